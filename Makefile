@@ -1,0 +1,41 @@
+# Two commands do all the set-up on a fresh machine:
+#   make serve   install into .venv/, build the index if it is missing, serve the API
+#   make test    install into .venv/ (with test extras), run the test suite
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+TSTAMP  := $(VENV)/.installed-test
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+
+.PHONY: serve test install install-test bench clean-index
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# torch first, pinned: it takes the CPU wheel already on disk instead of several GB of CUDA packages.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TSTAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+install-test: $(TSTAMP)
+
+serve: $(STAMP)
+	$(BIN)/rag serve --host $(HOST) --port $(PORT)
+
+test: $(TSTAMP)
+	$(BIN)/python -m pytest
+
+bench: $(TSTAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean-index:
+	rm -rf index/manifest.json index/data index/.tmp-*

@@ -1,0 +1,160 @@
+"""Sentence-aware, token-bounded chunking of kept article text into passages with exact offsets."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from . import tokens
+from .errors import ConfigError
+from .types import Document, Passage, Span
+
+logger = logging.getLogger(__name__)
+
+_ENDERS = set("。！？!?")
+_OPEN = {"「": "」", "『": "』", "（": "）", "(": ")", "【": "】", "“": "”"}
+_CLOSE = {v: k for k, v in _OPEN.items()}
+_SOFT_CUTS = set("、，,;；:： \u3000・")
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkParams:
+    """Passage budget in cl100k tokens, and how many sentences consecutive passages share."""
+
+    max_tokens: int = 160
+    overlap: int = 1
+
+    def __post_init__(self) -> None:
+        if self.max_tokens < 16:
+            raise ConfigError(f"max_tokens={self.max_tokens!r}: must be at least 16")
+        if self.overlap < 0:
+            raise ConfigError(f"overlap={self.overlap!r}: must be >= 0")
+
+
+def sentences(raw: str, span: Span) -> list[Span]:
+    """Sentence spans inside `span`: split after 。！？!? and at line breaks, never inside 「…」 or (…)."""
+    out: list[Span] = []
+    stack: list[str] = []
+    start = span.start
+    i = span.start
+    while i < span.end:
+        ch = raw[i]
+        cut = None
+        if ch == "\n":
+            stack.clear()  # an unclosed bracket never swallows the next line
+            cut = i
+        elif ch in _OPEN and not (ch == "“" and stack and stack[-1] == "“"):
+            stack.append(ch)
+        elif ch in _CLOSE and stack and stack[-1] == _CLOSE[ch]:
+            stack.pop()
+        elif not stack and (ch in _ENDERS or (ch == "." and i + 1 < span.end and raw[i + 1] in " \n")):
+            while i + 1 < span.end and raw[i + 1] in _ENDERS:
+                i += 1
+            cut = i + 1
+        if cut is not None:
+            _add(raw, start, cut, out)
+            start = cut
+        i += 1
+    _add(raw, start, span.end, out)
+    return out
+
+
+def _add(raw: str, start: int, end: int, out: list[Span]) -> None:
+    piece = raw[start:end]
+    stripped = piece.strip()
+    if stripped:
+        lead = len(piece) - len(piece.lstrip())
+        out.append(Span(start + lead, start + lead + len(stripped)))
+
+
+def fit(raw: str, span: Span, max_tokens: int) -> list[Span]:
+    """Cut a span that is over budget into pieces that fit, preferring a comma or space near each cut."""
+    if tokens.count(raw[span.start : span.end]) <= max_tokens:
+        return [span]
+    out: list[Span] = []
+    start = span.start
+    while start < span.end:
+        hi = min(span.end, start + max_tokens * 32)
+        if tokens.count(raw[start:hi]) <= max_tokens:
+            end = hi
+        else:
+            lo, top = start + 1, hi  # largest end in [lo, top) that fits
+            while lo < top:
+                mid = (lo + top + 1) // 2
+                if tokens.count(raw[start:mid]) <= max_tokens:
+                    lo = mid
+                else:
+                    top = mid - 1
+            end = lo
+            soft = max((k + 1 for k in range(start + (end - start) * 3 // 5, end) if raw[k] in _SOFT_CUTS), default=None)
+            if soft is not None and soft < end:
+                end = soft
+        _add(raw, start, end, out)
+        start = end
+    return out
+
+
+def chunk_spans(raw: str, segments: Iterable[Span], params: ChunkParams) -> list[Span]:
+    """Pack the sentences of each segment greedily into passages of at most `max_tokens`, sharing `overlap`."""
+    out: list[Span] = []
+    for segment in segments:
+        units = [piece for s in sentences(raw, segment) for piece in fit(raw, s, params.max_tokens)]
+        out.extend(_pack(raw, units, params))
+    return out
+
+
+def _pack(raw: str, units: Sequence[Span], params: ChunkParams) -> list[Span]:
+    def fits(a: int, b: int) -> bool:  # units a..b inclusive
+        return tokens.count(raw[units[a].start : units[b].end]) <= params.max_tokens
+
+    out: list[Span] = []
+    i, n = 0, len(units)
+    while i < n:
+        j = i
+        while j + 1 < n and fits(i, j + 1):
+            j += 1
+        out.append(Span(units[i].start, units[j].end))
+        if j + 1 >= n:
+            break
+        nxt = max(j + 1 - params.overlap, i + 1)
+        while nxt <= j and not fits(nxt, j + 1):
+            nxt += 1  # shrink the overlap until the next new sentence fits beside it
+        i = nxt
+    return out
+
+
+def chunk_document(doc: Document, params: ChunkParams) -> list[Passage]:
+    """Passages of every article of a document; none crosses an article boundary."""
+    passages = []
+    for article in doc.articles:
+        for span in chunk_spans(doc.raw, article.kept, params):
+            text = doc.raw[span.start : span.end]
+            passages.append(
+                Passage(
+                    passage_id=f"{doc.doc_id}#{span.start}-{span.end}",
+                    doc_id=doc.doc_id,
+                    article=article.index,
+                    title=article.title,
+                    start=span.start,
+                    end=span.end,
+                    text=text,
+                    tokens=tokens.count(text),
+                )
+            )
+    return passages
+
+
+def chunk_corpus(documents: Iterable[Document], params: ChunkParams) -> list[Passage]:
+    """Passages of all documents; a passage whose text repeats an earlier one (in any document) is dropped."""
+    seen: set[str] = set()
+    out = []
+    for doc in documents:
+        for p in chunk_document(doc, params):
+            key = " ".join(p.text.split())
+            if key in seen:
+                logger.info("dropping repeated passage %s", p.passage_id)
+                continue
+            seen.add(key)
+            out.append(p)
+    return out

@@ -1,0 +1,167 @@
+"""Corpus loading: seed files → documents with articles, kept spans and an exclusion report."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import CorpusError
+from ..types import Article, Document, Exclusion, Span
+from .articles import cut_footer, find_sources, read_header, split_articles
+from .cleaning import boilerplate_keys, chrome_reason, repeated_lines
+from .lines import Line, norm, split_lines
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Corpus", "CorpusWarning", "build_document", "load_corpus", "read_seed"]
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusWarning:
+    """A seed file that was skipped or yielded nothing, and why."""
+
+    path: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    """The documents of a seeds directory, in doc_id order, plus the files that were skipped."""
+
+    seeds_dir: Path
+    documents: tuple[Document, ...]
+    warnings: tuple[CorpusWarning, ...]
+
+    def get(self, doc_id: str) -> Document | None:
+        return next((d for d in self.documents if d.doc_id == doc_id), None)
+
+
+def read_seed(path: Path) -> tuple[str | None, str | None]:
+    """(text, None) for a readable UTF-8 text file, else (None, reason)."""
+    data = path.read_bytes()
+    if not data.strip():
+        return None, "file is empty"
+    if b"\x00" in data[:8192]:
+        return None, "file looks binary (contains NUL bytes)"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, f"file is not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); re-save it as UTF-8"
+    control = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if control > 0.05 * min(len(text), 8192):
+        return None, "file looks binary (many control characters)"
+    return text, None
+
+
+def load_corpus(seeds_dir: Path) -> Corpus:
+    """Read every *.txt in `seeds_dir`; a bad file is skipped with a warning and never stops the others."""
+    t0 = time.perf_counter()
+    seeds_dir = Path(seeds_dir)
+    if not seeds_dir.is_dir():
+        raise CorpusError(f"seeds directory {str(seeds_dir)!r} does not exist or is not a directory")
+    warnings: list[CorpusWarning] = []
+    texts: dict[str, tuple[Path, str]] = {}
+    for path in sorted(p for p in seeds_dir.glob("*.txt") if p.is_file()):
+        try:
+            text, problem = read_seed(path)
+        except OSError as exc:
+            text, problem = None, f"cannot be read ({exc.strerror or exc})"
+        if problem:
+            warnings.append(CorpusWarning(str(path), problem))
+            logger.warning("skipping %s: %s", path, problem)
+            continue
+        texts[path.stem] = (path, text)
+    split = {doc_id: split_lines(text) for doc_id, (_, text) in texts.items()}
+    boiler = boilerplate_keys(split.values())
+    documents = []
+    for doc_id, (path, text) in texts.items():
+        doc = build_document(doc_id, str(path), text, boiler, split[doc_id])
+        if not doc.articles:
+            msg = "no article text left after cleaning (only page chrome or repeats)"
+            warnings.append(CorpusWarning(str(path), msg))
+            logger.warning("%s: %s", path, msg)
+        documents.append(doc)
+    logger.info("loaded %d documents (%d skipped) in %.3fs", len(documents), len(warnings), time.perf_counter() - t0)
+    return Corpus(seeds_dir, tuple(documents), tuple(warnings))
+
+
+def build_document(
+    doc_id: str, path: str, raw: str, boilerplate: set[str] | frozenset[str] = frozenset(), lines: list[Line] | None = None
+) -> Document:
+    """Clean and split one seed text. Pure: the same inputs always give the same document."""
+    lines = lines if lines is not None else split_lines(raw)
+    reasons: dict[int, str] = {}
+    for ln in lines:
+        why = chrome_reason(ln)
+        if why:
+            reasons[ln.no] = why
+    for i in repeated_lines(lines):
+        reasons.setdefault(i, "duplicate")
+    for ln in lines:
+        if not ln.blank and norm(ln.text) in boilerplate:
+            reasons.setdefault(ln.no, "boilerplate")
+    sources = find_sources(lines, reasons)
+    drafts = split_articles(lines, reasons)
+    for d in drafts:
+        read_header(lines, d, reasons)
+        cut_footer(lines, d, reasons)
+    articles = []
+    for d in drafts:
+        segments = _segments(lines, d.first, d.last, reasons)
+        if not segments:
+            continue
+        cited = [s for (i, s, primary) in sources if d.first <= i <= d.last and primary]
+        cited += [s for (i, s, primary) in sources if d.first <= i <= d.last and not primary]
+        all_sources = tuple(dict.fromkeys([*d.sources, *cited]))
+        articles.append(
+            Article(
+                doc_id=doc_id,
+                index=len(articles),
+                title=d.title,
+                published=d.published,
+                sources=all_sources,
+                start=lines[d.first].start,
+                end=lines[d.last].end,
+                kept=tuple(segments),
+            )
+        )
+    exclusions = tuple(_exclusion(lines[i], why) for i, why in sorted(reasons.items()) if not lines[i].blank)
+    sha = hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    return Document(doc_id, path, raw, sha, tuple(articles), exclusions)
+
+
+def _segments(lines: list[Line], first: int, last: int, reasons: dict[int, str]) -> list[Span]:
+    """Maximal runs of kept lines (blank lines may sit inside a run, excluded lines may not), trimmed of space."""
+    out: list[Span] = []
+    run: list[Line] = []
+    for i in range(first, last + 1):
+        ln = lines[i]
+        if ln.blank:
+            continue
+        if i in reasons:
+            if run:
+                out.append(_trim(run))
+            run = []
+            continue
+        run.append(ln)
+    if run:
+        out.append(_trim(run))
+    return out
+
+
+def _trim(run: list[Line]) -> Span:
+    first, last = run[0], run[-1]
+    start = first.start + (len(first.text) - len(first.text.lstrip()))
+    end = last.end - (len(last.text) - len(last.text.rstrip()))
+    return Span(start, end)
+
+
+def _exclusion(line: Line, reason: str) -> Exclusion:
+    start = line.start + (len(line.text) - len(line.text.lstrip()))
+    end = line.end - (len(line.text) - len(line.text.rstrip()))
+    return Exclusion(start, end, reason)
+
+

@@ -1,0 +1,184 @@
+"""Split a cleaned document into articles and read each one's title, date and cited sources."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..types import Source
+from .cleaning import FEED_EXCERPT_RE, is_footer_marker
+from .lines import DATE_RE, Line, has_cjk, is_body, iso_date, latin_share, urls
+
+# 「…」との主張を否定 ― 2025年02月28日 19:49   /   中・露共同声明2025年05月10日 23:25
+_DATED_HEADLINE = re.compile(r"^(?P<title>.{4,120}?)\s*[―—–\-|｜]?\s*(?P<date>" + DATE_RE.pattern + r")\s*$")
+_STANDALONE_DATE = re.compile(r"^\s*" + DATE_RE.pattern + r"\s*$")
+_SOURCE_BLOCK = re.compile(r"^\s*【[^】]*(?:引用|参照|底本|出典|参考)[^】]*】\s*$")
+_SOURCE_LINE = re.compile(r"^\s*(?:元ネタ|参考ネタ|元記事|出典|引用元|ソース|参考|Source|Via)\s*[:：]\s*(?P<url>https?://\S+)")
+_SITE_NAME = re.compile(r"(?:ブログ|blog|Blog|新聞|日報|通信|ニュース|News|TIMES|Times|Online|オンライン)$")
+_MIN_TITLE_CHARS = 12
+_MIN_FOOTER_BODY = 200
+
+
+@dataclass
+class ArticleDraft:
+    """Mutable working state for one article while the document is split."""
+
+    first: int  # index into lines
+    last: int  # inclusive
+    title: str = ""
+    published: str | None = None
+    sources: list[Source] = field(default_factory=list)
+
+
+def dated_headline(line: Line) -> tuple[str, str | None] | None:
+    """(title, iso date) when the line is a headline ending in its publication date."""
+    s = line.stripped
+    if len(s) > 140 or is_body(line) or "。" in s:
+        return None
+    m = _DATED_HEADLINE.match(s)
+    if not m:
+        return None
+    dm = DATE_RE.search(m["date"])
+    # A caption ("…、北京、2024年5月16日") ends its text with a comma; a headline stamp carries a time or a dash.
+    if not dm or m["title"].rstrip().endswith(("、", ",", "，")):
+        return None
+    if dm["H"] is None and not re.search(r"[―—–\-|｜]\s*$", m["title"]):
+        return None
+    title = m["title"].strip(" ―—–-|｜")
+    return (title, iso_date(dm)) if len(title) >= 4 else None
+
+
+def _feed_title(lines: Sequence[Line], i: int, reasons: dict[int, str]) -> bool:
+    """A short Latin headline directly followed by a feed excerpt ("… Continue reading")."""
+    s = lines[i].stripped
+    if not s or len(s) > 160 or latin_share(s) < 0.8:
+        return False
+    nxt = next((j for j in range(i + 1, min(i + 3, len(lines))) if not lines[j].blank), None)
+    return nxt is not None and reasons.get(nxt) == "feed-excerpt" and bool(FEED_EXCERPT_RE.search(lines[nxt].text))
+
+
+def split_articles(lines: Sequence[Line], reasons: dict[int, str]) -> list[ArticleDraft]:
+    """Find article starts among kept lines: dated headlines, feed headlines, and text after a source block."""
+    kept = [i for i, ln in enumerate(lines) if not ln.blank and i not in reasons]
+    if not kept:
+        return []
+    starts = {kept[0]}
+    after_sources = False
+    for i in range(kept[0] + 1, len(lines)):
+        ln = lines[i]
+        if ln.blank:
+            continue
+        if reasons.get(i) == "sources":
+            after_sources = True
+            continue
+        if i not in reasons and (after_sources or dated_headline(ln) or _feed_title(lines, i, reasons)):
+            starts.add(i)
+        if i not in reasons or reasons[i] not in {"links"}:
+            after_sources = False
+    ordered = sorted(starts)
+    return [
+        ArticleDraft(first, (ordered[n + 1] - 1) if n + 1 < len(ordered) else len(lines) - 1)
+        for n, first in enumerate(ordered)
+    ]
+
+
+def find_sources(lines: Sequence[Line], reasons: dict[int, str]) -> list[tuple[int, Source, bool]]:
+    """(line, source, primary) for 【引用・参照・底本】 blocks and 元ネタ:-style lines; block lines become "sources"."""
+    found: list[tuple[int, Source, bool]] = []
+    i = 0
+    while i < len(lines):
+        ln = lines[i]
+        m = _SOURCE_LINE.match(ln.text)
+        if m:
+            primary = not ln.stripped.startswith(("参考", "Via"))
+            found.append((i, Source(None, m["url"].rstrip(".,、。)")), primary))
+        if _SOURCE_BLOCK.match(ln.text):
+            reasons.setdefault(i, "sources")
+            i = _read_block(lines, i, reasons, found)
+            continue
+        i += 1
+    return found
+
+
+def _read_block(lines: Sequence[Line], marker: int, reasons: dict[int, str], found: list) -> int:
+    """Read `title` / `url` lines after a source-block marker; return the index after the block."""
+    pending: str | None = None
+    count = 0
+    i = marker + 1
+    while i < len(lines):
+        ln = lines[i]
+        s = ln.stripped
+        if not s:
+            i += 1
+            continue
+        found_urls = urls(s)
+        if found_urls and len(found_urls[0]) >= len(s) * 0.5:
+            found.append((marker, Source(pending, found_urls[0]), True))
+            pending, count = None, count + 1
+        elif pending is None and not dated_headline(ln) and (count == 0 or latin_share(s) >= 0.8) and len(s) <= 300:
+            pending = s
+        else:
+            break
+        reasons[i] = "sources"
+        i += 1
+    if pending is not None:
+        found.append((marker, Source(pending, None), True))
+    return i
+
+
+def read_header(lines: Sequence[Line], draft: ArticleDraft, reasons: dict[int, str]) -> None:
+    """Pick the title and date from the article's leading lines; lines before the title are page header."""
+    first_line = lines[draft.first]
+    dh = dated_headline(first_line)
+    if dh and reasons.get(draft.first) is None:
+        draft.title, draft.published = dh
+        return
+    header: list[int] = []
+    for i in range(draft.first, draft.last + 1):
+        if lines[i].blank:
+            continue
+        if is_body(lines[i]) and reasons.get(i) is None:
+            break
+        header.append(i)
+    candidates = [i for i in header if reasons.get(i) is None and _title_like(lines[i].stripped)]
+    cjk = [i for i in candidates if has_cjk(lines[i].stripped)]
+    pick = (cjk or candidates or [None])[0]
+    if pick is None:
+        kept = [i for i in range(draft.first, draft.last + 1) if reasons.get(i) is None and not lines[i].blank]
+        draft.title = lines[kept[0]].stripped[:80] if kept else ""
+    else:
+        draft.title = lines[pick].stripped
+        for i in header:
+            if i < pick:
+                reasons.setdefault(i, "header")
+    for i in header:
+        m = _STANDALONE_DATE.match(lines[i].text)
+        if m and draft.published is None:
+            draft.published = iso_date(m)
+    for i in header:
+        # A feed headline ("Title - Site") before the native title names the article's original source.
+        if pick is not None and i < pick and _latin_headline(lines, i) and reasons.get(i) == "header":
+            draft.sources.insert(0, Source(lines[i].stripped, None))
+
+
+def _title_like(s: str) -> bool:
+    return len(s) >= _MIN_TITLE_CHARS and not _SITE_NAME.search(s) and not _STANDALONE_DATE.match(s) and "。" not in s
+
+
+def _latin_headline(lines: Sequence[Line], i: int) -> bool:
+    s = lines[i].stripped
+    return 8 <= len(s) <= 160 and latin_share(s) >= 0.8 and not urls(s)
+
+
+def cut_footer(lines: Sequence[Line], draft: ArticleDraft, reasons: dict[int, str]) -> None:
+    """After enough article text, the first footer marker starts page furniture up to the article's end."""
+    body = 0
+    for i in range(draft.first, draft.last + 1):
+        if is_footer_marker(lines[i]) and body >= _MIN_FOOTER_BODY:
+            for j in range(i, draft.last + 1):
+                if not lines[j].blank:
+                    reasons.setdefault(j, "footer")
+            return
+        if reasons.get(i) is None:
+            body += len(lines[i].stripped)

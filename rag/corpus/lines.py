@@ -1,0 +1,88 @@
+"""Raw text as lines with exact offsets, and the line-shape predicates cleaning and splitting share."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
+_LATIN = re.compile(r"[A-Za-z]")
+_URL = re.compile(r"https?://\S+")
+_SENTENCE_END = re.compile(r"[。！？!?．.」』)）]\s*$")
+
+# 2025年02月28日 19:49 / 2023年3月29日(水)11時20分 / 2024-05-18 / 2025.05.10
+DATE_RE = re.compile(
+    r"(?P<y>(?:19|20)\d{2})\s*(?:年|[-/.])\s*(?P<m>\d{1,2})\s*(?:月|[-/.])\s*(?P<d>\d{1,2})\s*日?"
+    r"(?:\s*[(（][月火水木金土日][)）])?"
+    r"(?:\s*(?P<H>\d{1,2})\s*(?:時|:)\s*(?P<M>\d{2})\s*分?)?"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of raw text: `raw[start:end] == text` (the newline is not included)."""
+
+    no: int
+    start: int
+    end: int
+    text: str
+
+    @property
+    def stripped(self) -> str:
+        return self.text.strip()
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+
+def split_lines(raw: str) -> list[Line]:
+    """Split on '\\n' only, keeping exact offsets (a '\\r' stays inside its line)."""
+    lines, pos = [], 0
+    for no, part in enumerate(raw.split("\n")):
+        lines.append(Line(no, pos, pos + len(part), part))
+        pos += len(part) + 1
+    return lines
+
+
+def norm(text: str) -> str:
+    """Comparison key for repetition checks: NFKC, whitespace folded."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def latin_share(text: str) -> float:
+    """Share of letters that are Latin, among Latin and CJK characters."""
+    latin, cjk = len(_LATIN.findall(text)), len(_CJK.findall(text))
+    return latin / (latin + cjk) if latin + cjk else 0.0
+
+
+def url_share(text: str) -> float:
+    """Share of the stripped line taken by URLs."""
+    s = text.strip()
+    return sum(len(u) for u in _URL.findall(s)) / len(s) if s else 0.0
+
+
+def urls(text: str) -> list[str]:
+    return _URL.findall(text)
+
+
+def is_body(line: Line) -> bool:
+    """A line of running prose rather than a heading, label or list item."""
+    s = line.stripped
+    return len(s) >= 80 or (len(s) >= 30 and bool(_SENTENCE_END.search(s)) and "。" in s)
+
+
+def iso_date(match: re.Match[str]) -> str | None:
+    """ISO date (or date-time) from a DATE_RE match; None if the numbers are not a calendar date."""
+    y, m, d = int(match["y"]), int(match["m"]), int(match["d"])
+    if not (1 <= m <= 12 and 1 <= d <= 31):
+        return None
+    out = f"{y:04d}-{m:02d}-{d:02d}"
+    if match["H"] is not None and int(match["H"]) < 24 and int(match["M"]) < 60:
+        out += f"T{int(match['H']):02d}:{int(match['M']):02d}"
+    return out

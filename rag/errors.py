@@ -1,0 +1,45 @@
+"""One small error tree: the core raises these; the API and CLI map them to HTTP statuses and exit codes."""
+
+
+class RagError(Exception):
+    """Root of every error the core raises on purpose."""
+
+
+class ConfigError(RagError):
+    """A setting or flag has a value that is not allowed."""
+
+
+class CorpusError(RagError):
+    """The seeds directory cannot be read as a corpus."""
+
+
+class IndexError_(RagError):
+    """Base for problems with the on-disk index."""
+
+
+class IndexMissingError(IndexError_):
+    """No index exists where one was expected."""
+
+
+class IndexCorruptError(IndexError_):
+    """The index on disk fails a manifest, checksum or completeness check."""
+
+
+class IndexMismatchError(IndexError_):
+    """The index on disk was built with another format, embedder or chunker than requested."""
+
+
+class EmbedderError(RagError):
+    """An embedder cannot be constructed or fails to encode."""
+
+
+class QueryError(RagError):
+    """A search or ask request is invalid (empty, too long, unknown mode, bad filter)."""
+
+
+class NotFoundError(RagError):
+    """A named resource (document, article) does not exist."""
+
+
+class LLMError(RagError):
+    """The configured generative model failed (timeout, bad status, bad payload)."""

@@ -1,0 +1,115 @@
+"""One typed, frozen Settings object, read once from RAG_* environment variables and CLI flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from .errors import ConfigError
+
+FaissKind = Literal["flat", "hnsw", "ivf"]
+FusionKind = Literal["rrf", "weighted"]
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything configurable. Env var for field `x` is `RAG_X`; tuples are comma-separated."""
+
+    seeds_dir: Path = Path("seeds")
+    index_dir: Path = Path("index")
+    # Default: both multilingual embedders, fused with the Japanese BM25 index.
+    embedders: tuple[str, ...] = ("e5", "use")
+    chunk_max_tokens: int = 160
+    chunk_overlap: int = 1
+    embed_title: bool = True
+    faiss_kind: FaissKind = "flat"
+    fusion: FusionKind = "rrf"
+    rrf_k: int = 60
+    default_mode: str = "hybrid"
+    max_query_chars: int = 2000
+    max_body_bytes: int = 1_000_000
+    max_top_k: int = 50
+    host: str = "127.0.0.1"
+    port: int = 8000
+    admin_token: str | None = None
+    cors_origins: tuple[str, ...] = ()
+    llm_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: str | None = None
+    llm_timeout_s: float = 20.0
+    llm_retries: int = 2
+    llm_max_prompt_tokens: int = 3000
+    threads: int = 2
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from `RAG_*` variables, then apply explicit overrides (CLI flags); None means unset."""
+        env = dict(os.environ if env is None else env)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get("RAG_" + f.name.upper())
+            if raw is not None and raw != "":
+                values[f.name] = _parse(f.name, f.type, raw)
+        for name, value in overrides.items():
+            if value is None:
+                continue
+            if name not in {f.name for f in fields(cls)}:
+                raise ConfigError(f"unknown setting {name!r}")
+            ftype = next(f.type for f in fields(cls) if f.name == name)
+            values[name] = _parse(name, ftype, value) if isinstance(value, str) else value
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed, validated."""
+        new = dataclasses.replace(self, **changes)
+        new.validate()
+        return new
+
+    def validate(self) -> None:
+        """Raise ConfigError for values that cannot work."""
+        if self.chunk_max_tokens < 16:
+            raise ConfigError(f"chunk_max_tokens={self.chunk_max_tokens!r}: must be at least 16")
+        if not 0 <= self.chunk_overlap <= 5:
+            raise ConfigError(f"chunk_overlap={self.chunk_overlap!r}: must be 0..5 sentences")
+        if not self.embedders:
+            raise ConfigError("embedders is empty: name at least one of e5, use, st:<model>")
+        if self.faiss_kind not in get_args(FaissKind):
+            raise ConfigError(f"faiss_kind={self.faiss_kind!r}: allowed {get_args(FaissKind)}")
+        if self.fusion not in get_args(FusionKind):
+            raise ConfigError(f"fusion={self.fusion!r}: allowed {get_args(FusionKind)}")
+        if not 1 <= self.max_top_k <= 1000:
+            raise ConfigError(f"max_top_k={self.max_top_k!r}: must be 1..1000")
+
+
+def _parse(name: str, ftype: Any, raw: str) -> Any:
+    """Convert an env/flag string to the field's type, with a clear error."""
+    text = str(raw).strip()
+    t = str(ftype)
+    try:
+        if t.startswith("tuple"):
+            return tuple(part.strip() for part in text.split(",") if part.strip())
+        if t == "bool":
+            low = text.lower()
+            if low in {"1", "true", "yes", "on"}:
+                return True
+            if low in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(text)
+        if t == "int":
+            return int(text)
+        if t == "float":
+            return float(text)
+        if t == "Path":
+            return Path(text)
+        if "None" in t and text.lower() in {"none", "null"}:
+            return None
+        return text
+    except ValueError:
+        raise ConfigError(f"RAG_{name.upper()}={raw!r}: expected {t}") from None
+
+
