@@ -71,6 +71,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "chunk_overlap": "chunk_overlap", "host": "host", "port": "port", "embedders": "embedders",
         "faiss": "faiss_kind",
     }
+    if getattr(args, "embedders", None):
+        args.embedders = tuple(x.strip() for x in args.embedders.split(",") if x.strip())
     overrides = {dst: getattr(args, src) for src, dst in names.items() if getattr(args, src, None) is not None}
     return Settings.from_env(**overrides)
 

@@ -1,0 +1,81 @@
+"""Embedders behind one protocol; a registry keyed by name picks the backend (`e5`, `use`, `st:<model>`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from ..errors import ConfigError, EmbedderError
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns questions and passages into L2-normalised float32 vectors of width `dim`."""
+
+    name: str
+    dim: int
+    fingerprint: str  # identifies the exact model, recorded in the index manifest
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def _e5(_: str, threads: int) -> Embedder:
+    from .e5 import E5Embedder
+
+    return E5Embedder(threads=threads)
+
+
+def _use(_: str, threads: int) -> Embedder:
+    from .use import USEEmbedder
+
+    return USEEmbedder(threads=threads)
+
+
+def _st(spec: str, threads: int) -> Embedder:
+    from .st import SentenceTransformerEmbedder
+
+    model = spec.split(":", 1)[1]
+    if not model:
+        raise ConfigError("embedder 'st:' needs a model, e.g. st:intfloat/multilingual-e5-small or st:/path/to/model")
+    return SentenceTransformerEmbedder(model, threads=threads)
+
+
+REGISTRY: dict[str, Callable[[str, int], Embedder]] = {"e5": _e5, "use": _use, "st": _st}
+
+
+def kind(spec: str) -> str:
+    """The registry key of an embedder spec ('st:foo' → 'st')."""
+    return spec.split(":", 1)[0]
+
+
+def create(spec: str, threads: int = 2) -> Embedder:
+    """Construct the embedder named by `spec`; raises ConfigError for unknown names."""
+    factory = REGISTRY.get(kind(spec))
+    if factory is None or (kind(spec) != "st" and ":" in spec):
+        allowed = ", ".join(k if k != "st" else "st:<hub id or path>" for k in REGISTRY)
+        raise ConfigError(f"unknown embedder {spec!r}; allowed: {allowed}")
+    try:
+        return factory(spec, threads)
+    except (ConfigError, EmbedderError):
+        raise
+    except Exception as exc:  # a model that cannot load is a clear domain error, not a traceback
+        raise EmbedderError(f"cannot load embedder {spec!r}: {exc}") from exc
+
+
+def slug(spec: str) -> str:
+    """A file-name-safe key for an embedder spec."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", spec).strip("_")[:80]
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    """Row-wise L2 normalisation to contiguous float32 (zero rows stay zero)."""
+    v = np.ascontiguousarray(vectors, dtype=np.float32)
+    if v.ndim == 1:
+        v = v[None, :]
+    norms = np.linalg.norm(v, axis=1, keepdims=True)
+    return np.ascontiguousarray(v / np.where(norms == 0, 1.0, norms), dtype=np.float32)

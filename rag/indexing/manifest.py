@@ -1,0 +1,96 @@
+"""manifest.json: what an index was built from and with, plus a checksum per file; read before anything else."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+
+FORMAT = "newsrag-index"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+BUILDS = "builds"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def file_entries(build_dir: Path) -> dict[str, dict[str, Any]]:
+    """{relative path: {sha256, bytes}} for every file under a build directory."""
+    out = {}
+    for path in sorted(p for p in build_dir.rglob("*") if p.is_file()):
+        out[path.relative_to(build_dir).as_posix()] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+    return out
+
+
+def write_manifest(index_dir: Path, manifest: dict[str, Any]) -> None:
+    """Atomically replace index_dir/manifest.json (write, fsync, rename): readers see the old or the new one."""
+    tmp = index_dir / f".{MANIFEST}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(manifest, fh, ensure_ascii=False, indent=1, sort_keys=True)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, index_dir / MANIFEST)
+    try:
+        dir_fd = os.open(index_dir, os.O_RDONLY)
+        os.fsync(dir_fd)
+        os.close(dir_fd)
+    except OSError:
+        pass
+
+
+def read_manifest(index_dir: Path) -> dict[str, Any]:
+    """Parse and sanity-check the manifest; raises IndexMissingError / IndexCorruptError / IndexMismatchError."""
+    path = Path(index_dir) / MANIFEST
+    if not path.is_file():
+        raise IndexMissingError(f"no index at {str(index_dir)!r} (missing {MANIFEST}); build it with: rag index build --index {index_dir}")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexCorruptError(f"{path}: unreadable manifest ({exc}); rebuild with: rag index build --full --index {index_dir}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise IndexCorruptError(f"{path}: not a {FORMAT} manifest; rebuild with: rag index build --full --index {index_dir}")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"index format version {manifest.get('format_version')!r} but this is version {FORMAT_VERSION} "
+            f"(package {__version__}); rebuild with: rag index build --full --index {index_dir}"
+        )
+    for key in ("build", "embedders", "chunker", "documents", "files", "counts"):
+        if key not in manifest:
+            raise IndexCorruptError(f"{path}: manifest lacks {key!r}; rebuild with: rag index build --full --index {index_dir}")
+    return manifest
+
+
+def verify_files(index_dir: Path, manifest: dict[str, Any]) -> Path:
+    """Check every file of the build against the manifest (presence, size, sha256); return the build directory."""
+    build_dir = Path(index_dir) / BUILDS / manifest["build"]
+    fix = f"rebuild with: rag index build --full --index {index_dir}"
+    for rel, entry in manifest["files"].items():
+        path = build_dir / rel
+        if not path.is_file():
+            raise IndexCorruptError(f"index file {rel!r} is missing from {build_dir}; {fix}")
+        if path.stat().st_size != entry["bytes"]:
+            raise IndexCorruptError(f"index file {rel!r} has {path.stat().st_size} bytes, manifest says {entry['bytes']} (truncated?); {fix}")
+        if sha256_file(path) != entry["sha256"]:
+            raise IndexCorruptError(f"index file {rel!r} fails its checksum (corrupted or edited); {fix}")
+    return build_dir
+
+
+def check_compatible(manifest: dict[str, Any], embedder_specs: tuple[str, ...], index_dir: Path) -> None:
+    """Refuse an index built for other embedders than the ones configured."""
+    built = tuple(e["spec"] for e in manifest["embedders"])
+    if built != tuple(embedder_specs):
+        raise IndexMismatchError(
+            f"index at {str(index_dir)!r} was built with embedders {list(built)!r} but {list(embedder_specs)!r} "
+            f"are configured; set RAG_EMBEDDERS={','.join(built)} or rebuild with: rag index build --full --index {index_dir}"
+        )

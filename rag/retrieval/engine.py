@@ -1,0 +1,190 @@
+"""The Searcher: one entry point for every retrieval mode, used alike by the CLI, the API and the evaluation."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+import numpy as np
+
+from ..embedders import Embedder
+from ..errors import QueryError
+from ..indexing.load import LoadedIndex
+from ..settings import Settings
+from ..stores.japanese import JapaneseAnalyzer
+from ..types import Hit
+from .fusion import diversify, rrf, weighted_sum
+
+Language = Literal["en", "ja"]
+_JA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+POOL = 100
+
+
+def detect_language(text: str) -> Language:
+    """'ja' when the question contains kana or kanji, else 'en'."""
+    return "ja" if _JA.search(text) else "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Optional restrictions: documents, and an inclusive published-date range (ISO dates)."""
+
+    doc_ids: tuple[str, ...] | None = None
+    published_from: str | None = None
+    published_to: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("published_from", "published_to"):
+            value = getattr(self, name)
+            if value is not None:
+                try:
+                    date.fromisoformat(value[:10])
+                except (ValueError, TypeError):
+                    raise QueryError(f"filters.{name}={value!r} is not an ISO date (YYYY-MM-DD)") from None
+
+    @property
+    def empty(self) -> bool:
+        return not self.doc_ids and not self.published_from and not self.published_to
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """Ranked hits for one query, with the index version that produced every one of them."""
+
+    query: str
+    mode: str
+    lang: Language
+    hits: tuple[Hit, ...]
+    took_ms: float
+    index_version: str
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Searcher:
+    """Searches one loaded index version with the configured embedders."""
+
+    def __init__(self, index: LoadedIndex, embedders: Mapping[str, Embedder], analyzer: JapaneseAnalyzer,
+                 settings: Settings) -> None:
+        self.index = index
+        self.embedders = dict(embedders)
+        self.analyzer = analyzer
+        self.settings = settings
+        self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        return ("hybrid", "bm25", *self.embedders)
+
+    def with_index(self, index: LoadedIndex) -> Searcher:
+        """A searcher over another index version, sharing models and the query-vector cache."""
+        other = Searcher(index, self.embedders, self.analyzer, self.settings)
+        other._cache, other._cache_lock = self._cache, self._cache_lock
+        return other
+
+    def search(self, query: str, top_k: int = 5, mode: str | None = None, filters: Filters | None = None) -> SearchResult:
+        """Rank passages for `query`; raises QueryError for bad input."""
+        t0 = time.perf_counter()
+        mode = mode or self.settings.default_mode
+        query = self._check(query, top_k, mode)
+        filters = filters or Filters()
+        allowed = self._allowed(filters)
+        lang = detect_language(query)
+        timings: dict[str, float] = {}
+        if mode == "hybrid":
+            rows, scores, parts = self._hybrid(query, lang, allowed, top_k, timings)
+        elif mode == "bm25":
+            ranked = self._bm25(query, allowed, POOL, timings)
+            rows, scores, parts = self._finish(ranked, top_k), {r: s for r, s in ranked}, {"bm25": dict(ranked)}
+        else:
+            ranked = self._dense(mode, query, allowed, POOL, timings)
+            rows, scores, parts = self._finish(ranked, top_k), {r: s for r, s in ranked}, {mode: dict(ranked)}
+        hits = tuple(
+            Hit(rank=i + 1, score=float(scores[r]), passage=self.index.passages[r], citation=self.index.citation(r),
+                scores={name: float(p[r]) for name, p in parts.items() if r in p})
+            for i, r in enumerate(rows)
+        )
+        took = (time.perf_counter() - t0) * 1000
+        return SearchResult(query, mode, lang, hits, took, self.index.version, timings)
+
+    # -- stages -------------------------------------------------------------------------------------------------
+
+    def _check(self, query: str, top_k: int, mode: str) -> str:
+        if not isinstance(query, str) or not query.strip():
+            raise QueryError("query is empty; send a question such as 'What did Lavrov say about China?'")
+        if len(query) > self.settings.max_query_chars:
+            raise QueryError(f"query has {len(query)} characters; the limit is {self.settings.max_query_chars}")
+        if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= self.settings.max_top_k:
+            raise QueryError(f"top_k={top_k!r}: must be an integer from 1 to {self.settings.max_top_k}")
+        if mode not in self.modes:
+            raise QueryError(f"mode={mode!r}: allowed {list(self.modes)!r}")
+        return query.strip()
+
+    def _allowed(self, f: Filters) -> np.ndarray | None:
+        if f.empty:
+            return None
+        mask = np.ones(len(self.index.passages), dtype=bool)
+        if f.doc_ids:
+            unknown = [d for d in f.doc_ids if d not in self.index.docs]
+            if unknown:
+                raise QueryError(f"filters.doc_ids: unknown document(s) {unknown!r}")
+            mask &= np.isin(self.index.row_doc, list(f.doc_ids))
+        if f.published_from or f.published_to:
+            lo, hi = (f.published_from or "0000")[:10], (f.published_to or "9999")[:10]
+            mask &= np.array([p is not None and lo <= p[:10] <= hi for p in self.index.row_published], dtype=bool)
+        return np.flatnonzero(mask)
+
+    def _vector(self, spec: str, query: str) -> np.ndarray:
+        key = (spec, query)
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        vec = self.embedders[spec].encode_queries([query])[0]
+        with self._cache_lock:
+            self._cache[key] = vec
+            if len(self._cache) > 2048:
+                self._cache.popitem(last=False)
+        return vec
+
+    def _dense(self, spec: str, query: str, allowed: np.ndarray | None, k: int, timings: dict[str, float]) -> list[tuple[int, float]]:
+        t = time.perf_counter()
+        vec = self._vector(spec, query)
+        rows, scores = self.index.dense[spec].search(vec, k, allowed)
+        timings[spec] = (time.perf_counter() - t) * 1000
+        return list(zip(rows.tolist(), scores.tolist()))
+
+    def _bm25(self, query: str, allowed: np.ndarray | None, k: int, timings: dict[str, float]) -> list[tuple[int, float]]:
+        t = time.perf_counter()
+        scores = self.index.bm25.scores(self.analyzer.terms(query))
+        if allowed is not None:
+            masked = np.full_like(scores, -1.0)
+            masked[allowed] = scores[allowed]
+            scores = masked
+        order = np.argsort(-scores, kind="stable")[:k]
+        timings["bm25"] = (time.perf_counter() - t) * 1000
+        return [(int(r), float(scores[r])) for r in order if scores[r] > 0]
+
+    def _finish(self, ranked: list[tuple[int, float]], top_k: int) -> list[int]:
+        return diversify([r for r, _ in ranked], self.index.passages, top_k)
+
+    def _hybrid(self, query: str, lang: Language, allowed: np.ndarray | None, top_k: int,
+                timings: dict[str, float]) -> tuple[list[int], dict[int, float], dict[str, dict[int, float]]]:
+        parts: dict[str, list[tuple[int, float]]] = {spec: self._dense(spec, query, allowed, POOL, timings) for spec in self.embedders}
+        parts["bm25"] = self._bm25(query, allowed, POOL, timings)
+        weights = {spec: 1.0 for spec in self.embedders}
+        # BM25 matches Japanese questions exactly but English questions share almost no terms with Japanese text.
+        weights["bm25"] = 1.0 if lang == "ja" else 0.0
+        if self.settings.fusion == "rrf":
+            fused = rrf({n: [r for r, _ in p] for n, p in parts.items()}, weights, self.settings.rrf_k)
+        else:
+            fused = weighted_sum({n: dict(p) for n, p in parts.items()}, weights)
+        ranked = sorted(fused, key=lambda r: (-fused[r], r))
+        return self._finish([(r, fused[r]) for r in ranked], top_k), fused, {n: dict(p) for n, p in parts.items()}
