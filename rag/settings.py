@@ -26,8 +26,12 @@ class Settings:
     chunk_overlap: int = 1
     embed_title: bool = True
     faiss_kind: FaissKind = "flat"
-    fusion: FusionKind = "rrf"
+    fusion: FusionKind = "weighted"
     rrf_k: int = 60
+    # Hybrid weights: BM25 by the question's language, and per embedder ("e5=1.0,use=0.8"; unnamed ones weigh 1.0).
+    bm25_weight_en: float = 1.0
+    bm25_weight_ja: float = 1.0
+    dense_weights: tuple[str, ...] = ()
     default_mode: str = "hybrid"
     max_query_chars: int = 2000
     max_body_bytes: int = 1_000_000
@@ -64,6 +68,14 @@ class Settings:
         settings.validate()
         return settings
 
+    def dense_weight(self, spec: str) -> float:
+        """The hybrid weight of one embedder (1.0 unless dense_weights names it)."""
+        for item in self.dense_weights:
+            name, _, w = item.partition("=")
+            if name.strip() == spec:
+                return float(w)
+        return 1.0
+
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed, validated."""
         new = dataclasses.replace(self, **changes)
@@ -82,6 +94,12 @@ class Settings:
             raise ConfigError(f"faiss_kind={self.faiss_kind!r}: allowed {get_args(FaissKind)}")
         if self.fusion not in get_args(FusionKind):
             raise ConfigError(f"fusion={self.fusion!r}: allowed {get_args(FusionKind)}")
+        for item in self.dense_weights:
+            name, _, w = item.partition("=")
+            try:
+                float(w)
+            except ValueError:
+                raise ConfigError(f"dense_weights item {item!r}: expected name=weight, e.g. e5=1.0") from None
         if not 1 <= self.max_top_k <= 1000:
             raise ConfigError(f"max_top_k={self.max_top_k!r}: must be 1..1000")
 

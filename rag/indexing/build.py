@@ -24,6 +24,7 @@ from ..embedders import Embedder, slug
 from ..errors import IndexError_, RagError
 from ..settings import Settings
 from ..stores.bm25 import BM25Store
+from ..stores.bridge import BRIDGE_ID, Bridge, build_bridge
 from ..stores.dense import DenseStore
 from ..stores.japanese import ANALYZER_ID, default_analyzer
 from ..types import Passage
@@ -33,6 +34,7 @@ from .manifest import BUILDS, FORMAT, FORMAT_VERSION, file_entries, read_manifes
 logger = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 EMBED_BATCH = 32
+BRIDGE_FILE = "bridge.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +85,8 @@ def _build(settings: Settings, embedders: Sequence[Embedder], index_dir: Path, f
            t0: float) -> BuildReport:
     corpus = load_corpus(settings.seeds_dir)
     chunker = {"max_tokens": settings.chunk_max_tokens, "overlap": settings.chunk_overlap,
-               "embed_title": settings.embed_title, "analyzer": ANALYZER_ID}
+               "embed_title": settings.embed_title, "analyzer": ANALYZER_ID,
+               "bridge": BRIDGE_ID}
     passages = chunk_corpus(corpus.documents, ChunkParams(settings.chunk_max_tokens, settings.chunk_overlap))
     texts = [embed_text(p, settings.embed_title) for p in passages]
     keys = [_key(t) for t in texts]
@@ -126,7 +129,9 @@ def _build(settings: Settings, embedders: Sequence[Embedder], index_dir: Path, f
                              "vectors": f"vectors.{s}.npy", "faiss": f"faiss.{s}.index"})
         tb = time.perf_counter()
         analyzer = default_analyzer()
-        BM25Store.build([analyzer.terms(t) for t in texts]).save(tmp / "bm25")
+        bm25 = BM25Store.build([analyzer.terms(t) for t in texts])
+        bm25.save(tmp / "bm25")
+        Bridge(build_bridge(bm25.vocabulary)).save(tmp / BRIDGE_FILE)
         logger.info("bm25: %d passages in %.2fs", len(passages), time.perf_counter() - tb)
         records.write_passages(tmp / records.PASSAGES, passages, keys)
         records.write_documents(tmp / records.DOCUMENTS, _document_rows(corpus, passages, settings))

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import IndexCorruptError
 from ..stores.bm25 import BM25Store
+from ..stores.bridge import Bridge
 from ..stores.dense import DenseStore
 from ..types import Article, Citation, Passage
 from . import records
@@ -39,13 +40,14 @@ class LoadedIndex:
     """An immutable, fully loaded index version; queries in flight keep using it after a reload swaps it out."""
 
     def __init__(self, manifest: dict[str, Any], passages: list[Passage], docs: dict[str, DocRecord],
-                 dense: dict[str, DenseStore], bm25: BM25Store) -> None:
+                 dense: dict[str, DenseStore], bm25: BM25Store, bridge: Bridge | None = None) -> None:
         self.manifest = manifest
         self.version: str = manifest["build"]
         self.passages = passages
         self.docs = docs
         self.dense = dense
         self.bm25 = bm25
+        self.bridge = bridge or Bridge({})
         self.row_doc = np.array([p.doc_id for p in passages], dtype=object)
         self.row_published = [docs[p.doc_id].article(p.article).published for p in passages]
         self._citations = [self._make_citation(p) for p in passages]
@@ -84,12 +86,13 @@ def load_index(index_dir: Path, embedder_specs: tuple[str, ...]) -> LoadedIndex:
         kind = manifest.get("faiss_kind", "flat")
         dense = {e["spec"]: DenseStore.load(build_dir / e["vectors"], build_dir / e["faiss"], kind) for e in manifest["embedders"]}
         bm25 = BM25Store.load(build_dir / "bm25", len(passages))
+        bridge = Bridge.load(build_dir / "bridge.json") if "bridge.json" in manifest["files"] else None
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexCorruptError(f"index at {str(index_dir)!r} cannot be read ({exc.__class__.__name__}: {exc}); "
                                 f"rebuild with: rag index build --full --index {index_dir}") from None
     for spec, store in dense.items():
         if store.vectors.shape[0] != len(passages):
             raise IndexCorruptError(f"{spec} vectors hold {store.vectors.shape[0]} rows for {len(passages)} passages; rebuild with --full")
-    index = LoadedIndex(manifest, passages, docs, dense, bm25)
+    index = LoadedIndex(manifest, passages, docs, dense, bm25, bridge)
     logger.info("loaded index %s (%d passages) in %.3fs", index.version, len(passages), time.perf_counter() - t0)
     return index

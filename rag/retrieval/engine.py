@@ -100,7 +100,7 @@ class Searcher:
         if mode == "hybrid":
             rows, scores, parts = self._hybrid(query, lang, allowed, top_k, timings)
         elif mode == "bm25":
-            ranked = self._bm25(query, allowed, POOL, timings)
+            ranked = self._bm25(query, lang, allowed, POOL, timings)
             rows, scores, parts = self._finish(ranked, top_k), {r: s for r, s in ranked}, {"bm25": dict(ranked)}
         else:
             ranked = self._dense(mode, query, allowed, POOL, timings)
@@ -161,9 +161,15 @@ class Searcher:
         timings[spec] = (time.perf_counter() - t) * 1000
         return list(zip(rows.tolist(), scores.tolist()))
 
-    def _bm25(self, query: str, allowed: np.ndarray | None, k: int, timings: dict[str, float]) -> list[tuple[int, float]]:
+    def _bm25(self, query: str, lang: Language, allowed: np.ndarray | None, k: int,
+              timings: dict[str, float]) -> list[tuple[int, float]]:
         t = time.perf_counter()
-        scores = self.index.bm25.scores(self.analyzer.terms(query))
+        if lang == "en" and len(self.index.bridge):
+            # English words reach Japanese text through the dictionary bridge; Latin terms (NATO, EU) match as is.
+            groups = self.index.bridge.expand(query) + [[term] for term in self.analyzer.terms(query)]
+            scores = self.index.bm25.group_scores(groups)
+        else:
+            scores = self.index.bm25.scores(self.analyzer.terms(query))
         if allowed is not None:
             masked = np.full_like(scores, -1.0)
             masked[allowed] = scores[allowed]
@@ -178,10 +184,10 @@ class Searcher:
     def _hybrid(self, query: str, lang: Language, allowed: np.ndarray | None, top_k: int,
                 timings: dict[str, float]) -> tuple[list[int], dict[int, float], dict[str, dict[int, float]]]:
         parts: dict[str, list[tuple[int, float]]] = {spec: self._dense(spec, query, allowed, POOL, timings) for spec in self.embedders}
-        parts["bm25"] = self._bm25(query, allowed, POOL, timings)
-        weights = {spec: 1.0 for spec in self.embedders}
-        # BM25 matches Japanese questions exactly but English questions share almost no terms with Japanese text.
-        weights["bm25"] = 1.0 if lang == "ja" else 0.0
+        parts["bm25"] = self._bm25(query, lang, allowed, POOL, timings)
+        weights = {spec: self.settings.dense_weight(spec) for spec in self.embedders}
+        # BM25 matches Japanese questions exactly but English questions share few terms with Japanese text.
+        weights["bm25"] = self.settings.bm25_weight_ja if lang == "ja" else self.settings.bm25_weight_en
         if self.settings.fusion == "rrf":
             fused = rrf({n: [r for r, _ in p] for n, p in parts.items()}, weights, self.settings.rrf_k)
         else:

@@ -31,6 +31,21 @@ class BM25Store:
             return np.zeros(self.size, np.float32)
         return np.asarray(self._r.get_scores(known), dtype=np.float32)
 
+    @property
+    def vocabulary(self) -> set[str]:
+        return set(self._vocab or ())
+
+    def group_scores(self, groups: Sequence[Sequence[str]]) -> np.ndarray:
+        """Sum over groups of the best-scoring alternative term in each group (one group per source word)."""
+        total = np.zeros(self.size, np.float32)
+        for group in groups:
+            best = np.zeros(self.size, np.float32)
+            for term in group:
+                if self._vocab is None or term in self._vocab:
+                    best = np.maximum(best, np.asarray(self._r.get_scores([term]), dtype=np.float32))
+            total += best
+        return total
+
     def save(self, directory: Path) -> None:
         self._r.save(str(directory))
 

@@ -18,7 +18,11 @@ _KEEP_POS = {"名詞", "動詞", "形容詞", "形状詞", "副詞", "接頭辞"
 _STOP = {"する", "ある", "いる", "なる", "れる", "られる", "こと", "もの", "よう", "ため", "これ", "それ", "その",
          "この", "the", "a", "an", "of", "to", "in", "and", "or", "is", "are", "was", "were", "be", "for", "on",
          "with", "by", "at", "as", "that", "this", "it", "from", "what", "which", "who", "did", "does", "do",
-         "about", "how", "why", "when", "say", "said"}
+         "about", "how", "why", "when", "say", "said", "through", "against", "its", "their", "his", "her", "they",
+         "he", "she", "we", "you", "does", "according", "into", "over", "under", "than", "then", "there", "these",
+         "those", "would", "could", "should", "will", "can", "has", "have", "had", "not", "no", "any", "some",
+         "such", "very", "also", "only", "other", "after", "before", "between", "during", "where", "whom", "whose",
+         "piece", "article", "author", "writer", "according"}
 ANALYZER_ID = "sudachi-core-B/nfkc/kana-fold/v1"
 
 
