@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from . import tokens
 from .errors import ConfigError
+from .corpus.lines import SPACE
 from .types import Document, Passage, Span
 
 logger = logging.getLogger(__name__)
@@ -62,9 +63,9 @@ def sentences(raw: str, span: Span) -> list[Span]:
 
 def _add(raw: str, start: int, end: int, out: list[Span]) -> None:
     piece = raw[start:end]
-    stripped = piece.strip()
+    stripped = piece.strip(SPACE)
     if stripped:
-        lead = len(piece) - len(piece.lstrip())
+        lead = len(piece) - len(piece.lstrip(SPACE))
         out.append(Span(start + lead, start + lead + len(stripped)))
 
 
@@ -75,6 +76,10 @@ def fit(raw: str, span: Span, max_tokens: int) -> list[Span]:
     out: list[Span] = []
     start = span.start
     while start < span.end:
+        while start < span.end and raw[start] in SPACE:
+            start += 1  # count what will be emitted: " Cf" is one token but "Cf" is two
+        if start >= span.end:
+            break
         hi = min(span.end, start + max_tokens * 32)
         if tokens.count(raw[start:hi]) <= max_tokens:
             end = hi
@@ -90,6 +95,8 @@ def fit(raw: str, span: Span, max_tokens: int) -> list[Span]:
             soft = max((k + 1 for k in range(start + (end - start) * 3 // 5, end) if raw[k] in _SOFT_CUTS), default=None)
             if soft is not None and soft < end:
                 end = soft
+        while end > start + 1 and tokens.count(raw[start:end].strip(SPACE)) > max_tokens:
+            end -= 1  # stripping trailing space can, rarely, change the BPE split
         _add(raw, start, end, out)
         start = end
     return out

@@ -12,7 +12,7 @@ from ..errors import CorpusError
 from ..types import Article, Document, Exclusion, Span
 from .articles import cut_footer, find_sources, read_header, split_articles
 from .cleaning import boilerplate_keys, chrome_reason, repeated_lines
-from .lines import Line, norm, split_lines
+from .lines import SPACE, Line, norm, split_lines
 
 logger = logging.getLogger(__name__)
 
@@ -154,14 +154,14 @@ def _segments(lines: list[Line], first: int, last: int, reasons: dict[int, str])
 
 def _trim(run: list[Line]) -> Span:
     first, last = run[0], run[-1]
-    start = first.start + (len(first.text) - len(first.text.lstrip()))
-    end = last.end - (len(last.text) - len(last.text.rstrip()))
+    start = first.start + (len(first.text) - len(first.text.lstrip(SPACE)))
+    end = last.end - (len(last.text) - len(last.text.rstrip(SPACE)))
     return Span(start, end)
 
 
 def _exclusion(line: Line, reason: str) -> Exclusion:
-    start = line.start + (len(line.text) - len(line.text.lstrip()))
-    end = line.end - (len(line.text) - len(line.text.rstrip()))
+    start = line.start + (len(line.text) - len(line.text.lstrip(SPACE)))
+    end = line.end - (len(line.text) - len(line.text.rstrip(SPACE)))
     return Exclusion(start, end, reason)
 
 

@@ -11,7 +11,7 @@ from .cleaning import FEED_EXCERPT_RE, is_footer_marker
 from .lines import DATE_RE, Line, has_cjk, is_body, iso_date, latin_share, urls
 
 # 「…」との主張を否定 ― 2025年02月28日 19:49   /   中・露共同声明2025年05月10日 23:25
-_DATED_HEADLINE = re.compile(r"^(?P<title>.{4,120}?)\s*[―—–\-|｜]?\s*(?P<date>" + DATE_RE.pattern + r")\s*$")
+_DATED_HEADLINE = re.compile(r"^(?P<title>.{4,120}?)\s*(?P<sep>[―—–\-|｜])?\s*(?P<date>" + DATE_RE.pattern + r")\s*$")
 _STANDALONE_DATE = re.compile(r"^\s*" + DATE_RE.pattern + r"\s*$")
 _SOURCE_BLOCK = re.compile(r"^\s*【[^】]*(?:引用|参照|底本|出典|参考)[^】]*】\s*$")
 _SOURCE_LINE = re.compile(r"^\s*(?:元ネタ|参考ネタ|元記事|出典|引用元|ソース|参考|Source|Via)\s*[:：]\s*(?P<url>https?://\S+)")
@@ -43,7 +43,7 @@ def dated_headline(line: Line) -> tuple[str, str | None] | None:
     # A caption ("…、北京、2024年5月16日") ends its text with a comma; a headline stamp carries a time or a dash.
     if not dm or m["title"].rstrip().endswith(("、", ",", "，")):
         return None
-    if dm["H"] is None and not re.search(r"[―—–\-|｜]\s*$", m["title"]):
+    if dm["H"] is None and m["sep"] is None:
         return None
     title = m["title"].strip(" ―—–-|｜")
     return (title, iso_date(dm)) if len(title) >= 4 else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -19,6 +20,10 @@ DATE_RE = re.compile(
 )
 
 
+# str.strip() whitespace plus the byte-order mark, which a UTF-8 file may start with.
+SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+
 @dataclass(frozen=True, slots=True)
 class Line:
     """One line of raw text: `raw[start:end] == text` (the newline is not included)."""
@@ -30,11 +35,11 @@ class Line:
 
     @property
     def stripped(self) -> str:
-        return self.text.strip()
+        return self.text.strip(SPACE)
 
     @property
     def blank(self) -> bool:
-        return not self.text.strip()
+        return not self.text.strip(SPACE)
 
 
 def split_lines(raw: str) -> list[Line]:
@@ -80,7 +85,9 @@ def is_body(line: Line) -> bool:
 def iso_date(match: re.Match[str]) -> str | None:
     """ISO date (or date-time) from a DATE_RE match; None if the numbers are not a calendar date."""
     y, m, d = int(match["y"]), int(match["m"]), int(match["d"])
-    if not (1 <= m <= 12 and 1 <= d <= 31):
+    try:
+        date(y, m, d)
+    except ValueError:
         return None
     out = f"{y:04d}-{m:02d}-{d:02d}"
     if match["H"] is not None and int(match["H"]) < 24 and int(match["M"]) < 60:

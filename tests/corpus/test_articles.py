@@ -1,0 +1,242 @@
+"""Article splitting and headers: titles, dates, cited sources and article spans (rag/corpus/articles.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.corpus import Corpus, build_document
+from rag.corpus.articles import dated_headline
+from rag.corpus.lines import Line
+
+D000 = "000_77323e78f047d601"
+D001 = "001_9c689277a1938a75"
+D002 = "002_4bfa712dfd589490"
+D003 = "003_4dfd093ef708d448"
+D004 = "004_b790a10d624dd4e2"
+
+# (doc_id, article index, title exactly as it appears in the file, published)
+EXPECTED_ARTICLES = [
+    (D000, 0, "「ロシアが中国を裏切る」との主張を否定", "2025-02-28T19:49"),
+    (D001, 0, "中露協商が世界政治の地殻変動を引き起こす", None),
+    (D001, 1, "プーチン・習近平会談の「内部路線」", None),
+    (D002, 0, "“米ロ協議が始まっているのに、プーチン大統領は米国の敵対国との結びつきを強化”(2025.2.27 ISWレポート)", None),
+    (D003, 0, "習近平とプーチンの「兄弟関係」が逆転...兄が頼りの弟分は付き従うのみ", "2023-03-29T11:20"),
+    (D004, 0, "米国:和平交渉における立場を明確に強硬化", "2025-05-10T21:32"),
+    (D004, 1, "中・露共同声明", "2025-05-10T23:25"),
+]
+
+
+def _article(corpus: Corpus, doc_id: str, index: int):
+    doc = corpus.get(doc_id)
+    assert doc is not None, f"{doc_id} was not loaded"
+    return doc.articles[index]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The real seeds.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_the_seeds_hold_exactly_seven_articles_with_their_titles_and_dates_in_file_order(corpus: Corpus) -> None:
+    found = [(d.doc_id, a.index, a.title, a.published) for d in corpus.documents for a in d.articles]
+    assert found == EXPECTED_ARTICLES
+
+
+def test_the_seeds_load_without_warnings_in_doc_id_order(corpus: Corpus) -> None:
+    assert corpus.warnings == ()
+    assert [d.doc_id for d in corpus.documents] == [D000, D001, D002, D003, D004]
+
+
+@pytest.mark.parametrize(("doc_id", "index", "title", "published"), EXPECTED_ARTICLES)
+def test_each_article_title_appears_verbatim_inside_its_article_span(
+    corpus: Corpus, doc_id: str, index: int, title: str, published: str | None
+) -> None:
+    doc = corpus.get(doc_id)
+    article = doc.articles[index]
+    at = doc.raw.find(title, article.start)
+    assert article.start <= at and at + len(title) <= article.end, (at, article.start, article.end)
+
+
+def test_the_korybko_article_cites_its_substack_post_as_primary_url(corpus: Corpus) -> None:
+    article = _article(corpus, D000, 0)
+    assert article.url.startswith("https://korybko.substack.com/p/russia-and-the-us-diplomatic-choreography")
+    assert any(s.title and "Diplomatic Choreography" in s.title for s in article.sources)
+
+
+def test_the_isw_translation_cites_the_moto_neta_line_as_primary_url_before_the_sanko_neta_links(
+    corpus: Corpus,
+) -> None:
+    article = _article(corpus, D002, 0)
+    primary = (
+        "https://www.understandingwar.org/backgrounder/putin-deepens-russias-ties-us-adversaries-us-russia-talks-begin"
+    )
+    assert article.url == primary
+    # The 参考ネタ links come earlier in the file but are secondary sources.
+    doc = corpus.get(D002)
+    assert doc.raw.index("参考ネタ:https://www.ukrinform.jp") < doc.raw.index("元ネタ:" + primary)
+    secondary = [s.url for s in article.sources[1:]]
+    assert secondary and all(u.startswith("https://www.ukrinform.jp/") for u in secondary)
+
+
+def test_the_two_articles_of_004_cite_substack_and_global_times(corpus: Corpus) -> None:
+    first, second = corpus.get(D004).articles
+    assert first.url.startswith("https://open.substack.com/pub/korybko/p/the-us-is-toughening-its-negotiating")
+    assert second.url == "https://www.globaltimes.cn/page/202505/1333712.shtml"
+    assert any(s.title and "Global Times editorial" in s.title for s in second.sources)
+    assert not any(s.url and "globaltimes" in s.url for s in first.sources), "a source leaked into the wrong article"
+
+
+def test_the_indian_punchline_feed_headline_is_a_source_title_of_the_second_001_article(corpus: Corpus) -> None:
+    first, second = corpus.get(D001).articles
+    titles = [s.title for s in second.sources if s.title]
+    assert any("Indian Punchline" in t for t in titles), second.sources
+    assert "The ‘inside track’ of Putin-Xi Jinping talks" in titles[0]
+    assert first.url is None and not any("Indian Punchline" in (s.title or "") for s in first.sources)
+
+
+def test_articles_without_a_cited_source_have_no_url(corpus: Corpus) -> None:
+    assert _article(corpus, D001, 0).url is None
+    assert _article(corpus, D003, 0).url is None
+
+
+def test_article_spans_lie_inside_the_file_are_ordered_and_do_not_overlap(corpus: Corpus) -> None:
+    for doc in corpus.documents:
+        assert doc.articles, doc.doc_id
+        for a in doc.articles:
+            assert a.doc_id == doc.doc_id
+            assert 0 <= a.start < a.end <= len(doc.raw)
+        for prev, nxt in zip(doc.articles, doc.articles[1:]):
+            assert prev.end <= nxt.start, (doc.doc_id, prev.index, nxt.index)
+        assert [a.index for a in doc.articles] == list(range(len(doc.articles)))
+
+
+def test_kept_segments_lie_inside_their_article_in_order_without_surrounding_space(corpus: Corpus) -> None:
+    for doc in corpus.documents:
+        for a in doc.articles:
+            assert a.kept, (doc.doc_id, a.index)
+            for seg in a.kept:
+                assert a.start <= seg.start < seg.end <= a.end
+                text = doc.raw[seg.start : seg.end]
+                assert text == text.strip()
+            for prev, nxt in zip(a.kept, a.kept[1:]):
+                assert prev.end < nxt.start
+
+
+def test_source_blocks_are_not_article_text(corpus: Corpus) -> None:
+    for doc in corpus.documents:
+        for a in doc.articles:
+            kept = "".join(doc.raw[s.start : s.end] for s in a.kept)
+            assert "【引用・参照・底本】" not in kept, (doc.doc_id, a.index)
+            for s in a.sources:
+                if s.url:
+                    assert s.url not in kept, (doc.doc_id, s.url)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Headlines and source lines on small documents.
+# ---------------------------------------------------------------------------------------------------------------
+
+BODY_1 = "本文の一段落目です。これはテストのための十分に長い段落で、記事の本文として扱われるべき内容を含んでいます。"
+BODY_2 = "二つ目の記事の本文です。これもテストのための十分に長い段落で、記事の本文として扱われるべき内容を含んでいます。"
+
+
+def _line(text: str) -> Line:
+    return Line(0, 0, len(text), text)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("「ロシアが中国を裏切る」との主張を否定 ― 2025年02月28日 19:49", ("「ロシアが中国を裏切る」との主張を否定", "2025-02-28T19:49")),
+        ("中・露共同声明2025年05月10日 23:25", ("中・露共同声明", "2025-05-10T23:25")),
+        ("米国の立場 | 2024-05-18 09:05", ("米国の立場", "2024-05-18T09:05")),
+    ],
+    ids=["dash-kanji-date-time", "no-separator", "bar-iso-date-time"],
+)
+def test_a_headline_ending_in_a_date_and_time_is_a_dated_headline(line: str, expected: tuple[str, str]) -> None:
+    assert dated_headline(_line(line)) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "歓迎式典で出迎えた中国の習近平国家主席(左)、北京、2024年5月16日",  # a photo caption
+        "会談は2025年5月10日 23:25に行われた。",  # a sentence that mentions a date
+        "2025年05月10日 23:25",  # a bare date has no title
+    ],
+    ids=["caption", "sentence", "bare-date"],
+)
+def test_captions_sentences_and_bare_dates_are_not_dated_headlines(line: str) -> None:
+    assert dated_headline(_line(line)) is None
+
+
+@pytest.mark.parametrize(
+    "line", ["ロシアの主張を否定する記事 ― 2025年02月28日", "ロシアの主張を否定する記事 - 2025-02-28"], ids=["kanji-date", "iso-date"]
+)
+def test_a_headline_with_a_dash_and_a_date_without_time_is_a_dated_headline(line: str) -> None:
+    assert dated_headline(_line(line)) == ("ロシアの主張を否定する記事", "2025-02-28")
+
+
+def test_dash_dated_headlines_without_a_time_start_articles_with_their_dates() -> None:
+    raw = f"米国の立場を明確に強硬化 ― 2025年05月10日\n{BODY_1}\n中・露共同声明 ― 2025年05月11日\n{BODY_2}\n"
+    doc = build_document("x", "x.txt", raw)
+    assert [(a.title, a.published) for a in doc.articles] == [
+        ("米国の立場を明確に強硬化", "2025-05-10"),
+        ("中・露共同声明", "2025-05-11"),
+    ]
+
+
+def test_a_headline_with_an_impossible_calendar_date_gets_no_published_date() -> None:
+    doc = build_document("x", "x.txt", f"米国の立場を明確に強硬化 ― 2025年02月30日 21:32\n{BODY_1}\n")
+    assert doc.articles[0].published is None
+
+
+def test_each_dated_headline_starts_a_new_article_with_its_title_and_date() -> None:
+    raw = (
+        f"米国の立場を明確に強硬化 ― 2025年05月10日 21:32\n{BODY_1}\n"
+        f"中・露共同声明 ― 2025年05月11日 08:05\n{BODY_2}\n"
+    )
+    doc = build_document("x", "x.txt", raw)
+    assert [(a.title, a.published) for a in doc.articles] == [
+        ("米国の立場を明確に強硬化", "2025-05-10T21:32"),
+        ("中・露共同声明", "2025-05-11T08:05"),
+    ]
+    first, second = doc.articles
+    assert raw[first.start : first.end].endswith(BODY_1)
+    assert raw[second.start :].startswith("中・露共同声明")
+
+
+def test_a_moto_neta_line_gives_the_article_its_url_and_is_not_kept_as_text() -> None:
+    raw = f"米国の立場を明確に強硬化 ― 2025年05月10日 21:32\n{BODY_1}\n元ネタ:https://example.com/a.\n"
+    doc = build_document("x", "x.txt", raw)
+    (article,) = doc.articles
+    assert article.url == "https://example.com/a"
+    assert all("example.com" not in raw[s.start : s.end] for s in article.kept)
+    assert doc.excluded_chars() == {"links": len("元ネタ:https://example.com/a.")}
+
+
+def test_a_citation_block_names_the_source_title_and_url_of_the_article_above_it() -> None:
+    raw = (
+        f"中・露共同声明 ― 2025年05月11日 08:05\n{BODY_2}\n"
+        "【引用・参照・底本】\n"
+        "These joint statements carry significance: Global Times editorial GT 2025.05.10\n"
+        "https://www.globaltimes.cn/page/202505/1333712.shtml\n"
+    )
+    doc = build_document("x", "x.txt", raw)
+    (article,) = doc.articles
+    assert article.sources[0].title.startswith("These joint statements")
+    assert article.url == "https://www.globaltimes.cn/page/202505/1333712.shtml"
+    assert set(doc.excluded_chars()) == {"sources"}
+    assert all("Global Times" not in raw[s.start : s.end] for s in article.kept)
+
+
+def test_text_after_a_citation_block_starts_a_new_article() -> None:
+    raw = (
+        f"米国の立場を明確に強硬化 ― 2025年05月10日 21:32\n{BODY_1}\n"
+        "【引用・参照・底本】\nSome English Source Title 2025.05.10\nhttps://example.org/b\n"
+        f"次の記事の見出しになる行です\n{BODY_2}\n"
+    )
+    doc = build_document("x", "x.txt", raw)
+    assert [a.title for a in doc.articles] == ["米国の立場を明確に強硬化", "次の記事の見出しになる行です"]
+    assert doc.articles[0].url == "https://example.org/b"
+    assert doc.articles[1].url is None
