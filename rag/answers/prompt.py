@@ -1,0 +1,69 @@
+"""The chat prompt: numbered passages plus the question, cut to the token budget by dropping the lowest ranks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .. import tokens
+from ..errors import LLMError
+from ..types import Hit
+
+logger = logging.getLogger(__name__)
+
+LANGUAGE = {"en": "English", "ja": "Japanese (日本語)"}
+SYSTEM = (
+    "You answer questions about news articles using only the numbered passages you are given. "
+    "After each claim, cite the passage it comes from with its number in square brackets, like [1] or [2][3]. "
+    "Cite only the numbers of the given passages and never invent sources. "
+    "If the passages do not contain the answer, say so briefly. "
+    "Answer in {language}, the language of the question, even though the passages are in Japanese."
+)
+# OpenAI's accounting for chat formatting: a few tokens per message plus the reply primer.
+PER_MESSAGE = 4
+PER_REPLY = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """Chat messages as (role, content) pairs; marker [n] refers to hits[n - 1]."""
+
+    messages: tuple[tuple[str, str], ...]
+    hits: tuple[Hit, ...]
+    tokens: int
+
+    def as_messages(self) -> list[dict[str, str]]:
+        """The OpenAI wire format of the messages."""
+        return [{"role": role, "content": content} for role, content in self.messages]
+
+
+def passage_block(n: int, hit: Hit) -> str:
+    """One numbered passage: "[n] title" then its text."""
+    return f"[{n}] {hit.citation.title}\n{hit.passage.text.strip()}"
+
+
+def messages_for(question: str, hits: Sequence[Hit], lang: str) -> tuple[tuple[str, str], ...]:
+    """System instructions and a user message carrying the numbered passages and the question."""
+    passages = "\n\n".join(passage_block(n, h) for n, h in enumerate(hits, start=1))
+    user = f"Passages:\n\n{passages}\n\nQuestion: {question}"
+    return (("system", SYSTEM.format(language=LANGUAGE.get(lang, LANGUAGE["en"]))), ("user", user))
+
+
+def count_tokens(messages: Sequence[tuple[str, str]]) -> int:
+    """cl100k tokens of the messages, counted the way chat models bill them."""
+    return sum(tokens.count(content) + PER_MESSAGE for _, content in messages) + PER_REPLY
+
+
+def build_prompt(question: str, hits: Sequence[Hit], lang: str, max_tokens: int) -> Prompt:
+    """The largest prefix of `hits` (by rank) whose prompt fits `max_tokens`; LLMError when not even one fits."""
+    ordered = sorted(hits, key=lambda h: h.rank)
+    for keep in range(len(ordered), 0, -1):
+        messages = messages_for(question, ordered[:keep], lang)
+        used = count_tokens(messages)
+        if used <= max_tokens:
+            if keep < len(ordered):
+                logger.info("prompt budget %d tokens: kept %d of %d passages (%d tokens)", max_tokens, keep,
+                            len(ordered), used)
+            return Prompt(messages, tuple(ordered[:keep]), used)
+    raise LLMError(f"prompt over budget: even one passage needs more than llm_max_prompt_tokens={max_tokens!r}")

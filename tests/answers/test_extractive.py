@@ -1,0 +1,117 @@
+"""Extractive answers over the real index: grounded sentences, valid markers, citations that slice back."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answers import Answer, answer_question
+from rag.answers.extractive import (MAX_CHARS, MAX_SENTENCES, NO_PASSAGE, Candidate, extractive_answer,
+                                    near_duplicate, render, select, split_sentences)
+from rag.errors import QueryError
+
+from .support import EN_QUESTION, JA_QUESTION, PHRASE, marked_pieces
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def en_answer(searcher, built_index) -> Answer:
+    settings, _ = built_index
+    return answer_question(searcher, EN_QUESTION, 5, settings)
+
+
+@pytest.fixture(scope="module")
+def ja_answer(searcher, built_index) -> Answer:
+    settings, _ = built_index
+    return answer_question(searcher, JA_QUESTION, 5, settings)
+
+
+@pytest.fixture(params=["en", "ja"])
+def answer(request, en_answer, ja_answer) -> Answer:
+    return en_answer if request.param == "en" else ja_answer
+
+
+def test_answer_quotes_the_passage_where_lavrov_declares_the_alliance(answer: Answer) -> None:
+    source = next(h for h in answer.passages if PHRASE in h.passage.text)
+    sentences = [c.text for c in split_sentences(source)]
+    assert PHRASE in answer.answer or any(s in answer.answer for s in sentences), answer.answer
+    assert source.citation in answer.citations
+
+
+def test_markers_index_citations_that_slice_back_to_the_passage_text(answer: Answer, check_grounded) -> None:
+    assert "[1]" in answer.answer
+    check_grounded(answer)
+
+
+def test_each_sentence_comes_from_the_passage_its_marker_cites(answer: Answer) -> None:
+    pieces = marked_pieces(answer)
+    assert 1 <= len(pieces) <= MAX_SENTENCES
+    texts = {h.citation: h.passage.text for h in answer.passages}
+    for text, n in pieces:
+        assert text in texts[answer.citations[n - 1]], (text, n)
+
+
+def test_answer_is_short_and_in_reading_order(answer: Answer) -> None:
+    pieces = marked_pieces(answer)
+    assert sum(len(t) for t, _ in pieces) <= MAX_CHARS or len(pieces) == 1
+    ranks = {h.citation: h.rank for h in answer.passages}
+    order = [(ranks[answer.citations[n - 1]], answer.citations[n - 1].start) for _, n in pieces]
+    assert [r for r, _ in order] == sorted(r for r, _ in order)
+
+
+def test_extractive_answer_reports_its_generator_and_retrieval(answer: Answer) -> None:
+    assert answer.generator == "extractive" and answer.fallback is None
+    assert len(answer.passages) == 5 and [h.rank for h in answer.passages] == [1, 2, 3, 4, 5]
+    assert answer.index_version and answer.took_ms > 0
+
+
+def test_answer_language_follows_the_question(en_answer: Answer, ja_answer: Answer) -> None:
+    assert (en_answer.lang, ja_answer.lang) == ("en", "ja")
+
+
+def test_no_hits_gives_a_clear_message_and_no_citations(searcher) -> None:
+    assert extractive_answer(EN_QUESTION, (), searcher.embedders, "en") == (NO_PASSAGE["en"], ())
+    assert extractive_answer(JA_QUESTION, (), searcher.embedders, "ja") == (NO_PASSAGE["ja"], ())
+
+
+@pytest.mark.parametrize("question", ["", "   \n", 42])
+def test_blank_or_non_text_question_is_a_query_error(searcher, built_index, question) -> None:
+    with pytest.raises(QueryError):
+        answer_question(searcher, question, 5, built_index[0])
+
+
+def test_bad_top_k_is_a_query_error(searcher, built_index) -> None:
+    with pytest.raises(QueryError, match="top_k"):
+        answer_question(searcher, EN_QUESTION, 0, built_index[0])
+
+
+def test_sentences_never_split_inside_quotes(en_answer: Answer) -> None:
+    source = next(h for h in en_answer.passages if PHRASE in h.passage.text)
+    quoted = [c.text for c in split_sentences(source) if "「" in c.text]
+    assert all(c.count("「") == c.count("」") for c in quoted), quoted
+
+
+def test_near_duplicates_are_detected() -> None:
+    a = "ラブロフ外相は、慎重な言葉で、ロシアは「中国との真の同盟関係の構築」に前向きな姿勢を持っていると宣言した。"
+    assert near_duplicate(a, a[:-1])
+    assert near_duplicate(a, a.replace("慎重な", "慎重な "))
+    assert not near_duplicate(a, "中国は今年後半に上海協力機構の議長国に就任する。")
+
+
+def test_selection_skips_duplicates_and_keeps_within_the_budget(en_answer: Answer) -> None:
+    hit = en_answer.passages[0]
+    long = "あ" * (MAX_CHARS - 10) + "。"
+    candidates = [Candidate(1, 0, "最初の文はとても関係がある。", hit, 0.9),
+                  Candidate(1, 20, "最初の文はとても関係がある", hit, 0.89),  # the same sentence from an overlap
+                  Candidate(1, 40, long, hit, 0.88),  # would push the answer past MAX_CHARS
+                  Candidate(2, 0, "二番目の文も関係がある。", hit, 0.87),
+                  Candidate(3, 0, "関係の薄い文は選ばれない。", hit, 0.5)]  # far below the best
+    picked = [c.text for c in select(candidates)]
+    assert picked == ["最初の文はとても関係がある。", "二番目の文も関係がある。"]
+
+
+def test_render_numbers_citations_by_first_use(en_answer: Answer) -> None:
+    a, b = en_answer.passages[0], en_answer.passages[1]
+    text, citations = render([Candidate(1, 0, "甲。", b), Candidate(1, 5, "乙。", a), Candidate(2, 0, "丙。", b)])
+    assert text == "甲。[1] 乙。[2] 丙。[1]"
+    assert citations == (b.citation, a.citation)

@@ -1,0 +1,179 @@
+"""The LLM path against a real OpenAI-compatible HTTP server on 127.0.0.1: prompts, markers, retries, fallbacks."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import httpx
+import pytest
+
+from rag import tokens
+from rag.answers import Answer, answer_question
+from rag.answers.prompt import build_prompt
+from rag.answers.service import llm_answer
+from rag.errors import LLMError, QueryError
+from rag.settings import Settings
+
+from .fake_llm import FakeLLM
+from .support import EN_QUESTION
+
+pytestmark = pytest.mark.slow
+
+TOP_K = 5
+
+
+@pytest.fixture(scope="module")
+def base(built_index) -> Settings:
+    """Settings with fast timeouts; each test points llm_base_url at its own fake server."""
+    settings, _ = built_index
+    return settings.replace(llm_model="fake-gpt", llm_api_key="sk-test", llm_timeout_s=0.5, llm_retries=2)
+
+
+def ask(searcher, settings: Settings, llm: FakeLLM, **changes) -> Answer:
+    return answer_question(searcher, EN_QUESTION, TOP_K, settings.replace(llm_base_url=llm.base_url, **changes))
+
+
+def test_llm_answer_keeps_real_markers_and_drops_bogus_ones(searcher, base, check_grounded) -> None:
+    with FakeLLM(["reply"]) as llm:
+        answer = ask(searcher, base, llm)
+    assert answer.generator == "llm" and answer.fallback is None
+    assert answer.answer == ("Lavrov said Russia is open to discussing the building of a true alliance with China [1]. "
+                             "He also called it a settled treaty.")
+    assert answer.citations == (answer.passages[0].citation,)
+    assert len(answer.passages) == TOP_K and answer.index_version
+    check_grounded(answer)
+
+
+def test_request_is_a_non_streaming_chat_completion_with_bearer_auth(searcher, base) -> None:
+    with FakeLLM(["reply"]) as llm:
+        ask(searcher, base, llm)
+    (request,) = llm.requests
+    assert request.path == "/v1/chat/completions"
+    assert request.headers["authorization"] == "Bearer sk-test"
+    assert request.body["model"] == "fake-gpt" and request.body["stream"] is False
+    assert [m["role"] for m in request.body["messages"]] == ["system", "user"]
+
+
+def test_prompt_holds_the_numbered_passages_within_the_token_budget(searcher, base) -> None:
+    hits = searcher.search(EN_QUESTION, TOP_K).hits
+    budget = build_prompt(EN_QUESTION, hits[:3], "en", 100_000).tokens  # room for exactly the top three
+    with FakeLLM(["reply"]) as llm:
+        ask(searcher, base, llm, llm_max_prompt_tokens=budget)
+    prompt = llm.requests[0].prompt
+    assert tokens.count(prompt) <= budget
+    for n, h in enumerate(hits[:3], start=1):
+        assert f"[{n}] {h.citation.title}\n{h.passage.text.strip()}" in prompt
+    assert "[4] " not in prompt and hits[3].passage.text.strip() not in prompt
+    assert EN_QUESTION in prompt
+
+
+def test_markers_are_renumbered_to_the_passages_actually_cited(searcher, base) -> None:
+    hits = searcher.search(EN_QUESTION, TOP_K).hits
+    with FakeLLM(["reply"], content="First [3]. Then [1][3]. Nothing from [7].") as llm:
+        answer = ask(searcher, base, llm)
+    assert answer.answer == "First [1]. Then [2][1]. Nothing from."
+    assert answer.citations == (hits[2].citation, hits[0].citation)
+
+
+def test_reply_without_markers_is_kept_with_no_citations(searcher, base) -> None:
+    with FakeLLM(["reply"], content="The passages do not say.") as llm:
+        answer = ask(searcher, base, llm)
+    assert (answer.generator, answer.answer, answer.citations) == ("llm", "The passages do not say.", ())
+
+
+def test_server_errors_and_rate_limits_are_retried_until_success(searcher, base) -> None:
+    with FakeLLM(["error500", "rate_limited", "reply"]) as llm:
+        answer = ask(searcher, base, llm)
+    assert answer.generator == "llm" and answer.fallback is None
+    assert [r.behaviour for r in llm.requests] == ["error500", "rate_limited", "reply"]
+
+
+def test_persistent_500_falls_back_to_extractive_after_all_retries(searcher, base, check_grounded) -> None:
+    with FakeLLM(["error500"]) as llm:
+        answer = ask(searcher, base, llm)
+    assert len(llm.requests) == 1 + base.llm_retries
+    assert answer.generator == "extractive"
+    assert answer.fallback == "HTTP 500 after 3 attempts"
+    assert answer.citations and "[1]" in answer.answer
+    check_grounded(answer)
+
+
+def test_hanging_server_times_out_retries_then_falls_back(searcher, base, check_grounded) -> None:
+    with FakeLLM(["hang"], hang_s=5.0) as llm:
+        t0 = time.perf_counter()
+        answer = ask(searcher, base, llm, llm_retries=1)
+        waited = time.perf_counter() - t0
+    assert len(llm.requests) == 2
+    assert answer.generator == "extractive" and "timeout" in answer.fallback and "2 attempts" in answer.fallback
+    assert waited < 5.0  # the client gave up long before the server would have answered
+    check_grounded(answer)
+
+
+def test_invalid_json_falls_back_without_retrying(searcher, base, check_grounded) -> None:
+    with FakeLLM(["invalid_json"]) as llm:
+        answer = ask(searcher, base, llm)
+    assert len(llm.requests) == 1  # a malformed 200 is not a transient failure
+    assert answer.generator == "extractive" and "invalid JSON" in answer.fallback
+    check_grounded(answer)
+
+
+@pytest.mark.parametrize(("behaviour", "reason", "requests"), [
+    ("no_choices", "no choices", 1),
+    ("empty_content", "empty content", 1),
+    ("unauthorized", "HTTP 401", 1),
+    ("rate_limited", "HTTP 429 after 3 attempts", 3),
+])
+def test_unusable_replies_raise_llm_error(searcher, base, behaviour, reason, requests) -> None:
+    hits = searcher.search(EN_QUESTION, TOP_K).hits
+    with FakeLLM([behaviour]) as llm:
+        with pytest.raises(LLMError, match=reason):
+            llm_answer(EN_QUESTION, hits, "en", base.replace(llm_base_url=llm.base_url))
+    assert len(llm.requests) == requests
+
+
+def test_reply_citing_only_bogus_passages_is_an_llm_error(searcher, base) -> None:
+    hits = searcher.search(EN_QUESTION, TOP_K).hits
+    with FakeLLM(["reply"], content="[9]") as llm:
+        with pytest.raises(LLMError, match="invalid citation markers"):
+            llm_answer(EN_QUESTION, hits, "en", base.replace(llm_base_url=llm.base_url))
+
+
+def test_refused_connection_is_retried_then_an_llm_error(searcher, base) -> None:
+    hits = searcher.search(EN_QUESTION, TOP_K).hits
+    with socket.socket() as s:  # a port that was just free, so nothing listens on it
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(LLMError, match="connection error .* after 3 attempts"):
+        llm_answer(EN_QUESTION, hits, "en", base.replace(llm_base_url=f"http://127.0.0.1:{port}/v1"))
+
+
+def test_no_hits_never_calls_the_llm(base) -> None:
+    with FakeLLM(["reply"]) as llm:
+        with pytest.raises(LLMError, match="no passages"):
+            llm_answer(EN_QUESTION, (), "en", base.replace(llm_base_url=llm.base_url))
+    assert llm.requests == []
+
+
+def test_a_given_client_is_used_and_left_open(searcher, base) -> None:
+    with FakeLLM(["reply"]) as llm, httpx.Client() as client:
+        answer = answer_question(searcher, EN_QUESTION, TOP_K, base.replace(llm_base_url=llm.base_url),
+                                 client=client)
+        assert not client.is_closed
+    assert answer.generator == "llm" and len(llm.requests) == 1
+
+
+def test_bad_question_is_a_query_error_before_any_llm_call(searcher, base) -> None:
+    with FakeLLM(["reply"]) as llm:
+        with pytest.raises(QueryError):
+            answer_question(searcher, "  ", TOP_K, base.replace(llm_base_url=llm.base_url))
+    assert llm.requests == []
+
+
+def test_fake_server_speaks_the_openai_wire_format() -> None:
+    with FakeLLM(["reply"]) as llm:
+        body = httpx.post(f"{llm.base_url}/chat/completions", json={"model": "m", "messages": [
+            {"role": "user", "content": "hi"}]}).json()
+    assert body["object"] == "chat.completion" and body["model"] == "m"
+    assert body["choices"][0]["message"]["role"] == "assistant" and body["choices"][0]["finish_reason"] == "stop"
+    assert set(body["usage"]) == {"prompt_tokens", "completion_tokens", "total_tokens"}
