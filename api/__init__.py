@@ -1,0 +1,1 @@
+"""The HTTP API: a Litestar app over the core (search, ask, OpenAI-compatible chat, documents, admin)."""

@@ -1,0 +1,122 @@
+"""The app factory: a lifespan loads the models and the index onto app.state; handlers get them injected."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import httpx
+from anyio import to_thread
+from litestar import Litestar, Response, Router
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+
+from rag import __version__
+from rag.embedders import Embedder
+from rag.errors import IndexError_, IndexMissingError
+from rag.retrieval import Searcher
+from rag.runtime import load_embedders, open_searcher
+from rag.settings import Settings
+
+from .body import strict_json_body
+from .controllers import CONTROLLERS
+from .errors import EXCEPTION_HANDLERS, error_response
+
+logger = logging.getLogger(__name__)
+
+
+# -- dependencies ----------------------------------------------------------------------------------------------
+
+def provide_settings(state: State) -> Settings:
+    return state.settings
+
+
+def provide_searcher(state: State) -> Searcher:
+    """The live Searcher, taken once per request: a reload swaps it without disturbing requests in flight."""
+    searcher = state.get("searcher")
+    if searcher is None:
+        raise IndexMissingError(state.get("load_error") or "no index is loaded yet")
+    return searcher
+
+
+def provide_llm_client(state: State) -> httpx.Client | None:
+    return state.get("llm_client")
+
+
+# -- lifespan --------------------------------------------------------------------------------------------------
+
+def _open_index(settings: Settings, embedders: Mapping[str, Embedder], state: State) -> Searcher | None:
+    """The searcher over the index on disk (built first if missing); None, with the reason kept, if it is unusable."""
+    try:
+        return open_searcher(settings, build_if_missing=True, embedders=embedders)
+    except IndexError_ as exc:
+        # Serve anyway: /readyz says 503 with the reason, and POST /v1/admin/reload can load a repaired index.
+        logger.error("serving without an index: %s", exc)
+        state.load_error = str(exc)
+        return None
+
+
+def _lifespan(settings: Settings, searcher: Searcher | None) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        state = app.state
+        state.reload_lock = asyncio.Lock()
+        if searcher is not None:
+            state.embedders, state.searcher = searcher.embedders, searcher
+        else:
+            state.embedders = await to_thread.run_sync(load_embedders, settings)
+            state.searcher = await to_thread.run_sync(_open_index, settings, state.embedders, state)
+        if state.searcher is not None:
+            logger.info("ready: index %s (%s)", state.searcher.index.version, state.searcher.index.manifest["counts"])
+        state.llm_client = httpx.Client(timeout=settings.llm_timeout_s) if settings.llm_base_url else None
+        try:
+            yield
+        finally:
+            if state.llm_client is not None:
+                state.llm_client.close()
+            state.llm_client = state.searcher = state.embedders = None
+
+    return lifespan
+
+
+# -- the app ---------------------------------------------------------------------------------------------------
+
+def _json_not_found(response: Response) -> Response:
+    """The OpenAPI router answers unknown /schema/... paths with an HTML page; every 404 here is JSON."""
+    if response.status_code == 404 and response.media_type != "application/json":
+        return error_response(404, "not_found", "no such schema page; the schema is at /schema/openapi.json")
+    return response
+
+
+def create_app(settings: Settings, searcher: Searcher | None = None) -> Litestar:
+    """The Litestar app; pass a ready `searcher` to skip loading models and index (tests reuse one)."""
+    cors = None
+    if settings.cors_origins:
+        cors = CORSConfig(allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST", "OPTIONS"],
+                          allow_headers=["Authorization", "Content-Type"])
+    return Litestar(
+        route_handlers=list(CONTROLLERS),
+        lifespan=[_lifespan(settings, searcher)],
+        state=State({"settings": settings, "searcher": None, "load_error": None}),
+        dependencies={
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "searcher": Provide(provide_searcher, sync_to_thread=False),
+            "llm_client": Provide(provide_llm_client, sync_to_thread=False),
+        },
+        before_request=strict_json_body,
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=settings.max_body_bytes,
+        cors_config=cors,
+        openapi_config=OpenAPIConfig(
+            title="newsrag", version=__version__, path="/schema",
+            description="Cross-lingual (English/Japanese) question answering over Japanese news, with citations.",
+            openapi_router=Router("/schema", route_handlers=[], include_in_schema=False,
+                                  after_request=_json_not_found),
+        ),
+        logging_config=None,  # the entry point (rag serve) configures logging, not the app
+        debug=False,
+    )

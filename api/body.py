@@ -1,0 +1,61 @@
+"""Strict request bodies: JSON only, UTF-8 only, and no type coercion ("5" is not an integer, nor is true or 5.0).
+
+Litestar converts bodies leniently (msgspec ``strict=False``), so this before-request hook decodes the body once
+more, strictly, against the handler's own ``data`` Struct, before Litestar parses it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request
+from litestar.exceptions import ValidationException
+from litestar.handlers import HTTPRouteHandler
+
+from .errors import InvalidJSON, UnsupportedMediaType
+
+def _body_type(handler: HTTPRouteHandler) -> type[msgspec.Struct] | None:
+    """The msgspec Struct the handler's `data` parameter expects, if it has one."""
+    param = handler.parsed_fn_signature.parameters.get("data")
+    annotation = getattr(param, "annotation", None)
+    return annotation if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct) else None
+
+
+def _is_json(content_type: str, options: dict[str, str]) -> bool:
+    json_type = content_type == "application/json" or (
+        content_type.startswith("application/") and content_type.endswith("+json"))
+    if not json_type:
+        return False
+    return options.get("charset", "utf-8").lower().replace("_", "-") in {"utf-8", "utf8"}
+
+
+async def strict_json_body(request: Request[Any, Any, Any]) -> None:
+    """Before-request hook: reject non-JSON, non-UTF-8, malformed or loosely typed bodies with a 4xx."""
+    struct = _body_type(request.route_handler)
+    if struct is None:
+        return None
+    content_type, options = request.content_type
+    if not _is_json(content_type, options):
+        given = request.headers.get("content-type") or "none"
+        raise UnsupportedMediaType(detail=f"content type {given[:100]!r} is not accepted; "
+                                          "send UTF-8 JSON with 'Content-Type: application/json'")
+    body = await request.body()  # raises 413 beyond request_max_body_size
+    try:
+        msgspec.json.decode(body, type=struct, strict=True)
+    except msgspec.ValidationError as exc:
+        raise ValidationException(detail=_friendly(str(exc))) from None
+    except msgspec.DecodeError as exc:
+        raise InvalidJSON(detail=f"the body is not valid JSON: {exc}") from None
+    except UnicodeDecodeError:
+        raise InvalidJSON(detail="the body is not valid UTF-8") from None
+    return None
+
+
+def _friendly(message: str) -> str:
+    # "Expected `int`, got `str` - at `$.top_k`" → "top_k: Expected `int`, got `str`"
+    if " - at `$" in message:
+        text, _, where = message.rpartition(" - at `$")
+        where = where.rstrip("`").lstrip(".")
+        return f"{where or 'body'}: {text}"
+    return message

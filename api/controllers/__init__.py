@@ -1,0 +1,13 @@
+"""One controller per resource."""
+
+from .admin import AdminController
+from .ask import AskController
+from .chat import ChatController, ModelsController
+from .documents import DocumentController
+from .health import HealthController, IndexController
+from .search import SearchController
+
+CONTROLLERS = (SearchController, AskController, ChatController, ModelsController, DocumentController,
+               HealthController, IndexController, AdminController)
+
+__all__ = ["CONTROLLERS"]

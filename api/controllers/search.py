@@ -1,0 +1,31 @@
+"""POST /v1/search: ranked passages with citations, in the canonical result_json shape."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, post
+
+from rag.retrieval import Filters, Searcher
+from rag.retrieval.serialize import result_json
+
+from ..errors import ERROR_RESPONSES
+from ..schemas import FiltersIn, SearchRequest, SearchResponse
+
+
+def to_filters(f: FiltersIn | None) -> Filters | None:
+    """The core's Filters from the wire format (raises QueryError for impossible dates)."""
+    if f is None:
+        return None
+    return Filters(tuple(f.doc_ids) if f.doc_ids else None, f.published_from, f.published_to)
+
+
+class SearchController(Controller):
+    path = "/v1/search"
+    tags = ["search"]
+
+    @post("/", status_code=200, sync_to_thread=True, responses=ERROR_RESPONSES,
+          summary="Rank passages for a question (English or Japanese)")
+    def search(self, data: SearchRequest, searcher: Searcher) -> SearchResponse:
+        """Hybrid (default), BM25 or single-embedder search; every hit cites an exact span of a seed file."""
+        result = searcher.search(data.query, data.top_k, data.mode, to_filters(data.filters))
+        return msgspec.convert(result_json(result), SearchResponse)

@@ -1,0 +1,282 @@
+"""Wire formats: the msgspec Structs the HTTP API reads and writes. They live here and nowhere else."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from msgspec import Meta, Struct
+
+# -- shared pieces ----------------------------------------------------------------------------------------------
+
+DocId = Annotated[str, Meta(min_length=1, max_length=200, examples=["000_77323e78f047d601"])]
+IsoDate = Annotated[str, Meta(pattern=r"^\d{4}-\d{2}-\d{2}$", description="an ISO date, YYYY-MM-DD",
+                              examples=["2025-02-28"])]
+# The upper bound is settings.max_top_k, known only at run time; the Searcher enforces it (422).
+TopK = Annotated[int, Meta(ge=1, description="how many passages to use: 1..max_top_k (50 unless configured)")]
+Question = Annotated[str, Meta(description="a question in English or Japanese (at most max_query_chars characters)",
+                               examples=["What did Lavrov say about an alliance with China?"])]
+
+
+class ErrorBody(Struct):
+    """Every 4xx/5xx body: a short machine-readable code and a human message."""
+
+    error: Annotated[str, Meta(examples=["invalid_query"])]
+    detail: Annotated[str, Meta(examples=["top_k=0: must be an integer from 1 to 50"])]
+
+
+class SourceOut(Struct):
+    title: str | None
+    url: str | None
+
+
+class CitationOut(Struct):
+    """Where a passage comes from: `text == raw[start:end]` of `source_file`."""
+
+    doc_id: str
+    title: str
+    published: str | None
+    source_file: str
+    start: int
+    end: int
+    url: str | None
+    sources: list[SourceOut]
+
+
+class HitOut(Struct):
+    rank: int
+    score: float
+    passage_id: str
+    text: str
+    citation: CitationOut
+
+
+# -- search -----------------------------------------------------------------------------------------------------
+
+class FiltersIn(Struct, forbid_unknown_fields=True, kw_only=True):
+    """Optional restrictions; dates are inclusive."""
+
+    doc_ids: Annotated[list[DocId], Meta(max_length=1000)] | None = None
+    published_from: IsoDate | None = None
+    published_to: IsoDate | None = None
+
+
+class SearchRequest(Struct, forbid_unknown_fields=True, kw_only=True):
+    """POST /v1/search."""
+
+    query: Question
+    top_k: TopK = 5
+    mode: Annotated[str, Meta(description="hybrid (default), bm25, or an embedder name (e5, use)",
+                              examples=["hybrid"])] | None = None
+    filters: FiltersIn | None = None
+
+
+class SearchResponse(Struct):
+    """The canonical search result shape (rag.retrieval.serialize.result_json)."""
+
+    query: str
+    mode: str
+    lang: Literal["en", "ja"]
+    took_ms: float
+    index_version: str
+    results: list[HitOut]
+
+
+# -- ask --------------------------------------------------------------------------------------------------------
+
+class AskRequest(Struct, forbid_unknown_fields=True, kw_only=True):
+    """POST /v1/ask."""
+
+    question: Question
+    top_k: TopK = 5
+
+
+class AskResponse(Struct):
+    """An answer whose [n] markers point into `citations`, with the passages it was drawn from."""
+
+    question: str
+    answer: str
+    citations: list[CitationOut]
+    passages: list[HitOut]
+    took_ms: float
+    generator: Literal["extractive", "llm"]
+    fallback: Annotated[str | None, Meta(description="why the LLM was not used, when it was configured")]
+    index_version: str
+
+
+# -- OpenAI-compatible chat -------------------------------------------------------------------------------------
+
+Role = Literal["system", "user", "assistant", "tool", "developer"]
+
+
+class ContentPart(Struct, kw_only=True):
+    """One part of a multi-part message; only "text" parts are read, others are ignored."""
+
+    type: str
+    text: str | None = None
+
+
+class ChatMessage(Struct, kw_only=True):
+    role: Role
+    content: str | list[ContentPart] | None = None
+    name: str | None = None
+
+
+class ChatRequest(Struct, kw_only=True):
+    """POST /v1/chat/completions: the last user message is the question; other OpenAI fields are ignored."""
+
+    messages: Annotated[list[ChatMessage], Meta(min_length=1)]
+    model: str | None = None
+    stream: bool = False
+    top_k: TopK = 5
+
+
+class ChatMessageOut(Struct):
+    role: Literal["assistant"]
+    content: str
+
+
+class ChatChoice(Struct):
+    index: int
+    message: ChatMessageOut
+    finish_reason: Literal["stop"]
+
+
+class Usage(Struct):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class ChatCompletion(Struct):
+    """An OpenAI chat.completion; structured citations travel in the extra field `citations`."""
+
+    id: str
+    object: Literal["chat.completion"]
+    created: int
+    model: str
+    choices: list[ChatChoice]
+    usage: Usage
+    citations: list[CitationOut]
+    index_version: str
+    generator: Literal["extractive", "llm"]
+
+
+class Delta(Struct, omit_defaults=True):
+    role: Literal["assistant"] | None = None
+    content: str | None = None
+
+
+class ChunkChoice(Struct):
+    index: int
+    delta: Delta
+    finish_reason: Literal["stop"] | None
+
+
+class ChatCompletionChunk(Struct, omit_defaults=True, kw_only=True):
+    """One server-sent event of a streamed completion; the last one carries `citations`."""
+
+    id: str
+    object: Literal["chat.completion.chunk"]
+    created: int
+    model: str
+    choices: list[ChunkChoice]
+    index_version: str
+    citations: list[CitationOut] | None = None
+
+
+class ModelCard(Struct):
+    id: str
+    object: Literal["model"]
+    created: int
+    owned_by: str
+
+
+class ModelList(Struct):
+    object: Literal["list"]
+    data: list[ModelCard]
+
+
+# -- documents --------------------------------------------------------------------------------------------------
+
+class ArticleOut(Struct):
+    """An article inside a seed file; `start`/`end` index the document's raw text."""
+
+    index: int
+    title: str
+    published: str | None
+    url: str | None
+    start: int
+    end: int
+    sources: list[SourceOut]
+
+
+class DocumentSummary(Struct):
+    doc_id: str
+    source_file: str
+    sha256: str
+    chars: int
+    titles: list[str]
+    articles: list[ArticleOut]
+
+
+class DocumentList(Struct):
+    index_version: str
+    count: int
+    documents: list[DocumentSummary]
+
+
+class PassageSpan(Struct):
+    passage_id: str
+    article: int
+    start: int
+    end: int
+
+
+class DocumentDetail(Struct):
+    """A document with its raw text; every span (articles, passages, citations) indexes `raw`."""
+
+    doc_id: str
+    source_file: str
+    sha256: str
+    index_version: str
+    raw: str
+    excluded: dict[str, int]
+    articles: list[ArticleOut]
+    passages: list[PassageSpan]
+
+
+# -- health and index -------------------------------------------------------------------------------------------
+
+class Health(Struct):
+    status: Literal["ok"]
+
+
+class EmbedderInfo(Struct):
+    spec: str
+    dim: int
+    fingerprint: str
+
+
+class IndexSummary(Struct):
+    """The loaded index's manifest summary."""
+
+    index_version: str
+    created_at: str
+    package_version: str
+    format_version: int
+    counts: dict[str, int]
+    chunker: dict[str, Any]
+    faiss_kind: str
+    embedders: list[EmbedderInfo]
+
+
+class Readiness(Struct):
+    status: Literal["ready"]
+    index: IndexSummary
+
+
+class ReloadResponse(Struct):
+    index_version: str
+    previous_version: str | None
+    counts: dict[str, int]
+    took_ms: float

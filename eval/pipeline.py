@@ -1,0 +1,92 @@
+"""One evaluation: check the questions against the seeds, run every mode on a backend, judge and score the rankings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import EvalError
+from .metrics import GROUPS, Judged, Latency, by_group, judge, metric_names, recall_curve
+from .questions import Question, read_seed_texts, require_quotes
+from .relevance import evidence_occurrences
+from .runner import Backend, ModeRun, run_mode
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ModeResult:
+    """Scores of one mode: metric means per group, recall@1..10 curves per group, latency, and the judged runs."""
+
+    mode: str
+    groups: dict[str, dict[str, float]]
+    curves: dict[str, tuple[float, ...]]
+    latency: Latency
+    judged: tuple[Judged, ...]
+    run: ModeRun
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """Everything a report needs about one evaluation."""
+
+    question_files: tuple[str, ...]
+    questions: tuple[Question, ...]
+    backend: str
+    ks: tuple[int, ...]
+    modes: tuple[ModeResult, ...]
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return metric_names(self.ks)
+
+    @property
+    def index_versions(self) -> tuple[str, ...]:
+        """Every index version that answered; more than one means the index changed during the run."""
+        return tuple(dict.fromkeys(v for m in self.modes for v in m.run.index_versions if v))
+
+    def counts(self) -> dict[str, int]:
+        """Number of questions per group."""
+        return {g: sum(1 for q in self.questions if g == "all" or q.lang == g) for g in GROUPS}
+
+    def as_json(self) -> dict[str, Any]:
+        """{mode: {"all"|"en"|"ja": {metric: value}, "latency_ms": {"p50", "p95"}}}."""
+        out: dict[str, Any] = {}
+        for m in self.modes:
+            body: dict[str, Any] = {g: {k: round(v, 6) for k, v in vals.items()} for g, vals in m.groups.items()}
+            body["latency_ms"] = {"p50": round(m.latency.p50, 3), "p95": round(m.latency.p95, 3)}
+            out[m.mode] = body
+        return out
+
+
+def evaluate(backend: Backend, questions: Sequence[Question], modes: Sequence[str], seeds_dir: Path,
+             ks: Sequence[int] = (1, 5, 10), question_files: Sequence[str] = ()) -> Evaluation:
+    """Score every mode on the questions; raises EvalError before any search if a quote is not in its seed."""
+    questions = tuple(questions)
+    if not questions:
+        raise EvalError("no questions to evaluate")
+    ids = [q.id for q in questions]
+    if len(set(ids)) != len(ids):
+        raise EvalError("question ids are not unique; load several files with eval.questions.combine")
+    require_quotes(questions, seeds_dir)
+    texts = read_seed_texts(seeds_dir, (e.doc for q in questions for e in q.evidence))
+    evidence = {q.id: evidence_occurrences(q, texts) for q in questions}
+    modes = tuple(dict.fromkeys(modes))
+    backend.check_modes(modes)
+    names = metric_names(ks)
+    results = []
+    for mode in modes:
+        run = run_mode(backend, questions, mode)
+        judged = judge(questions, run, evidence)
+        curves = {}
+        for g in GROUPS:
+            part = [j for j in judged if g == "all" or j.lang == g]
+            if part:
+                curves[g] = recall_curve(part)
+        latency = Latency.of([r.latency_ms for r in run.runs])
+        results.append(ModeResult(mode, by_group(judged, names), curves, latency, judged, run))
+        logger.info("mode %s: recall@10 %.3f, p50 %.1f ms", mode, curves["all"][-1], latency.p50)
+    return Evaluation(tuple(question_files), questions, backend.description, tuple(ks), tuple(results))

@@ -1,0 +1,130 @@
+"""Write an evaluation to a directory: TREC runs and qrels, report.md and a recall@k plot."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .metrics import GROUPS
+from .pipeline import Evaluation, ModeResult
+
+PLOT = "recall_at_k.png"
+QRELS = "qrels.trec"
+
+
+def safe_name(mode: str) -> str:
+    """A mode name usable in file names and TREC run tags ('st:org/model' → 'st_org_model')."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", mode).strip("_") or "mode"
+
+
+def run_file(mode: str) -> str:
+    return f"run.{safe_name(mode)}.trec"
+
+
+def write_report(ev: Evaluation, out_dir: Path) -> tuple[Path, ...]:
+    """Write every output file into out_dir (created if needed); returns the paths written."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = [_write(out_dir / run_file(m.mode), trec_run(m)) for m in ev.modes]
+    written.append(_write(out_dir / QRELS, trec_qrels(ev)))
+    written.append(_write(out_dir / "report.md", markdown(ev)))
+    written.append(plot_recall(ev, out_dir / PLOT))
+    return tuple(written)
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8", newline="\n")
+    return path
+
+
+def trec_run(m: ModeResult) -> str:
+    """`qid Q0 docno rank score tag` lines; scores are rank-derived so that tools sorting by score keep our order."""
+    tag = f"rag-{safe_name(m.mode)}"
+    lines = []
+    for run in m.run.runs:
+        n = len(run.hits)
+        lines.extend(f"{run.question_id} Q0 {h.passage_id} {rank} {n - rank + 1} {tag}"
+                     for rank, h in enumerate(run.hits, start=1))
+    return "".join(line + "\n" for line in lines)
+
+
+def trec_qrels(ev: Evaluation) -> str:
+    """`qid 0 docno 1` for every retrieved passage the rule judged relevant, in any mode."""
+    relevant: dict[str, dict[str, None]] = {q.id: {} for q in ev.questions}
+    for m in ev.modes:
+        for j in m.judged:
+            for pid, rel in zip(j.passage_ids, j.relevant):
+                if rel:
+                    relevant[j.question_id][pid] = None
+    return "".join(f"{qid} 0 {pid} 1\n" for qid, pids in relevant.items() for pid in sorted(pids))
+
+
+def markdown(ev: Evaluation) -> str:
+    """The human-readable report: metric tables per mode and group, latency, inputs and caveats."""
+    counts = ev.counts()
+    versions = ", ".join(f"`{v}`" for v in ev.index_versions) or "unknown"
+    out = [
+        "# Retrieval evaluation",
+        "",
+        f"- generated: {datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}",
+        f"- question files: {', '.join(f'`{f}`' for f in ev.question_files) or '(in memory)'}",
+        f"- questions: {counts['all']} ({counts['en']} en, {counts['ja']} ja)",
+        f"- backend: {ev.backend}",
+        f"- index version: {versions}",
+    ]
+    if len(ev.index_versions) > 1:
+        out.append("- **warning**: the index changed during the run; the modes were not scored on the same index")
+    names = ev.metrics
+    out += ["", "## Metrics", "", "| mode | group | n | " + " | ".join(names) + " |",
+            "|---|---|--:|" + "--:|" * len(names)]
+    for m in ev.modes:
+        for g in GROUPS:
+            if g in m.groups:
+                vals = " | ".join(f"{m.groups[g][n]:.3f}" for n in names)
+                out.append(f"| {m.mode} | {g} | {counts[g]} | {vals} |")
+    out += ["", "## Latency (ms per question, as the evaluator observed it)", "", "| mode | p50 | p95 |", "|---|--:|--:|"]
+    out += [f"| {m.mode} | {m.latency.p50:.1f} | {m.latency.p95:.1f} |" for m in ev.modes]
+    out += [
+        "",
+        "## Files",
+        "",
+        *(f"- `{run_file(m.mode)}`: TREC run of mode {m.mode} (top 10)" for m in ev.modes),
+        f"- `{QRELS}`: every retrieved passage judged relevant, in any mode",
+        f"- `{PLOT}`: recall@k for k = 1..10 per mode and language",
+        "",
+        "## How to read these numbers",
+        "",
+        "A passage is relevant when its citation names the evidence's document and its span covers at least half "
+        "of one occurrence of a quote. Every metric follows from r, the rank of the first relevant passage: "
+        "hit@1 = [r = 1], recall@k (success@k) = [r ≤ k], mrr@10 = 1/r, ndcg@10 = 1/log2(1 + r) (0 beyond 10). "
+        "Scores in the run files are rank-derived (n − rank + 1) so that tools that sort by score keep the "
+        "returned order. Feeding the qrels file to trec_eval gives a multi-relevant nDCG and drops questions with "
+        "no relevant passage, so its numbers differ from these.",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def plot_recall(ev: Evaluation, path: Path) -> Path:
+    """recall@k curves, one panel per group, one line per mode."""
+    from matplotlib.figure import Figure  # no pyplot: no global backend or figure state
+
+    groups = [g for g in GROUPS if any(g in m.curves for m in ev.modes)]
+    fig = Figure(figsize=(4.2 * len(groups), 3.6), layout="constrained")
+    axes = fig.subplots(1, len(groups), squeeze=False)[0]
+    counts = ev.counts()
+    for ax, g in zip(axes, groups):
+        for m in ev.modes:
+            curve = m.curves.get(g)
+            if curve:
+                ax.plot(range(1, len(curve) + 1), curve, marker="o", markersize=3, label=m.mode)
+        ax.set_title(f"{g} (n={counts[g]})")
+        ax.set_xlabel("k")
+        ax.set_xticks(range(1, 11))
+        ax.set_ylim(0, 1.02)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("recall@k (success@k)")
+    axes[-1].legend(loc="lower right", fontsize="small")
+    fig.savefig(path, dpi=120)
+    return path

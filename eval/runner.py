@@ -1,0 +1,169 @@
+"""Backends that answer the questions: the in-process Searcher or a running service's /v1/search, behind one protocol."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import httpx
+
+from rag.errors import QueryError
+from rag.retrieval import Searcher
+
+from .errors import EvalError
+from .questions import Question
+
+logger = logging.getLogger(__name__)
+
+TOP_K = 10
+PROBE_QUERY = "warm-up probe"
+
+
+@dataclass(frozen=True, slots=True)
+class Retrieved:
+    """One ranked passage as the evaluation needs it: its id and its span in the raw seed file."""
+
+    passage_id: str
+    doc_id: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A backend's answer to one query."""
+
+    hits: tuple[Retrieved, ...]
+    index_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionRun:
+    """The ranking one mode returned for one question, with the wall-clock latency the evaluator observed."""
+
+    question_id: str
+    hits: tuple[Retrieved, ...]
+    latency_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class ModeRun:
+    """Every question's ranking for one mode."""
+
+    mode: str
+    runs: tuple[QuestionRun, ...]
+    index_versions: tuple[str, ...]
+
+
+class Backend(Protocol):
+    """Something that ranks passages for a query in a named mode."""
+
+    description: str
+
+    def check_modes(self, modes: Sequence[str]) -> None:
+        """Raise EvalError unless every mode can be searched (also warms each mode up)."""
+
+    def search(self, query: str, mode: str) -> Response:
+        """The top TOP_K passages for `query`."""
+
+
+class InProcessBackend:
+    """Searches a loaded index directly, as `rag search` does."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        self.description = f"in-process index at {searcher.settings.index_dir}"
+        # One view per mode, each with its own query-vector cache: otherwise the first mode to embed a question
+        # (e.g. hybrid) would make the later ones (e5, use) look faster than they are.
+        self._views: dict[str, Searcher] = {}
+
+    def check_modes(self, modes: Sequence[str]) -> None:
+        missing = [m for m in modes if m not in self.searcher.modes]
+        if missing:
+            raise EvalError(f"mode(s) {missing!r} not available in the index at {self.searcher.settings.index_dir}; "
+                            f"available: {list(self.searcher.modes)!r}")
+        for mode in modes:
+            self.search(PROBE_QUERY, mode)
+
+    def search(self, query: str, mode: str) -> Response:
+        view = self._views.get(mode)
+        if view is None:
+            s = self.searcher
+            view = self._views[mode] = Searcher(s.index, s.embedders, s.analyzer, s.settings)
+        result = view.search(query, TOP_K, mode)
+        hits = tuple(Retrieved(h.passage.passage_id, h.citation.doc_id, h.citation.start, h.citation.end, h.score)
+                     for h in result.hits)
+        return Response(hits, result.index_version)
+
+
+class HttpBackend:
+    """POSTs each query to a running service's /v1/search."""
+
+    def __init__(self, url: str, timeout_s: float = 60.0, client: httpx.Client | None = None) -> None:
+        self.url = url.rstrip("/")
+        self.description = f"service at {self.url}"
+        self._client = client or httpx.Client(timeout=timeout_s)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def check_modes(self, modes: Sequence[str]) -> None:
+        for mode in modes:  # the service says which modes it has only by answering (or refusing) a search
+            self.search(PROBE_QUERY, mode)
+
+    def search(self, query: str, mode: str) -> Response:
+        endpoint = f"{self.url}/v1/search"
+        try:
+            r = self._client.post(endpoint, json={"query": query, "top_k": TOP_K, "mode": mode})
+        except httpx.TimeoutException:
+            raise EvalError(f"the service at {self.url!r} did not answer within {self._client.timeout.read}s "
+                            f"(mode={mode!r})") from None
+        except httpx.TransportError as exc:
+            raise EvalError(f"cannot reach the service at {self.url!r} ({type(exc).__name__}: {exc}); "
+                            f"start it with `rag serve` or pass the right --url") from None
+        if r.status_code != 200:
+            raise EvalError(f"{endpoint} answered HTTP {r.status_code} for mode={mode!r}: {_detail(r)}")
+        try:
+            body = r.json()
+            hits = tuple(_retrieved(item) for item in body["results"])
+            return Response(hits, str(body.get("index_version", "")))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise EvalError(f"{endpoint} answered 200 with a body that is not a /v1/search result "
+                            f"({type(exc).__name__}: {exc})") from None
+
+
+def _retrieved(item: dict[str, Any]) -> Retrieved:
+    c = item["citation"]
+    return Retrieved(str(item["passage_id"]), str(c["doc_id"]), int(c["start"]), int(c["end"]), float(item["score"]))
+
+
+def _detail(r: httpx.Response) -> str:
+    try:
+        body = r.json()
+    except ValueError:
+        return r.text[:300] or "(empty body)"
+    if isinstance(body, dict):
+        for key in ("detail", "message", "error"):
+            if body.get(key):
+                return str(body[key])[:300]
+    return str(body)[:300]
+
+
+def run_mode(backend: Backend, questions: Sequence[Question], mode: str) -> ModeRun:
+    """Ask every question in one mode, timing each call as the evaluator sees it."""
+    t0 = time.perf_counter()
+    runs, versions = [], []
+    for q in questions:
+        t = time.perf_counter()
+        try:
+            response = backend.search(q.question, mode)
+        except QueryError as exc:
+            raise EvalError(f"question {q.id!r} was refused in mode {mode!r}: {exc}") from None
+        runs.append(QuestionRun(q.id, response.hits, (time.perf_counter() - t) * 1000))
+        versions.append(response.index_version)
+    logger.info("mode %s: %d questions in %.2fs", mode, len(runs), time.perf_counter() - t0)
+    return ModeRun(mode, tuple(runs), tuple(dict.fromkeys(versions)))
