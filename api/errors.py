@@ -73,8 +73,9 @@ def _http(request: Request, exc: HTTPException) -> Response[ErrorBody]:
             detail = f"{request.method} is not allowed on {request.url.path!r}; allowed: {headers.get('allow', '?')}"
         elif status == 413:
             detail = f"the body is larger than {request.app.state.settings.max_body_bytes} bytes"
-        elif status >= 500:
+        elif status >= 500:  # Litestar's internal errors may describe internals: log them, say less
             logger.error("HTTP %d on %s %s: %s", status, request.method, request.url.path, detail)
+            detail = "an unexpected error occurred; it has been logged"
     return error_response(status, code, detail, headers or None)
 
 

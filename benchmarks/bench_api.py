@@ -1,0 +1,193 @@
+"""Latency of POST /v1/search on a real server, at concurrency 1 and 8, beside the bare query-embedding time.
+
+    .venv/bin/python benchmarks/bench_api.py                       # serves benchmarks/out/api-index (built if missing)
+    .venv/bin/python benchmarks/bench_api.py --index index --seeds seeds
+
+Cold runs send each question of eval/questions/team.jsonl once (the server caches query vectors by text, so a
+repeated question skips the embedders); warm runs repeat questions the server has already seen. The embedding
+baseline encodes the same cold questions with e5 and USE in this process, just before the server starts: measured
+while the server runs, the two processes' OpenMP threads slow each other down (on 2 CPUs the server's cold p50 went
+from ~50 ms to ~470 ms when every request was paired with an in-process encoding). Prints a Markdown table and
+writes benchmarks/out/api.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "benchmarks" / "out"
+QUESTIONS = REPO / "eval" / "questions" / "team.jsonl"  # never the holdout set
+
+
+def load_questions(path: Path) -> list[str]:
+    """Distinct questions, in file order."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return list(dict.fromkeys(r["question"] for r in rows))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def server(seeds: Path, index: Path, log_path: Path, timeout_s: float = 900) -> Iterator[str]:
+    """`rag serve` on a free port of 127.0.0.1 (it builds the index first if missing); yields the base URL."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env.setdefault("HF_HUB_OFFLINE", "1")
+    cmd = [sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+           "--seeds", str(seeds), "--index", str(index)]
+    url = f"http://127.0.0.1:{port}"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                if proc.poll() is not None:
+                    sys.exit(f"server exited with {proc.returncode}; see {log_path}")
+                if time.monotonic() > deadline:
+                    sys.exit(f"server not ready after {timeout_s:.0f}s; see {log_path}")
+                try:
+                    if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.5)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def stats(ms: Sequence[float]) -> dict[str, float]:
+    a = np.asarray(ms, dtype=float)
+    return {"n": int(a.size), "mean": float(a.mean()), "p50": float(np.percentile(a, 50)),
+            "p95": float(np.percentile(a, 95)), "p99": float(np.percentile(a, 99)), "max": float(a.max())}
+
+
+def run(url: str, questions: Sequence[str], concurrency: int, top_k: int = 5) -> dict[str, Any]:
+    """Send every question once with `concurrency` requests in flight; client latency, server took_ms, req/s."""
+    latencies: list[float] = []
+    took: list[float] = []
+    lock = threading.Lock()
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    with httpx.Client(base_url=url, timeout=300, limits=limits) as client:
+
+        def one(question: str) -> None:
+            t0 = time.perf_counter()
+            r = client.post("/v1/search", json={"query": question, "top_k": top_k})
+            elapsed = (time.perf_counter() - t0) * 1000
+            r.raise_for_status()
+            with lock:
+                latencies.append(elapsed)
+                took.append(r.json()["took_ms"])
+
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(concurrency) as pool:
+            list(pool.map(one, questions))
+        wall = time.perf_counter() - t0
+    return {"concurrency": concurrency, "requests": len(questions), "wall_s": wall,
+            "requests_per_s": len(questions) / wall, "latency_ms": stats(latencies), "server_took_ms": stats(took)}
+
+
+def embedding_baseline(questions: Sequence[str]) -> dict[str, Any]:
+    """Bare encode_queries time per question for e5, USE and both, with the server's default embedders."""
+    from rag.runtime import load_embedders
+    from rag.settings import Settings
+
+    embedders = load_embedders(Settings.from_env({}))
+    for emb in embedders.values():
+        emb.encode_queries(["warm-up"])
+    per: dict[str, list[float]] = {name: [] for name in embedders}
+    for q in questions:
+        for name, emb in embedders.items():
+            t0 = time.perf_counter()
+            emb.encode_queries([q])
+            per[name].append((time.perf_counter() - t0) * 1000)
+    both = [sum(ms) for ms in zip(*per.values())]
+    return {**{name: stats(v) for name, v in per.items()}, "+".join(per): stats(both)}
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = ["| run | concurrency | requests | p50 ms | p95 ms | p99 ms | server took_ms p50 | req/s |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results["runs"]:
+        lat, took = r["latency_ms"], r["server_took_ms"]
+        lines.append(f"| /v1/search {r['cache']} | {r['concurrency']} | {r['requests']} | {lat['p50']:.0f} | "
+                     f"{lat['p95']:.0f} | {lat['p99']:.0f} | {took['p50']:.0f} | {r['requests_per_s']:.2f} |")
+    for name, s in results["embedding_ms"].items():
+        lines.append(f"| bare encode_queries {name}, same questions (in-process) | 1 | {s['n']} | {s['p50']:.0f} | "
+                     f"{s['p95']:.0f} | {s['p99']:.0f} | – | {1000 / s['mean']:.2f} |")
+    m = results["machine"]
+    lines.append(f"\n{m['cpus']} CPUs; 1-min load average {m['loadavg_before'][0]:.1f} before, "
+                 f"{m['loadavg_after'][0]:.1f} after; index {results['index_version']}; questions {results['questions']}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--seeds", type=Path, default=REPO / "seeds")
+    p.add_argument("--index", type=Path, default=OUT / "api-index", help="built by the server if missing")
+    p.add_argument("--questions", type=Path, default=QUESTIONS)
+    p.add_argument("--cold-c1", type=int, default=32, help="distinct questions for the cold run at concurrency 1; "
+                                                            "the rest of the file goes to concurrency 8")
+    p.add_argument("--warm", type=int, default=48, help="requests per warm run")
+    p.add_argument("--out", type=Path, default=OUT / "api.json")
+    args = p.parse_args(argv)
+    if "holdout" in args.questions.name:
+        return p.error("the holdout questions are for the final evaluation only")
+
+    questions = load_questions(args.questions)
+    cold1, cold8 = questions[: args.cold_c1], questions[args.cold_c1 :]
+    seen = cold1 + cold8
+    warm = [seen[i % len(seen)] for i in range(args.warm)]
+    OUT.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()
+    embedding = embedding_baseline(cold1 + cold8)  # before the server starts: see the module docstring
+    runs = []
+    with server(args.seeds, args.index, OUT / "api-server.log") as url:
+        httpx.post(f"{url}/v1/search", json={"query": "warm-up: loads lazy state", "top_k": 5}, timeout=300)
+        for cache, qs, conc in (("cold", cold1, 1), ("cold", cold8, 8), ("warm", warm, 1), ("warm", warm, 8)):
+            runs.append({"cache": cache, **run(url, qs, conc)})
+            print(f"{cache} c={conc}: {runs[-1]['latency_ms']['p50']:.0f} ms p50", file=sys.stderr)
+        index_version = httpx.get(f"{url}/v1/index").json()["index_version"]
+    results = {
+        "created_at": datetime.now(timezone.utc).isoformat(), "index_version": index_version,
+        "questions": str(args.questions.relative_to(REPO) if args.questions.is_relative_to(REPO) else args.questions),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                    "loadavg_before": load_before, "loadavg_after": os.getloadavg()},
+        "runs": runs,
+        "embedding_ms": embedding,
+    }
+    args.out.write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
+    print(table(results))
+    print(f"\nwritten {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""In-process API tests: /v1/ask and the OpenAI-compatible chat, extractive and through a fake LLM server."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rag.answers import answer_question, sources_footer
+from rag.retrieval.serialize import citation_json
+
+from api_support import EN_QUESTION, JA_QUESTION, sse_chunks, without
+
+try:  # the answers team's fake OpenAI-compatible server
+    from answers.fake_llm import FakeLLM
+except ImportError:  # pragma: no cover - when tests/ becomes a package
+    from tests.answers.fake_llm import FakeLLM
+
+MARKER = re.compile(r"\[(\d+)\]")
+
+
+@pytest.fixture(scope="module")
+def extractive(searcher, api_settings):
+    """question → the Answer the core gives for it (top_k 4), computed once."""
+    cache = {}
+
+    def get(question):
+        if question not in cache:
+            cache[question] = answer_question(searcher, question, 4, api_settings)
+        return cache[question]
+
+    return get
+
+
+@pytest.mark.parametrize("question", [EN_QUESTION, JA_QUESTION])
+def test_ask_body_is_the_answers_json(client, extractive, check_citation, question):
+    response = client.post("/v1/ask", json={"question": question, "top_k": 4})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    expected = extractive(question).as_json()
+    assert without(body, "took_ms") == without(expected, "took_ms")
+    assert body["generator"] == "extractive" and body["fallback"] is None
+    numbers = {int(n) for n in MARKER.findall(body["answer"])}
+    assert numbers == set(range(1, len(body["citations"]) + 1))
+    for hit in body["passages"]:
+        check_citation(hit["citation"], hit["text"])
+
+
+def test_chat_completion_is_an_openai_object_with_sources_and_structured_citations(client, extractive):
+    answer = extractive(EN_QUESTION)
+    response = client.post("/v1/chat/completions", json={
+        "model": "anything", "top_k": 4, "temperature": 0.2, "user": "ignored-extra-field",
+        "messages": [{"role": "system", "content": "Be brief."},
+                     {"role": "user", "content": "an earlier question"},
+                     {"role": "assistant", "content": "an earlier answer"},
+                     {"role": "user", "content": [{"type": "text", "text": EN_QUESTION}]}]})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["id"].startswith("chatcmpl-") and isinstance(body["created"], int)
+    assert without(body, "id", "created", "usage") == {
+        "object": "chat.completion", "model": "newsrag",
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": answer.answer + "\n\n" + sources_footer(answer)}}],
+        "citations": [citation_json(c) for c in answer.citations],
+        "index_version": answer.index_version, "generator": "extractive",
+    }
+    usage = body["usage"]
+    assert usage["prompt_tokens"] > 0 and usage["completion_tokens"] > 0
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+
+
+def test_streamed_chat_joins_to_the_same_content_and_ends_with_citations_then_done(client, extractive):
+    answer = extractive(JA_QUESTION)
+    response = client.post("/v1/chat/completions", json={
+        "stream": True, "top_k": 4, "messages": [{"role": "user", "content": JA_QUESTION}]})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    chunks = sse_chunks(response.text)
+    assert len(chunks) >= 4
+    assert {c["id"] for c in chunks} == {chunks[0]["id"]}
+    assert all(c["object"] == "chat.completion.chunk" and c["model"] == "newsrag" for c in chunks)
+    assert all(c["index_version"] == answer.index_version for c in chunks)
+    assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
+    assert all(c["choices"][0]["finish_reason"] is None and "citations" not in c for c in chunks[:-1])
+    content = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
+    assert content == answer.answer + "\n\n" + sources_footer(answer)
+    last = chunks[-1]
+    assert last["choices"] == [{"index": 0, "delta": {}, "finish_reason": "stop"}]
+    assert last["citations"] == [citation_json(c) for c in answer.citations]
+
+
+# -- the generative path, against the answers team's fake OpenAI-compatible server ------------------------------
+
+def _llm_settings(api_settings, llm):
+    return api_settings.replace(llm_base_url=llm.base_url, llm_timeout_s=0.5, llm_retries=0)
+
+
+def test_ask_uses_the_configured_llm(serve_app, api_settings):
+    with FakeLLM(["reply"]) as llm, serve_app(_llm_settings(api_settings, llm)) as c:
+        body = c.post("/v1/ask", json={"question": EN_QUESTION, "top_k": 3}).json()
+        chat = c.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": EN_QUESTION}]}).json()
+    assert body["generator"] == "llm" and body["fallback"] is None
+    assert "[1]" in body["answer"] and "[9]" not in body["answer"]  # the fake's bogus [9] is dropped
+    assert len(body["citations"]) == 1
+    assert EN_QUESTION in llm.requests[0].prompt
+    assert chat["generator"] == "llm" and chat["choices"][0]["message"]["content"].startswith("Lavrov said")
+    assert "Sources:\n[1]" in chat["choices"][0]["message"]["content"]
+
+
+@pytest.mark.parametrize("behaviour", ["error500", "hang", "invalid_json"])
+def test_ask_falls_back_to_an_extractive_answer_when_the_llm_fails(serve_app, api_settings, behaviour):
+    with FakeLLM([behaviour], hang_s=5) as llm, serve_app(_llm_settings(api_settings, llm)) as c:
+        response = c.post("/v1/ask", json={"question": EN_QUESTION, "top_k": 3})
+        ready = c.get("/readyz")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["generator"] == "extractive" and body["fallback"], body
+    assert MARKER.search(body["answer"]) and body["citations"]
+    if behaviour == "hang":
+        assert "timeout" in body["fallback"]
+    assert ready.status_code == 200

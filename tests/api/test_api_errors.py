@@ -1,0 +1,266 @@
+"""In-process API tests: every bad input gets a 4xx JSON {"error", "detail"}; admin auth; reload; CORS; startup."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from litestar.testing import TestClient
+
+import api.app
+from api.app import create_app
+
+from api_support import ADMIN_TOKEN, EN_QUESTION, assert_error
+
+JSON = {"content-type": "application/json"}
+USER = [{"role": "user", "content": EN_QUESTION}]
+
+# (id, method, path, request kwargs, status, error code)
+BAD_REQUESTS = [
+    ("empty-query", "POST", "/v1/search", {"json": {"query": ""}}, 422, "invalid_query"),
+    ("blank-query", "POST", "/v1/search", {"json": {"query": " \n\t "}}, 422, "invalid_query"),
+    ("query-too-long", "POST", "/v1/search", {"json": {"query": "x" * 2001}}, 422, "invalid_query"),
+    ("top_k-zero", "POST", "/v1/search", {"json": {"query": "q", "top_k": 0}}, 400, "invalid_request"),
+    ("top_k-negative", "POST", "/v1/search", {"json": {"query": "q", "top_k": -3}}, 400, "invalid_request"),
+    ("top_k-above-max", "POST", "/v1/search", {"json": {"query": "q", "top_k": 51}}, 422, "invalid_query"),
+    ("top_k-huge", "POST", "/v1/search", {"content": b'{"query": "q", "top_k": 100000000000000000000000}',
+                                          "headers": JSON}, 422, "invalid_query"),
+    ("top_k-bool", "POST", "/v1/search", {"json": {"query": "q", "top_k": True}}, 400, "invalid_request"),
+    ("top_k-float", "POST", "/v1/search", {"json": {"query": "q", "top_k": 5.0}}, 400, "invalid_request"),
+    ("top_k-fraction", "POST", "/v1/search", {"json": {"query": "q", "top_k": 2.5}}, 400, "invalid_request"),
+    ("top_k-string", "POST", "/v1/search", {"json": {"query": "q", "top_k": "5"}}, 400, "invalid_request"),
+    ("top_k-null", "POST", "/v1/search", {"json": {"query": "q", "top_k": None}}, 400, "invalid_request"),
+    ("query-number", "POST", "/v1/search", {"json": {"query": 42}}, 400, "invalid_request"),
+    ("query-list", "POST", "/v1/search", {"json": {"query": ["a", "b"]}}, 400, "invalid_request"),
+    ("query-missing", "POST", "/v1/search", {"json": {"top_k": 3}}, 400, "invalid_request"),
+    ("unknown-field", "POST", "/v1/search", {"json": {"query": "q", "topk": 3}}, 400, "invalid_request"),
+    ("unknown-mode", "POST", "/v1/search", {"json": {"query": "q", "mode": "magic"}}, 422, "invalid_query"),
+    ("mode-number", "POST", "/v1/search", {"json": {"query": "q", "mode": 1}}, 400, "invalid_request"),
+    ("filter-impossible-date", "POST", "/v1/search",
+     {"json": {"query": "q", "filters": {"published_from": "2025-13-45"}}}, 422, "invalid_query"),
+    ("filter-not-a-date", "POST", "/v1/search",
+     {"json": {"query": "q", "filters": {"published_to": "yesterday"}}}, 400, "invalid_request"),
+    ("filter-unknown-doc", "POST", "/v1/search",
+     {"json": {"query": "q", "filters": {"doc_ids": ["../etc/passwd"]}}}, 422, "invalid_query"),
+    ("filter-doc_ids-string", "POST", "/v1/search",
+     {"json": {"query": "q", "filters": {"doc_ids": "000"}}}, 400, "invalid_request"),
+    ("filter-unknown-key", "POST", "/v1/search", {"json": {"query": "q", "filters": {"author": "x"}}}, 400,
+     "invalid_request"),
+    ("filters-list", "POST", "/v1/search", {"json": {"query": "q", "filters": []}}, 400, "invalid_request"),
+    ("invalid-json", "POST", "/v1/search", {"content": b'{"query": "q",', "headers": JSON}, 400, "invalid_json"),
+    ("json-array", "POST", "/v1/search", {"json": ["query"]}, 400, "invalid_request"),
+    ("json-null", "POST", "/v1/search", {"content": b"null", "headers": JSON}, 400, "invalid_request"),
+    ("empty-body", "POST", "/v1/search", {"content": b"", "headers": JSON}, 400, "invalid_json"),
+    ("non-utf8", "POST", "/v1/search", {"content": b'{"query": "\xff\xfe caf\xe9"}', "headers": JSON}, 400,
+     "invalid_json"),
+    ("lone-surrogate", "POST", "/v1/search", {"content": b'{"query": "\\ud800"}', "headers": JSON}, 400,
+     "invalid_json"),
+    ("utf16-charset", "POST", "/v1/search", {"content": '{"query": "q"}'.encode("utf-16"),
+                                             "headers": {"content-type": "application/json; charset=utf-16"}},
+     415, "unsupported_media_type"),
+    ("latin1-charset", "POST", "/v1/search", {"content": b'{"query": "caf\xe9"}',
+                                              "headers": {"content-type": "application/json; charset=latin-1"}},
+     415, "unsupported_media_type"),
+    ("text-plain", "POST", "/v1/search", {"content": b'{"query": "q"}', "headers": {"content-type": "text/plain"}},
+     415, "unsupported_media_type"),
+    ("form", "POST", "/v1/search", {"data": {"query": "q"}}, 415, "unsupported_media_type"),
+    ("no-content-type", "POST", "/v1/search", {"content": b'{"query": "q"}'}, 415, "unsupported_media_type"),
+    ("body-too-large", "POST", "/v1/search", {"content": b'{"query": "' + b"a" * 1_000_001 + b'"}',
+                                              "headers": JSON}, 413, "body_too_large"),
+    ("ask-question-missing", "POST", "/v1/ask", {"json": {"query": EN_QUESTION}}, 400, "invalid_request"),
+    ("ask-blank", "POST", "/v1/ask", {"json": {"question": "   "}}, 422, "invalid_query"),
+    ("ask-top_k-string", "POST", "/v1/ask", {"json": {"question": "q", "top_k": "3"}}, 400, "invalid_request"),
+    ("chat-no-messages", "POST", "/v1/chat/completions", {"json": {"messages": []}}, 400, "invalid_request"),
+    ("chat-messages-missing", "POST", "/v1/chat/completions", {"json": {"model": "newsrag"}}, 400,
+     "invalid_request"),
+    ("chat-no-user-message", "POST", "/v1/chat/completions",
+     {"json": {"messages": [{"role": "system", "content": "hi"}, {"role": "assistant", "content": "yo"}]}}, 422,
+     "invalid_query"),
+    ("chat-unknown-role", "POST", "/v1/chat/completions",
+     {"json": {"messages": [{"role": "wizard", "content": EN_QUESTION}]}}, 400, "invalid_request"),
+    ("chat-content-number", "POST", "/v1/chat/completions", {"json": {"messages": [{"role": "user", "content": 7}]}},
+     400, "invalid_request"),
+    ("chat-blank-question", "POST", "/v1/chat/completions",
+     {"json": {"messages": [{"role": "user", "content": [{"type": "image_url"}]}]}}, 422, "invalid_query"),
+    ("chat-stream-string", "POST", "/v1/chat/completions", {"json": {"messages": USER, "stream": "yes"}}, 400,
+     "invalid_request"),
+    ("chat-top_k-zero", "POST", "/v1/chat/completions", {"json": {"messages": USER, "top_k": 0}}, 400,
+     "invalid_request"),
+    ("unknown-route", "GET", "/v1/nothing-here", {}, 404, "not_found"),
+    ("unknown-route-post", "POST", "/v2/search", {"json": {"query": "q"}}, 404, "not_found"),
+    ("unknown-schema-page", "GET", "/schema/nothing-here", {}, 404, "not_found"),
+    ("unknown-document", "GET", "/v1/documents/no-such-doc", {}, 404, "not_found"),
+    ("wrong-method-search", "GET", "/v1/search", {}, 405, "method_not_allowed"),
+    ("wrong-method-documents", "DELETE", "/v1/documents", {}, 405, "method_not_allowed"),
+    ("wrong-method-healthz", "POST", "/healthz", {"json": {}}, 405, "method_not_allowed"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs", "status", "code"),
+                         [pytest.param(*case[1:], id=case[0]) for case in BAD_REQUESTS])
+def test_bad_request_gets_a_4xx_json_error(client, method, path, kwargs, status, code):
+    body = assert_error(client.request(method, path, **kwargs), status)
+    assert body["error"] == code, body
+
+
+def test_the_service_stays_ready_after_every_bad_request(client, searcher):
+    for _, method, path, kwargs, _, _ in BAD_REQUESTS:
+        assert client.request(method, path, **kwargs).status_code < 500
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["index"]["index_version"] == searcher.index.version
+    assert client.post("/v1/search", json={"query": EN_QUESTION, "top_k": 1}).status_code == 200
+
+
+def test_wrong_method_names_the_allowed_ones(client):
+    response = client.get("/v1/search")
+    assert "POST" in response.headers["allow"] and "POST" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("path", [
+    "/v1/documents/../../../etc/passwd", "/v1/documents/..%2F..%2F..%2Fetc%2Fpasswd",
+    "/v1/documents/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd", "/v1/documents/%2Fetc%2Fpasswd", "/v1/documents//etc/passwd",
+    "/v1/documents/%2e%2e", "/v1/documents/..%5C..%5Cetc%5Cpasswd", "/v1/documents/000_77323e78f047d601.txt",
+    "/v1/documents/%2Fwork%2Fmain%2Fseeds%2F000_77323e78f047d601", "/v1/documents/~root",
+])
+def test_document_paths_cannot_escape_the_index(client, path):
+    response = client.get(path)
+    body = assert_error(response, 404)
+    assert body["error"] == "not_found" and "root:" not in response.text
+
+
+def test_unexpected_exceptions_become_a_500_json_without_traceback(serve_app, api_settings, searcher, caplog):
+    broken = searcher.with_index(searcher.index)
+
+    def search(*args, **kwargs):
+        raise ZeroDivisionError("secret internals")
+
+    broken.search = search  # a failure nobody planned for
+    with serve_app(api_settings, searcher=broken) as c:
+        response = c.post("/v1/search", json={"query": "q"})
+        assert c.get("/readyz").status_code == 200
+    assert response.status_code == 500
+    assert response.json() == {"error": "internal_error",
+                               "detail": "an unexpected error occurred; it has been logged"}
+    assert "secret" not in response.text and "Traceback" not in response.text
+    assert any("ZeroDivisionError" in (r.exc_text or "") for r in caplog.records)
+
+
+def test_litestar_internal_errors_do_not_leak_their_details(serve_app, api_settings):
+    not_a_searcher = SimpleNamespace(embedders={}, index=SimpleNamespace(version="v", manifest={"counts": {}}))
+    with serve_app(api_settings, searcher=not_a_searcher) as c:  # fails Litestar's dependency validation
+        response = c.post("/v1/search", json={"query": "q"})
+    assert response.status_code == 500
+    assert response.json() == {"error": "internal_error",
+                               "detail": "an unexpected error occurred; it has been logged"}
+
+
+# -- admin ------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("headers", "status"), [
+    ({}, 401), ({"Authorization": f"Basic {ADMIN_TOKEN}"}, 401), ({"Authorization": "Bearer "}, 401),
+    ({"Authorization": "Bearer wrong-token"}, 403), ({"Authorization": f"Bearer {ADMIN_TOKEN}x"}, 403),
+])
+def test_reload_needs_the_admin_bearer_token(client, headers, status):
+    response = client.post("/v1/admin/reload", headers=headers)
+    assert_error(response, status)
+    if status == 401:
+        assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_admin_endpoints_are_disabled_without_a_configured_token(serve_app, api_settings):
+    with serve_app(api_settings.replace(admin_token=None)) as c:
+        response = c.post("/v1/admin/reload", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert assert_error(response, 403)["error"] == "forbidden"
+    assert "disabled" in response.json()["detail"]
+
+
+def test_reload_with_the_token_loads_the_index_on_disk(client, searcher):
+    response = client.post("/v1/admin/reload", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["index_version"] == body["previous_version"] == searcher.index.version
+    assert body["counts"] == searcher.index.manifest["counts"] and body["took_ms"] >= 0
+    assert client.post("/v1/search", json={"query": EN_QUESTION, "top_k": 1}).json()["index_version"] == \
+        searcher.index.version
+
+
+@pytest.fixture
+def index_copy(built_index, tmp_path) -> Path:
+    """A private copy of the session index, free to break."""
+    settings, _ = built_index
+    target = tmp_path / "index"
+    shutil.copytree(settings.index_dir, target, ignore=shutil.ignore_patterns(".build.lock"))
+    return target
+
+
+def test_a_corrupt_index_on_disk_is_refused_and_the_old_one_stays_live(serve_app, api_settings, searcher,
+                                                                        index_copy):
+    manifest = json.loads((index_copy / "manifest.json").read_text())
+    passages = index_copy / "builds" / manifest["build"] / "passages.jsonl"
+    auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    with serve_app(api_settings.replace(index_dir=index_copy)) as c:
+        passages.write_bytes(passages.read_bytes() + b"\n")
+        response = c.post("/v1/admin/reload", headers=auth)
+        assert assert_error(response, 409)["error"] == "reload_failed"
+        assert searcher.index.version in response.json()["detail"]
+        (index_copy / "manifest.json").unlink()
+        assert assert_error(c.post("/v1/admin/reload", headers=auth), 409)["error"] == "reload_failed"
+        assert c.get("/readyz").status_code == 200
+        body = c.post("/v1/search", json={"query": EN_QUESTION, "top_k": 2}).json()
+        assert body["index_version"] == searcher.index.version and len(body["results"]) == 2
+
+
+def test_an_unusable_index_at_startup_serves_unready_until_a_reload_fixes_it(monkeypatch, embedders, api_settings,
+                                                                              searcher, index_copy):
+    monkeypatch.setattr(api.app, "load_embedders", lambda settings: embedders)
+    good = (index_copy / "manifest.json").read_bytes()
+    (index_copy / "manifest.json").write_text("{not json")
+    with TestClient(create_app(api_settings.replace(index_dir=index_copy))) as c:
+        assert c.get("/healthz").status_code == 200
+        assert assert_error(c.get("/readyz"), 503)["error"] == "index_unavailable"
+        assert assert_error(c.post("/v1/search", json={"query": "q"}), 503)["error"] == "index_unavailable"
+        assert assert_error(c.get("/v1/documents"), 503)["error"] == "index_unavailable"
+        (index_copy / "manifest.json").write_bytes(good)
+        reload = c.post("/v1/admin/reload", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        assert reload.status_code == 200 and reload.json()["previous_version"] is None
+        assert c.get("/readyz").json()["index"]["index_version"] == searcher.index.version
+        assert c.post("/v1/search", json={"query": EN_QUESTION, "top_k": 1}).status_code == 200
+    assert c.app.state.searcher is None and c.app.state.embedders is None  # released on shutdown
+
+
+def test_the_lifespan_builds_a_missing_index_then_serves_it(monkeypatch, embedders, api_settings, tmp_path):
+    monkeypatch.setattr(api.app, "load_embedders", lambda settings: embedders)
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    smallest = min(Path(api_settings.seeds_dir).glob("*.txt"), key=lambda p: p.stat().st_size)
+    shutil.copy(smallest, seeds / smallest.name)
+    settings = api_settings.replace(seeds_dir=seeds, index_dir=tmp_path / "index")
+    with TestClient(create_app(settings)) as c:
+        ready = c.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["index"]["counts"]["documents"] == 1
+        body = c.post("/v1/search", json={"query": EN_QUESTION, "top_k": 2}).json()
+        assert {r["citation"]["doc_id"] for r in body["results"]} == {smallest.stem}
+    assert (tmp_path / "index" / "manifest.json").is_file()
+
+
+# -- CORS -------------------------------------------------------------------------------------------------------
+
+def test_cors_is_off_by_default(client):
+    response = client.get("/healthz", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_cors_allows_only_the_configured_origins(serve_app, api_settings):
+    with serve_app(api_settings.replace(cors_origins=("https://app.example",))) as c:
+        preflight = c.options("/v1/search", headers={"Origin": "https://app.example",
+                                                     "Access-Control-Request-Method": "POST",
+                                                     "Access-Control-Request-Headers": "content-type"})
+        assert preflight.status_code in (200, 204)
+        assert preflight.headers["access-control-allow-origin"] == "https://app.example"
+        simple = c.get("/healthz", headers={"Origin": "https://app.example"})
+        assert simple.headers["access-control-allow-origin"] == "https://app.example"
+        other = c.get("/healthz", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers

@@ -1,0 +1,137 @@
+"""In-process API tests (real app, real lifespan): search, documents, health, index summary, OpenAPI."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.retrieval import Filters
+from rag.retrieval.serialize import result_json
+
+from api_support import EN_QUESTION, JA_QUESTION, without
+
+
+@pytest.mark.parametrize("question", [EN_QUESTION, JA_QUESTION])
+def test_search_body_is_result_json_of_the_same_search(client, searcher, question):
+    response = client.post("/v1/search", json={"query": question, "top_k": 5})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    expected = result_json(searcher.search(question, 5))
+    body = response.json()
+    assert isinstance(body["took_ms"], float) and body["took_ms"] >= 0
+    assert without(body, "took_ms") == without(expected, "took_ms")
+    assert [r["rank"] for r in body["results"]] == [1, 2, 3, 4, 5]
+    assert body["index_version"] == searcher.index.version
+
+
+def test_search_defaults_to_five_hybrid_results(client, searcher):
+    body = client.post("/v1/search", json={"query": EN_QUESTION}).json()
+    assert body["mode"] == "hybrid" and body["lang"] == "en" and len(body["results"]) == 5
+
+
+@pytest.mark.parametrize("mode", ["bm25", "e5", "use", "hybrid"])
+def test_every_mode_returns_the_searchers_ranking(client, searcher, mode):
+    body = client.post("/v1/search", json={"query": JA_QUESTION, "top_k": 3, "mode": mode}).json()
+    expected = result_json(searcher.search(JA_QUESTION, 3, mode))
+    assert without(body, "took_ms") == without(expected, "took_ms")
+
+
+def test_every_citation_slices_its_seed_file_back_to_the_passage_text(client, check_citation):
+    for question in (EN_QUESTION, JA_QUESTION):
+        body = client.post("/v1/search", json={"query": question, "top_k": 10}).json()
+        assert len(body["results"]) == 10
+        for hit in body["results"]:
+            check_citation(hit["citation"], hit["text"])
+
+
+def test_doc_id_filter_keeps_only_that_document(client, searcher):
+    doc_id = sorted(searcher.index.docs)[2]
+    body = client.post("/v1/search", json={"query": EN_QUESTION, "top_k": 5,
+                                           "filters": {"doc_ids": [doc_id]}}).json()
+    assert body["results"] and {r["citation"]["doc_id"] for r in body["results"]} == {doc_id}
+    expected = result_json(searcher.search(EN_QUESTION, 5, None, Filters(doc_ids=(doc_id,))))
+    assert without(body, "took_ms") == without(expected, "took_ms")
+
+
+def test_date_filter_is_inclusive_and_applies_to_every_hit(client, searcher):
+    dates = sorted({a.published[:10] for d in searcher.index.docs.values() for a in d.articles if a.published})
+    day = dates[0]
+    body = client.post("/v1/search", json={"query": EN_QUESTION, "top_k": 5,
+                                           "filters": {"published_from": day, "published_to": day}}).json()
+    assert body["results"]
+    assert all(r["citation"]["published"][:10] == day for r in body["results"])
+
+
+# -- documents --------------------------------------------------------------------------------------------------
+
+def test_documents_list_every_indexed_document_with_article_metadata(client, searcher):
+    body = client.get("/v1/documents").json()
+    docs = searcher.index.docs
+    assert body["index_version"] == searcher.index.version and body["count"] == len(docs)
+    assert [d["doc_id"] for d in body["documents"]] == sorted(docs)
+    for d in body["documents"]:
+        record = docs[d["doc_id"]]
+        assert d["source_file"] == record.source_file and d["sha256"] == record.sha256
+        assert d["chars"] == len(record.raw)
+        assert d["titles"] == [a.title for a in record.articles]
+        assert [(a["index"], a["title"], a["published"], a["start"], a["end"], a["url"]) for a in d["articles"]] == [
+            (a.index, a.title, a.published, a.start, a.end, a.url) for a in record.articles]
+
+
+def test_document_detail_holds_the_raw_seed_text_and_spans_into_it(client, searcher, seed_file):
+    doc_id = sorted(searcher.index.docs)[1]
+    response = client.get(f"/v1/documents/{doc_id}")
+    assert response.status_code == 200
+    body = response.json()
+    record = searcher.index.docs[doc_id]
+    assert body["raw"] == seed_file(record.source_file) == record.raw
+    assert body["doc_id"] == doc_id and body["index_version"] == searcher.index.version
+    assert body["excluded"] == record.excluded
+    assert [(a["start"], a["end"]) for a in body["articles"]] == [(a.start, a.end) for a in record.articles]
+    passages = {p.passage_id: p for p in searcher.index.passages if p.doc_id == doc_id}
+    assert [p["passage_id"] for p in body["passages"]] == list(passages)
+    for p in body["passages"]:
+        assert body["raw"][p["start"] : p["end"]] == passages[p["passage_id"]].text
+        assert body["articles"][p["article"]]["start"] <= p["start"] < p["end"] <= body["articles"][p["article"]]["end"]
+
+
+# -- health, index, OpenAPI ------------------------------------------------------------------------------------
+
+def test_healthz_readyz_and_index_report_the_loaded_manifest(client, searcher):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ready", "index": searcher.index.summary()}
+    assert client.get("/v1/index").json() == searcher.index.summary()
+
+
+def test_models_lists_the_service_model(client):
+    body = client.get("/v1/models").json()
+    assert body["object"] == "list" and [m["id"] for m in body["data"]] == ["newsrag"]
+    assert body["data"][0]["object"] == "model" and isinstance(body["data"][0]["created"], int)
+    assert client.get("/v1/models/newsrag").json() == body["data"][0]
+    assert client.get("/v1/models/gpt-4").status_code == 404
+
+
+ENDPOINTS = {
+    "/v1/search": "post", "/v1/ask": "post", "/v1/chat/completions": "post", "/v1/models": "get",
+    "/v1/models/{model_id}": "get", "/v1/documents": "get", "/v1/documents/{doc_id}": "get", "/healthz": "get",
+    "/readyz": "get", "/v1/index": "get", "/v1/admin/reload": "post",
+}
+
+
+def test_openapi_schema_lists_every_endpoint_with_typed_bodies(client):
+    spec = client.get("/schema/openapi.json").json()
+    assert {path: set(ops) for path, ops in spec["paths"].items()} == {p: {m} for p, m in ENDPOINTS.items()}
+    for path, method in ENDPOINTS.items():
+        ok = spec["paths"][path][method]["responses"]["200"]
+        schema = ok["content"]["application/json"]["schema"]
+        assert schema.get("$ref", "").startswith("#/components/schemas/"), (path, schema)
+    for path in ("/v1/search", "/v1/ask", "/v1/chat/completions"):
+        body = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        assert body["$ref"].startswith("#/components/schemas/")
+        assert spec["paths"][path]["post"]["responses"]["422"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/ErrorBody"}
+    assert "text/event-stream" in spec["paths"]["/v1/chat/completions"]["post"]["responses"]["200"]["content"]
+    search = spec["components"]["schemas"]["SearchRequest"]
+    assert search["required"] == ["query"] and search["properties"]["top_k"]["minimum"] == 1
+    assert client.get("/schema").status_code == 200
