@@ -56,6 +56,8 @@ def kind(spec: str) -> str:
 def create(spec: str, threads: int = 2) -> Embedder:
     """Construct the embedder named by `spec`; raises ConfigError for unknown names."""
     factory = REGISTRY.get(kind(spec))
+    if kind(spec) == "st" and ":" not in spec:
+        raise ConfigError("embedder 'st' needs a model: st:<hub id or local path>, e.g. st:intfloat/multilingual-e5-small")
     if factory is None or (kind(spec) != "st" and ":" in spec):
         allowed = ", ".join(k if k != "st" else "st:<hub id or path>" for k in REGISTRY)
         raise ConfigError(f"unknown embedder {spec!r}; allowed: {allowed}")

@@ -91,6 +91,7 @@ def _build(settings: Settings, embedders: Sequence[Embedder], index_dir: Path, f
     texts = [embed_text(p, settings.embed_title) for p in passages]
     keys = [_key(t) for t in texts]
     old, warnings = _previous(index_dir, full), [f"skipped {w.path}: {w.message}" for w in corpus.warnings]
+    live_build = _live_build(index_dir)
     old_docs = old[0]["documents"] if old else {}
     new_docs = {d.doc_id: d.sha256 for d in corpus.documents}
     counts = {
@@ -131,7 +132,7 @@ def _build(settings: Settings, embedders: Sequence[Embedder], index_dir: Path, f
         analyzer = default_analyzer()
         bm25 = BM25Store.build([analyzer.terms(t) for t in texts])
         bm25.save(tmp / "bm25")
-        Bridge(build_bridge(bm25.vocabulary)).save(tmp / BRIDGE_FILE)
+        Bridge(build_bridge(bm25.vocabulary, cache_dir=index_dir / ".cache")).save(tmp / BRIDGE_FILE)
         logger.info("bm25: %d passages in %.2fs", len(passages), time.perf_counter() - tb)
         records.write_passages(tmp / records.PASSAGES, passages, keys)
         records.write_documents(tmp / records.DOCUMENTS, _document_rows(corpus, passages, settings))
@@ -151,7 +152,7 @@ def _build(settings: Settings, embedders: Sequence[Embedder], index_dir: Path, f
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     write_manifest(index_dir, manifest)  # the atomic switch: before this line the old index is live
-    _collect_garbage(builds, keep={build_id, old[0]["build"] if old else ""})
+    _collect_garbage(builds, keep={build_id, live_build or ""})
     report = BuildReport(passages=len(passages), seconds=time.perf_counter() - t0, index_version=build_id,
                          embedded=embedded, embed_seconds=embed_seconds, documents=len(corpus.documents),
                          articles=manifest["counts"]["articles"], warnings=tuple(warnings), **counts)
@@ -179,6 +180,14 @@ def _previous(index_dir: Path, full: bool) -> tuple[dict[str, Any], Path] | None
         return manifest, verify_files(index_dir, manifest)
     except IndexError_ as exc:
         logger.warning("previous index is not reusable, building from scratch: %s", exc)
+        return None
+
+
+def _live_build(index_dir: Path) -> str | None:
+    """The build the current manifest points at (even when its vectors are not reused), to keep it for readers."""
+    try:
+        return read_manifest(index_dir)["build"]
+    except IndexError_:
         return None
 
 

@@ -85,6 +85,9 @@ def load_index(index_dir: Path, embedder_specs: tuple[str, ...]) -> LoadedIndex:
             docs[row["doc_id"]] = DocRecord(row["doc_id"], row["source_file"], row["sha256"], row["raw"], arts, row["excluded"])
         kind = manifest.get("faiss_kind", "flat")
         dense = {e["spec"]: DenseStore.load(build_dir / e["vectors"], build_dir / e["faiss"], kind) for e in manifest["embedders"]}
+    except IndexCorruptError as exc:
+        raise IndexCorruptError(f"{exc} (index at {str(index_dir)!r}: rag index build --full --index {index_dir})") from None
+    try:
         bm25 = BM25Store.load(build_dir / "bm25", len(passages))
         bridge = Bridge.load(build_dir / "bridge.json") if "bridge.json" in manifest["files"] else None
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
@@ -92,7 +95,8 @@ def load_index(index_dir: Path, embedder_specs: tuple[str, ...]) -> LoadedIndex:
                                 f"rebuild with: rag index build --full --index {index_dir}") from None
     for spec, store in dense.items():
         if store.vectors.shape[0] != len(passages):
-            raise IndexCorruptError(f"{spec} vectors hold {store.vectors.shape[0]} rows for {len(passages)} passages; rebuild with --full")
+            raise IndexCorruptError(f"{spec} vectors hold {store.vectors.shape[0]} rows for {len(passages)} passages; "
+                                    f"rebuild with: rag index build --full --index {index_dir}")
     index = LoadedIndex(manifest, passages, docs, dense, bm25, bridge)
     logger.info("loaded index %s (%d passages) in %.3fs", index.version, len(passages), time.perf_counter() - t0)
     return index

@@ -86,6 +86,19 @@ def verify_files(index_dir: Path, manifest: dict[str, Any]) -> Path:
     return build_dir
 
 
+def check_models(manifest: dict[str, Any], embedders: dict[str, Any], index_dir: Path) -> None:
+    """Refuse an index whose vectors came from another model (fingerprint) or width (dim) than the loaded one."""
+    for e in manifest["embedders"]:
+        model = embedders.get(e["spec"])
+        if model is None:
+            continue
+        if model.fingerprint != e["fingerprint"] or model.dim != e["dim"]:
+            raise IndexMismatchError(
+                f"index at {str(index_dir)!r} embedded {e['spec']!r} with fingerprint {e['fingerprint']!r} (dim {e['dim']}) "
+                f"but the loaded model is {model.fingerprint!r} (dim {model.dim}); rebuild with: rag index build --full --index {index_dir}"
+            )
+
+
 def check_compatible(manifest: dict[str, Any], embedder_specs: tuple[str, ...], index_dir: Path) -> None:
     """Refuse an index built for other embedders than the ones configured."""
     built = tuple(e["spec"] for e in manifest["embedders"])

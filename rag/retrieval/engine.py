@@ -16,6 +16,7 @@ import numpy as np
 from ..embedders import Embedder
 from ..errors import QueryError
 from ..indexing.load import LoadedIndex
+from ..indexing.manifest import check_models
 from ..settings import Settings
 from ..stores.japanese import JapaneseAnalyzer
 from ..types import Hit
@@ -71,6 +72,8 @@ class Searcher:
 
     def __init__(self, index: LoadedIndex, embedders: Mapping[str, Embedder], analyzer: JapaneseAnalyzer,
                  settings: Settings) -> None:
+        # every way of pairing models with an index (start-up, CLI, hot reload) passes through here
+        check_models(index.manifest, dict(embedders), settings.index_dir)
         self.index = index
         self.embedders = dict(embedders)
         self.analyzer = analyzer

@@ -30,9 +30,10 @@ def weighted_sum(scores: Mapping[str, Mapping[int, float]], weights: Mapping[str
             continue
         vals = np.fromiter(by_row.values(), dtype=np.float64)
         lo, hi = float(vals.min()), float(vals.max())
-        span = hi - lo or 1.0
         for row, s in by_row.items():
-            fused[row] = fused.get(row, 0.0) + w * (s - lo) / span
+            # one hit (or a tie) has no spread: it is still a match, so it scores like the best of a list
+            norm = (s - lo) / (hi - lo) if hi > lo else 1.0
+            fused[row] = fused.get(row, 0.0) + w * norm
     return fused
 
 

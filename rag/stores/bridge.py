@@ -6,8 +6,10 @@ Nothing in it is specific to one question or document: it is a dictionary lookup
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import marshal
 import os
 import re
 import sqlite3
@@ -40,36 +42,81 @@ def _key(gloss: str) -> str:
     return g[3:] if g.startswith("to ") else g
 
 
-def build_bridge(vocab: Iterable[str]) -> dict[str, list[str]]:
+_QUERIES = (
+    "select g.text, k.text from SenseGloss g join Sense s on g.sid = s.ID join Kanji k on k.idseq = s.idseq where g.lang = 'eng'",
+    "select g.text, k.text from SenseGloss g join Sense s on g.sid = s.ID join Kana k on k.idseq = s.idseq where g.lang = 'eng'",
+    "select g.text, k.text from NETransGloss g join NETranslation n on g.tid = n.ID join NEKana k on k.idseq = n.idseq",
+    "select g.text, k.text from NETransGloss g join NETranslation n on g.tid = n.ID join NEKanji k on k.idseq = n.idseq",
+)
+_MEMO: dict[str, dict[str, str]] = {}
+_SEP, _PAIR = "\x1f", "\x1e"
+
+
+def _dictionary(db: Path, cache_dir: Path | None) -> dict[str, str]:
+    """{japanese term: packed "order<RS>key<US>…"} for all of JMdict/JMnedict: independent of any corpus, so cached.
+
+    Values stay packed strings because marshal loads ~1.3M of them in about a second (pickle of tuples: ~5 s);
+    only the few thousand terms of a vocabulary are ever unpacked."""
+    stat = db.stat()
+    tag = f"{BRIDGE_ID}:{stat.st_size}:{int(stat.st_mtime)}"
+    if tag in _MEMO:
+        return _MEMO[tag]
+    cache = cache_dir / ("jmdict-terms-" + hashlib.sha1(tag.encode()).hexdigest()[:12] + ".marshal") if cache_dir else None
+    if cache is not None and cache.is_file():
+        try:
+            _MEMO[tag] = marshal.loads(cache.read_bytes())  # written by this module, in the index's own cache
+            return _MEMO[tag]
+        except (OSError, ValueError, EOFError, TypeError):
+            logger.warning("ignoring unreadable bridge cache %s", cache)
+    t0 = time.perf_counter()
+    terms: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        order = 0
+        for sql in _QUERIES:
+            for gloss, form in con.execute(sql):
+                order += 1
+                if len(gloss) <= 40:
+                    terms[fold_term(fold(form))].append((order, _key(gloss)))
+    finally:
+        con.close()
+    table = {t: _SEP.join(f"{o}{_PAIR}{k}" for o, k in pairs) for t, pairs in terms.items()}
+    logger.info("bridge: read %d dictionary terms in %.2fs", len(table), time.perf_counter() - t0)
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(marshal.dumps(table))
+            os.replace(tmp, cache)
+        except OSError as exc:
+            logger.warning("cannot write bridge cache %s: %s", cache, exc)
+    _MEMO[tag] = table
+    return table
+
+
+def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None) -> dict[str, list[str]]:
     """{english key: [japanese terms in vocab]}; empty when the JMdict data package is not installed."""
     db = _db_path()
     if db is None:
         logger.warning("jamdict-data is not installed: English questions get no lexical bridge")
         return {}
     t0 = time.perf_counter()
-    vocab = set(vocab)
-    out: dict[str, list[str]] = defaultdict(list)
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        queries = [
-            "select g.text, k.text from SenseGloss g join Sense s on g.sid = s.ID join Kanji k on k.idseq = s.idseq where g.lang = 'eng'",
-            "select g.text, k.text from SenseGloss g join Sense s on g.sid = s.ID join Kana k on k.idseq = s.idseq where g.lang = 'eng'",
-            "select g.text, k.text from NETransGloss g join NETranslation n on g.tid = n.ID join NEKana k on k.idseq = n.idseq",
-            "select g.text, k.text from NETransGloss g join NETranslation n on g.tid = n.ID join NEKanji k on k.idseq = n.idseq",
-        ]
-        for sql in queries:
-            for gloss, form in con.execute(sql):
-                term = fold_term(fold(form))
-                if term not in vocab or len(gloss) > 40:
-                    continue
-                key = _key(gloss)
-                terms = out[key]
-                if term not in terms and len(terms) < _MAX_PER_KEY:
-                    terms.append(term)
-    finally:
-        con.close()
-    logger.info("bridge: %d English keys onto %d vocabulary terms in %.2fs", len(out), len(vocab), time.perf_counter() - t0)
-    return dict(out)
+    dictionary = _dictionary(db, cache_dir)
+    ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for term in set(vocab):
+        packed = dictionary.get(term)
+        for pair in packed.split(_SEP) if packed else ():
+            order, _, key = pair.partition(_PAIR)
+            ranked[key].append((int(order), term))
+    out: dict[str, list[str]] = {}
+    for key, pairs in ranked.items():
+        terms: list[str] = []
+        for _, term in sorted(pairs):
+            if term not in terms:
+                terms.append(term)
+        out[key] = terms[:_MAX_PER_KEY]
+    logger.info("bridge: %d English keys in %.2fs", len(out), time.perf_counter() - t0)
+    return out
 
 
 def _lemmas(word: str) -> list[str]:

@@ -69,6 +69,7 @@ class DenseStore:
             from ..errors import IndexCorruptError
 
             raise IndexCorruptError(
-                f"{index_path.name}: FAISS index holds {index.ntotal}x{index.d} but vectors are {vectors.shape}"
+                f"{index_path.name}: FAISS index holds {index.ntotal}x{index.d} but vectors are {vectors.shape}; "
+                f"rebuild with: rag index build --full"
             )
         return cls(vectors, index, kind)

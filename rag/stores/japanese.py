@@ -16,7 +16,7 @@ _KATAKANA_WORD = re.compile(r"^[\u30a0-\u30ff]+$")
 _LATIN_WORD = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-']*$")
 _KEEP_POS = {"名詞", "動詞", "形容詞", "形状詞", "副詞", "接頭辞", "連体詞", "代名詞"}
 _STOP = {"する", "ある", "いる", "なる", "れる", "られる", "こと", "もの", "よう", "ため", "これ", "それ", "その",
-         "この", "the", "a", "an", "of", "to", "in", "and", "or", "is", "are", "was", "were", "be", "for", "on",
+         "この", "為る", "有る", "居る", "成る", "為", "其の", "此の", "事", "物", "様", "是", "其れ", "此れ", "出来る", "the", "a", "an", "of", "to", "in", "and", "or", "is", "are", "was", "were", "be", "for", "on",
          "with", "by", "at", "as", "that", "this", "it", "from", "what", "which", "who", "did", "does", "do",
          "about", "how", "why", "when", "say", "said", "through", "against", "its", "their", "his", "her", "they",
          "he", "she", "we", "you", "does", "according", "into", "over", "under", "than", "then", "there", "these",
