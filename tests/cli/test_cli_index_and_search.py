@@ -1,0 +1,125 @@
+"""`rag index build` and `rag search` (rag/cli.py, rag/cli_commands.py): output, exit codes, error messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rag.cli import main
+from rag.indexing.manifest import BUILDS, MANIFEST
+
+LAVROV_JA = "ラヴロフ外相は中国との同盟について何と言ったか"
+D003 = "003_4dfd093ef708d448"
+D000 = "000_77323e78f047d601"
+
+
+def _flags(root: Path) -> list[str]:
+    return ["--index", str(root / "index"), "--embedders", "use"]
+
+
+def _one_json_object(out: str) -> dict:
+    lines = out.splitlines()
+    assert len(lines) == 1, out
+    obj = json.loads(lines[0])
+    assert isinstance(obj, dict)
+    return obj
+
+
+def test_index_build_json_prints_exactly_one_object_with_the_counts(cli_root: Path, capsys) -> None:
+    (cli_root / "seeds" / "005_new.txt").write_text(
+        "架空の協定に署名 ― 2025年06月01日 10:00\n\nルミナ共和国とザルツ連邦は自由貿易協定に署名した。関税は十年で撤廃される。\n",
+        encoding="utf-8",
+    )
+    code = main(["index", "build", "--seeds", str(cli_root / "seeds"), *_flags(cli_root), "--json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    report = _one_json_object(out)
+    assert {"added", "changed", "removed", "unchanged", "passages", "seconds"} <= set(report)
+    assert (report["added"], report["changed"], report["removed"], report["unchanged"]) == (1, 0, 0, 2)
+    assert isinstance(report["passages"], int) and report["passages"] > 0
+    assert isinstance(report["seconds"], float) and report["seconds"] >= 0
+    assert report["embedded"] == {"use": report["passages"] - _passages_before(cli_root, report)}
+
+
+def _passages_before(root: Path, report: dict) -> int:
+    builds = sorted(p.name for p in (root / "index" / BUILDS).iterdir() if p.name != report["index_version"])
+    assert len(builds) == 1
+    return sum(1 for _ in open(root / "index" / BUILDS / builds[0] / "passages.jsonl", encoding="utf-8"))
+
+
+def test_index_build_without_json_prints_a_human_summary(cli_template) -> None:
+    assert cli_template.exit_code == 0, cli_template.stderr
+    lines = cli_template.stdout.splitlines()
+    assert lines[0].startswith("index ") and "passages from 2 documents" in lines[0]
+    assert "added 2, changed 0, removed 0, unchanged 0; embedded {'use': " in lines[1]
+    assert "Traceback" not in cli_template.stderr
+
+
+def test_search_json_prints_the_results_body_with_filters_applied(cli_root: Path, capsys) -> None:
+    code = main(["search", LAVROV_JA, "--top-k", "3", "--mode", "bm25", "--doc", D000, "--doc", D003,
+                 "--from", "2023-03-29", *_flags(cli_root), "--json"])
+    body = _one_json_object(capsys.readouterr().out)
+    assert code == 0
+    assert (body["query"], body["mode"], body["lang"]) == (LAVROV_JA, "bm25", "ja")
+    assert 0 < len(body["results"]) <= 3
+    assert [r["rank"] for r in body["results"]] == list(range(1, len(body["results"]) + 1))
+    assert {r["citation"]["doc_id"] for r in body["results"]} <= {D000, D003}
+    for r in body["results"]:
+        c = r["citation"]
+        assert Path(c["source_file"]).read_bytes().decode("utf-8")[c["start"] : c["end"]] == r["text"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["search", LAVROV_JA, "--mode", "dense"], "mode='dense'"),
+        (["search", LAVROV_JA, "--top-k", "0"], "top_k=0"),
+        (["search", LAVROV_JA, "--from", "someday"], "someday"),
+        (["search", LAVROV_JA, "--doc", "999_nope"], "999_nope"),
+        (["search", "   "], "empty"),
+    ],
+)
+def test_a_bad_search_request_exits_1_with_the_reason(cli_root: Path, capsys, argv: list[str], needle: str) -> None:
+    code = main([*argv, *_flags(cli_root)])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert captured.err.startswith("rag: error:") and needle in captured.err
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize("argv", [["search"], ["search", "q", "--top-k", "five"], ["index"], ["index", "build", "--faiss", "annoy"]])
+def test_bad_usage_exits_2(argv: list[str], capsys) -> None:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("rag") and "Try 'rag --help'." in captured.err and captured.out == ""
+
+
+def _rag(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    return subprocess.run([sys.executable, "-m", "rag.cli", *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_search_on_a_corrupt_index_exits_1_with_the_fix_and_no_traceback(cli_root: Path, repo_root: Path) -> None:
+    manifest = json.loads((cli_root / "index" / MANIFEST).read_text(encoding="utf-8"))
+    passages = cli_root / "index" / BUILDS / manifest["build"] / "passages.jsonl"
+    data = bytearray(passages.read_bytes())
+    data[-10] ^= 0x01
+    passages.write_bytes(bytes(data))
+    proc = _rag("search", "What did Lavrov say about China?", *_flags(cli_root), cwd=repo_root)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "rag: error:" in proc.stderr and "passages.jsonl" in proc.stderr and "checksum" in proc.stderr
+    assert "rag index build" in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_search_without_an_index_exits_1_and_says_how_to_build_one(tmp_path: Path, capsys) -> None:
+    code = main(["search", "Lavrov", "--index", str(tmp_path / "missing"), "--embedders", "use"])
+    err = capsys.readouterr().err
+    assert code == 1 and "no index" in err and "rag index build" in err

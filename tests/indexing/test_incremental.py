@@ -1,0 +1,299 @@
+"""Incremental builds (rag/indexing/build.py): counts per document, reuse of stored vectors, atomic versions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.embedders import Embedder
+from rag.errors import IndexCorruptError, QueryError, RagError
+from rag.indexing import records
+from rag.indexing.build import BuildReport, build_index, embed_text
+from rag.indexing.load import load_index
+from rag.indexing.manifest import BUILDS, read_manifest, verify_files
+from rag.retrieval import Filters, Searcher
+from rag.settings import Settings
+from rag.stores.japanese import default_analyzer
+
+from .helpers import Template, private_copy, use_settings_for
+
+D003 = "003_4dfd093ef708d448"
+
+# A fictional article (a titled, dated headline and three paragraphs), so nothing in the real seeds matches it.
+NEW_DOC = "005_lumina_zalz_trade"
+NEW_TEXT = """ルミナ共和国とザルツ連邦、自由貿易協定に署名 ― 2025年06月01日 10:00
+
+ルミナ共和国とザルツ連邦は、首都ベルナスで包括的な自由貿易協定に署名した。協定は工業製品の関税を十年かけて段階的に撤廃し、農産物の輸入枠を拡大する内容となっている。
+
+両国の通商相は共同記者会見で、この協定が地域のサプライチェーンを強化し、中小企業の輸出機会を広げると強調した。一方、ルミナ共和国の農業団体は、安価な輸入穀物が国内の生産者を圧迫するとして懸念を表明している。
+
+協定は両国の議会による批准を経て、来年一月に発効する見通しだ。
+"""
+
+# Inserted into the body of 003 (the end of that file is a site footer that cleaning drops, so an appended
+# paragraph would never reach a passage).
+ANCHOR_003 = "プーチンが得たものも大きい。"
+INSERTED_003 = ("\n\nなお、オルテシア港湾公社は同日、北極海航路を経由する液化天然ガスの試験輸送を来春に始めると発表し、"
+                "オルテシア港の岸壁を延伸する計画も明らかにした。\n\n")
+
+
+class CountingEmbedder:
+    """The Embedder protocol around a real embedder, recording every passage text it is asked to encode."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.fingerprint = inner.fingerprint
+        self.passage_texts: list[str] = []
+        self.passage_calls = 0
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.encode_queries(texts)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        self.passage_calls += 1
+        self.passage_texts.extend(texts)
+        return self.inner.encode_passages(texts)
+
+
+def _searcher(settings: Settings, embedder: Embedder) -> Searcher:
+    return Searcher(load_index(settings.index_dir, settings.embedders), {"use": embedder}, default_analyzer(), settings)
+
+
+def _doc_ids(hits) -> set[str]:
+    return {h.passage.doc_id for h in hits}
+
+
+@dataclass
+class Outcome:
+    """One incremental build after an edit of the seeds: its report, what it embedded, and the index before/after."""
+
+    settings: Settings
+    report: BuildReport
+    embedded_texts: list[str]
+    embed_calls: int
+    before_keys: list[str]
+    before_vectors: np.ndarray
+    searcher: Searcher
+
+    @property
+    def index(self):
+        return self.searcher.index
+
+    def keys(self) -> list[str]:
+        build = verify_files(self.settings.index_dir, read_manifest(self.settings.index_dir))
+        return records.read_passages(build / records.PASSAGES)[1]
+
+    def texts(self) -> list[str]:
+        return [embed_text(p, self.settings.embed_title) for p in self.index.passages]
+
+
+def _rebuild_after(edit: Callable[[Path], None], root: Path, template: Template, embedder: Embedder) -> Outcome:
+    """Copy the template, apply `edit` to the seeds directory, rebuild incrementally with a counting embedder."""
+    settings = private_copy(template, root)
+    before = verify_files(settings.index_dir, read_manifest(settings.index_dir))
+    _, before_keys = records.read_passages(before / records.PASSAGES)
+    before_vectors = np.load(before / "vectors.use.npy")
+    edit(Path(settings.seeds_dir))
+    counting = CountingEmbedder(embedder)
+    report = build_index(settings, [counting])
+    return Outcome(settings, report, counting.passage_texts, counting.passage_calls, before_keys, before_vectors,
+                   _searcher(settings, embedder))
+
+
+def _add_new_doc(seeds: Path) -> None:
+    (seeds / f"{NEW_DOC}.txt").write_text(NEW_TEXT, encoding="utf-8")
+
+
+def _insert_into_003(seeds: Path) -> None:
+    path = seeds / f"{D003}.txt"
+    raw = path.read_text(encoding="utf-8")
+    assert raw.count(ANCHOR_003) == 1
+    path.write_text(raw.replace(ANCHOR_003, ANCHOR_003 + INSERTED_003), encoding="utf-8")
+
+
+def _remove_003(seeds: Path) -> None:
+    (seeds / f"{D003}.txt").unlink()
+
+
+@pytest.fixture(scope="module")
+def unchanged(tmp_path_factory, use_template, use_embedder) -> Outcome:
+    return _rebuild_after(lambda seeds: None, tmp_path_factory.mktemp("unchanged"), use_template, use_embedder)
+
+
+@pytest.fixture(scope="module")
+def added(tmp_path_factory, use_template, use_embedder) -> Outcome:
+    return _rebuild_after(_add_new_doc, tmp_path_factory.mktemp("added"), use_template, use_embedder)
+
+
+@pytest.fixture(scope="module")
+def changed(tmp_path_factory, use_template, use_embedder) -> Outcome:
+    return _rebuild_after(_insert_into_003, tmp_path_factory.mktemp("changed"), use_template, use_embedder)
+
+
+@pytest.fixture(scope="module")
+def removed(tmp_path_factory, use_template, use_embedder) -> Outcome:
+    return _rebuild_after(_remove_003, tmp_path_factory.mktemp("removed"), use_template, use_embedder)
+
+
+def _counts(report: BuildReport) -> tuple[int, int, int, int]:
+    return report.added, report.changed, report.removed, report.unchanged
+
+
+def test_counting_embedder_satisfies_the_embedder_protocol(use_embedder) -> None:
+    assert isinstance(CountingEmbedder(use_embedder), Embedder)
+
+
+# -- first build and unchanged rebuild --------------------------------------------------------------------------
+
+
+def test_first_build_adds_every_seed_document_and_embeds_every_passage(use_template) -> None:
+    report = use_template.report
+    assert _counts(report) == (5, 0, 0, 0)
+    assert report.documents == 5 and report.articles == 7
+    assert report.embedded == {"use": report.passages} and report.passages > 0
+
+
+def test_rebuilding_unchanged_seeds_embeds_nothing_and_keeps_the_same_passages(unchanged, use_template) -> None:
+    assert _counts(unchanged.report) == (0, 0, 0, 5)
+    assert unchanged.report.embedded == {"use": 0} and unchanged.embed_calls == 0
+    assert unchanged.keys() == unchanged.before_keys
+    np.testing.assert_array_equal(unchanged.index.dense["use"].vectors, unchanged.before_vectors)
+    assert unchanged.report.index_version != use_template.report.index_version  # every build is a new version
+
+
+def test_a_rebuild_keeps_the_previous_build_and_drops_older_ones(unchanged, use_template, use_embedder) -> None:
+    names = lambda: {p.name for p in (Path(unchanged.settings.index_dir) / BUILDS).iterdir()}  # noqa: E731
+    assert names() == {use_template.report.index_version, unchanged.report.index_version}
+    third = build_index(unchanged.settings, [use_embedder])
+    assert names() == {unchanged.report.index_version, third.index_version}
+    assert read_manifest(unchanged.settings.index_dir)["build"] == third.index_version
+
+
+# -- adding a document ------------------------------------------------------------------------------------------
+
+
+def test_adding_a_seed_file_counts_one_added_document(added, use_template) -> None:
+    assert _counts(added.report) == (1, 0, 0, 5)
+    assert added.report.documents == 6 and added.report.passages > use_template.report.passages
+
+
+def test_adding_a_seed_file_embeds_only_the_new_documents_passages(added) -> None:
+    new_texts = [t for t, p in zip(added.texts(), added.index.passages) if p.doc_id == NEW_DOC]
+    assert new_texts and sorted(added.embedded_texts) == sorted(new_texts)
+    assert added.report.embedded == {"use": len(new_texts)}
+
+
+@pytest.mark.parametrize("mode", ["bm25", "use", "hybrid"])
+def test_an_added_document_is_found_by_search(added, mode: str) -> None:
+    hits = added.searcher.search("ルミナ共和国とザルツ連邦の自由貿易協定", top_k=3, mode=mode).hits
+    assert hits and hits[0].passage.doc_id == NEW_DOC, [h.passage.passage_id for h in hits]
+
+
+def test_an_added_document_is_found_by_an_english_question(added) -> None:
+    hits = added.searcher.search("What did the free trade agreement between Lumina and Zalz remove?", 5, "use").hits
+    assert NEW_DOC in _doc_ids(hits)
+
+
+def test_filters_apply_to_an_added_document(added) -> None:
+    hits = added.searcher.search("agreement", top_k=10, mode="use", filters=Filters(doc_ids=(NEW_DOC,))).hits
+    assert hits and _doc_ids(hits) == {NEW_DOC}
+    # the new article is the only one published on or after 2025-06-01
+    dated = added.searcher.search("協定", top_k=10, mode="bm25", filters=Filters(published_from="2025-06-01")).hits
+    assert dated and _doc_ids(dated) == {NEW_DOC}
+
+
+# -- changing a document ----------------------------------------------------------------------------------------
+
+
+def test_changing_one_file_counts_one_changed_document(changed) -> None:
+    assert _counts(changed.report) == (0, 1, 0, 4)
+
+
+def test_changing_one_file_embeds_only_that_documents_new_passages(changed) -> None:
+    before = set(changed.before_keys)
+    texts, keys = changed.texts(), changed.keys()
+    fresh = [t for t, k in zip(texts, keys, strict=True) if k not in before]
+    # Exactly the passages that did not exist before were embedded, each once, all from 003, including the inserted
+    # paragraph; 003's untouched passages were reused although their offsets moved.
+    assert fresh and sorted(changed.embedded_texts) == sorted(fresh)
+    doc_of = dict(zip(texts, (p.doc_id for p in changed.index.passages)))
+    assert {doc_of[t] for t in changed.embedded_texts} == {D003}
+    assert any("オルテシア" in t for t in changed.embedded_texts)
+    assert len(changed.embedded_texts) < sum(1 for p in changed.index.passages if p.doc_id == D003)
+    assert changed.report.embedded == {"use": len(fresh)}
+
+
+def test_reused_rows_keep_exactly_their_stored_vectors(changed) -> None:
+    old = {k: changed.before_vectors[i] for i, k in enumerate(changed.before_keys)}
+    vectors = changed.index.dense["use"].vectors
+    reused = [(row, k) for row, k in enumerate(changed.keys()) if k in old]
+    assert len(reused) == len(vectors) - len(changed.embedded_texts)
+    for row, key in reused:
+        np.testing.assert_array_equal(vectors[row], old[key])
+
+
+def test_after_an_incremental_build_every_row_holds_the_embedding_of_its_own_passage(changed, use_embedder) -> None:
+    passages = changed.index.passages
+    # every 003 row (new and reused) plus a spread of rows from the other documents
+    rows = sorted({i for i, p in enumerate(passages) if p.doc_id == D003} | set(range(0, len(passages), 15)))
+    expected = use_embedder.encode_passages([embed_text(passages[i], changed.settings.embed_title) for i in rows])
+    np.testing.assert_allclose(changed.index.dense["use"].vectors[rows], expected, atol=1e-5)
+
+
+def test_a_changed_documents_offsets_slice_the_edited_file(changed) -> None:
+    raw = (Path(changed.settings.seeds_dir) / f"{D003}.txt").read_bytes().decode("utf-8")
+    mine = [p for p in changed.index.passages if p.doc_id == D003]
+    assert mine and all(raw[p.start : p.end] == p.text for p in mine)
+    hits = changed.searcher.search("オルテシア港", top_k=3, mode="bm25").hits
+    assert hits and hits[0].passage.doc_id == D003 and "オルテシア" in hits[0].passage.text
+
+
+# -- removing a document ----------------------------------------------------------------------------------------
+
+
+def test_removing_a_seed_file_counts_one_removed_document_and_embeds_nothing(removed) -> None:
+    assert _counts(removed.report) == (0, 0, 1, 4)
+    assert removed.report.embedded == {"use": 0} and removed.embed_calls == 0
+
+
+def test_a_removed_document_is_gone_from_the_index_and_the_manifest(removed) -> None:
+    assert D003 not in removed.index.docs
+    assert all(p.doc_id != D003 for p in removed.index.passages)
+    assert D003 not in read_manifest(removed.settings.index_dir)["documents"]
+
+
+def test_a_removed_document_never_appears_in_results(removed, use_template, use_embedder) -> None:
+    # ジョージタウン (Georgetown, the author's university) occurs only in 003: found before, never after.
+    before = _searcher(use_settings_for(use_template.seeds.parent), use_embedder)
+    assert D003 in _doc_ids(before.search("ジョージタウン大学", top_k=5, mode="bm25").hits)
+    assert removed.searcher.search("ジョージタウン大学", top_k=5, mode="bm25").hits == ()
+    for mode in ("use", "hybrid"):
+        hits = removed.searcher.search("習近平とプーチンの兄弟関係 ジョージタウン大学", top_k=50, mode=mode).hits
+        assert hits and D003 not in _doc_ids(hits)
+    with pytest.raises(QueryError, match=D003):
+        removed.searcher.search("ジョージタウン", top_k=5, filters=Filters(doc_ids=(D003,)))
+
+
+# -- versions, garbage collection, locking ----------------------------------------------------------------------
+
+
+def test_a_full_rebuild_keeps_the_previous_build_for_readers_still_opening_it(use_settings, use_embedder) -> None:
+    manifest_seen_by_reader = read_manifest(use_settings.index_dir)
+    build_index(use_settings, [use_embedder], full=True)
+    verify_files(use_settings.index_dir, manifest_seen_by_reader)  # IndexCorruptError: the old build's files are gone
+
+
+def test_a_build_while_another_holds_the_lock_is_refused(use_settings, use_embedder) -> None:
+    import fcntl
+
+    with open(Path(use_settings.index_dir) / ".build.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(RagError, match="another build is already running"):
+            build_index(use_settings, [use_embedder])
+    assert not [p for p in (Path(use_settings.index_dir) / BUILDS).iterdir() if p.name.startswith(".tmp-")]

@@ -1,0 +1,147 @@
+"""The stores retrieval runs on (rag/stores/): FAISS dense search and Japanese-aware BM25."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.errors import ConfigError
+from rag.stores.bm25 import BM25Store
+from rag.stores.dense import DenseStore
+from rag.stores.japanese import default_analyzer, fold
+
+DIM = 64
+
+
+def _unit(rng: np.random.Generator, n: int) -> np.ndarray:
+    v = rng.standard_normal((n, DIM)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+@pytest.fixture(scope="module")
+def vectors() -> np.ndarray:
+    return _unit(np.random.default_rng(7), 2000)
+
+
+def test_flat_search_returns_the_exact_top_k_by_inner_product(vectors: np.ndarray) -> None:
+    store = DenseStore.build(vectors, "flat")
+    queries = _unit(np.random.default_rng(8), 20)
+    for q in queries:
+        rows, scores = store.search(q, 10)
+        truth = np.argsort(-(vectors @ q), kind="stable")[:10]
+        assert rows.tolist() == truth.tolist()
+        np.testing.assert_allclose(scores, (vectors @ q)[truth], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
+def test_every_kind_finds_the_clear_nearest_neighbour(vectors: np.ndarray, kind: str) -> None:
+    store = DenseStore.build(vectors, kind)
+    rng = np.random.default_rng(9)
+    for target in rng.choice(len(vectors), size=25, replace=False):
+        q = vectors[target] + 0.05 * _unit(rng, 1)[0]  # much closer to its row than any other random unit vector
+        rows, scores = store.search(q / np.linalg.norm(q), 5)
+        assert rows[0] == target, (kind, target, rows)
+        assert list(scores) == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
+def test_filtered_search_returns_only_allowed_rows_best_first(vectors: np.ndarray, kind: str) -> None:
+    store = DenseStore.build(vectors, kind)
+    allowed = np.arange(3, len(vectors), 17)
+    q = vectors[5]  # row 5 itself is not allowed
+    rows, scores = store.search(q, 10, allowed)
+    assert len(rows) == 10 and set(rows.tolist()) <= set(allowed.tolist())
+    sims = vectors[allowed] @ q
+    assert rows.tolist() == allowed[np.argsort(-sims, kind="stable")[:10]].tolist()
+    assert store.search(q, 10, np.array([], dtype=np.int64))[0].size == 0
+
+
+def test_search_never_returns_more_rows_than_exist() -> None:
+    small = _unit(np.random.default_rng(1), 3)
+    for kind in ("flat", "hnsw", "ivf"):
+        rows, _ = DenseStore.build(small, kind).search(small[0], 10)
+        assert sorted(rows.tolist()) == [0, 1, 2], kind
+    rows, _ = DenseStore.build(np.zeros((0, DIM), np.float32), "flat").search(small[0], 5)
+    assert rows.size == 0
+
+
+def test_an_unknown_faiss_kind_is_a_config_error(vectors: np.ndarray) -> None:
+    with pytest.raises(ConfigError, match="allowed flat, hnsw, ivf"):
+        DenseStore.build(vectors, "annoy")
+
+
+def test_a_saved_dense_store_loads_back_identical(vectors: np.ndarray, tmp_path: Path) -> None:
+    store = DenseStore.build(vectors, "hnsw")
+    store.save(tmp_path / "v.npy", tmp_path / "f.index")
+    again = DenseStore.load(tmp_path / "v.npy", tmp_path / "f.index", "hnsw")
+    np.testing.assert_array_equal(again.vectors, vectors)
+    q = vectors[11]
+    assert store.search(q, 7)[0].tolist() == again.search(q, 7)[0].tolist()
+
+
+# -- BM25 with the Japanese analyzer ----------------------------------------------------------------------------
+
+PASSAGES = [
+    "ラブロフ外相は中国との真の同盟関係の構築について議論すべきだと述べた。",
+    "プーチン大統領はトランプ大統領と電話で会談した。",
+    "NATO expansion was discussed in Moscow by Foreign Minister Lavrov.",
+    "習近平国家主席はモスクワを訪問した。",
+]
+
+
+@pytest.fixture(scope="module")
+def bm25() -> BM25Store:
+    analyzer = default_analyzer()
+    return BM25Store.build([analyzer.terms(t) for t in PASSAGES])
+
+
+def test_katakana_folding_maps_vu_spellings_to_bu() -> None:
+    assert fold("ラヴロフ") == "ラブロフ"
+    assert fold("ヴィクトリア・ヌーランド") == "ビクトリア・ヌーランド"
+    assert default_analyzer().terms("ラヴロフ") == default_analyzer().terms("ラブロフ") == ["ラブロフ"]
+
+
+def test_a_passage_spelled_rabrofu_is_found_by_the_query_ravrofu(bm25: BM25Store) -> None:
+    scores = bm25.scores(default_analyzer().terms("ラヴロフ"))
+    assert scores.argmax() == 0 and scores[0] > 0
+    assert (scores[1:] == 0).all()
+
+
+def test_english_tokens_pass_through_lower_cased() -> None:
+    terms = default_analyzer().terms("NATO expansion and Lavrov in Moscow")
+    assert {"nato", "expansion", "lavrov", "moscow"} <= set(terms)
+    assert "チャイナ" not in default_analyzer().terms("China")  # not turned into katakana by Sudachi
+    assert "china" in default_analyzer().terms("China")
+
+
+def test_an_english_query_term_matches_the_english_passage(bm25: BM25Store) -> None:
+    scores = bm25.scores(default_analyzer().terms("LAVROV"))
+    assert scores.argmax() == 2 and (np.delete(scores, 2) == 0).all()
+
+
+def test_unknown_terms_score_zero_everywhere(bm25: BM25Store) -> None:
+    assert (bm25.scores(["存在しない語彙"]) == 0).all()
+    assert (bm25.scores([]) == 0).all()
+    assert bm25.scores(["ラブロフ"]).shape == (len(PASSAGES),)
+
+
+def test_a_saved_bm25_store_loads_back_with_identical_scores(bm25: BM25Store, tmp_path: Path) -> None:
+    bm25.save(tmp_path / "bm25")
+    again = BM25Store.load(tmp_path / "bm25", len(PASSAGES))
+    for q in ("ラヴロフ", "モスクワ", "Lavrov", "未知"):
+        terms = default_analyzer().terms(q)
+        np.testing.assert_array_equal(again.scores(terms), bm25.scores(terms))
+
+
+def test_a_passage_without_terms_keeps_the_rows_aligned() -> None:
+    analyzer = default_analyzer()
+    store = BM25Store.build([analyzer.terms(t) for t in ["。。。", "ラブロフ外相", "…"]])
+    scores = store.scores(analyzer.terms("ラブロフ"))
+    assert scores.shape == (3,) and scores.argmax() == 1
+
+
+def test_japanese_function_words_are_not_bm25_terms() -> None:
+    terms = default_analyzer().terms("会談をする。問題がある。ここにいる。大きくなる。その国のため。")
+    assert {"為る", "有る", "居る", "成る", "其の", "為"}.isdisjoint(terms), terms
