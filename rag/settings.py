@@ -30,6 +30,7 @@ class Settings:
     rrf_k: int = 60
     # Hybrid weights: BM25 by the question's language, and per embedder ("e5=1.0,use=0.8"; unnamed ones weigh 1.0).
     bm25_weight_en: float = 1.0
+    bridge: bool = True  # English questions reach Japanese BM25 terms through JMdict/JMnedict
     bm25_weight_ja: float = 1.0
     dense_weights: tuple[str, ...] = ()
     default_mode: str = "hybrid"

@@ -167,7 +167,7 @@ class Searcher:
     def _bm25(self, query: str, lang: Language, allowed: np.ndarray | None, k: int,
               timings: dict[str, float]) -> list[tuple[int, float]]:
         t = time.perf_counter()
-        if lang == "en" and len(self.index.bridge):
+        if lang == "en" and self.settings.bridge and len(self.index.bridge):
             # English words reach Japanese text through the dictionary bridge; Latin terms (NATO, EU) match as is.
             groups = self.index.bridge.expand(query) + [[term] for term in self.analyzer.terms(query)]
             scores = self.index.bm25.group_scores(groups)
