@@ -17,16 +17,20 @@ run() {  # name, index dir, env assignments...
   echo "$name done" >&2
 }
 base="$out/index-default"
-run "rrf-no-bridge"        "$base" RAG_FUSION=rrf RAG_BRIDGE=0 RAG_BM25_WEIGHT_EN=0
-run "rrf-bridge"           "$base" RAG_FUSION=rrf
-run "weighted-no-bridge"   "$base" RAG_BRIDGE=0 RAG_BM25_WEIGHT_EN=0
-run "default"              "$base"
-run "weighted-bridge-en0.5" "$base" RAG_BM25_WEIGHT_EN=0.5
-run "weighted-bridge-en1.5" "$base" RAG_BM25_WEIGHT_EN=1.5
-run "no-title-in-embedding" "$out/index-notitle" RAG_EMBED_TITLE=0
-run "chunks-100-tokens"    "$out/index-100" RAG_CHUNK_MAX_TOKENS=100
-run "chunks-240-tokens"    "$out/index-240" RAG_CHUNK_MAX_TOKENS=240
-run "no-overlap"           "$out/index-overlap0" RAG_CHUNK_OVERLAP=0
+# The first rows reproduce the path from the first baseline: 160-token chunks with the title embedded.
+old=(RAG_CHUNK_MAX_TOKENS=160 RAG_EMBED_TITLE=1)
+run "rrf-no-bridge"        "$base" "${old[@]}" RAG_FUSION=rrf RAG_BRIDGE=0 RAG_BM25_WEIGHT_EN=0
+run "rrf-bridge"           "$base" "${old[@]}" RAG_FUSION=rrf
+run "weighted-no-bridge"   "$base" "${old[@]}" RAG_BRIDGE=0 RAG_BM25_WEIGHT_EN=0
+run "160-tokens+title"     "$base" "${old[@]}"
+run "weighted-bridge-en0.5" "$base" "${old[@]}" RAG_BM25_WEIGHT_EN=0.5
+run "weighted-bridge-en1.5" "$base" "${old[@]}" RAG_BM25_WEIGHT_EN=1.5
+run "no-title-in-embedding" "$out/index-notitle" RAG_CHUNK_MAX_TOKENS=160 RAG_EMBED_TITLE=0
+run "no-title-240"         "$out/index-nt240" RAG_CHUNK_MAX_TOKENS=240
+run "default"              "$out/index-now"  # 200 tokens, no title, weighted fusion, bridge, English BM25 weight 1.0
+run "chunks-100-tokens"    "$out/index-100" "${old[@]}" RAG_CHUNK_MAX_TOKENS=100
+run "chunks-240-tokens"    "$out/index-240" "${old[@]}" RAG_CHUNK_MAX_TOKENS=240
+run "no-overlap"           "$out/index-overlap0" "${old[@]}" RAG_CHUNK_OVERLAP=0
 .venv/bin/python - "$out" <<'PY'
 import json, sys
 from pathlib import Path

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from . import tokens
 from .errors import ConfigError
+from .settings import CHUNK_MAX_TOKENS, CHUNK_OVERLAP
 from .corpus.lines import SPACE
 from .types import Document, Passage, Span
 
@@ -23,8 +24,8 @@ _SOFT_CUTS = set("、，,;；:： \u3000・")
 class ChunkParams:
     """Passage budget in cl100k tokens, and how many sentences consecutive passages share."""
 
-    max_tokens: int = 160
-    overlap: int = 1
+    max_tokens: int = CHUNK_MAX_TOKENS
+    overlap: int = CHUNK_OVERLAP
 
     def __post_init__(self) -> None:
         if self.max_tokens < 16:

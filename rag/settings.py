@@ -11,6 +11,9 @@ from typing import Any, Literal, get_args
 from .errors import ConfigError
 
 FaissKind = Literal["flat", "hnsw", "ivf"]
+# Chunking defaults, shared with rag.chunking.ChunkParams; chosen by benchmarks/ablation.sh.
+CHUNK_MAX_TOKENS = 200
+CHUNK_OVERLAP = 1
 FusionKind = Literal["rrf", "weighted"]
 
 
@@ -22,9 +25,9 @@ class Settings:
     index_dir: Path = Path("index")
     # Default: both multilingual embedders, fused with the Japanese BM25 index.
     embedders: tuple[str, ...] = ("e5", "use")
-    chunk_max_tokens: int = 160
-    chunk_overlap: int = 1
-    embed_title: bool = True
+    chunk_max_tokens: int = CHUNK_MAX_TOKENS
+    chunk_overlap: int = CHUNK_OVERLAP
+    embed_title: bool = False
     faiss_kind: FaissKind = "flat"
     fusion: FusionKind = "weighted"
     rrf_k: int = 60

@@ -10,7 +10,7 @@ from rag.chunking import ChunkParams, chunk_corpus
 from rag.corpus import Corpus, load_corpus
 from rag.types import Passage
 
-DEFAULT_PARAMS = ChunkParams()  # the shipped defaults: 160 tokens, 1 sentence of overlap
+DEFAULT_PARAMS = ChunkParams()  # the shipped defaults (rag.settings.CHUNK_MAX_TOKENS / CHUNK_OVERLAP)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from rag.corpus import Corpus, build_document
 from rag.errors import ConfigError
 from rag.types import Passage, Span
 
-DEFAULT_PARAMS = ChunkParams()  # the shipped defaults: 160 tokens, 1 sentence of overlap
+DEFAULT_PARAMS = ChunkParams()  # the shipped defaults (rag.settings.CHUNK_MAX_TOKENS / CHUNK_OVERLAP)
 
 # ---------------------------------------------------------------------------------------------------------------
 # Text strategies: Japanese, English and mixed, with the punctuation the splitter cares about.

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from rag.settings import CHUNK_MAX_TOKENS
 from rag import tokens
 from rag.cli import main
 from rag.corpus import Corpus
@@ -44,7 +45,7 @@ def test_chunks_json_prints_one_passage_per_line_that_slices_back_to_its_seed_fi
         assert set(row) == KEYS
         raw = raws.setdefault(row["doc_id"], (seeds_dir / f"{row['doc_id']}.txt").read_text(encoding="utf-8"))
         assert raw[row["start"] : row["end"]] == row["text"]
-        assert row["tokens"] == tokens.count(row["text"]) <= 160
+        assert row["tokens"] == tokens.count(row["text"]) <= CHUNK_MAX_TOKENS
         assert isinstance(row["article"], int) and row["title"]
         ids.add(row["passage_id"])
     assert len(ids) == len(lines)
