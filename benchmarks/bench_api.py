@@ -17,8 +17,6 @@ import argparse
 import json
 import os
 import platform
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -30,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from api.process import ServerStartError, running_server
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,44 +43,14 @@ def load_questions(path: Path) -> list[str]:
     return list(dict.fromkeys(r["question"] for r in rows))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def server(seeds: Path, index: Path, log_path: Path, timeout_s: float = 900) -> Iterator[str]:
     """`rag serve` on a free port of 127.0.0.1 (it builds the index first if missing); yields the base URL."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    env.setdefault("HF_HUB_OFFLINE", "1")
-    cmd = [sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-           "--seeds", str(seeds), "--index", str(index)]
-    url = f"http://127.0.0.1:{port}"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + timeout_s
-            while True:
-                if proc.poll() is not None:
-                    sys.exit(f"server exited with {proc.returncode}; see {log_path}")
-                if time.monotonic() > deadline:
-                    sys.exit(f"server not ready after {timeout_s:.0f}s; see {log_path}")
-                try:
-                    if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.5)
+    try:
+        with running_server(seeds, index, log_path, timeout_s=timeout_s) as url:
             yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    except ServerStartError as exc:
+        sys.exit(f"{exc}\n(full log: {log_path})")
 
 
 def stats(ms: Sequence[float]) -> dict[str, float]:

@@ -6,14 +6,12 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
+from api.process import REPO, free_port, running_server  # noqa: F401  (re-exported for the tests)
+
 
 ADMIN_TOKEN = "test-admin-token"
 EN_QUESTION = "What did Lavrov say about an alliance with China?"
@@ -52,52 +50,7 @@ def sse_chunks(text: str) -> list[dict[str, Any]]:
     return [json.loads(d) for d in data[:-1]]
 
 
-# -- a real server in a subprocess ------------------------------------------------------------------------------
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    """A port that was free a moment ago on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def running_server(seeds: Path, index: Path, log_path: Path, env: dict[str, str] | None = None,
-                   timeout_s: float = 300) -> Iterator[str]:
-    """`rag serve` on a free port of 127.0.0.1; yields its base URL once /readyz says 200, stops it after."""
-    port = free_port()
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    environment.update({"HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", **(env or {})})
-    cmd = [sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-           "--seeds", str(seeds), "--index", str(index)]
-    url = f"http://127.0.0.1:{port}"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=REPO, env=environment, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + timeout_s
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"server exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"server not ready after {timeout_s:.0f}s:\n{log_path.read_text()[-3000:]}")
-                try:
-                    if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.25)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
+# -- a real server in a subprocess: api.process.running_server --------------------------------------------------
 
 def raw_http(url: str, request_line: str) -> tuple[int, dict[str, Any]]:
     """Send one request line verbatim (no client-side path normalisation); (status, JSON body)."""
