@@ -7,7 +7,6 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from rag.errors import ConfigError, RagError
 from rag.settings import Settings

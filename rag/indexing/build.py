@@ -34,7 +34,6 @@ from .manifest import BUILDS, FORMAT, FORMAT_VERSION, file_entries, read_manifes
 logger = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 EMBED_BATCH = 32
-BRIDGE_FILE = "bridge.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +131,7 @@ def _build(settings: Settings, embedders: Sequence[Embedder], index_dir: Path, f
         analyzer = default_analyzer()
         bm25 = BM25Store.build([analyzer.terms(t) for t in texts])
         bm25.save(tmp / "bm25")
-        Bridge(build_bridge(bm25.vocabulary, cache_dir=index_dir / ".cache")).save(tmp / BRIDGE_FILE)
+        Bridge(build_bridge(bm25.vocabulary, cache_dir=index_dir / ".cache")).save(tmp / records.BRIDGE)
         logger.info("bm25: %d passages in %.2fs", len(passages), time.perf_counter() - tb)
         records.write_passages(tmp / records.PASSAGES, passages, keys)
         records.write_documents(tmp / records.DOCUMENTS, _document_rows(corpus, passages, settings))

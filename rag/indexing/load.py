@@ -89,7 +89,7 @@ def load_index(index_dir: Path, embedder_specs: tuple[str, ...]) -> LoadedIndex:
         raise IndexCorruptError(f"{exc} (index at {str(index_dir)!r}: rag index build --full --index {index_dir})") from None
     try:
         bm25 = BM25Store.load(build_dir / "bm25", len(passages))
-        bridge = Bridge.load(build_dir / "bridge.json") if "bridge.json" in manifest["files"] else None
+        bridge = Bridge.load(build_dir / records.BRIDGE) if records.BRIDGE in manifest["files"] else None
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexCorruptError(f"index at {str(index_dir)!r} cannot be read ({exc.__class__.__name__}: {exc}); "
                                 f"rebuild with: rag index build --full --index {index_dir}") from None

@@ -11,6 +11,7 @@ from ..types import Article, Passage, Source
 
 PASSAGES = "passages.jsonl"
 DOCUMENTS = "documents.jsonl"
+BRIDGE = "bridge.json"
 
 
 def write_passages(path: Path, passages: Iterable[Passage], keys: Iterable[str]) -> None:

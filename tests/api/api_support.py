@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import time
-from pathlib import Path
 from typing import Any
-
-from api.process import REPO, free_port, running_server  # noqa: F401  (re-exported for the tests)
 
 
 ADMIN_TOKEN = "test-admin-token"

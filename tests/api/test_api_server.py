@@ -13,11 +13,12 @@ import httpx
 import pytest
 from openai import OpenAI
 
+from api.process import running_server
 from rag.retrieval.serialize import result_json
 from rag.runtime import build
 from rag.settings import Settings
 
-from api_support import ADMIN_TOKEN, EN_QUESTION, JA_QUESTION, assert_error, raw_http, running_server, sse_chunks
+from api_support import ADMIN_TOKEN, EN_QUESTION, JA_QUESTION, assert_error, raw_http, sse_chunks
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from rag.embedders import Embedder
-from rag.errors import IndexCorruptError, QueryError, RagError
+from rag.errors import QueryError, RagError
 from rag.indexing import records
 from rag.indexing.build import BuildReport, build_index, embed_text
 from rag.indexing.load import load_index
