@@ -14,6 +14,7 @@ import os
 import re
 import sqlite3
 import time
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,9 +23,9 @@ from .japanese import _STOP, fold, fold_term
 
 logger = logging.getLogger(__name__)
 
-BRIDGE_ID = "jmdict+jmnedict/vocab-filtered/v1"
+BRIDGE_ID = "jmdict+jmnedict/vocab-filtered/v2"
 _PAREN = re.compile(r"\s*[(\[].*?[)\]]\s*")
-_WORD = re.compile(r"[a-z][a-z'\-]*")
+_WORD = re.compile(r"[a-z]+(?:['\-][a-z]+)*")
 _MAX_PER_KEY = 6
 
 
@@ -38,7 +39,7 @@ def _db_path() -> Path | None:
 
 
 def _key(gloss: str) -> str:
-    g = _PAREN.sub(" ", gloss.lower()).strip()
+    g = " ".join(english_words(_PAREN.sub(" ", gloss)))
     return g[3:] if g.startswith("to ") else g
 
 
@@ -119,6 +120,13 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None) -> dict[st
     return out
 
 
+def english_words(text: str) -> list[str]:
+    """Lower-cased English words: accents folded (détente → detente), curly apostrophes straightened, and quote
+    marks around a word dropped (so 'mankind' in quotes is still mankind)."""
+    folded = unicodedata.normalize("NFKD", text.lower().replace("\u2019", "'"))
+    return _WORD.findall("".join(ch for ch in folded if not unicodedata.combining(ch)))
+
+
 def _lemmas(word: str) -> list[str]:
     """The word and naive English lemmas (sanctions → sanction, threatened → threaten, allies → ally)."""
     out = [word]
@@ -138,7 +146,7 @@ class Bridge:
         return len(self.table)
 
     def expand(self, question: str) -> list[list[str]]:
-        words = _WORD.findall(question.lower())
+        words = english_words(question)
         groups: list[list[str]] = []
         i = 0
         while i < len(words):
@@ -151,11 +159,13 @@ class Bridge:
                     continue
             w = words[i]
             i += 1
-            if w in _STOP or len(w) < 2:
-                continue
-            hit = next((self.table[k] for k in _lemmas(w) if k in self.table), None)
-            if hit:
-                groups.append(list(hit))
+            # a hyphenated word the dictionary lacks (dual-use) is looked up part by part
+            for part in [w] if w in self.table or "-" not in w else w.split("-"):
+                if part in _STOP or len(part) < 2:
+                    continue
+                hit = next((self.table[k] for k in _lemmas(part) if k in self.table), None)
+                if hit:
+                    groups.append(list(hit))
         return groups
 
     def save(self, path: Path) -> None:
