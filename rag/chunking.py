@@ -34,8 +34,9 @@ class ChunkParams:
             raise ConfigError(f"overlap={self.overlap!r}: must be >= 0")
 
 
-def sentences(raw: str, span: Span) -> list[Span]:
-    """Sentence spans inside `span`: split after 。！？!? and at line breaks, never inside 「…」 or (…)."""
+def sentences(raw: str, span: Span, brackets: bool = True) -> list[Span]:
+    """Sentence spans inside `span`: split after 。！？!? and at line breaks, never inside 「…」 or (…) unless
+    `brackets` is False (used for a quotation too long to be one passage: it is cut at its own sentence ends)."""
     out: list[Span] = []
     stack: list[str] = []
     start = span.start
@@ -46,9 +47,9 @@ def sentences(raw: str, span: Span) -> list[Span]:
         if ch == "\n":
             stack.clear()  # an unclosed bracket never swallows the next line
             cut = i
-        elif ch in _OPEN and not (ch == "“" and stack and stack[-1] == "“"):
+        elif brackets and ch in _OPEN and not (ch == "“" and stack and stack[-1] == "“"):
             stack.append(ch)
-        elif ch in _CLOSE and stack and stack[-1] == _CLOSE[ch]:
+        elif brackets and ch in _CLOSE and stack and stack[-1] == _CLOSE[ch]:
             stack.pop()
         elif not stack and (ch in _ENDERS or (ch == "." and i + 1 < span.end and raw[i + 1] in " \n")):
             while i + 1 < span.end and raw[i + 1] in _ENDERS:
@@ -103,11 +104,20 @@ def fit(raw: str, span: Span, max_tokens: int) -> list[Span]:
     return out
 
 
+def _within_budget(raw: str, span: Span, max_tokens: int) -> list[Span]:
+    """A sentence over budget is usually a long quotation; cut it at the sentence ends inside its brackets before
+    `fit` has to cut mid-sentence."""
+    if tokens.count(raw[span.start : span.end]) <= max_tokens:
+        return [span]
+    return sentences(raw, span, brackets=False)
+
+
 def chunk_spans(raw: str, segments: Iterable[Span], params: ChunkParams) -> list[Span]:
     """Pack the sentences of each segment greedily into passages of at most `max_tokens`, sharing `overlap`."""
     out: list[Span] = []
     for segment in segments:
-        units = [piece for s in sentences(raw, segment) for piece in fit(raw, s, params.max_tokens)]
+        units = [piece for s in sentences(raw, segment) for inner in _within_budget(raw, s, params.max_tokens)
+                 for piece in fit(raw, inner, params.max_tokens)]
         out.extend(_pack(raw, units, params))
     return out
 

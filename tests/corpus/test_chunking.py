@@ -302,6 +302,26 @@ def test_sentences_never_split_inside_parentheses() -> None:
     assert split("(注。補足!)本文。（括弧？内）続き。") == ["(注。補足!)本文。", "（括弧？内）続き。"]
 
 
+def test_a_quotation_too_long_for_one_passage_is_cut_at_its_own_sentence_ends() -> None:
+    """Scraped news quotes whole paragraphs in 「…」; such a quotation is one 'sentence' far over budget. It must be
+    cut where its inner sentences end, not mid-sentence at whatever comma the budget reaches."""
+    inner = "".join(f"第{i}の文は中国とロシアの関係について長く説明している。" for i in range(12))
+    raw = f"彼は「{inner}」と述べた。"
+    params = ChunkParams(max_tokens=60, overlap=0)
+    spans = chunk_spans(raw, [Span(0, len(raw))], params)
+    assert len(spans) > 1
+    for span in spans[:-1]:
+        assert raw[span.end - 1] == "。", raw[span.start : span.end]
+    assert all(tokens.count(raw[s.start : s.end]) <= 60 for s in spans)
+    assert "".join(raw[s.start : s.end] for s in spans) == raw
+
+
+def test_a_short_quotation_still_stays_whole() -> None:
+    raw = "彼は「中国との同盟は可能だ。議論すべきだ。」と述べた。次の文。"
+    spans = chunk_spans(raw, [Span(0, len(raw))], ChunkParams(max_tokens=200, overlap=0))
+    assert [raw[s.start : s.end] for s in spans] == [raw]
+
+
 def test_sentences_never_split_inside_nested_brackets() -> None:
     assert split("「外(内。内)外。」終わり。次。") == ["「外(内。内)外。」終わり。", "次。"]
 
