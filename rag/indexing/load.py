@@ -14,6 +14,7 @@ from ..errors import IndexCorruptError
 from ..stores.bm25 import BM25Store
 from ..stores.bridge import Bridge
 from ..stores.dense import DenseStore
+from ..stores.sparse import SparseStore
 from ..types import Article, Citation, Passage
 from . import records
 from .manifest import check_compatible, read_manifest, verify_files
@@ -40,7 +41,8 @@ class LoadedIndex:
     """An immutable, fully loaded index version; queries in flight keep using it after a reload swaps it out."""
 
     def __init__(self, manifest: dict[str, Any], passages: list[Passage], docs: dict[str, DocRecord],
-                 dense: dict[str, DenseStore], bm25: BM25Store, bridge: Bridge | None = None) -> None:
+                 dense: dict[str, DenseStore], bm25: BM25Store, bridge: Bridge | None = None,
+                 sparse: dict[str, SparseStore] | None = None) -> None:
         self.manifest = manifest
         self.version: str = manifest["build"]
         self.passages = passages
@@ -48,6 +50,7 @@ class LoadedIndex:
         self.dense = dense
         self.bm25 = bm25
         self.bridge = bridge or Bridge({})
+        self.sparse = sparse or {}
         self.row_doc = np.array([p.doc_id for p in passages], dtype=object)
         self.row_published = [docs[p.doc_id].article(p.article).published for p in passages]
         self._citations = [self._make_citation(p) for p in passages]
@@ -85,6 +88,7 @@ def load_index(index_dir: Path, embedder_specs: tuple[str, ...]) -> LoadedIndex:
             docs[row["doc_id"]] = DocRecord(row["doc_id"], row["source_file"], row["sha256"], row["raw"], arts, row["excluded"])
         kind = manifest.get("faiss_kind", "flat")
         dense = {e["spec"]: DenseStore.load(build_dir / e["vectors"], build_dir / e["faiss"], kind) for e in manifest["embedders"]}
+        sparse = {e["spec"]: SparseStore.load(build_dir / e["sparse"]) for e in manifest["embedders"] if e.get("sparse")}
     except IndexCorruptError as exc:
         raise IndexCorruptError(f"{exc} (index at {str(index_dir)!r}: rag index build --full --index {index_dir})") from None
     try:
@@ -93,10 +97,14 @@ def load_index(index_dir: Path, embedder_specs: tuple[str, ...]) -> LoadedIndex:
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexCorruptError(f"index at {str(index_dir)!r} cannot be read ({exc.__class__.__name__}: {exc}); "
                                 f"rebuild with: rag index build --full --index {index_dir}") from None
+    for spec, store in sparse.items():
+        if len(store) != len(passages):
+            raise IndexCorruptError(f"{spec} sparse vectors hold {len(store)} rows for {len(passages)} passages; "
+                                    f"rebuild with: rag index build --full --index {index_dir}")
     for spec, store in dense.items():
         if store.vectors.shape[0] != len(passages):
             raise IndexCorruptError(f"{spec} vectors hold {store.vectors.shape[0]} rows for {len(passages)} passages; "
                                     f"rebuild with: rag index build --full --index {index_dir}")
-    index = LoadedIndex(manifest, passages, docs, dense, bm25, bridge)
+    index = LoadedIndex(manifest, passages, docs, dense, bm25, bridge, sparse)
     logger.info("loaded index %s (%d passages) in %.3fs", index.version, len(passages), time.perf_counter() - t0)
     return index

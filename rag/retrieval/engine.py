@@ -13,7 +13,7 @@ from typing import Literal
 
 import numpy as np
 
-from ..embedders import Embedder
+from ..embedders import Embedder, sparse_capable
 from ..errors import QueryError
 from ..indexing.load import LoadedIndex
 from ..indexing.manifest import check_models
@@ -25,6 +25,7 @@ from .fusion import diversify, rrf, weighted_sum
 Language = Literal["en", "ja"]
 _JA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 POOL = 100
+SPARSE = "-sparse"  # suffix of a sparse component's name and mode: "e5-sparse"
 
 
 def detect_language(text: str) -> Language:
@@ -78,12 +79,15 @@ class Searcher:
         self.embedders = dict(embedders)
         self.analyzer = analyzer
         self.settings = settings
-        self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        # sparse heads that are both indexed and loaded; an index built with RAG_SPARSE=0 simply has none
+        self.sparse = tuple(spec for spec in self.embedders
+                            if settings.sparse and spec in index.sparse and sparse_capable(self.embedders[spec]))
+        self._cache: OrderedDict[tuple[str, str], object] = OrderedDict()
         self._cache_lock = threading.Lock()
 
     @property
     def modes(self) -> tuple[str, ...]:
-        return ("hybrid", "bm25", *self.embedders)
+        return ("hybrid", "bm25", *self.embedders, *(spec + SPARSE for spec in self.sparse))
 
     def with_index(self, index: LoadedIndex) -> Searcher:
         """A searcher over another index version, sharing models and the query-vector cache."""
@@ -105,6 +109,9 @@ class Searcher:
         elif mode == "bm25":
             ranked = self._bm25(query, lang, allowed, POOL, timings)
             rows, scores, parts = self._finish(ranked, top_k), {r: s for r, s in ranked}, {"bm25": dict(ranked)}
+        elif mode.endswith(SPARSE):
+            ranked = self._sparse(mode[: -len(SPARSE)], query, allowed, POOL, timings)
+            rows, scores, parts = self._finish(ranked, top_k), {r: s for r, s in ranked}, {mode: dict(ranked)}
         else:
             ranked = self._dense(mode, query, allowed, POOL, timings)
             rows, scores, parts = self._finish(ranked, top_k), {r: s for r, s in ranked}, {mode: dict(ranked)}
@@ -143,14 +150,15 @@ class Searcher:
             mask &= np.array([p is not None and lo <= p[:10] <= hi for p in self.index.row_published], dtype=bool)
         return np.flatnonzero(mask)
 
-    def _vector(self, spec: str, query: str) -> np.ndarray:
-        key = (spec, query)
+    def _vector(self, spec: str, query: str, sparse: bool = False):
+        key = (spec + SPARSE if sparse else spec, query)
         with self._cache_lock:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-        vec = self.embedders[spec].encode_queries([query])[0]
+        emb = self.embedders[spec]
+        vec = emb.encode_sparse([query])[0] if sparse else emb.encode_queries([query])[0]
         with self._cache_lock:
             self._cache[key] = vec
             if len(self._cache) > 2048:
@@ -164,6 +172,13 @@ class Searcher:
         timings[spec] = (time.perf_counter() - t) * 1000
         return list(zip(rows.tolist(), scores.tolist()))
 
+    def _sparse(self, spec: str, query: str, allowed: np.ndarray | None, k: int,
+                timings: dict[str, float]) -> list[tuple[int, float]]:
+        t = time.perf_counter()
+        scores = self.index.sparse[spec].scores(self._vector(spec, query, sparse=True))
+        timings[spec + SPARSE] = (time.perf_counter() - t) * 1000
+        return _top(scores, allowed, k)
+
     def _bm25(self, query: str, lang: Language, allowed: np.ndarray | None, k: int,
               timings: dict[str, float]) -> list[tuple[int, float]]:
         t = time.perf_counter()
@@ -173,13 +188,9 @@ class Searcher:
             scores = self.index.bm25.group_scores(groups)
         else:
             scores = self.index.bm25.scores(self.analyzer.terms(query))
-        if allowed is not None:
-            masked = np.full_like(scores, -1.0)
-            masked[allowed] = scores[allowed]
-            scores = masked
-        order = np.argsort(-scores, kind="stable")[:k]
+        ranked = _top(scores, allowed, k)
         timings["bm25"] = (time.perf_counter() - t) * 1000
-        return [(int(r), float(scores[r])) for r in order if scores[r] > 0]
+        return ranked
 
     def _finish(self, ranked: list[tuple[int, float]], top_k: int) -> list[int]:
         return diversify([r for r, _ in ranked], self.index.passages, top_k)
@@ -189,6 +200,9 @@ class Searcher:
         parts: dict[str, list[tuple[int, float]]] = {spec: self._dense(spec, query, allowed, POOL, timings) for spec in self.embedders}
         parts["bm25"] = self._bm25(query, lang, allowed, POOL, timings)
         weights = {spec: self.settings.dense_weight(spec) for spec in self.embedders}
+        for spec in self.sparse:
+            parts[spec + SPARSE] = self._sparse(spec, query, allowed, POOL, timings)
+            weights[spec + SPARSE] = self.settings.sparse_weight
         # BM25 matches Japanese questions exactly but English questions share few terms with Japanese text.
         weights["bm25"] = self.settings.bm25_weight_ja if lang == "ja" else self.settings.bm25_weight_en
         if self.settings.fusion == "rrf":
@@ -197,3 +211,13 @@ class Searcher:
             fused = weighted_sum({n: dict(p) for n, p in parts.items()}, weights)
         ranked = sorted(fused, key=lambda r: (-fused[r], r))
         return self._finish([(r, fused[r]) for r in ranked], top_k), fused, {n: dict(p) for n, p in parts.items()}
+
+
+def _top(scores: np.ndarray, allowed: np.ndarray | None, k: int) -> list[tuple[int, float]]:
+    """The k best rows with a positive score (a lexical or sparse match), restricted to `allowed` rows."""
+    if allowed is not None:
+        masked = np.full_like(scores, -1.0)
+        masked[allowed] = scores[allowed]
+        scores = masked
+    order = np.argsort(-scores, kind="stable")[:k]
+    return [(int(r), float(scores[r])) for r in order if scores[r] > 0]

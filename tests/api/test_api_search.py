@@ -28,7 +28,7 @@ def test_search_defaults_to_five_hybrid_results(client, searcher):
     assert body["mode"] == "hybrid" and body["lang"] == "en" and len(body["results"]) == 5
 
 
-@pytest.mark.parametrize("mode", ["bm25", "e5", "use", "hybrid"])
+@pytest.mark.parametrize("mode", ["bm25", "e5", "use", "hybrid", "e5-sparse"])
 def test_every_mode_returns_the_searchers_ranking(client, searcher, mode):
     body = client.post("/v1/search", json={"query": JA_QUESTION, "top_k": 3, "mode": mode}).json()
     expected = result_json(searcher.search(JA_QUESTION, 3, mode))

@@ -37,7 +37,7 @@ def test_two_independent_loads_hold_identical_passages_and_vectors(two_loads, se
     assert a.bridge.table == b.bridge.table and a.bm25.vocabulary == b.bm25.vocabulary
 
 
-@pytest.mark.parametrize("mode", ["hybrid", "e5", "use", "bm25"])
+@pytest.mark.parametrize("mode", ["hybrid", "e5", "use", "bm25", "e5-sparse"])
 def test_two_independent_loads_return_identical_hits(two_loads, mode: str) -> None:
     a, b = two_loads
     for q in QUESTIONS:

@@ -12,7 +12,7 @@ from rag.retrieval import Filters, SearchResult, Searcher
 LAVROV_EN = "What did Lavrov say about an alliance with China?"
 LAVROV_JA = "ラヴロフ外相は中国との同盟について何と言ったか"
 LAVROV_QUOTE = "中国との真の同盟関係の構築"
-MODES = ("hybrid", "e5", "use", "bm25")
+MODES = ("hybrid", "e5", "use", "bm25", "e5-sparse")
 
 D000 = "000_77323e78f047d601"
 D001 = "001_9c689277a1938a75"
@@ -164,7 +164,7 @@ def test_bm25_folds_katakana_variants_so_both_spellings_find_the_same_passages(s
 
 def test_hybrid_hits_carry_the_per_mode_scores_they_were_fused_from(searcher: Searcher) -> None:
     hits = searcher.search(LAVROV_JA, top_k=5, mode="hybrid").hits
-    assert hits and all(set(h.scores) <= {"e5", "use", "bm25"} and h.scores for h in hits)
+    assert hits and all(set(h.scores) <= {"e5", "use", "bm25", "e5-sparse"} and h.scores for h in hits)
 
 
 @pytest.mark.parametrize("name", ["アンドレイ", "ウォロディミル"])

