@@ -1,0 +1,38 @@
+import os as _os
+import sys as _sys
+from pathlib import Path as _Path
+ROOT = _Path(__file__).resolve().parents[2]
+OUT = _Path(_os.environ.get("EXPLORE_OUT", ROOT / "benchmarks" / "out" / "explore"))
+OUT.mkdir(parents=True, exist_ok=True)
+_sys.path.insert(0, str(ROOT))
+_sys.path.insert(0, str(_Path(__file__).resolve().parent))
+from lab import *
+from pathlib import Path
+from rag.indexing.load import load_index
+import lab
+idx = load_index(ROOT / "index", ("e5", "use"))
+S = pickle.load(open(str(OUT / "sparse.pkl"), "rb"))
+for s in ("team", "dev"):
+    for d, v in zip(D[s], S[s]): d["sp"] = v
+_c = lab.comps
+def comps2(d):
+    c = _c(d); c["sp"] = S["P"] @ d["sp"]; return c
+lab.comps = comps2
+art = np.array([hash((p.doc_id, p.article)) for p in idx.passages])
+groups = {a: np.flatnonzero(art == a) for a in set(art)}
+def scorer(wsp=0.0, g=0.0, top=3, wb=1.0):
+    def f(d, c):
+        s = fuse(c, {"e5": 1, "use": 1, "bm25": wb, "sp": wsp})
+        if g:
+            s0 = np.where(s < -1e8, 0, s); out = s0.copy()
+            for a, rows in groups.items():
+                out[rows] += g * np.sort(s0[rows])[::-1][:top].mean()
+            s = np.where(s < -1e8, s, out)
+        return s
+    return f
+report("baseline", scorer())
+for wsp in (0.3, 0.5, 0.7, 1.0):
+    report(f"sparse {wsp}", scorer(wsp))
+for g in (0.1, 0.2, 0.3):
+    report(f"doc {g}", scorer(0, g))
+    report(f"doc {g} + sparse .5", scorer(0.5, g))
