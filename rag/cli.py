@@ -114,8 +114,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    # bm25s sets its own logger to DEBUG on import; the entry point, not a library, decides what is shown
-    logging.getLogger("bm25s").setLevel(max(level, logging.INFO))
     try:
         settings = settings_from(args)
         return int(args.handler(args, settings) or 0)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
 import bm25s
 import numpy as np
+
+# bm25s sets its logger to DEBUG when imported; undo that so the application's logging config decides.
+logging.getLogger("bm25s").setLevel(logging.NOTSET)
 
 
 class BM25Store:

@@ -123,3 +123,11 @@ def test_search_without_an_index_exits_1_and_says_how_to_build_one(tmp_path: Pat
     code = main(["search", "Lavrov", "--index", str(tmp_path / "missing"), "--embedders", "use"])
     err = capsys.readouterr().err
     assert code == 1 and "no index" in err and "rag index build" in err
+
+
+def test_index_build_in_a_fresh_process_prints_only_its_summary(cli_root: Path, repo_root: Path) -> None:
+    """Libraries must not talk on stderr at the default level (bm25s sets its logger to DEBUG on import)."""
+    proc = _rag("index", "build", "--seeds", str(cli_root / "seeds"), *_flags(cli_root), cwd=repo_root)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert proc.stdout.startswith("index ") and "passages from 2 documents" in proc.stdout
