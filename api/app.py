@@ -98,7 +98,7 @@ def create_app(settings: Settings, searcher: Searcher | None = None) -> Litestar
     if settings.cors_origins:
         cors = CORSConfig(allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST", "OPTIONS"],
                           allow_headers=["Authorization", "Content-Type"])
-    return Litestar(
+    app = Litestar(
         route_handlers=list(CONTROLLERS),
         lifespan=[_lifespan(settings, searcher)],
         state=State({"settings": settings, "searcher": None, "load_error": None}),
@@ -120,3 +120,13 @@ def create_app(settings: Settings, searcher: Searcher | None = None) -> Litestar
         logging_config=None,  # the entry point (rag serve) configures logging, not the app
         debug=False,
     )
+    _publish_top_k_bound(app, settings.max_top_k)
+    return app
+
+
+def _publish_top_k_bound(app: Litestar, max_top_k: int) -> None:
+    """The request structs can only say top_k >= 1: the upper bound is a setting. Write it into the schema."""
+    for schema in (app.openapi_schema.components.schemas or {}).values():
+        top_k = (schema.properties or {}).get("top_k")
+        if top_k is not None and hasattr(top_k, "maximum"):
+            top_k.maximum = max_top_k

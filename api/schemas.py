@@ -11,7 +11,8 @@ from msgspec import Meta, Struct
 DocId = Annotated[str, Meta(min_length=1, max_length=200, examples=["000_77323e78f047d601"])]
 IsoDate = Annotated[str, Meta(pattern=r"^\d{4}-\d{2}-\d{2}$", description="an ISO date, YYYY-MM-DD",
                               examples=["2025-02-28"])]
-# The upper bound is settings.max_top_k, known only at run time; the Searcher enforces it (422).
+# The upper bound is settings.max_top_k, known only at run time: create_app writes it into the OpenAPI schema and the
+# Searcher enforces it (422).
 TopK = Annotated[int, Meta(ge=1, description="how many passages to use: 1..max_top_k (50 unless configured)")]
 Question = Annotated[str, Meta(description="a question in English or Japanese (at most max_query_chars characters)",
                                examples=["What did Lavrov say about an alliance with China?"])]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.retrieval import Filters
+from rag.retrieval import Filters, Searcher
 from rag.retrieval.serialize import result_json
 
 from api_support import EN_QUESTION, JA_QUESTION, without
@@ -134,4 +134,18 @@ def test_openapi_schema_lists_every_endpoint_with_typed_bodies(client):
     assert "text/event-stream" in spec["paths"]["/v1/chat/completions"]["post"]["responses"]["200"]["content"]
     search = spec["components"]["schemas"]["SearchRequest"]
     assert search["required"] == ["query"] and search["properties"]["top_k"]["minimum"] == 1
+    for name in ("SearchRequest", "AskRequest", "ChatRequest"):
+        top_k = spec["components"]["schemas"][name]["properties"]["top_k"]
+        assert (top_k["minimum"], top_k["maximum"]) == (1, client.app.state.settings.max_top_k), name
     assert client.get("/schema").status_code == 200
+
+
+def test_a_configured_max_top_k_is_the_schema_bound_and_the_enforced_one(serve_app, api_settings, searcher):
+    settings = api_settings.replace(max_top_k=7)
+    capped = Searcher(searcher.index, searcher.embedders, searcher.analyzer, settings)
+    with serve_app(settings, searcher=capped) as c:
+        spec = c.get("/schema/openapi.json").json()
+        assert spec["components"]["schemas"]["SearchRequest"]["properties"]["top_k"]["maximum"] == 7
+        assert c.post("/v1/search", json={"query": "Lavrov", "top_k": 7}).status_code == 200
+        over = c.post("/v1/search", json={"query": "Lavrov", "top_k": 8})
+        assert over.status_code == 422 and "1 to 7" in over.json()["detail"]
