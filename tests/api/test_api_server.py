@@ -3,7 +3,9 @@ index rebuild + reload under concurrent load."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 import threading
 import time
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from api_support import ADMIN_TOKEN, EN_QUESTION, JA_QUESTION, assert_error, raw
 
 pytestmark = pytest.mark.slow
 
+LAVROV_DOC = "001_9c689277a1938a75"  # the 「中国との真の同盟関係の構築」 passage
 NEW_DOC = "900_reload_probe"
 NEW_SEED = """北極海航路で日露の研究機関が共同観測を開始 ― 2025年03月15日 10:30
 【概要】
@@ -75,6 +78,36 @@ def test_server_answers_ask_and_plain_chat_over_http(http, searcher):
                                                     "stream": True})
     chunks = sse_chunks(chat.text)
     assert chunks[-1]["choices"][0]["finish_reason"] == "stop" and chunks[-1]["citations"]
+
+
+def _readme_curl_commands(readme: str) -> list[str]:
+    """The curl examples of the README's "Use it" section, one shell command each (continuation lines joined)."""
+    section = readme.split("## Use it", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```bash", 1)[1].split("```", 1)[0]
+    return [c.strip() for c in block.replace("\\\n", " ").splitlines() if c.strip().startswith("curl ")]
+
+
+def test_the_readme_curl_examples_work_as_written(server, repo_root: Path, searcher):
+    commands = _readme_curl_commands((repo_root / "README.md").read_text(encoding="utf-8"))
+    assert len(commands) == 2
+    port = server.url.rsplit(":", 1)[1]
+    bodies = []
+    for command in commands:
+        assert "localhost:8000" in command
+        proc = subprocess.run(["bash", "-c", command.replace("localhost:8000", f"127.0.0.1:{port}")],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        bodies.append(json.loads(proc.stdout))
+    search, ask = bodies
+    assert len(search["results"]) == 3 and search["results"][0]["citation"]["doc_id"] == LAVROV_DOC
+    assert ask["generator"] == "extractive" and ask["citations"][0]["doc_id"] == LAVROV_DOC
+    assert "[1]" in ask["answer"]
+
+
+def test_the_readme_lists_every_search_mode(repo_root: Path, searcher):
+    row = next(line for line in (repo_root / "README.md").read_text(encoding="utf-8").splitlines()
+               if line.startswith("| `POST /v1/search`"))
+    assert all(f'"{mode}"' in row for mode in searcher.modes), (searcher.modes, row)
 
 
 def test_openai_client_gets_completions_streams_and_models(server):
