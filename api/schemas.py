@@ -199,6 +199,11 @@ class ModelList(Struct):
 
 # -- documents --------------------------------------------------------------------------------------------------
 
+class TextSpan(Struct):
+    start: int
+    end: int
+
+
 class ArticleOut(Struct):
     """An article inside a seed file; `start`/`end` index the document's raw text."""
 
@@ -209,6 +214,8 @@ class ArticleOut(Struct):
     start: int
     end: int
     sources: list[SourceOut]
+    kept: Annotated[list[TextSpan], Meta(description="the spans of raw text that were indexed; the rest of "
+                                                  "[start, end) is page furniture that cleaning excluded")]
 
 
 class DocumentSummary(Struct):

@@ -10,12 +10,13 @@ from rag.indexing.load import DocRecord
 from rag.retrieval import Searcher
 from rag.types import Article
 
-from ..schemas import ArticleOut, DocumentDetail, DocumentList, DocumentSummary, ErrorBody, PassageSpan, SourceOut
+from ..schemas import ArticleOut, DocumentDetail, DocumentList, DocumentSummary, ErrorBody, PassageSpan, SourceOut, TextSpan
 
 
 def _article(a: Article) -> ArticleOut:
     return ArticleOut(index=a.index, title=a.title, published=a.published, url=a.url, start=a.start, end=a.end,
-                      sources=[SourceOut(s.title, s.url) for s in a.sources])
+                      sources=[SourceOut(s.title, s.url) for s in a.sources],
+                      kept=[TextSpan(k.start, k.end) for k in a.kept])
 
 
 def _summary(d: DocRecord) -> DocumentSummary:

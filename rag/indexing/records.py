@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..types import Article, Passage, Source
+from ..types import Article, Passage, Source, Span
 
 PASSAGES = "passages.jsonl"
 DOCUMENTS = "documents.jsonl"
@@ -34,13 +34,15 @@ def read_passages(path: Path) -> tuple[list[Passage], list[str]]:
 
 def article_to_json(a: Article) -> dict[str, Any]:
     return {"index": a.index, "title": a.title, "published": a.published, "start": a.start, "end": a.end,
-            "sources": [{"title": s.title, "url": s.url} for s in a.sources]}
+            "sources": [{"title": s.title, "url": s.url} for s in a.sources],
+            "kept": [[k.start, k.end] for k in a.kept]}
 
 
 def article_from_json(doc_id: str, row: dict[str, Any]) -> Article:
     return Article(doc_id=doc_id, index=row["index"], title=row["title"], published=row["published"],
                    sources=tuple(Source(s["title"], s["url"]) for s in row["sources"]),
-                   start=row["start"], end=row["end"])
+                   start=row["start"], end=row["end"],
+                   kept=tuple(Span(s, e) for s, e in row.get("kept", ())))  # builds before kept spans were stored
 
 
 def write_documents(path: Path, rows: Iterable[dict[str, Any]]) -> None:

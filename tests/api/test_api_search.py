@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rag.corpus import load_corpus
 from rag.retrieval import Filters, Searcher
 from rag.retrieval.serialize import result_json
 
@@ -92,6 +93,20 @@ def test_document_detail_holds_the_raw_seed_text_and_spans_into_it(client, searc
     for p in body["passages"]:
         assert body["raw"][p["start"] : p["end"]] == passages[p["passage_id"]].text
         assert body["articles"][p["article"]]["start"] <= p["start"] < p["end"] <= body["articles"][p["article"]]["end"]
+
+
+def test_document_articles_carry_the_kept_spans_that_cleaning_found(client, searcher, seeds_dir):
+    corpus = load_corpus(seeds_dir)
+    for doc in corpus.documents:
+        body = client.get(f"/v1/documents/{doc.doc_id}").json()
+        assert [[(k["start"], k["end"]) for k in a["kept"]] for a in body["articles"]] == [
+            [(k.start, k.end) for k in a.kept] for a in doc.articles]
+        for a in body["articles"]:
+            assert a["kept"] and a["start"] <= a["kept"][0]["start"] and a["kept"][-1]["end"] <= a["end"]
+        for p in body["passages"]:  # every passage is cut from inside one kept span of its article
+            assert any(k["start"] <= p["start"] and p["end"] <= k["end"] for k in body["articles"][p["article"]]["kept"])
+    duplicated = client.get("/v1/documents/000_77323e78f047d601").json()  # the file repeats its text: copy 2 is not kept
+    assert duplicated["articles"][-1]["kept"][-1]["end"] <= len(duplicated["raw"]) // 2 + 100
 
 
 # -- health, index, OpenAPI ------------------------------------------------------------------------------------
