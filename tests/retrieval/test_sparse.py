@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 
@@ -101,7 +102,8 @@ def test_an_incremental_rebuild_reuses_every_sparse_row(built_index, embedders, 
     assert np.array_equal(before.indices, after.indices) and np.array_equal(before.values, after.values)
 
 
-def test_a_rebuild_with_sparse_off_drops_the_sparse_mode(built_index, embedders, searcher, tmp_path: Path) -> None:
+def test_a_rebuild_with_sparse_off_drops_the_sparse_mode(built_index, embedders, searcher, tmp_path: Path,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
     settings, _ = built_index
     index_dir = tmp_path / "index"
     shutil.copytree(settings.index_dir, index_dir)
@@ -109,5 +111,12 @@ def test_a_rebuild_with_sparse_off_drops_the_sparse_mode(built_index, embedders,
     assert "e5-sparse" not in report.embedded and report.embedded["e5"] == 0  # dense vectors still reused
     index = load_index(index_dir, settings.embedders)
     assert index.sparse == {}
-    # even a searcher configured for sparse search offers no sparse mode on an index that has none
-    assert "e5-sparse" not in Searcher(index, embedders, searcher.analyzer, settings).modes
+    # even a searcher configured for sparse search offers no sparse mode on an index that has none, and says why
+    with caplog.at_level(logging.WARNING, logger="rag.retrieval.engine"):
+        assert "e5-sparse" not in Searcher(index, embedders, searcher.analyzer, settings).modes
+    assert any("no sparse vectors for e5" in r.getMessage() and "rag index build" in r.getMessage()
+               for r in caplog.records)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="rag.retrieval.engine"):  # switched off on purpose: no warning
+        Searcher(index, embedders, searcher.analyzer, settings.replace(sparse=False))
+    assert not caplog.records
