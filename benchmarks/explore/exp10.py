@@ -3,9 +3,7 @@ question), estimated on one set and scored on the other (so the shift never sees
 from _paths import OUT, ROOT  # noqa: F401
 import lab
 from lab import *
-S = pickle.load(open(str(OUT / "sparse.pkl"), "rb"))
-for s in ("team", "dev"):
-    for d, v in zip(D[s], S[s]): d["sp"] = v
+lab.use_sparse()
 def shift(setname, spec):
     ja = np.mean([d[f"q_{spec}"] for d in D[setname] if d["lang"] == "ja"], 0)
     en = np.mean([d[f"q_{spec}"] for d in D[setname] if d["lang"] == "en"], 0)
@@ -21,7 +19,7 @@ def comps2(d):
         for sp in SPECS:
             q = d[f"q_{sp}"] + ALPHA[sp] * SH[d["src"]][sp]
             d2[f"q_{sp}"] = q / np.linalg.norm(q)
-    c = _c(d2); c["sp"] = S["P"] @ d["sp"]; return c
+    return _c(d2)
 lab.comps = comps2
 for s in ("team", "dev"):
     for d in D[s]: d["src"] = SRC[s]

@@ -5,9 +5,7 @@ is (its span is the union, so this is a lower bound)."""
 from _paths import OUT, ROOT  # noqa: F401
 import lab
 from lab import *
-S = pickle.load(open(str(OUT / "sparse.pkl"), "rb"))
-for s in ("team", "dev"):
-    for d, v in zip(D[s], S[s]): d["sp"] = v
+lab.use_sparse()
 W = {"e5": 1, "use": 1, "bm25": 1, "sp": 0.5}
 def adjacent(a, b, gap=2):
     return a.doc_id == b.doc_id and a.start <= b.end + gap and b.start <= a.end + gap
@@ -31,7 +29,7 @@ def merged(score, cap, ratio, k=10, window=None):
 def evaluate2(setname, cap, ratio, window=None):
     res = {"all": [], "en": [], "ja": []}; sizes = []
     for d in D[setname]:
-        c = lab.comps(d); c["sp"] = S["P"] @ d["sp"]
+        c = lab.comps(d)
         s = fuse(c, W); groups = merged(s, cap, ratio, window=window); rel = set(d["rel"])
         sizes += [sum(P[m].end - P[m].start for m in g) for g in groups[:5]]
         r = next((i + 1 for i, g in enumerate(groups) if rel & set(g)), None)

@@ -5,7 +5,7 @@ import lab
 from lab import *
 from rag.indexing.load import load_index
 idx = load_index(ROOT / "index", ("e5", "use"))
-S = pickle.load(open(str(OUT / "sparse.pkl"), "rb"))
+lab.use_sparse()
 def coverage(groups):
     num = np.zeros(N); den = 0.0
     for g in groups:
@@ -20,11 +20,11 @@ def coverage(groups):
         num += idf * present; den += idf
     return num / den if den else num
 for s in ("team", "dev"):
-    for d, v in zip(D[s], S[s]):
-        d["sp"] = v; d["cov"] = coverage(d["bm25_groups"])
+    for d in D[s]:
+        d["cov"] = coverage(d["bm25_groups"])
 _c = lab.comps
 def comps2(d):
-    c = _c(d); c["sp"] = S["P"] @ d["sp"]; c["cov"] = d["cov"]; return c
+    c = _c(d); c["cov"] = d["cov"]; return c
 lab.comps = comps2
 def scorer(w, mult=False, langs=("en", "ja")):
     def f(d, c):

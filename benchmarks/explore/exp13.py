@@ -31,7 +31,7 @@ class Multi(JapaneseAnalyzer):
                     if s and s not in _STOP and not s.isspace() and s != t: out.append(s)
         return out
 
-S = pickle.load(open(str(OUT / "sparse.pkl"), "rb"))
+lab.use_sparse()
 texts = [t for _, _, _, _, t in D["passages"]]
 variants = {}
 from rag.retrieval.engine import detect_language
@@ -49,15 +49,10 @@ for name, an in (("B (shipped)", JapaneseAnalyzer()), ("B + A parts", Multi())):
                 rows.append(bm.scores(an.terms(q)))
         out[s] = rows
     variants[name] = out
-    print(name, "vocab", len(bm.vocabulary), "bridge keys", len(br), br.expand("How is China protecting its reserves, for example in US Treasuries and bullion?"))
+    print(name, "vocab", len(bm.vocabulary), "bridge keys", len(br))
 for name, out in variants.items():
     for s in ("team", "dev"):
-        for d, v, b in zip(D[s], S[s], out[s]): d["sp"] = v; d["bm25"] = b
-    _c = lab.comps.__wrapped__ if hasattr(lab.comps, "__wrapped__") else lab.comps
-    def comps2(d, _c=_c):
-        c = _c(d); c["sp"] = S["P"] @ d["sp"]; return c
-    comps2.__wrapped__ = _c
-    lab.comps = comps2
+        for d, b in zip(D[s], out[s]): d["bm25"] = b
     for wsp in (0.5,):
         report(f"{name} sparse {wsp}", lambda d, c: fuse(c, {"e5": 1, "use": 1, "bm25": 1, "sp": wsp}))
     report(f"{name} bm25 only", lambda d, c: fuse(c, {"bm25": 1}))

@@ -4,13 +4,7 @@ from pathlib import Path
 from rag.indexing.load import load_index
 import lab
 idx = load_index(ROOT / "index", ("e5", "use"))
-S = pickle.load(open(str(OUT / "sparse.pkl"), "rb"))
-for s in ("team", "dev"):
-    for d, v in zip(D[s], S[s]): d["sp"] = v
-_c = lab.comps
-def comps2(d):
-    c = _c(d); c["sp"] = S["P"] @ d["sp"]; return c
-lab.comps = comps2
+S = lab.use_sparse()
 art = np.array([hash((p.doc_id, p.article)) for p in idx.passages])
 groups = {a: np.flatnonzero(art == a) for a in set(art)}
 def scorer(wsp=0.0, g=0.0, top=3, wb=1.0):

@@ -7,14 +7,13 @@ from rag.settings import Settings
 from rag.runtime import open_searcher
 import re
 se = open_searcher(Settings())
-S = pickle.load(open(str(OUT / "sparse.pkl"), "rb"))
+S = lab.use_sparse()
 ascii_ = re.compile(r"^[\x00-\x7f]+$")
 def ja_terms(d, first):
     gs = [g for g in d["bm25_groups"] if not all(ascii_.match(t) for t in g)]
     return [g[0] for g in gs] if first else [t for g in gs for t in g]
 for s in ("team", "dev"):
-    for d, v in zip(D[s], S[s]):
-        d["sp"] = v
+    for d in D[s]:
         if d["lang"] != "en":
             continue
         for mode in ("first", "all"):
@@ -24,7 +23,7 @@ for s in ("team", "dev"):
                 d[f"m_{spec}_{mode}"] = emb.encode_queries([d["q"] + " " + t])[0]
 _c = lab.comps
 def comps2(d):
-    c = _c(d); c["sp"] = S["P"] @ d["sp"]
+    c = _c(d)
     for k in list(d):
         if k[:2] in ("x_", "m_"):
             c[k] = D["P_" + k.split("_")[1]] @ d[k]

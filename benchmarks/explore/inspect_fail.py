@@ -1,20 +1,14 @@
 from _paths import OUT, ROOT  # noqa: F401
 import lab
 from lab import *
-S = pickle.load(open(str(OUT / "sparse.pkl"), "rb"))
-for s in ("team", "dev"):
-    for d, v in zip(D[s], S[s]): d["sp"] = v
-_c = lab.comps
-def comps2(d):
-    c = _c(d); c["sp"] = S["P"] @ d["sp"]; return c
-lab.comps = comps2
+S = lab.use_sparse()
 W = {"e5": 1, "use": 1, "bm25": 1, "sp": 0.5}
 def crank(x, rel):
     o = np.argsort(-x, kind="stable"); pos = {r: i + 1 for i, r in enumerate(o)}
     return min(pos[r] for r in rel)
 for setname in ("team", "dev"):
     for d in D[setname]:
-        c = comps2(d); s = fuse(c, W); ranked = rank(s); rel = set(d["rel"])
+        c = lab.comps(d); s = fuse(c, W); ranked = rank(s); rel = set(d["rel"])
         r = next((i + 1 for i, x in enumerate(ranked) if x in rel), None)
         if r == 1: continue
         print(f"\n## {d['id']} {d['lang']} rank={r} {d['q']}")

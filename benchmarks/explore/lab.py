@@ -14,8 +14,23 @@ def maxsim(S, q):
     np.maximum.at(out, SR, s)
     return out
 
+SP = None  # passage sparse vectors, once use_sparse() has loaded them
+
+
+def use_sparse():
+    """Load sparse_collect.py's output: every question gets d["sp"], and comps() a "sp" component."""
+    global SP
+    S = pickle.load(open(str(OUT / "sparse.pkl"), "rb"))
+    SP = S["P"]
+    for s in ("team", "dev"):
+        for d, v in zip(D[s], S[s]):
+            d["sp"] = v
+    return S
+
 def comps(d):
     c = {}
+    if SP is not None and "sp" in d:
+        c["sp"] = SP @ d["sp"]
     for sp in SPECS:
         c[sp] = D[f"P_{sp}"] @ d[f"q_{sp}"]
         c[sp + "_s"] = maxsim(D[f"S_{sp}"], d[f"q_{sp}"])
