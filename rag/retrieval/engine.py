@@ -83,10 +83,9 @@ class Searcher:
         self.analyzer = analyzer
         self.settings = settings
         # sparse heads that are both indexed and loaded; an index built with RAG_SPARSE=0 simply has none
-        self.sparse = tuple(spec for spec in self.embedders
-                            if settings.sparse and spec in index.sparse and sparse_capable(self.embedders[spec]))
-        missing = [spec for spec in self.embedders
-                   if settings.sparse and spec not in index.sparse and sparse_capable(self.embedders[spec])]
+        wanted = [spec for spec, emb in self.embedders.items() if settings.sparse and sparse_capable(emb)]
+        self.sparse = tuple(spec for spec in wanted if spec in index.sparse)
+        missing = [spec for spec in wanted if spec not in index.sparse]
         if missing:  # searches still work, but hybrid quality drops: say so rather than degrade silently
             logger.warning("index %s has no sparse vectors for %s although sparse search is on; hybrid runs without "
                            "them. Update the index: rag index build --index %s", index.version, ", ".join(missing),
