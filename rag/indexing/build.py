@@ -23,6 +23,7 @@ from ..corpus import load_corpus
 from ..embedders import Embedder, slug, sparse_capable
 from ..errors import IndexError_, RagError
 from ..settings import Settings
+from ..stores.align import TermAligner
 from ..stores.bm25 import BM25Store
 from ..stores.bridge import BRIDGE_ID, Bridge, build_bridge
 from ..stores.dense import DenseStore
@@ -142,6 +143,7 @@ def _build(settings: Settings, embedders: Sequence[Embedder], index_dir: Path, f
         bm25.save(tmp / "bm25")
         Bridge(build_bridge(bm25.vocabulary, cache_dir=index_dir / ".cache")).save(tmp / records.BRIDGE)
         logger.info("bm25: %d passages in %.2fs", len(passages), time.perf_counter() - tb)
+        _align_terms(settings, embedders, bm25.vocabulary, old, tmp, emb_meta, embedded, embed_seconds)
         records.write_passages(tmp / records.PASSAGES, passages, keys)
         records.write_documents(tmp / records.DOCUMENTS, _document_rows(corpus, passages, settings))
         manifest = {
@@ -235,6 +237,36 @@ def _sparse_rows(old: tuple[dict[str, Any], Path] | None, emb: Embedder, keys: l
         fresh.update(zip(rows, emb.encode_sparse([texts[i] for i in rows])))
         progress(f"sparse {emb.name}", min(b + EMBED_BATCH, len(need)), len(need))
     return [fresh[i] if i in fresh else cache[k] for i, k in enumerate(keys)], len(need)
+
+
+def _align_terms(settings: Settings, embedders: Sequence[Embedder], vocabulary: set[str],
+                 old: tuple[dict[str, Any], Path] | None, tmp: Path, emb_meta: list[dict[str, Any]],
+                 embedded: dict[str, int], embed_seconds: dict[str, float]) -> None:
+    """Embed the BM25 vocabulary with the alignment embedder (settings.align), reusing the previous build's term
+    vectors for the same model; recorded as that embedder's `align` file."""
+    emb = next((e for e in embedders if e.name == settings.align), None)
+    if emb is None:
+        if settings.align:
+            logger.info("align=%r is not among the embedders: no term alignment in this index", settings.align)
+        return
+    te = time.perf_counter()
+    reuse: dict[str, np.ndarray] = {}
+    if old:
+        manifest, build_dir = old
+        meta = next((e for e in manifest["embedders"] if e["spec"] == emb.name and e["fingerprint"] == emb.fingerprint
+                     and e.get("align")), None)
+        if meta is not None:
+            try:
+                reuse = TermAligner.load(build_dir / meta["align"]).by_term()
+            except IndexError_ as exc:
+                logger.warning("cannot reuse %s term vectors: %s", emb.name, exc)
+    aligner, fresh = TermAligner.build(vocabulary, emb.encode_queries, reuse, emb.dim)
+    name = f"align.{slug(emb.name)}.npz"
+    aligner.save(tmp / name)
+    next(m for m in emb_meta if m["spec"] == emb.name)["align"] = name
+    embedded[f"{emb.name}-align"] = fresh
+    embed_seconds[f"{emb.name}-align"] = time.perf_counter() - te
+    logger.info("%s: embedded %d, reused %d vocabulary terms", emb.name, fresh, len(aligner) - fresh)
 
 
 def _collect_garbage(builds: Path, keep: set[str]) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import IndexCorruptError
+from ..stores.align import TermAligner
 from ..stores.bm25 import BM25Store
 from ..stores.bridge import Bridge
 from ..stores.dense import DenseStore
@@ -42,7 +43,7 @@ class LoadedIndex:
 
     def __init__(self, manifest: dict[str, Any], passages: list[Passage], docs: dict[str, DocRecord],
                  dense: dict[str, DenseStore], bm25: BM25Store, bridge: Bridge | None = None,
-                 sparse: dict[str, SparseStore] | None = None) -> None:
+                 sparse: dict[str, SparseStore] | None = None, align: dict[str, TermAligner] | None = None) -> None:
         self.manifest = manifest
         self.version: str = manifest["build"]
         self.passages = passages
@@ -51,6 +52,7 @@ class LoadedIndex:
         self.bm25 = bm25
         self.bridge = bridge or Bridge({})
         self.sparse = sparse or {}
+        self.align = align or {}
         self.row_doc = np.array([p.doc_id for p in passages], dtype=object)
         self.row_published = [docs[p.doc_id].article(p.article).published for p in passages]
         self._citations = [self._make_citation(p) for p in passages]
@@ -89,6 +91,7 @@ def load_index(index_dir: Path, embedder_specs: tuple[str, ...]) -> LoadedIndex:
         kind = manifest.get("faiss_kind", "flat")
         dense = {e["spec"]: DenseStore.load(build_dir / e["vectors"], build_dir / e["faiss"], kind) for e in manifest["embedders"]}
         sparse = {e["spec"]: SparseStore.load(build_dir / e["sparse"]) for e in manifest["embedders"] if e.get("sparse")}
+        align = {e["spec"]: TermAligner.load(build_dir / e["align"]) for e in manifest["embedders"] if e.get("align")}
     except IndexCorruptError as exc:
         raise IndexCorruptError(f"{exc} (index at {str(index_dir)!r}: rag index build --full --index {index_dir})") from None
     try:
@@ -105,6 +108,11 @@ def load_index(index_dir: Path, embedder_specs: tuple[str, ...]) -> LoadedIndex:
         if store.vectors.shape[0] != len(passages):
             raise IndexCorruptError(f"{spec} vectors hold {store.vectors.shape[0]} rows for {len(passages)} passages; "
                                     f"rebuild with: rag index build --full --index {index_dir}")
-    index = LoadedIndex(manifest, passages, docs, dense, bm25, bridge, sparse)
+    for spec, aligner in align.items():
+        width = dense[spec].vectors.shape[1]
+        if aligner.vectors.shape[1] != width:
+            raise IndexCorruptError(f"{spec} term vectors are {aligner.vectors.shape[1]} wide, its passage vectors {width}; "
+                                    f"rebuild with: rag index build --full --index {index_dir}")
+    index = LoadedIndex(manifest, passages, docs, dense, bm25, bridge, sparse, align)
     logger.info("loaded index %s (%d passages) in %.3fs", index.version, len(passages), time.perf_counter() - t0)
     return index

@@ -19,7 +19,8 @@ from ..errors import QueryError
 from ..indexing.load import LoadedIndex
 from ..indexing.manifest import check_models
 from ..settings import Settings
-from ..stores.japanese import JapaneseAnalyzer
+from ..stores.bridge import english_words
+from ..stores.japanese import _STOP, JapaneseAnalyzer
 from ..types import Hit
 from .fusion import diversify, rrf, weighted_sum
 
@@ -90,6 +91,12 @@ class Searcher:
             logger.warning("index %s has no sparse vectors for %s although sparse search is on; hybrid runs without "
                            "them. Update the index: rag index build --index %s", index.version, ", ".join(missing),
                            settings.index_dir)
+        # the embedder whose space aligns English question words with the index's Japanese terms, if both have it
+        self.align = settings.align if settings.align in self.embedders and settings.align in index.align else None
+        if settings.align in self.embedders and self.align is None:
+            logger.warning("index %s has no term alignment for %s although align is on; English questions reach BM25 "
+                           "through the dictionary only. Update the index: rag index build --index %s", index.version,
+                           settings.align, settings.index_dir)
         self._cache: OrderedDict[tuple[str, str], object] = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -160,18 +167,37 @@ class Searcher:
 
     def _vector(self, spec: str, query: str, sparse: bool = False):
         key = (spec + SPARSE if sparse else spec, query)
+        hit = self._cached(key)
+        if hit is not None:
+            return hit
+        emb = self.embedders[spec]
+        vec = emb.encode_sparse([query])[0] if sparse else emb.encode_queries([query])[0]
+        self._store(key, vec)
+        return vec
+
+    def _word_vectors(self, spec: str, words: list[str]) -> np.ndarray:
+        """Query vectors of single words, encoding only the ones not cached, in one batch."""
+        keys = [(spec + "#word", w) for w in words]
+        vecs = [self._cached(k) for k in keys]
+        missing = [i for i, v in enumerate(vecs) if v is None]
+        if missing:
+            for i, v in zip(missing, self.embedders[spec].encode_queries([words[i] for i in missing])):
+                vecs[i] = v
+                self._store(keys[i], v)
+        return np.stack(vecs)
+
+    def _cached(self, key: tuple[str, str]):
         with self._cache_lock:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
-                return hit
-        emb = self.embedders[spec]
-        vec = emb.encode_sparse([query])[0] if sparse else emb.encode_queries([query])[0]
+            return hit
+
+    def _store(self, key: tuple[str, str], value: object) -> None:
         with self._cache_lock:
-            self._cache[key] = vec
+            self._cache[key] = value
             if len(self._cache) > 2048:
                 self._cache.popitem(last=False)
-        return vec
 
     def _dense(self, spec: str, query: str, allowed: np.ndarray | None, k: int, timings: dict[str, float]) -> list[tuple[int, float]]:
         t = time.perf_counter()
@@ -190,15 +216,32 @@ class Searcher:
     def _bm25(self, query: str, lang: Language, allowed: np.ndarray | None, k: int,
               timings: dict[str, float]) -> list[tuple[int, float]]:
         t = time.perf_counter()
-        if lang == "en" and self.settings.bridge and len(self.index.bridge):
-            # English words reach Japanese text through the dictionary bridge; Latin terms (NATO, EU) match as is.
-            groups = self.index.bridge.expand(query) + [[term] for term in self.analyzer.terms(query)]
+        bridged = self.settings.bridge and len(self.index.bridge)
+        if lang == "en" and (bridged or self.align):
+            # English words reach Japanese text through the dictionary bridge and through their nearest corpus terms
+            # in an embedder's space; Latin terms (NATO, EU) match as is.
+            groups = self.index.bridge.expand(query) if bridged else []
+            groups += self._aligned(query, timings)
+            groups += [[term] for term in self.analyzer.terms(query)]
             scores = self.index.bm25.group_scores(groups)
         else:
             scores = self.index.bm25.scores(self.analyzer.terms(query))
         ranked = _top(scores, allowed, k)
         timings["bm25"] = (time.perf_counter() - t) * 1000
         return ranked
+
+    def _aligned(self, query: str, timings: dict[str, float]) -> list[list[str]]:
+        """One group per English content word: its nearest Japanese BM25 terms in the alignment embedder's space."""
+        if self.align is None:
+            return []
+        words = list(dict.fromkeys(w for w in english_words(query) if len(w) > 1 and w not in _STOP))
+        if not words:
+            return []
+        t = time.perf_counter()
+        groups = self.index.align[self.align].groups(self._word_vectors(self.align, words), self.settings.align_terms,
+                                                     self.settings.align_min_similarity)
+        timings["align"] = (time.perf_counter() - t) * 1000
+        return groups
 
     def _finish(self, ranked: list[tuple[int, float]], top_k: int) -> list[int]:
         return diversify([r for r, _ in ranked], self.index.passages, top_k)

@@ -11,6 +11,7 @@ import numpy as np
 
 # bm25s sets its logger to DEBUG when imported; undo that so the application's logging config decides.
 logging.getLogger("bm25s").setLevel(logging.NOTSET)
+EMPTY = "\u2205"  # the one term of a passage that has none: bm25s drops rows without terms
 
 
 class BM25Store:
@@ -19,13 +20,14 @@ class BM25Store:
     def __init__(self, retriever: bm25s.BM25, size: int) -> None:
         self._r = retriever
         self.size = size
-        self._vocab = set(retriever.vocab_dict) if getattr(retriever, "vocab_dict", None) else None
+        # bm25s also lists "" in its vocabulary, with no postings: asking for it raises, so it is never "known"
+        self._vocab = set(retriever.vocab_dict) - {""} if getattr(retriever, "vocab_dict", None) else None
 
     @classmethod
     def build(cls, corpus_terms: Sequence[list[str]], k1: float = 1.2, b: float = 0.75) -> BM25Store:
         r = bm25s.BM25(k1=k1, b=b)
         # an empty term list would make bm25s drop the row; a sentinel keeps rows aligned with passages
-        r.index([terms or ["\u2205"] for terms in corpus_terms], show_progress=False)
+        r.index([terms or [EMPTY] for terms in corpus_terms], show_progress=False)
         return cls(r, len(corpus_terms))
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
@@ -37,7 +39,8 @@ class BM25Store:
 
     @property
     def vocabulary(self) -> set[str]:
-        return set(self._vocab or ())
+        """The corpus's terms (without the empty-passage marker)."""
+        return set(self._vocab or ()) - {EMPTY}
 
     def group_scores(self, groups: Sequence[Sequence[str]]) -> np.ndarray:
         """Sum over groups of the best-scoring alternative term in each group (one group per source word)."""

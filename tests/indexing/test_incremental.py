@@ -79,6 +79,7 @@ class Outcome:
     embed_calls: int
     before_keys: list[str]
     before_vectors: np.ndarray
+    before_vocabulary: set[str]
     searcher: Searcher
 
     @property
@@ -99,11 +100,12 @@ def _rebuild_after(edit: Callable[[Path], None], root: Path, template: Template,
     before = verify_files(settings.index_dir, read_manifest(settings.index_dir))
     _, before_keys = records.read_passages(before / records.PASSAGES)
     before_vectors = np.load(before / "vectors.use.npy")
+    before_vocabulary = load_index(settings.index_dir, settings.embedders).bm25.vocabulary
     edit(Path(settings.seeds_dir))
     counting = CountingEmbedder(embedder)
     report = build_index(settings, [counting])
     return Outcome(settings, report, counting.passage_texts, counting.passage_calls, before_keys, before_vectors,
-                   _searcher(settings, embedder))
+                   before_vocabulary, _searcher(settings, embedder))
 
 
 def _add_new_doc(seeds: Path) -> None:
@@ -156,12 +158,13 @@ def test_first_build_adds_every_seed_document_and_embeds_every_passage(use_templ
     report = use_template.report
     assert _counts(report) == (5, 0, 0, 0)
     assert report.documents == 5 and report.articles == 7
-    assert report.embedded == {"use": report.passages} and report.passages > 0
+    vocabulary = load_index(use_template.index, ("use",)).bm25.vocabulary  # every term embedded once for alignment
+    assert report.embedded == {"use": report.passages, "use-align": len(vocabulary)} and report.passages > 0
 
 
 def test_rebuilding_unchanged_seeds_embeds_nothing_and_keeps_the_same_passages(unchanged, use_template) -> None:
     assert _counts(unchanged.report) == (0, 0, 0, 5)
-    assert unchanged.report.embedded == {"use": 0} and unchanged.embed_calls == 0
+    assert unchanged.report.embedded == {"use": 0, "use-align": 0} and unchanged.embed_calls == 0
     assert unchanged.keys() == unchanged.before_keys
     np.testing.assert_array_equal(unchanged.index.dense["use"].vectors, unchanged.before_vectors)
     assert unchanged.report.index_version != use_template.report.index_version  # every build is a new version
@@ -186,7 +189,10 @@ def test_adding_a_seed_file_counts_one_added_document(added, use_template) -> No
 def test_adding_a_seed_file_embeds_only_the_new_documents_passages(added) -> None:
     new_texts = [t for t, p in zip(added.texts(), added.index.passages) if p.doc_id == NEW_DOC]
     assert new_texts and sorted(added.embedded_texts) == sorted(new_texts)
-    assert added.report.embedded == {"use": len(new_texts)}
+    assert added.report.embedded["use"] == len(new_texts)
+    # of the vocabulary, only the terms the new document brought in were embedded
+    new_terms = added.index.bm25.vocabulary - added.before_vocabulary
+    assert added.report.embedded["use-align"] == len(new_terms) > 0
 
 
 @pytest.mark.parametrize("mode", ["bm25", "use", "hybrid"])
@@ -226,7 +232,7 @@ def test_changing_one_file_embeds_only_that_documents_new_passages(changed) -> N
     assert {doc_of[t] for t in changed.embedded_texts} == {D003}
     assert any("オルテシア" in t for t in changed.embedded_texts)
     assert len(changed.embedded_texts) < sum(1 for p in changed.index.passages if p.doc_id == D003)
-    assert changed.report.embedded == {"use": len(fresh)}
+    assert changed.report.embedded["use"] == len(fresh)
 
 
 def test_reused_rows_keep_exactly_their_stored_vectors(changed) -> None:
@@ -259,7 +265,7 @@ def test_a_changed_documents_offsets_slice_the_edited_file(changed) -> None:
 
 def test_removing_a_seed_file_counts_one_removed_document_and_embeds_nothing(removed) -> None:
     assert _counts(removed.report) == (0, 0, 1, 4)
-    assert removed.report.embedded == {"use": 0} and removed.embed_calls == 0
+    assert removed.report.embedded == {"use": 0, "use-align": 0} and removed.embed_calls == 0
 
 
 def test_a_removed_document_is_gone_from_the_index_and_the_manifest(removed) -> None:

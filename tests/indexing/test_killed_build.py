@@ -73,7 +73,7 @@ def test_a_build_killed_midway_leaves_the_old_index_loadable_and_the_next_build_
     assert any("中国との真の同盟関係の構築" in h.passage.text for h in hits)
 
     report = build_index(use_settings, [use_embedder])
-    assert report.unchanged == 5 and report.embedded == {"use": 0}  # the old index was still reusable
+    assert report.unchanged == 5 and report.embedded == {"use": 0, "use-align": 0}  # the old index was still reusable
     names = {p.name for p in builds.iterdir()}
     assert not any(n.startswith(".tmp-") for n in names), names
     assert names == {old_version, report.index_version}

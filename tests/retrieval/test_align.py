@@ -1,0 +1,148 @@
+"""Embedding alignment of English question words to the index's Japanese BM25 terms (rag/stores/align.py): the
+store, the index file, incremental reuse, the searcher's use of it, and switching it off."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.errors import ConfigError, IndexCorruptError
+from rag.indexing.load import load_index
+from rag.retrieval import Searcher
+from rag.runtime import build
+from rag.settings import Settings
+from rag.stores.align import TermAligner
+
+LAVROV_EN = "What did Lavrov say about an alliance with China?"
+
+
+def _groups(searcher: Searcher, words: list[str], k: int = 5, floor: float = 0.4) -> dict[str, list[str]]:
+    aligner = searcher.index.align["use"]
+    return dict(zip(words, aligner.groups(searcher.embedders["use"].encode_queries(words), k, floor)))
+
+
+def test_the_default_index_embeds_every_bm25_term_with_use(built_index, searcher) -> None:
+    _, report = built_index
+    aligner = searcher.index.align["use"]
+    vocabulary = searcher.index.bm25.vocabulary
+    assert set(aligner.terms) == vocabulary and len(aligner) == report.embedded["use-align"] > 1000
+    assert aligner.vectors.shape == (len(vocabulary), 512)
+    np.testing.assert_allclose(np.linalg.norm(aligner.vectors, axis=1), 1.0, atol=1e-4)
+    assert "" not in vocabulary and "\u2205" not in vocabulary  # bm25s's own entries are not corpus terms
+    assert searcher.align == "use"
+
+
+def test_english_words_land_on_the_japanese_terms_that_translate_them(searcher) -> None:
+    got = _groups(searcher, ["alliance", "oil", "sanctions"])
+    assert "同盟" in got["alliance"]
+    assert {"原油", "石油"} & set(got["oil"])
+    assert "制裁" in got["sanctions"]
+    vocabulary = searcher.index.bm25.vocabulary
+    assert all(t in vocabulary and len(g) <= 5 for g in got.values() for t in g)
+
+
+def test_alignment_reaches_words_the_dictionary_bridge_does_not_know(searcher) -> None:
+    # "treasuries" is not a JMdict gloss key, so the bridge gives it nothing; the embedder still places it
+    assert searcher.index.bridge.expand("treasuries") == []
+    assert _groups(searcher, ["treasuries"])["treasuries"]
+
+
+def test_groups_respect_k_and_the_similarity_floor(searcher) -> None:
+    aligner = searcher.index.align["use"]
+    vec = searcher.embedders["use"].encode_queries(["alliance"])
+    sims = aligner.vectors @ vec[0]
+    best = [aligner.terms[i] for i in np.argsort(-sims)[:3]]
+    assert aligner.groups(vec, 3, -1.0) == [best]
+    assert aligner.groups(vec, 3, float(sims.max()) + 0.01) == []  # nothing clears a floor above the best match
+    assert aligner.groups(vec, 0, -1.0) == []
+
+
+def test_english_bm25_uses_aligned_terms_and_can_be_switched_off(searcher) -> None:
+    on = searcher.search(LAVROV_EN, top_k=5, mode="bm25")
+    assert "align" in on.timings
+    off = Searcher(searcher.index, searcher.embedders, searcher.analyzer, searcher.settings.replace(align=""))
+    assert off.align is None
+    result = off.search(LAVROV_EN, top_k=5, mode="bm25")
+    assert "align" not in result.timings
+    # Japanese questions never go through the alignment
+    assert "align" not in searcher.search("ラブロフ外相は中国との同盟について何と言ったか", mode="bm25").timings
+
+
+def test_an_english_question_the_dictionary_misses_still_gets_lexical_hits(searcher) -> None:
+    question = "treasuries"
+    off = Searcher(searcher.index, searcher.embedders, searcher.analyzer,
+                   searcher.settings.replace(align="", bridge=False))
+    assert off.search(question, mode="bm25").hits == ()
+    assert searcher.search(question, mode="bm25").hits
+
+
+def test_word_vectors_are_cached_per_word(searcher) -> None:
+    words = ["alliance", "kremlin"]
+    first = searcher._word_vectors("use", words)
+    again = searcher._word_vectors("use", list(reversed(words)))
+    np.testing.assert_array_equal(first, again[::-1])
+    np.testing.assert_allclose(first, searcher.embedders["use"].encode_queries(words), atol=1e-6)
+
+
+def test_an_incremental_rebuild_reuses_every_term_vector(built_index, embedders, tmp_path: Path) -> None:
+    settings, _ = built_index
+    index_dir = tmp_path / "index"
+    shutil.copytree(settings.index_dir, index_dir)
+    before = load_index(index_dir, settings.embedders).align["use"]
+    report = build(settings.replace(index_dir=index_dir), embedders)
+    after = load_index(index_dir, settings.embedders).align["use"]
+    assert report.embedded["use-align"] == 0
+    assert before.terms == after.terms and np.array_equal(before.vectors, after.vectors)
+
+
+def test_a_new_document_embeds_only_its_new_terms(built_index, embedders, tmp_path: Path) -> None:
+    settings, _ = built_index
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "index"
+    shutil.copytree(settings.seeds_dir, seeds)
+    shutil.copytree(settings.index_dir, index_dir)
+    old = set(load_index(index_dir, settings.embedders).align["use"].terms)
+    (seeds / "900_new.txt").write_text("量子暗号通信の実験が成功した。研究所は衛星を使った鍵配送を発表した。\n", encoding="utf-8")
+    report = build(settings.replace(seeds_dir=seeds, index_dir=index_dir), embedders)
+    new = set(load_index(index_dir, settings.embedders).align["use"].terms)
+    assert 0 < report.embedded["use-align"] == len(new - old)
+
+
+def test_an_index_built_without_alignment_searches_without_it_and_says_why(built_index, embedders, searcher,
+                                                                         tmp_path: Path,
+                                                                         caplog: pytest.LogCaptureFixture) -> None:
+    settings, _ = built_index
+    index_dir = tmp_path / "index"
+    shutil.copytree(settings.index_dir, index_dir)
+    report = build(settings.replace(index_dir=index_dir, align=""), embedders)
+    assert "use-align" not in report.embedded
+    index = load_index(index_dir, settings.embedders)
+    assert index.align == {}
+    with caplog.at_level(logging.WARNING, logger="rag.retrieval.engine"):
+        plain = Searcher(index, embedders, searcher.analyzer, settings)
+    assert plain.align is None and plain.search(LAVROV_EN).hits
+    assert any("no term alignment for use" in r.getMessage() and "rag index build" in r.getMessage()
+               for r in caplog.records)
+
+
+def test_store_round_trip_and_refusals(tmp_path: Path) -> None:
+    vectors = np.eye(3, dtype=np.float32)
+    store = TermAligner(["同盟", "原油", "制裁"], vectors)
+    store.save(tmp_path / "a.npz")
+    back = TermAligner.load(tmp_path / "a.npz")
+    assert back.terms == store.terms and np.array_equal(back.vectors, vectors)
+    with pytest.raises(IndexCorruptError):
+        TermAligner(["a", "b"], vectors)
+    (tmp_path / "bad.npz").write_bytes(b"not an npz")
+    with pytest.raises(IndexCorruptError):
+        TermAligner.load(tmp_path / "bad.npz")
+
+
+@pytest.mark.parametrize("name, value", [("align_terms", "-1"), ("align_terms", "51"), ("align_min_similarity", "1.5"),
+                                         ("align_terms", "many")])
+def test_bad_alignment_settings_are_refused(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=f"(?i){name}"):
+        Settings.from_env({f"RAG_{name.upper()}": value})  # the message names the variable or the field
