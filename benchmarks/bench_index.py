@@ -121,7 +121,8 @@ def markdown(result: dict[str, Any]) -> str:
     for name, r in result["raw_embedder_throughput"].items():
         rows.append((f"raw {name} throughput ({r['passages']} passages)", f"{r['passages_per_s']:.1f} passages/s"))
     for name, r in build["embed_throughput"].items():
-        rows.append((f"{name} throughput inside the full build", f"{r:.1f} passages/s"))
+        unit = "vocabulary terms/s" if name.endswith("-align") else "passages/s"  # term alignment embeds words
+        rows.append((f"{name} throughput inside the full build", f"{r:.1f} {unit}"))
     rows.append((f"full build, {'+'.join(build['embedders'])} ({build['passages']} passages)",
                  f"{build['seconds']:.1f} s = {build['passages_per_s']:.1f} passages/s"))
     rows.append((f"incremental build after adding 1 document (+{inc['embedded_passages']} passages)",

@@ -166,24 +166,23 @@ class Searcher:
         return np.flatnonzero(mask)
 
     def _vector(self, spec: str, query: str, sparse: bool = False):
-        key = (spec + SPARSE if sparse else spec, query)
+        if not sparse:
+            return self._query_vectors(spec, [query])[0]
+        key = (spec + SPARSE, query)
         hit = self._cached(key)
-        if hit is not None:
-            return hit
-        emb = self.embedders[spec]
-        vec = emb.encode_sparse([query])[0] if sparse else emb.encode_queries([query])[0]
-        self._store(key, vec)
-        return vec
+        if hit is None:
+            hit = self.embedders[spec].encode_sparse([query])[0]
+            self._store(key, hit)
+        return hit
 
-    def _word_vectors(self, spec: str, words: list[str]) -> np.ndarray:
-        """Query vectors of single words, encoding only the ones not cached, in one batch."""
-        keys = [(spec + "#word", w) for w in words]
-        vecs = [self._cached(k) for k in keys]
+    def _query_vectors(self, spec: str, texts: list[str]) -> np.ndarray:
+        """Query vectors of `texts` (questions, or single words for alignment), encoding the uncached ones in one batch."""
+        vecs = [self._cached((spec, t)) for t in texts]
         missing = [i for i, v in enumerate(vecs) if v is None]
         if missing:
-            for i, v in zip(missing, self.embedders[spec].encode_queries([words[i] for i in missing])):
+            for i, v in zip(missing, self.embedders[spec].encode_queries([texts[i] for i in missing])):
                 vecs[i] = v
-                self._store(keys[i], v)
+                self._store((spec, texts[i]), v)
         return np.stack(vecs)
 
     def _cached(self, key: tuple[str, str]):
@@ -230,17 +229,20 @@ class Searcher:
         timings["bm25"] = (time.perf_counter() - t) * 1000
         return ranked
 
+    def _align_words(self, query: str) -> list[str]:
+        return list(dict.fromkeys(w for w in english_words(query) if len(w) > 1 and w not in _STOP))
+
     def _aligned(self, query: str, timings: dict[str, float]) -> list[list[str]]:
         """One group per English content word: its nearest Japanese BM25 terms in the alignment embedder's space."""
         if self.align is None:
             return []
-        words = list(dict.fromkeys(w for w in english_words(query) if len(w) > 1 and w not in _STOP))
+        words = self._align_words(query)
         if not words:
             return []
         t = time.perf_counter()
-        groups = self.index.align[self.align].groups(self._word_vectors(self.align, words), self.settings.align_terms,
+        groups = self.index.align[self.align].groups(self._query_vectors(self.align, words), self.settings.align_terms,
                                                      self.settings.align_min_similarity)
-        timings["align"] = (time.perf_counter() - t) * 1000
+        timings["align"] = timings.get("align", 0.0) + (time.perf_counter() - t) * 1000
         return groups
 
     def _finish(self, ranked: list[tuple[int, float]], top_k: int) -> list[int]:
@@ -248,6 +250,11 @@ class Searcher:
 
     def _hybrid(self, query: str, lang: Language, allowed: np.ndarray | None, top_k: int,
                 timings: dict[str, float]) -> tuple[list[int], dict[int, float], dict[str, dict[int, float]]]:
+        if lang == "en" and self.align is not None:
+            # the question and its words in one batch: one encoder call instead of two (USE: ~3 ms saved)
+            t = time.perf_counter()
+            self._query_vectors(self.align, [query, *self._align_words(query)])
+            timings["align"] = (time.perf_counter() - t) * 1000
         parts: dict[str, list[tuple[int, float]]] = {spec: self._dense(spec, query, allowed, POOL, timings) for spec in self.embedders}
         parts["bm25"] = self._bm25(query, lang, allowed, POOL, timings)
         weights = {spec: self.settings.dense_weight(spec) for spec in self.embedders}

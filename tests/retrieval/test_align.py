@@ -81,11 +81,36 @@ def test_an_english_question_the_dictionary_misses_still_gets_lexical_hits(searc
 
 
 def test_word_vectors_are_cached_per_word(searcher) -> None:
+    fresh = Searcher(searcher.index, searcher.embedders, searcher.analyzer, searcher.settings)
     words = ["alliance", "kremlin"]
-    first = searcher._word_vectors("use", words)
-    again = searcher._word_vectors("use", list(reversed(words)))
+    first = fresh._query_vectors("use", words)
+    assert {("use", w) for w in words} <= set(fresh._cache)
+    again = fresh._query_vectors("use", list(reversed(words)))
     np.testing.assert_array_equal(first, again[::-1])
-    np.testing.assert_allclose(first, searcher.embedders["use"].encode_queries(words), atol=1e-6)
+    np.testing.assert_allclose(first, searcher.embedders["use"].encode_queries(words), atol=1e-5)
+
+
+def test_a_hybrid_english_search_encodes_the_question_and_its_words_in_one_batch(searcher) -> None:
+    calls: list[list[str]] = []
+    use = searcher.embedders["use"]
+
+    class Recording:
+        name, dim, fingerprint = use.name, use.dim, use.fingerprint
+
+        def encode_queries(self, texts):
+            calls.append(list(texts))
+            return use.encode_queries(texts)
+
+        def encode_passages(self, texts):
+            return use.encode_passages(texts)
+
+    embedders = dict(searcher.embedders, use=Recording())
+    fresh = Searcher(searcher.index, embedders, searcher.analyzer, searcher.settings)
+    result = fresh.search(LAVROV_EN, top_k=5)
+    assert calls == [[LAVROV_EN, "lavrov", "alliance", "china"]]
+    assert [h.passage.passage_id for h in result.hits] == [h.passage.passage_id for h in searcher.search(LAVROV_EN).hits]
+    fresh.search(LAVROV_EN, top_k=5)
+    assert len(calls) == 1  # a repeated question encodes nothing
 
 
 def test_an_incremental_rebuild_reuses_every_term_vector(built_index, embedders, tmp_path: Path) -> None:
