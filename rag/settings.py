@@ -35,9 +35,9 @@ class Settings:
     bm25_weight_en: float = 1.0
     bridge: bool = True  # English questions reach Japanese BM25 terms through JMdict/JMnedict
     bm25_weight_ja: float = 1.0
-    # English question words also reach the BM25 terms nearest them in this embedder's space ("" turns it off):
-    # up to align_terms terms per word, at cosine >= align_min_similarity.
-    align: str = "use"
+    # English question words also reach the BM25 terms nearest them in this embedder's space (RAG_ALIGN=none turns
+    # it off): up to align_terms terms per word, at cosine >= align_min_similarity.
+    align: str | None = "use"
     align_terms: int = 5
     align_min_similarity: float = 0.4
     dense_weights: tuple[str, ...] = ()

@@ -171,3 +171,10 @@ def test_store_round_trip_and_refusals(tmp_path: Path) -> None:
 def test_bad_alignment_settings_are_refused(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=f"(?i){name}"):
         Settings.from_env({f"RAG_{name.upper()}": value})  # the message names the variable or the field
+
+
+def test_rag_align_none_turns_alignment_off(searcher) -> None:
+    settings = Settings.from_env({"RAG_ALIGN": "none"})
+    assert settings.align is None
+    off = Searcher(searcher.index, searcher.embedders, searcher.analyzer, settings)
+    assert off.align is None and "align" not in off.search(LAVROV_EN, mode="bm25").timings
