@@ -17,6 +17,8 @@ from rag.runtime import build
 from rag.settings import Settings
 from rag.stores.align import TermAligner
 
+from .rebuild import rebuild_copy
+
 LAVROV_EN = "What did Lavrov say about an alliance with China?"
 
 
@@ -114,12 +116,8 @@ def test_a_hybrid_english_search_encodes_the_question_and_its_words_in_one_batch
 
 
 def test_an_incremental_rebuild_reuses_every_term_vector(built_index, embedders, tmp_path: Path) -> None:
-    settings, _ = built_index
-    index_dir = tmp_path / "index"
-    shutil.copytree(settings.index_dir, index_dir)
-    before = load_index(index_dir, settings.embedders).align["use"]
-    report = build(settings.replace(index_dir=index_dir), embedders)
-    after = load_index(index_dir, settings.embedders).align["use"]
+    report, old, new = rebuild_copy(built_index[0], embedders, tmp_path)
+    before, after = old.align["use"], new.align["use"]
     assert report.embedded["use-align"] == 0
     assert before.terms == after.terms and np.array_equal(before.vectors, after.vectors)
 
@@ -140,11 +138,8 @@ def test_an_index_built_without_alignment_searches_without_it_and_says_why(built
                                                                          tmp_path: Path,
                                                                          caplog: pytest.LogCaptureFixture) -> None:
     settings, _ = built_index
-    index_dir = tmp_path / "index"
-    shutil.copytree(settings.index_dir, index_dir)
-    report = build(settings.replace(index_dir=index_dir, align=""), embedders)
+    report, _, index = rebuild_copy(settings, embedders, tmp_path, align=None)
     assert "use-align" not in report.embedded
-    index = load_index(index_dir, settings.embedders)
     assert index.align == {}
     with caplog.at_level(logging.WARNING, logger="rag.retrieval.engine"):
         plain = Searcher(index, embedders, searcher.analyzer, settings)

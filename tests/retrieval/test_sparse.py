@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from rag.errors import IndexCorruptError
-from rag.indexing.load import load_index
 from rag.retrieval import Searcher
-from rag.runtime import build
 from rag.stores.sparse import SparseStore
+
+from .rebuild import rebuild_copy
 
 LAVROV_EN = "What did Lavrov say about an alliance with China?"
 LAVROV_JA = "ラヴロフ外相は中国との同盟について何と言ったか"
@@ -92,12 +91,8 @@ def test_sparse_can_be_switched_off_at_query_time(searcher) -> None:
 
 
 def test_an_incremental_rebuild_reuses_every_sparse_row(built_index, embedders, tmp_path: Path) -> None:
-    settings, _ = built_index
-    index_dir = tmp_path / "index"
-    shutil.copytree(settings.index_dir, index_dir)
-    before = load_index(index_dir, settings.embedders).sparse["e5"]
-    report = build(settings.replace(index_dir=index_dir), embedders)
-    after = load_index(index_dir, settings.embedders).sparse["e5"]
+    report, old, new = rebuild_copy(built_index[0], embedders, tmp_path)
+    before, after = old.sparse["e5"], new.sparse["e5"]
     assert report.embedded["e5-sparse"] == 0
     assert np.array_equal(before.indices, after.indices) and np.array_equal(before.values, after.values)
 
@@ -105,11 +100,8 @@ def test_an_incremental_rebuild_reuses_every_sparse_row(built_index, embedders, 
 def test_a_rebuild_with_sparse_off_drops_the_sparse_mode(built_index, embedders, searcher, tmp_path: Path,
                                                          caplog: pytest.LogCaptureFixture) -> None:
     settings, _ = built_index
-    index_dir = tmp_path / "index"
-    shutil.copytree(settings.index_dir, index_dir)
-    report = build(settings.replace(index_dir=index_dir, sparse=False), embedders)
+    report, _, index = rebuild_copy(settings, embedders, tmp_path, sparse=False)
     assert "e5-sparse" not in report.embedded and report.embedded["e5"] == 0  # dense vectors still reused
-    index = load_index(index_dir, settings.embedders)
     assert index.sparse == {}
     # even a searcher configured for sparse search offers no sparse mode on an index that has none, and says why
     with caplog.at_level(logging.WARNING, logger="rag.retrieval.engine"):
