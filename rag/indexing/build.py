@@ -201,9 +201,14 @@ def _live_build(index_dir: Path) -> str | None:
         return None
 
 
+def _same_model(manifest: dict[str, Any], emb: Embedder) -> dict[str, Any] | None:
+    """The previous build's entry for this embedder, if it was made by the very same model (spec and fingerprint)."""
+    return next((e for e in manifest["embedders"] if e["spec"] == emb.name and e["fingerprint"] == emb.fingerprint), None)
+
+
 def _cached_vectors(old: tuple[dict[str, Any], Path], emb: Embedder, chunker: dict[str, Any]) -> dict[str, np.ndarray]:
     manifest, build_dir = old
-    meta = next((e for e in manifest["embedders"] if e["spec"] == emb.name and e["fingerprint"] == emb.fingerprint), None)
+    meta = _same_model(manifest, emb)
     if meta is None or meta["dim"] != emb.dim:
         return {}
     try:
@@ -221,9 +226,8 @@ def _sparse_rows(old: tuple[dict[str, Any], Path] | None, emb: Embedder, keys: l
     cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if old:
         manifest, build_dir = old
-        meta = next((e for e in manifest["embedders"] if e["spec"] == emb.name and e["fingerprint"] == emb.fingerprint
-                     and e.get("sparse_dim") == emb.sparse_dim and e.get("sparse")), None)
-        if meta is not None:
+        meta = _same_model(manifest, emb)
+        if meta is not None and meta.get("sparse") and meta.get("sparse_dim") == emb.sparse_dim:
             try:
                 _, old_keys = records.read_passages(build_dir / records.PASSAGES)
                 store = SparseStore.load(build_dir / meta["sparse"])
@@ -253,9 +257,8 @@ def _align_terms(settings: Settings, embedders: Sequence[Embedder], vocabulary: 
     reuse: dict[str, np.ndarray] = {}
     if old:
         manifest, build_dir = old
-        meta = next((e for e in manifest["embedders"] if e["spec"] == emb.name and e["fingerprint"] == emb.fingerprint
-                     and e.get("align")), None)
-        if meta is not None:
+        meta = _same_model(manifest, emb)
+        if meta is not None and meta.get("align"):
             try:
                 reuse = TermAligner.load(build_dir / meta["align"]).by_term()
             except IndexError_ as exc:
