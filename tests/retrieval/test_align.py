@@ -31,7 +31,8 @@ def test_the_default_index_embeds_every_bm25_term_with_use(built_index, searcher
     _, report = built_index
     aligner = searcher.index.align["use"]
     vocabulary = searcher.index.bm25.vocabulary
-    assert set(aligner.terms) == vocabulary and len(aligner) == report.embedded["use-align"] > 1000
+    assert set(aligner.terms) == vocabulary and len(aligner) > 1000
+    assert report.embedded["use-align"] in (0, len(aligner))  # all of them on a first run, none on a cached re-run
     assert aligner.vectors.shape == (len(vocabulary), 512)
     np.testing.assert_allclose(np.linalg.norm(aligner.vectors, axis=1), 1.0, atol=1e-4)
     assert "" not in vocabulary and "\u2205" not in vocabulary  # bm25s's own entries are not corpus terms
