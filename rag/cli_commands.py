@@ -27,7 +27,7 @@ def register(subs: argparse._SubParsersAction, sub: Callable, chunk_flags: Calla
     b.add_argument("--index", type=Path, help="index directory (default: index/)")
     b.add_argument("--full", action="store_true", help="re-embed everything instead of reusing stored vectors")
     b.add_argument("--embedders", help="comma-separated: e5,use,st:<hub id or path> (default: e5,use)")
-    b.add_argument("--faiss", choices=["flat", "hnsw", "ivf"], help="FAISS index kind (default: flat)")
+    b.add_argument("--faiss", choices=["auto", "flat", "hnsw", "ivf"], help="FAISS index kind (default: auto, exact below RAG_ANN_THRESHOLD passages)")
     b.add_argument("--json", action="store_true", help="print one JSON object with the counts")
     chunk_flags(b)
     b.set_defaults(handler=cmd_index_build)

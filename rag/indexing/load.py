@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from ..components import Entry
+from ..components.registry import load_part
 from ..errors import IndexCorruptError
 from ..stores.align import TermAligner
 from ..stores.bm25 import BM25Store
@@ -18,7 +20,7 @@ from ..stores.dense import DenseStore
 from ..stores.sparse import SparseStore
 from ..types import Article, Citation, Passage
 from . import records
-from .manifest import check_compatible, read_manifest, verify_files
+from .manifest import check_compatible, read_manifest, rebuild_hint, verify_files
 
 logger = logging.getLogger(__name__)
 
@@ -42,20 +44,39 @@ class LoadedIndex:
     """An immutable, fully loaded index version; queries in flight keep using it after a reload swaps it out."""
 
     def __init__(self, manifest: dict[str, Any], passages: list[Passage], docs: dict[str, DocRecord],
-                 dense: dict[str, DenseStore], bm25: BM25Store, bridge: Bridge | None = None,
-                 sparse: dict[str, SparseStore] | None = None, align: dict[str, TermAligner] | None = None) -> None:
+                 parts: dict[str, tuple[Entry, Any]]) -> None:
         self.manifest = manifest
         self.version: str = manifest["build"]
         self.passages = passages
         self.docs = docs
-        self.dense = dense
-        self.bm25 = bm25
-        self.bridge = bridge or Bridge({})
-        self.sparse = sparse or {}
-        self.align = align or {}
+        self.parts = parts  # component name → (manifest entry, its loaded data), in build order
         self.row_doc = np.array([p.doc_id for p in passages], dtype=object)
         self.row_published = [docs[p.doc_id].article(p.article).published for p in passages]
         self._citations = [self._make_citation(p) for p in passages]
+
+    # views by kind, for tools and tests that look inside one signal
+    def _of(self, kind: str) -> dict[str, Any]:
+        return {e.params.get("embedder", name): data for name, (e, data) in self.parts.items() if e.kind == kind}
+
+    @property
+    def dense(self) -> dict[str, DenseStore]:
+        return self._of("dense")
+
+    @property
+    def sparse(self) -> dict[str, SparseStore]:
+        return self._of("sparse")
+
+    @property
+    def align(self) -> dict[str, TermAligner]:
+        return self._of("align")
+
+    @property
+    def bm25(self) -> BM25Store:
+        return self.parts["bm25"][1][0]
+
+    @property
+    def bridge(self) -> Bridge:
+        return self.parts["bm25"][1][1]
 
     def _make_citation(self, p: Passage) -> Citation:
         doc = self.docs[p.doc_id]
@@ -69,9 +90,10 @@ class LoadedIndex:
     def summary(self) -> dict[str, Any]:
         """Manifest summary for /readyz, /v1/index and the CLI."""
         m = self.manifest
+        kinds = [e.params.get("faiss_kind") for e, _ in self.parts.values() if e.kind == "dense"]
         return {"index_version": self.version, "created_at": m["created_at"], "package_version": m["package_version"],
                 "format_version": m["format_version"], "counts": m["counts"], "chunker": m["chunker"],
-                "faiss_kind": m.get("faiss_kind", "flat"),
+                "faiss_kind": kinds[0] if kinds else None,
                 "embedders": [{k: e[k] for k in ("spec", "dim", "fingerprint")} for e in m["embedders"]]}
 
 
@@ -88,31 +110,33 @@ def load_index(index_dir: Path, embedder_specs: tuple[str, ...]) -> LoadedIndex:
         for row in records.read_documents(build_dir / records.DOCUMENTS):
             arts = tuple(records.article_from_json(row["doc_id"], a) for a in row["articles"])
             docs[row["doc_id"]] = DocRecord(row["doc_id"], row["source_file"], row["sha256"], row["raw"], arts, row["excluded"])
-        kind = manifest.get("faiss_kind", "flat")
-        dense = {e["spec"]: DenseStore.load(build_dir / e["vectors"], build_dir / e["faiss"], kind) for e in manifest["embedders"]}
-        sparse = {e["spec"]: SparseStore.load(build_dir / e["sparse"]) for e in manifest["embedders"] if e.get("sparse")}
-        align = {e["spec"]: TermAligner.load(build_dir / e["align"]) for e in manifest["embedders"] if e.get("align")}
+        parts = {}
+        for row in manifest["components"]:
+            entry = Entry.from_json(row)
+            parts[entry.name] = (entry, load_part(entry, build_dir))
     except IndexCorruptError as exc:
-        raise IndexCorruptError(f"{exc} (index at {str(index_dir)!r}: rag index build --full --index {index_dir})") from None
-    try:
-        bm25 = BM25Store.load(build_dir / "bm25", len(passages))
-        bridge = Bridge.load(build_dir / records.BRIDGE) if records.BRIDGE in manifest["files"] else None
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        raise IndexCorruptError(f"{exc} (index at {str(index_dir)!r}); {rebuild_hint(index_dir)}") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexCorruptError(f"index at {str(index_dir)!r} cannot be read ({exc.__class__.__name__}: {exc}); "
-                                f"rebuild with: rag index build --full --index {index_dir}") from None
-    for spec, store in sparse.items():
-        if len(store) != len(passages):
-            raise IndexCorruptError(f"{spec} sparse vectors hold {len(store)} rows for {len(passages)} passages; "
-                                    f"rebuild with: rag index build --full --index {index_dir}")
-    for spec, store in dense.items():
-        if store.vectors.shape[0] != len(passages):
-            raise IndexCorruptError(f"{spec} vectors hold {store.vectors.shape[0]} rows for {len(passages)} passages; "
-                                    f"rebuild with: rag index build --full --index {index_dir}")
-    for spec, aligner in align.items():
-        width = dense[spec].vectors.shape[1]
-        if aligner.vectors.shape[1] != width:
-            raise IndexCorruptError(f"{spec} term vectors are {aligner.vectors.shape[1]} wide, its passage vectors {width}; "
-                                    f"rebuild with: rag index build --full --index {index_dir}")
-    index = LoadedIndex(manifest, passages, docs, dense, bm25, bridge, sparse, align)
+                                f"{rebuild_hint(index_dir)}") from None
+    index = LoadedIndex(manifest, passages, docs, parts)
+    _check_rows(index, index_dir)
     logger.info("loaded index %s (%d passages) in %.3fs", index.version, len(passages), time.perf_counter() - t0)
     return index
+
+
+def _check_rows(index: LoadedIndex, index_dir: Path) -> None:
+    """Every per-passage signal must hold one row per passage, and term vectors the width of their passage vectors."""
+    n = len(index.passages)
+    for spec, store in index.sparse.items():
+        if len(store) != n:
+            raise IndexCorruptError(f"{spec} sparse vectors hold {len(store)} rows for {n} passages; {rebuild_hint(index_dir)}")
+    for spec, store in index.dense.items():
+        if store.vectors.shape[0] != n:
+            raise IndexCorruptError(f"{spec} vectors hold {store.vectors.shape[0]} rows for {n} passages; "
+                                    f"{rebuild_hint(index_dir)}")
+    for spec, aligner in index.align.items():
+        width = index.dense[spec].vectors.shape[1] if spec in index.dense else aligner.vectors.shape[1]
+        if aligner.vectors.shape[1] != width:
+            raise IndexCorruptError(f"{spec} term vectors are {aligner.vectors.shape[1]} wide, its passage vectors "
+                                    f"{width}; {rebuild_hint(index_dir)}")

@@ -12,9 +12,14 @@ from .. import __version__
 from ..errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 
 FORMAT = "newsrag-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: per-component entries (rag/components), sparse postings
 MANIFEST = "manifest.json"
 BUILDS = "builds"
+
+
+def rebuild_hint(index_dir: Path | str) -> str:
+    """The one fix for an index that cannot be used as it is."""
+    return f"rebuild with: rag index build --full --index {index_dir}"
 
 
 def sha256_file(path: Path) -> str:
@@ -57,24 +62,24 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise IndexCorruptError(f"{path}: unreadable manifest ({exc}); rebuild with: rag index build --full --index {index_dir}") from None
+        raise IndexCorruptError(f"{path}: unreadable manifest ({exc}); {rebuild_hint(index_dir)}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise IndexCorruptError(f"{path}: not a {FORMAT} manifest; rebuild with: rag index build --full --index {index_dir}")
+        raise IndexCorruptError(f"{path}: not a {FORMAT} manifest; {rebuild_hint(index_dir)}")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexMismatchError(
             f"index format version {manifest.get('format_version')!r} but this is version {FORMAT_VERSION} "
-            f"(package {__version__}); rebuild with: rag index build --full --index {index_dir}"
+            f"(package {__version__}); {rebuild_hint(index_dir)}"
         )
-    for key in ("build", "embedders", "chunker", "documents", "files", "counts"):
+    for key in ("build", "embedders", "components", "chunker", "documents", "files", "counts"):
         if key not in manifest:
-            raise IndexCorruptError(f"{path}: manifest lacks {key!r}; rebuild with: rag index build --full --index {index_dir}")
+            raise IndexCorruptError(f"{path}: manifest lacks {key!r}; {rebuild_hint(index_dir)}")
     return manifest
 
 
 def verify_files(index_dir: Path, manifest: dict[str, Any]) -> Path:
     """Check every file of the build against the manifest (presence, size, sha256); return the build directory."""
     build_dir = Path(index_dir) / BUILDS / manifest["build"]
-    fix = f"rebuild with: rag index build --full --index {index_dir}"
+    fix = rebuild_hint(index_dir)
     for rel, entry in manifest["files"].items():
         path = build_dir / rel
         if not path.is_file():
@@ -95,7 +100,7 @@ def check_models(manifest: dict[str, Any], embedders: dict[str, Any], index_dir:
         if model.fingerprint != e["fingerprint"] or model.dim != e["dim"]:
             raise IndexMismatchError(
                 f"index at {str(index_dir)!r} embedded {e['spec']!r} with fingerprint {e['fingerprint']!r} (dim {e['dim']}) "
-                f"but the loaded model is {model.fingerprint!r} (dim {model.dim}); rebuild with: rag index build --full --index {index_dir}"
+                f"but the loaded model is {model.fingerprint!r} (dim {model.dim}); {rebuild_hint(index_dir)}"
             )
 
 
@@ -105,5 +110,5 @@ def check_compatible(manifest: dict[str, Any], embedder_specs: tuple[str, ...], 
     if built != tuple(embedder_specs):
         raise IndexMismatchError(
             f"index at {str(index_dir)!r} was built with embedders {list(built)!r} but {list(embedder_specs)!r} "
-            f"are configured; set RAG_EMBEDDERS={','.join(built)} or rebuild with: rag index build --full --index {index_dir}"
+            f"are configured; set RAG_EMBEDDERS={','.join(built)} or {rebuild_hint(index_dir)}"
         )

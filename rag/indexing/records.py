@@ -11,7 +11,6 @@ from ..types import Article, Passage, Source, Span
 
 PASSAGES = "passages.jsonl"
 DOCUMENTS = "documents.jsonl"
-BRIDGE = "bridge.json"
 
 
 def write_passages(path: Path, passages: Iterable[Passage], keys: Iterable[str]) -> None:

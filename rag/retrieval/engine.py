@@ -1,4 +1,7 @@
-"""The Searcher: one entry point for every retrieval mode, used alike by the CLI, the API and the evaluation."""
+"""The Searcher: one entry point for every retrieval mode, used alike by the CLI, the API and the evaluation.
+
+It only encodes, asks components, fuses and de-duplicates: what each signal does lives in rag/components/.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +13,18 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
+from ..components import Component, Need, Question, Ranking
+from ..components.registry import assemble
 from ..embedders import Embedder, sparse_capable
 from ..errors import QueryError
 from ..indexing.load import LoadedIndex
 from ..indexing.manifest import check_models
 from ..settings import Settings
-from ..stores.bridge import english_words
-from ..stores.japanese import _STOP, JapaneseAnalyzer
+from ..stores.japanese import JapaneseAnalyzer
 from ..types import Hit
 from .fusion import diversify, rrf, weighted_sum
 
@@ -29,7 +33,7 @@ logger = logging.getLogger(__name__)
 Language = Literal["en", "ja"]
 _JA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 POOL = 100
-SPARSE = "-sparse"  # suffix of a sparse component's name and mode: "e5-sparse"
+CACHE_SIZE = 2048
 
 
 def detect_language(text: str) -> Language:
@@ -83,26 +87,28 @@ class Searcher:
         self.embedders = dict(embedders)
         self.analyzer = analyzer
         self.settings = settings
-        # sparse heads that are both indexed and loaded; an index built with RAG_SPARSE=0 simply has none
-        wanted = [spec for spec, emb in self.embedders.items() if settings.sparse and sparse_capable(emb)]
-        self.sparse = tuple(spec for spec in wanted if spec in index.sparse)
-        missing = [spec for spec in wanted if spec not in index.sparse]
-        if missing:  # searches still work, but hybrid quality drops: say so rather than degrade silently
-            logger.warning("index %s has no sparse vectors for %s although sparse search is on; hybrid runs without "
-                           "them. Update the index: rag index build --index %s", index.version, ", ".join(missing),
-                           settings.index_dir)
-        # the embedder whose space aligns English question words with the index's Japanese terms, if both have it
+        self.components: list[Component] = assemble(index.parts, settings, analyzer)
+        self._by_name = {c.name: c for c in self.components}
+        self.sparse = tuple(spec for spec in index.sparse if settings.sparse)
         self.align = settings.align if settings.align in self.embedders and settings.align in index.align else None
-        if settings.align in self.embedders and self.align is None:
-            logger.warning("index %s has no term alignment for %s although align is on; English questions reach BM25 "
-                           "through the dictionary only. Update the index: rag index build --index %s", index.version,
-                           settings.align, settings.index_dir)
-        self._cache: OrderedDict[tuple[str, str], object] = OrderedDict()
+        self._warn_missing()
+        self._cache: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._cache_lock = threading.Lock()
+
+    def _warn_missing(self) -> None:
+        """Searches still work without an optional signal, but hybrid quality drops: say so rather than degrade."""
+        fix = f"Update the index: rag index build --index {self.settings.index_dir}"
+        missing = [s for s, e in self.embedders.items() if self.settings.sparse and sparse_capable(e) and s not in self.index.sparse]
+        if missing:
+            logger.warning("index %s has no sparse vectors for %s although sparse search is on; hybrid runs without "
+                           "them. %s", self.index.version, ", ".join(missing), fix)
+        if self.settings.align in self.embedders and self.align is None:
+            logger.warning("index %s has no term alignment for %s although align is on; English questions reach BM25 "
+                           "through the dictionary only. %s", self.index.version, self.settings.align, fix)
 
     @property
     def modes(self) -> tuple[str, ...]:
-        return ("hybrid", "bm25", *self.embedders, *(spec + SPARSE for spec in self.sparse))
+        return ("hybrid", *self._by_name)
 
     def with_index(self, index: LoadedIndex) -> Searcher:
         """A searcher over another index version, sharing models and the query-vector cache."""
@@ -115,23 +121,25 @@ class Searcher:
         t0 = time.perf_counter()
         mode = mode or self.settings.default_mode
         query = self._check(query, top_k, mode)
-        filters = filters or Filters()
-        allowed = self._allowed(filters)
+        allowed = self._allowed(filters or Filters())
         lang = detect_language(query)
         timings: dict[str, float] = {}
+        components = self.components if mode == "hybrid" else [self._by_name[mode]]
+        question = self._encode(query, lang, components, timings)
+        rankings: dict[str, Ranking] = {}
+        for c in components:
+            t = time.perf_counter()
+            rankings[c.name] = c.rank(question, POOL, allowed)
+            timings[c.name] = timings.get(c.name, 0.0) + (time.perf_counter() - t) * 1000
+        parts = {name: r.as_dict() for name, r in rankings.items()}
         if mode == "hybrid":
-            rows, scores, parts = self._hybrid(query, lang, allowed, top_k, timings)
-        elif mode == "bm25":
-            ranked = self._bm25(query, lang, allowed, POOL, timings)
-            rows, scores, parts = self._finish(ranked, top_k), {r: s for r, s in ranked}, {"bm25": dict(ranked)}
-        elif mode.endswith(SPARSE):
-            ranked = self._sparse(mode[: -len(SPARSE)], query, allowed, POOL, timings)
-            rows, scores, parts = self._finish(ranked, top_k), {r: s for r, s in ranked}, {mode: dict(ranked)}
+            fused = self._fuse(parts, rankings, {c.name: c.weight(lang) for c in components})
+            ordered = sorted(fused, key=lambda r: (-fused[r], r))
         else:
-            ranked = self._dense(mode, query, allowed, POOL, timings)
-            rows, scores, parts = self._finish(ranked, top_k), {r: s for r, s in ranked}, {mode: dict(ranked)}
+            fused, ordered = parts[mode], rankings[mode].rows.tolist()
+        rows = diversify(ordered, self.index.passages, top_k)
         hits = tuple(
-            Hit(rank=i + 1, score=float(scores[r]), passage=self.index.passages[r], citation=self.index.citation(r),
+            Hit(rank=i + 1, score=float(fused[r]), passage=self.index.passages[r], citation=self.index.citation(r),
                 scores={name: float(p[r]) for name, p in parts.items() if r in p})
             for i, r in enumerate(rows)
         )
@@ -165,117 +173,43 @@ class Searcher:
             mask &= np.array([p is not None and lo <= p[:10] <= hi for p in self.index.row_published], dtype=bool)
         return np.flatnonzero(mask)
 
-    def _vector(self, spec: str, query: str, sparse: bool = False):
-        if not sparse:
-            return self._query_vectors(spec, [query])[0]
-        key = (spec + SPARSE, query)
-        hit = self._cached(key)
-        if hit is None:
-            hit = self.embedders[spec].encode_sparse([query])[0]
-            self._store(key, hit)
-        return hit
-
-    def _query_vectors(self, spec: str, texts: list[str]) -> np.ndarray:
-        """Query vectors of `texts` (questions, or single words for alignment), encoding the uncached ones in one batch."""
-        vecs = [self._cached((spec, t)) for t in texts]
-        missing = [i for i, v in enumerate(vecs) if v is None]
-        if missing:
-            for i, v in zip(missing, self.embedders[spec].encode_queries([texts[i] for i in missing])):
-                vecs[i] = v
-                self._store((spec, texts[i]), v)
-        return np.stack(vecs)
-
-    def _cached(self, key: tuple[str, str]):
-        with self._cache_lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-            return hit
-
-    def _store(self, key: tuple[str, str], value: object) -> None:
-        with self._cache_lock:
-            self._cache[key] = value
-            if len(self._cache) > 2048:
-                self._cache.popitem(last=False)
-
-    def _dense(self, spec: str, query: str, allowed: np.ndarray | None, k: int, timings: dict[str, float]) -> list[tuple[int, float]]:
-        t = time.perf_counter()
-        vec = self._vector(spec, query)
-        rows, scores = self.index.dense[spec].search(vec, k, allowed)
-        timings[spec] = (time.perf_counter() - t) * 1000
-        return list(zip(rows.tolist(), scores.tolist()))
-
-    def _sparse(self, spec: str, query: str, allowed: np.ndarray | None, k: int,
-                timings: dict[str, float]) -> list[tuple[int, float]]:
-        t = time.perf_counter()
-        scores = self.index.sparse[spec].scores(self._vector(spec, query, sparse=True))
-        timings[spec + SPARSE] = (time.perf_counter() - t) * 1000
-        return _top(scores, allowed, k)
-
-    def _bm25(self, query: str, lang: Language, allowed: np.ndarray | None, k: int,
-              timings: dict[str, float]) -> list[tuple[int, float]]:
-        t = time.perf_counter()
-        bridged = self.settings.bridge and len(self.index.bridge)
-        if lang == "en" and (bridged or self.align):
-            # English words reach Japanese text through the dictionary bridge and through their nearest corpus terms
-            # in an embedder's space; Latin terms (NATO, EU) match as is.
-            groups = self.index.bridge.expand(query) if bridged else []
-            groups += self._aligned(query, timings)
-            groups += [[term] for term in self.analyzer.terms(query)]
-            scores = self.index.bm25.group_scores(groups)
-        else:
-            scores = self.index.bm25.scores(self.analyzer.terms(query))
-        ranked = _top(scores, allowed, k)
-        timings["bm25"] = (time.perf_counter() - t) * 1000
-        return ranked
-
-    def _align_words(self, query: str) -> list[str]:
-        return list(dict.fromkeys(w for w in english_words(query) if len(w) > 1 and w not in _STOP))
-
-    def _aligned(self, query: str, timings: dict[str, float]) -> list[list[str]]:
-        """One group per English content word: its nearest Japanese BM25 terms in the alignment embedder's space."""
-        if self.align is None:
-            return []
-        words = self._align_words(query)
-        if not words:
-            return []
-        t = time.perf_counter()
-        groups = self.index.align[self.align].groups(self._query_vectors(self.align, words), self.settings.align_terms,
-                                                     self.settings.align_min_similarity)
-        timings["align"] = timings.get("align", 0.0) + (time.perf_counter() - t) * 1000
-        return groups
-
-    def _finish(self, ranked: list[tuple[int, float]], top_k: int) -> list[int]:
-        return diversify([r for r, _ in ranked], self.index.passages, top_k)
-
-    def _hybrid(self, query: str, lang: Language, allowed: np.ndarray | None, top_k: int,
-                timings: dict[str, float]) -> tuple[list[int], dict[int, float], dict[str, dict[int, float]]]:
-        if lang == "en" and self.align is not None:
-            # the question and its words in one batch: one encoder call instead of two (USE: ~3 ms saved)
+    def _encode(self, query: str, lang: Language, components: list[Component], timings: dict[str, float]) -> Question:
+        """Every encoding the components need, one batch per embedder and kind (uncached texts only)."""
+        needs = list(dict.fromkeys(n for c in components for n in c.needs(query, lang)))
+        batches: dict[tuple[str, str], list[str]] = {}
+        for n in needs:
+            batches.setdefault((n.embedder, n.kind), []).append(n.text)
+        encoded: dict[Need, Any] = {}
+        for (embedder, kind), texts in batches.items():
             t = time.perf_counter()
-            self._query_vectors(self.align, [query, *self._align_words(query)])
-            timings["align"] = (time.perf_counter() - t) * 1000
-        parts: dict[str, list[tuple[int, float]]] = {spec: self._dense(spec, query, allowed, POOL, timings) for spec in self.embedders}
-        parts["bm25"] = self._bm25(query, lang, allowed, POOL, timings)
-        weights = {spec: self.settings.dense_weight(spec) for spec in self.embedders}
-        for spec in self.sparse:
-            parts[spec + SPARSE] = self._sparse(spec, query, allowed, POOL, timings)
-            weights[spec + SPARSE] = self.settings.sparse_weight
-        # BM25 matches Japanese questions exactly but English questions share few terms with Japanese text.
-        weights["bm25"] = self.settings.bm25_weight_ja if lang == "ja" else self.settings.bm25_weight_en
+            for text, vec in zip(texts, self._vectors(embedder, kind, texts)):
+                encoded[Need(embedder, kind, text)] = vec
+            label = embedder if kind == "query" else f"{embedder}-{kind}"
+            timings[f"encode:{label}"] = (time.perf_counter() - t) * 1000
+        return Question(query, lang, encoded)
+
+    def _vectors(self, embedder: str, kind: str, texts: list[str]) -> list[Any]:
+        key = embedder if kind == "query" else f"{embedder}-{kind}"
+        with self._cache_lock:
+            out = [self._cache.get((key, t)) for t in texts]
+            for t, v in zip(texts, out):
+                if v is not None:
+                    self._cache.move_to_end((key, t))
+        missing = [i for i, v in enumerate(out) if v is None]
+        if missing:
+            emb = self.embedders[embedder]
+            todo = [texts[i] for i in missing]
+            fresh = emb.encode_queries(todo) if kind == "query" else emb.encode_sparse(todo)
+            with self._cache_lock:
+                for i, v in zip(missing, fresh):
+                    out[i] = v
+                    self._cache[(key, texts[i])] = v
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        return out
+
+    def _fuse(self, parts: dict[str, dict[int, float]], rankings: dict[str, Ranking],
+              weights: dict[str, float]) -> dict[int, float]:
         if self.settings.fusion == "rrf":
-            fused = rrf({n: [r for r, _ in p] for n, p in parts.items()}, weights, self.settings.rrf_k)
-        else:
-            fused = weighted_sum({n: dict(p) for n, p in parts.items()}, weights)
-        ranked = sorted(fused, key=lambda r: (-fused[r], r))
-        return self._finish([(r, fused[r]) for r in ranked], top_k), fused, {n: dict(p) for n, p in parts.items()}
-
-
-def _top(scores: np.ndarray, allowed: np.ndarray | None, k: int) -> list[tuple[int, float]]:
-    """The k best rows with a positive score (a lexical or sparse match), restricted to `allowed` rows."""
-    if allowed is not None:
-        masked = np.full_like(scores, -1.0)
-        masked[allowed] = scores[allowed]
-        scores = masked
-    order = np.argsort(-scores, kind="stable")[:k]
-    return [(int(r), float(scores[r])) for r in order if scores[r] > 0]
+            return rrf({n: r.rows.tolist() for n, r in rankings.items()}, weights, self.settings.rrf_k)
+        return weighted_sum(parts, weights)

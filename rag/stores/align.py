@@ -14,9 +14,11 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import IndexCorruptError
+from .dense import DenseStore
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 _CONTROLLER = None
+ANN_TERMS = 50_000
 
 
 def _one_blas_thread():
@@ -38,6 +40,9 @@ class TermAligner:
             raise IndexCorruptError(f"term alignment: {vectors.shape} vectors for {len(terms)} terms")
         self.terms = list(terms)
         self.vectors = vectors
+        # a large vocabulary (hundreds of thousands of terms at a million passages) is searched through an
+        # approximate index instead of a product with every term per word
+        self._ann = DenseStore.build(vectors, "ivf") if len(terms) >= ANN_TERMS else None
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -63,6 +68,14 @@ class TermAligner:
         """Per word vector, its `k` most similar terms at cosine ≥ `min_similarity`, best first (empty groups dropped)."""
         if not len(self.terms) or k <= 0 or not len(word_vectors):
             return []
+        if self._ann is not None:
+            out = []
+            for vec in word_vectors:
+                rows, sims = self._ann.search(vec, k)
+                group = [self.terms[r] for r, s in zip(rows.tolist(), sims.tolist()) if s >= min_similarity]
+                if group:
+                    out.append(group)
+            return out
         with _one_blas_thread():
             sims = word_vectors @ self.vectors.T
         k = min(k, sims.shape[1])

@@ -57,6 +57,6 @@ class BM25Store:
         self._r.save(str(directory))
 
     @classmethod
-    def load(cls, directory: Path, size: int) -> BM25Store:
+    def load(cls, directory: Path, size: int | None = None) -> BM25Store:
         r = bm25s.BM25.load(str(directory), load_corpus=False)
-        return cls(r, size)
+        return cls(r, int(r.scores["num_docs"]) if size is None else size)

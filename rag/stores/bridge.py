@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from .japanese import _STOP, fold, fold_term
+from .japanese import STOP_WORDS, fold, fold_term
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +127,11 @@ def english_words(text: str) -> list[str]:
     return _WORD.findall("".join(ch for ch in folded if not unicodedata.combining(ch)))
 
 
+def content_words(text: str) -> list[str]:
+    """The distinct English words of `text` that carry meaning (no stop words, no single letters), in order."""
+    return list(dict.fromkeys(w for w in english_words(text) if len(w) > 1 and w not in STOP_WORDS))
+
+
 def _lemmas(word: str) -> list[str]:
     """The word and naive English lemmas (sanctions → sanction, threatened → threaten, allies → ally)."""
     out = [word]
@@ -161,7 +166,7 @@ class Bridge:
             i += 1
             # a hyphenated word the dictionary lacks (dual-use) is looked up part by part
             for part in [w] if w in self.table or "-" not in w else w.split("-"):
-                if part in _STOP or len(part) < 2:
+                if part in STOP_WORDS or len(part) < 2:
                     continue
                 hit = next((self.table[k] for k in _lemmas(part) if k in self.table), None)
                 if hit:

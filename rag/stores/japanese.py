@@ -15,7 +15,7 @@ _FOLD = [
 _KATAKANA_WORD = re.compile(r"^[\u30a0-\u30ff]+$")
 _LATIN_WORD = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-']*$")
 _KEEP_POS = {"名詞", "動詞", "形容詞", "形状詞", "副詞", "接頭辞", "連体詞", "代名詞"}
-_STOP = {"する", "ある", "いる", "なる", "れる", "られる", "こと", "もの", "よう", "ため", "これ", "それ", "その",
+STOP_WORDS = {"する", "ある", "いる", "なる", "れる", "られる", "こと", "もの", "よう", "ため", "これ", "それ", "その",
          "この", "為る", "有る", "居る", "成る", "為", "其の", "此の", "事", "物", "様", "是", "其れ", "此れ", "出来る", "the", "a", "an", "of", "to", "in", "and", "or", "is", "are", "was", "were", "be", "for", "on",
          "with", "by", "at", "as", "that", "this", "it", "from", "what", "which", "who", "did", "does", "do",
          "about", "how", "why", "when", "say", "said", "through", "against", "its", "their", "his", "her", "they",
@@ -73,7 +73,7 @@ class JapaneseAnalyzer:
                 surface = m.surface()
                 # Sudachi "normalises" English words to katakana (China → チャイナ); Latin passes through as is.
                 term = fold_term(surface if _LATIN_WORD.match(surface) else fold(m.normalized_form()))
-                if term and term not in _STOP and not term.isspace():
+                if term and term not in STOP_WORDS and not term.isspace():
                     out.append(term)
         return out
 

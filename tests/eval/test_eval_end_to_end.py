@@ -87,7 +87,7 @@ def test_text_table_lists_each_mode_and_group(dev_eval):
 
 
 def test_an_unavailable_mode_is_refused_before_any_question(searcher):
-    with pytest.raises(EvalError, match=r"mode\(s\) \['nope'\] not available .* available: \['hybrid', 'bm25'"):
+    with pytest.raises(EvalError, match=r"mode\(s\) \['nope'\] not available .* available: \['hybrid', 'e5', 'use', 'bm25'"):
         InProcessBackend(searcher).check_modes(["hybrid", "nope"])
 
 

@@ -57,14 +57,26 @@ def test_store_scores_equal_the_dot_products_of_the_full_vectors(e5, searcher) -
 
 def test_store_save_load_round_trip(e5, tmp_path: Path) -> None:
     store = SparseStore.build(e5.encode_sparse(["中国", "ロシアと米国の関係", "a"]), e5.sparse_dim)
-    store.save(tmp_path / "s.npz")
-    back = SparseStore.load(tmp_path / "s.npz")
-    assert back.dim == store.dim and np.array_equal(back.indices, store.indices) and np.array_equal(back.values, store.values)
+    store.save(tmp_path / "sparse")
+    back = SparseStore.load(tmp_path / "sparse")
+    assert back.dim == store.dim and len(back) == len(store) == 3
+    for name in ("row_ptr", "row_feat", "row_val", "post_ptr", "post_row", "post_val"):
+        assert np.array_equal(getattr(back, name), getattr(store, name)), name
 
 
 def test_a_store_with_a_feature_outside_its_space_is_refused() -> None:
     with pytest.raises(IndexCorruptError):
-        SparseStore(np.array([[3, 99]], np.int32), np.array([[1.0, 1.0]], np.float32), dim=50)
+        SparseStore.build([(np.array([3, 99], np.int32), np.array([1.0, 1.0], np.float32))], dim=50)
+
+
+def test_postings_list_each_features_rows_in_ascending_order(e5, searcher) -> None:
+    store = searcher.index.sparse["e5"]
+    for f in np.flatnonzero(np.diff(store.post_ptr))[:200]:
+        rows = store.post_row[store.post_ptr[f] : store.post_ptr[f + 1]]
+        assert np.all(np.diff(rows) > 0)
+        for r in rows[:3]:
+            idx, val = store.row(int(r))
+            assert f in idx.tolist()
 
 
 def test_the_default_index_holds_one_sparse_row_per_passage(built_index, searcher) -> None:
@@ -94,7 +106,8 @@ def test_an_incremental_rebuild_reuses_every_sparse_row(built_index, embedders, 
     report, old, new = rebuild_copy(built_index[0], embedders, tmp_path)
     before, after = old.sparse["e5"], new.sparse["e5"]
     assert report.embedded["e5-sparse"] == 0
-    assert np.array_equal(before.indices, after.indices) and np.array_equal(before.values, after.values)
+    for name in ("row_ptr", "row_feat", "row_val", "post_ptr", "post_row", "post_val"):
+        assert np.array_equal(getattr(before, name), getattr(after, name)), name
 
 
 def test_a_rebuild_with_sparse_off_drops_the_sparse_mode(built_index, embedders, searcher, tmp_path: Path,

@@ -1,0 +1,165 @@
+"""Retrieval components: each signal builds its own data, writes and checks its own files, and ranks.
+
+A component is one module plus a registry entry. The Searcher collects what every component needs encoded
+(`needs`), encodes it in one batch per embedder and kind, then asks each component to `rank`; it never branches on a
+component's name. Builders make a component's files for a new build, reusing the previous build's data by key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, NamedTuple, Protocol
+
+import numpy as np
+
+Language = Literal["en", "ja"]
+Kind = Literal["query", "sparse"]
+
+
+class Ranking(NamedTuple):
+    """Passage rows, best first, with their scores (the way bm25s returns `Results`)."""
+
+    rows: np.ndarray  # int64
+    scores: np.ndarray  # float32
+
+    @classmethod
+    def empty(cls) -> Ranking:
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.float32))
+
+    @classmethod
+    def top(cls, scores: np.ndarray, k: int, allowed: np.ndarray | None = None, positive: bool = True) -> Ranking:
+        """The k best rows of a full score vector, restricted to `allowed` rows, optionally only positive scores
+        (a lexical or sparse match); ties broken by row."""
+        if allowed is not None:
+            sub = scores[allowed]
+            cand = allowed
+        else:
+            sub = scores
+            cand = None
+        if positive:
+            keep = np.flatnonzero(sub > 0)
+            sub, cand = sub[keep], (keep if cand is None else cand[keep])
+        n = sub.shape[0]
+        if n == 0 or k <= 0:
+            return cls.empty()
+        if n > k:
+            # the k best, ties at the boundary going to the lower rows, as a stable sort would choose them
+            kth = np.partition(-sub, k - 1)[k - 1]
+            better = np.flatnonzero(-sub < kth)
+            ties = np.flatnonzero(-sub == kth)
+            part = np.concatenate([better, ties[: k - better.size]])
+        else:
+            part = np.arange(n)
+        rows = part if cand is None else cand[part]
+        order = np.lexsort((rows, -sub[part]))
+        return cls(rows[order].astype(np.int64), sub[part][order].astype(np.float32))
+
+    def as_dict(self) -> dict[int, float]:
+        return dict(zip(self.rows.tolist(), self.scores.tolist()))
+
+
+class Need(NamedTuple):
+    """One encoding a component needs: an embedder's query vector or sparse vector of a text."""
+
+    embedder: str
+    kind: Kind
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A question as the components see it: its text, language and every encoding they asked for."""
+
+    text: str
+    lang: Language
+    encoded: Mapping[Need, Any] = field(default_factory=dict)
+
+    def vector(self, embedder: str, kind: Kind = "query", text: str | None = None) -> Any:
+        return self.encoded[Need(embedder, kind, self.text if text is None else text)]
+
+
+class Component(Protocol):
+    """A loaded retrieval signal over one index version."""
+
+    name: str  # also its search mode and its key in a hit's `scores`
+
+    def needs(self, text: str, lang: Language) -> list[Need]:
+        """The encodings `rank` will read from the Question."""
+        ...
+
+    def weight(self, lang: Language) -> float:
+        """Its weight in the hybrid fusion for a question in `lang` (0 leaves it out)."""
+        ...
+
+    def rank(self, question: Question, k: int, allowed: np.ndarray | None) -> Ranking:
+        """The k best passage rows, restricted to `allowed` rows when given."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A component's part of the manifest: its name, registry kind, files (relative to the build) and parameters."""
+
+    name: str
+    kind: str
+    files: tuple[str, ...]
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "files": list(self.files), "params": dict(self.params)}
+
+    @classmethod
+    def from_json(cls, row: Mapping[str, Any]) -> Entry:
+        return cls(row["name"], row["kind"], tuple(row["files"]), dict(row.get("params", {})))
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    """What every builder builds from: the passages' embedded texts and their reuse keys, in row order."""
+
+    texts: Sequence[str]
+    keys: Sequence[str]
+
+
+Progress = Callable[[str, int, int], None]
+
+
+class Builder(Protocol):
+    """Makes one component's files for a new build and loads them back."""
+
+    name: str
+    kind: str
+
+    def build(self, corpus: Corpus, previous: Previous | None, out: Path, progress: Progress) -> tuple[Entry, int]:
+        """Write the files into `out`; (manifest entry, items computed rather than reused)."""
+        ...
+
+    def load(self, entry: Entry, build_dir: Path) -> Component:
+        ...
+
+
+class Previous:
+    """The live build an incremental build reuses from: its manifest, directory and passage keys (read once)."""
+
+    def __init__(self, manifest: Mapping[str, Any], build_dir: Path, keys: Sequence[str]) -> None:
+        self.manifest = manifest
+        self.build_dir = build_dir
+        self.keys = list(keys)
+
+    def entry(self, name: str, kind: str, **params: Any) -> Entry | None:
+        """The previous build's entry for a component of this name and kind whose parameters include `params` (same
+        model, same width…), else None: data made differently is never reused."""
+        for row in self.manifest.get("components", ()):
+            entry = Entry.from_json(row)
+            if entry.name == name and entry.kind == kind and all(entry.params.get(k) == v for k, v in params.items()):
+                return entry
+        return None
+
+    def rows_by_key(self) -> dict[str, int]:
+        """{reuse key: its row in the previous build} (the first row when texts repeat)."""
+        out: dict[str, int] = {}
+        for i, k in enumerate(self.keys):
+            out.setdefault(k, i)
+        return out

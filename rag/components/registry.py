@@ -1,0 +1,99 @@
+"""The registry: which builders a build runs, how each kind's files load, and how loaded data becomes a component
+under the current settings. A new signal is one module plus an entry in each table here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..embedders import Embedder, sparse_capable
+from ..errors import IndexCorruptError
+from ..settings import Settings
+from ..stores.align import TermAligner
+from ..stores.bm25 import BM25Store
+from ..stores.bridge import BRIDGE_ID, Bridge
+from ..stores.dense import DenseStore
+from ..stores.japanese import ANALYZER_ID, JapaneseAnalyzer
+from ..stores.sparse import SparseStore
+from . import Builder, Component, Entry
+from .align import AlignBuilder, AlignExpander
+from .dense import DenseBuilder, DenseComponent
+from .lexical import BRIDGE_FILE, BM25Builder, BM25Component, BridgeExpander
+from .sparse import SparseBuilder, SparseComponent
+
+logger = logging.getLogger(__name__)
+
+
+def builders(settings: Settings, embedders: Mapping[str, Embedder], analyzer: JapaneseAnalyzer,
+             cache_dir: Path) -> list[Builder]:
+    """Every builder the settings ask for, in build (and fusion) order: dense per embedder, BM25, sparse heads, the
+    term alignment (which embeds the vocabulary BM25 just produced)."""
+    out: list[Builder] = [DenseBuilder(e, settings.faiss_kind, settings.ann_threshold) for e in embedders.values()]
+    bm25 = BM25Builder(analyzer, cache_dir, {"analyzer": ANALYZER_ID, "bridge": BRIDGE_ID})
+    out.append(bm25)
+    out += [SparseBuilder(e) for e in embedders.values() if settings.sparse and sparse_capable(e)]
+    if settings.align in embedders:
+        out.append(AlignBuilder(embedders[settings.align], bm25))
+    elif settings.align:
+        logger.info("align=%r is not among the embedders: no term alignment in this index", settings.align)
+    return out
+
+
+def _load_bm25(entry: Entry, build_dir: Path) -> tuple[BM25Store, Bridge]:
+    try:
+        return BM25Store.load(build_dir / "bm25"), Bridge.load(build_dir / BRIDGE_FILE)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        raise IndexCorruptError(f"bm25 cannot be read ({exc.__class__.__name__}: {exc})") from None
+
+
+LOADERS: dict[str, Callable[[Entry, Path], Any]] = {
+    "dense": lambda e, d: DenseStore.load(d / e.files[0], d / e.files[1], e.params.get("faiss_kind", "flat")),
+    "sparse": lambda e, d: SparseStore.load(d / Path(e.files[0]).parent),
+    "bm25": _load_bm25,
+    "align": lambda e, d: TermAligner.load(d / e.files[0]),
+}
+
+
+def load_part(entry: Entry, build_dir: Path) -> Any:
+    """A component's stored data, by its kind."""
+    loader = LOADERS.get(entry.kind)
+    if loader is None:
+        raise IndexCorruptError(f"component {entry.name!r} has an unknown kind {entry.kind!r}")
+    return loader(entry, build_dir)
+
+
+def _dense(name: str, entry: Entry, data: Any, parts: Parts, settings: Settings, analyzer: JapaneseAnalyzer) -> Component:
+    return DenseComponent(name, data, settings.dense_weight(name))
+
+
+def _sparse(name: str, entry: Entry, data: Any, parts: Parts, settings: Settings,
+            analyzer: JapaneseAnalyzer) -> Component | None:
+    return SparseComponent(entry.params["embedder"], data, settings.sparse_weight) if settings.sparse else None
+
+
+def _bm25(name: str, entry: Entry, data: Any, parts: Parts, settings: Settings, analyzer: JapaneseAnalyzer) -> Component:
+    store, bridge = data
+    expanders: list[Any] = [BridgeExpander(bridge)] if settings.bridge and len(bridge) else []
+    aligned = parts.get(f"{settings.align}-align") if settings.align else None
+    if aligned is not None:
+        expanders.append(AlignExpander(settings.align, aligned[1], settings.align_terms, settings.align_min_similarity,
+                                       settings.max_expanded_words))
+    return BM25Component(store, analyzer, expanders, {"en": settings.bm25_weight_en, "ja": settings.bm25_weight_ja},
+                         settings.max_expanded_words)
+
+
+Parts = Mapping[str, tuple[Entry, Any]]
+# kind → the component a loaded part becomes under the settings (None: not a ranking signal, or switched off);
+# the alignment has no ranking of its own, it is one of BM25's expanders
+COMPONENTS: dict[str, Callable[..., Component | None]] = {
+    "dense": _dense, "sparse": _sparse, "bm25": _bm25, "align": lambda *_: None,
+}
+
+
+def assemble(parts: Parts, settings: Settings, analyzer: JapaneseAnalyzer) -> list[Component]:
+    """The ranking components of a loaded index under `settings` (sparse heads and expanders can be switched off at
+    query time), in the index's order."""
+    made = (COMPONENTS[entry.kind](name, entry, data, parts, settings, analyzer) for name, (entry, data) in parts.items())
+    return [c for c in made if c is not None]
