@@ -105,8 +105,11 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     if not (work / "seeds").is_dir():
         shutil.copytree(REPO / "seeds", work / "seeds")
-    rows = [run_policy(name.strip(), work, args.quiet_questions) for name in args.policies.split(",")]
-    (OUT / "neighbour.json").write_text(json.dumps(rows, indent=1))
+    rows = []
+    for name in args.policies.split(","):
+        rows.append(run_policy(name.strip(), work, args.quiet_questions))
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)  # a row as soon as it is measured
+        (OUT / "neighbour.json").write_text(json.dumps(rows, indent=1))
     if args.json:
         print(json.dumps(rows))
         return
