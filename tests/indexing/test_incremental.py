@@ -303,3 +303,22 @@ def test_a_build_while_another_holds_the_lock_is_refused(use_settings, use_embed
         with pytest.raises(RagError, match="another build is already running"):
             build_index(use_settings, [use_embedder])
     assert not [p for p in (Path(use_settings.index_dir) / BUILDS).iterdir() if p.name.startswith(".tmp-")]
+
+
+QUESTIONS = ("What did Lavrov say about an alliance with China?", "ラブロフ外相は中国との同盟について何と言ったか",
+             "free trade agreement tariffs", "北極海航路の液化天然ガス", "sanctions on Iran")
+
+
+@pytest.mark.parametrize("outcome", ["added", "changed", "removed"])
+def test_an_incremental_build_ranks_exactly_like_a_full_build_of_the_same_seeds(
+        outcome: str, request, tmp_path: Path, use_embedder) -> None:
+    incremental: Outcome = request.getfixturevalue(outcome)
+    full_settings = incremental.settings.replace(index_dir=tmp_path / "full-index")
+    build_index(full_settings, [use_embedder], full=True)
+    full = _searcher(full_settings, use_embedder)
+    assert [p.passage_id for p in full.index.passages] == [p.passage_id for p in incremental.index.passages]
+    for mode in full.modes:
+        for q in QUESTIONS:
+            a, b = incremental.searcher.search(q, top_k=10, mode=mode), full.search(q, top_k=10, mode=mode)
+            assert [h.passage.passage_id for h in a.hits] == [h.passage.passage_id for h in b.hits], (mode, q)
+            np.testing.assert_allclose([h.score for h in a.hits], [h.score for h in b.hits], rtol=1e-5, atol=1e-6)
