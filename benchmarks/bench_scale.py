@@ -1,0 +1,166 @@
+"""Scale benchmark: a synthetic N-passage corpus with the real corpus's statistics, built and searched by the product.
+
+    .venv/bin/python benchmarks/bench_scale.py --passages 100000 --json
+    .venv/bin/python benchmarks/bench_scale.py --passages 5000
+
+The synthesiser (benchmarks/scale_synth.py) writes seed files and replaces only the embedders; cleaning, chunking,
+BM25, the bridge, the alignment, the build and the Searcher are the real ones. Serving is measured in a fresh process
+(peak RSS after loading, ranking time after query encoding, per component), then one document is added and removed
+through incremental builds, timed without the stand-in embedders' own time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
+
+from rag.embedders import Embedder  # noqa: E402
+from rag.indexing.build import build_index  # noqa: E402
+from rag.indexing.load import load_index  # noqa: E402
+from rag.settings import Settings  # noqa: E402
+from scale_synth import RealStats, SynthEmbedder, write_seeds  # noqa: E402
+
+OUT = REPO / "benchmarks" / "out" / "scale"
+
+
+class Timed:
+    """Counts the time spent inside an embedder, so build timings can leave it out."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner, self.seconds = inner, 0.0
+        for attr in ("name", "dim", "fingerprint", "sparse_dim"):
+            if hasattr(inner, attr):
+                setattr(self, attr, getattr(inner, attr))
+
+    def _time(self, fn, texts):
+        t = time.perf_counter()
+        try:
+            return fn(texts)
+        finally:
+            self.seconds += time.perf_counter() - t
+
+    def encode_queries(self, texts):
+        return self._time(self.inner.encode_queries, texts)
+
+    def encode_passages(self, texts):
+        return self._time(self.inner.encode_passages, texts)
+
+    def encode_sparse(self, texts):
+        return self._time(self.inner.encode_sparse, texts)
+
+
+def real_index() -> Path:
+    """The real seeds' index with the real embedders: the statistics the synthesiser copies."""
+    from rag.runtime import build
+
+    settings = Settings.from_env({}, seeds_dir=REPO / "seeds", index_dir=OUT / "real-index")
+    build(settings)
+    return settings.index_dir
+
+
+def embedders(stats: RealStats) -> dict[str, Timed]:
+    return {name: Timed(SynthEmbedder(name, stats)) for name in ("e5", "use")}
+
+
+def questions() -> list[str]:
+    rows = [json.loads(x) for p in sorted((REPO / "eval" / "questions").glob("*.jsonl"))
+            for x in p.read_text("utf-8").splitlines() if x.strip()]
+    return list(dict.fromkeys(r["question"] for r in rows if "question" in r))
+
+
+def serve_child(index_dir: Path, n_queries: int) -> dict[str, object]:
+    """In a fresh process: load the index as the server does, search, and report ranking times and peak RSS."""
+    from rag.retrieval import Searcher
+    from rag.stores.japanese import default_analyzer
+
+    stats = RealStats(load_index(OUT / "real-index", ("e5", "use")))
+    embs = {k: v.inner for k, v in embedders(stats).items()}
+    t0 = time.perf_counter()
+    index = load_index(index_dir, ("e5", "use"))
+    settings = Settings.from_env({}, index_dir=index_dir)
+    searcher = Searcher(index, embs, default_analyzer(), settings)
+    load_s = time.perf_counter() - t0
+    rss_loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    qs = (questions() * 10)[:n_queries]
+    rank_ms, per: list[float] = [], {}
+    recall = []
+    for i, q in enumerate(qs):
+        q = q if i < len(questions()) else f"{q} {i}"
+        r = searcher.search(q, top_k=10)
+        enc = sum(v for k, v in r.timings.items() if k.startswith("encode:"))
+        rank_ms.append(r.took_ms - enc)
+        for k, v in r.timings.items():
+            if not k.startswith("encode:"):
+                per.setdefault(k, []).append(v)
+        for name, store in index.dense.items():
+            vec = searcher._vectors(name, "query", [q])[0]
+            approx, _ = store.search(vec, 10)
+            exact = np.argsort(-(np.asarray(store.vectors) @ vec), kind="stable")[:10]
+            recall.append(len(set(approx.tolist()) & set(exact.tolist())) / 10)
+    pct = lambda a: {"p50": round(float(np.percentile(a, 50)), 2), "p95": round(float(np.percentile(a, 95)), 2)}
+    return {"load_s": round(load_s, 2), "peak_rss_mb": round(max(rss_loaded, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)),
+            "hybrid_rank_ms": pct(rank_ms), "component_ms": {k: pct(v) for k, v in per.items()},
+            "dense_recall_at_10": round(float(np.mean(recall)), 4), "faiss_kind": index.summary()["faiss_kind"]}
+
+
+def incremental(settings: Settings, embs: dict[str, Timed], doc: Path, text: str | None) -> float:
+    """Seconds of an incremental build after adding (text) or removing (None) one document, minus embedding."""
+    if text is None:
+        doc.unlink()
+    else:
+        doc.write_text(text, encoding="utf-8")
+    before = sum(e.seconds for e in embs.values())
+    t = time.perf_counter()
+    build_index(settings, list(embs.values()))
+    return time.perf_counter() - t - (sum(e.seconds for e in embs.values()) - before)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--passages", type=int, required=True)
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(serve_child(args.child, args.queries)))
+        return
+    stats = RealStats(load_index(real_index(), ("e5", "use")))
+    work = OUT / f"n{args.passages}"
+    seeds = work / "seeds"
+    if not seeds.is_dir():
+        write_seeds(seeds, args.passages, stats)
+    settings = Settings.from_env({}, seeds_dir=seeds, index_dir=work / "index")
+    embs = embedders(stats)
+    t = time.perf_counter()
+    report = build_index(settings, list(embs.values()), full=True)
+    build_s = time.perf_counter() - t
+    embed_s = sum(e.seconds for e in embs.values())
+    disk = sum(p.stat().st_size for p in (work / "index").rglob("*") if p.is_file()) / 2**20
+    child = subprocess.run([sys.executable, __file__, "--passages", str(args.passages), "--queries", str(args.queries),
+                            "--child", str(work / "index")], capture_output=True, text=True, check=True)
+    served = json.loads(child.stdout.strip().splitlines()[-1])
+    donor = next(iter(sorted(seeds.glob("*.txt"))))
+    new_doc = seeds / "zz-added.txt"
+    add_s = incremental(settings, embs, new_doc, donor.read_text("utf-8").replace("合成記事", "追加記事"))
+    remove_s = incremental(settings, embs, new_doc, None)
+    out = {"passages": report.passages, "documents": report.documents, "build_s": round(build_s, 1),
+           "build_s_without_embedding": round(build_s - embed_s, 1), "disk_mb": round(disk), **served,
+           "add_one_doc_s": round(add_s, 2), "remove_one_doc_s": round(remove_s, 2)}
+    shutil.rmtree(work / "index" / ".cache", ignore_errors=True)
+    print(json.dumps(out) if args.json else json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()

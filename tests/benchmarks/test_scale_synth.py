@@ -1,0 +1,81 @@
+"""The scale benchmark's synthesiser (benchmarks/scale_synth.py) at a small size: invariants only, never times."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.indexing.build import build_index
+from rag.indexing.load import load_index
+from rag.retrieval import Searcher
+from rag.settings import Settings
+from rag.stores.japanese import default_analyzer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+from scale_synth import RealStats, SynthEmbedder, write_seeds  # noqa: E402
+
+N = 2000
+
+
+@pytest.fixture(scope="module")
+def stats(searcher) -> RealStats:
+    return RealStats(searcher.index)
+
+
+@pytest.fixture(scope="module")
+def synthetic(stats: RealStats, tmp_path_factory):
+    root = tmp_path_factory.mktemp("synthetic")
+    docs = write_seeds(root / "seeds", N, stats)
+    embedders = {name: SynthEmbedder(name, stats) for name in ("e5", "use")}
+    # a low threshold, so that this small corpus takes the approximate path a large one would
+    settings = Settings.from_env({}, seeds_dir=root / "seeds", index_dir=root / "index", ann_threshold=500)
+    report = build_index(settings, list(embedders.values()))
+    return docs, embedders, settings, report
+
+
+def test_the_synthetic_corpus_has_about_the_asked_number_of_passages(synthetic) -> None:
+    docs, _, _, report = synthetic
+    assert report.documents == docs and 0.7 * N <= report.passages <= 1.3 * N
+
+
+def test_stand_in_vectors_are_deterministic_unit_vectors_near_real_ones(stats: RealStats) -> None:
+    e5 = SynthEmbedder("e5", stats)
+    a, b = e5.encode_passages(["同じ文", "別の文"]), e5.encode_passages(["同じ文"])
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    # each lies closer to some real passage vector than two unrelated real passages lie to each other on average
+    real = stats.dense["e5"]
+    assert float((real @ a[0]).max()) > float((real @ real.T).mean())
+
+
+def test_stand_in_sparse_rows_use_real_features_in_range(stats: RealStats) -> None:
+    e5 = SynthEmbedder("e5", stats)
+    for idx, val in e5.encode_sparse(["一", "二", "三"]):
+        assert idx.size > 0 and idx.min() >= 0 and idx.max() < e5.sparse_dim and np.all(val > 0)
+        assert np.all(np.diff(idx) > 0)
+
+
+def test_the_synthetic_index_takes_the_approximate_path_and_searches_every_mode(synthetic) -> None:
+    _, embedders, settings, report = synthetic
+    index = load_index(settings.index_dir, settings.embedders)
+    assert index.summary()["faiss_kind"] == "ivf"
+    searcher = Searcher(index, embedders, default_analyzer(), settings)
+    for mode in searcher.modes:
+        hits = searcher.search("What did Lavrov say about an alliance with China?", top_k=10, mode=mode).hits
+        rows = [h.passage.passage_id for h in hits]
+        assert len(rows) == len(set(rows)) and all(a.score >= b.score for a, b in zip(hits, hits[1:])), mode
+
+
+def test_approximate_dense_search_finds_most_of_the_exact_top_ten(synthetic) -> None:
+    _, embedders, settings, _ = synthetic
+    index = load_index(settings.index_dir, settings.embedders)
+    overlap = []
+    for i in range(30):
+        q = embedders["e5"].encode_queries([f"question {i}"])[0]
+        approx, _ = index.dense["e5"].search(q, 10)
+        exact = np.argsort(-(np.asarray(index.dense["e5"].vectors) @ q), kind="stable")[:10]
+        overlap.append(len(set(approx.tolist()) & set(exact.tolist())) / 10)
+    assert np.mean(overlap) >= 0.9
