@@ -93,8 +93,9 @@ def serve_child(index_dir: Path, n_queries: int) -> dict[str, object]:
     load_s = time.perf_counter() - t0
     rss_loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     qs = (questions() * 10)[:n_queries]
-    rank_ms, per: list[float] = [], {}
-    recall = []
+    rank_ms: list[float] = []
+    per: dict[str, list[float]] = {}
+    recall: list[float] = []
     for i, q in enumerate(qs):
         q = q if i < len(questions()) else f"{q} {i}"
         r = searcher.search(q, top_k=10)
@@ -108,10 +109,13 @@ def serve_child(index_dir: Path, n_queries: int) -> dict[str, object]:
             approx, _ = store.search(vec, 10)
             exact = np.argsort(-(np.asarray(store.vectors) @ vec), kind="stable")[:10]
             recall.append(len(set(approx.tolist()) & set(exact.tolist())) / 10)
-    pct = lambda a: {"p50": round(float(np.percentile(a, 50)), 2), "p95": round(float(np.percentile(a, 95)), 2)}
     return {"load_s": round(load_s, 2), "peak_rss_mb": round(max(rss_loaded, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)),
             "hybrid_rank_ms": pct(rank_ms), "component_ms": {k: pct(v) for k, v in per.items()},
             "dense_recall_at_10": round(float(np.mean(recall)), 4), "faiss_kind": index.summary()["faiss_kind"]}
+
+
+def pct(values: list[float]) -> dict[str, float]:
+    return {"p50": round(float(np.percentile(values, 50)), 2), "p95": round(float(np.percentile(values, 95)), 2)}
 
 
 def incremental(settings: Settings, embs: dict[str, Timed], doc: Path, text: str | None) -> float:

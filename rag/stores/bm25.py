@@ -30,12 +30,27 @@ class BM25Store:
         r.index([terms or [EMPTY] for terms in corpus_terms], show_progress=False)
         return cls(r, len(corpus_terms))
 
+    def _ids(self, terms: Sequence[str]) -> list[int]:
+        vocab = self._r.vocab_dict
+        return [vocab[t] for t in terms if self._vocab is None or t in self._vocab]
+
+    def _postings(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, scores) of the terms' postings, term after term: the BM25 matrix is stored column per term."""
+        sc = self._r.scores
+        spans = [(int(sc["indptr"][i]), int(sc["indptr"][i + 1])) for i in ids]
+        rows = np.concatenate([sc["indices"][s:e] for s, e in spans]) if spans else np.zeros(0, np.int64)
+        vals = np.concatenate([sc["data"][s:e] for s, e in spans]) if spans else np.zeros(0, np.float32)
+        return rows, vals
+
     def scores(self, terms: Sequence[str]) -> np.ndarray:
-        """BM25 score of every row for the query terms (zeros when no term is known)."""
-        known = [t for t in terms if self._vocab is None or t in self._vocab]
-        if not known or self.size == 0:
-            return np.zeros(self.size, np.float32)
-        return np.asarray(self._r.get_scores(known), dtype=np.float32)
+        """BM25 score of every row for the query terms (zeros when no term is known). Only the terms' postings are
+        read, added in query order in float32, exactly as bm25s's get_scores adds them."""
+        total = np.zeros(self.size, np.float32)
+        ids = self._ids(terms)
+        if ids and self.size:
+            rows, vals = self._postings(ids)
+            np.add.at(total, rows, vals.astype(np.float32, copy=False))
+        return total
 
     @property
     def vocabulary(self) -> set[str]:
@@ -43,14 +58,21 @@ class BM25Store:
         return set(self._vocab or ()) - {EMPTY}
 
     def group_scores(self, groups: Sequence[Sequence[str]]) -> np.ndarray:
-        """Sum over groups of the best-scoring alternative term in each group (one group per source word)."""
+        """Sum over groups of the best-scoring alternative term in each group (one group per source word), from the
+        groups' postings only: per group, each row keeps its best term's score."""
         total = np.zeros(self.size, np.float32)
         for group in groups:
-            best = np.zeros(self.size, np.float32)
-            for term in group:
-                if self._vocab is None or term in self._vocab:
-                    best = np.maximum(best, np.asarray(self._r.get_scores([term]), dtype=np.float32))
-            total += best
+            ids = list(dict.fromkeys(self._ids(group)))
+            if not ids:
+                continue
+            rows, vals = self._postings(ids)
+            if len(ids) > 1:
+                order = np.lexsort((-vals, rows))
+                rows, vals = rows[order], vals[order]
+                first = np.ones(rows.size, bool)
+                first[1:] = rows[1:] != rows[:-1]
+                rows, vals = rows[first], vals[first]
+            np.add.at(total, rows, vals.astype(np.float32, copy=False))
         return total
 
     def save(self, directory: Path) -> None:

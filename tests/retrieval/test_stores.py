@@ -145,3 +145,23 @@ def test_a_passage_without_terms_keeps_the_rows_aligned() -> None:
 def test_japanese_function_words_are_not_bm25_terms() -> None:
     terms = default_analyzer().terms("会談をする。問題がある。ここにいる。大きくなる。その国のため。")
     assert {"為る", "有る", "居る", "成る", "其の", "為"}.isdisjoint(terms), terms
+
+
+def test_bm25_scores_from_postings_equal_bm25s_own_scores_exactly(searcher) -> None:
+    store = searcher.index.bm25
+    for q in ("ラブロフ外相は中国との同盟について何と言ったか", "北極海 液化天然ガス 協力 協力", "NATO EU"):
+        terms = [t for t in searcher.analyzer.terms(q) if t in store.vocabulary]
+        assert terms
+        np.testing.assert_array_equal(store.scores(terms), np.asarray(store._r.get_scores(terms), np.float32))
+
+
+def test_bm25_group_scores_take_each_groups_best_term_per_passage(searcher) -> None:
+    store = searcher.index.bm25
+    vocab = sorted(store.vocabulary)
+    groups = [vocab[0:6], vocab[100:103], ["同盟", "連合", "not-a-term"], ["中国"]]
+    expected = np.zeros(store.size, np.float32)
+    for g in groups:  # the definition: per group, the elementwise maximum of its terms' full score vectors
+        known = [t for t in g if t in store.vocabulary]
+        if known:
+            expected += np.max([np.asarray(store._r.get_scores([t]), np.float32) for t in known], axis=0)
+    np.testing.assert_array_equal(store.group_scores(groups), expected)
