@@ -40,7 +40,9 @@ def sparse_capable(embedder: object) -> bool:
 def _e5(_: str, threads: int) -> Embedder:
     from .e5 import E5Embedder
 
-    return E5Embedder()  # OpenMP's threads come from RAG_THREADS when `rag` is imported (rag/openmp.py)
+    # OpenMP's threads come from RAG_THREADS when `rag` is imported (rag/openmp.py); many texts of the sparse head
+    # go one per core, each on a single-threaded engine
+    return E5Embedder(sparse_workers=threads)
 
 
 def _use(_: str, threads: int) -> Embedder:

