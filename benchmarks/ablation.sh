@@ -8,7 +8,7 @@ out=${1:-benchmarks/out/ablation}
 mkdir -p "$out"
 rag=.venv/bin/rag
 sets=(--questions eval/questions/team.jsonl)
-dev=../shared/eval/dev-questions.jsonl
+dev=eval/questions/dev.jsonl
 run() {  # name, index dir, env assignments...
   local name=$1 idx=$2; shift 2
   env "$@" $rag index build --index "$idx" --json >/dev/null

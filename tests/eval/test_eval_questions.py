@@ -15,7 +15,7 @@ from rag.errors import RagError
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO / "seeds"
 TEAM = REPO / "eval" / "questions" / "team.jsonl"
-DEV = REPO.parent / "shared" / "eval" / "dev-questions.jsonl"
+DEV = REPO / "eval" / "questions" / "dev.jsonl"  # a copy of the shared dev set
 
 
 def write(tmp_path: Path, name: str, lines: list[str]) -> Path:
@@ -57,8 +57,6 @@ def test_team_set_covers_all_seven_articles():
 
 
 def test_dev_set_loads_and_its_quotes_are_in_the_seeds():
-    if not DEV.is_file():
-        pytest.skip(f"shared dev set not present at {DEV}")
     qs = load_questions(DEV)
     assert len(qs) == 16
     assert {q.lang for q in qs} == {"en", "ja"}
