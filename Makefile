@@ -35,7 +35,8 @@ test: $(TSTAMP)
 	$(BIN)/python -m pytest
 
 bench: $(TSTAMP)
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/bench_index.py
+	$(BIN)/python benchmarks/bench_api.py
 
 clean-index:
-	rm -rf index/manifest.json index/data index/.tmp-*
+	rm -rf index/manifest.json index/builds index/.cache index/.build.lock

