@@ -23,6 +23,7 @@ from ..stores.bridge import english_words
 from ..stores.japanese import _STOP, JapaneseAnalyzer
 from ..types import Hit
 from .fusion import diversify, rrf, weighted_sum
+from .intake import QueryIntake
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ class Searcher:
                            settings.align, settings.index_dir)
         self._cache: OrderedDict[tuple[str, str], object] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self.intake = QueryIntake(settings, self.embedders)
 
     @property
     def modes(self) -> tuple[str, ...]:
@@ -107,14 +109,18 @@ class Searcher:
     def with_index(self, index: LoadedIndex) -> Searcher:
         """A searcher over another index version, sharing models and the query-vector cache."""
         other = Searcher(index, self.embedders, self.analyzer, self.settings)
-        other._cache, other._cache_lock = self._cache, self._cache_lock
+        other._cache, other._cache_lock, other.intake = self._cache, self._cache_lock, self.intake
         return other
 
     def search(self, query: str, top_k: int = 5, mode: str | None = None, filters: Filters | None = None) -> SearchResult:
         """Rank passages for `query`; raises QueryError for bad input."""
         t0 = time.perf_counter()
         mode = mode or self.settings.default_mode
-        query = self._check(query, top_k, mode)
+        query, tokens = self._check(query, top_k, mode)
+        with self.intake.admit(tokens):
+            return self._search(t0, query, top_k, mode, filters)
+
+    def _search(self, t0: float, query: str, top_k: int, mode: str, filters: Filters | None) -> SearchResult:
         filters = filters or Filters()
         allowed = self._allowed(filters)
         lang = detect_language(query)
@@ -140,16 +146,13 @@ class Searcher:
 
     # -- stages -------------------------------------------------------------------------------------------------
 
-    def _check(self, query: str, top_k: int, mode: str) -> str:
-        if not isinstance(query, str) or not query.strip():
-            raise QueryError("query is empty; send a question such as 'What did Lavrov say about China?'")
-        if len(query) > self.settings.max_query_chars:
-            raise QueryError(f"query has {len(query)} characters; the limit is {self.settings.max_query_chars}")
+    def _check(self, query: str, top_k: int, mode: str) -> tuple[str, int]:
+        query, tokens = self.intake.check(query)
         if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= self.settings.max_top_k:
             raise QueryError(f"top_k={top_k!r}: must be an integer from 1 to {self.settings.max_top_k}")
         if mode not in self.modes:
             raise QueryError(f"mode={mode!r}: allowed {list(self.modes)!r}")
-        return query.strip()
+        return query, tokens
 
     def _allowed(self, f: Filters) -> np.ndarray | None:
         if f.empty:
@@ -219,7 +222,7 @@ class Searcher:
         if lang == "en" and (bridged or self.align):
             # English words reach Japanese text through the dictionary bridge and through their nearest corpus terms
             # in an embedder's space; Latin terms (NATO, EU) match as is.
-            groups = self.index.bridge.expand(query) if bridged else []
+            groups = self.index.bridge.expand(query)[: self.settings.max_expanded_words] if bridged else []
             groups += self._aligned(query, timings)
             groups += [[term] for term in self.analyzer.terms(query)]
             scores = self.index.bm25.group_scores(groups)
@@ -230,7 +233,8 @@ class Searcher:
         return ranked
 
     def _align_words(self, query: str) -> list[str]:
-        return list(dict.fromkeys(w for w in english_words(query) if len(w) > 1 and w not in _STOP))
+        words = dict.fromkeys(w for w in english_words(query) if len(w) > 1 and w not in _STOP)
+        return list(words)[: self.settings.max_expanded_words]  # each word costs an encoding and a BM25 group
 
     def _aligned(self, query: str, timings: dict[str, float]) -> list[list[str]]:
         """One group per English content word: its nearest Japanese BM25 terms in the alignment embedder's space."""
