@@ -222,7 +222,7 @@ class Searcher:
         if lang == "en" and (bridged or self.align):
             # English words reach Japanese text through the dictionary bridge and through their nearest corpus terms
             # in an embedder's space; Latin terms (NATO, EU) match as is.
-            groups = self.index.bridge.expand(query)[: self.settings.max_expanded_words] if bridged else []
+            groups = self.index.bridge.expand(query) if bridged else []
             groups += self._aligned(query, timings)
             groups += [[term] for term in self.analyzer.terms(query)]
             scores = self.index.bm25.group_scores(groups)
@@ -233,8 +233,7 @@ class Searcher:
         return ranked
 
     def _align_words(self, query: str) -> list[str]:
-        words = dict.fromkeys(w for w in english_words(query) if len(w) > 1 and w not in _STOP)
-        return list(words)[: self.settings.max_expanded_words]  # each word costs an encoding and a BM25 group
+        return list(dict.fromkeys(w for w in english_words(query) if len(w) > 1 and w not in _STOP))
 
     def _aligned(self, query: str, timings: dict[str, float]) -> list[list[str]]:
         """One group per English content word: its nearest Japanese BM25 terms in the alignment embedder's space."""

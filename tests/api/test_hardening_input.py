@@ -9,7 +9,7 @@ from api.errors import is_openai_path
 from rag.retrieval import Searcher
 from rag.retrieval.serialize import result_json
 
-from api_support import EN_QUESTION, JA_QUESTION, assert_error, assert_openai_error, public, without
+from api_support import EN_QUESTION, assert_error, assert_openai_error, public, without
 
 EMOJI_2000 = "😀" * 2000  # 2,000 characters, ~2,000 e5 tokens: under the character limit, four e5 windows
 RARE_KANJI_2000 = "".join(chr(0x20000 + 7 * i) for i in range(2000))
@@ -158,13 +158,3 @@ def test_too_many_waiting_questions_get_503_at_once(serve_app, gated):
         after = c.post("/v1/search", json={"query": "Lavrov China"})
     assert assert_error(full, 503)["error"] == "overloaded" and full.headers["retry-after"] == "1"
     assert after.status_code == 200  # the places are given back
-
-
-def test_english_expansion_is_bounded_by_max_expanded_words(searcher, api_settings):
-    words = [f"w{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}" for i in range(300)]
-    bounded = Searcher(searcher.index, searcher.embedders, searcher.analyzer, api_settings.replace(max_expanded_words=5))
-    assert bounded._align_words(" ".join(words)) == words[:5]
-    assert len(searcher._align_words(" ".join(words))) == api_settings.max_expanded_words
-    # the bound keeps the question's first words: a normal question is expanded exactly as before
-    assert bounded._align_words(EN_QUESTION) == searcher._align_words(EN_QUESTION)[:5]
-    assert searcher.search(JA_QUESTION, 3).hits == bounded.search(JA_QUESTION, 3).hits  # Japanese is not expanded
