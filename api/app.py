@@ -24,7 +24,9 @@ from rag.settings import Settings
 
 from .body import strict_json_body
 from .controllers import CONTROLLERS
+from .edge import Edge
 from .errors import EXCEPTION_HANDLERS, error_response
+from .schema_page import render_plugins
 
 logger = logging.getLogger(__name__)
 
@@ -116,11 +118,13 @@ def create_app(settings: Settings, searcher: Searcher | None = None) -> Litestar
             description="Cross-lingual (English/Japanese) question answering over Japanese news, with citations.",
             openapi_router=Router("/schema", route_handlers=[], include_in_schema=False,
                                   after_request=_json_not_found),
+            render_plugins=render_plugins(),
         ),
         logging_config=None,  # the entry point (rag serve) configures logging, not the app
         debug=False,
     )
     _publish_top_k_bound(app, settings.max_top_k)
+    app.asgi_handler = Edge(app.asgi_handler, settings)  # outside routing: it sees 404s, 405s and HEAD too
     return app
 
 

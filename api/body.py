@@ -49,6 +49,8 @@ async def strict_json_body(request: Request[Any, Any, Any]) -> None:
         raise InvalidJSON(detail=f"the body is not valid JSON: {exc}") from None
     except UnicodeDecodeError:
         raise InvalidJSON(detail="the body is not valid UTF-8") from None
+    except RecursionError:  # msgspec stops at Python's recursion limit, anywhere in the body, even unknown fields
+        raise InvalidJSON(detail="the body nests JSON arrays or objects too deeply") from None
     return None
 
 

@@ -1,19 +1,25 @@
-"""The one table that maps every failure to an HTTP status and a JSON body {"error", "detail"}."""
+"""The one table that maps every failure to an HTTP status and a JSON body: {"error", "detail"}, or OpenAI's
+{"error": {"message", "type", "code"}} on the OpenAI-compatible endpoints."""
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
+from pathlib import Path
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
-from rag.errors import IndexError_, LLMError, NotFoundError, QueryError, RagError
+from rag.errors import IndexError_, LLMError, NotFoundError, OverloadedError, QueryError, RagError
 
-from .schemas import ErrorBody
+from .schemas import ErrorBody, OpenAIError, OpenAIErrorBody
 
 logger = logging.getLogger(__name__)
+
+# Set in the ASGI scope by api.edge when the client hung up before its request was read.
+CLIENT_GONE = "newsrag.client_gone"
 
 
 class ApiError(HTTPException):
@@ -32,6 +38,13 @@ class UnsupportedMediaType(ApiError):
     code = "unsupported_media_type"
 
 
+class RequestTimeout(ApiError):
+    """The request body did not arrive within body_timeout_s."""
+
+    status_code = 408
+    code = "request_timeout"
+
+
 class ReloadFailed(ApiError):
     """The index on disk could not be loaded; the previous one stays live."""
 
@@ -41,17 +54,50 @@ class ReloadFailed(ApiError):
 
 # Litestar's own HTTP errors, by status.
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type",
+               405: "method_not_allowed", 408: "request_timeout", 413: "body_too_large", 415: "unsupported_media_type",
                429: "too_many_requests", 500: "internal_error", 503: "unavailable"}
+_OPENAI_TYPES = {401: "authentication_error", 403: "permission_error", 429: "rate_limit_error"}
 
 
-def error_response(status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> Response[ErrorBody]:
+def is_openai_path(path: str) -> bool:
+    """The OpenAI-compatible surface, whose clients expect OpenAI's error shape."""
+    return path.startswith(("/v1/chat/", "/v1/models/")) or path in ("/v1/chat", "/v1/models")
+
+
+def error_body(path: str, status: int, code: str, detail: str) -> ErrorBody | OpenAIErrorBody:
+    """The error body for a request to `path`."""
+    if is_openai_path(path):
+        kind = _OPENAI_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
+        return OpenAIErrorBody(OpenAIError(message=detail, type=kind, code=code))
+    return ErrorBody(error=code, detail=detail)
+
+
+def error_response(status: int, code: str, detail: str, headers: dict[str, str] | None = None,
+                   path: str = "") -> Response[ErrorBody | OpenAIErrorBody]:
     """The JSON error body every failure ends in."""
-    return Response(ErrorBody(error=code, detail=detail), status_code=status, media_type=MediaType.JSON,
+    return Response(error_body(path, status, code, detail), status_code=status, media_type=MediaType.JSON,
                     headers=headers)
 
 
-def _validation(_: Request, exc: ValidationException) -> Response[ErrorBody]:
+# -- no server paths in what the service says about its own failures ------------------------------------------
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w/.~>-])/(?:[^\s'\"/:,;()]+/)+[^\s'\"/:,;()]*")
+
+
+def without_server_paths(text: str, request: Request) -> str:
+    """`text` with the index and seeds directories named <index> and <seeds>, and any other absolute path cut to its
+    last component."""
+    settings = request.app.state.settings
+    for root, label in ((settings.index_dir, "<index>"), (settings.seeds_dir, "<seeds>")):
+        for form in sorted({str(root), str(Path(root).resolve())}, key=len, reverse=True):
+            if Path(form).is_absolute() and len(form) > 1:
+                text = text.replace(form, label)
+    return _ABSOLUTE_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
+
+
+# -- handlers --------------------------------------------------------------------------------------------------
+
+def _validation(request: Request, exc: ValidationException) -> Response:
     # Litestar's own validation puts the field-level messages in `extra`; the strict body check puts them in `detail`.
     parts = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
@@ -59,13 +105,18 @@ def _validation(_: Request, exc: ValidationException) -> Response[ErrorBody]:
             key, msg = item.get("key"), item.get("message", "")
             parts.append(f"{key}: {msg}" if key else str(msg))
     detail = "; ".join(parts) or exc.detail
-    return error_response(400, "invalid_request", detail)
+    return error_response(400, "invalid_request", detail, path=request.url.path)
 
 
-def _http(request: Request, exc: HTTPException) -> Response[ErrorBody]:
+def _http(request: Request, exc: HTTPException) -> Response:
     status, headers = exc.status_code, dict(exc.headers or {})
     code = exc.code if isinstance(exc, ApiError) else _HTTP_CODES.get(status, "http_error")
     detail = exc.detail
+    if status == 500 and (request.scope.get(CLIENT_GONE) or detail == "client disconnected prematurely"):
+        # Nobody reads this answer; a client hanging up is not a server error, and must not flood the error log.
+        logger.info("client aborted %s %s before sending its whole request", request.method, request.url.path)
+        return error_response(400, "client_closed_request", "the client closed the connection",
+                              path=request.url.path)
     if not isinstance(exc, ApiError):  # Litestar's stock messages are bare status phrases; say what to do instead
         if status == 404 and detail == "Not Found":
             detail = f"no endpoint at {request.url.path!r}; the endpoints are listed at /schema"
@@ -76,28 +127,38 @@ def _http(request: Request, exc: HTTPException) -> Response[ErrorBody]:
         elif status >= 500:  # Litestar's internal errors may describe internals: log them, say less
             logger.error("HTTP %d on %s %s: %s", status, request.method, request.url.path, detail)
             detail = "an unexpected error occurred; it has been logged"
-    return error_response(status, code, detail, headers or None)
+    elif isinstance(exc, ReloadFailed):
+        detail = without_server_paths(detail, request)
+    return error_response(status, code, detail, headers or None, path=request.url.path)
 
 
-def _domain(status: int, code: str) -> Callable[[Request, RagError], Response[ErrorBody]]:
-    def handle(_: Request, exc: RagError) -> Response[ErrorBody]:
+def _domain(status: int, code: str) -> Callable[[Request, RagError], Response]:
+    def handle(request: Request, exc: RagError) -> Response:
+        detail = str(exc)
         if status >= 500:
             logger.warning("%s: %s", code, exc)
-        return error_response(status, code, str(exc))
+            detail = without_server_paths(detail, request)
+        return error_response(status, code, detail, path=request.url.path)
 
     return handle
 
 
-def _unexpected(request: Request, exc: Exception) -> Response[ErrorBody]:
+def _overloaded(request: Request, exc: OverloadedError) -> Response:
+    return error_response(503, "overloaded", str(exc), {"Retry-After": str(exc.retry_after_s)}, path=request.url.path)
+
+
+def _unexpected(request: Request, exc: Exception) -> Response:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
-    return error_response(500, "internal_error", "an unexpected error occurred; it has been logged")
+    return error_response(500, "internal_error", "an unexpected error occurred; it has been logged",
+                          path=request.url.path)
 
 
-EXCEPTION_HANDLERS: dict[type[Exception], Callable[[Request, Exception], Response[ErrorBody]]] = {
+EXCEPTION_HANDLERS: dict[type[Exception], Callable[[Request, Exception], Response]] = {
     ValidationException: _validation,
     HTTPException: _http,
     QueryError: _domain(422, "invalid_query"),
     NotFoundError: _domain(404, "not_found"),
+    OverloadedError: _overloaded,
     IndexError_: _domain(503, "index_unavailable"),
     LLMError: _domain(502, "llm_error"),
     RagError: _domain(500, "internal_error"),
@@ -105,10 +166,11 @@ EXCEPTION_HANDLERS: dict[type[Exception], Callable[[Request, Exception], Respons
 }
 
 # OpenAPI: the error shape of every handler that reads a body.
-ERROR_RESPONSES = {
-    status: ResponseSpec(data_container=ErrorBody, description=text)
-    for status, text in {400: "malformed body: invalid JSON, wrong type, missing or unknown field",
-                         413: "body larger than max_body_bytes", 415: "content type is not application/json",
-                         422: "well-formed but unacceptable: blank or too long, top_k out of range, unknown mode, "
-                              "bad filter", 503: "no index loaded"}.items()
-}
+_ERRORS = {400: "malformed body: invalid JSON, wrong type, missing or unknown field, JSON nested too deeply",
+           413: "body larger than max_body_bytes", 415: "content type is not application/json",
+           422: "well-formed but unacceptable: blank, too long (characters or tokens), NUL character, top_k out of "
+                "range, unknown mode, bad filter",
+           503: "no index loaded, or too many questions waiting for the encoders (see Retry-After)"}
+ERROR_RESPONSES = {status: ResponseSpec(data_container=ErrorBody, description=text) for status, text in _ERRORS.items()}
+OPENAI_ERROR_RESPONSES = {status: ResponseSpec(data_container=OpenAIErrorBody, description=text)
+                          for status, text in _ERRORS.items()}

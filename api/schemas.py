@@ -9,8 +9,9 @@ from msgspec import Meta, Struct
 # -- shared pieces ----------------------------------------------------------------------------------------------
 
 DocId = Annotated[str, Meta(min_length=1, max_length=200, examples=["000_77323e78f047d601"])]
-IsoDate = Annotated[str, Meta(pattern=r"^\d{4}-\d{2}-\d{2}$", description="an ISO date, YYYY-MM-DD",
-                              examples=["2025-02-28"])]
+# The length bound matters: in a regex, `$` also matches before a final newline ("2024-01-01\n").
+IsoDate = Annotated[str, Meta(pattern=r"^\d{4}-\d{2}-\d{2}$", min_length=10, max_length=10,
+                              description="an ISO date, YYYY-MM-DD", examples=["2025-02-28"])]
 # The upper bound is settings.max_top_k, known only at run time: create_app writes it into the OpenAPI schema and the
 # Searcher enforces it (422).
 TopK = Annotated[int, Meta(ge=1, description="how many passages to use: 1..max_top_k (50 unless configured)")]
@@ -25,13 +26,30 @@ class ErrorBody(Struct):
     detail: Annotated[str, Meta(examples=["top_k=0: must be an integer from 1 to 50"])]
 
 
+class OpenAIError(Struct):
+    message: str
+    type: Annotated[str, Meta(examples=["invalid_request_error"])]
+    code: Annotated[str, Meta(examples=["invalid_query"])]
+
+
+class OpenAIErrorBody(Struct):
+    """Errors on the OpenAI-compatible endpoints, in OpenAI's shape, so that its clients show the message."""
+
+    error: OpenAIError
+
+
 class SourceOut(Struct):
     title: str | None
     url: str | None
 
 
+def seed_path(source_file: str) -> str:
+    """A seed file's path as the API shows it: relative to the seeds directory (seeds are never in subdirectories)."""
+    return source_file.rsplit("/", 1)[-1]  # the index stores posix paths
+
+
 class CitationOut(Struct):
-    """Where a passage comes from: `text == raw[start:end]` of `source_file`."""
+    """Where a passage comes from: `text == raw[start:end]` of `source_file` (relative to the seeds directory)."""
 
     doc_id: str
     title: str
@@ -41,6 +59,10 @@ class CitationOut(Struct):
     end: int
     url: str | None
     sources: list[SourceOut]
+
+    def __post_init__(self) -> None:
+        # every response converts citations through here: no absolute server path leaves the service
+        self.source_file = seed_path(self.source_file)
 
 
 class HitOut(Struct):
@@ -129,6 +151,11 @@ class ChatRequest(Struct, kw_only=True):
     model: str | None = None
     stream: bool = False
     top_k: TopK = 5
+    n: Annotated[int, Meta(description="how many choices; only 1 is supported")] = 1
+
+    def __post_init__(self) -> None:
+        if self.n != 1:  # refused rather than silently answering one choice where the client asked for several
+            raise ValueError(f"n={self.n}: this service returns exactly one choice; send n=1 or leave n out")
 
 
 class ChatMessageOut(Struct):
@@ -220,7 +247,7 @@ class ArticleOut(Struct):
 
 class DocumentSummary(Struct):
     doc_id: str
-    source_file: str
+    source_file: Annotated[str, Meta(description="relative to the seeds directory")]
     sha256: str
     chars: int
     titles: list[str]
@@ -228,8 +255,13 @@ class DocumentSummary(Struct):
 
 
 class DocumentList(Struct):
+    """One page of the indexed documents, in doc_id order; `count` is the total."""
+
     index_version: str
     count: int
+    offset: int
+    limit: int
+    next_offset: Annotated[int | None, Meta(description="the offset of the next page; null on the last page")]
     documents: list[DocumentSummary]
 
 
@@ -244,7 +276,7 @@ class DocumentDetail(Struct):
     """A document with its raw text; every span (articles, passages, citations) indexes `raw`."""
 
     doc_id: str
-    source_file: str
+    source_file: Annotated[str, Meta(description="relative to the seeds directory")]
     sha256: str
     index_version: str
     raw: str

@@ -1,16 +1,65 @@
-"""`rag serve`: run the app under uvicorn, one worker (the models live in-process)."""
+"""`rag serve`: run the app under uvicorn, one worker (the models live in-process), with bounded connections."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
+import h11
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from rag.settings import Settings
 
 from .app import create_app
 
 logger = logging.getLogger(__name__)
+
+
+def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
+    """uvicorn's h11 protocol with a deadline on each request's headers (body deadlines are api.edge's)."""
+
+    class GuardedH11Protocol(H11Protocol):
+        """uvicorn has no header timeout: its keep-alive timer stops at a client's first byte, so a client that sends
+        headers slowly, or not at all, would hold its connection for ever."""
+
+        _header_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self.conn.their_state is not h11.IDLE:  # a whole request line and headers have arrived
+                self._disarm()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+                self._arm()  # for the next request on this connection
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._header_timer = self.loop.call_later(header_timeout_s, self._headers_overdue)
+
+        def _disarm(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+
+        def _headers_overdue(self) -> None:
+            self._header_timer = None
+            if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+                logger.info("closing the connection from %s: no complete request headers within %.0f s",
+                            "%s:%d" % self.client if self.client else "?", header_timeout_s)
+                self.transport.close()
+
+    return GuardedH11Protocol
 
 
 def serve(settings: Settings) -> int:
@@ -20,8 +69,11 @@ def serve(settings: Settings) -> int:
         if log.getEffectiveLevel() > logging.INFO:
             log.setLevel(logging.INFO)
     app = create_app(settings)
+    # limit_concurrency: beyond max_connections open connections, uvicorn answers 503 at once instead of queueing.
     config = uvicorn.Config(app, host=settings.host, port=settings.port, workers=1, lifespan="on",
-                            log_config=None, access_log=False, server_header=False, timeout_graceful_shutdown=10)
+                            log_config=None, access_log=False, server_header=False, timeout_graceful_shutdown=10,
+                            http=guarded_h11(settings.header_timeout_s), limit_concurrency=settings.max_connections,
+                            timeout_keep_alive=5)
     server = uvicorn.Server(config)
     logger.info("newsrag API on http://%s:%d (OpenAPI at /schema, index %s)", settings.host, settings.port,
                 settings.index_dir)

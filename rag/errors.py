@@ -37,6 +37,14 @@ class QueryError(RagError):
     """A search or ask request is invalid (empty, too long, unknown mode, bad filter)."""
 
 
+class OverloadedError(RagError):
+    """Too many questions wait for the encoders; the client should retry after `retry_after_s` seconds."""
+
+    def __init__(self, message: str, retry_after_s: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 class NotFoundError(RagError):
     """A named resource (document, article) does not exist."""
 

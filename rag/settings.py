@@ -51,7 +51,19 @@ class Settings:
     sparse_weight: float = 0.5
     default_mode: str = "hybrid"
     max_query_chars: int = 2000
+    # Hostile input (docs/hardening.md): a question's cost grows with its tokens, not its characters (2,000 emoji are
+    # ~2,000 e5 tokens, four 512-token windows). Questions over heavy_query_tokens take turns, heavy_query_slots at a
+    # time, waiting at most query_wait_s; at most max_pending_queries wait for the encoders; the rest get a 503.
+    max_query_tokens: int = 512
+    heavy_query_tokens: int = 128
+    heavy_query_slots: int = 1
+    max_pending_queries: int = 32
+    query_wait_s: float = 2.0
     max_body_bytes: int = 1_000_000
+    max_discard_bytes: int = 16_000_000  # an oversized body is read and dropped up to here, so the client reads its 413
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 30.0
+    max_connections: int = 128
     max_top_k: int = 50
     host: str = "127.0.0.1"
     port: int = 8000
@@ -134,6 +146,15 @@ class Settings:
             raise ConfigError(f"omp_spincount={self.omp_spincount!r}: must be 0 or more spins")
         if not 1 <= self.max_top_k <= 1000:
             raise ConfigError(f"max_top_k={self.max_top_k!r}: must be 1..1000")
+        for name in ("max_query_tokens", "heavy_query_tokens", "heavy_query_slots", "max_pending_queries",
+                     "max_connections"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name}={getattr(self, name)!r}: must be at least 1")
+        for name in ("query_wait_s", "header_timeout_s", "body_timeout_s"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"{name}={getattr(self, name)!r}: must be a positive number of seconds")
+        if self.max_discard_bytes < 0:
+            raise ConfigError(f"max_discard_bytes={self.max_discard_bytes!r}: must be 0 or more")
 
 
 def _parse(name: str, ftype: Any, raw: str) -> Any:

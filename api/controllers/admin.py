@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 def require_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """Guard: 403 when no admin token is configured, 401 without a bearer token, 403 with a wrong one."""
+    if connection.scope["method"] == "OPTIONS":  # CORS preflights and Allow answers carry no token, and need none
+        return
     token = connection.app.state.settings.admin_token
     if not token:
         raise PermissionDeniedException(detail="admin endpoints are disabled; set RAG_ADMIN_TOKEN to enable them")

@@ -40,6 +40,7 @@ def sources_footer(answer: Answer) -> str:
         return ""
     lines = ["Sources:"]
     for n, c in enumerate(answer.citations, start=1):
-        line = f"[{n}] {c.title} — {c.source_file}[{c.start}:{c.end}]"
+        # the file name only (source_file is a posix path): chat clients need not see the server's seeds directory
+        line = f"[{n}] {c.title} — {c.source_file.rsplit('/', 1)[-1]}[{c.start}:{c.end}]"
         lines.append(f"{line} {c.url}" if c.url else line)
     return "\n".join(lines)

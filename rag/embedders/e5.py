@@ -61,6 +61,12 @@ class E5Embedder:
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._run(self._model.passage, texts)
 
+    def count_tokens(self, text: str) -> int:
+        """Tokens of `text` as a question, with its prefix and special tokens (what the encoder will run)."""
+        # Off the engine thread on purpose: a question is admitted or refused before it queues behind others.
+        # e5_token_count only reads the tokenizer's tables and allocates its own buffers, so it is thread-safe.
+        return self._model.token_count(text, is_query=True)
+
     def encode_sparse(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """The "latent terms" head: max-pooled TopK SAE codes of the token states, the same recipe for questions
         and passages (no prefix). Indices are int32 feature ids, values float32 activations."""

@@ -27,6 +27,7 @@ from ..settings import Settings
 from ..stores.japanese import JapaneseAnalyzer
 from ..types import Hit
 from .fusion import diversify, rrf, weighted_sum
+from .intake import QueryIntake
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ class Searcher:
         self._warn_missing()
         self._cache: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self.intake = QueryIntake(settings, self.embedders)
 
     def _warn_missing(self) -> None:
         """Searches still work without an optional signal, but hybrid quality drops: say so rather than degrade."""
@@ -112,15 +114,19 @@ class Searcher:
     def with_index(self, index: LoadedIndex) -> Searcher:
         """A searcher over another index version, sharing models and the query-vector cache."""
         other = Searcher(index, self.embedders, self.analyzer, self.settings)
-        other._cache, other._cache_lock = self._cache, self._cache_lock
+        other._cache, other._cache_lock, other.intake = self._cache, self._cache_lock, self.intake
         return other
 
     def search(self, query: str, top_k: int = 5, mode: str | None = None, filters: Filters | None = None) -> SearchResult:
         """Rank passages for `query`; raises QueryError for bad input."""
         t0 = time.perf_counter()
         mode = mode or self.settings.default_mode
-        query = self._check(query, top_k, mode)
-        allowed = self._allowed(filters or Filters())
+        query, tokens = self._check(query, top_k, mode)
+        with self.intake.admit(tokens):
+            return self._search(t0, query, top_k, mode, filters or Filters())
+
+    def _search(self, t0: float, query: str, top_k: int, mode: str, filters: Filters) -> SearchResult:
+        allowed = self._allowed(filters)
         lang = detect_language(query)
         timings: dict[str, float] = {}
         components = self.components if mode == "hybrid" else [self._by_name[mode]]
@@ -147,16 +153,13 @@ class Searcher:
 
     # -- stages -------------------------------------------------------------------------------------------------
 
-    def _check(self, query: str, top_k: int, mode: str) -> str:
-        if not isinstance(query, str) or not query.strip():
-            raise QueryError("query is empty; send a question such as 'What did Lavrov say about China?'")
-        if len(query) > self.settings.max_query_chars:
-            raise QueryError(f"query has {len(query)} characters; the limit is {self.settings.max_query_chars}")
+    def _check(self, query: str, top_k: int, mode: str) -> tuple[str, int]:
+        query, tokens = self.intake.check(query)
         if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= self.settings.max_top_k:
             raise QueryError(f"top_k={top_k!r}: must be an integer from 1 to {self.settings.max_top_k}")
         if mode not in self.modes:
             raise QueryError(f"mode={mode!r}: allowed {list(self.modes)!r}")
-        return query.strip()
+        return query, tokens
 
     def _allowed(self, f: Filters) -> np.ndarray | None:
         if f.empty:

@@ -36,8 +36,8 @@ def test_as_json_has_exactly_the_documented_keys_and_values() -> None:
 def test_sources_footer_lists_each_citation_with_its_span_and_url() -> None:
     assert sources_footer(answer((CITED, BARE))) == (
         "Sources:\n"
-        "[1] プーチン・習近平会談の「内部路線」 — seeds/001_x.txt[5981:6096] https://example.org/a\n"
-        "[2] 中・露共同声明 — seeds/002_y.txt[10:20]"
+        "[1] プーチン・習近平会談の「内部路線」 — 001_x.txt[5981:6096] https://example.org/a\n"
+        "[2] 中・露共同声明 — 002_y.txt[10:20]"
     )
 
 

@@ -27,6 +27,29 @@ def assert_error(response: Any, status: int | None = None) -> dict[str, Any]:
     return body
 
 
+def assert_openai_error(response: Any, status: int) -> dict[str, Any]:
+    """An error in OpenAI's shape {"error": {"message", "type", "code"}}, as on the OpenAI-compatible endpoints."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json"), response.headers
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"message", "type", "code"}, body
+    error = body["error"]
+    assert error["message"] and error["code"] and " " not in error["code"]
+    assert error["type"] == ("server_error" if status >= 500 else {401: "authentication_error",
+                             403: "permission_error", 429: "rate_limit_error"}.get(status, "invalid_request_error"))
+    assert "Traceback" not in response.text
+    return error
+
+
+def public(body: Any) -> Any:
+    """`body` with every citation's source_file as the API shows it: relative to the seeds directory."""
+    if isinstance(body, dict):
+        return {k: (v.rsplit("/", 1)[-1] if k == "source_file" else public(v)) for k, v in body.items()}
+    if isinstance(body, list):
+        return [public(v) for v in body]
+    return body
+
+
 def without(body: dict[str, Any], *keys: str) -> dict[str, Any]:
     """A copy without the keys that legitimately differ between two runs (timings)."""
     return {k: v for k, v in body.items() if k not in keys}

@@ -44,13 +44,14 @@ def client(serve_app, api_settings) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="session")
-def seed_file() -> Callable[[str], str]:
-    """source_file path → its text exactly as indexed (bytes decoded, no newline translation)."""
+def seed_file(api_settings) -> Callable[[str], str]:
+    """source_file (relative to the seeds directory, as the API shows it) → its text exactly as indexed (bytes
+    decoded, no newline translation)."""
     cache: dict[str, str] = {}
 
     def read(path: str) -> str:
         if path not in cache:
-            cache[path] = Path(path).read_bytes().decode("utf-8")
+            cache[path] = (Path(api_settings.seeds_dir) / path).read_bytes().decode("utf-8")
         return cache[path]
 
     return read

@@ -12,8 +12,9 @@ from litestar.testing import TestClient
 
 import api.app
 from api.app import create_app
+from api.errors import is_openai_path
 
-from api_support import ADMIN_TOKEN, EN_QUESTION, assert_error
+from api_support import ADMIN_TOKEN, EN_QUESTION, assert_error, assert_openai_error
 
 JSON = {"content-type": "application/json"}
 USER = [{"role": "user", "content": EN_QUESTION}]
@@ -22,6 +23,9 @@ USER = [{"role": "user", "content": EN_QUESTION}]
 BAD_REQUESTS = [
     ("empty-query", "POST", "/v1/search", {"json": {"query": ""}}, 422, "invalid_query"),
     ("blank-query", "POST", "/v1/search", {"json": {"query": " \n\t "}}, 422, "invalid_query"),
+    ("zero-width-query", "POST", "/v1/search", {"json": {"query": "\u200b\ufeff"}}, 422, "invalid_query"),
+    ("nul-query", "POST", "/v1/search", {"json": {"query": "Lavrov\u0000 China"}}, 422, "invalid_query"),
+    ("query-too-many-tokens", "POST", "/v1/search", {"json": {"query": "\U0001F600" * 1000}}, 422, "invalid_query"),
     ("query-too-long", "POST", "/v1/search", {"json": {"query": "x" * 2001}}, 422, "invalid_query"),
     ("top_k-zero", "POST", "/v1/search", {"json": {"query": "q", "top_k": 0}}, 400, "invalid_request"),
     ("top_k-negative", "POST", "/v1/search", {"json": {"query": "q", "top_k": -3}}, 400, "invalid_request"),
@@ -43,6 +47,8 @@ BAD_REQUESTS = [
      {"json": {"query": "q", "filters": {"published_from": "2025-13-45"}}}, 422, "invalid_query"),
     ("filter-not-a-date", "POST", "/v1/search",
      {"json": {"query": "q", "filters": {"published_to": "yesterday"}}}, 400, "invalid_request"),
+    ("filter-date-newline", "POST", "/v1/search",
+     {"json": {"query": "q", "filters": {"published_from": "2024-01-01\n"}}}, 400, "invalid_request"),
     ("filter-unknown-doc", "POST", "/v1/search",
      {"json": {"query": "q", "filters": {"doc_ids": ["../etc/passwd"]}}}, 422, "invalid_query"),
     ("filter-doc_ids-string", "POST", "/v1/search",
@@ -54,6 +60,8 @@ BAD_REQUESTS = [
     ("json-array", "POST", "/v1/search", {"json": ["query"]}, 400, "invalid_request"),
     ("json-null", "POST", "/v1/search", {"content": b"null", "headers": JSON}, 400, "invalid_request"),
     ("empty-body", "POST", "/v1/search", {"content": b"", "headers": JSON}, 400, "invalid_json"),
+    ("deep-json", "POST", "/v1/search", {"content": b'{"query": ' + b"[" * 1000 + b"]" * 1000 + b"}", "headers": JSON},
+     400, "invalid_request"),
     ("non-utf8", "POST", "/v1/search", {"content": b'{"query": "\xff\xfe caf\xe9"}', "headers": JSON}, 400,
      "invalid_json"),
     ("lone-surrogate", "POST", "/v1/search", {"content": b'{"query": "\\ud800"}', "headers": JSON}, 400,
@@ -89,6 +97,10 @@ BAD_REQUESTS = [
      "invalid_request"),
     ("chat-top_k-zero", "POST", "/v1/chat/completions", {"json": {"messages": USER, "top_k": 0}}, 400,
      "invalid_request"),
+    ("chat-n-two", "POST", "/v1/chat/completions", {"json": {"messages": USER, "n": 2}}, 400, "invalid_request"),
+    ("chat-deep-extra", "POST", "/v1/chat/completions",
+     {"content": b'{"messages": [{"role": "user", "content": "q", "x": ' + b"[" * 1000 + b"]" * 1000 + b"}]}",
+      "headers": JSON}, 400, "invalid_json"),
     ("unknown-route", "GET", "/v1/nothing-here", {}, 404, "not_found"),
     ("unknown-route-post", "POST", "/v2/search", {"json": {"query": "q"}}, 404, "not_found"),
     ("unknown-schema-page", "GET", "/schema/nothing-here", {}, 404, "not_found"),
@@ -96,14 +108,19 @@ BAD_REQUESTS = [
     ("wrong-method-search", "GET", "/v1/search", {}, 405, "method_not_allowed"),
     ("wrong-method-documents", "DELETE", "/v1/documents", {}, 405, "method_not_allowed"),
     ("wrong-method-healthz", "POST", "/healthz", {"json": {}}, 405, "method_not_allowed"),
+    ("documents-limit-zero", "GET", "/v1/documents?limit=0", {}, 400, "invalid_request"),
+    ("documents-limit-huge", "GET", "/v1/documents?limit=100000", {}, 400, "invalid_request"),
 ]
 
 
 @pytest.mark.parametrize(("method", "path", "kwargs", "status", "code"),
                          [pytest.param(*case[1:], id=case[0]) for case in BAD_REQUESTS])
 def test_bad_request_gets_a_4xx_json_error(client, method, path, kwargs, status, code):
-    body = assert_error(client.request(method, path, **kwargs), status)
-    assert body["error"] == code, body
+    response = client.request(method, path, **kwargs)
+    if is_openai_path(path):  # OpenAI's error shape, so that its clients show the message
+        assert assert_openai_error(response, status)["code"] == code, response.text
+    else:
+        assert assert_error(response, status)["error"] == code, response.text
 
 
 def test_the_service_stays_ready_after_every_bad_request(client, searcher):

