@@ -25,6 +25,7 @@ from rag.settings import Settings
 from .body import strict_json_body
 from .controllers import CONTROLLERS
 from .errors import EXCEPTION_HANDLERS, error_response
+from .live import live_lifespan
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ def create_app(settings: Settings, searcher: Searcher | None = None) -> Litestar
                           allow_headers=["Authorization", "Content-Type"])
     app = Litestar(
         route_handlers=list(CONTROLLERS),
-        lifespan=[_lifespan(settings, searcher)],
+        lifespan=[_lifespan(settings, searcher), live_lifespan(settings)],
         state=State({"settings": settings, "searcher": None, "load_error": None}),
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
