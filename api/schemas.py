@@ -307,6 +307,7 @@ class BuildOut(Struct):
     error: str | None  # why it failed; the previous index kept serving
     warnings: list[str]  # seed files skipped, with the reason
     changes: dict[str, int]  # documents added, changed, removed, unchanged
+    last_error: str | None  # the latest failure of any build since the server started, with its build id and time
 
 
 class IndexStatus(IndexSummary):

@@ -53,12 +53,13 @@ class BuildStatus:
     error: str | None = None
     warnings: tuple[str, ...] = ()
     changes: dict[str, int] = field(default_factory=dict)  # added, changed, removed, unchanged documents
+    last_error: str | None = None  # the latest failure of any build so far, this one or an earlier one
 
     def as_json(self) -> dict[str, Any]:
         return {"build_id": self.build_id, "trigger": self.trigger, "state": self.state, "stage": self.stage,
                 "done": self.done, "total": self.total, "started_at": self.started_at,
                 "finished_at": self.finished_at, "index_version": self.index_version, "error": self.error,
-                "warnings": list(self.warnings), "changes": dict(self.changes)}
+                "warnings": list(self.warnings), "changes": dict(self.changes), "last_error": self.last_error}
 
 
 class _Interleaved:
@@ -113,7 +114,8 @@ class LiveBuilder:
                                      f"{running.done}/{running.total}); wait for it to finish")
             started = datetime.now(timezone.utc)
             build_id = started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
-            self._status = BuildStatus(build_id, trigger, "running", "starting", 0, 0, _now())
+            self._status = BuildStatus(build_id, trigger, "running", "starting", 0, 0, _now(),
+                                       last_error=running.last_error if running is not None else None)
             self._thread = threading.Thread(target=self._run, args=(build_id,), name=f"live-build-{build_id}",
                                             daemon=True)  # a build cut short by exit leaves the old index intact
             self._thread.start()
@@ -135,6 +137,15 @@ class LiveBuilder:
         if thread is not None:
             thread.join(timeout)
         return self.status()
+
+    def _public(self, text: str) -> str:
+        """A message without server paths (the status is shown to anyone): the seeds and index directories become
+        <seeds> and <index>; the log keeps the full text."""
+        for directory, label in ((self._settings.seeds_dir, "<seeds>"), (self._settings.index_dir, "<index>")):
+            for form in sorted({str(Path(directory).resolve()), str(directory)}, key=len, reverse=True):
+                if form not in ("", "."):
+                    text = text.replace(form, label)
+        return text
 
     def _update(self, build_id: str, **changes: Any) -> None:
         with self._lock:
@@ -162,14 +173,17 @@ class LiveBuilder:
             changes = {"added": report.added, "changed": report.changed, "removed": report.removed,
                        "unchanged": report.unchanged}
             self._update(build_id, state="succeeded", stage="done", index_version=index.version,
-                         finished_at=_now(), warnings=report.warnings, changes=changes)
+                         finished_at=_now(), warnings=tuple(self._public(w) for w in report.warnings),
+                         changes=changes)
             logger.info("live build %s: index %s is live after %.1fs (%s)", build_id, index.version,
                         time.perf_counter() - t0, changes)
         except Exception as exc:  # anything at all: the old index keeps serving, and the status says why
             reason = str(exc) if isinstance(exc, RagError) else f"{exc.__class__.__name__}: {exc}"
             logger.error("live build %s failed after %.1fs, the previous index keeps serving: %s", build_id,
                          time.perf_counter() - t0, reason)
-            self._update(build_id, state="failed", error=reason, finished_at=_now())
+            at, reason = _now(), self._public(reason)
+            self._update(build_id, state="failed", error=reason, finished_at=at,
+                         last_error=f"build {build_id} failed at {at}: {reason}")
         finally:
             status = self.status()
             if status is not None and status.build_id == build_id and status.state == "running":

@@ -238,7 +238,7 @@ def test_a_failed_build_keeps_the_old_index_serving_and_says_why(server, http):
         finally:
             fcntl.flock(held, fcntl.LOCK_UN)
     assert build["state"] == "failed" and build["index_version"] is None and build["finished_at"]
-    assert "another build is already running" in build["error"]
+    assert "another build is already running" in build["error"] and str(server.index) not in build["error"]
     assert http.get("/v1/index").json()["index_version"] == live
     assert search_docs(http, JA_QUESTION) == expected
 
@@ -250,9 +250,14 @@ def test_a_failed_build_keeps_the_old_index_serving_and_says_why(server, http):
     finally:
         moved.rename(server.seeds)
     assert build["state"] == "failed" and "does not exist" in build["error"]
+    assert str(server.seeds) not in build["error"] and "<seeds>" in build["error"]  # no server paths in public
     body = http.get("/v1/index").json()
     assert body["index_version"] == live and body["build"]["error"] == build["error"]
     assert search_docs(http, JA_QUESTION) == expected
+    # a later good build clears `error` but keeps the last failure in view
+    build, _ = rebuild_and_wait(http)
+    assert build["state"] == "succeeded" and build["error"] is None
+    assert "does not exist" in build["last_error"] and "failed at" in build["last_error"]
 
 
 def test_a_bad_seed_file_is_skipped_and_reported_by_the_build(server, http):
@@ -263,7 +268,8 @@ def test_a_bad_seed_file_is_skipped_and_reported_by_the_build(server, http):
     finally:
         bad.unlink()
     assert build["state"] == "succeeded", build
-    assert any("951_not_utf8.txt" in w and "UTF-8" in w for w in build["warnings"]), build["warnings"]
+    assert any("<seeds>/951_not_utf8.txt" in w and "UTF-8" in w for w in build["warnings"]), build["warnings"]
+    assert not any(str(server.seeds) in w for w in build["warnings"])
     body = http.get("/v1/index").json()
     assert body["index_version"] == build["index_version"]
     assert body["counts"]["documents"] == len(doc_texts(server.seeds))

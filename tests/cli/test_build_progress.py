@@ -42,7 +42,7 @@ def test_serve_without_an_index_prints_each_build_stage_before_serving(built_ind
     lines = text.splitlines()
     stage = [line for line in lines if line.startswith("[index build] ")]
     passages = int(re.search(r"embedding use: \d+/(\d+) passages", text).group(1))
-    assert passages > 200
+    assert passages > 64  # three batches at least: a first line, progress, a last line
     assert re.fullmatch(rf"\[index build\] embedding use: 32/{passages} passages", stage[0]), stage
     assert re.fullmatch(rf"\[index build\] embedding use: {passages}/{passages} passages, done in \d+\.\ds", stage[-1])
     # in order: the warning that a build starts, its stages, the summary, then the server is ready
