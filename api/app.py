@@ -27,6 +27,7 @@ from .controllers import CONTROLLERS
 from .edge import Edge
 from .errors import EXCEPTION_HANDLERS, error_response
 from .schema_page import render_plugins
+from .live import live_lifespan
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ def create_app(settings: Settings, searcher: Searcher | None = None) -> Litestar
                           allow_headers=["Authorization", "Content-Type"])
     app = Litestar(
         route_handlers=list(CONTROLLERS),
-        lifespan=[_lifespan(settings, searcher)],
+        lifespan=[_lifespan(settings, searcher), live_lifespan(settings)],
         state=State({"settings": settings, "searcher": None, "load_error": None}),
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),

@@ -320,3 +320,37 @@ class ReloadResponse(Struct):
     previous_version: str | None
     counts: dict[str, int]
     took_ms: float
+
+
+# -- live rebuilds ----------------------------------------------------------------------------------------------
+
+class BuildOut(Struct):
+    """The current or last background build (POST /v1/admin/rebuild, or `rag serve --watch`)."""
+
+    build_id: str
+    trigger: Literal["api", "watch"]
+    state: Literal["running", "succeeded", "failed"]
+    stage: str  # "reading seeds", "embedding e5", "sparse e5", ..., "loading the new index", "done"
+    done: int  # passages done in this stage (0 for stages without a count)
+    total: int
+    started_at: str
+    finished_at: str | None
+    index_version: str | None  # the version the build produced and swapped in
+    error: str | None  # why it failed; the previous index kept serving
+    warnings: list[str]  # seed files skipped, with the reason
+    changes: dict[str, int]  # documents added, changed, removed, unchanged
+    last_error: str | None  # the latest failure of any build since the server started, with its build id and time
+
+
+class IndexStatus(IndexSummary):
+    """The live index's summary (index_version is the version being served) and the background build, if any."""
+
+    build: BuildOut | None = None
+
+
+class RebuildAccepted(Struct):
+    build_id: str
+    state: Literal["running"]
+    started_at: str
+    index_version: str | None  # the version serving while the build runs
+    status: str  # where to follow it

@@ -3,6 +3,7 @@
 
     .venv/bin/python benchmarks/bench_api.py                       # serves benchmarks/out/api-index (built or updated first)
     .venv/bin/python benchmarks/bench_api.py --index index --seeds seeds
+    .venv/bin/python benchmarks/bench_api.py --compare-batching --rounds 2   # query batching off vs on, alternated
 
 Cold runs send each question of eval/questions/team.jsonl once (the server caches query vectors by text, so a
 repeated question skips the embedders); warm runs repeat questions the server has already seen. The embedding
@@ -45,10 +46,11 @@ def load_questions(path: Path) -> list[str]:
 
 
 @contextmanager
-def server(seeds: Path, index: Path, log_path: Path, timeout_s: float = 900) -> Iterator[str]:
+def server(seeds: Path, index: Path, log_path: Path, timeout_s: float = 900,
+           env: dict[str, str] | None = None) -> Iterator[str]:
     """`rag serve` on a free port of 127.0.0.1 (it builds the index first if missing); yields the base URL."""
     try:
-        with running_server(seeds, index, log_path, timeout_s=timeout_s) as url:
+        with running_server(seeds, index, log_path, env=env, timeout_s=timeout_s) as url:
             yield url
     except ServerStartError as exc:
         sys.exit(f"{exc}\n(full log: {log_path})")
@@ -121,16 +123,50 @@ def embedding_baseline(questions: Sequence[str], settings: Any, embedders: dict[
     return {**{name: stats(v) for name, v in per.items()}, "+".join(per): stats(together)}
 
 
+# Server configurations a run can compare side by side: label → the RAG_* variables the server gets.
+VARIANTS = {"batching on": {}, "batching off": {"RAG_QUERY_BATCH_MS": "0"}}
+
+
+def serve_and_measure(args: argparse.Namespace, label: str, env: dict[str, str], cold1: Sequence[str],
+                      cold8: Sequence[str], warm: Sequence[str]) -> list[dict[str, Any]]:
+    """One fresh server (cold query-vector cache) with `env`: cold runs at concurrency 1 and 8, then warm runs."""
+    runs = []
+    with server(args.seeds, args.index, OUT / "api-server.log", env=env) as url:
+        httpx.post(f"{url}/v1/search", json={"query": "warm-up: loads lazy state", "top_k": 5}, timeout=300)
+        for cache, qs, conc in (("cold", cold1, 1), ("cold", cold8, 8), ("warm", warm, 1), ("warm", warm, 8)):
+            runs.append({"variant": label, "env": env, "cache": cache, **run(url, qs, conc)})
+            print(f"{label}: {cache} c={conc}: {runs[-1]['latency_ms']['p50']:.0f} ms p50, "
+                  f"{runs[-1]['requests_per_s']:.1f} req/s", file=sys.stderr)
+        runs[-1]["index_version"] = httpx.get(f"{url}/v1/index").json()["index_version"]
+    return runs
+
+
+def ratios(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per server run: distinct-question throughput at concurrency 8 over concurrency 1, and the c=1 p50."""
+    out = []
+    for i in range(0, len(runs), 4):
+        c1, c8 = runs[i], runs[i + 1]
+        out.append({"variant": c1["variant"], "cold_c1_p50_ms": c1["latency_ms"]["p50"],
+                    "cold_c1_req_s": c1["requests_per_s"], "cold_c8_req_s": c8["requests_per_s"],
+                    "c8_over_c1": c8["requests_per_s"] / c1["requests_per_s"]})
+    return out
+
+
 def table(results: dict[str, Any]) -> str:
-    lines = ["| run | concurrency | requests | p50 ms | p95 ms | p99 ms | server took_ms p50 | req/s |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| server | run | concurrency | requests | p50 ms | p95 ms | p99 ms | server took_ms p50 | req/s |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results["runs"]:
         lat, took = r["latency_ms"], r["server_took_ms"]
-        lines.append(f"| /v1/search {r['cache']} | {r['concurrency']} | {r['requests']} | {lat['p50']:.0f} | "
-                     f"{lat['p95']:.0f} | {lat['p99']:.0f} | {took['p50']:.0f} | {r['requests_per_s']:.2f} |")
+        lines.append(f"| {r['variant']} | /v1/search {r['cache']} | {r['concurrency']} | {r['requests']} | "
+                     f"{lat['p50']:.0f} | {lat['p95']:.0f} | {lat['p99']:.0f} | {took['p50']:.0f} | "
+                     f"{r['requests_per_s']:.2f} |")
     for name, s in results["embedding_ms"].items():
-        lines.append(f"| bare query encoding {name}, same questions (in-process) | 1 | {s['n']} | {s['p50']:.0f} | "
+        lines.append(f"| – | bare query encoding {name}, same questions (in-process) | 1 | {s['n']} | {s['p50']:.0f} | "
                      f"{s['p95']:.0f} | {s['p99']:.0f} | – | {1000 / s['mean']:.2f} |")
+    lines += ["", "| server | cold c=1 p50 ms | cold c=1 req/s | cold c=8 req/s | c=8 / c=1 |", "|---|---:|---:|---:|---:|"]
+    for r in results["ratios"]:
+        lines.append(f"| {r['variant']} | {r['cold_c1_p50_ms']:.1f} | {r['cold_c1_req_s']:.2f} | "
+                     f"{r['cold_c8_req_s']:.2f} | {r['c8_over_c1']:.2f}× |")
     m = results["machine"]
     lines.append(f"\n{m['cpus']} CPUs; 1-min load average {m['loadavg_before'][0]:.1f} before, "
                  f"{m['loadavg_after'][0]:.1f} after; index {results['index_version']}; questions {results['questions']}")
@@ -146,6 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                             "the rest of the file goes to concurrency 8")
     p.add_argument("--warm", type=int, default=48, help="requests per warm run")
     p.add_argument("--out", type=Path, default=OUT / "api.json")
+    p.add_argument("--compare-batching", action="store_true",
+                   help="serve twice per round, query batching off (RAG_QUERY_BATCH_MS=0) then on, side by side")
+    p.add_argument("--rounds", type=int, default=1, help="repeat the server runs, alternating variants (default 1)")
     args = p.parse_args(argv)
     if "holdout" in args.questions.name:
         return p.error("the holdout questions are for the final evaluation only")
@@ -157,19 +196,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()
     embedding = refresh_and_baseline(args.seeds, args.index, cold1 + cold8)  # before the server: see the docstring
+    variants = ["batching off", "batching on"] if args.compare_batching else ["batching on"]
     runs = []
-    with server(args.seeds, args.index, OUT / "api-server.log") as url:
-        httpx.post(f"{url}/v1/search", json={"query": "warm-up: loads lazy state", "top_k": 5}, timeout=300)
-        for cache, qs, conc in (("cold", cold1, 1), ("cold", cold8, 8), ("warm", warm, 1), ("warm", warm, 8)):
-            runs.append({"cache": cache, **run(url, qs, conc)})
-            print(f"{cache} c={conc}: {runs[-1]['latency_ms']['p50']:.0f} ms p50", file=sys.stderr)
-        index_version = httpx.get(f"{url}/v1/index").json()["index_version"]
+    for round_ in range(args.rounds):
+        for label in variants if round_ % 2 == 0 else variants[::-1]:
+            runs += serve_and_measure(args, label, VARIANTS[label], cold1, cold8, warm)
+    index_version = runs[-1]["index_version"]
     results = {
         "created_at": datetime.now(timezone.utc).isoformat(), "index_version": index_version,
         "questions": str(args.questions.relative_to(REPO) if args.questions.is_relative_to(REPO) else args.questions),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                     "loadavg_before": load_before, "loadavg_after": os.getloadavg()},
         "runs": runs,
+        "ratios": ratios(runs),
         "embedding_ms": embedding,
     }
     args.out.write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from .settings import Settings
 
+WATCH_SECONDS = 5.0  # `rag serve --watch` without a value
+
 
 def register(subs: argparse._SubParsersAction, sub: Callable, chunk_flags: Callable) -> None:
     """Add the subcommands to the parser."""
@@ -62,6 +64,9 @@ def register(subs: argparse._SubParsersAction, sub: Callable, chunk_flags: Calla
     v.add_argument("--seeds", type=Path, help="seeds directory (default: seeds/)")
     v.add_argument("--index", type=Path, help="index directory (default: index/)")
     v.add_argument("--embedders", help="comma-separated embedders (default: e5,use)")
+    v.add_argument("--watch", nargs="?", type=float, const=WATCH_SECONDS, metavar="SECONDS",
+                   help=f"poll the seeds directory every SECONDS (default {WATCH_SECONDS:g}) and rebuild the index "
+                        "in the background once changes settle (same as RAG_WATCH_SECONDS)")
     v.set_defaults(handler=cmd_serve)
 
     e = sub(subs, "eval", "Score retrieval on a question set.")
@@ -144,6 +149,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from api.server import serve  # the CLI is the composition root
 
+    if args.watch is not None:
+        settings = settings.replace(watch_seconds=args.watch)
     return serve(settings)
 
 

@@ -51,3 +51,7 @@ class NotFoundError(RagError):
 
 class LLMError(RagError):
     """The configured generative model failed (timeout, bad status, bad payload)."""
+
+
+class BuildBusyError(RagError):
+    """A live build was asked for while another one is still running."""

@@ -6,8 +6,10 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
 
 from .embedders import Embedder, create
+from .embedders.batching import BatchingEmbedder
 from .indexing.build import BuildReport, build_index
 from .indexing.load import load_index
 from .retrieval import Searcher
@@ -18,31 +20,70 @@ logger = logging.getLogger(__name__)
 
 
 def load_embedders(settings: Settings) -> dict[str, Embedder]:
-    """Construct the configured embedders once (each loads its model)."""
+    """Construct the configured embedders once (each loads its model); queries of concurrent callers are batched."""
     t0 = time.perf_counter()
     out = {spec: create(spec, threads=settings.threads) for spec in settings.embedders}
     for spec, emb in out.items():
         emb.name = spec  # the spec is the name recorded in the manifest and used as the search mode
+    if settings.query_batch_ms > 0:
+        out = {spec: BatchingEmbedder(emb, settings.query_batch_ms, settings.query_batch_max)
+               for spec, emb in out.items()}
     logger.info("loaded embedders %s in %.2fs", list(out), time.perf_counter() - t0)
     return out
 
 
-def terminal_progress(stage: str, done: int, total: int) -> None:
-    """A one-line progress bar on stderr, only when stderr is a terminal."""
-    if not sys.stderr.isatty() or total == 0:
-        return
-    width = 30
-    filled = int(width * done / total)
-    sys.stderr.write(f"\r{stage:<20} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    if done >= total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
+class StageProgress:
+    """Build progress on a stream (stderr): on a terminal, a bar with done/total and an ETA per stage; otherwise
+    plain lines, one when a stage starts, one when it ends, and one every `every_s` seconds in between."""
+
+    def __init__(self, stream: TextIO | None = None, every_s: float = 10.0, unit: str = "passages") -> None:
+        self._out = stream if stream is not None else sys.stderr
+        self._tty = bool(getattr(self._out, "isatty", lambda: False)())
+        self._every, self._unit = every_s, unit
+        self._stage: str | None = None
+        self._first = (0.0, 0)  # (time, done) of the stage's first report: the rate is measured from there
+        self._last_line = 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if total <= 0:
+            return
+        now = time.monotonic()
+        if stage != self._stage:
+            self._stage, self._first, self._last_line = stage, (now, done), now
+            if not self._tty:
+                self._line(f"{stage}: {done}/{total} {self._unit}{', done' if done >= total else ''}")
+                return
+        if self._tty:
+            width = 30
+            filled = int(width * done / total)
+            self._out.write(f"\r{stage:<20} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {self._unit}"
+                            f"{self._eta(now, done, total):<14}")
+            if done >= total:
+                self._out.write("\n")
+            self._out.flush()
+        elif done >= total:
+            self._line(f"{stage}: {done}/{total} {self._unit}, done in {now - self._first[0]:.1f}s")
+        elif now - self._last_line >= self._every:
+            self._line(f"{stage}: {done}/{total} {self._unit}{self._eta(now, done, total)}")
+
+    def _eta(self, now: float, done: int, total: int) -> str:
+        t, d = self._first
+        if done >= total:
+            return f", {now - t:.0f}s"
+        if done <= d or now <= t:
+            return ""
+        return f", ETA {(total - done) * (now - t) / (done - d):.0f}s"
+
+    def _line(self, text: str) -> None:
+        self._last_line = time.monotonic()
+        self._out.write(f"[index build] {text}\n")
+        self._out.flush()
 
 
 def build(settings: Settings, embedders: dict[str, Embedder] | None = None, full: bool = False) -> BuildReport:
-    """Build or update the index at settings.index_dir."""
+    """Build or update the index at settings.index_dir, reporting each stage's progress on stderr."""
     embedders = embedders or load_embedders(settings)
-    return build_index(settings, list(embedders.values()), full=full, progress=terminal_progress)
+    return build_index(settings, list(embedders.values()), full=full, progress=StageProgress())
 
 
 def open_searcher(settings: Settings, *, build_if_missing: bool = False,
@@ -50,7 +91,9 @@ def open_searcher(settings: Settings, *, build_if_missing: bool = False,
     """Load models and the index; optionally build the index first when none exists."""
     embedders = embedders or load_embedders(settings)
     if build_if_missing and not (Path(settings.index_dir) / "manifest.json").exists():
-        logger.warning("no index at %s: building it from %s", settings.index_dir, settings.seeds_dir)
-        build(settings, embedders)
+        logger.warning("no index at %s: building it from %s (progress below)", settings.index_dir, settings.seeds_dir)
+        report = build(settings, embedders)
+        logger.info("built index %s: %d passages from %d documents in %.1fs", report.index_version,
+                       report.passages, report.documents, report.seconds)
     index = load_index(settings.index_dir, settings.embedders)
     return Searcher(index, embedders, default_analyzer(), settings)

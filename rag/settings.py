@@ -79,6 +79,12 @@ class Settings:
     # they are read from the environment only; here they are validated and shown.
     threads: int = DEFAULT_THREADS
     omp_spincount: int = DEFAULT_SPINCOUNT
+    # `rag serve --watch`: poll the seeds directory every watch_seconds (0: off) and rebuild once changes settle.
+    watch_seconds: float = 0.0
+    # Concurrent query encodings share one embedder call; a request waits at most query_batch_ms for others to join
+    # (only while others are arriving), and a batch holds at most query_batch_max texts. 0 ms: no batching.
+    query_batch_ms: float = 3.0
+    query_batch_max: int = 32
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -155,6 +161,12 @@ class Settings:
                 raise ConfigError(f"{name}={getattr(self, name)!r}: must be a positive number of seconds")
         if self.max_discard_bytes < 0:
             raise ConfigError(f"max_discard_bytes={self.max_discard_bytes!r}: must be 0 or more")
+        if not (self.watch_seconds == 0 or 0.1 <= self.watch_seconds <= 3600):
+            raise ConfigError(f"watch_seconds={self.watch_seconds!r}: must be 0 (off) or 0.1..3600 seconds")
+        if not 0 <= self.query_batch_ms <= 100:
+            raise ConfigError(f"query_batch_ms={self.query_batch_ms!r}: must be 0..100 milliseconds")
+        if not 1 <= self.query_batch_max <= 256:
+            raise ConfigError(f"query_batch_max={self.query_batch_max!r}: must be 1..256 texts")
 
 
 def _parse(name: str, ftype: Any, raw: str) -> Any:

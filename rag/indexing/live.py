@@ -1,0 +1,270 @@
+"""Live rebuilds beside a serving index: one background build at a time, its progress, and a seeds-directory watcher.
+
+The build itself is build_index (atomic and incremental): until it writes the new manifest the old index stays live
+on disk, and the serving process keeps its loaded index until `install` swaps the new one in. A build that fails,
+for whatever reason, changes nothing that is served; its status says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from ..embedders import Embedder
+from ..errors import BuildBusyError, RagError
+from ..settings import Settings
+from .build import build_index
+from .load import LoadedIndex, load_index
+
+logger = logging.getLogger(__name__)
+BuildState = Literal["running", "succeeded", "failed"]
+# Passages per embedder call during a live build: the e5 engine runs one call at a time, so a query that arrives
+# mid-build waits for at most this many passages (~75 ms each for e5) instead of a whole batch of 32.
+LIVE_EMBED_BATCH = 2
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class BuildStatus:
+    """One live build as /v1/index shows it: while it runs, and after it has finished or failed."""
+
+    build_id: str
+    trigger: str  # "api" or "watch"
+    state: BuildState
+    stage: str
+    done: int
+    total: int
+    started_at: str
+    finished_at: str | None = None
+    index_version: str | None = None  # the version it produced and swapped in
+    error: str | None = None
+    warnings: tuple[str, ...] = ()
+    changes: dict[str, int] = field(default_factory=dict)  # added, changed, removed, unchanged documents
+    last_error: str | None = None  # the latest failure of any build so far, this one or an earlier one
+
+    def as_json(self) -> dict[str, Any]:
+        return {"build_id": self.build_id, "trigger": self.trigger, "state": self.state, "stage": self.stage,
+                "done": self.done, "total": self.total, "started_at": self.started_at,
+                "finished_at": self.finished_at, "index_version": self.index_version, "error": self.error,
+                "warnings": list(self.warnings), "changes": dict(self.changes), "last_error": self.last_error}
+
+
+class _Interleaved:
+    """An embedder for the background build: passages go through in small calls, so queries interleave with them."""
+
+    def __init__(self, inner: Embedder, batch: int) -> None:
+        self.inner, self._batch = inner, batch
+
+    def __getattr__(self, name: str):
+        if name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        # the vocabulary for term alignment: thousands of words on a first build, in calls a query can slip between
+        if len(texts) <= 64:
+            return self.inner.encode_queries(texts)
+        return np.vstack([self.inner.encode_queries(texts[i : i + 64]) for i in range(0, len(texts), 64)])
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return self.inner.encode_passages(texts)
+        return np.vstack([self.inner.encode_passages(texts[i : i + self._batch])
+                          for i in range(0, len(texts), self._batch)])
+
+    def encode_sparse(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        out: list[tuple[np.ndarray, np.ndarray]] = []
+        for i in range(0, len(texts), self._batch):
+            out.extend(self.inner.encode_sparse(texts[i : i + self._batch]))
+        return out
+
+
+class LiveBuilder:
+    """Runs incremental builds of settings.index_dir on a background thread, one at a time, and hands each new index
+    to `install` (which swaps it in); `status()` says what the current or last build is doing or did."""
+
+    def __init__(self, settings: Settings, embedders: Mapping[str, Embedder],
+                 install: Callable[[LoadedIndex], None], *, embed_batch: int = LIVE_EMBED_BATCH) -> None:
+        self._settings = settings
+        self._embedders = [_Interleaved(e, embed_batch) for e in embedders.values()]
+        self._install = install
+        self._lock = threading.Lock()
+        self._status: BuildStatus | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self, trigger: str = "api") -> BuildStatus:
+        """Start a build now; raises BuildBusyError while another one runs."""
+        with self._lock:
+            running = self._status
+            if running is not None and running.state == "running":
+                raise BuildBusyError(f"build {running.build_id} is still running ({running.stage}, "
+                                     f"{running.done}/{running.total}); wait for it to finish")
+            started = datetime.now(timezone.utc)
+            build_id = started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+            self._status = BuildStatus(build_id, trigger, "running", "starting", 0, 0, _now(),
+                                       last_error=running.last_error if running is not None else None)
+            self._thread = threading.Thread(target=self._run, args=(build_id,), name=f"live-build-{build_id}",
+                                            daemon=True)  # a build cut short by exit leaves the old index intact
+            self._thread.start()
+            logger.info("live build %s started (%s)", build_id, trigger)
+            return self._status
+
+    def status(self) -> BuildStatus | None:
+        """The current or last build, or None if none has started."""
+        with self._lock:
+            return self._status
+
+    def running(self) -> bool:
+        status = self.status()
+        return status is not None and status.state == "running"
+
+    def wait(self, timeout: float | None = None) -> BuildStatus | None:
+        """Block until the current build (if any) has finished; its final status."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return self.status()
+
+    def _public(self, text: str) -> str:
+        """A message without server paths (the status is shown to anyone): the seeds and index directories become
+        <seeds> and <index>; the log keeps the full text."""
+        for directory, label in ((self._settings.seeds_dir, "<seeds>"), (self._settings.index_dir, "<index>")):
+            for form in sorted({str(Path(directory).resolve()), str(directory)}, key=len, reverse=True):
+                if form not in ("", "."):
+                    text = text.replace(form, label)
+        return text
+
+    def _update(self, build_id: str, **changes: Any) -> None:
+        with self._lock:
+            if self._status is not None and self._status.build_id == build_id:
+                self._status = replace(self._status, **changes)
+
+    def _progress(self, build_id: str) -> Callable[[str, int, int], None]:
+        def report(stage: str, done: int, total: int) -> None:
+            status = self.status()
+            if status is not None and status.stage != stage:
+                logger.info("live build %s: %s, %d to do", build_id, stage, total)
+            self._update(build_id, stage=stage, done=done, total=total)
+
+        return report
+
+    def _run(self, build_id: str) -> None:
+        t0 = time.perf_counter()
+        try:
+            self._update(build_id, stage="reading seeds")
+            report = build_index(self._settings, self._embedders, progress=self._progress(build_id))
+            self._update(build_id, stage="loading the new index", done=0, total=0)
+            index = load_index(self._settings.index_dir, self._settings.embedders)
+            self._update(build_id, stage="swapping it in")
+            self._install(index)
+            changes = {"added": report.added, "changed": report.changed, "removed": report.removed,
+                       "unchanged": report.unchanged}
+            self._update(build_id, state="succeeded", stage="done", index_version=index.version,
+                         finished_at=_now(), warnings=tuple(self._public(w) for w in report.warnings),
+                         changes=changes)
+            logger.info("live build %s: index %s is live after %.1fs (%s)", build_id, index.version,
+                        time.perf_counter() - t0, changes)
+        except Exception as exc:  # anything at all: the old index keeps serving, and the status says why
+            reason = str(exc) if isinstance(exc, RagError) else f"{exc.__class__.__name__}: {exc}"
+            logger.error("live build %s failed after %.1fs, the previous index keeps serving: %s", build_id,
+                         time.perf_counter() - t0, reason)
+            at, reason = _now(), self._public(reason)
+            self._update(build_id, state="failed", error=reason, finished_at=at,
+                         last_error=f"build {build_id} failed at {at}: {reason}")
+        finally:
+            status = self.status()
+            if status is not None and status.build_id == build_id and status.state == "running":
+                # a BaseException (interpreter exit, KeyboardInterrupt): still say the build is over
+                self._update(build_id, state="failed", error="the build was interrupted", finished_at=_now())
+
+
+# -- watching the seeds ----------------------------------------------------------------------------------------
+
+Snapshot = dict[str, tuple[int, int]]  # file name → (size, mtime_ns)
+
+
+def seeds_snapshot(seeds_dir: Path) -> Snapshot:
+    """What the watcher compares between polls: every *.txt file's size and modification time."""
+    out: Snapshot = {}
+    try:
+        for path in Path(seeds_dir).glob("*.txt"):
+            try:
+                st = path.stat()
+            except OSError:
+                continue  # removed between listing and stat: the next poll sees it gone
+            out[path.name] = (st.st_size, st.st_mtime_ns)
+    except OSError:
+        pass
+    return out
+
+
+def seeds_match_index(seeds_dir: Path, manifest: Mapping[str, Any]) -> bool:
+    """Whether the seeds' contents are exactly the documents of an index manifest (same ids, same sha256)."""
+    indexed = {doc_id: entry["sha256"] for doc_id, entry in manifest.get("documents", {}).items()}
+    try:
+        current = {p.stem: hashlib.sha256(p.read_bytes()).hexdigest()
+                   for p in Path(seeds_dir).glob("*.txt") if p.is_file()}
+    except OSError:
+        return False
+    return current == indexed
+
+
+class SeedWatcher:
+    """Polls the seeds directory every `interval` seconds; when the files have changed and then stayed the same for
+    one more poll (settled), and differ from the live index, it starts a build on `builder`."""
+
+    def __init__(self, seeds_dir: Path, interval: float, builder: LiveBuilder,
+                 live_manifest: Callable[[], Mapping[str, Any] | None]) -> None:
+        self._seeds, self._interval, self._builder = Path(seeds_dir), interval, builder
+        self._live_manifest = live_manifest
+        self._stop = threading.Event()
+        self._handled: Snapshot | None = None  # the settled state last compared with the index (built or not)
+        self._thread = threading.Thread(target=self._loop, name="seed-watcher", daemon=True)
+
+    def start(self) -> SeedWatcher:
+        self._thread.start()
+        logger.info("watching %s every %.1fs for changed seeds", self._seeds, self._interval)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        previous = seeds_snapshot(self._seeds)
+        while not self._stop.wait(self._interval):
+            try:
+                current = seeds_snapshot(self._seeds)
+                if current == previous and current != self._handled:
+                    self._settled(current)
+                previous = current
+            except Exception:  # the watcher must outlive any one bad poll
+                logger.exception("seed watcher poll failed")
+
+    def _settled(self, snapshot: Snapshot) -> None:
+        if self._builder.running():
+            return  # retried at the next poll, once that build is over
+        manifest = self._live_manifest()
+        if manifest is not None and seeds_match_index(self._seeds, manifest):
+            self._handled = snapshot
+            return
+        try:
+            self._builder.start(trigger="watch")
+        except BuildBusyError:
+            return
+        self._handled = snapshot
+        logger.info("seeds changed in %s: rebuilding", self._seeds)

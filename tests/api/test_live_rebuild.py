@@ -1,0 +1,305 @@
+"""Live rebuilds against a real `rag serve` subprocess: POST /v1/admin/rebuild and `--watch` (RAG_WATCH_SECONDS) pick
+up a seed dropped into the seeds directory while eight threads search, without a restart and without a failed or
+mixed response; a failed build keeps the old index serving and says why."""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from api.process import running_server
+
+from api_support import ADMIN_TOKEN, EN_QUESTION, JA_QUESTION, assert_error
+
+pytestmark = pytest.mark.slow
+
+AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+NEW_DOC = "950_live_rebuild_probe"
+BASE_SEED = "003_4dfd093ef708d448.txt"  # a real seed; the new one is a copy with a changed title and a new section
+NEW_SECTION = """北極海航路で日露の研究機関が共同観測を開始
+
+北極海航路の海氷の状態を調べるため、日本とロシアの研究機関が共同観測を始めた。観測船はベーリング海峡から東シベリア海までを三週間かけて航行し、海氷の厚さと海水温を記録する。
+
+観測に参加する稚内の港湾関係者は、砕氷船の運航費用が下がれば北極海航路を使う貨物船が増えると期待している。
+"""
+NEW_QUESTION = "北極海航路の共同観測で観測船はどこを航行するか"
+QUESTIONS = (EN_QUESTION, JA_QUESTION, NEW_QUESTION, "Which ship sails from the Bering Strait to the East Siberian Sea?",
+             "プーチンと習近平の関係")
+BUILD_TIMEOUT_S = 600
+
+
+def new_seed_text(seeds: Path) -> str:
+    """The real seed with its headline replaced by a new one and the new section inserted after it."""
+    text = (seeds / BASE_SEED).read_text(encoding="utf-8")
+    headline = "習近平とプーチンの「兄弟関係」が逆転...兄が頼りの弟分は付き従うのみ"
+    assert headline in text
+    return text.replace(headline, NEW_SECTION, 1)
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    seeds: Path
+    index: Path
+
+
+def _server(built_index, root: Path, env: dict[str, str]):
+    settings, _ = built_index
+    seeds, index = root / "seeds", root / "index"
+    shutil.copytree(settings.seeds_dir, seeds)
+    shutil.copytree(settings.index_dir, index, ignore=shutil.ignore_patterns(".build.lock"))
+    return running_server(seeds, index, root / "server.log", env={"RAG_ADMIN_TOKEN": ADMIN_TOKEN, **env}), seeds, index
+
+
+@pytest.fixture(scope="module")
+def server(built_index, tmp_path_factory):
+    context, seeds, index = _server(built_index, tmp_path_factory.mktemp("live"), {})
+    with context as url:
+        yield Server(url, seeds, index)
+
+
+@pytest.fixture(scope="module")
+def http(server):
+    with httpx.Client(base_url=server.url, timeout=120) as c:
+        yield c
+
+
+@dataclass
+class Load:
+    """Eight threads searching in a loop: every response, and every failure."""
+
+    url: str
+    results: list[tuple[float, float, dict[str, Any]]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def __enter__(self) -> Load:
+        self.threads = [threading.Thread(target=self._loop, args=(i,), daemon=True) for i in range(8)]
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=180)
+
+    def _loop(self, i: int) -> None:
+        with httpx.Client(base_url=self.url, timeout=120) as c:
+            n = i
+            while not self.stop.is_set():
+                started = time.monotonic()
+                query = QUESTIONS[n % len(QUESTIONS)]
+                n += 1
+                try:
+                    r = c.post("/v1/search", json={"query": query, "top_k": 5})
+                except httpx.HTTPError as exc:
+                    self.failures.append(repr(exc))
+                    continue
+                if r.status_code != 200:
+                    self.failures.append(f"{r.status_code} {r.text[:200]}")
+                    continue
+                self.results.append((started, time.monotonic(), r.json()))
+
+
+def rebuild_and_wait(http: httpx.Client) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """POST /v1/admin/rebuild, then follow GET /v1/index until the build is over: (final build, every status seen)."""
+    live = http.get("/v1/index").json()["index_version"]
+    r = http.post("/v1/admin/rebuild", headers=AUTH)
+    assert r.status_code == 202, r.text
+    accepted = r.json()
+    assert accepted["state"] == "running" and accepted["index_version"] == live and accepted["status"] == "/v1/index"
+    return wait_for_build(http, accepted["build_id"])
+
+
+def wait_for_build(http: httpx.Client, build_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    seen = []
+    deadline = time.monotonic() + BUILD_TIMEOUT_S
+    while True:
+        body = http.get("/v1/index").json()
+        seen.append(body)
+        build = body["build"]
+        assert build["build_id"] == build_id
+        if build["state"] != "running":
+            return build, seen
+        assert time.monotonic() < deadline, f"build still running: {build}"
+        time.sleep(0.2)
+
+
+def doc_texts(seeds: Path) -> dict[str, str]:
+    return {p.stem: p.read_bytes().decode("utf-8") for p in seeds.glob("*.txt")}
+
+
+def search_docs(http: httpx.Client, query: str) -> list[str]:
+    r = http.post("/v1/search", json={"query": query, "top_k": 5})
+    assert r.status_code == 200, r.text
+    return [h["citation"]["doc_id"] for h in r.json()["results"]]
+
+
+def test_a_dropped_in_seed_is_served_after_a_rebuild_and_gone_after_the_next_under_load(server, http):
+    v0 = http.get("/v1/index").json()["index_version"]
+    texts = {v0: doc_texts(server.seeds)}
+    assert NEW_DOC not in search_docs(http, NEW_QUESTION)
+    with Load(server.url) as load:
+        time.sleep(1.5)
+        (server.seeds / f"{NEW_DOC}.txt").write_text(new_seed_text(server.seeds), encoding="utf-8")
+        added, seen = rebuild_and_wait(http)
+        v1 = added["index_version"]
+        texts[v1] = doc_texts(server.seeds)
+        time.sleep(1.5)
+        (server.seeds / f"{NEW_DOC}.txt").unlink()
+        removed, _ = rebuild_and_wait(http)
+        v2 = removed["index_version"]
+        texts[v2] = doc_texts(server.seeds)
+        time.sleep(1.5)
+
+    assert added["state"] == "succeeded" and added["error"] is None, added
+    assert added["changes"]["added"] == 1 and v1 != v0
+    assert removed["state"] == "succeeded" and removed["changes"]["removed"] == 1 and v2 not in (v0, v1)
+    # while the build ran, the old version was the one served, and the build said where it was
+    running = [s for s in seen if s["build"]["state"] == "running"]
+    assert running and all(s["index_version"] == v0 for s in running)
+    assert all(s["build"]["started_at"] == added["started_at"] and s["build"]["total"] >= s["build"]["done"] >= 0
+               for s in running)
+    assert seen[-1]["index_version"] == v1
+
+    assert load.failures == []
+    assert len({b["index_version"] for _, _, b in load.results}) >= 2
+    for _, _, body in load.results:  # every response comes wholly from the one version it names
+        assert body["index_version"] in texts, body["index_version"]
+        docs = texts[body["index_version"]]
+        assert len(body["results"]) == 5
+        for hit in body["results"]:
+            c = hit["citation"]
+            assert c["doc_id"] in docs and docs[c["doc_id"]][c["start"] : c["end"]] == hit["text"]
+    assert any(h["citation"]["doc_id"] == NEW_DOC for _, _, b in load.results if b["index_version"] == v1
+               for h in b["results"])
+    assert http.get("/v1/index").json()["index_version"] == v2
+    assert NEW_DOC not in search_docs(http, NEW_QUESTION)
+
+
+def test_the_new_document_is_found_right_after_its_rebuild(server, http):
+    v0 = http.get("/v1/index").json()["index_version"]
+    path = server.seeds / f"{NEW_DOC}.txt"
+    path.write_text(new_seed_text(server.seeds), encoding="utf-8")
+    try:
+        build, _ = rebuild_and_wait(http)
+        assert build["state"] == "succeeded" and build["index_version"] != v0
+        assert search_docs(http, NEW_QUESTION)[0] == NEW_DOC
+        doc = http.get(f"/v1/documents/{NEW_DOC}")
+        assert doc.status_code == 200 and doc.json()["index_version"] == build["index_version"]
+    finally:
+        path.unlink()
+    build, _ = rebuild_and_wait(http)
+    assert build["state"] == "succeeded" and NEW_DOC not in search_docs(http, NEW_QUESTION)
+    assert_error(http.get(f"/v1/documents/{NEW_DOC}"), 404)
+
+
+def test_two_rebuild_calls_at_once_give_one_202_and_one_409(server, http):
+    barrier = threading.Barrier(2)
+    responses: list[httpx.Response] = []
+
+    def call() -> None:
+        with httpx.Client(base_url=server.url, timeout=120) as c:
+            barrier.wait()
+            responses.append(c.post("/v1/admin/rebuild", headers=AUTH))
+
+    threads = [threading.Thread(target=call) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(r.status_code for r in responses) == [202, 409], [r.text for r in responses]
+    accepted = next(r for r in responses if r.status_code == 202).json()
+    busy = assert_error(next(r for r in responses if r.status_code == 409), 409)
+    assert busy["error"] == "build_running" and accepted["build_id"] in busy["detail"]
+    build, _ = wait_for_build(http, accepted["build_id"])
+    assert build["state"] == "succeeded"
+    assert http.post("/v1/admin/rebuild").status_code == 401  # token-guarded like reload
+
+
+def test_a_failed_build_keeps_the_old_index_serving_and_says_why(server, http):
+    live = http.get("/v1/index").json()["index_version"]
+    expected = search_docs(http, JA_QUESTION)
+    # another process holding the build lock (an operator's `rag index build`): the live build cannot start writing
+    with open(server.index / ".build.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        try:
+            build, _ = rebuild_and_wait(http)
+        finally:
+            fcntl.flock(held, fcntl.LOCK_UN)
+    assert build["state"] == "failed" and build["index_version"] is None and build["finished_at"]
+    assert "another build is already running" in build["error"] and str(server.index) not in build["error"]
+    assert http.get("/v1/index").json()["index_version"] == live
+    assert search_docs(http, JA_QUESTION) == expected
+
+    # the seeds directory gone (moved away by mistake): the same
+    moved = server.seeds.with_name("seeds-moved")
+    server.seeds.rename(moved)
+    try:
+        build, _ = rebuild_and_wait(http)
+    finally:
+        moved.rename(server.seeds)
+    assert build["state"] == "failed" and "does not exist" in build["error"]
+    assert str(server.seeds) not in build["error"] and "<seeds>" in build["error"]  # no server paths in public
+    body = http.get("/v1/index").json()
+    assert body["index_version"] == live and body["build"]["error"] == build["error"]
+    assert search_docs(http, JA_QUESTION) == expected
+    # a later good build clears `error` but keeps the last failure in view
+    build, _ = rebuild_and_wait(http)
+    assert build["state"] == "succeeded" and build["error"] is None
+    assert "does not exist" in build["last_error"] and "failed at" in build["last_error"]
+
+
+def test_a_bad_seed_file_is_skipped_and_reported_by_the_build(server, http):
+    bad = server.seeds / "951_not_utf8.txt"
+    bad.write_bytes("ロシア".encode("utf-8") + b"\xff\xfe broken" * 20)
+    try:
+        build, _ = rebuild_and_wait(http)
+    finally:
+        bad.unlink()
+    assert build["state"] == "succeeded", build
+    assert any("<seeds>/951_not_utf8.txt" in w and "UTF-8" in w for w in build["warnings"]), build["warnings"]
+    assert not any(str(server.seeds) in w for w in build["warnings"])
+    body = http.get("/v1/index").json()
+    assert body["index_version"] == build["index_version"]
+    assert body["counts"]["documents"] == len(doc_texts(server.seeds))
+
+
+def test_serve_watch_rebuilds_when_seeds_change_and_settle(built_index, tmp_path):
+    context, seeds, _ = _server(built_index, tmp_path, {"RAG_WATCH_SECONDS": "0.5"})
+    with context as url, httpx.Client(base_url=url, timeout=120) as http:
+        v0 = http.get("/v1/index").json()["index_version"]
+        with Load(url) as load:
+            (seeds / f"{NEW_DOC}.txt").write_text(new_seed_text(seeds), encoding="utf-8")
+            v1 = _wait_for_version(http, other_than=v0)
+            assert NEW_DOC in search_docs(http, NEW_QUESTION)
+            (seeds / f"{NEW_DOC}.txt").unlink()
+            v2 = _wait_for_version(http, other_than=v1)
+        assert NEW_DOC not in search_docs(http, NEW_QUESTION)
+        build = http.get("/v1/index").json()["build"]
+        assert build["trigger"] == "watch" and build["state"] == "succeeded" and build["index_version"] == v2
+        assert build["changes"]["removed"] == 1
+    assert load.failures == [] and load.results
+
+
+def _wait_for_version(http: httpx.Client, other_than: str) -> str:
+    deadline = time.monotonic() + BUILD_TIMEOUT_S
+    while True:
+        body = http.get("/v1/index").json()
+        build = body["build"]
+        if build is not None and build["state"] == "failed":
+            pytest.fail(f"watch build failed: {build}")
+        if body["index_version"] != other_than and build is not None and build["state"] == "succeeded":
+            return body["index_version"]
+        assert time.monotonic() < deadline, f"no new version: {body}"
+        time.sleep(0.2)

@@ -1,0 +1,85 @@
+"""A first `rag serve` builds the missing index in view: a plain line per stage without a terminal, a bar with
+done/total and an ETA on one (real builds, USE only so that they stay cheap)."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api.process import running_server
+
+pytestmark = pytest.mark.slow
+
+
+def _fresh(built_index, root: Path) -> tuple[Path, Path]:
+    """root/seeds (a copy of the real seeds) and root/index, empty but for the JMdict cache a first build makes."""
+    settings, _ = built_index
+    seeds, index = root / "seeds", root / "index"
+    shutil.copytree(settings.seeds_dir, seeds)
+    index.mkdir()
+    if (Path(settings.index_dir) / ".cache").is_dir():
+        shutil.copytree(Path(settings.index_dir) / ".cache", index / ".cache")
+    return seeds, index
+
+
+def test_serve_without_an_index_prints_each_build_stage_before_serving(built_index, tmp_path: Path) -> None:
+    seeds, index = _fresh(built_index, tmp_path)
+    log = tmp_path / "server.log"
+    with running_server(seeds, index, log, env={"RAG_EMBEDDERS": "use"}) as url:
+        version = httpx.get(f"{url}/v1/index", timeout=30).json()["index_version"]
+    text = log.read_text(encoding="utf-8")
+    assert "\r" not in text  # no terminal: no bar redrawn in place
+    lines = text.splitlines()
+    stage = [line for line in lines if line.startswith("[index build] ")]
+    passages = int(re.search(r"embedding use: \d+/(\d+) passages", text).group(1))
+    assert passages > 64  # three batches at least: a first line, progress, a last line
+    assert re.fullmatch(rf"\[index build\] embedding use: 32/{passages} passages", stage[0]), stage
+    assert re.fullmatch(rf"\[index build\] embedding use: {passages}/{passages} passages, done in \d+\.\ds", stage[-1])
+    # in order: the warning that a build starts, its stages, the summary, then the server is ready
+    start = next(i for i, line in enumerate(lines) if "no index at" in line and "building it" in line)
+    done = lines.index(stage[-1])
+    built = next(i for i, line in enumerate(lines) if f"built index {version}" in line)
+    ready = next(i for i, line in enumerate(lines) if f"ready: index {version}" in line)
+    assert start < lines.index(stage[0]) < done < built < ready
+
+
+def test_index_build_on_a_terminal_draws_a_bar_with_an_eta(built_index, tmp_path: Path, repo_root: Path) -> None:
+    seeds, index = _fresh(built_index, tmp_path)
+    primary, secondary = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "index", "build", "--seeds", str(seeds), "--index",
+                             str(index), "--embedders", "use"], cwd=repo_root, env=env, stdout=subprocess.PIPE,
+                            stderr=secondary)
+    os.close(secondary)
+    out = b""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([primary], [], [], 1.0)
+        if ready:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+        elif proc.poll() is not None:
+            break
+    os.close(primary)
+    stdout, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out.decode(errors="replace")
+    text = out.decode("utf-8", errors="replace")
+    assert "\r" in text and "[index build]" not in text  # redrawn in place, not logged line by line
+    assert re.search(r"embedding use\s+\[#*\.*\] \d+/\d+ passages, ETA \d+s", text), text[-2000:]
+    assert re.search(r"\[#{30}\] (\d+)/\1 passages", text)
+    assert stdout.decode().startswith("index ")
