@@ -21,7 +21,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
+# The page tests drive Debian's chromium through Playwright (no browser download); install it if it is missing,
+# with a Japanese font so that the screenshots they leave are readable.
 $(TSTAMP): $(STAMP)
+	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic; }
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 

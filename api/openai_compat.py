@@ -1,4 +1,6 @@
-"""OpenAI chat-completions compatibility: the question from the messages, and an Answer as a completion or SSE."""
+"""OpenAI chat-completions compatibility: the conversation from the messages, and an Answer as a completion or as
+server-sent events, with its citations in the shapes chat clients read (OpenAI annotations, Open WebUI sources,
+Perplexity citations and search_results)."""
 
 from __future__ import annotations
 
@@ -6,21 +8,29 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
 
 import msgspec
 
-from rag.answers import Answer, sources_footer
+from rag.answers import Answer
 from rag.errors import QueryError
-from rag.retrieval.serialize import citation_json
+from rag.retrieval.serialize import hit_json
 from rag.tokens import count
+from rag.types import Citation
 
-from .schemas import (ChatChoice, ChatCompletion, ChatCompletionChunk, ChatMessage, ChatMessageOut, ChunkChoice,
-                      CitationOut, ContentPart, Delta, Usage)
+from .chat_schemas import (Annotation, ChatChoice, ChatCompletion, ChatCompletionChunk, ChatMessage, ChatMessageOut,
+                           ChunkChoice, ContentPart, Delta, OpenWebUIMeta, OpenWebUIRef, OpenWebUISource,
+                           SearchResultOut, UrlCitation, Usage)
+from .schemas import HitOut, SourceOut, seed_path
 
 SERVICE_MODEL = "newsrag"
 _PIECE = re.compile(r"\S+\s*|\s+")
 _MAX_PIECE = 32
+_MARKER = re.compile(r"\[(\d+)\]")
 
+
+# -- the request ------------------------------------------------------------------------------------------------
 
 def text_of(content: str | list[ContentPart] | None) -> str:
     """The text of a message: a string, or its "text" parts joined by newlines."""
@@ -31,36 +41,114 @@ def text_of(content: str | list[ContentPart] | None) -> str:
     return "\n".join(p.text for p in content if p.type == "text" and p.text)
 
 
+def conversation_of(messages: list[ChatMessage]) -> tuple[str, tuple[str, ...]]:
+    """(the question, the earlier user messages): the last user message is the question; system and assistant
+    messages are not searched."""
+    users = [text_of(m.content) for m in messages if m.role == "user"]
+    if not users:
+        raise QueryError("messages hold no message with role 'user'; the last user message is the question")
+    return users[-1], tuple(u for u in users[:-1] if u.strip())
+
+
 def question_of(messages: list[ChatMessage]) -> str:
-    """The last user message is the question; system and earlier turns are ignored."""
-    for m in reversed(messages):
-        if m.role == "user":
-            return text_of(m.content)
-    raise QueryError("messages hold no message with role 'user'; the last user message is the question")
+    """The last user message."""
+    return conversation_of(messages)[0]
 
 
-def content_of(answer: Answer) -> str:
+# -- citations --------------------------------------------------------------------------------------------------
+
+def web_url(url: str | None) -> str | None:
+    """`url` if it is an absolute http(s) URL, else None: a seed may name any scheme (javascript:, data:, file:)."""
+    if not url or any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+def view_url(base_url: str, c: Citation) -> str:
+    """The service's own article view with the passage highlighted."""
+    return f"{base_url.rstrip('/')}/documents/{quote(c.doc_id, safe='')}?start={c.start}&end={c.end}"
+
+
+@dataclass(frozen=True, slots=True)
+class Cited:
+    """An answer's citations in every wire shape; [n] is entry n - 1 of each list."""
+
+    annotations: list[Annotation]
+    citations: list[str]
+    search_results: list[SearchResultOut]
+    sources: list[OpenWebUISource]
+    passages: list[HitOut]
+
+
+def cited(answer: Answer, base_url: str) -> Cited:
+    """The answer's citations as OpenAI annotations, Open WebUI sources and Perplexity citations/search_results."""
+    hits = {h.citation: h for h in answer.passages}
+    results: list[SearchResultOut] = []
+    for c in answer.citations:
+        hit = hits.get(c)
+        results.append(SearchResultOut(
+            title=c.title, url=view_url(base_url, c), date=c.published,
+            snippet=hit.passage.text if hit else "", doc_id=c.doc_id, start=c.start, end=c.end,
+            passage_id=hit.passage.passage_id if hit else f"{c.doc_id}#{c.start}-{c.end}", source_file=seed_path(c.source_file),
+            source_url=web_url(c.url), sources=[SourceOut(s.title, web_url(s.url)) for s in c.sources]))
+    annotations = []
+    for m in _MARKER.finditer(answer.answer):
+        n = int(m.group(1))
+        if 1 <= n <= len(results):
+            r = results[n - 1]
+            annotations.append(Annotation(type="url_citation", url_citation=UrlCitation(
+                url=r.url, title=r.title, start_index=m.start(), end_index=m.end())))
+    sources = [OpenWebUISource(source=OpenWebUIRef(id=r.passage_id, name=r.title, url=r.url), document=[r.snippet],
+                               metadata=[OpenWebUIMeta(source=r.passage_id, name=r.title,
+                                                       source_url=r.source_url or r.url)])
+               for r in results]
+    passages = [msgspec.convert(hit_json(h), HitOut) for h in answer.passages]
+    return Cited(annotations, [r.url for r in results], results, sources, passages)
+
+
+def footer(answer: Answer, base_url: str) -> str:
+    """A plain "Sources:" list for clients that show only the text: each citation's view URL, and its original."""
+    if not answer.citations:
+        return ""
+    lines = ["Sources:"]
+    for n, c in enumerate(answer.citations, start=1):
+        date = f" ({c.published[:10]})" if c.published else ""
+        original = web_url(c.url)
+        lines.append(f"[{n}] {c.title}{date} {view_url(base_url, c)}" + (f" — {original}" if original else ""))
+    return "\n".join(lines)
+
+
+def content_of(answer: Answer, base_url: str) -> str:
     """The assistant text: the answer, then its numbered sources."""
-    footer = sources_footer(answer)
-    return f"{answer.answer}\n\n{footer}" if footer else answer.answer
+    tail = footer(answer, base_url)
+    return f"{answer.answer}\n\n{tail}" if tail else answer.answer
 
 
-def _citations(answer: Answer) -> list[CitationOut]:
-    return [msgspec.convert(citation_json(c), CitationOut) for c in answer.citations]
+# -- responses --------------------------------------------------------------------------------------------------
 
-
-def completion(answer: Answer, messages: list[ChatMessage]) -> ChatCompletion:
-    """A non-streamed chat.completion."""
-    content = content_of(answer)
+def _usage(messages: list[ChatMessage], answer: Answer, content: str) -> Usage:
     # What the answer was made from: the conversation and the retrieved passages.
     prompt = count("\n".join(text_of(m.content) for m in messages))
     prompt += sum(count(h.passage.text) for h in answer.passages)
     done = count(content)
+    return Usage(prompt_tokens=prompt, completion_tokens=done, total_tokens=prompt + done)
+
+
+def completion(answer: Answer, messages: list[ChatMessage], base_url: str) -> ChatCompletion:
+    """A non-streamed chat.completion."""
+    content = content_of(answer, base_url)
+    c = cited(answer, base_url)
+    message = ChatMessageOut(role="assistant", content=content, annotations=c.annotations)
     return ChatCompletion(
         id=f"chatcmpl-{uuid.uuid4().hex}", object="chat.completion", created=int(time.time()), model=SERVICE_MODEL,
-        choices=[ChatChoice(index=0, message=ChatMessageOut(role="assistant", content=content), finish_reason="stop")],
-        usage=Usage(prompt_tokens=prompt, completion_tokens=done, total_tokens=prompt + done),
-        citations=_citations(answer), index_version=answer.index_version, generator=answer.generator,
+        choices=[ChatChoice(index=0, message=message, finish_reason="stop")],
+        usage=_usage(messages, answer, content), citations=c.citations, search_results=c.search_results,
+        sources=c.sources, passages=c.passages, lang=answer.lang,  # type: ignore[arg-type]
+        index_version=answer.index_version, generator=answer.generator,
     )
 
 
@@ -72,18 +160,43 @@ def pieces(text: str) -> list[str]:
     return out
 
 
-async def sse_events(answer: Answer) -> AsyncIterator[bytes]:
-    """chat.completion.chunk events: the role, the content in pieces, a final chunk with citations, then [DONE]."""
+async def sse_events(parts: AsyncIterator[str | Answer], messages: list[ChatMessage], base_url: str,
+                     index_version: str, include_usage: bool = False) -> AsyncIterator[bytes]:
+    """chat.completion.chunk events as the answer is made: the role, the text as it comes, the sources footer, a
+    final chunk (finish_reason 'stop') with the annotations and sources, the usage chunk if asked for, then [DONE].
+
+    Every chunk but the usage chunk has one choice; no event is named, so strict clients parse each one."""
     common = {"id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion.chunk", "created": int(time.time()),
-              "model": SERVICE_MODEL, "index_version": answer.index_version}
+              "model": SERVICE_MODEL, "index_version": index_version}
 
     def event(delta: Delta, finish: str | None = None, **extra: object) -> bytes:
-        choice = ChunkChoice(index=0, delta=delta, finish_reason=finish)
-        chunk = ChatCompletionChunk(choices=[choice], **common, **extra)
+        choice = ChunkChoice(index=0, delta=delta, finish_reason=finish)  # type: ignore[arg-type]
+        chunk = ChatCompletionChunk(choices=[choice], **common, **extra)  # type: ignore[arg-type]
         return b"data: " + msgspec.json.encode(chunk) + b"\n\n"
 
     yield event(Delta(role="assistant", content=""))
-    for piece in pieces(content_of(answer)):
-        yield event(Delta(content=piece))
-    yield event(Delta(), "stop", citations=_citations(answer))
+    answer: Answer | None = None
+    try:
+        async for part in parts:
+            if isinstance(part, Answer):
+                answer = part
+                break
+            for piece in pieces(part) if len(part) > _MAX_PIECE else (part,):  # model tokens are short already
+                yield event(Delta(content=piece))
+    finally:
+        aclose = getattr(parts, "aclose", None)
+        if aclose is not None:  # a client that leaves mid-answer also ends the model's stream
+            await aclose()
+    if answer is None:  # the core always ends with its Answer; say so loudly rather than end the stream quietly
+        raise RuntimeError("the answer stream ended without its Answer")
+    tail = footer(answer, base_url)
+    if tail:
+        yield event(Delta(content=f"\n\n{tail}"))
+    c = cited(answer, base_url)
+    yield event(Delta(annotations=c.annotations), "stop", citations=c.citations, search_results=c.search_results,
+                sources=c.sources, passages=c.passages, lang=answer.lang, generator=answer.generator)
+    if include_usage:
+        chunk = ChatCompletionChunk(choices=[], usage=_usage(messages, answer, content_of(answer, base_url)),
+                                    **common)  # type: ignore[arg-type]
+        yield b"data: " + msgspec.json.encode(chunk) + b"\n\n"
     yield b"data: [DONE]\n\n"

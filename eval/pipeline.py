@@ -12,7 +12,7 @@ from .errors import EvalError
 from .metrics import GROUPS, Judged, Latency, by_group, judge, metric_names, recall_curve
 from .questions import Question, read_seed_texts, require_quotes
 from .relevance import evidence_occurrences
-from .runner import Backend, ModeRun, run_mode
+from .runner import CONVERSATION, Backend, ModeRun, run_mode
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +63,13 @@ class Evaluation:
 
 
 def evaluate(backend: Backend, questions: Sequence[Question], modes: Sequence[str], seeds_dir: Path,
-             ks: Sequence[int] = (1, 5, 10), question_files: Sequence[str] = ()) -> Evaluation:
-    """Score every mode on the questions; raises EvalError before any search if a quote is not in its seed."""
+             ks: Sequence[int] = (1, 5, 10), question_files: Sequence[str] = (),
+             conversation: bool | None = None) -> Evaluation:
+    """Score every mode on the questions; raises EvalError before any search if a quote is not in its seed.
+
+    With `conversation` (by default: when some question has earlier turns, or a mode is named "<mode>+conversation")
+    each mode is also scored as "<mode>+conversation", the last turn searched through the conversation; the plain
+    mode searches the last turn alone."""
     questions = tuple(questions)
     if not questions:
         raise EvalError("no questions to evaluate")
@@ -74,11 +79,14 @@ def evaluate(backend: Backend, questions: Sequence[Question], modes: Sequence[st
     require_quotes(questions, seeds_dir)
     texts = read_seed_texts(seeds_dir, (e.doc for q in questions for e in q.evidence))
     evidence = {q.id: evidence_occurrences(q, texts) for q in questions}
-    modes = tuple(dict.fromkeys(modes))
+    if conversation is None:  # asked for by name, or implied by the questions
+        conversation = any(m.endswith(CONVERSATION) for m in modes) or any(q.earlier for q in questions)
+    modes = tuple(dict.fromkeys(m.removesuffix(CONVERSATION) for m in modes))
     backend.check_modes(modes)
+    runs = tuple(m for mode in modes for m in ((mode, mode + CONVERSATION) if conversation else (mode,)))
     names = metric_names(ks)
     results = []
-    for mode in modes:
+    for mode in runs:
         run = run_mode(backend, questions, mode)
         judged = judge(questions, run, evidence)
         curves = {}

@@ -1,10 +1,13 @@
-"""Question sets: load and validate the shared JSONL format, combine several files, check quotes against the seeds."""
+"""Question sets: load and validate the shared JSONL format, combine several files, check quotes against the seeds.
+
+A line may hold a conversation instead of one question: `"turns": [...]` lists the user's messages, oldest first,
+and the evidence answers the last one (which is then the `question`)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -30,6 +33,12 @@ class Question:
     lang: Lang
     question: str
     evidence: tuple[Evidence, ...]
+    turns: tuple[str, ...] = ()  # a conversation's user messages, the last being `question`; () for one question
+
+    @property
+    def earlier(self) -> tuple[str, ...]:
+        """The user messages before the question (empty for a stand-alone question)."""
+        return self.turns[:-1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +90,8 @@ def _parse_line(line: str, where: str) -> Question:
     lang = _text(obj, "lang", where)
     if lang not in LANGS:
         raise EvalError(f"{where}: lang {lang!r} is not allowed; use one of {list(LANGS)!r}")
-    question = _text(obj, "question", where)
+    turns = _turns(obj["turns"], where) if "turns" in obj else ()
+    question = turns[-1] if turns else _text(obj, "question", where)
     entries = obj.get("evidence")
     if not isinstance(entries, list) or not entries:
         raise EvalError(f"{where}: field 'evidence' must be a non-empty list of {{'doc', 'quote'}} objects")
@@ -97,7 +107,25 @@ def _parse_line(line: str, where: str) -> Question:
         if not quote.strip():
             raise EvalError(f"{at}: quote is empty; give an exact substring of seeds/{doc}.txt")
         evidence.append(Evidence(doc, quote))
-    return Question(qid, lang, question, tuple(evidence))  # type: ignore[arg-type]  # lang checked above
+    return Question(qid, lang, question, tuple(evidence), turns)  # type: ignore[arg-type]  # lang checked above
+
+
+def _turns(value: Any, where: str) -> tuple[str, ...]:
+    """The user messages of a conversation: strings, or {"role", "content"} objects of which the user's are kept."""
+    if not isinstance(value, list) or not value:
+        raise EvalError(f"{where}: field 'turns' must be a non-empty list of the user's messages, oldest first")
+    turns = []
+    for n, turn in enumerate(value):
+        if isinstance(turn, dict):
+            if turn.get("role", "user") != "user":
+                continue
+            turn = turn.get("content", turn.get("text"))
+        if not isinstance(turn, str) or not turn.strip():
+            raise EvalError(f"{where}: turns[{n}] must be a non-empty string (or a user message object), got {turn!r}")
+        turns.append(turn)
+    if not turns:
+        raise EvalError(f"{where}: field 'turns' holds no user message")
+    return tuple(turns)
 
 
 def _text(obj: dict[str, Any], key: str, where: str) -> str:
@@ -121,7 +149,7 @@ def combine(paths: Sequence[Path]) -> tuple[Question, ...]:
                 qid = f"{stem}:{q.id}" if n == 1 else f"{stem}:{q.id}~{n}"
                 n += 1
             used.add(qid)
-            out.append(q if qid == q.id else Question(qid, q.lang, q.question, q.evidence))
+            out.append(q if qid == q.id else replace(q, id=qid))
     return tuple(out)
 
 

@@ -11,7 +11,8 @@ from typing import Any, Protocol
 import httpx
 
 from rag.errors import QueryError
-from rag.retrieval import Searcher
+from rag.retrieval import SearchResult, Searcher
+from rag.retrieval.conversation import search_conversation
 
 from .errors import EvalError
 from .questions import Question
@@ -20,6 +21,8 @@ logger = logging.getLogger(__name__)
 
 TOP_K = 10
 PROBE_QUERY = "warm-up probe"
+# A mode name with this suffix searches a question through its conversation (rag.retrieval.conversation).
+CONVERSATION = "+conversation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,9 @@ class Backend(Protocol):
     def search(self, query: str, mode: str) -> Response:
         """The top TOP_K passages for `query`."""
 
+    def search_conversation(self, turns: Sequence[str], mode: str) -> Response:
+        """The top TOP_K passages for the last of `turns`, searched through the conversation."""
+
 
 class InProcessBackend:
     """Searches a loaded index directly, as `rag search` does."""
@@ -90,14 +96,23 @@ class InProcessBackend:
             self.search(PROBE_QUERY, mode)
 
     def search(self, query: str, mode: str) -> Response:
-        view = self._views.get(mode)
+        return _response(self._view(mode).search(query, TOP_K, mode))
+
+    def search_conversation(self, turns: Sequence[str], mode: str) -> Response:
+        return _response(search_conversation(self._view(mode + CONVERSATION), turns, TOP_K, mode).result)
+
+    def _view(self, name: str) -> Searcher:
+        view = self._views.get(name)
         if view is None:
             s = self.searcher
-            view = self._views[mode] = Searcher(s.index, s.embedders, s.analyzer, s.settings)
-        result = view.search(query, TOP_K, mode)
-        hits = tuple(Retrieved(h.passage.passage_id, h.citation.doc_id, h.citation.start, h.citation.end, h.score)
-                     for h in result.hits)
-        return Response(hits, result.index_version)
+            view = self._views[name] = Searcher(s.index, s.embedders, s.analyzer, s.settings)
+        return view
+
+
+def _response(result: SearchResult) -> Response:
+    hits = tuple(Retrieved(h.passage.passage_id, h.citation.doc_id, h.citation.start, h.citation.end, h.score)
+                 for h in result.hits)
+    return Response(hits, result.index_version)
 
 
 class HttpBackend:
@@ -114,6 +129,10 @@ class HttpBackend:
     def check_modes(self, modes: Sequence[str]) -> None:
         for mode in modes:  # the service says which modes it has only by answering (or refusing) a search
             self.search(PROBE_QUERY, mode)
+
+    def search_conversation(self, turns: Sequence[str], mode: str) -> Response:
+        raise EvalError("conversations are scored in process only (/v1/search takes one question): run rag eval "
+                        "without --url to score the conversation modes")
 
     def search(self, query: str, mode: str) -> Response:
         endpoint = f"{self.url}/v1/search"
@@ -157,10 +176,14 @@ def run_mode(backend: Backend, questions: Sequence[Question], mode: str) -> Mode
     """Ask every question in one mode, timing each call as the evaluator sees it."""
     t0 = time.perf_counter()
     runs, versions = [], []
+    base = mode.removesuffix(CONVERSATION)
     for q in questions:
         t = time.perf_counter()
         try:
-            response = backend.search(q.question, mode)
+            if mode.endswith(CONVERSATION):
+                response = backend.search_conversation(q.turns or (q.question,), base)
+            else:
+                response = backend.search(q.question, mode)
         except QueryError as exc:
             raise EvalError(f"question {q.id!r} was refused in mode {mode!r}: {exc}") from None
         runs.append(QuestionRun(q.id, response.hits, (time.perf_counter() - t) * 1000))

@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from anyio import to_thread
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Schema
 from litestar.response import Stream
 from litestar.response.streaming import ASGIStreamingResponse
 
-from rag.answers import answer_question
+from rag.answers.service import answer_retrieved, retrieve
+from rag.answers.streaming import stream_answer
 from rag.errors import NotFoundError
 from rag.retrieval import Searcher
 from rag.settings import Settings
 
+from ..chat_schemas import ChatCompletion, ChatRequest, ModelCard, ModelList
 from ..errors import ERROR_RESPONSES
-from ..openai_compat import SERVICE_MODEL, completion, question_of, sse_events
-from ..schemas import ChatCompletion, ChatRequest, ErrorBody, ModelCard, ModelList
+from ..openai_compat import SERVICE_MODEL, completion, conversation_of, sse_events
+from ..schemas import ErrorBody
+
+T = TypeVar("T")
+_END = object()
 
 
 class EventStream(Stream):
@@ -49,7 +55,9 @@ class _ChatOperation(Operation):
             "text/event-stream": OpenAPIMediaType(schema=Schema(
                 type=OpenAPIType.STRING,
                 description="with stream=true: `data: <chat.completion.chunk JSON>` events (the first delta holds "
-                            "the role, the last chunk has finish_reason 'stop' and `citations`), then `data: [DONE]`")),
+                            "the role; the chunk with finish_reason 'stop' has `delta.annotations`, `citations`, "
+                            "`search_results` and `sources`; with stream_options.include_usage a last chunk has "
+                            "`usage` and no choices), then `data: [DONE]`")),
         }
 
 
@@ -59,17 +67,33 @@ class ChatController(Controller):
 
     @post("/completions", status_code=200, responses=ERROR_RESPONSES, operation_class=_ChatOperation,
           summary="OpenAI-compatible chat completion (set stream=true for server-sent events)")
-    async def completions(self, data: ChatRequest, searcher: Searcher, settings: Settings,
+    async def completions(self, request: Request, data: ChatRequest, searcher: Searcher, settings: Settings,
                           llm_client: httpx.Client | None) -> ChatCompletion | Stream:
-        """The last user message is the question; the reply cites its sources, also as structured `citations`."""
-        question = question_of(data.messages)
-        # The answer is complete before the first byte goes out, so every error is still a clean JSON 4xx/5xx.
-        answer = await to_thread.run_sync(
-            partial(answer_question, searcher, question, data.top_k, settings, client=llm_client))
+        """The last user message is the question (a follow-up is also searched through the earlier user messages);
+        the reply cites its sources as OpenAI annotations, Open WebUI `sources` and Perplexity `citations`."""
+        question, earlier = conversation_of(data.messages)
+        # Retrieval ends before the first byte goes out, so a bad question is still a clean JSON 4xx.
+        found = await to_thread.run_sync(partial(retrieve, searcher, question, data.top_k, earlier))
+        base_url = str(request.base_url)
         if data.stream:
-            return EventStream(sse_events(answer), media_type="text/event-stream",
+            parts = _in_thread(stream_answer(found, searcher, settings, client=llm_client))
+            usage = bool(data.stream_options and data.stream_options.include_usage)
+            events = sse_events(parts, data.messages, base_url, found.result.index_version, usage)
+            return EventStream(events, media_type="text/event-stream",
                                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-        return completion(answer, data.messages)
+        answer = await to_thread.run_sync(partial(answer_retrieved, found, searcher, settings, client=llm_client))
+        return completion(answer, data.messages, base_url)
+
+
+async def _in_thread(items: Iterator[T]) -> AsyncIterator[T]:
+    """A blocking iterator (model calls, HTTP to the LLM) stepped in worker threads; closed when the client leaves."""
+    try:
+        while (item := await to_thread.run_sync(next, items, _END)) is not _END:
+            yield item  # type: ignore[misc]
+    finally:
+        close = getattr(items, "close", None)
+        if close is not None:
+            await to_thread.run_sync(close)
 
 
 class ModelsController(Controller):

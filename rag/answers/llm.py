@@ -1,9 +1,12 @@
-"""A minimal OpenAI-compatible chat-completions client: one non-streaming POST, bounded retries, short reasons."""
+"""A minimal OpenAI-compatible chat-completions client: a whole reply or a stream of tokens, bounded retries, short
+reasons."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -24,40 +27,122 @@ def endpoint(base_url: str) -> str:
 
 def chat_completion(client: httpx.Client, settings: Settings, messages: list[dict[str, str]]) -> str:
     """The assistant's reply text; raises LLMError with a short reason once retries are exhausted."""
-    if not settings.llm_base_url:
-        raise LLMError("llm_base_url is not set")
-    url = endpoint(settings.llm_base_url)
-    headers = {"Authorization": f"Bearer {settings.llm_api_key}"} if settings.llm_api_key else {}
-    body = {"model": settings.llm_model, "messages": messages, "temperature": 0, "stream": False}
-    attempts = 1 + max(settings.llm_retries, 0)
-    reason = "no attempt made"
-    for attempt in range(1, attempts + 1):
-        t0 = time.perf_counter()
-        retry_after: float | None = None
+    with _Connection(client, settings, messages, stream=False) as response:
+        return _whole_reply(response, settings)
+
+
+def stream_chat_completion(client: httpx.Client, settings: Settings, messages: list[dict[str, str]]) -> Iterator[str]:
+    """The reply's content deltas as the model sends them; LLMError if the call fails or the stream breaks.
+
+    Retries happen only before the first byte of a reply; a server that ignores `stream` and sends one JSON
+    completion yields it whole."""
+    t0 = time.perf_counter()
+    with _Connection(client, settings, messages, stream=True) as response:
+        if response.headers.get("content-type", "").startswith("application/json"):
+            yield _whole_reply(response, settings)
+            return
+        first = True
         try:
-            response = client.post(url, json=body, headers=headers, timeout=settings.llm_timeout_s)
+            for line in response.iter_lines():
+                if not line.startswith("data:"):
+                    continue  # comments, event names, blank separators
+                data = line[5:].strip()
+                if data == "[DONE]":
+                    return
+                piece = _delta(data)
+                if piece:
+                    if first:
+                        logger.info("llm %s: first token after %.1f ms", settings.llm_model,
+                                    (time.perf_counter() - t0) * 1000)
+                        first = False
+                    yield piece
         except httpx.TimeoutException:
-            reason = f"timeout ({settings.llm_timeout_s:g} s)"
-        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
-            raise LLMError(f"llm_base_url={settings.llm_base_url!r} is not usable: {exc}") from exc
+            raise LLMError(f"timeout ({settings.llm_timeout_s:g} s) while streaming") from None
         except httpx.TransportError as exc:
-            reason = f"connection error ({exc.__class__.__name__})"
-        else:
-            status = response.status_code
-            if status == 429 or status >= 500:
-                reason = f"HTTP {status}"
-                retry_after = _retry_after(response)
-            elif status >= 400:
-                raise LLMError(f"HTTP {status} from {url}")  # a client error will not fix itself on retry
+            raise LLMError(f"stream broken ({exc.__class__.__name__})") from None
+    logger.info("llm %s: stream ended without [DONE] after %.1f ms", settings.llm_model,
+                (time.perf_counter() - t0) * 1000)
+
+
+def _whole_reply(response: httpx.Response, settings: Settings) -> str:
+    try:
+        response.read()
+    except httpx.TimeoutException:
+        raise LLMError(f"timeout ({settings.llm_timeout_s:g} s) while reading the reply") from None
+    except httpx.TransportError as exc:
+        raise LLMError(f"connection error while reading the reply ({exc.__class__.__name__})") from None
+    return parse_reply(response)
+
+
+def _delta(data: str) -> str:
+    """The content of one chat.completion.chunk; LLMError for a chunk that is not one."""
+    try:
+        chunk = json.loads(data)
+    except ValueError:
+        raise LLMError(f"invalid JSON in stream: {data[:80]!r}") from None
+    if not isinstance(chunk, dict):
+        raise LLMError("invalid chunk in stream: not an object")
+    if chunk.get("error"):
+        raise LLMError(f"error in stream: {str(chunk['error'])[:80]}")
+    choices = chunk.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        return ""  # a usage-only chunk
+    delta = choices[0].get("delta")
+    content = delta.get("content") if isinstance(delta, dict) else None
+    return content if isinstance(content, str) else ""
+
+
+class _Connection:
+    """A POST to the chat endpoint as an open response, retried on timeouts, connection errors, 429 and 5xx."""
+
+    def __init__(self, client: httpx.Client, settings: Settings, messages: list[dict[str, str]], stream: bool) -> None:
+        if not settings.llm_base_url:
+            raise LLMError("llm_base_url is not set")
+        self.client, self.settings = client, settings
+        self.url = endpoint(settings.llm_base_url)
+        self.headers = {"Authorization": f"Bearer {settings.llm_api_key}"} if settings.llm_api_key else {}
+        self.body = {"model": settings.llm_model, "messages": messages, "temperature": 0, "stream": stream}
+        self.response: httpx.Response | None = None
+
+    def __enter__(self) -> httpx.Response:
+        settings = self.settings
+        attempts = 1 + max(settings.llm_retries, 0)
+        reason = "no attempt made"
+        for attempt in range(1, attempts + 1):
+            t0 = time.perf_counter()
+            retry_after: float | None = None
+            try:
+                request = self.client.build_request("POST", self.url, json=self.body, headers=self.headers,
+                                                    timeout=settings.llm_timeout_s)
+                response = self.client.send(request, stream=True)
+            except httpx.TimeoutException:
+                reason = f"timeout ({settings.llm_timeout_s:g} s)"
+            except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+                raise LLMError(f"llm_base_url={settings.llm_base_url!r} is not usable: {exc}") from exc
+            except httpx.TransportError as exc:
+                reason = f"connection error ({exc.__class__.__name__})"
             else:
-                logger.info("llm %s replied in %.1f ms (attempt %d)", settings.llm_model,
-                            (time.perf_counter() - t0) * 1000, attempt)
-                return parse_reply(response)
-        if attempt < attempts:
-            delay = retry_after if retry_after is not None else min(BACKOFF_S * 2 ** (attempt - 1), MAX_BACKOFF_S)
-            logger.warning("llm attempt %d/%d failed: %s; retrying in %.2f s", attempt, attempts, reason, delay)
-            time.sleep(delay)
-    raise LLMError(f"{reason} after {attempts} attempt{'s' if attempts > 1 else ''}")
+                status = response.status_code
+                if status < 400:
+                    logger.info("llm %s answered in %.1f ms (attempt %d)", settings.llm_model,
+                                (time.perf_counter() - t0) * 1000, attempt)
+                    self.response = response
+                    return response
+                response.close()
+                if status == 429 or status >= 500:
+                    reason = f"HTTP {status}"
+                    retry_after = _retry_after(response)
+                else:
+                    raise LLMError(f"HTTP {status} from {self.url}")  # a client error will not fix itself on retry
+            if attempt < attempts:
+                delay = retry_after if retry_after is not None else min(BACKOFF_S * 2 ** (attempt - 1), MAX_BACKOFF_S)
+                logger.warning("llm attempt %d/%d failed: %s; retrying in %.2f s", attempt, attempts, reason, delay)
+                time.sleep(delay)
+        raise LLMError(f"{reason} after {attempts} attempt{'s' if attempts > 1 else ''}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.response is not None:
+            self.response.close()
 
 
 def parse_reply(response: httpx.Response) -> str:

@@ -43,10 +43,14 @@ def passage_block(n: int, hit: Hit) -> str:
     return f"[{n}] {hit.citation.title}\n{hit.passage.text.strip()}"
 
 
-def messages_for(question: str, hits: Sequence[Hit], lang: str) -> tuple[tuple[str, str], ...]:
-    """System instructions and a user message carrying the numbered passages and the question."""
+def messages_for(question: str, hits: Sequence[Hit], lang: str,
+                 earlier: Sequence[str] = ()) -> tuple[tuple[str, str], ...]:
+    """System instructions and a user message carrying the numbered passages and the question (after the earlier
+    questions of the conversation, which a follow-up may refer to)."""
     passages = "\n\n".join(passage_block(n, h) for n, h in enumerate(hits, start=1))
-    user = f"Passages:\n\n{passages}\n\nQuestion: {question}"
+    before = "".join(f"- {q.strip()}\n" for q in earlier if q.strip())
+    context = f"Earlier questions in this conversation:\n{before}\n" if before else ""
+    user = f"Passages:\n\n{passages}\n\n{context}Question: {question}"
     return (("system", SYSTEM.format(language=LANGUAGE.get(lang, LANGUAGE["en"]))), ("user", user))
 
 
@@ -55,11 +59,11 @@ def count_tokens(messages: Sequence[tuple[str, str]]) -> int:
     return sum(tokens.count(content) + PER_MESSAGE for _, content in messages) + PER_REPLY
 
 
-def build_prompt(question: str, hits: Sequence[Hit], lang: str, max_tokens: int) -> Prompt:
+def build_prompt(question: str, hits: Sequence[Hit], lang: str, max_tokens: int, earlier: Sequence[str] = ()) -> Prompt:
     """The largest prefix of `hits` (by rank) whose prompt fits `max_tokens`; LLMError when not even one fits."""
     ordered = sorted(hits, key=lambda h: h.rank)
     for keep in range(len(ordered), 0, -1):
-        messages = messages_for(question, ordered[:keep], lang)
+        messages = messages_for(question, ordered[:keep], lang, earlier)
         used = count_tokens(messages)
         if used <= max_tokens:
             if keep < len(ordered):

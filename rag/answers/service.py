@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import httpx
 
 from ..errors import LLMError
 from ..retrieval import Searcher
+from ..retrieval.conversation import search_conversation
+from ..retrieval.engine import SearchResult
 from ..settings import Settings
 from ..types import Citation, Hit
 from .extractive import extractive_answer
@@ -21,16 +24,44 @@ from .prompt import build_prompt
 logger = logging.getLogger(__name__)
 
 
-def answer_question(searcher: Searcher, question: str, top_k: int, settings: Settings,
-                    *, client: httpx.Client | None = None) -> Answer:
-    """Answer `question` from the top_k passages; raises QueryError for bad input, never for LLM failures."""
+@dataclass(frozen=True, slots=True)
+class Retrieval:
+    """What an answer is made from: the ranking for the question, and the earlier user turns that shaped it."""
+
+    result: SearchResult
+    earlier: tuple[str, ...]
+    context: str | None  # the conversation query, when the question was a follow-up
+    started: float  # perf_counter() when the request began, for took_ms
+
+    @property
+    def focus(self) -> str:
+        """The text the answer's sentences are scored against: the conversation for a follow-up."""
+        return self.context or self.result.query
+
+
+def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[str] = ()) -> Retrieval:
+    """Search for `question` (a follow-up also through the earlier user turns `history`); QueryError on bad input."""
     t0 = time.perf_counter()
-    result = searcher.search(question, top_k)  # the searcher's validation is the one place that rejects bad input
-    question, hits, lang = result.query, result.hits, result.lang
+    # the searcher's validation is the one place that rejects bad input
+    found = search_conversation(searcher, [*history, question], top_k)
+    earlier = tuple(h for h in history if h.strip()) if found.dependent else ()
+    return Retrieval(found.result, earlier, found.context, t0)
+
+
+def answer_question(searcher: Searcher, question: str, top_k: int, settings: Settings,
+                    *, client: httpx.Client | None = None, history: Sequence[str] = ()) -> Answer:
+    """Answer `question` from the top_k passages; raises QueryError for bad input, never for LLM failures."""
+    return answer_retrieved(retrieve(searcher, question, top_k, history), searcher, settings, client=client)
+
+
+def answer_retrieved(r: Retrieval, searcher: Searcher, settings: Settings, *,
+                     client: httpx.Client | None = None) -> Answer:
+    """The whole answer for a finished retrieval (the LLM's reply in one piece, or the extractive answer)."""
+    question, hits, lang, version = r.result.query, r.result.hits, r.result.lang, r.result.index_version
     fallback: str | None = None
     if settings.llm_base_url:
         try:
-            text, citations = llm_answer(question, hits, lang, settings, client)
+            text, citations = llm_answer(question, hits, lang, settings, client, r.earlier)
         except LLMError as exc:
             fallback = str(exc)
             logger.warning("llm answer failed, falling back to extractive: %s", fallback)
@@ -38,17 +69,17 @@ def answer_question(searcher: Searcher, question: str, top_k: int, settings: Set
             fallback = f"unexpected {exc.__class__.__name__}"
             logger.warning("llm answer failed, falling back to extractive: %s", fallback, exc_info=True)
         else:
-            return Answer(question, text, citations, hits, _ms(t0), "llm", None, result.index_version, lang)
-    text, citations = extractive_answer(question, hits, searcher.embedders, lang)
-    return Answer(question, text, citations, hits, _ms(t0), "extractive", fallback, result.index_version, lang)
+            return Answer(question, text, citations, hits, _ms(r.started), "llm", None, version, lang)
+    text, citations = extractive_answer(r.focus, hits, searcher.embedders, lang)
+    return Answer(question, text, citations, hits, _ms(r.started), "extractive", fallback, version, lang)
 
 
 def llm_answer(question: str, hits: Sequence[Hit], lang: str, settings: Settings,
-               client: httpx.Client | None = None) -> tuple[str, tuple[Citation, ...]]:
+               client: httpx.Client | None = None, earlier: Sequence[str] = ()) -> tuple[str, tuple[Citation, ...]]:
     """Generated text with markers renumbered to the passages actually cited; LLMError on any failure."""
     if not hits:
         raise LLMError("no passages retrieved")
-    prompt = build_prompt(question, hits, lang, settings.llm_max_prompt_tokens)
+    prompt = build_prompt(question, hits, lang, settings.llm_max_prompt_tokens, earlier)
     if client is None:
         with httpx.Client(timeout=settings.llm_timeout_s) as own:
             reply = chat_completion(own, settings, prompt.as_messages())

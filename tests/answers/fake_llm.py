@@ -7,11 +7,16 @@ Usage::
         ...
         assert len(llm.requests) == 2
         print(llm.requests[-1].prompt)                     # all message contents, joined
+
+A request with "stream": true gets server-sent chat.completion.chunk events, one small token each (a marker such as
+[1] arrives as "[", "1", "]"), `delay_s` apart. With `gate` set, the server sends the first `gate_after` tokens,
+then waits for the gate before sending the rest: a test can see what arrived before the model finished.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -20,9 +25,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
 Behaviour = Literal["reply", "error500", "rate_limited", "unauthorized", "hang", "invalid_json", "no_choices",
-                    "empty_content"]
+                    "empty_content", "stream_broken", "stream_stall"]
 BEHAVIOURS: tuple[Behaviour, ...] = ("reply", "error500", "rate_limited", "unauthorized", "hang", "invalid_json",
-                                     "no_choices", "empty_content")
+                                     "no_choices", "empty_content", "stream_broken", "stream_stall")
+# stream_broken: half the tokens, then the connection drops mid-body; stream_stall: half the tokens, then silence
+# for hang_s (longer than the client's timeout).
+_TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 PATH = "/v1/chat/completions"
 # Cites a real passage and a bogus one, so callers can check that markers pointing nowhere are dropped.
 DEFAULT_CONTENT = ("Lavrov said Russia is open to discussing the building of a true alliance with China [1]. "
@@ -52,6 +60,9 @@ class FakeLLM:
     behaviours: Sequence[Behaviour] = ("reply",)
     content: str = DEFAULT_CONTENT
     hang_s: float = 3.0
+    delay_s: float = 0.0
+    gate: threading.Event | None = None
+    gate_after: int = 1
     requests: list[Received] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -94,6 +105,10 @@ class FakeLLM:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def tokens(self) -> list[str]:
+        """The content as the stream sends it."""
+        return _TOKEN.findall(self.content)
 
     def _next(self, path: str, headers: dict[str, str], body: dict[str, Any] | None) -> Behaviour:
         with self._lock:
@@ -147,10 +162,13 @@ class _Handler(BaseHTTPRequestHandler):
         behaviour = fake._next(self.path, headers, body)
         model = (body or {}).get("model", "fake-model")
         prompt = Received(self.path, headers, body, behaviour).prompt
+        streamed = bool((body or {}).get("stream"))
         try:
             if behaviour == "hang":
                 fake._stopping.wait(fake.hang_s)
                 self._json(200, completion(fake.content, model, prompt))
+            elif streamed and behaviour in ("reply", "stream_broken", "stream_stall"):
+                self._stream(fake, model, behaviour)
             elif behaviour == "error500":
                 self._json(500, error_body("The server had an error while processing your request.", "server_error"))
             elif behaviour == "rate_limited":
@@ -169,6 +187,46 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json(200, completion(fake.content, model, prompt))
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test): nothing left to tell it
+
+    def _stream(self, fake: FakeLLM, model: str, behaviour: Behaviour) -> None:
+        """Server-sent chunks in chunked transfer encoding; a broken stream ends without the closing chunk."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        base = {"id": "chatcmpl-fakestream", "object": "chat.completion.chunk", "created": int(time.time()),
+                "model": model, "system_fingerprint": "fp_fake"}
+
+        def send(payload: str) -> None:
+            data = f"data: {payload}\n\n".encode("utf-8")
+            self.wfile.write(f"{len(data):x}\r\n".encode("ascii") + data + b"\r\n")
+            self.wfile.flush()
+
+        def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
+            choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+            return json.dumps({**base, "choices": [choice]}, ensure_ascii=False)
+
+        tokens = fake.tokens()
+        cut = len(tokens) // 2 if behaviour != "reply" else len(tokens)
+        send(chunk({"role": "assistant", "content": ""}))
+        for i, token in enumerate(tokens[:cut]):
+            if fake.gate is not None and i == fake.gate_after:
+                fake.gate.wait(fake.hang_s)
+            if fake.delay_s:
+                fake._stopping.wait(fake.delay_s)
+            send(chunk({"content": token}))
+        if behaviour == "stream_broken":
+            self.close_connection = True
+            return  # no closing zero-length chunk: the client sees the body end early
+        if behaviour == "stream_stall":
+            fake._stopping.wait(fake.hang_s)
+            self.close_connection = True
+            return
+        send(chunk({}, "stop"))
+        send("[DONE]")
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
 
     def _json(self, status: int, payload: dict[str, Any], extra: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"), "application/json", extra)

@@ -1,4 +1,4 @@
-"""In-process API tests: /v1/ask and the OpenAI-compatible chat, extractive and through a fake LLM server."""
+"""In-process API tests: /v1/ask (and the chat) extractive and through a fake LLM server."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import re
 
 import pytest
 
-from rag.answers import answer_question, sources_footer
-from rag.retrieval.serialize import citation_json
+from rag.answers import answer_question
 
-from api_support import EN_QUESTION, JA_QUESTION, public, sse_chunks, without
+from api_support import EN_QUESTION, JA_QUESTION, public, without
 
 try:  # the answers team's fake OpenAI-compatible server
     from answers.fake_llm import FakeLLM
@@ -46,47 +45,7 @@ def test_ask_body_is_the_answers_json(client, extractive, check_citation, questi
         check_citation(hit["citation"], hit["text"])
 
 
-def test_chat_completion_is_an_openai_object_with_sources_and_structured_citations(client, extractive):
-    answer = extractive(EN_QUESTION)
-    response = client.post("/v1/chat/completions", json={
-        "model": "anything", "top_k": 4, "temperature": 0.2, "user": "ignored-extra-field",
-        "messages": [{"role": "system", "content": "Be brief."},
-                     {"role": "user", "content": "an earlier question"},
-                     {"role": "assistant", "content": "an earlier answer"},
-                     {"role": "user", "content": [{"type": "text", "text": EN_QUESTION}]}]})
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["id"].startswith("chatcmpl-") and isinstance(body["created"], int)
-    assert without(body, "id", "created", "usage") == {
-        "object": "chat.completion", "model": "newsrag",
-        "choices": [{"index": 0, "finish_reason": "stop",
-                     "message": {"role": "assistant", "content": answer.answer + "\n\n" + sources_footer(answer)}}],
-        "citations": public([citation_json(c) for c in answer.citations]),
-        "index_version": answer.index_version, "generator": "extractive",
-    }
-    usage = body["usage"]
-    assert usage["prompt_tokens"] > 0 and usage["completion_tokens"] > 0
-    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
-
-
-def test_streamed_chat_joins_to_the_same_content_and_ends_with_citations_then_done(client, extractive):
-    answer = extractive(JA_QUESTION)
-    response = client.post("/v1/chat/completions", json={
-        "stream": True, "top_k": 4, "messages": [{"role": "user", "content": JA_QUESTION}]})
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/event-stream")
-    chunks = sse_chunks(response.text)
-    assert len(chunks) >= 4
-    assert {c["id"] for c in chunks} == {chunks[0]["id"]}
-    assert all(c["object"] == "chat.completion.chunk" and c["model"] == "newsrag" for c in chunks)
-    assert all(c["index_version"] == answer.index_version for c in chunks)
-    assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
-    assert all(c["choices"][0]["finish_reason"] is None and "citations" not in c for c in chunks[:-1])
-    content = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
-    assert content == answer.answer + "\n\n" + sources_footer(answer)
-    last = chunks[-1]
-    assert last["choices"] == [{"index": 0, "delta": {}, "finish_reason": "stop"}]
-    assert last["citations"] == public([citation_json(c) for c in answer.citations])
+# The chat completion's body and stream are tested in test_chat_citations.py.
 
 
 # -- the generative path, against the answers team's fake OpenAI-compatible server ------------------------------

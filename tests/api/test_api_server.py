@@ -117,8 +117,10 @@ def test_openai_client_gets_completions_streams_and_models(server):
     content = plain.choices[0].message.content
     assert plain.object == "chat.completion" and plain.choices[0].finish_reason == "stop"
     assert "[1]" in content and "\n\nSources:\n[1] " in content
-    citations = plain.model_extra["citations"]
-    assert citations and {"doc_id", "start", "end", "source_file"} <= set(citations[0])
+    citations = plain.model_extra["citations"]  # URL strings; the rich objects are in search_results
+    results = plain.model_extra["search_results"]
+    assert results and {"doc_id", "start", "end", "source_file"} <= set(results[0])
+    assert citations == [r["url"] for r in results]
     assert plain.usage.total_tokens == plain.usage.prompt_tokens + plain.usage.completion_tokens > 0
 
     stream = client.chat.completions.create(model="newsrag", messages=messages, stream=True)

@@ -1,0 +1,177 @@
+"""Wire formats of the OpenAI-compatible chat: requests, completions, chunks, and the citation shapes clients read."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from msgspec import Meta, Struct
+
+from .schemas import HitOut, SourceOut, TopK
+
+Role = Literal["system", "user", "assistant", "tool", "developer"]
+
+
+class ContentPart(Struct, kw_only=True):
+    """One part of a multi-part message; only "text" parts are read, others are ignored."""
+
+    type: str
+    text: str | None = None
+
+
+class ChatMessage(Struct, kw_only=True):
+    role: Role
+    content: str | list[ContentPart] | None = None
+    name: str | None = None
+
+
+class StreamOptions(Struct, kw_only=True):
+    """OpenAI's stream_options: include_usage adds a last chunk with `usage` and empty `choices`."""
+
+    include_usage: bool = False
+
+
+class ChatRequest(Struct, kw_only=True):
+    """POST /v1/chat/completions: the last user message is the question, and a follow-up is also searched through
+    the earlier user messages; other OpenAI fields are ignored."""
+
+    messages: Annotated[list[ChatMessage], Meta(min_length=1)]
+    model: str | None = None
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    top_k: TopK = 5
+    n: Annotated[int, Meta(description="how many choices; only 1 is supported")] = 1
+
+    def __post_init__(self) -> None:
+        if self.n != 1:  # refused rather than silently answering one choice where the client asked for several
+            raise ValueError(f"n={self.n}: this service returns exactly one choice; send n=1 or leave n out")
+
+
+class UrlCitation(Struct):
+    """Where [n] sits in the answer text (`content[start_index:end_index] == "[n]"`) and what it cites."""
+
+    url: str
+    title: str
+    start_index: int
+    end_index: int
+
+
+class Annotation(Struct):
+    """OpenAI's message annotation."""
+
+    type: Literal["url_citation"]
+    url_citation: UrlCitation
+
+
+class ChatMessageOut(Struct):
+    role: Literal["assistant"]
+    content: str
+    annotations: list[Annotation]
+
+
+class ChatChoice(Struct):
+    index: int
+    message: ChatMessageOut
+    finish_reason: Literal["stop"]
+
+
+class Usage(Struct):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class SearchResultOut(Struct):
+    """One cited passage, Perplexity-style, with everything a citation carries: `snippet == raw[start:end]`."""
+
+    title: str
+    url: Annotated[str, Meta(description="the service's article view with this passage highlighted")]
+    date: str | None
+    snippet: str
+    doc_id: str
+    start: int
+    end: int
+    passage_id: str
+    source_file: str
+    source_url: Annotated[str | None, Meta(description="the article's original http(s) source, when known")]
+    sources: list[SourceOut]
+
+
+class OpenWebUIRef(Struct):
+    id: str
+    name: str
+    url: str
+
+
+class OpenWebUIMeta(Struct):
+    source: Annotated[str, Meta(description="the passage id, unique per passage")]
+    name: str
+    source_url: str
+
+
+class OpenWebUISource(Struct):
+    """One cited passage in Open WebUI's `sources` shape; the n-th entry is marker [n]."""
+
+    source: OpenWebUIRef
+    document: list[str]
+    metadata: list[OpenWebUIMeta]
+
+
+class ChatCompletion(Struct):
+    """An OpenAI chat.completion. The cited passages travel as `message.annotations` (OpenAI), `sources`
+    (Open WebUI), `citations` (URLs) and `search_results` (Perplexity); [n] is the n-th entry of each list."""
+
+    id: str
+    object: Literal["chat.completion"]
+    created: int
+    model: str
+    choices: list[ChatChoice]
+    usage: Usage
+    citations: list[str]
+    search_results: list[SearchResultOut]
+    sources: list[OpenWebUISource]
+    passages: Annotated[list[HitOut], Meta(description="every passage retrieved, ranked, cited or not")]
+    lang: Literal["en", "ja"]
+    index_version: str
+    generator: Literal["extractive", "llm"]
+
+
+class Delta(Struct, omit_defaults=True):
+    role: Literal["assistant"] | None = None
+    content: str | None = None
+    annotations: list[Annotation] | None = None
+
+
+class ChunkChoice(Struct):
+    index: int
+    delta: Delta
+    finish_reason: Literal["stop"] | None
+
+
+class ChatCompletionChunk(Struct, omit_defaults=True, kw_only=True):
+    """One server-sent event of a streamed completion; the one with finish_reason 'stop' carries the citations."""
+
+    id: str
+    object: Literal["chat.completion.chunk"]
+    created: int
+    model: str
+    choices: list[ChunkChoice]
+    index_version: str
+    usage: Usage | None = None
+    citations: list[str] | None = None
+    search_results: list[SearchResultOut] | None = None
+    sources: list[OpenWebUISource] | None = None
+    passages: list[HitOut] | None = None
+    lang: Literal["en", "ja"] | None = None
+    generator: Literal["extractive", "llm"] | None = None
+
+
+class ModelCard(Struct):
+    id: str
+    object: Literal["model"]
+    created: int
+    owned_by: str
+
+
+class ModelList(Struct):
+    object: Literal["list"]
+    data: list[ModelCard]

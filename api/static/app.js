@@ -1,0 +1,352 @@
+// The chat page: streams answers from /v1/chat/completions, turns each [n] into a button that opens the cited
+// passage inside its article. Answers and seed text are untrusted: they reach the page through textContent and
+// attributes only, never as markup. No request leaves this service.
+import { loadPassage, renderPassage, setLink, showDate, webUrl } from "./article.js";
+
+const JAPANESE = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]/;
+const LANGUAGES = { en: "English", ja: "Japanese (日本語)" };
+const MARKER = /\[(\d+)\]/g;
+const FOOTER = "\n\nSources:\n";
+
+const log = document.getElementById("log");
+const form = document.getElementById("ask");
+const question = document.getElementById("question");
+const send = document.getElementById("send");
+const status = document.getElementById("status");
+const panel = document.getElementById("panel");
+
+const history = []; // {role, content} of the finished turns, sent with every question
+const replies = new WeakMap(); // assistant message element → {results, passages}
+const pending = new WeakMap(); // assistant message element → the marker clicked before its sources arrived
+let busy = false;
+let composing = false;
+let lastTrigger = null;
+let panelRequest = 0;
+
+/** The language the service will detect: Japanese when the text holds kana or kanji. */
+function detectLanguage(text) {
+  return JAPANESE.test(text) ? "ja" : "en";
+}
+
+function element(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (key === "text") node.textContent = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key in node && typeof value !== "string") node[key] = value;
+    else node.setAttribute(key, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+// -- the conversation log ----------------------------------------------------------------------------------------
+
+function addQuestion(text, lang) {
+  const item = element("li", { class: "turn" });
+  const user = element("div", { class: "message user", lang },
+    element("p", { class: "who", text: "You" }),
+    element("p", { class: "text", text }));
+  item.append(user);
+  log.append(item);
+  return item;
+}
+
+function addReply(item, lang) {
+  for (const old of log.querySelectorAll("[data-role=answer]")) old.dataset.role = "earlier-answer";
+  const language = element("p", { class: "lang", text: languageLabel(lang) });
+  const answer = element("div", { class: "text answer", dataset: { role: "answer", state: "streaming" } });
+  const reply = element("div", { class: "message assistant", lang, "aria-busy": "true" },
+    element("p", { class: "who", text: "newsrag" }), language, answer);
+  item.append(reply);
+  return { reply, answer, language };
+}
+
+function languageLabel(lang) {
+  return `Detected language: ${LANGUAGES[lang] || lang} (${lang})`;
+}
+
+/** Marker buttons and text nodes for a stretch of answer text. */
+function answerNodes(text) {
+  const nodes = [];
+  let at = 0;
+  for (const match of text.matchAll(MARKER)) {
+    if (match.index > at) nodes.push(document.createTextNode(text.slice(at, match.index)));
+    const label = `Source ${match[1]}`;
+    nodes.push(element("button", { type: "button", class: "cite", dataset: { cite: match[1] },
+                                   "aria-label": label, title: label, text: `[${match[1]}]` }));
+    at = match.index + match[0].length;
+  }
+  if (at < text.length) nodes.push(document.createTextNode(text.slice(at)));
+  return nodes;
+}
+
+/** Grows the answer element as text arrives. Only the new text becomes nodes (buttons already shown stay the same
+ * elements); text after a "[" that is not closed yet waits as plain text, since a marker may arrive in pieces. */
+class AnswerView {
+  constructor(container) {
+    this.container = container;
+    this.done = 0;
+    this.tail = document.createTextNode("");
+    container.append(this.tail);
+  }
+
+  update(text, final = false) {
+    let safe = text.length;
+    const open = text.lastIndexOf("[");
+    if (!final && open >= this.done && text.indexOf("]", open) === -1) safe = open;
+    if (safe > this.done) {
+      this.tail.before(...answerNodes(text.slice(this.done, safe)));
+      this.done = safe;
+    }
+    this.tail.textContent = text.slice(this.done);
+  }
+
+  /** Name each marker after its source once the sources are known. */
+  label(results) {
+    for (const button of this.container.querySelectorAll("button[data-cite]")) {
+      const result = results[Number(button.dataset.cite) - 1];
+      if (!result) continue;
+      const label = `Source ${button.dataset.cite}: ${result.title}`;
+      button.setAttribute("aria-label", label);
+      button.title = label;
+    }
+  }
+}
+
+function renderSources(reply, results, passages) {
+  const parts = [];
+  if (results.length) {
+    const list = element("ol", { class: "sources" });
+    results.forEach((r, i) => {
+      list.append(element("li", {},
+        element("button", { type: "button", class: "source-open", dataset: { source: String(i + 1) },
+                             text: r.title }),
+        element("span", { class: "date", text: r.date ? ` ${r.date.slice(0, 10)}` : "" })));
+    });
+    parts.push(element("h3", { class: "sub", text: "Sources" }), list);
+  }
+  if (passages.length) {
+    const list = element("ol", { class: "passages" });
+    for (const p of passages) {
+      const c = p.citation;
+      list.append(element("li", {},
+        element("button", { type: "button", class: "passage-open",
+                             dataset: { doc: c.doc_id, start: String(c.start), end: String(c.end), title: c.title },
+                             text: `${c.title}` }),
+        element("span", { class: "score", text: ` score ${p.score.toFixed(3)}` }),
+        element("p", { class: "snippet", text: p.text.length > 240 ? `${p.text.slice(0, 240)}…` : p.text })));
+    }
+    parts.push(element("details", { class: "ranked" },
+      element("summary", { text: `Ranked passages (${passages.length})` }), list));
+  }
+  const copy = element("button", { type: "button", class: "copy", text: "Copy answer" });
+  reply.append(...parts, element("div", { class: "actions" }, copy));
+}
+
+// -- talking to the service ---------------------------------------------------------------------------------------
+
+/** POST the conversation; calls onText with the text so far as it grows; resolves with the final chunk. */
+async function streamChat(messages, onText) {
+  const response = await fetch("/v1/chat/completions", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+    body: JSON.stringify({ model: "newsrag", stream: true, messages }),
+  });
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    throw new Error(body.detail || `the service answered HTTP ${response.status}`);
+  }
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let text = "";
+  let final = null;
+  for (;;) {
+    const { value, done } = await reader.read();
+    buffer += decoder.decode(value || new Uint8Array(), { stream: !done });
+    const events = buffer.split(/\r?\n\r?\n/);
+    buffer = done ? "" : events.pop();
+    for (const event of events) {
+      const data = event.split(/\r?\n/).filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trimStart())
+        .join("\n");
+      if (!data || data === "[DONE]") continue;
+      const chunk = JSON.parse(data);
+      const choice = chunk.choices && chunk.choices[0];
+      if (!choice) continue; // the usage chunk
+      const piece = choice.delta && choice.delta.content;
+      // the service sends its plain-text source list as one piece; the page shows its own
+      if (piece && !piece.startsWith(FOOTER)) {
+        text += piece;
+        onText(text);
+      }
+      if (choice.finish_reason) final = chunk;
+    }
+    if (done) break;
+  }
+  if (!final) throw new Error("the answer stream ended early");
+  return { text, final };
+}
+
+async function ask(text) {
+  if (busy || !text.trim()) return;
+  busy = true;
+  send.disabled = true;
+  status.textContent = "Searching…";
+  const lang = detectLanguage(text);
+  const item = addQuestion(text, lang);
+  const { reply, answer, language } = addReply(item, lang);
+  question.value = "";
+  const messages = [...history, { role: "user", content: text }];
+  const view = new AnswerView(answer);
+  try {
+    const { text: answerText, final } = await streamChat(messages, (soFar) => {
+      status.textContent = "Answering…";
+      view.update(soFar);
+    });
+    const results = final.search_results || [];
+    const passages = final.passages || [];
+    const served = final.lang || lang;
+    reply.lang = served;
+    language.textContent = languageLabel(served);
+    replies.set(reply, { results, passages, text: answerText });
+    view.update(answerText, true);
+    view.label(results);
+    renderSources(reply, results, passages);
+    answer.dataset.state = "done";
+    history.push({ role: "user", content: text }, { role: "assistant", content: answerText });
+    status.textContent = results.length ? `Answered with ${results.length} source(s).` : "Answered.";
+    const waiting = pending.get(reply);
+    if (waiting && waiting.isConnected) openCitation(reply, waiting);
+  } catch (error) {
+    answer.dataset.state = "error";
+    answer.replaceChildren(element("p", { class: "error", role: "alert", text: `Could not answer: ${error.message}` }));
+    if (!question.value) question.value = text; // nothing typed is lost
+    status.textContent = "The question was not answered; you can edit it and try again.";
+  } finally {
+    reply.setAttribute("aria-busy", "false");
+    busy = false;
+    send.disabled = false;
+    question.focus();
+  }
+}
+
+// -- the source panel -----------------------------------------------------------------------------------------------
+
+async function openPanel(target, trigger) {
+  lastTrigger = trigger;
+  const request = ++panelRequest;
+  const title = document.getElementById("panel-title");
+  const text = document.getElementById("panel-text");
+  title.textContent = target.title || "Source";
+  showDate(document.getElementById("panel-date"), target.date || null);
+  setLink(document.getElementById("panel-source"), target.sourceUrl);
+  const view = document.getElementById("panel-view");
+  const viewUrl = `/documents/${encodeURIComponent(target.docId)}?start=${target.start}&end=${target.end}`;
+  view.hidden = false;
+  view.href = viewUrl;
+  text.replaceChildren(document.createTextNode("Loading the article…"));
+  panel.hidden = false;
+  document.getElementById("panel-close").focus({ preventScroll: true });
+  try {
+    const passage = await loadPassage(target.docId, target.start, target.end);
+    if (request !== panelRequest) return; // another source was opened meanwhile
+    title.textContent = passage.title;
+    showDate(document.getElementById("panel-date"), passage.published);
+    setLink(document.getElementById("panel-source"), webUrl(target.sourceUrl) || passage.url);
+    const mark = renderPassage(text, passage);
+    mark.scrollIntoView({ block: "center" });
+  } catch (error) {
+    if (request === panelRequest) text.replaceChildren(document.createTextNode(`Cannot show the article: ${error.message}`));
+  }
+}
+
+function openCitation(reply, button) {
+  pending.delete(reply);
+  const result = replies.get(reply).results[Number(button.dataset.cite || button.dataset.source) - 1];
+  if (!result) {
+    status.textContent = "This answer has no such source.";
+    return;
+  }
+  openPanel({ docId: result.doc_id, start: result.start, end: result.end, title: result.title,
+              date: result.date, sourceUrl: result.source_url }, button);
+}
+
+function closePanel() {
+  if (panel.hidden) return;
+  panel.hidden = true;
+  panelRequest++;
+  if (lastTrigger && lastTrigger.isConnected) lastTrigger.focus();
+  lastTrigger = null;
+}
+
+function copyText(reply) {
+  const data = replies.get(reply);
+  if (!data) return Promise.reject(new Error("nothing to copy yet"));
+  const lines = data.results.map((r, i) => `[${i + 1}] ${r.title} ${r.url}`);
+  const text = lines.length ? `${data.text}\n\nSources:\n${lines.join("\n")}` : data.text;
+  if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+  const scratch = element("textarea", { class: "visually-hidden", "aria-hidden": "true" });
+  scratch.value = text;
+  document.body.append(scratch);
+  scratch.select();
+  const ok = document.execCommand("copy");
+  scratch.remove();
+  return ok ? Promise.resolve() : Promise.reject(new Error("the browser refused"));
+}
+
+// -- events -----------------------------------------------------------------------------------------------------
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  ask(question.value);
+});
+
+question.addEventListener("compositionstart", () => { composing = true; });
+question.addEventListener("compositionend", () => { composing = false; });
+question.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || event.shiftKey) return;
+  // Enter also confirms a Japanese IME conversion: that Enter must not send the question.
+  if (event.isComposing || event.keyCode === 229 || composing) return;
+  event.preventDefault();
+  ask(question.value);
+});
+
+document.getElementById("new-chat").addEventListener("click", () => {
+  history.length = 0;
+  log.replaceChildren();
+  closePanel();
+  status.textContent = "New conversation.";
+  question.focus();
+});
+
+document.getElementById("panel-close").addEventListener("click", closePanel);
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") closePanel();
+});
+
+log.addEventListener("click", (event) => {
+  const button = event.target.closest("button");
+  if (!button) return;
+  const reply = button.closest(".message.assistant");
+  const data = reply && replies.get(reply);
+  if (button.classList.contains("copy")) {
+    copyText(reply).then(() => { status.textContent = "Answer copied."; },
+                         (error) => { status.textContent = `Could not copy: ${error.message}`; });
+    return;
+  }
+  if (button.dataset.cite || button.dataset.source) {
+    if (data) openCitation(reply, button);
+    else {  // still streaming: open it as soon as the sources are known
+      pending.set(reply, button);
+      status.textContent = "The source opens when the answer is complete.";
+    }
+    return;
+  }
+  if (button.dataset.doc) {
+    openPanel({ docId: button.dataset.doc, start: Number(button.dataset.start), end: Number(button.dataset.end),
+                title: button.dataset.title }, button);
+  }
+});
+
+question.focus();

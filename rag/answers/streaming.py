@@ -1,0 +1,68 @@
+"""Answers as a stream: the LLM's tokens as they arrive, markers checked on the fly, the extractive answer on failure.
+
+`stream_answer` yields text pieces and, last, the finished Answer, whose text is exactly the pieces joined.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import nullcontext
+
+import httpx
+
+from ..errors import LLMError
+from ..retrieval import Searcher
+from ..settings import Settings
+from .extractive import extractive_answer
+from .llm import stream_chat_completion
+from .markers import MarkerStream
+from .model import Answer
+from .prompt import build_prompt
+from .service import Retrieval, _ms
+
+logger = logging.getLogger(__name__)
+
+
+def stream_answer(r: Retrieval, searcher: Searcher, settings: Settings, *,
+                  client: httpx.Client | None = None) -> Iterator[str | Answer]:
+    """Text pieces, then the Answer. Falls back to the extractive answer when the model fails before its first
+    visible token; after that, a broken stream ends the answer where it broke."""
+    question, hits, lang, version = r.result.query, r.result.hits, r.result.lang, r.result.index_version
+    fallback: str | None = None
+    if settings.llm_base_url:
+        shown: list[str] = []
+        markers: MarkerStream | None = None
+        try:
+            if not hits:
+                raise LLMError("no passages retrieved")
+            prompt = build_prompt(question, hits, lang, settings.llm_max_prompt_tokens, r.earlier)
+            markers = MarkerStream(len(prompt.hits))
+            with nullcontext(client) if client else httpx.Client(timeout=settings.llm_timeout_s) as http:
+                for token in stream_chat_completion(http, settings, prompt.as_messages()):
+                    piece = markers.feed(token)
+                    if piece:
+                        shown.append(piece)
+                        yield piece
+            rest = markers.close()
+            if rest:
+                shown.append(rest)
+                yield rest
+            if not shown:
+                raise LLMError("reply held nothing but invalid citation markers")
+        except Exception as exc:  # noqa: BLE001 - an LLM failure of any kind must still produce an answer
+            reason = str(exc) if isinstance(exc, LLMError) else f"unexpected {exc.__class__.__name__}"
+            if not shown:
+                fallback = reason
+                logger.warning("llm answer failed before its first token, falling back to extractive: %s", reason,
+                               exc_info=not isinstance(exc, LLMError))
+            else:
+                logger.warning("llm stream broke after %d pieces; the answer ends there: %s", len(shown), reason)
+        if shown and markers is not None:
+            citations = tuple(prompt.hits[n - 1].citation for n in markers.order)
+            logger.info("llm answer streamed: %d passages in prompt, %d cited", len(prompt.hits), len(citations))
+            yield Answer(question, "".join(shown), citations, hits, _ms(r.started), "llm", None, version, lang)
+            return
+    text, citations = extractive_answer(r.focus, hits, searcher.embedders, lang)
+    yield text
+    yield Answer(question, text, citations, hits, _ms(r.started), "extractive", fallback, version, lang)

@@ -1,0 +1,146 @@
+"""Follow-up questions: retrieval for the last user turn that also uses the earlier ones, without an LLM.
+
+A follow-up such as "How long was it?" names nothing the index can match; the turns before it do. When the last
+turn looks like it leans on earlier ones (a referring word, or almost no content words of its own), it is searched
+twice, alone and joined with the recent user turns, and the two rankings are fused (RRF): passages in both lists,
+on the conversation's topic and about what the follow-up asks, come first. A stand-alone question is searched alone,
+exactly as without a conversation.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from ..stores.bridge import english_words
+from ..stores.japanese import JapaneseAnalyzer
+from ..types import Hit
+from .engine import Filters, SearchResult, Searcher
+from .fusion import diversify, rrf
+
+logger = logging.getLogger(__name__)
+
+# How many user turns, the last included, make up the conversation query.
+RECENT_TURNS = 3
+# Both searches look deeper than top_k, so that a passage ranked a little lower in one list can still meet itself
+# in the other.
+POOL = 20
+WEIGHTS = {"last": 1.0, "conversation": 1.0}
+RRF_K = 60
+
+# Words that point back at something said before. Strong ones always do ("How long was it?"); weak ones (personal
+# pronouns, possessives, "that") usually point at a name earlier in the same question ("When did North Korea
+# conduct its first test?"), so they count only when no name comes before them.
+_EN_STRONG = frozenset({"it", "itself", "this", "these", "those", "there", "then", "such", "same", "else", "former",
+                        "latter"})
+_EN_WEAK = frozenset({"its", "he", "him", "his", "himself", "she", "her", "hers", "herself", "they", "them", "their",
+                      "theirs", "themselves", "that"})
+_EN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+# Japanese: ko/so/a demonstratives, third-person pronouns, and the 同- prefix of news style (同氏, 同国: "the said").
+_JA_REFERRING = re.compile(r"それ|その|そこ|そう|そちら|これ|この|ここ|あれ|あの|あそこ|彼|同氏|同国|同社|同紙|同年|"
+                           r"同日|同月|前者|後者|両者|他に|ほかに|じゃあ")
+# Question scaffolding that says nothing about the topic.
+_EN_FUNCTION = frozenset({
+    "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was", "were", "be", "been",
+    "do", "does", "did", "has", "have", "had", "can", "could", "would", "will", "should", "may", "might", "a", "an",
+    "the", "of", "to", "in", "on", "at", "for", "by", "with", "from", "about", "and", "or", "but", "so", "as", "than",
+    "say", "said", "tell", "me", "us", "you", "we", "i", "more", "much", "many", "long", "old", "again", "exactly",
+    "words", "word", "number", "one", "not", "any", "some",
+})
+# Ellipsis: a question that opens by continuing the last one ("And North Korea?", "What about China?", "じゃあ…").
+_EN_CONTINUING = re.compile(r"^\W*(?:and|but|also|so|then|what about|how about)\b", re.IGNORECASE)
+_JA_CONTINUING = re.compile(r"^\W*(?:じゃあ|じゃ|では|それで|で、|あと|ちなみに|また)")
+# Japanese question words and light verbs carry no topic ("誰に招かれて来たの？" names nothing but 招く).
+_JA_FUNCTION = frozenset({"誰", "何", "いつ", "どこ", "どう", "何故", "なぜ", "どの", "どれ", "どちら", "どんな",
+                          "いくら", "幾ら", "幾つ", "する", "ある", "いる", "なる", "来る", "行く", "言う", "思う"})
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+# A follow-up with fewer content words of its own than this cannot stand alone.
+MIN_CONTENT_WORDS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationSearch:
+    """The ranking for the last turn, and the conversation query that shaped it (None: the turn stood alone)."""
+
+    result: SearchResult
+    context: str | None
+
+    @property
+    def dependent(self) -> bool:
+        return self.context is not None
+
+
+def depends_on_context(question: str, analyzer: JapaneseAnalyzer) -> bool:
+    """True when the question continues the last one (And…?, じゃあ…), refers back (it, that, その, 同氏...) or has
+    too few content words to stand alone."""
+    if _EN_CONTINUING.search(question) or _JA_CONTINUING.search(question):
+        return True
+    if _JA_REFERRING.search(question) or _refers_back_en(question):
+        return True
+    content = [w for w in english_words(question) if w not in _EN_FUNCTION and len(w) > 1]
+    if _JAPANESE.search(question):
+        content += [t for t in analyzer.terms(question) if not t.isascii() and t not in _JA_FUNCTION]
+    return len(content) < MIN_CONTENT_WORDS
+
+
+def _refers_back_en(question: str) -> bool:
+    named = False
+    for word in _EN_WORD.findall(question):
+        lower = word.lower()
+        if lower in _EN_STRONG or (lower in _EN_WEAK and not named):
+            return True
+        named = named or (word[0].isupper() and lower not in _EN_FUNCTION)
+    return False
+
+
+def conversation_query(turns: Sequence[str], max_chars: int) -> str:
+    """The recent user turns, oldest first, joined by newlines; the oldest are cut first to fit max_chars."""
+    recent = [t.strip() for t in turns[-RECENT_TURNS:] if t and t.strip()]
+    while len(recent) > 1 and len("\n".join(recent)) > max_chars:
+        recent.pop(0)
+    return "\n".join(recent)[-max_chars:]
+
+
+def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5, mode: str | None = None,
+                        filters: Filters | None = None) -> ConversationSearch:
+    """Rank passages for the last of `turns` (user messages, oldest first); raises QueryError for bad input."""
+    if not turns:
+        turns = [""]  # the searcher's own validation says what is wrong with an empty question
+    last = turns[-1]
+    earlier = [t for t in turns[:-1] if t and t.strip()]
+    if not earlier or not depends_on_context(last, searcher.analyzer):
+        return ConversationSearch(searcher.search(last, top_k, mode, filters), None)
+    t0 = time.perf_counter()
+    pool = min(max(POOL, top_k), searcher.settings.max_top_k)
+    alone = searcher.search(last, pool, mode, filters)  # validates the last turn first: its errors are the user's
+    context = conversation_query([*earlier, last], searcher.settings.max_query_chars)
+    joined = searcher.search(context, pool, mode, filters)
+    hits = fuse({"last": alone.hits, "conversation": joined.hits}, top_k)
+    took = (time.perf_counter() - t0) * 1000
+    logger.info("follow-up: fused its own search with %d earlier turn(s) in %.1f ms", len(earlier), took)
+    timings = {**{f"last.{k}": v for k, v in alone.timings.items()},
+               **{f"conversation.{k}": v for k, v in joined.timings.items()}}
+    result = replace(alone, hits=hits, took_ms=took, timings=timings)
+    return ConversationSearch(result, context)
+
+
+def fuse(rankings: dict[str, Sequence[Hit]], top_k: int) -> tuple[Hit, ...]:
+    """RRF over several hit lists by passage, overlapping passages removed, re-ranked from 1."""
+    by_id: dict[str, Hit] = {}
+    ids: dict[str, int] = {}
+    rows: dict[str, list[int]] = {}
+    for name, hits in rankings.items():
+        rows[name] = []
+        for h in hits:
+            pid = h.passage.passage_id
+            by_id.setdefault(pid, h)
+            rows[name].append(ids.setdefault(pid, len(ids)))
+    fused = rrf(rows, WEIGHTS, RRF_K)
+    order = sorted(fused, key=lambda r: (-fused[r], r))
+    pids = list(ids)
+    passages = [by_id[pid].passage for pid in pids]
+    kept = diversify(order, passages, top_k)
+    return tuple(replace(by_id[pids[r]], rank=i + 1, score=fused[r]) for i, r in enumerate(kept))

@@ -1,0 +1,179 @@
+"""In-process: /v1/chat/completions carries its citations in the shapes chat clients read (OpenAI annotations,
+Open WebUI sources, Perplexity citations + search_results), plain and streamed, and follow-ups use the conversation."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from api.openai_compat import web_url
+from api.schemas import seed_path
+from rag.answers import answer_question
+from rag.retrieval.serialize import hit_json
+
+from api_support import EN_QUESTION, JA_QUESTION, public, sse_chunks, sse_data
+
+BASE = "http://testserver.local"  # the TestClient's base URL: every citation URL is absolute
+MARKER = re.compile(r"\[(\d+)\]")
+
+
+@pytest.fixture(scope="module")
+def expected(searcher, api_settings):
+    """question → the Answer the core gives for it (top_k 4)."""
+    cache = {}
+
+    def get(question):
+        if question not in cache:
+            cache[question] = answer_question(searcher, question, 4, api_settings)
+        return cache[question]
+
+    return get
+
+
+def chat(client, question: str, **extra: Any):
+    return client.post("/v1/chat/completions", json={"top_k": 4, **extra,
+                                                     "messages": [{"role": "user", "content": question}]})
+
+
+def view(c) -> str:
+    return f"{BASE}/documents/{c.doc_id}?start={c.start}&end={c.end}"
+
+
+def check_citation_shapes(body: dict[str, Any], annotations: list[dict[str, Any]], answer_text: str, answer,
+                          seed_file) -> None:
+    """Every shape lists exactly the cited passages, numbered by first appearance; annotations sit on the markers."""
+    numbers = [int(n) for n in MARKER.findall(answer_text)]
+    assert numbers and list(dict.fromkeys(numbers)) == list(range(1, len(answer.citations) + 1))
+    results = body["search_results"]
+    hits = {h.citation: h for h in answer.passages}
+    assert len(results) == len(answer.citations)
+    for r, c in zip(results, answer.citations):
+        hit = hits[c]
+        assert r == {"title": c.title, "url": view(c), "date": c.published, "snippet": hit.passage.text,
+                     "doc_id": c.doc_id, "start": c.start, "end": c.end, "passage_id": hit.passage.passage_id,
+                     "source_file": seed_path(c.source_file), "source_url": web_url(c.url),
+                     "sources": [{"title": s.title, "url": web_url(s.url)} for s in c.sources]}
+        assert seed_file(c.source_file)[r["start"] : r["end"]] == r["snippet"]
+    assert body["citations"] == [r["url"] for r in results]
+    assert body["sources"] == [
+        {"source": {"id": r["passage_id"], "name": r["title"], "url": r["url"]}, "document": [r["snippet"]],
+         "metadata": [{"source": r["passage_id"], "name": r["title"], "source_url": r["source_url"] or r["url"]}]}
+        for r in results]
+    assert len({r["passage_id"] for r in results}) == len(results)
+    # one annotation per marker, in order, each pointing at its "[n]" in the answer text
+    assert [a["type"] for a in annotations] == ["url_citation"] * len(numbers)
+    for a, n in zip(annotations, numbers):
+        cite = a["url_citation"]
+        assert answer_text[cite["start_index"] : cite["end_index"]] == f"[{n}]"
+        assert (cite["url"], cite["title"]) == (results[n - 1]["url"], results[n - 1]["title"])
+    assert body["passages"] == public([hit_json(h) for h in answer.passages])
+
+
+def test_plain_completion_carries_annotations_sources_and_search_results(client, expected, seed_file):
+    answer = expected(EN_QUESTION)
+    response = client.post("/v1/chat/completions", json={
+        "model": "anything", "top_k": 4, "temperature": 0.2, "user": "ignored-extra-field",
+        "messages": [{"role": "system", "content": "Be brief."},
+                     {"role": "user", "content": "Tell me about Russia and China."},
+                     {"role": "assistant", "content": "an earlier answer"},
+                     {"role": "user", "content": [{"type": "text", "text": EN_QUESTION}]}]})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert set(body) == {"id", "object", "created", "model", "choices", "usage", "citations", "search_results",
+                         "sources", "passages", "lang", "index_version", "generator"}
+    assert (body["object"], body["model"], body["lang"], body["generator"]) == (
+        "chat.completion", "newsrag", "en", "extractive")
+    (choice,) = body["choices"]
+    assert choice["finish_reason"] == "stop" and choice["message"]["role"] == "assistant"
+    content = choice["message"]["content"]
+    footer = "\n".join(["Sources:", *(f"[{n}] {c.title}" + (f" ({c.published[:10]})" if c.published else "")
+                                     + f" {view(c)}" + (f" — {web_url(c.url)}" if web_url(c.url) else "")
+                                     for n, c in enumerate(answer.citations, start=1))])
+    assert content == f"{answer.answer}\n\n{footer}"
+    check_citation_shapes(body, choice["message"]["annotations"], answer.answer, answer, seed_file)
+    usage = body["usage"]
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"] > 0
+
+
+def test_each_citation_url_opens_the_article_view(client, expected):
+    answer = expected(EN_QUESTION)
+    url = view(answer.citations[0])
+    page = client.get(url.removeprefix(BASE))
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    # the page highlights raw[start:end] of /v1/documents/{doc_id}: exactly the cited passage
+    c = answer.citations[0]
+    hit = next(h for h in answer.passages if h.citation == c)
+    assert client.get(f"/v1/documents/{c.doc_id}").json()["raw"][c.start : c.end] == hit.passage.text
+
+
+@pytest.mark.parametrize("include_usage", [False, True])
+def test_the_stream_has_choices_in_every_chunk_but_the_usage_one_and_ends_with_the_annotations(
+        client, expected, seed_file, include_usage):
+    answer = expected(JA_QUESTION)
+    plain = chat(client, JA_QUESTION).json()
+    extra = {"stream_options": {"include_usage": include_usage}} if include_usage else {}
+    response = chat(client, JA_QUESTION, stream=True, **extra)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    # no named events, ids or retry fields: strict clients read every event as a chunk
+    fields = {line.split(":", 1)[0] for line in response.text.split("\n") if line}
+    assert fields == {"data"}
+    chunks = sse_chunks(response.text)
+    usage_chunks = [c for c in chunks if "usage" in c]
+    if include_usage:
+        *chunks, last = chunks
+        assert last["choices"] == [] and usage_chunks == [last]
+        assert last["usage"] == plain["usage"]
+    else:
+        assert usage_chunks == []
+    assert all(len(c["choices"]) == 1 for c in chunks)
+    assert {c["id"] for c in chunks} == {chunks[0]["id"]}
+    assert chunks[0]["choices"][0]["delta"] == {"role": "assistant", "content": ""}
+    assert all(c["choices"][0]["finish_reason"] is None and "citations" not in c for c in chunks[:-1])
+    final = chunks[-1]
+    assert final["choices"][0]["finish_reason"] == "stop"
+    assert final["choices"][0]["delta"] == {"annotations": plain["choices"][0]["message"]["annotations"]}
+    content = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
+    assert content == plain["choices"][0]["message"]["content"]
+    for key in ("citations", "search_results", "sources", "passages", "lang", "generator"):
+        assert final[key] == plain[key], key
+    assert final["lang"] == "ja"
+    check_citation_shapes(final, final["choices"][0]["delta"]["annotations"], answer.answer, answer, seed_file)
+
+
+def test_a_follow_up_is_searched_through_the_earlier_user_turns(client):
+    first = "Where did Putin and Xi Jinping hold talks in late April 2025?"
+    follow_up = "How long did it last?"
+    messages = [{"role": "user", "content": first}, {"role": "assistant", "content": "In Moscow [1]."},
+                {"role": "user", "content": follow_up}]
+    body = client.post("/v1/chat/completions", json={"messages": messages, "top_k": 5}).json()
+    alone = chat(client, follow_up, top_k=5).json()
+    raw = client.get("/v1/documents/004_b790a10d624dd4e2").json()["raw"]
+    quote = "モスクワで7時間"
+
+    def finds(b: dict[str, Any]) -> bool:
+        return any(quote in raw[p["citation"]["start"] : p["citation"]["end"]] for p in b["passages"]
+                   if p["citation"]["doc_id"] == "004_b790a10d624dd4e2")
+
+    assert finds(body) and not finds(alone)
+    assert body["passages"] != alone["passages"]
+
+
+@pytest.mark.parametrize(("url", "ok"), [
+    ("https://example.org/a?b=1", True), ("http://example.org", True), ("HTTPS://EXAMPLE.ORG/", True),
+    ("javascript:alert(1)", False), ("JaVaScRiPt:alert(1)", False), (" javascript:alert(1)", False),
+    ("data:text/html,<script>alert(1)</script>", False), ("file:///etc/passwd", False), ("/documents/x", False),
+    ("//example.org/x", False), ("https://", False), ("http://exa mple.org", False), ("http://a\n.org", False),
+    ("", False), (None, False),
+])
+def test_only_absolute_http_urls_are_passed_on(url, ok):
+    assert web_url(url) == (url if ok else None)
+
+
+def test_a_question_over_the_limit_is_a_clean_4xx_before_any_byte_of_a_stream(client):
+    response = chat(client, "x" * 5000, stream=True)
+    assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_query"  # OpenAI's shape
+    assert sse_data(response.text) == []

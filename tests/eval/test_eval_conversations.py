@@ -1,0 +1,109 @@
+"""Conversation question sets: lines with `turns` load as their last turn, and `rag eval` scores that turn alone and
+through the conversation (mode "<mode>+conversation")."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from eval.errors import EvalError
+from eval.pipeline import evaluate
+from eval.questions import combine, load_questions
+from eval.runner import InProcessBackend
+from rag.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+CONVERSATIONS = Path(__file__).resolve().parent / "fixtures" / "conversations.jsonl"
+SHIPPED = REPO / "eval" / "questions" / "conversations.jsonl"
+TEAM = REPO / "eval" / "questions" / "team.jsonl"
+
+
+def write(tmp_path: Path, *objs: dict) -> Path:
+    path = tmp_path / "conv.jsonl"
+    path.write_text("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objs), encoding="utf-8")
+    return path
+
+
+EVIDENCE = [{"doc": "d", "quote": "q"}]
+
+
+def test_a_conversation_line_is_its_last_turn_with_the_earlier_ones_kept(tmp_path):
+    path = write(tmp_path, {"id": "c1", "lang": "en", "turns": ["Who met in Moscow?", "How long?"],
+                            "evidence": EVIDENCE},
+                 {"id": "c2", "lang": "ja", "turns": [{"role": "user", "content": "会談はどこで"},
+                                                      {"role": "assistant", "content": "モスクワ"},
+                                                      {"role": "user", "content": "それはいつ"}], "evidence": EVIDENCE})
+    c1, c2 = load_questions(path)
+    assert (c1.question, c1.earlier) == ("How long?", ("Who met in Moscow?",))
+    assert c1.turns == ("Who met in Moscow?", "How long?")
+    assert (c2.question, c2.earlier) == ("それはいつ", ("会談はどこで",))
+    renamed = combine([path, path])[2]  # a clash renames the id and keeps the turns
+    assert renamed.id == "conv:c1" and renamed.turns == c1.turns
+
+
+@pytest.mark.parametrize(("turns", "message"), [
+    ([], "non-empty list"),
+    ("How long?", "non-empty list"),
+    (["Who?", ""], "turns[1] must be a non-empty string"),
+    (["Who?", 7], "turns[1] must be a non-empty string"),
+    ([{"role": "assistant", "content": "x"}], "holds no user message"),
+])
+def test_bad_turns_are_refused_naming_the_line(tmp_path, turns, message):
+    path = write(tmp_path, {"id": "c1", "lang": "en", "turns": turns, "evidence": EVIDENCE})
+    with pytest.raises(EvalError, match=re.escape(message)) as exc:
+        load_questions(path)
+    assert "conv.jsonl:1" in str(exc.value)
+
+
+@pytest.mark.slow
+def test_eval_scores_each_mode_alone_and_through_the_conversation(searcher, built_index):
+    settings, _ = built_index
+    questions = load_questions(CONVERSATIONS)
+    ev = evaluate(InProcessBackend(searcher), questions, ("hybrid",), settings.seeds_dir, (1, 5, 10))
+    scores = ev.as_json()
+    assert list(scores) == ["hybrid", "hybrid+conversation"]
+    # every follow-up finds its evidence in the top 5 through the conversation; alone, not all do
+    assert scores["hybrid+conversation"]["all"]["recall@5"] == 1.0
+    assert scores["hybrid"]["all"]["recall@5"] < 1.0
+
+
+@pytest.mark.slow
+def test_the_conversation_mode_leaves_stand_alone_questions_exactly_as_they_were(searcher, built_index):
+    settings, _ = built_index
+    questions = load_questions(TEAM)[:12]
+    ev = evaluate(InProcessBackend(searcher), questions, ("hybrid+conversation",), settings.seeds_dir, (1, 5, 10))
+    alone, through = ev.modes
+    assert (alone.mode, through.mode) == ("hybrid", "hybrid+conversation")
+    assert [[h.passage_id for h in r.hits] for r in alone.run.runs] == \
+           [[h.passage_id for h in r.hits] for r in through.run.runs]
+
+
+def test_rag_eval_against_a_url_says_conversations_are_scored_in_process(capsys):
+    # a service that is not running fails first; the message for a running one is checked in the HTTP backend
+    from eval.runner import HttpBackend
+
+    with pytest.raises(EvalError, match="in process only"):
+        HttpBackend("http://127.0.0.1:9").search_conversation(["a", "b"], "hybrid")
+
+
+@pytest.mark.slow
+def test_rag_eval_cli_prints_both_rows_for_a_conversation_file(built_index, embedders, monkeypatch, capsys):
+    monkeypatch.setattr("rag.runtime.load_embedders", lambda settings: embedders)
+    settings, _ = built_index
+    code = main(["eval", "--questions", str(CONVERSATIONS), "--index", str(settings.index_dir), "--seeds",
+                 str(settings.seeds_dir), "--modes", "hybrid", "--k", "5"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    rows = [line.split() for line in out.splitlines() if line.startswith("hybrid")]
+    assert [r[0] for r in rows] == ["hybrid", "hybrid+conversation"]
+
+
+def test_the_shipped_conversation_set_if_present_is_valid_and_all_conversations():
+    if not SHIPPED.is_file():
+        pytest.skip("eval/questions/conversations.jsonl is not shipped yet")
+    questions = load_questions(SHIPPED)
+    assert len(questions) >= 20
+    assert all(2 <= len(q.turns) <= 3 for q in questions)

@@ -1,0 +1,22 @@
+"""Constants shared by the page tests and their fixtures (a module name of its own: conftest is not importable)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts" / "page"  # git-ignored: screenshots for a person to look at
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+HOSTILE_DOC = "950_markup_probe"
+# Scraped pages can hold markup; none of it may ever run or become an element of the page.
+HOSTILE_SEED = """<script>window.__pwned = "title"; alert("title")</script>北極海航路に新しい砕氷船「オーロラ号」が就航 ― 2025年04月01日 09:00
+【概要】
+北極海航路で新しい砕氷船「オーロラ号」が就航した。<img src=x onerror="window.__pwned='img'; alert('img')">船はムルマンスクを出港し、ベーリング海峡まで航行する。
+
+<a href="javascript:window.__pwned='link'; alert('link')">詳しくはこちら</a> 砕氷船オーロラ号の全長は百五十メートルで、厚さ二メートルの氷を割って進むことができる。<script>window.__pwned = "body"; alert("body")</script>
+
+運航会社によると、オーロラ号は毎年夏に北極海航路を往復し、貨物船を先導する計画である。<svg onload="window.__pwned='svg'"></svg><iframe src="javascript:alert('frame')"></iframe>
+"""
+HOSTILE_QUESTION = "北極海航路に就航した新しい砕氷船の名前と全長は？"

@@ -1,0 +1,252 @@
+"""The chat page at / in real Chromium against a real server, through the stable hooks: textarea[name=question],
+[data-role=answer], button[data-cite] and <mark>."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from page_support import ARTIFACTS, HOSTILE_DOC, HOSTILE_QUESTION
+
+pytestmark = pytest.mark.slow
+
+EN_QUESTION = "What did Lavrov say about an alliance with China?"
+JA_QUESTION = "ラヴロフ外相は中国との同盟について何と言ったか"
+ANSWER = "[data-role=answer]"
+QUESTION = "textarea[name=question]"
+
+
+def open_page(page, server):
+    page.goto(server.url + "/")
+    page.wait_for_selector(QUESTION)
+
+
+def ask(page, question: str) -> None:
+    page.fill(QUESTION, question)
+    page.press(QUESTION, "Enter")
+
+
+def wait_done(page) -> str:
+    """The finished answer's state: done or error."""
+    page.wait_for_selector(f"{ANSWER}[data-state=done], {ANSWER}[data-state=error]")
+    return page.get_attribute(ANSWER, "data-state")
+
+
+def test_the_answer_text_grows_while_the_stream_is_still_open(watched, page_server):
+    page, _ = watched
+    gate = threading.Event()
+    llm = page_server.llm
+    llm.behaviours, llm.gate, llm.gate_after = ("reply",), gate, 3
+    open_page(page, page_server)
+    ask(page, EN_QUESTION)
+    early = "".join(llm.tokens()[:3])
+    # the model has sent three tokens and holds the rest until the gate opens: the page already shows them
+    page.wait_for_function("([s, t]) => document.querySelector(s)?.textContent === t", arg=[ANSWER, early])
+    assert page.get_attribute(ANSWER, "data-state") == "streaming" and not gate.is_set()
+    gate.set()
+    assert wait_done(page) == "done"
+    final = page.text_content(ANSWER)
+    assert final.startswith(early) and len(final) > len(early)
+    assert final.startswith("Lavrov said Russia is open to discussing the building of a true alliance with China [1].")
+    assert "[9]" not in final and page.locator(f"{ANSWER} button[data-cite]").count() == 1
+
+
+def test_clicking_a_marker_shows_the_cited_passage_highlighted_in_its_article(watched, page_server):
+    page, watch = watched
+    reference = page_server.chat(EN_QUESTION)
+    results = reference["search_results"]
+    open_page(page, page_server)
+    ask(page, EN_QUESTION)
+    assert wait_done(page) == "done"
+    buttons = page.locator(f"{ANSWER} button[data-cite]")
+    assert buttons.count() == len(reference["choices"][0]["message"]["annotations"]) > 0
+    # the page shows the same answer the API gives, markers as buttons
+    assert page.text_content(ANSWER) == reference["choices"][0]["message"]["content"].split("\n\nSources:\n")[0]
+    for i in range(buttons.count()):
+        button = buttons.nth(i)
+        n = int(button.get_attribute("data-cite"))
+        cited = results[n - 1]
+        button.click()
+        mark = page.locator("#panel mark")
+        mark.wait_for()
+        page.wait_for_function("t => document.querySelector('#panel-title').textContent === t", arg=cited["title"])
+        assert mark.text_content() == page_server.raw(cited["doc_id"])[cited["start"] : cited["end"]]
+        assert mark.text_content() == cited["snippet"]
+        assert page.locator("mark").count() == 1
+        in_view = page.evaluate("""() => {
+            const m = document.querySelector('#panel mark').getBoundingClientRect();
+            const box = document.querySelector('#panel-text').getBoundingClientRect();
+            return m.top < box.bottom && m.bottom > box.top && m.top >= 0 && m.top < window.innerHeight; }""")
+        assert in_view
+        if cited["date"]:
+            assert page.text_content("#panel-date") == cited["date"].replace("T", " ")
+        source = page.locator("#panel-source")
+        if cited["source_url"]:
+            assert source.is_visible() and source.get_attribute("href") == cited["source_url"]
+        else:
+            assert source.is_hidden()
+        if i == 0:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "chat-citation.png"), full_page=False)
+        page.keyboard.press("Escape")
+        page.locator("#panel").wait_for(state="hidden")
+        assert page.evaluate("document.activeElement.dataset.cite") == str(n)  # focus back on the marker
+    assert watch.errors == []
+
+
+def test_the_ranked_passages_can_be_shown_and_opened(watched, page_server):
+    page, _ = watched
+    reference = page_server.chat(EN_QUESTION)
+    open_page(page, page_server)
+    ask(page, EN_QUESTION)
+    wait_done(page)
+    page.click("details.ranked summary")
+    opens = page.locator("details.ranked button.passage-open")
+    assert opens.count() == len(reference["passages"])
+    last = reference["passages"][-1]
+    opens.nth(opens.count() - 1).click()
+    page.wait_for_function("t => document.querySelector('#panel mark')?.textContent === t", arg=last["text"])
+
+
+def test_hostile_seed_markup_is_shown_as_text_and_never_runs(watched, page_server):
+    page, watch = watched
+    reference = page_server.chat(HOSTILE_QUESTION)
+    assert any(r["doc_id"] == HOSTILE_DOC for r in reference["search_results"])
+    open_page(page, page_server)
+    ask(page, HOSTILE_QUESTION)
+    assert wait_done(page) == "done"
+    page.click("details.ranked summary")
+    hostile = [i for i, r in enumerate(reference["search_results"]) if r["doc_id"] == HOSTILE_DOC]
+    for i in hostile:
+        page.click(f"{ANSWER} button[data-cite='{i + 1}']")
+        page.locator("#panel mark").wait_for()
+        page.wait_for_function("() => document.querySelector('#panel-text').textContent.includes('<script>')")
+    page.goto(f"{page_server.url}/documents/{HOSTILE_DOC}?start=0&end=40")
+    page.wait_for_function("() => document.querySelector('#doc-text mark') !== null")
+    assert "<script>" in page.text_content("#doc-title") + page.text_content("#doc-text")
+    # nothing ran, and none of the seed's markup became an element
+    assert watch.dialogs == []
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    for selector in ("img", "svg", "iframe", "a[href^='javascript' i]", "[onerror]", "[onload]"):
+        assert page.locator(selector).count() == 0, selector
+    assert [s.get_attribute("src") for s in page.locator("script").all()] == ["/static/document.js"]
+
+
+def test_hostile_markup_in_the_chat_answer_stays_text(watched, page_server):
+    page, watch = watched
+    open_page(page, page_server)
+    ask(page, HOSTILE_QUESTION)
+    wait_done(page)
+    page.click("details.ranked summary")
+    assert "<img" in page.text_content("details.ranked") or "<script>" in page.text_content("details.ranked")
+    assert page.evaluate("typeof window.__pwned") == "undefined" and watch.dialogs == []
+    for selector in ("img", "svg", "iframe", "a[href^='javascript' i]", "[onerror]", "[onload]"):
+        assert page.locator(selector).count() == 0, selector
+    assert [s.get_attribute("src") for s in page.locator("script").all()] == ["/static/app.js"]
+
+
+def _sent(watch) -> int:
+    return sum(u.endswith("/v1/chat/completions") for u in watch.requests)
+
+
+def test_enter_during_ime_composition_does_not_send_and_shift_enter_adds_a_line(watched, page_server):
+    page, watch = watched
+    open_page(page, page_server)
+    page.fill(QUESTION, "ラヴロフ外相")
+    # a real composition (CDP's IME emulation): the Enter that confirms it arrives with isComposing set
+    cdp = page.context.new_cdp_session(page)
+    page.focus(QUESTION)
+    cdp.send("Input.imeSetComposition", {"text": "は", "selectionStart": 1, "selectionEnd": 1})
+    page.keyboard.press("Enter")
+    # what some browsers send instead: keyCode 229 (the "IME is processing" key), isComposing unset
+    page.dispatch_event(QUESTION, "keydown", {"key": "Enter", "keyCode": 229, "bubbles": True, "cancelable": True})
+    assert _sent(watch) == 0 and page.locator(".turn").count() == 0
+    open_page(page, page_server)  # CDP's emulated composition never ends: start again without one
+    page.fill(QUESTION, "ラヴロフ外相は")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("中国との同盟について何と言ったか")
+    assert _sent(watch) == 0 and page.locator(".turn").count() == 0
+    assert page.input_value(QUESTION) == "ラヴロフ外相は\n中国との同盟について何と言ったか"
+    page.press(QUESTION, "Enter")
+    assert wait_done(page) == "done"
+    assert _sent(watch) == 1 and page.locator(".turn").count() == 1
+
+
+def test_a_japanese_question_is_answered_in_japanese_with_lang_set(watched, page_server):
+    page, _ = watched
+    reference = page_server.chat(JA_QUESTION)
+    open_page(page, page_server)
+    ask(page, JA_QUESTION)
+    assert wait_done(page) == "done"
+    assert page.get_attribute(".message.user", "lang") == "ja"
+    assert page.get_attribute(".message.assistant", "lang") == "ja"
+    assert "(ja)" in page.text_content(".message.assistant .lang")
+    assert page.text_content(ANSWER) == reference["choices"][0]["message"]["content"].split("\n\nSources:\n")[0]
+    assert page.locator(f"{ANSWER} button[data-cite]").count() > 0
+    page.click(f"{ANSWER} button[data-cite='1']")
+    cited = reference["search_results"][0]
+    page.wait_for_function("t => document.querySelector('#panel mark')?.textContent === t", arg=cited["snippet"])
+    # a follow-up in the same conversation: the earlier turn goes along, and a second answer appears
+    ask(page, "それはいつ？")
+    page.wait_for_function("() => document.querySelectorAll('.turn').length === 2")
+    assert wait_done(page) == "done"
+    assert page.locator(ANSWER).count() == 1  # the hook always names the latest answer
+
+
+def test_the_copy_button_copies_the_answer_with_its_sources(watched, page_server):
+    page, _ = watched
+    reference = page_server.chat(EN_QUESTION)
+    open_page(page, page_server)
+    ask(page, EN_QUESTION)
+    wait_done(page)
+    page.get_by_role("button", name="Copy answer").click()
+    page.wait_for_function("() => document.querySelector('#status').textContent === 'Answer copied.'")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    answer = reference["choices"][0]["message"]["content"].split("\n\nSources:\n")[0]
+    assert copied.startswith(answer + "\n\nSources:\n[1] ")
+    assert reference["search_results"][0]["url"] in copied
+
+
+@pytest.mark.parametrize("failure", ["rejected", "network"])
+def test_a_failed_request_leaves_the_input_usable(watched, page_server, failure):
+    page, _ = watched
+    open_page(page, page_server)
+    if failure == "rejected":  # the service's own 422: over max_query_chars
+        question = "x" * 2500
+    else:  # the connection fails
+        question = EN_QUESTION
+        page.route("**/v1/chat/completions", lambda route: route.abort("connectionreset"))
+    ask(page, question)
+    assert wait_done(page) == "error"
+    assert page.locator("[role=alert]").is_visible()
+    textarea = page.locator(QUESTION)
+    assert textarea.is_enabled() and textarea.input_value() == question
+    assert page.evaluate("document.activeElement.name") == "question"
+    assert page.locator("#send").is_enabled()
+    page.unroute("**/v1/chat/completions")
+    page.fill(QUESTION, EN_QUESTION)
+    page.click("#send")
+    page.wait_for_function("() => document.querySelectorAll('.turn').length === 2")
+    assert wait_done(page) == "done"
+
+
+def test_controls_have_labels_and_a_sensible_focus_order(watched, page_server):
+    page, _ = watched
+    open_page(page, page_server)
+    assert page.get_by_label("Your question").get_attribute("name") == "question"
+    assert page.evaluate("document.activeElement.name") == "question"  # ready to type on load
+    order = []
+    for _ in range(2):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("document.activeElement.textContent"))
+    assert order == ["Ask", "New conversation"]
+    assert page.get_by_role("dialog", include_hidden=True).get_attribute("aria-labelledby") == "panel-title"
+
+
+def test_the_article_view_highlights_the_passage_a_citation_url_names(watched, page_server):
+    page, _ = watched
+    cited = page_server.chat(EN_QUESTION)["search_results"][0]
+    page.goto(cited["url"])
+    page.wait_for_function("t => document.querySelector('#doc-text mark')?.textContent === t", arg=cited["snippet"])
+    assert page.text_content("#doc-title") == cited["title"]
