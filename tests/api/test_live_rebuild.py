@@ -121,11 +121,18 @@ def rebuild_and_wait(http: httpx.Client) -> tuple[dict[str, Any], list[dict[str,
     return wait_for_build(http, accepted["build_id"])
 
 
+def index_status(http: httpx.Client) -> dict[str, Any]:
+    """GET /v1/index on a connection of its own: the test's observation channel stays out of keep-alive races with
+    the server's 5 s idle timeout when this process is starved on a loaded machine (the eight searching threads keep
+    their connections, as real clients do)."""
+    return httpx.get(f"{http.base_url}".rstrip("/") + "/v1/index", timeout=120).json()
+
+
 def wait_for_build(http: httpx.Client, build_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     seen = []
     deadline = time.monotonic() + BUILD_TIMEOUT_S
     while True:
-        body = http.get("/v1/index").json()
+        body = index_status(http)
         seen.append(body)
         build = body["build"]
         assert build["build_id"] == build_id
@@ -295,7 +302,7 @@ def test_serve_watch_rebuilds_when_seeds_change_and_settle(built_index, tmp_path
 def _wait_for_version(http: httpx.Client, other_than: str) -> str:
     deadline = time.monotonic() + BUILD_TIMEOUT_S
     while True:
-        body = http.get("/v1/index").json()
+        body = index_status(http)
         build = body["build"]
         if build is not None and build["state"] == "failed":
             pytest.fail(f"watch build failed: {build}")
