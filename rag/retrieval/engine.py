@@ -23,6 +23,7 @@ from ..stores.bridge import english_words
 from ..stores.japanese import _STOP, JapaneseAnalyzer
 from ..types import Hit
 from .fusion import diversify, rrf, weighted_sum
+from .rerank import create_reranker
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ class Searcher:
             logger.warning("index %s has no term alignment for %s although align is on; English questions reach BM25 "
                            "through the dictionary only. Update the index: rag index build --index %s", index.version,
                            settings.align, settings.index_dir)
+        self.reranker = create_reranker(settings, index, analyzer)  # None when RAG_RERANK=none
         self._cache: OrderedDict[tuple[str, str], object] = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -215,19 +217,26 @@ class Searcher:
     def _bm25(self, query: str, lang: Language, allowed: np.ndarray | None, k: int,
               timings: dict[str, float]) -> list[tuple[int, float]]:
         t = time.perf_counter()
-        bridged = self.settings.bridge and len(self.index.bridge)
-        if lang == "en" and (bridged or self.align):
-            # English words reach Japanese text through the dictionary bridge and through their nearest corpus terms
-            # in an embedder's space; Latin terms (NATO, EU) match as is.
-            groups = self.index.bridge.expand(query) if bridged else []
-            groups += self._aligned(query, timings)
-            groups += [[term] for term in self.analyzer.terms(query)]
+        groups = self._term_groups(query, lang, timings)
+        if groups is not None:
             scores = self.index.bm25.group_scores(groups)
         else:
             scores = self.index.bm25.scores(self.analyzer.terms(query))
         ranked = _top(scores, allowed, k)
         timings["bm25"] = (time.perf_counter() - t) * 1000
         return ranked
+
+    def _term_groups(self, query: str, lang: Language, timings: dict[str, float]) -> list[list[str]] | None:
+        """An English question's BM25 term groups (alternatives per word); None for a question BM25 reads as is."""
+        bridged = self.settings.bridge and len(self.index.bridge)
+        if lang != "en" or not (bridged or self.align):
+            return None
+        # English words reach Japanese text through the dictionary bridge and through their nearest corpus terms
+        # in an embedder's space; Latin terms (NATO, EU) match as is.
+        groups = self.index.bridge.expand(query) if bridged else []
+        groups += self._aligned(query, timings)
+        groups += [[term] for term in self.analyzer.terms(query)]
+        return groups
 
     def _align_words(self, query: str) -> list[str]:
         return list(dict.fromkeys(w for w in english_words(query) if len(w) > 1 and w not in _STOP))
@@ -268,7 +277,11 @@ class Searcher:
         else:
             fused = weighted_sum({n: dict(p) for n, p in parts.items()}, weights)
         ranked = sorted(fused, key=lambda r: (-fused[r], r))
-        return self._finish([(r, fused[r]) for r in ranked], top_k), fused, {n: dict(p) for n, p in parts.items()}
+        scores = {n: dict(p) for n, p in parts.items()}
+        if self.reranker is not None:  # a second stage: the best candidates reordered by sentence-level evidence
+            groups = self._term_groups(query, lang, timings) or [[t] for t in self.analyzer.terms(query)]
+            ranked, fused, scores["rerank"] = self.reranker.rerank(query, lang, ranked, fused, groups, timings)
+        return self._finish([(r, fused[r]) for r in ranked], top_k), fused, scores
 
 
 def _top(scores: np.ndarray, allowed: np.ndarray | None, k: int) -> list[tuple[int, float]]:

@@ -6,6 +6,7 @@ import re
 import threading
 import unicodedata
 from functools import lru_cache
+from typing import NamedTuple
 
 # Orthographic variants that name the same thing: ラヴロフ/ラブロフ, ヴィ/ビ, ヂ/ジ, ヅ/ズ.
 _FOLD = [
@@ -24,6 +25,14 @@ _STOP = {"する", "ある", "いる", "なる", "れる", "られる", "こと"
          "such", "very", "also", "only", "other", "after", "before", "between", "during", "where", "whom", "whose",
          "piece", "article", "author", "writer", "according"}
 ANALYZER_ID = "sudachi-core-B/nfkc/kana-fold/v1"
+
+
+class Token(NamedTuple):
+    """One morpheme with its part of speech; `term` is its BM25 term, or None when BM25 ignores it."""
+
+    surface: str
+    term: str | None
+    pos: tuple[str, ...]
 
 
 def fold(text: str) -> str:
@@ -63,19 +72,31 @@ class JapaneseAnalyzer:
     def terms(self, text: str) -> list[str]:
         """BM25 terms of `text`, in order, with repeats."""
         out: list[str] = []
-        folded = fold(text)
         # Sudachi refuses inputs over ~49 KB; long texts go through in slices cut at line ends or spaces.
-        for piece in _slices(folded, 12000):
+        for piece in _slices(fold(text), 12000):
             for m in self._tokenizer().tokenize(piece):
-                pos = m.part_of_speech()[0]
-                if pos not in _KEEP_POS:
-                    continue
-                surface = m.surface()
-                # Sudachi "normalises" English words to katakana (China → チャイナ); Latin passes through as is.
-                term = fold_term(surface if _LATIN_WORD.match(surface) else fold(m.normalized_form()))
-                if term and term not in _STOP and not term.isspace():
-                    out.append(term)
+                if m.part_of_speech()[0] in _KEEP_POS:
+                    term = _term(m)
+                    if term is not None:
+                        out.append(term)
         return out
+
+    def tokens(self, text: str) -> list[Token]:
+        """Every morpheme of `text` (NFKC and kana-folded), in order, with its Sudachi part of speech and BM25 term."""
+        out: list[Token] = []
+        for piece in _slices(fold(text), 12000):
+            for m in self._tokenizer().tokenize(piece):
+                pos = tuple(m.part_of_speech()[:4])
+                out.append(Token(m.surface(), _term(m) if pos[0] in _KEEP_POS else None, pos))
+        return out
+
+
+def _term(m) -> str | None:
+    """A content morpheme's BM25 term, or None for a stop word."""
+    surface = m.surface()
+    # Sudachi "normalises" English words to katakana (China → チャイナ); Latin passes through as is.
+    term = fold_term(surface if _LATIN_WORD.match(surface) else fold(m.normalized_form()))
+    return None if not term or term in _STOP or term.isspace() else term
 
 
 def _slices(text: str, size: int) -> list[str]:
