@@ -28,8 +28,9 @@ from rag.settings import Settings  # noqa: E402
 SETS = {"team": REPO / "eval" / "questions" / "team.jsonl", "dev": Path("/work/shared/eval/dev-questions.jsonl")}
 
 
-def collect(searcher, questions, texts):
-    """Per question: lang, kind, candidate rows, fused scores, the rest of the ranking, features, relevant rows."""
+def collect(searcher, items):
+    """Per item (id, lang, question, relevant(row) -> bool): candidate rows, fused scores, the rest of the ranking,
+    features, relevant rows."""
     captured = {}
     stage = searcher.reranker
     original = stage.rerank
@@ -41,16 +42,28 @@ def collect(searcher, questions, texts):
 
     stage.rerank = spy
     out = []
-    for q in questions:
-        searcher.search(q.question, top_k=10, mode="hybrid")
-        cand, ranked, fused = captured["c"]
-        ev = evidence_occurrences(q, texts)
-        rel = {r for r in ranked[:200] if is_relevant(searcher.index.passages[r].doc_id, searcher.index.passages[r].start,
-                                                      searcher.index.passages[r].end, ev)}
-        out.append({"id": q.id, "lang": q.lang, "q": q.question, "kind": cand.kind, "head": list(cand.rows),
-                    "ranked": ranked, "fused": fused, "X": cand.features, "rel": rel})
-    stage.rerank = original
+    try:
+        for qid, lang, question, relevant in items:
+            searcher.search(question, top_k=10, mode="hybrid")
+            cand, ranked, fused = captured["c"]
+            out.append({"id": qid, "lang": lang, "q": question, "kind": cand.kind, "head": list(cand.rows),
+                        "ranked": ranked, "fused": fused, "X": cand.features, "rel": {r for r in ranked if relevant(r)}})
+    finally:
+        stage.rerank = original
     return out
+
+
+def question_items(searcher, path, seeds_dir):
+    """A question set as collect() items, judged by the shared relevance rule."""
+    qs = load_questions(path)
+    texts = read_seed_texts(seeds_dir, (e.doc for q in qs for e in q.evidence))
+    passages = searcher.index.passages
+    items = []
+    for q in qs:
+        ev = evidence_occurrences(q, texts)
+        items.append((q.id, q.lang, q.question,
+                      lambda r, ev=ev: is_relevant(passages[r].doc_id, passages[r].start, passages[r].end, ev)))
+    return items
 
 
 def rank_of(d, w, passages):
@@ -89,9 +102,7 @@ def main() -> None:
     passages = searcher.index.passages
     data = {}
     for name, path in SETS.items():
-        qs = load_questions(path)
-        texts = read_seed_texts(settings.seeds_dir, (e.doc for q in qs for e in q.evidence))
-        data[name] = collect(searcher, qs, texts)
+        data[name] = collect(searcher, question_items(searcher, path, settings.seeds_dir))
     default = searcher.reranker.weights
     rows = [("first stage only", np.zeros(len(FEATURES))), ("defaults " + str(default.tolist()), default)]
     for i, f in enumerate(FEATURES):

@@ -72,31 +72,34 @@ class JapaneseAnalyzer:
     def terms(self, text: str) -> list[str]:
         """BM25 terms of `text`, in order, with repeats."""
         out: list[str] = []
+        folded = fold(text)
         # Sudachi refuses inputs over ~49 KB; long texts go through in slices cut at line ends or spaces.
-        for piece in _slices(fold(text), 12000):
+        for piece in _slices(folded, 12000):
             for m in self._tokenizer().tokenize(piece):
-                if m.part_of_speech()[0] in _KEEP_POS:
-                    term = _term(m)
-                    if term is not None:
-                        out.append(term)
+                pos = m.part_of_speech()[0]
+                if pos not in _KEEP_POS:
+                    continue
+                surface = m.surface()
+                # Sudachi "normalises" English words to katakana (China → チャイナ); Latin passes through as is.
+                term = fold_term(surface if _LATIN_WORD.match(surface) else fold(m.normalized_form()))
+                if term and term not in _STOP and not term.isspace():
+                    out.append(term)
         return out
 
     def tokens(self, text: str) -> list[Token]:
-        """Every morpheme of `text` (NFKC and kana-folded), in order, with its Sudachi part of speech and BM25 term."""
+        """Every morpheme of `text` (NFKC and kana-folded), in order, with its Sudachi part of speech and the BM25
+        term `terms` would give it (so the terms of `tokens(text)` are `terms(text)`)."""
         out: list[Token] = []
         for piece in _slices(fold(text), 12000):
             for m in self._tokenizer().tokenize(piece):
                 pos = tuple(m.part_of_speech()[:4])
-                out.append(Token(m.surface(), _term(m) if pos[0] in _KEEP_POS else None, pos))
+                term = None
+                if pos[0] in _KEEP_POS:
+                    surface = m.surface()
+                    term = fold_term(surface if _LATIN_WORD.match(surface) else fold(m.normalized_form()))
+                    term = term if term and term not in _STOP and not term.isspace() else None
+                out.append(Token(m.surface(), term, pos))
         return out
-
-
-def _term(m) -> str | None:
-    """A content morpheme's BM25 term, or None for a stop word."""
-    surface = m.surface()
-    # Sudachi "normalises" English words to katakana (China → チャイナ); Latin passes through as is.
-    term = fold_term(surface if _LATIN_WORD.match(surface) else fold(m.normalized_form()))
-    return None if not term or term in _STOP or term.isspace() else term
 
 
 def _slices(text: str, size: int) -> list[str]:

@@ -1,0 +1,67 @@
+"""What the reranking stage costs a hybrid search, without the machine's drift between runs: the same 50 team questions
+through two searchers over one loaded index, one with the stage and one with RAG_RERANK=none, interleaved per question,
+for several rounds. The first round is cold for the stage (each passage is cut into POS-tagged sentences the first
+time it is a candidate, then cached); later rounds are warm, as in a long-running service.
+
+Usage: .venv/bin/python benchmarks/bench_rerank_cost.py [--rounds 3]     (uses the checkout's index/; build it first)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from rag.indexing.load import load_index  # noqa: E402
+from rag.retrieval import Searcher  # noqa: E402
+from rag.runtime import load_embedders  # noqa: E402
+from rag.settings import Settings  # noqa: E402
+from rag.stores.japanese import default_analyzer  # noqa: E402
+
+
+def p50(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    settings = Settings.from_env()
+    embedders = load_embedders(settings)
+    index = load_index(settings.index_dir, settings.embedders)
+    analyzer = default_analyzer()
+    on = Searcher(index, embedders, analyzer, settings.replace(rerank="lexical"))
+    off = Searcher(index, embedders, analyzer, settings.replace(rerank="none"))
+    for s in (on, off):  # model warm-up on questions that are not measured; the stage's cache stays nearly empty
+        s.search("warm-up question", top_k=5)
+        s.search("ウォームアップの質問", top_k=5)
+    lines = (REPO / "eval" / "questions" / "team.jsonl").read_text(encoding="utf-8").splitlines()
+    questions = [json.loads(line)["question"] for line in lines if line.strip()][:50]
+    print("| round | hybrid p50, stage on | hybrid p50, RAG_RERANK=none | difference | stage's own p50 (p95) |")
+    print("|---|---:|---:|---:|---:|")
+    for rnd in range(args.rounds):
+        times = {"on": [], "off": []}
+        stage: list[float] = []
+        for i, q in enumerate(questions):
+            # alternate which searcher goes first, so neither always gets the warmer caches
+            for name, s in ((("on", on), ("off", off)) if i % 2 == 0 else (("off", off), ("on", on))):
+                t = time.perf_counter()
+                result = s.search(q, top_k=5)
+                times[name].append((time.perf_counter() - t) * 1000)
+                if name == "on":
+                    stage.append(result.timings["rerank"])
+        a, b = p50(times["on"]), p50(times["off"])
+        label = "1 (cold stage cache)" if rnd == 0 else str(rnd + 1)
+        p95 = sorted(stage)[int(0.95 * (len(stage) - 1))]
+        print(f"| {label} | {a:.1f} ms | {b:.1f} ms | {a - b:+.1f} ms | {p50(stage):.2f} ms ({p95:.2f} ms) |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
