@@ -14,13 +14,14 @@ run() {  # name, env assignments...
   env "$@" $rag eval --modes hybrid --questions "$dev" --json > "$out/$name.dev.json"
   echo "$name done" >&2
 }
-run "1-first-stage"      RAG_RERANK=none
-run "2-sentence"         RAG_RERANK_WEIGHTS=sentence=0.5,coverage=0,proximity=0,answer=0
-run "3-answer-type"      RAG_RERANK_WEIGHTS=sentence=0,coverage=0,proximity=0,answer=0.5
-run "4-default"          # the shipped weights
-run "5-default+coverage" RAG_RERANK_WEIGHTS=coverage=0.25
-run "6-default+proximity" RAG_RERANK_WEIGHTS=proximity=0.25
-run "7-depth-20"         RAG_RERANK_DEPTH=20
+run "1-first-stage"        RAG_RERANK=none
+run "2-default"            # depth 20, proximity=0.25
+run "3-sentence-bm25"      RAG_RERANK_WEIGHTS=proximity=0,sentence=0.25
+run "4-coverage"           RAG_RERANK_WEIGHTS=proximity=0,coverage=0.25
+run "5-answer-type"        RAG_RERANK_WEIGHTS=proximity=0,answer=0.5
+run "6-default+answer"     RAG_RERANK_WEIGHTS=answer=0.25
+run "7-coverage+proximity" RAG_RERANK_WEIGHTS=coverage=1,proximity=1
+run "8-depth-30"           RAG_RERANK_DEPTH=30
 ${PYTHON:-.venv/bin/python} - "$out" <<'PY'
 import json, sys
 from pathlib import Path

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import pickle
 import sys
 from pathlib import Path
 
@@ -66,21 +67,21 @@ def question_items(searcher, path, seeds_dir):
     return items
 
 
-def rank_of(d, w, passages):
-    head = d["head"]
+def rank_of(d, w, passages, depth=None):
+    head = d["head"][:depth]
     f = np.array([d["fused"][r] for r in head])
     unit = (f[0] - f[-1]) or 1.0
-    s = f + unit * (d["X"] @ w)
+    s = f + unit * (d["X"][: len(head)] @ w)
     order = sorted(range(len(head)), key=lambda i: (-s[i], i))
     rows = [head[i] for i in order] + d["ranked"][len(head):]
     top = diversify(rows, passages, 10)
     return next((i + 1 for i, r in enumerate(top) if r in d["rel"]), None)
 
 
-def score(data, w, passages):
+def score(data, w, passages, depth=None):
     out = {}
     for g in ("all", "en", "ja"):
-        ranks = [rank_of(d, w, passages) for d in data if g == "all" or d["lang"] == g]
+        ranks = [rank_of(d, w, passages, depth) for d in data if g == "all" or d["lang"] == g]
         h1 = np.mean([r == 1 for r in ranks])
         r5 = np.mean([r is not None and r <= 5 for r in ranks])
         mrr = np.mean([1 / r if r else 0 for r in ranks])
@@ -96,27 +97,34 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--grid", action="store_true", help="score a grid of weightings, best by team+dev MRR first")
     ap.add_argument("--misses", action="store_true", help="list the questions not at rank 1 with the defaults")
+    ap.add_argument("--depth", type=int, default=None, help="score with fewer candidates than were collected")
+    ap.add_argument("--weights", action="append", default=[], help="also score this weighting, e.g. 0,0,0.25,0")
+    ap.add_argument("--cache", type=Path, help="pickle of the collected data: written if absent, read if present")
     args = ap.parse_args()
-    settings = Settings.from_env()
-    searcher = open_searcher(settings)
-    passages = searcher.index.passages
-    data = {}
-    for name, path in SETS.items():
-        data[name] = collect(searcher, question_items(searcher, path, settings.seeds_dir))
-    default = searcher.reranker.weights
+    if args.cache and args.cache.exists():
+        data, passages, default = pickle.loads(args.cache.read_bytes())
+    else:
+        settings = Settings.from_env()
+        searcher = open_searcher(settings)
+        passages = searcher.index.passages
+        data = {name: collect(searcher, question_items(searcher, path, settings.seeds_dir)) for name, path in SETS.items()}
+        default = searcher.reranker.weights
+        if args.cache:
+            args.cache.write_bytes(pickle.dumps((data, passages, default)))
     rows = [("first stage only", np.zeros(len(FEATURES))), ("defaults " + str(default.tolist()), default)]
     for i, f in enumerate(FEATURES):
         for v in (0.25, 0.5, 1.0):
             w = np.zeros(len(FEATURES))
             w[i] = v
             rows.append((f"{f}={v}", w))
+    rows += [(w, np.array([float(x) for x in w.split(",")])) for w in args.weights]
     if args.grid:
         vals = (0.0, 0.25, 0.5, 1.0)
         rows += [(str(dict(zip(FEATURES, c))), np.array(c)) for c in itertools.product(vals, repeat=len(FEATURES))]
     print("| weights | team all h@1/R@5/MRR | en | ja | dev all | en | ja |")
     results = []
     for label, w in rows:
-        t, d = score(data["team"], w, passages), score(data["dev"], w, passages)
+        t, d = score(data["team"], w, passages, args.depth), score(data["dev"], w, passages, args.depth)
         results.append((label, t, d))
     if args.grid:
         head, rest = results[: 2 + 3 * len(FEATURES)], results[2 + 3 * len(FEATURES):]

@@ -46,9 +46,9 @@ class Settings:
     sparse: bool = True
     sparse_weight: float = 0.5
     # A second stage reorders the hybrid's best rerank_depth fused candidates by sentence-level evidence
-    # (docs/precision.md); RAG_RERANK=none turns it off. rerank_weights: "sentence=0.5,answer=0.5" (unnamed: defaults).
+    # (docs/precision.md); RAG_RERANK=none turns it off. rerank_weights: "proximity=0.25,answer=0.5" (unnamed: defaults).
     rerank: RerankKind = "lexical"
-    rerank_depth: int = 30
+    rerank_depth: int = 20
     rerank_weights: tuple[str, ...] = ()
     default_mode: str = "hybrid"
     max_query_chars: int = 2000

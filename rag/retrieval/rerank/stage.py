@@ -22,7 +22,9 @@ from .sentences import Sentence, SentenceCache
 logger = logging.getLogger(__name__)
 
 FEATURES = ("sentence", "coverage", "proximity", "answer")
-DEFAULT_WEIGHTS: Mapping[str, float] = {"sentence": 0.5, "coverage": 0.0, "proximity": 0.0, "answer": 0.5}
+# Chosen on the team and dev sets (benchmarks/rerank_tune.py, docs/precision.md): only proximity helped on both;
+# the others are measured but weigh 0 by default (RAG_RERANK_WEIGHTS turns them on).
+DEFAULT_WEIGHTS: Mapping[str, float] = {"sentence": 0.0, "coverage": 0.0, "proximity": 0.25, "answer": 0.0}
 WINDOW = 12  # terms: about one clause of Japanese news text
 
 
@@ -38,7 +40,7 @@ class Candidates:
 class LexicalReranker:
     """Reorders the top `depth` fused candidates by their best sentence's BM25, term proximity and answer type."""
 
-    def __init__(self, passages: Sequence, bm25, analyzer: JapaneseAnalyzer, depth: int = 30,
+    def __init__(self, passages: Sequence, bm25, analyzer: JapaneseAnalyzer, depth: int = 20,
                  weights: Mapping[str, float] | None = None) -> None:
         self.depth = depth
         self.weights = np.array([(weights or DEFAULT_WEIGHTS).get(f, DEFAULT_WEIGHTS[f]) for f in FEATURES])
