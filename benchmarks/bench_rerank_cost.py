@@ -1,4 +1,4 @@
-"""What the reranking stage costs a hybrid search, without the machine's drift between runs: the same 50 team questions
+"""What the reranking stage costs a hybrid search, without the machine's drift between runs: the same team questions (50 by default)
 through two searchers over one loaded index, one with the stage and one with RAG_RERANK=none, interleaved per question,
 for several rounds. The first round is cold for the stage (each passage is cut into POS-tagged sentences the first
 time it is a candidate, then cached); later rounds are warm, as in a long-running service.
@@ -32,6 +32,7 @@ def p50(values: list[float]) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--n", type=int, default=50, help="team questions per round")
     args = ap.parse_args()
     settings = Settings.from_env()
     embedders = load_embedders(settings)
@@ -43,7 +44,7 @@ def main() -> None:
         s.search("warm-up question", top_k=5)
         s.search("ウォームアップの質問", top_k=5)
     lines = (REPO / "eval" / "questions" / "team.jsonl").read_text(encoding="utf-8").splitlines()
-    questions = [json.loads(line)["question"] for line in lines if line.strip()][:50]
+    questions = [json.loads(line)["question"] for line in lines if line.strip()][: args.n]
     print("| round | hybrid p50, stage on | hybrid p50, RAG_RERANK=none | difference | stage's own p50 (p95) |")
     print("|---|---:|---:|---:|---:|")
     for rnd in range(args.rounds):
