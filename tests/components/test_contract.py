@@ -51,7 +51,9 @@ def test_save_then_load_ranks_identically_for_every_component(searcher, index_co
     for mode in searcher.modes:
         for q in QUESTIONS:
             a, b = searcher.search(q, top_k=10, mode=mode), again.search(q, top_k=10, mode=mode)
-            assert [(h.passage.passage_id, h.score) for h in a.hits] == [(h.passage.passage_id, h.score) for h in b.hits]
+            assert [h.passage.passage_id for h in a.hits] == [h.passage.passage_id for h in b.hits], (mode, q)
+            # scores equal up to float noise: a batched encoder's last bits depend on what shared the batch
+            np.testing.assert_allclose([h.score for h in a.hits], [h.score for h in b.hits], rtol=1e-5, atol=1e-6)
 
 
 def _damaged_copy(index_copy: Path, tmp_path: Path) -> tuple[Path, Path]:

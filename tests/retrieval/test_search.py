@@ -164,7 +164,7 @@ def test_bm25_folds_katakana_variants_so_both_spellings_find_the_same_passages(s
 
 def test_hybrid_hits_carry_the_per_mode_scores_they_were_fused_from(searcher: Searcher) -> None:
     hits = searcher.search(LAVROV_JA, top_k=5, mode="hybrid").hits
-    assert hits and all(set(h.scores) <= {"e5", "use", "bm25", "e5-sparse"} and h.scores for h in hits)
+    assert hits and all(set(h.scores) <= {"e5", "use", "bm25", "e5-sparse", "rerank"} and h.scores for h in hits)
 
 
 @pytest.mark.parametrize("name", ["アンドレイ", "ウォロディミル"])

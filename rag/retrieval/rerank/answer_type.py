@@ -1,0 +1,114 @@
+"""Answer-type evidence: what kind of detail a question asks for (a number, a date, a place, a person or organisation,
+a reason) from English and Japanese cue words, and whether a sentence holds a token of that kind that the question
+does not already contain, from Sudachi's part-of-speech tags (数詞, 固有名詞 地名/人名/組織名).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from typing import Literal
+
+from ...stores.japanese import Token
+
+Kind = Literal["number", "date", "place", "entity", "reason", "statement"]
+KINDS: tuple[Kind, ...] = ("number", "date", "place", "entity", "reason", "statement")
+
+# up to two modifiers between "which" and its noun ("which two European countries"), but not a verb or an article
+# ("what did the minister say" asks for a statement, not a person)
+_MODIFIERS = r"(?:(?!(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could|should|the|a|an)\b)[a-z\-]+\s+){0,2}?"
+# At one position the earlier kind wins ("how long ago" is a date before "how long" is a number).
+_EN: tuple[tuple[Kind, re.Pattern[str]], ...] = (
+    ("date", re.compile(r"\bwhen\b|\bhow long ago\b|\b(?:what|which)\s+(?:year|date|day|month|time)s?\b|"
+                        r"\bsince when\b|\bin what year\b")),
+    ("number", re.compile(r"\bhow\s+(?:many|much|long|far|old|large|big|often|high|low)\b|"
+                          r"\b(?:what|which)\s+(?:share|percentage|percent|proportion|number|amount|fraction|"
+                          r"portion|sum|total|figure|size|quantity)\b")),
+    ("reason", re.compile(r"\bwhy\b|\b(?:what|which)\s+(?:reason|reasons|cause|causes|motive|motives)\b|"
+                          r"\bfor what reason\b|\bhow come\b")),
+    ("place", re.compile(r"\bwhere\b|\b(?:what|which)\s+" + _MODIFIERS + r"(?:country|countries|city|cities|region|"
+                         r"regions|place|places|capital|capitals|province|provinces|territory|territories|area|areas|"
+                         r"location|locations|nation|nations|state|states)\b")),
+    ("entity", re.compile(r"\bwho\b|\bwhom\b|\bwhose\b|\b(?:what|which)\s+" + _MODIFIERS + r"(?:leader|leaders|"
+                          r"official|officials|organi[sz]ation|organi[sz]ations|group|groups|company|companies|party|"
+                          r"parties|minister|ministers|president|agency|agencies|person|people|politician|"
+                          r"politicians|newspaper|outlet|media|institution|institutions|body|bodies)\b")),
+)
+_JA: tuple[tuple[Kind, re.Pattern[str]], ...] = (
+    # a counter after 何 asks for an amount, except the calendar ones (何年, 何月, 何日), which ask for a date
+    ("number", re.compile(r"何(?:人|回|件|割|倍|%|パーセント|億|万|千|百|カ国|か国|ヶ国|ケ国|歳|個|本|機|隻|発|トン|"
+                          r"ドル|円|度|年間|日間|時間|カ月|か月|ヶ月|ケ月|週間|分)|どのくらい|どれくらい|どれほど|"
+                          r"どれだけ|いくら|いくつ|規模|人数|割合|総額|金額")),
+    ("date", re.compile(r"いつ|何年|何月|何日|何曜|何時|時期|日付")),
+    ("reason", re.compile(r"なぜ|何故|どうして|なんで|理由|原因|要因")),
+    ("place", re.compile(r"どこ|何処|どの(?:国|地域|都市|町|場所)|どちらの国|場所")),
+    ("entity", re.compile(r"誰|だれ|何者|どの(?:人物|組織|機関|団体|企業|国際機関|政党|メディア)")),
+)
+_INTERROGATIVES = frozenset({"何", "いつ", "どこ", "誰", "だれ", "何故", "なぜ", "どう", "如何", "どの", "どれ", "どちら",
+                             "何処", "どんな", "何時", "何者", "幾ら", "いくら", "幾つ", "いくつ"})
+# tokens that date an event without a digit
+_TIME_WORDS = frozenset({"昨年", "今年", "来年", "先月", "今月", "来月", "先週", "今週", "来週", "昨日", "今日", "明日",
+                         "同日", "翌日", "前日", "当日", "同年", "同月", "翌年", "前年", "翌月", "年末", "年初", "年内",
+                         "上旬", "中旬", "下旬", "月末", "週末", "未明", "同夜"})
+_DATE_UNITS = frozenset({"年", "月", "日", "年度", "世紀", "曜日", "時", "年代"})
+_REASON_SURFACES = frozenset({"ため", "為", "ので", "理由", "原因", "要因", "背景", "狙い", "目的", "動機", "せい",
+                              "おかげ", "きっかけ"})
+_DIGITS = re.compile(r"\d[\d,.]*")
+
+
+def classify(question: str, lang: str) -> Kind:
+    """The kind of answer a question asks for; 'statement' when no cue says otherwise.
+
+    English fronts its question word ("How long did they talk when they met?" asks for a duration), Japanese puts
+    the asked-for part before the final predicate (原因となった国はどこか asks for a place): the first cue wins in
+    English, the last in Japanese; at one position, the earlier kind in the table."""
+    text = question.lower() if lang == "en" else question
+    best: tuple[int, int, Kind] | None = None
+    for order, (kind, cue) in enumerate(_EN if lang == "en" else _JA):
+        for m in cue.finditer(text):
+            key = (m.start() if lang == "en" else -m.start(), order, kind)
+            if best is None or key < best:
+                best = key
+    return best[2] if best else "statement"
+
+
+def is_interrogative(term: str) -> bool:
+    """A question word (何, いつ, 何人 …): it names the gap, not the topic, so it is no evidence."""
+    return term in _INTERROGATIVES or (term.startswith("何") and len(term) <= 3)
+
+
+def question_numbers(question: str, tokens: Sequence[Token]) -> frozenset[str]:
+    """The numbers a question already states (digits without separators, and Sudachi's 数詞 terms)."""
+    found = {m.group().replace(",", "").rstrip(".") for m in _DIGITS.finditer(question)}
+    found |= {t.term for t in tokens if t.term and len(t.pos) > 1 and t.pos[1] == "数詞"}
+    return frozenset(found)
+
+
+def _is_number(tok: Token) -> bool:
+    return len(tok.pos) > 1 and tok.pos[1] == "数詞" and tok.term is not None and not is_interrogative(tok.term)
+
+
+def has_evidence(tokens: Sequence[Token], kind: Kind, known_terms: Collection[str], known_numbers: Collection[str]) -> bool:
+    """Whether a sentence holds a token of `kind` that is new to the question (not one of its terms or numbers)."""
+    if kind == "statement":
+        return False
+    for i, tok in enumerate(tokens):
+        pos = tok.pos
+        if kind == "number":
+            if _is_number(tok) and tok.term not in known_numbers:
+                return True
+        elif kind == "date":
+            if tok.surface in _TIME_WORDS or tok.term in _TIME_WORDS:
+                return True
+            if _is_number(tok) and tok.term not in known_numbers and i + 1 < len(tokens) \
+                    and tokens[i + 1].surface in _DATE_UNITS:
+                return True
+        elif kind == "reason":
+            if tok.surface in _REASON_SURFACES or (tok.surface in ("から", "ので") and pos[1:2] == ("接続助詞",)):
+                return True
+        elif len(pos) > 2 and pos[1] == "固有名詞" and tok.term is not None and tok.term not in known_terms:
+            if kind == "place" and pos[2] == "地名":
+                return True
+            if kind == "entity" and pos[2] in ("人名", "組織名", "一般"):
+                return True
+    return False

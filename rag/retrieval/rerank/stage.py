@@ -1,0 +1,117 @@
+"""The second ranking stage: the best fused candidates reordered by sentence-level lexical and answer-type evidence.
+
+A candidate's new score is its fused score plus a bonus ≥ 0, in units of the fused scores' spread over the candidates:
+a passage can climb over neighbours whose fused score is close to its own, not over clearly better ones, and rows
+below the candidates keep their order and stay below (the ranking stays sorted by score).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...stores.japanese import JapaneseAnalyzer
+from . import answer_type, lexical
+from .sentences import Sentence, SentenceCache
+
+logger = logging.getLogger(__name__)
+
+FEATURES = ("sentence", "coverage", "proximity", "answer")
+# Chosen on the team and dev sets (benchmarks/rerank_tune.py, docs/precision.md): only proximity helped on both;
+# the others are measured but weigh 0 by default (RAG_RERANK_WEIGHTS turns them on).
+DEFAULT_WEIGHTS: Mapping[str, float] = {"sentence": 0.0, "coverage": 0.0, "proximity": 0.25, "answer": 0.0}
+WINDOW = 12  # terms: about one clause of Japanese news text
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """What the stage computed for one query: rows in first-stage order and one feature row per candidate."""
+
+    kind: answer_type.Kind
+    rows: tuple[int, ...]
+    features: np.ndarray  # [len(rows), len(FEATURES)], each in [0, 1]
+
+
+class LexicalReranker:
+    """Reorders the top `depth` fused candidates by their best sentence's BM25, term proximity and answer type."""
+
+    def __init__(self, passages: Sequence, bm25, analyzer: JapaneseAnalyzer, depth: int = 20,
+                 weights: Mapping[str, float] | None = None) -> None:
+        self.depth = depth
+        self.weights = np.array([(weights or DEFAULT_WEIGHTS).get(f, DEFAULT_WEIGHTS[f]) for f in FEATURES])
+        self.analyzer = analyzer
+        self._bm25 = bm25
+        self._sentences = SentenceCache(lambda row: passages[row].text, analyzer.tokens)
+        self._idf: dict[str, float] = {}
+        self._idf_lock = threading.Lock()
+
+    def rerank(self, query: str, lang: str, ranked: Sequence[int], fused: Mapping[int, float],
+               groups: Sequence[Sequence[str]], timings: dict[str, float]) -> tuple[list[int], dict[int, float], dict[int, float]]:
+        """(rows reordered, every row's score, each candidate's bonus): the candidates are the first `depth` rows."""
+        t = time.perf_counter()
+        head = list(ranked[: self.depth])
+        if len(head) < 2:
+            return list(ranked), dict(fused), {}
+        cand = self.features(query, lang, head, groups)
+        spread = fused[head[0]] - fused[head[-1]]
+        unit = spread if spread > 0 else 1.0
+        bonus = unit * (cand.features @ self.weights)
+        scores = dict(fused)
+        for row, b in zip(head, bonus):
+            scores[row] = fused[row] + float(b)
+        order = sorted(range(len(head)), key=lambda i: (-scores[head[i]], i))
+        timings["rerank"] = (time.perf_counter() - t) * 1000
+        return [head[i] for i in order] + list(ranked[self.depth :]), scores, {r: float(b) for r, b in zip(head, bonus)}
+
+    def features(self, query: str, lang: str, rows: Sequence[int], groups: Sequence[Sequence[str]]) -> Candidates:
+        """The feature matrix of `rows` for a question whose BM25 term groups are `groups`."""
+        q_tokens = self.analyzer.tokens(query)
+        groups = [list(g) for g in (_content(g) for g in groups) if g]
+        idfs = self._idfs({t for g in groups for t in g})
+        weights = lexical.group_weights(groups, idfs)
+        kind = answer_type.classify(query, lang)
+        known_terms = {t for g in groups for t in g} | {t.term for t in q_tokens if t.term}
+        known_numbers = answer_type.question_numbers(query, q_tokens)
+        per_row = [self._sentences(r) for r in rows]
+        lengths = [len(s.terms) for sents in per_row for s in sents]
+        avg_len = sum(lengths) / len(lengths) if lengths else 1.0
+        out = np.zeros((len(rows), len(FEATURES)))
+        for i, sents in enumerate(per_row):
+            out[i] = _row_features(sents, groups, idfs, weights, avg_len, kind, known_terms, known_numbers)
+        top = out[:, 0].max()
+        if top > 0:
+            out[:, 0] /= top  # sentence BM25 is unbounded: relative to the best candidate's
+        return Candidates(kind, tuple(rows), out)
+
+    def _idfs(self, terms: set[str]) -> dict[str, float]:
+        with self._idf_lock:
+            missing = [t for t in terms if t not in self._idf]
+        found = {}
+        for t in missing:  # a term's document frequency: the rows where BM25 scores it at all
+            df = int(np.count_nonzero(self._bm25.scores([t])))
+            found[t] = lexical.idf(df, self._bm25.size) if df else 0.0
+        with self._idf_lock:
+            self._idf.update(found)
+            return {t: self._idf[t] for t in terms}
+
+
+def _content(group: Sequence[str]) -> list[str]:
+    return [t for t in group if not answer_type.is_interrogative(t)]
+
+
+def _row_features(sents: Sequence[Sentence], groups, idfs, weights, avg_len: float, kind: answer_type.Kind,
+                  known_terms: set[str], known_numbers: frozenset[str]) -> list[float]:
+    best_bm25 = best_cov = answer = 0.0
+    for s in sents:
+        best_bm25 = max(best_bm25, lexical.bm25(s.terms, groups, idfs, avg_len))
+        cov = lexical.coverage(s.terms, groups, weights)
+        best_cov = max(best_cov, cov)
+        if cov > answer and answer_type.has_evidence(s.tokens, kind, known_terms, known_numbers):
+            answer = cov  # the detail asked for, in a sentence that matches the question: weighted by how well
+    terms = [t for s in sents for t in s.terms]
+    return [best_bm25, best_cov, lexical.proximity(terms, groups, weights, WINDOW), answer]

@@ -1,0 +1,95 @@
+"""The second ranking stage (rag/retrieval/rerank/) on the session's real index: it reorders, never drops, stays sorted
+and deterministic, and RAG_RERANK=none gives back the first stage's ranking."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.errors import ConfigError
+from rag.retrieval import Searcher
+from rag.retrieval.engine import detect_language
+from rag.retrieval.rerank import FEATURES
+from rag.settings import Settings
+
+QUESTIONS = (
+    "What did Lavrov say about an alliance with China?",
+    "ラヴロフ外相は中国との同盟について何と言ったか",
+    "For how many years has Russia withstood sanctions pressure?",
+    "北朝鮮が最初に核実験を行ったのはいつか",
+)
+
+
+def view(searcher: Searcher, **changes) -> Searcher:
+    return Searcher(searcher.index, searcher.embedders, searcher.analyzer, searcher.settings.replace(**changes))
+
+
+def first_stage(searcher: Searcher, query: str):
+    """(fused ranking, fused scores, term groups) as the hybrid hands them to the reranker."""
+    off = view(searcher, rerank="none")
+    lang = detect_language(query)
+    question, _, fused, ranked = off._first_stage(query, lang, "hybrid", None, {})
+    return lang, ranked, fused, off._term_groups(question)
+
+
+@pytest.mark.parametrize("query", QUESTIONS)
+def test_reranking_reorders_the_candidates_only_and_drops_none(searcher: Searcher, query: str) -> None:
+    stage = searcher.reranker
+    lang, ranked, fused, groups = first_stage(searcher, query)
+    rows, scores, bonus = stage.rerank(query, lang, ranked, fused, groups, {})
+    depth = stage.depth
+    assert len(ranked) > depth  # the pool is larger than the candidates, so the tail is tested too
+    assert sorted(rows) == sorted(ranked) and len(set(rows)) == len(rows)
+    assert set(rows[:depth]) == set(ranked[:depth]) and rows[depth:] == ranked[depth:]
+    assert set(bonus) == set(ranked[:depth]) and all(b >= 0 for b in bonus.values())
+    ordered = [scores[r] for r in rows]
+    assert all(a >= b for a, b in zip(ordered, ordered[1:])), ordered  # every candidate stays above the tail
+    assert all(scores[r] == pytest.approx(fused[r] + bonus.get(r, 0.0)) for r in rows)
+    assert stage.rerank(query, lang, ranked, fused, groups, {}) == (rows, scores, bonus)  # deterministic
+
+
+@pytest.mark.parametrize("query", QUESTIONS)
+def test_features_are_bounded_and_one_row_per_candidate(searcher: Searcher, query: str) -> None:
+    lang, ranked, _, groups = first_stage(searcher, query)
+    cand = searcher.reranker.features(query, lang, ranked[:30], groups)
+    assert cand.features.shape == (30, len(FEATURES))
+    assert (cand.features >= 0).all() and (cand.features <= 1 + 1e-9).all()
+    assert cand.features[:, FEATURES.index("sentence")].max() == pytest.approx(1.0)  # some candidate matches a term
+
+
+def test_rag_rerank_none_restores_the_first_stage_ranking(searcher: Searcher) -> None:
+    off = view(searcher, rerank="none")
+    zero = view(searcher, rerank_weights=tuple(f"{f}=0" for f in FEATURES))
+    assert off.reranker is None and Settings.from_env({"RAG_RERANK": "none"}).rerank == "none"
+    for query in QUESTIONS:
+        a, b = off.search(query, top_k=10), zero.search(query, top_k=10)
+        assert [(h.passage.passage_id, h.score) for h in a.hits] == [(h.passage.passage_id, h.score) for h in b.hits]
+        assert "rerank" not in a.timings and all("rerank" not in h.scores for h in a.hits)
+        assert "rerank" in b.timings
+
+
+def test_a_hybrid_hit_reports_its_rerank_bonus(searcher: Searcher) -> None:
+    result = searcher.search(QUESTIONS[0], top_k=5)
+    assert result.mode == "hybrid" and "rerank" in result.timings
+    assert all(h.scores["rerank"] >= 0 for h in result.hits)
+    # the other modes have no second stage
+    assert all("rerank" not in h.scores for h in searcher.search(QUESTIONS[0], top_k=5, mode="e5").hits)
+
+
+def test_reranking_respects_filters(searcher: Searcher) -> None:
+    from rag.retrieval import Filters
+
+    doc = searcher.index.passages[0].doc_id
+    hits = searcher.search(QUESTIONS[1], top_k=10, filters=Filters(doc_ids=(doc,))).hits
+    assert hits and all(h.passage.doc_id == doc for h in hits)
+
+
+@pytest.mark.parametrize("env, name", [({"RAG_RERANK": "cross-encoder"}, "rerank"), ({"RAG_RERANK_DEPTH": "0"}, "rerank_depth"),
+                                       ({"RAG_RERANK_WEIGHTS": "sentence=high"}, "rerank_weights")])
+def test_bad_rerank_settings_are_refused(env: dict[str, str], name: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env(env)
+
+
+def test_an_unknown_feature_weight_is_refused_when_the_searcher_is_made(searcher: Searcher) -> None:
+    with pytest.raises(ConfigError, match="unknown feature"):
+        view(searcher, rerank_weights=("colour=1",))

@@ -1,0 +1,141 @@
+"""The reranker's feature functions (rag/retrieval/rerank/) on cases worked out by hand, with the real Sudachi analyzer."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from rag.retrieval.rerank import answer_type, lexical
+from rag.retrieval.rerank.sentences import split_sentences
+from rag.stores.japanese import default_analyzer
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    return default_analyzer()
+
+
+def test_idf_is_bm25s_lucene_idf() -> None:
+    # df 1 of 10 rows: log(1 + (10 - 1 + 0.5) / (1 + 0.5)) = log(1 + 9.5 / 1.5) = log(7.3333…)
+    assert lexical.idf(1, 10) == pytest.approx(math.log(22 / 3))
+    assert lexical.idf(10, 10) > 0  # a term in every row still counts a little
+
+
+def test_sentence_bm25_takes_each_groups_best_term() -> None:
+    # length 3 = average, so the length norm is k1 = 1.2
+    # group ["a"]: tf 2, idf 1 → 1 · 2 · 2.2 / (2 + 1.2) = 1.375
+    # group ["c", "b"]: c absent, b tf 1, idf 2 → 2 · 1 · 2.2 / (1 + 1.2) = 2.0
+    score = lexical.bm25(["a", "b", "a"], [["a"], ["c", "b"]], {"a": 1.0, "b": 2.0}, avg_len=3.0)
+    assert score == pytest.approx(3.375)
+    assert lexical.bm25([], [["a"]], {"a": 1.0}, avg_len=3.0) == 0.0
+
+
+def test_a_longer_sentence_with_the_same_matches_scores_lower() -> None:
+    short = lexical.bm25(["a", "x"], [["a"]], {"a": 1.0}, avg_len=4.0)
+    long = lexical.bm25(["a", "x", "y", "z", "w", "v"], [["a"]], {"a": 1.0}, avg_len=4.0)
+    assert short > long > 0
+
+
+def test_group_weights_are_the_rarest_known_term_and_zero_for_unknown_groups() -> None:
+    assert lexical.group_weights([["a", "b"], ["zz"]], {"a": 1.0, "b": 3.0}) == [3.0, 0.0]
+
+
+def test_coverage_is_the_idf_weighted_share_of_groups_present() -> None:
+    # groups weigh 1, 2, 3; "a" and "x" are present: (1 + 3) / 6
+    assert lexical.coverage(["a", "x"], [["a"], ["b"], ["c", "x"]], [1.0, 2.0, 3.0]) == pytest.approx(4 / 6)
+    assert lexical.coverage(["a"], [["a"]], [0.0]) == 0.0
+
+
+def test_proximity_is_the_best_window_share() -> None:
+    # a at 0, b at 3, c at 5; window 4: [0, 4) holds a, b → 2; [3, 7) holds b, c → 1 + 2 = 3; best 3 / 4
+    terms = ["a", "z", "z", "b", "z", "c"]
+    assert lexical.proximity(terms, [["a"], ["b"], ["c"]], [1.0, 1.0, 2.0], window=4) == pytest.approx(0.75)
+    # with a window of 1 each term stands alone: the best is c's 2 / 4
+    assert lexical.proximity(terms, [["a"], ["b"], ["c"]], [1.0, 1.0, 2.0], window=1) == pytest.approx(0.5)
+    assert lexical.proximity([], [["a"]], [1.0], window=4) == 0.0
+
+
+def test_sentences_end_at_sentence_marks_and_line_breaks(analyzer) -> None:
+    sentences = split_sentences(analyzer.tokens("首相は東京で会見した。記者が質問した!\n見出しの行\n。"))
+    texts = ["".join(t.surface for t in s.tokens) for s in sentences]
+    assert texts == ["首相は東京で会見した。", "記者が質問した!", "見出しの行"]  # a lone 。 has no term: dropped
+    assert sentences[0].terms == tuple(analyzer.terms("首相は東京で会見した。"))
+
+
+def test_tokens_carry_the_bm25_terms_in_order(analyzer) -> None:
+    text = "ラヴロフ外相は2024年に北京を訪問した。"
+    tokens = analyzer.tokens(text)
+    assert [t.term for t in tokens if t.term] == analyzer.terms(text)
+    assert any(t.pos[:3] == ("名詞", "固有名詞", "地名") and t.surface == "北京" for t in tokens)
+    assert any(t.pos[1] == "数詞" and t.term == "2024" for t in tokens)
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("How many soldiers were sent to the front?", "number"),
+    ("What share of the budget goes to defence?", "number"),
+    ("When was the treaty signed?", "date"),
+    ("In what year did the talks start?", "date"),
+    ("Where did the ministers meet?", "place"),
+    ("Which two countries signed the pact?", "place"),
+    ("Who chaired the summit?", "entity"),
+    ("Which senior officials attended?", "entity"),
+    ("Why did the talks collapse?", "reason"),
+    ("What did the minister say about trade?", "statement"),
+])
+def test_english_questions_are_classified_by_their_cue_words(question: str, kind: str) -> None:
+    assert answer_type.classify(question, "en") == kind
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("会議には何人が参加したか", "number"),
+    ("協定の規模はどのくらいか", "number"),
+    ("条約が発効したのは何年か", "date"),
+    ("首脳会談はいつ開かれたか", "date"),
+    ("外相はどこで会談したか", "place"),
+    ("会合を主催したのは誰か", "entity"),
+    ("交渉が決裂したのはなぜか", "reason"),
+    ("外相は貿易についてどう述べたか", "statement"),
+])
+def test_japanese_questions_are_classified_by_their_cue_words(question: str, kind: str) -> None:
+    assert answer_type.classify(question, "ja") == kind
+
+
+@pytest.mark.parametrize("sentence, kind, known_terms, known_numbers, expected", [
+    ("政府は約1万2000人の兵士を派遣した。", "number", set(), set(), True),
+    ("政府は約1万2000人の兵士を派遣した。", "number", set(), {"12000"}, False),  # the question's own number
+    ("政府は兵士を派遣した。", "number", set(), set(), False),
+    ("両国は2024年5月16日に署名した。", "date", set(), set(), True),
+    ("両国は同日に署名した。", "date", set(), set(), True),
+    ("三つの柱がある。", "date", set(), set(), False),  # a number, but no calendar unit
+    ("外相がテヘランで会談した。", "place", set(), set(), True),
+    ("外相がテヘランで会談した。", "place", {"テヘラン"}, set(), False),  # the place the question names
+    ("プーチン大統領が演説した。", "entity", set(), set(), True),
+    ("プーチン大統領が演説した。", "entity", {"プーチン"}, set(), False),
+    ("制裁が強化されたため、輸出が減った。", "reason", set(), set(), True),
+    ("輸出が減った。", "reason", set(), set(), False),
+    ("プーチン大統領が北京で演説した。", "statement", set(), set(), False),  # a statement asks for no kind
+])
+def test_evidence_needs_a_token_of_the_kind_new_to_the_question(analyzer, sentence, kind, known_terms, known_numbers,
+                                                                 expected) -> None:
+    assert answer_type.has_evidence(analyzer.tokens(sentence), kind, known_terms, known_numbers) is expected
+
+
+def test_question_numbers_are_read_from_digits_and_from_sudachi(analyzer) -> None:
+    question = "What happened to the 7,000 troops in 2023?"
+    assert answer_type.question_numbers(question, analyzer.tokens(question)) >= {"7000", "2023"}
+    ja = "1万2000人の兵士は何をしたか"
+    assert "12000" in answer_type.question_numbers(ja, analyzer.tokens(ja))
+
+
+def test_question_words_are_not_evidence() -> None:
+    assert all(answer_type.is_interrogative(t) for t in ("何", "いつ", "どこ", "誰", "何人", "何故"))
+    assert not any(answer_type.is_interrogative(t) for t in ("外相", "何より" * 2, "北京"))
+
+
+def test_the_fronted_english_cue_and_the_final_japanese_cue_decide() -> None:
+    assert answer_type.classify("How long did the leaders talk when they met?", "en") == "number"
+    assert answer_type.classify("When and where was it signed?", "en") == "date"
+    assert answer_type.classify("How long ago did it start?", "en") == "date"
+    assert answer_type.classify("制裁の原因となった国はどこか", "ja") == "place"
+    assert answer_type.classify("交渉は何年間続いたか", "ja") == "number"
