@@ -1,4 +1,5 @@
-"""A normal search while four hostile questions are in flight, on a real server, with the protections on and off.
+"""A normal search while four hostile questions are in flight, on a real server, with the protections on (twice: the default token
+limit, and 256) and off.
 
     .venv/bin/python benchmarks/bench_hostile.py                          # serves benchmarks/out/api-index
     .venv/bin/python benchmarks/bench_hostile.py --index index --seeds seeds
@@ -119,12 +120,13 @@ def under_attack(url: str, questions: Sequence[str]) -> dict[str, Any]:
 
 def phase(name: str, seeds: Path, index: Path, env: dict[str, str], quiet: Sequence[str],
           attacked: Sequence[str]) -> dict[str, Any]:
+    log = OUT / f"hostile-{name.split()[0].strip(',')}-{len(env)}.log"
     try:
-        with running_server(seeds, index, OUT / f"hostile-{name}.log", env=env, timeout_s=900) as url:
+        with running_server(seeds, index, log, env=env, timeout_s=900) as url:
             normal_searches(url, ["warm-up: loads lazy state"])
             result = {"quiet_ms": stats(normal_searches(url, quiet)), **under_attack(url, attacked)}
     except ServerStartError as exc:
-        sys.exit(f"{exc}\n(log: {OUT / f'hostile-{name}.log'})")
+        sys.exit(f"{exc}\n(log: {log})")
     print(f"{name}: quiet p50 {result['quiet_ms']['p50']:.0f} ms, under attack p50 {result['normal_ms']['p50']:.0f}"
           f" / max {result['normal_ms']['max']:.0f} ms", file=sys.stderr)
     return result
@@ -187,6 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--quiet", type=int, default=12, help="normal questions on the idle server")
     p.add_argument("--attacked", type=int, default=24, help="normal questions under attack, protections on")
     p.add_argument("--attacked-off", type=int, default=6, help="normal questions under attack, protections off")
+    p.add_argument("--phases", default="protected,tight,off",
+                   help="which servers: protected (defaults), tight (RAG_MAX_QUERY_TOKENS=256), off (unprotected)")
     p.add_argument("--out", type=Path, default=OUT / "hostile.json")
     args = p.parse_args(argv)
     questions = load_questions(QUESTIONS)
@@ -194,11 +198,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_before = os.getloadavg()
     # distinct questions per measurement: the server caches query vectors by text
     a, b = args.quiet, args.quiet + args.attacked
-    on = phase("protected (defaults)", args.seeds, args.index, {}, questions[:a], questions[a:b])
-    off = phase("unprotected", args.seeds, args.index, UNPROTECTED, questions[:a],
-                questions[b : b + args.attacked_off])
-    results = {"created_at": datetime.now(timezone.utc).isoformat(),
-               "phases": {"protected (defaults)": on, "unprotected": off},
+    chosen = set(args.phases.split(","))
+    setups = {"protected": ("protected (defaults)", {}, questions[a:b]),
+              "tight": ("protected, RAG_MAX_QUERY_TOKENS=256", {"RAG_MAX_QUERY_TOKENS": "256"}, questions[a:b]),
+              "off": ("unprotected", UNPROTECTED, questions[b : b + args.attacked_off])}
+    phases = {name: phase(name, args.seeds, args.index, env, questions[:a], attacked)
+              for key, (name, env, attacked) in setups.items() if key in chosen}
+    results = {"created_at": datetime.now(timezone.utc).isoformat(), "phases": phases,
                "expansion": expansion_cost(args.seeds, args.index),
                "machine": {"cpus": os.cpu_count(), "loadavg_before": load_before, "loadavg_after": os.getloadavg()}}
     args.out.write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
