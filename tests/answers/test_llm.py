@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import time
 
 import httpx
 import pytest
@@ -101,12 +100,10 @@ def test_persistent_500_falls_back_to_extractive_after_all_retries(searcher, bas
 
 def test_hanging_server_times_out_retries_then_falls_back(searcher, base, check_grounded) -> None:
     with FakeLLM(["hang"], hang_s=5.0) as llm:
-        t0 = time.perf_counter()
         answer = ask(searcher, base, llm, llm_retries=1)
-        waited = time.perf_counter() - t0
+    # both attempts ended by the client's timeout, not by the server answering late (no wall-clock assertion)
     assert len(llm.requests) == 2
     assert answer.generator == "extractive" and "timeout" in answer.fallback and "2 attempts" in answer.fallback
-    assert waited < 5.0  # the client gave up long before the server would have answered
     check_grounded(answer)
 
 
