@@ -81,8 +81,8 @@ def test_server_answers_ask_and_plain_chat_over_http(http, searcher):
 
 
 def _readme_curl_commands(readme: str) -> list[str]:
-    """The curl examples of the README's "Use it" section, one shell command each (continuation lines joined)."""
-    section = readme.split("## Use it", 1)[1].split("\n## ", 1)[0]
+    """The curl examples of the README's "Ask a question" section, one shell command each (continuation lines joined)."""
+    section = readme.split("## Ask a question", 1)[1].split("\n## ", 1)[0]
     block = section.split("```bash", 1)[1].split("```", 1)[0]
     return [c.strip() for c in block.replace("\\\n", " ").splitlines() if c.strip().startswith("curl ")]
 

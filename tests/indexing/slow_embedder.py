@@ -21,7 +21,7 @@ class SlowUSE(USEEmbedder):
     name = "use"
 
     def __init__(self, marker: Path, delay: float = 0.2) -> None:
-        super().__init__(threads=1)
+        super().__init__()
         self._marker = Path(marker)
         self._delay = delay
         self._batches = 0
