@@ -84,16 +84,16 @@ def normal_searches(url: str, questions: Sequence[str]) -> list[float]:
     return latencies
 
 
-def under_attack(url: str, questions: Sequence[str]) -> dict[str, Any]:
+def under_attack(url: str, questions: Sequence[str], kinds: Sequence[str] = KINDS) -> dict[str, Any]:
     """Normal searches while four threads each keep one hostile question in flight."""
     stop = threading.Event()
     outcomes: Counter[str] = Counter()
-    hostile_ms: dict[str, list[float]] = {k: [] for k in KINDS}
+    hostile_ms: dict[str, list[float]] = {k: [] for k in kinds}
     lock = threading.Lock()
 
     def attacker(i: int) -> None:
         rng = random.Random(i)
-        kind = KINDS[i % len(KINDS)]
+        kind = kinds[i % len(kinds)]
         with httpx.Client(base_url=url, timeout=600) as client:
             while not stop.is_set():
                 t0 = time.perf_counter()
@@ -119,12 +119,12 @@ def under_attack(url: str, questions: Sequence[str]) -> dict[str, Any]:
 
 
 def phase(name: str, seeds: Path, index: Path, env: dict[str, str], quiet: Sequence[str],
-          attacked: Sequence[str]) -> dict[str, Any]:
+          attacked: Sequence[str], kinds: Sequence[str] = KINDS) -> dict[str, Any]:
     log = OUT / f"hostile-{name.split()[0].strip(',')}-{len(env)}.log"
     try:
         with running_server(seeds, index, log, env=env, timeout_s=900) as url:
             normal_searches(url, ["warm-up: loads lazy state"])
-            result = {"quiet_ms": stats(normal_searches(url, quiet)), **under_attack(url, attacked)}
+            result = {"quiet_ms": stats(normal_searches(url, quiet)), **under_attack(url, attacked, kinds)}
     except ServerStartError as exc:
         sys.exit(f"{exc}\n(log: {log})")
     print(f"{name}: quiet p50 {result['quiet_ms']['p50']:.0f} ms, under attack p50 {result['normal_ms']['p50']:.0f}"
@@ -191,6 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--attacked-off", type=int, default=6, help="normal questions under attack, protections off")
     p.add_argument("--phases", default="protected,tight,off",
                    help="which servers: protected (defaults), tight (RAG_MAX_QUERY_TOKENS=256), off (unprotected)")
+    p.add_argument("--kinds", default=",".join(KINDS), help=f"hostile questions, one per attacker: {', '.join(KINDS)}"
+                   " (the issue's case: emoji-2000,rare-kanji-2000)")
     p.add_argument("--out", type=Path, default=OUT / "hostile.json")
     args = p.parse_args(argv)
     questions = load_questions(QUESTIONS)
@@ -202,7 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     setups = {"protected": ("protected (defaults)", {}, questions[a:b]),
               "tight": ("protected, RAG_MAX_QUERY_TOKENS=256", {"RAG_MAX_QUERY_TOKENS": "256"}, questions[a:b]),
               "off": ("unprotected", UNPROTECTED, questions[b : b + args.attacked_off])}
-    phases = {name: phase(name, args.seeds, args.index, env, questions[:a], attacked)
+    kinds = tuple(args.kinds.split(","))
+    phases = {name: phase(name, args.seeds, args.index, env, questions[:a], attacked, kinds)
               for key, (name, env, attacked) in setups.items() if key in chosen}
     results = {"created_at": datetime.now(timezone.utc).isoformat(), "phases": phases,
                "expansion": expansion_cost(args.seeds, args.index),

@@ -20,7 +20,8 @@ from rag.retrieval.serialize import result_json
 from rag.runtime import build
 from rag.settings import Settings
 
-from api_support import ADMIN_TOKEN, EN_QUESTION, JA_QUESTION, assert_error, assert_openai_error, public, raw_http, sse_chunks
+from api_support import (ADMIN_TOKEN, EN_QUESTION, JA_QUESTION, assert_error, assert_openai_error, public, raw_http,
+                         sse_chunks)
 
 pytestmark = pytest.mark.slow
 
@@ -215,8 +216,13 @@ def test_reload_under_load_serves_the_old_or_the_new_index_and_never_fails(serve
         for hit in body["results"]:
             c = hit["citation"]
             assert c["doc_id"] in seen and seen[c["doc_id"]][c["start"] : c["end"]] == hit["text"]
-    assert any(h["citation"]["doc_id"] == NEW_DOC for b in after for h in b["results"])
     assert not any(h["citation"]["doc_id"] == NEW_DOC for b in before for h in b["results"])
+    # how many requests land after the reload depends on the machine's speed (a benchmark's business:
+    # benchmarks/bench_reload_load.py), so the new document is asked for once more, without a restart
+    for question in NEW_QUESTIONS:
+        body = http.post("/v1/search", json={"query": question, "top_k": 5}).json()
+        assert body["index_version"] == new_version
+        assert any(h["citation"]["doc_id"] == NEW_DOC for h in body["results"]), question
     summary = http.get("/v1/index").json()
     assert summary["index_version"] == new_version
     assert summary["counts"]["documents"] == len(texts[old_version]) + 1
