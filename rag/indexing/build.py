@@ -28,6 +28,7 @@ from ..stores.bm25 import BM25Store
 from ..stores.bridge import BRIDGE_ID, Bridge, build_bridge
 from ..stores.dense import DenseStore
 from ..stores.sparse import SparseStore
+from ..stores import sentences
 from ..stores.japanese import ANALYZER_ID, default_analyzer
 from ..types import Passage
 from . import records
@@ -144,6 +145,10 @@ def _build(settings: Settings, embedders: Sequence[Embedder], index_dir: Path, f
         Bridge(build_bridge(bm25.vocabulary, cache_dir=index_dir / ".cache")).save(tmp / records.BRIDGE)
         logger.info("bm25: %d passages in %.2fs", len(passages), time.perf_counter() - tb)
         _align_terms(settings, embedders, bm25.vocabulary, old, tmp, emb_meta, embedded, embed_seconds)
+        store, fresh, secs = sentences.build_for_index([p.text for p in passages], embedders, analyzer, old and old[1])
+        store.save(tmp / sentences.FILE)  # the extractive answer's sentences, encoded once here instead of per request
+        embedded |= {f"{k}-sentences": n for k, n in fresh.items()}
+        embed_seconds["sentences"] = secs
         records.write_passages(tmp / records.PASSAGES, passages, keys)
         records.write_documents(tmp / records.DOCUMENTS, _document_rows(corpus, passages, settings))
         manifest = {

@@ -16,6 +16,7 @@ from ..stores.bm25 import BM25Store
 from ..stores.bridge import Bridge
 from ..stores.dense import DenseStore
 from ..stores.sparse import SparseStore
+from ..stores.sentences import FILE as SENTENCES, SentenceStore
 from ..types import Article, Citation, Passage
 from . import records
 from .manifest import check_compatible, read_manifest, verify_files
@@ -43,7 +44,8 @@ class LoadedIndex:
 
     def __init__(self, manifest: dict[str, Any], passages: list[Passage], docs: dict[str, DocRecord],
                  dense: dict[str, DenseStore], bm25: BM25Store, bridge: Bridge | None = None,
-                 sparse: dict[str, SparseStore] | None = None, align: dict[str, TermAligner] | None = None) -> None:
+                 sparse: dict[str, SparseStore] | None = None, align: dict[str, TermAligner] | None = None,
+                 sentences: SentenceStore | None = None) -> None:
         self.manifest = manifest
         self.version: str = manifest["build"]
         self.passages = passages
@@ -53,6 +55,7 @@ class LoadedIndex:
         self.bridge = bridge or Bridge({})
         self.sparse = sparse or {}
         self.align = align or {}
+        self.sentences = sentences  # None for an index built before sentences were stored: answers encode them live
         self.row_doc = np.array([p.doc_id for p in passages], dtype=object)
         self.row_published = [docs[p.doc_id].article(p.article).published for p in passages]
         self._citations = [self._make_citation(p) for p in passages]
@@ -92,6 +95,7 @@ def load_index(index_dir: Path, embedder_specs: tuple[str, ...]) -> LoadedIndex:
         dense = {e["spec"]: DenseStore.load(build_dir / e["vectors"], build_dir / e["faiss"], kind) for e in manifest["embedders"]}
         sparse = {e["spec"]: SparseStore.load(build_dir / e["sparse"]) for e in manifest["embedders"] if e.get("sparse")}
         align = {e["spec"]: TermAligner.load(build_dir / e["align"]) for e in manifest["embedders"] if e.get("align")}
+        sentences = SentenceStore.load(build_dir / SENTENCES, len(passages)) if SENTENCES in manifest["files"] else None
     except IndexCorruptError as exc:
         raise IndexCorruptError(f"{exc} (index at {str(index_dir)!r}: rag index build --full --index {index_dir})") from None
     try:
@@ -113,6 +117,6 @@ def load_index(index_dir: Path, embedder_specs: tuple[str, ...]) -> LoadedIndex:
         if aligner.vectors.shape[1] != width:
             raise IndexCorruptError(f"{spec} term vectors are {aligner.vectors.shape[1]} wide, its passage vectors {width}; "
                                     f"rebuild with: rag index build --full --index {index_dir}")
-    index = LoadedIndex(manifest, passages, docs, dense, bm25, bridge, sparse, align)
+    index = LoadedIndex(manifest, passages, docs, dense, bm25, bridge, sparse, align, sentences)
     logger.info("loaded index %s (%d passages) in %.3fs", index.version, len(passages), time.perf_counter() - t0)
     return index
