@@ -39,7 +39,7 @@ def answer_question(searcher: Searcher, question: str, top_k: int, settings: Set
             logger.warning("llm answer failed, falling back to extractive: %s", fallback, exc_info=True)
         else:
             return Answer(question, text, citations, hits, _ms(t0), "llm", None, result.index_version, lang)
-    text, citations = extractive_answer(question, hits, searcher.embedders, lang)
+    text, citations = extractive_answer(question, hits, searcher, lang)
     return Answer(question, text, citations, hits, _ms(t0), "extractive", fallback, result.index_version, lang)
 
 
