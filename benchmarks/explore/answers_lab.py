@@ -51,6 +51,12 @@ def variants() -> dict[str, tuple[Weights, Selection]]:
     out["per passage 1"] = (BASE, Selection(per_passage=1))
     out["per passage 2"] = (BASE, Selection(per_passage=2))
     out["max chars 500"] = (BASE, Selection(max_chars=500))
+    e5 = r(BASE, embedders=("e5",))
+    out["e5 + cutoff 1.0"] = (e5, Selection(cutoff=1.0))
+    out["e5 + lexical 0.3 + passage 0.1"] = (r(e5, lexical=0.3, passage=0.1), Selection())
+    out["e5 + lexical 0.3 + passage 0.1 + cutoff 0.1 + neighbour"] = (r(e5, lexical=0.3, passage=0.1, neighbour=True),
+                                                                       Selection(cutoff=0.1))
+    out["e5 + cutoff 0.1 + neighbour"] = (r(e5, neighbour=True), Selection(cutoff=0.1))
     return out
 
 

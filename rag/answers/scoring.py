@@ -25,11 +25,11 @@ logger = logging.getLogger(__name__)
 class Weights:
     """How much each signal adds to a sentence's score (the similarity, a mean cosine, has weight 1)."""
 
-    lexical: float = 0.0
+    lexical: float = 0.3  # × the share of the question's idf mass the sentence holds
     rank: float = 0.05  # × 1/rank of the passage
-    passage: float = 0.0  # × the passage's fused score relative to the first passage's
-    kind: float = 0.0  # the sentence holds the kind of thing the question asks for
-    neighbour: bool = False  # a picked fragment brings the next sentence of its passage
+    passage: float = 0.1  # × the passage's fused score relative to the first passage's
+    kind: float = 0.0  # the sentence holds the kind of thing the question asks for (measured: no gain, off)
+    neighbour: bool = True  # a picked fragment brings the next sentence of its passage
     embedders: tuple[str, ...] | None = None  # None: the ones the sentence store has vectors for
 
 
