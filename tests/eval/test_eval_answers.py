@@ -102,11 +102,15 @@ def team() -> tuple[Question, ...]:
 
 
 @pytest.mark.slow
-def test_in_process_and_through_v1_ask_score_the_same_answers(searcher, built_index, serve_app, team) -> None:
+def test_in_process_and_through_v1_ask_score_the_same_answers(searcher, built_index, team) -> None:
+    from litestar.testing import TestClient
+
+    from api.app import create_app
+
     settings, _ = built_index
     local = evaluate(InProcessBackend(searcher), team, ("hybrid",), settings.seeds_dir,
                      ask=lambda q: ask_in_process(searcher, settings, q))
-    with serve_app(settings) as client:
+    with TestClient(create_app(settings, searcher=searcher)) as client:
         remote = evaluate(HttpBackend("http://testserver", client=client), team, ("hybrid",), settings.seeds_dir,
                           ask=lambda q: ask_http(client, "http://testserver", q))
     assert [r.answer for r in local.answer_runs] == [r.answer for r in remote.answer_runs]
@@ -136,4 +140,5 @@ def test_rag_eval_answers_flag_adds_the_answer_metrics(built_index, embedders, m
     assert set(answers) == {"all", "en", "ja", "latency_ms"}
     for g, n in (("all", 6), ("en", 3), ("ja", 3)):
         assert set(answers[g]) == {"answer_evidence", "answer_cited"}
-        assert all(round(v * n, 6) in range(n + 1) for v in answers[g].values())  # a share of n questions
+        for v in answers[g].values():  # a share of the group's n questions
+            assert any(abs(v - k / n) < 1e-5 for k in range(n + 1)), (g, n, answers)
