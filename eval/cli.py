@@ -31,7 +31,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         questions = combine(args.questions)
         require_quotes(questions, settings.seeds_dir)  # before loading models or calling the service
         backend = HttpBackend(url) if url else InProcessBackend(_open_searcher(settings))
-        ev = evaluate(backend, questions, modes, settings.seeds_dir, ks, [str(p) for p in args.questions])
+        ask = _asker(backend, settings) if getattr(args, "answers", False) else None
+        ev = evaluate(backend, questions, modes, settings.seeds_dir, ks, [str(p) for p in args.questions], ask=ask)
     except ConfigError:
         raise
     except RagError as exc:
@@ -50,6 +51,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         written = write_report(ev, args.out)
         print(f"rag eval: wrote {len(written)} files to {args.out}", file=sys.stderr)
     return 0
+
+
+def _asker(backend: Backend, settings: Settings):
+    """ask(question) -> AnswerRun through the same backend: /v1/ask of the service, or answer_question in process."""
+    from functools import partial
+
+    from .answers import ask_http, ask_in_process
+
+    if isinstance(backend, HttpBackend):
+        return lambda q: ask_http(backend._client, backend.url, q)
+    return partial(ask_in_process, backend.searcher, settings)
 
 
 def _open_searcher(settings: Settings):
@@ -104,4 +116,22 @@ def format_table(ev: Evaluation) -> str:
     intro = [f"questions: {', '.join(ev.question_files) or '(in memory)'} "
              f"({counts['all']}: {counts['en']} en, {counts['ja']} ja)",
              f"backend: {ev.backend}; index version: {versions}", ""]
-    return "\n".join([*intro, line(header), *(line(r) for r in rows)]) + "\n"
+    return "\n".join([*intro, line(header), *(line(r) for r in rows)]) + "\n" + answers_table(ev)
+
+
+def answers_table(ev: Evaluation) -> str:
+    """answer_evidence and answer_cited per group, with the latency of asking; empty when answers were not scored."""
+    if ev.answers is None:
+        return ""
+    from .metrics import Latency
+
+    lat = Latency.of([r.latency_ms for r in ev.answer_runs])
+    counts = ev.counts()
+    lines = ["", "answers  group    n  answer_evidence  answer_cited   p50 ms   p95 ms"]
+    for g in GROUPS:
+        if g in ev.answers:
+            a = ev.answers[g]
+            tail = f"  {lat.p50:7.1f}  {lat.p95:7.1f}" if g == "all" else ""
+            lines.append(f"{'answers' if g == 'all' else '':7}  {g:5} {counts[g]:4}  {a['answer_evidence']:15.3f}  "
+                         f"{a['answer_cited']:12.3f}{tail}")
+    return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .answers import AnswerRun, answer_scores, run_answers
 from .errors import EvalError
 from .metrics import GROUPS, Judged, Latency, by_group, judge, metric_names, recall_curve
 from .questions import Question, read_seed_texts, require_quotes
@@ -38,6 +39,8 @@ class Evaluation:
     backend: str
     ks: tuple[int, ...]
     modes: tuple[ModeResult, ...]
+    answers: dict[str, dict[str, float]] | None = None  # answer metrics per group, when answers were asked for
+    answer_runs: tuple[AnswerRun, ...] = ()
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -59,13 +62,18 @@ class Evaluation:
             body: dict[str, Any] = {g: {k: round(v, 6) for k, v in vals.items()} for g, vals in m.groups.items()}
             body["latency_ms"] = {"p50": round(m.latency.p50, 3), "p95": round(m.latency.p95, 3)}
             out[m.mode] = body
+        if self.answers is not None:
+            body = {g: {k: round(v, 6) for k, v in vals.items()} for g, vals in self.answers.items()}
+            lat = Latency.of([r.latency_ms for r in self.answer_runs])
+            out["answers"] = body | {"latency_ms": {"p50": round(lat.p50, 3), "p95": round(lat.p95, 3)}}
         return out
 
 
 def evaluate(backend: Backend, questions: Sequence[Question], modes: Sequence[str], seeds_dir: Path,
              ks: Sequence[int] = (1, 5, 10), question_files: Sequence[str] = (),
-             conversation: bool | None = None) -> Evaluation:
-    """Score every mode on the questions; raises EvalError before any search if a quote is not in its seed.
+             conversation: bool | None = None, ask=None) -> Evaluation:
+    """Score every mode on the questions (and the answers, when `ask(question) -> AnswerRun` is given); raises
+    EvalError before any search if a quote is not in its seed.
 
     With `conversation` (by default: when some question has earlier turns, or a mode is named "<mode>+conversation")
     each mode is also scored as "<mode>+conversation", the last turn searched through the conversation; the plain
@@ -97,4 +105,11 @@ def evaluate(backend: Backend, questions: Sequence[Question], modes: Sequence[st
         latency = Latency.of([r.latency_ms for r in run.runs])
         results.append(ModeResult(mode, by_group(judged, names), curves, latency, judged, run))
         logger.info("mode %s: recall@10 %.3f, p50 %.1f ms", mode, curves["all"][-1], latency.p50)
-    return Evaluation(tuple(question_files), questions, backend.description, tuple(ks), tuple(results))
+    answers, answer_runs = None, ()
+    if ask is not None:
+        answer_runs = run_answers(ask, questions)
+        answers = answer_scores(answer_runs, questions, evidence)
+        logger.info("answers: answer_evidence %.3f, answer_cited %.3f", answers["all"]["answer_evidence"],
+                    answers["all"]["answer_cited"])
+    return Evaluation(tuple(question_files), questions, backend.description, tuple(ks), tuple(results), answers,
+                      answer_runs)

@@ -77,6 +77,8 @@ def register(subs: argparse._SubParsersAction, sub: Callable, chunk_flags: Calla
     e.add_argument("--modes", default=None, help="comma-separated modes (default: hybrid,e5,use,bm25)")
     e.add_argument("--k", default="1,5,10", help="cut-offs for recall@k (default: 1,5,10)")
     e.add_argument("--url", help="score a running service's /v1/search instead of the in-process pipeline")
+    e.add_argument("--answers", action="store_true", help="also ask each question (/v1/ask with --url) and score "
+                   "answer_evidence and answer_cited")
     e.add_argument("--json", action="store_true", help="print one JSON object: mode → all/en/ja → metric")
     e.add_argument("--out", type=Path, help="write TREC runs, qrels, report.md and a recall@k plot here")
     e.set_defaults(handler=cmd_eval)

@@ -70,7 +70,7 @@ def answer_retrieved(r: Retrieval, searcher: Searcher, settings: Settings, *,
             logger.warning("llm answer failed, falling back to extractive: %s", fallback, exc_info=True)
         else:
             return Answer(question, text, citations, hits, _ms(r.started), "llm", None, version, lang)
-    text, citations = extractive_answer(r.focus, hits, searcher.embedders, lang)
+    text, citations = extractive_answer(r.focus, hits, searcher, lang)
     return Answer(question, text, citations, hits, _ms(r.started), "extractive", fallback, version, lang)
 
 

@@ -63,6 +63,6 @@ def stream_answer(r: Retrieval, searcher: Searcher, settings: Settings, *,
             logger.info("llm answer streamed: %d passages in prompt, %d cited", len(prompt.hits), len(citations))
             yield Answer(question, "".join(shown), citations, hits, _ms(r.started), "llm", None, version, lang)
             return
-    text, citations = extractive_answer(r.focus, hits, searcher.embedders, lang)
+    text, citations = extractive_answer(r.focus, hits, searcher, lang)
     yield text
     yield Answer(question, text, citations, hits, _ms(r.started), "extractive", fallback, version, lang)

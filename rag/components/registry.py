@@ -16,11 +16,14 @@ from ..stores.bm25 import BM25Store
 from ..stores.bridge import BRIDGE_ID, Bridge
 from ..stores.dense import DenseStore
 from ..stores.japanese import ANALYZER_ID, JapaneseAnalyzer
+from ..stores.sentences import ENCODE as SENTENCE_ENCODERS
+from ..stores.sentences import SentenceStore
 from ..stores.sparse import SparseStore
 from . import Builder, Component, Entry
 from .align import AlignBuilder, AlignExpander
 from .dense import DenseBuilder, DenseComponent
 from .lexical import BRIDGE_FILE, BM25Builder, BM25Component, BridgeExpander
+from .sentences import SentencesBuilder
 from .sparse import SparseBuilder, SparseComponent
 
 logger = logging.getLogger(__name__)
@@ -38,6 +41,9 @@ def builders(settings: Settings, embedders: Mapping[str, Embedder], analyzer: Ja
         out.append(AlignBuilder(embedders[settings.align], bm25))
     elif settings.align:
         logger.info("align=%r is not among the embedders: no term alignment in this index", settings.align)
+    if any(name in SENTENCE_ENCODERS for name in embedders):
+        # what extractive answers read; an index without e5 answers by encoding the sentences live
+        out.append(SentencesBuilder(list(embedders.values()), analyzer))
     return out
 
 
@@ -53,6 +59,7 @@ LOADERS: dict[str, Callable[[Entry, Path], Any]] = {
     "sparse": lambda e, d: SparseStore.load(d / Path(e.files[0]).parent),
     "bm25": _load_bm25,
     "align": lambda e, d: TermAligner.load(d / e.files[0]),
+    "sentences": lambda e, d: SentenceStore.load(d / e.files[0]),
 }
 
 
@@ -88,7 +95,7 @@ Parts = Mapping[str, tuple[Entry, Any]]
 # kind → the component a loaded part becomes under the settings (None: not a ranking signal, or switched off);
 # the alignment has no ranking of its own, it is one of BM25's expanders
 COMPONENTS: dict[str, Callable[..., Component | None]] = {
-    "dense": _dense, "sparse": _sparse, "bm25": _bm25, "align": lambda *_: None,
+    "dense": _dense, "sparse": _sparse, "bm25": _bm25, "align": lambda *_: None, "sentences": lambda *_: None,
 }
 
 

@@ -17,6 +17,7 @@ from ..stores.align import TermAligner
 from ..stores.bm25 import BM25Store
 from ..stores.bridge import Bridge
 from ..stores.dense import DenseStore
+from ..stores.sentences import SentenceStore
 from ..stores.sparse import SparseStore
 from ..types import Article, Citation, Passage
 from . import records
@@ -69,6 +70,11 @@ class LoadedIndex:
     @property
     def align(self) -> dict[str, TermAligner]:
         return self._of("align")
+
+    @property
+    def sentences(self) -> SentenceStore | None:
+        """Every passage's sentences for extractive answers; None in an index built without them."""
+        return next((data for e, data in self.parts.values() if e.kind == "sentences"), None)
 
     @property
     def bm25(self) -> BM25Store:
@@ -135,6 +141,8 @@ def _check_rows(index: LoadedIndex, index_dir: Path) -> None:
         if store.vectors.shape[0] != n:
             raise IndexCorruptError(f"{spec} vectors hold {store.vectors.shape[0]} rows for {n} passages; "
                                     f"{rebuild_hint(index_dir)}")
+    if index.sentences is not None and len(index.sentences) != n:
+        raise IndexCorruptError(f"the sentence store holds {len(index.sentences)} passages for {n}; {rebuild_hint(index_dir)}")
     for spec, aligner in index.align.items():
         width = index.dense[spec].vectors.shape[1] if spec in index.dense else aligner.vectors.shape[1]
         if aligner.vectors.shape[1] != width:

@@ -146,6 +146,16 @@ class Searcher:
         took = (time.perf_counter() - t0) * 1000
         return SearchResult(query, mode, lang, hits, took, self.index.version, timings)
 
+    def query_vectors(self, embedder: str, texts: list[str]) -> np.ndarray:
+        """Query vectors of `texts` from this searcher's cache (a question just searched is not encoded again)."""
+        return np.stack(self._vectors(embedder, "query", texts))
+
+    def term_groups(self, query: str) -> list[list[str]]:
+        """The question's BM25 term groups as the search forms them: for English, bridge and aligned alternatives per
+        word plus its own terms; for Japanese, its terms."""
+        components = [self._lexical] if self._lexical is not None else []
+        return self._term_groups(self._encode(query, detect_language(query), components, {}))
+
     # -- stages -------------------------------------------------------------------------------------------------
 
     def _first_stage(self, query: str, lang: Language, mode: str, allowed: np.ndarray | None,

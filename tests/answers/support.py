@@ -13,5 +13,6 @@ PHRASE = "中国との真の同盟関係の構築"
 
 
 def marked_pieces(answer: Answer) -> list[tuple[str, int]]:
-    """(text, n) for each stretch of answer text that ends in a [n] marker."""
-    return [(text.strip(), int(n)) for text, n in re.findall(r"([^\[\]]+)\[(\d+)\]", answer.answer)]
+    """(text, n) for each stretch of answer text that ends in a [n] marker (a marker ends the text or precedes a space;
+    a sentence may itself hold brackets, such as "[EAEU、BRI、CIS]")."""
+    return [(text.strip(), int(n)) for text, n in re.findall(r"(.+?)\[(\d+)\](?: |$)", answer.answer)]

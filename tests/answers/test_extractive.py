@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from rag.answers import Answer, answer_question
-from rag.answers.extractive import (MAX_CHARS, MAX_SENTENCES, NO_PASSAGE, Candidate, extractive_answer,
-                                    near_duplicate, render, select, split_sentences)
+from rag.answers.extractive import MAX_CHARS, MAX_SENTENCES, NO_PASSAGE, extractive_answer, near_duplicate, render, select
+from rag.answers.scoring import Scored
+from rag.stores.sentences import sentence_spans
 from rag.errors import QueryError
 
 from .support import EN_QUESTION, JA_QUESTION, PHRASE, marked_pieces
@@ -33,7 +34,7 @@ def answer(request, en_answer, ja_answer) -> Answer:
 
 def test_answer_quotes_the_passage_where_lavrov_declares_the_alliance(answer: Answer) -> None:
     source = next(h for h in answer.passages if PHRASE in h.passage.text)
-    sentences = [c.text for c in split_sentences(source)]
+    sentences = [source.passage.text[s.start : s.end] for s in sentence_spans(source.passage.text)]
     assert PHRASE in answer.answer or any(s in answer.answer for s in sentences), answer.answer
     assert source.citation in answer.citations
 
@@ -70,8 +71,8 @@ def test_answer_language_follows_the_question(en_answer: Answer, ja_answer: Answ
 
 
 def test_no_hits_gives_a_clear_message_and_no_citations(searcher) -> None:
-    assert extractive_answer(EN_QUESTION, (), searcher.embedders, "en") == (NO_PASSAGE["en"], ())
-    assert extractive_answer(JA_QUESTION, (), searcher.embedders, "ja") == (NO_PASSAGE["ja"], ())
+    assert extractive_answer(EN_QUESTION, (), searcher, "en") == (NO_PASSAGE["en"], ())
+    assert extractive_answer(JA_QUESTION, (), searcher, "ja") == (NO_PASSAGE["ja"], ())
 
 
 @pytest.mark.parametrize("question", ["", "   \n", 42])
@@ -87,7 +88,8 @@ def test_bad_top_k_is_a_query_error(searcher, built_index) -> None:
 
 def test_sentences_never_split_inside_quotes(en_answer: Answer) -> None:
     source = next(h for h in en_answer.passages if PHRASE in h.passage.text)
-    quoted = [c.text for c in split_sentences(source) if "「" in c.text]
+    text = source.passage.text
+    quoted = [text[s.start : s.end] for s in sentence_spans(text) if "「" in text[s.start : s.end]]
     assert all(c.count("「") == c.count("」") for c in quoted), quoted
 
 
@@ -101,17 +103,27 @@ def test_near_duplicates_are_detected() -> None:
 def test_selection_skips_duplicates_and_keeps_within_the_budget(en_answer: Answer) -> None:
     hit = en_answer.passages[0]
     long = "あ" * (MAX_CHARS - 10) + "。"
-    candidates = [Candidate(1, 0, "最初の文はとても関係がある。", hit, 0.9),
-                  Candidate(1, 20, "最初の文はとても関係がある", hit, 0.89),  # the same sentence from an overlap
-                  Candidate(1, 40, long, hit, 0.88),  # would push the answer past MAX_CHARS
-                  Candidate(2, 0, "二番目の文も関係がある。", hit, 0.87),
-                  Candidate(3, 0, "関係の薄い文は選ばれない。", hit, 0.5)]  # far below the best
+    candidates = [Scored(1, 0, 0, "最初の文はとても関係がある。", hit, 0.9),
+                  Scored(1, 1, 20, "最初の文はとても関係がある", hit, 0.89),  # the same sentence from an overlap
+                  Scored(1, 2, 40, long, hit, 0.88),  # would push the answer past MAX_CHARS
+                  Scored(2, 0, 0, "二番目の文も関係がある。", hit, 0.87),
+                  Scored(3, 0, 0, "関係の薄い文は選ばれない。", hit, 0.5)]  # far below the best
     picked = [c.text for c in select(candidates)]
     assert picked == ["最初の文はとても関係がある。", "二番目の文も関係がある。"]
 
 
 def test_render_numbers_citations_by_first_use(en_answer: Answer) -> None:
     a, b = en_answer.passages[0], en_answer.passages[1]
-    text, citations = render([Candidate(1, 0, "甲。", b), Candidate(1, 5, "乙。", a), Candidate(2, 0, "丙。", b)])
+    text, citations = render([Scored(1, 0, 0, "甲。", b, 0.0), Scored(1, 1, 5, "乙。", a, 0.0),
+                              Scored(2, 0, 0, "丙。", b, 0.0)])
     assert text == "甲。[1] 乙。[2] 丙。[1]"
     assert citations == (b.citation, a.citation)
+
+
+def test_a_picked_fragment_brings_the_next_sentence_of_its_passage(en_answer: Answer) -> None:
+    hit = en_answer.passages[0]
+    fragment = Scored(1, 0, 0, "ロシア外相の発言について、", hit, 0.9)  # ends in a comma: cut mid-sentence
+    after = Scored(1, 1, 14, "外相は同盟に前向きな姿勢を示した。", hit, 0.5)  # far below the best on its own
+    other = Scored(2, 0, 0, "別の記事の文もかなり関係がある。", hit, 0.85)
+    assert [c.text for c in select([fragment, after, other], neighbour=True)] == [fragment.text, after.text, other.text]
+    assert [c.text for c in select([fragment, after, other], neighbour=False)] == [fragment.text, other.text]

@@ -26,13 +26,14 @@ def _entries(settings) -> list[Entry]:
 def test_the_default_index_has_one_component_per_signal(built_index) -> None:
     settings, _ = built_index
     assert [(e.name, e.kind) for e in _entries(settings)] == [
-        ("e5", "dense"), ("use", "dense"), ("bm25", "bm25"), ("e5-sparse", "sparse"), ("use-align", "align")]
+        ("e5", "dense"), ("use", "dense"), ("bm25", "bm25"), ("e5-sparse", "sparse"), ("use-align", "align"),
+        ("e5-sentences", "sentences")]
 
 
 def test_every_component_records_the_model_that_made_its_data(built_index, embedders) -> None:
     settings, _ = built_index
     for e in _entries(settings):
-        if e.kind != "bm25":
+        if e.kind not in ("bm25", "sentences"):
             model = embedders[e.params["embedder"]]
             assert e.params["fingerprint"] == model.fingerprint, e.name
 
@@ -62,7 +63,7 @@ def _damaged_copy(index_copy: Path, tmp_path: Path) -> tuple[Path, Path]:
     return target, target / BUILDS / read_manifest(target)["build"]
 
 
-@pytest.mark.parametrize("name", ["e5", "use", "bm25", "e5-sparse", "use-align"])
+@pytest.mark.parametrize("name", ["e5", "use", "bm25", "e5-sparse", "use-align", "e5-sentences"])
 def test_a_missing_or_truncated_file_of_any_component_is_refused_naming_it(index_copy: Path, tmp_path: Path,
                                                                             name: str) -> None:
     entry = next(e for e in _entries_of(index_copy) if e.name == name)
@@ -85,7 +86,7 @@ def test_an_unchanged_rebuild_reuses_every_component_by_key(built_index, embedde
     from tests.retrieval.rebuild import rebuild_copy
 
     report, before, after = rebuild_copy(built_index[0], embedders, tmp_path)
-    assert report.embedded == {"e5": 0, "use": 0, "e5-sparse": 0, "use-align": 0}
+    assert report.embedded == {"e5": 0, "use": 0, "e5-sparse": 0, "use-align": 0, "e5-sentences": 0}
     for spec in ("e5", "use"):
         assert np.array_equal(before.dense[spec].vectors, after.dense[spec].vectors)
 

@@ -1,0 +1,163 @@
+"""Sentence scoring for extractive answers: embedder similarity, lexical overlap, passage rank and answer type.
+
+Everything a sentence needs comes from the index's sentence store (vectors, terms, kind bits, built once); the
+question side reuses what the search already computed: its query vectors (the Searcher's cache), its analyzer terms,
+and, for English, the dictionary bridge and the term alignment that carry its words to Japanese terms.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..stores.sentences import DATE, NUMBER, ORG, PERSON, PLACE, PassageSentences, features, sentence_spans
+from ..types import Hit
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """How much each signal adds to a sentence's score (the similarity, a mean cosine, has weight 1)."""
+
+    lexical: float = 0.3  # × the share of the question's idf mass the sentence holds
+    rank: float = 0.05  # × 1/rank of the passage
+    passage: float = 0.1  # × the passage's fused score relative to the first passage's
+    kind: float = 0.0  # the sentence holds the kind of thing the question asks for (measured: no gain, off)
+    neighbour: bool = True  # a picked fragment brings the next sentence of its passage
+    embedders: tuple[str, ...] | None = None  # None: the ones the sentence store has vectors for
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """One sentence of a retrieved passage with its score and what it was made of."""
+
+    rank: int
+    index: int  # the sentence's position among its passage's sentences
+    position: int  # its offset in the passage text
+    text: str
+    hit: Hit
+    score: float
+    sim: float = 0.0
+    lexical: float = 0.0
+    kinds: int = 0
+
+
+# -- what the question asks for --------------------------------------------------------------------------------------
+
+_ASKS = (
+    (re.compile(r"\bhow (?:many|much|long|far|old|large|big|high)\b|\bwhat (?:percentage|share|number|amount)\b|"
+                r"\bby how\b|何人|何件|何回|何倍|何%|何パーセント|いくら|いくつ|どれ(?:くらい|ほど|だけ)|どの(?:くらい|程度)|何割|何億|何万",
+                re.I), NUMBER),
+    (re.compile(r"\bwhen\b|\bwhat (?:year|date|day|month)\b|\bwhich (?:year|date|day|month)\b|いつ|何年|何月|何日|何曜",
+                re.I), DATE),
+    (re.compile(r"\bwho(?:m|se)?\b|\bwhich (?:person|official|leader|minister|president|company|country|organi[sz]ation)\b|"
+                r"誰|だれ|どの(?:人|国|企業|組織)", re.I), PERSON | ORG | PLACE),
+    (re.compile(r"\bwhere\b|\bwhich (?:city|country|place|region)\b|\bin which (?:city|country|region)\b|どこ|どの(?:都市|地域|場所)",
+                re.I), PLACE),
+)
+
+
+def asked_kinds(question: str) -> int:
+    """Bits of the kinds of thing the question asks for (0 when it asks for none in particular)."""
+    return next((kind for pattern, kind in _ASKS if pattern.search(question)), 0)
+
+
+# -- the question's lexical groups -----------------------------------------------------------------------------------
+
+def question_groups(searcher, question: str, lang: str) -> list[list[str]]:
+    """One group of alternative Japanese terms per question word, as the search's BM25 stage forms them."""
+    return searcher.term_groups(question)
+
+
+def lexical(groups: Sequence[Sequence[str]], terms: frozenset[str], idf) -> float:
+    """Share of the question's idf mass the sentence covers: per group, the best idf among its terms it holds."""
+    total = got = 0.0
+    for g in groups:
+        weights = [(idf(t), t) for t in g]
+        best = max((w for w, _ in weights), default=0.0)
+        if best <= 0:
+            continue
+        total += best
+        got += max((w for w, t in weights if t in terms), default=0.0)
+    return got / total if total else 0.0
+
+
+# -- sentences of the top passages -----------------------------------------------------------------------------------
+
+_ROWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _row(index, passage_id: str) -> int | None:
+    rows = _ROWS.get(index)
+    if rows is None:
+        rows = _ROWS[index] = {p.passage_id: i for i, p in enumerate(index.passages)}
+    return rows.get(passage_id)
+
+
+def passage_sentences(searcher, hits: Sequence[Hit], specs: Sequence[str]) -> list[PassageSentences]:
+    """The stored sentences of each hit; encoded here only for an index built before the store existed."""
+    store = getattr(searcher.index, "sentences", None)
+    out: list[PassageSentences | None] = []
+    for h in hits:
+        row = _row(searcher.index, h.passage.passage_id) if store is not None else None
+        out.append(store.lookup(row) if row is not None and all(s in store.vectors for s in specs) else None)
+    missing = [i for i, p in enumerate(out) if p is None]
+    if missing:
+        logger.info("sentence store lacks %d of %d passages (index %s): encoding them now", len(missing), len(hits),
+                    searcher.index.version)
+        for i in missing:
+            out[i] = live_sentences(searcher, hits[i].passage.text, specs)
+    return out  # type: ignore[return-value]
+
+
+def live_sentences(searcher, text: str, specs: Sequence[str]) -> PassageSentences:
+    """What the store would hold for one passage, computed now (the slow path)."""
+    spans = tuple(sentence_spans(text))
+    pieces = [text[s.start : s.end] for s in spans]
+    feats = [features(searcher.analyzer, p) for p in pieces]
+    vectors = {spec: searcher.embedders[spec].encode_passages(pieces) for spec in specs}
+    return PassageSentences(spans, vectors, tuple(frozenset(t) for t, _ in feats), tuple(k for _, k in feats))
+
+
+_SOFT_ENDS = tuple("、，,;；:：")
+CUT_PENALTY = 0.03
+
+
+def score_sentences(searcher, question: str, lang: str, hits: Sequence[Hit], w: Weights) -> list[Scored]:
+    """Every sentence of `hits` scored against the question."""
+    store = getattr(searcher.index, "sentences", None)
+    if w.embedders is not None:
+        specs = [s for s in w.embedders if s in searcher.embedders]
+    else:  # the embedders the store has sentence vectors for; every loaded one when it has none (encoded live)
+        specs = [s for s in searcher.embedders if store is not None and s in store.vectors] or list(searcher.embedders)
+    queries = {s: _query_vector(searcher, s, question) for s in specs}
+    groups = question_groups(searcher, question, lang) if w.lexical else []
+    idf = store.idf if store is not None else (lambda t: 1.0)
+    asked = asked_kinds(question) if w.kind else 0
+    top = max((h.score for h in hits), default=0.0) or 1.0
+    out: list[Scored] = []
+    for h, ps in zip(hits, passage_sentences(searcher, hits, specs)):
+        sims = np.zeros(len(ps.spans))
+        for s in specs:
+            sims += ps.vectors[s] @ queries[s]  # L2-normalised vectors: the dot product is the cosine
+        sims /= max(len(specs), 1)
+        prior = w.rank / h.rank + w.passage * (h.score / top)
+        for j, span in enumerate(ps.spans):
+            text = h.passage.text[span.start : span.end]
+            lex = lexical(groups, ps.terms[j], idf) if groups else 0.0
+            value = float(sims[j]) + prior + w.lexical * lex + (w.kind if asked & ps.kinds[j] else 0.0)
+            if text.endswith(_SOFT_ENDS):  # a piece cut at a passage boundary reads badly as an answer
+                value -= CUT_PENALTY
+            out.append(Scored(h.rank, j, span.start, text, h, value, float(sims[j]), lex, ps.kinds[j]))
+    return out
+
+
+def _query_vector(searcher, spec: str, question: str) -> np.ndarray:
+    """The question's vector, from the Searcher's cache when the search just encoded it."""
+    return searcher.query_vectors(spec, [question])[0]
