@@ -34,7 +34,8 @@ POLICIES = {"300000": {"GOMP_SPINCOUNT": "300000"}, "1000": {"GOMP_SPINCOUNT": "
 def questions() -> list[str]:
     out: list[str] = []
     for path in sorted((REPO / "eval" / "questions").glob("*.jsonl")):
-        out += [json.loads(line)["question"] for line in path.read_text("utf-8").splitlines() if line.strip()]
+        rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+        out += [r["question"] for r in rows if "question" in r]  # conversations have turns instead
     return list(dict.fromkeys(out))
 
 
