@@ -127,16 +127,13 @@ Progress = Callable[[str, int, int], None]
 
 
 class Builder(Protocol):
-    """Makes one component's files for a new build and loads them back."""
+    """Makes one component's files for a new build (loading them back is the registry's LOADERS, by kind)."""
 
     name: str
     kind: str
 
     def build(self, corpus: Corpus, previous: Previous | None, out: Path, progress: Progress) -> tuple[Entry, int]:
         """Write the files into `out`; (manifest entry, items computed rather than reused)."""
-        ...
-
-    def load(self, entry: Entry, build_dir: Path) -> Component:
         ...
 
 
