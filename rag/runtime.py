@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from pathlib import Path
 from typing import TextIO
 
 from .embedders import Embedder, create
 from .embedders.batching import BatchingEmbedder
-from .indexing.build import BuildReport, build_index
-from .indexing.load import load_index
+from .indexing import backend
+from .indexing.build import BuildReport
 from .retrieval import Searcher
 from .settings import Settings
 from .stores.japanese import default_analyzer
@@ -83,17 +82,17 @@ class StageProgress:
 def build(settings: Settings, embedders: dict[str, Embedder] | None = None, full: bool = False) -> BuildReport:
     """Build or update the index at settings.index_dir, reporting each stage's progress on stderr."""
     embedders = embedders or load_embedders(settings)
-    return build_index(settings, list(embedders.values()), full=full, progress=StageProgress())
+    return backend.build(settings, list(embedders.values()), full=full, progress=StageProgress())
 
 
 def open_searcher(settings: Settings, *, build_if_missing: bool = False,
                   embedders: dict[str, Embedder] | None = None) -> Searcher:
     """Load models and the index; optionally build the index first when none exists."""
     embedders = embedders or load_embedders(settings)
-    if build_if_missing and not (Path(settings.index_dir) / "manifest.json").exists():
+    if build_if_missing and not backend.index_exists(settings):
         logger.warning("no index at %s: building it from %s (progress below)", settings.index_dir, settings.seeds_dir)
         report = build(settings, embedders)
         logger.info("built index %s: %d passages from %d documents in %.1fs", report.index_version,
                        report.passages, report.documents, report.seconds)
-    index = load_index(settings.index_dir, settings.embedders)
+    index = backend.open_index(settings)
     return Searcher(index, embedders, default_analyzer(), settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -17,6 +18,7 @@ CHUNK_MAX_TOKENS = 200
 CHUNK_OVERLAP = 1
 FusionKind = Literal["rrf", "weighted"]
 RerankKind = Literal["none", "lexical"]
+StoreKind = Literal["local", "qdrant"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,17 @@ class Settings:
     # (only while others are arriving), and a batch holds at most query_batch_max texts. 0 ms: no batching.
     query_batch_ms: float = 3.0
     query_batch_max: int = 32
+    # Where the serving index lives (docs/qdrant.md): `local` files under index_dir, or Qdrant (a server or cluster at
+    # qdrant_url with qdrant_api_key, or the client's embedded local mode in qdrant_path) behind the alias
+    # qdrant_collection. A Qdrant build still embeds incrementally into index_dir, then publishes a new version.
+    store: StoreKind = "local"
+    qdrant_url: str | None = None
+    qdrant_api_key: str | None = None
+    qdrant_path: Path | None = None
+    qdrant_collection: str = "newsrag"
+    # a new version's collections are created with these (a cluster spreads shards over nodes and replicates them)
+    qdrant_shards: int = 1
+    qdrant_replicas: int = 1
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -185,6 +198,16 @@ class Settings:
             raise ConfigError(f"watch_seconds={self.watch_seconds!r}: must be 0 (off) or 0.1..3600 seconds")
         if not 0 <= self.query_batch_ms <= 100:
             raise ConfigError(f"query_batch_ms={self.query_batch_ms!r}: must be 0..100 milliseconds")
+        if self.store not in get_args(StoreKind):
+            raise ConfigError(f"store={self.store!r}: allowed {get_args(StoreKind)}")
+        if self.store == "qdrant" and bool(self.qdrant_url) == bool(self.qdrant_path):
+            raise ConfigError("store=qdrant needs exactly one of RAG_QDRANT_URL (a server or cluster) and "
+                              "RAG_QDRANT_PATH (the client's embedded local mode)")
+        if not (1 <= self.qdrant_shards <= 64 and 1 <= self.qdrant_replicas <= 16):
+            raise ConfigError(f"qdrant_shards={self.qdrant_shards!r}, qdrant_replicas={self.qdrant_replicas!r}: "
+                              "1..64 shards, 1..16 replicas")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", self.qdrant_collection):
+            raise ConfigError(f"qdrant_collection={self.qdrant_collection!r}: letters, digits, '-' and '_' only")
         if not 1 <= self.query_batch_max <= 256:
             raise ConfigError(f"query_batch_max={self.query_batch_max!r}: must be 1..256 texts")
 

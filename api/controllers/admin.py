@@ -17,7 +17,7 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from rag.errors import BuildBusyError, IndexError_
 from rag.indexing.live import LiveBuilder
-from rag.indexing.load import load_index
+from rag.indexing.backend import open_index
 from rag.retrieval import Searcher
 from rag.settings import Settings
 
@@ -66,7 +66,7 @@ class AdminController(Controller):
             previous = old.index.version if old else None
             t0 = time.perf_counter()
             try:
-                index = await to_thread.run_sync(load_index, settings.index_dir, settings.embedders)
+                index = await to_thread.run_sync(open_index, settings)
             except IndexError_ as exc:
                 logger.error("reload failed, keeping index %s: %s", previous, exc)
                 raise ReloadFailed(detail=f"{exc} (still serving index {previous})") from None

@@ -14,50 +14,10 @@ from typing import Any, Literal, NamedTuple, Protocol
 
 import numpy as np
 
+from ..stores.ranking import Ranking
+
 Language = Literal["en", "ja"]
 Kind = Literal["query", "sparse"]
-
-
-class Ranking(NamedTuple):
-    """Passage rows, best first, with their scores (the way bm25s returns `Results`)."""
-
-    rows: np.ndarray  # int64
-    scores: np.ndarray  # float32
-
-    @classmethod
-    def empty(cls) -> Ranking:
-        return cls(np.zeros(0, np.int64), np.zeros(0, np.float32))
-
-    @classmethod
-    def top(cls, scores: np.ndarray, k: int, allowed: np.ndarray | None = None, positive: bool = True) -> Ranking:
-        """The k best rows of a full score vector, restricted to `allowed` rows, optionally only positive scores
-        (a lexical or sparse match); ties broken by row."""
-        if allowed is not None:
-            sub = scores[allowed]
-            cand = allowed
-        else:
-            sub = scores
-            cand = None
-        if positive:
-            keep = np.flatnonzero(sub > 0)
-            sub, cand = sub[keep], (keep if cand is None else cand[keep])
-        n = sub.shape[0]
-        if n == 0 or k <= 0:
-            return cls.empty()
-        if n > k:
-            # the k best, ties at the boundary going to the lower rows, as a stable sort would choose them
-            kth = np.partition(-sub, k - 1)[k - 1]
-            better = np.flatnonzero(-sub < kth)
-            ties = np.flatnonzero(-sub == kth)
-            part = np.concatenate([better, ties[: k - better.size]])
-        else:
-            part = np.arange(n)
-        rows = part if cand is None else cand[part]
-        order = np.lexsort((rows, -sub[part]))
-        return cls(rows[order].astype(np.int64), sub[part][order].astype(np.float32))
-
-    def as_dict(self) -> dict[int, float]:
-        return dict(zip(self.rows.tolist(), self.scores.tolist()))
 
 
 class Need(NamedTuple):
@@ -75,6 +35,9 @@ class Question:
     text: str
     lang: Language
     encoded: Mapping[Need, Any] = field(default_factory=dict)
+    # the search's restriction as given (doc_ids, published_from/to), for stores that filter server-side; local
+    # stores use the `allowed` rows computed from it
+    scope: Any = None
 
     def vector(self, embedder: str, kind: Kind = "query", text: str | None = None) -> Any:
         return self.encoded[Need(embedder, kind, self.text if text is None else text)]

@@ -44,7 +44,7 @@ class DenseComponent:
         return self._weight
 
     def rank(self, question: Question, k: int, allowed: np.ndarray | None) -> Ranking:
-        rows, scores = self.store.search(question.vector(self.name), k, allowed)
+        rows, scores = self.store.search(question.vector(self.name), k, allowed, question.scope)
         return Ranking(rows, scores)
 
 

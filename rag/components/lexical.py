@@ -74,10 +74,8 @@ class BM25Component:
     def rank(self, question: Question, k: int, allowed: np.ndarray | None) -> Ranking:
         groups = self.term_groups(question)
         if groups is not None:
-            scores = self.store.group_scores(groups)
-        else:
-            scores = self.store.scores(self.analyzer.terms(question.text))
-        return Ranking.top(scores, k, allowed)
+            return self.store.top_groups(groups, k, allowed, question.scope)
+        return self.store.top(self.analyzer.terms(question.text), k, allowed, question.scope)
 
 
 class BM25Builder:

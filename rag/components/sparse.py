@@ -34,7 +34,7 @@ class SparseComponent:
         return self._weight
 
     def rank(self, question: Question, k: int, allowed: np.ndarray | None) -> Ranking:
-        return Ranking.top(self.store.scores(question.vector(self.embedder, "sparse")), k, allowed)
+        return self.store.top(question.vector(self.embedder, "sparse"), k, allowed, question.scope)
 
 
 class SparseBuilder:

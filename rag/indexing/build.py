@@ -56,13 +56,14 @@ class BuildReport:
     documents: int = 0
     articles: int = 0
     warnings: tuple[str, ...] = ()
+    store: dict[str, Any] | None = None  # what publishing to a store other than local files did
 
     def as_json(self) -> dict[str, Any]:
         return {"added": self.added, "changed": self.changed, "removed": self.removed, "unchanged": self.unchanged,
                 "passages": self.passages, "seconds": round(self.seconds, 3), "index_version": self.index_version,
                 "documents": self.documents, "articles": self.articles, "embedded": self.embedded,
                 "embed_seconds": {k: round(v, 3) for k, v in self.embed_seconds.items()},
-                "warnings": list(self.warnings)}
+                "warnings": list(self.warnings)} | ({"store": self.store} if self.store else {})
 
 
 @dataclass(frozen=True, slots=True)

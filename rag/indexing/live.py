@@ -23,8 +23,8 @@ import numpy as np
 from ..embedders import Embedder
 from ..errors import BuildBusyError, RagError
 from ..settings import Settings
-from .build import build_index
-from .load import LoadedIndex, load_index
+from . import backend
+from .load import LoadedIndex
 
 logger = logging.getLogger(__name__)
 BuildState = Literal["running", "succeeded", "failed"]
@@ -165,9 +165,9 @@ class LiveBuilder:
         t0 = time.perf_counter()
         try:
             self._update(build_id, stage="reading seeds")
-            report = build_index(self._settings, self._embedders, progress=self._progress(build_id))
+            report = backend.build(self._settings, self._embedders, progress=self._progress(build_id))
             self._update(build_id, stage="loading the new index", done=0, total=0)
-            index = load_index(self._settings.index_dir, self._settings.embedders)
+            index = backend.open_index(self._settings)
             self._update(build_id, stage="swapping it in")
             self._install(index)
             changes = {"added": report.added, "changed": report.changed, "removed": report.removed,

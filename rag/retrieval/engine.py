@@ -132,7 +132,7 @@ class Searcher:
     def _search(self, t0: float, query: str, top_k: int, mode: str, filters: Filters) -> SearchResult:
         lang = detect_language(query)
         timings: dict[str, float] = {}
-        question, parts, fused, ordered = self._first_stage(query, lang, mode, self._allowed(filters), timings)
+        question, parts, fused, ordered = self._first_stage(query, lang, mode, filters, timings)
         if mode == "hybrid" and self.reranker is not None:
             # a second stage: the best candidates reordered by sentence-level evidence
             ordered, fused, parts["rerank"] = self.reranker.rerank(query, lang, ordered, fused,
@@ -158,11 +158,13 @@ class Searcher:
 
     # -- stages -------------------------------------------------------------------------------------------------
 
-    def _first_stage(self, query: str, lang: Language, mode: str, allowed: np.ndarray | None,
+    def _first_stage(self, query: str, lang: Language, mode: str, filters: Filters | None,
                      timings: dict[str, float]) -> tuple[Question, dict[str, dict[int, float]], dict[int, float], list[int]]:
         """(the encoded question, each component's scores, the fused scores, rows best first) before any reranking."""
         components = self.components if mode == "hybrid" else [self._by_name[mode]]
-        question = self._encode(query, lang, components, timings)
+        filters = filters or Filters()
+        allowed = self._allowed(filters)
+        question = self._encode(query, lang, components, timings, None if filters.empty else filters)
         rankings: dict[str, Ranking] = {}
         for c in components:
             t = time.perf_counter()
@@ -201,7 +203,8 @@ class Searcher:
             mask &= np.array([p is not None and lo <= p[:10] <= hi for p in self.index.row_published], dtype=bool)
         return np.flatnonzero(mask)
 
-    def _encode(self, query: str, lang: Language, components: list[Component], timings: dict[str, float]) -> Question:
+    def _encode(self, query: str, lang: Language, components: list[Component], timings: dict[str, float],
+                scope: Filters | None = None) -> Question:
         """Every encoding the components need, one batch per embedder and kind (uncached texts only)."""
         needs = list(dict.fromkeys(n for c in components for n in c.needs(query, lang)))
         batches: dict[tuple[str, str], list[str]] = {}
@@ -214,7 +217,7 @@ class Searcher:
                 encoded[Need(embedder, kind, text)] = vec
             label = embedder if kind == "query" else f"{embedder}-{kind}"
             timings[f"encode:{label}"] = (time.perf_counter() - t) * 1000
-        return Question(query, lang, encoded)
+        return Question(query, lang, encoded, scope)
 
     def _vectors(self, embedder: str, kind: str, texts: list[str]) -> list[Any]:
         key = embedder if kind == "query" else f"{embedder}-{kind}"

@@ -9,6 +9,8 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
+from .ranking import Ranking
+
 # bm25s sets its logger to DEBUG when imported; undo that so the application's logging config decides.
 logging.getLogger("bm25s").setLevel(logging.NOTSET)
 EMPTY = "\u2205"  # the one term of a passage that has none: bm25s drops rows without terms
@@ -51,6 +53,24 @@ class BM25Store:
             rows, vals = self._postings(ids)
             np.add.at(total, rows, vals.astype(np.float32, copy=False))
         return total
+
+    def top(self, terms: Sequence[str], k: int, allowed: np.ndarray | None = None, scope: object = None) -> Ranking:
+        """The k best rows for the query terms (`scope` is for stores that filter server-side; `allowed` is its rows)."""
+        return Ranking.top(self.scores(terms), k, allowed)
+
+    def top_groups(self, groups: Sequence[Sequence[str]], k: int, allowed: np.ndarray | None = None,
+                   scope: object = None) -> Ranking:
+        return Ranking.top(self.group_scores(groups), k, allowed)
+
+    def document_frequency(self, term: str) -> int:
+        """How many passages hold `term`: its postings' length."""
+        if self._vocab is not None and term not in self._vocab:
+            return 0
+        i = self._r.vocab_dict.get(term)
+        if i is None:
+            return 0
+        indptr = self._r.scores["indptr"]
+        return int(indptr[i + 1] - indptr[i])
 
     @property
     def vocabulary(self) -> set[str]:

@@ -65,8 +65,10 @@ class DenseStore:
             index.add(vectors)
         return cls(vectors, index, kind)
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, scores) of the k best rows; with `allowed` rows, an exact scan of just those rows."""
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None,
+               scope: object = None) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, scores) of the k best rows; with `allowed` rows, an exact scan of just those rows (`scope`, the
+        restriction they come from, is for stores that filter server-side)."""
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
         n = self.vectors.shape[0]
         if allowed is not None:

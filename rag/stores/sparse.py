@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import IndexCorruptError
+from .ranking import Ranking
 
 _ARRAYS = ("row_ptr", "row_feat", "row_val", "post_ptr", "post_row", "post_val")
 MMAP_ENTRIES = 5_000_000  # above this many stored activations, arrays stay on disk, memory-mapped
@@ -69,6 +70,11 @@ class SparseStore:
         take = np.concatenate([np.arange(s, e) for s, e in zip(starts.tolist(), ends.tolist())])
         weights = np.repeat(np.asarray(val, np.float32), lengths) * self.post_val[take]
         return np.bincount(self.post_row[take], weights=weights, minlength=self._n).astype(np.float32)
+
+    def top(self, query: tuple[np.ndarray, np.ndarray], k: int, allowed: np.ndarray | None = None,
+            scope: object = None) -> Ranking:
+        """The k best rows (`scope` is for stores that filter server-side; `allowed` is its rows)."""
+        return Ranking.top(self.scores(query), k, allowed)
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)

@@ -92,8 +92,8 @@ class LexicalReranker:
         with self._idf_lock:
             missing = [t for t in terms if t not in self._idf]
         found = {}
-        for t in missing:  # a term's document frequency: the rows where BM25 scores it at all
-            df = int(np.count_nonzero(self._bm25.scores([t])))
+        for t in missing:  # a term's document frequency: the length of its postings
+            df = self._bm25.document_frequency(t)
             found[t] = lexical.idf(df, self._bm25.size) if df else 0.0
         with self._idf_lock:
             self._idf.update(found)

@@ -1,0 +1,54 @@
+"""The serving store behind the components, chosen by RAG_STORE: where a build is published and an index is opened.
+
+`local` serves the build directory under index_dir. `qdrant` builds the same way (index_dir is the builder's working
+copy, so embedding stays incremental by key), then publishes the version into Qdrant, which every replica opens.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ..embedders import Embedder
+from ..settings import Settings
+from .build import BuildReport, build_index
+from .load import LoadedIndex, load_index
+
+Progress = Callable[[str, int, int], None]
+
+
+def open_index(settings: Settings) -> LoadedIndex:
+    """The live index version of the configured store."""
+    if settings.store == "qdrant":
+        from ..qdrant.load import load_qdrant_index
+
+        return load_qdrant_index(settings)
+    return load_index(settings.index_dir, settings.embedders)
+
+
+def index_exists(settings: Settings) -> bool:
+    if settings.store == "qdrant":
+        from ..qdrant import connect
+
+        return connect(settings).live_collection(settings.qdrant_collection) is not None
+    return (Path(settings.index_dir) / "manifest.json").exists()
+
+
+def build(settings: Settings, embedders: Sequence[Embedder], *, full: bool = False,
+          progress: Progress | None = None) -> BuildReport:
+    """Build (incrementally unless `full`) under index_dir, then publish to the store when it is not local."""
+    report = build_index(settings, embedders, full=full, progress=progress)
+    if settings.store != "qdrant":
+        return report
+    pushed = push(settings, progress)
+    return dataclasses.replace(report, store={"qdrant": pushed.as_json()})
+
+
+def push(settings: Settings, progress: Progress | None = None):
+    """Publish the live local build under index_dir into Qdrant as a new version (`rag index push`)."""
+    from ..qdrant import connect
+    from ..qdrant.publish import publish
+
+    return publish(connect(settings), settings.qdrant_collection, Path(settings.index_dir),
+                   shards=settings.qdrant_shards, replicas=settings.qdrant_replicas, progress=progress)

@@ -1,0 +1,275 @@
+"""Publishing a built index version into Qdrant: new collections, then one atomic alias switch, then garbage.
+
+The build itself is the local one (plan → embed → write → switch under index_dir), so embedding stays incremental
+by key exactly as in the local backend; publishing writes that version's data into a new collection set, compares
+its documents with the live version's (added, changed, removed) and switches the alias. A push killed at any point
+leaves the alias on the old version; its half-written collections are removed by the next push.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import IndexCorruptError
+from ..indexing import records
+from ..indexing.manifest import read_manifest, verify_files
+from ..stores.align import TermAligner
+from ..stores.bm25 import BM25Store
+from ..stores.sparse import SparseStore
+from . import BM25, NAMESPACE, Connection, collections, point_id
+
+logger = logging.getLogger(__name__)
+BATCH = 256
+BLOB_BYTES = 4 << 20  # a file is stored as payload chunks of this many bytes (base64-encoded)
+BM25_VOCAB = "bm25-vocabulary.json"
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class PushReport:
+    """What a push did; `as_json()` is the `qdrant` part of `rag index build --json` and `rag index push --json`."""
+
+    collection: str
+    index_version: str
+    points: int
+    upserted: int  # passages of added or changed documents
+    unchanged: int
+    deleted: int  # passages of the live version's documents that are gone
+    seconds: float
+    previous: str | None
+    already_live: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {"collection": self.collection, "index_version": self.index_version, "points": self.points,
+                "upserted": self.upserted, "unchanged": self.unchanged, "deleted": self.deleted,
+                "seconds": round(self.seconds, 3), "previous": self.previous, "already_live": self.already_live}
+
+
+def _meta_id(kind: str, name: str = "", part: int = 0) -> str:
+    import uuid
+
+    return str(uuid.uuid5(NAMESPACE, f"meta:{kind}:{name}:{part}"))
+
+
+def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, replicas: int = 1,
+            progress: Progress | None = None) -> PushReport:
+    """Write the live local build at `index_dir` into Qdrant as a new version and make it the alias's."""
+    t0 = time.perf_counter()
+    progress = progress or (lambda *_: None)
+    manifest = read_manifest(index_dir)
+    build_dir = verify_files(index_dir, manifest)
+    points_c, meta_c, terms_c = collections(alias, manifest["build"])
+    previous = conn.live_collection(alias)
+    old_docs = _live_documents(conn, previous) if previous else {}
+    passages, keys = records.read_passages(build_dir / records.PASSAGES)
+    changes = _changes(manifest["documents"], old_docs, passages)
+    if previous == points_c:
+        return PushReport(points_c, manifest["build"], len(passages), 0, len(passages), 0,
+                          time.perf_counter() - t0, previous, already_live=True)
+    _drop(conn, [points_c, meta_c, terms_c])  # a push of this build killed half-way: start it again
+    docs = {row["doc_id"]: row for row in records.read_documents(build_dir / records.DOCUMENTS)}
+    entries = manifest["components"]
+    _create_points(conn, points_c, entries, shards, replicas)
+    _upload(conn, points_c, _points(build_dir, entries, passages, keys, docs), len(passages), progress, "passages")
+    _create_meta(conn, meta_c, shards, replicas)
+    _upload(conn, meta_c, _meta(build_dir, manifest, entries, docs), None, progress, "documents and files")
+    for e in entries:
+        if e["kind"] == "align":
+            aligner = TermAligner.load(build_dir / e["files"][0])
+            _create_terms(conn, terms_c, e["name"], aligner.vectors.shape[1], shards, replicas)
+            _upload(conn, terms_c, _terms(e["name"], aligner), len(aligner), progress, "aligned terms")
+    _switch(conn, alias, points_c, previous)
+    _collect_garbage(conn, alias, keep={points_c, previous})
+    report = PushReport(points_c, manifest["build"], len(passages), changes["upserted"], changes["unchanged"],
+                        changes["deleted"], time.perf_counter() - t0, previous)
+    logger.info("published index %s to Qdrant at %s as %s: %s", manifest["build"], conn.where, points_c,
+                report.as_json())
+    return report
+
+
+def _live_documents(conn: Connection, live: str) -> dict[str, Any]:
+    rec = conn.call(conn.client.retrieve, f"{live}-meta", [_meta_id("manifest")], with_payload=True)
+    return rec[0].payload["manifest"].get("documents", {}) if rec else {}
+
+
+def _changes(new_docs: dict[str, Any], old_docs: dict[str, Any], passages: list) -> dict[str, int]:
+    """Passages of added or changed documents (the ones a server-side copy would have to upsert), the rest, and the
+    live version's passages of documents that are gone."""
+    fresh = {d for d, v in new_docs.items() if d not in old_docs or old_docs[d]["sha256"] != v["sha256"]}
+    upserted = sum(1 for p in passages if p.doc_id in fresh)
+    deleted = sum(len(v.get("passages", ())) for d, v in old_docs.items() if d not in new_docs)
+    return {"upserted": upserted, "unchanged": len(passages) - upserted, "deleted": deleted}
+
+
+def _create_points(conn: Connection, name: str, entries: list[dict[str, Any]], shards: int, replicas: int) -> None:
+    from qdrant_client import models as m
+
+    dense = {e["name"]: m.VectorParams(size=int(e["params"]["dim"]), distance=m.Distance.DOT)
+             for e in entries if e["kind"] == "dense"}
+    sparse = {e["name"]: m.SparseVectorParams() for e in entries if e["kind"] == "sparse"}
+    sparse[BM25] = m.SparseVectorParams(modifier=m.Modifier.IDF)
+    conn.call(conn.client.create_collection, name, vectors_config=dense, sparse_vectors_config=sparse,
+              shard_number=shards, replication_factor=replicas)
+    with warnings.catch_warnings():  # the local mode says it ignores payload indexes; a server uses them
+        warnings.simplefilter("ignore", UserWarning)
+        for field, schema in (("doc_id", m.PayloadSchemaType.KEYWORD), ("published_day", m.PayloadSchemaType.DATETIME),
+                              ("published", m.PayloadSchemaType.DATETIME), ("row", m.PayloadSchemaType.INTEGER)):
+            conn.call(conn.client.create_payload_index, name, field, field_schema=schema)
+
+
+def _create_meta(conn: Connection, name: str, shards: int, replicas: int) -> None:
+    conn.call(conn.client.create_collection, name, vectors_config={}, shard_number=shards, replication_factor=replicas)
+
+
+def _create_terms(conn: Connection, name: str, vector: str, dim: int, shards: int, replicas: int) -> None:
+    from qdrant_client import models as m
+
+    conn.call(conn.client.create_collection, name, vectors_config={vector: m.VectorParams(size=dim,
+              distance=m.Distance.DOT)}, shard_number=shards, replication_factor=replicas)
+
+
+def _upload(conn: Connection, name: str, points: Iterator[Any], total: int | None, progress: Progress,
+            stage: str) -> None:
+    batch: list[Any] = []
+    done = 0
+    for p in points:
+        batch.append(p)
+        if len(batch) == BATCH:
+            conn.call(conn.client.upsert, name, batch, wait=True)
+            done += len(batch)
+            batch = []
+            progress(f"qdrant: {stage}", done, total or done)
+    if batch:
+        conn.call(conn.client.upsert, name, batch, wait=True)
+        done += len(batch)
+        progress(f"qdrant: {stage}", done, total or done)
+
+
+def _bm25_rows(store: BM25Store) -> tuple[Any, list[str], np.ndarray]:
+    """(passage-major saturated term frequencies, the vocabulary in id order, document frequencies): bm25s stores
+    idf × saturated tf per term; dividing its IDF back out leaves what Qdrant's IDF modifier multiplies."""
+    from scipy.sparse import csc_matrix
+
+    sc = store._r.scores
+    n, vocab = int(sc["num_docs"]), store._r.vocab_dict
+    indptr = np.asarray(sc["indptr"])
+    df = np.diff(indptr)
+    idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+    data = np.asarray(sc["data"], np.float64) / np.repeat(idf, df)
+    rows = csc_matrix((data, np.asarray(sc["indices"]), indptr), shape=(n, len(df))).tocsr()
+    terms = [""] * len(df)
+    for t, i in vocab.items():
+        if i < len(df):  # bm25s lists "" in its vocabulary beyond the columns, without postings
+            terms[i] = t
+    return rows, terms, df
+
+
+def _points(build_dir: Path, entries: list[dict[str, Any]], passages: list, keys: list[str],
+            docs: dict[str, Any]) -> Iterator[Any]:
+    from qdrant_client import models as m
+
+    dense = {e["name"]: np.load(build_dir / e["files"][0], mmap_mode="r", allow_pickle=False)
+             for e in entries if e["kind"] == "dense"}
+    sparse = {e["name"]: SparseStore.load(build_dir / Path(e["files"][0]).parent)
+              for e in entries if e["kind"] == "sparse"}
+    bm25, _, _ = _bm25_rows(BM25Store.load(build_dir / "bm25"))
+    for name, vectors in dense.items():
+        if vectors.shape[0] != len(passages):
+            raise IndexCorruptError(f"{name} holds {vectors.shape[0]} vectors for {len(passages)} passages")
+    for row, (p, key) in enumerate(zip(passages, keys)):
+        vec: dict[str, Any] = {name: np.asarray(v[row], np.float32).tolist() for name, v in dense.items()}
+        for name, store in sparse.items():
+            idx, val = store.row(row)
+            if len(idx):
+                vec[name] = m.SparseVector(indices=idx.astype(int).tolist(), values=val.astype(float).tolist())
+        b = bm25.getrow(row)
+        vec[BM25] = m.SparseVector(indices=b.indices.astype(int).tolist(), values=b.data.astype(float).tolist())
+        art = docs[p.doc_id]["articles"][p.article]
+        published = art.get("published")  # an ISO date or date-time; Qdrant's datetime index wants RFC 3339
+        sources = art.get("sources") or ()
+        yield m.PointStruct(id=point_id(p.passage_id), vector=vec, payload={
+            "row": row, "passage_id": p.passage_id, "doc_id": p.doc_id, "article": p.article, "title": p.title,
+            "start": p.start, "end": p.end, "text": p.text, "tokens": p.tokens, "embed_key": key,
+            "published": _rfc3339(published),
+            "published_day": f"{published[:10]}T00:00:00Z" if published else None,
+            "url": sources[0]["url"] if sources else None})
+
+
+def _rfc3339(published: str | None) -> str | None:
+    """An article's ISO date or date-time as RFC 3339, which Qdrant's datetime index reads (naive times as UTC)."""
+    if not published:
+        return None
+    try:
+        moment = datetime.fromisoformat(published)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.isoformat()
+
+
+def _meta(build_dir: Path, manifest: dict[str, Any], entries: list[dict[str, Any]],
+          docs: dict[str, Any]) -> Iterator[Any]:
+    from qdrant_client import models as m
+
+    yield m.PointStruct(id=_meta_id("manifest"), vector={}, payload={"kind": "manifest", "manifest": manifest})
+    for doc_id, row in docs.items():
+        yield m.PointStruct(id=_meta_id("document", doc_id), vector={}, payload={"kind": "document", "document": row})
+    _, terms, df = _bm25_rows(BM25Store.load(build_dir / "bm25"))
+    blobs = {BM25_VOCAB: json.dumps({"terms": terms, "df": df.tolist()}, ensure_ascii=False).encode("utf-8")}
+    for e in entries:
+        if e["kind"] in ("bm25", "sentences"):  # what those components load whole: the bridge, the sentence store
+            for f in e["files"]:
+                if e["kind"] == "sentences" or not f.startswith("bm25/"):
+                    blobs[f] = (build_dir / f).read_bytes()
+    for name, data in blobs.items():
+        parts = max(1, -(-len(data) // BLOB_BYTES))
+        for i in range(parts):
+            chunk = base64.b64encode(data[i * BLOB_BYTES:(i + 1) * BLOB_BYTES]).decode("ascii")
+            yield m.PointStruct(id=_meta_id("file", name, i), vector={},
+                                payload={"kind": "file", "name": name, "part": i, "parts": parts, "data": chunk})
+
+
+def _terms(vector: str, aligner: TermAligner) -> Iterator[Any]:
+    from qdrant_client import models as m
+
+    for i, (term, v) in enumerate(zip(aligner.terms, aligner.vectors)):
+        yield m.PointStruct(id=i, vector={vector: np.asarray(v, np.float32).tolist()}, payload={"term": term})
+
+
+def _switch(conn: Connection, alias: str, collection: str, previous: str | None) -> None:
+    """One request: the alias moves from the old collection to the new, never absent in between."""
+    from qdrant_client import models as m
+
+    ops: list[Any] = []
+    if previous is not None:
+        ops.append(m.DeleteAliasOperation(delete_alias=m.DeleteAlias(alias_name=alias)))
+    ops.append(m.CreateAliasOperation(create_alias=m.CreateAlias(collection_name=collection, alias_name=alias)))
+    conn.call(conn.client.update_collection_aliases, ops)
+
+
+def _collect_garbage(conn: Connection, alias: str, keep: set[str | None]) -> None:
+    """Drop this alias's versions other than the new and the previous one (replicas may still read it), with their
+    meta and terms collections, and any half-written one."""
+    pattern = re.compile(re.escape(alias) + r"-\d{8}t\d+z-[0-9a-f]{6}")
+    keep_all = {f"{k}{suffix}" for k in keep if k for suffix in ("", "-meta", "-terms")}
+    names = [c.name for c in conn.call(conn.client.get_collections).collections]
+    _drop(conn, [n for n in names if n not in keep_all and pattern.fullmatch(re.sub(r"-(meta|terms)$", "", n))])
+
+
+def _drop(conn: Connection, names: list[str]) -> None:
+    for name in names:
+        if conn.call(conn.client.collection_exists, name):
+            conn.call(conn.client.delete_collection, name)

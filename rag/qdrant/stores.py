@@ -1,0 +1,194 @@
+"""The components' stores over one Qdrant index version: the same ranking methods as the local stores, answered by
+Qdrant queries against that version's collection (never the alias, so one response reads one version).
+
+Rows are the passages' positions in the version's manifest order, stored in each point's payload. A search's filter
+(documents, published dates) goes to Qdrant as a payload filter on the indexed `doc_id` and `published_day` fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..components import Ranking
+from . import BM25, Connection
+
+# An English question's BM25 groups (best alternative per word) are not one sparse query: candidates come from the
+# sum over all alternatives, with their stored BM25 vectors, and the groups are scored here.
+GROUP_CANDIDATES = 1000
+
+
+def payload_filter(scope: Any) -> Any:
+    """A Qdrant filter for a search's restriction (doc ids, an inclusive published-date range), or None."""
+    from qdrant_client import models as m
+
+    if scope is None or scope.empty:
+        return None
+    must: list[Any] = []
+    if scope.doc_ids:
+        must.append(m.FieldCondition(key="doc_id", match=m.MatchAny(any=list(scope.doc_ids))))
+    if scope.published_from or scope.published_to:
+        lo = f"{scope.published_from[:10]}T00:00:00Z" if scope.published_from else None
+        hi = f"{scope.published_to[:10]}T00:00:00Z" if scope.published_to else None
+        must.append(m.FieldCondition(key="published_day", range=m.DatetimeRange(gte=lo, lte=hi)))
+    return m.Filter(must=must)
+
+
+def _ranking(points: Sequence[Any], k: int, positive: bool) -> Ranking:
+    """Rows and scores of Qdrant's points, best first and ties by row, as the local stores order them."""
+    pairs = [(int(p.payload["row"]), float(p.score)) for p in points if not positive or p.score > 0]
+    pairs.sort(key=lambda rs: (-rs[1], rs[0]))
+    pairs = pairs[:k]
+    return Ranking(np.array([r for r, _ in pairs], np.int64), np.array([s for _, s in pairs], np.float32))
+
+
+class _Collection:
+    def __init__(self, conn: Connection, collection: str, size: int) -> None:
+        self.conn = conn
+        self.collection = collection
+        self.size = size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def _query(self, query: Any, using: str, k: int, scope: Any, must: Sequence[Any] = ()) -> list[Any]:
+        from qdrant_client import models as m
+
+        flt = payload_filter(scope)
+        if must:
+            flt = m.Filter(must=[*(flt.must if flt else []), *must])
+        res = self.conn.call(self.conn.client.query_points, self.collection, query=query, using=using, limit=max(k, 1),
+                             query_filter=flt, with_payload=["row"])
+        return res.points
+
+
+class QdrantDense(_Collection):
+    """A named dense vector of the passages' points; dot product of normalised vectors, as the local store."""
+
+    def __init__(self, conn: Connection, collection: str, size: int, name: str, dim: int) -> None:
+        super().__init__(conn, collection, size)
+        self.name = name
+        self.dim = dim
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None,
+               scope: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        if allowed is not None and allowed.size == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        points = self._query(np.asarray(query, np.float32).ravel().tolist(), self.name, k, scope)
+        r = _ranking(points, k, positive=False)
+        return r.rows, r.scores
+
+
+class QdrantSparse(_Collection):
+    """e5's latent terms as a sparse vector: Qdrant's dot product over the question's features."""
+
+    def __init__(self, conn: Connection, collection: str, size: int, name: str) -> None:
+        super().__init__(conn, collection, size)
+        self.name = name
+
+    def top(self, query: tuple[np.ndarray, np.ndarray], k: int, allowed: np.ndarray | None = None,
+            scope: Any = None) -> Ranking:
+        from qdrant_client import models as m
+
+        idx, val = (np.asarray(a) for a in query)
+        keep = val != 0
+        if not keep.any() or (allowed is not None and allowed.size == 0):
+            return Ranking.empty()
+        vec = m.SparseVector(indices=idx[keep].astype(int).tolist(), values=val[keep].astype(float).tolist())
+        return _ranking(self._query(vec, self.name, k, scope), k, positive=True)
+
+
+class QdrantBM25(_Collection):
+    """BM25 as a sparse vector whose values are the saturated term frequencies; Qdrant's IDF modifier supplies the
+    inverse document frequency over the version's points, the same Lucene IDF bm25s uses."""
+
+    def __init__(self, conn: Connection, collection: str, size: int, vocab: Mapping[str, int],
+                 df: Sequence[int]) -> None:
+        super().__init__(conn, collection, size)
+        self._vocab = dict(vocab)
+        self._df = np.asarray(df, np.int64)
+
+    @property
+    def vocabulary(self) -> set[str]:
+        from ..stores.bm25 import EMPTY
+
+        return set(self._vocab) - {EMPTY}
+
+    def document_frequency(self, term: str) -> int:
+        i = self._vocab.get(term)
+        return int(self._df[i]) if i is not None else 0
+
+    def _vector(self, terms: Sequence[str]) -> Any:
+        from qdrant_client import models as m
+
+        counts: dict[int, float] = {}
+        for t in terms:  # a repeated query term counts again, as bm25s adds its postings again
+            if t in self._vocab:
+                counts[self._vocab[t]] = counts.get(self._vocab[t], 0.0) + 1.0
+        return m.SparseVector(indices=list(counts), values=list(counts.values())) if counts else None
+
+    def top(self, terms: Sequence[str], k: int, allowed: np.ndarray | None = None, scope: Any = None) -> Ranking:
+        vec = self._vector(terms)
+        if vec is None or (allowed is not None and allowed.size == 0):
+            return Ranking.empty()
+        return _ranking(self._query(vec, BM25, k, scope), k, positive=True)
+
+    def top_groups(self, groups: Sequence[Sequence[str]], k: int, allowed: np.ndarray | None = None,
+                   scope: Any = None) -> Ranking:
+        """Sum over groups of each group's best term. Qdrant proposes candidates by the sum over every alternative and
+        returns their stored BM25 vectors; the groups are scored here with the same IDF (exact on the candidates,
+        which hold every passage with any of the terms up to GROUP_CANDIDATES of them)."""
+        from qdrant_client import models as m
+
+        ids = [list(dict.fromkeys(self._vocab[t] for t in g if t in self._vocab)) for g in groups]
+        ids = [g for g in ids if g]
+        terms = list(dict.fromkeys(i for g in ids for i in g))
+        if not terms or (allowed is not None and allowed.size == 0):
+            return Ranking.empty()
+        res = self.conn.call(self.conn.client.query_points, self.collection,
+                             query=m.SparseVector(indices=terms, values=[1.0] * len(terms)), using=BM25,
+                             limit=max(k, GROUP_CANDIDATES), query_filter=payload_filter(scope),
+                             with_payload=["row"], with_vectors=[BM25])
+        df = self._df[terms]
+        idf = dict(zip(terms, np.log(1.0 + (self.size - df + 0.5) / (df + 0.5)).tolist()))
+        pairs = []
+        for p in res.points:
+            vec = p.vector[BM25]
+            tf = dict(zip(vec.indices, vec.values))
+            score = sum(max(idf[t] * tf.get(t, 0.0) for t in g) for g in ids)
+            if score > 0:
+                pairs.append((int(p.payload["row"]), score))
+        pairs.sort(key=lambda rs: (-rs[1], rs[0]))
+        pairs = pairs[:k]
+        return Ranking(np.array([r for r, _ in pairs], np.int64), np.array([s for _, s in pairs], np.float32))
+
+
+class QdrantAligner:
+    """The BM25 vocabulary's term vectors in their own collection, queried for the terms nearest each English word."""
+
+    def __init__(self, conn: Connection, collection: str, name: str, count: int) -> None:
+        self.conn = conn
+        self.collection = collection
+        self.name = name
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def groups(self, word_vectors: np.ndarray, k: int, min_similarity: float) -> list[list[str]]:
+        from qdrant_client import models as m
+
+        if not self._count or k <= 0 or not len(word_vectors):
+            return []
+        requests = [m.QueryRequest(query=np.asarray(v, np.float32).tolist(), using=self.name, limit=k,
+                                   score_threshold=min_similarity, with_payload=["term"]) for v in word_vectors]
+        results = self.conn.call(self.conn.client.query_batch_points, self.collection, requests)
+        out = []
+        for r in results:
+            pts = sorted(r.points, key=lambda p: (-p.score, p.payload["term"]))
+            group = [p.payload["term"] for p in pts if p.score >= min_similarity]
+            if group:
+                out.append(group)
+        return out

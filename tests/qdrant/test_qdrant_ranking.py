@@ -1,0 +1,121 @@
+"""The Qdrant backend ranks as the local one: every component, the hybrid, filters and answers, on the real seeds
+and the team's questions, from a Qdrant version alone (no local files)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.answers.service import answer_question
+from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from rag.indexing import backend
+from rag.qdrant import connect, disconnect
+from rag.qdrant.stores import QdrantBM25, QdrantDense
+from rag.retrieval.engine import Filters, Searcher
+from rag.stores.japanese import default_analyzer
+
+from .conftest import qdrant_settings
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[2]
+QUESTIONS = [json.loads(line)["question"] for line in (REPO / "eval/questions/team.jsonl").read_text().splitlines()]
+MODES = ("hybrid", "e5", "use", "e5-sparse", "bm25")
+# the local mode scans every point in Python (~1 s a hybrid search here): the hybrid takes every third question, each
+# signal on its own takes all of them
+SAMPLE = {"hybrid": QUESTIONS[::3]}
+
+
+@pytest.fixture(scope="module")
+def pair(published, embedders, tmp_path_factory):
+    """(local searcher, qdrant searcher); the qdrant one is opened with an index_dir that does not exist, as a
+    replica with no disk of its own."""
+    local, settings = published
+    settings = settings.replace(index_dir=tmp_path_factory.mktemp("replica") / "no-such-index")
+    a = Searcher(backend.open_index(local), embedders, default_analyzer(), local)
+    b = Searcher(backend.open_index(settings), embedders, default_analyzer(), settings)
+    return a, b
+
+
+def ranked(searcher, query, mode, filters=None):
+    return [(h.passage.passage_id, h.score) for h in searcher.search(query, 10, mode, filters).hits]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_signal_ranks_the_team_questions_as_the_local_backend_does(pair, mode):
+    a, b = pair
+    for q in SAMPLE.get(mode, QUESTIONS):
+        ra, rb = ranked(a, q, mode), ranked(b, q, mode)
+        assert [p for p, _ in ra] == [p for p, _ in rb], q
+        assert [s for _, s in ra] == pytest.approx([s for _, s in rb], rel=1e-4, abs=1e-5), q
+
+
+def test_the_qdrant_version_is_what_serves(pair):
+    _, b = pair
+    assert all(isinstance(s, QdrantDense) for s in b.index.dense.values()) and set(b.index.dense) == {"e5", "use"}
+    assert isinstance(b.index.bm25, QdrantBM25) and b.index.manifest["store"].startswith("qdrant:")
+
+
+def test_bm25_in_qdrant_scores_exactly_what_bm25s_scores(pair):
+    a, b = pair
+    terms = default_analyzer().terms("ロシアと中国の同盟関係について外相が述べた")
+    la, qb = a.index.bm25.top(terms, 20), b.index.bm25.top(terms, 20)
+    assert la.rows.tolist() == qb.rows.tolist() and la.rows.size > 5
+    assert la.scores == pytest.approx(qb.scores, rel=1e-5)
+    assert all(a.index.bm25.document_frequency(t) == b.index.bm25.document_frequency(t) for t in terms)
+
+
+@pytest.mark.parametrize("filters", [Filters(doc_ids=("001_9c689277a1938a75",)),
+                                     Filters(published_from="2025-01-01"),
+                                     Filters(published_to="2024-12-31"),
+                                     Filters(doc_ids=("000_77323e78f047d601", "004_b790a10d624dd4e2"),
+                                             published_from="2025-03-01", published_to="2025-12-31")])
+@pytest.mark.parametrize("mode", MODES)
+def test_filters_restrict_qdrant_as_they_restrict_the_local_backend(pair, filters, mode):
+    a, b = pair
+    for q in ("What did Lavrov say about an alliance with China?", "プーチンと習近平の関係"):
+        ra, rb = ranked(a, q, mode, filters), ranked(b, q, mode, filters)
+        assert [p for p, _ in ra] == [p for p, _ in rb], (q, filters)
+        hits = b.search(q, 10, mode, filters).hits
+        for h in hits:
+            assert not filters.doc_ids or h.citation.doc_id in filters.doc_ids
+            if filters.published_from or filters.published_to:
+                day = (h.citation.published or "")[:10]
+                assert day and (filters.published_from or "0000") <= day <= (filters.published_to or "9999")
+
+
+def test_answers_from_qdrant_equal_the_local_ones(pair):
+    a, b = pair
+    for q in ("What did Lavrov say about an alliance with China?", "ラヴロフ外相は中国との同盟について何と言ったか"):
+        x, y = answer_question(a, q, 5, a.settings), answer_question(b, q, 5, b.settings)
+        assert x.answer == y.answer and "[1]" in y.answer
+        assert [c.doc_id for c in x.citations] == [c.doc_id for c in y.citations]
+
+
+def test_a_missing_alias_is_refused_with_how_to_build_it(published):
+    _, settings = published
+    with pytest.raises(IndexMissingError, match="no index under the alias 'nothing-here'.*rag index build"):
+        backend.open_index(settings.replace(qdrant_collection="nothing-here"))
+    assert not backend.index_exists(settings.replace(qdrant_collection="nothing-here"))
+
+
+def test_other_embedders_than_the_version_was_built_with_are_refused(published):
+    _, settings = published
+    with pytest.raises(IndexMismatchError, match="built with embedders \\['e5', 'use'\\]"):
+        backend.open_index(settings.replace(embedders=("use",)))
+
+
+def test_a_version_missing_a_stored_file_is_refused_and_the_alias_is_untouched(built_index, qdrant_dir):
+    local, _ = built_index
+    settings = qdrant_settings(local, qdrant_dir)
+    backend.push(settings)
+    conn = connect(settings)
+    live = conn.live_collection(settings.qdrant_collection)
+    from qdrant_client import models as m
+
+    conn.client.delete(f"{live}-meta", m.Filter(must=[m.FieldCondition(key="kind", match=m.MatchValue(value="file"))]))
+    with pytest.raises(IndexCorruptError, match="bm25 cannot be read|sentence store"):
+        backend.open_index(settings)
+    assert conn.live_collection(settings.qdrant_collection) == live
+    disconnect(settings)
