@@ -1,0 +1,106 @@
+"""`rag serve` on the Qdrant backend: it publishes a missing index at start, and a live rebuild moves the alias while
+eight threads search over HTTP, with no failed request and every response wholly from the version it names."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from api.process import running_server
+
+from .seeds_support import NEW_DOC, NEW_QUESTION, copy_index, new_seed_text
+
+pytestmark = pytest.mark.slow
+TOKEN = "qdrant-test-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+QUESTIONS = ("What did Lavrov say about an alliance with China?", "ラヴロフ外相は中国との同盟について何と言ったか",
+             NEW_QUESTION, "プーチンと習近平の関係")
+
+
+class Load:
+    """Eight threads searching in a loop: every response, and every failure."""
+
+    def __init__(self, url: str) -> None:
+        self.url, self.results, self.failures = url, [], []
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self._loop, args=(i,), daemon=True) for i in range(8)]
+
+    def __enter__(self) -> Load:
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=180)
+
+    def _loop(self, i: int) -> None:
+        with httpx.Client(base_url=self.url, timeout=120) as c:
+            n = i
+            while not self.stop.is_set():
+                n += 1
+                try:
+                    r = c.post("/v1/search", json={"query": QUESTIONS[n % len(QUESTIONS)], "top_k": 5})
+                except httpx.HTTPError as exc:
+                    self.failures.append(repr(exc))
+                    continue
+                if r.status_code != 200:
+                    self.failures.append(f"{r.status_code} {r.text[:200]}")
+                else:
+                    self.results.append(r.json())
+
+
+def wait_for_build(url: str, build_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 600
+    while True:
+        build = httpx.get(f"{url}/v1/index", timeout=120).json()["build"]
+        assert build["build_id"] == build_id
+        if build["state"] != "running":
+            return build
+        assert time.monotonic() < deadline, build
+        time.sleep(0.2)
+
+
+def test_a_live_rebuild_moves_the_alias_under_eight_searching_threads(built_index, tmp_path, qdrant_dir):
+    local, _ = built_index
+    seeds, index = copy_index(local.seeds_dir, local.index_dir, tmp_path)
+    env = {"RAG_STORE": "qdrant", "RAG_QDRANT_PATH": str(qdrant_dir), "RAG_ADMIN_TOKEN": TOKEN}
+    with running_server(seeds, index, tmp_path / "server.log", env=env) as url:
+        http = httpx.Client(base_url=url, timeout=120)
+        v0 = http.get("/v1/index").json()["index_version"]
+        texts = {v0: {p.stem: p.read_text(encoding="utf-8") for p in seeds.glob("*.txt")}}
+        with Load(url) as load:
+            time.sleep(1.0)
+            (seeds / f"{NEW_DOC}.txt").write_text(new_seed_text(seeds), encoding="utf-8")
+            r = http.post("/v1/admin/rebuild", headers=AUTH)
+            assert r.status_code == 202, r.text
+            build = wait_for_build(url, r.json()["build_id"])
+            v1 = build["index_version"]
+            texts[v1] = {p.stem: p.read_text(encoding="utf-8") for p in seeds.glob("*.txt")}
+            time.sleep(1.0)
+        assert build["state"] == "succeeded" and build["changes"]["added"] == 1 and v1 != v0, build
+        assert load.failures == []
+        assert {b["index_version"] for b in load.results} == {v0, v1}
+        for body in load.results:  # each response comes wholly from the version it names
+            docs = texts[body["index_version"]]
+            assert len(body["results"]) == 5
+            for hit in body["results"]:
+                c = hit["citation"]
+                assert c["doc_id"] in docs and docs[c["doc_id"]][c["start"]:c["end"]] == hit["text"]
+        assert any(h["citation"]["doc_id"] == NEW_DOC for b in load.results if b["index_version"] == v1
+                   for h in b["results"])
+
+        reloaded = http.post("/v1/admin/reload", headers=AUTH)
+        assert reloaded.status_code == 200 and reloaded.json()["index_version"] == v1, reloaded.text
+        hits = http.post("/v1/search", json={"query": NEW_QUESTION, "top_k": 3}).json()["results"]
+        assert hits[0]["citation"]["doc_id"] == NEW_DOC
+        answer = http.post("/v1/ask", json={"question": NEW_QUESTION}).json()
+        assert "[1]" in answer["answer"] and answer["index_version"] == v1
+    log = (tmp_path / "server.log").read_text(errors="replace")
+    assert "published index" in log and "Traceback" not in log

@@ -1,0 +1,159 @@
+"""Versions in Qdrant: incremental builds publish a new collection set and move the alias; the previous version is
+kept for replicas still reading it and older ones are collected; a push killed half-way leaves the alias where it
+was, and the next push clears what it left."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rag.indexing import backend
+from rag.qdrant import collections, connect, disconnect
+from rag.retrieval.engine import Searcher
+from rag.stores.japanese import default_analyzer
+
+from .conftest import SHM, qdrant_settings
+from .seeds_support import NEW_DOC, NEW_QUESTION, copy_index, new_seed_text
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[2]
+QUERIES = ("What did Lavrov say about an alliance with China?", "プーチンと習近平の関係", NEW_QUESTION)
+
+
+def docs_found(settings, embedders, query: str) -> list[str]:
+    s = Searcher(backend.open_index(settings), embedders, default_analyzer(), settings)
+    return [h.citation.doc_id for h in s.search(query, 5).hits]
+
+
+def same_rankings(settings, embedders) -> None:
+    """The published version ranks as the local build it came from."""
+    local = settings.replace(store="local")
+    a = Searcher(backend.open_index(local), embedders, default_analyzer(), local)
+    b = Searcher(backend.open_index(settings), embedders, default_analyzer(), settings)
+    assert a.index.version == b.index.version
+    for q in QUERIES:
+        assert [h.passage.passage_id for h in a.search(q, 10).hits] == [h.passage.passage_id for h in b.search(q, 10).hits]
+
+
+def version_names(settings) -> set[str]:
+    conn = connect(settings)
+    return {c.name for c in conn.client.get_collections().collections}
+
+
+def test_add_change_remove_each_publish_only_what_changed_and_move_the_alias(built_index, embedders, tmp_path,
+                                                                                 qdrant_dir):
+    local, _ = built_index
+    seeds, index = copy_index(local.seeds_dir, local.index_dir, tmp_path)
+    settings = qdrant_settings(local, qdrant_dir, seeds_dir=seeds, index_dir=index)
+    models = list(embedders.values())
+
+    first = backend.build(settings, models)
+    q0 = first.store["qdrant"]
+    assert first.embedded == {k: 0 for k in first.embedded}  # the local working copy was already built
+    assert q0["previous"] is None and q0["points"] == q0["upserted"] == first.passages
+    assert NEW_DOC not in docs_found(settings, embedders, NEW_QUESTION)
+
+    (seeds / f"{NEW_DOC}.txt").write_text(new_seed_text(seeds), encoding="utf-8")
+    added = backend.build(settings, models)
+    q1 = added.store["qdrant"]
+    new_passages = sum(1 for p in backend.open_index(settings).passages if p.doc_id == NEW_DOC)
+    assert added.added == 1 and q1["previous"] == q0["collection"]
+    assert q1["upserted"] == new_passages > 0 and q1["deleted"] == 0 and q1["unchanged"] == first.passages
+    assert docs_found(settings, embedders, NEW_QUESTION)[0] == NEW_DOC
+    same_rankings(settings, embedders)
+    assert {q0["collection"], q1["collection"]} <= version_names(settings)  # the previous version is kept
+
+    path = seeds / f"{NEW_DOC}.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\n観測船は十月に稚内へ戻る予定だ。\n", encoding="utf-8")
+    changed = backend.build(settings, models)
+    q2 = changed.store["qdrant"]
+    assert changed.changed == 1 and q2["previous"] == q1["collection"]
+    assert 0 < q2["upserted"] <= new_passages + 1 and q2["deleted"] == 0
+    names = version_names(settings)
+    assert q1["collection"] in names and not any(n.startswith(q0["collection"]) for n in names)  # collected
+
+    path.unlink()
+    removed = backend.build(settings, models)
+    q3 = removed.store["qdrant"]
+    assert removed.removed == 1 and q3["upserted"] == 0 and q3["deleted"] == q2["upserted"]
+    assert NEW_DOC not in docs_found(settings, embedders, NEW_QUESTION)
+    same_rankings(settings, embedders)
+    disconnect(settings)
+
+
+def test_pushing_the_live_version_again_changes_nothing(built_index, qdrant_dir):
+    local, _ = built_index
+    settings = qdrant_settings(local, qdrant_dir)
+    first, again = backend.push(settings), backend.push(settings)
+    assert not first.already_live and again.already_live and again.collection == first.collection
+    assert connect(settings).live_collection(settings.qdrant_collection) == first.collection
+    disconnect(settings)
+
+
+def test_a_push_killed_half_way_leaves_the_alias_on_the_old_version(built_index, embedders, tmp_path):
+    """The push is killed (SIGKILL) while it uploads into a folder on disk, where each point is a SQLite commit."""
+    local, _ = built_index
+    seeds, index = copy_index(local.seeds_dir, local.index_dir, tmp_path)
+    fast = Path(tempfile_dir()) / "store"
+    old = backend.push(qdrant_settings(local, fast, index_dir=index))
+    disconnect(qdrant_settings(local, fast))
+    disk = tmp_path / "store"
+    shutil.copytree(fast, disk)  # the same version, now on disk
+
+    (seeds / f"{NEW_DOC}.txt").write_text(new_seed_text(seeds), encoding="utf-8")
+    new = backend.build(local.replace(seeds_dir=seeds, index_dir=index), list(embedders.values()))
+    target = collections(local.qdrant_collection, new.index_version)[0]
+    env = {**os.environ, "RAG_STORE": "qdrant", "RAG_QDRANT_PATH": str(disk), "RAG_INDEX_DIR": str(index),
+           "RAG_SEEDS_DIR": str(seeds)}
+    code = "from rag.indexing import backend; from rag.settings import Settings; backend.push(Settings.from_env())"
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=env, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not (disk / "collection" / target).is_dir():
+        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+        assert time.monotonic() < deadline, "the push never started writing"
+        time.sleep(0.05)
+    time.sleep(1.0)  # well inside the upload: 245 passages at ~20 ms a commit
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+    settings = qdrant_settings(local, disk, seeds_dir=seeds, index_dir=index)
+    assert connect(settings).live_collection(settings.qdrant_collection) == old.collection
+    assert backend.open_index(settings).version == old.index_version
+    assert NEW_DOC not in docs_found(settings, embedders, NEW_QUESTION)
+    assert target in version_names(settings)  # what the killed push left
+    disconnect(settings)
+
+    again_dir = Path(tempfile_dir()) / "store"
+    shutil.copytree(disk, again_dir)  # the push again, on the same state, in memory-backed files
+    settings = qdrant_settings(local, again_dir, seeds_dir=seeds, index_dir=index)
+    pushed = backend.push(settings)
+    assert pushed.previous == old.collection and pushed.collection == target and pushed.upserted > 0
+    assert docs_found(settings, embedders, NEW_QUESTION)[0] == NEW_DOC
+    assert {n for n in version_names(settings)} == {f"{c}{s}" for c in (old.collection, target)
+                                                    for s in ("", "-meta", "-terms")}
+    disconnect(settings)
+
+
+def tempfile_dir() -> str:
+    import tempfile
+
+    path = tempfile.mkdtemp(prefix="newsrag-qdrant-", dir=SHM if SHM.is_dir() else None)
+    _CLEANUP.append(path)
+    return path
+
+
+_CLEANUP: list[str] = []
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _cleanup():
+    yield
+    for path in _CLEANUP:
+        shutil.rmtree(path, ignore_errors=True)
