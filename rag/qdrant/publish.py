@@ -157,25 +157,6 @@ def _upload(conn: Connection, name: str, points: Iterator[Any], total: int | Non
         progress(f"qdrant: {stage}", done, total or done)
 
 
-def _bm25_rows(store: BM25Store) -> tuple[Any, list[str], np.ndarray]:
-    """(passage-major saturated term frequencies, the vocabulary in id order, document frequencies): bm25s stores
-    idf × saturated tf per term; dividing its IDF back out leaves what Qdrant's IDF modifier multiplies."""
-    from scipy.sparse import csc_matrix
-
-    sc = store._r.scores
-    n, vocab = int(sc["num_docs"]), store._r.vocab_dict
-    indptr = np.asarray(sc["indptr"])
-    df = np.diff(indptr)
-    idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
-    data = np.asarray(sc["data"], np.float64) / np.repeat(idf, df)
-    rows = csc_matrix((data, np.asarray(sc["indices"]), indptr), shape=(n, len(df))).tocsr()
-    terms = [""] * len(df)
-    for t, i in vocab.items():
-        if i < len(df):  # bm25s lists "" in its vocabulary beyond the columns, without postings
-            terms[i] = t
-    return rows, terms, df
-
-
 def _points(build_dir: Path, entries: list[dict[str, Any]], passages: list, keys: list[str],
             docs: dict[str, Any]) -> Iterator[Any]:
     from qdrant_client import models as m
@@ -184,7 +165,7 @@ def _points(build_dir: Path, entries: list[dict[str, Any]], passages: list, keys
              for e in entries if e["kind"] == "dense"}
     sparse = {e["name"]: SparseStore.load(build_dir / Path(e["files"][0]).parent)
               for e in entries if e["kind"] == "sparse"}
-    bm25, _, _ = _bm25_rows(BM25Store.load(build_dir / "bm25"))
+    bm25, _, _ = BM25Store.load(build_dir / "bm25").term_frequencies()
     for name, vectors in dense.items():
         if vectors.shape[0] != len(passages):
             raise IndexCorruptError(f"{name} holds {vectors.shape[0]} vectors for {len(passages)} passages")
@@ -227,7 +208,7 @@ def _meta(build_dir: Path, manifest: dict[str, Any], entries: list[dict[str, Any
     yield m.PointStruct(id=_meta_id("manifest"), vector={}, payload={"kind": "manifest", "manifest": manifest})
     for doc_id, row in docs.items():
         yield m.PointStruct(id=_meta_id("document", doc_id), vector={}, payload={"kind": "document", "document": row})
-    _, terms, df = _bm25_rows(BM25Store.load(build_dir / "bm25"))
+    _, terms, df = BM25Store.load(build_dir / "bm25").term_frequencies()
     blobs = {BM25_VOCAB: json.dumps({"terms": terms, "df": df.tolist()}, ensure_ascii=False).encode("utf-8")}
     for e in entries:
         if e["kind"] in ("bm25", "sentences"):  # what those components load whole: the bridge, the sentence store

@@ -18,6 +18,7 @@ from . import BM25, Connection
 # An English question's BM25 groups (best alternative per word) are not one sparse query: candidates come from the
 # sum over all alternatives, with their stored BM25 vectors, and the groups are scored here.
 GROUP_CANDIDATES = 1000
+HNSW_EF = 128  # a server's HNSW search breadth for dense queries (small collections are scanned exactly anyway)
 
 
 def payload_filter(scope: Any) -> Any:
@@ -53,14 +54,12 @@ class _Collection:
     def __len__(self) -> int:
         return self.size
 
-    def _query(self, query: Any, using: str, k: int, scope: Any, must: Sequence[Any] = ()) -> list[Any]:
+    def _query(self, query: Any, using: str, k: int, scope: Any) -> list[Any]:
         from qdrant_client import models as m
 
-        flt = payload_filter(scope)
-        if must:
-            flt = m.Filter(must=[*(flt.must if flt else []), *must])
         res = self.conn.call(self.conn.client.query_points, self.collection, query=query, using=using, limit=max(k, 1),
-                             query_filter=flt, with_payload=["row"])
+                             query_filter=payload_filter(scope), with_payload=["row"],
+                             search_params=None if self.conn.local else m.SearchParams(hnsw_ef=HNSW_EF))
         return res.points
 
 

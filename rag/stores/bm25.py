@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import bm25s
 import numpy as np
@@ -94,6 +95,25 @@ class BM25Store:
                 rows, vals = rows[first], vals[first]
             np.add.at(total, rows, vals.astype(np.float32, copy=False))
         return total
+
+    def term_frequencies(self) -> tuple[Any, list[str], np.ndarray]:
+        """(passage-major CSR matrix of BM25's saturated term frequencies, the vocabulary in column order, document
+        frequencies): what a store that applies its own IDF (Qdrant's IDF modifier) indexes. bm25s keeps
+        idf × saturated tf per term; dividing its Lucene IDF back out leaves the saturated tf."""
+        from scipy.sparse import csc_matrix
+
+        sc = self._r.scores
+        n = int(sc["num_docs"])
+        indptr = np.asarray(sc["indptr"])
+        df = np.diff(indptr)
+        idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        data = np.asarray(sc["data"], np.float64) / np.repeat(idf, df)
+        rows = csc_matrix((data, np.asarray(sc["indices"]), indptr), shape=(n, len(df))).tocsr()
+        terms = [""] * len(df)
+        for t, i in self._r.vocab_dict.items():
+            if i < len(df):  # bm25s lists "" in its vocabulary beyond the columns, without postings
+                terms[i] = t
+        return rows, terms, df
 
     def save(self, directory: Path) -> None:
         self._r.save(str(directory))
