@@ -29,9 +29,10 @@ def open_index(settings: Settings) -> LoadedIndex:
 
 def index_exists(settings: Settings) -> bool:
     if settings.store == "qdrant":
-        from ..qdrant import connect
+        from ..qdrant import session
 
-        return connect(settings).live_collection(settings.qdrant_collection) is not None
+        with session(settings) as conn:
+            return conn.live_collection(settings.qdrant_collection) is not None
     return (Path(settings.index_dir) / "manifest.json").exists()
 
 
@@ -47,8 +48,9 @@ def build(settings: Settings, embedders: Sequence[Embedder], *, full: bool = Fal
 
 def push(settings: Settings, progress: Progress | None = None):
     """Publish the live local build under index_dir into Qdrant as a new version (`rag index push`)."""
-    from ..qdrant import connect
+    from ..qdrant import session
     from ..qdrant.publish import publish
 
-    return publish(connect(settings), settings.qdrant_collection, Path(settings.index_dir),
-                   shards=settings.qdrant_shards, replicas=settings.qdrant_replicas, progress=progress)
+    with session(settings) as conn:
+        return publish(conn, settings.qdrant_collection, Path(settings.index_dir), shards=settings.qdrant_shards,
+                       replicas=settings.qdrant_replicas, progress=progress)

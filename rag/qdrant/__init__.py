@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import atexit
 import threading
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -41,10 +43,11 @@ class Connection:
     """One client per server or local folder. The local mode keeps its collections in this process's memory and is
     not safe for concurrent calls, so they take turns there; a server's client is called concurrently."""
 
-    def __init__(self, client: Any, where: str, local: bool) -> None:
+    def __init__(self, client: Any, where: str, local: bool, folder: bool = False) -> None:
         self.client = client
         self.where = where
         self.local = local
+        self.folder = folder  # a local-mode folder, open for one operation
         self._lock = threading.RLock() if local else None
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -70,11 +73,56 @@ class Connection:
 
 _CONNECTIONS: dict[str, Connection] = {}
 _CONNECTIONS_LOCK = threading.Lock()
+LOCK_WAIT_S = 120.0  # how long an operation waits for a local-mode folder another process is using
+
+
+@contextmanager
+def session(settings: Settings) -> Iterator[Connection]:
+    """A connection for one operation (a push, a load). A server's client, and the `:memory:` local mode, are shared
+    by the process. A local-mode folder is opened for the operation and closed after it: the folder is locked by the
+    process that opens it, so a `rag serve` reading it and a `rag index build` publishing into it take turns."""
+    if settings.qdrant_url or str(settings.qdrant_path) == MEMORY:
+        yield connect(settings)
+        return
+    if not settings.qdrant_path:
+        raise ConfigError("store=qdrant needs RAG_QDRANT_URL or RAG_QDRANT_PATH")
+    path = Path(settings.qdrant_path).resolve()
+    conn = Connection(_open_folder(path), str(path), local=True, folder=True)
+    try:
+        yield conn
+    finally:
+        conn.client.close()
+
+
+def _open_folder(path: Path) -> Any:
+    from qdrant_client import QdrantClient
+
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
+        try:
+            return QdrantClient(path=str(path))
+        except RuntimeError as exc:  # the folder's lock: another process is pushing or loading
+            if time.monotonic() > deadline:
+                raise IndexError_(f"Qdrant's local mode at {path} stayed in use by another process for "
+                                  f"{LOCK_WAIT_S:.0f}s ({exc}); try again when it is done") from None
+            time.sleep(0.1)
+
+
+def serving_copy(conn: Connection, names: list[str]) -> Connection:
+    """What a loaded version queries: a server's collections in place; a local-mode folder's copied into this
+    process's memory, so that the folder is free for the next push while this version serves."""
+    if not conn.folder:
+        return conn
+    from qdrant_client import QdrantClient
+
+    memory = QdrantClient(location=MEMORY)
+    conn.client.migrate(memory, collection_names=[n for n in names if conn.client.collection_exists(n)],
+                        batch_size=512)
+    return Connection(memory, conn.where, local=True)
 
 
 def connect(settings: Settings) -> Connection:
-    """The process's connection for the settings' Qdrant. A local-mode folder can be opened by one process only, and
-    within it the server and its live builds must share one client: connections are kept per place."""
+    """The process's shared connection to a server or cluster, or to the `:memory:` local mode."""
     from qdrant_client import QdrantClient
 
     if settings.qdrant_url:
@@ -82,21 +130,12 @@ def connect(settings: Settings) -> Connection:
                                                                  timeout=30)
     elif str(settings.qdrant_path) == MEMORY:  # the local mode without a folder: tests, and trying it out
         where, make = MEMORY, lambda: QdrantClient(location=MEMORY)
-    elif settings.qdrant_path:
-        path = Path(settings.qdrant_path).resolve()
-        where, make = str(path), lambda: QdrantClient(path=str(path))
     else:
-        raise ConfigError("store=qdrant needs RAG_QDRANT_URL or RAG_QDRANT_PATH")
+        raise ConfigError("a local-mode folder is opened per operation: use rag.qdrant.session(settings)")
     with _CONNECTIONS_LOCK:
         conn = _CONNECTIONS.get(where)
         if conn is None:
-            try:
-                client = make()
-            except RuntimeError as exc:  # the local mode's folder lock: another process has it open
-                raise IndexError_(f"Qdrant's local mode at {where} is open in another process ({exc}); the local mode "
-                                  f"serves one process: build through that server (POST /v1/admin/rebuild, or "
-                                  f"`rag serve --watch`), or run a Qdrant server (RAG_QDRANT_URL)") from None
-            conn = _CONNECTIONS[where] = Connection(client, where, local=not settings.qdrant_url)
+            conn = _CONNECTIONS[where] = Connection(make(), where, local=not settings.qdrant_url)
             if len(_CONNECTIONS) == 1:
                 atexit.register(_close_all)  # before the interpreter tears down what the client's close needs
         return conn
@@ -111,9 +150,8 @@ def _close_all() -> None:
 
 
 def disconnect(settings: Settings) -> None:
-    """Close and forget the settings' connection (tests, and a CLI command that is done)."""
-    path = str(settings.qdrant_path or "")
-    where = settings.qdrant_url or (path if path in ("", MEMORY) else str(Path(path).resolve()))
+    """Close and forget the process's shared connection for these settings (a folder has none)."""
+    where = settings.qdrant_url or (MEMORY if str(settings.qdrant_path) == MEMORY else "")
     with _CONNECTIONS_LOCK:
         conn = _CONNECTIONS.pop(where, None)
     if conn is not None:

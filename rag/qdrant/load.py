@@ -21,7 +21,7 @@ from ..settings import Settings
 from ..stores.bridge import Bridge
 from ..stores.sentences import SentenceStore
 from ..types import Passage
-from . import Connection, connect
+from . import Connection, serving_copy, session
 from .publish import BM25_VOCAB
 from .stores import QdrantAligner, QdrantBM25, QdrantDense, QdrantSparse
 
@@ -32,8 +32,9 @@ PAGE = 1024
 def load_qdrant_index(settings: Settings) -> LoadedIndex:
     """The version the alias names, read whole except for the vectors, which stay in Qdrant."""
     t0 = time.perf_counter()
-    conn = connect(settings)
-    live = conn.require_live(settings.qdrant_collection)
+    with session(settings) as opened:
+        live = opened.require_live(settings.qdrant_collection)
+        conn = serving_copy(opened, [live, f"{live}-meta", f"{live}-terms"])
     where = f"qdrant:{conn.where}/{settings.qdrant_collection}"
     manifest, docs, files = _meta(conn, f"{live}-meta", where)
     if manifest.get("format_version") != FORMAT_VERSION:

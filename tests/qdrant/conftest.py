@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from rag.indexing import backend
-from rag.qdrant import disconnect
 from rag.settings import Settings
 
 SHM = Path("/dev/shm")
@@ -43,5 +42,4 @@ def published(built_index) -> Iterator[tuple[Settings, Settings]]:
     settings = qdrant_settings(local, root / "store")
     backend.push(settings)
     yield local, settings
-    disconnect(settings)
     shutil.rmtree(root, ignore_errors=True)

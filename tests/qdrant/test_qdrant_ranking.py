@@ -11,7 +11,7 @@ import pytest
 from rag.answers.service import answer_question
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from rag.indexing import backend
-from rag.qdrant import connect, disconnect
+from rag.qdrant import session
 from rag.qdrant.stores import QdrantBM25, QdrantDense
 from rag.retrieval.engine import Filters, Searcher
 from rag.stores.japanese import default_analyzer
@@ -110,12 +110,13 @@ def test_a_version_missing_a_stored_file_is_refused_and_the_alias_is_untouched(b
     local, _ = built_index
     settings = qdrant_settings(local, qdrant_dir)
     backend.push(settings)
-    conn = connect(settings)
-    live = conn.live_collection(settings.qdrant_collection)
     from qdrant_client import models as m
 
-    conn.client.delete(f"{live}-meta", m.Filter(must=[m.FieldCondition(key="kind", match=m.MatchValue(value="file"))]))
+    with session(settings) as conn:
+        live = conn.live_collection(settings.qdrant_collection)
+        conn.client.delete(f"{live}-meta", m.Filter(must=[m.FieldCondition(key="kind",
+                                                                           match=m.MatchValue(value="file"))]))
     with pytest.raises(IndexCorruptError, match="bm25 cannot be read|sentence store"):
         backend.open_index(settings)
-    assert conn.live_collection(settings.qdrant_collection) == live
-    disconnect(settings)
+    with session(settings) as conn:
+        assert conn.live_collection(settings.qdrant_collection) == live

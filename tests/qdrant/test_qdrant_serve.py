@@ -3,6 +3,10 @@ eight threads search over HTTP, with no failed request and every response wholly
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -96,11 +100,24 @@ def test_a_live_rebuild_moves_the_alias_under_eight_searching_threads(built_inde
         assert any(h["citation"]["doc_id"] == NEW_DOC for b in load.results if b["index_version"] == v1
                    for h in b["results"])
 
-        reloaded = http.post("/v1/admin/reload", headers=AUTH)
-        assert reloaded.status_code == 200 and reloaded.json()["index_version"] == v1, reloaded.text
         hits = http.post("/v1/search", json={"query": NEW_QUESTION, "top_k": 3}).json()["results"]
         assert hits[0]["citation"]["doc_id"] == NEW_DOC
         answer = http.post("/v1/ask", json={"question": NEW_QUESTION}).json()
         assert "[1]" in answer["answer"] and answer["index_version"] == v1
+
+        # an operator's build in another process publishes into the same local-mode folder; reload serves it
+        (seeds / f"{NEW_DOC}.txt").unlink()
+        rag = Path(sys.executable).parent / "rag"
+        done = subprocess.run([str(rag), "index", "build", "--seeds", str(seeds), "--index", str(index), "--json"],
+                              env={**os.environ, **env}, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+        pushed = json.loads(done.stdout)["store"]["qdrant"]
+        assert pushed["deleted"] > 0 and pushed["upserted"] == 0 and pushed["previous"].endswith(v1.lower())
+        assert http.get("/v1/index").json()["index_version"] == v1  # served until reloaded
+        reloaded = http.post("/v1/admin/reload", headers=AUTH)
+        assert reloaded.status_code == 200, reloaded.text
+        assert reloaded.json()["index_version"] == pushed["index_version"] != v1
+        hits = http.post("/v1/search", json={"query": NEW_QUESTION, "top_k": 5}).json()["results"]
+        assert NEW_DOC not in {h["citation"]["doc_id"] for h in hits}
     log = (tmp_path / "server.log").read_text(errors="replace")
     assert "published index" in log and "Traceback" not in log

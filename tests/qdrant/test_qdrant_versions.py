@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from rag.indexing import backend
-from rag.qdrant import collections, connect, disconnect
+from rag.qdrant import collections, session
 from rag.retrieval.engine import Searcher
 from rag.stores.japanese import default_analyzer
 
@@ -43,8 +43,13 @@ def same_rankings(settings, embedders) -> None:
 
 
 def version_names(settings) -> set[str]:
-    conn = connect(settings)
-    return {c.name for c in conn.client.get_collections().collections}
+    with session(settings) as conn:
+        return {c.name for c in conn.client.get_collections().collections}
+
+
+def live(settings) -> str | None:
+    with session(settings) as conn:
+        return conn.live_collection(settings.qdrant_collection)
 
 
 def test_add_change_remove_each_publish_only_what_changed_and_move_the_alias(built_index, embedders, tmp_path,
@@ -85,7 +90,6 @@ def test_add_change_remove_each_publish_only_what_changed_and_move_the_alias(bui
     assert removed.removed == 1 and q3["upserted"] == 0 and q3["deleted"] == q2["upserted"]
     assert NEW_DOC not in docs_found(settings, embedders, NEW_QUESTION)
     same_rankings(settings, embedders)
-    disconnect(settings)
 
 
 def test_pushing_the_live_version_again_changes_nothing(built_index, qdrant_dir):
@@ -93,8 +97,7 @@ def test_pushing_the_live_version_again_changes_nothing(built_index, qdrant_dir)
     settings = qdrant_settings(local, qdrant_dir)
     first, again = backend.push(settings), backend.push(settings)
     assert not first.already_live and again.already_live and again.collection == first.collection
-    assert connect(settings).live_collection(settings.qdrant_collection) == first.collection
-    disconnect(settings)
+    assert live(settings) == first.collection
 
 
 def test_a_push_killed_half_way_leaves_the_alias_on_the_old_version(built_index, embedders, tmp_path):
@@ -103,7 +106,6 @@ def test_a_push_killed_half_way_leaves_the_alias_on_the_old_version(built_index,
     seeds, index = copy_index(local.seeds_dir, local.index_dir, tmp_path)
     fast = Path(tempfile_dir()) / "store"
     old = backend.push(qdrant_settings(local, fast, index_dir=index))
-    disconnect(qdrant_settings(local, fast))
     disk = tmp_path / "store"
     shutil.copytree(fast, disk)  # the same version, now on disk
 
@@ -124,11 +126,10 @@ def test_a_push_killed_half_way_leaves_the_alias_on_the_old_version(built_index,
     proc.wait()
 
     settings = qdrant_settings(local, disk, seeds_dir=seeds, index_dir=index)
-    assert connect(settings).live_collection(settings.qdrant_collection) == old.collection
+    assert live(settings) == old.collection
     assert backend.open_index(settings).version == old.index_version
     assert NEW_DOC not in docs_found(settings, embedders, NEW_QUESTION)
     assert target in version_names(settings)  # what the killed push left
-    disconnect(settings)
 
     again_dir = Path(tempfile_dir()) / "store"
     shutil.copytree(disk, again_dir)  # the push again, on the same state, in memory-backed files
@@ -138,7 +139,6 @@ def test_a_push_killed_half_way_leaves_the_alias_on_the_old_version(built_index,
     assert docs_found(settings, embedders, NEW_QUESTION)[0] == NEW_DOC
     assert {n for n in version_names(settings)} == {f"{c}{s}" for c in (old.collection, target)
                                                     for s in ("", "-meta", "-terms")}
-    disconnect(settings)
 
 
 def tempfile_dir() -> str:
