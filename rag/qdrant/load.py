@@ -46,8 +46,11 @@ def load_qdrant_index(settings: Settings) -> LoadedIndex:
         raise IndexCorruptError(f"{live} holds {len(passages)} passages, its manifest {manifest['counts']['passages']}")
     n = len(passages)
     parts: dict[str, tuple[Entry, Any]] = {}
+    idf_in = manifest.get("qdrant", {}).get("bm25_idf", "qdrant")
     for row in manifest["components"]:
         entry = Entry.from_json(row)
+        if entry.kind == "bm25":
+            entry = Entry(entry.name, entry.kind, entry.files, {**entry.params, "idf_in": idf_in})
         loader = LOADERS.get(entry.kind)
         if loader is None:
             raise IndexCorruptError(f"component {entry.name!r} has an unknown kind {entry.kind!r}")
@@ -110,7 +113,8 @@ def _bm25(entry: Entry, conn: Connection, live: str, n: int, files: dict[str, by
             bridge = Bridge.load(Path(tmp) / BRIDGE_FILE)
     except (KeyError, ValueError, OSError) as exc:
         raise IndexCorruptError(f"bm25 cannot be read from {live} ({exc.__class__.__name__}: {exc})") from None
-    return QdrantBM25(conn, live, n, {t: i for i, t in enumerate(vocab["terms"])}, vocab["df"]), bridge
+    return QdrantBM25(conn, live, n, {t: i for i, t in enumerate(vocab["terms"])}, vocab["df"],
+                      entry.params.get("idf_in", "qdrant")), bridge
 
 
 def _sentences(entry: Entry, conn: Connection, live: str, n: int, files: dict[str, bytes]) -> SentenceStore:

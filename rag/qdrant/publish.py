@@ -81,8 +81,13 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
     _drop(conn, [points_c, meta_c, terms_c])  # a push of this build killed half-way: start it again
     docs = {row["doc_id"]: row for row in records.read_documents(build_dir / records.DOCUMENTS)}
     entries = manifest["components"]
-    _create_points(conn, points_c, entries, shards, replicas)
-    _upload(conn, points_c, _points(build_dir, entries, passages, keys, docs), len(passages), progress, "passages")
+    # Qdrant's IDF modifier counts one shard's points, so on several shards BM25 would drift from bm25s (measured:
+    # benchmarks/qdrant_shard_idf.py); a version is written whole, so there the stored values carry the IDF instead
+    idf_in = "qdrant" if shards == 1 else "stored"
+    manifest = {**manifest, "qdrant": {"shards": shards, "replicas": replicas, "bm25_idf": idf_in}}
+    _create_points(conn, points_c, entries, shards, replicas, idf_in)
+    _upload(conn, points_c, _points(build_dir, entries, passages, keys, docs, idf_in), len(passages), progress,
+            "passages")
     _create_meta(conn, meta_c, shards, replicas)
     _upload(conn, meta_c, _meta(build_dir, manifest, entries, docs), None, progress, "documents and files")
     for e in entries:
@@ -113,13 +118,14 @@ def _changes(new_docs: dict[str, Any], old_docs: dict[str, Any], passages: list)
     return {"upserted": upserted, "unchanged": len(passages) - upserted, "deleted": deleted}
 
 
-def _create_points(conn: Connection, name: str, entries: list[dict[str, Any]], shards: int, replicas: int) -> None:
+def _create_points(conn: Connection, name: str, entries: list[dict[str, Any]], shards: int, replicas: int,
+                   idf_in: str = "qdrant") -> None:
     from qdrant_client import models as m
 
     dense = {e["name"]: m.VectorParams(size=int(e["params"]["dim"]), distance=m.Distance.DOT)
              for e in entries if e["kind"] == "dense"}
     sparse = {e["name"]: m.SparseVectorParams() for e in entries if e["kind"] == "sparse"}
-    sparse[BM25] = m.SparseVectorParams(modifier=m.Modifier.IDF)
+    sparse[BM25] = m.SparseVectorParams(modifier=m.Modifier.IDF if idf_in == "qdrant" else None)
     conn.call(conn.client.create_collection, name, vectors_config=dense, sparse_vectors_config=sparse,
               shard_number=shards, replication_factor=replicas)
     with warnings.catch_warnings():  # the local mode says it ignores payload indexes; a server uses them
@@ -158,14 +164,16 @@ def _upload(conn: Connection, name: str, points: Iterator[Any], total: int | Non
 
 
 def _points(build_dir: Path, entries: list[dict[str, Any]], passages: list, keys: list[str],
-            docs: dict[str, Any]) -> Iterator[Any]:
+            docs: dict[str, Any], idf_in: str = "qdrant") -> Iterator[Any]:
     from qdrant_client import models as m
 
     dense = {e["name"]: np.load(build_dir / e["files"][0], mmap_mode="r", allow_pickle=False)
              for e in entries if e["kind"] == "dense"}
     sparse = {e["name"]: SparseStore.load(build_dir / Path(e["files"][0]).parent)
               for e in entries if e["kind"] == "sparse"}
-    bm25, _, _ = BM25Store.load(build_dir / "bm25").term_frequencies()
+    bm25, _, df = BM25Store.load(build_dir / "bm25").term_frequencies()
+    if idf_in == "stored":  # bm25s's own scores: saturated tf × the Lucene IDF over the whole version
+        bm25.data *= np.log(1.0 + (bm25.shape[0] - df + 0.5) / (df + 0.5))[bm25.indices]
     for name, vectors in dense.items():
         if vectors.shape[0] != len(passages):
             raise IndexCorruptError(f"{name} holds {vectors.shape[0]} vectors for {len(passages)} passages")

@@ -100,14 +100,16 @@ class QdrantSparse(_Collection):
 
 
 class QdrantBM25(_Collection):
-    """BM25 as a sparse vector whose values are the saturated term frequencies; Qdrant's IDF modifier supplies the
-    inverse document frequency over the version's points, the same Lucene IDF bm25s uses."""
+    """BM25 as a sparse vector. On one shard its values are the saturated term frequencies and Qdrant's IDF modifier
+    supplies the inverse document frequency over the version's points, the Lucene IDF bm25s uses (`idf_in="qdrant"`);
+    on several shards, whose IDF would be each shard's own, the values already carry bm25s's IDF (`"stored"`)."""
 
     def __init__(self, conn: Connection, collection: str, size: int, vocab: Mapping[str, int],
-                 df: Sequence[int]) -> None:
+                 df: Sequence[int], idf_in: str = "qdrant") -> None:
         super().__init__(conn, collection, size)
         self._vocab = dict(vocab)
         self._df = np.asarray(df, np.int64)
+        self._idf_in = idf_in
 
     @property
     def vocabulary(self) -> set[str]:
@@ -151,7 +153,8 @@ class QdrantBM25(_Collection):
                              limit=max(k, GROUP_CANDIDATES), query_filter=payload_filter(scope),
                              with_payload=["row"], with_vectors=[BM25])
         df = self._df[terms]
-        idf = dict(zip(terms, np.log(1.0 + (self.size - df + 0.5) / (df + 0.5)).tolist()))
+        weight = np.log(1.0 + (self.size - df + 0.5) / (df + 0.5)) if self._idf_in == "qdrant" else np.ones(len(terms))
+        idf = dict(zip(terms, weight.tolist()))
         pairs = []
         for p in res.points:
             vec = p.vector[BM25]

@@ -120,3 +120,19 @@ def test_a_version_missing_a_stored_file_is_refused_and_the_alias_is_untouched(b
         backend.open_index(settings)
     with session(settings) as conn:
         assert conn.live_collection(settings.qdrant_collection) == live
+
+
+def test_a_sharded_version_carries_bm25s_idf_in_its_values_and_ranks_alike(built_index, embedders, qdrant_dir):
+    """Qdrant's IDF modifier counts one shard's points; a version created with several shards stores bm25s's
+    idf × tf instead, so BM25 (English groups included) still equals the local store."""
+    local, _ = built_index
+    settings = qdrant_settings(local, qdrant_dir, qdrant_shards=2)
+    backend.push(settings)
+    b = Searcher(backend.open_index(settings), embedders, default_analyzer(), settings)
+    a = Searcher(backend.open_index(local), embedders, default_analyzer(), local)
+    assert b.index.manifest["qdrant"] == {"shards": 2, "replicas": 1, "bm25_idf": "stored"}
+    for q in QUESTIONS[::6]:
+        for mode in ("bm25", "hybrid"):
+            ra, rb = ranked(a, q, mode), ranked(b, q, mode)
+            assert [p for p, _ in ra] == [p for p, _ in rb], (mode, q)
+            assert [s for _, s in ra] == pytest.approx([s for _, s in rb], rel=1e-4, abs=1e-5)

@@ -87,7 +87,11 @@ def test_a_live_rebuild_moves_the_alias_under_eight_searching_threads(built_inde
             build = wait_for_build(url, r.json()["build_id"])
             v1 = build["index_version"]
             texts[v1] = {p.stem: p.read_text(encoding="utf-8") for p in seeds.glob("*.txt")}
-            time.sleep(1.0)
+            # searched on the new version until every question has been (a loaded machine answers slowly)
+            deadline = time.monotonic() + 120
+            while {b["query"] for b in list(load.results) if b["index_version"] == v1} != set(QUESTIONS):
+                assert time.monotonic() < deadline and not load.failures, load.failures
+                time.sleep(0.2)
         assert build["state"] == "succeeded" and build["changes"]["added"] == 1 and v1 != v0, build
         assert load.failures == []
         assert {b["index_version"] for b in load.results} == {v0, v1}
