@@ -114,7 +114,7 @@ def cmd_index_info(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from .retrieval import Filters
-    from .retrieval.serialize import result_json
+    from api.wire import result_json  # the CLI is the composition root
     from .runtime import open_searcher
 
     searcher = open_searcher(settings)
@@ -139,7 +139,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     searcher = open_searcher(settings)
     reply = answer_question(searcher, args.question, args.top_k, settings)
     if args.json:
-        _print_json(reply.as_json())
+        from api.wire import answer_json
+
+        _print_json(answer_json(reply))
         return 0
     print(reply.answer)
     print()

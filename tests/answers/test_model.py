@@ -1,4 +1,4 @@
-"""The Answer's JSON body and the plain-text sources footer."""
+"""The Answer's plain-text sources footer (its JSON body: tests/api/test_wire.py)."""
 
 from __future__ import annotations
 
@@ -17,20 +17,6 @@ HIT = Hit(rank=1, score=0.031234567, passage=Passage("001_x#5981-6096", "001_x",
 def answer(citations: tuple[Citation, ...]) -> Answer:
     return Answer(question="q?", answer="本文。[1]", citations=citations, passages=(HIT,), took_ms=12.34567,
                   generator="extractive", fallback="timeout (0.5 s) after 3 attempts", index_version="v1", lang="en")
-
-
-def test_as_json_has_exactly_the_documented_keys_and_values() -> None:
-    body = answer((CITED,)).as_json()
-    assert body == {
-        "question": "q?", "answer": "本文。[1]",
-        "citations": [{"doc_id": "001_x", "title": CITED.title, "published": "2024-05-20",
-                       "source_file": "seeds/001_x.txt", "start": 5981, "end": 6096, "url": "https://example.org/a",
-                       "sources": [{"title": "RT", "url": "https://example.org/a"}]}],
-        "passages": [{"rank": 1, "score": 0.031235, "passage_id": "001_x#5981-6096", "text": "本文",
-                      "citation": body["citations"][0]}],
-        "took_ms": 12.346, "generator": "extractive", "fallback": "timeout (0.5 s) after 3 attempts",
-        "index_version": "v1",
-    }
 
 
 def test_sources_footer_lists_each_citation_with_its_span_and_url() -> None:
