@@ -42,4 +42,4 @@ bench: $(TSTAMP)
 	$(BIN)/python benchmarks/bench_api.py
 
 clean-index:
-	rm -rf index/manifest.json index/builds index/.cache index/.build.lock
+	rm -rf index/manifest.json index/.manifest.json.*.tmp index/builds index/.cache index/.build.lock

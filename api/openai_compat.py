@@ -15,7 +15,6 @@ import msgspec
 
 from rag.answers import Answer
 from rag.errors import QueryError
-from rag.retrieval.serialize import hit_json
 from rag.tokens import count
 from rag.types import Citation
 
@@ -23,6 +22,7 @@ from .chat_schemas import (Annotation, ChatChoice, ChatCompletion, ChatCompletio
                            ChunkChoice, ContentPart, Delta, OpenWebUIMeta, OpenWebUIRef, OpenWebUISource,
                            SearchResultOut, UrlCitation, Usage)
 from .schemas import HitOut, SourceOut, seed_path
+from .wire import hit_out
 
 SERVICE_MODEL = "newsrag"
 _PIECE = re.compile(r"\S+\s*|\s+")
@@ -106,7 +106,7 @@ def cited(answer: Answer, base_url: str) -> Cited:
                                metadata=[OpenWebUIMeta(source=r.passage_id, name=r.title,
                                                        source_url=r.source_url or r.url)])
                for r in results]
-    passages = [msgspec.convert(hit_json(h), HitOut) for h in answer.passages]
+    passages = [hit_out(h) for h in answer.passages]
     return Cited(annotations, [r.url for r in results], results, sources, passages)
 
 

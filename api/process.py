@@ -35,7 +35,7 @@ def running_server(seeds: Path, index: Path, log_path: Path, env: dict[str, str]
     # the child gets exactly the settings passed here, not whatever RAG_* the caller's shell has
     environment = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     environment.update({"HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", **(env or {})})
-    cmd = [sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+    cmd = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
            "--seeds", str(seeds), "--index", str(index)]
     url = f"http://127.0.0.1:{port}"
     with open(log_path, "wb") as log:

@@ -60,10 +60,6 @@ class CitationOut(Struct):
     url: str | None
     sources: list[SourceOut]
 
-    def __post_init__(self) -> None:
-        # every response converts citations through here: no absolute server path leaves the service
-        self.source_file = seed_path(self.source_file)
-
 
 class HitOut(Struct):
     rank: int
@@ -94,7 +90,7 @@ class SearchRequest(Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class SearchResponse(Struct):
-    """The canonical search result shape (rag.retrieval.serialize.result_json)."""
+    """The canonical search result shape (built from the core's SearchResult by api.wire.search_response)."""
 
     query: str
     mode: str

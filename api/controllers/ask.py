@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import httpx
-import msgspec
 from litestar import Controller, post
 
 from rag.answers import answer_question
@@ -12,6 +11,7 @@ from rag.settings import Settings
 
 from ..errors import ERROR_RESPONSES
 from ..schemas import AskRequest, AskResponse
+from ..wire import ask_response
 
 
 class AskController(Controller):
@@ -24,4 +24,4 @@ class AskController(Controller):
             llm_client: httpx.Client | None) -> AskResponse:
         """Uses the configured LLM when there is one, else (or when it fails) an extractive answer."""
         answer = answer_question(searcher, data.question, data.top_k, settings, client=llm_client)
-        return msgspec.convert(answer.as_json(), AskResponse)
+        return ask_response(answer)

@@ -1,15 +1,14 @@
-"""POST /v1/search: ranked passages with citations, in the canonical result_json shape."""
+"""POST /v1/search: ranked passages with citations, in the canonical SearchResponse shape."""
 
 from __future__ import annotations
 
-import msgspec
 from litestar import Controller, post
 
 from rag.retrieval import Filters, Searcher
-from rag.retrieval.serialize import result_json
 
 from ..errors import ERROR_RESPONSES
 from ..schemas import FiltersIn, SearchRequest, SearchResponse
+from ..wire import search_response
 
 
 def to_filters(f: FiltersIn | None) -> Filters | None:
@@ -28,4 +27,4 @@ class SearchController(Controller):
     def search(self, data: SearchRequest, searcher: Searcher) -> SearchResponse:
         """Hybrid (default), BM25 or single-embedder search; every hit cites an exact span of a seed file."""
         result = searcher.search(data.query, data.top_k, data.mode, to_filters(data.filters))
-        return msgspec.convert(result_json(result), SearchResponse)
+        return search_response(result)

@@ -1,11 +1,10 @@
-"""The Answer type returned by every generator, its JSON shape, and the plain-text sources footer."""
+"""The Answer type returned by every generator, and the plain-text sources footer (its JSON shape is api's)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-from ..retrieval.serialize import citation_json, hit_json
 from ..types import Citation, Hit
 
 Generator = Literal["extractive", "llm"]
@@ -24,14 +23,6 @@ class Answer:
     fallback: str | None = None
     index_version: str = ""
     lang: str = "en"
-
-    def as_json(self) -> dict[str, Any]:
-        """The canonical JSON body (the API's ask response and `rag ask --json`)."""
-        return {"question": self.question, "answer": self.answer,
-                "citations": [citation_json(c) for c in self.citations],
-                "passages": [hit_json(h) for h in self.passages],
-                "took_ms": round(self.took_ms, 3), "generator": self.generator, "fallback": self.fallback,
-                "index_version": self.index_version}
 
 
 def sources_footer(answer: Answer) -> str:

@@ -11,8 +11,7 @@ import numpy as np
 from ..errors import ConfigError, EmbedderError
 
 
-@runtime_checkable
-class Embedder(Protocol):
+class Embedder(Protocol):  # not runtime_checkable: isinstance would check attribute names only; tests check behaviour
     """Turns questions and passages into L2-normalised float32 vectors of width `dim`."""
 
     name: str

@@ -8,18 +8,20 @@ half-written is ever live and a killed build leaves the old index serving.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import logging
 import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock, Timeout
 
 from .. import __version__
 from ..chunking import ChunkParams, chunk_corpus
@@ -216,21 +218,15 @@ def _collect_garbage(builds: Path, keep: set[str]) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-class _exclusive:
-    """An advisory lock so two builds never write the same index at once."""
-
-    def __init__(self, index_dir: Path) -> None:
-        self._path = index_dir / ".build.lock"
-        self._fh = None
-
-    def __enter__(self) -> None:
-        self._fh = open(self._path, "w")
-        try:
-            fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._fh.close()
-            raise RagError(f"another build is already running on {str(self._path.parent)!r}; wait for it to finish") from None
-
-    def __exit__(self, *exc: object) -> None:
-        fcntl.flock(self._fh, fcntl.LOCK_UN)
-        self._fh.close()
+@contextmanager
+def _exclusive(index_dir: Path) -> Iterator[None]:
+    """An advisory lock so two builds never write the same index at once (index/.build.lock; the file stays)."""
+    lock = FileLock(index_dir / ".build.lock", timeout=0, thread_local=False, preserve_lock_file=True)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise RagError(f"another build is already running on {str(index_dir)!r}; wait for it to finish") from None
+    try:
+        yield
+    finally:
+        lock.release()

@@ -17,19 +17,7 @@ from ..errors import IndexCorruptError
 from .dense import DenseStore
 
 Encode = Callable[[Sequence[str]], np.ndarray]
-_CONTROLLER = None
 ANN_TERMS = 50_000
-
-
-def _one_blas_thread():
-    """A context with BLAS on one thread. Its worker threads keep spinning after a multi-threaded call, and e5's OpenMP
-    threads, which run next in the same query, then go at half speed (measured: e5 15 → 38 ms a query)."""
-    global _CONTROLLER
-    if _CONTROLLER is None:
-        from threadpoolctl import ThreadpoolController
-
-        _CONTROLLER = ThreadpoolController()  # inspecting the loaded libraries is the slow part: once per process
-    return _CONTROLLER.limit(limits=1, user_api="blas")
 
 
 class TermAligner:
@@ -43,6 +31,7 @@ class TermAligner:
         # a large vocabulary (hundreds of thousands of terms at a million passages) is searched through an
         # approximate index instead of a product with every term per word
         self._ann = DenseStore.build(vectors, "ivf") if len(terms) >= ANN_TERMS else None
+        self._blas = None  # a threadpoolctl controller, made on first use (it inspects the loaded libraries, ~2 ms)
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -76,7 +65,7 @@ class TermAligner:
                 if group:
                     out.append(group)
             return out
-        with _one_blas_thread():
+        with self._one_blas_thread():
             sims = word_vectors @ self.vectors.T
         k = min(k, sims.shape[1])
         out = []
@@ -87,6 +76,15 @@ class TermAligner:
             if group:
                 out.append(group)
         return out
+
+    def _one_blas_thread(self):
+        """A context with BLAS on one thread. Its worker threads keep spinning after a multi-threaded call, and e5's
+        OpenMP threads, which run next in the same query, then go at half speed (measured: e5 15 → 38 ms a query)."""
+        if self._blas is None:
+            from threadpoolctl import ThreadpoolController
+
+            self._blas = ThreadpoolController()
+        return self._blas.limit(limits=1, user_api="blas")
 
     def save(self, path: Path) -> None:
         with open(path, "wb") as fh:

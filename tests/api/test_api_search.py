@@ -6,7 +6,7 @@ import pytest
 
 from rag.corpus import load_corpus
 from rag.retrieval import Filters, Searcher
-from rag.retrieval.serialize import result_json
+from api.wire import result_json
 
 from api_support import EN_QUESTION, JA_QUESTION, public, without
 

@@ -16,7 +16,7 @@ import pytest
 from openai import OpenAI
 
 from api.process import running_server
-from rag.retrieval.serialize import result_json
+from api.wire import result_json
 from rag.runtime import build
 from rag.settings import Settings
 

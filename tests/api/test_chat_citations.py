@@ -11,7 +11,7 @@ import pytest
 from api.openai_compat import web_url
 from api.schemas import seed_path
 from rag.answers import answer_question
-from rag.retrieval.serialize import hit_json
+from api.wire import hit_json
 
 from api_support import EN_QUESTION, JA_QUESTION, public, sse_chunks, sse_data
 

@@ -7,7 +7,7 @@ import pytest
 
 from api.errors import is_openai_path
 from rag.retrieval import Searcher
-from rag.retrieval.serialize import result_json
+from api.wire import result_json
 
 from api_support import EN_QUESTION, assert_error, assert_openai_error, public, without
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.cli import main
+from api.cli import main
 
 SEEDS = ("000_77323e78f047d601", "003_4dfd093ef708d448")  # 53 passages: one cheap USE build
 

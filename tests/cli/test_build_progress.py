@@ -57,7 +57,7 @@ def test_index_build_on_a_terminal_draws_a_bar_with_an_eta(built_index, tmp_path
     seeds, index = _fresh(built_index, tmp_path)
     primary, secondary = pty.openpty()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "index", "build", "--seeds", str(seeds), "--index",
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "index", "build", "--seeds", str(seeds), "--index",
                              str(index), "--embedders", "use"], cwd=repo_root, env=env, stdout=subprocess.PIPE,
                             stderr=secondary)
     os.close(secondary)

@@ -1,4 +1,4 @@
-"""`rag index build` and `rag search` (rag/cli.py, rag/cli_commands.py): output, exit codes, error messages."""
+"""`rag index build` and `rag search` (api/cli/index_build.py, api/cli/search.py): output, exit codes, error messages."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.cli import main
+from api.cli import main
 from rag.indexing.manifest import BUILDS, MANIFEST
 
 LAVROV_JA = "ラヴロフ外相は中国との同盟について何と言ったか"
@@ -104,7 +104,7 @@ def test_bad_usage_exits_2(argv: list[str], capsys) -> None:
 
 def _rag(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    return subprocess.run([sys.executable, "-m", "rag.cli", *args], cwd=cwd, env=env, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "api.cli", *args], cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=300)
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rag.cli import build_parser, main
-from rag.cli_commands import WATCH_SECONDS
+from api.cli import build_parser, main
+from api.cli.serve import WATCH_SECONDS
 
 
 def test_watch_without_a_value_polls_every_default_interval_and_is_off_when_absent() -> None:

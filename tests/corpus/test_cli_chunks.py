@@ -1,4 +1,4 @@
-"""The `rag chunks` subcommand: JSON Lines output, the readable summary, and exit codes (rag/cli.py)."""
+"""The `rag chunks` subcommand: JSON Lines output, the readable summary, and exit codes (api/cli/chunks.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from rag.settings import CHUNK_MAX_TOKENS
 from rag import tokens
-from rag.cli import main
+from api.cli import main
 from rag.corpus import Corpus
 from rag.types import Passage
 

@@ -9,12 +9,12 @@ import pytest
 
 from eval.answers import (AnswerRun, CitedSpan, answer_scores, ask_http, ask_in_process, carries_evidence,
                           cites_relevant, longest_common_substring)
-from eval.cli import format_table
+from eval.table import format_table
 from eval.pipeline import evaluate
 from eval.questions import Evidence, Question, load_questions
 from eval.relevance import Occurrence
 from eval.runner import HttpBackend, InProcessBackend
-from rag.cli import main
+from api.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 TEAM = REPO / "eval" / "questions" / "team.jsonl"

@@ -1,4 +1,4 @@
-"""`rag eval` through rag.cli.main: exit codes, one JSON object on stdout, and the files --out writes."""
+"""`rag eval` through api.cli.main: exit codes, one JSON object on stdout, and the files --out writes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.cli import main
+from api.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 TEAM = REPO / "eval" / "questions" / "team.jsonl"

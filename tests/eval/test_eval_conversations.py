@@ -13,7 +13,7 @@ from eval.errors import EvalError
 from eval.pipeline import evaluate
 from eval.questions import combine, load_questions
 from eval.runner import InProcessBackend
-from rag.cli import main
+from api.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 CONVERSATIONS = Path(__file__).resolve().parent / "fixtures" / "conversations.jsonl"

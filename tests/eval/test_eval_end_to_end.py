@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from eval.cli import format_table
+from eval.table import format_table
 from eval.errors import EvalError
 from eval.pipeline import Evaluation, evaluate
 from eval.questions import load_questions

@@ -1,0 +1,56 @@
+"""`rag eval`: score retrieval (and, with --answers, the answers) on question sets."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rag.errors import ConfigError, RagError
+from rag.settings import Settings
+
+from .common import embedders_flag, index_flag, print_json
+
+NAME = "eval"
+HELP = "Score retrieval on a question set."
+EXAMPLE = "rag eval --questions eval/questions/team.jsonl --modes hybrid,e5,use,bm25 --json"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--questions", type=Path, required=True, action="append", help="question-set JSONL (repeatable)")
+    index_flag(p)
+    p.add_argument("--seeds", type=Path, help="seeds directory holding the raw files quotes refer to (default: seeds/)")
+    embedders_flag(p)
+    p.add_argument("--modes", default=None, help="comma-separated modes (default: hybrid,e5,use,bm25)")
+    p.add_argument("--k", default="1,5,10", help="cut-offs for recall@k (default: 1,5,10)")
+    p.add_argument("--url", help="score a running service's /v1/search instead of the in-process pipeline")
+    p.add_argument("--answers", action="store_true", help="also ask each question (/v1/ask with --url) and score "
+                   "answer_evidence and answer_cited")
+    p.add_argument("--json", action="store_true", help="print one JSON object: mode → all/en/ja → metric")
+    p.add_argument("--out", type=Path, help="write TREC runs, qrels, report.md and a recall@k plot here")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Evaluate, print the table or JSON, write the report; a domain error is one line on stderr and exit code 1."""
+    from eval.run import EvalOptions, parse_ks, parse_modes, run_eval
+    from eval.table import format_table
+
+    options = EvalOptions(questions=tuple(args.questions), modes=parse_modes(args.modes, settings),
+                          ks=parse_ks(args.k), url=args.url, answers=args.answers)
+    try:
+        ev = run_eval(settings, options)
+    except ConfigError:
+        raise
+    except RagError as exc:
+        print(f"rag eval: error: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print_json(ev.as_json())
+    else:
+        sys.stdout.write(format_table(ev))
+    if args.out:
+        from eval.report import write_report  # matplotlib is imported only when a report is asked for
+
+        written = write_report(ev, args.out)
+        print(f"rag eval: wrote {len(written)} files to {args.out}", file=sys.stderr)
+    return 0

@@ -1,0 +1,26 @@
+"""`rag index info`: the manifest summary of the index, as JSON."""
+
+from __future__ import annotations
+
+import argparse
+
+from rag.settings import Settings
+
+from .common import embedders_flag, index_flag, print_json
+
+NAME = "info"
+HELP = "Show the manifest summary of the index."
+EXAMPLE = "rag index info --index index"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    index_flag(p)
+    embedders_flag(p, "comma-separated embedders the index must match")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the summary of the index that settings name (refusing a mismatch, as loading does)."""
+    from rag.indexing.load import load_index
+
+    print_json(load_index(settings.index_dir, settings.embedders).summary())
+    return 0
