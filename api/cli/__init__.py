@@ -13,11 +13,11 @@ from collections.abc import Sequence
 
 from rag.errors import ConfigError, RagError
 
-from . import ask, chunks, evaluate, index_build, index_info, search, serve
+from . import ask, chunks, evaluate, index_build, index_info, index_push, search, serve
 from .common import Parser, UsageError, add_command, add_group, settings_from
 
 COMMANDS = (chunks, search, ask, serve, evaluate)
-INDEX_COMMANDS = (index_build, index_info)
+INDEX_COMMANDS = (index_build, index_info, index_push)
 
 
 def build_parser() -> argparse.ArgumentParser:

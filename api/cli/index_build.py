@@ -37,6 +37,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
           f"({r.articles} articles) in {r.seconds:.1f}s")
     print(f"  added {r.added}, changed {r.changed}, removed {r.removed}, unchanged {r.unchanged}; "
           f"embedded {r.embedded}")
+    if r.store and "qdrant" in r.store:
+        q = r.store["qdrant"]
+        print(f"  published to Qdrant as {q['collection']}: {q['upserted']} passages new or changed, "
+              f"{q['unchanged']} unchanged, {q['deleted']} gone")
     for w in r.warnings:
         print(f"  warning: {w}")
     return 0

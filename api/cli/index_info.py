@@ -19,8 +19,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    """Print the summary of the index that settings name (refusing a mismatch, as loading does)."""
-    from rag.indexing.load import load_index
+    """Print the summary of the index that settings name (local files, or Qdrant's live version with RAG_STORE=qdrant) (refusing a mismatch, as loading does)."""
+    from rag.indexing.backend import open_index
 
-    print_json(load_index(settings.index_dir, settings.embedders).summary())
+    print_json(open_index(settings).summary())
     return 0

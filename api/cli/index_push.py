@@ -1,0 +1,47 @@
+"""`rag index push`: publish the live local build into Qdrant as a new version (migrating a local index)."""
+
+from __future__ import annotations
+
+import argparse
+
+from rag.errors import ConfigError
+from rag.settings import Settings
+
+from .common import index_flag, print_json
+
+NAME = "push"
+HELP = "Publish the local index into Qdrant as a new version and move the alias to it (embeds nothing)."
+EXAMPLE = "RAG_QDRANT_URL=http://localhost:6333 rag index push --index index --json"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    index_flag(p)
+    p.add_argument("--url", dest="qdrant_url", help="Qdrant server or cluster (default: RAG_QDRANT_URL)")
+    p.add_argument("--path", dest="qdrant_path", help="qdrant-client's local mode in this folder (RAG_QDRANT_PATH)")
+    p.add_argument("--collection", dest="qdrant_collection", help="the alias to move (default: RAG_QDRANT_COLLECTION)")
+    p.add_argument("--json", action="store_true", help="print one JSON object with what was written")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Push the local build that settings.index_dir names, then print what it wrote."""
+    from rag.indexing.backend import push
+    from rag.runtime import StageProgress
+
+    where = {k: getattr(args, k) for k in ("qdrant_url", "qdrant_path", "qdrant_collection") if getattr(args, k)}
+    if "qdrant_url" in where or "qdrant_path" in where:  # a flag names the place: the other one does not apply
+        where.setdefault("qdrant_url", None)
+        where.setdefault("qdrant_path", None)
+    if not (where.get("qdrant_url", settings.qdrant_url) or where.get("qdrant_path", settings.qdrant_path)):
+        raise ConfigError("rag index push: name the Qdrant to publish to with --url/RAG_QDRANT_URL or "
+                          "--path/RAG_QDRANT_PATH")
+    settings = settings.replace(store="qdrant", **where)
+    report = push(settings, StageProgress())
+    if args.json:
+        print_json(report.as_json())
+    elif report.already_live:
+        print(f"index {report.index_version} is already live in {report.collection}; nothing written")
+    else:
+        print(f"index {report.index_version} published as {report.collection} ({report.points} passages: "
+              f"{report.upserted} new or changed, {report.unchanged} unchanged, {report.deleted} gone) "
+              f"in {report.seconds:.1f}s; the alias {settings.qdrant_collection!r} now points at it")
+    return 0

@@ -1,0 +1,62 @@
+"""The `rag` command on Qdrant: `rag index push` migrates a local index (embedding nothing), `rag index info` and
+`rag search` read the live version, and a missing place is a clear usage error."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+RAG = Path(sys.executable).parent / "rag"
+
+
+def rag(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    return subprocess.run([str(RAG), *args], env={**environment, **(env or {})}, capture_output=True, text=True,
+                          timeout=600)
+
+
+def test_push_then_info_and_search_read_the_published_version(built_index, qdrant_dir):
+    local, _ = built_index
+    done = rag("index", "push", "--path", str(qdrant_dir), "--index", str(local.index_dir), "--json")
+    assert done.returncode == 0, done.stderr[-2000:]
+    pushed = json.loads(done.stdout)
+    manifest = json.loads((local.index_dir / "manifest.json").read_text())
+    assert pushed["index_version"] == manifest["build"] and pushed["points"] == manifest["counts"]["passages"]
+    assert pushed["previous"] is None and not pushed["already_live"]
+
+    env = {"RAG_STORE": "qdrant", "RAG_QDRANT_PATH": str(qdrant_dir), "RAG_INDEX_DIR": str(qdrant_dir / "none")}
+    info = rag("index", "info", env=env)
+    assert info.returncode == 0, info.stderr[-2000:]
+    assert json.loads(info.stdout)["index_version"] == manifest["build"]
+    found = rag("search", "What did Lavrov say about an alliance with China?", "--json", env=env)
+    assert found.returncode == 0, found.stderr[-2000:]
+    body = json.loads(found.stdout)
+    assert body["index_version"] == manifest["build"] and body["results"][0]["citation"]["doc_id"].startswith("001_")
+
+    again = rag("index", "push", "--path", str(qdrant_dir), "--index", str(local.index_dir))
+    assert again.returncode == 0 and "already live" in again.stdout and "nothing written" in again.stdout
+
+
+def test_push_without_a_qdrant_to_push_to_is_a_usage_error():
+    done = rag("index", "push")
+    assert done.returncode == 2 and "--url/RAG_QDRANT_URL or --path/RAG_QDRANT_PATH" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_the_qdrant_store_without_a_place_is_refused_before_anything_loads():
+    done = rag("search", "anything", env={"RAG_STORE": "qdrant"})
+    assert done.returncode == 2 and "needs exactly one of RAG_QDRANT_URL" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_missing_alias_says_how_to_build_it(qdrant_dir):
+    env = {"RAG_STORE": "qdrant", "RAG_QDRANT_PATH": str(qdrant_dir)}
+    done = rag("search", "anything", env=env)
+    assert done.returncode == 1 and "no index under the alias 'newsrag'" in done.stderr
+    assert "Traceback" not in done.stderr
