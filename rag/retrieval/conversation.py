@@ -2,9 +2,10 @@
 
 A follow-up such as "How long was it?" names nothing the index can match; the turns before it do. When the last
 turn looks like it leans on earlier ones (a referring word, or almost no content words of its own), it is searched
-twice, alone and joined with the recent user turns, and the two rankings are fused (RRF): passages in both lists,
-on the conversation's topic and about what the follow-up asks, come first. A stand-alone question is searched alone,
-exactly as without a conversation.
+with the content words of the recent earlier turns (rag.retrieval.topic) put before it, and its own search only
+breaks near-ties of that ranking (RRF, weight 0.1). Only content words are carried over, not whole sentences, so
+that what an earlier turn asked does not outweigh what the follow-up asks. A stand-alone question is searched
+alone, exactly as without a conversation.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..stores.japanese import JapaneseAnalyzer
 from ..types import Hit
 from .engine import Filters, SearchResult, Searcher
 from .fusion import diversify, rrf
+from .topic import topic_words
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +30,9 @@ RECENT_TURNS = 3
 # Both searches look deeper than top_k, so that a passage ranked a little lower in one list can still meet itself
 # in the other.
 POOL = 20
-WEIGHTS = {"last": 1.0, "conversation": 1.0}
+# The conversation search leads. For a follow-up the last turn's own search is mostly noise (it names little), so it
+# only breaks near-ties: at rank 1 its 0.1 / 61 moves a passage about six places of the conversation ranking.
+WEIGHTS = {"last": 0.1, "conversation": 1.0}
 RRF_K = 60
 
 # Words that point back at something said before. Strong ones always do ("How long was it?"); weak ones (personal
@@ -59,6 +63,8 @@ _JA_FUNCTION = frozenset({"誰", "何", "いつ", "どこ", "どう", "何故", 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 # A follow-up with fewer content words of its own than this cannot stand alone.
 MIN_CONTENT_WORDS = 2
+# English words an earlier turn never contributes to a follow-up's search (question words, pronouns).
+_NOT_TOPIC = _EN_FUNCTION | _EN_STRONG | _EN_WEAK
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +102,17 @@ def _refers_back_en(question: str) -> bool:
     return False
 
 
-def conversation_query(turns: Sequence[str], max_chars: int) -> str:
-    """The recent user turns, oldest first, joined by newlines; the oldest are cut first to fit max_chars."""
-    recent = [t.strip() for t in turns[-RECENT_TURNS:] if t and t.strip()]
-    while len(recent) > 1 and len("\n".join(recent)) > max_chars:
-        recent.pop(0)
-    return "\n".join(recent)[-max_chars:]
+def conversation_query(turns: Sequence[str], analyzer: JapaneseAnalyzer, max_chars: int) -> str:
+    """The last of `turns` after the content words of the RECENT_TURNS - 1 turns before it (oldest first, each
+    once), on a line of their own; the oldest words are cut first to fit max_chars. Just the last turn when they
+    have none."""
+    last = turns[-1].strip() if turns else ""
+    # an earlier turn was never validated as a question: only its first max_chars are read
+    earlier = [t[:max_chars] for t in turns[-RECENT_TURNS:-1] if t and t.strip()]
+    words = topic_words(earlier, analyzer, _NOT_TOPIC)
+    while words and len(" ".join(words)) + 1 + len(last) > max_chars:
+        words.pop(0)
+    return f"{' '.join(words)}\n{last}" if words else last
 
 
 def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5, mode: str | None = None,
@@ -113,10 +124,12 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     earlier = [t for t in turns[:-1] if t and t.strip()]
     if not earlier or not depends_on_context(last, searcher.analyzer):
         return ConversationSearch(searcher.search(last, top_k, mode, filters), None)
+    context = conversation_query([*earlier, last], searcher.analyzer, searcher.settings.max_query_chars)
+    if context == last.strip():  # the earlier turns have nothing to carry over
+        return ConversationSearch(searcher.search(last, top_k, mode, filters), None)
     t0 = time.perf_counter()
     pool = min(max(POOL, top_k), searcher.settings.max_top_k)
     alone = searcher.search(last, pool, mode, filters)  # validates the last turn first: its errors are the user's
-    context = conversation_query([*earlier, last], searcher.settings.max_query_chars)
     joined = searcher.search(context, pool, mode, filters)
     hits = fuse({"last": alone.hits, "conversation": joined.hits}, top_k)
     took = (time.perf_counter() - t0) * 1000

@@ -33,29 +33,84 @@ def test_stand_alone_questions_are_recognised(searcher, question: str) -> None:
     assert not depends_on_context(question, searcher.analyzer)
 
 
-def test_a_stand_alone_question_ranks_exactly_as_without_a_conversation(searcher) -> None:
+@pytest.mark.parametrize("earlier", [
+    ["How long did Putin and Xi talk in Moscow?"],
+    ["北朝鮮はどうやって制裁を逃れているのか", "How long did Putin and Xi talk in Moscow?"],
+])
+def test_a_stand_alone_question_ranks_exactly_as_without_a_conversation(searcher, earlier) -> None:
     question = "What did Lavrov say about an alliance with China?"
-    found = search_conversation(searcher, ["How long did Putin and Xi talk in Moscow?", question], 5)
+    found = search_conversation(searcher, [*earlier, question], 5)
     plain = searcher.search(question, 5)
     assert found.context is None and not found.dependent
     assert [h.passage.passage_id for h in found.result.hits] == [h.passage.passage_id for h in plain.hits]
     assert [h.score for h in found.result.hits] == [h.score for h in plain.hits]
 
 
-def test_the_conversation_query_keeps_the_recent_turns_within_the_length_limit() -> None:
-    turns = ["first " * 10, "second", "third", "fourth?"]
-    assert conversation_query(turns, 1000) == "second\nthird\nfourth?"  # the last three
-    assert conversation_query(["a" * 50, "b" * 20, "c?"], 30) == "b" * 20 + "\nc?"  # the oldest goes first
+@pytest.mark.parametrize(("turns", "query"), [
+    # the earlier turn's content words (question words and its "did ... in" scaffolding dropped), then the last turn
+    (["Where did Putin and Xi Jinping hold talks in late April 2025?", "How long did it last?"],
+     "Putin Xi Jinping hold talks late April\nHow long did it last?"),
+    # Japanese: the earlier turn's nouns
+    (["朝鮮労働党の代表団はいつモスクワに到着したか", "その代表団を率いたのは誰か"],
+     "朝鮮 労働 代表団 モスクワ 到着\nその代表団を率いたのは誰か"),
+    # only the two turns before the last one count
+    (["Lavrov in Moscow", "Xi in Beijing", "Putin in Astana", "And then?"], "Xi Beijing Putin Astana\nAnd then?"),
+    # an earlier turn of question words and pronouns carries nothing over
+    (["What did he say about it?", "And then?"], "And then?"),
+])
+def test_the_conversation_query_is_the_earlier_turns_content_words_then_the_last_turn(searcher, turns, query) -> None:
+    assert conversation_query(turns, searcher.analyzer, 2000) == query
 
 
-def test_fusion_puts_a_passage_both_searches_found_first(searcher) -> None:
+def test_the_conversation_query_drops_the_oldest_words_first_to_fit_the_length_limit(searcher) -> None:
+    turns = ["Lavrov in Moscow", "Xi in Beijing", "And then?"]
+    assert conversation_query(turns, searcher.analyzer, 25) == "Xi Beijing\nAnd then?"  # 25 chars: Lavrov, Moscow go
+    assert conversation_query(turns, searcher.analyzer, 9) == "And then?"
+
+
+def test_an_earlier_turn_is_read_only_up_to_the_length_limit(searcher) -> None:
+    # an earlier message is not validated as a question: a huge one must not cost a huge analysis
+    huge = "Moscow, " * 200_000  # 8 characters: the first 2,000 end on a word
+    assert conversation_query([huge, "And then?"], searcher.analyzer, 2000) == "Moscow\nAnd then?"
+
+
+def test_fusion_lets_the_conversation_lead_and_the_last_turn_break_near_ties(searcher) -> None:
     hits = searcher.search("Lavrov alliance China", 3).hits
     a, b, c = hits
     fused = fuse({"last": (a, b), "conversation": (b, c)}, 3)
-    # RRF, k = 60: b = 1/62 + 1/61 ≈ 0.0325; a = 1/61 ≈ 0.0164 (rank 1 of one list); c = 1/62 ≈ 0.0161
-    assert [h.passage.passage_id for h in fused] == [p.passage.passage_id for p in (b, a, c)]
+    # weighted RRF, k = 60, last 0.1, conversation 1.0: b = 0.1/62 + 1/61 ≈ 0.01801; c = 1/62 ≈ 0.01613;
+    # a = 0.1/61 ≈ 0.00164 (the last turn's own first passage, which the conversation search did not find, comes last)
+    assert [h.passage.passage_id for h in fused] == [p.passage.passage_id for p in (b, c, a)]
     assert [h.rank for h in fused] == [1, 2, 3]
-    assert fused[0].score == pytest.approx(1 / 62 + 1 / 61)
+    assert fused[0].score == pytest.approx(0.1 / 62 + 1 / 61)
+    assert fused[2].score == pytest.approx(0.1 / 61)
+
+
+def _rank_of(hits, quote: str) -> int | None:
+    return next((h.rank for h in hits if quote in h.passage.text), None)
+
+
+@pytest.mark.parametrize(("turns", "quote"), [
+    (["What did the IAEA report previewed on February 26 show about Iran's uranium?", "Who previewed it?"],
+     "AP通信がプレビューした"),
+    (["ハリコフでのロシアの攻勢はいつ始まった？", "北京はそれをどう見ている？"], "北京は、これが戦争の決定的瞬間であることを認識している"),
+    (["ラブロフ外相はどこで中国との同盟について語った？", "その翌朝、誰と会談した？"], "中国の王毅外相と"),
+])
+def test_a_dependent_follow_up_finds_the_passage_on_the_earlier_turns_topic(searcher, turns, quote) -> None:
+    found = search_conversation(searcher, turns, 5)
+    assert found.dependent
+    assert _rank_of(found.result.hits, quote) == 1
+    alone = _rank_of(searcher.search(turns[-1], 5).hits, quote)
+    assert alone is None or alone > 1  # the follow-up alone does not put it first: the conversation does
+
+
+def test_a_follow_up_that_names_its_own_subject_keeps_it_first(searcher) -> None:
+    # the earlier turn is about Lavrov's alliance remarks; the follow-up asks something the earlier turn did not
+    turns = ["What did Lavrov say about a real alliance with China?", "Whom did he meet in Astana the next morning?"]
+    found = search_conversation(searcher, turns, 5)
+    assert found.dependent
+    assert _rank_of(searcher.search(turns[-1], 5).hits, "中国の王毅外相と") == 1
+    assert _rank_of(found.result.hits, "中国の王毅外相と") == 1
 
 
 @pytest.fixture(scope="module")

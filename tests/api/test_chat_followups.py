@@ -1,0 +1,52 @@
+"""Follow-ups through the chat endpoint (the real app over the session index): a follow-up is searched through the
+earlier user turns, a stand-alone question exactly as on its own, and a one-message chat exactly as /v1/search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+DOC = "001_9c689277a1938a75"
+
+
+def passages(client, messages: list[dict[str, str]], top_k: int = 5) -> list[dict[str, Any]]:
+    r = client.post("/v1/chat/completions", json={"messages": messages, "top_k": top_k})
+    assert r.status_code == 200, r.text
+    return r.json()["passages"]
+
+
+def user(text: str) -> dict[str, str]:
+    return {"role": "user", "content": text}
+
+
+def test_a_japanese_follow_up_finds_the_passage_on_the_earlier_turns_topic(client):
+    first, follow_up = "ハリコフでのロシアの攻勢はいつ始まった？", "北京はそれをどう見ている？"
+    raw = client.get(f"/v1/documents/{DOC}").json()["raw"]
+    quote = "北京は、これが戦争の決定的瞬間であることを認識している"
+
+    def first_rank(found: list[dict[str, Any]]) -> int | None:
+        return next((i + 1 for i, p in enumerate(found) if p["citation"]["doc_id"] == DOC
+                     and quote in raw[p["citation"]["start"]:p["citation"]["end"]]), None)
+
+    through = passages(client, [user(first), {"role": "assistant", "content": "5月10日です [1]。"}, user(follow_up)])
+    alone = passages(client, [user(follow_up)])
+    assert first_rank(through) == 1
+    assert first_rank(alone) != 1
+
+
+@pytest.mark.parametrize("earlier", [
+    ["How long did Putin and Xi talk in Moscow?"],
+    ["イランはロシアに何を提供した？", "And North Korea?"],
+])
+def test_a_stand_alone_question_after_unrelated_turns_gets_exactly_its_own_passages(client, earlier):
+    question = "What did Lavrov say about an alliance with China?"
+    messages = [m for e in earlier for m in (user(e), {"role": "assistant", "content": "An earlier answer."})]
+    assert passages(client, [*messages, user(question)]) == passages(client, [user(question)])
+
+
+def test_a_one_message_chat_ranks_exactly_as_a_search(client):
+    question = "プーチン大統領と習近平国家主席の会談はどこで行われたか"
+    search = client.post("/v1/search", json={"query": question, "top_k": 5}).json()["results"]
+    chat = passages(client, [{"role": "system", "content": "Be brief."}, user(question)])
+    assert [(p["passage_id"], p["score"]) for p in chat] == [(h["passage_id"], h["score"]) for h in search]
