@@ -6,13 +6,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rag.retrieval import Searcher
+from rag.retrieval.intake import strip_invisible
 
 WORDS = ["Lavrov", "China", "alliance", "Putin", "Trump", "ラヴロフ", "中国", "同盟", "プーチン", "制裁", "NATO", "?", "。"]
 
 queries = st.one_of(
     st.text(min_size=1, max_size=80),  # any Unicode, controls and symbols included
     st.lists(st.sampled_from(WORDS), min_size=1, max_size=8).map(" ".join),
-).filter(lambda q: q.strip())
+).filter(strip_invisible)  # a query of only invisible characters is refused (tests/api/test_hardening_input.py)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
