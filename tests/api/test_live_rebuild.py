@@ -5,7 +5,7 @@ mixed response; a failed build keeps the old index serving and says why."""
 from __future__ import annotations
 
 import fcntl
-import http.client
+from http.client import HTTPConnection
 import shutil
 import threading
 import time
@@ -216,7 +216,7 @@ def test_an_idle_keep_alive_connection_outlasts_the_clients_pool_expiry(server):
     """httpx keeps an idle connection for 5 s and then drops it; a server closing at the same 5 s made a client that
     reused a connection idle for about that long (the observation channel above, waiting for a build) read a reset."""
     host, port = server.url.removeprefix("http://").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    conn = HTTPConnection(host, int(port), timeout=60)
     try:
         conn.request("GET", "/healthz")
         assert conn.getresponse().read()
