@@ -14,6 +14,11 @@ from rag.settings import Settings
 from .app import create_app
 
 logger = logging.getLogger(__name__)
+# How long an idle keep-alive connection stays open. It must outlast the clients' own pool expiry (httpx and Node's
+# agent drop idle connections after 5 s): with both at 5 s, a client reusing a connection idle for ~5 s sent its
+# request just as the server closed it, and read a connection reset (seen in the live-rebuild tests under load).
+# It stays below the header deadline (10 s), which would otherwise close idle connections with a log line each.
+KEEP_ALIVE_S = 8
 
 
 def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
@@ -73,7 +78,7 @@ def serve(settings: Settings) -> int:
     config = uvicorn.Config(app, host=settings.host, port=settings.port, workers=1, lifespan="on",
                             log_config=None, access_log=False, server_header=False, timeout_graceful_shutdown=10,
                             http=guarded_h11(settings.header_timeout_s), limit_concurrency=settings.max_connections,
-                            timeout_keep_alive=5)
+                            timeout_keep_alive=KEEP_ALIVE_S)
     server = uvicorn.Server(config)
     logger.info("newsrag API on http://%s:%d (OpenAPI at /schema, index %s)", settings.host, settings.port,
                 settings.index_dir)

@@ -62,8 +62,32 @@ def stats(ms: Sequence[float]) -> dict[str, float]:
             "p95": float(np.percentile(a, 95)), "p99": float(np.percentile(a, 99)), "max": float(a.max())}
 
 
+def server_pid(url: str) -> int | None:
+    """The `rag serve` process listening on url's port (found by its command line), or None."""
+    port = url.rsplit(":", 1)[1]
+    for proc in Path("/proc").iterdir():
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"serve" in args and b"--port" in args and args[args.index(b"--port") + 1] == port.encode():
+            return int(proc.name)
+    return None
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of a process so far (0 when unknown)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run(url: str, questions: Sequence[str], concurrency: int, top_k: int = 5) -> dict[str, Any]:
-    """Send every question once with `concurrency` requests in flight; client latency, server took_ms, req/s."""
+    """Send every question once with `concurrency` requests in flight; client latency, server took_ms, req/s, and
+    the server's CPU time per request (which other processes on the machine do not inflate, unlike wall time)."""
+    pid = server_pid(url)
+    cpu0 = cpu_seconds(pid)
     latencies: list[float] = []
     took: list[float] = []
     lock = threading.Lock()
@@ -83,8 +107,10 @@ def run(url: str, questions: Sequence[str], concurrency: int, top_k: int = 5) ->
         with ThreadPoolExecutor(concurrency) as pool:
             list(pool.map(one, questions))
         wall = time.perf_counter() - t0
+    cpu_ms = (cpu_seconds(pid) - cpu0) * 1000 / len(questions)
     return {"concurrency": concurrency, "requests": len(questions), "wall_s": wall,
-            "requests_per_s": len(questions) / wall, "latency_ms": stats(latencies), "server_took_ms": stats(took)}
+            "requests_per_s": len(questions) / wall, "latency_ms": stats(latencies), "server_took_ms": stats(took),
+            "server_cpu_ms_per_request": cpu_ms}
 
 
 def refresh_and_baseline(seeds: Path, index: Path, questions: Sequence[str]) -> dict[str, Any]:
@@ -148,25 +174,29 @@ def ratios(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         c1, c8 = runs[i], runs[i + 1]
         out.append({"variant": c1["variant"], "cold_c1_p50_ms": c1["latency_ms"]["p50"],
                     "cold_c1_req_s": c1["requests_per_s"], "cold_c8_req_s": c8["requests_per_s"],
-                    "c8_over_c1": c8["requests_per_s"] / c1["requests_per_s"]})
+                    "c8_over_c1": c8["requests_per_s"] / c1["requests_per_s"],
+                    "cold_c1_cpu_ms": c1.get("server_cpu_ms_per_request", 0.0),
+                    "cold_c8_cpu_ms": c8.get("server_cpu_ms_per_request", 0.0)})
     return out
 
 
 def table(results: dict[str, Any]) -> str:
-    lines = ["| server | run | concurrency | requests | p50 ms | p95 ms | p99 ms | server took_ms p50 | req/s |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| server | run | concurrency | requests | p50 ms | p95 ms | p99 ms | server took_ms p50 | req/s | "
+             "server CPU ms/request |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results["runs"]:
         lat, took = r["latency_ms"], r["server_took_ms"]
         lines.append(f"| {r['variant']} | /v1/search {r['cache']} | {r['concurrency']} | {r['requests']} | "
                      f"{lat['p50']:.0f} | {lat['p95']:.0f} | {lat['p99']:.0f} | {took['p50']:.0f} | "
-                     f"{r['requests_per_s']:.2f} |")
+                     f"{r['requests_per_s']:.2f} | {r.get('server_cpu_ms_per_request', 0):.1f} |")
     for name, s in results["embedding_ms"].items():
         lines.append(f"| – | bare query encoding {name}, same questions (in-process) | 1 | {s['n']} | {s['p50']:.0f} | "
-                     f"{s['p95']:.0f} | {s['p99']:.0f} | – | {1000 / s['mean']:.2f} |")
-    lines += ["", "| server | cold c=1 p50 ms | cold c=1 req/s | cold c=8 req/s | c=8 / c=1 |", "|---|---:|---:|---:|---:|"]
+                     f"{s['p95']:.0f} | {s['p99']:.0f} | – | {1000 / s['mean']:.2f} | – |")
+    lines += ["", "| server | cold c=1 p50 ms | cold c=1 req/s | cold c=8 req/s | c=8 / c=1 | server CPU ms/request "
+              "c=1 / c=8 |", "|---|---:|---:|---:|---:|---|"]
     for r in results["ratios"]:
         lines.append(f"| {r['variant']} | {r['cold_c1_p50_ms']:.1f} | {r['cold_c1_req_s']:.2f} | "
-                     f"{r['cold_c8_req_s']:.2f} | {r['c8_over_c1']:.2f}× |")
+                     f"{r['cold_c8_req_s']:.2f} | {r['c8_over_c1']:.2f}× | {r.get('cold_c1_cpu_ms', 0):.0f} / "
+                     f"{r.get('cold_c8_cpu_ms', 0):.0f} |")
     m = results["machine"]
     lines.append(f"\n{m['cpus']} CPUs; 1-min load average {m['loadavg_before'][0]:.1f} before, "
                  f"{m['loadavg_after'][0]:.1f} after; index {results['index_version']}; questions {results['questions']}")

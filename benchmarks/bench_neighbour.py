@@ -2,6 +2,10 @@
 
     .venv/bin/python benchmarks/bench_neighbour.py                      # policies 300000 (libgomp's default), 1000, passive
     .venv/bin/python benchmarks/bench_neighbour.py --policies 1000 --json
+    .venv/bin/python benchmarks/bench_neighbour.py --policies live       # the rebuild inside the serving process
+
+"live": the neighbour is the server's own rebuild (POST /v1/admin/rebuild). Every seed is edited first (each 。 becomes
+．), so that no passage can be reused and the rebuild re-embeds everything, like a full build.
 
 For each policy, both processes (server and build) get the same OpenMP variables, as they do in production. Phases:
 quiet search p50 (distinct questions, one at a time), a full build alone, then the same build while the server is
@@ -18,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -96,9 +101,54 @@ def run_policy(name: str, work: Path, n_quiet: int) -> dict[str, object]:
             "build_throughput_ratio": round(alone_s / beside_s, 2)}
 
 
+def edit_every_seed(seeds: Path) -> None:
+    """A change in every passage's text: the incremental rebuild can reuse nothing."""
+    for path in sorted(seeds.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("。", "．") if "。" in text else text.replace("．", "。"), encoding="utf-8")
+
+
+def run_live(work: Path, n_quiet: int) -> dict[str, object]:
+    """Search p50 quietly, then while the serving process rebuilds every passage itself (POST /v1/admin/rebuild)."""
+    token = "bench-neighbour-token"
+    live = work / "live"
+    shutil.rmtree(live, ignore_errors=True)
+    shutil.copytree(work / "seeds", live / "seeds")
+    if (work / "index" / "manifest.json").is_file():  # the policies' index: no first build to wait for
+        shutil.copytree(work / "index", live / "index")
+    env = {**POLICIES["1000"], "RAG_ADMIN_TOKEN": token}
+    with running_server(live / "seeds", live / "index", work / "server-live.log", env=env, timeout_s=900) as url:
+        asker = Asker(url)
+        for _ in range(5):
+            asker.one()
+        quiet = [asker.one() for _ in range(n_quiet)]
+        edit_every_seed(live / "seeds")
+        admin = httpx.Client(base_url=url, timeout=120, headers={"Authorization": f"Bearer {token}"})
+        r = admin.post("/v1/admin/rebuild")
+        r.raise_for_status()
+        build_id = r.json()["build_id"]
+        busy: list[float] = []
+        while True:
+            for _ in range(5):
+                busy.append(asker.one())
+            build = httpx.get(f"{url}/v1/index", timeout=120).json()["build"]
+            if build["build_id"] == build_id and build["state"] != "running":
+                break
+        if build["state"] != "succeeded":
+            raise SystemExit(f"the live rebuild failed: {build}")
+    t0 = datetime.fromisoformat(build["started_at"].replace("Z", "+00:00"))
+    t1 = datetime.fromisoformat(build["finished_at"].replace("Z", "+00:00"))
+    q, b = stats(quiet), stats(busy)
+    return {"policy": "live", "env": POLICIES["1000"], "quiet": q, "during_build": b,
+            "slowdown_p50": round(b["p50"] / q["p50"], 2), "build_alone_s": None,
+            "build_beside_s": round((t1 - t0).total_seconds(), 1), "build_throughput_ratio": None,
+            "embedded": build.get("changes")}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--policies", default="300000,1000,passive", help=f"comma list of {', '.join(POLICIES)}")
+    ap.add_argument("--policies", default="300000,1000,passive",
+                    help=f"comma list of {', '.join(POLICIES)}, and live (the server's own rebuild)")
     ap.add_argument("--quiet-questions", type=int, default=60)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -108,7 +158,9 @@ def main() -> None:
         shutil.copytree(REPO / "seeds", work / "seeds")
     rows = []
     for name in args.policies.split(","):
-        rows.append(run_policy(name.strip(), work, args.quiet_questions))
+        name = name.strip()
+        rows.append(run_live(work, args.quiet_questions) if name == "live" else
+                    run_policy(name, work, args.quiet_questions))
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)  # a row as soon as it is measured
         (OUT / "neighbour.json").write_text(json.dumps(rows, indent=1))
     if args.json:

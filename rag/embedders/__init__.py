@@ -39,9 +39,8 @@ def sparse_capable(embedder: object) -> bool:
 def _e5(_: str, threads: int) -> Embedder:
     from .e5 import E5Embedder
 
-    # OpenMP's threads come from RAG_THREADS when `rag` is imported (rag/openmp.py); many texts of the sparse head
-    # go one per core, each on a single-threaded engine
-    return E5Embedder(sparse_workers=threads)
+    # one single-threaded engine per core (RAG_THREADS): see rag/embedders/engines.py
+    return E5Embedder(engines=threads)
 
 
 def _use(_: str, threads: int) -> Embedder:

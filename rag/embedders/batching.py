@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import Embedder
+from .engines import in_bulk_work
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,9 @@ class BatchingEmbedder:
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors of `texts`, computed in one call together with whatever other threads asked at the same time."""
-        if not texts:
+        if not texts or in_bulk_work() or self._runs_alone(texts):
+            # a build's texts keep their own (lowest) priority; a long question runs on its own, so that it never
+            # holds a batch of short ones until it is done
             return self.inner.encode_queries(texts)
         self._ensure_worker()
         request = _Request(list(texts), time.monotonic())
@@ -79,6 +82,10 @@ class BatchingEmbedder:
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self.inner.encode_passages(texts)
+
+    def _runs_alone(self, texts: Sequence[str]) -> bool:
+        heavy = getattr(self.inner, "is_heavy", None)
+        return bool(heavy is not None and heavy(texts))
 
     def stats(self) -> BatchStats:
         """Counts since construction (for benchmarks and tests)."""

@@ -30,6 +30,7 @@ from ..components import Previous
 from ..components.registry import builders
 from ..corpus import Corpus, load_corpus
 from ..embedders import Embedder
+from ..embedders.engines import bulk_work
 from ..errors import IndexError_, RagError
 from ..settings import Settings
 from ..stores.bridge import BRIDGE_ID
@@ -97,7 +98,7 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
     t0 = time.perf_counter()
     index_dir = Path(settings.index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
-    with _exclusive(index_dir):
+    with _exclusive(index_dir), bulk_work():  # a build's encodings go after any question's (rag/embedders/engines.py)
         plan = _plan(settings, index_dir, full)
         build_id, manifest, embedded, seconds = _embed_and_write(settings, embedders, index_dir, plan,
                                                                  progress or (lambda *_: None))

@@ -10,6 +10,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -95,6 +96,8 @@ class Searcher:
         self._warn_missing()
         self._cache: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._cache_lock = threading.Lock()
+        # threads that only wait for the encoders, one per encoding a question needs beyond its first
+        self._encoders = ThreadPoolExecutor(max_workers=32, thread_name_prefix="encode")
         self.intake = QueryIntake(settings, self.embedders)
         self.reranker = create_reranker(settings, index, analyzer)  # None when RAG_RERANK=none
         # the component that reads a question as BM25 term groups, which the reranker scores sentences with
@@ -119,6 +122,8 @@ class Searcher:
         """A searcher over another index version, sharing models and the query-vector cache."""
         other = Searcher(index, self.embedders, self.analyzer, self.settings)
         other._cache, other._cache_lock, other.intake = self._cache, self._cache_lock, self.intake
+        other._encoders.shutdown()
+        other._encoders = self._encoders
         return other
 
     def search(self, query: str, top_k: int = 5, mode: str | None = None, filters: Filters | None = None) -> SearchResult:
@@ -211,12 +216,21 @@ class Searcher:
         for n in needs:
             batches.setdefault((n.embedder, n.kind), []).append(n.text)
         encoded: dict[Need, Any] = {}
-        for (embedder, kind), texts in batches.items():
+
+        def encode(embedder: str, kind: str, texts: list[str]) -> None:
             t = time.perf_counter()
             for text, vec in zip(texts, self._vectors(embedder, kind, texts)):
                 encoded[Need(embedder, kind, text)] = vec
             label = embedder if kind == "query" else f"{embedder}-{kind}"
             timings[f"encode:{label}"] = (time.perf_counter() - t) * 1000
+
+        # side by side: e5's dense and sparse passes run on two single-threaded engines, USE beside them
+        jobs = [(e, k, texts) for (e, k), texts in batches.items()]
+        others = [self._encoders.submit(encode, *job) for job in jobs[1:]]
+        if jobs:
+            encode(*jobs[0])
+        for f in others:
+            f.result()
         return Question(query, lang, encoded, scope)
 
     def _vectors(self, embedder: str, kind: str, texts: list[str]) -> list[Any]:

@@ -5,6 +5,7 @@ mixed response; a failed build keeps the old index serving and says why."""
 from __future__ import annotations
 
 import fcntl
+from http.client import HTTPConnection
 import shutil
 import threading
 import time
@@ -209,6 +210,22 @@ def test_the_new_document_is_found_right_after_its_rebuild(server, http):
     build, _ = rebuild_and_wait(http)
     assert build["state"] == "succeeded" and NEW_DOC not in search_docs(http, NEW_QUESTION)
     assert_error(http.get(f"/v1/documents/{NEW_DOC}"), 404)
+
+
+def test_an_idle_keep_alive_connection_outlasts_the_clients_pool_expiry(server):
+    """httpx keeps an idle connection for 5 s and then drops it; a server closing at the same 5 s made a client that
+    reused a connection idle for about that long (the observation channel above, waiting for a build) read a reset."""
+    host, port = server.url.removeprefix("http://").split(":")
+    conn = HTTPConnection(host, int(port), timeout=60)
+    try:
+        conn.request("GET", "/healthz")
+        assert conn.getresponse().read()
+        time.sleep(6)  # longer than httpx's pool expiry: after this, httpx itself would open a new connection
+        conn.request("GET", "/healthz")  # on the same socket: a server that had closed it fails this
+        response = conn.getresponse()
+        assert response.status == 200 and response.read()
+    finally:
+        conn.close()
 
 
 def test_two_rebuild_calls_at_once_give_one_202_and_one_409(server, http):
