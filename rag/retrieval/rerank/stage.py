@@ -3,6 +3,11 @@
 A candidate's new score is its fused score plus a bonus ≥ 0, in units of the fused scores' spread over the candidates:
 a passage can climb over neighbours whose fused score is close to its own, not over clearly better ones, and rows
 below the candidates keep their order and stay below (the ranking stays sorted by score).
+
+The first stage's best `keep` distinct passages stay the best `keep`: the stage reorders them among themselves, and the
+other candidates among themselves. Sentence evidence decides well which of a few close passages to read first, worse
+which passages belong in the top five at all (unbounded, it pushed answer-bearing passages from rank 5 to 6 and cost
+recall@5; docs/precision.md); the answer is drawn from the top five, so their set is left to the first stage.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...stores.japanese import JapaneseAnalyzer
+from ..fusion import diversify
 from . import answer_type, lexical
 from .sentences import Sentence, SentenceCache
 
@@ -26,6 +32,7 @@ FEATURES = ("sentence", "coverage", "proximity", "answer")
 # the others are measured but weigh 0 by default (RAG_RERANK_WEIGHTS turns them on).
 DEFAULT_WEIGHTS: Mapping[str, float] = {"sentence": 0.0, "coverage": 0.0, "proximity": 0.25, "answer": 0.0}
 WINDOW = 12  # terms: about one clause of Japanese news text
+KEEP = 5  # the first stage's top distinct passages that stay on top (the passages an answer is drawn from)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +48,10 @@ class LexicalReranker:
     """Reorders the top `depth` fused candidates by their best sentence's BM25, term proximity and answer type."""
 
     def __init__(self, passages: Sequence, bm25, analyzer: JapaneseAnalyzer, depth: int = 20,
-                 weights: Mapping[str, float] | None = None) -> None:
+                 weights: Mapping[str, float] | None = None, keep: int = KEEP) -> None:
         self.depth = depth
+        self.keep = keep
+        self._passages = passages
         self.weights = np.array([(weights or DEFAULT_WEIGHTS).get(f, DEFAULT_WEIGHTS[f]) for f in FEATURES])
         self.analyzer = analyzer
         self._bm25 = bm25
@@ -64,9 +73,24 @@ class LexicalReranker:
         scores = dict(fused)
         for row, b in zip(head, bonus):
             scores[row] = fused[row] + float(b)
-        order = sorted(range(len(head)), key=lambda i: (-scores[head[i]], i))
+        cut = self.kept(head)
+        order = [sorted(part, key=lambda i: (-scores[head[i]], i)) for part in (range(cut), range(cut, len(head)))]
+        if cut and order[1] and scores[head[order[0][-1]]] < scores[head[order[1][0]]]:
+            # a kept passage ranks above every other candidate: its score is lifted just over the best of them so
+            # that hits stay sorted by score
+            floor = scores[head[order[1][0]]]
+            for i in order[0]:
+                scores[head[i]] = max(scores[head[i]], floor + 1e-6 * (cut - order[0].index(i)))
         timings["rerank"] = (time.perf_counter() - t) * 1000
-        return [head[i] for i in order] + list(ranked[self.depth :]), scores, {r: float(b) for r, b in zip(head, bonus)}
+        rows = [head[i] for i in order[0] + order[1]] + list(ranked[self.depth :])
+        return rows, scores, {r: scores[r] - fused[r] for r in head}
+
+    def kept(self, head: Sequence[int]) -> int:
+        """How many leading candidates hold the first stage's best `keep` distinct passages (0: no bound)."""
+        if self.keep <= 0:
+            return 0
+        top = diversify(head, self._passages, self.keep)
+        return max(head.index(r) for r in top) + 1 if len(top) >= self.keep else len(head)
 
     def features(self, query: str, lang: str, rows: Sequence[int], groups: Sequence[Sequence[str]]) -> Candidates:
         """The feature matrix of `rows` for a question whose BM25 term groups are `groups`."""
