@@ -112,17 +112,18 @@ def score(args) -> None:
         env = dict(kv.split("=", 1) for kv in spec.split(";") if "=" in kv)
         s = Settings.from_env({**{k: v for k, v in _environ().items()}, **env})
         reranker = create_reranker(s, index, analyzer)
-        aw = _answer_weights(env)
+        aw, sel = _answer_weights(env), _selection(env)
         for name, rows in data.items():
-            ranks, ev, cited, detail = [], [], [], []
+            ranks, ev, cited, detail, lens = [], [], [], [], []
             for d in rows:
                 top, fused = run_rerank(reranker, d)
                 r = next((i + 1 for i, row in enumerate(top) if row in d["rel"]), None)
                 ranks.append(r)
                 hits = [Hit(rank=i + 1, score=float(fused[row]), passage=index.passages[row],
                             citation=index.citation(row), scores={}) for i, row in enumerate(top[:5])]
-                text, cites = ex.extractive_answer(d["q"], hits, lab, d["lang"], aw)
+                text, cites = ex.extractive_answer(d["q"], hits, lab, d["lang"], aw, sel)
                 ok = carries_evidence(text, d["quotes"])
+                lens.append((text.count("]"), len(text)))
                 ev.append(ok)
                 cited_rows = [h for h in hits if h.citation in cites]
                 cited.append(any(index.passages.index(h.passage) in d["rel"] for h in cited_rows))
@@ -131,7 +132,8 @@ def score(args) -> None:
             ja = [r for r, d in zip(ranks, rows) if d["lang"] == "ja"]
             h1, r5, mrr = metrics(ranks)
             print(f"| {spec} | {name} | {len(rows)} | {h1:.3f} | {r5:.3f} | {mrr:.3f} | {metrics(en)[0]:.3f} | "
-                  f"{metrics(ja)[0]:.3f} | {np.mean(ev):.3f} | {np.mean(cited):.3f} |")
+                  f"{metrics(ja)[0]:.3f} | {np.mean(ev):.3f} | {np.mean(cited):.3f} | "
+                  f"{np.mean([a for a, _ in lens]):.2f} | {np.mean([b for _, b in lens]):.0f} |")
             if args.misses:
                 for qid, lang, r, ok in detail:
                     if r != 1 or not ok:
@@ -154,6 +156,14 @@ def _answer_weights(env):
             cur = getattr(w, field)
             changes[field] = (v.lower() in ("1", "true")) if isinstance(cur, bool) else type(cur)(v)
     return dataclasses.replace(w, **changes)
+
+
+def _selection(env):
+    """SEL_* keys of a variant override the answer Selection fields (SEL_cutoff=0.2)."""
+    sel = ex.DEFAULT_SELECTION
+    changes = {k[4:]: (float(v) if getattr(sel, k[4:]) is None else type(getattr(sel, k[4:]))(v))
+               for k, v in env.items() if k.startswith("SEL_")}
+    return dataclasses.replace(sel, **changes)
 
 
 def main() -> None:

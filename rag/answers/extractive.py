@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Sequence
@@ -41,6 +42,9 @@ class Selection:
     max_chars: int = MAX_CHARS
     cutoff: float = CUTOFF
     per_passage: int | None = None  # at most this many sentences from one passage (None: no cap)
+    # a fragment (a heading, a bullet cut short) names a topic whose content is the sentence after it: that sentence
+    # scores at least as well as the fragment, less `carry` (None: off)
+    carry: float | None = None
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -55,6 +59,8 @@ def no_passage_message(lang: str) -> str:
 def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, neighbour: bool = False) -> list[Scored]:
     """The best distinct sentences within the budget, in reading order (passage rank, position); a picked fragment
     brings the sentence after it when `neighbour` is set."""
+    if sel.carry is not None:
+        candidates = carried(candidates, sel.carry)
     ranked = sorted(candidates, key=lambda c: (-c.score, c.rank, c.position))
     substantial = [c for c in ranked if len(c.text) >= MIN_CHARS]
     ranked = substantial or ranked  # a passage of nothing but fragments still deserves an answer
@@ -81,6 +87,18 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
             picked.append(nxt)
             total += len(nxt.text)
     return sorted(picked, key=lambda c: (c.rank, c.position))
+
+
+def carried(candidates: Sequence[Scored], penalty: float) -> list[Scored]:
+    """The candidates with each fragment's score, less `penalty`, carried to the sentence after it (when higher)."""
+    by_pos = {(c.rank, c.index): c for c in candidates}
+    out = []
+    for c in candidates:
+        prev = by_pos.get((c.rank, c.index - 1))
+        if prev is not None and fragment(prev.text) and prev.score - penalty > c.score:
+            c = dataclasses.replace(c, score=prev.score - penalty)
+        out.append(c)
+    return out
 
 
 def fragment(text: str) -> bool:
