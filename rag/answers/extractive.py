@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections.abc import Sequence
@@ -19,8 +18,9 @@ MAX_PASSAGES = 5
 MIN_SENTENCES = 2
 MAX_SENTENCES = 4
 # Past the first MIN_SENTENCES, a sentence must be nearly as good as the best to be worth the reader's time
-# (e5 cosines crowd into 0.6-0.9; 0.06 cut answers that held the evidence in a third sentence, see docs/answers.md).
-CUTOFF = 0.1
+# (e5 cosines crowd into 0.6-0.9; 0.06 and 0.1 cut answers that held the evidence in a third or fourth sentence, see
+# docs/answers.md).
+CUTOFF = 0.2
 MIN_CHARS = 8
 # Shorter than this, or without a sentence end, a picked sentence is a fragment (a heading, a cut piece).
 FRAGMENT_CHARS = 20
@@ -42,9 +42,6 @@ class Selection:
     max_chars: int = MAX_CHARS
     cutoff: float = CUTOFF
     per_passage: int | None = None  # at most this many sentences from one passage (None: no cap)
-    # a fragment (a heading, a bullet cut short) names a topic whose content is the sentence after it: that sentence
-    # scores at least as well as the fragment, less `carry` (None: off)
-    carry: float | None = None
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -59,8 +56,6 @@ def no_passage_message(lang: str) -> str:
 def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, neighbour: bool = False) -> list[Scored]:
     """The best distinct sentences within the budget, in reading order (passage rank, position); a picked fragment
     brings the sentence after it when `neighbour` is set."""
-    if sel.carry is not None:
-        candidates = carried(candidates, sel.carry)
     ranked = sorted(candidates, key=lambda c: (-c.score, c.rank, c.position))
     substantial = [c for c in ranked if len(c.text) >= MIN_CHARS]
     ranked = substantial or ranked  # a passage of nothing but fragments still deserves an answer
@@ -87,18 +82,6 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
             picked.append(nxt)
             total += len(nxt.text)
     return sorted(picked, key=lambda c: (c.rank, c.position))
-
-
-def carried(candidates: Sequence[Scored], penalty: float) -> list[Scored]:
-    """The candidates with each fragment's score, less `penalty`, carried to the sentence after it (when higher)."""
-    by_pos = {(c.rank, c.index): c for c in candidates}
-    out = []
-    for c in candidates:
-        prev = by_pos.get((c.rank, c.index - 1))
-        if prev is not None and fragment(prev.text) and prev.score - penalty > c.score:
-            c = dataclasses.replace(c, score=prev.score - penalty)
-        out.append(c)
-    return out
 
 
 def fragment(text: str) -> bool:

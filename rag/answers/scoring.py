@@ -29,8 +29,9 @@ class Weights:
     rank: float = 0.05  # × 1/rank of the passage
     passage: float = 0.1  # × the passage's fused score relative to the first passage's
     kind: float = 0.0  # the sentence holds the kind of thing the question asks for (measured: no gain, off)
-    classifier: str = "answers"  # which cue lists read the asked-for kind: "answers" (below) or "rerank" (answer_type)
-    neighbour: bool = True  # a picked fragment brings the next sentence of its passage
+    # a picked fragment brings the next sentence of its passage; off since the cutoff is 0.2: the neighbour took the
+    # place of a better-scored sentence more often than it completed one (docs/answers.md)
+    neighbour: bool = False
     embedders: tuple[str, ...] | None = None  # None: the ones the sentence store has vectors for
 
 
@@ -67,16 +68,6 @@ _ASKS = (
 def asked_kinds(question: str) -> int:
     """Bits of the kinds of thing the question asks for (0 when it asks for none in particular)."""
     return next((kind for pattern, kind in _ASKS if pattern.search(question)), 0)
-
-
-_KIND_BITS = {"number": NUMBER, "date": DATE, "place": PLACE, "entity": PERSON | ORG}
-
-
-def rerank_kinds(question: str, lang: str) -> int:
-    """Bits of the kind the rerank stage's classifier reads in the question (0 for a reason or a statement)."""
-    from ..retrieval.rerank.answer_type import classify
-
-    return _KIND_BITS.get(classify(question, lang), 0)
 
 
 # -- the question's lexical groups -----------------------------------------------------------------------------------
@@ -150,7 +141,7 @@ def score_sentences(searcher, question: str, lang: str, hits: Sequence[Hit], w: 
     queries = {s: _query_vector(searcher, s, question) for s in specs}
     groups = question_groups(searcher, question, lang) if w.lexical else []
     idf = store.idf if store is not None else (lambda t: 1.0)
-    asked = (asked_kinds(question) if w.classifier == "answers" else rerank_kinds(question, lang)) if w.kind else 0
+    asked = asked_kinds(question) if w.kind else 0
     top = max((h.score for h in hits), default=0.0) or 1.0
     out: list[Scored] = []
     for h, ps in zip(hits, passage_sentences(searcher, hits, specs)):
