@@ -8,6 +8,7 @@ import pytest
 from rag.errors import ConfigError
 from rag.retrieval import Searcher
 from rag.retrieval.engine import detect_language
+from rag.retrieval.fusion import diversify
 from rag.retrieval.rerank import FEATURES
 from rag.settings import Settings
 
@@ -83,7 +84,41 @@ def test_reranking_respects_filters(searcher: Searcher) -> None:
     assert hits and all(h.passage.doc_id == doc for h in hits)
 
 
+def top_set(searcher: Searcher, rows: list[int], k: int = 5) -> set[str]:
+    return {searcher.index.passages[r].passage_id for r in diversify(rows, searcher.index.passages, k)}
+
+
+def test_the_first_stage_top_five_stay_the_top_five_and_only_their_order_changes(searcher: Searcher) -> None:
+    # a weighting far heavier than the default, so that the stage would move passages across rank 5 if it could
+    heavy = ("proximity=5", "sentence=5")
+    bounded, unbounded = view(searcher, rerank_weights=heavy), view(searcher, rerank_weights=heavy, rerank_keep=0)
+    assert bounded.reranker.keep == 5 and unbounded.reranker.keep == 0
+    crossed = reordered = 0
+    for query in QUESTIONS:
+        lang, ranked, fused, groups = first_stage(searcher, query)
+        rows, scores, _ = bounded.reranker.rerank(query, lang, ranked, fused, groups, {})
+        assert top_set(searcher, rows) == top_set(searcher, ranked)
+        ordered = [scores[r] for r in rows]
+        assert all(a >= b for a, b in zip(ordered, ordered[1:]))  # kept passages are lifted over the others if need be
+        reordered += diversify(rows, searcher.index.passages, 5) != diversify(ranked, searcher.index.passages, 5)
+        free, _, _ = unbounded.reranker.rerank(query, lang, ranked, fused, groups, {})
+        crossed += top_set(searcher, free) != top_set(searcher, ranked)
+    assert reordered > 0  # the bound keeps the set, not the order
+    assert crossed > 0  # without the bound this weighting does change which passages make the top five
+
+
+def test_kept_counts_the_candidates_that_hold_the_first_five_distinct_passages(searcher: Searcher) -> None:
+    stage = searcher.reranker
+    _, ranked, _, _ = first_stage(searcher, QUESTIONS[1])
+    head = ranked[: stage.depth]
+    cut = stage.kept(head)
+    # by hand: walk the candidates and count distinct passages the way diversify does; the fifth one ends the prefix
+    assert len(diversify(head[:cut], searcher.index.passages, 10)) == 5
+    assert len(diversify(head[: cut - 1], searcher.index.passages, 10)) == 4
+
+
 @pytest.mark.parametrize("env, name", [({"RAG_RERANK": "cross-encoder"}, "rerank"), ({"RAG_RERANK_DEPTH": "0"}, "rerank_depth"),
+                                       ({"RAG_RERANK_KEEP": "-1"}, "rerank_keep"),
                                        ({"RAG_RERANK_WEIGHTS": "sentence=high"}, "rerank_weights")])
 def test_bad_rerank_settings_are_refused(env: dict[str, str], name: str) -> None:
     with pytest.raises(ConfigError, match=name):
