@@ -41,7 +41,9 @@ def test_reranking_reorders_the_candidates_only_and_drops_none(searcher: Searche
     assert len(ranked) > depth  # the pool is larger than the candidates, so the tail is tested too
     assert sorted(rows) == sorted(ranked) and len(set(rows)) == len(rows)
     assert set(rows[:depth]) == set(ranked[:depth]) and rows[depth:] == ranked[depth:]
-    assert set(bonus) == set(ranked[:depth]) and all(b >= 0 for b in bonus.values())
+    assert set(bonus) == set(ranked[:depth])
+    kept = stage.kept(ranked[:depth])
+    assert all(bonus[r] >= 0 for r in kept)  # a kept passage only gains; the others may be capped below the kept
     ordered = [scores[r] for r in rows]
     assert all(a >= b for a, b in zip(ordered, ordered[1:])), ordered  # every candidate stays above the tail
     assert all(scores[r] == pytest.approx(fused[r] + bonus.get(r, 0.0)) for r in rows)
@@ -107,14 +109,23 @@ def test_the_first_stage_top_five_stay_the_top_five_and_only_their_order_changes
     assert crossed > 0  # without the bound this weighting does change which passages make the top five
 
 
-def test_kept_counts_the_candidates_that_hold_the_first_five_distinct_passages(searcher: Searcher) -> None:
-    stage = searcher.reranker
-    _, ranked, _, _ = first_stage(searcher, QUESTIONS[1])
-    head = ranked[: stage.depth]
-    cut = stage.kept(head)
-    # by hand: walk the candidates and count distinct passages the way diversify does; the fifth one ends the prefix
-    assert len(diversify(head[:cut], searcher.index.passages, 10)) == 5
-    assert len(diversify(head[: cut - 1], searcher.index.passages, 10)) == 4
+def test_kept_are_the_first_five_distinct_passages_not_their_overlapping_twins(searcher: Searcher) -> None:
+    stage, passages = searcher.reranker, searcher.index.passages
+    for query in QUESTIONS:
+        _, ranked, _, _ = first_stage(searcher, query)
+        head = ranked[: stage.depth]
+        kept = stage.kept(head)
+        # by hand: walk the candidates; a passage is kept unless it overlaps a kept one by more than half of the
+        # shorter (or is near-identical to one), until five are kept
+        expected: list[int] = []
+        for r in head:
+            p = passages[r]
+            if len(expected) < 5 and not any(
+                    p.doc_id == passages[k].doc_id and min(p.end, passages[k].end) - max(p.start, passages[k].start)
+                    > 0.5 * min(p.end - p.start, passages[k].end - passages[k].start) for k in expected):
+                expected.append(r)
+        assert kept == set(expected)
+        assert view(searcher, rerank_keep=0).reranker.kept(head) == frozenset()
 
 
 @pytest.mark.parametrize("env, name", [({"RAG_RERANK": "cross-encoder"}, "rerank"), ({"RAG_RERANK_DEPTH": "0"}, "rerank_depth"),

@@ -61,7 +61,8 @@ class LexicalReranker:
 
     def rerank(self, query: str, lang: str, ranked: Sequence[int], fused: Mapping[int, float],
                groups: Sequence[Sequence[str]], timings: dict[str, float]) -> tuple[list[int], dict[int, float], dict[int, float]]:
-        """(rows reordered, every row's score, each candidate's bonus): the candidates are the first `depth` rows."""
+        """(rows reordered, every row's score, each candidate's score change): the candidates are the first `depth`
+        rows; the change is the bonus ≥ 0, except for a candidate capped below the kept ones."""
         t = time.perf_counter()
         head = list(ranked[: self.depth])
         if len(head) < 2:
@@ -73,24 +74,25 @@ class LexicalReranker:
         scores = dict(fused)
         for row, b in zip(head, bonus):
             scores[row] = fused[row] + float(b)
-        cut = self.kept(head)
-        order = [sorted(part, key=lambda i: (-scores[head[i]], i)) for part in (range(cut), range(cut, len(head)))]
-        if cut and order[1] and scores[head[order[0][-1]]] < scores[head[order[1][0]]]:
-            # a kept passage ranks above every other candidate: its score is lifted just over the best of them so
-            # that hits stay sorted by score
-            floor = scores[head[order[1][0]]]
-            for i in order[0]:
-                scores[head[i]] = max(scores[head[i]], floor + 1e-6 * (cut - order[0].index(i)))
+        kept = self.kept(head)
+        order = [sorted((i for i in range(len(head)) if (head[i] in kept) == first), key=lambda i: (-scores[head[i]], i))
+                 for first in (True, False)]
+        if order[0]:
+            # the other candidates stay below the kept ones, so hits stay sorted by score: a passage that overtook a
+            # kept one scores like the lowest kept one (its "rerank" value, the score change, is then negative)
+            floor = min(scores[head[i]] for i in order[0])
+            for i in order[1]:
+                scores[head[i]] = min(scores[head[i]], floor)
         timings["rerank"] = (time.perf_counter() - t) * 1000
         rows = [head[i] for i in order[0] + order[1]] + list(ranked[self.depth :])
         return rows, scores, {r: scores[r] - fused[r] for r in head}
 
-    def kept(self, head: Sequence[int]) -> int:
-        """How many leading candidates hold the first stage's best `keep` distinct passages (0: no bound)."""
+    def kept(self, head: Sequence[int]) -> frozenset[int]:
+        """The candidates that are the first stage's best `keep` distinct passages (none when keep is 0); a passage
+        that diversify drops for overlapping one of them is not kept, so it cannot take that one's place."""
         if self.keep <= 0:
-            return 0
-        top = diversify(head, self._passages, self.keep)
-        return max(head.index(r) for r in top) + 1 if len(top) >= self.keep else len(head)
+            return frozenset()
+        return frozenset(diversify(head, self._passages, self.keep))
 
     def features(self, query: str, lang: str, rows: Sequence[int], groups: Sequence[Sequence[str]]) -> Candidates:
         """The feature matrix of `rows` for a question whose BM25 term groups are `groups`."""
