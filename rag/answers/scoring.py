@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..stores.sentences import DATE, NUMBER, ORG, PERSON, PLACE, PassageSentences, features, sentence_spans
+from ..stores.sentences import (DATE, ENCODE, NUMBER, ORG, PERSON, PLACE, PassageSentences, features,
+                                sentence_spans)
 from ..types import Hit
 
 logger = logging.getLogger(__name__)
@@ -138,8 +139,10 @@ def score_sentences(searcher, question: str, lang: str, hits: Sequence[Hit], w: 
     store = getattr(searcher.index, "sentences", None)
     if w.embedders is not None:
         specs = [s for s in w.embedders if s in searcher.embedders]
-    else:  # the embedders the store has sentence vectors for; every loaded one when it has none (encoded live)
-        specs = [s for s in searcher.embedders if store is not None and s in store.vectors] or list(searcher.embedders)
+    elif store is not None:  # the embedders the store has sentence vectors for
+        specs = [s for s in searcher.embedders if s in store.vectors] or list(searcher.embedders)
+    else:  # encoded live: the embedders a store would have been built with, so the answer is the one a store gives
+        specs = [s for s in ENCODE if s in searcher.embedders] or list(searcher.embedders)
     queries = {s: _query_vector(searcher, s, question) for s in specs}
     groups = question_groups(searcher, question, lang) if w.lexical else []
     idf = store.idf if store is not None else (lambda t: 1.0)
