@@ -86,6 +86,18 @@ def test_reranking_respects_filters(searcher: Searcher) -> None:
     assert hits and all(h.passage.doc_id == doc for h in hits)
 
 
+@pytest.mark.parametrize("query", QUESTIONS)
+def test_skipping_the_features_that_weigh_zero_changes_no_bonus(searcher: Searcher, query: str) -> None:
+    stage = searcher.reranker
+    lang, ranked, fused, groups = first_stage(searcher, query)
+    head = ranked[: stage.depth]
+    full = stage.features(query, lang, head, groups).features  # every feature, as the tuning scripts read them
+    _, _, bonus = view(searcher, rerank_keep=0).reranker.rerank(query, lang, ranked, fused, groups, {})
+    unit = (fused[head[0]] - fused[head[-1]]) or 1.0
+    assert [bonus[r] for r in head] == pytest.approx(list(unit * (full @ stage.weights)))
+    assert (full[:, [FEATURES.index("sentence"), FEATURES.index("coverage")]] > 0).any()  # they were not all 0
+
+
 def top_set(searcher: Searcher, rows: list[int], k: int = 5) -> set[str]:
     return {searcher.index.passages[r].passage_id for r in diversify(rows, searcher.index.passages, k)}
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,7 +67,8 @@ class LexicalReranker:
         head = list(ranked[: self.depth])
         if len(head) < 2:
             return list(ranked), dict(fused), {}
-        cand = self.features(query, lang, head, groups)
+        # a feature that weighs 0 changes no score: it is not computed (the defaults weigh proximity only)
+        cand = self.features(query, lang, head, groups, {f for f, w in zip(FEATURES, self.weights) if w})
         spread = fused[head[0]] - fused[head[-1]]
         unit = spread if spread > 0 else 1.0
         bonus = unit * (cand.features @ self.weights)
@@ -94,8 +95,10 @@ class LexicalReranker:
             return frozenset()
         return frozenset(diversify(head, self._passages, self.keep))
 
-    def features(self, query: str, lang: str, rows: Sequence[int], groups: Sequence[Sequence[str]]) -> Candidates:
-        """The feature matrix of `rows` for a question whose BM25 term groups are `groups`."""
+    def features(self, query: str, lang: str, rows: Sequence[int], groups: Sequence[Sequence[str]],
+                 only: Collection[str] = FEATURES) -> Candidates:
+        """The feature matrix of `rows` for a question whose BM25 term groups are `groups` (columns not in `only`
+        are left 0)."""
         q_tokens = self.analyzer.tokens(query)
         groups = [list(g) for g in (_content(g) for g in groups) if g]
         idfs = self._idfs({t for g in groups for t in g})
@@ -108,7 +111,7 @@ class LexicalReranker:
         avg_len = sum(lengths) / len(lengths) if lengths else 1.0
         out = np.zeros((len(rows), len(FEATURES)))
         for i, sents in enumerate(per_row):
-            out[i] = _row_features(sents, groups, idfs, weights, avg_len, kind, known_terms, known_numbers)
+            out[i] = _row_features(sents, groups, idfs, weights, avg_len, kind, known_terms, known_numbers, only)
         top = out[:, 0].max()
         if top > 0:
             out[:, 0] /= top  # sentence BM25 is unbounded: relative to the best candidate's
@@ -131,13 +134,19 @@ def _content(group: Sequence[str]) -> list[str]:
 
 
 def _row_features(sents: Sequence[Sentence], groups, idfs, weights, avg_len: float, kind: answer_type.Kind,
-                  known_terms: set[str], known_numbers: frozenset[str]) -> list[float]:
+                  known_terms: set[str], known_numbers: frozenset[str], only: Collection[str]) -> list[float]:
     best_bm25 = best_cov = answer = 0.0
+    sentence_level = "coverage" in only or "answer" in only
     for s in sents:
-        best_bm25 = max(best_bm25, lexical.bm25(s.terms, groups, idfs, avg_len))
-        cov = lexical.coverage(s.terms, groups, weights)
-        best_cov = max(best_cov, cov)
-        if cov > answer and answer_type.has_evidence(s.tokens, kind, known_terms, known_numbers):
-            answer = cov  # the detail asked for, in a sentence that matches the question: weighted by how well
-    terms = [t for s in sents for t in s.terms]
-    return [best_bm25, best_cov, lexical.proximity(terms, groups, weights, WINDOW), answer]
+        if "sentence" in only:
+            best_bm25 = max(best_bm25, lexical.bm25(s.terms, groups, idfs, avg_len))
+        if sentence_level:
+            cov = lexical.coverage(s.terms, groups, weights)
+            best_cov = max(best_cov, cov)
+            if "answer" in only and cov > answer and answer_type.has_evidence(s.tokens, kind, known_terms,
+                                                                              known_numbers):
+                answer = cov  # the detail asked for, in a sentence that matches the question: weighted by how well
+    near = 0.0
+    if "proximity" in only:
+        near = lexical.proximity([t for s in sents for t in s.terms], groups, weights, WINDOW)
+    return [best_bm25, best_cov if "coverage" in only else 0.0, near, answer]
