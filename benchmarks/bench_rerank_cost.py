@@ -4,7 +4,8 @@ for several rounds. The first round is cold for the stage (each passage is cut i
 time it is a candidate, then cached); later rounds are warm, as in a long-running service.
 
 Usage: .venv/bin/python benchmarks/bench_rerank_cost.py [--rounds 3] [--n 50] [--stage-only [--compare-keep]]  (uses index/)
---compare-keep times the stage with the top-five bound (RAG_RERANK_KEEP=5) and without it (0), interleaved.
+--compare-keep times the default stage beside the same without the top-five bound and beside the previous round's stage
+(no bound, all four features computed), interleaved.
 """
 
 from __future__ import annotations
@@ -64,15 +65,22 @@ def stage_only(settings: Settings, questions: list[str], rounds: int, compare_ke
 
 
 def keep_compare(settings: Settings, index, analyzer, questions: list[str], rounds: int) -> None:
-    """The stage with and without the top-five bound on the same candidates, alternating which runs first."""
+    """The default stage (top-five bound, only weighted features computed) beside the same without the bound, and
+    beside the previous round's stage (no bound, all four features computed: their weights set to 1e-12), on the same
+    candidates, rotating which runs first."""
     from rag.retrieval.engine import detect_language
     from rag.retrieval.rerank import create_reranker
 
-    stages = {k: create_reranker(settings.replace(rerank_keep=k), index, analyzer) for k in (5, 0)}
-    print(f"| round | p50 keep=5 | p50 keep=0 | p95 keep=5 | p95 keep=0 |  ({len(questions)} questions, BM25 candidates)")
-    print("|---|---:|---:|---:|---:|")
+    tiny = ("sentence=1e-12", "coverage=1e-12", "answer=1e-12")
+    stages = {"default": create_reranker(settings, index, analyzer),
+              "keep=0": create_reranker(settings.replace(rerank_keep=0), index, analyzer),
+              "previous": create_reranker(settings.replace(rerank_keep=0, rerank_weights=tiny), index, analyzer)}
+    names = list(stages)
+    print("| round | " + " | ".join(f"p50 {n}" for n in names) + " | " + " | ".join(f"p95 {n}" for n in names)
+          + f" |  ({len(questions)} questions, BM25 candidates)")
+    print("|---|" + "---:|" * (2 * len(names)))
     for rnd in range(rounds):
-        times: dict[int, list[float]] = {5: [], 0: []}
+        times: dict[str, list[float]] = {n: [] for n in names}
         for i, q in enumerate(questions):
             lang = detect_language(q)
             terms = analyzer.terms(q)
@@ -80,14 +88,14 @@ def keep_compare(settings: Settings, index, analyzer, questions: list[str], roun
             scores = index.bm25.group_scores(groups)
             ranked = [int(r) for r in np.argsort(-scores, kind="stable")[:100]]
             fused = {r: float(scores[r]) for r in ranked}
-            for k in ((5, 0) if i % 2 == 0 else (0, 5)):
+            for n in names[i % 3:] + names[: i % 3]:
                 t = time.perf_counter()
-                stages[k].rerank(q, lang, ranked, fused, groups, {})
-                times[k].append((time.perf_counter() - t) * 1000)
-        q95 = {k: sorted(v)[int(0.95 * (len(v) - 1))] for k, v in times.items()}
+                stages[n].rerank(q, lang, ranked, fused, groups, {})
+                times[n].append((time.perf_counter() - t) * 1000)
         label = "1 (cold sentence cache)" if rnd == 0 else str(rnd + 1)
-        print(f"| {label} | {p50(times[5]):.2f} ms | {p50(times[0]):.2f} ms | {q95[5]:.2f} ms | {q95[0]:.2f} ms |",
-              flush=True)
+        p95 = [sorted(v)[int(0.95 * (len(v) - 1))] for v in times.values()]
+        print(f"| {label} | " + " | ".join(f"{p50(v):.2f} ms" for v in times.values()) + " | "
+              + " | ".join(f"{x:.2f} ms" for x in p95) + " |", flush=True)
 
 
 def main() -> None:
