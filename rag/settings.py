@@ -63,6 +63,7 @@ class Settings:
     # (docs/precision.md); RAG_RERANK=none turns it off. rerank_weights: "proximity=0.25,answer=0.5" (unnamed: defaults).
     rerank: RerankKind = "lexical"
     rerank_depth: int = 20
+    rerank_keep: int = 5  # the first stage's top distinct passages stay the top ones, reordered among themselves (0: off)
     rerank_weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     default_mode: str = "hybrid"
     max_query_chars: int = 2000
@@ -156,6 +157,8 @@ class Settings:
             raise ConfigError(f"rerank={self.rerank!r}: allowed {get_args(RerankKind)}")
         if not 1 <= self.rerank_depth <= 200:
             raise ConfigError(f"rerank_depth={self.rerank_depth!r}: must be 1..200")
+        if not 0 <= self.rerank_keep <= 200:
+            raise ConfigError(f"rerank_keep={self.rerank_keep!r}: must be 0 (off) .. 200 passages")
         if not 0 <= self.align_terms <= 50:
             raise ConfigError(f"align_terms={self.align_terms!r}: must be 0..50")
         if not -1.0 <= self.align_min_similarity <= 1.0:

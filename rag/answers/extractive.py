@@ -18,8 +18,9 @@ MAX_PASSAGES = 5
 MIN_SENTENCES = 2
 MAX_SENTENCES = 4
 # Past the first MIN_SENTENCES, a sentence must be nearly as good as the best to be worth the reader's time
-# (e5 cosines crowd into 0.6-0.9; 0.06 cut answers that held the evidence in a third sentence, see docs/answers.md).
-CUTOFF = 0.1
+# (e5 cosines crowd into 0.6-0.9; 0.06 and 0.1 cut answers that held the evidence in a third or fourth sentence, see
+# docs/answers.md).
+CUTOFF = 0.2
 MIN_CHARS = 8
 # Shorter than this, or without a sentence end, a picked sentence is a fragment (a heading, a cut piece).
 FRAGMENT_CHARS = 20

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..stores.sentences import DATE, NUMBER, ORG, PERSON, PLACE, PassageSentences, features, sentence_spans
+from ..stores.sentences import (DATE, ENCODE, NUMBER, ORG, PERSON, PLACE, PassageSentences, features,
+                                sentence_spans)
 from ..types import Hit
 
 logger = logging.getLogger(__name__)
@@ -27,9 +28,13 @@ class Weights:
 
     lexical: float = 0.3  # × the share of the question's idf mass the sentence holds
     rank: float = 0.05  # × 1/rank of the passage
-    passage: float = 0.1  # × the passage's fused score relative to the first passage's
+    # × the passage's score relative to the first passage's: 0 since the cutoff is 0.2 and the rerank stage orders the
+    # top five (measured on team/dev: 0.1 kept evidence in passages 4-5 out of the answer; docs/answers.md)
+    passage: float = 0.0
     kind: float = 0.0  # the sentence holds the kind of thing the question asks for (measured: no gain, off)
-    neighbour: bool = True  # a picked fragment brings the next sentence of its passage
+    # a picked fragment brings the next sentence of its passage; off since the cutoff is 0.2: the neighbour took the
+    # place of a better-scored sentence more often than it completed one (docs/answers.md)
+    neighbour: bool = False
     embedders: tuple[str, ...] | None = None  # None: the ones the sentence store has vectors for
 
 
@@ -134,8 +139,10 @@ def score_sentences(searcher, question: str, lang: str, hits: Sequence[Hit], w: 
     store = getattr(searcher.index, "sentences", None)
     if w.embedders is not None:
         specs = [s for s in w.embedders if s in searcher.embedders]
-    else:  # the embedders the store has sentence vectors for; every loaded one when it has none (encoded live)
-        specs = [s for s in searcher.embedders if store is not None and s in store.vectors] or list(searcher.embedders)
+    elif store is not None:  # the embedders the store has sentence vectors for
+        specs = [s for s in searcher.embedders if s in store.vectors] or list(searcher.embedders)
+    else:  # encoded live: the embedders a store would have been built with, so the answer is the one a store gives
+        specs = [s for s in ENCODE if s in searcher.embedders] or list(searcher.embedders)
     queries = {s: _query_vector(searcher, s, question) for s in specs}
     groups = question_groups(searcher, question, lang) if w.lexical else []
     idf = store.idf if store is not None else (lambda t: 1.0)

@@ -8,6 +8,7 @@ import pytest
 from rag.errors import ConfigError
 from rag.retrieval import Searcher
 from rag.retrieval.engine import detect_language
+from rag.retrieval.fusion import diversify
 from rag.retrieval.rerank import FEATURES
 from rag.settings import Settings
 
@@ -40,7 +41,9 @@ def test_reranking_reorders_the_candidates_only_and_drops_none(searcher: Searche
     assert len(ranked) > depth  # the pool is larger than the candidates, so the tail is tested too
     assert sorted(rows) == sorted(ranked) and len(set(rows)) == len(rows)
     assert set(rows[:depth]) == set(ranked[:depth]) and rows[depth:] == ranked[depth:]
-    assert set(bonus) == set(ranked[:depth]) and all(b >= 0 for b in bonus.values())
+    assert set(bonus) == set(ranked[:depth])
+    kept = stage.kept(ranked[:depth])
+    assert all(bonus[r] >= 0 for r in kept)  # a kept passage only gains; the others may be capped below the kept
     ordered = [scores[r] for r in rows]
     assert all(a >= b for a, b in zip(ordered, ordered[1:])), ordered  # every candidate stays above the tail
     assert all(scores[r] == pytest.approx(fused[r] + bonus.get(r, 0.0)) for r in rows)
@@ -83,7 +86,62 @@ def test_reranking_respects_filters(searcher: Searcher) -> None:
     assert hits and all(h.passage.doc_id == doc for h in hits)
 
 
+@pytest.mark.parametrize("query", QUESTIONS)
+def test_skipping_the_features_that_weigh_zero_changes_no_bonus(searcher: Searcher, query: str) -> None:
+    stage = searcher.reranker
+    lang, ranked, fused, groups = first_stage(searcher, query)
+    head = ranked[: stage.depth]
+    full = stage.features(query, lang, head, groups).features  # every feature, as the tuning scripts read them
+    _, _, bonus = view(searcher, rerank_keep=0).reranker.rerank(query, lang, ranked, fused, groups, {})
+    unit = (fused[head[0]] - fused[head[-1]]) or 1.0
+    assert [bonus[r] for r in head] == pytest.approx(list(unit * (full @ stage.weights)))
+    assert (full[:, [FEATURES.index("sentence"), FEATURES.index("coverage")]] > 0).any()  # they were not all 0
+
+
+def top_set(searcher: Searcher, rows: list[int], k: int = 5) -> set[str]:
+    return {searcher.index.passages[r].passage_id for r in diversify(rows, searcher.index.passages, k)}
+
+
+def test_the_first_stage_top_five_stay_the_top_five_and_only_their_order_changes(searcher: Searcher) -> None:
+    # a weighting far heavier than the default, so that the stage would move passages across rank 5 if it could
+    heavy = ("proximity=5", "sentence=5")
+    bounded, unbounded = view(searcher, rerank_weights=heavy), view(searcher, rerank_weights=heavy, rerank_keep=0)
+    assert bounded.reranker.keep == 5 and unbounded.reranker.keep == 0
+    crossed = reordered = 0
+    for query in QUESTIONS:
+        lang, ranked, fused, groups = first_stage(searcher, query)
+        rows, scores, _ = bounded.reranker.rerank(query, lang, ranked, fused, groups, {})
+        assert top_set(searcher, rows) == top_set(searcher, ranked)
+        ordered = [scores[r] for r in rows]
+        assert all(a >= b for a, b in zip(ordered, ordered[1:]))  # kept passages are lifted over the others if need be
+        reordered += diversify(rows, searcher.index.passages, 5) != diversify(ranked, searcher.index.passages, 5)
+        free, _, _ = unbounded.reranker.rerank(query, lang, ranked, fused, groups, {})
+        crossed += top_set(searcher, free) != top_set(searcher, ranked)
+    assert reordered > 0  # the bound keeps the set, not the order
+    assert crossed > 0  # without the bound this weighting does change which passages make the top five
+
+
+def test_kept_are_the_first_five_distinct_passages_not_their_overlapping_twins(searcher: Searcher) -> None:
+    stage, passages = searcher.reranker, searcher.index.passages
+    for query in QUESTIONS:
+        _, ranked, _, _ = first_stage(searcher, query)
+        head = ranked[: stage.depth]
+        kept = stage.kept(head)
+        # by hand: walk the candidates; a passage is kept unless it overlaps a kept one by more than half of the
+        # shorter (or is near-identical to one), until five are kept
+        expected: list[int] = []
+        for r in head:
+            p = passages[r]
+            if len(expected) < 5 and not any(
+                    p.doc_id == passages[k].doc_id and min(p.end, passages[k].end) - max(p.start, passages[k].start)
+                    > 0.5 * min(p.end - p.start, passages[k].end - passages[k].start) for k in expected):
+                expected.append(r)
+        assert kept == set(expected)
+        assert view(searcher, rerank_keep=0).reranker.kept(head) == frozenset()
+
+
 @pytest.mark.parametrize("env, name", [({"RAG_RERANK": "cross-encoder"}, "rerank"), ({"RAG_RERANK_DEPTH": "0"}, "rerank_depth"),
+                                       ({"RAG_RERANK_KEEP": "-1"}, "rerank_keep"),
                                        ({"RAG_RERANK_WEIGHTS": "sentence=high"}, "rerank_weights")])
 def test_bad_rerank_settings_are_refused(env: dict[str, str], name: str) -> None:
     with pytest.raises(ConfigError, match=name):

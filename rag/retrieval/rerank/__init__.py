@@ -17,7 +17,7 @@ def create_reranker(settings, index, analyzer) -> LexicalReranker | None:
     if unknown:
         raise ConfigError(f"rerank_weights: unknown feature(s) {unknown!r}; allowed {list(FEATURES)!r}")
     return RERANKERS[settings.rerank](index.passages, index.bm25, analyzer, settings.rerank_depth,
-                                      weights)
+                                      weights, settings.rerank_keep)
 
 
 __all__ = ["DEFAULT_WEIGHTS", "FEATURES", "RERANKERS", "LexicalReranker", "create_reranker"]

@@ -3,6 +3,11 @@
 A candidate's new score is its fused score plus a bonus ≥ 0, in units of the fused scores' spread over the candidates:
 a passage can climb over neighbours whose fused score is close to its own, not over clearly better ones, and rows
 below the candidates keep their order and stay below (the ranking stays sorted by score).
+
+The first stage's best `keep` distinct passages stay the best `keep`: the stage reorders them among themselves, and the
+other candidates among themselves. Sentence evidence decides well which of a few close passages to read first, worse
+which passages belong in the top five at all (unbounded, it pushed answer-bearing passages from rank 5 to 6 and cost
+recall@5; docs/precision.md); the answer is drawn from the top five, so their set is left to the first stage.
 """
 
 from __future__ import annotations
@@ -10,12 +15,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ...stores.japanese import JapaneseAnalyzer
+from ..fusion import diversify
 from . import answer_type, lexical
 from .sentences import Sentence, SentenceCache
 
@@ -26,6 +32,7 @@ FEATURES = ("sentence", "coverage", "proximity", "answer")
 # the others are measured but weigh 0 by default (RAG_RERANK_WEIGHTS turns them on).
 DEFAULT_WEIGHTS: Mapping[str, float] = {"sentence": 0.0, "coverage": 0.0, "proximity": 0.25, "answer": 0.0}
 WINDOW = 12  # terms: about one clause of Japanese news text
+KEEP = 5  # the first stage's top distinct passages that stay on top (the passages an answer is drawn from)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +48,10 @@ class LexicalReranker:
     """Reorders the top `depth` fused candidates by their best sentence's BM25, term proximity and answer type."""
 
     def __init__(self, passages: Sequence, bm25, analyzer: JapaneseAnalyzer, depth: int = 20,
-                 weights: Mapping[str, float] | None = None) -> None:
+                 weights: Mapping[str, float] | None = None, keep: int = KEEP) -> None:
         self.depth = depth
+        self.keep = keep
+        self._passages = passages
         self.weights = np.array([(weights or DEFAULT_WEIGHTS).get(f, DEFAULT_WEIGHTS[f]) for f in FEATURES])
         self.analyzer = analyzer
         self._bm25 = bm25
@@ -52,24 +61,44 @@ class LexicalReranker:
 
     def rerank(self, query: str, lang: str, ranked: Sequence[int], fused: Mapping[int, float],
                groups: Sequence[Sequence[str]], timings: dict[str, float]) -> tuple[list[int], dict[int, float], dict[int, float]]:
-        """(rows reordered, every row's score, each candidate's bonus): the candidates are the first `depth` rows."""
+        """(rows reordered, every row's score, each candidate's score change): the candidates are the first `depth`
+        rows; the change is the bonus ≥ 0, except for a candidate capped below the kept ones."""
         t = time.perf_counter()
         head = list(ranked[: self.depth])
         if len(head) < 2:
             return list(ranked), dict(fused), {}
-        cand = self.features(query, lang, head, groups)
+        # a feature that weighs 0 changes no score: it is not computed (the defaults weigh proximity only)
+        cand = self.features(query, lang, head, groups, {f for f, w in zip(FEATURES, self.weights) if w})
         spread = fused[head[0]] - fused[head[-1]]
         unit = spread if spread > 0 else 1.0
         bonus = unit * (cand.features @ self.weights)
         scores = dict(fused)
         for row, b in zip(head, bonus):
             scores[row] = fused[row] + float(b)
-        order = sorted(range(len(head)), key=lambda i: (-scores[head[i]], i))
+        kept = self.kept(head)
+        order = [sorted((i for i in range(len(head)) if (head[i] in kept) == first), key=lambda i: (-scores[head[i]], i))
+                 for first in (True, False)]
+        if order[0]:
+            # the other candidates stay below the kept ones, so hits stay sorted by score: a passage that overtook a
+            # kept one scores like the lowest kept one (its "rerank" value, the score change, is then negative)
+            floor = min(scores[head[i]] for i in order[0])
+            for i in order[1]:
+                scores[head[i]] = min(scores[head[i]], floor)
         timings["rerank"] = (time.perf_counter() - t) * 1000
-        return [head[i] for i in order] + list(ranked[self.depth :]), scores, {r: float(b) for r, b in zip(head, bonus)}
+        rows = [head[i] for i in order[0] + order[1]] + list(ranked[self.depth :])
+        return rows, scores, {r: scores[r] - fused[r] for r in head}
 
-    def features(self, query: str, lang: str, rows: Sequence[int], groups: Sequence[Sequence[str]]) -> Candidates:
-        """The feature matrix of `rows` for a question whose BM25 term groups are `groups`."""
+    def kept(self, head: Sequence[int]) -> frozenset[int]:
+        """The candidates that are the first stage's best `keep` distinct passages (none when keep is 0); a passage
+        that diversify drops for overlapping one of them is not kept, so it cannot take that one's place."""
+        if self.keep <= 0:
+            return frozenset()
+        return frozenset(diversify(head, self._passages, self.keep))
+
+    def features(self, query: str, lang: str, rows: Sequence[int], groups: Sequence[Sequence[str]],
+                 only: Collection[str] = FEATURES) -> Candidates:
+        """The feature matrix of `rows` for a question whose BM25 term groups are `groups` (columns not in `only`
+        are left 0)."""
         q_tokens = self.analyzer.tokens(query)
         groups = [list(g) for g in (_content(g) for g in groups) if g]
         idfs = self._idfs({t for g in groups for t in g})
@@ -82,7 +111,7 @@ class LexicalReranker:
         avg_len = sum(lengths) / len(lengths) if lengths else 1.0
         out = np.zeros((len(rows), len(FEATURES)))
         for i, sents in enumerate(per_row):
-            out[i] = _row_features(sents, groups, idfs, weights, avg_len, kind, known_terms, known_numbers)
+            out[i] = _row_features(sents, groups, idfs, weights, avg_len, kind, known_terms, known_numbers, only)
         top = out[:, 0].max()
         if top > 0:
             out[:, 0] /= top  # sentence BM25 is unbounded: relative to the best candidate's
@@ -105,13 +134,19 @@ def _content(group: Sequence[str]) -> list[str]:
 
 
 def _row_features(sents: Sequence[Sentence], groups, idfs, weights, avg_len: float, kind: answer_type.Kind,
-                  known_terms: set[str], known_numbers: frozenset[str]) -> list[float]:
+                  known_terms: set[str], known_numbers: frozenset[str], only: Collection[str]) -> list[float]:
     best_bm25 = best_cov = answer = 0.0
+    sentence_level = "coverage" in only or "answer" in only
     for s in sents:
-        best_bm25 = max(best_bm25, lexical.bm25(s.terms, groups, idfs, avg_len))
-        cov = lexical.coverage(s.terms, groups, weights)
-        best_cov = max(best_cov, cov)
-        if cov > answer and answer_type.has_evidence(s.tokens, kind, known_terms, known_numbers):
-            answer = cov  # the detail asked for, in a sentence that matches the question: weighted by how well
-    terms = [t for s in sents for t in s.terms]
-    return [best_bm25, best_cov, lexical.proximity(terms, groups, weights, WINDOW), answer]
+        if "sentence" in only:
+            best_bm25 = max(best_bm25, lexical.bm25(s.terms, groups, idfs, avg_len))
+        if sentence_level:
+            cov = lexical.coverage(s.terms, groups, weights)
+            best_cov = max(best_cov, cov)
+            if "answer" in only and cov > answer and answer_type.has_evidence(s.tokens, kind, known_terms,
+                                                                              known_numbers):
+                answer = cov  # the detail asked for, in a sentence that matches the question: weighted by how well
+    near = 0.0
+    if "proximity" in only:
+        near = lexical.proximity([t for s in sents for t in s.terms], groups, weights, WINDOW)
+    return [best_bm25, best_cov if "coverage" in only else 0.0, near, answer]
