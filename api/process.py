@@ -1,4 +1,5 @@
-"""Run `rag serve` as a child process on 127.0.0.1 and wait until it is ready (tests, benchmarks, smoke checks)."""
+"""Run `rag serve` as a child process on 127.0.0.1 and wait until it is ready, and load it with searching threads
+(tests, benchmarks, smoke checks)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -68,3 +72,64 @@ def _tail(path: Path, chars: int = 3000) -> str:
         return path.read_text(encoding="utf-8", errors="replace")[-chars:]
     except OSError:
         return "(no log)"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One search a SearchLoad made: when it started and ended, its status (0: no response) and its JSON body."""
+
+    started: float
+    ended: float
+    status: int
+    body: dict[str, Any] | None
+    error: str | None = None
+
+
+class SearchLoad:
+    """Threads searching a running server in a loop, each on a keep-alive connection of its own (as real clients
+    are), cycling through `questions`; every reply is recorded. Tests and benchmarks load a server with it."""
+
+    def __init__(self, url: str, questions: Sequence[str], threads: int = 8, top_k: int = 5,
+                 timeout_s: float = 120) -> None:
+        self.url, self.questions, self.top_k, self.timeout_s = url, list(questions), top_k, timeout_s
+        self.replies: list[Reply] = []
+        self._lock, self._stop = threading.Lock(), threading.Event()
+        self._threads = [threading.Thread(target=self._loop, args=(i,), daemon=True) for i in range(threads)]
+
+    def __enter__(self) -> SearchLoad:
+        for t in self._threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout=self.timeout_s * 1.5)
+
+    def _loop(self, i: int) -> None:
+        with httpx.Client(base_url=self.url, timeout=self.timeout_s) as client:
+            n = i
+            while not self._stop.is_set():
+                question = self.questions[n % len(self.questions)]
+                n += 1
+                started = time.monotonic()
+                try:
+                    r = client.post("/v1/search", json={"query": question, "top_k": self.top_k})
+                    reply = Reply(started, time.monotonic(), r.status_code, r.json() if r.status_code == 200 else None,
+                                  None if r.status_code == 200 else f"{r.status_code} {r.text[:200]}")
+                except httpx.HTTPError as exc:
+                    reply = Reply(started, time.monotonic(), 0, None, repr(exc))
+                with self._lock:
+                    self.replies.append(reply)
+
+    def snapshot(self) -> list[Reply]:
+        with self._lock:
+            return list(self.replies)
+
+    @property
+    def failures(self) -> list[str]:
+        return [r.error for r in self.snapshot() if r.error is not None]
+
+    @property
+    def bodies(self) -> list[dict[str, Any]]:
+        return [r.body for r in self.snapshot() if r.body is not None]

@@ -19,7 +19,6 @@ import os
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -28,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from api.process import running_server
+from api.process import SearchLoad, running_server
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "benchmarks" / "out"
@@ -44,45 +43,13 @@ def load_questions(path: Path) -> list[str]:
     return list(dict.fromkeys(r["question"] for r in rows))
 
 
-class Load:
-    """Client threads searching in a loop; each completed request is recorded with its end time and status."""
-
-    def __init__(self, url: str, questions: Sequence[str], threads: int) -> None:
-        self.url, self.questions = url, list(questions)
-        self.done: list[tuple[float, int, str]] = []  # (end time, status, index version)
-        self.lock, self.stop = threading.Lock(), threading.Event()
-        self.threads = [threading.Thread(target=self._loop, args=(i,), daemon=True) for i in range(threads)]
-
-    def _loop(self, i: int) -> None:
-        with httpx.Client(base_url=self.url, timeout=300) as client:
-            n = i
-            while not self.stop.is_set():
-                try:
-                    r = client.post("/v1/search", json={"query": self.questions[n % len(self.questions)], "top_k": 5})
-                    status, version = r.status_code, r.json().get("index_version", "") if r.status_code == 200 else ""
-                except httpx.HTTPError:
-                    status, version = 0, ""
-                n += len(self.threads)
-                with self.lock:
-                    self.done.append((time.monotonic(), status, version))
-
-    def __enter__(self) -> Load:
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        for t in self.threads:
-            t.join(timeout=300)
-
-    def window(self, start: float, end: float) -> dict[str, Any]:
-        with self.lock:
-            rows = [r for r in self.done if start <= r[0] < end]
-        ok = sum(1 for _, status, _ in rows if status == 200)
-        return {"seconds": round(end - start, 2), "requests": len(rows), "ok": ok, "failed": len(rows) - ok,
-                "requests_per_s": round(len(rows) / (end - start), 2) if end > start else 0.0,
-                "versions": sorted({v for _, _, v in rows if v})}
+def window(load: SearchLoad, start: float, end: float) -> dict[str, Any]:
+    """Throughput and failures of the searches that ended in [start, end)."""
+    rows = [r for r in load.snapshot() if start <= r.ended < end]
+    ok = sum(1 for r in rows if r.status == 200)
+    return {"seconds": round(end - start, 2), "requests": len(rows), "ok": ok, "failed": len(rows) - ok,
+            "requests_per_s": round(len(rows) / (end - start), 2) if end > start else 0.0,
+            "versions": sorted({r.body["index_version"] for r in rows if r.body})}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -108,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         embedders = load_embedders(settings)
         with running_server(seeds, index, OUT / "reload-load-server.log", env={"RAG_ADMIN_TOKEN": TOKEN}) as url:
             httpx.post(f"{url}/v1/search", json={"query": "warm-up", "top_k": 5}, timeout=300)
-            with Load(url, questions, args.threads) as load:
+            with SearchLoad(url, questions, args.threads, timeout_s=300) as load:
                 t0 = time.monotonic()
                 time.sleep(args.window)
                 t1 = time.monotonic()
@@ -124,8 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             results = {
                 "created_at": datetime.now(timezone.utc).isoformat(), "threads": args.threads,
                 "build_s": round(t2 - t1, 2), "reload_ms": round((t3 - t2) * 1000, 1), "embedded": report.embedded,
-                "windows": {"quiet": load.window(t0, t1), "during build": load.window(t1, t2),
-                            "during reload": load.window(t2, t3), "after reload": load.window(t3, t4)},
+                "windows": {"quiet": window(load, t0, t1), "during build": window(load, t1, t2),
+                            "during reload": window(load, t2, t3), "after reload": window(load, t3, t4)},
                 "machine": {"cpus": os.cpu_count(), "loadavg": os.getloadavg()},
             }
     args.out.write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")

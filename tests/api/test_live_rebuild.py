@@ -9,14 +9,14 @@ from http.client import HTTPConnection
 import shutil
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from api.process import running_server
+from api.process import SearchLoad, running_server
 
 from api_support import ADMIN_TOKEN, EN_QUESTION, JA_QUESTION, assert_error
 
@@ -73,45 +73,6 @@ def http(server):
         yield c
 
 
-@dataclass
-class Load:
-    """Eight threads searching in a loop: every response, and every failure."""
-
-    url: str
-    results: list[tuple[float, float, dict[str, Any]]] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    stop: threading.Event = field(default_factory=threading.Event)
-    threads: list[threading.Thread] = field(default_factory=list)
-
-    def __enter__(self) -> Load:
-        self.threads = [threading.Thread(target=self._loop, args=(i,), daemon=True) for i in range(8)]
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        for t in self.threads:
-            t.join(timeout=180)
-
-    def _loop(self, i: int) -> None:
-        with httpx.Client(base_url=self.url, timeout=120) as c:
-            n = i
-            while not self.stop.is_set():
-                started = time.monotonic()
-                query = QUESTIONS[n % len(QUESTIONS)]
-                n += 1
-                try:
-                    r = c.post("/v1/search", json={"query": query, "top_k": 5})
-                except httpx.HTTPError as exc:
-                    self.failures.append(repr(exc))
-                    continue
-                if r.status_code != 200:
-                    self.failures.append(f"{r.status_code} {r.text[:200]}")
-                    continue
-                self.results.append((started, time.monotonic(), r.json()))
-
-
 def rebuild_and_wait(http: httpx.Client) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """POST /v1/admin/rebuild, then follow GET /v1/index until the build is over: (final build, every status seen)."""
     live = http.get("/v1/index").json()["index_version"]
@@ -157,7 +118,7 @@ def test_a_dropped_in_seed_is_served_after_a_rebuild_and_gone_after_the_next_und
     v0 = http.get("/v1/index").json()["index_version"]
     texts = {v0: doc_texts(server.seeds)}
     assert NEW_DOC not in search_docs(http, NEW_QUESTION)
-    with Load(server.url) as load:
+    with SearchLoad(server.url, QUESTIONS) as load:
         time.sleep(1.5)
         (server.seeds / f"{NEW_DOC}.txt").write_text(new_seed_text(server.seeds), encoding="utf-8")
         added, seen = rebuild_and_wait(http)
@@ -181,15 +142,15 @@ def test_a_dropped_in_seed_is_served_after_a_rebuild_and_gone_after_the_next_und
     assert seen[-1]["index_version"] == v1
 
     assert load.failures == []
-    assert len({b["index_version"] for _, _, b in load.results}) >= 2
-    for _, _, body in load.results:  # every response comes wholly from the one version it names
+    assert len({b["index_version"] for b in load.bodies}) >= 2
+    for body in load.bodies:  # every response comes wholly from the one version it names
         assert body["index_version"] in texts, body["index_version"]
         docs = texts[body["index_version"]]
         assert len(body["results"]) == 5
         for hit in body["results"]:
             c = hit["citation"]
             assert c["doc_id"] in docs and docs[c["doc_id"]][c["start"] : c["end"]] == hit["text"]
-    assert any(h["citation"]["doc_id"] == NEW_DOC for _, _, b in load.results if b["index_version"] == v1
+    assert any(h["citation"]["doc_id"] == NEW_DOC for b in load.bodies if b["index_version"] == v1
                for h in b["results"])
     assert http.get("/v1/index").json()["index_version"] == v2
     assert NEW_DOC not in search_docs(http, NEW_QUESTION)
@@ -303,7 +264,7 @@ def test_serve_watch_rebuilds_when_seeds_change_and_settle(built_index, tmp_path
     context, seeds, _ = _server(built_index, tmp_path, {"RAG_WATCH_SECONDS": "0.5"})
     with context as url, httpx.Client(base_url=url, timeout=120) as http:
         v0 = http.get("/v1/index").json()["index_version"]
-        with Load(url) as load:
+        with SearchLoad(url, QUESTIONS) as load:
             (seeds / f"{NEW_DOC}.txt").write_text(new_seed_text(seeds), encoding="utf-8")
             v1 = _wait_for_version(http, other_than=v0)
             assert NEW_DOC in search_docs(http, NEW_QUESTION)
@@ -313,7 +274,7 @@ def test_serve_watch_rebuilds_when_seeds_change_and_settle(built_index, tmp_path
         build = http.get("/v1/index").json()["build"]
         assert build["trigger"] == "watch" and build["state"] == "succeeded" and build["index_version"] == v2
         assert build["changes"]["removed"] == 1
-    assert load.failures == [] and load.results
+    assert load.failures == [] and load.bodies
 
 
 def _wait_for_version(http: httpx.Client, other_than: str) -> str:

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.process import running_server
+from api.process import SearchLoad, running_server
 
 from .seeds_support import NEW_DOC, NEW_QUESTION, copy_index, new_seed_text
 
@@ -24,40 +23,6 @@ TOKEN = "qdrant-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 QUESTIONS = ("What did Lavrov say about an alliance with China?", "ラヴロフ外相は中国との同盟について何と言ったか",
              NEW_QUESTION, "プーチンと習近平の関係")
-
-
-class Load:
-    """Eight threads searching in a loop: every response, and every failure."""
-
-    def __init__(self, url: str) -> None:
-        self.url, self.results, self.failures = url, [], []
-        self.stop = threading.Event()
-        self.threads = [threading.Thread(target=self._loop, args=(i,), daemon=True) for i in range(8)]
-
-    def __enter__(self) -> Load:
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        for t in self.threads:
-            t.join(timeout=180)
-
-    def _loop(self, i: int) -> None:
-        with httpx.Client(base_url=self.url, timeout=120) as c:
-            n = i
-            while not self.stop.is_set():
-                n += 1
-                try:
-                    r = c.post("/v1/search", json={"query": QUESTIONS[n % len(QUESTIONS)], "top_k": 5})
-                except httpx.HTTPError as exc:
-                    self.failures.append(repr(exc))
-                    continue
-                if r.status_code != 200:
-                    self.failures.append(f"{r.status_code} {r.text[:200]}")
-                else:
-                    self.results.append(r.json())
 
 
 def wait_for_build(url: str, build_id: str) -> dict[str, Any]:
@@ -79,7 +44,7 @@ def test_a_live_rebuild_moves_the_alias_under_eight_searching_threads(built_inde
         http = httpx.Client(base_url=url, timeout=120)
         v0 = http.get("/v1/index").json()["index_version"]
         texts = {v0: {p.stem: p.read_text(encoding="utf-8") for p in seeds.glob("*.txt")}}
-        with Load(url) as load:
+        with SearchLoad(url, QUESTIONS) as load:
             time.sleep(1.0)
             (seeds / f"{NEW_DOC}.txt").write_text(new_seed_text(seeds), encoding="utf-8")
             r = http.post("/v1/admin/rebuild", headers=AUTH)
@@ -89,19 +54,19 @@ def test_a_live_rebuild_moves_the_alias_under_eight_searching_threads(built_inde
             texts[v1] = {p.stem: p.read_text(encoding="utf-8") for p in seeds.glob("*.txt")}
             # searched on the new version until every question has been (a loaded machine answers slowly)
             deadline = time.monotonic() + 120
-            while {b["query"] for b in list(load.results) if b["index_version"] == v1} != set(QUESTIONS):
+            while {b["query"] for b in load.bodies if b["index_version"] == v1} != set(QUESTIONS):
                 assert time.monotonic() < deadline and not load.failures, load.failures
                 time.sleep(0.2)
         assert build["state"] == "succeeded" and build["changes"]["added"] == 1 and v1 != v0, build
         assert load.failures == []
-        assert {b["index_version"] for b in load.results} == {v0, v1}
-        for body in load.results:  # each response comes wholly from the version it names
+        assert {b["index_version"] for b in load.bodies} == {v0, v1}
+        for body in load.bodies:  # each response comes wholly from the version it names
             docs = texts[body["index_version"]]
             assert len(body["results"]) == 5
             for hit in body["results"]:
                 c = hit["citation"]
                 assert c["doc_id"] in docs and docs[c["doc_id"]][c["start"]:c["end"]] == hit["text"]
-        assert any(h["citation"]["doc_id"] == NEW_DOC for b in load.results if b["index_version"] == v1
+        assert any(h["citation"]["doc_id"] == NEW_DOC for b in load.bodies if b["index_version"] == v1
                    for h in b["results"])
 
         hits = http.post("/v1/search", json={"query": NEW_QUESTION, "top_k": 3}).json()["results"]
