@@ -32,6 +32,7 @@ from ..errors import IndexError_, RagError
 from ..settings import Settings
 from ..stores.bridge import BRIDGE_ID
 from ..stores.japanese import ANALYZER_ID, default_analyzer
+from ..stores.segments import LAYOUT_FILE, Layout, plan_layout
 from ..types import Passage
 from . import records
 from .manifest import BUILDS, FORMAT, FORMAT_VERSION, file_entries, read_manifest, verify_files, write_manifest
@@ -134,7 +135,9 @@ def _embed_and_write(settings: Settings, embedders: Sequence[Embedder], index_di
     tmp = builds / f".tmp-{build_id}"
     tmp.mkdir()
     try:
-        corpus = ComponentCorpus(plan.texts, plan.keys)
+        before = plan.previous
+        layout = plan_layout(before.layout if before else None, before.keys if before else [], plan.keys, build_id)
+        corpus = ComponentCorpus(plan.texts, plan.keys, layout)
         by_name = {e.name: e for e in embedders}
         entries, embedded, seconds = [], {}, {}
         for builder in builders(settings, by_name, default_analyzer(), index_dir / ".cache"):
@@ -143,17 +146,19 @@ def _embed_and_write(settings: Settings, embedders: Sequence[Embedder], index_di
             entries.append(entry.as_json())
             if builder.kind != "bm25":  # BM25 is rebuilt, never embedded
                 embedded[builder.name], seconds[builder.name] = computed, time.perf_counter() - t
+        layout.save(tmp / LAYOUT_FILE)
         records.write_passages(tmp / records.PASSAGES, plan.passages, plan.keys)
         records.write_documents(tmp / records.DOCUMENTS, _document_rows(plan.corpus, settings))
         manifest = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "package_version": __version__,
             "created_at": created.isoformat().replace("+00:00", "Z"), "build": build_id,
             "embedders": [{"spec": e.name, "name": e.name, "dim": e.dim, "fingerprint": e.fingerprint} for e in embedders],
-            "components": entries, "chunker": plan.chunker,
+            "components": entries, "chunker": plan.chunker, "segments": layout.segments_json(),
             "documents": _documents(plan, settings),
             "counts": {"documents": len(plan.corpus.documents),
                        "articles": sum(len(d.articles) for d in plan.corpus.documents), "passages": len(plan.passages)},
-            "files": file_entries(tmp),
+            # files shared with the previous build (hard links) keep their checksums: they are never rewritten
+            "files": file_entries(tmp, (before.build_dir, before.manifest["files"]) if before else None),
         }
         os.replace(tmp, builds / build_id)
     except BaseException:
@@ -192,9 +197,11 @@ def _previous(index_dir: Path) -> Previous | None:
         return None
     try:
         manifest = read_manifest(index_dir)
-        build_dir = verify_files(index_dir, manifest)
+        # sizes only: re-hashing gigabytes on every build would cost more than the build; the server checks every
+        # checksum when it loads, and a file shared from here keeps its recorded one
+        build_dir = verify_files(index_dir, manifest, checksums=False)
         _, keys = records.read_passages(build_dir / records.PASSAGES)
-        return Previous(manifest, build_dir, keys)
+        return Previous(manifest, build_dir, keys, Layout.load(build_dir, manifest["segments"]))
     except (IndexError_, OSError, ValueError, KeyError) as exc:
         logger.warning("previous index is not reusable, building from scratch: %s", exc)
         return None

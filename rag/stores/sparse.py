@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import IndexCorruptError
+from .segments import Layout
 
 _ARRAYS = ("row_ptr", "row_feat", "row_val", "post_ptr", "post_row", "post_val")
 MMAP_ENTRIES = 5_000_000  # above this many stored activations, arrays stay on disk, memory-mapped
@@ -58,17 +59,24 @@ class SparseStore:
         s, e = int(self.row_ptr[r]), int(self.row_ptr[r + 1])
         return np.asarray(self.row_feat[s:e]), np.asarray(self.row_val[s:e])
 
-    def scores(self, query: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-        """Dot product of the question's sparse vector with every passage's, from the question's postings only."""
+    def contributions(self, query: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """(row, activation × the question's) of every posting of the question's features, feature after feature."""
         idx, val = query
         idx = np.asarray(idx, np.int64)
         starts, ends = self.post_ptr[idx], self.post_ptr[idx + 1]
         lengths = ends - starts
         if not lengths.sum():
-            return np.zeros(self._n, np.float32)
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
         take = np.concatenate([np.arange(s, e) for s, e in zip(starts.tolist(), ends.tolist())])
         weights = np.repeat(np.asarray(val, np.float32), lengths) * self.post_val[take]
-        return np.bincount(self.post_row[take], weights=weights, minlength=self._n).astype(np.float32)
+        return np.asarray(self.post_row[take], np.int64), weights
+
+    def scores(self, query: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """Dot product of the question's sparse vector with every passage's, from the question's postings only."""
+        rows, weights = self.contributions(query)
+        if not rows.size:
+            return np.zeros(self._n, np.float32)
+        return np.bincount(rows, weights=weights, minlength=self._n).astype(np.float32)
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -103,3 +111,52 @@ def _with_postings(row_ptr: np.ndarray, row_feat: np.ndarray, row_val: np.ndarra
     np.cumsum(np.bincount(row_feat, minlength=dim), out=post_ptr[1:])
     return {"row_ptr": row_ptr, "row_feat": row_feat.astype(np.int32), "row_val": row_val.astype(np.float32),
             "post_ptr": post_ptr, "post_row": row_of[order], "post_val": row_val[order].astype(np.float32)}
+
+
+class SparseSegments:
+    """Sparse rows by slot, one SparseStore per segment (rows local to it), ranked by passage row."""
+
+    def __init__(self, parts: Sequence[SparseStore], layout: Layout, dim: int) -> None:
+        sizes = [len(p) for p in parts]
+        if sum(sizes) != layout.slots or any(p.dim != dim for p in parts):
+            raise IndexCorruptError(f"sparse segments hold {sum(sizes)} rows for {layout.slots} slots")
+        self.parts = list(parts)
+        self.layout = layout
+        self.dim = dim
+        self.starts = np.cumsum([0] + sizes)
+
+    def __len__(self) -> int:
+        return self.layout.rows
+
+    def row(self, r: int) -> tuple[np.ndarray, np.ndarray]:
+        """Passage row r's (features, activations)."""
+        slot = int(self.layout.row_slot[r])
+        p = int(np.searchsorted(self.starts, slot, side="right") - 1)
+        return self.parts[p].row(slot - int(self.starts[p]))
+
+    def slot_row(self, slot: int) -> tuple[np.ndarray, np.ndarray]:
+        p = int(np.searchsorted(self.starts, slot, side="right") - 1)
+        return self.parts[p].row(slot - int(self.starts[p]))
+
+    def scores(self, query: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """Every row's dot product with the question's sparse vector. A row lives in one segment, so its terms add up
+        in the question's feature order exactly as in a single store."""
+        n = self.layout.rows
+        if len(self.parts) == 1 and self.layout.slots == n:
+            return self.parts[0].scores(query)[self.layout.row_slot] if n else np.zeros(0, np.float32)
+        total = np.zeros(n, np.float64)
+        for p, start in zip(self.parts, self.starts.tolist()):
+            local_rows, weights = p.contributions(query)
+            if local_rows.size:
+                rows = self.layout.slot_row[local_rows + start]
+                live = rows >= 0
+                total += np.bincount(rows[live], weights=weights[live], minlength=n)
+        return total.astype(np.float32)
+
+    @classmethod
+    def load(cls, build_dir: Path, prefixes: Sequence[str], layout: Layout) -> SparseSegments:
+        parts = [SparseStore.load(build_dir / prefix) for prefix in prefixes]
+        dims = {p.dim for p in parts}
+        if len(dims) > 1:
+            raise IndexCorruptError(f"sparse segments disagree in width: {sorted(dims)}")
+        return cls(parts, layout, dims.pop() if dims else 0)
