@@ -67,19 +67,19 @@ class AlignBuilder:
         before = None
         if old is not None:
             try:
-                before = load_align(old, previous.build_dir)
+                before = align_terms(old, previous.build_dir)
             except IndexCorruptError as exc:
                 logger.warning("cannot reuse %s term vectors: %s", self.embedder.name, exc)
         vocabulary = self.bm25.vocabulary
         segments = list(old.params.get("segments", ())) if before is not None else []
-        known = before.index_of() if before is not None else {}
+        known = {t: i for i, t in enumerate(before)} if before is not None else {}
         new_terms = sorted(t for t in vocabulary if t not in known)
         total = len(known) + len(new_terms)
         dead = total - len(vocabulary)
         merge = before is None or len(segments) + bool(new_terms) > MAX_SEGMENTS or (total and dead / total > MAX_DEAD)
         files: list[str] = []
         if merge:
-            reuse = before.by_term() if before is not None else {}
+            reuse = load_align(old, previous.build_dir).by_term() if before is not None else {}
             aligner, fresh = TermAligner.build(vocabulary, self.embedder.encode_queries, reuse, self.embedder.dim)
             name = out.name.removeprefix(".tmp-")
             segments = [{"name": name, "terms": len(aligner)}]
@@ -93,7 +93,7 @@ class AlignBuilder:
                 rel = f"{SEG_DIR}/{seg['name']}/align.{s}.npz"
                 link(previous.build_dir, out, rel)
                 files.append(rel)
-            terms, vectors = list(before.terms), before.vectors
+            terms, vectors = list(before), np.zeros((0, self.embedder.dim), np.float32)
             fresh = len(new_terms)
             if new_terms:
                 added = TermAligner(new_terms, np.asarray(self.embedder.encode_queries(new_terms), np.float32))
@@ -103,20 +103,42 @@ class AlignBuilder:
                 added.save(out / rel)
                 files.append(rel)
                 segments.append({"name": name, "terms": len(new_terms)})
-                terms, vectors = terms + new_terms, np.concatenate([vectors, added.vectors])
+                terms, vectors = terms + new_terms, added.vectors  # only the new rows: the ANN index has the rest
             live = np.fromiter((t in vocabulary for t in terms), bool, len(terms))
         live_rel = f"align.{s}.live.npy"
         np.save(out / live_rel, np.ones(len(terms), bool) if live is None else live, allow_pickle=False)
         files.append(live_rel)
         if len(terms) >= ANN_TERMS:
-            previous_ann = None
+            ann = None
             if not merge and (previous.build_dir / f"align.{s}.ivf").is_file():
-                previous_ann = faiss.read_index(str(previous.build_dir / f"align.{s}.ivf"))
-            faiss.write_index(ann_index(vectors, previous_ann), str(out / f"align.{s}.ivf"))
+                ann = faiss.read_index(str(previous.build_dir / f"align.{s}.ivf"))
+                if ann.ntotal + len(vectors) == len(terms):
+                    if len(vectors):
+                        ann.add(np.ascontiguousarray(vectors, np.float32))
+                else:
+                    ann = None
+            if ann is None:
+                every = vectors if merge else load_align(
+                    Entry(self.name, self.kind, tuple(files)), out).vectors  # the previous index was unusable
+                ann = ann_index(every, None)
+            faiss.write_index(ann, str(out / f"align.{s}.ivf"))
             files.append(f"align.{s}.ivf")
         logger.info("%s: embedded %d, reused %d vocabulary terms in %.2fs", self.embedder.name, fresh,
                     len(terms) - fresh, time.perf_counter() - t0)
         return Entry(self.name, self.kind, tuple(files), {**self._params(), "segments": segments}), fresh
+
+
+def align_terms(entry: Entry, build_dir: Path) -> list[str]:
+    """An alignment's terms in slot order, without their vectors."""
+    out: list[str] = []
+    for f in entry.files:
+        if f.endswith(".npz"):
+            try:
+                with np.load(build_dir / f, allow_pickle=False) as data:
+                    out += data["terms"].tolist()
+            except (OSError, ValueError, KeyError) as exc:
+                raise IndexCorruptError(f"term alignment {f!r} cannot be read: {exc}") from None
+    return out
 
 
 def load_align(entry: Entry, build_dir: Path) -> TermAligner:

@@ -77,7 +77,8 @@ class DenseBuilder:
             if carry and seg.name != layout.fresh:
                 link(previous.build_dir, out, rel)
                 continue
-            vectors, n = self._segment(corpus, layout.segment_rows(seg), previous, old, progress)
+            # a fresh segment next to carried ones holds only keys the previous build lacks
+            vectors, n = self._segment(corpus, layout.segment_rows(seg), previous, None if carry else old, progress)
             (out / rel).parent.mkdir(parents=True, exist_ok=True)
             np.save(out / rel, vectors, allow_pickle=False)
             fresh.append(vectors)

@@ -44,7 +44,7 @@ class SentencesBuilder:
             if carry and seg.name != layout.fresh:
                 link(previous.build_dir, out, rel)
                 continue
-            if before is None and old is not None:
+            if before is None and old is not None and not carry:  # a fresh segment holds only new passages
                 try:
                     before = load_sentences(old, previous.build_dir).as_previous()
                 except IndexCorruptError as exc:

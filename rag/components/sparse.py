@@ -65,7 +65,7 @@ class SparseBuilder:
                 for rel in names:
                     link(previous.build_dir, out, rel)
                 continue
-            if stored is None and old is not None:
+            if stored is None and old is not None and not carry:  # a fresh segment holds only new keys
                 try:
                     stored = load_sparse(old, previous.build_dir)
                 except IndexCorruptError as exc:
