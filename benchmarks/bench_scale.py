@@ -135,6 +135,7 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--reuse", action="store_true", help="keep the full build of an earlier run of this size")
+    ap.add_argument("--build-only", action="store_true", help="only the full build (then measure with --reuse)")
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -160,6 +161,9 @@ def main() -> None:
                  "build_s_without_embedding": round(build_s - embed_s, 1),
                  "disk_mb": round(sum(p.stat().st_size for p in (work / "index").rglob("*") if p.is_file()) / 2**20)}
         done.write_text(json.dumps(built))
+    if args.build_only:
+        print(json.dumps(built))
+        return
     child = subprocess.run([sys.executable, __file__, "--passages", str(args.passages), "--queries", str(args.queries),
                             "--child", str(work / "index")], capture_output=True, text=True, check=True)
     served = json.loads(child.stdout.strip().splitlines()[-1])

@@ -152,8 +152,9 @@ class Previous:
     """The live build an incremental build reuses from: its manifest, directory and passage keys (read once)."""
 
     def __init__(self, manifest: Mapping[str, Any], build_dir: Path, keys: Sequence[str],
-                 layout: Layout | None = None) -> None:
+                 layout: Layout | None = None, passages: Sequence[Any] = ()) -> None:
         self.manifest = manifest
+        self.passages = passages
         self.build_dir = build_dir
         self.keys = list(keys)
         self.layout = layout if layout is not None else Layout.identity(len(self.keys), "all")

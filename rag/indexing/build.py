@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..chunking import ChunkParams, chunk_corpus
+from ..chunking import ChunkParams
 from ..components import Corpus as ComponentCorpus
 from ..components import Previous
 from ..components.registry import builders
-from ..corpus import Corpus, load_corpus
+from ..corpus import Corpus
 from ..embedders import Embedder
 from ..errors import IndexError_, RagError
 from ..settings import Settings
@@ -35,6 +35,7 @@ from ..stores.japanese import ANALYZER_ID, default_analyzer
 from ..stores.segments import LAYOUT_FILE, Layout, plan_layout
 from ..types import Passage
 from . import records
+from .reuse import Planned, plan_corpus
 from .manifest import BUILDS, FORMAT, FORMAT_VERSION, file_entries, read_manifest, verify_files, write_manifest
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ class Plan:
     live_build: str | None
     counts: dict[str, int]
     chunker: dict[str, Any]
+    planned: Planned | None = None
 
 
 def embed_text(p: Passage, with_title: bool) -> str:
@@ -109,10 +111,12 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
 
 
 def _plan(settings: Settings, index_dir: Path, full: bool) -> Plan:
-    corpus = load_corpus(settings.seeds_dir)
-    passages = chunk_corpus(corpus.documents, ChunkParams(settings.chunk_max_tokens, settings.chunk_overlap))
-    texts = [embed_text(p, settings.embed_title) for p in passages]
     previous = None if full else _previous(index_dir)
+    planned = plan_corpus(settings.seeds_dir, ChunkParams(settings.chunk_max_tokens, settings.chunk_overlap),
+                          previous.manifest if previous else None, previous.build_dir if previous else None,
+                          previous.passages if previous else ())
+    corpus, passages = planned.corpus, planned.passages
+    texts = [embed_text(p, settings.embed_title) for p in passages]
     old_docs = previous.manifest["documents"] if previous else {}
     new_docs = {d.doc_id: d.sha256 for d in corpus.documents}
     counts = {
@@ -123,7 +127,8 @@ def _plan(settings: Settings, index_dir: Path, full: bool) -> Plan:
     counts["unchanged"] = len(new_docs) - counts["added"] - counts["changed"]
     chunker = {"max_tokens": settings.chunk_max_tokens, "overlap": settings.chunk_overlap,
                "embed_title": settings.embed_title, "analyzer": ANALYZER_ID, "bridge": BRIDGE_ID}
-    return Plan(corpus, passages, [_key(t) for t in texts], texts, previous, _live_build(index_dir), counts, chunker)
+    return Plan(corpus, passages, [_key(t) for t in texts], texts, previous, _live_build(index_dir), counts, chunker,
+                planned)
 
 
 def _embed_and_write(settings: Settings, embedders: Sequence[Embedder], index_dir: Path, plan: Plan,
@@ -148,12 +153,14 @@ def _embed_and_write(settings: Settings, embedders: Sequence[Embedder], index_di
                 embedded[builder.name], seconds[builder.name] = computed, time.perf_counter() - t
         layout.save(tmp / LAYOUT_FILE)
         records.write_passages(tmp / records.PASSAGES, plan.passages, plan.keys)
-        records.write_documents(tmp / records.DOCUMENTS, _document_rows(plan.corpus, settings))
+        records.write_documents(tmp / records.DOCUMENTS, _document_rows(plan.corpus, settings,
+                                                                        plan.planned.reused_rows if plan.planned else {}))
         manifest = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "package_version": __version__,
             "created_at": created.isoformat().replace("+00:00", "Z"), "build": build_id,
             "embedders": [{"spec": e.name, "name": e.name, "dim": e.dim, "fingerprint": e.fingerprint} for e in embedders],
             "components": entries, "chunker": plan.chunker, "segments": layout.segments_json(),
+            "boilerplate": plan.planned.boilerplate if plan.planned else None,
             "documents": _documents(plan, settings),
             "counts": {"documents": len(plan.corpus.documents),
                        "articles": sum(len(d.articles) for d in plan.corpus.documents), "passages": len(plan.passages)},
@@ -176,7 +183,9 @@ def _documents(plan: Plan, settings: Settings) -> dict[str, Any]:
     ids: dict[str, list[str]] = {}
     for p in plan.passages:
         ids.setdefault(p.doc_id, []).append(p.passage_id)
-    return {d.doc_id: {"sha256": d.sha256, "source_file": _source_file(settings, d.doc_id), "passages": ids.get(d.doc_id, [])}
+    chunks = plan.planned.chunks if plan.planned else {}
+    return {d.doc_id: {"sha256": d.sha256, "source_file": _source_file(settings, d.doc_id), "passages": ids.get(d.doc_id, []),
+                       "chunks": chunks.get(d.doc_id)}
             for d in plan.corpus.documents}
 
 
@@ -184,8 +193,11 @@ def _source_file(settings: Settings, doc_id: str) -> str:
     return (Path(settings.seeds_dir) / f"{doc_id}.txt").as_posix()
 
 
-def _document_rows(corpus: Corpus, settings: Settings):
+def _document_rows(corpus: Corpus, settings: Settings, reused: dict[str, str]):
     for d in corpus.documents:
+        if d.doc_id in reused:
+            yield reused[d.doc_id]
+            continue
         yield {"doc_id": d.doc_id, "source_file": _source_file(settings, d.doc_id), "sha256": d.sha256,
                "raw": d.raw, "excluded": d.excluded_chars(),
                "articles": [records.article_to_json(a) for a in d.articles]}
@@ -200,8 +212,8 @@ def _previous(index_dir: Path) -> Previous | None:
         # sizes only: re-hashing gigabytes on every build would cost more than the build; the server checks every
         # checksum when it loads, and a file shared from here keeps its recorded one
         build_dir = verify_files(index_dir, manifest, checksums=False)
-        _, keys = records.read_passages(build_dir / records.PASSAGES)
-        return Previous(manifest, build_dir, keys, Layout.load(build_dir, manifest["segments"]))
+        passages, keys = records.read_passages(build_dir / records.PASSAGES)
+        return Previous(manifest, build_dir, keys, Layout.load(build_dir, manifest["segments"]), passages)
     except (IndexError_, OSError, ValueError, KeyError) as exc:
         logger.warning("previous index is not reusable, building from scratch: %s", exc)
         return None

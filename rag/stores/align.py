@@ -94,11 +94,16 @@ class TermAligner:
             return []
         ann = self._approximate()
         if ann is not None:
+            # every word in one FAISS call; candidates re-scored exactly, dead terms skipped
+            fetch = min(len(self.terms), (k + 8) * 4)
+            _, cand = ann.index.search(np.ascontiguousarray(word_vectors, np.float32), fetch)
             out = []
-            for vec in word_vectors:
-                rows, sims = ann.search(vec, k)
-                slots = ann.layout.row_slot[rows]
-                group = [self.terms[r] for r, s in zip(slots.tolist(), sims.tolist()) if s >= min_similarity]
+            for vec, slots in zip(word_vectors, cand):
+                slots = slots[(slots >= 0)]
+                slots = slots[self.live[slots]]
+                sims = self.vectors[slots] @ vec
+                order = np.lexsort((slots, -sims))[:k]
+                group = [self.terms[i] for i, s in zip(slots[order].tolist(), sims[order].tolist()) if s >= min_similarity]
                 if group:
                     out.append(group)
             return out

@@ -130,6 +130,8 @@ class BM25Store:
             self.df[: p.terms] += np.bincount(term_of[alive], minlength=p.terms)
         # exact: the integer lengths sum exactly in float64, as numpy's mean of bm25s's length array does
         self.avgdl = np.float64(int(self._dl[live].sum())) / self.size if self.size else np.float64(1.0)
+        # each slot's length normalisation, as bm25s computes it per document (float64)
+        self._norm = self.k1 * ((1 - self.b) + self.b * self._dl.astype(np.float64) / self.avgdl)
         self._ids = {t: i for i, t in enumerate(self.vocab) if self.df[i] > 0}
         self._idf: dict[int, np.float32] = {}
 
@@ -167,8 +169,7 @@ class BM25Store:
             r = self.layout.slot_row[slots]
             keep = r >= 0
             tf = tf[keep].astype(np.float32)
-            dl = self._dl[slots[keep]].astype(np.float64)
-            tfc = tf / (self.k1 * ((1 - self.b) + self.b * dl / self.avgdl) + tf)
+            tfc = tf / (self._norm[slots[keep]] + tf)
             rows.append(r[keep])
             weights.append((self.idf(tid) * tfc).astype(np.float32))
         if not rows:
