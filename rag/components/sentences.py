@@ -8,11 +8,13 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from ..embedders import Embedder
 from ..errors import IndexCorruptError
 from ..stores.japanese import JapaneseAnalyzer
 from ..stores.segments import Layout, carried, link
-from ..stores.sentence_segments import SentenceSegments
+from ..stores.sentence_segments import SentenceSegments, merge
 from ..stores.sentences import ENCODE, FEATURES_ID, FILE, SentenceStore, features
 from . import Corpus, Entry, Previous, Progress
 
@@ -44,9 +46,9 @@ class SentencesBuilder:
             if carry and seg.name != layout.fresh:
                 link(previous.build_dir, out, rel)
                 continue
-            if before is None and old is not None and not carry:  # a fresh segment holds only new passages
+            if before is None and old is not None:
                 try:
-                    before = load_sentences(old, previous.build_dir).as_previous()
+                    before = _reusable(old, previous, layout, carry)
                 except IndexCorruptError as exc:
                     logger.warning("cannot reuse the previous sentence store: %s", exc)
             store, counts = SentenceStore.build(corpus.slot_texts(layout.segment_rows(seg)), encoders,
@@ -57,6 +59,22 @@ class SentencesBuilder:
                 fresh[spec] += n
         params = {"encoders": sorted(fresh), "segments": layout.segments_json()}
         return Entry(self.name, self.kind, tuple(files), params), sum(fresh.values())
+
+
+def _reusable(old: Entry, previous: Previous, layout: Layout, carry: bool) -> SentenceStore | None:
+    """The previous sentences a fresh segment may share (consecutive passages overlap by sentences): every segment
+    when merging; else only the segments whose passages this build drops (an edited document's old passages), so
+    adding a document reads none of the stored sentences."""
+    stored = load_sentences(old, previous.build_dir) if not carry else None
+    if stored is not None:
+        return stored.as_previous()
+    before = previous.layout
+    dropped = np.flatnonzero((before.slot_row >= 0) & (layout.slot_row[: before.slots] < 0))
+    if not dropped.size:
+        return None
+    names = {seg.name for seg in before.segments if ((dropped >= seg.start) & (dropped < seg.end)).any()}
+    parts = [SentenceStore.load(previous.build_dir / seg.path(FILE)) for seg in before.segments if seg.name in names]
+    return merge([parts], None)
 
 
 def load_sentences(entry: Entry, build_dir: Path) -> SentenceSegments:

@@ -3,6 +3,8 @@ incremental build splits, encodes and writes only the new passages' sentences an
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 
@@ -23,6 +25,7 @@ class SentenceSegments:
         self.parts = list(parts)
         self.layout = layout
         self.starts = np.cumsum([0] + [len(p) for p in parts])
+        self._idf: dict[str, float] | None = None
 
     def __len__(self) -> int:
         """Number of passages."""
@@ -55,6 +58,20 @@ class SentenceSegments:
     @property
     def keys(self) -> list[str]:
         return self._merged.keys
+
+    def idf(self, term: str) -> float:
+        """BM25's idf of a term over the distinct sentences of the live passages (0 for a term none holds)."""
+        if self._idf is None:
+            distinct: dict[str, frozenset[str]] = {}
+            for row in range(self.layout.rows):
+                part, local = self._at(row)
+                a, b = int(part.ptr[local]), int(part.ptr[local + 1])
+                for k, t in zip(part.keys[a:b], part.terms[a:b]):
+                    distinct.setdefault(k, t)
+            df = Counter(term for t in distinct.values() for term in t)
+            n = len(distinct)
+            self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        return self._idf.get(term, 0.0)
 
     @property
     def sentence_count(self) -> int:
