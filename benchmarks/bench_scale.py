@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -167,9 +168,12 @@ def main() -> None:
     child = subprocess.run([sys.executable, __file__, "--passages", str(args.passages), "--queries", str(args.queries),
                             "--child", str(work / "index")], capture_output=True, text=True, check=True)
     served = json.loads(child.stdout.strip().splitlines()[-1])
-    donor = next(iter(sorted(seeds.glob("*.txt"))))
+    # a document of new text, sized like the seeds' (a copy of a seed would repeat its passages, which are dropped)
+    extra = work / "extra"
+    shutil.rmtree(extra, ignore_errors=True)
+    write_seeds(extra, 60, stats, seed=1)
     new_doc = seeds / "zz-added.txt"
-    add_s = incremental(settings, embs, new_doc, donor.read_text("utf-8").replace("合成記事", "追加記事"))
+    add_s = incremental(settings, embs, new_doc, (extra / "s000000.txt").read_text("utf-8").replace("合成記事", "追加記事"))
     remove_s = incremental(settings, embs, new_doc, None)
     # what the add and the remove wrote beside the full build (files shared by hard links count once)
     seen, disk = set(), 0
