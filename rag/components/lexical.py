@@ -18,12 +18,13 @@ from ..errors import IndexCorruptError
 from ..stores.bm25 import BM25Store, TermSegment, count_terms, read_vocab
 from ..stores.bridge import Bridge, build_bridge
 from ..stores.japanese import JapaneseAnalyzer
-from ..stores.segments import Layout, carried, link, write_json
+from ..stores.segments import SEG_DIR, Layout, carried, link, write_json
 from . import Corpus, Entry, Language, Need, Previous, Progress, Question, Ranking
 
 logger = logging.getLogger(__name__)
 BRIDGE_FILE = "bridge.json"
 VOCAB_FILE = "bm25/vocab.json"
+DF_FILE = "bm25/df.npy"
 
 
 class Expander(Protocol):
@@ -141,19 +142,40 @@ class BM25Builder:
             part.save(out / prefix)
             parts.append(part)
         write_json(out / VOCAB_FILE, vocab)
-        store = BM25Store(vocab, parts, layout)
+        df = _updated_df(before, parts[-1], previous.layout, layout, len(vocab)) if carry else None
+        store = BM25Store(vocab, parts, layout, df=df)
+        np.save(out / DF_FILE, store.df, allow_pickle=False)
         self.vocabulary = store.vocabulary
         t1 = time.perf_counter()
         Bridge(build_bridge(self.vocabulary, cache_dir=self.cache_dir)).save(out / BRIDGE_FILE)
         logger.info("bm25: analysed %d of %d passages (%d terms) in %.2fs, bridge in %.2fs", analysed, layout.rows,
                     len(self.vocabulary), t1 - t0, time.perf_counter() - t1)
         params = {**self.params, "segments": layout.segments_json()}
-        return Entry(self.name, self.kind, (*files, VOCAB_FILE, BRIDGE_FILE), params), analysed
+        return Entry(self.name, self.kind, (*files, VOCAB_FILE, DF_FILE, BRIDGE_FILE), params), analysed
+
+
+def _updated_df(before: BM25Store, fresh: TermSegment, was: Layout, layout: Layout, terms: int) -> np.ndarray:
+    """The previous document frequencies plus the fresh segment's passages minus the passages this build drops,
+    so an incremental build never recounts every posting (the fresh segment is the last one, or none was added)."""
+    df = np.zeros(terms, np.int64)
+    df[: len(before.df)] = before.df
+    if layout.fresh is not None:
+        df[: fresh.terms] += np.bincount(np.asarray(fresh.row_term, np.int64), minlength=fresh.terms)
+    dropped = np.flatnonzero((was.slot_row >= 0) & (layout.slot_row[: was.slots] < 0))
+    for slot in dropped.tolist():
+        df[before.slot_counts(slot)[0]] -= 1
+    return df
 
 
 def load_bm25_store(entry: Entry, build_dir: Path) -> BM25Store:
     """A BM25 component's term-count segments over its build's layout."""
     layout = Layout.load(build_dir, entry.params.get("segments", ()))
-    prefixes = list(dict.fromkeys(str(Path(f).parent) for f in entry.files if f.endswith(".npy")))
+    prefixes = list(dict.fromkeys(str(Path(f).parent) for f in entry.files if f.startswith(f"{SEG_DIR}/")))
     parts = [TermSegment.load(build_dir / prefix) for prefix in prefixes]
-    return BM25Store(read_vocab(build_dir / VOCAB_FILE), parts, layout)
+    df = None
+    if DF_FILE in entry.files:
+        try:
+            df = np.load(build_dir / DF_FILE, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise IndexCorruptError(f"bm25 document frequencies cannot be read: {exc}") from None
+    return BM25Store(read_vocab(build_dir / VOCAB_FILE), parts, layout, df=df)

@@ -110,7 +110,7 @@ class BM25Store:
     """BM25 of passage rows over term-frequency segments with live-slot statistics."""
 
     def __init__(self, vocab: Sequence[str], parts: Sequence[TermSegment], layout: Layout, k1: float = K1,
-                 b: float = B) -> None:
+                 b: float = B, df: np.ndarray | None = None) -> None:
         if sum(len(p) for p in parts) != layout.slots:
             raise IndexCorruptError(f"bm25 segments hold {sum(len(p) for p in parts)} rows for {layout.slots} slots")
         if any(p.terms > len(vocab) for p in parts):
@@ -123,17 +123,27 @@ class BM25Store:
         self.starts = np.cumsum([0] + [len(p) for p in parts]).tolist()
         self._dl = np.concatenate([p.doc_len for p in parts]) if parts else np.zeros(0, np.int64)
         live = layout.slot_row >= 0
-        self.df = np.zeros(len(self.vocab), np.int64)
-        for p, start in zip(self.parts, self.starts):
-            term_of = np.repeat(np.arange(p.terms), np.diff(np.asarray(p.post_ptr)))
-            alive = live[np.asarray(p.post_row, np.int64) + start]
-            self.df[: p.terms] += np.bincount(term_of[alive], minlength=p.terms)
+        if df is not None:  # the build's own count over the live slots (saved beside the vocabulary)
+            if df.shape != (len(self.vocab),):
+                raise IndexCorruptError(f"bm25 document frequencies: {df.shape} for {len(self.vocab)} terms")
+            self.df = np.asarray(df, np.int64)
+        else:
+            self.df = self._count_df(live)
         # exact: the integer lengths sum exactly in float64, as numpy's mean of bm25s's length array does
         self.avgdl = np.float64(int(self._dl[live].sum())) / self.size if self.size else np.float64(1.0)
         # each slot's length normalisation, as bm25s computes it per document (float64)
         self._norm = self.k1 * ((1 - self.b) + self.b * self._dl.astype(np.float64) / self.avgdl)
         self._ids = {t: i for i, t in enumerate(self.vocab) if self.df[i] > 0}
         self._idf: dict[int, np.float32] = {}
+
+    def _count_df(self, live: np.ndarray) -> np.ndarray:
+        """Document frequencies over the live slots, from every segment's postings."""
+        df = np.zeros(len(self.vocab), np.int64)
+        for p, start in zip(self.parts, self.starts):
+            term_of = np.repeat(np.arange(p.terms), np.diff(np.asarray(p.post_ptr)))
+            alive = live[np.asarray(p.post_row, np.int64) + start]
+            df[: p.terms] += np.bincount(term_of[alive], minlength=p.terms)
+        return df
 
     @classmethod
     def build(cls, corpus_terms: Sequence[list[str]], k1: float = K1, b: float = B) -> BM25Store:
