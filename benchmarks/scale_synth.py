@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.chunking import ChunkParams, chunk_document
+from rag.corpus import build_document
 from rag.embedders import normalise
 from rag.indexing.load import LoadedIndex
 from rag.stores.japanese import default_analyzer
@@ -74,9 +76,12 @@ class SynthEmbedder:
         return out
 
 
-def write_seeds(out: Path, passages: int, stats: RealStats, seed: int = 0) -> int:
+def write_seeds(out: Path, passages: int, stats: RealStats, seed: int = 0, params: ChunkParams | None = None) -> int:
     """Seed files holding about `passages` passages: documents sized like the real ones, sentences of terms drawn
-    by a Zipf law over the real vocabulary, plus new rare terms as the vocabulary grows (Heaps' law)."""
+    by a Zipf law over the real vocabulary, plus new rare terms as the vocabulary grows (Heaps' law). Each document
+    is chunked by the real chunker as it is written, so the count is the asked one to within one document (an
+    estimate from the real seeds' characters per passage overshot by a third: synthetic sentences pack differently)."""
+    params = params or ChunkParams()
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
     real = stats.terms
@@ -85,8 +90,8 @@ def write_seeds(out: Path, passages: int, stats: RealStats, seed: int = 0) -> in
     ranks = np.arange(1, len(vocab) + 1)
     p = 1.0 / ranks ** 1.07
     p /= p.sum()
-    chars_left, doc = passages * stats.chars_per_passage, 0
-    while chars_left > 0:
+    left, doc = passages, 0
+    while left > 0:
         size = int(rng.choice(stats.doc_sizes) * stats.chars_per_passage)
         words = rng.choice(len(vocab), size // 3, p=p)
         sentences, line = [], []
@@ -96,7 +101,9 @@ def write_seeds(out: Path, passages: int, stats: RealStats, seed: int = 0) -> in
                 sentences.append("".join(line) + "。")
                 line = []
         body = "\n".join("".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3))
-        (out / f"s{doc:06d}.txt").write_text(f"合成記事 {doc} の見出し\n\n{body}\n", encoding="utf-8")
-        chars_left -= size
+        text = f"合成記事 {doc} の見出し\n\n{body}\n"
+        path = out / f"s{doc:06d}.txt"
+        path.write_text(text, encoding="utf-8")
+        left -= len(chunk_document(build_document(path.stem, str(path), text), params))
         doc += 1
     return doc

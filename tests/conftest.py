@@ -83,7 +83,9 @@ def built_index(embedders):
     from rag.runtime import build
     from rag.settings import Settings
 
-    root = CACHE / "test-index" / _seeds_key()
+    from rag.indexing.manifest import FORMAT_VERSION
+
+    root = CACHE / "test-index" / f"{_seeds_key()}-f{FORMAT_VERSION}"  # an index of another format is rebuilt aside
     seeds = root / "seeds"
     if not seeds.is_dir():  # copied aside, then renamed: a killed run never leaves half the seeds
         tmp = root / f".seeds.{os.getpid()}"

@@ -15,6 +15,7 @@ from typing import Any, Literal, NamedTuple, Protocol
 import numpy as np
 
 from ..stores.ranking import Ranking
+from ..stores.segments import Layout
 
 Language = Literal["en", "ja"]
 Kind = Literal["query", "sparse"]
@@ -80,10 +81,19 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class Corpus:
-    """What every builder builds from: the passages' embedded texts and their reuse keys, in row order."""
+    """What every builder builds from: the passages' embedded texts and their reuse keys, in row order, and the
+    storage slots they take (rag/stores/segments.py; one segment in row order when not given)."""
 
     texts: Sequence[str]
     keys: Sequence[str]
+    layout: Layout | None = None
+
+    def slots(self) -> Layout:
+        return self.layout if self.layout is not None else Layout.identity(len(self.keys), "all")
+
+    def slot_texts(self, rows: np.ndarray) -> list[str]:
+        """The texts of a segment's slots by their rows ("" for a removed passage's slot)."""
+        return [self.texts[r] if r >= 0 else "" for r in rows.tolist()]
 
 
 Progress = Callable[[str, int, int], None]
@@ -103,10 +113,14 @@ class Builder(Protocol):
 class Previous:
     """The live build an incremental build reuses from: its manifest, directory and passage keys (read once)."""
 
-    def __init__(self, manifest: Mapping[str, Any], build_dir: Path, keys: Sequence[str]) -> None:
+    def __init__(self, manifest: Mapping[str, Any], build_dir: Path, keys: Sequence[str],
+                 layout: Layout | None = None, passages: Sequence[Any] = ()) -> None:
         self.manifest = manifest
+        self.passages = passages
         self.build_dir = build_dir
         self.keys = list(keys)
+        self.layout = layout if layout is not None else Layout.identity(len(self.keys), "all")
+        self._slots_by_key: dict[str, int] | None = None
 
     def entry(self, name: str, kind: str, **params: Any) -> Entry | None:
         """The previous build's entry for a component of this name and kind whose parameters include `params` (same
@@ -116,6 +130,12 @@ class Previous:
             if entry.name == name and entry.kind == kind and all(entry.params.get(k) == v for k, v in params.items()):
                 return entry
         return None
+
+    def slots_by_key(self) -> dict[str, int]:
+        """{reuse key: the previous build's slot holding it} for its live passages."""
+        if self._slots_by_key is None:
+            self._slots_by_key = {self.keys[r]: slot for slot, r in enumerate(self.layout.slot_row.tolist()) if r >= 0}
+        return self._slots_by_key
 
     def rows_by_key(self) -> dict[str, int]:
         """{reuse key: its row in the previous build} (the first row when texts repeat)."""

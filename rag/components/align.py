@@ -7,11 +7,13 @@ import logging
 import time
 from pathlib import Path
 
+import faiss
 import numpy as np
 
 from ..embedders import Embedder, slug
 from ..errors import IndexCorruptError
-from ..stores.align import TermAligner
+from ..stores.align import ANN_TERMS, TermAligner, ann_index
+from ..stores.segments import MAX_DEAD, MAX_SEGMENTS, SEG_DIR, link
 from ..stores.bridge import content_words
 from . import Corpus, Entry, Need, Previous, Progress, Question
 from .lexical import BM25Builder
@@ -57,17 +59,98 @@ class AlignBuilder:
         return {"embedder": self.embedder.name, "fingerprint": self.embedder.fingerprint, "dim": self.embedder.dim}
 
     def build(self, corpus: Corpus, previous: Previous | None, out: Path, progress: Progress) -> tuple[Entry, int]:
+        """Terms are appended in segments like passages: the previous build's term segments are shared, this
+        build's new terms form one more, and terms no passage holds any more are flagged dead until a merge."""
         t0 = time.perf_counter()
-        reuse = {}
+        s = slug(self.embedder.name)
         old = previous.entry(self.name, self.kind, **self._params()) if previous else None
+        before = None
         if old is not None:
             try:
-                reuse = TermAligner.load(previous.build_dir / old.files[0]).by_term()
+                before = align_terms(old, previous.build_dir)
             except IndexCorruptError as exc:
                 logger.warning("cannot reuse %s term vectors: %s", self.embedder.name, exc)
-        aligner, fresh = TermAligner.build(self.bm25.vocabulary, self.embedder.encode_queries, reuse, self.embedder.dim)
-        name = f"align.{slug(self.embedder.name)}.npz"
-        aligner.save(out / name)
+        vocabulary = self.bm25.vocabulary
+        segments = list(old.params.get("segments", ())) if before is not None else []
+        known = {t: i for i, t in enumerate(before)} if before is not None else {}
+        new_terms = sorted(t for t in vocabulary if t not in known)
+        total = len(known) + len(new_terms)
+        dead = total - len(vocabulary)
+        merge = before is None or len(segments) + bool(new_terms) > MAX_SEGMENTS or (total and dead / total > MAX_DEAD)
+        files: list[str] = []
+        if merge:
+            reuse = load_align(old, previous.build_dir).by_term() if before is not None else {}
+            aligner, fresh = TermAligner.build(vocabulary, self.embedder.encode_queries, reuse, self.embedder.dim)
+            name = out.name.removeprefix(".tmp-")
+            segments = [{"name": name, "terms": len(aligner)}]
+            terms, vectors, live = aligner.terms, aligner.vectors, None
+            rel = f"{SEG_DIR}/{name}/align.{s}.npz"
+            (out / rel).parent.mkdir(parents=True, exist_ok=True)
+            aligner.save(out / rel)
+            files.append(rel)
+        else:
+            for seg in segments:
+                rel = f"{SEG_DIR}/{seg['name']}/align.{s}.npz"
+                link(previous.build_dir, out, rel)
+                files.append(rel)
+            terms, vectors = list(before), np.zeros((0, self.embedder.dim), np.float32)
+            fresh = len(new_terms)
+            if new_terms:
+                added = TermAligner(new_terms, np.asarray(self.embedder.encode_queries(new_terms), np.float32))
+                name = out.name.removeprefix(".tmp-")
+                rel = f"{SEG_DIR}/{name}/align.{s}.npz"
+                (out / rel).parent.mkdir(parents=True, exist_ok=True)
+                added.save(out / rel)
+                files.append(rel)
+                segments.append({"name": name, "terms": len(new_terms)})
+                terms, vectors = terms + new_terms, added.vectors  # only the new rows: the ANN index has the rest
+            live = np.fromiter((t in vocabulary for t in terms), bool, len(terms))
+        live_rel = f"align.{s}.live.npy"
+        np.save(out / live_rel, np.ones(len(terms), bool) if live is None else live, allow_pickle=False)
+        files.append(live_rel)
+        if len(terms) >= ANN_TERMS:
+            ann = None
+            if not merge and (previous.build_dir / f"align.{s}.ivf").is_file():
+                ann = faiss.read_index(str(previous.build_dir / f"align.{s}.ivf"))
+                if ann.ntotal + len(vectors) == len(terms):
+                    if len(vectors):
+                        ann.add(np.ascontiguousarray(vectors, np.float32))
+                else:
+                    ann = None
+            if ann is None:
+                every = vectors if merge else load_align(
+                    Entry(self.name, self.kind, tuple(files)), out).vectors  # the previous index was unusable
+                ann = ann_index(every, None)
+            faiss.write_index(ann, str(out / f"align.{s}.ivf"))
+            files.append(f"align.{s}.ivf")
         logger.info("%s: embedded %d, reused %d vocabulary terms in %.2fs", self.embedder.name, fresh,
-                    len(aligner) - fresh, time.perf_counter() - t0)
-        return Entry(self.name, self.kind, (name,), self._params()), fresh
+                    len(terms) - fresh, time.perf_counter() - t0)
+        return Entry(self.name, self.kind, tuple(files), {**self._params(), "segments": segments}), fresh
+
+
+def align_terms(entry: Entry, build_dir: Path) -> list[str]:
+    """An alignment's terms in slot order, without their vectors."""
+    out: list[str] = []
+    for f in entry.files:
+        if f.endswith(".npz"):
+            try:
+                with np.load(build_dir / f, allow_pickle=False) as data:
+                    out += data["terms"].tolist()
+            except (OSError, ValueError, KeyError) as exc:
+                raise IndexCorruptError(f"term alignment {f!r} cannot be read: {exc}") from None
+    return out
+
+
+def load_align(entry: Entry, build_dir: Path) -> TermAligner:
+    """An alignment's term segments, live flags and (for a large vocabulary) its stored ANN index."""
+    parts = [TermAligner.load(build_dir / f) for f in entry.files if f.endswith(".npz")]
+    terms = [t for p in parts for t in p.terms]
+    vectors = np.concatenate([p.vectors for p in parts]) if len(parts) > 1 else parts[0].vectors
+    live_file = next((f for f in entry.files if f.endswith(".live.npy")), None)
+    try:
+        live = np.load(build_dir / live_file, allow_pickle=False) if live_file else None
+        ann_file = next((f for f in entry.files if f.endswith(".ivf")), None)
+        ann = faiss.read_index(str(build_dir / ann_file)) if ann_file else None
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise IndexCorruptError(f"term alignment cannot be read: {exc}") from None
+    return TermAligner(terms, vectors, live, ann)

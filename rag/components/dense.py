@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
+import faiss
 import numpy as np
 
 from ..embedders import Embedder, slug
-from ..stores.dense import DenseStore, choose_kind
+from ..stores.dense import DenseStore, SlotVectors, choose_kind, new_index, training_sample
+from ..stores.segments import Layout, carried, link
 from . import Corpus, Entry, Language, Need, Previous, Progress, Question, Ranking
 
 logger = logging.getLogger(__name__)
 EMBED_BATCH = 32
 
 
-def reused_rows(previous: Previous | None, entry: Entry | None, keys: list[str] | tuple[str, ...],
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """(new rows, previous rows) of the passages whose key the previous build holds; empty without one."""
-    if previous is None or entry is None:
+def reuse_by_key(previous: Previous | None, ok: bool, keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(positions in `keys`, previous slots) of the keys whose passage the previous build holds; empty when its data
+    is not reusable (`ok` false) or there is none."""
+    if previous is None or not ok:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    by_key = previous.rows_by_key()
+    by_key = previous.slots_by_key()
     pairs = [(i, by_key[k]) for i, k in enumerate(keys) if k in by_key]
     if not pairs:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -63,29 +66,89 @@ class DenseBuilder:
         return {"embedder": self.embedder.name, "fingerprint": self.embedder.fingerprint, "dim": self.embedder.dim}
 
     def build(self, corpus: Corpus, previous: Previous | None, out: Path, progress: Progress) -> tuple[Entry, int]:
-        emb, n = self.embedder, len(corpus.keys)
-        vectors = np.zeros((n, emb.dim), np.float32)
+        layout = corpus.slots()
         old = previous.entry(self.name, self.kind, **self._params()) if previous else None
-        new_rows, old_rows = reused_rows(previous, old, corpus.keys)
-        if new_rows.size:
+        carry = carried(layout, old.params if old else None)
+        s = slug(self.name)
+        files, fresh, computed = [], [], 0
+        for seg in layout.segments:
+            rel = seg.path(f"vectors.{s}.npy")
+            files.append(rel)
+            if carry and seg.name != layout.fresh:
+                link(previous.build_dir, out, rel)
+                continue
+            # a fresh segment next to carried ones holds only keys the previous build lacks
+            vectors, n = self._segment(corpus, layout.segment_rows(seg), previous, None if carry else old, progress)
+            (out / rel).parent.mkdir(parents=True, exist_ok=True)
+            np.save(out / rel, vectors, allow_pickle=False)
+            fresh.append(vectors)
+            computed += n
+        kind = choose_kind(self.faiss_kind, layout.rows, self.ann_threshold)
+        if kind != "flat":
+            index_file = f"faiss.{s}.index"
+            self._write_index(kind, [out / f for f in files], layout, fresh if carry else None,
+                              previous.build_dir / index_file if carry and old.params.get("faiss_kind") == kind else None,
+                              out / index_file)
+            files.append(index_file)
+        params = {**self._params(), "faiss_kind": kind, "segments": layout.segments_json()}
+        return Entry(self.name, self.kind, tuple(files), params), computed
+
+    def _segment(self, corpus: Corpus, rows: np.ndarray, previous: Previous | None, old: Entry | None,
+                 progress: Progress) -> tuple[np.ndarray, int]:
+        """One segment's vectors by slot: reused by key from the previous build, else embedded (zeros for a removed
+        passage's slot, which nothing ranks); (vectors, passages embedded)."""
+        emb = self.embedder
+        vectors = np.zeros((rows.size, emb.dim), np.float32)
+        live = np.flatnonzero(rows >= 0)
+        keys = [corpus.keys[r] for r in rows[live].tolist()]
+        at, slots = reuse_by_key(previous, old is not None, keys)
+        if at.size:
             try:
-                stored = np.load(previous.build_dir / old.files[0], mmap_mode="r", allow_pickle=False)
-                vectors[new_rows] = stored[old_rows]
+                stored = SlotVectors([np.load(previous.build_dir / f, mmap_mode="r", allow_pickle=False)
+                                      for f in old.files if f.endswith(".npy")], emb.dim)
+                vectors[live[at]] = stored.take(slots)
             except (OSError, ValueError, IndexError) as exc:
                 logger.warning("cannot reuse %s vectors: %s", self.name, exc)
-                new_rows = np.zeros(0, np.int64)
-        reused = np.zeros(n, bool)
-        reused[new_rows] = True
-        need = np.flatnonzero(~reused)
+                at = np.zeros(0, np.int64)
+        reused = np.zeros(live.size, bool)
+        reused[at] = True
+        need = live[~reused]
         t0 = time.perf_counter()
         for b in range(0, need.size, EMBED_BATCH):
-            rows = need[b : b + EMBED_BATCH]
-            vectors[rows] = emb.encode_passages([corpus.texts[i] for i in rows])
+            part = need[b : b + EMBED_BATCH]
+            vectors[part] = emb.encode_passages([corpus.texts[r] for r in rows[part].tolist()])
             progress(f"embedding {self.name}", min(b + EMBED_BATCH, need.size), need.size)
-        logger.info("%s: embedded %d, reused %d passages in %.2fs", self.name, need.size, new_rows.size,
+        logger.info("%s: embedded %d, reused %d passages in %.2fs", self.name, need.size, at.size,
                     time.perf_counter() - t0)
-        kind = choose_kind(self.faiss_kind, n, self.ann_threshold)
-        s = slug(self.name)
-        files = (f"vectors.{s}.npy", f"faiss.{s}.index")
-        DenseStore.build(vectors, kind).save(out / files[0], out / files[1])
-        return Entry(self.name, self.kind, files, {**self._params(), "faiss_kind": kind}), int(need.size)
+        return vectors, int(need.size)
+
+    def _write_index(self, kind: str, paths: list[Path], layout, fresh: list[np.ndarray] | None,
+                     previous_index: Path | None, target: Path) -> None:
+        """The approximate index over every slot: the previous build's trained index plus this build's fresh slots
+        when it has one, else trained on the live vectors and filled."""
+        t0 = time.perf_counter()
+        index = None
+        if previous_index is not None and fresh is not None:
+            try:
+                index = faiss.read_index(str(previous_index))
+                for vectors in fresh:
+                    index.add(np.ascontiguousarray(vectors))
+            except RuntimeError as exc:
+                logger.warning("cannot extend the previous %s index: %s", self.name, exc)
+                index = None
+        if index is None or index.ntotal != layout.slots:
+            slots = SlotVectors([np.load(p, mmap_mode="r", allow_pickle=False) for p in paths], self.embedder.dim)
+            live = np.flatnonzero(layout.slot_row >= 0)
+            index = new_index(slots.take(training_sample(live)), kind, live.size)
+            for b in range(0, layout.slots, 65536):
+                index.add(slots.take(np.arange(b, min(b + 65536, layout.slots))))
+        faiss.write_index(index, str(target))
+        logger.info("%s: %s index over %d slots in %.2fs", self.name, kind, layout.slots, time.perf_counter() - t0)
+
+
+def load_dense(entry: Entry, build_dir: Path) -> DenseStore:
+    """A dense component's vector segments and (approximate kinds) its FAISS index, over its build's layout."""
+    layout = Layout.load(build_dir, entry.params.get("segments", ()))
+    vectors = [build_dir / f for f in entry.files if f.endswith(".npy")]
+    index = next((build_dir / f for f in entry.files if f.endswith(".index")), None)
+    return DenseStore.load_segments(vectors, layout, index, entry.params.get("faiss_kind", "flat"))

@@ -14,13 +14,17 @@ from typing import Protocol
 
 import numpy as np
 
-from ..stores.bm25 import BM25Store
+from ..errors import IndexCorruptError
+from ..stores.bm25 import BM25Store, TermSegment, count_terms, read_vocab
 from ..stores.bridge import Bridge, build_bridge
 from ..stores.japanese import JapaneseAnalyzer
+from ..stores.segments import SEG_DIR, Layout, carried, link, write_json
 from . import Corpus, Entry, Language, Need, Previous, Progress, Question, Ranking
 
 logger = logging.getLogger(__name__)
 BRIDGE_FILE = "bridge.json"
+VOCAB_FILE = "bm25/vocab.json"
+DF_FILE = "bm25/df.npy"
 
 
 class Expander(Protocol):
@@ -79,7 +83,8 @@ class BM25Component:
 
 
 class BM25Builder:
-    """Indexes every passage's analyzer terms and writes the bridge restricted to the resulting vocabulary."""
+    """Counts every new passage's analyzer terms into a segment, reusing the previous build's counts (its analysis
+    cache) by key, and writes the bridge restricted to the resulting vocabulary."""
 
     name = "bm25"
     kind = "bm25"
@@ -87,15 +92,88 @@ class BM25Builder:
     def __init__(self, analyzer: JapaneseAnalyzer, cache_dir: Path, params: dict[str, object]) -> None:
         self.analyzer = analyzer
         self.cache_dir = cache_dir
-        self.params = params  # analyzer and bridge ids: an index made with other ones is not reused
+        self.params = params  # analyzer and bridge ids: counts made with other ones are not reused
         self.vocabulary: set[str] = set()
 
     def build(self, corpus: Corpus, previous: Previous | None, out: Path, progress: Progress) -> tuple[Entry, int]:
         t0 = time.perf_counter()
-        store = BM25Store.build([self.analyzer.terms(t) for t in corpus.texts])
-        store.save(out / "bm25")
+        layout = corpus.slots()
+        old = previous.entry(self.name, self.kind, **self.params) if previous else None
+        before = None
+        if old is not None:
+            try:
+                before = load_bm25_store(old, previous.build_dir)
+            except IndexCorruptError as exc:
+                logger.warning("cannot reuse the previous term counts: %s", exc)
+        carry = before is not None and carried(layout, old.params)
+        vocab: list[str] = list(before.vocab) if carry else []
+        ids = {t: i for i, t in enumerate(vocab)}
+        remap = np.full(len(before.vocab) if before else 0, -1, np.int64)  # previous term id → this build's
+        by_key = previous.slots_by_key() if before is not None else {}
+        files, parts, analysed = [], [], 0
+        for seg in layout.segments:
+            prefix = seg.path("bm25")
+            files += TermSegment.files(prefix)
+            if carry and seg.name != layout.fresh:
+                for rel in TermSegment.files(prefix):
+                    link(previous.build_dir, out, rel)
+                parts.append(TermSegment.load(out / prefix))
+                continue
+            rows = []
+            for r in layout.segment_rows(seg).tolist():
+                slot = by_key.get(corpus.keys[r]) if r >= 0 else None
+                if r < 0:
+                    rows.append((np.zeros(0, np.int32), np.zeros(0, np.int32)))
+                elif slot is not None:
+                    terms, tf = before.slot_counts(slot)
+                    for t in terms[remap[terms] < 0].tolist():
+                        word = before.vocab[t]
+                        if word not in ids:
+                            ids[word] = len(vocab)
+                            vocab.append(word)
+                        remap[t] = ids[word]
+                    rows.append((remap[terms].astype(np.int32), tf))
+                else:
+                    rows.append(count_terms(self.analyzer.terms(corpus.texts[r]), ids, vocab))
+                    analysed += 1
+            part = TermSegment.build(rows, len(vocab))
+            part.save(out / prefix)
+            parts.append(part)
+        write_json(out / VOCAB_FILE, vocab)
+        df = _updated_df(before, parts[-1], previous.layout, layout, len(vocab)) if carry else None
+        store = BM25Store(vocab, parts, layout, df=df)
+        np.save(out / DF_FILE, store.df, allow_pickle=False)
         self.vocabulary = store.vocabulary
+        t1 = time.perf_counter()
         Bridge(build_bridge(self.vocabulary, cache_dir=self.cache_dir)).save(out / BRIDGE_FILE)
-        logger.info("bm25: %d passages in %.2fs", len(corpus.texts), time.perf_counter() - t0)
-        files = tuple(sorted(p.relative_to(out).as_posix() for p in (out / "bm25").rglob("*") if p.is_file()))
-        return Entry(self.name, self.kind, (*files, BRIDGE_FILE), self.params), len(corpus.texts)
+        logger.info("bm25: analysed %d of %d passages (%d terms) in %.2fs, bridge in %.2fs", analysed, layout.rows,
+                    len(self.vocabulary), t1 - t0, time.perf_counter() - t1)
+        params = {**self.params, "segments": layout.segments_json()}
+        return Entry(self.name, self.kind, (*files, VOCAB_FILE, DF_FILE, BRIDGE_FILE), params), analysed
+
+
+def _updated_df(before: BM25Store, fresh: TermSegment, was: Layout, layout: Layout, terms: int) -> np.ndarray:
+    """The previous document frequencies plus the fresh segment's passages minus the passages this build drops,
+    so an incremental build never recounts every posting (the fresh segment is the last one, or none was added)."""
+    df = np.zeros(terms, np.int64)
+    df[: len(before.df)] = before.df
+    if layout.fresh is not None:
+        df[: fresh.terms] += np.bincount(np.asarray(fresh.row_term, np.int64), minlength=fresh.terms)
+    dropped = np.flatnonzero((was.slot_row >= 0) & (layout.slot_row[: was.slots] < 0))
+    for slot in dropped.tolist():
+        df[before.slot_counts(slot)[0]] -= 1
+    return df
+
+
+def load_bm25_store(entry: Entry, build_dir: Path) -> BM25Store:
+    """A BM25 component's term-count segments over its build's layout."""
+    layout = Layout.load(build_dir, entry.params.get("segments", ()))
+    prefixes = list(dict.fromkeys(str(Path(f).parent) for f in entry.files if f.startswith(f"{SEG_DIR}/")))
+    parts = [TermSegment.load(build_dir / prefix) for prefix in prefixes]
+    df = None
+    if DF_FILE in entry.files:
+        try:
+            df = np.load(build_dir / DF_FILE, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise IndexCorruptError(f"bm25 document frequencies cannot be read: {exc}") from None
+    return BM25Store(read_vocab(build_dir / VOCAB_FILE), parts, layout, df=df)

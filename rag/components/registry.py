@@ -11,20 +11,16 @@ from typing import Any
 from ..embedders import Embedder, sparse_capable
 from ..errors import IndexCorruptError
 from ..settings import Settings
-from ..stores.align import TermAligner
 from ..stores.bm25 import BM25Store
 from ..stores.bridge import BRIDGE_ID, Bridge
-from ..stores.dense import DenseStore
 from ..stores.japanese import ANALYZER_ID, JapaneseAnalyzer
 from ..stores.sentences import ENCODE as SENTENCE_ENCODERS
-from ..stores.sentences import SentenceStore
-from ..stores.sparse import SparseStore
 from . import Builder, Component, Entry
-from .align import AlignBuilder, AlignExpander
-from .dense import DenseBuilder, DenseComponent
-from .lexical import BRIDGE_FILE, BM25Builder, BM25Component, BridgeExpander
-from .sentences import SentencesBuilder
-from .sparse import SparseBuilder, SparseComponent
+from .align import AlignBuilder, AlignExpander, load_align
+from .dense import DenseBuilder, DenseComponent, load_dense
+from .lexical import BRIDGE_FILE, BM25Builder, BM25Component, BridgeExpander, load_bm25_store
+from .sentences import SentencesBuilder, load_sentences
+from .sparse import SparseBuilder, SparseComponent, load_sparse
 
 logger = logging.getLogger(__name__)
 
@@ -49,17 +45,17 @@ def builders(settings: Settings, embedders: Mapping[str, Embedder], analyzer: Ja
 
 def _load_bm25(entry: Entry, build_dir: Path) -> tuple[BM25Store, Bridge]:
     try:
-        return BM25Store.load(build_dir / "bm25"), Bridge.load(build_dir / BRIDGE_FILE)
+        return load_bm25_store(entry, build_dir), Bridge.load(build_dir / BRIDGE_FILE)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexCorruptError(f"bm25 cannot be read ({exc.__class__.__name__}: {exc})") from None
 
 
 LOADERS: dict[str, Callable[[Entry, Path], Any]] = {
-    "dense": lambda e, d: DenseStore.load(d / e.files[0], d / e.files[1], e.params.get("faiss_kind", "flat")),
-    "sparse": lambda e, d: SparseStore.load(d / Path(e.files[0]).parent),
+    "dense": load_dense,
+    "sparse": load_sparse,
     "bm25": _load_bm25,
-    "align": lambda e, d: TermAligner.load(d / e.files[0]),
-    "sentences": lambda e, d: SentenceStore.load(d / e.files[0]),
+    "align": load_align,
+    "sentences": load_sentences,
 }
 
 

@@ -4,13 +4,21 @@ It ranks nothing; `LoadedIndex.sentences` hands it to rag/answers."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from ..embedders import Embedder
+from ..errors import IndexCorruptError
 from ..stores.japanese import JapaneseAnalyzer
-from ..stores.sentences import ENCODE, FILE, build_for_index
+from ..stores.segments import Layout, carried, link
+from ..stores.sentence_segments import SentenceSegments, merge
+from ..stores.sentences import ENCODE, FEATURES_ID, FILE, SentenceStore, features
 from . import Corpus, Entry, Previous, Progress
+
+logger = logging.getLogger(__name__)
 
 
 class SentencesBuilder:
@@ -25,7 +33,51 @@ class SentencesBuilder:
         self.name = "+".join(e.name for e in self.embedders) + "-sentences"  # "e5-sentences", as the report says
 
     def build(self, corpus: Corpus, previous: Previous | None, out: Path, progress: Progress) -> tuple[Entry, int]:
-        store, fresh, _ = build_for_index(list(corpus.texts), self.embedders, self.analyzer,
-                                          previous.build_dir if previous is not None else None)
-        store.save(out / FILE)
-        return Entry(self.name, self.kind, (FILE,), {"encoders": sorted(fresh)}), sum(fresh.values())
+        layout = corpus.slots()
+        old = previous.entry(self.name, self.kind) if previous else None
+        carry = carried(layout, old.params if old else None)
+        before = None
+        encoders = {e.name: (e.fingerprint, e.encode_passages) for e in self.embedders}
+        features_id = FEATURES_ID + getattr(self.analyzer, "analyzer_id", type(self.analyzer).__name__)
+        files, fresh = [], dict.fromkeys(encoders, 0)
+        for seg in layout.segments:
+            rel = seg.path(FILE)
+            files.append(rel)
+            if carry and seg.name != layout.fresh:
+                link(previous.build_dir, out, rel)
+                continue
+            if before is None and old is not None:
+                try:
+                    before = _reusable(old, previous, layout, carry)
+                except IndexCorruptError as exc:
+                    logger.warning("cannot reuse the previous sentence store: %s", exc)
+            store, counts = SentenceStore.build(corpus.slot_texts(layout.segment_rows(seg)), encoders,
+                                                lambda t: features(self.analyzer, t), features_id, before)
+            (out / rel).parent.mkdir(parents=True, exist_ok=True)
+            store.save(out / rel)
+            for spec, n in counts.items():
+                fresh[spec] += n
+        params = {"encoders": sorted(fresh), "segments": layout.segments_json()}
+        return Entry(self.name, self.kind, tuple(files), params), sum(fresh.values())
+
+
+def _reusable(old: Entry, previous: Previous, layout: Layout, carry: bool) -> SentenceStore | None:
+    """The previous sentences a fresh segment may share (consecutive passages overlap by sentences): every segment
+    when merging; else only the segments whose passages this build drops (an edited document's old passages), so
+    adding a document reads none of the stored sentences."""
+    stored = load_sentences(old, previous.build_dir) if not carry else None
+    if stored is not None:
+        return stored.as_previous()
+    before = previous.layout
+    dropped = np.flatnonzero((before.slot_row >= 0) & (layout.slot_row[: before.slots] < 0))
+    if not dropped.size:
+        return None
+    names = {seg.name for seg in before.segments if ((dropped >= seg.start) & (dropped < seg.end)).any()}
+    parts = [SentenceStore.load(previous.build_dir / seg.path(FILE)) for seg in before.segments if seg.name in names]
+    return merge([parts], None)
+
+
+def load_sentences(entry: Entry, build_dir: Path) -> SentenceSegments:
+    """A sentence component's segments over its build's layout."""
+    layout = Layout.load(build_dir, entry.params.get("segments", ()))
+    return SentenceSegments([SentenceStore.load(build_dir / f) for f in entry.files], layout)

@@ -10,9 +10,10 @@ import numpy as np
 
 from ..embedders import Embedder, slug
 from ..errors import IndexCorruptError
-from ..stores.sparse import SparseStore
+from ..stores.segments import Layout, carried, link
+from ..stores.sparse import SparseSegments, SparseStore
 from . import Corpus, Entry, Language, Need, Previous, Progress, Question, Ranking
-from .dense import EMBED_BATCH, reused_rows
+from .dense import EMBED_BATCH, reuse_by_key
 
 logger = logging.getLogger(__name__)
 SUFFIX = "-sparse"  # a sparse component is named after its embedder: "e5-sparse"
@@ -21,7 +22,7 @@ SUFFIX = "-sparse"  # a sparse component is named after its embedder: "e5-sparse
 class SparseComponent:
     """Dot product of the question's sparse vector with every passage's, over the question's postings only."""
 
-    def __init__(self, embedder: str, store: SparseStore, weight: float) -> None:
+    def __init__(self, embedder: str, store: SparseSegments, weight: float) -> None:
         self.name = embedder + SUFFIX
         self.embedder = embedder
         self.store = store
@@ -51,27 +52,51 @@ class SparseBuilder:
                 "sparse_dim": self.embedder.sparse_dim}
 
     def build(self, corpus: Corpus, previous: Previous | None, out: Path, progress: Progress) -> tuple[Entry, int]:
-        n = len(corpus.keys)
-        rows: list[tuple[np.ndarray, np.ndarray] | None] = [None] * n
+        layout = corpus.slots()
         old = previous.entry(self.name, self.kind, **self._params()) if previous else None
-        new_rows, old_rows = reused_rows(previous, old, corpus.keys)
-        if new_rows.size:
-            try:
-                stored = SparseStore.load(previous.build_dir / Path(old.files[0]).parent)
-                for i, j in zip(new_rows.tolist(), old_rows.tolist()):
-                    rows[i] = stored.row(j)
-            except (IndexCorruptError, IndexError) as exc:
-                logger.warning("cannot reuse %s rows: %s", self.name, exc)
-                rows = [None] * n
+        carry = carried(layout, old.params if old else None)
+        stored = None
+        files, computed = [], 0
+        for seg in layout.segments:
+            prefix = seg.path(f"sparse.{slug(self.embedder.name)}")
+            names = SparseStore.files(prefix)
+            files += names
+            if carry and seg.name != layout.fresh:
+                for rel in names:
+                    link(previous.build_dir, out, rel)
+                continue
+            if stored is None and old is not None and not carry:  # a fresh segment holds only new keys
+                try:
+                    stored = load_sparse(old, previous.build_dir)
+                except IndexCorruptError as exc:
+                    logger.warning("cannot reuse %s rows: %s", self.name, exc)
+            rows, n = self._segment(corpus, layout.segment_rows(seg), previous if stored else None, stored, progress)
+            SparseStore.build(rows, self.embedder.sparse_dim).save(out / prefix)
+            computed += n
+        return Entry(self.name, self.kind, tuple(files), {**self._params(), "segments": layout.segments_json()}), computed
+
+    def _segment(self, corpus: Corpus, slot_rows: np.ndarray, previous: Previous | None, stored: SparseSegments | None,
+                 progress: Progress) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
+        empty = (np.zeros(0, np.int32), np.zeros(0, np.float32))
+        rows: list[tuple[np.ndarray, np.ndarray] | None] = [None if r >= 0 else empty for r in slot_rows.tolist()]
+        live = np.flatnonzero(slot_rows >= 0)
+        at, slots = reuse_by_key(previous, stored is not None, [corpus.keys[r] for r in slot_rows[live].tolist()])
+        for i, slot in zip(live[at].tolist(), slots.tolist()):
+            rows[i] = stored.slot_row(slot)
         need = [i for i, r in enumerate(rows) if r is None]
         t0 = time.perf_counter()
         for b in range(0, len(need), EMBED_BATCH):
             batch = need[b : b + EMBED_BATCH]
-            for i, row in zip(batch, self.embedder.encode_sparse([corpus.texts[i] for i in batch])):
+            for i, row in zip(batch, self.embedder.encode_sparse([corpus.texts[int(slot_rows[i])] for i in batch])):
                 rows[i] = row
             progress(f"sparse {self.embedder.name}", min(b + EMBED_BATCH, len(need)), len(need))
-        logger.info("%s: encoded %d, reused %d passages in %.2fs", self.name, len(need), n - len(need),
+        logger.info("%s: encoded %d, reused %d passages in %.2fs", self.name, len(need), at.size,
                     time.perf_counter() - t0)
-        prefix = f"sparse.{slug(self.embedder.name)}"
-        SparseStore.build(rows, self.embedder.sparse_dim).save(out / prefix)
-        return Entry(self.name, self.kind, SparseStore.files(prefix), self._params()), len(need)
+        return rows, len(need)
+
+
+def load_sparse(entry: Entry, build_dir: Path) -> SparseSegments:
+    """A sparse component's segments over its build's layout."""
+    layout = Layout.load(build_dir, entry.params.get("segments", ()))
+    prefixes = sorted({str(Path(f).parent) for f in entry.files}, key=[str(Path(f).parent) for f in entry.files].index)
+    return SparseSegments.load(build_dir, prefixes, layout)

@@ -24,19 +24,21 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from .. import __version__
-from ..chunking import ChunkParams, chunk_corpus
+from ..chunking import ChunkParams
 from ..components import Corpus as ComponentCorpus
 from ..components import Previous
 from ..components.registry import builders
-from ..corpus import Corpus, load_corpus
+from ..corpus import Corpus
 from ..embedders import Embedder
 from ..embedders.engines import bulk_work
 from ..errors import IndexError_, RagError
 from ..settings import Settings
 from ..stores.bridge import BRIDGE_ID
 from ..stores.japanese import ANALYZER_ID, default_analyzer
+from ..stores.segments import LAYOUT_FILE, Layout, plan_layout
 from ..types import Passage
 from . import records
+from .reuse import Planned, plan_corpus
 from .manifest import BUILDS, FORMAT, FORMAT_VERSION, file_entries, read_manifest, verify_files, write_manifest
 
 logger = logging.getLogger(__name__)
@@ -81,6 +83,7 @@ class Plan:
     live_build: str | None
     counts: dict[str, int]
     chunker: dict[str, Any]
+    planned: Planned | None = None
 
 
 def embed_text(p: Passage, with_title: bool) -> str:
@@ -112,10 +115,12 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
 
 
 def _plan(settings: Settings, index_dir: Path, full: bool) -> Plan:
-    corpus = load_corpus(settings.seeds_dir)
-    passages = chunk_corpus(corpus.documents, ChunkParams(settings.chunk_max_tokens, settings.chunk_overlap))
-    texts = [embed_text(p, settings.embed_title) for p in passages]
     previous = None if full else _previous(index_dir)
+    planned = plan_corpus(settings.seeds_dir, ChunkParams(settings.chunk_max_tokens, settings.chunk_overlap),
+                          previous.manifest if previous else None, previous.build_dir if previous else None,
+                          previous.passages if previous else ())
+    corpus, passages = planned.corpus, planned.passages
+    texts = [embed_text(p, settings.embed_title) for p in passages]
     old_docs = previous.manifest["documents"] if previous else {}
     new_docs = {d.doc_id: d.sha256 for d in corpus.documents}
     counts = {
@@ -126,7 +131,8 @@ def _plan(settings: Settings, index_dir: Path, full: bool) -> Plan:
     counts["unchanged"] = len(new_docs) - counts["added"] - counts["changed"]
     chunker = {"max_tokens": settings.chunk_max_tokens, "overlap": settings.chunk_overlap,
                "embed_title": settings.embed_title, "analyzer": ANALYZER_ID, "bridge": BRIDGE_ID}
-    return Plan(corpus, passages, [_key(t) for t in texts], texts, previous, _live_build(index_dir), counts, chunker)
+    return Plan(corpus, passages, [_key(t) for t in texts], texts, previous, _live_build(index_dir), counts, chunker,
+                planned)
 
 
 def _embed_and_write(settings: Settings, embedders: Sequence[Embedder], index_dir: Path, plan: Plan,
@@ -138,7 +144,9 @@ def _embed_and_write(settings: Settings, embedders: Sequence[Embedder], index_di
     tmp = builds / f".tmp-{build_id}"
     tmp.mkdir()
     try:
-        corpus = ComponentCorpus(plan.texts, plan.keys)
+        before = plan.previous
+        layout = plan_layout(before.layout if before else None, before.keys if before else [], plan.keys, build_id)
+        corpus = ComponentCorpus(plan.texts, plan.keys, layout)
         by_name = {e.name: e for e in embedders}
         entries, embedded, seconds = [], {}, {}
         for builder in builders(settings, by_name, default_analyzer(), index_dir / ".cache"):
@@ -147,17 +155,21 @@ def _embed_and_write(settings: Settings, embedders: Sequence[Embedder], index_di
             entries.append(entry.as_json())
             if builder.kind != "bm25":  # BM25 is rebuilt, never embedded
                 embedded[builder.name], seconds[builder.name] = computed, time.perf_counter() - t
+        layout.save(tmp / LAYOUT_FILE)
         records.write_passages(tmp / records.PASSAGES, plan.passages, plan.keys)
-        records.write_documents(tmp / records.DOCUMENTS, _document_rows(plan.corpus, settings))
+        records.write_documents(tmp / records.DOCUMENTS, _document_rows(plan.corpus, settings,
+                                                                        plan.planned.reused_rows if plan.planned else {}))
         manifest = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "package_version": __version__,
             "created_at": created.isoformat().replace("+00:00", "Z"), "build": build_id,
             "embedders": [{"spec": e.name, "name": e.name, "dim": e.dim, "fingerprint": e.fingerprint} for e in embedders],
-            "components": entries, "chunker": plan.chunker,
+            "components": entries, "chunker": plan.chunker, "segments": layout.segments_json(),
+            "boilerplate": plan.planned.boilerplate if plan.planned else None,
             "documents": _documents(plan, settings),
             "counts": {"documents": len(plan.corpus.documents),
                        "articles": sum(len(d.articles) for d in plan.corpus.documents), "passages": len(plan.passages)},
-            "files": file_entries(tmp),
+            # files shared with the previous build (hard links) keep their checksums: they are never rewritten
+            "files": file_entries(tmp, (before.build_dir, before.manifest["files"]) if before else None),
         }
         os.replace(tmp, builds / build_id)
     except BaseException:
@@ -175,7 +187,9 @@ def _documents(plan: Plan, settings: Settings) -> dict[str, Any]:
     ids: dict[str, list[str]] = {}
     for p in plan.passages:
         ids.setdefault(p.doc_id, []).append(p.passage_id)
-    return {d.doc_id: {"sha256": d.sha256, "source_file": _source_file(settings, d.doc_id), "passages": ids.get(d.doc_id, [])}
+    chunks = plan.planned.chunks if plan.planned else {}
+    return {d.doc_id: {"sha256": d.sha256, "source_file": _source_file(settings, d.doc_id), "passages": ids.get(d.doc_id, []),
+                       "chunks": chunks.get(d.doc_id)}
             for d in plan.corpus.documents}
 
 
@@ -183,8 +197,11 @@ def _source_file(settings: Settings, doc_id: str) -> str:
     return (Path(settings.seeds_dir) / f"{doc_id}.txt").as_posix()
 
 
-def _document_rows(corpus: Corpus, settings: Settings):
+def _document_rows(corpus: Corpus, settings: Settings, reused: dict[str, str]):
     for d in corpus.documents:
+        if d.doc_id in reused:
+            yield reused[d.doc_id]
+            continue
         yield {"doc_id": d.doc_id, "source_file": _source_file(settings, d.doc_id), "sha256": d.sha256,
                "raw": d.raw, "excluded": d.excluded_chars(),
                "articles": [records.article_to_json(a) for a in d.articles]}
@@ -196,9 +213,11 @@ def _previous(index_dir: Path) -> Previous | None:
         return None
     try:
         manifest = read_manifest(index_dir)
-        build_dir = verify_files(index_dir, manifest)
-        _, keys = records.read_passages(build_dir / records.PASSAGES)
-        return Previous(manifest, build_dir, keys)
+        # sizes only: re-hashing gigabytes on every build would cost more than the build; the server checks every
+        # checksum when it loads, and a file shared from here keeps its recorded one
+        build_dir = verify_files(index_dir, manifest, checksums=False)
+        passages, keys = records.read_passages(build_dir / records.PASSAGES)
+        return Previous(manifest, build_dir, keys, Layout.load(build_dir, manifest["segments"]), passages)
     except (IndexError_, OSError, ValueError, KeyError) as exc:
         logger.warning("previous index is not reusable, building from scratch: %s", exc)
         return None

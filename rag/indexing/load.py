@@ -138,13 +138,13 @@ def _check_rows(index: LoadedIndex, index_dir: Path) -> None:
         if len(store) != n:
             raise IndexCorruptError(f"{spec} sparse vectors hold {len(store)} rows for {n} passages; {rebuild_hint(index_dir)}")
     for spec, store in index.dense.items():
-        if store.vectors.shape[0] != n:
-            raise IndexCorruptError(f"{spec} vectors hold {store.vectors.shape[0]} rows for {n} passages; "
+        if len(store) != n:
+            raise IndexCorruptError(f"{spec} vectors hold {len(store)} rows for {n} passages; "
                                     f"{rebuild_hint(index_dir)}")
     if index.sentences is not None and len(index.sentences) != n:
         raise IndexCorruptError(f"the sentence store holds {len(index.sentences)} passages for {n}; {rebuild_hint(index_dir)}")
     for spec, aligner in index.align.items():
-        width = index.dense[spec].vectors.shape[1] if spec in index.dense else aligner.vectors.shape[1]
+        width = index.dense[spec].dim if spec in index.dense else aligner.vectors.shape[1]
         if aligner.vectors.shape[1] != width:
             raise IndexCorruptError(f"{spec} term vectors are {aligner.vectors.shape[1]} wide, its passage vectors "
                                     f"{width}; {rebuild_hint(index_dir)}")

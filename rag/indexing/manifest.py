@@ -12,7 +12,7 @@ from .. import __version__
 from ..errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 
 FORMAT = "newsrag-index"
-FORMAT_VERSION = 2  # 2: per-component entries (rag/components), sparse postings
+FORMAT_VERSION = 3  # 2: per-component entries (rag/components), sparse postings; 3: segments, BM25 term counts
 MANIFEST = "manifest.json"
 BUILDS = "builds"
 
@@ -30,12 +30,25 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def file_entries(build_dir: Path) -> dict[str, dict[str, Any]]:
-    """{relative path: {sha256, bytes}} for every file under a build directory."""
+def file_entries(build_dir: Path, shared: tuple[Path, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+    """{relative path: {sha256, bytes}} for every file under a build directory; a file that is the same inode as
+    the `shared` (previous) build's file of that name keeps the checksum recorded there."""
     out = {}
     for path in sorted(p for p in build_dir.rglob("*") if p.is_file()):
-        out[path.relative_to(build_dir).as_posix()] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+        rel = path.relative_to(build_dir).as_posix()
+        known = shared[1].get(rel) if shared else None
+        if known is not None and _same_file(path, shared[0] / rel):
+            out[rel] = dict(known)
+        else:
+            out[rel] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
     return out
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def write_manifest(index_dir: Path, manifest: dict[str, Any]) -> None:
@@ -70,14 +83,15 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
             f"index format version {manifest.get('format_version')!r} but this is version {FORMAT_VERSION} "
             f"(package {__version__}); {rebuild_hint(index_dir)}"
         )
-    for key in ("build", "embedders", "components", "chunker", "documents", "files", "counts"):
+    for key in ("build", "embedders", "components", "chunker", "documents", "files", "counts", "segments"):
         if key not in manifest:
             raise IndexCorruptError(f"{path}: manifest lacks {key!r}; {rebuild_hint(index_dir)}")
     return manifest
 
 
-def verify_files(index_dir: Path, manifest: dict[str, Any]) -> Path:
-    """Check every file of the build against the manifest (presence, size, sha256); return the build directory."""
+def verify_files(index_dir: Path, manifest: dict[str, Any], checksums: bool = True) -> Path:
+    """Check every file of the build against the manifest (presence, size, and unless told not to, sha256); return
+    the build directory."""
     build_dir = Path(index_dir) / BUILDS / manifest["build"]
     fix = rebuild_hint(index_dir)
     for rel, entry in manifest["files"].items():
@@ -86,7 +100,7 @@ def verify_files(index_dir: Path, manifest: dict[str, Any]) -> Path:
             raise IndexCorruptError(f"index file {rel!r} is missing from {build_dir}; {fix}")
         if path.stat().st_size != entry["bytes"]:
             raise IndexCorruptError(f"index file {rel!r} has {path.stat().st_size} bytes, manifest says {entry['bytes']} (truncated?); {fix}")
-        if sha256_file(path) != entry["sha256"]:
+        if checksums and sha256_file(path) != entry["sha256"]:
             raise IndexCorruptError(f"index file {rel!r} fails its checksum (corrupted or edited); {fix}")
     return build_dir
 

@@ -46,8 +46,8 @@ def article_from_json(doc_id: str, row: dict[str, Any]) -> Article:
 
 def write_documents(path: Path, rows: Iterable[dict[str, Any]]) -> None:
     with open(path, "w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        for row in rows:  # a str is a record already serialised (reused from the previous build)
+            fh.write((row if isinstance(row, str) else json.dumps(row, ensure_ascii=False)) + "\n")
 
 
 def read_documents(path: Path) -> list[dict[str, Any]]:

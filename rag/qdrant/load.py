@@ -19,7 +19,6 @@ from ..indexing.load import DocRecord, LoadedIndex
 from ..indexing.manifest import FORMAT_VERSION, check_compatible
 from ..settings import Settings
 from ..stores.bridge import Bridge
-from ..stores.sentences import SentenceStore
 from ..types import Passage
 from . import Connection, serving_copy, session
 from .publish import BM25_VOCAB
@@ -117,14 +116,22 @@ def _bm25(entry: Entry, conn: Connection, live: str, n: int, files: dict[str, by
                       entry.params.get("idf_in", "qdrant")), bridge
 
 
-def _sentences(entry: Entry, conn: Connection, live: str, n: int, files: dict[str, bytes]) -> SentenceStore:
-    name = entry.files[0]
-    if name not in files:
-        raise IndexCorruptError(f"the sentence store {name!r} is missing from {live}-meta")
+def _sentences(entry: Entry, conn: Connection, live: str, n: int, files: dict[str, bytes]) -> Any:
+    """The answers' sentence store, loaded whole by the local loader from the files stored in the meta collection."""
+    from ..components.sentences import load_sentences
+    from ..stores.segments import LAYOUT_FILE
+
+    missing = [f for f in (*entry.files, LAYOUT_FILE) if f not in files]
+    if missing:
+        raise IndexCorruptError(f"the sentence store's {missing!r} are missing from {live}-meta")
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / Path(name).name
-        path.write_bytes(files[name])
-        return SentenceStore.load(path, n)
+        for name in (*entry.files, LAYOUT_FILE):
+            (Path(tmp) / name).parent.mkdir(parents=True, exist_ok=True)
+            (Path(tmp) / name).write_bytes(files[name])
+        store = load_sentences(entry, Path(tmp))
+    if len(store) != n:
+        raise IndexCorruptError(f"the sentence store holds {len(store)} passages, {live} {n}")
+    return store
 
 
 LOADERS: dict[str, Callable[[Entry, Connection, str, int, dict[str, bytes]], Any]] = {

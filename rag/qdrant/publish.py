@@ -24,10 +24,11 @@ import numpy as np
 
 from ..errors import IndexCorruptError
 from ..indexing import records
+from ..components.lexical import BRIDGE_FILE
+from ..indexing.load import LoadedIndex, load_index
 from ..indexing.manifest import read_manifest, verify_files
 from ..stores.align import TermAligner
-from ..stores.bm25 import BM25Store
-from ..stores.sparse import SparseStore
+from ..stores.segments import LAYOUT_FILE
 from . import BM25, NAMESPACE, Connection, collections, point_id
 
 logger = logging.getLogger(__name__)
@@ -80,21 +81,22 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
                           time.perf_counter() - t0, previous, already_live=True)
     _drop(conn, [points_c, meta_c, terms_c])  # a push of this build killed half-way: start it again
     docs = {row["doc_id"]: row for row in records.read_documents(build_dir / records.DOCUMENTS)}
+    # the components' data as the local backend serves it (rows in passage order, whatever its segments)
+    local = load_index(index_dir, tuple(e["spec"] for e in manifest["embedders"]))
     entries = manifest["components"]
     # Qdrant's IDF modifier counts one shard's points, so on several shards BM25 would drift from bm25s (measured:
     # benchmarks/qdrant_shard_idf.py); a version is written whole, so there the stored values carry the IDF instead
     idf_in = "qdrant" if shards == 1 else "stored"
     manifest = {**manifest, "qdrant": {"shards": shards, "replicas": replicas, "bm25_idf": idf_in}}
     _create_points(conn, points_c, entries, shards, replicas, idf_in)
-    _upload(conn, points_c, _points(build_dir, entries, passages, keys, docs, idf_in), len(passages), progress,
-            "passages")
+    _upload(conn, points_c, _points(local, passages, keys, docs, idf_in), len(passages), progress, "passages")
     _create_meta(conn, meta_c, shards, replicas)
-    _upload(conn, meta_c, _meta(build_dir, manifest, entries, docs), None, progress, "documents and files")
+    _upload(conn, meta_c, _meta(build_dir, local, manifest, entries, docs), None, progress, "documents and files")
     for e in entries:
         if e["kind"] == "align":
-            aligner = TermAligner.load(build_dir / e["files"][0])
+            aligner = local.parts[e["name"]][1]
             _create_terms(conn, terms_c, e["name"], aligner.vectors.shape[1], shards, replicas)
-            _upload(conn, terms_c, _terms(e["name"], aligner), len(aligner), progress, "aligned terms")
+            _upload(conn, terms_c, _terms(e["name"], aligner), int(aligner.live.sum()), progress, "aligned terms")
     _switch(conn, alias, points_c, previous)
     _collect_garbage(conn, alias, keep={points_c, previous})
     report = PushReport(points_c, manifest["build"], len(passages), changes["upserted"], changes["unchanged"],
@@ -163,17 +165,15 @@ def _upload(conn: Connection, name: str, points: Iterator[Any], total: int | Non
         progress(f"qdrant: {stage}", done, total or done)
 
 
-def _points(build_dir: Path, entries: list[dict[str, Any]], passages: list, keys: list[str],
-            docs: dict[str, Any], idf_in: str = "qdrant") -> Iterator[Any]:
+def _points(local: LoadedIndex, passages: list, keys: list[str], docs: dict[str, Any],
+            idf_in: str = "qdrant") -> Iterator[Any]:
     from qdrant_client import models as m
 
-    dense = {e["name"]: np.load(build_dir / e["files"][0], mmap_mode="r", allow_pickle=False)
-             for e in entries if e["kind"] == "dense"}
-    sparse = {e["name"]: SparseStore.load(build_dir / Path(e["files"][0]).parent)
-              for e in entries if e["kind"] == "sparse"}
-    bm25, _, df = BM25Store.load(build_dir / "bm25").term_frequencies()
-    if idf_in == "stored":  # bm25s's own scores: saturated tf × the Lucene IDF over the whole version
-        bm25.data *= np.log(1.0 + (bm25.shape[0] - df + 0.5) / (df + 0.5))[bm25.indices]
+    dense = {name: data.vectors for name, (e, data) in local.parts.items() if e.kind == "dense"}
+    sparse = {name: data for name, (e, data) in local.parts.items() if e.kind == "sparse"}
+    bm25, _, df = local.bm25.term_frequencies()
+    if idf_in == "stored":  # the local store's own scores: saturated tf × the Lucene IDF over the whole version
+        bm25.data *= np.log(1.0 + (bm25.shape[0] - df + 0.5) / (df + 0.5)).astype(np.float32)[bm25.indices]
     for name, vectors in dense.items():
         if vectors.shape[0] != len(passages):
             raise IndexCorruptError(f"{name} holds {vectors.shape[0]} vectors for {len(passages)} passages")
@@ -209,20 +209,20 @@ def _rfc3339(published: str | None) -> str | None:
     return moment.isoformat()
 
 
-def _meta(build_dir: Path, manifest: dict[str, Any], entries: list[dict[str, Any]],
+def _meta(build_dir: Path, local: LoadedIndex, manifest: dict[str, Any], entries: list[dict[str, Any]],
           docs: dict[str, Any]) -> Iterator[Any]:
     from qdrant_client import models as m
 
     yield m.PointStruct(id=_meta_id("manifest"), vector={}, payload={"kind": "manifest", "manifest": manifest})
     for doc_id, row in docs.items():
         yield m.PointStruct(id=_meta_id("document", doc_id), vector={}, payload={"kind": "document", "document": row})
-    _, terms, df = BM25Store.load(build_dir / "bm25").term_frequencies()
-    blobs = {BM25_VOCAB: json.dumps({"terms": terms, "df": df.tolist()}, ensure_ascii=False).encode("utf-8")}
+    _, terms, df = local.bm25.term_frequencies()
+    blobs = {BM25_VOCAB: json.dumps({"terms": terms, "df": df.tolist()}, ensure_ascii=False).encode("utf-8"),
+             BRIDGE_FILE: (build_dir / BRIDGE_FILE).read_bytes()}
     for e in entries:
-        if e["kind"] in ("bm25", "sentences"):  # what those components load whole: the bridge, the sentence store
-            for f in e["files"]:
-                if e["kind"] == "sentences" or not f.startswith("bm25/"):
-                    blobs[f] = (build_dir / f).read_bytes()
+        if e["kind"] == "sentences":  # loaded whole by the answers: its files and the layout they are read by
+            for f in (*e["files"], LAYOUT_FILE):
+                blobs[f] = (build_dir / f).read_bytes()
     for name, data in blobs.items():
         parts = max(1, -(-len(data) // BLOB_BYTES))
         for i in range(parts):
@@ -234,7 +234,9 @@ def _meta(build_dir: Path, manifest: dict[str, Any], entries: list[dict[str, Any
 def _terms(vector: str, aligner: TermAligner) -> Iterator[Any]:
     from qdrant_client import models as m
 
-    for i, (term, v) in enumerate(zip(aligner.terms, aligner.vectors)):
+    for i, (term, v, live) in enumerate(zip(aligner.terms, aligner.vectors, aligner.live.tolist())):
+        if not live:  # a term no live passage holds any more
+            continue
         yield m.PointStruct(id=i, vector={vector: np.asarray(v, np.float32).tolist()}, payload={"term": term})
 
 

@@ -11,27 +11,48 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+import faiss
 import numpy as np
 
 from ..errors import IndexCorruptError
-from .dense import DenseStore
+
+from .dense import DenseStore, SlotVectors, new_index, training_sample
+from .segments import Layout, Segment
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 ANN_TERMS = 50_000
 
 
 class TermAligner:
-    """Row i of `vectors` is the L2-normalised embedding of `terms[i]`."""
+    """Row i of `vectors` is the L2-normalised embedding of `terms[i]`; rows whose `live` flag is off (terms no
+    passage holds any more, kept until the next merge) are never proposed."""
 
-    def __init__(self, terms: Sequence[str], vectors: np.ndarray) -> None:
+    def __init__(self, terms: Sequence[str], vectors: np.ndarray, live: np.ndarray | None = None,
+                 ann: faiss.Index | None = None) -> None:
         if vectors.ndim != 2 or vectors.shape[0] != len(terms):
             raise IndexCorruptError(f"term alignment: {vectors.shape} vectors for {len(terms)} terms")
         self.terms = list(terms)
         self.vectors = vectors
-        # a large vocabulary (hundreds of thousands of terms at a million passages) is searched through an
-        # approximate index instead of a product with every term per word
-        self._ann = DenseStore.build(vectors, "ivf") if len(terms) >= ANN_TERMS else None
+        self.live = np.ones(len(terms), bool) if live is None else np.asarray(live, bool)
+        if self.live.shape != (len(terms),):
+            raise IndexCorruptError(f"term alignment: {self.live.shape} live flags for {len(terms)} terms")
+        if ann is not None and (ann.ntotal != len(terms) or ann.d != vectors.shape[1]):
+            raise IndexCorruptError(f"term alignment: its ANN index holds {ann.ntotal}x{ann.d}, the terms {vectors.shape}")
+        self._ann_index = ann
+        self._ann: DenseStore | None = None
+        self._rank: np.ndarray | None = None
         self._blas = None  # a threadpoolctl controller, made on first use (it inspects the loaded libraries, ~2 ms)
+
+    def _approximate(self) -> DenseStore | None:
+        """A large vocabulary (hundreds of thousands of terms at a million passages) is searched through an
+        approximate index instead of a product with every term per word; the build stores it, else it is made once."""
+        if self._ann is None and len(self.terms) >= ANN_TERMS:
+            index = self._ann_index if self._ann_index is not None else ann_index(self.vectors, None)
+            slot_row = np.full(len(self.terms), -1, np.int64)
+            slot_row[self.live] = np.arange(int(self.live.sum()))
+            layout = Layout(slot_row, [Segment("-", 0, len(self.terms))])
+            self._ann = DenseStore(SlotVectors([self.vectors], self.vectors.shape[1]), layout, index, "ivf")
+        return self._ann
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -53,25 +74,44 @@ class TermAligner:
     def by_term(self) -> dict[str, np.ndarray]:
         return dict(zip(self.terms, self.vectors))
 
+    def index_of(self) -> dict[str, int]:
+        return {t: i for i, t in enumerate(self.terms)}
+
     def groups(self, word_vectors: np.ndarray, k: int, min_similarity: float) -> list[list[str]]:
         """Per word vector, its `k` most similar terms at cosine ≥ `min_similarity`, best first (empty groups dropped)."""
         if not len(self.terms) or k <= 0 or not len(word_vectors):
             return []
-        if self._ann is not None:
+        ann = self._approximate()
+        if ann is not None:
+            # every word in one FAISS call; candidates re-scored exactly, dead terms skipped
+            fetch = min(len(self.terms), (k + 8) * 4)
+            _, cand = ann.index.search(np.ascontiguousarray(word_vectors, np.float32), fetch)
             out = []
-            for vec in word_vectors:
-                rows, sims = self._ann.search(vec, k)
-                group = [self.terms[r] for r, s in zip(rows.tolist(), sims.tolist()) if s >= min_similarity]
+            for vec, slots in zip(word_vectors, cand):
+                slots = slots[(slots >= 0)]
+                slots = slots[self.live[slots]]
+                sims = self.vectors[slots] @ vec
+                order = np.lexsort((slots, -sims))[:k]
+                group = [self.terms[i] for i, s in zip(slots[order].tolist(), sims[order].tolist()) if s >= min_similarity]
                 if group:
                     out.append(group)
             return out
         with self._one_blas_thread():
             sims = word_vectors @ self.vectors.T
-        k = min(k, sims.shape[1])
+        if not self.live.all():
+            sims[:, ~self.live] = -np.inf
+        if self._rank is None:  # ties go to the alphabetically first term, whatever order the terms were added in
+            self._rank = np.empty(len(self.terms), np.int64)
+            self._rank[np.argsort(np.array(self.terms, dtype=str), kind="stable")] = np.arange(len(self.terms))
+        k = min(k, int(self.live.sum()))
         out = []
         for row in sims:
+            if k <= 0:
+                break
             top = np.argpartition(-row, k - 1)[:k]
-            top = top[np.argsort(-row[top], kind="stable")]
+            kth = row[top].min()
+            top = np.flatnonzero(row >= kth)  # every term tied at the boundary, so the tie-break decides
+            top = top[np.lexsort((self._rank[top], -row[top]))][:k]
             group = [self.terms[i] for i in top if row[i] >= min_similarity]
             if group:
                 out.append(group)
@@ -97,3 +137,14 @@ class TermAligner:
                 return cls(data["terms"].tolist(), data["vectors"])
         except (OSError, ValueError, KeyError) as exc:
             raise IndexCorruptError(f"term alignment {path.name!r} cannot be read: {exc}") from None
+
+
+def ann_index(vectors: np.ndarray, previous: faiss.Index | None) -> faiss.Index:
+    """The IVF index over term vectors: the previous one extended by the rows it lacks, else a newly trained one."""
+    if previous is not None and previous.ntotal <= len(vectors) and previous.d == vectors.shape[1]:
+        if previous.ntotal < len(vectors):
+            previous.add(np.ascontiguousarray(vectors[previous.ntotal :], np.float32))
+        return previous
+    index = new_index(vectors[training_sample(np.arange(len(vectors)))], "ivf", len(vectors))
+    index.add(np.ascontiguousarray(vectors, np.float32))
+    return index

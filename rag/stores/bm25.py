@@ -1,58 +1,220 @@
-"""BM25 over analyzer terms through bm25s; full score vectors so fusion and filters stay exact."""
+"""BM25 over analyzer terms, stored as raw term frequencies so that an incremental build never re-indexes.
+
+Each segment (rag/stores/segments.py) holds its slots' term frequencies twice: by slot (the analysis cache that a
+merge reuses by key instead of running the analyzer again) and by term (postings). The global statistics — passage
+count, average length, document frequencies over the live slots — are computed when the store loads, and the BM25
+weight of a posting is computed at query time for the question's terms only. The arithmetic is bm25s's "lucene"
+variant step for step (float32 idf, float64 length normalisation, float32 scores), so scores equal a bm25s index of
+the same passages exactly.
+"""
 
 from __future__ import annotations
 
-import logging
+import json
+import math
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import bm25s
 import numpy as np
 
+from ..errors import IndexCorruptError
 from .ranking import Ranking
+from .segments import Layout
 
-# bm25s sets its logger to DEBUG when imported; undo that so the application's logging config decides.
-logging.getLogger("bm25s").setLevel(logging.NOTSET)
-EMPTY = "\u2205"  # the one term of a passage that has none: bm25s drops rows without terms
+EMPTY = "\u2205"  # the one term of a passage that has none, as bm25s counts it: its length is 1
+K1, B = 1.2, 0.75
+_ARRAYS = ("row_ptr", "row_term", "row_tf", "post_ptr", "post_row", "post_tf")
+VOCAB = "vocab.json"
+MMAP_ENTRIES = 5_000_000
+
+
+class TermSegment:
+    """One segment's term frequencies: slot i's (term id, tf) pairs are row_term/row_tf[row_ptr[i]:row_ptr[i+1]];
+    term t's (local slot, tf) postings are post_row/post_tf[post_ptr[t]:post_ptr[t+1]] for t < terms."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+        for name in _ARRAYS:
+            setattr(self, name, arrays[name])
+        nnz = self.row_term.shape[0]
+        if (int(self.row_ptr[-1]) != nnz or self.row_tf.shape[0] != nnz or self.post_row.shape[0] != nnz
+                or self.post_tf.shape[0] != nnz or int(self.post_ptr[-1]) != nnz):
+            raise IndexCorruptError(f"bm25 segment: arrays disagree ({nnz} term counts)")
+        self.doc_len = np.add.reduceat(self.row_tf, self.row_ptr[:-1]) if nnz else np.zeros(len(self), np.int64)
+        self.doc_len[np.diff(self.row_ptr) == 0] = 0  # reduceat repeats the next value for an empty row
+
+    def __len__(self) -> int:
+        return int(self.row_ptr.shape[0] - 1)
+
+    @property
+    def terms(self) -> int:
+        return int(self.post_ptr.shape[0] - 1)
+
+    @classmethod
+    def build(cls, rows: Sequence[tuple[np.ndarray, np.ndarray]], n_terms: int) -> TermSegment:
+        lengths = np.fromiter((len(t) for t, _ in rows), np.int64, len(rows))
+        row_ptr = np.zeros(len(rows) + 1, np.int64)
+        np.cumsum(lengths, out=row_ptr[1:])
+        row_term = np.concatenate([np.asarray(t, np.int32) for t, _ in rows]) if rows else np.zeros(0, np.int32)
+        row_tf = np.concatenate([np.asarray(f, np.int32) for _, f in rows]) if rows else np.zeros(0, np.int32)
+        order = np.argsort(row_term, kind="stable")  # each term's slots ascending
+        post_ptr = np.zeros(n_terms + 1, np.int64)
+        np.cumsum(np.bincount(row_term, minlength=n_terms), out=post_ptr[1:])
+        slot_of = np.repeat(np.arange(len(rows), dtype=np.int32), lengths)
+        return cls({"row_ptr": row_ptr, "row_term": row_term.astype(np.int32), "row_tf": row_tf.astype(np.int32),
+                    "post_ptr": post_ptr, "post_row": slot_of[order], "post_tf": row_tf[order].astype(np.int32)})
+
+    def row(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        s, e = int(self.row_ptr[i]), int(self.row_ptr[i + 1])
+        return np.asarray(self.row_term[s:e]), np.asarray(self.row_tf[s:e])
+
+    def postings(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        if t >= self.terms:
+            return np.zeros(0, np.int64), np.zeros(0, np.int32)
+        s, e = int(self.post_ptr[t]), int(self.post_ptr[t + 1])
+        return np.asarray(self.post_row[s:e], np.int64), np.asarray(self.post_tf[s:e])
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name in _ARRAYS:
+            np.save(directory / f"{name}.npy", getattr(self, name), allow_pickle=False)
+
+    @staticmethod
+    def files(prefix: str) -> tuple[str, ...]:
+        return tuple(f"{prefix}/{name}.npy" for name in _ARRAYS)
+
+    @classmethod
+    def load(cls, directory: Path) -> TermSegment:
+        try:
+            nnz = np.load(directory / "row_term.npy", mmap_mode="r").shape[0]
+            mode = "r" if nnz > MMAP_ENTRIES else None
+            return cls({name: np.load(directory / f"{name}.npy", mmap_mode=mode, allow_pickle=False) for name in _ARRAYS})
+        except (OSError, ValueError) as exc:
+            raise IndexCorruptError(f"bm25 segment {directory.parent.name!r} cannot be read: {exc}") from None
+
+
+def count_terms(terms: Sequence[str], ids: dict[str, int], vocab: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """A passage's (term ids, term frequencies), adding unseen terms to `vocab`; a passage without terms counts one
+    EMPTY, as bm25s does."""
+    counts = Counter(terms or [EMPTY])
+    out = np.empty(len(counts), np.int32)
+    for i, term in enumerate(counts):
+        tid = ids.get(term)
+        if tid is None:
+            tid = ids[term] = len(vocab)
+            vocab.append(term)
+        out[i] = tid
+    return out, np.fromiter(counts.values(), np.int32, len(counts))
 
 
 class BM25Store:
-    """A bm25s index whose documents are passage rows, in the order of the index's passages."""
+    """BM25 of passage rows over term-frequency segments with live-slot statistics."""
 
-    def __init__(self, retriever: bm25s.BM25, size: int) -> None:
-        self._r = retriever
-        self.size = size
-        # bm25s also lists "" in its vocabulary, with no postings: asking for it raises, so it is never "known"
-        self._vocab = set(retriever.vocab_dict) - {""} if getattr(retriever, "vocab_dict", None) else None
+    def __init__(self, vocab: Sequence[str], parts: Sequence[TermSegment], layout: Layout, k1: float = K1,
+                 b: float = B, df: np.ndarray | None = None) -> None:
+        if sum(len(p) for p in parts) != layout.slots:
+            raise IndexCorruptError(f"bm25 segments hold {sum(len(p) for p in parts)} rows for {layout.slots} slots")
+        if any(p.terms > len(vocab) for p in parts):
+            raise IndexCorruptError("bm25 segment names more terms than the vocabulary holds")
+        self.vocab = list(vocab)
+        self.parts = list(parts)
+        self.layout = layout
+        self.k1, self.b = k1, b
+        self.size = layout.rows
+        self.starts = np.cumsum([0] + [len(p) for p in parts]).tolist()
+        self._dl = np.concatenate([p.doc_len for p in parts]) if parts else np.zeros(0, np.int64)
+        live = layout.slot_row >= 0
+        if df is not None:  # the build's own count over the live slots (saved beside the vocabulary)
+            if df.shape != (len(self.vocab),):
+                raise IndexCorruptError(f"bm25 document frequencies: {df.shape} for {len(self.vocab)} terms")
+            self.df = np.asarray(df, np.int64)
+        else:
+            self.df = self._count_df(live)
+        # exact: the integer lengths sum exactly in float64, as numpy's mean of bm25s's length array does
+        self.avgdl = np.float64(int(self._dl[live].sum())) / self.size if self.size else np.float64(1.0)
+        # each slot's length normalisation, as bm25s computes it per document (float64)
+        self._norm = self.k1 * ((1 - self.b) + self.b * self._dl.astype(np.float64) / self.avgdl)
+        self._ids = {t: i for i, t in enumerate(self.vocab) if self.df[i] > 0}
+        self._idf: dict[int, np.float32] = {}
+
+    def _count_df(self, live: np.ndarray) -> np.ndarray:
+        """Document frequencies over the live slots, from every segment's postings."""
+        df = np.zeros(len(self.vocab), np.int64)
+        for p, start in zip(self.parts, self.starts):
+            term_of = np.repeat(np.arange(p.terms), np.diff(np.asarray(p.post_ptr)))
+            alive = live[np.asarray(p.post_row, np.int64) + start]
+            df[: p.terms] += np.bincount(term_of[alive], minlength=p.terms)
+        return df
 
     @classmethod
-    def build(cls, corpus_terms: Sequence[list[str]], k1: float = 1.2, b: float = 0.75) -> BM25Store:
-        r = bm25s.BM25(k1=k1, b=b)
-        # an empty term list would make bm25s drop the row; a sentinel keeps rows aligned with passages
-        r.index([terms or [EMPTY] for terms in corpus_terms], show_progress=False)
-        return cls(r, len(corpus_terms))
+    def build(cls, corpus_terms: Sequence[list[str]], k1: float = K1, b: float = B) -> BM25Store:
+        """A single-segment store over passages' analyzer terms in row order."""
+        vocab: list[str] = []
+        ids: dict[str, int] = {}
+        rows = [count_terms(t, ids, vocab) for t in corpus_terms]
+        return cls(vocab, [TermSegment.build(rows, len(vocab))], Layout.identity(len(rows), "-"), k1, b)
 
-    def _ids(self, terms: Sequence[str]) -> list[int]:
-        vocab = self._r.vocab_dict
-        return [vocab[t] for t in terms if self._vocab is None or t in self._vocab]
+    @property
+    def vocabulary(self) -> set[str]:
+        """The live passages' terms (without the empty-passage marker)."""
+        return set(self._ids) - {EMPTY}
 
-    def _postings(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, scores) of the terms' postings, term after term: the BM25 matrix is stored column per term."""
-        sc = self._r.scores
-        spans = [(int(sc["indptr"][i]), int(sc["indptr"][i + 1])) for i in ids]
-        rows = np.concatenate([sc["indices"][s:e] for s, e in spans]) if spans else np.zeros(0, np.int64)
-        vals = np.concatenate([sc["data"][s:e] for s, e in spans]) if spans else np.zeros(0, np.float32)
-        return rows, vals
+    def _term_ids(self, terms: Sequence[str]) -> list[int]:
+        return [self._ids[t] for t in terms if t in self._ids and t != EMPTY]
+
+    def idf(self, tid: int) -> np.float32:
+        w = self._idf.get(tid)
+        if w is None:
+            n, df = self.size, int(self.df[tid])
+            w = self._idf[tid] = np.float32(math.log(1 + (n - df + 0.5) / (df + 0.5)))
+        return w
+
+    def _postings(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, BM25 weights) of a term's live postings."""
+        rows, weights = [], []
+        for p, start in zip(self.parts, self.starts):
+            local, tf = p.postings(tid)
+            if not local.size:
+                continue
+            slots = local + start
+            r = self.layout.slot_row[slots]
+            keep = r >= 0
+            tf = tf[keep].astype(np.float32)
+            tfc = tf / (self._norm[slots[keep]] + tf)
+            rows.append(r[keep])
+            weights.append((self.idf(tid) * tfc).astype(np.float32))
+        if not rows:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        return np.concatenate(rows), np.concatenate(weights)
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
-        """BM25 score of every row for the query terms (zeros when no term is known). Only the terms' postings are
-        read, added in query order in float32, exactly as bm25s's get_scores adds them."""
+        """BM25 score of every row for the query terms (zeros when no term is known), added term after term in
+        float32 as bm25s's get_scores adds them."""
         total = np.zeros(self.size, np.float32)
-        ids = self._ids(terms)
-        if ids and self.size:
-            rows, vals = self._postings(ids)
-            np.add.at(total, rows, vals.astype(np.float32, copy=False))
+        for tid in self._term_ids(terms):
+            rows, vals = self._postings(tid)
+            np.add.at(total, rows, vals)
+        return total
+
+    def group_scores(self, groups: Sequence[Sequence[str]]) -> np.ndarray:
+        """Sum over groups of the best-scoring alternative term in each group (one group per source word), from the
+        groups' postings only: per group, each row keeps its best term's score."""
+        total = np.zeros(self.size, np.float32)
+        for group in groups:
+            ids = list(dict.fromkeys(self._term_ids(group)))
+            if not ids:
+                continue
+            parts = [self._postings(t) for t in ids]
+            rows = np.concatenate([r for r, _ in parts])
+            vals = np.concatenate([v for _, v in parts])
+            if len(ids) > 1:
+                order = np.lexsort((-vals, rows))
+                rows, vals = rows[order], vals[order]
+                first = np.ones(rows.size, bool)
+                first[1:] = rows[1:] != rows[:-1]
+                rows, vals = rows[first], vals[first]
+            np.add.at(total, rows, vals)
         return total
 
     def top(self, terms: Sequence[str], k: int, allowed: np.ndarray | None = None, scope: object = None) -> Ranking:
@@ -64,61 +226,57 @@ class BM25Store:
         return Ranking.top(self.group_scores(groups), k, allowed)
 
     def document_frequency(self, term: str) -> int:
-        """How many passages hold `term`: its postings' length."""
-        if self._vocab is not None and term not in self._vocab:
-            return 0
-        i = self._r.vocab_dict.get(term)
-        if i is None:
-            return 0
-        indptr = self._r.scores["indptr"]
-        return int(indptr[i + 1] - indptr[i])
-
-    @property
-    def vocabulary(self) -> set[str]:
-        """The corpus's terms (without the empty-passage marker)."""
-        return set(self._vocab or ()) - {EMPTY}
-
-    def group_scores(self, groups: Sequence[Sequence[str]]) -> np.ndarray:
-        """Sum over groups of the best-scoring alternative term in each group (one group per source word), from the
-        groups' postings only: per group, each row keeps its best term's score."""
-        total = np.zeros(self.size, np.float32)
-        for group in groups:
-            ids = list(dict.fromkeys(self._ids(group)))
-            if not ids:
-                continue
-            rows, vals = self._postings(ids)
-            if len(ids) > 1:
-                order = np.lexsort((-vals, rows))
-                rows, vals = rows[order], vals[order]
-                first = np.ones(rows.size, bool)
-                first[1:] = rows[1:] != rows[:-1]
-                rows, vals = rows[first], vals[first]
-            np.add.at(total, rows, vals.astype(np.float32, copy=False))
-        return total
+        """How many live passages hold `term`."""
+        tid = self._ids.get(term)
+        return int(self.df[tid]) if tid is not None else 0
 
     def term_frequencies(self) -> tuple[Any, list[str], np.ndarray]:
-        """(passage-major CSR matrix of BM25's saturated term frequencies, the vocabulary in column order, document
-        frequencies): what a store that applies its own IDF (Qdrant's IDF modifier) indexes. bm25s keeps
-        idf × saturated tf per term; dividing its Lucene IDF back out leaves the saturated tf."""
-        from scipy.sparse import csc_matrix
+        """(row-major CSR matrix of BM25's saturated term frequencies tf / (tf + k1·(1−b+b·dl/avgdl)), the vocabulary
+        in column order, document frequencies): what a store that applies its own IDF (Qdrant's IDF modifier)
+        indexes; times `idf`, they are exactly this store's scores."""
+        from scipy.sparse import csr_matrix
 
-        sc = self._r.scores
-        n = int(sc["num_docs"])
-        indptr = np.asarray(sc["indptr"])
-        df = np.diff(indptr)
-        idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
-        data = np.asarray(sc["data"], np.float64) / np.repeat(idf, df)
-        rows = csc_matrix((data, np.asarray(sc["indices"]), indptr), shape=(n, len(df))).tocsr()
-        terms = [""] * len(df)
-        for t, i in self._r.vocab_dict.items():
-            if i < len(df):  # bm25s lists "" in its vocabulary beyond the columns, without postings
-                terms[i] = t
-        return rows, terms, df
+        indptr, indices, data = [0], [], []
+        for slot in self.layout.row_slot.tolist():
+            tids, tf = self._slot(int(slot))
+            tf = tf.astype(np.float32)
+            indices.append(np.asarray(tids, np.int64))
+            data.append(tf / (np.float32(self._norm[slot]) + tf))
+            indptr.append(indptr[-1] + len(tids))
+        matrix = csr_matrix((np.concatenate(data) if data else np.zeros(0, np.float32),
+                             np.concatenate(indices) if indices else np.zeros(0, np.int64), np.asarray(indptr)),
+                            shape=(self.size, len(self.vocab)))
+        return matrix, list(self.vocab), np.asarray(self.df, np.int64)
 
     def save(self, directory: Path) -> None:
-        self._r.save(str(directory))
+        """A single-segment store's files (tools and tests; a build writes segments through the BM25 builder)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / VOCAB).write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
+        order = self.layout.row_slot
+        rows = [self._slot(int(s)) for s in order]
+        TermSegment.build(rows, len(self.vocab)).save(directory / "seg")
+
+    def slot_counts(self, slot: int) -> tuple[np.ndarray, np.ndarray]:
+        """(term ids, term frequencies) stored in a slot: the analysis a later build reuses by key."""
+        return self._slot(slot)
+
+    def _slot(self, slot: int) -> tuple[np.ndarray, np.ndarray]:
+        p = int(np.searchsorted(self.starts, slot, side="right") - 1)
+        return self.parts[p].row(slot - self.starts[p])
 
     @classmethod
     def load(cls, directory: Path, size: int | None = None) -> BM25Store:
-        r = bm25s.BM25.load(str(directory), load_corpus=False)
-        return cls(r, int(r.scores["num_docs"]) if size is None else size)
+        """A single-segment store saved by `save`."""
+        vocab = read_vocab(directory / VOCAB)
+        part = TermSegment.load(directory / "seg")
+        return cls(vocab, [part], Layout.identity(len(part), "-"))
+
+
+def read_vocab(path: Path) -> list[str]:
+    try:
+        vocab = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"bm25 vocabulary cannot be read: {exc}") from None
+    if not isinstance(vocab, list):
+        raise IndexCorruptError("bm25 vocabulary is not a list of terms")
+    return vocab

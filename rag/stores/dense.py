@@ -2,17 +2,22 @@
 
 `ivf` is an inverted file with 8-bit scalar-quantised codes (a quarter of float32's memory); its candidates are
 re-scored exactly against the stored float32 vectors, which are memory-mapped, so only the candidates' pages are read.
+Vectors are stored by slot in segments (rag/stores/segments.py): an incremental build adds the new slots' vectors to
+the previous build's trained index instead of training and filling a new one; removed passages' slots stay in the
+index and are skipped.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import faiss
 import numpy as np
 
 from ..errors import ConfigError, IndexCorruptError
+from .segments import Layout
 
 KINDS = ("auto", "flat", "hnsw", "ivf")
 REFINE = 4  # an approximate search fetches k × REFINE candidates, then re-scores them exactly
@@ -32,13 +37,67 @@ def _nlist(n: int) -> int:
     return max(1, min(int(4 * math.sqrt(max(n, 1))), max(1, n // 39)))
 
 
-class DenseStore:
-    """Vectors (kept for exact filtered search, re-scoring and incremental reuse) plus the FAISS index over them."""
+def training_sample(slots: np.ndarray) -> np.ndarray:
+    """The (sorted) slots an IVF index over `slots` trains on: all, or 100 per list."""
+    cap = 100 * _nlist(slots.size)
+    return slots if slots.size <= cap else np.sort(np.random.default_rng(0).choice(slots, cap, replace=False))
 
-    def __init__(self, vectors: np.ndarray, index: faiss.Index, kind: str) -> None:
-        self.vectors = vectors
+
+def new_index(sample: np.ndarray, kind: str, n: int | None = None) -> faiss.Index | None:
+    """A trained, empty FAISS index of this kind for `n` vectors, trained on `sample` (None for flat: exact search
+    needs none)."""
+    n = sample.shape[0] if n is None else n
+    dim = sample.shape[1]
+    if kind == "flat":
+        return None
+    if kind == "hnsw":
+        return faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+    if kind == "ivf":
+        index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dim), dim, _nlist(n), faiss.ScalarQuantizer.QT_8bit,
+                                              faiss.METRIC_INNER_PRODUCT)
+        if n:
+            index.train(np.ascontiguousarray(sample, dtype=np.float32))
+        return index
+    raise ConfigError(f"faiss kind {kind!r}: allowed flat, hnsw, ivf (or auto)")
+
+
+class SlotVectors:
+    """Vectors by slot over several segment arrays (memory-mapped when large), read only where asked."""
+
+    def __init__(self, parts: Sequence[np.ndarray], dim: int) -> None:
+        self.parts = list(parts)
+        self.dim = dim
+        self.starts = np.cumsum([0] + [p.shape[0] for p in self.parts])
+
+    def __len__(self) -> int:
+        return int(self.starts[-1])
+
+    def take(self, slots: np.ndarray) -> np.ndarray:
+        if len(self.parts) == 1:
+            return np.asarray(self.parts[0][slots], np.float32)
+        out = np.empty((len(slots), self.dim), np.float32)
+        which = np.searchsorted(self.starts, slots, side="right") - 1
+        for p in np.unique(which).tolist():
+            sel = np.flatnonzero(which == p)
+            out[sel] = self.parts[p][slots[sel] - self.starts[p]]
+        return out
+
+    def products(self, query: np.ndarray) -> np.ndarray:
+        """The inner product of every slot's vector with `query`, segment after segment."""
+        return np.concatenate([np.asarray(p) @ query for p in self.parts]) if self.parts else np.zeros(0, np.float32)
+
+
+class DenseStore:
+    """Slot vectors (kept for exact search, re-scoring and incremental reuse), the slots' layout, and for the
+    approximate kinds the FAISS index over the slots."""
+
+    def __init__(self, vectors: SlotVectors, layout: Layout, index: faiss.Index | None, kind: str) -> None:
+        self.slots = vectors
+        self.layout = layout
         self.index = index
         self.kind = kind
+        self._live = layout.slot_row >= 0
+        self._rows: np.ndarray | None = None
         if kind == "ivf":
             faiss.extract_index_ivf(index).nprobe = min(faiss.extract_index_ivf(index).nlist, 48)
         elif kind == "hnsw":
@@ -46,62 +105,105 @@ class DenseStore:
 
     @classmethod
     def build(cls, vectors: np.ndarray, kind: str = "flat") -> DenseStore:
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        n, dim = vectors.shape
-        if kind == "flat":
-            index = faiss.IndexFlatIP(dim)
-        elif kind == "hnsw":
-            index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        elif kind == "ivf":
-            nlist = _nlist(n)
-            index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dim), dim, nlist, faiss.ScalarQuantizer.QT_8bit,
-                                                  faiss.METRIC_INNER_PRODUCT)
-            if n:
-                sample = vectors if n <= 100 * nlist else vectors[np.random.default_rng(0).choice(n, 100 * nlist, replace=False)]
-                index.train(sample)
-        else:
+        """A single-segment store over `vectors` in row order."""
+        if kind not in ("flat", "hnsw", "ivf"):
             raise ConfigError(f"faiss kind {kind!r}: allowed flat, hnsw, ivf (or auto)")
-        if n:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        index = new_index(vectors[training_sample(np.arange(len(vectors)))], kind, len(vectors))
+        if index is not None and len(vectors):
             index.add(vectors)
-        return cls(vectors, index, kind)
+        return cls(SlotVectors([vectors], vectors.shape[1]), Layout.identity(len(vectors), "-"), index, kind)
+
+    def __len__(self) -> int:
+        return self.layout.rows
+
+    @property
+    def dim(self) -> int:
+        return self.slots.dim
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """Every passage's vector in row order (a copy when the slots are not in row order; for tools and tests)."""
+        if self._rows is None:
+            self._rows = self.slots.take(self.layout.row_slot)
+        return self._rows
+
+    def row_vectors(self, rows: np.ndarray) -> np.ndarray:
+        return self.slots.take(self.layout.row_slot[np.asarray(rows, np.int64)])
+
+    def exact(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, scores) of the exact k best rows, ties broken by row."""
+        q = np.asarray(query, np.float32).reshape(-1)
+        sims = self.slots.products(q)
+        live = np.flatnonzero(self._live)
+        rows, sims = self.layout.slot_row[live], sims[live]
+        if not rows.size or k <= 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        top = np.argpartition(-sims, min(k, rows.size) - 1)[:k] if rows.size > k else np.arange(rows.size)
+        order = top[np.lexsort((rows[top], -sims[top]))][:k]
+        return rows[order].astype(np.int64), sims[order].astype(np.float32)
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None,
                scope: object = None) -> tuple[np.ndarray, np.ndarray]:
         """(rows, scores) of the k best rows; with `allowed` rows, an exact scan of just those rows (`scope`, the
         restriction they come from, is for stores that filter server-side)."""
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
-        n = self.vectors.shape[0]
+        n = len(self)
         if allowed is not None:
             if allowed.size == 0:
                 return np.zeros(0, np.int64), np.zeros(0, np.float32)
-            sims = self.vectors[allowed] @ q[0]
+            sims = self.row_vectors(allowed) @ q[0]
             order = np.argsort(-sims, kind="stable")[:k]
             return allowed[order].astype(np.int64), sims[order].astype(np.float32)
         k = min(k, n)
         if k == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        if self.kind == "flat":
-            scores, rows = self.index.search(q, k)
-            keep = rows[0] >= 0
-            return rows[0][keep].astype(np.int64), scores[0][keep].astype(np.float32)
-        _, cand = self.index.search(q, min(n, k * REFINE))
-        cand = np.sort(cand[0][cand[0] >= 0])
-        sims = self.vectors[cand] @ q[0]  # exact scores: the approximate index only proposes
-        order = np.lexsort((cand, -sims))[:k]
-        return cand[order].astype(np.int64), sims[order].astype(np.float32)
+        if self.index is None:
+            return self.exact(q[0], k)
+        want, fetch = min(n, k * REFINE), k * REFINE
+        while True:  # removed passages' slots are skipped; fetch more in the rare case they crowd the candidates
+            _, cand = self.index.search(q, min(self.layout.slots, fetch))
+            slots = cand[0][cand[0] >= 0]
+            rows = self.layout.slot_row[slots]
+            slots, rows = slots[rows >= 0][:want], rows[rows >= 0][:want]
+            if rows.size >= want or fetch >= self.layout.slots:
+                break
+            fetch *= 4
+        sims = self.slots.take(slots) @ q[0]  # exact scores: the approximate index only proposes
+        order = np.lexsort((rows, -sims))[:k]
+        return rows[order].astype(np.int64), sims[order].astype(np.float32)
 
     def save(self, vectors_path: Path, index_path: Path) -> None:
+        """A single-segment store's files (tools and tests; a build writes segments through the dense builder)."""
         np.save(vectors_path, self.vectors, allow_pickle=False)
-        faiss.write_index(self.index, str(index_path))
+        if self.index is not None:
+            faiss.write_index(self.index, str(index_path))
 
     @classmethod
     def load(cls, vectors_path: Path, index_path: Path, kind: str) -> DenseStore:
+        """A single-segment store saved by `save`."""
         vectors = np.load(vectors_path, allow_pickle=False, mmap_mode="r")
-        if vectors.shape[0] < MMAP_ROWS:
-            vectors = np.ascontiguousarray(vectors)  # small: in memory, no page faults on the hot path
-        index = faiss.read_index(str(index_path))
-        if index.ntotal != vectors.shape[0] or index.d != vectors.shape[1]:
-            raise IndexCorruptError(
-                f"{index_path.name}: FAISS index holds {index.ntotal}x{index.d} but vectors are {vectors.shape}"
-            )
-        return cls(vectors, index, kind)
+        n = vectors.shape[0]
+        return cls.load_segments([vectors_path], Layout.identity(n, "-"), index_path, kind)
+
+    @classmethod
+    def load_segments(cls, paths: Sequence[Path], layout: Layout, index_path: Path | None, kind: str) -> DenseStore:
+        parts = [np.load(p, allow_pickle=False, mmap_mode="r") for p in paths]
+        if layout.slots < MMAP_ROWS:
+            parts = [np.ascontiguousarray(p) for p in parts]  # small: in memory, no page faults on the hot path
+        dims = {p.shape[1] for p in parts if p.ndim == 2}
+        if len(dims) > 1 or any(p.ndim != 2 for p in parts):
+            raise IndexCorruptError(f"dense segments disagree in shape: {[p.shape for p in parts]}")
+        vectors = SlotVectors(parts, dims.pop() if dims else 0)
+        if len(vectors) != layout.slots:
+            raise IndexCorruptError(f"dense segments hold {len(vectors)} vectors for {layout.slots} slots")
+        index = None
+        if kind != "flat":
+            if index_path is None or not Path(index_path).is_file():
+                raise IndexCorruptError(f"the {kind} FAISS index file is missing")
+            index = faiss.read_index(str(index_path))
+            if index.ntotal != len(vectors) or index.d != vectors.dim:
+                raise IndexCorruptError(
+                    f"{Path(index_path).name}: FAISS index holds {index.ntotal}x{index.d} but vectors are "
+                    f"{len(vectors)}x{vectors.dim}")
+        return cls(vectors, layout, index, kind)

@@ -88,7 +88,7 @@ def test_a_corrupted_sentence_store_is_refused_with_a_rebuild_hint(built_index, 
     index_dir = tmp_path / "index"
     shutil.copytree(settings.index_dir, index_dir)
     build = json.loads((index_dir / "manifest.json").read_text())["build"]
-    path = index_dir / "builds" / build / FILE
+    path = next((index_dir / "builds" / build).glob(f"seg/*/{FILE}"))  # the base segment's store
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))

@@ -99,8 +99,9 @@ def _rebuild_after(edit: Callable[[Path], None], root: Path, template: Template,
     settings = private_copy(template, root)
     before = verify_files(settings.index_dir, read_manifest(settings.index_dir))
     _, before_keys = records.read_passages(before / records.PASSAGES)
-    before_vectors = np.load(before / "vectors.use.npy")
-    before_vocabulary = load_index(settings.index_dir, settings.embedders).bm25.vocabulary
+    before_index = load_index(settings.index_dir, settings.embedders)
+    before_vectors = np.array(before_index.dense["use"].vectors)  # in row order, whatever segments hold them
+    before_vocabulary = before_index.bm25.vocabulary
     edit(Path(settings.seeds_dir))
     counting = CountingEmbedder(embedder)
     report = build_index(settings, [counting])

@@ -29,6 +29,11 @@ def _build_dir(index: Path) -> Path:
     return index / BUILDS / _manifest(index)["build"]
 
 
+def _vectors_file(build: Path) -> Path:
+    """The USE vectors of the build's (single) segment."""
+    return next(build.glob("seg/*/vectors.use.npy"))
+
+
 def _refusal(index: Path, specs: tuple[str, ...] = ("use",)) -> IndexError_:
     with pytest.raises(IndexError_) as info:
         load_index(index, specs)
@@ -41,7 +46,7 @@ def test_the_undamaged_copy_loads(copy_index: Path) -> None:
 
 
 def test_a_truncated_vectors_file_is_refused_as_corrupt(copy_index: Path) -> None:
-    path = _build_dir(copy_index) / "vectors.use.npy"
+    path = _vectors_file(_build_dir(copy_index))
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     err = _refusal(copy_index)
@@ -60,7 +65,7 @@ def test_a_flipped_byte_in_passages_jsonl_fails_its_checksum(copy_index: Path) -
     assert "passages.jsonl" in str(err) and "checksum" in str(err) and FIX in str(err)
 
 
-@pytest.mark.parametrize("name", ["faiss.use.index", "documents.jsonl", "bm25"])
+@pytest.mark.parametrize("name", ["layout.npy", "documents.jsonl", "bm25"])
 def test_a_missing_file_is_refused_as_corrupt(copy_index: Path, name: str) -> None:
     path = _build_dir(copy_index) / name
     shutil.rmtree(path) if path.is_dir() else path.unlink()
@@ -115,18 +120,16 @@ def test_every_refusal_is_a_domain_error_the_cli_maps_to_exit_code_1() -> None:
 
 
 def _drop_last_vector(build: Path) -> None:
-    path = build / "vectors.use.npy"
+    path = _vectors_file(build)
     np.save(path, np.load(path)[:-1], allow_pickle=False)
 
 
-def _drop_last_vector_and_faiss_row(build: Path) -> None:
-    from rag.stores.dense import DenseStore
-
-    vectors = np.load(build / "vectors.use.npy")[:-1]
-    DenseStore.build(vectors, "flat").save(build / "vectors.use.npy", build / "faiss.use.index")
+def _drop_last_vector_and_slot(build: Path) -> None:
+    _drop_last_vector(build)
+    np.save(build / "layout.npy", np.load(build / "layout.npy")[:-1], allow_pickle=False)
 
 
-@pytest.mark.parametrize("damage", [_drop_last_vector, _drop_last_vector_and_faiss_row], ids=["vectors", "vectors+faiss"])
+@pytest.mark.parametrize("damage", [_drop_last_vector, _drop_last_vector_and_slot], ids=["vectors", "vectors+layout"])
 def test_a_re_checksummed_index_with_a_missing_vector_row_is_refused_with_a_fix(
     copy_index: Path, damage: Callable[[Path], None]
 ) -> None:

@@ -23,6 +23,7 @@ import pytest
 import qdrant_edge as qe
 
 from rag.indexing import records
+from rag.indexing.load import load_index
 from rag.indexing.manifest import read_manifest, verify_files
 from rag.qdrant import BM25
 from rag.qdrant.publish import _points
@@ -67,7 +68,8 @@ def published_points(built_index) -> tuple[list[dict[str, Any]], list[Any]]:
     passages, keys = records.read_passages(build_dir / records.PASSAGES)
     docs = {row["doc_id"]: row for row in records.read_documents(build_dir / records.DOCUMENTS)}
     entries = manifest["components"]
-    return entries, [edge_point(p) for p in _points(build_dir, entries, passages, keys, docs)]
+    local = load_index(settings.index_dir, settings.embedders)
+    return entries, [edge_point(p) for p in _points(local, passages, keys, docs)]
 
 
 @pytest.fixture(scope="module", params=["uploaded", "optimized"])

@@ -174,3 +174,20 @@ def test_rag_align_none_turns_alignment_off(searcher) -> None:
     assert settings.align is None
     off = Searcher(searcher.index, searcher.embedders, searcher.analyzer, settings)
     assert off.align is None and "encode:use" not in off.search(LAVROV_EN, mode="bm25").timings
+
+
+def test_a_large_vocabulary_is_searched_approximately_and_never_proposes_a_dead_term() -> None:
+    from rag.stores.align import ANN_TERMS
+
+    rng = np.random.default_rng(0)
+    n = ANN_TERMS + 1000
+    vectors = rng.standard_normal((n, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    terms = [f"t{i}" for i in range(n)]
+    live = np.ones(n, bool)
+    live[::2] = False  # every even term is no longer in the vocabulary
+    store = TermAligner(terms, vectors, live)
+    queries = vectors[[1, 3, 5, 8]]  # three live terms and a dead one
+    groups = store.groups(queries, 5, -1.0)
+    assert [g[0] for g in groups[:3]] == ["t1", "t3", "t5"]  # a live term's own vector finds it first
+    assert all(int(t[1:]) % 2 == 1 for g in groups for t in g) and "t8" not in groups[3]

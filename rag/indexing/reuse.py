@@ -1,0 +1,128 @@
+"""The plan step without re-cleaning or re-chunking what did not change.
+
+Cleaning and chunking are pure per document given the corpus-wide boilerplate lines, so a seed file whose content
+(sha256) and the boilerplate set are both unchanged gets exactly its previous passages and document record back from
+the previous build; only new and changed files are cleaned and chunked (tokenizing every passage of a 100k-passage
+corpus took minutes). The cross-document rule of `chunk_corpus` — a passage repeating an earlier one is dropped — is
+applied again over the whole list, and a document that lost passages to that rule is always re-chunked, so the
+result equals `load_corpus` + `chunk_corpus` exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..chunking import ChunkParams, chunk_document
+from ..corpus import Corpus, CorpusWarning, build_document, read_seed
+from ..corpus.cleaning import boilerplate_keys
+from ..corpus.lines import split_lines
+from ..errors import CorpusError
+from ..types import Document, Passage
+from . import records
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """The corpus and passages of a build, what each document chunked into before repeats were dropped, the
+    boilerplate fingerprint, and the previous build's document records reused verbatim."""
+
+    corpus: Corpus
+    passages: list[Passage]
+    chunks: dict[str, int]
+    boilerplate: str
+    reused_rows: dict[str, str] = field(default_factory=dict)
+
+
+def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any] | None = None,
+                previous_dir: Path | None = None, previous_passages: Sequence[Passage] = ()) -> Planned:
+    """`load_corpus` + `chunk_corpus`, reusing the previous build's unchanged documents."""
+    t0 = time.perf_counter()
+    seeds_dir = Path(seeds_dir)
+    if not seeds_dir.is_dir():
+        raise CorpusError(f"seeds directory {str(seeds_dir)!r} does not exist or is not a directory")
+    old_docs = previous["documents"] if previous else {}
+    warnings: list[CorpusWarning] = []
+    texts: dict[str, tuple[Path, str, str]] = {}
+    for path in sorted(p for p in seeds_dir.glob("*.txt") if p.is_file()):
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            warnings.append(CorpusWarning(str(path), f"cannot be read ({exc.strerror or exc})"))
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        if old_docs.get(path.stem, {}).get("sha256") == sha:
+            texts[path.stem] = (path, data.decode("utf-8"), sha)  # this exact content passed the checks before
+            continue
+        text, problem = read_seed(path)
+        if problem:
+            warnings.append(CorpusWarning(str(path), problem))
+            logger.warning("skipping %s: %s", path, problem)
+            continue
+        texts[path.stem] = (path, text, hashlib.sha256(text.encode("utf-8")).hexdigest())
+    split = {doc_id: split_lines(text) for doc_id, (_, text, _) in texts.items()}
+    boiler = boilerplate_keys(split.values())
+    fingerprint = hashlib.sha256(json.dumps(sorted(boiler), ensure_ascii=False).encode()).hexdigest()[:16]
+    same_cleaning = previous is not None and previous.get("boilerplate") == fingerprint
+    by_doc: dict[str, list[Passage]] = {}
+    for p in previous_passages:
+        by_doc.setdefault(p.doc_id, []).append(p)
+    old_rows = _rows(previous_dir) if same_cleaning and previous_dir is not None else {}
+    documents, chunked, chunks, reused_rows = [], [], {}, {}
+    for doc_id, (path, text, sha) in texts.items():
+        old = old_docs.get(doc_id, {})
+        kept = by_doc.get(doc_id, [])
+        if (same_cleaning and old.get("sha256") == sha and doc_id in old_rows and old.get("chunks") == len(kept)
+                and old.get("passages") == [p.passage_id for p in kept]
+                and old.get("source_file") == (seeds_dir / f"{doc_id}.txt").as_posix()):
+            row = json.loads(old_rows[doc_id])
+            arts = tuple(records.article_from_json(doc_id, a) for a in row["articles"])
+            doc = Document(doc_id, str(path), text, sha, arts)
+            passages = kept
+            reused_rows[doc_id] = old_rows[doc_id]
+        else:
+            doc = build_document(doc_id, str(path), text, boiler, split[doc_id])
+            passages = chunk_document(doc, params)
+        if not doc.articles:
+            msg = "no article text left after cleaning (only page chrome or repeats)"
+            warnings.append(CorpusWarning(str(path), msg))
+            logger.warning("%s: %s", path, msg)
+        documents.append(doc)
+        chunks[doc_id] = len(passages)
+        chunked.append(passages)
+    seen: set[str] = set()
+    out = []
+    for passages in chunked:
+        for p in passages:
+            key = " ".join(p.text.split())
+            if key in seen:
+                logger.info("dropping repeated passage %s", p.passage_id)
+                continue
+            seen.add(key)
+            out.append(p)
+    logger.info("planned %d documents (%d reused as they were) into %d passages in %.2fs", len(documents),
+                len(reused_rows), len(out), time.perf_counter() - t0)
+    return Planned(Corpus(seeds_dir, tuple(documents), tuple(warnings)), out, chunks, fingerprint, reused_rows)
+
+
+def _rows(build_dir: Path) -> dict[str, str]:
+    """The previous build's document records as JSON lines, by doc_id."""
+    out = {}
+    try:
+        with open(build_dir / records.DOCUMENTS, encoding="utf-8") as fh:
+            for line in fh:
+                head = json.loads(line[: line.index(', "source_file"')] + "}") if '"doc_id"' in line[:20] else None
+                doc_id = head["doc_id"] if head else json.loads(line)["doc_id"]
+                out[doc_id] = line.rstrip("\n")
+    except (OSError, ValueError, KeyError) as exc:
+        logger.warning("previous document records are not reusable: %s", exc)
+        return {}
+    return out
