@@ -131,8 +131,9 @@ def bm25_query(vocab: dict[str, int], terms: Sequence[str]) -> Any:
 
 @pytest.fixture(scope="module")
 def vocab(searcher) -> dict[str, int]:
-    """BM25's term ids (bm25s's columns, which the publisher's `bm25` vectors index)."""
-    return {t: searcher.index.bm25._r.vocab_dict[t] for t in searcher.index.bm25.vocabulary}
+    """BM25's term ids (the store's vocabulary order, which the publisher's `bm25` vectors index)."""
+    _, terms, _ = searcher.index.bm25.term_frequencies()
+    return {t: i for i, t in enumerate(terms) if t in searcher.index.bm25.vocabulary}
 
 
 def test_qdrant_idf_is_the_lucene_idf_bm25s_uses(shard, searcher, vocab):
