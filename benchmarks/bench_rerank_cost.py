@@ -36,7 +36,6 @@ def p50(values: list[float]) -> float:
 def stage_only(settings: Settings, questions: list[str], rounds: int, compare_keep: bool = False) -> None:
     """The stage's own cost without the models: each question's top-100 BM25 rows (bridge groups for English, no
     alignment) stand in for the fused candidates; the cost depends on how many candidates and how long, not which."""
-    from rag.retrieval.engine import detect_language
     from rag.retrieval.rerank import create_reranker
 
     index = load_index(settings.index_dir, settings.embedders)
@@ -50,12 +49,7 @@ def stage_only(settings: Settings, questions: list[str], rounds: int, compare_ke
     for rnd in range(rounds):
         times = []
         for q in questions:
-            lang = detect_language(q)
-            terms = analyzer.terms(q)
-            groups = (index.bridge.expand(q) + [[t] for t in terms]) if lang == "en" else [[t] for t in terms]
-            scores = index.bm25.group_scores(groups)
-            ranked = [int(r) for r in np.argsort(-scores, kind="stable")[:100]]
-            fused = {r: float(scores[r]) for r in ranked}
+            lang, groups, ranked, fused = candidates(index, analyzer, q)
             t = time.perf_counter()
             stage.rerank(q, lang, ranked, fused, groups, {})
             times.append((time.perf_counter() - t) * 1000)
@@ -64,11 +58,22 @@ def stage_only(settings: Settings, questions: list[str], rounds: int, compare_ke
         print(f"| {label} | {p50(times):.2f} ms | {times[int(0.95 * (len(times) - 1))]:.2f} ms | {times[-1]:.2f} ms |")
 
 
+def candidates(index, analyzer, q: str) -> tuple[str, list[list[str]], list[int], dict[int, float]]:
+    """(language, term groups, BM25's best 100 rows, their scores): the candidates a stage is timed on."""
+    from rag.retrieval.engine import detect_language
+
+    lang = detect_language(q)
+    terms = analyzer.terms(q)
+    groups = (index.bridge.expand(q) + [[t] for t in terms]) if lang == "en" else [[t] for t in terms]
+    scores = index.bm25.group_scores(groups)
+    ranked = [int(r) for r in np.argsort(-scores, kind="stable")[:100]]
+    return lang, groups, ranked, {r: float(scores[r]) for r in ranked}
+
+
 def keep_compare(settings: Settings, index, analyzer, questions: list[str], rounds: int) -> None:
     """The default stage (top-five bound, only weighted features computed) beside the same without the bound, and
     beside the previous round's stage (no bound, all four features computed: their weights set to 1e-12), on the same
     candidates, rotating which runs first."""
-    from rag.retrieval.engine import detect_language
     from rag.retrieval.rerank import create_reranker
 
     tiny = ("sentence=1e-12", "coverage=1e-12", "answer=1e-12")
@@ -82,12 +87,7 @@ def keep_compare(settings: Settings, index, analyzer, questions: list[str], roun
     for rnd in range(rounds):
         times: dict[str, list[float]] = {n: [] for n in names}
         for i, q in enumerate(questions):
-            lang = detect_language(q)
-            terms = analyzer.terms(q)
-            groups = (index.bridge.expand(q) + [[t] for t in terms]) if lang == "en" else [[t] for t in terms]
-            scores = index.bm25.group_scores(groups)
-            ranked = [int(r) for r in np.argsort(-scores, kind="stable")[:100]]
-            fused = {r: float(scores[r]) for r in ranked}
+            lang, groups, ranked, fused = candidates(index, analyzer, q)
             for n in names[i % 3:] + names[: i % 3]:
                 t = time.perf_counter()
                 stages[n].rerank(q, lang, ranked, fused, groups, {})

@@ -165,10 +165,15 @@ def chunk_document(doc: Document, params: ChunkParams) -> list[Passage]:
 
 def chunk_corpus(documents: Iterable[Document], params: ChunkParams) -> list[Passage]:
     """Passages of all documents; a passage whose text repeats an earlier one (in any document) is dropped."""
+    return drop_repeats(chunk_document(doc, params) for doc in documents)
+
+
+def drop_repeats(chunked: Iterable[Iterable[Passage]]) -> list[Passage]:
+    """Documents' passages in order, without a passage whose text (whitespace aside) repeats an earlier one."""
     seen: set[str] = set()
     out = []
-    for doc in documents:
-        for p in chunk_document(doc, params):
+    for passages in chunked:
+        for p in passages:
             key = " ".join(p.text.split())
             if key in seen:
                 logger.info("dropping repeated passage %s", p.passage_id)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..chunking import ChunkParams, chunk_document
+from ..chunking import ChunkParams, chunk_document, drop_repeats
 from ..corpus import Corpus, CorpusWarning, build_document, read_seed
 from ..corpus.cleaning import boilerplate_keys
 from ..corpus.lines import split_lines
@@ -98,16 +98,7 @@ def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any
         documents.append(doc)
         chunks[doc_id] = len(passages)
         chunked.append(passages)
-    seen: set[str] = set()
-    out = []
-    for passages in chunked:
-        for p in passages:
-            key = " ".join(p.text.split())
-            if key in seen:
-                logger.info("dropping repeated passage %s", p.passage_id)
-                continue
-            seen.add(key)
-            out.append(p)
+    out = drop_repeats(chunked)
     logger.info("planned %d documents (%d reused as they were) into %d passages in %.2fs", len(documents),
                 len(reused_rows), len(out), time.perf_counter() - t0)
     return Planned(Corpus(seeds_dir, tuple(documents), tuple(warnings)), out, chunks, fingerprint, reused_rows)
