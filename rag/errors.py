@@ -29,6 +29,10 @@ class IndexMismatchError(IndexError_):
     """The index on disk was built with another format, embedder or chunker than requested."""
 
 
+class StoreUnavailableError(IndexError_):
+    """The store that serves the index (a Qdrant server, or one of its collections) does not answer."""
+
+
 class EmbedderError(RagError):
     """An embedder cannot be constructed or fails to encode."""
 

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import ConfigError, IndexError_, IndexMissingError
+from ..errors import ConfigError, IndexError_, IndexMissingError, StoreUnavailableError
 from ..settings import Settings
 
 T = TypeVar("T")
@@ -51,10 +51,23 @@ class Connection:
         self._lock = threading.RLock() if local else None
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        if self._lock is None:
-            return fn(*args, **kwargs)
-        with self._lock:
-            return fn(*args, **kwargs)
+        """`fn(*args, **kwargs)` on the client; a server that does not answer, or a collection that is gone (an old
+        version collected while a replica still serves it), is a StoreUnavailableError that says what to do."""
+        from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
+
+        try:
+            if self._lock is None:
+                return fn(*args, **kwargs)
+            with self._lock:
+                return fn(*args, **kwargs)
+        except (ResponseHandlingException, UnexpectedResponse, OSError) as exc:
+            raise StoreUnavailableError(f"Qdrant at {self.where} did not answer ({_reason(exc)}); check that it is "
+                                        "running and reachable, then retry") from None
+        except ValueError as exc:
+            if "not found" not in str(exc):
+                raise
+            raise StoreUnavailableError(f"Qdrant at {self.where}: {exc}; a newer version has replaced this one, "
+                                        "reload the index (POST /v1/admin/reload)") from None
 
     def live_collection(self, alias: str) -> str | None:
         """The collection the alias points at, or None when there is no such alias."""
@@ -69,6 +82,11 @@ class Connection:
             raise IndexMissingError(f"Qdrant at {self.where} has no index under the alias {alias!r}; build it with "
                                     f"`RAG_STORE=qdrant rag index build` (or push a local one with `rag index push`)")
         return live
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or exc.__class__.__name__
+    return text if len(text) <= 200 else text[:200] + "…"
 
 
 _CONNECTIONS: dict[str, Connection] = {}

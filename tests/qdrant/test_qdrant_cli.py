@@ -60,3 +60,10 @@ def test_a_missing_alias_says_how_to_build_it(qdrant_dir):
     done = rag("search", "anything", env=env)
     assert done.returncode == 1 and "no index under the alias 'newsrag'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_an_unreachable_qdrant_server_is_a_clear_error_not_a_traceback():
+    env = {"RAG_STORE": "qdrant", "RAG_QDRANT_URL": "http://127.0.0.1:9"}  # the discard port: nothing listens
+    done = rag("search", "anything", env=env)
+    assert done.returncode == 1 and "Qdrant at http://127.0.0.1:9 did not answer" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rag.answers.service import answer_question
-from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, StoreUnavailableError
 from rag.indexing import backend
 from rag.qdrant import session
 from rag.qdrant.stores import QdrantBM25, QdrantDense
@@ -136,3 +136,15 @@ def test_a_sharded_version_carries_bm25s_idf_in_its_values_and_ranks_alike(built
             ra, rb = ranked(a, q, mode), ranked(b, q, mode)
             assert [p for p, _ in ra] == [p for p, _ in rb], (mode, q)
             assert [s for _, s in ra] == pytest.approx([s for _, s in rb], rel=1e-4, abs=1e-5)
+
+
+def test_a_version_collected_under_a_serving_replica_is_an_unavailable_index_that_says_reload(built_index, embedders,
+                                                                                            qdrant_dir):
+    local, _ = built_index
+    settings = qdrant_settings(local, qdrant_dir)
+    backend.push(settings)
+    b = Searcher(backend.open_index(settings), embedders, default_analyzer(), settings)
+    store = b.index.dense["e5"]
+    store.conn.client.delete_collection(store.collection)  # what a push two versions later does to this one
+    with pytest.raises(StoreUnavailableError, match="reload the index"):
+        b.search("What did Lavrov say about an alliance with China?", 5)
