@@ -16,6 +16,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from ..corpus.lines import has_cjk
 from ..stores.bridge import english_words
 from ..stores.japanese import JapaneseAnalyzer
 from ..types import Hit
@@ -60,7 +61,6 @@ _JA_CONTINUING = re.compile(r"^\W*(?:じゃあ|じゃ|では|それで|で、|�
 # Japanese question words and light verbs carry no topic ("誰に招かれて来たの？" names nothing but 招く).
 _JA_FUNCTION = frozenset({"誰", "何", "いつ", "どこ", "どう", "何故", "なぜ", "どの", "どれ", "どちら", "どんな",
                           "いくら", "幾ら", "幾つ", "する", "ある", "いる", "なる", "来る", "行く", "言う", "思う"})
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 # A follow-up with fewer content words of its own than this cannot stand alone.
 MIN_CONTENT_WORDS = 2
 # English words an earlier turn never contributes to a follow-up's search (question words, pronouns).
@@ -87,7 +87,7 @@ def depends_on_context(question: str, analyzer: JapaneseAnalyzer) -> bool:
     if _JA_REFERRING.search(question) or _refers_back_en(question):
         return True
     content = [w for w in english_words(question) if w not in _EN_FUNCTION and len(w) > 1]
-    if _JAPANESE.search(question):
+    if has_cjk(question):
         content += [t for t in analyzer.terms(question) if not t.isascii() and t not in _JA_FUNCTION]
     return len(content) < MIN_CONTENT_WORDS
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from ..corpus.lines import has_cjk
 from ..stores.japanese import STOP_WORDS, JapaneseAnalyzer
 
 # A word of Latin script (accents included: Détente), with inner apostrophes and hyphens (Putin-Xi, Xi's).
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z\u00c0-\u024f'\u2019\-]*")
 _POSSESSIVE = re.compile(r"['\u2019]s$", re.IGNORECASE)
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 def topic_words(turns: Iterable[str], analyzer: JapaneseAnalyzer, ignore: frozenset[str] = frozenset()) -> list[str]:
@@ -31,7 +31,7 @@ def topic_words(turns: Iterable[str], analyzer: JapaneseAnalyzer, ignore: frozen
 def content_words(text: str, analyzer: JapaneseAnalyzer, ignore: frozenset[str] = frozenset()) -> list[str]:
     """English words that are not stop words (possessive 's dropped), then Japanese nouns, in order, each once."""
     found = [_POSSESSIVE.sub("", w) for w in _WORD.findall(text) if not _stop(w, ignore)]
-    if _JAPANESE.search(text):
+    if has_cjk(text):
         found += [t.surface for t in analyzer.tokens(text) if t.term and not t.term.isascii() and t.pos[0] == "名詞"]
     return list(dict.fromkeys(w for w in found if w))
 
