@@ -60,7 +60,12 @@ class Connection:
                 return fn(*args, **kwargs)
             with self._lock:
                 return fn(*args, **kwargs)
-        except (ResponseHandlingException, UnexpectedResponse, OSError) as exc:
+        except UnexpectedResponse as exc:
+            if exc.status_code != 404:
+                raise StoreUnavailableError(f"Qdrant at {self.where} answered {exc.status_code} ({_reason(exc)})") from None
+            raise StoreUnavailableError(f"Qdrant at {self.where}: {_reason(exc)}; a newer version has replaced this "
+                                        "one, reload the index (POST /v1/admin/reload)") from None
+        except (ResponseHandlingException, OSError) as exc:
             raise StoreUnavailableError(f"Qdrant at {self.where} did not answer ({_reason(exc)}); check that it is "
                                         "running and reachable, then retry") from None
         except ValueError as exc:

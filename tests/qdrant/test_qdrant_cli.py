@@ -67,3 +67,20 @@ def test_an_unreachable_qdrant_server_is_a_clear_error_not_a_traceback():
     done = rag("search", "anything", env=env)
     assert done.returncode == 1 and "Qdrant at http://127.0.0.1:9 did not answer" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(("status", "says"), [(404, "reload the index"), (503, "answered 503")])
+def test_a_server_error_becomes_an_unavailable_index_that_says_what_to_do(status, says):
+    """What a Qdrant server answers when a version was collected (404) or it is overloaded (503), through the
+    client's own exception type."""
+    import httpx
+    from qdrant_client.http.exceptions import UnexpectedResponse
+
+    from rag.errors import StoreUnavailableError
+    from rag.qdrant import Connection
+
+    def fail(*_args, **_kwargs):
+        raise UnexpectedResponse(status, "x", b'{"status": {"error": "Not found: Collection"}}', httpx.Headers())
+
+    with pytest.raises(StoreUnavailableError, match=says):
+        Connection(client=None, where="http://qdrant:6333", local=False).call(fail)
