@@ -33,6 +33,11 @@ def point_id(passage_id: str) -> str:
     return str(uuid.uuid5(NAMESPACE, passage_id))
 
 
+def meta_id(kind: str, name: str = "", part: int = 0) -> str:
+    """The id of a meta point: the manifest, a document, or one part of a stored file."""
+    return str(uuid.uuid5(NAMESPACE, f"meta:{kind}:{name}:{part}"))
+
+
 def collections(alias: str, build: str) -> tuple[str, str, str]:
     """The (passages, meta, terms) collections of one index version."""
     points = f"{alias}-{build.lower()}"

@@ -22,14 +22,14 @@ from typing import Any
 
 import numpy as np
 
+from ..components.lexical import BRIDGE_FILE
 from ..errors import IndexCorruptError
 from ..indexing import records
-from ..components.lexical import BRIDGE_FILE
 from ..indexing.load import LoadedIndex, load_index
 from ..indexing.manifest import read_manifest, verify_files
 from ..stores.align import TermAligner
 from ..stores.segments import LAYOUT_FILE
-from . import BM25, NAMESPACE, Connection, collections, point_id
+from . import BM25, Connection, collections, meta_id, point_id
 
 logger = logging.getLogger(__name__)
 BATCH = 256
@@ -58,19 +58,13 @@ class PushReport:
                 "seconds": round(self.seconds, 3), "previous": self.previous, "already_live": self.already_live}
 
 
-def _meta_id(kind: str, name: str = "", part: int = 0) -> str:
-    import uuid
-
-    return str(uuid.uuid5(NAMESPACE, f"meta:{kind}:{name}:{part}"))
-
-
 def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, replicas: int = 1,
             progress: Progress | None = None) -> PushReport:
     """Write the live local build at `index_dir` into Qdrant as a new version and make it the alias's."""
     t0 = time.perf_counter()
     progress = progress or (lambda *_: None)
     manifest = read_manifest(index_dir)
-    build_dir = verify_files(index_dir, manifest)
+    build_dir = verify_files(index_dir, manifest, checksums=False)  # load_index checks the checksums below
     points_c, meta_c, terms_c = collections(alias, manifest["build"])
     previous = conn.live_collection(alias)
     old_docs = _live_documents(conn, previous) if previous else {}
@@ -107,7 +101,7 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
 
 
 def _live_documents(conn: Connection, live: str) -> dict[str, Any]:
-    rec = conn.call(conn.client.retrieve, f"{live}-meta", [_meta_id("manifest")], with_payload=True)
+    rec = conn.call(conn.client.retrieve, f"{live}-meta", [meta_id("manifest")], with_payload=True)
     return rec[0].payload["manifest"].get("documents", {}) if rec else {}
 
 
@@ -213,9 +207,9 @@ def _meta(build_dir: Path, local: LoadedIndex, manifest: dict[str, Any], entries
           docs: dict[str, Any]) -> Iterator[Any]:
     from qdrant_client import models as m
 
-    yield m.PointStruct(id=_meta_id("manifest"), vector={}, payload={"kind": "manifest", "manifest": manifest})
+    yield m.PointStruct(id=meta_id("manifest"), vector={}, payload={"kind": "manifest", "manifest": manifest})
     for doc_id, row in docs.items():
-        yield m.PointStruct(id=_meta_id("document", doc_id), vector={}, payload={"kind": "document", "document": row})
+        yield m.PointStruct(id=meta_id("document", doc_id), vector={}, payload={"kind": "document", "document": row})
     _, terms, df = local.bm25.term_frequencies()
     blobs = {BM25_VOCAB: json.dumps({"terms": terms, "df": df.tolist()}, ensure_ascii=False).encode("utf-8"),
              BRIDGE_FILE: (build_dir / BRIDGE_FILE).read_bytes()}
@@ -227,7 +221,7 @@ def _meta(build_dir: Path, local: LoadedIndex, manifest: dict[str, Any], entries
         parts = max(1, -(-len(data) // BLOB_BYTES))
         for i in range(parts):
             chunk = base64.b64encode(data[i * BLOB_BYTES:(i + 1) * BLOB_BYTES]).decode("ascii")
-            yield m.PointStruct(id=_meta_id("file", name, i), vector={},
+            yield m.PointStruct(id=meta_id("file", name, i), vector={},
                                 payload={"kind": "file", "name": name, "part": i, "parts": parts, "data": chunk})
 
 
