@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -68,3 +69,25 @@ def check_citation(seed_file) -> Callable[[dict[str, Any], str], None]:
     return check
 
 
+@pytest.fixture(scope="session")
+def core_answer(searcher, api_settings) -> Callable[[str], Any]:
+    """question → the Answer the core gives for it (top_k 4), computed once: what the API must serve."""
+    from rag.answers.service import answer_question
+
+    cache: dict[str, Any] = {}
+
+    def get(question: str) -> Any:
+        if question not in cache:
+            cache[question] = answer_question(searcher, question, 4, api_settings)
+        return cache[question]
+
+    return get
+
+
+@pytest.fixture
+def index_copy(built_index, tmp_path) -> Path:
+    """A private copy of the session index, free to break."""
+    settings, _ = built_index
+    target = tmp_path / "index"
+    shutil.copytree(settings.index_dir, target, ignore=shutil.ignore_patterns(".build.lock"))
+    return target

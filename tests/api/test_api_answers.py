@@ -7,7 +7,6 @@ import re
 import pytest
 
 from api.wire import answer_json
-from rag.answers import answer_question
 
 from api_support import EN_QUESTION, JA_QUESTION, public, without
 
@@ -19,25 +18,12 @@ except ImportError:  # pragma: no cover - when tests/ becomes a package
 MARKER = re.compile(r"\[(\d+)\]")
 
 
-@pytest.fixture(scope="module")
-def extractive(searcher, api_settings):
-    """question → the Answer the core gives for it (top_k 4), computed once."""
-    cache = {}
-
-    def get(question):
-        if question not in cache:
-            cache[question] = answer_question(searcher, question, 4, api_settings)
-        return cache[question]
-
-    return get
-
-
 @pytest.mark.parametrize("question", [EN_QUESTION, JA_QUESTION])
-def test_ask_body_is_the_answers_json(client, extractive, check_citation, question):
+def test_ask_body_is_the_answers_json(client, core_answer, check_citation, question):
     response = client.post("/v1/ask", json={"question": question, "top_k": 4})
     assert response.status_code == 200, response.text
     body = response.json()
-    expected = answer_json(extractive(question))
+    expected = answer_json(core_answer(question))
     assert without(body, "took_ms") == public(without(expected, "took_ms"))
     assert body["generator"] == "extractive" and body["fallback"] is None
     numbers = {int(n) for n in MARKER.findall(body["answer"])}

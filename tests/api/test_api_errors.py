@@ -204,15 +204,6 @@ def test_reload_with_the_token_loads_the_index_on_disk(client, searcher):
         searcher.index.version
 
 
-@pytest.fixture
-def index_copy(built_index, tmp_path) -> Path:
-    """A private copy of the session index, free to break."""
-    settings, _ = built_index
-    target = tmp_path / "index"
-    shutil.copytree(settings.index_dir, target, ignore=shutil.ignore_patterns(".build.lock"))
-    return target
-
-
 def test_a_corrupt_index_on_disk_is_refused_and_the_old_one_stays_live(serve_app, api_settings, searcher,
                                                                         index_copy):
     manifest = json.loads((index_copy / "manifest.json").read_text())

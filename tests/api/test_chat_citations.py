@@ -10,26 +10,12 @@ import pytest
 
 from api.openai_compat import web_url
 from api.schemas import seed_path
-from rag.answers import answer_question
 from api.wire import hit_json
 
 from api_support import EN_QUESTION, JA_QUESTION, public, sse_chunks, sse_data
 
 BASE = "http://testserver.local"  # the TestClient's base URL: every citation URL is absolute
 MARKER = re.compile(r"\[(\d+)\]")
-
-
-@pytest.fixture(scope="module")
-def expected(searcher, api_settings):
-    """question → the Answer the core gives for it (top_k 4)."""
-    cache = {}
-
-    def get(question):
-        if question not in cache:
-            cache[question] = answer_question(searcher, question, 4, api_settings)
-        return cache[question]
-
-    return get
 
 
 def chat(client, question: str, **extra: Any):
@@ -71,8 +57,8 @@ def check_citation_shapes(body: dict[str, Any], annotations: list[dict[str, Any]
     assert body["passages"] == public([hit_json(h) for h in answer.passages])
 
 
-def test_plain_completion_carries_annotations_sources_and_search_results(client, expected, seed_file):
-    answer = expected(EN_QUESTION)
+def test_plain_completion_carries_annotations_sources_and_search_results(client, core_answer, seed_file):
+    answer = core_answer(EN_QUESTION)
     response = client.post("/v1/chat/completions", json={
         "model": "anything", "top_k": 4, "temperature": 0.2, "user": "ignored-extra-field",
         "messages": [{"role": "system", "content": "Be brief."},
@@ -97,8 +83,8 @@ def test_plain_completion_carries_annotations_sources_and_search_results(client,
     assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"] > 0
 
 
-def test_each_citation_url_opens_the_article_view(client, expected):
-    answer = expected(EN_QUESTION)
+def test_each_citation_url_opens_the_article_view(client, core_answer):
+    answer = core_answer(EN_QUESTION)
     url = view(answer.citations[0])
     page = client.get(url.removeprefix(BASE))
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
@@ -111,8 +97,8 @@ def test_each_citation_url_opens_the_article_view(client, expected):
 
 @pytest.mark.parametrize("include_usage", [False, True])
 def test_the_stream_has_choices_in_every_chunk_but_the_usage_one_and_ends_with_the_annotations(
-        client, expected, seed_file, include_usage):
-    answer = expected(JA_QUESTION)
+        client, core_answer, seed_file, include_usage):
+    answer = core_answer(JA_QUESTION)
     plain = chat(client, JA_QUESTION).json()
     extra = {"stream_options": {"include_usage": include_usage}} if include_usage else {}
     response = chat(client, JA_QUESTION, stream=True, **extra)

@@ -4,7 +4,6 @@ service discloses about itself, and /v1/documents pages."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -122,14 +121,6 @@ def test_no_response_names_a_server_path(client, api_settings, searcher):
         if "json" in response.headers["content-type"]:
             files = _source_files(response.json())
             assert files and all(re.fullmatch(r"[^/\\]+\.txt", f) for f in files), files
-
-
-@pytest.fixture
-def index_copy(built_index, tmp_path) -> Path:
-    settings, _ = built_index
-    target = tmp_path / "index"
-    shutil.copytree(settings.index_dir, target, ignore=shutil.ignore_patterns(".build.lock"))
-    return target
 
 
 def test_5xx_details_carry_no_server_path(monkeypatch, embedders, api_settings, index_copy, tmp_path):
