@@ -26,21 +26,28 @@ from .segments import Layout
 EMPTY = "\u2205"  # the one term of a passage that has none, as bm25s counts it: its length is 1
 K1, B = 1.2, 0.75
 _ARRAYS = ("row_ptr", "row_term", "row_tf", "post_ptr", "post_row", "post_tf")
+# each slot's terms in text order (term ids): the reranker's proximity reads them instead of running Sudachi again
+_SEQUENCE = ("seq_ptr", "seq_term")
 VOCAB = "vocab.json"
 MMAP_ENTRIES = 5_000_000
 
 
 class TermSegment:
     """One segment's term frequencies: slot i's (term id, tf) pairs are row_term/row_tf[row_ptr[i]:row_ptr[i+1]];
-    term t's (local slot, tf) postings are post_row/post_tf[post_ptr[t]:post_ptr[t+1]] for t < terms."""
+    term t's (local slot, tf) postings are post_row/post_tf[post_ptr[t]:post_ptr[t+1]] for t < terms; slot i's terms
+    in text order are seq_term[seq_ptr[i]:seq_ptr[i+1]] (None in an index built before they were stored)."""
 
     def __init__(self, arrays: dict[str, np.ndarray]) -> None:
         for name in _ARRAYS:
             setattr(self, name, arrays[name])
+        self.seq_ptr, self.seq_term = arrays.get("seq_ptr"), arrays.get("seq_term")
         nnz = self.row_term.shape[0]
         if (int(self.row_ptr[-1]) != nnz or self.row_tf.shape[0] != nnz or self.post_row.shape[0] != nnz
                 or self.post_tf.shape[0] != nnz or int(self.post_ptr[-1]) != nnz):
             raise IndexCorruptError(f"bm25 segment: arrays disagree ({nnz} term counts)")
+        if self.seq_ptr is not None and (self.seq_ptr.shape[0] != self.row_ptr.shape[0]
+                                         or int(self.seq_ptr[-1]) != self.seq_term.shape[0]):
+            raise IndexCorruptError("bm25 segment: term sequences disagree with the term counts")
         self.doc_len = np.add.reduceat(self.row_tf, self.row_ptr[:-1]) if nnz else np.zeros(len(self), np.int64)
         self.doc_len[np.diff(self.row_ptr) == 0] = 0  # reduceat repeats the next value for an empty row
 
@@ -51,8 +58,14 @@ class TermSegment:
     def terms(self) -> int:
         return int(self.post_ptr.shape[0] - 1)
 
+    @property
+    def has_sequences(self) -> bool:
+        return self.seq_ptr is not None
+
     @classmethod
-    def build(cls, rows: Sequence[tuple[np.ndarray, np.ndarray]], n_terms: int) -> TermSegment:
+    def build(cls, rows: Sequence[tuple[np.ndarray, np.ndarray]], n_terms: int,
+              sequences: Sequence[np.ndarray] | None = None) -> TermSegment:
+        """A segment of slots' (term ids, tfs), with each slot's term ids in text order when `sequences` is given."""
         lengths = np.fromiter((len(t) for t, _ in rows), np.int64, len(rows))
         row_ptr = np.zeros(len(rows) + 1, np.int64)
         np.cumsum(lengths, out=row_ptr[1:])
@@ -62,12 +75,25 @@ class TermSegment:
         post_ptr = np.zeros(n_terms + 1, np.int64)
         np.cumsum(np.bincount(row_term, minlength=n_terms), out=post_ptr[1:])
         slot_of = np.repeat(np.arange(len(rows), dtype=np.int32), lengths)
-        return cls({"row_ptr": row_ptr, "row_term": row_term.astype(np.int32), "row_tf": row_tf.astype(np.int32),
-                    "post_ptr": post_ptr, "post_row": slot_of[order], "post_tf": row_tf[order].astype(np.int32)})
+        arrays = {"row_ptr": row_ptr, "row_term": row_term.astype(np.int32), "row_tf": row_tf.astype(np.int32),
+                  "post_ptr": post_ptr, "post_row": slot_of[order], "post_tf": row_tf[order].astype(np.int32)}
+        if sequences is not None:
+            seq_ptr = np.zeros(len(rows) + 1, np.int64)
+            np.cumsum(np.fromiter((len(q) for q in sequences), np.int64, len(sequences)), out=seq_ptr[1:])
+            arrays["seq_ptr"] = seq_ptr
+            arrays["seq_term"] = (np.concatenate([np.asarray(q, np.int32) for q in sequences]) if len(sequences)
+                                  else np.zeros(0, np.int32))
+        return cls(arrays)
 
     def row(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         s, e = int(self.row_ptr[i]), int(self.row_ptr[i + 1])
         return np.asarray(self.row_term[s:e]), np.asarray(self.row_tf[s:e])
+
+    def sequence(self, i: int) -> np.ndarray | None:
+        """Slot i's term ids in text order (None when this segment has no sequences)."""
+        if self.seq_ptr is None:
+            return None
+        return np.asarray(self.seq_term[int(self.seq_ptr[i]) : int(self.seq_ptr[i + 1])])
 
     def postings(self, t: int) -> tuple[np.ndarray, np.ndarray]:
         if t >= self.terms:
@@ -77,19 +103,23 @@ class TermSegment:
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        for name in _ARRAYS:
+        for name in _ARRAYS + (_SEQUENCE if self.has_sequences else ()):
             np.save(directory / f"{name}.npy", getattr(self, name), allow_pickle=False)
 
     @staticmethod
-    def files(prefix: str) -> tuple[str, ...]:
-        return tuple(f"{prefix}/{name}.npy" for name in _ARRAYS)
+    def files(prefix: str, sequences: bool = True) -> tuple[str, ...]:
+        return tuple(f"{prefix}/{name}.npy" for name in _ARRAYS + (_SEQUENCE if sequences else ()))
 
     @classmethod
-    def load(cls, directory: Path) -> TermSegment:
+    def load(cls, directory: Path, sequences: bool | None = None) -> TermSegment:
+        """A saved segment; its term sequences when `sequences` (None: when the files are there)."""
+        if sequences is None:
+            sequences = (directory / "seq_ptr.npy").is_file()
         try:
             nnz = np.load(directory / "row_term.npy", mmap_mode="r").shape[0]
             mode = "r" if nnz > MMAP_ENTRIES else None
-            return cls({name: np.load(directory / f"{name}.npy", mmap_mode=mode, allow_pickle=False) for name in _ARRAYS})
+            return cls({name: np.load(directory / f"{name}.npy", mmap_mode=mode, allow_pickle=False)
+                        for name in _ARRAYS + (_SEQUENCE if sequences else ())})
         except (OSError, ValueError) as exc:
             raise IndexCorruptError(f"bm25 segment {directory.parent.name!r} cannot be read: {exc}") from None
 
@@ -106,6 +136,11 @@ def count_terms(terms: Sequence[str], ids: dict[str, int], vocab: list[str]) -> 
             vocab.append(term)
         out[i] = tid
     return out, np.fromiter(counts.values(), np.int32, len(counts))
+
+
+def term_ids(terms: Sequence[str], ids: dict[str, int]) -> np.ndarray:
+    """A passage's terms as ids, in text order (after count_terms has given every one an id)."""
+    return np.fromiter((ids[t] for t in terms), np.int32, len(terms))
 
 
 class BM25Store:
@@ -153,7 +188,8 @@ class BM25Store:
         vocab: list[str] = []
         ids: dict[str, int] = {}
         rows = [count_terms(t, ids, vocab) for t in corpus_terms]
-        return cls(vocab, [TermSegment.build(rows, len(vocab))], Layout.identity(len(rows), "-"), k1, b)
+        sequences = [term_ids(t, ids) for t in corpus_terms]
+        return cls(vocab, [TermSegment.build(rows, len(vocab), sequences)], Layout.identity(len(rows), "-"), k1, b)
 
     @property
     def vocabulary(self) -> set[str]:
@@ -190,31 +226,27 @@ class BM25Store:
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every row for the query terms (zeros when no term is known), added term after term in
-        float32 as bm25s's get_scores adds them."""
+        float32 as bm25s's get_scores adds them (a term's postings name each row once, so a plain indexed add is
+        exact; np.add.at, which allows repeats, is ~10× slower)."""
         total = np.zeros(self.size, np.float32)
         for tid in self._term_ids(terms):
             rows, vals = self._postings(tid)
-            np.add.at(total, rows, vals)
+            total[rows] += vals
         return total
 
     def group_scores(self, groups: Sequence[Sequence[str]]) -> np.ndarray:
         """Sum over groups of the best-scoring alternative term in each group (one group per source word), from the
         groups' postings only: per group, each row keeps its best term's score."""
         total = np.zeros(self.size, np.float32)
+        best = np.zeros(self.size, np.float32)  # a group's best score per row; zero again after each group
         for group in groups:
-            ids = list(dict.fromkeys(self._term_ids(group)))
-            if not ids:
-                continue
-            parts = [self._postings(t) for t in ids]
-            rows = np.concatenate([r for r, _ in parts])
-            vals = np.concatenate([v for _, v in parts])
-            if len(ids) > 1:
-                order = np.lexsort((-vals, rows))
-                rows, vals = rows[order], vals[order]
-                first = np.ones(rows.size, bool)
-                first[1:] = rows[1:] != rows[:-1]
-                rows, vals = rows[first], vals[first]
-            np.add.at(total, rows, vals)
+            parts = [self._postings(t) for t in dict.fromkeys(self._term_ids(group))]
+            for rows, vals in parts:
+                best[rows] = np.maximum(best[rows], vals)
+            for rows, _ in parts:
+                # a row held by several of the group's terms is added once: its second visit adds an exact 0.0
+                total[rows] += best[rows]
+                best[rows] = 0.0
         return total
 
     def top(self, terms: Sequence[str], k: int, allowed: np.ndarray | None = None, scope: object = None) -> Ranking:
@@ -252,9 +284,25 @@ class BM25Store:
         """A single-segment store's files (tools and tests; a build writes segments through the BM25 builder)."""
         directory.mkdir(parents=True, exist_ok=True)
         (directory / VOCAB).write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
-        order = self.layout.row_slot
-        rows = [self._slot(int(s)) for s in order]
-        TermSegment.build(rows, len(self.vocab)).save(directory / "seg")
+        order = self.layout.row_slot.tolist()
+        rows = [self._slot(s) for s in order]
+        sequences = [self.slot_sequence(s) for s in order] if self.has_sequences else None
+        TermSegment.build(rows, len(self.vocab), sequences).save(directory / "seg")
+
+    @property
+    def has_sequences(self) -> bool:
+        """Whether every segment stores its passages' terms in text order."""
+        return bool(self.parts) and all(p.has_sequences for p in self.parts)
+
+    def term_sequence(self, row: int) -> list[str] | None:
+        """Passage row's BM25 terms in text order (what `analyzer.terms` gave at build time), or None when the index
+        predates stored sequences."""
+        ids = self.slot_sequence(int(self.layout.row_slot[row]))
+        return None if ids is None else [self.vocab[t] for t in ids.tolist()]
+
+    def slot_sequence(self, slot: int) -> np.ndarray | None:
+        p = int(np.searchsorted(self.starts, slot, side="right") - 1)
+        return self.parts[p].sequence(slot - self.starts[p])
 
     def slot_counts(self, slot: int) -> tuple[np.ndarray, np.ndarray]:
         """(term ids, term frequencies) stored in a slot: the analysis a later build reuses by key."""
