@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from ..errors import IndexCorruptError
-from ..stores.bm25 import BM25Store, TermSegment, count_terms, read_vocab
+from ..stores.bm25 import BM25Store, TermSegment, count_terms, read_vocab, term_ids
 from ..stores.bridge import Bridge, build_bridge
 from ..stores.japanese import JapaneseAnalyzer
 from ..stores.segments import SEG_DIR, Layout, carried, link, write_json
@@ -71,9 +71,13 @@ class BM25Component:
         """An English question's term groups (alternatives per source word); None for a question read as is."""
         if question.lang != "en" or not self.expanders:
             return None
-        # each source bounded: a question of hundreds of words must not cost one BM25 pass per word
-        groups = [g for e in self.expanders for g in e.groups(question)[: self.max_words]]
-        return groups + [[term] for term in self.analyzer.terms(question.text)[: self.max_words]]
+        groups = question.derived.get("bm25-groups")
+        if groups is None:
+            # each source bounded: a question of hundreds of words must not cost one BM25 pass per word
+            groups = [g for e in self.expanders for g in e.groups(question)[: self.max_words]]
+            groups += [[term] for term in self.analyzer.terms(question.text)[: self.max_words]]
+            question.derived["bm25-groups"] = groups
+        return [list(g) for g in groups]
 
     def rank(self, question: Question, k: int, allowed: np.ndarray | None) -> Ranking:
         groups = self.term_groups(question)
@@ -105,6 +109,9 @@ class BM25Builder:
                 before = load_bm25_store(old, previous.build_dir)
             except IndexCorruptError as exc:
                 logger.warning("cannot reuse the previous term counts: %s", exc)
+            if before is not None and not before.has_sequences:
+                logger.info("bm25: the previous index stores no term sequences; every passage is analysed again")
+                before = None
         carry = before is not None and carried(layout, old.params)
         vocab: list[str] = list(before.vocab) if carry else []
         ids = {t: i for i, t in enumerate(vocab)}
@@ -119,11 +126,12 @@ class BM25Builder:
                     link(previous.build_dir, out, rel)
                 parts.append(TermSegment.load(out / prefix))
                 continue
-            rows = []
+            rows, sequences = [], []
             for r in layout.segment_rows(seg).tolist():
                 slot = by_key.get(corpus.keys[r]) if r >= 0 else None
                 if r < 0:
                     rows.append((np.zeros(0, np.int32), np.zeros(0, np.int32)))
+                    sequences.append(np.zeros(0, np.int32))
                 elif slot is not None:
                     terms, tf = before.slot_counts(slot)
                     for t in terms[remap[terms] < 0].tolist():
@@ -133,10 +141,13 @@ class BM25Builder:
                             vocab.append(word)
                         remap[t] = ids[word]
                     rows.append((remap[terms].astype(np.int32), tf))
+                    sequences.append(remap[before.slot_sequence(slot)].astype(np.int32))  # the same terms, in order
                 else:
-                    rows.append(count_terms(self.analyzer.terms(corpus.texts[r]), ids, vocab))
+                    terms = self.analyzer.terms(corpus.texts[r])
+                    rows.append(count_terms(terms, ids, vocab))
+                    sequences.append(term_ids(terms, ids))
                     analysed += 1
-            part = TermSegment.build(rows, len(vocab))
+            part = TermSegment.build(rows, len(vocab), sequences)
             part.save(out / prefix)
             parts.append(part)
         write_json(out / VOCAB_FILE, vocab)

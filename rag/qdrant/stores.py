@@ -117,6 +117,9 @@ class QdrantBM25(_Collection):
 
         return set(self._vocab) - {EMPTY}
 
+    # passages' terms in text order are not stored in Qdrant: the reranker tokenizes its candidates instead
+    has_sequences = False
+
     def document_frequency(self, term: str) -> int:
         i = self._vocab.get(term)
         return int(self._df[i]) if i is not None else 0

@@ -328,3 +328,12 @@ def test_an_incremental_build_ranks_exactly_like_a_full_build_of_the_same_seeds(
             a, b = incremental.searcher.search(q, top_k=10, mode=mode), full.search(q, top_k=10, mode=mode)
             assert [h.passage.passage_id for h in a.hits] == [h.passage.passage_id for h in b.hits], (mode, q)
             np.testing.assert_allclose([h.score for h in a.hits], [h.score for h in b.hits], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("outcome", ["added", "changed", "removed"])
+def test_after_an_incremental_build_every_passage_keeps_its_own_terms_in_order(outcome: str, request) -> None:
+    index = request.getfixturevalue(outcome).index
+    analyzer = default_analyzer()
+    assert index.bm25.has_sequences
+    for row, passage in enumerate(index.passages):  # reused rows carry their sequence, remapped to the new ids
+        assert index.bm25.term_sequence(row) == analyzer.terms(passage.text), passage.passage_id
