@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
-
 from ..errors import IndexCorruptError
 from .ranking import Ranking
 from .segments import Layout
@@ -38,7 +36,6 @@ class SparseStore:
         if nnz and (int(self.row_feat.min()) < 0 or int(self.row_feat.max()) >= dim):
             raise IndexCorruptError(f"sparse store: a feature id is outside 0..{dim - 1}")
         self._n = n_rows
-        self._csc: sparse.csc_matrix | None = None
 
     def __len__(self) -> int:
         return self._n
@@ -63,17 +60,17 @@ class SparseStore:
         return np.asarray(self.row_feat[s:e]), np.asarray(self.row_val[s:e])
 
     def scores(self, query: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-        """Dot product of the question's sparse vector with every passage's, from the question's postings only (the
-        columns of the feature-major matrix, summed column after column in float32: one pass in C, ~7× the numpy
-        gather at 100k passages)."""
+        """Dot product of the question's sparse vector with every passage's, from the question's postings only, added
+        feature after feature in float32 (one compiled pass over the postings: at 100k passages a question's 256
+        features touch ~5M of them; scipy's column slice and product took ~14 ms, copying them first)."""
         idx, val = query
         idx = np.asarray(idx, np.int64)
+        out = np.zeros(self._n, np.float32)
         if not self._n or not idx.size:
-            return np.zeros(self._n, np.float32)
-        if self._csc is None:
-            self._csc = sparse.csc_matrix((np.asarray(self.post_val, np.float32), np.asarray(self.post_row),
-                                           np.asarray(self.post_ptr)), shape=(self._n, self.dim))
-        return np.asarray(self._csc[:, idx] @ np.asarray(val, np.float32), np.float32)
+            return out
+        from .kernels import accumulate_postings  # numba loads on first use, not with every `import rag`
+
+        return accumulate_postings(self.post_ptr, self.post_row, self.post_val, idx, np.asarray(val, np.float32), out)
 
     def top(self, query: tuple[np.ndarray, np.ndarray], k: int, allowed: np.ndarray | None = None,
             scope: object = None) -> Ranking:
