@@ -21,6 +21,10 @@ from .segments import Layout, Segment
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 ANN_TERMS = 50_000
+# IVF lists searched per word. A word needs only its 5 nearest terms, re-scored exactly from 4× as many candidates:
+# on the 100k-passage benchmark's 346,769 terms, 16 lists found every term that exact search finds (recall 1.000 at
+# 16, 24 and 48 lists; 0.974 at 8) in half the time of 48 (2.5 against 5.4 ms per English question).
+ALIGN_NPROBE = 16
 
 
 class TermAligner:
@@ -52,6 +56,7 @@ class TermAligner:
             slot_row[self.live] = np.arange(int(self.live.sum()))
             layout = Layout(slot_row, [Segment("-", 0, len(self.terms))])
             self._ann = DenseStore(SlotVectors([self.vectors], self.vectors.shape[1]), layout, index, "ivf")
+            faiss.extract_index_ivf(index).nprobe = min(faiss.extract_index_ivf(index).nlist, ALIGN_NPROBE)
         return self._ann
 
     def __len__(self) -> int:
