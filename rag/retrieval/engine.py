@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 Language = Literal["en", "ja"]
 POOL = 100
+# Components rank side by side from this many passages on; below it each answers in about a millisecond, and handing
+# work to a thread would cost more than it saves.
+PARALLEL_ROWS = 20_000
 CACHE_SIZE = 2048
 
 
@@ -100,6 +103,10 @@ class Searcher:
         self._encoders = ThreadPoolExecutor(max_workers=32, thread_name_prefix="encode")
         self.intake = QueryIntake(settings, self.embedders)
         self.reranker = create_reranker(settings, index, analyzer)  # None when RAG_RERANK=none
+        if self.sparse:
+            from ..stores.kernels import warm
+
+            warm()  # the sparse postings kernel compiles (or loads from numba's cache) now, not in the first question
         # the component that reads a question as BM25 term groups, which the reranker scores sentences with
         self._lexical = next((c for c in self.components if hasattr(c, "term_groups")), None)
 
@@ -171,10 +178,20 @@ class Searcher:
         allowed = self._allowed(filters)
         question = self._encode(query, lang, components, timings, None if filters.empty else filters)
         rankings: dict[str, Ranking] = {}
-        for c in components:
+
+        def ask(c: Component) -> tuple[str, Ranking, float]:
             t = time.perf_counter()
-            rankings[c.name] = c.rank(question, POOL, allowed)
-            timings[c.name] = timings.get(c.name, 0.0) + (time.perf_counter() - t) * 1000
+            return c.name, c.rank(question, POOL, allowed), (time.perf_counter() - t) * 1000
+
+        if len(components) > 1 and len(self.index.passages) >= PARALLEL_ROWS:
+            # side by side: the stores' heavy loops (FAISS, the sparse postings kernel) run without the GIL
+            others = [self._encoders.submit(ask, c) for c in components[1:]]
+            answers = [ask(components[0])] + [f.result() for f in others]
+        else:
+            answers = [ask(c) for c in components]
+        for name, ranking, ms in answers:
+            rankings[name] = ranking
+            timings[name] = timings.get(name, 0.0) + ms
         parts = {name: r.as_dict() for name, r in rankings.items()}
         if mode != "hybrid":
             return question, parts, parts[mode], rankings[mode].rows.tolist()
