@@ -29,6 +29,7 @@ _ARRAYS = ("row_ptr", "row_term", "row_tf", "post_ptr", "post_row", "post_tf")
 # each slot's terms in text order (term ids): the reranker's proximity reads them instead of running Sudachi again
 _SEQUENCE = ("seq_ptr", "seq_term")
 VOCAB = "vocab.json"
+_NO_GROUP = np.zeros(0, np.float32)  # the kernels' "add every weight" mode
 MMAP_ENTRIES = 5_000_000
 
 
@@ -171,6 +172,7 @@ class BM25Store:
         # each slot's length normalisation, as bm25s computes it per document (float64)
         self._norm = self.k1 * ((1 - self.b) + self.b * self._dl.astype(np.float64) / self.avgdl)
         self._ids = {t: i for i, t in enumerate(self.vocab) if self.df[i] > 0}
+        self._slot_row = np.ascontiguousarray(layout.slot_row, np.int64)
         self._idf: dict[int, np.float32] = {}
 
     def _count_df(self, live: np.ndarray) -> np.ndarray:
@@ -206,47 +208,38 @@ class BM25Store:
             w = self._idf[tid] = np.float32(math.log(1 + (n - df + 0.5) / (df + 0.5)))
         return w
 
-    def _postings(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, BM25 weights) of a term's live postings."""
-        rows, weights = [], []
-        for p, start in zip(self.parts, self.starts):
-            local, tf = p.postings(tid)
-            if not local.size:
-                continue
-            slots = local + start
-            r = self.layout.slot_row[slots]
-            keep = r >= 0
-            tf = tf[keep].astype(np.float32)
-            tfc = tf / (self._norm[slots[keep]] + tf)
-            rows.append(r[keep])
-            weights.append((self.idf(tid) * tfc).astype(np.float32))
-        if not rows:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        return np.concatenate(rows), np.concatenate(weights)
-
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every row for the query terms (zeros when no term is known), added term after term in
-        float32 as bm25s's get_scores adds them (a term's postings name each row once, so a plain indexed add is
-        exact; np.add.at, which allows repeats, is ~10× slower)."""
+        float32 as bm25s's get_scores adds them (compiled, over the terms' postings only)."""
+        from .kernels import bm25_term_weights
+
         total = np.zeros(self.size, np.float32)
-        for tid in self._term_ids(terms):
-            rows, vals = self._postings(tid)
-            total[rows] += vals
+        tids = np.asarray(self._term_ids(terms), np.int64)
+        if tids.size:
+            idfs = np.array([self.idf(t) for t in tids.tolist()], np.float64)
+            for p, start in zip(self.parts, self.starts):
+                bm25_term_weights(p.post_ptr, p.post_row, p.post_tf, start, self._slot_row, self._norm, tids, idfs,
+                                  total, _NO_GROUP)
         return total
 
     def group_scores(self, groups: Sequence[Sequence[str]]) -> np.ndarray:
         """Sum over groups of the best-scoring alternative term in each group (one group per source word), from the
-        groups' postings only: per group, each row keeps its best term's score."""
+        groups' postings only: per group, each row keeps its best term's score (compiled; a row held by several of
+        the group's terms is added once)."""
+        from .kernels import add_best, bm25_term_weights
+
         total = np.zeros(self.size, np.float32)
         best = np.zeros(self.size, np.float32)  # a group's best score per row; zero again after each group
         for group in groups:
-            parts = [self._postings(t) for t in dict.fromkeys(self._term_ids(group))]
-            for rows, vals in parts:
-                best[rows] = np.maximum(best[rows], vals)
-            for rows, _ in parts:
-                # a row held by several of the group's terms is added once: its second visit adds an exact 0.0
-                total[rows] += best[rows]
-                best[rows] = 0.0
+            tids = np.asarray(list(dict.fromkeys(self._term_ids(group))), np.int64)
+            if not tids.size:
+                continue
+            idfs = np.array([self.idf(t) for t in tids.tolist()], np.float64)
+            for p, start in zip(self.parts, self.starts):
+                bm25_term_weights(p.post_ptr, p.post_row, p.post_tf, start, self._slot_row, self._norm, tids, idfs,
+                                  total, best)
+            for p, start in zip(self.parts, self.starts):
+                add_best(p.post_ptr, p.post_row, start, self._slot_row, tids, best, total)
         return total
 
     def top(self, terms: Sequence[str], k: int, allowed: np.ndarray | None = None, scope: object = None) -> Ranking:

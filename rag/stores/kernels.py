@@ -22,8 +22,57 @@ def accumulate_postings(post_ptr, post_row, post_val, features, weights, out):  
     return out
 
 
+
+
+@njit(cache=True, nogil=True)
+def bm25_term_weights(post_ptr, post_row, post_tf, start, slot_row, norm, tids, idfs, out, best):  # pragma: no cover
+    """BM25 weights of one segment's postings for the terms `tids` (`idfs`: each term's float32 idf, as float64).
+
+    A posting weighs float32(idf · tf / (norm + tf)), computed in float64 as the numpy code before it (and bm25s) did.
+    With an empty `best`, each weight is added to out[row], term after term (a Japanese question's terms); otherwise
+    best[row] keeps the row's largest weight (one group of alternatives), which `add_best` then adds to `out` once."""
+    group = best.shape[0] > 0
+    terms = post_ptr.shape[0] - 1
+    for j in range(tids.shape[0]):
+        t = tids[j]
+        if t >= terms:
+            continue
+        idf = idfs[j]
+        for p in range(post_ptr[t], post_ptr[t + 1]):
+            slot = post_row[p] + start
+            r = slot_row[slot]
+            if r < 0:
+                continue
+            tf = np.float64(post_tf[p])
+            w = np.float32(idf * (tf / (norm[slot] + tf)))
+            if group:
+                if w > best[r]:
+                    best[r] = w
+            else:
+                out[r] += w
+
+
+@njit(cache=True, nogil=True)
+def add_best(post_ptr, post_row, start, slot_row, tids, best, out):  # pragma: no cover - compiled
+    """out[row] += best[row] for every row one of the group's terms holds in this segment, once (then best[row] = 0)."""
+    terms = post_ptr.shape[0] - 1
+    for j in range(tids.shape[0]):
+        t = tids[j]
+        if t >= terms:
+            continue
+        for p in range(post_ptr[t], post_ptr[t + 1]):
+            r = slot_row[post_row[p] + start]
+            if r >= 0 and best[r] != 0:
+                out[r] += best[r]
+                best[r] = 0
+
+
 def warm() -> None:
-    """Compile (or load from the cache) every kernel, so that the first question does not pay for it."""
-    out = np.zeros(1, np.float32)
-    accumulate_postings(np.zeros(2, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32),
-                        np.zeros(1, np.int64), np.ones(1, np.float32), out)
+    """Compile (or load from numba's cache) every kernel, so that the first question does not pay for it."""
+    out, ptr, tids = np.zeros(1, np.float32), np.zeros(2, np.int64), np.zeros(1, np.int64)
+    accumulate_postings(ptr, np.zeros(0, np.int32), np.zeros(0, np.float32), tids, np.ones(1, np.float32), out)
+    slot_row, norm = np.zeros(1, np.int64), np.ones(1, np.float64)
+    for best in (np.zeros(0, np.float32), np.zeros(1, np.float32)):
+        bm25_term_weights(ptr, np.zeros(0, np.int32), np.zeros(0, np.int32), 0, slot_row, norm, tids, np.ones(1),
+                          out, best)
+    add_best(ptr, np.zeros(0, np.int32), 0, slot_row, tids, np.zeros(1, np.float32), out)
