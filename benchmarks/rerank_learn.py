@@ -16,6 +16,7 @@ A pseudo-question's relevant rows are the passages that contain its source sente
 Usage (RAG_INDEX_DIR / RAG_SEEDS_DIR: the test cache's index):
     .venv/bin/python benchmarks/rerank_learn.py collect --out benchmarks/out/learn.pkl --ja 500 --en 500
     .venv/bin/python benchmarks/rerank_learn.py train --data benchmarks/out/learn.pkl
+    .venv/bin/python benchmarks/rerank_learn.py ablation --data benchmarks/out/learn_terms.pkl --pseudo benchmarks/out/learn.pkl
 Never collect a held-out set.
 """
 
@@ -221,9 +222,16 @@ def main() -> None:
     t.add_argument("--modes", default="article,hard,all")
     t.add_argument("--lang", default="all", help="fit on the pseudo-questions of one language only")
     t.add_argument("--c", type=float, action="append", default=None)
+    a = sub.add_parser("ablation", help="the table of docs/precision.md (round 3)")
+    a.add_argument("--data", required=True)
+    a.add_argument("--pseudo", action="append", default=[])
     args = ap.parse_args()
     if args.cmd == "collect":
         collect(args)
+    elif args.cmd == "ablation":
+        from rerank_fit import ablation
+
+        ablation(args)
     else:
         from rerank_fit import train
 

@@ -33,8 +33,8 @@ FEATURES = ("sentence", "coverage", "proximity", "answer")
 DEFAULT_WEIGHTS: Mapping[str, float] = {"sentence": 0.0, "coverage": 0.0, "proximity": 0.25, "answer": 0.0}
 # Japanese questions. The proximity weight is learned from the corpus alone: pairwise logistic regression of
 # "the passage that holds a pseudo-question's source sentence above its same-article neighbours" over Japanese
-# pseudo-questions made from the seeds' sentences (benchmarks/rerank_learn.py: 5.09, rounded). The weight learned
-# from English pseudo-questions (~9) lost English team and dev questions, so English keeps 0.25 (docs/precision.md).
+# pseudo-questions made from the seeds' sentences (benchmarks/rerank_learn.py: 5.33, rounded). The weight learned
+# from English pseudo-questions (9.6) lost English team and dev questions, so English keeps 0.25 (docs/precision.md).
 DEFAULT_WEIGHTS_JA: Mapping[str, float] = {"sentence": 0.0, "coverage": 0.0, "proximity": 5.0, "answer": 0.0}
 WINDOW = 12  # terms: about one clause of Japanese news text
 KEEP = 5  # the first stage's top distinct passages that stay on top (the passages an answer is drawn from)
