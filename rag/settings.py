@@ -60,11 +60,13 @@ class Settings:
     sparse: bool = True
     sparse_weight: float = 0.5
     # A second stage reorders the hybrid's best rerank_depth fused candidates by sentence-level evidence
-    # (docs/precision.md); RAG_RERANK=none turns it off. rerank_weights: "proximity=0.25,answer=0.5" (unnamed: defaults).
+    # (docs/precision.md); RAG_RERANK=none turns it off. rerank_weights: "proximity=0.25,answer=0.5" (unnamed: defaults)
+    # for English questions; rerank_weights_ja the same for Japanese ones (their defaults differ: docs/precision.md).
     rerank: RerankKind = "lexical"
     rerank_depth: int = 20
     rerank_keep: int = 5  # the first stage's top distinct passages stay the top ones, reordered among themselves (0: off)
     rerank_weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    rerank_weights_ja: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     default_mode: str = "hybrid"
     max_query_chars: int = 2000
     # Hostile input (docs/hardening.md): a question's cost grows with its tokens, not its characters (2,000 emoji are
@@ -131,9 +133,9 @@ class Settings:
         """The hybrid weight of one embedder (1.0 unless dense_weights names it)."""
         return self.dense_weights.get(spec, 1.0)
 
-    def rerank_weight_map(self) -> dict[str, float]:
-        """The reranker's feature weights named in rerank_weights ("sentence=0.5" → {"sentence": 0.5})."""
-        return dict(self.rerank_weights)
+    def rerank_weight_map(self, lang: str = "en") -> dict[str, float]:
+        """The reranker's feature weights named for `lang`'s questions ("sentence=0.5" → {"sentence": 0.5})."""
+        return dict(self.rerank_weights_ja if lang == "ja" else self.rerank_weights)
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (same value syntax as from_env's overrides), validated."""
@@ -203,7 +205,8 @@ class Settings:
 _TYPES = get_type_hints(Settings)
 _NAMES = frozenset(_TYPES)
 _BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
-_EXAMPLES = {"dense_weights": "e5=1.0,use=0.8", "rerank_weights": "sentence=0.5,proximity=0.25"}
+_EXAMPLES = {"dense_weights": "e5=1.0,use=0.8", "rerank_weights": "sentence=0.5,proximity=0.25",
+             "rerank_weights_ja": "proximity=5"}
 
 
 def _changes(overrides: Mapping[str, Any], none_is_unset: bool = True) -> dict[str, Any]:

@@ -61,7 +61,8 @@ def test_features_are_bounded_and_one_row_per_candidate(searcher: Searcher, quer
 
 def test_rag_rerank_none_restores_the_first_stage_ranking(searcher: Searcher) -> None:
     off = view(searcher, rerank="none")
-    zero = view(searcher, rerank_weights=tuple(f"{f}=0" for f in FEATURES))
+    nothing = tuple(f"{f}=0" for f in FEATURES)
+    zero = view(searcher, rerank_weights=nothing, rerank_weights_ja=nothing)
     assert off.reranker is None and Settings.from_env({"RAG_RERANK": "none"}).rerank == "none"
     for query in QUESTIONS:
         a, b = off.search(query, top_k=10), zero.search(query, top_k=10)
@@ -94,7 +95,7 @@ def test_skipping_the_features_that_weigh_zero_changes_no_bonus(searcher: Search
     full = stage.features(query, lang, head, groups).features  # every feature, as the tuning scripts read them
     _, _, bonus = view(searcher, rerank_keep=0).reranker.rerank(query, lang, ranked, fused, groups, {})
     unit = (fused[head[0]] - fused[head[-1]]) or 1.0
-    assert [bonus[r] for r in head] == pytest.approx(list(unit * (full @ stage.weights)))
+    assert [bonus[r] for r in head] == pytest.approx(list(unit * (full @ stage.weights_for(lang))))
     assert (full[:, [FEATURES.index("sentence"), FEATURES.index("coverage")]] > 0).any()  # they were not all 0
 
 
@@ -142,7 +143,8 @@ def test_kept_are_the_first_five_distinct_passages_not_their_overlapping_twins(s
 
 @pytest.mark.parametrize("env, name", [({"RAG_RERANK": "cross-encoder"}, "rerank"), ({"RAG_RERANK_DEPTH": "0"}, "rerank_depth"),
                                        ({"RAG_RERANK_KEEP": "-1"}, "rerank_keep"),
-                                       ({"RAG_RERANK_WEIGHTS": "sentence=high"}, "rerank_weights")])
+                                       ({"RAG_RERANK_WEIGHTS": "sentence=high"}, "rerank_weights"),
+                                       ({"RAG_RERANK_WEIGHTS_JA": "proximity"}, "rerank_weights_ja")])
 def test_bad_rerank_settings_are_refused(env: dict[str, str], name: str) -> None:
     with pytest.raises(ConfigError, match=name):
         Settings.from_env(env)
@@ -151,3 +153,29 @@ def test_bad_rerank_settings_are_refused(env: dict[str, str], name: str) -> None
 def test_an_unknown_feature_weight_is_refused_when_the_searcher_is_made(searcher: Searcher) -> None:
     with pytest.raises(ConfigError, match="unknown feature"):
         view(searcher, rerank_weights=("colour=1",))
+    with pytest.raises(ConfigError, match="rerank_weights_ja: unknown feature"):
+        view(searcher, rerank_weights_ja=("colour=1",))
+
+
+def test_japanese_and_english_questions_are_weighed_by_their_own_settings(searcher: Searcher) -> None:
+    from rag.retrieval.rerank import DEFAULT_WEIGHTS, DEFAULT_WEIGHTS_JA
+
+    stage = searcher.reranker
+    assert list(stage.weights_for("en")) == [DEFAULT_WEIGHTS[f] for f in FEATURES]
+    assert list(stage.weights_for("ja")) == [DEFAULT_WEIGHTS_JA[f] for f in FEATURES]
+    assert DEFAULT_WEIGHTS_JA["proximity"] > DEFAULT_WEIGHTS["proximity"]
+    # each setting reaches its own language only; unnamed features keep that language's defaults
+    en_only = view(searcher, rerank_weights=("proximity=0", "sentence=1")).reranker
+    ja_only = view(searcher, rerank_weights_ja=("proximity=0.25",)).reranker
+    assert list(en_only.weights_for("ja")) == list(stage.weights_for("ja"))
+    assert list(en_only.weights_for("en")) == [1.0 if f == "sentence" else 0.0 for f in FEATURES]
+    assert list(ja_only.weights_for("en")) == list(stage.weights_for("en"))
+    assert ja_only.weights_for("ja")[FEATURES.index("proximity")] == 0.25
+    # through the search: a Japanese question's ranking follows the Japanese weights, an English one's does not
+    moved = {"ja": 0, "en": 0}
+    for query in QUESTIONS:
+        lang = detect_language(query)
+        a = [h.passage.passage_id for h in searcher.search(query, top_k=10).hits]
+        b = [h.passage.passage_id for h in view(searcher, rerank_weights_ja=("proximity=0",)).search(query, top_k=10).hits]
+        moved[lang] += a != b
+    assert moved["en"] == 0 and moved["ja"] > 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...errors import ConfigError
-from .stage import DEFAULT_WEIGHTS, FEATURES, LexicalReranker
+from .stage import DEFAULT_WEIGHTS, DEFAULT_WEIGHTS_JA, FEATURES, LexicalReranker
 
 RERANKERS = {"lexical": LexicalReranker}
 
@@ -12,12 +12,13 @@ def create_reranker(settings, index, analyzer) -> LexicalReranker | None:
     """The configured reranker over `index`, or None when settings.rerank is 'none'."""
     if settings.rerank == "none":
         return None
-    weights = settings.rerank_weight_map()
-    unknown = sorted(set(weights) - set(FEATURES))
-    if unknown:
-        raise ConfigError(f"rerank_weights: unknown feature(s) {unknown!r}; allowed {list(FEATURES)!r}")
+    weights = {lang: settings.rerank_weight_map(lang) for lang in ("en", "ja")}
+    for lang, name in (("en", "rerank_weights"), ("ja", "rerank_weights_ja")):
+        unknown = sorted(set(weights[lang]) - set(FEATURES))
+        if unknown:
+            raise ConfigError(f"{name}: unknown feature(s) {unknown!r}; allowed {list(FEATURES)!r}")
     return RERANKERS[settings.rerank](index.passages, index.bm25, analyzer, settings.rerank_depth,
-                                      weights, settings.rerank_keep)
+                                      weights["en"], settings.rerank_keep, weights_ja=weights["ja"])
 
 
-__all__ = ["DEFAULT_WEIGHTS", "FEATURES", "RERANKERS", "LexicalReranker", "create_reranker"]
+__all__ = ["DEFAULT_WEIGHTS", "DEFAULT_WEIGHTS_JA", "FEATURES", "RERANKERS", "LexicalReranker", "create_reranker"]

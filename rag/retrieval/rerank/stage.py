@@ -22,15 +22,20 @@ import numpy as np
 
 from ...stores.japanese import JapaneseAnalyzer
 from ..fusion import diversify
-from . import answer_type, lexical
+from . import answer_type, contrast, lexical
 from .sentences import Sentence, SentenceCache
 
 logger = logging.getLogger(__name__)
 
 FEATURES = ("sentence", "coverage", "proximity", "answer")
-# Chosen on the team and dev sets (benchmarks/rerank_tune.py, docs/precision.md): only proximity helped on both;
-# the others are measured but weigh 0 by default (RAG_RERANK_WEIGHTS turns them on).
+# English questions. Chosen on the team and dev sets (benchmarks/rerank_tune.py, docs/precision.md): only proximity
+# helped on both; the others are measured but weigh 0 by default (RAG_RERANK_WEIGHTS turns them on).
 DEFAULT_WEIGHTS: Mapping[str, float] = {"sentence": 0.0, "coverage": 0.0, "proximity": 0.25, "answer": 0.0}
+# Japanese questions. The proximity weight is learned from the corpus alone: pairwise logistic regression of
+# "the passage that holds a pseudo-question's source sentence above its same-article neighbours" over Japanese
+# pseudo-questions made from the seeds' sentences (benchmarks/rerank_learn.py: 5.33, rounded). The weight learned
+# from English pseudo-questions (9.6) lost English team and dev questions, so English keeps 0.25 (docs/precision.md).
+DEFAULT_WEIGHTS_JA: Mapping[str, float] = {"sentence": 0.0, "coverage": 0.0, "proximity": 5.0, "answer": 0.0}
 WINDOW = 12  # terms: about one clause of Japanese news text
 KEEP = 5  # the first stage's top distinct passages that stay on top (the passages an answer is drawn from)
 
@@ -48,11 +53,13 @@ class LexicalReranker:
     """Reorders the top `depth` fused candidates by their best sentence's BM25, term proximity and answer type."""
 
     def __init__(self, passages: Sequence, bm25, analyzer: JapaneseAnalyzer, depth: int = 20,
-                 weights: Mapping[str, float] | None = None, keep: int = KEEP) -> None:
+                 weights: Mapping[str, float] | None = None, keep: int = KEEP,
+                 weights_ja: Mapping[str, float] | None = None) -> None:
         self.depth = depth
         self.keep = keep
         self._passages = passages
-        self.weights = np.array([(weights or DEFAULT_WEIGHTS).get(f, DEFAULT_WEIGHTS[f]) for f in FEATURES])
+        self.weights = np.array([(weights or {}).get(f, DEFAULT_WEIGHTS[f]) for f in FEATURES])
+        self.weights_ja = np.array([(weights_ja or {}).get(f, DEFAULT_WEIGHTS_JA[f]) for f in FEATURES])
         self.analyzer = analyzer
         self._bm25 = bm25
         self._sentences = SentenceCache(lambda row: passages[row].text, analyzer.tokens)
@@ -67,11 +74,12 @@ class LexicalReranker:
         head = list(ranked[: self.depth])
         if len(head) < 2:
             return list(ranked), dict(fused), {}
+        weights = self.weights_for(lang)
         # a feature that weighs 0 changes no score: it is not computed (the defaults weigh proximity only)
-        cand = self.features(query, lang, head, groups, {f for f, w in zip(FEATURES, self.weights) if w})
+        cand = self.features(query, lang, head, groups, {f for f, w in zip(FEATURES, weights) if w})
         spread = fused[head[0]] - fused[head[-1]]
         unit = spread if spread > 0 else 1.0
-        bonus = unit * (cand.features @ self.weights)
+        bonus = unit * (cand.features @ weights)
         scores = dict(fused)
         for row, b in zip(head, bonus):
             scores[row] = fused[row] + float(b)
@@ -87,6 +95,10 @@ class LexicalReranker:
         timings["rerank"] = (time.perf_counter() - t) * 1000
         rows = [head[i] for i in order[0] + order[1]] + list(ranked[self.depth :])
         return rows, scores, {r: scores[r] - fused[r] for r in head}
+
+    def weights_for(self, lang: str) -> np.ndarray:
+        """The feature weights for a question in `lang` (Japanese has its own, learned from the corpus)."""
+        return self.weights_ja if lang == "ja" else self.weights
 
     def kept(self, head: Sequence[int]) -> frozenset[int]:
         """The candidates that are the first stage's best `keep` distinct passages (none when keep is 0); a passage
@@ -123,6 +135,18 @@ class LexicalReranker:
         if top > 0:
             out[:, 0] /= top  # sentence BM25 is unbounded: relative to the best candidate's
         return Candidates(kind, tuple(rows), out)
+
+    def full_features(self, query: str, lang: str, rows: Sequence[int], fused: Mapping[int, float],
+                      parts: Mapping[str, Mapping[int, float]], groups: Sequence[Sequence[str]]) -> np.ndarray:
+        """[len(rows), len(FEATURES) + len(contrast.EXTRA)]: every lexical feature, then the first-stage and
+        same-article contrast features (contrast.py)."""
+        lex = self.features(query, lang, rows, groups).features
+        groups = [list(g) for g in (_content(g) for g in groups) if g]
+        weights = np.array(lexical.group_weights(groups, self._idfs({t for g in groups for t in g})))
+        presence = np.array([contrast.group_presence({t for s in self._sentences(r) for t in s.terms}, groups)
+                             for r in rows]).reshape(len(rows), len(groups))
+        article = [(self._passages[r].doc_id, self._passages[r].article) for r in rows]
+        return np.hstack([lex, contrast.extra_features(rows, fused, parts, article, presence, weights, lex)])
 
     def _idfs(self, terms: set[str]) -> dict[str, float]:
         with self._idf_lock:
