@@ -30,7 +30,8 @@ sys.path.insert(0, str(REPO))
 from rag import __version__  # noqa: E402
 from rag.chunking import ChunkParams, chunk_corpus  # noqa: E402
 from rag.corpus import load_corpus  # noqa: E402
-from rag.indexing.build import EMBED_BATCH, build_index, embed_text  # noqa: E402
+from rag.components.dense import EMBED_BATCH  # noqa: E402
+from rag.indexing.build import build_index, embed_text  # noqa: E402
 from rag.indexing.load import load_index  # noqa: E402
 from rag.retrieval import Searcher  # noqa: E402
 from rag.runtime import load_embedders  # noqa: E402
