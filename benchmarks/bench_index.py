@@ -176,7 +176,11 @@ def main(argv: list[str] | None = None) -> int:
                 "embed_seconds": {k: round(v, 3) for k, v in report.embed_seconds.items()},
                 "embed_throughput": {k: round(report.embedded[k] / v, 2) for k, v in report.embed_seconds.items() if v > 0}}
         if "e5" in raw:  # issue 12's goal: the full build's passages/s over raw batched e5's, in the same run
-            e5_rate = raw["e5"]["passages_per_s"]
+            # raw e5 again after the build, and the faster of the two runs counts (a neighbour that slowed one raw
+            # run must not flatter the ratio)
+            again = raw_throughput({"e5": embedders["e5"]}, sample)["e5"]
+            raw["e5"]["passages_per_s_after_build"] = again["passages_per_s"]
+            e5_rate = max(raw["e5"]["passages_per_s"], again["passages_per_s"])
             full["ratio_to_raw_e5"] = round(full["passages_per_s"] / e5_rate, 3)
             # the answers' sentence store is a third e5 pass (over every sentence): the ratio without its seconds
             rest = report.seconds - report.embed_seconds.get("e5-sentences", 0.0)

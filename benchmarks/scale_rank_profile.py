@@ -1,0 +1,82 @@
+"""Where a hybrid question's ranking time goes on a bench_scale index: in-process, cProfile on, encodings excluded.
+
+    .venv/bin/python benchmarks/scale_rank_profile.py --passages 100000 [--queries 200] [--compare-parallel]
+
+Needs the index of an earlier `bench_scale.py --passages N` run. Prints hybrid ranking p50/p95 and each component's
+p50/p95, then the 40 most expensive calls. --compare-parallel instead runs all questions three times with the
+components ranked side by side and one after the other, alternating (no profiler), to compare the two in one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
+
+import bench_scale  # noqa: E402
+from rag.indexing.load import load_index  # noqa: E402
+from rag.retrieval import Searcher, engine  # noqa: E402
+from rag.settings import Settings  # noqa: E402
+from rag.stores.japanese import default_analyzer  # noqa: E402
+from scale_synth import RealStats  # noqa: E402
+
+
+def pct(values: list[float]) -> str:
+    return f"{np.percentile(values, 50):.2f} / {np.percentile(values, 95):.2f} ms"
+
+
+def run(searcher: Searcher, qs: list[str], profile: cProfile.Profile | None = None) -> tuple[list[float], dict]:
+    rank, per = [], {}
+    for q in qs:
+        if profile:
+            profile.enable()
+        r = searcher.search(q, top_k=10)
+        if profile:
+            profile.disable()
+        rank.append(r.took_ms - sum(v for k, v in r.timings.items() if k.startswith("encode:")))
+        for k, v in r.timings.items():
+            if not k.startswith("encode:"):
+                per.setdefault(k, []).append(v)
+    return rank, per
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--passages", type=int, required=True)
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--compare-parallel", action="store_true")
+    args = ap.parse_args()
+    stats = RealStats(load_index(bench_scale.real_index(), ("e5", "use")))
+    embs = {k: v.inner for k, v in bench_scale.embedders(stats).items()}
+    index_dir = bench_scale.OUT / f"n{args.passages}" / "index"
+    searcher = Searcher(load_index(index_dir, ("e5", "use")), embs, default_analyzer(),
+                        Settings.from_env({}, index_dir=index_dir))
+    base = bench_scale.questions()
+    qs = [q if i < len(base) else f"{q} {i}" for i, q in enumerate((base * 10)[: args.queries])]
+    run(searcher, qs[:20])  # warm: compiled kernels, caches
+    if args.compare_parallel:
+        run(searcher, qs)  # every encoding cached: what follows is ranking only
+        for rnd in range(3):
+            for name, rows in (("side by side", engine.PARALLEL_ROWS), ("one after another", 10**12)):
+                before, engine.PARALLEL_ROWS = engine.PARALLEL_ROWS, rows
+                rank, _ = run(searcher, qs)
+                engine.PARALLEL_ROWS = before
+                print(f"round {rnd}: {name}: hybrid ranking p50 / p95 {pct(rank)}", flush=True)
+        return
+    profile = cProfile.Profile()
+    rank, per = run(searcher, qs, profile)
+    print(f"hybrid ranking p50 / p95: {pct(rank)}")
+    for k, v in per.items():
+        print(f"  {k}: {pct(v)}")
+    pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+
+
+if __name__ == "__main__":
+    main()
