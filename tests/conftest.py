@@ -44,20 +44,23 @@ _BUILD = ("import sys; from pathlib import Path; from rag.runtime import build; 
 @pytest.hookimpl(trylast=True)  # after -k/-m deselection: only the tests that will run count
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """On a run with no session index (a fresh clone), build it in another process while this one runs the test
-    modules that do not need it, then the others: the build is ~4 min of mostly e5 work with stages that leave a core
-    idle, and those modules (~1 min warm, plus ranx's numba compilations cold) fill it. A module is moved whole, so
-    its module fixtures are set up once; on a second run nothing is reordered.
+    modules that need neither it nor the models, then the others: the build is ~2.5 min of mostly e5 work with stages
+    that leave a core idle, and those modules (ranx's numba compilations, ~80 s of CPU cold, and ~400 quick tests)
+    fill it. A module is moved whole, so its module fixtures are set up once; on a second run nothing is reordered.
 
     With a session index but no numba cache, compile ranx's functions in another process instead (they run the
     metric tests' own calls, so that they compile exactly the signatures those load; this run still runs them)."""
     if config.option.collectonly or os.environ.get("NEWSRAG_NO_WARMUP"):
         return
-    needs = {item.path for item in items if "built_index" in getattr(item, "fixturenames", ())}
+    fixtures = {item: set(getattr(item, "fixturenames", ())) for item in items}
     root = _session_root()
-    if needs and not (root / "index" / "manifest.json").is_file():
+    if any("built_index" in f for f in fixtures.values()) and not (root / "index" / "manifest.json").is_file():
         seeds = _session_seeds(root)
         _start(config, "index", ["-c", _BUILD, str(seeds), str(root / "index")], CACHE / "test-index-build.log")
-        items.sort(key=lambda item: item.path in needs)  # stable: the order within each group stays
+        # Later: the modules that need the index, and those that load the models (several build indexes of their
+        # own, which would read the JMdict database here, ~30 s, instead of the table the session build caches).
+        later = {item.path for item, f in fixtures.items() if f & {"built_index", "embedders"}}
+        items.sort(key=lambda item: item.path in later)  # stable: the order within each group stays
     elif _numba_is_cold() and any(item.path.name == "test_eval_metrics.py" for item in items):
         _start(config, "numba", ["-m", "pytest", "-q", "-p", "no:cacheprovider",
                                  str(REPO / "tests" / "eval" / "test_eval_metrics.py")],
