@@ -27,7 +27,14 @@ def _numba_is_cold() -> bool:
     return not any((CACHE / "numba").glob("metrics_*/*.nbi"))
 
 
+_CHILDREN = pytest.StashKey[dict]()
+# what the session index fixture runs, in a process of its own (the defaults, as Settings.from_env({}) gives them)
+_BUILD = ("import sys; from pathlib import Path; from rag.runtime import build; from rag.settings import Settings; "
+          "build(Settings.from_env({}, seeds_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2])))")
+
+
 def _start(config: pytest.Config, name: str, args: list[str], log: Path, env: dict[str, str] | None = None) -> None:
+    """Start `python args…` beside the tests (output in `log`); pytest_sessionfinish stops it if still running."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, *args], cwd=REPO, env={**os.environ, **(env or {})}, stdout=out,
@@ -35,16 +42,10 @@ def _start(config: pytest.Config, name: str, args: list[str], log: Path, env: di
     config.stash.setdefault(_CHILDREN, {})[name] = proc
 
 
-_CHILDREN = pytest.StashKey[dict]()
-# what the session index fixture runs, in a process of its own (the defaults, as Settings.from_env({}) gives them)
-_BUILD = ("import sys; from pathlib import Path; from rag.runtime import build; from rag.settings import Settings; "
-          "build(Settings.from_env({}, seeds_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2])))")
-
-
 @pytest.hookimpl(trylast=True)  # after -k/-m deselection: only the tests that will run count
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """On a run with no session index (a fresh clone), build it in another process while this one runs the test
-    modules that need neither it nor the models, then the others: the build is ~2.5 min of mostly e5 work with stages
+    modules that need neither it nor the models, then the others: the build is ~2 min of mostly e5 work with stages
     that leave a core idle, and those modules (ranx's numba compilations, ~80 s of CPU cold, and ~400 quick tests)
     fill it. A module is moved whole, so its module fixtures are set up once; on a second run nothing is reordered.
 
