@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -26,26 +27,52 @@ def _numba_is_cold() -> bool:
     return not any((CACHE / "numba").glob("metrics_*/*.nbi"))
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    """On a run with no numba cache (a fresh clone), compile ranx's functions in another process while this one
-    builds the session index (~90 s of CPU otherwise spent later, inside the first metric tests, at a time when the
-    index build leaves a core idle in its single-threaded stages). The other process runs the metric tests' own
-    calls, so that it compiles exactly the signatures they load; this run still runs those tests itself."""
-    if _numba_is_cold() and not os.environ.get("NEWSRAG_NO_NUMBA_WARMUP"):
-        CACHE.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "NEWSRAG_NO_NUMBA_WARMUP": "1", "NUMBA_CACHE_DIR": os.environ["NUMBA_CACHE_DIR"]}
-        with open(CACHE / "numba-warmup.log", "wb") as log:
-            session.config._numba_warmup = subprocess.Popen(  # type: ignore[attr-defined]
-                [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                 str(REPO / "tests" / "eval" / "test_eval_metrics.py")],
-                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+_CHILDREN = pytest.StashKey[dict]()
+# what the session index fixture runs, in a process of its own (the defaults, as Settings.from_env({}) gives them)
+_BUILD = ("import sys; from pathlib import Path; from rag.runtime import build; from rag.settings import Settings; "
+          "build(Settings.from_env({}, seeds_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2])))")
+
+
+def _start(config: pytest.Config, name: str, args: list[str], log: Path, env: dict[str, str] | None = None) -> None:
+    """Start `python args…` beside the tests (output in `log`); pytest_sessionfinish stops it if still running."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, *args], cwd=REPO, env={**os.environ, **(env or {})}, stdout=out,
+                                stderr=subprocess.STDOUT)
+    config.stash.setdefault(_CHILDREN, {})[name] = proc
+
+
+@pytest.hookimpl(trylast=True)  # after -k/-m deselection: only the tests that will run count
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On a run with no session index (a fresh clone), build it in another process while this one runs the test
+    modules that need neither it nor the models, then the others: the build is ~2 min of mostly e5 work with stages
+    that leave a core idle, and those modules (ranx's numba compilations, ~80 s of CPU cold, and ~400 quick tests)
+    fill it. A module is moved whole, so its module fixtures are set up once; on a second run nothing is reordered.
+
+    With a session index but no numba cache, compile ranx's functions in another process instead (they run the
+    metric tests' own calls, so that they compile exactly the signatures those load; this run still runs them)."""
+    if config.option.collectonly or os.environ.get("NEWSRAG_NO_WARMUP"):
+        return
+    fixtures = {item: set(getattr(item, "fixturenames", ())) for item in items}
+    root = _session_root()
+    if any("built_index" in f for f in fixtures.values()) and not (root / "index" / "manifest.json").is_file():
+        seeds = _session_seeds(root)
+        _start(config, "index", ["-c", _BUILD, str(seeds), str(root / "index")], CACHE / "test-index-build.log")
+        # Later: the modules that need the index, and those that load the models (several build indexes of their
+        # own, which would read the JMdict database here, ~30 s, instead of the table the session build caches).
+        later = {item.path for item, f in fixtures.items() if f & {"built_index", "embedders"}}
+        items.sort(key=lambda item: item.path in later)  # stable: the order within each group stays
+    elif _numba_is_cold() and any(item.path.name == "test_eval_metrics.py" for item in items):
+        _start(config, "numba", ["-m", "pytest", "-q", "-p", "no:cacheprovider",
+                                 str(REPO / "tests" / "eval" / "test_eval_metrics.py")],
+               CACHE / "numba-warmup.log", {"NEWSRAG_NO_WARMUP": "1"})
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    proc = getattr(session.config, "_numba_warmup", None)
-    if proc is not None and proc.poll() is None:  # never leave it running after the tests
-        proc.kill()
-        proc.wait()
+    for proc in session.config.stash.get(_CHILDREN, {}).values():
+        if proc.poll() is None:  # never leave one running after the tests
+            proc.kill()
+            proc.wait()
 
 
 @pytest.fixture(scope="session")
@@ -74,24 +101,37 @@ def _seeds_key() -> str:
     return h.hexdigest()[:16]
 
 
-@pytest.fixture(scope="session")
-def built_index(embedders):
-    """(settings, build report) for a real default index over a copy of the real seeds; treat it as read-only.
-
-    The index is built in the test cache (keyed by the seeds' content) and updated there by an ordinary incremental
-    build, so the report says what this run embedded: everything on a first run, nothing on a second."""
-    from rag.runtime import build
-    from rag.settings import Settings
-
+def _session_root() -> Path:
     from rag.indexing.manifest import FORMAT_VERSION
 
-    root = CACHE / "test-index" / f"{_seeds_key()}-f{FORMAT_VERSION}"  # an index of another format is rebuilt aside
+    return CACHE / "test-index" / f"{_seeds_key()}-f{FORMAT_VERSION}"  # an index of another format is rebuilt aside
+
+
+def _session_seeds(root: Path) -> Path:
     seeds = root / "seeds"
     if not seeds.is_dir():  # copied aside, then renamed: a killed run never leaves half the seeds
         tmp = root / f".seeds.{os.getpid()}"
         shutil.copytree(SEEDS, tmp)
         tmp.rename(seeds)
-    settings = Settings.from_env({}, seeds_dir=seeds, index_dir=root / "index")
+    return seeds
+
+
+@pytest.fixture(scope="session")
+def built_index(embedders, request):
+    """(settings, build report) for a real default index over a copy of the real seeds; treat it as read-only.
+
+    The index is built in the test cache (keyed by the seeds' content) and updated there by an ordinary incremental
+    build, so the report says what this run embedded: everything on a first run, nothing on a second (or when the
+    first build ran in the process pytest_collection_modifyitems started: this one then finds it done)."""
+    from rag.runtime import build
+    from rag.settings import Settings
+
+    root = _session_root()
+    background = request.config.stash.get(_CHILDREN, {}).get("index")
+    if background is not None and background.wait() != 0:  # then the build below does it all, or says why not
+        warnings.warn(f"the background index build failed (exit {background.returncode}); building here: "
+                      f"see {CACHE / 'test-index-build.log'}")
+    settings = Settings.from_env({}, seeds_dir=_session_seeds(root), index_dir=root / "index")
     report = build(settings, embedders)
     return settings, report
 

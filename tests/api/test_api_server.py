@@ -157,6 +157,14 @@ def test_bad_requests_over_the_wire_leave_the_server_ready(http):
     assert http.get("/readyz").status_code == 200
 
 
+def _until(done, failures: list[str], timeout_s: float = 120) -> None:
+    """Wait for `done()` (instead of a fixed sleep: as long as this machine needs, and no longer)."""
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        assert time.monotonic() < deadline and not failures, failures
+        time.sleep(0.05)
+
+
 def test_reload_under_load_serves_the_old_or_the_new_index_and_never_fails(server, http, embedders):
     auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     seeds = Path(server.settings.seeds_dir)
@@ -188,7 +196,7 @@ def test_reload_under_load_serves_the_old_or_the_new_index_and_never_fails(serve
     threads = [threading.Thread(target=client_loop, args=(i,), daemon=True) for i in range(8)]
     for t in threads:
         t.start()
-    time.sleep(2)
+    _until(lambda: len(results) >= len(threads), failures)  # every thread searching, before the build starts
     (seeds / f"{NEW_DOC}.txt").write_text(NEW_SEED, encoding="utf-8")
     report = build(server.settings, embedders)  # incremental: embeds only the new document
     assert report.added == 1 and report.index_version != old_version
@@ -197,7 +205,7 @@ def test_reload_under_load_serves_the_old_or_the_new_index_and_never_fails(serve
     reload_sent = time.monotonic()
     reload = http.post("/v1/admin/reload", headers=auth)
     reloaded = time.monotonic()
-    time.sleep(3)
+    _until(lambda: sum(started > reloaded for started, _, _ in list(results)) >= len(threads), failures)
     stop.set()
     for t in threads:
         t.join(timeout=180)

@@ -104,6 +104,15 @@ def wait_for_build(http: httpx.Client, build_id: str) -> tuple[dict[str, Any], l
         time.sleep(0.2)
 
 
+def served_every_question(load: SearchLoad, version: str) -> None:
+    """Wait until the load has had each of its questions answered from `version` (instead of a fixed sleep: as long
+    as that takes on this machine, and no longer)."""
+    deadline = time.monotonic() + 120
+    while {b["query"] for b in load.bodies if b["index_version"] == version} != set(load.questions):
+        assert time.monotonic() < deadline and not load.failures, load.failures
+        time.sleep(0.05)
+
+
 def doc_texts(seeds: Path) -> dict[str, str]:
     return {p.stem: p.read_bytes().decode("utf-8") for p in seeds.glob("*.txt")}
 
@@ -119,17 +128,17 @@ def test_a_dropped_in_seed_is_served_after_a_rebuild_and_gone_after_the_next_und
     texts = {v0: doc_texts(server.seeds)}
     assert NEW_DOC not in search_docs(http, NEW_QUESTION)
     with SearchLoad(server.url, QUESTIONS) as load:
-        time.sleep(1.5)
+        served_every_question(load, v0)
         (server.seeds / f"{NEW_DOC}.txt").write_text(new_seed_text(server.seeds), encoding="utf-8")
         added, seen = rebuild_and_wait(http)
         v1 = added["index_version"]
         texts[v1] = doc_texts(server.seeds)
-        time.sleep(1.5)
+        served_every_question(load, v1)
         (server.seeds / f"{NEW_DOC}.txt").unlink()
         removed, _ = rebuild_and_wait(http)
         v2 = removed["index_version"]
         texts[v2] = doc_texts(server.seeds)
-        time.sleep(1.5)
+        served_every_question(load, v2)
 
     assert added["state"] == "succeeded" and added["error"] is None, added
     assert added["changes"]["added"] == 1 and v1 != v0

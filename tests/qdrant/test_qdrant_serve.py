@@ -45,7 +45,10 @@ def test_a_live_rebuild_moves_the_alias_under_eight_searching_threads(built_inde
         v0 = http.get("/v1/index").json()["index_version"]
         texts = {v0: {p.stem: p.read_text(encoding="utf-8") for p in seeds.glob("*.txt")}}
         with SearchLoad(url, QUESTIONS) as load:
-            time.sleep(1.0)
+            deadline = time.monotonic() + 120  # the load is under way: every question answered from v0
+            while {b["query"] for b in load.bodies if b["index_version"] == v0} != set(QUESTIONS):
+                assert time.monotonic() < deadline and not load.failures, load.failures
+                time.sleep(0.05)
             (seeds / f"{NEW_DOC}.txt").write_text(new_seed_text(seeds), encoding="utf-8")
             r = http.post("/v1/admin/rebuild", headers=AUTH)
             assert r.status_code == 202, r.text
