@@ -2,7 +2,8 @@
 
 The passage ranked above the answer is usually a neighbour from the same article, on the same topic: what tells them
 apart is what one holds that the other does not. Every feature is computed among the candidates only, from the
-first stage's scores and the lexical features of `stage.py`; none depends on a question set.
+first stage's scores and the lexical features of `stage.py`; none depends on a question set. Lab code for
+rerank_learn.py / rerank_fit.py (none of it is shipped: the learned models that used it lost on team and dev).
 """
 
 from __future__ import annotations
@@ -56,3 +57,19 @@ def extra_features(head: Sequence[int], fused: Mapping[int, float], parts: Mappi
         out[i, base + 3] = out[i, 0] - out[mates, 0].max()
         out[i, base + 4] = lexical[i, 3] - lexical[mates, 3].max()
     return out
+
+
+def full_features(stage, query: str, lang: str, rows: Sequence[int], fused: Mapping[int, float],
+                  parts: Mapping[str, Mapping[int, float]], groups: Sequence[Sequence[str]]) -> np.ndarray:
+    """[len(rows), len(FEATURES) + len(EXTRA)]: every lexical feature of the reranker `stage`, then the first-stage
+    and same-article contrast features."""
+    from rag.retrieval.rerank import lexical
+    from rag.retrieval.rerank.stage import _content
+
+    lex = stage.features(query, lang, rows, groups).features
+    groups = [list(g) for g in (_content(g) for g in groups) if g]
+    weights = np.array(lexical.group_weights(groups, stage._idfs({t for g in groups for t in g})))
+    presence = np.array([group_presence({t for s in stage._sentences(r) for t in s.terms}, groups)
+                         for r in rows]).reshape(len(rows), len(groups))
+    article = [(stage._passages[r].doc_id, stage._passages[r].article) for r in rows]
+    return np.hstack([lex, extra_features(rows, fused, parts, article, presence, weights, lex)])

@@ -16,7 +16,7 @@ sys.path.insert(0, str(REPO))
 
 from rag.retrieval.fusion import diversify  # noqa: E402
 from rag.retrieval.rerank import FEATURES  # noqa: E402
-from rag.retrieval.rerank.contrast import EXTRA  # noqa: E402
+from rerank_contrast import EXTRA, full_features  # noqa: E402
 
 NAMES = (*FEATURES, *EXTRA)
 DEPTH, KEEP = 20, 5
@@ -37,7 +37,7 @@ def featurize(data, depth=DEPTH):
         for d in rows:
             head = d["ranked"][:depth]
             d["head"] = head
-            d["X"] = stage.full_features(d["q"], d["lang"], head, d["fused"], d["parts"], d["groups"])
+            d["X"] = full_features(stage, d["q"], d["lang"], head, d["fused"], d["parts"], d["groups"])
     return passages
 
 

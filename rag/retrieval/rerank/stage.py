@@ -22,7 +22,7 @@ import numpy as np
 
 from ...stores.japanese import JapaneseAnalyzer
 from ..fusion import diversify
-from . import answer_type, contrast, lexical
+from . import answer_type, lexical
 from .sentences import Sentence, SentenceCache
 
 logger = logging.getLogger(__name__)
@@ -135,18 +135,6 @@ class LexicalReranker:
         if top > 0:
             out[:, 0] /= top  # sentence BM25 is unbounded: relative to the best candidate's
         return Candidates(kind, tuple(rows), out)
-
-    def full_features(self, query: str, lang: str, rows: Sequence[int], fused: Mapping[int, float],
-                      parts: Mapping[str, Mapping[int, float]], groups: Sequence[Sequence[str]]) -> np.ndarray:
-        """[len(rows), len(FEATURES) + len(contrast.EXTRA)]: every lexical feature, then the first-stage and
-        same-article contrast features (contrast.py)."""
-        lex = self.features(query, lang, rows, groups).features
-        groups = [list(g) for g in (_content(g) for g in groups) if g]
-        weights = np.array(lexical.group_weights(groups, self._idfs({t for g in groups for t in g})))
-        presence = np.array([contrast.group_presence({t for s in self._sentences(r) for t in s.terms}, groups)
-                             for r in rows]).reshape(len(rows), len(groups))
-        article = [(self._passages[r].doc_id, self._passages[r].article) for r in rows]
-        return np.hstack([lex, contrast.extra_features(rows, fused, parts, article, presence, weights, lex)])
 
     def _idfs(self, terms: set[str]) -> dict[str, float]:
         with self._idf_lock:
