@@ -103,10 +103,9 @@ class Searcher:
         self._encoders = ThreadPoolExecutor(max_workers=32, thread_name_prefix="encode")
         self.intake = QueryIntake(settings, self.embedders)
         self.reranker = create_reranker(settings, index, analyzer)  # None when RAG_RERANK=none
-        if self.sparse:
-            from ..stores.kernels import warm
+        from ..stores.kernels import warm
 
-            warm()  # the sparse postings kernel compiles (or loads from numba's cache) now, not in the first question
+        warm()  # BM25's and the sparse head's loops compile (or load from numba's cache) now, not in the first question
         # the component that reads a question as BM25 term groups, which the reranker scores sentences with
         self._lexical = next((c for c in self.components if hasattr(c, "term_groups")), None)
 
