@@ -115,7 +115,8 @@ def fmt(res):
     return " | ".join(f"{res[g][0]:.3f} / {res[g][1]:.3f} / {res[g][2]:.3f}" for g in ("all", "en", "ja"))
 
 
-def train(args) -> None:
+def load_collection(args) -> tuple[dict, list]:
+    """The collected questions (and any extra pseudo-question files), featurized, each candidate with its article."""
     import pickle
 
     data = pickle.loads(Path(args.data).read_bytes())
@@ -125,6 +126,11 @@ def train(args) -> None:
     for rows in data.values():
         for d in rows:
             d["art"] = [(passages[r].doc_id, passages[r].article) for r in d["head"]]
+    return data, passages
+
+
+def train(args) -> None:
+    data, passages = load_collection(args)
     pseudo = data["pseudo"]
     rng = np.random.default_rng(0)
     half = rng.random(len(pseudo)) < 0.5
@@ -161,15 +167,7 @@ def train(args) -> None:
 def ablation(args) -> None:
     """The round-3 ablation table: fixed per-language proximity weights (each reproducible through `rag eval` with
     the setting in its second column) and models fitted on ALL pseudo-questions (lab only)."""
-    import pickle
-
-    data = pickle.loads(Path(args.data).read_bytes())
-    for extra in args.pseudo:
-        data["pseudo"] += pickle.loads(Path(extra).read_bytes())["pseudo"]
-    passages = featurize(data)
-    for rows in data.values():
-        for d in rows:
-            d["art"] = [(passages[r].doc_id, passages[r].article) for r in d["head"]]
+    data, passages = load_collection(args)
     fi = NAMES.index
 
     def prox(en, ja):
