@@ -55,8 +55,8 @@ class TermAligner:
             slot_row = np.full(len(self.terms), -1, np.int64)
             slot_row[self.live] = np.arange(int(self.live.sum()))
             layout = Layout(slot_row, [Segment("-", 0, len(self.terms))])
-            self._ann = DenseStore(SlotVectors([self.vectors], self.vectors.shape[1]), layout, index, "ivf")
-            faiss.extract_index_ivf(index).nprobe = min(faiss.extract_index_ivf(index).nlist, ALIGN_NPROBE)
+            self._ann = DenseStore(SlotVectors([self.vectors], self.vectors.shape[1]), layout, index, "ivf",
+                                   nprobe=ALIGN_NPROBE)
         return self._ann
 
     def __len__(self) -> int:

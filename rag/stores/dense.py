@@ -33,6 +33,9 @@ def choose_kind(kind: str, n: int, threshold: int) -> str:
     return "flat" if n < threshold else "ivf"
 
 
+NPROBE = 48  # IVF lists searched per question: recall@10 1.00 against exact at 100k passages (docs/results.md)
+
+
 def _nlist(n: int) -> int:
     return max(1, min(int(4 * math.sqrt(max(n, 1))), max(1, n // 39)))
 
@@ -91,7 +94,8 @@ class DenseStore:
     """Slot vectors (kept for exact search, re-scoring and incremental reuse), the slots' layout, and for the
     approximate kinds the FAISS index over the slots."""
 
-    def __init__(self, vectors: SlotVectors, layout: Layout, index: faiss.Index | None, kind: str) -> None:
+    def __init__(self, vectors: SlotVectors, layout: Layout, index: faiss.Index | None, kind: str,
+                 nprobe: int = NPROBE) -> None:
         self.slots = vectors
         self.layout = layout
         self.index = index
@@ -99,7 +103,7 @@ class DenseStore:
         self._live = layout.slot_row >= 0
         self._rows: np.ndarray | None = None
         if kind == "ivf":
-            faiss.extract_index_ivf(index).nprobe = min(faiss.extract_index_ivf(index).nlist, 48)
+            faiss.extract_index_ivf(index).nprobe = min(faiss.extract_index_ivf(index).nlist, nprobe)
         elif kind == "hnsw":
             index.hnsw.efSearch = 128
 
