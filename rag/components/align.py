@@ -15,6 +15,7 @@ from ..errors import IndexCorruptError
 from ..stores.align import ANN_TERMS, TermAligner, ann_index
 from ..stores.segments import MAX_DEAD, MAX_SEGMENTS, SEG_DIR, link
 from ..stores.bridge import content_words
+from ..stores.dense import SlotVectors
 from . import Corpus, Entry, Need, Previous, Progress, Question
 from .lexical import BM25Builder
 
@@ -145,7 +146,7 @@ def load_align(entry: Entry, build_dir: Path) -> TermAligner:
     """An alignment's term segments, live flags and (for a large vocabulary) its stored ANN index."""
     parts = [TermAligner.load(build_dir / f) for f in entry.files if f.endswith(".npz")]
     terms = [t for p in parts for t in p.terms]
-    vectors = np.concatenate([p.vectors for p in parts]) if len(parts) > 1 else parts[0].vectors
+    vectors = SlotVectors([p.vectors for p in parts], parts[0].dim) if parts else np.zeros((0, 0), np.float32)
     live_file = next((f for f in entry.files if f.endswith(".live.npy")), None)
     try:
         live = np.load(build_dir / live_file, allow_pickle=False) if live_file else None

@@ -14,7 +14,7 @@ from ..embedders import Embedder
 from ..errors import IndexCorruptError
 from ..stores.japanese import JapaneseAnalyzer
 from ..stores.segments import Layout, carried, link
-from ..stores.sentence_segments import SentenceSegments, merge
+from ..stores.sentence_segments import SentenceSegments
 from ..stores.sentences import ENCODE, FEATURES_ID, FILE, SentenceStore, features
 from . import Corpus, Entry, Previous, Progress
 
@@ -52,7 +52,7 @@ class SentencesBuilder:
                 except IndexCorruptError as exc:
                     logger.warning("cannot reuse the previous sentence store: %s", exc)
             store, counts = SentenceStore.build(corpus.slot_texts(layout.segment_rows(seg)), encoders,
-                                                lambda t: features(self.analyzer, t), features_id, before)
+                                                lambda t: features(self.analyzer, t), features_id, before or ())
             (out / rel).parent.mkdir(parents=True, exist_ok=True)
             store.save(out / rel)
             for spec, n in counts.items():
@@ -61,7 +61,7 @@ class SentencesBuilder:
         return Entry(self.name, self.kind, tuple(files), params), sum(fresh.values())
 
 
-def _reusable(old: Entry, previous: Previous, layout: Layout, carry: bool) -> SentenceStore | None:
+def _reusable(old: Entry, previous: Previous, layout: Layout, carry: bool) -> list[SentenceStore] | None:
     """The previous sentences a fresh segment may share (consecutive passages overlap by sentences): every segment
     when merging; else only the segments whose passages this build drops (an edited document's old passages), so
     adding a document reads none of the stored sentences."""
@@ -73,8 +73,7 @@ def _reusable(old: Entry, previous: Previous, layout: Layout, carry: bool) -> Se
     if not dropped.size:
         return None
     names = {seg.name for seg in before.segments if ((dropped >= seg.start) & (dropped < seg.end)).any()}
-    parts = [SentenceStore.load(previous.build_dir / seg.path(FILE)) for seg in before.segments if seg.name in names]
-    return merge([parts], None)
+    return [SentenceStore.load(previous.build_dir / seg.path(FILE)) for seg in before.segments if seg.name in names]
 
 
 def load_sentences(entry: Entry, build_dir: Path) -> SentenceSegments:

@@ -144,7 +144,7 @@ def _check_rows(index: LoadedIndex, index_dir: Path) -> None:
     if index.sentences is not None and len(index.sentences) != n:
         raise IndexCorruptError(f"the sentence store holds {len(index.sentences)} passages for {n}; {rebuild_hint(index_dir)}")
     for spec, aligner in index.align.items():
-        width = index.dense[spec].dim if spec in index.dense else aligner.vectors.shape[1]
-        if aligner.vectors.shape[1] != width:
-            raise IndexCorruptError(f"{spec} term vectors are {aligner.vectors.shape[1]} wide, its passage vectors "
+        width = index.dense[spec].dim if spec in index.dense else aligner.dim
+        if aligner.dim != width:
+            raise IndexCorruptError(f"{spec} term vectors are {aligner.dim} wide, its passage vectors "
                                     f"{width}; {rebuild_hint(index_dir)}")

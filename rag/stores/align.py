@@ -15,7 +15,7 @@ import faiss
 import numpy as np
 
 from ..errors import IndexCorruptError
-
+from . import npz
 from .dense import DenseStore, SlotVectors, new_index, training_sample
 from .segments import Layout, Segment
 
@@ -25,27 +25,41 @@ ANN_TERMS = 50_000
 # on the 100k-passage benchmark's 346,769 terms, 16 lists found every term that exact search finds (recall 1.000 at
 # 16, 24 and 48 lists; 0.974 at 8) in half the time of 48 (2.5 against 5.4 ms per English question).
 ALIGN_NPROBE = 16
+MMAP_BYTES = 16 << 20  # term vectors larger than this stay on disk, memory-mapped
 
 
 class TermAligner:
     """Row i of `vectors` is the L2-normalised embedding of `terms[i]`; rows whose `live` flag is off (terms no
     passage holds any more, kept until the next merge) are never proposed."""
 
-    def __init__(self, terms: Sequence[str], vectors: np.ndarray, live: np.ndarray | None = None,
+    def __init__(self, terms: Sequence[str], vectors: np.ndarray | SlotVectors, live: np.ndarray | None = None,
                  ann: faiss.Index | None = None) -> None:
-        if vectors.ndim != 2 or vectors.shape[0] != len(terms):
+        """`vectors`: one array, or the term segments' arrays (memory-mapped when large) as SlotVectors."""
+        slots = vectors if isinstance(vectors, SlotVectors) else None
+        if slots is None and vectors.ndim != 2:
             raise IndexCorruptError(f"term alignment: {vectors.shape} vectors for {len(terms)} terms")
+        rows, self.dim = (len(slots), slots.dim) if slots is not None else vectors.shape
+        if rows != len(terms):
+            raise IndexCorruptError(f"term alignment: {rows}x{self.dim} vectors for {len(terms)} terms")
         self.terms = list(terms)
-        self.vectors = vectors
+        self._slots = slots if slots is not None else SlotVectors([vectors], self.dim)
         self.live = np.ones(len(terms), bool) if live is None else np.asarray(live, bool)
         if self.live.shape != (len(terms),):
             raise IndexCorruptError(f"term alignment: {self.live.shape} live flags for {len(terms)} terms")
-        if ann is not None and (ann.ntotal != len(terms) or ann.d != vectors.shape[1]):
-            raise IndexCorruptError(f"term alignment: its ANN index holds {ann.ntotal}x{ann.d}, the terms {vectors.shape}")
+        if ann is not None and (ann.ntotal != len(terms) or ann.d != self.dim):
+            raise IndexCorruptError(f"term alignment: its ANN index holds {ann.ntotal}x{ann.d}, the terms {rows}x{self.dim}")
         self._ann_index = ann
         self._ann: DenseStore | None = None
         self._rank: np.ndarray | None = None
         self._blas = None  # a threadpoolctl controller, made on first use (it inspects the loaded libraries, ~2 ms)
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """Every term's vector in one array (read whole: for a small vocabulary's exact search, builds and tools)."""
+        parts = self._slots.parts
+        if len(parts) != 1:
+            self._slots = SlotVectors([np.concatenate([np.asarray(p) for p in parts])], self.dim)
+        return self._slots.parts[0]
 
     def _approximate(self) -> DenseStore | None:
         """A large vocabulary (hundreds of thousands of terms at a million passages) is searched through an
@@ -55,8 +69,7 @@ class TermAligner:
             slot_row = np.full(len(self.terms), -1, np.int64)
             slot_row[self.live] = np.arange(int(self.live.sum()))
             layout = Layout(slot_row, [Segment("-", 0, len(self.terms))])
-            self._ann = DenseStore(SlotVectors([self.vectors], self.vectors.shape[1]), layout, index, "ivf",
-                                   nprobe=ALIGN_NPROBE)
+            self._ann = DenseStore(self._slots, layout, index, "ivf", nprobe=ALIGN_NPROBE)
         return self._ann
 
     def __len__(self) -> int:
@@ -95,7 +108,7 @@ class TermAligner:
             for vec, slots in zip(word_vectors, cand):
                 slots = slots[(slots >= 0)]
                 slots = slots[self.live[slots]]
-                sims = self.vectors[slots] @ vec
+                sims = self._slots.take(slots) @ vec
                 order = np.lexsort((slots, -sims))[:k]
                 group = [self.terms[i] for i, s in zip(slots[order].tolist(), sims[order].tolist()) if s >= min_similarity]
                 if group:
@@ -137,9 +150,10 @@ class TermAligner:
 
     @classmethod
     def load(cls, path: Path) -> TermAligner:
+        """A stored term segment; its vectors stay on disk, memory-mapped, when large (only candidates are read)."""
         try:
-            with np.load(path, allow_pickle=False) as data:
-                return cls(data["terms"].tolist(), data["vectors"])
+            data = npz.read(path, ("vectors",), MMAP_BYTES)
+            return cls(data["terms"].tolist(), data["vectors"])
         except (OSError, ValueError, KeyError) as exc:
             raise IndexCorruptError(f"term alignment {path.name!r} cannot be read: {exc}") from None
 

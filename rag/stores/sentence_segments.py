@@ -3,8 +3,6 @@ incremental build splits, encodes and writes only the new passages' sentences an
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 
@@ -12,7 +10,7 @@ import numpy as np
 
 from ..errors import IndexCorruptError
 from .segments import Layout
-from .sentences import PassageSentences, SentenceStore
+from .sentences import Frequencies, PassageSentences, SentenceStore
 
 
 class SentenceSegments:
@@ -25,7 +23,7 @@ class SentenceSegments:
         self.parts = list(parts)
         self.layout = layout
         self.starts = np.cumsum([0] + [len(p) for p in parts])
-        self._idf: dict[str, float] | None = None
+        self._df: Frequencies | None = None
 
     def __len__(self) -> int:
         """Number of passages."""
@@ -61,17 +59,13 @@ class SentenceSegments:
 
     def idf(self, term: str) -> float:
         """BM25's idf of a term over the distinct sentences of the live passages (0 for a term none holds)."""
-        if self._idf is None:
-            distinct: dict[str, frozenset[str]] = {}
-            for row in range(self.layout.rows):
-                part, local = self._at(row)
-                a, b = int(part.ptr[local]), int(part.ptr[local + 1])
-                for k, t in zip(part.keys[a:b], part.terms[a:b]):
-                    distinct.setdefault(k, t)
-            df = Counter(term for t in distinct.values() for term in t)
-            n = len(distinct)
-            self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
-        return self._idf.get(term, 0.0)
+        if self._df is None:
+            picks = []
+            for p, part in enumerate(self.parts):
+                slots = self.layout.row_slot[(self.layout.row_slot >= self.starts[p]) & (self.layout.row_slot < self.starts[p + 1])]
+                picks.append((part, part.distinct_of(slots - self.starts[p])))
+            self._df = Frequencies.of(picks)
+        return self._df.idf(term)
 
     @property
     def sentence_count(self) -> int:
@@ -80,9 +74,9 @@ class SentenceSegments:
     def save(self, path) -> None:
         self._merged.save(path)
 
-    def as_previous(self) -> SentenceStore:
-        """Every segment as one store (dead slots included), what a merging build reuses sentences from."""
-        return merge([self.parts], None)
+    def as_previous(self) -> list[SentenceStore]:
+        """Every segment's store (dead slots included), what a merging build reuses sentences from."""
+        return list(self.parts)
 
 
 class _Vectors(Mapping):
@@ -93,7 +87,8 @@ class _Vectors(Mapping):
         return spec in self._store.specs
 
     def __getitem__(self, spec: str) -> np.ndarray:
-        return self._store._merged.vectors[spec]
+        merged = self._store._merged
+        return np.asarray(merged.vectors[spec])[np.asarray(merged.dist)]
 
     def __iter__(self):
         return iter(sorted(self._store.specs))
@@ -108,23 +103,31 @@ def merge(groups: Sequence[Sequence[SentenceStore]], layout: Layout | None) -> S
     specs = sorted(set.intersection(*(set(p.vectors) for p in parts))) if parts else []
     starts = np.cumsum([0] + [len(p) for p in parts])
     slots = layout.row_slot if layout is not None else np.arange(int(starts[-1]))
-    ptr, spans, keys, terms, kinds, vecs = [0], [], [], [], [], {s: [] for s in specs}
+    ptr, spans, dist, at = [0], [], [], {}
+    keys, kinds, term_ptr, term_ids, vecs, vocab = [], [], [0], [], {s: [] for s in specs}, {}
     for slot in slots.tolist():
         p = int(np.searchsorted(starts, slot, side="right") - 1)
         part, local = parts[p], slot - int(starts[p])
         a, b = int(part.ptr[local]), int(part.ptr[local + 1])
-        spans.append(part.spans[a:b])
-        keys += part.keys[a:b]
-        terms += part._raw_terms[a:b]
-        kinds.append(part.kinds[a:b])
-        for s in specs:
-            vecs[s].append(part.vectors[s][a:b])
+        spans.append(np.asarray(part.spans[a:b]))
+        for d in np.asarray(part.dist[a:b]).tolist():
+            key = bytes(part.key_array[d])
+            if key not in at:
+                at[key] = len(keys)
+                keys.append(key)
+                kinds.append(int(part.distinct_kinds[d]))
+                term_ids += [vocab.setdefault(t, len(vocab)) for t in part.terms_of(d)]
+                term_ptr.append(len(term_ids))
+                for s in specs:
+                    vecs[s].append(np.asarray(part.vectors[s][d]))
+            dist.append(at[key])
         ptr.append(ptr[-1] + b - a)
     first = parts[0] if parts else None
     width = {s: parts[0].vectors[s].shape[1] for s in specs}
     return SentenceStore(np.asarray(ptr, np.int64),
-                         np.concatenate(spans).reshape(-1, 2) if spans else np.zeros((0, 2), np.int32), keys, terms,
-                         np.concatenate(kinds) if kinds else np.zeros(0, np.uint8),
-                         {s: np.concatenate(v) if v else np.zeros((0, width[s]), np.float32) for s, v in vecs.items()},
+                         np.concatenate(spans).reshape(-1, 2) if spans else np.zeros((0, 2), np.int32),
+                         np.asarray(dist, np.int32), np.array(keys, dtype="S20"), np.asarray(kinds, np.uint8),
+                         np.asarray(term_ptr, np.int64), np.asarray(term_ids, np.int32), list(vocab),
+                         {s: np.stack(v) if v else np.zeros((0, width[s]), np.float32) for s, v in vecs.items()},
                          {s: first.fingerprints[s] for s in specs} if first else {},
                          first.features_id if first else "")

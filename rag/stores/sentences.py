@@ -14,7 +14,6 @@ import logging
 import math
 import re
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,11 +23,11 @@ import numpy as np
 from ..chunking import sentences as split
 from ..errors import IndexCorruptError
 from ..types import Span
+from . import npz
 
 logger = logging.getLogger(__name__)
 
 FILE = "sentences.npz"
-FORMAT = 1
 BATCH = 64
 Encode = Callable[[Sequence[str]], np.ndarray]
 
@@ -74,27 +73,38 @@ def features(analyzer, text: str) -> tuple[list[str], int]:
 
 
 class SentenceStore:
-    """Rows ptr[i]:ptr[i+1] of spans/keys/terms/kinds/vectors belong to passage row i of the index."""
+    """Sentences ptr[i]:ptr[i+1] belong to passage row i; sentence s has its span spans[s] and is the distinct sentence
+    dist[s]. Per distinct sentence (one per text in the store): its key, answer-kind bits, vectors per embedder spec,
+    and its terms term_ids[term_ptr[d]:term_ptr[d+1]], ids into `vocab`.
 
-    def __init__(self, ptr: np.ndarray, spans: np.ndarray, keys: Sequence[str], terms: Sequence[str],
-                 kinds: np.ndarray, vectors: Mapping[str, np.ndarray], fingerprints: Mapping[str, str],
-                 features_id: str = "") -> None:
-        n = len(keys)
+    Everything is numbers in arrays, memory-mapped from the stored file when large (rag/stores/npz.py): at a million
+    passages a store holds millions of sentences, and a request reads only its passages' rows."""
+
+    def __init__(self, ptr: np.ndarray, spans: np.ndarray, dist: np.ndarray, keys: np.ndarray, kinds: np.ndarray,
+                 term_ptr: np.ndarray, term_ids: np.ndarray, vocab: Sequence[str], vectors: Mapping[str, np.ndarray],
+                 fingerprints: Mapping[str, str], features_id: str = "") -> None:
+        n, m = len(dist), len(keys)
         if ptr.ndim != 1 or not len(ptr) or ptr[0] != 0 or ptr[-1] != n or np.any(np.diff(ptr) < 0):
             raise IndexCorruptError(f"sentence store: row pointers do not cover its {n} sentences")
-        if spans.shape != (n, 2) or len(terms) != n or kinds.shape != (n,):
-            raise IndexCorruptError(f"sentence store: {spans.shape} spans, {len(terms)} term rows, {kinds.shape} kinds "
-                                    f"for {n} sentences")
+        if spans.shape != (n, 2) or kinds.shape != (m,) or term_ptr.shape != (m + 1,) or (m and (
+                term_ptr[0] != 0 or term_ptr[-1] != len(term_ids))):
+            raise IndexCorruptError(f"sentence store: {spans.shape} spans for {n} sentences; {kinds.shape} kinds and "
+                                    f"{term_ptr.shape} term pointers for {m} distinct ones")
+        in_memory = not isinstance(dist, np.memmap)  # a mapped file was checksummed; reading it all would load it
+        if in_memory and n and (int(dist.min()) < 0 or int(dist.max()) >= m):
+            raise IndexCorruptError(f"sentence store: a sentence points outside its {m} distinct ones")
+        if not isinstance(term_ids, np.memmap) and len(term_ids) and (int(term_ids.min()) < 0
+                                                                      or int(term_ids.max()) >= len(vocab)):
+            raise IndexCorruptError(f"sentence store: a term id is outside its {len(vocab)} terms")
         for spec, v in vectors.items():
-            if v.ndim != 2 or v.shape[0] != n:
-                raise IndexCorruptError(f"sentence store: {spec} vectors {v.shape} for {n} sentences")
-        self.ptr, self.spans, self.keys, self.kinds = ptr, spans, list(keys), kinds
-        self.terms = [frozenset(t.split("\t")) if t else frozenset() for t in terms]
-        self._raw_terms = list(terms)
-        self.vectors = dict(vectors)
+            if v.ndim != 2 or v.shape[0] != m:
+                raise IndexCorruptError(f"sentence store: {spec} vectors {v.shape} for {m} distinct sentences")
+        self.ptr, self.spans, self.dist, self.key_array, self.distinct_kinds = ptr, spans, dist, keys, kinds
+        self.term_ptr, self.term_ids, self.vocab = term_ptr, term_ids, list(vocab)
+        self.vectors = dict(vectors)  # by distinct sentence
         self.fingerprints = dict(fingerprints)
         self.features_id = features_id
-        self._idf: dict[str, float] | None = None
+        self._df: Frequencies | None = None
 
     def __len__(self) -> int:
         """Number of passages."""
@@ -102,79 +112,105 @@ class SentenceStore:
 
     @property
     def sentence_count(self) -> int:
-        return len(self.keys)
+        return len(self.dist)
+
+    @property
+    def keys(self) -> list[str]:
+        """Every sentence's key, in row order (for tools and tests)."""
+        return [k.decode() for k in np.asarray(self.key_array)[np.asarray(self.dist)].tolist()]
+
+    def terms_of(self, d: int) -> list[str]:
+        """Distinct sentence d's terms."""
+        return [self.vocab[t] for t in np.asarray(self.term_ids[int(self.term_ptr[d]) : int(self.term_ptr[d + 1])]).tolist()]
 
     def lookup(self, row: int) -> PassageSentences:
         """The sentences of passage `row`."""
         a, b = int(self.ptr[row]), int(self.ptr[row + 1])
-        return PassageSentences(tuple(Span(int(s), int(e)) for s, e in self.spans[a:b]),
-                                {spec: v[a:b] for spec, v in self.vectors.items()},
-                                tuple(self.terms[a:b]), tuple(int(k) for k in self.kinds[a:b]))
+        d = np.asarray(self.dist[a:b])
+        return PassageSentences(tuple(Span(int(s), int(e)) for s, e in np.asarray(self.spans[a:b]).tolist()),
+                                {spec: np.asarray(v[d], np.float32) for spec, v in self.vectors.items()},
+                                tuple(frozenset(self.terms_of(i)) for i in d.tolist()),
+                                tuple(int(k) for k in np.asarray(self.distinct_kinds)[d].tolist()) if len(d) else ())
+
+    def distinct_of(self, rows: np.ndarray) -> np.ndarray:
+        """The distinct sentences (sorted, once each) of passage `rows`."""
+        return np.unique(np.asarray(self.dist)[ranges(np.asarray(self.ptr), np.asarray(rows, np.int64))])
 
     def idf(self, term: str) -> float:
         """BM25's idf of a term over the distinct sentences (0 for a term no sentence holds)."""
-        if self._idf is None:
-            distinct = {k: t for k, t in zip(self.keys, self.terms)}
-            df = Counter(term for t in distinct.values() for term in t)
-            n = len(distinct)
-            self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
-        return self._idf.get(term, 0.0)
+        if self._df is None:
+            self._df = Frequencies.of([(self, np.arange(len(self.key_array)))])
+        return self._df.idf(term)
 
     def by_key(self) -> dict[str, int]:
-        """Sentence key → its first row, for reuse by a later build."""
-        out: dict[str, int] = {}
-        for i, k in enumerate(self.keys):
-            out.setdefault(k, i)
-        return out
+        """Sentence key → its distinct row, for reuse by a later build."""
+        return {k.decode(): i for i, k in enumerate(np.asarray(self.key_array).tolist())}
 
     @classmethod
     def build(cls, texts: Sequence[str], encoders: Mapping[str, tuple[str, Encode]],
               analyze: Callable[[str], tuple[list[str], int]], features_id: str,
-              previous: SentenceStore | None = None) -> tuple[SentenceStore, dict[str, int]]:
+              previous: Sequence[SentenceStore] = ()) -> tuple[SentenceStore, dict[str, int]]:
         """Split each passage text, encode each distinct sentence once per encoder (spec → (fingerprint, encode)),
-        reusing `previous` rows by sentence key; returns the store and how many sentences each encoder encoded."""
-        spans, keys, ptr, first = [], [], [0], {}
+        reusing the `previous` stores' rows by sentence key; returns the store and how many sentences each encoder
+        encoded."""
+        spans, dist, ptr, first = [], [], [0], {}
         sentence_text: list[str] = []
         for text in texts:
             for s in sentence_spans(text):
                 piece = text[s.start : s.end]
                 k = _key(piece)
                 spans.append((s.start, s.end))
-                keys.append(k)
                 if k not in first:
                     first[k] = len(sentence_text)
                     sentence_text.append(piece)
-            ptr.append(len(keys))
+                dist.append(first[k])
+            ptr.append(len(dist))
         distinct = list(first)
-        old_rows = previous.by_key() if previous is not None else {}
+        old: dict[str, tuple[int, int]] = {}
+        for p, store in enumerate(previous):
+            for k, i in store.by_key().items():
+                old.setdefault(k, (p, i))
         fresh: dict[str, int] = {}
         vectors: dict[str, np.ndarray] = {}
         for spec, (fingerprint, encode) in encoders.items():
             t0 = time.perf_counter()
-            old = previous.vectors.get(spec) if previous is not None and previous.fingerprints.get(spec) == fingerprint else None
-            table: dict[str, np.ndarray] = {}
-            need = [k for k in distinct if old is None or k not in old_rows]
+            usable = {p for p, st in enumerate(previous) if st.fingerprints.get(spec) == fingerprint and spec in st.vectors}
+            need = [j for j, k in enumerate(distinct) if old.get(k, (-1,))[0] not in usable]
+            reused = [j for j, k in enumerate(distinct) if old.get(k, (-1,))[0] in usable]
+            width = next((previous[p].vectors[spec].shape[1] for p in usable), 0)
+            out: np.ndarray | None = None
             for b in range(0, len(need), BATCH):
                 chunk = need[b : b + BATCH]
-                table.update(zip(chunk, encode([sentence_text[first[k]] for k in chunk])))
-            width = next(iter(table.values())).shape[0] if table else (old.shape[1] if old is not None else 0)
-            out = np.zeros((len(keys), width), np.float32)
-            for i, k in enumerate(keys):
-                out[i] = table[k] if k in table else old[old_rows[k]]
+                got = np.asarray(encode([sentence_text[j] for j in chunk]), np.float32)
+                if out is None:
+                    out = np.zeros((len(distinct), got.shape[1]), np.float32)
+                out[chunk] = got
+            if out is None:
+                out = np.zeros((len(distinct), width), np.float32)
+            by_store: dict[int, list[int]] = {}
+            for j in reused:
+                by_store.setdefault(old[distinct[j]][0], []).append(j)
+            for p, js in by_store.items():
+                out[js] = previous[p].vectors[spec][np.array([old[distinct[j]][1] for j in js])]
             vectors[spec], fresh[spec] = out, len(need)
             logger.info("sentences %s: encoded %d, reused %d distinct sentences in %.2fs", spec, len(need),
                         len(distinct) - len(need), time.perf_counter() - t0)
-        same = previous is not None and previous.features_id == features_id
-        feats: dict[str, tuple[str, int]] = {}
-        for k in distinct:
-            if same and k in old_rows:
-                j = old_rows[k]
-                feats[k] = (previous._raw_terms[j], int(previous.kinds[j]))
+        same = {p for p, st in enumerate(previous) if st.features_id == features_id}
+        vocab: dict[str, int] = {}
+        term_ptr, term_ids, kinds = [0], [], []
+        for j, k in enumerate(distinct):
+            p, i = old.get(k, (-1, -1))
+            if p in same:
+                terms, kind = previous[p].terms_of(i), int(previous[p].distinct_kinds[i])
             else:
-                terms, kinds = analyze(sentence_text[first[k]])
-                feats[k] = ("\t".join(dict.fromkeys(t for t in terms if "\t" not in t)), kinds)
-        store = cls(np.asarray(ptr, np.int64), np.asarray(spans, np.int32).reshape(-1, 2), keys,
-                    [feats[k][0] for k in keys], np.asarray([feats[k][1] for k in keys], np.uint8), vectors,
+                terms, kind = analyze(sentence_text[j])
+                terms = list(dict.fromkeys(t for t in terms if "\t" not in t))
+            term_ids += [vocab.setdefault(t, len(vocab)) for t in terms]
+            term_ptr.append(len(term_ids))
+            kinds.append(kind)
+        store = cls(np.asarray(ptr, np.int64), np.asarray(spans, np.int32).reshape(-1, 2), np.asarray(dist, np.int32),
+                    np.array(distinct, dtype="S20"), np.asarray(kinds, np.uint8), np.asarray(term_ptr, np.int64),
+                    np.asarray(term_ids, np.int32), list(vocab), vectors,
                     {spec: fp for spec, (fp, _) in encoders.items()}, features_id)
         return store, fresh
 
@@ -182,8 +218,9 @@ class SentenceStore:
         specs = list(self.vectors)
         arrays = {f"vectors_{i}": self.vectors[s] for i, s in enumerate(specs)}
         with open(path, "wb") as fh:
-            np.savez(fh, format=np.int64(FORMAT), ptr=self.ptr, spans=self.spans, keys=np.array(self.keys, dtype=str),
-                     terms=np.array(self._raw_terms, dtype=str), kinds=self.kinds, specs=np.array(specs, dtype=str),
+            np.savez(fh, format=np.int64(FORMAT), ptr=self.ptr, spans=self.spans, dist=self.dist, keys=self.key_array,
+                     kinds=self.distinct_kinds, term_ptr=self.term_ptr, term_ids=self.term_ids,
+                     vocab=np.array("\t".join(self.vocab)), specs=np.array(specs, dtype=str),
                      fingerprints=np.array([self.fingerprints[s] for s in specs], dtype=str),
                      features_id=np.array(self.features_id), **arrays)
 
@@ -191,39 +228,85 @@ class SentenceStore:
     def load(cls, path: Path, passages: int | None = None) -> SentenceStore:
         """Read a store; IndexCorruptError when it cannot be read or does not have one row per passage."""
         try:
-            with np.load(path, allow_pickle=False) as d:
-                if int(d["format"]) != FORMAT:
-                    raise IndexCorruptError(f"sentence store {path.name!r} has format {int(d['format'])}, expected {FORMAT}")
-                specs = d["specs"].tolist()
-                store = cls(d["ptr"], d["spans"], d["keys"].tolist(), d["terms"].tolist(), d["kinds"],
-                            {s: d[f"vectors_{i}"] for i, s in enumerate(specs)},
-                            dict(zip(specs, d["fingerprints"].tolist())), str(d["features_id"]))
+            d = npz.read(path, _MAPPED, MMAP_BYTES)
+            version = int(d["format"])
+            specs = d["specs"].tolist()
+            vectors = {s: d[f"vectors_{i}"] for i, s in enumerate(specs)}
+            fingerprints = dict(zip(specs, d["fingerprints"].tolist()))
+            if version == 1:  # one row per sentence, its terms joined by tabs (an index built before format 2)
+                store = cls._from_format_1(d, vectors, fingerprints)
+            elif version == FORMAT:
+                vocab = str(d["vocab"])
+                store = cls(d["ptr"], d["spans"], d["dist"], d["keys"], d["kinds"], d["term_ptr"], d["term_ids"],
+                            vocab.split("\t") if vocab else [], vectors, fingerprints, str(d["features_id"]))
+            else:
+                raise IndexCorruptError(f"sentence store {path.name!r} has format {version}, expected {FORMAT}")
         except (OSError, ValueError, KeyError, EOFError) as exc:
             raise IndexCorruptError(f"sentence store {path.name!r} cannot be read: {exc}") from None
         if passages is not None and len(store) != passages:
             raise IndexCorruptError(f"sentence store {path.name!r} holds {len(store)} passages, the index {passages}")
         return store
 
+    @classmethod
+    def _from_format_1(cls, d: Mapping[str, np.ndarray], vectors: dict[str, np.ndarray],
+                       fingerprints: dict[str, str]) -> SentenceStore:
+        vocab: dict[str, int] = {}
+        term_ptr, term_ids = [0], []
+        for joined in d["terms"].tolist():
+            term_ids += [vocab.setdefault(t, len(vocab)) for t in (joined.split("\t") if joined else ())]
+            term_ptr.append(len(term_ids))
+        n = len(d["keys"])
+        return cls(d["ptr"], np.asarray(d["spans"]), np.arange(n, dtype=np.int32), np.asarray(d["keys"]).astype("S20"),
+                   np.asarray(d["kinds"]), np.asarray(term_ptr, np.int64), np.asarray(term_ids, np.int32), list(vocab),
+                   {s: np.asarray(v) for s, v in vectors.items()}, fingerprints, str(d["features_id"]))
+
+
+FORMAT = 2  # 1: a row per sentence with its terms as one joined string (still read)
+MMAP_BYTES = 16 << 20  # arrays larger than this stay on disk, memory-mapped
+_MAPPED = ("spans", "dist", "keys", "kinds", "term_ptr", "term_ids", *(f"vectors_{i}" for i in range(8)))
+
+
+def ranges(ptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The indices ptr[r]..ptr[r+1]-1 of every row r in `rows`, concatenated."""
+    starts, ends = ptr[rows], ptr[rows + 1]
+    lens = ends - starts
+    total = int(lens.sum())
+    if not total:
+        return np.zeros(0, np.int64)
+    return np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(total)
+
+
+class Frequencies:
+    """How many distinct sentences hold each term, over given sentences of one or more stores (a sentence repeated
+    in several stores counts once): BM25's idf for the answer's lexical evidence."""
+
+    def __init__(self, ids: dict[str, int], df: np.ndarray, n: int) -> None:
+        self.ids, self.df, self.n = ids, df, n
+
+    @classmethod
+    def of(cls, picks: Sequence[tuple[SentenceStore, np.ndarray]]) -> Frequencies:
+        """`picks`: (store, its distinct sentences to count)."""
+        picks = [(st, np.asarray(d, np.int64)) for st, d in picks]
+        keys = np.concatenate([np.asarray(st.key_array)[d] for st, d in picks]) if picks else np.zeros(0, "S20")
+        which = np.concatenate([np.full(len(d), i) for i, (_, d) in enumerate(picks)]) if picks else np.zeros(0, int)
+        at = np.concatenate([d for _, d in picks]) if picks else np.zeros(0, np.int64)
+        _, first = np.unique(keys, return_index=True)
+        ids: dict[str, int] = {}
+        held = []
+        for i, (st, _) in enumerate(picks):
+            local = np.fromiter((ids.setdefault(t, len(ids)) for t in st.vocab), np.int64, len(st.vocab))
+            sel = at[first[which[first] == i]]
+            held.append(local[np.asarray(st.term_ids)[ranges(np.asarray(st.term_ptr), sel)]])
+        df = np.bincount(np.concatenate(held), minlength=len(ids)) if held else np.zeros(0, np.int64)
+        return cls(ids, df, len(first))
+
+    def idf(self, term: str) -> float:
+        i = self.ids.get(term)
+        d = int(self.df[i]) if i is not None else 0
+        return math.log(1 + (self.n - d + 0.5) / (d + 0.5)) if d else 0.0
+
 
 # Which embedders encode sentences at build time: e5 alone picked the evidence best (USE added to it lost 4 points
 # of answer_evidence); any other index encodes with all its embedders. Measurements in docs/answers.md.
 ENCODE = ("e5",)
 FEATURES_ID = "sentences-v1/"
-
-
-def build_for_index(texts: Sequence[str], embedders: Sequence, analyzer, previous_dir: Path | None,
-                    encode: Sequence[str] = ENCODE) -> tuple[SentenceStore, dict[str, int], float]:
-    """The index build's entry point: the store for these passage texts, reusing the previous build's store when it
-    has one; (store, sentences encoded per embedder, seconds)."""
-    t0 = time.perf_counter()
-    previous = None
-    if previous_dir is not None and (previous_dir / FILE).is_file():
-        try:
-            previous = SentenceStore.load(previous_dir / FILE)
-        except IndexCorruptError as exc:
-            logger.warning("cannot reuse the previous sentence store: %s", exc)
-    chosen = [e for e in embedders if e.name in encode] or list(embedders)
-    encoders = {e.name: (e.fingerprint, e.encode_passages) for e in chosen}
-    features_id = FEATURES_ID + getattr(analyzer, "analyzer_id", type(analyzer).__name__)
-    store, fresh = SentenceStore.build(texts, encoders, lambda t: features(analyzer, t), features_id, previous)
-    return store, fresh, time.perf_counter() - t0

@@ -1,0 +1,124 @@
+"""The sentence store's stored form: format 2 keeps numbers in arrays that a large store maps from disk instead of
+reading, a store written by an older build (format 1) still loads to the same sentences, and the answer's idf counts
+each distinct sentence of the live passages once, whatever the segments."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.stores import npz, sentences
+from rag.stores.sentences import SentenceStore
+
+from tests.retrieval.rebuild import rebuild_copy
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def store(searcher) -> SentenceStore:
+    return searcher.index.sentences.parts[0]  # the base segment
+
+
+def same_sentences(a: SentenceStore, b: SentenceStore) -> None:
+    assert len(a) == len(b) and a.sentence_count == b.sentence_count
+    for row in range(len(a)):
+        x, y = a.lookup(row), b.lookup(row)
+        assert x.spans == y.spans and x.terms == y.terms and x.kinds == y.kinds
+        assert x.vectors.keys() == y.vectors.keys()
+        for spec in x.vectors:
+            assert np.array_equal(x.vectors[spec], y.vectors[spec])
+
+
+def test_a_large_store_is_memory_mapped_and_reads_the_same(store, tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "s.npz"
+    store.save(path)
+    monkeypatch.setattr(sentences, "MMAP_BYTES", 0)  # every array counts as large
+    mapped = SentenceStore.load(path)
+    assert isinstance(mapped.dist, np.memmap) and isinstance(mapped.vectors["e5"], np.memmap)
+    assert isinstance(mapped.term_ids, np.memmap)
+    same_sentences(mapped, store)
+    assert mapped.keys == store.keys
+    for term in ["ロシア", "中国", "同盟", "no-such-term"]:
+        assert mapped.idf(term) == store.idf(term)
+
+
+def test_a_format_1_store_from_an_older_build_still_loads_the_same(store, tmp_path: Path) -> None:
+    rows = np.asarray(store.dist)
+    old = tmp_path / "old.npz"
+    with open(old, "wb") as fh:  # one row per sentence, terms joined by tabs: what builds before format 2 wrote
+        np.savez(fh, format=np.int64(1), ptr=store.ptr, spans=store.spans,
+                 keys=np.array([k.decode() for k in np.asarray(store.key_array)[rows].tolist()], dtype=str),
+                 terms=np.array(["\t".join(store.terms_of(d)) for d in rows.tolist()], dtype=str),
+                 kinds=np.asarray(store.distinct_kinds)[rows], specs=np.array(["e5"]),
+                 fingerprints=np.array([store.fingerprints["e5"]]), features_id=np.array(store.features_id),
+                 vectors_0=np.asarray(store.vectors["e5"])[rows])
+    loaded = SentenceStore.load(old)
+    same_sentences(loaded, store)
+    assert loaded.keys == store.keys
+    for term in ["ロシア", "中国", "同盟", "no-such-term"]:
+        assert loaded.idf(term) == pytest.approx(store.idf(term))
+
+
+def test_a_built_store_keeps_one_vector_per_distinct_sentence_and_reuses_by_key(searcher, embedders) -> None:
+    texts = [p.text for p in searcher.index.passages[:12]]  # consecutive passages share their overlap sentences
+    e5 = embedders["e5"]
+    encoders = {"e5": (e5.fingerprint, e5.encode_passages)}
+    built, fresh = SentenceStore.build(texts, encoders, lambda t: sentences.features(searcher.analyzer, t), "f")
+    assert len(built.key_array) == len(set(np.asarray(built.key_array).tolist())) == fresh["e5"] < built.sentence_count
+    assert built.vectors["e5"].shape[0] == len(built.key_array)
+    for row, text in enumerate(texts):
+        got = built.lookup(row)
+        assert np.allclose(got.vectors["e5"], e5.encode_passages([text[s.start : s.end] for s in got.spans]), atol=1e-4)
+    again, fresh = SentenceStore.build(texts[::-1], encoders, lambda t: sentences.features(searcher.analyzer, t), "f",
+                                       [built])
+    assert fresh == {"e5": 0}
+    same_sentences(again, SentenceStore.build(texts[::-1], {"e5": (e5.fingerprint, e5.encode_passages)},
+                                              lambda t: sentences.features(searcher.analyzer, t), "f")[0])
+
+
+def brute_idf(index) -> dict[str, float]:
+    """The definition: over the distinct sentence texts of the live passages, how many hold each term."""
+    distinct: dict[str, frozenset[str]] = {}
+    for row, p in enumerate(index.passages):
+        got = index.sentences.lookup(row)
+        for span, terms in zip(got.spans, got.terms):
+            distinct.setdefault(hashlib.sha1(p.text[span.start : span.end].encode()).hexdigest(), terms)
+    df = Counter(t for terms in distinct.values() for t in terms)
+    n = len(distinct)
+    return {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+
+
+def test_idf_over_segments_with_a_removed_document_counts_live_distinct_sentences(built_index, embedders, tmp_path) -> None:
+    settings, _ = built_index
+    seeds = tmp_path / "seeds"
+    shutil.copytree(settings.seeds_dir, seeds)
+    min(seeds.glob("*.txt"), key=lambda f: f.stat().st_size).unlink()  # the smallest: too many dead slots would merge
+    (seeds / "zz-new.txt").write_text("新しい記事\n\n" + "この記事は試験のために書かれた、まったく新しい文である。" * 3,
+                                      encoding="utf-8")
+    _, _, after = rebuild_copy(settings.replace(seeds_dir=seeds), embedders, tmp_path)
+    store = after.sentences
+    assert len(store.parts) == 2 and (store.layout.slot_row < 0).any()  # a new segment, and dead slots in the base
+    want = brute_idf(after)
+    assert {t: store.idf(t) for t in want} == pytest.approx(want)
+    assert store.idf("no-such-term") == 0.0
+
+
+def test_npz_maps_large_members_and_refuses_a_broken_file(tmp_path: Path) -> None:
+    path = tmp_path / "a.npz"
+    big, small = np.arange(5000, dtype=np.float32).reshape(50, 100), np.array("text")
+    np.savez(path, big=big, small=small, fortran=np.asfortranarray(big))
+    got = npz.read(path, ("big", "fortran"), min_bytes=1000)
+    assert isinstance(got["big"], np.memmap) and np.array_equal(got["big"], big)
+    assert np.array_equal(got["fortran"], big) and str(got["small"]) == "text"
+    assert not isinstance(npz.read(path, ("big",), min_bytes=10**6)["big"], np.memmap)
+    broken = tmp_path / "b.npz"
+    broken.write_bytes(path.read_bytes()[:300])
+    with pytest.raises(ValueError):
+        npz.read(broken, ("big",))
