@@ -22,6 +22,61 @@ def accumulate_postings(post_ptr, post_row, post_val, features, weights, out):  
     return out
 
 
+@njit(cache=True, nogil=True)
+def impact_count(post_ptr, post_val, features, weights, tau):  # pragma: no cover - compiled
+    """How many postings contribute at least `tau` (activation · weight), each feature's postings in impact order
+    (activations descending): a binary search per feature."""
+    total = 0
+    for j in range(features.shape[0]):
+        w = weights[j]
+        if w <= 0:
+            continue
+        f = features[j]
+        cut = tau / w
+        lo, hi = post_ptr[f], post_ptr[f + 1]
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if post_val[mid] >= cut:
+                lo = mid + 1
+            else:
+                hi = mid
+        total += lo - post_ptr[f]
+    return total
+
+
+@njit(cache=True, nogil=True)
+def accumulate_impacts(post_ptr, post_row, post_val, features, weights, tau, out):  # pragma: no cover - compiled
+    """accumulate_postings over only the postings that contribute at least `tau`: each feature's prefix."""
+    for j in range(features.shape[0]):
+        w = weights[j]
+        if w <= 0:
+            continue
+        f = features[j]
+        cut = tau / w
+        for p in range(post_ptr[f], post_ptr[f + 1]):
+            v = post_val[p]
+            if v < cut:
+                break
+            out[post_row[p]] += v * w
+    return out
+
+
+@njit(cache=True, nogil=True)
+def rescore_rows(row_ptr, row_feat, row_val, rows, position, weights, scratch, out):  # pragma: no cover - compiled
+    """The exact score of each of `rows`, added in the question's feature order as accumulate_postings adds it, so
+    it is bit-identical to a full pass (`position[f]`: the question's index of feature f, or -1)."""
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        for p in range(row_ptr[r], row_ptr[r + 1]):
+            j = position[row_feat[p]]
+            if j >= 0:
+                scratch[j] = row_val[p] * weights[j]
+        s = np.float32(0.0)
+        for j in range(scratch.shape[0]):
+            s += scratch[j]
+            scratch[j] = 0
+        out[i] = s
+    return out
 
 
 @njit(cache=True, nogil=True)
@@ -71,6 +126,11 @@ def warm() -> None:
     """Compile (or load from numba's cache) every kernel, so that the first question does not pay for it."""
     out, ptr, tids = np.zeros(1, np.float32), np.zeros(2, np.int64), np.zeros(1, np.int64)
     accumulate_postings(ptr, np.zeros(0, np.int32), np.zeros(0, np.float32), tids, np.ones(1, np.float32), out)
+    impact_count(ptr, np.zeros(0, np.float32), tids, np.ones(1, np.float32), 1.0)
+    accumulate_impacts(ptr, np.zeros(0, np.int32), np.zeros(0, np.float32), tids, np.ones(1, np.float32),
+                       1.0, out)
+    rescore_rows(ptr, np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(1, np.int64), np.zeros(1, np.int64),
+                 np.ones(1, np.float32), np.zeros(1, np.float32), out)
     slot_row, norm = np.zeros(1, np.int64), np.ones(1, np.float64)
     for best in (np.zeros(0, np.float32), np.zeros(1, np.float32)):
         bm25_term_weights(ptr, np.zeros(0, np.int32), np.zeros(0, np.int32), 0, slot_row, norm, tids, np.ones(1),

