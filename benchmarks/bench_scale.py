@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import resource
 import shutil
 import subprocess
@@ -144,6 +145,7 @@ def main() -> None:
     if args.child:
         print(json.dumps(serve_child(args.child, args.queries)))
         return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")  # the build's stages, on stderr
     stats = RealStats(load_index(real_index(), ("e5", "use")))
     work = OUT / f"n{args.passages}"
     seeds = work / "seeds"

@@ -97,7 +97,7 @@ class AlignBuilder:
             terms, vectors = list(before), np.zeros((0, self.embedder.dim), np.float32)
             fresh = len(new_terms)
             if new_terms:
-                added = TermAligner(new_terms, np.asarray(self.embedder.encode_queries(new_terms), np.float32))
+                added, _ = TermAligner.build(new_terms, self.embedder.encode_queries, None, self.embedder.dim)
                 name = out.name.removeprefix(".tmp-")
                 rel = f"{SEG_DIR}/{name}/align.{s}.npz"
                 (out / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ import logging
 import math
 import re
 import time
+from array import array
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,13 +154,14 @@ class SentenceStore:
         """Split each passage text, encode each distinct sentence once per encoder (spec → (fingerprint, encode)),
         reusing the `previous` stores' rows by sentence key; returns the store and how many sentences each encoder
         encoded."""
-        spans, dist, ptr, first = [], [], [0], {}
+        # typed arrays, not lists of Python ints: a million passages hold ~4M sentences and ~40M term ids
+        spans, dist, ptr, first = array("i"), array("i"), array("q", [0]), {}
         sentence_text: list[str] = []
         for text in texts:
             for s in sentence_spans(text):
                 piece = text[s.start : s.end]
                 k = _key(piece)
-                spans.append((s.start, s.end))
+                spans.extend((s.start, s.end))
                 if k not in first:
                     first[k] = len(sentence_text)
                     sentence_text.append(piece)
@@ -197,7 +199,7 @@ class SentenceStore:
                         len(distinct) - len(need), time.perf_counter() - t0)
         same = {p for p, st in enumerate(previous) if st.features_id == features_id}
         vocab: dict[str, int] = {}
-        term_ptr, term_ids, kinds = [0], [], []
+        term_ptr, term_ids, kinds = array("q", [0]), array("i"), array("B")
         for j, k in enumerate(distinct):
             p, i = old.get(k, (-1, -1))
             if p in same:
@@ -205,12 +207,12 @@ class SentenceStore:
             else:
                 terms, kind = analyze(sentence_text[j])
                 terms = list(dict.fromkeys(t for t in terms if "\t" not in t))
-            term_ids += [vocab.setdefault(t, len(vocab)) for t in terms]
+            term_ids.extend(vocab.setdefault(t, len(vocab)) for t in terms)
             term_ptr.append(len(term_ids))
             kinds.append(kind)
-        store = cls(np.asarray(ptr, np.int64), np.asarray(spans, np.int32).reshape(-1, 2), np.asarray(dist, np.int32),
-                    np.array(distinct, dtype="S20"), np.asarray(kinds, np.uint8), np.asarray(term_ptr, np.int64),
-                    np.asarray(term_ids, np.int32), list(vocab), vectors,
+        store = cls(np.frombuffer(ptr, np.int64), np.frombuffer(spans, np.int32).reshape(-1, 2),
+                    np.frombuffer(dist, np.int32), np.array(distinct, dtype="S20"), np.frombuffer(kinds, np.uint8),
+                    np.frombuffer(term_ptr, np.int64), np.frombuffer(term_ids, np.int32), list(vocab), vectors,
                     {spec: fp for spec, (fp, _) in encoders.items()}, features_id)
         return store, fresh
 
