@@ -123,8 +123,15 @@ def _with_postings(row_ptr: np.ndarray, row_feat: np.ndarray, row_val: np.ndarra
     if row_feat.size and (int(row_feat.min()) < 0 or int(row_feat.max()) >= dim):
         raise IndexCorruptError(f"sparse store: a feature id is outside 0..{dim - 1}")
     row_of = np.repeat(np.arange(n, dtype=np.int32), np.diff(row_ptr))
-    order = np.argsort(-row_val.astype(np.float32), kind="stable")  # rows stay ascending among equal activations
-    order = order[np.argsort(row_feat[order], kind="stable")]
+    # one stable sort by (feature, activation descending): rows stay ascending among equal activations. The key packs
+    # the feature above the activation's bits, mapped so that unsigned order is descending float order (one 64-bit
+    # key and one index array: at a million passages two chained sorts held ~10 GB)
+    bits = np.ascontiguousarray(row_val, np.float32).view(np.uint32)
+    ascending = np.where(bits >> 31, ~bits, bits | np.uint32(0x80000000))
+    key = (row_feat.astype(np.uint64) << np.uint64(32)) | (~ascending).astype(np.uint64)
+    del bits, ascending
+    order = np.argsort(key, kind="stable")
+    del key
     post_ptr = np.zeros(dim + 1, np.int64)
     np.cumsum(np.bincount(row_feat, minlength=dim), out=post_ptr[1:])
     return {"row_ptr": row_ptr, "row_feat": row_feat.astype(np.int32), "row_val": row_val.astype(np.float32),

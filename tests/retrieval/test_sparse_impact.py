@@ -93,3 +93,17 @@ def test_top_takes_the_impact_path_only_above_the_threshold_and_for_impact_order
     legacy = SparseSegments([old], Layout.identity(len(old), "x"), old.dim)
     legacy.top(q, 10)
     assert len(calls) == 1
+
+
+def test_postings_sort_by_feature_then_activation_descending_then_row() -> None:
+    """The packed 64-bit key sorts as the three keys would, negative activations included."""
+    rng = np.random.default_rng(0)
+    sizes = rng.integers(1, 30, 2000)
+    row_ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    feat = rng.integers(0, 50, row_ptr[-1]).astype(np.int32)
+    val = np.round(rng.normal(0.5, 1, row_ptr[-1]), 1).astype(np.float32)
+    val[val == 0] = 0.25  # a store keeps no zeros
+    got = sparse_mod._with_postings(row_ptr, feat, val, 50)
+    row_of = np.repeat(np.arange(2000), sizes)
+    want = np.lexsort((row_of, -val, feat))
+    assert np.array_equal(got["post_row"], row_of[want]) and np.array_equal(got["post_val"], val[want])
