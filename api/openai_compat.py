@@ -186,7 +186,13 @@ async def sse_events(parts: AsyncIterator[str | Answer], messages: list[ChatMess
     finally:
         aclose = getattr(parts, "aclose", None)
         if aclose is not None:  # a client that leaves mid-answer also ends the model's stream
-            await aclose()
+            try:
+                await aclose()
+            except RuntimeError:
+                # "already running": after a hang-up both generators are left to asyncio's finalizer, which closes
+                # each in a task of its own, and the model's stream may be closing itself right now (seen under
+                # load: an unretrieved task exception in the log for every dropped stream)
+                pass
     if answer is None:  # the core always ends with its Answer; say so loudly rather than end the stream quietly
         raise RuntimeError("the answer stream ended without its Answer")
     tail = footer(answer, base_url)
