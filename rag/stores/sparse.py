@@ -45,7 +45,10 @@ class SparseStore:
         if (self.post_ptr.shape[0] != dim + 1 or self.row_val.shape[0] != nnz or self.post_row.shape[0] != nnz
                 or self.post_val.shape[0] != nnz or int(self.row_ptr[-1]) != nnz or int(self.post_ptr[-1]) != nnz):
             raise IndexCorruptError(f"sparse store: arrays disagree ({n_rows} rows, {nnz} activations, dim {dim})")
-        if nnz and (int(self.row_feat.min()) < 0 or int(self.row_feat.max()) >= dim):
+        # a memory-mapped store's files were checksummed when the index loaded; reading every feature id to check
+        # its range would bring the whole array into memory (~1 GB at a million passages)
+        if nnz and not isinstance(self.row_feat, np.memmap) and (
+                int(self.row_feat.min()) < 0 or int(self.row_feat.max()) >= dim):
             raise IndexCorruptError(f"sparse store: a feature id is outside 0..{dim - 1}")
         self._n = n_rows
         self.impact = impact
