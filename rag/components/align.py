@@ -80,8 +80,8 @@ class AlignBuilder:
         merge = before is None or len(segments) + bool(new_terms) > MAX_SEGMENTS or (total and dead / total > MAX_DEAD)
         files: list[str] = []
         if merge:
-            reuse = load_align(old, previous.build_dir).by_term() if before is not None else {}
-            aligner, fresh = TermAligner.build(vocabulary, self.embedder.encode_queries, reuse, self.embedder.dim)
+            stored = load_align(old, previous.build_dir) if before is not None else None
+            aligner, fresh = TermAligner.build(vocabulary, self.embedder.encode_queries, stored, self.embedder.dim)
             name = out.name.removeprefix(".tmp-")
             segments = [{"name": name, "terms": len(aligner)}]
             terms, vectors, live = aligner.terms, aligner.vectors, None

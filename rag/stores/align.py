@@ -77,13 +77,15 @@ class TermAligner:
         return len(self.terms)
 
     @classmethod
-    def build(cls, vocabulary: Sequence[str], encode: Encode, reuse: Mapping[str, np.ndarray] | None = None,
+    def build(cls, vocabulary: Sequence[str], encode: Encode, previous: TermAligner | None = None,
               dim: int = 0) -> tuple[TermAligner, int]:
-        """Embed every vocabulary term, taking the ones `reuse` already holds from there; (aligner, terms embedded)."""
+        """Embed every vocabulary term, taking the vectors of the terms `previous` holds from it (read in chunks
+        through its slots, so a merge at a million passages does not load every stored vector); (aligner, terms
+        embedded)."""
         terms = sorted(vocabulary)
-        reuse = reuse or {}
-        need = [i for i, t in enumerate(terms) if t not in reuse]
-        width = dim or next((len(v) for v in reuse.values()), 0)
+        at = previous.index_of() if previous is not None else {}
+        need = [i for i, t in enumerate(terms) if t not in at]
+        width = dim or (previous.dim if previous is not None else 0)
         vectors: np.ndarray | None = np.zeros((len(terms), width), np.float32) if width or not need else None
         for b in range(0, len(need), ENCODE_CHUNK):  # in chunks: a million terms at once held several copies
             rows = need[b : b + ENCODE_CHUNK]
@@ -91,13 +93,10 @@ class TermAligner:
             if vectors is None:
                 vectors = np.zeros((len(terms), got.shape[1]), np.float32)
             vectors[rows] = got
-        for i, t in enumerate(terms):
-            if t in reuse:
-                vectors[i] = reuse[t]
+        kept = np.array([(i, at[t]) for i, t in enumerate(terms) if t in at], np.int64).reshape(-1, 2)
+        for b in range(0, len(kept), ENCODE_CHUNK):
+            vectors[kept[b : b + ENCODE_CHUNK, 0]] = previous._slots.take(kept[b : b + ENCODE_CHUNK, 1])
         return cls(terms, vectors), len(need)
-
-    def by_term(self) -> dict[str, np.ndarray]:
-        return dict(zip(self.terms, self.vectors))
 
     def index_of(self) -> dict[str, int]:
         return {t: i for i, t in enumerate(self.terms)}

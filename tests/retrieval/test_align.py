@@ -123,6 +123,24 @@ def test_an_incremental_rebuild_reuses_every_term_vector(built_index, embedders,
     assert before.terms == after.terms and np.array_equal(before.vectors, after.vectors)
 
 
+def test_a_merging_rebuild_takes_every_term_vector_from_the_stored_segments(built_index, embedders, tmp_path: Path) -> None:
+    """The merging path (more than a fifth of the slots would be dead): one fresh segment in term order, every vector
+    read from the previous build's segments, none embedded."""
+    settings, _ = built_index
+    seeds, index_dir = tmp_path / "seeds", tmp_path / "index"
+    shutil.copytree(settings.seeds_dir, seeds)
+    shutil.copytree(settings.index_dir, index_dir)
+    for path in sorted(seeds.glob("*.txt"), key=lambda f: f.stat().st_size)[-2:]:  # the two largest documents
+        path.unlink()
+    before = load_index(index_dir, settings.embedders).align["use"]
+    report = build(settings.replace(seeds_dir=seeds, index_dir=index_dir), embedders)
+    after = load_index(index_dir, settings.embedders).align["use"]
+    assert report.embedded["use-align"] == 0
+    assert after.live.all() and after.terms == sorted(after.terms) and set(after.terms) < set(before.terms)
+    order = {t: i for i, t in enumerate(before.terms)}
+    assert np.array_equal(after.vectors, before.vectors[[order[t] for t in after.terms]])
+
+
 def test_a_new_document_embeds_only_its_new_terms(built_index, embedders, tmp_path: Path) -> None:
     settings, _ = built_index
     seeds, index_dir = tmp_path / "seeds", tmp_path / "index"
