@@ -23,24 +23,26 @@ def accumulate_postings(post_ptr, post_row, post_val, features, weights, out):  
 
 
 @njit(cache=True, nogil=True)
+def _impact_end(post_ptr, post_val, f, cut):  # pragma: no cover - compiled
+    """The end of feature f's postings (impact order: activations descending) that hold at least `cut`."""
+    lo, hi = post_ptr[f], post_ptr[f + 1]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if post_val[mid] >= cut:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, nogil=True)
 def impact_count(post_ptr, post_val, features, weights, tau):  # pragma: no cover - compiled
-    """How many postings contribute at least `tau` (activation · weight), each feature's postings in impact order
-    (activations descending): a binary search per feature."""
+    """How many postings contribute at least `tau` (activation · weight): a binary search per feature."""
     total = 0
     for j in range(features.shape[0]):
-        w = weights[j]
-        if w <= 0:
-            continue
-        f = features[j]
-        cut = tau / w
-        lo, hi = post_ptr[f], post_ptr[f + 1]
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if post_val[mid] >= cut:
-                lo = mid + 1
-            else:
-                hi = mid
-        total += lo - post_ptr[f]
+        if weights[j] > 0:
+            f = features[j]
+            total += _impact_end(post_ptr, post_val, f, tau / weights[j]) - post_ptr[f]
     return total
 
 
@@ -49,15 +51,10 @@ def accumulate_impacts(post_ptr, post_row, post_val, features, weights, tau, out
     """accumulate_postings over only the postings that contribute at least `tau`: each feature's prefix."""
     for j in range(features.shape[0]):
         w = weights[j]
-        if w <= 0:
-            continue
-        f = features[j]
-        cut = tau / w
-        for p in range(post_ptr[f], post_ptr[f + 1]):
-            v = post_val[p]
-            if v < cut:
-                break
-            out[post_row[p]] += v * w
+        if w > 0:
+            f = features[j]
+            for p in range(post_ptr[f], _impact_end(post_ptr, post_val, f, tau / w)):
+                out[post_row[p]] += post_val[p] * w
     return out
 
 
