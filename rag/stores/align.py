@@ -8,7 +8,7 @@ index's own vocabulary; nothing in it is specific to a question or a document.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import faiss
