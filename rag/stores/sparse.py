@@ -169,14 +169,18 @@ class SparseSegments:
     def scores(self, query: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         """Every row's dot product with the question's sparse vector. A row lives in one segment, so its terms add up
         in the question's feature order exactly as in a single store."""
+        return self._by_row(lambda p: p.scores(query))
+
+    def _by_row(self, per_part) -> np.ndarray:
+        """Each segment's slot scores (`per_part(store)`) placed at their passage rows; dead slots dropped."""
         n = self.layout.rows
         if len(self.parts) == 1 and self.layout.slots == n:
-            return self.parts[0].scores(query)[self.layout.row_slot] if n else np.zeros(0, np.float32)
+            return per_part(self.parts[0])[self.layout.row_slot] if n else np.zeros(0, np.float32)
         total = np.zeros(n, np.float32)
         for p, start in zip(self.parts, self.starts.tolist()):
             rows = self.layout.slot_row[start : start + len(p)]
             live = rows >= 0
-            total[rows[live]] = p.scores(query)[live]
+            total[rows[live]] = per_part(p)[live]
         return total
 
     def top(self, query: tuple[np.ndarray, np.ndarray], k: int, allowed: np.ndarray | None = None,
@@ -198,8 +202,12 @@ class SparseSegments:
 
         idx = np.asarray(query[0], np.int64)
         val = np.asarray(query[1], np.float32)
-        hi = max((float(val[j]) * float(p.post_val[p.post_ptr[f]]) for p in self.parts for j, f in enumerate(idx.tolist())
-                  if p.post_ptr[f + 1] > p.post_ptr[f]), default=0.0)
+        hi = 0.0  # the largest single contribution: each feature's first posting is its highest
+        for p in self.parts:
+            first, end = np.asarray(p.post_ptr)[idx], np.asarray(p.post_ptr)[idx + 1]
+            held = end > first
+            if held.any():
+                hi = max(hi, float((val[held].astype(np.float64) * np.asarray(p.post_val)[first[held]]).max()))
         lo = 0.0
         for _ in range(16):  # the count falls as τ rises: keep the smallest τ found within the budget
             mid = (lo + hi) / 2
@@ -207,12 +215,8 @@ class SparseSegments:
                 lo = mid
             else:
                 hi = mid
-        partial = np.zeros(self.layout.rows, np.float32)
-        for p, start in zip(self.parts, self.starts.tolist()):
-            local = accumulate_impacts(p.post_ptr, p.post_row, p.post_val, idx, val, hi, np.zeros(len(p), np.float32))
-            rows = self.layout.slot_row[start : start + len(p)]
-            live = rows >= 0
-            partial[rows[live]] = local[live]
+        partial = self._by_row(lambda p: accumulate_impacts(p.post_ptr, p.post_row, p.post_val, idx, val, hi,
+                                                             np.zeros(len(p), np.float32)))
         pool = Ranking.top(partial, candidates, allowed).rows
         exact = np.zeros(pool.size, np.float32)
         position = np.full(self.dim, -1, np.int64)
