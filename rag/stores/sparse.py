@@ -152,6 +152,8 @@ class SparseSegments:
         self.layout = layout
         self.dim = dim
         self.starts = np.cumsum([0] + sizes)
+        # each segment's slots that hold no live passage, in its own slot numbers
+        self._dead = [np.flatnonzero(layout.slot_row[a : a + n] < 0) for a, n in zip(self.starts.tolist(), sizes)]
 
     def __len__(self) -> int:
         return self.layout.rows
@@ -182,6 +184,21 @@ class SparseSegments:
             live = rows >= 0
             total[rows[live]] = per_part(p)[live]
         return total
+
+    def _pool(self, per_part, candidates: int, allowed: np.ndarray | None) -> np.ndarray:
+        """The rows of the best `candidates` slot scores (`per_part(store)`), chosen in each segment's own slot space
+        (placing a million scores at their rows cost more than the partial sum itself), dead slots left out."""
+        rows, scores = [], []
+        slots = None if allowed is None else self.layout.row_slot[np.asarray(allowed, np.int64)]
+        for p, start, dead in zip(self.parts, self.starts.tolist(), self._dead):
+            local = per_part(p)
+            local[dead] = 0
+            mine = None if slots is None else slots[(slots >= start) & (slots < start + len(p))] - start
+            best = Ranking.top(local, candidates, mine)
+            rows.append(self.layout.slot_row[best.rows + start])
+            scores.append(best.scores)
+        rows_all, scores_all = np.concatenate(rows), np.concatenate(scores)
+        return rows_all[np.lexsort((rows_all, -scores_all))[:candidates]].astype(np.int64)
 
     def top(self, query: tuple[np.ndarray, np.ndarray], k: int, allowed: np.ndarray | None = None,
             scope: object = None) -> Ranking:
@@ -215,9 +232,8 @@ class SparseSegments:
                 lo = mid
             else:
                 hi = mid
-        partial = self._by_row(lambda p: accumulate_impacts(p.post_ptr, p.post_row, p.post_val, idx, val, hi,
-                                                             np.zeros(len(p), np.float32)))
-        pool = Ranking.top(partial, candidates, allowed).rows
+        pool = self._pool(lambda p: accumulate_impacts(p.post_ptr, p.post_row, p.post_val, idx, val, hi,
+                                                       np.zeros(len(p), np.float32)), candidates, allowed)
         exact = np.zeros(pool.size, np.float32)
         position = np.full(self.dim, -1, np.int64)
         position[idx] = np.arange(idx.size)
