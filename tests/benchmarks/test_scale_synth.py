@@ -79,3 +79,11 @@ def test_approximate_dense_search_finds_most_of_the_exact_top_ten(synthetic) -> 
         exact = np.argsort(-(np.asarray(index.dense["e5"].vectors) @ q), kind="stable")[:10]
         overlap.append(len(set(approx.tolist()) & set(exact.tolist())) / 10)
     assert np.mean(overlap) >= 0.9
+
+
+def test_every_indexed_term_is_a_drawn_word_so_the_vocabulary_grows_as_designed(synthetic, stats: RealStats) -> None:
+    """Words written side by side must not fuse into made-up terms (katakana runs read as one unknown word): the
+    index's vocabulary is at most the real vocabulary plus the new words drawn for this size."""
+    _, _, settings, _ = synthetic
+    store = load_index(settings.index_dir, settings.embedders).bm25
+    assert len(store.vocabulary) <= len(stats.terms) + int(12 * N**0.75)
