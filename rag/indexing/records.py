@@ -7,28 +7,43 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from ..types import Article, Passage, Source, Span
 
 PASSAGES = "passages.jsonl"
 DOCUMENTS = "documents.jsonl"
 
 
+class _Row(msgspec.Struct):
+    """One line of passages.jsonl: a passage and its embedding key (msgspec: a million lines read in a fraction of
+    the json module's time, which a one-document update at that size paid twice)."""
+
+    passage_id: str
+    doc_id: str
+    article: int
+    title: str
+    start: int
+    end: int
+    text: str
+    tokens: int
+    embed_key: str
+
+
 def write_passages(path: Path, passages: Iterable[Passage], keys: Iterable[str]) -> None:
-    with open(path, "w", encoding="utf-8") as fh:
-        for p, key in zip(passages, keys, strict=True):
-            row = {"passage_id": p.passage_id, "doc_id": p.doc_id, "article": p.article, "title": p.title,
-                   "start": p.start, "end": p.end, "text": p.text, "tokens": p.tokens, "embed_key": key}
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    rows = [_Row(p.passage_id, p.doc_id, p.article, p.title, p.start, p.end, p.text, p.tokens, key)
+            for p, key in zip(passages, keys, strict=True)]
+    path.write_bytes(_ENCODER.encode_lines(rows))
 
 
 def read_passages(path: Path) -> tuple[list[Passage], list[str]]:
-    passages, keys = [], []
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            keys.append(row.pop("embed_key"))
-            passages.append(Passage(**row))
-    return passages, keys
+    rows = _DECODER.decode_lines(path.read_bytes())
+    passages = [Passage(r.passage_id, r.doc_id, r.article, r.title, r.start, r.end, r.text, r.tokens) for r in rows]
+    return passages, [r.embed_key for r in rows]
+
+
+_ENCODER = msgspec.json.Encoder()
+_DECODER = msgspec.json.Decoder(_Row)
 
 
 def article_to_json(a: Article) -> dict[str, Any]:
