@@ -31,9 +31,6 @@ _SEQUENCE = ("seq_ptr", "seq_term")
 VOCAB = "vocab.json"
 _NO_GROUP = np.zeros(0, np.float32)  # the kernels' "add every weight" mode
 MMAP_ENTRIES = 5_000_000
-# above this many postings a question's top rows are found by bounding its most frequent groups (exact either way)
-PRUNE_POSTINGS = 500_000
-MAX_RESCORE = 200_000  # more rows than this left after the bound: read every posting instead
 
 
 class TermSegment:
@@ -247,86 +244,11 @@ class BM25Store:
 
     def top(self, terms: Sequence[str], k: int, allowed: np.ndarray | None = None, scope: object = None) -> Ranking:
         """The k best rows for the query terms (`scope` is for stores that filter server-side; `allowed` is its rows)."""
-        tids = self._term_ids(terms)
-        return self._top([np.array([t], np.int64) for t in tids], k, allowed, lambda: self.scores(terms))
+        return Ranking.top(self.scores(terms), k, allowed)
 
     def top_groups(self, groups: Sequence[Sequence[str]], k: int, allowed: np.ndarray | None = None,
                    scope: object = None) -> Ranking:
-        tid_groups = [np.asarray(list(dict.fromkeys(self._term_ids(g))), np.int64) for g in groups]
-        return self._top([g for g in tid_groups if g.size], k, allowed, lambda: self.group_scores(groups))
-
-    def _top(self, groups: list[np.ndarray], k: int, allowed: np.ndarray | None, exact) -> Ranking:
-        """The k best rows: from every posting (`exact()`), or, when the question's groups hold more than
-        PRUNE_POSTINGS postings, by bounding its most frequent groups (`_top_bounded`); both give the same ranking."""
-        if allowed is None and k > 0 and sum(int(self.df[g].sum()) for g in groups) > PRUNE_POSTINGS:
-            ranking = self._top_bounded(groups, k)
-            if ranking is not None:
-                return ranking
-        return Ranking.top(exact(), k, allowed)
-
-    def _top_bounded(self, groups: list[np.ndarray], k: int) -> Ranking | None:
-        """The exact top k, reading the postings of the rare groups only (MaxScore's idea, term-at-a-time).
-
-        A posting weighs idf·tf/(norm + tf) < idf, so a group adds at most its best idf to any row. Leave out the
-        most frequent groups F (most of the postings, little idf) and sum the others: θ, the k-th best of that partial
-        sum, is at most the true k-th best score, and a row whose partial sum plus F's bound stays below θ cannot be
-        in the top k. The rows that can are scored exactly from their own term counts, group after group in the
-        question's order, as the full pass adds them. None when the bound does not prune (the caller reads every
-        posting then)."""
-        from .kernels import add_best, bm25_rescore, bm25_term_weights
-
-        cost = [int(self.df[g].sum()) for g in groups]
-        bound = [max(float(self.idf(t)) for t in g.tolist()) * (1 + 1e-5) for g in groups]
-        by_cost = sorted(range(len(groups)), key=lambda i: -cost[i])
-        frequent: list[int] = []
-        for i in by_cost:  # the costliest groups, until the rest hold at most a quarter of the postings
-            if sum(cost[j] for j in by_cost if j not in frequent) <= sum(cost) // 4:
-                break
-            frequent.append(i)
-        partial = np.zeros(self.size, np.float32)
-        best = np.zeros(self.size, np.float32)
-
-        def add(i: int) -> None:
-            idfs = np.array([self.idf(t) for t in groups[i].tolist()], np.float64)
-            for p, start in zip(self.parts, self.starts):
-                bm25_term_weights(p.post_ptr, p.post_row, p.post_tf, start, self._slot_row, self._norm, groups[i],
-                                  idfs, partial, best)
-            for p, start in zip(self.parts, self.starts):
-                add_best(p.post_ptr, p.post_row, start, self._slot_row, groups[i], best, partial)
-
-        for i in range(len(groups)):
-            if i not in frequent:
-                add(i)
-        read = sum(cost) - sum(cost[i] for i in frequent)
-        while True:
-            touched = partial[partial > 0]
-            theta = float(np.partition(touched, touched.size - k)[touched.size - k]) if touched.size >= k else 0.0
-            rest = sum(bound[i] for i in frequent)
-            if theta > 0 and rest < theta * (1 - 1e-5):
-                break
-            if not frequent or read + cost[frequent[-1]] > 0.6 * sum(cost):
-                return None  # F's bound reaches the top scores, and reading more of it would cost most of a full pass
-            read += cost[frequent[-1]]
-            add(frequent.pop())  # the cheapest of F joins the partial sum
-        rows = np.flatnonzero(partial >= theta * (1 - 1e-5) - rest)
-        if rows.size > MAX_RESCORE:
-            return None
-        qterms, where = np.unique(np.concatenate(groups), return_inverse=True)
-        group_of = np.repeat(np.arange(len(groups)), [g.size for g in groups])
-        order = np.argsort(where, kind="stable")
-        term_ptr = np.zeros(qterms.size + 1, np.int64)
-        np.cumsum(np.bincount(where, minlength=qterms.size), out=term_ptr[1:])
-        qidfs = np.array([self.idf(t) for t in qterms.tolist()], np.float64)
-        slots = self.layout.row_slot[rows]
-        part_of = np.searchsorted(self.starts, slots, side="right") - 1
-        exact = np.zeros(rows.size, np.float32)
-        for i in np.unique(part_of).tolist():
-            sel = np.flatnonzero(part_of == i)
-            p = self.parts[i]
-            exact[sel] = bm25_rescore(p.row_ptr, p.row_term, p.row_tf, self.starts[i], slots[sel] - self.starts[i],
-                                      self._norm, qterms, qidfs, term_ptr, group_of[order],
-                                      np.zeros(len(groups), np.float32), np.zeros(sel.size, np.float32))
-        return _top_of(rows, exact, k)
+        return Ranking.top(self.group_scores(groups), k, allowed)
 
     def document_frequency(self, term: str) -> int:
         """How many live passages hold `term`."""
@@ -389,14 +311,6 @@ class BM25Store:
         vocab = read_vocab(directory / VOCAB)
         part = TermSegment.load(directory / "seg")
         return cls(vocab, [part], Layout.identity(len(part), "-"))
-
-
-def _top_of(rows: np.ndarray, scores: np.ndarray, k: int) -> Ranking:
-    """The k best positive (row, score) pairs, ties to the lower row, as Ranking.top picks them from a full vector."""
-    keep = scores > 0
-    rows, scores = rows[keep], scores[keep]
-    order = np.lexsort((rows, -scores))[:k]
-    return Ranking(rows[order].astype(np.int64), scores[order].astype(np.float32))
 
 
 def read_vocab(path: Path) -> list[str]:

@@ -119,33 +119,6 @@ def add_best(post_ptr, post_row, start, slot_row, tids, best, out):  # pragma: n
                 best[r] = 0
 
 
-@njit(cache=True, nogil=True)
-def bm25_rescore(row_ptr, row_term, row_tf, start, slots, norm, qterms, qidfs, term_ptr, term_group, scratch,
-                 out):  # pragma: no cover - compiled
-    """The exact BM25 score of each of one segment's `slots`, read from its row-major counts: each group's best
-    weight, added group after group in float32 as bm25_term_weights and add_best add them (bit-identical).
-    `qterms`: the question's term ids, sorted; `qidfs`: their idfs; term_group[term_ptr[u]:term_ptr[u + 1]]: the
-    groups qterms[u] belongs to; `scratch`: one zero per group."""
-    for i in range(slots.shape[0]):
-        slot = slots[i]
-        for p in range(row_ptr[slot], row_ptr[slot + 1]):
-            t = row_term[p]
-            u = np.searchsorted(qterms, t)
-            if u < qterms.shape[0] and qterms[u] == t:
-                tf = np.float64(row_tf[p])
-                w = np.float32(qidfs[u] * (tf / (norm[slot + start] + tf)))
-                for q in range(term_ptr[u], term_ptr[u + 1]):
-                    g = term_group[q]
-                    if w > scratch[g]:
-                        scratch[g] = w
-        total = np.float32(0.0)
-        for g in range(scratch.shape[0]):
-            total += scratch[g]
-            scratch[g] = 0
-        out[i] = total
-    return out
-
-
 def warm() -> None:
     """Compile (or load from numba's cache) every kernel, so that the first question does not pay for it."""
     out, ptr, tids = np.zeros(1, np.float32), np.zeros(2, np.int64), np.zeros(1, np.int64)
@@ -160,5 +133,3 @@ def warm() -> None:
         bm25_term_weights(ptr, np.zeros(0, np.int32), np.zeros(0, np.int32), 0, slot_row, norm, tids, np.ones(1),
                           out, best)
     add_best(ptr, np.zeros(0, np.int32), 0, slot_row, tids, np.zeros(1, np.float32), out)
-    bm25_rescore(ptr, np.zeros(0, np.int32), np.zeros(0, np.int32), 0, np.zeros(1, np.int64), norm, tids,
-                 np.ones(1), np.zeros(2, np.int64), np.zeros(1, np.int64), np.zeros(1, np.float32), out)
