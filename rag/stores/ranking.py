@@ -6,6 +6,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+SAMPLED = 65_536  # above this many scores, a sampled threshold narrows the vector before the exact choice
+
 
 class Ranking(NamedTuple):
     """Passage rows, best first, with their scores (the way bm25s returns `Results`)."""
@@ -27,6 +29,16 @@ class Ranking(NamedTuple):
         else:
             sub = scores
             cand = None
+        if k > 0 and sub.shape[0] > SAMPLED:
+            # a long vector: keep only the entries at or above a threshold that a strided sample puts a few times k of
+            # them above (the k best are among them whenever at least k are), then choose among those exactly
+            step = sub.shape[0] // (SAMPLED // 4)
+            sample = sub[::step]
+            above = min(sample.shape[0], 4 * -(-k // step) + 4)
+            floor = np.partition(sample, sample.shape[0] - above)[sample.shape[0] - above]
+            keep = np.flatnonzero((sub >= floor) & (sub > 0)) if positive else np.flatnonzero(sub >= floor)
+            if keep.shape[0] >= k:
+                sub, cand, positive = sub[keep], (keep if cand is None else cand[keep]), False
         if positive:
             keep = np.flatnonzero(sub > 0)
             sub, cand = sub[keep], (keep if cand is None else cand[keep])
