@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import operator
+import typing
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -15,35 +18,30 @@ PASSAGES = "passages.jsonl"
 DOCUMENTS = "documents.jsonl"
 
 
-class _Row(msgspec.Struct):
-    """One line of passages.jsonl: a passage and its embedding key (msgspec: a million lines read in a fraction of
-    the json module's time, which a one-document update at that size paid twice)."""
+# one line of passages.jsonl: a passage's fields, then its embedding key (msgspec reads and writes a million lines in a
+# fraction of the json module's time, which a one-document update at that size paid twice)
+_FIELDS = tuple(f.name for f in dataclasses.fields(Passage))
+_Row = msgspec.defstruct("_Row", [*typing.get_type_hints(Passage).items(), ("embed_key", str)])
 
-    passage_id: str
-    doc_id: str
-    article: int
-    title: str
-    start: int
-    end: int
-    text: str
-    tokens: int
+
+class _Key(msgspec.Struct):
     embed_key: str
 
 
 def write_passages(path: Path, passages: Iterable[Passage], keys: Iterable[str]) -> None:
-    rows = [_Row(p.passage_id, p.doc_id, p.article, p.title, p.start, p.end, p.text, p.tokens, key)
-            for p, key in zip(passages, keys, strict=True)]
+    fields = operator.attrgetter(*_FIELDS)
+    rows = [_Row(*fields(p), key) for p, key in zip(passages, keys, strict=True)]
     path.write_bytes(_ENCODER.encode_lines(rows))
 
 
 def read_passages(path: Path) -> tuple[list[Passage], list[str]]:
-    rows = _DECODER.decode_lines(path.read_bytes())
-    passages = [Passage(r.passage_id, r.doc_id, r.article, r.title, r.start, r.end, r.text, r.tokens) for r in rows]
-    return passages, [r.embed_key for r in rows]
+    data = path.read_bytes()
+    return _PASSAGES.decode_lines(data), [r.embed_key for r in _KEYS.decode_lines(data)]
 
 
 _ENCODER = msgspec.json.Encoder()
-_DECODER = msgspec.json.Decoder(_Row)
+_PASSAGES = msgspec.json.Decoder(Passage)  # fields it does not know (the key) are skipped
+_KEYS = msgspec.json.Decoder(_Key)
 
 
 def article_to_json(a: Article) -> dict[str, Any]:
