@@ -1,10 +1,11 @@
 """Where a hybrid question's ranking time goes on a bench_scale index: in-process, cProfile on, encodings excluded.
 
-    .venv/bin/python benchmarks/scale_rank_profile.py --passages 100000 [--queries 200] [--compare-parallel]
+    .venv/bin/python benchmarks/scale_rank_profile.py --passages 100000 [--queries 200] [--compare-parallel | --compare-top]
 
 Needs the index of an earlier `bench_scale.py --passages N` run. Prints hybrid ranking p50/p95 and each component's
 p50/p95, then the 40 most expensive calls. --compare-parallel instead runs all questions three times with the
-components ranked side by side and one after the other, alternating (no profiler), to compare the two in one run.
+components ranked side by side and one after the other, alternating (no profiler), to compare the two in one run;
+--compare-top likewise alternates Ranking.top's sampled threshold with the plain choice over the whole vector.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import bench_scale  # noqa: E402
 from rag.indexing.load import load_index  # noqa: E402
 from rag.retrieval import Searcher, engine  # noqa: E402
 from rag.settings import Settings  # noqa: E402
+from rag.stores import ranking  # noqa: E402
 from rag.stores.japanese import default_analyzer  # noqa: E402
 from scale_synth import RealStats  # noqa: E402
 
@@ -52,6 +54,7 @@ def main() -> None:
     ap.add_argument("--passages", type=int, required=True)
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--compare-parallel", action="store_true")
+    ap.add_argument("--compare-top", action="store_true")
     args = ap.parse_args()
     stats = RealStats(load_index(bench_scale.real_index(), ("e5", "use")))
     embs = {k: v.inner for k, v in bench_scale.embedders(stats).items()}
@@ -61,6 +64,16 @@ def main() -> None:
     base = bench_scale.questions()
     qs = [q if i < len(base) else f"{q} {i}" for i, q in enumerate((base * 10)[: args.queries])]
     run(searcher, qs[:20])  # warm: compiled kernels, caches
+    if args.compare_top:
+        run(searcher, qs)  # every encoding cached: what follows is ranking only
+        for rnd in range(3):
+            for name, limit in (("plain top", 10**12), ("sampled top", ranking.SAMPLED)):
+                before, ranking.SAMPLED = ranking.SAMPLED, limit
+                rank, per = run(searcher, qs)
+                ranking.SAMPLED = before
+                print(f"round {rnd}: {name}: hybrid ranking p50 / p95 {pct(rank)}; bm25 {pct(per['bm25'])}; "
+                      f"e5-sparse {pct(per['e5-sparse'])}", flush=True)
+        return
     if args.compare_parallel:
         run(searcher, qs)  # every encoding cached: what follows is ranking only
         for rnd in range(3):
