@@ -171,18 +171,14 @@ class SparseSegments:
     def scores(self, query: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         """Every row's dot product with the question's sparse vector. A row lives in one segment, so its terms add up
         in the question's feature order exactly as in a single store."""
-        return self._by_row(lambda p: p.scores(query))
-
-    def _by_row(self, per_part) -> np.ndarray:
-        """Each segment's slot scores (`per_part(store)`) placed at their passage rows; dead slots dropped."""
         n = self.layout.rows
         if len(self.parts) == 1 and self.layout.slots == n:
-            return per_part(self.parts[0])[self.layout.row_slot] if n else np.zeros(0, np.float32)
+            return self.parts[0].scores(query)[self.layout.row_slot] if n else np.zeros(0, np.float32)
         total = np.zeros(n, np.float32)
         for p, start in zip(self.parts, self.starts.tolist()):
             rows = self.layout.slot_row[start : start + len(p)]
             live = rows >= 0
-            total[rows[live]] = per_part(p)[live]
+            total[rows[live]] = p.scores(query)[live]
         return total
 
     def _pool(self, per_part, candidates: int, allowed: np.ndarray | None) -> np.ndarray:
