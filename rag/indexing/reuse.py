@@ -1,8 +1,8 @@
 """The plan step without re-cleaning or re-chunking what did not change.
 
-Cleaning and chunking are pure per document given the corpus-wide boilerplate lines, so a seed file whose content
-(sha256) and the boilerplate set are both unchanged gets exactly its previous passages and document record back from
-the previous build; only new and changed files are cleaned and chunked (tokenizing every passage of a 100k-passage
+Cleaning and chunking are pure per document given the corpus-wide boilerplate lines and the chunker's parameters, so
+a seed file whose content (sha256), the boilerplate set and the parameters are all unchanged gets exactly its previous
+passages and document record back from the previous build; only new and changed files are cleaned and chunked (tokenizing every passage of a 100k-passage
 corpus took minutes). The cross-document rule of `chunk_corpus` — a passage repeating an earlier one is dropped — is
 applied again over the whole list, and a document that lost passages to that rule is always re-chunked, so the
 result equals `load_corpus` + `chunk_corpus` exactly.
@@ -71,16 +71,18 @@ def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any
     split = {doc_id: split_lines(text) for doc_id, (_, text, _) in texts.items()}
     boiler = boilerplate_keys(split.values())
     fingerprint = hashlib.sha256(json.dumps(sorted(boiler), ensure_ascii=False).encode()).hexdigest()[:16]
-    same_cleaning = previous is not None and previous.get("boilerplate") == fingerprint
+    old_chunker = previous.get("chunker", {}) if previous else {}
+    same_chunking = (previous is not None and previous.get("boilerplate") == fingerprint
+                     and (old_chunker.get("max_tokens"), old_chunker.get("overlap")) == (params.max_tokens, params.overlap))
     by_doc: dict[str, list[Passage]] = {}
     for p in previous_passages:
         by_doc.setdefault(p.doc_id, []).append(p)
-    old_rows = _rows(previous_dir) if same_cleaning and previous_dir is not None else {}
+    old_rows = _rows(previous_dir) if same_chunking and previous_dir is not None else {}
     documents, chunked, chunks, reused_rows = [], [], {}, {}
     for doc_id, (path, text, sha) in texts.items():
         old = old_docs.get(doc_id, {})
         kept = by_doc.get(doc_id, [])
-        if (same_cleaning and old.get("sha256") == sha and doc_id in old_rows and old.get("chunks") == len(kept)
+        if (same_chunking and old.get("sha256") == sha and doc_id in old_rows and old.get("chunks") == len(kept)
                 and old.get("passages") == [p.passage_id for p in kept]
                 and old.get("source_file") == (seeds_dir / f"{doc_id}.txt").as_posix()):
             row = json.loads(old_rows[doc_id])

@@ -311,6 +311,20 @@ def test_a_build_while_another_holds_the_lock_is_refused(use_settings, use_embed
     assert not [p for p in (Path(use_settings.index_dir) / BUILDS).iterdir() if p.name.startswith(".tmp-")]
 
 
+@pytest.mark.parametrize("change", [{"chunk_overlap": 3}, {"chunk_max_tokens": 120}])
+def test_a_rebuild_with_other_chunker_settings_chunks_every_document_again(
+        change: dict[str, int], use_settings: Settings, use_embedder, tmp_path: Path) -> None:
+    build_index(use_settings, [use_embedder])  # settles the copy's own seed paths, so the next build can reuse documents
+    before = [p.text for p in load_index(use_settings.index_dir, use_settings.embedders).passages]
+    settings = use_settings.replace(**change)
+    build_index(settings, [use_embedder])  # incremental: the seeds are unchanged, only the chunker's settings are not
+    full_settings = settings.replace(index_dir=tmp_path / "full-index")
+    build_index(full_settings, [use_embedder], full=True)
+    incremental, full = (load_index(s.index_dir, s.embedders).passages for s in (settings, full_settings))
+    assert [p.text for p in full] != before  # the new settings do chunk the seeds differently
+    assert [(p.passage_id, p.text) for p in incremental] == [(p.passage_id, p.text) for p in full]
+
+
 QUESTIONS = ("What did Lavrov say about an alliance with China?", "ラブロフ外相は中国との同盟について何と言ったか",
              "free trade agreement tariffs", "北極海航路の液化天然ガス", "sanctions on Iran")
 
