@@ -80,8 +80,8 @@ def questions() -> list[str]:
     return list(dict.fromkeys(r["question"] for r in rows if "question" in r))
 
 
-def serve_child(index_dir: Path, n_queries: int) -> dict[str, object]:
-    """In a fresh process: load the index as the server does, search, and report ranking times and peak RSS."""
+def serving(index_dir: Path):
+    """(index, searcher, load seconds): the index loaded as the server loads it, with the stand-in query encoders."""
     from rag.retrieval import Searcher
     from rag.stores.japanese import default_analyzer
 
@@ -89,20 +89,40 @@ def serve_child(index_dir: Path, n_queries: int) -> dict[str, object]:
     embs = {k: v.inner for k, v in embedders(stats).items()}
     t0 = time.perf_counter()
     index = load_index(index_dir, ("e5", "use"))
-    settings = Settings.from_env({}, index_dir=index_dir)
-    searcher = Searcher(index, embs, default_analyzer(), settings)
-    load_s = time.perf_counter() - t0
-    rss_loaded = peak_rss_mb()
-    qs = [q if i < len(questions()) else f"{q} {i}" for i, q in enumerate((questions() * 10)[:n_queries])]
+    searcher = Searcher(index, embs, default_analyzer(), Settings.from_env({}, index_dir=index_dir))
+    return index, searcher, time.perf_counter() - t0
+
+
+def question_list(n: int) -> list[str]:
+    """n questions: the repository's question sets, repeated with a number after them where they run out."""
+    return [q if i < len(questions()) else f"{q} {i}" for i, q in enumerate((questions() * 10)[:n])]
+
+
+def rank_times(searcher, qs: list[str], profile=None) -> tuple[list[float], dict[str, list[float]]]:
+    """Each question's hybrid ranking time after query encoding, and each component's time, in ms (with a
+    cProfile.Profile, profiling the searches only)."""
     rank_ms: list[float] = []
     per: dict[str, list[float]] = {}
     for q in qs:
+        if profile:
+            profile.enable()
         r = searcher.search(q, top_k=10)
+        if profile:
+            profile.disable()
         enc = sum(v for k, v in r.timings.items() if k.startswith("encode:"))
         rank_ms.append(r.took_ms - enc)
         for k, v in r.timings.items():
             if not k.startswith("encode:"):
                 per.setdefault(k, []).append(v)
+    return rank_ms, per
+
+
+def serve_child(index_dir: Path, n_queries: int) -> dict[str, object]:
+    """In a fresh process: load the index as the server does, search, and report ranking times and peak RSS."""
+    index, searcher, load_s = serving(index_dir)
+    rss_loaded = peak_rss_mb()
+    qs = question_list(n_queries)
+    rank_ms, per = rank_times(searcher, qs)
     # the serving peak, before the exact searches below read every vector (mapped pages count as resident)
     peak = max(rss_loaded, peak_rss_mb())
     # of the resident set after serving, how much is the process's own memory, and how much the index files'

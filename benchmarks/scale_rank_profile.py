@@ -22,31 +22,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
 import bench_scale  # noqa: E402
-from rag.indexing.load import load_index  # noqa: E402
-from rag.retrieval import Searcher, engine  # noqa: E402
-from rag.settings import Settings  # noqa: E402
+from rag.retrieval import engine  # noqa: E402
 from rag.stores import ranking  # noqa: E402
-from rag.stores.japanese import default_analyzer  # noqa: E402
-from scale_synth import RealStats  # noqa: E402
 
 
 def pct(values: list[float]) -> str:
     return f"{np.percentile(values, 50):.2f} / {np.percentile(values, 95):.2f} ms"
-
-
-def run(searcher: Searcher, qs: list[str], profile: cProfile.Profile | None = None) -> tuple[list[float], dict]:
-    rank, per = [], {}
-    for q in qs:
-        if profile:
-            profile.enable()
-        r = searcher.search(q, top_k=10)
-        if profile:
-            profile.disable()
-        rank.append(r.took_ms - sum(v for k, v in r.timings.items() if k.startswith("encode:")))
-        for k, v in r.timings.items():
-            if not k.startswith("encode:"):
-                per.setdefault(k, []).append(v)
-    return rank, per
 
 
 def main() -> None:
@@ -56,35 +37,30 @@ def main() -> None:
     ap.add_argument("--compare-parallel", action="store_true")
     ap.add_argument("--compare-top", action="store_true")
     args = ap.parse_args()
-    stats = RealStats(load_index(bench_scale.real_index(), ("e5", "use")))
-    embs = {k: v.inner for k, v in bench_scale.embedders(stats).items()}
-    index_dir = bench_scale.OUT / f"n{args.passages}" / "index"
-    searcher = Searcher(load_index(index_dir, ("e5", "use")), embs, default_analyzer(),
-                        Settings.from_env({}, index_dir=index_dir))
-    base = bench_scale.questions()
-    qs = [q if i < len(base) else f"{q} {i}" for i, q in enumerate((base * 10)[: args.queries])]
-    run(searcher, qs[:20])  # warm: compiled kernels, caches
+    _, searcher, _ = bench_scale.serving(bench_scale.OUT / f"n{args.passages}" / "index")
+    qs = bench_scale.question_list(args.queries)
+    bench_scale.rank_times(searcher, qs[:20])  # warm: compiled kernels, caches
     if args.compare_top:
-        run(searcher, qs)  # every encoding cached: what follows is ranking only
+        bench_scale.rank_times(searcher, qs)  # every encoding cached: what follows is ranking only
         for rnd in range(3):
             for name, limit in (("plain top", 10**12), ("sampled top", ranking.SAMPLED)):
                 before, ranking.SAMPLED = ranking.SAMPLED, limit
-                rank, per = run(searcher, qs)
+                rank, per = bench_scale.rank_times(searcher, qs)
                 ranking.SAMPLED = before
                 print(f"round {rnd}: {name}: hybrid ranking p50 / p95 {pct(rank)}; bm25 {pct(per['bm25'])}; "
                       f"e5-sparse {pct(per['e5-sparse'])}", flush=True)
         return
     if args.compare_parallel:
-        run(searcher, qs)  # every encoding cached: what follows is ranking only
+        bench_scale.rank_times(searcher, qs)  # every encoding cached: what follows is ranking only
         for rnd in range(3):
             for name, rows in (("side by side", engine.PARALLEL_ROWS), ("one after another", 10**12)):
                 before, engine.PARALLEL_ROWS = engine.PARALLEL_ROWS, rows
-                rank, _ = run(searcher, qs)
+                rank, _ = bench_scale.rank_times(searcher, qs)
                 engine.PARALLEL_ROWS = before
                 print(f"round {rnd}: {name}: hybrid ranking p50 / p95 {pct(rank)}", flush=True)
         return
     profile = cProfile.Profile()
-    rank, per = run(searcher, qs, profile)
+    rank, per = bench_scale.rank_times(searcher, qs, profile)
     print(f"hybrid ranking p50 / p95: {pct(rank)}")
     for k, v in per.items():
         print(f"  {k}: {pct(v)}")
