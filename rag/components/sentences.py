@@ -34,11 +34,13 @@ class SentencesBuilder:
 
     def build(self, corpus: Corpus, previous: Previous | None, out: Path, progress: Progress) -> tuple[Entry, int]:
         layout = corpus.slots()
-        old = previous.entry(self.name, self.kind) if previous else None
-        carry = carried(layout, old.params if old else None)
-        before = None
         encoders = {e.name: (e.fingerprint, e.encode_passages) for e in self.embedders}
         features_id = FEATURES_ID + getattr(self.analyzer, "analyzer_id", type(self.analyzer).__name__)
+        old = previous.entry(self.name, self.kind) if previous else None
+        # segments are carried over whole (hard links) only when the same models and analysis made them; a fresh
+        # segment checks each stored sentence's fingerprint itself (SentenceStore.build)
+        carry = carried(layout, old.params if old else None) and _made_alike(previous, old, encoders, features_id)
+        before = None
         files, fresh = [], dict.fromkeys(encoders, 0)
         for seg in layout.segments:
             rel = seg.path(FILE)
@@ -57,8 +59,16 @@ class SentencesBuilder:
             store.save(out / rel)
             for spec, n in counts.items():
                 fresh[spec] += n
-        params = {"encoders": sorted(fresh), "segments": layout.segments_json()}
+        params = {"encoders": sorted(fresh), "features": features_id, "segments": layout.segments_json()}
         return Entry(self.name, self.kind, tuple(files), params), sum(fresh.values())
+
+
+def _made_alike(previous: Previous, old: Entry, encoders: dict[str, tuple[str, object]], features_id: str) -> bool:
+    """Whether the previous build's sentences were encoded by these very models (its manifest's fingerprints) and
+    analysed alike (recorded since the entry says so; before that, by the same analyzer)."""
+    built = {e["spec"]: e["fingerprint"] for e in previous.manifest.get("embedders", ())}
+    analysed = old.params.get("features", FEATURES_ID + str(previous.manifest.get("chunker", {}).get("analyzer")))
+    return all(built.get(name) == fingerprint for name, (fingerprint, _) in encoders.items()) and analysed == features_id
 
 
 def _reusable(old: Entry, previous: Previous, layout: Layout, carry: bool) -> list[SentenceStore] | None:

@@ -19,7 +19,7 @@ from rag.retrieval import Filters, Searcher
 from rag.settings import Settings
 from rag.stores.japanese import default_analyzer
 
-from .helpers import Template, private_copy, use_settings_for
+from .helpers import Template, copy_seeds, private_copy, use_settings_for
 
 D003 = "003_4dfd093ef708d448"
 
@@ -323,6 +323,35 @@ def test_a_rebuild_with_other_chunker_settings_chunks_every_document_again(
     incremental, full = (load_index(s.index_dir, s.embedders).passages for s in (settings, full_settings))
     assert [p.text for p in full] != before  # the new settings do chunk the seeds differently
     assert [(p.passage_id, p.text) for p in incremental] == [(p.passage_id, p.text) for p in full]
+
+
+class PosingAsE5:
+    """USE under the name "e5" (an index built with e5 stores the answers' sentences, and USE encodes in a fraction
+    of e5's time), with a fingerprint of our choosing; `sign=-1` negates every vector, so a stale one shows."""
+
+    def __init__(self, inner: Embedder, fingerprint: str, sign: int = 1) -> None:
+        self.inner, self.name, self.dim, self.fingerprint, self.sign = inner, "e5", inner.dim, fingerprint, sign
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.sign * self.inner.encode_queries(texts)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.sign * self.inner.encode_passages(texts)
+
+
+def test_a_new_model_re_encodes_the_answer_sentences_as_well_as_the_passages(tmp_path: Path, seeds_dir: Path,
+                                                                              use_embedder) -> None:
+    copy_seeds(seeds_dir, tmp_path / "seeds")
+    settings = Settings.from_env({}, seeds_dir=tmp_path / "seeds", index_dir=tmp_path / "index", embedders=("e5",))
+    build_index(settings, [PosingAsE5(use_embedder, "model-v1")])
+    upgraded = PosingAsE5(use_embedder, "model-v2", sign=-1)
+    build_index(settings, [upgraded])  # incremental: the seeds are unchanged, the model is not
+    index = load_index(settings.index_dir, settings.embedders)
+    assert {p.fingerprints["e5"] for p in index.sentences.parts} == {"model-v2"}
+    for row in (0, len(index.passages) - 1):
+        text, stored = index.passages[row].text, index.sentences.lookup(row)
+        expected = upgraded.encode_passages([text[sp.start:sp.end] for sp in stored.spans])
+        np.testing.assert_allclose(stored.vectors["e5"], expected, atol=1e-5)
 
 
 QUESTIONS = ("What did Lavrov say about an alliance with China?", "ラブロフ外相は中国との同盟について何と言ったか",
