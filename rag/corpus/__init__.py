@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from .lines import SPACE, Line, norm, split_lines
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Corpus", "CorpusWarning", "build_document", "load_corpus", "read_seed"]
+__all__ = ["Corpus", "CorpusWarning", "build_document", "load_corpus", "read_seed", "shown"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +40,17 @@ class Corpus:
         return next((d for d in self.documents if d.doc_id == doc_id), None)
 
 
+def shown(path: Path) -> str:
+    """A path as text that can always be printed or stored in JSON: undecodable name bytes as \\xNN."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def read_seed(path: Path) -> tuple[str | None, str | None]:
-    """(text, None) for a readable UTF-8 text file, else (None, reason)."""
+    """(text, None) for a readable UTF-8 text file with a UTF-8 name, else (None, reason)."""
+    try:
+        path.name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable name bytes come through os.listdir as lone surrogates
+        return None, "file name is not valid UTF-8 (its id could not be stored or cited); rename the file"
     data = path.read_bytes()
     if not data.strip():
         return None, "file is empty"
@@ -70,7 +80,7 @@ def load_corpus(seeds_dir: Path) -> Corpus:
         except OSError as exc:
             text, problem = None, f"cannot be read ({exc.strerror or exc})"
         if problem:
-            warnings.append(CorpusWarning(str(path), problem))
+            warnings.append(CorpusWarning(shown(path), problem))
             logger.warning("skipping %s: %s", path, problem)
             continue
         texts[path.stem] = (path, text)
@@ -81,7 +91,7 @@ def load_corpus(seeds_dir: Path) -> Corpus:
         doc = build_document(doc_id, str(path), text, boiler, split[doc_id])
         if not doc.articles:
             msg = "no article text left after cleaning (only page chrome or repeats)"
-            warnings.append(CorpusWarning(str(path), msg))
+            warnings.append(CorpusWarning(shown(path), msg))
             logger.warning("%s: %s", path, msg)
         documents.append(doc)
     logger.info("loaded %d documents (%d skipped) in %.3fs", len(documents), len(warnings), time.perf_counter() - t0)

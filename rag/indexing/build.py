@@ -31,7 +31,7 @@ from ..components.registry import builders
 from ..corpus import Corpus
 from ..embedders import Embedder
 from ..embedders.engines import bulk_work
-from ..errors import IndexError_, RagError
+from ..errors import CorpusError, IndexError_, RagError
 from ..settings import Settings
 from ..stores.bridge import BRIDGE_ID
 from ..stores.japanese import ANALYZER_ID, default_analyzer
@@ -100,9 +100,14 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
     """Build (or incrementally update) the index at settings.index_dir from settings.seeds_dir."""
     t0 = time.perf_counter()
     index_dir = Path(settings.index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file in the way, no permission…
+        raise RagError(f"cannot use {str(index_dir)!r} as the index directory: {exc.strerror or exc}") from None
     with _exclusive(index_dir), bulk_work():  # a build's encodings go after any question's (rag/embedders/engines.py)
         plan = _plan(settings, index_dir, full)
+        if not plan.passages:  # an index of nothing cannot be served; the one that is there stays as it was
+            raise CorpusError(_nothing_to_index(settings, plan.corpus))
         build_id, manifest, embedded, seconds = _embed_and_write(settings, embedders, index_dir, plan,
                                                                  progress or (lambda *_: None))
         _switch(index_dir, manifest, plan.live_build)
@@ -133,6 +138,14 @@ def _plan(settings: Settings, index_dir: Path, full: bool) -> Plan:
                "embed_title": settings.embed_title, "analyzer": ANALYZER_ID, "bridge": BRIDGE_ID}
     return Plan(corpus, passages, [_key(t) for t in texts], texts, previous, _live_build(index_dir), counts, chunker,
                 planned)
+
+
+def _nothing_to_index(settings: Settings, corpus: Corpus) -> str:
+    skipped = "; ".join(f"{Path(w.path).name}: {w.message}" for w in corpus.warnings[:3])
+    found = (f"none of its {len(corpus.warnings)} seed files has article text ({skipped}"
+             f"{'; …' if len(corpus.warnings) > 3 else ''})" if corpus.warnings else "it holds no .txt seed files")
+    return (f"nothing to index in {str(settings.seeds_dir)!r}: {found}; the index was left as it was "
+            "(add seed files and build again)")
 
 
 def _embed_and_write(settings: Settings, embedders: Sequence[Embedder], index_dir: Path, plan: Plan,

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..chunking import ChunkParams, chunk_document, drop_repeats
-from ..corpus import Corpus, CorpusWarning, build_document, read_seed
+from ..corpus import Corpus, CorpusWarning, build_document, read_seed, shown
 from ..corpus.cleaning import boilerplate_keys
 from ..corpus.lines import split_lines
 from ..errors import CorpusError
@@ -56,7 +56,7 @@ def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any
         try:
             data = path.read_bytes()
         except OSError as exc:
-            warnings.append(CorpusWarning(str(path), f"cannot be read ({exc.strerror or exc})"))
+            warnings.append(CorpusWarning(shown(path), f"cannot be read ({exc.strerror or exc})"))
             continue
         sha = hashlib.sha256(data).hexdigest()
         if old_docs.get(path.stem, {}).get("sha256") == sha:
@@ -64,7 +64,7 @@ def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any
             continue
         text, problem = read_seed(path)
         if problem:
-            warnings.append(CorpusWarning(str(path), problem))
+            warnings.append(CorpusWarning(shown(path), problem))
             logger.warning("skipping %s: %s", path, problem)
             continue
         texts[path.stem] = (path, text, hashlib.sha256(text.encode("utf-8")).hexdigest())
@@ -95,7 +95,7 @@ def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any
             passages = chunk_document(doc, params)
         if not doc.articles:
             msg = "no article text left after cleaning (only page chrome or repeats)"
-            warnings.append(CorpusWarning(str(path), msg))
+            warnings.append(CorpusWarning(shown(path), msg))
             logger.warning("%s: %s", path, msg)
         documents.append(doc)
         chunks[doc_id] = len(passages)

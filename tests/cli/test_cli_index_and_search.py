@@ -136,3 +136,46 @@ def test_index_build_in_a_fresh_process_prints_only_its_summary(cli_root: Path, 
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     assert proc.stdout.startswith("index ") and "passages from 2 documents" in proc.stdout
+
+
+def _version(root: Path) -> str:
+    return json.loads((root / "index" / MANIFEST).read_text(encoding="utf-8"))["build"]
+
+
+@pytest.mark.parametrize("seeds", ["emptied", "only unusable files"])
+def test_a_build_with_nothing_to_index_exits_1_and_leaves_the_index_serving(cli_root: Path, capsys, seeds: str) -> None:
+    before = _version(cli_root)
+    for path in (cli_root / "seeds").iterdir():
+        if seeds == "emptied":
+            path.unlink()
+        else:
+            path.write_bytes(b"")
+    code = main(["index", "build", "--seeds", str(cli_root / "seeds"), *_flags(cli_root), "--json"])
+    captured = capsys.readouterr()
+    assert code == 1 and captured.out == ""
+    assert "nothing to index" in captured.err and "left as it was" in captured.err and "Traceback" not in captured.err
+    if seeds == "only unusable files":
+        assert "file is empty" in captured.err
+    assert _version(cli_root) == before
+    assert main(["search", "What did Lavrov say about China?", *_flags(cli_root), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["results"]
+
+
+def test_a_seed_whose_name_is_not_utf8_is_skipped_with_a_warning(cli_root: Path, capsys) -> None:
+    bad = os.fsencode(cli_root / "seeds") + b"/new\xe9.txt"
+    with open(bad, "wb") as fh:
+        fh.write((cli_root / "seeds" / f"{D003}.txt").read_bytes().replace("プーチン".encode(), "ルミナ".encode()))
+    code = main(["index", "build", "--seeds", str(cli_root / "seeds"), *_flags(cli_root), "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    report = _one_json_object(captured.out)
+    assert (report["added"], report["unchanged"]) == (0, 2)
+    assert any("not valid UTF-8" in w and "rename" in w for w in report["warnings"])
+
+
+def test_an_index_path_that_is_a_file_exits_1_with_the_reason(cli_root: Path, capsys) -> None:
+    (cli_root / "a-file").write_text("not an index")
+    code = main(["index", "build", "--seeds", str(cli_root / "seeds"), "--index", str(cli_root / "a-file"),
+                 "--embedders", "use"])
+    err = capsys.readouterr().err
+    assert code == 1 and "cannot use" in err and "a-file" in err and "Traceback" not in err
