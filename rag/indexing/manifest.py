@@ -31,8 +31,8 @@ def sha256_file(path: Path) -> str:
 
 
 def file_entries(build_dir: Path, shared: tuple[Path, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
-    """{relative path: {sha256, bytes}} for every file under a build directory; a file that is the same inode as
-    the `shared` (previous) build's file of that name keeps the checksum recorded there."""
+    """{relative path: {sha256, bytes, mtime_ns}} for every file under a build directory; a file that is the same
+    inode as the `shared` (previous) build's file of that name keeps the entry recorded there."""
     out = {}
     for path in sorted(p for p in build_dir.rglob("*") if p.is_file()):
         rel = path.relative_to(build_dir).as_posix()
@@ -40,7 +40,8 @@ def file_entries(build_dir: Path, shared: tuple[Path, dict[str, Any]] | None = N
         if known is not None and _same_file(path, shared[0] / rel):
             out[rel] = dict(known)
         else:
-            out[rel] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+            stat = path.stat()
+            out[rel] = {"sha256": sha256_file(path), "bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns}
     return out
 
 
@@ -91,16 +92,19 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
 
 def verify_files(index_dir: Path, manifest: dict[str, Any], checksums: bool = True) -> Path:
     """Check every file of the build against the manifest (presence, size, and unless told not to, sha256); return
-    the build directory."""
+    the build directory. Without checksums, a file written since the manifest recorded it (another mtime) is still
+    checksummed: a build must not carry an edited or damaged file into the next version."""
     build_dir = Path(index_dir) / BUILDS / manifest["build"]
     fix = rebuild_hint(index_dir)
     for rel, entry in manifest["files"].items():
         path = build_dir / rel
         if not path.is_file():
             raise IndexCorruptError(f"index file {rel!r} is missing from {build_dir}; {fix}")
-        if path.stat().st_size != entry["bytes"]:
-            raise IndexCorruptError(f"index file {rel!r} has {path.stat().st_size} bytes, manifest says {entry['bytes']} (truncated?); {fix}")
-        if checksums and sha256_file(path) != entry["sha256"]:
+        stat = path.stat()
+        if stat.st_size != entry["bytes"]:
+            raise IndexCorruptError(f"index file {rel!r} has {stat.st_size} bytes, manifest says {entry['bytes']} (truncated?); {fix}")
+        touched = entry.get("mtime_ns", stat.st_mtime_ns) != stat.st_mtime_ns  # older manifests record no mtime
+        if (checksums or touched) and sha256_file(path) != entry["sha256"]:
             raise IndexCorruptError(f"index file {rel!r} fails its checksum (corrupted or edited); {fix}")
     return build_dir
 

@@ -354,6 +354,21 @@ def test_a_new_model_re_encodes_the_answer_sentences_as_well_as_the_passages(tmp
         np.testing.assert_allclose(stored.vectors["e5"], expected, atol=1e-5)
 
 
+def test_a_build_over_a_damaged_live_build_starts_afresh_instead_of_carrying_the_damage(
+        use_settings: Settings, use_embedder, caplog) -> None:
+    live = verify_files(use_settings.index_dir, read_manifest(use_settings.index_dir))
+    vectors = next(live.glob("seg/*/vectors.use.npy"))
+    data = bytearray(vectors.read_bytes())
+    data[-5] ^= 0x40  # same size: only its checksum (and its mtime) can tell
+    vectors.write_bytes(bytes(data))
+    _add_new_doc(Path(use_settings.seeds_dir))
+    report = build_index(use_settings, [use_embedder])
+    assert "not reusable" in caplog.text and "vectors.use.npy" in caplog.text
+    assert report.embedded["use"] == report.passages  # nothing was carried over from the damaged build
+    index = load_index(use_settings.index_dir, use_settings.embedders)  # checks every checksum
+    assert NEW_DOC in {p.doc_id for p in index.passages}
+
+
 QUESTIONS = ("What did Lavrov say about an alliance with China?", "ラブロフ外相は中国との同盟について何と言ったか",
              "free trade agreement tariffs", "北極海航路の液化天然ガス", "sanctions on Iran")
 

@@ -33,14 +33,17 @@ def test_the_manifest_names_each_embedder_with_its_dim_and_fingerprint(built_ind
     assert recorded == [(spec, emb.dim, emb.fingerprint) for spec, emb in embedders.items()]
 
 
-def test_every_file_of_the_build_is_listed_with_its_size_and_sha256(built_index) -> None:
+def test_every_file_of_the_build_is_listed_with_its_size_sha256_and_mtime(built_index) -> None:
     settings, _ = built_index
     m = _manifest(settings)
     build = Path(settings.index_dir) / BUILDS / m["build"]
     on_disk = {p.relative_to(build).as_posix() for p in build.rglob("*") if p.is_file()}
     assert set(m["files"]) == on_disk
     for rel, entry in m["files"].items():
-        assert entry == {"sha256": sha256_file(build / rel), "bytes": (build / rel).stat().st_size}
+        stat = (build / rel).stat()
+        # a file carried over from a build older than mtimes in the manifest keeps the entry it had
+        assert (entry["sha256"], entry["bytes"]) == (sha256_file(build / rel), stat.st_size)
+        assert set(entry) <= {"sha256", "bytes", "mtime_ns"} and entry.get("mtime_ns", stat.st_mtime_ns) == stat.st_mtime_ns
 
 
 def test_each_document_is_recorded_with_the_sha256_of_its_raw_file_and_its_passages(built_index, searcher) -> None:
