@@ -49,7 +49,8 @@ def mapped_files(index_dir: Path, n_queries: int, top: int) -> None:
     bench_scale.rank_times(searcher, bench_scale.question_list(n_queries))
     asked_s = time.perf_counter() - t
     after = resident_by_file()
-    print(f"load {load_s:.1f} s, {n_queries} questions {asked_s:.1f} s; resident MB after loading / after the questions")
+    print(f"load {load_s:.1f} s, {n_queries} questions {asked_s:.1f} s; "
+          "resident MB after loading / after the questions")
     print(f"{sum(loaded.values()):9.0f} {sum(after.values()):9.0f}  (all)")
     root = str(index_dir.resolve())
     for mb, before, name in sorted(((after.get(k, 0.0), loaded.get(k, 0.0), k) for k in set(loaded) | set(after)),

@@ -68,7 +68,8 @@ def _made_alike(previous: Previous, old: Entry, encoders: dict[str, tuple[str, o
     analysed alike (recorded since the entry says so; before that, by the same analyzer)."""
     built = {e["spec"]: e["fingerprint"] for e in previous.manifest.get("embedders", ())}
     analysed = old.params.get("features", FEATURES_ID + str(previous.manifest.get("chunker", {}).get("analyzer")))
-    return all(built.get(name) == fingerprint for name, (fingerprint, _) in encoders.items()) and analysed == features_id
+    same_models = all(built.get(name) == fingerprint for name, (fingerprint, _) in encoders.items())
+    return same_models and analysed == features_id
 
 
 def _reusable(old: Entry, previous: Previous, layout: Layout, carry: bool) -> list[SentenceStore] | None:

@@ -2,10 +2,10 @@
 
 Cleaning and chunking are pure per document given the corpus-wide boilerplate lines and the chunker's parameters, so
 a seed file whose content (sha256), the boilerplate set and the parameters are all unchanged gets exactly its previous
-passages and document record back from the previous build; only new and changed files are cleaned and chunked (tokenizing every passage of a 100k-passage
-corpus took minutes). The cross-document rule of `chunk_corpus` — a passage repeating an earlier one is dropped — is
-applied again over the whole list, and a document that lost passages to that rule is always re-chunked, so the
-result equals `load_corpus` + `chunk_corpus` exactly.
+passages and document record back from the previous build; only new and changed files are cleaned and chunked
+(tokenizing every passage of a 100k-passage corpus took minutes). The cross-document rule of `chunk_corpus` — a
+passage repeating an earlier one is dropped — is applied again over the whole list, and a document that lost passages
+to that rule is always re-chunked, so the result equals `load_corpus` + `chunk_corpus` exactly.
 """
 
 from __future__ import annotations
@@ -71,9 +71,9 @@ def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any
     split = {doc_id: split_lines(text) for doc_id, (_, text, _) in texts.items()}
     boiler = boilerplate_keys(split.values())
     fingerprint = hashlib.sha256(json.dumps(sorted(boiler), ensure_ascii=False).encode()).hexdigest()[:16]
-    old_chunker = previous.get("chunker", {}) if previous else {}
-    same_chunking = (previous is not None and previous.get("boilerplate") == fingerprint
-                     and (old_chunker.get("max_tokens"), old_chunker.get("overlap")) == (params.max_tokens, params.overlap))
+    chunked_by = previous.get("chunker", {}) if previous else {}
+    same_params = (chunked_by.get("max_tokens"), chunked_by.get("overlap")) == (params.max_tokens, params.overlap)
+    same_chunking = previous is not None and previous.get("boilerplate") == fingerprint and same_params
     by_doc: dict[str, list[Passage]] = {}
     for p in previous_passages:
         by_doc.setdefault(p.doc_id, []).append(p)

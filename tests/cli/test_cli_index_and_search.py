@@ -164,7 +164,8 @@ def test_a_build_with_nothing_to_index_exits_1_and_leaves_the_index_serving(cli_
 def test_a_seed_whose_name_is_not_utf8_is_skipped_with_a_warning(cli_root: Path, capsys) -> None:
     bad = os.fsencode(cli_root / "seeds") + b"/new\xe9.txt"
     with open(bad, "wb") as fh:
-        fh.write((cli_root / "seeds" / f"{D003}.txt").read_bytes().replace("プーチン".encode(), "ルミナ".encode()))
+        text = (cli_root / "seeds" / f"{D003}.txt").read_text(encoding="utf-8")
+        fh.write(text.replace("プーチン", "ルミナ").encode())
     code = main(["index", "build", "--seeds", str(cli_root / "seeds"), *_flags(cli_root), "--json"])
     captured = capsys.readouterr()
     assert code == 0, captured.err

@@ -314,7 +314,7 @@ def test_a_build_while_another_holds_the_lock_is_refused(use_settings, use_embed
 @pytest.mark.parametrize("change", [{"chunk_overlap": 3}, {"chunk_max_tokens": 120}])
 def test_a_rebuild_with_other_chunker_settings_chunks_every_document_again(
         change: dict[str, int], use_settings: Settings, use_embedder, tmp_path: Path) -> None:
-    build_index(use_settings, [use_embedder])  # settles the copy's own seed paths, so the next build can reuse documents
+    build_index(use_settings, [use_embedder])  # settles the copy's seed paths, so the next build can reuse documents
     before = [p.text for p in load_index(use_settings.index_dir, use_settings.embedders).passages]
     settings = use_settings.replace(**change)
     build_index(settings, [use_embedder])  # incremental: the seeds are unchanged, only the chunker's settings are not
