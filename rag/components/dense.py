@@ -11,7 +11,7 @@ import faiss
 import numpy as np
 
 from ..embedders import Embedder, slug
-from ..stores.dense import DenseStore, SlotVectors, choose_kind, new_index, training_sample
+from ..stores.dense import DenseStore, SlotVectors, choose_kind, new_index, outgrown, training_sample
 from ..stores.segments import Layout, carried, link
 from . import Corpus, Entry, Language, Need, Previous, Progress, Question, Ranking
 
@@ -125,20 +125,25 @@ class DenseBuilder:
     def _write_index(self, kind: str, paths: list[Path], layout, fresh: list[np.ndarray] | None,
                      previous_index: Path | None, target: Path) -> None:
         """The approximate index over every slot: the previous build's trained index plus this build's fresh slots
-        when it has one, else trained on the live vectors and filled."""
+        when it has one and has not outgrown its training, else trained on the live vectors and filled."""
         t0 = time.perf_counter()
         index = None
+        live = np.flatnonzero(layout.slot_row >= 0)
         if previous_index is not None and fresh is not None:
             try:
                 index = faiss.read_index(str(previous_index))
-                for vectors in fresh:
-                    index.add(np.ascontiguousarray(vectors))
+                if outgrown(index, live.size):
+                    logger.info("%s: the %s index was trained for far fewer than %d passages; training it again",
+                                self.name, kind, live.size)
+                    index = None
+                else:
+                    for vectors in fresh:
+                        index.add(np.ascontiguousarray(vectors))
             except RuntimeError as exc:
                 logger.warning("cannot extend the previous %s index: %s", self.name, exc)
                 index = None
         if index is None or index.ntotal != layout.slots:
             slots = SlotVectors([np.load(p, mmap_mode="r", allow_pickle=False) for p in paths], self.embedder.dim)
-            live = np.flatnonzero(layout.slot_row >= 0)
             index = new_index(slots.take(training_sample(live)), kind, live.size)
             for b in range(0, layout.slots, 65536):
                 index.add(slots.take(np.arange(b, min(b + 65536, layout.slots))))

@@ -40,6 +40,17 @@ def _nlist(n: int) -> int:
     return max(1, min(int(4 * math.sqrt(max(n, 1))), max(1, n // 39)))
 
 
+def outgrown(index: faiss.Index, n: int) -> bool:
+    """Whether an IVF index holds so many more vectors than it was trained for that it should be trained again: its
+    list count is under half the count `n` vectors get (4× the vectors, at a million), so each list, and the share
+    of the index a search scans, has grown that much. An index extended build after build is retrained this way, at
+    geometrically spaced sizes, so the cost stays proportional to what was added."""
+    try:
+        return 2 * faiss.extract_index_ivf(index).nlist < _nlist(n)
+    except RuntimeError:  # not an IVF index (HNSW): nothing was trained for a size
+        return False
+
+
 def training_sample(slots: np.ndarray) -> np.ndarray:
     """The (sorted) slots an IVF index over `slots` trains on: all, or 100 per list."""
     cap = 100 * _nlist(slots.size)

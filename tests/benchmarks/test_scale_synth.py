@@ -87,3 +87,34 @@ def test_every_indexed_term_is_a_drawn_word_so_the_vocabulary_grows_as_designed(
     _, _, settings, _ = synthetic
     store = load_index(settings.index_dir, settings.embedders).bm25
     assert len(store.vocabulary) <= len(stats.terms) + int(12 * N**0.75)
+
+
+def test_an_ivf_index_grown_far_past_its_training_is_trained_again(synthetic, stats: RealStats, tmp_path: Path) -> None:
+    """Incremental builds extend the trained IVF index; once the corpus outgrows the list count it was trained
+    with, the next build trains it again for its size (rag/stores/dense.py `outgrown`)."""
+    import shutil
+
+    import faiss
+
+    from rag.stores.dense import _nlist
+
+    _, embedders, settings, _ = synthetic
+    shutil.copytree(settings.seeds_dir, tmp_path / "seeds")
+    shutil.copytree(settings.index_dir, tmp_path / "index")
+    grown = settings.replace(seeds_dir=tmp_path / "seeds", index_dir=tmp_path / "index")
+
+    def add_documents(passages: int, seed: int) -> int:
+        write_seeds(tmp_path / f"new-{seed}", passages, stats, seed=seed)
+        for path in (tmp_path / f"new-{seed}").iterdir():
+            shutil.copy(path, tmp_path / "seeds" / f"{seed}-{path.name}")
+        return build_index(grown, list(embedders.values())).passages
+
+    def lists() -> int:
+        return faiss.extract_index_ivf(load_index(grown.index_dir, grown.embedders).dense["e5"].index).nlist
+
+    trained = lists()
+    assert trained == _nlist(synthetic[3].passages)
+    add_documents(N // 10, seed=2)  # a tenth more: the trained index is extended
+    assert lists() == trained
+    total = add_documents(2 * N, seed=3)  # three times the passages it was trained for
+    assert 2 * trained < _nlist(total) == lists()
