@@ -73,20 +73,30 @@ def two_passes(index_dir: Path, n_queries: int) -> dict[str, object]:
 
 def cgroup(cap_mb: int) -> tuple[Path, str, str]:
     """A new memory cgroup capped at cap_mb: (its directory, its peak file, its cap-hit file)."""
-    for root in (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/unified")):  # v2, where it has the memory controller
-        controllers = root / "cgroup.controllers"
-        if controllers.is_file() and "memory" in controllers.read_text().split():
-            group = root / f"newsrag-cap-{os.getpid()}"
-            group.mkdir()
-            (group / "memory.max").write_text(str(cap_mb * 2**20))
-            return group, "memory.peak", "memory.events"
-    v1 = Path("/sys/fs/cgroup/memory")
-    if (v1 / "memory.limit_in_bytes").is_file():
-        group = v1 / f"newsrag-cap-{os.getpid()}"
+    v2 = [r for r in (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/unified"))  # where v2 has the memory controller
+          if (r / "cgroup.controllers").is_file() and "memory" in (r / "cgroup.controllers").read_text().split()]
+    if v2:
+        root, limit, peak, hits = v2[0], "memory.max", "memory.peak", "memory.events"
+    elif (Path("/sys/fs/cgroup/memory") / "memory.limit_in_bytes").is_file():
+        root, limit, peak, hits = Path("/sys/fs/cgroup/memory"), "memory.limit_in_bytes", "memory.max_usage_in_bytes", \
+            "memory.failcnt"
+    else:
+        raise SystemExit("no memory cgroup controller here (cgroup v1, or v2 with the memory controller)")
+    group = root / f"newsrag-cap-{os.getpid()}"
+    try:
         group.mkdir()
-        (group / "memory.limit_in_bytes").write_text(str(cap_mb * 2**20))
-        return group, "memory.max_usage_in_bytes", "memory.failcnt"
-    raise SystemExit("no memory cgroup to create here (needs root, and cgroup v1 or v2 with the memory controller)")
+        (group / limit).write_text(str(cap_mb * 2**20))
+    except OSError as exc:
+        raise SystemExit(f"cannot create a memory cgroup under {root} ({exc.strerror or exc}); run as root") from None
+    return group, peak, hits
+
+
+def cap_hits(path: Path) -> str:
+    """How often the cap refused memory: v1's failcnt, or v2's `max` event count."""
+    text = path.read_text()
+    if path.name == "memory.failcnt":
+        return text.strip()
+    return dict(line.split() for line in text.splitlines()).get("max", "0")
 
 
 def capped(index_dir: Path, passages: int, n_queries: int, cap_mb: int, timeout: float) -> None:
@@ -108,8 +118,7 @@ def capped(index_dir: Path, passages: int, n_queries: int, cap_mb: int, timeout:
             result = {"finished": False}
         result |= {"cap_mb": cap_mb, "seconds": round(time.perf_counter() - t, 1),
                    "cgroup_peak_mb": round(int((group / peak_file).read_text()) / 2**20),
-                   "cap_hits": (group / hits_file).read_text().split()[-1] if hits_file.endswith("failcnt")
-                   else dict(line.split() for line in (group / hits_file).read_text().splitlines()).get("max")}
+                   "cap_hits": cap_hits(group / hits_file)}
         print(json.dumps(result))
     finally:
         group.rmdir()
