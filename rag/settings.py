@@ -39,7 +39,7 @@ class Settings:
     chunk_max_tokens: int = CHUNK_MAX_TOKENS
     chunk_overlap: int = CHUNK_OVERLAP
     embed_title: bool = False
-    # auto: exact below ann_threshold passages, an approximate index (IVF, 8-bit codes, exact re-scoring) above
+    # auto: exact below ann_threshold passages, an approximate index (IVF, float16 codes) above
     faiss_kind: FaissKind = "auto"
     ann_threshold: int = 50_000
     fusion: FusionKind = "weighted"

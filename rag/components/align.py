@@ -15,7 +15,7 @@ from ..errors import IndexCorruptError
 from ..stores.align import ANN_TERMS, TermAligner, ann_index
 from ..stores.segments import MAX_DEAD, MAX_SEGMENTS, SEG_DIR, link
 from ..stores.bridge import content_words
-from ..stores.dense import SlotVectors
+from ..stores.dense import SlotVectors, scores_exact
 from . import Corpus, Entry, Need, Previous, Progress, Question
 from .lexical import BM25Builder
 
@@ -113,7 +113,7 @@ class AlignBuilder:
             ann = None
             if not merge and (previous.build_dir / f"align.{s}.ivf").is_file():
                 ann = faiss.read_index(str(previous.build_dir / f"align.{s}.ivf"))
-                if ann.ntotal + len(vectors) == len(terms):
+                if ann.ntotal + len(vectors) == len(terms) and scores_exact(ann):  # 8-bit codes: trained again
                     if len(vectors):
                         ann.add(np.ascontiguousarray(vectors, np.float32))
                 else:

@@ -11,7 +11,8 @@ import faiss
 import numpy as np
 
 from ..embedders import Embedder, slug
-from ..stores.dense import DenseStore, SlotVectors, choose_kind, new_index, outgrown, training_sample
+from ..stores.dense import (DenseStore, SlotVectors, choose_kind, new_index, outgrown, scores_exact,
+                            training_sample)
 from ..stores.segments import Layout, carried, link
 from . import Corpus, Entry, Language, Need, Previous, Progress, Question, Ranking
 
@@ -135,6 +136,10 @@ class DenseBuilder:
                 if outgrown(index, live.size):
                     logger.info("%s: the %s index was trained for far fewer than %d passages; training it again",
                                 self.name, kind, live.size)
+                    index = None
+                elif not scores_exact(index):
+                    logger.info("%s: the %s index holds 8-bit codes; training it again with float16 codes",
+                                self.name, kind)
                     index = None
                 else:
                     for vectors in fresh:

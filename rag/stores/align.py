@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import IndexCorruptError
 from . import npz
-from .dense import DenseStore, SlotVectors, new_index, training_sample
+from .dense import DenseStore, SlotVectors, new_index, scores_exact, training_sample
 from .segments import Layout, Segment
 
 Encode = Callable[[Sequence[str]], np.ndarray]
@@ -107,14 +107,17 @@ class TermAligner:
             return []
         ann = self._approximate()
         if ann is not None:
-            # every word in one FAISS call; candidates re-scored exactly, dead terms skipped
+            # every word in one FAISS call, dead terms skipped
             fetch = min(len(self.terms), (k + 8) * 4)
-            _, cand = ann.index.search(np.ascontiguousarray(word_vectors, np.float32), fetch)
+            dist, cand = ann.index.search(np.ascontiguousarray(word_vectors, np.float32), fetch)
             out = []
-            for vec, slots in zip(word_vectors, cand):
-                slots = slots[(slots >= 0)]
-                slots = slots[self.live[slots]]
-                sims = self._slots.take(slots) @ vec
+            for vec, slots, sims in zip(word_vectors, cand, dist):
+                keep = slots >= 0
+                slots, sims = slots[keep], sims[keep]
+                keep = self.live[slots]
+                slots, sims = slots[keep], sims[keep]
+                if ann.refine > 1:  # 8-bit codes only propose (an index built before float16 codes)
+                    sims = self._slots.take(slots) @ vec
                 order = np.lexsort((slots, -sims))[:k]
                 group = [self.terms[i] for i, s in zip(slots[order].tolist(), sims[order].tolist()) if s >= min_similarity]
                 if group:
@@ -166,7 +169,8 @@ class TermAligner:
 
 def ann_index(vectors: np.ndarray, previous: faiss.Index | None) -> faiss.Index:
     """The IVF index over term vectors: the previous one extended by the rows it lacks, else a newly trained one."""
-    if previous is not None and previous.ntotal <= len(vectors) and previous.d == vectors.shape[1]:
+    if (previous is not None and previous.ntotal <= len(vectors) and previous.d == vectors.shape[1]
+            and scores_exact(previous)):
         if previous.ntotal < len(vectors):
             previous.add(np.ascontiguousarray(vectors[previous.ntotal :], np.float32))
         return previous

@@ -18,6 +18,7 @@ from rag.settings import Settings
 from rag.stores.align import TermAligner
 
 from .rebuild import rebuild_copy
+from .unreadable import Unreadable
 
 LAVROV_EN = "What did Lavrov say about an alliance with China?"
 
@@ -209,3 +210,6 @@ def test_a_large_vocabulary_is_searched_approximately_and_never_proposes_a_dead_
     groups = store.groups(queries, 5, -1.0)
     assert [g[0] for g in groups[:3]] == ["t1", "t3", "t5"]  # a live term's own vector finds it first
     assert all(int(t[1:]) % 2 == 1 for g in groups for t in g) and "t8" not in groups[3]
+    # its float16 codes score the terms: once the index exists, the stored vectors are not read again
+    store._slots.parts = [Unreadable(vectors.shape)]
+    assert store.groups(queries, 5, -1.0) == groups

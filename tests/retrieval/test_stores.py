@@ -12,6 +12,8 @@ from rag.stores.bm25 import BM25Store
 from rag.stores.dense import DenseStore
 from rag.stores.japanese import default_analyzer, fold
 
+from .unreadable import Unreadable
+
 DIM = 64
 
 
@@ -79,6 +81,41 @@ def test_a_saved_dense_store_loads_back_identical(vectors: np.ndarray, tmp_path:
     np.testing.assert_array_equal(again.vectors, vectors)
     q = vectors[11]
     assert store.search(q, 7)[0].tolist() == again.search(q, 7)[0].tolist()
+
+
+@pytest.mark.parametrize("kind", ["hnsw", "ivf"])
+def test_an_approximate_search_ranks_by_its_own_scores_without_reading_the_stored_vectors(
+        vectors: np.ndarray, kind: str) -> None:
+    """float16 IVF codes (and HNSW's flat vectors) score as float32 does, so a search reads none of the stored
+    vectors: at a million passages re-scoring from them made every page of both vector files resident."""
+    store = DenseStore.build(vectors, kind)
+    assert store.refine == 1
+    store.slots.parts = [Unreadable(vectors.shape)]
+    rng = np.random.default_rng(3)
+    for target in rng.choice(len(vectors), size=10, replace=False):
+        q = vectors[target] + 0.3 * _unit(rng, 1)[0]
+        q /= np.linalg.norm(q)
+        rows, scores = store.search(q, 5)
+        assert rows[0] == target
+        np.testing.assert_allclose(scores, vectors[rows] @ q, atol=2e-3)
+
+
+def test_an_ivf_index_with_8bit_codes_from_an_older_build_is_still_re_scored_exactly(vectors: np.ndarray) -> None:
+    import faiss
+
+    from rag.stores.dense import REFINE, Layout, SlotVectors, scores_exact
+
+    old = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(DIM), DIM, 16, faiss.ScalarQuantizer.QT_8bit,
+                                        faiss.METRIC_INNER_PRODUCT)
+    old.train(vectors)
+    old.add(vectors)
+    assert not scores_exact(old)
+    store = DenseStore(SlotVectors([vectors], DIM), Layout.identity(len(vectors), "-"), old, "ivf")
+    assert store.refine == REFINE
+    q = vectors[42]
+    rows, scores = store.search(q, 10)
+    assert rows[0] == 42
+    np.testing.assert_allclose(scores, vectors[rows] @ q, rtol=1e-6)  # float32 products, not 8-bit estimates
 
 
 # -- BM25 with the Japanese analyzer ----------------------------------------------------------------------------
