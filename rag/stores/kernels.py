@@ -2,33 +2,58 @@
 
 Each loop does in one pass what numpy needs several array copies for, in the same float32 arithmetic and the same
 order, so scores are bit-identical to the numpy/scipy code they replaced (tests compare them). They release the GIL.
+
+The sparse head's activations are stored as float16, which numba cannot read: those arrays arrive as their uint16
+bits with `F16`, the float32 value of every bit pattern (256 KB, cache-resident), and `value` reads either kind.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
+
+F16 = np.arange(1 << 16, dtype=np.uint32).astype(np.uint16).view(np.float16).astype(np.float32)
+NO_TABLE = np.zeros(0, np.float32)
+
+
+def values(array: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(array, table) as the kernels take stored activations: float16 as its bits and F16, float32 as it is."""
+    if array.dtype == np.float16:
+        return array.view(np.uint16), F16
+    return array, NO_TABLE
+
+
+def value(vals, table, p):  # pragma: no cover - replaced by the overload inside compiled code
+    raise NotImplementedError
+
+
+@overload(value, inline="always")
+def _value(vals, table, p):  # pragma: no cover - compiled
+    if vals.dtype == types.uint16:
+        return lambda vals, table, p: table[vals[p]]
+    return lambda vals, table, p: vals[p]
 
 
 @njit(cache=True, nogil=True)
-def accumulate_postings(post_ptr, post_row, post_val, features, weights, out):  # pragma: no cover - compiled
+def accumulate_postings(post_ptr, post_row, post_val, table, features, weights, out):  # pragma: no cover - compiled
     """out[row] += post_val · weight over each query feature's postings, feature after feature (float32), as scipy's
     column-by-column sparse matrix-vector product adds them."""
     for j in range(features.shape[0]):
         f = features[j]
         w = weights[j]
         for p in range(post_ptr[f], post_ptr[f + 1]):
-            out[post_row[p]] += post_val[p] * w
+            out[post_row[p]] += value(post_val, table, p) * w
     return out
 
 
 @njit(cache=True, nogil=True)
-def _impact_end(post_ptr, post_val, f, cut):  # pragma: no cover - compiled
+def _impact_end(post_ptr, post_val, table, f, cut):  # pragma: no cover - compiled
     """The end of feature f's postings (impact order: activations descending) that hold at least `cut`."""
     lo, hi = post_ptr[f], post_ptr[f + 1]
     while lo < hi:
         mid = (lo + hi) >> 1
-        if post_val[mid] >= cut:
+        if value(post_val, table, mid) >= cut:
             lo = mid + 1
         else:
             hi = mid
@@ -36,30 +61,30 @@ def _impact_end(post_ptr, post_val, f, cut):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def impact_count(post_ptr, post_val, features, weights, tau):  # pragma: no cover - compiled
+def impact_count(post_ptr, post_val, table, features, weights, tau):  # pragma: no cover - compiled
     """How many postings contribute at least `tau` (activation · weight): a binary search per feature."""
     total = 0
     for j in range(features.shape[0]):
         if weights[j] > 0:
             f = features[j]
-            total += _impact_end(post_ptr, post_val, f, tau / weights[j]) - post_ptr[f]
+            total += _impact_end(post_ptr, post_val, table, f, tau / weights[j]) - post_ptr[f]
     return total
 
 
 @njit(cache=True, nogil=True)
-def accumulate_impacts(post_ptr, post_row, post_val, features, weights, tau, out):  # pragma: no cover - compiled
+def accumulate_impacts(post_ptr, post_row, post_val, table, features, weights, tau, out):  # pragma: no cover
     """accumulate_postings over only the postings that contribute at least `tau`: each feature's prefix."""
     for j in range(features.shape[0]):
         w = weights[j]
         if w > 0:
             f = features[j]
-            for p in range(post_ptr[f], _impact_end(post_ptr, post_val, f, tau / w)):
-                out[post_row[p]] += post_val[p] * w
+            for p in range(post_ptr[f], _impact_end(post_ptr, post_val, table, f, tau / w)):
+                out[post_row[p]] += value(post_val, table, p) * w
     return out
 
 
 @njit(cache=True, nogil=True)
-def rescore_rows(row_ptr, row_feat, row_val, rows, position, weights, scratch, out):  # pragma: no cover - compiled
+def rescore_rows(row_ptr, row_feat, row_val, table, rows, position, weights, scratch, out):  # pragma: no cover
     """The exact score of each of `rows`, added in the question's feature order as accumulate_postings adds it, so
     it is bit-identical to a full pass (`position[f]`: the question's index of feature f, or -1)."""
     for i in range(rows.shape[0]):
@@ -67,7 +92,7 @@ def rescore_rows(row_ptr, row_feat, row_val, rows, position, weights, scratch, o
         for p in range(row_ptr[r], row_ptr[r + 1]):
             j = position[row_feat[p]]
             if j >= 0:
-                scratch[j] = row_val[p] * weights[j]
+                scratch[j] = value(row_val, table, p) * weights[j]
         s = np.float32(0.0)
         for j in range(scratch.shape[0]):
             s += scratch[j]
@@ -120,13 +145,14 @@ def add_best(post_ptr, post_row, start, slot_row, tids, best, out):  # pragma: n
 
 
 def warm() -> None:
-    """Compile (or load from numba's cache) every kernel, so that the first question does not pay for it."""
+    """Compile (or load from numba's cache) every kernel, for the arrays a store written now holds (float16
+    activations, uint16 features), so that the first question does not pay for it."""
     out, ptr, tids = np.zeros(1, np.float32), np.zeros(2, np.int64), np.zeros(1, np.int64)
-    accumulate_postings(ptr, np.zeros(0, np.int32), np.zeros(0, np.float32), tids, np.ones(1, np.float32), out)
-    impact_count(ptr, np.zeros(0, np.float32), tids, np.ones(1, np.float32), 1.0)
-    accumulate_impacts(ptr, np.zeros(0, np.int32), np.zeros(0, np.float32), tids, np.ones(1, np.float32),
-                       1.0, out)
-    rescore_rows(ptr, np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(1, np.int64), np.zeros(1, np.int64),
+    val, table = values(np.zeros(0, np.float16))
+    accumulate_postings(ptr, np.zeros(0, np.int32), val, table, tids, np.ones(1, np.float32), out)
+    impact_count(ptr, val, table, tids, np.ones(1, np.float32), 1.0)
+    accumulate_impacts(ptr, np.zeros(0, np.int32), val, table, tids, np.ones(1, np.float32), 1.0, out)
+    rescore_rows(ptr, np.zeros(0, np.uint16), val, table, np.zeros(1, np.int64), np.zeros(1, np.int64),
                  np.ones(1, np.float32), np.zeros(1, np.float32), out)
     slot_row, norm = np.zeros(1, np.int64), np.ones(1, np.float64)
     for best in (np.zeros(0, np.float32), np.zeros(1, np.float32)):

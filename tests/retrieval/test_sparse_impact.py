@@ -101,9 +101,27 @@ def test_postings_sort_by_feature_then_activation_descending_then_row() -> None:
     sizes = rng.integers(1, 30, 2000)
     row_ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     feat = rng.integers(0, 50, row_ptr[-1]).astype(np.int32)
-    val = np.round(rng.normal(0.5, 1, row_ptr[-1]), 1).astype(np.float32)
+    val = np.round(rng.normal(0.5, 1, row_ptr[-1]), 1).astype(np.float16)  # as stored: ties are common
     val[val == 0] = 0.25  # a store keeps no zeros
     got = sparse_mod._with_postings(row_ptr, feat, val, 50)
     row_of = np.repeat(np.arange(2000), sizes)
     want = np.lexsort((row_of, -val, feat))
     assert np.array_equal(got["post_row"], row_of[want]) and np.array_equal(got["post_val"], val[want])
+
+
+def test_a_segment_written_before_float16_ranks_beside_a_new_one_exactly_as_it(impact_store, queries) -> None:
+    """A store written before holds float32 activations and int32 features; the kernels read either. The same
+    activations in both forms give the same scores bit for bit, on every path: all postings, the impact prefix and
+    the exact re-scoring of rows."""
+    new = impact_store.parts[0]
+    assert new.row_val.dtype == np.float16 and new.row_feat.dtype == np.uint16 and new.post_val.dtype == np.float16
+    wide = {name: getattr(new, name) for name in ("row_ptr", "post_ptr", "post_row")}
+    wide.update(row_feat=new.row_feat.astype(np.int32), row_val=new.row_val.astype(np.float32),
+                post_val=new.post_val.astype(np.float32))
+    mixed = SparseSegments([SparseStore(wide, new.dim), impact_store.parts[1]], impact_store.layout, new.dim)
+    for q in queries:
+        assert np.array_equal(mixed.scores(q), impact_store.scores(q))
+        for budget in (touched(impact_store, q), touched(impact_store, q) // 5):
+            a = mixed.top_impact(q, 10, None, budget, 40)
+            b = impact_store.top_impact(q, 10, None, budget, 40)
+            assert np.array_equal(a.rows, b.rows) and np.array_equal(a.scores, b.scores)
