@@ -43,8 +43,9 @@ def _catalogue(index: LoadedIndex) -> _Catalogue:
         found = _CATALOGUES.get(index)
         if found is None:
             rows: dict[str, list[int]] = defaultdict(list)
-            for row, p in enumerate(index.passages):
-                rows[p.doc_id].append(row)
+            table = index.passages  # numbers only: no passage is made for this
+            for row, d in enumerate(table.doc.tolist()):
+                rows[table.doc_ids[d]].append(row)
             found = _Catalogue(tuple(sorted(index.docs)), {d: tuple(r) for d, r in rows.items()})
             _CATALOGUES[index] = found
         return found

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -95,22 +94,12 @@ def lexical(groups: Sequence[Sequence[str]], terms: frozenset[str], idf) -> floa
 
 # -- sentences of the top passages -----------------------------------------------------------------------------------
 
-_ROWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _row(index, passage_id: str) -> int | None:
-    rows = _ROWS.get(index)
-    if rows is None:
-        rows = _ROWS[index] = {p.passage_id: i for i, p in enumerate(index.passages)}
-    return rows.get(passage_id)
-
-
 def passage_sentences(searcher, hits: Sequence[Hit], specs: Sequence[str]) -> list[PassageSentences]:
     """The stored sentences of each hit; encoded here only for an index built before the store existed."""
     store = getattr(searcher.index, "sentences", None)
     out: list[PassageSentences | None] = []
     for h in hits:
-        row = _row(searcher.index, h.passage.passage_id) if store is not None else None
+        row = searcher.index.passages.row_of(h.passage.passage_id) if store is not None else None
         out.append(store.lookup(row) if row is not None and all(s in store.vectors for s in specs) else None)
     missing = [i for i, p in enumerate(out) if p is None]
     if missing:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from ..stores.sparse import SparseStore
 from ..types import Article, Citation, Passage
 from . import records
 from .manifest import check_compatible, read_manifest, rebuild_hint, verify_files
+from .passages import PassageTable
 
 logger = logging.getLogger(__name__)
 
@@ -44,16 +46,17 @@ class DocRecord:
 class LoadedIndex:
     """An immutable, fully loaded index version; queries in flight keep using it after a reload swaps it out."""
 
-    def __init__(self, manifest: dict[str, Any], passages: list[Passage], docs: dict[str, DocRecord],
-                 parts: dict[str, tuple[Entry, Any]]) -> None:
+    def __init__(self, manifest: dict[str, Any], passages: PassageTable | Sequence[Passage],
+                 docs: dict[str, DocRecord], parts: dict[str, tuple[Entry, Any]]) -> None:
         self.manifest = manifest
         self.version: str = manifest["build"]
-        self.passages = passages
+        self.passages = passages if isinstance(passages, PassageTable) else PassageTable.of(passages, docs)
         self.docs = docs
         self.parts = parts  # component name → (manifest entry, its loaded data), in build order
-        self.row_doc = np.array([p.doc_id for p in passages], dtype=object)
-        self.row_published = [docs[p.doc_id].article(p.article).published for p in passages]
-        self._citations = [self._make_citation(p) for p in passages]
+        table = self.passages
+        self.row_doc = np.array(table.doc_ids, dtype=object)[table.doc] if len(table) else np.zeros(0, object)
+        published = {(d, i): a.published for d, doc in enumerate(table.documents) for i, a in enumerate(doc.articles)}
+        self.row_published = [published[d, a] for d, a in zip(table.doc.tolist(), table.article.tolist())]
 
     # views by kind, for tools and tests that look inside one signal
     def _of(self, kind: str) -> dict[str, Any]:
@@ -91,7 +94,7 @@ class LoadedIndex:
                         start=p.start, end=p.end, url=art.url, sources=art.sources)
 
     def citation(self, row: int) -> Citation:
-        return self._citations[row]
+        return self._make_citation(self.passages[row])
 
     def summary(self) -> dict[str, Any]:
         """Manifest summary for /readyz, /v1/index and the CLI."""
@@ -111,11 +114,11 @@ def load_index(index_dir: Path, embedder_specs: tuple[str, ...]) -> LoadedIndex:
     check_compatible(manifest, embedder_specs, index_dir)
     build_dir = verify_files(index_dir, manifest)
     try:
-        passages, _ = records.read_passages(build_dir / records.PASSAGES)
         docs = {}
         for row in records.read_documents(build_dir / records.DOCUMENTS):
             arts = tuple(records.article_from_json(row["doc_id"], a) for a in row["articles"])
             docs[row["doc_id"]] = DocRecord(row["doc_id"], row["source_file"], row["sha256"], row["raw"], arts, row["excluded"])
+        passages = PassageTable.read(build_dir / records.PASSAGES, docs)
         parts = {}
         for row in manifest["components"]:
             entry = Entry.from_json(row)

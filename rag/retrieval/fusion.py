@@ -48,11 +48,12 @@ def diversify(ranked: Sequence[int], passages: Sequence[Passage], limit: int, ma
     or whose text is near-identical (character-trigram Jaccard above `max_similarity`) to a kept one."""
     kept: list[int] = []
     grams: list[set[str]] = []
+    seen: dict[int, Passage] = {}  # each row's passage read once (a loaded index makes it on access)
     for row in ranked:
-        p = passages[row]
+        p = seen[row] = passages[row]
         dup = False
         for other, og in zip(kept, grams):
-            q = passages[other]
+            q = seen[other]
             if p.doc_id == q.doc_id:
                 inter = min(p.end, q.end) - max(p.start, q.start)
                 if inter > max_overlap * min(p.end - p.start, q.end - q.start):

@@ -1,0 +1,144 @@
+"""A loaded index's passages as columns of numbers; each Passage is made when asked for.
+
+A passage is `raw[start:end]` of its document (rag/types.py), and the loaded index holds every document's raw text,
+so keeping a million Passage objects repeated it: their texts, ids and titles took ~0.8 GB of a serving process at a
+million passages. A table keeps each passage's document, article, span and token count (~30 bytes), and makes the
+Passage, equal to the stored one, on access.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Protocol, overload
+
+import msgspec
+import numpy as np
+
+from ..errors import IndexCorruptError
+from ..types import Article, Passage
+
+CHUNK_BYTES = 64 << 20  # passages.jsonl is decoded this much at a time, so its objects never all exist at once
+
+
+class _Doc(Protocol):
+    raw: str
+
+    def article(self, index: int) -> Article: ...
+
+
+class _Slim(msgspec.Struct):
+    """What the table keeps of a passages.jsonl line (msgspec skips the other fields without making them)."""
+
+    doc_id: str
+    article: int
+    start: int
+    end: int
+    tokens: int
+
+
+_DECODER = msgspec.json.Decoder(_Slim)
+
+
+class PassageTable(Sequence[Passage]):
+    """Passages by row, made from their document's text on access."""
+
+    def __init__(self, docs: Mapping[str, _Doc], doc: np.ndarray, article: np.ndarray, start: np.ndarray,
+                 end: np.ndarray, tokens: np.ndarray) -> None:
+        self.doc_ids = tuple(docs)
+        self.documents = [docs[d] for d in self.doc_ids]
+        self.doc, self.article, self.start, self.end, self.tokens = doc, article, start, end, tokens
+        self._by_span: tuple[np.ndarray, np.ndarray] | None = None
+        self._position = {d: i for i, d in enumerate(self.doc_ids)}
+        if doc.size and (int(doc.min()) < 0 or int(doc.max()) >= len(self.documents)):
+            raise IndexCorruptError(f"a passage names a document number outside 0..{len(self.documents) - 1}")
+        if doc.size and int((end - start).min()) < 0:
+            raise IndexCorruptError("a passage ends before it starts")
+
+    @classmethod
+    def read(cls, path: Path, docs: Mapping[str, _Doc]) -> PassageTable:
+        """The table of a build's passages.jsonl over its documents."""
+        position = {d: i for i, d in enumerate(docs)}
+        data = Path(path).read_bytes()
+        cols: list[list[int]] = [[], [], [], [], []]
+        at = 0
+        while at < len(data):
+            cut = data.find(b"\n", min(at + CHUNK_BYTES, len(data)) - 1)
+            cut = len(data) if cut < 0 else cut + 1
+            for row in _DECODER.decode_lines(data[at:cut]):
+                d = position.get(row.doc_id)
+                if d is None:
+                    raise IndexCorruptError(f"a passage names document {row.doc_id!r}, which the index lacks")
+                for col, v in zip(cols, (d, row.article, row.start, row.end, row.tokens)):
+                    col.append(v)
+            at = cut
+        return cls(docs, *(np.array(c, dtype) for c, dtype in zip(cols, (np.int32, np.int32, np.int64, np.int64,
+                                                                            np.int32))))
+
+    @classmethod
+    def of(cls, passages: Sequence[Passage], docs: Mapping[str, _Doc]) -> PassageTable:
+        """The table of passages held as objects (an index loaded from Qdrant's payloads)."""
+        position = {d: i for i, d in enumerate(docs)}
+        try:
+            doc = np.array([position[p.doc_id] for p in passages], np.int32)
+        except KeyError as exc:
+            raise IndexCorruptError(f"a passage names document {exc}, which the index lacks") from None
+        return cls(docs, doc, np.array([p.article for p in passages], np.int32),
+                   np.array([p.start for p in passages], np.int64), np.array([p.end for p in passages], np.int64),
+                   np.array([p.tokens for p in passages], np.int32))
+
+    def __len__(self) -> int:
+        return int(self.doc.shape[0])
+
+    @overload
+    def __getitem__(self, row: int) -> Passage: ...
+
+    @overload
+    def __getitem__(self, row: slice) -> list[Passage]: ...
+
+    def __getitem__(self, row):
+        if isinstance(row, slice):
+            return [self[i] for i in range(*row.indices(len(self)))]
+        row = int(row)
+        if row < 0:
+            row += len(self)
+        if not 0 <= row < len(self):
+            raise IndexError(f"passage row {row} of {len(self)}")
+        doc = self.documents[self.doc[row]]
+        doc_id = self.doc_ids[self.doc[row]]
+        start, end, article = int(self.start[row]), int(self.end[row]), int(self.article[row])
+        return Passage(passage_id=f"{doc_id}#{start}-{end}", doc_id=doc_id, article=article,
+                       title=doc.article(article).title, start=start, end=end, text=doc.raw[start:end],
+                       tokens=int(self.tokens[row]))
+
+    def __iter__(self) -> Iterator[Passage]:
+        return (self[i] for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking sequences are not hashable
+
+    def doc_id(self, row: int) -> str:
+        return self.doc_ids[self.doc[row]]
+
+    def row_of(self, passage_id: str) -> int | None:
+        """The row of a passage id (`doc_id#start-end`), or None."""
+        doc_id, _, span = passage_id.rpartition("#")
+        start, _, end = span.partition("-")
+        d = self._position.get(doc_id)
+        if d is None or not start.isdigit() or not end.isdigit():
+            return None
+        if self._by_span is None:  # rows ordered by (document, start, end), made on the first lookup
+            order = np.lexsort((self.end, self.start, self.doc))
+            self._by_span = order, np.stack([self.doc[order], self.start[order], self.end[order]], axis=1)
+        order, keys = self._by_span
+        want = np.array([d, int(start), int(end)], np.int64)
+        lo, hi = 0, len(order)
+        while lo < hi:  # the first key not below `want`, compared as tuples
+            mid = (lo + hi) // 2
+            if tuple(keys[mid].tolist()) < tuple(want.tolist()):
+                lo = mid + 1
+            else:
+                hi = mid
+        return int(order[lo]) if lo < len(order) and np.array_equal(keys[lo], want) else None

@@ -1,0 +1,72 @@
+"""A loaded index's passages are a table of numbers over its documents' text (rag/indexing/passages.py): each Passage
+made from it equals the stored one, and ids find their rows."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag.errors import IndexCorruptError
+from rag.indexing import passages as passages_mod
+from rag.indexing import records
+from rag.indexing.load import load_index
+from rag.indexing.manifest import file_entries, write_manifest
+from rag.indexing.passages import PassageTable
+
+
+def _build_dir(index_dir: Path) -> Path:
+    manifest = json.loads((index_dir / "manifest.json").read_text("utf-8"))
+    return index_dir / "builds" / manifest["build"]
+
+
+def test_every_passage_made_from_the_table_equals_the_stored_one(built_index, searcher) -> None:
+    settings, _ = built_index
+    stored, _ = records.read_passages(_build_dir(settings.index_dir) / records.PASSAGES)
+    table = searcher.index.passages
+    assert isinstance(table, PassageTable) and len(table) == len(stored) > 100
+    assert list(table) == stored and table == stored
+    assert table[-1] == stored[-1] and table[3:6] == stored[3:6]
+    with pytest.raises(IndexError):
+        table[len(stored)]
+
+
+def test_a_table_read_in_small_chunks_equals_one_read_whole(built_index, searcher, monkeypatch) -> None:
+    settings, _ = built_index
+    monkeypatch.setattr(passages_mod, "CHUNK_BYTES", 1000)  # a cut inside nearly every line
+    small = PassageTable.read(_build_dir(settings.index_dir) / records.PASSAGES, searcher.index.docs)
+    assert small == searcher.index.passages
+
+
+def test_a_passage_id_finds_its_row_and_anything_else_finds_none(searcher) -> None:
+    table = searcher.index.passages
+    for row, p in enumerate(table):
+        assert table.row_of(p.passage_id) == row
+    p = table[7]
+    for wrong in (f"{p.doc_id}#{p.start}-{p.end + 1}", f"nope#{p.start}-{p.end}", p.doc_id, f"{p.doc_id}#x-1", ""):
+        assert table.row_of(wrong) is None, wrong
+
+
+def test_citations_are_made_from_the_table(searcher) -> None:
+    index = searcher.index
+    for row in (0, len(index.passages) - 1):
+        p, c = index.passages[row], index.citation(row)
+        doc = index.docs[p.doc_id]
+        assert (c.doc_id, c.start, c.end, c.title) == (p.doc_id, p.start, p.end, p.title)
+        assert doc.raw[c.start : c.end] == p.text and c.published == doc.article(p.article).published
+
+
+def test_passages_naming_a_document_the_index_lacks_are_refused_clearly(built_index, tmp_path: Path) -> None:
+    settings, _ = built_index
+    shutil.copytree(settings.index_dir, tmp_path / "index", ignore=shutil.ignore_patterns(".cache"))
+    build = _build_dir(tmp_path / "index")
+    path = build / records.DOCUMENTS
+    lines = path.read_text("utf-8").splitlines()
+    path.write_text("\n".join(lines[1:]) + "\n", "utf-8")  # the first document's record is gone
+    manifest = json.loads((tmp_path / "index" / "manifest.json").read_text("utf-8"))
+    manifest["files"][records.DOCUMENTS] = file_entries(build)[records.DOCUMENTS]  # checksummed as written
+    write_manifest(tmp_path / "index", manifest)
+    with pytest.raises(IndexCorruptError, match="names document .* which the index lacks"):
+        load_index(tmp_path / "index", settings.embedders)
