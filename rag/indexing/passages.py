@@ -60,7 +60,11 @@ class PassageTable(Sequence[Passage]):
         """The table of a build's passages.jsonl over its documents."""
         position = {d: i for i, d in enumerate(docs)}
         data = Path(path).read_bytes()
-        cols: list[list[int]] = [[], [], [], [], []]
+        docs_col: list[int] = []
+        articles: list[int] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        tokens: list[int] = []
         at = 0
         while at < len(data):
             cut = data.find(b"\n", min(at + CHUNK_BYTES, len(data)) - 1)
@@ -69,11 +73,14 @@ class PassageTable(Sequence[Passage]):
                 d = position.get(row.doc_id)
                 if d is None:
                     raise IndexCorruptError(f"a passage names document {row.doc_id!r}, which the index lacks")
-                for col, v in zip(cols, (d, row.article, row.start, row.end, row.tokens)):
-                    col.append(v)
+                docs_col.append(d)
+                articles.append(row.article)
+                starts.append(row.start)
+                ends.append(row.end)
+                tokens.append(row.tokens)
             at = cut
-        return cls(docs, *(np.array(c, dtype) for c, dtype in zip(cols, (np.int32, np.int32, np.int64, np.int64,
-                                                                            np.int32))))
+        return cls(docs, np.array(docs_col, np.int32), np.array(articles, np.int32), np.array(starts, np.int64),
+                   np.array(ends, np.int64), np.array(tokens, np.int32))
 
     @classmethod
     def of(cls, passages: Sequence[Passage], docs: Mapping[str, _Doc]) -> PassageTable:
@@ -119,9 +126,6 @@ class PassageTable(Sequence[Passage]):
 
     __hash__ = None  # type: ignore[assignment]  # mutable-looking sequences are not hashable
 
-    def doc_id(self, row: int) -> str:
-        return self.doc_ids[self.doc[row]]
-
     def row_of(self, passage_id: str) -> int | None:
         """The row of a passage id (`doc_id#start-end`), or None."""
         doc_id, _, span = passage_id.rpartition("#")
@@ -129,16 +133,15 @@ class PassageTable(Sequence[Passage]):
         d = self._position.get(doc_id)
         if d is None or not start.isdigit() or not end.isdigit():
             return None
-        if self._by_span is None:  # rows ordered by (document, start, end), made on the first lookup
-            order = np.lexsort((self.end, self.start, self.doc))
-            self._by_span = order, np.stack([self.doc[order], self.start[order], self.end[order]], axis=1)
+        if self._by_span is None:  # rows ordered by (document, start), made on the first lookup
+            key = (self.doc.astype(np.int64) << 40) | self.start
+            order = np.argsort(key, kind="stable")
+            self._by_span = order, key[order]
         order, keys = self._by_span
-        want = np.array([d, int(start), int(end)], np.int64)
-        lo, hi = 0, len(order)
-        while lo < hi:  # the first key not below `want`, compared as tuples
-            mid = (lo + hi) // 2
-            if tuple(keys[mid].tolist()) < tuple(want.tolist()):
-                lo = mid + 1
-            else:
-                hi = mid
-        return int(order[lo]) if lo < len(order) and np.array_equal(keys[lo], want) else None
+        want = (d << 40) | int(start)
+        at = int(np.searchsorted(keys, want))
+        while at < len(keys) and keys[at] == want:  # a start shared by several passages: the one with this end
+            if int(self.end[order[at]]) == int(end):
+                return int(order[at])
+            at += 1
+        return None
