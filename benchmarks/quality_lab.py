@@ -126,7 +126,7 @@ def score(args) -> None:
                 lens.append((text.count("]"), len(text)))
                 ev.append(ok)
                 cited_rows = [h for h in hits if h.citation in cites]
-                cited.append(any(index.passages.index(h.passage) in d["rel"] for h in cited_rows))
+                cited.append(any(index.passages.row_of(h.passage.passage_id) in d["rel"] for h in cited_rows))
                 detail.append((d["id"], d["lang"], r, ok))
             en = [r for r, d in zip(ranks, rows) if d["lang"] == "en"]
             ja = [r for r, d in zip(ranks, rows) if d["lang"] == "ja"]

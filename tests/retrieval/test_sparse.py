@@ -69,6 +69,12 @@ def test_store_save_load_round_trip(e5, tmp_path: Path) -> None:
         assert np.array_equal(getattr(back, name), getattr(store, name)), name
 
 
+def test_an_activation_beyond_float16s_range_is_stored_as_its_largest_value_not_as_infinity() -> None:
+    store = SparseStore.build([(np.array([1, 2], np.int32), np.array([1e6, 2.0], np.float32))], dim=8)
+    assert np.isfinite(store.row_val).all() and float(store.row_val.max()) == float(np.finfo(np.float16).max)
+    assert np.isfinite(store.scores((np.array([1]), np.array([1.0], np.float32)))).all()
+
+
 def test_a_store_with_a_feature_outside_its_space_is_refused() -> None:
     with pytest.raises(IndexCorruptError):
         SparseStore.build([(np.array([3, 99], np.int32), np.array([1.0, 1.0], np.float32))], dim=50)
