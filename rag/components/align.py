@@ -121,7 +121,7 @@ class AlignBuilder:
             if ann is None:
                 every = vectors if merge else load_align(
                     Entry(self.name, self.kind, tuple(files)), out).vectors  # the previous index was unusable
-                ann = ann_index(every, None)
+                ann = ann_index(every)
             faiss.write_index(ann, str(out / f"align.{s}.ivf"))
             files.append(f"align.{s}.ivf")
         logger.info("%s: embedded %d, reused %d vocabulary terms in %.2fs", self.embedder.name, fresh,

@@ -42,6 +42,11 @@ class _Slim(msgspec.Struct):
 _DECODER = msgspec.json.Decoder(_Slim)
 
 
+def _positions(docs: Mapping[str, _Doc]) -> dict[str, int]:
+    """Each document id's number: its place in the index's documents."""
+    return {d: i for i, d in enumerate(docs)}
+
+
 class PassageTable(Sequence[Passage]):
     """Passages by row, made from their document's text on access."""
 
@@ -51,7 +56,7 @@ class PassageTable(Sequence[Passage]):
         self.documents = [docs[d] for d in self.doc_ids]
         self.doc, self.article, self.start, self.end, self.tokens = doc, article, start, end, tokens
         self._by_span: tuple[np.ndarray, np.ndarray] | None = None
-        self._position = {d: i for i, d in enumerate(self.doc_ids)}
+        self._position = _positions(docs)
         if doc.size:
             if int(doc.min()) < 0 or int(doc.max()) >= len(self.documents):
                 raise IndexCorruptError(f"a passage names a document number outside 0..{len(self.documents) - 1}")
@@ -63,7 +68,7 @@ class PassageTable(Sequence[Passage]):
     @classmethod
     def read(cls, path: Path, docs: Mapping[str, _Doc]) -> PassageTable:
         """The table of a build's passages.jsonl over its documents."""
-        position = {d: i for i, d in enumerate(docs)}
+        position = _positions(docs)
         data = Path(path).read_bytes()
         docs_col: list[int] = []
         articles: list[int] = []
@@ -90,7 +95,7 @@ class PassageTable(Sequence[Passage]):
     @classmethod
     def of(cls, passages: Sequence[Passage], docs: Mapping[str, _Doc]) -> PassageTable:
         """The table of passages held as objects (an index loaded from Qdrant's payloads)."""
-        position = {d: i for i, d in enumerate(docs)}
+        position = _positions(docs)
         try:
             doc = np.array([position[p.doc_id] for p in passages], np.int32)
         except KeyError as exc:

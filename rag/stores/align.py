@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import IndexCorruptError
 from . import npz
-from .dense import DenseStore, SlotVectors, new_index, scores_exact, training_sample
+from .dense import DenseStore, SlotVectors, new_index, training_sample
 from .segments import Layout, Segment
 
 Encode = Callable[[Sequence[str]], np.ndarray]
@@ -66,7 +66,7 @@ class TermAligner:
         """A large vocabulary (hundreds of thousands of terms at a million passages) is searched through an
         approximate index instead of a product with every term per word; the build stores it, else it is made once."""
         if self._ann is None and len(self.terms) >= ANN_TERMS:
-            index = self._ann_index if self._ann_index is not None else ann_index(self.vectors, None)
+            index = self._ann_index if self._ann_index is not None else ann_index(self.vectors)
             slot_row = np.full(len(self.terms), -1, np.int64)
             slot_row[self.live] = np.arange(int(self.live.sum()))
             layout = Layout(slot_row, [Segment("-", 0, len(self.terms))])
@@ -167,13 +167,9 @@ class TermAligner:
             raise IndexCorruptError(f"term alignment {path.name!r} cannot be read: {exc}") from None
 
 
-def ann_index(vectors: np.ndarray, previous: faiss.Index | None) -> faiss.Index:
-    """The IVF index over term vectors: the previous one extended by the rows it lacks, else a newly trained one."""
-    if (previous is not None and previous.ntotal <= len(vectors) and previous.d == vectors.shape[1]
-            and scores_exact(previous)):
-        if previous.ntotal < len(vectors):
-            previous.add(np.ascontiguousarray(vectors[previous.ntotal :], np.float32))
-        return previous
+def ann_index(vectors: np.ndarray) -> faiss.Index:
+    """A newly trained IVF index over term vectors (an incremental build extends the previous one itself:
+    rag/components/align.py)."""
     index = new_index(vectors[training_sample(np.arange(len(vectors)))], "ivf", len(vectors))
     index.add(np.ascontiguousarray(vectors, np.float32))
     return index

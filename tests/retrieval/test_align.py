@@ -215,29 +215,50 @@ def test_a_large_vocabulary_is_searched_approximately_and_never_proposes_a_dead_
     assert store.groups(queries, 5, -1.0) == groups
 
 
-def test_a_term_index_with_8bit_codes_still_re_scores_and_is_not_extended() -> None:
+def test_a_term_index_with_8bit_codes_still_re_scores_and_its_next_build_trains_it_again(
+        built_index, embedders, tmp_path: Path, monkeypatch) -> None:
     """A term index stored before float16 codes proposes candidates that are scored from the stored vectors, and
-    the next build trains a float16 one instead of extending it (`ann_index`)."""
+    the next build trains a float16 one instead of extending it (the seeds' vocabulary takes the approximate path
+    with the threshold lowered)."""
+    import json
+
     import faiss
 
-    from rag.stores.align import ANN_TERMS, ann_index
+    from rag.components import align as align_component
+    from rag.indexing.manifest import file_entries, write_manifest
+    from rag.stores import align as align_store
     from rag.stores.dense import scores_exact
 
-    rng = np.random.default_rng(1)
-    n = ANN_TERMS + 10
-    vectors = rng.standard_normal((n, 16)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    old = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(16), 16, 64, faiss.ScalarQuantizer.QT_8bit,
-                                        faiss.METRIC_INNER_PRODUCT)
+    settings, _ = built_index
+    for module in (align_component, align_store):
+        monkeypatch.setattr(module, "ANN_TERMS", 100)
+    shutil.copytree(settings.index_dir, tmp_path / "index")
+    copy = settings.replace(index_dir=tmp_path / "index")
+    build(copy, embedders)  # nothing changed: the alignment now stores its approximate index
+
+    manifest = json.loads((copy.index_dir / "manifest.json").read_text("utf-8"))
+    build_dir = copy.index_dir / "builds" / manifest["build"]
+    [name] = [f for f in manifest["files"] if f.endswith(".ivf")]
+    aligner = load_index(copy.index_dir, copy.embedders).align["use"]
+    assert scores_exact(aligner._ann_index)
+    vectors = aligner.vectors
+    old = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(vectors.shape[1]), vectors.shape[1], 16,
+                                        faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
     old.train(vectors)
-    old.add(vectors[:-10])
-    again = ann_index(vectors, old)
-    assert again is not old and scores_exact(again) and again.ntotal == n  # trained anew in float16
-    assert old.ntotal == n - 10  # not extended
-    old.add(vectors[-10:])
-    store = TermAligner([f"t{i}" for i in range(n)], vectors, ann=old)
-    groups = store.groups(vectors[[4, 7]], 3, -1.0)
-    assert [g[0] for g in groups] == ["t4", "t7"]
-    store._slots.parts = [Unreadable(vectors.shape)]  # its 8-bit codes only propose: the vectors are read
+    old.add(vectors)
+    (build_dir / name).unlink()
+    faiss.write_index(old, str(build_dir / name))
+    manifest["files"][name] = file_entries(build_dir)[name]
+    write_manifest(copy.index_dir, manifest)
+
+    stored = load_index(copy.index_dir, copy.embedders).align["use"]
+    assert not scores_exact(stored._ann_index)
+    groups = stored.groups(vectors[[4, 7]], 3, -1.0)
+    assert [g[0] for g in groups] == [stored.terms[4], stored.terms[7]]
+    stored._slots.parts = [Unreadable(vectors.shape)]  # its 8-bit codes only propose: the vectors are read
     with pytest.raises(AssertionError, match="read the stored float32 vectors"):
-        store.groups(vectors[[4]], 3, -1.0)
+        stored.groups(vectors[[4]], 3, -1.0)
+
+    build(copy, embedders)
+    again = load_index(copy.index_dir, copy.embedders).align["use"]._ann_index
+    assert scores_exact(again) and again.ntotal == len(vectors)
