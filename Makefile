@@ -8,6 +8,7 @@ STAMP   := $(VENV)/.installed
 TSTAMP  := $(VENV)/.installed-test
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
+TEST_WORKERS ?= 2
 
 .PHONY: serve test install install-test bench clean-index
 
@@ -34,8 +35,9 @@ install-test: $(TSTAMP)
 serve: $(STAMP)
 	$(BIN)/rag serve --host $(HOST) --port $(PORT)
 
+# Two workers, one test module each at a time (module fixtures are set up once); TEST_WORKERS=0 runs it serially.
 test: $(TSTAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(TSTAMP)
 	$(BIN)/python benchmarks/bench_index.py

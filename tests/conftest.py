@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import shutil
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -25,6 +28,17 @@ os.environ.setdefault("NUMBA_CACHE_DIR", str(CACHE / "numba"))
 
 def _numba_is_cold() -> bool:
     return not any((CACHE / "numba").glob("metrics_*/*.nbi"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Whether the session index must be built, decided once before pytest-xdist starts its workers (they inherit
+    it), so that every worker orders its collection alike, as xdist requires."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        os.environ["NEWSRAG_TEST_INDEX_COLD"] = "0" if (_session_root() / "index" / "manifest.json").is_file() else "1"
+
+
+def _index_is_cold() -> bool:
+    return os.environ.get("NEWSRAG_TEST_INDEX_COLD") == "1"
 
 
 _CHILDREN = pytest.StashKey[dict]()
@@ -53,16 +67,19 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     metric tests' own calls, so that they compile exactly the signatures those load; this run still runs them)."""
     if config.option.collectonly or os.environ.get("NEWSRAG_NO_WARMUP"):
         return
+    helpers = os.environ.get("PYTEST_XDIST_WORKER", "gw0") == "gw0"  # xdist: one worker starts them for all
     fixtures = {item: set(getattr(item, "fixturenames", ())) for item in items}
-    root = _session_root()
-    if any("built_index" in f for f in fixtures.values()) and not (root / "index" / "manifest.json").is_file():
-        seeds = _session_seeds(root)
-        _start(config, "index", ["-c", _BUILD, str(seeds), str(root / "index")], CACHE / "test-index-build.log")
+    if any("built_index" in f for f in fixtures.values()) and _index_is_cold():
+        if helpers:
+            root = _session_root()
+            with _root_lock(root):
+                seeds = _session_seeds(root)
+            _start(config, "index", ["-c", _BUILD, str(seeds), str(root / "index")], CACHE / "test-index-build.log")
         # Later: the modules that need the index, and those that load the models (several build indexes of their
         # own, which would read the JMdict database here, ~30 s, instead of the table the session build caches).
         later = {item.path for item, f in fixtures.items() if f & {"built_index", "embedders"}}
         items.sort(key=lambda item: item.path in later)  # stable: the order within each group stays
-    elif _numba_is_cold() and any(item.path.name == "test_eval_metrics.py" for item in items):
+    elif helpers and _numba_is_cold() and any(item.path.name == "test_eval_metrics.py" for item in items):
         _start(config, "numba", ["-m", "pytest", "-q", "-p", "no:cacheprovider",
                                  str(REPO / "tests" / "eval" / "test_eval_metrics.py")],
                CACHE / "numba-warmup.log", {"NEWSRAG_NO_WARMUP": "1"})
@@ -107,6 +124,12 @@ def _session_root() -> Path:
     return CACHE / "test-index" / f"{_seeds_key()}-f{FORMAT_VERSION}"  # an index of another format is rebuilt aside
 
 
+def _root_lock(root: Path) -> FileLock:
+    """Held while a process sets up the session index (pytest-xdist workers share it)."""
+    root.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(root.parent / f"{root.name}.lock")
+
+
 def _session_seeds(root: Path) -> Path:
     seeds = root / "seeds"
     if not seeds.is_dir():  # copied aside, then renamed: a killed run never leaves half the seeds
@@ -131,9 +154,35 @@ def built_index(embedders, request):
     if background is not None and background.wait() != 0:  # then the build below does it all, or says why not
         warnings.warn(f"the background index build failed (exit {background.returncode}); building here: "
                       f"see {CACHE / 'test-index-build.log'}")
-    settings = Settings.from_env({}, seeds_dir=_session_seeds(root), index_dir=root / "index")
-    report = build(settings, embedders)
+    # Under pytest-xdist every worker gets here: the first builds, the others take its report (the same index
+    # version; another no-op build would switch the index under the first worker's searcher).
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    done = root / f"built-in-run-{run}.pickle"
+    with _root_lock(root):
+        settings = Settings.from_env({}, seeds_dir=_session_seeds(root), index_dir=root / "index")
+        if run and done.is_file():
+            return settings, pickle.loads(done.read_bytes())
+        report = _build_when_free(build, settings, embedders)
+        if run:
+            for old in root.glob("built-in-run-*.pickle"):
+                old.unlink()
+            done.write_bytes(pickle.dumps(report))
     return settings, report
+
+
+def _build_when_free(build, settings, embedders):
+    """The session build, after the background build another xdist worker started (it holds the index's build
+    lock until it is done; the product refuses a second build at once rather than queueing it)."""
+    from rag.errors import RagError
+
+    for _ in range(600):
+        try:
+            return build(settings, embedders)
+        except RagError as exc:
+            if "another build is already running" not in str(exc):
+                raise
+            time.sleep(1)
+    return build(settings, embedders)
 
 
 @pytest.fixture(scope="session")

@@ -81,7 +81,7 @@ def load_corpus(seeds_dir: Path) -> Corpus:
             text, problem = None, f"cannot be read ({exc.strerror or exc})"
         if problem:
             warnings.append(CorpusWarning(shown(path), problem))
-            logger.warning("skipping %s: %s", path, problem)
+            logger.warning("skipping %s: %s", shown(path), problem)
             continue
         texts[path.stem] = (path, text)
     split = {doc_id: split_lines(text) for doc_id, (_, text) in texts.items()}
@@ -92,7 +92,7 @@ def load_corpus(seeds_dir: Path) -> Corpus:
         if not doc.articles:
             msg = "no article text left after cleaning (only page chrome or repeats)"
             warnings.append(CorpusWarning(shown(path), msg))
-            logger.warning("%s: %s", path, msg)
+            logger.warning("%s: %s", shown(path), msg)
         documents.append(doc)
     logger.info("loaded %d documents (%d skipped) in %.3fs", len(documents), len(warnings), time.perf_counter() - t0)
     return Corpus(seeds_dir, tuple(documents), tuple(warnings))

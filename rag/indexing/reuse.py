@@ -65,7 +65,7 @@ def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any
         text, problem = read_seed(path)
         if problem:
             warnings.append(CorpusWarning(shown(path), problem))
-            logger.warning("skipping %s: %s", path, problem)
+            logger.warning("skipping %s: %s", shown(path), problem)
             continue
         texts[path.stem] = (path, text, hashlib.sha256(text.encode("utf-8")).hexdigest())
     split = {doc_id: split_lines(text) for doc_id, (_, text, _) in texts.items()}
@@ -96,7 +96,7 @@ def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any
         if not doc.articles:
             msg = "no article text left after cleaning (only page chrome or repeats)"
             warnings.append(CorpusWarning(shown(path), msg))
-            logger.warning("%s: %s", path, msg)
+            logger.warning("%s: %s", shown(path), msg)
         documents.append(doc)
         chunks[doc_id] = len(passages)
         chunked.append(passages)

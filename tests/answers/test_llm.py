@@ -26,7 +26,8 @@ TOP_K = 5
 def base(built_index) -> Settings:
     """Settings with fast timeouts; each test points llm_base_url at its own fake server."""
     settings, _ = built_index
-    return settings.replace(llm_model="fake-gpt", llm_api_key="sk-test", llm_timeout_s=0.5, llm_retries=2)
+    # 2 s: long enough for a loaded core beside a second test worker, short of the hanging fake's 5 s
+    return settings.replace(llm_model="fake-gpt", llm_api_key="sk-test", llm_timeout_s=2.0, llm_retries=2)
 
 
 def ask(searcher, settings: Settings, llm: FakeLLM, **changes) -> Answer:
