@@ -29,6 +29,7 @@ sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 from rag.embedders import Embedder  # noqa: E402
 from rag.indexing.build import build_index  # noqa: E402
 from rag.indexing.load import load_index  # noqa: E402
+from rag.indexing.manifest import BUILDS, read_manifest  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from scale_synth import RealStats, SynthEmbedder, write_seeds  # noqa: E402
 
@@ -160,6 +161,26 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def disk_mb(root: Path, skip: Path | None = None) -> int:
+    """Bytes under `root` (not under `skip`) in MiB; a file hard-linked twice counts once."""
+    seen, total = set(), 0
+    for p in root.rglob("*"):
+        if p.is_file() and not (skip and skip in p.parents):
+            st = p.stat()
+            if (st.st_ino, st.st_dev) not in seen:
+                seen.add((st.st_ino, st.st_dev))
+                total += st.st_size
+    return round(total / 2**20)
+
+
+def live_disk_mb(index_dir: Path) -> int:
+    """The live index on disk: its manifest, its build directory and the index's caches, not the previous build that
+    an index keeps for readers still opening it (that one goes at the next build)."""
+    live = read_manifest(index_dir)["build"]
+    builds = index_dir / BUILDS
+    return disk_mb(index_dir, skip=builds) + disk_mb(builds / live)
+
+
 def pct(values: list[float]) -> dict[str, float]:
     return {"p50": round(float(np.percentile(values, 50)), 2), "p95": round(float(np.percentile(values, 95)), 2)}
 
@@ -208,7 +229,7 @@ def main() -> None:
         built = {"passages": report.passages, "documents": report.documents, "build_s": round(build_s, 1),
                  "build_s_without_embedding": round(build_s - embed_s, 1),
                  "build_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-                 "disk_mb": round(sum(p.stat().st_size for p in (work / "index").rglob("*") if p.is_file()) / 2**20)}
+                 "disk_mb": live_disk_mb(work / "index")}
         done.write_text(json.dumps(built))
     if args.build_only:
         print(json.dumps(built))
@@ -223,14 +244,11 @@ def main() -> None:
     new_doc = seeds / "zz-added.txt"
     add_s = incremental(settings, embs, new_doc, (extra / "s000000.txt").read_text("utf-8").replace("合成記事", "追加記事"))
     remove_s = incremental(settings, embs, new_doc, None)
-    # what the add and the remove wrote beside the full build (files shared by hard links count once)
-    seen, disk = set(), 0
-    for p in (work / "index").rglob("*"):
-        if p.is_file() and (p.stat().st_ino, p.stat().st_dev) not in seen:
-            seen.add((p.stat().st_ino, p.stat().st_dev))
-            disk += p.stat().st_size
     out = {**built, **served, "add_one_doc_s": round(add_s, 2), "remove_one_doc_s": round(remove_s, 2),
-           "disk_mb_after_add_and_remove": round(disk / 2**20)}
+           # the live index after both, and everything under the index directory (the build kept for readers too;
+           # files shared by hard links count once)
+           "disk_mb_after_add_and_remove": live_disk_mb(work / "index"),
+           "disk_mb_with_previous_build": disk_mb(work / "index")}
     print(json.dumps(out) if args.json else json.dumps(out, indent=1))
 
 
