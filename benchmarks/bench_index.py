@@ -31,7 +31,8 @@ from rag import __version__  # noqa: E402
 from rag.chunking import ChunkParams, chunk_corpus  # noqa: E402
 from rag.corpus import load_corpus  # noqa: E402
 from rag.components.dense import EMBED_BATCH  # noqa: E402
-from rag.indexing.build import build_index, embed_text  # noqa: E402
+from rag.indexing.build import build_index  # noqa: E402
+from rag.indexing.reuse import embed_text  # noqa: E402
 from rag.indexing.load import load_index  # noqa: E402
 from rag.retrieval import Searcher  # noqa: E402
 from rag.runtime import load_embedders  # noqa: E402
@@ -165,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
 
         corpus = load_corpus(settings.seeds_dir)
         passages = chunk_corpus(corpus.documents, ChunkParams(settings.chunk_max_tokens, settings.chunk_overlap))
-        texts = [embed_text(p, settings.embed_title) for p in passages]
+        texts = [embed_text(p.title, p.text, settings.embed_title) for p in passages]
         sample = texts if args.sample <= 0 else [texts[i * len(texts) // args.sample] for i in range(min(args.sample, len(texts)))]
         raw = raw_throughput(embedders, sample)
 

@@ -117,7 +117,7 @@ class Previous:
     """The live build an incremental build reuses from: its manifest, directory and passage keys (read once)."""
 
     def __init__(self, manifest: Mapping[str, Any], build_dir: Path, keys: Sequence[str],
-                 layout: Layout | None = None, passages: Sequence[Any] = ()) -> None:
+                 layout: Layout | None = None, passages: Any = None) -> None:  # passages: rag/indexing/columns.py
         self.manifest = manifest
         self.passages = passages
         self.build_dir = build_dir

@@ -8,7 +8,6 @@ half-written is ever live and a killed build leaves the old index serving.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import shutil
@@ -36,9 +35,10 @@ from ..settings import Settings
 from ..stores.bridge import BRIDGE_ID
 from ..stores.japanese import ANALYZER_ID, default_analyzer
 from ..stores.segments import LAYOUT_FILE, Layout, plan_layout
-from ..types import Passage
+from ..types import Document
 from . import records
-from .reuse import Planned, plan_corpus
+from .columns import PASSAGE_COLUMNS, PassageColumns
+from .reuse import Planned, embed_text, plan_corpus
 from .manifest import BUILDS, FORMAT, FORMAT_VERSION, file_entries, read_manifest, verify_files, write_manifest
 
 logger = logging.getLogger(__name__)
@@ -76,9 +76,9 @@ class Plan:
     """What a build will index and what it can reuse."""
 
     corpus: Corpus
-    passages: list[Passage]
+    columns: PassageColumns
     keys: list[str]
-    texts: list[str]
+    texts: Sequence[str]
     previous: Previous | None
     live_build: str | None
     counts: dict[str, int]
@@ -86,13 +86,22 @@ class Plan:
     planned: Planned | None = None
 
 
-def embed_text(p: Passage, with_title: bool) -> str:
-    """What the embedders see: the passage, optionally behind its article title (the citation stays the passage)."""
-    return f"{p.title}\n{p.text}" if with_title and p.title and not p.text.startswith(p.title) else p.text
+class EmbedTexts(Sequence[str]):
+    """What the embedders see for each row, made when a component asks (only new passages are ever embedded)."""
 
+    def __init__(self, columns: PassageColumns, documents: Sequence[Document], with_title: bool) -> None:
+        self.columns, self.documents, self.with_title = columns, documents, with_title
 
-def _key(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    def __getitem__(self, row):  # type: ignore[override]
+        if isinstance(row, slice):
+            return [self[i] for i in range(*row.indices(len(self)))]
+        c = self.columns
+        doc = self.documents[int(c.doc[row])]
+        text = doc.raw[int(c.start[row]) : int(c.end[row])]
+        return embed_text(doc.articles[int(c.article[row])].title, text, self.with_title)
 
 
 def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool = False,
@@ -106,12 +115,12 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
         raise RagError(f"cannot use {str(index_dir)!r} as the index directory: {exc.strerror or exc}") from None
     with _exclusive(index_dir), bulk_work():  # a build's encodings go after any question's (rag/embedders/engines.py)
         plan = _plan(settings, index_dir, full)
-        if not plan.passages:  # an index of nothing cannot be served; the one that is there stays as it was
+        if not len(plan.columns):  # an index of nothing cannot be served; the one that is there stays as it was
             raise CorpusError(_nothing_to_index(settings, plan.corpus))
         build_id, manifest, embedded, seconds = _embed_and_write(settings, embedders, index_dir, plan,
                                                                  progress or (lambda *_: None))
         _switch(index_dir, manifest, plan.live_build)
-    report = BuildReport(passages=len(plan.passages), seconds=time.perf_counter() - t0, index_version=build_id,
+    report = BuildReport(passages=len(plan.columns), seconds=time.perf_counter() - t0, index_version=build_id,
                          embedded=embedded, embed_seconds=seconds, documents=len(plan.corpus.documents),
                          articles=manifest["counts"]["articles"],
                          warnings=tuple(f"skipped {w.path}: {w.message}" for w in plan.corpus.warnings), **plan.counts)
@@ -123,9 +132,8 @@ def _plan(settings: Settings, index_dir: Path, full: bool) -> Plan:
     previous = None if full else _previous(index_dir)
     planned = plan_corpus(settings.seeds_dir, ChunkParams(settings.chunk_max_tokens, settings.chunk_overlap),
                           previous.manifest if previous else None, previous.build_dir if previous else None,
-                          previous.passages if previous else ())
-    corpus, passages = planned.corpus, planned.passages
-    texts = [embed_text(p, settings.embed_title) for p in passages]
+                          previous.passages if previous else None, settings.embed_title)
+    corpus, columns = planned.corpus, planned.columns
     old_docs = previous.manifest["documents"] if previous else {}
     new_docs = {d.doc_id: d.sha256 for d in corpus.documents}
     counts = {
@@ -136,8 +144,8 @@ def _plan(settings: Settings, index_dir: Path, full: bool) -> Plan:
     counts["unchanged"] = len(new_docs) - counts["added"] - counts["changed"]
     chunker = {"max_tokens": settings.chunk_max_tokens, "overlap": settings.chunk_overlap,
                "embed_title": settings.embed_title, "analyzer": ANALYZER_ID, "bridge": BRIDGE_ID}
-    return Plan(corpus, passages, [_key(t) for t in texts], texts, previous, _live_build(index_dir), counts, chunker,
-                planned)
+    return Plan(corpus, columns, columns.keys(), EmbedTexts(columns, corpus.documents, settings.embed_title), previous,
+                _live_build(index_dir), counts, chunker, planned)
 
 
 def _nothing_to_index(settings: Settings, corpus: Corpus) -> str:
@@ -169,7 +177,7 @@ def _embed_and_write(settings: Settings, embedders: Sequence[Embedder], index_di
             if builder.kind != "bm25":  # BM25 is rebuilt, never embedded
                 embedded[builder.name], seconds[builder.name] = computed, time.perf_counter() - t
         layout.save(tmp / LAYOUT_FILE)
-        records.write_passages(tmp / records.PASSAGES, plan.passages, plan.keys)
+        plan.columns.save(tmp / PASSAGE_COLUMNS)
         records.write_documents(tmp / records.DOCUMENTS, _document_rows(plan.corpus, settings,
                                                                         plan.planned.reused_rows if plan.planned else {}))
         manifest = {
@@ -180,7 +188,7 @@ def _embed_and_write(settings: Settings, embedders: Sequence[Embedder], index_di
             "boilerplate": plan.planned.boilerplate if plan.planned else None,
             "documents": _documents(plan, settings),
             "counts": {"documents": len(plan.corpus.documents),
-                       "articles": sum(len(d.articles) for d in plan.corpus.documents), "passages": len(plan.passages)},
+                       "articles": sum(len(d.articles) for d in plan.corpus.documents), "passages": len(plan.columns)},
             # files shared with the previous build (hard links) keep their checksums: they are never rewritten
             "files": file_entries(tmp, (before.build_dir, before.manifest["files"]) if before else None),
         }
@@ -198,8 +206,9 @@ def _switch(index_dir: Path, manifest: dict[str, Any], live_build: str | None) -
 
 def _documents(plan: Plan, settings: Settings) -> dict[str, Any]:
     ids: dict[str, list[str]] = {}
-    for p in plan.passages:
-        ids.setdefault(p.doc_id, []).append(p.passage_id)
+    columns = plan.columns
+    for number, passage_id in zip(columns.doc.tolist(), columns.ids()):
+        ids.setdefault(columns.doc_ids[number], []).append(passage_id)
     chunks = plan.planned.chunks if plan.planned else {}
     return {d.doc_id: {"sha256": d.sha256, "source_file": _source_file(settings, d.doc_id), "passages": ids.get(d.doc_id, []),
                        "chunks": chunks.get(d.doc_id)}
@@ -225,12 +234,16 @@ def _previous(index_dir: Path) -> Previous | None:
     if not (index_dir / "manifest.json").exists():
         return None
     try:
-        manifest = read_manifest(index_dir)
+        manifest = read_manifest(index_dir, upgrading=True)
         # sizes only: re-hashing gigabytes on every build would cost more than the build; the server checks every
         # checksum when it loads, and a file shared from here keeps its recorded one
         build_dir = verify_files(index_dir, manifest, checksums=False)
-        passages, keys = records.read_passages(build_dir / records.PASSAGES)
-        return Previous(manifest, build_dir, keys, Layout.load(build_dir, manifest["segments"]), passages)
+        if (build_dir / PASSAGE_COLUMNS).is_file():
+            columns = PassageColumns.load(build_dir / PASSAGE_COLUMNS)
+        else:  # an index of format 3 (passages.jsonl): read once here, written as columns by this build
+            passages, keys = records.read_passages(build_dir / records.PASSAGES)
+            columns = PassageColumns.of(passages, keys)
+        return Previous(manifest, build_dir, columns.keys(), Layout.load(build_dir, manifest["segments"]), columns)
     except (IndexError_, OSError, ValueError, KeyError) as exc:
         logger.warning("previous index is not reusable, building from scratch: %s", exc)
         return None

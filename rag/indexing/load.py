@@ -23,6 +23,7 @@ from ..stores.sparse import SparseStore
 from ..types import Article, Citation, Passage
 from . import records
 from .manifest import check_compatible, read_manifest, rebuild_hint, verify_files
+from .columns import PASSAGE_COLUMNS, PassageColumns
 from .passages import PassageTable
 
 logger = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ def load_index(index_dir: Path, embedder_specs: tuple[str, ...]) -> LoadedIndex:
         for row in records.read_documents(build_dir / records.DOCUMENTS):
             arts = tuple(records.article_from_json(row["doc_id"], a) for a in row["articles"])
             docs[row["doc_id"]] = DocRecord(row["doc_id"], row["source_file"], row["sha256"], row["raw"], arts, row["excluded"])
-        passages = PassageTable.read(build_dir / records.PASSAGES, docs)
+        passages = PassageTable.from_columns(PassageColumns.load(build_dir / PASSAGE_COLUMNS), docs)
         parts = {}
         for row in manifest["components"]:
             entry = Entry.from_json(row)

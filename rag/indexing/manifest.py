@@ -12,7 +12,9 @@ from .. import __version__
 from ..errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 
 FORMAT = "newsrag-index"
-FORMAT_VERSION = 3  # 2: per-component entries (rag/components), sparse postings; 3: segments, BM25 term counts
+FORMAT_VERSION = 4  # 2: per-component entries (rag/components), sparse postings; 3: segments, BM25 term counts;
+# 4: passages as columns (passages.npz) instead of passages.jsonl
+UPGRADABLE = (3,)  # formats a build reuses from (then writes this one); serving needs FORMAT_VERSION
 MANIFEST = "manifest.json"
 BUILDS = "builds"
 
@@ -68,8 +70,9 @@ def write_manifest(index_dir: Path, manifest: dict[str, Any]) -> None:
         pass
 
 
-def read_manifest(index_dir: Path) -> dict[str, Any]:
-    """Parse and sanity-check the manifest; raises IndexMissingError / IndexCorruptError / IndexMismatchError."""
+def read_manifest(index_dir: Path, upgrading: bool = False) -> dict[str, Any]:
+    """Parse and sanity-check the manifest; raises IndexMissingError / IndexCorruptError / IndexMismatchError.
+    `upgrading`: a build reads an older format it can reuse from (UPGRADABLE) too."""
     path = Path(index_dir) / MANIFEST
     if not path.is_file():
         raise IndexMissingError(f"no index at {str(index_dir)!r} (missing {MANIFEST}); build it with: rag index build --index {index_dir}")
@@ -79,10 +82,12 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
         raise IndexCorruptError(f"{path}: unreadable manifest ({exc}); {rebuild_hint(index_dir)}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise IndexCorruptError(f"{path}: not a {FORMAT} manifest; {rebuild_hint(index_dir)}")
-    if manifest.get("format_version") != FORMAT_VERSION:
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION and not (upgrading and version in UPGRADABLE):
+        fix = (f"update it with: rag index build --index {index_dir} (its vectors are reused)" if version in UPGRADABLE
+               else rebuild_hint(index_dir))
         raise IndexMismatchError(
-            f"index format version {manifest.get('format_version')!r} but this is version {FORMAT_VERSION} "
-            f"(package {__version__}); {rebuild_hint(index_dir)}"
+            f"index format version {version!r} but this is version {FORMAT_VERSION} (package {__version__}); {fix}"
         )
     for key in ("build", "embedders", "components", "chunker", "documents", "files", "counts", "segments"):
         if key not in manifest:

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import Protocol, overload
 
-import msgspec
 import numpy as np
 
 from ..errors import IndexCorruptError
 from ..types import Article, Passage
-
-CHUNK_BYTES = 64 << 20  # passages.jsonl is decoded this much at a time, so its objects never all exist at once
+from .columns import PassageColumns
 
 
 class _Doc(Protocol):
@@ -27,19 +24,6 @@ class _Doc(Protocol):
     articles: tuple[Article, ...]
 
     def article(self, index: int) -> Article: ...
-
-
-class _Slim(msgspec.Struct):
-    """What the table keeps of a passages.jsonl line (msgspec skips the other fields without making them)."""
-
-    doc_id: str
-    article: int
-    start: int
-    end: int
-    tokens: int
-
-
-_DECODER = msgspec.json.Decoder(_Slim)
 
 
 def _positions(docs: Mapping[str, _Doc]) -> dict[str, int]:
@@ -66,31 +50,11 @@ class PassageTable(Sequence[Passage]):
                 raise IndexCorruptError("a passage's article or span lies outside its document")
 
     @classmethod
-    def read(cls, path: Path, docs: Mapping[str, _Doc]) -> PassageTable:
-        """The table of a build's passages.jsonl over its documents."""
-        position = _positions(docs)
-        data = Path(path).read_bytes()
-        docs_col: list[int] = []
-        articles: list[int] = []
-        starts: list[int] = []
-        ends: list[int] = []
-        tokens: list[int] = []
-        at = 0
-        while at < len(data):
-            cut = data.find(b"\n", min(at + CHUNK_BYTES, len(data)) - 1)
-            cut = len(data) if cut < 0 else cut + 1
-            for row in _DECODER.decode_lines(data[at:cut]):
-                d = position.get(row.doc_id)
-                if d is None:
-                    raise IndexCorruptError(f"a passage names document {row.doc_id!r}, which the index lacks")
-                docs_col.append(d)
-                articles.append(row.article)
-                starts.append(row.start)
-                ends.append(row.end)
-                tokens.append(row.tokens)
-            at = cut
-        return cls(docs, np.array(docs_col, np.int32), np.array(articles, np.int32), np.array(starts, np.int64),
-                   np.array(ends, np.int64), np.array(tokens, np.int32))
+    def from_columns(cls, columns: PassageColumns, docs: Mapping[str, _Doc]) -> PassageTable:
+        """The table of a build's passages.npz over its documents (its document numbers must be theirs)."""
+        if tuple(columns.doc_ids) != tuple(docs):
+            raise IndexCorruptError("the passages' document numbers do not match the index's documents")
+        return cls(docs, columns.doc, columns.article, columns.start, columns.end, columns.tokens)
 
     @classmethod
     def of(cls, passages: Sequence[Passage], docs: Mapping[str, _Doc]) -> PassageTable:

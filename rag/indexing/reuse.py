@@ -14,37 +14,44 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..chunking import ChunkParams, chunk_document, drop_repeats
+from ..chunking import ChunkParams, chunk_document
 from ..corpus import Corpus, CorpusWarning, build_document, read_seed, shown
 from ..corpus.cleaning import boilerplate_keys
 from ..corpus.lines import split_lines
 from ..errors import CorpusError
-from ..types import Document, Passage
+from ..types import Document
 from . import records
+from .columns import PassageColumns, embedding_key, first_occurrences
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class Planned:
-    """The corpus and passages of a build, what each document chunked into before repeats were dropped, the
-    boilerplate fingerprint, and the previous build's document records reused verbatim."""
+    """The corpus and passages (as columns) of a build, what each document chunked into before repeats were dropped,
+    the boilerplate fingerprint, and the previous build's document records reused verbatim."""
 
     corpus: Corpus
-    passages: list[Passage]
+    columns: PassageColumns
     chunks: dict[str, int]
     boilerplate: str
     reused_rows: dict[str, str] = field(default_factory=dict)
 
 
+def embed_text(title: str, text: str, with_title: bool) -> str:
+    """What the embedders see: the passage, optionally behind its article title (the citation stays the passage)."""
+    return f"{title}\n{text}" if with_title and title and not text.startswith(title) else text
+
+
 def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any] | None = None,
-                previous_dir: Path | None = None, previous_passages: Sequence[Passage] = ()) -> Planned:
-    """`load_corpus` + `chunk_corpus`, reusing the previous build's unchanged documents."""
+                previous_dir: Path | None = None, previous_columns: PassageColumns | None = None,
+                embed_title: bool = False) -> Planned:
+    """`load_corpus` + `chunk_corpus` as columns, reusing the previous build's unchanged documents' rows."""
     t0 = time.perf_counter()
     seeds_dir = Path(seeds_dir)
     if not seeds_dir.is_dir():
@@ -73,37 +80,42 @@ def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any
     fingerprint = hashlib.sha256(json.dumps(sorted(boiler), ensure_ascii=False).encode()).hexdigest()[:16]
     chunked_by = previous.get("chunker", {}) if previous else {}
     same_params = (chunked_by.get("max_tokens"), chunked_by.get("overlap")) == (params.max_tokens, params.overlap)
-    same_chunking = previous is not None and previous.get("boilerplate") == fingerprint and same_params
-    by_doc: dict[str, list[Passage]] = {}
-    for p in previous_passages:
-        by_doc.setdefault(p.doc_id, []).append(p)
+    # the rows' embedding keys are reused too, so the title setting they were made with must be this one
+    same_chunking = (previous is not None and previous.get("boilerplate") == fingerprint and same_params
+                     and chunked_by.get("embed_title") == embed_title and previous_columns is not None)
+    ranges = previous_columns.ranges() if same_chunking else {}
     old_rows = _rows(previous_dir) if same_chunking and previous_dir is not None else {}
-    documents, chunked, chunks, reused_rows = [], [], {}, {}
-    for doc_id, (path, text, sha) in texts.items():
+    documents, parts, chunks, reused_rows = [], [], {}, {}
+    for number, (doc_id, (path, text, sha)) in enumerate(texts.items()):
         old = old_docs.get(doc_id, {})
-        kept = by_doc.get(doc_id, [])
-        if (same_chunking and old.get("sha256") == sha and doc_id in old_rows and old.get("chunks") == len(kept)
-                and old.get("passages") == [p.passage_id for p in kept]
+        first, end = ranges.get(doc_id, (0, 0))
+        if (same_chunking and old.get("sha256") == sha and doc_id in old_rows and old.get("chunks") == end - first
                 and old.get("source_file") == (seeds_dir / f"{doc_id}.txt").as_posix()):
             row = json.loads(old_rows[doc_id])
             arts = tuple(records.article_from_json(doc_id, a) for a in row["articles"])
             doc = Document(doc_id, str(path), text, sha, arts)
-            passages = kept
+            parts.append((previous_columns, first, end, number))  # its rows as they were: nothing made or hashed
+            chunks[doc_id] = end - first
             reused_rows[doc_id] = old_rows[doc_id]
         else:
             doc = build_document(doc_id, str(path), text, boiler, split[doc_id])
             passages = chunk_document(doc, params)
+            keys = [embedding_key(embed_text(p.title, p.text, embed_title)) for p in passages]
+            parts.append((PassageColumns.of(passages, keys, [doc_id]), 0, len(passages), number))
+            chunks[doc_id] = len(passages)
         if not doc.articles:
             msg = "no article text left after cleaning (only page chrome or repeats)"
             warnings.append(CorpusWarning(shown(path), msg))
             logger.warning("%s: %s", shown(path), msg)
         documents.append(doc)
-        chunks[doc_id] = len(passages)
-        chunked.append(passages)
-    out = drop_repeats(chunked)
+    columns = PassageColumns.concat([d.doc_id for d in documents], parts)
+    keep = first_occurrences(columns.repeat)  # a passage repeating an earlier one (in any document) is dropped
+    if keep.size != len(columns):
+        logger.info("dropping %d repeated passages", len(columns) - keep.size)
+        columns = columns.take(keep)
     logger.info("planned %d documents (%d reused as they were) into %d passages in %.2fs", len(documents),
-                len(reused_rows), len(out), time.perf_counter() - t0)
-    return Planned(Corpus(seeds_dir, tuple(documents), tuple(warnings)), out, chunks, fingerprint, reused_rows)
+                len(reused_rows), len(columns), time.perf_counter() - t0)
+    return Planned(Corpus(seeds_dir, tuple(documents), tuple(warnings)), columns, chunks, fingerprint, reused_rows)
 
 
 def _rows(build_dir: Path) -> dict[str, str]:

@@ -25,6 +25,7 @@ import numpy as np
 from ..components.lexical import BRIDGE_FILE
 from ..errors import IndexCorruptError
 from ..indexing import records
+from ..indexing.columns import PASSAGE_COLUMNS, PassageColumns
 from ..indexing.load import LoadedIndex, load_index
 from ..indexing.manifest import read_manifest, verify_files
 from ..stores.align import TermAligner
@@ -68,15 +69,16 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
     points_c, meta_c, terms_c = collections(alias, manifest["build"])
     previous = conn.live_collection(alias)
     old_docs = _live_documents(conn, previous) if previous else {}
-    passages, keys = records.read_passages(build_dir / records.PASSAGES)
+    # the components' data as the local backend serves it (rows in passage order, whatever its segments)
+    local = load_index(index_dir, tuple(e["spec"] for e in manifest["embedders"]))
+    passages = list(local.passages)
+    keys = PassageColumns.load(build_dir / PASSAGE_COLUMNS).keys()
     changes = _changes(manifest["documents"], old_docs, passages)
     if previous == points_c:
         return PushReport(points_c, manifest["build"], len(passages), 0, len(passages), 0,
                           time.perf_counter() - t0, previous, already_live=True)
     _drop(conn, [points_c, meta_c, terms_c])  # a push of this build killed half-way: start it again
     docs = {row["doc_id"]: row for row in records.read_documents(build_dir / records.DOCUMENTS)}
-    # the components' data as the local backend serves it (rows in passage order, whatever its segments)
-    local = load_index(index_dir, tuple(e["spec"] for e in manifest["embedders"]))
     entries = manifest["components"]
     # Qdrant's IDF modifier counts one shard's points, so on several shards BM25 would drift from bm25s (measured:
     # benchmarks/qdrant_shard_idf.py); a version is written whole, so there the stored values carry the IDF instead

@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 import api.app
 from api.app import create_app
 from api.errors import is_openai_path
+from rag.indexing.columns import PASSAGE_COLUMNS
 
 from api_support import ADMIN_TOKEN, EN_QUESTION, assert_error, assert_openai_error
 
@@ -207,7 +208,7 @@ def test_reload_with_the_token_loads_the_index_on_disk(client, searcher):
 def test_a_corrupt_index_on_disk_is_refused_and_the_old_one_stays_live(serve_app, api_settings, searcher,
                                                                         index_copy):
     manifest = json.loads((index_copy / "manifest.json").read_text())
-    passages = index_copy / "builds" / manifest["build"] / "passages.jsonl"
+    passages = index_copy / "builds" / manifest["build"] / PASSAGE_COLUMNS
     auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     with serve_app(api_settings.replace(index_dir=index_copy)) as c:
         passages.write_bytes(passages.read_bytes() + b"\n")

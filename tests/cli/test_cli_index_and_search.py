@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from api.cli import main
+from rag.indexing.columns import PASSAGE_COLUMNS, PassageColumns
 from rag.indexing.manifest import BUILDS, MANIFEST
 
 LAVROV_JA = "ラヴロフ外相は中国との同盟について何と言ったか"
@@ -52,7 +53,7 @@ def test_index_build_json_prints_exactly_one_object_with_the_counts(cli_root: Pa
 def _passages_before(root: Path, report: dict) -> int:
     builds = sorted(p.name for p in (root / "index" / BUILDS).iterdir() if p.name != report["index_version"])
     assert len(builds) == 1
-    return sum(1 for _ in open(root / "index" / BUILDS / builds[0] / "passages.jsonl", encoding="utf-8"))
+    return len(PassageColumns.load(root / "index" / BUILDS / builds[0] / PASSAGE_COLUMNS))
 
 
 def test_index_build_without_json_prints_a_human_summary(cli_template) -> None:
@@ -110,14 +111,14 @@ def _rag(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 def test_search_on_a_corrupt_index_exits_1_with_the_fix_and_no_traceback(cli_root: Path, repo_root: Path) -> None:
     manifest = json.loads((cli_root / "index" / MANIFEST).read_text(encoding="utf-8"))
-    passages = cli_root / "index" / BUILDS / manifest["build"] / "passages.jsonl"
+    passages = cli_root / "index" / BUILDS / manifest["build"] / PASSAGE_COLUMNS
     data = bytearray(passages.read_bytes())
     data[-10] ^= 0x01
     passages.write_bytes(bytes(data))
     proc = _rag("search", "What did Lavrov say about China?", *_flags(cli_root), cwd=repo_root)
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert "rag: error:" in proc.stderr and "passages.jsonl" in proc.stderr and "checksum" in proc.stderr
+    assert "rag: error:" in proc.stderr and PASSAGE_COLUMNS in proc.stderr and "checksum" in proc.stderr
     assert "rag index build" in proc.stderr
     assert proc.stdout == ""
 

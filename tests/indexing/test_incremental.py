@@ -10,11 +10,13 @@ import numpy as np
 import pytest
 
 from rag.embedders import Embedder
-from rag.errors import QueryError, RagError
+from rag.errors import IndexMismatchError, QueryError, RagError
 from rag.indexing import records
-from rag.indexing.build import BuildReport, build_index, embed_text
+from rag.indexing.build import BuildReport, build_index
+from rag.indexing.columns import PASSAGE_COLUMNS, PassageColumns
 from rag.indexing.load import load_index
-from rag.indexing.manifest import BUILDS, read_manifest, verify_files
+from rag.indexing.manifest import BUILDS, file_entries, read_manifest, verify_files, write_manifest
+from rag.indexing.reuse import embed_text
 from rag.retrieval import Filters, Searcher
 from rag.settings import Settings
 from rag.stores.japanese import default_analyzer
@@ -88,17 +90,17 @@ class Outcome:
 
     def keys(self) -> list[str]:
         build = verify_files(self.settings.index_dir, read_manifest(self.settings.index_dir))
-        return records.read_passages(build / records.PASSAGES)[1]
+        return PassageColumns.load(build / PASSAGE_COLUMNS).keys()
 
     def texts(self) -> list[str]:
-        return [embed_text(p, self.settings.embed_title) for p in self.index.passages]
+        return [embed_text(p.title, p.text, self.settings.embed_title) for p in self.index.passages]
 
 
 def _rebuild_after(edit: Callable[[Path], None], root: Path, template: Template, embedder: Embedder) -> Outcome:
     """Copy the template, apply `edit` to the seeds directory, rebuild incrementally with a counting embedder."""
     settings = private_copy(template, root)
     before = verify_files(settings.index_dir, read_manifest(settings.index_dir))
-    _, before_keys = records.read_passages(before / records.PASSAGES)
+    before_keys = PassageColumns.load(before / PASSAGE_COLUMNS).keys()
     before_index = load_index(settings.index_dir, settings.embedders)
     before_vectors = np.array(before_index.dense["use"].vectors)  # in row order, whatever segments hold them
     before_vocabulary = before_index.bm25.vocabulary
@@ -254,7 +256,7 @@ def test_after_an_incremental_build_every_row_holds_the_embedding_of_its_own_pas
     passages = changed.index.passages
     # every 003 row (new and reused) plus a spread of rows from the other documents
     rows = sorted({i for i, p in enumerate(passages) if p.doc_id == D003} | set(range(0, len(passages), 15)))
-    expected = use_embedder.encode_passages([embed_text(passages[i], changed.settings.embed_title) for i in rows])
+    expected = use_embedder.encode_passages([embed_text(passages[i].title, passages[i].text, changed.settings.embed_title) for i in rows])
     np.testing.assert_allclose(changed.index.dense["use"].vectors[rows], expected, atol=1e-5)
 
 
@@ -395,3 +397,60 @@ def test_after_an_incremental_build_every_passage_keeps_its_own_terms_in_order(o
     assert index.bm25.has_sequences
     for row, passage in enumerate(index.passages):  # reused rows carry their sequence, remapped to the new ids
         assert index.bm25.term_sequence(row) == analyzer.terms(passage.text), passage.passage_id
+
+
+def _same_as_a_full_build(settings: Settings, embedder: Embedder, root: Path) -> None:
+    """The index at settings ranks exactly as a full build of the same seeds (every mode, the test questions)."""
+    full_settings = settings.replace(index_dir=root / "full-index")
+    build_index(full_settings, [embedder], full=True)
+    full, incremental = _searcher(full_settings, embedder), _searcher(settings, embedder)
+    assert list(incremental.index.passages) == list(full.index.passages)
+    for mode in full.modes:
+        for q in QUESTIONS:
+            a, b = incremental.search(q, top_k=10, mode=mode), full.search(q, top_k=10, mode=mode)
+            assert [h.passage.passage_id for h in a.hits] == [h.passage.passage_id for h in b.hits], (mode, q)
+
+
+def test_a_new_document_repeating_a_kept_ones_passages_takes_them_over_as_a_full_build_does(
+        tmp_path: Path, use_template: Template, use_embedder) -> None:
+    """A passage repeating an earlier one (in file order) is dropped. A new file that sorts before 003 and repeats
+    its text takes 003's passages, although 003 itself is unchanged and its rows are reused; when the copy goes,
+    003 gets them back."""
+    settings = private_copy(use_template, tmp_path / "copy")
+    seeds = Path(settings.seeds_dir)
+    raw = (seeds / f"{D003}.txt").read_text(encoding="utf-8")
+    (seeds / "0025_copy_of_003.txt").write_text(raw, encoding="utf-8")
+    report = build_index(settings, [use_embedder])
+    assert (report.added, report.unchanged) == (1, 5)
+    index = load_index(settings.index_dir, settings.embedders)
+    assert not [p for p in index.passages if p.doc_id == D003]
+    assert [p.text for p in index.passages if p.doc_id == "0025_copy_of_003"]
+    _same_as_a_full_build(settings, use_embedder, tmp_path / "with-copy")
+    (seeds / "0025_copy_of_003.txt").unlink()
+    counting = CountingEmbedder(use_embedder)
+    build_index(settings, [counting])
+    assert counting.passage_texts == []  # 003's passages are back, with the vectors the copy's rows held
+    assert [p.doc_id for p in load_index(settings.index_dir, settings.embedders).passages].count(D003) > 0
+    _same_as_a_full_build(settings, use_embedder, tmp_path / "without-copy")
+
+
+def test_an_index_of_the_previous_format_is_refused_for_serving_and_updated_by_a_plain_build(
+        tmp_path: Path, use_template: Template, use_embedder) -> None:
+    """Format 3 kept passages.jsonl: a server refuses it with the fix, a plain build reuses every vector."""
+    settings = private_copy(use_template, tmp_path / "old")
+    index_dir = Path(settings.index_dir)
+    manifest = read_manifest(index_dir)
+    build = index_dir / BUILDS / manifest["build"]
+    before = list(load_index(index_dir, settings.embedders).passages)
+    records.write_passages(build / records.PASSAGES, before, PassageColumns.load(build / PASSAGE_COLUMNS).keys())
+    (build / PASSAGE_COLUMNS).unlink()
+    manifest["format_version"] = 3
+    manifest["files"] = file_entries(build)
+    write_manifest(index_dir, manifest)
+    with pytest.raises(IndexMismatchError, match="format version 3 .* update it with: rag index build"):
+        load_index(index_dir, settings.embedders)
+    counting = CountingEmbedder(use_embedder)
+    report = build_index(settings, [counting])
+    assert counting.passage_texts == [] and report.unchanged == 5
+    assert list(load_index(index_dir, settings.embedders).passages) == before
+    _same_as_a_full_build(settings, use_embedder, tmp_path / "full")

@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 
 from rag.errors import IndexCorruptError
-from rag.indexing import passages as passages_mod
+from rag.chunking import ChunkParams, chunk_corpus
+from rag.corpus import load_corpus
 from rag.indexing import records
+from rag.indexing.columns import PASSAGE_COLUMNS, PassageColumns, embedding_key, repeat_key
 from rag.indexing.load import load_index
 from rag.indexing.manifest import file_entries, write_manifest
 from rag.indexing.passages import PassageTable
+from rag.indexing.reuse import embed_text
 
 
 def _build_dir(index_dir: Path) -> Path:
@@ -22,9 +25,10 @@ def _build_dir(index_dir: Path) -> Path:
     return index_dir / "builds" / manifest["build"]
 
 
-def test_every_passage_made_from_the_table_equals_the_stored_one(built_index, searcher) -> None:
+def test_every_passage_made_from_the_table_equals_the_chunkers(built_index, searcher) -> None:
     settings, _ = built_index
-    stored, _ = records.read_passages(_build_dir(settings.index_dir) / records.PASSAGES)
+    stored = chunk_corpus(load_corpus(settings.seeds_dir).documents,
+                          ChunkParams(settings.chunk_max_tokens, settings.chunk_overlap))
     table = searcher.index.passages
     assert isinstance(table, PassageTable) and len(table) == len(stored) > 100
     assert list(table) == stored and table == stored
@@ -35,11 +39,21 @@ def test_every_passage_made_from_the_table_equals_the_stored_one(built_index, se
         table[1.5]
 
 
-def test_a_table_read_in_small_chunks_equals_one_read_whole(built_index, searcher, monkeypatch) -> None:
+def test_the_stored_columns_hold_each_passages_keys(built_index, searcher, tmp_path: Path) -> None:
     settings, _ = built_index
-    monkeypatch.setattr(passages_mod, "CHUNK_BYTES", 1000)  # a cut inside nearly every line
-    small = PassageTable.read(_build_dir(settings.index_dir) / records.PASSAGES, searcher.index.docs)
-    assert small == searcher.index.passages
+    columns = PassageColumns.load(_build_dir(settings.index_dir) / PASSAGE_COLUMNS)
+    passages = list(searcher.index.passages)
+    assert columns.doc_ids == tuple(searcher.index.docs)
+    assert columns.keys() == [embedding_key(embed_text(p.title, p.text, settings.embed_title)) for p in passages]
+    assert columns.repeat.tolist() == [repeat_key(p.text) for p in passages]
+    assert columns.ids() == [p.passage_id for p in passages]
+    columns.save(tmp_path / "again.npz")
+    again = PassageColumns.load(tmp_path / "again.npz")
+    for name in ("doc", "article", "start", "end", "tokens", "key", "repeat"):
+        assert (getattr(again, name) == getattr(columns, name)).all() and getattr(again, name).dtype == getattr(columns, name).dtype
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    with pytest.raises(IndexCorruptError, match="bad.npz cannot be read"):
+        PassageColumns.load(tmp_path / "bad.npz")
 
 
 def test_a_passage_id_finds_its_row_and_anything_else_finds_none(searcher) -> None:
@@ -71,7 +85,7 @@ def test_passages_naming_a_document_the_index_lacks_are_refused_clearly(built_in
     manifest = json.loads((tmp_path / "index" / "manifest.json").read_text("utf-8"))
     manifest["files"][records.DOCUMENTS] = file_entries(build)[records.DOCUMENTS]  # checksummed as written
     write_manifest(tmp_path / "index", manifest)
-    with pytest.raises(IndexCorruptError, match="names document .* which the index lacks"):
+    with pytest.raises(IndexCorruptError, match="document numbers do not match the index's documents"):
         load_index(tmp_path / "index", settings.embedders)
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from rag.errors import IndexCorruptError, IndexError_, IndexMismatchError, IndexMissingError, RagError
+from rag.indexing.columns import PASSAGE_COLUMNS, PassageColumns
 from rag.indexing.load import load_index
 from rag.indexing.manifest import BUILDS, MANIFEST, sha256_file
 
@@ -54,16 +55,16 @@ def test_a_truncated_vectors_file_is_refused_as_corrupt(copy_index: Path) -> Non
     assert "vectors.use.npy" in str(err) and "truncated" in str(err) and FIX in str(err)
 
 
-def test_a_flipped_byte_in_passages_jsonl_fails_its_checksum(copy_index: Path) -> None:
-    path = _build_dir(copy_index) / "passages.jsonl"
-    data = bytearray(path.read_bytes())
-    at = data.index(b'"start":') + len(b'"start":')  # same size, still valid JSON: only the checksum can tell
-    at += data[at] == ord(" ")  # records written by the json module had a space after the colon
-    data[at] = ord("9") if data[at] != ord("9") else ord("8")
-    path.write_bytes(bytes(data))
+def test_a_flipped_byte_in_the_passage_columns_fails_its_checksum(copy_index: Path) -> None:
+    path = _build_dir(copy_index) / PASSAGE_COLUMNS
+    columns = PassageColumns.load(path)
+    start = columns.start.copy()
+    start[0] += 1  # same size, still a readable file with a passage inside its document: only the checksum can tell
+    PassageColumns(columns.doc_ids, columns.doc, columns.article, start, columns.end, columns.tokens, columns.key,
+                   columns.repeat).save(path)
     err = _refusal(copy_index)
     assert isinstance(err, IndexCorruptError)
-    assert "passages.jsonl" in str(err) and "checksum" in str(err) and FIX in str(err)
+    assert PASSAGE_COLUMNS in str(err) and "checksum" in str(err) and FIX in str(err)
 
 
 @pytest.mark.parametrize("name", ["layout.npy", "documents.jsonl", "bm25"])

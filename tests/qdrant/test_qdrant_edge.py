@@ -23,6 +23,7 @@ import pytest
 import qdrant_edge as qe
 
 from rag.indexing import records
+from rag.indexing.columns import PASSAGE_COLUMNS, PassageColumns
 from rag.indexing.load import load_index
 from rag.indexing.manifest import read_manifest, verify_files
 from rag.qdrant import BM25
@@ -65,10 +66,10 @@ def published_points(built_index) -> tuple[list[dict[str, Any]], list[Any]]:
     settings, _ = built_index
     manifest = read_manifest(settings.index_dir)
     build_dir = verify_files(settings.index_dir, manifest)
-    passages, keys = records.read_passages(build_dir / records.PASSAGES)
     docs = {row["doc_id"]: row for row in records.read_documents(build_dir / records.DOCUMENTS)}
     entries = manifest["components"]
     local = load_index(settings.index_dir, settings.embedders)
+    passages, keys = list(local.passages), PassageColumns.load(build_dir / PASSAGE_COLUMNS).keys()
     return entries, [edge_point(p) for p in _points(local, passages, keys, docs)]
 
 

@@ -189,11 +189,11 @@ def reference(searcher):
     """bm25s's own index over the same passages' terms: what the stored term counts must score like."""
     import bm25s
 
-    from rag.indexing.build import embed_text
+    from rag.indexing.reuse import embed_text
     from rag.stores.bm25 import EMPTY
 
     r = bm25s.BM25(k1=1.2, b=0.75)
-    texts = [embed_text(p, searcher.settings.embed_title) for p in searcher.index.passages]
+    texts = [embed_text(p.title, p.text, searcher.settings.embed_title) for p in searcher.index.passages]
     r.index([searcher.analyzer.terms(t) or [EMPTY] for t in texts], show_progress=False)
     return r
 
