@@ -98,7 +98,8 @@ class PassageColumns:
         return cls(tuple(cols.pop("doc_ids").tolist()), **cols)
 
     @classmethod
-    def of(cls, passages: Sequence[Passage], keys: Sequence[str], doc_ids: Iterable[str] | None = None) -> PassageColumns:
+    def of(cls, passages: Sequence[Passage], keys: Sequence[str],
+           doc_ids: Iterable[str] | None = None) -> PassageColumns:
         """The columns of passages held as objects (this build's new documents, or an older index's passages.jsonl)."""
         numbers = {d: i for i, d in enumerate(dict.fromkeys(doc_ids if doc_ids is not None else
                                                              (p.doc_id for p in passages)))}

@@ -112,7 +112,8 @@ def _changes(new_docs: dict[str, Any], old_docs: dict[str, Any], passages: list)
     live version's passages of documents that are gone."""
     fresh = {d for d, v in new_docs.items() if d not in old_docs or old_docs[d]["sha256"] != v["sha256"]}
     upserted = sum(1 for p in passages if p.doc_id in fresh)
-    deleted = sum(len(v.get("passages", ())) for d, v in old_docs.items() if d not in new_docs)
+    deleted = sum(v.get("passage_count", len(v.get("passages", ())))  # format 3 listed the ids
+                  for d, v in old_docs.items() if d not in new_docs)
     return {"upserted": upserted, "unchanged": len(passages) - upserted, "deleted": deleted}
 
 

@@ -54,7 +54,7 @@ def test_each_document_is_recorded_with_the_sha256_of_its_raw_file_and_its_passa
     for doc_id, entry in docs.items():
         raw = (Path(settings.seeds_dir) / f"{doc_id}.txt").read_bytes()
         assert entry["sha256"] == hashlib.sha256(raw).hexdigest()
-        assert entry["passages"] == [p.passage_id for p in searcher.index.passages if p.doc_id == doc_id]
+        assert entry["passage_count"] == sum(p.doc_id == doc_id for p in searcher.index.passages) > 0
 
 
 def test_vectors_are_float32_unit_rows_aligned_with_passages(searcher, embedders) -> None:

@@ -50,7 +50,8 @@ def test_the_stored_columns_hold_each_passages_keys(built_index, searcher, tmp_p
     columns.save(tmp_path / "again.npz")
     again = PassageColumns.load(tmp_path / "again.npz")
     for name in ("doc", "article", "start", "end", "tokens", "key", "repeat"):
-        assert (getattr(again, name) == getattr(columns, name)).all() and getattr(again, name).dtype == getattr(columns, name).dtype
+        stored, read = getattr(columns, name), getattr(again, name)
+        assert (read == stored).all() and read.dtype == stored.dtype
     (tmp_path / "bad.npz").write_bytes(b"not a zip")
     with pytest.raises(IndexCorruptError, match="bad.npz cannot be read"):
         PassageColumns.load(tmp_path / "bad.npz")
