@@ -100,7 +100,13 @@ def open_searcher(settings: Settings, *, build_if_missing: bool = False,
                   embedders: dict[str, Embedder] | None = None) -> Searcher:
     """Load models and the index; optionally build the index first when none exists."""
     embedders = embedders or load_embedders(settings)
-    if build_if_missing and not backend.index_exists(settings):
+    if build_if_missing and backend.index_is_upgradable(settings):
+        logger.warning("the index at %s is of an older format: updating it from %s, its vectors reused (progress "
+                       "below)", settings.index_dir, settings.seeds_dir)
+        report = build(settings, embedders)
+        logger.info("updated index %s: %d passages from %d documents in %.1fs", report.index_version,
+                    report.passages, report.documents, report.seconds)
+    elif build_if_missing and not backend.index_exists(settings):
         logger.warning("no index at %s: building it from %s (progress below)", settings.index_dir, settings.seeds_dir)
         report = build(settings, embedders)
         logger.info("built index %s: %d passages from %d documents in %.1fs", report.index_version,

@@ -7,6 +7,7 @@ copy, so embedding stays incremental by key), then publishes the version into Qd
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from ..embedders import Embedder
 from ..settings import Settings
 from .build import BuildReport, build_index
 from .load import LoadedIndex, load_index
+from .manifest import UPGRADABLE
 
 Progress = Callable[[str, int, int], None]
 
@@ -34,6 +36,18 @@ def index_exists(settings: Settings) -> bool:
         with session(settings) as conn:
             return conn.live_collection(settings.qdrant_collection) is not None
     return (Path(settings.index_dir) / "manifest.json").exists()
+
+
+def index_is_upgradable(settings: Settings) -> bool:
+    """Whether the local index is of an older format that a plain build updates, reusing its data (rag serve then
+    updates it as it builds a missing one)."""
+    if settings.store == "qdrant":
+        return False
+    try:
+        version = json.loads((Path(settings.index_dir) / "manifest.json").read_text(encoding="utf-8"))["format_version"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return version in UPGRADABLE
 
 
 def build(settings: Settings, embedders: Sequence[Embedder], *, full: bool = False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +16,11 @@ from rag.indexing import records
 from rag.indexing.build import BuildReport, build_index
 from rag.indexing.columns import PASSAGE_COLUMNS, PassageColumns
 from rag.indexing.load import load_index
-from rag.indexing.manifest import BUILDS, file_entries, read_manifest, verify_files, write_manifest
+from rag.indexing.manifest import (BUILDS, FORMAT_VERSION, file_entries, read_manifest, verify_files,
+                                   write_manifest)
 from rag.indexing.reuse import embed_text
 from rag.retrieval import Filters, Searcher
+from rag.runtime import open_searcher
 from rag.settings import Settings
 from rag.stores.japanese import default_analyzer
 
@@ -449,8 +452,15 @@ def test_an_index_of_the_previous_format_is_refused_for_serving_and_updated_by_a
     write_manifest(index_dir, manifest)
     with pytest.raises(IndexMismatchError, match="format version 3 .* update it with: rag index build"):
         load_index(index_dir, settings.embedders)
+    old = tmp_path / "old-copy"
+    shutil.copytree(index_dir, old)
     counting = CountingEmbedder(use_embedder)
     report = build_index(settings, [counting])
     assert counting.passage_texts == [] and report.unchanged == 5
     assert list(load_index(index_dir, settings.embedders).passages) == before
     _same_as_a_full_build(settings, use_embedder, tmp_path / "full")
+    # what `rag serve` does with it: updates it as it builds a missing one, then serves
+    counting = CountingEmbedder(use_embedder)
+    served = open_searcher(settings.replace(index_dir=old), build_if_missing=True, embedders={"use": counting})
+    assert counting.passage_texts == [] and read_manifest(old)["format_version"] == FORMAT_VERSION
+    assert list(served.index.passages) == before
