@@ -44,6 +44,12 @@ def test_too_many_dead_slots_or_segments_merge_into_one_fresh_segment() -> None:
     assert layout.merged and len(layout.segments) == 1
 
 
+@pytest.mark.parametrize("slot_row", [[0, 0, 1], [0, 2, -1], [1, 1, -1, 0]])
+def test_a_layout_whose_live_slots_do_not_map_one_to_one_onto_rows_is_refused(slot_row: list[int]) -> None:
+    with pytest.raises(IndexCorruptError, match="one-to-one"):
+        Layout(np.array(slot_row), [Segment("a", 0, len(slot_row))])
+
+
 def test_a_layout_whose_segments_do_not_cover_its_slots_is_refused() -> None:
     with pytest.raises(IndexCorruptError):
         Layout(np.arange(3), [Segment("a", 0, 2)])
