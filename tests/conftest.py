@@ -8,7 +8,6 @@ import pickle
 import shutil
 import subprocess
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -42,9 +41,14 @@ def _index_is_cold() -> bool:
 
 
 _CHILDREN = pytest.StashKey[dict]()
-# what the session index fixture runs, in a process of its own (the defaults, as Settings.from_env({}) gives them)
-_BUILD = ("import sys; from pathlib import Path; from rag.runtime import build; from rag.settings import Settings; "
-          "build(Settings.from_env({}, seeds_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2])))")
+# what the session index fixture runs, in a process of its own (the defaults, as Settings.from_env({}) gives them),
+# under the session index's lock; it builds nothing if a pytest-xdist worker's fixture has built this run's index
+# already (its report is there), so that the index never changes under a worker's searcher
+_BUILD = ("import os, sys; from pathlib import Path; from filelock import FileLock; from rag.runtime import build; "
+          "from rag.settings import Settings; seeds, index, lock, done = map(Path, sys.argv[1:5]); "
+          "run = os.environ.get('PYTEST_XDIST_TESTRUNUID'); held = FileLock(lock); held.acquire(); "
+          "skip = bool(run) and done.is_file(); "
+          "skip or build(Settings.from_env({}, seeds_dir=seeds, index_dir=index)); held.release()")
 
 
 def _start(config: pytest.Config, name: str, args: list[str], log: Path, env: dict[str, str] | None = None) -> None:
@@ -72,9 +76,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if any("built_index" in f for f in fixtures.values()) and _index_is_cold():
         if helpers:
             root = _session_root()
-            with _root_lock(root):
+            with _root_lock(root) as lock:
                 seeds = _session_seeds(root)
-            _start(config, "index", ["-c", _BUILD, str(seeds), str(root / "index")], CACHE / "test-index-build.log")
+            _start(config, "index", ["-c", _BUILD, str(seeds), str(root / "index"), lock.lock_file,
+                                     str(_report_file(root))], CACHE / "test-index-build.log")
         # Later: the modules that need the index, and those that load the models (several build indexes of their
         # own, which would read the JMdict database here, ~30 s, instead of the table the session build caches).
         later = {item.path for item, f in fixtures.items() if f & {"built_index", "embedders"}}
@@ -157,12 +162,12 @@ def built_index(embedders, request):
     # Under pytest-xdist every worker gets here: the first builds, the others take its report (the same index
     # version; another no-op build would switch the index under the first worker's searcher).
     run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
-    done = root / f"built-in-run-{run}.pickle"
-    with _root_lock(root):
+    done = _report_file(root)
+    with _root_lock(root):  # the background build holds it too
         settings = Settings.from_env({}, seeds_dir=_session_seeds(root), index_dir=root / "index")
         if run and done.is_file():
             return settings, pickle.loads(done.read_bytes())
-        report = _build_when_free(build, settings, embedders)
+        report = build(settings, embedders)
         if run:
             for old in root.glob("built-in-run-*.pickle"):
                 old.unlink()
@@ -170,19 +175,9 @@ def built_index(embedders, request):
     return settings, report
 
 
-def _build_when_free(build, settings, embedders):
-    """The session build, after the background build another xdist worker started (it holds the index's build
-    lock until it is done; the product refuses a second build at once rather than queueing it)."""
-    from rag.errors import RagError
-
-    for _ in range(600):
-        try:
-            return build(settings, embedders)
-        except RagError as exc:
-            if "another build is already running" not in str(exc):
-                raise
-            time.sleep(1)
-    return build(settings, embedders)
+def _report_file(root: Path) -> Path:
+    """Where the first xdist worker to build leaves this run's build report for the others."""
+    return root / f"built-in-run-{os.environ.get('PYTEST_XDIST_TESTRUNUID')}.pickle"
 
 
 @pytest.fixture(scope="session")
