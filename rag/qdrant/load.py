@@ -16,7 +16,7 @@ from ..components import Entry
 from ..errors import IndexCorruptError
 from ..indexing import records
 from ..indexing.load import DocRecord, LoadedIndex
-from ..indexing.manifest import FORMAT_VERSION, check_compatible
+from ..indexing.manifest import FORMAT_VERSION, UPGRADABLE, check_compatible
 from ..settings import Settings
 from ..stores.bridge import Bridge
 from ..types import Passage
@@ -36,7 +36,9 @@ def load_qdrant_index(settings: Settings) -> LoadedIndex:
         conn = serving_copy(opened, [live, f"{live}-meta", f"{live}-terms"])
     where = f"qdrant:{conn.where}/{settings.qdrant_collection}"
     manifest, docs, files = _meta(conn, f"{live}-meta", where)
-    if manifest.get("format_version") != FORMAT_VERSION:
+    # format 4 changed only the local build's passage file and the manifest's per-document ids, neither of which a
+    # published version is read by: a version published by format 3 serves as it is
+    if manifest.get("format_version") not in (FORMAT_VERSION, *UPGRADABLE):
         raise IndexCorruptError(f"index at {where!r} has format {manifest.get('format_version')!r}, this code reads "
                                 f"{FORMAT_VERSION}; rebuild with: RAG_STORE=qdrant rag index build --full")
     check_compatible(manifest, settings.embedders, Path(where))

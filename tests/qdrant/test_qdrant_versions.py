@@ -157,3 +157,26 @@ def _cleanup():
     yield
     for path in _CLEANUP:
         shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.mark.parametrize("version", [3, 99])
+def test_a_version_published_by_format_3_serves_as_it_is_and_an_unknown_format_is_refused(
+        built_index, qdrant_dir, version: int):
+    """Format 4 changed only the local build's passage file and the manifest's per-document ids; a published version
+    is read by neither, so one that format 3 wrote still serves. Any other format is refused with the fix."""
+    from rag.errors import IndexCorruptError
+    from rag.qdrant import meta_id
+
+    local, _ = built_index
+    settings = qdrant_settings(local, qdrant_dir)
+    backend.push(settings)
+    with session(settings) as conn:
+        meta = f"{conn.live_collection(settings.qdrant_collection)}-meta"
+        (rec,) = conn.client.retrieve(meta, [meta_id("manifest")], with_payload=True)
+        manifest = {**rec.payload["manifest"], "format_version": version}
+        conn.client.set_payload(meta, {"manifest": manifest}, points=[meta_id("manifest")])
+    if version == 3:
+        assert backend.open_index(settings).version == manifest["build"]
+    else:
+        with pytest.raises(IndexCorruptError, match="has format 99.*rag index build"):
+            backend.open_index(settings)
