@@ -20,6 +20,8 @@ import numpy as np
 import qdrant_edge as qe
 
 from rag.indexing import records
+from rag.indexing.columns import PASSAGE_COLUMNS, PassageColumns
+from rag.indexing.load import load_index
 from rag.indexing.manifest import read_manifest, verify_files
 from rag.qdrant import BM25
 from rag.qdrant.publish import _points
@@ -41,7 +43,8 @@ def main() -> None:
     args = ap.parse_args()
     manifest = read_manifest(args.index)
     build_dir = verify_files(args.index, manifest)
-    passages, keys = records.read_passages(build_dir / records.PASSAGES)
+    local = load_index(args.index, tuple(e["spec"] for e in manifest["embedders"]))
+    passages, keys = list(local.passages), PassageColumns.load(build_dir / PASSAGE_COLUMNS).keys()
     docs = {row["doc_id"]: row for row in records.read_documents(build_dir / records.DOCUMENTS)}
     bm25 = BM25Store.load(build_dir / "bm25")
     vocab = {t: bm25._r.vocab_dict[t] for t in bm25.vocabulary}

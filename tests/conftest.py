@@ -90,8 +90,15 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                CACHE / "numba-warmup.log", {"NEWSRAG_NO_WARMUP": "1"})
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    for proc in session.config.stash.get(_CHILDREN, {}).values():
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    children = session.config.stash.get(_CHILDREN, {})
+    index = children.get("index")
+    if index is not None and "PYTEST_XDIST_WORKER" in os.environ and exitstatus != pytest.ExitCode.INTERRUPTED:
+        try:  # this worker is done, but another may be waiting for the session index it builds
+            index.wait(timeout=600)
+        except subprocess.TimeoutExpired:
+            pass
+    for proc in children.values():
         if proc.poll() is None:  # never leave one running after the tests
             proc.kill()
             proc.wait()

@@ -7,15 +7,15 @@ copy, so embedding stays incremental by key), then publishes the version into Qd
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..embedders import Embedder
+from ..errors import IndexError_
 from ..settings import Settings
 from .build import BuildReport, build_index
 from .load import LoadedIndex, load_index
-from .manifest import UPGRADABLE
+from .manifest import UPGRADABLE, read_manifest
 
 Progress = Callable[[str, int, int], None]
 
@@ -44,10 +44,9 @@ def index_is_upgradable(settings: Settings) -> bool:
     if settings.store == "qdrant":
         return False
     try:
-        version = json.loads((Path(settings.index_dir) / "manifest.json").read_text(encoding="utf-8"))["format_version"]
-    except (OSError, ValueError, KeyError, TypeError):
+        return read_manifest(Path(settings.index_dir), upgrading=True)["format_version"] in UPGRADABLE
+    except IndexError_:
         return False
-    return version in UPGRADABLE
 
 
 def build(settings: Settings, embedders: Sequence[Embedder], *, full: bool = False,

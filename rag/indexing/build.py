@@ -247,6 +247,7 @@ def _previous(index_dir: Path) -> Previous | None:
         else:  # an index of format 3 (passages.jsonl): read once here, written as columns by this build
             passages, keys = records.read_passages(build_dir / records.PASSAGES)
             columns = PassageColumns.of(passages, keys)
+        columns.ranges()  # each document's rows consecutive: the plan reuses them by range
         return Previous(manifest, build_dir, columns.keys(), Layout.load(build_dir, manifest["segments"]), columns)
     except (IndexError_, OSError, ValueError, KeyError) as exc:
         logger.warning("previous index is not reusable, building from scratch: %s", exc)
@@ -256,7 +257,7 @@ def _previous(index_dir: Path) -> Previous | None:
 def _live_build(index_dir: Path) -> str | None:
     """The build the current manifest points at (even when its data is not reused), to keep it for readers."""
     try:
-        return read_manifest(index_dir)["build"]
+        return read_manifest(index_dir, upgrading=True)["build"]
     except IndexError_:
         return None
 

@@ -69,14 +69,14 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
     points_c, meta_c, terms_c = collections(alias, manifest["build"])
     previous = conn.live_collection(alias)
     old_docs = _live_documents(conn, previous) if previous else {}
+    columns = PassageColumns.load(build_dir / PASSAGE_COLUMNS)
+    changes = _changes(manifest["documents"], old_docs, [columns.doc_ids[d] for d in columns.doc.tolist()])
+    if previous == points_c:
+        return PushReport(points_c, manifest["build"], len(columns), 0, len(columns), 0,
+                          time.perf_counter() - t0, previous, already_live=True)
     # the components' data as the local backend serves it (rows in passage order, whatever its segments)
     local = load_index(index_dir, tuple(e["spec"] for e in manifest["embedders"]))
-    passages = list(local.passages)
-    keys = PassageColumns.load(build_dir / PASSAGE_COLUMNS).keys()
-    changes = _changes(manifest["documents"], old_docs, passages)
-    if previous == points_c:
-        return PushReport(points_c, manifest["build"], len(passages), 0, len(passages), 0,
-                          time.perf_counter() - t0, previous, already_live=True)
+    passages, keys = list(local.passages), columns.keys()
     _drop(conn, [points_c, meta_c, terms_c])  # a push of this build killed half-way: start it again
     docs = {row["doc_id"]: row for row in records.read_documents(build_dir / records.DOCUMENTS)}
     entries = manifest["components"]
@@ -107,14 +107,14 @@ def _live_documents(conn: Connection, live: str) -> dict[str, Any]:
     return rec[0].payload["manifest"].get("documents", {}) if rec else {}
 
 
-def _changes(new_docs: dict[str, Any], old_docs: dict[str, Any], passages: list) -> dict[str, int]:
+def _changes(new_docs: dict[str, Any], old_docs: dict[str, Any], row_docs: list[str]) -> dict[str, int]:
     """Passages of added or changed documents (the ones a server-side copy would have to upsert), the rest, and the
-    live version's passages of documents that are gone."""
+    live version's passages of documents that are gone (`row_docs`: each passage's doc_id)."""
     fresh = {d for d, v in new_docs.items() if d not in old_docs or old_docs[d]["sha256"] != v["sha256"]}
-    upserted = sum(1 for p in passages if p.doc_id in fresh)
+    upserted = sum(1 for d in row_docs if d in fresh)
     deleted = sum(v.get("passage_count", len(v.get("passages", ())))  # format 3 listed the ids
                   for d, v in old_docs.items() if d not in new_docs)
-    return {"upserted": upserted, "unchanged": len(passages) - upserted, "deleted": deleted}
+    return {"upserted": upserted, "unchanged": len(row_docs) - upserted, "deleted": deleted}
 
 
 def _create_points(conn: Connection, name: str, entries: list[dict[str, Any]], shards: int, replicas: int,

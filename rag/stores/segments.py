@@ -116,7 +116,7 @@ def plan_layout(previous: Layout | None, previous_keys: Sequence[str] | np.ndarr
     first_slot = live[first_slot]
     wanted, first_row = np.unique(new_keys, return_index=True)
     at = np.minimum(np.searchsorted(held, wanted), max(held.size - 1, 0))
-    found = (held.size > 0) & (held[at] == wanted) if held.size else np.zeros(wanted.size, bool)
+    found = held[at] == wanted if held.size else np.zeros(wanted.size, bool)
     slot_row = np.full(previous.slots, -1, np.int64)
     slot_row[first_slot[at[found]]] = first_row[found]
     kept = np.zeros(len(new_keys), bool)

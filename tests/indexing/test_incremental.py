@@ -458,6 +458,7 @@ def test_an_index_of_the_previous_format_is_refused_for_serving_and_updated_by_a
     report = build_index(settings, [counting])
     assert counting.passage_texts == [] and report.unchanged == 5
     assert list(load_index(index_dir, settings.embedders).passages) == before
+    verify_files(index_dir, manifest)  # the format-3 build is kept for readers still opening it, as any previous one
     _same_as_a_full_build(settings, use_embedder, tmp_path / "full")
     # what `rag serve` does with it: updates it as it builds a missing one, then serves
     counting = CountingEmbedder(use_embedder)
