@@ -78,7 +78,7 @@ class Plan:
 
     corpus: Corpus
     columns: PassageColumns
-    keys: list[str]
+    keys: Sequence[str]
     texts: Sequence[str]
     previous: Previous | None
     live_build: str | None
@@ -145,8 +145,8 @@ def _plan(settings: Settings, index_dir: Path, full: bool) -> Plan:
     counts["unchanged"] = len(new_docs) - counts["added"] - counts["changed"]
     chunker = {"max_tokens": settings.chunk_max_tokens, "overlap": settings.chunk_overlap,
                "embed_title": settings.embed_title, "analyzer": ANALYZER_ID, "bridge": BRIDGE_ID}
-    return Plan(corpus, columns, columns.keys(), EmbedTexts(columns, corpus.documents, settings.embed_title), previous,
-                _live_build(index_dir), counts, chunker, planned)
+    texts = EmbedTexts(columns, corpus.documents, settings.embed_title)
+    return Plan(corpus, columns, columns.key_view(), texts, previous, _live_build(index_dir), counts, chunker, planned)
 
 
 def _nothing_to_index(settings: Settings, corpus: Corpus) -> str:

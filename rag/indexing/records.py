@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import operator
-import typing
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -14,32 +11,20 @@ import msgspec
 
 from ..types import Article, Passage, Source, Span
 
-PASSAGES = "passages.jsonl"
+PASSAGES = "passages.jsonl"  # format 3's passages (format 4: columns.py); read once when a build updates such an index
 DOCUMENTS = "documents.jsonl"
-
-
-# one line of passages.jsonl: a passage's fields, then its embedding key (msgspec reads and writes a million lines in a
-# fraction of the json module's time, which a one-document update at that size paid twice)
-_FIELDS = tuple(f.name for f in dataclasses.fields(Passage))
-_Row = msgspec.defstruct("_Row", [*typing.get_type_hints(Passage).items(), ("embed_key", str)])
 
 
 class _Key(msgspec.Struct):
     embed_key: str
 
 
-def write_passages(path: Path, passages: Iterable[Passage], keys: Iterable[str]) -> None:
-    fields = operator.attrgetter(*_FIELDS)
-    rows = [_Row(*fields(p), key) for p, key in zip(passages, keys, strict=True)]
-    path.write_bytes(_ENCODER.encode_lines(rows))
-
-
 def read_passages(path: Path) -> tuple[list[Passage], list[str]]:
+    """A format-3 passages.jsonl: one line per passage, its fields and then its embedding key."""
     data = path.read_bytes()
     return _PASSAGES.decode_lines(data), [r.embed_key for r in _KEYS.decode_lines(data)]
 
 
-_ENCODER = msgspec.json.Encoder()
 _PASSAGES = msgspec.json.Decoder(Passage)  # fields it does not know (the key) are skipped
 _KEYS = msgspec.json.Decoder(_Key)
 

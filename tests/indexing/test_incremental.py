@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -445,7 +447,9 @@ def test_an_index_of_the_previous_format_is_refused_for_serving_and_updated_by_a
     manifest = read_manifest(index_dir)
     build = index_dir / BUILDS / manifest["build"]
     before = list(load_index(index_dir, settings.embedders).passages)
-    records.write_passages(build / records.PASSAGES, before, PassageColumns.load(build / PASSAGE_COLUMNS).keys())
+    keys = PassageColumns.load(build / PASSAGE_COLUMNS).keys()
+    lines = [{**dataclasses.asdict(p), "embed_key": key} for p, key in zip(before, keys)]  # format 3's lines
+    (build / records.PASSAGES).write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in lines), "utf-8")
     (build / PASSAGE_COLUMNS).unlink()
     manifest["format_version"] = 3
     manifest["files"] = file_entries(build)
