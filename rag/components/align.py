@@ -15,7 +15,7 @@ from ..errors import IndexCorruptError
 from ..stores.align import ANN_TERMS, TermAligner, ann_index
 from ..stores.segments import MAX_DEAD, MAX_SEGMENTS, SEG_DIR, link
 from ..stores.bridge import content_words
-from ..stores.dense import SlotVectors, scores_exact
+from ..stores.dense import SlotVectors, exact_tail, scores_exact
 from . import Corpus, Entry, Need, Previous, Progress, Question
 from .lexical import BM25Builder
 
@@ -109,24 +109,33 @@ class AlignBuilder:
         live_rel = f"align.{s}.live.npy"
         np.save(out / live_rel, np.ones(len(terms), bool) if live is None else live, allow_pickle=False)
         files.append(live_rel)
+        params = {**self._params(), "segments": segments}
         if len(terms) >= ANN_TERMS:
-            ann = None
-            if not merge and (previous.build_dir / f"align.{s}.ivf").is_file():
-                ann = faiss.read_index(str(previous.build_dir / f"align.{s}.ivf"))
-                if ann.ntotal + len(vectors) == len(terms) and scores_exact(ann):  # 8-bit codes: trained again
-                    if len(vectors):
-                        ann.add(np.ascontiguousarray(vectors, np.float32))
-                else:
-                    ann = None
-            if ann is None:
-                every = vectors if merge else load_align(
-                    Entry(self.name, self.kind, tuple(files)), out).vectors  # the previous index was unusable
-                ann = ann_index(every)
-            faiss.write_index(ann, str(out / f"align.{s}.ivf"))
-            files.append(f"align.{s}.ivf")
+            ivf = f"align.{s}.ivf"
+            covered = None if merge else old.params.get("ann_terms")  # None: no index, or one covering every term
+            if covered is not None and covered <= len(terms) and len(terms) - covered <= exact_tail(covered):
+                link(previous.build_dir, out, ivf)  # the terms added since are scored exactly beside it
+                params["ann_terms"] = covered
+            else:
+                ann = None
+                if not merge and (previous.build_dir / ivf).is_file():
+                    ann = faiss.read_index(str(previous.build_dir / ivf))
+                    if ann.ntotal > len(terms) or not scores_exact(ann):  # 8-bit codes: trained again
+                        ann = None
+                if ann is None:
+                    every = vectors if merge else load_align(
+                        Entry(self.name, self.kind, tuple(files)), out).vectors  # the previous index was unusable
+                    ann = ann_index(every)
+                elif ann.ntotal < len(terms):  # the terms added since the index was last extended
+                    stored = load_align(Entry(self.name, self.kind, tuple(files)), out)
+                    for b in range(ann.ntotal, len(terms), 65536):
+                        ann.add(stored.slot_vectors(np.arange(b, min(b + 65536, len(terms)))))
+                faiss.write_index(ann, str(out / ivf))
+                params["ann_terms"] = len(terms)
+            files.append(ivf)
         logger.info("%s: embedded %d, reused %d vocabulary terms in %.2fs", self.embedder.name, fresh,
                     len(terms) - fresh, time.perf_counter() - t0)
-        return Entry(self.name, self.kind, tuple(files), {**self._params(), "segments": segments}), fresh
+        return Entry(self.name, self.kind, tuple(files), params), fresh
 
 
 def align_terms(entry: Entry, build_dir: Path) -> list[str]:
@@ -154,4 +163,7 @@ def load_align(entry: Entry, build_dir: Path) -> TermAligner:
         ann = faiss.read_index(str(build_dir / ann_file)) if ann_file else None
     except (OSError, ValueError, RuntimeError) as exc:
         raise IndexCorruptError(f"term alignment cannot be read: {exc}") from None
+    if ann is not None and ann.ntotal != entry.params.get("ann_terms", len(terms)):
+        raise IndexCorruptError(f"term alignment: its ANN index holds {ann.ntotal} terms, the build recorded "
+                                f"{entry.params.get('ann_terms', len(terms))}")
     return TermAligner(terms, vectors, live, ann)

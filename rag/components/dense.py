@@ -11,7 +11,7 @@ import faiss
 import numpy as np
 
 from ..embedders import Embedder, slug
-from ..stores.dense import (DenseStore, SlotVectors, choose_kind, new_index, outgrown, scores_exact,
+from ..stores.dense import (DenseStore, SlotVectors, choose_kind, exact_tail, new_index, outgrown, scores_exact,
                             training_sample)
 from ..stores.segments import Layout, carried, link
 from . import Corpus, Entry, Language, Need, Previous, Progress, Question, Ranking
@@ -71,7 +71,7 @@ class DenseBuilder:
         old = previous.entry(self.name, self.kind, **self._params()) if previous else None
         carry = carried(layout, old.params if old else None)
         s = slug(self.name)
-        files, fresh, computed = [], [], 0
+        files, computed = [], 0
         for seg in layout.segments:
             rel = seg.path(f"vectors.{s}.npy")
             files.append(rel)
@@ -82,16 +82,16 @@ class DenseBuilder:
             vectors, n = self._segment(corpus, layout.segment_rows(seg), previous, None if carry else old, progress)
             (out / rel).parent.mkdir(parents=True, exist_ok=True)
             np.save(out / rel, vectors, allow_pickle=False)
-            fresh.append(vectors)
             computed += n
         kind = choose_kind(self.faiss_kind, layout.rows, self.ann_threshold)
+        params = {**self._params(), "faiss_kind": kind, "segments": layout.segments_json()}
         if kind != "flat":
             index_file = f"faiss.{s}.index"
-            self._write_index(kind, [out / f for f in files], layout, fresh if carry else None,
-                              previous.build_dir / index_file if carry and old.params.get("faiss_kind") == kind else None,
-                              out / index_file)
+            same = carry and old.params.get("faiss_kind") == kind
+            params["index_slots"] = self._index(kind, [out / f for f in files], layout,
+                                                old.params if same else None, previous.build_dir if same else None,
+                                                out, index_file)
             files.append(index_file)
-        params = {**self._params(), "faiss_kind": kind, "segments": layout.segments_json()}
         return Entry(self.name, self.kind, tuple(files), params), computed
 
     def _segment(self, corpus: Corpus, rows: np.ndarray, previous: Previous | None, old: Entry | None,
@@ -123,17 +123,26 @@ class DenseBuilder:
                     time.perf_counter() - t0)
         return vectors, int(need.size)
 
-    def _write_index(self, kind: str, paths: list[Path], layout, fresh: list[np.ndarray] | None,
-                     previous_index: Path | None, target: Path) -> None:
-        """The approximate index over every slot: the previous build's trained index plus this build's fresh slots
-        when it has one and has not outgrown its training, else trained on the live vectors and filled."""
+    def _index(self, kind: str, paths: list[Path], layout, old: dict | None, previous_dir: Path | None, out: Path,
+               index_file: str) -> int:
+        """The approximate index, over the slots it covers (returned): the previous build's file, shared, while the
+        slots added since fit the exact tail; else that index extended by them, unless it has outgrown its training
+        (or holds 8-bit codes), when one is trained on the live vectors and filled."""
         t0 = time.perf_counter()
+        covered = old.get("index_slots") if old else None  # None: written before the exact tail, or none to share
+        if covered is not None and covered <= layout.slots and layout.slots - covered <= exact_tail(covered):
+            link(previous_dir, out, index_file)
+            logger.info("%s: the %s index over %d slots is shared; %d slots after it are scored exactly", self.name,
+                        kind, covered, layout.slots - covered)
+            return int(covered)
         index = None
         live = np.flatnonzero(layout.slot_row >= 0)
-        if previous_index is not None and fresh is not None:
+        if old is not None:
             try:
-                index = faiss.read_index(str(previous_index))
-                if outgrown(index, live.size):
+                index = faiss.read_index(str(previous_dir / index_file))
+                if index.ntotal > layout.slots:
+                    index = None
+                elif outgrown(index, live.size):
                     logger.info("%s: the %s index was trained for far fewer than %d passages; training it again",
                                 self.name, kind, live.size)
                     index = None
@@ -141,19 +150,17 @@ class DenseBuilder:
                     logger.info("%s: the %s index holds 8-bit codes; training it again with float16 codes",
                                 self.name, kind)
                     index = None
-                else:
-                    for vectors in fresh:
-                        index.add(np.ascontiguousarray(vectors))
             except RuntimeError as exc:
                 logger.warning("cannot extend the previous %s index: %s", self.name, exc)
                 index = None
-        if index is None or index.ntotal != layout.slots:
-            slots = SlotVectors([np.load(p, mmap_mode="r", allow_pickle=False) for p in paths], self.embedder.dim)
+        slots = SlotVectors([np.load(p, mmap_mode="r", allow_pickle=False) for p in paths], self.embedder.dim)
+        if index is None:
             index = new_index(slots.take(training_sample(live)), kind, live.size)
-            for b in range(0, layout.slots, 65536):
-                index.add(slots.take(np.arange(b, min(b + 65536, layout.slots))))
-        faiss.write_index(index, str(target))
+        for b in range(index.ntotal, layout.slots, 65536):
+            index.add(slots.take(np.arange(b, min(b + 65536, layout.slots))))
+        faiss.write_index(index, str(out / index_file))
         logger.info("%s: %s index over %d slots in %.2fs", self.name, kind, layout.slots, time.perf_counter() - t0)
+        return layout.slots
 
 
 def load_dense(entry: Entry, build_dir: Path) -> DenseStore:
@@ -161,4 +168,5 @@ def load_dense(entry: Entry, build_dir: Path) -> DenseStore:
     layout = Layout.load(build_dir, entry.params.get("segments", ()))
     vectors = [build_dir / f for f in entry.files if f.endswith(".npy")]
     index = next((build_dir / f for f in entry.files if f.endswith(".index")), None)
-    return DenseStore.load_segments(vectors, layout, index, entry.params.get("faiss_kind", "flat"))
+    return DenseStore.load_segments(vectors, layout, index, entry.params.get("faiss_kind", "flat"),
+                                    entry.params.get("index_slots"))

@@ -47,7 +47,7 @@ class TermAligner:
         self.live = np.ones(len(terms), bool) if live is None else np.asarray(live, bool)
         if self.live.shape != (len(terms),):
             raise IndexCorruptError(f"term alignment: {self.live.shape} live flags for {len(terms)} terms")
-        if ann is not None and (ann.ntotal != len(terms) or ann.d != self.dim):
+        if ann is not None and (ann.ntotal > len(terms) or ann.d != self.dim):  # the terms after its own: exactly
             raise IndexCorruptError(f"term alignment: its ANN index holds {ann.ntotal}x{ann.d}, the terms {rows}x{self.dim}")
         self._ann_index = ann
         self._ann: DenseStore | None = None
@@ -98,6 +98,10 @@ class TermAligner:
             vectors[kept[b : b + ENCODE_CHUNK, 0]] = previous._slots.take(kept[b : b + ENCODE_CHUNK, 1])
         return cls(terms, vectors), len(need)
 
+    def slot_vectors(self, slots: np.ndarray) -> np.ndarray:
+        """The vectors of these term slots (read from the segments where asked)."""
+        return self._slots.take(slots)
+
     def index_of(self) -> dict[str, int]:
         return {t: i for i, t in enumerate(self.terms)}
 
@@ -107,13 +111,12 @@ class TermAligner:
             return []
         ann = self._approximate()
         if ann is not None:
-            # every word in one FAISS call, dead terms skipped
+            # every word in one FAISS call (the terms after the index's, exactly), dead terms skipped
             fetch = min(len(self.terms), (k + 8) * 4)
-            dist, cand = ann.index.search(np.ascontiguousarray(word_vectors, np.float32), fetch)
+            with self._one_blas_thread():
+                found = ann.candidates(word_vectors, fetch)
             out = []
-            for vec, slots, sims in zip(word_vectors, cand, dist):
-                keep = slots >= 0
-                slots, sims = slots[keep], sims[keep]
+            for vec, (slots, sims) in zip(word_vectors, found):
                 keep = self.live[slots]
                 slots, sims = slots[keep], sims[keep]
                 if ann.refine > 1:  # 8-bit codes only propose (an index built before float16 codes)

@@ -6,8 +6,11 @@ no stored vector. The float32 vectors stay on disk for exact search, filters and
 score from a filtered search can differ from its unfiltered one by float16's rounding, ~1e-4). An index written
 before holds 8-bit codes (recall@10 0.95 at a million): its candidates are re-scored against the stored vectors, and
 the next build trains it again in float16 (docs/results.md, "Dense codes").
-Vectors are stored by slot in segments (rag/stores/segments.py): an incremental build adds the new slots' vectors to
-the previous build's trained index instead of training and filling a new one; removed passages' slots stay in the
+Vectors are stored by slot in segments (rag/stores/segments.py). The approximate index covers the slots up to
+`indexed` (a prefix); the slots appended since, at most `exact_tail(indexed)` of them, are scored exactly next to
+it, so an incremental build that adds a document hard-links the index file instead of reading, extending and
+rewriting it (~2 GB of e5 + USE index at a million passages). Once the tail outgrows its bound, the build adds the
+tail to the previous trained index instead of training and filling a new one. Removed passages' slots stay in the
 index and are skipped.
 """
 
@@ -26,6 +29,13 @@ from .segments import Layout
 KINDS = ("auto", "flat", "hnsw", "ivf")
 REFINE = 4  # an index with 8-bit codes fetches k × REFINE candidates, then re-scores them exactly
 MMAP_ROWS = 50_000  # vectors of larger stores stay on disk, memory-mapped
+EXACT_TAIL = 4096  # slots past the approximate index that a search scores exactly (at most; see exact_tail)
+
+
+def exact_tail(indexed: int) -> int:
+    """How many slots past an approximate index over `indexed` slots may be scored exactly before a build extends
+    the index: 4,096 (e5 + USE: ~15 MB of vectors read per question, ~1 ms), or a sixteenth of a small index."""
+    return min(EXACT_TAIL, indexed // 16)
 
 
 def choose_kind(kind: str, n: int, threshold: int) -> str:
@@ -112,6 +122,12 @@ class SlotVectors:
         """The inner product of every slot's vector with `query`, segment after segment."""
         return np.concatenate([np.asarray(p) @ query for p in self.parts]) if self.parts else np.zeros(0, np.float32)
 
+    def products_from(self, start: int, queries: np.ndarray) -> np.ndarray:
+        """(queries × slots start…) inner products: the slots from `start` on, for several queries at once."""
+        out = [np.asarray(p[max(start - int(lo), 0):]) @ queries.T
+               for p, lo, hi in zip(self.parts, self.starts[:-1], self.starts[1:]) if hi > start]
+        return np.concatenate(out).T if out else np.zeros((len(queries), 0), np.float32)
+
 
 class DenseStore:
     """Slot vectors (kept for exact search, re-scoring and incremental reuse), the slots' layout, and for the
@@ -125,6 +141,7 @@ class DenseStore:
         self.kind = kind
         self._live = layout.slot_row >= 0
         self._rows: np.ndarray | None = None
+        self.indexed = index.ntotal if index is not None else 0  # the slots after these are scored exactly
         self.refine = 1 if index is None or scores_exact(index) else REFINE
         if kind == "ivf":
             faiss.extract_index_ivf(index).nprobe = min(faiss.extract_index_ivf(index).nlist, nprobe)
@@ -190,12 +207,11 @@ class DenseStore:
             return self.exact(q[0], k)
         want, fetch = min(n, k * self.refine), k * self.refine
         while True:  # removed passages' slots are skipped; fetch more in the rare case they crowd the candidates
-            dist, cand = self.index.search(q, min(self.layout.slots, fetch))
-            found = cand[0] >= 0
-            slots, sims = cand[0][found], dist[0][found]
+            [(slots, sims)] = self.candidates(q, fetch)
             rows = self.layout.slot_row[slots]
-            live = rows >= 0
-            slots, rows, sims = slots[live][:want], rows[live][:want], sims[live][:want]
+            order = np.lexsort((rows, -sims))
+            live = order[rows[order] >= 0][:want]
+            slots, rows, sims = slots[live], rows[live], sims[live]
             if rows.size >= want or fetch >= self.layout.slots:
                 break
             fetch *= 4
@@ -203,6 +219,27 @@ class DenseStore:
             sims = self.slots.take(slots) @ q[0]  # 8-bit codes only propose: their candidates are scored exactly
         order = np.lexsort((rows, -sims))[:k]
         return rows[order].astype(np.int64), sims[order].astype(np.float32)
+
+    def candidates(self, queries: np.ndarray, fetch: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per query, (slots, scores): up to `fetch` from the approximate index over the first `indexed` slots, and
+        the best `fetch` of the slots after them, scored exactly (removed passages' slots included)."""
+        q = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dim)
+        none = np.zeros((len(q), 0), np.int64)
+        cand, dist = none, none.astype(np.float32)
+        if self.indexed and fetch > 0:
+            dist, cand = self.index.search(q, min(self.indexed, fetch))
+        tail = self.layout.slots - self.indexed
+        sims = self.slots.products_from(self.indexed, q) if tail and fetch > 0 else None
+        out = []
+        for i in range(len(q)):
+            found = cand[i] >= 0
+            slots, scores = cand[i][found].astype(np.int64), dist[i][found]
+            if sims is not None:
+                top = np.argpartition(-sims[i], fetch - 1)[:fetch] if tail > fetch else np.arange(tail)
+                slots = np.concatenate([slots, self.indexed + top])
+                scores = np.concatenate([scores, sims[i][top].astype(np.float32)])
+            out.append((slots, scores))
+        return out
 
     def save(self, vectors_path: Path, index_path: Path) -> None:
         """A single-segment store's files (tools and tests; a build writes segments through the dense builder)."""
@@ -218,7 +255,10 @@ class DenseStore:
         return cls.load_segments([vectors_path], Layout.identity(n, "-"), index_path, kind)
 
     @classmethod
-    def load_segments(cls, paths: Sequence[Path], layout: Layout, index_path: Path | None, kind: str) -> DenseStore:
+    def load_segments(cls, paths: Sequence[Path], layout: Layout, index_path: Path | None, kind: str,
+                      indexed: int | None = None) -> DenseStore:
+        """`indexed`: the slots the index covers, as the build recorded (None: every slot, as builds before the
+        exact tail wrote)."""
         parts = [np.load(p, allow_pickle=False, mmap_mode="r") for p in paths]
         if layout.slots < MMAP_ROWS:
             parts = [np.ascontiguousarray(p) for p in parts]  # small: in memory, no page faults on the hot path
@@ -233,8 +273,9 @@ class DenseStore:
             if index_path is None or not Path(index_path).is_file():
                 raise IndexCorruptError(f"the {kind} FAISS index file is missing")
             index = faiss.read_index(str(index_path))
-            if index.ntotal != len(vectors) or index.d != vectors.dim:
+            covers = len(vectors) if indexed is None else indexed
+            if index.ntotal != covers or covers > len(vectors) or index.d != vectors.dim:
                 raise IndexCorruptError(
-                    f"{Path(index_path).name}: FAISS index holds {index.ntotal}x{index.d} but vectors are "
-                    f"{len(vectors)}x{vectors.dim}")
+                    f"{Path(index_path).name}: FAISS index holds {index.ntotal}x{index.d} for {covers} of "
+                    f"{len(vectors)}x{vectors.dim} vectors")
         return cls(vectors, layout, index, kind)

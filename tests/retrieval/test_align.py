@@ -249,6 +249,9 @@ def test_a_term_index_with_8bit_codes_still_re_scores_and_its_next_build_trains_
     (build_dir / name).unlink()
     faiss.write_index(old, str(build_dir / name))
     manifest["files"][name] = file_entries(build_dir)[name]
+    for entry in manifest["components"]:  # a build of that time recorded no count: its index covered every term
+        if entry["kind"] == "align":
+            del entry["params"]["ann_terms"]
     write_manifest(copy.index_dir, manifest)
 
     stored = load_index(copy.index_dir, copy.embedders).align["use"]
@@ -262,3 +265,45 @@ def test_a_term_index_with_8bit_codes_still_re_scores_and_its_next_build_trains_
     build(copy, embedders)
     again = load_index(copy.index_dir, copy.embedders).align["use"]._ann_index
     assert scores_exact(again) and again.ntotal == len(vectors)
+
+
+def test_a_new_documents_terms_are_scored_exactly_beside_the_shared_term_index(
+        built_index, embedders, tmp_path: Path, monkeypatch) -> None:
+    """An update that adds a few terms hard-links the term index (389 MB at a million passages) and scores the new
+    terms exactly beside it; each is proposed for its own vector (the seeds' vocabulary takes the approximate path
+    with the threshold lowered)."""
+    import json
+
+    from rag.components import align as align_component
+    from rag.stores import align as align_store
+
+    settings, _ = built_index
+    for module in (align_component, align_store):
+        monkeypatch.setattr(module, "ANN_TERMS", 100)
+    shutil.copytree(settings.seeds_dir, tmp_path / "seeds")
+    shutil.copytree(settings.index_dir, tmp_path / "index")
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    copy = settings.replace(seeds_dir=seeds, index_dir=index)
+    build(copy, embedders)  # nothing changed: the alignment now stores its approximate index over every term
+
+    def ivf() -> tuple[Path, dict]:
+        manifest = json.loads((index / "manifest.json").read_text("utf-8"))
+        [name] = [f for f in manifest["files"] if f.endswith(".ivf")]
+        [entry] = [c for c in manifest["components"] if c["kind"] == "align"]
+        return index / "builds" / manifest["build"] / name, entry["params"]
+
+    first, params = ivf()
+    covered, inode = params["ann_terms"], first.stat().st_ino
+    (seeds / "952_align_probe.txt").write_text(
+        "釧路の漁協、サンマ漁の新しい冷凍設備を公開 ― 2025年04月02日 09:15\n\n"
+        "釧路の漁業協同組合は、サンマ漁船が水揚げした魚を急速に凍らせる冷凍設備を報道陣に公開した。"
+        "組合長は、鮮度を保ったまま台湾やシンガポールへ輸出できるようになると話した。\n", encoding="utf-8")
+    build(copy, embedders)
+    shared, params = ivf()
+    assert shared.stat().st_ino == inode and params["ann_terms"] == covered
+    aligner = load_index(index, copy.embedders).align["use"]
+    added = len(aligner.terms) - covered
+    assert aligner._ann_index.ntotal == covered and added > 0
+    new = np.arange(covered, len(aligner.terms))
+    groups = aligner.groups(aligner.slot_vectors(new), 1, -1.0)
+    assert [g[0] for g in groups] == aligner.terms[covered:]

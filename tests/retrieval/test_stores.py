@@ -118,6 +118,42 @@ def test_an_ivf_index_with_8bit_codes_from_an_older_build_is_still_re_scored_exa
     np.testing.assert_allclose(scores, vectors[rows] @ q, rtol=1e-6)  # float32 products, not 8-bit estimates
 
 
+@pytest.mark.parametrize("kind", ["hnsw", "ivf"])
+def test_slots_after_the_approximate_index_are_scored_exactly_beside_it(vectors: np.ndarray, kind: str) -> None:
+    """An incremental build shares the previous build's index and leaves the slots appended since to an exact scan:
+    a tail passage ranks where its exact score puts it, a removed one never shows, and with nothing in the tail
+    removed the results equal those of one index over every slot (recall-wise: same top 10 for clear queries)."""
+    from rag.stores.dense import SlotVectors, new_index, training_sample
+    from rag.stores.segments import Layout, Segment
+
+    head, tail = vectors[:1800], vectors[1800:]
+    index = new_index(head[training_sample(np.arange(1800))], kind, 1800)
+    index.add(head)
+    slot_row = np.arange(len(vectors))
+    slot_row[1900] = -1  # a removed passage in the tail…
+    slot_row[10] = -1  # …and one under the index
+    slot_row[slot_row >= 0] = np.arange(len(vectors) - 2)
+    layout = Layout(slot_row, [Segment("a", 0, 1800), Segment("b", 1800, len(vectors))])
+    store = DenseStore(SlotVectors([head, tail], DIM), layout, index, kind)
+    whole = DenseStore(SlotVectors([vectors], DIM), layout, DenseStore.build(vectors, kind).index, kind)
+    assert store.indexed == 1800 and whole.indexed == len(vectors)
+    rng = np.random.default_rng(11)
+    for target in [1850, 1999, 5, 700]:
+        q = vectors[target] + 0.05 * _unit(rng, 1)[0]
+        q /= np.linalg.norm(q)
+        rows, scores = store.search(q, 10)
+        assert rows[0] == slot_row[target] and list(scores) == sorted(scores, reverse=True)
+        assert rows.tolist() == whole.search(q, 10)[0].tolist()
+        tail_rows = rows[rows >= slot_row[1800]]
+        np.testing.assert_allclose(scores[rows >= slot_row[1800]], vectors[layout.row_slot[tail_rows]] @ q, rtol=1e-5)
+    gone = vectors[1900] + 0.01 * _unit(rng, 1)[0]
+    rows, _ = store.search(gone / np.linalg.norm(gone), 50)
+    assert -1 not in rows.tolist() and len(rows) == 50 and len(set(rows.tolist())) == 50
+    for q in _unit(rng, 5):  # the tail's best are candidates even where the index proposes only its own
+        [(slots, sims)] = store.candidates(q[None], 10)
+        assert set(np.argsort(-(tail @ q))[:10] + 1800) <= set(slots.tolist())
+
+
 # -- BM25 with the Japanese analyzer ----------------------------------------------------------------------------
 
 PASSAGES = [
