@@ -90,14 +90,24 @@ def repeated_lines(lines: Sequence[Line]) -> set[int]:
     return out
 
 
+def line_keys(lines: Sequence[Line]) -> set[str]:
+    """A document's lines that can count as boilerplate, as comparison keys (6 characters or more)."""
+    return {norm(ln.text) for ln in lines if len(ln.stripped) >= 6}
+
+
+def boilerplate_need(documents: int, min_docs: int = 3, min_share: float = 0.5) -> int | None:
+    """How many documents a line must appear in to be boilerplate (None: too few documents to tell)."""
+    return None if documents < min_docs else max(min_docs, int(documents * min_share + 0.999))
+
+
 def boilerplate_keys(documents: Iterable[Sequence[Line]], min_docs: int = 3, min_share: float = 0.5) -> set[str]:
     """Lines shared by many documents of the corpus (site templates), as comparison keys."""
     docs = list(documents)
-    if len(docs) < min_docs:
+    need = boilerplate_need(len(docs), min_docs, min_share)
+    if need is None:
         return set()
     counts: dict[str, int] = {}
     for lines in docs:
-        for key in {norm(ln.text) for ln in lines if len(ln.stripped) >= 6}:
+        for key in line_keys(lines):
             counts[key] = counts.get(key, 0) + 1
-    need = max(min_docs, int(len(docs) * min_share + 0.999))
     return {k for k, c in counts.items() if c >= need}

@@ -39,6 +39,7 @@ from ..stores.segments import LAYOUT_FILE, Layout, plan_layout
 from ..types import Document
 from . import records
 from .columns import PASSAGE_COLUMNS, PassageColumns
+from .linekeys import LINE_KEYS
 from .reuse import Planned, embed_text, plan_corpus
 from .manifest import BUILDS, FORMAT, FORMAT_VERSION, file_entries, read_manifest, verify_files, write_manifest
 
@@ -180,6 +181,8 @@ def _embed_and_write(settings: Settings, embedders: Sequence[Embedder], index_di
                 embedded[builder.name], seconds[builder.name] = computed, time.perf_counter() - t
         layout.save(tmp / LAYOUT_FILE)
         plan.columns.save(tmp / PASSAGE_COLUMNS)
+        if plan.planned is not None and plan.planned.line_keys is not None:
+            plan.planned.line_keys.save(tmp / LINE_KEYS)
         records.write_documents(tmp / records.DOCUMENTS, _document_rows(plan.corpus, settings,
                                                                         plan.planned.reused_rows if plan.planned else {}))
         manifest = {

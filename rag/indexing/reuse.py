@@ -14,19 +14,22 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..chunking import ChunkParams, chunk_document
 from ..corpus import Corpus, CorpusWarning, build_document, read_seed, shown
-from ..corpus.cleaning import boilerplate_keys
+from ..corpus.cleaning import boilerplate_keys, boilerplate_need, line_keys
 from ..corpus.lines import split_lines
 from ..errors import CorpusError
 from ..types import Document
 from . import records
 from .columns import PassageColumns, embedding_key, first_occurrences
+from .linekeys import LINE_KEYS, LineKeys, digests, shared_digests
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +44,7 @@ class Planned:
     chunks: dict[str, int]
     boilerplate: str
     reused_rows: dict[str, str] = field(default_factory=dict)
+    line_keys: LineKeys | None = None
 
 
 def embed_text(title: str, text: str, with_title: bool) -> str:
@@ -75,8 +79,15 @@ def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any
             logger.warning("skipping %s: %s", shown(path), problem)
             continue
         texts[path.stem] = (path, text, hashlib.sha256(text.encode("utf-8")).hexdigest())
-    split = {doc_id: split_lines(text) for doc_id, (_, text, _) in texts.items()}
-    boiler = boilerplate_keys(split.values())
+    split: dict[str, list] = {}
+
+    def lines_of(doc_id: str) -> list:
+        if doc_id not in split:
+            split[doc_id] = split_lines(texts[doc_id][1])
+        return split[doc_id]
+
+    boiler, line_keys = _boilerplate(texts, lines_of, LineKeys.load(previous_dir / LINE_KEYS)
+                                     if previous is not None and previous_dir is not None else None)
     fingerprint = hashlib.sha256(json.dumps(sorted(boiler), ensure_ascii=False).encode()).hexdigest()[:16]
     chunked_by = previous.get("chunker", {}) if previous else {}
     same_params = (chunked_by.get("max_tokens"), chunked_by.get("overlap")) == (params.max_tokens, params.overlap)
@@ -98,7 +109,7 @@ def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any
             chunks[doc_id] = end - first
             reused_rows[doc_id] = old_rows[doc_id]
         else:
-            doc = build_document(doc_id, str(path), text, boiler, split[doc_id])
+            doc = build_document(doc_id, str(path), text, boiler, lines_of(doc_id))
             passages = chunk_document(doc, params)
             keys = [embedding_key(embed_text(p.title, p.text, embed_title)) for p in passages]
             parts.append((PassageColumns.of(passages, keys, [doc_id]), 0, len(passages), number))
@@ -115,7 +126,24 @@ def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any
         columns = columns.take(keep)
     logger.info("planned %d documents (%d reused as they were) into %d passages in %.2fs", len(documents),
                 len(reused_rows), len(columns), time.perf_counter() - t0)
-    return Planned(Corpus(seeds_dir, tuple(documents), tuple(warnings)), columns, chunks, fingerprint, reused_rows)
+    return Planned(Corpus(seeds_dir, tuple(documents), tuple(warnings)), columns, chunks, fingerprint, reused_rows,
+                   line_keys)
+
+
+def _boilerplate(texts: Mapping[str, tuple[Path, str, str]], lines_of: Callable[[str], list],
+                 cached: LineKeys | None) -> tuple[set[str], LineKeys]:
+    """The corpus's boilerplate lines, from line-key digests where the previous build stored a document's, and the
+    line keys to store with this build (rag/indexing/linekeys.py)."""
+    per_doc = {}
+    for doc_id, (_, _, sha) in texts.items():
+        hit = cached.documents.get(doc_id) if cached is not None else None
+        per_doc[doc_id] = (sha, hit[1] if hit is not None and hit[0] == sha else digests(line_keys(lines_of(doc_id))))
+    shared = shared_digests((d for _, d in per_doc.values()), boilerplate_need(len(texts)))
+    if cached is not None and np.array_equal(shared, digests(cached.boilerplate)):
+        boiler = set(cached.boilerplate)
+    else:  # the set changed (or nothing is stored): found from the lines, as a full build does
+        boiler = boilerplate_keys(lines_of(d) for d in texts)
+    return boiler, LineKeys(per_doc, tuple(sorted(boiler)))
 
 
 def _rows(build_dir: Path) -> dict[str, str]:

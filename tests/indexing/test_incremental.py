@@ -469,3 +469,50 @@ def test_an_index_of_the_previous_format_is_refused_for_serving_and_updated_by_a
     served = open_searcher(settings.replace(index_dir=old), build_if_missing=True, embedders={"use": counting})
     assert counting.passage_texts == [] and read_manifest(old)["format_version"] == FORMAT_VERSION
     assert list(served.index.passages) == before
+
+
+def test_a_one_document_update_splits_only_that_documents_lines(tmp_path: Path, use_template: Template, use_embedder,
+                                                                monkeypatch) -> None:
+    """The corpus-wide boilerplate rule counts the line-key digests stored for unchanged documents
+    (rag/indexing/linekeys.py): only the new file is split into lines, and the index equals a full build's."""
+    from rag.indexing import reuse
+
+    settings = private_copy(use_template, tmp_path / "copy")
+    build_index(settings, [use_embedder])  # stores the line keys, whichever code built the template
+    split: list[str] = []
+    real = reuse.split_lines
+    monkeypatch.setattr(reuse, "split_lines", lambda raw: split.append(raw) or real(raw))
+    _add_new_doc(Path(settings.seeds_dir))
+    build_index(settings, [use_embedder])
+    assert split == [NEW_TEXT]
+    _same_as_a_full_build(settings, use_embedder, tmp_path / "full")
+
+
+def test_a_line_that_becomes_boilerplate_is_found_from_every_documents_lines_as_a_full_build_does(
+        tmp_path: Path, use_template: Template, use_embedder) -> None:
+    """New files that bring a line into half the documents make it boilerplate: the stored digests show the set
+    changed, every document is cleaned again without that line, and the index equals a full build's."""
+    from rag.corpus.lines import norm
+    from rag.indexing.linekeys import LINE_KEYS, LineKeys
+
+    settings = private_copy(use_template, tmp_path / "copy")
+    build_index(settings, [use_embedder])
+    seeds = Path(settings.seeds_dir)
+    before = read_manifest(settings.index_dir)["boilerplate"]
+    notice = "この記事はルミナ通信の提供です。無断転載を禁じます。"
+    existing = len(list(seeds.glob("*.txt")))
+    for i in range(existing):
+        (seeds / f"00{6 + i}_notice_{i}.txt").write_text(
+            f"ザルツ連邦の港湾{i}号埠頭で新しいクレーンが稼働 ― 2025年06月0{1 + i}日 10:00\n\n{notice}\n\n"
+            f"ザルツ連邦の港湾公社は、{i}号埠頭に設置した大型クレーンの運用を始めたと発表した。"
+            f"荷役の時間は{10 + i}パーセント短くなる見込みだという。\n", encoding="utf-8")
+    report = build_index(settings, [use_embedder])
+    assert report.added == existing
+    manifest = read_manifest(settings.index_dir)
+    assert manifest["boilerplate"] != before
+    stored = LineKeys.load(settings.index_dir / BUILDS / manifest["build"] / LINE_KEYS)
+    assert stored is not None and norm(notice) in stored.boilerplate
+    passages = load_index(settings.index_dir, settings.embedders).passages
+    assert [p for p in passages if p.doc_id.startswith("00") and "notice" in p.doc_id]
+    assert not [p for p in passages if notice in p.text]
+    _same_as_a_full_build(settings, use_embedder, tmp_path / "full")
