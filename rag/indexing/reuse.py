@@ -86,8 +86,8 @@ def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any
             split[doc_id] = split_lines(texts[doc_id][1])
         return split[doc_id]
 
-    boiler, line_keys = _boilerplate(texts, lines_of, LineKeys.load(previous_dir / LINE_KEYS)
-                                     if previous is not None and previous_dir is not None else None)
+    boiler, stored_keys = _boilerplate(texts, lines_of, LineKeys.load(previous_dir / LINE_KEYS)
+                                       if previous is not None and previous_dir is not None else None)
     fingerprint = hashlib.sha256(json.dumps(sorted(boiler), ensure_ascii=False).encode()).hexdigest()[:16]
     chunked_by = previous.get("chunker", {}) if previous else {}
     same_params = (chunked_by.get("max_tokens"), chunked_by.get("overlap")) == (params.max_tokens, params.overlap)
@@ -127,7 +127,7 @@ def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any
     logger.info("planned %d documents (%d reused as they were) into %d passages in %.2fs", len(documents),
                 len(reused_rows), len(columns), time.perf_counter() - t0)
     return Planned(Corpus(seeds_dir, tuple(documents), tuple(warnings)), columns, chunks, fingerprint, reused_rows,
-                   line_keys)
+                   stored_keys)
 
 
 def _boilerplate(texts: Mapping[str, tuple[Path, str, str]], lines_of: Callable[[str], list],
