@@ -478,7 +478,8 @@ def test_a_one_document_update_splits_only_that_documents_lines(tmp_path: Path, 
     from rag.indexing import reuse
 
     settings = private_copy(use_template, tmp_path / "copy")
-    build_index(settings, [use_embedder])  # stores the line keys, whichever code built the template
+    # the copy's seeds lie at another path, and a document is reused only at its recorded one: one build records it
+    build_index(settings, [use_embedder])
     split: list[str] = []
     real = reuse.split_lines
     monkeypatch.setattr(reuse, "split_lines", lambda raw: split.append(raw) or real(raw))
@@ -496,7 +497,6 @@ def test_a_line_that_becomes_boilerplate_is_found_from_every_documents_lines_as_
     from rag.indexing.linekeys import LINE_KEYS, LineKeys
 
     settings = private_copy(use_template, tmp_path / "copy")
-    build_index(settings, [use_embedder])
     seeds = Path(settings.seeds_dir)
     before = read_manifest(settings.index_dir)["boilerplate"]
     notice = "この記事はルミナ通信の提供です。無断転載を禁じます。"
