@@ -62,6 +62,14 @@ class Timed:
         return self._time(self.inner.encode_sparse, texts)
 
 
+def full_build(passages: int) -> Path:
+    """The work directory of an earlier `--build-only` (or full) run of this size; exits with the command if none."""
+    work = OUT / f"n{passages}"
+    if not (work / "full-build.json").is_file():
+        sys.exit(f"no full build at {work}: run bench_scale.py --passages {passages} --build-only first")
+    return work
+
+
 def real_index() -> Path:
     """The real seeds' index with the real embedders: the statistics the synthesiser copies."""
     from rag.runtime import build

@@ -18,7 +18,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
-from bench_scale import OUT, pct  # noqa: E402
+from bench_scale import full_build, pct  # noqa: E402
 from rag.indexing.load import load_index  # noqa: E402
 from rag.stores.dense import EXACT_TAIL  # noqa: E402
 
@@ -29,10 +29,7 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--tail", type=int, default=EXACT_TAIL, help="slots scanned exactly (default: EXACT_TAIL)")
     args = ap.parse_args()
-    index_dir = OUT / f"n{args.passages}" / "index"
-    if not (index_dir / "manifest.json").is_file():
-        sys.exit(f"no index at {index_dir}: run bench_scale.py --passages {args.passages} --build-only first")
-    index = load_index(index_dir, ("e5", "use"))
+    index = load_index(full_build(args.passages) / "index", ("e5", "use"))
     rng = np.random.default_rng(0)
     out = {}
     for name, store in index.dense.items():

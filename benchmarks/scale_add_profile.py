@@ -18,7 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
-from bench_scale import OUT, embedders, incremental, real_index  # noqa: E402
+from bench_scale import embedders, full_build, incremental, real_index  # noqa: E402
 from rag.indexing.load import load_index  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from scale_synth import RealStats, write_seeds  # noqa: E402
@@ -30,9 +30,7 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=35)
     ap.add_argument("--no-profile", action="store_true", help="wall times only")
     args = ap.parse_args()
-    work = OUT / f"n{args.passages}"
-    if not (work / "full-build.json").is_file():
-        sys.exit(f"no full build at {work}: run bench_scale.py --passages {args.passages} --build-only first")
+    work = full_build(args.passages)
     stats = RealStats(load_index(real_index(), ("e5", "use")))
     settings = Settings.from_env({}, seeds_dir=work / "seeds", index_dir=work / "index")
     embs = embedders(stats)

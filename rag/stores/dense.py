@@ -34,7 +34,8 @@ EXACT_TAIL = 4096  # slots past the approximate index that a search scores exact
 
 def exact_tail(indexed: int) -> int:
     """How many slots past an approximate index over `indexed` slots may be scored exactly before a build extends
-    the index: 4,096 (e5 + USE: ~15 MB of vectors read per question, ~1 ms), or a sixteenth of a small index."""
+    the index: 4,096 (e5 + USE at 1M passages: 0.15 + 0.20 ms per question, benchmarks/exact_tail_cost.py), or a
+    sixteenth of a small index."""
     return min(EXACT_TAIL, indexed // 16)
 
 
