@@ -13,9 +13,9 @@ import numpy as np
 from ..embedders import Embedder, slug
 from ..errors import IndexCorruptError
 from ..stores.align import ANN_TERMS, TermAligner, ann_index
-from ..stores.segments import MAX_DEAD, MAX_SEGMENTS, SEG_DIR, link
+from ..stores.segments import SEG_DIR, link, merge_kind
 from ..stores.bridge import content_words
-from ..stores.dense import SlotVectors, exact_tail, scores_exact
+from ..stores.dense import SlotVectors, cut_index, exact_tail, scores_exact
 from . import Corpus, Entry, Need, Previous, Progress, Question
 from .lexical import BM25Builder
 
@@ -61,7 +61,9 @@ class AlignBuilder:
 
     def build(self, corpus: Corpus, previous: Previous | None, out: Path, progress: Progress) -> tuple[Entry, int]:
         """Terms are appended in segments like passages: the previous build's term segments are shared, this
-        build's new terms form one more, and terms no passage holds any more are flagged dead until a merge."""
+        build's new terms form one more, and terms no passage holds any more are flagged dead until a merge. Merges
+        are tiered as the passages' are (rag/stores/segments.py): the later segments' live terms merge into the
+        fresh one, and the first segment and its term index stay."""
         t0 = time.perf_counter()
         s = slug(self.embedder.name)
         old = previous.entry(self.name, self.kind, **self._params()) if previous else None
@@ -75,67 +77,81 @@ class AlignBuilder:
         segments = list(old.params.get("segments", ())) if before is not None else []
         known = {t: i for i, t in enumerate(before)} if before is not None else {}
         new_terms = sorted(t for t in vocabulary if t not in known)
-        total = len(known) + len(new_terms)
-        dead = total - len(vocabulary)
-        merge = before is None or len(segments) + bool(new_terms) > MAX_SEGMENTS or (total and dead / total > MAX_DEAD)
-        files: list[str] = []
-        if merge:
+        merge = "all"
+        if before is not None and segments:
+            base = int(segments[0]["terms"])
+            tail = sum(1 for t in before[base:] if t in vocabulary) + len(new_terms)
+            total = len(known) + len(new_terms)
+            merge = merge_kind(len(segments) + bool(new_terms), total, total - len(vocabulary), base, tail)
+        name = out.name.removeprefix(".tmp-")
+        if merge == "all":
             stored = load_align(old, previous.build_dir) if before is not None else None
             aligner, fresh = TermAligner.build(vocabulary, self.embedder.encode_queries, stored, self.embedder.dim)
-            name = out.name.removeprefix(".tmp-")
-            segments = [{"name": name, "terms": len(aligner)}]
+            segments, stable = [{"name": name, "terms": len(aligner)}], 0
             terms, vectors, live = aligner.terms, aligner.vectors, None
             rel = f"{SEG_DIR}/{name}/align.{s}.npz"
             (out / rel).parent.mkdir(parents=True, exist_ok=True)
             aligner.save(out / rel)
-            files.append(rel)
+            files = [rel]
         else:
+            if merge == "deltas":  # the later segments' live terms join the new ones
+                segments = segments[:1]
+                new_terms = sorted({t for t in before[segments[0]["terms"]:] if t in vocabulary} | set(new_terms))
+                logger.info("%s: merging the term segments after the first (%d terms)", self.name, len(new_terms))
+            stable = sum(int(seg["terms"]) for seg in segments)
+            files = []
             for seg in segments:
                 rel = f"{SEG_DIR}/{seg['name']}/align.{s}.npz"
                 link(previous.build_dir, out, rel)
                 files.append(rel)
-            terms, vectors = list(before), np.zeros((0, self.embedder.dim), np.float32)
-            fresh = len(new_terms)
+            terms, vectors, fresh = before[:stable], np.zeros((0, self.embedder.dim), np.float32), 0
             if new_terms:
-                added, _ = TermAligner.build(new_terms, self.embedder.encode_queries, None, self.embedder.dim)
-                name = out.name.removeprefix(".tmp-")
+                stored = load_align(old, previous.build_dir) if merge == "deltas" else None
+                added, fresh = TermAligner.build(new_terms, self.embedder.encode_queries, stored, self.embedder.dim)
                 rel = f"{SEG_DIR}/{name}/align.{s}.npz"
                 (out / rel).parent.mkdir(parents=True, exist_ok=True)
                 added.save(out / rel)
                 files.append(rel)
-                segments.append({"name": name, "terms": len(new_terms)})
-                terms, vectors = terms + new_terms, added.vectors  # only the new rows: the ANN index has the rest
+                segments = [*segments, {"name": name, "terms": len(new_terms)}]
+                terms, vectors = terms + added.terms, added.vectors  # only the new rows: the ANN index has the rest
             live = np.fromiter((t in vocabulary for t in terms), bool, len(terms))
         live_rel = f"align.{s}.live.npy"
         np.save(out / live_rel, np.ones(len(terms), bool) if live is None else live, allow_pickle=False)
         files.append(live_rel)
         params = {**self._params(), "segments": segments}
         if len(terms) >= ANN_TERMS:
-            ivf = f"align.{s}.ivf"
-            covered = None if merge else old.params.get("ann_terms")  # None: no index, or one covering every term
-            if covered is not None and covered <= len(terms) and len(terms) - covered <= exact_tail(covered):
-                link(previous.build_dir, out, ivf)  # the terms added since are scored exactly beside it
-                params["ann_terms"] = covered
-            else:
-                ann = None
-                if not merge and (previous.build_dir / ivf).is_file():
-                    ann = faiss.read_index(str(previous.build_dir / ivf))
-                    if ann.ntotal > len(terms) or not scores_exact(ann):  # 8-bit codes: trained again
-                        ann = None
-                if ann is None:
-                    every = vectors if merge else load_align(
-                        Entry(self.name, self.kind, tuple(files)), out).vectors  # the previous index was unusable
-                    ann = ann_index(every)
-                elif ann.ntotal < len(terms):  # the terms added since the index was last extended
-                    stored = load_align(Entry(self.name, self.kind, tuple(files)), out)
-                    for b in range(ann.ntotal, len(terms), 65536):
-                        ann.add(stored.slot_vectors(np.arange(b, min(b + 65536, len(terms)))))
-                faiss.write_index(ann, str(out / ivf))
-                params["ann_terms"] = len(terms)
-            files.append(ivf)
+            params["ann_terms"] = self._ann(terms, vectors, stable, merge, old, previous, out, files)
+            files.append(f"align.{s}.ivf")
         logger.info("%s: embedded %d, reused %d vocabulary terms in %.2fs", self.embedder.name, fresh,
                     len(terms) - fresh, time.perf_counter() - t0)
         return Entry(self.name, self.kind, tuple(files), params), fresh
+
+    def _ann(self, terms: list[str], vectors: np.ndarray, stable: int, merge: str, old: Entry | None,
+             previous: Previous | None, out: Path, files: list[str]) -> int:
+        """The term index, over the terms it covers (returned): the previous build's, shared, while it covers only
+        the stable terms and those after it fit the exact tail; else that index cut back to the stable terms and
+        extended; else (after a full merge, or when it is unusable) one trained on every term (`vectors` holds
+        every term after a full merge, only the fresh segment's otherwise)."""
+        ivf = f"align.{slug(self.embedder.name)}.ivf"
+        covered = None if merge == "all" else old.params.get("ann_terms")  # None: no index, or one over every term
+        if covered is not None and covered <= stable and len(terms) - covered <= exact_tail(covered):
+            link(previous.build_dir, out, ivf)  # the terms added since are scored exactly beside it
+            return int(covered)
+        ann = None
+        if merge != "all" and (previous.build_dir / ivf).is_file():
+            ann = faiss.read_index(str(previous.build_dir / ivf))
+            if not cut_index(ann, stable) or not scores_exact(ann):  # HNSW cannot cut; 8-bit codes train again
+                ann = None
+        if ann is None:
+            every = vectors if merge == "all" else load_align(
+                Entry(self.name, self.kind, tuple(files)), out).vectors  # the previous index was unusable
+            ann = ann_index(every)
+        elif ann.ntotal < len(terms):  # the terms added since the index was last extended
+            stored = load_align(Entry(self.name, self.kind, tuple(files)), out)
+            for b in range(ann.ntotal, len(terms), 65536):
+                ann.add(stored.slot_vectors(np.arange(b, min(b + 65536, len(terms)))))
+        faiss.write_index(ann, str(out / ivf))
+        return len(terms)
 
 
 def align_terms(entry: Entry, build_dir: Path) -> list[str]:

@@ -11,9 +11,9 @@ import faiss
 import numpy as np
 
 from ..embedders import Embedder, slug
-from ..stores.dense import (DenseStore, SlotVectors, choose_kind, exact_tail, new_index, outgrown, scores_exact,
-                            training_sample)
-from ..stores.segments import Layout, carried, link
+from ..stores.dense import (DenseStore, SlotVectors, choose_kind, cut_index, exact_tail, new_index, outgrown,
+                            scores_exact, training_sample)
+from ..stores.segments import Layout, carried, link, reads_previous
 from . import Corpus, Entry, Language, Need, Previous, Progress, Question, Ranking
 
 logger = logging.getLogger(__name__)
@@ -78,8 +78,9 @@ class DenseBuilder:
             if carry and seg.name != layout.fresh:
                 link(previous.build_dir, out, rel)
                 continue
-            # a fresh segment next to carried ones holds only keys the previous build lacks
-            vectors, n = self._segment(corpus, layout.segment_rows(seg), previous, None if carry else old, progress)
+            # a fresh segment next to carried ones holds only keys the previous build lacks, unless it merges
+            vectors, n = self._segment(corpus, layout.segment_rows(seg), previous,
+                                       old if reads_previous(layout, carry) else None, progress)
             (out / rel).parent.mkdir(parents=True, exist_ok=True)
             np.save(out / rel, vectors, allow_pickle=False)
             computed += n
@@ -125,12 +126,13 @@ class DenseBuilder:
 
     def _index(self, kind: str, paths: list[Path], layout, old: dict | None, previous_dir: Path | None, out: Path,
                index_file: str) -> int:
-        """The approximate index, over the slots it covers (returned): the previous build's file, shared, while the
-        slots added since fit the exact tail; else that index extended by them, unless it has outgrown its training
-        (or holds 8-bit codes), when one is trained on the live vectors and filled."""
+        """The approximate index, over the slots it covers (returned): the previous build's file, shared, while it
+        covers only stable slots and the slots after them fit the exact tail; else that index cut back to the stable
+        slots (after a delta merge) and extended, unless it has outgrown its training (or holds 8-bit codes), when
+        one is trained on the live vectors and filled."""
         t0 = time.perf_counter()
         covered = old.get("index_slots") if old else None  # None: written before the exact tail, or none to share
-        if covered is not None and covered <= layout.slots and layout.slots - covered <= exact_tail(covered):
+        if covered is not None and covered <= layout.stable and layout.slots - covered <= exact_tail(covered):
             link(previous_dir, out, index_file)
             logger.info("%s: the %s index over %d slots is shared; %d slots after it are scored exactly", self.name,
                         kind, covered, layout.slots - covered)
@@ -140,16 +142,7 @@ class DenseBuilder:
         if old is not None:
             try:
                 index = faiss.read_index(str(previous_dir / index_file))
-                if index.ntotal > layout.slots:
-                    index = None
-                elif outgrown(index, live.size):
-                    logger.info("%s: the %s index was trained for far fewer than %d passages; training it again",
-                                self.name, kind, live.size)
-                    index = None
-                elif not scores_exact(index):
-                    logger.info("%s: the %s index holds 8-bit codes; training it again with float16 codes",
-                                self.name, kind)
-                    index = None
+                index = self._extendable(index, layout.stable, live.size, kind)
             except RuntimeError as exc:
                 logger.warning("cannot extend the previous %s index: %s", self.name, exc)
                 index = None
@@ -161,6 +154,22 @@ class DenseBuilder:
         faiss.write_index(index, str(out / index_file))
         logger.info("%s: %s index over %d slots in %.2fs", self.name, kind, layout.slots, time.perf_counter() - t0)
         return layout.slots
+
+    def _extendable(self, index: faiss.Index, stable: int, live: int, kind: str) -> faiss.Index | None:
+        """The previous index without its entries for slots ≥ `stable` (a delta merge rewrote them), ready to be
+        extended; None when it must be trained again: it cannot remove entries (HNSW), has outgrown its training
+        or holds 8-bit codes."""
+        if not cut_index(index, stable):
+            logger.info("%s: the %s index cannot be cut back to %d slots; training it again", self.name, kind, stable)
+            return None
+        if outgrown(index, live):
+            logger.info("%s: the %s index was trained for far fewer than %d passages; training it again", self.name,
+                        kind, live)
+            return None
+        if not scores_exact(index):
+            logger.info("%s: the %s index holds 8-bit codes; training it again with float16 codes", self.name, kind)
+            return None
+        return index
 
 
 def load_dense(entry: Entry, build_dir: Path) -> DenseStore:

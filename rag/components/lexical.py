@@ -164,15 +164,26 @@ class BM25Builder:
 
 
 def _updated_df(before: BM25Store, fresh: TermSegment, was: Layout, layout: Layout, terms: int) -> np.ndarray:
-    """The previous document frequencies plus the fresh segment's passages minus the passages this build drops,
-    so an incremental build never recounts every posting (the fresh segment is the last one, or none was added)."""
+    """The previous document frequencies minus the passages whose previous slots this build does not keep (dropped,
+    or merged into the fresh segment), plus the fresh segment's passages, so an incremental build never recounts
+    every posting (the fresh segment is the last one, or none was written)."""
     df = np.zeros(terms, np.int64)
     df[: len(before.df)] = before.df
     if layout.fresh is not None:
         df[: fresh.terms] += np.bincount(np.asarray(fresh.row_term, np.int64), minlength=fresh.terms)
-    dropped = np.flatnonzero((was.slot_row >= 0) & (layout.slot_row[: was.slots] < 0))
-    for slot in dropped.tolist():
-        df[before.slot_counts(slot)[0]] -= 1
+    gone = was.slot_row >= 0
+    stable = min(was.slots, layout.stable)
+    gone[:stable] &= layout.slot_row[:stable] < 0
+    for part, start in zip(before.parts, before.starts):
+        local = np.flatnonzero(gone[start : start + len(part)])
+        if local.size > 256:  # a merged delta: its postings counted at once
+            mask = np.zeros(len(part), bool)
+            mask[local] = True
+            counted = np.asarray(part.row_term, np.int64)[np.repeat(mask, np.diff(part.row_ptr))]
+            df[: part.terms] -= np.bincount(counted, minlength=part.terms)
+            continue
+        for slot in local.tolist():
+            df[part.row(slot)[0]] -= 1
     return df
 
 

@@ -74,16 +74,18 @@ def _made_alike(previous: Previous, old: Entry, encoders: dict[str, tuple[str, o
 
 def _reusable(old: Entry, previous: Previous, layout: Layout, carry: bool) -> list[SentenceStore] | None:
     """The previous sentences a fresh segment may share (consecutive passages overlap by sentences): every segment
-    when merging; else only the segments whose passages this build drops (an edited document's old passages), so
-    adding a document reads none of the stored sentences."""
+    when nothing is carried; else the segments this build merges and those whose passages it drops (an edited
+    document's old passages), so adding a document reads none of the stored sentences."""
     stored = load_sentences(old, previous.build_dir) if not carry else None
     if stored is not None:
         return stored.as_previous()
     before = previous.layout
-    dropped = np.flatnonzero((before.slot_row >= 0) & (layout.slot_row[: before.slots] < 0))
-    if not dropped.size:
+    kept = layout.slot_row[: min(before.slots, layout.stable)]
+    dropped = np.flatnonzero((before.slot_row[: kept.size] >= 0) & (kept < 0))
+    names = {seg.name for seg in before.segments
+             if seg.end > layout.stable or ((dropped >= seg.start) & (dropped < seg.end)).any()}
+    if not names:
         return None
-    names = {seg.name for seg in before.segments if ((dropped >= seg.start) & (dropped < seg.end)).any()}
     return [SentenceStore.load(previous.build_dir / seg.path(FILE)) for seg in before.segments if seg.name in names]
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..embedders import Embedder, slug
 from ..errors import IndexCorruptError
-from ..stores.segments import Layout, carried, link
+from ..stores.segments import Layout, carried, link, reads_previous
 from ..stores.sparse import SparseSegments, SparseStore
 from . import Corpus, Entry, Language, Need, Previous, Progress, Question, Ranking
 from .dense import EMBED_BATCH, reuse_by_key
@@ -65,7 +65,8 @@ class SparseBuilder:
                 for rel in names:
                     link(previous.build_dir, out, rel)
                 continue
-            if stored is None and old is not None and not carry:  # a fresh segment holds only new keys
+            # a fresh segment beside carried ones holds only new keys, unless it merges
+            if stored is None and old is not None and reads_previous(layout, carry):
                 try:
                     stored = load_sparse(old, previous.build_dir)
                 except IndexCorruptError as exc:

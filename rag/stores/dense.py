@@ -74,6 +74,18 @@ def scores_exact(index: faiss.Index) -> bool:
     return isinstance(index, faiss.IndexIVFScalarQuantizer) and index.sq.qtype == faiss.ScalarQuantizer.QT_fp16
 
 
+def cut_index(index: faiss.Index, slots: int) -> bool:
+    """Remove an approximate index's entries for slots ≥ `slots` (a delta merge rewrote those slots), so that it
+    can be extended from there; False when this kind cannot remove entries (HNSW) and must be built again."""
+    if index.ntotal <= slots:
+        return True
+    try:
+        index.remove_ids(faiss.IDSelectorRange(slots, index.ntotal))
+    except RuntimeError:
+        return False
+    return index.ntotal == slots
+
+
 def training_sample(slots: np.ndarray) -> np.ndarray:
     """The (sorted) slots an IVF index over `slots` trains on: all, or 100 per list."""
     cap = 100 * _nlist(slots.size)

@@ -5,8 +5,14 @@ Every per-passage store (dense vectors, sparse rows, BM25 term frequencies, sent
 A slot is written once, in the segment of the build that first indexed its passage, and its files are hard-linked
 into every later build directory (an immutable file shared by builds, like a Lucene segment). `slot_row` maps each
 slot to the passage row it holds in this build (rows stay in the order a full build gives them, so rankings and
-their tie-breaks are a full build's); a removed passage's slot maps to -1 and is skipped when ranking. A build that
-would leave too many dead slots or segments merges them: it writes one fresh segment in row order (data reused by key).
+their tie-breaks are a full build's); a removed passage's slot maps to -1 and is skipped when ranking.
+
+Merges are tiered. The first segment is the base (a full build's, holding nearly every passage, with the trained
+approximate indexes over it); the segments after it are deltas. A build that would leave more than MAX_SEGMENTS
+segments merges the deltas among themselves into its fresh segment, so the base and its files stay shared: at a
+million passages that merge costs seconds, where rewriting every slot (FAISS training included) cost minutes. Only
+a build that would leave too many dead slots, or deltas outgrowing the base, rewrites every slot in row order. A
+merged segment's data is reused by key, as a fresh segment's is.
 """
 
 from __future__ import annotations
@@ -26,8 +32,8 @@ from ..errors import IndexCorruptError
 logger = logging.getLogger(__name__)
 LAYOUT_FILE = "layout.npy"
 SEG_DIR = "seg"
-MAX_SEGMENTS = 8  # more than this many segments are merged into one
-MAX_DEAD = 0.2  # a build that would leave more than this share of slots dead merges instead
+MAX_SEGMENTS = 8  # a build that would leave more than this many segments merges the deltas into one
+MAX_DEAD = 0.2  # a build that would leave more than this share of slots dead merges every slot
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,14 +57,17 @@ class Segment:
 
 class Layout:
     """Slot → passage row (-1: removed) and the segments covering the slots; `fresh` is the segment this build
-    writes (None when it appends nothing), `merged` whether it rewrote every slot."""
+    writes (None when it appends nothing), `merged` whether it holds passages of earlier segments (a merge) rather
+    than only new ones, and `stable` how many leading slots hold what the previous build's same slots held (the
+    rest are this build's: 0 for a full build or a full merge)."""
 
     def __init__(self, slot_row: np.ndarray, segments: Sequence[Segment], fresh: str | None = None,
-                 merged: bool = False) -> None:
+                 merged: bool = False, stable: int = 0) -> None:
         self.slot_row = np.asarray(slot_row, np.int64)
         self.segments = tuple(segments)
         self.fresh = fresh
         self.merged = merged
+        self.stable = stable
         n_slots = self.slot_row.shape[0]
         if (self.segments and (self.segments[0].start != 0 or self.segments[-1].end != n_slots)) or any(
                 a.end != b.start for a, b in zip(self.segments, self.segments[1:])) or (n_slots and not self.segments):
@@ -104,10 +113,10 @@ class Layout:
 def plan_layout(previous: Layout | None, previous_keys: Sequence[str] | np.ndarray, keys: Sequence[str] | np.ndarray,
                 name: str) -> Layout:
     """The slots of a build whose passage rows have `keys`: a passage the previous build holds keeps its slot, a new
-    one gets a slot in a fresh segment `name`, a removed one leaves its slot dead; merged when that leaves too many
-    dead slots or segments (or there is no previous layout). A key held by several slots or rows pairs its first
-    live slot with its first row; its other rows get fresh slots. Keys are matched as arrays (sorted, then searched):
-    at a million passages a loop over them was ~2 s of a one-document update."""
+    one gets a slot in a fresh segment `name`, a removed one leaves its slot dead; merged (see `merge_kind`) when that
+    leaves too many segments or dead slots, or there is no previous layout. A key held by several slots or rows pairs
+    its first live slot with its first row; its other rows get fresh slots. Keys are matched as arrays (sorted, then
+    searched): at a million passages a loop over them was ~2 s of a one-document update."""
     if previous is None or not previous.segments:
         return Layout.identity(len(keys), name)
     old_keys, new_keys = _key_array(previous_keys), _key_array(keys)
@@ -123,15 +132,37 @@ def plan_layout(previous: Layout | None, previous_keys: Sequence[str] | np.ndarr
     kept[first_row[found]] = True
     appended = np.flatnonzero(~kept)
     total = previous.slots + appended.size
-    dead = total - len(new_keys)
     segments = list(previous.segments)
     if appended.size:
         segments.append(Segment(name, previous.slots, total))
-    if len(segments) > MAX_SEGMENTS or (total and dead / total > MAX_DEAD):
-        logger.info("merging %d segments (%d of %d slots dead) into one", len(segments), dead, total)
+    base = previous.segments[0].end
+    tail = np.concatenate([slot_row[base:][slot_row[base:] >= 0], appended])  # the rows a delta merge would hold
+    merge = merge_kind(len(segments), total, total - len(new_keys), base, tail.size)
+    if merge == "all":
+        logger.info("merging %d segments (%d of %d slots dead) into one", len(segments), total - len(new_keys), total)
         return Layout.identity(len(new_keys), name)
+    if merge == "deltas":
+        logger.info("merging %d delta segments (%d passages) into one; the base's %d slots stay",
+                    len(segments) - 1, tail.size, base)
+        tail.sort()  # in row order, as a full build would write them
+        merged = [Segment(name, base, base + tail.size)] if tail.size else []  # every delta passage may be gone
+        return Layout(np.concatenate([slot_row[:base], tail]), [segments[0], *merged], name if tail.size else None,
+                      merged=True, stable=base)
     slot_row = np.concatenate([slot_row, appended.astype(np.int64)])
-    return Layout(slot_row, segments, name if appended.size else None)
+    return Layout(slot_row, segments, name if appended.size else None, stable=previous.slots)
+
+
+def merge_kind(segments: int, total: int, dead: int, base: int, tail: int) -> str:
+    """How a build whose plan leaves `segments` segments over `total` slots (`dead` of them dead; the base segment's
+    `base` slots, then `tail` live items in the deltas) merges: "all" when more than MAX_DEAD of its slots are dead,
+    or when too many segments would merge deltas that outgrew the base (so the base's trained indexes are made
+    again for the new size); "deltas" when only too many segments; else "none". Term segments (the alignment) follow
+    the same rule."""
+    if total and dead / total > MAX_DEAD:
+        return "all"
+    if segments <= MAX_SEGMENTS:
+        return "none"
+    return "all" if tail > base else "deltas"
 
 
 def _key_array(keys: Sequence[str] | np.ndarray) -> np.ndarray:
@@ -143,13 +174,20 @@ def _key_array(keys: Sequence[str] | np.ndarray) -> np.ndarray:
 
 
 def carried(layout: Layout, previous_params: Mapping[str, Any] | None) -> bool:
-    """Whether a component's previous segments can be hard-linked as they are: the previous build wrote the same
-    segments (all but this build's fresh one) with the same parameters."""
-    if previous_params is None or layout.merged:
+    """Whether a component's previous segments kept by this build can be hard-linked as they are: the previous
+    build wrote them (every segment but this build's fresh one, or after a delta merge the base) with the same
+    parameters. After a merge the fresh segment still reads the merged passages' data by key."""
+    if previous_params is None or (layout.merged and layout.stable == 0):
         return False
     before = [Segment.from_json(s) for s in previous_params.get("segments", ())]
     kept = [s for s in layout.segments if s.name != layout.fresh]
-    return before == kept
+    return before[: len(kept)] == kept if layout.merged else before == kept
+
+
+def reads_previous(layout: Layout, carry: bool) -> bool:
+    """Whether this build's fresh segment (or, not carried, every segment) takes data from the previous build by
+    key: always, except a fresh segment of only new passages beside carried ones."""
+    return not carry or layout.merged
 
 
 def link(previous_dir: Path, out: Path, rel: str) -> None:

@@ -221,3 +221,67 @@ def test_an_ivf_index_with_8bit_codes_is_trained_again_with_float16_codes(synthe
     build_index(old, list(embedders.values()))
     after = load_index(old.index_dir, old.embedders).dense["e5"]
     assert scores_exact(after.index) and after.refine == 1 and after.index.ntotal == after.indexed == len(after.slots)
+
+
+def test_a_delta_merge_keeps_the_trained_index_and_ranks_the_exact_stores_as_a_full_build(
+        synthetic, stats: RealStats, tmp_path: Path, monkeypatch) -> None:
+    """Past MAX_SEGMENTS segments (two here) the deltas merge into the fresh segment (at a million passages a
+    merge of every slot, FAISS training included, took minutes). The dense IVF index keeps its trained lists, drops
+    its entries for the rewritten slots and is extended by them, so each merged passage finds itself; the exact
+    stores (sparse head, BM25) rank as a full build of the same seeds does."""
+    import json
+    import shutil
+
+    import faiss
+
+    from rag.stores import segments
+    from rag.stores.dense import exact_tail
+
+    _, embedders, settings, _ = synthetic
+    shutil.copytree(settings.seeds_dir, tmp_path / "seeds")
+    shutil.copytree(settings.index_dir, tmp_path / "index")
+    grown = settings.replace(seeds_dir=tmp_path / "seeds", index_dir=tmp_path / "index")
+    monkeypatch.setattr(segments, "MAX_SEGMENTS", 2)
+
+    def manifest() -> dict:
+        return json.loads((grown.index_dir / "manifest.json").read_text("utf-8"))
+
+    def centroids() -> np.ndarray:
+        index = load_index(grown.index_dir, grown.embedders).dense["e5"].index  # kept alive: it owns the lists
+        ivf = faiss.extract_index_ivf(index)
+        return faiss.downcast_index(ivf.quantizer).reconstruct_n(0, ivf.nlist)
+
+    trained = centroids()
+    [base] = manifest()["segments"]
+    covered = next(c["params"]["index_slots"] for c in manifest()["components"] if c["name"] == "e5")
+    write_seeds(tmp_path / "many", exact_tail(covered) + 100, stats, seed=7)  # past the exact tail: index extended
+    for path in (tmp_path / "many").iterdir():
+        shutil.copy(path, grown.seeds_dir / f"many-{path.name}")
+    build_index(grown, list(embedders.values()))
+    assert len(manifest()["segments"]) == 2
+    write_seeds(tmp_path / "one", 40, stats, seed=8)
+    shutil.copy(sorted((tmp_path / "one").iterdir())[0], grown.seeds_dir / "zz-last.txt")
+    build_index(grown, list(embedders.values()))
+    merged = manifest()
+    assert merged["segments"][0] == base and len(merged["segments"]) == 2
+    assert merged["segments"][1]["name"] == merged["build"] and merged["segments"][1]["start"] == base["end"]
+    np.testing.assert_array_equal(centroids(), trained)  # not trained again
+    index = load_index(grown.index_dir, grown.embedders)
+    store = index.dense["e5"]
+    assert store.indexed == len(store.slots)  # cut back to the base, then extended over the merged slots
+    moved = [r for r, p in enumerate(index.passages) if p.doc_id.startswith(("many-", "zz-last"))]
+    assert len(moved) > exact_tail(covered)
+    for row in moved[:: max(1, len(moved) // 20)]:
+        rows, _ = store.search(store.row_vectors(np.array([row]))[0], 3)
+        assert rows[0] == row
+
+    full = settings.replace(seeds_dir=grown.seeds_dir, index_dir=tmp_path / "full-index")
+    build_index(full, list(embedders.values()), full=True)
+    a = Searcher(index, embedders, default_analyzer(), grown)
+    b = Searcher(load_index(full.index_dir, full.embedders), embedders, default_analyzer(), full)
+    assert [p.passage_id for p in a.index.passages] == [p.passage_id for p in b.index.passages]
+    for mode in ("e5-sparse", "bm25"):
+        for q in ("What did Lavrov say about an alliance with China?", "中国との同盟について", "港湾 クレーン"):
+            x, y = a.search(q, top_k=10, mode=mode).hits, b.search(q, top_k=10, mode=mode).hits
+            assert [h.passage.passage_id for h in x] == [h.passage.passage_id for h in y], (mode, q)
+            np.testing.assert_allclose([h.score for h in x], [h.score for h in y], rtol=1e-5, atol=1e-6)

@@ -414,6 +414,7 @@ def _same_as_a_full_build(settings: Settings, embedder: Embedder, root: Path) ->
         for q in QUESTIONS:
             a, b = incremental.search(q, top_k=10, mode=mode), full.search(q, top_k=10, mode=mode)
             assert [h.passage.passage_id for h in a.hits] == [h.passage.passage_id for h in b.hits], (mode, q)
+            np.testing.assert_allclose([h.score for h in a.hits], [h.score for h in b.hits], rtol=1e-5, atol=1e-6)
 
 
 def test_a_new_document_repeating_a_kept_ones_passages_takes_them_over_as_a_full_build_does(
@@ -515,4 +516,42 @@ def test_a_line_that_becomes_boilerplate_is_found_from_every_documents_lines_as_
     passages = load_index(settings.index_dir, settings.embedders).passages
     assert [p for p in passages if p.doc_id.startswith("00") and "notice" in p.doc_id]
     assert not [p for p in passages if notice in p.text]
+    _same_as_a_full_build(settings, use_embedder, tmp_path / "full")
+
+
+def test_too_many_segments_merge_the_deltas_keep_the_base_shared_and_rank_as_a_full_build(
+        tmp_path: Path, use_template: Template, use_embedder, monkeypatch) -> None:
+    """A build that would leave more than MAX_SEGMENTS segments merges the deltas into its fresh segment
+    (rag/stores/segments.py, here with at most two): the base segment's files stay shared (the same inodes), the
+    merged passages and terms are reused by key, and the index ranks exactly as a full build of the same seeds."""
+    from rag.stores import segments
+
+    settings = private_copy(use_template, tmp_path / "copy")
+    seeds, index_dir = Path(settings.seeds_dir), Path(settings.index_dir)
+    build_index(settings, [use_embedder])  # the copy's seeds lie at another path: one build records it
+    monkeypatch.setattr(segments, "MAX_SEGMENTS", 2)
+    _add_new_doc(seeds)
+    build_index(settings, [use_embedder])
+    manifest = read_manifest(index_dir)
+    base = manifest["segments"][0]
+    assert len(manifest["segments"]) == 2
+    base_dir = index_dir / BUILDS / manifest["build"] / segments.SEG_DIR / base["name"]
+    inodes = {f.relative_to(base_dir): f.stat().st_ino for f in base_dir.rglob("*") if f.is_file()}
+    assert inodes
+    _insert_into_003(seeds)
+    counting = CountingEmbedder(use_embedder)
+    build_index(settings, [counting])
+    merged = read_manifest(index_dir)
+    assert merged["segments"] == [base, {"name": merged["build"], "start": base["end"], "end": merged["segments"][1]["end"]}]
+    kept_dir = index_dir / BUILDS / merged["build"] / segments.SEG_DIR / base["name"]
+    assert {f: (kept_dir / f).stat().st_ino for f in inodes} == inodes
+    align = next(c for c in merged["components"] if c["kind"] == "align")
+    assert len(align["params"]["segments"]) == 2 and align["params"]["segments"][0]["name"] == base["name"]
+    index = load_index(index_dir, settings.embedders)
+    layout = segments.Layout.load(index_dir / BUILDS / merged["build"], merged["segments"])
+    in_merged = [index.passages[r].doc_id for r in layout.slot_row[base["end"]:].tolist()]
+    assert set(in_merged) == {NEW_DOC, D003} and layout.slot_row[base["end"]:].tolist() == sorted(
+        layout.slot_row[base["end"]:].tolist())
+    new_doc_texts = {embed_text(p.title, p.text, settings.embed_title) for p in index.passages if p.doc_id == NEW_DOC}
+    assert counting.passage_texts and not new_doc_texts & set(counting.passage_texts)  # reused by key, not embedded
     _same_as_a_full_build(settings, use_embedder, tmp_path / "full")

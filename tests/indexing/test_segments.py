@@ -1,5 +1,6 @@
 """Slot layouts of incremental builds (rag/stores/segments.py): passages keep their slots, new ones are appended in
-one fresh segment, removed ones leave dead slots, and too many dead slots or segments merge."""
+one fresh segment, removed ones leave dead slots; too many segments merge the deltas, too many dead slots (or deltas
+outgrowing the base) every slot."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import numpy as np
 import pytest
 
 from rag.errors import IndexCorruptError
+from rag.stores import segments
 from rag.stores.segments import MAX_SEGMENTS, Layout, Segment, plan_layout
 
 
@@ -33,15 +35,60 @@ def test_a_build_that_changes_nothing_appends_no_segment() -> None:
     assert layout.segments == (Segment("b1", 0, 2),) and layout.fresh is None and not layout.merged
 
 
-def test_too_many_dead_slots_or_segments_merge_into_one_fresh_segment() -> None:
+def test_too_many_dead_slots_merge_every_slot_into_one_fresh_segment() -> None:
     keys = [f"k{i}" for i in range(10)]
     merged = plan_layout(Layout.identity(10, "b1"), keys, keys[:7], "b2")  # 3 of 10 dead > 20 %
-    assert merged.merged and merged.segments == (Segment("b2", 0, 7),)
-    layout, seen = Layout.identity(1, "s0"), ["k0"]
-    for i in range(1, MAX_SEGMENTS + 1):
-        layout = plan_layout(layout, seen, seen + [f"k{i}"], f"s{i}")
-        seen = seen + [f"k{i}"]
-    assert layout.merged and len(layout.segments) == 1
+    assert merged.merged and merged.segments == (Segment("b2", 0, 7),) and merged.stable == 0
+
+
+def _one_document_at_a_time(base: int, updates: int) -> tuple[Layout, list[str], list[Layout]]:
+    """A base of `base` passages, then `updates` builds each adding one passage (every one a new segment)."""
+    seen = [f"k{i}" for i in range(base)]
+    layout, plans = Layout.identity(base, "s0"), []
+    for i in range(1, updates + 1):
+        layout = plan_layout(layout, seen, seen + [f"n{i}"], f"s{i}")
+        seen = seen + [f"n{i}"]
+        plans.append(layout)
+    return layout, seen, plans
+
+
+def test_too_many_segments_merge_the_deltas_and_keep_the_base() -> None:
+    _, seen, plans = _one_document_at_a_time(20, MAX_SEGMENTS)
+    assert [len(p.segments) for p in plans] == list(range(2, MAX_SEGMENTS + 1)) + [2]
+    merging = plans[-1]
+    assert merging.merged and merging.fresh == f"s{MAX_SEGMENTS}" and merging.stable == 20
+    assert merging.segments == (Segment("s0", 0, 20), Segment(f"s{MAX_SEGMENTS}", 20, 20 + MAX_SEGMENTS))
+    assert merging.slot_row.tolist() == list(range(len(seen)))  # the base's slots and the deltas' rows, in row order
+    # the next build after the merge appends as usual
+    after = plan_layout(merging, seen, seen + ["more"], "next")
+    assert not after.merged and after.stable == merging.slots and len(after.segments) == 3
+
+
+def test_a_delta_merge_keeps_the_bases_dead_slots_and_drops_the_deltas() -> None:
+    layout, seen, _ = _one_document_at_a_time(20, MAX_SEGMENTS - 1)  # MAX_SEGMENTS segments: one more merges
+    now = [k for k in seen if k not in ("k3", "n2")] + ["last"]
+    merging = plan_layout(layout, seen, now, "m")
+    assert merging.stable == 20 and merging.segments[0] == Segment("s0", 0, 20)
+    assert merging.slot_row[3] == -1 and merging.slots == 20 + (MAX_SEGMENTS - 2) + 1  # n2's slot is gone
+    assert [now[r] for r in merging.slot_row[20:]] == [k for k in now if not k.startswith("k")]
+    assert merging.rows == len(now) and np.array_equal(merging.slot_row[merging.row_slot], np.arange(len(now)))
+
+
+def test_deltas_that_outgrew_the_base_merge_every_slot() -> None:
+    layout, seen, _ = _one_document_at_a_time(2, MAX_SEGMENTS - 1)  # deltas (7 passages) hold more than the base
+    merged = plan_layout(layout, seen, seen + ["last"], "m")
+    assert merged.merged and merged.stable == 0 and merged.segments == (Segment("m", 0, len(seen) + 1),)
+
+
+def test_a_delta_merge_whose_deltas_were_all_removed_leaves_the_base_alone(monkeypatch) -> None:
+    """Reachable when a later version allows fewer segments than the index holds: nothing is appended, yet the
+    segments are too many."""
+    layout, seen, _ = _one_document_at_a_time(40, 3)
+    monkeypatch.setattr(segments, "MAX_SEGMENTS", 2)
+    base = [k for k in seen if k.startswith("k")]
+    merged = plan_layout(layout, seen, base, "m")
+    assert merged.segments == (Segment("s0", 0, 40),) and merged.fresh is None and merged.stable == 40
+    assert merged.slot_row.tolist() == list(range(40))
 
 
 @pytest.mark.parametrize("slot_row", [[0, 0, 1], [0, 2, -1], [1, 1, -1, 0]])

@@ -267,11 +267,11 @@ def test_a_term_index_with_8bit_codes_still_re_scores_and_its_next_build_trains_
     assert scores_exact(again) and again.ntotal == len(vectors)
 
 
-def test_a_new_documents_terms_are_scored_exactly_beside_the_shared_term_index(
+def test_new_terms_are_scored_exactly_beside_the_shared_term_index_and_merged_without_it_changing(
         built_index, embedders, tmp_path: Path, monkeypatch) -> None:
     """An update that adds a few terms hard-links the term index (389 MB at a million passages) and scores the new
     terms exactly beside it; each is proposed for its own vector (the seeds' vocabulary takes the approximate path
-    with the threshold lowered)."""
+    with the threshold lowered). A later update that merges the term segments keeps that index too."""
     import json
 
     from rag.components import align as align_component
@@ -307,3 +307,21 @@ def test_a_new_documents_terms_are_scored_exactly_beside_the_shared_term_index(
     new = np.arange(covered, len(aligner.terms))
     groups = aligner.groups(aligner.slot_vectors(new), 1, -1.0)
     assert [g[0] for g in groups] == aligner.terms[covered:]
+    # one more update past MAX_SEGMENTS (two here) merges the term segments after the first into its fresh one:
+    # the first segment and the term index stay shared, and each merged term is still proposed for its own vector
+    from rag.stores import segments
+
+    monkeypatch.setattr(segments, "MAX_SEGMENTS", 2)
+    base_terms = aligner.terms[:covered]
+    (seeds / "953_align_probe.txt").write_text(
+        "函館の造船所、砕氷船の進水式を挙行 ― 2025年04月03日 11:30\n\n"
+        "函館の造船所で、南極観測を支える砕氷船の進水式が行われ、船体が初めてドックの海面に浮かんだ。"
+        "造船所の技師長は、厚い氷を割って進むための船首の形を三年かけて設計したと振り返った。\n", encoding="utf-8")
+    build(copy, embedders)
+    merged, params = ivf()
+    assert merged.stat().st_ino == inode and params["ann_terms"] == covered and len(params["segments"]) == 2
+    aligner = load_index(index, copy.embedders).align["use"]
+    tail = aligner.terms[covered:]
+    assert aligner.terms[:covered] == base_terms and tail == sorted(tail) and len(tail) > added
+    groups = aligner.groups(aligner.slot_vectors(np.arange(covered, len(aligner.terms))), 1, -1.0)
+    assert [g[0] for g in groups] == tail

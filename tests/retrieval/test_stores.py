@@ -154,6 +154,28 @@ def test_slots_after_the_approximate_index_are_scored_exactly_beside_it(vectors:
         assert set(np.argsort(-(tail @ q))[:10] + 1800) <= set(slots.tolist())
 
 
+def test_an_ivf_index_cut_back_and_extended_finds_each_slots_own_vector(vectors: np.ndarray) -> None:
+    """A delta merge rewrites the slots after the base: the previous index loses its entries from there on and is
+    extended with the slots' new vectors; every slot then finds its own vector, and none of the cut ones. HNSW
+    cannot remove entries, so it reports that it must be built again."""
+    from rag.stores.dense import cut_index, new_index, training_sample
+
+    index = new_index(vectors[training_sample(np.arange(1500))], "ivf", 1500)
+    index.add(vectors[:1500])
+    assert cut_index(index, 2000) and index.ntotal == 1500  # nothing past its end to cut
+    assert cut_index(index, 1200) and index.ntotal == 1200
+    rewritten = vectors[1500:]  # slots 1200.. now hold other vectors
+    index.add(rewritten)
+    index.nprobe = index.nlist
+    _, ids = index.search(np.concatenate([vectors[:1200], rewritten]), 1)
+    assert ids[:, 0].tolist() == list(range(1200 + len(rewritten)))
+    best, _ = index.search(vectors[1200:1500], 1)  # the cut vectors are gone: none finds itself (score 1)
+    assert best.max() < 0.9
+    hnsw = new_index(vectors[:100], "hnsw", 100)
+    hnsw.add(vectors[:100])
+    assert not cut_index(hnsw, 50)
+
+
 # -- BM25 with the Japanese analyzer ----------------------------------------------------------------------------
 
 PASSAGES = [
