@@ -46,10 +46,9 @@ def main() -> None:
     local = load_index(args.index, tuple(e["spec"] for e in manifest["embedders"]))
     passages, keys = list(local.passages), PassageColumns.load(build_dir / PASSAGE_COLUMNS).keys()
     docs = {row["doc_id"]: row for row in records.read_documents(build_dir / records.DOCUMENTS)}
-    bm25 = BM25Store.load(build_dir / "bm25")
-    vocab = {t: bm25._r.vocab_dict[t] for t in bm25.vocabulary}
-    points = [(p.id, int(p.payload["row"]), p.vector[BM25])
-              for p in _points(build_dir, manifest["components"], passages, keys, docs)]
+    bm25 = local.bm25  # the term ids Qdrant's points carry are this store's (bm25.term_frequencies)
+    vocab = {t: i for i, t in enumerate(bm25.vocab)}
+    points = [(p.id, int(p.payload["row"]), p.vector[BM25]) for p in _points(local, passages, keys, docs)]
     questions = [q["question"] for q in map(json.loads, (REPO / "eval/questions/team.jsonl").read_text().splitlines())
                  if q["lang"] == "ja"]
     print(f"{len(passages)} passages, {len(questions)} Japanese questions, BM25 top-{K}")
