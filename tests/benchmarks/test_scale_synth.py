@@ -260,8 +260,16 @@ def test_a_delta_merge_keeps_the_trained_index_and_ranks_the_exact_stores_as_a_f
     build_index(grown, list(embedders.values()))
     assert len(manifest()["segments"]) == 2
     write_seeds(tmp_path / "one", 40, stats, seed=8)
-    shutil.copy(sorted((tmp_path / "one").iterdir())[0], grown.seeds_dir / "zz-last.txt")
+    last = sorted((tmp_path / "one").iterdir())[0]
+    shutil.copy(last, grown.seeds_dir / "zz-last.txt")
+    encoded: list[str] = []
+    for name in ("e5", "use"):
+        real = embedders[name].encode_passages
+        monkeypatch.setattr(embedders[name], "encode_passages", lambda texts, real=real: encoded.extend(texts) or real(texts))
     build_index(grown, list(embedders.values()))
+    # only the new document's passages and sentences are encoded; the merged ones are reused by key
+    raw = last.read_text("utf-8")
+    assert encoded and all(t[-20:] in raw for t in encoded)
     merged = manifest()
     assert merged["segments"][0] == base and len(merged["segments"]) == 2
     assert merged["segments"][1]["name"] == merged["build"] and merged["segments"][1]["start"] == base["end"]

@@ -546,12 +546,14 @@ def test_too_many_segments_merge_the_deltas_keep_the_base_shared_and_rank_as_a_f
     kept_dir = index_dir / BUILDS / merged["build"] / segments.SEG_DIR / base["name"]
     assert {f: (kept_dir / f).stat().st_ino for f in inodes} == inodes
     align = next(c for c in merged["components"] if c["kind"] == "align")
-    assert len(align["params"]["segments"]) == 2 and align["params"]["segments"][0]["name"] == base["name"]
+    assert [seg["name"] for seg in align["params"]["segments"]] == [base["name"], merged["build"]]
     index = load_index(index_dir, settings.embedders)
     layout = segments.Layout.load(index_dir / BUILDS / merged["build"], merged["segments"])
     in_merged = [index.passages[r].doc_id for r in layout.slot_row[base["end"]:].tolist()]
     assert set(in_merged) == {NEW_DOC, D003} and layout.slot_row[base["end"]:].tolist() == sorted(
         layout.slot_row[base["end"]:].tolist())
-    new_doc_texts = {embed_text(p.title, p.text, settings.embed_title) for p in index.passages if p.doc_id == NEW_DOC}
-    assert counting.passage_texts and not new_doc_texts & set(counting.passage_texts)  # reused by key, not embedded
+    # the new document's passages were merged, reused by key: none is encoded again ("ベルナス" is only in its
+    # body; 003's new passages are encoded). A USE-only index has no sentence store: test_scale_synth.py checks it
+    assert any(ANCHOR_003[:8] in t or "オルテシア" in t for t in counting.passage_texts)
+    assert not [t for t in counting.passage_texts if "ベルナス" in t]
     _same_as_a_full_build(settings, use_embedder, tmp_path / "full")
