@@ -265,7 +265,8 @@ def test_a_delta_merge_keeps_the_trained_index_and_ranks_the_exact_stores_as_a_f
     encoded: list[str] = []
     for name in ("e5", "use"):
         real = embedders[name].encode_passages
-        monkeypatch.setattr(embedders[name], "encode_passages", lambda texts, real=real: encoded.extend(texts) or real(texts))
+        monkeypatch.setattr(embedders[name], "encode_passages",
+                            lambda texts, real=real: encoded.extend(texts) or real(texts))
     build_index(grown, list(embedders.values()))
     # only the new document's passages and sentences are encoded; the merged ones are reused by key
     raw = last.read_text("utf-8")

@@ -542,7 +542,8 @@ def test_too_many_segments_merge_the_deltas_keep_the_base_shared_and_rank_as_a_f
     counting = CountingEmbedder(use_embedder)
     build_index(settings, [counting])
     merged = read_manifest(index_dir)
-    assert merged["segments"] == [base, {"name": merged["build"], "start": base["end"], "end": merged["segments"][1]["end"]}]
+    fresh = {"name": merged["build"], "start": base["end"], "end": merged["segments"][1]["end"]}
+    assert merged["segments"] == [base, fresh]
     kept_dir = index_dir / BUILDS / merged["build"] / segments.SEG_DIR / base["name"]
     assert {f: (kept_dir / f).stat().st_ino for f in inodes} == inodes
     align = next(c for c in merged["components"] if c["kind"] == "align")

@@ -325,3 +325,44 @@ def test_new_terms_are_scored_exactly_beside_the_shared_term_index_and_merged_wi
     assert aligner.terms[:covered] == base_terms and tail == sorted(tail) and len(tail) > added
     groups = aligner.groups(aligner.slot_vectors(np.arange(covered, len(aligner.terms))), 1, -1.0)
     assert [g[0] for g in groups] == tail
+
+
+def test_a_term_index_grown_far_past_its_training_is_trained_again(built_index, embedders, tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    """As the dense IVF index: a term index extended build after build is trained again once the vocabulary has
+    outgrown the list count it was trained for (`outgrown`; more than twice the terms at this size), and every term
+    is still proposed for its own vector."""
+    import itertools
+    import string
+
+    import faiss
+
+    from rag.components import align as align_component
+    from rag.stores import align as align_store
+    from rag.stores.dense import _nlist
+
+    settings, _ = built_index
+    for module in (align_component, align_store):
+        monkeypatch.setattr(module, "ANN_TERMS", 100)
+    shutil.copytree(settings.seeds_dir, tmp_path / "seeds")
+    shutil.copytree(settings.index_dir, tmp_path / "index")
+    copy = settings.replace(seeds_dir=tmp_path / "seeds", index_dir=tmp_path / "index")
+    build(copy, embedders)  # the alignment now stores its approximate index over every term
+
+    def lists() -> tuple[int, int]:
+        aligner = load_index(copy.index_dir, copy.embedders).align["use"]
+        return faiss.extract_index_ivf(aligner._ann_index).nlist, len(aligner.terms)
+
+    trained, terms = lists()
+    # enough new Latin words (each a BM25 term) to take the vocabulary past twice the size the lists were made for
+    letters = itertools.product(string.ascii_lowercase, repeat=3)
+    words = ["zq" + "".join(w) for w in itertools.islice(letters, terms + 200)]
+    body = "\n\n".join(" ".join(words[i : i + 12]) + "." for i in range(0, len(words), 12))
+    (copy.seeds_dir / "954_word_list.txt").write_text(f"Word list ― 2025年04月04日 10:00\n\n{body}\n", "utf-8")
+    build(copy, embedders)
+    retrained, grown = lists()
+    assert grown >= terms + len(words) and retrained == _nlist(grown) > 2 * trained
+    aligner = load_index(copy.index_dir, copy.embedders).align["use"]
+    sample = np.array([aligner.terms.index(w) for w in words[:: len(words) // 25]])
+    groups = aligner.groups(aligner.slot_vectors(sample), 1, -1.0)
+    assert [g[0] for g in groups] == [aligner.terms[i] for i in sample]
