@@ -558,3 +558,42 @@ def test_too_many_segments_merge_the_deltas_keep_the_base_shared_and_rank_as_a_f
     assert any(ANCHOR_003[:8] in t or "オルテシア" in t for t in counting.passage_texts)
     assert not [t for t in counting.passage_texts if "ベルナス" in t]
     _same_as_a_full_build(settings, use_embedder, tmp_path / "full")
+
+
+def test_a_term_index_grown_far_past_its_training_is_trained_again(tmp_path: Path, use_template: Template,
+                                                                   use_embedder, monkeypatch) -> None:
+    """As the dense IVF index: a term index extended build after build is trained again once the vocabulary has
+    outgrown the list count it was trained for (`outgrown`; more than twice the terms at this size), and every term
+    is still proposed for its own vector (the seeds' vocabulary takes the approximate path with the threshold
+    lowered)."""
+    import itertools
+    import string
+
+    import faiss
+
+    from rag.components import align as align_component
+    from rag.stores import align as align_store
+    from rag.stores.dense import _nlist
+
+    for module in (align_component, align_store):
+        monkeypatch.setattr(module, "ANN_TERMS", 100)
+    settings = private_copy(use_template, tmp_path / "copy")
+    build_index(settings, [use_embedder])  # the alignment now stores its approximate index over every term
+
+    def lists() -> tuple[int, int]:
+        aligner = load_index(settings.index_dir, settings.embedders).align["use"]
+        return faiss.extract_index_ivf(aligner._ann_index).nlist, len(aligner.terms)
+
+    trained, terms = lists()
+    # enough new Latin words (each a BM25 term) to take the vocabulary past twice the size the lists were made for
+    letters = itertools.product(string.ascii_lowercase, repeat=3)
+    words = ["zq" + "".join(w) for w in itertools.islice(letters, terms + 200)]
+    body = "\n\n".join(" ".join(words[i : i + 12]) + "." for i in range(0, len(words), 12))
+    (Path(settings.seeds_dir) / "954_word_list.txt").write_text(f"Word list ― 2025年04月04日 10:00\n\n{body}\n", "utf-8")
+    build_index(settings, [use_embedder])
+    retrained, grown = lists()
+    assert grown >= terms + len(words) and retrained == _nlist(grown) > 2 * trained
+    aligner = load_index(settings.index_dir, settings.embedders).align["use"]
+    sample = np.array([aligner.terms.index(w) for w in words[:: len(words) // 25]])
+    groups = aligner.groups(aligner.slot_vectors(sample), 1, -1.0)
+    assert [g[0] for g in groups] == [aligner.terms[i] for i in sample]
