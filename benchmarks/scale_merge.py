@@ -3,7 +3,7 @@
 them. Every build's seconds (the stand-in embedders' own time left out), its segment count and the merge it did
 (none, the deltas, or every slot). The builds run on a hard-linked copy of the full build's index (its files are
 immutable), so the full build stays one segment for the next run; the documents are added to the full build's
-seeds directory (a moved one is chunked again once) and removed from it at the end.
+seeds directory and removed from it at the end.
 
     .venv/bin/python benchmarks/scale_merge.py --passages 1000000 [--updates 10] [--json] [--merge-every-slot]
 

@@ -100,14 +100,16 @@ def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any
     for number, (doc_id, (path, text, sha)) in enumerate(texts.items()):
         old = old_docs.get(doc_id, {})
         first, end = ranges.get(doc_id, (0, 0))
-        if (same_chunking and old.get("sha256") == sha and doc_id in old_rows and old.get("chunks") == end - first
-                and old.get("source_file") == (seeds_dir / f"{doc_id}.txt").as_posix()):
+        if same_chunking and old.get("sha256") == sha and doc_id in old_rows and old.get("chunks") == end - first:
             row = json.loads(old_rows[doc_id])
             arts = tuple(records.article_from_json(doc_id, a) for a in row["articles"])
             doc = Document(doc_id, str(path), text, sha, arts)
             parts.append((previous_columns, first, end, number))  # its rows as they were: nothing made or hashed
             chunks[doc_id] = end - first
-            reused_rows[doc_id] = old_rows[doc_id]
+            source_file = (seeds_dir / f"{doc_id}.txt").as_posix()
+            # a moved seeds directory changes only the path its citations name: the record is kept, that path set
+            reused_rows[doc_id] = (old_rows[doc_id] if row.get("source_file") == source_file
+                                   else json.dumps({**row, "source_file": source_file}, ensure_ascii=False))
         else:
             doc = build_document(doc_id, str(path), text, boiler, lines_of(doc_id))
             passages = chunk_document(doc, params)

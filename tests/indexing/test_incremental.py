@@ -479,8 +479,6 @@ def test_a_one_document_update_splits_only_that_documents_lines(tmp_path: Path, 
     from rag.indexing import reuse
 
     settings = private_copy(use_template, tmp_path / "copy")
-    # the copy's seeds lie at another path, and a document is reused only at its recorded one: one build records it
-    build_index(settings, [use_embedder])
     split: list[str] = []
     real = reuse.split_lines
     monkeypatch.setattr(reuse, "split_lines", lambda raw: split.append(raw) or real(raw))
@@ -528,7 +526,6 @@ def test_too_many_segments_merge_the_deltas_keep_the_base_shared_and_rank_as_a_f
 
     settings = private_copy(use_template, tmp_path / "copy")
     seeds, index_dir = Path(settings.seeds_dir), Path(settings.index_dir)
-    build_index(settings, [use_embedder])  # the copy's seeds lie at another path: one build records it
     monkeypatch.setattr(segments, "MAX_SEGMENTS", 2)
     _add_new_doc(seeds)
     build_index(settings, [use_embedder])
@@ -597,3 +594,33 @@ def test_a_term_index_grown_far_past_its_training_is_trained_again(tmp_path: Pat
     sample = np.array([aligner.terms.index(w) for w in words[:: len(words) // 25]])
     groups = aligner.groups(aligner.slot_vectors(sample), 1, -1.0)
     assert [g[0] for g in groups] == [aligner.terms[i] for i in sample]
+
+
+def test_a_moved_seeds_directory_chunks_nothing_again_and_cites_the_new_path(
+        tmp_path: Path, use_template: Template, use_embedder, monkeypatch) -> None:
+    """The copy's seeds lie elsewhere than the template's: every document is reused as it was (none is cleaned or
+    chunked again, nothing is embedded), and the citations name the files at their new path."""
+    from rag.indexing import reuse
+
+    settings = private_copy(use_template, tmp_path / "moved")
+    before = read_manifest(settings.index_dir)["documents"]
+    assert {Path(d["source_file"]).parent for d in before.values()} == {Path(use_template.seeds)}
+    made: list[str] = []
+    real = reuse.build_document
+    monkeypatch.setattr(reuse, "build_document", lambda doc_id, *a: made.append(doc_id) or real(doc_id, *a))
+    counting = CountingEmbedder(use_embedder)
+    report = build_index(settings, [counting])
+    assert made == [] and counting.passage_texts == [] and report.unchanged == len(before)
+    seeds = Path(settings.seeds_dir)
+    after = read_manifest(settings.index_dir)["documents"]
+    assert {d: Path(row["source_file"]) for d, row in after.items()} == {d: seeds / f"{d}.txt" for d in before}
+    index = load_index(settings.index_dir, settings.embedders)
+    assert {Path(index.citation(r).source_file).parent for r in range(len(index.passages))} == {seeds}
+
+
+    def rows(index_dir: Path) -> dict[str, dict]:
+        build = index_dir / BUILDS / read_manifest(index_dir)["build"]
+        return {r["doc_id"]: {**r, "source_file": Path(r["source_file"]).name}
+                for r in records.read_documents(build / records.DOCUMENTS)}
+
+    assert rows(Path(settings.index_dir)) == rows(Path(use_template.index))  # the same records but for the path
