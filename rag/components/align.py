@@ -81,8 +81,9 @@ class AlignBuilder:
         if before is not None and segments:
             base = int(segments[0]["terms"])
             tail = sum(1 for t in before[base:] if t in vocabulary) + len(new_terms)
+            base_dead = sum(1 for t in before[:base] if t not in vocabulary)
             total = len(known) + len(new_terms)
-            merge = merge_kind(len(segments) + bool(new_terms), total, total - len(vocabulary), base, tail)
+            merge = merge_kind(len(segments) + bool(new_terms), total, total - len(vocabulary), base, base_dead, tail)
         name = out.name.removeprefix(".tmp-")
         if merge == "all":
             stored = load_align(old, previous.build_dir) if before is not None else None

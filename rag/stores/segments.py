@@ -137,7 +137,7 @@ def plan_layout(previous: Layout | None, previous_keys: Sequence[str] | np.ndarr
         segments.append(Segment(name, previous.slots, total))
     base = previous.segments[0].end
     tail = np.concatenate([slot_row[base:][slot_row[base:] >= 0], appended])  # the rows a delta merge would hold
-    merge = merge_kind(len(segments), total, total - len(new_keys), base, tail.size)
+    merge = merge_kind(len(segments), total, total - len(new_keys), base, int((slot_row[:base] < 0).sum()), tail.size)
     if merge == "all":
         logger.info("merging %d segments (%d of %d slots dead) into one", len(segments), total - len(new_keys), total)
         return Layout.identity(len(new_keys), name)
@@ -152,17 +152,18 @@ def plan_layout(previous: Layout | None, previous_keys: Sequence[str] | np.ndarr
     return Layout(slot_row, segments, name if appended.size else None, stable=previous.slots)
 
 
-def merge_kind(segments: int, total: int, dead: int, base: int, tail: int) -> str:
+def merge_kind(segments: int, total: int, dead: int, base: int, base_dead: int, tail: int) -> str:
     """How a build whose plan leaves `segments` segments over `total` slots (`dead` of them dead; the base segment's
-    `base` slots, then `tail` live items in the deltas) merges: "all" when more than MAX_DEAD of its slots are dead,
-    or when too many segments would merge deltas that outgrew the base (so the base's trained indexes are made
-    again for the new size); "deltas" when only too many segments; else "none". Term segments (the alignment) follow
-    the same rule."""
-    if total and dead / total > MAX_DEAD:
-        return "all"
-    if segments <= MAX_SEGMENTS:
+    `base` slots, `base_dead` of them dead, then `tail` live items in the deltas) merges: "none" while there are at
+    most MAX_SEGMENTS segments and at most MAX_DEAD of the slots are dead; else "deltas", which drops the deltas'
+    dead slots, unless the base itself would stay more than MAX_DEAD dead or the deltas outgrew the base: then "all"
+    (so the base's trained indexes are made again for the new size). Term segments (the alignment) follow the same
+    rule."""
+    if segments <= MAX_SEGMENTS and not (total and dead / total > MAX_DEAD):
         return "none"
-    return "all" if tail > base else "deltas"
+    if tail > base or (base + tail and base_dead / (base + tail) > MAX_DEAD):
+        return "all"
+    return "deltas"
 
 
 def _key_array(keys: Sequence[str] | np.ndarray) -> np.ndarray:

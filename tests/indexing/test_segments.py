@@ -75,6 +75,19 @@ def test_a_delta_merge_keeps_the_bases_dead_slots_and_drops_the_deltas() -> None
     assert merging.rows == len(now)
 
 
+def test_too_many_dead_slots_in_the_deltas_merge_only_the_deltas() -> None:
+    """Dead slots that a delta merge drops do not make every slot be rewritten (the base's trained indexes stay)."""
+    layout, seen, _ = _one_document_at_a_time(20, 5)  # 6 segments, 25 slots
+    base = seen[:20]
+    some_dead = plan_layout(layout, seen, base + ["n5", "x1", "x2"], "a")  # 4 of 27 slots dead: no merge
+    assert not some_dead.merged and len(some_dead.segments) == 7
+    deltas_gone = plan_layout(layout, seen, base + ["x1"], "b")  # 5 of 26 dead (19 %): no merge yet
+    assert not deltas_gone.merged
+    merging = plan_layout(deltas_gone, base + ["x1"], base, "c")  # 6 of 26 dead (23 %), every one in the deltas
+    assert merging.merged and merging.stable == 20 and merging.segments == (Segment("s0", 0, 20),)
+    assert merging.slot_row.tolist() == list(range(20))
+
+
 def test_deltas_that_outgrew_the_base_merge_every_slot() -> None:
     layout, seen, _ = _one_document_at_a_time(2, MAX_SEGMENTS - 1)  # deltas (7 passages) hold more than the base
     merged = plan_layout(layout, seen, seen + ["last"], "m")
