@@ -9,10 +9,11 @@ their tie-breaks are a full build's); a removed passage's slot maps to -1 and is
 
 Merges are tiered. The first segment is the base (a full build's, holding nearly every passage, with the trained
 approximate indexes over it); the segments after it are deltas. A build that would leave more than MAX_SEGMENTS
-segments merges the deltas among themselves into its fresh segment, so the base and its files stay shared: at a
-million passages that merge costs seconds, where rewriting every slot (FAISS training included) cost minutes. Only
-a build that would leave too many dead slots, or deltas outgrowing the base, rewrites every slot in row order. A
-merged segment's data is reused by key, as a fresh segment's is.
+segments merges the newest deltas (those of like size, `merge_from`) into its fresh segment, so the base, the
+older deltas and their files stay shared: at a million passages that merge costs seconds, where rewriting every
+slot (FAISS training included) cost minutes. Too many dead slots merge every delta; only a base that would stay
+that dead, or deltas outgrowing the base, rewrite every slot in row order. A merged segment's data is reused by
+key, as a fresh segment's is.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ logger = logging.getLogger(__name__)
 LAYOUT_FILE = "layout.npy"
 SEG_DIR = "seg"
 MAX_SEGMENTS = 8  # a build that would leave more than this many segments merges the deltas into one
-MAX_DEAD = 0.2  # a build that would leave more than this share of slots dead merges every slot
+MAX_DEAD = 0.2  # a build that would leave more than this share of slots dead merges (see merge_kind)
+MERGE_RATIO = 2  # a merge of the newest deltas takes an older one holding at most this many times their passages
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,20 +138,41 @@ def plan_layout(previous: Layout | None, previous_keys: Sequence[str] | np.ndarr
     if appended.size:
         segments.append(Segment(name, previous.slots, total))
     base = previous.segments[0].end
-    tail = np.concatenate([slot_row[base:][slot_row[base:] >= 0], appended])  # the rows a delta merge would hold
-    merge = merge_kind(len(segments), total, total - len(new_keys), base, int((slot_row[:base] < 0).sum()), tail.size)
+    deltas = int((slot_row[base:] >= 0).sum()) + appended.size  # the live passages after the base
+    dead = total - len(new_keys)
+    merge = merge_kind(len(segments), total, dead, base, int((slot_row[:base] < 0).sum()), deltas)
     if merge == "all":
-        logger.info("merging %d segments (%d of %d slots dead) into one", len(segments), total - len(new_keys), total)
+        logger.info("merging %d segments (%d of %d slots dead) into one", len(segments), dead, total)
         return Layout.identity(len(new_keys), name)
     if merge == "deltas":
-        logger.info("merging %d delta segments (%d passages) into one; the base's %d slots stay",
-                    len(segments) - 1, tail.size, base)
+        live = [int((slot_row[s.start : s.end] >= 0).sum()) for s in previous.segments] + [appended.size]
+        # too many dead slots: every delta merges (dropping its dead slots); too many segments: the newest ones
+        first = 1 if total and dead / total > MAX_DEAD else merge_from(live[: len(segments)])
+        start = segments[first].start
+        tail = np.concatenate([slot_row[start:][slot_row[start:] >= 0], appended])
+        logger.info("merging %d delta segments (%d passages) into one; the %d slots before them stay",
+                    len(segments) - first, tail.size, start)
         tail.sort()  # in row order, as a full build would write them
-        merged = [Segment(name, base, base + tail.size)] if tail.size else []  # every delta passage may be gone
-        return Layout(np.concatenate([slot_row[:base], tail]), [segments[0], *merged], name if tail.size else None,
-                      merged=True, stable=base)
+        merged = [Segment(name, start, start + tail.size)] if tail.size else []  # every merged passage may be gone
+        return Layout(np.concatenate([slot_row[:start], tail]), [*segments[:first], *merged],
+                      name if tail.size else None, merged=True, stable=start)
     slot_row = np.concatenate([slot_row, appended.astype(np.int64)])
     return Layout(slot_row, segments, name if appended.size else None, stable=previous.slots)
+
+
+def merge_from(live: Sequence[int]) -> int:
+    """The first segment a merge of too many segments takes (never the base, 0), given each segment's live passages
+    (the newest last): from the newest back, every delta it must take to leave MAX_SEGMENTS segments, and every
+    older one holding at most MERGE_RATIO times what is gathered so far. So deltas of like size merge, a large older
+    one stays until the newer ones add up to it, and a passage is rewritten about log(deltas) times in all, not at
+    every merge (simulated over 5,000 one-document adds at 1M: 2.4 M passages rewritten in all, against 134 M when
+    every merge took all the deltas)."""
+    k = len(live) - 1
+    gathered = live[k]
+    while k > 1 and (k > MAX_SEGMENTS - 1 or live[k - 1] <= MERGE_RATIO * gathered):
+        gathered += live[k - 1]
+        k -= 1
+    return max(k, 1)
 
 
 def merge_kind(segments: int, total: int, dead: int, base: int, base_dead: int, tail: int) -> str:

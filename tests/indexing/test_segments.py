@@ -75,6 +75,26 @@ def test_a_delta_merge_keeps_the_bases_dead_slots_and_drops_the_deltas() -> None
     assert merging.rows == len(now)
 
 
+def test_a_merge_takes_the_newest_deltas_of_like_size_and_leaves_a_larger_older_one() -> None:
+    seen = [f"k{i}" for i in range(100)]
+    layout = Layout.identity(100, "s0")
+    big = [f"b{i}" for i in range(30)]  # one large delta, then single passages
+    layout, seen = plan_layout(layout, seen, seen + big, "big"), seen + big
+    for i in range(1, MAX_SEGMENTS):
+        layout, seen = plan_layout(layout, seen, seen + [f"n{i}"], f"s{i}"), seen + [f"n{i}"]
+    assert len(layout.segments) == 3 and layout.merged  # 7 singles gathered: 30 > 2 × 7, so the large one stays
+    assert layout.segments[:2] == (Segment("s0", 0, 100), Segment("big", 100, 130)) and layout.stable == 130
+    assert layout.segments[2] == Segment(f"s{MAX_SEGMENTS - 1}", 130, 130 + MAX_SEGMENTS - 1)
+    assert layout.slot_row.tolist() == list(range(len(seen)))
+    more = []  # single passages until the newer ones add up to half the large one: then it merges with them
+    while len(layout.segments) > 2:
+        more.append(f"m{len(more)}")
+        layout = plan_layout(layout, seen, seen + [more[-1]], f"m{len(more)}")
+        seen = seen + [more[-1]]
+    assert layout.segments[0] == Segment("s0", 0, 100) and layout.stable == 100 and len(layout.segments) == 2
+    assert layout.segments[1].end - layout.segments[1].start == 30 + MAX_SEGMENTS - 1 + len(more)
+
+
 def test_too_many_dead_slots_in_the_deltas_merge_only_the_deltas() -> None:
     """Dead slots that a delta merge drops do not make every slot be rewritten (the base's trained indexes stay)."""
     layout, seen, _ = _one_document_at_a_time(20, 5)  # 6 segments, 25 slots
