@@ -292,16 +292,19 @@ def test_new_terms_are_scored_exactly_beside_the_shared_term_index_and_merged_wi
         [entry] = [c for c in manifest["components"] if c["kind"] == "align"]
         return index / "builds" / manifest["build"] / name, entry["params"]
 
+    def add_probe(name: str, text: str):
+        """(term index file, alignment params, aligner) after a build that adds this seed."""
+        (seeds / name).write_text(text, encoding="utf-8")
+        build(copy, embedders)
+        return *ivf(), load_index(index, copy.embedders).align["use"]
+
     first, params = ivf()
     covered, inode = params["ann_terms"], first.stat().st_ino
-    (seeds / "952_align_probe.txt").write_text(
+    shared, params, aligner = add_probe("952_align_probe.txt",
         "釧路の漁協、サンマ漁の新しい冷凍設備を公開 ― 2025年04月02日 09:15\n\n"
         "釧路の漁業協同組合は、サンマ漁船が水揚げした魚を急速に凍らせる冷凍設備を報道陣に公開した。"
-        "組合長は、鮮度を保ったまま台湾やシンガポールへ輸出できるようになると話した。\n", encoding="utf-8")
-    build(copy, embedders)
-    shared, params = ivf()
+        "組合長は、鮮度を保ったまま台湾やシンガポールへ輸出できるようになると話した。\n")
     assert shared.stat().st_ino == inode and params["ann_terms"] == covered
-    aligner = load_index(index, copy.embedders).align["use"]
     added = len(aligner.terms) - covered
     assert aligner._ann_index.ntotal == covered and added > 0
     new = np.arange(covered, len(aligner.terms))
@@ -313,14 +316,11 @@ def test_new_terms_are_scored_exactly_beside_the_shared_term_index_and_merged_wi
 
     monkeypatch.setattr(segments, "MAX_SEGMENTS", 2)
     base_terms = aligner.terms[:covered]
-    (seeds / "953_align_probe.txt").write_text(
+    merged, params, aligner = add_probe("953_align_probe.txt",
         "函館の造船所、砕氷船の進水式を挙行 ― 2025年04月03日 11:30\n\n"
         "函館の造船所で、南極観測を支える砕氷船の進水式が行われ、船体が初めてドックの海面に浮かんだ。"
-        "造船所の技師長は、厚い氷を割って進むための船首の形を三年かけて設計したと振り返った。\n", encoding="utf-8")
-    build(copy, embedders)
-    merged, params = ivf()
+        "造船所の技師長は、厚い氷を割って進むための船首の形を三年かけて設計したと振り返った。\n")
     assert merged.stat().st_ino == inode and params["ann_terms"] == covered and len(params["segments"]) == 2
-    aligner = load_index(index, copy.embedders).align["use"]
     tail = aligner.terms[covered:]
     assert aligner.terms[:covered] == base_terms and tail == sorted(tail) and len(tail) > added
     groups = aligner.groups(aligner.slot_vectors(np.arange(covered, len(aligner.terms))), 1, -1.0)
