@@ -15,7 +15,7 @@ from ..errors import IndexCorruptError
 from ..stores.align import ANN_TERMS, TermAligner, ann_index
 from ..stores.segments import SEG_DIR, link, merge_kind
 from ..stores.bridge import content_words
-from ..stores.dense import SlotVectors, cut_index, exact_tail, outgrown, scores_exact
+from ..stores.dense import SlotVectors, exact_tail, why_train_again
 from . import Corpus, Entry, Need, Previous, Progress, Question
 from .lexical import BM25Builder
 
@@ -141,11 +141,9 @@ class AlignBuilder:
         ann = None
         if merge != "all" and (previous.build_dir / ivf).is_file():
             ann = faiss.read_index(str(previous.build_dir / ivf))
-            if not cut_index(ann, stable) or not scores_exact(ann):  # HNSW cannot cut; 8-bit codes train again
-                ann = None
-            elif outgrown(ann, len(terms)):  # as the dense index: trained again at geometrically spaced sizes
-                logger.info("%s: the term index was trained for far fewer than %d terms; training it again",
-                            self.name, len(terms))
+            reason = why_train_again(ann, stable, len(terms))  # as the dense index's
+            if reason:
+                logger.info("%s: training the term index again: %s", self.name, reason)
                 ann = None
         if ann is None:
             every = vectors if merge == "all" else load_align(

@@ -11,8 +11,8 @@ import faiss
 import numpy as np
 
 from ..embedders import Embedder, slug
-from ..stores.dense import (DenseStore, SlotVectors, choose_kind, cut_index, exact_tail, new_index, outgrown,
-                            scores_exact, training_sample)
+from ..stores.dense import (DenseStore, SlotVectors, choose_kind, exact_tail, new_index, training_sample,
+                            why_train_again)
 from ..stores.segments import Layout, carried, link, reads_previous
 from . import Corpus, Entry, Language, Need, Previous, Progress, Question, Ranking
 
@@ -142,7 +142,10 @@ class DenseBuilder:
         if old is not None:
             try:
                 index = faiss.read_index(str(previous_dir / index_file))
-                index = self._extendable(index, layout.stable, live.size, kind)
+                reason = why_train_again(index, layout.stable, live.size)
+                if reason:
+                    logger.info("%s: training the %s index again: %s", self.name, kind, reason)
+                    index = None
             except RuntimeError as exc:
                 logger.warning("cannot extend the previous %s index: %s", self.name, exc)
                 index = None
@@ -154,22 +157,6 @@ class DenseBuilder:
         faiss.write_index(index, str(out / index_file))
         logger.info("%s: %s index over %d slots in %.2fs", self.name, kind, layout.slots, time.perf_counter() - t0)
         return layout.slots
-
-    def _extendable(self, index: faiss.Index, stable: int, live: int, kind: str) -> faiss.Index | None:
-        """The previous index without its entries for slots ≥ `stable` (a delta merge rewrote them), ready to be
-        extended; None when it must be trained again: it cannot remove entries (HNSW), has outgrown its training
-        or holds 8-bit codes."""
-        if not cut_index(index, stable):
-            logger.info("%s: the %s index cannot be cut back to %d slots; training it again", self.name, kind, stable)
-            return None
-        if outgrown(index, live):
-            logger.info("%s: the %s index was trained for far fewer than %d passages; training it again", self.name,
-                        kind, live)
-            return None
-        if not scores_exact(index):
-            logger.info("%s: the %s index holds 8-bit codes; training it again with float16 codes", self.name, kind)
-            return None
-        return index
 
 
 def load_dense(entry: Entry, build_dir: Path) -> DenseStore:

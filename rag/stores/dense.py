@@ -86,6 +86,19 @@ def cut_index(index: faiss.Index, slots: int) -> bool:
     return index.ntotal == slots
 
 
+def why_train_again(index: faiss.Index, stable: int, n: int) -> str | None:
+    """Cut a previous approximate index back to its `stable` slots (`cut_index`) for extending to `n` vectors;
+    the reason it must be trained again instead, or None: it cannot remove entries (HNSW), has outgrown its
+    training, or holds 8-bit codes. The dense components and the term alignment share this rule."""
+    if not cut_index(index, stable):
+        return f"it cannot be cut back to {stable} slots"
+    if outgrown(index, n):
+        return f"it was trained for far fewer than {n} vectors"
+    if not scores_exact(index):
+        return "it holds 8-bit codes (trained again with float16 codes)"
+    return None
+
+
 def training_sample(slots: np.ndarray) -> np.ndarray:
     """The (sorted) slots an IVF index over `slots` trains on: all, or 100 per list."""
     cap = 100 * _nlist(slots.size)
