@@ -35,9 +35,10 @@ install-test: $(TSTAMP)
 serve: $(STAMP)
 	$(BIN)/rag serve --host $(HOST) --port $(PORT)
 
-# Two workers, one test module each at a time (module fixtures are set up once); TEST_WORKERS=0 runs it serially.
+# Two workers, one test module each at a time (module fixtures are set up once), handed out in the order the
+# conftest gives (the longest modules of the last run first); TEST_WORKERS=0 runs it serially.
 test: $(TSTAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 bench: $(TSTAMP)
 	$(BIN)/python benchmarks/bench_index.py

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pickle
 import shutil
@@ -65,7 +66,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     """On a run with no session index (a fresh clone), build it in another process while this one runs the test
     modules that need neither it nor the models, then the others: the build is ~2 min of mostly e5 work with stages
     that leave a core idle, and those modules (ranx's numba compilations, ~80 s of CPU cold, and ~400 quick tests)
-    fill it. A module is moved whole, so its module fixtures are set up once; on a second run nothing is reordered.
+    fill it. A module is moved whole, so its module fixtures are set up once.
 
     With a session index but no numba cache, compile ranx's functions in another process instead (they run the
     metric tests' own calls, so that they compile exactly the signatures those load; this run still runs them)."""
@@ -73,7 +74,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         return
     helpers = os.environ.get("PYTEST_XDIST_WORKER", "gw0") == "gw0"  # xdist: one worker starts them for all
     fixtures = {item: set(getattr(item, "fixturenames", ())) for item in items}
-    if any("built_index" in f for f in fixtures.values()) and _index_is_cold():
+    cold = any("built_index" in f for f in fixtures.values()) and _index_is_cold()
+    later: set[Path] = set()
+    if cold:
         if helpers:
             root = _session_root()
             with _root_lock(root) as lock:
@@ -83,14 +86,52 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         # Later: the modules that need the index, and those that load the models (several build indexes of their
         # own, which would read the JMdict database here, ~30 s, instead of the table the session build caches).
         later = {item.path for item, f in fixtures.items() if f & {"built_index", "embedders"}}
-        items.sort(key=lambda item: item.path in later)  # stable: the order within each group stays
-    elif helpers and _numba_is_cold() and any(item.path.name == "test_eval_metrics.py" for item in items):
+    # Within each group, the longest modules first (the last run's times, if any): pytest-xdist hands out whole
+    # modules in this order (the Makefile turns off its reordering by test count), so a run does not end on one
+    # long module, nor start with both workers waiting for the session index. The sort is stable.
+    took = _module_times()
+    items.sort(key=lambda item: (item.path in later, -took.get(_module(item.nodeid), 0.0)))
+    if not cold and helpers and _numba_is_cold() and any(item.path.name == "test_eval_metrics.py" for item in items):
         _start(config, "numba", ["-m", "pytest", "-q", "-p", "no:cacheprovider",
                                  str(REPO / "tests" / "eval" / "test_eval_metrics.py")],
                CACHE / "numba-warmup.log", {"NEWSRAG_NO_WARMUP": "1"})
 
 
+TIMES = CACHE / "test-module-seconds.json"  # each module's seconds in the last run, for the next run's order
+_TOOK: dict[str, float] = {}
+
+
+def _module(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+def _module_times() -> dict[str, float]:
+    try:
+        return {str(k): float(v) for k, v in json.loads(TIMES.read_text()).items()}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Sum each module's setup, call and teardown time (in the controller, which sees every worker's reports)."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        _TOOK[_module(report.nodeid)] = _TOOK.get(_module(report.nodeid), 0.0) + report.duration
+
+
+def _save_module_times(exitstatus: int) -> None:
+    """Keep this run's module times for the next run's order (a module that did not run keeps its old time)."""
+    if ("PYTEST_XDIST_WORKER" in os.environ or os.environ.get("NEWSRAG_NO_WARMUP") or not _TOOK
+            or exitstatus == pytest.ExitCode.INTERRUPTED):
+        return
+    times = {**_module_times(), **{m: round(t, 2) for m, t in _TOOK.items()}}
+    TIMES.parent.mkdir(parents=True, exist_ok=True)
+    tmp = TIMES.with_name(f".{TIMES.name}.{os.getpid()}")
+    tmp.write_text(json.dumps(times, indent=0, sort_keys=True))
+    tmp.replace(TIMES)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _save_module_times(exitstatus)
     children = session.config.stash.get(_CHILDREN, {})
     index = children.get("index")
     if index is not None and "PYTEST_XDIST_WORKER" in os.environ and exitstatus != pytest.ExitCode.INTERRUPTED:
