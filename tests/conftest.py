@@ -89,8 +89,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     # Within each group, the longest modules first (the last run's times, if any): pytest-xdist hands out whole
     # modules in this order (the Makefile turns off its reordering by test count), so a run does not end on one
     # long module, nor start with both workers waiting for the session index. The sort is stable.
+    # On a cold run ranx's metric module goes first: its numba compilations (~50 s of CPU) are then cached before
+    # the later eval modules, which share most of them, would compile them again on the other worker.
     took = _module_times()
-    items.sort(key=lambda item: (item.path in later, -took.get(_module(item.nodeid), 0.0)))
+    items.sort(key=lambda item: (item.path in later, not (cold and item.path.name == "test_eval_metrics.py"),
+                                 -took.get(_module(item.nodeid), 0.0)))
     if not cold and helpers and _numba_is_cold() and any(item.path.name == "test_eval_metrics.py" for item in items):
         _start(config, "numba", ["-m", "pytest", "-q", "-p", "no:cacheprovider",
                                  str(REPO / "tests" / "eval" / "test_eval_metrics.py")],
