@@ -171,9 +171,7 @@ def _updated_df(before: BM25Store, fresh: TermSegment, was: Layout, layout: Layo
     df[: len(before.df)] = before.df
     if layout.fresh is not None:
         df[: fresh.terms] += np.bincount(np.asarray(fresh.row_term, np.int64), minlength=fresh.terms)
-    gone = was.slot_row >= 0
-    stable = min(was.slots, layout.stable)
-    gone[:stable] &= layout.slot_row[:stable] < 0
+    gone = layout.not_kept(was)
     for part, start in zip(before.parts, before.starts):
         local = np.flatnonzero(gone[start : start + len(part)])
         if local.size > 256:  # a merged delta: its postings counted at once

@@ -8,8 +8,6 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
 from ..embedders import Embedder
 from ..errors import IndexCorruptError
 from ..stores.japanese import JapaneseAnalyzer
@@ -80,10 +78,8 @@ def _reusable(old: Entry, previous: Previous, layout: Layout, carry: bool) -> li
     if stored is not None:
         return stored.as_previous()
     before = previous.layout
-    kept = layout.slot_row[: min(before.slots, layout.stable)]
-    dropped = np.flatnonzero((before.slot_row[: kept.size] >= 0) & (kept < 0))
-    names = {seg.name for seg in before.segments
-             if seg.end > layout.stable or ((dropped >= seg.start) & (dropped < seg.end)).any()}
+    gone = layout.not_kept(before)
+    names = {seg.name for seg in before.segments if seg.end > layout.stable or gone[seg.start : seg.end].any()}
     if not names:
         return None
     return [SentenceStore.load(previous.build_dir / seg.path(FILE)) for seg in before.segments if seg.name in names]

@@ -93,6 +93,14 @@ class Layout:
         """One segment holding every row in order (a full build, or a merge)."""
         return cls(np.arange(n), [Segment(name, 0, n)] if n else [], name if n else None, merged=True)
 
+    def not_kept(self, was: Layout) -> np.ndarray:
+        """Per slot of the previous layout `was`: it held a passage that this layout no longer keeps in that slot
+        (removed, or merged into the fresh segment with every slot after the stable ones)."""
+        gone = was.slot_row >= 0
+        stable = min(was.slots, self.stable)
+        gone[:stable] &= self.slot_row[:stable] < 0
+        return gone
+
     def segment_rows(self, seg: Segment) -> np.ndarray:
         """The passage row of each slot of `seg` (-1 for a removed passage)."""
         return self.slot_row[seg.start : seg.end]
