@@ -72,13 +72,21 @@ def _dictionary(db: Path, cache_dir: Path | None) -> dict[str, str]:
     t0 = time.perf_counter()
     terms: dict[str, list[tuple[int, str]]] = defaultdict(list)
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    keys: dict[str, str] = {}  # 2.2M rows hold far fewer distinct glosses and forms: fold each once
+    folded: dict[str, str] = {}
     try:
         order = 0
         for sql in _QUERIES:
             for gloss, form in con.execute(sql):
                 order += 1
                 if len(gloss) <= 40:
-                    terms[fold_term(fold(form))].append((order, _key(gloss)))
+                    key = keys.get(gloss)
+                    if key is None:
+                        key = keys[gloss] = _key(gloss)
+                    term = folded.get(form)
+                    if term is None:
+                        term = folded[form] = fold_term(fold(form))
+                    terms[term].append((order, key))
     finally:
         con.close()
     table = {t: _SEP.join(f"{o}{_PAIR}{k}" for o, k in pairs) for t, pairs in terms.items()}
@@ -123,8 +131,11 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None) -> dict[st
 def english_words(text: str) -> list[str]:
     """Lower-cased English words: accents folded (détente → detente), curly apostrophes straightened, and quote
     marks around a word dropped (so 'mankind' in quotes is still mankind)."""
-    folded = unicodedata.normalize("NFKD", text.lower().replace("\u2019", "'"))
-    return _WORD.findall("".join(ch for ch in folded if not unicodedata.combining(ch)))
+    text = text.lower().replace("\u2019", "'")
+    if not text.isascii():  # NFKD leaves ASCII as it is, and ASCII has no combining marks
+        folded = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return _WORD.findall(text)
 
 
 def content_words(text: str) -> list[str]:

@@ -13,6 +13,8 @@ _FOLD = [
     ("ヴァ", "バ"), ("ヴィ", "ビ"), ("ヴェ", "ベ"), ("ヴォ", "ボ"), ("ヴュ", "ビュ"), ("ヴ", "ブ"),
     ("ヂ", "ジ"), ("ヅ", "ズ"), ("ヰ", "イ"), ("ヱ", "エ"), ("ヲ", "オ"),
 ]
+_FOLD_MAP = dict(_FOLD)
+_FOLD_RE = re.compile("|".join(a for a, _ in _FOLD))
 _KATAKANA_WORD = re.compile(r"^[\u30a0-\u30ff]+$")
 _LATIN_WORD = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-']*$")
 _KEEP_POS = {"名詞", "動詞", "形容詞", "形状詞", "副詞", "接頭辞", "連体詞", "代名詞"}
@@ -38,9 +40,12 @@ class Token(NamedTuple):
 def fold(text: str) -> str:
     """NFKC, then fold katakana spelling variants so that ラヴロフ and ラブロフ compare equal."""
     text = unicodedata.normalize("NFKC", text)
-    for a, b in _FOLD:
-        text = text.replace(a, b)
-    return text
+    # one pass, the two-letter spellings first: no replacement makes a spelling that another one would match
+    return _FOLD_RE.sub(_fold_one, text) if _FOLD_RE.search(text) else text
+
+
+def _fold_one(match: re.Match[str]) -> str:
+    return _FOLD_MAP[match.group()]
 
 
 def fold_term(term: str) -> str:
