@@ -54,18 +54,25 @@ def judge(questions: Sequence[Question], mode_run: ModeRun, evidence: Mapping[st
     return tuple(out)
 
 
-def ranx_inputs(judged: Sequence[Judged]) -> tuple[Qrels, Run]:
-    """Single-relevant-item qrels and a run whose scores reproduce the returned order exactly."""
+def ranx_inputs(judged: Sequence[Judged], rank_ids: bool = False) -> tuple[Qrels, Run]:
+    """Single-relevant-item qrels and a run whose scores reproduce the returned order exactly.
+
+    With `rank_ids`, each passage is named by its rank ("001", "002", …; the sentinels "nfd" and "emp"), which gives
+    the same metrics: ranx turns the ids into fixed-width numpy strings, and numba compiles its functions again for
+    every new width (~30 s of CPU each time), so ids that always have one width are compiled once per machine."""
     qrels: dict[str, dict[str, int]] = {}
     run: dict[str, dict[str, float]] = {}
+    not_found, empty = ("nfd", "emp") if rank_ids else (NOT_FOUND, EMPTY)
     for j in judged:
         keys = _unique_keys(j.passage_ids)
+        if rank_ids:
+            keys = [f"{i:03d}" for i in range(1, len(keys) + 1)]
         # Rank-derived scores: ranx sorts by score, and tied service scores would otherwise be reordered.
         run[j.question_id] = {key: float(len(keys) - i) for i, key in enumerate(keys)}
         if not keys:  # ranx cannot hold an empty ranking; a non-relevant placeholder scores the same (zero)
-            run[j.question_id] = {EMPTY: 0.0}
+            run[j.question_id] = {empty: 0.0}
         r = j.first_relevant_rank
-        qrels[j.question_id] = {keys[r - 1] if r else NOT_FOUND: 1}
+        qrels[j.question_id] = {keys[r - 1] if r else not_found: 1}
     return Qrels(qrels), Run(run)
 
 
@@ -94,7 +101,7 @@ def scores(judged: Sequence[Judged], names: Sequence[str]) -> dict[str, float]:
     """Mean of each metric over the questions, computed by ranx."""
     if not judged:
         return {}
-    qrels, run = ranx_inputs(judged)
+    qrels, run = ranx_inputs(judged, rank_ids=True)
     wanted = list(dict.fromkeys(_ranx_name(n) for n in names))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*unsafe cast.*")  # a numba notice inside ranx, harmless here

@@ -91,6 +91,18 @@ def test_ranx_keeps_the_returned_order_whatever_the_passage_ids():
     assert run.to_dict()["q"] == {"zzz": 2.0, "aaa": 1.0}
 
 
+def test_rank_ids_score_exactly_like_the_passage_ids_and_have_one_width():
+    # scores() names passages by rank so that numba compiles ranx's functions for one id width only
+    wanted = ["hit_rate@1", "hit_rate@5", "hit_rate@10", "mrr@10", "ndcg@10"]
+    by_passage, by_rank = evaluate(*ranx_inputs(RUNS), wanted), evaluate(*ranx_inputs(RUNS, rank_ids=True), wanted)
+    assert by_rank == by_passage
+    qrels, run = ranx_inputs(RUNS, rank_ids=True)
+    ids = {key for ranking in (*qrels.to_dict().values(), *run.to_dict().values()) for key in ranking}
+    assert {len(key) for key in ids} == {3}
+    assert run.to_dict()["q1"] == {f"{i:03d}": 10.0 - i + 1 for i in range(1, 11)}
+    assert qrels.to_dict()["q1"] == {"002": 1} and qrels.to_dict()["q3"] == {"nfd": 1}
+
+
 def test_a_question_without_relevant_passages_scores_zero_everywhere():
     assert set(scores([RUNS[2]], NAMES).values()) == {0.0}
     assert set(scores([RUNS[4]], NAMES).values()) == {0.0}
