@@ -34,6 +34,9 @@ class Settings:
 
     seeds_dir: Path = Path("seeds")
     index_dir: Path = Path("index")
+    # Tables that do not depend on the corpus (the bridge's JMdict table: ~12 s to read, ~60 MB) are cached here, so
+    # that every index on a machine can share them; unset, each index keeps its own under index_dir/.cache.
+    cache_dir: Path | None = None
     # Default: both multilingual embedders, fused with the Japanese BM25 index.
     embedders: tuple[str, ...] = ("e5", "use")
     chunk_max_tokens: int = CHUNK_MAX_TOKENS

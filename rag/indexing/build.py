@@ -173,7 +173,7 @@ def _embed_and_write(settings: Settings, embedders: Sequence[Embedder], index_di
         corpus = ComponentCorpus(plan.texts, plan.keys, layout)
         by_name = {e.name: e for e in embedders}
         entries, embedded, seconds = [], {}, {}
-        for builder in builders(settings, by_name, default_analyzer(), index_dir / ".cache"):
+        for builder in builders(settings, by_name, default_analyzer(), settings.cache_dir or index_dir / ".cache"):
             t = time.perf_counter()
             entry, computed = builder.build(corpus, plan.previous, tmp, progress)
             entries.append(entry.as_json())

@@ -30,7 +30,7 @@ class Built:
 def _no_rag_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI reads RAG_* variables; tests pass everything as flags."""
     for name in list(os.environ):
-        if name.startswith("RAG_"):
+        if name.startswith("RAG_") and name != "RAG_CACHE_DIR":  # the cache only saves reading JMdict again
             monkeypatch.delenv(name)
 
 
@@ -42,7 +42,7 @@ def cli_template(tmp_path_factory, seeds_dir: Path) -> Built:
     for doc in SEEDS:
         shutil.copy(seeds_dir / f"{doc}.txt", root / "seeds")
         (root / "seeds" / f"{doc}.txt").chmod(0o644)
-    env = {k: v for k, v in os.environ.items() if k.startswith("RAG_")}
+    env = {k: v for k, v in os.environ.items() if k.startswith("RAG_") and k != "RAG_CACHE_DIR"}
     for k in env:
         del os.environ[k]
     out, err = io.StringIO(), io.StringIO()

@@ -16,7 +16,7 @@ RAG = Path(sys.executable).parent / "rag"
 
 
 def rag(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("RAG_") or k == "RAG_CACHE_DIR"}
     return subprocess.run([str(RAG), *args], env={**environment, **(env or {})}, capture_output=True, text=True,
                           timeout=600)
 
