@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -31,7 +32,8 @@ def synthetic(stats: RealStats, tmp_path_factory):
     docs = write_seeds(root / "seeds", N, stats)
     embedders = {name: SynthEmbedder(name, stats) for name in ("e5", "use")}
     # a low threshold, so that this small corpus takes the approximate path a large one would
-    settings = Settings.from_env({}, seeds_dir=root / "seeds", index_dir=root / "index", ann_threshold=500)
+    settings = Settings.from_env({}, cache_dir=os.environ.get("RAG_CACHE_DIR"),
+                                 seeds_dir=root / "seeds", index_dir=root / "index", ann_threshold=500)
     report = build_index(settings, list(embedders.values()))
     return docs, embedders, settings, report
 

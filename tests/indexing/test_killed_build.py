@@ -18,6 +18,7 @@ from rag.stores.japanese import default_analyzer
 
 CHILD = textwrap.dedent(
     """
+    import os
     import sys
     from pathlib import Path
     from rag.indexing.build import build_index
@@ -25,7 +26,8 @@ CHILD = textwrap.dedent(
     from indexing.slow_embedder import SlowUSE
 
     seeds, index, marker = map(Path, sys.argv[1:4])
-    settings = Settings.from_env({}, seeds_dir=seeds, index_dir=index, embedders=("use",))
+    settings = Settings.from_env({}, cache_dir=os.environ.get("RAG_CACHE_DIR"),
+                                 seeds_dir=seeds, index_dir=index, embedders=("use",))
     build_index(settings, [SlowUSE(marker)], full=True)  # full: re-embed all ~300 passages, ~10 slow batches
     print("finished")
     """
