@@ -20,9 +20,12 @@ $(BIN)/python:
 # packages. pip compiles the bytecode of each file one after the other; compileall does it on every core afterwards
 # (the same files: ~25 s sooner on a fresh clone). Like pip, it skips a file that does not compile (torch ships one
 # written for Python 3.12), so its status is not checked.
+PIP_INSTALL := $(BIN)/pip install --quiet --no-compile torch==2.13.0
+COMPILE     := $(BIN)/python -m compileall -qq -j 0 $(VENV)/lib >/dev/null || true
+
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --no-compile torch==2.13.0 -e .
-	$(BIN)/python -m compileall -qq -j 0 $(VENV)/lib >/dev/null || true
+	$(PIP_INSTALL) -e .
+	$(COMPILE)
 	touch $@
 
 # The page tests drive Debian's chromium through Playwright (no browser download); install it if it is missing,
@@ -30,8 +33,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 # One pip run for torch, the package and its test extras (each further run resolves everything again).
 $(TSTAMP): pyproject.toml | $(BIN)/python
 	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic; }
-	$(BIN)/pip install --quiet --no-compile torch==2.13.0 -e '.[test]'
-	$(BIN)/python -m compileall -qq -j 0 $(VENV)/lib >/dev/null || true
+	$(PIP_INSTALL) -e '.[test]'
+	$(COMPILE)
 	touch $(STAMP) $@
 
 install: $(STAMP)

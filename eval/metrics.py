@@ -64,9 +64,7 @@ def ranx_inputs(judged: Sequence[Judged], rank_ids: bool = False) -> tuple[Qrels
     run: dict[str, dict[str, float]] = {}
     not_found, empty = ("nfd", "emp") if rank_ids else (NOT_FOUND, EMPTY)
     for j in judged:
-        keys = _unique_keys(j.passage_ids)
-        if rank_ids:
-            keys = [f"{i:03d}" for i in range(1, len(keys) + 1)]
+        keys = [f"{i:03d}" for i in range(1, len(j.passage_ids) + 1)] if rank_ids else _unique_keys(j.passage_ids)
         # Rank-derived scores: ranx sorts by score, and tied service scores would otherwise be reordered.
         run[j.question_id] = {key: float(len(keys) - i) for i, key in enumerate(keys)}
         if not keys:  # ranx cannot hold an empty ranking; a non-relevant placeholder scores the same (zero)
