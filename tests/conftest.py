@@ -54,8 +54,7 @@ _BUILD = ("import os, sys; from pathlib import Path; from filelock import FileLo
           "from rag.settings import Settings; seeds, index, lock, done = map(Path, sys.argv[1:5]); "
           "run = os.environ.get('PYTEST_XDIST_TESTRUNUID'); held = FileLock(lock); held.acquire(); "
           "skip = bool(run) and done.is_file(); "
-          "skip or build(Settings.from_env({}, seeds_dir=seeds, index_dir=index, "
-          "cache_dir=os.environ.get('RAG_CACHE_DIR'))); held.release()")
+          "skip or build(Settings.from_env({}, seeds_dir=seeds, index_dir=index)); held.release()")
 
 
 def _start(config: pytest.Config, name: str, args: list[str], log: Path, env: dict[str, str] | None = None) -> None:
@@ -244,8 +243,7 @@ def _built_index(embedders, request):
     run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
     done = _report_file(root)
     with _root_lock(root):  # the background build holds it too
-        settings = Settings.from_env({}, seeds_dir=_session_seeds(root), index_dir=root / "index",
-                                     cache_dir=os.environ.get("RAG_CACHE_DIR"))
+        settings = Settings.from_env({}, seeds_dir=_session_seeds(root), index_dir=root / "index")
         if run and done.is_file():
             return settings, pickle.loads(done.read_bytes())
         report = build(settings, embedders)
