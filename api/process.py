@@ -36,10 +36,8 @@ def running_server(seeds: Path, index: Path, log_path: Path, env: dict[str, str]
                    timeout_s: float = 300) -> Iterator[str]:
     """`rag serve` on a free port (it builds the index first if missing); yields the base URL once /readyz is 200."""
     port = free_port()
-    # the child gets exactly the settings passed here, not whatever RAG_* the caller's shell has; except where the
-    # tables that do not depend on the corpus are cached, which changes no result (a rebuild that reads JMdict anew
-    # beside searching threads takes minutes)
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("RAG_") or k == "RAG_CACHE_DIR"}
+    # the child gets exactly the settings passed here, not whatever RAG_* the caller's shell has
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     environment.update({"HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", **(env or {})})
     cmd = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
            "--seeds", str(seeds), "--index", str(index)]
