@@ -20,10 +20,9 @@ $(BIN)/python:
 # packages. No bytecode at install: the venv holds ~20,000 modules and the service and the tests import ~5,500.
 PIP_INSTALL := $(BIN)/pip install --quiet --no-compile torch==2.13.0
 
-# Bytecode is written when a module is first imported, into one tree inside the venv rather than __pycache__
-# folders beside the sources, even where the environment turns it off (PYTHONDONTWRITEBYTECODE): without it every
-# process, and the tests start many, would compile each module it imports again (~15 s of CPU for the models' stack).
-export PYTHONPYCACHEPREFIX := $(abspath $(VENV))/pycache
+# Bytecode is written when a module is first imported (into __pycache__ beside it, git-ignored), even where the
+# environment turns it off (PYTHONDONTWRITEBYTECODE): otherwise every process, and the tests start many, would
+# compile each module it imports again (~15 s of CPU for the models' stack). Later runs of .venv/bin/rag read it.
 unexport PYTHONDONTWRITEBYTECODE
 
 $(STAMP): pyproject.toml | $(BIN)/python
