@@ -1,1 +1,1 @@
-"""Retrieval evaluation: question sets, the shared relevance rule, ranx metrics, runners and reports."""
+"""Retrieval evaluation: question sets, the shared relevance rule, trec_eval metrics (ir-measures), runners and reports."""

@@ -1,21 +1,20 @@
-"""Judge rankings with the relevance rule and score them with ranx, per language and overall.
+"""Judge rankings with the relevance rule and score them with trec_eval (through ir-measures), per language and overall.
 
 The README defines every metric from r, the rank of the *first* relevant passage: hit@1 = [r == 1],
 recall@k (success@k) = [r <= k], mrr@10 = 1/r and ndcg@10 = 1/log2(1 + r) when r <= 10, else 0.
-Several retrieved passages can be relevant to one question; ranx's nDCG would then reward the later ones too.
-So ranx is given, per question, only the first relevant retrieved passage as relevant (the single relevant item
-of the README), and a sentinel that no ranking contains when none is relevant: ranx's hit_rate@k, mrr@10 and
-ndcg@10 then equal the README numbers exactly.
+Several retrieved passages can be relevant to one question; trec_eval's nDCG would then reward the later ones too.
+So it is given, per question, only the first relevant retrieved passage as relevant (the single relevant item
+of the README), and a sentinel that no ranking contains when none is relevant: its Success@k, RR@10 and nDCG@10
+then equal the README numbers exactly.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import ir_measures
 import numpy as np
-from ranx import Qrels, Run, evaluate
 
 from .questions import LANGS, Question
 from .relevance import Occurrence, is_relevant
@@ -54,24 +53,23 @@ def judge(questions: Sequence[Question], mode_run: ModeRun, evidence: Mapping[st
     return tuple(out)
 
 
-def ranx_inputs(judged: Sequence[Judged], rank_ids: bool = False) -> tuple[Qrels, Run]:
-    """Single-relevant-item qrels and a run whose scores reproduce the returned order exactly.
+Qrels = dict[str, dict[str, int]]
+Run = dict[str, dict[str, float]]
 
-    With `rank_ids`, each passage is named by its rank ("001", "002", …; the sentinels "nfd" and "emp"), which gives
-    the same metrics: ranx turns the ids into fixed-width numpy strings, and numba compiles its functions again for
-    every new width (~30 s of CPU each time), so ids that always have one width are compiled once per machine."""
-    qrels: dict[str, dict[str, int]] = {}
-    run: dict[str, dict[str, float]] = {}
-    not_found, empty = ("nfd", "emp") if rank_ids else (NOT_FOUND, EMPTY)
+
+def measure_inputs(judged: Sequence[Judged]) -> tuple[Qrels, Run]:
+    """Single-relevant-item qrels and a run whose scores reproduce the returned order exactly."""
+    qrels: Qrels = {}
+    run: Run = {}
     for j in judged:
-        keys = [f"{i:03d}" for i in range(1, len(j.passage_ids) + 1)] if rank_ids else _unique_keys(j.passage_ids)
-        # Rank-derived scores: ranx sorts by score, and tied service scores would otherwise be reordered.
+        keys = _unique_keys(j.passage_ids)
+        # Rank-derived scores: trec_eval sorts by score, and tied service scores would otherwise be reordered.
         run[j.question_id] = {key: float(len(keys) - i) for i, key in enumerate(keys)}
-        if not keys:  # ranx cannot hold an empty ranking; a non-relevant placeholder scores the same (zero)
-            run[j.question_id] = {empty: 0.0}
+        if not keys:  # an empty ranking is left out of trec_eval's mean; a non-relevant placeholder scores the same (0)
+            run[j.question_id] = {EMPTY: 0.0}
         r = j.first_relevant_rank
-        qrels[j.question_id] = {keys[r - 1] if r else not_found: 1}
-    return Qrels(qrels), Run(run)
+        qrels[j.question_id] = {keys[r - 1] if r else NOT_FOUND: 1}
+    return qrels, run
 
 
 def _unique_keys(passage_ids: Sequence[str]) -> list[str]:
@@ -89,24 +87,21 @@ def metric_names(ks: Sequence[int]) -> tuple[str, ...]:
     return ("hit@1", *(f"recall@{k}" for k in ks), "mrr@10", "ndcg@10")
 
 
-def _ranx_name(name: str) -> str:
-    if name.startswith(("hit@", "recall@")):
-        return "hit_rate@" + name.split("@")[1]  # success@k: at least one relevant in the first k
-    return name
+def _measure(name: str) -> ir_measures.Measure:
+    kind, cutoff = name.split("@")
+    measure = {"hit": ir_measures.Success, "recall": ir_measures.Success,  # success@k: a relevant one in the first k
+               "mrr": ir_measures.RR, "ndcg": ir_measures.nDCG}[kind]
+    return measure @ int(cutoff)
 
 
 def scores(judged: Sequence[Judged], names: Sequence[str]) -> dict[str, float]:
-    """Mean of each metric over the questions, computed by ranx."""
+    """Mean of each metric over the questions, computed by trec_eval (ir-measures' pytrec_eval provider)."""
     if not judged:
         return {}
-    qrels, run = ranx_inputs(judged, rank_ids=True)
-    wanted = list(dict.fromkeys(_ranx_name(n) for n in names))
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*unsafe cast.*")  # a numba notice inside ranx, harmless here
-        result = evaluate(qrels, run, wanted)
-    if not isinstance(result, dict):  # ranx returns a bare number for a single metric
-        result = {wanted[0]: result}
-    return {n: float(result[_ranx_name(n)]) for n in names}
+    qrels, run = measure_inputs(judged)
+    wanted = {n: _measure(n) for n in names}
+    result = ir_measures.pytrec_eval.calc_aggregate(set(wanted.values()), qrels, run)
+    return {n: float(result[m]) for n, m in wanted.items()}
 
 
 def by_group(judged: Sequence[Judged], names: Sequence[str]) -> dict[str, dict[str, float]]:

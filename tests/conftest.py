@@ -21,7 +21,7 @@ from filelock import FileLock
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 # Git-ignored. The session index lives here, keyed by the seeds' content, so that a second run reuses its vectors
-# through the product's own incremental build; numba (ranx) keeps its compilations here too.
+# through the product's own incremental build; numba keeps its compilations (rag/stores/kernels.py) here too.
 CACHE = Path(os.environ.get("NEWSRAG_TEST_CACHE", REPO / ".cache"))
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no hub here: models come from packages or local paths
@@ -29,10 +29,6 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("NUMBA_CACHE_DIR", str(CACHE / "numba"))
 # One JMdict table for every index the tests build, in this process and the ones it starts (rag/stores/bridge.py).
 os.environ.setdefault("RAG_CACHE_DIR", str(CACHE / "tables"))
-
-
-def _numba_is_cold() -> bool:
-    return not any((CACHE / "numba").glob("metrics_*/*.nbi"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -70,11 +66,8 @@ def _start(config: pytest.Config, name: str, args: list[str], log: Path, env: di
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """On a run with no session index (a fresh clone), build it in another process while this one runs the test
     modules that need neither it nor the models, then the others: the build is ~2 min of mostly e5 work with stages
-    that leave a core idle, and those modules (ranx's numba compilations, ~80 s of CPU cold, and ~400 quick tests)
-    fill it. A module is moved whole, so its module fixtures are set up once.
-
-    With a session index but no numba cache, compile ranx's functions in another process instead (they run the
-    metric tests' own calls, so that they compile exactly the signatures those load; this run still runs them)."""
+    that leave a core idle, and those modules (~400 quick tests) fill it. A module is moved whole, so its module
+    fixtures are set up once."""
     if config.option.collectonly or os.environ.get("NEWSRAG_NO_WARMUP"):
         return
     helpers = os.environ.get("PYTEST_XDIST_WORKER", "gw0") == "gw0"  # xdist: one worker starts them for all
@@ -94,15 +87,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     # Within each group, the longest modules first (the last run's times, if any): pytest-xdist hands out whole
     # modules in this order (the Makefile turns off its reordering by test count), so a run does not end on one
     # long module, nor start with both workers waiting for the session index. The sort is stable.
-    # On a cold run ranx's metric module goes first: its numba compilations (~50 s of CPU) are then cached before
-    # the later eval modules, which share most of them, would compile them again on the other worker.
     took = _module_times()
-    items.sort(key=lambda item: (item.path in later, not (cold and item.path.name == "test_eval_metrics.py"),
-                                 -took.get(_module(item.nodeid), 0.0)))
-    if not cold and helpers and _numba_is_cold() and any(item.path.name == "test_eval_metrics.py" for item in items):
-        _start(config, "numba", ["-m", "pytest", "-q", "-p", "no:cacheprovider",
-                                 str(REPO / "tests" / "eval" / "test_eval_metrics.py")],
-               CACHE / "numba-warmup.log", {"NEWSRAG_NO_WARMUP": "1"})
+    items.sort(key=lambda item: (item.path in later, -took.get(_module(item.nodeid), 0.0)))
 
 
 TIMES = CACHE / "test-module-seconds.json"  # each module's seconds in the last run, for the next run's order

@@ -1,21 +1,21 @@
-"""Metric values on a tiny hand-made run, from ranx and from a plain reading of the README, which must agree."""
+"""Metric values on a tiny hand-made run, from trec_eval (ir-measures) and from a plain reading of the README, which must
+agree."""
 
 from __future__ import annotations
 
 import math
 
 import pytest
-from ranx import Qrels, Run, evaluate
+import ir_measures
+from ir_measures import nDCG
 
-from eval.metrics import Judged, Latency, by_group, metric_names, ranx_inputs, recall_curve, scores
+from eval.metrics import Judged, Latency, by_group, measure_inputs, metric_names, recall_curve, scores
 
 F, T = False, True
 
 
 def judged(qid: str, lang: str, relevant: list[bool]) -> Judged:
-    # passage ids of one width ("102": question 1's 2nd passage), the width scores() gives ranx, so that these tests
-    # compile ranx's functions for one width only (numba compiles them again for each id width: ~20 s of CPU)
-    return Judged(qid, lang, tuple(f"{qid[1:]}{i:02d}" for i in range(1, len(relevant) + 1)), tuple(relevant))
+    return Judged(qid, lang, tuple(f"{qid}-p{i}" for i in range(1, len(relevant) + 1)), tuple(relevant))
 
 
 # Five questions; r is the rank of the first relevant passage.
@@ -58,7 +58,7 @@ def test_metric_names_follow_the_cutoffs_in_report_order():
 
 
 @pytest.mark.parametrize("group", ["all", "en", "ja"])
-def test_ranx_scores_equal_the_hand_computed_values(group):
+def test_scores_equal_the_hand_computed_values(group):
     got = by_group(RUNS, NAMES)[group]
     assert got.keys() == EXPECTED[group].keys()
     for name, value in EXPECTED[group].items():
@@ -66,7 +66,7 @@ def test_ranx_scores_equal_the_hand_computed_values(group):
 
 
 @pytest.mark.parametrize("group", ["all", "en", "ja"])
-def test_ranx_scores_equal_the_plain_readme_rule(group):
+def test_scores_equal_the_plain_readme_rule(group):
     part = tuple(j for j in RUNS if group == "all" or j.lang == group)
     plain = readme_metrics(part, (1, 5, 10))
     got = scores(part, NAMES)
@@ -76,33 +76,29 @@ def test_ranx_scores_equal_the_plain_readme_rule(group):
 
 def test_ndcg_counts_only_the_first_relevant_passage():
     # q1 has relevant passages at ranks 2 and 3. The README's single-item nDCG is 1/log2(3) = 0.6309;
-    # ranx fed both as relevant would give (1/log2(3) + 1/log2(4)) / (1 + 1/log2(3)) = 1.1309/1.6309 = 0.6934.
+    # trec_eval fed both as relevant would give (1/log2(3) + 1/log2(4)) / (1 + 1/log2(3)) = 1.1309/1.6309 = 0.6934.
     q1 = RUNS[0]
     assert scores([q1], ["ndcg@10"])["ndcg@10"] == pytest.approx(1 / math.log2(3))
-    naive = evaluate(Qrels({"q1": {"102": 1, "103": 1}}),
-                     Run({"q1": {pid: 10.0 - i for i, pid in enumerate(q1.passage_ids)}}), "ndcg@10")
-    assert naive == pytest.approx(1.130930 / 1.630930, abs=1e-6)
+    naive = ir_measures.pytrec_eval.calc_aggregate([nDCG @ 10], {"q1": {"q1-p2": 1, "q1-p3": 1}},
+                                                   {"q1": {pid: 10.0 - i for i, pid in enumerate(q1.passage_ids)}})
+    assert naive[nDCG @ 10] == pytest.approx(1.130930 / 1.630930, abs=1e-6)
 
 
-def test_ranx_keeps_the_returned_order_whatever_the_passage_ids():
+def test_scores_keep_the_returned_order_whatever_the_passage_ids():
     # ids that sort the other way round; the relevant one is second, so mrr@10 = 1/2
     j = Judged("q", "en", ("zzz", "aaa"), (F, T))
     assert scores([j], ["mrr@10"])["mrr@10"] == 0.5
-    qrels, run = ranx_inputs([j])
-    assert qrels.to_dict() == {"q": {"aaa": 1}}
-    assert run.to_dict()["q"] == {"zzz": 2.0, "aaa": 1.0}
+    qrels, run = measure_inputs([j])
+    assert qrels == {"q": {"aaa": 1}}
+    assert run["q"] == {"zzz": 2.0, "aaa": 1.0}
 
 
-def test_rank_ids_score_exactly_like_the_passage_ids_and_have_one_width():
-    # scores() names passages by rank so that numba compiles ranx's functions for one id width only
-    wanted = ["hit_rate@1", "hit_rate@5", "hit_rate@10", "mrr@10", "ndcg@10"]
-    by_passage, by_rank = evaluate(*ranx_inputs(RUNS), wanted), evaluate(*ranx_inputs(RUNS, rank_ids=True), wanted)
-    assert by_rank == by_passage
-    qrels, run = ranx_inputs(RUNS, rank_ids=True)
-    ids = {key for ranking in (*qrels.to_dict().values(), *run.to_dict().values()) for key in ranking}
-    assert {len(key) for key in ids} == {3}
-    assert run.to_dict()["q1"] == {f"{i:03d}": 10.0 - i + 1 for i in range(1, 11)}
-    assert qrels.to_dict()["q1"] == {"002": 1} and qrels.to_dict()["q3"] == {"nfd": 1}
+def test_a_passage_returned_twice_keeps_both_ranks():
+    # the second copy is a distinct key, so the first relevant rank stays the README's r (here 3, not 1)
+    j = Judged("q", "en", ("a", "a", "b"), (F, F, T))
+    qrels, run = measure_inputs([j])
+    assert run["q"] == {"a": 3.0, "a@2": 2.0, "b": 1.0} and qrels == {"q": {"b": 1}}
+    assert scores([j], ["mrr@10"])["mrr@10"] == pytest.approx(1 / 3)
 
 
 def test_a_question_without_relevant_passages_scores_zero_everywhere():
