@@ -20,7 +20,7 @@ sys.path.insert(0, str(REPO))
 
 from ranx import Qrels, Run, evaluate as ranx_evaluate  # noqa: E402
 
-from eval.metrics import GROUPS, Judged, _unique_keys, metric_names, scores  # noqa: E402
+from eval.metrics import GROUPS, Judged, measure_inputs, metric_names, scores  # noqa: E402
 from eval.pipeline import evaluate  # noqa: E402
 from eval.questions import load_questions  # noqa: E402
 from eval.runner import InProcessBackend  # noqa: E402
@@ -29,13 +29,8 @@ from rag.settings import Settings  # noqa: E402
 
 
 def with_ranx(judged: list[Judged], names: tuple[str, ...]) -> dict[str, float]:
-    """The metrics as eval/metrics.py computed them with ranx (the same single-relevant-item qrels and run)."""
-    qrels, run = {}, {}
-    for j in judged:
-        keys = _unique_keys(j.passage_ids)
-        run[j.question_id] = {k: float(len(keys) - i) for i, k in enumerate(keys)} or {"__empty_ranking__": 0.0}
-        r = j.first_relevant_rank
-        qrels[j.question_id] = {keys[r - 1] if r else "__no_relevant_passage__": 1}
+    """The metrics from ranx, given exactly the single-relevant-item qrels and run that trec_eval is given."""
+    qrels, run = measure_inputs(judged)
     ranx_name = {n: ("hit_rate@" + n.split("@")[1]) if n.startswith(("hit@", "recall@")) else n for n in names}
     result = ranx_evaluate(Qrels(qrels), Run(run), list(dict.fromkeys(ranx_name.values())))
     return {n: float(result[ranx_name[n]]) for n in names}
