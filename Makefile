@@ -10,7 +10,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 8000
 TEST_WORKERS ?= 2
 
-.PHONY: serve test install install-test bench clean-index
+.PHONY: serve test install install-test bench clean-index lock
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -18,23 +18,27 @@ $(BIN)/python:
 
 # torch pinned (here and in pyproject.toml): it takes the CPU wheel already on disk instead of several GB of CUDA
 # packages. No bytecode at install: the venv holds ~20,000 modules and the service and the tests import ~5,500.
+# Every other package at the exact version of .ci/constraints.txt (the lock), so that a fresh clone ranks, and
+# measures, as the commit that wrote the lock did; `make lock` writes it again from the newest releases.
+LOCK        := .ci/constraints.txt
 PIP_INSTALL := $(BIN)/pip install --quiet --no-compile torch==2.13.0
+PIP_LOCKED  := $(PIP_INSTALL) --constraint $(LOCK)
 
 # Bytecode is written when a module is first imported (into __pycache__ beside it, git-ignored), even where the
 # environment turns it off (PYTHONDONTWRITEBYTECODE): otherwise every process, and the tests start many, would
 # compile each module it imports again (~15 s of CPU for the models' stack). Later runs of .venv/bin/rag read it.
 unexport PYTHONDONTWRITEBYTECODE
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(PIP_INSTALL) -e .
+$(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP_LOCKED) -e .
 	touch $@
 
 # The page tests drive Debian's chromium through Playwright (no browser download); install it if it is missing,
 # with a Japanese font so that the screenshots they leave are readable.
 # One pip run for torch, the package and its test extras (each further run resolves everything again).
-$(TSTAMP): pyproject.toml | $(BIN)/python
+$(TSTAMP): pyproject.toml $(LOCK) | $(BIN)/python
 	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic; }
-	$(PIP_INSTALL) -e '.[test]'
+	$(PIP_LOCKED) -e '.[test]'
 	touch $(STAMP) $@
 
 install: $(STAMP)
@@ -47,6 +51,18 @@ serve: $(STAMP)
 # conftest gives (the longest modules of the last run first); TEST_WORKERS=0 runs it serially.
 test: $(TSTAMP)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+
+# The lock: resolve pyproject.toml's ranges (with the test extras) afresh in a scratch venv and freeze the result.
+# Re-measure the README's quality table after a new lock: the numbers belong to the versions it names.
+lock:
+	rm -rf .lock-venv
+	$(PY) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet --no-compile torch==2.13.0 -e '.[test]'
+	{ echo "# The exact versions make installs (make lock writes this file; see the Makefile)."; \
+	  .lock-venv/bin/pip freeze --exclude-editable; } > $(LOCK).tmp
+	mv $(LOCK).tmp $(LOCK)
+	rm -rf .lock-venv
 
 bench: $(TSTAMP)
 	$(BIN)/python benchmarks/bench_index.py
