@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -12,8 +11,9 @@ import pytest
 from rag.indexing.build import build_index
 from rag.indexing.load import load_index
 from rag.retrieval import Searcher
-from rag.settings import Settings
 from rag.stores.japanese import default_analyzer
+
+from isolated import isolated_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from scale_synth import RealStats, SynthEmbedder, write_seeds  # noqa: E402
@@ -32,8 +32,7 @@ def synthetic(stats: RealStats, tmp_path_factory):
     docs = write_seeds(root / "seeds", N, stats)
     embedders = {name: SynthEmbedder(name, stats) for name in ("e5", "use")}
     # a low threshold, so that this small corpus takes the approximate path a large one would
-    settings = Settings.from_env({}, cache_dir=os.environ.get("RAG_CACHE_DIR"),
-                                 seeds_dir=root / "seeds", index_dir=root / "index", ann_threshold=500)
+    settings = isolated_settings(seeds_dir=root / "seeds", index_dir=root / "index", ann_threshold=500)
     report = build_index(settings, list(embedders.values()))
     return docs, embedders, settings, report
 

@@ -13,6 +13,8 @@ import pytest
 
 from api.cli import main
 
+from isolated import foreign_rag_names
+
 SEEDS = ("000_77323e78f047d601", "003_4dfd093ef708d448")  # 53 passages: one cheap USE build
 
 
@@ -29,9 +31,8 @@ class Built:
 @pytest.fixture(autouse=True)
 def _no_rag_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI reads RAG_* variables; tests pass everything as flags."""
-    for name in list(os.environ):
-        if name.startswith("RAG_") and name != "RAG_CACHE_DIR":  # the cache only saves reading JMdict again
-            monkeypatch.delenv(name)
+    for name in foreign_rag_names():
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,7 @@ def cli_template(tmp_path_factory, seeds_dir: Path) -> Built:
     for doc in SEEDS:
         shutil.copy(seeds_dir / f"{doc}.txt", root / "seeds")
         (root / "seeds" / f"{doc}.txt").chmod(0o644)
-    env = {k: v for k, v in os.environ.items() if k.startswith("RAG_") and k != "RAG_CACHE_DIR"}
+    env = {k: os.environ[k] for k in foreign_rag_names()}
     for k in env:
         del os.environ[k]
     out, err = io.StringIO(), io.StringIO()

@@ -18,6 +18,8 @@ import pytest
 
 from api.process import running_server
 
+from isolated import isolated_env
+
 pytestmark = pytest.mark.slow
 
 
@@ -56,7 +58,7 @@ def test_serve_without_an_index_prints_each_build_stage_before_serving(built_ind
 def test_index_build_on_a_terminal_draws_a_bar_with_an_eta(built_index, tmp_path: Path, repo_root: Path) -> None:
     seeds, index = _fresh(built_index, tmp_path)
     primary, secondary = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_") or k == "RAG_CACHE_DIR"}
+    env = isolated_env()
     proc = subprocess.Popen([sys.executable, "-m", "api.cli", "index", "build", "--seeds", str(seeds), "--index",
                              str(index), "--embedders", "use"], cwd=repo_root, env=env, stdout=subprocess.PIPE,
                             stderr=secondary)

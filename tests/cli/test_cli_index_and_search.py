@@ -14,6 +14,8 @@ from api.cli import main
 from rag.indexing.columns import PASSAGE_COLUMNS, PassageColumns
 from rag.indexing.manifest import BUILDS, MANIFEST
 
+from isolated import isolated_env
+
 LAVROV_JA = "ラヴロフ外相は中国との同盟について何と言ったか"
 D003 = "003_4dfd093ef708d448"
 D000 = "000_77323e78f047d601"
@@ -104,7 +106,7 @@ def test_bad_usage_exits_2(argv: list[str], capsys) -> None:
 
 
 def _rag(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_") or k == "RAG_CACHE_DIR"}
+    env = isolated_env()
     return subprocess.run([sys.executable, "-m", "api.cli", *args], cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=300)
 

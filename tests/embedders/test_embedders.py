@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +16,8 @@ from rag.indexing.build import build_index
 from rag.indexing.load import load_index
 from rag.runtime import load_embedders, open_searcher
 from rag.settings import Settings
+
+from isolated import isolated_settings
 
 QUERIES = ["What did Lavrov say about an alliance with China?", "ラヴロフ外相は中国との同盟について何と言ったか", "?"]
 PASSAGES = [
@@ -156,8 +157,7 @@ def test_the_st_backend_builds_an_index_and_searches_it_under_its_spec(tmp_path:
     seeds.mkdir()
     for doc in (D001, D003):
         shutil.copy(seeds_dir / f"{doc}.txt", seeds)
-    settings = Settings.from_env({}, cache_dir=os.environ.get("RAG_CACHE_DIR"),
-                                 seeds_dir=seeds, index_dir=tmp_path / "index", embedders=(st_spec,))
+    settings = isolated_settings(seeds_dir=seeds, index_dir=tmp_path / "index", embedders=(st_spec,))
     embedders = {st_spec: st_embedder}
     report = build_index(settings, list(embedders.values()))
     assert report.added == 2 and report.embedded == {st_spec: report.passages} and report.passages > 0

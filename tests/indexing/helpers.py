@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from rag.indexing.build import BuildReport
 from rag.settings import Settings
+
+from isolated import isolated_settings
 
 
 @dataclass(frozen=True)
@@ -22,8 +23,7 @@ class Template:
 
 def use_settings_for(root: Path) -> Settings:
     """Settings for a USE-only index at root/index over the seeds at root/seeds."""
-    return Settings.from_env({}, cache_dir=os.environ.get("RAG_CACHE_DIR"),
-                             seeds_dir=root / "seeds", index_dir=root / "index", embedders=("use",))
+    return isolated_settings(seeds_dir=root / "seeds", index_dir=root / "index", embedders=("use",))
 
 
 def copy_seeds(src: Path, dst: Path) -> None:

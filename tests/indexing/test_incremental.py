@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import dataclasses
 import json
 import shutil
@@ -28,6 +27,8 @@ from rag.settings import Settings
 from rag.stores.japanese import default_analyzer
 
 from .helpers import Template, copy_seeds, private_copy, use_settings_for
+
+from isolated import isolated_settings
 
 D003 = "003_4dfd093ef708d448"
 
@@ -350,8 +351,7 @@ class PosingAsE5:
 def test_a_new_model_re_encodes_the_answer_sentences_as_well_as_the_passages(tmp_path: Path, seeds_dir: Path,
                                                                               use_embedder) -> None:
     copy_seeds(seeds_dir, tmp_path / "seeds")
-    settings = Settings.from_env({}, cache_dir=os.environ.get("RAG_CACHE_DIR"),
-                                 seeds_dir=tmp_path / "seeds", index_dir=tmp_path / "index", embedders=("e5",))
+    settings = isolated_settings(seeds_dir=tmp_path / "seeds", index_dir=tmp_path / "index", embedders=("e5",))
     build_index(settings, [PosingAsE5(use_embedder, "model-v1")])
     upgraded = PosingAsE5(use_embedder, "model-v2", sign=-1)
     build_index(settings, [upgraded])  # incremental: the seeds are unchanged, the model is not

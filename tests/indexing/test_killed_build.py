@@ -22,12 +22,11 @@ CHILD = textwrap.dedent(
     import sys
     from pathlib import Path
     from rag.indexing.build import build_index
-    from rag.settings import Settings
+    from isolated import isolated_settings
     from indexing.slow_embedder import SlowUSE
 
     seeds, index, marker = map(Path, sys.argv[1:4])
-    settings = Settings.from_env({}, cache_dir=os.environ.get("RAG_CACHE_DIR"),
-                                 seeds_dir=seeds, index_dir=index, embedders=("use",))
+    settings = isolated_settings(seeds_dir=seeds, index_dir=index, embedders=("use",))
     build_index(settings, [SlowUSE(marker)], full=True)  # full: re-embed all ~300 passages, ~10 slow batches
     print("finished")
     """

@@ -4,20 +4,20 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from isolated import isolated_env
+
 pytestmark = pytest.mark.slow
 RAG = Path(sys.executable).parent / "rag"
 
 
 def rag(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("RAG_") or k == "RAG_CACHE_DIR"}
-    return subprocess.run([str(RAG), *args], env={**environment, **(env or {})}, capture_output=True, text=True,
+    return subprocess.run([str(RAG), *args], env=isolated_env(env), capture_output=True, text=True,
                           timeout=600)
 
 
