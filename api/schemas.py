@@ -98,6 +98,8 @@ class SearchResponse(Struct):
     took_ms: float
     index_version: str
     results: list[HitOut]
+    shed: Annotated[list[str], Meta(description="signals this hybrid search went without because the service was "
+                                                "crowded (RAG_SHED_SPARSE_ABOVE); empty normally")] = []
 
 
 # -- ask --------------------------------------------------------------------------------------------------------

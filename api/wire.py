@@ -33,7 +33,8 @@ def hit_out(h: Hit, public: bool = True) -> HitOut:
 def search_response(r: SearchResult, public: bool = True) -> SearchResponse:
     """The /v1/search body and `rag search --json`."""
     return SearchResponse(query=r.query, mode=r.mode, lang=r.lang, took_ms=round(r.took_ms, 3),
-                          index_version=r.index_version, results=[hit_out(h, public) for h in r.hits])
+                          index_version=r.index_version, results=[hit_out(h, public) for h in r.hits],
+                          shed=list(r.shed))
 
 
 def ask_response(a: Answer, public: bool = True) -> AskResponse:

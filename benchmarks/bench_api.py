@@ -97,11 +97,13 @@ def run(url: str, questions: Sequence[str], concurrency: int, top_k: int = 5) ->
     cpu0, ticks0 = cpu_seconds(pid), machine_ticks()
     latencies: list[float] = []
     took: list[float] = []
+    shed = 0  # responses that went without a signal (RAG_SHED_SPARSE_ABOVE)
     lock = threading.Lock()
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     with httpx.Client(base_url=url, timeout=300, limits=limits) as client:
 
         def one(question: str) -> None:
+            nonlocal shed
             t0 = time.perf_counter()
             r = client.post("/v1/search", json={"query": question, "top_k": top_k})
             elapsed = (time.perf_counter() - t0) * 1000
@@ -109,6 +111,7 @@ def run(url: str, questions: Sequence[str], concurrency: int, top_k: int = 5) ->
             with lock:
                 latencies.append(elapsed)
                 took.append(r.json()["took_ms"])
+                shed += bool(r.json().get("shed"))
 
         t0 = time.perf_counter()
         with ThreadPoolExecutor(concurrency) as pool:
@@ -120,6 +123,7 @@ def run(url: str, questions: Sequence[str], concurrency: int, top_k: int = 5) ->
     # is below the core count while the machine has no idle time was limited by other processes, not by the server
     return {"concurrency": concurrency, "requests": len(questions), "wall_s": wall,
             "requests_per_s": len(questions) / wall, "latency_ms": stats(latencies), "server_took_ms": stats(took),
+            "shed_share": shed / len(questions),
             "server_cpu_ms_per_request": cpu_s * 1000 / len(questions), "server_cores_busy": cpu_s / wall,
             "machine_idle_share": (ticks1[1] - ticks0[1]) / max(1, ticks1[0] - ticks0[0])}
 
@@ -163,7 +167,8 @@ def embedding_baseline(questions: Sequence[str], settings: Any, embedders: dict[
 # Server configurations a run can compare side by side: label → the RAG_* variables the server gets.
 # "sparse head off" is not a configuration to ship (it costs retrieval quality, docs/experiments.md): it shows what
 # one e5 pass per question instead of two does to throughput (docs/operations.md, "Throughput").
-VARIANTS = {"batching on": {}, "batching off": {"RAG_QUERY_BATCH_MS": "0"}, "sparse head off": {"RAG_SPARSE": "0"}}
+VARIANTS = {"batching on": {}, "batching off": {"RAG_QUERY_BATCH_MS": "0"}, "sparse head off": {"RAG_SPARSE": "0"},
+            **{f"shed above {n}": {"RAG_SHED_SPARSE_ABOVE": str(n)} for n in (1, 2, 4)}}
 
 
 def serve_and_measure(args: argparse.Namespace, label: str, env: dict[str, str], cold1: Sequence[str],
@@ -191,7 +196,8 @@ def ratios(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                     "cold_c1_cpu_ms": c1.get("server_cpu_ms_per_request", 0.0),
                     "cold_c8_cpu_ms": c8.get("server_cpu_ms_per_request", 0.0),
                     "cold_c1_cores": c1.get("server_cores_busy", 0.0), "cold_c8_cores": c8.get("server_cores_busy", 0.0),
-                    "cold_c1_idle": c1.get("machine_idle_share", 0.0), "cold_c8_idle": c8.get("machine_idle_share", 0.0)})
+                    "cold_c1_idle": c1.get("machine_idle_share", 0.0), "cold_c8_idle": c8.get("machine_idle_share", 0.0),
+                    "cold_c1_shed": c1.get("shed_share", 0.0), "cold_c8_shed": c8.get("shed_share", 0.0)})
     return out
 
 
@@ -209,12 +215,14 @@ def table(results: dict[str, Any]) -> str:
         lines.append(f"| – | bare query encoding {name}, same questions (in-process) | 1 | {s['n']} | {s['p50']:.0f} | "
                      f"{s['p95']:.0f} | {s['p99']:.0f} | – | {1000 / s['mean']:.2f} | – | – | – |")
     lines += ["", "| server | cold c=1 p50 ms | cold c=1 req/s | cold c=8 req/s | c=8 / c=1 | server CPU ms/request "
-              "c=1 / c=8 | server cores busy c=1 / c=8 | machine idle c=1 / c=8 |", "|---|---:|---:|---:|---:|---|---|---|"]
+              "c=1 / c=8 | server cores busy c=1 / c=8 | machine idle c=1 / c=8 | shed c=1 / c=8 |",
+              "|---|---:|---:|---:|---:|---|---|---|---|"]
     for r in results["ratios"]:
         lines.append(f"| {r['variant']} | {r['cold_c1_p50_ms']:.1f} | {r['cold_c1_req_s']:.2f} | "
                      f"{r['cold_c8_req_s']:.2f} | {r['c8_over_c1']:.2f}× | {r.get('cold_c1_cpu_ms', 0):.0f} / "
                      f"{r.get('cold_c8_cpu_ms', 0):.0f} | {r.get('cold_c1_cores', 0):.2f} / {r.get('cold_c8_cores', 0):.2f} | "
-                     f"{r.get('cold_c1_idle', 0):.0%} / {r.get('cold_c8_idle', 0):.0%} |")
+                     f"{r.get('cold_c1_idle', 0):.0%} / {r.get('cold_c8_idle', 0):.0%} | "
+                     f"{r.get('cold_c1_shed', 0):.0%} / {r.get('cold_c8_shed', 0):.0%} |")
     m = results["machine"]
     lines.append(f"\n{m['cpus']} CPUs; 1-min load average {m['loadavg_before'][0]:.1f} before, "
                  f"{m['loadavg_after'][0]:.1f} after; index {results['index_version']}; questions {results['questions']}")

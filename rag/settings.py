@@ -79,6 +79,9 @@ class Settings:
     heavy_query_tokens: int = 128
     heavy_query_slots: int = 1
     max_pending_queries: int = 32
+    # Above this many questions being answered at once, a hybrid question skips the sparse head's e5 pass (its
+    # response lists it in `shed`); 0 never does. Capacity for quality under load (docs/operations.md).
+    shed_sparse_above: int = 0
     query_wait_s: float = 2.0
     max_body_bytes: int = 1_000_000
     max_discard_bytes: int = 16_000_000  # an oversized body is read and dropped up to here, so the client reads its 413
@@ -185,6 +188,8 @@ class Settings:
         for name in ("query_wait_s", "header_timeout_s", "body_timeout_s"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name}={getattr(self, name)!r}: must be a positive number of seconds")
+        if self.shed_sparse_above < 0:
+            raise ConfigError(f"shed_sparse_above={self.shed_sparse_above!r}: must be 0 (never) or a number of questions")
         if self.max_discard_bytes < 0:
             raise ConfigError(f"max_discard_bytes={self.max_discard_bytes!r}: must be 0 or more")
         if not (self.watch_seconds == 0 or 0.1 <= self.watch_seconds <= 3600):

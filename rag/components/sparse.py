@@ -22,6 +22,8 @@ SUFFIX = "-sparse"  # a sparse component is named after its embedder: "e5-sparse
 class SparseComponent:
     """Dot product of the question's sparse vector with every passage's, over the question's postings only."""
 
+    sheddable = True  # its question encoding is a second e5 pass: a crowded service may skip it (RAG_SHED_SPARSE_ABOVE)
+
     def __init__(self, embedder: str, store: SparseSegments, weight: float) -> None:
         self.name = embedder + SUFFIX
         self.embedder = embedder

@@ -79,6 +79,7 @@ class SearchResult:
     took_ms: float
     index_version: str
     timings: dict[str, float] = field(default_factory=dict)
+    shed: tuple[str, ...] = ()  # components this hybrid question went without because the service was crowded
 
 
 class Searcher:
@@ -137,13 +138,23 @@ class Searcher:
         t0 = time.perf_counter()
         mode = mode or self.settings.default_mode
         query, tokens = self._check(query, top_k, mode)
-        with self.intake.admit(tokens):
-            return self._search(t0, query, top_k, mode, filters or Filters())
+        with self.intake.admit(tokens) as in_flight:
+            return self._search(t0, query, top_k, mode, filters or Filters(), self._shed(mode, in_flight))
 
-    def _search(self, t0: float, query: str, top_k: int, mode: str, filters: Filters) -> SearchResult:
+    def _shed(self, mode: str, in_flight: int) -> tuple[str, ...]:
+        """The components a hybrid question goes without when more than `shed_sparse_above` questions are being
+        answered (0: never): those that mark themselves `sheddable`, the sparse head, whose encoding is a second e5
+        pass per question (docs/operations.md, "Shedding the sparse head under load")."""
+        above = self.settings.shed_sparse_above
+        if mode != "hybrid" or not above or in_flight <= above:
+            return ()
+        return tuple(c.name for c in self.components if getattr(c, "sheddable", False))
+
+    def _search(self, t0: float, query: str, top_k: int, mode: str, filters: Filters,
+                shed: tuple[str, ...] = ()) -> SearchResult:
         lang = detect_language(query)
         timings: dict[str, float] = {}
-        question, parts, fused, ordered = self._first_stage(query, lang, mode, filters, timings)
+        question, parts, fused, ordered = self._first_stage(query, lang, mode, filters, timings, shed)
         if mode == "hybrid" and self.reranker is not None:
             # a second stage: the best candidates reordered by sentence-level evidence
             ordered, fused, parts["rerank"] = self.reranker.rerank(query, lang, ordered, fused,
@@ -155,7 +166,7 @@ class Searcher:
             for i, r in enumerate(rows)
         )
         took = (time.perf_counter() - t0) * 1000
-        return SearchResult(query, mode, lang, hits, took, self.index.version, timings)
+        return SearchResult(query, mode, lang, hits, took, self.index.version, timings, shed)
 
     def query_vectors(self, embedder: str, texts: list[str]) -> np.ndarray:
         """Query vectors of `texts` from this searcher's cache (a question just searched is not encoded again)."""
@@ -169,10 +180,11 @@ class Searcher:
 
     # -- stages -------------------------------------------------------------------------------------------------
 
-    def _first_stage(self, query: str, lang: Language, mode: str, filters: Filters | None,
-                     timings: dict[str, float]) -> tuple[Question, dict[str, dict[int, float]], dict[int, float], list[int]]:
-        """(the encoded question, each component's scores, the fused scores, rows best first) before any reranking."""
-        components = self.components if mode == "hybrid" else [self._by_name[mode]]
+    def _first_stage(self, query: str, lang: Language, mode: str, filters: Filters | None, timings: dict[str, float],
+                     skip: tuple[str, ...] = ()) -> tuple[Question, dict[str, dict[int, float]], dict[int, float], list[int]]:
+        """(the encoded question, each component's scores, the fused scores, rows best first) before any reranking;
+        a hybrid question asks every component but those in `skip`."""
+        components = [c for c in self.components if c.name not in skip] if mode == "hybrid" else [self._by_name[mode]]
         filters = filters or Filters()
         allowed = self._allowed(filters)
         question = self._encode(query, lang, components, timings, None if filters.empty else filters)

@@ -81,17 +81,19 @@ class QueryIntake:
         return query, tokens
 
     @contextmanager
-    def admit(self, tokens: int) -> Iterator[None]:
-        """Hold a place among the questions being answered; raises OverloadedError instead of queueing without end."""
+    def admit(self, tokens: int) -> Iterator[int]:
+        """Hold a place among the questions being answered, yielding how many are (this one included); raises
+        OverloadedError instead of queueing without end."""
         s = self.settings
         with self._lock:
             if self._pending >= s.max_pending_queries:
                 raise OverloadedError(f"{self._pending} questions are already waiting for the encoders; retry "
                                       "shortly", retry_after_s=1)
             self._pending += 1
+            in_flight = self._pending
         try:
             if tokens <= s.heavy_query_tokens:
-                yield
+                yield in_flight
                 return
             if not self._heavy.acquire(timeout=s.query_wait_s):
                 logger.info("refused a %d-token question: %d long question(s) already running", tokens,
@@ -100,7 +102,7 @@ class QueryIntake:
                                       f"queue is full; retry shortly or ask a shorter question",
                                       retry_after_s=max(1, math.ceil(s.query_wait_s)))
             try:
-                yield
+                yield in_flight
             finally:
                 self._heavy.release()
         finally:

@@ -158,3 +158,15 @@ def test_too_many_waiting_questions_get_503_at_once(serve_app, gated):
         after = c.post("/v1/search", json={"query": "Lavrov China"})
     assert assert_error(full, 503)["error"] == "overloaded" and full.headers["retry-after"] == "1"
     assert after.status_code == 200  # the places are given back
+
+
+def test_a_crowded_search_lists_the_signal_it_went_without(serve_app, searcher: Searcher, api_settings) -> None:
+    settings = api_settings.replace(shed_sparse_above=1)
+    shedding = Searcher(searcher.index, searcher.embedders, searcher.analyzer, settings)
+    with serve_app(settings, searcher=shedding) as c:
+        alone = c.post("/v1/search", json={"query": EN_QUESTION, "top_k": 3})
+        with shedding.intake.admit(tokens=5):  # another question is being answered
+            crowded = c.post("/v1/search", json={"query": EN_QUESTION, "top_k": 3})
+    assert alone.status_code == 200 and alone.json()["shed"] == []
+    assert crowded.status_code == 200 and crowded.json()["shed"] == ["e5-sparse"]
+    assert len(crowded.json()["results"]) == 3
