@@ -133,6 +133,8 @@ class ChatCompletion(Struct):
     lang: Literal["en", "ja"]
     index_version: str
     generator: Literal["extractive", "llm"]
+    shed: Annotated[list[str], Meta(description="signals the search went without because the service was crowded "
+                                                "(RAG_SHED_SPARSE_ABOVE); empty normally")] = []
 
 
 class Delta(Struct, omit_defaults=True):
@@ -163,6 +165,7 @@ class ChatCompletionChunk(Struct, omit_defaults=True, kw_only=True):
     passages: list[HitOut] | None = None
     lang: Literal["en", "ja"] | None = None
     generator: Literal["extractive", "llm"] | None = None
+    shed: list[str] | None = None  # on the final chunk: as in a non-streamed completion
 
 
 class ModelCard(Struct):

@@ -122,6 +122,8 @@ class AskResponse(Struct):
     generator: Literal["extractive", "llm"]
     fallback: Annotated[str | None, Meta(description="why the LLM was not used, when it was configured")]
     index_version: str
+    shed: Annotated[list[str], Meta(description="signals the search went without because the service was "
+                                                "crowded (RAG_SHED_SPARSE_ABOVE); empty normally")] = []
 
 
 # -- OpenAI-compatible chat: api/chat_schemas.py ----------------------------------------------------------------

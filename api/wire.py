@@ -41,7 +41,7 @@ def ask_response(a: Answer, public: bool = True) -> AskResponse:
     """The /v1/ask body and `rag ask --json`."""
     return AskResponse(question=a.question, answer=a.answer, citations=[citation_out(c, public) for c in a.citations],
                        passages=[hit_out(h, public) for h in a.passages], took_ms=round(a.took_ms, 3),
-                       generator=a.generator, fallback=a.fallback, index_version=a.index_version)
+                       generator=a.generator, fallback=a.fallback, index_version=a.index_version, shed=list(a.shed))
 
 
 def result_json(r: SearchResult) -> dict[str, Any]:

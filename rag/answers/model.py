@@ -23,6 +23,7 @@ class Answer:
     fallback: str | None = None
     index_version: str = ""
     lang: str = "en"
+    shed: tuple[str, ...] = ()  # signals its search went without because the service was crowded
 
 
 def sources_footer(answer: Answer) -> str:

@@ -69,9 +69,10 @@ def answer_retrieved(r: Retrieval, searcher: Searcher, settings: Settings, *,
             fallback = f"unexpected {exc.__class__.__name__}"
             logger.warning("llm answer failed, falling back to extractive: %s", fallback, exc_info=True)
         else:
-            return Answer(question, text, citations, hits, _ms(r.started), "llm", None, version, lang)
+            return Answer(question, text, citations, hits, _ms(r.started), "llm", None, version, lang, r.result.shed)
     text, citations = extractive_answer(r.focus, hits, searcher, lang)
-    return Answer(question, text, citations, hits, _ms(r.started), "extractive", fallback, version, lang)
+    return Answer(question, text, citations, hits, _ms(r.started), "extractive", fallback, version, lang,
+                  r.result.shed)
 
 
 def llm_answer(question: str, hits: Sequence[Hit], lang: str, settings: Settings,

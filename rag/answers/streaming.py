@@ -61,8 +61,10 @@ def stream_answer(r: Retrieval, searcher: Searcher, settings: Settings, *,
         if shown and markers is not None:
             citations = tuple(prompt.hits[n - 1].citation for n in markers.order)
             logger.info("llm answer streamed: %d passages in prompt, %d cited", len(prompt.hits), len(citations))
-            yield Answer(question, "".join(shown), citations, hits, _ms(r.started), "llm", None, version, lang)
+            yield Answer(question, "".join(shown), citations, hits, _ms(r.started), "llm", None, version, lang,
+                         r.result.shed)
             return
     text, citations = extractive_answer(r.focus, hits, searcher, lang)
     yield text
-    yield Answer(question, text, citations, hits, _ms(r.started), "extractive", fallback, version, lang)
+    yield Answer(question, text, citations, hits, _ms(r.started), "extractive", fallback, version, lang,
+                 r.result.shed)

@@ -68,7 +68,7 @@ def test_plain_completion_carries_annotations_sources_and_search_results(client,
     assert response.status_code == 200, response.text
     body = response.json()
     assert set(body) == {"id", "object", "created", "model", "choices", "usage", "citations", "search_results",
-                         "sources", "passages", "lang", "index_version", "generator"}
+                         "sources", "passages", "lang", "index_version", "generator", "shed"}
     assert (body["object"], body["model"], body["lang"], body["generator"]) == (
         "chat.completion", "newsrag", "en", "extractive")
     (choice,) = body["choices"]
