@@ -20,8 +20,9 @@ $(BIN)/python:
 # packages. No bytecode at install: the venv holds ~20,000 modules and the service and the tests import ~5,500.
 # Every other package at the exact version of .ci/constraints.txt (the lock), so that a fresh clone ranks, and
 # measures, as the commit that wrote the lock did; `make lock` writes it again from the newest releases.
+TORCH       := torch==2.13.0
 LOCK        := .ci/constraints.txt
-PIP_INSTALL := $(BIN)/pip install --quiet --no-compile torch==2.13.0
+PIP_INSTALL := $(BIN)/pip install --quiet --no-compile $(TORCH)
 PIP_LOCKED  := $(PIP_INSTALL) --constraint $(LOCK)
 
 # Bytecode is written when a module is first imported (into __pycache__ beside it, git-ignored), even where the
@@ -52,16 +53,18 @@ serve: $(STAMP)
 test: $(TSTAMP)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
-# The lock: resolve pyproject.toml's ranges (with the test extras) afresh in a scratch venv and freeze the result.
+# The lock: resolve pyproject.toml's ranges (with the test extras) afresh in a scratch venv and freeze the result,
+# without torch, which $(TORCH) pins on the command line (the wheel on disk is 2.13.0+cpu, a build PyPI does not
+# host). The file is replaced only if it changed, so that an unchanged lock does not make the next `make` reinstall.
 # Re-measure the README's quality table after a new lock: the numbers belong to the versions it names.
 lock:
 	rm -rf .lock-venv
 	$(PY) -m venv .lock-venv
 	.lock-venv/bin/pip install --quiet --upgrade pip
-	.lock-venv/bin/pip install --quiet --no-compile torch==2.13.0 -e '.[test]'
+	.lock-venv/bin/pip install --quiet --no-compile $(TORCH) -e '.[test]'
 	{ echo "# The exact versions make installs (make lock writes this file; see the Makefile)."; \
-	  .lock-venv/bin/pip freeze --exclude-editable; } > $(LOCK).tmp
-	mv $(LOCK).tmp $(LOCK)
+	  .lock-venv/bin/pip freeze --exclude-editable | grep -v '^torch=='; } > .lock-venv/constraints.txt
+	cmp -s .lock-venv/constraints.txt $(LOCK) || cp .lock-venv/constraints.txt $(LOCK)
 	rm -rf .lock-venv
 
 bench: $(TSTAMP)

@@ -108,10 +108,11 @@ def run(url: str, questions: Sequence[str], concurrency: int, top_k: int = 5) ->
             r = client.post("/v1/search", json={"query": question, "top_k": top_k})
             elapsed = (time.perf_counter() - t0) * 1000
             r.raise_for_status()
+            body = r.json()
             with lock:
                 latencies.append(elapsed)
-                took.append(r.json()["took_ms"])
-                shed += bool(r.json().get("shed"))
+                took.append(body["took_ms"])
+                shed += bool(body.get("shed"))
 
         t0 = time.perf_counter()
         with ThreadPoolExecutor(concurrency) as pool:

@@ -51,6 +51,15 @@ class Evaluation:
         """Every index version that answered; more than one means the index changed during the run."""
         return tuple(dict.fromkeys(v for m in self.modes for v in m.run.index_versions if v))
 
+    def shed_warning(self) -> str | None:
+        """Why some scores are not the configured ranking's, when the service shed signals under load."""
+        shed = {m.mode: m.run.shed for m in self.modes if m.run.shed}
+        if not shed:
+            return None
+        each = ", ".join(f"{n} in {mode}" for mode, n in shed.items())
+        return (f"the service was crowded and answered some questions without the sparse head ({each}; "
+                "RAG_SHED_SPARSE_ABOVE): score an idle service, or one with the setting at 0")
+
     def counts(self) -> dict[str, int]:
         """Number of questions per group."""
         return {g: sum(1 for q in self.questions if g == "all" or q.lang == g) for g in GROUPS}

@@ -76,6 +76,8 @@ def markdown(ev: Evaluation) -> str:
     ]
     if len(ev.index_versions) > 1:
         out.append("- **warning**: the index changed during the run; the modes were not scored on the same index")
+    if ev.shed_warning():
+        out.append(f"- **warning**: {ev.shed_warning()}")
     names = ev.metrics
     out += ["", "## Metrics", "", "| mode | group | n | " + " | ".join(names) + " |",
             "|---|---|--:|" + "--:|" * len(names)]

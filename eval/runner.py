@@ -42,6 +42,7 @@ class Response:
 
     hits: tuple[Retrieved, ...]
     index_version: str
+    shed: tuple[str, ...] = ()  # signals the service skipped because it was crowded (RAG_SHED_SPARSE_ABOVE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,7 @@ class ModeRun:
     mode: str
     runs: tuple[QuestionRun, ...]
     index_versions: tuple[str, ...]
+    shed: int = 0  # questions answered by a search that went without a signal: not the configured ranking
 
 
 class Backend(Protocol):
@@ -112,7 +114,7 @@ class InProcessBackend:
 def _response(result: SearchResult) -> Response:
     hits = tuple(Retrieved(h.passage.passage_id, h.citation.doc_id, h.citation.start, h.citation.end, h.score)
                  for h in result.hits)
-    return Response(hits, result.index_version)
+    return Response(hits, result.index_version, result.shed)
 
 
 class HttpBackend:
@@ -149,7 +151,7 @@ class HttpBackend:
         try:
             body = r.json()
             hits = tuple(_retrieved(item) for item in body["results"])
-            return Response(hits, str(body.get("index_version", "")))
+            return Response(hits, str(body.get("index_version", "")), tuple(body.get("shed") or ()))
         except (ValueError, KeyError, TypeError) as exc:
             raise EvalError(f"{endpoint} answered 200 with a body that is not a /v1/search result "
                             f"({type(exc).__name__}: {exc})") from None
@@ -175,7 +177,7 @@ def _detail(r: httpx.Response) -> str:
 def run_mode(backend: Backend, questions: Sequence[Question], mode: str) -> ModeRun:
     """Ask every question in one mode, timing each call as the evaluator sees it."""
     t0 = time.perf_counter()
-    runs, versions = [], []
+    runs, versions, shed = [], [], 0
     base = mode.removesuffix(CONVERSATION)
     for q in questions:
         t = time.perf_counter()
@@ -188,5 +190,10 @@ def run_mode(backend: Backend, questions: Sequence[Question], mode: str) -> Mode
             raise EvalError(f"question {q.id!r} was refused in mode {mode!r}: {exc}") from None
         runs.append(QuestionRun(q.id, response.hits, (time.perf_counter() - t) * 1000))
         versions.append(response.index_version)
+        shed += bool(response.shed)
     logger.info("mode %s: %d questions in %.2fs", mode, len(runs), time.perf_counter() - t0)
-    return ModeRun(mode, tuple(runs), tuple(dict.fromkeys(versions)))
+    if shed:
+        logger.warning("mode %s: %d of %d questions were answered without the sparse head because the service was "
+                       "crowded (RAG_SHED_SPARSE_ABOVE): score an idle service, or one with the setting at 0", mode,
+                       shed, len(runs))
+    return ModeRun(mode, tuple(runs), tuple(dict.fromkeys(versions)), shed)

@@ -29,7 +29,8 @@ def format_table(ev: Evaluation) -> str:
     versions = ", ".join(ev.index_versions) or "unknown"
     intro = [f"questions: {', '.join(ev.question_files) or '(in memory)'} "
              f"({counts['all']}: {counts['en']} en, {counts['ja']} ja)",
-             f"backend: {ev.backend}; index version: {versions}", ""]
+             f"backend: {ev.backend}; index version: {versions}",
+             *([f"warning: {ev.shed_warning()}"] if ev.shed_warning() else []), ""]
     return "\n".join([*intro, line(header), *(line(r) for r in rows)]) + "\n" + answers_table(ev)
 
 

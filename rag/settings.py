@@ -190,6 +190,9 @@ class Settings:
                 raise ConfigError(f"{name}={getattr(self, name)!r}: must be a positive number of seconds")
         if self.shed_sparse_above < 0:
             raise ConfigError(f"shed_sparse_above={self.shed_sparse_above!r}: must be 0 (never) or a number of questions")
+        if self.shed_sparse_above >= self.max_pending_queries:
+            raise ConfigError(f"shed_sparse_above={self.shed_sparse_above!r}: must be below max_pending_queries="
+                              f"{self.max_pending_queries}, or no question would ever be shed")
         if self.max_discard_bytes < 0:
             raise ConfigError(f"max_discard_bytes={self.max_discard_bytes!r}: must be 0 or more")
         if not (self.watch_seconds == 0 or 0.1 <= self.watch_seconds <= 3600):

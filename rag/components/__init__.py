@@ -51,6 +51,8 @@ class Component(Protocol):
     """A loaded retrieval signal over one index version."""
 
     name: str  # also its search mode and its key in a hit's `scores`
+    # whether a crowded service may leave it out of a hybrid question (RAG_SHED_SPARSE_ABOVE): a costly, optional signal
+    sheddable: bool
 
     def needs(self, text: str, lang: Language) -> list[Need]:
         """The encodings `rank` will read from the Question."""

@@ -36,6 +36,8 @@ def reuse_by_key(previous: Previous | None, ok: bool, keys: Sequence[str]) -> tu
 class DenseComponent:
     """Ranks passages by inner product of normalised vectors with the question's."""
 
+    sheddable = False
+
     def __init__(self, name: str, store: DenseStore, weight: float) -> None:
         self.name = name
         self.store = store

@@ -52,6 +52,7 @@ class BM25Component:
     """BM25 (bm25s) over analyzer terms; English questions go through the expanders."""
 
     name = "bm25"
+    sheddable = False
 
     def __init__(self, store: BM25Store, analyzer: JapaneseAnalyzer, expanders: list[Expander],
                  weights: dict[str, float], max_words: int) -> None:

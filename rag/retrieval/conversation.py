@@ -136,7 +136,8 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     logger.info("follow-up: fused its own search with %d earlier turn(s) in %.1f ms", len(earlier), took)
     timings = {**{f"last.{k}": v for k, v in alone.timings.items()},
                **{f"conversation.{k}": v for k, v in joined.timings.items()}}
-    result = replace(alone, hits=hits, took_ms=took, timings=timings)
+    # either search may have been shed on its own (RAG_SHED_SPARSE_ABOVE): the fused result went without both
+    result = replace(alone, hits=hits, took_ms=took, timings=timings, shed=tuple(dict.fromkeys(alone.shed + joined.shed)))
     return ConversationSearch(result, context)
 
 

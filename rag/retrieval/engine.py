@@ -41,6 +41,11 @@ PARALLEL_ROWS = 20_000
 CACHE_SIZE = 2048
 
 
+def _cache_key(embedder: str, kind: str) -> str:
+    """The query-vector cache's (and the timings') name of an encoding: "e5" for its dense vector, "e5-sparse"."""
+    return embedder if kind == "query" else f"{embedder}-{kind}"
+
+
 def detect_language(text: str) -> Language:
     """'ja' when the question contains kana or kanji, else 'en'."""
     return "ja" if has_cjk(text) else "en"
@@ -139,21 +144,26 @@ class Searcher:
         mode = mode or self.settings.default_mode
         query, tokens = self._check(query, top_k, mode)
         with self.intake.admit(tokens) as in_flight:
-            return self._search(t0, query, top_k, mode, filters or Filters(), self._shed(mode, in_flight))
+            return self._search(t0, query, top_k, mode, filters or Filters(), in_flight)
 
-    def _shed(self, mode: str, in_flight: int) -> tuple[str, ...]:
+    def _shed(self, query: str, lang: Language, mode: str, in_flight: int) -> tuple[str, ...]:
         """The components a hybrid question goes without when more than `shed_sparse_above` questions are being
-        answered (0: never): those that mark themselves `sheddable`, the sparse head, whose encoding is a second e5
-        pass per question (docs/operations.md, "Shedding the sparse head under load")."""
+        answered (0: never): those that mark themselves `sheddable` (the sparse head, whose encoding is a second e5
+        pass per question) and whose encodings are not cached already, since skipping those saves nothing
+        (docs/operations.md, "Shedding the sparse head under load")."""
         above = self.settings.shed_sparse_above
         if mode != "hybrid" or not above or in_flight <= above:
             return ()
-        return tuple(c.name for c in self.components if getattr(c, "sheddable", False))
+        return tuple(c.name for c in self.components if c.sheddable and not self._cached(c.needs(query, lang)))
 
-    def _search(self, t0: float, query: str, top_k: int, mode: str, filters: Filters,
-                shed: tuple[str, ...] = ()) -> SearchResult:
+    def _cached(self, needs: list[Need]) -> bool:
+        with self._cache_lock:
+            return all((_cache_key(n.embedder, n.kind), n.text) in self._cache for n in needs)
+
+    def _search(self, t0: float, query: str, top_k: int, mode: str, filters: Filters, in_flight: int = 1) -> SearchResult:
         lang = detect_language(query)
         timings: dict[str, float] = {}
+        shed = self._shed(query, lang, mode, in_flight)
         question, parts, fused, ordered = self._first_stage(query, lang, mode, filters, timings, shed)
         if mode == "hybrid" and self.reranker is not None:
             # a second stage: the best candidates reordered by sentence-level evidence
@@ -181,10 +191,10 @@ class Searcher:
     # -- stages -------------------------------------------------------------------------------------------------
 
     def _first_stage(self, query: str, lang: Language, mode: str, filters: Filters | None, timings: dict[str, float],
-                     skip: tuple[str, ...] = ()) -> tuple[Question, dict[str, dict[int, float]], dict[int, float], list[int]]:
+                     shed: tuple[str, ...] = ()) -> tuple[Question, dict[str, dict[int, float]], dict[int, float], list[int]]:
         """(the encoded question, each component's scores, the fused scores, rows best first) before any reranking;
-        a hybrid question asks every component but those in `skip`."""
-        components = [c for c in self.components if c.name not in skip] if mode == "hybrid" else [self._by_name[mode]]
+        a hybrid question asks every component but the `shed` ones."""
+        components = [c for c in self.components if c.name not in shed] if mode == "hybrid" else [self._by_name[mode]]
         filters = filters or Filters()
         allowed = self._allowed(filters)
         question = self._encode(query, lang, components, timings, None if filters.empty else filters)
@@ -249,8 +259,7 @@ class Searcher:
             t = time.perf_counter()
             for text, vec in zip(texts, self._vectors(embedder, kind, texts)):
                 encoded[Need(embedder, kind, text)] = vec
-            label = embedder if kind == "query" else f"{embedder}-{kind}"
-            timings[f"encode:{label}"] = (time.perf_counter() - t) * 1000
+            timings[f"encode:{_cache_key(embedder, kind)}"] = (time.perf_counter() - t) * 1000
 
         # side by side: e5's dense and sparse passes run on two single-threaded engines, USE beside them
         jobs = [(e, k, texts) for (e, k), texts in batches.items()]
@@ -262,7 +271,7 @@ class Searcher:
         return Question(query, lang, encoded, scope)
 
     def _vectors(self, embedder: str, kind: str, texts: list[str]) -> list[Any]:
-        key = embedder if kind == "query" else f"{embedder}-{kind}"
+        key = _cache_key(embedder, kind)
         with self._cache_lock:
             out = [self._cache.get((key, t)) for t in texts]
             for t, v in zip(texts, out):

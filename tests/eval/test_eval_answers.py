@@ -142,3 +142,25 @@ def test_rag_eval_answers_flag_adds_the_answer_metrics(built_index, embedders, m
         assert set(answers[g]) == {"answer_evidence", "answer_cited"}
         for v in answers[g].values():  # a share of the group's n questions
             assert any(abs(v - k / n) < 1e-5 for k in range(n + 1)), (g, n, answers)
+
+
+def test_scores_from_a_crowded_service_that_shed_a_signal_carry_a_warning(searcher, built_index, team) -> None:
+    from litestar.testing import TestClient
+
+    from api.app import create_app
+    from eval.report import markdown
+    from rag.retrieval import Searcher
+
+    settings, _ = built_index
+    settings = settings.replace(shed_sparse_above=1)
+    shedding = Searcher(searcher.index, searcher.embedders, searcher.analyzer, settings)
+    with TestClient(create_app(settings, searcher=shedding)) as client:
+        backend = HttpBackend("http://testserver", client=client)
+        quiet = evaluate(backend, team[:2], ("hybrid",), settings.seeds_dir)
+        with shedding.intake.admit(tokens=5):  # another question is being answered throughout
+            crowded = evaluate(backend, team[2:], ("hybrid",), settings.seeds_dir)
+    assert quiet.shed_warning() is None and "warning" not in format_table(quiet)
+    assert crowded.modes[0].run.shed == len(team[2:])
+    assert "4 in hybrid" in crowded.shed_warning()
+    assert f"warning: {crowded.shed_warning()}" in format_table(crowded)
+    assert f"**warning**: {crowded.shed_warning()}" in markdown(crowded)

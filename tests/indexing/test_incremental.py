@@ -26,9 +26,9 @@ from rag.runtime import open_searcher
 from rag.settings import Settings
 from rag.stores.japanese import default_analyzer
 
-from .helpers import Template, copy_seeds, private_copy, use_settings_for
-
 from isolated import isolated_settings
+
+from .helpers import Template, copy_seeds, private_copy, use_settings_for
 
 D003 = "003_4dfd093ef708d448"
 

@@ -18,7 +18,6 @@ from rag.stores.japanese import default_analyzer
 
 CHILD = textwrap.dedent(
     """
-    import os
     import sys
     from pathlib import Path
     from rag.indexing.build import build_index
