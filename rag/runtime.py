@@ -21,13 +21,17 @@ logger = logging.getLogger(__name__)
 
 
 def load_embedders(settings: Settings) -> dict[str, Embedder]:
-    """Construct the configured embedders once (each loads its model); queries of concurrent callers are batched."""
+    """Construct the configured embedders once (each loads its model); queries of concurrent callers are batched for
+    the embedders whose rows do not depend on their batch (`batch_invariant`: e5), so that batching never changes a
+    ranking. USE is not batched: it costs ~3 ms a question, and batching it would tie a question's vector, in its
+    last bits, to whatever else was asked at the same moment."""
     t0 = time.perf_counter()
     out = {spec: create(spec, threads=settings.threads) for spec in settings.embedders}
     for spec, emb in out.items():
         emb.name = spec  # the spec is the name recorded in the manifest and used as the search mode
     if settings.query_batch_ms > 0:
         out = {spec: BatchingEmbedder(emb, settings.query_batch_ms, settings.query_batch_max)
+                     if getattr(emb, "batch_invariant", False) else emb
                for spec, emb in out.items()}
     logger.info("loaded embedders %s in %.2fs", list(out), time.perf_counter() - t0)
     return out

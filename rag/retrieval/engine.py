@@ -103,7 +103,7 @@ class Searcher:
         self.sparse = tuple(spec for spec in index.sparse if settings.sparse)
         self.align = settings.align if settings.align in self.embedders and settings.align in index.align else None
         self._warn_missing()
-        self._cache: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, Any], Any] = OrderedDict()  # keys: _keys
         self._cache_lock = threading.Lock()
         # threads that only wait for the encoders, one per encoding a question needs beyond its first
         self._encoders = ThreadPoolExecutor(max_workers=32, thread_name_prefix="encode")
@@ -158,7 +158,15 @@ class Searcher:
 
     def _cached(self, needs: list[Need]) -> bool:
         with self._cache_lock:
-            return all((_cache_key(n.embedder, n.kind), n.text) in self._cache for n in needs)
+            return all(k in self._cache for n in needs for k in self._keys(n.embedder, n.kind, [n.text]))
+
+    def _keys(self, embedder: str, kind: str, texts: list[str]) -> list[tuple[str, Any]]:
+        """The query cache's keys for one encoding call: one per text for a batch-invariant embedder (e5), else one
+        for the whole call, so that a USE row is only ever reused beside the very texts it was encoded with."""
+        name = _cache_key(embedder, kind)
+        if getattr(self.embedders[embedder], "batch_invariant", False):
+            return [(name, t) for t in texts]
+        return [(name, tuple(texts))]
 
     def _search(self, t0: float, query: str, top_k: int, mode: str, filters: Filters, in_flight: int = 1) -> SearchResult:
         lang = detect_language(query)
@@ -271,13 +279,20 @@ class Searcher:
         return Question(query, lang, encoded, scope)
 
     def _vectors(self, embedder: str, kind: str, texts: list[str]) -> list[Any]:
-        key = _cache_key(embedder, kind)
+        keys = self._keys(embedder, kind, texts)
+        whole = len(keys) != len(texts)  # one entry holding every text's vector (not batch-invariant)
         with self._cache_lock:
-            out = [self._cache.get((key, t)) for t in texts]
-            for t, v in zip(texts, out):
+            found = [self._cache.get(k) for k in keys]
+            for k, v in zip(keys, found):
                 if v is not None:
-                    self._cache.move_to_end((key, t))
-        missing = [i for i, v in enumerate(out) if v is None]
+                    self._cache.move_to_end(k)
+        if whole:
+            if found[0] is not None:
+                return list(found[0])
+            out: list[Any] = [None] * len(texts)
+            missing = list(range(len(texts)))
+        else:
+            out, missing = found, [i for i, v in enumerate(found) if v is None]
         if missing:
             emb = self.embedders[embedder]
             todo = [texts[i] for i in missing]
@@ -285,7 +300,11 @@ class Searcher:
             with self._cache_lock:
                 for i, v in zip(missing, fresh):
                     out[i] = v
-                    self._cache[(key, texts[i])] = v
+                if whole:
+                    self._cache[keys[0]] = tuple(out)
+                else:
+                    for i in missing:
+                        self._cache[keys[i]] = out[i]
                 while len(self._cache) > CACHE_SIZE:
                     self._cache.popitem(last=False)
         return out

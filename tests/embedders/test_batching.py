@@ -56,8 +56,13 @@ def raw(embedders):
     return {spec: emb.inner if isinstance(emb, BatchingEmbedder) else emb for spec, emb in embedders.items()}
 
 
-def test_load_embedders_batches_queries_unless_turned_off() -> None:
-    assert all(isinstance(e, BatchingEmbedder) for e in load_embedders(Settings.from_env({}, embedders=("use",))).values())
+def test_load_embedders_batches_only_embedders_whose_rows_do_not_depend_on_the_batch(embedders) -> None:
+    # the session's embedders come from load_embedders with the default settings
+    assert isinstance(embedders["e5"], BatchingEmbedder) and embedders["e5"].batch_invariant
+    assert not isinstance(embedders["use"], BatchingEmbedder) and not embedders["use"].batch_invariant
+
+
+def test_load_embedders_batches_nothing_when_turned_off(embedders) -> None:
     plain = load_embedders(Settings.from_env({"RAG_QUERY_BATCH_MS": "0"}, embedders=("use",)))
     assert not any(isinstance(e, BatchingEmbedder) for e in plain.values())
 

@@ -75,6 +75,29 @@ def test_a_row_does_not_depend_on_its_batch(any_embedder: Embedder) -> None:
     np.testing.assert_allclose(alone, batched, atol=1e-4)
 
 
+def _alone_and_batched(encode) -> tuple[np.ndarray, np.ndarray]:
+    texts = QUERIES[:2] + PASSAGES
+    return np.stack([encode([t])[0] for t in texts]), encode(texts)
+
+
+def test_e5_says_it_is_batch_invariant_and_gives_each_row_bit_for_bit_alone_or_batched(embedders) -> None:
+    # what lets the query batcher group e5's calls (rag/runtime.py) without changing any ranking
+    e5 = embedders["e5"]
+    assert e5.batch_invariant
+    for encode in (e5.encode_queries, e5.encode_passages):
+        alone, batched = _alone_and_batched(encode)
+        assert np.array_equal(alone, batched)
+
+
+def test_use_says_it_is_not_batch_invariant_because_its_rows_move_with_the_batch(embedders) -> None:
+    # why USE's queries are neither batched across requests nor cached per text (rag/retrieval/engine.py, _keys)
+    use = embedders["use"]
+    assert not use.batch_invariant
+    alone, batched = _alone_and_batched(use.encode_queries)
+    assert not np.array_equal(alone, batched)
+    np.testing.assert_allclose(alone, batched, atol=1e-5)  # only in the last bits
+
+
 def test_the_matching_passage_is_the_nearest_for_a_cross_lingual_question(embedders) -> None:
     # e5 and USE are multilingual: the English Lavrov question is closest to the Japanese Lavrov sentence.
     for emb in embedders.values():

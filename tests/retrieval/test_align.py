@@ -84,14 +84,28 @@ def test_an_english_question_the_dictionary_misses_still_gets_lexical_hits(searc
     assert searcher.search(question, mode="bm25").hits
 
 
-def test_word_vectors_are_cached_per_word(searcher) -> None:
+def test_use_word_vectors_are_cached_per_request_not_per_word(searcher) -> None:
+    # USE's rows move in the last bits with the rest of the call, so a row is only reused beside the texts it was
+    # encoded with: a question's vectors never depend on what was asked before it (tests/retrieval/test_concurrent_determinism.py)
     fresh = Searcher(searcher.index, searcher.embedders, searcher.analyzer, searcher.settings)
+    use = searcher.embedders["use"]
     words = ["alliance", "kremlin"]
     first = fresh._vectors("use", "query", words)
-    assert {("use", w) for w in words} <= set(fresh._cache)
-    again = fresh._vectors("use", "query", list(reversed(words)))
-    np.testing.assert_array_equal(first, again[::-1])
-    np.testing.assert_allclose(first, searcher.embedders["use"].encode_queries(words), atol=1e-5)
+    assert ("use", tuple(words)) in fresh._cache and not {("use", w) for w in words} & set(fresh._cache)
+    np.testing.assert_array_equal(np.stack(first), use.encode_queries(words))
+    again = fresh._vectors("use", "query", words)
+    assert all(a is b for a, b in zip(first, again))  # served from the cache
+    alone = fresh._vectors("use", "query", ["alliance"])  # encoded on its own, as a fresh Searcher would
+    np.testing.assert_array_equal(alone[0], use.encode_queries(["alliance"])[0])
+
+
+def test_e5_vectors_are_cached_per_text(searcher) -> None:
+    fresh = Searcher(searcher.index, searcher.embedders, searcher.analyzer, searcher.settings)
+    texts = ["alliance with China", "kremlin"]
+    first = fresh._vectors("e5", "query", texts)
+    assert {("e5", t) for t in texts} <= set(fresh._cache)
+    again = fresh._vectors("e5", "query", list(reversed(texts)))
+    assert again[0] is first[1] and again[1] is first[0]
 
 
 def test_a_hybrid_english_search_encodes_the_question_and_its_words_in_one_batch(searcher) -> None:

@@ -1,0 +1,57 @@
+"""A question ranks the same, score for score, whether it is asked alone or beside other questions in flight: the
+query batcher only groups encoders whose rows do not depend on the rest of the batch (rag/runtime.py)."""
+
+from __future__ import annotations
+
+import threading
+
+from rag.retrieval import Searcher
+
+QUESTIONS = [
+    "What did Lavrov say about an alliance with China?",
+    "ラヴロフ外相は中国との同盟について何と言ったか",
+    "When did the Russian offensive near Kharkiv begin?",
+    "How many agreements did Russia and China sign?",
+    "北京はハリコフの攻勢をどう見ている？",
+    "Who did Lavrov meet in Astana the next morning?",
+    "What did the ISW report say about Russian losses?",
+    "中国とロシアの貿易額はどれくらいか",
+]
+
+
+def _fresh(searcher: Searcher) -> Searcher:
+    """A Searcher over the session index with a query-vector cache of its own (nothing encoded yet)."""
+    return Searcher(searcher.index, searcher.embedders, searcher.analyzer, searcher.settings)
+
+
+def _ranked(result) -> list[tuple[str, float]]:
+    return [(h.passage.passage_id, h.score) for h in result.hits]
+
+
+def test_questions_asked_together_rank_exactly_as_each_asked_alone(searcher: Searcher) -> None:
+    alone = _fresh(searcher)
+    expected = {q: _ranked(alone.search(q, top_k=10)) for q in QUESTIONS}
+    for _ in range(3):
+        together = _fresh(searcher)
+        got: dict[str, list[tuple[str, float]]] = {}
+        barrier = threading.Barrier(len(QUESTIONS))
+
+        def ask(q: str) -> None:
+            barrier.wait()  # released at once, so that their encodings meet in the batcher
+            got[q] = _ranked(together.search(q, top_k=10))
+
+        threads = [threading.Thread(target=ask, args=(q,)) for q in QUESTIONS]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert got == expected
+
+
+def test_a_question_ranks_the_same_whatever_was_asked_before_it(searcher: Searcher) -> None:
+    # the two English questions share words ("Lavrov", "did"), whose USE vectors the term alignment reads
+    first, then = QUESTIONS[5], QUESTIONS[0]
+    expected = _ranked(_fresh(searcher).search(then, top_k=10))
+    after = _fresh(searcher)
+    after.search(first, top_k=10)
+    assert _ranked(after.search(then, top_k=10)) == expected
