@@ -105,8 +105,9 @@ class Settings:
     omp_spincount: int = DEFAULT_SPINCOUNT
     # `rag serve --watch`: poll the seeds directory every watch_seconds (0: off) and rebuild once changes settle.
     watch_seconds: float = 0.0
-    # Concurrent query encodings share one embedder call; a request waits at most query_batch_ms for others to join
-    # (only while others are arriving), and a batch holds at most query_batch_max texts. 0 ms: no batching.
+    # Concurrent query encodings share one call of a batch-invariant embedder (e5); a request waits at most
+    # query_batch_ms for others to join (only while others are arriving), and a batch holds at most query_batch_max
+    # texts. 0 ms: no batching.
     query_batch_ms: float = 3.0
     query_batch_max: int = 32
     # Where the serving index lives (docs/qdrant.md): `local` files under index_dir, or Qdrant (a server or cluster at
