@@ -14,6 +14,12 @@ from .types import Document, Passage, Span
 
 logger = logging.getLogger(__name__)
 
+# What cleaning (rag/corpus) and chunking make of a document, recorded in each build's manifest with the chunker's
+# settings: a build whose previous one was made under another id cleans and chunks every document again instead of
+# reusing its passages (their vectors are still reused wherever a passage's text is unchanged). Change it whenever
+# either changes its output; tests/corpus/test_chunking_id.py fails until the new output is recorded under a new id.
+CHUNKING_ID = "v1"
+
 _ENDERS = set("。！？!?")
 _OPEN = {"「": "」", "『": "』", "（": "）", "(": ")", "【": "】", "“": "”"}
 _CLOSE = {v: k for k, v in _OPEN.items()}

@@ -24,7 +24,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from .. import __version__
-from ..chunking import ChunkParams
+from ..chunking import CHUNKING_ID, ChunkParams
 from ..components import Corpus as ComponentCorpus
 from ..components import Previous
 from ..components.registry import builders
@@ -145,7 +145,8 @@ def _plan(settings: Settings, index_dir: Path, full: bool) -> Plan:
     }
     counts["unchanged"] = len(new_docs) - counts["added"] - counts["changed"]
     chunker = {"max_tokens": settings.chunk_max_tokens, "overlap": settings.chunk_overlap,
-               "embed_title": settings.embed_title, "analyzer": ANALYZER_ID, "bridge": BRIDGE_ID}
+               "embed_title": settings.embed_title, "analyzer": ANALYZER_ID, "bridge": BRIDGE_ID,
+               "chunking": CHUNKING_ID}
     texts = EmbedTexts(columns, corpus.documents, settings.embed_title)
     return Plan(corpus, columns, columns.key_view(), texts, previous, _live_build(index_dir), counts, chunker, planned)
 

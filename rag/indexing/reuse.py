@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..chunking import ChunkParams, chunk_document
+from ..chunking import CHUNKING_ID, ChunkParams, chunk_document
 from ..corpus import Corpus, CorpusWarning, build_document, read_seed, shown
 from ..corpus.cleaning import boilerplate_keys, boilerplate_need, line_keys
 from ..corpus.lines import split_lines
@@ -92,8 +92,10 @@ def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any
     chunked_by = previous.get("chunker", {}) if previous else {}
     same_params = (chunked_by.get("max_tokens"), chunked_by.get("overlap")) == (params.max_tokens, params.overlap)
     # the rows' embedding keys are reused too, so the title setting they were made with must be this one
+    # the same cleaning and chunking code too: a document is only reused as the code would chunk it now
     same_chunking = (previous is not None and previous.get("boilerplate") == fingerprint and same_params
-                     and chunked_by.get("embed_title") == embed_title and previous_columns is not None)
+                     and chunked_by.get("embed_title") == embed_title and chunked_by.get("chunking") == CHUNKING_ID
+                     and previous_columns is not None)
     ranges = previous_columns.ranges() if same_chunking else {}
     old_rows = _rows(previous_dir) if same_chunking and previous_dir is not None else {}
     documents, parts, chunks, reused_rows = [], [], {}, {}

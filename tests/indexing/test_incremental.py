@@ -15,6 +15,7 @@ import pytest
 from rag.embedders import Embedder
 from rag.errors import IndexMismatchError, QueryError, RagError
 from rag.indexing import records
+from rag.chunking import CHUNKING_ID
 from rag.indexing.build import BuildReport, build_index
 from rag.indexing.columns import PASSAGE_COLUMNS, PassageColumns
 from rag.indexing.load import load_index
@@ -332,6 +333,33 @@ def test_a_rebuild_with_other_chunker_settings_chunks_every_document_again(
     incremental, full = (load_index(s.index_dir, s.embedders).passages for s in (settings, full_settings))
     assert [p.text for p in full] != before  # the new settings do chunk the seeds differently
     assert [(p.passage_id, p.text) for p in incremental] == [(p.passage_id, p.text) for p in full]
+
+
+def test_a_build_after_one_made_by_other_chunking_code_chunks_every_document_again(
+        tmp_path: Path, use_template: Template, use_embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag.indexing import reuse
+
+    chunked: list[str] = []
+    real = reuse.chunk_document
+
+    def counting(doc, params):
+        chunked.append(doc.doc_id)
+        return real(doc, params)
+
+    monkeypatch.setattr(reuse, "chunk_document", counting)
+    settings = private_copy(use_template, tmp_path / "copy")
+    build_index(settings, [use_embedder])  # settles the copy's seed paths: nothing is chunked again
+    assert chunked == []
+    index_dir = Path(settings.index_dir)
+    manifest = read_manifest(index_dir)
+    manifest["chunker"] = {**manifest["chunker"], "chunking": "an older id"}  # as an index built by older code
+    write_manifest(index_dir, manifest)
+    counting_embedder = CountingEmbedder(use_embedder)
+    report = build_index(settings, [counting_embedder])
+    assert sorted(chunked) == sorted(load_index(index_dir, settings.embedders).docs)  # every document
+    assert report.unchanged == 5 and counting_embedder.passage_texts == []  # the same passages: every vector reused
+    assert read_manifest(index_dir)["chunker"]["chunking"] == CHUNKING_ID
+    _same_as_a_full_build(settings, use_embedder, tmp_path / "full")
 
 
 class PosingAsE5:
