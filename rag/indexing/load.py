@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..chunking import CHUNKING_ID
 from ..components import Entry
 from ..components.registry import load_part
 from ..errors import IndexCorruptError
@@ -113,6 +114,10 @@ def load_index(index_dir: Path, embedder_specs: tuple[str, ...]) -> LoadedIndex:
     index_dir = Path(index_dir)
     manifest = read_manifest(index_dir)
     check_compatible(manifest, embedder_specs, index_dir)
+    chunked_by = manifest.get("chunker", {}).get("chunking")
+    if chunked_by != CHUNKING_ID:  # it serves as it is; its next build chunks every document again
+        logger.warning("index %s was cleaned and chunked by other code (CHUNKING_ID %r, this code %r): it serves as "
+                       "built; `rag index build` brings its passages up to date", index_dir, chunked_by, CHUNKING_ID)
     build_dir = verify_files(index_dir, manifest)
     try:
         docs = {}

@@ -86,16 +86,17 @@ def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any
             split[doc_id] = split_lines(texts[doc_id][1])
         return split[doc_id]
 
-    boiler, stored_keys = _boilerplate(texts, lines_of, LineKeys.load(previous_dir / LINE_KEYS)
-                                       if previous is not None and previous_dir is not None else None)
-    fingerprint = hashlib.sha256(json.dumps(sorted(boiler), ensure_ascii=False).encode()).hexdigest()[:16]
     chunked_by = previous.get("chunker", {}) if previous else {}
+    # line keys stored by other cleaning code may be keyed otherwise: then the boilerplate is found afresh too
+    same_code = chunked_by.get("chunking") == CHUNKING_ID
+    boiler, stored_keys = _boilerplate(texts, lines_of, LineKeys.load(previous_dir / LINE_KEYS)
+                                       if previous is not None and previous_dir is not None and same_code else None)
+    fingerprint = hashlib.sha256(json.dumps(sorted(boiler), ensure_ascii=False).encode()).hexdigest()[:16]
     same_params = (chunked_by.get("max_tokens"), chunked_by.get("overlap")) == (params.max_tokens, params.overlap)
     # the rows' embedding keys are reused too, so the title setting they were made with must be this one
     # the same cleaning and chunking code too: a document is only reused as the code would chunk it now
     same_chunking = (previous is not None and previous.get("boilerplate") == fingerprint and same_params
-                     and chunked_by.get("embed_title") == embed_title and chunked_by.get("chunking") == CHUNKING_ID
-                     and previous_columns is not None)
+                     and chunked_by.get("embed_title") == embed_title and same_code and previous_columns is not None)
     ranges = previous_columns.ranges() if same_chunking else {}
     old_rows = _rows(previous_dir) if same_chunking and previous_dir is not None else {}
     documents, parts, chunks, reused_rows = [], [], {}, {}

@@ -38,7 +38,30 @@ POOL = 100
 # Components rank side by side from this many passages on; below it each answers in about a millisecond, and handing
 # work to a thread would cost more than it saves.
 PARALLEL_ROWS = 20_000
-CACHE_SIZE = 2048
+CACHE_SIZE = 2048  # query vectors kept (a question's USE entry holds its words' too)
+
+
+class _VectorCache(OrderedDict):
+    """The query-vector cache: entries in least-recently-used order, bounded by the vectors they hold, since one
+    entry of a non-batch-invariant embedder holds a whole call's (the question and its words)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows = 0
+
+    def put(self, key: tuple[str, Any], value: Any) -> None:
+        old = self.pop(key, None)
+        if old is not None:
+            self.rows -= _rows(old)
+        self[key] = value
+        self.rows += _rows(value)
+        while self.rows > CACHE_SIZE and len(self) > 1:
+            _, evicted = self.popitem(last=False)
+            self.rows -= _rows(evicted)
+
+
+def _rows(value: Any) -> int:
+    return len(value) if isinstance(value, tuple) else 1
 
 
 def _cache_key(embedder: str, kind: str) -> str:
@@ -103,7 +126,7 @@ class Searcher:
         self.sparse = tuple(spec for spec in index.sparse if settings.sparse)
         self.align = settings.align if settings.align in self.embedders and settings.align in index.align else None
         self._warn_missing()
-        self._cache: OrderedDict[tuple[str, Any], Any] = OrderedDict()  # keys: _keys
+        self._cache = _VectorCache()  # keys: _keys
         self._cache_lock = threading.Lock()
         # threads that only wait for the encoders, one per encoding a question needs beyond its first
         self._encoders = ThreadPoolExecutor(max_workers=32, thread_name_prefix="encode")
@@ -192,9 +215,13 @@ class Searcher:
 
     def term_groups(self, query: str) -> list[list[str]]:
         """The question's BM25 term groups as the search forms them: for English, bridge and aligned alternatives per
-        word plus its own terms; for Japanese, its terms."""
-        components = [self._lexical] if self._lexical is not None else []
-        return self._term_groups(self._encode(query, detect_language(query), components, {}))
+        word plus its own terms; for Japanese, its terms. The encodings are grouped as a hybrid search groups them, so
+        after that search they come from its cache entries (the same vectors), and only BM25's are encoded otherwise."""
+        lang = detect_language(query)
+        if self._lexical is None:
+            return self._term_groups(Question(query, lang, {}, None))
+        wanted = {(n.embedder, n.kind) for n in self._lexical.needs(query, lang)}
+        return self._term_groups(self._encode(query, lang, self.components, {}, only=wanted))
 
     # -- stages -------------------------------------------------------------------------------------------------
 
@@ -255,12 +282,15 @@ class Searcher:
         return np.flatnonzero(mask)
 
     def _encode(self, query: str, lang: Language, components: list[Component], timings: dict[str, float],
-                scope: Filters | None = None) -> Question:
-        """Every encoding the components need, one batch per embedder and kind (uncached texts only)."""
+                scope: Filters | None = None, only: set[tuple[str, str]] | None = None) -> Question:
+        """Every encoding the components need, one batch per embedder and kind (uncached texts only); with `only`,
+        just those (embedder, kind) batches."""
         needs = list(dict.fromkeys(n for c in components for n in c.needs(query, lang)))
         batches: dict[tuple[str, str], list[str]] = {}
         for n in needs:
             batches.setdefault((n.embedder, n.kind), []).append(n.text)
+        if only is not None:
+            batches = {k: v for k, v in batches.items() if k in only}
         encoded: dict[Need, Any] = {}
 
         def encode(embedder: str, kind: str, texts: list[str]) -> None:
@@ -301,12 +331,10 @@ class Searcher:
                 for i, v in zip(missing, fresh):
                     out[i] = v
                 if whole:
-                    self._cache[keys[0]] = tuple(out)
+                    self._cache.put(keys[0], tuple(out))
                 else:
                     for i in missing:
-                        self._cache[keys[i]] = out[i]
-                while len(self._cache) > CACHE_SIZE:
-                    self._cache.popitem(last=False)
+                        self._cache.put(keys[i], out[i])
         return out
 
     def _fuse(self, parts: dict[str, dict[int, float]], rankings: dict[str, Ranking],

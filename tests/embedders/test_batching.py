@@ -62,9 +62,16 @@ def test_load_embedders_batches_only_embedders_whose_rows_do_not_depend_on_the_b
     assert not isinstance(embedders["use"], BatchingEmbedder) and not embedders["use"].batch_invariant
 
 
-def test_load_embedders_batches_nothing_when_turned_off(embedders) -> None:
-    plain = load_embedders(Settings.from_env({"RAG_QUERY_BATCH_MS": "0"}, embedders=("use",)))
-    assert not any(isinstance(e, BatchingEmbedder) for e in plain.values())
+def test_load_embedders_batches_nothing_when_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rag.runtime
+
+    class Invariant:  # stands in for e5 (batch-invariant) without loading it again
+        batch_invariant, name = True, "e5"
+
+    monkeypatch.setattr(rag.runtime, "create", lambda spec, threads: Invariant())
+    assert isinstance(load_embedders(Settings.from_env({}, embedders=("e5",)))["e5"], BatchingEmbedder)
+    plain = load_embedders(Settings.from_env({"RAG_QUERY_BATCH_MS": "0"}, embedders=("e5",)))
+    assert not isinstance(plain["e5"], BatchingEmbedder)
 
 
 @pytest.mark.parametrize("spec", ["e5", "use"])

@@ -89,13 +89,14 @@ def test_e5_says_it_is_batch_invariant_and_gives_each_row_bit_for_bit_alone_or_b
         assert np.array_equal(alone, batched)
 
 
-def test_use_says_it_is_not_batch_invariant_because_its_rows_move_with_the_batch(embedders) -> None:
-    # why USE's queries are neither batched across requests nor cached per text (rag/retrieval/engine.py, _keys)
+def test_use_says_it_is_not_batch_invariant_and_its_rows_agree_only_to_rounding(embedders) -> None:
+    # why USE's queries are neither batched across requests nor cached per text (rag/retrieval/engine.py, _keys):
+    # its rows come from numpy's matrix products, whose blocking (and so rounding) follows the batch; on this
+    # machine's BLAS they differ in the last bits (docs/operations.md), on another they may happen to agree
     use = embedders["use"]
     assert not use.batch_invariant
     alone, batched = _alone_and_batched(use.encode_queries)
-    assert not np.array_equal(alone, batched)
-    np.testing.assert_allclose(alone, batched, atol=1e-5)  # only in the last bits
+    np.testing.assert_allclose(alone, batched, atol=1e-5)
 
 
 def test_the_matching_passage_is_the_nearest_for_a_cross_lingual_question(embedders) -> None:

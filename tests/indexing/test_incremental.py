@@ -336,26 +336,36 @@ def test_a_rebuild_with_other_chunker_settings_chunks_every_document_again(
 
 
 def test_a_build_after_one_made_by_other_chunking_code_chunks_every_document_again(
-        tmp_path: Path, use_template: Template, use_embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, use_template: Template, use_embedder, monkeypatch: pytest.MonkeyPatch, caplog) -> None:
     from rag.indexing import reuse
 
     chunked: list[str] = []
-    real = reuse.chunk_document
+    real, real_keys = reuse.chunk_document, reuse.LineKeys.load
+    stored_keys_read: list[Path] = []
 
     def counting(doc, params):
         chunked.append(doc.doc_id)
         return real(doc, params)
 
+    def reading_keys(path):
+        stored_keys_read.append(path)
+        return real_keys(path)
+
     monkeypatch.setattr(reuse, "chunk_document", counting)
+    monkeypatch.setattr(reuse.LineKeys, "load", reading_keys)
     settings = private_copy(use_template, tmp_path / "copy")
     build_index(settings, [use_embedder])  # settles the copy's seed paths: nothing is chunked again
-    assert chunked == []
+    assert chunked == [] and len(stored_keys_read) == 1  # the boilerplate came from the stored line keys
     index_dir = Path(settings.index_dir)
     manifest = read_manifest(index_dir)
     manifest["chunker"] = {**manifest["chunker"], "chunking": "an older id"}  # as an index built by older code
     write_manifest(index_dir, manifest)
+    with caplog.at_level("WARNING", logger="rag.indexing.load"):
+        load_index(index_dir, settings.embedders)  # still served as built, with a warning that says what to run
+    assert "chunked by other code" in caplog.text and "rag index build" in caplog.text
     counting_embedder = CountingEmbedder(use_embedder)
     report = build_index(settings, [counting_embedder])
+    assert len(stored_keys_read) == 1  # line keys of other cleaning code are not trusted: the boilerplate is found afresh
     assert sorted(chunked) == sorted(load_index(index_dir, settings.embedders).docs)  # every document
     assert report.unchanged == 5 and counting_embedder.passage_texts == []  # the same passages: every vector reused
     assert read_manifest(index_dir)["chunker"]["chunking"] == CHUNKING_ID

@@ -129,6 +129,22 @@ def test_a_hybrid_english_search_encodes_the_question_and_its_words_in_one_batch
     assert [h.passage.passage_id for h in result.hits] == [h.passage.passage_id for h in searcher.search(LAVROV_EN).hits]
     fresh.search(LAVROV_EN, top_k=5)
     assert len(calls) == 1  # a repeated question encodes nothing
+    groups = fresh.term_groups(LAVROV_EN)  # what the answers read after the search: its vectors, from the cache
+    assert len(calls) == 1 and groups == Searcher(searcher.index, searcher.embedders, searcher.analyzer,
+                                                  searcher.settings).term_groups(LAVROV_EN)
+
+
+def test_the_query_cache_is_bounded_by_the_vectors_it_holds() -> None:
+    from rag.retrieval.engine import CACHE_SIZE, _VectorCache
+
+    cache = _VectorCache()
+    for i in range(CACHE_SIZE):  # whole-call entries of a question and its words, 33 vectors each
+        cache.put(("use", (f"q{i}",)), tuple(range(33)))
+        assert cache.rows == sum(len(v) for v in cache.values()) <= CACHE_SIZE
+    assert len(cache) == CACHE_SIZE // 33 and ("use", (f"q{CACHE_SIZE - 1}",)) in cache  # the newest kept
+    cache.put(("e5", "a question"), "vector")
+    cache.put(("e5", "a question"), "vector")  # put again: counted once
+    assert cache.rows == sum(len(v) if isinstance(v, tuple) else 1 for v in cache.values()) <= CACHE_SIZE
 
 
 def test_an_incremental_rebuild_reuses_every_term_vector(built_index, embedders, tmp_path: Path) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
+
 from rag.retrieval import Searcher
 
 QUESTIONS = [
@@ -31,6 +33,7 @@ def _ranked(result) -> list[tuple[str, float]]:
 def test_questions_asked_together_rank_exactly_as_each_asked_alone(searcher: Searcher) -> None:
     alone = _fresh(searcher)
     expected = {q: _ranked(alone.search(q, top_k=10)) for q in QUESTIONS}
+    before = searcher.embedders["e5"].stats()
     for _ in range(3):
         together = _fresh(searcher)
         got: dict[str, list[tuple[str, float]]] = {}
@@ -46,12 +49,19 @@ def test_questions_asked_together_rank_exactly_as_each_asked_alone(searcher: Sea
         for t in threads:
             t.join(120)
         assert got == expected
+    after = searcher.embedders["e5"].stats()
+    assert after.calls - before.calls < after.requests - before.requests  # e5's encodings did share calls
 
 
 def test_a_question_ranks_the_same_whatever_was_asked_before_it(searcher: Searcher) -> None:
     # the two English questions share words ("Lavrov", "did"), whose USE vectors the term alignment reads
     first, then = QUESTIONS[5], QUESTIONS[0]
-    expected = _ranked(_fresh(searcher).search(then, top_k=10))
+    alone = _fresh(searcher)
+    expected = _ranked(alone.search(then, top_k=10))
     after = _fresh(searcher)
     after.search(first, top_k=10)
     assert _ranked(after.search(then, top_k=10)) == expected
+    # and below the ranking: every vector the search read (served from each Searcher's cache) is the same
+    lang = "en"
+    a, b = (s._encode(then, lang, s.components, {}).encoded for s in (alone, after))
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
