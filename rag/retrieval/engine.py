@@ -187,9 +187,12 @@ class Searcher:
         """The query cache's keys for one encoding call: one per text for a batch-invariant embedder (e5), else one
         for the whole call, so that a USE row is only ever reused beside the very texts it was encoded with."""
         name = _cache_key(embedder, kind)
-        if getattr(self.embedders[embedder], "batch_invariant", False):
+        if self._invariant(embedder):
             return [(name, t) for t in texts]
         return [(name, tuple(texts))]
+
+    def _invariant(self, embedder: str) -> bool:
+        return bool(getattr(self.embedders[embedder], "batch_invariant", False))
 
     def _search(self, t0: float, query: str, top_k: int, mode: str, filters: Filters, in_flight: int = 1) -> SearchResult:
         lang = detect_language(query)
@@ -310,32 +313,30 @@ class Searcher:
 
     def _vectors(self, embedder: str, kind: str, texts: list[str]) -> list[Any]:
         keys = self._keys(embedder, kind, texts)
-        whole = len(keys) != len(texts)  # one entry holding every text's vector (not batch-invariant)
         with self._cache_lock:
             found = [self._cache.get(k) for k in keys]
             for k, v in zip(keys, found):
                 if v is not None:
                     self._cache.move_to_end(k)
-        if whole:
-            if found[0] is not None:
-                return list(found[0])
-            out: list[Any] = [None] * len(texts)
-            missing = list(range(len(texts)))
-        else:
-            out, missing = found, [i for i, v in enumerate(found) if v is None]
+        if not self._invariant(embedder):
+            # one entry for the whole call (not batch-invariant): all of it from the cache, or all of it encoded
+            if found[0] is None:
+                found[0] = tuple(self._encoded(embedder, kind, texts))
+                with self._cache_lock:
+                    self._cache.put(keys[0], found[0])
+            return list(found[0])
+        missing = [i for i, v in enumerate(found) if v is None]
         if missing:
-            emb = self.embedders[embedder]
-            todo = [texts[i] for i in missing]
-            fresh = emb.encode_queries(todo) if kind == "query" else emb.encode_sparse(todo)
+            fresh = self._encoded(embedder, kind, [texts[i] for i in missing])
             with self._cache_lock:
                 for i, v in zip(missing, fresh):
-                    out[i] = v
-                if whole:
-                    self._cache.put(keys[0], tuple(out))
-                else:
-                    for i in missing:
-                        self._cache.put(keys[i], out[i])
-        return out
+                    found[i] = v
+                    self._cache.put(keys[i], v)
+        return found
+
+    def _encoded(self, embedder: str, kind: str, texts: list[str]) -> Any:
+        emb = self.embedders[embedder]
+        return emb.encode_queries(texts) if kind == "query" else emb.encode_sparse(texts)
 
     def _fuse(self, parts: dict[str, dict[int, float]], rankings: dict[str, Ranking],
               weights: dict[str, float]) -> dict[int, float]:
