@@ -61,6 +61,9 @@ class Timed:
     def encode_sparse(self, texts):
         return self._time(self.inner.encode_sparse, texts)
 
+    def encode_sparse_passages(self, texts):
+        return self._time(self.inner.encode_sparse_passages, texts)
+
 
 def full_build(passages: int) -> Path:
     """The work directory of an earlier `--build-only` (or full) run of this size; exits with the command if none."""

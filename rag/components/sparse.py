@@ -50,8 +50,10 @@ class SparseBuilder:
         self.name = embedder.name + SUFFIX
 
     def _params(self) -> dict[str, object]:
+        # "text": the sparse head reads the prefixed text ("passage: …"), as the dense pass does, so that one forward
+        # pass can make both; rows of an older index (raw text) are encoded again by its next build
         return {"embedder": self.embedder.name, "fingerprint": self.embedder.fingerprint,
-                "sparse_dim": self.embedder.sparse_dim}
+                "sparse_dim": self.embedder.sparse_dim, "text": "prefixed"}
 
     def build(self, corpus: Corpus, previous: Previous | None, out: Path, progress: Progress) -> tuple[Entry, int]:
         layout = corpus.slots()
@@ -90,7 +92,8 @@ class SparseBuilder:
         t0 = time.perf_counter()
         for b in range(0, len(need), EMBED_BATCH):
             batch = need[b : b + EMBED_BATCH]
-            for i, row in zip(batch, self.embedder.encode_sparse([corpus.texts[int(slot_rows[i])] for i in batch])):
+            texts = [corpus.texts[int(slot_rows[i])] for i in batch]
+            for i, row in zip(batch, self.embedder.encode_sparse_passages(texts)):
                 rows[i] = row
             progress(f"sparse {self.embedder.name}", min(b + EMBED_BATCH, len(need)), len(need))
         logger.info("%s: encoded %d, reused %d passages in %.2fs", self.name, len(need), at.size,

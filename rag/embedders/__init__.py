@@ -31,31 +31,37 @@ class Embedder(Protocol):  # not runtime_checkable: isinstance would check attri
 
 @runtime_checkable
 class SparseEncoder(Protocol):
-    """An embedder that also yields sparse vectors: per text, (indices, values) over `sparse_dim` features."""
+    """An embedder that also yields sparse vectors: per text, (indices, values) over `sparse_dim` features; one
+    method for questions and one for passages, as for dense vectors.
+
+    e5 also has `encode_queries_with_sparse` / `encode_passages_with_sparse` and a `fused` flag: with its fused
+    engine both come from one forward pass (the Searcher and the build use them then: rag/embedders/e5_engine.py)."""
 
     sparse_dim: int
 
     def encode_sparse(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]: ...
+
+    def encode_sparse_passages(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]: ...
 
 
 def sparse_capable(embedder: object) -> bool:
     return isinstance(embedder, SparseEncoder) and getattr(embedder, "sparse_dim", 0) > 0
 
 
-def _e5(_: str, threads: int) -> Embedder:
+def _e5(_: str, threads: int, e5_engine: str) -> Embedder:
     from .e5 import E5Embedder
 
     # one single-threaded engine per core (RAG_THREADS): see rag/embedders/engines.py
-    return E5Embedder(engines=threads)
+    return E5Embedder(engines=threads, engine=e5_engine)
 
 
-def _use(_: str, threads: int) -> Embedder:
+def _use(_: str, threads: int, e5_engine: str) -> Embedder:
     from .use import USEEmbedder
 
     return USEEmbedder()  # one BLAS thread by design, whatever `threads` says (see USEEmbedder)
 
 
-def _st(spec: str, threads: int) -> Embedder:
+def _st(spec: str, threads: int, e5_engine: str) -> Embedder:
     from .st import SentenceTransformerEmbedder
 
     model = spec.split(":", 1)[1]
@@ -64,7 +70,7 @@ def _st(spec: str, threads: int) -> Embedder:
     return SentenceTransformerEmbedder(model, threads=threads)
 
 
-REGISTRY: dict[str, Callable[[str, int], Embedder]] = {"e5": _e5, "use": _use, "st": _st}
+REGISTRY: dict[str, Callable[[str, int, str], Embedder]] = {"e5": _e5, "use": _use, "st": _st}
 
 
 def kind(spec: str) -> str:
@@ -72,7 +78,7 @@ def kind(spec: str) -> str:
     return spec.split(":", 1)[0]
 
 
-def create(spec: str, threads: int = 2) -> Embedder:
+def create(spec: str, threads: int = 2, e5_engine: str = "fused") -> Embedder:
     """Construct the embedder named by `spec`; raises ConfigError for unknown names."""
     factory = REGISTRY.get(kind(spec))
     if kind(spec) == "st" and ":" not in spec:
@@ -81,7 +87,7 @@ def create(spec: str, threads: int = 2) -> Embedder:
         allowed = ", ".join(k if k != "st" else "st:<hub id or path>" for k in REGISTRY)
         raise ConfigError(f"unknown embedder {spec!r}; allowed: {allowed}")
     try:
-        return factory(spec, threads)
+        return factory(spec, threads, e5_engine)
     except (ConfigError, EmbedderError):
         raise
     except Exception as exc:  # a model that cannot load is a clear domain error, not a traceback

