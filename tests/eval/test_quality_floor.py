@@ -13,7 +13,7 @@ from eval.runner import InProcessBackend
 REPO = Path(__file__).resolve().parents[2]
 TEAM = REPO / "eval" / "questions" / "team.jsonl"
 # The shipped defaults' numbers on the team set, as published in the README's results table.
-PUBLISHED = {"recall@5": 0.986, "mrr@10": 0.930}
+PUBLISHED = {"recall@5": 0.986, "mrr@10": 0.923}
 TOLERANCE = 0.02
 
 pytestmark = pytest.mark.slow
