@@ -10,7 +10,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from ..embedders import Embedder, slug
+from ..embedders import Embedder, slug, vectors_id
 from ..errors import IndexCorruptError
 from ..stores.align import ANN_TERMS, TermAligner, ann_index
 from ..stores.segments import SEG_DIR, link, merge_kind
@@ -57,7 +57,7 @@ class AlignBuilder:
         self.name = f"{embedder.name}-align"
 
     def _params(self) -> dict[str, object]:
-        return {"embedder": self.embedder.name, "fingerprint": self.embedder.fingerprint, "dim": self.embedder.dim}
+        return {"embedder": self.embedder.name, "fingerprint": vectors_id(self.embedder), "dim": self.embedder.dim}
 
     def build(self, corpus: Corpus, previous: Previous | None, out: Path, progress: Progress) -> tuple[Entry, int]:
         """Terms are appended in segments like passages: the previous build's term segments are shared, this

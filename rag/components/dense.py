@@ -10,7 +10,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from ..embedders import Embedder, slug
+from ..embedders import Embedder, slug, vectors_id
 from ..stores.dense import (DenseStore, SlotVectors, choose_kind, exact_tail, new_index, training_sample,
                             why_train_again)
 from ..stores.segments import Layout, carried, link, reads_previous
@@ -66,7 +66,7 @@ class DenseBuilder:
         self.ann_threshold = ann_threshold
 
     def _params(self) -> dict[str, object]:
-        return {"embedder": self.embedder.name, "fingerprint": self.embedder.fingerprint, "dim": self.embedder.dim}
+        return {"embedder": self.embedder.name, "fingerprint": vectors_id(self.embedder), "dim": self.embedder.dim}
 
     def build(self, corpus: Corpus, previous: Previous | None, out: Path, progress: Progress) -> tuple[Entry, int]:
         layout = corpus.slots()

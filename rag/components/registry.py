@@ -20,7 +20,7 @@ from .align import AlignBuilder, AlignExpander, load_align
 from .dense import DenseBuilder, DenseComponent, load_dense
 from .lexical import BRIDGE_FILE, BM25Builder, BM25Component, BridgeExpander, load_bm25_store
 from .sentences import SentencesBuilder, load_sentences
-from .sparse import SparseBuilder, SparseComponent, load_sparse
+from .sparse import SparseBuilder, SparseComponent, check_recipe, load_sparse
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,10 @@ def _dense(name: str, entry: Entry, data: Any, parts: Parts, settings: Settings,
 
 def _sparse(name: str, entry: Entry, data: Any, parts: Parts, settings: Settings,
             analyzer: JapaneseAnalyzer) -> Component | None:
-    return SparseComponent(entry.params["embedder"], data, settings.sparse_weight) if settings.sparse else None
+    if not settings.sparse:
+        return None
+    check_recipe(entry)
+    return SparseComponent(entry.params["embedder"], data, settings.sparse_weight)
 
 
 def _bm25(name: str, entry: Entry, data: Any, parts: Parts, settings: Settings, analyzer: JapaneseAnalyzer) -> Component:

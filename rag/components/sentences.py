@@ -8,7 +8,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..embedders import Embedder
+from ..embedders import Embedder, vectors_id
 from ..errors import IndexCorruptError
 from ..stores.japanese import JapaneseAnalyzer
 from ..stores.segments import Layout, carried, link
@@ -32,7 +32,7 @@ class SentencesBuilder:
 
     def build(self, corpus: Corpus, previous: Previous | None, out: Path, progress: Progress) -> tuple[Entry, int]:
         layout = corpus.slots()
-        encoders = {e.name: (e.fingerprint, e.encode_passages) for e in self.embedders}
+        encoders = {e.name: (vectors_id(e), e.encode_passages) for e in self.embedders}
         features_id = FEATURES_ID + getattr(self.analyzer, "analyzer_id", type(self.analyzer).__name__)
         old = previous.entry(self.name, self.kind) if previous else None
         # segments are carried over whole (hard links) only when the same models and analysis made them; a fresh
@@ -64,7 +64,7 @@ class SentencesBuilder:
 def _made_alike(previous: Previous, old: Entry, encoders: dict[str, tuple[str, object]], features_id: str) -> bool:
     """Whether the previous build's sentences were encoded by these very models (its manifest's fingerprints) and
     analysed alike (recorded since the entry says so; before that, by the same analyzer)."""
-    built = {e["spec"]: e["fingerprint"] for e in previous.manifest.get("embedders", ())}
+    built = {e["spec"]: e.get("vectors", e["fingerprint"]) for e in previous.manifest.get("embedders", ())}
     analysed = old.params.get("features", FEATURES_ID + str(previous.manifest.get("chunker", {}).get("analyzer")))
     same_models = all(built.get(name) == fingerprint for name, (fingerprint, _) in encoders.items())
     return same_models and analysed == features_id

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..embedders import Embedder, slug
+from ..embedders import Embedder, slug, vectors_id
 from ..errors import IndexCorruptError
 from ..stores.segments import Layout, carried, link, reads_previous
 from ..stores.sparse import SparseSegments, SparseStore
@@ -22,7 +22,9 @@ SUFFIX = "-sparse"  # a sparse component is named after its embedder: "e5-sparse
 class SparseComponent:
     """Dot product of the question's sparse vector with every passage's, over the question's postings only."""
 
-    sheddable = True  # its question encoding is a second e5 pass: a crowded service may skip it (RAG_SHED_SPARSE_ABOVE)
+    # a crowded service may skip it (RAG_SHED_SPARSE_ABOVE): its question encoding is the SAE projection on e5's fused
+    # engine, a second e5 pass on the wheel's library
+    sheddable = True
 
     def __init__(self, embedder: str, store: SparseSegments, weight: float) -> None:
         self.name = embedder + SUFFIX
@@ -52,7 +54,7 @@ class SparseBuilder:
     def _params(self) -> dict[str, object]:
         # "text": the sparse head reads the prefixed text ("passage: …"), as the dense pass does, so that one forward
         # pass can make both; rows of an older index (raw text) are encoded again by its next build
-        return {"embedder": self.embedder.name, "fingerprint": self.embedder.fingerprint,
+        return {"embedder": self.embedder.name, "fingerprint": vectors_id(self.embedder),
                 "sparse_dim": self.embedder.sparse_dim, "text": "prefixed"}
 
     def build(self, corpus: Corpus, previous: Previous | None, out: Path, progress: Progress) -> tuple[Entry, int]:
@@ -99,6 +101,14 @@ class SparseBuilder:
         logger.info("%s: encoded %d, reused %d passages in %.2fs", self.name, len(need), at.size,
                     time.perf_counter() - t0)
         return rows, len(need)
+
+
+def check_recipe(entry: Entry) -> None:
+    """Warn about an index whose sparse rows were encoded from the raw text (before the stop of Dec 2): questions are
+    encoded from the prefixed text now, so it serves, a little off, until its next build encodes the rows again."""
+    if entry.params.get("text") != "prefixed":
+        logger.warning("%s: this index's passages were encoded from the raw text, questions now from the prefixed "
+                       "text; it serves as it is, and `rag index build` encodes its sparse rows again", entry.name)
 
 
 def load_sparse(entry: Entry, build_dir: Path) -> SparseSegments:

@@ -44,6 +44,16 @@ class SparseEncoder(Protocol):
     def encode_sparse_passages(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]: ...
 
 
+def vectors_id(embedder: object) -> str:
+    """What made an embedder's vectors, exactly: its model's fingerprint, plus its `engine` where one model runs on
+    several (e5: the fused library or the wheel's, which round differently). A build reuses vectors only under the
+    same id, so that an incremental build equals a full one; serving checks the fingerprint alone, since one model's
+    vectors from two engines agree to a cosine above 0.999 (tests/embedders/test_e5_fused.py)."""
+    engine = getattr(embedder, "engine", None)
+    fingerprint = str(getattr(embedder, "fingerprint"))
+    return f"{fingerprint}+{engine}" if engine else fingerprint
+
+
 def sparse_capable(embedder: object) -> bool:
     return isinstance(embedder, SparseEncoder) and getattr(embedder, "sparse_dim", 0) > 0
 

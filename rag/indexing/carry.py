@@ -4,7 +4,7 @@ until the sparse builder asks for them.
 The builders stay separate components (dense first, then BM25, then the sparse head: rag/components/registry.py);
 what they share is the embedder. For the length of one build, an embedder that makes both from one forward pass
 (`fused`: e5 on its fused engine) is wrapped so that `encode_passages` keeps the sparse rows it made on the side, in
-a scratch file (about 2 KB a passage, so a large build holds them on disk, not in memory), and
+a scratch file (about 2 KB a passage on disk; in memory only a ~200-byte index entry per passage), and
 `encode_sparse_passages` hands them back; a text it has not seen is encoded as before. The rows are the very ones
 a separate sparse pass makes (bit for bit, tests/embedders/test_e5_fused.py), so a build ranks the same either way.
 """
@@ -18,12 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..embedders import Embedder
+from ..embedders import Embedder, sparse_capable
 
 
 def carries_sparse(embedder: Embedder) -> bool:
     """True for an embedder whose passage pass can yield the sparse rows too, at no second pass."""
-    return bool(getattr(embedder, "fused", False)) and hasattr(embedder, "encode_passages_with_sparse")
+    return (bool(getattr(embedder, "fused", False)) and hasattr(embedder, "encode_passages_with_sparse")
+            and sparse_capable(embedder))
 
 
 class SparseCarry:

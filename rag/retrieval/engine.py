@@ -175,8 +175,8 @@ class Searcher:
 
     def _shed(self, query: str, lang: Language, mode: str, in_flight: int) -> tuple[str, ...]:
         """The components a hybrid question goes without when more than `shed_sparse_above` questions are being
-        answered (0: never): those that mark themselves `sheddable` (the sparse head, whose encoding is a second e5
-        pass per question) and whose encodings are not cached already, since skipping those saves nothing
+        answered (0: never): those that mark themselves `sheddable` (the sparse head: the SAE projection on e5's fused
+        engine, a second e5 pass on the wheel's library) and whose encodings are not cached already, since skipping those saves nothing
         (docs/operations.md, "Shedding the sparse head under load")."""
         above = self.settings.shed_sparse_above
         if mode != "hybrid" or not above or in_flight <= above:

@@ -45,7 +45,7 @@ def test_latent_terms_are_shared_across_languages(e5) -> None:
 
 def test_store_scores_equal_the_dot_products_of_the_full_vectors(e5, searcher) -> None:
     passages = [p.text for p in searcher.index.passages[:12]]
-    rows = e5.encode_sparse(passages)
+    rows = e5.encode_sparse_passages(passages)
     store = SparseStore.build(rows, e5.sparse_dim)
     query = e5.encode_sparse([LAVROV_EN])[0]
     # activations are stored as float16: the scores are the stored vectors' products, within 0.1 % of float32's
@@ -61,7 +61,7 @@ def test_store_scores_equal_the_dot_products_of_the_full_vectors(e5, searcher) -
 
 
 def test_store_save_load_round_trip(e5, tmp_path: Path) -> None:
-    store = SparseStore.build(e5.encode_sparse(["中国", "ロシアと米国の関係", "a"]), e5.sparse_dim)
+    store = SparseStore.build(e5.encode_sparse_passages(["中国", "ロシアと米国の関係", "a"]), e5.sparse_dim)
     store.save(tmp_path / "sparse")
     back = SparseStore.load(tmp_path / "sparse")
     assert back.dim == store.dim and len(back) == len(store) == 3
