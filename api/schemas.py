@@ -198,7 +198,8 @@ class Health(Struct):
 class EmbedderInfo(Struct):
     spec: str
     dim: int
-    fingerprint: str
+    fingerprint: str  # the model
+    vectors: str | None = None  # the model and the engine that rounded its vectors (null: an index from before Dec 2)
 
 
 class IndexSummary(Struct):

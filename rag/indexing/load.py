@@ -105,7 +105,7 @@ class LoadedIndex:
         return {"index_version": self.version, "created_at": m["created_at"], "package_version": m["package_version"],
                 "format_version": m["format_version"], "counts": m["counts"], "chunker": m["chunker"],
                 "faiss_kind": kinds[0] if kinds else None,
-                "embedders": [{k: e[k] for k in ("spec", "dim", "fingerprint", "vectors") if k in e}
+                "embedders": [{**{k: e[k] for k in ("spec", "dim", "fingerprint")}, "vectors": e.get("vectors")}
                               for e in m["embedders"]]}
 
 
