@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +91,7 @@ def _build(where: Path) -> tuple[Path | None, str]:
         return target, engine_id
     try:
         where.mkdir(parents=True, exist_ok=True)
+        _sweep(where)
         with tempfile.TemporaryDirectory(prefix=".e5-fused-", dir=where) as tmp:
             obj, lib = Path(tmp) / "e5_fused.o", Path(tmp) / "e5_fused.so"
             for step in ([cc, *FLAGS, f"-I{src}", "-c", "-o", str(obj), str(SOURCE)],
@@ -107,6 +109,19 @@ def _build(where: Path) -> tuple[Path | None, str]:
         return None, f"cannot compile {SOURCE.name} into {where}: {exc}"
     logger.info("compiled the fused e5 engine %s", target)
     return target, engine_id
+
+
+STALE_S = 3600  # a compile takes seconds: an older temporary directory is a killed compile's
+
+
+def _sweep(where: Path) -> None:
+    """Remove the temporary directories of compiles that were killed (never those of one still running)."""
+    for path in where.glob(".e5-fused-*"):
+        try:
+            if time.time() - path.stat().st_mtime > STALE_S:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def _checksum(target: Path) -> Path:

@@ -5,10 +5,12 @@ that cannot compile it runs the wheel's library."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -147,6 +149,18 @@ def test_a_closed_embedder_ends_its_engine_threads_and_refuses_work(own) -> None
     assert engines() == before
     with pytest.raises(RuntimeError, match="closed"):
         e5.encode_queries(TEXTS[:1])
+
+
+def test_a_killed_compiles_temporary_directory_is_swept_by_the_next_compile(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("RAG_ENGINE_CACHE", str(tmp_path))
+    killed, running = tmp_path / ".e5-fused-killed", tmp_path / ".e5-fused-running"
+    for d in (killed, running):
+        d.mkdir()
+        (d / "e5_fused.o").write_bytes(b"half")
+    old = time.time() - 2 * e5_engine.STALE_S
+    os.utime(killed, (old, old))
+    path, _ = e5_engine.library()
+    assert path.is_file() and not killed.exists() and running.exists()
 
 
 def test_a_compiled_library_is_renamed_into_place_with_its_checksum_and_reused(tmp_path, monkeypatch) -> None:
