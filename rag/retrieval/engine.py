@@ -315,10 +315,11 @@ class Searcher:
         # side by side: e5's passes run on two single-threaded engines, USE beside them; with e5's fused engine, the
         # texts that want both a dense and a sparse vector get them from one pass
         for e in [e for (e, k) in batches if k == "sparse" and (e, "query") in batches and self._pairs(e)]:
-            both = [t for t in batches[e, "query"] if t in set(batches[e, "sparse"])]
-            batches[e, PAIRED] = both
+            wanted = set(batches[e, "sparse"])
+            batches[e, PAIRED] = [t for t in batches[e, "query"] if t in wanted]
+            paired = set(batches[e, PAIRED])
             for k in ("query", "sparse"):
-                batches[e, k] = [t for t in batches[e, k] if t not in set(both)]
+                batches[e, k] = [t for t in batches[e, k] if t not in paired]
         jobs = [(e, k, texts) for (e, k), texts in batches.items() if texts]
         others = [self._encoders.submit(encode, *job) for job in jobs[1:]]
         if jobs:
