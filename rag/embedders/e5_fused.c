@@ -12,13 +12,22 @@
  * (rag/embedders/engines.py), so OpenMP's threads and their spin-waiting have nothing to do. */
 #include "e5.c"
 
-int e5_fused_abi(void) { return 1; }
+int e5_fused_abi(void) { return 2; }
+
+/* The content tokens of `text` as the model reads it (the text as given: the caller adds any prefix), at most cap;
+ * returns how many. Spans for e5_embed_fused are counted in these tokens. */
+int e5_tokens(e5_model *m, const char *text, int *out, int cap) { return tok_content(&m->tok, text, out, cap); }
 
 /* For n texts: out (n x dim) dense vectors, L2-normalised; out_idx/out_val (n x top_k) each text's top-k sparse
- * features by weight, descending; out_nnz (n) how many of each row are set. Returns 0, or -1 without a SAE head. */
+ * features by weight, descending; out_nnz (n) how many of each row are set (top_k 0: no sparse head at all).
+ * Spans (span_ptr NULL: none): text i's spans are span_ptr[i]..span_ptr[i+1]-1, span q the content tokens
+ * span_tok[2q]..span_tok[2q+1]-1 (prefix included, as e5_tokens counts them); span_out (spans x dim) gets each span's
+ * token states, mean-pooled and L2-normalised: a sentence's vector read in the context of its passage.
+ * Returns 0, or -1 when top_k asks for a sparse head the model lacks. */
 int e5_embed_fused(e5_model *m, const char **texts, int n, int is_query, int top_k,
-                   float *out, int32_t *out_idx, float *out_val, int32_t *out_nnz) {
-    if (!m->has_sae) return -1;
+                   float *out, int32_t *out_idx, float *out_val, int32_t *out_nnz,
+                   const int32_t *span_ptr, const int32_t *span_tok, float *span_out) {
+    if (top_k > 0 && !m->has_sae) return -1;
     const char *pfx = is_query ? "query: " : "passage: ";
     size_t plen = strlen(pfx);
     int H = m->H, WMAX = m->MAXP - 2, N = m->sae_N, nbmax = H / QK;
@@ -51,7 +60,10 @@ int e5_embed_fused(e5_model *m, const char **texts, int n, int is_query, int top
 
     double *wsum = (double *)calloc(n, sizeof(double));
     for (int i = 0; i < n; i++) { float *d = out + (size_t)i * H; for (int kk = 0; kk < H; kk++) d[kk] = 0.f; }
-    float *pooled = (float *)calloc((size_t)n * N, sizeof(float));
+    float *pooled = top_k > 0 ? (float *)calloc((size_t)n * N, sizeof(float)) : NULL;
+    int nspan = span_ptr ? span_ptr[n] : 0;
+    int *scount = (int *)calloc(nspan > 0 ? nspan : 1, sizeof(int));
+    for (size_t kk = 0; kk < (size_t)nspan * H; kk++) span_out[kk] = 0.f;
 
     /* 2. windows in chunks under the token budget, as embed_n; one forward pass per chunk, keeping token states */
     int budget = E5_CHUNK_TOKENS;
@@ -97,9 +109,21 @@ int e5_embed_fused(e5_model *m, const char **texts, int n, int is_query, int top
             float *d = out + (size_t)i * H;
             for (int kk = 0; kk < H; kk++) d[kk] += wgt * sm[kk];
             wsum[i] += wgt;
+            /* spans: the window's share of each span's token states (content token j sits at a + 1 + j - wa) */
+            if (span_ptr)
+                for (int q = span_ptr[i]; q < span_ptr[i + 1]; q++) {
+                    int lo = span_tok[2 * q] > wa[wi] ? span_tok[2 * q] : wa[wi];
+                    int hi = span_tok[2 * q + 1] < wb[wi] ? span_tok[2 * q + 1] : wb[wi];
+                    float *so = span_out + (size_t)q * H;
+                    for (int j = lo; j < hi; j++) {
+                        const float *r = hid + (size_t)(a + 1 + j - wa[wi]) * H;
+                        for (int kk = 0; kk < H; kk++) so[kk] += r[kk];
+                    }
+                    if (hi > lo) scount[q] += hi - lo;
+                }
             /* sparse: e5_embed_sparse's projection of the content tokens (bos and eos skipped) */
             int cl = b - a - 2;
-            if (cl > 0) {
+            if (cl > 0 && top_k > 0) {
                 const float *xc = hid + (size_t)(a + 1) * H;
                 int8_t  *aq = (int8_t *)malloc((size_t)cl * H);
                 float   *ad = (float *)malloc((size_t)cl * nbmax * sizeof(float));
@@ -122,6 +146,15 @@ int e5_embed_fused(e5_model *m, const char **texts, int n, int is_query, int top
         for (int kk = 0; kk < H; kk++) { d[kk] *= inv; nrm += d[kk] * d[kk]; }
         nrm = 1.f / sqrtf(nrm > 1e-12f ? nrm : 1e-12f);
         for (int kk = 0; kk < H; kk++) d[kk] *= nrm;
+        if (span_ptr)
+            for (int q = span_ptr[i]; q < span_ptr[i + 1]; q++) {
+                float *so = span_out + (size_t)q * H, sn = 0.f;
+                if (!scount[q]) continue;  /* a span outside the text's tokens stays zero */
+                for (int kk = 0; kk < H; kk++) sn += so[kk] * so[kk];  /* the mean's scale cancels */
+                sn = 1.f / sqrtf(sn > 1e-24f ? sn : 1e-24f);
+                for (int kk = 0; kk < H; kk++) so[kk] *= sn;
+            }
+        if (top_k <= 0) { out_nnz[i] = 0; continue; }
 
         const float *row = pooled + (size_t)i * N;
         int32_t *oi = out_idx + (size_t)i * top_k;
@@ -147,6 +180,6 @@ int e5_embed_fused(e5_model *m, const char **texts, int n, int is_query, int top
     }
 
     for (int i = 0; i < n; i++) free(content[i]);
-    free(content); free(clen); free(wt); free(wa); free(wb); free(wsum); free(pooled);
+    free(content); free(clen); free(wt); free(wa); free(wb); free(wsum); free(pooled); free(scount);
     return rc;
 }

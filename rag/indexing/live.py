@@ -99,6 +99,15 @@ class _Interleaved:
                  for i in range(0, len(texts), self._batch)]
         return np.vstack([d for d, _ in parts]), [row for _, rows in parts for row in rows]
 
+    def encode_passages_in_context(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
+                                   sparse: bool = False):
+        if not texts:
+            return self.inner.encode_passages_in_context(texts, spans, sparse)
+        parts = [self.inner.encode_passages_in_context(texts[i : i + self._batch], spans[i : i + self._batch], sparse)
+                 for i in range(0, len(texts), self._batch)]
+        return (np.vstack([d for d, _, _ in parts]), [r for _, rows, _ in parts for r in rows],
+                [v for _, _, pooled in parts for v in pooled])
+
 
 class LiveBuilder:
     """Runs incremental builds of settings.index_dir on a background thread, one at a time, and hands each new index
