@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..components.sentences import encoder as sentence_encoder
 from ..stores.sentences import (DATE, ENCODE, NUMBER, ORG, PERSON, PLACE, PassageSentences, features,
                                 sentence_spans)
 from ..types import Hit
@@ -111,11 +112,12 @@ def passage_sentences(searcher, hits: Sequence[Hit], specs: Sequence[str]) -> li
 
 
 def live_sentences(searcher, text: str, specs: Sequence[str]) -> PassageSentences:
-    """What the store would hold for one passage, computed now (the slow path)."""
+    """What the store would hold for one passage, computed now (the slow path): each sentence read in this passage
+    (the store reads a sentence that opens a passage by overlap in the passage before, where it first appears)."""
     spans = tuple(sentence_spans(text))
     pieces = [text[s.start : s.end] for s in spans]
     feats = [features(searcher.analyzer, p) for p in pieces]
-    vectors = {spec: searcher.embedders[spec].encode_passages(pieces) for spec in specs}
+    vectors = {spec: sentence_encoder(searcher.embedders[spec])[1]([(text, s) for s in spans]) for spec in specs}
     return PassageSentences(spans, vectors, tuple(frozenset(t) for t, _ in feats), tuple(k for _, k in feats))
 
 

@@ -28,8 +28,9 @@ logger = logging.getLogger(__name__)
 def builders(settings: Settings, embedders: Mapping[str, Embedder], analyzer: JapaneseAnalyzer,
              cache_dir: Path, passages: Mapping[str, Embedder] | None = None) -> list[Builder]:
     """Every builder the settings ask for, in build (and fusion) order: dense per embedder, BM25, sparse heads, the
-    term alignment (which embeds the vocabulary BM25 just produced). `passages`: the embedder a name's dense and
-    sparse builders share instead, where its passage pass makes both (rag/indexing/carry.py)."""
+    term alignment (which embeds the vocabulary BM25 just produced), the answers' sentences. `passages`: the embedder a
+    name's dense, sparse and sentence builders share instead, where its passage pass makes all three
+    (rag/indexing/carry.py)."""
     shared = {name: (passages or {}).get(name, e) for name, e in embedders.items()}
     out: list[Builder] = [DenseBuilder(e, settings.faiss_kind, settings.ann_threshold) for e in shared.values()]
     bm25 = BM25Builder(analyzer, cache_dir, {"analyzer": ANALYZER_ID, "bridge": BRIDGE_ID})
@@ -41,7 +42,7 @@ def builders(settings: Settings, embedders: Mapping[str, Embedder], analyzer: Ja
         logger.info("align=%r is not among the embedders: no term alignment in this index", settings.align)
     if any(name in SENTENCE_ENCODERS for name in embedders):
         # what extractive answers read; an index without e5 answers by encoding the sentences live
-        out.append(SentencesBuilder(list(embedders.values()), analyzer))
+        out.append(SentencesBuilder(list(shared.values()), analyzer))
     return out
 
 

@@ -1,6 +1,11 @@
 """The extractive answer's sentences as an index part: every passage's sentences with their vectors, terms and
 answer-kind bits, encoded at build time (reused by sentence key) so that an answer costs no encoding per request.
-It ranks nothing; `LoadedIndex.sentences` hands it to rag/answers."""
+It ranks nothing; `LoadedIndex.sentences` hands it to rag/answers.
+
+An embedder that keeps its token states (e5 on the fused engine: `in_context`) gives each sentence the vector it
+has inside its passage, pooled from the passage's own forward pass; during a build that is the dense builder's pass,
+carried here (rag/indexing/carry.py), so the sentences cost no e5 pass of their own. Any other embedder encodes
+each sentence alone. docs/answers.md has the comparison."""
 
 from __future__ import annotations
 
@@ -8,12 +13,15 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from ..embedders import Embedder, vectors_id
 from ..errors import IndexCorruptError
 from ..stores.japanese import JapaneseAnalyzer
 from ..stores.segments import Layout, carried, link
 from ..stores.sentence_segments import SentenceSegments
-from ..stores.sentences import ENCODE, FEATURES_ID, FILE, SentenceStore, features
+from ..stores.sentences import ENCODE, FEATURES_ID, FILE, Encode, SentenceStore, features
+from ..types import Span
 from . import Corpus, Entry, Previous, Progress
 
 logger = logging.getLogger(__name__)
@@ -32,7 +40,7 @@ class SentencesBuilder:
 
     def build(self, corpus: Corpus, previous: Previous | None, out: Path, progress: Progress) -> tuple[Entry, int]:
         layout = corpus.slots()
-        encoders = {e.name: (vectors_id(e), e.encode_passages) for e in self.embedders}
+        encoders = {e.name: encoder(e) for e in self.embedders}
         features_id = FEATURES_ID + getattr(self.analyzer, "analyzer_id", type(self.analyzer).__name__)
         old = previous.entry(self.name, self.kind) if previous else None
         # segments are carried over whole (hard links) only when the same models and analysis made them; a fresh
@@ -57,14 +65,39 @@ class SentencesBuilder:
             store.save(out / rel)
             for spec, n in counts.items():
                 fresh[spec] += n
-        params = {"encoders": sorted(fresh), "features": features_id, "segments": layout.segments_json()}
+        params = {"encoders": sorted(fresh), "vectors": {name: fp for name, (fp, _) in encoders.items()},
+                  "features": features_id, "segments": layout.segments_json()}
         return Entry(self.name, self.kind, tuple(files), params), sum(fresh.values())
 
 
+IN_CONTEXT = "+in-context"  # the vectors id of sentences read inside their passage
+
+
+def encoder(e: Embedder) -> tuple[str, Encode]:
+    """(vectors id, encode) of an embedder's sentences: read in their passage where the embedder can, else alone."""
+    if getattr(e, "in_context", False):
+        return vectors_id(e) + IN_CONTEXT, lambda items: in_context(e, items)
+    return vectors_id(e), lambda items: e.encode_passages([text[s.start : s.end] for text, s in items])
+
+
+def in_context(e: Embedder, items: Sequence[tuple[str, Span]]) -> np.ndarray:
+    """Each (passage text, span)'s vector read in its passage, one forward pass per distinct passage."""
+    if not items:
+        return np.zeros((0, e.dim), np.float32)
+    order: dict[str, list[tuple[int, int]]] = {}
+    for text, s in items:
+        order.setdefault(text, []).append((s.start, s.end))
+    texts = list(order)
+    _, _, pooled = e.encode_passages_in_context(texts, [order[t] for t in texts])
+    got = {(t, ab): v for t, vs in zip(texts, pooled) for ab, v in zip(order[t], vs)}
+    return np.vstack([got[(text, (s.start, s.end))] for text, s in items])
+
+
 def _made_alike(previous: Previous, old: Entry, encoders: dict[str, tuple[str, object]], features_id: str) -> bool:
-    """Whether the previous build's sentences were encoded by these very models (its manifest's fingerprints) and
-    analysed alike (recorded since the entry says so; before that, by the same analyzer)."""
-    built = {e["spec"]: e.get("vectors", e["fingerprint"]) for e in previous.manifest.get("embedders", ())}
+    """Whether the previous build's sentences were encoded alike (the vectors ids its entry records; before that, its
+    manifest's) and analysed alike (recorded since the entry says so; before that, by the same analyzer)."""
+    built = old.params.get("vectors") or {e["spec"]: e.get("vectors", e["fingerprint"])
+                                          for e in previous.manifest.get("embedders", ())}
     analysed = old.params.get("features", FEATURES_ID + str(previous.manifest.get("chunker", {}).get("analyzer")))
     same_models = all(built.get(name) == fingerprint for name, (fingerprint, _) in encoders.items())
     return same_models and analysed == features_id

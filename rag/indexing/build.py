@@ -38,7 +38,7 @@ from ..stores.japanese import ANALYZER_ID, default_analyzer
 from ..stores.segments import LAYOUT_FILE, Layout, plan_layout
 from ..types import Document
 from . import records
-from .carry import SparseCarry, carries_sparse
+from .carry import PassageCarry, carries_sentences, carries_sparse
 from .columns import PASSAGE_COLUMNS, PassageColumns
 from .linekeys import LINE_KEYS
 from .reuse import Planned, embed_text, plan_corpus
@@ -169,10 +169,12 @@ def _embed_and_write(settings: Settings, embedders: Sequence[Embedder], index_di
     tmp = builds / f".tmp-{build_id}"
     tmp.mkdir()
     scratch = builds / f".tmp-{build_id}.carry"  # beside the build, never in it (a killed build's is collected later)
-    carry: dict[str, SparseCarry] = {}
+    carry: dict[str, PassageCarry] = {}
     try:
-        carry.update({e.name: SparseCarry(e, _mkdir(scratch) / slug(e.name)) for e in embedders
-                      if settings.sparse and carries_sparse(e)})
+        for e in embedders:
+            sparse, sentences = settings.sparse and carries_sparse(e), carries_sentences(e)
+            if sparse or sentences:
+                carry[e.name] = PassageCarry(e, _mkdir(scratch) / slug(e.name), sparse, sentences)
         before = plan.previous
         layout = plan_layout(before.layout if before else None, before.passages.key if before else [],
                              plan.columns.key, build_id)

@@ -104,7 +104,7 @@ def merge(groups: Sequence[Sequence[SentenceStore]], layout: Layout | None) -> S
     starts = np.cumsum([0] + [len(p) for p in parts])
     slots = layout.row_slot if layout is not None else np.arange(int(starts[-1]))
     ptr, spans, dist, at = [0], [], [], {}
-    keys, kinds, term_ptr, term_ids, vecs, vocab = [], [], [0], [], {s: [] for s in specs}, {}
+    keys, texts, kinds, term_ptr, term_ids, vecs, vocab = [], [], [], [0], [], {s: [] for s in specs}, {}
     for slot in slots.tolist():
         p = int(np.searchsorted(starts, slot, side="right") - 1)
         part, local = parts[p], slot - int(starts[p])
@@ -115,6 +115,7 @@ def merge(groups: Sequence[Sequence[SentenceStore]], layout: Layout | None) -> S
             if key not in at:
                 at[key] = len(keys)
                 keys.append(key)
+                texts.append(bytes(part.text_keys[d]))
                 kinds.append(int(part.distinct_kinds[d]))
                 term_ids += [vocab.setdefault(t, len(vocab)) for t in part.terms_of(d)]
                 term_ptr.append(len(term_ids))
@@ -130,4 +131,4 @@ def merge(groups: Sequence[Sequence[SentenceStore]], layout: Layout | None) -> S
                          np.asarray(term_ptr, np.int64), np.asarray(term_ids, np.int32), list(vocab),
                          {s: np.stack(v) if v else np.zeros((0, width[s]), np.float32) for s, v in vecs.items()},
                          {s: first.fingerprints[s] for s in specs} if first else {},
-                         first.features_id if first else "")
+                         first.features_id if first else "", np.array(texts, dtype="S20"))

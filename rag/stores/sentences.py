@@ -30,7 +30,8 @@ logger = logging.getLogger(__name__)
 
 FILE = "sentences.npz"
 BATCH = 64
-Encode = Callable[[Sequence[str]], np.ndarray]
+# (passage text, a sentence's span in it) → the sentence's vector, one row per item
+Encode = Callable[[Sequence[tuple[str, Span]]], np.ndarray]
 
 # Kinds of thing a question can ask for, one bit each (a sentence may hold several).
 NUMBER, DATE, PERSON, PLACE, ORG = 1, 2, 4, 8, 16
@@ -54,8 +55,19 @@ def sentence_spans(text: str) -> list[Span]:
     return split(text, Span(0, len(text)))
 
 
-def _key(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
+def _key(sentence: str, context: bytes) -> str:
+    """A distinct sentence's key: its text and the passage it is read in (that passage's `digest`)."""
+    return hashlib.sha1(context + sentence.encode("utf-8")).hexdigest()[:20]
+
+
+def text_key(sentence: str) -> str:
+    """A sentence's text alone (the key of a store before format 3)."""
+    return hashlib.sha1(sentence.encode("utf-8")).hexdigest()[:20]
+
+
+def digest(text: str) -> bytes:
+    """A passage's digest, as sentence keys name their context."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
 def features(analyzer, text: str) -> tuple[list[str], int]:
@@ -83,8 +95,11 @@ class SentenceStore:
 
     def __init__(self, ptr: np.ndarray, spans: np.ndarray, dist: np.ndarray, keys: np.ndarray, kinds: np.ndarray,
                  term_ptr: np.ndarray, term_ids: np.ndarray, vocab: Sequence[str], vectors: Mapping[str, np.ndarray],
-                 fingerprints: Mapping[str, str], features_id: str = "") -> None:
+                 fingerprints: Mapping[str, str], features_id: str = "", text_keys: np.ndarray | None = None) -> None:
         n, m = len(dist), len(keys)
+        text_keys = keys if text_keys is None else text_keys  # before format 3 a key named the text alone
+        if text_keys.shape != (m,):
+            raise IndexCorruptError(f"sentence store: {text_keys.shape} text keys for {m} distinct sentences")
         if ptr.ndim != 1 or not len(ptr) or ptr[0] != 0 or ptr[-1] != n or np.any(np.diff(ptr) < 0):
             raise IndexCorruptError(f"sentence store: row pointers do not cover its {n} sentences")
         if spans.shape != (n, 2) or kinds.shape != (m,) or term_ptr.shape != (m + 1,) or (m and (
@@ -101,6 +116,7 @@ class SentenceStore:
             if v.ndim != 2 or v.shape[0] != m:
                 raise IndexCorruptError(f"sentence store: {spec} vectors {v.shape} for {m} distinct sentences")
         self.ptr, self.spans, self.dist, self.key_array, self.distinct_kinds = ptr, spans, dist, keys, kinds
+        self.text_keys = text_keys  # per distinct sentence, its text alone: what idf counts once
         self.term_ptr, self.term_ids, self.vocab = term_ptr, term_ids, list(vocab)
         self.vectors = dict(vectors)  # by distinct sentence
         self.fingerprints = dict(fingerprints)
@@ -153,20 +169,35 @@ class SentenceStore:
               previous: Sequence[SentenceStore] = ()) -> tuple[SentenceStore, dict[str, int]]:
         """Split each passage text, encode each distinct sentence once per encoder (spec → (fingerprint, encode)),
         reusing the `previous` stores' rows by sentence key; returns the store and how many sentences each encoder
-        encoded."""
+        encoded.
+
+        A distinct sentence is a sentence in its context: the first passage of a run of consecutive passages that
+        hold it (overlapping passages share their overlap sentences), and its key names both, so a row is reused
+        only where that passage is unchanged. The encoder gets (context passage text, span) and may read the
+        sentence in that passage (rag/embedders/e5.py's encode_passages_in_context) or alone."""
         # typed arrays, not lists of Python ints: a million passages hold ~4M sentences and ~40M term ids
         spans, dist, ptr, first = array("i"), array("i"), array("q", [0]), {}
         sentence_text: list[str] = []
-        for text in texts:
+        where = array("i")  # per distinct sentence: its context passage, and its span there (3 ints)
+        before: dict[str, tuple[int, Span]] = {}  # the previous passage's sentences, by text: their context
+        digests: list[bytes] = []
+        for i, text in enumerate(texts):
+            here: dict[str, tuple[int, Span]] = {}
+            digests.append(digest(text))
             for s in sentence_spans(text):
                 piece = text[s.start : s.end]
-                k = _key(piece)
+                if piece not in here:
+                    here[piece] = before.get(piece) or (i, s)
+                ctx, at = here[piece]
+                k = _key(piece, digests[ctx])
                 spans.extend((s.start, s.end))
                 if k not in first:
                     first[k] = len(sentence_text)
                     sentence_text.append(piece)
+                    where.extend((ctx, at.start, at.end))
                 dist.append(first[k])
             ptr.append(len(dist))
+            before = here
         distinct = list(first)
         old: dict[str, tuple[int, int]] = {}
         for p, store in enumerate(previous):
@@ -183,7 +214,8 @@ class SentenceStore:
             out: np.ndarray | None = None
             for b in range(0, len(need), BATCH):
                 chunk = need[b : b + BATCH]
-                got = np.asarray(encode([sentence_text[j] for j in chunk]), np.float32)
+                got = np.asarray(encode([(texts[where[3 * j]], Span(where[3 * j + 1], where[3 * j + 2]))
+                                         for j in chunk]), np.float32)
                 if out is None:
                     out = np.zeros((len(distinct), got.shape[1]), np.float32)
                 out[chunk] = got
@@ -213,7 +245,8 @@ class SentenceStore:
         store = cls(np.frombuffer(ptr, np.int64), np.frombuffer(spans, np.int32).reshape(-1, 2),
                     np.frombuffer(dist, np.int32), np.array(distinct, dtype="S20"), np.frombuffer(kinds, np.uint8),
                     np.frombuffer(term_ptr, np.int64), np.frombuffer(term_ids, np.int32), list(vocab), vectors,
-                    {spec: fp for spec, (fp, _) in encoders.items()}, features_id)
+                    {spec: fp for spec, (fp, _) in encoders.items()}, features_id,
+                    np.array([text_key(t) for t in sentence_text], dtype="S20"))
         return store, fresh
 
     def save(self, path: Path) -> None:
@@ -221,6 +254,7 @@ class SentenceStore:
         arrays = {f"vectors_{i}": self.vectors[s] for i, s in enumerate(specs)}
         with open(path, "wb") as fh:
             np.savez(fh, format=np.int64(FORMAT), ptr=self.ptr, spans=self.spans, dist=self.dist, keys=self.key_array,
+                     texts=self.text_keys,
                      kinds=self.distinct_kinds, term_ptr=self.term_ptr, term_ids=self.term_ids,
                      vocab=np.array("\t".join(self.vocab)), specs=np.array(specs, dtype=str),
                      fingerprints=np.array([self.fingerprints[s] for s in specs], dtype=str),
@@ -237,10 +271,11 @@ class SentenceStore:
             fingerprints = dict(zip(specs, d["fingerprints"].tolist()))
             if version == 1:  # one row per sentence, its terms joined by tabs (an index built before format 2)
                 store = cls._from_format_1(d, vectors, fingerprints)
-            elif version == FORMAT:
+            elif version in (2, FORMAT):  # 2: keys named the text alone, and the vectors read each sentence alone
                 vocab = str(d["vocab"])
                 store = cls(d["ptr"], d["spans"], d["dist"], d["keys"], d["kinds"], d["term_ptr"], d["term_ids"],
-                            vocab.split("\t") if vocab else [], vectors, fingerprints, str(d["features_id"]))
+                            vocab.split("\t") if vocab else [], vectors, fingerprints, str(d["features_id"]),
+                            d["texts"] if version == FORMAT else None)
             else:
                 raise IndexCorruptError(f"sentence store {path.name!r} has format {version}, expected {FORMAT}")
         except (OSError, ValueError, KeyError, EOFError) as exc:
@@ -263,9 +298,9 @@ class SentenceStore:
                    {s: np.asarray(v) for s, v in vectors.items()}, fingerprints, str(d["features_id"]))
 
 
-FORMAT = 2  # 1: a row per sentence with its terms as one joined string (still read)
+FORMAT = 3  # 1: a row per sentence with its terms as one joined string; 2: keys of the text alone (both still read)
 MMAP_BYTES = 16 << 20  # arrays larger than this stay on disk, memory-mapped
-_MAPPED = ("spans", "dist", "keys", "kinds", "term_ptr", "term_ids", *(f"vectors_{i}" for i in range(8)))
+_MAPPED = ("spans", "dist", "keys", "texts", "kinds", "term_ptr", "term_ids", *(f"vectors_{i}" for i in range(8)))
 
 
 def ranges(ptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -289,7 +324,7 @@ class Frequencies:
     def of(cls, picks: Sequence[tuple[SentenceStore, np.ndarray]]) -> Frequencies:
         """`picks`: (store, its distinct sentences to count)."""
         picks = [(st, np.asarray(d, np.int64)) for st, d in picks]
-        keys = np.concatenate([np.asarray(st.key_array)[d] for st, d in picks]) if picks else np.zeros(0, "S20")
+        keys = np.concatenate([np.asarray(st.text_keys)[d] for st, d in picks]) if picks else np.zeros(0, "S20")
         which = np.concatenate([np.full(len(d), i) for i, (_, d) in enumerate(picks)]) if picks else np.zeros(0, int)
         at = np.concatenate([d for _, d in picks]) if picks else np.zeros(0, np.int64)
         _, first = np.unique(keys, return_index=True)

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from rag.stores import npz, sentences
-from rag.stores.sentences import SentenceStore
+from rag.stores.sentences import SentenceStore, sentence_spans
+from rag.types import Span
 
 from tests.retrieval.rebuild import rebuild_copy
 
@@ -54,33 +55,63 @@ def test_a_format_1_store_from_an_older_build_still_loads_the_same(store, tmp_pa
     old = tmp_path / "old.npz"
     with open(old, "wb") as fh:  # one row per sentence, terms joined by tabs: what builds before format 2 wrote
         np.savez(fh, format=np.int64(1), ptr=store.ptr, spans=store.spans,
-                 keys=np.array([k.decode() for k in np.asarray(store.key_array)[rows].tolist()], dtype=str),
+                 keys=np.array([k.decode() for k in np.asarray(store.text_keys)[rows].tolist()], dtype=str),
                  terms=np.array(["\t".join(store.terms_of(d)) for d in rows.tolist()], dtype=str),
                  kinds=np.asarray(store.distinct_kinds)[rows], specs=np.array(["e5"]),
                  fingerprints=np.array([store.fingerprints["e5"]]), features_id=np.array(store.features_id),
                  vectors_0=np.asarray(store.vectors["e5"])[rows])
     loaded = SentenceStore.load(old)
     same_sentences(loaded, store)
-    assert loaded.keys == store.keys
+    assert loaded.keys == [k.decode() for k in np.asarray(store.text_keys)[rows].tolist()]  # its keys named the text
     for term in ["ロシア", "中国", "同盟", "no-such-term"]:
         assert loaded.idf(term) == pytest.approx(store.idf(term))
+
+
+def test_a_format_2_store_whose_keys_name_the_text_alone_still_loads_the_same(store, tmp_path: Path) -> None:
+    old = tmp_path / "old.npz"
+    with open(old, "wb") as fh:  # distinct rows keyed by their text: what builds before format 3 wrote
+        np.savez(fh, format=np.int64(2), ptr=store.ptr, spans=store.spans, dist=store.dist, keys=store.text_keys,
+                 kinds=store.distinct_kinds, term_ptr=store.term_ptr, term_ids=store.term_ids,
+                 vocab=np.array("\t".join(store.vocab)), specs=np.array(["e5"]),
+                 fingerprints=np.array([store.fingerprints["e5"]]), features_id=np.array(store.features_id),
+                 vectors_0=store.vectors["e5"])
+    loaded = SentenceStore.load(old)
+    same_sentences(loaded, store)
+    assert np.array_equal(loaded.text_keys, store.text_keys)
+    for term in ["ロシア", "中国", "同盟", "no-such-term"]:
+        assert loaded.idf(term) == store.idf(term)
 
 
 def test_a_built_store_keeps_one_vector_per_distinct_sentence_and_reuses_by_key(searcher, embedders) -> None:
     texts = [p.text for p in searcher.index.passages[:12]]  # consecutive passages share their overlap sentences
     e5 = embedders["e5"]
-    encoders = {"e5": (e5.fingerprint, e5.encode_passages)}
-    built, fresh = SentenceStore.build(texts, encoders, lambda t: sentences.features(searcher.analyzer, t), "f")
+    asked: list[tuple[str, Span]] = []
+
+    def alone(items):  # the sentence read alone: this test is about rows and keys (in context: test_sentence_store)
+        asked.extend(items)
+        return e5.encode_passages([text[s.start : s.end] for text, s in items])
+
+    encoders = {"e5": (e5.fingerprint, alone)}
+    analyze = lambda t: sentences.features(searcher.analyzer, t)  # noqa: E731
+    built, fresh = SentenceStore.build(texts, encoders, analyze, "f")
     assert len(built.key_array) == len(set(np.asarray(built.key_array).tolist())) == fresh["e5"] < built.sentence_count
-    assert built.vectors["e5"].shape[0] == len(built.key_array)
+    assert built.vectors["e5"].shape[0] == len(built.key_array) == len(built.text_keys)
+    # an overlap sentence is asked for once, in the first passage that holds it
+    assert all(text.index(text[s.start : s.end]) <= s.start for text, s in asked)
+    assert not any(texts[i][s.start : s.end] in {texts[i - 1][t.start : t.end] for t in sentence_spans(texts[i - 1])}
+                   for i in range(1, len(texts)) for text, s in asked if text == texts[i])
     for row, text in enumerate(texts):
         got = built.lookup(row)
         assert np.allclose(got.vectors["e5"], e5.encode_passages([text[s.start : s.end] for s in got.spans]), atol=1e-4)
-    again, fresh = SentenceStore.build(texts[::-1], encoders, lambda t: sentences.features(searcher.analyzer, t), "f",
-                                       [built])
+    # two halves built apart hold every sentence in the same passage the whole reads it in: nothing to encode again
+    halves = [SentenceStore.build(texts[:6], encoders, analyze, "f")[0],
+              SentenceStore.build(texts[6:], encoders, analyze, "f")[0]]
+    again, fresh = SentenceStore.build(texts, encoders, analyze, "f", halves)
     assert fresh == {"e5": 0}
-    same_sentences(again, SentenceStore.build(texts[::-1], {"e5": (e5.fingerprint, e5.encode_passages)},
-                                              lambda t: sentences.features(searcher.analyzer, t), "f")[0])
+    same_sentences(again, built)
+    # in another order a sentence may open a run in another passage: that one is read again, and only that one
+    _, fresh = SentenceStore.build(texts[::-1], encoders, analyze, "f", [built])
+    assert 0 < fresh["e5"] < len(built.key_array) // 2
 
 
 def brute_idf(index) -> dict[str, float]:

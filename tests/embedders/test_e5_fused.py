@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import unicodedata
 
 import numpy as np
 import pytest
@@ -18,9 +19,10 @@ import pytest
 from rag.embedders import e5_engine, vectors_id
 from rag.embedders.e5 import E5Embedder
 from rag.indexing.build import build_index
-from rag.indexing.carry import SparseCarry
+from rag.indexing.carry import PassageCarry
 from rag.indexing.load import load_index
 from rag.runtime import open_searcher
+from rag.stores.sentences import sentence_spans
 
 from isolated import isolated_settings
 
@@ -216,41 +218,81 @@ def test_concurrent_questions_share_fused_calls_and_get_their_own_vectors(embedd
     assert batcher.stats().calls - calls < 8  # some of them shared a call
 
 
-def test_a_build_makes_each_passage_s_dense_and_sparse_vectors_in_one_pass(tmp_path, seeds_dir, e5,
-                                                                          monkeypatch) -> None:
+def test_a_build_makes_each_passage_s_dense_vector_sparse_row_and_sentences_in_one_pass(tmp_path, seeds_dir, e5,
+                                                                                        monkeypatch) -> None:
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     shutil.copy(seeds_dir / "003_4dfd093ef708d448.txt", seeds)  # the smallest seed: nine passages
-    made, asked = [], []
-    fused, apart = E5Embedder.encode_passages_with_sparse, E5Embedder.encode_sparse_passages
+    made, passes, asked = [], [], []
+    in_context, apart, alone = (E5Embedder.encode_passages_in_context, E5Embedder.encode_sparse_passages,
+                                E5Embedder.encode_passages)
 
-    def one_pass(self, texts):
-        dense, rows = fused(self, texts)
-        made.extend(rows)
-        return dense, rows
+    def one_pass(self, texts, spans, sparse=False):
+        out = in_context(self, texts, spans, sparse)
+        passes.append((len(texts), sparse))
+        made.extend(out[1])
+        return out
 
     def second_pass(self, texts):
         asked.extend(texts)
         return apart(self, texts)
 
-    monkeypatch.setattr(E5Embedder, "encode_passages_with_sparse", one_pass)
+    def sentences_alone(self, texts):
+        asked.extend(texts)
+        return alone(self, texts)
+
+    monkeypatch.setattr(E5Embedder, "encode_passages_in_context", one_pass)
     monkeypatch.setattr(E5Embedder, "encode_sparse_passages", second_pass)
+    monkeypatch.setattr(E5Embedder, "encode_passages", sentences_alone)
     report = build_index(isolated_settings(seeds_dir=seeds, index_dir=tmp_path / "index", embedders=("e5",)), [e5])
     index = load_index(tmp_path / "index", ("e5",))
     n = len(index.passages)
-    assert n > 5 and len(made) == n and asked == []  # the sparse builder took every row from the dense pass
+    # one pass per passage made all three: the sparse builder and the sentence builder asked for no pass of their own
+    assert n > 5 and sum(k for k, _ in passes) == n and all(sparse for _, sparse in passes) and asked == []
     stored = [index.sparse["e5"].row(r) for r in range(n)]  # values kept as float16 (rag/stores/sparse.py)
     assert _same_rows(stored, [(i, v.astype(stored[0][1].dtype)) for i, v in made])
-    assert report.embedded["e5-sparse"] == n
+    assert report.embedded["e5-sparse"] == n and report.embedded["e5-sentences"] > n
+    # the sentence vectors are the ones a pass of their own makes: the first passage's, read in it
+    first = index.passages[0].text
+    spans = [(s.start, s.end) for s in index.sentences.lookup(0).spans]
+    assert np.allclose(index.sentences.lookup(0).vectors["e5"], in_context(e5, [first], [spans])[2][0], atol=1e-6)
     assert [p.name for p in (tmp_path / "index" / "builds").iterdir()] == [report.index_version]  # no scratch left
 
 
+def test_sentences_read_in_context_do_not_depend_on_the_batch_and_survive_long_and_expanding_texts(e5) -> None:
+    spans = [[(s.start, s.end) for s in sentence_spans(t)] for t in TEXTS]
+    dense, rows, together = e5.encode_passages_in_context(TEXTS, spans)
+    assert rows == [] and np.array_equal(dense, e5.encode_passages(TEXTS))
+    for text, ss, got in zip(TEXTS, spans, together):
+        alone = e5.encode_passages_in_context([text], [ss])[2][0]
+        assert np.array_equal(got, alone) and np.allclose(np.linalg.norm(got, axis=1), 1, atol=1e-5)
+    # a text of several 512-token windows: a sentence across a window's edge still gets every token's state
+    long = "。".join(f"ロシアのラブロフ外相は第{i}回の会合で中国との協力について語った" for i in range(120)) + "。"
+    ls = [(s.start, s.end) for s in sentence_spans(long)]
+    assert e5.count_tokens(long) > 1100 and len(ls) == 120
+    pooled = e5.encode_passages_in_context([long], [ls])[2][0]
+    assert np.allclose(np.linalg.norm(pooled, axis=1), 1, atol=1e-5)
+    assert np.min(pooled @ pooled.T) > 0.5  # alike sentences, each read where it stands
+    # U+FDFA expands to 18 characters before tokenizing (the tokenizer overflow guard): the spans follow
+    text = "\ufdfa" + TEXTS[0]
+    expanded = text.translate(str.maketrans({"\ufdfa": unicodedata.normalize("NFKC", "\ufdfa")}))
+    shift = len(expanded) - len(text)
+    a = e5.encode_passages_in_context([text], [[(1, len(text))]])[2][0]
+    b = e5.encode_passages_in_context([expanded], [[(1 + shift, len(expanded))]])[2][0]
+    assert np.array_equal(a, b)
+
+
 def test_the_carry_hands_back_exactly_what_it_kept_and_encodes_what_it_did_not(tmp_path, e5) -> None:
-    carry = SparseCarry(e5, tmp_path / "rows")
+    carry = PassageCarry(e5, tmp_path / "rows", sparse=True, sentences=True)
     dense = carry.encode_passages(TEXTS[:3])
     assert np.array_equal(dense, e5.encode_passages(TEXTS[:3]))
     asked = [TEXTS[2], TEXTS[3], TEXTS[0], TEXTS[0]]  # one it never saw, one asked twice
     assert _same_rows(carry.encode_sparse_passages(asked), e5.encode_sparse_passages(asked))
+    spans = [[(0, len(t) // 2), (len(t) // 2, len(t))] for t in asked]  # halves: not the sentences it kept
+    spans[0] = [(s.start, s.end) for s in sentence_spans(asked[0])]  # kept
+    kept = carry.encode_passages_in_context(asked, spans)[2]
+    fresh = e5.encode_passages_in_context(asked, spans)[2]
+    assert all(np.array_equal(a, b) for a, b in zip(kept, fresh)) and [len(v) for v in kept] == [len(s) for s in spans]
     carry.close()
 
 
