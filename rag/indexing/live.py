@@ -108,6 +108,9 @@ class _Interleaved:
         return (np.vstack([d for d, _, _ in parts]), [r for _, rows, _ in parts for r in rows],
                 [v for _, _, pooled in parts for v in pooled])
 
+    def sentence_vectors(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]) -> list[np.ndarray]:
+        return self.encode_passages_in_context(texts, spans)[2]
+
 
 class LiveBuilder:
     """Runs incremental builds of settings.index_dir on a background thread, one at a time, and hands each new index

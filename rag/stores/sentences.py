@@ -55,13 +55,13 @@ def sentence_spans(text: str) -> list[Span]:
     return split(text, Span(0, len(text)))
 
 
-def _key(sentence: str, context: bytes) -> str:
-    """A distinct sentence's key: its text and the passage it is read in (that passage's `digest`)."""
-    return hashlib.sha1(context + sentence.encode("utf-8")).hexdigest()[:20]
+def _key(sentence: str, passage: bytes) -> str:
+    """The key of a sentence read in its passage: the passage's `digest`, and the sentence with its offset there."""
+    return hashlib.sha1(passage + sentence.encode("utf-8")).hexdigest()[:20]
 
 
 def text_key(sentence: str) -> str:
-    """A sentence's text alone (the key of a store before format 3)."""
+    """A sentence's text alone: the key of a sentence read alone, and what idf counts once."""
     return hashlib.sha1(sentence.encode("utf-8")).hexdigest()[:20]
 
 
@@ -166,38 +166,33 @@ class SentenceStore:
     @classmethod
     def build(cls, texts: Sequence[str], encoders: Mapping[str, tuple[str, Encode]],
               analyze: Callable[[str], tuple[list[str], int]], features_id: str,
-              previous: Sequence[SentenceStore] = ()) -> tuple[SentenceStore, dict[str, int]]:
+              previous: Sequence[SentenceStore] = (), in_context: bool = False
+              ) -> tuple[SentenceStore, dict[str, int]]:
         """Split each passage text, encode each distinct sentence once per encoder (spec → (fingerprint, encode)),
         reusing the `previous` stores' rows by sentence key; returns the store and how many sentences each encoder
-        encoded.
+        encoded. The encoder gets (passage text, span) pairs.
 
-        A distinct sentence is a sentence in its context: the first passage of a run of consecutive passages that
-        hold it (overlapping passages share their overlap sentences), and its key names both, so a row is reused
-        only where that passage is unchanged. The encoder gets (context passage text, span) and may read the
-        sentence in that passage (rag/embedders/e5.py's encode_passages_in_context) or alone."""
+        A sentence read alone is the same wherever it stands: rows are distinct sentence texts (consecutive passages
+        share their overlap sentences) and keyed by the text. `in_context`: the encoders read each sentence inside
+        its passage (rag/embedders/e5.py's encode_passages_in_context), so a row is one sentence of one passage text,
+        keyed by both: it depends on nothing but that passage, and a build that reuses it gives what a build from
+        scratch gives."""
         # typed arrays, not lists of Python ints: a million passages hold ~4M sentences and ~40M term ids
         spans, dist, ptr, first = array("i"), array("i"), array("q", [0]), {}
         sentence_text: list[str] = []
-        where = array("i")  # per distinct sentence: its context passage, and its span there (3 ints)
-        before: dict[str, tuple[int, Span]] = {}  # the previous passage's sentences, by text: their context
-        digests: list[bytes] = []
+        where = array("i")  # per distinct sentence: the passage it is encoded from, and its span there (3 ints)
         for i, text in enumerate(texts):
-            here: dict[str, tuple[int, Span]] = {}
-            digests.append(digest(text))
+            passage = digest(text) if in_context else b""
             for s in sentence_spans(text):
                 piece = text[s.start : s.end]
-                if piece not in here:
-                    here[piece] = before.get(piece) or (i, s)
-                ctx, at = here[piece]
-                k = _key(piece, digests[ctx])
+                k = _key(f"{s.start}:{piece}", passage) if in_context else text_key(piece)
                 spans.extend((s.start, s.end))
                 if k not in first:
                     first[k] = len(sentence_text)
                     sentence_text.append(piece)
-                    where.extend((ctx, at.start, at.end))
+                    where.extend((i, s.start, s.end))
                 dist.append(first[k])
             ptr.append(len(dist))
-            before = here
         distinct = list(first)
         old: dict[str, tuple[int, int]] = {}
         for p, store in enumerate(previous):

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from rag.stores import npz, sentences
+from rag.components.sentences import in_context
 from rag.stores.sentences import SentenceStore, sentence_spans
 from rag.types import Span
 
@@ -85,33 +86,47 @@ def test_a_format_2_store_whose_keys_name_the_text_alone_still_loads_the_same(st
 def test_a_built_store_keeps_one_vector_per_distinct_sentence_and_reuses_by_key(searcher, embedders) -> None:
     texts = [p.text for p in searcher.index.passages[:12]]  # consecutive passages share their overlap sentences
     e5 = embedders["e5"]
-    asked: list[tuple[str, Span]] = []
-
-    def alone(items):  # the sentence read alone: this test is about rows and keys (in context: test_sentence_store)
-        asked.extend(items)
-        return e5.encode_passages([text[s.start : s.end] for text, s in items])
-
-    encoders = {"e5": (e5.fingerprint, alone)}
+    encoders = {"e5": (e5.fingerprint, lambda items: e5.encode_passages([t[s.start : s.end] for t, s in items]))}
     analyze = lambda t: sentences.features(searcher.analyzer, t)  # noqa: E731
     built, fresh = SentenceStore.build(texts, encoders, analyze, "f")
     assert len(built.key_array) == len(set(np.asarray(built.key_array).tolist())) == fresh["e5"] < built.sentence_count
-    assert built.vectors["e5"].shape[0] == len(built.key_array) == len(built.text_keys)
-    # an overlap sentence is asked for once, in the first passage that holds it
-    assert all(text.index(text[s.start : s.end]) <= s.start for text, s in asked)
-    assert not any(texts[i][s.start : s.end] in {texts[i - 1][t.start : t.end] for t in sentence_spans(texts[i - 1])}
-                   for i in range(1, len(texts)) for text, s in asked if text == texts[i])
+    assert built.vectors["e5"].shape[0] == len(built.key_array)
     for row, text in enumerate(texts):
         got = built.lookup(row)
         assert np.allclose(got.vectors["e5"], e5.encode_passages([text[s.start : s.end] for s in got.spans]), atol=1e-4)
-    # two halves built apart hold every sentence in the same passage the whole reads it in: nothing to encode again
-    halves = [SentenceStore.build(texts[:6], encoders, analyze, "f")[0],
-              SentenceStore.build(texts[6:], encoders, analyze, "f")[0]]
-    again, fresh = SentenceStore.build(texts, encoders, analyze, "f", halves)
+    again, fresh = SentenceStore.build(texts[::-1], encoders, analyze, "f", [built])
     assert fresh == {"e5": 0}
-    same_sentences(again, built)
-    # in another order a sentence may open a run in another passage: that one is read again, and only that one
-    _, fresh = SentenceStore.build(texts[::-1], encoders, analyze, "f", [built])
-    assert 0 < fresh["e5"] < len(built.key_array) // 2
+    same_sentences(again, SentenceStore.build(texts[::-1], encoders, analyze, "f")[0])
+
+
+def test_sentences_read_in_their_passage_are_one_row_each_and_depend_on_that_passage_alone(searcher, embedders) -> None:
+    texts = [p.text for p in searcher.index.passages[:12]]
+    e5 = embedders["e5"]
+    asked: list[tuple[str, Span]] = []
+
+    def read(items):
+        asked.extend(items)
+        return in_context(e5, items)
+
+    encoders = {"e5": ("read", read)}
+    analyze = lambda t: sentences.features(searcher.analyzer, t)  # noqa: E731
+    built, fresh = SentenceStore.build(texts, encoders, analyze, "f", in_context=True)
+    # every sentence of every passage is its own row, asked for in its own passage; idf still counts texts once
+    assert fresh["e5"] == built.sentence_count == len(asked) == sum(len(sentence_spans(t)) for t in texts)
+    assert sorted((t, s.start, s.end) for t, s in asked) == sorted((t, s.start, s.end) for t in texts
+                                                                   for s in sentence_spans(t))
+    assert len(set(np.asarray(built.text_keys).tolist())) < len(built.key_array)  # overlap sentences share a text
+    for row, text in enumerate(texts):
+        got = built.lookup(row)
+        want = e5.sentence_vectors([text], [[(s.start, s.end) for s in got.spans]])[0]
+        assert np.allclose(got.vectors["e5"], want, atol=1e-6)
+    # a row depends on its passage alone: halves built apart, or another order, give it again and encode nothing
+    halves = [SentenceStore.build(texts[:6], encoders, analyze, "f", in_context=True)[0],
+              SentenceStore.build(texts[6:], encoders, analyze, "f", in_context=True)[0]]
+    asked.clear()
+    again, fresh = SentenceStore.build(texts[::-1], encoders, analyze, "f", halves, in_context=True)
+    assert fresh == {"e5": 0} and asked == []
+    same_sentences(again, SentenceStore.build(texts[::-1], encoders, analyze, "f", in_context=True)[0])
 
 
 def brute_idf(index) -> dict[str, float]:

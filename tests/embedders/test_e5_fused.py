@@ -282,18 +282,66 @@ def test_sentences_read_in_context_do_not_depend_on_the_batch_and_survive_long_a
     assert np.array_equal(a, b)
 
 
+class _Counting:
+    """e5, counting the texts each of its passes reads."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.read = inner, []
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def encode_passages_in_context(self, texts, spans, sparse=False):
+        self.read += list(texts)
+        return self.inner.encode_passages_in_context(texts, spans, sparse)
+
+    def encode_sparse_passages(self, texts):
+        self.read += list(texts)
+        return self.inner.encode_sparse_passages(texts)
+
+    def sentence_vectors(self, texts, spans):
+        self.read += list(texts)
+        return self.inner.sentence_vectors(texts, spans)
+
+
 def test_the_carry_hands_back_exactly_what_it_kept_and_encodes_what_it_did_not(tmp_path, e5) -> None:
-    carry = PassageCarry(e5, tmp_path / "rows", sparse=True, sentences=True)
+    inner = _Counting(e5)
+    carry = PassageCarry(inner, tmp_path / "rows", sparse=True, sentences=True)
     dense = carry.encode_passages(TEXTS[:3])
-    assert np.array_equal(dense, e5.encode_passages(TEXTS[:3]))
+    assert np.array_equal(dense, e5.encode_passages(TEXTS[:3])) and inner.read == TEXTS[:3]
     asked = [TEXTS[2], TEXTS[3], TEXTS[0], TEXTS[0]]  # one it never saw, one asked twice
+    inner.read.clear()
     assert _same_rows(carry.encode_sparse_passages(asked), e5.encode_sparse_passages(asked))
-    spans = [[(0, len(t) // 2), (len(t) // 2, len(t))] for t in asked]  # halves: not the sentences it kept
-    spans[0] = [(s.start, s.end) for s in sentence_spans(asked[0])]  # kept
-    kept = carry.encode_passages_in_context(asked, spans)[2]
-    fresh = e5.encode_passages_in_context(asked, spans)[2]
-    assert all(np.array_equal(a, b) for a, b in zip(kept, fresh)) and [len(v) for v in kept] == [len(s) for s in spans]
+    assert inner.read == [TEXTS[3]]
+    sentences = [[(s.start, s.end) for s in sentence_spans(t)] for t in asked]
+    sentences[2] = sentences[2][::-1][:2]  # some of the ones it kept, in another order
+    sentences[3] = [(0, len(TEXTS[0]) // 2)]  # a span it did not keep
+    inner.read.clear()
+    kept = carry.sentence_vectors(asked, sentences)
+    assert inner.read == [TEXTS[3], TEXTS[0]]  # only the unseen text and the unkept span were read again
+    fresh = e5.sentence_vectors(asked, sentences)
+    assert all(np.array_equal(x, y) for x, y in zip(kept, fresh)) and [len(v) for v in kept] == [len(s) for s in sentences]
     carry.close()
+
+
+def test_an_edited_passage_s_sentences_after_an_incremental_build_equal_a_full_build_s(tmp_path, seeds_dir, e5) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    shutil.copy(seeds_dir / "003_4dfd093ef708d448.txt", seeds)
+    settings = isolated_settings(seeds_dir=seeds, index_dir=tmp_path / "index", embedders=("e5",))
+    build_index(settings, [e5])
+    path = next(seeds.iterdir())
+    raw = path.read_text(encoding="utf-8")
+    cut = raw.index("。", len(raw) // 3) + 1  # a sentence added in the middle: the passages around it change
+    path.write_text(raw[:cut] + "この一文は試験のために加えた新しい文である。" + raw[cut:], encoding="utf-8")
+    report = build_index(settings, [e5])
+    assert 0 < report.embedded["e5"] < report.passages  # incremental: the unchanged passages were kept
+    full = build_index(settings.replace(index_dir=tmp_path / "full"), [e5], full=True)
+    a, b = load_index(tmp_path / "index", ("e5",)), load_index(tmp_path / "full", ("e5",))
+    assert full.passages == len(a.passages) == len(b.passages)
+    for row in range(len(a.passages)):
+        x, y = a.sentences.lookup(row), b.sentences.lookup(row)
+        assert x.spans == y.spans and np.array_equal(x.vectors["e5"], y.vectors["e5"]), row
 
 
 def test_an_index_from_the_wheels_library_is_served_and_its_next_build_encodes_it_again(tmp_path, seeds_dir, e5, own,
