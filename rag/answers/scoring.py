@@ -113,7 +113,7 @@ def passage_sentences(searcher, hits: Sequence[Hit], specs: Sequence[str]) -> li
 
 def live_sentences(searcher, text: str, specs: Sequence[str]) -> PassageSentences:
     """What the store would hold for one passage, computed now (the slow path): each sentence read in this passage
-    (the store reads a sentence that opens a passage by overlap in the passage before, where it first appears)."""
+    where the embedder can, as the store reads it (rag/components/sentences.py), else alone."""
     spans = tuple(sentence_spans(text))
     pieces = [text[s.start : s.end] for s in spans]
     feats = [features(searcher.analyzer, p) for p in pieces]

@@ -155,11 +155,9 @@ class E5Embedder:
         spans = [s if t == u else [(len(t[:a].translate(_OVERFLOWS)), len(t[:b].translate(_OVERFLOWS))) for a, b in s]
                  for t, u, s in zip(texts, safe, spans)]  # offsets into the expanded text
         top_k = SPARSE_TOP_K if sparse else 0
-        work = []
-        for c in self._chunks(range(len(texts)), BULK):
-            work.append(lambda m, c=c: e5_engine.embed_with_spans(m, [safe[i] for i in c], False, top_k,
-                                                                  [spans[i] for i in c]))
-        out = self.engines.run(work, BULK)
+        out = self.engines.run([lambda m, c=c: e5_engine.embed_with_spans(m, [safe[i] for i in c], False, top_k,
+                                                                           [spans[i] for i in c])
+                                for c in self._chunks(range(len(texts)), BULK)], BULK)
         return (normalise(np.vstack([d for d, _, _ in out])), [r for _, rows, _ in out for r in rows],
                 [v for _, _, pooled in out for v in pooled])
 

@@ -6,8 +6,8 @@ rag/components/registry.py); what they share is the embedder. For the length of 
 forward pass can make more than the dense vector (e5 on its fused engine) is wrapped so that `encode_passages` keeps
 the rest on the side, in a scratch file (about 2 KB a passage for the sparse row, 1.5 KB a sentence for its vector;
 in memory ~100 bytes a passage for where they are), and `encode_sparse_passages` / `sentence_vectors` hand them
-back; a text it has not seen (or a sentence split it did not keep) is encoded as before. The rows and vectors are the very ones a separate pass makes
-(tests/embedders/test_e5_fused.py), so a build ranks and answers the same either way.
+back; a text it has not seen (or a span it did not keep) is encoded as before. The rows and vectors are the very
+ones a separate pass makes (tests/embedders/test_e5_fused.py), so a build ranks and answers the same either way.
 """
 
 from __future__ import annotations
@@ -111,4 +111,3 @@ class PassageCarry:
 
 def _digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
-

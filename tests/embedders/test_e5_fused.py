@@ -320,7 +320,8 @@ def test_the_carry_hands_back_exactly_what_it_kept_and_encodes_what_it_did_not(t
     kept = carry.sentence_vectors(asked, sentences)
     assert inner.read == [TEXTS[3], TEXTS[0]]  # only the unseen text and the unkept span were read again
     fresh = e5.sentence_vectors(asked, sentences)
-    assert all(np.array_equal(x, y) for x, y in zip(kept, fresh)) and [len(v) for v in kept] == [len(s) for s in sentences]
+    assert all(np.array_equal(x, y) for x, y in zip(kept, fresh))
+    assert [len(v) for v in kept] == [len(s) for s in sentences]
     carry.close()
 
 
