@@ -92,6 +92,8 @@ class Corpus:
     texts: Sequence[str]
     keys: Sequence[str]
     layout: Layout | None = None
+    # the passages as cited, where the embedded texts differ from them (a title read before each: embed_title)
+    passages: Sequence[str] | None = None
 
     def slots(self) -> Layout:
         return self.layout if self.layout is not None else Layout.identity(len(self.keys), "all")
@@ -99,6 +101,11 @@ class Corpus:
     def slot_texts(self, rows: np.ndarray) -> list[str]:
         """The texts of a segment's slots by their rows ("" for a removed passage's slot)."""
         return [self.texts[r] if r >= 0 else "" for r in rows.tolist()]
+
+    def slot_passages(self, rows: np.ndarray) -> list[str]:
+        """The cited passage texts of a segment's slots (the embedded texts end with them)."""
+        texts = self.texts if self.passages is None else self.passages
+        return [texts[r] if r >= 0 else "" for r in rows.tolist()]
 
 
 Progress = Callable[[str, int, int], None]

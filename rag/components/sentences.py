@@ -59,9 +59,11 @@ class SentencesBuilder:
                     before = _reusable(old, previous, layout, carry)
                 except IndexCorruptError as exc:
                     logger.warning("cannot reuse the previous sentence store: %s", exc)
-            store, counts = SentenceStore.build(corpus.slot_texts(layout.segment_rows(seg)), encoders,
+            rows = layout.segment_rows(seg)
+            store, counts = SentenceStore.build(corpus.slot_passages(rows), encoders,
                                                 lambda t: features(self.analyzer, t), features_id, before or (),
-                                                any(reads_in_context(e) for e in self.embedders))
+                                                any(reads_in_context(e) for e in self.embedders),
+                                                corpus.slot_texts(rows) if corpus.passages is not None else None)
             (out / rel).parent.mkdir(parents=True, exist_ok=True)
             store.save(out / rel)
             for spec, n in counts.items():

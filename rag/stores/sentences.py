@@ -60,6 +60,12 @@ def _key(sentence: str, passage: bytes) -> str:
     return hashlib.sha1(passage + sentence.encode("utf-8")).hexdigest()[:20]
 
 
+def _in_read(read: str, text: str, start: int, end: int) -> tuple[str, Span]:
+    """A passage's sentence as a span of what the model reads for the passage (which ends with the passage)."""
+    shift = len(read) - len(text)
+    return read, Span(start + shift, end + shift)
+
+
 def text_key(sentence: str) -> str:
     """A sentence's text alone: the key of a sentence read alone, and what idf counts once."""
     return hashlib.sha1(sentence.encode("utf-8")).hexdigest()[:20]
@@ -166,8 +172,8 @@ class SentenceStore:
     @classmethod
     def build(cls, texts: Sequence[str], encoders: Mapping[str, tuple[str, Encode]],
               analyze: Callable[[str], tuple[list[str], int]], features_id: str,
-              previous: Sequence[SentenceStore] = (), in_context: bool = False
-              ) -> tuple[SentenceStore, dict[str, int]]:
+              previous: Sequence[SentenceStore] = (), in_context: bool = False,
+              read: Sequence[str] | None = None) -> tuple[SentenceStore, dict[str, int]]:
         """Split each passage text, encode each distinct sentence once per encoder (spec → (fingerprint, encode)),
         reusing the `previous` stores' rows by sentence key; returns the store and how many sentences each encoder
         encoded. The encoder gets (passage text, span) pairs.
@@ -176,13 +182,15 @@ class SentenceStore:
         share their overlap sentences) and keyed by the text. `in_context`: the encoders read each sentence inside
         its passage (rag/embedders/e5.py's encode_passages_in_context), so a row is one sentence of one passage text,
         keyed by both: it depends on nothing but that passage, and a build that reuses it gives what a build from
-        scratch gives."""
+        scratch gives. `read`: what the model reads for each passage where that is more than the passage (a title
+        before it); the encoder then gets that text and the sentence's span in it."""
         # typed arrays, not lists of Python ints: a million passages hold ~4M sentences and ~40M term ids
         spans, dist, ptr, first = array("i"), array("i"), array("q", [0]), {}
         sentence_text: list[str] = []
         where = array("i")  # per distinct sentence: the passage it is encoded from, and its span there (3 ints)
+        read = texts if read is None else read
         for i, text in enumerate(texts):
-            passage = digest(text) if in_context else b""
+            passage = digest(read[i]) if in_context else b""
             for s in sentence_spans(text):
                 piece = text[s.start : s.end]
                 k = _key(f"{s.start}:{piece}", passage) if in_context else text_key(piece)
@@ -209,8 +217,8 @@ class SentenceStore:
             out: np.ndarray | None = None
             for b in range(0, len(need), BATCH):
                 chunk = need[b : b + BATCH]
-                got = np.asarray(encode([(texts[where[3 * j]], Span(where[3 * j + 1], where[3 * j + 2]))
-                                         for j in chunk]), np.float32)
+                got = np.asarray(encode([_in_read(read[where[3 * j]], texts[where[3 * j]], where[3 * j + 1],
+                                                  where[3 * j + 2]) for j in chunk]), np.float32)
                 if out is None:
                     out = np.zeros((len(distinct), got.shape[1]), np.float32)
                 out[chunk] = got

@@ -370,3 +370,32 @@ def test_an_index_from_the_wheels_library_is_served_and_its_next_build_encodes_i
     with caplog.at_level("WARNING"):
         assert open_searcher(settings, embedders={"e5": e5}).search(TEXTS[0], top_k=3).hits
     assert "encoded from the raw text" in caplog.text
+
+
+def test_with_titles_embedded_the_stored_sentences_are_the_passages_own_and_read_where_they_stand(tmp_path, seeds_dir,
+                                                                                                 e5) -> None:
+    from rag.answers import answer_question
+    from rag.indexing.reuse import embed_text
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    shutil.copy(seeds_dir / "003_4dfd093ef708d448.txt", seeds)
+    settings = isolated_settings(seeds_dir=seeds, index_dir=tmp_path / "index", embedders=("e5",), embed_title=True)
+    build_index(settings, [e5])
+    index = load_index(tmp_path / "index", ("e5",))
+    for row in range(len(index.passages)):
+        text = index.passages[row].text
+        got = index.sentences.lookup(row)
+        # the spans are the passage's sentences (the title the model reads before it is not one of them)
+        assert list(got.spans) == sentence_spans(text), row
+        # each read inside what the model reads: the title, then the passage
+        read = embed_text(index.passages[row].title, text, True)
+        shift = len(read) - len(text)
+        want = e5.sentence_vectors([read], [[(s.start + shift, s.end + shift) for s in got.spans]])[0]
+        assert np.allclose(got.vectors["e5"], want, atol=1e-6), row
+    searcher = open_searcher(settings, embedders={"e5": e5})
+    answer = answer_question(searcher, "ロシアは中国との関係について何と言ったか", 5, settings)
+    quoted = [h.passage.text for h in answer.passages]
+    assert "[1]" in answer.answer  # every quoted sentence is a passage's own text
+    for sentence in (s.split("[")[0].strip() for s in answer.answer.split("]") if s.strip()):
+        assert any(sentence in t for t in quoted), sentence
