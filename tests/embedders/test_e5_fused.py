@@ -266,10 +266,10 @@ def test_sentences_read_in_context_do_not_depend_on_the_batch_and_survive_long_a
     for text, ss, got in zip(TEXTS, spans, together):
         alone = e5.encode_passages_in_context([text], [ss])[2][0]
         assert np.array_equal(got, alone) and np.allclose(np.linalg.norm(got, axis=1), 1, atol=1e-5)
-    # a text of several 512-token windows: a sentence across a window's edge still gets every token's state
-    long = "。".join(f"ロシアのラブロフ外相は第{i}回の会合で中国との協力について語った" for i in range(120)) + "。"
+    # a text of two 512-token windows: a sentence across the windows' edge still gets every token's state
+    long = "。".join(f"ロシアのラブロフ外相は第{i}回の会合で中国との協力について語った" for i in range(40)) + "。"
     ls = [(s.start, s.end) for s in sentence_spans(long)]
-    assert e5.count_tokens(long) > 1100 and len(ls) == 120
+    assert 520 < e5.count_tokens(long) < 1000 and len(ls) == 40
     pooled = e5.encode_passages_in_context([long], [ls])[2][0]
     assert np.allclose(np.linalg.norm(pooled, axis=1), 1, atol=1e-5)
     assert np.min(pooled @ pooled.T) > 0.5  # alike sentences, each read where it stands
