@@ -174,13 +174,16 @@ def token_spans(model, prefix: str, text: str, spans: Sequence[tuple[int, int]])
     and ends likewise, so a token that straddles a boundary goes to the later span; a span left empty that way
     keeps the one token it straddles."""
     full = tokens(model, prefix + text)
+    seen: dict[int, int] = {}  # a sentence's end is the next one's start: each boundary is tokenized once
 
     def at(c: int) -> int:
-        part = tokens(model, prefix + text[:c].rstrip())
-        i = 0
-        while i < len(part) and i < len(full) and part[i] == full[i]:
-            i += 1
-        return i
+        if c not in seen:
+            part = tokens(model, prefix + text[:c].rstrip())
+            i = 0
+            while i < len(part) and i < len(full) and part[i] == full[i]:
+                i += 1
+            seen[c] = i
+        return seen[c]
 
     out = []
     for start, end in spans:
