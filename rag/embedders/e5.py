@@ -91,7 +91,7 @@ class E5Embedder:
 
     def _context_digest(self) -> str:
         text = "ロシアと中国の協力について。ラブロフ外相が語った。"
-        _, _, pooled = e5_engine.embed_with_spans(self._model, [text], False, 0, [[(0, 14), (14, len(text)), (3, 5)]])
+        pooled = e5_engine.embed_with_spans(self._model, [text], False, 0, [[(0, 14), (14, len(text)), (3, 5)]]).spans
         return hashlib.sha256(np.ascontiguousarray(pooled[0], np.float32).tobytes()).hexdigest()[:12]
 
     def close(self) -> None:
@@ -138,7 +138,7 @@ class E5Embedder:
         return self._both(_safe(texts), False, BULK)
 
     def encode_passages_in_context(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
-                                   sparse: bool = False) -> tuple[np.ndarray, list[SparseRow], list[np.ndarray]]:
+                                   sparse: bool = False) -> e5_engine.InContext:
         """encode_passages (and, with `sparse`, encode_sparse_passages), plus each text's character `spans` as vectors
         read in the context of that text: the span's token states from the same forward pass, mean-pooled and
         L2-normalised (len(spans[i]) × dim for text i). The sentence store's vectors (rag/stores/sentences.py).
@@ -150,7 +150,7 @@ class E5Embedder:
         if len(spans) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(spans)} lists of spans")
         if not texts:
-            return np.zeros((0, self.dim), np.float32), [], []
+            return e5_engine.InContext(np.zeros((0, self.dim), np.float32), [], [])
         safe = _safe(texts)
         spans = [s if t == u else [(len(t[:a].translate(_OVERFLOWS)), len(t[:b].translate(_OVERFLOWS))) for a, b in s]
                  for t, u, s in zip(texts, safe, spans)]  # offsets into the expanded text
@@ -158,12 +158,12 @@ class E5Embedder:
         out = self.engines.run([lambda m, c=c: e5_engine.embed_with_spans(m, [safe[i] for i in c], False, top_k,
                                                                            [spans[i] for i in c])
                                 for c in self._chunks(range(len(texts)), BULK)], BULK)
-        return (normalise(np.vstack([d for d, _, _ in out])), [r for _, rows, _ in out for r in rows],
-                [v for _, _, pooled in out for v in pooled])
+        return e5_engine.InContext(normalise(np.vstack([o.dense for o in out])), [r for o in out for r in o.sparse],
+                                   [v for o in out for v in o.spans])
 
     def sentence_vectors(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]) -> list[np.ndarray]:
-        """Each text's spans read in that text (encode_passages_in_context's third part)."""
-        return self.encode_passages_in_context(texts, spans)[2]
+        """Each text's spans read in that text (encode_passages_in_context's `spans`)."""
+        return self.encode_passages_in_context(texts, spans).spans
 
     @property
     def in_context(self) -> bool:

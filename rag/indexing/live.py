@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ..embedders import Embedder
+from ..embedders.e5_engine import InContext
 from ..errors import BuildBusyError, RagError
 from ..settings import Settings
 from . import backend
@@ -100,16 +101,16 @@ class _Interleaved:
         return np.vstack([d for d, _ in parts]), [row for _, rows in parts for row in rows]
 
     def encode_passages_in_context(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
-                                   sparse: bool = False):
+                                   sparse: bool = False) -> InContext:
         if not texts:
             return self.inner.encode_passages_in_context(texts, spans, sparse)
         parts = [self.inner.encode_passages_in_context(texts[i : i + self._batch], spans[i : i + self._batch], sparse)
                  for i in range(0, len(texts), self._batch)]
-        return (np.vstack([d for d, _, _ in parts]), [r for _, rows, _ in parts for r in rows],
-                [v for _, _, pooled in parts for v in pooled])
+        return InContext(np.vstack([p.dense for p in parts]), [r for p in parts for r in p.sparse],
+                         [v for p in parts for v in p.spans])
 
     def sentence_vectors(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]) -> list[np.ndarray]:
-        return self.encode_passages_in_context(texts, spans)[2]
+        return self.encode_passages_in_context(texts, spans).spans
 
 
 class LiveBuilder:
