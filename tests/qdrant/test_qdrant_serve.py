@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.process import SearchLoad, running_server
+from api.process import SearchLoad, fresh_connections, running_server
 
 from .seeds_support import NEW_DOC, NEW_QUESTION, copy_index, new_seed_text
 
@@ -27,13 +27,14 @@ QUESTIONS = ("What did Lavrov say about an alliance with China?", "ラヴロフ�
 
 def wait_for_build(url: str, build_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + 600
-    while True:
-        build = httpx.get(f"{url}/v1/index", timeout=120).json()["build"]
-        assert build["build_id"] == build_id
-        if build["state"] != "running":
-            return build
-        assert time.monotonic() < deadline, build
-        time.sleep(0.2)
+    with fresh_connections(120) as http:
+        while True:
+            build = http.get(f"{url}/v1/index").json()["build"]
+            assert build["build_id"] == build_id
+            if build["state"] != "running":
+                return build
+            assert time.monotonic() < deadline, build
+            time.sleep(0.2)
 
 
 def test_a_live_rebuild_moves_the_alias_under_eight_searching_threads(built_index, tmp_path, qdrant_dir):
