@@ -248,10 +248,10 @@ def _report_file(root: Path) -> Path:
 @pytest.fixture(scope="session")
 def share_dictionary_cache(built_index):
     """share_dictionary_cache(index_dir): give a new index the session index's JMdict table (rag/stores/bridge.py
-    caches it in the index's own .cache/). A build in another process reads it in ~1 s instead of reading the
-    dictionary database again (~12 s quiet); a link, not a 67 MB copy."""
+    caches it in the index's own .cache/). A build in another process looks its terms up there instead of reading the
+    dictionary database again (~12 s quiet); a link, not a 77 MB copy."""
     settings, _ = built_index
-    tables = sorted((Path(settings.index_dir) / ".cache").glob("jmdict-terms-*.marshal"))
+    tables = sorted((Path(settings.index_dir) / ".cache").glob("jmdict-terms-*.sqlite"))
 
     def share(index_dir: Path) -> None:
         cache = Path(index_dir) / ".cache"

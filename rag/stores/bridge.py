@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import marshal
 import os
 import re
 import sqlite3
@@ -51,24 +50,11 @@ _QUERIES = (
 )
 _MEMO: dict[str, dict[str, str]] = {}
 _SEP, _PAIR = "\x1f", "\x1e"
+_LOOKUP = 500  # terms per SELECT (SQLite allows 32,766 parameters; small batches keep each statement cheap)
 
 
-def _dictionary(db: Path, cache_dir: Path | None) -> dict[str, str]:
-    """{japanese term: packed "order<RS>key<US>…"} for all of JMdict/JMnedict: independent of any corpus, so cached.
-
-    Values stay packed strings because marshal loads ~1.3M of them in about a second (pickle of tuples: ~5 s);
-    only the few thousand terms of a vocabulary are ever unpacked."""
-    stat = db.stat()
-    tag = f"{BRIDGE_ID}:{stat.st_size}:{int(stat.st_mtime)}"
-    if tag in _MEMO:
-        return _MEMO[tag]
-    cache = cache_dir / ("jmdict-terms-" + hashlib.sha1(tag.encode()).hexdigest()[:12] + ".marshal") if cache_dir else None
-    if cache is not None and cache.is_file():
-        try:
-            _MEMO[tag] = marshal.loads(cache.read_bytes())  # written by this module, in the index's own cache
-            return _MEMO[tag]
-        except (OSError, ValueError, EOFError, TypeError):
-            logger.warning("ignoring unreadable bridge cache %s", cache)
+def _read_dictionary(db: Path) -> dict[str, str]:
+    """{japanese term: packed "order<RS>key<US>…"} for all of JMdict/JMnedict, read from its database (~12 s)."""
     t0 = time.perf_counter()
     terms: dict[str, list[tuple[int, str]]] = defaultdict(list)
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
@@ -91,16 +77,78 @@ def _dictionary(db: Path, cache_dir: Path | None) -> dict[str, str]:
         con.close()
     table = {t: _SEP.join(f"{o}{_PAIR}{k}" for o, k in pairs) for t, pairs in terms.items()}
     logger.info("bridge: read %d dictionary terms in %.2fs", len(table), time.perf_counter() - t0)
-    if cache is not None:
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(marshal.dumps(table))
-            os.replace(tmp, cache)
-        except OSError as exc:
-            logger.warning("cannot write bridge cache %s: %s", cache, exc)
-    _MEMO[tag] = table
     return table
+
+
+def write_terms(table: dict[str, str], path: Path) -> None:
+    """The dictionary's terms as an SQLite table keyed by term, written aside and renamed into place (a process that
+    starts meanwhile opens a whole file or none)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        con = sqlite3.connect(tmp)
+        try:
+            con.execute("pragma journal_mode = off")
+            con.execute("create table terms (term text primary key, packed text not null) without rowid")
+            con.executemany("insert into terms values (?, ?)", sorted(table.items()))
+            con.execute("create table meta (rows integer not null)")
+            con.execute("insert into meta values (?)", (len(table),))
+            con.commit()
+        finally:
+            con.close()
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def read_terms(path: Path, vocab: Iterable[str]) -> dict[str, str]:
+    """{term: packed} for the terms of `vocab` that the table at `path` holds; sqlite3.DatabaseError (or OSError)
+    if the file is not a whole table."""
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        (rows,) = con.execute("select rows from meta").fetchone()
+        if not rows:
+            raise sqlite3.DatabaseError("the table is empty")
+        wanted = sorted(set(vocab))
+        found: dict[str, str] = {}
+        for i in range(0, len(wanted), _LOOKUP):
+            part = wanted[i:i + _LOOKUP]
+            sql = f"select term, packed from terms where term in ({','.join('?' * len(part))})"
+            found.update(con.execute(sql, part).fetchall())
+        return found
+    finally:
+        con.close()
+
+
+def _entries(db: Path, cache_dir: Path | None, vocab: set[str]) -> dict[str, str]:
+    """{japanese term: packed pairs} for the terms of `vocab` in JMdict/JMnedict. The dictionary does not depend on
+    any corpus: it is read once per machine into an SQLite table keyed by term, in `cache_dir` (an index's own
+    .cache/, or RAG_CACHE_DIR), and a build looks up its vocabulary's terms there (milliseconds for the seeds'
+    ~2,000). The table used to be one 67 MB marshal file that every build loaded whole (~1 s) and every process that
+    built kept in memory. Without a cache_dir, the dictionary is read into this process's memory, once."""
+    stat = db.stat()
+    tag = f"{BRIDGE_ID}:{stat.st_size}:{int(stat.st_mtime)}"
+    if cache_dir is None:
+        if tag not in _MEMO:
+            _MEMO[tag] = _read_dictionary(db)
+        return {t: _MEMO[tag][t] for t in vocab if t in _MEMO[tag]}
+    path = cache_dir / ("jmdict-terms-" + hashlib.sha1(tag.encode()).hexdigest()[:12] + ".sqlite")
+    if path.is_file():
+        try:
+            return read_terms(path, vocab)
+        except (sqlite3.Error, OSError, TypeError, ValueError) as exc:
+            logger.warning("the bridge's dictionary table %s is unreadable (%s): reading JMdict again", path, exc)
+    table = _MEMO.get(tag) or _read_dictionary(db)
+    try:
+        write_terms(table, path)
+    except (sqlite3.Error, OSError) as exc:
+        logger.warning("cannot write the bridge's dictionary table %s: %s", path, exc)
+        _MEMO[tag] = table  # then at least not read again by this process
+    else:
+        for old in cache_dir.glob("jmdict-terms-*.marshal"):  # the format before this one: 67 MB, never read now
+            old.unlink(missing_ok=True)
+    return {t: table[t] for t in vocab if t in table}
 
 
 def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None) -> dict[str, list[str]]:
@@ -110,20 +158,21 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None) -> dict[st
         logger.warning("jamdict-data is not installed: English questions get no lexical bridge")
         return {}
     t0 = time.perf_counter()
-    dictionary = _dictionary(db, cache_dir)
+    terms = set(vocab)
+    entries = _entries(db, cache_dir, terms)
     ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for term in set(vocab):
-        packed = dictionary.get(term)
+    for term in terms:
+        packed = entries.get(term)
         for pair in packed.split(_SEP) if packed else ():
             order, _, key = pair.partition(_PAIR)
             ranked[key].append((int(order), term))
     out: dict[str, list[str]] = {}
     for key, pairs in ranked.items():
-        terms: list[str] = []
+        terms_of_key: list[str] = []
         for _, term in sorted(pairs):
-            if term not in terms:
-                terms.append(term)
-        out[key] = terms[:_MAX_PER_KEY]
+            if term not in terms_of_key:
+                terms_of_key.append(term)
+        out[key] = terms_of_key[:_MAX_PER_KEY]
     logger.info("bridge: %d English keys in %.2fs", len(out), time.perf_counter() - t0)
     return out
 

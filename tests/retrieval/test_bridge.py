@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from rag.stores.bridge import Bridge, _key, english_words
+from rag.stores import bridge as bridge_module
+from rag.stores.bridge import Bridge, _key, build_bridge, english_words, read_terms, write_terms
 
 
 @pytest.fixture(scope="module")
@@ -50,3 +54,61 @@ def test_every_proposed_term_is_in_the_corpus_vocabulary(bridge: Bridge, searche
 def test_stop_words_and_unknown_words_add_nothing(bridge: Bridge) -> None:
     assert bridge.expand("what did the of to") == []
     assert bridge.expand("qwzxv blorptang") == []
+
+
+# The dictionary's table (rag/stores/bridge.py): read from JMdict once per machine into SQLite, then looked up per
+# build. The tables below are slices of the real one (the session index's), so these tests never read JMdict (~12 s).
+
+
+@pytest.fixture(scope="module")
+def real_slice(built_index) -> dict[str, str]:
+    """The session index's table entries for its own vocabulary and the fold's edge cases, as {term: packed}."""
+    settings, _ = built_index
+    (table,) = (settings.index_dir / ".cache").glob("jmdict-terms-*.sqlite")
+    vocabulary = json.loads(next((settings.index_dir / "builds").glob("*/bm25/vocab.json")).read_text())
+    found = read_terms(table, vocabulary)
+    assert len(found) > 500
+    return found
+
+
+def test_a_written_table_gives_back_exactly_the_entries_asked_for_in_any_number(tmp_path: Path, real_slice) -> None:
+    odd = {"\x1f": "1\x1ex", "a'b": "2\x1ey", "人類": real_slice.get("人類", "3\x1ez"), "😀": "4\x1eq"}
+    table = {**real_slice, **odd}
+    path = tmp_path / "t.sqlite"
+    write_terms(table, path)
+    asked = list(table)[::-1] + ["not a term", "", "人類"] * 300  # more than one SELECT's worth, repeats, misses
+    assert read_terms(path, asked) == table
+    assert read_terms(path, []) == {} and read_terms(path, ["nope"]) == {}
+    assert [p.name for p in tmp_path.iterdir()] == ["t.sqlite"]  # nothing left aside
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
+def test_a_damaged_table_is_read_from_the_dictionary_again_and_replaced(tmp_path: Path, real_slice, damage: str,
+                                                                        caplog, monkeypatch: pytest.MonkeyPatch) -> None:
+    reads: list[int] = []
+
+    def read(db: Path) -> dict[str, str]:  # JMdict's reading, which every index build runs, stands in as a slice
+        reads.append(1)
+        return real_slice
+
+    monkeypatch.setattr(bridge_module, "_read_dictionary", read)
+    vocabulary = list(real_slice)[:300] + ["not a term"]
+    first = build_bridge(vocabulary, cache_dir=tmp_path)
+    (path,) = tmp_path.glob("jmdict-terms-*.sqlite")
+    assert reads == [1] and first
+    whole = path.read_bytes()
+    path.write_bytes({"truncate": whole[: len(whole) // 3], "garbage": b"not a database" * 100, "empty": b""}[damage])
+    with caplog.at_level("WARNING"):
+        again = build_bridge(vocabulary, cache_dir=tmp_path)
+    assert reads == [1, 1] and "unreadable" in caplog.text and again == first
+    assert build_bridge(vocabulary, cache_dir=tmp_path) == first and reads == [1, 1]  # read from the new table
+
+
+def test_the_previous_formats_table_is_removed_once_the_new_one_is_written(tmp_path: Path, real_slice,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bridge_module, "_read_dictionary", lambda db: real_slice)
+    (tmp_path / "jmdict-terms-0123456789ab.marshal").write_bytes(b"67 MB that nothing reads any more")
+    (tmp_path / "other.marshal").write_bytes(b"not ours")
+    build_bridge(list(real_slice)[:10], cache_dir=tmp_path)
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".marshal", ".sqlite"]
+    assert (tmp_path / "other.marshal").is_file()
