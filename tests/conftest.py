@@ -27,8 +27,14 @@ CACHE = Path(os.environ.get("NEWSRAG_TEST_CACHE", REPO / ".cache"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no hub here: models come from packages or local paths
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("NUMBA_CACHE_DIR", str(CACHE / "numba"))
-# One JMdict table for every index the tests build, in this process and the ones it starts (rag/stores/bridge.py).
+# One JMdict table for every index the tests build, the session index included, in this process and the ones it
+# starts (rag/stores/bridge.py; api.process.running_server passes it on): read once per clone, and no copy of an
+# index carries a 77 MB table of its own.
 os.environ.setdefault("RAG_CACHE_DIR", str(CACHE / "tables"))
+
+
+def _tables() -> str:
+    return os.environ["RAG_CACHE_DIR"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -47,10 +53,10 @@ _CHILDREN = pytest.StashKey[dict]()
 # under the session index's lock; it builds nothing if a pytest-xdist worker's fixture has built this run's index
 # already (its report is there), so that the index never changes under a worker's searcher
 _BUILD = ("import os, sys; from pathlib import Path; from filelock import FileLock; from rag.runtime import build; "
-          "from rag.settings import Settings; seeds, index, lock, done = map(Path, sys.argv[1:5]); "
+          "from rag.settings import Settings; seeds, index, lock, done, tables = map(Path, sys.argv[1:6]); "
           "run = os.environ.get('PYTEST_XDIST_TESTRUNUID'); held = FileLock(lock); held.acquire(); "
           "skip = bool(run) and done.is_file(); "
-          "skip or build(Settings.from_env({}, seeds_dir=seeds, index_dir=index)); held.release()")
+          "skip or build(Settings.from_env({}, seeds_dir=seeds, index_dir=index, cache_dir=tables)); held.release()")
 
 
 def _start(config: pytest.Config, name: str, args: list[str], log: Path, env: dict[str, str] | None = None) -> None:
@@ -80,7 +86,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             with _root_lock(root) as lock:
                 seeds = _session_seeds(root)
             _start(config, "index", ["-c", _BUILD, str(seeds), str(root / "index"), lock.lock_file,
-                                     str(_report_file(root))], CACHE / "test-index-build.log")
+                                     str(_report_file(root)), _tables()], CACHE / "test-index-build.log")
         # Later: the modules that need the index, and those that load the models (several build indexes of their
         # own, which would read the JMdict database here, ~30 s, instead of the table the session build caches).
         later = {item.path for item, f in fixtures.items() if f & {"built_index", "embedders"}}
@@ -229,7 +235,8 @@ def _built_index(embedders, request):
     run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
     done = _report_file(root)
     with _root_lock(root):  # the background build holds it too
-        settings = Settings.from_env({}, seeds_dir=_session_seeds(root), index_dir=root / "index")
+        settings = Settings.from_env({}, seeds_dir=_session_seeds(root), index_dir=root / "index",
+                                     cache_dir=Path(_tables()))
         if run and done.is_file():
             return settings, pickle.loads(done.read_bytes())
         report = build(settings, embedders)
@@ -243,24 +250,6 @@ def _built_index(embedders, request):
 def _report_file(root: Path) -> Path:
     """Where the first xdist worker to build leaves this run's build report for the others."""
     return root / f"built-in-run-{os.environ.get('PYTEST_XDIST_TESTRUNUID')}.pickle"
-
-
-@pytest.fixture(scope="session")
-def share_dictionary_cache(built_index):
-    """share_dictionary_cache(index_dir): give a new index the session index's JMdict table (rag/stores/bridge.py
-    caches it in the index's own .cache/). A build in another process looks its terms up there instead of reading the
-    dictionary database again (~12 s quiet); a link, not a 77 MB copy."""
-    settings, _ = built_index
-    tables = sorted((Path(settings.index_dir) / ".cache").glob("jmdict-terms-*.sqlite"))
-
-    def share(index_dir: Path) -> None:
-        cache = Path(index_dir) / ".cache"
-        cache.mkdir(parents=True, exist_ok=True)
-        for table in tables:
-            if not (cache / table.name).exists():
-                (cache / table.name).symlink_to(table)
-
-    return share
 
 
 @pytest.fixture(scope="session")

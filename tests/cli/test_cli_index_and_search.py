@@ -131,10 +131,8 @@ def test_search_without_an_index_exits_1_and_says_how_to_build_one(tmp_path: Pat
     assert code == 1 and "no index" in err and "rag index build" in err
 
 
-def test_index_build_in_a_fresh_process_prints_only_its_summary(cli_root: Path, repo_root: Path,
-                                                                 share_dictionary_cache) -> None:
+def test_index_build_in_a_fresh_process_prints_only_its_summary(cli_root: Path, repo_root: Path) -> None:
     """Libraries must not talk on stderr at the default level (bm25s sets its logger to DEBUG on import)."""
-    share_dictionary_cache(cli_root / "index")  # what this test reads is the output, not the dictionary's
     proc = _rag("index", "build", "--seeds", str(cli_root / "seeds"), *_flags(cli_root), cwd=repo_root)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
