@@ -105,7 +105,7 @@ def write_terms(table: dict[str, str], path: Path) -> None:
 def read_terms(path: Path, vocab: Iterable[str]) -> dict[str, str]:
     """{term: packed} for the terms of `vocab` that the table at `path` holds; sqlite3.DatabaseError (or OSError)
     if the file is not a whole table."""
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)  # as_uri: a '?' or '#' in the path
     try:
         (rows,) = con.execute("select rows from meta").fetchone()
         if not rows:

@@ -74,12 +74,12 @@ def real_slice(built_index) -> dict[str, str]:
 def test_a_written_table_gives_back_exactly_the_entries_asked_for_in_any_number(tmp_path: Path, real_slice) -> None:
     odd = {"\x1f": "1\x1ex", "a'b": "2\x1ey", "人類": real_slice.get("人類", "3\x1ez"), "😀": "4\x1eq"}
     table = {**real_slice, **odd}
-    path = tmp_path / "t.sqlite"
+    path = tmp_path / "a dir?#%20" / "t.sqlite"  # characters a URI gives a meaning to
     write_terms(table, path)
     asked = list(table)[::-1] + ["not a term", "", "人類"] * 300  # more than one SELECT's worth, repeats, misses
     assert read_terms(path, asked) == table
     assert read_terms(path, []) == {} and read_terms(path, ["nope"]) == {}
-    assert [p.name for p in tmp_path.iterdir()] == ["t.sqlite"]  # nothing left aside
+    assert [p.name for p in path.parent.iterdir()] == ["t.sqlite"]  # nothing left aside
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
