@@ -57,7 +57,7 @@ def _read_dictionary(db: Path) -> dict[str, str]:
     """{japanese term: packed "order<RS>key<US>…"} for all of JMdict/JMnedict, read from its database (~12 s)."""
     t0 = time.perf_counter()
     terms: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    con = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
     keys: dict[str, str] = {}  # 2.2M rows hold far fewer distinct glosses and forms: fold each once
     folded: dict[str, str] = {}
     try:
