@@ -29,12 +29,13 @@ SAMPLE = {"hybrid": QUESTIONS[::3]}
 
 @pytest.fixture(scope="module")
 def pair(published, embedders, tmp_path_factory):
-    """(local searcher, qdrant searcher); the qdrant one is opened with an index_dir that does not exist, as a
-    replica with no disk of its own."""
+    """(local searcher, qdrant searcher); the qdrant index is opened with an index_dir that does not exist, as a
+    replica with no disk of its own. The two share their query vectors, as a server's searcher and the one over the
+    next version do (Searcher.with_index): what differs is only the backend, and no question is encoded twice."""
     local, settings = published
     settings = settings.replace(index_dir=tmp_path_factory.mktemp("replica") / "no-such-index")
     a = Searcher(backend.open_index(local), embedders, default_analyzer(), local)
-    b = Searcher(backend.open_index(settings), embedders, default_analyzer(), settings)
+    b = a.with_index(backend.open_index(settings))
     return a, b
 
 
