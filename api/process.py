@@ -73,7 +73,7 @@ def running_server(seeds: Path, index: Path, log_path: Path, env: dict[str, str]
 
 def fresh_connections(timeout_s: float) -> httpx.Client:
     """A client that opens a new connection for every request (no keep-alive), for polling a server that is starting
-    or loaded: what `httpx.get` does, without making a client, and reading the CA bundle, at every call."""
+    or loaded: what `httpx.get` does, but without making a new client (and reading the CA bundle) at every call."""
     return httpx.Client(timeout=timeout_s, limits=httpx.Limits(max_keepalive_connections=0))
 
 

@@ -62,7 +62,7 @@ def test_stop_words_and_unknown_words_add_nothing(bridge: Bridge) -> None:
 
 @pytest.fixture(scope="module")
 def real_slice(built_index) -> dict[str, str]:
-    """The session index's table entries for its own vocabulary and the fold's edge cases, as {term: packed}."""
+    """The shared table's entries for the session index's vocabulary, as {term: packed}."""
     settings, _ = built_index
     (table,) = Path(settings.cache_dir or settings.index_dir / ".cache").glob("jmdict-terms-*.sqlite")
     vocabulary = json.loads(next((settings.index_dir / "builds").glob("*/bm25/vocab.json")).read_text())
