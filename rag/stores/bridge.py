@@ -25,7 +25,14 @@ logger = logging.getLogger(__name__)
 BRIDGE_ID = "jmdict+jmnedict/vocab-filtered/v2"
 _PAREN = re.compile(r"\s*[(\[].*?[)\]]\s*")
 _WORD = re.compile(r"[a-z]+(?:['\-][a-z]+)*")
+# a word in capitals: in a question that also has lower-case letters it is an acronym (US, UN, EU), and in JMdict the
+# case is what tells the United States (US → 米国) from "us" (私達) and the United Nations (UN → 国連) from "un-" (非, 不)
+_CAPS = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?![A-Za-z])")
+_LOWER = re.compile(r"[a-z]")
 _MAX_PER_KEY = 6
+# the dictionary table's own format (its keys): a new one is read from JMdict once per machine. It is not in
+# BRIDGE_ID, which BM25's counts carry, because the counts do not depend on it; every build writes its bridge afresh.
+_TABLE_ID = "acronym-keys"
 
 
 def _db_path() -> Path | None:
@@ -38,7 +45,10 @@ def _db_path() -> Path | None:
 
 
 def _key(gloss: str) -> str:
-    g = " ".join(english_words(_PAREN.sub(" ", gloss)))
+    bare = _PAREN.sub(" ", gloss).strip()
+    if _CAPS.fullmatch(bare):
+        return bare  # an acronym keeps its case: "US" and "us" are two keys
+    g = " ".join(english_words(bare))
     return g[3:] if g.startswith("to ") else g
 
 
@@ -128,7 +138,7 @@ def _entries(db: Path, cache_dir: Path | None, vocab: set[str]) -> dict[str, str
     ~2,000). The table used to be one 67 MB marshal file that every build loaded whole (~1 s) and every process that
     built kept in memory. Without a cache_dir, the dictionary is read into this process's memory, once."""
     stat = db.stat()
-    tag = f"{BRIDGE_ID}:{stat.st_size}:{int(stat.st_mtime)}"
+    tag = f"{BRIDGE_ID}:{_TABLE_ID}:{stat.st_size}:{int(stat.st_mtime)}"
     if cache_dir is None:
         if tag not in _MEMO:
             _MEMO[tag] = _read_dictionary(db)
@@ -146,8 +156,10 @@ def _entries(db: Path, cache_dir: Path | None, vocab: set[str]) -> dict[str, str
         logger.warning("cannot write the bridge's dictionary table %s: %s", path, exc)
         _MEMO[tag] = table  # then at least not read again by this process
     else:
-        for old in cache_dir.glob("jmdict-terms-*.marshal"):  # the format before this one: 67 MB, never read now
-            old.unlink(missing_ok=True)
+        # the tables of other formats or dictionary versions (and the 67 MB marshal file before SQLite): never read now
+        for stale in cache_dir.glob("jmdict-terms-*"):
+            if stale != path and stale.suffix in (".sqlite", ".marshal"):
+                stale.unlink(missing_ok=True)
     return {t: table[t] for t in vocab if t in table}
 
 
@@ -187,9 +199,18 @@ def english_words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def acronyms(text: str) -> set[str]:
+    """The words `text` writes in capitals (US, UN, WHO), lower-cased, when it also has lower-case letters; a text
+    written all in capitals has none (its case says nothing about any one word)."""
+    return {w.lower() for w in _CAPS.findall(text)} if _LOWER.search(text) else set()
+
+
 def content_words(text: str) -> list[str]:
-    """The distinct English words of `text` that carry meaning (no stop words, no single letters), in order."""
-    return list(dict.fromkeys(w for w in english_words(text) if len(w) > 1 and w not in STOP_WORDS))
+    """The distinct English words of `text` that carry meaning (no stop words, no single letters), in order, lower-case
+    except acronyms, which keep their capitals (an embedder reads "US" as the country and "us" as the pronoun)."""
+    caps = acronyms(text)
+    return list(dict.fromkeys(w.upper() if w in caps else w for w in english_words(text)
+                              if len(w) > 1 and (w in caps or w not in STOP_WORDS)))
 
 
 def _lemmas(word: str) -> list[str]:
@@ -212,6 +233,7 @@ class Bridge:
 
     def expand(self, question: str) -> list[list[str]]:
         words = english_words(question)
+        caps = acronyms(question)
         groups: list[list[str]] = []
         i = 0
         while i < len(words):
@@ -225,6 +247,9 @@ class Bridge:
             w = words[i]
             i += 1
             # a hyphenated word the dictionary lacks (dual-use) is looked up part by part
+            if w in caps and w.upper() in self.table:  # US → 米国, not 私達; WHO → its organisation
+                groups.append(list(self.table[w.upper()]))
+                continue
             for part in [w] if w in self.table or "-" not in w else w.split("-"):
                 if part in STOP_WORDS or len(part) < 2:
                     continue

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rag.stores import bridge as bridge_module
-from rag.stores.bridge import Bridge, _key, build_bridge, english_words, read_terms, write_terms
+from rag.stores.bridge import Bridge, _key, acronyms, build_bridge, content_words, english_words, read_terms, write_terms
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +34,40 @@ def test_english_words_fold_accents_and_drop_quote_marks(text: str, words: list[
 def test_dictionary_keys_are_folded_like_question_words() -> None:
     assert _key("Détente") == "detente"
     assert _key("to lead (e.g. a team)") == "lead"
+
+
+def test_an_acronym_keeps_its_case_as_a_key_and_every_other_gloss_is_lower_cased() -> None:
+    assert (_key("US"), _key("us"), _key("UN (United Nations)"), _key("Unit")) == ("US", "us", "UN", "unit")
+
+
+@pytest.mark.parametrize(
+    ("text", "caps", "words"),
+    [
+        ("How did the US vote at the UN, and what did WHO say?", {"us", "un", "who"}, ["US", "vote", "UN", "WHO"]),
+        ("What did the US tell us?", {"us"}, ["US", "tell"]),  # one word, one reading: the capitals win
+        ("WHAT DID THE US SAY", set(), ["us"]),  # all in capitals: the case says nothing
+        ("What did Xi say in Moscow?", set(), ["xi", "moscow"]),
+    ],
+)
+def test_acronyms_are_the_words_in_capitals_of_a_text_that_has_lower_case(text, caps, words) -> None:
+    assert acronyms(text) == caps
+    assert content_words(text) == words
+
+
+def test_an_acronym_reaches_its_own_senses_not_the_lower_case_words(bridge: Bridge) -> None:
+    # in JMdict "US" is 米国 and "us" is 私達; "UN" is 国連 and "un-" is 非, 不
+    groups = bridge.expand("How did the US vote at the UN General Assembly?")
+    assert ["米国"] in groups and ["国連"] in groups
+    assert not any(term in group for group in groups for term in ("私達", "此方", "非", "不"))
+    # written all in capitals, a question is read as before: its words in lower case
+    assert bridge.expand("HOW DID THE US VOTE") == bridge.expand("how did the us vote")
+
+
+def test_an_acronym_is_aligned_as_written(searcher) -> None:
+    # the aligner embeds "US", which USE puts beside アメリカ, where "us" lies beside 我々 and 私達
+    groups = searcher.term_groups("What does the US want from Moscow?")
+    assert any("アメリカ" in group for group in groups)
+    assert not any(term in group for group in groups for term in ("我々", "私達"))
 
 
 def test_a_word_in_quotes_still_reaches_its_japanese_term(bridge: Bridge) -> None:
@@ -104,11 +138,13 @@ def test_a_damaged_table_is_read_from_the_dictionary_again_and_replaced(tmp_path
     assert build_bridge(vocabulary, cache_dir=tmp_path) == first and reads == [1, 1]  # read from the new table
 
 
-def test_the_previous_formats_table_is_removed_once_the_new_one_is_written(tmp_path: Path, real_slice,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_tables_of_other_formats_are_removed_once_the_new_one_is_written(tmp_path: Path, real_slice,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bridge_module, "_read_dictionary", lambda db: real_slice)
     (tmp_path / "jmdict-terms-0123456789ab.marshal").write_bytes(b"67 MB that nothing reads any more")
+    write_terms({"人類": "1\x1ehumanity"}, tmp_path / "jmdict-terms-ba9876543210.sqlite")  # a table of lower-case keys
     (tmp_path / "other.marshal").write_bytes(b"not ours")
     build_bridge(list(real_slice)[:10], cache_dir=tmp_path)
-    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".marshal", ".sqlite"]
-    assert (tmp_path / "other.marshal").is_file()
+    (table,) = tmp_path.glob("jmdict-terms-*")
+    assert table.suffix == ".sqlite" and table.name != "jmdict-terms-ba9876543210.sqlite"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([table.name, "other.marshal"])
