@@ -11,6 +11,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.datastructures import State
 
+from rag.indexing.build import chunker_params
 from rag.indexing.live import LiveBuilder, SeedWatcher
 from rag.indexing.load import LoadedIndex
 from rag.retrieval import Searcher
@@ -49,7 +50,7 @@ def live_lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsyncConte
         watcher = None
         if settings.watch_seconds > 0:
             watcher = SeedWatcher(settings.seeds_dir, settings.watch_seconds, state.builder,
-                                  _live_manifest(state)).start()
+                                  _live_manifest(state), chunker_params(settings)).start()
         try:
             yield
         finally:

@@ -145,11 +145,16 @@ def _plan(settings: Settings, index_dir: Path, full: bool) -> Plan:
         "changed": sum(1 for d, h in new_docs.items() if d in old_docs and old_docs[d]["sha256"] != h),
     }
     counts["unchanged"] = len(new_docs) - counts["added"] - counts["changed"]
-    chunker = {"max_tokens": settings.chunk_max_tokens, "overlap": settings.chunk_overlap,
-               "embed_title": settings.embed_title, "analyzer": ANALYZER_ID, "bridge": BRIDGE_ID,
-               "chunking": CHUNKING_ID}
     texts = EmbedTexts(columns, corpus.documents, settings.embed_title)
-    return Plan(corpus, columns, columns.key_view(), texts, previous, _live_build(index_dir), counts, chunker, planned)
+    return Plan(corpus, columns, columns.key_view(), texts, previous, _live_build(index_dir), counts,
+                chunker_params(settings), planned)
+
+
+def chunker_params(settings: Settings) -> dict[str, Any]:
+    """What a build records as its `chunker`: the settings and code ids that decide its passages and their terms. An
+    index recorded under other ones is chunked again by the next build (its vectors reused by text)."""
+    return {"max_tokens": settings.chunk_max_tokens, "overlap": settings.chunk_overlap,
+            "embed_title": settings.embed_title, "analyzer": ANALYZER_ID, "bridge": BRIDGE_ID, "chunking": CHUNKING_ID}
 
 
 def _nothing_to_index(settings: Settings, corpus: Corpus) -> str:

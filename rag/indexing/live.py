@@ -232,8 +232,12 @@ def seeds_snapshot(seeds_dir: Path) -> Snapshot:
     return out
 
 
-def seeds_match_index(seeds_dir: Path, manifest: Mapping[str, Any]) -> bool:
-    """Whether the seeds' contents are exactly the documents of an index manifest (same ids, same sha256)."""
+def seeds_match_index(seeds_dir: Path, manifest: Mapping[str, Any], chunker: Mapping[str, Any] | None = None) -> bool:
+    """Whether the seeds' contents are exactly the documents of an index manifest (same ids, same sha256) and, given
+    `chunker` (what a build would record now), whether the index was chunked under it: after an upgrade that changes
+    cleaning or chunking (CHUNKING_ID), or a new --max-tokens, the same seeds make other passages."""
+    if chunker is not None and manifest.get("chunker") != dict(chunker):
+        return False
     indexed = {doc_id: entry["sha256"] for doc_id, entry in manifest.get("documents", {}).items()}
     try:
         current = {p.stem: hashlib.sha256(p.read_bytes()).hexdigest()
@@ -248,9 +252,10 @@ class SeedWatcher:
     one more poll (settled), and differ from the live index, it starts a build on `builder`."""
 
     def __init__(self, seeds_dir: Path, interval: float, builder: LiveBuilder,
-                 live_manifest: Callable[[], Mapping[str, Any] | None]) -> None:
+                 live_manifest: Callable[[], Mapping[str, Any] | None], chunker: Mapping[str, Any] | None = None) -> None:
         self._seeds, self._interval, self._builder = Path(seeds_dir), interval, builder
         self._live_manifest = live_manifest
+        self._chunker = chunker  # what a build records now: an index chunked otherwise is rebuilt at the first poll
         self._stop = threading.Event()
         self._handled: Snapshot | None = None  # the settled state last compared with the index (built or not)
         self._thread = threading.Thread(target=self._loop, name="seed-watcher", daemon=True)
@@ -280,7 +285,7 @@ class SeedWatcher:
         if self._builder.running():
             return  # retried at the next poll, once that build is over
         manifest = self._live_manifest()
-        if manifest is not None and seeds_match_index(self._seeds, manifest):
+        if manifest is not None and seeds_match_index(self._seeds, manifest, self._chunker):
             self._handled = snapshot
             return
         try:
@@ -288,4 +293,8 @@ class SeedWatcher:
         except BuildBusyError:
             return
         self._handled = snapshot
-        logger.info("seeds changed in %s: rebuilding", self._seeds)
+        if manifest is not None and self._chunker is not None and manifest.get("chunker") != dict(self._chunker):
+            logger.info("the live index was chunked under other settings or code (%s, now %s): rebuilding",
+                        manifest.get("chunker"), dict(self._chunker))
+        else:
+            logger.info("seeds changed in %s: rebuilding", self._seeds)

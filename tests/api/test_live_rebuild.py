@@ -5,6 +5,7 @@ mixed response; a failed build keeps the old index serving and says why."""
 from __future__ import annotations
 
 import fcntl
+import json
 from http.client import HTTPConnection
 import shutil
 import threading
@@ -285,6 +286,28 @@ def test_serve_watch_rebuilds_when_seeds_change_and_settle(built_index, tmp_path
         assert build["trigger"] == "watch" and build["state"] == "succeeded" and build["index_version"] == v2
         assert build["changes"]["removed"] == 1
     assert load.failures == [] and load.bodies
+
+
+def test_serve_watch_chunks_again_an_index_chunked_under_other_code_though_no_seed_changed(built_index, tmp_path):
+    # an upgrade that changes cleaning or chunking (a new CHUNKING_ID) leaves the seeds as they were: the watcher
+    # compares the index's recorded chunker with the running code's too, and rebuilds at its first settled poll
+    context, seeds, index = _server(built_index, tmp_path, {"RAG_WATCH_SECONDS": "0.5"})
+    manifest_path = index / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    current = dict(manifest["chunker"])
+    manifest["chunker"]["chunking"] = "an older chunking id"
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with context as url, httpx.Client(base_url=url, timeout=120) as http:
+        v0 = http.get("/v1/index").json()["index_version"]
+        v1 = _wait_for_version(http, other_than=v0)
+        build = http.get("/v1/index").json()["build"]
+        assert build["trigger"] == "watch" and build["index_version"] == v1
+        assert build["changes"]["added"] == build["changes"]["removed"] == 0  # the same seeds, chunked again
+        assert json.loads(manifest_path.read_text(encoding="utf-8"))["chunker"] == current
+        time.sleep(1.5)  # three more polls: the rebuilt index matches, so nothing starts again
+        assert http.get("/v1/index").json()["build"]["build_id"] == build["build_id"]
+        assert search_docs(http, EN_QUESTION)
+    assert "chunked under other settings or code" in (tmp_path / "server.log").read_text(encoding="utf-8")
 
 
 def _wait_for_version(http: httpx.Client, other_than: str) -> str:
