@@ -68,9 +68,9 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
     build_dir = verify_files(index_dir, manifest, checksums=False)  # load_index checks the checksums below
     points_c, meta_c, terms_c = collections(alias, manifest["build"])
     previous = conn.live_collection(alias)
-    old_docs = _live_documents(conn, previous) if previous else {}
+    old_manifest = _live_manifest(conn, previous) if previous else {}
     columns = PassageColumns.load(build_dir / PASSAGE_COLUMNS)
-    changes = _changes(manifest["documents"], old_docs, [columns.doc_ids[d] for d in columns.doc.tolist()])
+    changes = _changes(manifest, old_manifest, [columns.doc_ids[d] for d in columns.doc.tolist()])
     if previous == points_c:
         return PushReport(points_c, manifest["build"], len(columns), 0, len(columns), 0,
                           time.perf_counter() - t0, previous, already_live=True)
@@ -102,15 +102,20 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
     return report
 
 
-def _live_documents(conn: Connection, live: str) -> dict[str, Any]:
+def _live_manifest(conn: Connection, live: str) -> dict[str, Any]:
     rec = conn.call(conn.client.retrieve, f"{live}-meta", [meta_id("manifest")], with_payload=True)
-    return rec[0].payload["manifest"].get("documents", {}) if rec else {}
+    return rec[0].payload["manifest"] if rec else {}
 
 
-def _changes(new_docs: dict[str, Any], old_docs: dict[str, Any], row_docs: list[str]) -> dict[str, int]:
+def _changes(new: dict[str, Any], old: dict[str, Any], row_docs: list[str]) -> dict[str, int]:
     """Passages of added or changed documents (the ones a server-side copy would have to upsert), the rest, and the
-    live version's passages of documents that are gone (`row_docs`: each passage's doc_id)."""
-    fresh = {d for d, v in new_docs.items() if d not in old_docs or old_docs[d]["sha256"] != v["sha256"]}
+    live version's passages of documents that are gone (`row_docs`: each passage's doc_id). `new` and `old` are the
+    manifests of the build and of the live version; a build chunked under other settings or code (its `chunker`)
+    made every passage anew, whatever its document's sha256."""
+    new_docs, old_docs = new["documents"], old.get("documents", {})
+    rechunked = bool(old) and old.get("chunker") != new.get("chunker")
+    fresh = {d for d, v in new_docs.items()
+             if rechunked or d not in old_docs or old_docs[d]["sha256"] != v["sha256"]}
     upserted = sum(1 for d in row_docs if d in fresh)
     deleted = sum(v.get("passage_count", len(v.get("passages", ())))  # format 3 listed the ids
                   for d, v in old_docs.items() if d not in new_docs)

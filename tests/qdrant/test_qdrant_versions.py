@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from rag.indexing import backend
+from rag.indexing.manifest import read_manifest
 from rag.qdrant import collections, session
+from rag.qdrant.publish import _changes
 from rag.retrieval.engine import Searcher
 from rag.stores.japanese import default_analyzer
 
@@ -90,6 +92,18 @@ def test_add_change_remove_each_publish_only_what_changed_and_move_the_alias(bui
     assert removed.removed == 1 and q3["upserted"] == 0 and q3["deleted"] == q2["upserted"]
     assert NEW_DOC not in docs_found(settings, embedders, NEW_QUESTION)
     same_rankings(settings, embedders)
+
+
+def test_a_version_chunked_anew_reports_every_passage_new_though_no_document_changed(built_index):
+    # an upgrade that changes chunking (or a new --max-tokens) keeps every document's sha256 but makes new passages:
+    # the push report must not say "0 new or changed" for a version whose every point is new
+    local, _ = built_index
+    manifest = read_manifest(local.index_dir)
+    rows = [d for d, entry in manifest["documents"].items() for _ in range(entry["passage_count"])]
+    assert _changes(manifest, manifest, rows) == {"upserted": 0, "unchanged": len(rows), "deleted": 0}
+    assert _changes(manifest, {}, rows)["upserted"] == len(rows)  # the first push
+    rechunked = {**manifest, "chunker": {**manifest["chunker"], "max_tokens": manifest["chunker"]["max_tokens"] // 2}}
+    assert _changes(rechunked, manifest, rows) == {"upserted": len(rows), "unchanged": 0, "deleted": 0}
 
 
 def test_pushing_the_live_version_again_changes_nothing(built_index, qdrant_dir):
