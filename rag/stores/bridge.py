@@ -246,10 +246,10 @@ class Bridge:
                     continue
             w = words[i]
             i += 1
-            # a hyphenated word the dictionary lacks (dual-use) is looked up part by part
             if w in caps and w.upper() in self.table:  # US → 米国, not 私達; WHO → its organisation
                 groups.append(list(self.table[w.upper()]))
                 continue
+            # a hyphenated word the dictionary lacks (dual-use) is looked up part by part
             for part in [w] if w in self.table or "-" not in w else w.split("-"):
                 if part in STOP_WORDS or len(part) < 2:
                     continue
