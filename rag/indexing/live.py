@@ -232,11 +232,16 @@ def seeds_snapshot(seeds_dir: Path) -> Snapshot:
     return out
 
 
+def chunked_otherwise(manifest: Mapping[str, Any], chunker: Mapping[str, Any] | None) -> bool:
+    """Whether an index manifest records another `chunker` than the one given (None: not compared)."""
+    return chunker is not None and manifest.get("chunker") != dict(chunker)
+
+
 def seeds_match_index(seeds_dir: Path, manifest: Mapping[str, Any], chunker: Mapping[str, Any] | None = None) -> bool:
     """Whether the seeds' contents are exactly the documents of an index manifest (same ids, same sha256) and, given
     `chunker` (what a build would record now), whether the index was chunked under it: after an upgrade that changes
     cleaning or chunking (CHUNKING_ID), or a new --max-tokens, the same seeds make other passages."""
-    if chunker is not None and manifest.get("chunker") != dict(chunker):
+    if chunked_otherwise(manifest, chunker):
         return False
     indexed = {doc_id: entry["sha256"] for doc_id, entry in manifest.get("documents", {}).items()}
     try:
@@ -293,7 +298,7 @@ class SeedWatcher:
         except BuildBusyError:
             return
         self._handled = snapshot
-        if manifest is not None and self._chunker is not None and manifest.get("chunker") != dict(self._chunker):
+        if manifest is not None and chunked_otherwise(manifest, self._chunker):
             logger.info("the live index was chunked under other settings or code (%s, now %s): rebuilding",
                         manifest.get("chunker"), dict(self._chunker))
         else:
