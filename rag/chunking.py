@@ -110,35 +110,46 @@ def fit(raw: str, span: Span, max_tokens: int) -> list[Span]:
     return out
 
 
-def _within_budget(raw: str, span: Span, max_tokens: int) -> list[Span]:
-    """A sentence over budget is usually a long quotation; cut it at the sentence ends inside its brackets before
-    `fit` has to cut mid-sentence."""
-    if tokens.count(raw[span.start : span.end]) <= max_tokens:
-        return [span]
-    return sentences(raw, span, brackets=False)
-
-
 def chunk_spans(raw: str, segments: Iterable[Span], params: ChunkParams) -> list[Span]:
     """Pack the sentences of each segment greedily into passages of at most `max_tokens`, sharing `overlap`."""
-    out: list[Span] = []
+    return [span for span, _ in _chunk(raw, segments, params)]
+
+
+def _chunk(raw: str, segments: Iterable[Span], params: ChunkParams) -> list[tuple[Span, int]]:
+    """`chunk_spans`, each passage with its token count (packing has counted it)."""
+    out: list[tuple[Span, int]] = []
     for segment in segments:
-        units = [piece for s in sentences(raw, segment) for inner in _within_budget(raw, s, params.max_tokens)
-                 for piece in fit(raw, inner, params.max_tokens)]
-        out.extend(_pack(raw, units, params))
+        units: list[Span] = []
+        counted: dict[tuple[int, int], int] = {}  # tokens in units a..b, each window counted once
+        for s in sentences(raw, segment):
+            size = tokens.count(raw[s.start : s.end])
+            if size <= params.max_tokens:
+                counted[len(units), len(units)] = size
+                units.append(s)
+            else:  # usually a long quotation: cut it at the sentence ends inside its brackets before `fit` cuts mid-sentence
+                units.extend(piece for inner in sentences(raw, s, brackets=False)
+                             for piece in fit(raw, inner, params.max_tokens))
+        out.extend(_pack(raw, units, params, counted))
     return out
 
 
-def _pack(raw: str, units: Sequence[Span], params: ChunkParams) -> list[Span]:
-    def fits(a: int, b: int) -> bool:  # units a..b inclusive
-        return tokens.count(raw[units[a].start : units[b].end]) <= params.max_tokens
+def _pack(raw: str, units: Sequence[Span], params: ChunkParams,
+          counted: dict[tuple[int, int], int]) -> list[tuple[Span, int]]:
+    def size(a: int, b: int) -> int:  # tokens in units a..b inclusive; a passage is the last window that fitted
+        if (a, b) not in counted:
+            counted[a, b] = tokens.count(raw[units[a].start : units[b].end])
+        return counted[a, b]
 
-    out: list[Span] = []
+    def fits(a: int, b: int) -> bool:
+        return size(a, b) <= params.max_tokens
+
+    out: list[tuple[Span, int]] = []
     i, n = 0, len(units)
     while i < n:
         j = i
         while j + 1 < n and fits(i, j + 1):
             j += 1
-        out.append(Span(units[i].start, units[j].end))
+        out.append((Span(units[i].start, units[j].end), size(i, j)))
         if j + 1 >= n:
             break
         nxt = max(j + 1 - params.overlap, i + 1)
@@ -152,7 +163,7 @@ def chunk_document(doc: Document, params: ChunkParams) -> list[Passage]:
     """Passages of every article of a document; none crosses an article boundary."""
     passages = []
     for article in doc.articles:
-        for span in chunk_spans(doc.raw, article.kept, params):
+        for span, count in _chunk(doc.raw, article.kept, params):
             text = doc.raw[span.start : span.end]
             passages.append(
                 Passage(
@@ -163,7 +174,7 @@ def chunk_document(doc: Document, params: ChunkParams) -> list[Passage]:
                     start=span.start,
                     end=span.end,
                     text=text,
-                    tokens=tokens.count(text),
+                    tokens=count,
                 )
             )
     return passages
