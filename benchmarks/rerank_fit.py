@@ -137,7 +137,6 @@ def train(args) -> None:
     fit_rows = [d for d, h in zip(pseudo, half) if h and (args.lang in ("all", d["lang"]))]
     test_rows = [d for d, h in zip(pseudo, half) if not h]
     fi = NAMES.index
-    variants = {"first stage": None, "default (proximity 0.25)": None}
     all_cols = list(range(len(NAMES)))
     no_comp = [i for i, n in enumerate(NAMES) if not n.startswith("c:")]
     lex_contrast = [fi(n) for n in ("fused", "sentence", "coverage", "proximity", "answer", "passage", "unique",

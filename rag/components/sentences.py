@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..embedders import Embedder, vectors_id
+from ..embedders import Embedder, reads_in_context, vectors_id
 from ..errors import IndexCorruptError
 from ..stores.japanese import JapaneseAnalyzer
 from ..stores.segments import Layout, carried, link
@@ -71,11 +71,6 @@ class SentencesBuilder:
         params = {"encoders": sorted(fresh), "vectors": {name: fp for name, (fp, _) in encoders.items()},
                   "features": features_id, "segments": layout.segments_json()}
         return Entry(self.name, self.kind, tuple(files), params), sum(fresh.values())
-
-
-def reads_in_context(e: Embedder) -> bool:
-    """Whether an embedder reads a sentence inside its passage (e5 on the fused engine: `sentence_vectors`)."""
-    return bool(getattr(e, "in_context", False))
 
 
 def encoder(e: Embedder) -> tuple[str, Encode]:

@@ -34,14 +34,38 @@ class SparseEncoder(Protocol):
     """An embedder that also yields sparse vectors: per text, (indices, values) over `sparse_dim` features; one
     method for questions and one for passages, as for dense vectors.
 
-    e5 also has `encode_queries_with_sparse` / `encode_passages_with_sparse` and a `fused` flag: with its fused
-    engine both come from one forward pass (the Searcher and the build use them then: rag/embedders/e5_engine.py)."""
+    e5 is a PairedEncoder too: with its fused engine both come from one forward pass (the Searcher and the build use
+    it then: rag/embedders/e5_engine.py)."""
 
     sparse_dim: int
 
     def encode_sparse(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]: ...
 
     def encode_sparse_passages(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]: ...
+
+
+@runtime_checkable
+class PairedEncoder(Protocol):
+    """An embedder that makes a text's dense vector and sparse row in one call; `fused` is True when that call is one
+    forward pass (e5 on its fused engine), False when it runs both passes."""
+
+    fused: bool
+
+    def encode_queries_with_sparse(self, texts: Sequence[str]) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]: ...
+
+    def encode_passages_with_sparse(self, texts: Sequence[str]) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]: ...
+
+
+@runtime_checkable
+class ContextEncoder(Protocol):
+    """An embedder that reads spans of a text inside that text (each span's token states pooled, "late chunking");
+    `in_context` is True when it can (e5 on its fused engine, which keeps the token states), and `in_context_id`
+    names the pooling, so that vectors made by another are never reused."""
+
+    in_context: bool
+    in_context_id: str | None
+
+    def sentence_vectors(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]) -> list[np.ndarray]: ...
 
 
 def vectors_id(embedder: object) -> str:
@@ -56,6 +80,16 @@ def vectors_id(embedder: object) -> str:
 
 def sparse_capable(embedder: object) -> bool:
     return isinstance(embedder, SparseEncoder) and getattr(embedder, "sparse_dim", 0) > 0
+
+
+def one_pass(embedder: object) -> bool:
+    """True when one forward pass gives an embedder's dense vectors and its sparse rows (e5 on its fused engine)."""
+    return isinstance(embedder, PairedEncoder) and embedder.fused and sparse_capable(embedder)
+
+
+def reads_in_context(embedder: object) -> bool:
+    """True when an embedder can read a sentence inside its passage (`ContextEncoder.sentence_vectors`)."""
+    return isinstance(embedder, ContextEncoder) and embedder.in_context
 
 
 def _e5(_: str, threads: int, e5_engine: str) -> Embedder:

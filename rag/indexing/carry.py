@@ -19,19 +19,18 @@ from pathlib import Path
 
 import numpy as np
 
-from ..embedders import Embedder, sparse_capable
+from ..embedders import Embedder, one_pass, reads_in_context
 from ..stores.sentences import ENCODE, sentence_spans
 
 
 def carries_sparse(embedder: Embedder) -> bool:
     """True for an embedder whose passage pass can yield the sparse rows too, at no second pass."""
-    return (bool(getattr(embedder, "fused", False)) and hasattr(embedder, "encode_passages_with_sparse")
-            and sparse_capable(embedder))
+    return one_pass(embedder)
 
 
 def carries_sentences(embedder: Embedder) -> bool:
     """True for an embedder whose passage pass can yield the answers' sentence vectors (read in their passage)."""
-    return embedder.name in ENCODE and bool(getattr(embedder, "in_context", False))
+    return embedder.name in ENCODE and reads_in_context(embedder)
 
 
 class PassageCarry:

@@ -16,7 +16,7 @@ import unicodedata
 import numpy as np
 import pytest
 
-from rag.embedders import e5_engine, vectors_id
+from rag.embedders import PairedEncoder, e5_engine, one_pass, reads_in_context, vectors_id
 from rag.embedders.e5 import E5Embedder
 from rag.indexing.build import build_index
 from rag.indexing.carry import PassageCarry
@@ -108,6 +108,9 @@ def test_the_compiled_engine_is_the_same_model_as_the_wheels_library(e5, own) ->
         assert len(set(a[:32].tolist()) & set(b[:32].tolist())) >= 28
     dense, rows = wheel.encode_queries_with_sparse(TEXTS[:3])  # two passes there, the same contract
     assert np.array_equal(dense, wheel.encode_queries(TEXTS[:3])) and _same_rows(rows, wheel.encode_sparse(TEXTS[:3]))
+    # what the build and the Searcher ask of an embedder before they take one pass or read sentences in context
+    assert one_pass(e5) and reads_in_context(e5) and e5.in_context_id
+    assert isinstance(wheel, PairedEncoder) and not one_pass(wheel) and not reads_in_context(wheel)
 
 
 def test_without_a_compiler_e5_runs_the_wheels_library_and_says_why(tmp_path, monkeypatch, caplog, own) -> None:
