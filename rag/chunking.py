@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -24,6 +25,8 @@ _ENDERS = set("。！？!?")
 _OPEN = {"「": "」", "『": "』", "（": "）", "(": ")", "【": "】", "“": "”"}
 _CLOSE = {v: k for k, v in _OPEN.items()}
 _SOFT_CUTS = set("、，,;；:： \u3000・")
+# the only characters `sentences` acts on
+_MARKS = re.compile("[" + re.escape("".join(sorted(_ENDERS | set(_OPEN) | set(_CLOSE) | {"\n", "."}))) + "]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +48,11 @@ def sentences(raw: str, span: Span, brackets: bool = True) -> list[Span]:
     `brackets` is False (used for a quotation too long to be one passage: it is cut at its own sentence ends)."""
     out: list[Span] = []
     stack: list[str] = []
-    start = span.start
-    i = span.start
-    while i < span.end:
+    start = skip = span.start
+    for mark in _MARKS.finditer(raw, span.start, span.end):  # every other character leaves the state as it was
+        i = mark.start()
+        if i < skip:
+            continue  # an ender already taken into the cut before it
         ch = raw[i]
         cut = None
         if ch == "\n":
@@ -60,11 +65,10 @@ def sentences(raw: str, span: Span, brackets: bool = True) -> list[Span]:
         elif not stack and (ch in _ENDERS or (ch == "." and i + 1 < span.end and raw[i + 1] in " \n")):
             while i + 1 < span.end and raw[i + 1] in _ENDERS:
                 i += 1
-            cut = i + 1
+            cut = skip = i + 1
         if cut is not None:
             _add(raw, start, cut, out)
             start = cut
-        i += 1
     _add(raw, start, span.end, out)
     return out
 
