@@ -130,7 +130,7 @@ def _chunk(raw: str, segments: Iterable[Span], params: ChunkParams) -> list[tupl
             if size <= params.max_tokens:
                 counted[len(units), len(units)] = size
                 units.append(s)
-            else:  # usually a long quotation: cut it at the sentence ends inside its brackets before `fit` cuts mid-sentence
+            else:  # usually a long quotation: cut at its inner sentence ends before `fit` cuts mid-sentence
                 units.extend(piece for inner in sentences(raw, s, brackets=False)
                              for piece in fit(raw, inner, params.max_tokens))
         out.extend(_pack(raw, units, params, counted))

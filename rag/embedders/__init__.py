@@ -44,6 +44,10 @@ class SparseEncoder(Protocol):
     def encode_sparse_passages(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]: ...
 
 
+# a call's dense rows, and each text's sparse row as (indices, values)
+DenseAndSparse = tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]
+
+
 @runtime_checkable
 class PairedEncoder(Protocol):
     """An embedder that makes a text's dense vector and sparse row in one call; `fused` is True when that call is one
@@ -51,9 +55,9 @@ class PairedEncoder(Protocol):
 
     fused: bool
 
-    def encode_queries_with_sparse(self, texts: Sequence[str]) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]: ...
+    def encode_queries_with_sparse(self, texts: Sequence[str]) -> DenseAndSparse: ...
 
-    def encode_passages_with_sparse(self, texts: Sequence[str]) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]: ...
+    def encode_passages_with_sparse(self, texts: Sequence[str]) -> DenseAndSparse: ...
 
 
 @runtime_checkable
@@ -65,7 +69,8 @@ class ContextEncoder(Protocol):
     in_context: bool
     in_context_id: str | None
 
-    def sentence_vectors(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]) -> list[np.ndarray]: ...
+    def sentence_vectors(self, texts: Sequence[str],
+                         spans: Sequence[Sequence[tuple[int, int]]]) -> list[np.ndarray]: ...
 
 
 def vectors_id(embedder: object) -> str:
