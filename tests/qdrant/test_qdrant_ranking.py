@@ -58,6 +58,25 @@ def test_the_qdrant_version_is_what_serves(pair):
     assert isinstance(b.index.bm25, QdrantBM25) and b.index.manifest["store"].startswith("qdrant:")
 
 
+def test_a_version_is_handed_over_from_the_folder_not_copied_and_the_folder_keeps_every_point(published, embedders,
+                                                                                               monkeypatch):
+    """A local-mode folder's client has read every point when it opens; loading gives those collections to the
+    in-memory client that serves (rag/qdrant `_hand_over`) instead of copying them point by point, then closes the
+    folder. The rankings are the local backend's (the tests above run on such a copy)."""
+    import rag.qdrant as rq
+
+    _, settings = published
+    taken, hand_over = [], rq._hand_over
+    monkeypatch.setattr(rq, "_hand_over", lambda *args: taken.append(hand_over(*args)) or taken[-1])
+    index = backend.open_index(settings)
+    assert taken == [True]  # the locked qdrant-client's local mode is what _hand_over expects
+    hits = Searcher(index, embedders, default_analyzer(), settings).search(QUESTIONS[0], 5, "hybrid").hits
+    assert len(hits) == 5
+    with session(settings) as conn:  # the folder is free, and its files still hold the whole version
+        live = conn.live_collection(settings.qdrant_collection)
+        assert conn.client.count(live).count == len(index.passages)
+
+
 def test_bm25_in_qdrant_scores_exactly_what_bm25s_scores(pair):
     a, b = pair
     terms = default_analyzer().terms("ロシアと中国の同盟関係について外相が述べた")
