@@ -137,8 +137,8 @@ def _open_folder(path: Path) -> Any:
 
 
 def serving_copy(conn: Connection, names: list[str]) -> Connection:
-    """What a loaded version queries: a server's collections in place; a local-mode folder's copied into this
-    process's memory, so that the folder is free for the next push while this version serves."""
+    """What a loaded version queries: a server's collections in place; a local-mode folder's kept in this process's
+    memory (handed over, else copied), so that the folder is free for the next push while this version serves."""
     if not conn.folder:
         return conn
     from qdrant_client import QdrantClient
