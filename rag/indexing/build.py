@@ -29,7 +29,7 @@ from ..components import Corpus as ComponentCorpus
 from ..components import Previous
 from ..components.registry import builders
 from ..corpus import Corpus
-from ..embedders import Embedder, slug, vectors_id
+from ..embedders import Embedder, one_pass, slug, vectors_id
 from ..embedders.engines import bulk_work
 from ..errors import CorpusError, IndexError_, RagError
 from ..settings import Settings
@@ -38,7 +38,7 @@ from ..stores.japanese import ANALYZER_ID, default_analyzer
 from ..stores.segments import LAYOUT_FILE, Layout, plan_layout
 from ..types import Document
 from . import records
-from .carry import PassageCarry, carries_sentences, carries_sparse
+from .carry import PassageCarry, carries_sentences
 from .columns import PASSAGE_COLUMNS, PassageColumns
 from .linekeys import LINE_KEYS
 from .reuse import Planned, embed_text, plan_corpus
@@ -177,7 +177,7 @@ def _embed_and_write(settings: Settings, embedders: Sequence[Embedder], index_di
     carry: dict[str, PassageCarry] = {}
     try:
         for e in embedders:
-            sparse, sentences = settings.sparse and carries_sparse(e), carries_sentences(e)
+            sparse, sentences = settings.sparse and one_pass(e), carries_sentences(e)
             if sparse or sentences:
                 carry[e.name] = PassageCarry(e, _mkdir(scratch) / slug(e.name), sparse, sentences)
         before = plan.previous

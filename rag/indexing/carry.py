@@ -19,13 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..embedders import Embedder, one_pass, reads_in_context
+from ..embedders import Embedder, reads_in_context
 from ..stores.sentences import ENCODE, sentence_spans
-
-
-def carries_sparse(embedder: Embedder) -> bool:
-    """True for an embedder whose passage pass can yield the sparse rows too, at no second pass."""
-    return one_pass(embedder)
 
 
 def carries_sentences(embedder: Embedder) -> bool:
