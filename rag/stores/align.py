@@ -52,7 +52,6 @@ class TermAligner:
         self._ann_index = ann
         self._ann: DenseStore | None = None
         self._rank: np.ndarray | None = None
-        self._blas = None  # a threadpoolctl controller, made on first use (it inspects the loaded libraries, ~2 ms)
 
     @property
     def vectors(self) -> np.ndarray:
@@ -113,8 +112,7 @@ class TermAligner:
         if ann is not None:
             # every word in one FAISS call (the terms after the index's, exactly), dead terms skipped
             fetch = min(len(self.terms), (k + 8) * 4)
-            with self._one_blas_thread():
-                found = ann.candidates(word_vectors, fetch)
+            found = ann.candidates(word_vectors, fetch)
             out = []
             for vec, (slots, sims) in zip(word_vectors, found):
                 keep = self.live[slots]
@@ -126,8 +124,7 @@ class TermAligner:
                 if group:
                     out.append(group)
             return out
-        with self._one_blas_thread():
-            sims = word_vectors @ self.vectors.T
+        sims = word_vectors @ self.vectors.T  # on numpy's one BLAS thread (rag/openmp.py)
         if not self.live.all():
             sims[:, ~self.live] = -np.inf
         if self._rank is None:  # ties go to the alphabetically first term, whatever order the terms were added in
@@ -146,15 +143,6 @@ class TermAligner:
             if group:
                 out.append(group)
         return out
-
-    def _one_blas_thread(self):
-        """A context with BLAS on one thread. Its worker threads keep spinning after a multi-threaded call, and e5's
-        OpenMP threads, which run next in the same query, then go at half speed (measured: e5 15 → 38 ms a query)."""
-        if self._blas is None:
-            from threadpoolctl import ThreadpoolController
-
-            self._blas = ThreadpoolController()
-        return self._blas.limit(limits=1, user_api="blas")
 
     def save(self, path: Path) -> None:
         with open(path, "wb") as fh:

@@ -9,14 +9,15 @@ import sys
 import pytest
 
 from rag.errors import ConfigError
-from rag.openmp import DEFAULT_SPINCOUNT, DEFAULT_THREADS, configure
+from rag.openmp import BLAS_THREADS, DEFAULT_SPINCOUNT, DEFAULT_THREADS, configure
 from rag.settings import Settings
 
 
 def test_configure_fills_in_the_measured_spin_count_and_thread_count() -> None:
     env: dict[str, str] = {}
     configure(env)
-    assert env == {"GOMP_SPINCOUNT": str(DEFAULT_SPINCOUNT), "OMP_NUM_THREADS": str(DEFAULT_THREADS)}
+    assert env == {"GOMP_SPINCOUNT": str(DEFAULT_SPINCOUNT), "OMP_NUM_THREADS": str(DEFAULT_THREADS),
+                   "OPENBLAS_NUM_THREADS": str(BLAS_THREADS)}
 
 
 def test_rag_settings_choose_the_values() -> None:
@@ -27,16 +28,27 @@ def test_rag_settings_choose_the_values() -> None:
 
 @pytest.mark.parametrize("own", [{"GOMP_SPINCOUNT": "7"}, {"OMP_WAIT_POLICY": "PASSIVE"}])
 def test_openmps_own_variables_win_over_ours(own: dict[str, str]) -> None:
-    env = {**own, "RAG_OMP_SPINCOUNT": "50", "OMP_NUM_THREADS": "3"}
+    env = {**own, "RAG_OMP_SPINCOUNT": "50", "OMP_NUM_THREADS": "3", "OPENBLAS_NUM_THREADS": "2"}
     configure(env)
-    assert env == {**own, "RAG_OMP_SPINCOUNT": "50", "OMP_NUM_THREADS": "3"}
+    assert env == {**own, "RAG_OMP_SPINCOUNT": "50", "OMP_NUM_THREADS": "3", "OPENBLAS_NUM_THREADS": "2"}
 
 
-def _fresh(env: dict[str, str]) -> str:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "GOMP_", "OMP_"))}
-    code = "import os, rag; print(os.environ.get('GOMP_SPINCOUNT'), os.environ.get('OMP_NUM_THREADS'))"
+def _fresh(env: dict[str, str], code: str = "import os, rag; print(os.environ.get('GOMP_SPINCOUNT'), "
+                                                 "os.environ.get('OMP_NUM_THREADS'))") -> str:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "GOMP_", "OMP_", "OPENBLAS_"))}
     return subprocess.run([sys.executable, "-c", code], env={**clean, **env}, capture_output=True, text=True,
                           check=True).stdout.strip()
+
+
+# numpy's BLAS libraries' thread counts (faiss's own OpenBLAS is not numpy's: it follows OpenMP's count)
+NUMPY_BLAS = ("import numpy, threadpoolctl; print(sorted({i['num_threads'] for i in threadpoolctl.threadpool_info() "
+              "if i['user_api'] == 'blas' and 'numpy' in i['filepath']}))")
+
+
+@pytest.mark.parametrize("first", ["import rag; ", "import numpy; import rag; "])
+def test_numpys_blas_runs_on_one_thread_whether_numpy_or_rag_was_imported_first(first: str) -> None:
+    assert _fresh({}, first + NUMPY_BLAS) == f"[{BLAS_THREADS}]"
+    assert _fresh({"OPENBLAS_NUM_THREADS": "2"}, first + NUMPY_BLAS) == "[2]"  # the operator's count wins
 
 
 def test_importing_rag_applies_the_policy_in_a_fresh_process() -> None:

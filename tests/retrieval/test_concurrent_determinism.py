@@ -65,3 +65,24 @@ def test_a_question_ranks_the_same_whatever_was_asked_before_it(searcher: Search
     lang = "en"
     a, b = (s._encode(then, lang, s.components, {}).encoded for s in (alone, after))
     assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def test_a_search_never_switches_blass_thread_count(searcher: Searcher, monkeypatch) -> None:
+    # threadpoolctl sets a thread count for the whole process, so two requests in flight that each switched it and
+    # restored it could leave USE running on two threads, whose vectors differ in the last bits (rag/openmp.py)
+    import threadpoolctl
+
+    switched: list[object] = []
+    real = threadpoolctl._ThreadpoolLimiter.__init__
+
+    def spy(self, *args, **kwargs):
+        switched.append(kwargs.get("limits"))
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(threadpoolctl._ThreadpoolLimiter, "__init__", spy)
+    fresh = _fresh(searcher)  # nothing cached: every encoder and the term alignment run
+    for q in QUESTIONS:
+        assert fresh.search(q, top_k=10).hits
+    assert switched == []
+    blas = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas" and "numpy" in i["filepath"]]
+    assert blas and {i["num_threads"] for i in blas} == {1}
