@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO))
 from eval.questions import load_questions, read_seed_texts  # noqa: E402
 from eval.relevance import evidence_occurrences, is_relevant  # noqa: E402
 from rag.indexing import backend  # noqa: E402
-from rag.qdrant import BM25, session  # noqa: E402
+from rag.qdrant import BM25  # noqa: E402
 from rag.retrieval.engine import Searcher, detect_language  # noqa: E402
 from rag.runtime import load_embedders  # noqa: E402
 from rag.settings import Settings  # noqa: E402
