@@ -6,7 +6,8 @@ In each of N fresh processes, one thread asks the term alignment for the groups 
 while the main thread encodes one question with USE again and again; it counts the encodings that differ, bit for
 bit, from the first one. Fresh processes, because a race on BLAS's thread count, once lost, left the count at one
 thread for the rest of the process. Until the stop of Dec 2 (fourteenth session) USE and the alignment each switched
-BLAS's process-wide thread count around their calls: 11 of 24 processes saw a differing encoding then, 0 of 24 after.
+BLAS's process-wide thread count around their calls: 11 and then 7 of 24 processes saw a differing encoding on
+that code, 0 of 24 twice after.
 To run the code of an older commit, check it out in a git worktree and set PYTHONPATH to it.
 """
 

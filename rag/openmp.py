@@ -16,7 +16,8 @@ numpy's BLAS (OpenBLAS) runs on one thread for the life of the process. Two reas
   process: two requests in flight could each restore it under the other, so a question's scores could depend on
   what else was being asked (seen once as a test failure: a fused score 3e-7 apart). A count that never changes
   cannot race.
-The cost is exact dense search on one core: ~4 ms more at 50,000 passages, where `auto` switches to IVF.
+Exact dense search then runs on one core, and is still faster in the product, whose components rank side by side:
+hybrid ranking p50 47-54 ms against 60-61 ms on two threads at 40,080 exact passages (docs/operations.md).
 faiss carries its own OpenBLAS, which follows OpenMP's thread count and is not changed here.
 """
 
@@ -42,6 +43,7 @@ def configure(env: MutableMapping[str, str] = os.environ) -> None:
     if "OPENBLAS_NUM_THREADS" not in env:
         env["OPENBLAS_NUM_THREADS"] = str(BLAS_THREADS)
         if env is os.environ and "numpy" in sys.modules:  # numpy came first: its OpenBLAS read the count at load
+            # (this also sets any other BLAS already loaded; faiss's, loaded after `rag` as a rule, is not)
             from threadpoolctl import threadpool_limits
 
             threadpool_limits(BLAS_THREADS, user_api="blas")
