@@ -215,6 +215,9 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--reuse", action="store_true", help="keep the full build of an earlier run of this size")
     ap.add_argument("--build-only", action="store_true", help="only the full build (then measure with --reuse)")
+    ap.add_argument("--faiss-kind", default="auto", choices=("auto", "flat", "ivf", "hnsw"),
+                    help="the dense stores' kind (RAG_FAISS_KIND); other than auto, the run has a work directory "
+                         "of its own (n<passages>-<kind>) over the same synthetic corpus")
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -222,11 +225,11 @@ def main() -> None:
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")  # the build's stages, on stderr
     stats = RealStats(load_index(real_index(), ("e5", "use")))
-    work = OUT / f"n{args.passages}"
+    work = OUT / (f"n{args.passages}" if args.faiss_kind == "auto" else f"n{args.passages}-{args.faiss_kind}")
     seeds = work / "seeds"
     if not seeds.is_dir():
         write_seeds(seeds, args.passages, stats)
-    settings = Settings.from_env({}, seeds_dir=seeds, index_dir=work / "index")
+    settings = Settings.from_env({}, seeds_dir=seeds, index_dir=work / "index", faiss_kind=args.faiss_kind)
     embs = embedders(stats)
     done = work / "full-build.json"
     if args.reuse and done.is_file():  # serving and incremental numbers over the full build of an earlier run
