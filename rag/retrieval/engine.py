@@ -20,7 +20,7 @@ import numpy as np
 from ..components import Component, Need, Question, Ranking
 from ..components.registry import assemble
 from ..corpus.lines import has_cjk
-from ..embedders import Embedder, PairedEncoder, sparse_capable
+from ..embedders import Embedder, one_pass, sparse_capable
 from ..errors import QueryError
 from ..indexing.load import LoadedIndex
 from ..indexing.manifest import check_models
@@ -354,8 +354,7 @@ class Searcher:
     def _pairs(self, embedder: str) -> bool:
         """True when `embedder` makes a text's dense and sparse vectors in one pass (e5 on its fused engine); only a
         batch-invariant one, whose vectors are cached per text."""
-        e = self.embedders[embedder]
-        return self._invariant(embedder) and isinstance(e, PairedEncoder) and e.fused
+        return self._invariant(embedder) and one_pass(self.embedders[embedder])
 
     def _paired_vectors(self, embedder: str, texts: list[str]) -> tuple[list[Any], list[Any]]:
         """Dense and sparse vectors of `texts`: from the cache, else one fused call for the texts missing either."""
