@@ -21,9 +21,12 @@ from .segments import Layout, Segment
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 ANN_TERMS = 50_000
-# IVF lists searched per word. A word needs only its 5 nearest terms, re-scored exactly from 4× as many candidates:
-# on the 100k-passage benchmark's 346,769 terms, 16 lists found every term that exact search finds (recall 1.000 at
-# 16, 24 and 48 lists; 0.974 at 8) in half the time of 48 (2.5 against 5.4 ms per English question).
+# IVF lists searched per word (a word needs only its 5 nearest terms, re-scored from 4× as many candidates). On the
+# 100k-passage benchmark's synthetic vectors, 16 lists found every term exact search finds (2.5 ms per English
+# question against 5.4 at 48). On real USE vectors they do not: English words are out of the distribution of the
+# Japanese terms the lists were trained on, and 16 lists find 88-91 % of the exact groups' terms (the nearest term of
+# 91-93 % of words) at 50k-300k JMdict terms; 64 lists find 96 %, at 3x the time. benchmarks/align_ann.py,
+# docs/results.md ("The term alignment's IVF on real vectors").
 ALIGN_NPROBE = 16
 MMAP_BYTES = 16 << 20  # term vectors larger than this stay on disk, memory-mapped
 ENCODE_CHUNK = 8192  # terms encoded per call at build time
