@@ -55,6 +55,22 @@ def test_alignment_reaches_words_the_dictionary_bridge_does_not_know(searcher) -
     assert _groups(searcher, ["treasuries"])["treasuries"]
 
 
+def test_a_words_similarities_are_exact_and_do_not_depend_on_the_words_asked_with_it(searcher) -> None:
+    # one compiled pass over the term vectors (rag/stores/kernels.py dot_rows); BLAS's product moved a word's row in
+    # the last bits with the other words of its question, so a group at a near-tie could depend on them
+    aligner = searcher.index.align["use"]
+    words = ["alliance", "China", "sanctions", "oil", "minister", "treasuries"]
+    vectors = searcher.embedders["use"].encode_queries(words)
+    together = aligner.similarities(vectors)
+    assert together.shape == (len(words), len(aligner)) and together.dtype == np.float32
+    for i in range(len(words)):
+        assert np.array_equal(aligner.similarities(vectors[i : i + 1])[0], together[i]), words[i]
+    exact = vectors.astype(np.float64) @ np.asarray(aligner.vectors, np.float64).T
+    np.testing.assert_allclose(together, exact, rtol=0, atol=1e-6)
+    with pytest.raises(ValueError):
+        aligner.similarities(vectors[:, :100])
+
+
 def test_groups_respect_k_and_the_similarity_floor(searcher) -> None:
     aligner = searcher.index.align["use"]
     vec = searcher.embedders["use"].encode_queries(["alliance"])
