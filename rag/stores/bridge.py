@@ -12,6 +12,8 @@ import logging
 import os
 import re
 import sqlite3
+import subprocess
+import sys
 import time
 import unicodedata
 from collections import defaultdict
@@ -61,33 +63,93 @@ _QUERIES = (
 _MEMO: dict[str, dict[str, str]] = {}
 _SEP, _PAIR = "\x1f", "\x1e"
 _LOOKUP = 500  # terms per SELECT (SQLite allows 32,766 parameters; small batches keep each statement cheap)
+# A pair's order is its query's number × _PART plus its place among that query's rows (each query has ~0.4–0.8 M), so
+# the queries can be read apart, in any order, and still rank a key's terms in the dictionary's own order.
+_PART = 10**8
+
+
+def _read_query(db: Path, i: int) -> dict[str, str]:
+    """{japanese term: packed "order<RS>key<US>…"} from the i-th of the dictionary's queries."""
+    terms: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    con = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+    keys: dict[str, str] = {}  # the rows hold far fewer distinct glosses and forms: fold each once
+    folded: dict[str, str] = {}
+    try:
+        order = i * _PART
+        for gloss, form in con.execute(_QUERIES[i]):
+            order += 1
+            if len(gloss) <= 40:
+                key = keys.get(gloss)
+                if key is None:
+                    key = keys[gloss] = _key(gloss)
+                term = folded.get(form)
+                if term is None:
+                    term = folded[form] = fold_term(fold(form))
+                terms[term].append((order, key))
+    finally:
+        con.close()
+    return {t: _SEP.join(f"{o}{_PAIR}{k}" for o, k in pairs) for t, pairs in terms.items()}
 
 
 def _read_dictionary(db: Path) -> dict[str, str]:
-    """{japanese term: packed "order<RS>key<US>…"} for all of JMdict/JMnedict, read from its database (~12 s)."""
+    """{japanese term: packed pairs} for all of JMdict/JMnedict, read into this process's memory (~12 s)."""
     t0 = time.perf_counter()
-    terms: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    con = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
-    keys: dict[str, str] = {}  # 2.2M rows hold far fewer distinct glosses and forms: fold each once
-    folded: dict[str, str] = {}
-    try:
-        order = 0
-        for sql in _QUERIES:
-            for gloss, form in con.execute(sql):
-                order += 1
-                if len(gloss) <= 40:
-                    key = keys.get(gloss)
-                    if key is None:
-                        key = keys[gloss] = _key(gloss)
-                    term = folded.get(form)
-                    if term is None:
-                        term = folded[form] = fold_term(fold(form))
-                    terms[term].append((order, key))
-    finally:
-        con.close()
-    table = {t: _SEP.join(f"{o}{_PAIR}{k}" for o, k in pairs) for t, pairs in terms.items()}
+    table: dict[str, str] = {}
+    for i in range(len(_QUERIES)):
+        for term, packed in _read_query(db, i).items():
+            before = table.get(term)
+            table[term] = packed if before is None else before + _SEP + packed
     logger.info("bridge: read %d dictionary terms in %.2fs", len(table), time.perf_counter() - t0)
     return table
+
+
+def _write_queries(db: str, prefix: str, *queries: str) -> None:
+    """Each of `queries` (numbers) as a table of its own at `prefix` + its number; a worker process runs this."""
+    for i in map(int, queries):
+        write_terms(_read_query(Path(db), i), Path(f"{prefix}{i}"))
+
+
+# the queries by process: 751k + 434k rows and 662k + 448k (jamdict-data 1.0), so that the two end together
+_BY_PROCESS = ((2, 0), (3, 1))
+
+
+def _write_dictionary(db: Path, path: Path) -> None:
+    """The whole dictionary as a table at `path`, read and written by two processes side by side (each query a table
+    of its own), then merged by SQLite: 11–12 s here against 19–20 s in one process (docs/operations.md, "The
+    dictionary's first read"). One process where only one CPU is ours."""
+    t0 = time.perf_counter()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if cpus < 2:
+        write_terms(_read_dictionary(db), path)
+        return
+    prefix = path.with_name(f".{path.name}.{os.getpid()}.part")
+    parts = [Path(f"{prefix}{i}") for i in range(len(_QUERIES))]
+    # fresh interpreters, not multiprocessing: its spawn runs the caller's main script again in each child (a script
+    # without a __main__ guard would start over), and a fork would copy a server's engine threads stopped
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+    code = "import sys; from rag.stores.bridge import _write_queries; _write_queries(*sys.argv[1:])"
+    workers: list[subprocess.Popen[bytes]] = []
+    try:
+        for queries in _BY_PROCESS:
+            workers.append(subprocess.Popen([sys.executable, "-c", code, str(db), str(prefix), *map(str, queries)],
+                                            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.PIPE))
+        errors = [(w.returncode, err) for w, (_, err) in ((w, w.communicate()) for w in workers) if w.returncode]
+        if errors:
+            code_, err = errors[0]
+            last = err.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
+            raise OSError(f"a process reading the dictionary exited with {code_}: {last[0][:500]}")
+        rows = merge_terms(parts, path)
+    finally:
+        for w in workers:  # one that could not start, or an interrupt: the other is not left writing
+            if w.poll() is None:
+                w.kill()
+                w.wait()
+        for part in parts:
+            part.unlink(missing_ok=True)
+    logger.info("bridge: read %d dictionary terms in %.2fs (two processes)", rows, time.perf_counter() - t0)
 
 
 def write_terms(table: dict[str, str], path: Path) -> None:
@@ -110,6 +172,33 @@ def write_terms(table: dict[str, str], path: Path) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def merge_terms(parts: list[Path], path: Path) -> int:
+    """The tables at `parts` as one table at `path` (a term's packed pairs joined), written aside and renamed into
+    place; its number of terms."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        con = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            con.execute("pragma journal_mode = off")
+            for j, part in enumerate(parts):
+                con.execute(f"attach database ? as p{j}", (f"{part.resolve().as_uri()}?mode=ro",))
+            con.execute("begin")
+            con.execute("create table terms (term text primary key, packed text not null) without rowid")
+            every = " union all ".join(f"select term, packed from p{j}.terms" for j in range(len(parts)))
+            con.execute(f"insert into terms select term, group_concat(packed, char(31)) from ({every}) group by term")
+            (rows,) = con.execute("select count(*) from terms").fetchone()
+            con.execute("create table meta (rows integer not null)")
+            con.execute("insert into meta values (?)", (rows,))
+            con.execute("commit")
+        finally:
+            con.close()
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return rows
 
 
 def read_terms(path: Path, vocab: Iterable[str]) -> dict[str, str]:
@@ -149,18 +238,20 @@ def _entries(db: Path, cache_dir: Path | None, vocab: set[str]) -> dict[str, str
             return read_terms(path, vocab)
         except (sqlite3.Error, OSError, TypeError, ValueError) as exc:
             logger.warning("the bridge's dictionary table %s is unreadable (%s): reading JMdict again", path, exc)
-    table = _MEMO.get(tag) or _read_dictionary(db)
-    try:
-        write_terms(table, path)
-    except (sqlite3.Error, OSError) as exc:
-        logger.warning("cannot write the bridge's dictionary table %s: %s", path, exc)
-        _MEMO[tag] = table  # then at least not read again by this process
-    else:
-        # the tables of other formats or dictionary versions (and the 67 MB marshal file before SQLite): never read now
-        for stale in cache_dir.glob("jmdict-terms-*"):
-            if stale != path and stale.suffix in (".sqlite", ".marshal"):
-                stale.unlink(missing_ok=True)
-    return {t: table[t] for t in vocab if t in table}
+    if tag not in _MEMO:
+        try:
+            _write_dictionary(db, path)
+            found = read_terms(path, vocab)
+        except (sqlite3.Error, OSError) as exc:
+            logger.warning("cannot write the bridge's dictionary table %s: %s", path, exc)
+            _MEMO[tag] = _read_dictionary(db)  # then at least not read again by this process
+        else:
+            # the tables of other formats or dictionary versions (and the 67 MB marshal file before SQLite): never read
+            for stale in cache_dir.glob("jmdict-terms-*"):
+                if stale != path and stale.suffix in (".sqlite", ".marshal"):
+                    stale.unlink(missing_ok=True)
+            return found
+    return {t: _MEMO[tag][t] for t in vocab if t in _MEMO[tag]}
 
 
 def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None) -> dict[str, list[str]]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from rag.stores import bridge as bridge_module
-from rag.stores.bridge import Bridge, _key, acronyms, build_bridge, content_words, english_words, read_terms, write_terms
+from rag.stores.bridge import (Bridge, _key, acronyms, build_bridge, content_words, english_words, merge_terms, read_terms,
+                               write_terms)
 
 
 @pytest.fixture(scope="module")
@@ -121,11 +123,11 @@ def test_a_damaged_table_is_read_from_the_dictionary_again_and_replaced(tmp_path
                                                                         caplog, monkeypatch: pytest.MonkeyPatch) -> None:
     reads: list[int] = []
 
-    def read(db: Path) -> dict[str, str]:  # JMdict's reading, which every index build runs, stands in as a slice
+    def write(db: Path, path: Path) -> None:  # JMdict's reading, which every index build runs, stands in as a slice
         reads.append(1)
-        return real_slice
+        write_terms(real_slice, path)
 
-    monkeypatch.setattr(bridge_module, "_read_dictionary", read)
+    monkeypatch.setattr(bridge_module, "_write_dictionary", write)
     vocabulary = list(real_slice)[:300] + ["not a term"]
     first = build_bridge(vocabulary, cache_dir=tmp_path)
     (path,) = tmp_path.glob("jmdict-terms-*.sqlite")
@@ -140,7 +142,7 @@ def test_a_damaged_table_is_read_from_the_dictionary_again_and_replaced(tmp_path
 
 def test_the_tables_of_other_formats_are_removed_once_the_new_one_is_written(tmp_path: Path, real_slice,
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bridge_module, "_read_dictionary", lambda db: real_slice)
+    monkeypatch.setattr(bridge_module, "_write_dictionary", lambda db, path: write_terms(real_slice, path))
     (tmp_path / "jmdict-terms-0123456789ab.marshal").write_bytes(b"67 MB that nothing reads any more")
     write_terms({"人類": "1\x1ehumanity"}, tmp_path / "jmdict-terms-ba9876543210.sqlite")  # a table of lower-case keys
     (tmp_path / "other.marshal").write_bytes(b"not ours")
@@ -148,3 +150,73 @@ def test_the_tables_of_other_formats_are_removed_once_the_new_one_is_written(tmp
     (table,) = tmp_path.glob("jmdict-terms-*")
     assert table.suffix == ".sqlite" and table.name != "jmdict-terms-ba9876543210.sqlite"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([table.name, "other.marshal"])
+
+
+# The first read, in two processes (rag/stores/bridge.py `_write_dictionary`): run here on a database of JMdict's
+# shape with a few rows, so that the real worker processes run the real queries in a second.
+
+def _tiny_jamdict(path: Path) -> Path:
+    con = sqlite3.connect(path)
+    con.executescript("""
+        create table Sense (ID integer, idseq integer); create table SenseGloss (sid integer, lang text, text text);
+        create table Kanji (idseq integer, text text); create table Kana (idseq integer, text text);
+        create table NETranslation (ID integer, idseq integer); create table NETransGloss (tid integer, text text);
+        create table NEKanji (idseq integer, text text); create table NEKana (idseq integer, text text);
+        insert into Sense values (1, 10), (2, 11), (3, 12);
+        insert into SenseGloss values (1, 'eng', 'alliance'), (1, 'eng', 'league (of nations)'), (2, 'eng', 'to ally'),
+            (2, 'ger', 'Bund'), (3, 'eng', 'US'), (3, 'eng', 'a gloss far longer than the forty characters kept');
+        insert into Kanji values (10, '同盟'), (11, '同盟'), (11, '連合'), (12, '米国');
+        insert into Kana values (10, 'どうめい'), (12, 'ベイコク');
+        insert into NETranslation values (7, 20), (8, 21);
+        insert into NETransGloss values (7, 'Lavrov'), (8, 'Alliance');
+        insert into NEKanji values (21, '同盟');
+        insert into NEKana values (20, 'ラヴロフ'), (20, 'ラブロフ'), (21, 'どうめい');
+    """)
+    con.commit()
+    con.close()
+    return path
+
+
+def test_the_dictionary_read_by_two_processes_is_the_table_one_process_reads(tmp_path: Path) -> None:
+    db = _tiny_jamdict(tmp_path / "jamdict.db")
+    one = bridge_module._read_dictionary(db)
+    bridge_module._write_dictionary(db, tmp_path / "t.sqlite")
+    two = read_terms(tmp_path / "t.sqlite", list(one) + ["not a term"])
+
+    def pairs(table: dict[str, str]) -> dict[str, list[str]]:
+        return {t: sorted(p.split("\x1f")) for t, p in table.items()}
+
+    assert pairs(two) == pairs(one) and set(one) == {"同盟", "どうめい", "連合", "米国", "ベイコク", "ラブロフ"}
+    # the two spellings of a name fold into one term; a term of both dictionaries keeps every pair, in their order
+    assert sorted(k for _, k in (p.split("\x1e") for p in one["ラブロフ"].split("\x1f"))) == ["lavrov", "lavrov"]
+    ordered = sorted((int(o), k) for o, k in (p.split("\x1e") for p in two["同盟"].split("\x1f")))
+    assert [k for _, k in ordered] == ["alliance", "league", "ally", "alliance"]
+    assert "US" in dict(reversed(p.split("\x1e")) for p in two["米国"].split("\x1f"))  # an acronym keeps its case
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["jamdict.db", "t.sqlite"]  # the parts are gone
+
+
+def test_a_failed_dictionary_process_is_an_error_that_names_it_and_leaves_nothing(tmp_path: Path) -> None:
+    with pytest.raises(OSError, match="a process reading the dictionary exited with 1: .*unable to open"):
+        bridge_module._write_dictionary(tmp_path / "no-such.db", tmp_path / "t.sqlite")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_merged_tables_join_a_terms_pairs_and_keep_every_term(tmp_path: Path) -> None:
+    write_terms({"同盟": "1\x1ealliance", "連合": "2\x1eunion"}, tmp_path / "a")
+    write_terms({"同盟": "300000001\x1ealliance", "人類": "300000002\x1ehumanity"}, tmp_path / "b")
+    assert merge_terms([tmp_path / "a", tmp_path / "b"], tmp_path / "t.sqlite") == 3
+    merged = read_terms(tmp_path / "t.sqlite", ["同盟", "連合", "人類"])
+    assert sorted(merged["同盟"].split("\x1f")) == ["1\x1ealliance", "300000001\x1ealliance"]
+    assert merged["連合"] == "2\x1eunion" and merged["人類"] == "300000002\x1ehumanity"
+
+
+def test_without_the_dictionary_processes_a_build_reads_it_in_process_and_says_why(tmp_path: Path, real_slice, caplog,
+                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bridge_module.sys, "executable", str(tmp_path / "no-such-python"))
+    monkeypatch.setattr(bridge_module, "_read_dictionary", lambda db: real_slice)  # JMdict's reading, as a slice
+    monkeypatch.setattr(bridge_module, "_MEMO", {})  # what this process keeps in memory then: for this test only
+    vocabulary = list(real_slice)[:300]
+    with caplog.at_level("WARNING"):
+        got = build_bridge(vocabulary, cache_dir=tmp_path / "cache")
+    assert got and "cannot write the bridge's dictionary table" in caplog.text and "no-such-python" in caplog.text
+    assert not any((tmp_path / "cache").iterdir())  # no table, no part left
