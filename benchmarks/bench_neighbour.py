@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/bench_neighbour.py                      # policies 300000 (libgomp's default), 1000, passive
     .venv/bin/python benchmarks/bench_neighbour.py --policies 1000 --json
-    .venv/bin/python benchmarks/bench_neighbour.py --policies live       # the rebuild inside the serving process
+    .venv/bin/python benchmarks/bench_neighbour.py --policies live       # the serving process's own rebuild
+    .venv/bin/python benchmarks/bench_neighbour.py --policies live-thread,live-process   # RAG_LIVE_BUILD each way
 
 "live": the neighbour is the server's own rebuild (POST /v1/admin/rebuild). Every seed is edited first (each 。 becomes
 ．), so that no passage can be reused and the rebuild re-embeds everything, like a full build.
@@ -108,16 +109,18 @@ def edit_every_seed(seeds: Path) -> None:
         path.write_text(text.replace("。", "．") if "。" in text else text.replace("．", "。"), encoding="utf-8")
 
 
-def run_live(work: Path, n_quiet: int) -> dict[str, object]:
-    """Search p50 quietly, then while the serving process rebuilds every passage itself (POST /v1/admin/rebuild)."""
+def run_live(work: Path, n_quiet: int, name: str = "live") -> dict[str, object]:
+    """Search p50 quietly, then while the serving process rebuilds every passage itself (POST /v1/admin/rebuild):
+    `live` with the default RAG_LIVE_BUILD, `live-thread` and `live-process` with that setting."""
     token = "bench-neighbour-token"
     live = work / "live"
     shutil.rmtree(live, ignore_errors=True)
     shutil.copytree(work / "seeds", live / "seeds")
     if (work / "index" / "manifest.json").is_file():  # the policies' index: no first build to wait for
         shutil.copytree(work / "index", live / "index")
-    env = {**POLICIES["1000"], "RAG_ADMIN_TOKEN": token}
-    with running_server(live / "seeds", live / "index", work / "server-live.log", env=env, timeout_s=900) as url:
+    mode = {"live-thread": {"RAG_LIVE_BUILD": "thread"}, "live-process": {"RAG_LIVE_BUILD": "process"}}.get(name, {})
+    env = {**POLICIES["1000"], "RAG_ADMIN_TOKEN": token, **mode}
+    with running_server(live / "seeds", live / "index", work / f"server-{name}.log", env=env, timeout_s=900) as url:
         asker = Asker(url)
         for _ in range(5):
             asker.one()
@@ -139,7 +142,7 @@ def run_live(work: Path, n_quiet: int) -> dict[str, object]:
     t0 = datetime.fromisoformat(build["started_at"].replace("Z", "+00:00"))
     t1 = datetime.fromisoformat(build["finished_at"].replace("Z", "+00:00"))
     q, b = stats(quiet), stats(busy)
-    return {"policy": "live", "env": POLICIES["1000"], "quiet": q, "during_build": b,
+    return {"policy": name, "env": {**POLICIES["1000"], **mode}, "quiet": q, "during_build": b,
             "slowdown_p50": round(b["p50"] / q["p50"], 2), "build_alone_s": None,
             "build_beside_s": round((t1 - t0).total_seconds(), 1), "build_throughput_ratio": None,
             "embedded": build.get("changes")}
@@ -148,7 +151,8 @@ def run_live(work: Path, n_quiet: int) -> dict[str, object]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--policies", default="300000,1000,passive",
-                    help=f"comma list of {', '.join(POLICIES)}, and live (the server's own rebuild)")
+                    help=f"comma list of {', '.join(POLICIES)}, and live, live-thread, live-process (the server's "
+                         "own rebuild)")
     ap.add_argument("--quiet-questions", type=int, default=60)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -159,7 +163,7 @@ def main() -> None:
     rows = []
     for name in args.policies.split(","):
         name = name.strip()
-        rows.append(run_live(work, args.quiet_questions) if name == "live" else
+        rows.append(run_live(work, args.quiet_questions, name) if name.startswith("live") else
                     run_policy(name, work, args.quiet_questions))
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)  # a row as soon as it is measured
         (OUT / "neighbour.json").write_text(json.dumps(rows, indent=1))

@@ -23,6 +23,7 @@ CHUNK_OVERLAP = 1
 FusionKind = Literal["rrf", "weighted"]
 RerankKind = Literal["none", "lexical"]
 StoreKind = Literal["local", "qdrant"]
+LiveBuildKind = Literal["process", "thread"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +119,12 @@ class Settings:
     # qdrant_url with qdrant_api_key, or the client's embedded local mode in qdrant_path) behind the alias
     # qdrant_collection. A Qdrant build still embeds incrementally into index_dir, then publishes a new version.
     store: StoreKind = "local"
+    # Where a live rebuild (POST /v1/admin/rebuild, --watch) runs: `process`, a process of its own with its own models
+    # (a crash or a kill there is a failed build, and it takes no GIL turns from the serving threads: search p50
+    # during a full rebuild 1.1-1.4x quiet against 1.9-2x on a thread, docs/operations-live.md); `thread`, in the
+    # server on its own models (~240 MB less, the peak of a process with both models loaded; ~1 s less for a
+    # one-document build on a quiet server).
+    live_build: LiveBuildKind = "process"
     qdrant_url: str | None = None
     qdrant_api_key: str | None = None
     qdrant_path: Path | None = None

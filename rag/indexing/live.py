@@ -2,20 +2,29 @@
 
 The build itself is build_index (atomic and incremental): until it writes the new manifest the old index stays live
 on disk, and the serving process keeps its loaded index until `install` swaps the new one in. A build that fails,
-for whatever reason, changes nothing that is served; its status says why.
+for whatever reason, changes nothing that is served; its status says why. By default (`live_build=process`) it runs
+in a process of its own (`child_main`), which reports its progress as JSON lines; a crash or a kill there is a
+failed build, and its Python work takes no turn from the serving threads.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import os
+import pickle
+import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
@@ -182,24 +191,30 @@ class LiveBuilder:
 
         return report
 
+    def _build(self, build_id: str) -> dict[str, Any]:
+        """The build's outcome: its document changes and warnings."""
+        progress = self._progress(build_id)
+        if self._settings.live_build == "process":
+            return build_in_child(self._settings, progress)
+        return _outcome(backend.build(self._settings, self._embedders, progress=progress))
+
     def _run(self, build_id: str) -> None:
         t0 = time.perf_counter()
         try:
             self._update(build_id, stage="reading seeds")
-            report = backend.build(self._settings, self._embedders, progress=self._progress(build_id))
+            outcome = self._build(build_id)
             self._update(build_id, stage="loading the new index", done=0, total=0)
             index = backend.open_index(self._settings)
             self._update(build_id, stage="swapping it in")
             self._install(index)
-            changes = {"added": report.added, "changed": report.changed, "removed": report.removed,
-                       "unchanged": report.unchanged}
+            changes = outcome["changes"]
             self._update(build_id, state="succeeded", stage="done", index_version=index.version,
-                         finished_at=_now(), warnings=tuple(self._public(w) for w in report.warnings),
+                         finished_at=_now(), warnings=tuple(self._public(w) for w in outcome["warnings"]),
                          changes=changes)
             logger.info("live build %s: index %s is live after %.1fs (%s)", build_id, index.version,
                         time.perf_counter() - t0, changes)
         except Exception as exc:  # anything at all: the old index keeps serving, and the status says why
-            reason = str(exc) if isinstance(exc, RagError) else f"{exc.__class__.__name__}: {exc}"
+            reason = _reason(exc)
             logger.error("live build %s failed after %.1fs, the previous index keeps serving: %s", build_id,
                          time.perf_counter() - t0, reason)
             at, reason = _now(), self._public(reason)
@@ -210,6 +225,113 @@ class LiveBuilder:
             if status is not None and status.build_id == build_id and status.state == "running":
                 # a BaseException (interpreter exit, KeyboardInterrupt): still say the build is over
                 self._update(build_id, state="failed", error="the build was interrupted", finished_at=_now())
+
+
+def _reason(exc: BaseException) -> str:
+    """What a failed build's status says: a RagError's own message, else the exception's type and message."""
+    return str(exc) if isinstance(exc, RagError) else f"{exc.__class__.__name__}: {exc}"
+
+
+def _outcome(report: Any) -> dict[str, Any]:
+    return {"changes": {"added": report.added, "changed": report.changed, "removed": report.removed,
+                        "unchanged": report.unchanged}, "warnings": list(report.warnings)}
+
+
+# -- the build in a process of its own ------------------------------------------------------------------------
+
+class BuildProcessError(RagError):
+    """The live build's process failed: its message is the build's own reason, or how the process ended."""
+
+
+def _settings_state(settings: Settings) -> dict[str, Any]:
+    """Settings as plain values that pickle (its mappings are read-only proxies, which do not)."""
+    return {f.name: dict(v) if isinstance(v := getattr(settings, f.name), MappingProxyType) else v
+            for f in fields(settings)}
+
+
+def _child_env() -> dict[str, str]:
+    """The child's environment: the parent's, with this package importable however the parent found it."""
+    root = str(Path(__file__).resolve().parents[2])
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+
+
+def build_in_child(settings: Settings, progress: Callable[[str, int, int], None]) -> dict[str, Any]:
+    """Run backend.build in a fresh interpreter (`child_main`) and relay its progress; its outcome, or
+    BuildProcessError. The child loads its own models (~2 s), logs to this process's stderr, and exits when this
+    process does (its stdin closes)."""
+    cmd = [sys.executable, "-c", "from rag.indexing.live import child_main; child_main()"]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_child_env())
+    outcome: dict[str, Any] | None = None
+    error: str | None = None
+    try:
+        assert proc.stdin is not None and proc.stdout is not None
+        pickle.dump((_settings_state(settings), logging.getLogger("rag").getEffectiveLevel()), proc.stdin)
+        proc.stdin.flush()
+        for line in proc.stdout:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue  # not ours: the protocol is one JSON object a line
+            if "progress" in message:
+                progress(*message["progress"])
+            elif "done" in message:
+                outcome = message["done"]
+            elif "error" in message:
+                error = message["error"]
+        code = proc.wait()
+    finally:
+        if proc.stdin is not None:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass  # the child is gone already
+        if proc.poll() is None:  # this thread was interrupted: the child does not outlive the build it ran
+            proc.kill()
+            proc.wait()
+    if error is not None:
+        raise BuildProcessError(error)
+    if outcome is None or code != 0:
+        how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
+        raise BuildProcessError(f"the build process {how} before it finished")
+    return outcome
+
+
+def child_main() -> None:
+    """A live build's own process: reads (settings, log level) pickled on stdin, runs backend.build with its own
+    embedders, and writes JSON lines on stdout: {"progress": [stage, done, total]}, then {"done": outcome} or
+    {"error": reason}. Anything else printed goes to stderr (the server's log). It exits at once if its parent does."""
+    stdin, protocol = sys.stdin.buffer, sys.stdout
+    state, level = pickle.load(stdin)
+    sys.stdout = sys.stderr
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("rag").setLevel(level)
+
+    def orphaned() -> None:
+        stdin.read()  # returns when the parent closes the pipe: it has what it needs, or it is gone
+        os._exit(0)
+
+    threading.Thread(target=orphaned, name="parent-watch", daemon=True).start()
+    lock = threading.Lock()
+
+    def send(message: dict[str, Any]) -> None:
+        with lock:
+            protocol.write(json.dumps(message) + "\n")
+            protocol.flush()
+
+    settings = Settings(**{k: MappingProxyType(v) if isinstance(v, dict) else v for k, v in state.items()})
+    try:
+        from ..runtime import load_embedders
+
+        embedders = list(load_embedders(settings).values())
+        report = backend.build(settings, embedders, progress=lambda stage, done, total: send(
+            {"progress": [stage, done, total]}))
+        send({"done": _outcome(report)})
+    except Exception as exc:  # the parent reports it; the traceback goes to the log
+        logger.debug("live build failed", exc_info=True)
+        send({"error": _reason(exc)})
+    finally:
+        sys.stderr.flush()
+        os._exit(0)  # no interpreter teardown: the engines' threads and caches die with the process
 
 
 # -- watching the seeds ----------------------------------------------------------------------------------------

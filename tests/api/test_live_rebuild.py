@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import fcntl
 import json
-from http.client import HTTPConnection
+import os
 import shutil
+import signal
+from http.client import HTTPConnection
 import threading
 import time
 from dataclasses import dataclass
@@ -256,6 +258,46 @@ def test_a_failed_build_keeps_the_old_index_serving_and_says_why(server, http):
     assert "does not exist" in build["last_error"] and "failed at" in build["last_error"]
 
 
+def _build_processes(index: Path) -> list[int]:
+    """The pids of live-build processes whose parent is the server of `index` (Linux /proc)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if not proc.name.isdigit() or b"child_main" not in (proc / "cmdline").read_bytes():
+                continue
+            ppid = (proc / "stat").read_text().rsplit(")", 1)[1].split()[1]
+            if str(index).encode() in Path(f"/proc/{ppid}/cmdline").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue  # gone meanwhile
+    return found
+
+
+def test_a_killed_build_process_is_a_failed_build_and_the_old_index_keeps_serving(server, http):
+    # RAG_LIVE_BUILD=process (the default): a crash or a kill of the build is the build's, not the server's
+    live = http.get("/v1/index").json()["index_version"]
+    expected = search_docs(http, JA_QUESTION)
+    new = server.seeds / f"{NEW_DOC}.txt"
+    new.write_text(new_seed_text(server.seeds), encoding="utf-8")
+    try:
+        r = http.post("/v1/admin/rebuild", headers=AUTH)
+        assert r.status_code == 202, r.text
+        deadline = time.monotonic() + 60
+        while not (pids := _build_processes(server.index)):
+            assert time.monotonic() < deadline, "no build process appeared"
+            time.sleep(0.02)
+        os.kill(pids[0], signal.SIGKILL)
+        build, _ = wait_for_build(http, r.json()["build_id"])
+    finally:
+        new.unlink()
+    assert build["state"] == "failed" and build["index_version"] is None, build
+    assert build["error"] == "the build process was killed by SIGKILL before it finished"
+    assert http.get("/v1/index").json()["index_version"] == live and search_docs(http, JA_QUESTION) == expected
+    assert _build_processes(server.index) == []
+    build, _ = rebuild_and_wait(http)  # the next one runs: no lock or half-written build is left in its way
+    assert build["state"] == "succeeded" and NEW_DOC not in search_docs(http, NEW_QUESTION)
+
+
 def test_a_bad_seed_file_is_skipped_and_reported_by_the_build(server, http):
     bad = server.seeds / "951_not_utf8.txt"
     bad.write_bytes("ロシア".encode("utf-8") + b"\xff\xfe broken" * 20)
@@ -290,8 +332,9 @@ def test_serve_watch_rebuilds_when_seeds_change_and_settle(built_index, tmp_path
 
 def test_serve_watch_chunks_again_an_index_chunked_under_other_code_though_no_seed_changed(built_index, tmp_path):
     # an upgrade that changes cleaning or chunking (a new CHUNKING_ID) leaves the seeds as they were: the watcher
-    # compares the index's recorded chunker with the running code's too, and rebuilds at its first settled poll
-    context, seeds, index = _server(built_index, tmp_path, {"RAG_WATCH_SECONDS": "0.5"})
+    # compares the index's recorded chunker with the running code's too, and rebuilds at its first settled poll.
+    # Built on a thread of the server (RAG_LIVE_BUILD=thread): the other tests build in a process of its own.
+    context, seeds, index = _server(built_index, tmp_path, {"RAG_WATCH_SECONDS": "0.5", "RAG_LIVE_BUILD": "thread"})
     manifest_path = index / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     current = dict(manifest["chunker"])
