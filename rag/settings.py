@@ -173,6 +173,8 @@ class Settings:
             raise ConfigError(f"faiss_kind={self.faiss_kind!r}: allowed {get_args(FaissKind)}")
         if self.fusion not in get_args(FusionKind):
             raise ConfigError(f"fusion={self.fusion!r}: allowed {get_args(FusionKind)}")
+        if self.live_build not in get_args(LiveBuildKind):
+            raise ConfigError(f"live_build={self.live_build!r}: allowed {get_args(LiveBuildKind)}")
         if self.rerank not in get_args(RerankKind):
             raise ConfigError(f"rerank={self.rerank!r}: allowed {get_args(RerankKind)}")
         if not 1 <= self.rerank_depth <= 200:

@@ -257,57 +257,67 @@ def _child_env() -> dict[str, str]:
 
 def build_in_child(settings: Settings, progress: Callable[[str, int, int], None]) -> dict[str, Any]:
     """Run backend.build in a fresh interpreter (`child_main`) and relay its progress; its outcome, or
-    BuildProcessError. The child loads its own models (~2 s), logs to this process's stderr, and exits when this
+    BuildProcessError. The child loads its own models (1–2 s), logs to this process's stderr, and exits when this
     process does (its stdin closes)."""
-    cmd = [sys.executable, "-c", "from rag.indexing.live import child_main; child_main()"]
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_child_env())
+    # -P: this package, not whatever the working directory holds
+    cmd = [sys.executable, "-P", "-c", "from rag.indexing.live import child_main; child_main()"]
     outcome: dict[str, Any] | None = None
     error: str | None = None
-    try:
+    with subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_child_env()) as proc:
         assert proc.stdin is not None and proc.stdout is not None
-        pickle.dump((_settings_state(settings), logging.getLogger("rag").getEffectiveLevel()), proc.stdin)
-        proc.stdin.flush()
-        for line in proc.stdout:
+        try:
             try:
-                message = json.loads(line)
-            except ValueError:
-                continue  # not ours: the protocol is one JSON object a line
-            if "progress" in message:
-                progress(*message["progress"])
-            elif "done" in message:
-                outcome = message["done"]
-            elif "error" in message:
-                error = message["error"]
-        code = proc.wait()
-    finally:
-        if proc.stdin is not None:
+                pickle.dump((_settings_state(settings), logging.getLogger("rag").getEffectiveLevel()), proc.stdin)
+                proc.stdin.flush()
+            except OSError:
+                pass  # it died before reading them: how it ended is reported below
+            for line in proc.stdout:
+                try:
+                    message = json.loads(line)
+                except ValueError:
+                    continue  # not ours: the protocol is one JSON object a line
+                if not isinstance(message, dict):
+                    continue
+                if "progress" in message:
+                    progress(*message["progress"])
+                elif "done" in message:
+                    outcome = message["done"]
+                elif "error" in message:
+                    error = message["error"]
+            code = proc.wait()
+        finally:
             try:
                 proc.stdin.close()
             except OSError:
                 pass  # the child is gone already
-        if proc.poll() is None:  # this thread was interrupted: the child does not outlive the build it ran
-            proc.kill()
-            proc.wait()
+            if proc.poll() is None:  # this thread was interrupted: the child does not outlive the build it ran
+                proc.kill()
+                proc.wait()
+    if outcome is not None:  # the build is on disk (and published): a late exit code does not undo it
+        if code != 0:
+            logger.warning("the build process exited with %s after it had finished its build", code)
+        return outcome
     if error is not None:
         raise BuildProcessError(error)
-    if outcome is None or code != 0:
-        how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
-        raise BuildProcessError(f"the build process {how} before it finished")
-    return outcome
+    how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
+    raise BuildProcessError(f"the build process {how} before it finished")
 
 
 def child_main() -> None:
     """A live build's own process: reads (settings, log level) pickled on stdin, runs backend.build with its own
-    embedders, and writes JSON lines on stdout: {"progress": [stage, done, total]}, then {"done": outcome} or
-    {"error": reason}. Anything else printed goes to stderr (the server's log). It exits at once if its parent does."""
-    stdin, protocol = sys.stdin.buffer, sys.stdout
-    state, level = pickle.load(stdin)
+    embedders, and writes JSON lines on a private copy of stdout: {"progress": [stage, done, total]}, then
+    {"done": outcome} or {"error": reason}. Anything else written to stdout, by Python or by a native library, goes to
+    stderr (the server's log). It exits at once if its parent does."""
+    state, level = pickle.load(sys.stdin.buffer)
+    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
     sys.stdout = sys.stderr
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     logging.getLogger("rag").setLevel(level)
 
-    def orphaned() -> None:
-        stdin.read()  # returns when the parent closes the pipe: it has what it needs, or it is gone
+    def orphaned() -> None:  # the raw descriptor: returns when the parent closes the pipe, or is gone
+        while os.read(0, 4096):
+            pass
         os._exit(0)
 
     threading.Thread(target=orphaned, name="parent-watch", daemon=True).start()
@@ -318,15 +328,15 @@ def child_main() -> None:
             protocol.write(json.dumps(message) + "\n")
             protocol.flush()
 
-    settings = Settings(**{k: MappingProxyType(v) if isinstance(v, dict) else v for k, v in state.items()})
     try:
+        settings = Settings(**{k: MappingProxyType(v) if isinstance(v, dict) else v for k, v in state.items()})
         from ..runtime import load_embedders
 
         embedders = list(load_embedders(settings).values())
         report = backend.build(settings, embedders, progress=lambda stage, done, total: send(
             {"progress": [stage, done, total]}))
         send({"done": _outcome(report)})
-    except Exception as exc:  # the parent reports it; the traceback goes to the log
+    except BaseException as exc:  # the parent reports it; the traceback goes to the log
         logger.debug("live build failed", exc_info=True)
         send({"error": _reason(exc)})
     finally:

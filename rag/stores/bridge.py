@@ -14,6 +14,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import unicodedata
 from collections import defaultdict
@@ -104,13 +105,25 @@ def _read_dictionary(db: Path) -> dict[str, str]:
 
 
 def _write_queries(db: str, prefix: str, *queries: str) -> None:
-    """Each of `queries` (numbers) as a table of its own at `prefix` + its number; a worker process runs this."""
+    """Each of `queries` (numbers) as a table of its own at `prefix` + its number; a worker process runs this, and
+    ends at once when its parent does (its stdin closes)."""
+    def orphaned() -> None:  # the raw descriptor: a buffered read would hold stdin's lock at interpreter exit
+        while os.read(0, 4096):
+            pass
+        os._exit(1)
+
+    threading.Thread(target=orphaned, name="parent-watch", daemon=True).start()
     for i in map(int, queries):
         write_terms(_read_query(Path(db), i), Path(f"{prefix}{i}"))
 
 
 # the queries by process: 751k + 434k rows and 662k + 448k (jamdict-data 1.0), so that the two end together
 _BY_PROCESS = ((2, 0), (3, 1))
+_STALE_S = 600  # a part or temporary file this old was left by a killed process
+
+
+def _cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _write_dictionary(db: Path, path: Path) -> None:
@@ -119,34 +132,46 @@ def _write_dictionary(db: Path, path: Path) -> None:
     dictionary's first read"). One process where only one CPU is ours."""
     t0 = time.perf_counter()
     path.parent.mkdir(parents=True, exist_ok=True)
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    if cpus < 2:
+    for left in path.parent.glob(".jmdict-terms-*"):  # parts and temporary files of processes killed before
+        try:
+            if time.time() - left.stat().st_mtime > _STALE_S:
+                left.unlink()
+        except OSError:
+            pass
+    if _cpus() < 2:
         write_terms(_read_dictionary(db), path)
         return
     prefix = path.with_name(f".{path.name}.{os.getpid()}.part")
     parts = [Path(f"{prefix}{i}") for i in range(len(_QUERIES))]
-    # fresh interpreters, not multiprocessing: its spawn runs the caller's main script again in each child (a script
-    # without a __main__ guard would start over), and a fork would copy a server's engine threads stopped
+    # fresh interpreters (-P: this package, not whatever the working directory holds), not multiprocessing: its spawn
+    # runs the caller's main script again in each child (a script without a __main__ guard would start over), and a
+    # fork would copy a server's engine threads stopped
     root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
     code = "import sys; from rag.stores.bridge import _write_queries; _write_queries(*sys.argv[1:])"
     workers: list[subprocess.Popen[bytes]] = []
     try:
         for queries in _BY_PROCESS:
-            workers.append(subprocess.Popen([sys.executable, "-c", code, str(db), str(prefix), *map(str, queries)],
-                                            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                            stderr=subprocess.PIPE))
-        errors = [(w.returncode, err) for w, (_, err) in ((w, w.communicate()) for w in workers) if w.returncode]
-        if errors:
-            code_, err = errors[0]
-            last = err.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
-            raise OSError(f"a process reading the dictionary exited with {code_}: {last[0][:500]}")
+            # stdin stays open while this process waits: if it dies, the workers see it close and stop
+            workers.append(subprocess.Popen([sys.executable, "-P", "-c", code, str(db), str(prefix),
+                                             *map(str, queries)], env=env, stdin=subprocess.PIPE,
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+        while (codes := [w.poll() for w in workers]) and None in codes and not any(codes):
+            time.sleep(0.05)
+        failed = next((w for w in workers if w.returncode), None)
+        if failed is not None:  # the first to fail; the other is stopped below
+            assert failed.stderr is not None
+            last = failed.stderr.read().decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
+            raise OSError(f"a process reading the dictionary exited with {failed.returncode}: {last[0][:500]}")
         rows = merge_terms(parts, path)
     finally:
-        for w in workers:  # one that could not start, or an interrupt: the other is not left writing
+        for w in workers:  # one failed, or could not start, or an interrupt: the other is not left writing
             if w.poll() is None:
                 w.kill()
                 w.wait()
+            for pipe in (w.stdin, w.stderr):
+                if pipe is not None:
+                    pipe.close()
         for part in parts:
             part.unlink(missing_ok=True)
     logger.info("bridge: read %d dictionary terms in %.2fs (two processes)", rows, time.perf_counter() - t0)
@@ -184,7 +209,7 @@ def merge_terms(parts: list[Path], path: Path) -> int:
         try:
             con.execute("pragma journal_mode = off")
             for j, part in enumerate(parts):
-                con.execute(f"attach database ? as p{j}", (f"{part.resolve().as_uri()}?mode=ro",))
+                con.execute(f"attach database ? as p{j}", (str(part),))  # a path: no URI support needed
             con.execute("begin")
             con.execute("create table terms (term text primary key, packed text not null) without rowid")
             every = " union all ".join(f"select term, packed from p{j}.terms" for j in range(len(parts)))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -177,11 +179,17 @@ def _tiny_jamdict(path: Path) -> Path:
     return path
 
 
-def test_the_dictionary_read_by_two_processes_is_the_table_one_process_reads(tmp_path: Path) -> None:
+@pytest.fixture
+def two_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The two-process path whatever this machine's CPUs (with one, the dictionary is read in process)."""
+    monkeypatch.setattr(bridge_module, "_cpus", lambda: 2)
+
+
+def test_the_dictionary_read_by_two_processes_is_the_table_one_process_reads(tmp_path: Path, two_cpus) -> None:
     db = _tiny_jamdict(tmp_path / "jamdict.db")
     one = bridge_module._read_dictionary(db)
     bridge_module._write_dictionary(db, tmp_path / "t.sqlite")
-    two = read_terms(tmp_path / "t.sqlite", list(one) + ["not a term"])
+    two = dict(sqlite3.connect(tmp_path / "t.sqlite").execute("select term, packed from terms"))  # the whole table
 
     def pairs(table: dict[str, str]) -> dict[str, list[str]]:
         return {t: sorted(p.split("\x1f")) for t, p in table.items()}
@@ -195,7 +203,7 @@ def test_the_dictionary_read_by_two_processes_is_the_table_one_process_reads(tmp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["jamdict.db", "t.sqlite"]  # the parts are gone
 
 
-def test_a_failed_dictionary_process_is_an_error_that_names_it_and_leaves_nothing(tmp_path: Path) -> None:
+def test_a_failed_dictionary_process_is_an_error_that_names_it_and_leaves_nothing(tmp_path: Path, two_cpus) -> None:
     with pytest.raises(OSError, match="a process reading the dictionary exited with 1: .*unable to open"):
         bridge_module._write_dictionary(tmp_path / "no-such.db", tmp_path / "t.sqlite")
     assert list(tmp_path.iterdir()) == []
@@ -211,7 +219,8 @@ def test_merged_tables_join_a_terms_pairs_and_keep_every_term(tmp_path: Path) ->
 
 
 def test_without_the_dictionary_processes_a_build_reads_it_in_process_and_says_why(tmp_path: Path, real_slice, caplog,
-                                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                                  monkeypatch: pytest.MonkeyPatch,
+                                                                                  two_cpus) -> None:
     monkeypatch.setattr(bridge_module.sys, "executable", str(tmp_path / "no-such-python"))
     monkeypatch.setattr(bridge_module, "_read_dictionary", lambda db: real_slice)  # JMdict's reading, as a slice
     monkeypatch.setattr(bridge_module, "_MEMO", {})  # what this process keeps in memory then: for this test only
@@ -220,3 +229,15 @@ def test_without_the_dictionary_processes_a_build_reads_it_in_process_and_says_w
         got = build_bridge(vocabulary, cache_dir=tmp_path / "cache")
     assert got and "cannot write the bridge's dictionary table" in caplog.text and "no-such-python" in caplog.text
     assert not any((tmp_path / "cache").iterdir())  # no table, no part left
+
+
+def test_what_killed_processes_left_in_the_cache_is_swept_by_the_next_read(tmp_path: Path, two_cpus) -> None:
+    db = _tiny_jamdict(tmp_path / "jamdict.db")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    old, recent = cache / ".jmdict-terms-x.sqlite.123.part2", cache / ".jmdict-terms-x.sqlite.456.tmp"
+    for left in (old, recent):
+        left.write_bytes(b"half")
+    os.utime(old, (time.time() - 2 * bridge_module._STALE_S,) * 2)
+    bridge_module._write_dictionary(db, cache / "jmdict-terms-x.sqlite")
+    assert sorted(p.name for p in cache.iterdir()) == [recent.name, "jmdict-terms-x.sqlite"]  # a running one's stays
