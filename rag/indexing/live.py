@@ -131,6 +131,7 @@ class LiveBuilder:
         self._settings = settings
         self._embedders = [_Interleaved(e, embed_batch) for e in embedders.values()]
         self._install = install
+        self._source = source_id()  # the code this server runs (it is read when the server starts)
         self._lock = threading.Lock()
         self._status: BuildStatus | None = None
         self._thread: threading.Thread | None = None
@@ -195,7 +196,7 @@ class LiveBuilder:
         """The build's outcome: its document changes and warnings."""
         progress = self._progress(build_id)
         if self._settings.live_build == "process":
-            return build_in_child(self._settings, progress)
+            return build_in_child(self._settings, progress, self._source)
         return _outcome(backend.build(self._settings, self._embedders, progress=progress))
 
     def _run(self, build_id: str) -> None:
@@ -255,10 +256,21 @@ def _child_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
 
 
-def build_in_child(settings: Settings, progress: Callable[[str, int, int], None]) -> dict[str, Any]:
+def source_id() -> str:
+    """A digest of the package's Python sources as they are on disk now: a build process compares its own with the
+    server's, so that code upgraded in place under a running server does not build an index that server cannot read."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def build_in_child(settings: Settings, progress: Callable[[str, int, int], None], source: str) -> dict[str, Any]:
     """Run backend.build in a fresh interpreter (`child_main`) and relay its progress; its outcome, or
     BuildProcessError. The child loads its own models (1–2 s), logs to this process's stderr, and exits when this
-    process does (its stdin closes)."""
+    process does (its stdin closes). `source` is the caller's `source_id()`: the child refuses to build with other
+    code."""
     # -P: this package, not whatever the working directory holds
     cmd = [sys.executable, "-P", "-c", "from rag.indexing.live import child_main; child_main()"]
     outcome: dict[str, Any] | None = None
@@ -267,7 +279,8 @@ def build_in_child(settings: Settings, progress: Callable[[str, int, int], None]
         assert proc.stdin is not None and proc.stdout is not None
         try:
             try:
-                pickle.dump((_settings_state(settings), logging.getLogger("rag").getEffectiveLevel()), proc.stdin)
+                pickle.dump((_settings_state(settings), logging.getLogger("rag").getEffectiveLevel(), source),
+                            proc.stdin)
                 proc.stdin.flush()
             except OSError:
                 pass  # it died before reading them: how it ended is reported below
@@ -308,7 +321,7 @@ def child_main() -> None:
     embedders, and writes JSON lines on a private copy of stdout: {"progress": [stage, done, total]}, then
     {"done": outcome} or {"error": reason}. Anything else written to stdout, by Python or by a native library, goes to
     stderr (the server's log). It exits at once if its parent does."""
-    state, level = pickle.load(sys.stdin.buffer)
+    state, level, source = pickle.load(sys.stdin.buffer)
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
@@ -329,6 +342,9 @@ def child_main() -> None:
             protocol.flush()
 
     try:
+        if source_id() != source:
+            raise BuildProcessError("the code on disk has changed since the server started (an upgrade in place?): "
+                                    "restart the server, then rebuild")
         settings = Settings(**{k: MappingProxyType(v) if isinstance(v, dict) else v for k, v in state.items()})
         from ..runtime import load_embedders
 

@@ -376,3 +376,14 @@ def test_an_unknown_live_build_mode_is_refused_by_name() -> None:
         Settings.from_env({"RAG_LIVE_BUILD": "Process"})
     with pytest.raises(ConfigError, match="live_build='Process': allowed"):  # set in code, not read from the env
         Settings(live_build="Process").validate()
+
+
+def test_a_build_process_refuses_to_build_with_other_code_than_the_servers(tmp_path: Path) -> None:
+    # code upgraded in place under a running server: its build would write an index that server may not read
+    from rag.indexing.live import BuildProcessError, build_in_child, source_id
+    from rag.settings import Settings
+
+    settings = Settings(seeds_dir=tmp_path / "seeds", index_dir=tmp_path / "index")
+    with pytest.raises(BuildProcessError, match="the code on disk has changed since the server started"):
+        build_in_child(settings, lambda *_: None, source="0" * 16)
+    assert not (tmp_path / "index").exists() and len(source_id()) == 16
