@@ -32,6 +32,7 @@ import numpy as np
 from ..embedders import Embedder
 from ..embedders.e5_engine import InContext
 from ..errors import BuildBusyError, RagError
+from ..processes import child_env, exit_with_parent, python
 from ..settings import Settings
 from . import backend
 from .load import LoadedIndex
@@ -250,12 +251,6 @@ def _settings_state(settings: Settings) -> dict[str, Any]:
             for f in fields(settings)}
 
 
-def _child_env() -> dict[str, str]:
-    """The child's environment: the parent's, with this package importable however the parent found it."""
-    root = str(Path(__file__).resolve().parents[2])
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
-
-
 def source_id() -> str:
     """A digest of the package's Python sources as they are on disk now: a build process compares its own with the
     server's, so that code upgraded in place under a running server does not build an index that server cannot read."""
@@ -271,11 +266,10 @@ def build_in_child(settings: Settings, progress: Callable[[str, int, int], None]
     BuildProcessError. The child loads its own models (1–2 s), logs to this process's stderr, and exits when this
     process does (its stdin closes). `source` is the caller's `source_id()`: the child refuses to build with other
     code."""
-    # -P: this package, not whatever the working directory holds
-    cmd = [sys.executable, "-P", "-c", "from rag.indexing.live import child_main; child_main()"]
+    cmd = python("from rag.indexing.live import child_main; child_main()")
     outcome: dict[str, Any] | None = None
     error: str | None = None
-    with subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_child_env()) as proc:
+    with subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=child_env()) as proc:
         assert proc.stdin is not None and proc.stdout is not None
         try:
             try:
@@ -328,12 +322,7 @@ def child_main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     logging.getLogger("rag").setLevel(level)
 
-    def orphaned() -> None:  # the raw descriptor: returns when the parent closes the pipe, or is gone
-        while os.read(0, 4096):
-            pass
-        os._exit(0)
-
-    threading.Thread(target=orphaned, name="parent-watch", daemon=True).start()
+    exit_with_parent(0)
     lock = threading.Lock()
 
     def send(message: dict[str, Any]) -> None:

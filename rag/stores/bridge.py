@@ -13,14 +13,13 @@ import os
 import re
 import sqlite3
 import subprocess
-import sys
-import threading
 import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..processes import child_env, exit_with_parent, python
 from .japanese import STOP_WORDS, fold, fold_term
 
 logger = logging.getLogger(__name__)
@@ -107,12 +106,7 @@ def _read_dictionary(db: Path) -> dict[str, str]:
 def _write_queries(db: str, prefix: str, *queries: str) -> None:
     """Each of `queries` (numbers) as a table of its own at `prefix` + its number; a worker process runs this, and
     ends at once when its parent does (its stdin closes)."""
-    def orphaned() -> None:  # the raw descriptor: a buffered read would hold stdin's lock at interpreter exit
-        while os.read(0, 4096):
-            pass
-        os._exit(1)
-
-    threading.Thread(target=orphaned, name="parent-watch", daemon=True).start()
+    exit_with_parent(1)
     for i in map(int, queries):
         write_terms(_read_query(Path(db), i), Path(f"{prefix}{i}"))
 
@@ -143,19 +137,13 @@ def _write_dictionary(db: Path, path: Path) -> None:
         return
     prefix = path.with_name(f".{path.name}.{os.getpid()}.part")
     parts = [Path(f"{prefix}{i}") for i in range(len(_QUERIES))]
-    # fresh interpreters (-P: this package, not whatever the working directory holds), not multiprocessing: its spawn
-    # runs the caller's main script again in each child (a script without a __main__ guard would start over), and a
-    # fork would copy a server's engine threads stopped
-    root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
     code = "import sys; from rag.stores.bridge import _write_queries; _write_queries(*sys.argv[1:])"
     workers: list[subprocess.Popen[bytes]] = []
     try:
         for queries in _BY_PROCESS:
             # stdin stays open while this process waits: if it dies, the workers see it close and stop
-            workers.append(subprocess.Popen([sys.executable, "-P", "-c", code, str(db), str(prefix),
-                                             *map(str, queries)], env=env, stdin=subprocess.PIPE,
-                                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+            workers.append(subprocess.Popen(python(code, str(db), str(prefix), *map(str, queries)), env=child_env(),
+                                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
         while (codes := [w.poll() for w in workers]) and None in codes and not any(codes):
             time.sleep(0.05)
         failed = next((w for w in workers if w.returncode), None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import sys
 import time
 from pathlib import Path
 
@@ -221,7 +222,7 @@ def test_merged_tables_join_a_terms_pairs_and_keep_every_term(tmp_path: Path) ->
 def test_without_the_dictionary_processes_a_build_reads_it_in_process_and_says_why(tmp_path: Path, real_slice, caplog,
                                                                                   monkeypatch: pytest.MonkeyPatch,
                                                                                   two_cpus) -> None:
-    monkeypatch.setattr(bridge_module.sys, "executable", str(tmp_path / "no-such-python"))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
     monkeypatch.setattr(bridge_module, "_read_dictionary", lambda db: real_slice)  # JMdict's reading, as a slice
     monkeypatch.setattr(bridge_module, "_MEMO", {})  # what this process keeps in memory then: for this test only
     vocabulary = list(real_slice)[:300]
