@@ -132,7 +132,8 @@ class LiveBuilder:
         self._settings = settings
         self._embedders = [_Interleaved(e, embed_batch) for e in embedders.values()]
         self._install = install
-        self._source = source_id()  # the code this server runs (it is read when the server starts)
+        # the code this server runs, read when it starts (only a build process compares it)
+        self._source = source_id() if settings.live_build == "process" else ""
         self._lock = threading.Lock()
         self._status: BuildStatus | None = None
         self._thread: threading.Thread | None = None
@@ -311,7 +312,7 @@ def build_in_child(settings: Settings, progress: Callable[[str, int, int], None]
 
 
 def child_main() -> None:
-    """A live build's own process: reads (settings, log level) pickled on stdin, runs backend.build with its own
+    """A live build's own process: reads (settings, log level, the server's source_id) pickled on stdin, runs backend.build with its own
     embedders, and writes JSON lines on a private copy of stdout: {"progress": [stage, done, total]}, then
     {"done": outcome} or {"error": reason}. Anything else written to stdout, by Python or by a native library, goes to
     stderr (the server's log). It exits at once if its parent does."""
@@ -341,7 +342,7 @@ def child_main() -> None:
         report = backend.build(settings, embedders, progress=lambda stage, done, total: send(
             {"progress": [stage, done, total]}))
         send({"done": _outcome(report)})
-    except BaseException as exc:  # the parent reports it; the traceback goes to the log
+    except BaseException as exc:  # the parent logs the reason; the traceback is logged here at debug level
         logger.debug("live build failed", exc_info=True)
         send({"error": _reason(exc)})
     finally:
