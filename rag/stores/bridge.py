@@ -13,6 +13,7 @@ import os
 import re
 import sqlite3
 import subprocess
+import tempfile
 import time
 import unicodedata
 from collections import defaultdict
@@ -126,6 +127,9 @@ def _write_dictionary(db: Path, path: Path) -> None:
     dictionary's first read"). One process where only one CPU is ours."""
     t0 = time.perf_counter()
     path.parent.mkdir(parents=True, exist_ok=True)
+    # a folder this process cannot write in fails here, before ~10 s of reading that could not be kept
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.probe"):
+        pass
     for left in path.parent.glob(".jmdict-terms-*"):  # parts and temporary files of processes killed before
         try:
             if time.time() - left.stat().st_mtime > _STALE_S:
@@ -139,27 +143,32 @@ def _write_dictionary(db: Path, path: Path) -> None:
     parts = [Path(f"{prefix}{i}") for i in range(len(_QUERIES))]
     code = "import sys; from rag.stores.bridge import _write_queries; _write_queries(*sys.argv[1:])"
     workers: list[subprocess.Popen[bytes]] = []
+    # each worker's stderr goes to a file, read only if it fails: a pipe nobody reads would block a worker that wrote
+    # more than the pipe holds
+    errors = [tempfile.TemporaryFile() for _ in _BY_PROCESS]
     try:
-        for queries in _BY_PROCESS:
+        for queries, err in zip(_BY_PROCESS, errors):
             # stdin stays open while this process waits: if it dies, the workers see it close and stop
             workers.append(subprocess.Popen(python(code, str(db), str(prefix), *map(str, queries)), env=child_env(),
-                                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+                                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err))
         while (codes := [w.poll() for w in workers]) and None in codes and not any(codes):
             time.sleep(0.05)
-        failed = next((w for w in workers if w.returncode), None)
+        failed = next((i for i, w in enumerate(workers) if w.returncode), None)
         if failed is not None:  # the first to fail; the other is stopped below
-            assert failed.stderr is not None
-            last = failed.stderr.read().decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
-            raise OSError(f"a process reading the dictionary exited with {failed.returncode}: {last[0][:500]}")
+            errors[failed].seek(0)
+            last = errors[failed].read().decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
+            raise OSError(f"a process reading the dictionary exited with {workers[failed].returncode}: "
+                          f"{last[0][:500]}")
         rows = merge_terms(parts, path)
     finally:
         for w in workers:  # one failed, or could not start, or an interrupt: the other is not left writing
             if w.poll() is None:
                 w.kill()
                 w.wait()
-            for pipe in (w.stdin, w.stderr):
-                if pipe is not None:
-                    pipe.close()
+            if w.stdin is not None:
+                w.stdin.close()
+        for err in errors:
+            err.close()
         for part in parts:
             part.unlink(missing_ok=True)
     logger.info("bridge: read %d dictionary terms in %.2fs (two processes)", rows, time.perf_counter() - t0)

@@ -6,6 +6,7 @@ import json
 import os
 import sqlite3
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -208,6 +209,40 @@ def test_a_failed_dictionary_process_is_an_error_that_names_it_and_leaves_nothin
     with pytest.raises(OSError, match="a process reading the dictionary exited with 1: .*unable to open"):
         bridge_module._write_dictionary(tmp_path / "no-such.db", tmp_path / "t.sqlite")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_dictionary_process_that_writes_much_to_stderr_does_not_block_the_read(tmp_path: Path, two_cpus,
+                                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # PYTHONVERBOSE=2 makes each worker write ~100 KB of import traces to stderr, more than a pipe holds: a worker
+    # whose stderr were a pipe that nobody reads would block there, and the read with it
+    monkeypatch.setenv("PYTHONVERBOSE", "2")
+    db = _tiny_jamdict(tmp_path / "jamdict.db")
+    done: list[bool] = []
+    reader = threading.Thread(target=lambda: done.append(bridge_module._write_dictionary(db, tmp_path / "t.sqlite")
+                                                         is None), daemon=True)
+    reader.start()
+    reader.join(timeout=120)
+    assert done == [True], "the dictionary read is still waiting for its processes"
+    monkeypatch.delenv("PYTHONVERBOSE")
+    got, one = read_terms(tmp_path / "t.sqlite", ["同盟", "ラブロフ"]), bridge_module._read_dictionary(db)
+    assert set(got) == {"同盟", "ラブロフ"}
+    assert all(sorted(packed.split("\x1f")) == sorted(one[t].split("\x1f")) for t, packed in got.items())
+
+
+def test_a_cache_folder_that_cannot_be_written_costs_one_read_of_the_dictionary_not_two(
+        tmp_path: Path, real_slice, caplog, monkeypatch: pytest.MonkeyPatch, two_cpus) -> None:
+    started, reads = [], []
+    monkeypatch.setattr(bridge_module.subprocess, "Popen", lambda *a, **k: started.append(a) or pytest.fail("started"))
+    monkeypatch.setattr(bridge_module, "_read_dictionary", lambda db: reads.append(db) or real_slice)
+    monkeypatch.setattr(bridge_module, "_MEMO", {})
+    unwritable = Path("/proc/self")  # a folder no process can create a file in, root included
+    with pytest.raises(OSError):
+        bridge_module._write_dictionary(tmp_path / "jamdict.db", unwritable / "t.sqlite")
+    assert started == [] and reads == []  # refused before any reading
+    with caplog.at_level("WARNING"):
+        got = build_bridge(list(real_slice)[:300], cache_dir=unwritable)
+    assert got and len(reads) == 1 and started == []
+    assert "cannot write the bridge's dictionary table" in caplog.text
 
 
 def test_merged_tables_join_a_terms_pairs_and_keep_every_term(tmp_path: Path) -> None:
