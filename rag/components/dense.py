@@ -49,6 +49,10 @@ class DenseComponent:
     def weight(self, lang: Language) -> float:
         return self._weight
 
+    def warm(self) -> None:
+        """Work the store would otherwise do in its first question (a local store's 8-bit codes; Qdrant's: none)."""
+        getattr(self.store, "warm", lambda: None)()
+
     def rank(self, question: Question, k: int, allowed: np.ndarray | None) -> Ranking:
         rows, scores = self.store.search(question.vector(self.name), k, allowed, question.scope)
         return Ranking(rows, scores)

@@ -139,6 +139,9 @@ class Searcher:
         from ..stores.kernels import warm
 
         warm()  # BM25's and the sparse head's loops compile (or load from numba's cache) now, not in the first question
+        for component in self.components:  # and what a component makes at its first question (dense codes)
+            if hasattr(component, "warm"):
+                component.warm()
         # the component that reads a question as BM25 term groups, which the reranker scores sentences with
         self._lexical = next((c for c in self.components if hasattr(c, "term_groups")), None)
 

@@ -278,3 +278,63 @@ def test_bm25_group_scores_take_each_groups_best_term_per_passage(searcher, refe
         if known:
             expected += np.max([_ref_scores(reference, [t]) for t in known], axis=0)
     np.testing.assert_array_equal(store.group_scores(groups), expected)
+
+
+def _brute_force(vectors: np.ndarray, slot_row: np.ndarray, q: np.ndarray, k: int) -> tuple[list[int], np.ndarray]:
+    """The k best live rows by float64 inner product, ties broken by row: what an exact search must return."""
+    live = np.flatnonzero(slot_row >= 0)
+    sims = vectors[live].astype(np.float64) @ q.astype(np.float64)
+    order = np.lexsort((slot_row[live], -sims))[:k]
+    return slot_row[live][order].tolist(), sims[order]
+
+
+def test_a_large_exact_store_scans_8_bit_codes_first_and_still_returns_the_exact_best(monkeypatch) -> None:
+    """At CODED_MIN slots and more, an exact search scores 8-bit codes of every vector and only the rows that can
+    be among the k best exactly (rag/stores/dense.py `Codes`). On clustered vectors (scores close together, where a
+    fixed number of candidates would miss rows), with exact duplicates (ties across the k-th place), removed slots
+    and two segments, it returns the exact k best rows, ties broken by row, with their float32 scores."""
+    import rag.stores.dense as dense
+    from rag.stores.dense import Codes, SlotVectors
+    from rag.stores.segments import Layout, Segment
+
+    rng = np.random.default_rng(3)
+    n = dense.CODED_MIN + 3000
+    centres = _unit(rng, 30)
+    vectors = centres[rng.integers(0, 30, n)] + 0.04 * rng.standard_normal((n, DIM)).astype(np.float32)
+    vectors[501:540] = vectors[500]  # forty identical vectors: ties across the 10th and the 100th place
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    slot_row = np.arange(n)
+    slot_row[[7, 520, n - 5]] = -1
+    slot_row[slot_row >= 0] = np.arange(n - 3)
+    half = n // 2
+    store = DenseStore(SlotVectors([vectors[:half], vectors[half:]], DIM),
+                       Layout(slot_row, [Segment("a", 0, half), Segment("b", half, n)]), None, "flat")
+    made = []
+    monkeypatch.setattr(dense, "Codes", lambda *a: made.append(Codes(*a)) or made[-1])
+    queries = [vectors[500]] + [vectors[i] + 0.02 * _unit(rng, 1)[0] for i in rng.integers(0, n, 25)]
+    for q in queries:
+        q = (q / np.linalg.norm(q)).astype(np.float32)
+        for k in (1, 10, 100):
+            rows, scores = store.exact(q, k)
+            want_rows, want_scores = _brute_force(vectors, slot_row, q, k)
+            assert rows.tolist() == want_rows
+            np.testing.assert_allclose(scores, want_scores, atol=1e-5)
+    assert len(made) == 1  # made once, at the first search
+    codes = made[0]
+    q = queries[1] / np.linalg.norm(queries[1])
+    # each code score is within the bound of the exact score, and the codes are a quarter of the bytes
+    assert np.abs(codes.products(q) - vectors @ q).max() <= codes.bound(q)
+    assert sum(p.nbytes for p in codes.parts) * 4 == vectors.nbytes
+    # a store below CODED_MIN scans its float32 vectors, and makes no codes
+    # (ties across the k-th place broken by row there too: argpartition alone picked any ten of the forty)
+    small = DenseStore.build(vectors[: dense.CODED_MIN - 1], "flat")
+    for q in (q, vectors[500]):
+        assert small.exact(q, 10)[0].tolist() == _brute_force(vectors[: dense.CODED_MIN - 1],
+                                                              np.arange(dense.CODED_MIN - 1), q, 10)[0]
+    assert len(made) == 1 and small._codes is None
+    # a searcher warms its components: the codes are made when an index is loaded or swapped in, not in a question
+    from rag.components.dense import DenseComponent
+
+    fresh = DenseStore(SlotVectors([vectors], DIM), Layout.identity(n, "a"), None, "flat")
+    DenseComponent("e5", fresh, 1.0).warm()
+    assert len(made) == 2 and fresh._codes is made[-1]
