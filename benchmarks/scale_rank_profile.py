@@ -1,11 +1,14 @@
 """Where a hybrid question's ranking time goes on a bench_scale index: in-process, cProfile on, encodings excluded.
 
-    .venv/bin/python benchmarks/scale_rank_profile.py --passages 100000 [--queries 200] [--compare-parallel | --compare-top]
+    .venv/bin/python benchmarks/scale_rank_profile.py --passages 100000 [--queries 200] [--compare-parallel | --compare-top
+                                                      | --compare-codes]
 
 Needs the index of an earlier `bench_scale.py --passages N` run. Prints hybrid ranking p50/p95 and each component's
 p50/p95, then the 40 most expensive calls. --compare-parallel instead runs all questions three times with the
 components ranked side by side and one after the other, alternating (no profiler), to compare the two in one run;
---compare-top likewise alternates Ranking.top's sampled threshold with the plain choice over the whole vector.
+--compare-top likewise alternates Ranking.top's sampled threshold with the plain choice over the whole vector;
+--compare-codes alternates the exact dense stores' 8-bit first pass (rag/stores/dense.py `Codes`) with the float32 scan
+of every vector, and checks that every question's hybrid top 10 (rows and scores) is the same with both.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
 import bench_scale  # noqa: E402
 from rag.retrieval import engine  # noqa: E402
-from rag.stores import ranking  # noqa: E402
+from rag.stores import dense, ranking  # noqa: E402
 
 
 def pct(values: list[float]) -> str:
@@ -36,6 +39,7 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--compare-parallel", action="store_true")
     ap.add_argument("--compare-top", action="store_true")
+    ap.add_argument("--compare-codes", action="store_true")
     args = ap.parse_args()
     _, searcher, _ = bench_scale.serving(bench_scale.OUT / f"n{args.passages}" / "index")
     qs = bench_scale.question_list(args.queries)
@@ -49,6 +53,42 @@ def main() -> None:
                 ranking.SAMPLED = before
                 print(f"round {rnd}: {name}: hybrid ranking p50 / p95 {pct(rank)}; bm25 {pct(per['bm25'])}; "
                       f"e5-sparse {pct(per['e5-sparse'])}", flush=True)
+        return
+    if args.compare_codes:
+        bench_scale.rank_times(searcher, qs)  # every encoding cached: what follows is ranking only
+        settings = (("8-bit codes first", dense.CODED_MIN), ("float32 scan", 10**12))
+        tops = {}
+        for name, limit in settings:
+            before, dense.CODED_MIN = dense.CODED_MIN, limit
+            tops[name] = [[(h.passage.passage_id, h.score) for h in searcher.search(q, top_k=10, mode="hybrid").hits]
+                          for q in qs]
+            dense.CODED_MIN = before
+        pairs = list(zip(*tops.values()))
+        same = sum([p for p, _ in a] == [p for p, _ in b] for a, b in pairs)
+        worst = max(abs(x - y) for a, b in pairs for (_, x), (_, y) in zip(a, b))
+        print(f"hybrid top 10: the same passages in the same order for {same} of {len(qs)} questions; the largest "
+              f"difference of a fused score {worst:.2e} (float32 sums in another order)", flush=True)
+        for name, store in searcher.index.dense.items():  # each exact store's own 100 best, rows in order
+            vectors = searcher.embedders[name].encode_queries(qs)
+            found = {}
+            for label, limit in settings:
+                before, dense.CODED_MIN = dense.CODED_MIN, limit
+                found[label] = [store.exact(v, engine.POOL) for v in vectors]
+                dense.CODED_MIN = before
+            pairs = list(zip(*found.values()))
+            in_order = sum(a[0].tolist() == b[0].tolist() for a, b in pairs)
+            as_set = sum(set(a[0].tolist()) == set(b[0].tolist()) for a, b in pairs)
+            worst = max(float(np.abs(np.sort(a[1]) - np.sort(b[1])).max()) for a, b in pairs)
+            print(f"{name}: the same {engine.POOL} best rows for {as_set} of {len(qs)} questions, in the same order for "
+                  f"{in_order} (the others: near-ties ordered by float32 sums in another order; the largest score "
+                  f"difference {worst:.1e})", flush=True)
+        for rnd in range(3):
+            for name, limit in settings:
+                before, dense.CODED_MIN = dense.CODED_MIN, limit
+                rank, per = bench_scale.rank_times(searcher, qs)
+                dense.CODED_MIN = before
+                print(f"round {rnd}: {name}: hybrid ranking p50 / p95 {pct(rank)}; e5 {pct(per['e5'])}; "
+                      f"use {pct(per['use'])}", flush=True)
         return
     if args.compare_parallel:
         bench_scale.rank_times(searcher, qs)  # every encoding cached: what follows is ranking only
