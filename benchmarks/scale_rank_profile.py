@@ -17,6 +17,7 @@ import argparse
 import cProfile
 import pstats
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,29 @@ sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 import bench_scale  # noqa: E402
 from rag.retrieval import engine  # noqa: E402
 from rag.stores import dense, ranking  # noqa: E402
+
+
+@contextmanager
+def set_to(module, name: str, value):
+    """module.name = value inside the block, restored after it."""
+    before = getattr(module, name)
+    setattr(module, name, value)
+    try:
+        yield
+    finally:
+        setattr(module, name, before)
+
+
+def alternate(searcher, qs, module, name: str, variants, components=()) -> None:
+    """Three rounds of ranking every question once per variant (label, value of module.name), alternating, every
+    encoding cached first so that only ranking is timed; prints hybrid and `components` p50 / p95 per round."""
+    bench_scale.rank_times(searcher, qs)
+    for rnd in range(3):
+        for label, value in variants:
+            with set_to(module, name, value):
+                rank, per = bench_scale.rank_times(searcher, qs)
+            parts = "".join(f"; {c} {pct(per[c])}" for c in components)
+            print(f"round {rnd}: {label}: hybrid ranking p50 / p95 {pct(rank)}{parts}", flush=True)
 
 
 def pct(values: list[float]) -> str:
@@ -45,24 +69,16 @@ def main() -> None:
     qs = bench_scale.question_list(args.queries)
     bench_scale.rank_times(searcher, qs[:20])  # warm: compiled kernels, caches
     if args.compare_top:
-        bench_scale.rank_times(searcher, qs)  # every encoding cached: what follows is ranking only
-        for rnd in range(3):
-            for name, limit in (("plain top", 10**12), ("sampled top", ranking.SAMPLED)):
-                before, ranking.SAMPLED = ranking.SAMPLED, limit
-                rank, per = bench_scale.rank_times(searcher, qs)
-                ranking.SAMPLED = before
-                print(f"round {rnd}: {name}: hybrid ranking p50 / p95 {pct(rank)}; bm25 {pct(per['bm25'])}; "
-                      f"e5-sparse {pct(per['e5-sparse'])}", flush=True)
+        alternate(searcher, qs, ranking, "SAMPLED", (("plain top", 10**12), ("sampled top", ranking.SAMPLED)),
+                  ("bm25", "e5-sparse"))
         return
     if args.compare_codes:
-        bench_scale.rank_times(searcher, qs)  # every encoding cached: what follows is ranking only
-        settings = (("8-bit codes first", dense.CODED_MIN), ("float32 scan", 10**12))
+        variants = (("8-bit codes first", dense.CODED_MIN), ("float32 scan", 10**12))
         tops = {}
-        for name, limit in settings:
-            before, dense.CODED_MIN = dense.CODED_MIN, limit
-            tops[name] = [[(h.passage.passage_id, h.score) for h in searcher.search(q, top_k=10, mode="hybrid").hits]
-                          for q in qs]
-            dense.CODED_MIN = before
+        for label, limit in variants:
+            with set_to(dense, "CODED_MIN", limit):
+                tops[label] = [[(h.passage.passage_id, h.score) for h in searcher.search(q, 10, "hybrid").hits]
+                               for q in qs]
         pairs = list(zip(*tops.values()))
         same = sum([p for p, _ in a] == [p for p, _ in b] for a, b in pairs)
         worst = max(abs(x - y) for a, b in pairs for (_, x), (_, y) in zip(a, b))
@@ -71,10 +87,9 @@ def main() -> None:
         for name, store in searcher.index.dense.items():  # each exact store's own 100 best, rows in order
             vectors = searcher.embedders[name].encode_queries(qs)
             found = {}
-            for label, limit in settings:
-                before, dense.CODED_MIN = dense.CODED_MIN, limit
-                found[label] = [store.exact(v, engine.POOL) for v in vectors]
-                dense.CODED_MIN = before
+            for label, limit in variants:
+                with set_to(dense, "CODED_MIN", limit):
+                    found[label] = [store.exact(v, engine.POOL) for v in vectors]
             pairs = list(zip(*found.values()))
             in_order = sum(a[0].tolist() == b[0].tolist() for a, b in pairs)
             as_set = sum(set(a[0].tolist()) == set(b[0].tolist()) for a, b in pairs)
@@ -82,22 +97,11 @@ def main() -> None:
             print(f"{name}: the same {engine.POOL} best rows for {as_set} of {len(qs)} questions, in the same order for "
                   f"{in_order} (the others: near-ties ordered by float32 sums in another order; the largest score "
                   f"difference {worst:.1e})", flush=True)
-        for rnd in range(3):
-            for name, limit in settings:
-                before, dense.CODED_MIN = dense.CODED_MIN, limit
-                rank, per = bench_scale.rank_times(searcher, qs)
-                dense.CODED_MIN = before
-                print(f"round {rnd}: {name}: hybrid ranking p50 / p95 {pct(rank)}; e5 {pct(per['e5'])}; "
-                      f"use {pct(per['use'])}", flush=True)
+        alternate(searcher, qs, dense, "CODED_MIN", variants, ("e5", "use"))
         return
     if args.compare_parallel:
-        bench_scale.rank_times(searcher, qs)  # every encoding cached: what follows is ranking only
-        for rnd in range(3):
-            for name, rows in (("side by side", engine.PARALLEL_ROWS), ("one after another", 10**12)):
-                before, engine.PARALLEL_ROWS = engine.PARALLEL_ROWS, rows
-                rank, _ = bench_scale.rank_times(searcher, qs)
-                engine.PARALLEL_ROWS = before
-                print(f"round {rnd}: {name}: hybrid ranking p50 / p95 {pct(rank)}", flush=True)
+        alternate(searcher, qs, engine, "PARALLEL_ROWS",
+                  (("side by side", engine.PARALLEL_ROWS), ("one after another", 10**12)))
         return
     profile = cProfile.Profile()
     rank, per = bench_scale.rank_times(searcher, qs, profile)
