@@ -35,7 +35,7 @@ KINDS = ("auto", "flat", "hnsw", "ivf")
 REFINE = 4  # an index with 8-bit codes fetches k × REFINE candidates, then re-scores them exactly
 MMAP_ROWS = 50_000  # vectors of larger stores stay on disk, memory-mapped
 EXACT_TAIL = 4096  # slots past the approximate index that a search scores exactly (at most; see exact_tail)
-CODED_MIN = 16_384  # an exact store of this many slots or more, held in memory, scans 8-bit codes first (`Codes`)
+CODED_MIN = 16_384  # an exact store of this many slots or more (and under MMAP_ROWS) scans 8-bit codes first
 
 
 def exact_tail(indexed: int) -> int:
@@ -251,10 +251,10 @@ class DenseStore:
         return self.slots.take(self.layout.row_slot[np.asarray(rows, np.int64)])
 
     def _coded(self) -> Codes | None:
-        """The store's 8-bit codes, if it is large enough to gain from them and held in memory (a memory-mapped store
-        would read every vector to make them); made once, at the first exact search (~50 ms at 40k)."""
-        if self.index is not None or self.layout.slots < CODED_MIN or any(
-                isinstance(p, np.memmap) for p in self.slots.parts):
+        """The store's 8-bit codes, if it is exact and large enough to gain from them, but under MMAP_ROWS (a larger
+        store is read from disk as searches need it, and making codes would read every vector); made once, when a
+        searcher is created or at the first exact search (~50 ms at 40k)."""
+        if self.index is not None or not CODED_MIN <= self.layout.slots < MMAP_ROWS:
             return None
         with self._codes_lock:
             if self._codes is None:
@@ -364,7 +364,9 @@ class DenseStore:
         exact tail wrote)."""
         parts = [np.load(p, allow_pickle=False, mmap_mode="r") for p in paths]
         if layout.slots < MMAP_ROWS:
-            parts = [np.ascontiguousarray(p) for p in parts]  # small: in memory, no page faults on the hot path
+            # small: plain arrays, though over the same mapping (a C-order .npy needs no copy), so their pages are read
+            # at the first search, or when the codes are made, and then stay in the page cache
+            parts = [np.ascontiguousarray(p) for p in parts]
         dims = {p.shape[1] for p in parts if p.ndim == 2}
         if len(dims) > 1 or any(p.ndim != 2 for p in parts):
             raise IndexCorruptError(f"dense segments disagree in shape: {[p.shape for p in parts]}")

@@ -338,3 +338,8 @@ def test_a_large_exact_store_scans_8_bit_codes_first_and_still_returns_the_exact
     fresh = DenseStore(SlotVectors([vectors], DIM), Layout.identity(n, "a"), None, "flat")
     DenseComponent("e5", fresh, 1.0).warm()
     assert len(made) == 2 and fresh._codes is made[-1]
+    # a store of MMAP_ROWS slots or more (served memory-mapped) makes none: codes would read every vector
+    big = DenseStore.build(np.concatenate([vectors] * (dense.MMAP_ROWS // n + 1))[: dense.MMAP_ROWS], "flat")
+    big.warm()
+    assert len(made) == 2 and big._codes is None
+    assert big.exact(q, 1)[1][0] == pytest.approx(float((vectors @ q).max()), abs=1e-5)
