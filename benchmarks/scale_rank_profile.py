@@ -1,14 +1,16 @@
 """Where a hybrid question's ranking time goes on a bench_scale index: in-process, cProfile on, encodings excluded.
 
     .venv/bin/python benchmarks/scale_rank_profile.py --passages 100000 [--queries 200] [--compare-parallel | --compare-top
-                                                      | --compare-codes]
+                                                      | --compare-codes | --compare-align-codes]
 
 Needs the index of an earlier `bench_scale.py --passages N` run. Prints hybrid ranking p50/p95 and each component's
 p50/p95, then the 40 most expensive calls. --compare-parallel instead runs all questions three times with the
 components ranked side by side and one after the other, alternating (no profiler), to compare the two in one run;
 --compare-top likewise alternates Ranking.top's sampled threshold with the plain choice over the whole vector;
 --compare-codes alternates the exact dense stores' 8-bit first pass (rag/stores/dense.py `Codes`) with the float32 scan
-of every vector, and checks that every question's hybrid top 10 (rows and scores) is the same with both.
+of every vector, and checks that every question's hybrid top 10 (rows and scores) is the same with both;
+--compare-align-codes alternates the term alignment's 8-bit first pass (rag/stores/align.py CODED_TERMS) with its
+float32 product, and checks that every English question's term groups are the same with both.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
 import bench_scale  # noqa: E402
 from rag.retrieval import engine  # noqa: E402
-from rag.stores import dense, ranking  # noqa: E402
+from rag.stores import align, dense, ranking  # noqa: E402
 
 
 @contextmanager
@@ -64,6 +66,7 @@ def main() -> None:
     ap.add_argument("--compare-parallel", action="store_true")
     ap.add_argument("--compare-top", action="store_true")
     ap.add_argument("--compare-codes", action="store_true")
+    ap.add_argument("--compare-align-codes", action="store_true")
     args = ap.parse_args()
     _, searcher, _ = bench_scale.serving(bench_scale.OUT / f"n{args.passages}" / "index")
     qs = bench_scale.question_list(args.queries)
@@ -98,6 +101,21 @@ def main() -> None:
                   f"{in_order} (the others: near-ties ordered by float32 sums in another order; the largest score "
                   f"difference {worst:.1e})", flush=True)
         alternate(searcher, qs, dense, "CODED_MIN", variants, ("e5", "use"))
+        return
+    if args.compare_align_codes:
+        variants = (("8-bit codes first", align.CODED_TERMS), ("float32 product", 10**12))
+        expanders = [e for c in searcher.components for e in getattr(c, "expanders", ()) if hasattr(e, "aligner")]
+        for e in expanders:
+            words = [w for q in qs for w in e.words(q)]
+            vectors = searcher.embedders[e.embedder].encode_queries(words)
+            found = {}
+            for label, limit in variants:
+                with set_to(align, "CODED_TERMS", limit):
+                    found[label] = [e.aligner.groups(v.reshape(1, -1), e.terms, e.min_similarity) for v in vectors]
+            same = sum(a == b for a, b in zip(*found.values()))
+            print(f"{e.embedder} alignment over {len(e.aligner)} terms ({e.aligner.coded() is not None and 'coded'}): "
+                  f"the same groups for {same} of {len(words)} question words", flush=True)
+        alternate(searcher, qs, align, "CODED_TERMS", variants, ("bm25",))
         return
     if args.compare_parallel:
         alternate(searcher, qs, engine, "PARALLEL_ROWS",

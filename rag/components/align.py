@@ -35,6 +35,11 @@ class AlignExpander:
     def words(self, text: str) -> list[str]:
         return content_words(text)[: self.max_words]
 
+    def warm(self) -> None:
+        """Work the aligner would otherwise do in the first English question (a local one's 8-bit codes; Qdrant's:
+        none)."""
+        getattr(self.aligner, "warm", lambda: None)()
+
     def needs(self, text: str) -> list[Need]:
         return [Need(self.embedder, "query", w) for w in self.words(text)]
 

@@ -68,6 +68,12 @@ class BM25Component:
     def weight(self, lang: Language) -> float:
         return self._weights[lang]
 
+    def warm(self) -> None:
+        """What an expander would otherwise make in the first English question (the term alignment's codes)."""
+        for expander in self.expanders:
+            if hasattr(expander, "warm"):
+                expander.warm()
+
     def term_groups(self, question: Question) -> list[list[str]] | None:
         """An English question's term groups (alternatives per source word); None for a question read as is."""
         if question.lang != "en" or not self.expanders:

@@ -28,7 +28,7 @@ import faiss
 import numpy as np
 
 from ..errors import ConfigError, IndexCorruptError
-from .kernels import dot_codes, dot_rows
+from .kernels import dot_codes, dot_codes_rows, dot_rows
 from .segments import Layout
 
 KINDS = ("auto", "flat", "hnsw", "ivf")
@@ -189,6 +189,14 @@ class Codes:
         for part in self.parts:
             dot_codes(part, scaled, out[start:start + len(part)])
             start += len(part)
+        return out
+
+    def products_rows(self, words: np.ndarray) -> np.ndarray:
+        """[words × slots] code scores, every code read once for all the words (one part only: the term alignment's)."""
+        (part,) = self.parts
+        scaled = np.ascontiguousarray(np.asarray(words, np.float32) * self.scale, dtype=np.float32)
+        out = np.empty((len(scaled), len(part)), np.float32)
+        dot_codes_rows(part, scaled, out)
         return out
 
     def bound(self, query: np.ndarray) -> float:

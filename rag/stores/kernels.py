@@ -176,6 +176,19 @@ def dot_codes(codes, scaled, out):  # pragma: no cover - compiled
         out[r] = acc
 
 
+@njit(cache=True, nogil=True, fastmath=True)
+def dot_codes_rows(codes, scaled, out):  # pragma: no cover - compiled
+    """out[w, r] = codes[r] · scaled[w]: dot_codes for several words, every row's codes read once for all of them
+    (the term alignment's first pass, rag/stores/align.py)."""
+    n, d = codes.shape
+    for r in range(n):
+        for w in range(scaled.shape[0]):
+            acc = np.float32(0.0)
+            for j in range(d):
+                acc += scaled[w, j] * np.float32(codes[r, j])
+            out[w, r] = acc
+
+
 def warm() -> None:
     """Compile (or load from numba's cache) every kernel, for the arrays a store written now holds (float16
     activations, uint16 features) and those of one written before (float32, int32), so that the first question
@@ -195,3 +208,4 @@ def warm() -> None:
     add_best(ptr, np.zeros(0, np.int32), 0, slot_row, tids, np.zeros(1, np.float32), out)
     dot_rows(np.zeros((1, 2), np.float32), np.zeros((1, 2), np.float32), np.zeros((1, 1), np.float32))
     dot_codes(np.zeros((1, 2), np.int8), np.zeros(2, np.float32), np.zeros(1, np.float32))
+    dot_codes_rows(np.zeros((1, 2), np.int8), np.zeros((1, 2), np.float32), np.zeros((1, 1), np.float32))

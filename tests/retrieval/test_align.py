@@ -372,3 +372,50 @@ def test_new_terms_are_scored_exactly_beside_the_shared_term_index_and_merged_wi
     groups = aligner.groups(aligner.slot_vectors(np.arange(covered, len(aligner.terms))), 1, -1.0)
     assert [g[0] for g in groups] == tail
 
+
+
+def test_a_mid_size_vocabulary_scores_8_bit_codes_first_and_proposes_the_same_terms(searcher, monkeypatch) -> None:
+    """From CODED_TERMS terms up to ANN_TERMS, the exact search scores 8-bit codes of every term first and only the
+    terms the codes cannot rule out exactly (rag/stores/align.py `coded`). On the real USE term vectors, each with
+    four near copies (scores close together), forty exact duplicates under other names (ties across the k-th place,
+    broken alphabetically) and dead terms, every group is the one the float32 product with every term gives."""
+    import rag.stores.align as align
+
+    real = searcher.index.align["use"]
+    rng = np.random.default_rng(5)
+    copies = [real.vectors] + [real.vectors + 0.05 * rng.standard_normal(real.vectors.shape).astype(np.float32)
+                               for _ in range(4)]
+    vectors = np.concatenate(copies + [np.repeat(real.vectors[:1], 40, axis=0)])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    terms = [f"{t}~{c}" for c in range(5) for t in real.terms] + [f"dup{i:02d}" for i in range(40)]
+    live = rng.random(len(terms)) > 0.1
+    assert align.CODED_TERMS <= len(terms) < align.ANN_TERMS
+    words = searcher.embedders["use"].encode_queries(
+        ["Lavrov", "alliance", "China", "oil", "sanctions", "election", "earthquake", "yen", "minister", "the"])
+    words = np.concatenate([words, vectors[[0, 3, 7, len(real.terms) + 11]]])  # a term itself: it and its copies tie
+    coded = TermAligner(terms, vectors, live)
+    plain = TermAligner(terms, vectors, live)
+    assert coded.coded() is not None
+    for k, floor in ((1, -1.0), (5, 0.4), (20, -1.0), (50, 0.6)):
+        got = coded.groups(words, k, floor)
+        with monkeypatch.context() as m:
+            m.setattr(align, "CODED_TERMS", 10**9)
+            assert plain.coded() is None
+            want = plain.groups(words, k, floor)
+        assert got == want
+    # the word that is term 0's own vector ties with term 0 and its forty duplicates: the alphabetically first win
+    tied = sorted(t for i, t in enumerate(terms) if live[i] and (i == 0 or t.startswith("dup")))
+    assert coded.groups(words[10:11], 5, -1.0) == [tied[:5]]
+
+
+def test_a_searcher_makes_the_alignment_codes_when_created_and_searches_as_without_them(searcher, monkeypatch) -> None:
+    import rag.stores.align as align
+
+    real = searcher.index.align["use"]
+    before = searcher.search(LAVROV_EN, mode="bm25")
+    monkeypatch.setattr(align, "CODED_TERMS", len(real) // 2)  # the test index's vocabulary counts as mid-size
+    monkeypatch.setattr(real, "_codes", None)
+    coded = Searcher(searcher.index, searcher.embedders, searcher.analyzer, searcher.settings)
+    assert real._codes is not None  # made by the searcher's warm-up, not in the first question
+    after = coded.search(LAVROV_EN, mode="bm25")
+    assert [(h.passage.passage_id, h.score) for h in after.hits] == [(h.passage.passage_id, h.score) for h in before.hits]
