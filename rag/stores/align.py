@@ -166,8 +166,8 @@ class TermAligner:
 
     def coded(self) -> Codes | None:
         """The terms' 8-bit codes, for a vocabulary of CODED_TERMS to ANN_TERMS terms; made once, when a searcher is
-        created or at the first English question (45–63 ms and 17.8 MB at 34,688 terms: one read of the vectors, which the exact
-        search read per question before)."""
+        created or at the first English question (45–63 ms and 17.8 MB at 34,688 terms: one read of the vectors,
+        which the exact search read per question before)."""
         if not CODED_TERMS <= len(self.terms) < ANN_TERMS:
             return None
         with self._codes_lock:
