@@ -14,7 +14,7 @@ from rag.errors import NotFoundError
 STATIC = Path(__file__).resolve().parent.parent / "static"
 PAGES = {"chat": "index.html", "document": "document.html"}
 ASSETS = {"app.js": "text/javascript", "article.js": "text/javascript", "document.js": "text/javascript",
-          "style.css": "text/css"}  # Litestar adds "; charset=utf-8" to text types
+          "style.css": "text/css", "icon.svg": "image/svg+xml"}  # Litestar adds "; charset=utf-8" to text types
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
                                "object-src 'none'",

@@ -62,6 +62,9 @@ def test_html_has_no_inline_script_style_or_handler_and_names_only_own_files(cli
                     assert client.get(ref).status_code == 200, ref
     scripts = [attrs["src"] for tag, attrs in parser.tags if tag == "script"]
     assert scripts and all(s.startswith("/static/") for s in scripts)
+    # its own icon, so that a browser does not ask for /favicon.ico (a 404 in the console)
+    assert [attrs["href"] for tag, attrs in parser.tags if tag == "link" and attrs.get("rel") == "icon"] == [
+        "/static/icon.svg"]
 
 
 def test_the_scripts_never_write_markup_and_fetch_only_the_service():
@@ -78,7 +81,8 @@ def test_the_scripts_never_write_markup_and_fetch_only_the_service():
 def test_static_files_have_their_type_and_nosniff(client, name, media_type):
     response = client.get(f"/static/{name}")
     assert response.status_code == 200
-    assert response.headers["content-type"] == f"{media_type}; charset=utf-8"
+    assert response.headers["content-type"] == (media_type if media_type.startswith("image/") else
+                                                f"{media_type}; charset=utf-8")
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
