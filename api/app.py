@@ -100,7 +100,7 @@ def create_app(settings: Settings, searcher: Searcher | None = None) -> Litestar
     cors = None
     if settings.cors_origins:
         cors = CORSConfig(allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST", "OPTIONS"],
-                          allow_headers=["Authorization", "Content-Type"])
+                          allow_headers=["*"])  # the origins are the boundary; clients add their own headers (the openai SDK's X-Stainless-*)
     app = Litestar(
         route_handlers=list(CONTROLLERS),
         lifespan=[_lifespan(settings, searcher), live_lifespan(settings)],

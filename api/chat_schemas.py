@@ -27,7 +27,7 @@ class ChatMessage(Struct, kw_only=True):
 class StreamOptions(Struct, kw_only=True):
     """OpenAI's stream_options: include_usage adds a last chunk with `usage` and empty `choices`."""
 
-    include_usage: bool = False
+    include_usage: bool | None = False  # null, as the openai SDK may send, is the default
 
 
 class ChatRequest(Struct, kw_only=True):
@@ -36,13 +36,14 @@ class ChatRequest(Struct, kw_only=True):
 
     messages: Annotated[list[ChatMessage], Meta(min_length=1)]
     model: str | None = None
-    stream: bool = False
+    # null is the default for every optional OpenAI field (the openai SDK types them Optional and may send null)
+    stream: bool | None = False
     stream_options: StreamOptions | None = None
     top_k: TopK = 5
-    n: Annotated[int, Meta(description="how many choices; only 1 is supported")] = 1
+    n: Annotated[int | None, Meta(description="how many choices; only 1 is supported")] = 1
 
     def __post_init__(self) -> None:
-        if self.n != 1:  # refused rather than silently answering one choice where the client asked for several
+        if self.n not in (1, None):  # refused rather than silently answering one choice where the client asked for several
             raise ValueError(f"n={self.n}: this service returns exactly one choice; send n=1 or leave n out")
 
 

@@ -45,6 +45,13 @@ class RequestTimeout(ApiError):
     code = "request_timeout"
 
 
+class ModelNotFound(ApiError):
+    """GET /v1/models/{id} of a model this service does not offer (OpenAI's code for it)."""
+
+    status_code = 404
+    code = "model_not_found"
+
+
 class ReloadFailed(ApiError):
     """The index on disk could not be loaded; the previous one stays live."""
 
@@ -64,19 +71,25 @@ def is_openai_path(path: str) -> bool:
     return path.startswith(("/v1/chat/", "/v1/models/")) or path in ("/v1/chat", "/v1/models")
 
 
-def error_body(path: str, status: int, code: str, detail: str) -> ErrorBody | OpenAIErrorBody:
-    """The error body for a request to `path`."""
+def error_body(path: str, status: int, code: str, detail: str, param: str | None = None) -> ErrorBody | OpenAIErrorBody:
+    """The error body for a request to `path` (`param`: the request field at fault, in OpenAI's shape only)."""
     if is_openai_path(path):
         kind = _OPENAI_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
-        return OpenAIErrorBody(OpenAIError(message=detail, type=kind, code=code))
+        return OpenAIErrorBody(OpenAIError(message=detail, type=kind, code=code, param=param))
     return ErrorBody(error=code, detail=detail)
 
 
+def error_status(path: str, status: int) -> int:
+    """On the OpenAI-compatible surface a question the service cannot take is a 400, as OpenAI answers it (the
+    openai SDK raises BadRequestError for it); elsewhere such a well-formed but unacceptable request is a 422."""
+    return 400 if status == 422 and is_openai_path(path) else status
+
+
 def error_response(status: int, code: str, detail: str, headers: dict[str, str] | None = None,
-                   path: str = "") -> Response[ErrorBody | OpenAIErrorBody]:
+                   path: str = "", param: str | None = None) -> Response[ErrorBody | OpenAIErrorBody]:
     """The JSON error body every failure ends in."""
-    return Response(error_body(path, status, code, detail), status_code=status, media_type=MediaType.JSON,
-                    headers=headers)
+    return Response(error_body(path, status, code, detail, param), status_code=error_status(path, status),
+                    media_type=MediaType.JSON, headers=headers)
 
 
 # -- no server paths in what the service says about its own failures ------------------------------------------
@@ -99,13 +112,15 @@ def without_server_paths(text: str, request: Request) -> str:
 
 def _validation(request: Request, exc: ValidationException) -> Response:
     # Litestar's own validation puts the field-level messages in `extra`; the strict body check puts them in `detail`.
-    parts = []
+    parts, keys = [], []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
             key, msg = item.get("key"), item.get("message", "")
             parts.append(f"{key}: {msg}" if key else str(msg))
+            keys.append(key)
     detail = "; ".join(parts) or exc.detail
-    return error_response(400, "invalid_request", detail, path=request.url.path)
+    param = keys[0] if len(keys) == 1 and isinstance(keys[0], str) else None
+    return error_response(400, "invalid_request", detail, path=request.url.path, param=param)
 
 
 def _http(request: Request, exc: HTTPException) -> Response:
@@ -172,5 +187,8 @@ _ERRORS = {400: "malformed body: invalid JSON, wrong type, missing or unknown fi
                 "range, unknown mode, bad filter",
            503: "no index loaded, or too many questions waiting for the encoders (see Retry-After)"}
 ERROR_RESPONSES = {status: ResponseSpec(data_container=ErrorBody, description=text) for status, text in _ERRORS.items()}
+# the OpenAI-compatible surface answers the 422s above as 400s (`error_status`)
+_OPENAI_ERRORS = {**{k: v for k, v in _ERRORS.items() if k != 422},
+                  400: f"{_ERRORS[400]}; or a question the service cannot take: {_ERRORS[422].split(': ', 1)[1]}"}
 OPENAI_ERROR_RESPONSES = {status: ResponseSpec(data_container=OpenAIErrorBody, description=text)
-                          for status, text in _ERRORS.items()}
+                          for status, text in sorted(_OPENAI_ERRORS.items())}

@@ -95,13 +95,16 @@ def cited(answer: Answer, base_url: str) -> Cited:
             snippet=hit.passage.text if hit else "", doc_id=c.doc_id, start=c.start, end=c.end,
             passage_id=hit.passage.passage_id if hit else f"{c.doc_id}#{c.start}-{c.end}", source_file=seed_path(c.source_file),
             source_url=web_url(c.url), sources=[SourceOut(s.title, web_url(s.url)) for s in c.sources]))
-    annotations = []
+    # one annotation per cited passage, at its first marker, in the order of the numbers: LobeChat turns the list
+    # into its citations one to one and links [n] to entry n - 1, so a second [1] must not shift [2] onto source 1
+    first: dict[int, Annotation] = {}
     for m in _MARKER.finditer(answer.answer):
         n = int(m.group(1))
-        if 1 <= n <= len(results):
+        if 1 <= n <= len(results) and n not in first:
             r = results[n - 1]
-            annotations.append(Annotation(type="url_citation", url_citation=UrlCitation(
-                url=r.url, title=r.title, start_index=m.start(), end_index=m.end())))
+            first[n] = Annotation(type="url_citation", url_citation=UrlCitation(
+                url=r.url, title=r.title, start_index=m.start(), end_index=m.end()))
+    annotations = [first[n] for n in sorted(first)]
     sources = [OpenWebUISource(source=OpenWebUIRef(id=r.passage_id, name=r.title, url=r.url), document=[r.snippet],
                                metadata=[OpenWebUIMeta(source=r.passage_id, name=r.title,
                                                        source_url=r.source_url or r.url)])

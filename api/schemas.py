@@ -30,6 +30,7 @@ class OpenAIError(Struct):
     message: str
     type: Annotated[str, Meta(examples=["invalid_request_error"])]
     code: Annotated[str, Meta(examples=["invalid_query"])]
+    param: Annotated[str | None, Meta(description="the request field at fault, when one is; OpenAI always sends the key")] = None
 
 
 class OpenAIErrorBody(Struct):

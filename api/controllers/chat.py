@@ -18,14 +18,13 @@ from litestar.response.streaming import ASGIStreamingResponse
 
 from rag.answers.service import answer_retrieved, retrieve
 from rag.answers.streaming import stream_answer
-from rag.errors import NotFoundError
 from rag.retrieval import Searcher
 from rag.settings import Settings
 
 from ..chat_schemas import ChatCompletion, ChatRequest, ModelCard, ModelList
-from ..errors import ERROR_RESPONSES
+from ..errors import OPENAI_ERROR_RESPONSES, ModelNotFound
 from ..openai_compat import SERVICE_MODEL, completion, conversation_of, sse_events
-from ..schemas import ErrorBody
+from ..schemas import OpenAIErrorBody
 
 T = TypeVar("T")
 _END = object()
@@ -66,7 +65,7 @@ class ChatController(Controller):
     path = "/v1/chat"
     tags = ["openai"]
 
-    @post("/completions", status_code=200, responses=ERROR_RESPONSES, operation_class=_ChatOperation,
+    @post("/completions", status_code=200, responses=OPENAI_ERROR_RESPONSES, operation_class=_ChatOperation,
           summary="OpenAI-compatible chat completion (set stream=true for server-sent events)")
     async def completions(self, request: Request, data: ChatRequest, searcher: Searcher, settings: Settings,
                           llm_client: httpx.Client | None) -> ChatCompletion | Stream:
@@ -107,11 +106,11 @@ class ModelsController(Controller):
         return ModelList(object="list", data=[_card(searcher)])
 
     @get("/{model_id:str}", sync_to_thread=False, summary="One model",
-         responses={404: ResponseSpec(data_container=ErrorBody, description="unknown model")})
+         responses={404: ResponseSpec(data_container=OpenAIErrorBody, description="unknown model")})
     def get_model(self, model_id: str, searcher: Searcher) -> ModelCard:
         """OpenAI-compatible model lookup."""
         if model_id != SERVICE_MODEL:
-            raise NotFoundError(f"no model {model_id!r}; this service offers {SERVICE_MODEL!r}")
+            raise ModelNotFound(f"no model {model_id!r}; this service offers {SERVICE_MODEL!r}")
         return _card(searcher)
 
 

@@ -155,7 +155,8 @@ async function streamChat(messages, onText) {
   });
   if (!response.ok) {
     const body = await response.json().catch(() => ({}));
-    throw new Error(body.detail || `the service answered HTTP ${response.status}`);
+    // the chat endpoint answers in OpenAI's error shape, {"error": {"message"}}
+    throw new Error((body.error && body.error.message) || body.detail || `the service answered HTTP ${response.status}`);
   }
   const reader = response.body.getReader();
   const decoder = new TextDecoder();

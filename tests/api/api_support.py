@@ -28,11 +28,13 @@ def assert_error(response: Any, status: int | None = None) -> dict[str, Any]:
 
 
 def assert_openai_error(response: Any, status: int) -> dict[str, Any]:
-    """An error in OpenAI's shape {"error": {"message", "type", "code"}}, as on the OpenAI-compatible endpoints."""
+    """An error in OpenAI's shape {"error": {"message", "type", "param", "code"}}, as on the OpenAI-compatible
+    endpoints (`param` always present, as OpenAI sends it: the field at fault, or null)."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json"), response.headers
     body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"message", "type", "code"}, body
+    assert set(body) == {"error"} and set(body["error"]) == {"message", "type", "param", "code"}, body
+    assert body["error"]["param"] is None or isinstance(body["error"]["param"], str)
     error = body["error"]
     assert error["message"] and error["code"] and " " not in error["code"]
     assert error["type"] == ("server_error" if status >= 500 else {401: "authentication_error",

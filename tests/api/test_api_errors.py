@@ -86,19 +86,22 @@ BAD_REQUESTS = [
     ("chat-messages-missing", "POST", "/v1/chat/completions", {"json": {"model": "newsrag"}}, 400,
      "invalid_request"),
     ("chat-no-user-message", "POST", "/v1/chat/completions",
-     {"json": {"messages": [{"role": "system", "content": "hi"}, {"role": "assistant", "content": "yo"}]}}, 422,
+     {"json": {"messages": [{"role": "system", "content": "hi"}, {"role": "assistant", "content": "yo"}]}}, 400,
      "invalid_query"),
     ("chat-unknown-role", "POST", "/v1/chat/completions",
      {"json": {"messages": [{"role": "wizard", "content": EN_QUESTION}]}}, 400, "invalid_request"),
     ("chat-content-number", "POST", "/v1/chat/completions", {"json": {"messages": [{"role": "user", "content": 7}]}},
      400, "invalid_request"),
     ("chat-blank-question", "POST", "/v1/chat/completions",
-     {"json": {"messages": [{"role": "user", "content": [{"type": "image_url"}]}]}}, 422, "invalid_query"),
+     {"json": {"messages": [{"role": "user", "content": [{"type": "image_url"}]}]}}, 400, "invalid_query"),
     ("chat-stream-string", "POST", "/v1/chat/completions", {"json": {"messages": USER, "stream": "yes"}}, 400,
      "invalid_request"),
     ("chat-top_k-zero", "POST", "/v1/chat/completions", {"json": {"messages": USER, "top_k": 0}}, 400,
      "invalid_request"),
     ("chat-n-two", "POST", "/v1/chat/completions", {"json": {"messages": USER, "n": 2}}, 400, "invalid_request"),
+    ("chat-too-many-tokens", "POST", "/v1/chat/completions",
+     {"json": {"messages": [{"role": "user", "content": "\U0001F600" * 1000}]}}, 400, "invalid_query"),
+    ("unknown-model", "GET", "/v1/models/gpt-4o", {}, 404, "model_not_found"),
     ("chat-deep-extra", "POST", "/v1/chat/completions",
      {"content": b'{"messages": [{"role": "user", "content": "q", "x": ' + b"[" * 1000 + b"]" * 1000 + b"}]}",
       "headers": JSON}, 400, "invalid_json"),
@@ -273,3 +276,26 @@ def test_cors_allows_only_the_configured_origins(serve_app, api_settings):
         assert simple.headers["access-control-allow-origin"] == "https://app.example"
         other = c.get("/healthz", headers={"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
+        # a browser's openai SDK (LobeChat's client-side mode) asks for its own headers too: allowed, for the
+        # configured origins only
+        sdk_headers = "authorization,content-type,x-stainless-lang,x-stainless-os,x-stainless-retry-count"
+        for path in ("/v1/chat/completions", "/v1/models"):
+            asked = c.options(path, headers={"Origin": "https://app.example", "Access-Control-Request-Method": "POST",
+                                             "Access-Control-Request-Headers": sdk_headers})
+            assert asked.status_code in (200, 204), asked.text
+            allowed = {h.strip().lower() for h in asked.headers["access-control-allow-headers"].split(",")}
+            assert set(sdk_headers.split(",")) <= allowed
+        refused = c.options("/v1/models", headers={"Origin": "https://evil.example",
+                                                   "Access-Control-Request-Method": "GET",
+                                                   "Access-Control-Request-Headers": sdk_headers})
+        assert refused.status_code == 400 and "access-control-allow-origin" not in refused.headers
+
+
+def test_null_for_an_optional_openai_field_is_its_default(client):
+    """The openai SDK types n, stream and stream_options.include_usage as optional and may send them as null."""
+    body = {"messages": [{"role": "user", "content": EN_QUESTION}], "n": None, "stream": None,
+            "stream_options": {"include_usage": None}, "temperature": None, "max_tokens": None, "user": None}
+    response = client.post("/v1/chat/completions", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["object"] == "chat.completion" and response.json()["choices"][0]["message"]["content"]
+    assert client.post("/v1/chat/completions", json={**body, "n": 3}).status_code == 400

@@ -146,8 +146,18 @@ def test_openapi_schema_lists_every_endpoint_with_typed_bodies(client):
     for path in ("/v1/search", "/v1/ask", "/v1/chat/completions"):
         body = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
         assert body["$ref"].startswith("#/components/schemas/")
-        assert spec["paths"][path]["post"]["responses"]["422"]["content"]["application/json"]["schema"] == {
-            "$ref": "#/components/schemas/ErrorBody"}
+    # each error is documented in the shape it is sent in: OpenAI's on the OpenAI-compatible paths, with no 422 there
+    for path, method, shape, statuses in (("/v1/search", "post", "ErrorBody", {"400", "413", "415", "422", "503"}),
+                                          ("/v1/ask", "post", "ErrorBody", {"400", "413", "415", "422", "503"}),
+                                          ("/v1/chat/completions", "post", "OpenAIErrorBody", {"400", "413", "415", "503"}),
+                                          ("/v1/models/{model_id}", "get", "OpenAIErrorBody", {"404"})):
+        responses = spec["paths"][path][method]["responses"]
+        assert statuses <= set(responses), (path, set(responses))
+        for status in statuses:
+            assert responses[status]["content"]["application/json"]["schema"] == {"$ref": f"#/components/schemas/{shape}"}
+    assert "422" not in spec["paths"]["/v1/chat/completions"]["post"]["responses"]
+    error = spec["components"]["schemas"]["OpenAIError"]
+    assert set(error["properties"]) == {"message", "type", "param", "code"}
     assert "text/event-stream" in spec["paths"]["/v1/chat/completions"]["post"]["responses"]["200"]["content"]
     search = spec["components"]["schemas"]["SearchRequest"]
     assert search["required"] == ["query"] and search["properties"]["top_k"]["minimum"] == 1

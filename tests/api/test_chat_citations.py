@@ -48,10 +48,11 @@ def check_citation_shapes(body: dict[str, Any], annotations: list[dict[str, Any]
          "metadata": [{"source": r["passage_id"], "name": r["title"], "source_url": r["source_url"] or r["url"]}]}
         for r in results]
     assert len({r["passage_id"] for r in results}) == len(results)
-    # one annotation per marker, in order, each pointing at its "[n]" in the answer text
-    assert [a["type"] for a in annotations] == ["url_citation"] * len(numbers)
-    for a, n in zip(annotations, numbers):
+    # one annotation per cited passage, entry n - 1 for [n] (LobeChat links [n] to it), at the first "[n]"
+    assert [a["type"] for a in annotations] == ["url_citation"] * len(results)
+    for n, a in enumerate(annotations, start=1):
         cite = a["url_citation"]
+        assert cite["start_index"] == answer_text.index(f"[{n}]")
         assert answer_text[cite["start_index"] : cite["end_index"]] == f"[{n}]"
         assert (cite["url"], cite["title"]) == (results[n - 1]["url"], results[n - 1]["title"])
     assert body["passages"] == public([hit_json(h) for h in answer.passages])
@@ -161,5 +162,5 @@ def test_only_absolute_http_urls_are_passed_on(url, ok):
 
 def test_a_question_over_the_limit_is_a_clean_4xx_before_any_byte_of_a_stream(client):
     response = chat(client, "x" * 5000, stream=True)
-    assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_query"  # OpenAI's shape
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_query"  # OpenAI's status and shape
     assert sse_data(response.text) == []

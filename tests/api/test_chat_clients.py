@@ -67,10 +67,11 @@ def plain(sdk: OpenAI, question: str):
 
 
 def check_annotations(content: str, annotations: list[dict], results: list[dict]) -> None:
-    assert annotations and len(annotations) == len(MARKER.findall(content.split("\n\nSources:\n")[0]))
-    for a in annotations:
+    answer = content.split("\n\nSources:\n")[0]
+    assert annotations and len(annotations) == len(set(MARKER.findall(answer))) == len(results)
+    for n, a in enumerate(annotations, start=1):  # entry n - 1 is [n], at its first place in the text
         cite = a["url_citation"]
-        n = int(content[cite["start_index"] : cite["end_index"]].strip("[]"))
+        assert content[cite["start_index"] : cite["end_index"]] == f"[{n}]" and cite["start_index"] == answer.index(f"[{n}]")
         assert cite["url"] == results[n - 1]["url"]
 
 

