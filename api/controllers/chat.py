@@ -16,12 +16,14 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Sche
 from litestar.response import Stream
 from litestar.response.streaming import ASGIStreamingResponse
 
+from rag.answers import Answer
 from rag.answers.service import answer_retrieved, retrieve
 from rag.answers.streaming import stream_answer
 from rag.retrieval import Searcher
 from rag.settings import Settings
 
 from ..chat_schemas import ChatCompletion, ChatRequest, ModelCard, ModelList
+from ..client_tasks import client_task, task_answer
 from ..errors import OPENAI_ERROR_RESPONSES, ModelNotFound
 from ..openai_compat import SERVICE_MODEL, completion, conversation_of, sse_events
 from ..schemas import OpenAIErrorBody
@@ -72,9 +74,19 @@ class ChatController(Controller):
         """The last user message is the question (a follow-up is also searched through the earlier user messages);
         the reply cites its sources as OpenAI annotations, Open WebUI `sources` and Perplexity `citations`."""
         question, earlier = conversation_of(data.messages)
+        base_url = str(request.base_url)
+        task = client_task(question)
+        if task is not None:  # a frontend's housekeeping (Open WebUI's title, tags...), not a question: not searched
+            answer = await to_thread.run_sync(partial(task_answer, task, settings, llm_client, searcher.index.version))
+            if data.stream:
+                usage = bool(data.stream_options and data.stream_options.include_usage)
+                return EventStream(sse_events(_parts(answer.answer, answer), data.messages, base_url,
+                                              answer.index_version, usage),
+                                   media_type="text/event-stream",
+                                   headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+            return completion(answer, data.messages, base_url)
         # Retrieval ends before the first byte goes out, so a bad question is still a clean JSON 4xx.
         found = await to_thread.run_sync(partial(retrieve, searcher, question, data.top_k, earlier))
-        base_url = str(request.base_url)
         if data.stream:
             parts = _in_thread(stream_answer(found, searcher, settings, client=llm_client))
             usage = bool(data.stream_options and data.stream_options.include_usage)
@@ -83,6 +95,11 @@ class ChatController(Controller):
                                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
         answer = await to_thread.run_sync(partial(answer_retrieved, found, searcher, settings, client=llm_client))
         return completion(answer, data.messages, base_url)
+
+
+async def _parts(*items: str | Answer) -> AsyncIterator[str | Answer]:
+    for item in items:
+        yield item
 
 
 async def _in_thread(items: Iterator[T]) -> AsyncIterator[T]:
