@@ -17,7 +17,7 @@ from litestar.openapi import OpenAPIConfig
 
 from rag import __version__
 from rag.embedders import Embedder
-from rag.errors import IndexError_, IndexMissingError
+from rag.errors import BuildBusyError, CorpusError, IndexError_, IndexMissingError
 from rag.retrieval import Searcher
 from rag.runtime import load_embedders, open_searcher
 from rag.settings import Settings
@@ -56,10 +56,13 @@ def _open_index(settings: Settings, embedders: Mapping[str, Embedder], state: St
     """The searcher over the index on disk (built first if missing); None, with the reason kept, if it is unusable."""
     try:
         return open_searcher(settings, build_if_missing=True, embedders=embedders)
-    except IndexError_ as exc:
-        # Serve anyway: /readyz says 503 with the reason, and POST /v1/admin/reload can load a repaired index.
-        logger.error("serving without an index: %s", exc)
-        state.load_error = str(exc)
+    except (IndexError_, CorpusError, BuildBusyError, OSError) as exc:
+        # Serve anyway: /readyz says 503 with the reason, and POST /v1/admin/reload (or /rebuild, once the seeds are
+        # fixed) loads an index. A missing index over missing, empty or unreadable seeds ended the process with a
+        # traceback of the startup's exception group before.
+        reason = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) and exc.filename else str(exc)
+        logger.error("serving without an index: %s", reason)
+        state.load_error = reason
         return None
 
 

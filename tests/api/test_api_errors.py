@@ -14,6 +14,7 @@ import api.app
 from api.app import create_app
 from api.errors import is_openai_path
 from rag.indexing.columns import PASSAGE_COLUMNS
+from rag.runtime import build
 
 from api_support import ADMIN_TOKEN, EN_QUESTION, assert_error, assert_openai_error
 
@@ -256,6 +257,32 @@ def test_the_lifespan_builds_a_missing_index_then_serves_it(monkeypatch, embedde
         body = c.post("/v1/search", json={"query": EN_QUESTION, "top_k": 2}).json()
         assert {r["citation"]["doc_id"] for r in body["results"]} == {smallest.stem}
     assert (tmp_path / "index" / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize("seeds", ["missing", "empty", "unreadable"])
+def test_no_index_over_unusable_seeds_serves_unready_and_says_why(monkeypatch, embedders, api_settings, searcher,
+                                                                   tmp_path, seeds):
+    """`rag serve` builds a missing index first; seeds it cannot build from leave it serving unready with the
+    reason (this ended the process with a traceback), and an index built later is loaded by a reload."""
+    monkeypatch.setattr(api.app, "load_embedders", lambda settings: embedders)
+    folder = tmp_path / "seeds"
+    if seeds != "missing":
+        folder.mkdir()
+    if seeds == "unreadable":
+        (folder / "000_binary.txt").write_bytes(b"\xff\xfe\x00" * 50)
+    settings = api_settings.replace(seeds_dir=folder, index_dir=tmp_path / "index")
+    with TestClient(create_app(settings)) as c:
+        assert c.get("/healthz").status_code == 200
+        ready = assert_error(c.get("/readyz"), 503)
+        assert ready["error"] == "index_unavailable" and "<seeds>" in ready["detail"], ready
+        assert assert_error(c.post("/v1/search", json={"query": "q"}), 503)["error"] == "index_unavailable"
+        folder.mkdir(exist_ok=True)
+        smallest = min(Path(api_settings.seeds_dir).glob("*.txt"), key=lambda p: p.stat().st_size)
+        shutil.copy(smallest, folder / smallest.name)
+        build(settings, embedders)
+        reload = c.post("/v1/admin/reload", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        assert reload.status_code == 200, reload.text
+        assert c.post("/v1/search", json={"query": EN_QUESTION, "top_k": 1}).status_code == 200
 
 
 # -- CORS -------------------------------------------------------------------------------------------------------
