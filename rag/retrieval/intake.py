@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
@@ -52,6 +53,9 @@ def token_counter(embedders: Mapping[str, object]) -> tuple[str, TokenCounter]:
     return "a conservative bound", bound_tokens
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class QueryIntake:
     """Checks questions (shared by every index version a Searcher serves) and bounds the work waiting for encoders."""
 
@@ -69,6 +73,10 @@ class QueryIntake:
             raise QueryError(f"query must be a string, not {type(query).__name__}")
         if "\x00" in query:  # e5 reads C strings: it would silently drop everything after a NUL
             raise QueryError(f"query contains a NUL character (\\x00) at position {query.index(chr(0))}; remove it")
+        surrogate = _SURROGATE.search(query)
+        if surrogate:  # not text: a command-line argument of invalid UTF-8, or an unpaired \\ud800 escape in JSON
+            raise QueryError(f"query holds an unpaired surrogate (U+{ord(surrogate.group()):04X}) at position "
+                             f"{surrogate.start()}, which is not text; send valid UTF-8")
         query = strip_invisible(query)
         if not query or all(_invisible(ch) for ch in query):
             raise QueryError("query is empty; send a question such as 'What did Lavrov say about China?'")

@@ -88,6 +88,9 @@ def test_search_json_prints_the_results_body_with_filters_applied(cli_root: Path
         (["search", LAVROV_JA, "--from", "someday"], "someday"),
         (["search", LAVROV_JA, "--doc", "999_nope"], "999_nope"),
         (["search", "   "], "empty"),
+        # invalid UTF-8 in an argument reaches Python as a lone surrogate (surrogateescape): it crashed the encoder
+        (["search", "Lavrov \udcff China"], "unpaired surrogate (U+DCFF) at position 7"),
+        (["ask", "\udced\udca0\udc80"], "unpaired surrogate"),
     ],
 )
 def test_a_bad_search_request_exits_1_with_the_reason(cli_root: Path, capsys, argv: list[str], needle: str) -> None:
