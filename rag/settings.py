@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -227,6 +228,38 @@ class Settings:
             raise ConfigError(f"qdrant_collection={self.qdrant_collection!r}: letters, digits, '-' and '_' only")
         if not 1 <= self.query_batch_max <= 256:
             raise ConfigError(f"query_batch_max={self.query_batch_max!r}: must be 1..256 texts")
+        self._validate_numbers()
+        modes = {"hybrid", "bm25", *self.embedders, *(["e5-sparse"] if "e5" in self.embedders else [])}
+        if self.default_mode not in modes:  # else every search without a mode would fail, blamed on the client
+            raise ConfigError(f"default_mode={self.default_mode!r}: allowed {sorted(modes)} (with embedders "
+                              f"{list(self.embedders)})")
+        if self.align is not None and not re.fullmatch(r"e5|use|st:.+", self.align):
+            raise ConfigError(f"align={self.align!r}: name an embedder (e5, use, st:<model>) or 'none'")
+
+    def _validate_numbers(self) -> None:
+        """Limits of 1 or more, weights that are finite and not negative, a port that exists: a NaN weight gave null
+        scores and a meaningless ranking, a limit of 0 refused every question or body."""
+        for name in ("max_query_chars", "max_body_bytes", "llm_max_prompt_tokens", "chunk_max_tokens"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name}={getattr(self, name)!r}: must be at least 1")
+        if self.llm_retries < 0 or self.rrf_k < 0:
+            raise ConfigError(f"llm_retries={self.llm_retries!r}, rrf_k={self.rrf_k!r}: must be 0 or more")
+        if not self.llm_timeout_s > 0:
+            raise ConfigError(f"llm_timeout_s={self.llm_timeout_s!r}: must be a positive number of seconds")
+        if not 0 <= self.port <= 65535:
+            raise ConfigError(f"port={self.port!r}: must be 0..65535")
+        for name, kind in _TYPES.items():
+            if kind is float and not math.isfinite(getattr(self, name)):
+                raise ConfigError(f"{name}={getattr(self, name)!r}: must be a finite number")
+        weights = {"bm25_weight_en": self.bm25_weight_en, "bm25_weight_ja": self.bm25_weight_ja,
+                   "sparse_weight": self.sparse_weight, **{f"dense_weights[{k}]": v for k, v in self.dense_weights.items()}}
+        for name, value in weights.items():
+            if not (math.isfinite(value) and value >= 0):
+                raise ConfigError(f"{name}={value!r}: a weight must be a finite number, 0 or more")
+        for name in ("rerank_weights", "rerank_weights_ja"):
+            for key, value in getattr(self, name).items():
+                if not math.isfinite(value):
+                    raise ConfigError(f"{name}[{key}]={value!r}: must be a finite number")
 
 
 _TYPES = get_type_hints(Settings)
