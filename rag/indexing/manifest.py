@@ -92,7 +92,31 @@ def read_manifest(index_dir: Path, upgrading: bool = False) -> dict[str, Any]:
     for key in ("build", "embedders", "components", "chunker", "documents", "files", "counts", "segments"):
         if key not in manifest:
             raise IndexCorruptError(f"{path}: manifest lacks {key!r}; {rebuild_hint(index_dir)}")
+    wrong = _misshapen(manifest)
+    if wrong:  # a hand-edited manifest: loading it would fail later, in a question or a health check (a 500)
+        raise IndexCorruptError(f"{path}: manifest {wrong}; {rebuild_hint(index_dir)}")
     return manifest
+
+
+_SHAPES = {"build": str, "embedders": list, "components": list, "chunker": dict, "documents": dict, "files": dict,
+           "counts": dict, "segments": list}
+
+
+def _misshapen(manifest: dict[str, Any]) -> str | None:
+    """What is wrong with the shape of a manifest's fields, if anything."""
+    for key, kind in _SHAPES.items():
+        if not isinstance(manifest[key], kind):
+            return f"{key!r} is a {type(manifest[key]).__name__}, not a {kind.__name__}"
+    for key in ("articles", "documents", "passages"):
+        value = manifest["counts"].get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            return f"counts[{key!r}] is {value!r}, not a count"
+    names = [c.get("name") if isinstance(c, dict) else None for c in manifest["components"]]
+    if not all(isinstance(n, str) and isinstance(c.get("kind"), str) for n, c in zip(names, manifest["components"])):
+        return "lists a component without a name and a kind"
+    if "bm25" not in names:  # every index has its lexical component; the searcher and the answers read it
+        return f"lists no 'bm25' component (it lists {names})"
+    return None
 
 
 def verify_files(index_dir: Path, manifest: dict[str, Any], checksums: bool = True) -> Path:

@@ -226,6 +226,27 @@ def test_a_corrupt_index_on_disk_is_refused_and_the_old_one_stays_live(serve_app
         assert body["index_version"] == searcher.index.version and len(body["results"]) == 2
 
 
+@pytest.mark.parametrize(("edit", "says"), [
+    (lambda m: m["counts"].update(passages="x"), "counts['passages'] is 'x'"),
+    (lambda m: m.update(components=[]), "no 'bm25' component"),
+    (lambda m: m.update(components=[{"name": "bm25"}]), "without a name and a kind"),
+    (lambda m: m.update(files=[]), "'files' is a list"),
+])
+def test_a_hand_edited_manifest_is_refused_by_a_reload_and_health_stays_200(serve_app, api_settings, searcher,
+                                                                            index_copy, edit, says):
+    """Loaded, such a manifest made /readyz and /v1/index answer 500, or the reload itself."""
+    manifest = json.loads((index_copy / "manifest.json").read_text())
+    edit(manifest)
+    auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    with serve_app(api_settings.replace(index_dir=index_copy)) as c:
+        (index_copy / "manifest.json").write_text(json.dumps(manifest))
+        refused = assert_error(c.post("/v1/admin/reload", headers=auth), 409)
+        assert refused["error"] == "reload_failed" and says in refused["detail"], refused
+        assert c.get("/readyz").status_code == 200 and c.get("/v1/index").status_code == 200
+        assert c.post("/v1/search", json={"query": EN_QUESTION, "top_k": 1}).json()["index_version"] == \
+            searcher.index.version
+
+
 def test_an_unusable_index_at_startup_serves_unready_until_a_reload_fixes_it(monkeypatch, embedders, api_settings,
                                                                               searcher, index_copy):
     monkeypatch.setattr(api.app, "load_embedders", lambda settings: embedders)
