@@ -82,6 +82,10 @@ def _parse_line(line: str, where: str) -> Question:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
         raise EvalError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise EvalError(f"{where}: JSON nested too deeply") from None
+    except ValueError as exc:  # an integer of thousands of digits
+        raise EvalError(f"{where}: unreadable JSON value ({exc})") from None
     if not isinstance(obj, dict):
         raise EvalError(f"{where}: expected a JSON object, got {type(obj).__name__}")
     qid = _text(obj, "id", where)
@@ -160,7 +164,7 @@ def read_seed_texts(seeds_dir: Path, docs: Iterable[str]) -> dict[str, str]:
         path = Path(seeds_dir) / f"{doc}.txt"
         try:
             out[doc] = path.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError):
+        except (OSError, ValueError):  # ValueError: a doc naming no possible file (a NUL); UnicodeDecodeError too
             continue
     return out
 

@@ -39,6 +39,13 @@ def run_eval(settings: Settings, options: EvalOptions) -> Evaluation:
     url = options.url
     if url and not url.startswith(("http://", "https://")):
         raise ConfigError(f"--url {url!r}: give the service's base URL, e.g. http://127.0.0.1:8000")
+    if url:
+        import httpx
+
+        try:
+            httpx.URL(url)
+        except httpx.InvalidURL as exc:
+            raise ConfigError(f"--url {url!r} is not a URL ({exc}); e.g. http://127.0.0.1:8000") from None
     backend: Backend | None = None
     try:
         questions = combine(options.questions)

@@ -37,6 +37,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     options = EvalOptions(questions=tuple(args.questions), modes=parse_modes(args.modes, settings),
                           ks=parse_ks(args.k), url=args.url, answers=args.answers)
+    if args.out:  # before the evaluation, not after its minutes
+        problem = _unwritable(args.out)
+        if problem:
+            print(f"rag eval: error: --out {str(args.out)!r}: {problem}", file=sys.stderr)
+            return 1
     try:
         ev = run_eval(settings, options)
     except ConfigError:
@@ -51,6 +56,26 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.out:
         from eval.report import write_report  # matplotlib is imported only when a report is asked for
 
-        written = write_report(ev, args.out)
+        try:
+            written = write_report(ev, args.out)
+        except OSError as exc:
+            print(f"rag eval: error: cannot write the report to {str(args.out)!r}: {exc.strerror or exc}",
+                  file=sys.stderr)
+            return 1
         print(f"rag eval: wrote {len(written)} files to {args.out}", file=sys.stderr)
     return 0
+
+
+def _unwritable(out: Path) -> str | None:
+    """Why the report folder cannot be written, if it cannot: made if missing, then probed with a temporary file."""
+    import tempfile
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".rag-eval-probe-"):
+            pass
+    except FileExistsError:
+        return "it is a file, not a folder"
+    except OSError as exc:
+        return f"cannot write there ({exc.strerror or exc})"
+    return None

@@ -94,6 +94,43 @@ def test_a_bad_question_file_exits_1_naming_the_line(tmp_path, capsys):
     assert "bad.jsonl:1: lang 'de' is not allowed" in err
 
 
+@pytest.mark.parametrize(("line", "says"), [
+    ('{"id": "a", "lang": "en", "question": "?", "evidence": ' + "[" * 100_000 + "]" * 100_000 + "}",
+     "bad.jsonl:1: JSON nested too deeply"),
+    ('{"id": "a", "lang": "en", "question": "?", "n": ' + "9" * 5000 + ', "evidence": []}',
+     "bad.jsonl:1: unreadable JSON value"),
+])
+def test_a_question_file_python_cannot_parse_exits_1_naming_the_line(tmp_path, capsys, line, says):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(line + "\n", "utf-8")
+    code = main(["eval", "--questions", str(bad), "--url", "http://127.0.0.1:9", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 1 and out == "" and says in err and "Traceback" not in err
+
+
+def test_evidence_naming_no_possible_file_is_a_quote_that_cannot_be_judged(tmp_path, capsys):
+    q = tmp_path / "q.jsonl"
+    q.write_text('{"id": "a", "lang": "en", "question": "?", "evidence": [{"doc": "000\\u0000x", "quote": "q"}]}\n',
+                 "utf-8")
+    code = main(["eval", "--questions", str(q), "--url", "http://127.0.0.1:9", "--seeds", str(REPO / "seeds")])
+    assert code == 1 and "1 evidence quote(s) cannot be judged" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--url", "http://[::1"], "is not a URL"),
+    (["--url", "http://127.0.0.1:9", "--out", "{file}"], "it is a file, not a folder"),
+    (["--url", "http://127.0.0.1:9", "--out", "/proc/rag-eval"], "cannot write there"),
+])
+def test_an_unusable_url_or_report_folder_is_refused_before_any_question(small_questions, tmp_path, capsys, args,
+                                                                          says):
+    (tmp_path / "a-file").write_text("x")
+    args = [a.replace("{file}", str(tmp_path / "a-file")) for a in args]
+    code = main(["eval", "--questions", str(small_questions), "--seeds", str(REPO / "seeds"), *args])
+    err = capsys.readouterr().err
+    assert code in (1, 2) and says in err and "Traceback" not in err
+    assert "cannot reach the service" not in err  # refused before the evaluation ran
+
+
 def test_a_quote_missing_from_the_seeds_exits_1_before_any_search(tmp_path, capsys):
     q = tmp_path / "q.jsonl"
     q.write_text('{"id": "a", "lang": "en", "question": "?", '
