@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import time
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -42,7 +43,8 @@ from .carry import PassageCarry, carries_sentences
 from .columns import PASSAGE_COLUMNS, PassageColumns
 from .linekeys import LINE_KEYS
 from .reuse import Planned, embed_text, plan_corpus
-from .manifest import BUILDS, FORMAT, FORMAT_VERSION, file_entries, read_manifest, verify_files, write_manifest
+from .manifest import (BUILDS, FORMAT, FORMAT_VERSION, MANIFEST, file_entries, read_manifest, verify_files,
+                       write_manifest)
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
@@ -117,6 +119,7 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
     except OSError as exc:  # a file in the way, no permission…
         raise RagError(f"cannot use {str(index_dir)!r} as the index directory: {exc.strerror or exc}") from None
     with _exclusive(index_dir), bulk_work():  # a build's encodings go after any question's (rag/embedders/engines.py)
+        _check_writable(index_dir)  # before the minutes of embedding, not at the manifest after them
         plan = _plan(settings, index_dir, full)
         if not len(plan.columns):  # an index of nothing cannot be served; the one that is there stays as it was
             raise CorpusError(_nothing_to_index(settings, plan.corpus))
@@ -229,8 +232,26 @@ def _mkdir(path: Path) -> Path:
 
 
 def _switch(index_dir: Path, manifest: dict[str, Any], live_build: str | None) -> None:
-    write_manifest(index_dir, manifest)  # the atomic switch: before this line the old index is live
+    try:
+        write_manifest(index_dir, manifest)  # the atomic switch: before this line the old index is live
+    except OSError as exc:  # the old index stays live; the new build would be an orphan no manifest names
+        shutil.rmtree(index_dir / BUILDS / manifest["build"], ignore_errors=True)
+        for tmp in index_dir.glob(f".{MANIFEST}.{os.getpid()}.tmp"):
+            if tmp.is_file():
+                tmp.unlink()
+        raise RagError(f"cannot write the manifest in {str(index_dir)!r} ({exc.strerror or exc}); the index there "
+                       "is unchanged") from None
     _collect_garbage(index_dir / BUILDS, keep={manifest["build"], live_build or ""})
+
+
+def _check_writable(index_dir: Path) -> None:
+    """Refuse an index folder where the manifest could not be written (read-only, immutable, full)."""
+    try:
+        with tempfile.NamedTemporaryFile(dir=index_dir, prefix=".rag-write-probe-"):
+            pass
+    except OSError as exc:
+        raise RagError(f"cannot write in the index folder {str(index_dir)!r} ({exc.strerror or exc}); the index "
+                       "there is unchanged") from None
 
 
 def _documents(plan: Plan, settings: Settings) -> dict[str, Any]:
@@ -304,6 +325,9 @@ def _exclusive(index_dir: Path) -> Iterator[None]:
         lock.acquire()
     except Timeout:
         raise RagError(f"another build is already running on {str(index_dir)!r}; wait for it to finish") from None
+    except OSError as exc:  # a read-only folder
+        raise RagError(f"cannot write in the index folder {str(index_dir)!r} ({exc.strerror or exc}); the index "
+                       "there is unchanged") from None
     try:
         yield
     finally:

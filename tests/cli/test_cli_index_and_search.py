@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -163,6 +164,34 @@ def test_a_build_with_nothing_to_index_exits_1_and_leaves_the_index_serving(cli_
     assert _version(cli_root) == before
     assert main(["search", "What did Lavrov say about China?", *_flags(cli_root), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["results"]
+
+
+def test_an_index_folder_that_cannot_be_written_is_refused_before_any_embedding(cli_root: Path, capsys) -> None:
+    index = cli_root / "index"
+    before, builds = _version(cli_root), sorted(p.name for p in (index / "builds").iterdir())
+    shutil.copy(next((cli_root / "seeds").iterdir()), cli_root / "seeds" / "999_new.txt")
+    if subprocess.run(["chattr", "+i", str(index)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available here (an immutable folder is how a read-only one is made as root)")
+    try:
+        code = main(["index", "build", "--seeds", str(cli_root / "seeds"), *_flags(cli_root)])
+    finally:
+        subprocess.run(["chattr", "-i", str(index)], check=True)
+    err = capsys.readouterr().err
+    assert code == 1 and "cannot write in the index folder" in err and "Traceback" not in err
+    assert _version(cli_root) == before and sorted(p.name for p in (index / "builds").iterdir()) == builds
+
+
+def test_a_manifest_that_cannot_be_written_leaves_no_orphan_build_and_the_index_serving(cli_root: Path,
+                                                                                         capsys) -> None:
+    index = cli_root / "index"
+    before, builds = _version(cli_root), sorted(p.name for p in (index / "builds").iterdir())
+    shutil.copy(next((cli_root / "seeds").iterdir()), cli_root / "seeds" / "999_new.txt")
+    (index / f".manifest.json.{os.getpid()}.tmp").mkdir()  # where write_manifest writes first: it cannot
+    code = main(["index", "build", "--seeds", str(cli_root / "seeds"), *_flags(cli_root)])
+    err = capsys.readouterr().err
+    assert code == 1 and "cannot write the manifest" in err and "is unchanged" in err and "Traceback" not in err
+    assert _version(cli_root) == before and sorted(p.name for p in (index / "builds").iterdir()) == builds
+    assert main(["search", "What did Lavrov say about China?", *_flags(cli_root), "--json"]) == 0
 
 
 def test_a_seed_whose_name_is_not_utf8_is_skipped_with_a_warning(cli_root: Path, capsys) -> None:
