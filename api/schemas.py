@@ -8,7 +8,8 @@ from msgspec import Meta, Struct
 
 # -- shared pieces ----------------------------------------------------------------------------------------------
 
-DocId = Annotated[str, Meta(min_length=1, max_length=200, examples=["000_77323e78f047d601"])]
+# a seed file's name without ".txt": up to 251 bytes on common file systems, so 255 characters hold every one
+DocId = Annotated[str, Meta(min_length=1, max_length=255, examples=["000_77323e78f047d601"])]
 # The length bound matters: in a regex, `$` also matches before a final newline ("2024-01-01\n").
 IsoDate = Annotated[str, Meta(pattern=r"^\d{4}-\d{2}-\d{2}$", min_length=10, max_length=10,
                               description="an ISO date, YYYY-MM-DD", examples=["2025-02-28"])]

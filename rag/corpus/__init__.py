@@ -74,7 +74,15 @@ def load_corpus(seeds_dir: Path) -> Corpus:
         raise CorpusError(f"seeds directory {str(seeds_dir)!r} does not exist or is not a directory")
     warnings: list[CorpusWarning] = []
     texts: dict[str, tuple[Path, str]] = {}
-    for path in sorted(p for p in seeds_dir.glob("*.txt") if p.is_file()):
+    for path in sorted(p for p in seeds_dir.iterdir() if p.name.lower().endswith(".txt") and p.is_file()):
+        if path.name.startswith(".") or not path.name.endswith(".txt"):
+            # a hidden file (an editor's or the system's; ".txt" alone had the id ".txt" and a citation of a file
+            # ".txt.txt"), or a seed whose ".TXT" would make its citations name a file that is not there
+            problem = ("hidden file (its name starts with '.'): not read as a seed" if path.name.startswith(".")
+                       else f"seeds end in lowercase .txt: rename it to {path.stem}.txt to index it")
+            warnings.append(CorpusWarning(shown(path), problem))
+            logger.warning("skipping %s: %s", shown(path), problem)
+            continue
         try:
             text, problem = read_seed(path)
         except OSError as exc:

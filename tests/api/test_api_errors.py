@@ -55,6 +55,11 @@ BAD_REQUESTS = [
      {"json": {"query": "q", "filters": {"doc_ids": ["../etc/passwd"]}}}, 422, "invalid_query"),
     ("filter-doc_ids-string", "POST", "/v1/search",
      {"json": {"query": "q", "filters": {"doc_ids": "000"}}}, 400, "invalid_request"),
+    # a seed's name can make a doc id of up to 251 bytes: any of them can be named (unknown here), longer ones cannot
+    ("filter-doc_id-255-unknown", "POST", "/v1/search",
+     {"json": {"query": "q", "filters": {"doc_ids": ["d" * 255]}}}, 422, "invalid_query"),
+    ("filter-doc_id-256", "POST", "/v1/search",
+     {"json": {"query": "q", "filters": {"doc_ids": ["d" * 256]}}}, 400, "invalid_request"),
     ("filter-unknown-key", "POST", "/v1/search", {"json": {"query": "q", "filters": {"author": "x"}}}, 400,
      "invalid_request"),
     ("filters-list", "POST", "/v1/search", {"json": {"query": "q", "filters": []}}, 400, "invalid_request"),

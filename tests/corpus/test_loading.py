@@ -135,6 +135,18 @@ def test_only_txt_files_are_read_and_subdirectories_are_ignored(tmp_path: Path, 
     assert loaded.warnings == ()
 
 
+def test_hidden_files_and_upper_case_suffixes_are_skipped_with_a_warning(tmp_path: Path, seeds_dir: Path) -> None:
+    d, _ = _seed_dir_with(tmp_path, seeds_dir, "zz_other", "本文です。".encode())
+    good = (d / f"{GOOD}.txt").read_bytes()
+    for name in (".txt", ".zz_hidden.txt", "zz_upper.TXT"):
+        (d / name).write_bytes(good)
+    loaded = load_corpus(d)
+    assert sorted(doc.doc_id for doc in loaded.documents) == [GOOD, "zz_other"]
+    warned = {w.path.rsplit("/", 1)[-1]: w.message for w in loaded.warnings}
+    assert set(warned) == {".txt", ".zz_hidden.txt", "zz_upper.TXT"}
+    assert "hidden file" in warned[".txt"] and "rename it to zz_upper.txt" in warned["zz_upper.TXT"]
+
+
 def test_an_empty_seeds_directory_loads_as_an_empty_corpus(tmp_path: Path) -> None:
     loaded = load_corpus(tmp_path)
     assert loaded.documents == () and loaded.warnings == ()
