@@ -46,7 +46,9 @@ def require_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if scheme.lower() != "bearer" or not given.strip():
         raise NotAuthorizedException(detail="send 'Authorization: Bearer <admin token>'",
                                      headers={"WWW-Authenticate": 'Bearer realm="newsrag-admin"'})
-    if not hmac.compare_digest(given.strip().encode(), token.encode()):
+    # the header's bytes as sent (ASGI hands them over decoded as Latin-1), against the token's UTF-8 bytes: a token
+    # of non-ASCII characters never matched when the header was encoded again as UTF-8
+    if not hmac.compare_digest(given.strip().encode("latin-1"), token.encode("utf-8")):
         raise PermissionDeniedException(detail="the admin token is not valid")
 
 

@@ -94,6 +94,10 @@ class Filters:
                     date.fromisoformat(value[:10])
                 except (ValueError, TypeError):
                     raise QueryError(f"filters.{name}={value!r} is not an ISO date (YYYY-MM-DD)") from None
+        if self.published_from and self.published_to and self.published_from[:10] > self.published_to[:10]:
+            # an empty range: every search would answer nothing, and say nothing of why
+            raise QueryError(f"filters.published_from={self.published_from!r} is after "
+                             f"filters.published_to={self.published_to!r}")
 
     @property
     def empty(self) -> bool:
@@ -171,7 +175,7 @@ class Searcher:
     def search(self, query: str, top_k: int = 5, mode: str | None = None, filters: Filters | None = None) -> SearchResult:
         """Rank passages for `query`; raises QueryError for bad input."""
         t0 = time.perf_counter()
-        mode = mode or self.settings.default_mode
+        mode = self.settings.default_mode if mode is None else mode  # "" is a mode nobody has, not the default
         query, tokens = self._check(query, top_k, mode)
         with self.intake.admit(tokens) as in_flight:
             return self._search(t0, query, top_k, mode, filters or Filters(), in_flight)

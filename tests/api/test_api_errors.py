@@ -53,6 +53,10 @@ BAD_REQUESTS = [
      {"json": {"query": "q", "filters": {"published_from": "2024-01-01\n"}}}, 400, "invalid_request"),
     ("filter-unknown-doc", "POST", "/v1/search",
      {"json": {"query": "q", "filters": {"doc_ids": ["../etc/passwd"]}}}, 422, "invalid_query"),
+    ("filter-dates-reversed", "POST", "/v1/search",
+     {"json": {"query": "q", "filters": {"published_from": "2025-06-02", "published_to": "2025-06-01"}}}, 422,
+     "invalid_query"),
+    ("empty-mode", "POST", "/v1/search", {"json": {"query": "q", "mode": ""}}, 422, "invalid_query"),
     ("filter-doc_ids-string", "POST", "/v1/search",
      {"json": {"query": "q", "filters": {"doc_ids": "000"}}}, 400, "invalid_request"),
     # a seed's name can make a doc id of up to 251 bytes: any of them can be named (unknown here), longer ones cannot
@@ -195,6 +199,15 @@ def test_reload_needs_the_admin_bearer_token(client, headers, status):
     assert_error(response, status)
     if status == 401:
         assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_a_non_ascii_admin_token_matches_when_sent_as_utf8(serve_app, api_settings, searcher):
+    token = "café-トークン"
+    with serve_app(api_settings.replace(admin_token=token)) as c:
+        sent = {"Authorization": b"Bearer " + token.encode("utf-8")}  # the bytes any HTTP client sends for it
+        assert c.post("/v1/admin/reload", headers=sent).status_code == 200
+        latin = {"Authorization": "Bearer café-x".encode("latin-1")}
+        assert assert_error(c.post("/v1/admin/reload", headers=latin), 403)["error"] == "forbidden"
 
 
 def test_admin_endpoints_are_disabled_without_a_configured_token(serve_app, api_settings):
