@@ -123,6 +123,25 @@ class _Interleaved:
         return self.encode_passages_in_context(texts, spans).spans
 
 
+def _locked_elsewhere(index_dir: Path) -> bool:
+    """Whether another build holds the index's lock (rag/indexing/build.py `_exclusive`) right now; a build starting
+    just after this look still fails as a build, as before it."""
+    from filelock import FileLock, Timeout
+
+    path = index_dir / ".build.lock"
+    if not path.exists():
+        return False
+    lock = FileLock(path, timeout=0, thread_local=False, preserve_lock_file=True)
+    try:
+        lock.acquire()
+    except Timeout:
+        return True
+    except OSError:  # an unwritable folder: the build says so
+        return False
+    lock.release()
+    return False
+
+
 class LiveBuilder:
     """Runs incremental builds of settings.index_dir on a background thread, one at a time, and hands each new index
     to `install` (which swaps it in); `status()` says what the current or last build is doing or did."""
@@ -145,6 +164,9 @@ class LiveBuilder:
             if running is not None and running.state == "running":
                 raise BuildBusyError(f"build {running.build_id} is still running ({running.stage}, "
                                      f"{running.done}/{running.total}); wait for it to finish")
+            if _locked_elsewhere(Path(self._settings.index_dir)):  # a `rag index build` of this index, say
+                raise BuildBusyError("another process is building this index (its build lock is held); wait for it "
+                                     "to finish, then rebuild")
             started = datetime.now(timezone.utc)
             build_id = started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
             self._status = BuildStatus(build_id, trigger, "running", "starting", 0, 0, _now(),
