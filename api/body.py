@@ -6,6 +6,7 @@ more, strictly, against the handler's own ``data`` Struct, before Litestar parse
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -20,6 +21,10 @@ def _body_type(handler: HTTPRouteHandler) -> type[msgspec.Struct] | None:
     param = handler.parsed_fn_signature.parameters.get("data")
     annotation = getattr(param, "annotation", None)
     return annotation if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct) else None
+
+
+# a \uD800-\uDBFF escape not followed by a \uDC00-\uDFFF one, or a \uDC00-\uDFFF escape not after one
+_LONE_SURROGATE = re.compile(rb"(?i)\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}")
 
 
 def _is_json(content_type: str, options: dict[str, str]) -> bool:
@@ -46,6 +51,10 @@ async def strict_json_body(request: Request[Any, Any, Any]) -> None:
     except msgspec.ValidationError as exc:
         raise ValidationException(detail=_friendly(str(exc))) from None
     except msgspec.DecodeError as exc:
+        lone = _LONE_SURROGATE.search(body)
+        if lone:  # msgspec reports a high surrogate without its low half as "Input data was truncated"
+            raise InvalidJSON(detail=f"the body is not valid JSON: {lone.group().decode()} at byte {lone.start()} is "
+                                     "half of a UTF-16 surrogate pair, which is not text") from None
         raise InvalidJSON(detail=f"the body is not valid JSON: {exc}") from None
     except UnicodeDecodeError:
         raise InvalidJSON(detail="the body is not valid UTF-8") from None

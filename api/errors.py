@@ -66,9 +66,15 @@ _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "
 _OPENAI_TYPES = {401: "authentication_error", 403: "permission_error", 429: "rate_limit_error"}
 
 
+# OpenAI's other endpoints, which this service does not offer: a client trying them reads the 404 in its own shape
+_OPENAI_ELSEWHERE = ("/v1/completions", "/v1/embeddings", "/v1/responses", "/v1/moderations", "/v1/audio",
+                     "/v1/images", "/v1/files", "/v1/assistants", "/v1/threads", "/v1/batches")
+
+
 def is_openai_path(path: str) -> bool:
     """The OpenAI-compatible surface, whose clients expect OpenAI's error shape."""
-    return path.startswith(("/v1/chat/", "/v1/models/")) or path in ("/v1/chat", "/v1/models")
+    return (path.startswith(("/v1/chat/", "/v1/models/")) or path in ("/v1/chat", "/v1/models")
+            or any(path == p or path.startswith(p + "/") for p in _OPENAI_ELSEWHERE))
 
 
 def error_body(path: str, status: int, code: str, detail: str, param: str | None = None) -> ErrorBody | OpenAIErrorBody:

@@ -28,6 +28,7 @@ SERVICE_MODEL = "newsrag"
 _PIECE = re.compile(r"\S+\s*|\s+")
 _MAX_PIECE = 32
 _MARKER = re.compile(r"\[(\d+)\]")
+_MARKER_SPLIT = re.compile(r"(\[\d+\])")
 
 
 # -- the request ------------------------------------------------------------------------------------------------
@@ -156,11 +157,25 @@ def completion(answer: Answer, messages: list[ChatMessage], base_url: str) -> Ch
 
 
 def pieces(text: str) -> list[str]:
-    """Words with their trailing space, long runs (Japanese has no spaces) cut into short slices."""
+    """Words with their trailing space, long runs (Japanese has no spaces) cut into short slices, never inside a
+    marker: a client that renders [n] as the text grows never sees "[" in one chunk and "1]" in the next."""
     out = []
     for piece in _PIECE.findall(text):
-        out.extend(piece[i : i + _MAX_PIECE] for i in range(0, len(piece), _MAX_PIECE))
-    return out
+        if len(piece) <= _MAX_PIECE:
+            out.append(piece)
+            continue
+        run = ""
+        for part in _MARKER_SPLIT.split(piece):
+            if _MARKER.fullmatch(part):
+                run += part
+                continue
+            for ch in part:
+                if len(run) >= _MAX_PIECE:
+                    out.append(run)
+                    run = ""
+                run += ch
+        out.append(run)
+    return [p for p in out if p]
 
 
 async def sse_events(parts: AsyncIterator[str | Answer], messages: list[ChatMessage], base_url: str,

@@ -116,6 +116,10 @@ BAD_REQUESTS = [
      {"content": b'{"messages": [{"role": "user", "content": "q", "x": ' + b"[" * 1000 + b"]" * 1000 + b"}]}",
       "headers": JSON}, 400, "invalid_json"),
     ("unknown-route", "GET", "/v1/nothing-here", {}, 404, "not_found"),
+    # OpenAI's endpoints this service does not offer: the 404 in OpenAI's shape, which its clients read
+    ("openai-embeddings", "POST", "/v1/embeddings", {"json": {"input": "q", "model": "newsrag"}}, 404, "not_found"),
+    ("openai-responses", "POST", "/v1/responses", {"json": {"input": "q", "model": "newsrag"}}, 404, "not_found"),
+    ("openai-completions", "POST", "/v1/completions", {"json": {"prompt": "q"}}, 404, "not_found"),
     ("unknown-route-post", "POST", "/v2/search", {"json": {"query": "q"}}, 404, "not_found"),
     ("unknown-schema-page", "GET", "/schema/nothing-here", {}, 404, "not_found"),
     ("unknown-document", "GET", "/v1/documents/no-such-doc", {}, 404, "not_found"),
@@ -365,3 +369,13 @@ def test_null_for_an_optional_openai_field_is_its_default(client):
     assert response.status_code == 200, response.text
     assert response.json()["object"] == "chat.completion" and response.json()["choices"][0]["message"]["content"]
     assert client.post("/v1/chat/completions", json={**body, "n": 3}).status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/v1/search", "/v1/chat/completions"])
+def test_a_lone_surrogate_escape_is_named_not_called_truncated(client, path):
+    body = {"/v1/search": b'{"query": "Lavrov \\ud800 China"}',
+            "/v1/chat/completions": b'{"messages": [{"role": "user", "content": "\\udc00"}]}'}[path]
+    response = client.post(path, content=body, headers={"content-type": "application/json"})
+    error = assert_openai_error(response, 400) if is_openai_path(path) else assert_error(response, 400)
+    detail = error["message"] if is_openai_path(path) else error["detail"]
+    assert "surrogate pair" in detail and "truncated" not in detail, detail

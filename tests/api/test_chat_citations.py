@@ -3,12 +3,15 @@ Open WebUI sources, Perplexity citations + search_results), plain and streamed, 
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from api.openai_compat import web_url
+from api.openai_compat import pieces, web_url
 from api.schemas import seed_path
 from api.wire import hit_json
 
@@ -164,3 +167,16 @@ def test_a_question_over_the_limit_is_a_clean_4xx_before_any_byte_of_a_stream(cl
     response = chat(client, "x" * 5000, stream=True)
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_query"  # OpenAI's status and shape
     assert sse_data(response.text) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.text(alphabet="中国との同盟関係を述べた。 ab", min_size=1, max_size=40),
+                          st.integers(1, 12).map(lambda n: f"[{n}]")), max_size=30))
+def test_a_streamed_answer_is_cut_into_short_pieces_never_inside_a_marker(parts):
+    text = "".join(parts)
+    cut = pieces(text)
+    assert "".join(cut) == text and all(cut)
+    ends = set(itertools.accumulate(len(p) for p in cut))
+    for m in MARKER.finditer(text):  # no piece ends inside a marker
+        assert not any(m.start() < end < m.end() for end in ends), (text, cut)
+    assert all(len(p) <= 32 + 4 or MARKER.search(p) for p in cut)
