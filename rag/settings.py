@@ -233,7 +233,7 @@ class Settings:
         if self.default_mode not in modes:  # else every search without a mode would fail, blamed on the client
             raise ConfigError(f"default_mode={self.default_mode!r}: allowed {sorted(modes)} (with embedders "
                               f"{list(self.embedders)})")
-        if self.align is not None and not re.fullmatch(r"e5|use|st:.+", self.align):
+        if self.align and not re.fullmatch(r"e5|use|st:.+", self.align):  # "" and None: off
             raise ConfigError(f"align={self.align!r}: name an embedder (e5, use, st:<model>) or 'none'")
 
     def _validate_numbers(self) -> None:
