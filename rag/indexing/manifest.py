@@ -74,6 +74,9 @@ def read_manifest(index_dir: Path, upgrading: bool = False) -> dict[str, Any]:
     """Parse and sanity-check the manifest; raises IndexMissingError / IndexCorruptError / IndexMismatchError.
     `upgrading`: a build reads an older format it can reuse from (UPGRADABLE) too."""
     path = Path(index_dir) / MANIFEST
+    if Path(index_dir).exists() and not Path(index_dir).is_dir():
+        raise IndexMissingError(f"{str(index_dir)!r} is a file, not an index folder; name the folder the index is in "
+                                "(or is to be built in) with --index")
     if not path.is_file():
         raise IndexMissingError(f"no index at {str(index_dir)!r} (missing {MANIFEST}); build it with: rag index build --index {index_dir}")
     try:

@@ -213,3 +213,7 @@ def test_an_index_path_that_is_a_file_exits_1_with_the_reason(cli_root: Path, ca
                  "--embedders", "use"])
     err = capsys.readouterr().err
     assert code == 1 and "cannot use" in err and "a-file" in err and "Traceback" not in err
+    for argv in (["index", "info"], ["search", "Lavrov"]):  # the readers say the same, not "missing manifest.json"
+        assert main([*argv, "--index", str(cli_root / "a-file")]) == 1
+        err = capsys.readouterr().err
+        assert "is a file, not an index folder" in err and "Traceback" not in err
