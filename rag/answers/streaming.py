@@ -24,10 +24,16 @@ from .service import Retrieval, _ms
 logger = logging.getLogger(__name__)
 
 
+# the end of an answer whose model stream broke after its first words: the reader must not take it for complete
+# (the reason, which may name the model's server, goes to the log only)
+BROKE_OFF = {"en": "\n\n(The model's answer broke off here; it is incomplete.)",
+             "ja": "\n\n（モデルの回答はここで途切れました。不完全な回答です。）"}
+
+
 def stream_answer(r: Retrieval, searcher: Searcher, settings: Settings, *,
                   client: httpx.Client | None = None) -> Iterator[str | Answer]:
     """Text pieces, then the Answer. Falls back to the extractive answer when the model fails before its first
-    visible token; after that, a broken stream ends the answer where it broke."""
+    visible token; after that, a broken stream ends the answer where it broke, with a line saying so."""
     question, hits, lang, version = r.result.query, r.result.hits, r.result.lang, r.result.index_version
     fallback: str | None = None
     if settings.llm_base_url:
@@ -58,6 +64,8 @@ def stream_answer(r: Retrieval, searcher: Searcher, settings: Settings, *,
                                exc_info=not isinstance(exc, LLMError))
             else:
                 logger.warning("llm stream broke after %d pieces; the answer ends there: %s", len(shown), reason)
+                shown.append(BROKE_OFF[lang if lang in BROKE_OFF else "en"])  # said, not left to look complete
+                yield shown[-1]
         if shown and markers is not None:
             citations = tuple(prompt.hits[n - 1].citation for n in markers.order)
             logger.info("llm answer streamed: %d passages in prompt, %d cited", len(prompt.hits), len(citations))

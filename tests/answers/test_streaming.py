@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from rag.answers import Answer
 from rag.answers.markers import MarkerStream, renumber
 from rag.answers.service import answer_retrieved, retrieve
-from rag.answers.streaming import stream_answer
+from rag.answers.streaming import BROKE_OFF, stream_answer
 from rag.settings import Settings
 
 from .fake_llm import DEFAULT_CONTENT, FakeLLM
@@ -118,7 +118,10 @@ def test_a_stream_that_breaks_after_its_first_token_ends_the_answer_there(search
         half = "".join(llm.tokens()[: len(llm.tokens()) // 2])
     assert answer.generator == "llm" and answer.fallback is None
     assert "".join(pieces) == answer.answer
-    assert half.startswith(answer.answer) and len(answer.answer) > 10
+    # what the model sent, then a line that says it broke off (the reader must not take it for a whole answer)
+    assert answer.answer.endswith(BROKE_OFF["en"]) and pieces[-1] == BROKE_OFF["en"]
+    sent = answer.answer.removesuffix(BROKE_OFF["en"])
+    assert half.startswith(sent) and len(sent) > 10 and llm.base_url not in answer.answer
 
 
 @pytest.mark.slow
