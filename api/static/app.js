@@ -20,6 +20,8 @@ const replies = new WeakMap(); // assistant message element → {results, passag
 const pending = new WeakMap(); // assistant message element → the marker clicked before its sources arrived
 let busy = false;
 let composing = false;
+let conversation = 0; // which conversation a reply belongs to: "New conversation" starts the next one
+let inFlight = null; // the AbortController of the answer being streamed
 let lastTrigger = null;
 let panelRequest = 0;
 
@@ -147,11 +149,12 @@ function renderSources(reply, results, passages) {
 // -- talking to the service ---------------------------------------------------------------------------------------
 
 /** POST the conversation; calls onText with the text so far as it grows; resolves with the final chunk. */
-async function streamChat(messages, onText) {
+async function streamChat(messages, onText, signal) {
   const response = await fetch("/v1/chat/completions", {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
     body: JSON.stringify({ model: "newsrag", stream: true, messages }),
+    signal,
   });
   if (!response.ok) {
     const body = await response.json().catch(() => ({}));
@@ -193,6 +196,9 @@ async function ask(text) {
   if (busy || !text.trim()) return;
   busy = true;
   send.disabled = true;
+  const mine = conversation;
+  const controller = new AbortController();
+  inFlight = controller;
   status.textContent = "Searching…";
   const lang = detectLanguage(text);
   const item = addQuestion(text, lang);
@@ -204,11 +210,14 @@ async function ask(text) {
     const { text: answerText, final } = await streamChat(messages, (soFar) => {
       status.textContent = "Answering…";
       view.update(soFar);
-    });
+    }, controller.signal);
+    if (mine !== conversation) return; // the conversation was left meanwhile: nothing of it carries over
     const results = final.search_results || [];
     const passages = final.passages || [];
     const served = final.lang || lang;
     reply.lang = served;
+    // a quoted (extractive) answer is in the articles' language, whatever the question's: screen readers voice it
+    answer.lang = final.generator === "extractive" ? detectLanguage(answerText) : served;
     language.textContent = languageLabel(served);
     replies.set(reply, { results, passages, text: answerText });
     view.update(answerText, true);
@@ -220,15 +229,21 @@ async function ask(text) {
     const waiting = pending.get(reply);
     if (waiting && waiting.isConnected) openCitation(reply, waiting);
   } catch (error) {
+    if (mine !== conversation) return; // aborted by "New conversation": its reply is gone from the page
     answer.dataset.state = "error";
     answer.replaceChildren(element("p", { class: "error", role: "alert", text: `Could not answer: ${error.message}` }));
     if (!question.value) question.value = text; // nothing typed is lost
     status.textContent = "The question was not answered; you can edit it and try again.";
   } finally {
-    reply.setAttribute("aria-busy", "false");
-    busy = false;
-    send.disabled = false;
-    question.focus();
+    if (mine === conversation) {
+      reply.setAttribute("aria-busy", "false");
+      busy = false;
+      send.disabled = false;
+      inFlight = null;
+      // back to the question box, unless the reader has gone elsewhere meanwhile (an open source, a link)
+      const here = document.activeElement;
+      if (panel.hidden && (!here || here === document.body || here === question || here === send)) question.focus();
+    }
   }
 }
 
@@ -275,9 +290,11 @@ function openCitation(reply, button) {
 
 function closePanel() {
   if (panel.hidden) return;
+  const within = panel.contains(document.activeElement) || document.activeElement === document.body;
   panel.hidden = true;
   panelRequest++;
-  if (lastTrigger && lastTrigger.isConnected) lastTrigger.focus();
+  // focus goes back to the marker only from the panel itself: someone typing a question keeps typing
+  if (within && lastTrigger && lastTrigger.isConnected) lastTrigger.focus();
   lastTrigger = null;
 }
 
@@ -288,11 +305,13 @@ function copyText(reply) {
   const text = lines.length ? `${data.text}\n\nSources:\n${lines.join("\n")}` : data.text;
   if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
   const scratch = element("textarea", { class: "visually-hidden", "aria-hidden": "true" });
+  const focused = document.activeElement; // select() takes the focus; the reader keeps their place
   scratch.value = text;
   document.body.append(scratch);
   scratch.select();
   const ok = document.execCommand("copy");
   scratch.remove();
+  if (focused && focused.isConnected) focused.focus();
   return ok ? Promise.resolve() : Promise.reject(new Error("the browser refused"));
 }
 
@@ -314,6 +333,11 @@ question.addEventListener("keydown", (event) => {
 });
 
 document.getElementById("new-chat").addEventListener("click", () => {
+  conversation++; // an answer still arriving belongs to the old conversation: stopped, and never added to history
+  if (inFlight) inFlight.abort();
+  inFlight = null;
+  busy = false;
+  send.disabled = false;
   history.length = 0;
   log.replaceChildren();
   closePanel();
@@ -323,7 +347,8 @@ document.getElementById("new-chat").addEventListener("click", () => {
 
 document.getElementById("panel-close").addEventListener("click", closePanel);
 document.addEventListener("keydown", (event) => {
-  if (event.key === "Escape") closePanel();
+  // an Escape that cancels an IME conversion belongs to the IME, not to the panel
+  if (event.key === "Escape" && !(event.isComposing || event.keyCode === 229 || composing)) closePanel();
 });
 
 log.addEventListener("click", (event) => {

@@ -33,7 +33,9 @@ export async function fetchDocument(docId) {
 /** The article around raw[start:end]: its title, date, original URL, and the text before, inside and after. */
 export async function loadPassage(docId, start, end) {
   const doc = await fetchDocument(docId);
-  const raw = doc.raw;
+  // The service counts positions in characters (code points); a JavaScript string counts an emoji or a rare kanji
+  // such as 𠮷 as two units, so every one before the passage would move the highlight. Slice code points instead.
+  const raw = Array.from(doc.raw);
   if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= raw.length)) {
     throw new Error(`no passage at ${start}:${end} in ${docId}`);
   }
@@ -44,9 +46,9 @@ export async function loadPassage(docId, start, end) {
     title: article ? article.title : doc.source_file,
     published: article ? article.published : null,
     url: article ? webUrl(article.url) : null,
-    before: raw.slice(from, start),
-    marked: raw.slice(start, end),
-    after: raw.slice(end, to),
+    before: raw.slice(from, start).join(""),
+    marked: raw.slice(start, end).join(""),
+    after: raw.slice(end, to).join(""),
   };
 }
 

@@ -10,10 +10,12 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 HOSTILE_DOC = "950_markup_probe"
-# Scraped pages can hold markup; none of it may ever run or become an element of the page.
-HOSTILE_SEED = """<script>window.__pwned = "title"; alert("title")</script>北極海航路に新しい砕氷船「オーロラ号」が就航 ― 2025年04月01日 09:00
+# Scraped pages can hold markup; none of it may ever run or become an element of the page. It also holds characters
+# outside the BMP (an emoji, the rare kanji 𠮷) before its passages: a JavaScript string counts each as two units,
+# the service's positions as one.
+HOSTILE_SEED = """<script>window.__pwned = "title"; alert("title")</script>北極海航路に新しい砕氷船「オーロラ号」🚢が就航 ― 2025年04月01日 09:00
 【概要】
-北極海航路で新しい砕氷船「オーロラ号」が就航した。<img src=x onerror="window.__pwned='img'; alert('img')">船はムルマンスクを出港し、ベーリング海峡まで航行する。
+北極海航路で新しい砕氷船「オーロラ号」が就航した。船長は𠮷田氏。<img src=x onerror="window.__pwned='img'; alert('img')">船はムルマンスクを出港し、ベーリング海峡まで航行する。
 
 <a href="javascript:window.__pwned='link'; alert('link')">詳しくはこちら</a> 砕氷船オーロラ号の全長は百五十メートルで、厚さ二メートルの氷を割って進むことができる。<script>window.__pwned = "body"; alert("body")</script>
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 
@@ -255,3 +256,95 @@ def test_the_article_view_highlights_the_passage_a_citation_url_names(watched, p
     page.goto(cited["url"])
     page.wait_for_function("t => document.querySelector('#doc-text mark')?.textContent === t", arg=cited["snippet"])
     assert page.text_content("#doc-title") == cited["title"]
+
+
+def test_a_passage_after_emoji_and_rare_kanji_is_highlighted_where_the_service_says(watched, page_server):
+    """The service's positions count characters; a JavaScript string counts 🚢 and 𠮷 as two units each: sliced as
+    such, every one before a passage moved its highlight, and the article's end was cut off."""
+    page, watch = watched
+    raw = page_server.raw(HOSTILE_DOC)
+    start = raw.index("船はムルマンスク")
+    end = raw.index("航行する。", start) + len("航行する。")
+    assert sum(ord(ch) > 0xFFFF for ch in raw[:start]) == 2
+    page.goto(f"{page_server.url}/documents/{HOSTILE_DOC}?start={start}&end={end}")
+    page.wait_for_function("() => document.querySelector('#doc-text mark') !== null")
+    assert page.text_content("#doc-text mark") == raw[start:end]
+    assert page.text_content("#doc-text").rstrip().endswith(raw.rstrip()[-40:])  # the whole article, to its end
+    assert watch.errors == []
+
+
+def test_a_new_conversation_stops_the_answer_still_arriving_and_forgets_it(watched, page_server):
+    page, watch = watched
+    gate = threading.Event()
+    llm = page_server.llm
+    llm.behaviours, llm.gate, llm.gate_after = ("reply",), gate, 3
+    sent: list[dict] = []
+    page.on("request", lambda r: sent.append(json.loads(r.post_data)) if r.url.endswith("/v1/chat/completions")
+            else None)
+    open_page(page, page_server)
+    ask(page, EN_QUESTION)
+    page.wait_for_function("s => (document.querySelector(s)?.textContent || '').length > 0", arg=ANSWER)
+    page.click("#new-chat")
+    assert page.locator(".turn").count() == 0 and page.locator("#send").is_enabled()
+    llm.behaviours = ("error500",)  # the next answer is extractive
+    gate.set()  # the old answer's model finishes: nothing of it may come back
+    ask(page, JA_QUESTION)
+    assert wait_done(page) == "done"
+    assert sent[-1]["messages"] == [{"role": "user", "content": JA_QUESTION}]  # the old turn did not carry over
+    assert page.locator(".turn").count() == 1 and EN_QUESTION not in page.text_content("#log")
+    assert watch.errors == []
+
+
+def test_an_open_source_keeps_the_focus_when_an_answer_finishes(watched, page_server):
+    page, _ = watched
+    open_page(page, page_server)
+    ask(page, EN_QUESTION)
+    assert wait_done(page) == "done"
+    gate = threading.Event()
+    llm = page_server.llm
+    llm.behaviours, llm.gate, llm.gate_after = ("reply",), gate, 3
+    ask(page, JA_QUESTION)
+    page.wait_for_function("s => (document.querySelector(s)?.textContent || '').length > 0", arg=ANSWER)
+    page.click("[data-role=earlier-answer] button[data-cite='1']")  # reading a source while the answer arrives
+    page.locator("#panel mark").wait_for()
+    gate.set()
+    assert wait_done(page) == "done"
+    assert page.evaluate("document.activeElement.id") == "panel-close" and page.locator("#panel").is_visible()
+
+
+def test_the_panel_around_the_question_box_escape_ime_copy_phone_and_the_answers_language(browser, watched,
+                                                                                          page_server):
+    page, _ = watched
+    # a page served over plain http from another host is no secure context: the copy falls back to a textarea
+    page.add_init_script("Object.defineProperty(window, 'isSecureContext', { get: () => false })")
+    open_page(page, page_server)
+    ask(page, EN_QUESTION)
+    assert wait_done(page) == "done"
+    # a quoted answer is in the articles' language: screen readers voice it in Japanese, the turn stays English
+    assert page.get_attribute(ANSWER, "lang") == "ja"
+    assert page.get_attribute(".message.assistant", "lang") == "en"
+    copy = page.get_by_role("button", name="Copy answer")
+    copy.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#status').textContent === 'Answer copied.'")
+    assert page.evaluate("document.activeElement.classList.contains('copy')")  # the reader keeps their place
+    page.click(f"{ANSWER} button[data-cite='1']")
+    page.locator("#panel mark").wait_for()
+    page.focus(QUESTION)
+    page.type(QUESTION, "ほっかい")
+    # the Escape that cancels an IME conversion is the IME's: the panel stays
+    page.eval_on_selector(QUESTION, """q => q.dispatchEvent(new KeyboardEvent('keydown',
+        { key: 'Escape', isComposing: true, bubbles: true }))""")
+    assert page.locator("#panel").is_visible()
+    page.keyboard.press("Escape")  # a plain one closes it; someone typing keeps typing
+    assert page.locator("#panel").is_hidden()
+    assert page.evaluate("document.activeElement.name") == "question"
+    assert page.input_value(QUESTION) == "ほっかい"
+    # on a phone the panel takes the bottom of the screen: the question box can still be scrolled above it
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.click(f"{ANSWER} button[data-cite='1']")
+    page.locator("#panel mark").wait_for()
+    page.focus(QUESTION)
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    box, panel = (page.locator(s).bounding_box() for s in (QUESTION, "#panel"))
+    assert box["y"] + box["height"] <= panel["y"], (box, panel)
