@@ -84,3 +84,47 @@ def test_a_server_error_becomes_an_unavailable_index_that_says_what_to_do(status
 
     with pytest.raises(StoreUnavailableError, match=says):
         Connection(client=None, where="http://qdrant:6333", local=False).call(fail)
+
+
+@pytest.mark.parametrize("place", ["a file", "another program's meta.json", "under /proc"])
+def test_a_path_that_is_no_local_mode_folder_is_one_clear_line(qdrant_dir, place):
+    path = {"a file": qdrant_dir / "a-file", "another program's meta.json": qdrant_dir / "other",
+            "under /proc": Path("/proc/newsrag-test/q")}[place]
+    if place == "a file":
+        path.write_text("x")
+    elif place == "another program's meta.json":
+        path.mkdir()
+        (path / "meta.json").write_text('{"version": 3}')
+    done = rag("index", "info", env={"RAG_STORE": "qdrant", "RAG_QDRANT_PATH": str(path)})
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert f"RAG_QDRANT_PATH {str(path)!r}" in done.stderr
+
+
+def test_a_folder_in_use_is_waited_for_without_reading_it_again_and_again(qdrant_dir, monkeypatch):
+    """The local-mode client reads every collection before it tries the folder's lock: opened in a loop while
+    another process held the folder, it kept a core busy for the whole wait. The lock is looked at first."""
+    import qdrant_client
+
+    import rag.qdrant as rq
+
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from qdrant_client import QdrantClient; "
+                               f"c = QdrantClient(path={str(qdrant_dir)!r}); print('held', flush=True); "
+                               "sys.stdin.readline(); c.close()"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        opened = []
+        real = qdrant_client.QdrantClient
+        monkeypatch.setattr(qdrant_client, "QdrantClient", lambda **kw: opened.append(kw) or real(**kw))
+        monkeypatch.setattr(rq, "LOCK_WAIT_S", 1.5)
+        with pytest.raises(rq.IndexError_, match="stayed in use by another process"):
+            rq._open_folder(qdrant_dir)
+        assert opened == []  # waited on the lock alone: the folder was never read while it was held
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        holder.wait(60)
+        client = rq._open_folder(qdrant_dir)  # free now: opened once
+        client.close()
+        assert len(opened) == 1
+    finally:
+        holder.kill()
