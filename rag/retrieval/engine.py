@@ -6,6 +6,7 @@ It only encodes, asks components, fuses and de-duplicates: what each signal does
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -73,6 +74,9 @@ def _cache_key(embedder: str, kind: str) -> str:
     return embedder if kind == "query" else f"{embedder}-{kind}"
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:$|T)")
+
+
 def detect_language(text: str) -> Language:
     """'ja' when the question contains kana or kanji, else 'en'."""
     return "ja" if has_cjk(text) else "en"
@@ -91,6 +95,10 @@ class Filters:
             value = getattr(self, name)
             if value is not None:
                 try:
+                    # YYYY-MM-DD exactly: Python also reads 20250301, which the stores compare as text (the local one)
+                    # or send to Qdrant as a timestamp (which refused it with a traceback)
+                    if not _ISO_DAY.match(value):
+                        raise ValueError(value)
                     date.fromisoformat(value[:10])
                 except (ValueError, TypeError):
                     raise QueryError(f"filters.{name}={value!r} is not an ISO date (YYYY-MM-DD)") from None

@@ -87,6 +87,8 @@ def test_search_json_prints_the_results_body_with_filters_applied(cli_root: Path
         (["search", LAVROV_JA, "--mode", "dense"], "mode='dense'"),
         (["search", LAVROV_JA, "--top-k", "0"], "top_k=0"),
         (["search", LAVROV_JA, "--from", "someday"], "someday"),
+        # Python reads it as a date, but the stores compare text: it let in an article of May through --to March 1
+        (["search", LAVROV_JA, "--to", "20250301"], "'20250301' is not an ISO date (YYYY-MM-DD)"),
         (["search", LAVROV_JA, "--doc", "999_nope"], "999_nope"),
         (["search", "   "], "empty"),
         # invalid UTF-8 in an argument reaches Python as a lone surrogate (surrogateescape): it crashed the encoder
