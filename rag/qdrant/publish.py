@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..components.lexical import BRIDGE_FILE
-from ..errors import IndexCorruptError
+from ..errors import IndexCorruptError, StoreUnavailableError
 from ..indexing import records
 from ..indexing.columns import PASSAGE_COLUMNS, PassageColumns
 from ..indexing.load import LoadedIndex, load_index
@@ -68,12 +68,21 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
     build_dir = verify_files(index_dir, manifest, checksums=False)  # load_index checks the checksums below
     points_c, meta_c, terms_c = collections(alias, manifest["build"])
     previous = conn.live_collection(alias)
-    old_manifest = _live_manifest(conn, previous) if previous else {}
+    old_manifest = _readable_live_manifest(conn, previous) if previous else {}
     columns = PassageColumns.load(build_dir / PASSAGE_COLUMNS)
     changes = _changes(manifest, old_manifest, [columns.doc_ids[d] for d in columns.doc.tolist()])
     if previous == points_c:
         return PushReport(points_c, manifest["build"], len(columns), 0, len(columns), 0,
                           time.perf_counter() - t0, previous, already_live=True)
+    if _complete(conn, meta_c, manifest["build"], len(columns)):
+        # the version kept as the previous one, pushed again (a rollback): it is whole in Qdrant, so the alias moves
+        # back to it; writing it anew dropped it first, and a push killed then left no whole version but the live one
+        _switch(conn, alias, points_c, previous)
+        _collect_garbage(conn, alias, keep={points_c, previous})
+        logger.info("index %s was whole in Qdrant at %s already: the alias %s is back on it", manifest["build"],
+                    conn.where, alias)
+        return PushReport(points_c, manifest["build"], len(columns), 0, len(columns), changes["deleted"],
+                          time.perf_counter() - t0, previous)
     # the components' data as the local backend serves it (rows in passage order, whatever its segments)
     local = load_index(index_dir, tuple(e["spec"] for e in manifest["embedders"]))
     passages, keys = list(local.passages), columns.keys()
@@ -93,6 +102,7 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
             aligner = local.parts[e["name"]][1]
             _create_terms(conn, terms_c, e["name"], aligner.vectors.shape[1], shards, replicas)
             _upload(conn, terms_c, _terms(e["name"], aligner), int(aligner.live.sum()), progress, "aligned terms")
+    _mark_complete(conn, meta_c, manifest["build"], len(passages))  # last: a killed push leaves no mark
     _switch(conn, alias, points_c, previous)
     _collect_garbage(conn, alias, keep={points_c, previous})
     report = PushReport(points_c, manifest["build"], len(passages), changes["upserted"], changes["unchanged"],
@@ -100,6 +110,36 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
     logger.info("published index %s to Qdrant at %s as %s: %s", manifest["build"], conn.where, points_c,
                 report.as_json())
     return report
+
+
+def _readable_live_manifest(conn: Connection, live: str) -> dict[str, Any]:
+    """The live version's manifest, or {} when it cannot be read (its meta collection lost): the push that repairs
+    it must not be refused for it; its change counts are then counted from nothing."""
+    try:
+        return _live_manifest(conn, live)
+    except StoreUnavailableError as exc:
+        logger.warning("the live version %s cannot be read (%s); publishing this one whole", live, exc)
+        return {}
+
+
+def _complete(conn: Connection, meta_c: str, build: str, points: int) -> bool:
+    """Whether a version is already whole in Qdrant: its completion mark is there (written last by its push) and its
+    points collection holds every passage."""
+    if not conn.call(conn.client.collection_exists, meta_c):
+        return False
+    mark = conn.call(conn.client.retrieve, meta_c, [meta_id("complete")], with_payload=True)
+    if not mark or mark[0].payload.get("build") != build:
+        return False
+    points_c = meta_c.removesuffix("-meta")
+    return (conn.call(conn.client.collection_exists, points_c)
+            and conn.call(conn.client.count, points_c, exact=True).count == points)
+
+
+def _mark_complete(conn: Connection, meta_c: str, build: str, points: int) -> None:
+    from qdrant_client import models as m
+
+    conn.call(conn.client.upsert, meta_c, [m.PointStruct(id=meta_id("complete"), vector={}, payload={
+        "kind": "complete", "build": build, "points": points})], wait=True)
 
 
 def _live_manifest(conn: Connection, live: str) -> dict[str, Any]:

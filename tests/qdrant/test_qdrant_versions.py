@@ -94,6 +94,50 @@ def test_add_change_remove_each_publish_only_what_changed_and_move_the_alias(bui
     same_rankings(settings, embedders)
 
 
+def test_pushing_the_kept_previous_version_again_moves_the_alias_back_without_writing_it(
+        built_index, embedders, tmp_path, qdrant_dir, monkeypatch):
+    """A rollback: the local copy of the previous version, pushed again. That version is whole in Qdrant (kept for
+    replicas), so the alias moves back to it; the push dropped and rewrote it, and a push killed then left no whole
+    version but the live one."""
+    import rag.qdrant.publish as publish
+
+    local, _ = built_index
+    seeds, index = copy_index(local.seeds_dir, local.index_dir, tmp_path)
+    settings = qdrant_settings(local, qdrant_dir, seeds_dir=seeds, index_dir=index)
+    first = backend.build(settings, list(embedders.values())).store["qdrant"]
+    kept = tmp_path / "index-first"
+    shutil.copytree(index, kept, ignore=shutil.ignore_patterns(".build.lock"))
+    (seeds / f"{NEW_DOC}.txt").write_text(new_seed_text(seeds), encoding="utf-8")
+    second = backend.build(settings, list(embedders.values())).store["qdrant"]
+    assert live(settings) == second["collection"] != first["collection"]
+    assert docs_found(settings, embedders, NEW_QUESTION)[0] == NEW_DOC
+
+    monkeypatch.setattr(publish, "_upload", lambda *a, **k: pytest.fail("a whole version was written again"))
+    back = backend.push(settings.replace(index_dir=kept))
+    assert live(settings) == back.collection == first["collection"] and back.upserted == 0
+    assert NEW_DOC not in docs_found(settings, embedders, NEW_QUESTION)
+    assert {first["collection"], second["collection"]} <= version_names(settings)  # both still whole
+    with session(settings) as conn:
+        assert conn.client.count(first["collection"], exact=True).count == first["points"]
+
+
+def test_a_damaged_live_version_does_not_block_the_push_that_replaces_it(built_index, embedders, tmp_path,
+                                                                         qdrant_dir):
+    """Its meta collection lost, the live version cannot be read; the push that replaces it was refused with
+    "a newer version has replaced this one, reload the index"."""
+    local, _ = built_index
+    seeds, index = copy_index(local.seeds_dir, local.index_dir, tmp_path)
+    settings = qdrant_settings(local, qdrant_dir, seeds_dir=seeds, index_dir=index)
+    first = backend.push(settings)
+    with session(settings) as conn:  # its documents and files lost
+        conn.client.delete_collection(f"{first.collection}-meta")
+    (seeds / f"{NEW_DOC}.txt").write_text(new_seed_text(seeds), encoding="utf-8")
+    backend.build(settings.replace(store="local"), list(embedders.values()))
+    repaired = backend.push(settings)
+    assert live(settings) == repaired.collection != first.collection
+    assert backend.open_index(settings).version == repaired.index_version
+
+
 def test_a_version_chunked_anew_reports_every_passage_new_though_no_document_changed(built_index):
     # an upgrade that changes chunking (or a new --max-tokens) keeps every document's sha256 but makes new passages:
     # the push report must not say "0 new or changed" for a version whose every point is new
