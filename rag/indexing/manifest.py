@@ -154,11 +154,13 @@ def check_models(manifest: dict[str, Any], embedders: dict[str, Any], index_dir:
             )
 
 
-def check_compatible(manifest: dict[str, Any], embedder_specs: tuple[str, ...], index_dir: Path) -> None:
-    """Refuse an index built for other embedders than the ones configured."""
+def check_compatible(manifest: dict[str, Any], embedder_specs: tuple[str, ...], index_dir: Path | str,
+                     fix: str | None = None) -> None:
+    """Refuse an index built for other embedders than the ones configured (`fix`: how to rebuild it, when that is not
+    `rebuild_hint(index_dir)`, as for a version in Qdrant)."""
     built = tuple(e["spec"] for e in manifest["embedders"])
     if built != tuple(embedder_specs):
         raise IndexMismatchError(
             f"index at {str(index_dir)!r} was built with embedders {list(built)!r} but {list(embedder_specs)!r} "
-            f"are configured; set RAG_EMBEDDERS={','.join(built)} or {rebuild_hint(index_dir)}"
+            f"are configured; set RAG_EMBEDDERS={','.join(built)} or {fix or rebuild_hint(index_dir)}"
         )

@@ -41,7 +41,9 @@ def load_qdrant_index(settings: Settings) -> LoadedIndex:
     if manifest.get("format_version") not in (FORMAT_VERSION, *UPGRADABLE):
         raise IndexCorruptError(f"index at {where!r} has format {manifest.get('format_version')!r}, this code reads "
                                 f"{FORMAT_VERSION}; rebuild with: RAG_STORE=qdrant rag index build --full")
-    check_compatible(manifest, settings.embedders, Path(where))
+    # the version is built from the local working copy, then published: that folder is what --index names
+    check_compatible(manifest, settings.embedders, where,
+                     fix=f"rebuild with: RAG_STORE=qdrant rag index build --full --index {settings.index_dir}")
     passages = _passages(conn, live)
     if len(passages) != manifest["counts"]["passages"]:
         raise IndexCorruptError(f"{live} holds {len(passages)} passages, its manifest {manifest['counts']['passages']}")

@@ -128,3 +128,13 @@ def test_a_folder_in_use_is_waited_for_without_reading_it_again_and_again(qdrant
         assert len(opened) == 1
     finally:
         holder.kill()
+
+
+def test_a_version_built_for_other_embedders_says_how_to_rebuild_it_in_qdrant(published):
+    _, settings = published
+    env = {"RAG_STORE": "qdrant", "RAG_QDRANT_PATH": str(settings.qdrant_path), "RAG_INDEX_DIR": "/srv/newsrag/index"}
+    done = rag("index", "info", "--embedders", "e5", env=env)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    # the working copy it is built from, with the store named: not --index qdrant:<path>, a stray local folder
+    assert "rebuild with: RAG_STORE=qdrant rag index build --full --index /srv/newsrag/index" in done.stderr
+    assert "--index qdrant:" not in done.stderr
