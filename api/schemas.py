@@ -213,8 +213,10 @@ class IndexSummary(Struct):
     format_version: int
     counts: dict[str, int]
     chunker: dict[str, Any]
-    faiss_kind: str
+    faiss_kind: Annotated[str, Meta(description="the dense search: flat, hnsw or ivf in the local store; qdrant")]
     embedders: list[EmbedderInfo]
+    store: Annotated[dict[str, Any], Meta(description='{"kind": "local"}, or {"kind": "qdrant", "shards", '
+                                                      '"replicas", "bm25_idf"}')] = {}
 
 
 class Readiness(Struct):

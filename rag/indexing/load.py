@@ -102,9 +102,14 @@ class LoadedIndex:
         """Manifest summary for /readyz, /v1/index and the CLI."""
         m = self.manifest
         kinds = [e.params.get("faiss_kind") for e, _ in self.parts.values() if e.kind == "dense"]
+        published = m.get("qdrant", {}) if "store" in m else None  # a version served from Qdrant (rag/qdrant/load.py)
+        store: dict[str, Any] = {"kind": "local"}
+        if published is not None:  # where it was published and how, not the local build's FAISS kind it never uses
+            store = {"kind": "qdrant", "shards": published.get("shards", 1), "replicas": published.get("replicas", 1),
+                     "bm25_idf": published.get("bm25_idf", "qdrant")}
         return {"index_version": self.version, "created_at": m["created_at"], "package_version": m["package_version"],
                 "format_version": m["format_version"], "counts": m["counts"], "chunker": m["chunker"],
-                "faiss_kind": kinds[0] if kinds else None,
+                "faiss_kind": "qdrant" if published is not None else (kinds[0] if kinds else None), "store": store,
                 "embedders": [{**{k: e[k] for k in ("spec", "dim", "fingerprint")}, "vectors": e.get("vectors")}
                               for e in m["embedders"]]}
 

@@ -117,6 +117,7 @@ def test_healthz_readyz_and_index_report_the_loaded_manifest(client, searcher):
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json() == {"status": "ready", "index": searcher.index.summary()}
+    assert ready.json()["index"]["store"] == {"kind": "local"} and ready.json()["index"]["faiss_kind"] == "flat"
     assert client.get("/v1/index").json() == {**searcher.index.summary(), "build": None}  # no background build yet
 
 

@@ -33,7 +33,11 @@ def test_push_then_info_and_search_read_the_published_version(built_index, qdran
     env = {"RAG_STORE": "qdrant", "RAG_QDRANT_PATH": str(qdrant_dir), "RAG_INDEX_DIR": str(qdrant_dir / "none")}
     info = rag("index", "info", env=env)
     assert info.returncode == 0, info.stderr[-2000:]
-    assert json.loads(info.stdout)["index_version"] == manifest["build"]
+    summary = json.loads(info.stdout)
+    assert summary["index_version"] == manifest["build"]
+    # what serves it: Qdrant and how the version was published, not the local build's FAISS kind
+    assert summary["faiss_kind"] == "qdrant" and summary["store"] == {"kind": "qdrant", "shards": 1, "replicas": 1,
+                                                                      "bm25_idf": "qdrant"}
     found = rag("search", "What did Lavrov say about an alliance with China?", "--json", env=env)
     assert found.returncode == 0, found.stderr[-2000:]
     body = json.loads(found.stdout)
