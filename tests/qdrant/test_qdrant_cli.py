@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from api.cli import main
 from isolated import isolated_env
 
 pytestmark = pytest.mark.slow
@@ -91,7 +92,7 @@ def test_a_server_error_becomes_an_unavailable_index_that_says_what_to_do(status
 
 
 @pytest.mark.parametrize("place", ["a file", "another program's meta.json", "under /proc"])
-def test_a_path_that_is_no_local_mode_folder_is_one_clear_line(qdrant_dir, place):
+def test_a_path_that_is_no_local_mode_folder_is_one_clear_line(qdrant_dir, place, monkeypatch, capsys):
     path = {"a file": qdrant_dir / "a-file", "another program's meta.json": qdrant_dir / "other",
             "under /proc": Path("/proc/newsrag-test/q")}[place]
     if place == "a file":
@@ -99,9 +100,11 @@ def test_a_path_that_is_no_local_mode_folder_is_one_clear_line(qdrant_dir, place
     elif place == "another program's meta.json":
         path.mkdir()
         (path / "meta.json").write_text('{"version": 3}')
-    done = rag("index", "info", env={"RAG_STORE": "qdrant", "RAG_QDRANT_PATH": str(path)})
-    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
-    assert f"RAG_QDRANT_PATH {str(path)!r}" in done.stderr
+    monkeypatch.setenv("RAG_STORE", "qdrant")
+    monkeypatch.setenv("RAG_QDRANT_PATH", str(path))
+    assert main(["index", "info"]) == 1  # in process: the same entry point, without a process start per case
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and f"RAG_QDRANT_PATH {str(path)!r}" in err, err[-2000:]
 
 
 def test_a_folder_in_use_is_waited_for_without_reading_it_again_and_again(qdrant_dir, monkeypatch):
@@ -134,11 +137,13 @@ def test_a_folder_in_use_is_waited_for_without_reading_it_again_and_again(qdrant
         holder.kill()
 
 
-def test_a_version_built_for_other_embedders_says_how_to_rebuild_it_in_qdrant(published):
+def test_a_version_built_for_other_embedders_says_how_to_rebuild_it_in_qdrant(published, monkeypatch, capsys):
     _, settings = published
-    env = {"RAG_STORE": "qdrant", "RAG_QDRANT_PATH": str(settings.qdrant_path), "RAG_INDEX_DIR": "/srv/newsrag/index"}
-    done = rag("index", "info", "--embedders", "e5", env=env)
-    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    for name, value in {"RAG_STORE": "qdrant", "RAG_QDRANT_PATH": str(settings.qdrant_path),
+                        "RAG_INDEX_DIR": "/srv/newsrag/index"}.items():
+        monkeypatch.setenv(name, value)
+    assert main(["index", "info", "--embedders", "e5"]) == 1
+    err = capsys.readouterr().err
     # the working copy it is built from, with the store named: not --index qdrant:<path>, a stray local folder
-    assert "rebuild with: RAG_STORE=qdrant rag index build --full --index /srv/newsrag/index" in done.stderr
-    assert "--index qdrant:" not in done.stderr
+    assert "rebuild with: RAG_STORE=qdrant rag index build --full --index /srv/newsrag/index" in err
+    assert "--index qdrant:" not in err and "Traceback" not in err

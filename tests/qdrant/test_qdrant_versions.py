@@ -98,7 +98,8 @@ def test_pushing_the_kept_previous_version_again_moves_the_alias_back_without_wr
         built_index, embedders, tmp_path, qdrant_dir, monkeypatch):
     """A rollback: the local copy of the previous version, pushed again. That version is whole in Qdrant (kept for
     replicas), so the alias moves back to it; the push dropped and rewrote it, and a push killed then left no whole
-    version but the live one."""
+    version but the live one. Then the live version's meta collection is lost: the push that replaces it was refused
+    ("a newer version has replaced this one, reload the index")."""
     import rag.qdrant.publish as publish
 
     local, _ = built_index
@@ -119,23 +120,12 @@ def test_pushing_the_kept_previous_version_again_moves_the_alias_back_without_wr
     assert {first["collection"], second["collection"]} <= version_names(settings)  # both still whole
     with session(settings) as conn:
         assert conn.client.count(first["collection"], exact=True).count == first["points"]
+        conn.client.delete_collection(f"{first['collection']}-meta")  # the live version's documents and files lost
 
-
-def test_a_damaged_live_version_does_not_block_the_push_that_replaces_it(built_index, embedders, tmp_path,
-                                                                         qdrant_dir):
-    """Its meta collection lost, the live version cannot be read; the push that replaces it was refused with
-    "a newer version has replaced this one, reload the index"."""
-    local, _ = built_index
-    seeds, index = copy_index(local.seeds_dir, local.index_dir, tmp_path)
-    settings = qdrant_settings(local, qdrant_dir, seeds_dir=seeds, index_dir=index)
-    first = backend.push(settings)
-    with session(settings) as conn:  # its documents and files lost
-        conn.client.delete_collection(f"{first.collection}-meta")
-    (seeds / f"{NEW_DOC}.txt").write_text(new_seed_text(seeds), encoding="utf-8")
-    backend.build(settings.replace(store="local"), list(embedders.values()))
-    repaired = backend.push(settings)
-    assert live(settings) == repaired.collection != first.collection
-    assert backend.open_index(settings).version == repaired.index_version
+    forward = backend.push(settings)
+    assert live(settings) == forward.collection == second["collection"]
+    assert backend.open_index(settings).version == forward.index_version
+    assert docs_found(settings, embedders, NEW_QUESTION)[0] == NEW_DOC
 
 
 def test_a_version_chunked_anew_reports_every_passage_new_though_no_document_changed(built_index):
