@@ -95,15 +95,38 @@ class StageProgress:
 
 
 def build(settings: Settings, embedders: dict[str, Embedder] | None = None, full: bool = False) -> BuildReport:
-    """Build or update the index at settings.index_dir, reporting each stage's progress on stderr."""
+    """Build or update the index at settings.index_dir, reporting each stage's progress on stderr. Embedders it loads
+    itself it also closes, whatever the outcome: each e5 holds engine threads, and a program that builds again and
+    again (or a test) kept two more per build."""
+    owned = embedders is None
     embedders = embedders or load_embedders(settings)
-    return backend.build(settings, list(embedders.values()), full=full, progress=StageProgress())
+    try:
+        return backend.build(settings, list(embedders.values()), full=full, progress=StageProgress())
+    finally:
+        if owned:
+            _close(embedders)
+
+
+def _close(embedders: dict[str, Embedder]) -> None:
+    for embedder in embedders.values():
+        getattr(embedder, "close", lambda: None)()
 
 
 def open_searcher(settings: Settings, *, build_if_missing: bool = False,
                   embedders: dict[str, Embedder] | None = None) -> Searcher:
-    """Load models and the index; optionally build the index first when none exists."""
-    embedders = embedders or load_embedders(settings)
+    """Load models and the index; optionally build the index first when none exists. Models it loads itself are
+    closed again if no searcher comes of them (no index, a failed build)."""
+    if embedders:
+        return _open_searcher(settings, build_if_missing, embedders)
+    embedders = load_embedders(settings)
+    try:
+        return _open_searcher(settings, build_if_missing, embedders)
+    except BaseException:
+        _close(embedders)
+        raise
+
+
+def _open_searcher(settings: Settings, build_if_missing: bool, embedders: dict[str, Embedder]) -> Searcher:
     if build_if_missing and backend.index_is_upgradable(settings):
         logger.warning("the index at %s is of an older format: updating it from %s, its vectors reused (progress "
                        "below)", settings.index_dir, settings.seeds_dir)

