@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..embedders import Embedder
-from ..errors import IndexError_
+from ..errors import IndexError_, IndexMissingError
 from ..settings import Settings
 from .build import BuildReport, build_index
 from .load import LoadedIndex, load_index
@@ -33,8 +33,11 @@ def index_exists(settings: Settings) -> bool:
     if settings.store == "qdrant":
         from ..qdrant import session
 
-        with session(settings) as conn:
-            return conn.live_collection(settings.qdrant_collection) is not None
+        try:
+            with session(settings, create=False) as conn:
+                return conn.live_collection(settings.qdrant_collection) is not None
+        except IndexMissingError:  # no store there yet: a build makes it
+            return False
     return (Path(settings.index_dir) / "manifest.json").exists()
 
 

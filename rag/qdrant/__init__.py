@@ -110,16 +110,24 @@ LOCK_WAIT_S = 120.0  # how long an operation waits for a local-mode folder anoth
 
 
 @contextmanager
-def session(settings: Settings) -> Iterator[Connection]:
-    """A connection for one operation (a push, a load). A server's client, and the `:memory:` local mode, are shared
-    by the process. A local-mode folder is opened for the operation and closed after it: the folder is locked by the
-    process that opens it, so a `rag serve` reading it and a `rag index build` publishing into it take turns."""
+def session(settings: Settings, create: bool = True) -> Iterator[Connection]:
+    """A connection for one operation (a push, a load; `create=False` for a read, which refuses a folder holding no
+    store rather than make one). A server's client, and the `:memory:` local mode, are shared by the process. A
+    local-mode folder is opened for the operation and closed after it: the folder is locked by the process that
+    opens it, so a `rag serve` reading it and a `rag index build` publishing into it take turns."""
     if settings.qdrant_url or str(settings.qdrant_path) == MEMORY:
         yield connect(settings)
         return
     if not settings.qdrant_path:
         raise ConfigError("store=qdrant needs RAG_QDRANT_URL or RAG_QDRANT_PATH")
     path = Path(settings.qdrant_path).resolve()
+    if path.exists() and not path.is_dir():
+        raise StoreUnavailableError(f"RAG_QDRANT_PATH {str(path)!r} is a file; name the folder of Qdrant's local mode")
+    if not create and not (path / "meta.json").is_file():
+        # a read (a load, info, search) of a folder that holds no store: opening it would make one there (its .lock
+        # and meta.json, in whatever folder a mistyped path names) and then report an empty store
+        raise IndexMissingError(f"no Qdrant local-mode store at RAG_QDRANT_PATH {str(path)!r}; build one with "
+                                "`RAG_STORE=qdrant rag index build`, or push a local index with `rag index push`")
     conn = Connection(_open_folder(path), str(path), local=True, folder=True)
     try:
         yield conn

@@ -31,7 +31,7 @@ PAGE = 1024
 def load_qdrant_index(settings: Settings) -> LoadedIndex:
     """The version the alias names, read whole except for the vectors, which stay in Qdrant."""
     t0 = time.perf_counter()
-    with session(settings) as opened:
+    with session(settings, create=False) as opened:
         live = opened.require_live(settings.qdrant_collection)
         conn = serving_copy(opened, [live, f"{live}-meta", f"{live}-terms"])
     where = f"qdrant:{conn.where}/{settings.qdrant_collection}"

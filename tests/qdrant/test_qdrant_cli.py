@@ -60,10 +60,24 @@ def test_the_qdrant_store_without_a_place_is_refused_before_anything_loads():
     assert "Traceback" not in done.stderr
 
 
-def test_a_missing_alias_says_how_to_build_it(qdrant_dir):
-    env = {"RAG_STORE": "qdrant", "RAG_QDRANT_PATH": str(qdrant_dir)}
+def test_a_read_of_a_folder_holding_no_store_makes_none_there(tmp_path, monkeypatch, capsys):
+    """`rag index info` or `rag search` at a mistyped RAG_QDRANT_PATH made an empty store there (its .lock and
+    meta.json, in whatever folder was named) and then said the alias was missing."""
+    for path in (tmp_path / "typo", tmp_path):  # a folder that does not exist, and one that holds no store
+        monkeypatch.setenv("RAG_STORE", "qdrant")
+        monkeypatch.setenv("RAG_QDRANT_PATH", str(path))
+        assert main(["index", "info"]) == 1
+        err = capsys.readouterr().err
+        assert "no Qdrant local-mode store at" in err and "rag index push" in err and "Traceback" not in err
+        assert not (path / "meta.json").exists() and not (path / ".lock").exists()
+    assert not (tmp_path / "typo").exists()
+
+
+def test_a_missing_alias_says_how_to_build_it(published):
+    _, settings = published  # a store, but not of this alias
+    env = {"RAG_STORE": "qdrant", "RAG_QDRANT_PATH": str(settings.qdrant_path), "RAG_QDRANT_COLLECTION": "other"}
     done = rag("search", "anything", env=env)
-    assert done.returncode == 1 and "no index under the alias 'newsrag'" in done.stderr
+    assert done.returncode == 1 and "no index under the alias 'other'" in done.stderr
     assert "Traceback" not in done.stderr
 
 
