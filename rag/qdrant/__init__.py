@@ -140,12 +140,10 @@ def _open_folder(path: Path) -> Any:
 
     The client reads every collection before it tries the folder's lock, so retrying it in a loop kept a core busy
     for the whole wait (94 % for 120 s); the lock is looked at first, with no reading, and the client is opened when
-    it is free. A path that is no local-mode folder (a file, a place that cannot be written, another program's
-    meta.json) is a StoreUnavailableError naming it, not a traceback."""
+    it is free. A path that is no local-mode folder (a place that cannot be written, another program's meta.json) is
+    a StoreUnavailableError naming it, not a traceback; `session`, its one caller, has refused a file already."""
     from qdrant_client import QdrantClient
 
-    if path.exists() and not path.is_dir():
-        raise StoreUnavailableError(f"RAG_QDRANT_PATH {str(path)!r} is a file; name the folder of Qdrant's local mode")
     deadline = time.monotonic() + LOCK_WAIT_S
     said = False
     while True:
