@@ -77,18 +77,24 @@ class JapaneseAnalyzer:
     def terms(self, text: str) -> list[str]:
         """BM25 terms of `text`, in order, with repeats."""
         out: list[str] = []
-        folded = fold(text)
         # Sudachi refuses inputs over ~49 KB; long texts go through in slices cut at line ends or spaces.
-        for piece in _slices(folded, 12000):
-            for m in self._tokenizer().tokenize(piece):
-                pos = m.part_of_speech()[0]
-                if pos not in _KEEP_POS:
-                    continue
-                surface = m.surface()
-                # Sudachi "normalises" English words to katakana (China → チャイナ); Latin passes through as is.
-                term = fold_term(surface if _LATIN_WORD.match(surface) else fold(m.normalized_form()))
-                if term and term not in STOP_WORDS and not term.isspace():
-                    out.append(term)
+        for piece in _slices(fold(text), 12000):
+            out += self.morpheme_terms(self._tokenizer().tokenize(piece))
+        return out
+
+    @staticmethod
+    def morpheme_terms(morphemes) -> list[str]:
+        """The BM25 terms of Sudachi morphemes of a folded text (what `terms` gives for that text, when it is one
+        slice): for a caller that reads the same morphemes' parts of speech, so that the text is tokenized once."""
+        out: list[str] = []
+        for m in morphemes:
+            if m.part_of_speech()[0] not in _KEEP_POS:
+                continue
+            surface = m.surface()
+            # Sudachi "normalises" English words to katakana (China → チャイナ); Latin passes through as is.
+            term = fold_term(surface if _LATIN_WORD.match(surface) else fold(m.normalized_form()))
+            if term and term not in STOP_WORDS and not term.isspace():
+                out.append(term)
         return out
 
     def tokens(self, text: str) -> list[Token]:

@@ -15,6 +15,7 @@ import pytest
 
 from rag.stores import npz, sentences
 from rag.components.sentences import in_context
+from rag.stores.japanese import fold
 from rag.stores.sentences import SentenceStore, sentence_spans
 from rag.types import Span
 
@@ -168,3 +169,29 @@ def test_npz_maps_large_members_and_refuses_a_broken_file(tmp_path: Path) -> Non
     broken.write_bytes(path.read_bytes()[:300])
     with pytest.raises(ValueError):
         npz.read(broken, ("big",))
+
+
+def test_a_sentences_terms_and_kinds_from_one_tokenization_are_the_analyzers_own(searcher, seeds_dir) -> None:
+    """`features` tokenizes a sentence that folding leaves alone once, for its kinds and its terms: the terms are
+    what the analyzer gives the text, and the kinds what the text's own parts of speech say, folded or not."""
+    analyzer = searcher.analyzer
+
+    def kinds_alone(text: str) -> int:
+        k = (sentences.NUMBER if sentences._DIGITS.search(text) else 0) | (
+            sentences.DATE if sentences._DATE.search(text) else 0)
+        for m in analyzer._tokenizer().tokenize(text[:12000]):
+            pos = m.part_of_speech()
+            k |= sentences.NUMBER if pos[1] == "数詞" else sentences._NAMES.get(pos[2], 0) if pos[1] == "固有名詞" else 0
+        return k
+
+    texts = []
+    for path in sorted(seeds_dir.glob("*.txt")):
+        raw = path.read_text(encoding="utf-8")
+        texts += [raw[s.start:s.end] for s in sentence_spans(raw)]
+    # not folded yet: full-width digits and letters, a katakana variant spelling, and signs whose folded form
+    # Sudachi reads as other terms (℃ is 度 unfolded, c folded; Ⅱ is 2 unfolded, ii folded; ℡ is nothing unfolded)
+    texts += ["ラヴロフ外相は２０２２年にＮＡＴＯについて述べた。", "モスクワは－２０℃、第Ⅱ期の計画は℡で伝えられた。"]
+    unfolded = sum(fold(t) != t for t in texts)
+    assert 2 <= unfolded < len(texts) // 4  # both paths are taken
+    for text in texts:
+        assert sentences.features(analyzer, text) == (analyzer.terms(text), kinds_alone(text)), text
