@@ -121,10 +121,15 @@ function renderSources(reply, results, passages) {
   if (results.length) {
     const list = element("ol", { class: "sources" });
     results.forEach((r, i) => {
+      // several sources are often passages of one article: each is named by where its passage begins as well
+      const lead = Array.from(r.snippet || "");
+      const begins = lead.length > 40 ? `${lead.slice(0, 40).join("")}…` : lead.join("");
       list.append(element("li", {},
         element("button", { type: "button", class: "source-open", dataset: { source: String(i + 1) },
+                             "aria-label": `Source ${i + 1}: ${r.title}${begins ? `, the passage “${begins}”` : ""}`,
                              text: r.title }),
-        element("span", { class: "date", text: r.date ? ` ${r.date.slice(0, 10)}` : "" })));
+        element("span", { class: "date", text: r.date ? ` ${r.date.slice(0, 10)}` : "" }),
+        element("span", { class: "lead", lang: "ja", "aria-hidden": "true", text: begins ? ` 「${begins}」` : "" })));
     });
     parts.push(element("h3", { class: "sub", text: "Sources" }), list);
   }
@@ -193,7 +198,11 @@ async function streamChat(messages, onText, signal) {
 }
 
 async function ask(text) {
-  if (busy || !text.trim()) return;
+  if (!text.trim()) return;
+  if (busy) { // the question stays in the box, to be sent when the answer is done
+    status.textContent = "An answer is still arriving: ask again when it is done, or start a new conversation.";
+    return;
+  }
   busy = true;
   send.disabled = true;
   const mine = conversation;
@@ -206,9 +215,11 @@ async function ask(text) {
   question.value = "";
   const messages = [...history, { role: "user", content: text }];
   const view = new AnswerView(answer);
+  let shown = "";
   try {
     const { text: answerText, final } = await streamChat(messages, (soFar) => {
       status.textContent = "Answering…";
+      shown = soFar;
       view.update(soFar);
     }, controller.signal);
     if (mine !== conversation) return; // the conversation was left meanwhile: nothing of it carries over
@@ -231,7 +242,14 @@ async function ask(text) {
   } catch (error) {
     if (mine !== conversation) return; // aborted by "New conversation": its reply is gone from the page
     answer.dataset.state = "error";
-    answer.replaceChildren(element("p", { class: "error", role: "alert", text: `Could not answer: ${error.message}` }));
+    if (shown) { // what arrived stays readable, marked as cut off: it has no sources, and the turn is not kept
+      view.update(shown, true);
+      for (const button of answer.querySelectorAll("button[data-cite]")) button.disabled = true;
+      answer.append(element("p", { class: "error", role: "alert",
+                                   text: `The answer broke off (${error.message}); it is incomplete and unsourced.` }));
+    } else {
+      answer.replaceChildren(element("p", { class: "error", role: "alert", text: `Could not answer: ${error.message}` }));
+    }
     if (!question.value) question.value = text; // nothing typed is lost
     status.textContent = "The question was not answered; you can edit it and try again.";
   } finally {

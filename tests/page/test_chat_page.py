@@ -67,6 +67,12 @@ def test_clicking_a_marker_shows_the_cited_passage_highlighted_in_its_article(wa
     assert buttons.count() == len(markers) >= len(set(markers)) == len(reference["choices"][0]["message"]["annotations"])
     # the page shows the same answer the API gives, markers as buttons
     assert page.text_content(ANSWER) == reference["choices"][0]["message"]["content"].split("\n\nSources:\n")[0]
+    # sources from one article are told apart by where their passages begin, for the eye and for a screen reader
+    names = [page.locator("button.source-open").nth(i).get_attribute("aria-label") for i in range(len(results))]
+    assert len(set(names)) == len(names) == page.locator("button.source-open").count()
+    for i, (name, r) in enumerate(zip(names, results)):
+        assert name.startswith(f"Source {i + 1}: {r['title']}, the passage “{r['snippet'][:20]}"), name
+    assert len({r["title"] for r in results}) < len(results)  # the case it is for: here, titles repeat
     for i in range(buttons.count()):
         button = buttons.nth(i)
         n = int(button.get_attribute("data-cite"))
@@ -348,3 +354,80 @@ def test_the_panel_around_the_question_box_escape_ime_copy_phone_and_the_answers
     page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
     box, panel = (page.locator(s).bounding_box() for s in (QUESTION, "#panel"))
     assert box["y"] + box["height"] <= panel["y"], (box, panel)
+
+
+def test_enter_while_an_answer_arrives_keeps_the_question_and_an_answer_cut_off_stays_readable(watched, page_server):
+    page, watch = watched
+    gate = threading.Event()
+    llm = page_server.llm
+    llm.behaviours, llm.gate, llm.gate_after = ("reply",), gate, 3
+    sent: list[dict] = []
+    page.on("request", lambda r: sent.append(json.loads(r.post_data)) if r.url.endswith("/v1/chat/completions")
+            else None)
+    open_page(page, page_server)
+    ask(page, EN_QUESTION)
+    page.wait_for_function("s => (document.querySelector(s)?.textContent || '').length > 0", arg=ANSWER)
+    ask(page, JA_QUESTION)  # Enter while the answer streams: said so, and the question waits in the box
+    assert "still arriving" in page.text_content("#status")
+    assert page.locator(".turn").count() == 1 and page.input_value(QUESTION) == JA_QUESTION and len(sent) == 1
+    gate.set()
+    assert wait_done(page) == "done"
+    first = page.text_content(ANSWER)
+    # the next stream stops before its last chunk (the server went away): what arrived stays, marked as cut off
+    partial = "ラブロフ外相は中国との [1] 同盟関"
+    chunk = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "newsrag",
+             "choices": [{"index": 0, "delta": {"role": "assistant", "content": partial}, "finish_reason": None}]}
+    page.route("**/v1/chat/completions", lambda route: route.fulfill(
+        status=200, content_type="text/event-stream", body=f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"))
+    page.press(QUESTION, "Enter")
+    page.wait_for_selector(f"{ANSWER}[data-state=error]")
+    alert = page.locator(f"{ANSWER} [role=alert]")
+    assert page.text_content(ANSWER) == partial + alert.text_content()
+    assert "broke off" in alert.text_content() and "ended early" in alert.text_content()
+    assert page.locator(f"{ANSWER} button[data-cite='1']").is_disabled()  # no sources came: nothing to open
+    assert page.input_value(QUESTION) == JA_QUESTION and page.locator("#send").is_enabled()
+    page.unroute("**/v1/chat/completions")
+    page.press(QUESTION, "Enter")
+    assert wait_done(page) == "done"
+    # the cut-off turn is not part of the conversation the service is sent
+    assert [m["role"] for m in sent[-1]["messages"]] == ["user", "assistant", "user"]
+    assert sent[-1]["messages"][1]["content"] == first and sent[-1]["messages"][2]["content"] == JA_QUESTION
+    assert watch.errors == []
+
+
+_CONTRAST = """sels => {
+  const rgb = s => { const m = s.match(/[\\d.]+/g).map(Number); return { c: m.slice(0, 3), a: m.length > 3 ? m[3] : 1 }; };
+  const lum = c => c.map(v => v / 255).map(v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
+                    .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const ground = el => { for (let e = el; e; e = e.parentElement) { const b = rgb(getComputedStyle(e).backgroundColor);
+                                                                   if (b.a > 0) return b.c; } return [255, 255, 255]; };
+  const out = {};
+  for (const s of sels) {
+    const el = document.querySelector(s);
+    const [a, b] = [lum(rgb(getComputedStyle(el).color).c), lum(ground(el))];
+    out[s] = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  }
+  out.page = lum(ground(document.body));
+  return out;
+}"""
+
+
+def test_the_page_follows_a_dark_system_scheme_and_its_text_keeps_its_contrast_in_both(watched, page_server):
+    page, watch = watched
+    open_page(page, page_server)
+    ask(page, EN_QUESTION)
+    assert wait_done(page) == "done"
+    page.click(f"{ANSWER} button[data-cite='1']")
+    page.locator("#panel mark").wait_for()
+    texts = [".top p", "#hint", ".message.user .text", ANSWER, ".message .who", f"{ANSWER} button[data-cite]",
+             "#send", "#status", "#panel mark", "#panel-text", "#panel-view"]
+    seen = {}
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        seen[scheme] = page.evaluate(_CONTRAST, texts)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"chat-{scheme}.png"))  # for a person to look at
+        low = {s: round(r, 2) for s, r in seen[scheme].items() if s != "page" and r < 4.5}
+        assert low == {}, (scheme, low)  # WCAG AA for body text
+    assert seen["light"]["page"] > 0.8 and seen["dark"]["page"] < 0.02  # a light page, and a dark one
+    assert watch.errors == []
