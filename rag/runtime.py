@@ -41,10 +41,12 @@ class StageProgress:
     """Build progress on a stream (stderr): on a terminal, a tqdm bar with done/total and an ETA per stage; otherwise
     plain lines, one when a stage starts, one when it ends, and one every `every_s` seconds in between."""
 
-    def __init__(self, stream: TextIO | None = None, every_s: float = 10.0, unit: str = "passages") -> None:
+    def __init__(self, stream: TextIO | None = None, every_s: float = 10.0, unit: str = "passages",
+                 label: str = "index build") -> None:
         self._out = stream if stream is not None else sys.stderr
         self._tty = bool(getattr(self._out, "isatty", lambda: False)())
-        self._every, self._unit = every_s, unit
+        self._every, self._default_unit, self._label = every_s, unit, label
+        self._unit = unit
         self._stage: str | None = None
         self._first = (0.0, 0)  # (time, done) of the stage's first report: the rate is measured from there
         self._last_line = 0.0
@@ -56,6 +58,8 @@ class StageProgress:
         now = time.monotonic()
         if stage != self._stage:
             self._stage, self._first, self._last_line = stage, (now, done), now
+            # a push's stages count Qdrant points: passages, then documents and files, then aligned terms
+            self._unit = "points" if stage.startswith("qdrant: ") else self._default_unit
             if self._tty:
                 self._new_bar(stage, total)
             else:
@@ -90,7 +94,7 @@ class StageProgress:
 
     def _line(self, text: str) -> None:
         self._last_line = time.monotonic()
-        self._out.write(f"[index build] {text}\n")
+        self._out.write(f"[{self._label}] {text}\n")
         self._out.flush()
 
 

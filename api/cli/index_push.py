@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from rag.errors import ConfigError
 from rag.settings import Settings
@@ -25,6 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Push the local build that settings.index_dir names, then print what it wrote."""
     from rag.indexing.backend import push
+    from rag.qdrant.publish import layout_note
     from rag.runtime import StageProgress
 
     where = {k: getattr(args, k) for k in ("qdrant_url", "qdrant_path", "qdrant_collection") if getattr(args, k)}
@@ -35,7 +37,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError("rag index push: name the Qdrant to publish to with --url/RAG_QDRANT_URL or "
                           "--path/RAG_QDRANT_PATH")
     settings = settings.replace(store="qdrant", **where)
-    report = push(settings, StageProgress())
+    report = push(settings, StageProgress(label="index push"))
+    note = layout_note(report.as_json(), settings.qdrant_shards, settings.qdrant_replicas)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     if args.json:
         print_json(report.as_json())
     elif report.already_live:

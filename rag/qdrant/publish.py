@@ -52,11 +52,27 @@ class PushReport:
     seconds: float
     previous: str | None
     already_live: bool = False
+    shards: int = 1  # the version's layout in Qdrant: the one asked for, unless the version was whole there already
+    replicas: int = 1
 
     def as_json(self) -> dict[str, Any]:
         return {"collection": self.collection, "index_version": self.index_version, "points": self.points,
                 "upserted": self.upserted, "unchanged": self.unchanged, "deleted": self.deleted,
-                "seconds": round(self.seconds, 3), "previous": self.previous, "already_live": self.already_live}
+                "seconds": round(self.seconds, 3), "previous": self.previous, "already_live": self.already_live,
+                "shards": self.shards, "replicas": self.replicas}
+
+
+def layout_note(pushed: dict[str, Any], shards: int, replicas: int) -> str | None:
+    """What to tell an operator who asked for another layout than the pushed version (`PushReport.as_json()`) has in
+    Qdrant: a version is written once, and pushing it again when it is whole there moves the alias, it does not
+    re-shard (a build always makes a new version, so only `rag index push` meets this). None when the asked layout
+    is the version's."""
+    have = (pushed.get("shards", 1), pushed.get("replicas", 1))
+    if have == (shards, replicas):
+        return None
+    return (f"index {pushed['index_version']} was already whole in Qdrant on {have[0]} shard(s) × {have[1]} "
+            f"replica(s), and is served so; the {shards} shard(s) × {replicas} replica(s) asked for apply to the next "
+            f"version a build publishes (every `RAG_STORE=qdrant rag index build` makes one, embedding only what changed)")
 
 
 def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, replicas: int = 1,
@@ -72,8 +88,8 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
     columns = PassageColumns.load(build_dir / PASSAGE_COLUMNS)
     changes = _changes(manifest, old_manifest, [columns.doc_ids[d] for d in columns.doc.tolist()])
     if previous == points_c:
-        return PushReport(points_c, manifest["build"], len(columns), 0, len(columns), 0,
-                          time.perf_counter() - t0, previous, already_live=True)
+        return PushReport(points_c, manifest["build"], len(columns), 0, len(columns), 0, time.perf_counter() - t0,
+                          previous, already_live=True, **_layout(old_manifest))
     if _complete(conn, meta_c, manifest["build"], len(columns)):
         # the version kept as the previous one, pushed again (a rollback): it is whole in Qdrant, so the alias moves
         # back to it; writing it anew dropped it first, and a push killed then left no whole version but the live one
@@ -82,7 +98,7 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
         logger.info("index %s was whole in Qdrant at %s already: the alias %s is back on it", manifest["build"],
                     conn.where, alias)
         return PushReport(points_c, manifest["build"], len(columns), 0, len(columns), changes["deleted"],
-                          time.perf_counter() - t0, previous)
+                          time.perf_counter() - t0, previous, **_layout(_readable_live_manifest(conn, points_c)))
     # the components' data as the local backend serves it (rows in passage order, whatever its segments)
     local = load_index(index_dir, tuple(e["spec"] for e in manifest["embedders"]))
     passages, keys = list(local.passages), columns.keys()
@@ -106,10 +122,16 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
     _switch(conn, alias, points_c, previous)
     _collect_garbage(conn, alias, keep={points_c, previous})
     report = PushReport(points_c, manifest["build"], len(passages), changes["upserted"], changes["unchanged"],
-                        changes["deleted"], time.perf_counter() - t0, previous)
+                        changes["deleted"], time.perf_counter() - t0, previous, shards=shards, replicas=replicas)
     logger.info("published index %s to Qdrant at %s as %s: %s", manifest["build"], conn.where, points_c,
                 report.as_json())
     return report
+
+
+def _layout(manifest: dict[str, Any]) -> dict[str, int]:
+    """A published version's shards and replicas, from its manifest (a version of format 3 recorded none: one each)."""
+    q = manifest.get("qdrant", {})
+    return {"shards": int(q.get("shards", 1)), "replicas": int(q.get("replicas", 1))}
 
 
 def _readable_live_manifest(conn: Connection, live: str) -> dict[str, Any]:

@@ -29,7 +29,17 @@ def test_push_then_info_and_search_read_the_published_version(built_index, qdran
     pushed = json.loads(done.stdout)
     manifest = json.loads((local.index_dir / "manifest.json").read_text())
     assert pushed["index_version"] == manifest["build"] and pushed["points"] == manifest["counts"]["passages"]
-    assert pushed["previous"] is None and not pushed["already_live"]
+    assert pushed["previous"] is None and not pushed["already_live"] and pushed["shards"] == pushed["replicas"] == 1
+    # progress counts each stage's Qdrant points (documents and files, aligned terms), not "passages"
+    stages = [line for line in done.stderr.splitlines() if line.startswith("[index push] qdrant: ")]
+    assert {line.split(": ")[1] for line in stages} >= {"passages", "documents and files"}
+    assert all(line.endswith((" points", " points, done")) or " points, done in " in line for line in stages), stages
+    # pushed again with another layout: the version is whole there already and stays as it is; the operator is told
+    again = rag("index", "push", "--path", str(qdrant_dir), "--index", str(local.index_dir), "--json",
+                env={"RAG_QDRANT_SHARDS": "2"})
+    assert again.returncode == 0 and json.loads(again.stdout)["already_live"] and json.loads(again.stdout)["shards"] == 1
+    assert "note: index " in again.stderr and "on 1 shard(s) × 1 replica(s)" in again.stderr
+    assert "the 2 shard(s) × 1 replica(s) asked for apply to the next version" in again.stderr
 
     env = {"RAG_STORE": "qdrant", "RAG_QDRANT_PATH": str(qdrant_dir), "RAG_INDEX_DIR": str(qdrant_dir / "none")}
     info = rag("index", "info", env=env)
