@@ -4,7 +4,7 @@
 import { loadPassage, renderPassage, setLink, showDate, webUrl } from "./article.js";
 
 const JAPANESE = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]/;
-const LANGUAGES = { en: "English", ja: "Japanese (日本語)" };
+const LANGUAGES = { en: "English (en)", ja: "Japanese (日本語, ja)" };
 const MARKER = /\[(\d+)\]/g;
 const FOOTER = "\n\nSources:\n";
 
@@ -22,6 +22,7 @@ let busy = false;
 let composing = false;
 let conversation = 0; // which conversation a reply belongs to: "New conversation" starts the next one
 let inFlight = null; // the AbortController of the answer being streamed
+let failedTurn = null; // the last turn, when it failed before any answer came: a retry replaces it
 let lastTrigger = null;
 let panelRequest = 0;
 
@@ -46,9 +47,9 @@ function element(tag, props = {}, ...children) {
 
 function addQuestion(text, lang) {
   const item = element("li", { class: "turn" });
-  const user = element("div", { class: "message user", lang },
+  const user = element("div", { class: "message user" },
     element("p", { class: "who", text: "You" }),
-    element("p", { class: "text", text }));
+    element("p", { class: "text", lang, text }));
   item.append(user);
   log.append(item);
   return item;
@@ -57,15 +58,16 @@ function addQuestion(text, lang) {
 function addReply(item, lang) {
   for (const old of log.querySelectorAll("[data-role=answer]")) old.dataset.role = "earlier-answer";
   const language = element("p", { class: "lang", text: languageLabel(lang) });
-  const answer = element("div", { class: "text answer", dataset: { role: "answer", state: "streaming" } });
-  const reply = element("div", { class: "message assistant", lang, "aria-busy": "true" },
+  const answer = element("div", { class: "text answer", lang, dataset: { role: "answer", state: "streaming" } });
+  // the labels around the answer are the page's (English); the answer and the sources carry their own languages
+  const reply = element("div", { class: "message assistant", "aria-busy": "true" },
     element("p", { class: "who", text: "newsrag" }), language, answer);
   item.append(reply);
   return { reply, answer, language };
 }
 
 function languageLabel(lang) {
-  return `Detected language: ${LANGUAGES[lang] || lang} (${lang})`;
+  return `Detected language: ${LANGUAGES[lang] || lang}`;
 }
 
 /** Marker buttons and text nodes for a stretch of answer text. */
@@ -135,15 +137,19 @@ function renderSources(reply, results, passages) {
   }
   if (passages.length) {
     const list = element("ol", { class: "passages" });
-    for (const p of passages) {
+    passages.forEach((p, i) => {
       const c = p.citation;
+      const lead = Array.from(p.text);
+      const begins = lead.length > 40 ? `${lead.slice(0, 40).join("")}…` : lead.join("");
       list.append(element("li", {},
         element("button", { type: "button", class: "passage-open",
+                             "aria-label": `Passage ${i + 1}: ${c.title}, “${begins}”`,
                              dataset: { doc: c.doc_id, start: String(c.start), end: String(c.end), title: c.title },
                              text: `${c.title}` }),
         element("span", { class: "score", text: ` score ${p.score.toFixed(3)}` }),
-        element("p", { class: "snippet", text: p.text.length > 240 ? `${p.text.slice(0, 240)}…` : p.text })));
-    }
+        element("p", { class: "snippet", lang: "ja",
+                       text: lead.length > 240 ? `${lead.slice(0, 240).join("")}…` : p.text })));
+    });
     parts.push(element("details", { class: "ranked" },
       element("summary", { text: `Ranked passages (${passages.length})` }), list));
   }
@@ -155,16 +161,24 @@ function renderSources(reply, results, passages) {
 
 /** POST the conversation; calls onText with the text so far as it grows; resolves with the final chunk. */
 async function streamChat(messages, onText, signal) {
-  const response = await fetch("/v1/chat/completions", {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-    body: JSON.stringify({ model: "newsrag", stream: true, messages }),
-    signal,
-  });
+  let response;
+  try {
+    response = await fetch("/v1/chat/completions", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+      body: JSON.stringify({ model: "newsrag", stream: true, messages }),
+      signal,
+    });
+  } catch (error) {
+    if (signal.aborted) throw error;
+    throw new Error("the service could not be reached (is it running, and is this machine online?)");
+  }
   if (!response.ok) {
     const body = await response.json().catch(() => ({}));
     // the chat endpoint answers in OpenAI's error shape, {"error": {"message"}}
-    throw new Error((body.error && body.error.message) || body.detail || `the service answered HTTP ${response.status}`);
+    const said = (body.error && body.error.message) || body.detail || `the service answered HTTP ${response.status}`;
+    const wait = Number.parseInt(response.headers.get("Retry-After") || "", 10);
+    throw new Error(Number.isNaN(wait) ? said : `${said}; try again in ${wait} s`);
   }
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
@@ -172,7 +186,14 @@ async function streamChat(messages, onText, signal) {
   let text = "";
   let final = null;
   for (;;) {
-    const { value, done } = await reader.read();
+    let part;
+    try {
+      part = await reader.read();
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw new Error("the connection to the service was lost");
+    }
+    const { value, done } = part;
     buffer += decoder.decode(value || new Uint8Array(), { stream: !done });
     const events = buffer.split(/\r?\n\r?\n/);
     buffer = done ? "" : events.pop();
@@ -180,7 +201,13 @@ async function streamChat(messages, onText, signal) {
       const data = event.split(/\r?\n/).filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trimStart())
         .join("\n");
       if (!data || data === "[DONE]") continue;
-      const chunk = JSON.parse(data);
+      let chunk;
+      try {
+        chunk = JSON.parse(data);
+      } catch {
+        throw new Error("the service sent an answer stream this page cannot read");
+      }
+      if (chunk.error) throw new Error(chunk.error.message || "the service reported an error mid-answer");
       const choice = chunk.choices && chunk.choices[0];
       if (!choice) continue; // the usage chunk
       const piece = choice.delta && choice.delta.content;
@@ -198,13 +225,20 @@ async function streamChat(messages, onText, signal) {
 }
 
 async function ask(text) {
-  if (!text.trim()) return;
-  if (busy) { // the question stays in the box, to be sent when the answer is done
-    status.textContent = "An answer is still arriving: ask again when it is done, or start a new conversation.";
+  if (!text.trim()) {
+    status.textContent = "Type a question first.";
+    question.focus();
     return;
   }
+  if (busy) { // the question stays in the box, to be sent when the answer is done
+    status.textContent = "An answer is still arriving: ask again when it is done, stop it, or start a new conversation.";
+    return;
+  }
+  // a turn that failed before any answer came is replaced by its retry, not repeated
+  if (failedTurn && failedTurn === log.lastElementChild) failedTurn.remove();
+  failedTurn = null;
   busy = true;
-  send.disabled = true;
+  setStop(true);
   const mine = conversation;
   const controller = new AbortController();
   inFlight = controller;
@@ -212,13 +246,14 @@ async function ask(text) {
   const lang = detectLanguage(text);
   const item = addQuestion(text, lang);
   const { reply, answer, language } = addReply(item, lang);
+  item.scrollIntoView({ block: "start", behavior: "smooth" }); // the new turn in view; its answer grows below
   question.value = "";
   const messages = [...history, { role: "user", content: text }];
   const view = new AnswerView(answer);
   let shown = "";
   try {
     const { text: answerText, final } = await streamChat(messages, (soFar) => {
-      status.textContent = "Answering…";
+      if (!shown) status.textContent = "Answering…"; // once: a later message (a chosen source) is not overwritten
       shown = soFar;
       view.update(soFar);
     }, controller.signal);
@@ -226,10 +261,9 @@ async function ask(text) {
     const results = final.search_results || [];
     const passages = final.passages || [];
     const served = final.lang || lang;
-    reply.lang = served;
     // a quoted (extractive) answer is in the articles' language, whatever the question's: screen readers voice it
     answer.lang = final.generator === "extractive" ? detectLanguage(answerText) : served;
-    language.textContent = languageLabel(served);
+    language.textContent = languageLabel(served) + (answer.lang !== served ? " · the answer quotes the articles" : "");
     replies.set(reply, { results, passages, text: answerText });
     view.update(answerText, true);
     view.label(results);
@@ -238,25 +272,37 @@ async function ask(text) {
     history.push({ role: "user", content: text }, { role: "assistant", content: answerText });
     status.textContent = results.length ? `Answered with ${results.length} source(s).` : "Answered.";
     const waiting = pending.get(reply);
-    if (waiting && waiting.isConnected) openCitation(reply, waiting);
+    if (waiting && waiting.isConnected) {
+      // opened (and focused) only if the reader is still on that marker; someone typing meanwhile keeps typing
+      if (document.activeElement === waiting || document.activeElement === document.body) openCitation(reply, waiting);
+      else {
+        pending.delete(reply);
+        status.textContent = `${status.textContent} The source you chose is ready: choose its marker again to open it.`;
+      }
+    }
   } catch (error) {
     if (mine !== conversation) return; // aborted by "New conversation": its reply is gone from the page
-    answer.dataset.state = "error";
+    const stopped = controller.signal.aborted; // the reader pressed Stop
+    answer.dataset.state = stopped ? "stopped" : "error";
     if (shown) { // what arrived stays readable, marked as cut off: it has no sources, and the turn is not kept
       view.update(shown, true);
       for (const button of answer.querySelectorAll("button[data-cite]")) button.disabled = true;
-      answer.append(element("p", { class: "error", role: "alert",
-                                   text: `The answer broke off (${error.message}); it is incomplete and unsourced.` }));
+      answer.append(element("p", { class: "error", role: stopped ? null : "alert",
+                                   text: stopped ? "Stopped; this answer is incomplete and unsourced."
+                                     : `The answer broke off (${error.message}); it is incomplete and unsourced.` }));
     } else {
-      answer.replaceChildren(element("p", { class: "error", role: "alert", text: `Could not answer: ${error.message}` }));
+      answer.replaceChildren(element("p", { class: "error", role: stopped ? null : "alert",
+                                            text: stopped ? "Stopped before an answer came." : `Could not answer: ${error.message}` }));
+      failedTurn = item;
     }
     if (!question.value) question.value = text; // nothing typed is lost
-    status.textContent = "The question was not answered; you can edit it and try again.";
+    status.textContent = stopped ? "Stopped. The question is back in the box."
+      : "The question was not answered; you can edit it and try again.";
   } finally {
     if (mine === conversation) {
       reply.setAttribute("aria-busy", "false");
       busy = false;
-      send.disabled = false;
+      setStop(false);
       inFlight = null;
       // back to the question box, unless the reader has gone elsewhere meanwhile (an open source, a link)
       const here = document.activeElement;
@@ -335,8 +381,19 @@ function copyText(reply) {
 
 // -- events -----------------------------------------------------------------------------------------------------
 
+/** While an answer streams, the Ask button is a Stop button. */
+function setStop(on) {
+  send.textContent = on ? "Stop" : "Ask";
+  send.dataset.action = on ? "stop" : "ask";
+  send.setAttribute("aria-label", on ? "Stop the answer" : "Ask");
+}
+
 form.addEventListener("submit", (event) => {
   event.preventDefault();
+  if (send.dataset.action === "stop" && event.submitter === send) {
+    if (inFlight) inFlight.abort();
+    return;
+  }
   ask(question.value);
 });
 
@@ -355,7 +412,8 @@ document.getElementById("new-chat").addEventListener("click", () => {
   if (inFlight) inFlight.abort();
   inFlight = null;
   busy = false;
-  send.disabled = false;
+  failedTurn = null;
+  setStop(false);
   history.length = 0;
   log.replaceChildren();
   closePanel();

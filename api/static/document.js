@@ -15,6 +15,9 @@ async function main() {
     setLink(document.getElementById("doc-source"), passage.url);
     const mark = renderPassage(document.getElementById("doc-text"), passage);
     mark.scrollIntoView({ block: "center" });
+    // the reader starts at the passage: Tab goes on from it, and a screen reader reads it first
+    mark.tabIndex = -1;
+    mark.focus({ preventScroll: true });
   } catch (error) {
     status.textContent = `Cannot show this article: ${error.message}`;
   }

@@ -189,9 +189,10 @@ def test_a_japanese_question_is_answered_in_japanese_with_lang_set(watched, page
     open_page(page, page_server)
     ask(page, JA_QUESTION)
     assert wait_done(page) == "done"
-    assert page.get_attribute(".message.user", "lang") == "ja"
-    assert page.get_attribute(".message.assistant", "lang") == "ja"
-    assert "(ja)" in page.text_content(".message.assistant .lang")
+    # the question's and the answer's text are Japanese; the labels around them stay the page's English
+    assert page.get_attribute(".message.user .text", "lang") == "ja" and page.get_attribute(ANSWER, "lang") == "ja"
+    assert page.get_attribute(".message.assistant", "lang") is None and page.get_attribute("html", "lang") == "en"
+    assert page.text_content(".message.assistant .lang") == "Detected language: Japanese (日本語, ja)"
     assert page.text_content(ANSWER) == reference["choices"][0]["message"]["content"].split("\n\nSources:\n")[0]
     assert page.locator(f"{ANSWER} button[data-cite]").count() > 0
     page.click(f"{ANSWER} button[data-cite='1']")
@@ -236,11 +237,15 @@ def test_a_failed_request_leaves_the_input_usable(watched, page_server, failure)
     assert textarea.is_enabled() and textarea.input_value() == question
     assert page.evaluate("document.activeElement.name") == "question"
     assert page.locator("#send").is_enabled()
+    if failure == "network":  # said in words a reader can act on, not the browser's "Failed to fetch"
+        assert "could not be reached" in page.locator("[role=alert]").inner_text()
     page.unroute("**/v1/chat/completions")
     page.fill(QUESTION, EN_QUESTION)
     page.click("#send")
-    page.wait_for_function("() => document.querySelectorAll('.turn').length === 2")
+    page.wait_for_selector(f"{ANSWER}[data-state=streaming], {ANSWER}[data-state=done]")
     assert wait_done(page) == "done"
+    # the retry took the failed turn's place: one question, one answer, no error left above it
+    assert page.locator(".turn").count() == 1 and page.locator("[role=alert]").count() == 0
 
 
 def test_controls_have_labels_and_a_sensible_focus_order(watched, page_server):
@@ -262,6 +267,9 @@ def test_the_article_view_highlights_the_passage_a_citation_url_names(watched, p
     page.goto(cited["url"])
     page.wait_for_function("t => document.querySelector('#doc-text mark')?.textContent === t", arg=cited["snippet"])
     assert page.text_content("#doc-title") == cited["title"]
+    # the reader starts at the passage: it has the focus (a screen reader reads it first), in view
+    page.wait_for_function("() => document.activeElement?.tagName === 'MARK'")
+    assert page.evaluate("window.scrollY") > 0
 
 
 def test_a_passage_after_emoji_and_rare_kanji_is_highlighted_where_the_service_says(watched, page_server):
@@ -328,7 +336,9 @@ def test_the_panel_around_the_question_box_escape_ime_copy_phone_and_the_answers
     assert wait_done(page) == "done"
     # a quoted answer is in the articles' language: screen readers voice it in Japanese, the turn stays English
     assert page.get_attribute(ANSWER, "lang") == "ja"
-    assert page.get_attribute(".message.assistant", "lang") == "en"
+    assert page.get_attribute(".message.assistant", "lang") is None  # its labels are the page's (en)
+    assert page.text_content(".message.assistant .lang") == ("Detected language: English (en) · the answer quotes "
+                                                               "the articles")
     copy = page.get_by_role("button", name="Copy answer")
     copy.focus()
     page.keyboard.press("Enter")
@@ -431,3 +441,61 @@ def test_the_page_follows_a_dark_system_scheme_and_its_text_keeps_its_contrast_i
         assert low == {}, (scheme, low)  # WCAG AA for body text
     assert seen["light"]["page"] > 0.8 and seen["dark"]["page"] < 0.02  # a light page, and a dark one
     assert watch.errors == []
+
+
+def test_stop_keeps_what_arrived_and_a_source_chosen_meanwhile_waits_for_the_reader(watched, page_server,
+                                                                                   monkeypatch):
+    page, watch = watched
+    open_page(page, page_server)
+    ask(page, "   ")  # nothing to send: said, not silently ignored
+    assert page.text_content("#status") == "Type a question first." and page.locator(".turn").count() == 0
+    for i in range(2):  # enough turns that the next one starts below the fold
+        ask(page, f"{EN_QUESTION} ({i})")
+        assert wait_done(page) == "done"
+    gate = threading.Event()
+    llm = page_server.llm
+    tokens = llm.tokens()
+    held = tokens.index("]") + 3  # the model holds the rest after the first marker's sentence (and the space after it)
+    monkeypatch.setattr(llm, "hang_s", 60.0)
+    llm.behaviours, llm.gate, llm.gate_after = ("reply",), gate, held
+    ask(page, JA_QUESTION)
+    page.wait_for_selector(f"{ANSWER} button[data-cite='1']")
+    # the new turn is scrolled into view
+    page.wait_for_function("() => { const t = [...document.querySelectorAll('.turn')].pop().getBoundingClientRect();"
+                           " return t.top >= 0 && t.top < window.innerHeight; }")
+    assert page.get_attribute("#send", "aria-label") == "Stop the answer"
+    page.click(f"{ANSWER} button[data-cite='1']")  # a source chosen while the answer arrives…
+    assert page.text_content("#status") == "The source opens when the answer is complete."
+    page.focus(QUESTION)  # …then the reader starts typing a follow-up
+    page.type(QUESTION, "それはいつ")
+    page.click("#send")  # Stop
+    page.wait_for_selector(f"{ANSWER}[data-state=stopped]")
+    gate.set()
+    assert page.text_content(ANSWER) == "".join(tokens[:held]).rstrip() + "Stopped; this answer is incomplete and unsourced."
+    assert page.get_attribute("#send", "aria-label") == "Ask" and page.text_content("#send") == "Ask"
+    assert page.locator(f"{ANSWER} button[data-cite='1']").is_disabled() and page.locator("#panel").is_hidden()
+    assert page.evaluate("document.activeElement.name") == "question" and page.input_value(QUESTION) == "それはいつ"
+    assert "Stopped" in page.text_content("#status") and watch.errors == []
+    # an answer that finishes while the reader types opens the chosen source without taking the focus from them
+    llm.gate = gate = threading.Event()
+    page.fill(QUESTION, JA_QUESTION)
+    page.press(QUESTION, "Enter")
+    page.wait_for_selector(f"{ANSWER} button[data-cite='1']")
+    page.click(f"{ANSWER} button[data-cite='1']")
+    page.focus(QUESTION)
+    page.type(QUESTION, "次に")
+    gate.set()
+    assert wait_done(page) == "done"
+    assert page.locator("#panel").is_hidden() and page.evaluate("document.activeElement.name") == "question"
+    assert page.text_content("#status").endswith("The source you chose is ready: choose its marker again to open it.")
+
+
+def test_a_busy_service_is_said_with_when_to_try_again(watched, page_server):
+    page, _ = watched
+    open_page(page, page_server)
+    body = {"error": {"message": "too many requests", "type": "rate_limit_exceeded", "param": None, "code": "429"}}
+    page.route("**/v1/chat/completions", lambda route: route.fulfill(
+        status=429, content_type="application/json", headers={"Retry-After": "3"}, body=json.dumps(body)))
+    ask(page, EN_QUESTION)
+    assert wait_done(page) == "error"
+    assert page.locator("[role=alert]").inner_text() == "Could not answer: too many requests; try again in 3 s"
