@@ -81,13 +81,17 @@ class SynthEmbedder:
     encode_sparse_passages = encode_sparse
 
 
-def write_seeds(out: Path, passages: int, stats: RealStats, seed: int = 0, params: ChunkParams | None = None) -> int:
+def write_seeds(out: Path, passages: int, stats: RealStats, seed: int = 0, params: ChunkParams | None = None,
+                dated: bool = False) -> int:
     """Seed files holding about `passages` passages: documents sized like the real ones, sentences of terms drawn
     by a Zipf law over the real vocabulary, plus new rare terms as the vocabulary grows (Heaps' law). Each document
     is chunked by the real chunker as it is written, so the count is the asked one to within one document (an
-    estimate from the real seeds' characters per passage overshot by a third: synthetic sentences pack differently)."""
+    estimate from the real seeds' characters per passage overshot by a third: synthetic sentences pack differently).
+    `dated`: each headline ends with a publication time in the seeds' own form ("… ― 2025年02月28日 19:49"), days
+    spread evenly over 2015–2025 (for date filters); the text is otherwise the undated corpus's."""
     params = params or ChunkParams()
     rng = np.random.default_rng(seed)
+    days = np.random.default_rng(seed + 10_000)  # its own stream: the words drawn stay those of the undated corpus
     out.mkdir(parents=True, exist_ok=True)
     real = stats.terms
     n_new = int(12 * passages ** 0.75)  # the long tail a bigger archive brings: ~70k new terms at 100k passages
@@ -106,7 +110,11 @@ def write_seeds(out: Path, passages: int, stats: RealStats, seed: int = 0, param
                 sentences.append(SEPARATOR.join(line) + "。")
                 line = []
         body = "\n".join("".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3))
-        text = f"合成記事 {doc} の見出し\n\n{body}\n"
+        headline = f"合成記事 {doc} の見出し"
+        if dated:
+            y, m, d = int(days.integers(2015, 2026)), int(days.integers(1, 13)), int(days.integers(1, 29))
+            headline += f" ― {y}年{m:02d}月{d:02d}日 12:00"
+        text = f"{headline}\n\n{body}\n"
         path = out / f"s{doc:06d}.txt"
         path.write_text(text, encoding="utf-8")
         left -= len(chunk_document(build_document(path.stem, str(path), text), params))

@@ -297,10 +297,11 @@ class Searcher:
             unknown = [d for d in f.doc_ids if d not in self.index.docs]
             if unknown:
                 raise QueryError(f"filters.doc_ids: unknown document(s) {unknown!r}")
-            mask &= np.isin(self.index.row_doc, list(f.doc_ids))
+            mask &= np.isin(self.index.passages.doc, [self.index.doc_ordinal[d] for d in f.doc_ids])
         if f.published_from or f.published_to:
             lo, hi = (f.published_from or "0000")[:10], (f.published_to or "9999")[:10]
-            mask &= np.array([p is not None and lo <= p[:10] <= hi for p in self.index.row_published], dtype=bool)
+            day = self.index.row_day  # "" for an undated article: below any lo
+            mask &= (day >= lo) & (day <= hi)
         return np.flatnonzero(mask)
 
     def _encode(self, query: str, lang: Language, components: list[Component], timings: dict[str, float],

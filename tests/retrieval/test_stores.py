@@ -60,6 +60,55 @@ def test_filtered_search_returns_only_allowed_rows_best_first(vectors: np.ndarra
     assert store.search(q, 10, np.array([], dtype=np.int64))[0].size == 0
 
 
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
+def test_a_broad_filter_is_the_stores_own_search_restricted_to_its_rows(vectors: np.ndarray, kind: str) -> None:
+    """A filter that allows 1/8 of the rows or more (a date range) is searched as the unfiltered search is (the exact
+    codes-first scan; IVF with a FAISS selector), not by copying every allowed vector out. HNSW scans a filter's rows
+    exactly: its graph walk under a selector returns the allowed rows it meets, not their best."""
+    import faiss
+
+    store = DenseStore.build(vectors, kind)
+    if kind == "ivf":
+        faiss.extract_index_ivf(store.index).nprobe = 4  # few lists: the index's answers differ from exact ones
+    every, queries = np.arange(len(vectors)), _unit(np.random.default_rng(10), 40)
+    half = every[every % 2 == 0]
+    differ = 0
+    for q in queries:
+        exact = np.argsort(-(vectors @ q), kind="stable")[:10]
+        got, plain = store.search(q, 10, every), store.search(q, 10)
+        differ += plain[0].tolist() != exact.tolist()
+        if kind == "ivf":  # allowing every row gives exactly what the unfiltered (approximate) search gives
+            assert [r.tolist() for r in got] == [r.tolist() for r in plain]
+        else:
+            assert got[0].tolist() == exact.tolist()
+        rows, scores = store.search(q, 10, half)
+        assert set(rows.tolist()) <= set(half.tolist()) and list(scores) == sorted(scores, reverse=True)
+        if kind != "ivf":
+            assert rows.tolist() == half[np.argsort(-(vectors[half] @ q), kind="stable")[:10]].tolist()
+    assert differ > 0 if kind == "ivf" else kind == "hnsw" or differ == 0  # ivf: approximate here, and its answer
+    # the rows least like the question: the probed lists hold few of them, and the answer is their exact best
+    for q in queries[:10]:
+        far = np.sort(np.argsort(vectors @ q, kind="stable")[: len(vectors) // 8 + 1])
+        rows, _ = store.search(q, 10, far)
+        assert rows.tolist() == far[np.argsort(-(vectors[far] @ q), kind="stable")[:10]].tolist()
+
+
+def test_a_broad_filter_reaches_the_exact_slots_past_the_approximate_index(vectors: np.ndarray) -> None:
+    from rag.stores.dense import SlotVectors, new_index, training_sample
+    from rag.stores.segments import Layout
+
+    index = new_index(vectors[training_sample(np.arange(1500))], "ivf", 1500)
+    index.add(vectors[:1500])  # slots 1500.. are the tail an incremental build adds, scored exactly beside the index
+    store = DenseStore(SlotVectors([vectors], DIM), Layout.identity(len(vectors), "-"), index, "ivf")
+    assert store.indexed == 1500
+    rng = np.random.default_rng(11)
+    allowed = np.arange(0, len(vectors), 3)
+    for target in allowed[allowed >= 1500][:10]:
+        q = vectors[target] + 0.05 * _unit(rng, 1)[0]
+        rows, _ = store.search(q / np.linalg.norm(q), 5, allowed)
+        assert rows[0] == target and set(rows.tolist()) <= set(allowed.tolist())
+
+
 def test_search_never_returns_more_rows_than_exist() -> None:
     small = _unit(np.random.default_rng(1), 3)
     for kind in ("flat", "hnsw", "ivf"):
