@@ -111,6 +111,10 @@ class Settings:
     e5_engine: str = "fused"
     # `rag serve --watch`: poll the seeds directory every watch_seconds (0: off) and rebuild once changes settle.
     watch_seconds: float = 0.0
+    # A build (the CLI's, a live rebuild, --watch) that would remove more than this share of the documents the index
+    # holds is refused and changes nothing: a mistyped seeds folder, or one emptied while files are copied, would
+    # otherwise replace the index and throw its vectors away. 1 allows any removal (`rag index build --allow-removals`).
+    max_removed_share: float = 0.5
     # Concurrent query encodings share one call of a batch-invariant embedder (e5); a request waits at most
     # query_batch_ms for others to join (only while others are arriving), and a batch holds at most query_batch_max
     # texts. 0 ms: no batching.
@@ -212,6 +216,9 @@ class Settings:
                               f"{self.max_pending_queries}, or no question would ever be shed")
         if self.max_discard_bytes < 0:
             raise ConfigError(f"max_discard_bytes={self.max_discard_bytes!r}: must be 0 or more")
+        if not (isinstance(self.max_removed_share, (int, float)) and 0 <= self.max_removed_share <= 1):
+            raise ConfigError(f"max_removed_share={self.max_removed_share!r}: must be a share from 0 to 1 (1: any "
+                              "build may remove any number of documents)")
         if not (self.watch_seconds == 0 or 0.1 <= self.watch_seconds <= 3600):
             raise ConfigError(f"watch_seconds={self.watch_seconds!r}: must be 0 (off) or 0.1..3600 seconds")
         if not 0 <= self.query_batch_ms <= 100:

@@ -21,6 +21,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--faiss", choices=["auto", "flat", "hnsw", "ivf"],
                    help="FAISS index kind (default: auto, exact below RAG_ANN_THRESHOLD passages)")
     p.add_argument("--json", action="store_true", help="print one JSON object with the counts")
+    p.add_argument("--allow-removals", action="store_true",
+                   help="let this build remove any share of the indexed documents (default: refused above "
+                        "RAG_MAX_REMOVED_SHARE, 0.5, as a mistyped --seeds would)")
     chunk_flags(p)
 
 
@@ -28,6 +31,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     """Build, then print the report (one JSON object, or two readable lines and the warnings)."""
     from rag.runtime import build  # loads the embedders: not before the flags are known to be good
 
+    if args.allow_removals:
+        settings = settings.replace(max_removed_share=1.0)
     report = build(settings, full=args.full)
     if args.json:
         print_json(report.as_json())

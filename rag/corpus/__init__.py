@@ -17,7 +17,7 @@ from .lines import SPACE, Line, norm, split_lines
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Corpus", "CorpusWarning", "build_document", "load_corpus", "read_seed", "shown"]
+__all__ = ["Corpus", "CorpusWarning", "build_document", "load_corpus", "read_seed", "shown", "unreadable"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +66,16 @@ def read_seed(path: Path) -> tuple[str | None, str | None]:
     return text, None
 
 
+def unreadable(path: Path, seeds_dir: Path, exc: OSError) -> CorpusError:
+    """The error for a seed that cannot be read at all: not its content but the machine's state (permissions, a disk
+    error, a file being replaced). Skipping it would remove a document the index holds, so a build stops instead."""
+    return CorpusError(f"seed {shown(path)} cannot be read ({exc.strerror or exc}); fix it, or move it out of "
+                       f"{str(seeds_dir)!r} to drop it from the index (nothing was changed)")
+
+
 def load_corpus(seeds_dir: Path) -> Corpus:
-    """Read every *.txt in `seeds_dir`; a bad file is skipped with a warning and never stops the others."""
+    """Read every *.txt in `seeds_dir`; a file whose content is bad (empty, binary, not UTF-8) is skipped with a
+    warning and never stops the others; a file that cannot be read at all is a CorpusError."""
     t0 = time.perf_counter()
     seeds_dir = Path(seeds_dir)
     if not seeds_dir.is_dir():
@@ -86,7 +94,7 @@ def load_corpus(seeds_dir: Path) -> Corpus:
         try:
             text, problem = read_seed(path)
         except OSError as exc:
-            text, problem = None, f"cannot be read ({exc.strerror or exc})"
+            raise unreadable(path, seeds_dir, exc) from None
         if problem:
             warnings.append(CorpusWarning(shown(path), problem))
             logger.warning("skipping %s: %s", shown(path), problem)

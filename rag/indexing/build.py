@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import time
 import tempfile
@@ -120,9 +121,11 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
         raise RagError(f"cannot use {str(index_dir)!r} as the index directory: {exc.strerror or exc}") from None
     with _exclusive(index_dir), bulk_work():  # a build's encodings go after any question's (rag/embedders/engines.py)
         _check_writable(index_dir)  # before the minutes of embedding, not at the manifest after them
+        _check_is_index_folder(index_dir)
         plan = _plan(settings, index_dir, full)
         if not len(plan.columns):  # an index of nothing cannot be served; the one that is there stays as it was
             raise CorpusError(_nothing_to_index(settings, plan.corpus))
+        _check_removals(settings, index_dir, {d.doc_id for d in plan.corpus.documents})
         build_id, manifest, embedded, seconds = _embed_and_write(settings, embedders, index_dir, plan,
                                                                  progress or (lambda *_: None))
         _switch(index_dir, manifest, plan.live_build)
@@ -151,6 +154,23 @@ def _plan(settings: Settings, index_dir: Path, full: bool) -> Plan:
     texts = EmbedTexts(columns, corpus.documents, settings.embed_title)
     return Plan(corpus, columns, columns.key_view(), texts, previous, _live_build(index_dir), counts,
                 chunker_params(settings), planned)
+
+
+def _check_removals(settings: Settings, index_dir: Path, kept: set[str]) -> None:
+    """Refuse a build that would remove more than settings.max_removed_share of the live index's documents (a full
+    build too: it is measured against the manifest that serves now)."""
+    try:
+        live = read_manifest(index_dir, upgrading=True)["documents"]
+    except IndexError_:
+        return
+    gone = sorted(d for d in live if d not in kept)
+    if len(live) < 2 or len(gone) <= settings.max_removed_share * len(live):
+        return
+    shown = ", ".join(gone[:3]) + (f" and {len(gone) - 3} more" if len(gone) > 3 else "")
+    raise CorpusError(f"this build would remove {len(gone)} of the {len(live)} documents the index holds ({shown}), "
+                      f"more than RAG_MAX_REMOVED_SHARE={settings.max_removed_share:g} of them; is "
+                      f"{str(settings.seeds_dir)!r} the right seeds folder? The index was left as it was. If the "
+                      "removal is meant: `rag index build --allow-removals` (or RAG_MAX_REMOVED_SHARE=1)")
 
 
 def chunker_params(settings: Settings) -> dict[str, Any]:
@@ -310,11 +330,34 @@ def _live_build(index_dir: Path) -> str | None:
         return None
 
 
+# what a build names its folders under builds/: the build id, and its scratch beside it (`.tmp-<id>`, `.carry`)
+_BUILD_FOLDER = re.compile(r"^(\.tmp-)?\d{8}T\d{12}Z-[0-9a-f]{6}(\.carry)?$")
+# what an index folder holds (and the README the repository's index/ keeps): anything else is not ours
+_INDEX_ENTRIES = {"builds", ".cache", ".build.lock", MANIFEST, "README.md", ".gitignore"}
+
+
 def _collect_garbage(builds: Path, keep: set[str]) -> None:
-    """Keep the new and the previous build (a reader may still be opening it); drop the rest and dead temp dirs."""
+    """Keep the new and the previous build (a reader may still be opening it); drop the rest and dead temp dirs, and
+    nothing whose name is not a build's (a folder someone put there is theirs, not ours)."""
     for path in builds.iterdir():
-        if path.name not in keep:
+        if path.name not in keep and _BUILD_FOLDER.match(path.name):
             shutil.rmtree(path, ignore_errors=True)
+
+
+def _check_is_index_folder(index_dir: Path) -> None:
+    """Refuse a folder that holds no index but holds other things: a build there would mix the index with them, and a
+    later build's cleanup of builds/ would have removed what someone kept under that name."""
+    if (index_dir / MANIFEST).exists():
+        return
+    foreign = sorted(p.name for p in index_dir.iterdir() if p.name not in _INDEX_ENTRIES
+                     and not p.name.startswith((f".{MANIFEST}.", ".rag-write-probe-")))
+    builds = index_dir / BUILDS
+    if builds.is_dir():
+        foreign += sorted(f"{BUILDS}/{p.name}" for p in builds.iterdir() if not _BUILD_FOLDER.match(p.name))
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise RagError(f"{str(index_dir)!r} holds no index but other things ({shown}); name an empty folder, or the "
+                       "folder of an existing index (RAG_INDEX_DIR / --index)")
 
 
 @contextmanager

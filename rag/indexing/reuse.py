@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..chunking import CHUNKING_ID, ChunkParams, chunk_document
-from ..corpus import Corpus, CorpusWarning, build_document, read_seed, shown
+from ..corpus import Corpus, CorpusWarning, build_document, read_seed, shown, unreadable
 from ..corpus.cleaning import boilerplate_keys, boilerplate_need, line_keys
 from ..corpus.lines import split_lines
 from ..errors import CorpusError
@@ -67,8 +67,7 @@ def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any
         try:
             data = path.read_bytes()
         except OSError as exc:
-            warnings.append(CorpusWarning(shown(path), f"cannot be read ({exc.strerror or exc})"))
-            continue
+            raise unreadable(path, seeds_dir, exc) from None
         sha = hashlib.sha256(data).hexdigest()
         if old_docs.get(path.stem, {}).get("sha256") == sha:
             texts[path.stem] = (path, data.decode("utf-8"), sha)  # this exact content passed the checks before

@@ -321,6 +321,58 @@ def test_a_build_while_another_holds_the_lock_is_refused(use_settings, use_embed
     assert not [p for p in (Path(use_settings.index_dir) / BUILDS).iterdir() if p.name.startswith(".tmp-")]
 
 
+def test_a_build_that_would_remove_most_documents_is_refused_and_changes_nothing(use_settings, use_embedder,
+                                                                                  tmp_path: Path) -> None:
+    """A mistyped --seeds (a folder with one unrelated text) replaced the whole index and threw its vectors away."""
+    before = read_manifest(use_settings.index_dir)
+    builds = sorted(p.name for p in (Path(use_settings.index_dir) / BUILDS).iterdir())
+    wrong = tmp_path / "wrong-seeds"
+    wrong.mkdir()
+    (wrong / f"{NEW_DOC}.txt").write_text(NEW_TEXT, encoding="utf-8")
+    for full in (False, True):  # measured against the manifest that serves, a full build too
+        with pytest.raises(RagError, match=r"would remove 5 of the 5 documents .*RAG_MAX_REMOVED_SHARE=0\.5.*"
+                                           r"is '.*wrong-seeds' the right seeds folder\? The index was left as it was"):
+            build_index(use_settings.replace(seeds_dir=wrong), [use_embedder], full=full)
+    assert read_manifest(use_settings.index_dir) == before
+    assert sorted(p.name for p in (Path(use_settings.index_dir) / BUILDS).iterdir()) == builds
+    # meant: allowed by the setting (`rag index build --allow-removals`); removing a few is never asked about
+    report = build_index(use_settings.replace(seeds_dir=wrong, max_removed_share=1.0), [use_embedder])
+    assert report.removed == 5 and report.added == 1
+
+
+def test_a_seed_that_cannot_be_read_stops_the_build_instead_of_dropping_its_document(use_settings,
+                                                                                    use_embedder) -> None:
+    before = read_manifest(use_settings.index_dir)
+    doc = next(iter(before["documents"]))
+    path = Path(use_settings.seeds_dir) / f"{doc}.txt"
+    path.unlink()
+    path.symlink_to("/proc/self/mem")  # a regular file whose read fails (EIO), even for root
+    with pytest.raises(RagError, match=rf"seed .*{doc}\.txt cannot be read \(Input/output error\); fix it, or move "
+                                       r"it out of .* \(nothing was changed\)"):
+        build_index(use_settings, [use_embedder])
+    assert read_manifest(use_settings.index_dir) == before
+
+
+def test_a_folder_that_holds_other_things_is_not_made_an_index_and_nothing_of_it_is_removed(
+        tmp_path: Path, use_template: Template, use_embedder) -> None:
+    kept = tmp_path / "project" / BUILDS / "release-1.0"
+    kept.mkdir(parents=True)
+    (kept / "app.tar").write_text("artifact")
+    settings = use_settings_for(tmp_path).replace(seeds_dir=use_template.seeds, index_dir=tmp_path / "project")
+    with pytest.raises(RagError, match=r"holds no index but other things \(builds/release-1\.0\); name an empty "
+                                       r"folder, or the folder of an existing index"):
+        build_index(settings, [use_embedder])
+    assert (kept / "app.tar").read_text() == "artifact" and not (tmp_path / "project" / "manifest.json").exists()
+    # in an index's own builds/, a folder that is not a build's is left where it is by the builds' cleanup
+    index = tmp_path / "index"
+    shutil.copytree(use_template.index, index)
+    mine = index / BUILDS / "notes"
+    mine.mkdir()
+    for _ in range(3):
+        build_index(settings.replace(index_dir=index), [use_embedder], full=True)
+    assert mine.is_dir() and len([p for p in (index / BUILDS).iterdir() if p.name != "notes"]) == 2
+
+
 @pytest.mark.parametrize("change", [{"chunk_overlap": 3}, {"chunk_max_tokens": 120}])
 def test_a_rebuild_with_other_chunker_settings_chunks_every_document_again(
         change: dict[str, int], use_settings: Settings, use_embedder, tmp_path: Path) -> None:
