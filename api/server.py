@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 
 import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from rag.errors import ConfigError
 from rag.settings import Settings
 
 from .app import create_app
@@ -67,12 +69,34 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
     return GuardedH11Protocol
 
 
+def _preflight(settings: Settings) -> None:
+    """What would fail only after the models load (a minute on a first run): names no embedder or rerank feature
+    answers to, and an address this process cannot listen on. ConfigError: one line and exit 2, not a traceback of
+    the startup's exception group and exit 3."""
+    from rag.embedders import check_spec
+    from rag.retrieval.rerank import check_weights
+
+    for spec in settings.embedders:
+        check_spec(spec)
+    check_weights(settings)
+    try:
+        infos = socket.getaddrinfo(settings.host, settings.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn's own socket
+            probe.bind(address)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {settings.host}:{settings.port} ({exc.strerror or exc}); choose another "
+                          "--host/RAG_HOST or --port/RAG_PORT") from None
+
+
 def serve(settings: Settings) -> int:
     """Serve until interrupted; the lifespan builds the index first if it is missing. Returns an exit code."""
     for name in ("api", "rag"):  # the entry point decides: this command reports its phases unless told otherwise
         log = logging.getLogger(name)
         if log.getEffectiveLevel() > logging.INFO:
             log.setLevel(logging.INFO)
+    _preflight(settings)
     app = create_app(settings)
     # limit_concurrency: beyond max_connections open connections, uvicorn answers 503 at once instead of queueing.
     config = uvicorn.Config(app, host=settings.host, port=settings.port, workers=1, lifespan="on",

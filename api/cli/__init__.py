@@ -58,6 +58,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a file the index or the seeds need that cannot be read or written: say which, and why
+        where = f" {exc.filename!r}" if exc.filename else ""
+        print(f"rag: error: cannot use{where}: {exc.strerror or exc}; check its permissions and the disk",
+              file=sys.stderr)
+        return 1
 
 
 __all__ = ["build_parser", "main"]

@@ -127,14 +127,19 @@ def kind(spec: str) -> str:
     return spec.split(":", 1)[0]
 
 
-def create(spec: str, threads: int = 2, e5_engine: str = "fused") -> Embedder:
-    """Construct the embedder named by `spec`; raises ConfigError for unknown names."""
-    factory = REGISTRY.get(kind(spec))
+def check_spec(spec: str) -> None:
+    """Raise ConfigError for a spec no embedder answers to (before a server loads anything)."""
     if kind(spec) == "st" and ":" not in spec:
         raise ConfigError("embedder 'st' needs a model: st:<hub id or local path>, e.g. st:intfloat/multilingual-e5-small")
-    if factory is None or (kind(spec) != "st" and ":" in spec):
+    if REGISTRY.get(kind(spec)) is None or (kind(spec) != "st" and ":" in spec):
         allowed = ", ".join(k if k != "st" else "st:<hub id or path>" for k in REGISTRY)
         raise ConfigError(f"unknown embedder {spec!r}; allowed: {allowed}")
+
+
+def create(spec: str, threads: int = 2, e5_engine: str = "fused") -> Embedder:
+    """Construct the embedder named by `spec`; raises ConfigError for unknown names."""
+    check_spec(spec)
+    factory = REGISTRY[kind(spec)]
     try:
         return factory(spec, threads, e5_engine)
     except (ConfigError, EmbedderError):

@@ -44,3 +44,45 @@ def test_rag_serve_on_a_port_that_does_not_exist_exits_2_with_the_reason(capsys)
     assert main(["serve", "--port", "70000"]) == 2
     err = capsys.readouterr().err
     assert "port=70000: must be 0..65535" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("env", "args", "says"), [
+    ({"RAG_EMBEDDERS": "e5,use,foo"}, [], "unknown embedder 'foo'; allowed: e5, use, st:<hub id or path>"),
+    ({"RAG_RERANK_WEIGHTS": "proximty=0.5"}, [], "rerank_weights: unknown feature(s) ['proximty']"),
+    ({}, ["--host", "nonexistent.invalid"], "cannot listen on nonexistent.invalid:"),
+    ({}, ["--port", "TAKEN"], "(Address already in use); choose another --host/RAG_HOST or --port/RAG_PORT"),
+])
+def test_rag_serve_refuses_what_would_fail_after_the_models_load_in_one_line(tmp_path, monkeypatch, capsys, env,
+                                                                            args, says):
+    """Before, each of these ended, after the models had loaded, in a traceback of the startup's exception group and
+    exit 3; nothing is loaded or built first now (the index folder stays empty)."""
+    import socket
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        argv = ["serve", "--index", str(tmp_path / "index"), "--seeds", str(tmp_path / "seeds"), "--port",
+                port if "TAKEN" in args else "0", *[a for a in args if a not in ("--port", "TAKEN")]]
+        assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rag: configuration error: ") and says in err and "Traceback" not in err, err
+    assert not (tmp_path / "index").exists()
+
+
+def test_a_file_the_process_may_not_read_is_one_line_naming_it(tmp_path, monkeypatch, capsys):
+    """A permission error cannot be made here (the tests run as root, which reads everything), so the loader is made
+    to meet one as it would: `rag index info` over a documents.jsonl of mode 000 ended in a traceback."""
+    import rag.indexing.backend as backend
+
+    denied = str(tmp_path / "index" / "builds" / "b" / "documents.jsonl")
+
+    def unreadable(settings):
+        raise PermissionError(13, "Permission denied", denied)
+
+    monkeypatch.setattr(backend, "open_index", unreadable)
+    assert main(["index", "info", "--index", str(tmp_path / "index")]) == 1
+    err = capsys.readouterr().err
+    assert err == f"rag: error: cannot use {denied!r}: Permission denied; check its permissions and the disk\n"

@@ -8,17 +8,24 @@ from .stage import DEFAULT_WEIGHTS, DEFAULT_WEIGHTS_JA, FEATURES, LexicalReranke
 RERANKERS = {"lexical": LexicalReranker}
 
 
-def create_reranker(settings, index, analyzer) -> LexicalReranker | None:
-    """The configured reranker over `index`, or None when settings.rerank is 'none'."""
-    if settings.rerank == "none":
-        return None
+def check_weights(settings) -> dict[str, dict[str, float]]:
+    """The rerank weights by question language; ConfigError for a feature name the stage does not have."""
     weights = {lang: settings.rerank_weight_map(lang) for lang in ("en", "ja")}
     for lang, name in (("en", "rerank_weights"), ("ja", "rerank_weights_ja")):
         unknown = sorted(set(weights[lang]) - set(FEATURES))
         if unknown:
             raise ConfigError(f"{name}: unknown feature(s) {unknown!r}; allowed {list(FEATURES)!r}")
+    return weights
+
+
+def create_reranker(settings, index, analyzer) -> LexicalReranker | None:
+    """The configured reranker over `index`, or None when settings.rerank is 'none'."""
+    if settings.rerank == "none":
+        return None
+    weights = check_weights(settings)
     return RERANKERS[settings.rerank](index.passages, index.bm25, analyzer, settings.rerank_depth,
                                       weights["en"], settings.rerank_keep, weights_ja=weights["ja"])
 
 
-__all__ = ["DEFAULT_WEIGHTS", "DEFAULT_WEIGHTS_JA", "FEATURES", "RERANKERS", "LexicalReranker", "create_reranker"]
+__all__ = ["DEFAULT_WEIGHTS", "DEFAULT_WEIGHTS_JA", "FEATURES", "RERANKERS", "LexicalReranker", "check_weights",
+           "create_reranker"]
