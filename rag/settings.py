@@ -174,6 +174,9 @@ class Settings:
             raise ConfigError(f"chunk_overlap={self.chunk_overlap!r}: must be 0..5 sentences")
         if not self.embedders:
             raise ConfigError("embedders is empty: name at least one of e5, use, st:<model>")
+        twice = sorted({e for e in self.embedders if list(self.embedders).count(e) > 1})
+        if twice:
+            raise ConfigError(f"embedders={','.join(self.embedders)}: {', '.join(twice)} named twice")
         if self.faiss_kind not in get_args(FaissKind):
             raise ConfigError(f"faiss_kind={self.faiss_kind!r}: allowed {get_args(FaissKind)}")
         if self.fusion not in get_args(FusionKind):

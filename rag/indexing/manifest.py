@@ -159,7 +159,7 @@ def check_compatible(manifest: dict[str, Any], embedder_specs: tuple[str, ...], 
     """Refuse an index built for other embedders than the ones configured (`fix`: how to rebuild it, when that is not
     `rebuild_hint(index_dir)`, as for a version in Qdrant)."""
     built = tuple(e["spec"] for e in manifest["embedders"])
-    if built != tuple(embedder_specs):
+    if sorted(built) != sorted(embedder_specs):  # the same models in another order serve the same index
         raise IndexMismatchError(
             f"index at {str(index_dir)!r} was built with embedders {list(built)!r} but {list(embedder_specs)!r} "
             f"are configured; set RAG_EMBEDDERS={','.join(built)} or {fix or rebuild_hint(index_dir)}"

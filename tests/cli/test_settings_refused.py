@@ -25,6 +25,8 @@ from rag.settings import Settings
     ("RAG_RERANK_WEIGHTS", "proximity=nan", "rerank_weights[proximity]"),
     ("RAG_ALIGN", "foo", "name an embedder"),
     ("RAG_PORT", "70000", "0..65535"),
+    ("RAG_EMBEDDERS", "e5,use,e5", "e5 named twice"),
+    ("RAG_MAX_REMOVED_SHARE", "1.5", "a share from 0 to 1"),
 ])
 def test_a_setting_that_cannot_work_is_refused_by_name(variable, value, says):
     name = variable.removeprefix("RAG_").lower()

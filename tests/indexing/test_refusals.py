@@ -156,3 +156,10 @@ def test_an_index_embedded_by_another_model_version_is_refused(copy_index: Path,
     settings = Settings.from_env({}, index_dir=copy_index, embedders=("use",))
     with pytest.raises(IndexMismatchError, match="fingerprint"):
         open_searcher(settings, embedders={"use": use_embedder})
+
+
+def test_the_same_embedders_named_in_another_order_load_the_index(built_index) -> None:
+    """`--embedders use,e5` against an index built with e5,use was refused as built for other embedders."""
+    settings, _ = built_index
+    a, b = load_index(settings.index_dir, ("e5", "use")), load_index(settings.index_dir, ("use", "e5"))
+    assert a.version == b.version and [e["spec"] for e in b.manifest["embedders"]] == ["e5", "use"]
