@@ -55,6 +55,10 @@ def index_is_upgradable(settings: Settings) -> bool:
 def build(settings: Settings, embedders: Sequence[Embedder], *, full: bool = False,
           progress: Progress | None = None) -> BuildReport:
     """Build (incrementally unless `full`) under index_dir, then publish to the store when it is not local."""
+    if settings.store == "qdrant":
+        from ..qdrant import check_destination
+
+        check_destination(settings)  # before the embedding, not after it
     report = build_index(settings, embedders, full=full, progress=progress)
     if settings.store != "qdrant":
         return report

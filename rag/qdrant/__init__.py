@@ -128,11 +128,45 @@ def session(settings: Settings, create: bool = True) -> Iterator[Connection]:
         # and meta.json, in whatever folder a mistyped path names) and then report an empty store
         raise IndexMissingError(f"no Qdrant local-mode store at RAG_QDRANT_PATH {str(path)!r}; build one with "
                                 "`RAG_STORE=qdrant rag index build`, or push a local index with `rag index push`")
+    _refuse_foreign_folder(path)
     conn = Connection(_open_folder(path), str(path), local=True, folder=True)
     try:
         yield conn
     finally:
         conn.client.close()
+
+
+def _refuse_foreign_folder(path: Path) -> None:
+    """A folder that holds other things and no store is not made one (a push into the seeds folder wrote Qdrant's
+    collection/ and meta.json among the seeds)."""
+    if path.is_dir() and not (path / "meta.json").is_file() and any(p.name != ".lock" for p in path.iterdir()):
+        raise StoreUnavailableError(f"RAG_QDRANT_PATH {str(path)!r} holds other files and no Qdrant store; name an "
+                                    "empty folder, or the folder of an existing store")
+
+
+def check_destination(settings: Settings) -> None:
+    """Before a build embeds anything: the Qdrant it will publish to can be used (it was found out after the
+    embedding, with the local index already moved on to the unpublished build). A server is asked for its
+    collections; a local-mode folder is looked at, not opened (opening reads every point)."""
+    if settings.qdrant_url:
+        from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
+
+        conn = connect(settings)
+        try:  # not through call(): a 404 here is no Qdrant, not a collected version
+            conn.client.get_collections()
+        except UnexpectedResponse as exc:
+            raise StoreUnavailableError(f"{settings.qdrant_url} answered {exc.status_code} to Qdrant's "
+                                        "GET /collections: is RAG_QDRANT_URL a Qdrant server? Nothing was built") from None
+        except (ResponseHandlingException, OSError) as exc:
+            raise StoreUnavailableError(f"Qdrant at {settings.qdrant_url} did not answer ({_reason(exc)}); check that "
+                                        "it is running and reachable, then retry. Nothing was built") from None
+        return
+    if not settings.qdrant_path or str(settings.qdrant_path) == MEMORY:
+        return
+    path = Path(settings.qdrant_path).resolve()
+    if path.exists() and not path.is_dir():
+        raise StoreUnavailableError(f"RAG_QDRANT_PATH {str(path)!r} is a file; name the folder of Qdrant's local mode")
+    _refuse_foreign_folder(path)
 
 
 def _open_folder(path: Path) -> Any:

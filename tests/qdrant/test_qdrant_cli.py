@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -171,3 +172,46 @@ def test_a_version_built_for_other_embedders_says_how_to_rebuild_it_in_qdrant(pu
     # the working copy it is built from, with the store named: not --index qdrant:<path>, a stray local folder
     assert "rebuild with: RAG_STORE=qdrant rag index build --full --index /srv/newsrag/index" in err
     assert "--index qdrant:" not in err and "Traceback" not in err
+
+
+def test_a_build_checks_its_qdrant_destination_before_embedding_and_leaves_the_local_index(built_index, tmp_path):
+    """A destination that cannot be used was found after the embedding, with the local index moved on to a build
+    never published; a push into a folder of other files (the seeds) made a store among them."""
+    import http.server
+    import threading
+
+    local, _ = built_index
+    index = tmp_path / "index"
+    shutil.copytree(local.index_dir, index)
+    before = (index / "manifest.json").read_text()
+    not_a_store = tmp_path / "seeds-copy"
+    shutil.copytree(local.seeds_dir, not_a_store)
+
+    class NotQdrant(http.server.BaseHTTPRequestHandler):  # another HTTP service on the URL: 404 to /collections
+        def do_GET(self):
+            self.send_response(404)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"detail": "Not Found"}')
+
+        def log_message(self, *args):
+            pass
+
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotQdrant)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{other.server_address[1]}"
+        cases = [({"RAG_QDRANT_URL": url}, f"{url} answered 404 to Qdrant's GET /collections: is RAG_QDRANT_URL a "
+                                           "Qdrant server? Nothing was built"),
+                 ({"RAG_QDRANT_PATH": str(not_a_store)}, "holds other files and no Qdrant store; name an empty folder"),
+                 ({"RAG_QDRANT_PATH": str(next(not_a_store.iterdir()))}, "is a file; name the folder")]
+        for where, says in cases:
+            env = {"RAG_STORE": "qdrant", "RAG_INDEX_DIR": str(index), "RAG_SEEDS_DIR": str(local.seeds_dir), **where}
+            done = rag("index", "build", "--full", env=env)  # --full: it would embed everything before publishing
+            assert done.returncode == 1 and says in done.stderr and "Traceback" not in done.stderr, done.stderr
+            assert (index / "manifest.json").read_text() == before
+    finally:
+        other.shutdown()
+    pushed = rag("index", "push", "--path", str(not_a_store), "--index", str(index))
+    assert pushed.returncode == 1 and "holds other files and no Qdrant store" in pushed.stderr
+    assert not (not_a_store / "meta.json").exists() and not (not_a_store / "collection").exists()
