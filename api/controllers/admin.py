@@ -8,7 +8,7 @@ import logging
 import time
 
 from anyio import to_thread
-from litestar import Controller, post
+from litestar import Controller, Request, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -26,6 +26,19 @@ from ..live import install_index
 from ..schemas import ErrorBody, RebuildAccepted, ReloadResponse
 
 logger = logging.getLogger(__name__)
+
+
+class BodyRefused(ApiError):
+    """An admin route takes no body: one it would ignore (`{"full": true}`) is refused rather than half obeyed."""
+
+    status_code = 400
+    code = "body_not_taken"
+
+
+async def no_body(request: Request, route: str, instead: str) -> None:
+    body = (await request.body()).strip()
+    if body not in (b"", b"{}", b"null"):
+        raise BodyRefused(detail=f"POST {route} takes no body (it was sent {len(body)} bytes); {instead}")
 
 
 class BuildRunning(ApiError):
@@ -59,10 +72,12 @@ class AdminController(Controller):
 
     @post("/reload", status_code=200, summary="Load the index on disk and serve it",
           responses={status: ResponseSpec(data_container=ErrorBody, description=text) for status, text in {
-              401: "no bearer token", 403: "wrong token, or admin endpoints disabled",
+              400: "a body was sent (the route takes none)", 401: "no bearer token",
+              403: "wrong token, or admin endpoints disabled",
               409: "the index on disk cannot be loaded; the previous one stays live"}.items()})
-    async def reload(self, state: State, settings: Settings) -> ReloadResponse:
+    async def reload(self, request: Request, state: State, settings: Settings) -> ReloadResponse:
         """Queries already running finish on the old index: each request takes the Searcher reference once."""
+        await no_body(request, "/v1/admin/reload", "it loads the index on disk as it is")
         async with state.reload_lock:
             old: Searcher | None = state.get("searcher")
             previous = old.index.version if old else None
@@ -78,14 +93,16 @@ class AdminController(Controller):
         return ReloadResponse(index_version=index.version, previous_version=previous,
                               counts=dict(index.manifest["counts"]), took_ms=round(took, 3))
 
-    @post("/rebuild", status_code=202, sync_to_thread=False,
+    @post("/rebuild", status_code=202,
           summary="Build the index from the seeds in the background; GET /v1/index follows it",
           responses={status: ResponseSpec(data_container=ErrorBody, description=text) for status, text in {
-              401: "no bearer token", 403: "wrong token, or admin endpoints disabled",
-              409: "another build is still running"}.items()})
-    def rebuild(self, state: State) -> RebuildAccepted:
+              400: "a body was sent (the route takes none)", 401: "no bearer token",
+              403: "wrong token, or admin endpoints disabled", 409: "another build is still running"}.items()})
+    async def rebuild(self, request: Request, state: State) -> RebuildAccepted:
         """An incremental build on a background thread while the current index keeps serving; when it is done the new
         version is swapped in. A failed build leaves the old index serving and says why in GET /v1/index."""
+        await no_body(request, "/v1/admin/rebuild", "it builds incrementally from the seeds; a full build is "
+                      "`rag index build --full` then POST /v1/admin/reload")
         builder: LiveBuilder = state.builder
         try:
             status = builder.start(trigger="api")

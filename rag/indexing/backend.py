@@ -70,7 +70,12 @@ def push(settings: Settings, progress: Progress | None = None):
     """Publish the live local build under index_dir into Qdrant as a new version (`rag index push`)."""
     from ..qdrant import session
     from ..qdrant.publish import publish
+    from .manifest import check_compatible
 
+    # a version of other embedders than the settings name would be refused by every replica that loads it (and by a
+    # server restarted on it): refused here, before the alias moves
+    check_compatible(read_manifest(Path(settings.index_dir)), settings.embedders, settings.index_dir,
+                     fix="push an index built with them")
     with session(settings) as conn:
         return publish(conn, settings.qdrant_collection, Path(settings.index_dir), shards=settings.qdrant_shards,
                        replicas=settings.qdrant_replicas, progress=progress)

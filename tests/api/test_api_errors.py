@@ -381,3 +381,13 @@ def test_a_lone_surrogate_escape_is_named_not_called_truncated(client, path):
     error = assert_openai_error(response, 400) if is_openai_path(path) else assert_error(response, 400)
     detail = error["message"] if is_openai_path(path) else error["detail"]
     assert "surrogate pair" in detail and "truncated" not in detail, detail
+
+
+@pytest.mark.parametrize(("route", "body"), [("/v1/admin/rebuild", b'{"full": true}'), ("/v1/admin/reload", b"garbage")])
+def test_an_admin_route_refuses_a_body_it_would_ignore(client, route, body):
+    """`{"full": true}` was answered 202 and an incremental build ran; any bytes were a 200 on reload."""
+    auth = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
+    refused = assert_error(client.post(route, headers=auth, content=body), 400)
+    assert refused["error"] == "body_not_taken" and f"POST {route} takes no body" in refused["detail"]
+    if route.endswith("reload"):  # an empty object is no body
+        assert client.post(route, headers=auth, content=b"{}").status_code == 200

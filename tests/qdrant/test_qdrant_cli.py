@@ -215,3 +215,16 @@ def test_a_build_checks_its_qdrant_destination_before_embedding_and_leaves_the_l
     pushed = rag("index", "push", "--path", str(not_a_store), "--index", str(index))
     assert pushed.returncode == 1 and "holds other files and no Qdrant store" in pushed.stderr
     assert not (not_a_store / "meta.json").exists() and not (not_a_store / "collection").exists()
+
+
+def test_a_push_of_an_index_for_other_embedders_than_the_settings_is_refused_before_the_alias_moves(built_index,
+                                                                                                   qdrant_dir):
+    """It was published, and every replica configured like the pusher then refused it (and a restarted server served
+    nothing)."""
+    local, _ = built_index
+    done = rag("index", "push", "--path", str(qdrant_dir), "--index", str(local.index_dir),
+               env={"RAG_EMBEDDERS": "e5"})
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "was built with embedders ['e5', 'use'] but ['e5'] are configured; set RAG_EMBEDDERS=e5,use or push an " \
+           "index built with them" in done.stderr
+    assert not (qdrant_dir / "meta.json").exists()  # nothing was opened or written
