@@ -17,7 +17,8 @@ from .lines import SPACE, Line, norm, split_lines
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Corpus", "CorpusWarning", "build_document", "load_corpus", "read_seed", "shown", "unreadable"]
+__all__ = ["Corpus", "CorpusWarning", "build_document", "load_corpus", "read_seed", "seed_paths", "shown",
+           "unreadable"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,30 @@ def unreadable(path: Path, seeds_dir: Path, exc: OSError) -> CorpusError:
                        f"{str(seeds_dir)!r} to drop it from the index (nothing was changed)")
 
 
+def seed_paths(seeds_dir: Path) -> tuple[list[Path], list[CorpusWarning]]:
+    """The seed files of `seeds_dir` in name order, and a warning for each entry named like one that is not read: a
+    hidden file (an editor's or the system's; ".txt" alone had the id ".txt" and a citation of a file ".txt.txt"), a
+    name ending in ".TXT" (its citations would name a file that is not there), and what is no regular file (a
+    directory, a FIFO, a link to nothing), which was skipped without a word. Both readers of the seeds (this module's
+    loader and the build's, rag/indexing/reuse.py) take their files from here."""
+    paths, warnings = [], []
+    for path in sorted(p for p in Path(seeds_dir).iterdir() if p.name.lower().endswith(".txt")):
+        if path.name.startswith("."):
+            problem = "hidden file (its name starts with '.'): not read as a seed"
+        elif not path.name.endswith(".txt"):
+            problem = f"seeds end in lowercase .txt: rename it to {path.stem}.txt to index it"
+        elif not path.is_file():
+            kind = ("a directory" if path.is_dir() else "a link to nothing" if path.is_symlink() and not path.exists()
+                    else "not a regular file")
+            problem = f"{kind}: not read as a seed"
+        else:
+            paths.append(path)
+            continue
+        warnings.append(CorpusWarning(shown(path), problem))
+        logger.warning("skipping %s: %s", shown(path), problem)
+    return paths, warnings
+
+
 def load_corpus(seeds_dir: Path) -> Corpus:
     """Read every *.txt in `seeds_dir`; a file whose content is bad (empty, binary, not UTF-8) is skipped with a
     warning and never stops the others; a file that cannot be read at all is a CorpusError."""
@@ -80,17 +105,9 @@ def load_corpus(seeds_dir: Path) -> Corpus:
     seeds_dir = Path(seeds_dir)
     if not seeds_dir.is_dir():
         raise CorpusError(f"seeds directory {str(seeds_dir)!r} does not exist or is not a directory")
-    warnings: list[CorpusWarning] = []
+    paths, warnings = seed_paths(seeds_dir)
     texts: dict[str, tuple[Path, str]] = {}
-    for path in sorted(p for p in seeds_dir.iterdir() if p.name.lower().endswith(".txt") and p.is_file()):
-        if path.name.startswith(".") or not path.name.endswith(".txt"):
-            # a hidden file (an editor's or the system's; ".txt" alone had the id ".txt" and a citation of a file
-            # ".txt.txt"), or a seed whose ".TXT" would make its citations name a file that is not there
-            problem = ("hidden file (its name starts with '.'): not read as a seed" if path.name.startswith(".")
-                       else f"seeds end in lowercase .txt: rename it to {path.stem}.txt to index it")
-            warnings.append(CorpusWarning(shown(path), problem))
-            logger.warning("skipping %s: %s", shown(path), problem)
-            continue
+    for path in paths:
         try:
             text, problem = read_seed(path)
         except OSError as exc:

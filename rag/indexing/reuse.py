@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..chunking import CHUNKING_ID, ChunkParams, chunk_document
-from ..corpus import Corpus, CorpusWarning, build_document, read_seed, shown, unreadable
+from ..corpus import Corpus, CorpusWarning, build_document, read_seed, seed_paths, shown, unreadable
 from ..corpus.cleaning import boilerplate_keys, boilerplate_need, line_keys
 from ..corpus.lines import split_lines
 from ..errors import CorpusError
@@ -61,9 +61,9 @@ def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any
     if not seeds_dir.is_dir():
         raise CorpusError(f"seeds directory {str(seeds_dir)!r} does not exist or is not a directory")
     old_docs = previous["documents"] if previous else {}
-    warnings: list[CorpusWarning] = []
+    paths, warnings = seed_paths(seeds_dir)
     texts: dict[str, tuple[Path, str, str]] = {}
-    for path in sorted(p for p in seeds_dir.glob("*.txt") if p.is_file()):
+    for path in paths:
         try:
             data = path.read_bytes()
         except OSError as exc:

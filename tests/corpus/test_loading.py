@@ -126,13 +126,26 @@ def test_one_enormous_unpunctuated_line_loads_and_is_chunked_within_budget(tmp_p
     assert loaded.get(GOOD).articles  # the neighbour is unaffected
 
 
-def test_only_txt_files_are_read_and_subdirectories_are_ignored(tmp_path: Path, seeds_dir: Path) -> None:
+def test_only_txt_files_are_read_and_what_is_named_like_a_seed_but_is_no_file_is_said(tmp_path: Path,
+                                                                                         seeds_dir: Path) -> None:
+    """A directory named x.txt, a FIFO and a link to nothing were skipped without a word, by the loader and by the
+    build's reader of the seeds alike (`rag/indexing/reuse.py`); both now say so, the same way."""
+    import os
+
+    from rag.indexing.reuse import plan_corpus
+
     d, _ = _seed_dir_with(tmp_path, seeds_dir, "zz_other", "本文です。".encode())
-    (d / "zz_other.txt").rename(d / "notes.md")
+    (d / "zz_other.txt").rename(d / "notes.md")  # not named like a seed: not read, nothing said
     (d / "folder.txt").mkdir()
+    os.mkfifo(d / "pipe.txt")
+    (d / "gone.txt").symlink_to(tmp_path / "no-such-file")
     loaded = load_corpus(d)
     assert [doc.doc_id for doc in loaded.documents] == [GOOD]
-    assert loaded.warnings == ()
+    warned = {w.path.rsplit("/", 1)[-1]: w.message for w in loaded.warnings}
+    assert warned == {"folder.txt": "a directory: not read as a seed", "gone.txt": "a link to nothing: not read as a seed",
+                      "pipe.txt": "not a regular file: not read as a seed"}
+    planned = plan_corpus(d, ChunkParams())
+    assert [doc.doc_id for doc in planned.corpus.documents] == [GOOD] and planned.corpus.warnings == loaded.warnings
 
 
 def test_hidden_files_and_upper_case_suffixes_are_skipped_with_a_warning(tmp_path: Path, seeds_dir: Path) -> None:
