@@ -41,6 +41,15 @@ class ChatRequest(Struct, kw_only=True):
     stream_options: StreamOptions | None = None
     top_k: TopK = 5
     n: Annotated[int | None, Meta(description="how many choices; only 1 is supported")] = 1
+    # OpenAI's sampling fields, in OpenAI's ranges: passed to nothing (the answer is extractive, or the configured
+    # LLM's own settings apply), but a value OpenAI refuses (`"temperature": "hot"`, `"max_tokens": -5`) is refused
+    # here too, rather than answered as if it meant something
+    temperature: Annotated[float, Meta(ge=0, le=2)] | None = None
+    top_p: Annotated[float, Meta(ge=0, le=1)] | None = None
+    max_tokens: Annotated[int, Meta(ge=1)] | None = None
+    max_completion_tokens: Annotated[int, Meta(ge=1)] | None = None
+    presence_penalty: Annotated[float, Meta(ge=-2, le=2)] | None = None
+    frequency_penalty: Annotated[float, Meta(ge=-2, le=2)] | None = None
 
     def __post_init__(self) -> None:
         if self.n not in (1, None):  # refused rather than silently answering one choice where the client asked for several

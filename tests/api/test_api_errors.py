@@ -109,6 +109,13 @@ BAD_REQUESTS = [
     ("chat-top_k-zero", "POST", "/v1/chat/completions", {"json": {"messages": USER, "top_k": 0}}, 400,
      "invalid_request"),
     ("chat-n-two", "POST", "/v1/chat/completions", {"json": {"messages": USER, "n": 2}}, 400, "invalid_request"),
+    # OpenAI's sampling fields out of OpenAI's ranges (they were answered 200, as if they meant something)
+    ("chat-temperature-word", "POST", "/v1/chat/completions", {"json": {"messages": USER, "temperature": "hot"}}, 400,
+     "invalid_request"),
+    ("chat-max-tokens-negative", "POST", "/v1/chat/completions", {"json": {"messages": USER, "max_tokens": -5}}, 400,
+     "invalid_request"),
+    ("chat-top-p-over-one", "POST", "/v1/chat/completions", {"json": {"messages": USER, "top_p": 1.5}}, 400,
+     "invalid_request"),
     ("chat-too-many-tokens", "POST", "/v1/chat/completions",
      {"json": {"messages": [{"role": "user", "content": "\U0001F600" * 1000}]}}, 400, "invalid_query"),
     ("unknown-model", "GET", "/v1/models/gpt-4o", {}, 404, "model_not_found"),
@@ -391,3 +398,11 @@ def test_an_admin_route_refuses_a_body_it_would_ignore(client, route, body):
     assert refused["error"] == "body_not_taken" and f"POST {route} takes no body" in refused["detail"]
     if route.endswith("reload"):  # an empty object is no body
         assert client.post(route, headers=auth, content=b"{}").status_code == 200
+
+
+def test_openai_sampling_fields_in_their_ranges_or_null_are_taken(client):
+    """What LobeChat and the openai SDK send by default (a temperature, top_p, penalties, a token cap, or nulls)."""
+    for extra in ({"temperature": 0.7, "top_p": 1, "presence_penalty": 0, "frequency_penalty": -1.5, "max_tokens": 256},
+                  {"temperature": None, "max_completion_tokens": None, "top_p": None}, {"temperature": 2}):
+        response = client.post("/v1/chat/completions", json={"messages": USER, **extra})
+        assert response.status_code == 200, (extra, response.text)
