@@ -18,7 +18,6 @@ import argparse
 import statistics
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -30,17 +29,8 @@ from rag.indexing.load import load_index  # noqa: E402
 from rag.retrieval.engine import Filters  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.stores import dense  # noqa: E402
+from scale_rank_profile import set_to  # noqa: E402
 from scale_synth import RealStats, write_seeds  # noqa: E402
-
-
-@contextmanager
-def set_to(module, name: str, value):
-    before = getattr(module, name)
-    setattr(module, name, value)
-    try:
-        yield
-    finally:
-        setattr(module, name, before)
 
 
 def dated_index(passages: int, kind: str) -> Path:
