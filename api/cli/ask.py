@@ -21,19 +21,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    """Answer once and print it with its numbered sources (or the API's JSON body with the stored source paths)."""
+    """Answer once and print it with its numbered sources (or the API's JSON body), each source a path in the seeds directory."""
     from rag.answers import answer_question
     from rag.runtime import open_searcher
 
-    from ..wire import answer_json
+    from ..wire import answer_json, local_paths
 
     searcher = open_searcher(settings)
     reply = answer_question(searcher, args.question, args.top_k, settings)
     if args.json:
-        print_json(answer_json(reply))
+        print_json(answer_json(reply, settings.seeds_dir))
         return 0
+    path = local_paths(settings.seeds_dir)
     print(reply.answer)
     print()
     for n, c in enumerate(reply.citations, start=1):
-        print(f"[{n}] {c.title} — {c.source_file}[{c.start}:{c.end}]{'  ' + c.url if c.url else ''}")
+        print(f"[{n}] {c.title} — {path(c.source_file)}[{c.start}:{c.end}]{'  ' + c.url if c.url else ''}")
     return 0

@@ -25,22 +25,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    """Search once and print the hits (readable, or the API's JSON body with the stored source paths)."""
+    """Search once and print the hits (readable, or the API's JSON body), each source a path in the seeds directory."""
     from rag.retrieval import Filters
     from rag.runtime import open_searcher
 
-    from ..wire import result_json
+    from ..wire import local_paths, result_json
 
     searcher = open_searcher(settings)
     filters = Filters(tuple(args.doc_ids) if args.doc_ids else None, args.published_from, args.published_to)
     result = searcher.search(args.question, args.top_k, args.mode, filters)
     if args.json:
-        print_json(result_json(result))
+        print_json(result_json(result, settings.seeds_dir))
         return 0
+    path = local_paths(settings.seeds_dir)
     print(f"{result.mode} ({result.lang}) in {result.took_ms:.1f} ms, index {result.index_version}")
     for h in result.hits:
         c = h.citation
         text = " ".join(h.passage.text.split())
-        print(f"{h.rank:>2}. [{h.score:.4f}] {c.title} — {c.source_file}[{c.start}:{c.end}]")
+        print(f"{h.rank:>2}. [{h.score:.4f}] {c.title} — {path(c.source_file)}[{c.start}:{c.end}]")
         print(f"    {text[:200]}{'…' if len(text) > 200 else ''}")
     return 0

@@ -58,7 +58,7 @@ def check_citation_shapes(body: dict[str, Any], annotations: list[dict[str, Any]
         assert cite["start_index"] == answer_text.index(f"[{n}]")
         assert answer_text[cite["start_index"] : cite["end_index"]] == f"[{n}]"
         assert (cite["url"], cite["title"]) == (results[n - 1]["url"], results[n - 1]["title"])
-    assert body["passages"] == public([hit_json(h) for h in answer.passages])
+    assert body["passages"] == public([hit_json(h, ".") for h in answer.passages])
 
 
 def test_plain_completion_carries_annotations_sources_and_search_results(client, core_answer, seed_file):

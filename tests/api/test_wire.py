@@ -10,12 +10,12 @@ except ImportError:  # pragma: no cover - when tests/ becomes a package
     from tests.answers.support import CITED, sample_answer
 
 
-def test_answer_json_has_exactly_the_documented_keys_and_values() -> None:
-    body = answer_json(sample_answer((CITED,)))
+def test_answer_json_has_exactly_the_documented_keys_and_values(tmp_path) -> None:
+    body = answer_json(sample_answer((CITED,)), tmp_path / "seeds")
     assert body == {
         "question": "q?", "answer": "本文。[1]",
         "citations": [{"doc_id": "001_x", "title": CITED.title, "published": "2024-05-20",
-                       "source_file": "seeds/001_x.txt", "start": 5981, "end": 6096, "url": "https://example.org/a",
+                       "source_file": (tmp_path.resolve() / "seeds" / "001_x.txt").as_posix(), "start": 5981, "end": 6096, "url": "https://example.org/a",
                        "sources": [{"title": "RT", "url": "https://example.org/a"}]}],
         "passages": [{"rank": 1, "score": 0.031235, "passage_id": "001_x#5981-6096", "text": "本文",
                       "citation": body["citations"][0]}],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -68,7 +69,10 @@ def test_index_build_without_json_prints_a_human_summary(cli_template) -> None:
     assert "Traceback" not in cli_template.stderr
 
 
-def test_search_json_prints_the_results_body_with_filters_applied(cli_root: Path, capsys) -> None:
+def test_search_json_prints_the_results_body_with_filters_applied(cli_root: Path, capsys, monkeypatch) -> None:
+    # cli_root is a copy of the folder the index was built in: each path is the seed's in the seeds folder named now,
+    # not the stale one stored at build time
+    monkeypatch.setenv("RAG_SEEDS_DIR", str(cli_root / "seeds"))
     code = main(["search", LAVROV_JA, "--top-k", "3", "--mode", "bm25", "--doc", D000, "--doc", D003,
                  "--from", "2023-03-29", *_flags(cli_root), "--json"])
     body = _one_json_object(capsys.readouterr().out)
@@ -79,7 +83,26 @@ def test_search_json_prints_the_results_body_with_filters_applied(cli_root: Path
     assert {r["citation"]["doc_id"] for r in body["results"]} <= {D000, D003}
     for r in body["results"]:
         c = r["citation"]
+        assert c["source_file"] == (cli_root / "seeds" / f"{c['doc_id']}.txt").resolve().as_posix()
         assert Path(c["source_file"]).read_bytes().decode("utf-8")[c["start"] : c["end"]] == r["text"]
+
+
+def test_ask_prints_the_answer_with_sources_a_reader_can_open_and_json_the_ask_body(cli_root, capsys, monkeypatch):
+    monkeypatch.setenv("RAG_SEEDS_DIR", str(cli_root / "seeds"))
+    assert main(["ask", LAVROV_JA, "--top-k", "3", *_flags(cli_root)]) == 0
+    answer, _, sources = capsys.readouterr().out.partition("\n\n")
+    assert re.search(r"\[1\]", answer), answer
+    lines = sources.splitlines()
+    assert lines and all(line.startswith(f"[{n}] ") for n, line in enumerate(lines, start=1))
+    for line in lines:  # "[n] title — <the seed's path in the seeds folder>[start:end]"
+        path, start, end = re.fullmatch(r".* — (/.+\.txt)\[(\d+):(\d+)\].*", line).groups()
+        assert Path(path).parent == (cli_root / "seeds").resolve() and int(start) < int(end)
+    assert main(["ask", LAVROV_JA, "--top-k", "3", *_flags(cli_root), "--json"]) == 0
+    body = _one_json_object(capsys.readouterr().out)
+    assert body["answer"].split("\n\n")[0] and len(body["citations"]) == len(lines)
+    for c in body["citations"]:
+        raw = Path(c["source_file"]).read_bytes().decode("utf-8")
+        assert Path(c["source_file"]).parent == (cli_root / "seeds").resolve() and raw[c["start"] : c["end"]]
 
 
 @pytest.mark.parametrize(
