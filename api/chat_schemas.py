@@ -30,6 +30,12 @@ class StreamOptions(Struct, kw_only=True):
     include_usage: bool | None = False  # null, as the openai SDK may send, is the default
 
 
+class ResponseFormat(Struct, kw_only=True):
+    """OpenAI's response_format: only {"type": "text"} is answered (a schema and other fields are not read)."""
+
+    type: str
+
+
 class ChatRequest(Struct, kw_only=True):
     """POST /v1/chat/completions: the last user message is the question, and a follow-up is also searched through
     the earlier user messages; other OpenAI fields are ignored."""
@@ -50,10 +56,16 @@ class ChatRequest(Struct, kw_only=True):
     max_completion_tokens: Annotated[int, Meta(ge=1)] | None = None
     presence_penalty: Annotated[float, Meta(ge=-2, le=2)] | None = None
     frequency_penalty: Annotated[float, Meta(ge=-2, le=2)] | None = None
+    response_format: ResponseFormat | None = None
 
     def __post_init__(self) -> None:
         if self.n not in (1, None):  # refused rather than silently answering one choice where the client asked for several
             raise ValueError(f"n={self.n}: this service returns exactly one choice; send n=1 or leave n out")
+        if self.response_format is not None and self.response_format.type != "text":
+            # a client asking for JSON parses the content as JSON: text answered as if it were would break it later
+            raise ValueError(f"response_format {self.response_format.type!r}: this service answers in text with [n] "
+                             "citation markers; send {\"type\": \"text\"} or leave it out (the cited passages come "
+                             "as JSON in the response's search_results, and POST /v1/search returns them alone)")
 
 
 class UrlCitation(Struct):

@@ -109,6 +109,14 @@ BAD_REQUESTS = [
     ("chat-top_k-zero", "POST", "/v1/chat/completions", {"json": {"messages": USER, "top_k": 0}}, 400,
      "invalid_request"),
     ("chat-n-two", "POST", "/v1/chat/completions", {"json": {"messages": USER, "n": 2}}, 400, "invalid_request"),
+    # a client asking for JSON would parse the text answer as JSON (it was answered 200, as text)
+    ("chat-json-object", "POST", "/v1/chat/completions",
+     {"json": {"messages": USER, "response_format": {"type": "json_object"}}}, 400, "invalid_request"),
+    ("chat-json-schema", "POST", "/v1/chat/completions",
+     {"json": {"messages": USER, "response_format": {"type": "json_schema", "json_schema": {"name": "a"}}}}, 400,
+     "invalid_request"),
+    ("chat-response-format-string", "POST", "/v1/chat/completions",
+     {"json": {"messages": USER, "response_format": "json"}}, 400, "invalid_request"),
     # OpenAI's sampling fields out of OpenAI's ranges (they were answered 200, as if they meant something)
     ("chat-temperature-word", "POST", "/v1/chat/completions", {"json": {"messages": USER, "temperature": "hot"}}, 400,
      "invalid_request"),
@@ -403,6 +411,17 @@ def test_an_admin_route_refuses_a_body_it_would_ignore(client, route, body):
 def test_openai_sampling_fields_in_their_ranges_or_null_are_taken(client):
     """What LobeChat and the openai SDK send by default (a temperature, top_p, penalties, a token cap, or nulls)."""
     for extra in ({"temperature": 0.7, "top_p": 1, "presence_penalty": 0, "frequency_penalty": -1.5, "max_tokens": 256},
-                  {"temperature": None, "max_completion_tokens": None, "top_p": None}, {"temperature": 2}):
+                  {"temperature": None, "max_completion_tokens": None, "top_p": None}, {"temperature": 2},
+                  {"response_format": {"type": "text"}}, {"response_format": None}):
         response = client.post("/v1/chat/completions", json={"messages": USER, **extra})
         assert response.status_code == 200, (extra, response.text)
+
+
+def test_a_json_response_format_is_refused_in_openais_shape_saying_what_to_send(client):
+    response = client.post("/v1/chat/completions",
+                           json={"messages": USER, "response_format": {"type": "json_object"}})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["type"] == "invalid_request_error" and error["code"] == "invalid_request"
+    assert "response_format 'json_object'" in error["message"] and '{"type": "text"}' in error["message"]
+    assert "search_results" in error["message"]
