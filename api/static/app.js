@@ -153,7 +153,11 @@ function renderSources(reply, results, passages) {
     parts.push(element("details", { class: "ranked" },
       element("summary", { text: `Ranked passages (${passages.length})` }), list));
   }
-  const copy = element("button", { type: "button", class: "copy", text: "Copy answer" });
+  // each turn's button is named for its question: a screen reader's list of buttons read "Copy answer" n times
+  const asked = Array.from(reply.closest(".turn")?.querySelector(".message.user .text")?.textContent || "");
+  const copy = element("button", { type: "button", class: "copy", text: "Copy answer",
+                                   "aria-label": asked.length ? `Copy answer: ${asked.length > 60
+                                     ? `${asked.slice(0, 60).join("")}…` : asked.join("")}` : "Copy answer" });
   reply.append(...parts, element("div", { class: "actions" }, copy));
 }
 

@@ -211,7 +211,8 @@ def test_the_copy_button_copies_the_answer_with_its_sources(watched, page_server
     open_page(page, page_server)
     ask(page, EN_QUESTION)
     wait_done(page)
-    page.get_by_role("button", name="Copy answer").click()
+    # named for its question (every turn's button was "Copy answer"), its visible label first
+    page.get_by_role("button", name=f"Copy answer: {EN_QUESTION}", exact=True).click()
     page.wait_for_function("() => document.querySelector('#status').textContent === 'Answer copied.'")
     copied = page.evaluate("navigator.clipboard.readText()")
     answer = reference["choices"][0]["message"]["content"].split("\n\nSources:\n")[0]
