@@ -1,6 +1,7 @@
 """Filtered search at scale: a date range or a document list, through the hybrid Searcher, on a synthetic corpus.
 
-    .venv/bin/python benchmarks/bench_filters.py --passages 40000 [--queries 100]
+    .venv/bin/python benchmarks/bench_filters.py --passages 40000 [--queries 100] [--kinds flat,ivf]
+    .venv/bin/python benchmarks/bench_filters.py --passages 1000000 --kinds ivf    # what `auto` serves at 1M
 
 Builds (once) a dated synthetic corpus of about N passages (benchmarks/scale_synth.py `write_seeds(dated=True)`:
 headlines carry a publication time, days spread over 2015–2025; the synthesiser replaces only the embedders) with
@@ -58,9 +59,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--passages", type=int, required=True)
     ap.add_argument("--queries", type=int, default=100)
+    ap.add_argument("--kinds", default="flat,ivf", help="store kinds to build and measure (flat, ivf)")
     args = ap.parse_args()
     qs = bench_scale.question_list(args.queries)
-    for kind in ("flat", "ivf"):
+    for kind in args.kinds.split(","):
         index, searcher, _ = bench_scale.serving(dated_index(args.passages, kind))
         days = sorted(d for d in index.row_day.tolist() if d)
         doc = index.passages[len(index.passages) // 2].doc_id

@@ -52,6 +52,10 @@ class PeersBackend:
         self.description = f"peers over the index at {searcher.settings.index_dir} ({len(searcher.index.passages)} passages)"
         self._ours = InProcessBackend(searcher)
         self._rows = {p.passage_id: row for row, p in enumerate(searcher.index.passages)}
+        self.conversations = False
+
+    def documents(self) -> dict[str, str]:
+        return self._ours.documents()
 
     def check_modes(self, modes: Sequence[str]) -> None:
         unknown = [m for m in modes if m != NEWSRAG and m not in self.pipelines]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -78,6 +79,25 @@ class Evaluation:
         return out
 
 
+def require_indexed(questions: Sequence[Question], texts: dict[str, str], indexed: dict[str, str],
+                    seeds_dir: Path) -> None:
+    """Raise EvalError unless every evidence document is in the index, read from the same text as the seed file the
+    quotes are judged against: a document the index lacks can never be cited, and a seed edited since the build
+    moves the offsets the citations are judged by; either scored a silent 0 or a wrong number."""
+    docs = sorted({e.doc for q in questions for e in q.evidence})
+    missing = [d for d in docs if d not in indexed]
+    if missing:
+        raise EvalError(f"{len(missing)} evidence document(s) are not in the index, so no passage of theirs can be "
+                        f"cited: {', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}; the index holds "
+                        f"{len(indexed)} documents (build it over these seeds: rag index build)")
+    changed = [d for d in docs if hashlib.sha256(texts[d].encode("utf-8")).hexdigest() != indexed[d]]
+    if changed:
+        raise EvalError(f"{len(changed)} seed file(s) in {seeds_dir} differ from the text the index was built from, "
+                        f"so the citations' offsets would be judged against other text: "
+                        f"{', '.join(f'{d}.txt' for d in changed[:5])}{' …' if len(changed) > 5 else ''}; rebuild "
+                        "the index (rag index build) or pass --seeds the folder it was built from")
+
+
 def evaluate(backend: Backend, questions: Sequence[Question], modes: Sequence[str], seeds_dir: Path,
              ks: Sequence[int] = (1, 5, 10), question_files: Sequence[str] = (),
              conversation: bool | None = None, ask=None) -> Evaluation:
@@ -95,9 +115,13 @@ def evaluate(backend: Backend, questions: Sequence[Question], modes: Sequence[st
         raise EvalError("question ids are not unique; load several files with eval.questions.combine")
     require_quotes(questions, seeds_dir)
     texts = read_seed_texts(seeds_dir, (e.doc for q in questions for e in q.evidence))
-    evidence = {q.id: evidence_occurrences(q, texts) for q in questions}
     if conversation is None:  # asked for by name, or implied by the questions
         conversation = any(m.endswith(CONVERSATION) for m in modes) or any(q.earlier for q in questions)
+    if conversation and not backend.conversations:  # said before the first mode's searches, not after them
+        raise EvalError(f"these questions are scored through their conversations, which the {backend.description} "
+                        "cannot search (/v1/search takes one question): run rag eval without --url")
+    require_indexed(questions, texts, backend.documents(), seeds_dir)
+    evidence = {q.id: evidence_occurrences(q, texts) for q in questions}
     modes = tuple(dict.fromkeys(m.removesuffix(CONVERSATION) for m in modes))
     backend.check_modes(modes)
     runs = tuple(m for mode in modes for m in ((mode, mode + CONVERSATION) if conversation else (mode,)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -24,18 +25,46 @@ def run_file(mode: str) -> str:
 
 
 def write_report(ev: Evaluation, out_dir: Path) -> tuple[Path, ...]:
-    """Write every output file into out_dir (created if needed); returns the paths written."""
+    """Write every output file into out_dir (created if needed); returns the paths written.
+
+    One run's files, whole or not at all: each is written beside its place under a temporary name and moved in only
+    when all are written, and the run files of modes this run did not score are removed, so that a folder never
+    mixes two runs (trec_eval over run.*.trec read an earlier run's modes beside this run's qrels). An OSError
+    names the file."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = [_write(out_dir / run_file(m.mode), trec_run(m)) for m in ev.modes]
-    written.append(_write(out_dir / QRELS, trec_qrels(ev)))
-    written.append(_write(out_dir / "report.md", markdown(ev)))
-    written.append(plot_recall(ev, out_dir / PLOT))
-    return tuple(written)
+    texts = {run_file(m.mode): trec_run(m) for m in ev.modes} | {QRELS: trec_qrels(ev), "report.md": markdown(ev)}
+    names = [*texts, PLOT]
+    for name in names:  # a folder (or anything but a file) where a file goes fails before anything is written
+        target = out_dir / name
+        if target.exists() and not target.is_file():
+            raise IsADirectoryError(21, "not a file", str(target))
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name, text in texts.items():
+            staged.append((out_dir / f".tmp-{name}", out_dir / name))
+            _write(staged[-1][0], text)
+        staged.append((out_dir / f".tmp-{PLOT}", out_dir / PLOT))  # the suffix tells matplotlib the format
+        plot_recall(ev, staged[-1][0])
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, final in staged:
+        os.replace(tmp, final)
+    for stale in out_dir.glob("run.*.trec"):
+        if stale.name not in texts and stale.is_file():
+            stale.unlink()
+    return tuple(final for _, final in staged)
 
 
 def _write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8", newline="\n")
+    try:
+        path.write_text(text, encoding="utf-8", newline="\n")
+    except OSError as exc:
+        if exc.filename is None:
+            exc.filename = str(path)
+        raise
     return path
 
 

@@ -23,6 +23,9 @@ TOP_K = 10
 PROBE_QUERY = "warm-up probe"
 # A mode name with this suffix searches a question through its conversation (rag.retrieval.conversation).
 CONVERSATION = "+conversation"
+BUSY_RETRIES = 5  # a crowded service's 429/503 is asked again this many times, after its Retry-After
+MAX_RETRY_WAIT_S = 30.0
+DOCUMENT_PAGE = 500  # /v1/documents' largest page
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +71,16 @@ class Backend(Protocol):
     """Something that ranks passages for a query in a named mode."""
 
     description: str
+    conversations: bool  # whether it can search a question through its conversation
 
     def check_modes(self, modes: Sequence[str]) -> None:
         """Raise EvalError unless every mode can be searched (also warms each mode up)."""
 
     def search(self, query: str, mode: str) -> Response:
         """The top TOP_K passages for `query`."""
+
+    def documents(self) -> dict[str, str]:
+        """Every indexed document: doc_id → the sha256 of the seed file's text the index was built from."""
 
     def search_conversation(self, turns: Sequence[str], mode: str) -> Response:
         """The top TOP_K passages for the last of `turns`, searched through the conversation."""
@@ -85,6 +92,7 @@ class InProcessBackend:
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
         self.description = f"in-process index at {searcher.settings.index_dir}"
+        self.conversations = True
         # One view per mode, each with its own query-vector cache: otherwise the first mode to embed a question
         # (e.g. hybrid) would make the later ones (e5, use) look faster than they are.
         self._views: dict[str, Searcher] = {}
@@ -99,6 +107,9 @@ class InProcessBackend:
 
     def search(self, query: str, mode: str) -> Response:
         return _response(self._view(mode).search(query, TOP_K, mode))
+
+    def documents(self) -> dict[str, str]:
+        return {doc_id: record.sha256 for doc_id, record in self.searcher.index.docs.items()}
 
     def search_conversation(self, turns: Sequence[str], mode: str) -> Response:
         return _response(search_conversation(self._view(mode + CONVERSATION), turns, TOP_K, mode).result)
@@ -123,7 +134,9 @@ class HttpBackend:
     def __init__(self, url: str, timeout_s: float = 60.0, client: httpx.Client | None = None) -> None:
         self.url = url.rstrip("/")
         self.description = f"service at {self.url}"
+        self.conversations = False  # /v1/search takes one question
         self._client = client or httpx.Client(timeout=timeout_s)
+        self.busy_waits = 0  # requests asked again after a 429/503 (their latency includes the wait)
 
     def close(self) -> None:
         self._client.close()
@@ -136,18 +149,26 @@ class HttpBackend:
         raise EvalError("conversations are scored in process only (/v1/search takes one question): run rag eval "
                         "without --url to score the conversation modes")
 
+    def documents(self) -> dict[str, str]:
+        """GET /v1/documents, page by page."""
+        endpoint = f"{self.url}/v1/documents"
+        out: dict[str, str] = {}
+        offset: int | None = 0
+        while offset is not None:
+            r = self._call("GET", endpoint, "listing the documents", params={"offset": offset, "limit": DOCUMENT_PAGE})
+            try:
+                body = r.json()
+                out.update((str(d["doc_id"]), str(d["sha256"])) for d in body["documents"])
+                following = body["next_offset"]
+                offset = None if following is None else int(following)
+            except (ValueError, KeyError, TypeError) as exc:
+                raise EvalError(f"{endpoint} answered 200 with a body that is not a /v1/documents page "
+                                f"({type(exc).__name__}: {exc})") from None
+        return out
+
     def search(self, query: str, mode: str) -> Response:
         endpoint = f"{self.url}/v1/search"
-        try:
-            r = self._client.post(endpoint, json={"query": query, "top_k": TOP_K, "mode": mode})
-        except httpx.TimeoutException:
-            raise EvalError(f"the service at {self.url!r} did not answer within {self._client.timeout.read}s "
-                            f"(mode={mode!r})") from None
-        except httpx.TransportError as exc:
-            raise EvalError(f"cannot reach the service at {self.url!r} ({type(exc).__name__}: {exc}); "
-                            f"start it with `rag serve` or pass the right --url") from None
-        if r.status_code != 200:
-            raise EvalError(f"{endpoint} answered HTTP {r.status_code} for mode={mode!r}: {_detail(r)}")
+        r = self._call("POST", endpoint, f"mode={mode!r}", json={"query": query, "top_k": TOP_K, "mode": mode})
         try:
             body = r.json()
             hits = tuple(_retrieved(item) for item in body["results"])
@@ -155,6 +176,39 @@ class HttpBackend:
         except (ValueError, KeyError, TypeError) as exc:
             raise EvalError(f"{endpoint} answered 200 with a body that is not a /v1/search result "
                             f"({type(exc).__name__}: {exc})") from None
+
+
+    def _call(self, method: str, endpoint: str, what: str, **kwargs: Any) -> httpx.Response:
+        """One request, its 200 response; a 429 or 503 (a crowded service) is asked again after its Retry-After, up
+        to BUSY_RETRIES times, as the service asks, instead of ending a run of hundreds of questions at the first."""
+        for attempt in range(BUSY_RETRIES + 1):
+            try:
+                r = self._client.request(method, endpoint, **kwargs)
+            except httpx.TimeoutException:
+                raise EvalError(f"the service at {self.url!r} did not answer within {self._client.timeout.read}s "
+                                f"({what})") from None
+            except httpx.TransportError as exc:
+                raise EvalError(f"cannot reach the service at {self.url!r} ({type(exc).__name__}: {exc}); "
+                                f"start it with `rag serve` or pass the right --url") from None
+            if r.status_code not in (429, 503) or attempt == BUSY_RETRIES:
+                break
+            wait = _retry_after(r)
+            self.busy_waits += 1
+            logger.warning("%s answered HTTP %d (%s); asking again in %.1fs (%d of %d)", endpoint, r.status_code,
+                           _detail(r), wait, attempt + 1, BUSY_RETRIES)
+            time.sleep(wait)
+        if r.status_code != 200:
+            raise EvalError(f"{endpoint} answered HTTP {r.status_code} for {what}: {_detail(r)}")
+        return r
+
+
+def _retry_after(r: httpx.Response) -> float:
+    """The response's Retry-After in seconds (a number; a date or nothing is 1 s), at most MAX_RETRY_WAIT_S."""
+    try:
+        wait = float(r.headers.get("Retry-After", "1"))
+    except ValueError:
+        return 1.0
+    return 1.0 if wait != wait else min(max(wait, 0.1), MAX_RETRY_WAIT_S)  # NaN is no number of seconds
 
 
 def _retrieved(item: dict[str, Any]) -> Retrieved:

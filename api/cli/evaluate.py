@@ -37,6 +37,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     options = EvalOptions(questions=tuple(args.questions), modes=parse_modes(args.modes, settings),
                           ks=parse_ks(args.k), url=args.url, answers=args.answers)
+    made = args.out is not None and not args.out.exists()
     if args.out:  # before the evaluation, not after its minutes
         problem = _unwritable(args.out)
         if problem:
@@ -44,9 +45,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             return 1
     try:
         ev = run_eval(settings, options)
-    except ConfigError:
-        raise
-    except RagError as exc:
+    except (ConfigError, RagError) as exc:
+        if made:  # the folder this run made for its report, left empty
+            _remove_if_empty(args.out)
+        if isinstance(exc, ConfigError):
+            raise
         print(f"rag eval: error: {exc}", file=sys.stderr)
         return 1
     if args.json:
@@ -59,8 +62,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         try:
             written = write_report(ev, args.out)
         except OSError as exc:
-            print(f"rag eval: error: cannot write the report to {str(args.out)!r}: {exc.strerror or exc}",
-                  file=sys.stderr)
+            where = f" ({exc.filename})" if exc.filename else ""
+            print(f"rag eval: error: cannot write the report to {str(args.out)!r}{where}: {exc.strerror or exc}; "
+                  "nothing in it was changed", file=sys.stderr)
             return 1
         print(f"rag eval: wrote {len(written)} files to {args.out}", file=sys.stderr)
     return 0
@@ -79,3 +83,10 @@ def _unwritable(out: Path) -> str | None:
     except OSError as exc:
         return f"cannot write there ({exc.strerror or exc})"
     return None
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:  # not empty, or gone: leave it
+        pass

@@ -74,6 +74,23 @@ def test_rag_eval_out_writes_runs_qrels_report_and_plot(index_flags, small_quest
     assert str(small_questions) in report and "index version" in report and "| hybrid | ja |" in report
     png = (out_dir / "recall_at_k.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 5000
+    # a second run into the same folder leaves one run's files: the first run's e5 file went (beside the second's
+    # qrels, trec_eval over run.*.trec mixed the two); what is not a run file stays
+    (out_dir / "notes.txt").write_text("mine")
+    code = main(["eval", "--questions", str(small_questions), *index_flags, "--modes", "bm25", "--out", str(out_dir)])
+    assert code == 0, capsys.readouterr().err
+    assert {p.name for p in out_dir.iterdir()} == {"run.bm25.trec", "qrels.trec", "report.md", "recall_at_k.png",
+                                                 "notes.txt"}
+    assert "questions: 4 (2 en, 2 ja)" in (out_dir / "report.md").read_text("utf-8")
+    # a file's place taken by a folder: refused naming it, and nothing in the folder changes
+    before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
+    (out_dir / "qrels.trec").unlink()
+    (out_dir / "qrels.trec").mkdir()
+    before.pop("qrels.trec")
+    code = main(["eval", "--questions", str(small_questions), *index_flags, "--modes", "e5", "--out", str(out_dir)])
+    err = capsys.readouterr().err
+    assert code == 1 and str(out_dir / "qrels.trec") in err and "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in out_dir.iterdir() if p.is_file()} == before
 
 
 def test_an_unreachable_url_exits_1_with_a_clear_message(small_questions, capsys):
@@ -145,3 +162,43 @@ def test_a_bad_cutoff_is_a_usage_error(small_questions, capsys, k):
     code = main(["eval", "--questions", str(small_questions), "--url", "http://127.0.0.1:9", "--k", k])
     assert code == 2
     assert "--k" in capsys.readouterr().err
+
+
+@pytest.fixture
+def edited_seeds(built_index, tmp_path) -> Path:
+    """A copy of the session index's seeds, each file with one line more at its top: every quote is still in it,
+    and every offset has moved."""
+    settings, _ = built_index
+    copy = tmp_path / "seeds"
+    copy.mkdir()
+    for path in sorted(Path(settings.seeds_dir).glob("*.txt")):
+        (copy / path.name).write_bytes("編集済み\n".encode("utf-8") + path.read_bytes())
+    return copy
+
+
+def test_seeds_edited_since_the_build_are_refused_not_scored_against_moved_offsets(index_flags, small_questions,
+                                                                                  edited_seeds, tmp_path, capsys):
+    """They scored hybrid dev 0.562 against 0.688, with exit 0."""
+    flags = [f if f != index_flags[3] else str(edited_seeds) for f in index_flags]
+    out_dir = tmp_path / "new-report"
+    code = main(["eval", "--questions", str(small_questions), *flags, "--modes", "bm25", "--out", str(out_dir)])
+    err = capsys.readouterr().err
+    assert code == 1 and "differ from the text the index was built from" in err and "rebuild the index" in err
+    assert ".txt" in err and "Traceback" not in err
+    assert not out_dir.exists()  # the folder made for the report is not left behind, empty
+
+
+@pytest.mark.parametrize("doc", ["005_not_indexed", "../seeds/000_77323e78f047d601"])
+def test_evidence_in_a_document_the_index_does_not_hold_is_refused(index_flags, edited_seeds, tmp_path, capsys, doc):
+    """A seed the index lacks (or a path out of the seeds folder) can never be cited: it scored a silent 0."""
+    settings_seeds = Path(index_flags[3])
+    (edited_seeds / "005_not_indexed.txt").write_text("ラヴロフ外相は同盟について語った。\n", "utf-8")
+    seeds = edited_seeds if doc.startswith("005") else settings_seeds
+    quote = "ラヴロフ外相" if doc.startswith("005") else (settings_seeds / "000_77323e78f047d601.txt").read_text("utf-8")[100:130]
+    q = tmp_path / "q.jsonl"
+    q.write_text(json.dumps({"id": "a", "lang": "ja", "question": "同盟?", "evidence": [{"doc": doc, "quote": quote}]},
+                            ensure_ascii=False) + "\n", "utf-8")
+    flags = [index_flags[0], index_flags[1], "--seeds", str(seeds)]
+    code = main(["eval", "--questions", str(q), *flags, "--modes", "bm25"])
+    err = capsys.readouterr().err
+    assert code == 1 and "not in the index, so no passage of theirs can be cited" in err and doc in err

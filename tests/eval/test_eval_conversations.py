@@ -82,11 +82,15 @@ def test_the_conversation_mode_leaves_stand_alone_questions_exactly_as_they_were
 
 
 def test_rag_eval_against_a_url_says_conversations_are_scored_in_process(capsys):
-    # a service that is not running fails first; the message for a running one is checked in the HTTP backend
     from eval.runner import HttpBackend
 
     with pytest.raises(EvalError, match="in process only"):
         HttpBackend("http://127.0.0.1:9").search_conversation(["a", "b"], "hybrid")
+    # said before any search (it came after the whole plain mode's searches): the URL here answers nothing at all
+    code = main(["eval", "--questions", str(CONVERSATIONS), "--url",
+                 "http://127.0.0.1:9", "--seeds", str(REPO / "seeds")])
+    err = capsys.readouterr().err
+    assert code == 1 and "scored through their conversations" in err and "cannot reach" not in err
 
 
 @pytest.mark.slow

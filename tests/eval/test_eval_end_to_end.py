@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from pathlib import Path
@@ -104,6 +105,12 @@ def test_http_backend_scores_a_service_that_cites_the_evidence():
     seen = []
 
     def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/documents":  # what the index holds, asked once before the questions
+            seen.append((request.url.path, request.url.params["offset"], request.url.params["limit"]))
+            docs = [{"doc_id": p.stem, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+                    for p in sorted(seeds.glob("*.txt"))]
+            return httpx.Response(200, json={"index_version": "v-test", "count": len(docs), "offset": 0,
+                                             "limit": 500, "next_offset": None, "documents": docs})
         body = json.loads(request.content)
         seen.append((request.url.path, body["mode"], body["top_k"]))
         q = by_text.get(body["query"])
@@ -123,7 +130,8 @@ def test_http_backend_scores_a_service_that_cites_the_evidence():
     assert got["hit@1"] == 0.0 and got["recall@5"] == 1.0 and got["mrr@10"] == 0.5
     assert got["ndcg@10"] == pytest.approx(1 / math.log2(3), abs=1e-6)
     assert ev.index_versions == ("v-test",)
-    assert all(path == "/v1/search" and top_k == 10 for path, _, top_k in seen)
+    assert seen[0] == ("/v1/documents", "0", "500")
+    assert all(path == "/v1/search" and top_k == 10 for path, _, top_k in seen[1:])
 
 
 def test_http_backend_reports_a_refusal_with_status_and_reason():

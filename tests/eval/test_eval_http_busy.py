@@ -1,0 +1,80 @@
+"""`rag eval --url` against a crowded service: a 429/503 is asked again after its Retry-After, a bounded number of
+times (a run of hundreds of questions ended at the first 503 of a service that said when to come back)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from eval.errors import EvalError
+from eval.runner import BUSY_RETRIES, HttpBackend
+
+RESULT = {"query": "q", "mode": "hybrid", "lang": "en", "took_ms": 1.0, "index_version": "v1", "shed": [],
+          "results": [{"rank": 1, "score": 0.5, "passage_id": "001_x#0-10", "text": "t",
+                       "citation": {"doc_id": "001_x", "start": 0, "end": 10}}]}
+
+
+class Crowded(BaseHTTPRequestHandler):
+    """/v1/search answers 503 (or 429) with a Retry-After for its first `busy` requests, then a result."""
+
+    busy = 0
+    status = 503
+    seen: list[str] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        type(self).seen.append(self.path)
+        if type(self).busy > 0:
+            type(self).busy -= 1
+            self._send(type(self).status, {"error": "overloaded", "detail": "the encoders are busy; retry shortly"},
+                       {"Retry-After": "0"})
+        else:
+            self._send(200, RESULT)
+
+    def _send(self, status: int, body: dict, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        for k, v in {"Content-Type": "application/json", "Content-Length": str(len(data)), **(headers or {})}.items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+
+@pytest.fixture
+def crowded():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Crowded)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    Crowded.seen = []
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("status", [503, 429])
+def test_a_busy_answer_is_asked_again_after_its_retry_after(crowded, status):
+    Crowded.busy, Crowded.status = 2, status
+    backend = HttpBackend(f"http://127.0.0.1:{crowded.server_port}")
+    try:
+        response = backend.search("q", "hybrid")
+    finally:
+        backend.close()
+    assert [h.passage_id for h in response.hits] == ["001_x#0-10"] and response.index_version == "v1"
+    assert backend.busy_waits == 2 and Crowded.seen == ["/v1/search"] * 3
+
+
+def test_a_service_that_stays_busy_ends_the_run_with_its_own_words(crowded):
+    Crowded.busy, Crowded.status = BUSY_RETRIES + 5, 503
+    backend = HttpBackend(f"http://127.0.0.1:{crowded.server_port}")
+    try:
+        with pytest.raises(EvalError, match="answered HTTP 503 for mode='hybrid': the encoders are busy"):
+            backend.search("q", "hybrid")
+    finally:
+        backend.close()
+    assert len(Crowded.seen) == BUSY_RETRIES + 1
