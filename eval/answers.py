@@ -19,13 +19,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from rag.answers.markers import marker_numbers
 
 from .errors import EvalError
 from .questions import LANGS, Question
 from .relevance import Occurrence, is_relevant
+from .runner import HttpBackend
 
 logger = logging.getLogger(__name__)
 
@@ -110,16 +109,13 @@ def ask_in_process(searcher, settings, question: Question, top_k: int = TOP_K) -
                      tuple(CitedSpan(c.doc_id, c.start, c.end) for c in a.citations), (time.perf_counter() - t) * 1000)
 
 
-def ask_http(client: httpx.Client, url: str, question: Question, top_k: int = TOP_K) -> AnswerRun:
-    """POST /v1/ask of a running service; EvalError for anything that is not an answer."""
-    endpoint = f"{url.rstrip('/')}/v1/ask"
+def ask_http(backend: HttpBackend, question: Question, top_k: int = TOP_K) -> AnswerRun:
+    """POST /v1/ask of a running service (asked again after a crowded service's Retry-After, as a search is);
+    EvalError for anything that is not an answer."""
+    endpoint = f"{backend.url}/v1/ask"
     t = time.perf_counter()
-    try:
-        r = client.post(endpoint, json={"question": question.question, "top_k": top_k})
-    except httpx.TransportError as exc:
-        raise EvalError(f"cannot reach {endpoint!r} ({type(exc).__name__}: {exc})") from None
-    if r.status_code != 200:
-        raise EvalError(f"{endpoint} answered HTTP {r.status_code} for question {question.id!r}: {r.text[:200]}")
+    r = backend.request("POST", endpoint, f"question {question.id!r}", json={"question": question.question,
+                                                                             "top_k": top_k})
     try:
         body: Any = r.json()
         cites = tuple(CitedSpan(str(c["doc_id"]), int(c["start"]), int(c["end"])) for c in body["citations"])

@@ -64,7 +64,7 @@ def _asker(backend: Backend, settings: Settings):
     from .answers import ask_http, ask_in_process
 
     if isinstance(backend, HttpBackend):
-        return lambda q: ask_http(backend._client, backend.url, q)
+        return partial(ask_http, backend)
     return partial(ask_in_process, backend.searcher, settings)
 
 

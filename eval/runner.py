@@ -155,7 +155,7 @@ class HttpBackend:
         out: dict[str, str] = {}
         offset: int | None = 0
         while offset is not None:
-            r = self._call("GET", endpoint, "listing the documents", params={"offset": offset, "limit": DOCUMENT_PAGE})
+            r = self.request("GET", endpoint, "listing the documents", params={"offset": offset, "limit": DOCUMENT_PAGE})
             try:
                 body = r.json()
                 out.update((str(d["doc_id"]), str(d["sha256"])) for d in body["documents"])
@@ -168,7 +168,7 @@ class HttpBackend:
 
     def search(self, query: str, mode: str) -> Response:
         endpoint = f"{self.url}/v1/search"
-        r = self._call("POST", endpoint, f"mode={mode!r}", json={"query": query, "top_k": TOP_K, "mode": mode})
+        r = self.request("POST", endpoint, f"mode={mode!r}", json={"query": query, "top_k": TOP_K, "mode": mode})
         try:
             body = r.json()
             hits = tuple(_retrieved(item) for item in body["results"])
@@ -178,7 +178,7 @@ class HttpBackend:
                             f"({type(exc).__name__}: {exc})") from None
 
 
-    def _call(self, method: str, endpoint: str, what: str, **kwargs: Any) -> httpx.Response:
+    def request(self, method: str, endpoint: str, what: str, **kwargs: Any) -> httpx.Response:
         """One request, its 200 response; a 429 or 503 (a crowded service) is asked again after its Retry-After, up
         to BUSY_RETRIES times, as the service asks, instead of ending a run of hundreds of questions at the first."""
         for attempt in range(BUSY_RETRIES + 1):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -112,7 +113,7 @@ def test_in_process_and_through_v1_ask_score_the_same_answers(searcher, built_in
                      ask=lambda q: ask_in_process(searcher, settings, q))
     with TestClient(create_app(settings, searcher=searcher)) as client:
         remote = evaluate(HttpBackend("http://testserver", client=client), team, ("hybrid",), settings.seeds_dir,
-                          ask=lambda q: ask_http(client, "http://testserver", q))
+                          ask=partial(ask_http, HttpBackend("http://testserver", client=client)))
     assert [r.answer for r in local.answer_runs] == [r.answer for r in remote.answer_runs]
     assert local.answers == remote.answers
     assert set(local.answers) == {"all", "en", "ja"}

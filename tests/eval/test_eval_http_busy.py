@@ -9,16 +9,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from eval.answers import ask_http
 from eval.errors import EvalError
+from eval.questions import Evidence, Question
 from eval.runner import BUSY_RETRIES, HttpBackend
 
 RESULT = {"query": "q", "mode": "hybrid", "lang": "en", "took_ms": 1.0, "index_version": "v1", "shed": [],
           "results": [{"rank": 1, "score": 0.5, "passage_id": "001_x#0-10", "text": "t",
                        "citation": {"doc_id": "001_x", "start": 0, "end": 10}}]}
+ANSWER = {"answer": "本文。[1]", "citations": [{"doc_id": "001_x", "start": 0, "end": 10}]}
 
 
 class Crowded(BaseHTTPRequestHandler):
-    """/v1/search answers 503 (or 429) with a Retry-After for its first `busy` requests, then a result."""
+    """/v1/search and /v1/ask answer 503 (or 429) with a Retry-After for its first `busy` requests, then a result."""
 
     busy = 0
     status = 503
@@ -32,7 +35,7 @@ class Crowded(BaseHTTPRequestHandler):
             self._send(type(self).status, {"error": "overloaded", "detail": "the encoders are busy; retry shortly"},
                        {"Retry-After": "0"})
         else:
-            self._send(200, RESULT)
+            self._send(200, ANSWER if self.path == "/v1/ask" else RESULT)
 
     def _send(self, status: int, body: dict, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()
@@ -78,3 +81,15 @@ def test_a_service_that_stays_busy_ends_the_run_with_its_own_words(crowded):
     finally:
         backend.close()
     assert len(Crowded.seen) == BUSY_RETRIES + 1
+
+
+def test_an_answer_asked_of_a_busy_service_is_asked_again_too(crowded):
+    Crowded.busy, Crowded.status = 1, 503
+    backend = HttpBackend(f"http://127.0.0.1:{crowded.server_port}")
+    question = Question("a", "ja", "同盟?", (Evidence("001_x", "本文"),))
+    try:
+        run = ask_http(backend, question)
+    finally:
+        backend.close()
+    assert run.answer == "本文。[1]" and [(c.doc_id, c.start, c.end) for c in run.citations] == [("001_x", 0, 10)]
+    assert backend.busy_waits == 1 and Crowded.seen == ["/v1/ask"] * 2
