@@ -302,7 +302,9 @@ class Searcher:
             lo, hi = (f.published_from or "0000")[:10], (f.published_to or "9999")[:10]
             day = self.index.row_day  # "" for an undated article: below any lo
             mask &= (day >= lo) & (day <= hi)
-        return np.flatnonzero(mask)
+        # a filter that lets every row through (a date picker's whole range) ranks as no filter does: a store's
+        # filtered search costs more (an IVF scan checking each id against a selector: 54 against 2 ms at 1M)
+        return None if mask.all() else np.flatnonzero(mask)
 
     def _encode(self, query: str, lang: Language, components: list[Component], timings: dict[str, float],
                 scope: Filters | None = None, only: set[tuple[str, str]] | None = None) -> Question:

@@ -111,6 +111,16 @@ def test_the_lavrov_quote_from_an_undated_article_is_excluded_by_any_date_filter
         assert hits and not any(h.passage.doc_id in UNDATED for h in hits)
 
 
+def test_a_filter_that_lets_every_passage_through_ranks_as_no_filter(searcher: Searcher) -> None:
+    every = Filters(doc_ids=tuple(searcher.index.docs))
+    assert searcher._allowed(every) is None  # the stores' unfiltered search, not their filtered one
+    for mode in MODES:
+        plain = searcher.search(LAVROV_EN, top_k=10, mode=mode).hits
+        assert [(h.passage.passage_id, h.score) for h in searcher.search(LAVROV_EN, top_k=10, mode=mode,
+                                                                         filters=every).hits] == \
+               [(h.passage.passage_id, h.score) for h in plain]
+
+
 def test_a_filter_that_matches_nothing_returns_no_hits(searcher: Searcher) -> None:
     for mode in MODES:
         assert searcher.search(LAVROV_JA, top_k=5, mode=mode, filters=Filters(published_from="2030-01-01")).hits == ()
