@@ -64,7 +64,7 @@ def http(server):
 
 def test_server_search_ranks_like_the_in_process_searcher(http, searcher):
     body = http.post("/v1/search", json={"query": JA_QUESTION, "top_k": 5}).json()
-    expected = result_json(searcher.search(JA_QUESTION, 5))
+    expected = result_json(searcher.search(JA_QUESTION, 5), ".")
     assert body["index_version"] == expected["index_version"]
     assert [r["passage_id"] for r in body["results"]] == [r["passage_id"] for r in expected["results"]]
     assert [r["citation"] for r in body["results"]] == public([r["citation"] for r in expected["results"]])
