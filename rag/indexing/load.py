@@ -45,6 +45,13 @@ class DocRecord:
         return self.articles[index]
 
 
+def day_number(published: str | None) -> int:
+    """An ISO date or time as the number YYYYMMDD, which orders as the dates do; 0 for none (or not a date)."""
+    text = (published or "")[:10]
+    digits = text[0:4] + text[5:7] + text[8:10]
+    return int(digits) if len(text) == 10 and digits.isascii() and digits.isdigit() else 0
+
+
 class LoadedIndex:
     """An immutable, fully loaded index version; queries in flight keep using it after a reload swaps it out."""
 
@@ -59,10 +66,12 @@ class LoadedIndex:
         self.row_doc = np.array(table.doc_ids, dtype=object)[table.doc] if len(table) else np.zeros(0, object)
         published = {(d, i): a.published for d, doc in enumerate(table.documents) for i, a in enumerate(doc.articles)}
         self.row_published = [published[d, a] for d, a in zip(table.doc.tolist(), table.article.tolist())]
-        # for filters, as arrays: each row's document ordinal, and its article's day (YYYY-MM-DD, "" when undated),
-        # compared as the text is (a date filter was a Python loop over every row: ~0.1 s a search at a million)
+        # for filters, as arrays: each row's document ordinal, and its article's day as the number YYYYMMDD (0 when
+        # undated): a date filter was a Python loop over every row (~0.1 s a search at a million), then a comparison
+        # of 10-character strings (8 ms at a million), now of integers
         self.doc_ordinal = {d: i for i, d in enumerate(table.doc_ids)}
-        self.row_day = np.array([(p or "")[:10] for p in self.row_published], dtype="U10")
+        days = {p: day_number(p) for p in set(self.row_published)}
+        self.row_day = np.array([days[p] for p in self.row_published], dtype=np.int32)
 
     # views by kind, for tools and tests that look inside one signal
     def _of(self, kind: str) -> dict[str, Any]:
