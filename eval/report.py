@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,8 +30,7 @@ def write_report(ev: Evaluation, out_dir: Path) -> tuple[Path, ...]:
 
     One run's files, whole or not at all: each is written beside its place under a temporary name and moved in only
     when all are written, and the run files of modes this run did not score are removed, so that a folder never
-    mixes two runs (trec_eval over run.*.trec read an earlier run's modes beside this run's qrels). An OSError
-    names the file."""
+    mixes two runs (trec_eval over run.*.trec read an earlier run's modes beside this run's qrels)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     texts = {run_file(m.mode): trec_run(m) for m in ev.modes} | {QRELS: trec_qrels(ev), "report.md": markdown(ev)}
@@ -38,7 +38,7 @@ def write_report(ev: Evaluation, out_dir: Path) -> tuple[Path, ...]:
     for name in names:  # a folder (or anything but a file) where a file goes fails before anything is written
         target = out_dir / name
         if target.exists() and not target.is_file():
-            raise IsADirectoryError(21, "not a file", str(target))
+            raise IsADirectoryError(errno.EISDIR, "not a file", str(target))
     staged: list[tuple[Path, Path]] = []
     try:
         for name, text in texts.items():
@@ -59,12 +59,7 @@ def write_report(ev: Evaluation, out_dir: Path) -> tuple[Path, ...]:
 
 
 def _write(path: Path, text: str) -> Path:
-    try:
-        path.write_text(text, encoding="utf-8", newline="\n")
-    except OSError as exc:
-        if exc.filename is None:
-            exc.filename = str(path)
-        raise
+    path.write_text(text, encoding="utf-8", newline="\n")  # an OSError here names the file already
     return path
 
 
