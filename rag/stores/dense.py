@@ -348,7 +348,7 @@ class DenseStore:
         selector of their slots (what Qdrant does with a filter), the slots past it scored exactly. None for HNSW, and
         when the index finds fewer than k (a filter whose rows sit outside the lists a search probes): the caller
         scans the rows exactly then."""
-        slots = self.layout.row_slot[allowed]  # unsorted: a bitmap needs no order (sorting half of 1M: ~30 ms)
+        slots = self.layout.row_slot[allowed]  # unsorted: a bitmap needs no order (sorting half of 1M: ~10 ms)
         inside, tail = slots[slots < self.indexed], np.sort(slots[slots >= self.indexed])
         fetch = min(inside.size, k * self.refine)
         found, scores = np.zeros(0, np.int64), np.zeros(0, np.float32)
