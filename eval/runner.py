@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from rag.answers.llm import retry_after_s
 from rag.errors import QueryError
 from rag.retrieval import SearchResult, Searcher
 from rag.retrieval.conversation import search_conversation
@@ -192,7 +193,8 @@ class HttpBackend:
                                 f"start it with `rag serve` or pass the right --url") from None
             if r.status_code not in (429, 503) or attempt == BUSY_RETRIES:
                 break
-            wait = _retry_after(r)
+            said = retry_after_s(r, MAX_RETRY_WAIT_S)
+            wait = 1.0 if said is None else max(said, 0.1)  # none (or a date): 1 s
             self.busy_waits += 1
             logger.warning("%s answered HTTP %d (%s); asking again in %.1fs (%d of %d)", endpoint, r.status_code,
                            _detail(r), wait, attempt + 1, BUSY_RETRIES)
@@ -200,15 +202,6 @@ class HttpBackend:
         if r.status_code != 200:
             raise EvalError(f"{endpoint} answered HTTP {r.status_code} for {what}: {_detail(r)}")
         return r
-
-
-def _retry_after(r: httpx.Response) -> float:
-    """The response's Retry-After in seconds (a number; a date or nothing is 1 s), at most MAX_RETRY_WAIT_S."""
-    try:
-        wait = float(r.headers.get("Retry-After", "1"))
-    except ValueError:
-        return 1.0
-    return 1.0 if wait != wait else min(max(wait, 0.1), MAX_RETRY_WAIT_S)  # NaN is no number of seconds
 
 
 def _retrieved(item: dict[str, Any]) -> Retrieved:

@@ -131,7 +131,7 @@ class _Connection:
                 response.close()
                 if status == 429 or status >= 500:
                     reason = f"HTTP {status}"
-                    retry_after = _retry_after(response)
+                    retry_after = retry_after_s(response)
                 else:
                     raise LLMError(f"HTTP {status} from {self.url}")  # a client error will not fix itself on retry
             if attempt < attempts:
@@ -163,9 +163,11 @@ def parse_reply(response: httpx.Response) -> str:
     return content
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    """A numeric Retry-After header, capped so one slow server cannot stall a request."""
+def retry_after_s(response: httpx.Response, cap: float = MAX_BACKOFF_S) -> float | None:
+    """A numeric Retry-After header in seconds, at most `cap` so that one slow server cannot stall a caller; None
+    when there is none, or it is a date or no number (NaN: a sleep of it raises)."""
     try:
-        return min(max(float(response.headers.get("retry-after", "")), 0.0), MAX_BACKOFF_S)
+        wait = float(response.headers.get("retry-after", ""))
     except ValueError:
         return None
+    return None if wait != wait else min(max(wait, 0.0), cap)

@@ -175,3 +175,16 @@ def test_fake_server_speaks_the_openai_wire_format() -> None:
     assert body["object"] == "chat.completion" and body["model"] == "m"
     assert body["choices"][0]["message"]["role"] == "assistant" and body["choices"][0]["finish_reason"] == "stop"
     assert set(body["usage"]) == {"prompt_tokens", "completion_tokens", "total_tokens"}
+
+
+def test_a_retry_after_is_read_as_seconds_capped_and_never_nan():
+    """One reader for the LLM client and rag eval; "nan" read as a number made the sleep after it raise."""
+    import httpx
+
+    from rag.answers.llm import retry_after_s
+
+    def said(value: str | None, cap: float = 2.0):
+        return retry_after_s(httpx.Response(503, headers={} if value is None else {"Retry-After": value}), cap)
+
+    assert said("0.5") == 0.5 and said("5") == 2.0 and said("5", cap=30.0) == 5.0 and said("-3") == 0.0
+    assert said("nan") is None and said("Wed, 21 Oct 2026 07:28:00 GMT") is None and said(None) is None
