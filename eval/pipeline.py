@@ -66,16 +66,23 @@ class Evaluation:
         return {g: sum(1 for q in self.questions if g == "all" or q.lang == g) for g in GROUPS}
 
     def as_json(self) -> dict[str, Any]:
-        """{mode: {"all"|"en"|"ja": {metric: value}, "latency_ms": {"p50", "p95"}}}."""
+        """{mode: {"all"|"en"|"ja": {metric: value}, "latency_ms": {"p50", "p95"}, "questions": {group: count},
+        "index_versions": [the versions that answered], "shed": questions searched without a signal}}: what a
+        script comparing two runs needs to know they scored the same questions on the same index."""
         out: dict[str, Any] = {}
+        counts = self.counts()
         for m in self.modes:
             body: dict[str, Any] = {g: {k: round(v, 6) for k, v in vals.items()} for g, vals in m.groups.items()}
             body["latency_ms"] = {"p50": round(m.latency.p50, 3), "p95": round(m.latency.p95, 3)}
+            body["questions"] = dict(counts)
+            body["index_versions"] = [v for v in dict.fromkeys(m.run.index_versions) if v]
+            body["shed"] = m.run.shed
             out[m.mode] = body
         if self.answers is not None:
             body = {g: {k: round(v, 6) for k, v in vals.items()} for g, vals in self.answers.items()}
             lat = Latency.of([r.latency_ms for r in self.answer_runs])
-            out["answers"] = body | {"latency_ms": {"p50": round(lat.p50, 3), "p95": round(lat.p95, 3)}}
+            out["answers"] = body | {"latency_ms": {"p50": round(lat.p50, 3), "p95": round(lat.p95, 3)},
+                                     "questions": dict(counts)}
         return out
 
 

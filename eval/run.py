@@ -19,6 +19,7 @@ from .runner import Backend, HttpBackend, InProcessBackend
 logger = logging.getLogger(__name__)
 
 DEFAULT_KS = (1, 5, 10)
+MAX_TIMEOUT_S = 3600.0  # --timeout: an hour for one request is already a service that does not answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,7 @@ class EvalOptions:
     ks: tuple[int, ...] = DEFAULT_KS
     url: str | None = None  # a running service's base URL; None: the in-process pipeline over settings.index_dir
     answers: bool = False  # also ask each question and score answer_evidence and answer_cited
+    timeout_s: float | None = None  # with url: how long one request may take (None: HttpBackend's default, 60 s)
 
 
 def run_eval(settings: Settings, options: EvalOptions) -> Evaluation:
@@ -39,6 +41,10 @@ def run_eval(settings: Settings, options: EvalOptions) -> Evaluation:
     url = options.url
     if url and not url.startswith(("http://", "https://")):
         raise ConfigError(f"--url {url!r}: give the service's base URL, e.g. http://127.0.0.1:8000")
+    if options.timeout_s is not None and not url:
+        raise ConfigError("--timeout applies to --url only (how long one request to the service may take)")
+    if options.timeout_s is not None and not 0 < options.timeout_s <= MAX_TIMEOUT_S:
+        raise ConfigError(f"--timeout {options.timeout_s:g}: give seconds above 0 and at most {MAX_TIMEOUT_S:g}")
     if url:
         import httpx
 
@@ -50,7 +56,8 @@ def run_eval(settings: Settings, options: EvalOptions) -> Evaluation:
     try:
         questions = combine(options.questions)
         require_quotes(questions, settings.seeds_dir)  # before loading models or calling the service
-        backend = HttpBackend(url) if url else InProcessBackend(_open_searcher(settings))
+        timeout = {} if options.timeout_s is None else {"timeout_s": options.timeout_s}
+        backend = HttpBackend(url, **timeout) if url else InProcessBackend(_open_searcher(settings))
         ask = _asker(backend, settings) if options.answers else None
         return evaluate(backend, questions, modes, settings.seeds_dir, ks, [str(p) for p in options.questions],
                         ask=ask)

@@ -24,9 +24,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--modes", default=None, help="comma-separated modes (default: hybrid,e5,use,bm25)")
     p.add_argument("--k", default="1,5,10", help="cut-offs for recall@k (default: 1,5,10)")
     p.add_argument("--url", help="score a running service's /v1/search instead of the in-process pipeline")
+    p.add_argument("--timeout", type=float, metavar="SECONDS", help="with --url: how long one request may take "
+                   "before the run stops with an error (default: 60)")
     p.add_argument("--answers", action="store_true", help="also ask each question (/v1/ask with --url) and score "
                    "answer_evidence and answer_cited")
-    p.add_argument("--json", action="store_true", help="print one JSON object: mode → all/en/ja → metric")
+    p.add_argument("--json", action="store_true", help="print one JSON object: mode → all/en/ja → metric, and per mode its latency, question counts and index versions")
     p.add_argument("--out", type=Path, help="write TREC runs, qrels, report.md and a recall@k plot here")
 
 
@@ -36,7 +38,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from eval.table import format_table
 
     options = EvalOptions(questions=tuple(args.questions), modes=parse_modes(args.modes, settings),
-                          ks=parse_ks(args.k), url=args.url, answers=args.answers)
+                          ks=parse_ks(args.k), url=args.url, answers=args.answers,
+                          timeout_s=args.timeout)
     made = args.out is not None and not args.out.exists()
     if args.out:  # before the evaluation, not after its minutes
         problem = _unwritable(args.out)

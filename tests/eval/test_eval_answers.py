@@ -138,7 +138,8 @@ def test_rag_eval_answers_flag_adds_the_answer_metrics(built_index, embedders, m
     out, err = capsys.readouterr()
     assert code == 0, err
     answers = json.loads(out)["answers"]
-    assert set(answers) == {"all", "en", "ja", "latency_ms"}
+    assert set(answers) == {"all", "en", "ja", "latency_ms", "questions"}
+    assert answers["questions"] == {"all": 6, "en": 3, "ja": 3}
     for g, n in (("all", 6), ("en", 3), ("ja", 3)):
         assert set(answers[g]) == {"answer_evidence", "answer_cited"}
         for v in answers[g].values():  # a share of the group's n questions

@@ -35,7 +35,7 @@ def index_flags(built_index, embedders, monkeypatch) -> list[str]:
 
 
 @pytest.mark.slow
-def test_rag_eval_json_prints_one_object_mode_group_metric(index_flags, small_questions, capsys):
+def test_rag_eval_json_prints_one_object_mode_group_metric(index_flags, small_questions, built_index, capsys):
     code = main(["eval", "--questions", str(small_questions), *index_flags, "--modes", "hybrid,bm25",
                  "--json"])
     out, err = capsys.readouterr()
@@ -44,7 +44,9 @@ def test_rag_eval_json_prints_one_object_mode_group_metric(index_flags, small_qu
     assert out.count("\n") == 1
     assert set(obj) == {"hybrid", "bm25"}
     for body in obj.values():
-        assert set(body) == {"all", "en", "ja", "latency_ms"}
+        assert set(body) == {"all", "en", "ja", "latency_ms", "questions", "index_versions", "shed"}
+        assert body["questions"] == {"all": 4, "en": 2, "ja": 2}  # what the scores are shares of
+        assert body["index_versions"] == [built_index[1].index_version] and body["shed"] == 0
         assert all(set(body[g]) == METRICS for g in ("all", "en", "ja"))
         assert all(0 <= v <= 1 for g in ("all", "en", "ja") for v in body[g].values())
         assert set(body["latency_ms"]) == {"p50", "p95"}

@@ -37,7 +37,10 @@ def test_dev_set_json_is_mode_then_group_then_metric(dev_eval):
     print("dev-set metrics:", json.dumps(out, indent=1))  # visible with -s; the numbers worth reporting
     assert set(out) == {"hybrid", "bm25"}
     for mode, body in out.items():
-        assert set(body) == {"all", "en", "ja", "latency_ms"}, mode
+        assert set(body) == {"all", "en", "ja", "latency_ms", "questions", "index_versions", "shed"}, mode
+        assert body["questions"] == dev_eval.counts() and body["questions"]["all"] == len(dev_eval.questions)
+        assert body["index_versions"] == list(dev_eval.index_versions) and len(body["index_versions"]) == 1
+        assert body["shed"] == 0
         for group in ("all", "en", "ja"):
             assert set(body[group]) == METRICS
             assert all(0.0 <= v <= 1.0 for v in body[group].values()), (mode, group)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from api.cli import main
 from eval.answers import ask_http
 from eval.errors import EvalError
 from eval.questions import Evidence, Question
@@ -93,3 +95,64 @@ def test_an_answer_asked_of_a_busy_service_is_asked_again_too(crowded):
         backend.close()
     assert run.answer == "本文。[1]" and [(c.doc_id, c.start, c.end) for c in run.citations] == [("001_x", 0, 10)]
     assert backend.busy_waits == 1 and Crowded.seen == ["/v1/ask"] * 2
+
+
+class Slow(BaseHTTPRequestHandler):
+    """Answers every GET after `delay` seconds (a service slower than the run allows)."""
+
+    delay = 1.0
+    seen: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        type(self).seen.append(self.path.split("?")[0])
+        time.sleep(type(self).delay)
+        data = json.dumps({"documents": [], "next_offset": None}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+
+@pytest.fixture
+def slow():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    Slow.seen = []
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_rag_eval_timeout_bounds_each_request_to_the_service(slow, tmp_path, capsys):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"id": "a", "lang": "ja", "question": "同盟?",
+                                     "evidence": [{"doc": "001_x", "quote": "本文"}]}) + "\n", encoding="utf-8")
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "001_x.txt").write_text("見出し\n\n本文。\n", encoding="utf-8")
+    code = main(["eval", "--questions", str(questions), "--seeds", str(tmp_path / "seeds"), "--url",
+                 f"http://127.0.0.1:{slow.server_port}", "--timeout", "0.3", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 1 and out == "" and "Traceback" not in err
+    assert "did not answer within 0.3s (listing the documents)" in err
+    assert Slow.seen == ["/v1/documents"]  # the run ended at its first request, not after a minute of it
+
+
+@pytest.mark.parametrize(("flags", "says"), [
+    (["--timeout", "5"], "--timeout applies to --url only"),
+    (["--url", "http://127.0.0.1:9", "--timeout", "0"], "--timeout 0: give seconds above 0 and at most 3600"),
+    (["--url", "http://127.0.0.1:9", "--timeout", "-1"], "--timeout -1: give seconds above 0"),
+    (["--url", "http://127.0.0.1:9", "--timeout", "nan"], "--timeout nan: give seconds above 0"),
+    (["--url", "http://127.0.0.1:9", "--timeout", "inf"], "--timeout inf: give seconds above 0"),
+])
+def test_a_timeout_that_cannot_apply_is_refused_before_any_request(tmp_path, capsys, flags, says):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"id": "a", "lang": "en", "question": "?",
+                                     "evidence": [{"doc": "001_x", "quote": "q"}]}) + "\n", encoding="utf-8")
+    code = main(["eval", "--questions", str(questions), *flags])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and says in err and "Traceback" not in err
