@@ -22,7 +22,22 @@ RESULT = {"query": "q", "mode": "hybrid", "lang": "en", "took_ms": 1.0, "index_v
 ANSWER = {"answer": "本文。[1]", "citations": [{"doc_id": "001_x", "start": 0, "end": 10}]}
 
 
-class Crowded(BaseHTTPRequestHandler):
+class JsonHandler(BaseHTTPRequestHandler):
+    """A handler that answers JSON and logs nothing."""
+
+    def _send(self, status: int, body: dict, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        for k, v in {"Content-Type": "application/json", "Content-Length": str(len(data)), **(headers or {})}.items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+
+class Crowded(JsonHandler):
     """/v1/search and /v1/ask answer 503 (or 429) with a Retry-After for its first `busy` requests, then a result."""
 
     busy = 0
@@ -38,17 +53,6 @@ class Crowded(BaseHTTPRequestHandler):
                        {"Retry-After": "0"})
         else:
             self._send(200, ANSWER if self.path == "/v1/ask" else RESULT)
-
-    def _send(self, status: int, body: dict, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        for k, v in {"Content-Type": "application/json", "Content-Length": str(len(data)), **(headers or {})}.items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args) -> None:  # quiet
-        pass
 
 
 @pytest.fixture
@@ -97,7 +101,7 @@ def test_an_answer_asked_of_a_busy_service_is_asked_again_too(crowded):
     assert backend.busy_waits == 1 and Crowded.seen == ["/v1/ask"] * 2
 
 
-class Slow(BaseHTTPRequestHandler):
+class Slow(JsonHandler):
     """Answers every GET after `delay` seconds (a service slower than the run allows)."""
 
     delay = 1.0
@@ -106,15 +110,7 @@ class Slow(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         type(self).seen.append(self.path.split("?")[0])
         time.sleep(type(self).delay)
-        data = json.dumps({"documents": [], "next_offset": None}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args) -> None:  # quiet
-        pass
+        self._send(200, {"documents": [], "next_offset": None})
 
 
 @pytest.fixture

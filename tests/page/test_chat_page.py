@@ -35,11 +35,31 @@ def wait_done(page) -> str:
     return page.get_attribute(ANSWER, "data-state")
 
 
+def hold_the_model(server, after: int = 3) -> threading.Event:
+    """The model replies, sends `after` tokens, and holds the rest until the returned gate is set."""
+    gate = threading.Event()
+    llm = server.llm
+    llm.behaviours, llm.gate, llm.gate_after = ("reply",), gate, after
+    return gate
+
+
+def an_answer_arriving(page, server) -> tuple[threading.Event, list[dict]]:
+    """The page asks EN_QUESTION and shows the first of an answer the model holds: (its gate, the chat requests
+    the page has sent)."""
+    gate = hold_the_model(server)
+    sent: list[dict] = []
+    page.on("request", lambda r: sent.append(json.loads(r.post_data)) if r.url.endswith("/v1/chat/completions")
+            else None)
+    open_page(page, server)
+    ask(page, EN_QUESTION)
+    page.wait_for_function("s => (document.querySelector(s)?.textContent || '').length > 0", arg=ANSWER)
+    return gate, sent
+
+
 def test_the_answer_text_grows_while_the_stream_is_still_open(watched, page_server):
     page, _ = watched
-    gate = threading.Event()
+    gate = hold_the_model(page_server)
     llm = page_server.llm
-    llm.behaviours, llm.gate, llm.gate_after = ("reply",), gate, 3
     open_page(page, page_server)
     ask(page, EN_QUESTION)
     early = "".join(llm.tokens()[:3])
@@ -290,15 +310,8 @@ def test_a_passage_after_emoji_and_rare_kanji_is_highlighted_where_the_service_s
 
 def test_a_new_conversation_stops_the_answer_still_arriving_and_forgets_it(watched, page_server):
     page, watch = watched
-    gate = threading.Event()
+    gate, sent = an_answer_arriving(page, page_server)
     llm = page_server.llm
-    llm.behaviours, llm.gate, llm.gate_after = ("reply",), gate, 3
-    sent: list[dict] = []
-    page.on("request", lambda r: sent.append(json.loads(r.post_data)) if r.url.endswith("/v1/chat/completions")
-            else None)
-    open_page(page, page_server)
-    ask(page, EN_QUESTION)
-    page.wait_for_function("s => (document.querySelector(s)?.textContent || '').length > 0", arg=ANSWER)
     page.click("#new-chat")
     assert page.locator(".turn").count() == 0 and page.locator("#send").is_enabled()
     llm.behaviours = ("error500",)  # the next answer is extractive
@@ -315,9 +328,7 @@ def test_an_open_source_keeps_the_focus_when_an_answer_finishes(watched, page_se
     open_page(page, page_server)
     ask(page, EN_QUESTION)
     assert wait_done(page) == "done"
-    gate = threading.Event()
-    llm = page_server.llm
-    llm.behaviours, llm.gate, llm.gate_after = ("reply",), gate, 3
+    gate = hold_the_model(page_server)
     ask(page, JA_QUESTION)
     page.wait_for_function("s => (document.querySelector(s)?.textContent || '').length > 0", arg=ANSWER)
     page.click("[data-role=earlier-answer] button[data-cite='1']")  # reading a source while the answer arrives
@@ -369,15 +380,7 @@ def test_the_panel_around_the_question_box_escape_ime_copy_phone_and_the_answers
 
 def test_enter_while_an_answer_arrives_keeps_the_question_and_an_answer_cut_off_stays_readable(watched, page_server):
     page, watch = watched
-    gate = threading.Event()
-    llm = page_server.llm
-    llm.behaviours, llm.gate, llm.gate_after = ("reply",), gate, 3
-    sent: list[dict] = []
-    page.on("request", lambda r: sent.append(json.loads(r.post_data)) if r.url.endswith("/v1/chat/completions")
-            else None)
-    open_page(page, page_server)
-    ask(page, EN_QUESTION)
-    page.wait_for_function("s => (document.querySelector(s)?.textContent || '').length > 0", arg=ANSWER)
+    gate, sent = an_answer_arriving(page, page_server)
     ask(page, JA_QUESTION)  # Enter while the answer streams: said so, and the question waits in the box
     assert "still arriving" in page.text_content("#status")
     assert page.locator(".turn").count() == 1 and page.input_value(QUESTION) == JA_QUESTION and len(sent) == 1
