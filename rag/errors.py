@@ -29,6 +29,10 @@ class IndexMismatchError(IndexError_):
     """The index on disk was built with another format, embedder or chunker than requested."""
 
 
+class IndexFolderError(IndexError_):
+    """The index folder cannot be built into: not writable, a file in its place, or a folder of other things."""
+
+
 class StoreUnavailableError(IndexError_):
     """The store that serves the index (a Qdrant server, or one of its collections) does not answer."""
 
@@ -58,4 +62,4 @@ class LLMError(RagError):
 
 
 class BuildBusyError(RagError):
-    """A live build was asked for while another one is still running."""
+    """A build was asked for while another one (a live build, or a build in another process) is still running."""

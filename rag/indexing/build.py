@@ -33,7 +33,7 @@ from ..components.registry import builders
 from ..corpus import Corpus
 from ..embedders import Embedder, one_pass, slug, vectors_id
 from ..embedders.engines import bulk_work
-from ..errors import CorpusError, IndexError_, RagError
+from ..errors import BuildBusyError, CorpusError, IndexError_, IndexFolderError
 from ..settings import Settings
 from ..stores.bridge import BRIDGE_ID
 from ..stores.japanese import ANALYZER_ID, default_analyzer
@@ -118,7 +118,8 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file in the way, no permission…
-        raise RagError(f"cannot use {str(index_dir)!r} as the index directory: {exc.strerror or exc}") from None
+        raise IndexFolderError(f"cannot use {str(index_dir)!r} as the index directory: {exc.strerror or exc}") \
+            from None
     with _exclusive(index_dir), bulk_work():  # a build's encodings go after any question's (rag/embedders/engines.py)
         _check_writable(index_dir)  # before the minutes of embedding, not at the manifest after them
         _check_is_index_folder(index_dir)
@@ -259,8 +260,8 @@ def _switch(index_dir: Path, manifest: dict[str, Any], live_build: str | None) -
         for tmp in index_dir.glob(f".{MANIFEST}.{os.getpid()}.tmp"):
             if tmp.is_file():
                 tmp.unlink()
-        raise RagError(f"cannot write the manifest in {str(index_dir)!r} ({exc.strerror or exc}); the index there "
-                       "is unchanged") from None
+        raise IndexFolderError(f"cannot write the manifest in {str(index_dir)!r} ({exc.strerror or exc}); the index "
+                               "there is unchanged") from None
     _collect_garbage(index_dir / BUILDS, keep={manifest["build"], live_build or ""})
 
 
@@ -270,8 +271,8 @@ def _check_writable(index_dir: Path) -> None:
         with tempfile.NamedTemporaryFile(dir=index_dir, prefix=".rag-write-probe-"):
             pass
     except OSError as exc:
-        raise RagError(f"cannot write in the index folder {str(index_dir)!r} ({exc.strerror or exc}); the index "
-                       "there is unchanged") from None
+        raise IndexFolderError(f"cannot write in the index folder {str(index_dir)!r} ({exc.strerror or exc}); the "
+                               "index there is unchanged") from None
 
 
 def _documents(plan: Plan, settings: Settings) -> dict[str, Any]:
@@ -356,8 +357,8 @@ def _check_is_index_folder(index_dir: Path) -> None:
         foreign += sorted(f"{BUILDS}/{p.name}" for p in builds.iterdir() if not _BUILD_FOLDER.match(p.name))
     if foreign:
         shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
-        raise RagError(f"{str(index_dir)!r} holds no index but other things ({shown}); name an empty folder, or the "
-                       "folder of an existing index (RAG_INDEX_DIR / --index)")
+        raise IndexFolderError(f"{str(index_dir)!r} holds no index but other things ({shown}); name an empty folder, "
+                               "or the folder of an existing index (RAG_INDEX_DIR / --index)")
 
 
 @contextmanager
@@ -367,10 +368,11 @@ def _exclusive(index_dir: Path) -> Iterator[None]:
     try:
         lock.acquire()
     except Timeout:
-        raise RagError(f"another build is already running on {str(index_dir)!r}; wait for it to finish") from None
+        raise BuildBusyError(f"another build is already running on {str(index_dir)!r}; wait for it to finish") \
+            from None
     except OSError as exc:  # a read-only folder
-        raise RagError(f"cannot write in the index folder {str(index_dir)!r} ({exc.strerror or exc}); the index "
-                       "there is unchanged") from None
+        raise IndexFolderError(f"cannot write in the index folder {str(index_dir)!r} ({exc.strerror or exc}); the "
+                               "index there is unchanged") from None
     try:
         yield
     finally:

@@ -425,3 +425,39 @@ def test_a_json_response_format_is_refused_in_openais_shape_saying_what_to_send(
     assert error["type"] == "invalid_request_error" and error["code"] == "invalid_request"
     assert "response_format 'json_object'" in error["message"] and '{"type": "text"}' in error["message"]
     assert "search_results" in error["message"]
+
+
+@pytest.mark.parametrize(("index", "says"), [
+    ("foreign", "holds no index but other things (notes.txt)"),
+    ("a file", "as the index directory"),
+    ("locked", "another build is already running"),
+])
+def test_an_index_folder_it_cannot_build_into_serves_unready_and_says_why(monkeypatch, embedders, api_settings,
+                                                                          tmp_path, index, says):
+    """A missing index that cannot be built, because its folder holds other things, is a file, or is locked by a
+    build in another process, leaves `rag serve` serving unready with the reason (each ended the process with a
+    traceback: the build raised the root RagError, which the lifespan does not take as an unusable index)."""
+    from filelock import FileLock
+
+    monkeypatch.setattr(api.app, "load_embedders", lambda settings: embedders)
+    folder = tmp_path / "index"
+    if index == "a file":
+        folder.write_text("not a folder")
+    else:
+        folder.mkdir()
+        if index == "foreign":
+            (folder / "notes.txt").write_text("an operator's notes")
+    held = FileLock(folder / ".build.lock", thread_local=False) if index == "locked" else None
+    if held is not None:
+        held.acquire()
+    try:
+        with TestClient(create_app(api_settings.replace(index_dir=folder))) as c:
+            assert c.get("/healthz").status_code == 200
+            ready = assert_error(c.get("/readyz"), 503)
+            assert ready["error"] == "index_unavailable" and says in ready["detail"], ready
+    finally:
+        if held is not None:
+            held.release()
+    if index == "foreign":  # nothing of the operator's touched (the build's lock file is all it leaves)
+        assert (folder / "notes.txt").read_text() == "an operator's notes"
+        assert {p.name for p in folder.iterdir()} <= {"notes.txt", ".build.lock"}
