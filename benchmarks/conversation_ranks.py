@@ -31,7 +31,7 @@ from rag.settings import Settings  # noqa: E402
 DEPTH = 20
 
 
-def whole_sentences(turns: Sequence[str], analyzer, max_chars: int) -> str:
+def whole_sentences(turns: Sequence[str], analyzer, max_chars: int, *_budget) -> str:
     """The first method's conversation query: the recent user turns joined whole, oldest first."""
     recent = [t.strip() for t in turns[-conv.RECENT_TURNS:] if t and t.strip()]
     while len(recent) > 1 and len("\n".join(recent)) > max_chars:
@@ -39,7 +39,7 @@ def whole_sentences(turns: Sequence[str], analyzer, max_chars: int) -> str:
     return "\n".join(recent)[-max_chars:]
 
 
-def names_only(turns: Sequence[str], analyzer, max_chars: int) -> str:
+def names_only(turns: Sequence[str], analyzer, max_chars: int, *_budget) -> str:
     """The second method's query: capitalised English words, Japanese proper nouns and katakana words of the earlier
     turns, then the last turn."""
     words: list[str] = []

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from ..corpus.lines import has_cjk
@@ -102,17 +102,33 @@ def _refers_back_en(question: str) -> bool:
     return False
 
 
-def conversation_query(turns: Sequence[str], analyzer: JapaneseAnalyzer, max_chars: int) -> str:
+def conversation_query(turns: Sequence[str], analyzer: JapaneseAnalyzer, max_chars: int,
+                       count: Callable[[str], int] | None = None, max_tokens: int | None = None) -> str:
     """The last of `turns` after the content words of the RECENT_TURNS - 1 turns before it (oldest first, each
-    once), on a line of their own; the oldest words are cut first to fit max_chars. Just the last turn when they
-    have none."""
+    once), on a line of their own; the oldest words are cut first to fit max_chars and, with `count`, max_tokens
+    (the whole query's tokens as `count` counts them). Just the last turn when they have none."""
     last = turns[-1].strip() if turns else ""
     # an earlier turn was never validated as a question: only its first max_chars are read
     earlier = [t[:max_chars] for t in turns[-RECENT_TURNS:-1] if t and t.strip()]
     words = topic_words(earlier, analyzer, _NOT_TOPIC)
     while words and len(" ".join(words)) + 1 + len(last) > max_chars:
         words.pop(0)
+    if words and count is not None and max_tokens is not None:
+        words = words[_fewest_to_drop(words, last, count, max_tokens):]
     return f"{' '.join(words)}\n{last}" if words else last
+
+
+def _fewest_to_drop(words: list[str], last: str, count: Callable[[str], int], max_tokens: int) -> int:
+    """How many of the oldest `words` to drop so that they and `last` are at most max_tokens; a binary search (the
+    tokens fall as words go, and each count runs the tokenizer). Dropping them all leaves the last turn alone."""
+    low, high = 0, len(words)
+    while low < high:
+        mid = (low + high) // 2
+        if count(f"{' '.join(words[mid:])}\n{last}") <= max_tokens:
+            high = mid
+        else:
+            low = mid + 1
+    return low
 
 
 def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5, mode: str | None = None,
@@ -124,7 +140,12 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     earlier = [t for t in turns[:-1] if t and t.strip()]
     if not earlier or not depends_on_context(last, searcher.analyzer):
         return ConversationSearch(searcher.search(last, top_k, mode, filters), None)
-    context = conversation_query([*earlier, last], searcher.analyzer, searcher.settings.max_query_chars)
+    # the earlier turns' words may make the question no longer than the longer of a normal question and the last
+    # turn: a short follow-up after long pasted turns was refused as too long (the words' tokens over
+    # max_query_tokens) or sent to the long questions' queue, and each word past that adds little
+    count = searcher.intake.count
+    budget = max(searcher.settings.heavy_query_tokens, count(last.strip()))
+    context = conversation_query([*earlier, last], searcher.analyzer, searcher.settings.max_query_chars, count, budget)
     if context == last.strip():  # the earlier turns have nothing to carry over
         return ConversationSearch(searcher.search(last, top_k, mode, filters), None)
     t0 = time.perf_counter()

@@ -66,6 +66,10 @@ class QueryIntake:
         self._pending = 0
         self._heavy = threading.BoundedSemaphore(settings.heavy_query_slots)
 
+    def count(self, text: str) -> int:
+        """`text`'s tokens, as `check` counts them."""
+        return self._count(text)
+
     def check(self, query: object) -> tuple[str, int]:
         """(the question stripped, its tokens); raises QueryError for what no encoder should be given."""
         s = self.settings

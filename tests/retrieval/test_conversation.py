@@ -74,6 +74,37 @@ def test_an_earlier_turn_is_read_only_up_to_the_length_limit(searcher) -> None:
     assert conversation_query([huge, "And then?"], searcher.analyzer, 2000) == "Moscow\nAnd then?"
 
 
+def _pasted_turns(seeds_dir: Path) -> list[str]:
+    """Two earlier turns of ~1,900 characters of article text each (a user who pasted them): ~1,100 e5 tokens of
+    content words, over max_query_tokens (512)."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(seeds_dir.glob("*.txt"))]
+    return [texts[1][300:2200], texts[2][300:2200]]
+
+
+def test_the_conversation_query_drops_the_oldest_words_first_to_fit_a_token_budget(searcher, seeds_dir) -> None:
+    turns, count = [*_pasted_turns(seeds_dir), "Why?"], searcher.intake.count
+    uncut = conversation_query(turns, searcher.analyzer, 2000)
+    assert count(uncut) > searcher.settings.max_query_tokens  # what was searched before, and refused
+    cut = conversation_query(turns, searcher.analyzer, 2000, count, 128)
+    words, uncut_words = cut.split("\n")[0].split(" "), uncut.split("\n")[0].split(" ")
+    assert cut.endswith("\nWhy?") and count(cut) <= 128
+    assert uncut_words[-len(words):] == words  # the newest words kept, in their order
+    one_more = uncut_words[-len(words) - 1:]
+    assert count(" ".join(one_more) + "\nWhy?") > 128  # and no fewer than fit
+    assert conversation_query(turns, searcher.analyzer, 2000, count, 1) == "Why?"  # no room: the last turn alone
+
+
+@pytest.mark.parametrize("last", ["Why?", "その理由は？"])
+def test_a_short_follow_up_after_long_pasted_turns_is_searched_not_refused(searcher, seeds_dir, last) -> None:
+    """The earlier turns' words went into the query uncut by tokens: "Why?" after two pasted articles was refused as
+    a 1,095-token question ("ask a shorter question"). They are now cut to the longer of a normal question
+    (heavy_query_tokens) and the last turn."""
+    found = search_conversation(searcher, [*_pasted_turns(seeds_dir), last], 5)
+    assert found.dependent and len(found.result.hits) == 5
+    assert searcher.intake.count(found.context) <= searcher.settings.heavy_query_tokens
+    assert found.context.endswith(f"\n{last}") and len(found.context.split("\n")[0]) > 0
+
+
 def test_fusion_lets_the_conversation_lead_and_the_last_turn_break_near_ties(searcher) -> None:
     hits = searcher.search("Lavrov alliance China", 3).hits
     a, b, c = hits
