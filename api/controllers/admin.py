@@ -18,6 +18,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from rag.errors import BuildBusyError, IndexError_
 from rag.indexing.live import LiveBuilder
 from rag.indexing.backend import open_index
+from rag.indexing.load import LoadedIndex
 from rag.retrieval import Searcher
 from rag.settings import Settings
 
@@ -82,12 +83,18 @@ class AdminController(Controller):
             old: Searcher | None = state.get("searcher")
             previous = old.index.version if old else None
             t0 = time.perf_counter()
+
+            def load() -> tuple[LoadedIndex, str | None]:
+                # installing checks the models (an index embedded by another model loads, then is refused by the
+                # Searcher) and warms the stores: off the event loop, and its refusal is a failed reload too
+                index = open_index(settings)
+                return index, install_index(state, settings, index)
+
             try:
-                index = await to_thread.run_sync(open_index, settings)
+                index, previous = await to_thread.run_sync(load)
             except IndexError_ as exc:
                 logger.error("reload failed, keeping index %s: %s", previous, exc)
                 raise ReloadFailed(detail=f"{exc} (still serving index {previous})") from None
-            install_index(state, settings, index)
         took = (time.perf_counter() - t0) * 1000
         logger.info("reloaded index %s → %s in %.0f ms", previous, index.version, took)
         return ReloadResponse(index_version=index.version, previous_version=previous,

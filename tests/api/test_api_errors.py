@@ -263,6 +263,24 @@ def test_a_corrupt_index_on_disk_is_refused_and_the_old_one_stays_live(serve_app
         assert body["index_version"] == searcher.index.version and len(body["results"]) == 2
 
 
+def test_an_index_embedded_by_another_model_is_a_failed_reload_and_the_old_one_stays_live(serve_app, api_settings,
+                                                                                          searcher, index_copy):
+    """Such an index loads (the embedders' names match) and is refused by the Searcher, which checks each model's
+    fingerprint: that refusal came from outside the reload's error handling, as a 503 index_unavailable while the
+    old index was still serving."""
+    manifest = json.loads((index_copy / "manifest.json").read_text())
+    manifest["embedders"][0]["fingerprint"] = "another-model:v0"
+    auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    with serve_app(api_settings.replace(index_dir=index_copy)) as c:
+        (index_copy / "manifest.json").write_text(json.dumps(manifest))
+        refused = assert_error(c.post("/v1/admin/reload", headers=auth), 409)
+        assert refused["error"] == "reload_failed" and "another-model:v0" in refused["detail"], refused
+        assert f"still serving index {searcher.index.version}" in refused["detail"]
+        assert c.get("/readyz").status_code == 200
+        assert c.post("/v1/search", json={"query": EN_QUESTION, "top_k": 1}).json()["index_version"] == \
+            searcher.index.version
+
+
 @pytest.mark.parametrize(("edit", "says"), [
     (lambda m: m["counts"].update(passages="x"), "counts['passages'] is 'x'"),
     (lambda m: m.update(components=[]), "no 'bm25' component"),
