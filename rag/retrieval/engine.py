@@ -95,8 +95,8 @@ class Filters:
             value = getattr(self, name)
             if value is not None:
                 try:
-                    # YYYY-MM-DD exactly: Python also reads 20250301, which the stores compare as text (the local one)
-                    # or send to Qdrant as a timestamp (which refused it with a traceback)
+                    # YYYY-MM-DD exactly: Python also reads 20250301, which the local store's day numbers do not (no
+                    # bound at all) and Qdrant reads as a timestamp (which refused it with a traceback)
                     if not _ISO_DAY.match(value):
                         raise ValueError(value)
                     date.fromisoformat(value[:10])
