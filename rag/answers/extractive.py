@@ -121,7 +121,7 @@ def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = 
         return no_passage_message(lang), ()
     t0 = time.perf_counter()
     top = sorted(hits, key=lambda h: h.rank)[: selection.passages]
-    candidates = score_sentences(searcher, question, lang, top, weights)
+    candidates = score_sentences(searcher, question, top, weights)
     picked = select(candidates, selection, weights.neighbour)
     text, citations = render(picked)
     logger.info("extractive answer: %d of %d sentences from %d passages in %.1f ms", len(picked), len(candidates),

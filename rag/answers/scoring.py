@@ -75,11 +75,6 @@ def asked_kinds(question: str) -> int:
 
 # -- the question's lexical groups -----------------------------------------------------------------------------------
 
-def question_groups(searcher, question: str, lang: str) -> list[list[str]]:
-    """One group of alternative Japanese terms per question word, as the search's BM25 stage forms them."""
-    return searcher.term_groups(question)
-
-
 def lexical(groups: Sequence[Sequence[str]], terms: frozenset[str], idf) -> float:
     """Share of the question's idf mass the sentence covers: per group, the best idf among its terms it holds."""
     total = got = 0.0
@@ -125,7 +120,7 @@ _SOFT_ENDS = tuple("、，,;；:：")
 CUT_PENALTY = 0.03
 
 
-def score_sentences(searcher, question: str, lang: str, hits: Sequence[Hit], w: Weights) -> list[Scored]:
+def score_sentences(searcher, question: str, hits: Sequence[Hit], w: Weights) -> list[Scored]:
     """Every sentence of `hits` scored against the question."""
     store = getattr(searcher.index, "sentences", None)
     if w.embedders is not None:
@@ -135,7 +130,7 @@ def score_sentences(searcher, question: str, lang: str, hits: Sequence[Hit], w: 
     else:  # encoded live: the embedders a store would have been built with, so the answer is the one a store gives
         specs = [s for s in ENCODE if s in searcher.embedders] or list(searcher.embedders)
     queries = {s: _query_vector(searcher, s, question) for s in specs}
-    groups = question_groups(searcher, question, lang) if w.lexical else []
+    groups = searcher.term_groups(question) if w.lexical else []  # one group of Japanese terms per question word
     idf = store.idf if store is not None else (lambda t: 1.0)
     asked = asked_kinds(question) if w.kind else 0
     top = max((h.score for h in hits), default=0.0) or 1.0

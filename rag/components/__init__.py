@@ -148,10 +148,3 @@ class Previous:
         if self._slots_by_key is None:
             self._slots_by_key = {self.keys[r]: slot for slot, r in enumerate(self.layout.slot_row.tolist()) if r >= 0}
         return self._slots_by_key
-
-    def rows_by_key(self) -> dict[str, int]:
-        """{reuse key: its row in the previous build} (the first row when texts repeat)."""
-        out: dict[str, int] = {}
-        for i, k in enumerate(self.keys):
-            out.setdefault(k, i)
-        return out

@@ -63,15 +63,13 @@ class LoadedIndex:
         self.docs = docs
         self.parts = parts  # component name → (manifest entry, its loaded data), in build order
         table = self.passages
-        self.row_doc = np.array(table.doc_ids, dtype=object)[table.doc] if len(table) else np.zeros(0, object)
-        published = {(d, i): a.published for d, doc in enumerate(table.documents) for i, a in enumerate(doc.articles)}
-        self.row_published = [published[d, a] for d, a in zip(table.doc.tolist(), table.article.tolist())]
         # for filters, as arrays: each row's document ordinal, and its article's day as the number YYYYMMDD (0 when
         # undated): a date filter was a Python loop over every row (~0.1 s a search at a million), then a comparison
         # of 10-character strings (8 ms at a million), now of integers
         self.doc_ordinal = {d: i for i, d in enumerate(table.doc_ids)}
-        days = {p: day_number(p) for p in set(self.row_published)}
-        self.row_day = np.array([days[p] for p in self.row_published], dtype=np.int32)
+        day = {(d, i): day_number(a.published) for d, doc in enumerate(table.documents)
+               for i, a in enumerate(doc.articles)}
+        self.row_day = np.array([day[d, a] for d, a in zip(table.doc.tolist(), table.article.tolist())], dtype=np.int32)
 
     # views by kind, for tools and tests that look inside one signal
     def _of(self, kind: str) -> dict[str, Any]:

@@ -139,7 +139,6 @@ class Searcher:
         self.settings = settings
         self.components: list[Component] = assemble(index.parts, settings, analyzer)
         self._by_name = {c.name: c for c in self.components}
-        self.sparse = tuple(spec for spec in index.sparse if settings.sparse)
         self.align = settings.align if settings.align in self.embedders and settings.align in index.align else None
         self._warn_missing()
         self._cache = _VectorCache()  # keys: _keys

@@ -52,13 +52,14 @@ def diversify(ranked: Sequence[int], passages: Sequence[Passage], limit: int, ma
     for row in ranked:
         p = seen[row] = passages[row]
         dup = False
-        for other, og in zip(kept, grams):
+        for other in kept:
             q = seen[other]
             if p.doc_id == q.doc_id:
                 inter = min(p.end, q.end) - max(p.start, q.start)
                 if inter > max_overlap * min(p.end - p.start, q.end - q.start):
                     dup = True
                     break
+        g: set[str] = set()
         if not dup:
             g = _shingles(p.text)
             for og in grams:
@@ -68,7 +69,7 @@ def diversify(ranked: Sequence[int], passages: Sequence[Passage], limit: int, ma
         if dup:
             continue
         kept.append(row)
-        grams.append(_shingles(p.text))
+        grams.append(g)  # the kept row's trigrams, made once
         if len(kept) >= limit:
             break
     return kept

@@ -143,8 +143,8 @@ def test_an_index_without_a_store_answers_from_the_same_passages_and_similaritie
     # the live path reads each sentence in its passage with the embedders a store is built with, as the store does,
     # so every sentence's similarity is the stored one; only the lexical overlap differs (its idf comes from the
     # store), which may change a later pick
-    a = score_sentences(before, question, live.lang, live.passages, Weights())
-    b = score_sentences(searcher, question, stored.lang, stored.passages, Weights())
+    a = score_sentences(before, question, live.passages, Weights())
+    b = score_sentences(searcher, question, stored.passages, Weights())
     assert [x.text for x in a] == [x.text for x in b]
     assert np.allclose([x.sim for x in a], [x.sim for x in b], atol=1e-4)
     best = lambda xs: max(xs, key=lambda x: x.score).text  # noqa: E731

@@ -187,7 +187,8 @@ def test_e5_latent_terms_dot_products_equal_the_local_sparse_store(shard, search
 def _filters(searcher) -> list[Filters]:
     """Restrictions drawn from the index itself: single and several documents, open and closed date ranges."""
     docs = sorted(searcher.index.docs)
-    days = sorted({p[:10] for p in searcher.index.row_published if p})
+    day_numbers = {d for d in searcher.index.row_day.tolist() if d}  # YYYYMMDD, 0 for an undated row
+    days = sorted(f"{d // 10000:04d}-{d // 100 % 100:02d}-{d % 100:02d}" for d in day_numbers)
     return [Filters(doc_ids=(docs[1],)), Filters(doc_ids=(docs[0], docs[-1])),
             Filters(published_from=days[len(days) // 3]), Filters(published_to=days[len(days) // 2]),
             Filters(doc_ids=tuple(docs[::2]), published_from=days[1], published_to=days[-2])]
