@@ -62,6 +62,11 @@ class Component(Protocol):
         """Its weight in the hybrid fusion for a question in `lang` (0 leaves it out)."""
         ...
 
+    def warm(self) -> None:
+        """Do now what its first question would otherwise pay for (compiled loops loaded, derived arrays made): the
+        Searcher calls it once per index version, before serving it."""
+        ...
+
     def rank(self, question: Question, k: int, allowed: np.ndarray | None) -> Ranking:
         """The k best passage rows, restricted to `allowed` rows when given."""
         ...

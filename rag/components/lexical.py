@@ -69,7 +69,9 @@ class BM25Component:
         return self._weights[lang]
 
     def warm(self) -> None:
-        """What an expander would otherwise make in the first English question (the term alignment's codes)."""
+        """What the store would otherwise do in its first question (a local store's kernels; Qdrant's: none), and an
+        expander in the first English question (the term alignment's codes)."""
+        getattr(self.store, "warm", lambda: None)()
         for expander in self.expanders:
             if hasattr(expander, "warm"):
                 expander.warm()

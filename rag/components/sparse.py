@@ -38,6 +38,10 @@ class SparseComponent:
     def weight(self, lang: Language) -> float:
         return self._weight
 
+    def warm(self) -> None:
+        """Work the store would otherwise do in its first question (a local store's kernels; Qdrant's: none)."""
+        getattr(self.store, "warm", lambda: None)()
+
     def rank(self, question: Question, k: int, allowed: np.ndarray | None) -> Ranking:
         return self.store.top(question.vector(self.embedder, "sparse"), k, allowed, question.scope)
 

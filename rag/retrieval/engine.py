@@ -147,12 +147,8 @@ class Searcher:
         self._encoders = ThreadPoolExecutor(max_workers=32, thread_name_prefix="encode")
         self.intake = QueryIntake(settings, self.embedders)
         self.reranker = create_reranker(settings, index, analyzer)  # None when RAG_RERANK=none
-        from ..stores.kernels import warm
-
-        warm()  # BM25's and the sparse head's loops compile (or load from numba's cache) now, not in the first question
-        for component in self.components:  # and what a component makes at its first question (dense codes)
-            if hasattr(component, "warm"):
-                component.warm()
+        for component in self.components:  # what each would otherwise make in its first question (kernels, codes)
+            component.warm()
         # the component that reads a question as BM25 term groups, which the reranker scores sentences with
         self._lexical = next((c for c in self.components if hasattr(c, "term_groups")), None)
 

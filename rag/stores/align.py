@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import IndexCorruptError
 from . import npz
-from .kernels import dot_rows
+from .kernels import dot_rows, warm_dense
 from .dense import Codes, DenseStore, SlotVectors, new_index, training_sample
 from .segments import Layout, Segment
 
@@ -176,6 +176,8 @@ class TermAligner:
         return self._codes
 
     def warm(self) -> None:
+        """Load its kernels and make the codes now, rather than in the first English question."""
+        warm_dense()
         self.coded()
 
     def similarities(self, word_vectors: np.ndarray) -> np.ndarray:

@@ -193,6 +193,12 @@ class BM25Store:
         sequences = [term_ids(t, ids) for t in corpus_terms]
         return cls(vocab, [TermSegment.build(rows, len(vocab), sequences)], Layout.identity(len(rows), "-"), k1, b)
 
+    def warm(self) -> None:
+        """Load its kernels now (numba compiles them, or reads them from its cache), not in the first question."""
+        from .kernels import warm_bm25
+
+        warm_bm25()
+
     @property
     def vocabulary(self) -> set[str]:
         """The live passages' terms (without the empty-passage marker)."""

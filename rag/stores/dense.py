@@ -28,7 +28,7 @@ import faiss
 import numpy as np
 
 from ..errors import ConfigError, IndexCorruptError
-from .kernels import dot_codes, dot_codes_rows, dot_rows
+from .kernels import dot_codes, dot_codes_rows, dot_rows, warm_dense
 from .segments import Layout
 
 KINDS = ("auto", "flat", "hnsw", "ivf")
@@ -273,7 +273,9 @@ class DenseStore:
         return self._codes
 
     def warm(self) -> None:
-        """Make the codes now, if the store uses them, rather than in the first question after a load or a swap."""
+        """Load its kernels and make the codes now, if the store uses them, rather than in the first question after a
+        load or a swap."""
+        warm_dense()
         self._coded()
 
     def exact(self, query: np.ndarray, k: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

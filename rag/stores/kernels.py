@@ -189,10 +189,12 @@ def dot_codes_rows(codes, scaled, out):  # pragma: no cover - compiled
             out[w, r] = acc
 
 
-def warm() -> None:
-    """Compile (or load from numba's cache) every kernel, for the arrays a store written now holds (float16
-    activations, uint16 features) and those of one written before (float32, int32), so that the first question
-    does not pay for it."""
+# Each store compiles (or loads from numba's cache) the kernels it runs when it is loaded, through its warm(), so
+# that the first question does not pay for it: the sparse store's for the arrays a store written now holds (float16
+# activations, uint16 features) and those of one written before (float32, int32).
+
+def warm_sparse() -> None:
+    """The sparse head's kernels (rag/stores/sparse.py)."""
     out, ptr, tids = np.zeros(1, np.float32), np.zeros(2, np.int64), np.zeros(1, np.int64)
     for stored, feature in ((np.float16, np.uint16), (np.float32, np.int32)):  # now, and a store written before
         val, table = values(np.zeros(0, stored))
@@ -201,11 +203,20 @@ def warm() -> None:
         accumulate_impacts(ptr, np.zeros(0, np.int32), val, table, tids, np.ones(1, np.float32), 1.0, out)
         rescore_rows(ptr, np.zeros(0, feature), val, table, np.zeros(1, np.int64), np.zeros(1, np.int64),
                      np.ones(1, np.float32), np.zeros(1, np.float32), out)
+
+
+def warm_bm25() -> None:
+    """BM25's kernels (rag/stores/bm25.py)."""
+    out, ptr, tids = np.zeros(1, np.float32), np.zeros(2, np.int64), np.zeros(1, np.int64)
     slot_row, norm = np.zeros(1, np.int64), np.ones(1, np.float64)
     for best in (np.zeros(0, np.float32), np.zeros(1, np.float32)):
         bm25_term_weights(ptr, np.zeros(0, np.int32), np.zeros(0, np.int32), 0, slot_row, norm, tids, np.ones(1),
                           out, best)
     add_best(ptr, np.zeros(0, np.int32), 0, slot_row, tids, np.zeros(1, np.float32), out)
+
+
+def warm_dense() -> None:
+    """The dense stores' and the term aligner's kernels (rag/stores/dense.py, rag/stores/align.py)."""
     dot_rows(np.zeros((1, 2), np.float32), np.zeros((1, 2), np.float32), np.zeros((1, 1), np.float32))
     dot_codes(np.zeros((1, 2), np.int8), np.zeros(2, np.float32), np.zeros(1, np.float32))
     dot_codes_rows(np.zeros((1, 2), np.int8), np.zeros((1, 2), np.float32), np.zeros((1, 1), np.float32))

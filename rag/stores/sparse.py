@@ -168,6 +168,12 @@ class SparseSegments:
     def __len__(self) -> int:
         return self.layout.rows
 
+    def warm(self) -> None:
+        """Load its kernels now (numba compiles them, or reads them from its cache), not in the first question."""
+        from .kernels import warm_sparse
+
+        warm_sparse()
+
     def row(self, r: int) -> tuple[np.ndarray, np.ndarray]:
         """Passage row r's (features, activations)."""
         slot = int(self.layout.row_slot[r])
