@@ -47,10 +47,7 @@ def builders(settings: Settings, embedders: Mapping[str, Embedder], analyzer: Ja
 
 
 def _load_bm25(entry: Entry, build_dir: Path) -> tuple[BM25Store, Bridge]:
-    try:
-        return load_bm25_store(entry, build_dir), Bridge.load(build_dir / BRIDGE_FILE)
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
-        raise IndexCorruptError(f"bm25 cannot be read ({exc.__class__.__name__}: {exc})") from None
+    return load_bm25_store(entry, build_dir), Bridge.load(build_dir / BRIDGE_FILE)
 
 
 LOADERS: dict[str, Callable[[Entry, Path], Any]] = {
@@ -67,7 +64,12 @@ def load_part(entry: Entry, build_dir: Path) -> Any:
     loader = LOADERS.get(entry.kind)
     if loader is None:
         raise IndexCorruptError(f"component {entry.name!r} has an unknown kind {entry.kind!r}")
-    return loader(entry, build_dir)
+    try:
+        return loader(entry, build_dir)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        # RuntimeError: FAISS's reader, for a file that passes its checksum but FAISS cannot read (one written by
+        # another FAISS release); it reached the CLI as a traceback and a reload as a 500
+        raise IndexCorruptError(f"{entry.name} cannot be read ({exc.__class__.__name__}: {exc})") from None
 
 
 def _dense(name: str, entry: Entry, data: Any, parts: Parts, settings: Settings, analyzer: JapaneseAnalyzer) -> Component:

@@ -295,3 +295,24 @@ def test_a_delta_merge_keeps_the_trained_index_and_ranks_the_exact_stores_as_a_f
             x, y = a.search(q, top_k=10, mode=mode).hits, b.search(q, top_k=10, mode=mode).hits
             assert [h.passage.passage_id for h in x] == [h.passage.passage_id for h in y], (mode, q)
             np.testing.assert_allclose([h.score for h in x], [h.score for h in y], rtol=1e-5, atol=1e-6)
+
+
+def test_a_faiss_file_that_faiss_cannot_read_is_a_corrupt_index_not_a_traceback(synthetic, tmp_path: Path) -> None:
+    """A file that passes its checksum but that FAISS cannot read (one written by another FAISS release) made
+    faiss.read_index raise RuntimeError out of load_index: a traceback from the CLI, a 500 from a reload."""
+    import json
+    import shutil
+
+    from rag.errors import IndexCorruptError
+    from rag.indexing.manifest import file_entries, write_manifest
+
+    _, _, settings, _ = synthetic
+    shutil.copytree(settings.index_dir, tmp_path / "index")
+    index_dir = tmp_path / "index"
+    manifest = json.loads((index_dir / "manifest.json").read_text("utf-8"))
+    build_dir = index_dir / "builds" / manifest["build"]
+    (build_dir / "faiss.e5.index").write_bytes(b"IwFl" + bytes(200))  # a header FAISS does not know, then zeros
+    manifest["files"]["faiss.e5.index"] = file_entries(build_dir)["faiss.e5.index"]  # and its checksum agrees
+    write_manifest(index_dir, manifest)
+    with pytest.raises(IndexCorruptError, match=r"e5 cannot be read \(RuntimeError: .*\).*rag index build"):
+        load_index(index_dir, settings.embedders)
