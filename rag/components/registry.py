@@ -108,3 +108,21 @@ def assemble(parts: Parts, settings: Settings, analyzer: JapaneseAnalyzer) -> li
     query time), in the index's order."""
     made = (COMPONENTS[entry.kind](name, entry, data, parts, settings, analyzer) for name, (entry, data) in parts.items())
     return [c for c in made if c is not None]
+
+
+def term_grouper(components: list[Component]) -> BM25Component | None:
+    """The component that reads a question as BM25 term groups (the reranker and the answers score sentences with
+    them), if the index has one."""
+    return next((c for c in components if isinstance(c, BM25Component)), None)
+
+
+def missing_signals(parts: Parts, settings: Settings, embedders: Mapping[str, Embedder]) -> list[str]:
+    """What the settings ask for that this index was built without: searches still work without an optional signal,
+    but hybrid quality drops, so a searcher says so rather than degrade in silence."""
+    kinds = {(entry.kind, entry.params.get("embedder", name)) for name, (entry, _) in parts.items()}
+    out = [f"no sparse vectors for {name} although sparse search is on; hybrid runs without them"
+           for name, e in embedders.items() if settings.sparse and sparse_capable(e) and ("sparse", name) not in kinds]
+    if settings.align in embedders and ("align", settings.align) not in kinds:
+        out.append(f"no term alignment for {settings.align} although align is on; English questions reach BM25 "
+                   "through the dictionary only")
+    return out

@@ -19,9 +19,9 @@ from typing import Any, Literal
 import numpy as np
 
 from ..components import Component, Need, Question, Ranking
-from ..components.registry import assemble
+from ..components.registry import assemble, missing_signals, term_grouper
 from ..corpus.lines import has_cjk
-from ..embedders import Embedder, one_pass, sparse_capable
+from ..embedders import Embedder, one_pass
 from ..errors import QueryError
 from ..indexing.load import LoadedIndex, day_number
 from ..indexing.manifest import check_models
@@ -139,8 +139,9 @@ class Searcher:
         self.settings = settings
         self.components: list[Component] = assemble(index.parts, settings, analyzer)
         self._by_name = {c.name: c for c in self.components}
-        self.align = settings.align if settings.align in self.embedders and settings.align in index.align else None
-        self._warn_missing()
+        for missing in missing_signals(index.parts, settings, self.embedders):
+            logger.warning("index %s has %s. Update the index: rag index build --index %s", index.version, missing,
+                           settings.index_dir)
         self._cache = _VectorCache()  # keys: _keys
         self._cache_lock = threading.Lock()
         # threads that only wait for the encoders, one per encoding a question needs beyond its first
@@ -150,18 +151,7 @@ class Searcher:
         for component in self.components:  # what each would otherwise make in its first question (kernels, codes)
             component.warm()
         # the component that reads a question as BM25 term groups, which the reranker scores sentences with
-        self._lexical = next((c for c in self.components if hasattr(c, "term_groups")), None)
-
-    def _warn_missing(self) -> None:
-        """Searches still work without an optional signal, but hybrid quality drops: say so rather than degrade."""
-        fix = f"Update the index: rag index build --index {self.settings.index_dir}"
-        missing = [s for s, e in self.embedders.items() if self.settings.sparse and sparse_capable(e) and s not in self.index.sparse]
-        if missing:
-            logger.warning("index %s has no sparse vectors for %s although sparse search is on; hybrid runs without "
-                           "them. %s", self.index.version, ", ".join(missing), fix)
-        if self.settings.align in self.embedders and self.align is None:
-            logger.warning("index %s has no term alignment for %s although align is on; English questions reach BM25 "
-                           "through the dictionary only. %s", self.index.version, self.settings.align, fix)
+        self._lexical = term_grouper(self.components)
 
     @property
     def modes(self) -> tuple[str, ...]:
