@@ -61,5 +61,9 @@ class LLMError(RagError):
     """The configured generative model failed (timeout, bad status, bad payload)."""
 
 
+class BuildProcessError(RagError):
+    """A live build's process failed: its message is the build's own reason, or how the process ended."""
+
+
 class BuildBusyError(RagError):
     """A build was asked for while another one (a live build, or a build in another process) is still running."""

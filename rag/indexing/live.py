@@ -31,7 +31,7 @@ import numpy as np
 
 from ..embedders import Embedder
 from ..embedders.e5_engine import InContext
-from ..errors import BuildBusyError, RagError
+from ..errors import BuildBusyError, BuildProcessError, RagError
 from ..processes import child_env, exit_with_parent, python
 from ..settings import Settings
 from . import backend
@@ -275,10 +275,6 @@ def _outcome(report: Any) -> dict[str, Any]:
 
 
 # -- the build in a process of its own ------------------------------------------------------------------------
-
-class BuildProcessError(RagError):
-    """The live build's process failed: its message is the build's own reason, or how the process ended."""
-
 
 def _settings_state(settings: Settings) -> dict[str, Any]:
     """Settings as plain values that pickle (its mappings are read-only proxies, which do not)."""
