@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..components.lexical import BRIDGE_FILE
-from ..errors import IndexCorruptError, StoreUnavailableError
+from ..errors import IndexCorruptError, IndexMismatchError, StoreUnavailableError
 from ..indexing import records
 from ..indexing.columns import PASSAGE_COLUMNS, PassageColumns
 from ..indexing.load import LoadedIndex, load_index
@@ -81,6 +81,7 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
     t0 = time.perf_counter()
     progress = progress or (lambda *_: None)
     manifest = read_manifest(index_dir)
+    _check_servable(manifest, index_dir)
     build_dir = verify_files(index_dir, manifest, checksums=False)  # load_index checks the checksums below
     points_c, meta_c, terms_c = collections(alias, manifest["build"])
     previous = conn.live_collection(alias)
@@ -182,6 +183,18 @@ def _changes(new: dict[str, Any], old: dict[str, Any], row_docs: list[str]) -> d
     deleted = sum(v.get("passage_count", len(v.get("passages", ())))  # format 3 listed the ids
                   for d, v in old_docs.items() if d not in new_docs)
     return {"upserted": upserted, "unchanged": len(row_docs) - upserted, "deleted": deleted}
+
+
+def _check_servable(manifest: dict[str, Any], index_dir: Path) -> None:
+    """Refuse, before anything is written, an index with a component of a kind a Qdrant replica cannot load: the
+    push would publish a version that every replica then refuses ("unknown kind")."""
+    from .load import LOADERS  # the replica's loaders by kind (rag/qdrant/load.py imports this module)
+
+    unknown = sorted({f"{e['name']} ({e['kind']})" for e in manifest["components"] if e["kind"] not in LOADERS})
+    if unknown:
+        raise IndexMismatchError(f"the index at {str(index_dir)!r} has components the Qdrant backend cannot serve: "
+                                 f"{', '.join(unknown)}; nothing was published (serve this index with the local "
+                                 "store, RAG_STORE=local, or add the kind to rag/qdrant/load.py LOADERS)")
 
 
 def _create_points(conn: Connection, name: str, entries: list[dict[str, Any]], shards: int, replicas: int,

@@ -136,6 +136,23 @@ def test_pushing_the_live_version_again_changes_nothing(built_index, qdrant_dir)
     assert live(settings) == first.collection
 
 
+def test_a_component_kind_qdrant_cannot_serve_is_refused_before_anything_is_published(built_index, qdrant_dir,
+                                                                                      monkeypatch):
+    """A kind the local registry builds but the Qdrant backend has no loader for (here: the sparse head, as if it
+    were new) was left out of the push silently, and every replica then refused the version ("unknown kind")."""
+    import rag.qdrant.load as qdrant_load
+    from rag.errors import IndexMismatchError
+
+    local, _ = built_index
+    settings = qdrant_settings(local, qdrant_dir)
+    monkeypatch.setattr(qdrant_load, "LOADERS", {k: v for k, v in qdrant_load.LOADERS.items() if k != "sparse"})
+    with pytest.raises(IndexMismatchError, match=r"cannot serve: e5-sparse \(sparse\); nothing was published"):
+        backend.push(settings)
+    with session(settings) as conn:
+        assert conn.client.get_collections().collections == [] and conn.live_collection(settings.qdrant_collection) \
+            is None
+
+
 def test_a_push_killed_half_way_leaves_the_alias_on_the_old_version(built_index, embedders, tmp_path):
     """The push is killed (SIGKILL) while it uploads into a folder on disk, where each point is a SQLite commit."""
     local, _ = built_index
