@@ -2,6 +2,7 @@
 
 `local` serves the build directory under index_dir. `qdrant` builds the same way (index_dir is the builder's working
 copy, so embedding stays incremental by key), then publishes the version into Qdrant, which every replica opens.
+Each is a `Store` in `STORES`, keyed by the setting's value; the functions below ask the configured one.
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, Protocol
 
 from ..embedders import Embedder
-from ..errors import IndexError_, IndexMissingError
+from ..errors import IndexError_
 from ..settings import Settings
 from .build import BuildReport, build_index
 from .load import LoadedIndex, load_index
@@ -20,62 +22,93 @@ from .manifest import UPGRADABLE, read_manifest
 Progress = Callable[[str, int, int], None]
 
 
+class Store(Protocol):
+    """Where built index versions are served from."""
+
+    def open(self, settings: Settings) -> LoadedIndex:
+        """The live index version."""
+        ...
+
+    def exists(self, settings: Settings) -> bool:
+        """Whether there is a live version to open."""
+        ...
+
+    def upgradable(self, settings: Settings) -> bool:
+        """Whether the live version is of an older format that a plain build updates, reusing its data."""
+        ...
+
+    def check_destination(self, settings: Settings) -> None:
+        """Raise if a build could not be published here: asked before the build embeds anything."""
+        ...
+
+    def publish(self, settings: Settings, progress: Progress | None) -> dict[str, Any] | None:
+        """Publish the live local build under index_dir; what the build report says of it (None: nothing to do)."""
+        ...
+
+
+class LocalStore:
+    """The build directories under index_dir, served as they are."""
+
+    def open(self, settings: Settings) -> LoadedIndex:
+        return load_index(settings.index_dir, settings.embedders)
+
+    def exists(self, settings: Settings) -> bool:
+        return (Path(settings.index_dir) / "manifest.json").exists()
+
+    def upgradable(self, settings: Settings) -> bool:
+        try:
+            return read_manifest(Path(settings.index_dir), upgrading=True)["format_version"] in UPGRADABLE
+        except IndexError_:
+            return False
+
+    def check_destination(self, settings: Settings) -> None:
+        return None
+
+    def publish(self, settings: Settings, progress: Progress | None) -> dict[str, Any] | None:
+        return None
+
+
+def _qdrant() -> Store:
+    from ..qdrant.store import QdrantStore  # qdrant-client is imported only by processes that use it
+
+    return QdrantStore()
+
+
+STORES: dict[str, Callable[[], Store]] = {"local": LocalStore, "qdrant": _qdrant}
+
+
+def store(settings: Settings) -> Store:
+    """The configured store (Settings has refused any other name)."""
+    return STORES[settings.store]()
+
+
 def open_index(settings: Settings) -> LoadedIndex:
     """The live index version of the configured store."""
-    if settings.store == "qdrant":
-        from ..qdrant.load import load_qdrant_index
-
-        return load_qdrant_index(settings)
-    return load_index(settings.index_dir, settings.embedders)
+    return store(settings).open(settings)
 
 
 def index_exists(settings: Settings) -> bool:
-    if settings.store == "qdrant":
-        from ..qdrant import session
-
-        try:
-            with session(settings, create=False) as conn:
-                return conn.live_collection(settings.qdrant_collection) is not None
-        except IndexMissingError:  # no store there yet: a build makes it
-            return False
-    return (Path(settings.index_dir) / "manifest.json").exists()
+    return store(settings).exists(settings)
 
 
 def index_is_upgradable(settings: Settings) -> bool:
-    """Whether the local index is of an older format that a plain build updates, reusing its data (rag serve then
-    updates it as it builds a missing one)."""
-    if settings.store == "qdrant":
-        return False
-    try:
-        return read_manifest(Path(settings.index_dir), upgrading=True)["format_version"] in UPGRADABLE
-    except IndexError_:
-        return False
+    """Whether the index is of an older format that a plain build updates, reusing its data (rag serve then updates
+    it as it builds a missing one)."""
+    return store(settings).upgradable(settings)
 
 
 def build(settings: Settings, embedders: Sequence[Embedder], *, full: bool = False,
           progress: Progress | None = None) -> BuildReport:
-    """Build (incrementally unless `full`) under index_dir, then publish to the store when it is not local."""
-    if settings.store == "qdrant":
-        from ..qdrant import check_destination
-
-        check_destination(settings)  # before the embedding, not after it
+    """Build (incrementally unless `full`) under index_dir, then publish it to the configured store."""
+    where = store(settings)
+    where.check_destination(settings)  # before the embedding, not after it
     report = build_index(settings, embedders, full=full, progress=progress)
-    if settings.store != "qdrant":
-        return report
-    pushed = push(settings, progress)
-    return dataclasses.replace(report, store={"qdrant": pushed.as_json()})
+    published = where.publish(settings, progress)
+    return report if published is None else dataclasses.replace(report, store=published)
 
 
 def push(settings: Settings, progress: Progress | None = None):
     """Publish the live local build under index_dir into Qdrant as a new version (`rag index push`)."""
-    from ..qdrant import session
-    from ..qdrant.publish import publish
-    from .manifest import check_compatible
+    from ..qdrant.store import push
 
-    # a version of other embedders than the settings name would be refused by every replica that loads it (and by a
-    # server restarted on it): refused here, before the alias moves
-    check_compatible(read_manifest(Path(settings.index_dir)), settings.embedders, settings.index_dir,
-                     fix="push an index built with them")
-    with session(settings) as conn:
-        return publish(conn, settings.qdrant_collection, Path(settings.index_dir), shards=settings.qdrant_shards,
-                       replicas=settings.qdrant_replicas, progress=progress)
+    return push(settings, progress)

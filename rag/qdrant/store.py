@@ -1,0 +1,50 @@
+"""Qdrant as a `Store` (rag/indexing/backend.py): a local build is published into it as a new version, and every
+replica opens the version its alias names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import IndexMissingError
+from ..indexing.backend import Progress
+from ..indexing.load import LoadedIndex
+from ..indexing.manifest import check_compatible, read_manifest
+from ..settings import Settings
+from . import check_destination, session
+from .load import load_qdrant_index
+from .publish import PushReport, publish
+
+
+class QdrantStore:
+    """Versions published into Qdrant (a server, a cluster, or the client's local mode), opened by their alias."""
+
+    def open(self, settings: Settings) -> LoadedIndex:
+        return load_qdrant_index(settings)
+
+    def exists(self, settings: Settings) -> bool:
+        try:
+            with session(settings, create=False) as conn:
+                return conn.live_collection(settings.qdrant_collection) is not None
+        except IndexMissingError:  # no store there yet: a build makes it
+            return False
+
+    def upgradable(self, settings: Settings) -> bool:
+        return False  # a version in Qdrant is pushed again from its local build, never updated in place
+
+    def check_destination(self, settings: Settings) -> None:
+        check_destination(settings)
+
+    def publish(self, settings: Settings, progress: Progress | None) -> dict[str, Any] | None:
+        return {"qdrant": push(settings, progress).as_json()}
+
+
+def push(settings: Settings, progress: Progress | None = None) -> PushReport:
+    """Publish the live local build under index_dir into Qdrant as a new version (`rag index push`)."""
+    # a version of other embedders than the settings name would be refused by every replica that loads it (and by a
+    # server restarted on it): refused here, before the alias moves
+    check_compatible(read_manifest(Path(settings.index_dir)), settings.embedders, settings.index_dir,
+                     fix="push an index built with them")
+    with session(settings) as conn:
+        return publish(conn, settings.qdrant_collection, Path(settings.index_dir), shards=settings.qdrant_shards,
+                       replicas=settings.qdrant_replicas, progress=progress)
