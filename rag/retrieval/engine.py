@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -126,6 +126,15 @@ class SearchResult:
     shed: tuple[str, ...] = ()  # components this hybrid question went without because the service was crowded
 
 
+class FirstStage(NamedTuple):
+    """A question's ranking before the second stage."""
+
+    question: Question  # as encoded
+    scores: dict[str, dict[int, float]]  # each component's, by row
+    fused: dict[int, float]  # by row (a single mode: its component's)
+    rows: list[int]  # best first
+
+
 class Searcher:
     """Searches one loaded index version with the configured embedders."""
 
@@ -202,11 +211,12 @@ class Searcher:
         lang = detect_language(query)
         timings: dict[str, float] = {}
         shed = self._shed(query, lang, mode, in_flight)
-        question, parts, fused, ordered = self._first_stage(query, lang, mode, filters, timings, shed)
+        first = self._first_stage(query, lang, mode, filters, timings, shed)
+        parts, fused, ordered = first.scores, first.fused, first.rows
         if mode == "hybrid" and self.reranker is not None:
             # a second stage: the best candidates reordered by sentence-level evidence
-            ordered, fused, parts["rerank"] = self.reranker.rerank(query, lang, ordered, fused,
-                                                                   self._term_groups(question), timings)
+            second = self.reranker.rerank(query, lang, ordered, fused, self._term_groups(first.question), timings)
+            ordered, fused, parts["rerank"] = second.rows, second.scores, second.changes
         rows = diversify(ordered, self.index.passages, top_k)
         hits = tuple(
             Hit(rank=i + 1, score=float(fused[r]), passage=self.index.passages[r], citation=self.index.citation(r),
@@ -233,9 +243,8 @@ class Searcher:
     # -- stages -------------------------------------------------------------------------------------------------
 
     def _first_stage(self, query: str, lang: Language, mode: str, filters: Filters | None, timings: dict[str, float],
-                     shed: tuple[str, ...] = ()) -> tuple[Question, dict[str, dict[int, float]], dict[int, float], list[int]]:
-        """(the encoded question, each component's scores, the fused scores, rows best first) before any reranking;
-        a hybrid question asks every component but the `shed` ones."""
+                     shed: tuple[str, ...] = ()) -> FirstStage:
+        """The ranking before any reranking; a hybrid question asks every component but the `shed` ones."""
         components = [c for c in self.components if c.name not in shed] if mode == "hybrid" else [self._by_name[mode]]
         filters = filters or Filters()
         allowed = self._allowed(filters)
@@ -257,9 +266,9 @@ class Searcher:
             timings[name] = timings.get(name, 0.0) + ms
         parts = {name: r.as_dict() for name, r in rankings.items()}
         if mode != "hybrid":
-            return question, parts, parts[mode], rankings[mode].rows.tolist()
+            return FirstStage(question, parts, parts[mode], rankings[mode].rows.tolist())
         fused = self._fuse(parts, rankings, {c.name: c.weight(lang) for c in components})
-        return question, parts, fused, sorted(fused, key=lambda r: (-fused[r], r))
+        return FirstStage(question, parts, fused, sorted(fused, key=lambda r: (-fused[r], r)))
 
     def _term_groups(self, question: Question) -> list[list[str]]:
         """The question's BM25 term groups (English: bridge and aligned alternatives per word), else its own terms."""

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -49,6 +50,14 @@ class Candidates:
     features: np.ndarray  # [len(rows), len(FEATURES)], each in [0, 1]
 
 
+class Reranked(NamedTuple):
+    """The second stage's ranking."""
+
+    rows: list[int]  # best first: the candidates reordered, then the rest as they were
+    scores: dict[int, float]  # every row's, by row
+    changes: dict[int, float]  # each candidate's score change
+
+
 class LexicalReranker:
     """Reorders the top `depth` fused candidates by their best sentence's BM25, term proximity and answer type."""
 
@@ -67,13 +76,13 @@ class LexicalReranker:
         self._idf_lock = threading.Lock()
 
     def rerank(self, query: str, lang: str, ranked: Sequence[int], fused: Mapping[int, float],
-               groups: Sequence[Sequence[str]], timings: dict[str, float]) -> tuple[list[int], dict[int, float], dict[int, float]]:
-        """(rows reordered, every row's score, each candidate's score change): the candidates are the first `depth`
-        rows; the change is the bonus ≥ 0, except for a candidate capped below the kept ones."""
+               groups: Sequence[Sequence[str]], timings: dict[str, float]) -> Reranked:
+        """The first `depth` rows (the candidates) reordered; a candidate's score change is its bonus ≥ 0, except for
+        one capped below the kept ones."""
         t = time.perf_counter()
         head = list(ranked[: self.depth])
         if len(head) < 2:
-            return list(ranked), dict(fused), {}
+            return Reranked(list(ranked), dict(fused), {})
         weights = self.weights_for(lang)
         # a feature that weighs 0 changes no score: it is not computed (the defaults weigh proximity only)
         cand = self.features(query, lang, head, groups, {f for f, w in zip(FEATURES, weights) if w})
@@ -94,7 +103,7 @@ class LexicalReranker:
                 scores[head[i]] = min(scores[head[i]], floor)
         timings["rerank"] = (time.perf_counter() - t) * 1000
         rows = [head[i] for i in order[0] + order[1]] + list(ranked[self.depth :])
-        return rows, scores, {r: scores[r] - fused[r] for r in head}
+        return Reranked(rows, scores, {r: scores[r] - fused[r] for r in head})
 
     def weights_for(self, lang: str) -> np.ndarray:
         """The feature weights for a question in `lang` (Japanese has its own, learned from the corpus)."""
