@@ -59,6 +59,13 @@ LOADERS: dict[str, Callable[[Entry, Path], Any]] = {
 }
 
 
+# kind → how many passage rows its loaded data holds, which must be the index's passage count (a kind not here holds
+# something else: the alignment, terms)
+PASSAGE_ROWS: dict[str, Callable[[Any], int]] = {
+    "dense": len, "sparse": len, "bm25": lambda data: data[0].layout.rows, "sentences": len,
+}
+
+
 def load_part(entry: Entry, build_dir: Path) -> Any:
     """A component's stored data, by its kind."""
     loader = LOADERS.get(entry.kind)

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..chunking import CHUNKING_ID
 from ..components import Entry
-from ..components.registry import load_part
+from ..components.registry import PASSAGE_ROWS, load_part
 from ..errors import IndexCorruptError
 from ..stores.align import TermAligner
 from ..stores.bm25 import BM25Store
@@ -160,15 +160,10 @@ def load_index(index_dir: Path, embedder_specs: tuple[str, ...]) -> LoadedIndex:
 def _check_rows(index: LoadedIndex, index_dir: Path) -> None:
     """Every per-passage signal must hold one row per passage, and term vectors the width of their passage vectors."""
     n = len(index.passages)
-    for spec, store in index.sparse.items():
-        if len(store) != n:
-            raise IndexCorruptError(f"{spec} sparse vectors hold {len(store)} rows for {n} passages; {rebuild_hint(index_dir)}")
-    for spec, store in index.dense.items():
-        if len(store) != n:
-            raise IndexCorruptError(f"{spec} vectors hold {len(store)} rows for {n} passages; "
-                                    f"{rebuild_hint(index_dir)}")
-    if index.sentences is not None and len(index.sentences) != n:
-        raise IndexCorruptError(f"the sentence store holds {len(index.sentences)} passages for {n}; {rebuild_hint(index_dir)}")
+    for name, (entry, data) in index.parts.items():
+        rows = PASSAGE_ROWS.get(entry.kind)
+        if rows is not None and rows(data) != n:
+            raise IndexCorruptError(f"{name} holds {rows(data)} passage rows for {n} passages; {rebuild_hint(index_dir)}")
     for spec, aligner in index.align.items():
         width = index.dense[spec].dim if spec in index.dense else aligner.dim
         if aligner.dim != width:

@@ -163,3 +163,20 @@ def test_the_same_embedders_named_in_another_order_load_the_index(built_index) -
     settings, _ = built_index
     a, b = load_index(settings.index_dir, ("e5", "use")), load_index(settings.index_dir, ("use", "e5"))
     assert a.version == b.version and [e["spec"] for e in b.manifest["embedders"]] == ["e5", "use"]
+
+
+@pytest.mark.parametrize("kind", ["dense", "sparse", "bm25", "sentences"])
+def test_every_per_passage_part_must_hold_one_row_per_passage(searcher, kind: str) -> None:
+    """The rows each kind holds are checked against the passages (registry.PASSAGE_ROWS); BM25's were not, so a BM25
+    of other rows than the passages reached the searches, which index the passages by its rows."""
+    from rag.indexing.load import LoadedIndex, _check_rows
+
+    index = searcher.index
+    parts = {name: part for name, part in index.parts.items() if part[0].kind == kind}
+    assert parts, kind
+    short = LoadedIndex(index.manifest, list(index.passages)[:-1], index.docs, parts)
+    name = next(iter(parts))
+    n = len(index.passages)
+    with pytest.raises(IndexCorruptError, match=rf"{name} holds {n} passage rows for {n - 1} passages; .*rag index"):
+        _check_rows(short, Path("index"))
+    _check_rows(LoadedIndex(index.manifest, list(index.passages), index.docs, parts), Path("index"))  # whole: fine
