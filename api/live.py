@@ -12,7 +12,8 @@ from litestar import Litestar
 from litestar.datastructures import State
 
 from rag.indexing.build import chunker_params
-from rag.indexing.live import LiveBuilder, SeedWatcher
+from rag.indexing.live import LiveBuilder
+from rag.indexing.watch import SeedWatcher
 from rag.indexing.load import LoadedIndex
 from rag.retrieval import Searcher
 from rag.settings import Settings

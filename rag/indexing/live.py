@@ -1,40 +1,33 @@
-"""Live rebuilds beside a serving index: one background build at a time, its progress, and a seeds-directory watcher.
+"""Live rebuilds beside a serving index: one background build at a time, and its progress (the seeds watcher that
+starts them is rag/indexing/watch.py; the build's own process, rag/indexing/live_child.py).
 
 The build itself is build_index (atomic and incremental): until it writes the new manifest the old index stays live
 on disk, and the serving process keeps its loaded index until `install` swaps the new one in. A build that fails,
 for whatever reason, changes nothing that is served; its status says why. By default (`live_build=process`) it runs
-in a process of its own (`child_main`), which reports its progress as JSON lines; a crash or a kill there is a
+in a process of its own (`live_child.child_main`), which reports its progress as JSON lines; a crash or a kill there is a
 failed build, and its Python work takes no turn from the serving threads.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
-import pickle
-import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
 
 from ..embedders import Embedder
 from ..embedders.e5_engine import InContext
-from ..errors import BuildBusyError, BuildProcessError, RagError
-from ..processes import child_env, exit_with_parent, python
+from ..errors import BuildBusyError
 from ..settings import Settings
 from . import backend
+from .live_child import build_in_child, build_outcome, failure_reason, source_id
 from .load import LoadedIndex
 
 logger = logging.getLogger(__name__)
@@ -233,7 +226,7 @@ class LiveBuilder:
         progress = self._progress(build_id)
         if self._settings.live_build == "process":
             return build_in_child(self._settings, progress, self._source)
-        return _outcome(backend.build(self._settings, self._embedders, progress=progress))
+        return build_outcome(backend.build(self._settings, self._embedders, progress=progress))
 
     def _run(self, build_id: str) -> None:
         t0 = time.perf_counter()
@@ -251,7 +244,7 @@ class LiveBuilder:
             logger.info("live build %s: index %s is live after %.1fs (%s)", build_id, index.version,
                         time.perf_counter() - t0, changes)
         except Exception as exc:  # anything at all: the old index keeps serving, and the status says why
-            reason = _reason(exc)
+            reason = failure_reason(exc)
             logger.error("live build %s failed after %.1fs, the previous index keeps serving: %s", build_id,
                          time.perf_counter() - t0, reason)
             at, reason = _now(), self._public(reason)
@@ -262,212 +255,3 @@ class LiveBuilder:
             if status is not None and status.build_id == build_id and status.state == "running":
                 # a BaseException (interpreter exit, KeyboardInterrupt): still say the build is over
                 self._update(build_id, state="failed", error="the build was interrupted", finished_at=_now())
-
-
-def _reason(exc: BaseException) -> str:
-    """What a failed build's status says: a RagError's own message, else the exception's type and message."""
-    return str(exc) if isinstance(exc, RagError) else f"{exc.__class__.__name__}: {exc}"
-
-
-def _outcome(report: Any) -> dict[str, Any]:
-    return {"changes": {"added": report.added, "changed": report.changed, "removed": report.removed,
-                        "unchanged": report.unchanged}, "warnings": list(report.warnings)}
-
-
-# -- the build in a process of its own ------------------------------------------------------------------------
-
-def _settings_state(settings: Settings) -> dict[str, Any]:
-    """Settings as plain values that pickle (its mappings are read-only proxies, which do not)."""
-    return {f.name: dict(v) if isinstance(v := getattr(settings, f.name), MappingProxyType) else v
-            for f in fields(settings)}
-
-
-def source_id() -> str:
-    """A digest of the package's Python sources as they are on disk now: a build process compares its own with the
-    server's, so that code upgraded in place under a running server does not build an index that server cannot read."""
-    root = Path(__file__).resolve().parents[1]
-    h = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()[:16]
-
-
-def build_in_child(settings: Settings, progress: Callable[[str, int, int], None], source: str) -> dict[str, Any]:
-    """Run backend.build in a fresh interpreter (`child_main`) and relay its progress; its outcome, or
-    BuildProcessError. The child loads its own models (1–2 s), logs to this process's stderr, and exits when this
-    process does (its stdin closes). `source` is the caller's `source_id()`: the child refuses to build with other
-    code."""
-    cmd = python("from rag.indexing.live import child_main; child_main()")
-    outcome: dict[str, Any] | None = None
-    error: str | None = None
-    with subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=child_env()) as proc:
-        assert proc.stdin is not None and proc.stdout is not None
-        try:
-            try:
-                pickle.dump((_settings_state(settings), logging.getLogger("rag").getEffectiveLevel(), source),
-                            proc.stdin)
-                proc.stdin.flush()
-            except OSError:
-                pass  # it died before reading them: how it ended is reported below
-            for line in proc.stdout:
-                try:
-                    message = json.loads(line)
-                except ValueError:
-                    continue  # not ours: the protocol is one JSON object a line
-                if not isinstance(message, dict):
-                    continue
-                if "progress" in message:
-                    progress(*message["progress"])
-                elif "done" in message:
-                    outcome = message["done"]
-                elif "error" in message:
-                    error = message["error"]
-            code = proc.wait()
-        finally:
-            try:
-                proc.stdin.close()
-            except OSError:
-                pass  # the child is gone already
-            if proc.poll() is None:  # this thread was interrupted: the child does not outlive the build it ran
-                proc.kill()
-                proc.wait()
-    if outcome is not None:  # the build is on disk (and published): a late exit code does not undo it
-        if code != 0:
-            logger.warning("the build process exited with %s after it had finished its build", code)
-        return outcome
-    if error is not None:
-        raise BuildProcessError(error)
-    how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
-    raise BuildProcessError(f"the build process {how} before it finished")
-
-
-def child_main() -> None:
-    """A live build's own process: reads (settings, log level, the server's source_id) pickled on stdin, runs backend.build with its own
-    embedders, and writes JSON lines on a private copy of stdout: {"progress": [stage, done, total]}, then
-    {"done": outcome} or {"error": reason}. Anything else written to stdout, by Python or by a native library, goes to
-    stderr (the server's log). It exits at once if its parent does."""
-    state, level, source = pickle.load(sys.stdin.buffer)
-    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("rag").setLevel(level)
-
-    exit_with_parent(0)
-    lock = threading.Lock()
-
-    def send(message: dict[str, Any]) -> None:
-        with lock:
-            protocol.write(json.dumps(message) + "\n")
-            protocol.flush()
-
-    try:
-        if source_id() != source:
-            raise BuildProcessError("the code on disk has changed since the server started (an upgrade in place?): "
-                                    "restart the server, then rebuild")
-        settings = Settings(**{k: MappingProxyType(v) if isinstance(v, dict) else v for k, v in state.items()})
-        from ..runtime import load_embedders
-
-        embedders = list(load_embedders(settings).values())
-        report = backend.build(settings, embedders, progress=lambda stage, done, total: send(
-            {"progress": [stage, done, total]}))
-        send({"done": _outcome(report)})
-    except BaseException as exc:  # the parent logs the reason; the traceback is logged here at debug level
-        logger.debug("live build failed", exc_info=True)
-        send({"error": _reason(exc)})
-    finally:
-        sys.stderr.flush()
-        os._exit(0)  # no interpreter teardown: the engines' threads and caches die with the process
-
-
-# -- watching the seeds ----------------------------------------------------------------------------------------
-
-Snapshot = dict[str, tuple[int, int]]  # file name → (size, mtime_ns)
-
-
-def seeds_snapshot(seeds_dir: Path) -> Snapshot:
-    """What the watcher compares between polls: every *.txt file's size and modification time."""
-    out: Snapshot = {}
-    try:
-        for path in Path(seeds_dir).glob("*.txt"):
-            try:
-                st = path.stat()
-            except OSError:
-                continue  # removed between listing and stat: the next poll sees it gone
-            out[path.name] = (st.st_size, st.st_mtime_ns)
-    except OSError:
-        pass
-    return out
-
-
-def chunked_otherwise(manifest: Mapping[str, Any], chunker: Mapping[str, Any] | None) -> bool:
-    """Whether an index manifest records another `chunker` than the one given (None: not compared)."""
-    return chunker is not None and manifest.get("chunker") != dict(chunker)
-
-
-def seeds_match_index(seeds_dir: Path, manifest: Mapping[str, Any], chunker: Mapping[str, Any] | None = None) -> bool:
-    """Whether the seeds' contents are exactly the documents of an index manifest (same ids, same sha256) and, given
-    `chunker` (what a build would record now), whether the index was chunked under it: after an upgrade that changes
-    cleaning or chunking (CHUNKING_ID), or a new --max-tokens, the same seeds make other passages."""
-    if chunked_otherwise(manifest, chunker):
-        return False
-    indexed = {doc_id: entry["sha256"] for doc_id, entry in manifest.get("documents", {}).items()}
-    try:
-        current = {p.stem: hashlib.sha256(p.read_bytes()).hexdigest()
-                   for p in Path(seeds_dir).glob("*.txt") if p.is_file()}
-    except OSError:
-        return False
-    return current == indexed
-
-
-class SeedWatcher:
-    """Polls the seeds directory every `interval` seconds; when the files have changed and then stayed the same for
-    one more poll (settled), and differ from the live index, it starts a build on `builder`."""
-
-    def __init__(self, seeds_dir: Path, interval: float, builder: LiveBuilder,
-                 live_manifest: Callable[[], Mapping[str, Any] | None], chunker: Mapping[str, Any] | None = None) -> None:
-        self._seeds, self._interval, self._builder = Path(seeds_dir), interval, builder
-        self._live_manifest = live_manifest
-        self._chunker = chunker  # what a build records now: an index chunked otherwise is rebuilt at the first poll
-        self._stop = threading.Event()
-        self._handled: Snapshot | None = None  # the settled state last compared with the index (built or not)
-        self._thread = threading.Thread(target=self._loop, name="seed-watcher", daemon=True)
-
-    def start(self) -> SeedWatcher:
-        self._thread.start()
-        logger.info("watching %s every %.1fs for changed seeds", self._seeds, self._interval)
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
-
-    def _loop(self) -> None:
-        previous = seeds_snapshot(self._seeds)
-        while not self._stop.wait(self._interval):
-            try:
-                current = seeds_snapshot(self._seeds)
-                if current == previous and current != self._handled:
-                    self._settled(current)
-                previous = current
-            except Exception:  # the watcher must outlive any one bad poll
-                logger.exception("seed watcher poll failed")
-
-    def _settled(self, snapshot: Snapshot) -> None:
-        if self._builder.running():
-            return  # retried at the next poll, once that build is over
-        manifest = self._live_manifest()
-        if manifest is not None and seeds_match_index(self._seeds, manifest, self._chunker):
-            self._handled = snapshot
-            return
-        try:
-            self._builder.start(trigger="watch")
-        except BuildBusyError:
-            return
-        self._handled = snapshot
-        if manifest is not None and chunked_otherwise(manifest, self._chunker):
-            logger.info("the live index was chunked under other settings or code (%s, now %s): rebuilding",
-                        manifest.get("chunker"), dict(self._chunker))
-        else:
-            logger.info("seeds changed in %s: rebuilding", self._seeds)

@@ -381,7 +381,7 @@ def test_an_unknown_live_build_mode_is_refused_by_name() -> None:
 def test_a_build_process_refuses_to_build_with_other_code_than_the_servers(tmp_path: Path) -> None:
     # code upgraded in place under a running server: its build would write an index that server may not read
     from rag.errors import BuildProcessError
-    from rag.indexing.live import build_in_child, source_id
+    from rag.indexing.live_child import build_in_child, source_id
     from rag.settings import Settings
 
     settings = Settings(seeds_dir=tmp_path / "seeds", index_dir=tmp_path / "index")

@@ -1,0 +1,106 @@
+"""`rag serve --watch`: a thread that polls the seeds directory and starts a live build when the seeds have changed,
+settled, and differ from the live index."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..errors import BuildBusyError
+from .live import LiveBuilder
+
+logger = logging.getLogger(__name__)
+
+Snapshot = dict[str, tuple[int, int]]  # file name → (size, mtime_ns)
+
+
+def seeds_snapshot(seeds_dir: Path) -> Snapshot:
+    """What the watcher compares between polls: every *.txt file's size and modification time."""
+    out: Snapshot = {}
+    try:
+        for path in Path(seeds_dir).glob("*.txt"):
+            try:
+                st = path.stat()
+            except OSError:
+                continue  # removed between listing and stat: the next poll sees it gone
+            out[path.name] = (st.st_size, st.st_mtime_ns)
+    except OSError:
+        pass
+    return out
+
+
+def chunked_otherwise(manifest: Mapping[str, Any], chunker: Mapping[str, Any] | None) -> bool:
+    """Whether an index manifest records another `chunker` than the one given (None: not compared)."""
+    return chunker is not None and manifest.get("chunker") != dict(chunker)
+
+
+def seeds_match_index(seeds_dir: Path, manifest: Mapping[str, Any], chunker: Mapping[str, Any] | None = None) -> bool:
+    """Whether the seeds' contents are exactly the documents of an index manifest (same ids, same sha256) and, given
+    `chunker` (what a build would record now), whether the index was chunked under it: after an upgrade that changes
+    cleaning or chunking (CHUNKING_ID), or a new --max-tokens, the same seeds make other passages."""
+    if chunked_otherwise(manifest, chunker):
+        return False
+    indexed = {doc_id: entry["sha256"] for doc_id, entry in manifest.get("documents", {}).items()}
+    try:
+        current = {p.stem: hashlib.sha256(p.read_bytes()).hexdigest()
+                   for p in Path(seeds_dir).glob("*.txt") if p.is_file()}
+    except OSError:
+        return False
+    return current == indexed
+
+
+class SeedWatcher:
+    """Polls the seeds directory every `interval` seconds; when the files have changed and then stayed the same for
+    one more poll (settled), and differ from the live index, it starts a build on `builder`."""
+
+    def __init__(self, seeds_dir: Path, interval: float, builder: LiveBuilder,
+                 live_manifest: Callable[[], Mapping[str, Any] | None], chunker: Mapping[str, Any] | None = None) -> None:
+        self._seeds, self._interval, self._builder = Path(seeds_dir), interval, builder
+        self._live_manifest = live_manifest
+        self._chunker = chunker  # what a build records now: an index chunked otherwise is rebuilt at the first poll
+        self._stop = threading.Event()
+        self._handled: Snapshot | None = None  # the settled state last compared with the index (built or not)
+        self._thread = threading.Thread(target=self._loop, name="seed-watcher", daemon=True)
+
+    def start(self) -> SeedWatcher:
+        self._thread.start()
+        logger.info("watching %s every %.1fs for changed seeds", self._seeds, self._interval)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        previous = seeds_snapshot(self._seeds)
+        while not self._stop.wait(self._interval):
+            try:
+                current = seeds_snapshot(self._seeds)
+                if current == previous and current != self._handled:
+                    self._settled(current)
+                previous = current
+            except Exception:  # the watcher must outlive any one bad poll
+                logger.exception("seed watcher poll failed")
+
+    def _settled(self, snapshot: Snapshot) -> None:
+        if self._builder.running():
+            return  # retried at the next poll, once that build is over
+        manifest = self._live_manifest()
+        if manifest is not None and seeds_match_index(self._seeds, manifest, self._chunker):
+            self._handled = snapshot
+            return
+        try:
+            self._builder.start(trigger="watch")
+        except BuildBusyError:
+            return
+        self._handled = snapshot
+        if manifest is not None and chunked_otherwise(manifest, self._chunker):
+            logger.info("the live index was chunked under other settings or code (%s, now %s): rebuilding",
+                        manifest.get("chunker"), dict(self._chunker))
+        else:
+            logger.info("seeds changed in %s: rebuilding", self._seeds)
