@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +19,9 @@ from ..components.sentences import encoder as sentence_encoder
 from ..stores.sentences import (DATE, ENCODE, NUMBER, ORG, PERSON, PLACE, PassageSentences, features,
                                 sentence_spans)
 from ..types import Hit
+
+if TYPE_CHECKING:
+    from ..retrieval.engine import Searcher
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +94,7 @@ def lexical(groups: Sequence[Sequence[str]], terms: frozenset[str], idf) -> floa
 
 # -- sentences of the top passages -----------------------------------------------------------------------------------
 
-def passage_sentences(searcher, hits: Sequence[Hit], specs: Sequence[str]) -> list[PassageSentences]:
+def passage_sentences(searcher: Searcher, hits: Sequence[Hit], specs: Sequence[str]) -> list[PassageSentences]:
     """The stored sentences of each hit; encoded here only for an index built before the store existed."""
     store = getattr(searcher.index, "sentences", None)
     out: list[PassageSentences | None] = []
@@ -106,7 +110,7 @@ def passage_sentences(searcher, hits: Sequence[Hit], specs: Sequence[str]) -> li
     return out  # type: ignore[return-value]
 
 
-def live_sentences(searcher, text: str, specs: Sequence[str]) -> PassageSentences:
+def live_sentences(searcher: Searcher, text: str, specs: Sequence[str]) -> PassageSentences:
     """What the store would hold for one passage, computed now (the slow path): each sentence read in this passage
     where the embedder can, as the store reads it (rag/components/sentences.py), else alone."""
     spans = tuple(sentence_spans(text))
@@ -120,7 +124,7 @@ _SOFT_ENDS = tuple("、，,;；:：")
 CUT_PENALTY = 0.03
 
 
-def score_sentences(searcher, question: str, hits: Sequence[Hit], w: Weights) -> list[Scored]:
+def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: Weights) -> list[Scored]:
     """Every sentence of `hits` scored against the question."""
     store = getattr(searcher.index, "sentences", None)
     if w.embedders is not None:
@@ -151,6 +155,6 @@ def score_sentences(searcher, question: str, hits: Sequence[Hit], w: Weights) ->
     return out
 
 
-def _query_vector(searcher, spec: str, question: str) -> np.ndarray:
+def _query_vector(searcher: Searcher, spec: str, question: str) -> np.ndarray:
     """The question's vector, from the Searcher's cache when the search just encoded it."""
     return searcher.query_vectors(spec, [question])[0]

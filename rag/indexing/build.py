@@ -292,7 +292,8 @@ def _source_file(settings: Settings, doc_id: str) -> str:
     return (Path(settings.seeds_dir) / f"{doc_id}.txt").as_posix()
 
 
-def _document_rows(corpus: Corpus, settings: Settings, reused: dict[str, str]):
+def _document_rows(corpus: Corpus, settings: Settings, reused: dict[str, str]) -> Iterator[str | dict[str, Any]]:
+    """Each document's row of documents.jsonl: the previous build's line where the document is unchanged."""
     for d in corpus.documents:
         if d.doc_id in reused:
             yield reused[d.doc_id]

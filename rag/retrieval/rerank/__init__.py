@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...errors import ConfigError
 from .stage import DEFAULT_WEIGHTS, DEFAULT_WEIGHTS_JA, FEATURES, LexicalReranker
+
+if TYPE_CHECKING:
+    from ...indexing.load import LoadedIndex
+    from ...settings import Settings
+    from ...stores.japanese import JapaneseAnalyzer
 
 RERANKERS = {"lexical": LexicalReranker}
 
 
-def check_weights(settings) -> dict[str, dict[str, float]]:
+def check_weights(settings: Settings) -> dict[str, dict[str, float]]:
     """The rerank weights by question language; ConfigError for a feature name the stage does not have."""
     weights = {lang: settings.rerank_weight_map(lang) for lang in ("en", "ja")}
     for lang, name in (("en", "rerank_weights"), ("ja", "rerank_weights_ja")):
@@ -18,7 +25,7 @@ def check_weights(settings) -> dict[str, dict[str, float]]:
     return weights
 
 
-def create_reranker(settings, index, analyzer) -> LexicalReranker | None:
+def create_reranker(settings: Settings, index: LoadedIndex, analyzer: JapaneseAnalyzer) -> LexicalReranker | None:
     """The configured reranker over `index`, or None when settings.rerank is 'none'."""
     if settings.rerank == "none":
         return None
