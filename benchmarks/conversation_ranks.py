@@ -93,7 +93,8 @@ def main() -> None:
                         else through(searcher, turns, args.mode, *query))
                 ranks[name][q.id] = first_relevant(hits, occ)
             dep = len(turns) > 1 and conv.depends_on_context(turns[-1], searcher.analyzer)
-            shown = conv.conversation_query(turns, searcher.analyzer, settings.max_query_chars) if dep else ""
+            # the conversation query as searched (cut to its token budget)
+            shown = (conv.search_conversation(searcher, turns, DEPTH, args.mode).context or "") if dep else ""
             print(f"{q.id:8} {q.lang:4} {'yes' if dep else 'no':3} "
                   + " ".join(f"{ranks[m][q.id] or '-':>9}" for m in methods) + "  " + shown.replace("\n", " / "))
         for lang in ("all", "en", "ja"):

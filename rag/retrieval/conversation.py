@@ -31,6 +31,8 @@ RECENT_TURNS = 3
 # Both searches look deeper than top_k, so that a passage ranked a little lower in one list can still meet itself
 # in the other.
 POOL = 20
+# the earlier turns' words a follow-up longer than a normal question still gets (tokens; ~20–40 words)
+CONTEXT_TOKENS = 64
 # The conversation search leads. For a follow-up the last turn's own search is mostly noise (it names little), so it
 # only breaks near-ties: at rank 1 its 0.1 / 61 moves a passage about six places of the conversation ranking.
 WEIGHTS = {"last": 0.1, "conversation": 1.0}
@@ -140,17 +142,19 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     earlier = [t for t in turns[:-1] if t and t.strip()]
     if not earlier or not depends_on_context(last, searcher.analyzer):
         return ConversationSearch(searcher.search(last, top_k, mode, filters), None)
-    # the earlier turns' words may make the question no longer than the longer of a normal question and the last
-    # turn: a short follow-up after long pasted turns was refused as too long (the words' tokens over
-    # max_query_tokens) or sent to the long questions' queue, and each word past that adds little
-    count = searcher.intake.count
-    budget = max(searcher.settings.heavy_query_tokens, count(last.strip()))
-    context = conversation_query([*earlier, last], searcher.analyzer, searcher.settings.max_query_chars, count, budget)
+    # the earlier turns' words are cut to a budget of tokens: a short follow-up after long pasted turns was refused
+    # as too long (the words' tokens over max_query_tokens) or sent to the long questions' queue. The budget is a
+    # normal question's length, or the follow-up's own plus CONTEXT_TOKENS for a long one, never over the limit
+    s = searcher.settings
+    _, tokens = searcher.intake.check(last)  # the last turn's own errors first, before any tokenizing of it
+    budget = min(s.max_query_tokens, max(s.heavy_query_tokens, tokens + CONTEXT_TOKENS))
+    context = conversation_query([*earlier, last], searcher.analyzer, s.max_query_chars, searcher.intake.count,
+                                 budget)
     if context == last.strip():  # the earlier turns have nothing to carry over
         return ConversationSearch(searcher.search(last, top_k, mode, filters), None)
     t0 = time.perf_counter()
     pool = min(max(POOL, top_k), searcher.settings.max_top_k)
-    alone = searcher.search(last, pool, mode, filters)  # validates the last turn first: its errors are the user's
+    alone = searcher.search(last, pool, mode, filters)
     joined = searcher.search(context, pool, mode, filters)
     hits = fuse({"last": alone.hits, "conversation": joined.hits}, top_k)
     took = (time.perf_counter() - t0) * 1000

@@ -189,8 +189,8 @@ def dot_codes_rows(codes, scaled, out):  # pragma: no cover - compiled
             out[w, r] = acc
 
 
-# Each store compiles (or loads from numba's cache) the kernels it runs when it is loaded, through its warm(), so
-# that the first question does not pay for it: the sparse store's for the arrays a store written now holds (float16
+# Each store compiles (or loads from numba's cache) the kernels it runs when a Searcher is made over it, through its
+# warm(), so that the first question does not pay for it: the sparse store's for the arrays a store written now holds (float16
 # activations, uint16 features) and those of one written before (float32, int32).
 
 def warm_sparse() -> None:

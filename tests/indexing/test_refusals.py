@@ -167,8 +167,9 @@ def test_the_same_embedders_named_in_another_order_load_the_index(built_index) -
 
 @pytest.mark.parametrize("kind", ["dense", "sparse", "bm25", "sentences"])
 def test_every_per_passage_part_must_hold_one_row_per_passage(searcher, kind: str) -> None:
-    """The rows each kind holds are checked against the passages (registry.PASSAGE_ROWS); BM25's were not, so a BM25
-    of other rows than the passages reached the searches, which index the passages by its rows."""
+    """The rows each kind holds are checked against the passages in one place (registry.PASSAGE_ROWS), where each
+    kind's loader had a check written for it; BM25's count is read from the same slot layout as the others, so in
+    practice it agrees with them."""
     from rag.indexing.load import LoadedIndex, _check_rows
 
     index = searcher.index

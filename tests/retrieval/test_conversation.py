@@ -9,6 +9,7 @@ import pytest
 
 from eval.questions import load_questions, read_seed_texts
 from eval.relevance import evidence_occurrences, is_relevant
+from rag.errors import QueryError
 from rag.retrieval.conversation import conversation_query, depends_on_context, fuse, search_conversation
 
 CONVERSATIONS = Path(__file__).resolve().parents[1] / "eval" / "fixtures" / "conversations.jsonl"
@@ -103,6 +104,22 @@ def test_a_short_follow_up_after_long_pasted_turns_is_searched_not_refused(searc
     assert found.dependent and len(found.result.hits) == 5
     assert searcher.intake.count(found.context) <= searcher.settings.heavy_query_tokens
     assert found.context.endswith(f"\n{last}") and len(found.context.split("\n")[0]) > 0
+
+
+def test_a_long_follow_up_keeps_some_context_within_the_limit(searcher, seeds_dir) -> None:
+    """A follow-up longer than a normal question gets 64 tokens of the earlier turns' words on top of its own (a
+    budget of its own length alone dropped them all: searched alone, and answered without the conversation)."""
+    last = "And what did he say about it, " + "in the context of the sanctions and the energy trade, " * 10 + "then?"
+    count = searcher.intake.count
+    assert count(last) > searcher.settings.heavy_query_tokens
+    found = search_conversation(searcher, [*_pasted_turns(seeds_dir), last], 5)
+    assert found.dependent and found.context.endswith(f"\n{last}")
+    assert count(last) < count(found.context) <= min(searcher.settings.max_query_tokens, count(last) + 64)
+
+
+def test_a_follow_up_that_is_not_text_is_refused_as_the_user_s_error(searcher) -> None:
+    with pytest.raises(QueryError, match="unpaired surrogate"):
+        search_conversation(searcher, ["What did Lavrov say about China?", "And then \ud800?"], 5)
 
 
 def test_fusion_lets_the_conversation_lead_and_the_last_turn_break_near_ties(searcher) -> None:
