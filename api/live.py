@@ -11,6 +11,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.datastructures import State
 
+from rag.indexing.backend import open_index
 from rag.indexing.build import chunker_params
 from rag.indexing.live import LiveBuilder
 from rag.indexing.watch import SeedWatcher
@@ -22,14 +23,19 @@ from rag.stores.japanese import default_analyzer
 logger = logging.getLogger(__name__)
 
 
-def install_index(state: State, settings: Settings, index: LoadedIndex) -> str | None:
-    """Serve `index` from now on; the version it replaces. Requests in flight finish on the Searcher they took."""
+def serve_from_disk(state: State, settings: Settings) -> tuple[LoadedIndex, str | None]:
+    """Load the index version now on disk and serve it from now on: (that index, the version it replaced). Requests
+    in flight finish on the Searcher they took. Reloads and live builds load through here one at a time, so that
+    what is served last is what was on disk last: a reload that read the disk before a live build published its
+    version, and installed after the build had, served the older version while the disk held the newer."""
     with state.swap_lock:
+        index = open_index(settings)
         old: Searcher | None = state.get("searcher")
+        # installing checks the models (an index embedded by another model loads, then is refused by the Searcher)
         state.searcher = (old.with_index(index) if old is not None
                           else Searcher(index, state.embedders, default_analyzer(), settings))
         state.load_error = None
-    return old.index.version if old is not None else None
+    return index, old.index.version if old is not None else None
 
 
 def _live_manifest(state: State) -> Callable[[], dict[str, Any] | None]:
@@ -47,7 +53,7 @@ def live_lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsyncConte
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         state = app.state
         state.swap_lock = threading.Lock()
-        state.builder = LiveBuilder(settings, state.embedders, lambda index: install_index(state, settings, index))
+        state.builder = LiveBuilder(settings, state.embedders, lambda: serve_from_disk(state, settings)[0])
         watcher = None
         if settings.watch_seconds > 0:
             watcher = SeedWatcher(settings.seeds_dir, settings.watch_seconds, state.builder,

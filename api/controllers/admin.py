@@ -17,13 +17,11 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from rag.errors import BuildBusyError, IndexError_
 from rag.indexing.live import LiveBuilder
-from rag.indexing.backend import open_index
-from rag.indexing.load import LoadedIndex
 from rag.retrieval import Searcher
 from rag.settings import Settings
 
 from ..errors import ApiError, ReloadFailed
-from ..live import install_index
+from ..live import serve_from_disk
 from ..schemas import ErrorBody, RebuildAccepted, ReloadResponse
 
 logger = logging.getLogger(__name__)
@@ -84,14 +82,9 @@ class AdminController(Controller):
             previous = old.index.version if old else None
             t0 = time.perf_counter()
 
-            def load() -> tuple[LoadedIndex, str | None]:
-                # installing checks the models (an index embedded by another model loads, then is refused by the
-                # Searcher) and warms the stores: off the event loop, and its refusal is a failed reload too
-                index = open_index(settings)
-                return index, install_index(state, settings, index)
-
             try:
-                index, previous = await to_thread.run_sync(load)
+                # off the event loop (loading warms the stores), and a refusal while installing is a failed reload too
+                index, previous = await to_thread.run_sync(serve_from_disk, state, settings)
             except IndexError_ as exc:
                 logger.error("reload failed, keeping index %s: %s", previous, exc)
                 raise ReloadFailed(detail=f"{exc} (still serving index {previous})") from None

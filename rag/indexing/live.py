@@ -143,11 +143,13 @@ def _locked_elsewhere(index_dir: Path) -> bool:
 
 
 class LiveBuilder:
-    """Runs incremental builds of settings.index_dir on a background thread, one at a time, and hands each new index
-    to `install` (which swaps it in); `status()` says what the current or last build is doing or did."""
+    """Runs incremental builds of settings.index_dir on a background thread, one at a time, and after each calls
+    `serve`, which loads the version now on disk, serves it and returns it; `status()` says what the current or last
+    build is doing or did. The loading is the caller's so that it can be serialized with its other loads (a reload):
+    a reload that read the disk before this build published, then installed after it, served the older version."""
 
     def __init__(self, settings: Settings, embedders: Mapping[str, Embedder],
-                 install: Callable[[LoadedIndex], None], *, embed_batch: int = LIVE_EMBED_BATCH) -> None:
+                 serve: Callable[[], LoadedIndex], *, embed_batch: int = LIVE_EMBED_BATCH) -> None:
         if settings.live_build == "process" and in_process_store(settings):
             # a child publishing into Qdrant's :memory: writes its own memory, gone when it exits: the build "succeeded"
             # and the server went on serving the old version
@@ -156,7 +158,7 @@ class LiveBuilder:
             settings = replace(settings, live_build="thread")
         self._settings = settings
         self._embedders = [_Interleaved(e, embed_batch) for e in embedders.values()]
-        self._install = install
+        self._serve = serve
         # the code this server runs, read when it starts (only a build process compares it)
         self._source = source_id() if settings.live_build == "process" else ""
         self._lock = threading.Lock()
@@ -235,9 +237,7 @@ class LiveBuilder:
             self._update(build_id, stage="reading seeds")
             outcome = self._build(build_id)
             self._update(build_id, stage="loading the new index", done=0, total=0)
-            index = backend.open_index(self._settings)
-            self._update(build_id, stage="swapping it in")
-            self._install(index)
+            index = self._serve()
             changes = outcome["changes"]
             self._update(build_id, state="succeeded", stage="done", index_version=index.version,
                          finished_at=_now(), warnings=tuple(self._public(w) for w in outcome["warnings"]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -261,6 +262,49 @@ def test_a_corrupt_index_on_disk_is_refused_and_the_old_one_stays_live(serve_app
         assert c.get("/readyz").status_code == 200
         body = c.post("/v1/search", json={"query": EN_QUESTION, "top_k": 2}).json()
         assert body["index_version"] == searcher.index.version and len(body["results"]) == 2
+
+
+def test_a_reload_that_read_the_disk_before_a_live_build_published_does_not_serve_the_older_version(
+        serve_app, api_settings, searcher, index_copy, tmp_path, monkeypatch):
+    """The interleaving that served a stale index: a reload reads version 1 from disk; a live build publishes version
+    2 and would install it; the reload then installs version 1, and the server serves it while the disk holds 2.
+    Loading is now serialized: the build loads after the reload, from the disk as it is then."""
+    import api.live
+
+    seeds = tmp_path / "seeds"
+    shutil.copytree(api_settings.seeds_dir, seeds)
+    settings = api_settings.replace(index_dir=index_copy, seeds_dir=seeds, live_build="thread")
+    smallest = min(seeds.glob("*.txt"), key=lambda p: p.stat().st_size)
+    (seeds / f"{smallest.stem}x.txt").write_text(smallest.read_text(encoding="utf-8").replace("ロシア", "ルミナ"),
+                                                 encoding="utf-8")
+    on_disk = lambda: json.loads((index_copy / "manifest.json").read_text())["build"]  # noqa: E731
+    first = on_disk()
+    real_open, calls = api.live.open_index, []
+
+    with serve_app(settings, searcher=searcher.with_index(api.live.open_index(settings))) as c:
+        builder = c.app.state.builder
+
+        def reload_reading_first(settings_):
+            calls.append(1)
+            index = real_open(settings_)
+            if len(calls) == 1:  # the reload: version 1 is read; now a build publishes version 2 and tries to serve it
+                assert index.version == first
+                builder.start("api")
+                for _ in range(1200):
+                    if on_disk() != first:
+                        break
+                    time.sleep(0.1)
+                builder.wait(2.0)  # before, it installed version 2 here; now it waits for this reload to finish
+            return index
+
+        monkeypatch.setattr(api.live, "open_index", reload_reading_first)
+        reload = c.post("/v1/admin/reload", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        assert reload.status_code == 200 and reload.json()["index_version"] == first, reload.text
+        status = builder.wait(600)
+        assert status.state == "succeeded" and status.index_version == on_disk() != first, status
+        assert c.get("/v1/index").json()["index_version"] == on_disk()
+        served = c.post("/v1/search", json={"query": EN_QUESTION, "top_k": 1}).json()["index_version"]
+        assert served == on_disk()
 
 
 def test_an_index_embedded_by_another_model_is_a_failed_reload_and_the_old_one_stays_live(serve_app, api_settings,
