@@ -124,8 +124,12 @@ def test_without_a_compiler_e5_runs_the_wheels_library_and_says_why(tmp_path, mo
 
 
 def test_a_damaged_library_in_the_cache_is_compiled_again_not_loaded(tmp_path, monkeypatch, own) -> None:
+    built, engine_id = e5_engine.library()  # the session's, already compiled: a copy in a cache of this test's own
+    for name in (built.name, built.name + ".sha256"):
+        shutil.copy(built.parent / name, tmp_path / name)
     monkeypatch.setenv("RAG_ENGINE_CACHE", str(tmp_path))
-    path, engine_id = e5_engine.library()
+    path = tmp_path / built.name
+    assert e5_engine.library() == (path, engine_id)  # taken from the cache, not compiled
     whole = path.read_bytes()
     path.write_bytes(whole[:1000])  # truncated: loading it would crash the process (SIGBUS), not raise
     e5_engine._built.clear()
