@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -28,6 +29,7 @@ from .edge import Edge
 from .errors import EXCEPTION_HANDLERS, error_response
 from .schema_page import render_plugins
 from .live import live_lifespan
+from .metrics import Metrics, MetricsController
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +81,7 @@ def _lifespan(settings: Settings, searcher: Searcher | None,
             state.embedders = embedders or await to_thread.run_sync(load_embedders, settings)
             state.searcher = await to_thread.run_sync(_open_index, settings, state.embedders, state)
         if state.searcher is not None:
+            state.loaded_at = time.time()
             logger.info("ready: index %s (%s)", state.searcher.index.version, state.searcher.index.manifest["counts"])
         state.llm_client = httpx.Client(timeout=settings.llm_timeout_s) if settings.llm_base_url else None
         try:
@@ -110,10 +113,12 @@ def create_app(settings: Settings, searcher: Searcher | None = None,
     if settings.cors_origins:
         cors = CORSConfig(allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST", "OPTIONS"],
                           allow_headers=["*"])  # the origins are the boundary; clients add their own headers (the openai SDK's X-Stainless-*)
+    state = State({"settings": settings, "searcher": None, "load_error": None, "loaded_at": None})
+    state.metrics = Metrics(state) if settings.metrics else None
     app = Litestar(
-        route_handlers=list(CONTROLLERS),
+        route_handlers=[*CONTROLLERS, *([MetricsController] if settings.metrics else [])],
         lifespan=[_lifespan(settings, searcher, embedders), live_lifespan(settings)],
-        state=State({"settings": settings, "searcher": None, "load_error": None}),
+        state=state,
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
             "searcher": Provide(provide_searcher, sync_to_thread=False),
@@ -134,7 +139,8 @@ def create_app(settings: Settings, searcher: Searcher | None = None,
         debug=False,
     )
     _publish_top_k_bound(app, settings.max_top_k)
-    app.asgi_handler = Edge(app.asgi_handler, settings)  # outside routing: it sees 404s, 405s and HEAD too
+    # outside routing: it sees 404s, 405s and HEAD too, and counts every request for /metrics
+    app.asgi_handler = Edge(app.asgi_handler, settings, state.metrics)
     return app
 
 

@@ -7,6 +7,7 @@
 - HEAD is answered as GET without a body (uptime monitors send HEAD).
 - A streamed response gives the event loop a turn after each chunk, so that a client's hang-up stops the stream.
 - Every response says `X-Content-Type-Options: nosniff`, and `Cache-Control: no-store` unless it set its own.
+- Every request is counted and timed for GET /metrics (api/metrics.py), by its route's template and status.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from rag.settings import Settings
 
 from .errors import CLIENT_GONE, RequestTimeout, error_body
+from .metrics import Metrics
 
 logger = logging.getLogger(__name__)
 
@@ -84,26 +86,44 @@ class _Body:
 class Edge:
     """ASGI middleware around the whole app (outside routing, so that it sees 404s and 405s too)."""
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, metrics: Metrics | None = None) -> None:
         self.app = app
         self.settings = settings
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if self.metrics is None:
+            await self._exchange(scope, receive, send, {})
+            return
+        method, seen, t0 = scope["method"], {"status": 500}, time.perf_counter()  # 500: the app raised before answering
+        self.metrics.in_flight.inc()
+        try:
+            await self._exchange(scope, receive, send, seen)
+        finally:
+            self.metrics.in_flight.dec()
+            # the router writes the route's template into the scope it was given (the copy for HEAD, say)
+            self.metrics.observe(method, seen.get("route"), seen["status"], time.perf_counter() - t0)
+
+    async def _exchange(self, scope: Scope, receive: Receive, send: Send, seen: dict[str, Any]) -> None:
         head = scope["method"] == "HEAD"
         if head:
             scope = {**scope, "method": "GET"}  # type: ignore[assignment]
         body = _Body(scope, receive, self.settings.body_timeout_s)
         if body.declared is not None and body.declared > self.settings.max_body_bytes:
-            await self._too_large(scope, body, send)
+            await self._too_large(scope, body, send, seen)
             return
-        await self.app(scope, body.receive, self._send(send, body, head))
+        try:
+            await self.app(scope, body.receive, self._send(send, body, head, seen))
+        finally:
+            seen["route"] = scope.get("path_template")
 
-    def _send(self, send: Send, body: _Body, head: bool) -> Send:
+    def _send(self, send: Send, body: _Body, head: bool, seen: dict[str, Any]) -> Send:
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
+                seen["status"] = message["status"]
                 if not body.complete:  # answered before the body was read
                     await body.discard(self.settings.max_discard_bytes)
                 message = {**message, "headers": _headers(message.get("headers", ()), close=not body.complete)}
@@ -118,7 +138,8 @@ class Edge:
 
         return wrapped
 
-    async def _too_large(self, scope: Scope, body: _Body, send: Send) -> None:
+    async def _too_large(self, scope: Scope, body: _Body, send: Send, seen: dict[str, Any]) -> None:
+        seen["status"] = 413
         await body.discard(self.settings.max_discard_bytes)
         detail = f"the body is larger than {self.settings.max_body_bytes} bytes"
         payload = msgspec.json.encode(error_body(scope["path"], 413, "body_too_large", detail))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -35,6 +36,7 @@ def serve_from_disk(state: State, settings: Settings) -> tuple[LoadedIndex, str 
         state.searcher = (old.with_index(index) if old is not None
                           else Searcher(index, state.embedders, default_analyzer(), settings))
         state.load_error = None
+        state.loaded_at = time.time()
     return index, old.index.version if old is not None else None
 
 

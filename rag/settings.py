@@ -94,6 +94,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     admin_token: str | None = None
+    # GET /metrics in Prometheus's text format (requests, overload refusals, the index, live builds, the process);
+    # RAG_METRICS=0 removes the route, for a deployment that exposes the port beyond its monitoring.
+    metrics: bool = True
     cors_origins: tuple[str, ...] = ()
     llm_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"

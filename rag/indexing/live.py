@@ -164,6 +164,10 @@ class LiveBuilder:
         self._lock = threading.Lock()
         self._status: BuildStatus | None = None
         self._thread: threading.Thread | None = None
+        # for monitoring (api/metrics.py): builds finished by outcome, and the last one's duration and end
+        self.finished = {"succeeded": 0, "failed": 0}
+        self.last_duration_s: float | None = None
+        self.last_success_at: float | None = None  # seconds since the epoch
 
     def start(self, trigger: str = "api") -> BuildStatus:
         """Start a build now; raises BuildBusyError while another one runs."""
@@ -256,3 +260,13 @@ class LiveBuilder:
             if status is not None and status.build_id == build_id and status.state == "running":
                 # a BaseException (interpreter exit, KeyboardInterrupt): still say the build is over
                 self._update(build_id, state="failed", error="the build was interrupted", finished_at=_now())
+            self._count(build_id, time.perf_counter() - t0)
+
+    def _count(self, build_id: str, seconds: float) -> None:
+        with self._lock:
+            if self._status is None or self._status.build_id != build_id or self._status.state == "running":
+                return
+            self.finished[self._status.state] += 1
+            self.last_duration_s = seconds
+            if self._status.state == "succeeded":
+                self.last_success_at = time.time()

@@ -65,6 +65,13 @@ class QueryIntake:
         self._lock = threading.Lock()
         self._pending = 0
         self._heavy = threading.BoundedSemaphore(settings.heavy_query_slots)
+        # for monitoring (api/metrics.py): questions refused as overload, by reason
+        self.refused = {"queue_full": 0, "long_questions_busy": 0}
+
+    @property
+    def pending(self) -> int:
+        """Questions being answered or waiting for the encoders now."""
+        return self._pending
 
     def count(self, text: str) -> int:
         """`text`'s tokens, as `check` counts them."""
@@ -99,6 +106,7 @@ class QueryIntake:
         s = self.settings
         with self._lock:
             if self._pending >= s.max_pending_queries:
+                self.refused["queue_full"] += 1
                 raise OverloadedError(f"{self._pending} questions are already waiting for the encoders; retry "
                                       "shortly", retry_after_s=1)
             self._pending += 1
@@ -110,6 +118,8 @@ class QueryIntake:
             if not self._heavy.acquire(timeout=s.query_wait_s):
                 logger.info("refused a %d-token question: %d long question(s) already running", tokens,
                             s.heavy_query_slots)
+                with self._lock:
+                    self.refused["long_questions_busy"] += 1
                 raise OverloadedError(f"long questions (over {s.heavy_query_tokens} tokens) take turns and the "
                                       f"queue is full; retry shortly or ask a shorter question",
                                       retry_after_s=max(1, math.ceil(s.query_wait_s)))

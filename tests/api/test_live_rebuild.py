@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from api.process import SearchLoad, fresh_connections, running_server
 
@@ -225,8 +226,21 @@ def test_two_rebuild_calls_at_once_give_one_202_and_one_409(server, http):
     assert http.post("/v1/admin/rebuild").status_code == 401  # token-guarded like reload
 
 
+def builds(http: httpx.Client) -> dict[str, float]:
+    """The live builds' series of GET /metrics, read with Prometheus's parser: {sample name or outcome: value}."""
+    out = {}
+    for family in text_string_to_metric_families(http.get("/metrics").text):
+        for sample in family.samples:
+            if sample.name == "newsrag_builds_total":
+                out[sample.labels["outcome"]] = sample.value
+            elif sample.name.startswith("newsrag_build") or sample.name == "newsrag_index_info":
+                out[sample.name] = sample.labels.get("index_version", sample.value)
+    return out
+
+
 def test_a_failed_build_keeps_the_old_index_serving_and_says_why(server, http):
     live = http.get("/v1/index").json()["index_version"]
+    counted = builds(http)
     expected = search_docs(http, JA_QUESTION)
     # another process holding the build lock (an operator's `rag index build`): refused at once with 409, as the
     # README says of a build already running (it was accepted with 202, then failed)
@@ -249,6 +263,9 @@ def test_a_failed_build_keeps_the_old_index_serving_and_says_why(server, http):
         moved.rename(server.seeds)
     assert build["state"] == "failed" and "does not exist" in build["error"]
     assert str(server.seeds) not in build["error"] and "<seeds>" in build["error"]  # no server paths in public
+    failed = builds(http)  # a monitor sees the failure and that the old version still serves
+    assert failed["failed"] == counted["failed"] + 1 and failed["succeeded"] == counted["succeeded"]
+    assert failed["newsrag_index_info"] == live and failed["newsrag_build_running"] == 0
     body = http.get("/v1/index").json()
     assert body["index_version"] == live and body["build"]["error"] == build["error"]
     assert search_docs(http, JA_QUESTION) == expected
@@ -256,6 +273,11 @@ def test_a_failed_build_keeps_the_old_index_serving_and_says_why(server, http):
     build, _ = rebuild_and_wait(http)
     assert build["state"] == "succeeded" and build["error"] is None
     assert "does not exist" in build["last_error"] and "failed at" in build["last_error"]
+    done = builds(http)
+    assert done["succeeded"] == counted["succeeded"] + 1 and done["failed"] == failed["failed"]
+    assert done["newsrag_index_info"] == build["index_version"] and done["newsrag_build_last_duration_seconds"] > 0
+    assert done["newsrag_build_last_success_timestamp_seconds"] > failed.get(
+        "newsrag_build_last_success_timestamp_seconds", 0)
 
 
 def _build_processes(index: Path) -> list[int]:

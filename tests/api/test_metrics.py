@@ -1,0 +1,99 @@
+"""GET /metrics: the real app's series in Prometheus's text format, read back with Prometheus's own parser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from rag.retrieval import Searcher
+
+from api_support import EN_QUESTION, assert_error
+
+
+def scrape(client: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """{(sample name, sorted labels): value} of one scrape; the parser refuses anything not in the text format."""
+    response = client.get("/metrics")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(response.text) for s in family.samples}
+
+
+def requests(samples: dict, method: str, route: str, status: int) -> float:
+    return samples.get(("newsrag_http_requests_total",
+                        (("method", method), ("route", route), ("status", str(status)))), 0.0)
+
+
+def test_requests_are_counted_by_route_template_and_status_and_a_raw_path_is_never_a_label(serve_app, api_settings):
+    with serve_app(api_settings) as c:
+        before = scrape(c)
+        assert c.post("/v1/search", json={"query": EN_QUESTION, "top_k": 2}).status_code == 200
+        assert c.post("/v1/search", json={"query": ""}).status_code == 422
+        for n in range(3):  # each raw path a client makes up is one more series unless the template is the label
+            assert c.get(f"/v1/documents/made-up-{n}").status_code == 404
+            assert c.get(f"/no/such/path/{n}").status_code == 404
+        assert c.head("/healthz").status_code == 200
+        text = c.get("/metrics").text
+        after = scrape(c)
+    assert requests(after, "POST", "/v1/search", 200) - requests(before, "POST", "/v1/search", 200) == 1
+    assert requests(after, "POST", "/v1/search", 422) - requests(before, "POST", "/v1/search", 422) == 1
+    assert requests(after, "GET", "/v1/documents/{doc_id}", 404) - \
+        requests(before, "GET", "/v1/documents/{doc_id}", 404) == 3
+    assert requests(after, "GET", "unrouted", 404) - requests(before, "GET", "unrouted", 404) == 3
+    assert requests(after, "HEAD", "/healthz", 200) - requests(before, "HEAD", "/healthz", 200) == 1
+    assert "made-up" not in text and "/no/such" not in text
+    timed = after[("newsrag_http_request_duration_seconds_count", (("method", "POST"), ("route", "/v1/search")))]
+    assert timed >= 2 and after[("newsrag_http_request_duration_seconds_sum",
+                                 (("method", "POST"), ("route", "/v1/search")))] > 0
+    assert after[("process_resident_memory_bytes", ())] > 0
+
+
+def test_the_served_index_and_its_counts_are_what_v1_index_says(serve_app, api_settings):
+    with serve_app(api_settings) as c:
+        index = c.get("/v1/index").json()
+        samples = scrape(c)
+    version = index["index_version"]
+    assert samples[("newsrag_index_ready", ())] == 1
+    assert samples[("newsrag_index_info", (("index_version", version), ("store", "local")))] == 1
+    for kind, n in index["counts"].items():
+        assert samples[("newsrag_index_items", (("kind", kind),))] == n
+    assert samples[("newsrag_index_loaded_timestamp_seconds", ())] > 0
+    assert samples[("newsrag_build_running", ())] == 0
+    assert samples[("newsrag_builds_total", (("outcome", "succeeded"),))] == 0
+
+
+def test_a_question_refused_because_the_encoders_are_busy_is_counted_by_reason(serve_app, api_settings, searcher):
+    settings = api_settings.replace(max_pending_queries=1)
+    busy = Searcher(searcher.index, searcher.embedders, searcher.analyzer, settings)
+    with serve_app(settings, searcher=busy) as c:
+        with busy.intake.admit(10):  # the one place is taken, as by a question still being answered
+            assert scrape(c)[("newsrag_queries_pending", ())] == 1
+            refused = c.post("/v1/search", json={"query": EN_QUESTION})
+            assert assert_error(refused, 503)["error"] == "overloaded" and refused.headers["Retry-After"] == "1"
+        samples = scrape(c)
+    assert samples[("newsrag_queries_refused_total", (("reason", "queue_full"),))] == 1
+    assert samples[("newsrag_queries_refused_total", (("reason", "long_questions_busy"),))] == 0
+    assert samples[("newsrag_queries_pending", ())] == 0
+    assert requests(samples, "POST", "/v1/search", 503) == 1
+
+
+def test_serving_without_an_index_says_not_ready(serve_app, api_settings, embedders, tmp_path):
+    from litestar.testing import TestClient
+
+    from api.app import create_app
+
+    settings = api_settings.replace(seeds_dir=tmp_path / "no-seeds", index_dir=tmp_path / "index")
+    with TestClient(create_app(settings, embedders=embedders)) as c:
+        samples = scrape(c)
+    assert samples[("newsrag_index_ready", ())] == 0
+    assert not any(name == "newsrag_index_info" for name, _ in samples)
+
+
+@pytest.mark.parametrize("method", ["get", "head"])
+def test_rag_metrics_0_removes_the_route(serve_app, api_settings, method):
+    with serve_app(api_settings.replace(metrics=False)) as c:
+        response = getattr(c, method)("/metrics")
+        assert response.status_code == 404
+        assert c.post("/v1/search", json={"query": EN_QUESTION, "top_k": 1}).status_code == 200
