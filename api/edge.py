@@ -7,12 +7,14 @@
 - HEAD is answered as GET without a body (uptime monitors send HEAD).
 - A streamed response gives the event loop a turn after each chunk, so that a client's hang-up stops the stream.
 - Every response says `X-Content-Type-Options: nosniff`, and `Cache-Control: no-store` unless it set its own.
-- Every request is counted and timed for GET /metrics (api/metrics.py), by its route's template and status.
+- Every request is counted and timed for GET /metrics (api/metrics.py), by its route's template and status, and
+  logged as one access line (`api.access`).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from typing import Any
 
@@ -26,6 +28,8 @@ from .errors import CLIENT_GONE, RequestTimeout, error_body
 from .metrics import Metrics
 
 logger = logging.getLogger(__name__)
+access = logging.getLogger("api.access")  # RAG_ACCESS_LOG=0 turns it off; a handler of its own can route it elsewhere
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
@@ -95,17 +99,19 @@ class Edge:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self.metrics is None:
-            await self._exchange(scope, receive, send, {})
-            return
         method, seen, t0 = scope["method"], {"status": 500}, time.perf_counter()  # 500: the app raised before answering
-        self.metrics.in_flight.inc()
+        if self.metrics is not None:
+            self.metrics.in_flight.inc()
         try:
             await self._exchange(scope, receive, send, seen)
         finally:
-            self.metrics.in_flight.dec()
-            # the router writes the route's template into the scope it was given (the copy for HEAD, say)
-            self.metrics.observe(method, seen.get("route"), seen["status"], time.perf_counter() - t0)
+            took = time.perf_counter() - t0
+            if self.metrics is not None:
+                self.metrics.in_flight.dec()
+                # the router writes the route's template into the scope it was given (the copy for HEAD, say)
+                self.metrics.observe(method, seen.get("route"), seen["status"], took)
+            if self.settings.access_log:
+                _access(scope, seen["status"], took)
 
     async def _exchange(self, scope: Scope, receive: Receive, send: Send, seen: dict[str, Any]) -> None:
         head = scope["method"] == "HEAD"
@@ -147,6 +153,21 @@ class Edge:
         await send({"type": "http.response.start", "status": 413,
                     "headers": _headers(headers, close=not body.complete)})
         await send({"type": "http.response.body", "body": payload})
+
+
+def _access(scope: Scope, status: int, seconds: float) -> None:
+    """One line per request, after its response: client, method, path and query as sent, status, time to the last
+    byte. No body and no header is logged (questions, tokens); a path's control characters are escaped, so that a
+    client cannot write lines of its own into the log (`/x%0AINFO ...`)."""
+    client = scope.get("client")
+    query = scope.get("query_string", b"").decode("latin-1")
+    target = _printable(scope.get("path", "") + (f"?{query}" if query else ""))
+    access.info('%s "%s %s" %d %.1f ms', f"{client[0]}:{client[1]}" if client else "-", scope.get("method", "?"),
+                target, status, seconds * 1000)
+
+
+def _printable(text: str) -> str:
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _headers(headers: Any, close: bool) -> list[tuple[bytes, bytes]]:

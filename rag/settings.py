@@ -97,6 +97,8 @@ class Settings:
     # GET /metrics in Prometheus's text format (requests, overload refusals, the index, live builds, the process);
     # RAG_METRICS=0 removes the route, for a deployment that exposes the port beyond its monitoring.
     metrics: bool = True
+    # `rag serve` logs one line per request (logger `api.access`: client, method, path, status, milliseconds)
+    access_log: bool = True
     cors_origins: tuple[str, ...] = ()
     llm_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"

@@ -43,6 +43,7 @@ NEW_QUESTIONS = ("北極海航路の共同観測はどこからどこまで航�
 class Server:
     url: str
     settings: Settings  # the server's seeds and index directories (a private copy of the session index)
+    log: Path
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,7 @@ def server(built_index, tmp_path_factory):
     shutil.copytree(settings.seeds_dir, seeds)
     shutil.copytree(settings.index_dir, index, ignore=shutil.ignore_patterns(".build.lock"))
     with running_server(seeds, index, root / "server.log", env={"RAG_ADMIN_TOKEN": ADMIN_TOKEN}) as url:
-        yield Server(url, settings.replace(seeds_dir=seeds, index_dir=index))
+        yield Server(url, settings.replace(seeds_dir=seeds, index_dir=index), root / "server.log")
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +70,26 @@ def test_server_search_ranks_like_the_in_process_searcher(http, searcher):
     assert [r["passage_id"] for r in body["results"]] == [r["passage_id"] for r in expected["results"]]
     assert [r["citation"] for r in body["results"]] == public([r["citation"] for r in expected["results"]])
     assert [r["score"] for r in body["results"]] == pytest.approx([r["score"] for r in expected["results"]], abs=1e-4)
+
+
+def test_each_request_is_one_access_line_without_its_body_and_a_path_cannot_forge_a_line(server, http):
+    marker = f"probe-{time.monotonic_ns()}"
+    assert http.post("/v1/search", json={"query": f"{EN_QUESTION} {marker}", "top_k": 1}).status_code == 200
+    forged = f"/v1/documents/{marker}%0AINFO%20api.access:%20forged%0D"  # a client's newline, percent-encoded
+    status, _ = raw_http(server.url, f"GET {forged}?limit=1 HTTP/1.1")
+    assert status == 404
+    deadline = time.monotonic() + 10
+    while True:  # the line is written after the response's last byte
+        lines = server.log.read_text(encoding="utf-8", errors="replace").splitlines()
+        mine = [line for line in lines if marker in line or "forged" in line]
+        if len(mine) >= 1 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    searched = [line for line in lines if line.startswith("INFO api.access:") and '"POST /v1/search" 200 ' in line]
+    assert searched and all(line.endswith(" ms") for line in searched), lines[-5:]
+    assert not any(marker in line for line in searched)  # the question (the body) is not logged
+    assert len(mine) == 1 and "forged" in mine[0] and "\\n" in mine[0] and "\\r" in mine[0], mine
+    assert mine[0].startswith("INFO api.access: 127.0.0.1:") and '?limit=1" 404 ' in mine[0]
 
 
 def test_server_answers_ask_and_plain_chat_over_http(http, searcher):

@@ -1,4 +1,5 @@
-"""GET /metrics: the real app's series in Prometheus's text format, read back with Prometheus's own parser."""
+"""GET /metrics: the real app's series in Prometheus's text format, read back with Prometheus's own parser; and the
+access log (api/edge.py)."""
 
 from __future__ import annotations
 
@@ -97,3 +98,11 @@ def test_rag_metrics_0_removes_the_route(serve_app, api_settings, method):
         response = getattr(c, method)("/metrics")
         assert response.status_code == 404
         assert c.post("/v1/search", json={"query": EN_QUESTION, "top_k": 1}).status_code == 200
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_rag_access_log_0_turns_the_access_lines_off(serve_app, api_settings, caplog, on):
+    with caplog.at_level("INFO", logger="api.access"), serve_app(api_settings.replace(access_log=on)) as c:
+        assert c.get("/healthz").status_code == 200
+    lines = [r.getMessage() for r in caplog.records if r.name == "api.access"]
+    assert (lines == [lines[0]] and '"GET /healthz" 200 ' in lines[0]) if on else lines == [], lines
