@@ -75,22 +75,26 @@ def _lifespan(settings: Settings, searcher: Searcher | None,
         state = app.state
         state.reload_lock = asyncio.Lock()
         owned = searcher is None and embedders is None
+        state.llm_client = None
         if searcher is not None:
             state.embedders, state.searcher = searcher.embedders, searcher
         else:
-            state.embedders = embedders or await to_thread.run_sync(load_embedders, settings)
-            state.searcher = await to_thread.run_sync(_open_index, settings, state.embedders, state)
-        if state.searcher is not None:
-            state.loaded_at = time.time()
-            logger.info("ready: index %s (%s)", state.searcher.index.version, state.searcher.index.manifest["counts"])
-        state.llm_client = httpx.Client(timeout=settings.llm_timeout_s) if settings.llm_base_url else None
+            state.embedders = embedders if embedders is not None else await to_thread.run_sync(load_embedders,
+                                                                                                settings)
         try:
+            if searcher is None:
+                state.searcher = await to_thread.run_sync(_open_index, settings, state.embedders, state)
+            if state.searcher is not None:
+                state.loaded_at = time.time()
+                logger.info("ready: index %s (%s)", state.searcher.index.version,
+                            state.searcher.index.manifest["counts"])
+            state.llm_client = httpx.Client(timeout=settings.llm_timeout_s) if settings.llm_base_url else None
             yield
         finally:
             if state.llm_client is not None:
                 state.llm_client.close()
-            if owned:  # the models this lifespan loaded: their engine threads outlived the app
-                close_embedders(state.embedders)
+            if owned:  # the models this lifespan loaded (also when the start failed): their engine threads outlive it
+                await to_thread.run_sync(close_embedders, state.embedders)
             state.llm_client = state.searcher = state.embedders = None
 
     return lifespan

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from typing import Any
 
@@ -25,11 +24,13 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from rag.settings import Settings
 
 from .errors import CLIENT_GONE, RequestTimeout, error_body
+from .logtext import field
 from .metrics import Metrics
 
 logger = logging.getLogger(__name__)
 access = logging.getLogger("api.access")  # RAG_ACCESS_LOG=0 turns it off; a handler of its own can route it elsewhere
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# the methods a metric's label may carry; any other token a client sends is "other", so that it cannot add series
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
@@ -99,7 +100,9 @@ class Edge:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        method, seen, t0 = scope["method"], {"status": 500}, time.perf_counter()  # 500: the app raised before answering
+        # 500: the app raised before answering; the path as sent (routing writes its normalised form into the scope)
+        seen, t0 = {"status": 500, "path": scope.get("path", "")}, time.perf_counter()
+        method = scope["method"] if scope["method"] in METHODS else "other"  # h11 takes any token as a method
         if self.metrics is not None:
             self.metrics.in_flight.inc()
         try:
@@ -111,7 +114,7 @@ class Edge:
                 # the router writes the route's template into the scope it was given (the copy for HEAD, say)
                 self.metrics.observe(method, seen.get("route"), seen["status"], took)
             if self.settings.access_log:
-                _access(scope, seen["status"], took)
+                _access(scope, seen, took)
 
     async def _exchange(self, scope: Scope, receive: Receive, send: Send, seen: dict[str, Any]) -> None:
         head = scope["method"] == "HEAD"
@@ -155,19 +158,16 @@ class Edge:
         await send({"type": "http.response.body", "body": payload})
 
 
-def _access(scope: Scope, status: int, seconds: float) -> None:
+def _access(scope: Scope, seen: dict[str, Any], seconds: float) -> None:
     """One line per request, after its response: client, method, path and query as sent, status, time to the last
-    byte. No body and no header is logged (questions, tokens); a path's control characters are escaped, so that a
-    client cannot write lines of its own into the log (`/x%0AINFO ...`)."""
+    byte. No body and no header is logged (questions, tokens). What the client sent is escaped (controls, quotes,
+    backslashes, format characters), so that it can neither write lines of its own into the log (`/x%0AINFO ...`)
+    nor fields of its own into this one (`/x%22%20200`)."""
     client = scope.get("client")
-    query = scope.get("query_string", b"").decode("latin-1")
-    target = _printable(scope.get("path", "") + (f"?{query}" if query else ""))
-    access.info('%s "%s %s" %d %.1f ms', f"{client[0]}:{client[1]}" if client else "-", scope.get("method", "?"),
-                target, status, seconds * 1000)
-
-
-def _printable(text: str) -> str:
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    query = scope.get("query_string", b"").decode("utf-8", "backslashreplace")
+    target = field(seen["path"] + (f"?{query}" if query else ""))
+    access.info('%s "%s %s" %d %.1f ms', f"{client[0]}:{client[1]}" if client else "-", field(scope["method"][:32]),
+                target, seen["status"], seconds * 1000)
 
 
 def _headers(headers: Any, close: bool) -> list[tuple[bytes, bytes]]:

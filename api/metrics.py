@@ -1,8 +1,8 @@
 """GET /metrics: the service as Prometheus sees it, in its text format.
 
 Requests are counted by the Edge (api/edge.py), outside routing, so 404s, 405s and early 413s count too; each is
-labelled with its route's template (`/v1/documents/{doc_id:str}`), never its raw path, so that a client cannot grow
-the series without end. The rest is read from the app's state when scraped: the index served, the live builds
+labelled with its route's template (`/v1/documents/{doc_id}`), never its raw path, and with its method only if it
+is one of HTTP's (any other token is `other`), so that a client cannot grow the series without end. The rest is read from the app's state when scraped: the index served, the live builds
 (rag/indexing/live.py), the questions refused as overload (rag/retrieval/intake.py), and the process itself. Each app
 has a registry of its own, so that apps created in one process (tests, an embedding program) do not share series.
 """
@@ -22,8 +22,9 @@ from prometheus_client.registry import Collector
 # the classic text format, which every Prometheus and other scrapers read (Litestar adds "; charset=utf-8")
 MEDIA_TYPE = "text/plain; version=0.0.4"
 UNROUTED = "unrouted"  # a request answered before routing (413), or by no route (404)
-# seconds: a search is ~50-150 ms, a streamed chat answer up to the LLM's timeout
-BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+# seconds: a search of cached vectors ~5 ms, a cold one ~50-150 ms, a streamed chat answer up to the LLM's timeout
+# (20 s, twice with a retry)
+BUCKETS = (0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
 class Metrics:
@@ -67,7 +68,8 @@ class _ServiceCollector(Collector):
             index = searcher.index
             info = GaugeMetricFamily("newsrag_index_info", "The index version served (always 1)",
                                      labels=["index_version", "store"])
-            info.add_metric([index.version, str(index.manifest.get("store", "local"))], 1.0)
+            # the store's kind only: the manifest names a Qdrant folder's path or its server's URL
+            info.add_metric([index.version, index.summary()["store"]["kind"]], 1.0)
             yield info
             counts = GaugeMetricFamily("newsrag_index_items", "What the served index holds, by kind",
                                        labels=["kind"])

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from rag.errors import ConfigError, RagError
 
+from ..logtext import OneLineFormatter
 from . import ask, chunks, evaluate, index_build, index_info, index_push, search, serve
 from .common import Parser, UsageError, add_command, add_group, settings_from
 
@@ -43,7 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     level = logging.WARNING - 10 * min(args.verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    # one line a record: a client's path in a server's log line cannot start a line of its own (api/logtext.py)
+    handler.setFormatter(OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
     try:
         settings = settings_from(args)
         return int(args.handler(args, settings) or 0)

@@ -2,7 +2,7 @@
 starts them is rag/indexing/watch.py; the build's own process, rag/indexing/live_child.py).
 
 The build itself is build_index (atomic and incremental): until it writes the new manifest the old index stays live
-on disk, and the serving process keeps its loaded index until `install` swaps the new one in. A build that fails,
+on disk, and the serving process keeps its loaded index until `serve` loads the new one and swaps it in. A build that fails,
 for whatever reason, changes nothing that is served; its status says why. By default (`live_build=process`) it runs
 in a process of its own (`live_child.child_main`), which reports its progress as JSON lines; a crash or a kill there is a
 failed build, and its Python work takes no turn from the serving threads.
@@ -243,9 +243,9 @@ class LiveBuilder:
             self._update(build_id, stage="loading the new index", done=0, total=0)
             index = self._serve()
             changes = outcome["changes"]
-            self._update(build_id, state="succeeded", stage="done", index_version=index.version,
-                         finished_at=_now(), warnings=tuple(self._public(w) for w in outcome["warnings"]),
-                         changes=changes)
+            self._finish(build_id, time.perf_counter() - t0, state="succeeded", stage="done",
+                         index_version=index.version, finished_at=_now(),
+                         warnings=tuple(self._public(w) for w in outcome["warnings"]), changes=changes)
             logger.info("live build %s: index %s is live after %.1fs (%s)", build_id, index.version,
                         time.perf_counter() - t0, changes)
         except Exception as exc:  # anything at all: the old index keeps serving, and the status says why
@@ -253,19 +253,22 @@ class LiveBuilder:
             logger.error("live build %s failed after %.1fs, the previous index keeps serving: %s", build_id,
                          time.perf_counter() - t0, reason)
             at, reason = _now(), self._public(reason)
-            self._update(build_id, state="failed", error=reason, finished_at=at,
+            self._finish(build_id, time.perf_counter() - t0, state="failed", error=reason, finished_at=at,
                          last_error=f"build {build_id} failed at {at}: {reason}")
         finally:
             status = self.status()
             if status is not None and status.build_id == build_id and status.state == "running":
                 # a BaseException (interpreter exit, KeyboardInterrupt): still say the build is over
-                self._update(build_id, state="failed", error="the build was interrupted", finished_at=_now())
-            self._count(build_id, time.perf_counter() - t0)
+                self._finish(build_id, time.perf_counter() - t0, state="failed", error="the build was interrupted",
+                             finished_at=_now())
 
-    def _count(self, build_id: str, seconds: float) -> None:
+    def _finish(self, build_id: str, seconds: float, **changes: Any) -> None:
+        """The build's final status and its count, in one step: a build started the moment the status said this one
+        was over (the watcher's, say) made the count miss it, and a monitor could read the status before the count."""
         with self._lock:
-            if self._status is None or self._status.build_id != build_id or self._status.state == "running":
+            if self._status is None or self._status.build_id != build_id:
                 return
+            self._status = replace(self._status, **changes)
             self.finished[self._status.state] += 1
             self.last_duration_s = seconds
             if self._status.state == "succeeded":

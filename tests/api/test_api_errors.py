@@ -286,16 +286,24 @@ def test_a_reload_that_read_the_disk_before_a_live_build_published_does_not_serv
 
         def reload_reading_first(settings_):
             calls.append(1)
-            index = real_open(settings_)
-            if len(calls) == 1:  # the reload: version 1 is read; now a build publishes version 2 and tries to serve it
-                assert index.version == first
-                builder.start("api")
-                for _ in range(1200):
-                    if on_disk() != first:
-                        break
-                    time.sleep(0.1)
-                builder.wait(2.0)  # before, it installed version 2 here; now it waits for this reload to finish
+            if len(calls) > 1:  # the build's load
+                build_loads.set()
+                return real_open(settings_)
+            index = real_open(settings_)  # the reload's: version 1 is read; a build publishes 2 and goes to load it
+            assert index.version == first
+            builder.start("api")
+            for _ in range(6000):  # the stage is set just before the build loads
+                status = builder.status()
+                if status.stage == "loading the new index" or status.state != "running":
+                    break
+                time.sleep(0.1)
+            assert on_disk() != first, builder.status()
+            # before, the build loaded version 2 at once and installed it here; now it waits for this reload
+            if build_loads.wait(2.0):
+                builder.wait(60)
             return index
+
+        build_loads = threading.Event()
 
         monkeypatch.setattr(api.live, "open_index", reload_reading_first)
         reload = c.post("/v1/admin/reload", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})

@@ -184,6 +184,21 @@ def test_a_client_abort_is_logged_as_a_client_abort_not_an_error(server):
     assert "ERROR" not in new and "HTTP 500" not in new, new
 
 
+def test_a_path_logged_by_the_server_cannot_start_a_log_line_of_its_own(server):
+    """The body of a request answered early (a 404) is read and dropped, and a stalled one is logged with its path
+    (api/edge.py): `%0A` in that path wrote a line of the client's choosing. Every line `rag serve` logs is one line."""
+    url, log = server
+    before = log.read_text()
+    with socket.create_connection(_address(url), timeout=BODY_TIMEOUT_S * 10) as sock:
+        sock.sendall(b"POST /x%0AINFO%20api.access:%20forged HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+        status, _, _ = _read_response(sock)
+    assert status == 404
+    new = _wait_for(log, "with its body unread", since=len(before))[len(before):]
+    unread = [line for line in new.splitlines() if "with its body unread" in line]
+    assert len(unread) == 1 and "/x\\x0aINFO api.access: forged" in unread[0], new
+    assert not any(line.startswith("INFO api.access: forged") for line in new.splitlines()), new
+
+
 def test_dropped_streams_are_not_written_to_the_end(server):
     url, log = server
     request = json.dumps({"messages": [{"role": "user", "content": EN_QUESTION}], "stream": True}).encode()

@@ -51,6 +51,23 @@ def test_requests_are_counted_by_route_template_and_status_and_a_raw_path_is_nev
     assert after[("process_resident_memory_bytes", ())] > 0
 
 
+def test_a_client_cannot_add_series_with_methods_of_its_own(serve_app, api_settings):
+    """The server's HTTP parser takes any token as a method: each made-up one was a new series of every request
+    metric."""
+    with serve_app(api_settings) as c:
+        for n in range(3):
+            assert c.request(f"FOO{n}", "/v1/search").status_code == 405
+        assert c.request("PUT", "/v1/search").status_code == 405
+        samples = scrape(c)
+    assert scope_methods(samples) == {"PUT", "other"}  # the scrape itself is counted after it answers
+    # a 405 is answered before routing has a route: unrouted, as a 404 of no route
+    assert requests(samples, "other", "unrouted", 405) == 3 and requests(samples, "PUT", "unrouted", 405) == 1
+
+
+def scope_methods(samples: dict) -> set[str]:
+    return {dict(labels)["method"] for name, labels in samples if name == "newsrag_http_requests_total"}
+
+
 def test_the_served_index_and_its_counts_are_what_v1_index_says(serve_app, api_settings):
     with serve_app(api_settings) as c:
         index = c.get("/v1/index").json()
@@ -106,3 +123,17 @@ def test_rag_access_log_0_turns_the_access_lines_off(serve_app, api_settings, ca
         assert c.get("/healthz").status_code == 200
     lines = [r.getMessage() for r in caplog.records if r.name == "api.access"]
     assert (lines == [lines[0]] and '"GET /healthz" 200 ' in lines[0]) if on else lines == [], lines
+
+
+def test_an_access_line_keeps_what_the_client_sent_inside_its_quotes(serve_app, api_settings, caplog):
+    """A quote in a path closed the request's field early: `"GET /v1/documents/a" 200 1.0 ms" 404 0.9 ms` read as a
+    200. Quotes, backslashes and format characters are escaped; a Japanese path stays readable, and the path is the
+    one sent, not the router's normalised form."""
+    with caplog.at_level("INFO", logger="api.access"), serve_app(api_settings) as c:
+        assert c.get('/v1/documents/a" 200 1.0 ms\\n\u202e').status_code == 404
+        assert c.get("/v1/documents/ラブロフ").status_code == 404
+        assert c.get("/v1/documents//x//").status_code == 404
+    lines = [r.getMessage() for r in caplog.records if r.name == "api.access"]
+    assert len(lines) == 3 and all(line.count('"') == 2 for line in lines), lines
+    assert '/v1/documents/a\\x22 200 1.0 ms\\\\n\\u202e" 404 ' in lines[0], lines[0]
+    assert '"GET /v1/documents/ラブロフ" 404 ' in lines[1] and '"GET /v1/documents//x//" 404 ' in lines[2], lines

@@ -92,5 +92,9 @@ def test_a_live_rebuild_moves_the_alias_under_eight_searching_threads(built_inde
         assert reloaded.json()["index_version"] == pushed["index_version"] != v1
         hits = http.post("/v1/search", json={"query": NEW_QUESTION, "top_k": 5}).json()["results"]
         assert NEW_DOC not in {h["citation"]["doc_id"] for h in hits}
+        # a monitor sees the version and the store's kind, never the folder (or a server's URL) the manifest names
+        metrics = http.get("/metrics").text
+        assert f'newsrag_index_info{{index_version="{pushed["index_version"]}",store="qdrant"}} 1.0' in metrics
+        assert str(qdrant_dir) not in metrics and 'newsrag_builds_total{outcome="succeeded"} 1.0' in metrics
     log = (tmp_path / "server.log").read_text(errors="replace")
     assert "published index" in log and "Traceback" not in log
