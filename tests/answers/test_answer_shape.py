@@ -9,6 +9,7 @@ import pytest
 
 from rag.answers import Answer, answer_question
 from rag.answers.extractive import MAX_SENTENCES, near_duplicate
+from rag.answers.scoring import heading
 from rag.stores.sentences import sentence_spans
 
 from .support import marked_pieces
@@ -50,3 +51,21 @@ def test_no_sentence_is_repeated_or_nearly_repeated(answers: list[Answer]) -> No
         texts = [t for t, _ in marked_pieces(a)]
         assert len(set(texts)) == len(texts), a.answer
         assert not any(near_duplicate(x, y) for i, x in enumerate(texts) for y in texts[i + 1 :]), a.answer
+
+
+def test_no_answer_quotes_a_numbered_section_heading(answers: list[Answer]) -> None:
+    """"4.中露首脳会談の意味" holds the question's words and scored as an answer sentence (the team set's
+    answers quoted six such headings); it never answers anything."""
+    quoted = [text for a in answers for text, _ in marked_pieces(a) if heading(text)]
+    assert quoted == []
+
+
+@pytest.mark.parametrize(("text", "is_heading"), [
+    ("4.中露首脳会談の意味", True), ("2.キューバ封鎖(1960年代以降の長期経済制裁)", True), ("III. Sanctions", True),
+    ("2、ロシアの立場", True), ("1)背景", True),
+    ("4.中露首脳会談は7時間に及んだ。", False),  # a sentence that starts with a number
+    ("3.5%の成長を見込む", False), ("2025年に会談した", False), ("・「人類運命共同体」を推進", False),
+    ("1.トランプ政権は、このより大きなロシアの脅威について明確な認識を持つべきだと報告書は結論づけている", False),
+])
+def test_a_heading_is_a_number_a_dot_and_a_short_title_without_a_sentence_end(text: str, is_heading: bool) -> None:
+    assert heading(text) is is_heading
