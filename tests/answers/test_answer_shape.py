@@ -9,7 +9,7 @@ import pytest
 
 from rag.answers import Answer, answer_question
 from rag.answers.extractive import MAX_SENTENCES, near_duplicate
-from rag.answers.scoring import heading
+from rag.answers.scoring import heading, off_script
 from rag.stores.sentences import sentence_spans
 
 from .support import marked_pieces
@@ -69,3 +69,18 @@ def test_no_answer_quotes_a_numbered_section_heading(answers: list[Answer]) -> N
 ])
 def test_a_heading_is_a_number_a_dot_and_a_short_title_without_a_sentence_end(text: str, is_heading: bool) -> None:
     assert heading(text) is is_heading
+
+
+def test_no_answer_quotes_a_line_without_the_japanese_of_its_passage(answers: list[Answer]) -> None:
+    """A source's own English title ("“Big Brother” Xi Meets Putin") matched English questions best."""
+    quoted = [text for a in answers for text, n in marked_pieces(a)
+              if off_script(text, next(h.passage.text for h in a.passages if h.citation == a.citations[n - 1]))]
+    assert quoted == []
+
+
+def test_a_line_is_off_script_only_inside_a_passage_of_another_script() -> None:
+    passage = "“Big Brother” Xi Meets Putin\n習近平とプーチンの「兄弟関係」が逆転した。"
+    assert off_script("“Big Brother” Xi Meets Putin", passage)
+    assert not off_script("習近平とプーチンの「兄弟関係」が逆転した。", passage)
+    assert not off_script("NATO", "NATO")  # a passage without Japanese: its sentences are its own script
+    assert not off_script("NATOは2024年に", passage)
