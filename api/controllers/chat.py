@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 import httpx
-from anyio import to_thread
+from anyio import CancelScope, to_thread
 from litestar import Controller, Request, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Schema
@@ -103,14 +103,19 @@ async def _parts(*items: str | Answer) -> AsyncIterator[str | Answer]:
 
 
 async def _in_thread(items: Iterator[T]) -> AsyncIterator[T]:
-    """A blocking iterator (model calls, HTTP to the LLM) stepped in worker threads; closed when the client leaves."""
+    """A blocking iterator (model calls, HTTP to the LLM) stepped in worker threads; closed when the client leaves.
+
+    The close is shielded: when the client leaves, the stream's scope is cancelled, and an unshielded await in this
+    `finally` raised at once without closing anything. The model's HTTP stream then stayed open until the garbage
+    collector closed the generator, in whatever thread it ran and under whatever lock that thread held."""
     try:
         while (item := await to_thread.run_sync(next, items, _END)) is not _END:
             yield item  # type: ignore[misc]
     finally:
         close = getattr(items, "close", None)
         if close is not None:
-            await to_thread.run_sync(close)
+            with CancelScope(shield=True):
+                await to_thread.run_sync(close)
 
 
 class ModelsController(Controller):

@@ -4,6 +4,7 @@ service discloses about itself, and /v1/documents pages."""
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -168,3 +169,44 @@ def test_an_oversized_body_is_a_413_in_each_endpoints_shape(client):
         "body_too_large"
     ok = client.post("/v1/search", json={"query": EN_QUESTION, "top_k": 1})  # the same client goes on
     assert ok.status_code == 200
+
+
+def test_a_stream_cancelled_while_its_model_call_runs_is_closed_at_once_not_left_to_the_garbage_collector():
+    """A client leaving while the model's next token was awaited in a worker thread cancelled the stream; the close
+    in its `finally` then awaited in a cancelled scope, so it never ran: the model's HTTP stream stayed open until the
+    garbage collector closed the generator, in whatever thread it ran, holding whatever lock that thread held
+    (in a fresh clone's page tests, every later chat request of that server hung). The close is shielded now."""
+    import anyio
+
+    from api.controllers.chat import _in_thread
+
+    started, release, closed = threading.Event(), threading.Event(), threading.Event()
+
+    def tokens():
+        try:
+            yield "first"
+            started.set()
+            release.wait(10)  # the model's next token, awaited in a worker thread
+            yield "second"
+            yield "third"
+        finally:
+            closed.set()
+
+    items = tokens()  # held here: only an explicit close can run its finally
+
+    async def main() -> None:
+        async def consume() -> None:
+            async for _ in _in_thread(items):
+                pass
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(consume)
+            await anyio.to_thread.run_sync(started.wait, 10)
+            tg.cancel_scope.cancel()  # the client left
+            release.set()  # the model answers; the thread returns, and the cancellation is delivered
+
+    # in a thread of its own: a worker that ran the page tests keeps Playwright's event loop set on this one
+    runner = threading.Thread(target=anyio.run, args=(main,))
+    runner.start()
+    runner.join(30)
+    assert not runner.is_alive() and closed.wait(5), "the stream's generator was left open"
