@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import httpx
-from anyio import to_thread
+from anyio import CancelScope, to_thread
 from litestar import Litestar, Response, Router
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
@@ -94,7 +94,8 @@ def _lifespan(settings: Settings, searcher: Searcher | None,
             if state.llm_client is not None:
                 state.llm_client.close()
             if owned:  # the models this lifespan loaded (also when the start failed): their engine threads outlive it
-                await to_thread.run_sync(close_embedders, state.embedders)
+                with CancelScope(shield=True):  # a start interrupted (Ctrl-C while loading) still closes them
+                    await to_thread.run_sync(close_embedders, state.embedders)
             state.llm_client = state.searcher = state.embedders = None
 
     return lifespan
