@@ -126,7 +126,7 @@ CUT_PENALTY = 0.03
 # as an answer; it never is one. Penalised below any sentence, it is picked only when nothing else is left. On team
 # + dev it took 7 of 341 answer sentences, on the 626 questions of the held-out sets already scored 51 of 2,415;
 # without it answer_evidence is unchanged on both (84/88, 572/626). docs/answers.md.
-HEADING_PENALTY = 1.0
+NOT_AN_ANSWER_PENALTY = 1.0
 _HEADING = re.compile(r"^\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3}|[IVX]{1,4})\s*[.．、)）:：]\s*[^\s\d０-９]")  # not 3.5%
 _SENTENCE_ENDS = ("。", "！", "？", "!", "?")
 
@@ -176,7 +176,7 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
             if text.endswith(_SOFT_ENDS):  # a piece cut at a passage boundary reads badly as an answer
                 value -= CUT_PENALTY
             if heading(text) or off_script(text, h.passage.text):
-                value -= HEADING_PENALTY
+                value -= NOT_AN_ANSWER_PENALTY
             out.append(Scored(h.rank, j, span.start, text, h, value, float(sims[j]), lex, ps.kinds[j]))
     return out
 
