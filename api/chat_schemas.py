@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
-from .schemas import HitOut, SourceOut, TopK
+from .schemas import COVERED, HitOut, SourceOut, TopK
 
 Role = Literal["system", "user", "assistant", "tool", "developer"]
 
@@ -157,6 +157,7 @@ class ChatCompletion(Struct):
     generator: Literal["extractive", "llm"]
     shed: Annotated[list[str], Meta(description="signals the search went without because the service was crowded "
                                                 "(RAG_SHED_SPARSE_ABOVE); empty normally")] = []
+    covered: Annotated[bool, COVERED] = True
 
 
 class Delta(Struct, omit_defaults=True):
@@ -188,6 +189,7 @@ class ChatCompletionChunk(Struct, omit_defaults=True, kw_only=True):
     lang: Literal["en", "ja"] | None = None
     generator: Literal["extractive", "llm"] | None = None
     shed: list[str] | None = None  # on the final chunk: as in a non-streamed completion
+    covered: bool | None = None  # on the final chunk: as in a non-streamed completion
 
 
 class ModelCard(Struct):

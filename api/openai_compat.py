@@ -153,6 +153,7 @@ def completion(answer: Answer, messages: list[ChatMessage], base_url: str) -> Ch
         usage=_usage(messages, answer, content), citations=c.citations, search_results=c.search_results,
         sources=c.sources, passages=c.passages, lang=answer.lang,  # type: ignore[arg-type]
         index_version=answer.index_version, generator=answer.generator, shed=list(answer.shed),
+        covered=answer.covered,
     )
 
 
@@ -219,7 +220,7 @@ async def sse_events(parts: AsyncIterator[str | Answer], messages: list[ChatMess
     c = cited(answer, base_url)
     yield event(Delta(annotations=c.annotations), "stop", citations=c.citations, search_results=c.search_results,
                 sources=c.sources, passages=c.passages, lang=answer.lang, generator=answer.generator,
-                shed=list(answer.shed))
+                shed=list(answer.shed), covered=answer.covered)
     if include_usage:
         chunk = ChatCompletionChunk(choices=[], usage=_usage(messages, answer, content_of(answer, base_url)),
                                     **common)  # type: ignore[arg-type]

@@ -106,6 +106,10 @@ class SearchResponse(Struct):
 
 # -- ask --------------------------------------------------------------------------------------------------------
 
+COVERED = Meta(description="false when the passages found were not about the question (RAG_NOT_COVERED_BELOW): the "
+                           "answer then says the articles do not seem to cover it, and quotes and cites none of them")
+
+
 class AskRequest(Struct, forbid_unknown_fields=True, kw_only=True):
     """POST /v1/ask."""
 
@@ -126,6 +130,7 @@ class AskResponse(Struct):
     index_version: str
     shed: Annotated[list[str], Meta(description="signals the search went without because the service was "
                                                 "crowded (RAG_SHED_SPARSE_ABOVE); empty normally")] = []
+    covered: Annotated[bool, COVERED] = True
 
 
 # -- OpenAI-compatible chat: api/chat_schemas.py ----------------------------------------------------------------

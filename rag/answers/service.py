@@ -15,6 +15,7 @@ from ..retrieval.conversation import search_conversation
 from ..retrieval.engine import SearchResult
 from ..settings import Settings
 from ..types import Citation, Hit
+from .coverage import CLOSEST, not_covered_message, passages_cover
 from .extractive import extractive_answer
 from .llm import chat_completion
 from .markers import renumber
@@ -70,9 +71,22 @@ def answer_retrieved(r: Retrieval, searcher: Searcher, settings: Settings, *,
             logger.warning("llm answer failed, falling back to extractive: %s", fallback, exc_info=True)
         else:
             return Answer(question, text, citations, hits, _ms(r.started), "llm", None, version, lang, r.result.shed)
-    text, citations = extractive_answer(r.focus, hits, searcher, lang)
+    text, citations, covered = extractive(r, searcher, settings)
     return Answer(question, text, citations, hits, _ms(r.started), "extractive", fallback, version, lang,
-                  r.result.shed)
+                  r.result.shed, covered)
+
+
+def extractive(r: Retrieval, searcher: Searcher, settings: Settings) -> tuple[str, tuple[Citation, ...], bool]:
+    """(text, citations, covered): the best sentences of the passages found, or, when those passages are not about
+    the question (rag/answers/coverage.py, RAG_NOT_COVERED_BELOW), a line saying so that quotes nothing and cites
+    the closest few as sources, without markers."""
+    hits, lang = r.result.hits, r.result.lang
+    if not passages_cover(searcher, r.focus, hits, lang, settings.not_covered_below):
+        logger.info("extractive answer: the passages found are not about the question; none quoted")
+        closest = tuple(dict.fromkeys(h.citation for h in sorted(hits, key=lambda h: h.rank)[:CLOSEST]))
+        return not_covered_message(lang), closest, False
+    text, citations = extractive_answer(r.focus, hits, searcher, lang)
+    return text, citations, True
 
 
 def llm_answer(question: str, hits: Sequence[Hit], lang: str, settings: Settings,

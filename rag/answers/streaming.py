@@ -14,12 +14,11 @@ import httpx
 from ..errors import LLMError
 from ..retrieval import Searcher
 from ..settings import Settings
-from .extractive import extractive_answer
 from .llm import stream_chat_completion
 from .markers import MarkerStream
 from .model import Answer
 from .prompt import build_prompt
-from .service import Retrieval, _ms
+from .service import Retrieval, _ms, extractive
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +71,7 @@ def stream_answer(r: Retrieval, searcher: Searcher, settings: Settings, *,
             yield Answer(question, "".join(shown), citations, hits, _ms(r.started), "llm", None, version, lang,
                          r.result.shed)
             return
-    text, citations = extractive_answer(r.focus, hits, searcher, lang)
+    text, citations, covered = extractive(r, searcher, settings)
     yield text
     yield Answer(question, text, citations, hits, _ms(r.started), "extractive", fallback, version, lang,
-                 r.result.shed)
+                 r.result.shed, covered)

@@ -72,9 +72,9 @@ def test_plain_completion_carries_annotations_sources_and_search_results(client,
     assert response.status_code == 200, response.text
     body = response.json()
     assert set(body) == {"id", "object", "created", "model", "choices", "usage", "citations", "search_results",
-                         "sources", "passages", "lang", "index_version", "generator", "shed"}
-    assert (body["object"], body["model"], body["lang"], body["generator"]) == (
-        "chat.completion", "newsrag", "en", "extractive")
+                         "sources", "passages", "lang", "index_version", "generator", "shed", "covered"}
+    assert (body["object"], body["model"], body["lang"], body["generator"], body["covered"]) == (
+        "chat.completion", "newsrag", "en", "extractive", True)
     (choice,) = body["choices"]
     assert choice["finish_reason"] == "stop" and choice["message"]["role"] == "assistant"
     content = choice["message"]["content"]
@@ -128,10 +128,30 @@ def test_the_stream_has_choices_in_every_chunk_but_the_usage_one_and_ends_with_t
     assert final["choices"][0]["delta"] == {"annotations": plain["choices"][0]["message"]["annotations"]}
     content = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
     assert content == plain["choices"][0]["message"]["content"]
-    for key in ("citations", "search_results", "sources", "passages", "lang", "generator"):
+    for key in ("citations", "search_results", "sources", "passages", "lang", "generator", "covered"):
         assert final[key] == plain[key], key
-    assert final["lang"] == "ja"
+    assert final["lang"] == "ja" and final["covered"] is True
     check_citation_shapes(final, final["choices"][0]["delta"]["annotations"], answer.answer, answer, seed_file)
+
+
+@pytest.mark.parametrize("question", ["hello", "こんにちは"])
+def test_a_greeting_gets_a_reply_that_quotes_nothing_and_lists_the_closest_passages(client, core_answer, question):
+    """rag/answers/coverage.py: no passage is about a greeting, so none is quoted as its answer (no marker, so no
+    annotation); the closest are still the sources, and `covered` says why."""
+    answer = core_answer(question)
+    assert answer.covered is False
+    plain = chat(client, question).json()
+    message = plain["choices"][0]["message"]
+    text, _, footer = message["content"].partition("\n\nSources:\n")
+    assert text == answer.answer and not MARKER.search(text) and message["annotations"] == []
+    assert len(footer.splitlines()) == len(plain["sources"]) == len(plain["search_results"]) == len(answer.citations)
+    assert plain["covered"] is False and len(plain["passages"]) == len(answer.passages)
+    chunks = sse_chunks(chat(client, question, stream=True).text)
+    assert "".join(c["choices"][0]["delta"].get("content", "") for c in chunks) == message["content"]
+    assert chunks[-1]["covered"] is False and chunks[-1]["choices"][0]["delta"] == {"annotations": []}
+    ask = client.post("/v1/ask", json={"question": question, "top_k": 4}).json()
+    assert ask["covered"] is False and ask["answer"] == answer.answer
+    assert [c["start"] for c in ask["citations"]] == [c.start for c in answer.citations]
 
 
 def test_a_follow_up_is_searched_through_the_earlier_user_turns(client):

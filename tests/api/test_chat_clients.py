@@ -86,6 +86,18 @@ def test_sdk_plain_completion_exposes_the_annotations_as_typed_objects(sdk, extr
                for u in reply.model_extra["citations"])
 
 
+def test_sdk_sees_a_greeting_answered_without_quotes_and_covered_false(sdk, extractive):
+    """The openai SDK against the real server: the reply to a greeting quotes no passage (rag/answers/coverage.py),
+    so it has no annotations, and says why in `covered`; the closest passages are its sources."""
+    reply = plain(sdk, "hello")
+    message = reply.choices[0].message
+    assert reply.model_extra["covered"] is False and not message.annotations
+    assert message.content.startswith("None of the passages found seems to answer this question")
+    assert not MARKER.search(message.content.split("\n\nSources:\n")[0])
+    assert len(reply.model_extra["search_results"]) == 3 and message.content.count("\n[") == 3
+    assert plain(sdk, EN_QUESTION).model_extra["covered"] is True
+
+
 def test_sdk_create_stream_with_usage_gets_the_annotations_on_the_stop_chunk(sdk, extractive):
     reference = plain(sdk, JA_QUESTION)
     stream = sdk.chat.completions.create(model="newsrag", messages=[{"role": "user", "content": JA_QUESTION}],

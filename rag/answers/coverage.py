@@ -1,0 +1,92 @@
+"""Whether the passages found are about the question at all, so that an extractive answer does not quote passages
+on North Korea to "hello" or to a question about sushi rice (docs/answers.md, "Saying the articles do not cover it").
+
+Two signals, both from the search that ran already:
+- **USE's cosine** between the question and the closest of its top passages (`Hit.scores`). USE was trained on
+  questions and their answers and spreads the two kinds apart: 0.26 and up for every question of eval/questions,
+  0.03-0.31 for greetings, requests and general questions, most of them under 0.15. e5's cosines crowd into one band
+  for both and cannot tell them apart.
+- **A name the passages hold.** A bare name that the articles mention once ("Lazarus Group", 王毅) scores as low as a
+  greeting on USE. Such a question still counts as covered when one top passage holds every name it asks for:
+  a Japanese question's own terms, or each run of capitalised English words under a spelling the search would try
+  (the bridge's and the term alignment's katakana and Latin terms). Only katakana and Latin terms count, since the
+  bridge maps "hello" to 歓迎, a word the corpus holds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ..retrieval import Searcher
+from ..stores.japanese import STOP_WORDS
+from ..types import Hit
+
+SIGNAL = "use"
+PASSAGES = 5  # the top passages read, as the extractive answer reads them
+CLOSEST = 3  # the passages a not-covered answer lists, for a reader who knows better than the check
+NOT_COVERED = {
+    "en": "None of the passages found seems to answer this question; the indexed articles may not cover it. The "
+          "closest passages are listed as sources.",
+    "ja": "見つかった文章には、この質問に答えるものが見当たりません。索引の記事が扱っていない内容かもしれません。最も近い"
+          "文章を出典として示します。",
+}
+_KATAKANA = re.compile(r"^[\u30a0-\u30ff]{2,}$")
+_LATIN = re.compile(r"^[a-z][a-z0-9.\-]{2,}$")
+# a run of capitalised words: a name as an English question writes it ("Lazarus Group", "J.D. Vance")
+_NAME = re.compile(r"\b[A-Z][A-Za-z0-9.\-]*[A-Za-z0-9](?:\s+[A-Z][A-Za-z0-9.\-]*[A-Za-z0-9])*")
+_NAME_WORD_CHARS = 4  # a word of a run that is checked on its own (initials are not)
+
+
+def not_covered_message(lang: str) -> str:
+    return NOT_COVERED.get(lang, NOT_COVERED["en"])
+
+
+def closest_cosine(hits: Sequence[Hit]) -> float | None:
+    """USE's cosine between the question and the closest of its top passages; None without USE scores (an index
+    without USE, a single-signal search)."""
+    cosines = [h.scores[SIGNAL] for h in _top(hits) if SIGNAL in h.scores]
+    return max(cosines) if cosines else None
+
+
+def passages_cover(searcher: Searcher, question: str, hits: Sequence[Hit], lang: str, min_cosine: float) -> bool:
+    """Whether the top passages are about `question` (the text that was searched): True when the check is off
+    (`min_cosine` 0), when there is nothing to judge (no hits, no USE score), when USE's closest cosine reaches
+    `min_cosine`, or when one top passage holds every name the question asks for."""
+    if min_cosine <= 0 or not hits:
+        return True
+    cosine = closest_cosine(hits)
+    return cosine is None or cosine >= min_cosine or names_held(searcher, question, hits, lang)
+
+
+def names_held(searcher: Searcher, question: str, hits: Sequence[Hit], lang: str) -> bool:
+    """Whether one top passage holds every name of `question` (see the module's docstring)."""
+    analyzer = searcher.analyzer
+    held = [set(analyzer.terms(h.passage.text)) for h in _top(hits)]
+    if lang == "ja":
+        terms = {t for t in analyzer.terms(question) if not t.isascii()}
+        return bool(terms) and any(terms <= passage for passage in held)
+    runs = [r for r in _NAME.findall(question) if r.lower() not in STOP_WORDS]
+    if not runs:
+        return False
+    spelled: dict[str, set[str]] = {}
+
+    def spellings(text: str) -> set[str]:
+        if text not in spelled:
+            forms = {text.lower()} if _LATIN.match(text.lower()) else set()
+            for group in searcher.term_groups(text):
+                forms.update(t for t in group if _KATAKANA.match(t) or _LATIN.match(t))
+            spelled[text] = forms
+        return spelled[text]
+
+    def named(run: str, passage: set[str]) -> bool:
+        if spellings(run) & passage:  # the run whole: "Bretton Woods" is ブレトン・ウッズ
+            return True
+        words = [w for w in run.split() if len(w) >= _NAME_WORD_CHARS and w.lower() not in STOP_WORDS]
+        return bool(words) and all(spellings(w) & passage for w in words)
+
+    return any(all(named(run, passage) for run in runs) for passage in held)
+
+
+def _top(hits: Sequence[Hit]) -> list[Hit]:
+    return sorted(hits, key=lambda h: h.rank)[:PASSAGES]

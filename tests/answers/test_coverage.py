@@ -1,0 +1,89 @@
+"""An extractive answer does not quote passages that are not about the question (rag/answers/coverage.py): it says
+so and lists the closest passages. Real embedders on the session index of the real seeds."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from rag.answers.coverage import CLOSEST, NOT_COVERED, closest_cosine, names_held, passages_cover
+from rag.answers.extractive import extractive_answer
+from rag.answers.service import answer_question, retrieve
+from rag.answers.streaming import stream_answer
+from rag.errors import ConfigError
+from rag.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+TEAM = [json.loads(line)["question"] for line in (REPO / "eval/questions/team.jsonl").read_text().splitlines()]
+MARKER = re.compile(r"\[\d+\]")
+TOP_K = 5
+# greetings, requests and general knowledge, in both languages (benchmarks/offtopic/lab_off_topic.txt)
+OFF_TOPIC = ["hello", "What is the capital of Peru?", "How do I install Python on Windows?", "こんにちは",
+             "寿司飯の作り方は？", "インフルエンザの症状は？"]
+# bare names the passages hold, which USE alone scores as low as a greeting
+NAMES = {"Lazarus Group": "ラザルス", "王毅": "王毅"}
+
+
+@pytest.fixture(scope="module")
+def settings(built_index) -> Settings:
+    return built_index[0]
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC)
+def test_a_question_the_articles_do_not_cover_is_answered_so_with_the_closest_passages_as_sources(
+        searcher, settings, question):
+    answer = answer_question(searcher, question, TOP_K, settings)
+    assert answer.generator == "extractive" and answer.covered is False
+    assert answer.answer == NOT_COVERED[answer.lang] and not MARKER.search(answer.answer)  # nothing quoted
+    ranked = sorted(answer.passages, key=lambda h: h.rank)
+    assert len(answer.passages) == TOP_K  # what was found is still returned
+    assert answer.citations == tuple(dict.fromkeys(h.citation for h in ranked[:CLOSEST]))
+    assert closest_cosine(answer.passages) < settings.not_covered_below
+
+
+def test_every_team_question_is_covered_and_answered_as_before(searcher, settings):
+    """The 72 team questions: none is held back, and each answer is the extractive answer it was before the check."""
+    for question in TEAM:
+        r = retrieve(searcher, question, TOP_K)
+        answer = answer_question(searcher, question, TOP_K, settings)
+        assert answer.covered, question
+        assert (answer.answer, answer.citations) == extractive_answer(r.focus, r.result.hits, searcher, r.result.lang)
+
+
+@pytest.mark.parametrize("name", list(NAMES))
+def test_a_bare_name_the_passages_hold_is_covered_though_use_scores_it_as_low_as_a_greeting(searcher, settings, name):
+    r = retrieve(searcher, name, TOP_K)
+    assert closest_cosine(r.result.hits) < settings.not_covered_below  # USE alone would hold it back
+    assert names_held(searcher, name, r.result.hits, r.result.lang)
+    answer = answer_question(searcher, name, TOP_K, settings)
+    assert answer.covered and NAMES[name] in answer.answer and MARKER.search(answer.answer)
+
+
+def test_a_name_no_passage_holds_does_not_make_a_question_covered(searcher):
+    for question in ("What is the capital of Peru?", "富士山の高さは？"):
+        r = retrieve(searcher, question, TOP_K)
+        assert not names_held(searcher, question, r.result.hits, r.result.lang), question
+
+
+def test_the_check_is_off_at_zero_and_silent_without_use_scores(searcher, settings):
+    off = answer_question(searcher, "hello", TOP_K, settings.replace(not_covered_below=0))
+    assert off.covered and MARKER.search(off.answer)  # quotes, as before the check
+    e5_only = searcher.search("hello", TOP_K, "e5").hits  # a single-signal search carries no USE score
+    assert closest_cosine(e5_only) is None
+    assert passages_cover(searcher, "hello", e5_only, "en", settings.not_covered_below)
+    assert passages_cover(searcher, "hello", (), "en", settings.not_covered_below)
+
+
+def test_a_streamed_answer_says_it_too(searcher, settings):
+    *pieces, answer = list(stream_answer(retrieve(searcher, "こんにちは", TOP_K), searcher, settings))
+    assert "".join(pieces) == answer.answer == NOT_COVERED["ja"] and answer.covered is False
+    assert len(answer.citations) == CLOSEST
+
+
+@pytest.mark.parametrize("raw", ["2", "-0.1", "abc", "nan"])
+def test_a_threshold_that_is_not_a_cosine_is_refused_by_name(raw):
+    with pytest.raises(ConfigError, match="not_covered_below"):
+        Settings.from_env({"RAG_NOT_COVERED_BELOW": raw})
