@@ -106,8 +106,9 @@ class SearchResponse(Struct):
 
 # -- ask --------------------------------------------------------------------------------------------------------
 
-COVERED = Meta(description="false when the passages found were not about the question (RAG_NOT_COVERED_BELOW): the "
-                           "answer then says the articles do not seem to cover it, and quotes and cites none of them")
+COVERED = Meta(description="false when no passage found was about the question (a greeting, a general question; "
+                           "RAG_NOT_COVERED_BELOW): the extractive answer then says so, quotes nothing and cites the "
+                           "closest passages. Always true for an LLM's answer and for a follow-up")
 
 
 class AskRequest(Struct, forbid_unknown_fields=True, kw_only=True):

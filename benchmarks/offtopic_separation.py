@@ -81,7 +81,7 @@ def main() -> None:
     print(f"\nthe shipped rule (USE below {settings.not_covered_below}, and no name of the question in a top passage)")
     for name, questions in sets.items():
         said = [q for q in questions
-                if not passages_cover(searcher, q, search(q).hits, search(q).lang, settings.not_covered_below)]
+                if not passages_cover(searcher, q, search(q).hits, settings.not_covered_below)]
         shown = f"  {said}" if "on-topic" in name and said else ""
         print(f"  {name:28s} said not covered: {len(said)} of {len(questions)}{shown}")
 

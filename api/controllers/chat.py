@@ -57,7 +57,7 @@ class _ChatOperation(Operation):
                 type=OpenAPIType.STRING,
                 description="with stream=true: `data: <chat.completion.chunk JSON>` events (the first delta holds "
                             "the role; the chunk with finish_reason 'stop' has `delta.annotations`, `citations`, "
-                            "`search_results`, `sources`, `passages`, `lang`, `generator` and `shed`; with "
+                            "`search_results`, `sources`, `passages`, `lang`, `generator`, `shed` and `covered`; with "
                             "stream_options.include_usage a last chunk has "
                             "`usage` and no choices), then `data: [DONE]`")),
         }

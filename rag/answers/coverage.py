@@ -3,14 +3,17 @@ on North Korea to "hello" or to a question about sushi rice (docs/answers.md, "S
 
 Two signals, both from the search that ran already:
 - **USE's cosine** between the question and the closest of its top passages (`Hit.scores`). USE was trained on
-  questions and their answers and spreads the two kinds apart: 0.26 and up for every question of eval/questions,
-  0.03-0.31 for greetings, requests and general questions, most of them under 0.15. e5's cosines crowd into one band
-  for both and cannot tell them apart.
+  questions and their answers and spreads the two kinds apart: 0.26 and up for each of the 714 questions of
+  eval/questions (the conversation sets aside), 0.03-0.31 for greetings, requests and general questions, most of
+  them under 0.15. e5's cosines crowd into one band for both and cannot tell them apart.
 - **A name the passages hold.** A bare name that the articles mention once ("Lazarus Group", 王毅) scores as low as a
-  greeting on USE. Such a question still counts as covered when one top passage holds every name it asks for:
-  a Japanese question's own terms, or each run of capitalised English words under a spelling the search would try
-  (the bridge's and the term alignment's katakana and Latin terms). Only katakana and Latin terms count, since the
-  bridge maps "hello" to 歓迎, a word the corpus holds.
+  greeting on USE. Such a question still counts as covered when one top passage holds every name it asks for: its
+  Japanese terms, and each run of capitalised English words under a spelling the search would try (the bridge's
+  and the term alignment's katakana and Latin terms). Only katakana and Latin spellings count, since the bridge maps
+  "hello" to 歓迎, a word the corpus holds. A lowercase English name is not recognised as one.
+
+A follow-up (a question searched with the conversation) is not checked: its hits mix two searches, and it continues
+a conversation that was about the articles. Nor is an answer written by an LLM, which reads the passages itself.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ _KATAKANA = re.compile(r"^[\u30a0-\u30ff]{2,}$")
 _LATIN = re.compile(r"^[a-z][a-z0-9.\-]{2,}$")
 # a run of capitalised words: a name as an English question writes it ("Lazarus Group", "J.D. Vance")
 _NAME = re.compile(r"\b[A-Z][A-Za-z0-9.\-]*[A-Za-z0-9](?:\s+[A-Z][A-Za-z0-9.\-]*[A-Za-z0-9])*")
-_NAME_WORD_CHARS = 4  # a word of a run that is checked on its own (initials are not)
+_NAME_WORD_CHARS = 4  # a run is a name if it has a word this long ("J.D." and "U.S." alone are not)
 
 
 def not_covered_message(lang: str) -> str:
@@ -49,25 +52,22 @@ def closest_cosine(hits: Sequence[Hit]) -> float | None:
     return max(cosines) if cosines else None
 
 
-def passages_cover(searcher: Searcher, question: str, hits: Sequence[Hit], lang: str, min_cosine: float) -> bool:
+def passages_cover(searcher: Searcher, question: str, hits: Sequence[Hit], min_cosine: float) -> bool:
     """Whether the top passages are about `question` (the text that was searched): True when the check is off
     (`min_cosine` 0), when there is nothing to judge (no hits, no USE score), when USE's closest cosine reaches
     `min_cosine`, or when one top passage holds every name the question asks for."""
     if min_cosine <= 0 or not hits:
         return True
     cosine = closest_cosine(hits)
-    return cosine is None or cosine >= min_cosine or names_held(searcher, question, hits, lang)
+    return cosine is None or cosine >= min_cosine or names_held(searcher, question, hits)
 
 
-def names_held(searcher: Searcher, question: str, hits: Sequence[Hit], lang: str) -> bool:
+def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
     """Whether one top passage holds every name of `question` (see the module's docstring)."""
     analyzer = searcher.analyzer
-    held = [set(analyzer.terms(h.passage.text)) for h in _top(hits)]
-    if lang == "ja":
-        terms = {t for t in analyzer.terms(question) if not t.isascii()}
-        return bool(terms) and any(terms <= passage for passage in held)
-    runs = [r for r in _NAME.findall(question) if r.lower() not in STOP_WORDS]
-    if not runs:
+    japanese = {t for t in analyzer.terms(question) if not t.isascii()}
+    runs = name_runs(question)
+    if not japanese and not runs:
         return False
     spelled: dict[str, set[str]] = {}
 
@@ -82,10 +82,31 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit], lang: str
     def named(run: str, passage: set[str]) -> bool:
         if spellings(run) & passage:  # the run whole: "Bretton Woods" is ブレトン・ウッズ
             return True
-        words = [w for w in run.split() if len(w) >= _NAME_WORD_CHARS and w.lower() not in STOP_WORDS]
-        return bool(words) and all(spellings(w) & passage for w in words)
+        return all(spellings(w) & passage for w in _long_words(run))
 
-    return any(all(named(run, passage) for run in runs) for passage in held)
+    for hit in _top(hits):
+        passage = set(analyzer.terms(hit.passage.text))
+        if japanese <= passage and all(named(run, passage) for run in runs):
+            return True
+    return False
+
+
+def name_runs(question: str) -> list[str]:
+    """The runs of capitalised words that may name something: not a stop word, not one capitalised word that starts
+    a longer question ("Tell me about…"), and with a word of _NAME_WORD_CHARS letters or more."""
+    runs = []
+    for m in _NAME.finditer(question):
+        run = m.group()
+        starts = not question[: m.start()].strip(" \t\"'“‘(「")
+        if run.lower() in STOP_WORDS or (starts and " " not in run and question[m.end():].strip(" ?!.？！。")):
+            continue
+        if _long_words(run):
+            runs.append(run)
+    return runs
+
+
+def _long_words(run: str) -> list[str]:
+    return [w for w in run.split() if len(w.strip(".")) >= _NAME_WORD_CHARS and w.lower() not in STOP_WORDS]
 
 
 def _top(hits: Sequence[Hit]) -> list[Hit]:

@@ -79,14 +79,24 @@ def answer_retrieved(r: Retrieval, searcher: Searcher, settings: Settings, *,
 def extractive(r: Retrieval, searcher: Searcher, settings: Settings) -> tuple[str, tuple[Citation, ...], bool]:
     """(text, citations, covered): the best sentences of the passages found, or, when those passages are not about
     the question (rag/answers/coverage.py, RAG_NOT_COVERED_BELOW), a line saying so that quotes nothing and cites
-    the closest few as sources, without markers."""
+    the closest few as sources, without markers. A follow-up is not checked (its hits mix two searches)."""
     hits, lang = r.result.hits, r.result.lang
-    if not passages_cover(searcher, r.focus, hits, lang, settings.not_covered_below):
+    if r.context is None and not _covers(searcher, r.result.query, hits, settings.not_covered_below):
         logger.info("extractive answer: the passages found are not about the question; none quoted")
         closest = tuple(dict.fromkeys(h.citation for h in sorted(hits, key=lambda h: h.rank)[:CLOSEST]))
         return not_covered_message(lang), closest, False
     text, citations = extractive_answer(r.focus, hits, searcher, lang)
     return text, citations, True
+
+
+def _covers(searcher: Searcher, question: str, hits: Sequence[Hit], min_cosine: float) -> bool:
+    """passages_cover, failing open: a check that breaks must not cost the reader the answer."""
+    try:
+        return passages_cover(searcher, question, hits, min_cosine)
+    except Exception:  # noqa: BLE001 - any failure of the check leaves the answer as it was without it
+        logger.warning("the coverage check failed; answering as if the passages were about the question",
+                       exc_info=True)
+        return True
 
 
 def llm_answer(question: str, hits: Sequence[Hit], lang: str, settings: Settings,

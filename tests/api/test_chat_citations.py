@@ -139,7 +139,8 @@ def test_a_greeting_gets_a_reply_that_quotes_nothing_and_lists_the_closest_passa
     """rag/answers/coverage.py: no passage is about a greeting, so none is quoted as its answer (no marker, so no
     annotation); the closest are still the sources, and `covered` says why."""
     answer = core_answer(question)
-    assert answer.covered is False
+    assert answer.covered is False and len(answer.citations) == 3
+    assert answer.citations == tuple(h.citation for h in sorted(answer.passages, key=lambda h: h.rank)[:3])
     plain = chat(client, question).json()
     message = plain["choices"][0]["message"]
     text, _, footer = message["content"].partition("\n\nSources:\n")
