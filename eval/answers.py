@@ -7,8 +7,11 @@
   so half a quote split by a marker does not count.
 - answer_cited: a question scores 1 when at least one passage its answer's markers point at is relevant under the
   shared rule (same doc, span covering at least half of one occurrence of a quote).
+- answer_held_back: a question scores 1 when its answer quoted nothing because no passage found seemed to be about
+  it (`covered: false`, rag/answers/coverage.py); such an answer scores 0 on the two above. Every question of a
+  question set is about the articles, so this should be 0: a share above it is questions wrongly held back.
 
-Both are means over the questions, reported per language and overall.
+All three are means over the questions, reported per language and overall.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from .runner import HttpBackend
 logger = logging.getLogger(__name__)
 
 TOP_K = 5
-ANSWER_METRICS = ("answer_evidence", "answer_cited")
+ANSWER_METRICS = ("answer_evidence", "answer_cited", "answer_held_back")
 
 
 def longest_common_substring(a: str, b: str) -> int:
@@ -74,6 +77,7 @@ class AnswerRun:
     answer: str
     citations: tuple[CitedSpan, ...]
     latency_ms: float = 0.0
+    covered: bool = True  # False: the answer was held back as not about the question
 
 
 def cites_relevant(run: AnswerRun, evidence: tuple[Occurrence, ...]) -> bool:
@@ -84,16 +88,18 @@ def cites_relevant(run: AnswerRun, evidence: tuple[Occurrence, ...]) -> bool:
 
 def answer_scores(runs: Sequence[AnswerRun], questions: Sequence[Question],
                   evidence: Mapping[str, tuple[Occurrence, ...]]) -> dict[str, dict[str, float]]:
-    """{"all"|"en"|"ja": {"answer_evidence": share, "answer_cited": share}}; a language with no questions is left out."""
+    """{"all"|"en"|"ja": {"answer_evidence": share, "answer_cited": share, "answer_held_back": share}}; a language
+    with no questions is left out."""
     by_id = {q.id: q for q in questions}
     rows = [(r.lang, carries_evidence(r.answer, [e.quote for e in by_id[r.question_id].evidence]),
-             cites_relevant(r, evidence[r.question_id])) for r in runs]
+             cites_relevant(r, evidence[r.question_id]), not r.covered) for r in runs]
     out: dict[str, dict[str, float]] = {}
     for group in ("all", *LANGS):
-        part = [(ev, ci) for lang, ev, ci in rows if group == "all" or lang == group]
+        part = [(ev, ci, held) for lang, ev, ci, held in rows if group == "all" or lang == group]
         if part:
-            out[group] = {"answer_evidence": sum(ev for ev, _ in part) / len(part),
-                          "answer_cited": sum(ci for _, ci in part) / len(part)}
+            out[group] = {"answer_evidence": sum(ev for ev, _, _ in part) / len(part),
+                          "answer_cited": sum(ci for _, ci, _ in part) / len(part),
+                          "answer_held_back": sum(held for _, _, held in part) / len(part)}
     return out
 
 
@@ -106,7 +112,8 @@ def ask_in_process(searcher, settings, question: Question, top_k: int = TOP_K) -
     t = time.perf_counter()
     a = answer_question(searcher, question.question, top_k, settings)
     return AnswerRun(question.id, question.lang, a.answer,
-                     tuple(CitedSpan(c.doc_id, c.start, c.end) for c in a.citations), (time.perf_counter() - t) * 1000)
+                     tuple(CitedSpan(c.doc_id, c.start, c.end) for c in a.citations), (time.perf_counter() - t) * 1000,
+                     a.covered)
 
 
 def ask_http(backend: HttpBackend, question: Question, top_k: int = TOP_K) -> AnswerRun:
@@ -119,7 +126,11 @@ def ask_http(backend: HttpBackend, question: Question, top_k: int = TOP_K) -> An
     try:
         body: Any = r.json()
         cites = tuple(CitedSpan(str(c["doc_id"]), int(c["start"]), int(c["end"])) for c in body["citations"])
-        return AnswerRun(question.id, question.lang, str(body["answer"]), cites, (time.perf_counter() - t) * 1000)
+        covered = body.get("covered", True)  # a service from before the check has no such field
+        if not isinstance(covered, bool):
+            raise TypeError(f"covered is {covered!r}, not a boolean")
+        return AnswerRun(question.id, question.lang, str(body["answer"]), cites, (time.perf_counter() - t) * 1000,
+                         covered)
     except (ValueError, KeyError, TypeError) as exc:
         raise EvalError(f"{endpoint} answered 200 with a body that is not an answer ({type(exc).__name__}: {exc})") from None
 

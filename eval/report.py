@@ -113,11 +113,13 @@ def markdown(ev: Evaluation) -> str:
     out += ["", "## Latency (ms per question, as the evaluator observed it)", "", "| mode | p50 | p95 |", "|---|--:|--:|"]
     out += [f"| {m.mode} | {m.latency.p50:.1f} | {m.latency.p95:.1f} |" for m in ev.modes]
     if ev.answers is not None:
-        out += ["", "## Answers", "", "| group | n | answer_evidence | answer_cited |", "|---|--:|--:|--:|"]
-        out += [f"| {g} | {counts[g]} | {ev.answers[g]['answer_evidence']:.3f} | {ev.answers[g]['answer_cited']:.3f} |"
-                for g in GROUPS if g in ev.answers]
+        out += ["", "## Answers", "", "| group | n | answer_evidence | answer_cited | answer_held_back |",
+                "|---|--:|--:|--:|--:|"]
+        out += [f"| {g} | {counts[g]} | {ev.answers[g]['answer_evidence']:.3f} | {ev.answers[g]['answer_cited']:.3f} | "
+                f"{ev.answers[g]['answer_held_back']:.3f} |" for g in GROUPS if g in ev.answers]
         out += ["", "answer_evidence: the answer text holds at least half of one evidence quote as one contiguous piece; "
-                "answer_cited: one of its [n] markers cites a relevant passage (definitions in eval/answers.py)."]
+                "answer_cited: one of its [n] markers cites a relevant passage; answer_held_back: the answer quoted "
+                "nothing, no passage found seeming to be about the question (definitions in eval/answers.py)."]
     out += [
         "",
         "## Files",

@@ -35,16 +35,17 @@ def format_table(ev: Evaluation) -> str:
 
 
 def answers_table(ev: Evaluation) -> str:
-    """answer_evidence and answer_cited per group, with the latency of asking; empty when answers were not scored."""
+    """answer_evidence, answer_cited and answer_held_back per group, with the latency of asking; empty when answers
+    were not scored."""
     if ev.answers is None:
         return ""
     lat = Latency.of([r.latency_ms for r in ev.answer_runs])
     counts = ev.counts()
-    lines = ["", "answers  group    n  answer_evidence  answer_cited   p50 ms   p95 ms"]
+    lines = ["", "answers  group    n  answer_evidence  answer_cited  held_back   p50 ms   p95 ms"]
     for g in GROUPS:
         if g in ev.answers:
             a = ev.answers[g]
             tail = f"  {lat.p50:7.1f}  {lat.p95:7.1f}" if g == "all" else ""
             lines.append(f"{'answers' if g == 'all' else '':7}  {g:5} {counts[g]:4}  {a['answer_evidence']:15.3f}  "
-                         f"{a['answer_cited']:12.3f}{tail}")
+                         f"{a['answer_cited']:12.3f}  {a['answer_held_back']:9.3f}{tail}")
     return "\n".join(lines) + "\n"

@@ -27,7 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="with --url: how long one request may take "
                    "before the run stops with an error (default: 60)")
     p.add_argument("--answers", action="store_true", help="also ask each question (/v1/ask with --url) and score "
-                   "answer_evidence and answer_cited")
+                   "answer_evidence, answer_cited and answer_held_back")
     p.add_argument("--json", action="store_true", help="print one JSON object: mode → all/en/ja → metric, and per mode its latency, question counts and index versions")
     p.add_argument("--out", type=Path, help="write TREC runs, qrels, report.md and a recall@k plot here")
 

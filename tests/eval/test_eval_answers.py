@@ -85,13 +85,18 @@ def test_answer_scores_by_hand() -> None:
         # q3 (ja): holds "wxy" (3; 2 * 3 ≥ 4): evidence; cites OTHER_DOC [100, 120) of E, not [0, 4): not cited
         AnswerRun("q3", "ja", "wxy[1]", (OTHER_DOC,)),
     )
-    # all: evidence (1 + 0 + 1) / 3 = 2/3, cited (1 + 1 + 0) / 3 = 2/3
+    # all: evidence (1 + 0 + 1) / 3 = 2/3, cited (1 + 1 + 0) / 3 = 2/3, none held back
     # en:  evidence 1/1, cited 1/1;  ja: evidence (0 + 1) / 2 = 0.5, cited (1 + 0) / 2 = 0.5
     assert answer_scores(runs, QUESTIONS, EVIDENCE) == {
-        "all": {"answer_evidence": pytest.approx(2 / 3), "answer_cited": pytest.approx(2 / 3)},
-        "en": {"answer_evidence": 1.0, "answer_cited": 1.0},
-        "ja": {"answer_evidence": 0.5, "answer_cited": 0.5},
+        "all": {"answer_evidence": pytest.approx(2 / 3), "answer_cited": pytest.approx(2 / 3), "answer_held_back": 0},
+        "en": {"answer_evidence": 1.0, "answer_cited": 1.0, "answer_held_back": 0},
+        "ja": {"answer_evidence": 0.5, "answer_cited": 0.5, "answer_held_back": 0},
     }
+    # q2 held back instead (the service's not-covered answer: no quote, the closest passage listed, no marker)
+    held = (runs[0], AnswerRun("q2", "ja", "見当たりません。", (HALF_2,), covered=False), runs[2])
+    assert answer_scores(held, QUESTIONS, EVIDENCE)["ja"] == {
+        "answer_evidence": 0.5, "answer_cited": 0.0, "answer_held_back": 0.5}
+    assert answer_scores(held, QUESTIONS, EVIDENCE)["all"]["answer_held_back"] == pytest.approx(1 / 3)
 
 
 # -- the real pipeline -------------------------------------------------------------------------------------------------
@@ -121,7 +126,15 @@ def test_in_process_and_through_v1_ask_score_the_same_answers(searcher, built_in
     for run, q in zip(local.answer_runs, team):
         assert run.question_id == q.id and run.answer and run.citations
     body = local.as_json()["answers"]
-    assert set(body["all"]) == {"answer_evidence", "answer_cited"} and body["latency_ms"]["p50"] > 0
+    assert set(body["all"]) == {"answer_evidence", "answer_cited", "answer_held_back"}
+    assert body["latency_ms"]["p50"] > 0 and body["all"]["answer_held_back"] == 0  # team questions are all covered
+    assert all(run.covered for run in local.answer_runs + remote.answer_runs)
+    # a question no passage is about is held back alike, in process and through /v1/ask's `covered`
+    greeting = Question("hi", "en", "hello", ())
+    with TestClient(create_app(settings, searcher=searcher)) as client:
+        over_http = ask_http(HttpBackend("http://testserver", client=client), greeting)
+    in_process = ask_in_process(searcher, settings, greeting)
+    assert not over_http.covered and not in_process.covered and over_http.answer == in_process.answer
     assert "answer_evidence" in format_table(local)
 
 
@@ -141,7 +154,7 @@ def test_rag_eval_answers_flag_adds_the_answer_metrics(built_index, embedders, m
     assert set(answers) == {"all", "en", "ja", "latency_ms", "questions"}
     assert answers["questions"] == {"all": 6, "en": 3, "ja": 3}
     for g, n in (("all", 6), ("en", 3), ("ja", 3)):
-        assert set(answers[g]) == {"answer_evidence", "answer_cited"}
+        assert set(answers[g]) == {"answer_evidence", "answer_cited", "answer_held_back"}
         for v in answers[g].values():  # a share of the group's n questions
             assert any(abs(v - k / n) < 1e-5 for k in range(n + 1)), (g, n, answers)
 
