@@ -118,7 +118,8 @@ class AnswerView {
   }
 }
 
-function renderSources(reply, results, passages) {
+// `covered` false: no passage found was about the question, and the answer quoted none; the list is of the closest
+function renderSources(reply, results, passages, covered = true) {
   const parts = [];
   if (results.length) {
     const list = element("ol", { class: "sources" });
@@ -133,7 +134,7 @@ function renderSources(reply, results, passages) {
         element("span", { class: "date", text: r.date ? ` ${r.date.slice(0, 10)}` : "" }),
         element("span", { class: "lead", lang: "ja", "aria-hidden": "true", text: begins ? ` 「${begins}」` : "" })));
     });
-    parts.push(element("h3", { class: "sub", text: "Sources" }), list);
+    parts.push(element("h3", { class: "sub", text: covered ? "Sources" : "Closest passages" }), list);
   }
   if (passages.length) {
     const list = element("ol", { class: "passages" });
@@ -271,10 +272,12 @@ async function ask(text) {
     replies.set(reply, { results, passages, text: answerText });
     view.update(answerText, true);
     view.label(results);
-    renderSources(reply, results, passages);
+    const covered = final.covered !== false;
+    renderSources(reply, results, passages, covered);
     answer.dataset.state = "done";
     history.push({ role: "user", content: text }, { role: "assistant", content: answerText });
-    status.textContent = results.length ? `Answered with ${results.length} source(s).` : "Answered.";
+    status.textContent = !covered ? `No passage found seems to answer this; the ${results.length} closest are listed.`
+      : results.length ? `Answered with ${results.length} source(s).` : "Answered.";
     const waiting = pending.get(reply);
     if (waiting && waiting.isConnected) {
       // opened (and focused) only if the reader is still on that marker; someone typing meanwhile keeps typing

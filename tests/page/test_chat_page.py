@@ -225,6 +225,26 @@ def test_a_japanese_question_is_answered_in_japanese_with_lang_set(watched, page
     assert page.locator(ANSWER).count() == 1  # the hook always names the latest answer
 
 
+def test_a_greeting_is_answered_without_quotes_and_its_list_is_called_the_closest_passages(watched, page_server):
+    """No passage is about "hello" (rag/answers/coverage.py): the answer says so and has no markers, and the passages
+    under it are not called its sources."""
+    page, _ = watched
+    reference = page_server.chat("hello")
+    assert reference["covered"] is False
+    open_page(page, page_server)
+    ask(page, "hello")
+    assert wait_done(page) == "done"
+    assert page.text_content(ANSWER) == reference["choices"][0]["message"]["content"].split("\n\nSources:\n")[0]
+    assert page.locator(f"{ANSWER} button[data-cite]").count() == 0
+    assert page.text_content(".message.assistant h3.sub") == "Closest passages"
+    assert page.locator(".message.assistant ol.sources li").count() == len(reference["search_results"]) == 3
+    assert page.text_content("#status") == "No passage found seems to answer this; the 3 closest are listed."
+    ask(page, JA_QUESTION)  # a question the articles answer: its list is called the sources again
+    page.wait_for_function("() => document.querySelectorAll('.turn').length === 2")
+    assert wait_done(page) == "done"
+    assert page.locator(".turn").nth(1).locator("h3.sub").first.text_content() == "Sources"
+
+
 def test_the_copy_button_copies_the_answer_with_its_sources(watched, page_server):
     page, _ = watched
     reference = page_server.chat(EN_QUESTION)
