@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,7 +11,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 import httpx
-from anyio import CancelScope, to_thread
+from anyio import to_thread
 from litestar import Controller, Request, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Schema
@@ -102,20 +104,54 @@ async def _parts(*items: str | Answer) -> AsyncIterator[str | Answer]:
         yield item
 
 
-async def _in_thread(items: Iterator[T]) -> AsyncIterator[T]:
-    """A blocking iterator (model calls, HTTP to the LLM) stepped in worker threads; closed when the client leaves.
+@dataclass(frozen=True)
+class _Failed:
+    exc: BaseException
 
-    The close is shielded: when the client leaves, the stream's scope is cancelled, and an unshielded await in this
-    `finally` raised at once without closing anything. The model's HTTP stream then stayed open until the garbage
-    collector closed the generator, in whatever thread it ran and under whatever lock that thread held."""
+
+async def _in_thread(items: Iterator[T]) -> AsyncIterator[T]:
+    """A blocking iterator (model calls, HTTP to the LLM) stepped, and closed, by a thread of its own.
+
+    Litestar does not close a stream's iterator when the client leaves while a chunk is being sent: the stream's
+    generators were then left to the garbage collector, which closed the model's HTTP response in whatever thread it
+    happened to run in. In a thread that was inside httpcore's connection pool, whose lock is not reentrant, the
+    close waited for that thread's own lock: it hung, and every later model call with it (encode/httpcore#990; the
+    page tests' hang in fresh clones). So nothing here is left to the collector: the thread runs the iterator to its
+    end, or to its next item once this generator is closed, and closes it itself, holding no lock."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[Any] = asyncio.Queue()  # unbounded: an answer is a bounded number of pieces
+    stop = threading.Event()
+
+    def post(item: Any) -> None:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+        except RuntimeError:  # the event loop is gone (shutdown): nobody reads any more
+            stop.set()
+
+    def run() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    break
+                post(item)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the reader
+            post(_Failed(exc))
+        finally:
+            close = getattr(items, "close", None)
+            try:
+                if close is not None:
+                    close()
+            finally:
+                post(_END)
+
+    threading.Thread(target=run, name="answer-stream", daemon=True).start()
     try:
-        while (item := await to_thread.run_sync(next, items, _END)) is not _END:
-            yield item  # type: ignore[misc]
+        while (item := await queue.get()) is not _END:
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield item
     finally:
-        close = getattr(items, "close", None)
-        if close is not None:
-            with CancelScope(shield=True):
-                await to_thread.run_sync(close)
+        stop.set()
 
 
 class ModelsController(Controller):

@@ -210,3 +210,43 @@ def test_a_stream_cancelled_while_its_model_call_runs_is_closed_at_once_not_left
     runner.start()
     runner.join(30)
     assert not runner.is_alive() and closed.wait(5), "the stream's generator was left open"
+
+
+def test_a_stream_abandoned_between_its_pieces_is_still_finished_and_closed_by_its_own_thread():
+    """Litestar does not close a stream's iterator when the client leaves while a chunk is being sent: the generators
+    stayed suspended until the garbage collector finalised them, and it closed the model's HTTP response in whatever
+    thread it ran in; inside httpcore's pool (its lock is not reentrant) that thread hung, and every later model call
+    of the server with it (the page tests' hang in fresh clones). Here the reader takes one piece and is dropped
+    without a close, held alive as a suspended stream is: the answer's generator must still be closed, in the thread
+    that stepped it."""
+    import anyio
+
+    from api.controllers.chat import _in_thread
+
+    release, closed = threading.Event(), threading.Event()
+    closed_in: list[str] = []
+
+    def tokens():
+        try:
+            yield "first"
+            release.wait(10)  # the model's next token
+            yield "second"
+        finally:
+            closed_in.append(threading.current_thread().name)
+            closed.set()
+
+    seen: list[bool] = []
+
+    async def main() -> None:
+        stream = _in_thread(tokens())
+        assert await stream.__anext__() == "first"
+        # the stream is suspended at its yield and never closed, what a hung-up client leaves; the server goes on
+        release.set()
+        seen.append(await anyio.to_thread.run_sync(closed.wait, 10))
+        del stream
+
+    runner = threading.Thread(target=anyio.run, args=(main,))  # a thread of its own, as above
+    runner.start()
+    runner.join(30)
+    assert not runner.is_alive() and seen == [True], "the answer's generator was left for the garbage collector"
+    assert closed_in == ["answer-stream"]
