@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import fcntl
+import json
 import logging
 import os
 import threading
@@ -134,6 +135,26 @@ def session(settings: Settings, create: bool = True) -> Iterator[Connection]:
         yield conn
     finally:
         conn.client.close()
+
+
+def alias_in_folder(settings: Settings) -> bool | None:
+    """Whether the local-mode folder of `settings` holds a version under its alias, read from the folder's meta.json
+    (where the client keeps its collections and aliases) without opening the folder, which reads every point of every
+    collection; None for a server, `:memory:`, or a meta.json not as expected, where the client must be asked."""
+    if settings.qdrant_url or not settings.qdrant_path or str(settings.qdrant_path) == MEMORY:
+        return None
+    meta_file = Path(settings.qdrant_path) / "meta.json"
+    if not meta_file.exists():
+        return False  # no store there yet
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        aliases, present = meta["aliases"], meta["collections"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(aliases, dict) or not isinstance(present, dict):
+        return None
+    live = aliases.get(settings.qdrant_collection)
+    return live is not None and live in present
 
 
 def _refuse_foreign_folder(path: Path) -> None:

@@ -11,7 +11,7 @@ from ..indexing.backend import Progress
 from ..indexing.load import LoadedIndex
 from ..indexing.manifest import check_compatible, read_manifest
 from ..settings import Settings
-from . import check_destination, session
+from . import alias_in_folder, check_destination, session
 from .load import load_qdrant_index
 from .publish import PushReport, publish
 
@@ -23,6 +23,9 @@ class QdrantStore:
         return load_qdrant_index(settings)
 
     def exists(self, settings: Settings) -> bool:
+        known = alias_in_folder(settings)  # a local-mode folder: looked at, not opened (`rag serve` opens it next)
+        if known is not None:
+            return known
         try:
             with session(settings, create=False) as conn:
                 return conn.live_collection(settings.qdrant_collection) is not None

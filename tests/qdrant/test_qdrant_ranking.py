@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rag.answers.service import answer_question
-from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, StoreUnavailableError
+from rag.errors import IndexCorruptError, IndexError_, IndexMismatchError, IndexMissingError, StoreUnavailableError
 from rag.indexing import backend
 from rag.qdrant import session
 from rag.qdrant.stores import QdrantBM25, QdrantDense
@@ -118,6 +118,29 @@ def test_a_missing_alias_is_refused_with_how_to_build_it(published):
     with pytest.raises(IndexMissingError, match="no index under the alias 'nothing-here'.*rag index build"):
         backend.open_index(settings.replace(qdrant_collection="nothing-here"))
     assert not backend.index_exists(settings.replace(qdrant_collection="nothing-here"))
+
+
+def test_whether_a_folder_holds_the_version_is_read_without_opening_it(published, monkeypatch):
+    """`rag serve` asks whether the index exists before it opens it; opening a local-mode folder reads every point of
+    every collection, and waits while another process (a build publishing) holds the folder. The answer comes from
+    the folder's meta.json: with the folder's lock held elsewhere, it is given at once."""
+    import fcntl
+    import os
+
+    import rag.qdrant
+
+    _, settings = published
+    monkeypatch.setattr(rag.qdrant, "LOCK_WAIT_S", 0.5)  # an open would now fail fast rather than wait
+    fd = os.open(Path(settings.qdrant_path) / ".lock", os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # a build in another process, publishing
+        assert backend.index_exists(settings)
+        assert not backend.index_exists(settings.replace(qdrant_collection="nothing-here"))
+        with pytest.raises(IndexError_, match="stayed in use by another process"):
+            backend.open_index(settings)  # what an open meets meanwhile: the check above did not open it
+    finally:
+        os.close(fd)
+    assert backend.index_exists(settings)
 
 
 def test_other_embedders_than_the_version_was_built_with_are_refused(published):
