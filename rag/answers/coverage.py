@@ -10,7 +10,8 @@ Two signals, both from the search that ran already:
   greeting on USE. Such a question still counts as covered when one top passage holds every name it asks for: its
   Japanese terms, and each run of capitalised English words under a spelling the search would try (the bridge's
   and the term alignment's katakana and Latin terms). Only katakana and Latin spellings count, since the bridge maps
-  "hello" to 歓迎, a word the corpus holds. A lowercase English name is not recognised as one.
+  "hello" to 歓迎, a word the corpus holds. A question typed wholly in lowercase has no capitals to mark a name, so
+  each of its longer words that the search spells in katakana or Latin is taken for one ("lazarus group").
 
 A follow-up (a question searched with the conversation) is not checked: its hits mix two searches, and it continues
 a conversation that was about the articles. Nor is an answer written by an LLM, which reads the passages itself.
@@ -38,7 +39,8 @@ _KATAKANA = re.compile(r"^[\u30a0-\u30ff]{2,}$")
 _LATIN = re.compile(r"^[a-z][a-z0-9.\-]{2,}$")
 # a run of capitalised words: a name as an English question writes it ("Lazarus Group", "J.D. Vance")
 _NAME = re.compile(r"\b[A-Z][A-Za-z0-9.\-]*[A-Za-z0-9](?:\s+[A-Z][A-Za-z0-9.\-]*[A-Za-z0-9])*")
-_NAME_WORD_CHARS = 4  # a run is a name if it has a word this long ("J.D." and "U.S." alone are not)
+_NAME_WORD_CHARS = 4
+_WORD = re.compile(r"[a-z][a-z0-9.\-]*[a-z0-9]")  # a run is a name if it has a word this long ("J.D." and "U.S." alone are not)
 
 
 def not_covered_message(lang: str) -> str:
@@ -67,17 +69,22 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
     analyzer = searcher.analyzer
     japanese = {t for t in analyzer.terms(question) if not t.isascii()}
     runs = name_runs(question)
-    if not japanese and not runs:
-        return False
     spelled: dict[str, set[str]] = {}
+
+    def found_as(text: str) -> set[str]:  # the katakana and Latin terms the search would look for
+        return {t for group in searcher.term_groups(text) for t in group if _KATAKANA.match(t) or _LATIN.match(t)}
 
     def spellings(text: str) -> set[str]:
         if text not in spelled:
-            forms = {text.lower()} if _LATIN.match(text.lower()) else set()
-            for group in searcher.term_groups(text):
-                forms.update(t for t in group if _KATAKANA.match(t) or _LATIN.match(t))
-            spelled[text] = forms
+            spelled[text] = ({text.lower()} if _LATIN.match(text.lower()) else set()) | found_as(text)
         return spelled[text]
+
+    if not runs and not japanese and question == question.lower():
+        # typed all in lowercase, no capital marks a name: each longer word the search spells in katakana or Latin
+        # may be one ("lazarus group", "aukus")
+        runs = [w for w in _long_words(" ".join(_WORD.findall(question))) if found_as(w)]
+    if not japanese and not runs:
+        return False
 
     def named(run: str, passage: set[str]) -> bool:
         if spellings(run) & passage:  # the run whole: "Bretton Woods" is ブレトン・ウッズ

@@ -32,6 +32,9 @@ OFF_TOPIC = ["hello", "What is the capital of Peru?", "How do I install Python o
 NAMES = {"Lazarus Group": "ラザルス", "王毅": "王毅", "J.D. Vance": "バンス"}
 # the same names inside a question: after a capitalised first word, or in a Japanese question
 NAMED = {"Tell me about Lazarus Group": "ラザルス", "Lazarus Groupとは？": "ラザルス"}
+# names typed all in lowercase, where no capital marks them (held back before the rule read each word)
+LOWER_NAMES = {"lazarus group": "ラザルス", "who is j.d. vance?": "バンス"}
+LOWER_OFF_TOPIC = ["hello", "what is the capital of peru?", "how do i install python on windows?"]
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +80,22 @@ def test_a_name_inside_a_question_counts_as_the_bare_name_does(searcher, setting
     assert names_held(searcher, question, r.result.hits)
     answer = answer_question(searcher, question, TOP_K, settings)
     assert answer.covered and NAMED[question] in answer.answer
+
+
+@pytest.mark.parametrize("question", list(LOWER_NAMES))
+def test_a_name_typed_in_lowercase_is_still_a_name(searcher, settings, question):
+    r = retrieve(searcher, question, TOP_K)
+    cosine = closest_cosine(r.result.hits)
+    assert cosine is not None and cosine < settings.not_covered_below  # USE alone would hold it back
+    assert names_held(searcher, question, r.result.hits)
+    answer = answer_question(searcher, question, TOP_K, settings)
+    assert answer.covered and LOWER_NAMES[question] in answer.answer and MARKER.search(answer.answer)
+
+
+@pytest.mark.parametrize("question", LOWER_OFF_TOPIC)
+def test_a_lowercase_message_the_articles_do_not_cover_is_still_held_back(searcher, settings, question):
+    answer = answer_question(searcher, question, TOP_K, settings)
+    assert answer.covered is False and answer.answer == NOT_COVERED["en"]
 
 
 def test_a_name_no_passage_holds_does_not_make_a_question_covered(searcher):
