@@ -9,6 +9,7 @@ has a registry of its own, so that apps created in one process (tests, an embedd
 
 from __future__ import annotations
 
+from collections import Counter as Tally
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +23,10 @@ from prometheus_client.registry import Collector
 # the classic text format, which every Prometheus and other scrapers read (Litestar adds "; charset=utf-8")
 MEDIA_TYPE = "text/plain; version=0.0.4"
 UNROUTED = "unrouted"  # a request answered before routing (413), or by no route (404)
+# What the server (api/server.py) answers or closes itself, before any app sees a request, by reason: a 503 beyond
+# RAG_MAX_CONNECTIONS, a 400 for what is not HTTP, a connection closed for headers that did not arrive in time.
+# Counted on the event loop; one server per process, so a process-wide tally.
+SERVER_REFUSALS: Tally[str] = Tally()
 # seconds: a search of cached vectors ~5 ms, a cold one ~50-150 ms, a streamed chat answer up to the LLM's timeout
 # (20 s, twice with a retry)
 BUCKETS = (0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -88,6 +93,12 @@ class _ServiceCollector(Collector):
             for reason, n in dict(intake.refused).items():
                 refused.add_metric([reason], float(n))
             yield refused
+        server = CounterMetricFamily("newsrag_http_refused_by_server", "Requests the server answered or closed "
+                                     "itself, before the app saw them, by reason: concurrency_limit (503), "
+                                     "invalid_http (400), header_timeout (closed)", labels=["reason"])
+        for reason in ("concurrency_limit", "invalid_http", "header_timeout"):
+            server.add_metric([reason], float(SERVER_REFUSALS[reason]))
+        yield server
         builder = self._state.get("builder")
         if builder is not None:
             yield from _build_metrics(builder)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from typing import Any
 
 import h11
 import uvicorn
@@ -14,6 +15,7 @@ from rag.errors import ConfigError
 from rag.settings import Settings
 
 from .app import create_app
+from .metrics import SERVER_REFUSALS
 
 logger = logging.getLogger(__name__)
 # How long an idle keep-alive connection stays open. It must outlast the clients' own pool expiry (httpx and Node's
@@ -59,14 +61,38 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
                 self._header_timer.cancel()
                 self._header_timer = None
 
+        def send_400_response(self, msg: str) -> None:  # what is not HTTP: uvicorn's own 400
+            SERVER_REFUSALS["invalid_http"] += 1
+            super().send_400_response(msg)
+
         def _headers_overdue(self) -> None:
             self._header_timer = None
             if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+                SERVER_REFUSALS["header_timeout"] += 1
                 logger.info("closing the connection from %s: no complete request headers within %.0f s",
                             "%s:%d" % self.client if self.client else "?", header_timeout_s)
                 self.transport.close()
 
     return GuardedH11Protocol
+
+
+def _count_concurrency_refusals() -> None:
+    """Count the 503s uvicorn answers beyond `limit_concurrency`. It answers them with `service_unavailable`, an ASGI
+    app its h11 protocol looks up as a module global when a request arrives over the limit: the app never sees those
+    requests, so /metrics showed a server shedding load as idle. The global is wrapped once; if a uvicorn release
+    stops looking it up there, the count stays at 0 and tests/api/test_hardening_server.py fails."""
+    from uvicorn.protocols.http import h11_impl
+
+    original = h11_impl.service_unavailable
+    if getattr(original, "counted", False):
+        return
+
+    async def service_unavailable(scope: Any, receive: Any, send: Any) -> None:
+        SERVER_REFUSALS["concurrency_limit"] += 1
+        await original(scope, receive, send)
+
+    service_unavailable.counted = True  # type: ignore[attr-defined]
+    h11_impl.service_unavailable = service_unavailable
 
 
 def _preflight(settings: Settings) -> None:
@@ -97,6 +123,7 @@ def serve(settings: Settings) -> int:
         if log.getEffectiveLevel() > logging.INFO:
             log.setLevel(logging.INFO)
     _preflight(settings)
+    _count_concurrency_refusals()
     app = create_app(settings)
     # limit_concurrency: beyond max_connections open connections, uvicorn answers 503 at once instead of queueing.
     config = uvicorn.Config(app, host=settings.host, port=settings.port, workers=1, lifespan="on",

@@ -39,6 +39,15 @@ def server(built_index, tmp_path_factory):
         yield url, log
 
 
+def _server_refusals(url: str) -> dict[str, float]:
+    """newsrag_http_refused_by_server_total by reason, read with Prometheus's own parser."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = httpx.get(url + "/metrics", timeout=30).text
+    family = next(f for f in text_string_to_metric_families(text) if f.name == "newsrag_http_refused_by_server")
+    return {s.labels["reason"]: s.value for s in family.samples if s.name.endswith("_total")}
+
+
 def _address(url: str) -> tuple[str, int]:
     host, port = url.removeprefix("http://").split(":")
     return host, int(port)
@@ -129,6 +138,7 @@ def test_an_oversized_chunked_body_reads_a_413_and_the_connection_goes_on(server
 
 def test_a_client_that_never_finishes_its_headers_is_disconnected(server):
     url, log = server
+    before = _server_refusals(url)["header_timeout"]
     # all three at once: each waits out the same deadline, side by side rather than one after another
     socks = [socket.create_connection(_address(url), timeout=HEADER_TIMEOUT_S * 10) for _ in range(3)]
     try:
@@ -140,6 +150,7 @@ def test_a_client_that_never_finishes_its_headers_is_disconnected(server):
         for sock in socks:
             sock.close()
     assert "no complete request headers" in log.read_text()
+    assert _server_refusals(url)["header_timeout"] == before + 3  # each is counted, as uvicorn closed it
 
 
 def test_a_keep_alive_connection_gets_the_header_deadline_again(server):
@@ -262,6 +273,7 @@ def test_head_over_the_wire_has_the_get_headers_and_no_body(server):
 
 def test_connections_beyond_the_limit_get_503_then_service_resumes(server):
     url, _ = server
+    before = _server_refusals(url)
     idle = [socket.create_connection(_address(url), timeout=30) for _ in range(MAX_CONNECTIONS)]
     try:
         with socket.create_connection(_address(url), timeout=30) as sock:
@@ -280,3 +292,15 @@ def test_connections_beyond_the_limit_get_503_then_service_resumes(server):
     with socket.create_connection(_address(url), timeout=30) as sock:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         assert _read_response(sock)[0] == 200
+    after = _server_refusals(url)  # the 503s were answered by uvicorn, not the app: /metrics shows them still
+    assert after["concurrency_limit"] >= before["concurrency_limit"] + 1
+    assert after["invalid_http"] == before["invalid_http"]
+
+
+def test_what_is_not_http_gets_uvicorns_400_and_is_counted(server):
+    url, _ = server
+    before = _server_refusals(url)["invalid_http"]
+    with socket.create_connection(_address(url), timeout=30) as sock:
+        sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+        assert _read_response(sock)[0] == 400
+    assert _server_refusals(url)["invalid_http"] == before + 1
