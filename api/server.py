@@ -33,18 +33,22 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
         headers slowly, or not at all, would hold its connection for ever."""
 
         _header_timer: asyncio.TimerHandle | None = None
+        _waiting_for: bool = False  # bytes of a request have come and its headers are not whole yet
+        _answered: bool = False  # a response has been sent on this connection
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self._arm()
 
         def data_received(self, data: bytes) -> None:
+            self._waiting_for = self._header_timer is not None
             super().data_received(data)
             if self.conn.their_state is not h11.IDLE:  # a whole request line and headers have arrived
                 self._disarm()
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
+            self._answered, self._waiting_for = True, False
             if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
                 self._arm()  # for the next request on this connection
 
@@ -62,13 +66,16 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
                 self._header_timer = None
 
         def send_400_response(self, msg: str) -> None:  # what is not HTTP: uvicorn's own 400
-            SERVER_REFUSALS["invalid_http"] += 1
+            cycle = self.cycle  # the request the app is answering, if any: a broken body of it is not counted here
+            if cycle is None or getattr(cycle, "response_complete", True):
+                SERVER_REFUSALS["invalid_http"] += 1
             super().send_400_response(msg)
 
         def _headers_overdue(self) -> None:
             self._header_timer = None
             if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
-                SERVER_REFUSALS["header_timeout"] += 1
+                if self._waiting_for or not self._answered:  # not a keep-alive connection merely left idle
+                    SERVER_REFUSALS["header_timeout"] += 1
                 logger.info("closing the connection from %s: no complete request headers within %.0f s",
                             "%s:%d" % self.client if self.client else "?", header_timeout_s)
                 self.transport.close()

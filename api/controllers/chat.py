@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 import httpx
-from anyio import to_thread
+from anyio import CancelScope, to_thread
 from litestar import Controller, Request, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Schema
@@ -34,12 +34,33 @@ T = TypeVar("T")
 _END = object()
 
 
+class _ClosingStreamingResponse(ASGIStreamingResponse):
+    """Litestar's streaming response, which also closes its iterator when the stream ends: Litestar steps it with
+    `async for` and, when the client leaves, cancels that loop without closing it, so a stream suspended while a chunk
+    was being sent stayed suspended (its answer still being made for no one) until the garbage collector came by."""
+
+    __slots__ = ()
+
+    async def send_body(self, send: Any, receive: Any) -> None:
+        try:
+            await super().send_body(send, receive)
+        finally:
+            aclose = getattr(self.iterator, "aclose", None)
+            if aclose is not None:
+                with CancelScope(shield=True):  # the scope may be cancelled already: the close must still run
+                    await aclose()
+
+
 class EventStream(Stream):
-    """Server-sent events; its own media type wins (Litestar would prefer the handler's, JSON)."""
+    """Server-sent events; its own media type wins (Litestar would prefer the handler's, JSON); the stream's iterator
+    is closed when it ends, however it ends."""
 
     def to_asgi_response(self, *args: Any, **kwargs: Any) -> ASGIStreamingResponse:
         kwargs["media_type"] = self.media_type
-        return super().to_asgi_response(*args, **kwargs)
+        response = super().to_asgi_response(*args, **kwargs)
+        if type(response) is ASGIStreamingResponse:  # the same slots: only what happens at the end changes
+            response.__class__ = _ClosingStreamingResponse
+        return response
 
 
 @dataclass

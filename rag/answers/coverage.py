@@ -11,7 +11,8 @@ Two signals, both from the search that ran already:
   Japanese terms, and each run of capitalised English words under a spelling the search would try (the bridge's
   and the term alignment's katakana and Latin terms). Only katakana and Latin spellings count, since the bridge maps
   "hello" to 歓迎, a word the corpus holds. A question typed wholly in lowercase has no capitals to mark a name, so
-  each of its longer words that the search spells in katakana or Latin is taken for one ("lazarus group").
+  each of its longer words that the search also spells otherwise, in katakana or as another Latin term, is taken
+  for one ("lazarus" is ラザルス; "tell" is only itself).
 
 A follow-up (a question searched with the conversation) is not checked: its hits mix two searches, and it continues
 a conversation that was about the articles. Nor is an answer written by an LLM, which reads the passages itself.
@@ -39,8 +40,8 @@ _KATAKANA = re.compile(r"^[\u30a0-\u30ff]{2,}$")
 _LATIN = re.compile(r"^[a-z][a-z0-9.\-]{2,}$")
 # a run of capitalised words: a name as an English question writes it ("Lazarus Group", "J.D. Vance")
 _NAME = re.compile(r"\b[A-Z][A-Za-z0-9.\-]*[A-Za-z0-9](?:\s+[A-Z][A-Za-z0-9.\-]*[A-Za-z0-9])*")
-_NAME_WORD_CHARS = 4
-_WORD = re.compile(r"[a-z][a-z0-9.\-]*[a-z0-9]")  # a run is a name if it has a word this long ("J.D." and "U.S." alone are not)
+_NAME_WORD_CHARS = 4  # a run is a name if it has a word this long ("J.D." and "U.S." alone are not)
+_WORD = re.compile(r"[a-z][a-z0-9.\-]*[a-z0-9]")  # a word of a question typed in lowercase
 
 
 def not_covered_message(lang: str) -> str:
@@ -80,9 +81,10 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
         return spelled[text]
 
     if not runs and not japanese and question == question.lower():
-        # typed all in lowercase, no capital marks a name: each longer word the search spells in katakana or Latin
-        # may be one ("lazarus group", "aukus")
-        runs = [w for w in _long_words(" ".join(_WORD.findall(question))) if found_as(w)]
+        # typed all in lowercase, no capital marks a name: each longer word the search also spells otherwise, in
+        # katakana or as another Latin term, may be one ("lazarus" is ラザルス); a word that is only itself ("tell")
+        # is not
+        runs = [w for w in _long_words(" ".join(_WORD.findall(question))) if found_as(w) - {w}]
     if not japanese and not runs:
         return False
 

@@ -143,18 +143,25 @@ def alias_in_folder(settings: Settings) -> bool | None:
     collection; None for a server, `:memory:`, or a meta.json not as expected, where the client must be asked."""
     if settings.qdrant_url or not settings.qdrant_path or str(settings.qdrant_path) == MEMORY:
         return None
-    meta_file = Path(settings.qdrant_path) / "meta.json"
-    if not meta_file.exists():
-        return False  # no store there yet
+    path = Path(settings.qdrant_path)
+    if not path.is_dir():  # a file is refused by the session, with its own message; nothing there is no store
+        return None if path.exists() else False
+    meta_file = path / "meta.json"
     try:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
         aliases, present = meta["aliases"], meta["collections"]
+    except FileNotFoundError:
+        found: bool | None = False  # no store there yet
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if not isinstance(aliases, dict) or not isinstance(present, dict):
-        return None
-    live = aliases.get(settings.qdrant_collection)
-    return live is not None and live in present
+    else:
+        if not isinstance(aliases, dict) or not isinstance(present, dict):
+            return None
+        live = aliases.get(settings.qdrant_collection)
+        found = isinstance(live, str) and live in present
+    if not found and _held_elsewhere(path.resolve()):
+        return None  # another process may be publishing the first version right now: wait for it, as before
+    return found
 
 
 def _refuse_foreign_folder(path: Path) -> None:

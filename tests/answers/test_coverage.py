@@ -33,7 +33,7 @@ NAMES = {"Lazarus Group": "ラザルス", "王毅": "王毅", "J.D. Vance": "バ
 # the same names inside a question: after a capitalised first word, or in a Japanese question
 NAMED = {"Tell me about Lazarus Group": "ラザルス", "Lazarus Groupとは？": "ラザルス"}
 # names typed all in lowercase, where no capital marks them (held back before the rule read each word)
-LOWER_NAMES = {"lazarus group": "ラザルス", "who is j.d. vance?": "バンス"}
+LOWER_NAMES = {"lazarus group": "ラザルス", "who is j.d. vance?": "バンス", "tell me about lazarus group": "ラザルス"}
 LOWER_OFF_TOPIC = ["hello", "what is the capital of peru?", "how do i install python on windows?"]
 
 

@@ -212,6 +212,48 @@ def test_a_stream_cancelled_while_its_model_call_runs_is_closed_at_once_not_left
     assert not runner.is_alive() and closed.wait(5), "the stream's generator was left open"
 
 
+def test_a_stream_whose_client_leaves_while_a_chunk_is_sent_has_its_iterator_closed():
+    """Litestar steps a stream with `async for` and cancels it when the client leaves, without closing the iterator:
+    one cancelled while a chunk was being sent stayed suspended at its `yield` (and a chat answer went on being made
+    for no one) until the garbage collector came by. The chat's EventStream closes it when the stream ends."""
+    import anyio
+
+    from api.controllers.chat import EventStream
+
+    closed = threading.Event()
+    sent: list[bytes] = []
+
+    async def chunks():
+        try:
+            for text in (b"a", b"b", b"c"):
+                yield text
+        finally:
+            closed.set()
+
+    async def main() -> None:
+        iterator = chunks()
+        response = EventStream(iterator, media_type="text/event-stream").to_asgi_response(None, None)  # type: ignore[arg-type]
+
+        async def send(event) -> None:
+            if event["type"] == "http.response.body":
+                sent.append(event["body"])
+                await anyio.sleep_forever()  # the client is slow to take this chunk, then leaves
+
+        async def receive():
+            await anyio.sleep(0.05)
+            return {"type": "http.disconnect"}
+
+        await response.send_body(send, receive)
+        seen.append(closed.is_set())  # now, with the loop still running (its shutdown would close it anyway)
+        del iterator
+
+    seen: list[bool] = []
+    runner = threading.Thread(target=anyio.run, args=(main,))  # a thread of its own, as above
+    runner.start()
+    runner.join(30)
+    assert not runner.is_alive() and sent == [b"a"] and seen == [True]
+
+
 def test_a_stream_abandoned_between_its_pieces_is_still_finished_and_closed_by_its_own_thread():
     """Litestar does not close a stream's iterator when the client leaves while a chunk is being sent: the generators
     stayed suspended until the garbage collector finalised them, and it closed the model's HTTP response in whatever
@@ -250,3 +292,40 @@ def test_a_stream_abandoned_between_its_pieces_is_still_finished_and_closed_by_i
     runner.join(30)
     assert not runner.is_alive() and seen == [True], "the answer's generator was left for the garbage collector"
     assert closed_in == ["answer-stream"]
+
+
+def test_a_closed_stream_stops_its_thread_at_the_next_piece_and_the_thread_closes_the_answer():
+    """A reader closed (the client left and the stream was closed) tells the thread to stop: it takes at most one
+    more piece of an answer that would go on for ever, then closes the answer's generator itself."""
+    import anyio
+
+    from api.controllers.chat import _in_thread
+
+    closed, go, pieces = threading.Event(), threading.Event(), []
+    closed_in: list[str] = []
+
+    def endless():
+        try:
+            n = 0
+            while True:
+                pieces.append(n)
+                yield str(n)
+                n += 1
+                go.wait(10)  # the model's next token comes once the reader has gone
+        finally:
+            closed_in.append(threading.current_thread().name)
+            closed.set()
+
+    async def main() -> None:
+        stream = _in_thread(endless())
+        assert await stream.__anext__() == "0"
+        await stream.aclose()
+        go.set()
+        seen.append(await anyio.to_thread.run_sync(closed.wait, 10))
+
+    seen: list[bool] = []
+    runner = threading.Thread(target=anyio.run, args=(main,))
+    runner.start()
+    runner.join(30)
+    assert not runner.is_alive() and seen == [True] and closed_in == ["answer-stream"]
+    assert pieces == [0, 1]  # the one read, and the one that found the stop

@@ -155,11 +155,18 @@ def test_a_client_that_never_finishes_its_headers_is_disconnected(server):
 
 def test_a_keep_alive_connection_gets_the_header_deadline_again(server):
     url, _ = server
+    before = _server_refusals(url)["header_timeout"]
     with socket.create_connection(_address(url), timeout=HEADER_TIMEOUT_S * 10) as sock:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         assert _read_response(sock)[0] == 200
         sock.sendall(b"GET /healthz HTTP/1.1\r\n")  # the next request stalls, one byte at a time would too
         assert _closed_by_server(sock)
+    assert _server_refusals(url)["header_timeout"] == before + 1
+    with socket.create_connection(_address(url), timeout=HEADER_TIMEOUT_S * 10) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert _read_response(sock)[0] == 200
+        assert _closed_by_server(sock)  # idle after its answer, merely: closed, and not a refusal
+    assert _server_refusals(url)["header_timeout"] == before + 1
 
 
 def test_a_stalled_body_gets_a_408_and_the_connection_is_closed(server):
