@@ -151,7 +151,7 @@ def alias_in_folder(settings: Settings) -> bool | None:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
         aliases, present = meta["aliases"], meta["collections"]
     except FileNotFoundError:
-        found: bool | None = False  # no store there yet
+        found = False  # no store there yet
     except (OSError, ValueError, KeyError, TypeError):
         return None
     else:
