@@ -51,7 +51,7 @@ def not_covered_message(lang: str) -> str:
 def closest_cosine(hits: Sequence[Hit]) -> float | None:
     """USE's cosine between the question and the closest of its top passages; None without USE scores (an index
     without USE, a single-signal search)."""
-    cosines = [h.scores[SIGNAL] for h in _top(hits) if SIGNAL in h.scores]
+    cosines = [h.scores[SIGNAL] for h in top(hits) if SIGNAL in h.scores]
     return max(cosines) if cosines else None
 
 
@@ -70,15 +70,16 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
     analyzer = searcher.analyzer
     japanese = {t for t in analyzer.terms(question) if not t.isascii()}
     runs = name_runs(question)
-    spelled: dict[str, set[str]] = {}
+    found: dict[str, set[str]] = {}  # the search's term groups of each text, asked once
 
     def found_as(text: str) -> set[str]:  # the katakana and Latin terms the search would look for
-        return {t for group in searcher.term_groups(text) for t in group if _KATAKANA.match(t) or _LATIN.match(t)}
+        if text not in found:
+            found[text] = {t for group in searcher.term_groups(text) for t in group
+                           if _KATAKANA.match(t) or _LATIN.match(t)}
+        return found[text]
 
     def spellings(text: str) -> set[str]:
-        if text not in spelled:
-            spelled[text] = ({text.lower()} if _LATIN.match(text.lower()) else set()) | found_as(text)
-        return spelled[text]
+        return ({text.lower()} if _LATIN.match(text.lower()) else set()) | found_as(text)
 
     if not runs and not japanese and question == question.lower():
         # typed all in lowercase, no capital marks a name: each longer word the search also spells otherwise, in
@@ -93,7 +94,7 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
             return True
         return all(spellings(w) & passage for w in _long_words(run))
 
-    for hit in _top(hits):
+    for hit in top(hits):
         passage = set(analyzer.terms(hit.passage.text))
         if japanese <= passage and all(named(run, passage) for run in runs):
             return True
@@ -118,5 +119,6 @@ def _long_words(run: str) -> list[str]:
     return [w for w in run.split() if len(w.strip(".")) >= _NAME_WORD_CHARS and w.lower() not in STOP_WORDS]
 
 
-def _top(hits: Sequence[Hit]) -> list[Hit]:
-    return sorted(hits, key=lambda h: h.rank)[:PASSAGES]
+def top(hits: Sequence[Hit], n: int = PASSAGES) -> list[Hit]:
+    """The first `n` hits by rank: the passages read, or (CLOSEST) those a not-covered answer lists."""
+    return sorted(hits, key=lambda h: h.rank)[:n]

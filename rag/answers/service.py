@@ -15,7 +15,7 @@ from ..retrieval.conversation import search_conversation
 from ..retrieval.engine import SearchResult
 from ..settings import Settings
 from ..types import Citation, Hit
-from .coverage import CLOSEST, not_covered_message, passages_cover
+from .coverage import CLOSEST, not_covered_message, passages_cover, top
 from .extractive import extractive_answer
 from .llm import chat_completion
 from .markers import renumber
@@ -83,7 +83,7 @@ def extractive(r: Retrieval, searcher: Searcher, settings: Settings) -> tuple[st
     hits, lang = r.result.hits, r.result.lang
     if r.context is None and not _covers(searcher, r.result.query, hits, settings.not_covered_below):
         logger.info("extractive answer: the passages found are not about the question; none quoted")
-        closest = tuple(dict.fromkeys(h.citation for h in sorted(hits, key=lambda h: h.rank)[:CLOSEST]))
+        closest = tuple(dict.fromkeys(h.citation for h in top(hits, CLOSEST)))
         return not_covered_message(lang), closest, False
     text, citations = extractive_answer(r.focus, hits, searcher, lang)
     return text, citations, True
