@@ -7,10 +7,11 @@ hybrid search's own scores, `Hit.scores`). The sets:
 - on-topic: every question of eval/questions (the conversations aside), written from the seeds;
 - benchmarks/offtopic/lab_*.txt: 60 off-topic messages (greetings, general knowledge, requests) and 40 short or vague
   on-topic queries, written for the lab, on which a threshold was chosen;
-- benchmarks/offtopic/heldout{1,2,3,4}_*.txt: four pairs written afterwards by a helper that read only the seeds (the
+- benchmarks/offtopic/heldout{1,…,6}_*.txt: six pairs written afterwards by helpers that read only the seeds (the
   second and third ask for bare names in half of their on-topic queries). Held-out 1 and 2 were each scored once
   with USE alone and then seen; the name rule was added after held-out 2; held-out 3 was scored once with it;
-  held-out 4, all in lowercase, was scored once with the lowercase rule (docs/answers.md).
+  held-out 4, all in lowercase, was scored once with the lowercase rule; held-out 5 (mixed casing) was seen while
+  the spellings-by-sound rule was made, and held-out 6 (mixed casing) was scored once with it (docs/answers.md).
 Prints each set's distribution and, per threshold, how many fall below it, then how many the shipped rule
 (rag/answers/coverage.py at RAG_NOT_COVERED_BELOW) says are not covered (docs/answers.md, "Saying the articles do
 not cover it").
@@ -73,6 +74,10 @@ def main() -> None:
         "held-out 3 off-topic": lines("heldout3_off_topic.txt"),
         "held-out 4 on-topic (lowercase)": lines("heldout4_on_topic.txt"),
         "held-out 4 off-topic (lowercase)": lines("heldout4_off_topic.txt"),
+        "held-out 5 on-topic": lines("heldout5_on_topic.txt"),
+        "held-out 5 off-topic": lines("heldout5_off_topic.txt"),
+        "held-out 6 on-topic": lines("heldout6_on_topic.txt"),
+        "held-out 6 off-topic": lines("heldout6_off_topic.txt"),
     }
     for signal in SIGNALS:
         print(f"\n{signal}: the closest of the top 5")

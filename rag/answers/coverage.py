@@ -8,11 +8,13 @@ Two signals, both from the search that ran already:
   them under 0.15. e5's cosines crowd into one band for both and cannot tell them apart.
 - **A name the passages hold.** A bare name that the articles mention once ("Lazarus Group", 王毅) scores as low as a
   greeting on USE. Such a question still counts as covered when one top passage holds every name it asks for: its
-  Japanese terms, and each run of capitalised English words under a spelling the search would try (the bridge's
-  and the term alignment's katakana and Latin terms). Only katakana and Latin spellings count, since the bridge maps
-  "hello" to 歓迎, a word the corpus holds. A question typed wholly in lowercase has no capitals to mark a name, so
-  each of its longer words that the search also spells otherwise, in katakana or as another Latin term, is taken
-  for one ("lazarus" is ラザルス; "tell" is only itself).
+  Japanese terms, and each run of capitalised English words, spelled there as it sounds (sounds.py): a katakana or
+  Latin term of the passage with the run's consonants ("Lavrov" is ラブロフ), or the run's surname in katakana
+  ("Andrew Korybko" is コリブコ). Kanji spellings do not count, since the bridge maps "hello" to 歓迎, a word the
+  corpus holds; nor does a term that only means something near the name, since the term alignment proposes one for
+  every word ("peru" → トルコ, "weather" → タイム). A question typed wholly in lowercase has no capitals to mark a
+  name, so each of its longer words is taken for one when the search also spells it otherwise as it sounds
+  ("lazarus" is ラザルス; "tell" is only itself), or when a top passage writes it in Latin letters ("aukus").
 
 A follow-up (a question searched with the conversation) is not checked: its hits mix two searches, and it continues
 a conversation that was about the articles. Nor is an answer written by an LLM, which reads the passages itself.
@@ -26,6 +28,7 @@ from collections.abc import Sequence
 from ..retrieval import Searcher
 from ..stores.japanese import STOP_WORDS
 from ..types import Hit
+from .sounds import spells
 
 SIGNAL = "use"
 PASSAGES = 5  # the top passages read, as the extractive answer reads them
@@ -70,35 +73,47 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
     analyzer = searcher.analyzer
     japanese = {t for t in analyzer.terms(question) if not t.isascii()}
     runs = name_runs(question)
-    found: dict[str, set[str]] = {}  # the search's term groups of each text, asked once
+    passages = [set(analyzer.terms(h.passage.text)) for h in top(hits)]
+    spelled = [_spellings(p) for p in passages]
 
-    def found_as(text: str) -> set[str]:  # the katakana and Latin terms the search would look for
-        if text not in found:
-            found[text] = {t for group in searcher.term_groups(text) for t in group
-                           if _KATAKANA.match(t) or _LATIN.match(t)}
-        return found[text]
-
-    def spellings(text: str) -> set[str]:
-        return ({text.lower()} if _LATIN.match(text.lower()) else set()) | found_as(text)
+    def held(text: str, names: set[str]) -> bool:  # a katakana or Latin term of the passage sounds like `text`
+        return any(spells(t, text) for t in names)
 
     if not runs and not japanese and question == question.lower():
-        # typed all in lowercase, no capital marks a name: each longer word the search also spells otherwise, in
-        # katakana or as another Latin term, may be one ("lazarus" is ラザルス); a word that is only itself ("tell")
-        # is not
-        runs = [w for w in _long_words(" ".join(_WORD.findall(question))) if found_as(w) - {w}]
+        # typed all in lowercase, no capital marks a name. A longer word is taken for one when the search spells it
+        # otherwise as it sounds ("lazarus" is ラザルス to the term alignment; "weather" is タイム, no spelling), or
+        # when a top passage holds it in Latin letters, as the articles write acronyms ("aukus"). Not when a passage
+        # merely holds a katakana word that sounds like it: loanwords sound like common English words ("engine").
+        latin = {t for passage in passages for t in passage if t.isascii()}
+        runs = [w for w in _long_words(" ".join(_WORD.findall(question)))
+                if w in latin or any(t != w and spells(t, w) for t in _searched(searcher, w))]
     if not japanese and not runs:
         return False
 
-    def named(run: str, passage: set[str]) -> bool:
-        if spellings(run) & passage:  # the run whole: "Bretton Woods" is ブレトン・ウッズ
+    def named(run: str, names: set[str]) -> bool:
+        if held(run, names):  # the run whole: "Bretton Woods" is ブレトン・ウッズ
             return True
-        return all(spellings(w) & passage for w in _long_words(run))
+        if all(held(w, names) for w in _long_words(run)):
+            return True
+        # a person is named by the surname alone, in katakana ("Andrew Korybko" is コリブコ there); not by a Latin
+        # acronym that sounds like it ("Taylor Swift" is not SWIFT)
+        words = run.split()
+        return len(words) > 1 and held(words[-1], {t for t in names if not t.isascii()})
 
-    for hit in top(hits):
-        passage = set(analyzer.terms(hit.passage.text))
-        if japanese <= passage and all(named(run, passage) for run in runs):
-            return True
-    return False
+    return any(japanese <= passage and all(named(run, names) for run in runs)
+               for passage, names in zip(passages, spelled))
+
+
+def _searched(searcher: Searcher, word: str) -> set[str]:
+    """The katakana and Latin terms the search tries for `word` (the bridge's and the term alignment's)."""
+    return {t for group in searcher.term_groups(word) for t in group if _KATAKANA.match(t) or _LATIN.match(t)}
+
+
+def _spellings(terms: set[str]) -> set[str]:
+    """The terms of a passage that may spell a Latin-script name: its katakana terms (and the parts of one written
+    with ・, "ラザルス・グループ"), and its Latin ones."""
+    names = {t for t in terms if _KATAKANA.match(t) or _LATIN.match(t)}
+    return names | {part for t in names if "・" in t for part in t.split("・") if _KATAKANA.match(part)}
 
 
 def name_runs(question: str) -> list[str]:

@@ -35,6 +35,12 @@ NAMED = {"Tell me about Lazarus Group": "ラザルス", "Lazarus Groupとは？"
 # names typed all in lowercase, where no capital marks them (held back before the rule read each word)
 LOWER_NAMES = {"lazarus group": "ラザルス", "who is j.d. vance?": "バンス", "tell me about lazarus group": "ラザルス"}
 LOWER_OFF_TOPIC = ["hello", "what is the capital of peru?", "how do i install python on windows?"]
+# names and words the articles do not hold, which the term alignment maps to a katakana or Latin term they do hold
+# (covered before the spelling had to sound like the name: "weather" → タイム, "Swift" → SWIFT)
+NEIGHBOURS_ONLY = ["Lionel Messi", "Taylor Swift", "Mount Kilimanjaro", "Who is Lionel Messi?",
+                   "what is the weather tomorrow"]
+# full names whose passages write only the surname, in katakana
+SURNAMES = {"Andrew Korybko": "コリブコ", "Abbas Araghchi": "アラグチ", "Ri Hi-yong": "ヒヨン"}
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +93,21 @@ def test_a_name_inside_a_question_counts_as_the_bare_name_does(searcher, setting
 def test_a_lowercase_message_the_articles_do_not_cover_is_still_held_back(searcher, settings, question):
     answer = answer_question(searcher, question, TOP_K, settings)
     assert answer.covered is False and answer.answer == NOT_COVERED["en"]
+
+
+@pytest.mark.parametrize("question", NEIGHBOURS_ONLY)
+def test_a_name_the_articles_hold_only_a_neighbour_of_is_held_back(searcher, settings, question):
+    r = retrieve(searcher, question, TOP_K)
+    assert not names_held(searcher, question, r.result.hits)
+    answer = answer_question(searcher, question, TOP_K, settings)
+    assert answer.covered is False and answer.answer == NOT_COVERED["en"]
+
+
+@pytest.mark.parametrize("name", list(SURNAMES))
+def test_a_full_name_is_held_by_a_passage_that_writes_only_the_surname(searcher, name):
+    r = retrieve(searcher, name, TOP_K)
+    assert any(SURNAMES[name] in h.passage.text for h in r.result.hits[:TOP_K])
+    assert names_held(searcher, name, r.result.hits)
 
 
 def test_a_name_no_passage_holds_does_not_make_a_question_covered(searcher):

@@ -1,0 +1,39 @@
+"""A katakana or Latin term spells a Latin-script name when the two have the same consonants (rag/answers/sounds.py),
+as the articles spell foreign names; a term the alignment proposes for what a word means does not."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answers.sounds import kana_key, latin_key, same_key, spells
+
+SPELLINGS = [("ラブロフ", "Lavrov"), ("トランプ", "Trump"), ("クルスク", "Kursk"), ("ラザルス・グループ", "Lazarus Group"),
+             ("ゼレンスキー", "Zelensky"), ("プーチン", "Putin"), ("バンス", "Vance"), ("リヤド", "Riyadh"),
+             ("アラグチ", "Araghchi"), ("ペゼシュキアン", "Pezeshkian"), ("ヒヨン", "Hi-yong"), ("ウッズ", "Woods"),
+             ("ケソン", "Kaesong"), ("クリモフ", "Klimov"), ("aukus", "AUKUS")]
+NOT_SPELLINGS = [("トルコ", "peru"), ("タイム", "weather"), ("マソウド", "Messi"), ("チップ", "pizza"),
+                 ("クラブ", "football"), ("ホンチョル", "Korybko"), ("リスク", "Kursk"), ("ofac", "Lazarus"),
+                 ("ラザルス", "Lazarus Group"), ("習近平", "Xi")]
+
+
+@pytest.mark.parametrize(("term", "name"), SPELLINGS)
+def test_a_transliteration_spells_its_name(term, name):
+    assert spells(term, name)
+
+
+@pytest.mark.parametrize(("term", "name"), NOT_SPELLINGS)
+def test_a_term_that_only_means_something_near_does_not(term, name):
+    assert not spells(term, name)
+
+
+def test_the_keys_merge_what_katakana_cannot_tell_apart():
+    assert kana_key("ラブロフ") == latin_key("Lavrov") == "rbrb"  # l/r and the labials
+    assert latin_key("Trump") == kana_key("トランプ") == "trnb"  # m before p is ン
+    assert latin_key("Kursk") == kana_key("クルスク") == "krsk"  # katakana's added vowels are not heard
+    assert latin_key("") == kana_key("ー・ッ") == ""
+
+
+def test_one_edit_is_forgiven_only_between_long_keys():
+    assert same_key("krbks", "krbk")  # four classes or more: a final consonant heard or not
+    assert not same_key("nsd", "ns") and not same_key("bsns", "bsn")  # マソウド is not Messi, ビジネス not Python
+    assert not same_key("", "") and not same_key("rbrb", "")
