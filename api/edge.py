@@ -14,7 +14,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
+from functools import lru_cache
 from typing import Any
 
 import anyio
@@ -128,6 +130,8 @@ class Edge:
             await self.app(scope, body.receive, self._send(send, body, head, seen))
         finally:
             seen["route"] = scope.get("path_template")
+            if seen["route"] is None and seen["status"] == 405:
+                seen["route"] = _route_of(scope)
 
     def _send(self, send: Send, body: _Body, head: bool, seen: dict[str, Any]) -> Send:
         async def wrapped(message: Message) -> None:
@@ -156,6 +160,22 @@ class Edge:
         await send({"type": "http.response.start", "status": 413,
                     "headers": _headers(headers, close=not body.complete)})
         await send({"type": "http.response.body", "body": payload})
+
+
+def _route_of(scope: Scope) -> str | None:
+    """The template of the route whose path a 405 named (Litestar refuses the method before it writes the route's
+    template into the scope): `PUT /v1/search` is a 405 of `/v1/search`, not of no route. A plain path before a
+    template with parameters (`/schema/openapi.json` before `/schema/{path}`)."""
+    path, routes = scope.get("path", ""), getattr(scope.get("app"), "routes", ())
+    formats = [r.path_format for r in routes]
+    if path in formats:
+        return path
+    return next((f for f in formats if _template(f).fullmatch(path)), None)
+
+
+@lru_cache(maxsize=256)
+def _template(path_format: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"\\\{[^/]*?\\\}", "[^/]+", re.escape(path_format)))
 
 
 def _access(scope: Scope, seen: dict[str, Any], seconds: float) -> None:

@@ -22,7 +22,7 @@ from prometheus_client.registry import Collector
 
 # the classic text format, which every Prometheus and other scrapers read (Litestar adds "; charset=utf-8")
 MEDIA_TYPE = "text/plain; version=0.0.4"
-UNROUTED = "unrouted"  # a request answered before routing (413), or by no route (404)
+UNROUTED = "unrouted"  # answered before routing (413) or by no route (404); a 405 has its route (api/edge.py)
 # What the server (api/server.py) answers or closes itself, before any app sees a request, by reason: a 503 beyond
 # RAG_MAX_CONNECTIONS, a 400 for what is not HTTP, a connection closed for headers that did not arrive in time.
 # Counted on the event loop; one server per process, so a process-wide tally.
