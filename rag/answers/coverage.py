@@ -44,6 +44,7 @@ _LATIN = re.compile(r"^[a-z][a-z0-9.\-]{2,}$")
 # a run of capitalised words: a name as an English question writes it ("Lazarus Group", "J.D. Vance")
 _NAME = re.compile(r"\b[A-Z][A-Za-z0-9.\-]*[A-Za-z0-9](?:\s+[A-Z][A-Za-z0-9.\-]*[A-Za-z0-9])*")
 _NAME_WORD_CHARS = 4  # a run is a name if it has a word this long ("J.D." and "U.S." alone are not)
+_POSSESSIVE = re.compile(r"^['’]s\b")
 _WORD = re.compile(r"[a-z][a-z0-9.\-]*[a-z0-9]")  # a word of a question typed in lowercase
 
 
@@ -85,7 +86,7 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
         # when a top passage holds it in Latin letters, as the articles write acronyms ("aukus"). Not when a passage
         # merely holds a katakana word that sounds like it: loanwords sound like common English words ("engine").
         latin = {t for passage in passages for t in passage if t.isascii()}
-        runs = [w for w in _long_words(" ".join(_WORD.findall(question)))
+        runs = [w for w in dict.fromkeys(_long_words(" ".join(_WORD.findall(question))))
                 if w in latin or any(t != w and spells(t, w) for t in _searched(searcher, w))]
     if not japanese and not runs:
         return False
@@ -123,7 +124,10 @@ def name_runs(question: str) -> list[str]:
     for m in _NAME.finditer(question):
         run = m.group()
         starts = not question[: m.start()].strip(" \t\"'“‘(「")
-        if run.lower() in STOP_WORDS or (starts and " " not in run and question[m.end():].strip(" ?!.？！。")):
+        rest = question[m.end():]
+        # a possessive marks a name, at the start too ("Lavrov's view on China")
+        first_word = starts and " " not in run and rest.strip(" ?!.？！。") and not _POSSESSIVE.match(rest)
+        if run.lower() in STOP_WORDS or first_word:
             continue
         if _long_words(run):
             runs.append(run)

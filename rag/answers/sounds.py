@@ -15,6 +15,7 @@ consonant ("Kursk" is クルスク). Nothing here is specific to a corpus or a q
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 _KANA = {}
@@ -41,7 +42,8 @@ def kana_key(term: str) -> str:
 @lru_cache(maxsize=8192)
 def latin_key(text: str) -> str:
     """The consonant classes of a Latin-script word or name, in order, repeats collapsed ("Lavrov" → "rbrb")."""
-    word = re.sub(r"[^a-z]", "", re.sub(r"ng\b", "n", text.lower()))  # a final ng is ン: "Hi-yong" is ヒヨン
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(ch))  # í is i
+    word = re.sub(r"[^a-z]", "", re.sub(r"ng\b", "n", text))  # a final ng is ン: "Hi-yong" is ヒヨン
     for pair, cls in _DIGRAPHS:
         word = word.replace(pair, cls if cls else "\0")  # "\0": a digraph heard as nothing, kept out of the rules
     out = []

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answers.coverage import CLOSEST, NOT_COVERED, closest_cosine, names_held, passages_cover
+from rag.answers.coverage import CLOSEST, NOT_COVERED, closest_cosine, name_runs, names_held, passages_cover
 from rag.answers.extractive import extractive_answer
 from rag.answers.service import answer_question, retrieve
 from rag.answers.streaming import stream_answer
@@ -108,6 +108,11 @@ def test_a_full_name_is_held_by_a_passage_that_writes_only_the_surname(searcher,
     r = retrieve(searcher, name, TOP_K)
     assert any(SURNAMES[name] in h.passage.text for h in r.result.hits[:TOP_K])
     assert names_held(searcher, name, r.result.hits)
+
+
+def test_a_possessive_marks_a_name_even_as_the_first_word():
+    assert name_runs("Lavrov's") == ["Lavrov"] and name_runs("Lavrov’s view on China") == ["Lavrov", "China"]
+    assert name_runs("Tell me about Lazarus Group") == ["Lazarus Group"]  # a capitalised first word is not a name
 
 
 def test_a_name_no_passage_holds_does_not_make_a_question_covered(searcher):

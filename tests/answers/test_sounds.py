@@ -10,7 +10,7 @@ from rag.answers.sounds import kana_key, latin_key, same_key, spells
 SPELLINGS = [("ラブロフ", "Lavrov"), ("トランプ", "Trump"), ("クルスク", "Kursk"), ("ラザルス・グループ", "Lazarus Group"),
              ("ゼレンスキー", "Zelensky"), ("プーチン", "Putin"), ("バンス", "Vance"), ("リヤド", "Riyadh"),
              ("アラグチ", "Araghchi"), ("ペゼシュキアン", "Pezeshkian"), ("ヒヨン", "Hi-yong"), ("ウッズ", "Woods"),
-             ("ケソン", "Kaesong"), ("クリモフ", "Klimov"), ("aukus", "AUKUS")]
+             ("ケソン", "Kaesong"), ("クリモフ", "Klimov"), ("aukus", "AUKUS"), ("ペゼシュキアン", "Pezeshkían")]
 NOT_SPELLINGS = [("トルコ", "peru"), ("タイム", "weather"), ("マソウド", "Messi"), ("チップ", "pizza"),
                  ("クラブ", "football"), ("ホンチョル", "Korybko"), ("リスク", "Kursk"), ("ofac", "Lazarus"),
                  ("ラザルス", "Lazarus Group"), ("習近平", "Xi")]
