@@ -167,6 +167,10 @@ def _route_of(scope: Scope) -> str | None:
     template into the scope): `PUT /v1/search` is a 405 of `/v1/search`, not of no route. A plain path before a
     template with parameters (`/schema/openapi.json` before `/schema/{path}`)."""
     path, routes = scope.get("path", ""), getattr(scope.get("app"), "routes", ())
+    root = scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root):]
+    path = "/" + path.strip("/")  # as the router reads it: `PUT /v1/search/` is a 405 of /v1/search
     formats = [r.path_format for r in routes]
     if path in formats:
         return path

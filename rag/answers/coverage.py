@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from ..retrieval import Searcher
 from ..stores.japanese import STOP_WORDS
 from ..types import Hit
-from .sounds import spells
+from .sounds import short, spells
 
 SIGNAL = "use"
 PASSAGES = 5  # the top passages read, as the extractive answer reads them
@@ -77,7 +77,16 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
     passages = [set(analyzer.terms(h.passage.text)) for h in top(hits)]
     spelled = [_spellings(p) for p in passages]
 
+    tried: dict[str, set[str]] = {}
+
+    def searched(text: str) -> set[str]:  # the katakana and Latin terms the search tries for `text`, asked once
+        if text not in tried:
+            tried[text] = _searched(searcher, text)
+        return tried[text]
+
     def held(text: str, names: set[str]) -> bool:  # a katakana or Latin term of the passage sounds like `text`
+        if short(text):  # a key of one or two classes is many words' key: the search must try that term too
+            return any(spells(t, text) for t in searched(text) & names)
         return any(spells(t, text) for t in names)
 
     if not runs and not japanese and question == question.lower():
@@ -87,7 +96,7 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
         # merely holds a katakana word that sounds like it: loanwords sound like common English words ("engine").
         latin = {t for passage in passages for t in passage if t.isascii()}
         runs = [w for w in dict.fromkeys(_long_words(" ".join(_WORD.findall(question))))
-                if w in latin or any(t != w and spells(t, w) for t in _searched(searcher, w))]
+                if w in latin or any(t != w and spells(t, w) for t in searched(w))]
     if not japanese and not runs:
         return False
 
@@ -96,10 +105,11 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
             return True
         if all(held(w, names) for w in _long_words(run)):
             return True
-        # a person is named by the surname alone, in katakana ("Andrew Korybko" is コリブコ there); not by a Latin
-        # acronym that sounds like it ("Taylor Swift" is not SWIFT)
+        # a person is named by the surname alone, in katakana ("Andrew Korybko" is コリブコ there; "Ri Hi Yong" is
+        # ヒヨン); not by a Latin acronym that sounds like it ("Taylor Swift" is not SWIFT)
         words = run.split()
-        return len(words) > 1 and held(words[-1], {t for t in names if not t.isascii()})
+        kana = {t for t in names if not t.isascii()}
+        return len(words) > 1 and (held(words[-1], kana) or (len(words) > 2 and held(" ".join(words[-2:]), kana)))
 
     return any(japanese <= passage and all(named(run, names) for run in runs)
                for passage, names in zip(passages, spelled))
@@ -124,10 +134,8 @@ def name_runs(question: str) -> list[str]:
     for m in _NAME.finditer(question):
         run = m.group()
         starts = not question[: m.start()].strip(" \t\"'“‘(「")
-        rest = question[m.end():]
-        # a possessive marks a name, at the start too ("Lavrov's view on China")
-        first_word = starts and " " not in run and rest.strip(" ?!.？！。") and not _POSSESSIVE.match(rest)
-        if run.lower() in STOP_WORDS or first_word:
+        rest = _POSSESSIVE.sub("", question[m.end():])  # "Lavrov's" alone is a name, as "Lavrov" is
+        if run.lower() in STOP_WORDS or (starts and " " not in run and rest.strip(" ?!.？！。")):
             continue
         if _long_words(run):
             runs.append(run)
@@ -135,7 +143,9 @@ def name_runs(question: str) -> list[str]:
 
 
 def _long_words(run: str) -> list[str]:
-    return [w for w in run.split() if len(w.strip(".")) >= _NAME_WORD_CHARS and w.lower() not in STOP_WORDS]
+    """The run's words of _NAME_WORD_CHARS letters or more, a hyphen also parting words ("Lazarus-Group")."""
+    return [w for w in re.split(r"[\s\-]+", run) if len(w.strip(".")) >= _NAME_WORD_CHARS
+            and w.lower() not in STOP_WORDS]
 
 
 def top(hits: Sequence[Hit], n: int = PASSAGES) -> list[Hit]:

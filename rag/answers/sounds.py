@@ -5,7 +5,7 @@ The coverage check (coverage.py) looks for a question's names in its top passage
 in katakana, and the term alignment proposes a corpus term for every English word, so many of the terms the search
 tries are neighbours in meaning, not spellings: "weather" → タイム, "peru" → トルコ, "Lionel Messi" → a katakana name
 the articles do hold. A spelling keeps the name's consonants in order, so each side is reduced to a key of consonant
-classes and two keys must be equal, or one edit apart when both have four classes or more.
+classes and two keys must be equal (or differ by one final class, when both are long).
 
 The classes merge what a katakana spelling cannot tell apart or routinely swaps: l and r, the labials (b, v, p, f:
 "Lavrov" is ラブロフ), m and n (ン stands for both before b and p: "Trump" is トランプ), s and z, and ch, ti and t
@@ -42,54 +42,63 @@ def kana_key(term: str) -> str:
 @lru_cache(maxsize=8192)
 def latin_key(text: str) -> str:
     """The consonant classes of a Latin-script word or name, in order, repeats collapsed ("Lavrov" → "rbrb")."""
+    return latin_keys(text)[0]
+
+
+@lru_cache(maxsize=8192)
+def latin_keys(text: str) -> tuple[str, ...]:
+    """The name's key, and its key without an r after a vowel and before a consonant or the end ("Starmer" is
+    スターマー: katakana writes such an r as ー; "Kursk" is クルスク: a Russian r is heard)."""
     text = "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(ch))  # í is i
     word = re.sub(r"[^a-z]", "", re.sub(r"ng\b", "n", text))  # a final ng is ン: "Hi-yong" is ヒヨン
     for pair, cls in _DIGRAPHS:
         word = word.replace(pair, cls if cls else "\0")  # "\0": a digraph heard as nothing, kept out of the rules
-    out = []
+    out, soft = [], []
     for i, ch in enumerate(word):
-        nxt = word[i + 1] if i + 1 < len(word) else ""
+        prev, nxt = word[i - 1] if i else "", word[i + 1] if i + 1 < len(word) else ""
         if ch in _VOWELS or ch == "\0":
             continue
         if ch == "c":
-            out.append("s" if nxt in ("e", "i", "y") else "k")
+            cls = "s" if nxt in ("e", "i", "y") else "k"
         elif ch == "h":
-            if nxt in _VOWELS:  # an h before a vowel is heard (ハ行); after one, or at the end, it is not
-                out.append("h")
+            cls = "h" if nxt in _VOWELS else ""  # an h before a vowel is heard (ハ行); after one, or at the end, not
         else:
-            out.append(_LETTER.get(ch, ""))
-    return _collapse("".join(out))
+            cls = _LETTER.get(ch, "")
+        out.append(cls)
+        if not (ch == "r" and prev in _VOWELS and nxt not in _VOWELS):
+            soft.append(cls)
+    keys = (_collapse("".join(out)), _collapse("".join(soft)))
+    return keys if keys[1] != keys[0] else keys[:1]
 
 
 def _collapse(key: str) -> str:
     return re.sub(r"(.)\1+", r"\1", key)
 
 
-def _within_one(a: str, b: str) -> bool:
-    """Equal, or one insertion, deletion or substitution apart."""
-    if a == b:
-        return True
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    return a[i + 1:] == b[i + 1:] if len(a) == len(b) else a[i:] == b[i + 1:]
-
-
 def same_key(a: str, b: str) -> bool:
-    """Two keys of one name: equal, or one edit apart when both have four classes or more (short keys one edit apart
-    are too many words: マソウド is not "Messi", ビジネス is not "Python")."""
+    """Two keys of one name: equal; or, when both have four classes or more, one of them the other with one more class
+    at the end (a final consonant heard or not). Nothing looser: two or three classes are the key of many words
+    (ロシア is "Eilish", イラン is "Elon"), and an edit anywhere else makes other names match (ブレトン is not "Hilton")."""
     if not a or not b:
         return False
-    return a == b or (min(len(a), len(b)) >= 4 and _within_one(a, b))
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    return len(short) >= 4 and len(long_) == len(short) + 1 and long_.startswith(short)
 
 
 def spells(term: str, name: str) -> bool:
     """Whether `term` (a katakana term, or a lowercase Latin one) may be a spelling of `name` (Latin script, one word
-    or several): its consonants are the whole name's ("ラザルス・グループ" spells "Lazarus Group", "ラザルス" spells
-    "Lazarus" but not "Lazarus Group", whose words are checked one by one)."""
-    key = kana_key(term) if not term.isascii() else latin_key(term)
-    return same_key(key, latin_key(name))
+    or several): a Latin term by the same letters ("iaea" spells "IAEA"; "brother" is not "Bruce Lee"), a katakana
+    one by the whole name's consonants ("ラザルス・グループ" spells "Lazarus Group"; "ラザルス" spells "Lazarus" but not
+    "Lazarus Group", whose words are checked one by one)."""
+    if term.isascii():  # the articles write a Latin name in its own letters
+        return term == re.sub(r"[^a-z0-9]", "", name.lower())
+    key = kana_key(term)
+    return any(same_key(key, k) for k in latin_keys(name))
+
+
+def short(name: str) -> bool:
+    """Whether a name's key has fewer than three classes: such a key is shared by many words (ロシア is "Eilish"), so a
+    passage term of that sound needs more evidence than its sound (coverage.py: the search must try it too)."""
+    return len(latin_key(name)) < 3

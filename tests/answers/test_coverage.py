@@ -39,8 +39,13 @@ LOWER_OFF_TOPIC = ["hello", "what is the capital of peru?", "how do i install py
 # (covered before the spelling had to sound like the name: "weather" → タイム, "Swift" → SWIFT)
 NEIGHBOURS_ONLY = ["Lionel Messi", "Taylor Swift", "Mount Kilimanjaro", "Who is Lionel Messi?",
                    "what is the weather tomorrow"]
+# names whose short sound is a word the passages hold (ロシア is "Eilish"), or one edit from one (ブレトン, "Hilton")
+SOUND_ALIKE = ["Billie Eilish", "Tell me about Wales", "Who is Paris Hilton?"]
+# names the passages hold in forms a plain consonant match misses: an r katakana writes as ー, an acronym of vowels,
+# a hyphen between the words
+HELD = {"Keir Starmer": "スターマー", "iaea": "IAEA", "Lazarus-Group": "ラザルス"}
 # full names whose passages write only the surname, in katakana
-SURNAMES = {"Andrew Korybko": "コリブコ", "Abbas Araghchi": "アラグチ", "Ri Hi-yong": "ヒヨン"}
+SURNAMES = {"Andrew Korybko": "コリブコ", "Abbas Araghchi": "アラグチ"}
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +108,19 @@ def test_a_name_the_articles_hold_only_a_neighbour_of_is_held_back(searcher, set
     assert answer.covered is False and answer.answer == NOT_COVERED["en"]
 
 
+@pytest.mark.parametrize("question", SOUND_ALIKE)
+def test_a_name_that_only_sounds_like_a_short_word_of_the_passages_is_not_held(searcher, question):
+    r = retrieve(searcher, question, TOP_K)
+    assert not names_held(searcher, question, r.result.hits)
+
+
+@pytest.mark.parametrize("name", list(HELD))
+def test_a_name_the_passages_write_with_a_long_vowel_or_in_its_own_letters_is_held(searcher, name):
+    r = retrieve(searcher, name, TOP_K)
+    assert any(HELD[name] in h.passage.text for h in r.result.hits[:TOP_K])
+    assert names_held(searcher, name, r.result.hits)
+
+
 @pytest.mark.parametrize("name", list(SURNAMES))
 def test_a_full_name_is_held_by_a_passage_that_writes_only_the_surname(searcher, name):
     r = retrieve(searcher, name, TOP_K)
@@ -110,8 +128,9 @@ def test_a_full_name_is_held_by_a_passage_that_writes_only_the_surname(searcher,
     assert names_held(searcher, name, r.result.hits)
 
 
-def test_a_possessive_marks_a_name_even_as_the_first_word():
-    assert name_runs("Lavrov's") == ["Lavrov"] and name_runs("Lavrov’s view on China") == ["Lavrov", "China"]
+def test_a_possessive_name_alone_is_a_name():
+    assert name_runs("Lavrov's") == name_runs("Lavrov’s?") == ["Lavrov"]
+    assert name_runs("Today's Lazarus Group") == ["Lazarus Group"]  # a first word followed by more is not a name
     assert name_runs("Tell me about Lazarus Group") == ["Lazarus Group"]  # a capitalised first word is not a name
 
 

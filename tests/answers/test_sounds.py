@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answers.sounds import kana_key, latin_key, same_key, spells
+from rag.answers.sounds import kana_key, latin_key, same_key, short, spells
 
 SPELLINGS = [("ラブロフ", "Lavrov"), ("トランプ", "Trump"), ("クルスク", "Kursk"), ("ラザルス・グループ", "Lazarus Group"),
              ("ゼレンスキー", "Zelensky"), ("プーチン", "Putin"), ("バンス", "Vance"), ("リヤド", "Riyadh"),
              ("アラグチ", "Araghchi"), ("ペゼシュキアン", "Pezeshkian"), ("ヒヨン", "Hi-yong"), ("ウッズ", "Woods"),
-             ("ケソン", "Kaesong"), ("クリモフ", "Klimov"), ("aukus", "AUKUS"), ("ペゼシュキアン", "Pezeshkían")]
+             ("ケソン", "Kaesong"), ("クリモフ", "Klimov"), ("aukus", "AUKUS"), ("ペゼシュキアン", "Pezeshkían"),
+             ("スターマー", "Starmer"), ("パーカー", "Parker"), ("iaea", "IAEA")]
 NOT_SPELLINGS = [("トルコ", "peru"), ("タイム", "weather"), ("マソウド", "Messi"), ("チップ", "pizza"),
                  ("クラブ", "football"), ("ホンチョル", "Korybko"), ("リスク", "Kursk"), ("ofac", "Lazarus"),
-                 ("ラザルス", "Lazarus Group"), ("習近平", "Xi")]
+                 ("ラザルス", "Lazarus Group"), ("ブレトン", "Hilton"), ("ゼレンスキ", "Elon Musk"),
+                 ("brother", "Bruce Lee"), ("brothers", "brother")]
 
 
 @pytest.mark.parametrize(("term", "name"), SPELLINGS)
@@ -33,7 +35,13 @@ def test_the_keys_merge_what_katakana_cannot_tell_apart():
     assert latin_key("") == kana_key("ー・ッ") == ""
 
 
-def test_one_edit_is_forgiven_only_between_long_keys():
+def test_only_a_final_class_is_forgiven_and_only_between_long_keys():
     assert same_key("krbks", "krbk")  # four classes or more: a final consonant heard or not
     assert not same_key("nsd", "ns") and not same_key("bsns", "bsn")  # マソウド is not Messi, ビジネス not Python
+    assert not same_key("hrtn", "brtn") and not same_key("srnsk", "rnsk")  # nor an edit anywhere else
     assert not same_key("", "") and not same_key("rbrb", "")
+
+
+def test_a_short_key_is_flagged_for_more_evidence_than_its_sound():
+    assert short("Eilish") and short("Elon") and short("IAEA")  # ロシア and イラン sound like the first two
+    assert not short("Lavrov") and not short("Trump")

@@ -58,13 +58,14 @@ def test_a_client_cannot_add_series_with_methods_of_its_own(serve_app, api_setti
         for n in range(3):
             assert c.request(f"FOO{n}", "/v1/search").status_code == 405
         assert c.request("PUT", "/v1/search").status_code == 405
+        assert c.request("PUT", "/v1/search/").status_code == 405  # the router reads it without its trailing slash
         assert c.request("DELETE", "/v1/documents/made-up").status_code == 405
         assert c.request("POST", "/schema/openapi.json").status_code == 405
         samples = scrape(c)
     assert scope_methods(samples) == {"PUT", "DELETE", "POST", "other"}  # the scrape itself is counted after it answers
     # a 405 is labelled with the route its path named (Litestar refuses the method before it writes the template),
     # the template for a path with parameters, never the raw path
-    assert requests(samples, "other", "/v1/search", 405) == 3 and requests(samples, "PUT", "/v1/search", 405) == 1
+    assert requests(samples, "other", "/v1/search", 405) == 3 and requests(samples, "PUT", "/v1/search", 405) == 2
     assert requests(samples, "DELETE", "/v1/documents/{doc_id}", 405) == 1
     assert requests(samples, "POST", "/schema/openapi.json", 405) == 1
     assert not any(dict(labels).get("route") == "unrouted" for _, labels in samples)
