@@ -23,6 +23,7 @@ a conversation that was about the articles. Nor is an answer written by an LLM, 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from ..retrieval import Searcher
@@ -42,7 +43,8 @@ NOT_COVERED = {
 _KATAKANA = re.compile(r"^[\u30a0-\u30ff]{2,}$")
 _LATIN = re.compile(r"^[a-z][a-z0-9.\-]{2,}$")
 # a run of capitalised words: a name as an English question writes it ("Lazarus Group", "J.D. Vance")
-_NAME = re.compile(r"\b[A-Z][A-Za-z0-9.\-]*[A-Za-z0-9](?:\s+[A-Z][A-Za-z0-9.\-]*[A-Za-z0-9])*")
+# (after anything but a Latin letter or digit: "北朝鮮のLazarus Group", where のL is no word boundary to a regex)
+_NAME = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9.\-]*[A-Za-z0-9](?:\s+[A-Z][A-Za-z0-9.\-]*[A-Za-z0-9])*")
 _NAME_WORD_CHARS = 4  # a run is a name if it has a word this long ("J.D." and "U.S." alone are not)
 _POSSESSIVE = re.compile(r"^['’]s\b")
 _WORD = re.compile(r"[a-z][a-z0-9.\-]*[a-z0-9]")  # a word of a question typed in lowercase
@@ -71,6 +73,7 @@ def passages_cover(searcher: Searcher, question: str, hits: Sequence[Hit], min_c
 
 def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
     """Whether one top passage holds every name of `question` (see the module's docstring)."""
+    question = unicodedata.normalize("NFKC", question)  # full-width letters are letters: ＮＡＴＯ is NATO
     analyzer = searcher.analyzer
     japanese = {t for t in analyzer.terms(question) if not t.isascii()}
     runs = name_runs(question)
@@ -135,7 +138,9 @@ def name_runs(question: str) -> list[str]:
         run = m.group()
         starts = not question[: m.start()].strip(" \t\"'“‘(「")
         rest = _POSSESSIVE.sub("", question[m.end():])  # "Lavrov's" alone is a name, as "Lavrov" is
-        if run.lower() in STOP_WORDS or (starts and " " not in run and rest.strip(" ?!.？！。")):
+        # English goes on after it ("Tell me about…"); not Japanese ("TikTokについて")
+        sentence = rest.strip(" ?!.？！。") and rest[:1].isascii()
+        if run.lower() in STOP_WORDS or (starts and " " not in run and sentence):
             continue
         if _long_words(run):
             runs.append(run)

@@ -31,7 +31,7 @@ OFF_TOPIC = ["hello", "What is the capital of Peru?", "How do I install Python o
 # bare names the passages hold, which USE alone scores as low as a greeting
 NAMES = {"Lazarus Group": "ラザルス", "王毅": "王毅", "J.D. Vance": "バンス"}
 # the same names inside a question: after a capitalised first word, or in a Japanese question
-NAMED = {"Tell me about Lazarus Group": "ラザルス", "Lazarus Groupとは？": "ラザルス"}
+NAMED = {"Tell me about Lazarus Group": "ラザルス", "Lazarus Groupとは？": "ラザルス", "ＡＵＫＵＳ": "AUKUS"}
 # names typed all in lowercase, where no capital marks them (held back before the rule read each word)
 LOWER_NAMES = {"lazarus group": "ラザルス", "who is j.d. vance?": "バンス", "tell me about lazarus group": "ラザルス"}
 LOWER_OFF_TOPIC = ["hello", "what is the capital of peru?", "how do i install python on windows?"]
@@ -131,6 +131,8 @@ def test_a_full_name_is_held_by_a_passage_that_writes_only_the_surname(searcher,
 def test_a_possessive_name_alone_is_a_name():
     assert name_runs("Lavrov's") == name_runs("Lavrov’s?") == ["Lavrov"]
     assert name_runs("Today's Lazarus Group") == ["Lazarus Group"]  # a first word followed by more is not a name
+    assert name_runs("TikTokについて") == ["TikTok"]  # unless what follows is Japanese
+    assert name_runs("北朝鮮のLazarus Groupとは") == ["Lazarus Group"]  # after Japanese: のL is no word boundary
     assert name_runs("Tell me about Lazarus Group") == ["Lazarus Group"]  # a capitalised first word is not a name
 
 
