@@ -8,9 +8,9 @@ Two signals, both from the search that ran already:
   them under 0.15. e5's cosines crowd into one band for both and cannot tell them apart.
 - **A name the passages hold.** A bare name that the articles mention once ("Lazarus Group", 王毅) scores as low as a
   greeting on USE. Such a question still counts as covered when one top passage holds every name it asks for: its
-  Japanese terms, and each run of capitalised English words, spelled there as it sounds (sounds.py): a katakana or
-  Latin term of the passage with the run's consonants ("Lavrov" is ラブロフ), or the run's surname in katakana
-  ("Andrew Korybko" is コリブコ). Kanji spellings do not count, since the bridge maps "hello" to 歓迎, a word the
+  Japanese terms, and each run of capitalised English words, spelled there (sounds.py): a katakana term of the
+  passage with the run's consonants ("Lavrov" is ラブロフ), a Latin term with its letters ("IAEA"), or the run's
+  surname in katakana ("Andrew Korybko" is コリブコ). Kanji spellings do not count, since the bridge maps "hello" to 歓迎, a word the
   corpus holds; nor does a term that only means something near the name, since the term alignment proposes one for
   every word ("peru" → トルコ, "weather" → タイム). A question typed wholly in lowercase has no capitals to mark a
   name, so each of its longer words is taken for one when the search also spells it otherwise as it sounds
@@ -108,11 +108,10 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
             return True
         if all(held(w, names) for w in _long_words(run)):
             return True
-        # a person is named by the surname alone, in katakana ("Andrew Korybko" is コリブコ there; "Ri Hi Yong" is
-        # ヒヨン); not by a Latin acronym that sounds like it ("Taylor Swift" is not SWIFT)
+        # a person is named by the surname alone, in katakana ("Andrew Korybko" is コリブコ there); not by a Latin
+        # acronym that sounds like it ("Taylor Swift" is not SWIFT)
         words = run.split()
-        kana = {t for t in names if not t.isascii()}
-        return len(words) > 1 and (held(words[-1], kana) or (len(words) > 2 and held(" ".join(words[-2:]), kana)))
+        return len(words) > 1 and held(words[-1], {t for t in names if not t.isascii()})
 
     return any(japanese <= passage and all(named(run, names) for run in runs)
                for passage, names in zip(passages, spelled))

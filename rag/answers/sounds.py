@@ -83,8 +83,8 @@ def same_key(a: str, b: str) -> bool:
         return False
     if a == b:
         return True
-    short, long_ = sorted((a, b), key=len)
-    return len(short) >= 4 and len(long_) == len(short) + 1 and long_.startswith(short)
+    lo, hi = sorted((a, b), key=len)
+    return len(lo) >= 4 and len(hi) == len(lo) + 1 and hi.startswith(lo)
 
 
 def spells(term: str, name: str) -> bool:
