@@ -2,13 +2,17 @@
 
 A Japanese question is scored with its own terms. An English question is scored by groups of alternative terms, one
 group per source word, each group counting its best-scoring term: the expanders' groups (the JMdict bridge, the
-embedding alignment) plus the question's own Latin terms (NATO, EU).
+embedding alignment) plus the question's own Latin terms (NATO, EU). A Japanese question that writes a name in Latin
+letters no passage writes that way (北朝鮮のLazarus Groupとは, where the passages write ラザルス) is scored the same
+way: that run of Latin words goes through the expanders that read text alone (the bridge), beside its own terms.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
+import unicodedata
 from pathlib import Path
 from typing import Protocol
 
@@ -25,6 +29,8 @@ logger = logging.getLogger(__name__)
 BRIDGE_FILE = "bridge.json"
 VOCAB_FILE = "bm25/vocab.json"
 DF_FILE = "bm25/df.npy"
+# a run of Latin words in a (NFKC-normalised) Japanese question: Lazarus Group, Axie Infinity, AUKUS
+_LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9'\-]*(?:[ \t]+[A-Za-z][A-Za-z0-9'\-]*)*")
 
 
 class Expander(Protocol):
@@ -77,16 +83,34 @@ class BM25Component:
                 expander.warm()
 
     def term_groups(self, question: Question) -> list[list[str]] | None:
-        """An English question's term groups (alternatives per source word); None for a question read as is."""
-        if question.lang != "en" or not self.expanders:
+        """An English question's term groups (alternatives per source word), or a Japanese question's when it writes
+        Latin words no passage holds; None for a question read as is."""
+        if not self.expanders:
             return None
         groups = question.derived.get("bm25-groups")
         if groups is None:
             # each source bounded: a question of hundreds of words must not cost one BM25 pass per word
-            groups = [g for e in self.expanders for g in e.groups(question)[: self.max_words]]
-            groups += [[term] for term in self.analyzer.terms(question.text)[: self.max_words]]
+            if question.lang == "en":
+                groups = [g for e in self.expanders for g in e.groups(question)[: self.max_words]]
+            else:
+                groups = self._foreign_groups(question)
+            if groups:
+                groups += [[term] for term in self.analyzer.terms(question.text)[: self.max_words]]
             question.derived["bm25-groups"] = groups
-        return [list(g) for g in groups]
+        return [list(g) for g in groups] if groups else None
+
+    def _foreign_groups(self, question: Question) -> list[list[str]]:
+        """The groups of a Japanese question's runs of Latin words that hold a word no live passage holds, from the
+        expanders that need no encoding (the bridge: the alignment's vectors are not encoded for a Japanese question).
+        A run the passages write as it is (NATO, ISW) is left to its own terms; none such gives no groups."""
+        text = unicodedata.normalize("NFKC", question.text)
+        runs = [run for run in _LATIN_RUN.findall(text)[: self.max_words]
+                if any(self.store.document_frequency(t) == 0 for t in self.analyzer.terms(run))]
+        groups: list[list[str]] = []
+        for run in runs:
+            word = Question(run, "en", {}, question.scope)
+            groups += [g for e in self.expanders if not e.needs(run) for g in e.groups(word)]
+        return groups[: self.max_words]
 
     def rank(self, question: Question, k: int, allowed: np.ndarray | None) -> Ranking:
         groups = self.term_groups(question)

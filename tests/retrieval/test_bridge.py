@@ -96,6 +96,27 @@ def test_stop_words_and_unknown_words_add_nothing(bridge: Bridge) -> None:
     assert bridge.expand("qwzxv blorptang") == []
 
 
+def _top(searcher, question: str, mode: str) -> list[tuple[str, int]]:
+    return [(h.citation.doc_id, h.citation.start) for h in searcher.search(question, top_k=5, mode=mode).hits]
+
+
+def test_a_japanese_question_naming_someone_in_latin_letters_ranks_as_if_it_wrote_the_katakana(searcher) -> None:
+    # the passages write ラブロフ, never Lavrov: the name goes through the bridge as an English question's would
+    latin, katakana = "Lavrov外相は中国との同盟について何と言ったか", "ラブロフ外相は中国との同盟について何と言ったか"
+    assert ["ラブロフ"] in searcher.term_groups(latin)
+    assert _top(searcher, latin, "bm25") == _top(searcher, katakana, "bm25")
+    assert _top(searcher, latin, "hybrid")[0] == _top(searcher, katakana, "hybrid")[0]
+    # a two-word name the passages write ラザルス・グループ: BM25 finds the passage that names it, first
+    hits = searcher.search("Lazarus Groupは何で資金を得ているか", top_k=5, mode="bm25").hits
+    assert "ラザルス" in hits[0].passage.text
+
+
+def test_a_japanese_question_whose_latin_words_the_passages_write_is_read_as_it_is(searcher) -> None:
+    question = "ISWはトランプ政権に何を求めているか"  # ISW is written so in the passages: nothing to carry over
+    assert "isw" in searcher.index.bm25.vocabulary
+    assert searcher.term_groups(question) == [[t] for t in searcher.analyzer.terms(question)]
+
+
 # The dictionary's table (rag/stores/bridge.py): read from JMdict once per machine into SQLite, then looked up per
 # build. The tables below are slices of the real one (the session index's), so these tests never read JMdict (~12 s).
 
