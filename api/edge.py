@@ -17,6 +17,7 @@ import logging
 import re
 import time
 from functools import lru_cache
+from pathlib import PurePath
 from typing import Any
 
 import anyio
@@ -171,15 +172,24 @@ def _route_of(scope: Scope) -> str | None:
     if root and path.startswith(root):
         path = path[len(root):]
     path = "/" + path.strip("/")  # as the router reads it: `PUT /v1/search/` is a 405 of /v1/search
-    formats = [r.path_format for r in routes]
-    if path in formats:
+    if any(r.path_format == path for r in routes):
         return path
-    return next((f for f in formats if _template(f).fullmatch(path)), None)
+    return next((r.path_format for r in routes if _template(r.path_format, _slashed(r)).fullmatch(path)), None)
+
+
+def _slashed(route: Any) -> tuple[str, ...]:
+    """The route's parameters of type `path` (`/files/{p:path}`), whose values hold slashes."""
+    params = getattr(route, "path_parameters", None) or {}
+    return tuple(sorted(name for name, d in params.items()
+                        if isinstance(getattr(d, "type", None), type) and issubclass(d.type, PurePath)))
 
 
 @lru_cache(maxsize=256)
-def _template(path_format: str) -> re.Pattern[str]:
-    return re.compile(re.sub(r"\\\{[^/]*?\\\}", "[^/]+", re.escape(path_format)))
+def _template(path_format: str, slashed: tuple[str, ...] = ()) -> re.Pattern[str]:
+    def part(m: re.Match[str]) -> str:
+        return ".+" if m.group(1) in slashed else "[^/]+"
+
+    return re.compile(re.sub(r"\\\{([^/]*?)\\\}", part, re.escape(path_format)))
 
 
 def _access(scope: Scope, seen: dict[str, Any], seconds: float) -> None:

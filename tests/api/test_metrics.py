@@ -144,3 +144,24 @@ def test_an_access_line_keeps_what_the_client_sent_inside_its_quotes(serve_app, 
     assert len(lines) == 3 and all(line.count('"') == 2 for line in lines), lines
     assert '/v1/documents/a\\x22 200 1.0 ms\\\\n\\u202e" 404 ' in lines[0], lines[0]
     assert '"GET /v1/documents/ラブロフ" 404 ' in lines[1] and '"GET /v1/documents//x//" 404 ' in lines[2], lines
+
+
+def test_a_405_of_a_path_parameter_is_labelled_with_its_route_though_the_value_holds_slashes():
+    """A parameter of type `path` takes slashes (`/files/a/b.txt`); one of type str does not."""
+    from litestar import Litestar, get
+
+    from api.edge import _route_of
+
+    @get("/files/{p:path}")
+    async def files(p: str) -> str:
+        return p
+
+    @get("/docs/{doc_id:str}")
+    async def docs(doc_id: str) -> str:
+        return doc_id
+
+    app = Litestar([files, docs], openapi_config=None)
+    assert _route_of({"app": app, "path": "/files/a/b.txt"}) == "/files/{p}"
+    assert _route_of({"app": app, "path": "/files/a"}) == "/files/{p}"
+    assert _route_of({"app": app, "path": "/docs/a"}) == "/docs/{doc_id}"
+    assert _route_of({"app": app, "path": "/docs/a/b"}) is None
