@@ -52,6 +52,17 @@ def test_every_signal_ranks_the_team_questions_as_the_local_backend_does(pair, m
         assert [s for _, s in ra] == pytest.approx([s for _, s in rb], rel=1e-4, abs=1e-5), q
 
 
+def test_a_japanese_question_with_a_latin_name_is_bridged_alike_on_both_backends(pair):
+    """The bridge's groups for a Latin name no passage writes (Lavrov is ラブロフ there) go through Qdrant's group
+    scoring as an English question's do."""
+    a, b = pair
+    q = "Lavrov外相は中国との同盟について何と言ったか"
+    assert ["ラブロフ"] in b.term_groups(q)
+    ra, rb = ranked(a, q, "bm25"), ranked(b, q, "bm25")
+    assert [p for p, _ in ra] == [p for p, _ in rb]
+    assert [s for _, s in ra] == pytest.approx([s for _, s in rb], rel=1e-4, abs=1e-5)
+
+
 def test_the_qdrant_version_is_what_serves(pair):
     _, b = pair
     assert all(isinstance(s, QdrantDense) for s in b.index.dense.values()) and set(b.index.dense) == {"e5", "use"}
