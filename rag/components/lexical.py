@@ -94,7 +94,7 @@ class BM25Component:
                 groups = [g for e in self.expanders for g in e.groups(question)[: self.max_words]]
             else:
                 groups = self._foreign_groups(question)
-            if groups:
+            if groups or question.lang == "en":
                 groups += [[term] for term in self.analyzer.terms(question.text)[: self.max_words]]
             question.derived["bm25-groups"] = groups
         return [list(g) for g in groups] if groups else None
