@@ -29,8 +29,10 @@ logger = logging.getLogger(__name__)
 BRIDGE_FILE = "bridge.json"
 VOCAB_FILE = "bm25/vocab.json"
 DF_FILE = "bm25/df.npy"
-# a run of Latin words in a (NFKC-normalised) Japanese question: Lazarus Group, Axie Infinity, AUKUS
-_LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9'\-]*(?:[ \t]+[A-Za-z][A-Za-z0-9'\-]*)*")
+# a run of Latin words in a (NFKC-normalised) Japanese question: Lazarus Group, Axie Infinity, AUKUS, Erdoğan
+_LETTER = "A-Za-z\u00c0-\u024f"
+_LATIN_RUN = re.compile(rf"[{_LETTER}][{_LETTER}0-9'\-]*(?:[ \t]+[{_LETTER}][{_LETTER}0-9'\-]*)*")
+_CAPS = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?![A-Za-z])")
 
 
 class Expander(Protocol):
@@ -51,7 +53,7 @@ class BridgeExpander:
         return []
 
     def groups(self, question: Question) -> list[list[str]]:
-        return self.bridge.expand(question.text)
+        return self.bridge.expand(question.text, question.derived.get("acronyms"))
 
 
 class BM25Component:
@@ -94,8 +96,10 @@ class BM25Component:
                 groups = [g for e in self.expanders for g in e.groups(question)[: self.max_words]]
             else:
                 groups = self._foreign_groups(question)
-            if groups or question.lang == "en":
+            if question.lang == "en":
                 groups += [[term] for term in self.analyzer.terms(question.text)[: self.max_words]]
+            elif groups:  # a Japanese question keeps every term of its own, as it is read without the groups
+                groups += [[term] for term in self.analyzer.terms(question.text)]
             question.derived["bm25-groups"] = groups
         return [list(g) for g in groups] if groups else None
 
@@ -108,8 +112,13 @@ class BM25Component:
                 if any(self.store.document_frequency(t) == 0 for t in self.analyzer.terms(run))]
         groups: list[list[str]] = []
         for run in runs:
-            word = Question(run, "en", {}, question.scope)
+            run = " ".join(run.split()[: self.max_words])
+            # a word in capitals is an acronym in a Japanese question (UN is 国連, not the prefix un-), though the run
+            # alone has no lower case to set it apart
+            word = Question(run, "en", {}, question.scope, {"acronyms": {w.lower() for w in _CAPS.findall(run)}})
             groups += [g for e in self.expanders if not e.needs(run) for g in e.groups(word)]
+            if len(groups) >= self.max_words:
+                break
         return groups[: self.max_words]
 
     def rank(self, question: Question, k: int, allowed: np.ndarray | None) -> Ranking:

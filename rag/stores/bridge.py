@@ -344,9 +344,13 @@ class Bridge:
     def __len__(self) -> int:
         return len(self.table)
 
-    def expand(self, question: str) -> list[list[str]]:
+    def expand(self, question: str, caps: set[str] | None = None) -> list[list[str]]:
+        """One group per word or two-word phrase the table knows. By default the words `acronyms` reads in `question`
+        are looked up as acronyms first, then as words; given `caps` (lower-cased), those are acronyms only: a word
+        in capitals the table has no acronym for gives no group (AI is not 愛)."""
         words = english_words(question)
-        caps = acronyms(question)
+        only = caps is not None
+        caps = acronyms(question) if caps is None else caps
         groups: list[list[str]] = []
         i = 0
         while i < len(words):
@@ -361,6 +365,8 @@ class Bridge:
             i += 1
             if w in caps and w.upper() in self.table:  # US → 米国, not 私達; WHO → its organisation
                 groups.append(list(self.table[w.upper()]))
+                continue
+            if w in caps and only:
                 continue
             # a hyphenated word the dictionary lacks (dual-use) is looked up part by part
             for part in [w] if w in self.table or "-" not in w else w.split("-"):

@@ -111,10 +111,30 @@ def test_a_japanese_question_naming_someone_in_latin_letters_ranks_as_if_it_wrot
     assert "ラザルス" in hits[0].passage.text
 
 
+def _component_groups(searcher, question: str, lang: str = "ja") -> list[list[str]] | None:
+    """BM25's own groups (None: the question is read as it is), not the Searcher's fallback to its terms."""
+    from rag.components import Question
+
+    bm25 = next(c for c in searcher.components if c.name == "bm25")
+    return bm25.term_groups(Question(question, lang))
+
+
 def test_a_japanese_question_whose_latin_words_the_passages_write_is_read_as_it_is(searcher) -> None:
     question = "ISWはトランプ政権に何を求めているか"  # ISW is written so in the passages: nothing to carry over
     assert "isw" in searcher.index.bm25.vocabulary
-    assert searcher.term_groups(question) == [[t] for t in searcher.analyzer.terms(question)]
+    assert _component_groups(searcher, question) is None
+    assert _component_groups(searcher, "ラブロフ外相は何と言ったか") is None
+    # and an acronym the dictionary has no acronym for is not read as a word (AI is not 愛, 心)
+    assert _component_groups(searcher, "AIについて述べよ") is None
+
+
+def test_a_japanese_questions_acronym_is_read_as_an_acronym_though_its_run_has_no_lower_case(searcher) -> None:
+    groups = _component_groups(searcher, "UNの安保理決議は何を求めたか")
+    assert groups is not None and ["国連"] in groups  # UN, not the prefix un- (非, 不)
+    assert not any(term in group for group in groups for term in ("非", "不", "元"))
+    # every term of the question's own is still there, however long it is
+    long = "Lavrov外相は" + "中国との同盟、" * 40 + "安保理、決議、制裁について何と言ったか"
+    assert [["制裁"]] == [g for g in _component_groups(searcher, long) if g == ["制裁"]]
 
 
 # The dictionary's table (rag/stores/bridge.py): read from JMdict once per machine into SQLite, then looked up per
