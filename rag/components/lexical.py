@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import IndexCorruptError
 from ..stores.bm25 import BM25Store, TermSegment, count_terms, read_vocab, term_ids
-from ..stores.bridge import Bridge, build_bridge
+from ..stores.bridge import Bridge, build_bridge, capitals
 from ..stores.japanese import JapaneseAnalyzer
 from ..stores.segments import SEG_DIR, Layout, carried, link, write_json
 from . import Corpus, Entry, Language, Need, Previous, Progress, Question, Ranking
@@ -32,7 +32,6 @@ DF_FILE = "bm25/df.npy"
 # a run of Latin words in a (NFKC-normalised) Japanese question: Lazarus Group, Axie Infinity, AUKUS, Erdoğan
 _LETTER = "A-Za-z\u00c0-\u024f"
 _LATIN_RUN = re.compile(rf"[{_LETTER}][{_LETTER}0-9'\-]*(?:[ \t]+[{_LETTER}][{_LETTER}0-9'\-]*)*")
-_CAPS = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?![A-Za-z])")
 
 
 class Expander(Protocol):
@@ -94,12 +93,11 @@ class BM25Component:
             # each source bounded: a question of hundreds of words must not cost one BM25 pass per word
             if question.lang == "en":
                 groups = [g for e in self.expanders for g in e.groups(question)[: self.max_words]]
+                groups += [[term] for term in self.analyzer.terms(question.text)[: self.max_words]]
             else:
                 groups = self._foreign_groups(question)
-            if question.lang == "en":
-                groups += [[term] for term in self.analyzer.terms(question.text)[: self.max_words]]
-            elif groups:  # a Japanese question keeps every term of its own, as it is read without the groups
-                groups += [[term] for term in self.analyzer.terms(question.text)]
+                if groups:  # beside every term of its own, as it is read without the groups
+                    groups += [[term] for term in self.analyzer.terms(question.text)]
             question.derived["bm25-groups"] = groups
         return [list(g) for g in groups] if groups else None
 
@@ -115,7 +113,7 @@ class BM25Component:
             run = " ".join(run.split()[: self.max_words])
             # a word in capitals is an acronym in a Japanese question (UN is 国連, not the prefix un-), though the run
             # alone has no lower case to set it apart
-            word = Question(run, "en", {}, question.scope, {"acronyms": {w.lower() for w in _CAPS.findall(run)}})
+            word = Question(run, "en", {}, question.scope, {"acronyms": capitals(run)})
             groups += [g for e in self.expanders if not e.needs(run) for g in e.groups(word)]
             if len(groups) >= self.max_words:
                 break

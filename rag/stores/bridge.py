@@ -312,10 +312,15 @@ def english_words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def capitals(text: str) -> set[str]:
+    """The words `text` writes in capitals (US, UN, WHO), lower-cased."""
+    return {w.lower() for w in _CAPS.findall(text)}
+
+
 def acronyms(text: str) -> set[str]:
-    """The words `text` writes in capitals (US, UN, WHO), lower-cased, when it also has lower-case letters; a text
-    written all in capitals has none (its case says nothing about any one word)."""
-    return {w.lower() for w in _CAPS.findall(text)} if _LOWER.search(text) else set()
+    """The words `text` writes in capitals, when it also has lower-case letters; a text written all in capitals has
+    none (its case says nothing about any one word)."""
+    return capitals(text) if _LOWER.search(text) else set()
 
 
 def content_words(text: str) -> list[str]:
