@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ..processes import child_env, exit_with_parent, python
 from .japanese import STOP_WORDS, fold, fold_term
+from .sounds import latin_key, spells
 
 logger = logging.getLogger(__name__)
 
@@ -297,9 +298,16 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None) -> dict[st
         for _, term in sorted(pairs):
             if term not in terms_of_key:
                 terms_of_key.append(term)
-        out[key] = terms_of_key[:_MAX_PER_KEY]
+        out[key] = terms_of_key[:_MAX_PER_KEY] + [t for t in terms_of_key[_MAX_PER_KEY:] if _loanword(t, key)]
     logger.info("bridge: %d English keys in %.2fs", len(out), time.perf_counter() - t0)
     return out
+
+
+def _loanword(term: str, key: str) -> bool:
+    """Whether `term` is the katakana loanword of the one-word `key` (group → グループ, chance → チャンス): kept past
+    the cap, which takes a key's terms in the dictionary's order, where a common word's six kanji senses (群, 軍, 一団…)
+    come first. A key of fewer than three consonant classes is shared by too many words (do → ド, time → タイム)."""
+    return not term.isascii() and key.isalpha() and len(latin_key(key)) >= 3 and spells(term, key)
 
 
 def english_words(text: str) -> list[str]:

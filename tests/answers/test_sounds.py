@@ -1,11 +1,11 @@
-"""A katakana or Latin term spells a Latin-script name when the two have the same consonants (rag/answers/sounds.py),
+"""A katakana or Latin term spells a Latin-script name when the two have the same consonants (rag/stores/sounds.py),
 as the articles spell foreign names; a term the alignment proposes for what a word means does not."""
 
 from __future__ import annotations
 
 import pytest
 
-from rag.answers.sounds import kana_key, latin_key, same_key, short, spells
+from rag.stores.sounds import kana_key, latin_key, same_key, short, spells
 
 SPELLINGS = [("ラブロフ", "Lavrov"), ("トランプ", "Trump"), ("クルスク", "Kursk"), ("ラザルス・グループ", "Lazarus Group"),
              ("ゼレンスキー", "Zelensky"), ("プーチン", "Putin"), ("バンス", "Vance"), ("リヤド", "Riyadh"),

@@ -85,6 +85,20 @@ def test_an_accented_word_reaches_its_katakana_term(bridge: Bridge) -> None:
     assert any("デタント" in group for group in bridge.expand("What is the new détente?"))
 
 
+def test_a_words_own_loanword_is_kept_past_the_dictionarys_first_senses(bridge: Bridge) -> None:
+    # JMdict lists six kanji senses of "group" (群, 軍, 一団…) before グループ, the word the articles write
+    (group,) = bridge.expand("Lazarus Group")[-1:]
+    assert "グループ" in group and group[:6] == bridge.table["group"][:6] and len(group) == 7
+    # a key of fewer than three consonant classes keeps only its first six: too many words sound like it
+    assert not any(t in g for g in bridge.expand("What time do they meet?") for t in ("タイム", "ド"))
+
+
+def test_a_japanese_question_naming_a_group_in_latin_letters_finds_the_katakana_name_first_in_bm25(searcher) -> None:
+    # the seeds write ラザルス・グループ; the question writes it as the group calls itself
+    (top,) = searcher.search("北朝鮮のLazarus Groupとは", top_k=1, mode="bm25").hits
+    assert "ラザルス・グループ" in top.passage.text
+
+
 def test_every_proposed_term_is_in_the_corpus_vocabulary(bridge: Bridge, searcher) -> None:
     vocab = searcher.index.bm25.vocabulary
     groups = bridge.expand("What did Lavrov say about an alliance with China and sanctions on North Korea?")
