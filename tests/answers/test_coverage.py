@@ -28,6 +28,8 @@ TOP_K = 5
 # greetings, requests and general knowledge, in both languages (benchmarks/offtopic/lab_off_topic.txt)
 OFF_TOPIC = ["hello", "What is the capital of Peru?", "How do I install Python on Windows?", "こんにちは",
              "寿司飯の作り方は？", "インフルエンザの症状は？"]
+# general questions in Japanese that USE puts above the English floor but below the Japanese one
+JA_BAND = ["ペルーの首都は？", "明日の東京の天気を教えてください", "1足す1は？"]
 # bare names the passages hold, which USE alone scores as low as a greeting
 NAMES = {"Lazarus Group": "ラザルス", "王毅": "王毅", "J.D. Vance": "バンス"}
 # the same names inside a question: after a capitalised first word, or in a Japanese question
@@ -63,7 +65,24 @@ def test_a_question_the_articles_do_not_cover_is_answered_so_with_the_closest_pa
     assert len(answer.passages) == TOP_K  # what was found is still returned
     assert len(answer.citations) == CLOSEST and answer.citations == tuple(h.citation for h in ranked[:CLOSEST])
     cosine = closest_cosine(answer.passages)
-    assert cosine is not None and cosine < settings.not_covered_below
+    assert cosine is not None and cosine < _floor(settings, answer.lang)
+
+
+def _floor(settings: Settings, lang: str) -> float:
+    return settings.not_covered_below_ja if lang == "ja" else settings.not_covered_below
+
+
+@pytest.mark.parametrize("question", JA_BAND)
+def test_a_general_question_in_japanese_is_held_back_by_the_higher_floor_of_its_language(searcher, settings,
+                                                                                       question):
+    """A Japanese question shares more with any Japanese passage: these general ones reach USE cosines an English
+    question about the articles would need, and only the Japanese floor tells them from a question on the articles."""
+    answer = answer_question(searcher, question, TOP_K, settings)
+    cosine = closest_cosine(answer.passages)
+    assert answer.lang == "ja" and settings.not_covered_below <= cosine < settings.not_covered_below_ja
+    assert answer.covered is False and answer.answer == NOT_COVERED["ja"]
+    same = settings.replace(not_covered_below_ja=settings.not_covered_below)  # one floor for both: quoted, as before
+    assert answer_question(searcher, question, TOP_K, same).covered
 
 
 def test_every_team_question_is_covered_and_answered_as_before(searcher, settings):
@@ -169,9 +188,10 @@ def test_a_streamed_answer_says_it_too(searcher, settings):
 
 
 @pytest.mark.parametrize("raw", ["2", "-0.1", "abc", "nan"])
-def test_a_threshold_that_is_not_a_cosine_is_refused_by_name(raw):
-    with pytest.raises(ConfigError, match="not_covered_below"):
-        Settings.from_env({"RAG_NOT_COVERED_BELOW": raw})
+@pytest.mark.parametrize("name", ["not_covered_below", "not_covered_below_ja"])
+def test_a_threshold_that_is_not_a_cosine_is_refused_by_name(raw, name):
+    with pytest.raises(ConfigError, match=f"{name}\\b"):
+        Settings.from_env({f"RAG_{name.upper()}": raw})
 
 
 def test_a_check_that_breaks_leaves_the_answer_as_it_was(searcher, settings, monkeypatch, caplog):
