@@ -49,7 +49,10 @@ async def strict_json_body(request: Request[Any, Any, Any]) -> None:
     try:
         msgspec.json.decode(body, type=struct, strict=True)
     except msgspec.ValidationError as exc:
-        raise ValidationException(detail=_friendly(str(exc))) from None
+        where, text = _located(str(exc))
+        # the field at fault as Litestar's own validation names it, so that OpenAI's error shape carries it as `param`
+        raise ValidationException(detail=f"{where}: {text}" if where else text,
+                                  extra=[{"key": where, "message": text}] if where else None) from None
     except msgspec.DecodeError as exc:
         lone = _LONE_SURROGATE.search(body)
         if lone:  # msgspec reports a high surrogate without its low half as "Input data was truncated"
@@ -63,10 +66,10 @@ async def strict_json_body(request: Request[Any, Any, Any]) -> None:
     return None
 
 
-def _friendly(message: str) -> str:
-    # "Expected `int`, got `str` - at `$.top_k`" → "top_k: Expected `int`, got `str`"
+def _located(message: str) -> tuple[str | None, str]:
+    """(the field's path, the message): "Expected `int`, got `str` - at `$.top_k`" → ("top_k", "Expected `int`, got
+    `str`"); the body itself is "body"; a message that names no place, (None, message)."""
     if " - at `$" in message:
         text, _, where = message.rpartition(" - at `$")
-        where = where.rstrip("`").lstrip(".")
-        return f"{where or 'body'}: {text}"
-    return message
+        return where.rstrip("`").lstrip(".") or "body", text
+    return None, message

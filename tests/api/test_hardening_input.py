@@ -160,3 +160,15 @@ def test_too_many_waiting_questions_get_503_at_once(serve_app, gated):
     assert assert_error(full, 503)["error"] == "overloaded" and full.headers["retry-after"] == "1"
     assert after.status_code == 200  # the places are given back
 
+
+
+@pytest.mark.parametrize(("extra", "param"), [({"temperature": 3}, "temperature"), ({"top_k": "four"}, "top_k"),
+                                               ({"messages": [{"role": "robot", "content": "x"}]}, "messages[0].role")])
+def test_an_openai_error_names_the_field_at_fault_as_param(client, extra, param):
+    """OpenAI's clients show `param` beside the message (docs/hardening.md): the strict body check names the field."""
+    error = assert_openai_error(_post(client, "/v1/chat/completions", "What did Lavrov say?", **extra), 400)
+    assert error["param"] == param and error["message"].startswith(f"{param}: ") and error["code"] == "invalid_request"
+    # the rest of the API says the same in its own shape
+    if param == "top_k":
+        body = assert_error(_post(client, "/v1/search", "What did Lavrov say?", top_k="four"), 400)
+        assert body["detail"] == error["message"]
