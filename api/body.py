@@ -47,7 +47,7 @@ async def strict_json_body(request: Request[Any, Any, Any]) -> None:
                                           "send UTF-8 JSON with 'Content-Type: application/json'")
     body = await request.body()  # raises 413 beyond request_max_body_size
     try:
-        msgspec.json.decode(body, type=struct, strict=True)
+        decoded = msgspec.json.decode(body, type=struct, strict=True)
     except msgspec.ValidationError as exc:
         where, text = _located(str(exc))
         # the field at fault as Litestar's own validation names it, so that OpenAI's error shape carries it as `param`
@@ -63,6 +63,12 @@ async def strict_json_body(request: Request[Any, Any, Any]) -> None:
         raise InvalidJSON(detail="the body is not valid UTF-8") from None
     except RecursionError:  # msgspec stops at Python's recursion limit, anywhere in the body, even unknown fields
         raise InvalidJSON(detail="the body nests JSON arrays or objects too deeply") from None
+    # top_k's upper bound is a setting, so the struct can only say >= 1: checked here, so that both ends of the range
+    # are the same 400 (before, 0 was a 400 and 51 a 422 from the Searcher)
+    top_k, most = getattr(decoded, "top_k", None), request.app.state.settings.max_top_k
+    if isinstance(top_k, int) and top_k > most:
+        text = f"Expected `int` <= {most}"
+        raise ValidationException(detail=f"top_k: {text}", extra=[{"key": "top_k", "message": text}])
     return None
 
 

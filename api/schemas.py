@@ -14,7 +14,7 @@ DocId = Annotated[str, Meta(min_length=1, max_length=255, examples=["000_77323e7
 IsoDate = Annotated[str, Meta(pattern=r"^\d{4}-\d{2}-\d{2}$", min_length=10, max_length=10,
                               description="an ISO date, YYYY-MM-DD", examples=["2025-02-28"])]
 # The upper bound is settings.max_top_k, known only at run time: create_app writes it into the OpenAPI schema and the
-# Searcher enforces it (422).
+# strict body check (api/body.py) enforces it, with the same 400 as the lower bound.
 TopK = Annotated[int, Meta(ge=1, description="how many passages to use: 1..max_top_k (50 unless configured)")]
 Question = Annotated[str, Meta(description="a question in English or Japanese (at most max_query_chars characters)",
                                examples=["What did Lavrov say about an alliance with China?"])]
@@ -24,7 +24,7 @@ class ErrorBody(Struct):
     """Every 4xx/5xx body: a short machine-readable code and a human message."""
 
     error: Annotated[str, Meta(examples=["invalid_query"])]
-    detail: Annotated[str, Meta(examples=["top_k=0: must be an integer from 1 to 50"])]
+    detail: Annotated[str, Meta(examples=["top_k: Expected `int` <= 50"])]
 
 
 class OpenAIError(Struct):

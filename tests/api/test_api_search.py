@@ -176,4 +176,7 @@ def test_a_configured_max_top_k_is_the_schema_bound_and_the_enforced_one(serve_a
         assert spec["components"]["schemas"]["SearchRequest"]["properties"]["top_k"]["maximum"] == 7
         assert c.post("/v1/search", json={"query": "Lavrov", "top_k": 7}).status_code == 200
         over = c.post("/v1/search", json={"query": "Lavrov", "top_k": 8})
-        assert over.status_code == 422 and "1 to 7" in over.json()["detail"]
+        assert over.status_code == 400 and over.json() == {"error": "invalid_request",
+                                                            "detail": "top_k: Expected `int` <= 7"}
+        under = c.post("/v1/search", json={"query": "Lavrov", "top_k": 0})  # both ends alike
+        assert under.status_code == 400 and under.json()["detail"] == "top_k: Expected `int` >= 1"
