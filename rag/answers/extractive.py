@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..types import Citation, Hit
+from .markers import note_line, without_markers
 from .scoring import Scored, Weights, score_sentences
 
 logger = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
     """The best distinct sentences within the budget, in reading order (passage rank, position); a picked fragment
     brings the sentence after it when `neighbour` is set."""
     ranked = sorted(candidates, key=lambda c: (-c.score, c.rank, c.position))
-    substantial = [c for c in ranked if len(c.text) >= MIN_CHARS]
+    substantial = [c for c in ranked if len(c.text) >= MIN_CHARS and not note_line(c.text)]
     ranked = substantial or ranked  # a passage of nothing but fragments still deserves an answer
     following = {(c.rank, c.index): c for c in candidates}
     picked: list[Scored] = []
@@ -103,13 +104,17 @@ def _bigrams(s: str) -> set[str]:
 
 
 def render(picked: Sequence[Scored]) -> tuple[str, tuple[Citation, ...]]:
-    """Join the sentences with an [n] after each; citations are numbered in order of first use."""
+    """Join the sentences with an [n] after each; citations are numbered in order of first use. A sentence's own
+    footnote references are left out: only the answer's markers are [n]."""
     citations: list[Citation] = []
     parts: list[str] = []
     for c in picked:
+        text = without_markers(c.text).strip()
+        if not text:
+            continue
         if c.hit.citation not in citations:
             citations.append(c.hit.citation)
-        parts.append(f"{c.text}[{citations.index(c.hit.citation) + 1}]")
+        parts.append(f"{text}[{citations.index(c.hit.citation) + 1}]")
     return " ".join(parts), tuple(citations)
 
 

@@ -9,6 +9,21 @@ _MARKER = r"[\[［【]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]］】]"
 # Adjacent markers form one run, so dropping [0] from "[0][2]" keeps the space before [2].
 _RUN = re.compile(rf"(?P<ws>[ \t\u3000]*)(?P<markers>(?:{_MARKER})+)")
 _NUMBER = re.compile(r"\d+")
+# A source's own footnote references (…署名した[1]。, ［12］) and the lines of its list of notes ("[1] 原文による。")
+_SOURCE_MARKER = re.compile(rf"[ \t\u3000]*{_MARKER}")
+_NOTE_LINE = re.compile(rf"\s*{_MARKER}")
+
+
+def without_markers(text: str) -> str:
+    """A source's text without its own footnote references: in an answer, the answer's `[n]` citations, the chat's
+    annotations and the page's buttons would read them as citations of the answer, pointing at the wrong passage or
+    at none (docs/answers.md, "A source's own footnote markers")."""
+    return _SOURCE_MARKER.sub("", text)
+
+
+def note_line(text: str) -> bool:
+    """Whether a source's sentence opens with a footnote number: a line of its notes, not a statement of the article."""
+    return _NOTE_LINE.match(text) is not None
 
 
 def renumber(text: str, available: int) -> tuple[str, tuple[int, ...]]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from .. import tokens
 from ..errors import LLMError
 from ..types import Hit
+from .markers import without_markers
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ class Prompt:
 
 def passage_block(n: int, hit: Hit) -> str:
     """One numbered passage: "[n] title" then its text."""
-    return f"[{n}] {hit.citation.title}\n{hit.passage.text.strip()}"
+    return f"[{n}] {hit.citation.title}\n{without_markers(hit.passage.text).strip()}"  # its own [1] is not ours
 
 
 def messages_for(question: str, hits: Sequence[Hit], lang: str,
