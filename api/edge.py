@@ -26,7 +26,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from rag.settings import Settings
 
-from .errors import CLIENT_GONE, RequestTimeout, error_body
+from .errors import CLIENT_GONE, RequestTimeout, error_body, with_head
 from .logtext import field
 from .metrics import Metrics
 
@@ -205,7 +205,7 @@ def _access(scope: Scope, seen: dict[str, Any], seconds: float) -> None:
 
 
 def _headers(headers: Any, close: bool) -> list[tuple[bytes, bytes]]:
-    out = [(k, v) for k, v in headers]
+    out = [(k, with_head(v.decode("latin-1")).encode("latin-1") if k.lower() == b"allow" else v) for k, v in headers]
     names = {k.lower() for k, _ in out}
     out.append((b"x-content-type-options", b"nosniff"))
     if b"cache-control" not in names:  # answers change with every index version; the chat stream sets its own

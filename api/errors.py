@@ -129,6 +129,15 @@ def _validation(request: Request, exc: ValidationException) -> Response:
     return error_response(400, "invalid_request", detail, path=request.url.path, param=param)
 
 
+def with_head(allow: str) -> str:
+    """An Allow list with HEAD beside GET: the Edge answers HEAD on every GET route (api/edge.py), Litestar's router
+    does not list it."""
+    methods = [m.strip() for m in allow.split(",") if m.strip()]
+    if "GET" in methods and "HEAD" not in methods:
+        methods.insert(methods.index("GET") + 1, "HEAD")
+    return ", ".join(methods)
+
+
 def _http(request: Request, exc: HTTPException) -> Response:
     status, headers = exc.status_code, dict(exc.headers or {})
     code = exc.code if isinstance(exc, ApiError) else _HTTP_CODES.get(status, "http_error")
@@ -142,7 +151,7 @@ def _http(request: Request, exc: HTTPException) -> Response:
         if status == 404 and detail == "Not Found":
             detail = f"no endpoint at {request.url.path!r}; the endpoints are listed at /schema"
         elif status == 405:
-            detail = f"{request.method} is not allowed on {request.url.path!r}; allowed: {headers.get('allow', '?')}"
+            detail = f"{request.method} is not allowed on {request.url.path!r}; allowed: {with_head(headers.get('allow', '?'))}"
         elif status == 413:
             detail = f"the body is larger than {request.app.state.settings.max_body_bytes} bytes"
         elif status >= 500:  # Litestar's internal errors may describe internals: log them, say less

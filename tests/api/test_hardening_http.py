@@ -39,6 +39,19 @@ def test_head_answers_every_get_route_like_get_without_a_body(client, searcher):
         assert head.headers["content-length"] == got.headers["content-length"] == str(len(got.content)), path
 
 
+def test_every_get_route_lists_head_where_it_lists_its_methods(client, searcher):
+    """The Edge answers HEAD on every GET route, so Allow says so: in OPTIONS, and in a 405's header and message."""
+    for path in _get_paths(client, searcher):
+        allow = client.options(path).headers.get("allow")
+        if allow is not None:  # a path no route takes (a 404) has no Allow
+            assert [m.strip() for m in allow.split(",")][:2] == ["GET", "HEAD"], (path, allow)
+    refused = client.put("/v1/index")
+    assert refused.status_code == 405 and "GET, HEAD" in refused.headers["allow"]
+    assert "GET, HEAD" in refused.json()["detail"]
+    post_only = client.options("/v1/search").headers["allow"]
+    assert "HEAD" not in post_only and "POST" in post_only  # HEAD is a 405 there, as the next test shows
+
+
 def test_head_on_a_post_only_route_is_still_a_405(client):
     response = client.head("/v1/search")
     assert response.status_code == 405 and "POST" in response.headers["allow"] and response.content == b""
