@@ -151,7 +151,8 @@ def _http(request: Request, exc: HTTPException) -> Response:
         if status == 404 and detail == "Not Found":
             detail = f"no endpoint at {request.url.path!r}; the endpoints are listed at /schema"
         elif status == 405:
-            detail = f"{request.method} is not allowed on {request.url.path!r}; allowed: {with_head(headers.get('allow', '?'))}"
+            allowed = with_head(headers.get("allow", "?"))
+            detail = f"{request.method} is not allowed on {request.url.path!r}; allowed: {allowed}"
         elif status == 413:
             detail = f"the body is larger than {request.app.state.settings.max_body_bytes} bytes"
         elif status >= 500:  # Litestar's internal errors may describe internals: log them, say less

@@ -1,12 +1,12 @@
 """Whether a katakana or Latin term is a spelling of a Latin-script name, by how the two sound: ラブロフ is "Lavrov",
 トルコ is not "peru", タイム is not "weather".
 
-Two readers: the answers' coverage check (rag/answers/coverage.py) looks for a question's names in its top passages. The articles write a foreign name
-in katakana, and the term alignment proposes a corpus term for every English word, so many of the terms the search
-tries are neighbours in meaning, not spellings: "weather" → タイム, "peru" → トルコ, "Lionel Messi" → a katakana name
-the articles do hold. A spelling keeps the name's consonants in order, so each side is reduced to a key of consonant
-classes and two keys must be equal (or differ by one final class, when both are long). The bridge (bridge.py) keeps
-an English word's own loanword among its Japanese terms (group → グループ) by the same test.
+Two readers: the answers' coverage check (rag/answers/coverage.py) looks for a question's names in its top passages. The
+articles write a foreign name in katakana, and the term alignment proposes a corpus term for every English word, so many
+of the terms the search tries are neighbours in meaning, not spellings: "weather" → タイム, "peru" → トルコ, "Lionel Messi" →
+a katakana name the articles do hold. A spelling keeps the name's consonants in order, so each side is reduced to a key
+of consonant classes and two keys must be equal (or differ by one final class, when both are long). The bridge
+(bridge.py) keeps an English word's own loanword among its Japanese terms (group → グループ) by the same test.
 
 The classes merge what a katakana spelling cannot tell apart or routinely swaps: l and r, the labials (b, v, p, f:
 "Lavrov" is ラブロフ), m and n (ン stands for both before b and p: "Trump" is トランプ), s and z, and ch, ti and t
