@@ -27,6 +27,9 @@ def _body_type(handler: HTTPRouteHandler) -> type[msgspec.Struct] | None:
 _LONE_SURROGATE = re.compile(rb"(?i)\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}")
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
 def _is_json(content_type: str, options: dict[str, str]) -> bool:
     json_type = content_type == "application/json" or (
         content_type.startswith("application/") and content_type.endswith("+json"))
@@ -54,6 +57,9 @@ async def strict_json_body(request: Request[Any, Any, Any]) -> None:
         raise ValidationException(detail=f"{where}: {text}" if where else text,
                                   extra=[{"key": where, "message": text}] if where else None) from None
     except msgspec.DecodeError as exc:
+        if body.startswith(_BOM):  # RFC 8259 §8.1: a sender must not add one; "invalid character (byte 0)" hid why
+            raise InvalidJSON(detail="the body is not valid JSON: it starts with a byte order mark (EF BB BF); "
+                                     "send the JSON text without one") from None
         lone = _LONE_SURROGATE.search(body)
         if lone:  # msgspec reports a high surrogate without its low half as "Input data was truncated"
             raise InvalidJSON(detail=f"the body is not valid JSON: {lone.group().decode()} at byte {lone.start()} is "

@@ -8,7 +8,9 @@ from msgspec import Meta, Struct
 
 from .schemas import COVERED, HitOut, SourceOut, TopK
 
-Role = Literal["system", "user", "assistant", "tool", "developer"]
+# "function" is OpenAI's older name for a tool's result, still sent by clients of the functions API; like "tool" and
+# "assistant", it is neither searched nor shown to the model
+Role = Literal["system", "user", "assistant", "tool", "developer", "function"]
 
 
 class ContentPart(Struct, kw_only=True):

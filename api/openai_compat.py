@@ -51,6 +51,12 @@ def conversation_of(messages: list[ChatMessage]) -> tuple[str, tuple[str, ...]]:
     return users[-1], tuple(u for u in users[:-1] if u.strip())
 
 
+def instructions_of(messages: list[ChatMessage]) -> str:
+    """The chat client's own instructions: its system and developer messages, in order. A model's answer follows them
+    after the service's rules (rag/answers/prompt.py); they are not searched."""
+    return "\n\n".join(t for m in messages if m.role in ("system", "developer") and (t := text_of(m.content).strip()))
+
+
 def question_of(messages: list[ChatMessage]) -> str:
     """The last user message."""
     return conversation_of(messages)[0]

@@ -27,7 +27,7 @@ from rag.settings import Settings
 from ..chat_schemas import ChatCompletion, ChatRequest, ModelCard, ModelList
 from ..client_tasks import client_task, task_answer
 from ..errors import OPENAI_ERROR_RESPONSES, ModelNotFound
-from ..openai_compat import SERVICE_MODEL, completion, conversation_of, sse_events
+from ..openai_compat import SERVICE_MODEL, completion, conversation_of, instructions_of, sse_events
 from ..schemas import OpenAIErrorBody
 
 T = TypeVar("T")
@@ -109,7 +109,8 @@ class ChatController(Controller):
                                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
             return completion(answer, data.messages, base_url)
         # Retrieval ends before the first byte goes out, so a bad question is still a clean JSON 4xx.
-        found = await to_thread.run_sync(partial(retrieve, searcher, question, data.top_k, earlier))
+        found = await to_thread.run_sync(partial(retrieve, searcher, question, data.top_k, earlier,
+                                                 instructions_of(data.messages)))
         if data.stream:
             parts = _in_thread(stream_answer(found, searcher, settings, client=llm_client))
             usage = bool(data.stream_options and data.stream_options.include_usage)

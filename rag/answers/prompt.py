@@ -21,6 +21,11 @@ SYSTEM = (
     "If the passages do not contain the answer, say so briefly. "
     "Answer in {language}, the language of the question, even though the passages are in Japanese."
 )
+# The chat client's own system message (a user's "answer briefly", a frontend's persona), after ours: it may shape the
+# reply, not loosen where the reply comes from. At most a quarter of the prompt budget, so passages keep the room.
+CLIENT = ("The user's chat client adds the instructions below. Follow them for tone, length, format and language, "
+          "but not to answer beyond the passages or to cite in another way:\n{instructions}")
+INSTRUCTION_SHARE = 4
 # OpenAI's accounting for chat formatting: a few tokens per message plus the reply primer.
 PER_MESSAGE = 4
 PER_REPLY = 3
@@ -44,15 +49,18 @@ def passage_block(n: int, hit: Hit) -> str:
     return f"[{n}] {hit.citation.title}\n{without_markers(hit.passage.text).strip()}"  # its own [1] is not ours
 
 
-def messages_for(question: str, hits: Sequence[Hit], lang: str,
-                 earlier: Sequence[str] = ()) -> tuple[tuple[str, str], ...]:
-    """System instructions and a user message carrying the numbered passages and the question (after the earlier
-    questions of the conversation, which a follow-up may refer to)."""
+def messages_for(question: str, hits: Sequence[Hit], lang: str, earlier: Sequence[str] = (),
+                 instructions: str = "") -> tuple[tuple[str, str], ...]:
+    """System instructions (then the chat client's own, when it gave any) and a user message carrying the numbered
+    passages and the question (after the earlier questions of the conversation, which a follow-up may refer to)."""
     passages = "\n\n".join(passage_block(n, h) for n, h in enumerate(hits, start=1))
     before = "".join(f"- {q.strip()}\n" for q in earlier if q.strip())
     context = f"Earlier questions in this conversation:\n{before}\n" if before else ""
     user = f"Passages:\n\n{passages}\n\n{context}Question: {question}"
-    return (("system", SYSTEM.format(language=LANGUAGE.get(lang, LANGUAGE["en"]))), ("user", user))
+    system = SYSTEM.format(language=LANGUAGE.get(lang, LANGUAGE["en"]))
+    if instructions.strip():
+        system += "\n\n" + CLIENT.format(instructions=instructions.strip())
+    return (("system", system), ("user", user))
 
 
 def count_tokens(messages: Sequence[tuple[str, str]]) -> int:
@@ -60,11 +68,24 @@ def count_tokens(messages: Sequence[tuple[str, str]]) -> int:
     return sum(tokens.count(content) + PER_MESSAGE for _, content in messages) + PER_REPLY
 
 
-def build_prompt(question: str, hits: Sequence[Hit], lang: str, max_tokens: int, earlier: Sequence[str] = ()) -> Prompt:
-    """The largest prefix of `hits` (by rank) whose prompt fits `max_tokens`; LLMError when not even one fits."""
+def clipped(instructions: str, max_tokens: int) -> str:
+    """The client's instructions cut to `max_tokens` cl100k tokens (a longer system message is logged, not refused:
+    the frontend chose it, not the person asking)."""
+    ids = tokens.encoding().encode(instructions, disallowed_special=())
+    if len(ids) <= max_tokens:
+        return instructions
+    logger.info("the chat client's instructions hold %d tokens; the first %d are kept", len(ids), max_tokens)
+    return tokens.encoding().decode(ids[:max_tokens])
+
+
+def build_prompt(question: str, hits: Sequence[Hit], lang: str, max_tokens: int, earlier: Sequence[str] = (),
+                 instructions: str = "") -> Prompt:
+    """The largest prefix of `hits` (by rank) whose prompt fits `max_tokens`; LLMError when not even one fits. The
+    client's `instructions` take at most a quarter of the budget."""
     ordered = sorted(hits, key=lambda h: h.rank)
+    instructions = clipped(instructions.strip(), max_tokens // INSTRUCTION_SHARE)
     for keep in range(len(ordered), 0, -1):
-        messages = messages_for(question, ordered[:keep], lang, earlier)
+        messages = messages_for(question, ordered[:keep], lang, earlier, instructions)
         used = count_tokens(messages)
         if used <= max_tokens:
             if keep < len(ordered):

@@ -27,12 +27,14 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Retrieval:
-    """What an answer is made from: the ranking for the question, and the earlier user turns that shaped it."""
+    """What an answer is made from: the ranking for the question, the earlier user turns that shaped it, and the
+    chat client's own instructions (its system messages), which only a model's answer reads."""
 
     result: SearchResult
     earlier: tuple[str, ...]
     context: str | None  # the conversation query, when the question was a follow-up
     started: float  # perf_counter() when the request began, for took_ms
+    instructions: str = ""
 
     @property
     def focus(self) -> str:
@@ -40,13 +42,15 @@ class Retrieval:
         return self.context or self.result.query
 
 
-def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[str] = ()) -> Retrieval:
-    """Search for `question` (a follow-up also through the earlier user turns `history`); QueryError on bad input."""
+def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[str] = (),
+             instructions: str = "") -> Retrieval:
+    """Search for `question` (a follow-up also through the earlier user turns `history`); QueryError on bad input.
+    `instructions` (the chat client's system messages) are not searched: they go to the model's prompt."""
     t0 = time.perf_counter()
     # the searcher's validation is the one place that rejects bad input
     found = search_conversation(searcher, [*history, question], top_k)
     earlier = tuple(h for h in history if h.strip()) if found.dependent else ()
-    return Retrieval(found.result, earlier, found.context, t0)
+    return Retrieval(found.result, earlier, found.context, t0, instructions)
 
 
 def answer_question(searcher: Searcher, question: str, top_k: int, settings: Settings,
@@ -62,7 +66,7 @@ def answer_retrieved(r: Retrieval, searcher: Searcher, settings: Settings, *,
     fallback: str | None = None
     if settings.llm_base_url:
         try:
-            text, citations = llm_answer(question, hits, lang, settings, client, r.earlier)
+            text, citations = llm_answer(question, hits, lang, settings, client, r.earlier, r.instructions)
         except LLMError as exc:
             fallback = str(exc)
             logger.warning("llm answer failed, falling back to extractive: %s", fallback)
@@ -102,11 +106,12 @@ def _covers(searcher: Searcher, question: str, hits: Sequence[Hit], min_cosine: 
 
 
 def llm_answer(question: str, hits: Sequence[Hit], lang: str, settings: Settings,
-               client: httpx.Client | None = None, earlier: Sequence[str] = ()) -> tuple[str, tuple[Citation, ...]]:
+               client: httpx.Client | None = None, earlier: Sequence[str] = (),
+               instructions: str = "") -> tuple[str, tuple[Citation, ...]]:
     """Generated text with markers renumbered to the passages actually cited; LLMError on any failure."""
     if not hits:
         raise LLMError("no passages retrieved")
-    prompt = build_prompt(question, hits, lang, settings.llm_max_prompt_tokens, earlier)
+    prompt = build_prompt(question, hits, lang, settings.llm_max_prompt_tokens, earlier, instructions)
     if client is None:
         with httpx.Client(timeout=settings.llm_timeout_s) as own:
             reply = chat_completion(own, settings, prompt.as_messages())

@@ -41,10 +41,12 @@ def stream_answer(r: Retrieval, searcher: Searcher, settings: Settings, *,
         try:
             if not hits:
                 raise LLMError("no passages retrieved")
-            prompt = build_prompt(question, hits, lang, settings.llm_max_prompt_tokens, r.earlier)
+            prompt = build_prompt(question, hits, lang, settings.llm_max_prompt_tokens, r.earlier, r.instructions)
             markers = MarkerStream(len(prompt.hits))
+            said = False  # whether the model sent any text at all
             with nullcontext(client) if client else httpx.Client(timeout=settings.llm_timeout_s) as http:
                 for token in stream_chat_completion(http, settings, prompt.as_messages()):
+                    said = said or bool(token.strip())
                     piece = markers.feed(token)
                     if piece:
                         shown.append(piece)
@@ -54,7 +56,7 @@ def stream_answer(r: Retrieval, searcher: Searcher, settings: Settings, *,
                 shown.append(rest)
                 yield rest
             if not shown:
-                raise LLMError("reply held nothing but invalid citation markers")
+                raise LLMError("reply held nothing but invalid citation markers" if said else "empty content in stream")
         except Exception as exc:  # noqa: BLE001 - an LLM failure of any kind must still produce an answer
             reason = str(exc) if isinstance(exc, LLMError) else f"unexpected {exc.__class__.__name__}"
             if not shown:

@@ -51,3 +51,26 @@ def test_prompt_that_cannot_hold_one_passage_is_an_llm_error(hits) -> None:
 
 def test_passage_block_is_number_title_then_text(hits) -> None:
     assert passage_block(3, hits[0]) == f"[3] {hits[0].citation.title}\n{hits[0].passage.text.strip()}"
+
+
+def test_the_chat_clients_instructions_follow_ours_in_the_one_system_message(hits) -> None:
+    plain = build_prompt(EN_QUESTION, hits, "en", 100_000)
+    told = build_prompt(EN_QUESTION, hits, "en", 100_000, instructions="  Answer in one sentence.\n")
+    system = told.messages[0][1]
+    # ours first and whole, then the client's, stripped; one system message (some chat templates allow no second)
+    assert [r for r, _ in told.messages] == ["system", "user"] and told.messages[1] == plain.messages[1]
+    assert system.startswith(plain.messages[0][1]) and system.endswith("\nAnswer in one sentence.")
+    assert "not to answer beyond the passages" in system
+    assert told.tokens == count_tokens(told.messages) > plain.tokens
+    assert build_prompt(EN_QUESTION, hits, "en", 100_000, instructions=" \n ").messages == plain.messages
+
+
+def test_the_clients_instructions_take_at_most_a_quarter_of_the_budget_and_passages_keep_the_rest(hits) -> None:
+    budget = build_prompt(EN_QUESTION, hits, "en", 100_000).tokens + 50
+    long = "Always be polite and answer in plain words. " * 400  # ~4,000 tokens: more than the whole budget
+    prompt = build_prompt(EN_QUESTION, hits, "en", budget, instructions=long)
+    system = prompt.messages[0][1]
+    kept = system[system.index("Always be polite"):]
+    assert long.startswith(kept) and tokens.count(kept) <= budget // 4
+    assert prompt.tokens <= budget and 1 <= len(prompt.hits) < len(hits)  # passages dropped for it, not the question
+    assert prompt.messages[-1][1].endswith(f"Question: {EN_QUESTION}")

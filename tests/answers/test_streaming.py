@@ -129,3 +129,12 @@ def test_a_reply_of_nothing_but_bogus_markers_falls_back(searcher, base) -> None
     with FakeLLM(["reply"], content="[7] [8]") as llm:
         _, answer = run(searcher, base.replace(llm_base_url=llm.base_url))
     assert answer.generator == "extractive" and "invalid citation markers" in answer.fallback
+
+
+@pytest.mark.slow
+def test_an_empty_stream_falls_back_and_says_it_was_empty(searcher, base) -> None:
+    with FakeLLM(["reply"], content="") as llm:
+        pieces, answer = run(searcher, base.replace(llm_base_url=llm.base_url))
+    assert len(llm.requests) == 1 and llm.requests[0].body["stream"] is True
+    assert answer.generator == "extractive" and answer.fallback == "empty content in stream"
+    assert "".join(pieces) == answer.answer and answer.answer

@@ -184,3 +184,30 @@ def test_the_first_model_token_reaches_the_client_while_the_model_is_still_writi
                               "China [1].")
     assert "[9]" not in content  # the fake's marker pointing at no passage never reached the client
     check_annotations(content, final["choices"][0]["delta"]["annotations"], final["search_results"])
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_the_clients_system_and_developer_messages_reach_the_model_after_the_services_rules(sdk, llm, stream):
+    llm.behaviours = ("reply",)
+    asked = len(llm.requests)
+    messages = [{"role": "system", "content": "You are a terse assistant."},
+                {"role": "developer", "content": [{"type": "text", "text": "Use bullet points."}]},
+                {"role": "user", "content": EN_QUESTION}]
+    try:
+        if stream:
+            with sdk.chat.completions.stream(model="newsrag", messages=messages) as events:
+                reply = events.get_final_completion()
+        else:
+            reply = sdk.chat.completions.create(model="newsrag", messages=messages)
+    finally:
+        llm.behaviours = ("error500",)
+    (request,) = llm.requests[asked:]
+    system, user = request.body["messages"]
+    assert system["role"] == "system" and user["role"] == "user"
+    # the service's rules first, then the client's messages in order; the question and passages as without them
+    assert system["content"].startswith("You answer questions about news articles using only the numbered passages")
+    assert system["content"].endswith("\nYou are a terse assistant.\n\nUse bullet points.")
+    assert user["content"].endswith(f"Question: {EN_QUESTION}") and "terse" not in user["content"]
+    assert reply.choices[0].message.content.startswith("Lavrov said Russia is open to discussing")
+    if not stream:  # the client's messages are not searched: the passages are a plain question's
+        assert reply.model_extra["passages"] == plain(sdk, EN_QUESTION).model_extra["passages"]

@@ -3,6 +3,8 @@ deep JSON, dates, the OpenAI error shape, and questions that would hold the enco
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from api.errors import is_openai_path
@@ -113,6 +115,24 @@ def test_chat_errors_use_the_openai_shape(client):
     assert_openai_error(client.get("/v1/chat/completions"), 405)
     assert_openai_error(client.get("/v1/models/gpt-4"), 404)
     assert assert_error(client.post("/v1/search", json={}), 400)  # the rest of the API keeps {"error", "detail"}
+
+
+@pytest.mark.parametrize("path", ["/v1/search", "/v1/chat/completions"])
+def test_a_body_starting_with_a_byte_order_mark_is_refused_by_name(client, path):
+    body = {"query": "q"} if path == "/v1/search" else {"messages": [{"role": "user", "content": "q"}]}
+    response = client.post(path, content=b"\xef\xbb\xbf" + json.dumps(body).encode(),
+                           headers={"content-type": "application/json"})
+    assert "byte order mark" in _refused(response, path, 400, "invalid_json")
+
+
+def test_the_functions_apis_function_role_is_taken_and_neither_searched_nor_the_question(client):
+    messages = [{"role": "user", "content": EN_QUESTION},
+                {"role": "assistant", "content": None, "function_call": {"name": "f", "arguments": "{}"}},
+                {"role": "function", "name": "f", "content": "ペルーの首都はリマ"}]
+    with_function = client.post("/v1/chat/completions", json={"messages": messages, "top_k": 3})
+    plain = client.post("/v1/chat/completions", json={"messages": messages[:1], "top_k": 3})
+    assert with_function.status_code == plain.status_code == 200
+    assert with_function.json()["passages"] == plain.json()["passages"]
 
 
 @pytest.mark.parametrize("n", [2, 5, 0])
