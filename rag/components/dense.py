@@ -54,8 +54,7 @@ class DenseComponent:
         getattr(self.store, "warm", lambda: None)()
 
     def rank(self, question: Question, k: int, allowed: np.ndarray | None) -> Ranking:
-        rows, scores = self.store.search(question.vector(self.name), k, allowed, question.scope)
-        return Ranking(rows, scores)
+        return self.store.search(question.vector(self.name), k, allowed, question.scope)
 
 
 class DenseBuilder:

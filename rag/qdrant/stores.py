@@ -72,12 +72,11 @@ class QdrantDense(_Collection):
         self.dim = dim
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None,
-               scope: Any = None) -> tuple[np.ndarray, np.ndarray]:
+               scope: Any = None) -> Ranking:
         if allowed is not None and allowed.size == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+            return Ranking.empty()
         points = self._query(np.asarray(query, np.float32).ravel().tolist(), self.name, k, scope)
-        r = _ranking(points, k, positive=False)
-        return r.rows, r.scores
+        return _ranking(points, k, positive=False)
 
 
 class QdrantSparse(_Collection):

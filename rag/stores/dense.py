@@ -29,6 +29,7 @@ import numpy as np
 
 from ..errors import ConfigError, IndexCorruptError
 from .kernels import dot_codes, dot_codes_rows, dot_rows, warm_dense
+from .ranking import Ranking
 from .segments import Layout
 
 KINDS = ("auto", "flat", "hnsw", "ivf")
@@ -278,8 +279,8 @@ class DenseStore:
         warm_dense()
         self._coded()
 
-    def exact(self, query: np.ndarray, k: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, scores) of the exact k best rows (of `rows` only, when given), ties broken by row. A large store scans
+    def exact(self, query: np.ndarray, k: int, rows: np.ndarray | None = None) -> Ranking:
+        """The exact k best rows (of `rows` only, when given), ties broken by row. A large store scans
         its 8-bit codes first and scores exactly only the rows that can be among the k best (`Codes`)."""
         q = np.asarray(query, np.float32).reshape(-1)
         live = np.flatnonzero(self._live) if rows is None else np.sort(self.layout.row_slot[rows])
@@ -296,23 +297,23 @@ class DenseStore:
             sims = sims[0]
         rows = self.layout.slot_row[live]
         if not rows.size or k <= 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+            return Ranking.empty()
         if rows.size > k:  # every row that ties the k-th best score, so that ties are broken by row below
             top = np.flatnonzero(sims >= np.partition(sims, rows.size - k)[rows.size - k])
         else:
             top = np.arange(rows.size)
         order = top[np.lexsort((rows[top], -sims[top]))][:k]
-        return rows[order].astype(np.int64), sims[order].astype(np.float32)
+        return Ranking(rows[order].astype(np.int64), sims[order].astype(np.float32))
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None,
-               scope: object = None) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, scores) of the k best rows; with `allowed` rows, an exact scan of just those rows (`scope`, the
+               scope: object = None) -> Ranking:
+        """The k best rows; with `allowed` rows, an exact scan of just those rows (`scope`, the
         restriction they come from, is for stores that filter server-side)."""
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
         n = len(self)
         if allowed is not None:
             if allowed.size == 0:
-                return np.zeros(0, np.int64), np.zeros(0, np.float32)
+                return Ranking.empty()
             allowed = np.asarray(allowed, np.int64)
             if allowed.size * BROAD_FILTER >= n or allowed.size >= GATHER_MAX:
                 # a broad filter (a date range): the store's own search restricted to its rows, not a copy of them all
@@ -324,10 +325,10 @@ class DenseStore:
                     return found
             sims = self.row_vectors(allowed) @ q[0]
             order = np.argsort(-sims, kind="stable")[:k]
-            return allowed[order].astype(np.int64), sims[order].astype(np.float32)
+            return Ranking(allowed[order].astype(np.int64), sims[order].astype(np.float32))
         k = min(k, n)
         if k == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+            return Ranking.empty()
         if self.index is None:
             return self.exact(q[0], k)
         want, fetch = min(n, k * self.refine), k * self.refine
@@ -343,9 +344,9 @@ class DenseStore:
         if self.refine > 1:
             sims = self.slots.take(slots) @ q[0]  # 8-bit codes only propose: their candidates are scored exactly
         order = np.lexsort((rows, -sims))[:k]
-        return rows[order].astype(np.int64), sims[order].astype(np.float32)
+        return Ranking(rows[order].astype(np.int64), sims[order].astype(np.float32))
 
-    def _approximate_among(self, q: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    def _approximate_among(self, q: np.ndarray, k: int, allowed: np.ndarray) -> Ranking | None:
         """The k best of the `allowed` rows as the unfiltered search finds them: the IVF index searched with a FAISS
         selector of their slots (what Qdrant does with a filter), the slots past it scored exactly. None for HNSW, and
         when the index finds fewer than k (a filter whose rows sit outside the lists a search probes): the caller
@@ -377,7 +378,7 @@ class DenseStore:
             scores = (self.slots.take(found) @ q[0]).astype(np.float32)  # 8-bit codes only propose
         rows = self.layout.slot_row[found]
         order = np.lexsort((rows, -scores))[:k]
-        return rows[order].astype(np.int64), scores[order].astype(np.float32)
+        return Ranking(rows[order].astype(np.int64), scores[order].astype(np.float32))
 
     def candidates(self, queries: np.ndarray, fetch: int) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per query, (slots, scores): up to `fetch` from the approximate index over the first `indexed` slots, and
