@@ -321,8 +321,9 @@ class DenseStore:
                 if self.index is None:
                     return self.exact(q[0], min(k, allowed.size), allowed)
                 found = self._approximate_among(q, min(k, allowed.size), allowed)
-                if found is not None:
-                    return found
+                # HNSW, or an IVF search that met too few: the exact scan over the codes, not a gather of every
+                # allowed row's vector below (half of a million rows is 0.8 GB a request)
+                return found if found is not None else self.exact(q[0], min(k, allowed.size), allowed)
             sims = self.row_vectors(allowed) @ q[0]
             order = np.argsort(-sims, kind="stable")[:k]
             return Ranking(allowed[order].astype(np.int64), sims[order].astype(np.float32))
