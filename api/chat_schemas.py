@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from msgspec import Meta, Struct
 
@@ -59,6 +59,9 @@ class ChatRequest(Struct, kw_only=True):
     presence_penalty: Annotated[float, Meta(ge=-2, le=2)] | None = None
     frequency_penalty: Annotated[float, Meta(ge=-2, le=2)] | None = None
     response_format: ResponseFormat | None = None
+    # `tools` are accepted and never called: the answer is text, as a model's that chose to call none. A client that
+    # demands a call ("required", or one function by name) would wait for one that never comes: refused
+    tool_choice: str | dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.n not in (1, None):  # refused rather than silently answering one choice where the client asked for several
@@ -68,6 +71,10 @@ class ChatRequest(Struct, kw_only=True):
             raise ValueError(f"response_format {self.response_format.type!r}: this service answers in text with [n] "
                              "citation markers; send {\"type\": \"text\"} or leave it out (the cited passages come "
                              "as JSON in the response's search_results, and POST /v1/search returns them alone)")
+        if self.tool_choice not in (None, "auto", "none"):
+            asked = self.tool_choice if isinstance(self.tool_choice, str) else "a named function"
+            raise ValueError(f"tool_choice {asked!r}: this service calls no tools and answers in text; send \"auto\" "
+                             "or \"none\", or leave tool_choice out")
 
 
 class UrlCitation(Struct):

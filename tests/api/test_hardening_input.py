@@ -135,6 +135,28 @@ def test_the_functions_apis_function_role_is_taken_and_neither_searched_nor_the_
     assert with_function.json()["passages"] == plain.json()["passages"]
 
 
+TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}]
+
+
+@pytest.mark.parametrize("choice", [None, "auto", "none"])
+def test_tools_the_client_leaves_to_the_model_are_answered_in_text(client, choice):
+    body = {"messages": [{"role": "user", "content": EN_QUESTION}], "tools": TOOLS, "top_k": 2}
+    response = client.post("/v1/chat/completions", json=body if choice is None else {**body, "tool_choice": choice})
+    assert response.status_code == 200
+    message = response.json()["choices"][0]
+    assert message["finish_reason"] == "stop" and "tool_calls" not in message["message"]
+    assert message["message"]["content"]
+
+
+@pytest.mark.parametrize("choice", ["required", {"type": "function", "function": {"name": "get_weather"}}])
+def test_a_tool_call_the_client_demands_is_refused_not_waited_for(client, choice):
+    response = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": EN_QUESTION}],
+                                                          "tools": TOOLS, "tool_choice": choice})
+    error = assert_openai_error(response, 400)
+    assert error["code"] == "invalid_request" and "calls no tools" in error["message"]
+    assert ("'required'" if choice == "required" else "a named function") in error["message"]
+
+
 @pytest.mark.parametrize("n", [2, 5, 0])
 def test_chat_refuses_n_other_than_one(client, n):
     response = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": EN_QUESTION}],
