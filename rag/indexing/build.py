@@ -33,7 +33,7 @@ from ..components.registry import builders
 from ..corpus import Corpus
 from ..embedders import Embedder, one_pass, slug, vectors_id
 from ..embedders.engines import bulk_work
-from ..errors import BuildBusyError, CorpusError, IndexError_, IndexFolderError
+from ..errors import BuildBusyError, CorpusError, IndexCorruptError, IndexError_, IndexFolderError
 from ..settings import Settings
 from ..stores.bridge import BRIDGE_ID
 from ..stores.japanese import ANALYZER_ID, default_analyzer
@@ -123,6 +123,8 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
     with _exclusive(index_dir), bulk_work():  # a build's encodings go after any question's (rag/embedders/engines.py)
         _check_writable(index_dir)  # before the minutes of embedding, not at the manifest after them
         _check_is_index_folder(index_dir)
+        _check_manifest_readable(index_dir, full)
+        _check_embedders_kept(index_dir, [e.name for e in embedders], full)
         plan = _plan(settings, index_dir, full)
         if not len(plan.columns):  # an index of nothing cannot be served; the one that is there stays as it was
             raise CorpusError(_nothing_to_index(settings, plan.corpus))
@@ -360,6 +362,38 @@ def _check_is_index_folder(index_dir: Path) -> None:
         shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
         raise IndexFolderError(f"{str(index_dir)!r} holds no index but other things ({shown}); name an empty folder, "
                                "or the folder of an existing index (RAG_INDEX_DIR / --index)")
+
+
+def _check_manifest_readable(index_dir: Path, full: bool) -> None:
+    """Refuse an incremental build over a manifest that is there but cannot be read (a hand edit gone wrong). Without
+    it a build can tell neither which build serves (so its cleanup removed them all) nor what it removes (so a
+    mistyped --seeds replaced the index); `--full` is the deliberate rebuild from the seeds."""
+    if full or not (index_dir / MANIFEST).is_file():
+        return
+    try:
+        read_manifest(index_dir, upgrading=True)
+    except IndexCorruptError as exc:
+        kept = sorted(p.name for p in (index_dir / BUILDS).iterdir()) if (index_dir / BUILDS).is_dir() else []
+        raise IndexCorruptError(f"{exc}. This build was refused and changed nothing ({len(kept)} build(s) kept under "
+                                f"{BUILDS}/): fix the manifest, or rebuild from the seeds with --full") from None
+
+
+def _check_embedders_kept(index_dir: Path, names: list[str], full: bool) -> None:
+    """Refuse an incremental build configured without an embedder the index holds: it dropped that embedder's vectors
+    and the signals built on them (USE's term alignment) and said "unchanged", and every reader configured as before
+    then failed on the index. Adding an embedder is incremental; dropping one is what --full is for."""
+    if full or not (index_dir / MANIFEST).is_file():
+        return
+    try:
+        held = [e["name"] for e in read_manifest(index_dir, upgrading=True)["embedders"]]
+    except IndexError_:  # a format it cannot read: built afresh, as before
+        return
+    dropped = [n for n in held if n not in names]
+    if dropped:
+        raise CorpusError(f"the index holds the embedders {held} and this build is configured with {names}: it would "
+                          f"drop {dropped} and everything built on them. The index was left as it was. Build with "
+                          f"the index's embedders (--embedders {','.join(dict.fromkeys([*held, *names]))}, or "
+                          "RAG_EMBEDDERS), or rebuild it with only these with --full")
 
 
 @contextmanager

@@ -99,7 +99,9 @@ class SeedWatcher:
         except BuildBusyError:
             return
         self._handled = snapshot
-        if manifest is not None and chunked_otherwise(manifest, self._chunker):
+        if manifest is None:  # nothing loaded (a missing or refused index): the seeds may not have changed at all
+            logger.info("no index is served: building one from %s", self._seeds)
+        elif chunked_otherwise(manifest, self._chunker):
             logger.info("the live index was chunked under other settings or code (%s, now %s): rebuilding",
                         manifest.get("chunker"), dict(self._chunker))
         else:

@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 
 from rag.embedders import Embedder
-from rag.errors import IndexMismatchError, QueryError, RagError
+from rag.errors import IndexCorruptError, IndexMismatchError, QueryError, RagError
 from rag.indexing import records
 from rag.chunking import CHUNKING_ID
 from rag.indexing.build import BuildReport, build_index
 from rag.indexing.columns import PASSAGE_COLUMNS, PassageColumns
 from rag.indexing.load import load_index
-from rag.indexing.manifest import (BUILDS, FORMAT_VERSION, file_entries, read_manifest, verify_files,
+from rag.indexing.manifest import (BUILDS, FORMAT_VERSION, MANIFEST, file_entries, read_manifest, verify_files,
                                    write_manifest)
 from rag.indexing.reuse import embed_text
 from rag.retrieval import Filters, Searcher
@@ -338,6 +338,45 @@ def test_a_build_that_would_remove_most_documents_is_refused_and_changes_nothing
     # meant: allowed by the setting (`rag index build --allow-removals`); removing a few is never asked about
     report = build_index(use_settings.replace(seeds_dir=wrong, max_removed_share=1.0), [use_embedder])
     assert report.removed == 5 and report.added == 1
+
+
+def test_a_manifest_that_cannot_be_read_stops_an_incremental_build_and_full_is_the_way_to_rebuild(
+        use_settings, use_embedder, tmp_path: Path) -> None:
+    """A hand edit that broke the manifest's JSON let the next build (a mistyped --seeds too) skip the removal check
+    and delete every build: one line of warning, exit 0."""
+    index = Path(use_settings.index_dir)
+    broken = (index / MANIFEST).read_text(encoding="utf-8").rstrip().removesuffix("}")
+    (index / MANIFEST).write_text(broken, encoding="utf-8")
+    builds = sorted(p.name for p in (index / BUILDS).iterdir())
+    wrong = tmp_path / "wrong-seeds"
+    wrong.mkdir()
+    (wrong / f"{NEW_DOC}.txt").write_text(NEW_TEXT, encoding="utf-8")
+    for seeds in (use_settings.seeds_dir, wrong):
+        with pytest.raises(IndexCorruptError, match=r"unreadable manifest .*This build was refused and changed "
+                                                    r"nothing \(1 build\(s\) kept under builds/\): fix the manifest, "
+                                                    r"or rebuild from the seeds with --full"):
+            build_index(use_settings.replace(seeds_dir=seeds), [use_embedder])
+    assert (index / MANIFEST).read_text(encoding="utf-8") == broken
+    assert sorted(p.name for p in (index / BUILDS).iterdir()) == builds
+    report = build_index(use_settings, [use_embedder], full=True)  # deliberate: the seeds, whole
+    assert report.documents == 5 and read_manifest(index)["build"] == report.index_version
+
+
+def test_a_build_configured_without_an_embedder_the_index_holds_is_refused_unless_full(use_settings,
+                                                                                      use_embedder) -> None:
+    """`--embedders e5` over an e5,use index said "unchanged" and wrote an e5-only index; every reader configured as
+    before then failed on it (a server with --watch did it by itself at start)."""
+    index = Path(use_settings.index_dir)
+    before, builds = read_manifest(index), sorted(p.name for p in (index / BUILDS).iterdir())
+    other = PosingAsE5(use_embedder, "model-v1")
+    with pytest.raises(RagError, match=r"the index holds the embedders \['use'\] and this build is configured with "
+                                       r"\['e5'\]: it would drop \['use'\] .*The index was left as it was\. Build "
+                                       r"with the index's embedders \(--embedders use,e5, or RAG_EMBEDDERS\), or "
+                                       r"rebuild it with only these with --full"):
+        build_index(use_settings.replace(embedders=("e5",)), [other])
+    assert read_manifest(index) == before and sorted(p.name for p in (index / BUILDS).iterdir()) == builds
+    report = build_index(use_settings.replace(embedders=("e5",)), [other], full=True)
+    assert [e["name"] for e in read_manifest(index)["embedders"]] == ["e5"] and report.documents == 5
 
 
 def test_a_seed_that_cannot_be_read_stops_the_build_instead_of_dropping_its_document(use_settings,
