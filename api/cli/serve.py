@@ -27,7 +27,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Serve until interrupted."""
+    import faulthandler
+
     from ..server import serve  # Litestar and uvicorn load only for this subcommand
+
+    # a fatal signal (SIGBUS when a memory-mapped file of the served index is cut short under it, SIGSEGV) ends the
+    # process whatever is done; it then says so, with every thread's stack, on stderr, not silently mid-request
+    faulthandler.enable()
 
     if args.watch is not None:
         settings = settings.replace(watch_seconds=args.watch)

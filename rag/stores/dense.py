@@ -422,9 +422,10 @@ class DenseStore:
         exact tail wrote)."""
         parts = [np.load(p, allow_pickle=False, mmap_mode="r") for p in paths]
         if layout.slots < MMAP_ROWS:
-            # small: plain arrays, though over the same mapping (a C-order .npy needs no copy), so their pages are read
-            # at the first search, or when the codes are made, and then stay in the page cache
-            parts = [np.ascontiguousarray(p) for p in parts]
+            # small: read into memory (≤ 77 MB for e5 at 50k rows). An ascontiguousarray of the mapping was the
+            # mapping itself, and a file cut short under a running server (an operator's `cp` over a served build)
+            # then killed it with SIGBUS at the next search; a larger store stays mapped (docs/operations-live.md)
+            parts = [np.array(p) for p in parts]
         dims = {p.shape[1] for p in parts if p.ndim == 2}
         if len(dims) > 1 or any(p.ndim != 2 for p in parts):
             raise IndexCorruptError(f"dense segments disagree in shape: {[p.shape for p in parts]}")

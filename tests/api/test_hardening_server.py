@@ -311,3 +311,48 @@ def test_what_is_not_http_gets_uvicorns_400_and_is_counted(server):
         sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
         assert _read_response(sock)[0] == 400
     assert _server_refusals(url)["invalid_http"] == before + 1
+
+
+def _server_pid(index: Path) -> int:
+    """The pid of the `rag serve` process serving `index` (the one this test started)."""
+    for proc in Path("/proc").iterdir():
+        try:
+            cmd = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue  # gone meanwhile, or not a process
+        if b"serve" in cmd and str(index).encode() in cmd:
+            return int(proc.name)
+    raise AssertionError(f"no server process for {index}")
+
+
+def test_vectors_cut_short_under_the_server_do_not_kill_it_and_a_fatal_signal_is_not_silent(built_index, tmp_path):
+    """An operator's `cp` over a served build truncates its files in place: the server died of SIGBUS at the next
+    search (its small stores were memory-mapped), logging nothing. Small stores are now read into memory; a fatal
+    signal (a large store stays mapped) writes every thread's stack to the log."""
+    import os
+    import signal
+
+    settings, _ = built_index
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    shutil.copytree(settings.seeds_dir, seeds)
+    shutil.copytree(settings.index_dir, index, ignore=shutil.ignore_patterns(".build.lock"))
+    log = tmp_path / "server.log"
+    with running_server(seeds, index, log) as url, httpx.Client(base_url=url, timeout=60) as http:
+        body = {"query": EN_QUESTION, "top_k": 3}
+        before = http.post("/v1/search", json=body).json()["results"]
+        live = json.loads((index / "manifest.json").read_text(encoding="utf-8"))["build"]
+        cut = list(index.glob(f"builds/{live}/seg/*/vectors.*.npy"))
+        assert len(cut) == 2  # e5's and USE's
+        for path in cut:
+            os.truncate(path, 1000)
+        http.post("/v1/search", json={**body, "query": "ラブロフ外相の発言"})  # not cached: the vectors are read
+        after = http.post("/v1/search", json=body)
+        assert after.status_code == 200 and after.json()["results"] == before
+        pid = _server_pid(index)
+        os.kill(pid, signal.SIGBUS)
+        deadline = time.monotonic() + 30
+        while Path(f"/proc/{pid}").exists() and b"zombie" not in Path(f"/proc/{pid}/status").read_bytes():
+            assert time.monotonic() < deadline, "the server outlived SIGBUS"
+            time.sleep(0.1)
+    text = log.read_text(encoding="utf-8", errors="replace")
+    assert "Fatal Python error: Bus error" in text and "most recent call first" in text
