@@ -33,7 +33,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     # a fatal signal (SIGBUS when a memory-mapped file of the served index is cut short under it, SIGSEGV) ends the
     # process whatever is done; it then says so, with every thread's stack, on stderr, not silently mid-request
-    faulthandler.enable()
+    try:
+        faulthandler.enable()
+    except (AttributeError, ValueError, OSError):  # a stderr with no file descriptor (captured): none to write to
+        pass
 
     if args.watch is not None:
         settings = settings.replace(watch_seconds=args.watch)

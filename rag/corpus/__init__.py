@@ -77,10 +77,11 @@ def unreadable(path: Path, seeds_dir: Path, exc: OSError) -> CorpusError:
 def seed_paths(seeds_dir: Path) -> tuple[list[Path], list[CorpusWarning]]:
     """The seed files of `seeds_dir` in name order, and a warning for each entry named like one that is not read: a
     hidden file (an editor's or the system's; ".txt" alone had the id ".txt" and a citation of a file ".txt.txt"), a
-    name ending in ".TXT" (its citations would name a file that is not there), and what is no regular file (a
-    directory, a FIFO, a link to nothing), which was skipped without a word. Both readers of the seeds (this module's
+    name ending in ".TXT" (its citations would name a file that is not there), what is no regular file (a
+    directory, a FIFO, a link to nothing), which was skipped without a word, and a link out of the folder. Both readers of the seeds (this module's
     loader and the build's, rag/indexing/reuse.py) take their files from here."""
     paths, warnings = [], []
+    inside = Path(seeds_dir).resolve()
     for path in sorted(p for p in Path(seeds_dir).iterdir() if p.name.lower().endswith(".txt")):
         if path.name.startswith("."):
             problem = "hidden file (its name starts with '.'): not read as a seed"
@@ -90,6 +91,10 @@ def seed_paths(seeds_dir: Path) -> tuple[list[Path], list[CorpusWarning]]:
             kind = ("a directory" if path.is_dir() else "a link to nothing" if path.is_symlink() and not path.exists()
                     else "not a regular file")
             problem = f"{kind}: not read as a seed"
+        elif path.is_symlink() and not path.resolve().is_relative_to(inside):
+            # every seed's text is served to any client (/v1/documents): a link placed by mistake published whatever
+            # file it pointed at (/etc/passwd, in a probe)
+            problem = "a link to a file outside the seeds folder: not read as a seed (copy the file in to index it)"
         else:
             paths.append(path)
             continue

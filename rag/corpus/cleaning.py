@@ -33,6 +33,7 @@ FOOTER_RE = re.compile(
 )
 _BULLET = re.compile(r"^[\s•・*\-–—·●○■□◆◇▶►>]+")
 FEED_EXCERPT_RE = re.compile(r"(?:Continue reading|Read more|続きを読む)")
+FEED_EXCERPT_TAIL = 200  # the marker starts within this many characters of the line's end
 MIN_REPEAT_CHARS = 20
 MIN_REPEAT_RUN = 3
 
@@ -42,6 +43,13 @@ def bare(text: str) -> str:
     return _BULLET.sub("", text.strip()).strip()
 
 
+def _excerpt_end(s: str) -> bool:
+    """Whether the line ends as a feed's excerpt does: a summary, then "Continue reading …" (the next article's title
+    may follow). A body written on one long line that quotes the words further up is article text: such a line of
+    20,000 characters was dropped whole."""
+    return any(m.start() >= len(s) - FEED_EXCERPT_TAIL for m in FEED_EXCERPT_RE.finditer(s))
+
+
 def chrome_reason(line: Line) -> str | None:
     """Why this single line is not article text, judged by its own shape and vocabulary."""
     s = line.stripped
@@ -49,7 +57,7 @@ def chrome_reason(line: Line) -> str | None:
         return None
     if url_share(s) >= 0.5:
         return "links"
-    if len(s) >= 100 and FEED_EXCERPT_RE.search(s):
+    if len(s) >= 100 and _excerpt_end(s):
         return "feed-excerpt"
     b = bare(s)
     if len(b) <= 60 and (CHROME_RE.fullmatch(b) or not b):

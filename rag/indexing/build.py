@@ -8,6 +8,7 @@ half-written is ever live and a killed build leaves the old index serving.
 
 from __future__ import annotations
 
+import collections
 import logging
 import os
 import re
@@ -135,7 +136,8 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
     report = BuildReport(passages=len(plan.columns), seconds=time.perf_counter() - t0, index_version=build_id,
                          embedded=embedded, embed_seconds=seconds, documents=len(plan.corpus.documents),
                          articles=manifest["counts"]["articles"],
-                         warnings=tuple(f"skipped {w.path}: {w.message}" for w in plan.corpus.warnings), **plan.counts)
+                         warnings=(*(f"skipped {w.path}: {w.message}" for w in plan.corpus.warnings),
+                                   *_thin_documents(plan)), **plan.counts)
     logger.info("index %s built: %s", build_id, report.as_json())
     return report
 
@@ -174,6 +176,29 @@ def _check_removals(settings: Settings, index_dir: Path, kept: set[str]) -> None
                       f"more than RAG_MAX_REMOVED_SHARE={settings.max_removed_share:g} of them; is "
                       f"{str(settings.seeds_dir)!r} the right seeds folder? The index was left as it was. If the "
                       "removal is meant: `rag index build --allow-removals` (or RAG_MAX_REMOVED_SHARE=1)")
+
+
+THIN_SHARE = 0.5  # a document that loses more than this share of its text to cleaning is named in the warnings
+THIN_MIN_CHARS = 2000  # and at least this many characters
+
+
+def _thin_documents(plan: Plan) -> Iterator[str]:
+    """Warnings for documents that a build indexed but that hold little or nothing to find: no passage at all (every
+    one repeats a passage of another document, which keeps it), or most of their text excluded by cleaning (a body
+    on one very long line read as a feed excerpt). Both were silent: the build said "added 1" and a search filtered
+    to the document found nothing."""
+    counts = collections.Counter(plan.columns.doc_ids[d] for d in plan.columns.doc.tolist())
+    for d in plan.corpus.documents:
+        if d.articles and not counts[d.doc_id]:
+            yield (f"{d.doc_id}: no passages: each one repeats a passage of another document, which holds it (a copy "
+                   "of a seed under another name?)")
+            continue
+        excluded = {reason: n for reason, n in d.excluded_chars().items() if reason != "duplicate"}  # kept once
+        lost = sum(excluded.values())
+        if lost >= THIN_MIN_CHARS and lost > THIN_SHARE * len(d.raw):
+            why = ", ".join(f"{reason} {n:,}" for reason, n in sorted(excluded.items(), key=lambda kv: -kv[1]))
+            yield (f"{d.doc_id}: {lost:,} of its {len(d.raw):,} characters were left out of its passages ({why}); "
+                   "`rag chunks` shows what was left out and why")
 
 
 def chunker_params(settings: Settings) -> dict[str, Any]:

@@ -121,6 +121,12 @@ def test_chrome_link_and_feed_excerpt_lines_are_recognised(text: str, reason: st
     assert chrome_reason(_line(text)) == reason
 
 
+def test_a_body_on_one_long_line_that_quotes_a_feeds_marker_is_article_text_not_an_excerpt() -> None:
+    body = "ラブロフ外相は中国との同盟について述べた。" * 400 + "（続きを読む）" + "会談は北京で行われた。" * 400
+    assert chrome_reason(_line(body)) is None
+    assert chrome_reason(_line(body + " 続きを読む")) == "feed-excerpt"  # at its end it is the excerpt's link again
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -148,6 +148,26 @@ def test_only_txt_files_are_read_and_what_is_named_like_a_seed_but_is_no_file_is
     assert [doc.doc_id for doc in planned.corpus.documents] == [GOOD] and planned.corpus.warnings == loaded.warnings
 
 
+def test_a_link_out_of_the_seeds_folder_is_not_read_and_a_link_inside_it_is(tmp_path: Path, seeds_dir: Path) -> None:
+    """Every seed's text is served to any client (/v1/documents): a link placed by mistake published the file it
+    pointed at (a probe linked /etc/passwd). A link to a seed in the folder, or a seeds folder that is itself a link,
+    is read as before."""
+    from rag.indexing.reuse import plan_corpus
+
+    d, _ = _seed_dir_with(tmp_path, seeds_dir, "zz_other", "本文です。".encode())
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_bytes((d / f"{GOOD}.txt").read_bytes())
+    (d / "zz_out.txt").symlink_to(outside)
+    (d / "zz_in.txt").symlink_to(d / "zz_other.txt")
+    (tmp_path / "linked-seeds").symlink_to(d, target_is_directory=True)
+    for folder in (d, tmp_path / "linked-seeds"):
+        loaded = load_corpus(folder)
+        assert sorted(doc.doc_id for doc in loaded.documents) == [GOOD, "zz_in", "zz_other"]
+        assert [(w.path.rsplit("/", 1)[-1], w.message) for w in loaded.warnings] == [
+            ("zz_out.txt", "a link to a file outside the seeds folder: not read as a seed (copy the file in to index it)")]
+        assert plan_corpus(folder, ChunkParams()).corpus.warnings == loaded.warnings
+
+
 def test_hidden_files_and_upper_case_suffixes_are_skipped_with_a_warning(tmp_path: Path, seeds_dir: Path) -> None:
     d, _ = _seed_dir_with(tmp_path, seeds_dir, "zz_other", "本文です。".encode())
     good = (d / f"{GOOD}.txt").read_bytes()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -379,13 +380,42 @@ def test_a_build_configured_without_an_embedder_the_index_holds_is_refused_unles
     assert [e["name"] for e in read_manifest(index)["embedders"]] == ["e5"] and report.documents == 5
 
 
-def test_a_seed_that_cannot_be_read_stops_the_build_instead_of_dropping_its_document(use_settings,
-                                                                                    use_embedder) -> None:
+def test_documents_indexed_with_nothing_or_little_to_find_are_named_in_the_builds_warnings(use_settings,
+                                                                                          use_embedder) -> None:
+    """A copy of a seed under another name (every passage a repeat) and a seed that cleaning mostly left out were
+    "added" without a word; a search filtered to either found nothing."""
+    seeds = Path(use_settings.seeds_dir)
+    source = sorted(seeds.glob("000_*.txt"))[0]
+    (seeds / "zz_copy.txt").write_bytes(source.read_bytes())
+    linked = sorted(seeds.glob("003_*.txt"))[0]
+    urls = "".join(f"https://example.com/news/2025/{i:04d}/an-article-someone-linked-to\n" for i in range(60))
+    linked.write_text(linked.read_text(encoding="utf-8") + "\n" + urls, encoding="utf-8")
+    report = build_index(use_settings, [use_embedder])
+    assert report.added == 1 and report.changed == 1
+    assert ("zz_copy: no passages: each one repeats a passage of another document, which holds it (a copy of a seed "
+            "under another name?)") in report.warnings
+    (thin,) = [w for w in report.warnings if w.startswith(linked.stem)]
+    assert re.fullmatch(rf"{linked.stem}: [\d,]+ of its [\d,]+ characters were left out of its passages \(links "
+                        r"[\d,]+.*\); `rag chunks` shows what was left out and why", thin), thin
+    assert len(report.warnings) == 2  # the other seeds, whose repeats and page chrome are left out, are not named
+
+
+def test_a_seed_that_cannot_be_read_stops_the_build_instead_of_dropping_its_document(use_settings, use_embedder,
+                                                                                    monkeypatch) -> None:
+    import errno
+
     before = read_manifest(use_settings.index_dir)
     doc = next(iter(before["documents"]))
     path = Path(use_settings.seeds_dir) / f"{doc}.txt"
-    path.unlink()
-    path.symlink_to("/proc/self/mem")  # a regular file whose read fails (EIO), even for root
+    # a disk error on one seed (a link to /proc/self/mem did it once; a link out of the folder is not read now)
+    read_bytes = Path.read_bytes
+
+    def failing(self: Path) -> bytes:
+        if self == path:
+            raise OSError(errno.EIO, "Input/output error")
+        return read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", failing)
     with pytest.raises(RagError, match=rf"seed .*{doc}\.txt cannot be read \(Input/output error\); fix it, or move "
                                        r"it out of .* \(nothing was changed\)"):
         build_index(use_settings, [use_embedder])
