@@ -263,6 +263,14 @@ class IndexStatus(IndexSummary):
     build: BuildOut | None = None
 
 
+class IndexUnavailable(Struct):
+    """GET /v1/index while no index is served: the error, and the background build (a repair one may be running)."""
+
+    error: Annotated[str, Meta(examples=["index_unavailable"])]
+    detail: str
+    build: BuildOut | None = None
+
+
 class RebuildAccepted(Struct):
     build_id: str
     state: Literal["running"]

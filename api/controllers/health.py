@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import msgspec
-from litestar import Controller, get
+from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 
 from rag.retrieval import Searcher
 
-from ..schemas import ErrorBody, Health, IndexStatus, IndexSummary, Readiness
+from ..errors import without_server_paths
+from ..schemas import BuildOut, ErrorBody, Health, IndexStatus, IndexSummary, IndexUnavailable, Readiness
 
 _NOT_READY = {503: ResponseSpec(data_container=ErrorBody, description="no index is loaded")}
 
@@ -38,11 +39,18 @@ class IndexController(Controller):
     tags = ["index"]
 
     @get("/", sync_to_thread=False, summary="Manifest summary of the live index, and the background build",
-         responses=_NOT_READY)
-    def index_summary(self, searcher: Searcher, state: State) -> IndexStatus:
+         responses={503: ResponseSpec(data_container=IndexUnavailable, description="no index is served; `build` is "
+                                      "the background build, if any (a rebuild may be making the index)")})
+    def index_summary(self, request: Request, state: State) -> Response[IndexStatus | IndexUnavailable]:
         """Version, creation time, counts, chunker and embedders of the index being served (`index_version`), and
-        the current or last background build (`build`: stage, done/total, started_at, error), or null."""
+        the current or last background build (`build`: stage, done/total, started_at, error), or null. While no
+        index is served, a 503 that still carries `build`: the rebuild a 202 pointed here is followed here."""
         builder = state.get("builder")
         status = builder.status() if builder is not None else None
         build = status.as_json() if status is not None else None
-        return msgspec.convert({**searcher.index.summary(), "build": build}, IndexStatus)
+        searcher = state.get("searcher")
+        if searcher is None:
+            detail = without_server_paths(str(state.get("load_error") or "no index is loaded yet"), request)
+            building = msgspec.convert(build, BuildOut) if build else None
+            return Response(IndexUnavailable("index_unavailable", detail, building), status_code=503)
+        return Response(msgspec.convert({**searcher.index.summary(), "build": build}, IndexStatus))

@@ -363,6 +363,18 @@ def test_an_unusable_index_at_startup_serves_unready_until_a_reload_fixes_it(emb
         assert assert_error(c.get("/readyz"), 503)["error"] == "index_unavailable"
         assert assert_error(c.post("/v1/search", json={"query": "q"}), 503)["error"] == "index_unavailable"
         assert assert_error(c.get("/v1/documents"), 503)["error"] == "index_unavailable"
+        # /v1/index says the same, and carries the background build that a rebuild's 202 points to (none yet)
+        unready = c.get("/v1/index")
+        assert unready.status_code == 503 and unready.json()["build"] is None
+        assert unready.json()["error"] == "index_unavailable" and "unreadable manifest" in unready.json()["detail"]
+        started = c.post("/v1/admin/rebuild", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        assert started.status_code == 202 and started.json()["status"] == "/v1/index"
+        deadline = time.monotonic() + 120
+        while (build := c.get("/v1/index").json()["build"])["state"] == "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        # an incremental build over a manifest it cannot read is refused (it would have replaced every build)
+        assert build["state"] == "failed" and "unreadable manifest" in build["error"] and "--full" in build["error"]
         (index_copy / "manifest.json").write_bytes(good)
         reload = c.post("/v1/admin/reload", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
         assert reload.status_code == 200 and reload.json()["previous_version"] is None

@@ -163,8 +163,8 @@ def test_a_link_out_of_the_seeds_folder_is_not_read_and_a_link_inside_it_is(tmp_
     for folder in (d, tmp_path / "linked-seeds"):
         loaded = load_corpus(folder)
         assert sorted(doc.doc_id for doc in loaded.documents) == [GOOD, "zz_in", "zz_other"]
-        assert [(w.path.rsplit("/", 1)[-1], w.message) for w in loaded.warnings] == [
-            ("zz_out.txt", "a link to a file outside the seeds folder: not read as a seed (copy the file in to index it)")]
+        assert [(w.path.rsplit("/", 1)[-1], w.message) for w in loaded.warnings] == [("zz_out.txt", (
+            "a link to a file outside the seeds folder: not read as a seed (copy the file in to index it)"))]
         assert plan_corpus(folder, ChunkParams()).corpus.warnings == loaded.warnings
 
 
