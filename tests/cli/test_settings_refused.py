@@ -27,6 +27,7 @@ from rag.settings import Settings
     ("RAG_PORT", "70000", "0..65535"),
     ("RAG_EMBEDDERS", "e5,use,e5", "e5 named twice"),
     ("RAG_MAX_REMOVED_SHARE", "1.5", "a share from 0 to 1"),
+    ("RAG_ADMIN_TOKEN", "   ", "blank"),  # was taken as no token: "admin endpoints are disabled", no word at start
 ])
 def test_a_setting_that_cannot_work_is_refused_by_name(variable, value, says):
     name = variable.removeprefix("RAG_").lower()
@@ -40,6 +41,16 @@ def test_a_setting_that_cannot_work_is_refused_by_name(variable, value, says):
                                  {"RAG_RERANK_WEIGHTS": "proximity=-0.5"}, {"RAG_BM25_WEIGHT_EN": "0"}])
 def test_the_defaults_and_working_values_are_accepted(env):
     Settings.from_env(env).validate()
+
+
+def test_a_rag_variable_that_names_no_setting_is_warned_about_with_the_setting_it_resembles(caplog):
+    """RAG_THREAD=4 (for RAG_THREADS) and RAG_BOGUS_SETTING were ignored without a word."""
+    settings = Settings.from_env({"RAG_THREAD": "4", "RAG_BOGUS_SETTING": "1", "RAG_THREADS": "1",
+                                  "RAG_ENGINE_CACHE": "/tmp/engines", "NOT_RAG_X": "1"})
+    assert settings.threads == 1
+    warned = sorted(r.getMessage() for r in caplog.records if r.name == "rag.settings")
+    assert warned == ["RAG_BOGUS_SETTING is not a setting and is ignored",
+                      "RAG_THREAD is not a setting and is ignored (did you mean RAG_THREADS?)"]
 
 
 def test_rag_serve_on_a_port_that_does_not_exist_exits_2_with_the_reason(capsys):
