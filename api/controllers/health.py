@@ -41,7 +41,7 @@ class IndexController(Controller):
     @get("/", sync_to_thread=False, summary="Manifest summary of the live index, and the background build",
          responses={503: ResponseSpec(data_container=IndexUnavailable, description="no index is served; `build` is "
                                       "the background build, if any (a rebuild may be making the index)")})
-    def index_summary(self, request: Request, state: State) -> Response[IndexStatus | IndexUnavailable]:
+    def index_summary(self, request: Request, state: State) -> Response[IndexStatus]:  # 503: IndexUnavailable
         """Version, creation time, counts, chunker and embedders of the index being served (`index_version`), and
         the current or last background build (`build`: stage, done/total, started_at, error), or null. While no
         index is served, a 503 that still carries `build`: the rebuild a 202 pointed here is followed here."""
@@ -52,5 +52,7 @@ class IndexController(Controller):
         if searcher is None:
             detail = without_server_paths(str(state.get("load_error") or "no index is loaded yet"), request)
             building = msgspec.convert(build, BuildOut) if build else None
-            return Response(IndexUnavailable("index_unavailable", detail, building), status_code=503)
+            # the 503's own shape, declared in `responses` above (the annotation types the 200, as OpenAPI shows it)
+            return Response(IndexUnavailable("index_unavailable", detail, building),  # type: ignore[arg-type]
+                            status_code=503)
         return Response(msgspec.convert({**searcher.index.summary(), "build": build}, IndexStatus))

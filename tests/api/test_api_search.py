@@ -157,6 +157,10 @@ def test_openapi_schema_lists_every_endpoint_with_typed_bodies(client):
         for status in statuses:
             assert responses[status]["content"]["application/json"]["schema"] == {"$ref": f"#/components/schemas/{shape}"}
     assert "422" not in spec["paths"]["/v1/chat/completions"]["post"]["responses"]
+    # while no index is served, /v1/index's 503 still carries the background build
+    unready = spec["paths"]["/v1/index"]["get"]["responses"]["503"]["content"]["application/json"]["schema"]
+    assert unready == {"$ref": "#/components/schemas/IndexUnavailable"}
+    assert "build" in spec["components"]["schemas"]["IndexUnavailable"]["properties"]
     error = spec["components"]["schemas"]["OpenAIError"]
     assert set(error["properties"]) == {"message", "type", "param", "code"}
     assert "text/event-stream" in spec["paths"]["/v1/chat/completions"]["post"]["responses"]["200"]["content"]
