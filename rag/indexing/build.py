@@ -116,6 +116,8 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
     """Build (or incrementally update) the index at settings.index_dir from settings.seeds_dir."""
     t0 = time.perf_counter()
     index_dir = Path(settings.index_dir)
+    if not Path(settings.seeds_dir).is_dir():  # before the index folder is made: a typo left an empty one behind
+        raise CorpusError(f"seeds directory {str(settings.seeds_dir)!r} does not exist or is not a directory")
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file in the way, no permission…

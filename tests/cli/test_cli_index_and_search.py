@@ -161,6 +161,16 @@ def test_search_without_an_index_exits_1_and_says_how_to_build_one(tmp_path: Pat
     assert code == 1 and "no index" in err and "rag index build" in err
 
 
+def test_a_build_from_a_seeds_folder_that_is_not_there_exits_1_and_makes_no_index_folder(tmp_path: Path,
+                                                                                        capsys) -> None:
+    """A mistyped --seeds left an empty new index folder behind, holding only its lock file."""
+    code = main(["index", "build", "--seeds", str(tmp_path / "no-such-seeds"), "--index", str(tmp_path / "new"),
+                 "--embedders", "use"])
+    err = capsys.readouterr().err
+    assert code == 1 and "no-such-seeds' does not exist or is not a directory" in err and "Traceback" not in err
+    assert not (tmp_path / "new").exists()
+
+
 def test_index_build_in_a_fresh_process_prints_only_its_summary(cli_root: Path, repo_root: Path) -> None:
     """Libraries must not talk on stderr at the default level (bm25s sets its logger to DEBUG on import)."""
     proc = _rag("index", "build", "--seeds", str(cli_root / "seeds"), *_flags(cli_root), cwd=repo_root)
