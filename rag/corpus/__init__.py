@@ -78,8 +78,8 @@ def seed_paths(seeds_dir: Path) -> tuple[list[Path], list[CorpusWarning]]:
     """The seed files of `seeds_dir` in name order, and a warning for each entry named like one that is not read: a
     hidden file (an editor's or the system's; ".txt" alone had the id ".txt" and a citation of a file ".txt.txt"), a
     name ending in ".TXT" (its citations would name a file that is not there), what is no regular file (a
-    directory, a FIFO, a link to nothing), which was skipped without a word, and a link out of the folder. Both readers of the seeds (this module's
-    loader and the build's, rag/indexing/reuse.py) take their files from here."""
+    directory, a FIFO, a link to nothing), which was skipped without a word, and a link out of the folder. Both
+    readers of the seeds (this module's loader and the build's, rag/indexing/reuse.py) take their files from here."""
     paths, warnings = [], []
     inside = Path(seeds_dir).resolve()
     for path in sorted(p for p in Path(seeds_dir).iterdir() if p.name.lower().endswith(".txt")):

@@ -126,8 +126,7 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
     with _exclusive(index_dir), bulk_work():  # a build's encodings go after any question's (rag/embedders/engines.py)
         _check_writable(index_dir)  # before the minutes of embedding, not at the manifest after them
         _check_is_index_folder(index_dir)
-        _check_manifest_readable(index_dir, full)
-        _check_embedders_kept(index_dir, [e.name for e in embedders], full)
+        _check_live_manifest(index_dir, [e.name for e in embedders], full)
         plan = _plan(settings, index_dir, full)
         if not len(plan.columns):  # an index of nothing cannot be served; the one that is there stays as it was
             raise CorpusError(_nothing_to_index(settings, plan.corpus))
@@ -391,29 +390,22 @@ def _check_is_index_folder(index_dir: Path) -> None:
                                "or the folder of an existing index (RAG_INDEX_DIR / --index)")
 
 
-def _check_manifest_readable(index_dir: Path, full: bool) -> None:
-    """Refuse an incremental build over a manifest that is there but cannot be read (a hand edit gone wrong). Without
-    it a build can tell neither which build serves (so its cleanup removed them all) nor what it removes (so a
-    mistyped --seeds replaced the index); `--full` is the deliberate rebuild from the seeds."""
-    if full or not (index_dir / MANIFEST).is_file():
-        return
-    try:
-        read_manifest(index_dir, upgrading=True)
-    except IndexCorruptError as exc:
-        kept = sorted(p.name for p in (index_dir / BUILDS).iterdir()) if (index_dir / BUILDS).is_dir() else []
-        raise IndexCorruptError(f"{exc}. This build was refused and changed nothing ({len(kept)} build(s) kept under "
-                                f"{BUILDS}/): fix the manifest, or rebuild from the seeds with --full") from None
-
-
-def _check_embedders_kept(index_dir: Path, names: list[str], full: bool) -> None:
-    """Refuse an incremental build configured without an embedder the index holds: it dropped that embedder's vectors
-    and the signals built on them (USE's term alignment) and said "unchanged", and every reader configured as before
-    then failed on the index. Adding an embedder is incremental; dropping one is what --full is for."""
+def _check_live_manifest(index_dir: Path, names: list[str], full: bool) -> None:
+    """Refuse an incremental build the live manifest says would harm the index (`--full` does either on purpose):
+    - over a manifest that is there but cannot be read (a hand edit gone wrong): the build could tell neither which
+      build serves (its cleanup removed them all) nor what it removes (a mistyped --seeds replaced the index);
+    - configured without an embedder the index holds (`names`): it dropped that embedder's vectors and what is built
+      on them (USE's term alignment), said "unchanged", and every reader configured as before then refused the
+      index. Adding an embedder is incremental."""
     if full or not (index_dir / MANIFEST).is_file():
         return
     try:
         held = [e["name"] for e in read_manifest(index_dir, upgrading=True)["embedders"]]
-    except IndexError_:  # a format it cannot read: built afresh, as before
+    except IndexCorruptError as exc:
+        kept = sorted(p.name for p in (index_dir / BUILDS).iterdir()) if (index_dir / BUILDS).is_dir() else []
+        raise IndexCorruptError(f"{exc}. This build was refused and changed nothing ({len(kept)} build(s) kept under "
+                                f"{BUILDS}/): fix the manifest, or rebuild from the seeds with --full") from None
+    except IndexError_:  # a format it cannot read or upgrade: built afresh, as before
         return
     dropped = [n for n in held if n not in names]
     if dropped:

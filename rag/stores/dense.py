@@ -318,11 +318,9 @@ class DenseStore:
             if allowed.size * BROAD_FILTER >= n or allowed.size >= GATHER_MAX:
                 # a broad filter (a date range): the store's own search restricted to its rows, not a copy of them all
                 # to score (4–8× the unfiltered search at 40k, and 1.5 GB a request at a million; docs/results.md)
-                if self.index is None:
-                    return self.exact(q[0], min(k, allowed.size), allowed)
-                found = self._approximate_among(q, min(k, allowed.size), allowed)
-                # HNSW, or an IVF search that met too few: the exact scan over the codes, not a gather of every
-                # allowed row's vector below (half of a million rows is 0.8 GB a request)
+                found = None if self.index is None else self._approximate_among(q, min(k, allowed.size), allowed)
+                # an exact store, HNSW, or an IVF search that met too few: the exact scan over the codes, not a gather
+                # of every allowed row's vector below (half of a million rows is 0.8 GB a request)
                 return found if found is not None else self.exact(q[0], min(k, allowed.size), allowed)
             sims = self.row_vectors(allowed) @ q[0]
             order = np.argsort(-sims, kind="stable")[:k]
