@@ -168,6 +168,7 @@ class LiveBuilder:
         self.finished = {"succeeded": 0, "failed": 0}
         self.last_duration_s: float | None = None
         self.last_success_at: float | None = None  # seconds since the epoch
+        self._lost_lock = False  # the last build failed because another process was building this index
 
     def start(self, trigger: str = "api") -> BuildStatus:
         """Start a build now; raises BuildBusyError while another one runs."""
@@ -183,6 +184,7 @@ class LiveBuilder:
             build_id = started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
             self._status = BuildStatus(build_id, trigger, "running", "starting", 0, 0, _now(),
                                        last_error=running.last_error if running is not None else None)
+            self._lost_lock = False
             self._thread = threading.Thread(target=self._run, args=(build_id,), name=f"live-build-{build_id}",
                                             daemon=True)  # a build cut short by exit leaves the old index intact
             self._thread.start()
@@ -197,6 +199,13 @@ class LiveBuilder:
     def running(self) -> bool:
         status = self.status()
         return status is not None and status.state == "running"
+
+    def lost_to_another_build(self) -> bool:
+        """Whether the last build failed only because another process held the index's build lock (another server
+        watching the same seeds, or a `rag index build` that started between this one's look and its lock): what is
+        on disk may be newer than what this server serves, so the watcher builds again once the lock is free."""
+        with self._lock:
+            return self._lost_lock and self._status is not None and self._status.state == "failed"
 
     def wait(self, timeout: float | None = None) -> BuildStatus | None:
         """Block until the current build (if any) has finished; its final status."""
@@ -249,6 +258,8 @@ class LiveBuilder:
             logger.info("live build %s: index %s is live after %.1fs (%s)", build_id, index.version,
                         time.perf_counter() - t0, changes)
         except Exception as exc:  # anything at all: the old index keeps serving, and the status says why
+            with self._lock:
+                self._lost_lock = isinstance(exc, BuildBusyError)
             reason = failure_reason(exc)
             logger.error("live build %s failed after %.1fs, the previous index keeps serving: %s", build_id,
                          time.perf_counter() - t0, reason)

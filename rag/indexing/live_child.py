@@ -20,7 +20,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from ..errors import BuildProcessError, RagError
+from ..errors import BuildBusyError, BuildProcessError, RagError
 from ..processes import child_env, exit_with_parent, python
 from ..settings import Settings
 from . import backend
@@ -57,12 +57,13 @@ def source_id() -> str:
 
 def build_in_child(settings: Settings, progress: Callable[[str, int, int], None], source: str) -> dict[str, Any]:
     """Run backend.build in a fresh interpreter (`child_main`) and relay its progress; its outcome, or
-    BuildProcessError. The child loads its own models (1–2 s), logs to this process's stderr, and exits when this
+    BuildProcessError (BuildBusyError when another process held the index's lock). The child loads its own models (1–2 s), logs to this process's stderr, and exits when this
     process does (its stdin closes). `source` is the caller's `source_id()`: the child refuses to build with other
     code."""
     cmd = python("from rag.indexing.live_child import child_main; child_main()")
     outcome: dict[str, Any] | None = None
     error: str | None = None
+    busy = False  # the build found the index's lock taken by another process
     with subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=child_env()) as proc:
         assert proc.stdin is not None and proc.stdout is not None
         try:
@@ -84,7 +85,7 @@ def build_in_child(settings: Settings, progress: Callable[[str, int, int], None]
                 elif "done" in message:
                     outcome = message["done"]
                 elif "error" in message:
-                    error = message["error"]
+                    error, busy = message["error"], bool(message.get("busy"))
             code = proc.wait()
         finally:
             try:
@@ -99,7 +100,7 @@ def build_in_child(settings: Settings, progress: Callable[[str, int, int], None]
             logger.warning("the build process exited with %s after it had finished its build", code)
         return outcome
     if error is not None:
-        raise BuildProcessError(error)
+        raise (BuildBusyError if busy else BuildProcessError)(error)
     how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
     raise BuildProcessError(f"the build process {how} before it finished")
 
@@ -137,7 +138,7 @@ def child_main() -> None:
         send({"done": build_outcome(report)})
     except BaseException as exc:  # the parent logs the reason; the traceback is logged here at debug level
         logger.debug("live build failed", exc_info=True)
-        send({"error": failure_reason(exc)})
+        send({"error": failure_reason(exc), "busy": isinstance(exc, BuildBusyError)})
     finally:
         sys.stderr.flush()
         os._exit(0)  # no interpreter teardown: the engines' threads and caches die with the process

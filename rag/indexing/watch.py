@@ -81,7 +81,8 @@ class SeedWatcher:
         while not self._stop.wait(self._interval):
             try:
                 current = seeds_snapshot(self._seeds)
-                if current == previous and current != self._handled:
+                # settled and not handled yet, or handled by a build that lost the index's lock to another process
+                if current == previous and (current != self._handled or self._builder.lost_to_another_build()):
                     self._settled(current)
                 previous = current
             except Exception:  # the watcher must outlive any one bad poll
