@@ -45,7 +45,7 @@ from .carry import PassageCarry, carries_sentences
 from .columns import PASSAGE_COLUMNS, PassageColumns
 from .linekeys import LINE_KEYS
 from .reuse import Planned, embed_text, plan_corpus
-from .manifest import (BUILDS, FORMAT, FORMAT_VERSION, MANIFEST, file_entries, read_manifest, verify_files,
+from .manifest import (BUILDS, FORMAT, FORMAT_VERSION, MANIFEST, damaged_files, file_entries, read_manifest,
                        write_manifest)
 
 logger = logging.getLogger(__name__)
@@ -336,10 +336,8 @@ def _previous(index_dir: Path) -> Previous | None:
     if not (index_dir / "manifest.json").exists():
         return None
     try:
-        manifest = read_manifest(index_dir, upgrading=True)
-        # sizes only: re-hashing gigabytes on every build would cost more than the build; the server checks every
-        # checksum when it loads, and a file shared from here keeps its recorded one
-        build_dir = verify_files(index_dir, manifest, checksums=False)
+        manifest = _salvaged(index_dir, read_manifest(index_dir, upgrading=True))
+        build_dir = index_dir / BUILDS / manifest["build"]
         if (build_dir / PASSAGE_COLUMNS).is_file():
             columns = PassageColumns.load(build_dir / PASSAGE_COLUMNS)
         else:  # an index of format 3 (passages.jsonl): read once here, written as columns by this build
@@ -350,6 +348,25 @@ def _previous(index_dir: Path) -> Previous | None:
     except (IndexError_, OSError, ValueError, KeyError) as exc:
         logger.warning("previous index is not reusable, building from scratch: %s", exc)
         return None
+
+
+def _salvaged(index_dir: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """The live manifest without the components whose files are damaged, which this build makes again while it
+    reuses the others (one damaged vectors file re-embedded every embedder: hours at scale); IndexCorruptError when a
+    file the whole build stands on (passages, layout, documents) is damaged. Sizes only: re-hashing gigabytes on
+    every build would cost more than the build; the server checks every checksum when it loads, and a file shared
+    from here keeps its recorded one (a file written since the manifest is checksummed all the same)."""
+    damaged = damaged_files(index_dir, manifest, checksums=False)
+    if not damaged:
+        return manifest
+    owned = {f: row["name"] for row in manifest["components"] for f in row.get("files", ())}
+    core = [f for f in damaged if f not in owned]
+    if core:
+        raise IndexCorruptError(damaged[core[0]])
+    lost = sorted({owned[f] for f in damaged})
+    logger.warning("previous index's %s data is not reusable (%s): built again, the rest is reused", ", ".join(lost),
+                   "; ".join(damaged.values()))
+    return {**manifest, "components": [row for row in manifest["components"] if row["name"] not in lost]}
 
 
 def _live_build(index_dir: Path) -> str | None:

@@ -127,18 +127,30 @@ def verify_files(index_dir: Path, manifest: dict[str, Any], checksums: bool = Tr
     the build directory. Without checksums, a file written since the manifest recorded it (another mtime) is still
     checksummed: a build must not carry an edited or damaged file into the next version."""
     build_dir = Path(index_dir) / BUILDS / manifest["build"]
+    for problem in damaged_files(index_dir, manifest, checksums).values():
+        raise IndexCorruptError(problem)
+    return build_dir
+
+
+def damaged_files(index_dir: Path, manifest: dict[str, Any], checksums: bool = True) -> dict[str, str]:
+    """{file: what is wrong with it, with the fix} for each file of the build that fails verify_files' checks."""
+    build_dir = Path(index_dir) / BUILDS / manifest["build"]
     fix = rebuild_hint(index_dir)
+    damaged = {}
     for rel, entry in manifest["files"].items():
         path = build_dir / rel
         if not path.is_file():
-            raise IndexCorruptError(f"index file {rel!r} is missing from {build_dir}; {fix}")
+            damaged[rel] = f"index file {rel!r} is missing from {build_dir}; {fix}"
+            continue
         stat = path.stat()
         if stat.st_size != entry["bytes"]:
-            raise IndexCorruptError(f"index file {rel!r} has {stat.st_size} bytes, manifest says {entry['bytes']} (truncated?); {fix}")
+            damaged[rel] = (f"index file {rel!r} has {stat.st_size} bytes, manifest says {entry['bytes']} "
+                            f"(truncated?); {fix}")
+            continue
         touched = entry.get("mtime_ns", stat.st_mtime_ns) != stat.st_mtime_ns  # older manifests record no mtime
         if (checksums or touched) and sha256_file(path) != entry["sha256"]:
-            raise IndexCorruptError(f"index file {rel!r} fails its checksum (corrupted or edited); {fix}")
-    return build_dir
+            damaged[rel] = f"index file {rel!r} fails its checksum (corrupted or edited); {fix}"
+    return damaged
 
 
 def check_models(manifest: dict[str, Any], embedders: dict[str, Any], index_dir: Path) -> None:

@@ -522,7 +522,7 @@ def test_a_new_model_re_encodes_the_answer_sentences_as_well_as_the_passages(tmp
         np.testing.assert_allclose(stored.vectors["e5"], expected, atol=1e-5)
 
 
-def test_a_build_over_a_damaged_live_build_starts_afresh_instead_of_carrying_the_damage(
+def test_a_build_over_a_damaged_live_build_makes_the_damaged_part_again_and_reuses_the_rest(
         use_settings: Settings, use_embedder, caplog) -> None:
     live = verify_files(use_settings.index_dir, read_manifest(use_settings.index_dir))
     vectors = next(live.glob("seg/*/vectors.use.npy"))
@@ -531,10 +531,22 @@ def test_a_build_over_a_damaged_live_build_starts_afresh_instead_of_carrying_the
     vectors.write_bytes(bytes(data))
     _add_new_doc(Path(use_settings.seeds_dir))
     report = build_index(use_settings, [use_embedder])
-    assert "not reusable" in caplog.text and "vectors.use.npy" in caplog.text
-    assert report.embedded["use"] == report.passages  # nothing was carried over from the damaged build
+    assert "use data is not reusable" in caplog.text and "vectors.use.npy" in caplog.text
+    assert report.embedded["use"] == report.passages  # nothing was carried over from the damaged file
+    # the term alignment's files were intact: only the new document's terms are embedded (it re-embedded all ~1,950
+    # when one damaged file made the whole previous build unusable)
+    assert 0 < report.embedded["use-align"] < 200
     index = load_index(use_settings.index_dir, use_settings.embedders)  # checks every checksum
     assert NEW_DOC in {p.doc_id for p in index.passages}
+
+
+def test_a_build_over_a_live_build_whose_passage_table_is_damaged_starts_afresh(use_settings: Settings, use_embedder,
+                                                                                  caplog) -> None:
+    live = verify_files(use_settings.index_dir, read_manifest(use_settings.index_dir))
+    (live / PASSAGE_COLUMNS).write_bytes((live / PASSAGE_COLUMNS).read_bytes()[:-100])  # what every part stands on
+    report = build_index(use_settings, [use_embedder])
+    assert "previous index is not reusable, building from scratch" in caplog.text and PASSAGE_COLUMNS in caplog.text
+    assert report.embedded["use"] == report.passages and report.embedded["use-align"] > 1000
 
 
 QUESTIONS = ("What did Lavrov say about an alliance with China?", "ラブロフ外相は中国との同盟について何と言ったか",
