@@ -255,6 +255,8 @@ class BuildOut(Struct):
     warnings: list[str]  # seed files skipped, with the reason
     changes: dict[str, int]  # documents added, changed, removed, unchanged
     last_error: str | None  # the latest failure of any build since the server started, with its build id and time
+    # the seeds, settings and code held nothing new: the live version stayed (index_version), no version was made
+    up_to_date: bool = False
 
 
 class IndexStatus(IndexSummary):

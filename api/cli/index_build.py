@@ -39,7 +39,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     r = report
     print(f"index {r.index_version} at {settings.index_dir}: {r.passages} passages from {r.documents} documents "
-          f"({r.articles} articles) in {r.seconds:.1f}s")
+          f"({r.articles} articles) in {r.seconds:.1f}s"
+          + ("; it was up to date, and stays the live version" if r.up_to_date else ""))
     print(f"  added {r.added}, changed {r.changed}, removed {r.removed}, unchanged {r.unchanged}; "
           f"embedded {r.embedded}")
     if r.store and "qdrant" in r.store:

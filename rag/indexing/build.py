@@ -69,13 +69,15 @@ class BuildReport:
     articles: int = 0
     warnings: tuple[str, ...] = ()
     store: dict[str, Any] | None = None  # what publishing to a store other than local files did
+    up_to_date: bool = False  # the build held what the live version does: that version stays, no new one was made
 
     def as_json(self) -> dict[str, Any]:
         return {"added": self.added, "changed": self.changed, "removed": self.removed, "unchanged": self.unchanged,
                 "passages": self.passages, "seconds": round(self.seconds, 3), "index_version": self.index_version,
                 "documents": self.documents, "articles": self.articles, "embedded": self.embedded,
                 "embed_seconds": {k: round(v, 3) for k, v in self.embed_seconds.items()},
-                "warnings": list(self.warnings)} | ({"store": self.store} if self.store else {})
+                "warnings": list(self.warnings), "up_to_date": self.up_to_date} \
+            | ({"store": self.store} if self.store else {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,25 +128,68 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
     with _exclusive(index_dir), bulk_work():  # a build's encodings go after any question's (rag/embedders/engines.py)
         _check_writable(index_dir)  # before the minutes of embedding, not at the manifest after them
         _check_is_index_folder(index_dir)
-        _check_live_manifest(index_dir, [e.name for e in embedders], full)
-        plan = _plan(settings, index_dir, full)
+        live = _read_live(index_dir)  # read once, under the lock: every check below and the reuse ask this one
+        _check_live_manifest(index_dir, live, [e.name for e in embedders], full)
+        plan = _plan(settings, index_dir, live, full)
         if not len(plan.columns):  # an index of nothing cannot be served; the one that is there stays as it was
             raise CorpusError(_nothing_to_index(settings, plan.corpus))
-        _check_removals(settings, index_dir, {d.doc_id for d in plan.corpus.documents})
+        _check_removals(settings, live.manifest, {d.doc_id for d in plan.corpus.documents})
         build_id, manifest, embedded, seconds = _embed_and_write(settings, embedders, index_dir, plan,
                                                                  progress or (lambda *_: None))
-        _switch(index_dir, manifest, plan.live_build)
+        # the live version already is this build: kept, so readers, replicas and Qdrant see no change. Only when it
+        # was reused whole: a --full build, or one that made a damaged part again, writes a version of its own
+        up_to_date = (plan.previous is not None and plan.previous.manifest is live.manifest
+                      and same_index(live.manifest, manifest))
+        if up_to_date:
+            shutil.rmtree(index_dir / BUILDS / build_id, ignore_errors=True)
+            build_id = live.manifest["build"]
+        else:
+            _switch(index_dir, manifest, plan.live_build)
     report = BuildReport(passages=len(plan.columns), seconds=time.perf_counter() - t0, index_version=build_id,
                          embedded=embedded, embed_seconds=seconds, documents=len(plan.corpus.documents),
                          articles=manifest["counts"]["articles"],
                          warnings=(*(f"skipped {w.path}: {w.message}" for w in plan.corpus.warnings),
-                                   *_thin_documents(plan)), **plan.counts)
-    logger.info("index %s built: %s", build_id, report.as_json())
+                                   *_thin_documents(plan)), up_to_date=up_to_date, **plan.counts)
+    logger.info("index %s %s: %s", build_id, "was up to date: nothing changed" if up_to_date else "built",
+                report.as_json())
     return report
 
 
-def _plan(settings: Settings, index_dir: Path, full: bool) -> Plan:
-    previous = None if full else _previous(index_dir)
+@dataclass(frozen=True, slots=True)
+class Live:
+    """The live manifest as a build reads it, once: `manifest` (None when there is none or it cannot be read) and
+    `error`, why it could not be read."""
+
+    manifest: dict[str, Any] | None
+    error: IndexError_ | None = None
+
+
+def _read_live(index_dir: Path) -> Live:
+    if not (index_dir / MANIFEST).is_file():
+        return Live(None)
+    try:
+        return Live(read_manifest(index_dir, upgrading=True))
+    except IndexError_ as exc:
+        return Live(None, exc)
+
+
+# what differs between two builds of the same seeds under the same settings and code: their id and time, the package
+# that wrote them, and the files' modification times
+_OF_THE_BUILD = {"build", "created_at", "package_version"}
+
+
+def same_index(live: dict[str, Any], built: dict[str, Any]) -> bool:
+    """Whether a new build holds exactly what the live one does: the same documents, passages, settings, components
+    and file contents (builds are deterministic: an unchanged rebuild writes the same bytes)."""
+    def content(m: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        files = {path: {k: v for k, v in entry.items() if k != "mtime_ns"} for path, entry in m["files"].items()}
+        return {k: v for k, v in m.items() if k not in _OF_THE_BUILD and k != "files"}, files
+
+    return content(live) == content(built)
+
+
+def _plan(settings: Settings, index_dir: Path, live: Live, full: bool) -> Plan:
+    previous = None if full else _previous(index_dir, live)
     planned = plan_corpus(settings.seeds_dir, ChunkParams(settings.chunk_max_tokens, settings.chunk_overlap),
                           previous.manifest if previous else None, previous.build_dir if previous else None,
                           previous.passages if previous else None, settings.embed_title)
@@ -158,17 +203,16 @@ def _plan(settings: Settings, index_dir: Path, full: bool) -> Plan:
     }
     counts["unchanged"] = len(new_docs) - counts["added"] - counts["changed"]
     texts = EmbedTexts(columns, corpus.documents, settings.embed_title)
-    return Plan(corpus, columns, columns.key_view(), texts, previous, _live_build(index_dir), counts,
-                chunker_params(settings), planned)
+    return Plan(corpus, columns, columns.key_view(), texts, previous,
+                live.manifest["build"] if live.manifest else None, counts, chunker_params(settings), planned)
 
 
-def _check_removals(settings: Settings, index_dir: Path, kept: set[str]) -> None:
+def _check_removals(settings: Settings, manifest: dict[str, Any] | None, kept: set[str]) -> None:
     """Refuse a build that would remove more than settings.max_removed_share of the live index's documents (a full
     build too: it is measured against the manifest that serves now)."""
-    try:
-        live = read_manifest(index_dir, upgrading=True)["documents"]
-    except IndexError_:
+    if manifest is None:
         return
+    live = manifest["documents"]
     gone = sorted(d for d in live if d not in kept)
     if len(live) < 2 or len(gone) <= settings.max_removed_share * len(live):
         return
@@ -331,12 +375,14 @@ def _document_rows(corpus: Corpus, settings: Settings, reused: dict[str, str]) -
                "articles": [records.article_to_json(a) for a in d.articles]}
 
 
-def _previous(index_dir: Path) -> Previous | None:
+def _previous(index_dir: Path, live: Live) -> Previous | None:
     """The live build to reuse data from, or None; a broken one is ignored with a warning."""
-    if not (index_dir / "manifest.json").exists():
+    if live.error is not None:
+        logger.warning("previous index is not reusable, building from scratch: %s", live.error)
+    if live.manifest is None:
         return None
     try:
-        manifest = _salvaged(index_dir, read_manifest(index_dir, upgrading=True))
+        manifest = _salvaged(index_dir, live.manifest)
         build_dir = index_dir / BUILDS / manifest["build"]
         if (build_dir / PASSAGE_COLUMNS).is_file():
             columns = PassageColumns.load(build_dir / PASSAGE_COLUMNS)
@@ -369,14 +415,6 @@ def _salvaged(index_dir: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     return {**manifest, "components": [row for row in manifest["components"] if row["name"] not in lost]}
 
 
-def _live_build(index_dir: Path) -> str | None:
-    """The build the current manifest points at (even when its data is not reused), to keep it for readers."""
-    try:
-        return read_manifest(index_dir, upgrading=True)["build"]
-    except IndexError_:
-        return None
-
-
 # what a build names its folders under builds/: the build id, and its scratch beside it (`.tmp-<id>`, `.carry`)
 _BUILD_FOLDER = re.compile(r"^(\.tmp-)?\d{8}T\d{12}Z-[0-9a-f]{6}(\.carry)?$")
 # what an index folder holds (and the README the repository's index/ keeps): anything else is not ours
@@ -407,23 +445,22 @@ def _check_is_index_folder(index_dir: Path) -> None:
                                "or the folder of an existing index (RAG_INDEX_DIR / --index)")
 
 
-def _check_live_manifest(index_dir: Path, names: list[str], full: bool) -> None:
+def _check_live_manifest(index_dir: Path, live: Live, names: list[str], full: bool) -> None:
     """Refuse an incremental build the live manifest says would harm the index (`--full` does either on purpose):
     - over a manifest that is there but cannot be read (a hand edit gone wrong): the build could tell neither which
       build serves (its cleanup removed them all) nor what it removes (a mistyped --seeds replaced the index);
     - configured without an embedder the index holds (`names`): it dropped that embedder's vectors and what is built
       on them (USE's term alignment), said "unchanged", and every reader configured as before then refused the
       index. Adding an embedder is incremental."""
-    if full or not (index_dir / MANIFEST).is_file():
+    if full:
         return
-    try:
-        held = [e["name"] for e in read_manifest(index_dir, upgrading=True)["embedders"]]
-    except IndexCorruptError as exc:
+    if isinstance(live.error, IndexCorruptError):
         kept = sorted(p.name for p in (index_dir / BUILDS).iterdir()) if (index_dir / BUILDS).is_dir() else []
-        raise IndexCorruptError(f"{exc}. This build was refused and changed nothing ({len(kept)} build(s) kept under "
-                                f"{BUILDS}/): fix the manifest, or rebuild from the seeds with --full") from None
-    except IndexError_:  # a format it cannot read or upgrade: built afresh, as before
+        raise IndexCorruptError(f"{live.error}. This build was refused and changed nothing ({len(kept)} build(s) kept "
+                                f"under {BUILDS}/): fix the manifest, or rebuild from the seeds with --full")
+    if live.manifest is None:  # none, or a format it cannot read or upgrade: built afresh, as before
         return
+    held = [e["name"] for e in live.manifest["embedders"]]
     dropped = [n for n in held if n not in names]
     if dropped:
         raise CorpusError(f"the index holds the embedders {held} and this build is configured with {names}: it would "

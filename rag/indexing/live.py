@@ -59,12 +59,14 @@ class BuildStatus:
     warnings: tuple[str, ...] = ()
     changes: dict[str, int] = field(default_factory=dict)  # added, changed, removed, unchanged documents
     last_error: str | None = None  # the latest failure of any build so far, this one or an earlier one
+    up_to_date: bool = False  # it found nothing new: the live version stayed
 
     def as_json(self) -> dict[str, Any]:
         return {"build_id": self.build_id, "trigger": self.trigger, "state": self.state, "stage": self.stage,
                 "done": self.done, "total": self.total, "started_at": self.started_at,
                 "finished_at": self.finished_at, "index_version": self.index_version, "error": self.error,
-                "warnings": list(self.warnings), "changes": dict(self.changes), "last_error": self.last_error}
+                "warnings": list(self.warnings), "changes": dict(self.changes), "last_error": self.last_error,
+                "up_to_date": self.up_to_date}
 
 
 class _Interleaved:
@@ -251,12 +253,14 @@ class LiveBuilder:
             outcome = self._build(build_id)
             self._update(build_id, stage="loading the new index", done=0, total=0)
             index = self._serve()
-            changes = outcome["changes"]
-            self._finish(build_id, time.perf_counter() - t0, state="succeeded", stage="done",
-                         index_version=index.version, finished_at=_now(),
-                         warnings=tuple(self._public(w) for w in outcome["warnings"]), changes=changes)
-            logger.info("live build %s: index %s is live after %.1fs (%s)", build_id, index.version,
-                        time.perf_counter() - t0, changes)
+            changes, served = outcome["changes"], len(index.passages)
+            # done/total: the passages of the version now served (the last stage's count was 0 of 0)
+            self._finish(build_id, time.perf_counter() - t0, state="succeeded", stage="done", done=served,
+                         total=served, index_version=index.version, finished_at=_now(),
+                         warnings=tuple(self._public(w) for w in outcome["warnings"]), changes=changes,
+                         up_to_date=bool(outcome.get("up_to_date")))
+            logger.info("live build %s: index %s is live after %.1fs (%s%s)", build_id, index.version,
+                        time.perf_counter() - t0, changes, "; it was up to date" if outcome.get("up_to_date") else "")
         except Exception as exc:  # anything at all: the old index keeps serving, and the status says why
             with self._lock:
                 self._lost_lock = isinstance(exc, BuildBusyError)

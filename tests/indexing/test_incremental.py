@@ -184,15 +184,39 @@ def test_rebuilding_unchanged_seeds_embeds_nothing_and_keeps_the_same_passages(u
     assert unchanged.report.embedded == {"use": 0, "use-align": 0} and unchanged.embed_calls == 0
     assert unchanged.keys() == unchanged.before_keys
     np.testing.assert_array_equal(unchanged.index.dense["use"].vectors, unchanged.before_vectors)
-    assert unchanged.report.index_version != use_template.report.index_version  # every build is a new version
+    # a new version all the same: the copy's seeds are in another folder, and each document records its file's path
+    assert unchanged.report.index_version != use_template.report.index_version and not unchanged.report.up_to_date
 
 
-def test_a_rebuild_keeps_the_previous_build_and_drops_older_ones(unchanged, use_template, use_embedder) -> None:
-    names = lambda: {p.name for p in (Path(unchanged.settings.index_dir) / BUILDS).iterdir()}  # noqa: E731
+def test_a_rebuild_that_finds_nothing_new_keeps_the_live_version_and_one_that_does_drops_older_builds(
+        unchanged, use_template, use_embedder) -> None:
+    index_dir = Path(unchanged.settings.index_dir)
+    names = lambda: {p.name for p in (index_dir / BUILDS).iterdir()}  # noqa: E731
+    manifest = (index_dir / MANIFEST).read_bytes()
     assert names() == {use_template.report.index_version, unchanged.report.index_version}
-    third = build_index(unchanged.settings, [use_embedder])
-    assert names() == {unchanged.report.index_version, third.index_version}
-    assert read_manifest(unchanged.settings.index_dir)["build"] == third.index_version
+    again = build_index(unchanged.settings, [use_embedder])
+    assert again.up_to_date and again.as_json()["up_to_date"] is True
+    assert again.index_version == unchanged.report.index_version and _counts(again) == (0, 0, 0, 5)
+    # not a byte of the live index moved: readers, replicas and a Qdrant push see the same version
+    assert (index_dir / MANIFEST).read_bytes() == manifest
+    assert names() == {use_template.report.index_version, unchanged.report.index_version}
+    _add_new_doc(Path(unchanged.settings.seeds_dir))
+    try:
+        third = build_index(unchanged.settings, [use_embedder])
+        assert not third.up_to_date and third.index_version not in (unchanged.report.index_version, again.index_version)
+        assert names() == {unchanged.report.index_version, third.index_version}
+        assert read_manifest(index_dir)["build"] == third.index_version
+    finally:
+        (Path(unchanged.settings.seeds_dir) / f"{NEW_DOC}.txt").unlink()
+
+
+def test_a_full_rebuild_of_unchanged_seeds_is_a_version_of_its_own(tmp_path, use_template, use_embedder) -> None:
+    settings = private_copy(use_template, tmp_path)
+    first = build_index(settings, [use_embedder])  # the copy's own paths recorded
+    assert build_index(settings, [use_embedder]).index_version == first.index_version
+    full = build_index(settings, [use_embedder], full=True)  # an operator's repair: new files, whatever they hold
+    assert not full.up_to_date and full.index_version != first.index_version
+    assert read_manifest(settings.index_dir)["build"] == full.index_version
 
 
 # -- adding a document ------------------------------------------------------------------------------------------
