@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,8 +43,12 @@ class Corpus:
 
 
 def shown(path: Path) -> str:
-    """A path as text that can always be printed or stored in JSON: undecodable name bytes as \\xNN."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
+    """A path as text that can always be printed or stored in JSON, on one line: undecodable name bytes and control
+    characters (a line break in a file name) as \\xNN."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", os.fsencode(path).decode("utf-8", "backslashreplace"))
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def read_seed(path: Path) -> tuple[str | None, str | None]:
@@ -74,17 +79,28 @@ def unreadable(path: Path, seeds_dir: Path, exc: OSError) -> CorpusError:
                        f"{str(seeds_dir)!r} to drop it from the index (nothing was changed)")
 
 
-def seed_paths(seeds_dir: Path) -> tuple[list[Path], list[CorpusWarning]]:
+def seed_paths(seeds_dir: Path, log: bool = True) -> tuple[list[Path], list[CorpusWarning]]:
     """The seed files of `seeds_dir` in name order, and a warning for each entry named like one that is not read: a
     hidden file (an editor's or the system's; ".txt" alone had the id ".txt" and a citation of a file ".txt.txt"), a
     name ending in ".TXT" (its citations would name a file that is not there), what is no regular file (a
-    directory, a FIFO, a link to nothing), which was skipped without a word, and a link out of the folder. Both
-    readers of the seeds (this module's loader and the build's, rag/indexing/reuse.py) take their files from here."""
+    directory, a FIFO, a link to nothing), which was skipped without a word, a link out of the folder, a name with a
+    control character, and a subfolder that holds .txt files (seeds are not read recursively). Both readers of the
+    seeds (this module's loader and the build's, rag/indexing/reuse.py) take their files from here."""
     paths, warnings = [], []
     inside = Path(seeds_dir).resolve()
-    for path in sorted(p for p in Path(seeds_dir).iterdir() if p.name.lower().endswith(".txt")):
+    for path in sorted(Path(seeds_dir).iterdir()):
+        if not path.name.lower().endswith(".txt"):
+            if _holds_seeds(path):  # seeds/2024/*.txt was skipped without a word
+                problem = "a folder of .txt files: seeds are read from the seeds folder itself, not its subfolders"
+                warnings.append(CorpusWarning(shown(path), problem))
+                if log:
+                    logger.warning("skipping %s: %s", shown(path), problem)
+            continue
         if path.name.startswith("."):
             problem = "hidden file (its name starts with '.'): not read as a seed"
+        elif any(ord(ch) < 32 or ord(ch) == 127 for ch in path.name):
+            # a line break in the name went into the document's id, its citations and the log lines that name it
+            problem = "its name holds a control character (a line break?): rename the file to index it"
         elif not path.name.endswith(".txt"):
             problem = f"seeds end in lowercase .txt: rename it to {path.stem}.txt to index it"
         elif not path.is_file():
@@ -99,8 +115,19 @@ def seed_paths(seeds_dir: Path) -> tuple[list[Path], list[CorpusWarning]]:
             paths.append(path)
             continue
         warnings.append(CorpusWarning(shown(path), problem))
-        logger.warning("skipping %s: %s", shown(path), problem)
+        if log:
+            logger.warning("skipping %s: %s", shown(path), problem)
     return paths, warnings
+
+
+def _holds_seeds(path: Path) -> bool:
+    """Whether `path` is a visible folder with a .txt file directly in it."""
+    if path.name.startswith("."):
+        return False
+    try:
+        return path.is_dir() and any(p.name.lower().endswith(".txt") for p in path.iterdir())
+    except OSError:
+        return False
 
 
 def load_corpus(seeds_dir: Path) -> Corpus:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..corpus import read_seed, seed_paths
 from ..errors import BuildBusyError
 from .live import LiveBuilder
 
@@ -45,9 +46,15 @@ def seeds_match_index(seeds_dir: Path, manifest: Mapping[str, Any], chunker: Map
     if chunked_otherwise(manifest, chunker):
         return False
     indexed = {doc_id: entry["sha256"] for doc_id, entry in manifest.get("documents", {}).items()}
+    current = {}
     try:
-        current = {p.stem: hashlib.sha256(p.read_bytes()).hexdigest()
-                   for p in Path(seeds_dir).glob("*.txt") if p.is_file()}
+        # the files a build reads, and of those the ones it indexes: a seed it skips (hidden, a link out of the
+        # folder, empty, not UTF-8) made every server start and every poll after a change build the same index again
+        for path in seed_paths(Path(seeds_dir), log=False)[0]:
+            data = path.read_bytes()
+            sha = hashlib.sha256(data).hexdigest()
+            if indexed.get(path.stem) == sha or read_seed(path)[1] is None:
+                current[path.stem] = sha
     except OSError:
         return False
     return current == indexed

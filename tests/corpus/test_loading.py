@@ -180,6 +180,26 @@ def test_hidden_files_and_upper_case_suffixes_are_skipped_with_a_warning(tmp_pat
     assert "hidden file" in warned[".txt"] and "rename it to zz_upper.txt" in warned["zz_upper.TXT"]
 
 
+def test_a_subfolder_of_seeds_and_a_name_with_a_line_break_are_named_in_the_warnings(tmp_path: Path,
+                                                                                      seeds_dir: Path) -> None:
+    """Seeds are read from the folder itself: a subfolder of .txt files (seeds/2024/) was skipped without a word, and
+    a line break in a file name went into the document's id, its citations and every log line naming it."""
+    d, _ = _seed_dir_with(tmp_path, seeds_dir, "zz_other", "本文です。".encode())
+    good = (d / f"{GOOD}.txt").read_bytes()
+    (d / "2024").mkdir()
+    (d / "2024" / "zz_nested.txt").write_bytes(good)
+    (d / "notes").mkdir()  # a folder without seeds, and a file that is no seed by name, are not ours to mention
+    (d / "README.md").write_text("about these seeds", encoding="utf-8")
+    (d / "zz_two\nlines.txt").write_bytes(good)
+    loaded = load_corpus(d)
+    assert sorted(doc.doc_id for doc in loaded.documents) == [GOOD, "zz_other"]
+    warned = {w.path.rsplit("/", 1)[-1]: w.message for w in loaded.warnings}
+    assert warned == {"2024": "a folder of .txt files: seeds are read from the seeds folder itself, not its subfolders",
+                      "zz_two\\x0alines.txt": "its name holds a control character (a line break?): rename the file to "
+                                               "index it"}
+    assert all("\n" not in w.path for w in loaded.warnings)
+
+
 def test_an_empty_seeds_directory_loads_as_an_empty_corpus(tmp_path: Path) -> None:
     loaded = load_corpus(tmp_path)
     assert loaded.documents == () and loaded.warnings == ()

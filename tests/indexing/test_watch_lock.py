@@ -1,6 +1,7 @@
-"""The seed watcher and another process building the same index (rag/indexing/watch.py, live.py): a watched build
-that loses the index's lock to another build tries again once the lock is free, instead of serving the old version
-until someone reloads it. In process, USE only, builds on a thread (what two servers watching one folder meet)."""
+"""The seed watcher (rag/indexing/watch.py, live.py): a watched build that loses the index's lock to another build
+tries again once the lock is free, instead of serving the old version until someone reloads it (what two servers
+watching one folder meet); seed files a build skips do not make the index look stale; a build that finds nothing new
+keeps the live version. In process, USE only, builds on a thread."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from rag.indexing.build import chunker_params
 from rag.indexing.live import LiveBuilder
 from rag.indexing.load import LoadedIndex, load_index
 from rag.indexing.manifest import read_manifest
-from rag.indexing.watch import SeedWatcher
+from rag.indexing.watch import SeedWatcher, seeds_match_index
 
 from .test_incremental import NEW_DOC, NEW_TEXT
 
@@ -55,3 +56,39 @@ def test_a_watched_build_that_lost_the_lock_to_another_build_builds_again_once_i
             other.release()
     assert done.trigger == "watch" and not builder.lost_to_another_build()
     assert NEW_DOC in served[-1].manifest["documents"] and read_manifest(index)["build"] == served[-1].version
+
+
+def test_seeds_the_build_skips_do_not_make_the_index_look_stale_and_a_real_change_does(use_settings) -> None:
+    """The watcher compared every *.txt with the index: a seed the build skips (empty, hidden, a link out of the
+    folder) made each server start with --watch, and each poll after a change, build the same index again."""
+    seeds, manifest = Path(use_settings.seeds_dir), read_manifest(use_settings.index_dir)
+    chunker = chunker_params(use_settings)
+    assert seeds_match_index(seeds, manifest, chunker)
+    (seeds / "zz_empty.txt").write_bytes(b"")
+    (seeds / ".zz_hidden.txt").write_text(NEW_TEXT, encoding="utf-8")
+    outside = seeds.parent / "elsewhere.txt"
+    outside.write_text(NEW_TEXT, encoding="utf-8")
+    (seeds / "zz_link.txt").symlink_to(outside)
+    assert seeds_match_index(seeds, manifest, chunker)
+    (seeds / f"{NEW_DOC}.txt").write_text(NEW_TEXT, encoding="utf-8")
+    assert not seeds_match_index(seeds, manifest, chunker)
+    (seeds / f"{NEW_DOC}.txt").unlink()
+    one = min(seeds.glob("0*.txt"))
+    one.write_bytes(one.read_bytes() + "追記。".encode())
+    assert not seeds_match_index(seeds, manifest, chunker)
+
+
+def test_a_live_build_that_finds_nothing_new_keeps_the_version_and_says_so(use_settings, use_embedder) -> None:
+    settings = use_settings.replace(live_build="thread")
+    index = Path(settings.index_dir)
+    served: list[LoadedIndex] = []
+    builder = LiveBuilder(settings, {"use": use_embedder},
+                          lambda: served.append(load_index(index, settings.embedders)) or served[-1])
+    first = builder.start("api") and builder.wait(300)
+    assert first.state == "succeeded" and not first.up_to_date  # the copy records its own seeds' paths
+    passages = len(served[-1].passages)
+    assert (first.done, first.total) == (passages, passages)  # the served version's passages, not 0 of 0
+    again = builder.start("api") and builder.wait(300)
+    assert again.state == "succeeded" and again.up_to_date and again.as_json()["up_to_date"] is True
+    assert again.index_version == first.index_version == read_manifest(index)["build"]
+    assert again.changes == {"added": 0, "changed": 0, "removed": 0, "unchanged": 5}
