@@ -75,7 +75,9 @@ def clipped(instructions: str, max_tokens: int) -> str:
     if len(ids) <= max_tokens:
         return instructions
     logger.info("the chat client's instructions hold %d tokens; the first %d are kept", len(ids), max_tokens)
-    return tokens.encoding().decode(ids[:max_tokens])
+    # by bytes: a cut inside a character's tokens (kanji, emoji) decoded to a trailing U+FFFD; the partial character
+    # is left out instead
+    return tokens.encoding().decode_bytes(ids[:max_tokens]).decode("utf-8", "ignore")
 
 
 def build_prompt(question: str, hits: Sequence[Hit], lang: str, max_tokens: int, earlier: Sequence[str] = (),

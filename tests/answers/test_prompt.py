@@ -74,3 +74,13 @@ def test_the_clients_instructions_take_at_most_a_quarter_of_the_budget_and_passa
     assert long.startswith(kept) and tokens.count(kept) <= budget // 4
     assert prompt.tokens <= budget and 1 <= len(prompt.hits) < len(hits)  # passages dropped for it, not the question
     assert prompt.messages[-1][1].endswith(f"Question: {EN_QUESTION}")
+
+
+@pytest.mark.parametrize("unit", ["露", "🇯🇵", "é"])
+def test_instructions_cut_inside_a_characters_tokens_end_on_a_whole_character(unit) -> None:
+    from rag.answers.prompt import clipped
+
+    text = unit * 500
+    cut = [clipped(text, n) for n in range(1, 40)]
+    assert all("\ufffd" not in c and text.startswith(c) for c in cut)
+    assert any(len(c) < len(d) for c, d in zip(cut, cut[1:]))  # it was cut, and grows with the budget
