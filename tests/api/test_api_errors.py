@@ -222,7 +222,7 @@ def test_reload_needs_the_admin_bearer_token(client, headers, status):
 
 
 def test_a_non_ascii_admin_token_matches_when_sent_as_utf8(serve_app, api_settings, searcher):
-    token = "café-トークン"
+    token = "café-トークン-for-admin"
     with serve_app(api_settings.replace(admin_token=token)) as c:
         sent = {"Authorization": b"Bearer " + token.encode("utf-8")}  # the bytes any HTTP client sends for it
         assert c.post("/v1/admin/reload", headers=sent).status_code == 200

@@ -28,6 +28,8 @@ from rag.settings import Settings
     ("RAG_EMBEDDERS", "e5,use,e5", "e5 named twice"),
     ("RAG_MAX_REMOVED_SHARE", "1.5", "a share from 0 to 1"),
     ("RAG_ADMIN_TOKEN", "   ", "blank"),  # was taken as no token: "admin endpoints are disabled", no word at start
+    ("RAG_ADMIN_TOKEN", "x", "1 characters: use at least 16"),  # guarded rebuilds from anyone who could guess it
+    ("RAG_ADMIN_TOKEN", " fifteen-chars-x ", "15 characters: use at least 16"),
 ])
 def test_a_setting_that_cannot_work_is_refused_by_name(variable, value, says):
     name = variable.removeprefix("RAG_").lower()
