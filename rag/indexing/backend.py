@@ -45,6 +45,10 @@ class Store(Protocol):
         """Publish the live local build under index_dir; what the build report says of it (None: nothing to do)."""
         ...
 
+    def keeps_unchanged(self, settings: Settings) -> bool:
+        """Whether a build that finds nothing new may keep the live version (asked only then); False: it makes one."""
+        ...
+
 
 class LocalStore:
     """The build directories under index_dir, served as they are."""
@@ -66,6 +70,9 @@ class LocalStore:
 
     def publish(self, settings: Settings, progress: Progress | None) -> dict[str, Any] | None:
         return None
+
+    def keeps_unchanged(self, settings: Settings) -> bool:
+        return True
 
 
 def _qdrant() -> Store:
@@ -102,7 +109,8 @@ def build(settings: Settings, embedders: Sequence[Embedder], *, full: bool = Fal
     """Build (incrementally unless `full`) under index_dir, then publish it to the configured store."""
     where = store(settings)
     where.check_destination(settings)  # before the embedding, not after it
-    report = build_index(settings, embedders, full=full, progress=progress)
+    report = build_index(settings, embedders, full=full, progress=progress,
+                         keep_unchanged=lambda: where.keeps_unchanged(settings))
     published = where.publish(settings, progress)
     return report if published is None else dataclasses.replace(report, store=published)
 

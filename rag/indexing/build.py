@@ -114,8 +114,10 @@ class EmbedTexts(Sequence[str]):
 
 
 def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool = False,
-                progress: Progress | None = None) -> BuildReport:
-    """Build (or incrementally update) the index at settings.index_dir from settings.seeds_dir."""
+                progress: Progress | None = None, keep_unchanged: Callable[[], bool] = lambda: True) -> BuildReport:
+    """Build (or incrementally update) the index at settings.index_dir from settings.seeds_dir. A build that holds
+    exactly what the live version does keeps that version, unless `keep_unchanged()` (asked only then) says no: the
+    store it is published to wants a version of its own (Qdrant, asked for another layout)."""
     t0 = time.perf_counter()
     index_dir = Path(settings.index_dir)
     if not Path(settings.seeds_dir).is_dir():  # before the index folder is made: a typo left an empty one behind
@@ -139,7 +141,7 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
         # the live version already is this build: kept, so readers, replicas and Qdrant see no change. Only when it
         # was reused whole: a --full build, or one that made a damaged part again, writes a version of its own
         up_to_date = (plan.previous is not None and plan.previous.manifest is live.manifest
-                      and same_index(live.manifest, manifest))
+                      and same_index(live.manifest, manifest) and keep_unchanged())
         if up_to_date:
             shutil.rmtree(index_dir / BUILDS / build_id, ignore_errors=True)
             build_id = live.manifest["build"]

@@ -65,14 +65,15 @@ class PushReport:
 def layout_note(pushed: dict[str, Any], shards: int, replicas: int) -> str | None:
     """What to tell an operator who asked for another layout than the pushed version (`PushReport.as_json()`) has in
     Qdrant: a version is written once, and pushing it again when it is whole there moves the alias, it does not
-    re-shard (a build always makes a new version, so only `rag index push` meets this). None when the asked layout
-    is the version's."""
+    re-shard (a build asked for another layout makes a new version, so only `rag index push` meets this). None when
+    the asked layout is the version's."""
     have = (pushed.get("shards", 1), pushed.get("replicas", 1))
     if have == (shards, replicas):
         return None
     return (f"index {pushed['index_version']} was already whole in Qdrant on {have[0]} shard(s) × {have[1]} "
             f"replica(s), and is served so; the {shards} shard(s) × {replicas} replica(s) asked for apply to the next "
-            f"version a build publishes (every `RAG_STORE=qdrant rag index build` makes one, embedding only what changed)")
+            f"version a build publishes (`RAG_STORE=qdrant rag index build` makes one in that layout even when no "
+            f"seed changed, embedding nothing again)")
 
 
 def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, replicas: int = 1,
@@ -127,6 +128,12 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
     logger.info("published index %s to Qdrant at %s as %s: %s", manifest["build"], conn.where, points_c,
                 report.as_json())
     return report
+
+
+def live_layout(conn: Connection, live: str) -> tuple[int, int]:
+    """The shards and replicas of the version in collection `live`."""
+    layout = _layout(_readable_live_manifest(conn, live))
+    return layout["shards"], layout["replicas"]
 
 
 def _layout(manifest: dict[str, Any]) -> dict[str, int]:

@@ -13,7 +13,7 @@ from ..indexing.manifest import check_compatible, read_manifest
 from ..settings import Settings
 from . import alias_in_folder, check_destination, session
 from .load import load_qdrant_index
-from .publish import PushReport, publish
+from .publish import PushReport, live_layout, publish
 
 
 class QdrantStore:
@@ -40,6 +40,17 @@ class QdrantStore:
 
     def publish(self, settings: Settings, progress: Progress | None) -> dict[str, Any] | None:
         return {"qdrant": push(settings, progress).as_json()}
+
+    def keeps_unchanged(self, settings: Settings) -> bool:
+        """No when the live version in Qdrant has other shards or replicas than the settings ask for: a version is
+        written once, in one layout, so the same data in a new layout is a version of its own."""
+        try:
+            with session(settings, create=False) as conn:
+                live = conn.live_collection(settings.qdrant_collection)
+                layout = live_layout(conn, live) if live is not None else None
+        except IndexMissingError:  # no store there yet: the push writes the local build whole
+            return True
+        return layout is None or layout == (settings.qdrant_shards, settings.qdrant_replicas)
 
 
 def push(settings: Settings, progress: Progress | None = None) -> PushReport:

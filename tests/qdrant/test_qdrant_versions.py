@@ -115,6 +115,19 @@ def test_add_change_remove_each_publish_only_what_changed_and_move_the_alias(bui
     assert backend.open_index(settings).version == forward.index_version
     assert NEW_DOC not in docs_found(settings, embedders, NEW_QUESTION)
 
+    with monkeypatch.context() as m:  # nothing new: the version stays, and nothing is written to Qdrant
+        m.setattr(publish, "_upload", lambda *a, **k: pytest.fail("an unchanged version was written again"))
+        unchanged = backend.build(settings, models)
+    assert unchanged.up_to_date and unchanged.index_version == removed.index_version
+    assert unchanged.store["qdrant"]["already_live"] and live(settings) == q3["collection"]
+    # the same data asked for in another layout is a version of its own, written in it (a version has one layout)
+    resharded = backend.build(settings.replace(qdrant_shards=2), models)
+    q4 = resharded.store["qdrant"]
+    assert not resharded.up_to_date and resharded.embedded == {k: 0 for k in resharded.embedded}
+    assert q4["shards"] == 2 and not q4["already_live"] and live(settings) == q4["collection"] != q3["collection"]
+    assert q4["upserted"] == 0 and q4["points"] == removed.passages
+    same_rankings(settings, embedders)
+
 
 def test_a_version_chunked_anew_reports_every_passage_new_though_no_document_changed(built_index):
     # an upgrade that changes chunking (or a new --max-tokens) keeps every document's sha256 but makes new passages:
