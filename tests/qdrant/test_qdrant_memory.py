@@ -35,3 +35,8 @@ def test_a_live_rebuild_on_the_in_memory_store_serves_the_new_version(built_inde
     served = backend.open_index(settings)
     assert status.index_version == served.version == installed[-1].version != before
     assert f"{smallest.stem}x" in served.docs
+    # nothing new since: the version stays in the store, which is asked whether it keeps it (its layout is the same)
+    builder.start("test")
+    again = builder.wait(600)
+    assert again.state == "succeeded" and again.up_to_date, again
+    assert again.index_version == status.index_version == backend.open_index(settings).version
