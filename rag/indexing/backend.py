@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from ..embedders import Embedder
 from ..errors import IndexError_
 from ..settings import Settings
-from .build import BuildReport, build_index
+from .build import BuildReport, Destination, build_index
 from .load import LoadedIndex, load_index
 from .manifest import UPGRADABLE, read_manifest
 
@@ -45,8 +45,13 @@ class Store(Protocol):
         """Publish the live local build under index_dir; what the build report says of it (None: nothing to do)."""
         ...
 
-    def keeps_unchanged(self, settings: Settings) -> bool:
-        """Whether a build that finds nothing new may keep the live version (asked only then); False: it makes one."""
+    def keeps_unchanged(self, settings: Settings, manifest: dict[str, Any]) -> bool:
+        """Whether a build that finds nothing new may keep the live local build (`manifest`; asked only then): this
+        store serves it, whole and as the settings ask. False: the build makes a version, which is published."""
+        ...
+
+    def served(self, settings: Settings) -> dict[str, Any] | None:
+        """The manifest this store serves now, for a build with no local one to measure removals against."""
         ...
 
 
@@ -71,8 +76,11 @@ class LocalStore:
     def publish(self, settings: Settings, progress: Progress | None) -> dict[str, Any] | None:
         return None
 
-    def keeps_unchanged(self, settings: Settings) -> bool:
+    def keeps_unchanged(self, settings: Settings, manifest: dict[str, Any]) -> bool:
         return True
+
+    def served(self, settings: Settings) -> dict[str, Any] | None:
+        return None  # the local manifest is what serves: none, nothing served
 
 
 def _qdrant() -> Store:
@@ -109,8 +117,9 @@ def build(settings: Settings, embedders: Sequence[Embedder], *, full: bool = Fal
     """Build (incrementally unless `full`) under index_dir, then publish it to the configured store."""
     where = store(settings)
     where.check_destination(settings)  # before the embedding, not after it
-    report = build_index(settings, embedders, full=full, progress=progress,
-                         keep_unchanged=lambda: where.keeps_unchanged(settings))
+    destination = Destination(keeps_unchanged=lambda manifest: where.keeps_unchanged(settings, manifest),
+                              served=lambda: where.served(settings))
+    report = build_index(settings, embedders, full=full, progress=progress, destination=destination)
     published = where.publish(settings, progress)
     return report if published is None else dataclasses.replace(report, store=published)
 

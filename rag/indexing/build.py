@@ -113,11 +113,26 @@ class EmbedTexts(Sequence[str]):
         return embed_text(doc.articles[int(c.article[row])].title, text, self.with_title)
 
 
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """What a build asks the store it is published to (rag/indexing/backend.py), each only when it needs to:
+    - `keeps_unchanged(live manifest)`, when the build holds exactly what the live local build does: whether the
+      store serves that build as it is (Qdrant: not after a rollback to another version, a publish that did not
+      finish, over a damaged version, or with another layout asked for); if not, the build is a version of its own;
+    - `served()`, when there is no local manifest to measure removals against: the manifest the store serves now
+      (Qdrant: a new builder, or one whose index folder was lost, published any seeds folder over the live version)."""
+
+    keeps_unchanged: Callable[[dict[str, Any]], bool] = lambda _: True
+    served: Callable[[], dict[str, Any] | None] = lambda: None
+
+
+LOCAL = Destination()  # the local store serves the live local build, whatever it is
+
+
 def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool = False,
-                progress: Progress | None = None, keep_unchanged: Callable[[], bool] = lambda: True) -> BuildReport:
+                progress: Progress | None = None, destination: Destination = LOCAL) -> BuildReport:
     """Build (or incrementally update) the index at settings.index_dir from settings.seeds_dir. A build that holds
-    exactly what the live version does keeps that version, unless `keep_unchanged()` (asked only then) says no: the
-    store it is published to wants a version of its own (Qdrant, asked for another layout)."""
+    exactly what the live version does keeps that version (see Destination)."""
     t0 = time.perf_counter()
     index_dir = Path(settings.index_dir)
     if not Path(settings.seeds_dir).is_dir():  # before the index folder is made: a typo left an empty one behind
@@ -135,13 +150,13 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
         plan = _plan(settings, index_dir, live, full)
         if not len(plan.columns):  # an index of nothing cannot be served; the one that is there stays as it was
             raise CorpusError(_nothing_to_index(settings, plan.corpus))
-        _check_removals(settings, live.manifest, {d.doc_id for d in plan.corpus.documents})
+        _check_removals(settings, live.manifest or destination.served(), {d.doc_id for d in plan.corpus.documents})
         build_id, manifest, embedded, seconds = _embed_and_write(settings, embedders, index_dir, plan,
                                                                  progress or (lambda *_: None))
         # the live version already is this build: kept, so readers, replicas and Qdrant see no change. Only when it
         # was reused whole: a --full build, or one that made a damaged part again, writes a version of its own
         up_to_date = (plan.previous is not None and plan.previous.manifest is live.manifest
-                      and same_index(live.manifest, manifest) and keep_unchanged())
+                      and same_index(live.manifest, manifest) and destination.keeps_unchanged(live.manifest))
         if up_to_date:
             shutil.rmtree(index_dir / BUILDS / build_id, ignore_errors=True)
             build_id = live.manifest["build"]

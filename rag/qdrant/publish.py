@@ -86,12 +86,18 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
     build_dir = verify_files(index_dir, manifest, checksums=False)  # load_index checks the checksums below
     points_c, meta_c, terms_c = collections(alias, manifest["build"])
     previous = conn.live_collection(alias)
-    old_manifest = _readable_live_manifest(conn, previous) if previous else {}
+    old_manifest = readable_live_manifest(conn, previous) if previous else {}
     columns = PassageColumns.load(build_dir / PASSAGE_COLUMNS)
     changes = _changes(manifest, old_manifest, [columns.doc_ids[d] for d in columns.doc.tolist()])
     if previous == points_c:
-        return PushReport(points_c, manifest["build"], len(columns), 0, len(columns), 0, time.perf_counter() - t0,
-                          previous, already_live=True, **_layout(old_manifest))
+        if _complete(conn, meta_c, manifest["build"], len(columns)):
+            return PushReport(points_c, manifest["build"], len(columns), 0, len(columns), 0, time.perf_counter() - t0,
+                              None, already_live=True, **_layout(old_manifest))
+        # the alias's version lost points or its meta collection (dropped by hand, a lost shard): every load of it
+        # failed while each push said "already live; nothing written". It is written again, whole
+        logger.warning("index %s is live in Qdrant at %s but not whole there: writing it again", manifest["build"],
+                       conn.where)
+        old_manifest, previous = {}, None  # dropping it below drops the alias with it
     if _complete(conn, meta_c, manifest["build"], len(columns)):
         # the version kept as the previous one, pushed again (a rollback): it is whole in Qdrant, so the alias moves
         # back to it; writing it anew dropped it first, and a push killed then left no whole version but the live one
@@ -100,7 +106,7 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
         logger.info("index %s was whole in Qdrant at %s already: the alias %s is back on it", manifest["build"],
                     conn.where, alias)
         return PushReport(points_c, manifest["build"], len(columns), 0, len(columns), changes["deleted"],
-                          time.perf_counter() - t0, previous, **_layout(_readable_live_manifest(conn, points_c)))
+                          time.perf_counter() - t0, previous, **_layout(readable_live_manifest(conn, points_c)))
     # the components' data as the local backend serves it (rows in passage order, whatever its segments)
     local = load_index(index_dir, tuple(e["spec"] for e in manifest["embedders"]))
     passages, keys = list(local.passages), columns.keys()
@@ -130,10 +136,15 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
     return report
 
 
-def live_layout(conn: Connection, live: str) -> tuple[int, int]:
-    """The shards and replicas of the version in collection `live`."""
-    layout = _layout(_readable_live_manifest(conn, live))
-    return layout["shards"], layout["replicas"]
+def serves_whole(conn: Connection, alias: str, manifest: dict[str, Any], layout: tuple[int, int]) -> bool:
+    """Whether `alias` serves the build of local `manifest`, whole (its completion mark and every point), in
+    `layout` (shards, replicas)."""
+    points_c, meta_c, _ = collections(alias, manifest["build"])
+    if conn.live_collection(alias) != points_c or not _complete(conn, meta_c, manifest["build"],
+                                                                 manifest["counts"]["passages"]):
+        return False
+    have = _layout(readable_live_manifest(conn, points_c))
+    return (have["shards"], have["replicas"]) == layout
 
 
 def _layout(manifest: dict[str, Any]) -> dict[str, int]:
@@ -142,7 +153,7 @@ def _layout(manifest: dict[str, Any]) -> dict[str, int]:
     return {"shards": int(q.get("shards", 1)), "replicas": int(q.get("replicas", 1))}
 
 
-def _readable_live_manifest(conn: Connection, live: str) -> dict[str, Any]:
+def readable_live_manifest(conn: Connection, live: str) -> dict[str, Any]:
     """The live version's manifest, or {} when it cannot be read (its meta collection lost): the push that repairs
     it must not be refused for it; its change counts are then counted from nothing."""
     try:

@@ -13,7 +13,7 @@ from ..indexing.manifest import check_compatible, read_manifest
 from ..settings import Settings
 from . import alias_in_folder, check_destination, session
 from .load import load_qdrant_index
-from .publish import PushReport, live_layout, publish
+from .publish import PushReport, publish, readable_live_manifest, serves_whole
 
 
 class QdrantStore:
@@ -41,16 +41,26 @@ class QdrantStore:
     def publish(self, settings: Settings, progress: Progress | None) -> dict[str, Any] | None:
         return {"qdrant": push(settings, progress).as_json()}
 
-    def keeps_unchanged(self, settings: Settings) -> bool:
-        """No when the live version in Qdrant has other shards or replicas than the settings ask for: a version is
-        written once, in one layout, so the same data in a new layout is a version of its own."""
+    def keeps_unchanged(self, settings: Settings, manifest: dict[str, Any]) -> bool:
+        """Yes only when the alias serves the local build itself, whole, in the shards and replicas the settings ask
+        for. Otherwise the build is a new version, which the push writes and the alias moves to: after a rollback
+        (the seeds are what a build publishes), after a publish that did not finish, over a damaged version, or for
+        another layout (a version is written once, in one layout). It said "up to date" in each of these while the
+        push moved the alias."""
+        try:
+            with session(settings, create=False) as conn:
+                return serves_whole(conn, settings.qdrant_collection, manifest,
+                                    (settings.qdrant_shards, settings.qdrant_replicas))
+        except IndexMissingError:  # no store there yet: what the push writes is news to every reader
+            return False
+
+    def served(self, settings: Settings) -> dict[str, Any] | None:
         try:
             with session(settings, create=False) as conn:
                 live = conn.live_collection(settings.qdrant_collection)
-                layout = live_layout(conn, live) if live is not None else None
-        except IndexMissingError:  # no store there yet: the push writes the local build whole
-            return True
-        return layout is None or layout == (settings.qdrant_shards, settings.qdrant_replicas)
+                return (readable_live_manifest(conn, live) or None) if live is not None else None
+        except IndexMissingError:
+            return None
 
 
 def push(settings: Settings, progress: Progress | None = None) -> PushReport:

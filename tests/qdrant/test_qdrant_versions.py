@@ -129,6 +129,56 @@ def test_add_change_remove_each_publish_only_what_changed_and_move_the_alias(bui
     same_rankings(settings, embedders)
 
 
+def test_a_build_reports_and_publishes_against_what_qdrant_serves_not_only_the_local_copy(built_index, embedders,
+                                                                                            tmp_path, qdrant_dir):
+    """The local index is the builder's working copy; what serves is the alias's version. A build that held nothing
+    new for the working copy said "up to date, stays the live version" while its push moved the alias (after a
+    rollback, after a publish that did not finish); a push over a damaged live version said "already live; nothing
+    written" forever; a builder without its working copy skipped the removal guard and published one document
+    over six. Found by an operator's probe (docs/hardening.md)."""
+    from rag.errors import CorpusError
+
+    local, _ = built_index
+    seeds, index = copy_index(local.seeds_dir, local.index_dir, tmp_path)
+    settings = qdrant_settings(local, qdrant_dir, seeds_dir=seeds, index_dir=index)
+    models = list(embedders.values())
+    v1 = backend.build(settings, models)
+    kept = tmp_path / "index-v1"
+    shutil.copytree(index, kept, ignore=shutil.ignore_patterns(".build.lock"))
+    (seeds / f"{NEW_DOC}.txt").write_text(new_seed_text(seeds), encoding="utf-8")
+    v2 = backend.build(settings, models)
+    back = backend.push(settings.replace(index_dir=kept))  # a rollback: the alias on v1 again
+    assert live(settings) == back.collection == v1.store["qdrant"]["collection"]
+
+    # the seeds still hold the new document: the build publishes them, and says it is a new version
+    after = backend.build(settings, models)
+    assert not after.up_to_date and after.index_version not in (v1.index_version, v2.index_version)
+    assert live(settings) == after.store["qdrant"]["collection"] and after.embedded == {k: 0 for k in after.embedded}
+    assert docs_found(settings, embedders, NEW_QUESTION)[0] == NEW_DOC
+    again = backend.build(settings, models)  # now Qdrant serves the working copy's version: nothing to do
+    assert again.up_to_date and again.index_version == after.index_version and again.store["qdrant"]["already_live"]
+    assert again.store["qdrant"]["previous"] is None  # not the live collection itself
+
+    # the live version's meta collection lost: a push writes it again instead of "already live; nothing written"
+    with session(settings) as conn:
+        conn.client.delete_collection(f"{conn.live_collection(settings.qdrant_collection)}-meta")
+    assert not backend.build(settings, models).up_to_date  # it does not keep a version that cannot load
+    with session(settings) as conn:
+        conn.client.delete_collection(f"{conn.live_collection(settings.qdrant_collection)}-meta")
+    repaired = backend.push(settings)
+    assert not repaired.already_live and repaired.points == backend.open_index(settings).manifest["counts"]["passages"]
+    assert docs_found(settings, embedders, NEW_QUESTION)[0] == NEW_DOC
+
+    # a builder without its working copy measures removals against the version Qdrant serves
+    one = tmp_path / "one-seed"
+    one.mkdir()
+    shutil.copy(seeds / f"{NEW_DOC}.txt", one)
+    served = live(settings)
+    with pytest.raises(CorpusError, match="would remove 5 of the 6 documents"):
+        backend.build(settings.replace(index_dir=tmp_path / "new-builder", seeds_dir=one), models)
+    assert live(settings) == served
+
+
 def test_a_version_chunked_anew_reports_every_passage_new_though_no_document_changed(built_index):
     # an upgrade that changes chunking (or a new --max-tokens) keeps every document's sha256 but makes new passages:
     # the push report must not say "0 new or changed" for a version whose every point is new
