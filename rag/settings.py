@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
+from urllib.parse import urlsplit
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 import msgspec
@@ -265,6 +266,8 @@ class Settings:
         if not (1 <= self.qdrant_shards <= 64 and 1 <= self.qdrant_replicas <= 16):
             raise ConfigError(f"qdrant_shards={self.qdrant_shards!r}, qdrant_replicas={self.qdrant_replicas!r}: "
                               "1..64 shards, 1..16 replicas")
+        if self.qdrant_url:
+            _check_qdrant_url(self.qdrant_url)
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", self.qdrant_collection):
             raise ConfigError(f"qdrant_collection={self.qdrant_collection!r}: letters, digits, '-' and '_' only")
         if not 1 <= self.query_batch_max <= 256:
@@ -304,6 +307,17 @@ class Settings:
             for key, value in getattr(self, name).items():
                 if not math.isfinite(value):
                     raise ConfigError(f"{name}[{key}]={value!r}: must be a finite number")
+
+
+def _check_qdrant_url(url: str) -> None:
+    """A URL qdrant-client can use (it raised a traceback at the first call: `Unknown scheme: ftp`, a port `abc`)."""
+    parts = urlsplit(url if "://" in url else f"http://{url}")  # the client reads "host:port" as http
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        port_ok = False
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        raise ConfigError(f"qdrant_url={url!r}: not the http(s) URL of a Qdrant server, such as http://qdrant:6333")
 
 
 _TYPES = get_type_hints(Settings)

@@ -219,7 +219,10 @@ class LiveBuilder:
     def _public(self, text: str) -> str:
         """A message without server paths (the status is shown to anyone): the seeds and index directories become
         <seeds> and <index>; the log keeps the full text."""
-        for directory, label in ((self._settings.seeds_dir, "<seeds>"), (self._settings.index_dir, "<index>")):
+        folders = [(self._settings.seeds_dir, "<seeds>"), (self._settings.index_dir, "<index>")]
+        if self._settings.qdrant_path and str(self._settings.qdrant_path) != ":memory:":
+            folders.append((self._settings.qdrant_path, "<qdrant>"))  # "Qdrant's local mode at /srv/… stayed in use"
+        for directory, label in folders:
             for form in sorted({str(Path(directory).resolve()), str(directory)}, key=len, reverse=True):
                 if form not in ("", "."):
                     text = text.replace(form, label)

@@ -15,6 +15,7 @@ import fcntl
 import json
 import logging
 import os
+import sqlite3
 import threading
 import time
 import uuid
@@ -181,13 +182,14 @@ def check_destination(settings: Settings) -> None:
 
         conn = connect(settings)
         try:  # not through call(): a 404 here is no Qdrant, not a collected version
-            conn.client.get_collections()
+            names = [c.name for c in conn.client.get_collections().collections]
         except UnexpectedResponse as exc:
             raise StoreUnavailableError(f"{settings.qdrant_url} answered {exc.status_code} to Qdrant's "
                                         "GET /collections: is RAG_QDRANT_URL a Qdrant server? Nothing was built") from None
         except (ResponseHandlingException, OSError) as exc:
             raise StoreUnavailableError(f"Qdrant at {settings.qdrant_url} did not answer ({_reason(exc)}); check that "
                                         "it is running and reachable, then retry. Nothing was built") from None
+        check_alias_name(settings.qdrant_collection, names)
         return
     if not settings.qdrant_path or str(settings.qdrant_path) == MEMORY:
         return
@@ -195,6 +197,19 @@ def check_destination(settings: Settings) -> None:
     if path.exists() and not path.is_dir():
         raise StoreUnavailableError(f"RAG_QDRANT_PATH {str(path)!r} is a file; name the folder of Qdrant's local mode")
     _refuse_foreign_folder(path)
+    try:  # looked at, not opened
+        check_alias_name(settings.qdrant_collection, json.loads((path / "meta.json").read_text("utf-8"))["collections"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # no store yet, or one the session will say more about
+
+
+def check_alias_name(alias: str, collections_there: Any) -> None:
+    """Refuse an alias that is the name of a collection (a version's name copied from a push's JSON): the push wrote
+    every point, then failed with a traceback at the alias switch, and left collections no cleanup matched."""
+    if alias in collections_there:
+        raise ConfigError(f"RAG_QDRANT_COLLECTION {alias!r} names a collection in Qdrant, not an alias: name the alias "
+                          f"replicas open (each version's collections are named {alias!r} + '-<build>'), such as "
+                          "'newsrag'. Nothing was published")
 
 
 def _open_folder(path: Path) -> Any:
@@ -214,7 +229,8 @@ def _open_folder(path: Path) -> Any:
                 return QdrantClient(path=str(path))
             except RuntimeError:  # taken between the look and the open: wait again
                 pass
-            except (OSError, KeyError, ValueError, TypeError) as exc:
+            except (OSError, KeyError, ValueError, TypeError, sqlite3.DatabaseError) as exc:
+                # a collection's storage.sqlite cut short was a traceback, and `rag serve` did not start
                 raise StoreUnavailableError(f"RAG_QDRANT_PATH {str(path)!r} cannot be used as Qdrant's local mode "
                                             f"({exc.__class__.__name__}: {_reason(exc)})") from None
         if time.monotonic() > deadline:

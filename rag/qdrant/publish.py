@@ -30,7 +30,7 @@ from ..indexing.load import LoadedIndex, load_index
 from ..indexing.manifest import read_manifest, verify_files
 from ..stores.align import TermAligner
 from ..stores.segments import LAYOUT_FILE
-from . import BM25, Connection, collections, meta_id, point_id
+from . import BM25, Connection, check_alias_name, collections, meta_id, point_id
 
 logger = logging.getLogger(__name__)
 BATCH = 256
@@ -85,6 +85,7 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
     _check_servable(manifest, index_dir)
     build_dir = verify_files(index_dir, manifest, checksums=False)  # load_index checks the checksums below
     points_c, meta_c, terms_c = collections(alias, manifest["build"])
+    check_alias_name(alias, [c.name for c in conn.call(conn.client.get_collections).collections])
     previous = conn.live_collection(alias)
     old_manifest = readable_live_manifest(conn, previous) if previous else {}
     columns = PassageColumns.load(build_dir / PASSAGE_COLUMNS)

@@ -28,7 +28,10 @@ from rag.settings import Settings
     ("RAG_EMBEDDERS", "e5,use,e5", "e5 named twice"),
     ("RAG_MAX_REMOVED_SHARE", "1.5", "a share from 0 to 1"),
     ("RAG_ADMIN_TOKEN", "   ", "blank"),  # was taken as no token: "admin endpoints are disabled", no word at start
-    ("RAG_ADMIN_TOKEN", "x", "1 characters: use at least 16"),  # guarded rebuilds from anyone who could guess it
+    ("RAG_ADMIN_TOKEN", "x", "1 characters: use at least 16"),
+    ("RAG_QDRANT_URL", "ftp://127.0.0.1:8898", "not the http(s) URL of a Qdrant server"),  # were tracebacks
+    ("RAG_QDRANT_URL", "http://127.0.0.1:abc", "not the http(s) URL of a Qdrant server"),
+    ("RAG_QDRANT_URL", "http://", "not the http(s) URL of a Qdrant server"),  # guarded rebuilds from anyone who could guess it
     ("RAG_ADMIN_TOKEN", " fifteen-chars-x ", "15 characters: use at least 16"),
 ])
 def test_a_setting_that_cannot_work_is_refused_by_name(variable, value, says):

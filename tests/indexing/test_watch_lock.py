@@ -92,3 +92,11 @@ def test_a_live_build_that_finds_nothing_new_keeps_the_version_and_says_so(use_s
     assert again.state == "succeeded" and again.up_to_date and again.as_json()["up_to_date"] is True
     assert again.index_version == first.index_version == read_manifest(index)["build"]
     assert again.changes == {"added": 0, "changed": 0, "removed": 0, "unchanged": 5}
+
+
+def test_a_live_builds_public_messages_name_no_qdrant_folder(use_settings, use_embedder, tmp_path) -> None:
+    folder = tmp_path / "qdrant-store"
+    settings = use_settings.replace(store="qdrant", qdrant_path=folder)
+    builder = LiveBuilder(settings, {"use": use_embedder}, lambda: None)
+    said = builder._public(f"Qdrant's local mode at {folder.resolve()} stayed in use by another process for 120s")
+    assert said == "Qdrant's local mode at <qdrant> stayed in use by another process for 120s"

@@ -228,3 +228,38 @@ def test_a_push_of_an_index_for_other_embedders_than_the_settings_is_refused_bef
     assert "was built with embedders ['e5', 'use'] but ['e5'] are configured; set RAG_EMBEDDERS=e5,use or push an " \
            "index built with them" in done.stderr
     assert not (qdrant_dir / "meta.json").exists()  # nothing was opened or written
+
+
+def _store_copy(settings, tmp_path: Path) -> tuple[Path, str, dict]:
+    """A copy of a published local-mode folder, its live collection and its meta.json."""
+    folder = tmp_path / "store"
+    shutil.copytree(settings.qdrant_path, folder, ignore=shutil.ignore_patterns(".lock"))
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    return folder, meta["aliases"][settings.qdrant_collection], meta
+
+
+def test_a_collection_cut_short_in_a_local_mode_folder_is_one_clear_line(published, tmp_path, monkeypatch, capsys):
+    _, settings = published
+    folder, live, _ = _store_copy(settings, tmp_path)
+    storage = folder / "collection" / live / "storage.sqlite"
+    storage.write_bytes(storage.read_bytes()[:20_000])  # "database disk image is malformed": was a traceback
+    monkeypatch.setenv("RAG_STORE", "qdrant")
+    monkeypatch.setenv("RAG_QDRANT_PATH", str(folder))
+    assert main(["index", "info"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and f"RAG_QDRANT_PATH {str(folder)!r} cannot be used" in err, err[-2000:]
+    assert "DatabaseError" in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_alias_that_names_a_collection_is_refused_before_anything_is_written(published, tmp_path, monkeypatch,
+                                                                                capsys):
+    local, settings = published
+    folder, live, meta = _store_copy(settings, tmp_path)
+    monkeypatch.setenv("RAG_STORE", "qdrant")
+    monkeypatch.setenv("RAG_QDRANT_PATH", str(folder))
+    monkeypatch.setenv("RAG_QDRANT_COLLECTION", live)  # a version's name, copied from a push's JSON
+    assert main(["index", "push", "--index", str(local.index_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and f"RAG_QDRANT_COLLECTION {live!r} names a collection in Qdrant" in err, err
+    after = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    assert after["collections"].keys() == meta["collections"].keys()  # it wrote every point, then failed
