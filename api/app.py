@@ -64,7 +64,7 @@ def _open_index(settings: Settings, embedders: Mapping[str, Embedder], state: St
         # traceback of the startup's exception group before.
         reason = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) and exc.filename else str(exc)
         logger.error("serving without an index: %s", reason)
-        state.load_error = reason
+        state.load_error, state.load_exception = reason, exc  # api/live.py LoadRetry reads what kind it was
         return None
 
 
@@ -118,7 +118,8 @@ def create_app(settings: Settings, searcher: Searcher | None = None,
     if settings.cors_origins:
         cors = CORSConfig(allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST", "OPTIONS"],
                           allow_headers=["*"])  # the origins are the boundary; clients add their own headers (the openai SDK's X-Stainless-*)
-    state = State({"settings": settings, "searcher": None, "load_error": None, "loaded_at": None})
+    state = State({"settings": settings, "searcher": None, "load_error": None, "load_exception": None,
+                   "loaded_at": None})
     state.metrics = Metrics(state) if settings.metrics else None
     app = Litestar(
         route_handlers=[*CONTROLLERS, *([MetricsController] if settings.metrics else [])],

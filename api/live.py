@@ -12,6 +12,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.datastructures import State
 
+from rag.errors import BuildBusyError, IndexMissingError, StoreUnavailableError
 from rag.indexing.backend import open_index
 from rag.indexing.build import chunker_params
 from rag.indexing.live import LiveBuilder
@@ -40,6 +41,57 @@ def serve_from_disk(state: State, settings: Settings) -> tuple[LoadedIndex, str 
     return index, old.index.version if old is not None else None
 
 
+LOAD_RETRY_FIRST_S = 1.0  # a server that started without an index loads again after this long, doubling each time
+LOAD_RETRY_MAX_S = 30.0
+# what may pass by itself: another process's build holding the index, a Qdrant store busy or away, and no index yet
+# (another process may be building it). Not a damaged or mismatched index, which would be read again every 30 s
+PASSING = (BuildBusyError, StoreUnavailableError, IndexMissingError)
+
+
+class LoadRetry:
+    """While no index is served after start-up (another process was building it, a Qdrant folder stayed in use past
+    the wait, a Qdrant server did not answer), load what is there again, after LOAD_RETRY_FIRST_S and then twice as
+    long each time up to LOAD_RETRY_MAX_S, until one loads, a reload or a live build serves one, or the server stops.
+    Such a server stayed unready for good: only a reload (with the admin token) or a restart helped."""
+
+    def __init__(self, state: State, settings: Settings, first_s: float = LOAD_RETRY_FIRST_S) -> None:
+        self._state, self._settings, self._wait = state, settings, first_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="index-load-retry", daemon=True)
+
+    def start(self) -> LoadRetry:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        said = self._state.get("load_error")
+        while not self._stop.wait(self._wait):
+            if self._state.get("searcher") is not None:
+                return  # a reload or a live build served one
+            try:
+                index, _ = serve_from_disk(self._state, self._settings)
+            except IndexMissingError:
+                pass  # nothing there yet: the reason the start gave (a failed build, say) still holds
+            except Exception as exc:  # noqa: BLE001 - the server keeps serving its 503 with the latest reason
+                reason = str(exc)
+                if reason != said:
+                    self._state.load_error = said = reason
+                    if not isinstance(exc, PASSING):
+                        logger.error("no index is served: %s; not loading again by itself (POST /v1/admin/reload "
+                                     "once it is fixed)", reason)
+                        return
+                    logger.warning("still no index: %s; loading again in up to %.0fs", reason, LOAD_RETRY_MAX_S)
+            else:
+                logger.info("ready: index %s (%s), loaded again after the start found none", index.version,
+                            index.manifest["counts"])
+                return
+            self._wait = min(self._wait * 2, LOAD_RETRY_MAX_S)
+
+
 def _live_manifest(state: State) -> Callable[[], dict[str, Any] | None]:
     def manifest() -> dict[str, Any] | None:
         searcher = state.get("searcher")
@@ -56,6 +108,8 @@ def live_lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsyncConte
         state = app.state
         state.swap_lock = threading.Lock()
         state.builder = LiveBuilder(settings, state.embedders, lambda: serve_from_disk(state, settings)[0])
+        retry = (LoadRetry(state, settings).start()
+                 if state.get("searcher") is None and isinstance(state.get("load_exception"), PASSING) else None)
         watcher = None
         if settings.watch_seconds > 0:
             watcher = SeedWatcher(settings.seeds_dir, settings.watch_seconds, state.builder,
@@ -63,6 +117,8 @@ def live_lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsyncConte
         try:
             yield
         finally:
+            if retry is not None:
+                retry.stop()
             if watcher is not None:
                 watcher.stop()
             if state.builder.running():  # the daemon thread dies with the process; the index on disk stays whole

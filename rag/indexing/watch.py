@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -60,17 +61,27 @@ def seeds_match_index(seeds_dir: Path, manifest: Mapping[str, Any], chunker: Map
     return current == indexed
 
 
+RETRY_FIRST_S = 30.0  # a failed build is tried again after this long, then after twice as long each time
+RETRY_MAX_S = 900.0
+
+
 class SeedWatcher:
     """Polls the seeds directory every `interval` seconds; when the files have changed and then stayed the same for
-    one more poll (settled), and differ from the live index, it starts a build on `builder`."""
+    one more poll (settled), and differ from the live index, it starts a build on `builder`. A build that failed
+    (a Qdrant folder or server busy or away, a removal refused) is tried again while the seeds still differ from the
+    index: after `retry_s`, then twice as long each time up to RETRY_MAX_S; before, the watcher waited for the next
+    change of the seeds, and served a removed document meanwhile."""
 
     def __init__(self, seeds_dir: Path, interval: float, builder: LiveBuilder,
-                 live_manifest: Callable[[], Mapping[str, Any] | None], chunker: Mapping[str, Any] | None = None) -> None:
+                 live_manifest: Callable[[], Mapping[str, Any] | None], chunker: Mapping[str, Any] | None = None,
+                 retry_s: float = RETRY_FIRST_S) -> None:
         self._seeds, self._interval, self._builder = Path(seeds_dir), interval, builder
         self._live_manifest = live_manifest
         self._chunker = chunker  # what a build records now: an index chunked otherwise is rebuilt at the first poll
         self._stop = threading.Event()
         self._handled: Snapshot | None = None  # the settled state last compared with the index (built or not)
+        self._first_retry_s = self._retry_s = retry_s
+        self._failed: tuple[str, float] | None = None  # the failed build waited on, and when it is tried again
         self._thread = threading.Thread(target=self._loop, name="seed-watcher", daemon=True)
 
     def start(self) -> SeedWatcher:
@@ -89,11 +100,31 @@ class SeedWatcher:
             try:
                 current = seeds_snapshot(self._seeds)
                 # settled and not handled yet, or handled by a build that lost the index's lock to another process
-                if current == previous and (current != self._handled or self._builder.lost_to_another_build()):
+                if current == previous and (current != self._handled or self._builder.lost_to_another_build()
+                                            or self._retry_due()):
                     self._settled(current)
                 previous = current
             except Exception:  # the watcher must outlive any one bad poll
                 logger.exception("seed watcher poll failed")
+
+    def _retry_due(self) -> bool:
+        """Whether the last build failed and its wait before another try is over (the wait doubles per failure)."""
+        status = self._builder.status()
+        if status is None or status.state != "failed":
+            if status is not None and status.state == "succeeded":
+                self._retry_s, self._failed = self._first_retry_s, None
+            return False
+        now = time.monotonic()
+        if self._failed is None or self._failed[0] != status.build_id:
+            self._failed = (status.build_id, now + self._retry_s)
+            self._retry_s = min(self._retry_s * 2, RETRY_MAX_S)
+            return False
+        if now < self._failed[1]:
+            return False
+        self._failed = (status.build_id, now + self._retry_s)  # the next try, should this one find work and fail
+        self._retry_s = min(self._retry_s * 2, RETRY_MAX_S)
+        logger.info("trying the failed build %s again (%s)", status.build_id, status.error)
+        return True
 
     def _settled(self, snapshot: Snapshot) -> None:
         if self._builder.running():

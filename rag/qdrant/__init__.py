@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import ConfigError, IndexError_, IndexMissingError, StoreUnavailableError
+from ..errors import ConfigError, IndexMissingError, StoreUnavailableError
 from ..settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -234,7 +234,7 @@ def _open_folder(path: Path) -> Any:
                 raise StoreUnavailableError(f"RAG_QDRANT_PATH {str(path)!r} cannot be used as Qdrant's local mode "
                                             f"({exc.__class__.__name__}: {_reason(exc)})") from None
         if time.monotonic() > deadline:
-            raise IndexError_(f"Qdrant's local mode at {path} stayed in use by another process for "
+            raise StoreUnavailableError(f"Qdrant's local mode at {path} stayed in use by another process for "
                               f"{LOCK_WAIT_S:.0f}s; try again when it is done") from None
         if not said:
             logger.warning("Qdrant's local mode at %s is in use by another process; waiting up to %.0fs", path,

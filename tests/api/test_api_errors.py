@@ -556,3 +556,37 @@ def test_an_index_folder_it_cannot_build_into_serves_unready_and_says_why(embedd
     if index == "foreign":  # nothing of the operator's touched (the build's lock file is all it leaves)
         assert (folder / "notes.txt").read_text() == "an operator's notes"
         assert {p.name for p in folder.iterdir()} <= {"notes.txt", ".build.lock"}
+
+
+def test_a_server_that_started_while_another_process_built_its_index_serves_it_once_built(api_settings, embedders,
+                                                                                          tmp_path):
+    """Two servers started on one missing index: one builds it, the other's build found the lock taken and it served
+    503 for good, until a reload (with the token) or a restart. It now loads again by itself, while the cause may
+    pass: the other process's build, a Qdrant store busy or away."""
+    from filelock import FileLock
+
+    index = tmp_path / "index"
+    index.mkdir()
+    settings = api_settings.replace(index_dir=index, admin_token=None)
+    other = FileLock(index / ".build.lock", timeout=0, thread_local=False, preserve_lock_file=True)
+    other.acquire()  # the other server's build
+    try:
+        with TestClient(create_app(settings, embedders=embedders)) as c:
+            ready = assert_error(c.get("/readyz"), 503)
+            assert "another build is already running" in ready["detail"]
+            # the other build ends: its index appears, the manifest last (as a build switches it)
+            source = Path(api_settings.index_dir)
+            shutil.copytree(source / "builds", index / "builds")
+            shutil.copy(source / "manifest.json", index / "manifest.json.tmp")
+            (index / "manifest.json.tmp").replace(index / "manifest.json")
+            other.release()
+            deadline = time.monotonic() + 60
+            while c.get("/readyz").status_code != 200:
+                assert time.monotonic() < deadline, c.get("/readyz").json()
+                time.sleep(0.2)
+            body = c.post("/v1/search", json={"query": EN_QUESTION, "top_k": 2}).json()
+            assert len(body["results"]) == 2 and body["index_version"] == json.loads(
+                (index / "manifest.json").read_text())["build"]
+    finally:
+        if other.is_locked:
+            other.release()

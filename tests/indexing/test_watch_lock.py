@@ -100,3 +100,37 @@ def test_a_live_builds_public_messages_name_no_qdrant_folder(use_settings, use_e
     builder = LiveBuilder(settings, {"use": use_embedder}, lambda: None)
     said = builder._public(f"Qdrant's local mode at {folder.resolve()} stayed in use by another process for 120s")
     assert said == "Qdrant's local mode at <qdrant> stayed in use by another process for 120s"
+
+
+def test_a_watched_build_that_failed_is_tried_again_while_the_seeds_differ(use_settings, use_embedder,
+                                                                           monkeypatch) -> None:
+    """A build that fails for a while (here the store is away for its first try: a Qdrant folder another process
+    held past the wait, in the probe) was not tried again until the seeds changed once more; the server served a
+    removed document meanwhile."""
+    from rag.errors import StoreUnavailableError
+
+    settings = use_settings.replace(live_build="thread")
+    index, seeds = Path(settings.index_dir), Path(settings.seeds_dir)
+    served: list[LoadedIndex] = [load_index(index, settings.embedders)]
+    builder = LiveBuilder(settings, {"use": use_embedder},
+                          lambda: served.append(load_index(index, settings.embedders)) or served[-1])
+    real, tries = live.backend.build, []
+
+    def away_once(*args, **kwargs):
+        tries.append(1)
+        if len(tries) == 1:
+            raise StoreUnavailableError("Qdrant at http://qdrant:6333 did not answer (connection refused)")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(live.backend, "build", away_once)
+    watcher = SeedWatcher(seeds, 0.05, builder, lambda: served[-1].manifest, chunker_params(settings),
+                          retry_s=0.3).start()
+    try:
+        (seeds / f"{NEW_DOC}.txt").write_text(NEW_TEXT, encoding="utf-8")
+        failed = _until(lambda: (s := builder.status()) is not None and s.state == "failed" and s)
+        assert "did not answer" in failed.error
+        done = _until(lambda: (s := builder.status()) is not None and s.state == "succeeded" and s)
+        time.sleep(1.0)  # the index now matches the seeds: nothing is tried again
+    finally:
+        watcher.stop()
+    assert len(tries) == 2 and done.trigger == "watch" and NEW_DOC in served[-1].manifest["documents"]

@@ -149,7 +149,7 @@ def test_a_folder_in_use_is_waited_for_without_reading_it_again_and_again(qdrant
         real = qdrant_client.QdrantClient
         monkeypatch.setattr(qdrant_client, "QdrantClient", lambda **kw: opened.append(kw) or real(**kw))
         monkeypatch.setattr(rq, "LOCK_WAIT_S", 0.6)
-        with pytest.raises(rq.IndexError_, match="stayed in use by another process"):
+        with pytest.raises(rq.StoreUnavailableError, match="stayed in use by another process"):
             rq._open_folder(qdrant_dir)
         assert opened == []  # waited on the lock alone: the folder was never read while it was held
         holder.stdin.write("\n")
