@@ -75,6 +75,9 @@ class Connection:
         except UnexpectedResponse as exc:
             if exc.status_code != 404:
                 raise StoreUnavailableError(f"Qdrant at {self.where} answered {exc.status_code} ({_reason(exc)})") from None
+            if b"Not found" not in (getattr(exc, "content", None) or b""):  # Qdrant says "Not found: Collection `…` doesn't exist!"
+                raise StoreUnavailableError(f"{self.where} answered 404 ({_reason(exc)}): is RAG_QDRANT_URL a Qdrant "
+                                            "server?") from None
             raise StoreUnavailableError(f"Qdrant at {self.where}: {_reason(exc)}; a newer version has replaced this "
                                         "one, reload the index (POST /v1/admin/reload)") from None
         except (ResponseHandlingException, OSError) as exc:
@@ -102,7 +105,8 @@ class Connection:
 
 
 def _reason(exc: BaseException) -> str:
-    text = str(exc).strip() or exc.__class__.__name__
+    """An exception's text on one line, cut to 200 characters (the client's UnexpectedResponse spans three)."""
+    text = " ".join(str(exc).split()) or exc.__class__.__name__
     return text if len(text) <= 200 else text[:200] + "…"
 
 

@@ -99,10 +99,18 @@ def test_an_unreachable_qdrant_server_is_a_clear_error_not_a_traceback():
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize(("status", "says"), [(404, "reload the index"), (503, "answered 503")])
-def test_a_server_error_becomes_an_unavailable_index_that_says_what_to_do(status, says):
-    """What a Qdrant server answers when a version was collected (404) or it is overloaded (503), through the
-    client's own exception type."""
+NOT_FOUND = b'{"status": {"error": "Not found: Collection `newsrag-x` doesn\'t exist!"}}'
+
+
+@pytest.mark.parametrize(("status", "body", "says"), [
+    (404, NOT_FOUND, "a newer version has replaced this one, reload the index"),
+    (503, NOT_FOUND, "answered 503"),
+    # another HTTP service at the URL (or a proxy's page): it said "reload the index", over three lines
+    (404, b'{"error":"not_found","detail":"no endpoint at /aliases"}', "answered 404 .*: is RAG_QDRANT_URL a Qdrant"),
+])
+def test_a_server_error_becomes_an_unavailable_index_that_says_what_to_do(status, body, says):
+    """What a Qdrant server answers when a version was collected (404) or it is overloaded (503), and what another
+    server answers, through the client's own exception type; one line each."""
     import httpx
     from qdrant_client.http.exceptions import UnexpectedResponse
 
@@ -110,10 +118,11 @@ def test_a_server_error_becomes_an_unavailable_index_that_says_what_to_do(status
     from rag.qdrant import Connection
 
     def fail(*_args, **_kwargs):
-        raise UnexpectedResponse(status, "x", b'{"status": {"error": "Not found: Collection"}}', httpx.Headers())
+        raise UnexpectedResponse(status, "x", body, httpx.Headers())
 
-    with pytest.raises(StoreUnavailableError, match=says):
+    with pytest.raises(StoreUnavailableError, match=says) as raised:
         Connection(client=None, where="http://qdrant:6333", local=False).call(fail)
+    assert "\n" not in str(raised.value)
 
 
 @pytest.mark.parametrize("place", ["a file", "another program's meta.json", "under /proc"])
