@@ -26,7 +26,12 @@ class IndexCorruptError(IndexError_):
 
 
 class IndexMismatchError(IndexError_):
-    """The index on disk was built with another format, embedder or chunker than requested."""
+    """The index on disk was built with another format, embedder or chunker than requested; `built`: the embedders
+    it was built with, when those are what differ."""
+
+    def __init__(self, message: str, built: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.built = built
 
 
 class IndexFolderError(IndexError_):

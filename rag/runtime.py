@@ -132,6 +132,16 @@ def open_searcher(settings: Settings, *, build_if_missing: bool = False,
         raise
 
 
+def _where_served(settings: Settings) -> str:
+    """Where a missing index was looked for: the index folder, or Qdrant's alias (a mistyped RAG_QDRANT_PATH was
+    reported as "no index at <the index folder>", which was there)."""
+    if settings.store != "qdrant":
+        return f"at {settings.index_dir}"
+    place = settings.qdrant_url or f"RAG_QDRANT_PATH {settings.qdrant_path}"
+    return (f"under the alias {settings.qdrant_collection!r} in Qdrant at {place} (building into {settings.index_dir}, "
+            "then publishing)")
+
+
 def _open_searcher(settings: Settings, build_if_missing: bool, embedders: dict[str, Embedder]) -> Searcher:
     if build_if_missing and backend.index_is_upgradable(settings):
         logger.warning("the index at %s is of an older format: updating it from %s, its vectors reused (progress "
@@ -140,7 +150,7 @@ def _open_searcher(settings: Settings, build_if_missing: bool, embedders: dict[s
         logger.info("updated index %s: %d passages from %d documents in %.1fs", report.index_version,
                     report.passages, report.documents, report.seconds)
     elif build_if_missing and not backend.index_exists(settings):
-        logger.warning("no index at %s: building it from %s (progress below)", settings.index_dir, settings.seeds_dir)
+        logger.warning("no index %s: building it from %s (progress below)", _where_served(settings), settings.seeds_dir)
         report = build(settings, embedders)
         logger.info("built index %s: %d passages from %d documents in %.1fs", report.index_version,
                        report.passages, report.documents, report.seconds)

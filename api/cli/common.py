@@ -84,3 +84,14 @@ def question_flags(p: argparse.ArgumentParser) -> None:
 
 def embedders_flag(p: argparse.ArgumentParser, help_: str = "comma-separated embedders (must match the index)") -> None:
     p.add_argument("--embedders", help=help_)
+
+
+def refuse_memory_store(settings: Settings, command: str) -> None:
+    """A command that publishes into Qdrant's `:memory:` local mode publishes into its own memory, which is gone when
+    it exits: it reported success for a store no later command could read."""
+    from rag.errors import ConfigError
+
+    if settings.store == "qdrant" and str(settings.qdrant_path) == ":memory:":
+        raise ConfigError(f"{command}: RAG_QDRANT_PATH=:memory: keeps Qdrant in this command's own memory, gone when "
+                          "it exits; name a folder (RAG_QDRANT_PATH) or a server (RAG_QDRANT_URL). `rag serve` "
+                          "serves :memory: for trying it out")

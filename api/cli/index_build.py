@@ -6,7 +6,7 @@ import argparse
 
 from rag.settings import Settings
 
-from .common import chunk_flags, embedders_flag, index_flag, print_json, seeds_flag
+from .common import chunk_flags, embedders_flag, index_flag, print_json, refuse_memory_store, seeds_flag
 
 NAME = "build"
 HELP = "Build or incrementally update the index from the seeds."
@@ -31,6 +31,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     """Build, then print the report (one JSON object, or two readable lines and the warnings)."""
     from rag.runtime import build  # loads the embedders: not before the flags are known to be good
 
+    refuse_memory_store(settings, "rag index build")
     if args.allow_removals:
         settings = settings.replace(max_removed_share=1.0)
     report = build(settings, full=args.full)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from rag.settings import Settings
 
@@ -19,8 +20,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    """Print the summary of the index that settings name (local files, or Qdrant's live version with RAG_STORE=qdrant) (refusing a mismatch, as loading does)."""
+    """Print the summary of the index that settings name (local files, or Qdrant's live version with RAG_STORE=qdrant).
+    An index built with other embedders than RAG_EMBEDDERS is shown, with a warning, since that is when an operator
+    asks which ones it has; `--embedders` refuses a mismatch, as loading does."""
+    from rag.errors import IndexMismatchError
     from rag.indexing.backend import open_index
 
-    print_json(open_index(settings).summary())
+    try:
+        summary = open_index(settings).summary()
+    except IndexMismatchError as exc:
+        if args.embedders or not exc.built:
+            raise
+        summary = open_index(settings.replace(embedders=exc.built)).summary()
+        print(f"warning: {exc}", file=sys.stderr)
+    print_json(summary)
     return 0

@@ -8,7 +8,7 @@ import sys
 from rag.errors import ConfigError
 from rag.settings import Settings
 
-from .common import index_flag, print_json
+from .common import index_flag, print_json, refuse_memory_store
 
 NAME = "push"
 HELP = "Publish the local index into Qdrant as a new version and move the alias to it (embeds nothing)."
@@ -37,6 +37,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError("rag index push: name the Qdrant to publish to with --url/RAG_QDRANT_URL or "
                           "--path/RAG_QDRANT_PATH")
     settings = settings.replace(store="qdrant", **where)
+    refuse_memory_store(settings, "rag index push")
     report = push(settings, StageProgress(label="index push"))
     note = layout_note(report.as_json(), settings.qdrant_shards, settings.qdrant_replicas)
     if note:

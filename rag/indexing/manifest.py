@@ -174,5 +174,5 @@ def check_compatible(manifest: dict[str, Any], embedder_specs: tuple[str, ...], 
     if sorted(built) != sorted(embedder_specs):  # the same models in another order serve the same index
         raise IndexMismatchError(
             f"index at {str(index_dir)!r} was built with embedders {list(built)!r} but {list(embedder_specs)!r} "
-            f"are configured; set RAG_EMBEDDERS={','.join(built)} or {fix or rebuild_hint(index_dir)}"
+            f"are configured; set RAG_EMBEDDERS={','.join(built)} or {fix or rebuild_hint(index_dir)}", built
         )

@@ -181,6 +181,12 @@ def test_a_version_built_for_other_embedders_says_how_to_rebuild_it_in_qdrant(pu
     # the working copy it is built from, with the store named: not --index qdrant:<path>, a stray local folder
     assert "rebuild with: RAG_STORE=qdrant rag index build --full --index /srv/newsrag/index" in err
     assert "--index qdrant:" not in err and "Traceback" not in err
+    # configured otherwise (RAG_EMBEDDERS) and asked what the version holds: shown, with the mismatch as a warning
+    monkeypatch.setenv("RAG_EMBEDDERS", "e5")
+    assert main(["index", "info"]) == 0
+    out, err = capsys.readouterr()
+    assert [e["spec"] for e in json.loads(out)["embedders"]] == ["e5", "use"]
+    assert err.startswith("warning: ") and "was built with embedders ['e5', 'use'] but ['e5'] are configured" in err
 
 
 def test_a_build_checks_its_qdrant_destination_before_embedding_and_leaves_the_local_index(built_index, tmp_path):
@@ -272,3 +278,15 @@ def test_an_alias_that_names_a_collection_is_refused_before_anything_is_written(
     assert "Traceback" not in err and f"RAG_QDRANT_COLLECTION {live!r} names a collection in Qdrant" in err, err
     after = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     assert after["collections"].keys() == meta["collections"].keys()  # it wrote every point, then failed
+
+
+@pytest.mark.parametrize("argv", [["index", "push"], ["index", "build"]])
+def test_publishing_into_a_store_that_dies_with_the_command_is_refused(built_index, argv, monkeypatch, capsys):
+    """`:memory:` is Qdrant in the command's own memory: push and build reported a version published, and the next
+    command found no alias."""
+    local, _ = built_index
+    monkeypatch.setenv("RAG_STORE", "qdrant")
+    monkeypatch.setenv("RAG_QDRANT_PATH", ":memory:")
+    assert main([*argv, "--index", str(local.index_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "RAG_QDRANT_PATH=:memory: keeps Qdrant in this command's own memory" in err and "Traceback" not in err

@@ -98,3 +98,5 @@ def test_a_live_rebuild_moves_the_alias_under_eight_searching_threads(built_inde
         assert str(qdrant_dir) not in metrics and 'newsrag_builds_total{outcome="succeeded"} 1.0' in metrics
     log = (tmp_path / "server.log").read_text(errors="replace")
     assert "published index" in log and "Traceback" not in log
+    # the alias was missing, not the working copy: the start says where it looked (it named the index folder)
+    assert f"no index under the alias 'newsrag' in Qdrant at RAG_QDRANT_PATH {qdrant_dir}" in log
