@@ -257,6 +257,9 @@ class BuildOut(Struct):
     last_error: str | None  # the latest failure of any build since the server started, with its build id and time
     # the seeds, settings and code held nothing new: the live version stayed (index_version), no version was made
     up_to_date: bool = False
+    # what publishing did with RAG_STORE=qdrant ({"qdrant": {collection, upserted, unchanged, deleted, previous,
+    # already_live, shards, replicas, ...}}, as `rag index build --json` says it); null for local files
+    store: dict[str, Any] | None = None
 
 
 class IndexStatus(IndexSummary):

@@ -60,13 +60,14 @@ class BuildStatus:
     changes: dict[str, int] = field(default_factory=dict)  # added, changed, removed, unchanged documents
     last_error: str | None = None  # the latest failure of any build so far, this one or an earlier one
     up_to_date: bool = False  # it found nothing new: the live version stayed
+    store: dict[str, Any] | None = None  # what publishing did, for a store other than local files (Qdrant's counts)
 
     def as_json(self) -> dict[str, Any]:
         return {"build_id": self.build_id, "trigger": self.trigger, "state": self.state, "stage": self.stage,
                 "done": self.done, "total": self.total, "started_at": self.started_at,
                 "finished_at": self.finished_at, "index_version": self.index_version, "error": self.error,
                 "warnings": list(self.warnings), "changes": dict(self.changes), "last_error": self.last_error,
-                "up_to_date": self.up_to_date}
+                "up_to_date": self.up_to_date, "store": self.store}
 
 
 class _Interleaved:
@@ -261,7 +262,7 @@ class LiveBuilder:
             self._finish(build_id, time.perf_counter() - t0, state="succeeded", stage="done", done=served,
                          total=served, index_version=index.version, finished_at=_now(),
                          warnings=tuple(self._public(w) for w in outcome["warnings"]), changes=changes,
-                         up_to_date=bool(outcome.get("up_to_date")))
+                         up_to_date=bool(outcome.get("up_to_date")), store=outcome.get("store"))
             logger.info("live build %s: index %s is live after %.1fs (%s%s)", build_id, index.version,
                         time.perf_counter() - t0, changes, "; it was up to date" if outcome.get("up_to_date") else "")
         except Exception as exc:  # anything at all: the old index keeps serving, and the status says why

@@ -37,7 +37,7 @@ def build_outcome(report: Any) -> dict[str, Any]:
     """What a finished build's status says: the documents it changed, and its warnings."""
     return {"changes": {"added": report.added, "changed": report.changed, "removed": report.removed,
                         "unchanged": report.unchanged}, "warnings": list(report.warnings),
-            "up_to_date": report.up_to_date}
+            "up_to_date": report.up_to_date, "store": report.store}
 
 
 def _settings_state(settings: Settings) -> dict[str, Any]:

@@ -69,6 +69,8 @@ def push(settings: Settings, progress: Progress | None = None) -> PushReport:
     # server restarted on it): refused here, before the alias moves
     check_compatible(read_manifest(Path(settings.index_dir)), settings.embedders, settings.index_dir,
                      fix="push an index built with them")
+    if progress is not None:  # a local-mode folder another process holds is waited for here, up to LOCK_WAIT_S
+        progress("qdrant: opening the store", 0, 0)
     with session(settings) as conn:
         return publish(conn, settings.qdrant_collection, Path(settings.index_dir), shards=settings.qdrant_shards,
                        replicas=settings.qdrant_replicas, progress=progress)

@@ -40,3 +40,6 @@ def test_a_live_rebuild_on_the_in_memory_store_serves_the_new_version(built_inde
     again = builder.wait(600)
     assert again.state == "succeeded" and again.up_to_date, again
     assert again.index_version == status.index_version == backend.open_index(settings).version
+    # what the publishing did, in the status as `rag index build --json` says it (it was only in the log)
+    assert status.store["qdrant"]["upserted"] > 0 and not status.store["qdrant"]["already_live"]
+    assert again.store["qdrant"]["already_live"] and again.as_json()["store"] == again.store

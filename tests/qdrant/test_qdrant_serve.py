@@ -62,6 +62,8 @@ def test_a_live_rebuild_moves_the_alias_under_eight_searching_threads(built_inde
                 assert time.monotonic() < deadline and not load.failures, load.failures
                 time.sleep(0.2)
         assert build["state"] == "succeeded" and build["changes"]["added"] == 1 and v1 != v0, build
+        published = build["store"]["qdrant"]  # what the push did, in the status (it was only in the server's log)
+        assert published["index_version"] == v1 and published["upserted"] > 0 and not published["already_live"]
         assert load.failures == []
         assert {b["index_version"] for b in load.bodies} == {v0, v1}
         for body in load.bodies:  # each response comes wholly from the version it names
