@@ -15,7 +15,7 @@ from .embedders.batching import BatchingEmbedder
 from .indexing import backend
 from .indexing.build import BuildReport
 from .retrieval import Searcher
-from .settings import Settings
+from .settings import Settings, shown_url
 from .stores.japanese import default_analyzer
 
 logger = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ def _where_served(settings: Settings) -> str:
     reported as "no index at <the index folder>", which was there)."""
     if settings.store != "qdrant":
         return f"at {settings.index_dir}"
-    place = settings.qdrant_url or f"RAG_QDRANT_PATH {settings.qdrant_path}"
+    place = shown_url(settings.qdrant_url) if settings.qdrant_url else f"RAG_QDRANT_PATH {settings.qdrant_path}"
     return (f"under the alias {settings.qdrant_collection!r} in Qdrant at {place} (building into {settings.index_dir}, "
             "then publishing)")
 

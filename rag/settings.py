@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import ipaddress
 import logging
 import math
 import os
@@ -12,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 import msgspec
@@ -309,15 +310,33 @@ class Settings:
                     raise ConfigError(f"{name}[{key}]={value!r}: must be a finite number")
 
 
+def shown_url(url: str) -> str:
+    """A URL as logs and errors show it: without the user and password it may carry (they reached the public
+    /readyz detail and the log)."""
+    try:
+        parts = urlsplit(url)
+        if parts.username is None and parts.password is None:
+            return url
+        host = parts.netloc.rsplit("@", 1)[1]
+    except (ValueError, IndexError):
+        return "<RAG_QDRANT_URL>"
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
 def _check_qdrant_url(url: str) -> None:
     """A URL qdrant-client can use (it raised a traceback at the first call: `Unknown scheme: ftp`, a port `abc`)."""
-    parts = urlsplit(url if "://" in url else f"http://{url}")  # the client reads "host:port" as http
     try:
-        port_ok = parts.port is None or parts.port > 0
+        parts = urlsplit(url if "://" in url else f"http://{url}")  # the client reads "host:port" as http
+        host, port = parts.hostname, parts.port  # a port that is no number, an unclosed "[", raise here
+        if host and ":" in host:
+            ipaddress.IPv6Address(host)  # "[zz]" passes urlsplit; the client raised at its first call
+        good = (parts.scheme in ("http", "https") and bool(host) and re.fullmatch(r"[A-Za-z0-9._:-]+", host or "")
+                and (port is None or port > 0))
     except ValueError:
-        port_ok = False
-    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
-        raise ConfigError(f"qdrant_url={url!r}: not the http(s) URL of a Qdrant server, such as http://qdrant:6333")
+        good = False
+    if not good:
+        raise ConfigError(f"qdrant_url={shown_url(url)!r}: not the http(s) URL of a Qdrant server, such as "
+                          "http://qdrant:6333")
 
 
 _TYPES = get_type_hints(Settings)

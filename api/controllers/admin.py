@@ -87,7 +87,8 @@ class AdminController(Controller):
                 index, previous = await to_thread.run_sync(serve_from_disk, state, settings)
             except IndexError_ as exc:
                 logger.error("reload failed, keeping index %s: %s", previous, exc)
-                raise ReloadFailed(detail=f"{exc} (still serving index {previous})") from None
+                serving = f"still serving index {previous}" if previous else "no index is served"
+                raise ReloadFailed(detail=f"{exc} ({serving})") from None
         took = (time.perf_counter() - t0) * 1000
         logger.info("reloaded index %s → %s in %.0f ms", previous, index.version, took)
         return ReloadResponse(index_version=index.version, previous_version=previous,

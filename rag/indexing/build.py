@@ -150,7 +150,11 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
         plan = _plan(settings, index_dir, live, full)
         if not len(plan.columns):  # an index of nothing cannot be served; the one that is there stays as it was
             raise CorpusError(_nothing_to_index(settings, plan.corpus))
-        _check_removals(settings, live.manifest or destination.served(), {d.doc_id for d in plan.corpus.documents})
+        kept = {d.doc_id for d in plan.corpus.documents}
+        # measured against the live local build, and against what the store serves (Qdrant's alias may name another
+        # version: a builder whose working copy is missing, out of step, or another deployment's)
+        _check_removals(settings, live.manifest, kept)
+        _check_removals(settings, destination.served(), kept)
         build_id, manifest, embedded, seconds = _embed_and_write(settings, embedders, index_dir, plan,
                                                                  progress or (lambda *_: None))
         # the live version already is this build: kept, so readers, replicas and Qdrant see no change. Only when it
@@ -160,6 +164,7 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
         if up_to_date:
             shutil.rmtree(index_dir / BUILDS / build_id, ignore_errors=True)
             build_id = live.manifest["build"]
+            _collect_garbage(index_dir / BUILDS, keep=set(), scratch_only=True)  # a killed build's, at scale GBs
         else:
             _switch(index_dir, manifest, plan.live_build)
     report = BuildReport(passages=len(plan.columns), seconds=time.perf_counter() - t0, index_version=build_id,
@@ -438,11 +443,13 @@ _BUILD_FOLDER = re.compile(r"^(\.tmp-)?\d{8}T\d{12}Z-[0-9a-f]{6}(\.carry)?$")
 _INDEX_ENTRIES = {"builds", ".cache", ".build.lock", MANIFEST, "README.md", ".gitignore"}
 
 
-def _collect_garbage(builds: Path, keep: set[str]) -> None:
+def _collect_garbage(builds: Path, keep: set[str], scratch_only: bool = False) -> None:
     """Keep the new and the previous build (a reader may still be opening it); drop the rest and dead temp dirs, and
-    nothing whose name is not a build's (a folder someone put there is theirs, not ours)."""
+    nothing whose name is not a build's (a folder someone put there is theirs, not ours). `scratch_only`: only what
+    killed builds left (`.tmp-<id>`, `<id>.carry`), every build kept."""
     for path in builds.iterdir():
-        if path.name not in keep and _BUILD_FOLDER.match(path.name):
+        scratch = path.name.startswith(".tmp-") or path.name.endswith(".carry")
+        if path.name not in keep and _BUILD_FOLDER.match(path.name) and (scratch or not scratch_only):
             shutil.rmtree(path, ignore_errors=True)
 
 

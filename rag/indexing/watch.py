@@ -82,6 +82,7 @@ class SeedWatcher:
         self._handled: Snapshot | None = None  # the settled state last compared with the index (built or not)
         self._first_retry_s = self._retry_s = retry_s
         self._failed: tuple[str, float] | None = None  # the failed build waited on, and when it is tried again
+        self._retrying = False  # the settled state handled next is a retry, not a change
         self._thread = threading.Thread(target=self._loop, name="seed-watcher", daemon=True)
 
     def start(self) -> SeedWatcher:
@@ -116,17 +117,18 @@ class SeedWatcher:
             return False
         now = time.monotonic()
         if self._failed is None or self._failed[0] != status.build_id:
-            self._failed = (status.build_id, now + self._retry_s)
-            self._retry_s = min(self._retry_s * 2, RETRY_MAX_S)
+            self._failed = (status.build_id, now + self._retry_s)  # a new failure: its wait starts now
             return False
         if now < self._failed[1]:
             return False
-        self._failed = (status.build_id, now + self._retry_s)  # the next try, should this one find work and fail
-        self._retry_s = min(self._retry_s * 2, RETRY_MAX_S)
+        self._retry_s = min(self._retry_s * 2, RETRY_MAX_S)  # the wait after this try, should it fail again
+        self._failed = (status.build_id, now + self._retry_s)  # or find nothing to do
         logger.info("trying the failed build %s again (%s)", status.build_id, status.error)
+        self._retrying = True
         return True
 
     def _settled(self, snapshot: Snapshot) -> None:
+        retrying, self._retrying = self._retrying, False
         if self._builder.running():
             return  # retried at the next poll, once that build is over
         manifest = self._live_manifest()
@@ -143,5 +145,5 @@ class SeedWatcher:
         elif chunked_otherwise(manifest, self._chunker):
             logger.info("the live index was chunked under other settings or code (%s, now %s): rebuilding",
                         manifest.get("chunker"), dict(self._chunker))
-        else:
+        elif not retrying:
             logger.info("seeds changed in %s: rebuilding", self._seeds)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import ConfigError, IndexMissingError, StoreUnavailableError
-from ..settings import Settings
+from ..settings import Settings, shown_url
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,8 @@ class Connection:
         except UnexpectedResponse as exc:
             if exc.status_code != 404:
                 raise StoreUnavailableError(f"Qdrant at {self.where} answered {exc.status_code} ({_reason(exc)})") from None
-            if b"Not found" not in (getattr(exc, "content", None) or b""):  # Qdrant says "Not found: Collection `…` doesn't exist!"
+            # Qdrant says "Not found: Collection `…` doesn't exist!"; another server at the URL says something else
+            if b"Not found" not in (getattr(exc, "content", None) or b""):
                 raise StoreUnavailableError(f"{self.where} answered 404 ({_reason(exc)}): is RAG_QDRANT_URL a Qdrant "
                                             "server?") from None
             raise StoreUnavailableError(f"Qdrant at {self.where}: {_reason(exc)}; a newer version has replaced this "
@@ -84,10 +85,14 @@ class Connection:
             raise StoreUnavailableError(f"Qdrant at {self.where} did not answer ({_reason(exc)}); check that it is "
                                         "running and reachable, then retry") from None
         except ValueError as exc:
-            if "not found" not in str(exc):
+            if "not found" in str(exc):
+                raise StoreUnavailableError(f"Qdrant at {self.where}: {exc}; a newer version has replaced this one, "
+                                            "reload the index (POST /v1/admin/reload)") from None
+            if self.local:
                 raise
-            raise StoreUnavailableError(f"Qdrant at {self.where}: {exc}; a newer version has replaced this one, "
-                                        "reload the index (POST /v1/admin/reload)") from None
+            # a 200 that is not Qdrant's JSON (a proxy's login page): the client's JSONDecodeError or ValidationError
+            raise StoreUnavailableError(f"{self.where} answered in a form that is not Qdrant's "
+                                        f"({exc.__class__.__name__}): is RAG_QDRANT_URL a Qdrant server?") from None
 
     def live_collection(self, alias: str) -> str | None:
         """The collection the alias points at, or None when there is no such alias."""
@@ -187,12 +192,16 @@ def check_destination(settings: Settings) -> None:
         conn = connect(settings)
         try:  # not through call(): a 404 here is no Qdrant, not a collected version
             names = [c.name for c in conn.client.get_collections().collections]
+        except ValueError as exc:  # a 200 that is not Qdrant's JSON
+            raise StoreUnavailableError(f"{conn.where} answered Qdrant's GET /collections in a form that is not "
+                                        f"Qdrant's ({exc.__class__.__name__}): is RAG_QDRANT_URL a Qdrant server? "
+                                        "Nothing was built") from None
         except UnexpectedResponse as exc:
-            raise StoreUnavailableError(f"{settings.qdrant_url} answered {exc.status_code} to Qdrant's "
+            raise StoreUnavailableError(f"{shown_url(settings.qdrant_url)} answered {exc.status_code} to Qdrant's "
                                         "GET /collections: is RAG_QDRANT_URL a Qdrant server? Nothing was built") from None
         except (ResponseHandlingException, OSError) as exc:
-            raise StoreUnavailableError(f"Qdrant at {settings.qdrant_url} did not answer ({_reason(exc)}); check that "
-                                        "it is running and reachable, then retry. Nothing was built") from None
+            raise StoreUnavailableError(f"Qdrant at {shown_url(settings.qdrant_url)} did not answer ({_reason(exc)}); "
+                                        "check that it is running and reachable, then retry. Nothing was built") from None
         check_alias_name(settings.qdrant_collection, names)
         return
     if not settings.qdrant_path or str(settings.qdrant_path) == MEMORY:
@@ -212,8 +221,8 @@ def check_alias_name(alias: str, collections_there: Any) -> None:
     every point, then failed with a traceback at the alias switch, and left collections no cleanup matched."""
     if alias in collections_there:
         raise ConfigError(f"RAG_QDRANT_COLLECTION {alias!r} names a collection in Qdrant, not an alias: name the alias "
-                          f"replicas open (each version's collections are named {alias!r} + '-<build>'), such as "
-                          "'newsrag'. Nothing was published")
+                          "replicas open, such as 'newsrag' (each version's collections are named '<alias>-<build>'). "
+                          "Nothing was published")
 
 
 def _open_folder(path: Path) -> Any:
@@ -317,7 +326,7 @@ def connect(settings: Settings) -> Connection:
     with _CONNECTIONS_LOCK:
         conn = _CONNECTIONS.get(where)
         if conn is None:
-            conn = _CONNECTIONS[where] = Connection(make(), where, local=not settings.qdrant_url)
+            conn = _CONNECTIONS[where] = Connection(make(), shown_url(where), local=not settings.qdrant_url)
             if len(_CONNECTIONS) == 1:
                 atexit.register(_close_all)  # before the interpreter tears down what the client's close needs
         return conn

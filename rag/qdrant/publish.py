@@ -99,6 +99,7 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
         logger.warning("index %s is live in Qdrant at %s but not whole there: writing it again", manifest["build"],
                        conn.where)
         old_manifest, previous = {}, None  # dropping it below drops the alias with it
+        changes = _changes(manifest, old_manifest, [columns.doc_ids[d] for d in columns.doc.tolist()])  # all new
     if _complete(conn, meta_c, manifest["build"], len(columns)):
         # the version kept as the previous one, pushed again (a rollback): it is whole in Qdrant, so the alias moves
         # back to it; writing it anew dropped it first, and a push killed then left no whole version but the live one

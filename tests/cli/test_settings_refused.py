@@ -31,7 +31,10 @@ from rag.settings import Settings
     ("RAG_ADMIN_TOKEN", "x", "1 characters: use at least 16"),
     ("RAG_QDRANT_URL", "ftp://127.0.0.1:8898", "not the http(s) URL of a Qdrant server"),  # were tracebacks
     ("RAG_QDRANT_URL", "http://127.0.0.1:abc", "not the http(s) URL of a Qdrant server"),
-    ("RAG_QDRANT_URL", "http://", "not the http(s) URL of a Qdrant server"),  # guarded rebuilds from anyone who could guess it
+    ("RAG_QDRANT_URL", "http://", "not the http(s) URL of a Qdrant server"),
+    ("RAG_QDRANT_URL", "http://[::1", "not the http(s) URL of a Qdrant server"),
+    ("RAG_QDRANT_URL", "http://[zz]:6333", "not the http(s) URL of a Qdrant server"),
+    ("RAG_QDRANT_URL", "http://a b:6333", "not the http(s) URL of a Qdrant server"),  # guarded rebuilds from anyone who could guess it
     ("RAG_ADMIN_TOKEN", " fifteen-chars-x ", "15 characters: use at least 16"),
 ])
 def test_a_setting_that_cannot_work_is_refused_by_name(variable, value, says):

@@ -194,6 +194,9 @@ def test_a_rebuild_that_finds_nothing_new_keeps_the_live_version_and_one_that_do
     names = lambda: {p.name for p in (index_dir / BUILDS).iterdir()}  # noqa: E731
     manifest = (index_dir / MANIFEST).read_bytes()
     assert names() == {use_template.report.index_version, unchanged.report.index_version}
+    killed = ".tmp-20261204T164335625431Z-5549ad"  # what a killed build leaves: its folder and its scratch
+    (index_dir / BUILDS / killed).mkdir()
+    (index_dir / BUILDS / f"{killed}.carry").mkdir()
     again = build_index(unchanged.settings, [use_embedder])
     assert again.up_to_date and again.as_json()["up_to_date"] is True
     assert again.index_version == unchanged.report.index_version and _counts(again) == (0, 0, 0, 5)

@@ -290,3 +290,37 @@ def test_publishing_into_a_store_that_dies_with_the_command_is_refused(built_ind
     assert main([*argv, "--index", str(local.index_dir)]) == 2
     err = capsys.readouterr().err
     assert "RAG_QDRANT_PATH=:memory: keeps Qdrant in this command's own memory" in err and "Traceback" not in err
+
+
+def test_a_url_that_answers_a_page_is_one_line_and_the_urls_password_is_never_shown(built_index, monkeypatch,
+                                                                                    capsys):
+    """A proxy's login page (200, HTML) at RAG_QDRANT_URL was a JSONDecodeError traceback in every command, and a
+    password in the URL reached the public /readyz detail and the log."""
+    import http.server
+    import threading
+
+    class LoginPage(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<html><body>Sign in</body></html>")
+
+        def log_message(self, *args):
+            pass
+
+    page = http.server.ThreadingHTTPServer(("127.0.0.1", 0), LoginPage)
+    threading.Thread(target=page.serve_forever, daemon=True).start()
+    local, _ = built_index
+    try:
+        url = f"http://reader:secretpw@127.0.0.1:{page.server_address[1]}"
+        monkeypatch.setenv("RAG_STORE", "qdrant")
+        monkeypatch.setenv("RAG_QDRANT_URL", url)
+        for argv in (["index", "info"], ["index", "push", "--index", str(local.index_dir)]):
+            assert main(argv) == 1
+            err = capsys.readouterr().err
+            assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err[-2000:]
+            assert "in a form that is not Qdrant's" in err and "is RAG_QDRANT_URL a Qdrant server?" in err
+            assert "secretpw" not in err and f"http://127.0.0.1:{page.server_address[1]}" in err
+    finally:
+        page.shutdown()

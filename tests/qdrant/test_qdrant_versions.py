@@ -177,6 +177,12 @@ def test_a_build_reports_and_publishes_against_what_qdrant_serves_not_only_the_l
     with pytest.raises(CorpusError, match="would remove 5 of the 6 documents"):
         backend.build(settings.replace(index_dir=tmp_path / "new-builder", seeds_dir=one), models)
     assert live(settings) == served
+    # and one whose working copy is out of step with the alias (a local test build there, a copy from a backup)
+    stale = settings.replace(index_dir=tmp_path / "stale-builder", seeds_dir=one)
+    backend.build(stale.replace(store="local"), models)
+    with pytest.raises(CorpusError, match="would remove 5 of the 6 documents"):
+        backend.build(stale, models)
+    assert live(settings) == served
 
 
 def test_a_version_chunked_anew_reports_every_passage_new_though_no_document_changed(built_index):
