@@ -56,6 +56,7 @@ class LoadRetry:
 
     def __init__(self, state: State, settings: Settings, first_s: float = LOAD_RETRY_FIRST_S) -> None:
         self._state, self._settings, self._wait = state, settings, first_s
+        self._built = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="index-load-retry", daemon=True)
 
@@ -67,6 +68,22 @@ class LoadRetry:
         self._stop.set()
         self._thread.join(timeout=5)
 
+    def _build_if_nobody_does(self) -> None:
+        """The start found another process building the index; once no build holds the lock and there is still no
+        index (that build was killed, or failed), build it here, as the start would have (it stayed unready for
+        good). Once: a build that fails says why in GET /v1/index, and the next is the operator's."""
+        builder: LiveBuilder | None = self._state.get("builder")
+        if self._built or builder is None or builder.running():
+            return
+        try:
+            status = builder.start("start")
+        except BuildBusyError:
+            return  # the other build still holds the lock
+        self._built = True
+        logger.warning("no index yet, and no other build holds the lock: building it here (live build %s)",
+                       status.build_id)
+        self._state.load_error = f"no index yet: building it (live build {status.build_id}, GET /v1/index follows it)"
+
     def _loop(self) -> None:
         said = self._state.get("load_error")
         while not self._stop.wait(self._wait):
@@ -75,7 +92,8 @@ class LoadRetry:
             try:
                 index, _ = serve_from_disk(self._state, self._settings)
             except IndexMissingError:
-                pass  # nothing there yet: the reason the start gave (a failed build, say) still holds
+                self._build_if_nobody_does()  # nothing there yet
+                said = self._state.get("load_error")
             except Exception as exc:  # noqa: BLE001 - the server keeps serving its 503 with the latest reason
                 reason = str(exc)
                 if reason != said:

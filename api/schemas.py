@@ -243,7 +243,7 @@ class BuildOut(Struct):
     """The current or last background build (POST /v1/admin/rebuild, or `rag serve --watch`)."""
 
     build_id: str
-    trigger: Literal["api", "watch"]
+    trigger: Literal["api", "watch", "start"]  # "start": the index was still missing once another build ended
     state: Literal["running", "succeeded", "failed"]
     stage: str  # "reading seeds", "embedding e5", "sparse e5", ..., "loading the new index", "done"
     done: int  # passages done in this stage (0 for stages without a count)

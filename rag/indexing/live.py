@@ -47,7 +47,7 @@ class BuildStatus:
     """One live build as /v1/index shows it: while it runs, and after it has finished or failed."""
 
     build_id: str
-    trigger: str  # "api" or "watch"
+    trigger: str  # "api", "watch", or "start" (api/live.py LoadRetry: no index once another process's build ended)
     state: BuildState
     stage: str
     done: int

@@ -590,3 +590,30 @@ def test_a_server_that_started_while_another_process_built_its_index_serves_it_o
     finally:
         if other.is_locked:
             other.release()
+
+
+def test_a_server_whose_start_waited_on_a_build_that_then_died_builds_the_index_itself(api_settings, embedders,
+                                                                                       tmp_path):
+    """The other process's build was killed: nothing held the lock any more, no index came, and the server said
+    "another build is already running" for good, where a restart would have built it. USE only, on a thread."""
+    from filelock import FileLock
+
+    index = tmp_path / "index"
+    index.mkdir()
+    settings = api_settings.replace(index_dir=index, admin_token=None, embedders=("use",), live_build="thread")
+    other = FileLock(index / ".build.lock", timeout=0, thread_local=False, preserve_lock_file=True)
+    other.acquire()
+    try:
+        with TestClient(create_app(settings, embedders={"use": embedders["use"]})) as c:
+            assert "another build is already running" in assert_error(c.get("/readyz"), 503)["detail"]
+            other.release()  # killed: no index, and the lock is free
+            deadline = time.monotonic() + 300
+            while c.get("/readyz").status_code != 200:
+                assert time.monotonic() < deadline, c.get("/v1/index").json()
+                time.sleep(0.3)
+            build = c.get("/v1/index").json()["build"]
+            assert build["trigger"] == "start" and build["state"] == "succeeded", build
+            assert c.post("/v1/search", json={"query": EN_QUESTION, "top_k": 2}).json()["results"]
+    finally:
+        if other.is_locked:
+            other.release()
