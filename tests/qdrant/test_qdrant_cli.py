@@ -7,6 +7,8 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,30 @@ from isolated import isolated_env
 
 pytestmark = pytest.mark.slow
 RAG = Path(sys.executable).parent / "rag"
+
+
+@contextmanager
+def other_http_service(status: int, content_type: str, body: bytes) -> Iterator[str]:
+    """The URL of an HTTP server on 127.0.0.1 that is not Qdrant: every GET gets `status` with `body`."""
+    import http.server
+    import threading
+
+    class NotQdrant(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotQdrant)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
 
 
 def rag(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -192,9 +218,6 @@ def test_a_version_built_for_other_embedders_says_how_to_rebuild_it_in_qdrant(pu
 def test_a_build_checks_its_qdrant_destination_before_embedding_and_leaves_the_local_index(built_index, tmp_path):
     """A destination that cannot be used was found after the embedding, with the local index moved on to a build
     never published; a push into a folder of other files (the seeds) made a store among them."""
-    import http.server
-    import threading
-
     local, _ = built_index
     index = tmp_path / "index"
     shutil.copytree(local.index_dir, index)
@@ -202,20 +225,8 @@ def test_a_build_checks_its_qdrant_destination_before_embedding_and_leaves_the_l
     not_a_store = tmp_path / "seeds-copy"
     shutil.copytree(local.seeds_dir, not_a_store)
 
-    class NotQdrant(http.server.BaseHTTPRequestHandler):  # another HTTP service on the URL: 404 to /collections
-        def do_GET(self):
-            self.send_response(404)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(b'{"detail": "Not Found"}')
-
-        def log_message(self, *args):
-            pass
-
-    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotQdrant)
-    threading.Thread(target=other.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{other.server_address[1]}"
+    # another HTTP service on the URL: 404 to /collections
+    with other_http_service(404, "application/json", b'{"detail": "Not Found"}') as url:
         cases = [({"RAG_QDRANT_URL": url}, f"{url} answered 404 to Qdrant's GET /collections: is RAG_QDRANT_URL a "
                                            "Qdrant server? Nothing was built"),
                  ({"RAG_QDRANT_PATH": str(not_a_store)}, "holds other files and no Qdrant store; name an empty folder"),
@@ -225,8 +236,6 @@ def test_a_build_checks_its_qdrant_destination_before_embedding_and_leaves_the_l
             done = rag("index", "build", "--full", env=env)  # --full: it would embed everything before publishing
             assert done.returncode == 1 and says in done.stderr and "Traceback" not in done.stderr, done.stderr
             assert (index / "manifest.json").read_text() == before
-    finally:
-        other.shutdown()
     pushed = rag("index", "push", "--path", str(not_a_store), "--index", str(index))
     assert pushed.returncode == 1 and "holds other files and no Qdrant store" in pushed.stderr
     assert not (not_a_store / "meta.json").exists() and not (not_a_store / "collection").exists()
@@ -296,31 +305,13 @@ def test_a_url_that_answers_a_page_is_one_line_and_the_urls_password_is_never_sh
                                                                                     capsys):
     """A proxy's login page (200, HTML) at RAG_QDRANT_URL was a JSONDecodeError traceback in every command, and a
     password in the URL reached the public /readyz detail and the log."""
-    import http.server
-    import threading
-
-    class LoginPage(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.end_headers()
-            self.wfile.write(b"<html><body>Sign in</body></html>")
-
-        def log_message(self, *args):
-            pass
-
-    page = http.server.ThreadingHTTPServer(("127.0.0.1", 0), LoginPage)
-    threading.Thread(target=page.serve_forever, daemon=True).start()
     local, _ = built_index
-    try:
-        url = f"http://reader:secretpw@127.0.0.1:{page.server_address[1]}"
+    with other_http_service(200, "text/html", b"<html><body>Sign in</body></html>") as url:
         monkeypatch.setenv("RAG_STORE", "qdrant")
-        monkeypatch.setenv("RAG_QDRANT_URL", url)
+        monkeypatch.setenv("RAG_QDRANT_URL", url.replace("http://", "http://reader:secretpw@"))
         for argv in (["index", "info"], ["index", "push", "--index", str(local.index_dir)]):
             assert main(argv) == 1
             err = capsys.readouterr().err
             assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err[-2000:]
             assert "in a form that is not Qdrant's" in err and "is RAG_QDRANT_URL a Qdrant server?" in err
-            assert "secretpw" not in err and f"http://127.0.0.1:{page.server_address[1]}" in err
-    finally:
-        page.shutdown()
+            assert "secretpw" not in err and url in err
