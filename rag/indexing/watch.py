@@ -82,7 +82,6 @@ class SeedWatcher:
         self._handled: Snapshot | None = None  # the settled state last compared with the index (built or not)
         self._first_retry_s = self._retry_s = retry_s
         self._failed: tuple[str, float] | None = None  # the failed build waited on, and when it is tried again
-        self._retrying = False  # the settled state handled next is a retry, not a change
         self._thread = threading.Thread(target=self._loop, name="seed-watcher", daemon=True)
 
     def start(self) -> SeedWatcher:
@@ -100,10 +99,12 @@ class SeedWatcher:
         while not self._stop.wait(self._interval):
             try:
                 current = seeds_snapshot(self._seeds)
-                # settled and not handled yet, or handled by a build that lost the index's lock to another process
-                if current == previous and (current != self._handled or self._builder.lost_to_another_build()
-                                            or self._retry_due()):
-                    self._settled(current)
+                # settled and not handled yet, or handled by a build that lost the index's lock to another process,
+                # or by one that failed and whose wait before another try is over
+                if current == previous:
+                    changed = current != self._handled or self._builder.lost_to_another_build()
+                    if changed or self._retry_due():
+                        self._settled(current, retrying=not changed)
                 previous = current
             except Exception:  # the watcher must outlive any one bad poll
                 logger.exception("seed watcher poll failed")
@@ -124,11 +125,9 @@ class SeedWatcher:
         self._retry_s = min(self._retry_s * 2, RETRY_MAX_S)  # the wait after this try, should it fail again
         self._failed = (status.build_id, now + self._retry_s)  # or find nothing to do
         logger.info("trying the failed build %s again (%s)", status.build_id, status.error)
-        self._retrying = True
         return True
 
-    def _settled(self, snapshot: Snapshot) -> None:
-        retrying, self._retrying = self._retrying, False
+    def _settled(self, snapshot: Snapshot, retrying: bool = False) -> None:
         if self._builder.running():
             return  # retried at the next poll, once that build is over
         manifest = self._live_manifest()
