@@ -149,8 +149,8 @@ def session(settings: Settings, create: bool = True) -> Iterator[Connection]:
 
 def alias_in_folder(settings: Settings) -> bool | None:
     """Whether the local-mode folder of `settings` holds a version under its alias, read from the folder's meta.json
-    (where the client keeps its collections and aliases) without opening the folder, which reads every point of every
-    collection; None for a server, `:memory:`, or a meta.json not as expected, where the client must be asked."""
+    (where the client keeps its collections and aliases) without opening the folder, which waits while another process
+    holds it; None for a server, `:memory:`, or a meta.json not as expected, where the client must be asked."""
     if settings.qdrant_url or not settings.qdrant_path or str(settings.qdrant_path) == MEMORY:
         return None
     path = Path(settings.qdrant_path)
@@ -185,7 +185,7 @@ def _refuse_foreign_folder(path: Path) -> None:
 def check_destination(settings: Settings) -> None:
     """Before a build embeds anything: the Qdrant it will publish to can be used (it was found out after the
     embedding, with the local index already moved on to the unpublished build). A server is asked for its
-    collections; a local-mode folder is looked at, not opened (opening reads every point)."""
+    collections; a local-mode folder is looked at, not opened (opening waits while another process holds it)."""
     if settings.qdrant_url:
         from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
@@ -225,27 +225,37 @@ def check_alias_name(alias: str, collections_there: Any) -> None:
                           "Nothing was published")
 
 
+# what opening a folder that is no local-mode store raises, or reading a collection of it (a storage.sqlite cut short)
+UNREADABLE = (OSError, KeyError, ValueError, TypeError, sqlite3.DatabaseError)
+
+
+def unusable_folder(location: str, exc: BaseException) -> StoreUnavailableError:
+    """A folder, or a collection in it, that cannot be read (a traceback in every command, and `rag serve` did not
+    start), as one line."""
+    return StoreUnavailableError(f"RAG_QDRANT_PATH {location!r} cannot be used as Qdrant's local mode "
+                                 f"({exc.__class__.__name__}: {_reason(exc)})")
+
+
 def _open_folder(path: Path) -> Any:
     """The local-mode client of the folder at `path`, waiting up to LOCK_WAIT_S while another process holds it.
 
-    The client reads every collection before it tries the folder's lock, so retrying it in a loop kept a core busy
+    The stock client read every collection before it tried the folder's lock, so retrying it in a loop kept a core busy
     for the whole wait (94 % for 120 s); the lock is looked at first, with no reading, and the client is opened when
     it is free. A path that is no local-mode folder (a place that cannot be written, another program's meta.json) is
-    a StoreUnavailableError naming it, not a traceback; `session`, its one caller, has refused a file already."""
-    from qdrant_client import QdrantClient
+    a StoreUnavailableError naming it, not a traceback; `session`, its one caller, has refused a file already.
+    Opening reads no points: each collection is read when an operation first uses it (rag/qdrant/folder.py)."""
+    from .folder import open_folder
 
     deadline = time.monotonic() + LOCK_WAIT_S
     said = False
     while True:
         if not _held_elsewhere(path):
             try:
-                return QdrantClient(path=str(path))
+                return open_folder(str(path))
             except RuntimeError:  # taken between the look and the open: wait again
                 pass
-            except (OSError, KeyError, ValueError, TypeError, sqlite3.DatabaseError) as exc:
-                # a collection's storage.sqlite cut short was a traceback, and `rag serve` did not start
-                raise StoreUnavailableError(f"RAG_QDRANT_PATH {str(path)!r} cannot be used as Qdrant's local mode "
-                                            f"({exc.__class__.__name__}: {_reason(exc)})") from None
+            except UNREADABLE as exc:
+                raise unusable_folder(str(path), exc) from None
         if time.monotonic() > deadline:
             raise StoreUnavailableError(f"Qdrant's local mode at {path} stayed in use by another process for "
                               f"{LOCK_WAIT_S:.0f}s; try again when it is done") from None
@@ -293,9 +303,9 @@ def serving_copy(conn: Connection, names: list[str]) -> Connection:
 def _hand_over(folder: Any, memory: Any, names: list[str]) -> bool:
     """Give the folder client's collections to the in-memory client, detached from the folder's files.
 
-    Opening a folder already read every point into memory; `migrate` would scroll them all out and upsert them again,
-    point by point (1.3 s of a 2 s load for the 245 seed passages). The folder client is closed right after, and a
-    collection without its storage never writes to the folder again. qdrant-client's local mode is not an API, so
+    Looking a collection up reads its points into memory (rag/qdrant/folder.py); `migrate` would scroll them all out
+    and upsert them again, point by point (1.3 s of a 2 s load for the 245 seed passages). The folder client is
+    closed right after, and a collection without its storage never writes to the folder again. qdrant-client's local mode is not an API, so
     anything unexpected leaves the copy to `migrate`."""
     try:
         loaded = [folder._client.collections[n] for n in names]

@@ -170,9 +170,8 @@ def test_a_path_that_is_no_local_mode_folder_is_one_clear_line(qdrant_dir, place
 def test_a_folder_in_use_is_waited_for_without_reading_it_again_and_again(qdrant_dir, monkeypatch):
     """The local-mode client reads every collection before it tries the folder's lock: opened in a loop while
     another process held the folder, it kept a core busy for the whole wait. The lock is looked at first."""
-    import qdrant_client
-
     import rag.qdrant as rq
+    import rag.qdrant.folder as folder
 
     holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from qdrant_client import QdrantClient; "
                                f"c = QdrantClient(path={str(qdrant_dir)!r}); print('held', flush=True); "
@@ -181,8 +180,8 @@ def test_a_folder_in_use_is_waited_for_without_reading_it_again_and_again(qdrant
     try:
         assert holder.stdout.readline().strip() == "held"
         opened = []
-        real = qdrant_client.QdrantClient
-        monkeypatch.setattr(qdrant_client, "QdrantClient", lambda **kw: opened.append(kw) or real(**kw))
+        real = folder.open_folder
+        monkeypatch.setattr(folder, "open_folder", lambda path: opened.append(path) or real(path))
         monkeypatch.setattr(rq, "LOCK_WAIT_S", 0.6)
         with pytest.raises(rq.StoreUnavailableError, match="stayed in use by another process"):
             rq._open_folder(qdrant_dir)

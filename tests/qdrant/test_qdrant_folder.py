@@ -1,0 +1,124 @@
+"""The local-mode folder opened without reading its points (rag/qdrant/folder.py): each collection is read on its
+first use, and what the folder holds afterwards is what qdrant-client's own open reads back."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from qdrant_client import QdrantClient, models
+
+from rag.errors import StoreUnavailableError
+from rag.qdrant.folder import open_folder
+
+DIM = 4
+
+
+def _fill(client: QdrantClient, name: str, n: int, shift: float) -> None:
+    client.create_collection(name, vectors_config={"d": models.VectorParams(size=DIM, distance=models.Distance.COSINE)},
+                             sparse_vectors_config={"s": models.SparseVectorParams()})
+    client.upsert(name, [models.PointStruct(id=i, vector={"d": [1.0, shift + i, 0.5, 0.0],
+                                                          "s": models.SparseVector(indices=[i, 100], values=[1.0, 0.5])},
+                                            payload={"text": f"passage {i} of {name}"}) for i in range(n)])
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """Two versions under an alias, written and closed by the stock client: 'old' (5 points) and 'live' (7)."""
+    path = tmp_path / "store"
+    client = QdrantClient(path=str(path))
+    _fill(client, "old", 5, 0.0)
+    _fill(client, "live", 7, 3.0)
+    client.create_payload_index("live", "text", models.TextIndexParams(type=models.TextIndexType.TEXT, scoring=True))
+    client.update_collection_aliases([models.CreateAliasOperation(
+        create_alias=models.CreateAlias(collection_name="live", alias_name="news"))])
+    client.close()
+    return path
+
+
+def _snapshot(path: Path) -> dict:
+    """What the stock client reads back: each collection's config, points and vectors, and the aliases."""
+    client = QdrantClient(path=str(path))
+    try:
+        out = {"aliases": {a.alias_name: a.collection_name for a in client.get_aliases().aliases}}
+        for c in client.get_collections().collections:
+            points, _ = client.scroll(c.name, limit=100, with_vectors=True)
+            out[c.name] = (client.get_collection(c.name).config.params.model_dump(),
+                           sorted((p.id, json.dumps(p.payload), json.dumps(p.vector, default=str)) for p in points))
+        return out
+    finally:
+        client.close()
+
+
+def test_an_open_reads_no_points_and_an_operation_reads_only_the_collections_it_uses(folder):
+    before = _snapshot(folder)
+    client = open_folder(str(folder))
+    try:
+        collections = client._client.collections
+        assert sorted(collections.unread()) == ["live", "old"]  # meta.json read, no points
+        assert client.collection_exists("old") and client.collection_exists("news") and not client.collection_exists("x")
+        assert sorted(collections.unread()) == ["live", "old"]  # asking whether one exists reads none
+        hits = client.query_points("news", query=[1.0, 5.0, 0.5, 0.0], using="d", limit=3).points
+        assert collections.unread() == ["old"]  # the alias's version was read, the kept one was not
+        assert len(hits) == 3 and client.count("news", exact=True).count == 7
+    finally:
+        client.close()
+    assert _snapshot(folder) == before  # reading changed nothing
+
+
+def test_bookkeeping_over_unread_collections_keeps_them_whole(folder):
+    """A new version written, the alias moved, the old one dropped, all without reading 'live': meta.json is written
+    again from the unread collections' configs and text index, and the stock client reads every point back."""
+    before = _snapshot(folder)
+    client = open_folder(str(folder))
+    try:
+        _fill(client, "next", 3, 9.0)
+        client.update_collection_aliases([
+            models.DeleteAliasOperation(delete_alias=models.DeleteAlias(alias_name="news")),
+            models.CreateAliasOperation(create_alias=models.CreateAlias(collection_name="next", alias_name="news"))])
+        assert client.delete_collection("old")
+        assert client._client.collections.unread() == ["live"]
+    finally:
+        client.close()
+    after = _snapshot(folder)
+    assert after["aliases"] == {"news": "next"} and "old" not in after
+    assert after["live"] == before["live"]  # its config, payloads and vectors, as the stock client reads them
+    assert len(after["next"][1]) == 3
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    assert list(meta["text_indexes"]) == ["live"]  # the unread collection's text index is still recorded
+    client = QdrantClient(path=str(folder))
+    try:  # and still ranks: the stock client's BM25 over it
+        hits = client.query_points("live", query=models.TextQuery(text="passage"), using="text", limit=10).points
+        assert len(hits) == 7
+    finally:
+        client.close()
+
+
+def test_the_folder_is_locked_as_the_client_locks_it(folder):
+    client = open_folder(str(folder))
+    try:
+        with pytest.raises(RuntimeError, match="already accessed"):
+            open_folder(str(folder))
+        other = subprocess.run([sys.executable, "-c", f"from qdrant_client import QdrantClient; "
+                                f"QdrantClient(path={str(folder)!r})"], capture_output=True, text=True, timeout=60)
+        assert other.returncode != 0 and "already accessed by another instance" in other.stderr
+    finally:
+        client.close()
+    open_folder(str(folder)).close()  # free again once closed
+
+
+def test_a_damaged_collection_stops_only_what_reads_it(folder):
+    """A kept version cut short no longer stops the live one from serving; reading the damaged one is one clear
+    error naming the folder, not a traceback from SQLite."""
+    storage = folder / "collection" / "old" / "storage.sqlite"
+    storage.write_bytes(storage.read_bytes()[:4096])
+    client = open_folder(str(folder))
+    try:
+        assert client.count("news", exact=True).count == 7
+        with pytest.raises(StoreUnavailableError, match="cannot be used as Qdrant's local mode .*DatabaseError"):
+            client.count("old", exact=True)
+    finally:
+        client.close()
