@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from .embedders import Embedder, create
 from .embedders.batching import BatchingEmbedder
+from .errors import StoreUnavailableError
 from .indexing import backend
 from .indexing.build import BuildReport
 from .retrieval import Searcher
@@ -119,14 +120,16 @@ def close_embedders(embedders: Mapping[str, Embedder]) -> None:
 
 
 def open_searcher(settings: Settings, *, build_if_missing: bool = False,
-                  embedders: dict[str, Embedder] | None = None) -> Searcher:
+                  embedders: dict[str, Embedder] | None = None, wait_for_store: bool = True) -> Searcher:
     """Load models and the index; optionally build the index first when none exists. Models it loads itself are
-    closed again if no searcher comes of them (no index, a failed build)."""
+    closed again if no searcher comes of them (no index, a failed build). `wait_for_store=False`: a store another
+    process holds now (a Qdrant local-mode folder a build is publishing into) is a StoreUnavailableError at once,
+    not a wait of up to two minutes (`rag serve`'s start, whose port stays closed until it returns)."""
     if embedders:
-        return _open_searcher(settings, build_if_missing, embedders)
+        return _open_searcher(settings, build_if_missing, embedders, wait_for_store)
     embedders = load_embedders(settings)
     try:
-        return _open_searcher(settings, build_if_missing, embedders)
+        return _open_searcher(settings, build_if_missing, embedders, wait_for_store)
     except BaseException:
         close_embedders(embedders)
         raise
@@ -142,7 +145,11 @@ def _where_served(settings: Settings) -> str:
             "then publishing)")
 
 
-def _open_searcher(settings: Settings, build_if_missing: bool, embedders: dict[str, Embedder]) -> Searcher:
+def _open_searcher(settings: Settings, build_if_missing: bool, embedders: dict[str, Embedder],
+                   wait_for_store: bool) -> Searcher:
+    busy = None if wait_for_store else backend.store(settings).busy(settings)
+    if busy:
+        raise StoreUnavailableError(busy)
     if build_if_missing and backend.index_is_upgradable(settings):
         logger.warning("the index at %s is of an older format: updating it from %s, its vectors reused (progress "
                        "below)", settings.index_dir, settings.seeds_dir)

@@ -54,6 +54,10 @@ class Store(Protocol):
         """The manifest this store serves now, for a build with no local one to measure removals against."""
         ...
 
+    def busy(self, settings: Settings) -> str | None:
+        """Why opening the store now would wait for another process (None: it would not), found without waiting."""
+        ...
+
 
 class LocalStore:
     """The build directories under index_dir, served as they are."""
@@ -81,6 +85,9 @@ class LocalStore:
 
     def served(self, settings: Settings) -> dict[str, Any] | None:
         return None  # the local manifest is what serves: none, nothing served
+
+    def busy(self, settings: Settings) -> str | None:
+        return None  # a build beside it writes a new build directory; the live one is read as it is
 
 
 def _qdrant() -> Store:

@@ -174,6 +174,19 @@ def alias_in_folder(settings: Settings) -> bool | None:
     return found
 
 
+def folder_busy(settings: Settings) -> str | None:
+    """Why opening the local-mode folder of `settings` would wait now (another process holds it: a build publishing
+    into it, a command reading it), or None; a server, `:memory:`, or a folder nobody holds, None. Not waited for:
+    `rag serve` asks at its start, which must not keep its port closed for the LOCK_WAIT_S an open may wait."""
+    if settings.qdrant_url or not settings.qdrant_path or str(settings.qdrant_path) == MEMORY:
+        return None
+    path = Path(settings.qdrant_path).resolve()
+    if not path.is_dir() or not _held_elsewhere(path):
+        return None
+    return (f"Qdrant's local mode at {path} is in use by another process (a build publishing into it, or a command "
+            "reading it); the server loads the index once it is free")
+
+
 def _refuse_foreign_folder(path: Path) -> None:
     """A folder that holds other things and no store is not made one (a push into the seeds folder wrote Qdrant's
     collection/ and meta.json among the seeds)."""

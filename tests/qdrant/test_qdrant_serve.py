@@ -102,3 +102,43 @@ def test_a_live_rebuild_moves_the_alias_under_eight_searching_threads(built_inde
     assert "published index" in log and "Traceback" not in log
     # the alias was missing, not the working copy: the start says where it looked (it named the index folder)
     assert f"no index under the alias 'newsrag' in Qdrant at RAG_QDRANT_PATH {qdrant_dir}" in log
+
+
+def test_a_start_that_finds_the_folder_in_use_answers_at_once_and_loads_when_it_is_free(published, embedders,
+                                                                                       tmp_path):
+    """A build in another process was publishing into the local-mode folder: the start waited for it, up to two
+    minutes, before the port opened, so a liveness probe saw no server. It now serves its 503 at once, says why,
+    and loads the version as soon as the folder is free."""
+    import fcntl
+    import shutil
+
+    from litestar.testing import TestClient
+
+    from api.app import create_app
+    from rag.indexing.backend import open_index
+
+    local, settings = published
+    folder = tmp_path / "store"
+    shutil.copytree(settings.qdrant_path, folder, ignore=shutil.ignore_patterns(".lock"))
+    (folder / ".lock").write_text("tmp lock file")
+    fd = os.open(folder / ".lock", os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # the other process, publishing
+    try:
+        app = create_app(settings.replace(qdrant_path=folder, admin_token=None, live_build="thread"),
+                         embedders=embedders)
+        with TestClient(app) as c:
+            assert c.get("/healthz").status_code == 200
+            ready = c.get("/readyz")
+            assert ready.status_code == 503 and "is in use by another process" in ready.json()["detail"], ready.text
+            os.close(fd)  # that build is done
+            fd = None
+            deadline = time.monotonic() + 120
+            while c.get("/readyz").status_code != 200:
+                assert time.monotonic() < deadline, c.get("/readyz").text
+                time.sleep(0.2)
+            assert c.get("/v1/index").json()["index_version"] == open_index(local).version  # the version pushed
+            hits = c.post("/v1/search", json={"query": QUESTIONS[0], "top_k": 3}).json()["results"]
+            assert hits and hits[0]["citation"]["doc_id"]
+    finally:
+        if fd is not None:
+            os.close(fd)
