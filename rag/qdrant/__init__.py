@@ -147,13 +147,20 @@ def session(settings: Settings, create: bool = True) -> Iterator[Connection]:
         conn.client.close()
 
 
+def _folder(settings: Settings) -> Path | None:
+    """The local-mode folder `settings` name; None for a server, `:memory:`, or no path."""
+    if settings.qdrant_url or not settings.qdrant_path or str(settings.qdrant_path) == MEMORY:
+        return None
+    return Path(settings.qdrant_path)
+
+
 def alias_in_folder(settings: Settings) -> bool | None:
     """Whether the local-mode folder of `settings` holds a version under its alias, read from the folder's meta.json
     (where the client keeps its collections and aliases) without opening the folder, which waits while another process
     holds it; None for a server, `:memory:`, or a meta.json not as expected, where the client must be asked."""
-    if settings.qdrant_url or not settings.qdrant_path or str(settings.qdrant_path) == MEMORY:
+    path = _folder(settings)
+    if path is None:
         return None
-    path = Path(settings.qdrant_path)
     if not path.is_dir():  # a file is refused by the session, with its own message; nothing there is no store
         return None if path.exists() else False
     meta_file = path / "meta.json"
@@ -178,10 +185,9 @@ def folder_busy(settings: Settings) -> str | None:
     """Why opening the local-mode folder of `settings` would wait now (another process holds it: a build publishing
     into it, a command reading it), or None; a server, `:memory:`, or a folder nobody holds, None. Not waited for:
     `rag serve` asks at its start, which must not keep its port closed for the LOCK_WAIT_S an open may wait."""
-    if settings.qdrant_url or not settings.qdrant_path or str(settings.qdrant_path) == MEMORY:
-        return None
-    path = Path(settings.qdrant_path).resolve()
-    if not path.is_dir() or not _held_elsewhere(path):
+    path = _folder(settings)
+    path = path.resolve() if path is not None else None
+    if path is None or not path.is_dir() or not _held_elsewhere(path):
         return None
     return (f"Qdrant's local mode at {path} is in use by another process (a build publishing into it, or a command "
             "reading it); the server loads the index once it is free")
@@ -318,8 +324,8 @@ def _hand_over(folder: Any, memory: Any, names: list[str]) -> bool:
 
     Looking a collection up reads its points into memory (rag/qdrant/folder.py); `migrate` would scroll them all out
     and upsert them again, point by point (1.3 s of a 2 s load for the 245 seed passages). The folder client is
-    closed right after, and a collection without its storage never writes to the folder again. qdrant-client's local mode is not an API, so
-    anything unexpected leaves the copy to `migrate`."""
+    closed right after, and a collection without its storage never writes to the folder again. qdrant-client's
+    local mode is not an API, so anything unexpected leaves the copy to `migrate`."""
     try:
         loaded = [folder._client.collections[n] for n in names]
         into = memory._client.collections
