@@ -15,6 +15,7 @@ import fcntl
 import json
 import logging
 import os
+import pickle
 import sqlite3
 import threading
 import time
@@ -244,8 +245,9 @@ def check_alias_name(alias: str, collections_there: Any) -> None:
                           "Nothing was published")
 
 
-# what opening a folder that is no local-mode store raises, or reading a collection of it (a storage.sqlite cut short)
-UNREADABLE = (OSError, KeyError, ValueError, TypeError, sqlite3.DatabaseError)
+# what opening a folder that is no local-mode store raises, or reading a collection of it (a storage.sqlite cut short,
+# a point's stored bytes damaged)
+UNREADABLE = (OSError, KeyError, ValueError, TypeError, sqlite3.DatabaseError, pickle.UnpicklingError)
 
 
 def unusable_folder(location: str, exc: BaseException) -> StoreUnavailableError:
