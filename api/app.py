@@ -28,7 +28,7 @@ from .controllers import CONTROLLERS
 from .edge import Edge
 from .errors import EXCEPTION_HANDLERS, error_response
 from .schema_page import render_plugins
-from .live import live_lifespan
+from .live import PASSING, live_lifespan
 from .metrics import Metrics, MetricsController
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,8 @@ def _open_index(settings: Settings, embedders: Mapping[str, Embedder], state: St
         # fixed) loads an index. A missing index over missing, empty or unreadable seeds ended the process with a
         # traceback of the startup's exception group before.
         reason = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) and exc.filename else str(exc)
-        logger.error("serving without an index: %s", reason)
+        # what passes by itself (another process's build, a busy or unreachable store) is loaded again by LoadRetry
+        (logger.warning if isinstance(exc, PASSING) else logger.error)("serving without an index: %s", reason)
         state.load_error, state.load_exception = reason, exc  # api/live.py LoadRetry reads what kind it was
         return None
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -163,11 +166,42 @@ def _http(request: Request, exc: HTTPException) -> Response:
     return error_response(status, code, detail, headers or None, path=request.url.path)
 
 
+class RepeatedWarnings:
+    """Each warning text logged once, then again only after `every_s`, saying how many times it was held back
+    meanwhile; another text is logged at once. A server without an index answered each readiness probe and each
+    search with a 503 and a warning line of the same words: a probe a second was a line a second for as long as a
+    build took."""
+
+    def __init__(self, log: logging.Logger, every_s: float = 60.0, keep: int = 64) -> None:
+        self._log, self._every_s, self._keep = log, every_s, keep
+        self._seen: OrderedDict[str, tuple[float, int]] = OrderedDict()  # text -> (logged at, held back since)
+        self._lock = threading.Lock()
+
+    def warning(self, text: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            logged_at, held = self._seen.get(text, (None, 0))
+            if logged_at is not None and now - logged_at < self._every_s:
+                self._seen[text] = (logged_at, held + 1)
+                return
+            self._seen[text] = (now, 0)
+            self._seen.move_to_end(text)
+            while len(self._seen) > self._keep:
+                self._seen.popitem(last=False)
+        if held:
+            self._log.warning("%s (and %d more times in the last %.0fs)", text, held, now - logged_at)
+        else:
+            self._log.warning("%s", text)
+
+
+_REPEATED = RepeatedWarnings(logger)
+
+
 def _domain(status: int, code: str) -> Callable[[Request, RagError], Response]:
     def handle(request: Request, exc: RagError) -> Response:
         detail = str(exc)
         if status >= 500:
-            logger.warning("%s: %s", code, exc)
+            _REPEATED.warning(f"{code}: {exc}")
             detail = without_server_paths(detail, request)
         return error_response(status, code, detail, path=request.url.path)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import threading
 import time
@@ -439,6 +440,33 @@ def test_no_index_over_unusable_seeds_serves_unready_and_says_why(embedders, api
         reload = c.post("/v1/admin/reload", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
         assert reload.status_code == 200, reload.text
         assert c.post("/v1/search", json={"query": EN_QUESTION, "top_k": 1}).status_code == 200
+
+
+def test_a_server_without_an_index_warns_once_for_a_run_of_probes(embedders, api_settings, tmp_path, caplog):
+    """Each 503 logged a warning of the same words: a readiness probe a second was a log line a second."""
+    settings = api_settings.replace(seeds_dir=tmp_path / "seeds", index_dir=tmp_path / "index")  # no seeds, no index
+    with caplog.at_level(logging.WARNING, logger="api.errors"), \
+            TestClient(create_app(settings, embedders=embedders)) as c:
+        for _ in range(5):
+            assert_error(c.get("/readyz"), 503)
+        assert assert_error(c.post("/v1/search", json={"query": "q"}), 503)["error"] == "index_unavailable"
+    said = [r.getMessage() for r in caplog.records if r.name == "api.errors"]
+    assert len(said) == 1 and said[0].startswith("index_unavailable: ") and str(tmp_path) in said[0], said
+
+
+def test_a_held_back_warning_says_how_many_times_when_it_is_logged_again(caplog):
+    from api.errors import RepeatedWarnings
+
+    repeated = RepeatedWarnings(logging.getLogger("tests.repeated"), every_s=1.0)
+    with caplog.at_level(logging.WARNING, logger="tests.repeated"):
+        for _ in range(4):
+            repeated.warning("index_unavailable: a build is running")
+        repeated.warning("index_unavailable: the store is busy")  # another reason: its own line at once
+        time.sleep(1.05)
+        repeated.warning("index_unavailable: a build is running")
+    assert [r.getMessage() for r in caplog.records] == [
+        "index_unavailable: a build is running", "index_unavailable: the store is busy",
+        "index_unavailable: a build is running (and 3 more times in the last 1s)"]
 
 
 # -- CORS -------------------------------------------------------------------------------------------------------
