@@ -20,6 +20,7 @@ import sqlite3
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +30,10 @@ from ..errors import ConfigError, IndexMissingError, StoreUnavailableError
 from ..settings import Settings, shown_url
 
 logger = logging.getLogger(__name__)
+# qdrant-client checks a server's version in a thread of its own as it connects and, when the server does not answer,
+# prints this over two lines with its source path; the first call says why the server did not answer, in one line.
+# A version that does not match is still said.
+warnings.filterwarnings("ignore", message="Failed to obtain server version", category=UserWarning)
 
 T = TypeVar("T")
 # uuid5 namespace of passage point ids: the same passage always gets the same id, so re-upserting it is idempotent
@@ -182,10 +187,38 @@ def alias_in_folder(settings: Settings) -> bool | None:
     return found
 
 
-def folder_busy(settings: Settings) -> str | None:
+QUICK_ANSWER_S = 2.0  # how long `rag serve`'s start waits for a Qdrant server to answer before it serves its 503
+
+
+def store_busy(settings: Settings) -> str | None:
+    """Why opening the store of `settings` would wait now, or None, found without waiting for it: `rag serve` asks at
+    its start, which must not keep its port closed for what an open may wait (LOCK_WAIT_S for a local-mode folder
+    another process holds, a build publishing into it; the client's 30 s timeout, twice, for a server that has hung:
+    32 s with no /healthz)."""
+    if settings.qdrant_url:
+        return _server_slow(settings)
+    return _folder_busy(settings)
+
+
+def _server_slow(settings: Settings) -> str | None:
+    """Whether the server answers anything (its /readyz) within QUICK_ANSWER_S; one that refuses the connection, or
+    answers in a way that is not Qdrant's, is left to the open, which says so at once."""
+    import httpx
+
+    headers = {"api-key": settings.qdrant_api_key} if settings.qdrant_api_key else {}
+    try:
+        httpx.get(f"{settings.qdrant_url.rstrip('/')}/readyz", headers=headers, timeout=QUICK_ANSWER_S)
+    except httpx.TimeoutException:
+        return (f"Qdrant at {shown_url(settings.qdrant_url)} did not answer within {QUICK_ANSWER_S:.0f}s; the server "
+                "loads the index once it does")
+    except httpx.HTTPError:
+        pass
+    return None
+
+
+def _folder_busy(settings: Settings) -> str | None:
     """Why opening the local-mode folder of `settings` would wait now (another process holds it: a build publishing
-    into it, a command reading it), or None; a server, `:memory:`, or a folder nobody holds, None. Not waited for:
-    `rag serve` asks at its start, which must not keep its port closed for the LOCK_WAIT_S an open may wait."""
+    into it, a command reading it), or None; `:memory:`, or a folder nobody holds, None."""
     path = _folder(settings)
     path = path.resolve() if path is not None else None
     if path is None or not path.is_dir() or not _held_elsewhere(path):

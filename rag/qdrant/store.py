@@ -11,7 +11,7 @@ from ..indexing.backend import Progress
 from ..indexing.load import LoadedIndex
 from ..indexing.manifest import check_compatible, read_manifest
 from ..settings import Settings
-from . import alias_in_folder, check_destination, folder_busy, session
+from . import alias_in_folder, check_destination, session, store_busy
 from .load import load_qdrant_index
 from .publish import PushReport, publish, readable_live_manifest, serves_whole
 
@@ -33,7 +33,7 @@ class QdrantStore:
             return False
 
     def busy(self, settings: Settings) -> str | None:
-        return folder_busy(settings)
+        return store_busy(settings)
 
     def upgradable(self, settings: Settings) -> bool:
         return False  # a version in Qdrant is pushed again from its local build, never updated in place

@@ -142,3 +142,40 @@ def test_a_start_that_finds_the_folder_in_use_answers_at_once_and_loads_when_it_
     finally:
         if fd is not None:
             os.close(fd)
+
+
+def test_a_start_whose_qdrant_server_has_hung_answers_at_once(published, embedders):
+    """A server that accepts connections and never answers kept `rag serve`'s port closed for 32 s (the client's
+    version check, then its 30 s timeout): no /healthz. The start now gives it two seconds, then serves its 503 and
+    loads again in the background."""
+    import socket
+    import threading
+
+    from litestar.testing import TestClient
+
+    from api.app import create_app
+
+    _, settings = published
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def accept_and_say_nothing() -> None:
+        try:
+            while True:
+                accepted.append(listener.accept()[0])
+        except OSError:  # closed
+            pass
+
+    threading.Thread(target=accept_and_say_nothing, daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    try:
+        app = create_app(settings.replace(qdrant_url=url, qdrant_path=None, admin_token=None), embedders=embedders)
+        with TestClient(app) as c:
+            assert c.get("/healthz").status_code == 200
+            ready = c.get("/readyz")
+            assert ready.status_code == 503 and f"Qdrant at {url} did not answer within 2s" in ready.json()["detail"]
+            listener.close()  # the background load's connection ends now, not after its 30 s timeout
+            for conn in list(accepted):
+                conn.close()
+    finally:
+        listener.close()
