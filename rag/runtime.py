@@ -122,9 +122,10 @@ def close_embedders(embedders: Mapping[str, Embedder]) -> None:
 def open_searcher(settings: Settings, *, build_if_missing: bool = False,
                   embedders: dict[str, Embedder] | None = None, wait_for_store: bool = True) -> Searcher:
     """Load models and the index; optionally build the index first when none exists. Models it loads itself are
-    closed again if no searcher comes of them (no index, a failed build). `wait_for_store=False`: a store another
-    process holds now (a Qdrant local-mode folder a build is publishing into) is a StoreUnavailableError at once,
-    not a wait of up to two minutes (`rag serve`'s start, whose port stays closed until it returns)."""
+    closed again if no searcher comes of them (no index, a failed build). `wait_for_store=False`: a store an open
+    would wait for now (a Qdrant local-mode folder a build is publishing into, a Qdrant server that does not answer
+    within two seconds) is a StoreUnavailableError at once, not a wait of up to two minutes (`rag serve`'s start,
+    whose port stays closed until it returns)."""
     if embedders:
         return _open_searcher(settings, build_if_missing, embedders, wait_for_store)
     embedders = load_embedders(settings)
