@@ -184,13 +184,19 @@ class RepeatedWarnings:
             if logged_at is not None and now - logged_at < self._every_s:
                 self._seen[text] = (logged_at, held + 1)
                 return
+            # another text now: what the others held back is said before it (it was lost when the reason changed)
+            lines = [(other, n, now - at) for other, (at, n) in self._seen.items() if n and other != text]
+            for other, _, _ in lines:
+                self._seen[other] = (self._seen[other][0], 0)
+            if held:
+                lines.append((text, held, now - logged_at))
             self._seen[text] = (now, 0)
             self._seen.move_to_end(text)
             while len(self._seen) > self._keep:
                 self._seen.popitem(last=False)
-        if held:
-            self._log.warning("%s (and %d more times in the last %.0fs)", text, held, now - logged_at)
-        else:
+        for said, n, seconds in lines:
+            self._log.warning("%s (and %d more times in the last %.0fs)", said, n, seconds)
+        if not held:
             self._log.warning("%s", text)
 
 

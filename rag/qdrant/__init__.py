@@ -88,6 +88,10 @@ class Connection:
             raise StoreUnavailableError(f"Qdrant at {self.where}: {_reason(exc)}; a newer version has replaced this "
                                         "one, reload the index (POST /v1/admin/reload)") from None
         except (ResponseHandlingException, OSError) as exc:
+            if isinstance(getattr(exc, "source", None), ValueError):  # it answered: JSON not in Qdrant's shape
+                raise StoreUnavailableError(f"{self.where} answered in a form that is not Qdrant's "
+                                            f"({exc.source.__class__.__name__}): is RAG_QDRANT_URL a Qdrant "
+                                            "server?") from None
             raise StoreUnavailableError(f"Qdrant at {self.where} did not answer ({_reason(exc)}); check that it is "
                                         "running and reachable, then retry") from None
         except ValueError as exc:
@@ -224,7 +228,7 @@ def _folder_busy(settings: Settings) -> str | None:
     if path is None or not path.is_dir() or not _held_elsewhere(path):
         return None
     return (f"Qdrant's local mode at {path} is in use by another process (a build publishing into it, or a command "
-            "reading it); the server loads the index once it is free")
+            "reading it); the server loads the version live then once it is free")
 
 
 def _refuse_foreign_folder(path: Path) -> None:

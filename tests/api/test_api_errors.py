@@ -457,16 +457,20 @@ def test_a_server_without_an_index_warns_once_for_a_run_of_probes(embedders, api
 def test_a_held_back_warning_says_how_many_times_when_it_is_logged_again(caplog):
     from api.errors import RepeatedWarnings
 
+    building, busy = "index_unavailable: a build is running", "index_unavailable: the store is busy"
     repeated = RepeatedWarnings(logging.getLogger("tests.repeated"), every_s=1.0)
     with caplog.at_level(logging.WARNING, logger="tests.repeated"):
         for _ in range(4):
-            repeated.warning("index_unavailable: a build is running")
-        repeated.warning("index_unavailable: the store is busy")  # another reason: its own line at once
+            repeated.warning(building)
         time.sleep(1.05)
-        repeated.warning("index_unavailable: a build is running")
+        repeated.warning(building)  # again after the interval: with what was held back meanwhile
+        repeated.warning(building)
+        repeated.warning(building)
+        repeated.warning(busy)  # another reason: its own line at once, after what the first held back
+        repeated.warning(building)  # within its interval still
     assert [r.getMessage() for r in caplog.records] == [
-        "index_unavailable: a build is running", "index_unavailable: the store is busy",
-        "index_unavailable: a build is running (and 3 more times in the last 1s)"]
+        building, f"{building} (and 3 more times in the last 1s)", f"{building} (and 2 more times in the last 0s)",
+        busy]
 
 
 # -- CORS -------------------------------------------------------------------------------------------------------

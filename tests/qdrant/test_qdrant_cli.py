@@ -300,12 +300,15 @@ def test_publishing_into_a_store_that_dies_with_the_command_is_refused(built_ind
     assert "RAG_QDRANT_PATH=:memory: keeps Qdrant in this command's own memory" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("content_type, body", [("text/html", b"<html><body>Sign in</body></html>"),
+                                                ("application/json", b'{"result": {}}')])
 def test_a_url_that_answers_a_page_is_one_line_and_the_urls_password_is_never_shown(built_index, monkeypatch,
-                                                                                    capsys):
+                                                                                    capsys, content_type, body):
     """A proxy's login page (200, HTML) at RAG_QDRANT_URL was a JSONDecodeError traceback in every command, and a
-    password in the URL reached the public /readyz detail and the log."""
+    password in the URL reached the public /readyz detail and the log. JSON in another shape than Qdrant's was
+    "did not answer (1 validation error for ParsingModel[…] …); check that it is running"."""
     local, _ = built_index
-    with other_http_service(200, "text/html", b"<html><body>Sign in</body></html>") as url:
+    with other_http_service(200, content_type, body) as url:
         monkeypatch.setenv("RAG_STORE", "qdrant")
         monkeypatch.setenv("RAG_QDRANT_URL", url.replace("http://", "http://reader:secretpw@"))
         for argv in (["index", "info"], ["index", "push", "--index", str(local.index_dir)]):
