@@ -45,12 +45,13 @@ class Store(Protocol):
         """Publish the live local build under index_dir; what the build report says of it (None: nothing to do)."""
         ...
 
-    def keeps_unchanged(self, settings: Settings, manifest: dict[str, Any]) -> bool:
+    def keeps_unchanged(self, settings: Settings, manifest: dict[str, Any], progress: Progress | None = None) -> bool:
         """Whether a build that finds nothing new may keep the live local build (`manifest`; asked only then): this
-        store serves it, whole and as the settings ask. False: the build makes a version, which is published."""
+        store serves it, whole and as the settings ask. False: the build makes a version, which is published.
+        `progress` hears of a wait (a store another process holds)."""
         ...
 
-    def served(self, settings: Settings) -> dict[str, Any] | None:
+    def served(self, settings: Settings, progress: Progress | None = None) -> dict[str, Any] | None:
         """The manifest this store serves now, for a build with no local one to measure removals against."""
         ...
 
@@ -80,10 +81,10 @@ class LocalStore:
     def publish(self, settings: Settings, progress: Progress | None) -> dict[str, Any] | None:
         return None
 
-    def keeps_unchanged(self, settings: Settings, manifest: dict[str, Any]) -> bool:
+    def keeps_unchanged(self, settings: Settings, manifest: dict[str, Any], progress: Progress | None = None) -> bool:
         return True
 
-    def served(self, settings: Settings) -> dict[str, Any] | None:
+    def served(self, settings: Settings, progress: Progress | None = None) -> dict[str, Any] | None:
         return None  # the local manifest is what serves: none, nothing served
 
     def busy(self, settings: Settings) -> str | None:
@@ -124,8 +125,8 @@ def build(settings: Settings, embedders: Sequence[Embedder], *, full: bool = Fal
     """Build (incrementally unless `full`) under index_dir, then publish it to the configured store."""
     where = store(settings)
     where.check_destination(settings)  # before the embedding, not after it
-    destination = Destination(keeps_unchanged=lambda manifest: where.keeps_unchanged(settings, manifest),
-                              served=lambda: where.served(settings))
+    destination = Destination(keeps_unchanged=lambda manifest: where.keeps_unchanged(settings, manifest, progress),
+                              served=lambda: where.served(settings, progress))
     report = build_index(settings, embedders, full=full, progress=progress, destination=destination)
     published = where.publish(settings, progress)
     return report if published is None else dataclasses.replace(report, store=published)

@@ -44,12 +44,13 @@ class QdrantStore:
     def publish(self, settings: Settings, progress: Progress | None) -> dict[str, Any] | None:
         return {"qdrant": push(settings, progress).as_json()}
 
-    def keeps_unchanged(self, settings: Settings, manifest: dict[str, Any]) -> bool:
+    def keeps_unchanged(self, settings: Settings, manifest: dict[str, Any], progress: Progress | None = None) -> bool:
         """Yes only when the alias serves the local build itself, whole, in the shards and replicas the settings ask
         for. Otherwise the build is a new version, which the push writes and the alias moves to: after a rollback
         (the seeds are what a build publishes), after a publish that did not finish, over a damaged version, or for
         another layout (a version is written once, in one layout). It said "up to date" in each of these while the
         push moved the alias."""
+        _opening(progress)
         try:
             with session(settings, create=False) as conn:
                 return serves_whole(conn, settings.qdrant_collection, manifest,
@@ -57,7 +58,8 @@ class QdrantStore:
         except IndexMissingError:  # no store there yet: what the push writes is news to every reader
             return False
 
-    def served(self, settings: Settings) -> dict[str, Any] | None:
+    def served(self, settings: Settings, progress: Progress | None = None) -> dict[str, Any] | None:
+        _opening(progress)
         try:
             with session(settings, create=False) as conn:
                 live = conn.live_collection(settings.qdrant_collection)
@@ -66,14 +68,20 @@ class QdrantStore:
             return None
 
 
+def _opening(progress: Progress | None) -> None:
+    """Say so before an open: a local-mode folder another process holds is waited for there, up to LOCK_WAIT_S (a
+    live build's status read "reading seeds 0/0" for the whole wait)."""
+    if progress is not None:
+        progress("qdrant: opening the store", 0, 0)
+
+
 def push(settings: Settings, progress: Progress | None = None) -> PushReport:
     """Publish the live local build under index_dir into Qdrant as a new version (`rag index push`)."""
     # a version of other embedders than the settings name would be refused by every replica that loads it (and by a
     # server restarted on it): refused here, before the alias moves
     check_compatible(read_manifest(Path(settings.index_dir)), settings.embedders, settings.index_dir,
                      fix="push an index built with them")
-    if progress is not None:  # a local-mode folder another process holds is waited for here, up to LOCK_WAIT_S
-        progress("qdrant: opening the store", 0, 0)
+    _opening(progress)
     with session(settings) as conn:
         return publish(conn, settings.qdrant_collection, Path(settings.index_dir), shards=settings.qdrant_shards,
                        replicas=settings.qdrant_replicas, progress=progress)

@@ -302,3 +302,34 @@ def test_a_version_published_by_format_3_serves_as_it_is_and_an_unknown_format_i
     else:
         with pytest.raises(IndexCorruptError, match="has format 99.*rag index build"):
             backend.open_index(settings)
+
+
+def test_a_build_waiting_for_a_busy_folder_says_so_in_its_progress(built_index, embedders, tmp_path, qdrant_dir):
+    """A live build whose store was held by another process read "reading seeds 0/0" for the whole wait: the
+    check of what the store serves opens the folder after the plan, before any embedding stage."""
+    import fcntl
+    import threading
+
+    local, _ = built_index
+    seeds, index = copy_index(local.seeds_dir, local.index_dir, tmp_path)
+    settings = qdrant_settings(local, qdrant_dir, seeds_dir=seeds, index_dir=index)
+    backend.push(settings)  # a store with a version in it
+    stages: list[str] = []
+    (seeds / f"{NEW_DOC}.txt").write_text(new_seed_text(seeds), encoding="utf-8")
+    fd = os.open(qdrant_dir / ".lock", os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # another process, publishing
+    try:
+        build = threading.Thread(target=backend.build, args=(settings, list(embedders.values())),
+                                 kwargs={"progress": lambda stage, done, total: stages.append(stage)}, daemon=True)
+        build.start()
+        deadline = time.monotonic() + 120
+        while not stages or stages[-1] != "qdrant: opening the store":
+            assert time.monotonic() < deadline and build.is_alive(), stages
+            time.sleep(0.05)
+        time.sleep(0.5)
+        assert build.is_alive() and stages[-1] == "qdrant: opening the store"  # waiting, and saying so
+        assert not any(s.startswith("embedding") for s in stages), stages  # the wait comes before the embedding
+    finally:
+        os.close(fd)
+    build.join(300)
+    assert not build.is_alive() and NEW_DOC in docs_found(settings, embedders, NEW_QUESTION)
