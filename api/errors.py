@@ -168,9 +168,9 @@ def _http(request: Request, exc: HTTPException) -> Response:
 
 class RepeatedWarnings:
     """Each warning text logged once, then again only after `every_s`, saying how many times it was held back
-    meanwhile; another text is logged at once. A server without an index answered each readiness probe and each
-    search with a 503 and a warning line of the same words: a probe a second was a line a second for as long as a
-    build took."""
+    meanwhile; another text is logged at once, after a line for each text held back since its own. A server without
+    an index answered each readiness probe and each search with a 503 and a warning line of the same words: a probe
+    a second was a line a second for as long as a build took."""
 
     def __init__(self, log: logging.Logger, every_s: float = 60.0, keep: int = 64) -> None:
         self._log, self._every_s, self._keep = log, every_s, keep
