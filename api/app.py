@@ -57,8 +57,9 @@ def provide_llm_client(state: State) -> httpx.Client | None:
 def _open_index(settings: Settings, embedders: Mapping[str, Embedder], state: State) -> Searcher | None:
     """The searcher over the index on disk (built first if missing); None, with the reason kept, if it is unusable."""
     try:
-        # a store another process holds is not waited for: the port would stay closed (no /healthz) for up to two
-        # minutes; the server serves its 503 and api/live.py LoadRetry loads the index once the store is free
+        # a store an open would wait for (a folder another process holds, a server that does not answer within 2 s)
+        # is not waited for: the port would stay closed (no /healthz) for up to two minutes; the server serves its
+        # 503 and api/live.py LoadRetry loads the index once the store answers
         return open_searcher(settings, build_if_missing=True, embedders=embedders, wait_for_store=False)
     except (IndexError_, CorpusError, BuildBusyError, OSError) as exc:
         # Serve anyway: /readyz says 503 with the reason, and POST /v1/admin/reload (or /rebuild, once the seeds are

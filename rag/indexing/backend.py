@@ -56,7 +56,8 @@ class Store(Protocol):
         ...
 
     def busy(self, settings: Settings) -> str | None:
-        """Why opening the store now would wait for another process (None: it would not), found without waiting."""
+        """Why opening the store now would wait (another process holds it, it does not answer; None: it would not),
+        found without waiting for it."""
         ...
 
 
