@@ -8,13 +8,16 @@ Two signals, both from the search that ran already:
   them under 0.15. e5's cosines crowd into one band for both and cannot tell them apart.
 - **A name the passages hold.** A bare name that the articles mention once ("Lazarus Group", 王毅) scores as low as a
   greeting on USE. Such a question still counts as covered when one top passage holds every name it asks for: its
-  Japanese terms, and each run of capitalised English words, spelled there (rag/stores/sounds.py): a katakana term
+  Japanese nouns (not the words that ask: 誰, 何, and the frame of "何の略" or "どんな人物"), each run of capitalised
+  English words, spelled there (rag/stores/sounds.py): a katakana term
   of the passage with the run's consonants ("Lavrov" is ラブロフ), a Latin term with its letters ("IAEA"), or the run's
   surname in katakana ("Andrew Korybko" is コリブコ). Kanji spellings do not count, since the bridge maps "hello" to 歓迎, a word the
   corpus holds; nor does a term that only means something near the name, since the term alignment proposes one for
   every word ("peru" → トルコ, "weather" → タイム). A question typed wholly in lowercase has no capitals to mark a
   name, so each of its longer words is taken for one when the search also spells it otherwise as it sounds
-  ("lazarus" is ラザルス; "tell" is only itself), or when a top passage writes it in Latin letters ("aukus").
+  ("lazarus" is ラザルス; "tell" is only itself), or when a top passage writes it in Latin letters ("aukus"). A question
+  that names nothing else by an acronym of two or three capitals ("What does ISW stand for?") needs a passage that
+  writes it in those letters.
 
 A follow-up (a question searched with the conversation) is not checked: its hits mix two searches, and it continues
 a conversation that was about the articles. Nor is an answer written by an LLM, which reads the passages itself.
@@ -48,6 +51,11 @@ _NAME = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9.\-]*[A-Za-z0-9](?:\s+[A-Z][
 _NAME_WORD_CHARS = 4  # a run is a name if it has a word this long ("J.D." and "U.S." alone are not)
 _POSSESSIVE = re.compile(r"^['’]s\b")
 _WORD = re.compile(r"[a-z][a-z0-9.\-]*[a-z0-9]")  # a word of a question typed in lowercase
+_ACRONYM = re.compile(r"(?<![A-Za-z0-9.])[A-Z][A-Z0-9]{1,2}(?![A-Za-z0-9.])")
+# English words a question in capitals may hold that are no stop word ("IS IT…", "ME", "US")
+_SHORT_WORDS = {"is", "it", "me", "us", "my", "so", "if", "up", "ok", "all", "but", "not", "yes", "our", "out", "new"}
+# nouns of Japanese questions that say what is asked, not what about: "何の略", "どんな人物", "意味は"
+_ASKING_NOUNS = {"略", "意味", "人物", "正体", "名前", "何者"}
 
 
 def not_covered_message(lang: str) -> str:
@@ -75,7 +83,9 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
     """Whether one top passage holds every name of `question` (see the module's docstring)."""
     question = unicodedata.normalize("NFKC", question)  # full-width letters are letters: ＮＡＴＯ is NATO
     analyzer = searcher.analyzer
-    japanese = {t for t in analyzer.terms(question) if not t.isascii()}
+    # the nouns, not the words that ask ("ラブロフとは誰か": 誰 is a pronoun) nor a question's frame ("ISWは何の略")
+    japanese = {t.term for t in analyzer.tokens(question) if t.term and not t.term.isascii()
+                and t.pos[0] == "名詞" and t.term not in _ASKING_NOUNS}
     runs = name_runs(question)
     passages = [set(analyzer.terms(h.passage.text)) for h in top(hits)]
     spelled = [_spellings(p) for p in passages]
@@ -100,7 +110,9 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
         latin = {t for passage in passages for t in passage if t.isascii()}
         runs = [w for w in dict.fromkeys(_long_words(" ".join(_WORD.findall(question))))
                 if w in latin or any(t != w and spells(t, w) for t in searched(w))]
-    if not japanese and not runs:
+    # a question that names nothing else, by an acronym of two or three capitals ("What does ISW stand for?")
+    acronyms = [] if japanese or runs else [a.lower() for a in short_acronyms(question)]
+    if not japanese and not runs and not acronyms:
         return False
 
     def named(run: str, names: set[str]) -> bool:
@@ -113,7 +125,8 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
         words = run.split()
         return len(words) > 1 and held(words[-1], {t for t in names if not t.isascii()})
 
-    return any(japanese <= passage and all(named(run, names) for run in runs)
+    # a short acronym is held only as the passage writes it, in Latin letters ("ISW(戦争研究所)")
+    return any(japanese <= passage and all(named(run, names) for run in runs) and all(a in passage for a in acronyms)
                for passage, names in zip(passages, spelled))
 
 
@@ -144,6 +157,13 @@ def name_runs(question: str) -> list[str]:
         if _long_words(run):
             runs.append(run)
     return runs
+
+
+def short_acronyms(question: str) -> list[str]:
+    """The words of two or three capitals (and digits) that are not stop words ("ISW", "G7"; not "WHO" nor "US" in
+    "WHO IS…"): too short for a run of `name_runs`, which a passage must then write in the same letters."""
+    return [w for w in _ACRONYM.findall(question) if len(w) < _NAME_WORD_CHARS and w.lower() not in STOP_WORDS
+            and w.lower() not in _SHORT_WORDS]
 
 
 def _long_words(run: str) -> list[str]:
