@@ -4,18 +4,17 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from pathlib import Path
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
 from rag.errors import IndexError_, LLMError, NotFoundError, OverloadedError, QueryError, RagError
+from rag.settings import without_server_paths as settings_without_server_paths
 
 from .schemas import ErrorBody, OpenAIError, OpenAIErrorBody
 
@@ -103,18 +102,9 @@ def error_response(status: int, code: str, detail: str, headers: dict[str, str] 
 
 # -- no server paths in what the service says about its own failures ------------------------------------------
 
-_ABSOLUTE_PATH = re.compile(r"(?<![\w/.~>-])/(?:[^\s'\"/:,;()]+/)+[^\s'\"/:,;()]*")
-
-
 def without_server_paths(text: str, request: Request) -> str:
-    """`text` with the index and seeds directories named <index> and <seeds>, and any other absolute path cut to its
-    last component."""
-    settings = request.app.state.settings
-    for root, label in ((settings.index_dir, "<index>"), (settings.seeds_dir, "<seeds>")):
-        for form in sorted({str(root), str(Path(root).resolve())}, key=len, reverse=True):
-            if Path(form).is_absolute() and len(form) > 1:
-                text = text.replace(form, label)
-    return _ABSOLUTE_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
+    """`text` without the server's paths (rag.settings.without_server_paths)."""
+    return settings_without_server_paths(text, request.app.state.settings)
 
 
 # -- handlers --------------------------------------------------------------------------------------------------

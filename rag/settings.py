@@ -328,6 +328,26 @@ def shown_url(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
+# an absolute path in a message: "/" after no word, path or label character, then at least one more "/"
+_ABSOLUTE_PATH = re.compile(r"(?<![\w/.~>-])/(?:[^\s'\"/:,;()]+/)+[^\s'\"/:,;()]*")
+
+
+def without_server_paths(text: str, settings: Settings) -> str:
+    """`text` as the service shows it to anyone (an error's detail, a live build's status): the index and seeds
+    directories, and Qdrant's local-mode folder, named <index>, <seeds> and <qdrant>, and any other absolute path cut to
+    its last component; the log keeps the full text. Only absolute forms are replaced: the default folders are
+    "seeds" and "index", words that a message also uses as words ("is 'seeds' the right seeds folder?"), and a
+    relative path tells nothing of the server's disk."""
+    folders = [(settings.index_dir, "<index>"), (settings.seeds_dir, "<seeds>")]
+    if settings.qdrant_path and str(settings.qdrant_path) != ":memory:":
+        folders.append((settings.qdrant_path, "<qdrant>"))  # "Qdrant's local mode at /srv/… stayed in use"
+    for root, label in folders:
+        for form in sorted({str(root), str(Path(root).resolve())}, key=len, reverse=True):
+            if Path(form).is_absolute() and len(form) > 1:
+                text = text.replace(form, label)
+    return _ABSOLUTE_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
+
+
 def _check_qdrant_url(url: str) -> None:
     """A URL qdrant-client can use (it raised a traceback at the first call: `Unknown scheme: ftp`, a port `abc`)."""
     try:

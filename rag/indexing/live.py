@@ -25,7 +25,7 @@ import numpy as np
 from ..embedders import Embedder
 from ..embedders.e5_engine import InContext
 from ..errors import BuildBusyError
-from ..settings import Settings
+from ..settings import Settings, without_server_paths
 from . import backend
 # child_main is imported from here by build processes that servers started before the split launch
 from .live_child import build_in_child, build_outcome, child_main, failure_reason, source_id  # noqa: F401
@@ -218,16 +218,8 @@ class LiveBuilder:
         return self.status()
 
     def _public(self, text: str) -> str:
-        """A message without server paths (the status is shown to anyone): the seeds and index directories become
-        <seeds> and <index>; the log keeps the full text."""
-        folders = [(self._settings.seeds_dir, "<seeds>"), (self._settings.index_dir, "<index>")]
-        if self._settings.qdrant_path and str(self._settings.qdrant_path) != ":memory:":
-            folders.append((self._settings.qdrant_path, "<qdrant>"))  # "Qdrant's local mode at /srv/… stayed in use"
-        for directory, label in folders:
-            for form in sorted({str(Path(directory).resolve()), str(directory)}, key=len, reverse=True):
-                if form not in ("", "."):
-                    text = text.replace(form, label)
-        return text
+        """A message without server paths (the status is shown to anyone); the log keeps the full text."""
+        return without_server_paths(text, self._settings)
 
     def _update(self, build_id: str, **changes: Any) -> None:
         with self._lock:

@@ -11,6 +11,7 @@ import pytest
 from litestar.testing import TestClient
 
 from api.app import create_app
+from rag.settings import Settings, without_server_paths
 
 from api_support import ADMIN_TOKEN, EN_QUESTION, JA_QUESTION, assert_error, assert_openai_error, sse_data
 
@@ -342,3 +343,20 @@ def test_a_closed_stream_stops_its_thread_at_the_next_piece_and_the_thread_close
     runner.join(30)
     assert not runner.is_alive() and seen == [True] and closed_in == ["answer-stream"]
     assert pieces == [0, 1]  # the one read, and the one that found the stop
+
+
+def test_the_relative_default_folders_are_left_as_words_and_their_absolute_paths_are_named(tmp_path, monkeypatch):
+    """`make serve` runs with seeds_dir "seeds" and index_dir "index": a live build's status replaced those words
+    wherever they stood ("is '<seeds>' the right <seeds> folder? … `rag <index> build`", "<seeds>/re<index>_…"), so the
+    command it suggested and the file it skipped could not be read. Only absolute paths are the server's."""
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.from_env({}, seeds_dir=Path("seeds"), index_dir=Path("index"))
+    said = ("this build would remove 5 of the 7 documents the index holds: is 'seeds' the right seeds folder? If the "
+            "removal is meant: `rag index build --allow-removals`; skipped seeds/reindex_seeds_notes.txt (empty); "
+            f"cannot read {tmp_path}/seeds/004.txt nor {tmp_path}/index/builds/b1/passages.npy; "
+            f"cache at {tmp_path}/elsewhere/tables/jmdict.sqlite")
+    shown = without_server_paths(said, settings)
+    assert shown == ("this build would remove 5 of the 7 documents the index holds: is 'seeds' the right seeds folder? "
+                     "If the removal is meant: `rag index build --allow-removals`; skipped "
+                     "seeds/reindex_seeds_notes.txt (empty); cannot read <seeds>/004.txt nor "
+                     "<index>/builds/b1/passages.npy; cache at jmdict.sqlite")
