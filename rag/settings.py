@@ -113,6 +113,7 @@ class Settings:
     llm_model: str = "gpt-4o-mini"
     llm_api_key: str | None = None
     llm_timeout_s: float = 20.0
+    llm_deadline_s: float = 120.0
     llm_retries: int = 2
     llm_max_prompt_tokens: int = 3000
     # An extractive answer quotes nothing, says none of the passages found seems to answer the question and lists the
@@ -289,6 +290,8 @@ class Settings:
                 raise ConfigError(f"{name}={getattr(self, name)!r}: must be a cosine, 0..1 (0: off)")
         if not self.llm_timeout_s > 0:
             raise ConfigError(f"llm_timeout_s={self.llm_timeout_s!r}: must be a positive number of seconds")
+        if not self.llm_deadline_s > 0:
+            raise ConfigError(f"llm_deadline_s={self.llm_deadline_s!r}: must be a positive number of seconds")
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"port={self.port!r}: must be 0..65535")
         for name, kind in _TYPES.items():

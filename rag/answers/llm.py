@@ -26,30 +26,36 @@ def endpoint(base_url: str) -> str:
 
 
 def chat_completion(client: httpx.Client, settings: Settings, messages: list[dict[str, str]]) -> str:
-    """The assistant's reply text; raises LLMError with a short reason once retries are exhausted."""
-    with _Connection(client, settings, messages, stream=False) as response:
-        return _whole_reply(response, settings)
+    """The assistant's reply text; raises LLMError with a short reason once retries are exhausted, or when the reply
+    is not whole within `llm_deadline_s`."""
+    deadline = time.monotonic() + settings.llm_deadline_s
+    with _Connection(client, settings, messages, stream=False, deadline=deadline) as response:
+        return _whole_reply(response, settings, deadline)
 
 
 def stream_chat_completion(client: httpx.Client, settings: Settings, messages: list[dict[str, str]]) -> Iterator[str]:
-    """The reply's content deltas as the model sends them; LLMError if the call fails or the stream breaks.
+    """The reply's content deltas as the model sends them; LLMError if the call fails, the stream breaks, or it has
+    not ended within `llm_deadline_s` (`llm_timeout_s` bounds each read; a model that streams keep-alive comments, or
+    a token now and then, for ever, is stopped by the deadline).
 
     Retries happen only before the first byte of a reply; a server that ignores `stream` and sends one JSON
-    completion yields it whole."""
-    t0 = time.perf_counter()
-    with _Connection(client, settings, messages, stream=True) as response:
+    completion yields it whole. A stream is whole when it ends with [DONE], or its last choice said why it finished
+    (`finish_reason`); one that closes before either broke off, though the connection closed cleanly."""
+    t0, deadline = time.perf_counter(), time.monotonic() + settings.llm_deadline_s
+    with _Connection(client, settings, messages, stream=True, deadline=deadline) as response:
         if response.headers.get("content-type", "").startswith("application/json"):
-            yield _whole_reply(response, settings)
+            yield _whole_reply(response, settings, deadline)
             return
-        first = True
+        first, finished = True, False
         try:
             for line in response.iter_lines():
+                _check(deadline, settings, "while streaming")
                 if not line.startswith("data:"):
                     continue  # comments, event names, blank separators
                 data = line[5:].strip()
                 if data == "[DONE]":
                     return
-                piece = _delta(data)
+                piece, finished = _delta(data, finished)
                 if piece:
                     if first:
                         logger.info("llm %s: first token after %.1f ms", settings.llm_model,
@@ -60,22 +66,33 @@ def stream_chat_completion(client: httpx.Client, settings: Settings, messages: l
             raise LLMError(f"timeout ({settings.llm_timeout_s:g} s) while streaming") from None
         except httpx.TransportError as exc:
             raise LLMError(f"stream broken ({exc.__class__.__name__})") from None
-    logger.info("llm %s: stream ended without [DONE] after %.1f ms", settings.llm_model,
+    if not finished:
+        raise LLMError("stream ended before the model finished (no [DONE], no finish_reason)")
+    logger.info("llm %s: stream ended without [DONE] after its finish_reason, %.1f ms", settings.llm_model,
                 (time.perf_counter() - t0) * 1000)
 
 
-def _whole_reply(response: httpx.Response, settings: Settings) -> str:
+def _check(deadline: float, settings: Settings, where: str) -> None:
+    if time.monotonic() > deadline:
+        raise LLMError(f"no whole answer within {settings.llm_deadline_s:g} s (llm_deadline_s), {where}")
+
+
+def _whole_reply(response: httpx.Response, settings: Settings, deadline: float) -> str:
+    body = bytearray()
     try:
-        response.read()
+        for chunk in response.iter_bytes():  # not read(): a reply that trickles in must not outlast the deadline
+            body += chunk
+            _check(deadline, settings, "while reading the reply")
     except httpx.TimeoutException:
         raise LLMError(f"timeout ({settings.llm_timeout_s:g} s) while reading the reply") from None
     except httpx.TransportError as exc:
         raise LLMError(f"connection error while reading the reply ({exc.__class__.__name__})") from None
-    return parse_reply(response)
+    return parse_reply(bytes(body))
 
 
-def _delta(data: str) -> str:
-    """The content of one chat.completion.chunk; LLMError for a chunk that is not one."""
+def _delta(data: str, finished: bool) -> tuple[str, bool]:
+    """The content of one chat.completion.chunk, and whether the stream's choice has finished (this chunk or one
+    before gave a `finish_reason`); LLMError for a chunk that is not one."""
     try:
         chunk = json.loads(data)
     except ValueError:
@@ -86,16 +103,17 @@ def _delta(data: str) -> str:
         raise LLMError(f"error in stream: {str(chunk['error'])[:80]}")
     choices = chunk.get("choices")
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-        return ""  # a usage-only chunk
+        return "", finished  # a usage-only chunk
     delta = choices[0].get("delta")
     content = delta.get("content") if isinstance(delta, dict) else None
-    return content if isinstance(content, str) else ""
+    return content if isinstance(content, str) else "", finished or bool(choices[0].get("finish_reason"))
 
 
 class _Connection:
     """A POST to the chat endpoint as an open response, retried on timeouts, connection errors, 429 and 5xx."""
 
-    def __init__(self, client: httpx.Client, settings: Settings, messages: list[dict[str, str]], stream: bool) -> None:
+    def __init__(self, client: httpx.Client, settings: Settings, messages: list[dict[str, str]], stream: bool,
+                 deadline: float) -> None:
         if not settings.llm_base_url:
             raise LLMError("llm_base_url is not set")
         self.client, self.settings = client, settings
@@ -103,6 +121,7 @@ class _Connection:
         self.headers = {"Authorization": f"Bearer {settings.llm_api_key}"} if settings.llm_api_key else {}
         self.body = {"model": settings.llm_model, "messages": messages, "temperature": 0, "stream": stream}
         self.response: httpx.Response | None = None
+        self.deadline = deadline  # time.monotonic(): no attempt starts after it, none waits past it
 
     def __enter__(self) -> httpx.Response:
         settings = self.settings
@@ -111,9 +130,13 @@ class _Connection:
         for attempt in range(1, attempts + 1):
             t0 = time.perf_counter()
             retry_after: float | None = None
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                reason = f"{reason}, and no time left within {settings.llm_deadline_s:g} s (llm_deadline_s)"
+                break
             try:
                 request = self.client.build_request("POST", self.url, json=self.body, headers=self.headers,
-                                                    timeout=settings.llm_timeout_s)
+                                                    timeout=min(settings.llm_timeout_s, left))
                 response = self.client.send(request, stream=True)
             except httpx.TimeoutException:
                 reason = f"timeout ({settings.llm_timeout_s:g} s)"
@@ -136,21 +159,24 @@ class _Connection:
                     raise LLMError(f"HTTP {status} from {self.url}")  # a client error will not fix itself on retry
             if attempt < attempts:
                 delay = retry_after if retry_after is not None else min(BACKOFF_S * 2 ** (attempt - 1), MAX_BACKOFF_S)
+                delay = max(min(delay, self.deadline - time.monotonic()), 0.0)
                 logger.warning("llm attempt %d/%d failed: %s; retrying in %.2f s", attempt, attempts, reason, delay)
                 time.sleep(delay)
-        raise LLMError(f"{reason} after {attempts} attempt{'s' if attempts > 1 else ''}")
+        tried = attempt if left > 0 else attempt - 1  # the loop ends early at the deadline
+        raise LLMError(f"{reason} after {tried} attempt{'s' if tried != 1 else ''}")
 
     def __exit__(self, *exc: object) -> None:
         if self.response is not None:
             self.response.close()
 
 
-def parse_reply(response: httpx.Response) -> str:
-    """The first choice's message content; LLMError for anything that is not a usable chat.completion."""
+def parse_reply(body: bytes) -> str:
+    """The first choice's message content of a reply's body; LLMError for anything that is not a usable
+    chat.completion."""
     try:
-        data: Any = response.json()
+        data: Any = json.loads(body)
     except ValueError:  # JSONDecodeError and UnicodeDecodeError both derive from it
-        raise LLMError(f"invalid JSON in reply: {response.text[:80]!r}") from None
+        raise LLMError(f"invalid JSON in reply: {body[:80].decode('utf-8', 'replace')!r}") from None
     if not isinstance(data, dict):
         raise LLMError(f"invalid JSON in reply: expected an object, got {type(data).__name__}")
     choices = data.get("choices")

@@ -25,11 +25,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
 Behaviour = Literal["reply", "error500", "rate_limited", "unauthorized", "hang", "invalid_json", "no_choices",
-                    "empty_content", "stream_broken", "stream_stall"]
+                    "empty_content", "stream_broken", "stream_stall", "stream_closed", "stream_pings", "trickle"]
 BEHAVIOURS: tuple[Behaviour, ...] = ("reply", "error500", "rate_limited", "unauthorized", "hang", "invalid_json",
-                                     "no_choices", "empty_content", "stream_broken", "stream_stall")
+                                     "no_choices", "empty_content", "stream_broken", "stream_stall", "stream_closed",
+                                     "stream_pings", "trickle")
 # stream_broken: half the tokens, then the connection drops mid-body; stream_stall: half the tokens, then silence
-# for hang_s (longer than the client's timeout).
+# for hang_s (longer than the client's timeout); stream_closed: half the tokens in a body that ends when the
+# connection closes (no chunked encoding), closed cleanly without [DONE] or a finish_reason; stream_pings: the role
+# chunk, then only SSE comments (": ping") every delay_s for hang_s, as a proxy keeping a queued request alive;
+# trickle: the whole reply as JSON, a few bytes every delay_s.
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 PATH = "/v1/chat/completions"
 # Cites a real passage and a bogus one, so callers can check that markers pointing nowhere are dropped.
@@ -167,8 +171,19 @@ class _Handler(BaseHTTPRequestHandler):
             if behaviour == "hang":
                 fake._stopping.wait(fake.hang_s)
                 self._json(200, completion(fake.content, model, prompt))
-            elif streamed and behaviour in ("reply", "stream_broken", "stream_stall"):
+            elif streamed and behaviour in ("reply", "stream_broken", "stream_stall", "stream_closed", "stream_pings"):
                 self._stream(fake, model, behaviour)
+            elif behaviour == "trickle":
+                data = json.dumps(completion(fake.content, model, prompt), ensure_ascii=False).encode("utf-8")
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                for i in range(0, len(data), 4):
+                    if fake._stopping.wait(fake.delay_s):
+                        return
+                    self.wfile.write(data[i:i + 4])
+                    self.wfile.flush()
             elif behaviour == "error500":
                 self._json(500, error_body("The server had an error while processing your request.", "server_error"))
             elif behaviour == "rate_limited":
@@ -190,17 +205,21 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _stream(self, fake: FakeLLM, model: str, behaviour: Behaviour) -> None:
         """Server-sent chunks in chunked transfer encoding; a broken stream ends without the closing chunk."""
+        chunked = behaviour != "stream_closed"
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Transfer-Encoding", "chunked")
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Connection", "close")
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()
         base = {"id": "chatcmpl-fakestream", "object": "chat.completion.chunk", "created": int(time.time()),
                 "model": model, "system_fingerprint": "fp_fake"}
 
-        def send(payload: str) -> None:
-            data = f"data: {payload}\n\n".encode("utf-8")
-            self.wfile.write(f"{len(data):x}\r\n".encode("ascii") + data + b"\r\n")
+        def send(payload: str, field: str = "data: ") -> None:
+            data = f"{field}{payload}\n\n".encode("utf-8")
+            self.wfile.write(f"{len(data):x}\r\n".encode("ascii") + data + b"\r\n" if chunked else data)
             self.wfile.flush()
 
         def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
@@ -210,6 +229,12 @@ class _Handler(BaseHTTPRequestHandler):
         tokens = fake.tokens()
         cut = len(tokens) // 2 if behaviour != "reply" else len(tokens)
         send(chunk({"role": "assistant", "content": ""}))
+        if behaviour == "stream_pings":
+            end = time.monotonic() + fake.hang_s
+            while time.monotonic() < end and not fake._stopping.wait(fake.delay_s):
+                send("ping", field=": ")
+            self.close_connection = True
+            return
         for i, token in enumerate(tokens[:cut]):
             if fake.gate is not None and i == fake.gate_after:
                 fake.gate.wait(fake.hang_s)
@@ -223,6 +248,9 @@ class _Handler(BaseHTTPRequestHandler):
             fake._stopping.wait(fake.hang_s)
             self.close_connection = True
             return
+        if behaviour == "stream_closed":
+            self.close_connection = True
+            return  # the body ends with the connection, which the server closes cleanly
         send(chunk({}, "stop"))
         send("[DONE]")
         self.wfile.write(b"0\r\n\r\n")

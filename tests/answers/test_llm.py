@@ -108,6 +108,24 @@ def test_hanging_server_times_out_retries_then_falls_back(searcher, base, check_
     check_grounded(answer)
 
 
+def test_a_reply_that_trickles_in_is_given_up_at_the_deadline_though_each_read_is_quick(searcher, base,
+                                                                                        check_grounded) -> None:
+    """A few bytes every 0.1 s: each read came within llm_timeout_s, so the reply took as long as it trickled."""
+    with FakeLLM(["trickle"], delay_s=0.1, hang_s=30) as llm:
+        answer = ask(searcher, base, llm, llm_deadline_s=1.0)
+    assert answer.generator == "extractive" and "llm_deadline_s" in answer.fallback
+    assert "while reading the reply" in answer.fallback and len(llm.requests) == 1  # no retry past the deadline
+    check_grounded(answer)
+
+
+def test_retries_stop_at_the_deadline(searcher, base) -> None:
+    with FakeLLM(["hang"], hang_s=5.0) as llm:  # each attempt would wait the whole read timeout (2 s)
+        answer = ask(searcher, base, llm, llm_retries=5, llm_deadline_s=3.0)
+    # the second attempt has about 1 s left as its timeout, and no third starts (six would take 12 s)
+    assert answer.generator == "extractive" and "no time left within 3 s (llm_deadline_s)" in answer.fallback
+    assert len(llm.requests) <= 3 and f"after {len(llm.requests)} attempt" in answer.fallback, answer.fallback
+
+
 def test_invalid_json_falls_back_without_retrying(searcher, base, check_grounded) -> None:
     with FakeLLM(["invalid_json"]) as llm:
         answer = ask(searcher, base, llm)

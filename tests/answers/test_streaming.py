@@ -111,8 +111,10 @@ def test_a_model_that_fails_before_its_first_token_gives_the_extractive_answer(s
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("behaviour", ["stream_broken", "stream_stall"])
+@pytest.mark.parametrize("behaviour", ["stream_broken", "stream_stall", "stream_closed"])
 def test_a_stream_that_breaks_after_its_first_token_ends_the_answer_there(searcher, base, behaviour) -> None:
+    """stream_closed: the body ended as its connection closed, cleanly, with neither [DONE] nor a finish_reason; it
+    was shown as a whole answer."""
     with FakeLLM([behaviour], hang_s=5) as llm:
         pieces, answer = run(searcher, base.replace(llm_base_url=llm.base_url))
         half = "".join(llm.tokens()[: len(llm.tokens()) // 2])
@@ -122,6 +124,26 @@ def test_a_stream_that_breaks_after_its_first_token_ends_the_answer_there(search
     assert answer.answer.endswith(BROKE_OFF["en"]) and pieces[-1] == BROKE_OFF["en"]
     sent = answer.answer.removesuffix(BROKE_OFF["en"])
     assert half.startswith(sent) and len(sent) > 10 and llm.base_url not in answer.answer
+
+
+@pytest.mark.slow
+def test_a_model_that_streams_for_ever_is_cut_at_the_deadline_and_says_it_broke_off(searcher, base) -> None:
+    """Each read came within llm_timeout_s, so nothing ended a model that streams a token now and then for ever."""
+    content = " ".join(["Lavrov spoke of an alliance with China [1]."] * 200)
+    with FakeLLM(["reply"], content=content, delay_s=0.02) as llm:
+        pieces, answer = run(searcher, base.replace(llm_base_url=llm.base_url, llm_deadline_s=1.0))
+        tokens = llm.tokens()
+    assert answer.generator == "llm" and answer.answer.endswith(BROKE_OFF["en"])
+    sent = answer.answer.removesuffix(BROKE_OFF["en"])
+    assert sent and "".join(tokens).startswith(sent.rstrip()) and len(sent) < len(content) // 2
+
+
+@pytest.mark.slow
+def test_a_model_that_sends_only_keep_alive_comments_falls_back_at_the_deadline(searcher, base) -> None:
+    with FakeLLM(["stream_pings"], delay_s=0.1, hang_s=30) as llm:
+        pieces, answer = run(searcher, base.replace(llm_base_url=llm.base_url, llm_deadline_s=1.0))
+    assert answer.generator == "extractive" and "llm_deadline_s" in answer.fallback
+    assert "".join(pieces) == answer.answer and answer.citations
 
 
 @pytest.mark.slow
