@@ -60,8 +60,9 @@ def read_seed(path: Path) -> tuple[str | None, str | None]:
     data = path.read_bytes()
     if not data.strip():
         return None, "file is empty"
-    if b"\x00" in data[:8192]:
-        return None, "file looks binary (contains NUL bytes)"
+    nul = data.find(b"\x00")  # anywhere: one after the first 8 KB was indexed, and served in passages
+    if nul >= 0:
+        return None, f"file looks binary (contains NUL bytes, the first at byte {nul}); a text file holds none"
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

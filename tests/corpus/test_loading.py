@@ -27,6 +27,9 @@ BAD_FILES = {
     "latin1": (LATIN1, "UTF-8"),
     "shift_jis": (SHIFT_JIS, "UTF-8"),
     "control_chars": (bytes(range(1, 32)) * 20, "binary"),
+    # text, then NUL bytes past the first 8 KB, which the check read alone (the NULs reached passages and answers)
+    "late_nul": ("ロシアと中国の関係は新たな段階に入った。\n".encode() * 400 + b"\x00\x00junk\n",
+                 "NUL bytes, the first at byte 24400"),
     "chrome_only": ("Attention Required! | Cloudflare\nスポンサーリンク\nコメント\n".encode(), "no article text"),
 }
 
