@@ -8,10 +8,10 @@ Two signals, both from the search that ran already:
   them under 0.15. e5's cosines crowd into one band for both and cannot tell them apart.
 - **A name the passages hold.** A bare name that the articles mention once ("Lazarus Group", 王毅) scores as low as a
   greeting on USE. Such a question still counts as covered when one top passage holds every name it asks for: its
-  Japanese nouns (not the words that ask: 誰, 何, and the frame of "何の略" or "どんな人物"), each run of capitalised
-  English words, spelled there (rag/stores/sounds.py): a katakana term
-  of the passage with the run's consonants ("Lavrov" is ラブロフ), a Latin term with its letters ("IAEA"), or the run's
-  surname in katakana ("Andrew Korybko" is コリブコ). Kanji spellings do not count, since the bridge maps "hello" to 歓迎, a word the
+  Japanese nouns (not the words that ask: 誰, 何, and the frame of "何の略" or "どんな人物"), and each run of
+  capitalised English words, spelled there (rag/stores/sounds.py): a katakana term of the passage with the run's
+  consonants ("Lavrov" is ラブロフ), a Latin term with its letters ("IAEA"), or the run's surname in katakana
+  ("Andrew Korybko" is コリブコ). Kanji spellings do not count, since the bridge maps "hello" to 歓迎, a word the
   corpus holds; nor does a term that only means something near the name, since the term alignment proposes one for
   every word ("peru" → トルコ, "weather" → タイム). A question typed wholly in lowercase has no capitals to mark a
   name, so each of its longer words is taken for one when the search also spells it otherwise as it sounds
