@@ -45,9 +45,16 @@ def text_of(content: str | list[ContentPart] | None) -> str:
 def conversation_of(messages: list[ChatMessage]) -> tuple[str, tuple[str, ...]]:
     """(the question, the earlier user messages): the last user message is the question; system and assistant
     messages are not searched."""
-    users = [text_of(m.content) for m in messages if m.role == "user"]
-    if not users:
+    asked = [m for m in messages if m.role == "user"]
+    if not asked:
         raise QueryError("messages hold no message with role 'user'; the last user message is the question")
+    users = [text_of(m.content) for m in asked]
+    last = asked[-1].content
+    if isinstance(last, list) and last and not users[-1].strip():
+        # an image alone, or the Responses API's "input_text" parts, read as "query is empty; send a question…"
+        kinds = ", ".join(dict.fromkeys(repr(p.type) for p in last))
+        raise QueryError(f"the last user message holds no text: its content parts are of type {kinds}, and this "
+                         "service reads the text of parts of type 'text' ({\"type\": \"text\", \"text\": \"…\"})")
     return users[-1], tuple(u for u in users[:-1] if u.strip())
 
 

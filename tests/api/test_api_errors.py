@@ -158,6 +158,18 @@ def test_bad_request_gets_a_4xx_json_error(client, method, path, kwargs, status,
         assert assert_error(response, status)["error"] == code, response.text
 
 
+@pytest.mark.parametrize(("content", "kinds"), [
+    ([{"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}], "'image_url'"),
+    ([{"type": "input_text", "text": EN_QUESTION}, {"type": "input_image"}], "'input_text', 'input_image'"),
+])
+def test_a_question_in_parts_the_service_does_not_read_says_which_parts_it_reads(client, content, kinds):
+    """An image alone, or the Responses API's "input_text" parts sent to chat completions, read "query is empty;
+    send a question such as…", as though the user had typed nothing."""
+    response = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": content}]})
+    message = assert_openai_error(response, 400)["message"]
+    assert f"content parts are of type {kinds}" in message and "parts of type 'text'" in message, message
+
+
 def test_the_service_stays_ready_after_every_bad_request(client, searcher):
     for _, method, path, kwargs, _, _ in BAD_REQUESTS:
         assert client.request(method, path, **kwargs).status_code < 500
