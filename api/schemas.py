@@ -126,6 +126,7 @@ class AskResponse(Struct):
     citations: list[CitationOut]
     passages: list[HitOut]
     took_ms: float
+    lang: Annotated[Literal["en", "ja"], Meta(description="the question's language, which the answer is written in")]
     generator: Literal["extractive", "llm"]
     fallback: Annotated[str | None, Meta(description="why the LLM was not used, when it was configured")]
     index_version: str

@@ -50,7 +50,7 @@ def search_response(r: SearchResult, path: SourcePath = seed_path) -> SearchResp
 def ask_response(a: Answer, path: SourcePath = seed_path) -> AskResponse:
     """The /v1/ask body and `rag ask --json`."""
     return AskResponse(question=a.question, answer=a.answer, citations=[citation_out(c, path) for c in a.citations],
-                       passages=[hit_out(h, path) for h in a.passages], took_ms=round(a.took_ms, 3),
+                       passages=[hit_out(h, path) for h in a.passages], took_ms=round(a.took_ms, 3), lang=a.lang,
                        generator=a.generator, fallback=a.fallback, index_version=a.index_version, shed=list(a.shed),
                        covered=a.covered)
 

@@ -26,6 +26,7 @@ def test_ask_body_is_the_answers_json(client, core_answer, check_citation, quest
     expected = answer_json(core_answer(question), ".")
     assert without(body, "took_ms") == public(without(expected, "took_ms"))
     assert body["generator"] == "extractive" and body["fallback"] is None and body["covered"] is True
+    assert body["lang"] == ("ja" if question == JA_QUESTION else "en")  # as the chat completion says it
     numbers = {int(n) for n in MARKER.findall(body["answer"])}
     assert numbers == set(range(1, len(body["citations"]) + 1))
     for hit in body["passages"]:
