@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-# Models also write [1, 2], ［１］ or 【1】, especially when answering in Japanese.
-_MARKER = r"[\[［【]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]］】]"
+# Models also write [1, 2], ［１］ or 【1】, especially when answering in Japanese, and Markdown's footnotes, [^1].
+_MARKER = r"[\[［【]\s*\^?\d+(?:\s*[,，、]\s*\^?\d+)*\s*[\]］】]"
 # Adjacent markers form one run, so dropping [0] from "[0][2]" keeps the space before [2].
 _RUN = re.compile(rf"(?P<ws>[ \t\u3000]*)(?P<markers>(?:{_MARKER})+)")
 _NUMBER = re.compile(r"\d+")
@@ -40,7 +40,7 @@ def marker_numbers(text: str) -> list[int]:
 
 # What may still grow into a marker run at the end of streamed text: trailing whitespace, complete markers (another may
 # follow), and an opened bracket with digits so far.
-_TAIL = re.compile(rf"\s*(?:{_MARKER})*(?:[\[［【][\s\d,，、]*)?\Z")
+_TAIL = re.compile(rf"\s*(?:{_MARKER})*(?:[\[［【][\s\d,，、^]*)?\Z")
 MAX_HELD = 64  # an "opened marker" longer than this is ordinary text
 
 
