@@ -52,9 +52,10 @@ async def strict_json_body(request: Request[Any, Any, Any]) -> None:
     try:
         decoded = msgspec.json.decode(body, type=struct, strict=True)
     except msgspec.ValidationError as exc:
-        where, text = _located(str(exc))
+        where, text = _located(str(exc), struct)
         # the field at fault as Litestar's own validation names it, so that OpenAI's error shape carries it as `param`
-        raise ValidationException(detail=f"{where}: {text}" if where else text,
+        named = bool(where) and re.match(rf"{re.escape(str(where))}(?!\w)", text)  # "n=2: …" names its field
+        raise ValidationException(detail=f"{where}: {text}" if where and not named else text,
                                   extra=[{"key": where, "message": text}] if where else None) from None
     except msgspec.DecodeError as exc:
         if body.startswith(_BOM):  # RFC 8259 §8.1: a sender must not add one; "invalid character (byte 0)" hid why
@@ -78,10 +79,15 @@ async def strict_json_body(request: Request[Any, Any, Any]) -> None:
     return None
 
 
-def _located(message: str) -> tuple[str | None, str]:
+def _located(message: str, struct: type | None = None) -> tuple[str | None, str]:
     """(the field's path, the message): "Expected `int`, got `str` - at `$.top_k`" → ("top_k", "Expected `int`, got
-    `str`"); the body itself is "body"; a message that names no place, (None, message)."""
+    `str`"); the body itself is "body"; a message that names no place, (None, message), unless it opens with the name of
+    a field of `struct`, as the checks of a whole request do ("n=2: …", "tool_choice 'required': …"; OpenAI names the
+    field as `param`)."""
     if " - at `$" in message:
         text, _, where = message.rpartition(" - at `$")
         return where.rstrip("`").lstrip(".") or "body", text
+    opening = re.match(r"[a-z_]+", message)
+    if opening and opening.group() in getattr(struct, "__struct_fields__", ()):
+        return opening.group(), message
     return None, message

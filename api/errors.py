@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -115,7 +116,8 @@ def _validation(request: Request, exc: ValidationException) -> Response:
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
             key, msg = item.get("key"), item.get("message", "")
-            parts.append(f"{key}: {msg}" if key else str(msg))
+            named = bool(key) and re.match(rf"{re.escape(str(key))}(?!\w)", str(msg))  # "n=2: …" names its field
+            parts.append(f"{key}: {msg}" if key and not named else str(msg))
             keys.append(key)
     detail = "; ".join(parts) or exc.detail
     param = keys[0] if len(keys) == 1 and isinstance(keys[0], str) else None

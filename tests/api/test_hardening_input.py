@@ -214,3 +214,14 @@ def test_an_openai_error_names_the_field_at_fault_as_param(client, extra, param)
     if param == "top_k":
         body = assert_error(_post(client, "/v1/search", "What did Lavrov say?", top_k="four"), 400)
         assert body["detail"] == error["message"]
+
+
+@pytest.mark.parametrize(("extra", "param", "says"), [
+    ({"n": 2}, "n", "n=2: this service returns exactly one choice"),
+    ({"tool_choice": "required"}, "tool_choice", "tool_choice 'required': this service calls no tools"),
+    ({"response_format": {"type": "json_object"}}, "response_format", "response_format 'json_object': this service"),
+])
+def test_a_refused_option_of_the_whole_request_names_it_as_param_too(client, extra, param, says):
+    """Checked on the whole request, these named no field (`param` null), where OpenAI names it."""
+    error = assert_openai_error(_post(client, "/v1/chat/completions", "What did Lavrov say?", **extra), 400)
+    assert error["param"] == param and error["message"].startswith(says), error
