@@ -126,13 +126,15 @@ class AskResponse(Struct):
     citations: list[CitationOut]
     passages: list[HitOut]
     took_ms: float
-    lang: Annotated[Literal["en", "ja"], Meta(description="the question's language, which the answer is written in")]
     generator: Literal["extractive", "llm"]
     fallback: Annotated[str | None, Meta(description="why the LLM was not used, when it was configured")]
     index_version: str
     shed: Annotated[list[str], Meta(description="signals the search went without because the service was "
                                                 "crowded (RAG_SHED_SPARSE_ABOVE); empty normally")] = []
     covered: Annotated[bool, COVERED] = True
+    # last, so that the keys clients read keep their order (a default only because fields after defaults need one)
+    lang: Annotated[Literal["en", "ja"],
+                    Meta(description="the question's language, which the answer is written in")] = "en"
 
 
 # -- OpenAI-compatible chat: api/chat_schemas.py ----------------------------------------------------------------
