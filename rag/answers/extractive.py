@@ -43,6 +43,9 @@ class Selection:
     max_chars: int = MAX_CHARS
     cutoff: float = CUTOFF
     per_passage: int | None = None  # at most this many sentences from one passage (None: no cap)
+    # the best-scored sentence first, then the others in reading order; False: all in reading order (docs/answers.md,
+    # "The best sentence first")
+    best_first: bool = True
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -55,8 +58,8 @@ def no_passage_message(lang: str) -> str:
 
 
 def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, neighbour: bool = False) -> list[Scored]:
-    """The best distinct sentences within the budget, in reading order (passage rank, position); a picked fragment
-    brings the sentence after it when `neighbour` is set."""
+    """The best distinct sentences within the budget: the best first (`sel.best_first`), then the others in reading
+    order (passage rank, position); a picked fragment brings the sentence after it when `neighbour` is set."""
     ranked = sorted(candidates, key=lambda c: (-c.score, c.rank, c.position))
     substantial = [c for c in ranked if len(c.text) >= MIN_CHARS and not note_line(c.text)]
     ranked = substantial or ranked  # a passage of nothing but fragments still deserves an answer
@@ -82,7 +85,10 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
         if neighbour and fragment(c.text) and nxt is not None and nxt not in picked and fits(nxt):
             picked.append(nxt)
             total += len(nxt.text)
-    return sorted(picked, key=lambda c: (c.rank, c.position))
+    ordered = sorted(picked, key=lambda c: (c.rank, c.position))
+    if sel.best_first and picked:  # picked[0] scored best: a reader who stops after one sentence reads it
+        ordered = [picked[0], *(c for c in ordered if c is not picked[0])]
+    return ordered
 
 
 def fragment(text: str) -> bool:

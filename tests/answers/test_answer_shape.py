@@ -84,3 +84,35 @@ def test_a_line_is_off_script_only_inside_a_passage_of_another_script() -> None:
     assert not off_script("習近平とプーチンの「兄弟関係」が逆転した。", passage)
     assert not off_script("NATO", "NATO")  # a passage without Japanese: its sentences are its own script
     assert not off_script("NATOは2024年に", passage)
+
+
+def test_the_best_sentence_comes_first_and_a_reader_of_one_sentence_finds_the_evidence_more_often(searcher,
+                                                                                                 built_index):
+    """Sentences were given in reading order (passage rank, position), so the first was often the opening of the
+    first passage; the best-scored now comes first, the others keep reading order. The same sentences are quoted."""
+    import json
+    import re
+
+    from eval.answers import carries_evidence
+    from rag.answers.extractive import DEFAULT_WEIGHTS, Selection, extractive_answer, render, select
+    from rag.answers.scoring import score_sentences
+    from rag.answers.service import retrieve
+
+    rows = [json.loads(line) for line in TEAM.read_text("utf-8").splitlines() if line.strip()]
+    first_holds = {True: 0, False: 0}
+    for row in rows:
+        r = retrieve(searcher, row["question"], 5)
+        hits = sorted(r.result.hits, key=lambda h: h.rank)[:5]
+        quotes = [e["quote"] for e in row["evidence"]]
+        texts = {}
+        for best_first in (True, False):
+            text, _ = extractive_answer(r.focus, hits, searcher, r.result.lang,
+                                        selection=Selection(best_first=best_first))
+            texts[best_first] = [p for p in re.split(r"\[\d+\]\s*", text) if p]
+            first_holds[best_first] += carries_evidence(texts[best_first][0], quotes)
+        assert sorted(texts[True]) == sorted(texts[False]), row["question"]
+        picked = select(score_sentences(searcher, r.focus, hits, DEFAULT_WEIGHTS), Selection(best_first=False))
+        best = max(picked, key=lambda c: c.score)
+        assert texts[True][0] == re.split(r"\[\d+\]", render([best])[0])[0].strip(), row["question"]
+        assert texts[True][1:] == [t for t in texts[False] if t != texts[True][0]]
+    assert first_holds[True] > first_holds[False], first_holds
