@@ -14,7 +14,7 @@ from litestar import Request
 from litestar.exceptions import ValidationException
 from litestar.handlers import HTTPRouteHandler
 
-from .errors import InvalidJSON, UnsupportedMediaType
+from .errors import InvalidJSON, UnsupportedMediaType, field_message
 
 def _body_type(handler: HTTPRouteHandler) -> type[msgspec.Struct] | None:
     """The msgspec Struct the handler's `data` parameter expects, if it has one."""
@@ -54,8 +54,7 @@ async def strict_json_body(request: Request[Any, Any, Any]) -> None:
     except msgspec.ValidationError as exc:
         where, text = _located(str(exc), struct)
         # the field at fault as Litestar's own validation names it, so that OpenAI's error shape carries it as `param`
-        named = bool(where) and re.match(rf"{re.escape(str(where))}(?!\w)", text)  # "n=2: …" names its field
-        raise ValidationException(detail=f"{where}: {text}" if where and not named else text,
+        raise ValidationException(detail=field_message(where, text),
                                   extra=[{"key": where, "message": text}] if where else None) from None
     except msgspec.DecodeError as exc:
         if body.startswith(_BOM):  # RFC 8259 §8.1: a sender must not add one; "invalid character (byte 0)" hid why

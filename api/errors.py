@@ -108,6 +108,13 @@ def without_server_paths(text: str, request: Request) -> str:
     return settings_without_server_paths(text, request.app.state.settings)
 
 
+def field_message(key: object, message: str) -> str:
+    """"key: message", or the message alone when there is no key or it opens with the key already ("n=2: …")."""
+    if not key or re.match(rf"{re.escape(str(key))}(?!\w)", message):
+        return message
+    return f"{key}: {message}"
+
+
 # -- handlers --------------------------------------------------------------------------------------------------
 
 def _validation(request: Request, exc: ValidationException) -> Response:
@@ -116,8 +123,7 @@ def _validation(request: Request, exc: ValidationException) -> Response:
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
             key, msg = item.get("key"), item.get("message", "")
-            named = bool(key) and re.match(rf"{re.escape(str(key))}(?!\w)", str(msg))  # "n=2: …" names its field
-            parts.append(f"{key}: {msg}" if key and not named else str(msg))
+            parts.append(field_message(key, str(msg)))
             keys.append(key)
     detail = "; ".join(parts) or exc.detail
     param = keys[0] if len(keys) == 1 and isinstance(keys[0], str) else None
