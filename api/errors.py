@@ -201,13 +201,13 @@ class RepeatedWarnings:
 _REPEATED = RepeatedWarnings(logger)
 
 
-def _domain(status: int, code: str) -> Callable[[Request, RagError], Response]:
+def _domain(status: int, code: str, param: str | None = None) -> Callable[[Request, RagError], Response]:
     def handle(request: Request, exc: RagError) -> Response:
         detail = str(exc)
         if status >= 500:
             _REPEATED.warning(f"{code}: {exc}")
             detail = without_server_paths(detail, request)
-        return error_response(status, code, detail, path=request.url.path)
+        return error_response(status, code, detail, path=request.url.path, param=param)
 
     return handle
 
@@ -225,7 +225,8 @@ def _unexpected(request: Request, exc: Exception) -> Response:
 EXCEPTION_HANDLERS: dict[type[Exception], Callable[[Request, Exception], Response]] = {
     ValidationException: _validation,
     HTTPException: _http,
-    QueryError: _domain(422, "invalid_query"),
+    # `param` is shown on OpenAI's routes only, where the one question the service takes comes from `messages`
+    QueryError: _domain(422, "invalid_query", param="messages"),
     NotFoundError: _domain(404, "not_found"),
     OverloadedError: _overloaded,
     IndexError_: _domain(503, "index_unavailable"),

@@ -166,8 +166,9 @@ def test_a_question_in_parts_the_service_does_not_read_says_which_parts_it_reads
     """An image alone, or the Responses API's "input_text" parts sent to chat completions, read "query is empty;
     send a question such as…", as though the user had typed nothing."""
     response = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": content}]})
-    message = assert_openai_error(response, 400)["message"]
-    assert f"content parts are of type {kinds}" in message and "parts of type 'text'" in message, message
+    error = assert_openai_error(response, 400)
+    assert f"content parts are of type {kinds}" in error["message"] and "parts of type 'text'" in error["message"]
+    assert error["param"] == "messages", error  # OpenAI names the field a question it cannot take came in
 
 
 def test_the_service_stays_ready_after_every_bad_request(client, searcher):
