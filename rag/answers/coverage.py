@@ -52,8 +52,8 @@ _NAME_WORD_CHARS = 4  # a run is a name if it has a word this long ("J.D." and "
 _POSSESSIVE = re.compile(r"^['’]s\b")
 _WORD = re.compile(r"[a-z][a-z0-9.\-]*[a-z0-9]")  # a word of a question typed in lowercase
 _ACRONYM = re.compile(r"(?<![A-Za-z0-9.])[A-Z][A-Z0-9]{1,2}(?![A-Za-z0-9.])")
-# English words a question in capitals may hold that are no stop word ("IS IT…", "ME", "US")
-_SHORT_WORDS = {"is", "it", "me", "us", "my", "so", "if", "up", "ok", "all", "but", "not", "yes", "our", "out", "new"}
+# short English words a question in capitals may hold that STOP_WORDS does not ("TELL ME", "US", "OK")
+_SHORT_WORDS = {"me", "us", "my", "so", "if", "up", "ok", "all", "but", "yes", "our", "out", "new"}
 # nouns of Japanese questions that say what is asked, not what about: "何の略", "どんな人物", "意味は"
 _ASKING_NOUNS = {"略", "意味", "人物", "正体", "名前", "何者"}
 

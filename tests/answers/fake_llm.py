@@ -34,6 +34,7 @@ BEHAVIOURS: tuple[Behaviour, ...] = ("reply", "error500", "rate_limited", "unaut
 # connection closes (no chunked encoding), closed cleanly without [DONE] or a finish_reason; stream_pings: the role
 # chunk, then only SSE comments (": ping") every delay_s for hang_s, as a proxy keeping a queued request alive;
 # trickle: the whole reply as JSON, a few bytes every delay_s.
+STREAMED: tuple[Behaviour, ...] = ("reply", "stream_broken", "stream_stall", "stream_closed", "stream_pings")
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 PATH = "/v1/chat/completions"
 # Cites a real passage and a bogus one, so callers can check that markers pointing nowhere are dropped.
@@ -171,7 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
             if behaviour == "hang":
                 fake._stopping.wait(fake.hang_s)
                 self._json(200, completion(fake.content, model, prompt))
-            elif streamed and behaviour in ("reply", "stream_broken", "stream_stall", "stream_closed", "stream_pings"):
+            elif streamed and behaviour in STREAMED:
                 self._stream(fake, model, behaviour)
             elif behaviour == "trickle":
                 data = json.dumps(completion(fake.content, model, prompt), ensure_ascii=False).encode("utf-8")
