@@ -44,7 +44,11 @@ class AlignExpander:
         return [Need(self.embedder, "query", w) for w in self.words(text)]
 
     def groups(self, question: Question) -> list[list[str]]:
-        words = self.words(question.text)
+        """One group per word, except the words the bridge before it spelled as a name no dictionary holds: an
+        embedder knows no such name either, and its nearest terms are other names (Korybko's were ホンチョル and
+        テヘラン), which out-score the one the bridge found (docs/precision.md)."""
+        spelled = question.derived.get("spelled", ())
+        words = [w for w in self.words(question.text) if w not in spelled]
         if not words:
             return []
         vectors = np.stack([question.vector(self.embedder, "query", w) for w in words])

@@ -52,7 +52,12 @@ class BridgeExpander:
         return []
 
     def groups(self, question: Question) -> list[list[str]]:
-        return self.bridge.expand(question.text, question.derived.get("acronyms"))
+        """The bridge's groups; the words it spelled as a name no dictionary holds are kept in the question's
+        `derived["spelled"]`, for the expanders after it (the alignment)."""
+        spelled: set[str] = set()
+        groups = self.bridge.expand(question.text, question.derived.get("acronyms"), spelled)
+        question.derived["spelled"] = spelled
+        return groups
 
 
 class BM25Component:
@@ -196,7 +201,7 @@ class BM25Builder:
         np.save(out / DF_FILE, store.df, allow_pickle=False)
         self.vocabulary = store.vocabulary
         t1 = time.perf_counter()
-        Bridge(build_bridge(self.vocabulary, cache_dir=self.cache_dir)).save(out / BRIDGE_FILE)
+        build_bridge(self.vocabulary, cache_dir=self.cache_dir).save(out / BRIDGE_FILE)
         logger.info("bm25: analysed %d of %d passages (%d terms) in %.2fs, bridge in %.2fs", analysed, layout.rows,
                     len(self.vocabulary), t1 - t0, time.perf_counter() - t1)
         params = {**self.params, "segments": layout.segments_json()}

@@ -2,6 +2,11 @@
 
 Built per index and restricted to the index's own BM25 vocabulary, so it only proposes terms the corpus uses.
 Nothing in it is specific to one question or document: it is a dictionary lookup plus light English lemmatising.
+
+A name no dictionary holds (the articles' コリブコ, "Korybko") is reached by its sound: the build keeps the
+vocabulary's katakana terms that JMdict and JMnedict lack, by their consonant key (sounds.py), and a question word the
+table lacks is spelled against them. Only terms no dictionary knows are offered, because a katakana term the dictionary
+knows has its own English key: ウクライナ is "Ukraine", never "Korean", though the two sound alike.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from pathlib import Path
 
 from ..processes import child_env, exit_with_parent, python
 from .japanese import STOP_WORDS, fold, fold_term
-from .sounds import latin_key, spells
+from .sounds import kana_key, latin_key, latin_keys, same_key, spells
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +39,11 @@ _WORD = re.compile(r"[a-z]+(?:['\-][a-z]+)*")
 _CAPS = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?![A-Za-z])")
 _LOWER = re.compile(r"[a-z]")
 _MAX_PER_KEY = 6
+# a katakana term a name may be spelled as (コリブコ, アラグチ, ラザルス・グループ), and the fewest consonant classes its key
+# and the question word's must have: two classes are the key of too many words (ロシア is "Eilish")
+_KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fb\u30fc]+")
+_NAME_CLASSES = 3
+_KEY_CLASSES = "kgsjtdnhbr"
 # the dictionary table's own format (its keys): a new one is read from JMdict once per machine. It is not in
 # BRIDGE_ID, which BM25's counts carry, because the counts do not depend on it; every build writes its bridge afresh.
 _TABLE_ID = "acronym-keys"
@@ -277,12 +287,13 @@ def _entries(db: Path, cache_dir: Path | None, vocab: set[str]) -> dict[str, str
     return {t: _MEMO[tag][t] for t in vocab if t in _MEMO[tag]}
 
 
-def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None) -> dict[str, list[str]]:
-    """{english key: [japanese terms in vocab]}; empty when the JMdict data package is not installed."""
+def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None) -> Bridge:
+    """The table {english key: [japanese terms in vocab]} and the vocabulary's katakana terms no dictionary holds;
+    empty when the JMdict data package is not installed."""
     db = _db_path()
     if db is None:
         logger.warning("jamdict-data is not installed: English questions get no lexical bridge")
-        return {}
+        return Bridge({})
     t0 = time.perf_counter()
     terms = set(vocab)
     entries = _entries(db, cache_dir, terms)
@@ -299,8 +310,13 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None) -> dict[st
             if term not in terms_of_key:
                 terms_of_key.append(term)
         out[key] = terms_of_key[:_MAX_PER_KEY] + [t for t in terms_of_key[_MAX_PER_KEY:] if _loanword(t, key)]
-    logger.info("bridge: %d English keys in %.2fs", len(out), time.perf_counter() - t0)
-    return out
+    names: dict[str, list[str]] = defaultdict(list)
+    for term in sorted(terms - entries.keys()):
+        if _KATAKANA.fullmatch(term) and len(key := kana_key(term)) >= _NAME_CLASSES:
+            names[key].append(term)
+    logger.info("bridge: %d English keys and %d unknown katakana terms in %.2fs", len(out),
+                sum(map(len, names.values())), time.perf_counter() - t0)
+    return Bridge(out, dict(names))
 
 
 def _loanword(term: str, key: str) -> bool:
@@ -351,16 +367,34 @@ def _lemmas(word: str) -> list[str]:
 class Bridge:
     """Expands an English question into groups of alternative Japanese terms (one group per English word/phrase)."""
 
-    def __init__(self, table: dict[str, list[str]]) -> None:
+    def __init__(self, table: dict[str, list[str]], names: dict[str, list[str]] | None = None) -> None:
         self.table = table
+        self.names = names or {}  # consonant key → the vocabulary's katakana terms of that key no dictionary holds
 
     def __len__(self) -> int:
         return len(self.table)
 
-    def expand(self, question: str, caps: set[str] | None = None) -> list[list[str]]:
-        """One group per word or two-word phrase the table knows. By default the words `acronyms` reads in `question`
-        are looked up as acronyms first, then as words; given `caps` (lower-cased), those are acronyms only: a word
-        in capitals the table has no acronym for gives no group (AI is not 愛)."""
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Bridge) and (self.table, self.names) == (other.table, other.names)
+
+    def spelled(self, word: str) -> list[str]:
+        """The katakana terms no dictionary holds that may spell `word` (a lower-case word the table lacks):
+        "korybko's" → [コリブコ]."""
+        word = word.removesuffix("'s")
+        found: list[str] = []
+        for key in latin_keys(word):
+            if len(key) < _NAME_CLASSES:
+                continue
+            # same_key also takes one more or one fewer final class: look those keys up too
+            for near in (key, key[:-1], *(key + c for c in _KEY_CLASSES)):
+                found += [t for t in self.names.get(near, ()) if t not in found and same_key(kana_key(t), key)]
+        return found
+
+    def expand(self, question: str, caps: set[str] | None = None, spelled: set[str] | None = None) -> list[list[str]]:
+        """One group per word or two-word phrase the table knows, or per word it lacks that sounds like a katakana
+        term no dictionary holds (whose words are added to `spelled`). By default the words `acronyms` reads in
+        `question` are looked up as acronyms first, then as words; given `caps` (lower-cased), those are acronyms
+        only: a word in capitals the table has no acronym for gives no group (AI is not 愛)."""
         words = english_words(question)
         only = caps is not None
         caps = acronyms(question) if caps is None else caps
@@ -388,12 +422,17 @@ class Bridge:
                 hit = next((self.table[k] for k in _lemmas(part) if k in self.table), None)
                 if hit:
                     groups.append(list(hit))
+                elif name := self.spelled(part):
+                    groups.append(name)
+                    if spelled is not None:
+                        spelled.add(w)
         return groups
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps({"id": BRIDGE_ID, "table": self.table}, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        path.write_text(json.dumps({"id": BRIDGE_ID, "table": self.table, "names": self.names}, ensure_ascii=False,
+                                   sort_keys=True), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> Bridge:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(data["table"])
+        return cls(data["table"], data.get("names"))  # a bridge written before the names: none

@@ -105,6 +105,27 @@ def test_every_proposed_term_is_in_the_corpus_vocabulary(bridge: Bridge, searche
     assert groups and all(term in vocab for group in groups for term in group)
 
 
+def test_a_name_no_dictionary_holds_is_reached_by_its_sound(bridge: Bridge, searcher) -> None:
+    # the seeds write コリブコ; neither JMdict nor JMnedict holds it or "Korybko", and no embedder knows the name
+    assert ["コリブコ"] in bridge.expand("Who is Korybko?") and ["コリブコ"] in bridge.expand("What was Korybko's view?")
+    # the alignment's nearest terms for the name (ホンチョル, テヘラン: other names) are left out; they ranked other
+    # passages above the one naming him
+    assert searcher.term_groups("Who is Korybko?") == [["コリブコ"], ["korybko"]]
+    assert "コリブコ" in searcher.search("Who is Korybko?", top_k=1).hits[0].passage.text
+    assert ["コリブコ"] in searcher.term_groups("Korybkoとは誰か")  # a Japanese question writing it in Latin letters
+    # only a term no dictionary holds is offered by its sound: ウクライナ is "Ukraine", never "Korean"
+    assert "ウクライナ" in bridge.table["ukraine"] and bridge.spelled("korean") == []
+    assert not any("ウクライナ" in group for group in bridge.expand("What did the Korean delegation say?"))
+
+
+def test_a_bridge_written_before_the_names_loads_without_them(bridge: Bridge, tmp_path: Path) -> None:
+    bridge.save(tmp_path / "bridge.json")
+    assert Bridge.load(tmp_path / "bridge.json") == bridge and bridge.names
+    (tmp_path / "old.json").write_text(json.dumps({"id": "x", "table": bridge.table}), encoding="utf-8")
+    old = Bridge.load(tmp_path / "old.json")
+    assert old.names == {} and old.spelled("korybko") == [] and old.expand("Who is Lavrov?") == bridge.expand("Who is Lavrov?")
+
+
 def test_stop_words_and_unknown_words_add_nothing(bridge: Bridge) -> None:
     assert bridge.expand("what did the of to") == []
     assert bridge.expand("qwzxv blorptang") == []
