@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit
 
 import msgspec
 
-from rag.answers import Answer
+from rag.answers import SOURCES_HEADING, Answer
 from rag.errors import QueryError
 from rag.tokens import count
 from rag.types import Citation
@@ -128,10 +128,11 @@ def cited(answer: Answer, base_url: str) -> Cited:
 
 
 def footer(answer: Answer, base_url: str) -> str:
-    """A plain "Sources:" list for clients that show only the text: each citation's view URL, and its original."""
+    """A plain "Sources:" list (出典: for a Japanese question) for clients that show only the text: each citation's
+    view URL, and its original."""
     if not answer.citations:
         return ""
-    lines = ["Sources:"]
+    lines = [SOURCES_HEADING[answer.lang]]
     for n, c in enumerate(answer.citations, start=1):
         date = f" ({c.published[:10]})" if c.published else ""
         original = web_url(c.url)

@@ -6,7 +6,9 @@ import { loadPassage, renderPassage, setLink, showDate, webUrl } from "./article
 const JAPANESE = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]/;
 const LANGUAGES = { en: "English (en)", ja: "Japanese (日本語, ja)" };
 const MARKER = /\[(\d+)\]/g;
-const FOOTER = "\n\nSources:\n";
+// the heading of the service's plain-text source list, in the question's language (rag/answers/model.py)
+const HEADINGS = { en: "Sources:", ja: "出典:" };
+const FOOTERS = Object.values(HEADINGS).map((heading) => `\n\n${heading}\n`);
 
 const log = document.getElementById("log");
 const form = document.getElementById("ask");
@@ -217,7 +219,7 @@ async function streamChat(messages, onText, signal) {
       if (!choice) continue; // the usage chunk
       const piece = choice.delta && choice.delta.content;
       // the service sends its plain-text source list as one piece; the page shows its own
-      if (piece && !piece.startsWith(FOOTER)) {
+      if (piece && !FOOTERS.some((footer) => piece.startsWith(footer))) {
         text += piece;
         onText(text);
       }
@@ -269,7 +271,7 @@ async function ask(text) {
     // a quoted (extractive) answer is in the articles' language, whatever the question's: screen readers voice it
     answer.lang = final.generator === "extractive" ? detectLanguage(answerText) : served;
     language.textContent = languageLabel(served) + (answer.lang !== served ? " · the answer quotes the articles" : "");
-    replies.set(reply, { results, passages, text: answerText });
+    replies.set(reply, { results, passages, text: answerText, lang: served });
     view.update(answerText, true);
     view.label(results);
     const covered = final.covered !== false;
@@ -373,7 +375,8 @@ function copyText(reply) {
   const data = replies.get(reply);
   if (!data) return Promise.reject(new Error("nothing to copy yet"));
   const lines = data.results.map((r, i) => `[${i + 1}] ${r.title} ${r.url}`);
-  const text = lines.length ? `${data.text}\n\nSources:\n${lines.join("\n")}` : data.text;
+  const heading = HEADINGS[data.lang] || HEADINGS.en;
+  const text = lines.length ? `${data.text}\n\n${heading}\n${lines.join("\n")}` : data.text;
   if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
   const scratch = element("textarea", { class: "visually-hidden", "aria-hidden": "true" });
   const focused = document.activeElement; // select() takes the focus; the reader keeps their place

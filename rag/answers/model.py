@@ -28,11 +28,17 @@ class Answer:
     covered: bool = True
 
 
+# the heading of an answer's plain-text source list, in the question's language, as the answer's own framing is (the
+# page's JavaScript knows both: it shows its own list instead)
+SOURCES_HEADING = {"en": "Sources:", "ja": "出典:"}
+
+
 def sources_footer(answer: Answer) -> str:
-    """A short "Sources:" list, one line per citation; empty when the answer cites nothing."""
+    """A short "Sources:" list (出典: for a Japanese question), one line per citation; empty when the answer cites
+    nothing."""
     if not answer.citations:
         return ""
-    lines = ["Sources:"]
+    lines = [SOURCES_HEADING[answer.lang]]
     for n, c in enumerate(answer.citations, start=1):
         # the file name only (source_file is a posix path): chat clients need not see the server's seeds directory
         line = f"[{n}] {c.title} — {c.source_file.rsplit('/', 1)[-1]}[{c.start}:{c.end}]"

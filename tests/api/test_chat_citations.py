@@ -128,6 +128,8 @@ def test_the_stream_has_choices_in_every_chunk_but_the_usage_one_and_ends_with_t
     assert final["choices"][0]["delta"] == {"annotations": plain["choices"][0]["message"]["annotations"]}
     content = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
     assert content == plain["choices"][0]["message"]["content"]
+    # a Japanese question's answer lists its sources under a Japanese heading, as its own framing is Japanese
+    assert content.startswith(answer.answer + "\n\n出典:\n[1] ") and "Sources:" not in content
     for key in ("citations", "search_results", "sources", "passages", "lang", "generator", "covered"):
         assert final[key] == plain[key], key
     assert final["lang"] == "ja" and final["covered"] is True
@@ -143,8 +145,8 @@ def test_a_greeting_gets_a_reply_that_quotes_nothing_and_lists_the_closest_passa
     assert answer.citations == tuple(h.citation for h in sorted(answer.passages, key=lambda h: h.rank)[:3])
     plain = chat(client, question).json()
     message = plain["choices"][0]["message"]
-    text, _, footer = message["content"].partition("\n\nSources:\n")
-    assert text == answer.answer and not MARKER.search(text) and message["annotations"] == []
+    text, heading, footer = message["content"].partition("\n\n出典:\n" if question == "こんにちは" else "\n\nSources:\n")
+    assert heading and text == answer.answer and not MARKER.search(text) and message["annotations"] == []
     assert len(footer.splitlines()) == len(plain["sources"]) == len(plain["search_results"]) == len(answer.citations)
     assert plain["covered"] is False and len(plain["passages"]) == len(answer.passages)
     chunks = sse_chunks(chat(client, question, stream=True).text)

@@ -213,7 +213,8 @@ def test_a_japanese_question_is_answered_in_japanese_with_lang_set(watched, page
     assert page.get_attribute(".message.user .text", "lang") == "ja" and page.get_attribute(ANSWER, "lang") == "ja"
     assert page.get_attribute(".message.assistant", "lang") is None and page.get_attribute("html", "lang") == "en"
     assert page.text_content(".message.assistant .lang") == "Detected language: Japanese (日本語, ja)"
-    assert page.text_content(ANSWER) == reference["choices"][0]["message"]["content"].split("\n\nSources:\n")[0]
+    # the page shows its own list of sources, not the plain one under the answer's Japanese heading
+    assert page.text_content(ANSWER) == reference["choices"][0]["message"]["content"].split("\n\n出典:\n")[0]
     assert page.locator(f"{ANSWER} button[data-cite]").count() > 0
     page.click(f"{ANSWER} button[data-cite='1']")
     cited = reference["search_results"][0]
@@ -258,6 +259,20 @@ def test_the_copy_button_copies_the_answer_with_its_sources(watched, page_server
     answer = reference["choices"][0]["message"]["content"].split("\n\nSources:\n")[0]
     assert copied.startswith(answer + "\n\nSources:\n[1] ")
     assert reference["search_results"][0]["url"] in copied
+
+
+def test_a_japanese_answer_is_copied_with_its_sources_under_a_japanese_heading(watched, page_server):
+    page, _ = watched
+    content = page_server.chat(JA_QUESTION)["choices"][0]["message"]["content"]
+    answer, heading, sources = content.partition("\n\n出典:\n")  # the answer's own framing is Japanese too
+    assert heading and sources.startswith("[1] ") and "Sources:" not in content
+    open_page(page, page_server)
+    ask(page, JA_QUESTION)
+    wait_done(page)
+    page.get_by_role("button", name=f"Copy answer: {JA_QUESTION}", exact=True).click()
+    page.wait_for_function("() => document.querySelector('#status').textContent === 'Answer copied.'")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith(answer + "\n\n出典:\n[1] ") and copied.count("出典:") == 1 and "Sources:" not in copied
 
 
 @pytest.mark.parametrize("failure", ["rejected", "network"])
