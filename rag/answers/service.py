@@ -89,8 +89,7 @@ def extractive(r: Retrieval, searcher: Searcher, settings: Settings) -> tuple[st
     floor = settings.not_covered_below_ja if lang == "ja" else settings.not_covered_below
     if r.context is None and not _covers(searcher, r.result.query, hits, floor):
         logger.info("extractive answer: the passages found are not about the question; none quoted")
-        closest = tuple(dict.fromkeys(h.citation for h in top(hits, CLOSEST)))
-        return not_covered_message(lang), closest, False
+        return not_covered_message(lang), closest(hits), False
     text, citations = extractive_answer(r.focus, hits, searcher, lang)
     return text, citations, True
 
@@ -121,7 +120,22 @@ def llm_answer(question: str, hits: Sequence[Hit], lang: str, settings: Settings
     if not text:
         raise LLMError(f"reply held nothing but invalid citation markers: {reply[:80]!r}")
     logger.info("llm answer: %d passages in prompt (%d tokens), %d cited", len(prompt.hits), prompt.tokens, len(cited))
-    return text, tuple(prompt.hits[n - 1].citation for n in cited)
+    return text, model_sources(prompt.hits, cited)
+
+
+def closest(hits: Sequence[Hit]) -> tuple[Citation, ...]:
+    """The first few passages found, distinct, as the sources of an answer that cites none by a marker."""
+    return tuple(dict.fromkeys(h.citation for h in top(hits, CLOSEST)))
+
+
+def model_sources(read: Sequence[Hit], cited: Sequence[int]) -> tuple[Citation, ...]:
+    """The passages a model's answer cites by its markers (numbers into `read`, the prompt's passages); when it cites
+    none (a model that writes no markers, or only markers pointing at no passage), the first passages it read, listed
+    without markers as a not-covered answer lists its closest: an answer always shows where to check it."""
+    if cited:
+        return tuple(read[n - 1].citation for n in cited)
+    logger.info("llm answer cites no passage by a marker: listing the first %d it read as its sources", CLOSEST)
+    return closest(read)
 
 
 def _ms(t0: float) -> float:

@@ -18,7 +18,7 @@ from .llm import stream_chat_completion
 from .markers import MarkerStream
 from .model import Answer
 from .prompt import build_prompt
-from .service import Retrieval, _ms, extractive
+from .service import Retrieval, _ms, extractive, model_sources
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def stream_answer(r: Retrieval, searcher: Searcher, settings: Settings, *,
                 shown.append(BROKE_OFF[lang if lang in BROKE_OFF else "en"])  # said, not left to look complete
                 yield shown[-1]
         if shown and markers is not None:
-            citations = tuple(prompt.hits[n - 1].citation for n in markers.order)
+            citations = model_sources(prompt.hits, markers.order)
             logger.info("llm answer streamed: %d passages in prompt, %d cited", len(prompt.hits), len(citations))
             yield Answer(question, "".join(shown), citations, hits, _ms(r.started), "llm", None, version, lang,
                          r.result.shed)

@@ -76,12 +76,6 @@ def test_markers_are_renumbered_to_the_passages_actually_cited(searcher, base) -
     assert answer.citations == (hits[2].citation, hits[0].citation)
 
 
-def test_reply_without_markers_is_kept_with_no_citations(searcher, base) -> None:
-    with FakeLLM(["reply"], content="The passages do not say.") as llm:
-        answer = ask(searcher, base, llm)
-    assert (answer.generator, answer.answer, answer.citations) == ("llm", "The passages do not say.", ())
-
-
 def test_server_errors_and_rate_limits_are_retried_until_success(searcher, base) -> None:
     with FakeLLM(["error500", "rate_limited", "reply"]) as llm:
         answer = ask(searcher, base, llm)

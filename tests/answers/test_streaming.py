@@ -154,6 +154,24 @@ def test_a_reply_of_nothing_but_bogus_markers_falls_back(searcher, base) -> None
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("content", ["Russia is open to an alliance with China, Lavrov said.",  # a model writing none
+                                     "Russia is open to an alliance with China [7], Lavrov said [8]."])  # none real
+def test_a_model_answer_that_cites_no_passage_lists_the_first_passages_it_read(searcher, base, content) -> None:
+    """Its text is kept (without the markers pointing nowhere), and, as a not-covered answer lists its closest
+    passages, the first three it read are its sources, unmarked: an answer always shows where to check it."""
+    with FakeLLM(["reply", "reply"], content=content) as llm:
+        settings = base.replace(llm_base_url=llm.base_url)
+        pieces, streamed = run(searcher, settings)
+        whole = answer_retrieved(retrieve(searcher, EN_QUESTION, TOP_K), searcher, settings)
+    first = tuple(h.citation for h in sorted(whole.passages, key=lambda h: h.rank)[:3])
+    for answer in (streamed, whole):
+        assert answer.generator == "llm" and answer.fallback is None
+        assert answer.answer == "Russia is open to an alliance with China, Lavrov said."
+        assert answer.citations == first and len(set(first)) == 3
+    assert "".join(pieces) == streamed.answer
+
+
+@pytest.mark.slow
 def test_an_empty_stream_falls_back_and_says_it_was_empty(searcher, base) -> None:
     with FakeLLM(["reply"], content="") as llm:
         pieces, answer = run(searcher, base.replace(llm_base_url=llm.base_url))
