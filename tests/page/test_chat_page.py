@@ -246,33 +246,24 @@ def test_a_greeting_is_answered_without_quotes_and_its_list_is_called_the_closes
     assert page.locator(".turn").nth(1).locator("h3.sub").first.text_content() == "Sources"
 
 
-def test_the_copy_button_copies_the_answer_with_its_sources(watched, page_server):
+@pytest.mark.parametrize(("question", "heading"), [(EN_QUESTION, "Sources:"), (JA_QUESTION, "出典:")])
+def test_the_copy_button_copies_the_answer_with_its_sources(watched, page_server, question, heading):
     page, _ = watched
-    reference = page_server.chat(EN_QUESTION)
+    reference = page_server.chat(question)
+    content = reference["choices"][0]["message"]["content"]
+    # the plain list's heading is in the question's language, as the rest of the answer's framing is
+    answer, found, _ = content.partition(f"\n\n{heading}\n")
+    assert found and ("Sources:" in content) == (heading == "Sources:")
     open_page(page, page_server)
-    ask(page, EN_QUESTION)
+    ask(page, question)
     wait_done(page)
     # named for its question (every turn's button was "Copy answer"), its visible label first
-    page.get_by_role("button", name=f"Copy answer: {EN_QUESTION}", exact=True).click()
+    page.get_by_role("button", name=f"Copy answer: {question}", exact=True).click()
     page.wait_for_function("() => document.querySelector('#status').textContent === 'Answer copied.'")
     copied = page.evaluate("navigator.clipboard.readText()")
-    answer = reference["choices"][0]["message"]["content"].split("\n\nSources:\n")[0]
-    assert copied.startswith(answer + "\n\nSources:\n[1] ")
+    other = "出典:" if heading == "Sources:" else "Sources:"
+    assert copied.startswith(answer + f"\n\n{heading}\n[1] ") and copied.count(heading) == 1 and other not in copied
     assert reference["search_results"][0]["url"] in copied
-
-
-def test_a_japanese_answer_is_copied_with_its_sources_under_a_japanese_heading(watched, page_server):
-    page, _ = watched
-    content = page_server.chat(JA_QUESTION)["choices"][0]["message"]["content"]
-    answer, heading, sources = content.partition("\n\n出典:\n")  # the answer's own framing is Japanese too
-    assert heading and sources.startswith("[1] ") and "Sources:" not in content
-    open_page(page, page_server)
-    ask(page, JA_QUESTION)
-    wait_done(page)
-    page.get_by_role("button", name=f"Copy answer: {JA_QUESTION}", exact=True).click()
-    page.wait_for_function("() => document.querySelector('#status').textContent === 'Answer copied.'")
-    copied = page.evaluate("navigator.clipboard.readText()")
-    assert copied.startswith(answer + "\n\n出典:\n[1] ") and copied.count("出典:") == 1 and "Sources:" not in copied
 
 
 @pytest.mark.parametrize("failure", ["rejected", "network"])
