@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..processes import child_env, exit_with_parent, python
 from .japanese import STOP_WORDS, fold, fold_term
-from .sounds import kana_key, latin_key, latin_keys, same_key, spells
+from .sounds import kana_key, latin_key, latin_keys, same_keys, spells
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,6 @@ _MAX_PER_KEY = 6
 # and the question word's must have: two classes are the key of too many words (ロシア is "Eilish")
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fb\u30fc]+")
 _NAME_CLASSES = 3
-_KEY_CLASSES = "kgsjtdnhbr"
 # the dictionary table's own format (its keys): a new one is read from JMdict once per machine. It is not in
 # BRIDGE_ID, which BM25's counts carry, because the counts do not depend on it; every build writes its bridge afresh.
 _TABLE_ID = "acronym-keys"
@@ -385,9 +384,8 @@ class Bridge:
         for key in latin_keys(word):
             if len(key) < _NAME_CLASSES:
                 continue
-            # same_key also takes one more or one fewer final class: look those keys up too
-            for near in (key, key[:-1], *(key + c for c in _KEY_CLASSES)):
-                found += [t for t in self.names.get(near, ()) if t not in found and same_key(kana_key(t), key)]
+            for near in same_keys(key):
+                found += [t for t in self.names.get(near, ()) if t not in found]
         return found
 
     def expand(self, question: str, caps: set[str] | None = None, spelled: set[str] | None = None) -> list[list[str]]:

@@ -31,6 +31,7 @@ _DIGRAPHS = [("sch", "s"), ("sh", "s"), ("ch", "t"), ("th", "s"), ("ph", "b"), (
              ("dj", "j")]
 _LETTER = {**dict.fromkeys("bvpf", "b"), **dict.fromkeys("lr", "r"), **dict.fromkeys("mn", "n"),
            **dict.fromkeys("sz", "s"), **dict.fromkeys("kq", "k"), "d": "d", "g": "g", "j": "j", "t": "t", "x": "ks"}
+_CLASSES = sorted(set(_KANA.values()))
 _VOWELS = set("aeiouyw")  # w and y too: ワ and ヤ are written as vowels with a glide ("Woods" is ウッズ)
 
 
@@ -86,6 +87,16 @@ def same_key(a: str, b: str) -> bool:
         return True
     lo, hi = sorted((a, b), key=len)
     return len(lo) >= 4 and len(hi) == len(lo) + 1 and hi.startswith(lo)
+
+
+def same_keys(key: str) -> list[str]:
+    """Every key `same_key` takes for `key`: itself, and when long enough, with one more or one fewer final class."""
+    out = [key] if key else []
+    if len(key) >= 4:
+        out += [key + cls for cls in _CLASSES if cls != key[-1]]  # keys have no repeated class
+    if len(key) >= 5:
+        out.append(key[:-1])
+    return out
 
 
 def spells(term: str, name: str) -> bool:

@@ -3,9 +3,13 @@ as the articles spell foreign names; a term the alignment proposes for what a wo
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from rag.stores.sounds import kana_key, latin_key, same_key, short, spells
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rag.stores.sounds import kana_key, latin_key, same_key, same_keys, short, spells
 
 SPELLINGS = [("ラブロフ", "Lavrov"), ("トランプ", "Trump"), ("クルスク", "Kursk"), ("ラザルス・グループ", "Lazarus Group"),
              ("ゼレンスキー", "Zelensky"), ("プーチン", "Putin"), ("バンス", "Vance"), ("リヤド", "Riyadh"),
@@ -40,6 +44,16 @@ def test_only_a_final_class_is_forgiven_and_only_between_long_keys():
     assert not same_key("nsd", "ns") and not same_key("bsns", "bsn")  # マソウド is not Messi, ビジネス not Python
     assert not same_key("hrtn", "brtn") and not same_key("srnsk", "rnsk")  # nor an edit anywhere else
     assert not same_key("", "") and not same_key("rbrb", "")
+
+
+@given(st.text(alphabet="bdghjknrst", max_size=7), st.text(alphabet="bdghjknrst", max_size=7))
+def test_same_keys_lists_exactly_the_keys_same_key_takes(a, b):
+    a, b = kana_key_of(a), kana_key_of(b)  # keys have no class twice in a row
+    assert same_key(a, b) == (b in same_keys(a))
+
+
+def kana_key_of(classes: str) -> str:
+    return re.sub(r"(.)\1+", r"\1", classes)
 
 
 def test_a_short_key_is_flagged_for_more_evidence_than_its_sound():
