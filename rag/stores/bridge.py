@@ -22,7 +22,8 @@ import tempfile
 import time
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 
 from ..processes import child_env, exit_with_parent, python
@@ -43,9 +44,12 @@ _MAX_PER_KEY = 6
 # and the question word's must have: two classes are the key of too many words (ロシア is "Eilish")
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fb\u30fc]+")
 _NAME_CLASSES = 3
+_PLAIN_WORD = re.compile(r"[a-z]{2,}")  # a dictionary key that a question word may be (no acronym, no phrase)
+# the classes regular English endings add to a word's consonant key: "westerns", "warned", "warning"
+_ENDING_CLASSES = "sdn"
 # the dictionary table's own format (its keys): a new one is read from JMdict once per machine. It is not in
 # BRIDGE_ID, which BM25's counts carry, because the counts do not depend on it; every build writes its bridge afresh.
-_TABLE_ID = "acronym-keys"
+_TABLE_ID = "acronym-keys/sounds"
 
 
 def _db_path() -> Path | None:
@@ -71,12 +75,14 @@ _QUERIES = (
     "select g.text, k.text from NETransGloss g join NETranslation n on g.tid = n.ID join NEKana k on k.idseq = n.idseq",
     "select g.text, k.text from NETransGloss g join NETranslation n on g.tid = n.ID join NEKanji k on k.idseq = n.idseq",
 )
-_MEMO: dict[str, dict[str, str]] = {}
+_MEMO: dict[str, _InMemory] = {}
+Sounds = Callable[[Iterable[str]], set[str]]  # consonant keys → the dictionary's English words of those keys
 _SEP, _PAIR = "\x1f", "\x1e"
 _LOOKUP = 500  # terms per SELECT (SQLite allows 32,766 parameters; small batches keep each statement cheap)
 # A pair's order is its query's number × _PART plus its place among that query's rows (each query has ~0.4–0.8 M), so
 # the queries can be read apart, in any order, and still rank a key's terms in the dictionary's own order.
 _PART = 10**8
+_NAMES_FROM = 2 * _PART  # the first order of JMnedict's pairs (its queries are the third and fourth)
 
 
 def _read_query(db: Path, i: int) -> dict[str, str]:
@@ -119,7 +125,7 @@ def _write_queries(db: str, prefix: str, *queries: str) -> None:
     ends at once when its parent does (its stdin closes)."""
     exit_with_parent(1)
     for i in map(int, queries):
-        write_terms(_read_query(Path(db), i), Path(f"{prefix}{i}"))
+        write_terms(_read_query(Path(db), i), Path(f"{prefix}{i}"), sounds=False)  # a part: merge_terms adds them
 
 
 # the queries by process: 751k + 434k rows and 662k + 448k (jamdict-data 1.0), so that the two end together
@@ -184,9 +190,10 @@ def _write_dictionary(db: Path, path: Path) -> None:
     logger.info("bridge: read %d dictionary terms in %.2fs (two processes)", rows, time.perf_counter() - t0)
 
 
-def write_terms(table: dict[str, str], path: Path) -> None:
-    """The dictionary's terms as an SQLite table keyed by term, written aside and renamed into place (a process that
-    starts meanwhile opens a whole file or none)."""
+def write_terms(table: dict[str, str], path: Path, sounds: bool = True) -> None:
+    """The dictionary's terms as an SQLite table keyed by term, and its English words by their consonant keys (unless
+    `sounds` is false), written aside and renamed into place (a process that starts meanwhile opens a whole file or
+    none)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
@@ -196,6 +203,8 @@ def write_terms(table: dict[str, str], path: Path) -> None:
             con.execute("pragma journal_mode = off")
             con.execute("create table terms (term text primary key, packed text not null) without rowid")
             con.executemany("insert into terms values (?, ?)", sorted(table.items()))
+            if sounds:
+                _write_sounds(con, table.values())
             con.execute("create table meta (rows integer not null)")
             con.execute("insert into meta values (?)", (len(table),))
             con.commit()
@@ -221,6 +230,7 @@ def merge_terms(parts: list[Path], path: Path) -> int:
             con.execute("create table terms (term text primary key, packed text not null) without rowid")
             every = " union all ".join(f"select term, packed from p{j}.terms" for j in range(len(parts)))
             con.execute(f"insert into terms select term, group_concat(packed, char(31)) from ({every}) group by term")
+            _write_sounds(con, (packed for (packed,) in con.execute("select packed from terms").fetchall()))
             (rows,) = con.execute("select count(*) from terms").fetchone()
             con.execute("create table meta (rows integer not null)")
             con.execute("insert into meta values (?)", (rows,))
@@ -231,6 +241,39 @@ def merge_terms(parts: list[Path], path: Path) -> int:
     finally:
         tmp.unlink(missing_ok=True)
     return rows
+
+
+def _english_sounds(packed_values: Iterable[str]) -> list[tuple[str, str]]:
+    """(consonant key, word) for every one-word lower-case English key of JMdict (not JMnedict's romanised names):
+    the English words, which are no name (rag/stores/sounds.py keys; a word has one key or two)."""
+    words = set()
+    for packed in packed_values:
+        for pair in packed.split(_SEP):
+            order, _, key = pair.partition(_PAIR)
+            if int(order) < _NAMES_FROM and _PLAIN_WORD.fullmatch(key):
+                words.add(key)
+    keys = latin_keys.__wrapped__  # ~370,000 words: past the cache's size, and each asked once
+    return sorted({(key, word) for word in words for key in keys(word)})
+
+
+def _write_sounds(con: sqlite3.Connection, packed_values: Iterable[str]) -> None:
+    con.execute("create table sounds (key text not null, word text not null, primary key (key, word)) without rowid")
+    con.executemany("insert into sounds values (?, ?)", _english_sounds(packed_values))
+
+
+def read_sounds(path: Path, keys: Iterable[str]) -> set[str]:
+    """The dictionary's one-word English keys whose consonant key is one of `keys`."""
+    con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        wanted = sorted(set(keys))
+        found: set[str] = set()
+        for i in range(0, len(wanted), _LOOKUP):
+            part = wanted[i:i + _LOOKUP]
+            sql = f"select word from sounds where key in ({','.join('?' * len(part))})"
+            found.update(w for (w,) in con.execute(sql, part))
+        return found
+    finally:
+        con.close()
 
 
 def read_terms(path: Path, vocab: Iterable[str]) -> dict[str, str]:
@@ -252,22 +295,23 @@ def read_terms(path: Path, vocab: Iterable[str]) -> dict[str, str]:
         con.close()
 
 
-def _entries(db: Path, cache_dir: Path | None, vocab: set[str]) -> dict[str, str]:
+def _entries(db: Path, cache_dir: Path | None, vocab: set[str]) -> tuple[dict[str, str], Sounds]:
     """{japanese term: packed pairs} for the terms of `vocab` in JMdict/JMnedict. The dictionary does not depend on
     any corpus: it is read once per machine into an SQLite table keyed by term, in `cache_dir` (an index's own
     .cache/, or RAG_CACHE_DIR), and a build looks up its vocabulary's terms there (milliseconds for the seeds'
     ~2,000). The table used to be one 67 MB marshal file that every build loaded whole (~1 s) and every process that
-    built kept in memory. Without a cache_dir, the dictionary is read into this process's memory, once."""
+    built kept in memory. Without a cache_dir, the dictionary is read into this process's memory, once. With the
+    entries, where to ask for the dictionary's English words by their consonant key (`read_sounds`)."""
     stat = db.stat()
     tag = f"{BRIDGE_ID}:{_TABLE_ID}:{stat.st_size}:{int(stat.st_mtime)}"
     if cache_dir is None:
         if tag not in _MEMO:
-            _MEMO[tag] = _read_dictionary(db)
-        return {t: _MEMO[tag][t] for t in vocab if t in _MEMO[tag]}
+            _MEMO[tag] = _InMemory(_read_dictionary(db))
+        return _MEMO[tag].entries(vocab)
     path = cache_dir / ("jmdict-terms-" + hashlib.sha1(tag.encode()).hexdigest()[:12] + ".sqlite")
     if path.is_file():
         try:
-            return read_terms(path, vocab)
+            return read_terms(path, vocab), partial(read_sounds, path)
         except (sqlite3.Error, OSError, TypeError, ValueError) as exc:
             logger.warning("the bridge's dictionary table %s is unreadable (%s): reading JMdict again", path, exc)
     if tag not in _MEMO:
@@ -276,14 +320,32 @@ def _entries(db: Path, cache_dir: Path | None, vocab: set[str]) -> dict[str, str
             found = read_terms(path, vocab)
         except (sqlite3.Error, OSError) as exc:
             logger.warning("cannot write the bridge's dictionary table %s: %s", path, exc)
-            _MEMO[tag] = _read_dictionary(db)  # then at least not read again by this process
+            _MEMO[tag] = _InMemory(_read_dictionary(db))  # then at least not read again by this process
         else:
             # the tables of other formats or dictionary versions (and the 67 MB marshal file before SQLite): never read
             for stale in cache_dir.glob("jmdict-terms-*"):
                 if stale != path and stale.suffix in (".sqlite", ".marshal"):
                     stale.unlink(missing_ok=True)
-            return found
-    return {t: _MEMO[tag][t] for t in vocab if t in _MEMO[tag]}
+            return found, partial(read_sounds, path)
+    return _MEMO[tag].entries(vocab)
+
+
+class _InMemory:
+    """The dictionary read into this process's memory (no cache folder, or one that cannot be written)."""
+
+    def __init__(self, table: dict[str, str]) -> None:
+        self.table = table
+        self._sounds: dict[str, set[str]] | None = None
+
+    def entries(self, vocab: Iterable[str]) -> tuple[dict[str, str], Sounds]:
+        return {t: self.table[t] for t in vocab if t in self.table}, self.sounds
+
+    def sounds(self, keys: Iterable[str]) -> set[str]:
+        if self._sounds is None:
+            self._sounds = defaultdict(set)
+            for key, word in _english_sounds(self.table.values()):
+                self._sounds[key].add(word)
+        return set().union(*(self._sounds.get(k, ()) for k in keys))
 
 
 def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None) -> Bridge:
@@ -295,7 +357,7 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None) -> Bridge:
         return Bridge({})
     t0 = time.perf_counter()
     terms = set(vocab)
-    entries = _entries(db, cache_dir, terms)
+    entries, sounds = _entries(db, cache_dir, terms)
     ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for term in terms:
         packed = entries.get(term)
@@ -313,9 +375,35 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None) -> Bridge:
     for term in sorted(terms - entries.keys()):
         if _KATAKANA.fullmatch(term) and len(key := kana_key(term)) >= _NAME_CLASSES:
             names[key].append(term)
+    try:
+        words = _words_like(names, sounds)
+    except (sqlite3.Error, OSError) as exc:  # without them a dictionary word could be taken for a name: no names
+        logger.warning("bridge: cannot read the dictionary's English words (%s): no names by their sound", exc)
+        names, words = defaultdict(list), set()
     logger.info("bridge: %d English keys and %d unknown katakana terms in %.2fs", len(out),
                 sum(map(len, names.values())), time.perf_counter() - t0)
-    return Bridge(out, dict(names))
+    return Bridge(out, dict(names), words)
+
+
+def _words_like(names: dict[str, list[str]], sounds: Sounds) -> set[str]:
+    """The dictionary's English words, and their regular forms, that sound like one of `names`' terms: a question
+    word among them means what the dictionary says, and no name ("western" is not スターマ, Starmer, though its key
+    without the r is his)."""
+    near = {k for key in names for k in same_keys(key)}
+    # a form's key is its stem's, or its stem's with the ending's class added ("westerns"): ask for those stems too
+    stems = near | {k[:-1] for k in near if k[-1:] in _ENDING_CLASSES}
+    keys = latin_keys.__wrapped__
+    return {form for word in sounds(stems) for form in _forms(word) if not near.isdisjoint(keys(form))}
+
+
+def _forms(word: str) -> set[str]:
+    """A word and its regular English forms: westerns, warned, warning, agreed, allies (a possessive's 's is cut
+    before a word is looked up)."""
+    forms = {word, word + ("es" if word.endswith(("s", "x", "z", "ch", "sh", "o")) else "s"), word + "ing"}
+    forms.add(word + "d" if word.endswith("e") else word + "ed")
+    if word.endswith("y"):
+        forms.add(word[:-1] + "ies")
+    return forms
 
 
 def _loanword(term: str, key: str) -> bool:
@@ -366,20 +454,25 @@ def _lemmas(word: str) -> list[str]:
 class Bridge:
     """Expands an English question into groups of alternative Japanese terms (one group per English word/phrase)."""
 
-    def __init__(self, table: dict[str, list[str]], names: dict[str, list[str]] | None = None) -> None:
+    def __init__(self, table: dict[str, list[str]], names: dict[str, list[str]] | None = None,
+                 words: Iterable[str] = ()) -> None:
         self.table = table
         self.names = names or {}  # consonant key → the vocabulary's katakana terms of that key no dictionary holds
+        self.words = set(words)  # the dictionary's words (and forms) that sound like one of them: never a name
 
     def __len__(self) -> int:
         return len(self.table)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Bridge) and (self.table, self.names) == (other.table, other.names)
+        return isinstance(other, Bridge) and (self.table, self.names, self.words) == (other.table, other.names,
+                                                                                      other.words)
 
     def spelled(self, word: str) -> list[str]:
         """The katakana terms no dictionary holds that may spell `word` (a lower-case word the table lacks):
         "korybko's" → [コリブコ]."""
         word = word.removesuffix("'s")
+        if word in self.words:
+            return []
         found: list[str] = []
         for key in latin_keys(word):
             if len(key) < _NAME_CLASSES:
@@ -427,10 +520,10 @@ class Bridge:
         return groups
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps({"id": BRIDGE_ID, "table": self.table, "names": self.names}, ensure_ascii=False,
-                                   sort_keys=True), encoding="utf-8")
+        path.write_text(json.dumps({"id": BRIDGE_ID, "table": self.table, "names": self.names,
+                                    "words": sorted(self.words)}, ensure_ascii=False, sort_keys=True), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> Bridge:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(data["table"], data.get("names"))  # a bridge written before the names: none
+        return cls(data["table"], data.get("names"), data.get("words", ()))  # written before the names: none

@@ -116,6 +116,25 @@ def test_a_name_no_dictionary_holds_is_reached_by_its_sound(bridge: Bridge, sear
     # only a term no dictionary holds is offered by its sound: ウクライナ is "Ukraine", never "Korean"
     assert "ウクライナ" in bridge.table["ukraine"] and bridge.spelled("korean") == []
     assert not any("ウクライナ" in group for group in bridge.expand("What did the Korean delegation say?"))
+    # and only to a word no dictionary holds: "western" sounds like スターマ (Starmer, without his r) but is a word,
+    # whose terms the alignment proposes (西側); the table has it under no key the vocabulary holds
+    assert "western" not in bridge.table and "western" in bridge.words
+    assert ["スターマ"] in searcher.term_groups("What did Starmer say?")
+    groups = searcher.term_groups("What do Western sanctions do?")
+    assert any("西側" in group for group in groups) and not any("スターマ" in group for group in groups)
+
+
+def test_the_dictionarys_english_words_are_kept_by_their_sound_and_its_names_are_not(tmp_path: Path) -> None:
+    from rag.stores.sounds import latin_keys
+
+    jmdict, jmnedict = "1\x1ewestern\x1f2\x1ewest", f"{2 * 10**8 + 1}\x1elavrov"  # JMnedict's pairs come after
+    write_terms({"西側": jmdict, "ラブロフ": jmnedict, "米国": "3\x1eUS\x1f4\x1eUnited States"}, tmp_path / "t.sqlite")
+    assert bridge_module.read_sounds(tmp_path / "t.sqlite", latin_keys("western")) == {"western"}
+    assert bridge_module.read_sounds(tmp_path / "t.sqlite", [*latin_keys("lavrov"), *latin_keys("us")]) == set()
+    # a word's regular forms are words too: "crabs" sounds like a name クラブス though "crab" does not
+    asked: list[set[str]] = []
+    found = bridge_module._words_like({"krbs": ["クラブス"]}, lambda keys: asked.append(set(keys)) or {"crab"})
+    assert found == {"crabs"} and "krb" in asked[0]  # the stem's key was asked for, and only the form that sounds
 
 
 def test_a_bridge_written_before_the_names_loads_without_them(bridge: Bridge, tmp_path: Path) -> None:
