@@ -78,6 +78,7 @@ class AnswerRun:
     citations: tuple[CitedSpan, ...]
     latency_ms: float = 0.0
     covered: bool = True  # False: the answer was held back as not about the question
+    index_version: str = ""  # the index that answered ("" from a service that does not say)
 
 
 def cites_relevant(run: AnswerRun, evidence: tuple[Occurrence, ...]) -> bool:
@@ -113,7 +114,7 @@ def ask_in_process(searcher, settings, question: Question, top_k: int = TOP_K) -
     a = answer_question(searcher, question.question, top_k, settings)
     return AnswerRun(question.id, question.lang, a.answer,
                      tuple(CitedSpan(c.doc_id, c.start, c.end) for c in a.citations), (time.perf_counter() - t) * 1000,
-                     a.covered)
+                     a.covered, a.index_version)
 
 
 def ask_http(backend: HttpBackend, question: Question, top_k: int = TOP_K) -> AnswerRun:
@@ -130,7 +131,7 @@ def ask_http(backend: HttpBackend, question: Question, top_k: int = TOP_K) -> An
         if not isinstance(covered, bool):
             raise TypeError(f"covered is {covered!r}, not a boolean")
         return AnswerRun(question.id, question.lang, str(body["answer"]), cites, (time.perf_counter() - t) * 1000,
-                         covered)
+                         covered, str(body.get("index_version") or ""))
     except (ValueError, KeyError, TypeError) as exc:
         raise EvalError(f"{endpoint} answered 200 with a body that is not an answer ({type(exc).__name__}: {exc})") from None
 

@@ -49,8 +49,10 @@ class Evaluation:
 
     @property
     def index_versions(self) -> tuple[str, ...]:
-        """Every index version that answered; more than one means the index changed during the run."""
-        return tuple(dict.fromkeys(v for m in self.modes for v in m.run.index_versions if v))
+        """Every index version that answered, searches and answers; more than one means the index changed during
+        the run (`evaluate` refuses such a run)."""
+        answered = (r.index_version for r in self.answer_runs)
+        return tuple(dict.fromkeys(v for v in (*(v for m in self.modes for v in m.run.index_versions), *answered) if v))
 
     def shed_warning(self) -> str | None:
         """Why some scores are not the configured ranking's, when the service shed signals under load."""
@@ -151,5 +153,10 @@ def evaluate(backend: Backend, questions: Sequence[Question], modes: Sequence[st
         answers = answer_scores(answer_runs, questions, evidence)
         logger.info("answers: answer_evidence %.3f, answer_cited %.3f", answers["all"]["answer_evidence"],
                     answers["all"]["answer_cited"])
-    return Evaluation(tuple(question_files), questions, backend.description, tuple(ks), tuple(results), answers,
-                      answer_runs)
+    ev = Evaluation(tuple(question_files), questions, backend.description, tuple(ks), tuple(results), answers,
+                    answer_runs)
+    if len(versions := ev.index_versions) > 1:  # a build swapped a new version in while the run went on
+        raise EvalError(f"the index changed during the run ({len(versions)} versions answered: {', '.join(versions)}): "
+                        "the later citations were judged against the seed text read at the start, and the modes were "
+                        "not scored on one index; run again when no build is running")
+    return ev

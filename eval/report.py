@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from rag.embedders import slug
 from .pipeline import Evaluation, ModeResult
 
 PLOT = "recall_at_k.png"
+TAG = "rag-"  # a run's tag is TAG + its mode
 QRELS = "qrels.trec"
 
 
@@ -28,9 +30,10 @@ def run_file(mode: str) -> str:
 def write_report(ev: Evaluation, out_dir: Path) -> tuple[Path, ...]:
     """Write every output file into out_dir (created if needed); returns the paths written.
 
-    One run's files, whole or not at all: each is written beside its place under a temporary name and moved in only
-    when all are written, and the run files of modes this run did not score are removed, so that a folder never
-    mixes two runs (trec_eval over run.*.trec read an earlier run's modes beside this run's qrels)."""
+    One run's files, whole or not at all: each is written beside its place under a temporary name of this process's
+    own and moved in only when all are written, and the run files an earlier `rag eval` wrote for modes this run did
+    not score are removed, so that a folder never mixes two of its runs (trec_eval over run.*.trec read an earlier
+    run's modes beside this run's qrels). A run file of another system (its tag is not ours) is left alone."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     texts = {run_file(m.mode): trec_run(m) for m in ev.modes} | {QRELS: trec_qrels(ev), "report.md": markdown(ev)}
@@ -42,9 +45,9 @@ def write_report(ev: Evaluation, out_dir: Path) -> tuple[Path, ...]:
     staged: list[tuple[Path, Path]] = []
     try:
         for name, text in texts.items():
-            staged.append((out_dir / f".tmp-{name}", out_dir / name))
+            staged.append((out_dir / f".tmp-{os.getpid()}-{name}", out_dir / name))
             _write(staged[-1][0], text)
-        staged.append((out_dir / f".tmp-{PLOT}", out_dir / PLOT))  # the suffix tells matplotlib the format
+        staged.append((out_dir / f".tmp-{os.getpid()}-{PLOT}", out_dir / PLOT))  # the suffix names the format
         plot_recall(ev, staged[-1][0])
     except BaseException:
         for tmp, _ in staged:
@@ -53,9 +56,22 @@ def write_report(ev: Evaluation, out_dir: Path) -> tuple[Path, ...]:
     for tmp, final in staged:
         os.replace(tmp, final)
     for stale in out_dir.glob("run.*.trec"):
-        if stale.name not in texts and stale.is_file():
+        if stale.name not in texts and stale.is_file() and _ours(stale):
             stale.unlink()
     return tuple(final for _, final in staged)
+
+
+def _ours(path: Path) -> bool:
+    """Whether the TREC run at `path` is one `trec_run` wrote: its lines' tag is rag-<mode>."""
+    with path.open("rb") as f:
+        first = f.readline().split()
+    return not first or (len(first) == 6 and first[-1].startswith(TAG.encode()))
+
+
+def trec_id(passage_id: str) -> str:
+    """A passage id as one TREC field: whitespace (a seed named "my doc.txt") and % written %XX, so that tools that
+    split lines on whitespace read six fields, and the id can be read back."""
+    return re.sub(r"[%\s]", lambda m: f"%{ord(m.group()):02X}", passage_id)
 
 
 def _write(path: Path, text: str) -> Path:
@@ -65,11 +81,11 @@ def _write(path: Path, text: str) -> Path:
 
 def trec_run(m: ModeResult) -> str:
     """`qid Q0 docno rank score tag` lines; scores are rank-derived so that tools sorting by score keep our order."""
-    tag = f"rag-{safe_name(m.mode)}"
+    tag = f"{TAG}{safe_name(m.mode)}"
     lines = []
     for run in m.run.runs:
         n = len(run.hits)
-        lines.extend(f"{run.question_id} Q0 {h.passage_id} {rank} {n - rank + 1} {tag}"
+        lines.extend(f"{run.question_id} Q0 {trec_id(h.passage_id)} {rank} {n - rank + 1} {tag}"
                      for rank, h in enumerate(run.hits, start=1))
     return "".join(line + "\n" for line in lines)
 
@@ -82,7 +98,7 @@ def trec_qrels(ev: Evaluation) -> str:
             for pid, rel in zip(j.passage_ids, j.relevant):
                 if rel:
                     relevant[j.question_id][pid] = None
-    return "".join(f"{qid} 0 {pid} 1\n" for qid, pids in relevant.items() for pid in sorted(pids))
+    return "".join(f"{qid} 0 {trec_id(pid)} 1\n" for qid, pids in relevant.items() for pid in sorted(pids))
 
 
 def markdown(ev: Evaluation) -> str:
@@ -98,8 +114,6 @@ def markdown(ev: Evaluation) -> str:
         f"- backend: {ev.backend}",
         f"- index version: {versions}",
     ]
-    if len(ev.index_versions) > 1:
-        out.append("- **warning**: the index changed during the run; the modes were not scored on the same index")
     if ev.shed_warning():
         out.append(f"- **warning**: {ev.shed_warning()}")
     names = ev.metrics

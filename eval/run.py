@@ -100,7 +100,7 @@ def parse_ks(text: str) -> tuple[int, ...]:
     for part in (p.strip() for p in str(text).split(",")):
         if not part:
             continue
-        if not part.isdigit() or not 1 <= int(part) <= DEPTH:
+        if not (part.isascii() and part.isdigit()) or not 1 <= int(part) <= DEPTH:  # not ², ٣ or １
             raise ConfigError(f"--k {text!r}: {part!r} is not a cut-off; use integers from 1 to {DEPTH}, e.g. '1,5,10'")
         ks.append(int(part))
     if not ks:

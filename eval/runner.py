@@ -161,10 +161,13 @@ class HttpBackend:
                 body = r.json()
                 out.update((str(d["doc_id"]), str(d["sha256"])) for d in body["documents"])
                 following = body["next_offset"]
-                offset = None if following is None else int(following)
+                before, offset = offset, None if following is None else int(following)
             except (ValueError, KeyError, TypeError) as exc:
                 raise EvalError(f"{endpoint} answered 200 with a body that is not a /v1/documents page "
                                 f"({type(exc).__name__}: {exc})") from None
+            if offset is not None and offset <= before:  # a page that points back would be asked for ever
+                raise EvalError(f"{endpoint} answered offset {before} with next_offset {offset}, which does not move "
+                                "on: not a /v1/documents listing")
         return out
 
     def search(self, query: str, mode: str) -> Response:

@@ -79,10 +79,12 @@ def test_rag_eval_out_writes_runs_qrels_report_and_plot(index_flags, small_quest
     # a second run into the same folder leaves one run's files: the first run's e5 file went (beside the second's
     # qrels, trec_eval over run.*.trec mixed the two); what is not a run file stays
     (out_dir / "notes.txt").write_text("mine")
+    (out_dir / "run.mysystem.trec").write_text("q1 Q0 d1 1 1.0 mysystem\n")  # another system's run: not ours to remove
     code = main(["eval", "--questions", str(small_questions), *index_flags, "--modes", "bm25", "--out", str(out_dir)])
     assert code == 0, capsys.readouterr().err
     assert {p.name for p in out_dir.iterdir()} == {"run.bm25.trec", "qrels.trec", "report.md", "recall_at_k.png",
-                                                 "notes.txt"}
+                                                 "notes.txt", "run.mysystem.trec"}
+    (out_dir / "run.mysystem.trec").unlink()
     assert "questions: 4 (2 en, 2 ja)" in (out_dir / "report.md").read_text("utf-8")
     # a file's place taken by a folder: refused naming it, and nothing in the folder changes
     before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
@@ -159,7 +161,7 @@ def test_a_quote_missing_from_the_seeds_exits_1_before_any_search(tmp_path, caps
     assert "1 evidence quote(s) cannot be judged" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("k", ["0", "11", "a,5", ","])
+@pytest.mark.parametrize("k", ["0", "11", "a,5", ",", "²", "١", "１"])  # digits Python reads, a cut-off is ASCII
 def test_a_bad_cutoff_is_a_usage_error(small_questions, capsys, k):
     code = main(["eval", "--questions", str(small_questions), "--url", "http://127.0.0.1:9", "--k", k])
     assert code == 2

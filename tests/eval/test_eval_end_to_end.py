@@ -137,6 +137,46 @@ def test_http_backend_scores_a_service_that_cites_the_evidence():
     assert all(path == "/v1/search" and top_k == 10 for path, _, top_k in seen[1:])
 
 
+def _documents(offset: int = 0, following: int | None = None) -> httpx.Response:
+    seeds = REPO / "seeds"
+    docs = [{"doc_id": p.stem, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in sorted(seeds.glob("*.txt"))]
+    return httpx.Response(200, json={"index_version": "v1", "count": len(docs), "offset": offset, "limit": 500,
+                                     "next_offset": following, "documents": docs if offset == 0 else []})
+
+
+def test_a_run_during_which_the_index_changed_is_refused_not_scored():
+    """A build swapped a new version in while `rag eval --url` ran: the citations of the new text were judged against
+    the seed text read at the start (e5 recall@10 0.777 against 0.904), with exit 0."""
+    questions = load_questions(TEAM)[:4]
+    asked = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/documents":
+            return _documents()
+        body = json.loads(request.content)
+        asked.append(body["query"])
+        version = "v1" if len(asked) <= 3 else "v2"  # the probe's question, then two; then the new version
+        return httpx.Response(200, json={"query": body["query"], "mode": body["mode"], "index_version": version,
+                                         "results": []})
+
+    with pytest.raises(EvalError, match=r"the index changed during the run \(2 versions answered: v1, v2\)"):
+        evaluate(fake_service(handler), questions, ["bm25"], REPO / "seeds", (1, 5, 10))
+    assert len(asked) == 1 + len(questions)  # every question was asked: the run ended at its end, not in the middle
+
+
+def test_a_document_listing_that_does_not_move_on_ends_the_run_instead_of_asking_for_ever():
+    pages = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        pages.append(int(request.url.params["offset"]))
+        assert len(pages) < 5, "asked for the same page again and again"  # the old code's endless loop, bounded
+        return _documents(pages[-1], following=0)  # every page points back at the first
+
+    with pytest.raises(EvalError, match="offset 0 with next_offset 0, which does not move on"):
+        fake_service(handler).documents()
+    assert pages == [0]
+
+
 def test_http_backend_reports_a_refusal_with_status_and_reason():
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(400, json={"status_code": 400, "detail": "mode='e5': allowed ['hybrid', 'bm25']"})

@@ -119,3 +119,15 @@ def test_latency_percentiles_interpolate_linearly():
     # p50 of 10, 20, 30, 40 lies halfway between 20 and 30; p95 at position 0.95 * 3 = 2.85 → 30 + 0.85 * 10
     lat = Latency.of([40.0, 10.0, 30.0, 20.0])
     assert (lat.p50, lat.p95) == pytest.approx((25.0, 38.5))
+
+
+@pytest.mark.parametrize(("passage_id", "field"), [("000_x#0-72", "000_x#0-72"), ("my doc#0-72", "my%20doc#0-72"),
+                                                   ("a%b\tc#1-2", "a%25b%09c#1-2")])
+def test_a_passage_id_is_one_trec_field_that_reads_back(passage_id, field):
+    """A seed named "my doc.txt" wrote seven fields on a run line, which ir_measures could not read."""
+    from urllib.parse import unquote
+
+    from eval.report import trec_id
+
+    assert trec_id(passage_id) == field and len(f"q1 Q0 {field} 1 1 rag-hybrid".split()) == 6
+    assert unquote(field) == passage_id
