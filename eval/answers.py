@@ -107,11 +107,13 @@ def answer_scores(runs: Sequence[AnswerRun], questions: Sequence[Question],
 # -- asking ----------------------------------------------------------------------------------------------------------
 
 def ask_in_process(searcher, settings, question: Question, top_k: int = TOP_K) -> AnswerRun:
-    """The answer `rag ask` gives with these settings (extractive unless an LLM is configured)."""
+    """The answer `rag ask` gives with these settings (extractive unless an LLM is configured); a conversation's last
+    turn is asked through its earlier turns, as the chat asks a follow-up (a conversation set is scored in process
+    only)."""
     from rag.answers import answer_question
 
     t = time.perf_counter()
-    a = answer_question(searcher, question.question, top_k, settings)
+    a = answer_question(searcher, question.question, top_k, settings, history=question.earlier)
     return AnswerRun(question.id, question.lang, a.answer,
                      tuple(CitedSpan(c.doc_id, c.start, c.end) for c in a.citations), (time.perf_counter() - t) * 1000,
                      a.covered, a.index_version)
