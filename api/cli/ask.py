@@ -6,7 +6,7 @@ import argparse
 
 from rag.settings import Settings
 
-from .common import embedders_flag, index_flag, print_json, question_flags
+from .common import embedders_flag, index_flag, print_json, question_flags, seeds_flag
 
 NAME = "ask"
 HELP = "Answer a question with cited passages."
@@ -16,6 +16,7 @@ EXAMPLE = 'rag ask "ラヴロフ外相は中国との同盟について何と言
 def add_arguments(p: argparse.ArgumentParser) -> None:
     question_flags(p)
     index_flag(p)
+    seeds_flag(p, "the seeds folder the index was built from, where the printed sources are (default: seeds/)")
     embedders_flag(p)
     p.add_argument("--json", action="store_true", help="print the /v1/ask response body")
 

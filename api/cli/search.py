@@ -6,7 +6,7 @@ import argparse
 
 from rag.settings import Settings
 
-from .common import embedders_flag, index_flag, print_json, question_flags
+from .common import embedders_flag, index_flag, print_json, question_flags, seeds_flag
 
 NAME = "search"
 HELP = "Rank passages for a question."
@@ -17,6 +17,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     question_flags(p)
     p.add_argument("--mode", help="hybrid (default), bm25, or an embedder name such as e5, use")
     index_flag(p)
+    seeds_flag(p, "the seeds folder the index was built from, where the printed sources are (default: seeds/)")
     embedders_flag(p)
     p.add_argument("--doc", action="append", dest="doc_ids", help="restrict to a doc_id (repeatable)")
     p.add_argument("--from", dest="published_from", help="published on or after YYYY-MM-DD")

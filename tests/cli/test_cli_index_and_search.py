@@ -88,8 +88,10 @@ def test_search_json_prints_the_results_body_with_filters_applied(cli_root: Path
 
 
 def test_ask_prints_the_answer_with_sources_a_reader_can_open_and_json_the_ask_body(cli_root, capsys, monkeypatch):
-    monkeypatch.setenv("RAG_SEEDS_DIR", str(cli_root / "seeds"))
-    assert main(["ask", LAVROV_JA, "--top-k", "3", *_flags(cli_root)]) == 0
+    # the seeds folder named by the flag (search's test names it by RAG_SEEDS_DIR): there was no --seeds, and the
+    # paths pointed into the working folder's seeds/ whatever folder the index was built from
+    monkeypatch.chdir(cli_root.parent)
+    assert main(["ask", LAVROV_JA, "--top-k", "3", *_flags(cli_root), "--seeds", str(cli_root / "seeds")]) == 0
     answer, _, sources = capsys.readouterr().out.partition("\n\n")
     assert re.search(r"\[1\]", answer), answer
     lines = sources.splitlines()
@@ -97,7 +99,7 @@ def test_ask_prints_the_answer_with_sources_a_reader_can_open_and_json_the_ask_b
     for line in lines:  # "[n] title — <the seed's path in the seeds folder>[start:end]"
         path, start, end = re.fullmatch(r".* — (/.+\.txt)\[(\d+):(\d+)\].*", line).groups()
         assert Path(path).parent == (cli_root / "seeds").resolve() and int(start) < int(end)
-    assert main(["ask", LAVROV_JA, "--top-k", "3", *_flags(cli_root), "--json"]) == 0
+    assert main(["ask", LAVROV_JA, "--top-k", "3", *_flags(cli_root), "--seeds", str(cli_root / "seeds"), "--json"]) == 0
     body = _one_json_object(capsys.readouterr().out)
     assert body["answer"].split("\n\n")[0] and len(body["citations"]) == len(lines)
     for c in body["citations"]:
