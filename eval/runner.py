@@ -187,7 +187,7 @@ class HttpBackend:
         to BUSY_RETRIES times, as the service asks, instead of ending a run of hundreds of questions at the first."""
         for attempt in range(BUSY_RETRIES + 1):
             try:
-                r = self._client.request(method, endpoint, **kwargs)
+                r = self._whole(method, endpoint, **kwargs)
             except httpx.TimeoutException:
                 raise EvalError(f"the service at {self.url!r} did not answer within {self._client.timeout.read}s "
                                 f"({what})") from None
@@ -205,6 +205,25 @@ class HttpBackend:
         if r.status_code != 200:
             raise EvalError(f"{endpoint} answered HTTP {r.status_code} for {what}: {_detail(r)}")
         return r
+
+
+    def _whole(self, method: str, endpoint: str, **kwargs: Any) -> httpx.Response:
+        """One response, read whole within the client's timeout (--timeout): httpx's timeout bounds each wait for
+        the next piece, so a reply sent a little at a time took ten times as long."""
+        limit = self._client.timeout.read
+        deadline = None if limit is None else time.monotonic() + limit
+        with self._client.stream(method, endpoint, **kwargs) as r:
+            body = bytearray()
+            for chunk in r.iter_bytes():
+                body += chunk
+                if deadline is not None and time.monotonic() > deadline:
+                    raise httpx.ReadTimeout(f"the reply took longer than {limit}s", request=r.request)
+            # the body as read is decoded already: the copy does not say it is compressed
+            headers = [(k, v) for k, v in r.headers.multi_items() if k.lower() not in _READ_AS_IS]
+            return httpx.Response(r.status_code, headers=headers, content=bytes(body), request=r.request)
+
+
+_READ_AS_IS = {"content-encoding", "content-length", "transfer-encoding"}
 
 
 def _retrieved(item: dict[str, Any]) -> Retrieved:

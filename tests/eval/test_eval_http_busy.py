@@ -27,11 +27,14 @@ class JsonHandler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: dict, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()
-        self.send_response(status)
-        for k, v in {"Content-Type": "application/json", "Content-Length": str(len(data)), **(headers or {})}.items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.send_response(status)
+            for k, v in {"Content-Type": "application/json", "Content-Length": str(len(data)), **(headers or {})}.items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # a client that gave up (a run's timeout): nothing to print
+            pass
 
     def log_message(self, *args) -> None:  # quiet
         pass
@@ -136,6 +139,48 @@ def test_rag_eval_timeout_bounds_each_request_to_the_service(slow, tmp_path, cap
     assert code == 1 and out == "" and "Traceback" not in err
     assert "did not answer within 0.3s (listing the documents)" in err
     assert Slow.seen == ["/v1/documents"]  # the run ended at its first request, not after a minute of it
+
+
+class Trickle(JsonHandler):
+    """Answers /v1/documents a few bytes at a time, `delay` seconds apart (each wait shorter than the run's timeout)."""
+
+    delay = 0.2
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        data = json.dumps({"documents": [], "next_offset": None}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            for i in range(0, len(data), 4):
+                self.wfile.write(data[i:i + 4])
+                self.wfile.flush()
+                time.sleep(type(self).delay)
+        except (BrokenPipeError, ConnectionResetError):  # the run gave up on it, as it should
+            pass
+
+
+def test_rag_eval_timeout_bounds_a_reply_that_arrives_a_little_at_a_time(tmp_path, capsys):
+    """A reply sent in 20 pieces 0.5 s apart took 10 s a request at --timeout 2: each wait was under 2 s."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        questions = tmp_path / "q.jsonl"
+        questions.write_text(json.dumps({"id": "a", "lang": "ja", "question": "同盟?",
+                                         "evidence": [{"doc": "001_x", "quote": "本文"}]}) + "\n", encoding="utf-8")
+        (tmp_path / "seeds").mkdir()
+        (tmp_path / "seeds" / "001_x.txt").write_text("見出し\n\n本文。\n", encoding="utf-8")
+        code = main(["eval", "--questions", str(questions), "--seeds", str(tmp_path / "seeds"), "--url",
+                     f"http://127.0.0.1:{server.server_port}", "--timeout", "0.5", "--json"])
+        out, err = capsys.readouterr()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 1 and out == "" and "Traceback" not in err
+    # the whole reply takes ~2.4 s in 12 pieces 0.2 s apart: each wait is within the timeout, the whole is not
+    assert "did not answer within 0.5s (listing the documents)" in err
 
 
 @pytest.mark.parametrize(("flags", "says"), [
