@@ -70,7 +70,8 @@ class SeedWatcher:
     one more poll (settled), and differ from the live index, it starts a build on `builder`. A build that failed
     (a Qdrant folder or server busy or away, a removal refused) is tried again while the seeds still differ from the
     index: after `retry_s`, then twice as long each time up to RETRY_MAX_S; before, the watcher waited for the next
-    change of the seeds, and served a removed document meanwhile."""
+    change of the seeds, and served a removed document meanwhile. Once the seeds match the live index again (a refused
+    removal undone), that failure is not tried again and the next one's wait starts from `retry_s`."""
 
     def __init__(self, seeds_dir: Path, interval: float, builder: LiveBuilder,
                  live_manifest: Callable[[], Mapping[str, Any] | None], chunker: Mapping[str, Any] | None = None,
@@ -82,6 +83,7 @@ class SeedWatcher:
         self._handled: Snapshot | None = None  # the settled state last compared with the index (built or not)
         self._first_retry_s = self._retry_s = retry_s
         self._failed: tuple[str, float] | None = None  # the failed build waited on, and when it is tried again
+        self._moot: str | None = None  # a failed build the seeds no longer need: they match the live index again
         self._thread = threading.Thread(target=self._loop, name="seed-watcher", daemon=True)
 
     def start(self) -> SeedWatcher:
@@ -112,7 +114,7 @@ class SeedWatcher:
     def _retry_due(self) -> bool:
         """Whether the last build failed and its wait before another try is over (the wait doubles per failure)."""
         status = self._builder.status()
-        if status is None or status.state != "failed":
+        if status is None or status.state != "failed" or status.build_id == self._moot:
             if status is not None and status.state == "succeeded":
                 self._retry_s, self._failed = self._first_retry_s, None
             return False
@@ -133,6 +135,9 @@ class SeedWatcher:
         manifest = self._live_manifest()
         if manifest is not None and seeds_match_index(self._seeds, manifest, self._chunker):
             self._handled = snapshot
+            if self._failed is not None:  # restored seeds (a refused removal undone): the failure needs no retry
+                logger.info("the seeds match the live index again: build %s is not tried again", self._failed[0])
+                self._moot, self._failed, self._retry_s = self._failed[0], None, self._first_retry_s
             return
         try:
             self._builder.start(trigger="watch")

@@ -134,3 +134,34 @@ def test_a_watched_build_that_failed_is_tried_again_while_the_seeds_differ(use_s
     finally:
         watcher.stop()
     assert len(tries) == 2 and done.trigger == "watch" and NEW_DOC in served[-1].manifest["documents"]
+
+
+def test_a_failed_build_the_restored_seeds_no_longer_need_is_not_tried_again(use_settings, use_embedder, monkeypatch,
+                                                                              caplog) -> None:
+    """A refused removal, then the seeds restored: the watcher kept "trying the failed build again" with nothing to
+    build, doubling its wait each time, so that the next real failure waited four minutes for its retry."""
+    from rag.errors import StoreUnavailableError
+
+    settings = use_settings.replace(live_build="thread")
+    index, seeds = Path(settings.index_dir), Path(settings.seeds_dir)
+    served: list[LoadedIndex] = [load_index(index, settings.embedders)]
+    builder = LiveBuilder(settings, {"use": use_embedder},
+                          lambda: served.append(load_index(index, settings.embedders)) or served[-1])
+
+    def away(*args, **kwargs):
+        raise StoreUnavailableError("Qdrant at http://qdrant:6333 did not answer (connection refused)")
+
+    monkeypatch.setattr(live.backend, "build", away)
+    watcher = SeedWatcher(seeds, 0.05, builder, lambda: served[-1].manifest, chunker_params(settings),
+                          retry_s=0.2).start()
+    try:
+        with caplog.at_level("INFO", logger="rag.indexing.watch"):
+            (seeds / f"{NEW_DOC}.txt").write_text(NEW_TEXT, encoding="utf-8")
+            failed = _until(lambda: (s := builder.status()) is not None and s.state == "failed" and s)
+            (seeds / f"{NEW_DOC}.txt").unlink()  # the seeds are the index's again
+            _until(lambda: "is not tried again" in caplog.text)
+            time.sleep(1.5)  # waits of 0.2, 0.4 and 0.8 s: the old watcher tried three times by now
+    finally:
+        watcher.stop()
+    assert failed.build_id in caplog.text and caplog.text.count("trying the failed build") <= 1
+    assert watcher._retry_s == 0.2  # the next failure's first wait is the first again, not doubled by retries of nothing
