@@ -216,7 +216,8 @@ def _plan(settings: Settings, index_dir: Path, live: Live, full: bool) -> Plan:
                           previous.manifest if previous else None, previous.build_dir if previous else None,
                           previous.passages if previous else None, settings.embed_title)
     corpus, columns = planned.corpus, planned.columns
-    old_docs = previous.manifest["documents"] if previous else {}
+    # a --full build reuses nothing, but its documents are counted against the live index's, as any build's are
+    old_docs = (previous.manifest if previous else live.manifest or {}).get("documents", {})
     new_docs = {d.doc_id: d.sha256 for d in corpus.documents}
     counts = {
         "added": sum(1 for d in new_docs if d not in old_docs),

@@ -219,6 +219,7 @@ def test_a_full_rebuild_of_unchanged_seeds_is_a_version_of_its_own(tmp_path, use
     assert build_index(settings, [use_embedder]).index_version == first.index_version
     full = build_index(settings, [use_embedder], full=True)  # an operator's repair: new files, whatever they hold
     assert not full.up_to_date and full.index_version != first.index_version
+    assert (full.added, full.changed, full.unchanged) == (0, 0, first.documents)  # it said "added 5, unchanged 0"
     assert read_manifest(settings.index_dir)["build"] == full.index_version
 
 
