@@ -57,6 +57,9 @@ class PeersBackend:
     def documents(self) -> dict[str, str]:
         return self._ours.documents()
 
+    def passage_spans(self, doc_ids):  # every row ranks the same passages
+        return self._ours.passage_spans(doc_ids)
+
     def check_modes(self, modes: Sequence[str]) -> None:
         unknown = [m for m in modes if m != NEWSRAG and m not in self.pipelines]
         if unknown:

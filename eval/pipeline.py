@@ -13,7 +13,7 @@ from .answers import AnswerRun, answer_scores, run_answers
 from .errors import EvalError
 from .metrics import GROUPS, Judged, Latency, by_group, judge, metric_names, recall_curve
 from .questions import Question, read_seed_texts, require_quotes
-from .relevance import evidence_occurrences
+from .relevance import Occurrence, evidence_occurrences, is_relevant
 from .runner import CONVERSATION, Backend, ModeRun, run_mode
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ class Evaluation:
     modes: tuple[ModeResult, ...]
     answers: dict[str, dict[str, float]] | None = None  # answer metrics per group, when answers were asked for
     answer_runs: tuple[AnswerRun, ...] = ()
+    unreachable: tuple[str, ...] = ()  # ids of questions whose evidence no indexed passage covers: they score 0
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -53,6 +54,14 @@ class Evaluation:
         the run (`evaluate` refuses such a run)."""
         answered = (r.index_version for r in self.answer_runs)
         return tuple(dict.fromkeys(v for v in (*(v for m in self.modes for v in m.run.index_versions), *answered) if v))
+
+    def unreachable_warning(self) -> str | None:
+        """Which questions cannot score, their evidence outside every passage (text cleaning left it out)."""
+        if not self.unreachable:
+            return None
+        ids = ", ".join(self.unreachable[:8]) + (" …" if len(self.unreachable) > 8 else "")
+        return (f"{len(self.unreachable)} question(s) have evidence that no indexed passage covers by half (cleaning "
+                f"left that text out of the passages, e.g. a source line), so they score 0 in every mode: {ids}")
 
     def shed_warning(self) -> str | None:
         """Why some scores are not the configured ranking's, when the service shed signals under load."""
@@ -107,6 +116,13 @@ def require_indexed(questions: Sequence[Question], texts: dict[str, str], indexe
                         "the index (rag index build) or pass --seeds the folder it was built from")
 
 
+def beyond_passages(questions: Sequence[Question], evidence: dict[str, tuple[Occurrence, ...]],
+                    spans: dict[str, list[tuple[int, int]]]) -> tuple[str, ...]:
+    """The ids of the questions no indexed passage can be relevant to (the README's rule), whatever is retrieved."""
+    return tuple(q.id for q in questions
+                 if not any(is_relevant(o.doc, s, e, evidence[q.id]) for o in evidence[q.id] for s, e in spans[o.doc]))
+
+
 def evaluate(backend: Backend, questions: Sequence[Question], modes: Sequence[str], seeds_dir: Path,
              ks: Sequence[int] = (1, 5, 10), question_files: Sequence[str] = (),
              conversation: bool | None = None, ask=None) -> Evaluation:
@@ -131,6 +147,10 @@ def evaluate(backend: Backend, questions: Sequence[Question], modes: Sequence[st
                         "cannot search (/v1/search takes one question): run rag eval without --url")
     require_indexed(questions, texts, backend.documents(), seeds_dir)
     evidence = {q.id: evidence_occurrences(q, texts) for q in questions}
+    unreachable = beyond_passages(questions, evidence, backend.passage_spans({o.doc for v in evidence.values()
+                                                                               for o in v}))
+    if unreachable:  # said before the searches, on stderr, also to a --json run (report.md says it too)
+        logger.warning(Evaluation((), questions, "", (), (), unreachable=unreachable).unreachable_warning())
     modes = tuple(dict.fromkeys(m.removesuffix(CONVERSATION) for m in modes))
     backend.check_modes(modes)
     runs = tuple(m for mode in modes for m in ((mode, mode + CONVERSATION) if conversation else (mode,)))
@@ -154,7 +174,7 @@ def evaluate(backend: Backend, questions: Sequence[Question], modes: Sequence[st
         logger.info("answers: answer_evidence %.3f, answer_cited %.3f", answers["all"]["answer_evidence"],
                     answers["all"]["answer_cited"])
     ev = Evaluation(tuple(question_files), questions, backend.description, tuple(ks), tuple(results), answers,
-                    answer_runs)
+                    answer_runs, unreachable)
     if len(versions := ev.index_versions) > 1:  # a build swapped a new version in while the run went on
         raise EvalError(f"the index changed during the run ({len(versions)} versions answered: {', '.join(versions)}): "
                         "the later citations were judged against the seed text read at the start, and the modes were "

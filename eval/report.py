@@ -116,6 +116,8 @@ def markdown(ev: Evaluation) -> str:
     ]
     if ev.shed_warning():
         out.append(f"- **warning**: {ev.shed_warning()}")
+    if ev.unreachable_warning():
+        out.append(f"- **warning**: {ev.unreachable_warning()}")
     names = ev.metrics
     out += ["", "## Metrics", "", "| mode | group | n | " + " | ".join(names) + " |",
             "|---|---|--:|" + "--:|" * len(names)]

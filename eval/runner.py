@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import httpx
+import numpy as np
 
 from rag.answers.llm import retry_after_s
 from rag.errors import QueryError
@@ -86,6 +88,9 @@ class Backend(Protocol):
     def search_conversation(self, turns: Sequence[str], mode: str) -> Response:
         """The top TOP_K passages for the last of `turns`, searched through the conversation."""
 
+    def passage_spans(self, doc_ids: Iterable[str]) -> dict[str, list[tuple[int, int]]]:
+        """Each document's indexed passages as [start, end) spans of its raw text."""
+
 
 class InProcessBackend:
     """Searches a loaded index directly, as `rag search` does."""
@@ -111,6 +116,15 @@ class InProcessBackend:
 
     def documents(self) -> dict[str, str]:
         return {doc_id: record.sha256 for doc_id, record in self.searcher.index.docs.items()}
+
+    def passage_spans(self, doc_ids: Iterable[str]) -> dict[str, list[tuple[int, int]]]:
+        table = self.searcher.index.passages  # columns: no passage is made for this
+        number = {d: i for i, d in enumerate(table.doc_ids)}
+        out: dict[str, list[tuple[int, int]]] = {}
+        for doc in doc_ids:
+            rows = np.flatnonzero(table.doc == number[doc]) if doc in number else np.empty(0, np.int64)
+            out[doc] = list(zip(table.start[rows].tolist(), table.end[rows].tolist()))
+        return out
 
     def search_conversation(self, turns: Sequence[str], mode: str) -> Response:
         return _response(search_conversation(self._view(mode + CONVERSATION), turns, TOP_K, mode).result)
@@ -168,6 +182,19 @@ class HttpBackend:
             if offset is not None and offset <= before:  # a page that points back would be asked for ever
                 raise EvalError(f"{endpoint} answered offset {before} with next_offset {offset}, which does not move "
                                 "on: not a /v1/documents listing")
+        return out
+
+    def passage_spans(self, doc_ids: Iterable[str]) -> dict[str, list[tuple[int, int]]]:
+        """GET /v1/documents/{doc_id} of each, its passages' spans."""
+        out: dict[str, list[tuple[int, int]]] = {}
+        for doc in doc_ids:
+            endpoint = f"{self.url}/v1/documents/{quote(doc, safe='')}"
+            r = self.request("GET", endpoint, f"document {doc!r}")
+            try:
+                out[doc] = [(int(p["start"]), int(p["end"])) for p in r.json()["passages"]]
+            except (ValueError, KeyError, TypeError) as exc:
+                raise EvalError(f"{endpoint} answered 200 with a body that is not a document "
+                                f"({type(exc).__name__}: {exc})") from None
         return out
 
     def search(self, query: str, mode: str) -> Response:

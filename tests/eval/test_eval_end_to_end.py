@@ -108,6 +108,8 @@ def test_http_backend_scores_a_service_that_cites_the_evidence():
     seen = []
 
     def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/v1/documents/"):  # an evidence document's passages: one, the whole file
+            return _one_passage(request)
         if request.url.path == "/v1/documents":  # what the index holds, asked once before the questions
             seen.append((request.url.path, request.url.params["offset"], request.url.params["limit"]))
             docs = [{"doc_id": p.stem, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
@@ -144,6 +146,13 @@ def _documents(offset: int = 0, following: int | None = None) -> httpx.Response:
                                      "next_offset": following, "documents": docs if offset == 0 else []})
 
 
+def _one_passage(request: httpx.Request) -> httpx.Response:
+    doc = request.url.path.rsplit("/", 1)[1]
+    raw = (REPO / "seeds" / f"{doc}.txt").read_bytes().decode("utf-8")
+    return httpx.Response(200, json={"doc_id": doc, "raw": raw, "passages": [{"passage_id": f"{doc}#0-{len(raw)}",
+                                                                              "article": 0, "start": 0, "end": len(raw)}]})
+
+
 def test_a_run_during_which_the_index_changed_is_refused_not_scored():
     """A build swapped a new version in while `rag eval --url` ran: the citations of the new text were judged against
     the seed text read at the start (e5 recall@10 0.777 against 0.904), with exit 0."""
@@ -151,6 +160,8 @@ def test_a_run_during_which_the_index_changed_is_refused_not_scored():
     asked = []
 
     def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/v1/documents/"):
+            return _one_passage(request)
         if request.url.path == "/v1/documents":
             return _documents()
         body = json.loads(request.content)
@@ -193,3 +204,28 @@ def test_http_backend_refuses_a_body_that_is_not_a_search_result():
 def test_an_unreachable_service_is_a_clear_error():
     with pytest.raises(EvalError, match=r"cannot reach the service at 'http://127\.0\.0\.1:9'"):
         HttpBackend("http://127.0.0.1:9", timeout_s=5).search("q", "hybrid")
+
+
+@pytest.mark.slow
+def test_evidence_no_passage_covers_is_said_before_the_run_in_process_and_through_the_api(searcher, built_index,
+                                                                                          caplog):
+    """A quote in text cleaning leaves out of the passages (an article's source line) scored a silent 0."""
+    from litestar.testing import TestClient
+
+    from api.app import create_app
+    from eval.questions import Evidence, Question
+    from eval.report import markdown
+
+    settings, _ = built_index
+    questions = (Question("src", "en", "Whose newsletter is the analysis of the new detente based on?",
+                          (Evidence("000_77323e78f047d601", "Andrew Korybko's Newsletter 2025.02.25"),)),
+                 *load_questions(TEAM)[:2])
+    with caplog.at_level("WARNING", logger="eval.pipeline"):
+        local = evaluate(InProcessBackend(searcher), questions, ("bm25",), settings.seeds_dir)
+    with TestClient(create_app(settings, searcher=searcher)) as client:
+        remote = evaluate(HttpBackend("http://testserver", client=client), questions, ("bm25",), settings.seeds_dir)
+    assert local.unreachable == remote.unreachable == ("src",)
+    assert "1 question(s) have evidence that no indexed passage covers by half" in caplog.text and "src" in caplog.text
+    assert "no indexed passage covers" in markdown(local)
+    assert local.as_json() == {**remote.as_json(), "bm25": {**remote.as_json()["bm25"],
+                                                             "latency_ms": local.as_json()["bm25"]["latency_ms"]}}
