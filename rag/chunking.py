@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from . import tokens
 from .errors import ConfigError
-from .settings import CHUNK_MAX_TOKENS, CHUNK_OVERLAP
+from .settings import CHUNK_MAX_TOKENS, CHUNK_MAX_TOKENS_LIMIT, CHUNK_OVERLAP
 from .corpus.lines import SPACE
 from .types import Document, Passage, Span
 
@@ -37,8 +37,9 @@ class ChunkParams:
     overlap: int = CHUNK_OVERLAP
 
     def __post_init__(self) -> None:
-        if self.max_tokens < 16:
-            raise ConfigError(f"max_tokens={self.max_tokens!r}: must be at least 16")
+        if not 16 <= self.max_tokens <= CHUNK_MAX_TOKENS_LIMIT:
+            raise ConfigError(f"max_tokens={self.max_tokens!r}: must be 16..{CHUNK_MAX_TOKENS_LIMIT} (e5 reads "
+                              f"{CHUNK_MAX_TOKENS_LIMIT} tokens at a time)")
         if self.overlap < 0:
             raise ConfigError(f"overlap={self.overlap!r}: must be >= 0")
 

@@ -28,6 +28,9 @@ OTHER_VARIABLES = frozenset({"RAG_ENGINE_CACHE"})
 FaissKind = Literal["auto", "flat", "hnsw", "ivf"]
 # Chunking defaults, shared with rag.chunking.ChunkParams; chosen by benchmarks/ablation.sh.
 CHUNK_MAX_TOKENS = 200
+# the largest passage budget: e5 reads 512 tokens at a time, and a longer text is embedded as the mean of its windows,
+# so a budget past it (a mistyped --max-tokens 100000 made whole-article passages) blurs every passage it makes
+CHUNK_MAX_TOKENS_LIMIT = 512
 CHUNK_OVERLAP = 1
 MIN_ADMIN_TOKEN = 16  # characters of RAG_ADMIN_TOKEN
 FusionKind = Literal["rrf", "weighted"]
@@ -194,8 +197,9 @@ class Settings:
 
     def validate(self) -> None:
         """Raise ConfigError for values that cannot work."""
-        if self.chunk_max_tokens < 16:
-            raise ConfigError(f"chunk_max_tokens={self.chunk_max_tokens!r}: must be at least 16")
+        if not 16 <= self.chunk_max_tokens <= CHUNK_MAX_TOKENS_LIMIT:
+            raise ConfigError(f"chunk_max_tokens={self.chunk_max_tokens!r}: must be 16..{CHUNK_MAX_TOKENS_LIMIT} "
+                              f"(e5 reads {CHUNK_MAX_TOKENS_LIMIT} tokens at a time; the default is {CHUNK_MAX_TOKENS})")
         if not 0 <= self.chunk_overlap <= 5:
             raise ConfigError(f"chunk_overlap={self.chunk_overlap!r}: must be 0..5 sentences")
         if not self.embedders:

@@ -113,10 +113,14 @@ def test_an_unknown_subcommand_is_a_usage_error_with_exit_code_2(capsys: pytest.
     assert out == ""
 
 
-def test_a_passage_budget_below_16_is_a_configuration_error_with_exit_code_2(
-    capsys: pytest.CaptureFixture[str], seeds_dir: Path
+@pytest.mark.parametrize("budget", ["8", "513", "100000"])  # 100000 made whole-article passages without a word
+def test_a_passage_budget_outside_16_to_512_is_a_configuration_error_with_exit_code_2(
+    capsys: pytest.CaptureFixture[str], seeds_dir: Path, budget: str
 ) -> None:
-    code, out, err = _run(capsys, "chunks", "--seeds", str(seeds_dir), "--max-tokens", "8")
+    code, out, err = _run(capsys, "chunks", "--seeds", str(seeds_dir), "--max-tokens", budget)
     assert code == 2
-    assert "max_tokens" in err and "Traceback" not in err
+    assert "max_tokens" in err and "must be 16..512" in err and "Traceback" not in err
     assert out == ""
+    code, out, err = _run(capsys, "index", "build", "--seeds", str(seeds_dir), "--index", "/nonexistent/x",
+                          "--max-tokens", budget)
+    assert code == 2 and "must be 16..512" in err and "Traceback" not in err
