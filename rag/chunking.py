@@ -26,7 +26,7 @@ _OPEN = {"「": "」", "『": "』", "（": "）", "(": ")", "【": "】", "“"
 _CLOSE = {v: k for k, v in _OPEN.items()}
 _SOFT_CUTS = set("、，,;；:： \u3000・")
 # the only characters `sentences` acts on
-_MARKS = re.compile("[" + re.escape("".join(sorted(_ENDERS | set(_OPEN) | set(_CLOSE) | {"\n", "."}))) + "]")
+_MARKS = re.compile("[" + re.escape("".join(sorted(_ENDERS | set(_OPEN) | set(_CLOSE) | {"\n", "\r", "."}))) + "]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +56,14 @@ def sentences(raw: str, span: Span, brackets: bool = True) -> list[Span]:
             continue  # an ender already taken into the cut before it
         ch = raw[i]
         cut = None
-        if ch == "\n":
-            stack.clear()  # an unclosed bracket never swallows the next line
+        if ch in "\n\r":  # a line break: '\r' alone ends a line of a file from classic Mac OS (in '\r\n' it only
+            stack.clear()  # makes an empty piece); an unclosed bracket never swallows the next line
             cut = i
         elif brackets and ch in _OPEN and not (ch == "“" and stack and stack[-1] == "“"):
             stack.append(ch)
         elif brackets and ch in _CLOSE and stack and stack[-1] == _CLOSE[ch]:
             stack.pop()
-        elif not stack and (ch in _ENDERS or (ch == "." and i + 1 < span.end and raw[i + 1] in " \n")):
+        elif not stack and (ch in _ENDERS or (ch == "." and i + 1 < span.end and raw[i + 1] in " \n\r")):
             while i + 1 < span.end and raw[i + 1] in _ENDERS:
                 i += 1
             cut = skip = i + 1

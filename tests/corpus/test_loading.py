@@ -237,3 +237,21 @@ def test_a_utf8_seed_with_a_byte_order_mark_gets_the_same_title_as_without_it(tm
     doc = loaded.get("bom")
     assert [a.title for a in doc.articles] == ["「ロシアが中国を裏切る」との主張を否定"]
     assert not any("\ufeff" in p.text for p in chunk_corpus(loaded.documents, ChunkParams()))
+
+
+@pytest.mark.parametrize("ending", ["\r", "\r\n"])
+def test_a_seed_whose_lines_end_otherwise_gives_the_same_articles_and_passages(tmp_path: Path, seeds_dir: Path,
+                                                                                ending: str) -> None:
+    """A file from classic Mac OS ends its lines in '\\r' alone: it was read as one line, its title the whole text,
+    undated. Windows' '\\r\\n' gave the same passages as '\\n' already and still does."""
+    raw = (seeds_dir / "000_77323e78f047d601.txt").read_text(encoding="utf-8").replace("\r\n", "\n")
+    for name, text in (("lf", raw), ("other", raw.replace("\n", ending))):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "000.txt").write_bytes(text.encode("utf-8"))
+    lf, other = (load_corpus(tmp_path / name).get("000") for name in ("lf", "other"))
+    assert [(a.title, a.published) for a in other.articles] == [(a.title, a.published) for a in lf.articles]
+    assert lf.articles[0].published
+    ours, theirs = (chunk_corpus([doc], ChunkParams()) for doc in (lf, other))
+    assert [p.text.replace(ending, "\n") for p in theirs] == [p.text for p in ours]
+    if len(ending) == 1:  # the same characters, one for one: the same offsets too
+        assert [(p.start, p.end) for p in theirs] == [(p.start, p.end) for p in ours]
