@@ -7,6 +7,7 @@ import os
 import re
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 from .metrics import GROUPS
 from rag.embedders import slug
@@ -65,13 +66,14 @@ def _ours(path: Path) -> bool:
     """Whether the TREC run at `path` is one `trec_run` wrote: its lines' tag is rag-<mode>."""
     with path.open("rb") as f:
         first = f.readline().split()
-    return not first or (len(first) == 6 and first[-1].startswith(TAG.encode()))
+    return not first or (len(first) >= 6 and first[-1].startswith(TAG.encode()))  # ≥ 6: ids once held spaces
 
 
 def trec_id(passage_id: str) -> str:
-    """A passage id as one TREC field: whitespace (a seed named "my doc.txt") and % written %XX, so that tools that
-    split lines on whitespace read six fields, and the id can be read back."""
-    return re.sub(r"[%\s]", lambda m: f"%{ord(m.group()):02X}", passage_id)
+    """A passage id as one TREC field: whitespace (a seed named "my doc.txt", or "会談\u3000記録.txt") and % written
+    as their UTF-8 bytes %XX, so that tools that split lines on whitespace read six fields, and `unquote` reads the id
+    back."""
+    return re.sub(r"[%\s]", lambda m: quote(m.group(), safe=""), passage_id)
 
 
 def _write(path: Path, text: str) -> Path:

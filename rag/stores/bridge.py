@@ -39,6 +39,7 @@ _WORD = re.compile(r"[a-z]+(?:['\-][a-z]+)*")
 # case is what tells the United States (US → 米国) from "us" (私達) and the United Nations (UN → 国連) from "un-" (非, 不)
 _CAPS = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?![A-Za-z])")
 _LOWER = re.compile(r"[a-z]")
+_CAPITALISED = re.compile(r"(?<![A-Za-z])[A-Z\u00c0-\u00de][a-z\u00df-\u00ff][\w'’\-]*")
 _MAX_PER_KEY = 6
 # a katakana term a name may be spelled as (コリブコ, アラグチ, ラザルス・グループ), and the fewest consonant classes its key
 # and the question word's must have: two classes are the key of too many words (ロシア is "Eilish")
@@ -397,12 +398,17 @@ def _words_like(names: dict[str, list[str]], sounds: Sounds) -> set[str]:
 
 
 def _forms(word: str) -> set[str]:
-    """A word and its regular English forms: westerns, warned, warning, agreed, allies (a possessive's 's is cut
-    before a word is looked up)."""
-    forms = {word, word + ("es" if word.endswith(("s", "x", "z", "ch", "sh", "o")) else "s"), word + "ing"}
-    forms.add(word + "d" if word.endswith("e") else word + "ed")
+    """A word and its regular English forms: westerns, warned, warning, agreed, negotiating, allies, supplied,
+    stopped, really (a possessive's 's is cut before a word is looked up)."""
+    forms = {word, word + ("es" if word.endswith(("s", "x", "z", "ch", "sh", "o")) else "s"), word + "ly"}
+    if word.endswith("e"):
+        forms |= {word + "d", word[:-1] + "ing"}
+    else:
+        forms |= {word + "ed", word + "ing"}
     if word.endswith("y"):
-        forms.add(word[:-1] + "ies")
+        forms |= {word[:-1] + "ies", word[:-1] + "ied"}
+    if re.fullmatch(r".*[^aeiou][aeiou][bdgklmnprt]", word):  # stop → stopped, stopping
+        forms |= {word + word[-1] + "ed", word + word[-1] + "ing"}
     return forms
 
 
@@ -432,6 +438,14 @@ def acronyms(text: str) -> set[str]:
     """The words `text` writes in capitals, when it also has lower-case letters; a text written all in capitals has
     none (its case says nothing about any one word)."""
     return capitals(text) if _LOWER.search(text) else set()
+
+
+def capitalised(text: str) -> set[str]:
+    """The words `text` writes with a capital and then lower case (Korybko, Korybko's, Zelensky-led), as
+    `english_words` reads them: the words that may be names. A name the dictionary lacks is spelled by its sound only
+    then, since any word the dictionary lacks in a form it knows ("negotiating", "kept") has a key, and with enough
+    unknown katakana terms (a large corpus) most keys belong to one."""
+    return {w for m in _CAPITALISED.finditer(text) for w in english_words(m.group())[:1]}
 
 
 def content_words(text: str) -> list[str]:
@@ -468,8 +482,8 @@ class Bridge:
                                                                                       other.words)
 
     def spelled(self, word: str) -> list[str]:
-        """The katakana terms no dictionary holds that may spell `word` (a lower-case word the table lacks):
-        "korybko's" → [コリブコ]."""
+        """The katakana terms no dictionary holds that may spell `word` (a lower-case word the table lacks), those of
+        its own key first, at most _MAX_PER_KEY: "korybko's" → [コリブコ]."""
         word = word.removesuffix("'s")
         if word in self.words:
             return []
@@ -479,7 +493,7 @@ class Bridge:
                 continue
             for near in same_keys(key):
                 found += [t for t in self.names.get(near, ()) if t not in found]
-        return found
+        return found[:_MAX_PER_KEY]
 
     def expand(self, question: str, caps: set[str] | None = None, spelled: set[str] | None = None) -> list[list[str]]:
         """One group per word or two-word phrase the table knows, or per word it lacks that sounds like a katakana
@@ -489,6 +503,7 @@ class Bridge:
         words = english_words(question)
         only = caps is not None
         caps = acronyms(question) if caps is None else caps
+        names = capitalised(question)
         groups: list[list[str]] = []
         i = 0
         while i < len(words):
@@ -513,7 +528,7 @@ class Bridge:
                 hit = next((self.table[k] for k in _lemmas(part) if k in self.table), None)
                 if hit:
                     groups.append(list(hit))
-                elif name := self.spelled(part):
+                elif w in names and (name := self.spelled(part)):
                     groups.append(name)
                     if spelled is not None:
                         spelled.add(w)

@@ -122,7 +122,8 @@ def test_latency_percentiles_interpolate_linearly():
 
 
 @pytest.mark.parametrize(("passage_id", "field"), [("000_x#0-72", "000_x#0-72"), ("my doc#0-72", "my%20doc#0-72"),
-                                                   ("a%b\tc#1-2", "a%25b%09c#1-2")])
+                                                   ("a%b\tc#1-2", "a%25b%09c#1-2"),
+                                                   ("会談\u3000記録#0-9", "会談%E3%80%80記録#0-9")])
 def test_a_passage_id_is_one_trec_field_that_reads_back(passage_id, field):
     """A seed named "my doc.txt" wrote seven fields on a run line, which ir_measures could not read."""
     from urllib.parse import unquote
