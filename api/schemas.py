@@ -119,7 +119,8 @@ class AskRequest(Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class AskResponse(Struct):
-    """An answer whose [n] markers point into `citations`, with the passages it was drawn from."""
+    """An answer whose [n] markers point into `citations`, with the passages it was drawn from. An answer without
+    markers (not covered, or a model's answer that cites no passage) lists the first passages as its citations."""
 
     question: str
     answer: str

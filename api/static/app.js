@@ -278,8 +278,12 @@ async function ask(text) {
     renderSources(reply, results, passages, covered);
     answer.dataset.state = "done";
     history.push({ role: "user", content: text }, { role: "assistant", content: answerText });
+    // a model's answer that cites no passage lists the first it read, unmarked (rag/answers/service.py)
+    const marked = new RegExp(MARKER.source).test(answerText);
     status.textContent = !covered ? `No passage found seems to answer this; the ${results.length} closest are listed.`
-      : results.length ? `Answered with ${results.length} source(s).` : "Answered.";
+      : !results.length ? "Answered."
+        : marked ? `Answered with ${results.length} source(s).`
+          : `The answer cites no passage; the first ${results.length} it was drawn from are listed.`;
     const waiting = pending.get(reply);
     if (waiting && waiting.isConnected) {
       // opened (and focused) only if the reader is still on that marker; someone typing meanwhile keeps typing

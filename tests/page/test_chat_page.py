@@ -11,6 +11,11 @@ import pytest
 
 from page_support import ARTIFACTS, HOSTILE_DOC, HOSTILE_QUESTION
 
+try:  # the answers team's fake OpenAI-compatible server, as conftest.py imports it
+    from answers.fake_llm import DEFAULT_CONTENT
+except ImportError:  # pragma: no cover - when tests/ becomes a package
+    from tests.answers.fake_llm import DEFAULT_CONTENT
+
 pytestmark = pytest.mark.slow
 
 EN_QUESTION = "What did Lavrov say about an alliance with China?"
@@ -264,6 +269,23 @@ def test_the_copy_button_copies_the_answer_with_its_sources(watched, page_server
     other = "出典:" if heading == "Sources:" else "Sources:"
     assert copied.startswith(answer + f"\n\n{heading}\n[1] ") and copied.count(heading) == 1 and other not in copied
     assert reference["search_results"][0]["url"] in copied
+
+
+def test_a_model_answer_that_cites_no_passage_says_so_and_lists_the_first_it_read(watched, page_server):
+    """It carried no sources at all; now the first three it read are listed, and the status does not call them the
+    sources it answered with."""
+    page, _ = watched
+    llm = page_server.llm
+    llm.behaviours, llm.gate, llm.content = ("reply",), None, "Russia is open to an alliance with China, Lavrov said."
+    try:
+        open_page(page, page_server)
+        ask(page, EN_QUESTION)
+        assert wait_done(page) == "done"
+    finally:
+        llm.behaviours, llm.content = ("error500",), DEFAULT_CONTENT
+    assert page.text_content(ANSWER) == "Russia is open to an alliance with China, Lavrov said."
+    assert page.locator(".message.assistant ol.sources li").count() == 3
+    assert page.text_content("#status") == "The answer cites no passage; the first 3 it was drawn from are listed."
 
 
 @pytest.mark.parametrize("failure", ["rejected", "network"])
