@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -58,15 +60,23 @@ class Crowded(JsonHandler):
             self._send(200, ANSWER if self.path == "/v1/ask" else RESULT)
 
 
+@contextmanager
+def _serving(handler: type[JsonHandler]) -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture
 def crowded():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Crowded)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    Crowded.seen = []
-    yield server
-    server.shutdown()
-    server.server_close()
+    with _serving(Crowded) as server:
+        Crowded.seen = []
+        yield server
 
 
 @pytest.mark.parametrize("status", [503, 429])
@@ -118,24 +128,26 @@ class Slow(JsonHandler):
 
 @pytest.fixture
 def slow():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    Slow.seen = []
-    yield server
-    server.shutdown()
-    server.server_close()
+    with _serving(Slow) as server:
+        Slow.seen = []
+        yield server
 
 
-def test_rag_eval_timeout_bounds_each_request_to_the_service(slow, tmp_path, capsys):
+def _eval_one_question(server: ThreadingHTTPServer, tmp_path, capsys, timeout: str) -> tuple[int, str, str]:
+    """`rag eval --url` of one question at `server` with `--timeout`: (exit code, stdout, stderr)."""
     questions = tmp_path / "q.jsonl"
     questions.write_text(json.dumps({"id": "a", "lang": "ja", "question": "同盟?",
                                      "evidence": [{"doc": "001_x", "quote": "本文"}]}) + "\n", encoding="utf-8")
     (tmp_path / "seeds").mkdir()
     (tmp_path / "seeds" / "001_x.txt").write_text("見出し\n\n本文。\n", encoding="utf-8")
     code = main(["eval", "--questions", str(questions), "--seeds", str(tmp_path / "seeds"), "--url",
-                 f"http://127.0.0.1:{slow.server_port}", "--timeout", "0.3", "--json"])
+                 f"http://127.0.0.1:{server.server_port}", "--timeout", timeout, "--json"])
     out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_rag_eval_timeout_bounds_each_request_to_the_service(slow, tmp_path, capsys):
+    code, out, err = _eval_one_question(slow, tmp_path, capsys, "0.3")
     assert code == 1 and out == "" and "Traceback" not in err
     assert "did not answer within 0.3s (listing the documents)" in err
     assert Slow.seen == ["/v1/documents"]  # the run ended at its first request, not after a minute of it
@@ -163,21 +175,8 @@ class Trickle(JsonHandler):
 
 def test_rag_eval_timeout_bounds_a_reply_that_arrives_a_little_at_a_time(tmp_path, capsys):
     """A reply sent in 20 pieces 0.5 s apart took 10 s a request at --timeout 2: each wait was under 2 s."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        questions = tmp_path / "q.jsonl"
-        questions.write_text(json.dumps({"id": "a", "lang": "ja", "question": "同盟?",
-                                         "evidence": [{"doc": "001_x", "quote": "本文"}]}) + "\n", encoding="utf-8")
-        (tmp_path / "seeds").mkdir()
-        (tmp_path / "seeds" / "001_x.txt").write_text("見出し\n\n本文。\n", encoding="utf-8")
-        code = main(["eval", "--questions", str(questions), "--seeds", str(tmp_path / "seeds"), "--url",
-                     f"http://127.0.0.1:{server.server_port}", "--timeout", "0.5", "--json"])
-        out, err = capsys.readouterr()
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _serving(Trickle) as server:
+        code, out, err = _eval_one_question(server, tmp_path, capsys, "0.5")
     assert code == 1 and out == "" and "Traceback" not in err
     # the whole reply takes ~2.4 s in 12 pieces 0.2 s apart: each wait is within the timeout, the whole is not
     assert "did not answer within 0.5s (listing the documents)" in err
