@@ -57,11 +57,7 @@ class Evaluation:
 
     def unreachable_warning(self) -> str | None:
         """Which questions cannot score, their evidence outside every passage (text cleaning left it out)."""
-        if not self.unreachable:
-            return None
-        ids = ", ".join(self.unreachable[:8]) + (" …" if len(self.unreachable) > 8 else "")
-        return (f"{len(self.unreachable)} question(s) have evidence that no indexed passage covers by half (cleaning "
-                f"left that text out of the passages, e.g. a source line), so they score 0 in every mode: {ids}")
+        return unreachable_warning(self.unreachable)
 
     def shed_warning(self) -> str | None:
         """Why some scores are not the configured ranking's, when the service shed signals under load."""
@@ -116,6 +112,14 @@ def require_indexed(questions: Sequence[Question], texts: dict[str, str], indexe
                         "the index (rag index build) or pass --seeds the folder it was built from")
 
 
+def unreachable_warning(ids: Sequence[str]) -> str | None:
+    if not ids:
+        return None
+    named = ", ".join(ids[:8]) + (" …" if len(ids) > 8 else "")
+    return (f"{len(ids)} question(s) have evidence that no indexed passage covers by half (cleaning left that text "
+            f"out of the passages, e.g. a source line), so they score 0 in every mode: {named}")
+
+
 def beyond_passages(questions: Sequence[Question], evidence: dict[str, tuple[Occurrence, ...]],
                     spans: dict[str, list[tuple[int, int]]]) -> tuple[str, ...]:
     """The ids of the questions no indexed passage can be relevant to (the README's rule), whatever is retrieved."""
@@ -150,7 +154,7 @@ def evaluate(backend: Backend, questions: Sequence[Question], modes: Sequence[st
     unreachable = beyond_passages(questions, evidence, backend.passage_spans({o.doc for v in evidence.values()
                                                                                for o in v}))
     if unreachable:  # said before the searches, on stderr, also to a --json run (report.md says it too)
-        logger.warning(Evaluation((), questions, "", (), (), unreachable=unreachable).unreachable_warning())
+        logger.warning(unreachable_warning(unreachable))
     modes = tuple(dict.fromkeys(m.removesuffix(CONVERSATION) for m in modes))
     backend.check_modes(modes)
     runs = tuple(m for mode in modes for m in ((mode, mode + CONVERSATION) if conversation else (mode,)))

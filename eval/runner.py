@@ -233,7 +233,6 @@ class HttpBackend:
             raise EvalError(f"{endpoint} answered HTTP {r.status_code} for {what}: {_detail(r)}")
         return r
 
-
     def _whole(self, method: str, endpoint: str, **kwargs: Any) -> httpx.Response:
         """One response, read whole within the client's timeout (--timeout): httpx's timeout bounds each wait for
         the next piece, so a reply sent a little at a time took ten times as long."""
