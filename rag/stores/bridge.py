@@ -6,7 +6,9 @@ Nothing in it is specific to one question or document: it is a dictionary lookup
 A name no dictionary holds (the articles' コリブコ, "Korybko") is reached by its sound: the build keeps the
 vocabulary's katakana terms that JMdict and JMnedict lack, by their consonant key (sounds.py), and a question word the
 table lacks is spelled against them. Only terms no dictionary knows are offered, because a katakana term the dictionary
-knows has its own English key: ウクライナ is "Ukraine", never "Korean", though the two sound alike.
+knows has its own English key: ウクライナ is "Ukraine", never "Korean", though the two sound alike. And only a word
+written as a name that no dictionary holds, in any regular form, is spelled: the bridge keeps JMdict's English words
+("western" is not スターマ).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pathlib import Path
 
 from ..processes import child_env, exit_with_parent, python
 from .japanese import STOP_WORDS, fold, fold_term
-from .sounds import kana_key, latin_key, latin_keys, same_keys, spells
+from .sounds import kana_keys, latin_key, latin_keys, same_keys, spells
 
 logger = logging.getLogger(__name__)
 
@@ -46,11 +48,9 @@ _MAX_PER_KEY = 6
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fb\u30fc]+")
 _NAME_CLASSES = 3
 _PLAIN_WORD = re.compile(r"[a-z]{2,}")  # a dictionary key that a question word may be (no acronym, no phrase)
-# the classes regular English endings add to a word's consonant key: "westerns", "warned", "warning"
-_ENDING_CLASSES = "sdn"
 # the dictionary table's own format (its keys): a new one is read from JMdict once per machine. It is not in
 # BRIDGE_ID, which BM25's counts carry, because the counts do not depend on it; every build writes its bridge afresh.
-_TABLE_ID = "acronym-keys/sounds"
+_TABLE_ID = "acronym-keys/words"
 
 
 def _db_path() -> Path | None:
@@ -77,7 +77,7 @@ _QUERIES = (
     "select g.text, k.text from NETransGloss g join NETranslation n on g.tid = n.ID join NEKanji k on k.idseq = n.idseq",
 )
 _MEMO: dict[str, _InMemory] = {}
-Sounds = Callable[[Iterable[str]], set[str]]  # consonant keys → the dictionary's English words of those keys
+Words = Callable[[], set[str]]  # the dictionary's English words (JMdict's one-word keys), read when asked
 _SEP, _PAIR = "\x1f", "\x1e"
 _LOOKUP = 500  # terms per SELECT (SQLite allows 32,766 parameters; small batches keep each statement cheap)
 # A pair's order is its query's number × _PART plus its place among that query's rows (each query has ~0.4–0.8 M), so
@@ -126,7 +126,7 @@ def _write_queries(db: str, prefix: str, *queries: str) -> None:
     ends at once when its parent does (its stdin closes)."""
     exit_with_parent(1)
     for i in map(int, queries):
-        write_terms(_read_query(Path(db), i), Path(f"{prefix}{i}"), sounds=False)  # a part: merge_terms adds them
+        write_terms(_read_query(Path(db), i), Path(f"{prefix}{i}"), words=False)  # a part: merge_terms adds them
 
 
 # the queries by process: 751k + 434k rows and 662k + 448k (jamdict-data 1.0), so that the two end together
@@ -191,10 +191,9 @@ def _write_dictionary(db: Path, path: Path) -> None:
     logger.info("bridge: read %d dictionary terms in %.2fs (two processes)", rows, time.perf_counter() - t0)
 
 
-def write_terms(table: dict[str, str], path: Path, sounds: bool = True) -> None:
-    """The dictionary's terms as an SQLite table keyed by term, and its English words by their consonant keys (unless
-    `sounds` is false), written aside and renamed into place (a process that starts meanwhile opens a whole file or
-    none)."""
+def write_terms(table: dict[str, str], path: Path, words: bool = True) -> None:
+    """The dictionary's terms as an SQLite table keyed by term, and its English words (unless `words` is false),
+    written aside and renamed into place (a process that starts meanwhile opens a whole file or none)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
@@ -204,8 +203,8 @@ def write_terms(table: dict[str, str], path: Path, sounds: bool = True) -> None:
             con.execute("pragma journal_mode = off")
             con.execute("create table terms (term text primary key, packed text not null) without rowid")
             con.executemany("insert into terms values (?, ?)", sorted(table.items()))
-            if sounds:
-                _write_sounds(con, table.values())
+            if words:
+                _write_words(con, table.values())
             con.execute("create table meta (rows integer not null)")
             con.execute("insert into meta values (?)", (len(table),))
             con.commit()
@@ -231,7 +230,7 @@ def merge_terms(parts: list[Path], path: Path) -> int:
             con.execute("create table terms (term text primary key, packed text not null) without rowid")
             every = " union all ".join(f"select term, packed from p{j}.terms" for j in range(len(parts)))
             con.execute(f"insert into terms select term, group_concat(packed, char(31)) from ({every}) group by term")
-            _write_sounds(con, (packed for (packed,) in con.execute("select packed from terms").fetchall()))
+            _write_words(con, (packed for (packed,) in con.execute("select packed from terms").fetchall()))
             (rows,) = con.execute("select count(*) from terms").fetchone()
             con.execute("create table meta (rows integer not null)")
             con.execute("insert into meta values (?)", (rows,))
@@ -244,35 +243,27 @@ def merge_terms(parts: list[Path], path: Path) -> int:
     return rows
 
 
-def _english_sounds(packed_values: Iterable[str]) -> list[tuple[str, str]]:
-    """(consonant key, word) for every one-word lower-case English key of JMdict (not JMnedict's romanised names):
-    the English words, which are no name (rag/stores/sounds.py keys; a word has one key or two)."""
+def _english_words(packed_values: Iterable[str]) -> set[str]:
+    """JMdict's one-word lower-case English keys (not JMnedict's romanised names): the English words, none a name."""
     words = set()
     for packed in packed_values:
         for pair in packed.split(_SEP):
             order, _, key = pair.partition(_PAIR)
             if int(order) < _NAMES_FROM and _PLAIN_WORD.fullmatch(key):
                 words.add(key)
-    keys = latin_keys.__wrapped__  # ~370,000 words: past the cache's size, and each asked once
-    return sorted({(key, word) for word in words for key in keys(word)})
+    return words
 
 
-def _write_sounds(con: sqlite3.Connection, packed_values: Iterable[str]) -> None:
-    con.execute("create table sounds (key text not null, word text not null, primary key (key, word)) without rowid")
-    con.executemany("insert into sounds values (?, ?)", _english_sounds(packed_values))
+def _write_words(con: sqlite3.Connection, packed_values: Iterable[str]) -> None:
+    con.execute("create table words (word text primary key) without rowid")
+    con.executemany("insert into words values (?)", ((w,) for w in sorted(_english_words(packed_values))))
 
 
-def read_sounds(path: Path, keys: Iterable[str]) -> set[str]:
-    """The dictionary's one-word English keys whose consonant key is one of `keys`."""
+def read_words(path: Path) -> set[str]:
+    """The dictionary's English words from the table at `path` (~41,000)."""
     con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
     try:
-        wanted = sorted(set(keys))
-        found: set[str] = set()
-        for i in range(0, len(wanted), _LOOKUP):
-            part = wanted[i:i + _LOOKUP]
-            sql = f"select word from sounds where key in ({','.join('?' * len(part))})"
-            found.update(w for (w,) in con.execute(sql, part))
-        return found
+        return {w for (w,) in con.execute("select word from words")}
     finally:
         con.close()
 
@@ -296,13 +287,13 @@ def read_terms(path: Path, vocab: Iterable[str]) -> dict[str, str]:
         con.close()
 
 
-def _entries(db: Path, cache_dir: Path | None, vocab: set[str]) -> tuple[dict[str, str], Sounds]:
+def _entries(db: Path, cache_dir: Path | None, vocab: set[str]) -> tuple[dict[str, str], Words]:
     """{japanese term: packed pairs} for the terms of `vocab` in JMdict/JMnedict. The dictionary does not depend on
     any corpus: it is read once per machine into an SQLite table keyed by term, in `cache_dir` (an index's own
     .cache/, or RAG_CACHE_DIR), and a build looks up its vocabulary's terms there (milliseconds for the seeds'
     ~2,000). The table used to be one 67 MB marshal file that every build loaded whole (~1 s) and every process that
     built kept in memory. Without a cache_dir, the dictionary is read into this process's memory, once. With the
-    entries, where to ask for the dictionary's English words by their consonant key (`read_sounds`)."""
+    entries, how to read the dictionary's English words (`read_words`)."""
     stat = db.stat()
     tag = f"{BRIDGE_ID}:{_TABLE_ID}:{stat.st_size}:{int(stat.st_mtime)}"
     if cache_dir is None:
@@ -312,7 +303,7 @@ def _entries(db: Path, cache_dir: Path | None, vocab: set[str]) -> tuple[dict[st
     path = cache_dir / ("jmdict-terms-" + hashlib.sha1(tag.encode()).hexdigest()[:12] + ".sqlite")
     if path.is_file():
         try:
-            return read_terms(path, vocab), partial(read_sounds, path)
+            return read_terms(path, vocab), partial(read_words, path)
         except (sqlite3.Error, OSError, TypeError, ValueError) as exc:
             logger.warning("the bridge's dictionary table %s is unreadable (%s): reading JMdict again", path, exc)
     if tag not in _MEMO:
@@ -327,7 +318,7 @@ def _entries(db: Path, cache_dir: Path | None, vocab: set[str]) -> tuple[dict[st
             for stale in cache_dir.glob("jmdict-terms-*"):
                 if stale != path and stale.suffix in (".sqlite", ".marshal"):
                     stale.unlink(missing_ok=True)
-            return found, partial(read_sounds, path)
+            return found, partial(read_words, path)
     return _MEMO[tag].entries(vocab)
 
 
@@ -336,17 +327,15 @@ class _InMemory:
 
     def __init__(self, table: dict[str, str]) -> None:
         self.table = table
-        self._sounds: dict[str, set[str]] | None = None
+        self._words: set[str] | None = None
 
-    def entries(self, vocab: Iterable[str]) -> tuple[dict[str, str], Sounds]:
-        return {t: self.table[t] for t in vocab if t in self.table}, self.sounds
+    def entries(self, vocab: Iterable[str]) -> tuple[dict[str, str], Words]:
+        return {t: self.table[t] for t in vocab if t in self.table}, self.words
 
-    def sounds(self, keys: Iterable[str]) -> set[str]:
-        if self._sounds is None:
-            self._sounds = defaultdict(set)
-            for key, word in _english_sounds(self.table.values()):
-                self._sounds[key].add(word)
-        return set().union(*(self._sounds.get(k, ()) for k in keys))
+    def words(self) -> set[str]:
+        if self._words is None:
+            self._words = _english_words(self.table.values())
+        return self._words
 
 
 def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None) -> Bridge:
@@ -358,7 +347,7 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None) -> Bridge:
         return Bridge({})
     t0 = time.perf_counter()
     terms = set(vocab)
-    entries, sounds = _entries(db, cache_dir, terms)
+    entries, dictionary_words = _entries(db, cache_dir, terms)
     ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for term in terms:
         packed = entries.get(term)
@@ -373,11 +362,14 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None) -> Bridge:
                 terms_of_key.append(term)
         out[key] = terms_of_key[:_MAX_PER_KEY] + [t for t in terms_of_key[_MAX_PER_KEY:] if _loanword(t, key)]
     names: dict[str, list[str]] = defaultdict(list)
-    for term in sorted(terms - entries.keys()):
-        if _KATAKANA.fullmatch(term) and len(key := kana_key(term)) >= _NAME_CLASSES:
+    unknown = [t for t in terms if t not in entries and _KATAKANA.fullmatch(t)]  # ~390,000 at a million passages
+    for term, key in zip(unknown, kana_keys(unknown)):
+        if len(key) >= _NAME_CLASSES:
             names[key].append(term)
+    for found in names.values():
+        found.sort()  # a build writes the same bytes for the same vocabulary
     try:
-        words = _words_like(names, sounds)
+        words = dictionary_words() if names else set()
     except (sqlite3.Error, OSError) as exc:  # without them a dictionary word could be taken for a name: no names
         logger.warning("bridge: cannot read the dictionary's English words (%s): no names by their sound", exc)
         names, words = defaultdict(list), set()
@@ -386,30 +378,18 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None) -> Bridge:
     return Bridge(out, dict(names), words)
 
 
-def _words_like(names: dict[str, list[str]], sounds: Sounds) -> set[str]:
-    """The dictionary's English words, and their regular forms, that sound like one of `names`' terms: a question
-    word among them means what the dictionary says, and no name ("western" is not スターマ, Starmer, though its key
-    without the r is his)."""
-    near = {k for key in names for k in same_keys(key)}
-    # a form's key is its stem's, or its stem's with the ending's class added ("westerns"): ask for those stems too
-    stems = near | {k[:-1] for k in near if k[-1:] in _ENDING_CLASSES}
-    keys = latin_keys.__wrapped__
-    return {form for word in sounds(stems) for form in _forms(word) if not near.isdisjoint(keys(form))}
-
-
-def _forms(word: str) -> set[str]:
-    """A word and its regular English forms: westerns, warned, warning, agreed, negotiating, allies, supplied,
-    stopped, really (a possessive's 's is cut before a word is looked up)."""
-    forms = {word, word + ("es" if word.endswith(("s", "x", "z", "ch", "sh", "o")) else "s"), word + "ly"}
-    if word.endswith("e"):
-        forms |= {word + "d", word[:-1] + "ing"}
-    else:
-        forms |= {word + "ed", word + "ing"}
-    if word.endswith("y"):
-        forms |= {word[:-1] + "ies", word[:-1] + "ied"}
-    if re.fullmatch(r".*[^aeiou][aeiou][bdgklmnprt]", word):  # stop → stopped, stopping
-        forms |= {word + word[-1] + "ed", word + word[-1] + "ing"}
-    return forms
+def _stems(word: str) -> set[str]:
+    """The words a regular English form may come from: westerns, warned, warning, agreed, negotiating, allies,
+    supplied, stopped, really (a possessive's 's is cut before a word is looked up)."""
+    stems = {word}
+    for end, *back in (("ies", "y"), ("ied", "y"), ("es", ""), ("s", ""), ("ed", "", "e"), ("d", ""),
+                       ("ing", "", "e"), ("ly", "")):
+        if word.endswith(end) and len(word) > len(end) + 1:
+            stem = word[: -len(end)]
+            stems |= {stem + b for b in back}
+            if end in ("ed", "ing") and len(stem) > 2 and stem[-1] == stem[-2]:  # stopped, stopping
+                stems.add(stem[:-1])
+    return stems
 
 
 def _loanword(term: str, key: str) -> bool:
@@ -472,7 +452,7 @@ class Bridge:
                  words: Iterable[str] = ()) -> None:
         self.table = table
         self.names = names or {}  # consonant key → the vocabulary's katakana terms of that key no dictionary holds
-        self.words = set(words)  # the dictionary's words (and forms) that sound like one of them: never a name
+        self.words = set(words)  # the dictionary's English words: never a name, in any regular form
 
     def __len__(self) -> int:
         return len(self.table)
@@ -485,7 +465,7 @@ class Bridge:
         """The katakana terms no dictionary holds that may spell `word` (a lower-case word the table lacks), those of
         its own key first, at most _MAX_PER_KEY: "korybko's" → [コリブコ]."""
         word = word.removesuffix("'s")
-        if word in self.words:
+        if not self.words.isdisjoint(_stems(word)):
             return []
         found: list[str] = []
         for key in latin_keys(word):
