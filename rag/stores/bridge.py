@@ -379,16 +379,16 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None) -> Bridge:
 
 
 def _stems(word: str) -> set[str]:
-    """The words a regular English form may come from: westerns, warned, warning, agreed, negotiating, allies,
-    supplied, stopped, really (a possessive's 's is cut before a word is looked up)."""
-    stems = {word}
-    for end, *back in (("ies", "y"), ("ied", "y"), ("es", ""), ("s", ""), ("ed", "", "e"), ("d", ""),
-                       ("ing", "", "e"), ("ly", "")):
-        if word.endswith(end) and len(word) > len(end) + 1:
-            stem = word[: -len(end)]
-            stems |= {stem + b for b in back}
-            if end in ("ed", "ing") and len(stem) > 2 and stem[-1] == stem[-2]:  # stopped, stopping
-                stems.add(stem[:-1])
+    """The words a regular English form may come from: `_lemmas`' (westerns, warned, warning, agreed, negotiating,
+    allies), and supplied, stopped, really (a possessive's 's is cut before a word is looked up)."""
+    stems = set(_lemmas(word))
+    for end, back in (("ied", "y"), ("d", ""), ("ly", "")):
+        if word.endswith(end) and len(word) - len(end) >= 3:
+            stems.add(word[: -len(end)] + back)
+    for end in ("ed", "ing"):  # a doubled consonant: stopped, stopping
+        stem = word.removesuffix(end)
+        if stem != word and len(stem) > 3 and stem[-1] == stem[-2]:
+            stems.add(stem[:-1])
     return stems
 
 
