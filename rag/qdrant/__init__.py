@@ -351,6 +351,9 @@ def serving_copy(conn: Connection, names: list[str]) -> Connection:
         return conn
     from qdrant_client import QdrantClient
 
+    from .sparse_local import install
+
+    install()
     memory = QdrantClient(location=MEMORY)
     present = [n for n in names if conn.client.collection_exists(n)]
     if not _hand_over(conn.client, memory, present):
@@ -388,6 +391,9 @@ def connect(settings: Settings) -> Connection:
         where, make = settings.qdrant_url, lambda: QdrantClient(url=settings.qdrant_url, api_key=settings.qdrant_api_key,
                                                                  timeout=30)
     elif str(settings.qdrant_path) == MEMORY:  # the local mode without a folder: tests, and trying it out
+        from .sparse_local import install
+
+        install()
         where, make = MEMORY, lambda: QdrantClient(location=MEMORY)
     else:
         raise ConfigError("a local-mode folder is opened per operation: use rag.qdrant.session(settings)")

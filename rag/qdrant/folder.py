@@ -24,6 +24,7 @@ from qdrant_client.local.local_collection import LocalCollection
 from qdrant_client.local.qdrant_local import META_INFO_FILENAME, QdrantLocal
 
 from . import UNREADABLE, unusable_folder
+from .sparse_local import install
 
 
 class _Unread:
@@ -125,6 +126,7 @@ class FolderLocal(QdrantLocal):
 
 def open_folder(path: str) -> QdrantClient:
     """A QdrantClient on the local-mode folder at `path` whose collections are read on first use."""
+    install()
     client = QdrantClient(location=":memory:")  # the client shell; its in-memory store is replaced at once
     client._client.close()
     client._client = FolderLocal(location=path)

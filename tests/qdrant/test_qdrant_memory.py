@@ -1,15 +1,19 @@
 """Qdrant's local mode at :memory: lives in the serving process alone: a live rebuild there must run in that
-process, or a build process publishes into its own memory, reports success, and the server serves the old version."""
+process, or a build process publishes into its own memory, reports success, and the server serves the old version.
+Its sparse queries are scored in numpy (rag/qdrant/sparse_local.py) over what the collection holds at each query."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
+from qdrant_client import QdrantClient, models
 
 from rag.indexing import backend
 from rag.indexing.live import LiveBuilder
+from rag.qdrant import sparse_local
 
 pytestmark = pytest.mark.slow
 
@@ -43,3 +47,48 @@ def test_a_live_rebuild_on_the_in_memory_store_serves_the_new_version(built_inde
     # what the publishing did, in the status as `rag index build --json` says it (it was only in the log)
     assert status.store["qdrant"]["upserted"] > 0 and not status.store["qdrant"]["already_live"]
     assert again.store["qdrant"]["already_live"] and again.as_json()["store"] == again.store
+
+
+def _dot(a: dict[int, float], b: dict[int, float]) -> float:
+    return sum(v * b[i] for i, v in sorted(a.items()) if i in b)
+
+
+def test_a_stored_vector_replaced_or_deleted_is_scored_as_it_now_stands():
+    """The flat form of the stored vectors is kept between queries; an upsert replaces a vector, a delete masks one,
+    an insert adds one, and the next query scores what the collection holds then."""
+    sparse_local.install()
+    client = QdrantClient(location=":memory:")
+    client.create_collection("c", sparse_vectors_config={"s": models.SparseVectorParams()})
+    rng = np.random.default_rng(3)
+
+    def vector() -> dict[int, float]:
+        indices = rng.choice(400, int(rng.integers(5, 40)), replace=False)
+        return {int(i): float(rng.uniform(0.1, 2.0)) for i in indices}
+
+    held = {pid: vector() for pid in range(60)}
+
+    def put(pid: int, v: dict[int, float]) -> None:
+        client.upsert("c", [models.PointStruct(id=pid, vector={"s": models.SparseVector(indices=list(v),
+                                                                                        values=list(v.values()))})])
+
+    def check(query: dict[int, float]) -> None:
+        got = client.query_points("c", models.SparseVector(indices=list(query), values=list(query.values())),
+                                  using="s", limit=100).points
+        want = {pid: np.float32(_dot(v, query)) for pid, v in held.items() if set(v) & set(query)}
+        assert {p.id: np.float32(p.score) for p in got} == want
+
+    for pid, v in held.items():
+        put(pid, v)
+    query = {i: 1.0 for i in range(0, 400, 3)}
+    check(query)
+    check(query)  # the kept flat form
+    held[5] = {1: 9.0, 3: 2.0}
+    put(5, held[5])
+    check(query)
+    client.delete("c", [7, 8])
+    del held[7], held[8]
+    check(query)
+    held[60] = {0: 4.0}
+    put(60, held[60])
+    check(query)
+    client.close()

@@ -6,12 +6,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+from qdrant_client import models
+from qdrant_client.local import local_collection
+from qdrant_client.local.sparse_distances import calculate_distance_sparse as clients_own
 
 from rag.answers.service import answer_question
 from rag.errors import IndexCorruptError, IndexError_, IndexMismatchError, IndexMissingError, StoreUnavailableError
 from rag.indexing import backend
-from rag.qdrant import session
+from rag.qdrant import session, sparse_local
+from rag.qdrant.folder import open_folder
 from rag.qdrant.stores import QdrantBM25, QdrantDense
 from rag.retrieval.engine import Filters, Searcher
 from rag.stores.japanese import default_analyzer
@@ -22,8 +27,8 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 QUESTIONS = [json.loads(line)["question"] for line in (REPO / "eval/questions/team.jsonl").read_text().splitlines()]
 MODES = ("hybrid", "e5", "use", "e5-sparse", "bm25")
-# the local mode scans every point in Python (~1 s a hybrid search here): the hybrid takes every third question, each
-# signal on its own takes all of them
+# the local mode scans every point (a hybrid search asks each signal, and the bridge's groups, ~60 ms here): the hybrid
+# takes every third question, each signal on its own takes all of them
 SAMPLE = {"hybrid": QUESTIONS[::3]}
 
 
@@ -210,3 +215,51 @@ def test_a_version_collected_under_a_serving_replica_is_an_unavailable_index_tha
     store.conn.client.delete_collection(store.collection)  # what a push two versions later does to this one
     with pytest.raises(StoreUnavailableError, match="reload the index"):
         b.search("What did Lavrov say about an alliance with China?", 5)
+
+
+def _stored_sparse(settings) -> dict[str, list]:
+    """'collection/vector name' -> the stored sparse vectors of every collection of the published folder."""
+    client = open_folder(str(settings.qdrant_path))
+    try:
+        out = {}
+        for c in client.get_collections().collections:
+            collection = client._client.collections[c.name]
+            for name, vectors in collection.sparse_vectors.items():
+                out[f"{c.name}/{name}"] = list(vectors)
+        return out
+    finally:
+        client.close()
+
+
+def test_the_local_modes_sparse_scores_are_the_clients_own_bit_for_bit_on_the_seed_indexs_vectors(published):
+    _, settings = published
+    stored = _stored_sparse(settings)
+    assert len(stored) >= 2 and all(len(v) >= 245 for v in stored.values()), {k: len(v) for k, v in stored.items()}
+    rng = np.random.default_rng(7)
+    for name, vectors in stored.items():
+        queries = [vectors[int(i)] for i in rng.choice(len(vectors), 12, replace=False)]
+        # a part of a stored vector (some of its indices shared, some not), one index no vector holds, and nothing
+        queries += [models.SparseVector(indices=q.indices[::3] + [2**31 + 5], values=[v * 0.5 for v in q.values[::3]]
+                                        + [1.0]) for q in queries[:4]]
+        queries += [models.SparseVector(indices=[2**31 + 9], values=[1.0]), models.SparseVector(indices=[], values=[])]
+        for q in queries:
+            q = models.SparseVector(indices=sorted(q.indices), values=[v for _, v in sorted(zip(q.indices, q.values))])
+            for empty_is_zero in (False, True):
+                ours = sparse_local.calculate_distance_sparse(q, vectors, empty_is_zero=empty_is_zero)
+                theirs = clients_own(q, vectors, empty_is_zero=empty_is_zero)
+                assert ours.dtype == theirs.dtype == np.float32 and ours.tobytes() == theirs.tobytes(), name
+        assert np.isneginf(sparse_local.calculate_distance_sparse(queries[-2], vectors)).all()  # shares no index
+
+
+def test_the_local_modes_sparse_queries_rank_and_score_exactly_as_with_the_clients_own_loop(pair, monkeypatch):
+    """rag/qdrant/sparse_local.py scores them in numpy, installed when the version was loaded."""
+    _, b = pair
+    assert local_collection.calculate_distance_sparse is sparse_local.calculate_distance_sparse
+
+    def every():
+        return [ranked(b, q, mode) for mode in ("e5-sparse", "bm25") for q in QUESTIONS[::6]] + \
+            [ranked(b, q, "hybrid") for q in QUESTIONS[1::12]]
+
+    ours = every()
+    monkeypatch.setattr(local_collection, "calculate_distance_sparse", clients_own)
+    assert every() == ours and all(ours)
