@@ -67,7 +67,7 @@ def _flat(vectors: Sequence[Any]) -> _Flat:
 
 
 def calculate_distance_sparse(query: Any, vectors: Sequence[Any], empty_is_zero: bool = False) -> np.ndarray:
-    """float32 dot product of `query` with each of `vectors` (sparse, indices unique): the client's function's scores."""
+    """float32 dot products of `query` with each of `vectors` (sparse, unique indices), as the client scores them."""
     scores = np.full(len(vectors), 0.0 if empty_is_zero else -np.inf, dtype=np.float32)
     if not len(vectors) or not len(query.indices):
         return scores
