@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 
 from rag.embedders.use import USEEmbedder  # noqa: E402
 from rag.stores import align  # noqa: E402
-from rag.stores.bridge import content_words  # noqa: E402
+from rag.stores.english import content_words  # noqa: E402
 
 
 def japanese_terms(n: int) -> list[str]:

@@ -14,7 +14,7 @@ from ..embedders import Embedder, slug, vectors_id
 from ..errors import IndexCorruptError
 from ..stores.align import ANN_TERMS, TermAligner, ann_index
 from ..stores.segments import SEG_DIR, link, merge_kind
-from ..stores.bridge import content_words
+from ..stores.english import content_words
 from ..stores.dense import SlotVectors, exact_tail, why_train_again
 from . import Corpus, Entry, Need, Previous, Progress, Question
 from .lexical import BM25Builder

@@ -20,7 +20,8 @@ import numpy as np
 
 from ..errors import IndexCorruptError
 from ..stores.bm25 import BM25Store, TermSegment, count_terms, read_vocab, term_ids
-from ..stores.bridge import Bridge, build_bridge, capitals
+from ..stores.bridge import Bridge, build_bridge
+from ..stores.english import capitals
 from ..stores.japanese import JapaneseAnalyzer
 from ..stores.segments import SEG_DIR, Layout, carried, link, write_json
 from . import Corpus, Entry, Language, Need, Previous, Progress, Question, Ranking

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from ..corpus.lines import has_cjk
-from ..stores.bridge import english_words
+from ..stores.english import english_words
 from ..stores.japanese import JapaneseAnalyzer
 from ..types import Hit
 from .engine import Filters, SearchResult, Searcher

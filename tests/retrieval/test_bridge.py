@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from rag.stores import bridge as bridge_module
-from rag.stores.bridge import (Bridge, _key, acronyms, build_bridge, content_words, english_words, merge_terms, read_terms,
-                               write_terms)
+from rag.stores import dictionary as dictionary_module
+from rag.stores.bridge import Bridge, build_bridge
+from rag.stores.dictionary import _key, merge_terms, read_terms, read_words, write_terms
+from rag.stores.english import acronyms, content_words, english_words, stems
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +128,7 @@ def test_a_name_no_dictionary_holds_is_reached_by_its_sound(bridge: Bridge, sear
 def test_the_dictionarys_english_words_are_kept_and_its_names_are_not(tmp_path: Path) -> None:
     jmdict, jmnedict = "1\x1ewestern\x1f2\x1ewest", f"{2 * 10**8 + 1}\x1elavrov"  # JMnedict's pairs come after
     write_terms({"西側": jmdict, "ラブロフ": jmnedict, "米国": "3\x1eUS\x1f4\x1eUnited States"}, tmp_path / "t.sqlite")
-    assert bridge_module.read_words(tmp_path / "t.sqlite") == {"western", "west"}  # no name, acronym or phrase
+    assert read_words(tmp_path / "t.sqlite") == {"western", "west"}  # no name, acronym or phrase
 
 
 @pytest.mark.parametrize(("form", "word"), [("westerns", "western"), ("warned", "warn"), ("warning", "warn"),
@@ -136,7 +137,7 @@ def test_the_dictionarys_english_words_are_kept_and_its_names_are_not(tmp_path: 
                                             ("really", "real"), ("boxes", "box")])
 def test_a_regular_form_is_read_back_to_its_word(form: str, word: str) -> None:
     """A question word the dictionary holds in another form is no name either ("negotiating", "supplied")."""
-    assert word in bridge_module._stems(form)
+    assert word in stems(form)
 
 
 def test_a_bridge_written_before_the_names_loads_without_them(bridge: Bridge, tmp_path: Path) -> None:
@@ -228,7 +229,7 @@ def test_a_damaged_table_is_read_from_the_dictionary_again_and_replaced(tmp_path
         reads.append(1)
         write_terms(real_slice, path)
 
-    monkeypatch.setattr(bridge_module, "_write_dictionary", write)
+    monkeypatch.setattr(dictionary_module, "_write_dictionary", write)
     vocabulary = list(real_slice)[:300] + ["not a term"]
     first = build_bridge(vocabulary, cache_dir=tmp_path)
     (path,) = tmp_path.glob("jmdict-terms-*.sqlite")
@@ -243,7 +244,7 @@ def test_a_damaged_table_is_read_from_the_dictionary_again_and_replaced(tmp_path
 
 def test_the_tables_of_other_formats_are_removed_once_the_new_one_is_written(tmp_path: Path, real_slice,
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bridge_module, "_write_dictionary", lambda db, path: write_terms(real_slice, path))
+    monkeypatch.setattr(dictionary_module, "_write_dictionary", lambda db, path: write_terms(real_slice, path))
     (tmp_path / "jmdict-terms-0123456789ab.marshal").write_bytes(b"67 MB that nothing reads any more")
     write_terms({"人類": "1\x1ehumanity"}, tmp_path / "jmdict-terms-ba9876543210.sqlite")  # a table of lower-case keys
     (tmp_path / "other.marshal").write_bytes(b"not ours")
@@ -281,13 +282,13 @@ def _tiny_jamdict(path: Path) -> Path:
 @pytest.fixture
 def two_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
     """The two-process path whatever this machine's CPUs (with one, the dictionary is read in process)."""
-    monkeypatch.setattr(bridge_module, "_cpus", lambda: 2)
+    monkeypatch.setattr(dictionary_module, "_cpus", lambda: 2)
 
 
 def test_the_dictionary_read_by_two_processes_is_the_table_one_process_reads(tmp_path: Path, two_cpus) -> None:
     db = _tiny_jamdict(tmp_path / "jamdict.db")
-    one = bridge_module._read_dictionary(db)
-    bridge_module._write_dictionary(db, tmp_path / "t.sqlite")
+    one = dictionary_module._read_dictionary(db)
+    dictionary_module._write_dictionary(db, tmp_path / "t.sqlite")
     two = dict(sqlite3.connect(tmp_path / "t.sqlite").execute("select term, packed from terms"))  # the whole table
 
     def pairs(table: dict[str, str]) -> dict[str, list[str]]:
@@ -304,7 +305,7 @@ def test_the_dictionary_read_by_two_processes_is_the_table_one_process_reads(tmp
 
 def test_a_failed_dictionary_process_is_an_error_that_names_it_and_leaves_nothing(tmp_path: Path, two_cpus) -> None:
     with pytest.raises(OSError, match="a process reading the dictionary exited with 1: .*unable to open"):
-        bridge_module._write_dictionary(tmp_path / "no-such.db", tmp_path / "t.sqlite")
+        dictionary_module._write_dictionary(tmp_path / "no-such.db", tmp_path / "t.sqlite")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -315,13 +316,13 @@ def test_a_dictionary_process_that_writes_much_to_stderr_does_not_block_the_read
     monkeypatch.setenv("PYTHONVERBOSE", "2")
     db = _tiny_jamdict(tmp_path / "jamdict.db")
     done: list[bool] = []
-    reader = threading.Thread(target=lambda: done.append(bridge_module._write_dictionary(db, tmp_path / "t.sqlite")
+    reader = threading.Thread(target=lambda: done.append(dictionary_module._write_dictionary(db, tmp_path / "t.sqlite")
                                                          is None), daemon=True)
     reader.start()
     reader.join(timeout=120)
     assert done == [True], "the dictionary read is still waiting for its processes"
     monkeypatch.delenv("PYTHONVERBOSE")
-    got, one = read_terms(tmp_path / "t.sqlite", ["同盟", "ラブロフ"]), bridge_module._read_dictionary(db)
+    got, one = read_terms(tmp_path / "t.sqlite", ["同盟", "ラブロフ"]), dictionary_module._read_dictionary(db)
     assert set(got) == {"同盟", "ラブロフ"}
     assert all(sorted(packed.split("\x1f")) == sorted(one[t].split("\x1f")) for t, packed in got.items())
 
@@ -329,12 +330,13 @@ def test_a_dictionary_process_that_writes_much_to_stderr_does_not_block_the_read
 def test_a_cache_folder_that_cannot_be_written_costs_one_read_of_the_dictionary_not_two(
         tmp_path: Path, real_slice, caplog, monkeypatch: pytest.MonkeyPatch, two_cpus) -> None:
     started, reads = [], []
-    monkeypatch.setattr(bridge_module.subprocess, "Popen", lambda *a, **k: started.append(a) or pytest.fail("started"))
-    monkeypatch.setattr(bridge_module, "_read_dictionary", lambda db: reads.append(db) or real_slice)
-    monkeypatch.setattr(bridge_module, "_MEMO", {})
+    monkeypatch.setattr(dictionary_module.subprocess, "Popen",
+                        lambda *a, **k: started.append(a) or pytest.fail("started"))
+    monkeypatch.setattr(dictionary_module, "_read_dictionary", lambda db: reads.append(db) or real_slice)
+    monkeypatch.setattr(dictionary_module, "_MEMO", {})
     unwritable = Path("/proc/self")  # a folder no process can create a file in, root included
     with pytest.raises(OSError):
-        bridge_module._write_dictionary(tmp_path / "jamdict.db", unwritable / "t.sqlite")
+        dictionary_module._write_dictionary(tmp_path / "jamdict.db", unwritable / "t.sqlite")
     assert started == [] and reads == []  # refused before any reading
     with caplog.at_level("WARNING"):
         got = build_bridge(list(real_slice)[:300], cache_dir=unwritable)
@@ -355,8 +357,8 @@ def test_without_the_dictionary_processes_a_build_reads_it_in_process_and_says_w
                                                                                   monkeypatch: pytest.MonkeyPatch,
                                                                                   two_cpus) -> None:
     monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
-    monkeypatch.setattr(bridge_module, "_read_dictionary", lambda db: real_slice)  # JMdict's reading, as a slice
-    monkeypatch.setattr(bridge_module, "_MEMO", {})  # what this process keeps in memory then: for this test only
+    monkeypatch.setattr(dictionary_module, "_read_dictionary", lambda db: real_slice)  # JMdict's reading, as a slice
+    monkeypatch.setattr(dictionary_module, "_MEMO", {})  # what this process keeps in memory then: for this test only
     vocabulary = list(real_slice)[:300]
     with caplog.at_level("WARNING"):
         got = build_bridge(vocabulary, cache_dir=tmp_path / "cache")
@@ -371,8 +373,8 @@ def test_what_killed_processes_left_in_the_cache_is_swept_by_the_next_read(tmp_p
     old, recent = cache / ".jmdict-terms-x.sqlite.123.part2", cache / ".jmdict-terms-x.sqlite.456.tmp"
     for left in (old, recent):
         left.write_bytes(b"half")
-    os.utime(old, (time.time() - 2 * bridge_module._STALE_S,) * 2)
-    bridge_module._write_dictionary(db, cache / "jmdict-terms-x.sqlite")
+    os.utime(old, (time.time() - 2 * dictionary_module._STALE_S,) * 2)
+    dictionary_module._write_dictionary(db, cache / "jmdict-terms-x.sqlite")
     assert sorted(p.name for p in cache.iterdir()) == [recent.name, "jmdict-terms-x.sqlite"]  # a running one's stays
 
 

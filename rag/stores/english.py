@@ -1,0 +1,80 @@
+"""English question words as the bridge reads them: words, acronyms, words written as names, lemmas."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .japanese import STOP_WORDS
+
+_WORD = re.compile(r"[a-z]+(?:['\-][a-z]+)*")
+# a word in capitals: in a question that also has lower-case letters it is an acronym (US, UN, EU), and in JMdict the
+# case is what tells the United States (US → 米国) from "us" (私達) and the United Nations (UN → 国連) from "un-" (非, 不)
+_CAPS = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?![A-Za-z])")
+_LOWER = re.compile(r"[a-z]")
+_CAPITALISED = re.compile(r"(?<![A-Za-z])[A-Z\u00c0-\u00de][a-z\u00df-\u00ff][\w'’\-]*")
+
+
+def is_acronym(text: str) -> bool:
+    """Whether `text` is one word in capitals (US, UN, WHO)."""
+    return _CAPS.fullmatch(text) is not None
+
+
+def english_words(text: str) -> list[str]:
+    """Lower-cased English words: accents folded (détente → detente), curly apostrophes straightened, and quote
+    marks around a word dropped (so 'mankind' in quotes is still mankind)."""
+    text = text.lower().replace("\u2019", "'")
+    if not text.isascii():  # NFKD leaves ASCII as it is, and ASCII has no combining marks
+        folded = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return _WORD.findall(text)
+
+
+def capitals(text: str) -> set[str]:
+    """The words `text` writes in capitals (US, UN, WHO), lower-cased."""
+    return {w.lower() for w in _CAPS.findall(text)}
+
+
+def acronyms(text: str) -> set[str]:
+    """The words `text` writes in capitals, when it also has lower-case letters; a text written all in capitals has
+    none (its case says nothing about any one word)."""
+    return capitals(text) if _LOWER.search(text) else set()
+
+
+def capitalised(text: str) -> set[str]:
+    """The words `text` writes with a capital and then lower case (Korybko, Korybko's, Zelensky-led), as
+    `english_words` reads them: the words that may be names. A name the dictionary lacks is spelled by its sound only
+    then, since any word the dictionary lacks in a form it knows ("negotiating", "kept") has a key, and with enough
+    unknown katakana terms (a large corpus) most keys belong to one."""
+    return {w for m in _CAPITALISED.finditer(text) for w in english_words(m.group())[:1]}
+
+
+def content_words(text: str) -> list[str]:
+    """The distinct English words of `text` that carry meaning (no stop words, no single letters), in order, lower-case
+    except acronyms, which keep their capitals (an embedder reads "US" as the country and "us" as the pronoun)."""
+    caps = acronyms(text)
+    return list(dict.fromkeys(w.upper() if w in caps else w for w in english_words(text)
+                              if len(w) > 1 and (w in caps or w not in STOP_WORDS)))
+
+
+def lemmas(word: str) -> list[str]:
+    """The word and naive English lemmas (sanctions → sanction, threatened → threaten, allies → ally)."""
+    out = [word]
+    for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"), ("'s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            out.append(word[: -len(suffix)] + repl)
+    return out
+
+
+def stems(word: str) -> set[str]:
+    """The words a regular English form may come from: `lemmas`' (westerns, warned, warning, agreed, negotiating,
+    allies), and supplied, stopped, really (a possessive's 's is cut before a word is looked up)."""
+    stems = set(lemmas(word))
+    for end, back in (("ied", "y"), ("d", ""), ("ly", "")):
+        if word.endswith(end) and len(word) - len(end) >= 3:
+            stems.add(word[: -len(end)] + back)
+    for end in ("ed", "ing"):  # a doubled consonant: stopped, stopping
+        stem = word.removesuffix(end)
+        if stem != word and len(stem) > 3 and stem[-1] == stem[-2]:
+            stems.add(stem[:-1])
+    return stems
