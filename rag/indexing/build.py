@@ -3,7 +3,8 @@
 Plan reads the seeds, chunks them and finds the live build to reuse from. Each component's builder then embeds what
 the previous build lacks (by key) and writes its own files into a temporary build directory. Write adds the records
 and the manifest; switch renames the directory into place and replaces manifest.json atomically, so nothing
-half-written is ever live and a killed build leaves the old index serving.
+half-written is ever live and a killed build leaves the old index serving. The folder's lock, the checks before a
+build and the switch are in folder.py; the live build a build starts from, in previous.py.
 """
 
 from __future__ import annotations
@@ -11,20 +12,16 @@ from __future__ import annotations
 import collections
 import logging
 import os
-import re
 import shutil
 import time
-import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from filelock import FileLock, Timeout
 
 from .. import __version__
 from ..chunking import CHUNKING_ID, ChunkParams
@@ -34,19 +31,20 @@ from ..components.registry import builders
 from ..corpus import Corpus
 from ..embedders import Embedder, one_pass, slug, vectors_id
 from ..embedders.engines import bulk_work
-from ..errors import BuildBusyError, CorpusError, IndexCorruptError, IndexError_, IndexFolderError
+from ..errors import CorpusError, IndexFolderError
 from ..settings import Settings
 from ..stores.bridge import BRIDGE_ID
 from ..stores.japanese import ANALYZER_ID, default_analyzer
-from ..stores.segments import LAYOUT_FILE, Layout, plan_layout
+from ..stores.segments import LAYOUT_FILE, plan_layout
 from ..types import Document
 from . import records
 from .carry import PassageCarry, carries_sentences
 from .columns import PASSAGE_COLUMNS, PassageColumns
+from .folder import check_is_index_folder, check_writable, collect_garbage, exclusive, switch
 from .linekeys import LINE_KEYS
+from .manifest import BUILDS, FORMAT, FORMAT_VERSION, file_entries
+from .previous import Live, check_live_manifest, previous_build, read_live
 from .reuse import Planned, embed_text, plan_corpus
-from .manifest import (BUILDS, FORMAT, FORMAT_VERSION, MANIFEST, damaged_files, file_entries, read_manifest,
-                       write_manifest)
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
@@ -142,11 +140,11 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
     except OSError as exc:  # a file in the way, no permission…
         raise IndexFolderError(f"cannot use {str(index_dir)!r} as the index directory: {exc.strerror or exc}") \
             from None
-    with _exclusive(index_dir), bulk_work():  # a build's encodings go after any question's (rag/embedders/engines.py)
-        _check_writable(index_dir)  # before the minutes of embedding, not at the manifest after them
-        _check_is_index_folder(index_dir)
-        live = _read_live(index_dir)  # read once, under the lock: every check below and the reuse ask this one
-        _check_live_manifest(index_dir, live, [e.name for e in embedders], full)
+    with exclusive(index_dir), bulk_work():  # a build's encodings go after any question's (rag/embedders/engines.py)
+        check_writable(index_dir)  # before the minutes of embedding, not at the manifest after them
+        check_is_index_folder(index_dir)
+        live = read_live(index_dir)  # read once, under the lock: every check below and the reuse ask this one
+        check_live_manifest(index_dir, live, [e.name for e in embedders], full)
         plan = _plan(settings, index_dir, live, full)
         if not len(plan.columns):  # an index of nothing cannot be served; the one that is there stays as it was
             raise CorpusError(_nothing_to_index(settings, plan.corpus))
@@ -164,9 +162,9 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
         if up_to_date:
             shutil.rmtree(index_dir / BUILDS / build_id, ignore_errors=True)
             build_id = live.manifest["build"]
-            _collect_garbage(index_dir / BUILDS, keep=set(), scratch_only=True)  # a killed build's, at scale GBs
+            collect_garbage(index_dir / BUILDS, keep=set(), scratch_only=True)  # a killed build's, at scale GBs
         else:
-            _switch(index_dir, manifest, plan.live_build)
+            switch(index_dir, manifest, plan.live_build)
     report = BuildReport(passages=len(plan.columns), seconds=time.perf_counter() - t0, index_version=build_id,
                          embedded=embedded, embed_seconds=seconds, documents=len(plan.corpus.documents),
                          articles=manifest["counts"]["articles"],
@@ -175,24 +173,6 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
     logger.info("index %s %s: %s", build_id, "was up to date: nothing changed" if up_to_date else "built",
                 report.as_json())
     return report
-
-
-@dataclass(frozen=True, slots=True)
-class Live:
-    """The live manifest as a build reads it, once: `manifest` (None when there is none or it cannot be read) and
-    `error`, why it could not be read."""
-
-    manifest: dict[str, Any] | None
-    error: IndexError_ | None = None
-
-
-def _read_live(index_dir: Path) -> Live:
-    if not (index_dir / MANIFEST).is_file():
-        return Live(None)
-    try:
-        return Live(read_manifest(index_dir, upgrading=True))
-    except IndexError_ as exc:
-        return Live(None, exc)
 
 
 # what differs between two builds of the same seeds under the same settings and code: their id and time, the package
@@ -211,7 +191,7 @@ def same_index(live: dict[str, Any], built: dict[str, Any]) -> bool:
 
 
 def _plan(settings: Settings, index_dir: Path, live: Live, full: bool) -> Plan:
-    previous = None if full else _previous(index_dir, live)
+    previous = None if full else previous_build(index_dir, live)
     planned = plan_corpus(settings.seeds_dir, ChunkParams(settings.chunk_max_tokens, settings.chunk_overlap),
                           previous.manifest if previous else None, previous.build_dir if previous else None,
                           previous.passages if previous else None, settings.embed_title)
@@ -347,29 +327,6 @@ def _mkdir(path: Path) -> Path:
     return path
 
 
-def _switch(index_dir: Path, manifest: dict[str, Any], live_build: str | None) -> None:
-    try:
-        write_manifest(index_dir, manifest)  # the atomic switch: before this line the old index is live
-    except OSError as exc:  # the old index stays live; the new build would be an orphan no manifest names
-        shutil.rmtree(index_dir / BUILDS / manifest["build"], ignore_errors=True)
-        for tmp in index_dir.glob(f".{MANIFEST}.{os.getpid()}.tmp"):
-            if tmp.is_file():
-                tmp.unlink()
-        raise IndexFolderError(f"cannot write the manifest in {str(index_dir)!r} ({exc.strerror or exc}); the index "
-                               "there is unchanged") from None
-    _collect_garbage(index_dir / BUILDS, keep={manifest["build"], live_build or ""})
-
-
-def _check_writable(index_dir: Path) -> None:
-    """Refuse an index folder where the manifest could not be written (read-only, immutable, full)."""
-    try:
-        with tempfile.NamedTemporaryFile(dir=index_dir, prefix=".rag-write-probe-"):
-            pass
-    except OSError as exc:
-        raise IndexFolderError(f"cannot write in the index folder {str(index_dir)!r} ({exc.strerror or exc}); the "
-                               "index there is unchanged") from None
-
-
 def _documents(plan: Plan, settings: Settings) -> dict[str, Any]:
     """Per document: its file's sha256 and path, its passages (a count: the ids are `doc_id#start-end` of the rows in
     passages.npz; format 3 listed every id here, ~30 MB of manifest at a million passages) and its chunks before
@@ -396,117 +353,3 @@ def _document_rows(corpus: Corpus, settings: Settings, reused: dict[str, str]) -
         yield {"doc_id": d.doc_id, "source_file": _source_file(settings, d.doc_id), "sha256": d.sha256,
                "raw": d.raw, "excluded": d.excluded_chars(),
                "articles": [records.article_to_json(a) for a in d.articles]}
-
-
-def _previous(index_dir: Path, live: Live) -> Previous | None:
-    """The live build to reuse data from, or None; a broken one is ignored with a warning."""
-    if live.error is not None:
-        logger.warning("previous index is not reusable, building from scratch: %s", live.error)
-    if live.manifest is None:
-        return None
-    try:
-        manifest = _salvaged(index_dir, live.manifest)
-        build_dir = index_dir / BUILDS / manifest["build"]
-        if (build_dir / PASSAGE_COLUMNS).is_file():
-            columns = PassageColumns.load(build_dir / PASSAGE_COLUMNS)
-        else:  # an index of format 3 (passages.jsonl): read once here, written as columns by this build
-            passages, keys = records.read_passages(build_dir / records.PASSAGES)
-            columns = PassageColumns.of(passages, keys)
-        columns.ranges()  # each document's rows consecutive: the plan reuses them by range
-        return Previous(manifest, build_dir, columns.keys(), Layout.load(build_dir, manifest["segments"]), columns)
-    except (IndexError_, OSError, ValueError, KeyError) as exc:
-        logger.warning("previous index is not reusable, building from scratch: %s", exc)
-        return None
-
-
-def _salvaged(index_dir: Path, manifest: dict[str, Any]) -> dict[str, Any]:
-    """The live manifest without the components whose files are damaged, which this build makes again while it
-    reuses the others (one damaged vectors file re-embedded every embedder: hours at scale); IndexCorruptError when a
-    file the whole build stands on (passages, layout, documents) is damaged. Sizes only: re-hashing gigabytes on
-    every build would cost more than the build; the server checks every checksum when it loads, and a file shared
-    from here keeps its recorded one (a file written since the manifest is checksummed all the same)."""
-    damaged = damaged_files(index_dir, manifest, checksums=False)
-    if not damaged:
-        return manifest
-    owned = {f: row["name"] for row in manifest["components"] for f in row.get("files", ())}
-    core = [f for f in damaged if f not in owned]
-    if core:
-        raise IndexCorruptError(damaged[core[0]])
-    lost = sorted({owned[f] for f in damaged})
-    logger.warning("previous index's %s data is not reusable (%s): built again, the rest is reused", ", ".join(lost),
-                   "; ".join(damaged.values()))
-    return {**manifest, "components": [row for row in manifest["components"] if row["name"] not in lost]}
-
-
-# what a build names its folders under builds/: the build id, and its scratch beside it (`.tmp-<id>`, `.carry`)
-_BUILD_FOLDER = re.compile(r"^(\.tmp-)?\d{8}T\d{12}Z-[0-9a-f]{6}(\.carry)?$")
-# what an index folder holds (and the README the repository's index/ keeps): anything else is not ours
-_INDEX_ENTRIES = {"builds", ".cache", ".build.lock", MANIFEST, "README.md", ".gitignore"}
-
-
-def _collect_garbage(builds: Path, keep: set[str], scratch_only: bool = False) -> None:
-    """Keep the new and the previous build (a reader may still be opening it); drop the rest and dead temp dirs, and
-    nothing whose name is not a build's (a folder someone put there is theirs, not ours). `scratch_only`: only what
-    killed builds left (`.tmp-<id>`, `<id>.carry`), every build kept."""
-    for path in builds.iterdir():
-        scratch = path.name.startswith(".tmp-") or path.name.endswith(".carry")
-        if path.name not in keep and _BUILD_FOLDER.match(path.name) and (scratch or not scratch_only):
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def _check_is_index_folder(index_dir: Path) -> None:
-    """Refuse a folder that holds no index but holds other things: a build there would mix the index with them, and a
-    later build's cleanup of builds/ would have removed what someone kept under that name."""
-    if (index_dir / MANIFEST).exists():
-        return
-    foreign = sorted(p.name for p in index_dir.iterdir() if p.name not in _INDEX_ENTRIES
-                     and not p.name.startswith((f".{MANIFEST}.", ".rag-write-probe-")))
-    builds = index_dir / BUILDS
-    if builds.is_dir():
-        foreign += sorted(f"{BUILDS}/{p.name}" for p in builds.iterdir() if not _BUILD_FOLDER.match(p.name))
-    if foreign:
-        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
-        raise IndexFolderError(f"{str(index_dir)!r} holds no index but other things ({shown}); name an empty folder, "
-                               "or the folder of an existing index (RAG_INDEX_DIR / --index)")
-
-
-def _check_live_manifest(index_dir: Path, live: Live, names: list[str], full: bool) -> None:
-    """Refuse an incremental build the live manifest says would harm the index (`--full` does either on purpose):
-    - over a manifest that is there but cannot be read (a hand edit gone wrong): the build could tell neither which
-      build serves (its cleanup removed them all) nor what it removes (a mistyped --seeds replaced the index);
-    - configured without an embedder the index holds (`names`): it dropped that embedder's vectors and what is built
-      on them (USE's term alignment), said "unchanged", and every reader configured as before then refused the
-      index. Adding an embedder is incremental."""
-    if full:
-        return
-    if isinstance(live.error, IndexCorruptError):
-        kept = sorted(p.name for p in (index_dir / BUILDS).iterdir()) if (index_dir / BUILDS).is_dir() else []
-        raise IndexCorruptError(f"{live.error}. This build was refused and changed nothing ({len(kept)} build(s) kept "
-                                f"under {BUILDS}/): fix the manifest, or rebuild from the seeds with --full")
-    if live.manifest is None:  # none, or a format it cannot read or upgrade: built afresh, as before
-        return
-    held = [e["name"] for e in live.manifest["embedders"]]
-    dropped = [n for n in held if n not in names]
-    if dropped:
-        raise CorpusError(f"the index holds the embedders {held} and this build is configured with {names}: it would "
-                          f"drop {dropped} and everything built on them. The index was left as it was. Build with "
-                          f"the index's embedders (--embedders {','.join(dict.fromkeys([*held, *names]))}, or "
-                          "RAG_EMBEDDERS), or rebuild it with only these with --full")
-
-
-@contextmanager
-def _exclusive(index_dir: Path) -> Iterator[None]:
-    """An advisory lock so two builds never write the same index at once (index/.build.lock; the file stays)."""
-    lock = FileLock(index_dir / ".build.lock", timeout=0, thread_local=False, preserve_lock_file=True)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise BuildBusyError(f"another build is already running on {str(index_dir)!r}; wait for it to finish") \
-            from None
-    except OSError as exc:  # a read-only folder
-        raise IndexFolderError(f"cannot write in the index folder {str(index_dir)!r} ({exc.strerror or exc}); the "
-                               "index there is unchanged") from None
-    try:
-        yield
-    finally:
-        lock.release()

@@ -127,7 +127,7 @@ def in_process_store(settings: Settings) -> bool:
 
 
 def _locked_elsewhere(index_dir: Path) -> bool:
-    """Whether another build holds the index's lock (rag/indexing/build.py `_exclusive`) right now; a build starting
+    """Whether another build holds the index's lock (rag/indexing/folder.py `exclusive`) right now; a build starting
     just after this look still fails as a build, as before it."""
     from filelock import FileLock, Timeout
 
