@@ -54,8 +54,8 @@ def main() -> int:
         captured: list = []  # (query, stored vectors) of the sparse queries asked, for the sizes below
         for r in range(args.rounds):
             for name, scorer in scorers.items():
-                def spy(query, vectors, empty_is_zero=False, _scorer=scorer):
-                    if r == 0 and name == "numpy":
+                def spy(query, vectors, empty_is_zero=False, _scorer=scorer, _keep=(r == 0 and name == "numpy")):
+                    if _keep:
                         captured.append((query, vectors))
                     return _scorer(query, vectors, empty_is_zero)
 

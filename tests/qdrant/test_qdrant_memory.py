@@ -5,11 +5,14 @@ Its sparse queries are scored in numpy (rag/qdrant/sparse_local.py) over what th
 from __future__ import annotations
 
 import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 from qdrant_client import QdrantClient, models
+from qdrant_client.local import local_collection
+from qdrant_client.local.sparse_distances import calculate_distance_sparse as clients_own
 
 from rag.indexing import backend
 from rag.indexing.live import LiveBuilder
@@ -92,3 +95,53 @@ def test_a_stored_vector_replaced_or_deleted_is_scored_as_it_now_stands():
     put(60, held[60])
     check(query)
     client.close()
+
+
+def _vectors(rng: np.random.Generator, n: int, make=models.SparseVector) -> list:
+    out = []
+    for _ in range(n):
+        indices = np.sort(rng.choice(300, int(rng.integers(1, 30)), replace=False))
+        out.append(make(indices=[int(i) for i in indices], values=[float(v) for v in rng.uniform(-1, 2, len(indices))]))
+    return out
+
+
+def test_values_the_client_keeps_in_another_type_are_scored_as_its_own_loop_scores_them():
+    """`SparseVector.model_construct` keeps numpy float32 values, which the client's loop adds in float32: those
+    are scored by the client's function, as are Python ints (exact in its loop), and a float's overflow is silent."""
+    rng = np.random.default_rng(5)
+    plain = _vectors(rng, 60)
+    as_f32 = [models.SparseVector.model_construct(indices=v.indices, values=[np.float32(x) for x in v.values])
+              for v in plain]
+    query = models.SparseVector(indices=list(range(0, 300, 2)), values=[0.5 + i / 7 for i in range(150)])
+    query_f32 = models.SparseVector.model_construct(indices=query.indices, values=[np.float32(x) for x in query.values])
+    query_int = models.SparseVector.model_construct(indices=query.indices, values=[3**40 + i for i in range(150)])
+    for q, vectors in ((query, as_f32), (query_f32, plain), (query_int, plain), (query, plain)):
+        assert sparse_local.calculate_distance_sparse(q, vectors).tobytes() == clients_own(q, vectors).tobytes()
+    huge = models.SparseVector(indices=[1, 2], values=[1e300, float("inf")])
+    stored = [models.SparseVector(indices=[1, 2], values=[1e300, 0.0])] * 40
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        ours = sparse_local.calculate_distance_sparse(huge, stored)
+    assert ours.tobytes() == clients_own(huge, stored).tobytes()  # inf*0 is nan, 1e300*1e300 inf, neither raised
+
+
+def test_flat_forms_of_vectors_no_longer_held_are_dropped_and_a_patch_of_anothers_is_left():
+    rng = np.random.default_rng(6)
+    query = models.SparseVector(indices=list(range(300)), values=[1.0] * 300)
+    for _ in range(3):  # versions loaded and let go
+        sparse_local.calculate_distance_sparse(query, _vectors(rng, 50))
+    held = _vectors(rng, 50)
+    sparse_local.calculate_distance_sparse(query, held)
+    assert all(refs[0]() is not None and refs[-1]() is not None for refs, _ in sparse_local._kept.values())
+    assert any(refs[0]() is held[0] for refs, _ in sparse_local._kept.values())
+
+    def theirs(*args, **kwargs):
+        return clients_own(*args, **kwargs)
+
+    before = local_collection.calculate_distance_sparse
+    try:
+        local_collection.calculate_distance_sparse = theirs
+        sparse_local.install()
+        assert local_collection.calculate_distance_sparse is theirs
+    finally:
+        local_collection.calculate_distance_sparse = before

@@ -260,6 +260,14 @@ def test_the_local_modes_sparse_queries_rank_and_score_exactly_as_with_the_clien
         return [ranked(b, q, mode) for mode in ("e5-sparse", "bm25") for q in QUESTIONS[::6]] + \
             [ranked(b, q, "hybrid") for q in QUESTIONS[1::12]]
 
+    calls: list[int] = []
+
+    def counted(query, vectors, empty_is_zero=False):
+        calls.append(len(vectors))
+        return sparse_local.calculate_distance_sparse(query, vectors, empty_is_zero)
+
+    monkeypatch.setattr(local_collection, "calculate_distance_sparse", counted)
     ours = every()
+    assert calls and max(calls) >= 245  # the questions' sparse queries went through it, over every stored passage
     monkeypatch.setattr(local_collection, "calculate_distance_sparse", clients_own)
     assert every() == ours and all(ours)
