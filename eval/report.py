@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
@@ -31,10 +35,11 @@ def run_file(mode: str) -> str:
 def write_report(ev: Evaluation, out_dir: Path) -> tuple[Path, ...]:
     """Write every output file into out_dir (created if needed); returns the paths written.
 
-    One run's files, whole or not at all: each is written beside its place under a temporary name of this process's
+    One run's files, whole or not at all: each is written beside its place under a temporary name of this run's
     own and moved in only when all are written, and the run files an earlier `rag eval` wrote for modes this run did
     not score are removed, so that a folder never mixes two of its runs (trec_eval over run.*.trec read an earlier
-    run's modes beside this run's qrels). A run file of another system (its tag is not ours) is left alone."""
+    run's modes beside this run's qrels). A run file of another system (its tag is not ours) is left alone. Two runs
+    into one folder at once take turns to move their files in (a lock on the folder): the last leaves its run whole."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     texts = {run_file(m.mode): trec_run(m) for m in ev.modes} | {QRELS: trec_qrels(ev), "report.md": markdown(ev)}
@@ -44,22 +49,35 @@ def write_report(ev: Evaluation, out_dir: Path) -> tuple[Path, ...]:
         if target.exists() and not target.is_file():
             raise IsADirectoryError(errno.EISDIR, "not a file", str(target))
     staged: list[tuple[Path, Path]] = []
+    own = f".tmp-{os.getpid()}-{threading.get_ident()}"  # this run's own, also beside another run in this process
     try:
         for name, text in texts.items():
-            staged.append((out_dir / f".tmp-{os.getpid()}-{name}", out_dir / name))
+            staged.append((out_dir / f"{own}-{name}", out_dir / name))
             _write(staged[-1][0], text)
-        staged.append((out_dir / f".tmp-{os.getpid()}-{PLOT}", out_dir / PLOT))  # the suffix names the format
+        staged.append((out_dir / f"{own}-{PLOT}", out_dir / PLOT))  # the suffix names the format
         plot_recall(ev, staged[-1][0])
     except BaseException:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
         raise
-    for tmp, final in staged:
-        os.replace(tmp, final)
-    for stale in out_dir.glob("run.*.trec"):
-        if stale.name not in texts and stale.is_file() and _ours(stale):
-            stale.unlink()
+    with _turn(out_dir):
+        for tmp, final in staged:
+            os.replace(tmp, final)
+        for stale in out_dir.glob("run.*.trec"):
+            if stale.name not in texts and stale.is_file() and _ours(stale):
+                stale.unlink()
     return tuple(final for _, final in staged)
+
+
+@contextmanager
+def _turn(out_dir: Path) -> Iterator[None]:
+    """An exclusive flock on the folder itself, so that nothing is left in it; closing the descriptor releases it."""
+    fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _ours(path: Path) -> bool:

@@ -206,3 +206,59 @@ def test_evidence_in_a_document_the_index_does_not_hold_is_refused(index_flags, 
     code = main(["eval", "--questions", str(q), *flags, "--modes", "bm25"])
     err = capsys.readouterr().err
     assert code == 1 and "not in the index, so no passage of theirs can be cited" in err and doc in err
+
+
+@pytest.mark.slow
+def test_two_runs_into_one_folder_at_once_leave_one_run_whole(index_flags, small_questions, tmp_path, monkeypatch):
+    """Run A (bm25 + hybrid, four questions) moves its first file in, and is held there until run B (bm25, two
+    other questions) has written its own and had a second to move them in too. B waits its turn; the folder ends
+    with B's run whole, not B's bm25 run beside A's hybrid run, qrels and report."""
+    import threading
+    import time
+
+    import eval.report as report
+
+    other = tmp_path / "other.jsonl"
+    lines = [ln for ln in TEAM.read_text("utf-8").splitlines() if ln.strip()]
+    other.write_text("\n".join(lines[-2:]) + "\n", encoding="utf-8")
+    b_staged = threading.Event()
+    held = []
+    replace, plot = report.os.replace, report.plot_recall
+
+    def slow_replace(src, dst):
+        replace(src, dst)
+        if threading.current_thread().name == "A" and not held:  # A has moved its first file in
+            held.append(dst)
+            assert b_staged.wait(60)
+            time.sleep(1.0)  # B, if it need not wait, moves its files in meanwhile
+
+    def plot_then_tell(ev, path):
+        plot(ev, path)
+        if threading.current_thread().name == "B":
+            b_staged.set()
+
+    monkeypatch.setattr(report.os, "replace", slow_replace)
+    monkeypatch.setattr(report, "plot_recall", plot_then_tell)
+    out_dir = tmp_path / "report"
+    codes = {}
+    runs = {"A": [small_questions, "bm25,hybrid"], "B": [other, "bm25"]}
+
+    def run(name):
+        questions, modes = runs[name]
+        codes[name] = main(["eval", "--questions", str(questions), *index_flags, "--modes", modes,
+                            "--out", str(out_dir)])
+
+    a = threading.Thread(target=run, args=("A",), name="A")
+    a.start()
+    while not held and a.is_alive():
+        time.sleep(0.05)
+    b = threading.Thread(target=run, args=("B",), name="B")
+    b.start()
+    a.join(120)
+    b.join(120)
+    assert codes == {"A": 0, "B": 0} and held
+    assert {p.name for p in out_dir.iterdir()} == {"run.bm25.trec", "qrels.trec", "report.md", "recall_at_k.png"}
+    b_ids = {json.loads(ln)["id"] for ln in lines[-2:]}
+    assert {ln.split()[0] for ln in (out_dir / "run.bm25.trec").read_text("utf-8").splitlines()} == b_ids
+    assert {ln.split()[0] for ln in (out_dir / "qrels.trec").read_text("utf-8").splitlines()} <= b_ids
+    assert "questions: 2 " in (out_dir / "report.md").read_text("utf-8")
