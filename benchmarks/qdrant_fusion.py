@@ -14,6 +14,8 @@ import json
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,6 +31,20 @@ from rag.settings import Settings  # noqa: E402
 from rag.stores.japanese import default_analyzer  # noqa: E402
 
 PREFETCH = 100
+
+
+@contextmanager
+def published_searcher(index: Path, seeds: Path, name: str) -> Iterator[Searcher]:
+    """A Searcher over the local index pushed into a fresh Qdrant local-mode folder (in /dev/shm if there is one,
+    so that the push's per-point SQLite commits do not time the disk); the folder is removed afterwards."""
+    local = Settings.from_env(index_dir=index, seeds_dir=seeds)
+    folder = Path(tempfile.mkdtemp(prefix=f"newsrag-{name}-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
+    try:
+        settings = local.replace(store="qdrant", qdrant_path=folder / "store")
+        backend.push(settings)
+        yield Searcher(backend.open_index(settings), load_embedders(settings), default_analyzer(), settings)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def server_fused(searcher: Searcher, conn, collection: str, question: str, method: str) -> list[int]:
@@ -67,12 +83,7 @@ def main() -> int:
     ap.add_argument("--seeds", type=Path, default=REPO / "seeds")
     ap.add_argument("--sets", nargs="+", default=["team", "dev"])
     args = ap.parse_args()
-    local = Settings.from_env(index_dir=args.index, seeds_dir=args.seeds)
-    folder = Path(tempfile.mkdtemp(prefix="newsrag-fusion-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
-    try:
-        settings = local.replace(store="qdrant", qdrant_path=folder / "store")
-        backend.push(settings)
-        searcher = Searcher(backend.open_index(settings), load_embedders(settings), default_analyzer(), settings)
+    with published_searcher(args.index, args.seeds, "fusion") as searcher:
         conn = next(iter({s.conn for s in searcher.index.dense.values()}))
         collection = next(iter(searcher.index.dense.values())).collection
         for name in args.sets:
@@ -92,8 +103,6 @@ def main() -> int:
                 out[method] = {"hit@1": sum(r == 1 for r in ranks) / n, "recall@5": sum(0 < r <= 5 for r in ranks) / n,
                                "mrr@10": sum(1 / r for r in ranks if 0 < r <= 10) / n}
             print(name, json.dumps({k: {m: round(v, 3) for m, v in d.items()} for k, d in out.items()}))
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

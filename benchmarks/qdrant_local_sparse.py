@@ -11,22 +11,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from rag.indexing import backend  # noqa: E402
+from qdrant_fusion import published_searcher  # noqa: E402
 from rag.qdrant import sparse_local  # noqa: E402
-from rag.retrieval.engine import Searcher  # noqa: E402
-from rag.runtime import load_embedders  # noqa: E402
-from rag.settings import Settings  # noqa: E402
-from rag.stores.japanese import default_analyzer  # noqa: E402
 
 
 def main() -> int:
@@ -40,12 +34,7 @@ def main() -> int:
     from qdrant_client.local.sparse_distances import calculate_distance_sparse as clients_own
 
     questions = [json.loads(line)["question"] for line in (REPO / "eval/questions/team.jsonl").read_text().splitlines()]
-    local = Settings.from_env(index_dir=args.index, seeds_dir=args.seeds)
-    folder = Path(tempfile.mkdtemp(prefix="newsrag-sparse-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
-    try:
-        settings = local.replace(store="qdrant", qdrant_path=folder / "store")
-        backend.push(settings)
-        searcher = Searcher(backend.open_index(settings), load_embedders(settings), default_analyzer(), settings)
+    with published_searcher(args.index, args.seeds, "sparse") as searcher:
         for q in questions:  # each question's encodings cached before any is timed, so both time the same work
             searcher.search(q, 10)
         scorers = {"client's loop": clients_own, "numpy": sparse_local.calculate_distance_sparse}
@@ -88,8 +77,6 @@ def main() -> int:
                     row[name].append(time.perf_counter() - t)
             print(f"  {size:>6} vectors: " + ", ".join(f"{name} {statistics.median(v) * 1e3:8.2f}"
                                                         for name, v in row.items()))
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 
