@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import logging
 import os
 import re
 import threading
@@ -17,6 +18,8 @@ from .metrics import GROUPS
 from rag.embedders import slug
 
 from .pipeline import Evaluation, ModeResult
+
+logger = logging.getLogger(__name__)
 
 PLOT = "recall_at_k.png"
 TAG = "rag-"  # a run's tag is TAG + its mode
@@ -60,21 +63,39 @@ def write_report(ev: Evaluation, out_dir: Path) -> tuple[Path, ...]:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
         raise
-    with _turn(out_dir):
-        for tmp, final in staged:
-            os.replace(tmp, final)
-        for stale in out_dir.glob("run.*.trec"):
-            if stale.name not in texts and stale.is_file() and _ours(stale):
-                stale.unlink()
+    moved = 0
+    try:
+        with _turn(out_dir):
+            for tmp, final in staged:
+                os.replace(tmp, final)
+                moved += 1
+            for stale in out_dir.glob("run.*.trec"):
+                if stale.name not in texts and stale.is_file() and _ours(stale):
+                    stale.unlink()
+    except BaseException as exc:  # waiting for the lock (Ctrl-C), or a move that failed: no temporary file stays
+        for tmp, _ in staged[moved:]:
+            tmp.unlink(missing_ok=True)
+        if moved and isinstance(exc, OSError):
+            raise PartlyWrittenError(exc.errno, exc.strerror or str(exc), exc.filename) from exc
+        raise
     return tuple(final for _, final in staged)
+
+
+class PartlyWrittenError(OSError):
+    """Some of a run's files were moved into the folder before an error stopped the others."""
 
 
 @contextmanager
 def _turn(out_dir: Path) -> Iterator[None]:
-    """An exclusive flock on the folder itself, so that nothing is left in it; closing the descriptor releases it."""
+    """An exclusive flock on the folder itself, so that nothing is left in it; closing the descriptor releases it.
+    Where the folder cannot be locked (flock on a directory fails on NFS) the run goes on unlocked, and says so."""
     fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError as exc:
+            logger.warning("cannot lock the report folder %s (%s): another rag eval writing into it at the same "
+                           "time could leave a mix of the two runs", out_dir, exc.strerror or exc)
         yield
     finally:
         os.close(fd)

@@ -60,14 +60,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     else:
         sys.stdout.write(format_table(ev))
     if args.out:
-        from eval.report import write_report  # matplotlib is imported only when a report is asked for
+        from eval.report import PartlyWrittenError, write_report  # matplotlib is imported only when a report is asked
 
         try:
             written = write_report(ev, args.out)
         except OSError as exc:
             where = f" ({exc.filename})" if exc.filename else ""
+            changed = ("some of its files were replaced by this run's, the others not: run again" if
+                       isinstance(exc, PartlyWrittenError) else "nothing in it was changed")
             print(f"rag eval: error: cannot write the report to {str(args.out)!r}{where}: {exc.strerror or exc}; "
-                  "nothing in it was changed", file=sys.stderr)
+                  f"{changed}", file=sys.stderr)
             return 1
         print(f"rag eval: wrote {len(written)} files to {args.out}", file=sys.stderr)
     return 0

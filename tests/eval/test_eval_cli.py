@@ -227,7 +227,7 @@ def test_two_runs_into_one_folder_at_once_leave_one_run_whole(index_flags, small
 
     def slow_replace(src, dst):
         replace(src, dst)
-        if threading.current_thread().name == "A" and not held:  # A has moved its first file in
+        if threading.current_thread().name == "A" and not held and Path(dst).parent == out_dir:  # A's first file in
             held.append(dst)
             assert b_staged.wait(60)
             time.sleep(1.0)  # B, if it need not wait, moves its files in meanwhile
@@ -237,9 +237,9 @@ def test_two_runs_into_one_folder_at_once_leave_one_run_whole(index_flags, small
         if threading.current_thread().name == "B":
             b_staged.set()
 
-    monkeypatch.setattr(report.os, "replace", slow_replace)
-    monkeypatch.setattr(report, "plot_recall", plot_then_tell)
     out_dir = tmp_path / "report"
+    monkeypatch.setattr(report.os, "replace", slow_replace)  # os.replace for the process: held only for out_dir
+    monkeypatch.setattr(report, "plot_recall", plot_then_tell)
     codes = {}
     runs = {"A": [small_questions, "bm25,hybrid"], "B": [other, "bm25"]}
 
@@ -262,3 +262,45 @@ def test_two_runs_into_one_folder_at_once_leave_one_run_whole(index_flags, small
     assert {ln.split()[0] for ln in (out_dir / "run.bm25.trec").read_text("utf-8").splitlines()} == b_ids
     assert {ln.split()[0] for ln in (out_dir / "qrels.trec").read_text("utf-8").splitlines()} <= b_ids
     assert "questions: 2 " in (out_dir / "report.md").read_text("utf-8")
+
+
+@pytest.mark.slow
+def test_a_folder_that_cannot_be_locked_is_written_unlocked_and_said(index_flags, small_questions, tmp_path,
+                                                                    monkeypatch, capsys, caplog):
+    """flock on a directory fails on NFS (EBADF): the run's files are written all the same, with a warning."""
+    import errno
+
+    import eval.report as report
+
+    def no_flock(fd, op):
+        raise OSError(errno.EBADF, "Bad file descriptor")
+
+    monkeypatch.setattr(report.fcntl, "flock", no_flock)
+    out_dir = tmp_path / "report"
+    code = main(["eval", "--questions", str(small_questions), *index_flags, "--modes", "bm25", "--out", str(out_dir)])
+    assert code == 0, capsys.readouterr().err
+    assert {p.name for p in out_dir.iterdir()} == {"run.bm25.trec", "qrels.trec", "report.md", "recall_at_k.png"}
+    assert "cannot lock the report folder" in caplog.text and "Bad file descriptor" in caplog.text
+
+
+@pytest.mark.slow
+def test_a_move_that_fails_half_way_leaves_no_temporary_file_and_says_what_changed(index_flags, small_questions,
+                                                                                  tmp_path, monkeypatch, capsys):
+    import eval.report as report
+
+    out_dir = tmp_path / "report"
+    replace, moves = report.os.replace, []
+
+    def second_move_fails(src, dst):
+        if Path(dst).parent == out_dir:
+            moves.append(dst)
+            if len(moves) == 2:
+                raise OSError(28, "No space left on device", str(dst))
+        return replace(src, dst)
+
+    monkeypatch.setattr(report.os, "replace", second_move_fails)
+    code = main(["eval", "--questions", str(small_questions), *index_flags, "--modes", "bm25", "--out", str(out_dir)])
+    err = capsys.readouterr().err
+    assert code == 1 and "No space left on device" in err and "Traceback" not in err
+    assert "some of its files were replaced" in err and "nothing in it was changed" not in err
+    assert [p.name for p in out_dir.iterdir()] == ["run.bm25.trec"]  # the one moved in; no temporary file stays
