@@ -28,7 +28,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no hub here: models come from pa
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("NUMBA_CACHE_DIR", str(CACHE / "numba"))
 # One JMdict table for every index the tests build, the session index included, in this process and the ones it
-# starts (rag/stores/bridge.py; api.process.running_server passes it on): read once per clone, and no copy of an
+# starts (rag/stores/dictionary.py; api.process.running_server passes it on): read once per clone, and no copy of an
 # index carries a 77 MB table of its own.
 os.environ.setdefault("RAG_CACHE_DIR", str(CACHE / "tables"))
 

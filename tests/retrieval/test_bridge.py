@@ -194,7 +194,7 @@ def test_a_japanese_questions_acronym_is_read_as_an_acronym_though_its_run_has_n
     assert [["制裁"]] == [g for g in _component_groups(searcher, long) if g == ["制裁"]]
 
 
-# The dictionary's table (rag/stores/bridge.py): read from JMdict once per machine into SQLite, then looked up per
+# The dictionary's table (rag/stores/dictionary.py): read from JMdict once per machine into SQLite, then looked up per
 # build. The tables below are slices of the real one (the session index's), so these tests never read JMdict (~12 s).
 
 
@@ -254,7 +254,7 @@ def test_the_tables_of_other_formats_are_removed_once_the_new_one_is_written(tmp
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([table.name, "other.marshal"])
 
 
-# The first read, in two processes (rag/stores/bridge.py `_write_dictionary`): run here on a database of JMdict's
+# The first read, in two processes (rag/stores/dictionary.py `_write_dictionary`): run here on a database of JMdict's
 # shape with a few rows, so that the real worker processes run the real queries in a second.
 
 def _tiny_jamdict(path: Path) -> Path:
