@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import threading
 import warnings
 from typing import Any
@@ -77,6 +78,28 @@ class _Collections(dict):
         return [name for name, value in super().items() if type(value) is _Unread]
 
 
+class _OneTransaction:
+    """A SQLite connection whose `with` block is a savepoint, not a commit: the client's per-point writes join the
+    transaction FolderLocal.upsert opened and commits once, and a point whose write fails is rolled back alone, as
+    the client's own commit per point would leave it."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def __enter__(self) -> _OneTransaction:
+        self._connection.execute("SAVEPOINT point")
+        return self
+
+    def __exit__(self, error: type[BaseException] | None, *_: object) -> bool:
+        if error is not None:
+            self._connection.execute("ROLLBACK TO point")
+        self._connection.execute("RELEASE point")
+        return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)
+
+
 class FolderLocal(QdrantLocal):
     """QdrantLocal whose open reads meta.json and takes the folder's lock, and reads no points."""
 
@@ -116,6 +139,29 @@ class FolderLocal(QdrantLocal):
             self._flock_file.close()
             raise RuntimeError(f"Storage folder {self.location} is already accessed by another instance of Qdrant "
                                "client") from None
+
+    def upsert(self, collection_name: str, points: Any, **kwargs: Any) -> Any:
+        """The client's upsert, with the call's points written to the collection's SQLite file in one transaction:
+        the client commits each point on its own (`CollectionPersistence.persist`), a journal file made, synced and
+        removed per point, which was most of a push's time on a disk (the seed index: 2.5–3.2 s against 0.4 s in
+        /dev/shm). What reaches the disk is what the client's own would leave: the points before a failing one
+        (which are in memory too), and not that point."""
+        collection = self._get_collection(collection_name)
+        storage = getattr(collection, "storage", None)  # None for a collection that is not persisted
+        connection = getattr(storage, "storage", None)
+        if not isinstance(connection, sqlite3.Connection) or connection.in_transaction:
+            return super().upsert(collection_name, points, **kwargs)
+        connection.execute("BEGIN")
+        storage.storage = _OneTransaction(connection)
+        try:
+            return super().upsert(collection_name, points, **kwargs)
+        finally:
+            storage.storage = connection
+            try:
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
 
     def collection_exists(self, collection_name: str, **kwargs: Any) -> bool:
         """Without reading the collection (the client's own looks it up, which reads it)."""

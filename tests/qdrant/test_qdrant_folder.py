@@ -130,3 +130,56 @@ def test_a_damaged_collection_stops_only_what_reads_it(folder, damage):
             client.count("old", exact=True)
     finally:
         client.close()
+
+
+def _commits(path: Path, name: str) -> tuple[QdrantClient, list[str]]:
+    """The folder opened, and the COMMITs its collection `name`'s SQLite file will see from now on."""
+    client = open_folder(str(path))
+    seen: list[str] = []
+    client._client._get_collection(name).storage.storage.set_trace_callback(
+        lambda sql: seen.append(sql) if sql.strip().upper().startswith("COMMIT") else None)
+    return client, seen
+
+
+def test_an_upsert_is_one_transaction_and_a_failing_one_leaves_what_the_clients_own_leaves(folder, tmp_path,
+                                                                                          monkeypatch):
+    """The client commits each point on its own (a journal synced and removed per point: most of a push's time on a
+    disk); one upsert call is one commit here. A call whose third point fails to be written leaves on disk what the
+    stock client leaves (the two points before it, which it holds in memory too), and the next call commits only
+    its own points."""
+    import shutil
+
+    from qdrant_client.local.persistence import CollectionPersistence
+
+    before = _snapshot(folder)
+    client, commits = _commits(folder, "live")
+    client.upsert("live", [models.PointStruct(id=100 + i, vector={"d": [0.5, i, 1.0, 0.0]}, payload={"text": f"{i}"})
+                           for i in range(40)])
+    assert len(commits) == 1  # the client alone: 40
+    client.close()
+    after = _snapshot(folder)
+    assert len(after["live"][1]) == len(before["live"][1]) + 40 and after["old"] == before["old"]
+
+    stock_folder = tmp_path / "stock"
+    shutil.copytree(folder, stock_folder)
+    persist, calls = CollectionPersistence.persist, []
+
+    def fails_at_the_third(self, point):
+        calls.append(point.id)
+        if len(calls) == 3:
+            raise sqlite3.OperationalError("disk I/O error")
+        return persist(self, point)
+
+    monkeypatch.setattr(CollectionPersistence, "persist", fails_at_the_third)
+    for client in (open_folder(str(folder)), QdrantClient(path=str(stock_folder))):
+        calls.clear()
+        with pytest.raises(sqlite3.OperationalError):
+            client.upsert("live", [models.PointStruct(id=200 + i, vector={"d": [0.5, i, 1.0, 0.0]}, payload={})
+                                   for i in range(5)])
+        client.upsert("live", [models.PointStruct(id=300, vector={"d": [1.0, 0.0, 0.0, 0.0]}, payload={})])
+        held = sorted(p.id for p in client.scroll("live", limit=1000)[0])
+        client.close()
+        assert held == sorted(p[0] for p in _snapshot(client._init_options["path"])["live"][1])  # memory = disk
+    monkeypatch.undo()
+    ours, stock = _snapshot(folder), _snapshot(stock_folder)
+    assert ours == stock and len(ours["live"][1]) == len(after["live"][1]) + 3  # 200, 201 and 300

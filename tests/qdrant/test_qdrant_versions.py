@@ -223,7 +223,7 @@ def test_a_component_kind_qdrant_cannot_serve_is_refused_before_anything_is_publ
 
 
 def test_a_push_killed_half_way_leaves_the_alias_on_the_old_version(built_index, embedders, tmp_path):
-    """The push is killed (SIGKILL) while it uploads into a folder on disk, where each point is a SQLite commit."""
+    """The push is killed (SIGKILL) in the middle, on disk: its passages are written, the rest not yet."""
     local, _ = built_index
     seeds, index = copy_index(local.seeds_dir, local.index_dir, tmp_path)
     fast = Path(tempfile_dir()) / "store"
@@ -236,14 +236,24 @@ def test_a_push_killed_half_way_leaves_the_alias_on_the_old_version(built_index,
     target = collections(local.qdrant_collection, new.index_version)[0]
     env = {**os.environ, "RAG_STORE": "qdrant", "RAG_QDRANT_PATH": str(disk), "RAG_INDEX_DIR": str(index),
            "RAG_SEEDS_DIR": str(seeds)}
-    code = "from rag.indexing import backend; from rag.settings import Settings; backend.push(Settings.from_env())"
+    held = tmp_path / "passages-written"  # the child says so, then waits to be killed
+    code = ("import pathlib, time\n"
+            "from rag.indexing import backend\n"
+            "from rag.qdrant import publish\n"
+            "from rag.settings import Settings\n"
+            "upload = publish._upload\n"
+            "def held(conn, name, *args):\n"
+            "    upload(conn, name, *args)\n"
+            f"    pathlib.Path({str(held)!r}).write_text(name)\n"
+            "    time.sleep(600)\n"
+            "publish._upload = held\n"
+            "backend.push(Settings.from_env())\n")
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=env, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
-    while not (disk / "collection" / target).is_dir():
+    while not held.exists():
         assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
-        assert time.monotonic() < deadline, "the push never started writing"
+        assert time.monotonic() < deadline, "the push never wrote its passages"
         time.sleep(0.05)
-    time.sleep(1.0)  # well inside the upload: 245 passages at ~20 ms a commit
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
 
@@ -251,7 +261,7 @@ def test_a_push_killed_half_way_leaves_the_alias_on_the_old_version(built_index,
     assert live(settings) == old.collection
     assert backend.open_index(settings).version == old.index_version
     assert NEW_DOC not in docs_found(settings, embedders, NEW_QUESTION)
-    assert target in version_names(settings)  # what the killed push left
+    assert held.read_text() == target and target in version_names(settings)  # what the killed push left
 
     again_dir = Path(tempfile_dir()) / "store"
     shutil.copytree(disk, again_dir)  # the push again, on the same state, in memory-backed files
