@@ -1,7 +1,8 @@
 """Qdrant fixtures: the session's real index published into qdrant-client's local mode, in a folder of its own.
 
-The local mode persists each point with a SQLite commit; on a disk that is ~20 ms a point, so folders go to /dev/shm
-when the machine has it (the same files, in memory) and fall back to pytest's temporary directory otherwise."""
+The local mode's files are SQLite databases, written with a commit per upsert call (rag/qdrant/folder.py; the
+client's own commits each point), so folders go to /dev/shm when the machine has it (the same files, in memory, no
+disk syncs) and fall back to pytest's temporary directory otherwise."""
 
 from __future__ import annotations
 

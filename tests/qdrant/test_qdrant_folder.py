@@ -141,16 +141,9 @@ def _commits(path: Path, name: str) -> tuple[QdrantClient, list[str]]:
     return client, seen
 
 
-def test_an_upsert_is_one_transaction_and_a_failing_one_leaves_what_the_clients_own_leaves(folder, tmp_path,
-                                                                                          monkeypatch):
+def test_an_upsert_is_one_transaction(folder):
     """The client commits each point on its own (a journal synced and removed per point: most of a push's time on a
-    disk); one upsert call is one commit here. A call whose third point fails to be written leaves on disk what the
-    stock client leaves (the two points before it, which it holds in memory too), and the next call commits only
-    its own points."""
-    import shutil
-
-    from qdrant_client.local.persistence import CollectionPersistence
-
+    disk); one upsert call is one commit here, and the stock client reads back every point."""
     before = _snapshot(folder)
     client, commits = _commits(folder, "live")
     client.upsert("live", [models.PointStruct(id=100 + i, vector={"d": [0.5, i, 1.0, 0.0]}, payload={"text": f"{i}"})
@@ -160,26 +153,69 @@ def test_an_upsert_is_one_transaction_and_a_failing_one_leaves_what_the_clients_
     after = _snapshot(folder)
     assert len(after["live"][1]) == len(before["live"][1]) + 40 and after["old"] == before["old"]
 
+
+def _legacy_row_and_a_refusing_trigger(path: Path, point_id: int) -> None:
+    """Point `point_id` of 'live' stored under an older key (as older clients wrote it: its write deletes that row,
+    then inserts), and a trigger that refuses the insert, so that the point's write fails half-way."""
+    import base64
+    import pickle
+
+    from qdrant_client.local.persistence import CollectionPersistence
+
+    key = CollectionPersistence.encode_key(point_id)
+    legacy = base64.b64encode(pickle.dumps(point_id, protocol=2)).decode()
+    assert legacy != key
+    with sqlite3.connect(path / "collection" / "live" / "storage.sqlite") as db:
+        assert db.execute("UPDATE points SET id = ? WHERE id = ?", (legacy, key)).rowcount == 1
+        db.execute(f"CREATE TRIGGER refuse BEFORE INSERT ON points WHEN NEW.id = '{key}' "
+                   "BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END")
+
+
+def _held_and_stored(client: QdrantClient) -> tuple[list, list]:
+    """The ids the open client holds in memory, and (after closing it) those the stock client reads from disk."""
+    held = sorted(p.id for p in client.scroll("live", limit=1000)[0])
+    client.close()
+    return held, sorted(p[0] for p in _snapshot(client._init_options["path"])["live"][1])
+
+
+def test_a_point_whose_write_fails_half_way_leaves_what_the_stock_client_leaves(folder, tmp_path):
+    """Its row deleted, its insert refused: that point is rolled back whole (its old row stays), the points before it
+    in the call are committed, the ones after it are not written, and memory holds what the disk holds: as with the
+    stock client's commit per point, on a copy of the folder."""
+    import shutil
+
+    _legacy_row_and_a_refusing_trigger(folder, 3)
     stock_folder = tmp_path / "stock"
     shutil.copytree(folder, stock_folder)
-    persist, calls = CollectionPersistence.persist, []
-
-    def fails_at_the_third(self, point):
-        calls.append(point.id)
-        if len(calls) == 3:
-            raise sqlite3.OperationalError("disk I/O error")
-        return persist(self, point)
-
-    monkeypatch.setattr(CollectionPersistence, "persist", fails_at_the_third)
+    points = [models.PointStruct(id=i, vector={"d": [0.5, i, 1.0, 0.0]}, payload={"text": "new"})
+              for i in (200, 201, 3, 202)]
+    results = []
     for client in (open_folder(str(folder)), QdrantClient(path=str(stock_folder))):
-        calls.clear()
-        with pytest.raises(sqlite3.OperationalError):
-            client.upsert("live", [models.PointStruct(id=200 + i, vector={"d": [0.5, i, 1.0, 0.0]}, payload={})
-                                   for i in range(5)])
-        client.upsert("live", [models.PointStruct(id=300, vector={"d": [1.0, 0.0, 0.0, 0.0]}, payload={})])
-        held = sorted(p.id for p in client.scroll("live", limit=1000)[0])
-        client.close()
-        assert held == sorted(p[0] for p in _snapshot(client._init_options["path"])["live"][1])  # memory = disk
-    monkeypatch.undo()
-    ours, stock = _snapshot(folder), _snapshot(stock_folder)
-    assert ours == stock and len(ours["live"][1]) == len(after["live"][1]) + 3  # 200, 201 and 300
+        with pytest.raises(sqlite3.IntegrityError, match="refused by a trigger"):
+            client.upsert("live", points)
+        results.append(_held_and_stored(client))
+    (ours_held, ours_stored), (stock_held, stock_stored) = results
+    assert ours_held == ours_stored == stock_held == stock_stored
+    assert {200, 201, 3} <= set(ours_stored) and 202 not in ours_stored  # 3: its old row, as before the call
+    assert _snapshot(folder) == _snapshot(stock_folder)
+
+
+@pytest.mark.parametrize("failure", ["disk full", "interrupted"])
+def test_a_call_sqlite_rolls_back_whole_leaves_memory_as_the_disk(folder, failure):
+    """SQLite ends the transaction itself on a full disk or an interrupt: none of the call's points is on disk, its
+    error is the one raised, and the collection is read again, so that memory never holds what the disk lacks."""
+    before = _snapshot(folder)
+    client = open_folder(str(folder))
+    db = client._client._get_collection("live").storage.storage
+    if failure == "disk full":
+        db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0] + 2}")
+    else:
+        inserts = []
+        db.set_trace_callback(lambda sql: inserts.append(sql) if sql.startswith("INSERT") else None)
+        db.set_progress_handler(lambda: 1 if len(inserts) >= 3 else 0, 1)
+    points = [models.PointStruct(id=100 + i, vector={"d": [0.5, i, 1.0, 0.0]}, payload={"blob": "x" * 3000})
+              for i in range(10)]
+    with pytest.raises(sqlite3.OperationalError, match="full" if failure == "disk full" else "interrupt"):
+        client.upsert("live", points)
+    held, stored = _held_and_stored(client)
+    assert held == stored == sorted(p[0] for p in before["live"][1])

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from qdrant_client import QdrantClient
 
 from rag.indexing import backend
 from rag.indexing.manifest import read_manifest
@@ -223,7 +224,7 @@ def test_a_component_kind_qdrant_cannot_serve_is_refused_before_anything_is_publ
 
 
 def test_a_push_killed_half_way_leaves_the_alias_on_the_old_version(built_index, embedders, tmp_path):
-    """The push is killed (SIGKILL) in the middle, on disk: its passages are written, the rest not yet."""
+    """The push is killed (SIGKILL) on disk in the middle of writing its passages, inside an open transaction."""
     local, _ = built_index
     seeds, index = copy_index(local.seeds_dir, local.index_dir, tmp_path)
     fast = Path(tempfile_dir()) / "store"
@@ -236,23 +237,28 @@ def test_a_push_killed_half_way_leaves_the_alias_on_the_old_version(built_index,
     target = collections(local.qdrant_collection, new.index_version)[0]
     env = {**os.environ, "RAG_STORE": "qdrant", "RAG_QDRANT_PATH": str(disk), "RAG_INDEX_DIR": str(index),
            "RAG_SEEDS_DIR": str(seeds)}
-    held = tmp_path / "passages-written"  # the child says so, then waits to be killed
+    held = tmp_path / "passages-half-written"  # the child says so, then waits to be killed
     code = ("import pathlib, time\n"
+            "from qdrant_client.local.persistence import CollectionPersistence\n"
             "from rag.indexing import backend\n"
-            "from rag.qdrant import publish\n"
             "from rag.settings import Settings\n"
-            "upload = publish._upload\n"
-            "def held(conn, name, *args):\n"
-            "    upload(conn, name, *args)\n"
-            f"    pathlib.Path({str(held)!r}).write_text(name)\n"
-            "    time.sleep(600)\n"
-            "publish._upload = held\n"
+            "persist, written = CollectionPersistence.persist, []\n"
+            "def held(self, point):\n"
+            "    persist(self, point)\n"
+            f"    if {target!r} in str(self.location) and len(written) < 100:\n"
+            "        written.append(point.id)\n"
+            "        if len(written) == 100:\n"
+            f"            tmp = pathlib.Path({str(held) + '.tmp'!r})\n"
+            "            tmp.write_text(str(self.storage.in_transaction))\n"
+            f"            tmp.replace({str(held)!r})\n"
+            "            time.sleep(600)\n"
+            "CollectionPersistence.persist = held\n"
             "backend.push(Settings.from_env())\n")
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=env, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while not held.exists():
         assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
-        assert time.monotonic() < deadline, "the push never wrote its passages"
+        assert time.monotonic() < deadline, "the push never wrote 100 passages"
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -261,7 +267,12 @@ def test_a_push_killed_half_way_leaves_the_alias_on_the_old_version(built_index,
     assert live(settings) == old.collection
     assert backend.open_index(settings).version == old.index_version
     assert NEW_DOC not in docs_found(settings, embedders, NEW_QUESTION)
-    assert held.read_text() == target and target in version_names(settings)  # what the killed push left
+    assert held.read_text() == "True" and target in version_names(settings)  # killed inside its transaction
+    stock = QdrantClient(path=str(disk))  # SQLite rolled the open transaction back: none of its points is there
+    try:
+        assert stock.count(target).count == 0 and stock.count(old.collection).count == old.points
+    finally:
+        stock.close()
 
     again_dir = Path(tempfile_dir()) / "store"
     shutil.copytree(disk, again_dir)  # the push again, on the same state, in memory-backed files
