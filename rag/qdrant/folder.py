@@ -145,8 +145,8 @@ class FolderLocal(QdrantLocal):
     def upsert(self, collection_name: str, points: Any, **kwargs: Any) -> Any:
         """The client's upsert, with the call's points written to the collection's SQLite file in one transaction:
         the client commits each point on its own (`CollectionPersistence.persist`), a journal file made, synced and
-        removed per point, which was most of a push's time on a disk (the seed index: 2.5–2.6 s against 0.4 s in
-        /dev/shm).
+        removed per point, which was most of a push's time on a disk (the seed index: 2.4–2.5 s, now 0.4 s, about as
+        in /dev/shm; benchmarks/qdrant_folder_push.py).
 
         When a point fails in Python or in its own statement, the points before it are committed and it is not, as
         the client's own commits leave them (it holds those points in memory too). When SQLite ends the whole
