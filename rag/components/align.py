@@ -43,6 +43,9 @@ class AlignExpander:
     def needs(self, text: str) -> list[Need]:
         return [Need(self.embedder, "query", w) for w in self.words(text)]
 
+    def defines(self, acronym: str) -> bool:
+        return False
+
     def groups(self, question: Question) -> list[list[str]]:
         """One group per word, except the words the bridge before it spelled as a name no dictionary holds: an
         embedder knows no such name either, and its nearest terms are other names (Korybko's were ホンチョル and

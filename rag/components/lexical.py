@@ -19,11 +19,12 @@ from typing import Protocol
 import numpy as np
 
 from ..errors import IndexCorruptError
+from ..stores import defined
 from ..stores.bm25 import BM25Store, TermSegment, count_terms, read_vocab, term_ids
 from ..stores.bridge import Bridge, build_bridge
 from ..stores.english import capitals
 from ..stores.japanese import JapaneseAnalyzer
-from ..stores.segments import SEG_DIR, Layout, carried, link, write_json
+from ..stores.segments import SEG_DIR, Layout, Segment, carried, link, write_json
 from . import Corpus, Entry, Language, Need, Previous, Progress, Question, Ranking
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,10 @@ class Expander(Protocol):
 
     def groups(self, question: Question) -> list[list[str]]: ...
 
+    def defines(self, acronym: str) -> bool:
+        """Whether the expander gives `acronym` (lower-cased, as `capitals` reads it) terms the passages define."""
+        ...
+
 
 class BridgeExpander:
     """The JMdict/JMnedict bridge, restricted to the index's vocabulary when it was built."""
@@ -51,6 +56,9 @@ class BridgeExpander:
 
     def needs(self, text: str) -> list[Need]:
         return []
+
+    def defines(self, acronym: str) -> bool:
+        return acronym.upper() in self.bridge.defined
 
     def groups(self, question: Question) -> list[list[str]]:
         """The bridge's groups; the words it spelled as a name no dictionary holds are kept in the question's
@@ -110,10 +118,12 @@ class BM25Component:
     def _foreign_groups(self, question: Question) -> list[list[str]]:
         """The groups of a Japanese question's runs of Latin words that hold a word no live passage holds, from the
         expanders that need no encoding (the bridge: the alignment's vectors are not encoded for a Japanese question).
-        A run the passages write as it is (NATO, ISW) is left to its own terms; none such gives no groups."""
+        A run the passages write as it is (NATO, ISW) is left to its own terms, unless it holds an acronym the passages
+        define (SCO外相会議 reaches 上海協力機構 as the English question does); none such gives no groups."""
         text = unicodedata.normalize("NFKC", question.text)
         runs = [run for run in _LATIN_RUN.findall(text)[: self.max_words]
-                if any(self.store.document_frequency(t) == 0 for t in self.analyzer.terms(run))]
+                if any(self.store.document_frequency(t) == 0 for t in self.analyzer.terms(run))
+                or any(e.defines(w) for e in self.expanders for w in capitals(run))]
         groups: list[list[str]] = []
         for run in runs:
             run = " ".join(run.split()[: self.max_words])
@@ -163,22 +173,28 @@ class BM25Builder:
         ids = {t: i for i, t in enumerate(vocab)}
         remap = np.full(len(before.vocab) if before else 0, -1, np.int64)  # previous term id → this build's
         by_key = previous.slots_by_key() if before is not None else {}
+        glossed = _previous_glosses(old, previous) if before is not None else None  # previous slot → its pairs
         files, parts, analysed = [], [], 0
+        by_segment: dict[str, dict[int, list[defined.Pair]]] = {}
         for seg in layout.segments:
             prefix = seg.path("bm25")
-            files += TermSegment.files(prefix)
+            files += (*TermSegment.files(prefix), f"{prefix}/{defined.FILE}")
             if carry and seg.name != layout.fresh:
                 for rel in TermSegment.files(prefix):
                     link(previous.build_dir, out, rel)
                 parts.append(TermSegment.load(out / prefix))
+                by_segment[seg.name] = self._carried_glosses(corpus, layout, seg, glossed, previous.build_dir, out)
                 continue
-            rows, sequences = [], []
+            rows, sequences, pairs = [], [], {}
             for r in layout.segment_rows(seg).tolist():
                 slot = by_key.get(corpus.keys[r]) if r >= 0 else None
                 if r < 0:
                     rows.append((np.zeros(0, np.int32), np.zeros(0, np.int32)))
                     sequences.append(np.zeros(0, np.int32))
                 elif slot is not None:
+                    found = glossed.get(slot, []) if glossed is not None else defined.glosses(corpus.texts[r])
+                    if found:
+                        pairs[len(rows)] = found
                     terms, tf = before.slot_counts(slot)
                     for t in terms[remap[terms] < 0].tolist():
                         word = before.vocab[t]
@@ -189,12 +205,16 @@ class BM25Builder:
                     rows.append((remap[terms].astype(np.int32), tf))
                     sequences.append(remap[before.slot_sequence(slot)].astype(np.int32))  # the same terms, in order
                 else:
+                    if found := defined.glosses(corpus.texts[r]):
+                        pairs[len(rows)] = found
                     terms = self.analyzer.terms(corpus.texts[r])
                     rows.append(count_terms(terms, ids, vocab))
                     sequences.append(term_ids(terms, ids))
                     analysed += 1
             part = TermSegment.build(rows, len(vocab), sequences)
             part.save(out / prefix)
+            defined.save(out / prefix / defined.FILE, sorted(pairs.items()))
+            by_segment[seg.name] = pairs
             parts.append(part)
         write_json(out / VOCAB_FILE, vocab)
         df = _updated_df(before, parts[-1], previous.layout, layout, len(vocab)) if carry else None
@@ -202,11 +222,47 @@ class BM25Builder:
         np.save(out / DF_FILE, store.df, allow_pickle=False)
         self.vocabulary = store.vocabulary
         t1 = time.perf_counter()
-        build_bridge(self.vocabulary, cache_dir=self.cache_dir).save(out / BRIDGE_FILE)
+        chosen = defined.choose(defined.live_pairs(by_segment, {s.name: layout.segment_rows(s) for s in layout.segments}))
+        # a definition's number (第二次 → 2) is not one of the name's words: it would match any passage with that number
+        acronyms = {acronym: [t for t in self.analyzer.terms(name) if t in self.vocabulary and not t.isdigit()]
+                    for acronym, name in chosen.items()}
+        build_bridge(self.vocabulary, cache_dir=self.cache_dir,
+                     defined={a: terms for a, terms in acronyms.items() if terms}).save(out / BRIDGE_FILE)
         logger.info("bm25: analysed %d of %d passages (%d terms) in %.2fs, bridge in %.2fs", analysed, layout.rows,
                     len(self.vocabulary), t1 - t0, time.perf_counter() - t1)
         params = {**self.params, "segments": layout.segments_json()}
         return Entry(self.name, self.kind, (*files, VOCAB_FILE, DF_FILE, BRIDGE_FILE), params), analysed
+
+    @staticmethod
+    def _carried_glosses(corpus: Corpus, layout: Layout, seg: Segment, glossed: dict[int, list[defined.Pair]] | None,
+                         previous_dir: Path, out: Path) -> dict[int, list[defined.Pair]]:
+        """A carried segment's acronym pairs by its slot: its previous file, linked, or where the previous build kept
+        none, read from its passages once and written."""
+        rel = f"{seg.path('bm25')}/{defined.FILE}"
+        if glossed is not None:
+            link(previous_dir, out, rel)
+            return {slot - seg.start: pairs for slot, pairs in glossed.items() if seg.start <= slot < seg.end}
+        rows = layout.segment_rows(seg).tolist()
+        found = {i: pairs for i, r in enumerate(rows) if r >= 0 and (pairs := defined.glosses(corpus.texts[r]))}
+        defined.save(out / rel, sorted(found.items()))
+        return found
+
+
+def _previous_glosses(old: Entry, previous: Previous) -> dict[int, list[defined.Pair]] | None:
+    """The previous build's glossed acronyms by its slot, or None when it kept none (written before them, or a file
+    cannot be read): its passages are then scanned again."""
+    out: dict[int, list[defined.Pair]] = {}
+    for seg in map(Segment.from_json, old.params.get("segments", ())):
+        rel = f"{seg.path('bm25')}/{defined.FILE}"
+        if rel not in old.files:
+            return None
+        try:
+            found = defined.load(previous.build_dir / rel)
+        except IndexCorruptError as exc:
+            logger.warning("bm25: %s; the passages are read for their acronyms again", exc)
+            return None
+        out.update((seg.start + slot, pairs) for slot, pairs in found.items())
+    return out
 
 
 def _updated_df(before: BM25Store, fresh: TermSegment, was: Layout, layout: Layout, terms: int) -> np.ndarray:

@@ -38,13 +38,15 @@ _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fb\u30fc]+")
 _NAME_CLASSES = 3
 
 
-def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None) -> Bridge:
-    """The table {english key: [japanese terms in vocab]} and the vocabulary's katakana terms no dictionary holds;
-    empty when the JMdict data package is not installed."""
+def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
+                 defined: dict[str, list[str]] | None = None) -> Bridge:
+    """The table {english key: [japanese terms in vocab]}, the vocabulary's katakana terms no dictionary holds, and
+    `defined`, the acronyms the passages gloss with the terms of their definitions ({"SCO": [上海, 協力, 機構]},
+    defined.py); the table and the names are empty when the JMdict data package is not installed."""
     db = db_path()
     if db is None:
         logger.warning("jamdict-data is not installed: English questions get no lexical bridge")
-        return Bridge({})
+        return Bridge({}, defined=defined)
     t0 = time.perf_counter()
     terms = set(vocab)
     entries, dictionary_words = dictionary_entries(db, cache_dir, terms, BRIDGE_ID)
@@ -71,9 +73,9 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None) -> Bridge:
     except (sqlite3.Error, OSError) as exc:  # without them a dictionary word could be taken for a name: no names
         logger.warning("bridge: cannot read the dictionary's English words (%s): no names by their sound", exc)
         names, words = defaultdict(list), set()
-    logger.info("bridge: %d English keys and %d unknown katakana terms in %.2fs", len(out),
-                sum(map(len, names.values())), time.perf_counter() - t0)
-    return Bridge(out, dict(names), words)
+    logger.info("bridge: %d English keys, %d unknown katakana terms and %d acronyms the passages define in %.2fs",
+                len(out), sum(map(len, names.values())), len(defined or ()), time.perf_counter() - t0)
+    return Bridge(out, dict(names), words, defined)
 
 
 def _loanword(term: str, key: str) -> bool:
@@ -87,17 +89,18 @@ class Bridge:
     """Expands an English question into groups of alternative Japanese terms (one group per English word/phrase)."""
 
     def __init__(self, table: dict[str, list[str]], names: dict[str, list[str]] | None = None,
-                 words: Iterable[str] = ()) -> None:
+                 words: Iterable[str] = (), defined: dict[str, list[str]] | None = None) -> None:
         self.table = table
         self.names = names or {}  # consonant key → the vocabulary's katakana terms of that key no dictionary holds
         self.words = set(words)  # the dictionary's English words: never a name, in any regular form
+        self.defined = defined or {}  # an acronym the passages gloss (SCO) → its definition's terms (上海, 協力, 機構)
 
     def __len__(self) -> int:
         return len(self.table)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Bridge) and (self.table, self.names, self.words) == (other.table, other.names,
-                                                                                      other.words)
+        return isinstance(other, Bridge) and (self.table, self.names, self.words, self.defined) == (
+            other.table, other.names, other.words, other.defined)
 
     def spelled(self, word: str) -> list[str]:
         """The katakana terms no dictionary holds that may spell `word` (a lower-case word the table lacks), those of
@@ -117,7 +120,9 @@ class Bridge:
         """One group per word or two-word phrase the table knows, or per word it lacks that sounds like a katakana
         term no dictionary holds (whose words are added to `spelled`). By default the words `acronyms` reads in
         `question` are looked up as acronyms first, then as words; given `caps` (lower-cased), those are acronyms
-        only: a word in capitals the table has no acronym for gives no group (AI is not 愛)."""
+        only: a word in capitals the table has no acronym for gives no group (AI is not 愛). An acronym the passages
+        define also gives one group per term of its definition the table's group lacks (SCO: its own Latin term, then
+        上海, 協力, 機構), as the name written out would."""
         words = english_words(question)
         only = caps is not None
         caps = acronyms(question) if caps is None else caps
@@ -134,8 +139,10 @@ class Bridge:
                     continue
             w = words[i]
             i += 1
-            if w in caps and w.upper() in self.table:  # US → 米国, not 私達; WHO → its organisation
-                groups.append(list(self.table[w.upper()]))
+            if w in caps and (w.upper() in self.table or w.upper() in self.defined):
+                known = self.table.get(w.upper(), [])  # US → 米国, not 私達; WHO → its organisation; SCO → sco
+                groups += [list(known)] if known else []
+                groups += [[t] for t in self.defined.get(w.upper(), ()) if t not in known]
                 continue
             if w in caps and only:
                 continue
@@ -154,9 +161,11 @@ class Bridge:
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps({"id": BRIDGE_ID, "table": self.table, "names": self.names,
-                                    "words": sorted(self.words)}, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+                                    "words": sorted(self.words), "defined": self.defined}, ensure_ascii=False,
+                                   sort_keys=True), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> Bridge:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(data["table"], data.get("names"), data.get("words", ()))  # written before the names: none
+        # written before the names or the defined acronyms: none
+        return cls(data["table"], data.get("names"), data.get("words", ()), data.get("defined"))
