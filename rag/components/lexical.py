@@ -110,8 +110,9 @@ class BM25Component:
                 groups += [[term] for term in self.analyzer.terms(question.text)[: self.max_words]]
             else:
                 groups = self._foreign_groups(question)
-                if groups:  # beside every term of its own, as it is read without the groups
-                    groups += [[term] for term in self.analyzer.terms(question.text)]
+                if groups:  # beside every term of its own, as it is read without the groups, each once (the bridge
+                    own = self.analyzer.terms(question.text)  # gives a defined acronym its Latin term too: SCO → sco)
+                    groups = [g for g in groups if not (len(g) == 1 and g[0] in own)] + [[term] for term in own]
             question.derived["bm25-groups"] = groups
         return [list(g) for g in groups] if groups else None
 
@@ -222,16 +223,24 @@ class BM25Builder:
         np.save(out / DF_FILE, store.df, allow_pickle=False)
         self.vocabulary = store.vocabulary
         t1 = time.perf_counter()
-        chosen = defined.choose(defined.live_pairs(by_segment, {s.name: layout.segment_rows(s) for s in layout.segments}))
-        # a definition's number (第二次 → 2) is not one of the name's words: it would match any passage with that number
-        acronyms = {acronym: [t for t in self.analyzer.terms(name) if t in self.vocabulary and not t.isdigit()]
-                    for acronym, name in chosen.items()}
+        rows_of = {s.name: layout.segment_rows(s) for s in layout.segments}
         build_bridge(self.vocabulary, cache_dir=self.cache_dir,
-                     defined={a: terms for a, terms in acronyms.items() if terms}).save(out / BRIDGE_FILE)
+                     defined=self._definitions(defined.live_pairs(by_segment, rows_of))).save(out / BRIDGE_FILE)
         logger.info("bm25: analysed %d of %d passages (%d terms) in %.2fs, bridge in %.2fs", analysed, layout.rows,
                     len(self.vocabulary), t1 - t0, time.perf_counter() - t1)
         params = {**self.params, "segments": layout.segments_json()}
         return Entry(self.name, self.kind, (*files, VOCAB_FILE, DF_FILE, BRIDGE_FILE), params), analysed
+
+    def _definitions(self, pairs: list[defined.Pair]) -> dict[str, list[str]]:
+        """{acronym: the terms of the name most live passages gloss it with}. A number is no word of the name (第二次
+        → 2 would match any passage with that number; 第 is left to its idf), and a name of one term is no name an
+        acronym abbreviates: ワシントン(AP) is a dateline, 米軍(US) a gloss of one sense."""
+        out: dict[str, list[str]] = {}
+        for acronym, name in defined.choose(pairs).items():
+            terms = [t for t in self.analyzer.terms(name) if t in self.vocabulary and not t.isdigit()]
+            if len(terms) >= 2:
+                out[acronym] = terms
+        return out
 
     @staticmethod
     def _carried_glosses(corpus: Corpus, layout: Layout, seg: Segment, glossed: dict[int, list[defined.Pair]] | None,
@@ -257,9 +266,11 @@ def _previous_glosses(old: Entry, previous: Previous) -> dict[int, list[defined.
         if rel not in old.files:
             return None
         try:
-            found = defined.load(previous.build_dir / rel)
+            found = defined.load(previous.build_dir / rel, seg.end - seg.start)
         except IndexCorruptError as exc:
             logger.warning("bm25: %s; the passages are read for their acronyms again", exc)
+            return None
+        if found is None:  # read by another rule
             return None
         out.update((seg.start + slot, pairs) for slot, pairs in found.items())
     return out

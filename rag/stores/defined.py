@@ -21,10 +21,11 @@ from pathlib import Path
 
 from ..errors import IndexCorruptError
 
-FILE = "defined.json"  # beside a segment's BM25 term files: [[slot in the segment, acronym, definition], ...]
-# a run of kanji and katakana (2–16 characters) glossed by a run of Latin capitals (2–8, a digit allowed after the
-# first letter: G20 is not an acronym of its run, but WWII is) in ASCII or full-width parentheses
-_GLOSS = re.compile(r"([\u4e00-\u9fff\u3005\u30a1-\u30fa\u30fb\u30fc]{2,16})[(（]([A-ZＡ-Ｚ][A-ZＡ-Ｚ]{1,7})[)）]")
+FILE = "defined.json"  # beside a segment's BM25 term files: {"id": DEFINED_ID, "pairs": [[slot, acronym, name], ...]}
+DEFINED_ID = "glosses/v1"  # how the pairs were read: pairs read otherwise are read from the passages again
+# a run of kanji and katakana (2–16 characters) glossed by a run of 2–8 Latin capitals in ASCII or full-width
+# parentheses; a gloss closing a dateline (【ワシントン(AP)】) names a news agency, not the run before it
+_GLOSS = re.compile(r"(?<!【)([\u4e00-\u9fff\u3005\u30a1-\u30fa\u30fb\u30fc]{2,16})[(（]([A-ZＡ-Ｚ]{2,8})[)）](?!】)")
 _OPEN = ("(", "（")
 
 Pair = tuple[str, str]
@@ -39,20 +40,25 @@ def glosses(text: str) -> list[Pair]:
 
 
 def save(path: Path, rows: Iterable[tuple[int, Sequence[Pair]]]) -> None:
-    """A segment's pairs by slot (its local slot index), [[slot, acronym, definition], ...]."""
+    """A segment's pairs by slot (its local slot index)."""
     flat = [[slot, acronym, definition] for slot, pairs in rows for acronym, definition in pairs]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(flat, ensure_ascii=False), encoding="utf-8")
+    path.write_text(json.dumps({"id": DEFINED_ID, "pairs": flat}, ensure_ascii=False), encoding="utf-8")
 
 
-def load(path: Path) -> dict[int, list[Pair]]:
-    """A segment's pairs by local slot."""
+def load(path: Path, slots: int) -> dict[int, list[Pair]] | None:
+    """A segment's pairs by local slot (0 ≤ slot < `slots`), or None when they were read by another rule."""
     try:
-        flat = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("id") != DEFINED_ID:
+            return None
         out: dict[int, list[Pair]] = {}
-        for slot, acronym, definition in flat:
-            out.setdefault(int(slot), []).append((str(acronym), str(definition)))
-    except (OSError, ValueError, TypeError) as exc:
+        for slot, acronym, definition in data["pairs"]:
+            if not (isinstance(slot, int) and 0 <= slot < slots and isinstance(acronym, str)
+                    and isinstance(definition, str)):
+                raise ValueError(f"slot {slot!r}: not a slot of the segment's {slots}, or not an acronym and a name")
+            out.setdefault(slot, []).append((acronym, definition))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise IndexCorruptError(f"{path.name}: the acronyms the passages define cannot be read: {exc}") from None
     return out
 

@@ -23,9 +23,9 @@ D004 = "004_b790a10d624dd4e2"
 NEW_DOC = "005_lumina_union"
 NEW_TEXT = """ルミナ共和国、地域連合の議長国に ― 2025年06月01日 10:00
 
-ルミナ共和国は、北方沿岸経済連合(NCEU)の議長国に就任し、首都ベルナスで就任式を開いた。式典には近隣の八か国から首脳や閣僚が出席し、議長国としての一年間の優先課題が示された。
+【ベルナス(LNA)】ルミナ共和国は、北方沿岸経済連合(NCEU)の議長国に就任し、首都ベルナスで就任式を開いた。式典には近隣の八か国から首脳や閣僚が出席し、議長国としての一年間の優先課題が示された。
 
-議長国の任期中、ルミナ共和国は鉄道網の相互接続、国境を越える送電線の整備、観光査証の簡素化を進める考えだ。ベルナス市内では式典に合わせて各国の伝統音楽の公演や物産展が開かれ、多くの市民が訪れた。
+議長国の任期中、ルミナ共和国はベルナス(BNS)を拠点に、鉄道網の相互接続、国境を越える送電線の整備、観光査証の簡素化を進める考えだ。ベルナス市内では式典に合わせて各国の伝統音楽の公演や物産展が開かれ、多くの市民が訪れた。
 
 一方、野党は就任式の費用が過大だと批判しており、議会では予算の執行状況をめぐる質疑が続いている。政府は、費用の大半は加盟国の分担金で賄われていると説明した。
 
@@ -49,6 +49,9 @@ def test_a_gloss_is_the_run_of_kanji_and_katakana_before_capitals_in_parentheses
     assert defined.glosses("ロシアは北大西洋条約機構（ＮＡＴＯ）と") == [("NATO", "北大西洋条約機構")]
     assert defined.glosses("主要20か国・地域(G20)と国際通貨基金(Imf)と半導体(A)") == []
     assert defined.glosses("上海協力機構のSCO") == []
+    # a gloss closing a dateline names the agency, not the place before it
+    assert defined.glosses("【ワシントン(AP)】米国務省は") == [] and defined.glosses("【ワシントン（ＡＰ）】") == []
+    assert defined.glosses("【北京(AP)時事】") == [] and defined.glosses("ニューヨーク発(AP)】") == []
 
 
 def test_each_acronym_takes_the_definition_most_passages_write() -> None:
@@ -106,6 +109,9 @@ def test_a_new_documents_acronym_is_learned_by_an_incremental_build_and_forgotte
     assert kept.stat().st_ino == inode  # the base segment's pairs are shared, not read again
     searcher = _searcher(settings, use_embedder)
     assert searcher.index.bridge.defined["NCEU"] == ["北方", "沿岸", "経済", "連合"]
+    # a dateline's agency is not learned, nor a gloss of a name of one term
+    assert "LNA" not in searcher.index.bridge.defined and "BNS" not in searcher.index.bridge.defined
+    assert ("BNS", "ベルナス") in defined.glosses(NEW_TEXT)  # read, but ベルナス is one term
     assert searcher.index.bridge.defined["SCO"] == ["上海", "協力", "機構"]  # the carried passages' pairs stay
     for question in (ENGLISH, JAPANESE):
         top = _bm25_first(searcher, question)
@@ -169,17 +175,46 @@ def test_an_index_built_before_the_acronyms_serves_without_them_and_the_next_bui
     assert full.bridge == new.index.bridge
 
 
-@pytest.mark.parametrize("damage", ["garbage", "missing"])
-def test_a_damaged_pairs_file_of_the_previous_build_is_read_again_from_the_passages(
+@pytest.mark.parametrize("damage", ["garbage", "missing", "another rule", "a slot past the segment"])
+def test_a_pairs_file_of_the_previous_build_that_is_damaged_or_read_by_another_rule_is_read_again_from_the_passages(
         tmp_path: Path, use_template: Template, use_embedder, damage: str) -> None:
     settings = private_copy(use_template, tmp_path / "copy")
     seeds, index_dir = Path(settings.seeds_dir), Path(settings.index_dir)
     manifest = read_manifest(index_dir)
     (path,) = (index_dir / BUILDS / manifest["build"]).rglob(defined.FILE)
-    path.unlink()
-    if damage == "garbage":
-        path.write_text("[[1, 2", encoding="utf-8")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["id"] == defined.DEFINED_ID and ["SCO", "上海協力機構"] in [p[1:] for p in data["pairs"]]
+    path.unlink()  # a hard link the template shares: replaced, not written through
+    slots = manifest["segments"][0]["end"]
+    # a stale file: what another rule read (SCO → a wrong name), or a slot no passage of the segment holds
+    wrong = [[slot, "SCO", "誤った名前"] for slot in range(slots)]
+    written = {"garbage": "[[1, 2", "missing": None,
+               "another rule": json.dumps({"id": "glosses/v0", "pairs": wrong}, ensure_ascii=False),
+               "a slot past the segment": json.dumps({"id": defined.DEFINED_ID, "pairs": [[slots, "SCO", "誤った名前"]]},
+                                                      ensure_ascii=False)}[damage]
+    if written is not None:
+        path.write_text(written, encoding="utf-8")
+    if damage in ("another rule", "a slot past the segment"):  # written so by the build: the manifest agrees
+        manifest["files"] = file_entries(index_dir / BUILDS / manifest["build"])
+        write_manifest(index_dir, manifest)
     (seeds / f"{NEW_DOC}.txt").write_text(NEW_TEXT, encoding="utf-8")
     build_index(settings, [use_embedder])
     searcher = _searcher(settings, use_embedder)
-    assert {"SCO", "NCEU"} <= set(searcher.index.bridge.defined)
+    assert searcher.index.bridge.defined["SCO"] == ["上海", "協力", "機構"] and "NCEU" in searcher.index.bridge.defined
+
+
+def test_without_the_dictionary_data_the_acronyms_the_passages_define_still_reach_english_questions(
+        tmp_path: Path, use_template: Template, use_embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag.stores import bridge as bridge_module
+
+    settings = private_copy(use_template, tmp_path / "copy")
+    (Path(settings.seeds_dir) / f"{NEW_DOC}.txt").write_text(NEW_TEXT, encoding="utf-8")
+    monkeypatch.setattr(bridge_module, "db_path", lambda: None)  # jamdict-data not installed
+    build_index(settings, [use_embedder])
+    searcher = _searcher(settings, use_embedder)
+    assert len(searcher.index.bridge) == 0 and "NCEU" in searcher.index.bridge.defined
+    # "fisheries" reaches no term without the dictionary: the two passages that name the union come first, the one
+    # that writes only its name among them
+    hits = searcher.search(ENGLISH, top_k=2, mode="bm25").hits
+    assert all("北方沿岸経済連合" in h.passage.text for h in hits)
+    assert any("NCEU" not in h.passage.text for h in hits)

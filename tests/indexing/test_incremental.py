@@ -611,6 +611,7 @@ def _same_as_a_full_build(settings: Settings, embedder: Embedder, root: Path) ->
     build_index(full_settings, [embedder], full=True)
     full, incremental = _searcher(full_settings, embedder), _searcher(settings, embedder)
     assert list(incremental.index.passages) == list(full.index.passages)
+    assert incremental.index.bridge == full.index.bridge  # its table, names and the acronyms the passages define
     for mode in full.modes:
         for q in QUESTIONS:
             a, b = incremental.search(q, top_k=10, mode=mode), full.search(q, top_k=10, mode=mode)
