@@ -15,7 +15,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
 from rag.errors import IndexError_, LLMError, NotFoundError, OverloadedError, QueryError, RagError
-from rag.settings import without_server_paths as settings_without_server_paths
+from rag.shown import without_server_paths as settings_without_server_paths
 
 from .schemas import ErrorBody, OpenAIError, OpenAIErrorBody
 
@@ -104,7 +104,7 @@ def error_response(status: int, code: str, detail: str, headers: dict[str, str] 
 # -- no server paths in what the service says about its own failures ------------------------------------------
 
 def without_server_paths(text: str, request: Request) -> str:
-    """`text` without the server's paths (rag.settings.without_server_paths)."""
+    """`text` without the server's paths (rag.shown.without_server_paths)."""
     return settings_without_server_paths(text, request.app.state.settings)
 
 

@@ -16,7 +16,8 @@ from .errors import StoreUnavailableError
 from .indexing import backend
 from .indexing.build import BuildReport
 from .retrieval import Searcher
-from .settings import Settings, shown_url
+from .settings import Settings
+from .shown import shown_url
 from .stores.japanese import default_analyzer
 
 logger = logging.getLogger(__name__)

@@ -13,13 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 import msgspec
 
 from .errors import ConfigError
 from .openmp import DEFAULT_SPINCOUNT, DEFAULT_THREADS
+from .setting_text import dec_hook, from_text, type_name
+from .shown import shown_url
 
 logger = logging.getLogger(__name__)
 # RAG_* variables read where they apply rather than as settings (rag/embedders/e5_engine.py, use.py)
@@ -322,39 +324,6 @@ def check_admin_token(settings: Settings) -> None:
                           "example: python3 -c 'import secrets; print(secrets.token_urlsafe(24))')")
 
 
-def shown_url(url: str) -> str:
-    """A URL as logs and errors show it: without the user and password it may carry (they reached the public
-    /readyz detail and the log)."""
-    try:
-        parts = urlsplit(url)
-        if parts.username is None and parts.password is None:
-            return url
-        host = parts.netloc.rsplit("@", 1)[1]
-    except (ValueError, IndexError):
-        return "<RAG_QDRANT_URL>"
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-
-
-# an absolute path in a message: "/" after no word, path or label character, then at least one more "/"
-_ABSOLUTE_PATH = re.compile(r"(?<![\w/.~>-])/(?:[^\s'\"/:,;()]+/)+[^\s'\"/:,;()]*")
-
-
-def without_server_paths(text: str, settings: Settings) -> str:
-    """`text` as the service shows it to anyone (an error's detail, a live build's status): the index and seeds
-    directories, and Qdrant's local-mode folder, named <index>, <seeds> and <qdrant>, and any other absolute path cut to
-    its last component; the log keeps the full text. Only absolute forms are replaced: the default folders are
-    "seeds" and "index", words that a message also uses as words ("is 'seeds' the right seeds folder?"), and a
-    relative path tells nothing of the server's disk."""
-    folders = [(settings.index_dir, "<index>"), (settings.seeds_dir, "<seeds>")]
-    if settings.qdrant_path and str(settings.qdrant_path) != ":memory:":
-        folders.append((settings.qdrant_path, "<qdrant>"))  # "Qdrant's local mode at /srv/… stayed in use"
-    for root, label in folders:
-        for form in sorted({str(root), str(Path(root).resolve())}, key=len, reverse=True):
-            if Path(form).is_absolute() and len(form) > 1:
-                text = text.replace(form, label)
-    return _ABSOLUTE_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
-
-
 def _check_qdrant_url(url: str) -> None:
     """A URL qdrant-client can use (it raised a traceback at the first call: `Unknown scheme: ftp`, a port `abc`)."""
     try:
@@ -373,7 +342,6 @@ def _check_qdrant_url(url: str) -> None:
 
 _TYPES = get_type_hints(Settings)
 _NAMES = frozenset(_TYPES)
-_BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 _EXAMPLES = {"dense_weights": "e5=1.0,use=0.8", "rerank_weights": "sentence=0.5,proximity=0.25",
              "rerank_weights_ja": "proximity=5"}
 
@@ -402,53 +370,9 @@ def _convert(name: str, value: Any) -> Any:
     """One value (an env/flag string or a Python value) as its field's type, or a ConfigError that quotes it."""
     ftype = _TYPES[name]
     try:
-        converted = msgspec.convert(_from_text(ftype, value), ftype, strict=False, dec_hook=_dec_hook)
+        converted = msgspec.convert(from_text(ftype, value), ftype, strict=False, dec_hook=dec_hook)
     except (msgspec.ValidationError, ValueError, TypeError, NotImplementedError):
         example = f", e.g. {_EXAMPLES[name]}" if name in _EXAMPLES else ""
-        raise ConfigError(f"{name}={value!r} (RAG_{name.upper()}): expected {_type_name(ftype)}{example}") from None
+        raise ConfigError(f"{name}={value!r} (RAG_{name.upper()}): expected {type_name(ftype)}{example}") from None
     # read-only, like the rest of the frozen Settings
     return MappingProxyType(converted) if get_origin(ftype) is Mapping else converted
-
-
-def _from_text(ftype: Any, value: Any) -> Any:
-    """The env syntax msgspec does not read itself: comma lists, `a=1,b=2` mappings, yes/no, none."""
-    origin = get_origin(ftype)
-    if origin is Mapping:
-        items = value.split(",") if isinstance(value, str) else value
-        if isinstance(items, Mapping):
-            return items
-        pairs = [str(item).partition("=") for item in items if str(item).strip()]
-        if any(not sep or not k.strip() for k, sep, _ in pairs):
-            raise ValueError("each item must be name=number")
-        return {k.strip(): v.strip() for k, _, v in pairs}
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
-    if origin is tuple:
-        return [part.strip() for part in text.split(",") if part.strip()]
-    if ftype is bool:
-        return _BOOL_WORDS.get(text.lower(), text)
-    if type(None) in get_args(ftype) and text.lower() in {"none", "null"}:
-        return None
-    return text
-
-
-def _dec_hook(ftype: type, obj: Any) -> Any:
-    """msgspec's hook for the types it does not know (Path)."""
-    if ftype is Path and isinstance(obj, (str, os.PathLike)):
-        return Path(obj)
-    raise NotImplementedError(f"cannot convert {obj!r} to {ftype!r}")
-
-
-def _type_name(ftype: Any) -> str:
-    """How the error message names a field's type."""
-    origin = get_origin(ftype)
-    if origin is Literal:
-        return "one of " + ", ".join(repr(a) for a in get_args(ftype))
-    if origin is Mapping:
-        return "comma-separated name=number pairs"
-    if origin is tuple:
-        return "a comma-separated list"
-    if type(None) in get_args(ftype):
-        return " or ".join(_type_name(a) for a in get_args(ftype) if a is not type(None)) + " or none"
-    return getattr(ftype, "__name__", str(ftype))

@@ -15,7 +15,8 @@ from ..errors import IndexCorruptError
 from ..stores.align import ANN_TERMS, TermAligner, ann_index
 from ..stores.segments import SEG_DIR, link, merge_kind
 from ..stores.english import content_words
-from ..stores.dense import SlotVectors, exact_tail, why_train_again
+from ..stores.ann import why_train_again
+from ..stores.dense import SlotVectors, exact_tail
 from . import Corpus, Entry, Need, Previous, Progress, Question
 from .lexical import BM25Builder
 

@@ -11,8 +11,8 @@ import faiss
 import numpy as np
 
 from ..embedders import Embedder, slug, vectors_id
-from ..stores.dense import (DenseStore, SlotVectors, choose_kind, exact_tail, new_index, training_sample,
-                            why_train_again)
+from ..stores.ann import choose_kind, new_index, training_sample, why_train_again
+from ..stores.dense import DenseStore, SlotVectors, exact_tail
 from ..stores.segments import Layout, carried, link, reads_previous
 from . import Corpus, Entry, Language, Need, Previous, Progress, Question, Ranking
 

@@ -25,7 +25,8 @@ import numpy as np
 from ..embedders import Embedder
 from ..embedders.e5_engine import InContext
 from ..errors import BuildBusyError
-from ..settings import Settings, without_server_paths
+from ..settings import Settings
+from ..shown import without_server_paths
 from . import backend
 # child_main is imported from here by build processes that servers started before the split launch
 from .live_child import build_in_child, build_outcome, child_main, failure_reason, source_id  # noqa: F401

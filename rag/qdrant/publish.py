@@ -30,7 +30,8 @@ from ..indexing.load import LoadedIndex, load_index
 from ..indexing.manifest import read_manifest, verify_files
 from ..stores.align import TermAligner
 from ..stores.segments import LAYOUT_FILE
-from . import BM25, Connection, check_alias_name, collections, meta_id, point_id
+from . import BM25, Connection, collections, meta_id, point_id
+from .checks import check_alias_name
 
 logger = logging.getLogger(__name__)
 BATCH = 256

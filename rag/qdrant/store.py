@@ -11,7 +11,8 @@ from ..indexing.backend import Progress
 from ..indexing.load import LoadedIndex
 from ..indexing.manifest import check_compatible, read_manifest
 from ..settings import Settings
-from . import alias_in_folder, check_destination, session, store_busy
+from . import session
+from .checks import alias_in_folder, check_destination, store_busy
 from .load import load_qdrant_index
 from .publish import PushReport, publish, readable_live_manifest, serves_whole
 

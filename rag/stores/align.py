@@ -18,7 +18,8 @@ import numpy as np
 from ..errors import IndexCorruptError
 from . import npz
 from .kernels import dot_rows, warm_dense
-from .dense import Codes, DenseStore, SlotVectors, new_index, training_sample
+from .ann import new_index, training_sample
+from .dense import Codes, DenseStore, SlotVectors
 from .segments import Layout, Segment
 
 Encode = Callable[[Sequence[str]], np.ndarray]

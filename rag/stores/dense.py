@@ -19,7 +19,6 @@ index and are skipped.
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,11 +27,11 @@ import faiss
 import numpy as np
 
 from ..errors import ConfigError, IndexCorruptError
+from .ann import NPROBE, new_index, scores_exact, training_sample
 from .kernels import dot_codes, dot_codes_rows, dot_rows, warm_dense
 from .ranking import Ranking
 from .segments import Layout
 
-KINDS = ("auto", "flat", "hnsw", "ivf")
 BROAD_FILTER = 8  # a filter that allows 1/8 of an exact store's rows or more is scanned as the whole store is
 GATHER_MAX = 32_768  # and so is one that allows this many rows or more, whatever their share: gathering them to score
 # costs as many rows (a tenth of 1M: ~90 ms a dense store), the store's own search what an unfiltered one does
@@ -47,90 +46,6 @@ def exact_tail(indexed: int) -> int:
     the index: 4,096 (e5 + USE at 1M passages: 0.15 + 0.20 ms per question, benchmarks/exact_tail_cost.py), or a
     sixteenth of a small index."""
     return min(EXACT_TAIL, indexed // 16)
-
-
-def choose_kind(kind: str, n: int, threshold: int) -> str:
-    """`auto` is exact below `threshold` passages and IVF above; any other kind is taken as asked."""
-    if kind not in KINDS:
-        raise ConfigError(f"faiss kind {kind!r}: allowed {', '.join(KINDS)}")
-    if kind != "auto":
-        return kind
-    return "flat" if n < threshold else "ivf"
-
-
-NPROBE = 48  # IVF lists searched per question: recall@10 1.00 against exact at 100k passages (docs/results.md)
-
-
-def _nlist(n: int) -> int:
-    return max(1, min(int(4 * math.sqrt(max(n, 1))), max(1, n // 39)))
-
-
-def outgrown(index: faiss.Index, n: int) -> bool:
-    """Whether an IVF index holds so many more vectors than it was trained for that it should be trained again: its
-    list count is under half the count `n` vectors get (4× the vectors, at a million), so each list, and the share
-    of the index a search scans, has grown that much. An index extended build after build is retrained this way, at
-    geometrically spaced sizes, so the cost stays proportional to what was added."""
-    try:
-        return 2 * faiss.extract_index_ivf(index).nlist < _nlist(n)
-    except RuntimeError:  # not an IVF index (HNSW): nothing was trained for a size
-        return False
-
-
-def scores_exact(index: faiss.Index) -> bool:
-    """Whether the index's own scores rank as the stored float32 vectors do: float16 IVF codes, or HNSW's flat
-    vectors. Those of 8-bit codes do not (recall@10 0.95 against exact at a million), and are re-scored."""
-    if isinstance(index, faiss.IndexHNSWFlat):
-        return True
-    return isinstance(index, faiss.IndexIVFScalarQuantizer) and index.sq.qtype == faiss.ScalarQuantizer.QT_fp16
-
-
-def cut_index(index: faiss.Index, slots: int) -> bool:
-    """Remove an approximate index's entries for slots ≥ `slots` (a delta merge rewrote those slots), so that it
-    can be extended from there; False when this kind cannot remove entries (HNSW) and must be built again."""
-    if index.ntotal <= slots:
-        return True
-    try:
-        index.remove_ids(faiss.IDSelectorRange(slots, index.ntotal))
-    except RuntimeError:
-        return False
-    return index.ntotal == slots
-
-
-def why_train_again(index: faiss.Index, stable: int, n: int) -> str | None:
-    """Cut a previous approximate index back to its `stable` slots (`cut_index`) for extending to `n` vectors;
-    the reason it must be trained again instead, or None: it cannot remove entries (HNSW), has outgrown its
-    training, or holds 8-bit codes. The dense components and the term alignment share this rule."""
-    if not cut_index(index, stable):
-        return f"it cannot be cut back to {stable} slots"
-    if outgrown(index, n):
-        return f"it was trained for far fewer than {n} vectors"
-    if not scores_exact(index):
-        return "it holds 8-bit codes (trained again with float16 codes)"
-    return None
-
-
-def training_sample(slots: np.ndarray) -> np.ndarray:
-    """The (sorted) slots an IVF index over `slots` trains on: all, or 100 per list."""
-    cap = 100 * _nlist(slots.size)
-    return slots if slots.size <= cap else np.sort(np.random.default_rng(0).choice(slots, cap, replace=False))
-
-
-def new_index(sample: np.ndarray, kind: str, n: int | None = None) -> faiss.Index | None:
-    """A trained, empty FAISS index of this kind for `n` vectors, trained on `sample` (None for flat: exact search
-    needs none)."""
-    n = sample.shape[0] if n is None else n
-    dim = sample.shape[1]
-    if kind == "flat":
-        return None
-    if kind == "hnsw":
-        return faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-    if kind == "ivf":
-        index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dim), dim, _nlist(n), faiss.ScalarQuantizer.QT_fp16,
-                                              faiss.METRIC_INNER_PRODUCT)
-        if n:
-            index.train(np.ascontiguousarray(sample, dtype=np.float32))
-        return index
-    raise ConfigError(f"faiss kind {kind!r}: allowed flat, hnsw, ivf (or auto)")
 
 
 class SlotVectors:

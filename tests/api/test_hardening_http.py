@@ -11,7 +11,8 @@ import pytest
 from litestar.testing import TestClient
 
 from api.app import create_app
-from rag.settings import Settings, without_server_paths
+from rag.settings import Settings
+from rag.shown import without_server_paths
 
 from api_support import ADMIN_TOKEN, EN_QUESTION, JA_QUESTION, assert_error, assert_openai_error, sse_data
 

@@ -92,12 +92,12 @@ def test_every_indexed_term_is_a_drawn_word_so_the_vocabulary_grows_as_designed(
 
 def test_an_ivf_index_grown_far_past_its_training_is_trained_again(synthetic, stats: RealStats, tmp_path: Path) -> None:
     """Incremental builds extend the trained IVF index; once the corpus outgrows the list count it was trained
-    with, the next build trains it again for its size (rag/stores/dense.py `outgrown`)."""
+    with, the next build trains it again for its size (rag/stores/ann.py `outgrown`)."""
     import shutil
 
     import faiss
 
-    from rag.stores.dense import _nlist
+    from rag.stores.ann import _nlist
 
     _, embedders, settings, _ = synthetic
     shutil.copytree(settings.seeds_dir, tmp_path / "seeds")
@@ -193,7 +193,7 @@ def test_an_ivf_index_with_8bit_codes_is_trained_again_with_float16_codes(synthe
     import faiss
 
     from rag.indexing.manifest import file_entries, write_manifest
-    from rag.stores.dense import scores_exact
+    from rag.stores.ann import scores_exact
 
     _, embedders, settings, _ = synthetic
     shutil.copytree(settings.seeds_dir, tmp_path / "seeds")

@@ -772,7 +772,7 @@ def test_a_term_index_grown_far_past_its_training_is_trained_again(tmp_path: Pat
 
     from rag.components import align as align_component
     from rag.stores import align as align_store
-    from rag.stores.dense import _nlist
+    from rag.stores.ann import _nlist
 
     for module in (align_component, align_store):
         monkeypatch.setattr(module, "ANN_TERMS", 100)

@@ -281,7 +281,7 @@ def test_a_term_index_with_8bit_codes_still_re_scores_and_its_next_build_trains_
     from rag.components import align as align_component
     from rag.indexing.manifest import file_entries, write_manifest
     from rag.stores import align as align_store
-    from rag.stores.dense import scores_exact
+    from rag.stores.ann import scores_exact
 
     settings, _ = built_index
     for module in (align_component, align_store):

@@ -137,7 +137,8 @@ def test_a_broad_filter_the_index_cannot_answer_is_scanned_exactly_without_copyi
 
 
 def test_a_broad_filter_reaches_the_exact_slots_past_the_approximate_index(vectors: np.ndarray) -> None:
-    from rag.stores.dense import SlotVectors, new_index, training_sample
+    from rag.stores.ann import new_index, training_sample
+    from rag.stores.dense import SlotVectors
     from rag.stores.segments import Layout
 
     index = new_index(vectors[training_sample(np.arange(1500))], "ivf", 1500)
@@ -195,7 +196,8 @@ def test_an_approximate_search_ranks_by_its_own_scores_without_reading_the_store
 def test_an_ivf_index_with_8bit_codes_from_an_older_build_is_still_re_scored_exactly(vectors: np.ndarray) -> None:
     import faiss
 
-    from rag.stores.dense import REFINE, Layout, SlotVectors, scores_exact
+    from rag.stores.ann import scores_exact
+    from rag.stores.dense import REFINE, Layout, SlotVectors
 
     old = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(DIM), DIM, 16, faiss.ScalarQuantizer.QT_8bit,
                                         faiss.METRIC_INNER_PRODUCT)
@@ -215,7 +217,8 @@ def test_slots_after_the_approximate_index_are_scored_exactly_beside_it(vectors:
     """An incremental build shares the previous build's index and leaves the slots appended since to an exact scan:
     a tail passage ranks where its exact score puts it, a removed one never shows, and with nothing in the tail
     removed the results equal those of one index over every slot (recall-wise: same top 10 for clear queries)."""
-    from rag.stores.dense import SlotVectors, new_index, training_sample
+    from rag.stores.ann import new_index, training_sample
+    from rag.stores.dense import SlotVectors
     from rag.stores.segments import Layout, Segment
 
     head, tail = vectors[:1800], vectors[1800:]
@@ -250,7 +253,7 @@ def test_an_ivf_index_cut_back_and_extended_finds_each_slots_own_vector(vectors:
     """A delta merge rewrites the slots after the base: the previous index loses its entries from there on and is
     extended with the slots' new vectors; every slot then finds its own vector, and none of the cut ones. HNSW
     cannot remove entries, so it reports that it must be built again."""
-    from rag.stores.dense import cut_index, new_index, training_sample
+    from rag.stores.ann import cut_index, new_index, training_sample
 
     index = new_index(vectors[training_sample(np.arange(1500))], "ivf", 1500)
     index.add(vectors[:1500])
