@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import faiss
@@ -38,13 +38,15 @@ class DenseComponent:
 
     sheddable = False
 
-    def __init__(self, name: str, store: DenseStore, weight: float) -> None:
+    def __init__(self, name: str, store: DenseStore, weight: float, read: Callable[[str], str] | None = None) -> None:
         self.name = name
         self.store = store
         self._weight = weight
+        # how the encoder reads a question: with the acronyms the passages define written out (defined.Glosser)
+        self.read = read or str
 
     def needs(self, text: str, lang: Language) -> list[Need]:
-        return [Need(self.name, "query", text)]
+        return [Need(self.name, "query", self.read(text))]
 
     def weight(self, lang: Language) -> float:
         return self._weight
@@ -54,7 +56,8 @@ class DenseComponent:
         getattr(self.store, "warm", lambda: None)()
 
     def rank(self, question: Question, k: int, allowed: np.ndarray | None) -> Ranking:
-        return self.store.search(question.vector(self.name), k, allowed, question.scope)
+        return self.store.search(question.vector(self.name, "query", self.read(question.text)), k, allowed,
+                                 question.scope)
 
 
 class DenseBuilder:

@@ -224,19 +224,21 @@ class BM25Builder:
         self.vocabulary = store.vocabulary
         t1 = time.perf_counter()
         rows_of = {s.name: layout.segment_rows(s) for s in layout.segments}
-        build_bridge(self.vocabulary, cache_dir=self.cache_dir,
-                     defined=self._definitions(defined.live_pairs(by_segment, rows_of))).save(out / BRIDGE_FILE)
+        names = defined.choose(defined.live_pairs(by_segment, rows_of))
+        terms = self._definitions(names)
+        build_bridge(self.vocabulary, cache_dir=self.cache_dir, defined=terms,
+                     defined_names={a: names[a] for a in terms}).save(out / BRIDGE_FILE)
         logger.info("bm25: analysed %d of %d passages (%d terms) in %.2fs, bridge in %.2fs", analysed, layout.rows,
                     len(self.vocabulary), t1 - t0, time.perf_counter() - t1)
         params = {**self.params, "segments": layout.segments_json()}
         return Entry(self.name, self.kind, (*files, VOCAB_FILE, DF_FILE, BRIDGE_FILE), params), analysed
 
-    def _definitions(self, pairs: list[defined.Pair]) -> dict[str, list[str]]:
-        """{acronym: the terms of the name most live passages gloss it with}. A number is no word of the name (第二次
-        → 2 would match any passage with that number; 第 is left to its idf), and a name of one term is no name an
-        acronym abbreviates: ワシントン(AP) is a dateline, 米軍(US) a gloss of one sense."""
+    def _definitions(self, names: dict[str, str]) -> dict[str, list[str]]:
+        """{acronym: the terms of its name (the one most live passages gloss it with)}. A number is no word of the
+        name (第二次 → 2 would match any passage with that number; 第 is left to its idf), and a name of one term is no
+        name an acronym abbreviates: ワシントン(AP) is a dateline, 米軍(US) a gloss of one sense."""
         out: dict[str, list[str]] = {}
-        for acronym, name in defined.choose(pairs).items():
+        for acronym, name in names.items():
             terms = [t for t in self.analyzer.terms(name) if t in self.vocabulary and not t.isdigit()]
             if len(terms) >= 2:
                 out[acronym] = terms

@@ -13,6 +13,7 @@ from ..errors import IndexCorruptError
 from ..settings import Settings
 from ..stores.bm25 import BM25Store
 from ..stores.bridge import BRIDGE_ID, Bridge
+from ..stores.defined import Glosser
 from ..stores.japanese import ANALYZER_ID, JapaneseAnalyzer
 from ..stores.sentences import ENCODE as SENTENCE_ENCODERS
 from . import Builder, Component, Entry
@@ -79,8 +80,17 @@ def load_part(entry: Entry, build_dir: Path) -> Any:
         raise IndexCorruptError(f"{entry.name} cannot be read ({exc.__class__.__name__}: {exc})") from None
 
 
+def _reader(parts: Parts, settings: Settings) -> Callable[[str], str] | None:
+    """How the encoders read a question: with the acronyms the index's passages define written out (RAG_GLOSS_ACRONYMS),
+    from the BM25 part's bridge; None reads it as it is."""
+    if not settings.gloss_acronyms:
+        return None
+    names = next((data[1].defined_names for entry, data in parts.values() if entry.kind == "bm25"), None)
+    return Glosser(names) if names else None
+
+
 def _dense(name: str, entry: Entry, data: Any, parts: Parts, settings: Settings, analyzer: JapaneseAnalyzer) -> Component:
-    return DenseComponent(name, data, settings.dense_weight(name))
+    return DenseComponent(name, data, settings.dense_weight(name), _reader(parts, settings))
 
 
 def _sparse(name: str, entry: Entry, data: Any, parts: Parts, settings: Settings,
@@ -88,7 +98,7 @@ def _sparse(name: str, entry: Entry, data: Any, parts: Parts, settings: Settings
     if not settings.sparse:
         return None
     check_recipe(entry)
-    return SparseComponent(entry.params["embedder"], data, settings.sparse_weight)
+    return SparseComponent(entry.params["embedder"], data, settings.sparse_weight, _reader(parts, settings))
 
 
 def _bm25(name: str, entry: Entry, data: Any, parts: Parts, settings: Settings, analyzer: JapaneseAnalyzer) -> Component:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -26,14 +27,16 @@ class SparseComponent:
     # engine, a second e5 pass on the wheel's library
     sheddable = True
 
-    def __init__(self, embedder: str, store: SparseSegments, weight: float) -> None:
+    def __init__(self, embedder: str, store: SparseSegments, weight: float,
+                 read: Callable[[str], str] | None = None) -> None:
         self.name = embedder + SUFFIX
         self.embedder = embedder
         self.store = store
         self._weight = weight
+        self.read = read or str  # as the dense component's: one e5 pass gives both
 
     def needs(self, text: str, lang: Language) -> list[Need]:
-        return [Need(self.embedder, "sparse", text)]
+        return [Need(self.embedder, "sparse", self.read(text))]
 
     def weight(self, lang: Language) -> float:
         return self._weight
@@ -43,7 +46,8 @@ class SparseComponent:
         getattr(self.store, "warm", lambda: None)()
 
     def rank(self, question: Question, k: int, allowed: np.ndarray | None) -> Ranking:
-        return self.store.top(question.vector(self.embedder, "sparse"), k, allowed, question.scope)
+        return self.store.top(question.vector(self.embedder, "sparse", self.read(question.text)), k, allowed,
+                              question.scope)
 
 
 class SparseBuilder:

@@ -227,8 +227,10 @@ class Searcher:
         return SearchResult(query, mode, lang, hits, took, self.index.version, timings, shed)
 
     def query_vectors(self, embedder: str, texts: list[str]) -> np.ndarray:
-        """Query vectors of `texts` from this searcher's cache (a question just searched is not encoded again)."""
-        return np.stack(self._vectors(embedder, "query", texts))
+        """Query vectors of `texts` as the embedder's dense component reads them (with the acronyms the passages define
+        written out), from this searcher's cache: a question just searched is not encoded again."""
+        read = getattr(self._by_name.get(embedder), "read", str)
+        return np.stack(self._vectors(embedder, "query", [read(t) for t in texts]))
 
     def term_groups(self, query: str) -> list[list[str]]:
         """The question's BM25 term groups as the search forms them: for English, bridge and aligned alternatives per

@@ -39,14 +39,15 @@ _NAME_CLASSES = 3
 
 
 def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
-                 defined: dict[str, list[str]] | None = None) -> Bridge:
+                 defined: dict[str, list[str]] | None = None, defined_names: dict[str, str] | None = None) -> Bridge:
     """The table {english key: [japanese terms in vocab]}, the vocabulary's katakana terms no dictionary holds, and
     `defined`, the acronyms the passages gloss with the terms of their definitions ({"SCO": [上海, 協力, 機構]},
-    defined.py); the table and the names are empty when the JMdict data package is not installed."""
+    defined.py) with the names themselves (`defined_names`, {"SCO": "上海協力機構"}); the table and the names are empty
+    when the JMdict data package is not installed."""
     db = db_path()
     if db is None:
         logger.warning("jamdict-data is not installed: English questions get no lexical bridge")
-        return Bridge({}, defined=defined)
+        return Bridge({}, defined=defined, defined_names=defined_names)
     t0 = time.perf_counter()
     terms = set(vocab)
     entries, dictionary_words = dictionary_entries(db, cache_dir, terms, BRIDGE_ID)
@@ -75,7 +76,7 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
         names, words = defaultdict(list), set()
     logger.info("bridge: %d English keys, %d unknown katakana terms and %d acronyms the passages define in %.2fs",
                 len(out), sum(map(len, names.values())), len(defined or ()), time.perf_counter() - t0)
-    return Bridge(out, dict(names), words, defined)
+    return Bridge(out, dict(names), words, defined, defined_names)
 
 
 def _loanword(term: str, key: str) -> bool:
@@ -89,18 +90,20 @@ class Bridge:
     """Expands an English question into groups of alternative Japanese terms (one group per English word/phrase)."""
 
     def __init__(self, table: dict[str, list[str]], names: dict[str, list[str]] | None = None,
-                 words: Iterable[str] = (), defined: dict[str, list[str]] | None = None) -> None:
+                 words: Iterable[str] = (), defined: dict[str, list[str]] | None = None,
+                 defined_names: dict[str, str] | None = None) -> None:
         self.table = table
         self.names = names or {}  # consonant key → the vocabulary's katakana terms of that key no dictionary holds
         self.words = set(words)  # the dictionary's English words: never a name, in any regular form
         self.defined = defined or {}  # an acronym the passages gloss (SCO) → its definition's terms (上海, 協力, 機構)
+        self.defined_names = defined_names or {}  # and → the definition itself (上海協力機構), for the encoders
 
     def __len__(self) -> int:
         return len(self.table)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Bridge) and (self.table, self.names, self.words, self.defined) == (
-            other.table, other.names, other.words, other.defined)
+        return isinstance(other, Bridge) and (self.table, self.names, self.words, self.defined, self.defined_names) == (
+            other.table, other.names, other.words, other.defined, other.defined_names)
 
     def spelled(self, word: str) -> list[str]:
         """The katakana terms no dictionary holds that may spell `word` (a lower-case word the table lacks), those of
@@ -161,11 +164,13 @@ class Bridge:
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps({"id": BRIDGE_ID, "table": self.table, "names": self.names,
-                                    "words": sorted(self.words), "defined": self.defined}, ensure_ascii=False,
+                                    "words": sorted(self.words), "defined": self.defined,
+                                    "defined_names": self.defined_names}, ensure_ascii=False,
                                    sort_keys=True), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> Bridge:
         data = json.loads(path.read_text(encoding="utf-8"))
         # written before the names or the defined acronyms: none
-        return cls(data["table"], data.get("names"), data.get("words", ()), data.get("defined"))
+        return cls(data["table"], data.get("names"), data.get("words", ()), data.get("defined"),
+                   data.get("defined_names"))

@@ -84,3 +84,26 @@ def live_pairs(by_segment: Mapping[str, Mapping[int, list[Pair]]], rows_of: Mapp
             if rows[slot] >= 0:
                 out += pairs
     return out
+
+
+_CAPITALS = re.compile(r"(?<![A-Za-z])[A-Z]{2,8}(?![A-Za-z])")
+_LOWER = re.compile(r"[a-z]")
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+class Glosser:
+    """Writes a question's defined acronyms with their names, as the passages do at a first mention, for the
+    encoders: "the SCO foreign ministers' meeting" → "the SCO(上海協力機構) foreign ministers' meeting". e5 and USE read
+    the name in the passages' own language, which the acronym alone does not bring them (it reaches the passages that
+    list the acronym among others). A word in capitals is an acronym in a question with lower case or with Japanese
+    (a question written all in capitals says nothing by its case); a question without one is returned as it is."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = dict(names)
+
+    def __call__(self, text: str) -> str:
+        if not self.names or not (_LOWER.search(text) or _JAPANESE.search(text)):
+            return text
+        return _CAPITALS.sub(lambda m: f"{m.group(0)}({self.names[m.group(0)]})" if m.group(0) in self.names
+                             else m.group(0), text)
+

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag.indexing.build import build_index
@@ -90,6 +91,41 @@ def test_an_english_or_japanese_question_with_the_acronym_finds_the_passage_writ
                      "ラブロフ外相がSCO外相会議のために訪れた都市は?"):
         top = _bm25_first(searcher, question)
         assert "上海協力機構" in top and "アスタナ" in top and "SCO" not in top, question
+
+
+SCO_QUESTION = "Which city was Lavrov heading to for the SCO foreign ministers' meeting?"
+
+
+def test_the_encoders_read_a_defined_acronym_with_its_name_as_the_passages_write_it() -> None:
+    gloss = defined.Glosser({"SCO": "上海協力機構", "WPK": "朝鮮労働党"})
+    assert gloss(SCO_QUESTION) == "Which city was Lavrov heading to for the SCO(上海協力機構) foreign ministers' meeting?"
+    assert gloss("SCOの外相会議とWPK") == "SCO(上海協力機構)の外相会議とWPK(朝鮮労働党)"  # Japanese has no lower case
+    # an acronym nobody defined, a word in capitals of a question written all in capitals, and none: as they are
+    for text in ("What did NATO say?", "WHERE WAS THE SCO MEETING", "Scone and sco", ""):
+        assert gloss(text) == text
+    assert defined.Glosser({})(SCO_QUESTION) == SCO_QUESTION
+
+
+def test_the_dense_signals_read_the_acronym_with_its_name_and_put_the_passage_naming_it_first(searcher) -> None:
+    """e5 and USE read "SCO" as letters; written out as the passages write it (上海協力機構), the passage naming the
+    meeting comes first. e5's dense vector and sparse row come from one pass over the same text, and an answer's
+    sentences are scored against that vector (no second encoding)."""
+    from rag.retrieval import Searcher
+
+    glossed = "Which city was Lavrov heading to for the SCO(上海協力機構) foreign ministers' meeting?"
+    by_name = {c.name: c for c in searcher.components}
+    assert [n.text for n in by_name["e5"].needs(SCO_QUESTION, "en")] == [glossed]
+    assert [n.text for n in by_name["e5-sparse"].needs(SCO_QUESTION, "en")] == [glossed]
+    assert [n.text for n in by_name["use"].needs(SCO_QUESTION, "en")] == [glossed]
+    top = searcher.search(SCO_QUESTION, top_k=1).hits[0].passage.text
+    assert "上海協力機構" in top and "アスタナ" in top
+    e5 = searcher.embedders["e5"]
+    assert np.array_equal(searcher.query_vectors("e5", [SCO_QUESTION])[0], e5.encode_queries([glossed])[0])
+    # RAG_GLOSS_ACRONYMS=0: the question as it is, and the passage is not first (third on the seeds)
+    off = Searcher(searcher.index, searcher.embedders, searcher.analyzer,
+                   searcher.settings.replace(gloss_acronyms=False))
+    assert [n.text for n in {c.name: c for c in off.components}["e5"].needs(SCO_QUESTION, "en")] == [SCO_QUESTION]
+    assert "アスタナ" not in off.search(SCO_QUESTION, top_k=1).hits[0].passage.text
 
 
 def test_a_new_documents_acronym_is_learned_by_an_incremental_build_and_forgotten_with_it(
