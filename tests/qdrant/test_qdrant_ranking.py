@@ -57,6 +57,21 @@ def test_every_signal_ranks_the_team_questions_as_the_local_backend_does(pair, m
         assert [s for _, s in ra] == pytest.approx([s for _, s in rb], rel=1e-4, abs=1e-5), q
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_an_acronym_the_passages_define_is_read_alike_on_both_backends(pair, mode):
+    """bridge.json travels whole into a version's meta collection: a replica gives the acronym its name's terms in BM25
+    and writes it out for the encoders (SCO(上海協力機構)) as the local index does, and puts the passage naming the
+    meeting first."""
+    a, b = pair
+    assert b.index.bridge.defined_names["SCO"] == "上海協力機構"
+    for q in ("Which city was Lavrov heading to for the SCO foreign ministers' meeting?", "SCOの外相会議はどこで開かれたか"):
+        ra, rb = ranked(a, q, mode), ranked(b, q, mode)
+        assert [p for p, _ in ra] == [p for p, _ in rb], q
+        assert [s for _, s in ra] == pytest.approx([s for _, s in rb], rel=1e-4, abs=1e-5), q
+    top = b.search("Which city was Lavrov heading to for the SCO foreign ministers' meeting?", 1).hits[0].passage.text
+    assert "上海協力機構" in top and "アスタナ" in top
+
+
 def test_a_japanese_question_with_a_latin_name_is_bridged_alike_on_both_backends(pair):
     """The bridge's groups for a Latin name no passage writes (Lavrov is ラブロフ there) go through Qdrant's group
     scoring as an English question's do."""
