@@ -65,10 +65,10 @@ class Settings:
     rrf_k: int = 60
     # Hybrid weights: BM25 by the question's language, and per embedder ("e5=1.0,use=0.8"; unnamed ones weigh 1.0).
     bm25_weight_en: float = 1.0
+    bm25_weight_ja: float = 1.0
     bridge: bool = True  # English questions reach Japanese BM25 terms through JMdict/JMnedict
     # the encoders read a question's acronyms with the names the passages define them by: SCO(上海協力機構)
     gloss_acronyms: bool = True
-    bm25_weight_ja: float = 1.0
     # English question words also reach the BM25 terms nearest them in this embedder's space (RAG_ALIGN=none turns
     # it off): up to align_terms terms per word, at cosine >= align_min_similarity.
     align: str | None = "use"

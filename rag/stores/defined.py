@@ -86,9 +86,12 @@ def live_pairs(by_segment: Mapping[str, Mapping[int, list[Pair]]], rows_of: Mapp
     return out
 
 
-_CAPITALS = re.compile(r"(?<![A-Za-z])[A-Z]{2,8}(?![A-Za-z])")
-_LOWER = re.compile(r"[a-z]")
+# a run of 2–8 capitals, ASCII or full-width (a Japanese keyboard types ＳＣＯ), between no other Latin letters
+_CAPITALS = re.compile(r"(?<![A-Za-zＡ-Ｚａ-ｚ])[A-ZＡ-Ｚ]{2,8}(?![A-Za-zＡ-Ｚａ-ｚ])")
+_LOWER = re.compile(r"[a-zａ-ｚ]")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+_NAMED = re.compile(r"\s*[(（]")  # an acronym the question itself glosses, SCO(上海協力機構), or glosses with: (SCO)
+MAX_GLOSSED = 4  # acronyms written out per question: a question of many acronyms must not grow by all their names
 
 
 class Glosser:
@@ -96,7 +99,10 @@ class Glosser:
     encoders: "the SCO foreign ministers' meeting" → "the SCO(上海協力機構) foreign ministers' meeting". e5 and USE read
     the name in the passages' own language, which the acronym alone does not bring them (it reaches the passages that
     list the acronym among others). A word in capitals is an acronym in a question with lower case or with Japanese
-    (a question written all in capitals says nothing by its case); a question without one is returned as it is."""
+    (a question written all in capitals says nothing by its case). Each acronym is written out once, at its first
+    mention, and not where the question already glosses it or writes its name; at most MAX_GLOSSED of them, so a
+    question grows by a few names at most past the size the intake checked. A question with none is returned as it
+    is."""
 
     def __init__(self, names: dict[str, str]) -> None:
         self.names = dict(names)
@@ -104,6 +110,15 @@ class Glosser:
     def __call__(self, text: str) -> str:
         if not self.names or not (_LOWER.search(text) or _JAPANESE.search(text)):
             return text
-        return _CAPITALS.sub(lambda m: f"{m.group(0)}({self.names[m.group(0)]})" if m.group(0) in self.names
-                             else m.group(0), text)
+        done: set[str] = set()
 
+        def gloss(m: re.Match[str]) -> str:
+            acronym = unicodedata.normalize("NFKC", m.group(0))
+            name = self.names.get(acronym)
+            if (name is None or acronym in done or len(done) >= MAX_GLOSSED or name in text
+                    or _NAMED.match(text, m.end()) or text[max(m.start() - 1, 0) : m.start()] in ("(", "（")):
+                return m.group(0)
+            done.add(acronym)
+            return f"{m.group(0)}({name})"
+
+        return _CAPITALS.sub(gloss, text)

@@ -104,6 +104,14 @@ def test_the_encoders_read_a_defined_acronym_with_its_name_as_the_passages_write
     for text in ("What did NATO say?", "WHERE WAS THE SCO MEETING", "Scone and sco", ""):
         assert gloss(text) == text
     assert defined.Glosser({})(SCO_QUESTION) == SCO_QUESTION
+    # once, at its first mention; not where the question glosses it itself or writes the name; full-width as ASCII
+    assert gloss("what SCO did, SCO said") == "what SCO(上海協力機構) did, SCO said"
+    for text in ("上海協力機構(SCO)の会議", "SCO(上海協力機構) meeting?", "SCO（上海協力機構）の会議", "上海協力機構 and SCO?"):
+        assert gloss(text) == text
+    assert gloss("ＳＣＯの外相会議") == "ＳＣＯ(上海協力機構)の外相会議"
+    # at most MAX_GLOSSED acronyms, so a question grows by a few names at most past the size the intake checked
+    many = defined.Glosser({f"A{c}": f"名{c}" for c in "BCDEFGH"})
+    assert many("and AB AC AD AE AF AG").count("(") == defined.MAX_GLOSSED
 
 
 def test_the_dense_signals_read_the_acronym_with_its_name_and_put_the_passage_naming_it_first(searcher) -> None:
@@ -120,7 +128,11 @@ def test_the_dense_signals_read_the_acronym_with_its_name_and_put_the_passage_na
     top = searcher.search(SCO_QUESTION, top_k=1).hits[0].passage.text
     assert "上海協力機構" in top and "アスタナ" in top
     e5 = searcher.embedders["e5"]
-    assert np.array_equal(searcher.query_vectors("e5", [SCO_QUESTION])[0], e5.encode_queries([glossed])[0])
+    made = e5.encode_queries([glossed])[0]
+    # an answer's sentences are scored against the vector the search made: from the cache, not a second encoding
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(e5, "encode_queries", lambda texts: pytest.fail(f"encoded again: {texts}"))
+        assert np.array_equal(searcher.query_vectors("e5", [SCO_QUESTION])[0], made)
     # RAG_GLOSS_ACRONYMS=0: the question as it is, and the passage is not first (third on the seeds)
     off = Searcher(searcher.index, searcher.embedders, searcher.analyzer,
                    searcher.settings.replace(gloss_acronyms=False))
