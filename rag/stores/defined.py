@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from ..corpus.lines import has_cjk
 from ..errors import IndexCorruptError
 
 FILE = "defined.json"  # beside a segment's BM25 term files: {"id": DEFINED_ID, "pairs": [[slot, acronym, name], ...]}
@@ -89,7 +90,6 @@ def live_pairs(by_segment: Mapping[str, Mapping[int, list[Pair]]], rows_of: Mapp
 # a run of 2–8 capitals, ASCII or full-width (a Japanese keyboard types ＳＣＯ), between no other Latin letters
 _CAPITALS = re.compile(r"(?<![A-Za-zＡ-Ｚａ-ｚ])[A-ZＡ-Ｚ]{2,8}(?![A-Za-zＡ-Ｚａ-ｚ])")
 _LOWER = re.compile(r"[a-zａ-ｚ]")
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 _NAMED = re.compile(r"\s*[(（]")  # an acronym the question itself glosses, SCO(上海協力機構), or glosses with: (SCO)
 MAX_GLOSSED = 4  # acronyms written out per question: a question of many acronyms must not grow by all their names
 
@@ -108,7 +108,7 @@ class Glosser:
         self.names = dict(names)
 
     def __call__(self, text: str) -> str:
-        if not self.names or not (_LOWER.search(text) or _JAPANESE.search(text)):
+        if not self.names or not (_LOWER.search(text) or has_cjk(text)):  # has_cjk: how a question is told Japanese
             return text
         done: set[str] = set()
 
