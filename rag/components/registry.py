@@ -13,7 +13,6 @@ from ..errors import IndexCorruptError
 from ..settings import Settings
 from ..stores.bm25 import BM25Store
 from ..stores.bridge import BRIDGE_ID, Bridge
-from ..stores.defined import Glosser
 from ..stores.japanese import ANALYZER_ID, JapaneseAnalyzer
 from ..stores.sentences import ENCODE as SENTENCE_ENCODERS
 from . import Builder, Component, Entry
@@ -85,8 +84,8 @@ def _reader(parts: Parts, settings: Settings) -> Callable[[str], str] | None:
     from the BM25 part's bridge; None reads it as it is."""
     if not settings.gloss_acronyms:
         return None
-    names = next((data[1].defined_names for entry, data in parts.values() if entry.kind == "bm25"), None)
-    return Glosser(names) if names else None
+    bridge = next((data[1] for entry, data in parts.values() if entry.kind == "bm25"), None)
+    return bridge.gloss if bridge is not None and bridge.defined_names else None
 
 
 def _dense(name: str, entry: Entry, data: Any, parts: Parts, settings: Settings, analyzer: JapaneseAnalyzer) -> Component:

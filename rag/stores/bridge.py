@@ -20,8 +20,10 @@ import sqlite3
 import time
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import cached_property
 from pathlib import Path
 
+from .defined import Glosser
 from .dictionary import db_path, pairs
 from .dictionary import entries as dictionary_entries
 from .english import acronyms, capitalised, english_words, lemmas, stems
@@ -97,6 +99,12 @@ class Bridge:
         self.words = set(words)  # the dictionary's English words: never a name, in any regular form
         self.defined = defined or {}  # an acronym the passages gloss (SCO) → its definition's terms (上海, 協力, 機構)
         self.defined_names = defined_names or {}  # and → the definition itself (上海協力機構), for the encoders
+
+    @cached_property
+    def gloss(self) -> Glosser:
+        """How the encoders read a question: its defined acronyms written out with their names (one per bridge, which
+        every component of the index shares)."""
+        return Glosser(self.defined_names)
 
     def __len__(self) -> int:
         return len(self.table)
