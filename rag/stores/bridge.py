@@ -150,15 +150,15 @@ class Bridge:
                     continue
             w = words[i]
             i += 1
-            if w in caps and (w.upper() in self.table or w.upper() in self.defined):
-                known = self.table.get(w.upper(), [])  # US → 米国, not 私達; WHO → its organisation; SCO → sco
-                groups += [list(known)] if known else []
-                groups += [[t] for t in self.defined.get(w.upper(), ()) if t not in known]
+            if w in caps and self._acronym(w, groups):
                 continue
             if w in caps and only:
                 continue
-            # a hyphenated word the dictionary lacks (dual-use) is looked up part by part
+            # a hyphenated word the dictionary lacks (dual-use) is looked up part by part, a part in capitals as an
+            # acronym (US-led: 米国, not the pronoun's 私達)
             for part in [w] if w in self.table or "-" not in w else w.split("-"):
+                if part in caps and (self._acronym(part, groups) or only):
+                    continue
                 if part in STOP_WORDS or len(part) < 2:
                     continue
                 hit = next((self.table[k] for k in lemmas(part) if k in self.table), None)
@@ -167,8 +167,19 @@ class Bridge:
                 elif w in names and (name := self.spelled(part)):
                     groups.append(name)
                     if spelled is not None:
-                        spelled.add(w)
+                        spelled.add(part)  # the word the aligner reads (a hyphenated word's part)
         return groups
+
+    def _acronym(self, word: str, groups: list[list[str]]) -> bool:
+        """Add the groups of `word` (lower-cased) read as an acronym, if the table or the passages know it as one: US →
+        米国, not 私達; WHO → its organisation; SCO → sco, then 上海, 協力, 機構."""
+        key = word.upper()
+        if key not in self.table and key not in self.defined:
+            return False
+        known = self.table.get(key, [])
+        groups += [list(known)] if known else []
+        groups += [[t] for t in self.defined.get(key, ()) if t not in known]
+        return True
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps({"id": BRIDGE_ID, "table": self.table, "names": self.names,

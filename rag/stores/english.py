@@ -51,10 +51,12 @@ def capitalised(text: str) -> set[str]:
 
 def content_words(text: str) -> list[str]:
     """The distinct English words of `text` that carry meaning (no stop words, no single letters), in order, lower-case
-    except acronyms, which keep their capitals (an embedder reads "US" as the country and "us" as the pronoun)."""
+    except acronyms, which keep their capitals (an embedder reads "US" as the country and "us" as the pronoun). A
+    hyphenated word gives its parts, as the bridge looks it up (Russia-China: russia, china; US-led: US, led)."""
     caps = acronyms(text)
-    return list(dict.fromkeys(w.upper() if w in caps else w for w in english_words(text)
-                              if len(w) > 1 and (w in caps or w not in STOP_WORDS)))
+    parts = (p for w in english_words(text) for p in w.split("-"))
+    return list(dict.fromkeys(p.upper() if p in caps else p for p in parts
+                              if len(p) > 1 and (p in caps or p not in STOP_WORDS)))
 
 
 def lemmas(word: str) -> list[str]:

@@ -54,6 +54,9 @@ def test_an_acronym_keeps_its_case_as_a_key_and_every_other_gloss_is_lower_cased
         ("What did the US tell us?", {"us"}, ["US", "tell"]),  # one word, one reading: the capitals win
         ("WHAT DID THE US SAY", set(), ["us"]),  # all in capitals: the case says nothing
         ("What did Xi say in Moscow?", set(), ["xi", "moscow"]),
+        # a hyphenated word is aligned part by part, a part in capitals as an acronym
+        ("the US-led Russia-China entente and dual-use aid", {"us"},
+         ["US", "led", "russia", "china", "entente", "dual", "use", "aid"]),
     ],
 )
 def test_acronyms_are_the_words_in_capitals_of_a_text_that_has_lower_case(text, caps, words) -> None:
@@ -75,6 +78,19 @@ def test_an_acronym_is_aligned_as_written(searcher) -> None:
     groups = searcher.term_groups("What does the US want from Moscow?")
     assert any("アメリカ" in group for group in groups)
     assert not any(term in group for group in groups for term in ("我々", "私達"))
+
+
+def test_a_part_in_capitals_of_a_hyphenated_word_is_read_as_an_acronym(searcher, bridge: Bridge) -> None:
+    # "US-led" was looked up part by part as "us" and "led": the pronoun's 此方 and 私達, never 米国
+    assert bridge.expand("US-led sanctions") == bridge.expand("US sanctions") == [["米国"], ["制裁"]]
+    assert bridge.expand("Russia-China entente")[:2] == bridge.expand("Russia China entente")[:2]
+    # given the question's capitals, a part in capitals no table or passage defines gives nothing, as a word does
+    assert bridge.expand("XQ-led sanctions", {"xq"}) == bridge.expand("XQ sanctions", {"xq"}) == [["制裁"]]
+    # the alignment reads the parts too: "US" beside アメリカ, not "us" beside 我々 and 私達
+    groups = searcher.term_groups("What do US-led sanctions want from Moscow?")
+    assert any("アメリカ" in group for group in groups)
+    assert not any(term in group for group in groups for term in ("我々", "私達", "此方"))
+    assert searcher.term_groups("the Russia-China entente") == searcher.term_groups("the Russia China entente")
 
 
 def test_a_word_in_quotes_still_reaches_its_japanese_term(bridge: Bridge) -> None:
@@ -112,6 +128,8 @@ def test_a_name_no_dictionary_holds_is_reached_by_its_sound(bridge: Bridge, sear
     # the alignment's nearest terms for the name (ホンチョル, テヘラン: other names) are left out; they ranked other
     # passages above the one naming him
     assert searcher.term_groups("Who is Korybko?") == [["コリブコ"], ["korybko"]]
+    hyphenated = searcher.term_groups("What is the Korybko-style view?")  # the aligner reads the parts
+    assert ["コリブコ"] in hyphenated and not any(t in g for g in hyphenated for t in ("ホンチョル", "テヘラン"))
     assert "コリブコ" in searcher.search("Who is Korybko?", top_k=1).hits[0].passage.text
     assert ["コリブコ"] in searcher.term_groups("Korybkoとは誰か")  # a Japanese question writing it in Latin letters
     # only a term no dictionary holds is offered by its sound: ウクライナ is "Ukraine", never "Korean"
