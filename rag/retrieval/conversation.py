@@ -65,8 +65,11 @@ _JA_FUNCTION = frozenset({"誰", "何", "いつ", "どこ", "どう", "何故", 
                           "いくら", "幾ら", "幾つ", "する", "ある", "いる", "なる", "来る", "行く", "言う", "思う"})
 # A follow-up with fewer content words of its own than this cannot stand alone.
 MIN_CONTENT_WORDS = 2
-# English words an earlier turn never contributes to a follow-up's search (question words, pronouns).
-_NOT_TOPIC = _EN_FUNCTION | _EN_STRONG | _EN_WEAK
+# Small talk: a greeting or a thanks before a question names no topic ("hi", then "China?" is China searched alone).
+_EN_SMALL_TALK = frozenset({"hi", "hello", "hey", "thanks", "thank", "thx", "please", "ok", "okay", "yes", "yeah",
+                            "no", "bye", "cheers", "great", "cool", "sure", "welcome", "morning", "evening"})
+# English words an earlier turn never contributes to a follow-up's search (question words, pronouns, small talk).
+_NOT_TOPIC = _EN_FUNCTION | _EN_STRONG | _EN_WEAK | _EN_SMALL_TALK
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,14 @@ def test_a_stand_alone_question_ranks_exactly_as_without_a_conversation(searcher
     assert [h.score for h in found.result.hits] == [h.score for h in plain.hits]
 
 
+def test_a_short_question_after_small_talk_ranks_as_asked_alone(searcher) -> None:
+    # "China?" is too short to stand alone, but a greeting before it names no topic to search it with
+    found = search_conversation(searcher, ["hi", "Hello! Thanks", "China?"], 5)
+    assert found.context is None
+    assert [h.passage.passage_id for h in found.result.hits] == [h.passage.passage_id for h in
+                                                                 searcher.search("China?", 5).hits]
+
+
 @pytest.mark.parametrize(("turns", "query"), [
     # the earlier turn's content words (question words and its "did ... in" scaffolding dropped), then the last turn
     (["Where did Putin and Xi Jinping hold talks in late April 2025?", "How long did it last?"],
@@ -58,6 +66,9 @@ def test_a_stand_alone_question_ranks_exactly_as_without_a_conversation(searcher
     (["Lavrov in Moscow", "Xi in Beijing", "Putin in Astana", "And then?"], "Xi Beijing Putin Astana\nAnd then?"),
     # an earlier turn of question words and pronouns carries nothing over
     (["What did he say about it?", "And then?"], "And then?"),
+    # nor does small talk: a greeting or a thanks names no topic
+    (["hi", "Hello! Thanks, ok", "China?"], "China?"),
+    (["Thanks! What did Lavrov say?", "And then?"], "Lavrov\nAnd then?"),
 ])
 def test_the_conversation_query_is_the_earlier_turns_content_words_then_the_last_turn(searcher, turns, query) -> None:
     assert conversation_query(turns, searcher.analyzer, 2000) == query
