@@ -64,6 +64,13 @@ def instructions_of(messages: list[ChatMessage]) -> str:
     return "\n\n".join(t for m in messages if m.role in ("system", "developer") and (t := text_of(m.content).strip()))
 
 
+def chat_messages(messages: list[ChatMessage]) -> tuple[dict[str, str], ...]:
+    """The chat as text messages a model is sent: each system, user and assistant message's text, in order."""
+    roles = {"developer": "system"}
+    return tuple({"role": roles.get(m.role, m.role), "content": text_of(m.content)} for m in messages
+                 if m.role in ("system", "developer", "user", "assistant"))
+
+
 def question_of(messages: list[ChatMessage]) -> str:
     """The last user message."""
     return conversation_of(messages)[0]

@@ -27,7 +27,8 @@ from rag.settings import Settings
 from ..chat_schemas import ChatCompletion, ChatRequest, ModelCard, ModelList
 from ..client_tasks import client_task, task_answer
 from ..errors import OPENAI_ERROR_RESPONSES, ModelNotFound
-from ..openai_compat import SERVICE_MODEL, completion, conversation_of, instructions_of, sse_events
+from ..openai_compat import (SERVICE_MODEL, chat_messages, completion, conversation_of, instructions_of,
+                             sse_events)
 from ..schemas import OpenAIErrorBody
 
 T = TypeVar("T")
@@ -98,7 +99,7 @@ class ChatController(Controller):
         the reply cites its sources as OpenAI annotations, Open WebUI `sources` and Perplexity `citations`."""
         question, earlier = conversation_of(data.messages)
         base_url = str(request.base_url)
-        task = client_task(question)
+        task = client_task(question, instructions_of(data.messages), earlier, chat_messages(data.messages))
         if task is not None:  # a frontend's housekeeping (Open WebUI's title, tags...), not a question: not searched
             answer = await to_thread.run_sync(partial(task_answer, task, settings, llm_client, searcher.index.version))
             if data.stream:

@@ -120,3 +120,58 @@ def test_the_title_is_the_first_question_cut_at_a_word():
     assert len(cut) <= 51 and cut.endswith("…") and long.startswith(cut[:-1]) and long[len(cut) - 1] == " "
     ja = "ラブロフ外相は中国との同盟関係の構築について何を述べたのか、そしてその背景にはどのような国際情勢があるのかを詳しく知りたい"
     assert shortened(ja) == ja[:50] + "…"
+
+
+# LobeChat's system agent: a summarizer's rules as the system message, the chat as "role: content" lines (the
+# shape of its title chain; the wording here is ours)
+SUMMARIZER = ("You summarise conversations. Write a short title that says what this conversation is about.\n"
+              "Rules:\n- Reply with the title text only\n- At most 10 words\n- No punctuation")
+
+
+def lobechat_title(client, history: str, **extra):
+    return client.post("/v1/chat/completions", json={"model": "gpt-4o-mini", "messages": [
+        {"role": "system", "content": SUMMARIZER}, {"role": "user", "content": history}], **extra})
+
+
+def test_a_title_asked_in_other_shapes_is_a_plain_title_and_searches_nothing(client, searcher, monkeypatch):
+    answer = "ラブロフ外相は「中国との真の同盟関係の構築」に前向きだと述べた [1]\n\nSources:\n[1] …"
+    monkeypatch.setattr(searcher, "search", lambda *a, **k: pytest.fail("searched"))
+    lobechat = lobechat_title(client, f"user: {EN_QUESTION}\nassistant: {answer}\nuser: And the US?")
+    # an older Open WebUI title template: no "### Task:" header, the conversation in <chat_history>
+    webui = chat(client, f"Create a concise title of 3-5 words for the chat history, in its language.\n"
+                         f"<chat_history>\nUSER: {JA_QUESTION}\nASSISTANT: {answer}\n</chat_history>")
+    # a user asking in the chat itself
+    asked = client.post("/v1/chat/completions", json={"messages": [
+        {"role": "user", "content": EN_QUESTION}, {"role": "assistant", "content": answer},
+        {"role": "user", "content": "Generate a concise, 3-5 word title for this chat. Reply with the title only."}]})
+    for response, first in ((lobechat, EN_QUESTION), (webui, JA_QUESTION), (asked, EN_QUESTION)):
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["choices"][0]["message"]["content"] == shortened(first.rstrip("?？"))
+        assert body["citations"] == [] and body["passages"] == [] and body["generator"] == "extractive"
+    streamed = lobechat_title(client, f"user: {EN_QUESTION}\nassistant: {answer}", stream=True)
+    text = "".join(json.loads(line[6:])["choices"][0]["delta"].get("content", "")
+                   for line in streamed.text.splitlines() if line.startswith("data: {") and '"choices":[{' in line)
+    assert text == shortened(EN_QUESTION.rstrip("?"))
+
+
+@pytest.mark.parametrize(("system", "messages"), [
+    # a question about a title in the news, in a chat
+    ("", [EN_QUESTION, "What was the title of the Global Times editorial?"]),
+    # a quoted exchange, but nothing asks for a title
+    ("You are a helpful assistant.", [f"user: {EN_QUESTION}\nassistant: He said it [1]."]),
+    # a title asked for, but of no conversation: the first message
+    ("", ["Give me a title for this chat"]),
+])
+def test_questions_about_titles_are_not_title_tasks(system, messages):
+    assert client_task(messages[-1], system, tuple(messages[:-1])) is None
+
+
+def test_with_an_llm_a_plain_title_task_goes_to_the_model_with_its_system_message(serve_app, api_settings):
+    history = f"user: {EN_QUESTION}\nassistant: He said it [1]."
+    with FakeLLM(["reply"], content="Lavrov on China") as llm, serve_app(
+            api_settings.replace(llm_base_url=llm.base_url, llm_timeout_s=2, llm_retries=0)) as c:
+        body = lobechat_title(c, history).json()
+    assert llm.requests[0].body["messages"] == [{"role": "system", "content": SUMMARIZER},
+                                                 {"role": "user", "content": history}]
+    assert body["choices"][0]["message"]["content"] == "Lavrov on China" and body["generator"] == "llm"
