@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from msgspec import Meta, Struct
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 from .schemas import COVERED, HitOut, SourceOut, TopK
 
@@ -54,16 +54,44 @@ class ChatRequest(Struct, kw_only=True):
     # here too, rather than answered as if it meant something
     temperature: Annotated[float, Meta(ge=0, le=2)] | None = None
     top_p: Annotated[float, Meta(ge=0, le=1)] | None = None
+    # the assistant text (the sources footer included) ends after this many cl100k tokens, with finish_reason "length"
     max_tokens: Annotated[int, Meta(ge=1)] | None = None
     max_completion_tokens: Annotated[int, Meta(ge=1)] | None = None
+    # and before the first of these, with finish_reason "stop" (api/cut.py)
+    stop: str | Annotated[list[str], Meta(max_length=4)] | None = None
     presence_penalty: Annotated[float, Meta(ge=-2, le=2)] | None = None
     frequency_penalty: Annotated[float, Meta(ge=-2, le=2)] | None = None
     response_format: ResponseFormat | None = None
     # `tools` are accepted and never called: the answer is text, as a model's that chose to call none. A client that
     # demands a call ("required", or one function by name) would wait for one that never comes: refused
     tool_choice: str | dict[str, Any] | None = None
+    tools: list[dict[str, Any]] | None = None
+    # no answer is sampled from token probabilities, so there are none to return: asking for them is refused
+    logprobs: bool | None = None
+    top_logprobs: Annotated[int, Meta(ge=0, le=20)] | None = None
+    # read by nothing (an extractive answer is the same every time), but typed as OpenAI types them
+    seed: int | None = None
+    user: str | None = None
+    metadata: dict[str, str] | None = None
+
+    @property
+    def limit(self) -> int | None:
+        """The most tokens the assistant text may have (max_completion_tokens, OpenAI's newer name, first)."""
+        return self.max_completion_tokens if self.max_completion_tokens is not None else self.max_tokens
+
+    @property
+    def stops(self) -> list[str]:
+        return [self.stop] if isinstance(self.stop, str) else list(self.stop or ())
 
     def __post_init__(self) -> None:
+        if self.logprobs or self.top_logprobs:
+            field = "logprobs" if self.logprobs else "top_logprobs"
+            raise ValueError(f"{field}: this service's answers are not sampled from a model's token probabilities, "
+                             "so it has no log probabilities to return; send logprobs false (top_logprobs 0) or leave "
+                             "them out")
+        if self.stream_options is not None and self.stream_options.include_usage and not self.stream:
+            # a usage chunk is a stream's; a non-streamed completion always has its usage
+            raise ValueError("stream_options: only allowed when stream is true")
         if self.n not in (1, None):  # refused rather than silently answering one choice where the client asked for several
             raise ValueError(f"n={self.n}: this service returns exactly one choice; send n=1 or leave n out")
         if self.response_format is not None and self.response_format.type != "text":
@@ -102,7 +130,7 @@ class ChatMessageOut(Struct):
 class ChatChoice(Struct):
     index: int
     message: ChatMessageOut
-    finish_reason: Literal["stop"]
+    finish_reason: Literal["stop", "length"]
 
 
 class Usage(Struct):
@@ -178,7 +206,7 @@ class Delta(Struct, omit_defaults=True):
 class ChunkChoice(Struct):
     index: int
     delta: Delta
-    finish_reason: Literal["stop"] | None
+    finish_reason: Literal["stop", "length"] | None
 
 
 class ChatCompletionChunk(Struct, omit_defaults=True, kw_only=True):
@@ -190,7 +218,8 @@ class ChatCompletionChunk(Struct, omit_defaults=True, kw_only=True):
     model: str
     choices: list[ChunkChoice]
     index_version: str
-    usage: Usage | None = None
+    # with stream_options.include_usage: null on every chunk but the last, as OpenAI sends it; left out otherwise
+    usage: Usage | None | UnsetType = UNSET
     citations: list[str] | None = None
     search_results: list[SearchResultOut] | None = None
     sources: list[OpenWebUISource] | None = None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -21,6 +21,7 @@ from rag.types import Citation
 from .chat_schemas import (Annotation, ChatChoice, ChatCompletion, ChatCompletionChunk, ChatMessage, ChatMessageOut,
                            ChunkChoice, ContentPart, Delta, OpenWebUIMeta, OpenWebUIRef, OpenWebUISource,
                            SearchResultOut, UrlCitation, Usage)
+from .cut import Cut, cut_text
 from .schemas import HitOut, SourceOut, seed_path
 from .wire import hit_out
 
@@ -163,19 +164,26 @@ def _usage(messages: list[ChatMessage], answer: Answer, content: str) -> Usage:
     return Usage(prompt_tokens=prompt, completion_tokens=done, total_tokens=prompt + done)
 
 
-def completion(answer: Answer, messages: list[ChatMessage], base_url: str) -> ChatCompletion:
-    """A non-streamed chat.completion."""
-    content = content_of(answer, base_url)
+def completion(answer: Answer, messages: list[ChatMessage], base_url: str, max_tokens: int | None = None,
+               stop: Sequence[str] = ()) -> ChatCompletion:
+    """A non-streamed chat.completion; its text cut at `max_tokens` or the first of `stop` (api/cut.py), and only the
+    annotations of the markers left in it."""
+    content, finish = cut_text(content_of(answer, base_url), max_tokens, stop)
     c = cited(answer, base_url)
-    message = ChatMessageOut(role="assistant", content=content, annotations=c.annotations)
+    message = ChatMessageOut(role="assistant", content=content, annotations=_within(c.annotations, len(content)))
     return ChatCompletion(
         id=f"chatcmpl-{uuid.uuid4().hex}", object="chat.completion", created=int(time.time()), model=SERVICE_MODEL,
-        choices=[ChatChoice(index=0, message=message, finish_reason="stop")],
+        choices=[ChatChoice(index=0, message=message, finish_reason=finish)],
         usage=_usage(messages, answer, content), citations=c.citations, search_results=c.search_results,
         sources=c.sources, passages=c.passages, lang=answer.lang,  # type: ignore[arg-type]
         index_version=answer.index_version, generator=answer.generator, shed=list(answer.shed),
         covered=answer.covered,
     )
+
+
+def _within(annotations: list[Annotation], length: int) -> list[Annotation]:
+    """The annotations of markers that end within the first `length` characters of the text (all of an uncut one)."""
+    return [a for a in annotations if a.url_citation.end_index <= length]
 
 
 def pieces(text: str) -> list[str]:
@@ -201,13 +209,19 @@ def pieces(text: str) -> list[str]:
 
 
 async def sse_events(parts: AsyncIterator[str | Answer], messages: list[ChatMessage], base_url: str,
-                     index_version: str, include_usage: bool = False) -> AsyncIterator[bytes]:
+                     index_version: str, include_usage: bool = False, max_tokens: int | None = None,
+                     stop: Sequence[str] = ()) -> AsyncIterator[bytes]:
     """chat.completion.chunk events as the answer is made: the role, the text as it comes, the sources footer, a
-    final chunk (finish_reason 'stop') with the annotations and sources, the usage chunk if asked for, then [DONE].
+    final chunk (finish_reason 'stop', or 'length' at `max_tokens`) with the annotations and sources, the usage chunk
+    if asked for, then [DONE]. The text is cut as a non-streamed completion's is (api/cut.py); the answer is still
+    read to its end, for the sources the last chunk carries.
 
     Every chunk but the usage chunk has one choice; no event is named, so strict clients parse each one."""
     common = {"id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion.chunk", "created": int(time.time()),
               "model": SERVICE_MODEL, "index_version": index_version}
+    if include_usage:
+        common["usage"] = None  # null on every chunk but the last, which counts the tokens
+    cut = Cut(max_tokens, stop)
 
     def event(delta: Delta, finish: str | None = None, **extra: object) -> bytes:
         choice = ChunkChoice(index=0, delta=delta, finish_reason=finish)  # type: ignore[arg-type]
@@ -222,7 +236,8 @@ async def sse_events(parts: AsyncIterator[str | Answer], messages: list[ChatMess
                 answer = part
                 break
             for piece in pieces(part) if len(part) > _MAX_PIECE else (part,):  # model tokens are short already
-                yield event(Delta(content=piece))
+                if sent := cut.feed(piece):  # nothing once the text is cut: the rest is read for the sources
+                    yield event(Delta(content=sent))
     finally:
         aclose = getattr(parts, "aclose", None)
         if aclose is not None:  # a client that leaves mid-answer also ends the model's stream
@@ -236,14 +251,14 @@ async def sse_events(parts: AsyncIterator[str | Answer], messages: list[ChatMess
     if answer is None:  # the core always ends with its Answer; say so loudly rather than end the stream quietly
         raise RuntimeError("the answer stream ended without its Answer")
     tail = footer(answer, base_url)
-    if tail:
-        yield event(Delta(content=f"\n\n{tail}"))
+    rest = cut.feed(f"\n\n{tail}" if tail else "") + cut.close()
+    if rest:
+        yield event(Delta(content=rest))
     c = cited(answer, base_url)
-    yield event(Delta(annotations=c.annotations), "stop", citations=c.citations, search_results=c.search_results,
-                sources=c.sources, passages=c.passages, lang=answer.lang, generator=answer.generator,
-                shed=list(answer.shed), covered=answer.covered)
+    yield event(Delta(annotations=_within(c.annotations, len(cut.text))), cut.finish or "stop", citations=c.citations,
+                search_results=c.search_results, sources=c.sources, passages=c.passages, lang=answer.lang,
+                generator=answer.generator, shed=list(answer.shed), covered=answer.covered)
     if include_usage:
-        chunk = ChatCompletionChunk(choices=[], usage=_usage(messages, answer, content_of(answer, base_url)),
-                                    **common)  # type: ignore[arg-type]
+        chunk = ChatCompletionChunk(choices=[], **{**common, "usage": _usage(messages, answer, cut.text)})  # type: ignore[arg-type]
         yield b"data: " + msgspec.json.encode(chunk) + b"\n\n"
     yield b"data: [DONE]\n\n"

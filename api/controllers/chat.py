@@ -105,21 +105,22 @@ class ChatController(Controller):
             if data.stream:
                 usage = bool(data.stream_options and data.stream_options.include_usage)
                 return EventStream(sse_events(_parts(answer.answer, answer), data.messages, base_url,
-                                              answer.index_version, usage),
+                                              answer.index_version, usage, data.limit, data.stops),
                                    media_type="text/event-stream",
                                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-            return completion(answer, data.messages, base_url)
+            return completion(answer, data.messages, base_url, data.limit, data.stops)
         # Retrieval ends before the first byte goes out, so a bad question is still a clean JSON 4xx.
         found = await to_thread.run_sync(partial(retrieve, searcher, question, data.top_k, earlier,
                                                  instructions_of(data.messages)))
         if data.stream:
             parts = _in_thread(stream_answer(found, searcher, settings, client=llm_client))
             usage = bool(data.stream_options and data.stream_options.include_usage)
-            events = sse_events(parts, data.messages, base_url, found.result.index_version, usage)
+            events = sse_events(parts, data.messages, base_url, found.result.index_version, usage, data.limit,
+                                data.stops)
             return EventStream(events, media_type="text/event-stream",
                                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
         answer = await to_thread.run_sync(partial(answer_retrieved, found, searcher, settings, client=llm_client))
-        return completion(answer, data.messages, base_url)
+        return completion(answer, data.messages, base_url, data.limit, data.stops)
 
 
 async def _parts(*items: str | Answer) -> AsyncIterator[str | Answer]:

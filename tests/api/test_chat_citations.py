@@ -112,13 +112,14 @@ def test_the_stream_has_choices_in_every_chunk_but_the_usage_one_and_ends_with_t
     fields = {line.split(":", 1)[0] for line in response.text.split("\n") if line}
     assert fields == {"data"}
     chunks = sse_chunks(response.text)
-    usage_chunks = [c for c in chunks if "usage" in c]
+    usage_chunks = [c for c in chunks if c.get("usage")]
     if include_usage:
         *chunks, last = chunks
         assert last["choices"] == [] and usage_chunks == [last]
         assert last["usage"] == plain["usage"]
+        assert all("usage" in c and c["usage"] is None for c in chunks)  # null before the last, as OpenAI sends it
     else:
-        assert usage_chunks == []
+        assert usage_chunks == [] and not any("usage" in c for c in chunks)
     assert all(len(c["choices"]) == 1 for c in chunks)
     assert {c["id"] for c in chunks} == {chunks[0]["id"]}
     assert chunks[0]["choices"][0]["delta"] == {"role": "assistant", "content": ""}

@@ -93,9 +93,11 @@ def test_a_date_filter_must_be_exactly_a_date(client, value):
     ("/v1/chat/completions", '{"messages": [{"role": "user", "content": "q", "extra": %s}]}' % DEEP, "invalid_json"),
     ("/v1/chat/completions", '{"messages": [{"role": "user", "content": [{"type": "text", "text": "q", "x": %s}]}]}'
      % DEEP, "invalid_json"),
-    ("/v1/chat/completions", '{"messages": [{"role": "user", "content": "q"}], "metadata": %s}' % DEEP,
+    ("/v1/chat/completions", '{"messages": [{"role": "user", "content": "q"}], "x_client_state": %s}' % DEEP,
      "invalid_json"),
     # where a type is expected, the first bracket is already the wrong type
+    ("/v1/chat/completions", '{"messages": [{"role": "user", "content": "q"}], "metadata": %s}' % DEEP,
+     "invalid_request"),
     ("/v1/search", '{"query": %s}' % DEEP, "invalid_request"),
     ("/v1/ask", '{"question": "q", "top_k": %s}' % ('{"a":' * 1000 + "1" + "}" * 1000), "invalid_request"),
 ])
