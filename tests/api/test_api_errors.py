@@ -514,6 +514,16 @@ def test_cors_allows_only_the_configured_origins(serve_app, api_settings):
             assert asked.status_code in (200, 204), asked.text
             allowed = {h.strip().lower() for h in asked.headers["access-control-allow-headers"].split(",")}
             assert set(sdk_headers.split(",")) <= allowed
+        # a page reads when to try again after a 503
+        assert "retry-after" in simple.headers["access-control-expose-headers"].lower()
+        # the 413 is made before the app (api/edge.py), outside Litestar's CORS: it carries the headers too, so a
+        # page reads the service's message instead of a network error
+        big = b'{"query": "' + b"x" * (api_settings.max_body_bytes + 10) + b'"}'
+        for origin, allowed in (("https://app.example", True), ("https://evil.example", False)):
+            too_large = c.post("/v1/search", content=big, headers={"Origin": origin,
+                                                                   "Content-Type": "application/json"})
+            assert too_large.status_code == 413 and too_large.json()["error"] == "body_too_large"
+            assert too_large.headers.get("access-control-allow-origin") == (origin if allowed else None)
         refused = c.options("/v1/models", headers={"Origin": "https://evil.example",
                                                    "Access-Control-Request-Method": "GET",
                                                    "Access-Control-Request-Headers": sdk_headers})
