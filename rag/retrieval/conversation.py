@@ -2,7 +2,8 @@
 
 A follow-up such as "How long was it?" names nothing the index can match; the turns before it do. When the last
 turn looks like it leans on earlier ones (a referring word, or almost no content words of its own), it is searched
-with the content words of the recent earlier turns (rag.retrieval.topic) put before it, and its own search only
+with the content words of the recent earlier turns (rag.retrieval.topic) put before it (or, when it points back only
+by "he" or 彼 and names its own topic, with the name of the person it means: rag.retrieval.referent), and its own search only
 breaks near-ties of that ranking (RRF, weight 0.1). Only content words are carried over, not whole sentences, so
 that what an earlier turn asked does not outweigh what the follow-up asks. A stand-alone question is searched
 alone, exactly as without a conversation.
@@ -17,11 +18,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from ..corpus.lines import has_cjk
+from ..stores.bridge import Bridge
 from ..stores.english import english_words
 from ..stores.japanese import JapaneseAnalyzer
 from ..types import Hit
 from .engine import Filters, SearchResult, Searcher
 from .fusion import diversify, rrf
+from .referent import person_query
 from .topic import topic_words
 
 logger = logging.getLogger(__name__)
@@ -151,8 +154,12 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     s = searcher.settings
     _, tokens = searcher.intake.check(last)  # the last turn's own errors first, before any tokenizing of it
     budget = min(s.max_query_tokens, max(s.heavy_query_tokens, tokens + CONTEXT_TOKENS))
-    context = conversation_query([*earlier, last], searcher.analyzer, s.max_query_chars, searcher.intake.count,
-                                 budget)
+    bridge = _bridge(searcher)
+    context = person_query([*earlier, last], searcher.analyzer, bridge, RECENT_TURNS, _JA_REFERRING,
+                           _EN_STRONG | _EN_WEAK, _NOT_TOPIC, _JA_FUNCTION)
+    if context is None or searcher.intake.count(context) > budget:
+        context = conversation_query([*earlier, last], searcher.analyzer, s.max_query_chars, searcher.intake.count,
+                                     budget)
     if context == last.strip():  # the earlier turns have nothing to carry over
         return ConversationSearch(searcher.search(last, top_k, mode, filters), None)
     t0 = time.perf_counter()
@@ -167,6 +174,14 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     # either search may have been shed on its own (RAG_SHED_SPARSE_ABOVE): the fused result went without both
     result = replace(alone, hits=hits, took_ms=took, timings=timings, shed=tuple(dict.fromkeys(alone.shed + joined.shed)))
     return ConversationSearch(result, context)
+
+
+def _bridge(searcher: Searcher) -> Bridge | None:
+    """The index's English→Japanese bridge (it tells a person's name from a place's); None in an index without BM25."""
+    try:
+        return searcher.index.bridge
+    except (KeyError, IndexError, AttributeError):
+        return None
 
 
 def fuse(rankings: dict[str, Sequence[Hit]], top_k: int) -> tuple[Hit, ...]:

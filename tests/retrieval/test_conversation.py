@@ -196,3 +196,45 @@ def test_follow_ups_find_their_evidence_through_the_conversation(searcher, conve
     assert all(r is not None for r in ranks_with.values()), ranks_with
     # the last turn alone misses at least one of them: the conversation is what finds it
     assert any(r is None for r in ranks_without.values()), ranks_without
+
+
+# -- "he" is a person: rag/retrieval/referent.py ----------------------------------------------------------------
+
+def _person_query(searcher, turns: list[str]) -> str | None:
+    from rag.retrieval import conversation as c
+    from rag.retrieval.referent import person_query
+
+    return person_query(turns, searcher.analyzer, searcher.index.bridge, c.RECENT_TURNS, c._JA_REFERRING,
+                        c._EN_STRONG | c._EN_WEAK, c._NOT_TOPIC, c._JA_FUNCTION)
+
+
+LAVROV_CHINA = "What did Lavrov say about an alliance with China?"
+
+
+@pytest.mark.parametrize(("turns", "query"), [
+    # the person of the turn before, not its topic (alliance, China), with the follow-up's own topic
+    ([LAVROV_CHINA, "And what did he say about the US?"], "Lavrov\nAnd what did he say about the US?"),
+    (["ラブロフ外相は中国との同盟について何と言ったか", "彼は米国について何と言った？"], "ラブロフ\n彼は米国について何と言った？"),
+    # a sentence's first word is no name, nor an outlet or a place: the person is Putin
+    (["According to Newsweek Japan, what did Putin gain from Xi's visit?", "What help is he looking for from China?"],
+     "Putin\nWhat help is he looking for from China?"),
+    # a name no dictionary holds, spelled by its sound, is a person's; the most recent turn naming one counts
+    (["What does Korybko argue?", "And the UN vote?", "Why does he think so about India?"],
+     "Korybko\nWhy does he think so about India?"),
+    # not a person's question: "it" leans on more than a person; nothing of its own; no person before it
+    ([LAVROV_CHINA, "What did he say about it?"], None),
+    ([LAVROV_CHINA, "What did he say?"], None),
+    (["Why did China and Iran back Russia?", "What did he say about the US?"], None),
+])
+def test_a_follow_up_asking_about_a_person_carries_the_persons_name_alone(searcher, turns, query) -> None:
+    assert _person_query(searcher, turns) == query
+
+
+def test_a_follow_up_about_the_same_person_on_another_topic_finds_that_topic(searcher) -> None:
+    # carrying "Lavrov alliance China" over ranked the China answer again; Lavrov's words on the US were sixth
+    on_the_us = "ラブロフは米国とそのNATO同盟国に対する演説の中で"
+    for turns in ([LAVROV_CHINA, "And what did he say about the US?"],
+                  ["ラブロフ外相は中国との同盟について何と言ったか", "彼は米国について何と言った？"]):
+        found = search_conversation(searcher, turns, 5)
+        assert found.context == _person_query(searcher, turns)
+        assert (_rank_of(found.result.hits, on_the_us) or 99) <= 3, turns
