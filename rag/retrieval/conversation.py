@@ -71,6 +71,8 @@ MIN_CONTENT_WORDS = 2
 # Small talk: a greeting or a thanks before a question names no topic ("hi", then "China?" is China searched alone).
 _EN_SMALL_TALK = frozenset({"hi", "hello", "hey", "thanks", "thank", "thx", "please", "ok", "okay", "yes", "yeah",
                             "no", "bye", "cheers", "great", "cool", "sure", "welcome", "morning", "evening"})
+_JA_SMALL_TALK = re.compile(r"(?:どうも)?(?:ありがとう(?:ございます|ございました)?|こんにちは|こんばんは|おはよう(?:ございます)?|"
+                            r"よろしく(?:お願いします)?|了解(?:です)?|わかりました|なるほど)+")
 # English words an earlier turn never contributes to a follow-up's search (question words, pronouns, small talk).
 _NOT_TOPIC = _EN_FUNCTION | _EN_STRONG | _EN_WEAK | _EN_SMALL_TALK
 
@@ -90,6 +92,8 @@ class ConversationSearch:
 def depends_on_context(question: str, analyzer: JapaneseAnalyzer) -> bool:
     """True when the question continues the last one (And…?, じゃあ…), refers back (it, that, その, 同氏...) or has
     too few content words to stand alone."""
+    if _small_talk(question):  # "Thanks!" after an answer asks nothing of it: answered as a greeting is
+        return False
     if _EN_CONTINUING.search(question) or _JA_CONTINUING.search(question):
         return True
     if _JA_REFERRING.search(question) or _refers_back_en(question):
@@ -98,6 +102,14 @@ def depends_on_context(question: str, analyzer: JapaneseAnalyzer) -> bool:
     if has_cjk(question):
         content += [t for t in analyzer.terms(question) if not t.isascii() and t not in _JA_FUNCTION]
     return len(content) < MIN_CONTENT_WORDS
+
+
+def _small_talk(question: str) -> bool:
+    """A greeting or a thanks and nothing else ("Thanks!", "ok, thank you", ありがとう)."""
+    if has_cjk(question):
+        return _JA_SMALL_TALK.fullmatch(re.sub(r"[\s!！。、,.?？~〜ー]+", "", question)) is not None
+    words = english_words(question)
+    return bool(words) and all(w in _EN_SMALL_TALK or w in ("you", "very", "much", "so", "a", "lot") for w in words)
 
 
 def _refers_back_en(question: str) -> bool:

@@ -50,3 +50,14 @@ def test_a_one_message_chat_ranks_exactly_as_a_search(client):
     search = client.post("/v1/search", json={"query": question, "top_k": 5}).json()["results"]
     chat = passages(client, [{"role": "system", "content": "Be brief."}, user(question)])
     assert [(p["passage_id"], p["score"]) for p in chat] == [(h["passage_id"], h["score"]) for h in search]
+
+
+@pytest.mark.parametrize("thanks", ["Thanks!", "ok, thank you very much", "ありがとうございました。"])
+def test_a_thanks_after_an_answer_is_answered_as_small_talk_not_with_the_answers_quotes_again(client, thanks):
+    question = "What did Lavrov say about an alliance with China?"
+    messages = [user(question), {"role": "assistant", "content": "He said Russia was open to it [1]."}, user(thanks)]
+    body = client.post("/v1/chat/completions", json={"messages": messages}).json()
+    alone = client.post("/v1/chat/completions", json={"messages": [user(thanks)]}).json()
+    # searched as it stands, as a greeting is: nothing found is about it, so nothing is quoted
+    assert body["covered"] is False and body["choices"][0]["message"]["content"] == alone["choices"][0]["message"]["content"]
+    assert [p["passage_id"] for p in body["passages"]] == [p["passage_id"] for p in alone["passages"]]
