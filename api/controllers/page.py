@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from litestar import Controller, MediaType, Response, get
+from litestar.datastructures import State
 
 from rag.errors import NotFoundError
 
@@ -37,9 +38,15 @@ class PageController(Controller):
         return _file(PAGES["chat"], MediaType.HTML)
 
     @get("/documents/{doc_id:str}", sync_to_thread=False)
-    def document(self, doc_id: str) -> Response[bytes]:
-        """One article with a passage highlighted (?start=&end=); the page loads it from /v1/documents/{doc_id}."""
-        return _file(PAGES["document"], MediaType.HTML)
+    def document(self, doc_id: str, state: State) -> Response[bytes]:
+        """One article with a passage highlighted (?start=&end=); the page loads it from /v1/documents/{doc_id}.
+        A document the loaded index does not hold is the same page (it says so) with status 404, so that a link
+        checker or a crawler sees a dead link as dead."""
+        page = _file(PAGES["document"], MediaType.HTML)
+        searcher = state.get("searcher")
+        if searcher is not None and doc_id not in searcher.index.docs:
+            page.status_code = 404
+        return page
 
     @get("/static/{name:str}", sync_to_thread=False)
     def asset(self, name: str) -> Response[bytes]:

@@ -46,6 +46,14 @@ def test_pages_carry_a_strict_content_security_policy_and_nosniff(client, path):
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
+def test_the_article_view_of_a_document_the_index_lacks_is_a_404_page(client):
+    # the same page (it says the document is missing, from /v1/documents), with a status a link checker reads
+    missing = client.get("/documents/nope?start=1&end=2")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert missing.content == client.get("/documents/001_9c689277a1938a75").content
+    assert client.get("/v1/documents/nope").status_code == 404
+
+
 @pytest.mark.parametrize("name", sorted(PAGES.values()))
 def test_html_has_no_inline_script_style_or_handler_and_names_only_own_files(client, name):
     parser = _Tags()
