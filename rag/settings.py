@@ -116,6 +116,9 @@ class Settings:
     # `rag serve` logs one line per request (logger `api.access`: client, method, path, status, milliseconds)
     access_log: bool = True
     cors_origins: tuple[str, ...] = ()
+    # the service's address as its clients reach it (behind a proxy: https://news.example.org/rag): the chat's
+    # citation links are made from it; unset, from the request's own Host and scheme
+    public_url: str | None = None
     llm_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"
     llm_api_key: str | None = None
@@ -278,12 +281,22 @@ class Settings:
         if not 1 <= self.query_batch_max <= 256:
             raise ConfigError(f"query_batch_max={self.query_batch_max!r}: must be 1..256 texts")
         self._validate_numbers()
+        self._validate_public_url()
         modes = {"hybrid", "bm25", *self.embedders, *(["e5-sparse"] if "e5" in self.embedders else [])}
         if self.default_mode not in modes:  # else every search without a mode would fail, blamed on the client
             raise ConfigError(f"default_mode={self.default_mode!r}: allowed {sorted(modes)} (with embedders "
                               f"{list(self.embedders)})")
         if self.align and not re.fullmatch(r"e5|use|st:.+", self.align):  # "" and None: off
             raise ConfigError(f"align={self.align!r}: name an embedder (e5, use, st:<model>) or 'none'")
+
+    def _validate_public_url(self) -> None:
+        if self.public_url is None:
+            return
+        parts = urlsplit(self.public_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment \
+                or any(ch.isspace() for ch in self.public_url):
+            raise ConfigError(f"public_url={self.public_url!r}: the service's address as clients reach it, an "
+                              "http(s) URL without query or fragment, such as https://news.example.org/rag")
 
     def _validate_numbers(self) -> None:
         """Limits of 1 or more, weights that are finite and not negative, a port that exists: a NaN weight gave null

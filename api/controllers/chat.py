@@ -98,7 +98,7 @@ class ChatController(Controller):
         """The last user message is the question (a follow-up is also searched through the earlier user messages);
         the reply cites its sources as OpenAI annotations, Open WebUI `sources` and Perplexity `citations`."""
         question, earlier = conversation_of(data.messages)
-        base_url = str(request.base_url)
+        base_url = settings.public_url or str(request.base_url)
         task = client_task(question, instructions_of(data.messages), earlier, chat_messages(data.messages))
         if task is not None:  # a frontend's housekeeping (Open WebUI's title, tags...), not a question: not searched
             answer = await to_thread.run_sync(partial(task_answer, task, settings, llm_client, searcher.index.version))

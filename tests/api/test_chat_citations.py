@@ -204,3 +204,13 @@ def test_a_streamed_answer_is_cut_into_short_pieces_never_inside_a_marker(parts)
     for m in MARKER.finditer(text):  # no piece ends inside a marker
         assert not any(m.start() < end < m.end() for end in ends), (text, cut)
     assert all(len(p) <= 32 + 4 or MARKER.search(p) for p in cut)
+
+
+def test_with_a_public_url_citation_links_are_made_from_it_not_from_the_requests_host(serve_app, api_settings):
+    # behind a proxy the Host the service sees is its own (or whatever a client sent): links must name the public one
+    with serve_app(api_settings.replace(public_url="https://news.example.org/rag/")) as c:
+        body = c.post("/v1/chat/completions", headers={"Host": "evil.example"},
+                      json={"messages": [{"role": "user", "content": JA_QUESTION}]}).json()
+    urls = body["citations"] + [r["url"] for r in body["search_results"]]
+    assert urls and all(u.startswith("https://news.example.org/rag/documents/") for u in urls)
+    assert "evil.example" not in body["choices"][0]["message"]["content"]

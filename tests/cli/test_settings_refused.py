@@ -25,6 +25,7 @@ from rag.settings import Settings
     ("RAG_RERANK_WEIGHTS", "proximity=nan", "rerank_weights[proximity]"),
     ("RAG_ALIGN", "foo", "name an embedder"),
     ("RAG_PORT", "70000", "0..65535"),
+    ("RAG_PUBLIC_URL", "news.example.org/rag", "an http(s) URL without query or fragment"),
     ("RAG_EMBEDDERS", "e5,use,e5", "e5 named twice"),
     ("RAG_MAX_REMOVED_SHARE", "1.5", "a share from 0 to 1"),
     ("RAG_ADMIN_TOKEN", "   ", "blank"),  # was taken as no token: "admin endpoints are disabled", no word at start
