@@ -212,6 +212,20 @@ def _domain(status: int, code: str, param: str | None = None) -> Callable[[Reque
     return handle
 
 
+# what the question is called in each route's body: the core's messages say "query", the search's field
+_QUESTION_FIELD = {"/v1/ask": "question", "/v1/chat/completions": "the last user message"}
+
+
+def _invalid_query(request: Request, exc: QueryError) -> Response:
+    """A question the service refuses (422; 400 on OpenAI's routes), named as the route's body names it: /v1/ask's
+    errors said "query is empty" of a field called `question`."""
+    detail = str(exc)
+    field = _QUESTION_FIELD.get(request.url.path.rstrip("/"))
+    if field is not None:
+        detail = re.sub(r"^query\b", field, detail)
+    return error_response(422, "invalid_query", detail, path=request.url.path, param="messages")
+
+
 def _overloaded(request: Request, exc: OverloadedError) -> Response:
     return error_response(503, "overloaded", str(exc), {"Retry-After": str(exc.retry_after_s)}, path=request.url.path)
 
@@ -226,7 +240,7 @@ EXCEPTION_HANDLERS: dict[type[Exception], Callable[[Request, Exception], Respons
     ValidationException: _validation,
     HTTPException: _http,
     # `param` is shown on OpenAI's routes only, where the one question the service takes comes from `messages`
-    QueryError: _domain(422, "invalid_query", param="messages"),
+    QueryError: _invalid_query,
     NotFoundError: _domain(404, "not_found"),
     OverloadedError: _overloaded,
     IndexError_: _domain(503, "index_unavailable"),

@@ -673,3 +673,10 @@ def test_a_server_whose_start_waited_on_a_build_that_then_died_builds_the_index_
     finally:
         if other.is_locked:
             other.release()
+
+
+def test_a_refused_question_is_named_as_each_route_names_it(client):
+    assert assert_error(client.post("/v1/search", json={"query": " "}), 422)["detail"].startswith("query is empty")
+    assert assert_error(client.post("/v1/ask", json={"question": " "}), 422)["detail"].startswith("question is empty")
+    chat = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "x" * 5000}]})
+    assert chat.status_code == 400 and chat.json()["error"]["message"].startswith("the last user message has 5000")
