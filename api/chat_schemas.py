@@ -125,12 +125,14 @@ class ChatMessageOut(Struct):
     role: Literal["assistant"]
     content: str
     annotations: list[Annotation]
+    refusal: None = None  # OpenAI's field, always present: this service never refuses by writing a refusal
 
 
 class ChatChoice(Struct):
     index: int
     message: ChatMessageOut
     finish_reason: Literal["stop", "length"]
+    logprobs: None = None  # present and null, as OpenAI sends it when logprobs were not asked for
 
 
 class Usage(Struct):
@@ -207,6 +209,7 @@ class ChunkChoice(Struct):
     index: int
     delta: Delta
     finish_reason: Literal["stop", "length"] | None
+    logprobs: None = None
 
 
 class ChatCompletionChunk(Struct, omit_defaults=True, kw_only=True):

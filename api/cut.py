@@ -32,28 +32,39 @@ class Cut:
         return self.finish is not None
 
     def feed(self, piece: str) -> str:
-        """The part of `text + piece` that can be sent now; nothing once the text is cut."""
+        """The part of `text + piece` that can be sent now; nothing once the text is cut. The text ends at the first
+        stop sequence, and then after max_tokens tokens: the tokens are counted only of text no later piece can make
+        part of a stop sequence, so a stream is cut exactly where the whole text is."""
         if self.done:
             return ""
         start = max(0, len(self.text) - self._hold)  # a stop sequence may begin in the held characters
         self.text += piece
         hits = [i for s in self.stop if (i := self.text.find(s, start)) >= 0]
         if hits:
-            self.text, self.finish = self.text[: min(hits)], "stop"
-        if self.max_tokens is not None and count(self.text) > self.max_tokens:
-            self.text, self.finish = self.text[: self._fitting()], "length"
-        safe = len(self.text) if self.done else max(self.sent, len(self.text) - self._hold)
+            self.text = self.text[: min(hits)]
+        safe = len(self.text) if hits else max(self.sent, len(self.text) - self._hold)
+        if self._over(safe):
+            self.text, self.finish = self.text[: self._fitting(safe)], "length"
+            safe = len(self.text)
+        elif hits:
+            self.finish = "stop"
         out, self.sent = self.text[self.sent : safe], safe
         return out
 
     def close(self) -> str:
-        """What is still held at the end of the text."""
+        """What is still held at the end of the text (cut at max_tokens if it runs over)."""
+        if not self.done and self._over(len(self.text)):
+            self.text, self.finish = self.text[: self._fitting(len(self.text))], "length"
         out, self.sent = self.text[self.sent :], len(self.text)
         return out
 
-    def _fitting(self) -> int:
-        """The most characters of `text` within max_tokens (a binary search: the count grows with the prefix)."""
-        low, high = 0, len(self.text)
+    def _over(self, end: int) -> bool:
+        return self.max_tokens is not None and count(self.text[:end]) > self.max_tokens
+
+    def _fitting(self, end: int) -> int:
+        """The most characters of `text[:end]` within max_tokens (a binary search: the count grows with the
+        prefix)."""
+        low, high = 0, end
         while low < high:
             mid = (low + high + 1) // 2
             if count(self.text[:mid]) <= self.max_tokens:  # type: ignore[operator]

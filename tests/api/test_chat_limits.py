@@ -103,3 +103,7 @@ def test_the_fields_openai_clients_send_by_default_are_answered(client) -> None:
                     tools=[{"type": "function", "function": {"name": "f", "parameters": {}}}], stop=None,
                     stream_options=None)
     assert response.status_code == 200, response.text
+    choice = response.json()["choices"][0]
+    # OpenAI's always-present fields, null here: strict clients index them
+    assert "logprobs" in choice and choice["logprobs"] is None
+    assert "refusal" in choice["message"] and choice["message"]["refusal"] is None
