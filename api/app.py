@@ -121,8 +121,10 @@ def create_app(settings: Settings, searcher: Searcher | None = None,
     check_admin_token(settings)
     cors = None
     if settings.cors_origins:
+        # the origins are the boundary: clients add their own headers (the openai SDK's X-Stainless-*), and a page
+        # reads Retry-After to know when to try again
         cors = CORSConfig(allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST", "OPTIONS"],
-                          allow_headers=["*"], expose_headers=["Retry-After"])  # a page reads when to try again  # the origins are the boundary; clients add their own headers (the openai SDK's X-Stainless-*)
+                          allow_headers=["*"], expose_headers=["Retry-After"])
     state = State({"settings": settings, "searcher": None, "load_error": None, "load_exception": None,
                    "loaded_at": None})
     state.metrics = Metrics(state) if settings.metrics else None

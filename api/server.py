@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import socket
 from typing import Any
 
@@ -13,6 +14,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from rag.errors import ConfigError
 from rag.settings import Settings
+
+from rag.runtime import close_embedders
 
 from .app import create_app
 from .metrics import SERVER_REFUSALS
@@ -102,6 +105,43 @@ def _count_concurrency_refusals() -> None:
     h11_impl.service_unavailable = service_unavailable
 
 
+def _build_first(settings: Settings) -> dict[str, Any] | None:
+    """A missing (or older-format) index built in the foreground, before uvicorn takes the signals over: its models,
+    which the server then uses; None when there is nothing to build (the app loads its models itself).
+
+    Built in the app's startup, the index was built under uvicorn's signal handlers, which only set a flag: Ctrl-C
+    (or a service manager's SIGTERM) did nothing until the build had finished and the server was ready, minutes
+    later on a large corpus. Here both stop it as they stop `rag index build`: "rag: interrupted", exit 130, the
+    previous index (or none) left as it was. A build that fails for its seeds or its store is left to the app's
+    start, which serves without an index and says why (/readyz)."""
+    from rag.errors import BuildBusyError, CorpusError, IndexError_
+    from rag.indexing import backend
+    from rag.runtime import build_if_needed, load_embedders, needs_build
+
+    try:
+        if backend.store(settings).busy(settings) or not needs_build(settings):
+            return None
+    except (IndexError_, OSError):
+        return None  # the app's start says what is wrong with the index
+    embedders = load_embedders(settings)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        build_if_needed(settings, embedders)
+    except (IndexError_, CorpusError, BuildBusyError, OSError) as exc:
+        # the app's start tries again, and serves without an index, saying why (/readyz), if it cannot
+        logger.warning("the index could not be built before serving: %s", exc)
+    except BaseException:
+        close_embedders(embedders)
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return embedders
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def _preflight(settings: Settings) -> None:
     """What would fail only after the models load (a minute on a first run): names no embedder or rerank feature
     answers to, and an address this process cannot listen on. ConfigError: one line and exit 2, not a traceback of
@@ -127,14 +167,23 @@ def _preflight(settings: Settings) -> None:
 
 
 def serve(settings: Settings) -> int:
-    """Serve until interrupted; the lifespan builds the index first if it is missing. Returns an exit code."""
+    """Serve until interrupted, building a missing index first, in the foreground. Returns an exit code."""
     for name in ("api", "rag"):  # the entry point decides: this command reports its phases unless told otherwise
         log = logging.getLogger(name)
         if log.getEffectiveLevel() > logging.INFO:
             log.setLevel(logging.INFO)
     _preflight(settings)
     _count_concurrency_refusals()
-    app = create_app(settings)
+    embedders = _build_first(settings)
+    try:
+        return _run(settings, embedders)
+    finally:
+        if embedders is not None:
+            close_embedders(embedders)
+
+
+def _run(settings: Settings, embedders: dict[str, Any] | None) -> int:
+    app = create_app(settings, embedders=embedders)
     # limit_concurrency: beyond max_connections open connections, uvicorn answers 503 at once instead of queueing.
     config = uvicorn.Config(app, host=settings.host, port=settings.port, workers=1, lifespan="on",
                             log_config=None, access_log=False, server_header=False, timeout_graceful_shutdown=10,

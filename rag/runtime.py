@@ -147,21 +147,36 @@ def _where_served(settings: Settings) -> str:
             "then publishing)")
 
 
-def _open_searcher(settings: Settings, build_if_missing: bool, embedders: dict[str, Embedder],
-                   wait_for_store: bool) -> Searcher:
-    busy = None if wait_for_store else backend.store(settings).busy(settings)
-    if busy:
-        raise StoreUnavailableError(busy)
-    if build_if_missing and backend.index_is_upgradable(settings):
+def needs_build(settings: Settings) -> bool:
+    """Whether the index is missing, or of an older format that a build updates (what `build_if_needed` builds)."""
+    return backend.index_is_upgradable(settings) or not backend.index_exists(settings)
+
+
+def build_if_needed(settings: Settings, embedders: dict[str, Embedder]) -> BuildReport | None:
+    """Build the index if it is missing, or update it if it is of an older format (its vectors reused), saying so;
+    None when it is there already."""
+    if backend.index_is_upgradable(settings):
         logger.warning("the index at %s is of an older format: updating it from %s, its vectors reused (progress "
                        "below)", settings.index_dir, settings.seeds_dir)
         report = build(settings, embedders)
         logger.info("updated index %s: %d passages from %d documents in %.1fs", report.index_version,
                     report.passages, report.documents, report.seconds)
-    elif build_if_missing and not backend.index_exists(settings):
+        return report
+    if not backend.index_exists(settings):
         logger.warning("no index %s: building it from %s (progress below)", _where_served(settings), settings.seeds_dir)
         report = build(settings, embedders)
         logger.info("built index %s: %d passages from %d documents in %.1fs", report.index_version,
-                       report.passages, report.documents, report.seconds)
+                    report.passages, report.documents, report.seconds)
+        return report
+    return None
+
+
+def _open_searcher(settings: Settings, build_if_missing: bool, embedders: dict[str, Embedder],
+                   wait_for_store: bool) -> Searcher:
+    busy = None if wait_for_store else backend.store(settings).busy(settings)
+    if busy:
+        raise StoreUnavailableError(busy)
+    if build_if_missing:
+        build_if_needed(settings, embedders)
     index = backend.open_index(settings)
     return Searcher(index, embedders, default_analyzer(), settings)

@@ -8,6 +8,7 @@ import pty
 import re
 import select
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -16,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.process import running_server
+from api.process import free_port, running_server
 
 from isolated import isolated_env
 
@@ -85,3 +86,37 @@ def test_index_build_on_a_terminal_draws_a_bar_with_an_eta(built_index, tmp_path
     assert re.search(r"embedding use\s+\[#*\.*\] \d+/\d+ passages, ETA \d+s", text), text[-2000:]
     assert re.search(r"\[#{30}\] (\d+)/\1 passages", text)
     assert stdout.decode().startswith("index ")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_first_serve_stops_mid_build_on_ctrl_c_or_sigterm_as_index_build_does(built_index, tmp_path: Path,
+                                                                                repo_root: Path, signum) -> None:
+    # the build ran in the app's start, under uvicorn's signal handlers: a stop signal waited for the whole build
+    # and the server's start ("ready: …", then "rag: interrupted"), minutes on a large corpus
+    seeds, index = _fresh(built_index, tmp_path)
+    for extra in sorted(seeds.glob("*.txt"))[2:]:  # two articles: a build long enough to stop, short to run
+        extra.unlink()
+    env = {**isolated_env(), "RAG_EMBEDDERS": "use"}
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port",
+                             str(free_port()), "--seeds", str(seeds), "--index", str(index)], cwd=repo_root, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seen = ""
+    try:
+        while "[index build] embedding use:" not in seen:  # the build is under way
+            line = proc.stderr.readline()
+            assert line, f"serve ended before its build showed progress:\n{seen}"
+            seen += line
+        t0 = time.monotonic()
+        proc.send_signal(signum)
+        _, rest = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    stopped_in = time.monotonic() - t0
+    text = seen + rest
+    assert proc.returncode == 130 and "rag: interrupted" in text, text[-2000:]
+    assert "Traceback" not in text and "ready:" not in text and "built index" not in text
+    assert not (index / "manifest.json").exists()  # nothing half-built was published
+    # stopped at once, not after the build (an upper bound only a hang reaches: the build takes longer than this)
+    assert stopped_in < 30, stopped_in
