@@ -24,6 +24,7 @@ from .setting_text import dec_hook, from_text, type_name
 from .shown import shown_url
 
 logger = logging.getLogger(__name__)
+MAX_SPINCOUNT = 10**12  # GOMP_SPINCOUNT is read into 64 bits; beyond that libgomp warns and uses its own default
 # RAG_* variables read where they apply rather than as settings (rag/embedders/e5_engine.py, use.py)
 OTHER_VARIABLES = frozenset({"RAG_ENGINE_CACHE"})
 
@@ -282,12 +283,36 @@ class Settings:
             raise ConfigError(f"query_batch_max={self.query_batch_max!r}: must be 1..256 texts")
         self._validate_numbers()
         self._validate_public_url()
+        self._validate_addresses()
         modes = {"hybrid", "bm25", *self.embedders, *(["e5-sparse"] if "e5" in self.embedders else [])}
         if self.default_mode not in modes:  # else every search without a mode would fail, blamed on the client
             raise ConfigError(f"default_mode={self.default_mode!r}: allowed {sorted(modes)} (with embedders "
                               f"{list(self.embedders)})")
         if self.align and not re.fullmatch(r"e5|use|st:.+", self.align):  # "" and None: off
             raise ConfigError(f"align={self.align!r}: name an embedder (e5, use, st:<model>) or 'none'")
+
+    def _validate_addresses(self) -> None:
+        """Values that were taken without a word and failed later, or never (a reviewer's probe): a weight for an
+        embedder the service does not run was ignored, a model URL without its scheme failed every answer, an origin
+        no browser sends never matched, a blank host said only "Name or service not known"."""
+        unknown = sorted(set(self.dense_weights) - set(self.embedders))
+        if unknown:
+            raise ConfigError(f"dense_weights names {', '.join(unknown)}, which is not among the embedders "
+                              f"({', '.join(self.embedders)}); name those, as in e5=1.0,use=0.8")
+        if self.llm_base_url is not None:
+            parts = urlsplit(self.llm_base_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ConfigError(f"llm_base_url={shown_url(self.llm_base_url)!r}: the http(s) URL of an "
+                                  "OpenAI-compatible API, such as http://127.0.0.1:8080/v1")
+        for origin in self.cors_origins:
+            if origin != "*" and not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+", origin):
+                raise ConfigError(f"cors_origins: {origin!r} is not an origin as a browser sends it (a scheme and a "
+                                  "host, a port if any, no path or trailing slash: https://app.example.org), or '*'")
+        if not self.host.strip():
+            raise ConfigError("host is blank: name an address to listen on, such as 127.0.0.1 or 0.0.0.0")
+        if self.omp_spincount > MAX_SPINCOUNT:
+            raise ConfigError(f"omp_spincount={self.omp_spincount!r}: must be at most {MAX_SPINCOUNT} spins "
+                              "(libgomp ignores a larger one and says so on stderr)")
 
     def _validate_public_url(self) -> None:
         if self.public_url is None:

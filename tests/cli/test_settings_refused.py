@@ -26,6 +26,12 @@ from rag.settings import Settings
     ("RAG_ALIGN", "foo", "name an embedder"),
     ("RAG_PORT", "70000", "0..65535"),
     ("RAG_PUBLIC_URL", "news.example.org/rag", "an http(s) URL without query or fragment"),
+    # taken without a word before, and failing later or never (a reviewer's probe)
+    ("RAG_DENSE_WEIGHTS", "e6=0", "dense_weights names e6, which is not among the embedders (e5, use)"),
+    ("RAG_LLM_BASE_URL", "notaurl", "llm_base_url='notaurl': the http(s) URL of an OpenAI-compatible API"),
+    ("RAG_CORS_ORIGINS", "https://app.example/", "is not an origin as a browser sends it"),
+    ("RAG_HOST", "  ", "host is blank"),
+    ("RAG_OMP_SPINCOUNT", "99999999999999999999", "must be at most 1000000000000 spins"),
     ("RAG_EMBEDDERS", "e5,use,e5", "e5 named twice"),
     ("RAG_MAX_REMOVED_SHARE", "1.5", "a share from 0 to 1"),
     ("RAG_ADMIN_TOKEN", "   ", "blank"),  # was taken as no token: "admin endpoints are disabled", no word at start
