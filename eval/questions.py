@@ -81,7 +81,8 @@ def _parse_line(line: str, where: str) -> Question:
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise EvalError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+        # json's messages may end with "at" ("Unterminated string starting at"): the column is said first
+        raise EvalError(f"{where}: invalid JSON at column {exc.colno} ({exc.msg.removesuffix(' at')})") from None
     except RecursionError:
         raise EvalError(f"{where}: JSON nested too deeply") from None
     except ValueError as exc:  # an integer of thousands of digits

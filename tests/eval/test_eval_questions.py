@@ -73,8 +73,12 @@ def test_a_line_loads_into_frozen_dataclasses(tmp_path):
 
 def test_invalid_json_names_the_file_and_line(tmp_path):
     path = write(tmp_path, "bad.jsonl", [line(), '{"id": "x2", "lang": "en",'])
-    with pytest.raises(EvalError, match=r"bad\.jsonl:2: invalid JSON"):
+    with pytest.raises(EvalError, match=r"bad\.jsonl:2: invalid JSON at column \d+ \(Expecting"):
         load_questions(path)
+    unterminated = write(tmp_path, "cut.jsonl", ['{"id": "x1", "question": "What did'])
+    with pytest.raises(EvalError) as caught:
+        load_questions(unterminated)
+    assert str(caught.value).endswith("cut.jsonl:1: invalid JSON at column 26 (Unterminated string starting)")
 
 
 def test_a_wrong_language_names_the_line_and_the_allowed_values(tmp_path):
