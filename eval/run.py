@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -48,6 +49,8 @@ def run_eval(settings: Settings, options: EvalOptions) -> Evaluation:
     if url:
         import httpx
 
+        # the base URL an OpenAI client is given (http://host:8000/v1) names the same service
+        url = re.sub(r"/v1/?$", "", url.rstrip("/")) or url
         try:
             httpx.URL(url)
         except httpx.InvalidURL as exc:

@@ -97,8 +97,9 @@ def test_rag_eval_out_writes_runs_qrels_report_and_plot(index_flags, small_quest
     assert {p.name: p.read_bytes() for p in out_dir.iterdir() if p.is_file()} == before
 
 
-def test_an_unreachable_url_exits_1_with_a_clear_message(small_questions, capsys):
-    code = main(["eval", "--questions", str(small_questions), "--url", "http://127.0.0.1:9", "--seeds",
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9", "http://127.0.0.1:9/v1/"])  # an OpenAI client's base URL too
+def test_an_unreachable_url_exits_1_with_a_clear_message(small_questions, capsys, url):
+    code = main(["eval", "--questions", str(small_questions), "--url", url, "--seeds",
                  str(REPO / "seeds"), "--json"])
     out, err = capsys.readouterr()
     assert code == 1
