@@ -149,6 +149,7 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
         if not len(plan.columns):  # an index of nothing cannot be served; the one that is there stays as it was
             raise CorpusError(_nothing_to_index(settings, plan.corpus))
         kept = {d.doc_id for d in plan.corpus.documents}
+        _check_unreadable(plan.corpus, live.manifest, kept)
         # measured against the live local build, and against what the store serves (Qdrant's alias may name another
         # version: a builder whose working copy is missing, out of step, or another deployment's)
         _check_removals(settings, live.manifest, kept)
@@ -173,6 +174,19 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
     logger.info("index %s %s: %s", build_id, "was up to date: nothing changed" if up_to_date else "built",
                 report.as_json())
     return report
+
+
+def _check_unreadable(corpus: Corpus, live: dict[str, Any] | None, kept: set[str]) -> None:
+    """Refuse a build in which a document the live index holds is skipped as unreadable (re-saved in another encoding,
+    emptied mid-copy, replaced by a link out of the folder): a build of bad input must not lose what is stored. A new
+    file that cannot be read is only skipped; an indexed one is dropped by deleting its file."""
+    indexed = (live or {}).get("documents", {})
+    lost = [(Path(w.path).stem, w.message) for w in corpus.warnings
+            if Path(w.path).stem in indexed and Path(w.path).stem not in kept]
+    if lost:
+        listed = "; ".join(f"{doc}.txt: {why}" for doc, why in lost[:3]) + (" …" if len(lost) > 3 else "")
+        raise CorpusError(f"{len(lost)} indexed document(s) can no longer be read ({listed}); the index keeps them as "
+                          "they were. Fix the file(s), or delete them to remove them from the index")
 
 
 # what differs between two builds of the same seeds under the same settings and code: their id and time, the package

@@ -826,3 +826,20 @@ def test_a_moved_seeds_directory_chunks_nothing_again_and_cites_the_new_path(
                 for r in records.read_documents(build / records.DOCUMENTS)}
 
     assert rows(Path(settings.index_dir)) == rows(Path(use_template.index))  # the same records but for the path
+
+
+def test_an_indexed_document_that_can_no_longer_be_read_is_kept_and_the_build_refused(use_settings, use_embedder) -> None:
+    """Re-saved in another encoding, an indexed seed was skipped as unreadable, and so removed from the index: a
+    build of bad input lost what was stored. A new unreadable file is still only skipped."""
+    before = read_manifest(use_settings.index_dir)
+    seed = Path(use_settings.seeds_dir) / f"{D003}.txt"
+    seed.write_bytes(seed.read_text(encoding="utf-8").encode("shift_jis", errors="replace"))
+    with pytest.raises(RagError, match=rf"1 indexed document\(s\) can no longer be read \({D003}\.txt: .*UTF-8.*\); "
+                                       r"the index keeps them as they were"):
+        build_index(use_settings, [use_embedder])
+    assert read_manifest(use_settings.index_dir) == before
+    # deleting it is how an operator drops it; a new file that cannot be read is skipped, as before
+    seed.unlink()
+    (Path(use_settings.seeds_dir) / "006_new_but_bad.txt").write_bytes(b"\xff\xfe not text")
+    report = build_index(use_settings, [use_embedder])
+    assert report.removed == 1 and any("006_new_but_bad" in w for w in report.warnings)
