@@ -301,7 +301,7 @@ def test_a_failed_request_leaves_the_input_usable(watched, page_server, failure)
     assert wait_done(page) == "error"
     assert page.locator("[role=alert]").is_visible()
     if failure == "rejected":  # the service's own words, not just a status
-        assert "query has 2500 characters; the limit is" in page.locator("[role=alert]").inner_text()
+        assert "the last user message has 2500 characters; the limit is" in page.locator("[role=alert]").inner_text()
     textarea = page.locator(QUESTION)
     assert textarea.is_enabled() and textarea.input_value() == question
     assert page.evaluate("document.activeElement.name") == "question"
