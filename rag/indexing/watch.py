@@ -129,11 +129,25 @@ class SeedWatcher:
         logger.info("trying the failed build %s again (%s)", status.build_id, status.error)
         return True
 
+    def _say_unreadable(self, snapshot: Snapshot) -> None:
+        """Warn of each new or changed seed the build cannot read (not UTF-8, empty, binary): it does not make the
+        index stale, so no build starts, and no build's warnings say it; an operator who dropped it in saw nothing."""
+        for name, state in snapshot.items():
+            if self._handled is not None and self._handled.get(name) == state:
+                continue
+            try:
+                problem = read_seed(self._seeds / name)[1]
+            except OSError:
+                continue  # gone or unreadable between polls: the next poll sees it again
+            if problem:
+                logger.warning("skipping %s: %s (not indexed; fix the file to have it indexed)", name, problem)
+
     def _settled(self, snapshot: Snapshot, retrying: bool = False) -> None:
         if self._builder.running():
             return  # retried at the next poll, once that build is over
         manifest = self._live_manifest()
         if manifest is not None and seeds_match_index(self._seeds, manifest, self._chunker):
+            self._say_unreadable(snapshot)
             self._handled = snapshot
             if self._failed is not None:  # restored seeds (a refused removal undone): the failure needs no retry
                 logger.info("the seeds match the live index again: build %s is not tried again", self._failed[0])

@@ -165,3 +165,28 @@ def test_a_failed_build_the_restored_seeds_no_longer_need_is_not_tried_again(use
         watcher.stop()
     assert failed.build_id in caplog.text and caplog.text.count("trying the failed build") <= 1
     assert watcher._retry_s == 0.2  # the next failure's first wait is the first again, not doubled by retries of nothing
+
+
+def test_a_new_seed_the_build_cannot_read_is_said_once_though_no_build_starts(use_settings, use_embedder,
+                                                                              caplog) -> None:
+    """The index does not look stale for it (above), so no build ran and no build's warnings named it: an operator who
+    dropped a Shift-JIS file in saw nothing at all."""
+    settings = use_settings.replace(live_build="thread")
+    index, seeds = Path(settings.index_dir), Path(settings.seeds_dir)
+    served = [load_index(index, settings.embedders)]
+    builder = LiveBuilder(settings, {"use": use_embedder}, lambda: served[-1])
+    watcher = SeedWatcher(seeds, 0.05, builder, lambda: served[-1].manifest, chunker_params(settings))
+    bad = seeds / "006_shift_jis.txt"
+    with caplog.at_level("WARNING", logger="rag.indexing.watch"):
+        watcher.start()
+        try:
+            time.sleep(0.3)  # settled on the seeds as they are: nothing to say
+            assert not caplog.records
+            bad.write_bytes(NEW_TEXT.encode("shift_jis"))
+            _until(lambda: [r for r in caplog.records if "006_shift_jis.txt" in r.getMessage()])
+            time.sleep(0.3)  # more polls of the same file: said once
+        finally:
+            watcher.stop()
+    said = [r.getMessage() for r in caplog.records if "006_shift_jis.txt" in r.getMessage()]
+    assert len(said) == 1 and "not valid UTF-8" in said[0] and "not indexed" in said[0], said
+    assert builder.status() is None  # and no build was started for it
