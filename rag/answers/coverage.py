@@ -30,6 +30,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from ..retrieval import Searcher
+from ..retrieval.rerank.answer_type import is_interrogative
 from ..stores.japanese import STOP_WORDS
 from ..types import Hit
 from ..stores.sounds import short, spells
@@ -83,9 +84,15 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
     """Whether one top passage holds every name of `question` (see the module's docstring)."""
     question = unicodedata.normalize("NFKC", question)  # full-width letters are letters: ＮＡＴＯ is NATO
     analyzer = searcher.analyzer
-    # the nouns, not the words that ask ("ラブロフとは誰か": 誰 is a pronoun) nor a question's frame ("ISWは何の略")
-    japanese = {t.term for t in analyzer.tokens(question) if t.term and not t.term.isascii()
-                and t.pos[0] == "名詞" and t.term not in _ASKING_NOUNS}
+    # the nouns, not the words that ask ("ラブロフとは誰か": 誰 is a pronoun; 何年, 何人, and 何 with the counter after
+    # it: no passage writes the question's 何) nor a question's frame ("ISWは何の略")
+    japanese: set[str] = set()
+    after_what = False
+    for t in analyzer.tokens(question):
+        if (t.term and not t.term.isascii() and t.pos[0] == "名詞" and t.term not in _ASKING_NOUNS
+                and not is_interrogative(t.term) and not (after_what and t.pos[2] == "助数詞可能")):
+            japanese.add(t.term)
+        after_what = t.surface == "何"
     runs = name_runs(question)
     passages = [set(analyzer.terms(h.passage.text)) for h in top(hits)]
     spelled = [_spellings(p) for p in passages]

@@ -234,3 +234,16 @@ def test_a_check_that_breaks_leaves_the_answer_as_it_was(searcher, settings, mon
     answer = answer_question(searcher, "hello", TOP_K, settings)
     assert answer.covered and MARKER.search(answer.answer)
     assert "the coverage check failed" in caplog.text
+
+
+@pytest.mark.parametrize(("question", "holds"), [
+    # 何年 is 何 and the counter 年, 何回 one term: no passage writes the question's 何, so a question asking "how
+    # many" or "which year" of a name the articles hold was held back when USE scored it under the floor
+    ("ブレトン・ウッズ体制は何年に作られた？", True),
+    ("核実験は何回行われた？", True),
+    # a question about what the articles do not hold still names something no passage holds
+    ("東京タワーは何メートル？", False),
+])
+def test_the_words_that_ask_how_many_or_which_year_name_nothing(searcher, question, holds):
+    r = retrieve(searcher, question, TOP_K)
+    assert names_held(searcher, question, r.result.hits) is holds
