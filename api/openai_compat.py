@@ -259,6 +259,7 @@ async def sse_events(parts: AsyncIterator[str | Answer], messages: list[ChatMess
                 search_results=c.search_results, sources=c.sources, passages=c.passages, lang=answer.lang,
                 generator=answer.generator, shed=list(answer.shed), covered=answer.covered)
     if include_usage:
-        chunk = ChatCompletionChunk(choices=[], **{**common, "usage": _usage(messages, answer, cut.text)})  # type: ignore[arg-type]
+        usage = _usage(messages, answer, cut.text)
+        chunk = ChatCompletionChunk(choices=[], **{**common, "usage": usage})  # type: ignore[arg-type]
         yield b"data: " + msgspec.json.encode(chunk) + b"\n\n"
     yield b"data: [DONE]\n\n"

@@ -44,7 +44,7 @@ def names_only(turns: Sequence[str], analyzer, max_chars: int, *_budget) -> str:
     turns, then the last turn."""
     words: list[str] = []
     for t in turns[-conv.RECENT_TURNS:-1]:
-        ws = [w for w in content_words(t, analyzer, conv._NOT_TOPIC) if w[0].isupper()]
+        ws = [w for w in content_words(t, analyzer, conv.NOT_TOPIC) if w[0].isupper()]
         ws += [k.surface for k in analyzer.tokens(t) if k.term and not k.term.isascii()
                and (k.pos[:2] == ("名詞", "固有名詞") or re.fullmatch(r"[\u30a0-\u30ff]{2,}", k.surface))]
         words += ws

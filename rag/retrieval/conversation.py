@@ -3,8 +3,8 @@
 A follow-up such as "How long was it?" names nothing the index can match; the turns before it do. When the last
 turn looks like it leans on earlier ones (a referring word, or almost no content words of its own), it is searched
 with the content words of the recent earlier turns (rag.retrieval.topic) put before it (or, when it points back only
-by "he" or 彼 and names its own topic, with the name of the person it means: rag.retrieval.referent), and its own search only
-breaks near-ties of that ranking (RRF, weight 0.1). Only content words are carried over, not whole sentences, so
+by "he" or 彼 and names its own topic, with the name of the person it means: rag.retrieval.referent), and its own
+search only breaks near-ties of that ranking (RRF, weight 0.1). Only content words are carried over, not whole sentences, so
 that what an earlier turn asked does not outweigh what the follow-up asks. A stand-alone question is searched
 alone, exactly as without a conversation.
 """
@@ -22,6 +22,8 @@ from ..stores.bridge import Bridge
 from ..stores.english import english_words
 from ..stores.japanese import JapaneseAnalyzer
 from ..types import Hit
+from .cues import (EN_CONTINUING, EN_FUNCTION, EN_SMALL_TALK, EN_STRONG, EN_WEAK, EN_WORD, JA_CONTINUING, JA_FUNCTION,
+                   JA_REFERRING, JA_SMALL_TALK, NOT_TOPIC)
 from .engine import Filters, SearchResult, Searcher
 from .fusion import diversify, rrf
 from .referent import person_query
@@ -41,40 +43,8 @@ CONTEXT_TOKENS = 64
 WEIGHTS = {"last": 0.1, "conversation": 1.0}
 RRF_K = 60
 
-# Words that point back at something said before. Strong ones always do ("How long was it?"); weak ones (personal
-# pronouns, possessives, "that") usually point at a name earlier in the same question ("When did North Korea
-# conduct its first test?"), so they count only when no name comes before them.
-_EN_STRONG = frozenset({"it", "itself", "this", "these", "those", "there", "then", "such", "same", "else", "former",
-                        "latter"})
-_EN_WEAK = frozenset({"its", "he", "him", "his", "himself", "she", "her", "hers", "herself", "they", "them", "their",
-                      "theirs", "themselves", "that"})
-_EN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
-# Japanese: ko/so/a demonstratives, third-person pronouns, and the 同- prefix of news style (同氏, 同国: "the said").
-_JA_REFERRING = re.compile(r"それ|その|そこ|そう|そちら|これ|この|ここ|あれ|あの|あそこ|彼|同氏|同国|同社|同紙|同年|"
-                           r"同日|同月|前者|後者|両者|他に|ほかに|じゃあ")
-# Question scaffolding that says nothing about the topic.
-_EN_FUNCTION = frozenset({
-    "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was", "were", "be", "been",
-    "do", "does", "did", "has", "have", "had", "can", "could", "would", "will", "should", "may", "might", "a", "an",
-    "the", "of", "to", "in", "on", "at", "for", "by", "with", "from", "about", "and", "or", "but", "so", "as", "than",
-    "say", "said", "tell", "me", "us", "you", "we", "i", "more", "much", "many", "long", "old", "again", "exactly",
-    "words", "word", "number", "one", "not", "any", "some",
-})
-# Ellipsis: a question that opens by continuing the last one ("And North Korea?", "What about China?", "じゃあ…").
-_EN_CONTINUING = re.compile(r"^\W*(?:and|but|also|so|then|what about|how about)\b", re.IGNORECASE)
-_JA_CONTINUING = re.compile(r"^\W*(?:じゃあ|じゃ|では|それで|で、|あと|ちなみに|また)")
-# Japanese question words and light verbs carry no topic ("誰に招かれて来たの？" names nothing but 招く).
-_JA_FUNCTION = frozenset({"誰", "何", "いつ", "どこ", "どう", "何故", "なぜ", "どの", "どれ", "どちら", "どんな",
-                          "いくら", "幾ら", "幾つ", "する", "ある", "いる", "なる", "来る", "行く", "言う", "思う"})
 # A follow-up with fewer content words of its own than this cannot stand alone.
 MIN_CONTENT_WORDS = 2
-# Small talk: a greeting or a thanks before a question names no topic ("hi", then "China?" is China searched alone).
-_EN_SMALL_TALK = frozenset({"hi", "hello", "hey", "thanks", "thank", "thx", "please", "ok", "okay", "yes", "yeah",
-                            "no", "bye", "cheers", "great", "cool", "sure", "welcome", "morning", "evening"})
-_JA_SMALL_TALK = re.compile(r"(?:どうも)?(?:ありがとう(?:ございます|ございました)?|こんにちは|こんばんは|おはよう(?:ございます)?|"
-                            r"よろしく(?:お願いします)?|了解(?:です)?|わかりました|なるほど)+")
-# English words an earlier turn never contributes to a follow-up's search (question words, pronouns, small talk).
-_NOT_TOPIC = _EN_FUNCTION | _EN_STRONG | _EN_WEAK | _EN_SMALL_TALK
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,31 +64,31 @@ def depends_on_context(question: str, analyzer: JapaneseAnalyzer) -> bool:
     too few content words to stand alone."""
     if _small_talk(question):  # "Thanks!" after an answer asks nothing of it: answered as a greeting is
         return False
-    if _EN_CONTINUING.search(question) or _JA_CONTINUING.search(question):
+    if EN_CONTINUING.search(question) or JA_CONTINUING.search(question):
         return True
-    if _JA_REFERRING.search(question) or _refers_back_en(question):
+    if JA_REFERRING.search(question) or _refers_back_en(question):
         return True
-    content = [w for w in english_words(question) if w not in _EN_FUNCTION and len(w) > 1]
+    content = [w for w in english_words(question) if w not in EN_FUNCTION and len(w) > 1]
     if has_cjk(question):
-        content += [t for t in analyzer.terms(question) if not t.isascii() and t not in _JA_FUNCTION]
+        content += [t for t in analyzer.terms(question) if not t.isascii() and t not in JA_FUNCTION]
     return len(content) < MIN_CONTENT_WORDS
 
 
 def _small_talk(question: str) -> bool:
     """A greeting or a thanks and nothing else ("Thanks!", "ok, thank you", ありがとう)."""
     if has_cjk(question):
-        return _JA_SMALL_TALK.fullmatch(re.sub(r"[\s!！。、,.?？~〜ー]+", "", question)) is not None
+        return JA_SMALL_TALK.fullmatch(re.sub(r"[\s!！。、,.?？~〜ー]+", "", question)) is not None
     words = english_words(question)
-    return bool(words) and all(w in _EN_SMALL_TALK or w in ("you", "very", "much", "so", "a", "lot") for w in words)
+    return bool(words) and all(w in EN_SMALL_TALK or w in ("you", "very", "much", "so", "a", "lot") for w in words)
 
 
 def _refers_back_en(question: str) -> bool:
     named = False
-    for word in _EN_WORD.findall(question):
+    for word in EN_WORD.findall(question):
         lower = word.lower()
-        if lower in _EN_STRONG or (lower in _EN_WEAK and not named):
+        if lower in EN_STRONG or (lower in EN_WEAK and not named):
             return True
-        named = named or (word[0].isupper() and lower not in _EN_FUNCTION)
+        named = named or (word[0].isupper() and lower not in EN_FUNCTION)
     return False
 
 
@@ -130,7 +100,7 @@ def conversation_query(turns: Sequence[str], analyzer: JapaneseAnalyzer, max_cha
     last = turns[-1].strip() if turns else ""
     # an earlier turn was never validated as a question: only its first max_chars are read
     earlier = [t[:max_chars] for t in turns[-RECENT_TURNS:-1] if t and t.strip()]
-    words = topic_words(earlier, analyzer, _NOT_TOPIC)
+    words = topic_words(earlier, analyzer, NOT_TOPIC)
     while words and len(" ".join(words)) + 1 + len(last) > max_chars:
         words.pop(0)
     if words and count is not None and max_tokens is not None:
@@ -167,8 +137,7 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     _, tokens = searcher.intake.check(last)  # the last turn's own errors first, before any tokenizing of it
     budget = min(s.max_query_tokens, max(s.heavy_query_tokens, tokens + CONTEXT_TOKENS))
     bridge = _bridge(searcher)
-    context = person_query([*earlier, last], searcher.analyzer, bridge, RECENT_TURNS, _JA_REFERRING,
-                           _EN_STRONG | _EN_WEAK, _NOT_TOPIC, _JA_FUNCTION)
+    context = person_query([*earlier, last], searcher.analyzer, bridge, RECENT_TURNS)
     if context is None or searcher.intake.count(context) > budget:
         context = conversation_query([*earlier, last], searcher.analyzer, s.max_query_chars, searcher.intake.count,
                                      budget)

@@ -828,7 +828,8 @@ def test_a_moved_seeds_directory_chunks_nothing_again_and_cites_the_new_path(
     assert rows(Path(settings.index_dir)) == rows(Path(use_template.index))  # the same records but for the path
 
 
-def test_an_indexed_document_that_can_no_longer_be_read_is_kept_and_the_build_refused(use_settings, use_embedder) -> None:
+def test_an_indexed_document_that_can_no_longer_be_read_is_kept_and_the_build_refused(use_settings,
+                                                                                      use_embedder) -> None:
     """Re-saved in another encoding, an indexed seed was skipped as unreadable, and so removed from the index: a
     build of bad input lost what was stored. A new unreadable file is still only skipped."""
     before = read_manifest(use_settings.index_dir)

@@ -201,11 +201,10 @@ def test_follow_ups_find_their_evidence_through_the_conversation(searcher, conve
 # -- "he" is a person: rag/retrieval/referent.py ----------------------------------------------------------------
 
 def _person_query(searcher, turns: list[str]) -> str | None:
-    from rag.retrieval import conversation as c
+    from rag.retrieval.conversation import RECENT_TURNS
     from rag.retrieval.referent import person_query
 
-    return person_query(turns, searcher.analyzer, searcher.index.bridge, c.RECENT_TURNS, c._JA_REFERRING,
-                        c._EN_STRONG | c._EN_WEAK, c._NOT_TOPIC, c._JA_FUNCTION)
+    return person_query(turns, searcher.analyzer, searcher.index.bridge, RECENT_TURNS)
 
 
 LAVROV_CHINA = "What did Lavrov say about an alliance with China?"

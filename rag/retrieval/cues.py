@@ -1,0 +1,40 @@
+"""The words that tell a follow-up from a question that stands alone, and what an earlier turn carries over: words
+that point back, that continue the last question, that only ask, and small talk (rag.retrieval.conversation,
+rag.retrieval.referent)."""
+
+from __future__ import annotations
+
+import re
+
+# Words that point back at something said before. Strong ones always do ("How long was it?"); weak ones (personal
+# pronouns, possessives, "that") usually point at a name earlier in the same question ("When did North Korea
+# conduct its first test?"), so they count only when no name comes before them.
+EN_STRONG = frozenset({"it", "itself", "this", "these", "those", "there", "then", "such", "same", "else", "former",
+                       "latter"})
+EN_WEAK = frozenset({"its", "he", "him", "his", "himself", "she", "her", "hers", "herself", "they", "them", "their",
+                     "theirs", "themselves", "that"})
+EN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+# Japanese: ko/so/a demonstratives, third-person pronouns, and the 同- prefix of news style (同氏, 同国: "the said").
+JA_REFERRING = re.compile(r"それ|その|そこ|そう|そちら|これ|この|ここ|あれ|あの|あそこ|彼|同氏|同国|同社|同紙|同年|"
+                          r"同日|同月|前者|後者|両者|他に|ほかに|じゃあ")
+# Question scaffolding that says nothing about the topic.
+EN_FUNCTION = frozenset({
+    "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was", "were", "be", "been",
+    "do", "does", "did", "has", "have", "had", "can", "could", "would", "will", "should", "may", "might", "a", "an",
+    "the", "of", "to", "in", "on", "at", "for", "by", "with", "from", "about", "and", "or", "but", "so", "as", "than",
+    "say", "said", "tell", "me", "us", "you", "we", "i", "more", "much", "many", "long", "old", "again", "exactly",
+    "words", "word", "number", "one", "not", "any", "some",
+})
+# Ellipsis: a question that opens by continuing the last one ("And North Korea?", "What about China?", "じゃあ…").
+EN_CONTINUING = re.compile(r"^\W*(?:and|but|also|so|then|what about|how about)\b", re.IGNORECASE)
+JA_CONTINUING = re.compile(r"^\W*(?:じゃあ|じゃ|では|それで|で、|あと|ちなみに|また)")
+# Japanese question words and light verbs carry no topic ("誰に招かれて来たの？" names nothing but 招く).
+JA_FUNCTION = frozenset({"誰", "何", "いつ", "どこ", "どう", "何故", "なぜ", "どの", "どれ", "どちら", "どんな",
+                         "いくら", "幾ら", "幾つ", "する", "ある", "いる", "なる", "来る", "行く", "言う", "思う"})
+# Small talk: a greeting or a thanks before a question names no topic ("hi", then "China?" is China searched alone).
+EN_SMALL_TALK = frozenset({"hi", "hello", "hey", "thanks", "thank", "thx", "please", "ok", "okay", "yes", "yeah",
+                           "no", "bye", "cheers", "great", "cool", "sure", "welcome", "morning", "evening"})
+JA_SMALL_TALK = re.compile(r"(?:どうも)?(?:ありがとう(?:ございます|ございました)?|こんにちは|こんばんは|おはよう(?:ございます)?|"
+                           r"よろしく(?:お願いします)?|了解(?:です)?|わかりました|なるほど)+")
+# English words an earlier turn never contributes to a follow-up's search (question words, pronouns, small talk).
+NOT_TOPIC = EN_FUNCTION | EN_STRONG | EN_WEAK | EN_SMALL_TALK
