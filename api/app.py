@@ -54,6 +54,11 @@ def provide_llm_client(state: State) -> httpx.Client | None:
 
 # -- lifespan --------------------------------------------------------------------------------------------------
 
+# What leaves the server without an index, serving anyway and saying why (/readyz), rather than ending it: its seeds
+# (missing, empty, unreadable), its store, another build holding the folder
+UNSERVABLE = (IndexError_, CorpusError, BuildBusyError, OSError)
+
+
 def _open_index(settings: Settings, embedders: Mapping[str, Embedder], state: State) -> Searcher | None:
     """The searcher over the index on disk (built first if missing); None, with the reason kept, if it is unusable."""
     try:
@@ -61,7 +66,7 @@ def _open_index(settings: Settings, embedders: Mapping[str, Embedder], state: St
         # is not waited for: the port would stay closed (no /healthz) for up to two minutes; the server serves its
         # 503 and api/live.py LoadRetry loads the index once the store answers
         return open_searcher(settings, build_if_missing=True, embedders=embedders, wait_for_store=False)
-    except (IndexError_, CorpusError, BuildBusyError, OSError) as exc:
+    except UNSERVABLE as exc:
         # Serve anyway: /readyz says 503 with the reason, and POST /v1/admin/reload (or /rebuild, once the seeds are
         # fixed) loads an index. A missing index over missing, empty or unreadable seeds ended the process with a
         # traceback of the startup's exception group before.
@@ -114,17 +119,21 @@ def _json_not_found(response: Response) -> Response:
     return response
 
 
+def cors_config(settings: Settings) -> CORSConfig | None:
+    """Browser clients on the configured origins (none: no CORS). The origins are the boundary: clients add their own
+    headers (the openai SDK's X-Stainless-*), and a page reads Retry-After to know when to try again."""
+    if not settings.cors_origins:
+        return None
+    return CORSConfig(allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST", "OPTIONS"],
+                      allow_headers=["*"], expose_headers=["Retry-After"])
+
+
 def create_app(settings: Settings, searcher: Searcher | None = None,
                embedders: Mapping[str, Embedder] | None = None) -> Litestar:
     """The Litestar app; pass a ready `searcher` to skip loading models and index (tests reuse one), or `embedders`
     to share models the caller owns. Models the app loads itself it closes when it shuts down."""
     check_admin_token(settings)
-    cors = None
-    if settings.cors_origins:
-        # the origins are the boundary: clients add their own headers (the openai SDK's X-Stainless-*), and a page
-        # reads Retry-After to know when to try again
-        cors = CORSConfig(allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST", "OPTIONS"],
-                          allow_headers=["*"], expose_headers=["Retry-After"])
+    cors = cors_config(settings)
     state = State({"settings": settings, "searcher": None, "load_error": None, "load_exception": None,
                    "loaded_at": None})
     state.metrics = Metrics(state) if settings.metrics else None
@@ -153,7 +162,7 @@ def create_app(settings: Settings, searcher: Searcher | None = None,
     )
     _publish_top_k_bound(app, settings.max_top_k)
     # outside routing: it sees 404s, 405s and HEAD too, and counts every request for /metrics
-    app.asgi_handler = Edge(app.asgi_handler, settings, state.metrics)
+    app.asgi_handler = Edge(app.asgi_handler, settings, state.metrics, cors)
     return app
 
 

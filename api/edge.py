@@ -22,6 +22,7 @@ from typing import Any
 
 import anyio
 import msgspec
+from litestar.config.cors import CORSConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from rag.settings import Settings
@@ -94,9 +95,11 @@ class _Body:
 class Edge:
     """ASGI middleware around the whole app (outside routing, so that it sees 404s and 405s too)."""
 
-    def __init__(self, app: ASGIApp, settings: Settings, metrics: Metrics | None = None) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, metrics: Metrics | None = None,
+                 cors: CORSConfig | None = None) -> None:
         self.app = app
         self.settings = settings
+        self.cors = cors
         self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -165,13 +168,14 @@ class Edge:
 
 
     def _cors(self, scope: Scope) -> list[tuple[bytes, bytes]]:
-        """The CORS headers Litestar's middleware would add, for an answer made here, outside it (the 413): without
-        them a browser page on an allowed origin saw a network error, not the service's message."""
+        """The CORS headers Litestar's middleware adds to its answers, for an answer made here, outside it (the 413):
+        without them a browser page on an allowed origin saw a network error, not the service's message."""
         origin = _header(scope, b"origin")
-        allowed = self.settings.cors_origins
-        if origin is None or not allowed or ("*" not in allowed and origin.decode("latin-1") not in allowed):
+        if self.cors is None or origin is None or not self.cors.is_origin_allowed(origin.decode("latin-1")):
             return []
-        return [(b"access-control-allow-origin", b"*" if "*" in allowed else origin), (b"vary", b"Origin")]
+        headers = {"Access-Control-Allow-Origin": origin.decode("latin-1"), "Vary": "Origin",
+                   **self.cors.simple_headers}  # its own, "*" when every origin is allowed, win
+        return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
 
 
 def _route_of(scope: Scope) -> str | None:

@@ -17,7 +17,7 @@ from rag.settings import Settings
 
 from rag.runtime import close_embedders
 
-from .app import create_app
+from .app import UNSERVABLE, create_app
 from .metrics import SERVER_REFUSALS
 
 logger = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ def _build_first(settings: Settings) -> dict[str, Any] | None:
     later on a large corpus. Here both stop it as they stop `rag index build`: "rag: interrupted", exit 130, the
     previous index (or none) left as it was. A build that fails for its seeds or its store is left to the app's
     start, which serves without an index and says why (/readyz)."""
-    from rag.errors import BuildBusyError, CorpusError, IndexError_
+    from rag.errors import IndexError_
     from rag.indexing import backend
     from rag.runtime import build_if_needed, load_embedders, needs_build
 
@@ -127,7 +127,7 @@ def _build_first(settings: Settings) -> dict[str, Any] | None:
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         build_if_needed(settings, embedders)
-    except (IndexError_, CorpusError, BuildBusyError, OSError) as exc:
+    except UNSERVABLE as exc:
         # the app's start tries again, and serves without an index, saying why (/readyz), if it cannot
         logger.warning("the index could not be built before serving: %s", exc)
     except BaseException:
