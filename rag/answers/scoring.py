@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..corpus.articles import names_sources
 from ..components.sentences import encoder as sentence_encoder
 from ..stores.sentences import (DATE, ENCODE, NUMBER, ORG, PERSON, PLACE, PassageSentences, features,
                                 sentence_spans)
@@ -169,13 +170,14 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
             sims += ps.vectors[s] @ queries[s]  # L2-normalised vectors: the dot product is the cosine
         sims /= max(len(specs), 1)
         prior = w.rank / h.rank + w.passage * (h.score / top)
+        source = names_sources(h.passage.text)  # a source block: its title answers, in its own language; not its marker
         for j, span in enumerate(ps.spans):
             text = h.passage.text[span.start : span.end]
             lex = lexical(groups, ps.terms[j], idf) if groups else 0.0
             value = float(sims[j]) + prior + w.lexical * lex + (w.kind if asked & ps.kinds[j] else 0.0)
             if text.endswith(_SOFT_ENDS):  # a piece cut at a passage boundary reads badly as an answer
                 value -= CUT_PENALTY
-            if heading(text) or off_script(text, h.passage.text):
+            if heading(text) or (j == 0 if source else off_script(text, h.passage.text)):
                 value -= NOT_AN_ANSWER_PENALTY
             out.append(Scored(h.rank, j, span.start, text, h, value, float(sims[j]), lex, ps.kinds[j]))
     return out

@@ -18,6 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
+from ..corpus.articles import names_sources
 from ..errors import IndexCorruptError
 from ..stores import defined
 from ..stores.bm25 import BM25Store, TermSegment, count_terms, read_vocab, term_ids
@@ -177,6 +178,7 @@ class BM25Builder:
         glossed = _previous_glosses(old, previous) if before is not None else None  # previous slot → its pairs
         files, parts, analysed = [], [], 0
         by_segment: dict[str, dict[int, list[defined.Pair]]] = {}
+        cited = corpus.passages if corpus.passages is not None else corpus.texts
         for seg in layout.segments:
             prefix = seg.path("bm25")
             files += (*TermSegment.files(prefix), f"{prefix}/{defined.FILE}")
@@ -206,9 +208,13 @@ class BM25Builder:
                     rows.append((remap[terms].astype(np.int32), tf))
                     sequences.append(remap[before.slot_sequence(slot)].astype(np.int32))  # the same terms, in order
                 else:
-                    if found := defined.glosses(corpus.texts[r]):
+                    # a source block's marker and title are no article text: not in the term counts, so that their
+                    # English words (Korybko, UN, Times) reach no bridge, alignment or document frequency; a question
+                    # about the source finds them by the other signals (rag/retrieval/sources.py)
+                    source = names_sources(cited[r])
+                    if not source and (found := defined.glosses(corpus.texts[r])):
                         pairs[len(rows)] = found
-                    terms = self.analyzer.terms(corpus.texts[r])
+                    terms = [] if source else self.analyzer.terms(corpus.texts[r])
                     rows.append(count_terms(terms, ids, vocab))
                     sequences.append(term_ids(terms, ids))
                     analysed += 1

@@ -179,14 +179,17 @@ def build_document(
     for ln in lines:
         if not ln.blank and norm(ln.text) in boilerplate:
             reasons.setdefault(ln.no, "boilerplate")
-    sources = find_sources(lines, reasons)
+    sources, named = find_sources(lines, reasons)
     drafts = split_articles(lines, reasons)
     for d in drafts:
         read_header(lines, d, reasons)
         cut_footer(lines, d, reasons)
+    for i in named:  # a source block's marker and title: a segment of their own, after the articles were found
+        if reasons.get(i) == "sources":
+            del reasons[i]
     articles = []
     for d in drafts:
-        segments = _segments(lines, d.first, d.last, reasons)
+        segments = _segments(lines, d.first, d.last, reasons, breaks=frozenset(named[::2]))
         if not segments:
             continue
         cited = [s for (i, s, primary) in sources if d.first <= i <= d.last and primary]
@@ -209,14 +212,19 @@ def build_document(
     return Document(doc_id, path, raw, sha, tuple(articles), exclusions)
 
 
-def _segments(lines: list[Line], first: int, last: int, reasons: dict[int, str]) -> list[Span]:
-    """Maximal runs of kept lines (blank lines may sit inside a run, excluded lines may not), trimmed of space."""
+def _segments(lines: list[Line], first: int, last: int, reasons: dict[int, str],
+              breaks: frozenset[int] = frozenset()) -> list[Span]:
+    """Maximal runs of kept lines (blank lines may sit inside a run, excluded lines may not), trimmed of space; a
+    line in `breaks` starts a run of its own."""
     out: list[Span] = []
     run: list[Line] = []
     for i in range(first, last + 1):
         ln = lines[i]
         if ln.blank:
             continue
+        if i in breaks and run:
+            out.append(_trim(run))
+            run = []
         if i in reasons:
             if run:
                 out.append(_trim(run))

@@ -83,9 +83,15 @@ def split_articles(lines: Sequence[Line], reasons: dict[int, str]) -> list[Artic
     ]
 
 
-def find_sources(lines: Sequence[Line], reasons: dict[int, str]) -> list[tuple[int, Source, bool]]:
-    """(line, source, primary) for 【引用・参照・底本】 blocks and 元ネタ:-style lines; block lines become "sources"."""
+def find_sources(lines: Sequence[Line], reasons: dict[int, str]) -> tuple[list[tuple[int, Source, bool]], list[int]]:
+    """(line, source, primary) for 【引用・参照・底本】 blocks and 元ネタ:-style lines; block lines become "sources".
+
+    Also the lines that name each block's first source (its marker and the title before the first URL), when
+    nothing else excluded them: build_document shows them as a passage of their own, so that a question about who
+    wrote an article, or where it first appeared, can find them (rag/retrieval/sources.py keeps them out of the
+    answers to every other question)."""
     found: list[tuple[int, Source, bool]] = []
+    named: list[int] = []
     i = 0
     while i < len(lines):
         ln = lines[i]
@@ -94,11 +100,21 @@ def find_sources(lines: Sequence[Line], reasons: dict[int, str]) -> list[tuple[i
             primary = not ln.stripped.startswith(("参考", "Via"))
             found.append((i, Source(None, m["url"].rstrip(".,、。)")), primary))
         if _SOURCE_BLOCK.match(ln.text):
+            title = next((j for j in range(i + 1, len(lines)) if not lines[j].blank), None)
+            shown = i not in reasons and title is not None and title not in reasons
             reasons.setdefault(i, "sources")
-            i = _read_block(lines, i, reasons, found)
+            end = _read_block(lines, i, reasons, found)
+            if shown and title < end and not urls(lines[title].stripped):
+                named += [i, title]
+            i = end
             continue
         i += 1
-    return found
+    return found, named
+
+
+def names_sources(text: str) -> bool:
+    """Whether a passage is a source block's marker and title (find_sources), not article text."""
+    return text.startswith("【") and bool(_SOURCE_BLOCK.match(text.split("\n", 1)[0]))  # passages start trimmed
 
 
 def _read_block(lines: Sequence[Line], marker: int, reasons: dict[int, str], found: list) -> int:

@@ -31,6 +31,7 @@ from ..types import Hit
 from .fusion import diversify, rrf, weighted_sum
 from .rerank import create_reranker
 from .intake import QueryIntake
+from .sources import asks_for_source, without_sources
 
 logger = logging.getLogger(__name__)
 
@@ -263,6 +264,8 @@ class Searcher:
             answers = [ask(components[0])] + [f.result() for f in others]
         else:
             answers = [ask(c) for c in components]
+        if not asks_for_source(query):  # a source line answers only who wrote an article or where it appeared
+            answers = without_sources(answers, self.index.passages)
         for name, ranking, ms in answers:
             rankings[name] = ranking
             timings[name] = timings.get(name, 0.0) + ms

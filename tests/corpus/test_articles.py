@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.corpus import Corpus, build_document
-from rag.corpus.articles import dated_headline
+from rag.corpus.articles import dated_headline, names_sources
 from rag.corpus.lines import Line
 
 D000 = "000_77323e78f047d601"
@@ -122,14 +122,24 @@ def test_kept_segments_lie_inside_their_article_in_order_without_surrounding_spa
                 assert prev.end < nxt.start
 
 
-def test_source_blocks_are_not_article_text(corpus: Corpus) -> None:
+def test_a_source_blocks_marker_and_title_are_a_segment_of_their_own_and_its_urls_no_text(corpus: Corpus) -> None:
+    named = []
     for doc in corpus.documents:
         for a in doc.articles:
+            for seg in a.kept:
+                text = doc.raw[seg.start : seg.end]
+                # the marker only ever opens a segment, which is then the marker and the block's first title
+                assert "【引用・参照・底本】" not in text[1:], (doc.doc_id, a.index)
+                if names_sources(text):
+                    marker, title = [ln for ln in text.splitlines() if ln.strip()]
+                    assert marker == "【引用・参照・底本】" and title in {s.title for s in a.sources}
+                    named.append(title)
             kept = "".join(doc.raw[s.start : s.end] for s in a.kept)
-            assert "【引用・参照・底本】" not in kept, (doc.doc_id, a.index)
             for s in a.sources:
                 if s.url:
                     assert s.url not in kept, (doc.doc_id, s.url)
+    # the seeds' three blocks (000's second copy is a duplicate, and stays out)
+    assert len(named) == 3 and sum("Korybko's Newsletter" in t for t in named) == 2
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -226,8 +236,27 @@ def test_a_citation_block_names_the_source_title_and_url_of_the_article_above_it
     (article,) = doc.articles
     assert article.sources[0].title.startswith("These joint statements")
     assert article.url == "https://www.globaltimes.cn/page/202505/1333712.shtml"
-    assert set(doc.excluded_chars()) == {"sources"}
-    assert all("Global Times" not in raw[s.start : s.end] for s in article.kept)
+    assert set(doc.excluded_chars()) == {"sources"}  # the URL
+    body, named = article.kept
+    assert "Global Times" not in raw[body.start : body.end] and raw[body.start : body.end].endswith(BODY_2[-10:])
+    assert raw[named.start : named.end] == ("【引用・参照・底本】\n"
+                                            "These joint statements carry significance: Global Times editorial GT 2025.05.10")
+
+
+def test_a_source_block_with_no_title_before_its_url_or_in_a_copied_block_keeps_nothing() -> None:
+    url = "https://www.globaltimes.cn/page/202505/1333712.shtml"
+    doc = build_document("x", "x.txt", f"中・露共同声明 ― 2025年05月11日 08:05\n{BODY_2}\n【引用・参照・底本】\n{url}\n")
+    (article,) = doc.articles
+    assert article.url == url and len(article.kept) == 1 and "【" not in raw_of(doc, article.kept[0])
+    # a document that repeats its article, block and all: the copy's lines are duplicates, the block's included
+    one = f"中・露共同声明 ― 2025年05月11日 08:05\n{BODY_2}\n【引用・参照・底本】\nGlobal Times editorial GT 2025.05.10\n{url}\n"
+    doc = build_document("x", "x.txt", one + "\n" + one)
+    named = [raw_of(doc, s) for a in doc.articles for s in a.kept if names_sources(raw_of(doc, s))]
+    assert named == ["【引用・参照・底本】\nGlobal Times editorial GT 2025.05.10"]
+
+
+def raw_of(doc, span) -> str:
+    return doc.raw[span.start : span.end]
 
 
 def test_text_after_a_citation_block_starts_a_new_article() -> None:

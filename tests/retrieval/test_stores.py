@@ -11,6 +11,7 @@ from rag.errors import ConfigError
 from rag.stores.bm25 import BM25Store
 from rag.stores.dense import DenseStore
 from rag.stores.japanese import default_analyzer, fold
+from rag.corpus.articles import names_sources
 
 from .unreadable import Unreadable
 
@@ -346,8 +347,11 @@ def reference(searcher):
     from rag.stores.bm25 import EMPTY
 
     r = bm25s.BM25(k1=1.2, b=0.75)
-    texts = [embed_text(p.title, p.text, searcher.settings.embed_title) for p in searcher.index.passages]
-    r.index([searcher.analyzer.terms(t) or [EMPTY] for t in texts], show_progress=False)
+    passages = searcher.index.passages
+    texts = [embed_text(p.title, p.text, searcher.settings.embed_title) for p in passages]
+    # a source line's marker and title are not counted (rag/components/lexical.py): an empty passage there
+    r.index([(not names_sources(p.text) and searcher.analyzer.terms(t)) or [EMPTY] for p, t in zip(passages, texts)],
+            show_progress=False)
     return r
 
 

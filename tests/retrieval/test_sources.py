@@ -1,0 +1,63 @@
+"""Source lines (rag/retrieval/sources.py): a source block's marker and title are a passage that answers who wrote
+an article or where it first appeared, and that no other question is shown, in any mode."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answers import answer_question
+from rag.corpus.articles import names_sources
+from rag.retrieval.sources import asks_for_source
+
+WHO_WROTE = "Who wrote the analysis claiming that Russia and the US are pursuing a New Détente?"
+ON_ITS_TOPIC = "What did Russia and the US do at the UN that shows a New Détente?"
+
+
+@pytest.mark.parametrize("question", [
+    WHO_WROTE,
+    "Which newspaper's editorial is the summary of the joint statements based on?",
+    "whose newsletter was this piece originally in",
+    "What is the source of the article on the Xi-Putin relationship?",
+    "Who is the author of the piece on the US negotiating stance?",
+    "「新デタント」の記事を書いたのは誰ですか",
+    "共同声明についての社説はどの新聞のものか",
+    "この分析の出典は?",
+])
+def test_a_question_about_who_wrote_an_article_or_where_it_appeared_asks_for_its_source(question) -> None:
+    assert asks_for_source(question)
+
+
+@pytest.mark.parametrize("question", [
+    ON_ITS_TOPIC,
+    "What does the author say about Russia abandoning China?",  # the article's content, not its author
+    "Who did Lavrov meet in Astana?",
+    "筆者はロシアと中国の関係をどう見ているか",
+    "ラブロフ外相は中国との同盟について何と言ったか",
+])
+def test_other_questions_do_not(question) -> None:
+    assert not asks_for_source(question)
+
+
+def _source_hits(searcher, question: str, mode: str):
+    return [h for h in searcher.search(question, top_k=10, mode=mode).hits if names_sources(h.passage.text)]
+
+
+def test_the_source_line_answers_who_wrote_an_article_and_no_question_on_its_topic(searcher) -> None:
+    # found by its words, in the top 5 (no boost: "according to the Global Times editorial" asks for the content)
+    for question in (WHO_WROTE, "Whose newsletter is the New Détente analysis from?"):
+        first = _source_hits(searcher, question, "hybrid")[0]
+        assert first.rank <= 5 and first.citation.doc_id.startswith("000_"), question
+        assert "Andrew Korybko's Newsletter 2025.02.25" in first.passage.text
+    for mode in searcher.modes:
+        # the same words without "who wrote": in every ranking but BM25's the English title would sit near the top
+        assert _source_hits(searcher, ON_ITS_TOPIC, mode) == [], mode
+        assert _source_hits(searcher, WHO_WROTE, mode) or mode == "bm25", mode
+    # BM25 counts no term of a source line: Korybko's Latin spelling, which only the lines hold, is no term of it
+    assert "korybko" not in searcher.index.bm25.vocabulary and "コリブコ" in searcher.index.bm25.vocabulary
+
+
+def test_the_answer_to_who_wrote_an_article_quotes_the_sources_title_not_its_marker(searcher, built_index) -> None:
+    settings, _ = built_index
+    answer = answer_question(searcher, WHO_WROTE, 5, settings)
+    assert "Andrew Korybko's Newsletter 2025.02.25" in answer.answer
+    assert "【引用・参照・底本】" not in answer.answer and answer.covered
