@@ -67,18 +67,22 @@ def _open_index(settings: Settings, embedders: Mapping[str, Embedder], state: St
         # 503 and api/live.py LoadRetry loads the index once the store answers
         return open_searcher(settings, build_if_missing=True, embedders=embedders, wait_for_store=False)
     except UNSERVABLE as exc:
-        # Serve anyway: /readyz says 503 with the reason, and POST /v1/admin/reload (or /rebuild, once the seeds are
-        # fixed) loads an index. A missing index over missing, empty or unreadable seeds ended the process with a
-        # traceback of the startup's exception group before.
-        reason = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) and exc.filename else str(exc)
-        # what passes by itself (another process's build, a busy or unreachable store) is loaded again by LoadRetry
-        (logger.warning if isinstance(exc, PASSING) else logger.error)("serving without an index: %s", reason)
-        state.load_error, state.load_exception = reason, exc  # api/live.py LoadRetry reads what kind it was
-        return None
+        return _without_index(exc, state)
 
 
-def _lifespan(settings: Settings, searcher: Searcher | None,
-              embedders: Mapping[str, Embedder] | None) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+def _without_index(exc: Exception, state: State) -> None:
+    """Serve anyway: /readyz says 503 with the reason, and POST /v1/admin/reload (or /rebuild, once the seeds are
+    fixed) loads an index. A missing index over missing, empty or unreadable seeds ended the process with a traceback
+    of the startup's exception group before."""
+    reason = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) and exc.filename else str(exc)
+    # what passes by itself (another process's build, a busy or unreachable store) is loaded again by LoadRetry
+    (logger.warning if isinstance(exc, PASSING) else logger.error)("serving without an index: %s", reason)
+    state.load_error, state.load_exception = reason, exc  # api/live.py LoadRetry reads what kind it was
+    return None
+
+
+def _lifespan(settings: Settings, searcher: Searcher | None, embedders: Mapping[str, Embedder] | None,
+              unservable: Exception | None) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         state = app.state
@@ -91,7 +95,9 @@ def _lifespan(settings: Settings, searcher: Searcher | None,
             state.embedders = embedders if embedders is not None else await to_thread.run_sync(load_embedders,
                                                                                                 settings)
         try:
-            if searcher is None:
+            if unservable is not None:  # the caller's own build of the missing index failed: not tried again
+                state.searcher = _without_index(unservable, state)
+            elif searcher is None:
                 state.searcher = await to_thread.run_sync(_open_index, settings, state.embedders, state)
             if state.searcher is not None:
                 state.loaded_at = time.time()
@@ -129,9 +135,10 @@ def cors_config(settings: Settings) -> CORSConfig | None:
 
 
 def create_app(settings: Settings, searcher: Searcher | None = None,
-               embedders: Mapping[str, Embedder] | None = None) -> Litestar:
+               embedders: Mapping[str, Embedder] | None = None, unservable: Exception | None = None) -> Litestar:
     """The Litestar app; pass a ready `searcher` to skip loading models and index (tests reuse one), or `embedders`
-    to share models the caller owns. Models the app loads itself it closes when it shuts down."""
+    to share models the caller owns. Models the app loads itself it closes when it shuts down. `unservable`: why the
+    caller's build of the missing index failed (rag serve's first build): the app serves without one and says so."""
     check_admin_token(settings)
     cors = cors_config(settings)
     state = State({"settings": settings, "searcher": None, "load_error": None, "load_exception": None,
@@ -139,7 +146,7 @@ def create_app(settings: Settings, searcher: Searcher | None = None,
     state.metrics = Metrics(state) if settings.metrics else None
     app = Litestar(
         route_handlers=[*CONTROLLERS, *([MetricsController] if settings.metrics else [])],
-        lifespan=[_lifespan(settings, searcher, embedders), live_lifespan(settings)],
+        lifespan=[_lifespan(settings, searcher, embedders, unservable), live_lifespan(settings)],
         state=state,
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),

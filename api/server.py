@@ -105,37 +105,37 @@ def _count_concurrency_refusals() -> None:
     h11_impl.service_unavailable = service_unavailable
 
 
-def _build_first(settings: Settings) -> dict[str, Any] | None:
-    """A missing (or older-format) index built in the foreground, before uvicorn takes the signals over: its models,
-    which the server then uses; None when there is nothing to build (the app loads its models itself).
+def _build_first(settings: Settings) -> tuple[dict[str, Any] | None, Exception | None]:
+    """A missing (or older-format) index built in the foreground, before uvicorn takes the signals over: (its models,
+    which the server then uses, and why it failed, if it did); (None, None) when there is nothing to build (the app
+    loads its models itself).
 
     Built in the app's startup, the index was built under uvicorn's signal handlers, which only set a flag: Ctrl-C
     (or a service manager's SIGTERM) did nothing until the build had finished and the server was ready, minutes
     later on a large corpus. Here both stop it as they stop `rag index build`: "rag: interrupted", exit 130, the
-    previous index (or none) left as it was. A build that fails for its seeds or its store is left to the app's
-    start, which serves without an index and says why (/readyz)."""
+    previous index (or none) left as it was. A build that fails for its seeds or its store is handed to the app,
+    which serves without an index and says why (/readyz), without building it a second time."""
     from rag.errors import IndexError_
     from rag.indexing import backend
     from rag.runtime import build_if_needed, load_embedders, needs_build
 
     try:
         if backend.store(settings).busy(settings) or not needs_build(settings):
-            return None
+            return None, None
     except (IndexError_, OSError):
-        return None  # the app's start says what is wrong with the index
+        return None, None  # the app's start says what is wrong with the index
     embedders = load_embedders(settings)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         build_if_needed(settings, embedders)
     except UNSERVABLE as exc:
-        # the app's start tries again, and serves without an index, saying why (/readyz), if it cannot
-        logger.warning("the index could not be built before serving: %s", exc)
+        return embedders, exc  # the app serves without an index and says why; its start does not build it again
     except BaseException:
         close_embedders(embedders)
         raise
     finally:
         signal.signal(signal.SIGTERM, previous)
-    return embedders
+    return embedders, None
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -174,16 +174,16 @@ def serve(settings: Settings) -> int:
             log.setLevel(logging.INFO)
     _preflight(settings)
     _count_concurrency_refusals()
-    embedders = _build_first(settings)
+    embedders, failed = _build_first(settings)
     try:
-        return _run(settings, embedders)
+        return _run(settings, embedders, failed)
     finally:
         if embedders is not None:
             close_embedders(embedders)
 
 
-def _run(settings: Settings, embedders: dict[str, Any] | None) -> int:
-    app = create_app(settings, embedders=embedders)
+def _run(settings: Settings, embedders: dict[str, Any] | None, failed: Exception | None = None) -> int:
+    app = create_app(settings, embedders=embedders, unservable=failed)
     # limit_concurrency: beyond max_connections open connections, uvicorn answers 503 at once instead of queueing.
     config = uvicorn.Config(app, host=settings.host, port=settings.port, workers=1, lifespan="on",
                             log_config=None, access_log=False, server_header=False, timeout_graceful_shutdown=10,

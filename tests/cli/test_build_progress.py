@@ -120,3 +120,34 @@ def test_a_first_serve_stops_mid_build_on_ctrl_c_or_sigterm_as_index_build_does(
     assert not (index / "manifest.json").exists()  # nothing half-built was published
     # stopped at once, not after the build (an upper bound only a hang reaches: the build takes longer than this)
     assert stopped_in < 30, stopped_in
+
+
+def test_a_first_serve_whose_build_fails_serves_without_an_index_and_does_not_build_it_again(tmp_path: Path) -> None:
+    # the foreground build failed, then the app's start built the missing index again, to fail again: twice the wait
+    # (and twice the work, when a build fails late) before the server answered /readyz with the reason
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    seeds.mkdir()
+    (seeds / "a.txt").write_bytes("ロシアの外相は北京を訪れた。".encode("shift_jis"))  # no UTF-8: no document
+    env = {**isolated_env(), "RAG_EMBEDDERS": "use"}
+    port = free_port()
+    log = tmp_path / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+                                 "--seeds", str(seeds), "--index", str(index)], cwd=Path(__file__).resolve().parents[2],
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline, ready = time.monotonic() + 120, None
+        while ready is None and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+            except httpx.TransportError:
+                time.sleep(0.25)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    text = log.read_text(encoding="utf-8")
+    assert ready is not None and ready.status_code == 503, text[-2000:]
+    assert "a.txt" in ready.json()["detail"] and "Traceback" not in text
+    assert text.count("no index at") == 1 and text.count("serving without an index") == 1, text  # one build
+    assert text.count("a.txt: file is not valid UTF-8") == 3, text  # the build's warning, the error, the 503's log
+    assert text.count("skipping ") == text.count("planned 0 documents") == 1, text  # the seeds were read once
