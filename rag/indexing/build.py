@@ -42,7 +42,7 @@ from .carry import PassageCarry, carries_sentences
 from .columns import PASSAGE_COLUMNS, PassageColumns
 from .folder import check_is_index_folder, check_writable, collect_garbage, exclusive, switch
 from .linekeys import LINE_KEYS
-from .manifest import BUILDS, FORMAT, FORMAT_VERSION, file_entries
+from .manifest import BUILDS, FORMAT, FORMAT_VERSION, MANIFEST, file_entries
 from .previous import Live, check_live_manifest, previous_build, read_live
 from .reuse import Planned, embed_text, plan_corpus
 
@@ -135,11 +135,24 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
     index_dir = Path(settings.index_dir)
     if not Path(settings.seeds_dir).is_dir():  # before the index folder is made: a typo left an empty one behind
         raise CorpusError(f"seeds directory {str(settings.seeds_dir)!r} does not exist or is not a directory")
+    made = next((p for p in reversed((index_dir, *index_dir.parents)) if not p.exists()), None)
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file in the way, no permission…
         raise IndexFolderError(f"cannot use {str(index_dir)!r} as the index directory: {exc.strerror or exc}") \
             from None
+    try:
+        return _build(settings, embedders, index_dir, t0, full, progress, destination)
+    except BaseException:
+        if made is not None and not (index_dir / MANIFEST).exists():
+            # a refused or failed first build into a folder it made (a typo, seeds with nothing to index) leaves
+            # no folder behind: only its lock file and scratch were in it
+            shutil.rmtree(made, ignore_errors=True)
+        raise
+
+
+def _build(settings: Settings, embedders: Sequence[Embedder], index_dir: Path, t0: float, full: bool,
+           progress: Progress | None, destination: Destination) -> BuildReport:
     with exclusive(index_dir), bulk_work():  # a build's encodings go after any question's (rag/embedders/engines.py)
         check_writable(index_dir)  # before the minutes of embedding, not at the manifest after them
         check_is_index_folder(index_dir)

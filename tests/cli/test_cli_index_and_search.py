@@ -204,6 +204,19 @@ def test_a_build_with_nothing_to_index_exits_1_and_leaves_the_index_serving(cli_
     assert json.loads(capsys.readouterr().out)["results"]
 
 
+def test_a_refused_first_build_into_a_new_folder_leaves_no_folder(tmp_path: Path, capsys) -> None:
+    # "the index was left as it was": there was none, and a typo in --index left an empty folder (and its parents)
+    empty = tmp_path / "seeds"
+    empty.mkdir()
+    new = tmp_path / "typo" / "idnex"
+    assert main(["index", "build", "--seeds", str(empty), "--index", str(new), "--embedders", "use"]) == 1
+    assert "nothing to index" in capsys.readouterr().err and not (tmp_path / "typo").exists()
+    mine = tmp_path / "mine"  # a folder the operator made is theirs: kept
+    mine.mkdir()
+    assert main(["index", "build", "--seeds", str(empty), "--index", str(mine), "--embedders", "use"]) == 1
+    assert mine.is_dir() and not (mine / MANIFEST).exists()
+
+
 def test_an_index_folder_that_cannot_be_written_is_refused_before_any_embedding(cli_root: Path, capsys) -> None:
     index = cli_root / "index"
     before, builds = _version(cli_root), sorted(p.name for p in (index / "builds").iterdir())
