@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from . import tokens
 from .errors import ConfigError
 from .settings import CHUNK_MAX_TOKENS, CHUNK_MAX_TOKENS_LIMIT, CHUNK_OVERLAP
+from .corpus.articles import names_sources
 from .corpus.lines import SPACE
 from .types import Document, Passage, Span
 
@@ -124,6 +125,14 @@ def _chunk(raw: str, segments: Iterable[Span], params: ChunkParams) -> list[tupl
     """`chunk_spans`, each passage with its token count (packing has counted it)."""
     out: list[tuple[Span, int]] = []
     for segment in segments:
+        text = raw[segment.start : segment.end]
+        if names_sources(text):
+            # a source block's marker and title: one passage or none. Split, its title would be a passage of its
+            # own, shown to every question, and its marker one that answers nothing (rag/retrieval/sources.py)
+            size = tokens.count(text)
+            if size <= params.max_tokens:
+                out.append((segment, size))
+            continue
         units: list[Span] = []
         counted: dict[tuple[int, int], int] = {}  # tokens in units a..b, each window counted once
         for s in sentences(raw, segment):

@@ -195,7 +195,8 @@ class BM25Builder:
                     rows.append((np.zeros(0, np.int32), np.zeros(0, np.int32)))
                     sequences.append(np.zeros(0, np.int32))
                 elif slot is not None:
-                    found = glossed.get(slot, []) if glossed is not None else defined.glosses(corpus.texts[r])
+                    found = (glossed.get(slot, []) if glossed is not None
+                             else [] if names_sources(cited[r]) else defined.glosses(corpus.texts[r]))
                     if found:
                         pairs[len(rows)] = found
                     terms, tf = before.slot_counts(slot)
@@ -260,7 +261,9 @@ class BM25Builder:
             link(previous_dir, out, rel)
             return {slot - seg.start: pairs for slot, pairs in glossed.items() if seg.start <= slot < seg.end}
         rows = layout.segment_rows(seg).tolist()
-        found = {i: pairs for i, r in enumerate(rows) if r >= 0 and (pairs := defined.glosses(corpus.texts[r]))}
+        cited = corpus.passages if corpus.passages is not None else corpus.texts
+        found = {i: pairs for i, r in enumerate(rows)
+                 if r >= 0 and not names_sources(cited[r]) and (pairs := defined.glosses(corpus.texts[r]))}
         defined.save(out / rel, sorted(found.items()))
         return found
 

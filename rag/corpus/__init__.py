@@ -185,7 +185,7 @@ def build_document(
         read_header(lines, d, reasons)
         cut_footer(lines, d, reasons)
     for i in named:  # a source block's marker and title: a segment of their own, after the articles were found
-        if reasons.get(i) == "sources":
+        if reasons.get(i) in ("sources", "boilerplate"):
             del reasons[i]
     articles = []
     for d in drafts:

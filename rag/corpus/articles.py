@@ -101,7 +101,8 @@ def find_sources(lines: Sequence[Line], reasons: dict[int, str]) -> tuple[list[t
             found.append((i, Source(None, m["url"].rstrip(".,、。)")), primary))
         if _SOURCE_BLOCK.match(ln.text):
             title = next((j for j in range(i + 1, len(lines)) if not lines[j].blank), None)
-            shown = i not in reasons and title is not None and title not in reasons
+            # the marker is the same line in most of a site's pages, so it may be boilerplate already; the title not
+            shown = reasons.get(i) in (None, "boilerplate") and title is not None and title not in reasons
             reasons.setdefault(i, "sources")
             end = _read_block(lines, i, reasons, found)
             if shown and title < end and not urls(lines[title].stripped):

@@ -6,7 +6,9 @@ import pytest
 
 from rag.corpus import Corpus, build_document
 from rag.corpus.articles import dated_headline, names_sources
-from rag.corpus.lines import Line
+from rag import tokens
+from rag.chunking import ChunkParams, chunk_document
+from rag.corpus.lines import Line, norm
 
 D000 = "000_77323e78f047d601"
 D001 = "001_9c689277a1938a75"
@@ -257,6 +259,29 @@ def test_a_source_block_with_no_title_before_its_url_or_in_a_copied_block_keeps_
 
 def raw_of(doc, span) -> str:
     return doc.raw[span.start : span.end]
+
+
+def test_a_source_blocks_marker_that_most_pages_carry_still_opens_its_source_segment() -> None:
+    # from three documents on, a line in most of them is boilerplate: the marker of a site whose every page cites
+    raw = (f"中・露共同声明 ― 2025年05月11日 08:05\n{BODY_2}\n【引用・参照・底本】\n"
+           "Global Times editorial GT 2025.05.10\nhttps://www.globaltimes.cn/page/202505/1333712.shtml\n")
+    doc = build_document("x", "x.txt", raw, boilerplate={norm("【引用・参照・底本】")})
+    assert [raw_of(doc, s) for s in doc.articles[0].kept if names_sources(raw_of(doc, s))] == [
+        "【引用・参照・底本】\nGlobal Times editorial GT 2025.05.10"]
+
+
+@pytest.mark.parametrize("max_tokens", [16, 48, 200])
+def test_a_source_segment_is_one_passage_or_none_never_split(max_tokens: int) -> None:
+    # split, its title would be a passage of its own that every question is shown, and its marker one that answers
+    # nothing; a title over the budget (a long Japanese one, or a small RAG_CHUNK_MAX_TOKENS) makes no passage
+    title = "These joint statements carry significance of the times beyond bilateral scope: Global Times editorial"
+    raw = f"中・露共同声明 ― 2025年05月11日 08:05\n{BODY_2}\n【引用・参照・底本】\n{title}\nhttps://example.org/gt\n"
+    passages = chunk_document(build_document("x", "x.txt", raw), ChunkParams(max_tokens=max_tokens, overlap=0))
+    named = [p.text for p in passages if names_sources(p.text)]
+    fits = tokens.count(f"【引用・参照・底本】\n{title}") <= max_tokens
+    assert named == ([f"【引用・参照・底本】\n{title}"] if fits else []) and (fits or max_tokens < 48)
+    assert not any("Global Times" in p.text for p in passages if not names_sources(p.text))
+    assert all("【引用" not in p.text for p in passages if not names_sources(p.text))
 
 
 def test_text_after_a_citation_block_starts_a_new_article() -> None:
