@@ -27,6 +27,7 @@ from .cues import (EN_CONTINUING, EN_FUNCTION, EN_SMALL_TALK, EN_STRONG, EN_WEAK
 from .engine import Filters, SearchResult, Searcher
 from .fusion import diversify, rrf
 from .referent import person_query
+from .sources import asks_for_source
 from .topic import topic_words
 
 logger = logging.getLogger(__name__)
@@ -145,8 +146,9 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
         return ConversationSearch(searcher.search(last, top_k, mode, filters), None)
     t0 = time.perf_counter()
     pool = min(max(POOL, top_k), searcher.settings.max_top_k)
-    alone = searcher.search(last, pool, mode, filters)
-    joined = searcher.search(context, pool, mode, filters)
+    about_source = asks_for_source(last)  # the follow-up's own words decide, not the earlier turns' it carries
+    alone = searcher.search(last, pool, mode, filters, about_source=about_source)
+    joined = searcher.search(context, pool, mode, filters, about_source=about_source)
     hits = fuse({"last": alone.hits, "conversation": joined.hits}, top_k)
     took = (time.perf_counter() - t0) * 1000
     logger.info("follow-up: fused its own search with %d earlier turn(s) in %.1f ms", len(earlier), took)

@@ -175,13 +175,17 @@ class Searcher:
         other._encoders = self._encoders
         return other
 
-    def search(self, query: str, top_k: int = 5, mode: str | None = None, filters: Filters | None = None) -> SearchResult:
-        """Rank passages for `query`; raises QueryError for bad input."""
+    def search(self, query: str, top_k: int = 5, mode: str | None = None, filters: Filters | None = None, *,
+               about_source: bool | None = None) -> SearchResult:
+        """Rank passages for `query`; raises QueryError for bad input. `about_source`: whether the question asks who
+        wrote an article or where it appeared, when the query is not the question alone (a follow-up's words joined
+        with the earlier turns'); by default, read from the query (rag/retrieval/sources.py)."""
         t0 = time.perf_counter()
         mode = self.settings.default_mode if mode is None else mode  # "" is a mode nobody has, not the default
         query, tokens = self._check(query, top_k, mode)
+        sources = asks_for_source(query) if about_source is None else about_source
         with self.intake.admit(tokens) as in_flight:
-            return self._search(t0, query, top_k, mode, filters or Filters(), in_flight)
+            return self._search(t0, query, top_k, mode, filters or Filters(), in_flight, sources)
 
     def _shed(self, query: str, lang: Language, mode: str, in_flight: int) -> tuple[str, ...]:
         """The components a hybrid question goes without when more than `shed_sparse_above` questions are being
@@ -208,11 +212,12 @@ class Searcher:
     def _invariant(self, embedder: str) -> bool:
         return bool(getattr(self.embedders[embedder], "batch_invariant", False))
 
-    def _search(self, t0: float, query: str, top_k: int, mode: str, filters: Filters, in_flight: int = 1) -> SearchResult:
+    def _search(self, t0: float, query: str, top_k: int, mode: str, filters: Filters, in_flight: int = 1,
+                sources: bool = False) -> SearchResult:
         lang = detect_language(query)
         timings: dict[str, float] = {}
         shed = self._shed(query, lang, mode, in_flight)
-        first = self._first_stage(query, lang, mode, filters, timings, shed)
+        first = self._first_stage(query, lang, mode, filters, timings, shed, sources)
         parts, fused, ordered = first.scores, first.fused, first.rows
         if mode == "hybrid" and self.reranker is not None:
             # a second stage: the best candidates reordered by sentence-level evidence
@@ -246,8 +251,9 @@ class Searcher:
     # -- stages -------------------------------------------------------------------------------------------------
 
     def _first_stage(self, query: str, lang: Language, mode: str, filters: Filters | None, timings: dict[str, float],
-                     shed: tuple[str, ...] = ()) -> FirstStage:
-        """The ranking before any reranking; a hybrid question asks every component but the `shed` ones."""
+                     shed: tuple[str, ...] = (), sources: bool = False) -> FirstStage:
+        """The ranking before any reranking; a hybrid question asks every component but the `shed` ones; source lines
+        only when `sources`."""
         components = [c for c in self.components if c.name not in shed] if mode == "hybrid" else [self._by_name[mode]]
         filters = filters or Filters()
         allowed = self._allowed(filters)
@@ -264,7 +270,7 @@ class Searcher:
             answers = [ask(components[0])] + [f.result() for f in others]
         else:
             answers = [ask(c) for c in components]
-        if not asks_for_source(query):  # a source line answers only who wrote an article or where it appeared
+        if not sources:  # a source line answers only who wrote an article or where it appeared
             answers = without_sources(answers, self.index.passages)
         for name, ranking, ms in answers:
             rankings[name] = ranking

@@ -21,23 +21,38 @@ from ..corpus.articles import names_sources
 from ..stores.ranking import Ranking
 from ..types import Passage
 
-# Who wrote or published it, its original, the kind of outlet it first appeared in. "What does the author say" asks
-# for the article's content, so an author or writer counts only when the question asks who it is.
+# What a question about an article's origin says: who wrote it, what it is based on or first appeared in, the outlet
+# that ran it. The nouns alone ask for content too ("the sources of tension", "the original plan", "a column of
+# troops", "Who wrote the letter?", "according to the editorial, …"), so each is tied to a question about the writing.
+_DOC = (r"(?:article|piece|analysis|post|report|story|column|essay|newsletter|editorial|commentary|blog|op-?ed|"
+        r"text|summary|translation)s?")
 _EN = re.compile(
-    r"\bwho(?:'s|\s+is|\s+was)?\s+(?:the\s+)?(?:author|writer|columnist)\b|"
-    r"\bwho\s+(?:wrote|writes|authored|penned|published|posted|is\s+behind|was\s+behind)\b|"
-    r"\b(?:author|writer|columnist)(?:'s|s')?\s+name\b|\bname\s+of\s+the\s+(?:author|writer|columnist)\b|"
-    r"\bsources?\b|\boriginal(?:ly)?\b|\bfirst\s+(?:published|appeared|posted)\b|"
-    r"\bnewsletters?\b|\beditorials?\b|\bop-?eds?\b|\bcolumns?\b|\bsubstack\b|\bbyline\b")
+    r"\bwho(?:'s|\s+is|\s+was)?\s+(?:the\s+)?(?:author|writer|columnist|blogger)s?\b|"
+    r"\bwho\s+(?:wrote|writes|authored|penned|published|posted)\s+(?:(?:\S+\s+){0,6}?" + _DOC + r"|it|this|that)\b|"
+    r"\bby\s+whom\b|\b(?:author|writer|columnist)(?:'s|s')?\s+name\b|\bname\s+of\s+the\s+(?:author|writer)\b|"
+    r"\b(?:which|what|whose)\s+(?:\S+\s+){0,2}?(?:newspaper|outlet|publication|website|site|magazine|newsletter|"
+    r"blog|editorial|column)s?\b|"
+    r"\b(?:source|origin)s?\s+(?:of|for)\s+(?:the|this|that|his|her|their)\s+(?:\S+\s+){0,3}?" + _DOC + r"\b|"
+    r"\b(?:what|which)(?:'s|\s+is|\s+was|\s+are)?\s+(?:the\s+|its\s+)?(?:original\s+)?sources?\b(?!\s+of\s+(?!the|this))|"
+    r"\boriginal\s+(?:\S+\s+){0,2}?(?:" + _DOC + r"|source|version|publication)\b|"
+    r"\b(?:originally|first)\s+(?:published|posted|written|appeared|appear|ran|run|came\s+out)\b|"
+    r"\bwhen\s+(?:was|were|did)\s+(?:\S+\s+){0,8}?(?:published|posted|written|publish|post)\b|"
+    r"\bwhere\s+(?:is|was|did|does)\s+(?:\S+\s+){0,6}?(?:" + _DOC + r")\s+(?:first\s+)?(?:from|appear|come\s+from|"
+    r"published|posted|run)\b|"
+    r"\bbased\s+on\s+(?:which|whose|what)\b|\bnewsletters?\b|\bsubstack\b|\bbyline\b")
 _JA = re.compile(
-    r"出典|引用元|原典|原文|元記事|元の記事|元ネタ|底本|情報源|ソース|ニュースレター|社説|論説|寄稿|初出|配信元|掲載元|"
-    r"(?:誰|だれ)が(?:書|執筆|発表|配信)|書いたのは|執筆したのは|"
-    r"(?:筆者|著者|執筆者|書き手|記事)は(?:誰|だれ|何者)")
+    r"出典|引用元|原典|元記事|元の記事|元ネタ|底本|配信元|掲載元|ニュースレター|寄稿|"
+    r"(?:情報源|ソース|初出)は|"
+    r"(?:誰|だれ)(?:が|の)(?:書|執筆|発表|配信|記事|論説|社説|分析|コラム)|(?:誰|だれ)によって書|"
+    r"(?:書いた|執筆した)(?:の|人)は|"
+    r"(?:筆者|著者|執筆者|書き手)(?:は(?:誰|だれ|何者|\?|？)|の名前)|"
+    r"どの(?:新聞|メディア|媒体|サイト|雑誌)(?:の|に|が|で)|"
+    r"(?:どこ|どの\S{0,6})に(?:掲載|載っ|発表)|どの社説|何の社説|どこの社説")
 
 
 def asks_for_source(question: str) -> bool:
     """Whether a question, in English or Japanese, asks who wrote an article or where it first appeared."""
-    return bool(_EN.search(question.lower()) or _JA.search(question))
+    return bool(_EN.search(question.lower().replace("\u2019", "'")) or _JA.search(question))
 
 
 def without_sources(answers: list[tuple[str, Ranking, float]], passages: Sequence[Passage]

@@ -22,6 +22,10 @@ ON_ITS_TOPIC = "What did Russia and the US do at the UN that shows a New Détent
     "「新デタント」の記事を書いたのは誰ですか",
     "共同声明についての社説はどの新聞のものか",
     "この分析の出典は?",
+    # a reviewer's: curly apostrophes as the seeds write them, "first appear", the outlet, by whom
+    "Who’s the author of the piece?", "What is the author’s name?", "Where did the article first appear?",
+    "Which outlet published the analysis?", "By whom was it written?", "Where is this article from?",
+    "この記事を書いた人は誰", "著者は?", "誰の記事ですか", "どの新聞の記事か", "執筆者の名前は", "誰によって書かれた記事か",
 ])
 def test_a_question_about_who_wrote_an_article_or_where_it_appeared_asks_for_its_source(question) -> None:
     assert asks_for_source(question)
@@ -33,6 +37,13 @@ def test_a_question_about_who_wrote_an_article_or_where_it_appeared_asks_for_its
     "Who did Lavrov meet in Astana?",
     "筆者はロシアと中国の関係をどう見ているか",
     "ラブロフ外相は中国との同盟について何と言ったか",
+    # the nouns in questions about content (a reviewer's)
+    "What are the sources of tension between Russia and China?", "Which energy sources does Russia sell to China?",
+    "What do sources say about the deal?", "What was the original plan for the pipeline?",
+    "What did Putin originally propose?", "Was there a column of troops near Kursk?", "Who is behind the attack?",
+    "Who wrote the letter to Putin?", "Who published the sanctions list?", "Which media did Lavrov speak to?",
+    "How many international treaties has China joined, according to the Global Times editorial?",
+    "ソースコードは公開されたか", "情報源によると何が起きたか", "原文ではどう書かれているか", "初出の発言は何か",
 ])
 def test_other_questions_do_not(question) -> None:
     assert not asks_for_source(question)
@@ -61,3 +72,15 @@ def test_the_answer_to_who_wrote_an_article_quotes_the_sources_title_not_its_mar
     answer = answer_question(searcher, WHO_WROTE, 5, settings)
     assert "Andrew Korybko's Newsletter 2025.02.25" in answer.answer
     assert "【引用・参照・底本】" not in answer.answer and answer.covered
+
+
+def test_a_follow_up_on_content_is_not_shown_source_lines_that_its_earlier_turns_asked_for(searcher) -> None:
+    # the follow-up's search joins the earlier turns' words ("newsletter …"): its own words decide, not theirs
+    from rag.retrieval.conversation import search_conversation
+
+    asked = "Whose newsletter is the New Détente analysis from?"
+    found = search_conversation(searcher, [asked, "And what about the UN vote?"], 10)
+    assert found.context is not None and asks_for_source(found.context)  # the joined words do ask for it
+    assert not [h for h in found.result.hits if names_sources(h.passage.text)]
+    found = search_conversation(searcher, ["What does the New Détente analysis say about China?", "Who wrote it?"], 10)
+    assert [h for h in found.result.hits if names_sources(h.passage.text)]
