@@ -31,7 +31,7 @@ from ..components.registry import builders
 from ..corpus import Corpus
 from ..embedders import Embedder, one_pass, slug, vectors_id
 from ..embedders.engines import bulk_work
-from ..errors import CorpusError, IndexFolderError
+from ..errors import BuildBusyError, CorpusError, IndexFolderError
 from ..settings import Settings
 from ..stores.bridge import BRIDGE_ID
 from ..stores.japanese import ANALYZER_ID, default_analyzer
@@ -135,7 +135,7 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
     index_dir = Path(settings.index_dir)
     if not Path(settings.seeds_dir).is_dir():  # before the index folder is made: a typo left an empty one behind
         raise CorpusError(f"seeds directory {str(settings.seeds_dir)!r} does not exist or is not a directory")
-    made = next((p for p in reversed((index_dir, *index_dir.parents)) if not p.exists()), None)
+    made = _missing_folders(index_dir)
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file in the way, no permission…
@@ -143,12 +143,41 @@ def build_index(settings: Settings, embedders: Sequence[Embedder], *, full: bool
             from None
     try:
         return _build(settings, embedders, index_dir, t0, full, progress, destination)
-    except BaseException:
-        if made is not None and not (index_dir / MANIFEST).exists():
-            # a refused or failed first build into a folder it made (a typo, seeds with nothing to index) leaves
-            # no folder behind: only its lock file and scratch were in it
-            shutil.rmtree(made, ignore_errors=True)
+    except BuildBusyError:  # another build holds the folder: it is that build's
         raise
+    except BaseException:
+        if made and not (index_dir / MANIFEST).exists():
+            _unmake(index_dir, made)
+        raise
+
+
+def _missing_folders(index_dir: Path) -> list[Path]:
+    """The folders `mkdir(parents=True)` would make for `index_dir`, deepest first."""
+    out = []
+    for p in (index_dir, *index_dir.parents):
+        if p.exists() or p.is_symlink():
+            break
+        out.append(p)
+    return out
+
+
+def _unmake(index_dir: Path, made: list[Path]) -> None:
+    """After a refused or failed first build into folders it made (a typo in --index, seeds with nothing to index):
+    its own entries (the lock file, scratch builds, the tables' cache) removed, then each folder it made, deepest
+    first, if that left it empty; a folder anything else wrote into since stays, with what is in it."""
+    for name in (".build.lock", ".cache", BUILDS):
+        path = index_dir / name
+        if path.is_dir() and not path.is_symlink():
+            if name == BUILDS and any(not p.name.startswith(".tmp-") for p in path.iterdir()):
+                continue  # a published build's folder: not this failed build's scratch
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.exists() or path.is_symlink():
+            path.unlink(missing_ok=True)
+    for folder in made:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (another writer), or gone: left as it is
+            return
 
 
 def _build(settings: Settings, embedders: Sequence[Embedder], index_dir: Path, t0: float, full: bool,

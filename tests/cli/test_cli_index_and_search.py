@@ -217,6 +217,29 @@ def test_a_refused_first_build_into_a_new_folder_leaves_no_folder(tmp_path: Path
     assert mine.is_dir() and not (mine / MANIFEST).exists()
 
 
+def test_a_failed_first_build_removes_only_what_it_made_not_what_another_build_wrote_beside_it(tmp_path: Path,
+                                                                                               monkeypatch) -> None:
+    # `--index /data/idx/ja` made /data/idx; another build finished /data/idx/en meanwhile; this one then failed
+    import rag.indexing.build as build_module
+    from rag.errors import CorpusError
+    from rag.settings import Settings
+
+    root = tmp_path / "idx"
+
+    def meanwhile(settings, embedders, index_dir, *args):
+        (root / "en").mkdir(parents=True)
+        (root / "en" / MANIFEST).write_text("{}", encoding="utf-8")
+        (index_dir / ".build.lock").write_text("", encoding="utf-8")
+        (index_dir / "builds" / ".tmp-x").mkdir(parents=True)
+        raise CorpusError("failed late")
+
+    monkeypatch.setattr(build_module, "_build", meanwhile)
+    (tmp_path / "seeds").mkdir()
+    with pytest.raises(CorpusError):
+        build_module.build_index(Settings(seeds_dir=tmp_path / "seeds", index_dir=root / "ja"), [])
+    assert not (root / "ja").exists() and (root / "en" / MANIFEST).is_file()
+
+
 def test_an_index_folder_that_cannot_be_written_is_refused_before_any_embedding(cli_root: Path, capsys) -> None:
     index = cli_root / "index"
     before, builds = _version(cli_root), sorted(p.name for p in (index / "builds").iterdir())
