@@ -188,6 +188,10 @@ class Settings:
         values.update(_changes(overrides))
         settings = cls(**values)
         settings.validate()
+        if values.get("align") == DEFAULT_ALIGN and DEFAULT_ALIGN not in settings.embedders:
+            # asked for by name (the default may be left out with its embedder, as RAG_EMBEDDERS=e5 does)
+            raise ConfigError(f"align={DEFAULT_ALIGN!r} is not among the embedders ({', '.join(settings.embedders)}): "
+                              "name one of those, or none")
         return settings
 
     def dense_weight(self, spec: str) -> float:

@@ -58,6 +58,13 @@ def test_the_defaults_and_working_values_are_accepted(env):
     Settings.from_env(env).validate()
 
 
+def test_the_default_alignment_asked_for_by_name_without_its_embedder_is_refused():
+    # RAG_EMBEDDERS=e5 alone leaves the default's use out, and the alignment with it; naming it too is a mistake
+    with pytest.raises(ConfigError, match=r"align='use' is not among the embedders \(e5\)"):
+        Settings.from_env({"RAG_EMBEDDERS": "e5", "RAG_ALIGN": "use"})
+    assert Settings.from_env({"RAG_EMBEDDERS": "e5"}).align == "use"
+
+
 def test_a_rag_variable_that_names_no_setting_is_warned_about_with_the_setting_it_resembles(caplog):
     """RAG_THREAD=4 (for RAG_THREADS) and RAG_BOGUS_SETTING were ignored without a word."""
     settings = Settings.from_env({"RAG_THREAD": "4", "RAG_BOGUS_SETTING": "1", "RAG_THREADS": "1",
