@@ -76,7 +76,8 @@ class HitOut(Struct):
 class FiltersIn(Struct, forbid_unknown_fields=True, kw_only=True):
     """Optional restrictions; dates are inclusive."""
 
-    doc_ids: Annotated[list[DocId], Meta(max_length=1000)] | None = None
+    doc_ids: Annotated[list[DocId], Meta(max_length=1000, description="search only these documents; an empty list, "
+                                         "like null, restricts nothing (a picker with nothing chosen)")] | None = None
     published_from: IsoDate | None = None
     published_to: IsoDate | None = None
 
