@@ -53,6 +53,14 @@ def test_doc_id_filter_keeps_only_that_document(client, searcher):
     assert without(body, "took_ms") == public(without(expected, "took_ms"))
 
 
+def test_an_empty_doc_id_list_restricts_nothing_as_the_schema_says(client):
+    # a picker with nothing chosen sends []: every document, as with no filter (not no document)
+    asked = {"query": EN_QUESTION, "top_k": 5}
+    empty = client.post("/v1/search", json={**asked, "filters": {"doc_ids": []}}).json()
+    plain = client.post("/v1/search", json=asked).json()
+    assert len(empty["results"]) == 5 and without(empty, "took_ms") == without(plain, "took_ms")
+
+
 def test_date_filter_is_inclusive_and_applies_to_every_hit(client, searcher):
     dates = sorted({a.published[:10] for d in searcher.index.docs.values() for a in d.articles if a.published})
     day = dates[0]
