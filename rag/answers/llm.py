@@ -25,15 +25,19 @@ def endpoint(base_url: str) -> str:
     return base_url.rstrip("/") + "/chat/completions"
 
 
-def chat_completion(client: httpx.Client, settings: Settings, messages: list[dict[str, str]]) -> str:
+def chat_completion(client: httpx.Client, settings: Settings, messages: list[dict[str, str]],
+                    reply_tokens: int | None = None) -> str:
     """The assistant's reply text; raises LLMError with a short reason once retries are exhausted, or when the reply
-    is not whole within `llm_deadline_s`."""
+    is not whole within `llm_deadline_s`. `reply_tokens`: the most the client reads (its max_tokens), asked of the
+    model too, so that it does not write what is cut."""
     deadline = time.monotonic() + settings.llm_deadline_s
-    with _Connection(client, settings, messages, stream=False, deadline=deadline) as response:
+    with _Connection(client, settings, messages, stream=False, deadline=deadline,
+                     reply_tokens=reply_tokens) as response:
         return _whole_reply(response, settings, deadline)
 
 
-def stream_chat_completion(client: httpx.Client, settings: Settings, messages: list[dict[str, str]]) -> Iterator[str]:
+def stream_chat_completion(client: httpx.Client, settings: Settings, messages: list[dict[str, str]],
+                           reply_tokens: int | None = None) -> Iterator[str]:
     """The reply's content deltas as the model sends them; LLMError if the call fails, the stream breaks, or it has
     not ended within `llm_deadline_s` (`llm_timeout_s` bounds each read; a model that streams keep-alive comments, or
     a token now and then, for ever, is stopped by the deadline).
@@ -42,7 +46,8 @@ def stream_chat_completion(client: httpx.Client, settings: Settings, messages: l
     completion yields it whole. A stream is whole when it ends with [DONE], or its last choice said why it finished
     (`finish_reason`); one that closes before either broke off, though the connection closed cleanly."""
     t0, deadline = time.perf_counter(), time.monotonic() + settings.llm_deadline_s
-    with _Connection(client, settings, messages, stream=True, deadline=deadline) as response:
+    with _Connection(client, settings, messages, stream=True, deadline=deadline,
+                     reply_tokens=reply_tokens) as response:
         if response.headers.get("content-type", "").startswith("application/json"):
             yield _whole_reply(response, settings, deadline)
             return
@@ -113,13 +118,17 @@ class _Connection:
     """A POST to the chat endpoint as an open response, retried on timeouts, connection errors, 429 and 5xx."""
 
     def __init__(self, client: httpx.Client, settings: Settings, messages: list[dict[str, str]], stream: bool,
-                 deadline: float) -> None:
+                 deadline: float, reply_tokens: int | None = None) -> None:
         if not settings.llm_base_url:
             raise LLMError("llm_base_url is not set")
         self.client, self.settings = client, settings
         self.url = endpoint(settings.llm_base_url)
         self.headers = {"Authorization": f"Bearer {settings.llm_api_key}"} if settings.llm_api_key else {}
         self.body = {"model": settings.llm_model, "messages": messages, "temperature": 0, "stream": stream}
+        if reply_tokens is not None:
+            # OpenAI's current name, which its reasoning models require (they refuse max_tokens); servers that do not
+            # know it ignore it, and the reply is cut to the client's max_tokens afterwards either way (api/cut.py)
+            self.body["max_completion_tokens"] = reply_tokens
         self.response: httpx.Response | None = None
         self.deadline = deadline  # time.monotonic(): no attempt starts after it, none waits past it
 

@@ -35,6 +35,7 @@ class Retrieval:
     context: str | None  # the conversation query, when the question was a follow-up
     started: float  # perf_counter() when the request began, for took_ms
     instructions: str = ""
+    reply_tokens: int | None = None  # the most tokens the client reads of the reply (a chat's max_tokens)
 
     @property
     def focus(self) -> str:
@@ -43,14 +44,14 @@ class Retrieval:
 
 
 def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[str] = (),
-             instructions: str = "") -> Retrieval:
+             instructions: str = "", reply_tokens: int | None = None) -> Retrieval:
     """Search for `question` (a follow-up also through the earlier user turns `history`); QueryError on bad input.
     `instructions` (the chat client's system messages) are not searched: they go to the model's prompt."""
     t0 = time.perf_counter()
     # the searcher's validation is the one place that rejects bad input
     found = search_conversation(searcher, [*history, question], top_k)
     earlier = tuple(h for h in history if h.strip()) if found.dependent else ()
-    return Retrieval(found.result, earlier, found.context, t0, instructions)
+    return Retrieval(found.result, earlier, found.context, t0, instructions, reply_tokens)
 
 
 def answer_question(searcher: Searcher, question: str, top_k: int, settings: Settings,
@@ -66,7 +67,8 @@ def answer_retrieved(r: Retrieval, searcher: Searcher, settings: Settings, *,
     fallback: str | None = None
     if settings.llm_base_url:
         try:
-            text, citations = llm_answer(question, hits, lang, settings, client, r.earlier, r.instructions)
+            text, citations = llm_answer(question, hits, lang, settings, client, r.earlier, r.instructions,
+                                         r.reply_tokens)
         except LLMError as exc:
             fallback = str(exc)
             logger.warning("llm answer failed, falling back to extractive: %s", fallback)
@@ -105,17 +107,17 @@ def _covers(searcher: Searcher, question: str, hits: Sequence[Hit], min_cosine: 
 
 
 def llm_answer(question: str, hits: Sequence[Hit], lang: str, settings: Settings,
-               client: httpx.Client | None = None, earlier: Sequence[str] = (),
-               instructions: str = "") -> tuple[str, tuple[Citation, ...]]:
+               client: httpx.Client | None = None, earlier: Sequence[str] = (), instructions: str = "",
+               reply_tokens: int | None = None) -> tuple[str, tuple[Citation, ...]]:
     """Generated text with markers renumbered to the passages actually cited; LLMError on any failure."""
     if not hits:
         raise LLMError("no passages retrieved")
     prompt = build_prompt(question, hits, lang, settings.llm_max_prompt_tokens, earlier, instructions)
     if client is None:
         with httpx.Client(timeout=settings.llm_timeout_s) as own:
-            reply = chat_completion(own, settings, prompt.as_messages())
+            reply = chat_completion(own, settings, prompt.as_messages(), reply_tokens)
     else:
-        reply = chat_completion(client, settings, prompt.as_messages())
+        reply = chat_completion(client, settings, prompt.as_messages(), reply_tokens)
     text, cited = renumber(reply, len(prompt.hits))
     if not text:
         raise LLMError(f"reply held nothing but invalid citation markers: {reply[:80]!r}")

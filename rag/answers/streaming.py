@@ -45,7 +45,7 @@ def stream_answer(r: Retrieval, searcher: Searcher, settings: Settings, *,
             markers = MarkerStream(len(prompt.hits))
             said = False  # whether the model sent any text at all
             with nullcontext(client) if client else httpx.Client(timeout=settings.llm_timeout_s) as http:
-                for token in stream_chat_completion(http, settings, prompt.as_messages()):
+                for token in stream_chat_completion(http, settings, prompt.as_messages(), r.reply_tokens):
                     said = said or bool(token.strip())
                     piece = markers.feed(token)
                     if piece:

@@ -54,6 +54,21 @@ def test_ask_uses_the_configured_llm(serve_app, api_settings):
     assert "Sources:\n[1]" in chat["choices"][0]["message"]["content"]
 
 
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_chat_clients_max_tokens_is_asked_of_the_model_too(serve_app, api_settings, stream):
+    # it was only cut from the model's whole answer afterwards: a client paying per token paid for what it never read
+    asked = {"messages": [{"role": "user", "content": EN_QUESTION}], "stream": stream}
+    with FakeLLM(["reply"]) as llm, serve_app(_llm_settings(api_settings, llm)) as c:
+        limited = c.post("/v1/chat/completions", json={**asked, "max_tokens": 12})
+        newer = c.post("/v1/chat/completions", json={**asked, "max_completion_tokens": 7})
+        whole = c.post("/v1/chat/completions", json=asked)
+        ask = c.post("/v1/ask", json={"question": EN_QUESTION})
+    assert limited.status_code == newer.status_code == whole.status_code == ask.status_code == 200
+    sent = [r.body for r in llm.requests]
+    assert [b.get("max_completion_tokens") for b in sent] == [12, 7, None, None]
+    assert all("max_tokens" not in b and b["stream"] == (stream and i < 3) for i, b in enumerate(sent))
+
+
 @pytest.mark.parametrize("behaviour", ["error500", "hang", "invalid_json"])
 def test_ask_falls_back_to_an_extractive_answer_when_the_llm_fails(serve_app, api_settings, behaviour):
     with FakeLLM([behaviour], hang_s=5) as llm, serve_app(_llm_settings(api_settings, llm)) as c:
