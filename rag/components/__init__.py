@@ -107,10 +107,14 @@ class Corpus:
         """The texts of a segment's slots by their rows ("" for a removed passage's slot)."""
         return [self.texts[r] if r >= 0 else "" for r in rows.tolist()]
 
+    @property
+    def cited(self) -> Sequence[str]:
+        """The passage texts as cited, by row (the embedded texts end with them)."""
+        return self.texts if self.passages is None else self.passages
+
     def slot_passages(self, rows: np.ndarray) -> list[str]:
-        """The cited passage texts of a segment's slots (the embedded texts end with them)."""
-        texts = self.texts if self.passages is None else self.passages
-        return [texts[r] if r >= 0 else "" for r in rows.tolist()]
+        """The cited passage texts of a segment's slots."""
+        return [self.cited[r] if r >= 0 else "" for r in rows.tolist()]
 
 
 Progress = Callable[[str, int, int], None]

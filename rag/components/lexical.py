@@ -178,7 +178,7 @@ class BM25Builder:
         glossed = _previous_glosses(old, previous) if before is not None else None  # previous slot → its pairs
         files, parts, analysed = [], [], 0
         by_segment: dict[str, dict[int, list[defined.Pair]]] = {}
-        cited = corpus.passages if corpus.passages is not None else corpus.texts
+        cited = corpus.cited
         for seg in layout.segments:
             prefix = seg.path("bm25")
             files += (*TermSegment.files(prefix), f"{prefix}/{defined.FILE}")
@@ -261,9 +261,8 @@ class BM25Builder:
             link(previous_dir, out, rel)
             return {slot - seg.start: pairs for slot, pairs in glossed.items() if seg.start <= slot < seg.end}
         rows = layout.segment_rows(seg).tolist()
-        cited = corpus.passages if corpus.passages is not None else corpus.texts
         found = {i: pairs for i, r in enumerate(rows)
-                 if r >= 0 and not names_sources(cited[r]) and (pairs := defined.glosses(corpus.texts[r]))}
+                 if r >= 0 and not names_sources(corpus.cited[r]) and (pairs := defined.glosses(corpus.texts[r]))}
         defined.save(out / rel, sorted(found.items()))
         return found
 
