@@ -67,7 +67,8 @@ def _open_index(settings: Settings, embedders: Mapping[str, Embedder], state: St
         # 503 and api/live.py LoadRetry loads the index once the store answers
         return open_searcher(settings, build_if_missing=True, embedders=embedders, wait_for_store=False)
     except UNSERVABLE as exc:
-        return _without_index(exc, state)
+        _without_index(exc, state)
+        return None
 
 
 def _without_index(exc: Exception, state: State) -> None:
@@ -78,7 +79,6 @@ def _without_index(exc: Exception, state: State) -> None:
     # what passes by itself (another process's build, a busy or unreachable store) is loaded again by LoadRetry
     (logger.warning if isinstance(exc, PASSING) else logger.error)("serving without an index: %s", reason)
     state.load_error, state.load_exception = reason, exc  # api/live.py LoadRetry reads what kind it was
-    return None
 
 
 def _lifespan(settings: Settings, searcher: Searcher | None, embedders: Mapping[str, Embedder] | None,
@@ -96,7 +96,7 @@ def _lifespan(settings: Settings, searcher: Searcher | None, embedders: Mapping[
                                                                                                 settings)
         try:
             if unservable is not None:  # the caller's own build of the missing index failed: not tried again
-                state.searcher = _without_index(unservable, state)
+                _without_index(unservable, state)
             elif searcher is None:
                 state.searcher = await to_thread.run_sync(_open_index, settings, state.embedders, state)
             if state.searcher is not None:

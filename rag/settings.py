@@ -188,10 +188,8 @@ class Settings:
         values.update(_changes(overrides))
         settings = cls(**values)
         settings.validate()
-        if values.get("align") == DEFAULT_ALIGN and DEFAULT_ALIGN not in settings.embedders:
-            # asked for by name (the default may be left out with its embedder, as RAG_EMBEDDERS=e5 does)
-            raise ConfigError(f"align={DEFAULT_ALIGN!r} is not among the embedders ({', '.join(settings.embedders)}): "
-                              "name one of those, or none")
+        if values.get("align") == DEFAULT_ALIGN:  # asked for by name: the default may be left out with its embedder
+            settings._check_align_served()
         return settings
 
     def dense_weight(self, spec: str) -> float:
@@ -298,17 +296,17 @@ class Settings:
 
     def _validate_addresses(self) -> None:
         """Values that were taken without a word and failed later, or never (a reviewer's probe): a weight for an
-        embedder the service does not run was ignored, as was an alignment by one, a model URL without its scheme failed every answer, an origin
-        no browser sends never matched, a blank host said only "Name or service not known"."""
+        embedder the service does not run was ignored, as was an alignment by one, a model URL without its scheme
+        failed every answer, an origin no browser sends never matched, a blank host said only "Name or service not
+        known"."""
         unknown = sorted(set(self.dense_weights) - set(self.embedders))
         if unknown:
             raise ConfigError(f"dense_weights names {', '.join(unknown)}, which is not among the embedders "
                               f"({', '.join(self.embedders)}); name those, as in e5=1.0,use=0.8")
-        if self.align and re.fullmatch(r"e5|st:.+", self.align) and self.align not in self.embedders:
+        if self.align and re.fullmatch(r"e5|st:.+", self.align):
             # the default's embedder may be left out (RAG_EMBEDDERS=e5: no alignment, said at the build); a choice not
             # served built every index without alignment, said only in an INFO line
-            raise ConfigError(f"align={self.align!r} is not among the embedders ({', '.join(self.embedders)}): "
-                              f"name one of those, or none")
+            self._check_align_served()
         if self.llm_base_url is not None:
             parts = urlsplit(self.llm_base_url)
             if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -323,6 +321,11 @@ class Settings:
         if self.omp_spincount > MAX_SPINCOUNT:
             raise ConfigError(f"omp_spincount={self.omp_spincount!r}: must be at most {MAX_SPINCOUNT} spins "
                               "(libgomp ignores a larger one and says so on stderr)")
+
+    def _check_align_served(self) -> None:
+        if self.align not in self.embedders:
+            raise ConfigError(f"align={self.align!r} is not among the embedders ({', '.join(self.embedders)}): "
+                              "name one of those, or none")
 
     def _validate_public_url(self) -> None:
         if self.public_url is None:

@@ -241,8 +241,8 @@ def test_a_citation_block_names_the_source_title_and_url_of_the_article_above_it
     assert set(doc.excluded_chars()) == {"sources"}  # the URL
     body, named = article.kept
     assert "Global Times" not in raw[body.start : body.end] and raw[body.start : body.end].endswith(BODY_2[-10:])
-    assert raw[named.start : named.end] == ("【引用・参照・底本】\n"
-                                            "These joint statements carry significance: Global Times editorial GT 2025.05.10")
+    title = "These joint statements carry significance: Global Times editorial GT 2025.05.10"
+    assert raw[named.start : named.end] == f"【引用・参照・底本】\n{title}"
 
 
 def test_a_source_block_with_no_title_before_its_url_or_in_a_copied_block_keeps_nothing() -> None:
