@@ -31,7 +31,7 @@ from ..types import Hit
 from .fusion import diversify, rrf, weighted_sum
 from .rerank import create_reranker
 from .intake import QueryIntake
-from .sources import asks_for_source, without_sources
+from .sources import SourceRows, asks_for_source, sources_first, without_sources
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ POOL = 100
 # work to a thread would cost more than it saves.
 PARALLEL_ROWS = 20_000
 CACHE_SIZE = 2048  # query vectors kept (a question's USE entry holds its words' too)
+SOURCE_DEPTH = 10  # a question about an article's origin: the articles among this many first rows get their source line
 
 
 class _VectorCache(OrderedDict):
@@ -162,6 +163,7 @@ class Searcher:
             component.warm()
         # the component that reads a question as BM25 term groups, which the reranker scores sentences with
         self._lexical = term_grouper(self.components)
+        self._source_rows = SourceRows(index.passages)
 
     @property
     def modes(self) -> tuple[str, ...]:
@@ -223,6 +225,9 @@ class Searcher:
             # a second stage: the best candidates reordered by sentence-level evidence
             second = self.reranker.rerank(query, lang, ordered, fused, self._term_groups(first.question), timings)
             ordered, fused, parts["rerank"] = second.rows, second.scores, second.changes
+        if mode == "hybrid" and sources:
+            # only a source line answers the question: the line of the article the rest of it is about goes first
+            ordered, fused = sources_first(ordered, fused, self.index.passages, self._source_rows, SOURCE_DEPTH)
         rows = diversify(ordered, self.index.passages, top_k)
         hits = tuple(
             Hit(rank=i + 1, score=float(fused[r]), passage=self.index.passages[r], citation=self.index.citation(r),

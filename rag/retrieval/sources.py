@@ -8,18 +8,28 @@ passages that do answer it (with the lines in every ranking, 31 of the 954 seen 
 docs/precision.md). So each component's ranking drops them, before fusion, unless the question asks about
 authorship or origin; BM25 counts none of their terms (rag/components/lexical.py), so that their English words
 reach no document frequency, bridge or alignment either.
+
+A question that does ask is answered by one line: the line of the article the rest of the question is about, which
+the ranking finds by that article's passages, not by the line's own words (a Japanese question shares none with an
+English title). So after fusion and the second stage, each article among the first rows has its source lines placed
+just above its best passage (sources_first).
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..corpus.articles import names_sources
 from ..stores.ranking import Ranking
 from ..types import Passage
+
+if TYPE_CHECKING:
+    from ..indexing.passages import PassageTable
 
 # What a question about an article's origin says: who wrote it, what it is based on or first appeared in, the outlet
 # that ran it. The nouns alone ask for content too ("the sources of tension", "the original plan", "a column of
@@ -69,3 +79,62 @@ def without_sources(answers: list[tuple[str, Ranking, float]], passages: Sequenc
         keep = ~np.isin(ranking.rows, hidden)
         out.append((name, Ranking(ranking.rows[keep], ranking.scores[keep]), ms))
     return out
+
+
+class SourceRows:
+    """Each article's source rows, {(document number, article): rows}, found by one pass over the passages the first
+    time a question asks for them: 0.3 s at a million passages, once per index version (nothing for an index only
+    searched for content)."""
+
+    def __init__(self, passages: PassageTable) -> None:
+        self._passages = passages
+        self._rows: dict[tuple[int, int], tuple[int, ...]] | None = None
+        self._lock = threading.Lock()
+
+    def of(self, doc: int, article: int) -> tuple[int, ...]:
+        with self._lock:
+            if self._rows is None:
+                self._rows = self._find()
+            return self._rows.get((doc, article), ())
+
+    def _find(self) -> dict[tuple[int, int], tuple[int, ...]]:
+        p = self._passages
+        # a source row starts with its marker's bracket (passages start trimmed): only those rows are made and read
+        raws = [d.raw for d in p.documents]
+        bracket = [row for row, (doc, start) in enumerate(zip(p.doc.tolist(), p.start.tolist()))
+                   if raws[doc].startswith("【", start)]
+        found: dict[tuple[int, int], list[int]] = {}
+        for row in bracket:
+            if names_sources(p[row].text):
+                found.setdefault((int(p.doc[row]), int(p.article[row])), []).append(row)
+        return {k: tuple(v) for k, v in found.items()}
+
+
+def sources_first(rows: Sequence[int], scores: dict[int, float], passages: PassageTable, sources: SourceRows,
+                  depth: int) -> tuple[list[int], dict[int, float]]:
+    """The ranking of a question that asks where an article came from: only a source line answers it, and the one
+    that does is the line of the article the rest of the question is about. So each article whose passages are among
+    the first `depth` rows has its source rows placed just above its best-ranked passage, scoring as that passage
+    does; a source row already above it stays where it is."""
+    p = passages
+    place: dict[int, int] = {}  # source row -> the position it goes to
+    for i, row in enumerate(rows[:depth]):
+        for src in sources.of(int(p.doc[row]), int(p.article[row])):
+            place.setdefault(src, i)
+    if not place:
+        return list(rows), scores
+    position = {r: i for i, r in enumerate(rows)}
+    by_place: dict[int, list[int]] = {}
+    for src in sorted(place, key=lambda r: (-scores.get(r, float("-inf")), r)):  # their own order among themselves
+        if position.get(src, len(rows)) > place[src]:
+            by_place.setdefault(place[src], []).append(src)
+    moved = {src for srcs in by_place.values() for src in srcs}
+    out: list[int] = []
+    new = dict(scores)
+    for i, row in enumerate(rows):
+        for src in by_place.get(i, ()):
+            out.append(src)
+            new[src] = scores[row]
+        if row not in moved:
+            out.append(row)
+    return out, new

@@ -54,10 +54,11 @@ def _source_hits(searcher, question: str, mode: str):
 
 
 def test_the_source_line_answers_who_wrote_an_article_and_no_question_on_its_topic(searcher) -> None:
-    # found by its words, in the top 5 (no boost: "according to the Global Times editorial" asks for the content)
+    # the line of the article the question is about, first ("according to the Global Times editorial" asks for the
+    # content: no source line)
     for question in (WHO_WROTE, "Whose newsletter is the New Détente analysis from?"):
         first = _source_hits(searcher, question, "hybrid")[0]
-        assert first.rank <= 5 and first.citation.doc_id.startswith("000_"), question
+        assert first.rank == 1 and first.citation.doc_id.startswith("000_"), question
         assert "Andrew Korybko's Newsletter 2025.02.25" in first.passage.text
     for mode in searcher.modes:
         # the same words without "who wrote": in every ranking but BM25's the English title would sit near the top
@@ -65,6 +66,32 @@ def test_the_source_line_answers_who_wrote_an_article_and_no_question_on_its_top
         assert _source_hits(searcher, WHO_WROTE, mode) or mode == "bm25", mode
     # BM25 counts no term of a source line: Korybko's Latin spelling, which only the lines hold, is no term of it
     assert "korybko" not in searcher.index.bm25.vocabulary and "コリブコ" in searcher.index.bm25.vocabulary
+
+
+@pytest.mark.parametrize(("question", "article", "title"), [
+    ("Who wrote the piece on the US negotiating stance towards Russia?", 0, "The US Is Toughening Its Negotiating"),
+    ("米国の対ロ交渉姿勢が強硬になったという分析の出典は?", 0, "The US Is Toughening Its Negotiating"),
+    ("中露共同声明についての社説はどの新聞のものか", 1, "Global Times editorial"),
+])
+def test_a_question_about_an_articles_origin_is_shown_that_articles_source_line_first(searcher, question, article,
+                                                                                       title) -> None:
+    # The seed 004 holds two articles, each with its source block. The line's words need not match the question's
+    # (the Japanese ones share none with the English titles): the line of the article that the rest of the question
+    # finds goes just above that article's best passage.
+    hits = searcher.search(question, top_k=10).hits
+    first, second = hits[0], hits[1]
+    assert names_sources(first.passage.text) and title in first.passage.text
+    assert first.citation.doc_id.startswith("004_") and first.passage.article == article
+    assert not names_sources(second.passage.text)
+    assert (second.citation.doc_id, second.passage.article) == (first.citation.doc_id, article)
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True) and first.score == second.score
+    # another article's line is shown, if at all, above a passage of its own article
+    for i, hit in enumerate(hits):
+        if names_sources(hit.passage.text):
+            own = (hit.citation.doc_id, hit.passage.article)
+            assert any((h.citation.doc_id, h.passage.article) == own and not names_sources(h.passage.text)
+                       for h in hits[i + 1:])
 
 
 def test_the_answer_to_who_wrote_an_article_quotes_the_sources_title_not_its_marker(searcher, built_index) -> None:
