@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..corpus.articles import names_sources
 from ..components.sentences import encoder as sentence_encoder
+from ..corpus.articles import names_sources
+from ..retrieval.sources import asks_for_source
 from ..stores.sentences import (DATE, ENCODE, NUMBER, ORG, PERSON, PLACE, PassageSentences, features,
                                 sentence_spans)
 from ..types import Hit
@@ -149,6 +150,13 @@ def heading(text: str) -> bool:
             and not text.rstrip("」』）)】”\"'").endswith(_SENTENCE_ENDS))
 
 
+# A question about where an article came from is answered by its source line's title, whatever its words: the first
+# source passage found (rag/retrieval/sources.py puts the line of the article the question is about first) has its
+# title lifted as a heading is lowered. An English title scored below the Japanese sentences around it for a Japanese
+# question, and the answer then quoted no source at all.
+SOURCE_ANSWER_BONUS = 1.0
+
+
 def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: Weights) -> list[Scored]:
     """Every sentence of `hits` scored against the question."""
     store = getattr(searcher.index, "sentences", None)
@@ -164,6 +172,7 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
     asked = asked_kinds(question) if w.kind else 0
     top = max((h.score for h in hits), default=0.0) or 1.0
     out: list[Scored] = []
+    answering = next((h for h in hits if names_sources(h.passage.text)), None) if asks_for_source(question) else None
     for h, ps in zip(hits, passage_sentences(searcher, hits, specs)):
         sims = np.zeros(len(ps.spans))
         for s in specs:
@@ -179,6 +188,8 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
                 value -= CUT_PENALTY
             if heading(text) or (j == 0 if source else off_script(text, h.passage.text)):
                 value -= NOT_AN_ANSWER_PENALTY
+            elif h is answering:
+                value += SOURCE_ANSWER_BONUS
             out.append(Scored(h.rank, j, span.start, text, h, value, float(sims[j]), lex, ps.kinds[j]))
     return out
 

@@ -41,7 +41,6 @@ POOL = 100
 # work to a thread would cost more than it saves.
 PARALLEL_ROWS = 20_000
 CACHE_SIZE = 2048  # query vectors kept (a question's USE entry holds its words' too)
-SOURCE_DEPTH = 10  # a question about an article's origin: the articles among this many first rows get their source line
 
 
 class _VectorCache(OrderedDict):
@@ -226,8 +225,10 @@ class Searcher:
             second = self.reranker.rerank(query, lang, ordered, fused, self._term_groups(first.question), timings)
             ordered, fused, parts["rerank"] = second.rows, second.scores, second.changes
         if mode == "hybrid" and sources:
-            # only a source line answers the question: the line of the article the rest of it is about goes first
-            ordered, fused = sources_first(ordered, fused, self.index.passages, self._source_rows, SOURCE_DEPTH)
+            # only a source line answers the question: the line of the article the rest of it finds goes first
+            ordered, fused, moved = sources_first(ordered, fused, self.index.passages, self._source_rows)
+            if moved:
+                parts["source"] = moved
         rows = diversify(ordered, self.index.passages, top_k)
         hits = tuple(
             Hit(rank=i + 1, score=float(fused[r]), passage=self.index.passages[r], citation=self.index.citation(r),

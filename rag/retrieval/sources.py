@@ -11,8 +11,8 @@ reach no document frequency, bridge or alignment either.
 
 A question that does ask is answered by one line: the line of the article the rest of the question is about, which
 the ranking finds by that article's passages, not by the line's own words (a Japanese question shares none with an
-English title). So after fusion and the second stage, each article among the first rows has its source lines placed
-just above its best passage (sources_first).
+English title). So after fusion and the second stage, the source lines of the first row's article go first
+(sources_first).
 """
 
 from __future__ import annotations
@@ -36,12 +36,16 @@ if TYPE_CHECKING:
 # troops", "Who wrote the letter?", "according to the editorial, …"), so each is tied to a question about the writing.
 _DOC = (r"(?:article|piece|analysis|post|report|story|column|essay|newsletter|editorial|commentary|blog|op-?ed|"
         r"text|summary|translation)s?")
+# up to two words between "which" and its noun ("which Japanese newspaper"), but no verb: "What does the newsletter say…"
+# asks for its content
+_NOT_A_VERB = (r"(?:(?!(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could|should|says?|said)\b)"
+               r"\S+\s+){0,2}?")
 _EN = re.compile(
     r"\bwho(?:'s|\s+is|\s+was)?\s+(?:the\s+)?(?:author|writer|columnist|blogger)s?\b|"
     r"\bwho\s+(?:wrote|writes|authored|penned|published|posted)\s+(?:(?:\S+\s+){0,6}?" + _DOC + r"|it|this|that)\b|"
     r"\bby\s+whom\b|\b(?:author|writer|columnist)(?:'s|s')?\s+name\b|\bname\s+of\s+the\s+(?:author|writer)\b|"
-    r"\b(?:which|what|whose)\s+(?:\S+\s+){0,2}?(?:newspaper|outlet|publication|website|site|magazine|newsletter|"
-    r"blog|editorial|column)s?\b|"
+    r"\b(?:which|what|whose)\s+" + _NOT_A_VERB + r"(?:newspaper|outlet|publication|website|site|magazine|newsletter|"
+    r"substack|blog|editorial|column)s?\b|"
     r"\b(?:source|origin)s?\s+(?:of|for)\s+(?:the|this|that|his|her|their)\s+(?:\S+\s+){0,3}?" + _DOC + r"\b|"
     r"\b(?:what|which)(?:'s|\s+is|\s+was|\s+are)?\s+(?:the\s+|its\s+)?(?:original\s+)?sources?\b"
     r"(?!\s+of\s+(?!the|this))|"
@@ -50,11 +54,13 @@ _EN = re.compile(
     r"\bwhen\s+(?:was|were|did)\s+(?:\S+\s+){0,8}?(?:published|posted|written|publish|post)\b|"
     r"\bwhere\s+(?:is|was|did|does)\s+(?:\S+\s+){0,6}?(?:" + _DOC + r")\s+(?:first\s+)?(?:from|appear|come\s+from|"
     r"published|posted|run)\b|"
-    r"\bbased\s+on\s+(?:which|whose|what)\b|\bnewsletters?\b|\bsubstack\b|\bbyline\b")
+    r"\bbased\s+on\s+(?:which|whose|what)\b|\bbyline\b")
 _JA = re.compile(
-    r"出典|引用元|原典|元記事|元の記事|元ネタ|底本|配信元|掲載元|ニュースレター|寄稿|"
+    r"出典|引用元|原典|元記事|元の記事|元ネタ|底本|配信元|掲載元|寄稿(?:者|元|先)|"
     r"(?:情報源|ソース|初出)は|"
-    r"(?:誰|だれ)(?:が|の)(?:書|執筆|発表|配信|記事|論説|社説|分析|コラム)|(?:誰|だれ)によって書|"
+    r"(?:誰|だれ)(?:が|の)(?:書|執筆|発表|配信|記事|論説|社説|分析|コラム|寄稿|ニュースレター)|(?:誰|だれ)によって書|"
+    r"どの(?:ニュースレター|ブログ)|"
+    r"(?:ニュースレター|記事|論考|コラム|論説|投稿)(?:記事)?(?:は|が)?いつ(?:配信|掲載|公開|発表|投稿)|"
     r"(?:書いた|執筆した)(?:の|人)は|"
     r"(?:筆者|著者|執筆者|書き手)(?:は(?:誰|だれ|何者|\?|？)|の名前)|"
     r"どの(?:新聞|メディア|媒体|サイト|雑誌)(?:の|に|が|で)|"
@@ -110,31 +116,23 @@ class SourceRows:
         return {k: tuple(v) for k, v in found.items()}
 
 
-def sources_first(rows: Sequence[int], scores: dict[int, float], passages: PassageTable, sources: SourceRows,
-                  depth: int) -> tuple[list[int], dict[int, float]]:
-    """The ranking of a question that asks where an article came from: only a source line answers it, and the one
-    that does is the line of the article the rest of the question is about. So each article whose passages are among
-    the first `depth` rows has its source rows placed just above its best-ranked passage, scoring as that passage
-    does; a source row already above it stays where it is."""
-    p = passages
-    place: dict[int, int] = {}  # source row -> the position it goes to
-    for i, row in enumerate(rows[:depth]):
-        for src in sources.of(int(p.doc[row]), int(p.article[row])):
-            place.setdefault(src, i)
-    if not place:
-        return list(rows), scores
-    position = {r: i for i, r in enumerate(rows)}
-    by_place: dict[int, list[int]] = {}
-    for src in sorted(place, key=lambda r: (-scores.get(r, float("-inf")), r)):  # their own order among themselves
-        if position.get(src, len(rows)) > place[src]:
-            by_place.setdefault(place[src], []).append(src)
-    moved = {src for srcs in by_place.values() for src in srcs}
-    out: list[int] = []
+def sources_first(rows: Sequence[int], scores: dict[int, float], passages: PassageTable, sources: SourceRows
+                  ) -> tuple[list[int], dict[int, float], dict[int, float]]:
+    """(rows, scores, changes): the ranking of a question that asks where an article came from. Only a source line
+    answers it, and the one that does is the line of the article the rest of the question is about: the article of
+    the first row. So when that row is not a source line already, its article's source lines go first, scoring as
+    it does; `changes` holds each moved line's score change (from 0 when no component ranked it). Other articles'
+    lines keep their places: a question about one article is not told another's source."""
+    if not rows or names_sources(passages[rows[0]].text):
+        return list(rows), scores, {}
+    top = rows[0]
+    lines = sources.of(int(passages.doc[top]), int(passages.article[top]))
+    if not lines:  # an article without a source block (its author may be named in its text)
+        return list(rows), scores, {}
+    lines = sorted(lines, key=lambda r: (-scores.get(r, float("-inf")), r))  # their own order among themselves
     new = dict(scores)
-    for i, row in enumerate(rows):
-        for src in by_place.get(i, ()):
-            out.append(src)
-            new[src] = scores[row]
-        if row not in moved:
-            out.append(row)
-    return out, new
+    changes = {r: scores[top] - scores.get(r, 0.0) for r in lines}
+    for r in lines:
+        new[r] = scores[top]
+    moved = set(lines)
+    return lines + [r for r in rows if r not in moved], new, changes
