@@ -105,7 +105,10 @@ def find_sources(lines: Sequence[Line], reasons: dict[int, str]) -> tuple[list[t
             shown = reasons.get(i) in (None, "boilerplate") and title is not None and title not in reasons
             reasons.setdefault(i, "sources")
             end = _read_block(lines, i, reasons, found)
-            if shown and title < end and not urls(lines[title].stripped):
+            if end == title:  # a note under the heading, not a source: the heading is no source marker either
+                if reasons[i] == "sources":
+                    reasons[i] = "note heading"
+            elif shown and title < end and not urls(lines[title].stripped):
                 named += [i, title]
             i = end
             continue
@@ -121,6 +124,7 @@ def names_sources(text: str) -> bool:
 def _read_block(lines: Sequence[Line], marker: int, reasons: dict[int, str], found: list) -> int:
     """Read `title` / `url` lines after a source-block marker; return the index after the block."""
     pending: str | None = None
+    pending_at, before = -1, None
     count = 0
     i = marker + 1
     while i < len(lines):
@@ -134,14 +138,27 @@ def _read_block(lines: Sequence[Line], marker: int, reasons: dict[int, str], fou
             found.append((marker, Source(pending, found_urls[0]), True))
             pending, count = None, count + 1
         elif pending is None and not dated_headline(ln) and (count == 0 or latin_share(s) >= 0.8) and len(s) <= 300:
-            pending = s
+            pending, pending_at, before = s, i, reasons.get(i)
         else:
             break
         reasons[i] = "sources"
         i += 1
+    if pending is not None and count == 0 and _sentence(pending):
+        # a note under a 【参考】 heading ("ミンスク合意とは、…である。"), not a cited title: no URL, and it ends as a
+        # sentence does. It stays article text (of the same article); the block ends before it.
+        if before is None:
+            del reasons[pending_at]
+        else:
+            reasons[pending_at] = before
+        return pending_at
     if pending is not None:
         found.append((marker, Source(pending, None), True))
     return i
+
+
+def _sentence(text: str) -> bool:
+    """Japanese prose that ends as a sentence does (a title rarely ends in 。)."""
+    return has_cjk(text) and text.rstrip("」』）)】”\"'").endswith(("。", "！", "？"))
 
 
 def read_header(lines: Sequence[Line], draft: ArticleDraft, reasons: dict[int, str]) -> None:

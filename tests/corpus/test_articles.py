@@ -257,6 +257,24 @@ def test_a_source_block_with_no_title_before_its_url_or_in_a_copied_block_keeps_
     assert named == ["【引用・参照・底本】\nGlobal Times editorial GT 2025.05.10"]
 
 
+def test_a_note_under_a_reference_heading_stays_article_text_and_names_no_source() -> None:
+    # "【参考】" heads a cited title as often as a note of the author's; a note ends as a sentence and has no URL. It was
+    # taken for a source's title: in every citation's `sources`, out of the article's text, and after it a new article
+    note = "ミンスク合意とは、2014年と2015年にウクライナ東部の停戦のために結ばれた二つの合意である。"
+    raw = f"中・露共同声明 ― 2025年05月11日 08:05\n{BODY_2}\n【参考】\n{note}\n\n以上。\n"
+    doc = build_document("x", "x.txt", raw)
+    (article,) = doc.articles
+    assert article.sources == () and doc.excluded_chars() == {"note heading": len("【参考】")}
+    kept = [raw_of(doc, s) for s in article.kept]
+    assert kept[-1] == f"{note}\n\n以上。" and not any(names_sources(k) for k in kept)
+    # a title under it, even without a URL, is still the article's source, and a passage of its own
+    title = "中露協商が世界政治の地殻変動を引き起こす"
+    raw = f"中・露共同声明 ― 2025年05月11日 08:05\n{BODY_2}\n【参考】\n{title}\n"
+    doc = build_document("x", "x.txt", raw)
+    assert [s.title for a in doc.articles for s in a.sources] == [title]
+    assert [raw_of(doc, s) for a in doc.articles for s in a.kept if names_sources(raw_of(doc, s))] == [f"【参考】\n{title}"]
+
+
 def raw_of(doc, span) -> str:
     return doc.raw[span.start : span.end]
 
