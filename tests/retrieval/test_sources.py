@@ -130,5 +130,11 @@ def test_a_follow_up_on_content_is_not_shown_source_lines_that_its_earlier_turns
         found = search_conversation(searcher, [asked, follow_up], 10)
         assert found.context is not None and asks_for_source(found.context)  # the joined words do ask for it
         assert not [h for h in found.result.hits if names_sources(h.passage.text)]
-    found = search_conversation(searcher, ["What does the New Détente analysis say about China?", "Who wrote it?"], 10)
-    assert [h for h in found.result.hits if names_sources(h.passage.text)]
+    # a follow-up that asks for the source gets the line of the article the conversation is about, first
+    for turns, doc, article in ((["What does the New Détente analysis say about China?", "Who wrote it?"], "000_", 0),
+                                (["How is the US toughening its negotiating stance towards Russia?",
+                                  "Who wrote that analysis?"], "004_", 0),
+                                (["中露共同声明の意義は何ですか", "出典は?"], "004_", 1)):
+        first = search_conversation(searcher, turns, 10).result.hits[0]
+        assert names_sources(first.passage.text), turns
+        assert first.citation.doc_id.startswith(doc) and first.passage.article == article, turns
