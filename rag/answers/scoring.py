@@ -150,8 +150,8 @@ def heading(text: str) -> bool:
             and not text.rstrip("」』）)】”\"'").endswith(_SENTENCE_ENDS))
 
 
-# A question about where an article came from is answered by its source line's title, whatever its words: the first
-# source passage found (rag/retrieval/sources.py puts the line of the article the question is about first) has its
+# A question about where an article came from is answered by its source line's title, whatever its words: a line
+# that is the first hit (rag/retrieval/sources.py puts the line of the article the question is about first) has its
 # title lifted as a heading is lowered. An English title scored below the Japanese sentences around it for a Japanese
 # question, and the answer then quoted no source at all.
 SOURCE_ANSWER_BONUS = 1.0
@@ -172,7 +172,9 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
     asked = asked_kinds(question) if w.kind else 0
     top = max((h.score for h in hits), default=0.0) or 1.0
     out: list[Scored] = []
-    answering = next((h for h in hits if names_sources(h.passage.text)), None) if asks_for_source(question) else None
+    # the first hit, when it is a source line and the question asks for one: the line of the article found first
+    # (another article's line further down names another article's source)
+    answering = hits[0] if hits and asks_for_source(question) and names_sources(hits[0].passage.text) else None
     for h, ps in zip(hits, passage_sentences(searcher, hits, specs)):
         sims = np.zeros(len(ps.spans))
         for s in specs:

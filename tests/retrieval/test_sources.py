@@ -121,6 +121,24 @@ def test_the_answer_to_who_wrote_an_article_quotes_the_sources_title_not_its_mar
     assert "Newsletter" not in answer.answer and answer.covered
 
 
+def test_an_answer_quotes_a_source_line_only_when_it_is_the_first_hit(searcher) -> None:
+    # 003 names its author in its own lines and has no source block: another article's line further down the hits
+    # names another article's source, and must not open the answer
+    import dataclasses
+
+    from rag.answers.extractive import extractive_answer
+
+    question = "Who wrote the piece about Xi now acting as Putin's 'big brother'?"
+    content = searcher.search(question, 1).hits[0]
+    line = searcher.search("Whose newsletter is the New Détente analysis from?", 1).hits[0]
+    assert content.citation.doc_id.startswith("003_") and names_sources(line.passage.text)
+    text, _ = extractive_answer(question, [content, dataclasses.replace(line, rank=2)], searcher, "en")
+    assert "Newsletter" not in text and "イワノフ" in text
+    text, _ = extractive_answer(question, [dataclasses.replace(line, rank=1), dataclasses.replace(content, rank=2)],
+                                searcher, "en")
+    assert text.startswith("Russia & The US")  # first, it is the line the search put first: its title is quoted
+
+
 def test_a_follow_up_on_content_is_not_shown_source_lines_that_its_earlier_turns_asked_for(searcher) -> None:
     # the follow-up's search joins the earlier turns' words ("newsletter …"): its own words decide, not theirs
     from rag.retrieval.conversation import search_conversation
