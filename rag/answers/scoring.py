@@ -188,7 +188,8 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
             value = float(sims[j]) + prior + w.lexical * lex + (w.kind if asked & ps.kinds[j] else 0.0)
             if text.endswith(_SOFT_ENDS):  # a piece cut at a passage boundary reads badly as an answer
                 value -= CUT_PENALTY
-            if heading(text) or (j == 0 if source else off_script(text, h.passage.text)):
+            # a source line answers only as the first hit; further down it is another article's source
+            if heading(text) or ((j == 0 or h is not answering) if source else off_script(text, h.passage.text)):
                 value -= NOT_AN_ANSWER_PENALTY
             elif h is answering:
                 value += SOURCE_ANSWER_BONUS

@@ -22,8 +22,8 @@ from ..stores.bridge import Bridge
 from ..stores.english import english_words
 from ..stores.japanese import JapaneseAnalyzer
 from ..types import Hit
-from .cues import (EN_CONTINUING, EN_FUNCTION, EN_SMALL_TALK, EN_STRONG, EN_WEAK, EN_WORD, JA_CONTINUING, JA_FUNCTION,
-                   JA_REFERRING, JA_SMALL_TALK, NOT_TOPIC)
+from .cues import (EN_CONTINUING, EN_FUNCTION, EN_SMALL_TALK, EN_SOURCE, EN_STRONG, EN_WEAK, EN_WORD, JA_CONTINUING,
+                   JA_FUNCTION, JA_REFERRING, JA_SMALL_TALK, JA_SOURCE, NOT_TOPIC)
 from .engine import Filters, SearchResult, Searcher
 from .fusion import diversify, rrf
 from .referent import person_query
@@ -69,10 +69,19 @@ def depends_on_context(question: str, analyzer: JapaneseAnalyzer) -> bool:
         return True
     if JA_REFERRING.search(question) or _refers_back_en(question):
         return True
-    content = [w for w in english_words(question) if w not in EN_FUNCTION and len(w) > 1]
+    return len(_content_words(question, analyzer)) < MIN_CONTENT_WORDS
+
+
+def _content_words(question: str, analyzer: JapaneseAnalyzer) -> list[str]:
+    """The words of a question that name its topic; a question about an article's source asks with words that name
+    none ("Who wrote the article?", 元記事はどこ?)."""
+    source = asks_for_source(question)
+    content = [w for w in english_words(question)
+               if w not in EN_FUNCTION and len(w) > 1 and not (source and w in EN_SOURCE)]
     if has_cjk(question):
-        content += [t for t in analyzer.terms(question) if not t.isascii() and t not in JA_FUNCTION]
-    return len(content) < MIN_CONTENT_WORDS
+        content += [t for t in analyzer.terms(question)
+                    if not t.isascii() and t not in JA_FUNCTION and not (source and t in JA_SOURCE)]
+    return content
 
 
 def _small_talk(question: str) -> bool:
@@ -148,7 +157,13 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     pool = min(max(POOL, top_k), searcher.settings.max_top_k)
     about_source = asks_for_source(last)  # the follow-up's own words decide, not the earlier turns' it carries
     alone = searcher.search(last, pool, mode, filters, about_source=about_source)
-    joined = searcher.search(context, pool, mode, filters, about_source=about_source)
+    if about_source and len(_content_words(last, searcher.analyzer)) < MIN_CONTENT_WORDS and context.endswith(
+            "\n" + last.strip()):
+        # "Who wrote it?", "Whose analysis is this?": the source of the article the conversation is about, found by
+        # the earlier turns' words alone ("analysis" found another article's "この分析は…")
+        joined = searcher.search(context[: -len(last.strip()) - 1], pool, mode, filters, about_source=True)
+    else:
+        joined = searcher.search(context, pool, mode, filters, about_source=about_source)
     hits = fuse({"last": alone.hits, "conversation": joined.hits}, top_k)
     took = (time.perf_counter() - t0) * 1000
     logger.info("follow-up: fused its own search with %d earlier turn(s) in %.1f ms", len(earlier), took)

@@ -38,3 +38,12 @@ JA_SMALL_TALK = re.compile(r"(?:どうも)?(?:ありがとう(?:ございます|
                            r"よろしく(?:お願いします)?|了解(?:です)?|わかりました|なるほど)+")
 # English words an earlier turn never contributes to a follow-up's search (question words, pronouns, small talk).
 NOT_TOPIC = EN_FUNCTION | EN_STRONG | EN_WEAK | EN_SMALL_TALK
+# The words a question about an article's source asks with (rag/retrieval/sources.py): "Who wrote the article?",
+# "元記事はどこ?" name no topic, so such a follow-up is about the article the conversation was about.
+EN_SOURCE = frozenset({"author", "authors", "writer", "wrote", "written", "write", "writes", "source", "sources",
+                       "original", "originally", "published", "publish", "posted", "post", "article", "piece",
+                       "analysis", "report", "story", "column", "newsletter", "editorial", "blog", "byline", "origin",
+                       "cite", "give", "show", "come", "came", "appear", "appeared", "first", "url", "link"})
+JA_SOURCE = frozenset({"元", "記事", "書く", "筆者", "著者", "作者", "執筆", "執筆者", "出典", "掲載", "配信", "分析",
+                       "引用", "引用元", "元記事", "url", "リンク", "ソース", "原典", "初出", "寄稿", "から"})
+

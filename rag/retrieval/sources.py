@@ -40,30 +40,38 @@ _DOC = (r"(?:article|piece|analysis|post|report|story|column|essay|newsletter|ed
 # asks for its content
 _NOT_A_VERB = (r"(?:(?!(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could|should|says?|said)\b)"
                r"\S+\s+){0,2}?")
+# "of …" after the author or the source: the writing's ("the author of the piece") or the thing's ("the author of the
+# peace proposal", "the source of the tension", which ask for content)
+_OF_WRITING = r"(?!\s+(?:of|for)\b(?!\s+(?:(?:the|this|that|his|her|their|its|a|an)\s+)?(?:\S+\s+){0,3}?" + _DOC + r"\b))"
 _EN = re.compile(
-    r"\bwho(?:'s|\s+is|\s+was)?\s+(?:the\s+)?(?:author|writer|columnist|blogger)s?\b|"
+    r"\bwho(?:'s|\s+is|\s+was)?\s+(?:the\s+)?(?:author|writer|columnist|blogger)s?\b" + _OF_WRITING + "|"
     r"\bwho\s+(?:wrote|writes|authored|penned|published|posted)\s+(?:(?:\S+\s+){0,6}?" + _DOC + r"|it|this|that)\b|"
     r"\bby\s+whom\b|\b(?:author|writer|columnist)(?:'s|s')?\s+name\b|\bname\s+of\s+the\s+(?:author|writer)\b|"
     r"\b(?:which|what|whose)\s+" + _NOT_A_VERB + r"(?:newspaper|outlet|publication|website|site|magazine|newsletter|"
     r"substack|blog|editorial|column)s?\b|"
+    r"\bwhose\s+" + _NOT_A_VERB + _DOC + r"\b|"
     r"\b(?:source|origin)s?\s+(?:of|for)\s+(?:the|this|that|his|her|their)\s+(?:\S+\s+){0,3}?" + _DOC + r"\b|"
-    r"\b(?:what|which)(?:'s|\s+is|\s+was|\s+are)?\s+(?:the\s+|its\s+)?(?:original\s+)?sources?\b"
-    r"(?!\s+of\s+(?!the|this))|"
-    r"\boriginal\s+(?:\S+\s+){0,2}?(?:" + _DOC + r"|source|version|publication)\b|"
+    r"\b(?:what|which)(?:'s|\s+is|\s+was|\s+are)?\s+(?:the\s+|its\s+)?(?:original\s+)?sources?\b" + _OF_WRITING + "|"
+    r"\boriginal\s+(?:\S+\s+){0,2}?(?:" + _DOC + r"|source|publication)\b|"
     r"\b(?:originally|first)\s+(?:published|posted|written|appeared|appear|ran|run|came\s+out)\b|"
-    r"\bwhen\s+(?:was|were|did)\s+(?:\S+\s+){0,8}?(?:published|posted|written|publish|post)\b|"
-    r"\bwhere\s+(?:is|was|did|does)\s+(?:\S+\s+){0,6}?(?:" + _DOC + r")\s+(?:first\s+)?(?:from|appear|come\s+from|"
-    r"published|posted|run)\b|"
-    r"\bbased\s+on\s+(?:which|whose|what)\b|\bbyline\b")
+    # when the writing was published, not when troops were "posted" or a statement was "published"
+    r"\bwhen\s+(?:was|were|did)\s+(?:\S+\s+){0,8}?(?:" + _DOC + r"|it|this|that)\s+(?:\S+\s+){0,8}?"
+    r"(?:published|posted|written|publish|post)\b|"
+    r"\bwhere\s+(?:is|was|did|does)\s+(?:\S+\s+){0,6}?(?:" + _DOC + r"|it|this|that)\s+(?:first\s+)?(?:from|appear|"
+    r"come\s+from|published|posted|run)\b|"
+    r"\bbased\s+on\s+(?:which|whose|what)\b|\bbyline\b|"
+    # a follow-up of a word or two ("source?", "the author?", "give me the source")
+    r"^\s*(?:(?:give|show|cite|tell)\s+(?:me\s+)?)?(?:the\s+|its\s+|your\s+)?(?:original\s+)?"
+    r"(?:sources?|authors?|writer|byline|origin)\s*[?.!]*\s*$")
 _JA = re.compile(
-    r"出典|引用元|原典|元記事|元の記事|元ネタ|底本|配信元|掲載元|寄稿(?:者|元|先)|"
+    r"出典|引用元|原典|元記事|元の記事|元ネタ|底本|配信元|掲載元|寄稿(?:者|元|先)|元の?URL|"
     r"(?:情報源|ソース|初出)は|"
     r"(?:誰|だれ)(?:が|の)(?:書|執筆|発表|配信|記事|論説|社説|分析|コラム|寄稿|ニュースレター)|(?:誰|だれ)によって書|"
     r"どの(?:ニュースレター|ブログ)|"
     r"(?:ニュースレター|記事|論考|コラム|論説|投稿)(?:記事)?(?:は|が)?いつ(?:配信|掲載|公開|発表|投稿)|"
     r"(?:書いた|執筆した)(?:の|人)は|"
-    r"(?:筆者|著者|執筆者|書き手)(?:は(?:誰|だれ|何者|\?|？)|の名前)|"
-    r"どの(?:新聞|メディア|媒体|サイト|雑誌)(?:の|に|が|で)|"
+    r"(?:筆者|著者|執筆者|書き手|作者)(?:は(?:誰|だれ|何者|\?|？)|の名前)|^\s*(?:筆者|著者|執筆者|作者)\s*(?:は)?\s*[?？]?\s*$|"
+    r"どの(?:新聞|メディア|媒体|サイト|雑誌)(?:の|に|が|で)|(?:この|その)?記事はどこから|"
     r"(?:どこ|どの\S{0,6})に(?:掲載|載っ|発表)|どの社説|何の社説|どこの社説")
 
 

@@ -27,6 +27,10 @@ ON_ITS_TOPIC = "What did Russia and the US do at the UN that shows a New Détent
     "Which outlet published the analysis?", "By whom was it written?", "Where is this article from?",
     "この記事を書いた人は誰", "著者は?", "誰の記事ですか", "どの新聞の記事か", "執筆者の名前は", "誰によって書かれた記事か",
     "「新デタント」を論じたニュースレター記事はいつ配信された?", "Which substack is this from?", "誰が寄稿した記事ですか",
+    # a probe's follow-ups of a word or two, and "whose analysis"
+    "source?", "Author?", "the author?", "Give me the source", "Cite the source", "Where did this come from?",
+    "Where was this published?", "When was it published?", "Whose analysis is this?", "What is the original source?",
+    "この記事はどこから?", "元のURLは?", "著者", "作者は誰?",
 ])
 def test_a_question_about_who_wrote_an_article_or_where_it_appeared_asks_for_its_source(question) -> None:
     assert asks_for_source(question)
@@ -48,6 +52,10 @@ def test_a_question_about_who_wrote_an_article_or_where_it_appeared_asks_for_its
     "According to Korybko's newsletter, what did Putin propose to China about defence spending?",
     "What does the newsletter say Iran might do?", "ニュースレターによると、プーチンは中国に何を提案したか",
     "共同声明はいつ発表された?",
+    # a probe's: "post", "published", "author", "original version", "source of" about things that are not the writing
+    "When did Russia post troops near the border?", "When was the China-Russia joint statement published?",
+    "What is the original version of the peace plan?", "Who is the author of the peace proposal?",
+    "What is the source of the tension between Russia and the US?", "Where did the missiles come from?",
     "ソースコードは公開されたか", "情報源によると何が起きたか", "原文ではどう書かれているか", "初出の発言は何か",
 ])
 def test_other_questions_do_not(question) -> None:
@@ -134,6 +142,12 @@ def test_an_answer_quotes_a_source_line_only_when_it_is_the_first_hit(searcher) 
     assert content.citation.doc_id.startswith("003_") and names_sources(line.passage.text)
     text, _ = extractive_answer(question, [content, dataclasses.replace(line, rank=2)], searcher, "en")
     assert "Newsletter" not in text and "イワノフ" in text
+    # a probe's: the English title of a line at rank 4 matched the English question best of all the sentences
+    question = "Who wrote the report about Russia deepening ties with US adversaries?"
+    hits = searcher.search(question, 5).hits
+    assert any(names_sources(h.passage.text) for h in hits[1:]) and not names_sources(hits[0].passage.text)
+    text, _ = extractive_answer(question, hits, searcher, "en")
+    assert "Newsletter" not in text
     text, _ = extractive_answer(question, [dataclasses.replace(line, rank=1), dataclasses.replace(content, rank=2)],
                                 searcher, "en")
     assert text.startswith("Russia & The US")  # first, it is the line the search put first: its title is quoted
@@ -149,10 +163,16 @@ def test_a_follow_up_on_content_is_not_shown_source_lines_that_its_earlier_turns
         assert found.context is not None and asks_for_source(found.context)  # the joined words do ask for it
         assert not [h for h in found.result.hits if names_sources(h.passage.text)]
     # a follow-up that asks for the source gets the line of the article the conversation is about, first
+    stance = "Why is the US toughening its negotiating stance towards Russia?"
     for turns, doc, article in ((["What does the New Détente analysis say about China?", "Who wrote it?"], "000_", 0),
                                 (["How is the US toughening its negotiating stance towards Russia?",
                                   "Who wrote that analysis?"], "004_", 0),
-                                (["中露共同声明の意義は何ですか", "出典は?"], "004_", 1)):
+                                (["中露共同声明の意義は何ですか", "出典は?"], "004_", 1),
+                                # a probe's: these named no topic and stood alone, or "analysis" found 000's
+                                # "この分析は…" and its line
+                                *(([stance, f], "004_", 0) for f in ("source?", "Whose analysis is this?",
+                                                                    "元記事はどこ?", "What is the original source?",
+                                                                    "誰が書いた記事ですか", "この記事は誰が書いたの?"))):
         first = search_conversation(searcher, turns, 10).result.hits[0]
         assert names_sources(first.passage.text), turns
         assert first.citation.doc_id.startswith(doc) and first.passage.article == article, turns
