@@ -36,13 +36,14 @@ if TYPE_CHECKING:
 # troops", "Who wrote the letter?", "according to the editorial, …"), so each is tied to a question about the writing.
 _DOC = (r"(?:article|piece|analysis|post|report|story|column|essay|newsletter|editorial|commentary|blog|op-?ed|"
         r"text|summary|translation)s?")
-# up to two words between "which" and its noun ("which Japanese newspaper"), but no verb: "What does the newsletter say…"
-# asks for its content
+# up to two words between "which" and its noun ("which Japanese newspaper"), but no verb: "What does the newsletter
+# say…" asks for its content
 _NOT_A_VERB = (r"(?:(?!(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could|should|says?|said)\b)"
                r"\S+\s+){0,2}?")
 # "of …" after the author or the source: the writing's ("the author of the piece") or the thing's ("the author of the
 # peace proposal", "the source of the tension", which ask for content)
-_OF_WRITING = r"(?!\s+(?:of|for)\b(?!\s+(?:(?:the|this|that|his|her|their|its|a|an)\s+)?(?:\S+\s+){0,3}?" + _DOC + r"\b))"
+_OF_WRITING = (r"(?!\s+(?:of|for)\b(?!\s+(?:(?:the|this|that|his|her|their|its|a|an)\s+)?(?:\S+\s+){0,3}?" + _DOC
+               + r"\b))")
 _EN = re.compile(
     r"\bwho(?:'s|\s+is|\s+was)?\s+(?:the\s+)?(?:author|writer|columnist|blogger)s?\b" + _OF_WRITING + "|"
     r"\bwho\s+(?:wrote|writes|authored|penned|published|posted)\s+(?:(?:\S+\s+){0,6}?" + _DOC + r"|it|this|that)\b|"
