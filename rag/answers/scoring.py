@@ -17,7 +17,6 @@ import numpy as np
 
 from ..components.sentences import encoder as sentence_encoder
 from ..corpus.articles import names_sources
-from ..retrieval.sources import asks_for_source
 from ..stores.sentences import (DATE, ENCODE, NUMBER, ORG, PERSON, PLACE, PassageSentences, features,
                                 sentence_spans)
 from ..types import Hit
@@ -172,9 +171,11 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
     asked = asked_kinds(question) if w.kind else 0
     top = max((h.score for h in hits), default=0.0) or 1.0
     out: list[Scored] = []
-    # the first hit, when it is a source line and the question asks for one: the line of the article found first
-    # (another article's line further down names another article's source)
-    answering = hits[0] if hits and asks_for_source(question) and names_sources(hits[0].passage.text) else None
+    # the first hit, when it is a source line: the line of the article found first (another article's line further
+    # down names another article's source). A line is a hit only when the question asks for one (the search decides,
+    # by a follow-up's own words: rag/retrieval/sources.py), so the focus of a follow-up, the earlier turns' words
+    # and its own, is not read again here
+    answering = hits[0] if hits and names_sources(hits[0].passage.text) else None
     for h, ps in zip(hits, passage_sentences(searcher, hits, specs)):
         sims = np.zeros(len(ps.spans))
         for s in specs:

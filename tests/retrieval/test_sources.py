@@ -123,6 +123,12 @@ def test_the_answer_to_who_wrote_an_article_quotes_the_sources_title_not_its_mar
         answer = answer_question(searcher, question, 5, settings)
         assert title in answer.answer.split("[1]", 1)[0], answer.answer  # the answer's first sentence
         assert "【引用・参照・底本】" not in answer.answer and answer.covered
+    # a follow-up's answer too: its sentences are scored against the conversation's words and its own, which need
+    # not read as a question about the source ("toughening … source?")
+    for follow_up in ("source?", "誰が書いた記事ですか"):
+        answer = answer_question(searcher, follow_up, 5, settings,
+                                 history=["Why is the US toughening its negotiating stance towards Russia?"])
+        assert "The US Is Toughening Its Negotiating" in answer.answer.split("[1]", 1)[0], answer.answer
     # a question about content that names the newsletter quotes no source line
     answer = answer_question(searcher, "According to Korybko's newsletter, what did Putin propose to China about "
                              "defence spending?", 5, settings)
