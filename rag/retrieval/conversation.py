@@ -69,19 +69,20 @@ def depends_on_context(question: str, analyzer: JapaneseAnalyzer) -> bool:
         return True
     if JA_REFERRING.search(question) or _refers_back_en(question):
         return True
-    return len(_content_words(question, analyzer)) < MIN_CONTENT_WORDS
+    return len(_content_words(question, analyzer)) < MIN_CONTENT_WORDS or _asks_for_a_source_only(question, analyzer)
 
 
-def _content_words(question: str, analyzer: JapaneseAnalyzer) -> list[str]:
-    """The words of a question that name its topic; a question about an article's source asks with words that name
-    none ("Who wrote the article?", 元記事はどこ?)."""
-    source = asks_for_source(question)
-    content = [w for w in english_words(question)
-               if w not in EN_FUNCTION and len(w) > 1 and not (source and w in EN_SOURCE)]
+def _content_words(question: str, analyzer: JapaneseAnalyzer, but: frozenset[str] = frozenset()) -> list[str]:
+    content = [w for w in english_words(question) if w not in EN_FUNCTION and len(w) > 1 and w not in but]
     if has_cjk(question):
-        content += [t for t in analyzer.terms(question)
-                    if not t.isascii() and t not in JA_FUNCTION and not (source and t in JA_SOURCE)]
+        content += [t for t in analyzer.terms(question) if not t.isascii() and t not in JA_FUNCTION and t not in but]
     return content
+
+
+def _asks_for_a_source_only(question: str, analyzer: JapaneseAnalyzer) -> bool:
+    """A question about an article's source that names no topic ("What is the original source?", 元記事はどこ?: its
+    words are the source's own vocabulary); "Who wrote the Newsweek piece?" names one."""
+    return asks_for_source(question) and not _content_words(question, analyzer, EN_SOURCE | JA_SOURCE | NOT_TOPIC)
 
 
 def _small_talk(question: str) -> bool:
@@ -157,8 +158,7 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     pool = min(max(POOL, top_k), searcher.settings.max_top_k)
     about_source = asks_for_source(last)  # the follow-up's own words decide, not the earlier turns' it carries
     alone = searcher.search(last, pool, mode, filters, about_source=about_source)
-    if about_source and len(_content_words(last, searcher.analyzer)) < MIN_CONTENT_WORDS and context.endswith(
-            "\n" + last.strip()):
+    if about_source and _asks_for_a_source_only(last, searcher.analyzer) and context.endswith("\n" + last.strip()):
         # "Who wrote it?", "Whose analysis is this?": the source of the article the conversation is about, found by
         # the earlier turns' words alone ("analysis" found another article's "この分析は…")
         joined = searcher.search(context[: -len(last.strip()) - 1], pool, mode, filters, about_source=True)

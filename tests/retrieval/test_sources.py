@@ -182,3 +182,6 @@ def test_a_follow_up_on_content_is_not_shown_source_lines_that_its_earlier_turns
         first = search_conversation(searcher, turns, 10).result.hits[0]
         assert names_sources(first.passage.text), turns
         assert first.citation.doc_id.startswith(doc) and first.passage.article == article, turns
+    # one that names its own article stands alone: the conversation's article does not take its place
+    found = search_conversation(searcher, [stance, "Who wrote the Newsweek piece about Xi and Putin?"], 10)
+    assert found.context is None and found.result.hits[0].citation.doc_id.startswith("003_")
