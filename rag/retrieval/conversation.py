@@ -133,14 +133,24 @@ def _fewest_to_drop(words: list[str], last: str, count: Callable[[str], int], ma
 
 
 def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5, mode: str | None = None,
-                        filters: Filters | None = None) -> ConversationSearch:
-    """Rank passages for the last of `turns` (user messages, oldest first); raises QueryError for bad input."""
+                        filters: Filters | None = None, *, about_source: bool | None = None) -> ConversationSearch:
+    """Rank passages for the last of `turns` (user messages, oldest first); raises QueryError for bad input.
+    `about_source`: search as a question about an article's source (by default, read from the last turn's words)."""
     if not turns:
         turns = [""]  # the searcher's own validation says what is wrong with an empty question
     last = turns[-1]
     earlier = [t for t in turns[:-1] if t and t.strip()]
     if not earlier or not depends_on_context(last, searcher.analyzer):
-        return ConversationSearch(searcher.search(last, top_k, mode, filters), None)
+        return ConversationSearch(searcher.search(last, top_k, mode, filters, about_source=about_source), None)
+    if about_source is None and _asks_for_a_source_only(last, searcher.analyzer):
+        # "Who wrote it?", 著者は?, "Whose analysis is this?": the source of the article the last answer was drawn
+        # from, so the turn before it searched again (in its own conversation) as a question about the source. The
+        # earlier turns' words searched alone found another article for 「ロシアは中国を裏切るのか?」, and "analysis"
+        # in the follow-up's own words another article's "この分析は…".
+        searcher.intake.check(last)  # the follow-up's own errors first
+        previous = search_conversation(searcher, turns[:-1], top_k, mode, filters, about_source=True)
+        before = previous.context or earlier[-1]
+        return ConversationSearch(replace(previous.result, query=last), f"{before}\n{last.strip()}")
     # the earlier turns' words are cut to a budget of tokens: a short follow-up after long pasted turns was refused
     # as too long (the words' tokens over max_query_tokens) or sent to the long questions' queue. The budget is a
     # normal question's length, or the follow-up's own plus CONTEXT_TOKENS for a long one, never over the limit
@@ -156,14 +166,10 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
         return ConversationSearch(searcher.search(last, top_k, mode, filters), None)
     t0 = time.perf_counter()
     pool = min(max(POOL, top_k), searcher.settings.max_top_k)
-    about_source = asks_for_source(last)  # the follow-up's own words decide, not the earlier turns' it carries
+    if about_source is None:
+        about_source = asks_for_source(last)  # the follow-up's own words decide, not the earlier turns' it carries
     alone = searcher.search(last, pool, mode, filters, about_source=about_source)
-    if about_source and _asks_for_a_source_only(last, searcher.analyzer) and context.endswith("\n" + last.strip()):
-        # "Who wrote it?", "Whose analysis is this?": the source of the article the conversation is about, found by
-        # the earlier turns' words alone ("analysis" found another article's "この分析は…")
-        joined = searcher.search(context[: -len(last.strip()) - 1], pool, mode, filters, about_source=True)
-    else:
-        joined = searcher.search(context, pool, mode, filters, about_source=about_source)
+    joined = searcher.search(context, pool, mode, filters, about_source=about_source)
     hits = fuse({"last": alone.hits, "conversation": joined.hits}, top_k)
     took = (time.perf_counter() - t0) * 1000
     logger.info("follow-up: fused its own search with %d earlier turn(s) in %.1f ms", len(earlier), took)

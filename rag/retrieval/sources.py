@@ -42,7 +42,7 @@ _NOT_A_VERB = (r"(?:(?!(?:is|are|was|were|did|does|do|has|have|had|will|would|ca
                r"\S+\s+){0,2}?")
 # "of …" after the author or the source: the writing's ("the author of the piece") or the thing's ("the author of the
 # peace proposal", "the source of the tension", which ask for content)
-_OF_WRITING = (r"(?!\s+(?:of|for)\b(?!\s+(?:(?:the|this|that|his|her|their|its|a|an)\s+)?(?:\S+\s+){0,3}?" + _DOC
+_OF_WRITING = (r"(?!\s+(?:of|for)\b(?!\s+(?:(?:the|this|that|his|her|their|its|a|an)\s+)?" + _NOT_A_VERB + _DOC
                + r"\b))")
 _EN = re.compile(
     r"\bwho(?:'s|\s+is|\s+was)?\s+(?:the\s+)?(?:author|writer|columnist|blogger)s?\b" + _OF_WRITING + "|"
@@ -58,8 +58,8 @@ _EN = re.compile(
     # when the writing was published, not when troops were "posted" or a statement was "published"
     r"\bwhen\s+(?:was|were|did)\s+(?:\S+\s+){0,8}?(?:" + _DOC + r"|it|this|that)\s+(?:\S+\s+){0,8}?"
     r"(?:published|posted|written|publish|post)\b|"
-    r"\bwhere\s+(?:is|was|did|does)\s+(?:\S+\s+){0,6}?(?:" + _DOC + r"|it|this|that)\s+(?:first\s+)?(?:from|appear|"
-    r"come\s+from|published|posted|run)\b|"
+    r"\bwhere\s+(?:is|was|did|does)\s+(?:\S+\s+){0,6}?(?:" + _DOC + r"|it|this|that)\s+(?:\S+\s+){0,10}?"
+    r"(?:first\s+)?(?:from|appear|come\s+from|published|posted|run)\b|"
     r"\bbased\s+on\s+(?:which|whose|what)\b|\bbyline\b|"
     # a follow-up of a word or two ("source?", "the author?", "give me the source")
     r"^\s*(?:(?:give|show|cite|tell)\s+(?:me\s+)?)?(?:the\s+|its\s+|your\s+)?(?:original\s+)?"
@@ -73,7 +73,8 @@ _JA = re.compile(
     r"(?:書いた|執筆した)(?:の|人)は|"
     r"(?:筆者|著者|執筆者|書き手|作者)(?:は(?:誰|だれ|何者|\?|？)|の名前)|^\s*(?:筆者|著者|執筆者|作者)\s*(?:は)?\s*[?？]?\s*$|"
     r"どの(?:新聞|メディア|媒体|サイト|雑誌)(?:の|に|が|で)|(?:この|その)?記事はどこから|"
-    r"(?:どこ|どの\S{0,6})に(?:掲載|載っ|発表)|どの社説|何の社説|どこの社説")
+    r"(?:どこ|どの\S{0,6})に(?:掲載|載っ|発表)|(?:記事|論考|コラム|分析|ニュースレター)\S{0,2}(?:どこ|どの\S{0,6})(?:で|に|から)"
+    r"(?:公開|掲載|発表|配信)|どの社説|何の社説|どこの社説")
 
 
 def asks_for_source(question: str) -> bool:
@@ -104,13 +105,22 @@ class SourceRows:
     def __init__(self, passages: PassageTable) -> None:
         self._passages = passages
         self._rows: dict[tuple[int, int], tuple[int, ...]] | None = None
+        self._every: frozenset[int] = frozenset()
         self._lock = threading.Lock()
 
     def of(self, doc: int, article: int) -> tuple[int, ...]:
+        return self._found()[0].get((doc, article), ())
+
+    def every(self) -> frozenset[int]:
+        """Every source row of the index."""
+        return self._found()[1]
+
+    def _found(self) -> tuple[dict[tuple[int, int], tuple[int, ...]], frozenset[int]]:
         with self._lock:
             if self._rows is None:
                 self._rows = self._find()
-            return self._rows.get((doc, article), ())
+                self._every = frozenset(r for rows in self._rows.values() for r in rows)
+            return self._rows, self._every
 
     def _find(self) -> dict[tuple[int, int], tuple[int, ...]]:
         p = self._passages
@@ -132,7 +142,7 @@ def sources_first(rows: Sequence[int], scores: dict[int, float], passages: Passa
     the first row. So when that row is not a source line already, its article's source lines go first, scoring as
     it does; `changes` holds each moved line's score change (from 0 when no component ranked it). Other articles'
     lines keep their places: a question about one article is not told another's source."""
-    if not rows or names_sources(passages[rows[0]].text):
+    if not rows or rows[0] in sources.every():
         return list(rows), scores, {}
     top = rows[0]
     lines = sources.of(int(passages.doc[top]), int(passages.article[top]))

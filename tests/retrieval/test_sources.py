@@ -31,6 +31,8 @@ ON_ITS_TOPIC = "What did Russia and the US do at the UN that shows a New Détent
     "source?", "Author?", "the author?", "Give me the source", "Cite the source", "Where did this come from?",
     "Where was this published?", "When was it published?", "Whose analysis is this?", "What is the original source?",
     "この記事はどこから?", "元のURLは?", "著者", "作者は誰?",
+    "Where was the article about the US toughening its negotiating stance towards Russia published?",
+    "米国の交渉姿勢強硬化の記事はどこで公開された?",
 ])
 def test_a_question_about_who_wrote_an_article_or_where_it_appeared_asks_for_its_source(question) -> None:
     assert asks_for_source(question)
@@ -56,6 +58,7 @@ def test_a_question_about_who_wrote_an_article_or_where_it_appeared_asks_for_its
     "When did Russia post troops near the border?", "When was the China-Russia joint statement published?",
     "What is the original version of the peace plan?", "Who is the author of the peace proposal?",
     "What is the source of the tension between Russia and the US?", "Where did the missiles come from?",
+    "What sources of friction does the article identify between Russia and China?",
     "ソースコードは公開されたか", "情報源によると何が起きたか", "原文ではどう書かれているか", "初出の発言は何か",
 ])
 def test_other_questions_do_not(question) -> None:
@@ -182,6 +185,16 @@ def test_a_follow_up_on_content_is_not_shown_source_lines_that_its_earlier_turns
         first = search_conversation(searcher, turns, 10).result.hits[0]
         assert names_sources(first.passage.text), turns
         assert first.citation.doc_id.startswith(doc) and first.passage.article == article, turns
+    # a second probe's: after a Japanese question, the earlier turn's words alone found another article, and
+    # lower-case "source?" fared otherwise than "Source?"; now the turn before is searched again, as about the source
+    for follow_up in ("著者は?", "元記事はどこ?", "誰が書いたの?", "Who wrote it?", "source?", "Source?"):
+        first = search_conversation(searcher, ["ロシアは中国を裏切るのか?", follow_up], 10).result.hits[0]
+        assert names_sources(first.passage.text) and first.citation.doc_id.startswith("000_"), follow_up
+    # after a question about 002 (no source block), no other article's line is put first
+    isw = "What did the ISW report say about Putin strengthening ties with US adversaries?"
+    for follow_up in ("Whose analysis is this?", "source?"):
+        first = search_conversation(searcher, [isw, follow_up], 10).result.hits[0]
+        assert first.citation.doc_id.startswith("002_") and not names_sources(first.passage.text), follow_up
     # one that names its own article stands alone: the conversation's article does not take its place
     found = search_conversation(searcher, [stance, "Who wrote the Newsweek piece about Xi and Putin?"], 10)
     assert found.context is None and found.result.hits[0].citation.doc_id.startswith("003_")
