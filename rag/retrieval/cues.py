@@ -45,5 +45,4 @@ EN_SOURCE = frozenset({"author", "authors", "writer", "wrote", "written", "write
                        "analysis", "report", "story", "column", "newsletter", "editorial", "blog", "byline", "origin",
                        "cite", "give", "show", "come", "came", "appear", "appeared", "first", "url", "link"})
 JA_SOURCE = frozenset({"元", "記事", "書く", "筆者", "著者", "作者", "執筆", "執筆者", "出典", "掲載", "配信", "分析",
-                       "引用", "引用元", "元記事", "url", "リンク", "ソース", "原典", "初出", "寄稿", "から"})
-
+                       "引用", "引用元", "元記事", "リンク", "ソース", "原典", "初出", "寄稿"})
