@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from ..corpus.lines import has_cjk
+from ..errors import QueryError
 from ..stores.bridge import Bridge
 from ..stores.english import english_words
 from ..stores.japanese import JapaneseAnalyzer
@@ -148,9 +149,13 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
         # earlier turns' words searched alone found another article for 「ロシアは中国を裏切るのか?」, and "analysis"
         # in the follow-up's own words another article's "この分析は…".
         searcher.intake.check(last)  # the follow-up's own errors first
-        previous = search_conversation(searcher, turns[:-1], top_k, mode, filters, about_source=True)
-        before = previous.context or earlier[-1]
-        return ConversationSearch(replace(previous.result, query=last), f"{before}\n{last.strip()}")
+        try:
+            previous = search_conversation(searcher, turns[:-1], top_k, mode, filters, about_source=True)
+        except QueryError:  # an earlier turn no search takes (pasted text over the limit): its words, as below
+            pass
+        else:
+            before = previous.context or earlier[-1]
+            return ConversationSearch(replace(previous.result, query=last), f"{before}\n{last.strip()}")
     # the earlier turns' words are cut to a budget of tokens: a short follow-up after long pasted turns was refused
     # as too long (the words' tokens over max_query_tokens) or sent to the long questions' queue. The budget is a
     # normal question's length, or the follow-up's own plus CONTEXT_TOKENS for a long one, never over the limit

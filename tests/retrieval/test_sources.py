@@ -195,6 +195,10 @@ def test_a_follow_up_on_content_is_not_shown_source_lines_that_its_earlier_turns
     for follow_up in ("Whose analysis is this?", "source?"):
         first = search_conversation(searcher, [isw, follow_up], 10).result.hits[0]
         assert first.citation.doc_id.startswith("002_") and not names_sources(first.passage.text), follow_up
+    # an earlier turn no search takes (pasted text over the limit, a NUL) is read for its words, as before: the
+    # follow-up is not refused for it
+    for earlier in ("ロシアと中国の関係について " * 400, "What about\x00 Lavrov?"):
+        assert search_conversation(searcher, [earlier, "source?"], 5).result.hits
     # one that names its own article stands alone: the conversation's article does not take its place
     found = search_conversation(searcher, [stance, "Who wrote the Newsweek piece about Xi and Putin?"], 10)
     assert found.context is None and found.result.hits[0].citation.doc_id.startswith("003_")
