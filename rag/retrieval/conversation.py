@@ -143,7 +143,8 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     earlier = [t for t in turns[:-1] if t and t.strip()]
     if not earlier or not depends_on_context(last, searcher.analyzer):
         return ConversationSearch(searcher.search(last, top_k, mode, filters, about_source=about_source), None)
-    if about_source is None and _asks_for_a_source_only(last, searcher.analyzer):
+    if (about_source is None and _asks_for_a_source_only(last, searcher.analyzer)
+            and topic_words(earlier[-(RECENT_TURNS - 1):], searcher.analyzer, NOT_TOPIC)):
         # "Who wrote it?", 著者は?, "Whose analysis is this?": the source of the article the last answer was drawn
         # from, so the turn before it searched again (in its own conversation) as a question about the source. The
         # earlier turns' words searched alone found another article for 「ロシアは中国を裏切るのか?」, and "analysis"

@@ -199,6 +199,8 @@ def test_a_follow_up_on_content_is_not_shown_source_lines_that_its_earlier_turns
     # follow-up is not refused for it
     for earlier in ("ロシアと中国の関係について " * 400, "What about\x00 Lavrov?"):
         assert search_conversation(searcher, [earlier, "source?"], 5).result.hits
+    # after small talk there is no article to be about: the question is searched alone, as before
+    assert search_conversation(searcher, ["hi", "source?"], 5).context is None
     # one that names its own article stands alone: the conversation's article does not take its place
     found = search_conversation(searcher, [stance, "Who wrote the Newsweek piece about Xi and Putin?"], 10)
     assert found.context is None and found.result.hits[0].citation.doc_id.startswith("003_")
