@@ -70,7 +70,7 @@ def depends_on_context(question: str, analyzer: JapaneseAnalyzer) -> bool:
         return True
     if JA_REFERRING.search(question) or _refers_back_en(question):
         return True
-    return len(_content_words(question, analyzer)) < MIN_CONTENT_WORDS or _asks_for_a_source_only(question, analyzer)
+    return len(_content_words(question, analyzer)) < MIN_CONTENT_WORDS
 
 
 def _content_words(question: str, analyzer: JapaneseAnalyzer, but: frozenset[str] = frozenset()) -> list[str]:
@@ -141,21 +141,24 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
         turns = [""]  # the searcher's own validation says what is wrong with an empty question
     last = turns[-1]
     earlier = [t for t in turns[:-1] if t and t.strip()]
-    if not earlier or not depends_on_context(last, searcher.analyzer):
+    # "Who wrote it?", 著者は?, "Whose analysis is this?": a question about the source that names no topic
+    source_only = about_source is None and bool(earlier) and _asks_for_a_source_only(last, searcher.analyzer)
+    if not earlier or not (source_only or depends_on_context(last, searcher.analyzer)):
         return ConversationSearch(searcher.search(last, top_k, mode, filters, about_source=about_source), None)
-    if (about_source is None and _asks_for_a_source_only(last, searcher.analyzer)
-            and topic_words(earlier[-(RECENT_TURNS - 1):], searcher.analyzer, NOT_TOPIC)):
-        # "Who wrote it?", 著者は?, "Whose analysis is this?": the source of the article the last answer was drawn
-        # from, so the turn before it searched again (in its own conversation) as a question about the source. The
-        # earlier turns' words searched alone found another article for 「ロシアは中国を裏切るのか?」, and "analysis"
-        # in the follow-up's own words another article's "この分析は…".
+    if source_only:
+        # The source of the article the last answer was drawn from: the last turn that names a topic (small talk
+        # after it, "Thanks!", is about nothing) searched again, in its own conversation, as a question about the
+        # source. The earlier turns' words searched alone found another article for 「ロシアは中国を裏切るのか?」,
+        # and "analysis" in the follow-up's own words another article's "この分析は…".
         searcher.intake.check(last)  # the follow-up's own errors first
+        topical = [i for i, t in enumerate(earlier) if topic_words([t], searcher.analyzer, NOT_TOPIC)]
         try:
-            previous = search_conversation(searcher, turns[:-1], top_k, mode, filters, about_source=True)
+            previous = (search_conversation(searcher, earlier[: topical[-1] + 1], top_k, mode, filters,
+                                            about_source=True) if topical else None)
         except QueryError:  # an earlier turn no search takes (pasted text over the limit): its words, as below
-            pass
-        else:
-            before = previous.context or earlier[-1]
+            previous = None
+        if previous is not None:
+            before = previous.context or earlier[topical[-1]]
             return ConversationSearch(replace(previous.result, query=last), f"{before}\n{last.strip()}")
     # the earlier turns' words are cut to a budget of tokens: a short follow-up after long pasted turns was refused
     # as too long (the words' tokens over max_query_tokens) or sent to the long questions' queue. The budget is a
@@ -169,7 +172,7 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
         context = conversation_query([*earlier, last], searcher.analyzer, s.max_query_chars, searcher.intake.count,
                                      budget)
     if context == last.strip():  # the earlier turns have nothing to carry over
-        return ConversationSearch(searcher.search(last, top_k, mode, filters), None)
+        return ConversationSearch(searcher.search(last, top_k, mode, filters, about_source=about_source), None)
     t0 = time.perf_counter()
     pool = min(max(POOL, top_k), searcher.settings.max_top_k)
     if about_source is None:

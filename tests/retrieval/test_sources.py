@@ -199,6 +199,14 @@ def test_a_follow_up_on_content_is_not_shown_source_lines_that_its_earlier_turns
     # follow-up is not refused for it
     for earlier in ("ロシアと中国の関係について " * 400, "What about\x00 Lavrov?"):
         assert search_conversation(searcher, [earlier, "source?"], 5).result.hits
+    # a reviewer's: small talk or a blank turn between the question and the follow-up sent the search to that turn
+    for between in ("Thanks!", "ありがとう", ""):
+        first = search_conversation(searcher, ["ロシアは中国を裏切るのか?", between, "著者は?"], 10).result.hits[0]
+        assert names_sources(first.passage.text) and first.citation.doc_id.startswith("000_"), between
+    # and a turn before the follow-up whose own earlier turns carry nothing kept the follow-up's question about the
+    # source only on the way in: no line at all came back
+    hits = search_conversation(searcher, ["hi", "And the UN vote?", "source?"], 10).result.hits
+    assert names_sources(hits[0].passage.text)
     # after small talk there is no article to be about: the question is searched alone, as before
     assert search_conversation(searcher, ["hi", "source?"], 5).context is None
     # one that names its own article stands alone: the conversation's article does not take its place
