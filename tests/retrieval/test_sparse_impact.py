@@ -4,6 +4,7 @@ Run on the seeds' real sparse rows, with the size threshold lowered so that the 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from rag.stores.ranking import Ranking
 from rag.stores.segments import Layout, Segment
 from rag.stores.sparse import SparseSegments, SparseStore
 
+REPO = Path(__file__).resolve().parents[2]
 QUESTIONS = ["What did Lavrov say about an alliance with China?", "ラヴロフ外相は中国との同盟について何と言ったか",
              "How many drones were shot down?", "北朝鮮はサイバー攻撃で暗号資産を盗んだ", "原油価格の見通し"]
 
@@ -48,9 +50,17 @@ def test_a_budget_covering_every_posting_ranks_exactly(impact_store, queries) ->
         assert np.array_equal(got.rows, exact.rows) and np.array_equal(got.scores, exact.scores)
 
 
-def test_a_small_budget_returns_exact_scores_and_keeps_most_of_the_top(impact_store, queries) -> None:
+@pytest.fixture(scope="module")
+def team_queries(embedders):
+    lines = (REPO / "eval/questions/team.jsonl").read_text(encoding="utf-8").splitlines()
+    return embedders["e5"].encode_sparse(list(dict.fromkeys(json.loads(line)["question"] for line in lines)))
+
+
+def test_a_small_budget_returns_exact_scores_and_keeps_most_of_the_top(impact_store, team_queries) -> None:
+    # over the team's 72 questions (five questions averaged 0.80 exactly, and 0.78 once e5's kernel rounded
+    # differently; the 72 average 0.85-0.86 with either)
     overlap = []
-    for q in queries:
+    for q in team_queries:
         full = impact_store.scores(q)
         exact = Ranking.top(full, 10)
         got = impact_store.top_impact(q, 10, None, touched(impact_store, q) // 5, 40)
