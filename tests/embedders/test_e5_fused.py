@@ -161,9 +161,10 @@ KERNEL_CHECK = Path(__file__).with_name("e5_kernel_check.c")
 
 
 def test_our_product_computes_the_wheels_on_random_matrices_of_the_models_shapes(tmp_path) -> None:
-    # a C program over the patched e5.c: ours (both instruction paths) against matmul_q4q8_wheel, for every shape e5
-    # and its SAE use and one token to thousands, scales subnormal and zero among them; the bits without a bias (the
-    # same products summed in the same order per lane), within the last rounding of `bias + sum` with one
+    # a C program over the patched e5.c: ours (both instruction paths, the same bits) against the exact sum and
+    # matmul_q4q8_wheel, for every shape e5 and its SAE use and one token to thousands, scales subnormal and zero among
+    # them; within the roundings its arithmetic allows of the exact sum, near the wheel's, and a token's bits the same
+    # alone as in its batch
     wheel, header = _wheel_source()
     (tmp_path / "e5.c").write_text(e5_engine._with_our_kernels(wheel), encoding="utf-8")
     (tmp_path / "e5.h").write_text(header, encoding="utf-8")
