@@ -95,6 +95,10 @@ class PassageTable(Sequence[Passage]):
     def __iter__(self) -> Iterator[Passage]:
         return (self[i] for i in range(len(self)))
 
+    def starts_with(self, row: int, prefix: str) -> bool:
+        """Whether passage `row`'s text starts with `prefix`, read in its document without making the Passage."""
+        return self.documents[self.doc[row]].raw.startswith(prefix, int(self.start[row]))
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sequence) and len(self) == len(other) and all(a == b for a, b in zip(self, other))
 
