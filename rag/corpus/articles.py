@@ -116,9 +116,12 @@ def find_sources(lines: Sequence[Line], reasons: dict[int, str]) -> tuple[list[t
     return found, named
 
 
+SOURCE_OPEN = "【"  # what a source block's marker, and so every passage names_sources accepts, starts with
+
+
 def names_sources(text: str) -> bool:
     """Whether a passage is a source block's marker and title (find_sources), not article text."""
-    return text.startswith("【") and bool(_SOURCE_BLOCK.match(text.split("\n", 1)[0]))  # passages start trimmed
+    return text.startswith(SOURCE_OPEN) and bool(_SOURCE_BLOCK.match(text.split("\n", 1)[0]))  # passages start trimmed
 
 
 def _read_block(lines: Sequence[Line], marker: int, reasons: dict[int, str], found: list) -> int:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..corpus.articles import names_sources
+from ..corpus.articles import SOURCE_OPEN, names_sources
 from ..stores.ranking import Ranking
 
 if TYPE_CHECKING:
@@ -88,8 +88,8 @@ def without_sources(answers: list[tuple[str, Ranking, float]], passages: Passage
     with a marker's bracket (passages start trimmed) are made into passages and read: a question's ~170 candidates
     were each made and matched, ~1 ms of every search under the GIL."""
     rows = {int(r) for _, ranking, _ in answers for r in ranking.rows}
-    hidden = np.fromiter((r for r in rows if passages.starts_with(r, "【") and names_sources(passages[r].text)),
-                         np.int64)
+    marked = (r for r in rows if passages.starts_with(r, SOURCE_OPEN))
+    hidden = np.fromiter((r for r in marked if names_sources(passages[r].text)), np.int64)
     if not hidden.size:
         return answers
     out = []
@@ -129,7 +129,7 @@ class SourceRows:
         # a source row starts with its marker's bracket (passages start trimmed): only those rows are made and read
         raws = [d.raw for d in p.documents]
         bracket = [row for row, (doc, start) in enumerate(zip(p.doc.tolist(), p.start.tolist()))
-                   if raws[doc].startswith("【", start)]
+                   if raws[doc].startswith(SOURCE_OPEN, start)]
         found: dict[tuple[int, int], list[int]] = {}
         for row in bracket:
             if names_sources(p[row].text):
