@@ -38,6 +38,9 @@ class ResponseFormat(Struct, kw_only=True):
     type: str
 
 
+CHAT_TOP_K = 5  # passages an answer is made from when the request does not say
+
+
 class ChatRequest(Struct, kw_only=True):
     """POST /v1/chat/completions: the last user message is the question, and a follow-up is also searched through
     the earlier user messages; other OpenAI fields are ignored."""
@@ -47,7 +50,8 @@ class ChatRequest(Struct, kw_only=True):
     # null is the default for every optional OpenAI field (the openai SDK types them Optional and may send null)
     stream: bool | None = False
     stream_options: StreamOptions | None = None
-    top_k: TopK = 5
+    # not an OpenAI field, but a client that sends every field it knows may send it as null too: the default then
+    top_k: TopK | None = CHAT_TOP_K
     n: Annotated[int | None, Meta(description="how many choices; only 1 is supported")] = 1
     # OpenAI's sampling fields, in OpenAI's ranges: passed to nothing (the answer is extractive, or the configured
     # LLM's own settings apply), but a value OpenAI refuses (`"temperature": "hot"`, `"max_tokens": -5`) is refused
@@ -73,6 +77,11 @@ class ChatRequest(Struct, kw_only=True):
     seed: int | None = None
     user: str | None = None
     metadata: dict[str, str] | None = None
+
+    @property
+    def passages(self) -> int:
+        """How many passages the answer is made from (top_k; null is the default)."""
+        return self.top_k if self.top_k is not None else CHAT_TOP_K
 
     @property
     def limit(self) -> int | None:

@@ -110,7 +110,7 @@ class ChatController(Controller):
                                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
             return completion(answer, data.messages, base_url, data.limit, data.stops)
         # Retrieval ends before the first byte goes out, so a bad question is still a clean JSON 4xx.
-        found = await to_thread.run_sync(partial(retrieve, searcher, question, data.top_k, earlier,
+        found = await to_thread.run_sync(partial(retrieve, searcher, question, data.passages, earlier,
                                                  instructions_of(data.messages), data.limit))
         if data.stream:
             parts = _in_thread(stream_answer(found, searcher, settings, client=llm_client))

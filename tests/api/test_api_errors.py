@@ -540,6 +540,18 @@ def test_null_for_an_optional_openai_field_is_its_default(client):
     assert client.post("/v1/chat/completions", json={**body, "n": 3}).status_code == 400
 
 
+def test_a_chat_top_k_of_null_is_the_default_and_zero_is_still_refused(client):
+    """top_k is this service's field, not OpenAI's, but a client that sends every field it knows may send it as null:
+    that was a 400. /v1/search keeps refusing a null top_k (its own API, whose callers send what they mean)."""
+    messages = [{"role": "user", "content": EN_QUESTION}]
+    default = client.post("/v1/chat/completions", json={"messages": messages}).json()
+    null = client.post("/v1/chat/completions", json={"messages": messages, "top_k": None})
+    assert null.status_code == 200, null.text
+    assert null.json()["passages"] == default["passages"] and len(default["passages"]) == 5
+    assert null.json()["choices"][0]["message"]["content"] == default["choices"][0]["message"]["content"]
+    assert_openai_error(client.post("/v1/chat/completions", json={"messages": messages, "top_k": 0}), 400)
+
+
 @pytest.mark.parametrize("path", ["/v1/search", "/v1/chat/completions"])
 def test_a_lone_surrogate_escape_is_named_not_called_truncated(client, path):
     body = {"/v1/search": b'{"query": "Lavrov \\ud800 China"}',
