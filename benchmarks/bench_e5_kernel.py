@@ -7,8 +7,8 @@ Compiles the fused engine twice into a scratch cache, once with ours and once wi
 `e5_engine._with_our_kernels` falls back to), loads both, and times one single-threaded fused call (dense + sparse,
 as a hybrid question and a build's passage make) for the team's questions and for passage-sized texts of the seeds,
 the two libraries alternated call by call so that both see the same machine. Prints the process's CPU per text
-(which other processes do not inflate) and wall p50, the ratio, and how close the two libraries' vectors are (they
-differ only in the order of float operations). With --avx2 ours runs without AVX-VNNI too, and the script checks it
+(which other processes do not inflate) and wall p50, the ratio, and how close the two libraries' vectors are (ours
+sums each block of the product exactly and orders the attention's sums otherwise). With --avx2 ours runs without AVX-VNNI too, and the script checks it
 gives the same bits.
 """
 

