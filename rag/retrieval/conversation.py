@@ -7,6 +7,12 @@ by "he" or 彼 and names its own topic, with the name of the person it means: ra
 search only breaks near-ties of that ranking (RRF, weight 0.1). Only content words are carried over, not whole sentences, so
 that what an earlier turn asked does not outweigh what the follow-up asks. A stand-alone question is searched
 alone, exactly as without a conversation.
+
+A follow-up about the article itself ("What else does the article say?", この記事の結論は?), or about "him" or "her"
+after a question on who wrote it, is kept to the article the earlier turn's first passage came from: the earlier
+turn is searched again in its own conversation, as a question on a source is (a search is the same whatever else is
+asked). Its words alone found other articles: "What is his main argument?" after "Who wrote the article about Xi and
+Putin?" carried Xi and Putin over, and found Korybko's articles, not Philip Ivanov's.
 """
 
 from __future__ import annotations
@@ -23,8 +29,9 @@ from ..stores.bridge import Bridge
 from ..stores.english import english_words
 from ..stores.japanese import JapaneseAnalyzer
 from ..types import Hit
-from .cues import (EN_CONTINUING, EN_FUNCTION, EN_SMALL_TALK, EN_SOURCE, EN_STRONG, EN_WEAK, EN_WORD, JA_CONTINUING,
-                   JA_FUNCTION, JA_REFERRING, JA_SMALL_TALK, JA_SOURCE, NOT_TOPIC)
+from .cues import (EN_ARTICLE, EN_CONTINUING, EN_FUNCTION, EN_PERSONAL, EN_SMALL_TALK, EN_SOURCE, EN_STRONG, EN_WEAK,
+                   EN_WORD, JA_ARTICLE, JA_CONTINUING, JA_FUNCTION, JA_PERSONAL, JA_REFERRING, JA_SMALL_TALK, JA_SOURCE,
+                   NOT_TOPIC)
 from .engine import Filters, SearchResult, Searcher
 from .fusion import diversify, rrf
 from .referent import person_query
@@ -86,6 +93,27 @@ def _asks_for_a_source_only(question: str, analyzer: JapaneseAnalyzer) -> bool:
     return asks_for_source(question) and not _content_words(question, analyzer, EN_SOURCE | JA_SOURCE | NOT_TOPIC)
 
 
+def about_the_article(question: str, earlier: Sequence[str], analyzer: JapaneseAnalyzer) -> bool:
+    """Whether a follow-up asks about the article the conversation is on ("the article", the author, 筆者), or about
+    its author by a pronoun after a question on who wrote it ("What is his main argument?"); not when it
+    names something of its own ("And what does the article on North Korea say?" may be about another article)."""
+    if _names_something(question, analyzer):
+        return False
+    if EN_ARTICLE.search(question) or JA_ARTICLE.search(question):
+        return True
+    personal = JA_PERSONAL.search(question) or any(w.lower() in EN_PERSONAL for w in EN_WORD.findall(question))
+    return bool(personal) and any(asks_for_source(t) for t in earlier[-(RECENT_TURNS - 1):])
+
+
+def _names_something(question: str, analyzer: JapaneseAnalyzer) -> bool:
+    """A capitalised word after the first (North Korea, ISW), or a proper noun of a Japanese question (Sudachi's
+    固有名詞)."""
+    words = EN_WORD.findall(question)
+    if any(w[0].isupper() and w.lower() not in NOT_TOPIC for w in words[1:]):
+        return True
+    return has_cjk(question) and any(t.pos[1:2] == ("固有名詞",) for t in analyzer.tokens(question))
+
+
 def _small_talk(question: str) -> bool:
     """A greeting or a thanks and nothing else ("Thanks!", "ok, thank you", ありがとう)."""
     if has_cjk(question):
@@ -143,7 +171,9 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     earlier = [t for t in turns[:-1] if t and t.strip()]
     # "Who wrote it?", 著者は?, "Whose analysis is this?": a question about the source that names no topic
     source_only = about_source is None and bool(earlier) and _asks_for_a_source_only(last, searcher.analyzer)
-    if not earlier or not (source_only or depends_on_context(last, searcher.analyzer)):
+    # 筆者の結論は? names two words of its own, but no article: it is about the one the conversation is on
+    article = bool(earlier) and not source_only and about_the_article(last, earlier, searcher.analyzer)
+    if not earlier or not (source_only or article or depends_on_context(last, searcher.analyzer)):
         return ConversationSearch(searcher.search(last, top_k, mode, filters, about_source=about_source), None)
     if source_only:
         # The source of the article the last answer was drawn from: the last turn that names a topic (small talk
@@ -160,6 +190,8 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
         if previous is not None:
             before = previous.context or earlier[topical[-1]]
             return ConversationSearch(replace(previous.result, query=last), f"{before}\n{last.strip()}")
+    if article:
+        filters = _kept_to_the_article(searcher, earlier, top_k, mode, filters)
     # the earlier turns' words are cut to a budget of tokens: a short follow-up after long pasted turns was refused
     # as too long (the words' tokens over max_query_tokens) or sent to the long questions' queue. The budget is a
     # normal question's length, or the follow-up's own plus CONTEXT_TOKENS for a long one, never over the limit
@@ -187,6 +219,27 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     # either search may have been shed on its own (RAG_SHED_SPARSE_ABOVE): the fused result went without both
     result = replace(alone, hits=hits, took_ms=took, timings=timings, shed=tuple(dict.fromkeys(alone.shed + joined.shed)))
     return ConversationSearch(result, context)
+
+
+def _kept_to_the_article(searcher: Searcher, earlier: Sequence[str], top_k: int, mode: str | None,
+                         filters: Filters | None) -> Filters | None:
+    """`filters` kept to the document of the first passage found for the last earlier turn that names a topic
+    (searched again, in its own conversation); `filters` as they are when there is none, or when they leave that
+    document out."""
+    topical = [i for i, t in enumerate(earlier) if topic_words([t], searcher.analyzer, NOT_TOPIC)]
+    if not topical:
+        return filters
+    try:
+        previous = search_conversation(searcher, earlier[: topical[-1] + 1], top_k, mode, filters)
+    except QueryError:  # an earlier turn no search takes (pasted text over the limit): searched as any follow-up
+        return filters
+    if not previous.result.hits:
+        return filters
+    doc = previous.result.hits[0].citation.doc_id
+    base = filters or Filters()
+    if base.doc_ids is not None and doc not in base.doc_ids:
+        return filters
+    return replace(base, doc_ids=(doc,))
 
 
 def _bridge(searcher: Searcher) -> Bridge | None:

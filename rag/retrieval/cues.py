@@ -46,3 +46,13 @@ EN_SOURCE = frozenset({"author", "authors", "writer", "wrote", "written", "write
                        "cite", "give", "show", "come", "came", "appear", "appeared", "first", "url", "link"})
 JA_SOURCE = frozenset({"元", "記事", "書く", "筆者", "著者", "作者", "執筆", "執筆者", "出典", "掲載", "配信", "分析",
                        "引用", "引用元", "元記事", "リンク", "ソース", "原典", "初出", "寄稿"})
+# A follow-up about the article an earlier answer came from, or its author: "What else does the article say?", "What
+# is the author's main argument?", この記事の結論は? (rag.retrieval.conversation keeps its search to that article).
+EN_ARTICLE = re.compile(r"\b(?:the|this|that|its|his|her)\s+(?:article|piece|story|analysis|essay|column|op-ed|"
+                        r"editorial|newsletter|post|blog|text)s?\b|\b(?:the|this|that)\s+(?:author|writer|columnist|"
+                        r"blogger)(?:'s|’s)?\b", re.IGNORECASE)
+JA_ARTICLE = re.compile(r"(?:この|その|同|本|当|あの)(?:記事|論考|論説|分析|ブログ|コラム|寄稿|社説)|筆者|著者|執筆者|作者|"
+                        r"ブログ主")
+# A personal pronoun: after a question about who wrote an article, "he" is its author.
+EN_PERSONAL = frozenset({"he", "him", "his", "himself", "she", "her", "hers", "herself"})
+JA_PERSONAL = re.compile(r"彼女?|同氏")

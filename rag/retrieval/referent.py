@@ -20,10 +20,9 @@ from ..corpus.lines import has_cjk
 from ..stores.bridge import Bridge
 from ..stores.english import acronyms, english_words
 from ..stores.japanese import JapaneseAnalyzer
+from .cues import EN_PERSONAL as _EN_PERSONAL
 from .cues import EN_STRONG, EN_WEAK, EN_WORD, JA_FUNCTION, JA_REFERRING, NOT_TOPIC
-
-_EN_PERSONAL = frozenset({"he", "him", "his", "himself", "she", "her", "hers", "herself"})
-_JA_PERSONAL = re.compile(r"彼女?|同氏")
+from .cues import JA_PERSONAL as _JA_PERSONAL
 # a run of capitalised words (Xi Jinping, Sergey Lavrov, Jean-Yves), accents included
 _NAME_RUN = re.compile(r"(?<![A-Za-z])([A-Z][a-z\u00e0-\u00ff]+(?:[ \-][A-Z][a-z\u00e0-\u00ff]+)*)")
 _PERSON = ("名詞", "固有名詞", "人名")

@@ -62,3 +62,16 @@ def test_a_thanks_after_an_answer_is_answered_as_small_talk_not_with_the_answers
     said = body["choices"][0]["message"]["content"]
     assert body["covered"] is False and said == alone["choices"][0]["message"]["content"]
     assert [p["passage_id"] for p in body["passages"]] == [p["passage_id"] for p in alone["passages"]]
+
+
+def test_a_follow_up_about_the_author_is_answered_from_the_article_the_chat_was_on(client):
+    """"What is his main argument?" after "Who wrote the article about Xi and Putin?" asks about Philip Ivanov's
+    article (003), whose source line the first answer showed; its words carried over found Korybko's articles."""
+    first = "Who wrote the article about Xi and Putin?"
+    shown = passages(client, [user(first)])[0]["citation"]["doc_id"]
+    messages = [user(first), {"role": "assistant", "content": "フィリップ・イワノフ [1]"}, user("What is his main argument?")]
+    r = client.post("/v1/chat/completions", json={"messages": messages})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert {p["citation"]["doc_id"] for p in body["passages"]} == {shown} == {"003_4dfd093ef708d448"}
+    assert body["citations"] and all(f"/documents/{shown}?" in url for url in body["citations"])  # the cited URLs

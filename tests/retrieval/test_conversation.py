@@ -10,7 +10,8 @@ import pytest
 from eval.questions import load_questions, read_seed_texts
 from eval.relevance import evidence_occurrences, is_relevant
 from rag.errors import QueryError
-from rag.retrieval.conversation import conversation_query, depends_on_context, fuse, search_conversation
+from rag.retrieval.conversation import (about_the_article, conversation_query, depends_on_context, fuse,
+                                        search_conversation)
 
 CONVERSATIONS = Path(__file__).resolve().parents[1] / "eval" / "fixtures" / "conversations.jsonl"
 
@@ -239,3 +240,47 @@ def test_a_follow_up_about_the_same_person_on_another_topic_finds_that_topic(sea
         found = search_conversation(searcher, turns, 5)
         assert found.context == _person_query(searcher, turns)
         assert (_rank_of(found.result.hits, on_the_us) or 99) <= 5, turns
+
+
+# -- a follow-up about the article itself, or its author --------------------------------------------------------------
+
+XI_PUTIN_AUTHOR = "Who wrote the article about Xi and Putin?"
+
+
+@pytest.mark.parametrize(("turns", "about"), [
+    ([XI_PUTIN_AUTHOR, "What is his main argument?"], True),  # "his" after a question on who wrote it: the author
+    ([XI_PUTIN_AUTHOR, "What is his main argument?", "What did he conclude?"], True),  # a turn later too
+    ([LAVROV_CHINA, "What does the article say about the US?"], True),  # "the US" is no name of its own
+    (["ロシアは中国を裏切るのか?", "筆者の結論は?"], True),
+    (["ロシアは中国を裏切るのか?", "この記事は他に何を言っている?"], True),
+    ([LAVROV_CHINA, "And what did he say about the US?"], False),  # "he" is Lavrov: no question on an author before
+    ([LAVROV_CHINA, "And what does the article on North Korea say?"], False),  # names another topic of its own
+    (["ロシアは中国を裏切るのか?", "北朝鮮についての記事は?"], False),
+])
+def test_a_follow_up_about_the_article_or_its_author_is_told_from_one_that_names_its_own_topic(searcher, turns,
+                                                                                              about) -> None:
+    assert about_the_article(turns[-1], turns[:-1], searcher.analyzer) is about
+
+
+@pytest.mark.parametrize("turns", [
+    [XI_PUTIN_AUTHOR, "What is his main argument?"],
+    [XI_PUTIN_AUTHOR, "What is his main argument?", "What did he conclude?"],
+    [XI_PUTIN_AUTHOR, "What else does the article say?"],
+    [LAVROV_CHINA, "What does the article say about the US?"],
+    ["ロシアは中国を裏切るのか?", "筆者の結論は?"],
+])
+def test_a_follow_up_about_the_article_is_answered_from_the_article_the_earlier_answer_came_from(searcher,
+                                                                                              turns) -> None:
+    """Before, the earlier turns' words found other articles: "What is his main argument?" carried Xi and Putin over
+    and ranked Korybko's articles first, not Philip Ivanov's; 筆者の結論は? was searched alone."""
+    first = search_conversation(searcher, turns[:1], 5).result.hits[0].citation.doc_id
+    found = search_conversation(searcher, turns, 5)
+    assert found.dependent and len(found.result.hits) == 5
+    assert {h.citation.doc_id for h in found.result.hits} == {first}, turns
+
+
+def test_a_follow_up_on_another_article_is_not_kept_to_the_first_one(searcher) -> None:
+    turns = [LAVROV_CHINA, "And what does the article on North Korea say?"]
+    lavrov = search_conversation(searcher, turns[:1], 5).result.hits[0].citation.doc_id
+    found = search_conversation(searcher, turns, 5)
+    assert len({h.citation.doc_id for h in found.result.hits} - {lavrov}) > 0
