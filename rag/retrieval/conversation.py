@@ -229,8 +229,11 @@ def _kept_to_the_article(searcher: Searcher, earlier: Sequence[str], top_k: int,
     topical = [i for i, t in enumerate(earlier) if topic_words([t], searcher.analyzer, NOT_TOPIC)]
     if not topical:
         return filters
+    # its recent turns only, as its follow-up search reads them: a long chat of such follow-ups searches again at most
+    # twice more (each search drops a turn of at most RECENT_TURNS), not once per turn
+    turns = earlier[: topical[-1] + 1][-RECENT_TURNS:]
     try:
-        previous = search_conversation(searcher, earlier[: topical[-1] + 1], top_k, mode, filters)
+        previous = search_conversation(searcher, turns, top_k, mode, filters)
     except QueryError:  # an earlier turn no search takes (pasted text over the limit): searched as any follow-up
         return filters
     if not previous.result.hits:

@@ -284,3 +284,25 @@ def test_a_follow_up_on_another_article_is_not_kept_to_the_first_one(searcher) -
     lavrov = search_conversation(searcher, turns[:1], 5).result.hits[0].citation.doc_id
     found = search_conversation(searcher, turns, 5)
     assert len({h.citation.doc_id for h in found.result.hits} - {lavrov}) > 0
+
+
+def test_a_long_chat_of_follow_ups_about_the_article_searches_again_only_its_recent_turns(searcher, monkeypatch) -> None:
+    import rag.retrieval.conversation as conversation
+
+    calls: list[int] = []
+    real = conversation.search_conversation
+
+    def counted(searcher, turns, *args, **kw):
+        calls.append(len(turns))
+        return real(searcher, turns, *args, **kw)
+
+    monkeypatch.setattr(conversation, "search_conversation", counted)
+    first = real(searcher, [XI_PUTIN_AUTHOR], 5).result.hits[0].citation.doc_id
+    turns = [XI_PUTIN_AUTHOR, *["What else does the article say?"] * 30]
+    found = counted(searcher, turns, 5)
+    assert {h.citation.doc_id for h in found.result.hits} == {first}
+    assert calls == [31, 1], calls  # the turn that named a topic, searched once again: not one search per turn
+    # follow-ups that each name a topic and the article: each searches again the recent turns before it, at most
+    calls.clear()
+    counted(searcher, [XI_PUTIN_AUTHOR, *["What is the article's main argument?"] * 30], 5)
+    assert len(calls) <= 4 and max(calls[1:]) <= 3, calls
