@@ -29,9 +29,9 @@ from ..stores.bridge import Bridge
 from ..stores.english import english_words
 from ..stores.japanese import JapaneseAnalyzer
 from ..types import Hit
-from .cues import (EN_ARTICLE, EN_CONTINUING, EN_FUNCTION, EN_PERSONAL, EN_SMALL_TALK, EN_SOURCE, EN_STRONG, EN_WEAK,
-                   EN_WORD, JA_ARTICLE, JA_CONTINUING, JA_FUNCTION, JA_PERSONAL, JA_REFERRING, JA_SMALL_TALK, JA_SOURCE,
-                   NOT_TOPIC)
+from .cues import (EN_ARTICLE, EN_CONTINUING, EN_DISCOURSE, EN_FUNCTION, EN_PERSONAL, EN_SMALL_TALK, EN_SOURCE,
+                   EN_STRONG, EN_WEAK, EN_WORD, JA_ARTICLE, JA_CONTINUING, JA_DISCOURSE, JA_FUNCTION, JA_PERSONAL,
+                   JA_REFERRING, JA_SMALL_TALK, JA_SOURCE, NOT_TOPIC)
 from .engine import Filters, SearchResult, Searcher
 from .fusion import diversify, rrf
 from .referent import person_query
@@ -106,12 +106,14 @@ def about_the_article(question: str, earlier: Sequence[str], analyzer: JapaneseA
 
 
 def _names_something(question: str, analyzer: JapaneseAnalyzer) -> bool:
-    """A capitalised word after the first (North Korea, ISW), or a proper noun of a Japanese question (Sudachi's
-    固有名詞)."""
+    """A topic of the follow-up's own: a content word that is neither the article's nor its argument's vocabulary
+    ("north korea", sanctions, 北朝鮮; not "main argument", 筆者の結論, "the US"), or a capitalised word after the
+    first (ISW)."""
     words = EN_WORD.findall(question)
     if any(w[0].isupper() and w.lower() not in NOT_TOPIC for w in words[1:]):
         return True
-    return has_cjk(question) and any(t.pos[1:2] == ("固有名詞",) for t in analyzer.tokens(question))
+    own = set(_content_words(question, analyzer, EN_SOURCE | JA_SOURCE | NOT_TOPIC | EN_DISCOURSE | JA_DISCOURSE))
+    return bool({w.removesuffix("'s") for w in own} - EN_SOURCE - EN_DISCOURSE)
 
 
 def _small_talk(question: str) -> bool:

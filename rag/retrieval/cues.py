@@ -56,3 +56,16 @@ JA_ARTICLE = re.compile(r"(?:この|その|同|本|当|あの)(?:記事|論考|�
 # A personal pronoun: after a question about who wrote an article, "he" is its author.
 EN_PERSONAL = frozenset({"he", "him", "his", "himself", "she", "her", "hers", "herself"})
 JA_PERSONAL = re.compile(r"彼女?|同氏")
+# What a follow-up says about an article's argument rather than a topic of its own ("What is his main argument?", 筆者の
+# 結論は?): a follow-up about the article whose other words are only these asks about that article.
+EN_DISCOURSE = frozenset({"argument", "arguments", "argue", "argues", "argued", "main", "point", "points", "key",
+                          "conclusion", "conclusions", "conclude", "concludes", "concluded", "claim", "claims",
+                          "claimed", "view", "views", "opinion", "opinions", "thesis", "summary", "summarize",
+                          "summarise", "sum", "take", "stance", "position", "message", "idea", "ideas", "think",
+                          "thinks", "thought", "believe", "believes", "mean", "means", "meant", "write", "writes",
+                          "wrote", "written", "other", "others", "else", "central", "overall", "gist", "really",
+                          "also", "further", "basically", "important", "end", "finally", "says", "saying",
+                          "tell", "tells", "explain", "explains", "describe", "describes", "mention", "mentions"})
+JA_DISCOURSE = frozenset({"結論", "主張", "論点", "要点", "要旨", "主旨", "趣旨", "意見", "見解", "考え", "他", "外", "ほか",
+                          "述べる", "書く", "論じる", "最後", "まとめ", "まとめる", "全体", "言いたい", "伝える",
+                          "結局", "何", "もの", "こと", "点", "他に", "纏める", "纏め", "要約", "概要", "言う"})

@@ -256,6 +256,12 @@ XI_PUTIN_AUTHOR = "Who wrote the article about Xi and Putin?"
     ([LAVROV_CHINA, "And what did he say about the US?"], False),  # "he" is Lavrov: no question on an author before
     ([LAVROV_CHINA, "And what does the article on North Korea say?"], False),  # names another topic of its own
     (["ロシアは中国を裏切るのか?", "北朝鮮についての記事は?"], False),
+    # typed in lower case, a topic of its own is still one: its content words are not the article's or its argument's
+    ([LAVROV_CHINA, "and what does the article on north korea say?"], False),
+    ([LAVROV_CHINA, "what does the article say about sanctions?"], False),
+    (["who wrote the article about xi and putin", "what is his main argument"], True),
+    ([XI_PUTIN_AUTHOR, "What is the author's main argument?"], True),
+    (["ロシアは中国を裏切るのか?", "著者の主張をまとめて"], True),
 ])
 def test_a_follow_up_about_the_article_or_its_author_is_told_from_one_that_names_its_own_topic(searcher, turns,
                                                                                               about) -> None:
@@ -279,8 +285,10 @@ def test_a_follow_up_about_the_article_is_answered_from_the_article_the_earlier_
     assert {h.citation.doc_id for h in found.result.hits} == {first}, turns
 
 
-def test_a_follow_up_on_another_article_is_not_kept_to_the_first_one(searcher) -> None:
-    turns = [LAVROV_CHINA, "And what does the article on North Korea say?"]
+@pytest.mark.parametrize("last", ["And what does the article on North Korea say?",
+                                  "and what does the article on north korea say?"])
+def test_a_follow_up_on_another_article_is_not_kept_to_the_first_one(searcher, last) -> None:
+    turns = [LAVROV_CHINA, last]
     lavrov = search_conversation(searcher, turns[:1], 5).result.hits[0].citation.doc_id
     found = search_conversation(searcher, turns, 5)
     assert len({h.citation.doc_id for h in found.result.hits} - {lavrov}) > 0
