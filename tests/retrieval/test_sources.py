@@ -33,6 +33,12 @@ ON_ITS_TOPIC = "What did Russia and the US do at the UN that shows a New Détent
     "この記事はどこから?", "元のURLは?", "著者", "作者は誰?",
     "Where was the article about the US toughening its negotiating stance towards Russia published?",
     "米国の交渉姿勢強硬化の記事はどこで公開された?",
+    # the original's own title, and what a post is based on (held back before: the forty-first session's source set)
+    "What was the original English headline of the piece on Russia and the US at the UN?",
+    "english title of the editorial behind the post on the xi-putin joint statements",
+    "original headline of the article the blog summarized about trump and vance",
+    "Which think tank's report is it based on?", "この記事の原題は?", "元のタイトルは?", "英語の見出しは何?",
+    "ISWレポートの翻訳を載せたブログの名前は?",
 ])
 def test_a_question_about_who_wrote_an_article_or_where_it_appeared_asks_for_its_source(question) -> None:
     assert asks_for_source(question)
@@ -60,6 +66,9 @@ def test_a_question_about_who_wrote_an_article_or_where_it_appeared_asks_for_its
     "What is the source of the tension between Russia and the US?", "Where did the missiles come from?",
     "What sources of friction does the article identify between Russia and China?",
     "ソースコードは公開されたか", "情報源によると何が起きたか", "原文ではどう書かれているか", "初出の発言は何か",
+    # titles and bases of things that are not the writing
+    "What is the title of the joint statement?", "What is the headline figure for Russia's oil exports?",
+    "What is the peace plan based on?", "Which countries is the proposal based on?", "新聞の見出しでは何が強調されたか",
 ])
 def test_other_questions_do_not(question) -> None:
     assert not asks_for_source(question)
@@ -105,6 +114,16 @@ def test_a_question_about_an_articles_origin_is_shown_that_articles_source_line_
     assert first.scores["source"] > 0
     # no other article's line is moved: a question about one article is not told another's source
     assert not [h for h in hits[1:] if "source" in h.scores]
+
+
+def test_the_original_headline_of_an_article_is_its_source_lines_title(searcher) -> None:
+    """Not asked as a source question before: "headline" and "title" were no words of one, and the English title was
+    in no passage a content search ranks (the source lines are kept out of those)."""
+    question = ("What was the original English headline of the piece on Russia and the US coordinating their votes on "
+                "Ukraine resolutions at the UN?")
+    first = searcher.search(question, top_k=5).hits[0]
+    assert names_sources(first.passage.text) and first.citation.doc_id.startswith("000_")
+    assert "Russia & The US’ Diplomatic Choreography At The UN" in first.passage.text
 
 
 def test_an_article_without_a_source_block_has_no_line_moved_to_the_top(searcher) -> None:
