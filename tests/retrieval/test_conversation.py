@@ -341,8 +341,9 @@ def test_a_long_pasted_turn_before_an_article_follow_up_is_not_searched_again_in
         searcher) -> None:
     """Another long question in the one-at-a-time queue made the follow-up wait for it and fail with a 503 (a
     reviewer's finding); such a turn is not searched again: the follow-up is searched as any other."""
-    pasted = " ".join(["Russia's foreign minister Sergey Lavrov told a policy council that Moscow was open to building "
-                       "a genuine alliance with China, while stressing that the partnership is not aimed at others."] * 4)
+    pasted = " ".join(["Russia's foreign minister Sergey Lavrov told a policy council that Moscow was open to "
+                       "building a genuine alliance with China, while stressing that the partnership is not aimed "
+                       "at others."] * 4)
     assert searcher.intake.count(pasted) > searcher.settings.heavy_query_tokens
     searcher.intake._heavy.acquire()  # another long question is being answered
     try:
