@@ -9,10 +9,10 @@ that what an earlier turn asked does not outweigh what the follow-up asks. A sta
 alone, exactly as without a conversation.
 
 A follow-up about the article itself ("What else does the article say?", この記事の結論は?), or about "him" or "her"
-after a question on who wrote it, is kept to the article the earlier turn's first passage came from: the earlier
-turn is searched again in its own conversation, as a question on a source is (a search is the same whatever else is
-asked). Its words alone found other articles: "What is his main argument?" after "Who wrote the article about Xi and
-Putin?" carried Xi and Putin over, and found Korybko's articles, not Philip Ivanov's.
+after a question on who wrote it, and a chain of such follow-ups, is kept to the article of the first passage found
+for the turn that named it (`article_turn`): that turn is searched again in its own recent turns, as the turn before
+a question on a source is. Its words alone found other articles: "What is his main argument?" after "Who wrote the
+article about Xi and Putin?" carried Xi and Putin over, and found Korybko's articles, not Philip Ivanov's.
 """
 
 from __future__ import annotations
@@ -233,11 +233,10 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
         # and "analysis" in the follow-up's own words another article's "この分析は…".
         searcher.intake.check(last)  # the follow-up's own errors first
         topical = [i for i, t in enumerate(earlier) if topic_words([t], searcher.analyzer, NOT_TOPIC)]
-        try:
-            previous = (search_conversation(searcher, earlier[: topical[-1] + 1], top_k, mode, filters,
-                                            about_source=True) if topical else None)
-        except QueryError:  # an earlier turn no search takes (pasted text over the limit): its words, as below
-            previous = None
+        # an earlier turn no normal search takes (pasted text over the limit, or long enough for the long questions'
+        # queue): its words, as below
+        previous = (_search_again(searcher, earlier[: topical[-1] + 1], top_k, mode, filters, about_source=True)
+                    if topical else None)
         if previous is not None:
             before = previous.context or earlier[topical[-1]]
             return ConversationSearch(replace(previous.result, query=last), f"{before}\n{last.strip()}")
@@ -279,23 +278,31 @@ def _kept_to_the_article(searcher: Searcher, turns: Sequence[str], top_k: int, m
                          filters: Filters | None) -> Filters | None:
     """`filters` kept to the document of the first passage found for the last of `turns` (the turn that named the
     article), searched again with the turns before it as its follow-up search read them (the last RECENT_TURNS);
-    `filters` as they are when nothing is found, when they leave that document out, or when the turn is not one a
-    normal search takes (refused, or long enough for the long questions' queue: a follow-up must not wait there)."""
-    recent = list(turns[-RECENT_TURNS:])
-    try:
-        _, tokens = searcher.intake.check(recent[-1])
-        if tokens > searcher.settings.heavy_query_tokens:
-            return filters
-        previous = search_conversation(searcher, recent, top_k, mode, filters)
-    except (QueryError, OverloadedError):  # the follow-up is then searched as any other
-        return filters
-    if not previous.result.hits:
+    `filters` as they are when nothing is found, when they leave that document out, or when `_search_again` finds
+    no search to make."""
+    previous = _search_again(searcher, list(turns[-RECENT_TURNS:]), top_k, mode, filters)
+    if previous is None or not previous.result.hits:
         return filters
     doc = previous.result.hits[0].citation.doc_id
     base = filters or Filters()
     if base.doc_ids is not None and doc not in base.doc_ids:
         return filters
     return replace(base, doc_ids=(doc,))
+
+
+def _search_again(searcher: Searcher, turns: Sequence[str], top_k: int, mode: str | None, filters: Filters | None,
+                  about_source: bool | None = None) -> ConversationSearch | None:
+    """An earlier turn searched again in its own conversation (the last of `turns`), for a follow-up that is about
+    what it found; None when that turn is not one a normal search takes: refused, or long enough for the long
+    questions' one-at-a-time queue (a follow-up must not wait there: with another long question in it, a reviewer
+    saw the follow-up fail with a 503), or that queue is full."""
+    try:
+        _, tokens = searcher.intake.check(turns[-1])
+        if tokens > searcher.settings.heavy_query_tokens:
+            return None
+        return search_conversation(searcher, turns, top_k, mode, filters, about_source=about_source)
+    except (QueryError, OverloadedError):
+        return None
 
 
 def _bridge(searcher: Searcher) -> Bridge | None:
