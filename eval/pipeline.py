@@ -117,7 +117,7 @@ def unreachable_warning(ids: Sequence[str]) -> str | None:
         return None
     named = ", ".join(ids[:8]) + (" …" if len(ids) > 8 else "")
     return (f"{len(ids)} question(s) have evidence that no indexed passage covers by half (cleaning left that text "
-            f"out of the passages, e.g. a source line), so they score 0 in every mode: {named}")
+            f"out of the passages, e.g. a page's footer), so they score 0 in every mode: {named}")
 
 
 def beyond_passages(questions: Sequence[Question], evidence: dict[str, tuple[Occurrence, ...]],

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from . import tokens
 from .errors import ConfigError
 from .settings import CHUNK_MAX_TOKENS, CHUNK_MAX_TOKENS_LIMIT, CHUNK_OVERLAP
-from .corpus.articles import names_sources
 from .corpus.lines import SPACE
 from .types import Document, Passage, Span
 
@@ -20,7 +19,7 @@ logger = logging.getLogger(__name__)
 # settings: a build whose previous one was made under another id cleans and chunks every document again instead of
 # reusing its passages (their vectors are still reused wherever a passage's text is unchanged). Change it whenever
 # either changes its output; tests/corpus/test_chunking_id.py fails until the new output is recorded under a new id.
-CHUNKING_ID = "v5"
+CHUNKING_ID = "v6"
 
 _ENDERS = set("。！？!?")
 _OPEN = {"「": "」", "『": "』", "（": "）", "(": ")", "【": "】", "“": "”"}
@@ -116,20 +115,23 @@ def fit(raw: str, span: Span, max_tokens: int) -> list[Span]:
     return out
 
 
-def chunk_spans(raw: str, segments: Iterable[Span], params: ChunkParams) -> list[Span]:
-    """Pack the sentences of each segment greedily into passages of at most `max_tokens`, sharing `overlap`."""
-    return [span for span, _ in _chunk(raw, segments, params)]
+def chunk_spans(raw: str, segments: Iterable[Span], params: ChunkParams,
+                sources: Collection[Span] = ()) -> list[Span]:
+    """Pack the sentences of each segment greedily into passages of at most `max_tokens`, sharing `overlap`; a
+    segment in `sources` (an article's source rows) is one passage or none."""
+    return [span for span, _ in _chunk(raw, segments, params, sources)]
 
 
-def _chunk(raw: str, segments: Iterable[Span], params: ChunkParams) -> list[tuple[Span, int]]:
+def _chunk(raw: str, segments: Iterable[Span], params: ChunkParams,
+           sources: Collection[Span] = ()) -> list[tuple[Span, int]]:
     """`chunk_spans`, each passage with its token count (packing has counted it)."""
     out: list[tuple[Span, int]] = []
     for segment in segments:
-        text = raw[segment.start : segment.end]
-        if names_sources(text):
-            # a source block's marker and title: one passage or none. Split, its title would be a passage of its
-            # own, shown to every question, and its marker one that answers nothing (rag/retrieval/sources.py)
-            size = tokens.count(text)
+        if segment in sources:
+            # a source row (a source block's marker, title and link; a 元ネタ: line; the site's name): one passage
+            # or none. Split, its title would be a passage of its own, its marker one that answers nothing, and a
+            # link would be cut (rag/retrieval/sources.py)
+            size = tokens.count(raw[segment.start : segment.end])
             if size <= params.max_tokens:
                 out.append((segment, size))
             continue
@@ -177,7 +179,7 @@ def chunk_document(doc: Document, params: ChunkParams) -> list[Passage]:
     """Passages of every article of a document; none crosses an article boundary."""
     passages = []
     for article in doc.articles:
-        for span, count in _chunk(doc.raw, article.kept, params):
+        for span, count in _chunk(doc.raw, article.kept, params, article.source_rows):
             text = doc.raw[span.start : span.end]
             passages.append(
                 Passage(

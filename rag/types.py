@@ -45,6 +45,14 @@ class Article:
     start: int
     end: int
     kept: tuple[Span, ...] = ()
+    # the kept segments that name where the article came from, not its text (a source block's marker, title and
+    # link, a 元ネタ: line, the site's name or a feed headline in its header): each is a passage of its own, which
+    # only a question about the article's origin is shown (rag/retrieval/sources.py)
+    source_rows: tuple[Span, ...] = ()
+
+    def names_source(self, start: int, end: int) -> bool:
+        """Whether the passage [start, end) of this article is one of its source rows."""
+        return any(s.start == start and s.end == end for s in self.source_rows)
 
     @property
     def url(self) -> str | None:
@@ -108,3 +116,6 @@ class Hit:
     passage: Passage
     citation: Citation
     scores: dict[str, float] = field(default_factory=dict, compare=False)
+    # a source row (who wrote the article, where it appeared, its link), not article text: only a question about the
+    # article's origin is shown one (rag/retrieval/sources.py)
+    source: bool = False

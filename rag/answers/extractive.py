@@ -7,6 +7,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..corpus.articles import source_marker
 from ..types import Citation, Hit
 from .markers import note_line, without_markers
 from .scoring import Scored, Weights, score_sentences
@@ -124,6 +125,15 @@ def render(picked: Sequence[Scored]) -> tuple[str, tuple[Citation, ...]]:
     return " ".join(parts), tuple(citations)
 
 
+def source_answer(text: str) -> str:
+    """A source row as the answer to a question about where its article came from: its lines but a source block's
+    marker (【引用・参照・底本】), joined. The search shows a source row first only to such a question, and only the
+    row of the article the rest of the question finds (rag/retrieval/sources.py). Its sentences scored as any
+    others' picked pieces of it: a link cut at its "?" into two, a title without the link, a Japanese question's
+    answer that quoted the Japanese around the line and no source."""
+    return " ".join(s for line in text.splitlines() if (s := line.strip()) and not source_marker(s))
+
+
 def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = "en",
                       weights: Weights = DEFAULT_WEIGHTS,
                       selection: Selection = DEFAULT_SELECTION) -> tuple[str, tuple[Citation, ...]]:
@@ -132,6 +142,8 @@ def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = 
         return no_passage_message(lang), ()
     t0 = time.perf_counter()
     top = sorted(hits, key=lambda h: h.rank)[: selection.passages]
+    if top[0].source and (line := source_answer(top[0].passage.text)):
+        return f"{line}[1]", (top[0].citation,)
     candidates = score_sentences(searcher, question, top, weights)
     picked = select(candidates, selection, weights.neighbour)
     text, citations = render(picked)

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..components.sentences import encoder as sentence_encoder
-from ..corpus.articles import names_sources
 from ..stores.sentences import (DATE, ENCODE, NUMBER, ORG, PERSON, PLACE, PassageSentences, features,
                                 sentence_spans)
 from ..types import Hit
@@ -149,13 +148,6 @@ def heading(text: str) -> bool:
             and not text.rstrip("」』）)】”\"'").endswith(_SENTENCE_ENDS))
 
 
-# A question about where an article came from is answered by its source line's title, whatever its words: a line
-# that is the first hit (rag/retrieval/sources.py puts the line of the article the question is about first) has its
-# title lifted as a heading is lowered. An English title scored below the Japanese sentences around it for a Japanese
-# question, and the answer then quoted no source at all.
-SOURCE_ANSWER_BONUS = 1.0
-
-
 def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: Weights) -> list[Scored]:
     """Every sentence of `hits` scored against the question."""
     store = getattr(searcher.index, "sentences", None)
@@ -171,29 +163,21 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
     asked = asked_kinds(question) if w.kind else 0
     top = max((h.score for h in hits), default=0.0) or 1.0
     out: list[Scored] = []
-    # the first hit, when it is a source line: the line of the article found first (another article's line further
-    # down names another article's source). A line is a hit only when the question asks for one (the search decides,
-    # by a follow-up's own words: rag/retrieval/sources.py), so the focus of a follow-up, the earlier turns' words
-    # and its own, is not read again here
-    answering = hits[0] if hits and names_sources(hits[0].passage.text) else None
     for h, ps in zip(hits, passage_sentences(searcher, hits, specs)):
         sims = np.zeros(len(ps.spans))
         for s in specs:
             sims += ps.vectors[s] @ queries[s]  # L2-normalised vectors: the dot product is the cosine
         sims /= max(len(specs), 1)
         prior = w.rank / h.rank + w.passage * (h.score / top)
-        source = names_sources(h.passage.text)  # a source block: its title answers, in its own language; not its marker
         for j, span in enumerate(ps.spans):
             text = h.passage.text[span.start : span.end]
             lex = lexical(groups, ps.terms[j], idf) if groups else 0.0
             value = float(sims[j]) + prior + w.lexical * lex + (w.kind if asked & ps.kinds[j] else 0.0)
             if text.endswith(_SOFT_ENDS):  # a piece cut at a passage boundary reads badly as an answer
                 value -= CUT_PENALTY
-            # a source line answers only as the first hit; further down it is another article's source
-            if heading(text) or ((j == 0 or h is not answering) if source else off_script(text, h.passage.text)):
+            # a source row answers only as the first hit (extractive.py); further down it is another article's source
+            if heading(text) or h.source or off_script(text, h.passage.text):
                 value -= NOT_AN_ANSWER_PENALTY
-            elif h is answering:
-                value += SOURCE_ANSWER_BONUS
             out.append(Scored(h.rank, j, span.start, text, h, value, float(sims[j]), lex, ps.kinds[j]))
     return out
 

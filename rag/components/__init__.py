@@ -99,6 +99,8 @@ class Corpus:
     layout: Layout | None = None
     # the passages as cited, where the embedded texts differ from them (a title read before each: embed_title)
     passages: Sequence[str] | None = None
+    # the rows that are source rows (who wrote an article, where it appeared: rag/retrieval/sources.py), not text
+    sources: frozenset[int] = frozenset()
 
     def slots(self) -> Layout:
         return self.layout if self.layout is not None else Layout.identity(len(self.keys), "all")

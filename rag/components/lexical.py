@@ -18,7 +18,6 @@ from typing import Protocol
 
 import numpy as np
 
-from ..corpus.articles import names_sources
 from ..errors import IndexCorruptError
 from ..stores import defined
 from ..stores.bm25 import BM25Store, TermSegment, count_terms, read_vocab, term_ids
@@ -178,7 +177,6 @@ class BM25Builder:
         glossed = _previous_glosses(old, previous) if before is not None else None  # previous slot → its pairs
         files, parts, analysed = [], [], 0
         by_segment: dict[str, dict[int, list[defined.Pair]]] = {}
-        cited = corpus.cited
         for seg in layout.segments:
             prefix = seg.path("bm25")
             files += (*TermSegment.files(prefix), f"{prefix}/{defined.FILE}")
@@ -194,9 +192,8 @@ class BM25Builder:
                 if r < 0:
                     rows.append((np.zeros(0, np.int32), np.zeros(0, np.int32)))
                     sequences.append(np.zeros(0, np.int32))
-                elif slot is not None:
-                    found = (glossed.get(slot, []) if glossed is not None
-                             else [] if names_sources(cited[r]) else defined.glosses(corpus.texts[r]))
+                elif slot is not None and r not in corpus.sources:  # a source row is never counted, whatever it was
+                    found = glossed.get(slot, []) if glossed is not None else defined.glosses(corpus.texts[r])
                     if found:
                         pairs[len(rows)] = found
                     terms, tf = before.slot_counts(slot)
@@ -209,10 +206,11 @@ class BM25Builder:
                     rows.append((remap[terms].astype(np.int32), tf))
                     sequences.append(remap[before.slot_sequence(slot)].astype(np.int32))  # the same terms, in order
                 else:
-                    # a source block's marker and title are no article text: not in the term counts, so that their
-                    # English words (Korybko, UN, Times) reach no bridge, alignment or document frequency; a question
-                    # about the source finds them by the other signals (rag/retrieval/sources.py)
-                    source = names_sources(cited[r])
+                    # a source row (a source block's marker, title and link, a 元ネタ: line, the site's name) is no
+                    # article text: not in the term counts, so that its English words (Korybko, UN, Times) reach no
+                    # bridge, alignment or document frequency; a question about the source finds it by the other
+                    # signals (rag/retrieval/sources.py)
+                    source = r in corpus.sources
                     if not source and (found := defined.glosses(corpus.texts[r])):
                         pairs[len(rows)] = found
                     terms = [] if source else self.analyzer.terms(corpus.texts[r])
@@ -262,7 +260,7 @@ class BM25Builder:
             return {slot - seg.start: pairs for slot, pairs in glossed.items() if seg.start <= slot < seg.end}
         rows = layout.segment_rows(seg).tolist()
         found = {i: pairs for i, r in enumerate(rows)
-                 if r >= 0 and not names_sources(corpus.cited[r]) and (pairs := defined.glosses(corpus.texts[r]))}
+                 if r >= 0 and r not in corpus.sources and (pairs := defined.glosses(corpus.texts[r]))}
         defined.save(out / rel, sorted(found.items()))
         return found
 

@@ -179,19 +179,34 @@ def build_document(
     for ln in lines:
         if not ln.blank and norm(ln.text) in boilerplate:
             reasons.setdefault(ln.no, "boilerplate")
-    sources, named = find_sources(lines, reasons)
+    sources, rows = find_sources(lines, reasons)
     drafts = split_articles(lines, reasons)
     for d in drafts:
         read_header(lines, d, reasons)
         cut_footer(lines, d, reasons)
-    for i in named:  # a source block's marker and title: a segment of their own, after the articles were found
-        if reasons.get(i) in ("sources", "boilerplate"):
-            del reasons[i]
-    articles = []
+    rows += [(i, i) for d in drafts for i in d.header_sources]
+    # the source rows (a source block's marker, title and link, a 元ネタ: line, the site's name in the header): each
+    # a segment of its own, after the articles were found
+    for first, last in rows:
+        for i in range(first, last + 1):
+            reasons.pop(i, None)
+    breaks = frozenset(i for first, last in rows
+                       for i in (first, next((j for j in range(last + 1, len(lines)) if not lines[j].blank), -1)))
+    articles, tracking = [], []
     for d in drafts:
-        segments = _segments(lines, d.first, d.last, reasons, breaks=frozenset(named[::2]))
+        segments = _segments(lines, d.first, d.last, reasons, breaks=breaks)
         if not segments:
             continue
+        source_rows = []
+        for first, last in sorted(rows):
+            if d.first <= first <= d.last:
+                row = _trim([lines[i] for i in range(first, last + 1) if not lines[i].blank])
+                end = _tracking_query(raw, row)
+                if end is not None:  # the row ends where its link's tracking query starts: that is no text
+                    segments = [Span(row.start, end) if s == row else s for s in segments]
+                    tracking.append(Exclusion(end, row.end, "sources"))
+                    row = Span(row.start, end)
+                source_rows.append(row)
         cited = [s for (i, s, primary) in sources if d.first <= i <= d.last and primary]
         cited += [s for (i, s, primary) in sources if d.first <= i <= d.last and not primary]
         all_sources = tuple(dict.fromkeys([*d.sources, *cited]))
@@ -205,17 +220,31 @@ def build_document(
                 start=lines[d.first].start,
                 end=lines[d.last].end,
                 kept=tuple(segments),
+                source_rows=tuple(source_rows),
             )
         )
-    exclusions = tuple(_exclusion(lines[i], why) for i, why in sorted(reasons.items()) if not lines[i].blank)
+    exclusions = tuple(sorted([*(_exclusion(lines[i], why) for i, why in sorted(reasons.items()) if not lines[i].blank),
+                               *tracking], key=lambda e: e.start))
     sha = hashlib.sha256(raw.encode("utf-8")).hexdigest()
     return Document(doc_id, path, raw, sha, tuple(articles), exclusions)
+
+
+# A newsletter's link carries its mailing's tracking query (?utm_source=…&publication_id=…&token=…, a reader's own
+# token among them): ~150 cl100k tokens, which put a source row over the passages' budget, and nothing a reader of the
+# original needs. A query that carries no utm_ parameter (?id=123) may be what the page is, and stays.
+_TRACKING_QUERY = re.compile(r"\?(?=[^\s?]*\butm_)[^\s]*$")
+
+
+def _tracking_query(raw: str, row: Span) -> int | None:
+    """Where the link that ends a source row starts its tracking query, or None."""
+    m = _TRACKING_QUERY.search(raw, row.start, row.end)
+    return m.start() if m and m.end() == row.end else None
 
 
 def _segments(lines: list[Line], first: int, last: int, reasons: dict[int, str],
               breaks: frozenset[int] = frozenset()) -> list[Span]:
     """Maximal runs of kept lines (blank lines may sit inside a run, excluded lines may not), trimmed of space; a
-    line in `breaks` starts a run of its own."""
+    line in `breaks` starts a new run."""
     out: list[Span] = []
     run: list[Line] = []
     for i in range(first, last + 1):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from ..types import Source
 from .cleaning import FEED_EXCERPT_RE, is_footer_marker
-from .lines import DATE_RE, Line, has_cjk, is_body, iso_date, latin_share, urls
+from .lines import DATE_RE, Line, has_cjk, is_body, iso_date, latin_share, norm, urls
 
 # 「…」との主張を否定 ― 2025年02月28日 19:49   /   中・露共同声明2025年05月10日 23:25
 _DATED_HEADLINE = re.compile(r"^(?P<title>.{4,120}?)\s*(?P<sep>[―—–\-|｜])?\s*(?P<date>" + DATE_RE.pattern + r")\s*$")
@@ -17,6 +17,7 @@ _SOURCE_BLOCK = re.compile(r"^\s*【[^】]*(?:引用|参照|底本|出典|参考
 _SOURCE_LINE = re.compile(r"^\s*(?:元ネタ|参考ネタ|元記事|出典|引用元|ソース|参考|Source|Via)\s*[:：]\s*(?P<url>https?://\S+)")
 _SITE_NAME = re.compile(r"(?:ブログ|blog|Blog|新聞|日報|通信|ニュース|News|TIMES|Times|Online|オンライン)$")
 _MIN_TITLE_CHARS = 12
+_MAX_SITE_NAME = 60
 _MIN_FOOTER_BODY = 200
 
 
@@ -29,6 +30,8 @@ class ArticleDraft:
     title: str = ""
     published: str | None = None
     sources: list[Source] = field(default_factory=list)
+    # header lines that name where the article came from: the site's name, a feed headline ("Title - Site")
+    header_sources: list[int] = field(default_factory=list)
 
 
 def dated_headline(line: Line) -> tuple[str, str | None] | None:
@@ -83,15 +86,17 @@ def split_articles(lines: Sequence[Line], reasons: dict[int, str]) -> list[Artic
     ]
 
 
-def find_sources(lines: Sequence[Line], reasons: dict[int, str]) -> tuple[list[tuple[int, Source, bool]], list[int]]:
+def find_sources(lines: Sequence[Line], reasons: dict[int, str]
+                 ) -> tuple[list[tuple[int, Source, bool]], list[tuple[int, int]]]:
     """(line, source, primary) for 【引用・参照・底本】 blocks and 元ネタ:-style lines; block lines become "sources".
 
-    Also the lines that name each block's first source (its marker and the title before the first URL), when
-    nothing else excluded them: build_document shows them as a passage of their own, so that a question about who
-    wrote an article, or where it first appeared, can find them (rag/retrieval/sources.py keeps them out of the
-    answers to every other question)."""
+    Also the source rows among them, as (first line, last line): each block's marker with its first title and that
+    title's link, when nothing else excluded the marker and title, and each 元ネタ: line. build_document shows each
+    as a passage of its own, so that a question about who wrote an article, where it first appeared or where to read
+    the original can find it (rag/retrieval/sources.py keeps them out of the answers to every other question)."""
     found: list[tuple[int, Source, bool]] = []
-    named: list[int] = []
+    rows: list[tuple[int, int]] = []
+    seen: set[str] = set()
     i = 0
     while i < len(lines):
         ln = lines[i]
@@ -99,6 +104,9 @@ def find_sources(lines: Sequence[Line], reasons: dict[int, str]) -> tuple[list[t
         if m:
             primary = not ln.stripped.startswith(("参考", "Via"))
             found.append((i, Source(None, m["url"].rstrip(".,、。)")), primary))
+            if reasons.get(i) in (None, "links") and norm(ln.text) not in seen:  # not a repeat: the line itself
+                rows.append((i, i))
+                seen.add(norm(ln.text))
         if _SOURCE_BLOCK.match(ln.text):
             title = next((j for j in range(i + 1, len(lines)) if not lines[j].blank), None)
             # the marker is the same line in most of a site's pages, so it may be boilerplate already; the title not
@@ -109,14 +117,20 @@ def find_sources(lines: Sequence[Line], reasons: dict[int, str]) -> tuple[list[t
                 if reasons[i] == "sources":
                     reasons[i] = "note heading"
             elif shown and title < end and not urls(lines[title].stripped):
-                named += [i, title]
+                link = next((j for j in range(title + 1, end) if not lines[j].blank), None)
+                rows.append((i, link if link is not None and urls(lines[link].stripped) else title))
             i = end
             continue
         i += 1
-    return found, named
+    return found, rows
 
 
 SOURCE_OPEN = "【"  # what a source block's marker, and so every passage names_sources accepts, starts with
+
+
+def source_marker(line: str) -> bool:
+    """Whether a line is a source block's marker (【引用・参照・底本】)."""
+    return bool(_SOURCE_BLOCK.match(line))
 
 
 def names_sources(text: str) -> bool:
@@ -194,9 +208,14 @@ def read_header(lines: Sequence[Line], draft: ArticleDraft, reasons: dict[int, s
         if m and draft.published is None:
             draft.published = iso_date(m)
     for i in header:
+        if pick is None or i >= pick or reasons.get(i) != "header":
+            continue
         # A feed headline ("Title - Site") before the native title names the article's original source.
-        if pick is not None and i < pick and _latin_headline(lines, i) and reasons.get(i) == "header":
+        if _latin_headline(lines, i):
             draft.sources.insert(0, Source(lines[i].stripped, None))
+            draft.header_sources.append(i)
+        elif len(lines[i].stripped) <= _MAX_SITE_NAME and _SITE_NAME.search(lines[i].stripped):  # the blog's name
+            draft.header_sources.append(i)
 
 
 def _title_like(s: str) -> bool:

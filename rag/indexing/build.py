@@ -339,7 +339,8 @@ def _embed_and_write(settings: Settings, embedders: Sequence[Embedder], index_di
         layout = plan_layout(before.layout if before else None, before.passages.key if before else [],
                              plan.columns.key, build_id)
         passages = EmbedTexts(plan.columns, plan.corpus.documents, False) if settings.embed_title else None
-        corpus = ComponentCorpus(plan.texts, plan.keys, layout, passages)
+        sources = plan.columns.source_rows([d.articles for d in plan.corpus.documents])
+        corpus = ComponentCorpus(plan.texts, plan.keys, layout, passages, sources)
         by_name = {e.name: e for e in embedders}
         entries, embedded, seconds = [], {}, {}
         for builder in builders(settings, by_name, default_analyzer(), settings.cache_dir or index_dir / ".cache", carry):

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import IndexCorruptError
-from ..types import Passage
+from ..types import Article, Passage
 
 PASSAGE_COLUMNS = "passages.npz"
 KEY = "S40"  # the embedding key: sha1 hex of the embedded text
@@ -56,6 +56,17 @@ class PassageColumns:
 
     def __len__(self) -> int:
         return int(self.doc.shape[0])
+
+    def source_rows(self, articles: Sequence[Sequence[Article]]) -> frozenset[int]:
+        """The rows that are their article's source rows (rag/types.py), `articles` given by document number."""
+        spans = [(d, r.start, r.end) for d, arts in enumerate(articles) for a in arts for r in a.source_rows]
+        if not spans or not len(self):
+            return frozenset()
+        keys = (self.doc.astype(np.int64) << 40) | self.start
+        candidates = np.flatnonzero(np.isin(keys, np.array([(d << 40) | s for d, s, _ in spans], np.int64)))
+        wanted = set(spans)
+        return frozenset(int(r) for r in candidates
+                         if (int(self.doc[r]), int(self.start[r]), int(self.end[r])) in wanted)
 
     def keys(self) -> list[str]:
         return self.key.astype("U40").tolist()

@@ -109,6 +109,10 @@ class LoadedIndex:
     def citation(self, row: int) -> Citation:
         return self._make_citation(self.passages[row])
 
+    def is_source(self, p: Passage) -> bool:
+        """Whether a passage is one of its article's source rows (who wrote it, where it appeared: rag/types.py)."""
+        return self.docs[p.doc_id].article(p.article).names_source(p.start, p.end)
+
     def summary(self) -> dict[str, Any]:
         """Manifest summary for /readyz, /v1/index and the CLI."""
         m = self.manifest
@@ -139,7 +143,7 @@ def load_index(index_dir: Path, embedder_specs: tuple[str, ...]) -> LoadedIndex:
     try:
         docs = {}
         for row in records.read_documents(build_dir / records.DOCUMENTS):
-            arts = tuple(records.article_from_json(row["doc_id"], a) for a in row["articles"])
+            arts = tuple(records.article_from_json(row["doc_id"], a, row["raw"]) for a in row["articles"])
             docs[row["doc_id"]] = DocRecord(row["doc_id"], row["source_file"], row["sha256"], row["raw"], arts, row["excluded"])
         passages = PassageTable.from_columns(PassageColumns.load(build_dir / PASSAGE_COLUMNS), docs)
         parts = {}

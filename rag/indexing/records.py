@@ -9,6 +9,7 @@ from typing import Any
 
 import msgspec
 
+from ..corpus.articles import names_sources
 from ..types import Article, Passage, Source, Span
 
 PASSAGES = "passages.jsonl"  # format 3's passages (format 4: columns.py); read once when a build updates such an index
@@ -32,14 +33,19 @@ _KEYS = msgspec.json.Decoder(_Key)
 def article_to_json(a: Article) -> dict[str, Any]:
     return {"index": a.index, "title": a.title, "published": a.published, "start": a.start, "end": a.end,
             "sources": [{"title": s.title, "url": s.url} for s in a.sources],
-            "kept": [[k.start, k.end] for k in a.kept]}
+            "kept": [[k.start, k.end] for k in a.kept], "source_rows": [[r.start, r.end] for r in a.source_rows]}
 
 
-def article_from_json(doc_id: str, row: dict[str, Any]) -> Article:
+def article_from_json(doc_id: str, row: dict[str, Any], raw: str) -> Article:
+    """An article's record; `raw`, its document's text, tells the source rows of a build before they were stored."""
+    kept = tuple(Span(s, e) for s, e in row.get("kept", ()))  # builds before kept spans were stored have none
+    if "source_rows" in row:
+        source_rows = tuple(Span(s, e) for s, e in row["source_rows"])
+    else:  # chunked before CHUNKING_ID v6: a source block's marker and title were its only source rows
+        source_rows = tuple(k for k in kept if names_sources(raw[k.start : k.end]))
     return Article(doc_id=doc_id, index=row["index"], title=row["title"], published=row["published"],
                    sources=tuple(Source(s["title"], s["url"]) for s in row["sources"]),
-                   start=row["start"], end=row["end"],
-                   kept=tuple(Span(s, e) for s, e in row.get("kept", ())))  # builds before kept spans were stored
+                   start=row["start"], end=row["end"], kept=kept, source_rows=source_rows)
 
 
 def write_documents(path: Path, rows: Iterable[dict[str, Any]]) -> None:

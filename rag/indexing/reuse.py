@@ -104,7 +104,7 @@ def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any
         first, end = ranges.get(doc_id, (0, 0))
         if same_chunking and old.get("sha256") == sha and doc_id in old_rows and old.get("chunks") == end - first:
             row = json.loads(old_rows[doc_id])
-            arts = tuple(records.article_from_json(doc_id, a) for a in row["articles"])
+            arts = tuple(records.article_from_json(doc_id, a, text) for a in row["articles"])
             doc = Document(doc_id, str(path), text, sha, arts)
             parts.append((previous_columns, first, end, number))  # its rows as they were: nothing made or hashed
             chunks[doc_id] = end - first

@@ -81,7 +81,7 @@ def _meta(conn: Connection, collection: str, where: str) -> tuple[dict[str, Any]
             manifest = p.payload["manifest"]
         elif kind == "document":
             row = p.payload["document"]
-            arts = tuple(records.article_from_json(row["doc_id"], a) for a in row["articles"])
+            arts = tuple(records.article_from_json(row["doc_id"], a, row["raw"]) for a in row["articles"])
             docs[row["doc_id"]] = DocRecord(row["doc_id"], row["source_file"], row["sha256"], row["raw"], arts,
                                             row["excluded"])
         elif kind == "file":

@@ -31,7 +31,7 @@ from ..types import Hit
 from .fusion import diversify, rrf, weighted_sum
 from .rerank import create_reranker
 from .intake import QueryIntake
-from .sources import SourceRows, asks_for_source, sources_first, without_sources
+from .sources import SourceRows, asks_for_source, source_kind, sources_first, without_sources
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +163,8 @@ class Searcher:
         # the component that reads a question as BM25 term groups, which the reranker scores sentences with
         self._lexical = term_grouper(self.components)
         self._source_rows = SourceRows(index.passages)
+        # the source rows' keys every search reads (rag/retrieval/sources.py), gathered now: ~60 ms at 1M passages
+        index.passages.source_mask(np.zeros(0, np.int64))
 
     @property
     def modes(self) -> tuple[str, ...]:
@@ -226,13 +228,15 @@ class Searcher:
             ordered, fused, parts["rerank"] = second.rows, second.scores, second.changes
         if mode == "hybrid" and sources:
             # only a source line answers the question: the line of the article the rest of it finds goes first
-            ordered, fused, moved = sources_first(ordered, fused, self.index.passages, self._source_rows)
+            ordered, fused, moved = sources_first(ordered, fused, self.index.passages, self._source_rows,
+                                                  source_kind(query))
             if moved:
                 parts["source"] = moved
         rows = diversify(ordered, self.index.passages, top_k)
         hits = tuple(
             Hit(rank=i + 1, score=float(fused[r]), passage=self.index.passages[r], citation=self.index.citation(r),
-                scores={name: float(p[r]) for name, p in parts.items() if r in p})
+                scores={name: float(p[r]) for name, p in parts.items() if r in p},
+                source=sources and self.index.passages.is_source(r))
             for i, r in enumerate(rows)
         )
         took = (time.perf_counter() - t0) * 1000

@@ -1,8 +1,10 @@
 """Source lines answer a question about where an article came from, and no other.
 
-A source block's marker and title (【引用・参照・底本】 and "… Andrew Korybko's Newsletter 2025.02.25",
-rag/corpus/articles.py) are a passage of their own, so that "Who wrote the analysis?" or "Which newspaper's
-editorial is it based on?" can find the line that answers it. To any other question the line is no answer: an
+An article's source rows are passages of their own (rag/types.py Article.source_rows): a source block's marker,
+title and link (【引用・参照・底本】, "… Andrew Korybko's Newsletter 2025.02.25", https://…), a 元ネタ: line, and the
+site's name or a feed headline ("Title - Site") in the page's header (rag/corpus/articles.py). So "Who wrote the
+analysis?", "Which blog published it?" or "Link to the original?" can find the line that answers it. To any other
+question the line is no answer: an
 English title that restates an article's topic outranks, for an English question on that topic, the Japanese
 passages that do answer it (with the lines in every ranking, 31 of the 954 seen questions moved down,
 docs/precision.md). So each component's ranking drops them, before fusion, unless the question asks about
@@ -24,7 +26,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..corpus.articles import SOURCE_OPEN, names_sources
+from ..corpus.articles import source_marker
+from ..corpus.lines import urls
 from ..stores.ranking import Ranking
 
 if TYPE_CHECKING:
@@ -64,11 +67,15 @@ _EN = re.compile(
     r"\bwhere\s+(?:is|was|did|does)\s+(?:\S+\s+){0,6}?(?:" + _DOC + r"|it|this|that)\s+(?:\S+\s+){0,10}?"
     r"(?:first\s+)?(?:from|appear|come\s+from|published|posted|run)\b|"
     r"\bbased\s+on\s+(?:which|whose|what)\b|\bbyline\b|"
+    # where to read the original: "link to the original", "the source url"
+    r"\b(?:links?|urls?)\s+(?:to|of|for)\s+(?:the\s+|its\s+|this\s+|that\s+)?(?:original|source)\b|"
+    r"\b(?:original|source)(?:'s)?\s+(?:links?|urls?)\b|"
     # a follow-up of a word or two ("source?", "the author?", "give me the source")
     r"^\s*(?:(?:give|show|cite|tell)\s+(?:me\s+)?)?(?:the\s+|its\s+|your\s+)?(?:original\s+)?"
     r"(?:sources?|authors?|writer|byline|origin)\s*[?.!]*\s*$")
 _JA = re.compile(
     r"出典|引用元|原典|元記事|元の記事|元ネタ|底本|配信元|掲載元|寄稿(?:者|元|先)|元の?URL|"
+    r"(?:原文|ソース|オリジナル)\S{0,3}(?:リンク|URL|ＵＲＬ)|"
     r"(?:情報源|ソース|初出)は|"
     r"(?:誰|だれ)(?:が|の)(?:書|執筆|発表|配信|記事|論説|社説|分析|コラム|寄稿|ニュースレター)|(?:誰|だれ)によって書|"
     r"どの(?:ニュースレター|ブログ)|"
@@ -87,15 +94,45 @@ def asks_for_source(question: str) -> bool:
     return bool(_EN.search(question.lower().replace("\u2019", "'")) or _JA.search(question))
 
 
+# What a question about an article's origin asks for, which decides which of its source rows answers first: a link
+# to the original ("link to the original", 元記事のURL); the site that ran the post ("Which blog published it?",
+# どのブログ), unless it asks for the original ("Which website originally ran it?", もともとどの媒体); or, by default,
+# the original it is based on (a source block's title and link, a 元ネタ: line).
+LINK, PUBLISHER, ORIGINAL = "link", "publisher", "original"
+_LINK = re.compile(r"\b(?:links?|hyperlinks?|web\s*address(?:es)?)\b|(?<![a-z])urls?(?![a-z])|リンク|ＵＲＬ|アドレス",
+                   re.IGNORECASE)  # "URL" beside Japanese has no word boundary
+_PUBLISHER_EN = re.compile(r"\b(?:which|what|whose)\s+(?:\S+\s+){0,2}?(?:blog|site|website|outlet|publication|magazine|"
+                           r"newspaper)s?\b|\bname\s+of\s+the\s+(?:blog|site|website)\b|"
+                           r"\b(?:blog|site|website)(?:'s)?\s+name\b")
+_PUBLISHER_JA = re.compile(r"(?:どの|どこの)(?:ブログ|サイト|媒体|メディア|雑誌|新聞)|(?:ブログ|サイト|媒体|雑誌|新聞)の?名(?:前|称)")
+_ORIGINAL_EN = re.compile(r"\b(?:original|originally|first|based|sources?|wrote|written|authors?|writers?)\b")
+_ORIGINAL_JA = re.compile(r"元|原|底本|出典|もともと|初出|引用|誰|執筆|著者|筆者")
+
+
+def source_kind(question: str) -> str:
+    """LINK, PUBLISHER or ORIGINAL: what a question about an article's origin asks for."""
+    if _LINK.search(question):
+        return LINK
+    en = question.lower().replace("\u2019", "'")
+    if (_PUBLISHER_EN.search(en) and not _ORIGINAL_EN.search(en)) or (
+            _PUBLISHER_JA.search(question) and not _ORIGINAL_JA.search(question)):
+        return PUBLISHER
+    return ORIGINAL
+
+
+def _header_row(text: str) -> bool:
+    """Whether a source row is a header line of the page (the site's name, a feed headline): one line, neither a
+    source block nor a link."""
+    return "\n" not in text and not source_marker(text) and not urls(text)
+
+
 def without_sources(answers: list[tuple[str, Ranking, float]], passages: PassageTable
                     ) -> list[tuple[str, Ranking, float]]:
-    """The components' (name, ranking, ms) without the rows that are a source block's marker and title, before they
-    are fused: each ranks, and normalises, as if those rows were not in the index. Only the candidates that start
-    with a marker's bracket (passages start trimmed) are made into passages and read: a question's ~170 candidates
-    were each made and matched, ~1 ms of every search under the GIL."""
-    rows = {int(r) for _, ranking, _ in answers for r in ranking.rows}
-    marked = (r for r in rows if passages.starts_with(r, SOURCE_OPEN))
-    hidden = np.fromiter((r for r in marked if names_sources(passages[r].text)), np.int64)
+    """The components' (name, ranking, ms) without the source rows, before they are fused: each ranks, and
+    normalises, as if those rows were not in the index. The candidates are looked up by their spans at once, without
+    making a Passage (a question's ~170 candidates made and matched took ~1 ms of every search under the GIL)."""
+    rows = np.unique(np.concatenate([ranking.rows for _, ranking, _ in answers] or [np.zeros(0, np.int64)]))
+    hidden = rows[passages.source_mask(rows)]
     if not hidden.size:
         return answers
     out = []
@@ -106,9 +143,8 @@ def without_sources(answers: list[tuple[str, Ranking, float]], passages: Passage
 
 
 class SourceRows:
-    """Each article's source rows, {(document number, article): rows}, found by one pass over the passages the first
-    time a question asks for them: 0.3 s at a million passages, once per index version (nothing for an index only
-    searched for content)."""
+    """Each article's source rows, {(document number, article): rows}, found by their spans the first time a
+    question asks for them, once per index version (nothing for an index only searched for content)."""
 
     def __init__(self, passages: PassageTable) -> None:
         self._passages = passages
@@ -131,32 +167,32 @@ class SourceRows:
             return self._rows, self._every
 
     def _find(self) -> dict[tuple[int, int], tuple[int, ...]]:
-        p = self._passages
-        # a source row starts with its marker's bracket (passages start trimmed): only those rows are made and read
-        raws = [d.raw for d in p.documents]
-        bracket = [row for row, (doc, start) in enumerate(zip(p.doc.tolist(), p.start.tolist()))
-                   if raws[doc].startswith(SOURCE_OPEN, start)]
-        found: dict[tuple[int, int], list[int]] = {}
-        for row in bracket:
-            if names_sources(p[row].text):
-                found.setdefault((int(p.doc[row]), int(p.article[row])), []).append(row)
-        return {k: tuple(v) for k, v in found.items()}
+        return self._passages.source_rows()
 
 
-def sources_first(rows: Sequence[int], scores: dict[int, float], passages: PassageTable, sources: SourceRows
-                  ) -> tuple[list[int], dict[int, float], dict[int, float]]:
+def sources_first(rows: Sequence[int], scores: dict[int, float], passages: PassageTable, sources: SourceRows,
+                  kind: str = ORIGINAL) -> tuple[list[int], dict[int, float], dict[int, float]]:
     """(rows, scores, changes): the ranking of a question that asks where an article came from. Only a source line
     answers it, and the one that does is the line of the article the rest of the question is about: the article of
-    the first row. So when that row is not a source line already, its article's source lines go first, scoring as
-    it does; `changes` holds each moved line's score change (from 0 when no component ranked it). Other articles'
-    lines keep their places: a question about one article is not told another's source."""
-    if not rows or rows[0] in sources.every():
+    the first row. So its article's source lines go first, scoring as that row does, those of the `kind` asked for
+    (source_kind) before the others, each group in its own order. `changes` holds each moved line's score change
+    (from 0 when no component ranked it). Other articles' lines keep their places: a question about one article is
+    not told another's source."""
+    if not rows:
         return list(rows), scores, {}
     top = rows[0]
     lines = sources.of(int(passages.doc[top]), int(passages.article[top]))
-    if not lines:  # an article without a source block (its author may be named in its text)
+    if not lines:  # an article without source lines (its author may be named in its text)
         return list(rows), scores, {}
-    lines = sorted(lines, key=lambda r: (-scores.get(r, float("-inf")), r))  # their own order among themselves
+
+    def order(r: int) -> tuple[bool, float, int]:
+        text = passages[r].text
+        later = not urls(text) if kind == LINK else _header_row(text) != (kind == PUBLISHER)
+        return later, -scores.get(r, float("-inf")), r
+
+    lines = sorted(lines, key=order)
+    if list(rows[: len(lines)]) == lines:
+        return list(rows), scores, {}
     new = dict(scores)
     changes = {r: scores[top] - scores.get(r, 0.0) for r in lines}
     for r in lines:

@@ -124,24 +124,34 @@ def test_kept_segments_lie_inside_their_article_in_order_without_surrounding_spa
                 assert prev.end < nxt.start
 
 
-def test_a_source_blocks_marker_and_title_are_a_segment_of_their_own_and_its_urls_no_text(corpus: Corpus) -> None:
-    named = []
+def test_the_seeds_source_rows_are_segments_of_their_own_and_their_links_are_in_no_text(corpus: Corpus) -> None:
+    blocks, lines, headers = [], [], []
     for doc in corpus.documents:
         for a in doc.articles:
-            for seg in a.kept:
-                text = doc.raw[seg.start : seg.end]
-                # the marker only ever opens a segment, which is then the marker and the block's first title
-                assert "【引用・参照・底本】" not in text[1:], (doc.doc_id, a.index)
-                if names_sources(text):
-                    marker, title = [ln for ln in text.splitlines() if ln.strip()]
-                    assert marker == "【引用・参照・底本】" and title in {s.title for s in a.sources}
-                    named.append(title)
-            kept = "".join(doc.raw[s.start : s.end] for s in a.kept)
-            for s in a.sources:
-                if s.url:
-                    assert s.url not in kept, (doc.doc_id, s.url)
-    # the seeds' three blocks (000's second copy is a duplicate, and stays out)
-    assert len(named) == 3 and sum("Korybko's Newsletter" in t for t in named) == 2
+            assert all(r in a.kept for r in a.source_rows)
+            text = [doc.raw[s.start : s.end] for s in a.kept if s not in a.source_rows]
+            # the marker only ever opens a row: the marker, the block's first title and that title's link
+            assert not any("【引用・参照・底本】" in t for t in text), (doc.doc_id, a.index)
+            for url in (s.url for s in a.sources if s.url):
+                assert not any(url in t for t in text), (doc.doc_id, url)
+            for r in a.source_rows:
+                row = doc.raw[r.start : r.end]
+                if names_sources(row):
+                    marker, title, link = [ln for ln in row.splitlines() if ln.strip()]
+                    # the link as cited, without a newsletter's tracking query (rag/corpus/__init__.py)
+                    assert marker == "【引用・参照・底本】" and any(s.title == title and s.url.startswith(link)
+                                                                  for s in a.sources)
+                    blocks.append(title)
+                elif "ネタ:" in row:
+                    assert any(s.url and row.endswith(s.url) for s in a.sources)
+                    lines.append(row)
+                else:
+                    headers.append(row)
+    # the seeds' three blocks (000's second copy is a duplicate, and stays out), 002's three 元ネタ/参考ネタ lines,
+    # 002's blog in its header and 001's feed headline ("Title - Site")
+    assert len(blocks) == 3 and sum("Korybko's Newsletter" in t for t in blocks) == 2
+    assert len(lines) == 3 and sum(row.startswith("元ネタ:") for row in lines) == 1
+    assert sorted(headers) == ["The ‘inside track’ of Putin-Xi Jinping talks - Indian Punchline", "しゅうさんのミリタリー雑談ブログ"]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -218,13 +228,17 @@ def test_each_dated_headline_starts_a_new_article_with_its_title_and_date() -> N
     assert raw[second.start :].startswith("中・露共同声明")
 
 
-def test_a_moto_neta_line_gives_the_article_its_url_and_is_not_kept_as_text() -> None:
+def test_a_moto_neta_line_gives_the_article_its_url_and_is_a_source_row_not_text() -> None:
     raw = f"米国の立場を明確に強硬化 ― 2025年05月10日 21:32\n{BODY_1}\n元ネタ:https://example.com/a.\n"
     doc = build_document("x", "x.txt", raw)
     (article,) = doc.articles
     assert article.url == "https://example.com/a"
-    assert all("example.com" not in raw[s.start : s.end] for s in article.kept)
-    assert doc.excluded_chars() == {"links": len("元ネタ:https://example.com/a.")}
+    body, line = article.kept
+    assert "example.com" not in raw_of(doc, body) and article.source_rows == (line,)
+    assert raw_of(doc, line) == "元ネタ:https://example.com/a." and doc.excluded_chars() == {}
+    # a repeat of the line is no second row
+    doc = build_document("x", "x.txt", raw + "元ネタ:https://example.com/a.\n")
+    assert [raw_of(doc, s) for s in doc.articles[0].source_rows] == ["元ネタ:https://example.com/a."]
 
 
 def test_a_citation_block_names_the_source_title_and_url_of_the_article_above_it() -> None:
@@ -238,11 +252,12 @@ def test_a_citation_block_names_the_source_title_and_url_of_the_article_above_it
     (article,) = doc.articles
     assert article.sources[0].title.startswith("These joint statements")
     assert article.url == "https://www.globaltimes.cn/page/202505/1333712.shtml"
-    assert set(doc.excluded_chars()) == {"sources"}  # the URL
+    assert doc.excluded_chars() == {}  # the URL is the source row's
     body, named = article.kept
     assert "Global Times" not in raw[body.start : body.end] and raw[body.start : body.end].endswith(BODY_2[-10:])
     title = "These joint statements carry significance: Global Times editorial GT 2025.05.10"
-    assert raw[named.start : named.end] == f"【引用・参照・底本】\n{title}"
+    assert raw[named.start : named.end] == f"【引用・参照・底本】\n{title}\nhttps://www.globaltimes.cn/page/202505/1333712.shtml"
+    assert article.source_rows == (named,)
 
 
 def test_a_source_block_with_no_title_before_its_url_or_in_a_copied_block_keeps_nothing() -> None:
@@ -250,11 +265,11 @@ def test_a_source_block_with_no_title_before_its_url_or_in_a_copied_block_keeps_
     doc = build_document("x", "x.txt", f"中・露共同声明 ― 2025年05月11日 08:05\n{BODY_2}\n【引用・参照・底本】\n{url}\n")
     (article,) = doc.articles
     assert article.url == url and len(article.kept) == 1 and "【" not in raw_of(doc, article.kept[0])
+    assert article.source_rows == ()
     # a document that repeats its article, block and all: the copy's lines are duplicates, the block's included
     one = f"中・露共同声明 ― 2025年05月11日 08:05\n{BODY_2}\n【引用・参照・底本】\nGlobal Times editorial GT 2025.05.10\n{url}\n"
     doc = build_document("x", "x.txt", one + "\n" + one)
-    named = [raw_of(doc, s) for a in doc.articles for s in a.kept if names_sources(raw_of(doc, s))]
-    assert named == ["【引用・参照・底本】\nGlobal Times editorial GT 2025.05.10"]
+    assert rows_of(doc) == [f"【引用・参照・底本】\nGlobal Times editorial GT 2025.05.10\n{url}"]
 
 
 def test_a_note_under_a_reference_heading_stays_article_text_and_names_no_source() -> None:
@@ -266,17 +281,23 @@ def test_a_note_under_a_reference_heading_stays_article_text_and_names_no_source
     (article,) = doc.articles
     assert article.sources == () and doc.excluded_chars() == {"note heading": len("【参考】")}
     kept = [raw_of(doc, s) for s in article.kept]
-    assert kept[-1] == f"{note}\n\n以上。" and not any(names_sources(k) for k in kept)
+    assert kept[-1] == f"{note}\n\n以上。" and article.source_rows == ()
     # a title under it, even without a URL, is still the article's source, and a passage of its own
     title = "中露協商が世界政治の地殻変動を引き起こす"
     raw = f"中・露共同声明 ― 2025年05月11日 08:05\n{BODY_2}\n【参考】\n{title}\n"
     doc = build_document("x", "x.txt", raw)
     assert [s.title for a in doc.articles for s in a.sources] == [title]
-    assert [raw_of(doc, s) for a in doc.articles for s in a.kept if names_sources(raw_of(doc, s))] == [f"【参考】\n{title}"]
+    assert rows_of(doc) == [f"【参考】\n{title}"]
 
 
 def raw_of(doc, span) -> str:
     return doc.raw[span.start : span.end]
+
+
+def rows_of(doc) -> list[str]:
+    """A document's source rows, each one of its article's kept segments."""
+    assert all(r in a.kept for a in doc.articles for r in a.source_rows)
+    return [raw_of(doc, r) for a in doc.articles for r in a.source_rows]
 
 
 def test_a_source_blocks_marker_that_most_pages_carry_still_opens_its_source_segment() -> None:
@@ -284,22 +305,28 @@ def test_a_source_blocks_marker_that_most_pages_carry_still_opens_its_source_seg
     raw = (f"中・露共同声明 ― 2025年05月11日 08:05\n{BODY_2}\n【引用・参照・底本】\n"
            "Global Times editorial GT 2025.05.10\nhttps://www.globaltimes.cn/page/202505/1333712.shtml\n")
     doc = build_document("x", "x.txt", raw, boilerplate={norm("【引用・参照・底本】")})
-    assert [raw_of(doc, s) for s in doc.articles[0].kept if names_sources(raw_of(doc, s))] == [
-        "【引用・参照・底本】\nGlobal Times editorial GT 2025.05.10"]
+    assert rows_of(doc) == [
+        "【引用・参照・底本】\nGlobal Times editorial GT 2025.05.10\nhttps://www.globaltimes.cn/page/202505/1333712.shtml"]
 
 
 @pytest.mark.parametrize("max_tokens", [16, 48, 200])
-def test_a_source_segment_is_one_passage_or_none_never_split(max_tokens: int) -> None:
-    # split, its title would be a passage of its own that every question is shown, and its marker one that answers
-    # nothing; a title over the budget (a long Japanese one, or a small RAG_CHUNK_MAX_TOKENS) makes no passage
+def test_a_source_row_is_one_passage_or_none_never_split_and_without_its_links_tracking_query(max_tokens: int) -> None:
+    # split, its title would be a passage of its own that every question is shown, its marker one that answers
+    # nothing, and its link would be cut; a row over the budget (a long title, a small RAG_CHUNK_MAX_TOKENS) makes none
     title = "These joint statements carry significance of the times beyond bilateral scope: Global Times editorial"
-    raw = f"中・露共同声明 ― 2025年05月11日 08:05\n{BODY_2}\n【引用・参照・底本】\n{title}\nhttps://example.org/gt\n"
-    passages = chunk_document(build_document("x", "x.txt", raw), ChunkParams(max_tokens=max_tokens, overlap=0))
-    named = [p.text for p in passages if names_sources(p.text)]
-    fits = tokens.count(f"【引用・参照・底本】\n{title}") <= max_tokens
-    assert named == ([f"【引用・参照・底本】\n{title}"] if fits else []) and (fits or max_tokens < 48)
-    assert not any("Global Times" in p.text for p in passages if not names_sources(p.text))
-    assert all("【引用" not in p.text for p in passages if not names_sources(p.text))
+    row = f"【引用・参照・底本】\n{title}\nhttps://example.org/gt"
+    query = "?utm_source=post-email-title&publication_id=835783&token=eyJ1c2VyX2lkIjoxMTQ3ODcsInBvc3RfaWQiOjE2MzI1"
+    doc = build_document("x", "x.txt", f"中・露共同声明 ― 2025年05月11日 08:05\n{BODY_2}\n{row}{query}\n")
+    (article,) = doc.articles
+    assert rows_of(doc) == [row] and doc.excluded_chars() == {"sources": len(query)}
+    passages = chunk_document(doc, ChunkParams(max_tokens=max_tokens, overlap=0))
+    fits = tokens.count(row) <= max_tokens
+    assert [p.text for p in passages if article.names_source(p.start, p.end)] == ([row] if fits else [])
+    assert fits or max_tokens < 48
+    assert not any("Global Times" in p.text or "【引用" in p.text or "utm_" in p.text for p in passages if p.text != row)
+    # a query without tracking parameters may be the page itself: it stays
+    doc = build_document("x", "x.txt", f"中・露共同声明 ― 2025年05月11日 08:05\n{BODY_2}\n{row}?id=1333712\n")
+    assert rows_of(doc) == [f"{row}?id=1333712"] and doc.excluded_chars() == {}
 
 
 def test_text_after_a_citation_block_starts_a_new_article() -> None:

@@ -100,3 +100,34 @@ def test_a_passage_span_outside_its_document_is_refused(searcher) -> None:
                    "tokens": table.tokens, **change}
         with pytest.raises(IndexCorruptError, match="outside its document"):
             PassageTable(docs, **columns)
+
+
+def test_each_articles_source_rows_are_found_by_their_spans_and_an_older_records_by_their_marker(
+        built_index, searcher, tmp_path: Path) -> None:
+    index = searcher.index
+    found = index.passages.source_rows()
+    rows = sorted(r for rs in found.values() for r in rs)
+    assert len(rows) == 8 and all(index.passages.is_source(r) for r in rows)  # the seeds' (test_articles.py)
+    assert sum(index.passages.is_source(r) for r in range(len(index.passages))) == 8
+    every = np.arange(len(index.passages))  # the searches' check of many rows at once says the same, in any order
+    assert np.flatnonzero(index.passages.source_mask(every)).tolist() == rows
+    assert np.flatnonzero(index.passages.source_mask(every[::-1]))[::-1].tolist() == [len(every) - 1 - r for r in rows]
+    for (doc, article), rs in found.items():
+        assert all(int(index.passages.doc[r]) == doc and int(index.passages.article[r]) == article for r in rs)
+    # a build before CHUNKING_ID v6 stored no source rows: a source block's marker and title were its only ones,
+    # and are found by their marker (the lines v6 added are then article text, as that build's BM25 counted them)
+    settings, _ = built_index
+    shutil.copytree(settings.index_dir, tmp_path / "index", ignore=shutil.ignore_patterns(".cache"))
+    build = _build_dir(tmp_path / "index")
+    path = build / records.DOCUMENTS
+    rows_json = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    for row in rows_json:
+        for a in row["articles"]:
+            del a["source_rows"]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows_json), "utf-8")
+    manifest = json.loads((tmp_path / "index" / "manifest.json").read_text("utf-8"))
+    manifest["files"][records.DOCUMENTS] = file_entries(build)[records.DOCUMENTS]
+    write_manifest(tmp_path / "index", manifest)
+    old = load_index(tmp_path / "index", settings.embedders)
+    marked = [p.text for p in old.passages if old.is_source(p)]
+    assert len(marked) == 3 and all(t.startswith("【引用・参照・底本】\n") for t in marked)

@@ -12,7 +12,6 @@ from rag.indexing.load import load_index
 from rag.retrieval import Searcher
 from rag.stores import bm25 as bm25_module
 from rag.stores.japanese import default_analyzer
-from rag.corpus.articles import names_sources
 
 from .helpers import copy_seeds, use_settings_for
 
@@ -39,7 +38,7 @@ def test_an_index_without_sequences_serves_and_the_next_build_adds_them(
     new = load_index(settings.index_dir, settings.embedders)
     assert new.bm25.has_sequences
     analyzer = default_analyzer()
-    assert all(new.bm25.term_sequence(r) == ([] if names_sources(p.text) else analyzer.terms(p.text))
+    assert all(new.bm25.term_sequence(r) == ([] if new.is_source(p) else analyzer.terms(p.text))
                for r, p in enumerate(new.passages))
     again = Searcher(new, {"use": use_embedder}, default_analyzer(), settings)
     assert [h.passage.passage_id for h in again.search("ラヴロフ外相は中国との同盟について何と言ったか", top_k=5).hits] == \

@@ -75,9 +75,8 @@ def test_an_acronym_the_passages_define_is_read_alike_on_both_backends(pair, mod
 def test_a_question_about_an_articles_source_gets_its_line_first_on_both_backends(pair):
     """A source line is a point like any other passage, with an empty BM25 row: a replica hides it from content
     questions and puts the line of the article found first above it for a question that asks, as the local index
-    does (rag/retrieval/sources.py reads the passages' table, which a replica makes from the points' payloads)."""
-    from rag.corpus.articles import names_sources
-
+    does (rag/retrieval/sources.py reads the passages' table, which a replica makes from the points' payloads, and
+    each article's source rows, which it reads from the documents' records there)."""
     a, b = pair
     for q in ("Who wrote the piece on the US negotiating stance towards Russia?", "中露共同声明についての社説はどの新聞のものか",
               "What did Russia and the US do at the UN that shows a New Détente?"):
@@ -85,9 +84,9 @@ def test_a_question_about_an_articles_source_gets_its_line_first_on_both_backend
         assert [p for p, _ in ra] == [p for p, _ in rb], q
         assert [s for _, s in ra] == pytest.approx([s for _, s in rb], rel=1e-4, abs=1e-5), q
     first = b.search("中露共同声明についての社説はどの新聞のものか", 3).hits[0]
-    assert names_sources(first.passage.text) and "Global Times editorial" in first.passage.text
+    assert b.index.is_source(first.passage) and "Global Times editorial" in first.passage.text
     content = b.search("What did Russia and the US do at the UN that shows a New Détente?", 10).hits
-    assert not [h for h in content if names_sources(h.passage.text)]
+    assert not [h for h in content if b.index.is_source(h.passage)]
 
 
 def test_a_japanese_question_with_a_latin_name_is_bridged_alike_on_both_backends(pair):

@@ -11,7 +11,6 @@ from rag.errors import ConfigError
 from rag.stores.bm25 import BM25Store
 from rag.stores.dense import DenseStore
 from rag.stores.japanese import default_analyzer, fold
-from rag.corpus.articles import names_sources
 
 from .unreadable import Unreadable
 
@@ -349,8 +348,9 @@ def reference(searcher):
     r = bm25s.BM25(k1=1.2, b=0.75)
     passages = searcher.index.passages
     texts = [embed_text(p.title, p.text, searcher.settings.embed_title) for p in passages]
-    # a source line's marker and title are not counted (rag/components/lexical.py): an empty passage there
-    r.index([(not names_sources(p.text) and searcher.analyzer.terms(t)) or [EMPTY] for p, t in zip(passages, texts)],
+    # a source row is not counted (rag/components/lexical.py): an empty passage there
+    r.index([(not searcher.index.is_source(p) and searcher.analyzer.terms(t)) or [EMPTY]
+             for p, t in zip(passages, texts)],
             show_progress=False)
     return r
 
