@@ -69,6 +69,9 @@ class HitOut(Struct):
     passage_id: str
     text: str
     citation: CitationOut
+    source: Annotated[bool, Meta(description="a source row (who wrote the article, where it first appeared, its "
+                                             "link), not article text: only a question about the article's origin "
+                                             "is shown one")] = False
 
 
 # -- search -----------------------------------------------------------------------------------------------------
@@ -160,6 +163,9 @@ class ArticleOut(Struct):
     sources: list[SourceOut]
     kept: Annotated[list[TextSpan], Meta(description="the spans of raw text that were indexed; the rest of "
                                                   "[start, end) is page furniture that cleaning excluded")]
+    source_rows: Annotated[list[TextSpan], Meta(description="those of `kept` that say where the article came from "
+                                                         "(a source block, a 元ネタ: line, the site's name), each one "
+                                                         "passage, shown only to a question about its origin")] = []
 
 
 class DocumentSummary(Struct):

@@ -37,7 +37,7 @@ def citation_out(c: Citation, path: SourcePath = seed_path) -> CitationOut:
 def hit_out(h: Hit, path: SourcePath = seed_path) -> HitOut:
     """A ranked passage's wire form (the score rounded to 6 places)."""
     return HitOut(rank=h.rank, score=round(float(h.score), 6), passage_id=h.passage.passage_id, text=h.passage.text,
-                  citation=citation_out(h.citation, path))
+                  citation=citation_out(h.citation, path), source=h.source)
 
 
 def search_response(r: SearchResult, path: SourcePath = seed_path) -> SearchResponse:

@@ -54,7 +54,8 @@ def _catalogue(index: LoadedIndex) -> _Catalogue:
 def _article(a: Article) -> ArticleOut:
     return ArticleOut(index=a.index, title=a.title, published=a.published, url=a.url, start=a.start, end=a.end,
                       sources=[SourceOut(s.title, s.url) for s in a.sources],
-                      kept=[TextSpan(k.start, k.end) for k in a.kept])
+                      kept=[TextSpan(k.start, k.end) for k in a.kept],
+                      source_rows=[TextSpan(r.start, r.end) for r in a.source_rows])
 
 
 def _summary(d: DocRecord) -> DocumentSummary:

@@ -114,6 +114,12 @@ def test_document_articles_carry_the_kept_spans_that_cleaning_found(client, sear
             assert a["kept"] and a["start"] <= a["kept"][0]["start"] and a["kept"][-1]["end"] <= a["end"]
         for p in body["passages"]:  # every passage is cut from inside one kept span of its article
             assert any(k["start"] <= p["start"] and p["end"] <= k["end"] for k in body["articles"][p["article"]]["kept"])
+        assert [[(r["start"], r["end"]) for r in a["source_rows"]] for a in body["articles"]] == [
+            [(r.start, r.end) for r in a.source_rows] for a in doc.articles]
+        for a in body["articles"]:  # each source row is one kept span, and one passage
+            assert all(r in a["kept"] for r in a["source_rows"])
+            assert all(any((p["start"], p["end"]) == (r["start"], r["end"]) for p in body["passages"])
+                       for r in a["source_rows"])
     duplicated = client.get("/v1/documents/000_77323e78f047d601").json()  # the file repeats its text: copy 2 is not kept
     assert duplicated["articles"][-1]["kept"][-1]["end"] <= len(duplicated["raw"]) // 2 + 100
 
@@ -192,3 +198,16 @@ def test_a_configured_max_top_k_is_the_schema_bound_and_the_enforced_one(serve_a
                                                             "detail": "top_k: Expected `int` <= 7"}
         under = c.post("/v1/search", json={"query": "Lavrov", "top_k": 0})  # both ends alike
         assert under.status_code == 400 and under.json()["detail"] == "top_k: Expected `int` >= 1"
+
+
+def test_a_source_row_is_marked_as_one_in_search_results(client):
+    """A client can tell the line that says where an article came from from article text: a question about the
+    origin gets it first, marked; a question on the topic gets none."""
+    body = client.post("/v1/search", json={"query": "Which blog published the post on Putin deepening ties with US "
+                                                    "adversaries?", "top_k": 5}).json()
+    first = body["results"][0]
+    assert first["source"] is True and first["text"] == "しゅうさんのミリタリー雑談ブログ"
+    assert not any(h["source"] for h in body["results"][1:]) or all(
+        h["citation"]["doc_id"] == first["citation"]["doc_id"] for h in body["results"] if h["source"])
+    body = client.post("/v1/search", json={"query": "What did the ISW report say about North Korea?", "top_k": 10}).json()
+    assert body["results"] and not any(h["source"] for h in body["results"])

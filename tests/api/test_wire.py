@@ -18,14 +18,14 @@ def test_answer_json_has_exactly_the_documented_keys_and_values(tmp_path) -> Non
                        "source_file": (tmp_path.resolve() / "seeds" / "001_x.txt").as_posix(), "start": 5981, "end": 6096, "url": "https://example.org/a",
                        "sources": [{"title": "RT", "url": "https://example.org/a"}]}],
         "passages": [{"rank": 1, "score": 0.031235, "passage_id": "001_x#5981-6096", "text": "本文",
-                      "citation": body["citations"][0]}],
+                      "citation": body["citations"][0], "source": False}],
         "took_ms": 12.346, "generator": "extractive", "fallback": "timeout (0.5 s) after 3 attempts",
         "index_version": "v1", "shed": [], "covered": True, "lang": "en",
     }
     # clients and the contract tests read the keys in this order (lang came last, after covered)
     assert list(body) == ["question", "answer", "citations", "passages", "took_ms", "generator", "fallback",
                           "index_version", "shed", "covered", "lang"]
-    assert list(body["passages"][0]) == ["rank", "score", "passage_id", "text", "citation"]
+    assert list(body["passages"][0]) == ["rank", "score", "passage_id", "text", "citation", "source"]
 
 
 def test_the_api_shows_source_files_relative_to_the_seeds_directory() -> None:
