@@ -40,8 +40,8 @@ def main() -> None:
                          np.tile(base.article, copies), np.tile(base.start, copies), np.tile(base.end, copies),
                          np.tile(base.tokens, copies))
     t = time.perf_counter()
-    every = SourceRows(table).every()
-    print(f"{len(table):,} rows, {len(every):,} source rows; each article's rows found in "
+    found = SourceRows(table).found()
+    print(f"{len(table):,} rows, {sum(map(len, found.values())):,} source rows; each article's rows found in "
           f"{time.perf_counter() - t:.3f} s")
     rng = np.random.default_rng(0)
     answers = [(name, Ranking(rng.choice(len(table), 100, replace=False).astype(np.int64),

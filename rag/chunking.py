@@ -130,10 +130,11 @@ def _chunk(raw: str, segments: Iterable[Span], params: ChunkParams,
         if segment in sources:
             # a source row (a source block's marker, title and link; a 元ネタ: line; the site's name): one passage
             # or none. Split, its title would be a passage of its own, its marker one that answers nothing, and a
-            # link would be cut (rag/retrieval/sources.py)
-            size = tokens.count(raw[segment.start : segment.end])
-            if size <= params.max_tokens:
-                out.append((segment, size))
+            # link would be cut (rag/retrieval/sources.py). Over the budget, its first lines that fit (a block's
+            # marker and title without a long link, as before links were in rows), never its marker alone
+            row = _source_row(raw, segment, params.max_tokens)
+            if row is not None:
+                out.append(row)
             continue
         units: list[Span] = []
         counted: dict[tuple[int, int], int] = {}  # tokens in units a..b, each window counted once
@@ -147,6 +148,21 @@ def _chunk(raw: str, segments: Iterable[Span], params: ChunkParams,
                              for piece in fit(raw, inner, params.max_tokens))
         out.extend(_pack(raw, units, params, counted))
     return out
+
+
+def _source_row(raw: str, row: Span, max_tokens: int) -> tuple[Span, int] | None:
+    """A source row's passage and its tokens: the whole row, or its longest run of first lines within the budget
+    that holds more than its first line (a block's marker answers nothing alone), or None."""
+    ends, at = [], row.start  # where each of the row's non-blank lines ends, space trimmed
+    for line in raw[row.start : row.end].split("\n"):
+        if line.strip(SPACE):
+            ends.append(at + len(line.rstrip(SPACE)))
+        at += len(line) + 1
+    for end in reversed(ends[1:] or ends):
+        size = tokens.count(raw[row.start : end])
+        if size <= max_tokens:
+            return Span(row.start, end), size
+    return None
 
 
 def _pack(raw: str, units: Sequence[Span], params: ChunkParams,
@@ -197,18 +213,24 @@ def chunk_document(doc: Document, params: ChunkParams) -> list[Passage]:
 
 
 def chunk_corpus(documents: Iterable[Document], params: ChunkParams) -> list[Passage]:
-    """Passages of all documents; a passage whose text repeats an earlier one (in any document) is dropped."""
-    return drop_repeats(chunk_document(doc, params) for doc in documents)
+    """Passages of all documents; a passage whose text repeats an earlier one (in any document) is dropped, but for
+    a source row: each article's own (a blog's name heads each of its posts)."""
+    docs = list(documents)
+    rows = {(d.doc_id, r.start) for d in docs for a in d.articles for r in a.source_rows}
+    kept = drop_repeats((chunk_document(doc, params) for doc in docs), rows)
+    texts = {(p.doc_id, p.article) for p in kept if (p.doc_id, p.start) not in rows}
+    return [p for p in kept if (p.doc_id, p.start) not in rows or (p.doc_id, p.article) in texts]  # no copy's rows
 
 
-def drop_repeats(chunked: Iterable[Iterable[Passage]]) -> list[Passage]:
-    """Documents' passages in order, without a passage whose text (whitespace aside) repeats an earlier one."""
+def drop_repeats(chunked: Iterable[Iterable[Passage]], rows: Collection[tuple[str, int]] = ()) -> list[Passage]:
+    """Documents' passages in order, without a passage whose text (whitespace aside) repeats an earlier one; a
+    passage in `rows` (document, start: the source rows) is never dropped."""
     seen: set[str] = set()
     out = []
     for passages in chunked:
         for p in passages:
             key = " ".join(p.text.split())
-            if key in seen:
+            if key in seen and (p.doc_id, p.start) not in rows:
                 logger.info("dropping repeated passage %s", p.passage_id)
                 continue
             seen.add(key)

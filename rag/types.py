@@ -46,13 +46,15 @@ class Article:
     end: int
     kept: tuple[Span, ...] = ()
     # the kept segments that name where the article came from, not its text (a source block's marker, title and
-    # link, a 元ネタ: line, the site's name or a feed headline in its header): each is a passage of its own, which
-    # only a question about the article's origin is shown (rag/retrieval/sources.py)
+    # link, a 元ネタ: line, the site's name or a feed headline in its header): each makes one passage at most (the
+    # row, or its first lines when the whole is over the budget: rag/chunking.py), which only a question about the
+    # article's origin is shown (rag/retrieval/sources.py)
     source_rows: tuple[Span, ...] = ()
 
     def names_source(self, start: int, end: int) -> bool:
-        """Whether the passage [start, end) of this article is one of its source rows."""
-        return any(s.start == start and s.end == end for s in self.source_rows)
+        """Whether the passage [start, end) of this article is one of its source rows: it starts where one does (a
+        row is a segment of its own, and makes one passage at most)."""
+        return any(s.start == start and end <= s.end for s in self.source_rows)
 
     @property
     def url(self) -> str | None:

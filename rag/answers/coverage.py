@@ -64,9 +64,13 @@ def not_covered_message(lang: str) -> str:
 
 
 def closest_cosine(hits: Sequence[Hit]) -> float | None:
-    """USE's cosine between the question and the closest of its top passages; None without USE scores (an index
-    without USE, a single-signal search)."""
-    cosines = [h.scores[SIGNAL] for h in top(hits) if SIGNAL in h.scores]
+    """USE's cosine between the question and the closest of its top passages of article text (its source rows when
+    it has no other); None without USE scores (an index without USE, a single-signal search). A source row is a
+    line or two ("しゅうさんのミリタリー雑談ブログ"), which USE finds near many a short question: "源氏物語の作者は誰?",
+    asked as a question about an author, reached the Japanese floor through the blog's name alone."""
+    read = top(hits)
+    cosines = [h.scores[SIGNAL] for h in read if SIGNAL in h.scores and not h.source]
+    cosines = cosines or [h.scores[SIGNAL] for h in read if SIGNAL in h.scores]
     return max(cosines) if cosines else None
 
 

@@ -143,7 +143,8 @@ def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = 
     t0 = time.perf_counter()
     top = sorted(hits, key=lambda h: h.rank)[: selection.passages]
     if top[0].source and (line := source_answer(top[0].passage.text)):
-        return f"{line}[1]", (top[0].citation,)
+        # a space before the marker after a link: a client that links bare URLs would take "[1]" into it
+        return f"{line}{' ' if line.split()[-1].count('://') else ''}[1]", (top[0].citation,)
     candidates = score_sentences(searcher, question, top, weights)
     picked = select(candidates, selection, weights.neighbour)
     text, citations = render(picked)

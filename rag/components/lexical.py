@@ -18,6 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
+from ..chunking import CHUNKING_ID
 from ..errors import IndexCorruptError
 from ..stores import defined
 from ..stores.bm25 import BM25Store, TermSegment, count_terms, read_vocab, term_ids
@@ -169,6 +170,13 @@ class BM25Builder:
             if before is not None and not before.has_sequences:
                 logger.info("bm25: the previous index stores no term sequences; every passage is analysed again")
                 before = None
+            chunked_by = previous.manifest.get("chunker", {}).get("chunking")
+            if before is not None and chunked_by != CHUNKING_ID:
+                # which passages are source rows, which count no terms, is the cleaning's: a passage whose text is
+                # unchanged may have become one (a 元ネタ: line, CHUNKING_ID v6), or stopped being one
+                logger.info("bm25: the previous index was chunked by other code (%s); every passage is analysed again",
+                            chunked_by)
+                before = None
         carry = before is not None and carried(layout, old.params)
         vocab: list[str] = list(before.vocab) if carry else []
         ids = {t: i for i, t in enumerate(vocab)}
@@ -192,7 +200,7 @@ class BM25Builder:
                 if r < 0:
                     rows.append((np.zeros(0, np.int32), np.zeros(0, np.int32)))
                     sequences.append(np.zeros(0, np.int32))
-                elif slot is not None and r not in corpus.sources:  # a source row is never counted, whatever it was
+                elif slot is not None and r not in corpus.sources:  # a source row counts no terms
                     found = glossed.get(slot, []) if glossed is not None else defined.glosses(corpus.texts[r])
                     if found:
                         pairs[len(rows)] = found

@@ -184,29 +184,30 @@ def build_document(
     for d in drafts:
         read_header(lines, d, reasons)
         cut_footer(lines, d, reasons)
-    rows += [(i, i) for d in drafts for i in d.header_sources]
+    rows = _placed(lines, drafts, rows + [(i, i) for d in drafts for i in d.header_sources])
     # the source rows (a source block's marker, title and link, a 元ネタ: line, the site's name in the header): each
     # a segment of its own, after the articles were found
-    for first, last in rows:
+    for _, first, last in rows:
         for i in range(first, last + 1):
             reasons.pop(i, None)
-    breaks = frozenset(i for first, last in rows
+    breaks = frozenset(i for _, first, last in rows
                        for i in (first, next((j for j in range(last + 1, len(lines)) if not lines[j].blank), -1)))
     articles, tracking = [], []
-    for d in drafts:
+    for n, d in enumerate(drafts):
         segments = _segments(lines, d.first, d.last, reasons, breaks=breaks)
-        if not segments:
-            continue
         source_rows = []
-        for first, last in sorted(rows):
-            if d.first <= first <= d.last:
-                row = _trim([lines[i] for i in range(first, last + 1) if not lines[i].blank])
-                end = _tracking_query(raw, row)
-                if end is not None:  # the row ends where its link's tracking query starts: that is no text
-                    segments = [Span(row.start, end) if s == row else s for s in segments]
-                    tracking.append(Exclusion(end, row.end, "sources"))
-                    row = Span(row.start, end)
-                source_rows.append(row)
+        for _, first, last in (r for r in rows if r[0] == n):
+            row = _trim([lines[i] for i in range(first, last + 1) if not lines[i].blank])
+            end = _tracking_query(raw, row)
+            if end is not None:  # the row ends where its link's tracking query starts: that is no text
+                segments = [Span(row.start, end) if s == row else s for s in segments]
+                tracking.append(Exclusion(end, row.end, "sources"))
+                row = Span(row.start, end)
+            source_rows.append(row)
+        if all(s in source_rows for s in segments):  # no text of its own (a repeated copy's 元ネタ: line): no article
+            for row in source_rows:
+                tracking.append(Exclusion(row.start, row.end, "sources"))
+            continue
         cited = [s for (i, s, primary) in sources if d.first <= i <= d.last and primary]
         cited += [s for (i, s, primary) in sources if d.first <= i <= d.last and not primary]
         all_sources = tuple(dict.fromkeys([*d.sources, *cited]))
@@ -229,16 +230,31 @@ def build_document(
     return Document(doc_id, path, raw, sha, tuple(articles), exclusions)
 
 
+def _placed(lines: list[Line], drafts: list, rows: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    """(article, first line, last line) of each source row inside an article, in order: a row before the first
+    article stays excluded, and a row that repeats an earlier one of its article (its lines alike) is no row."""
+    out, seen = [], set()
+    for first, last in sorted(rows):
+        n = next((k for k, d in enumerate(drafts) if d.first <= first <= d.last), None)
+        key = (n, tuple(norm(lines[i].text) for i in range(first, last + 1) if not lines[i].blank))
+        if n is not None and key not in seen:
+            seen.add(key)
+            out.append((n, first, last))
+    return out
+
+
 # A newsletter's link carries its mailing's tracking query (?utm_source=…&publication_id=…&token=…, a reader's own
 # token among them): ~150 cl100k tokens, which put a source row over the passages' budget, and nothing a reader of the
-# original needs. A query that carries no utm_ parameter (?id=123) may be what the page is, and stays.
-_TRACKING_QUERY = re.compile(r"\?(?=[^\s?]*\butm_)[^\s]*$")
+# original needs. The row ends before the query's first utm_ parameter, which mailings append after the page's own
+# (watch?v=abc123&utm_source=… keeps ?v=abc123); a query without one (?id=123) stays whole.
+_TRACKING_QUERY = re.compile(r"[?&]utm_[^\s]*$")
 
 
 def _tracking_query(raw: str, row: Span) -> int | None:
-    """Where the link that ends a source row starts its tracking query, or None."""
+    """Where the link that ends a source row starts its tracking parameters, or None."""
     m = _TRACKING_QUERY.search(raw, row.start, row.end)
-    return m.start() if m and m.end() == row.end else None
+    before = raw[row.start : m.start()].split() if m is not None and m.end() == row.end else []
+    return m.start() if before and "://" in before[-1] else None  # inside the row's last link
 
 
 def _segments(lines: list[Line], first: int, last: int, reasons: dict[int, str],

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from ..types import Source
 from .cleaning import FEED_EXCERPT_RE, is_footer_marker
-from .lines import DATE_RE, Line, has_cjk, is_body, iso_date, latin_share, norm, urls
+from .lines import DATE_RE, Line, has_cjk, is_body, iso_date, latin_share, urls
 
 # 「…」との主張を否定 ― 2025年02月28日 19:49   /   中・露共同声明2025年05月10日 23:25
 _DATED_HEADLINE = re.compile(r"^(?P<title>.{4,120}?)\s*(?P<sep>[―—–\-|｜])?\s*(?P<date>" + DATE_RE.pattern + r")\s*$")
@@ -96,7 +96,6 @@ def find_sources(lines: Sequence[Line], reasons: dict[int, str]
     the original can find it (rag/retrieval/sources.py keeps them out of the answers to every other question)."""
     found: list[tuple[int, Source, bool]] = []
     rows: list[tuple[int, int]] = []
-    seen: set[str] = set()
     i = 0
     while i < len(lines):
         ln = lines[i]
@@ -104,9 +103,8 @@ def find_sources(lines: Sequence[Line], reasons: dict[int, str]
         if m:
             primary = not ln.stripped.startswith(("参考", "Via"))
             found.append((i, Source(None, m["url"].rstrip(".,、。)")), primary))
-            if reasons.get(i) in (None, "links") and norm(ln.text) not in seen:  # not a repeat: the line itself
+            if reasons.get(i) in (None, "links"):  # the line itself (build_document drops a repeat in one article)
                 rows.append((i, i))
-                seen.add(norm(ln.text))
         if _SOURCE_BLOCK.match(ln.text):
             title = next((j for j in range(i + 1, len(lines)) if not lines[j].blank), None)
             # the marker is the same line in most of a site's pages, so it may be boilerplate already; the title not

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,15 +58,14 @@ class PassageColumns:
         return int(self.doc.shape[0])
 
     def source_rows(self, articles: Sequence[Sequence[Article]]) -> frozenset[int]:
-        """The rows that are their article's source rows (rag/types.py), `articles` given by document number."""
-        spans = [(d, r.start, r.end) for d, arts in enumerate(articles) for a in arts for r in a.source_rows]
-        if not spans or not len(self):
+        """The rows that are their article's source rows (rag/types.py: a row starts where one does), `articles`
+        given by document number."""
+        starts = np.array([(d << 40) | r.start for d, arts in enumerate(articles) for a in arts for r in a.source_rows],
+                          np.int64)
+        if not starts.size or not len(self):
             return frozenset()
         keys = (self.doc.astype(np.int64) << 40) | self.start
-        candidates = np.flatnonzero(np.isin(keys, np.array([(d << 40) | s for d, s, _ in spans], np.int64)))
-        wanted = set(spans)
-        return frozenset(int(r) for r in candidates
-                         if (int(self.doc[r]), int(self.start[r]), int(self.end[r])) in wanted)
+        return frozenset(np.flatnonzero(np.isin(keys, starts)).tolist())
 
     def keys(self) -> list[str]:
         return self.key.astype("U40").tolist()
@@ -114,15 +113,19 @@ class PassageColumns:
         return cls(tuple(cols.pop("doc_ids").tolist()), **cols)
 
     @classmethod
-    def of(cls, passages: Sequence[Passage], keys: Sequence[str],
-           doc_ids: Iterable[str] | None = None) -> PassageColumns:
-        """The columns of passages held as objects (this build's new documents, or an older index's passages.jsonl)."""
+    def of(cls, passages: Sequence[Passage], keys: Sequence[str], doc_ids: Iterable[str] | None = None,
+           rows: Collection[tuple[str, int]] = ()) -> PassageColumns:
+        """The columns of passages held as objects (this build's new documents, or an older index's passages.jsonl);
+        a passage in `rows` (document, start: a source row) gets a repeat key of its own, so that it is never dropped
+        as a repeat (a blog's name heads each of its posts)."""
         numbers = {d: i for i, d in enumerate(dict.fromkeys(doc_ids if doc_ids is not None else
                                                              (p.doc_id for p in passages)))}
         return cls(tuple(numbers), np.array([numbers[p.doc_id] for p in passages], np.int32),
                    np.array([p.article for p in passages], np.int32), np.array([p.start for p in passages], np.int64),
                    np.array([p.end for p in passages], np.int64), np.array([p.tokens for p in passages], np.int32),
-                   np.array(list(keys), dtype=KEY), np.array([repeat_key(p.text) for p in passages], dtype=REPEAT))
+                   np.array(list(keys), dtype=KEY),
+                   np.array([repeat_key(p.text if (p.doc_id, p.start) not in rows else f"\0source row {p.passage_id}")
+                             for p in passages], dtype=REPEAT))
 
     @classmethod
     def concat(cls, doc_ids: Sequence[str], parts: Sequence[tuple[PassageColumns, int, int, int]]) -> PassageColumns:

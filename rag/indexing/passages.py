@@ -40,7 +40,7 @@ class PassageTable(Sequence[Passage]):
         self.documents = [docs[d] for d in self.doc_ids]
         self.doc, self.article, self.start, self.end, self.tokens = doc, article, start, end, tokens
         self._by_span: tuple[np.ndarray, np.ndarray] | None = None
-        self._source_keys: tuple[np.ndarray, np.ndarray] | None = None
+        self._source_keys: np.ndarray | None = None
         self._position = _positions(docs)
         if doc.size:
             if int(doc.min()) < 0 or int(doc.max()) >= len(self.documents):
@@ -103,30 +103,25 @@ class PassageTable(Sequence[Passage]):
                                                                                          int(self.end[row]))
 
     def source_mask(self, rows: np.ndarray) -> np.ndarray:
-        """Which of `rows` are source rows: is_source for many rows at once, by the spans' keys (document number and
+        """Which of `rows` are source rows: is_source for many rows at once, by the rows' keys (document number and
         start, sorted; gathered once: ~60 ms at a million passages). 300 candidates take ~0.12 ms; one is_source
         call each took ~0.4 ms, and the bracket check before this, ~0.22 ms (docs/precision.md)."""
         if self._source_keys is None:
-            spans = sorted(((d << 40) | r.start, r.end) for d, doc in enumerate(self.documents)
-                           for a in doc.articles for r in a.source_rows)
-            self._source_keys = (np.array([k for k, _ in spans], np.int64), np.array([e for _, e in spans], np.int64))
-        keys, ends = self._source_keys
+            self._source_keys = np.array(sorted((d << 40) | r.start for d, doc in enumerate(self.documents)
+                                                for a in doc.articles for r in a.source_rows), np.int64)
+        keys = self._source_keys
         rows = np.asarray(rows, np.int64)
         if not keys.size or not rows.size:
             return np.zeros(rows.shape, bool)
         want = (self.doc[rows].astype(np.int64) << 40) | self.start[rows]
-        at = np.minimum(np.searchsorted(keys, want), keys.size - 1)
-        return (keys[at] == want) & (ends[at] == self.end[rows])
+        return keys[np.minimum(np.searchsorted(keys, want), keys.size - 1)] == want
 
     def source_rows(self) -> dict[tuple[int, int], tuple[int, ...]]:
-        """Every article's source rows, {(document number, article): rows}, found by their spans."""
-        out: dict[tuple[int, int], tuple[int, ...]] = {}
-        for d, (doc_id, doc) in enumerate(zip(self.doc_ids, self.documents)):
-            for a in doc.articles:
-                rows = [self.row_of(f"{doc_id}#{s.start}-{s.end}") for s in a.source_rows]
-                if found := tuple(r for r in rows if r is not None):  # a repeat of an earlier row is dropped
-                    out[d, a.index] = found
-        return out
+        """Every article's source rows, {(document number, article): rows}."""
+        out: dict[tuple[int, int], list[int]] = {}
+        for r in np.flatnonzero(self.source_mask(np.arange(len(self)))).tolist():
+            out.setdefault((int(self.doc[r]), int(self.article[r])), []).append(r)
+        return {k: tuple(v) for k, v in out.items()}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sequence) and len(self) == len(other) and all(a == b for a, b in zip(self, other))

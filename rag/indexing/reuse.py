@@ -116,7 +116,8 @@ def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any
             doc = build_document(doc_id, str(path), text, boiler, lines_of(doc_id))
             passages = chunk_document(doc, params)
             keys = [embedding_key(embed_text(p.title, p.text, embed_title)) for p in passages]
-            parts.append((PassageColumns.of(passages, keys, [doc_id]), 0, len(passages), number))
+            rows = {(doc_id, r.start) for a in doc.articles for r in a.source_rows}
+            parts.append((PassageColumns.of(passages, keys, [doc_id], rows), 0, len(passages), number))
             chunks[doc_id] = len(passages)
         if not doc.articles:
             msg = "no article text left after cleaning (only page chrome or repeats)"
@@ -125,6 +126,7 @@ def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any
         documents.append(doc)
     columns = PassageColumns.concat([d.doc_id for d in documents], parts)
     keep = first_occurrences(columns.repeat)  # a passage repeating an earlier one (in any document) is dropped
+    keep = _with_text(columns, keep, columns.source_rows([d.articles for d in documents]))
     if keep.size != len(columns):
         logger.info("dropping %d repeated passages", len(columns) - keep.size)
         columns = columns.take(keep)
@@ -133,6 +135,18 @@ def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any
     return Planned(Corpus(seeds_dir, tuple(documents), tuple(warnings)), columns, chunks, fingerprint, reused_rows,
                    stored_keys)
 
+
+
+def _with_text(columns: PassageColumns, keep: np.ndarray, sources: frozenset[int]) -> np.ndarray:
+    """`keep` without the source rows of an article none of whose text is kept: a source row is never a repeat
+    (a blog's name heads each of its posts), but a copy of a seed under another name holds only repeats, and its
+    rows alone are no article."""
+    if not sources:
+        return keep
+    rows = keep.tolist()
+    texts = {(int(columns.doc[r]), int(columns.article[r])) for r in rows if r not in sources}
+    return np.array([r for r in rows if r not in sources or (int(columns.doc[r]), int(columns.article[r])) in texts],
+                    np.int64)
 
 def _boilerplate(texts: Mapping[str, tuple[Path, str, str]], lines_of: Callable[[str], list],
                  cached: LineKeys | None) -> tuple[set[str], LineKeys]:

@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 # What a question about an article's origin says: who wrote it, what it is based on or first appeared in, the outlet
 # that ran it. The nouns alone ask for content too ("the sources of tension", "the original plan", "a column of
 # troops", "Who wrote the letter?", "according to the editorial, …"), so each is tied to a question about the writing.
-_DOC = (r"(?:article|piece|analysis|post|report|story|column|essay|newsletter|editorial|commentary|blog|op-?ed|"
-        r"text|summary|translation)s?")
+_DOC = (r"(?:article|piece|analysis|post|report|backgrounder|story|column|essay|newsletter|editorial|commentary|blog|"
+        r"op-?ed|text|summary|translation)s?")
 # up to two words between "which" and its noun ("which Japanese newspaper"), but no verb: "What does the newsletter
 # say…" asks for its content
 _NOT_A_VERB = (r"(?:(?!(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could|should|says?|said)\b)"
@@ -50,8 +50,14 @@ _EN = re.compile(
     r"\bwho(?:'s|\s+is|\s+was)?\s+(?:the\s+)?(?:author|writer|columnist|blogger)s?\b" + _OF_WRITING + "|"
     r"\bwho\s+(?:wrote|writes|authored|penned|published|posted)\s+(?:(?:\S+\s+){0,6}?" + _DOC + r"|it|this|that)\b|"
     r"\bby\s+whom\b|\b(?:author|writer|columnist)(?:'s|s')?\s+name\b|\bname\s+of\s+the\s+(?:author|writer)\b|"
+    # "which outlet" about the writing: a word of it, or of publishing it, later in the question, or nothing more
+    # ("Which website did Lavrov criticise?", "What website link did Trump post?" ask for content)
     r"\b(?:which|what|whose)\s+" + _NOT_A_VERB + r"(?:newspaper|outlet|publication|website|site|magazine|newsletter|"
-    r"substack|blog|editorial|column)s?\b|"
+    r"substack|blog|editorial|column)s?(?:'s)?\b(?=\s*[?.!]*\s*$|.*\b(?:" + _DOC + r"|it|this|that|published|"
+    r"publish|posted|ran|run|runs|carried|carry|printed|featured|hosted|appeared|appear|first|originally|from|based|"
+    r"name)\b)|"
+    r"\bname\s+of\s+the\s+(?:blog|site|website|newspaper|outlet|publication|magazine)\b|"
+    r"\b(?:blog|site|website)(?:'s)?\s+name\b|"
     r"\bwhose\s+" + _NOT_A_VERB + _DOC + r"\b|"
     r"\b(?:source|origin)s?\s+(?:of|for)\s+(?:the|this|that|his|her|their)\s+(?:\S+\s+){0,3}?" + _DOC + r"\b|"
     r"\b(?:what|which)(?:'s|\s+is|\s+was|\s+are)?\s+(?:the\s+|its\s+)?(?:original\s+)?sources?\b" + _OF_WRITING + "|"
@@ -67,9 +73,11 @@ _EN = re.compile(
     r"\bwhere\s+(?:is|was|did|does)\s+(?:\S+\s+){0,6}?(?:" + _DOC + r"|it|this|that)\s+(?:\S+\s+){0,10}?"
     r"(?:first\s+)?(?:from|appear|come\s+from|published|posted|run)\b|"
     r"\bbased\s+on\s+(?:which|whose|what)\b|\bbyline\b|"
-    # where to read the original: "link to the original", "the source url"
-    r"\b(?:links?|urls?)\s+(?:to|of|for)\s+(?:the\s+|its\s+|this\s+|that\s+)?(?:original|source)\b|"
-    r"\b(?:original|source)(?:'s)?\s+(?:links?|urls?)\b|"
+    # where to read the writing: "link to the ISW report", "the url of the post", "link to the original?", "the
+    # source url" (not "a link to the original peace plan", which asks for content)
+    r"\b(?:links?|urls?)\s+(?:to|of|for)\s+(?:\S+\s+){0,4}?" + _DOC + r"\b|"
+    r"\b(?:links?|urls?)\s+(?:to|of|for)\s+(?:the\s+|its\s+|this\s+|that\s+)?(?:original|source)\s*[?.!]*\s*$|"
+    r"\b(?:original|source)(?:'s)?\s+(?:links?|urls?)\b" + _OF_WRITING + "|"
     # a follow-up of a word or two ("source?", "the author?", "give me the source")
     r"^\s*(?:(?:give|show|cite|tell)\s+(?:me\s+)?)?(?:the\s+|its\s+|your\s+)?(?:original\s+)?"
     r"(?:sources?|authors?|writer|byline|origin)\s*[?.!]*\s*$")
@@ -84,27 +92,34 @@ _JA = re.compile(
     r"英語の(?:タイトル|見出し|題)|"
     r"(?:書いた|執筆した)(?:の|人)は|"
     r"(?:筆者|著者|執筆者|書き手|作者)(?:は(?:誰|だれ|何者|\?|？)|の名前)|^\s*(?:筆者|著者|執筆者|作者)\s*(?:は)?\s*[?？]?\s*$|"
-    r"どの(?:新聞|メディア|媒体|サイト|雑誌)(?:の|に|が|で)|(?:この|その)?記事はどこから|"
+    r"(?:この|その)?記事はどこから|"
     r"(?:どこ|どの\S{0,6})に(?:掲載|載っ|発表)|(?:記事|論考|コラム|分析|ニュースレター)\S{0,2}(?:どこ|どの\S{0,6})(?:で|に|から)"
     r"(?:公開|掲載|発表|配信)|どの社説|何の社説|どこの社説")
 
 
+# "which outlet" in Japanese, about the writing only when the question names it or its publishing anywhere
+# (「どのサイトでラブロフの演説が公開されましたか」 asks for content)
+_JA_OUTLET = re.compile(r"どの(?:新聞|メディア|媒体|サイト|雑誌)(?:の|に|が|で)")
+_JA_WRITING = re.compile(r"記事|投稿|論考|論説|社説|コラム|分析|寄稿|レポート|ニュースレター|掲載|初出|もともと|元|原")
+
+
 def asks_for_source(question: str) -> bool:
     """Whether a question, in English or Japanese, asks who wrote an article or where it first appeared."""
-    return bool(_EN.search(question.lower().replace("\u2019", "'")) or _JA.search(question))
+    return bool(_EN.search(question.lower().replace("\u2019", "'")) or _JA.search(question)
+                or (_JA_OUTLET.search(question) and _JA_WRITING.search(question)))
 
 
 # What a question about an article's origin asks for, which decides which of its source rows answers first: a link
 # to the original ("link to the original", 元記事のURL); the site that ran the post ("Which blog published it?",
-# どのブログ), unless it asks for the original ("Which website originally ran it?", もともとどの媒体); or, by default,
-# the original it is based on (a source block's title and link, a 元ネタ: line).
+# どのブログ), unless it asks for the original ("Which website originally ran it?", もともとどのサイト); or, by
+# default, the original it is based on (a source block's title and link, a 元ネタ: line; "which newspaper").
 LINK, PUBLISHER, ORIGINAL = "link", "publisher", "original"
 _LINK = re.compile(r"\b(?:links?|hyperlinks?|web\s*address(?:es)?)\b|(?<![a-z])urls?(?![a-z])|リンク|ＵＲＬ|アドレス",
                    re.IGNORECASE)  # "URL" beside Japanese has no word boundary
-_PUBLISHER_EN = re.compile(r"\b(?:which|what|whose)\s+(?:\S+\s+){0,2}?(?:blog|site|website|outlet|publication|magazine|"
-                           r"newspaper)s?\b|\bname\s+of\s+the\s+(?:blog|site|website)\b|"
-                           r"\b(?:blog|site|website)(?:'s)?\s+name\b")
-_PUBLISHER_JA = re.compile(r"(?:どの|どこの)(?:ブログ|サイト|媒体|メディア|雑誌|新聞)|(?:ブログ|サイト|媒体|雑誌|新聞)の?名(?:前|称)")
+# the site that hosts the post (a blog, a website); a newspaper, magazine or outlet is asked for as the original
+_PUBLISHER_EN = re.compile(r"\b(?:which|what|whose)\s+(?:\S+\s+){0,2}?(?:blog|site|website)s?\b|"
+                           r"\bname\s+of\s+the\s+(?:blog|site|website)\b|\b(?:blog|site|website)(?:'s)?\s+name\b")
+_PUBLISHER_JA = re.compile(r"(?:どの|どこの)(?:ブログ|サイト)|(?:ブログ|サイト)の?名(?:前|称)")
 _ORIGINAL_EN = re.compile(r"\b(?:original|originally|first|based|sources?|wrote|written|authors?|writers?)\b")
 _ORIGINAL_JA = re.compile(r"元|原|底本|出典|もともと|初出|引用|誰|執筆|著者|筆者")
 
@@ -143,31 +158,22 @@ def without_sources(answers: list[tuple[str, Ranking, float]], passages: Passage
 
 
 class SourceRows:
-    """Each article's source rows, {(document number, article): rows}, found by their spans the first time a
-    question asks for them, once per index version (nothing for an index only searched for content)."""
+    """Each article's source rows, {(document number, article): rows}, found the first time a question asks for
+    them, once per index version (nothing for an index only searched for content)."""
 
     def __init__(self, passages: PassageTable) -> None:
         self._passages = passages
         self._rows: dict[tuple[int, int], tuple[int, ...]] | None = None
-        self._every: frozenset[int] = frozenset()
         self._lock = threading.Lock()
 
     def of(self, doc: int, article: int) -> tuple[int, ...]:
-        return self._found()[0].get((doc, article), ())
+        return self.found().get((doc, article), ())
 
-    def every(self) -> frozenset[int]:
-        """Every source row of the index."""
-        return self._found()[1]
-
-    def _found(self) -> tuple[dict[tuple[int, int], tuple[int, ...]], frozenset[int]]:
+    def found(self) -> dict[tuple[int, int], tuple[int, ...]]:
         with self._lock:
             if self._rows is None:
-                self._rows = self._find()
-                self._every = frozenset(r for rows in self._rows.values() for r in rows)
-            return self._rows, self._every
-
-    def _find(self) -> dict[tuple[int, int], tuple[int, ...]]:
-        return self._passages.source_rows()
+                self._rows = self._passages.source_rows()
+            return self._rows
 
 
 def sources_first(rows: Sequence[int], scores: dict[int, float], passages: PassageTable, sources: SourceRows,
@@ -175,9 +181,9 @@ def sources_first(rows: Sequence[int], scores: dict[int, float], passages: Passa
     """(rows, scores, changes): the ranking of a question that asks where an article came from. Only a source line
     answers it, and the one that does is the line of the article the rest of the question is about: the article of
     the first row. So its article's source lines go first, scoring as that row does, those of the `kind` asked for
-    (source_kind) before the others, each group in its own order. `changes` holds each moved line's score change
-    (from 0 when no component ranked it). Other articles' lines keep their places: a question about one article is
-    not told another's source."""
+    (source_kind) before the others, a cited source before a mere reference, each group in its own order. `changes`
+    holds each moved line's score change (from 0 when no component ranked it). Other articles' lines keep their
+    places: a question about one article is not told another's source."""
     if not rows:
         return list(rows), scores, {}
     top = rows[0]
@@ -185,10 +191,12 @@ def sources_first(rows: Sequence[int], scores: dict[int, float], passages: Passa
     if not lines:  # an article without source lines (its author may be named in its text)
         return list(rows), scores, {}
 
-    def order(r: int) -> tuple[bool, float, int]:
+    def order(r: int) -> tuple[bool, bool, float, int]:
         text = passages[r].text
         later = not urls(text) if kind == LINK else _header_row(text) != (kind == PUBLISHER)
-        return later, -scores.get(r, float("-inf")), r
+        # a line citing what the post is based on (元ネタ:) before one it only refers to (参考ネタ:, Via:), as
+        # cleaning ranks them (rag/corpus/articles.py find_sources)
+        return later, text.startswith(("参考", "Via")), -scores.get(r, float("-inf")), r
 
     lines = sorted(lines, key=order)
     if list(rows[: len(lines)]) == lines:

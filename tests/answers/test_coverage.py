@@ -94,6 +94,19 @@ def test_a_general_question_in_japanese_is_held_back_by_the_higher_floor_of_its_
     assert answer_question(searcher, question, TOP_K, same).covered
 
 
+def test_a_question_about_an_author_the_articles_do_not_cover_is_not_covered_by_a_source_rows_words(searcher,
+                                                                                                    settings):
+    """Read as a question about an author, it is shown source rows; a blog's name, a line of a few words, reached
+    the Japanese floor of USE's cosine, and the Tale of Genji's author was "answered" with the blog's name."""
+    question = "源氏物語の作者は誰?"
+    hits = searcher.search(question, TOP_K).hits
+    rows = [h for h in hits if h.source]
+    assert rows and max(h.scores["use"] for h in rows) >= settings.not_covered_below_ja  # what the check read
+    answer = answer_question(searcher, question, TOP_K, settings)
+    assert answer.covered is False and answer.answer == NOT_COVERED["ja"]
+    assert closest_cosine(answer.passages) < settings.not_covered_below_ja  # article text only
+
+
 def test_every_team_question_is_covered_and_answered_as_before(searcher, settings):
     """The 72 team questions: none is held back, and each answer is the extractive answer it was before the check."""
     for question in TEAM:

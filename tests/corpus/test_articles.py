@@ -339,3 +339,71 @@ def test_text_after_a_citation_block_starts_a_new_article() -> None:
     assert [a.title for a in doc.articles] == ["米国の立場を明確に強硬化", "次の記事の見出しになる行です"]
     assert doc.articles[0].url == "https://example.org/b"
     assert doc.articles[1].url is None
+
+
+def test_a_blogs_name_heading_each_of_its_posts_is_each_posts_source_row_and_no_repeat_is_dropped() -> None:
+    # a reviewer's: a passage repeating an earlier one is dropped, in any document; a blog's name heads each of its
+    # posts (the boilerplate rule takes it only past half the documents), so every post but the first lost its row
+    from rag.chunking import chunk_corpus
+
+    def post(title: str, body: str) -> str:
+        return f"見出し画像\n\nしゅうさんのミリタリー雑談ブログ\n\n{title}\n\n{body}\n\n元ネタ:https://example.org/isw\n"
+
+    docs = [build_document(f"00{n}", f"00{n}.txt", post(t, b), set())
+            for n, (t, b) in enumerate([("“米ロ協議が始まっているのに”(2025.2.27 ISWレポート)", BODY_1),
+                                        ("“米国は交渉姿勢を強硬にした”(2025.5.10 ISWレポート)", BODY_2)])]
+    for doc in docs:
+        assert rows_of(doc) == ["しゅうさんのミリタリー雑談ブログ", "元ネタ:https://example.org/isw"]
+    passages = chunk_corpus(docs, ChunkParams())
+    rows = [(p.doc_id, p.text) for p in passages if docs[int(p.doc_id[-1])].articles[p.article].names_source(
+        p.start, p.end)]
+    assert rows == [(d.doc_id, t) for d in docs for t in ("しゅうさんのミリタリー雑談ブログ", "元ネタ:https://example.org/isw")]
+    # but a copy of a post under another name, all of whose text repeats, keeps no rows either: they are no article
+    copy = build_document("009", "009.txt", docs[0].raw, set())
+    assert rows_of(copy) and not [p for p in chunk_corpus([*docs, copy], ChunkParams()) if p.doc_id == "009"]
+    # the same line twice in one article is one row; in two articles of one document, each article's
+    twice = f"米国の立場を明確に強硬化 ― 2025年05月10日 21:32\n{BODY_1}\n元ネタ:https://example.org/a\n"
+    doc = build_document("x", "x.txt", twice + "元ネタ:https://example.org/a\n")
+    assert rows_of(doc) == ["元ネタ:https://example.org/a"]
+    doc = build_document("x", "x.txt", twice + f"中・露共同声明 ― 2025年05月11日 08:05\n{BODY_2}\n元ネタ:https://example.org/a\n")
+    assert rows_of(doc) == ["元ネタ:https://example.org/a"] * 2 and len(doc.articles) == 2
+
+
+@pytest.mark.parametrize(("link", "kept"), [
+    ("https://www.youtube.com/watch?v=abc123&utm_source=x&utm_medium=email", "https://www.youtube.com/watch?v=abc123"),
+    ("https://blog.example/?p=1234&utm_source=twitter", "https://blog.example/?p=1234"),
+    ("https://korybko.substack.com/p/russia?utm_source=post-email-title&publication_id=835783",
+     "https://korybko.substack.com/p/russia"),
+    ("https://example.org/page?id=123", "https://example.org/page?id=123"),
+])
+def test_a_links_tracking_parameters_are_cut_and_the_pages_own_kept(link: str, kept: str) -> None:
+    doc = build_document("x", "x.txt", f"米国の立場を明確に強硬化 ― 2025年05月10日 21:32\n{BODY_1}\n元ネタ:{link}\n")
+    assert rows_of(doc) == [f"元ネタ:{kept}"] and doc.articles[0].url == link
+    assert doc.excluded_chars() == ({"sources": len(link) - len(kept)} if link != kept else {})
+
+
+def test_a_source_row_over_the_budget_keeps_its_first_lines_and_never_its_marker_alone() -> None:
+    # a reviewer's: a block with a long percent-encoded link made no passage at all; its marker and title did before
+    title = "プーチン大統領、ウクライナ情勢で会見　日本経済新聞"
+    link = "https://www.nikkei.com/article/" + "%E3%83%97%E3%83%BC%E3%83%81%E3%83%B3" * 30
+    raw = f"中・露共同声明 ― 2025年05月11日 08:05\n{BODY_2}\n【引用・参照・底本】\n{title}\n{link}\n"
+    doc = build_document("x", "x.txt", raw)
+    (article,) = doc.articles
+    assert rows_of(doc) == [f"【引用・参照・底本】\n{title}\n{link}"] and tokens.count(link) > 200
+    passages = chunk_document(doc, ChunkParams())
+    (row,) = [p for p in passages if article.names_source(p.start, p.end)]
+    assert row.text == f"【引用・参照・底本】\n{title}" and row.start == article.source_rows[0].start
+    # a budget that holds only the marker makes no passage; a one-line row over it neither
+    passages = chunk_document(doc, ChunkParams(max_tokens=16, overlap=0))
+    assert not [p for p in passages if article.names_source(p.start, p.end)]
+
+
+def test_source_lines_before_the_first_article_stay_excluded() -> None:
+    # a reviewer's: such a line was taken out of the exclusions, and no article held it
+    for head in ("元ネタ:https://example.org/a", "【引用・参照・底本】\nSome English Title 2025.05.10\nhttps://example.org/b"):
+        raw = f"{head}\n米国の立場を明確に強硬化 ― 2025年05月10日 21:32\n{BODY_1}\n"
+        doc = build_document("x", "x.txt", raw)
+        kept = sum(len(s) for a in doc.articles for s in a.kept)
+        excluded = sum(e.end - e.start for e in doc.exclusions)
+        assert rows_of(doc) == [] and excluded >= len(head.replace("\n", "")), doc.exclusions
+        assert kept + excluded >= len(raw.replace("\n", "")) - 5  # every character of text somewhere (spaces aside)

@@ -513,7 +513,10 @@ def test_a_build_after_one_made_by_other_chunking_code_chunks_every_document_aga
         load_index(index_dir, settings.embedders)  # still served as built, with a warning that says what to run
     assert "chunked by other code" in caplog.text and "rag index build" in caplog.text
     counting_embedder = CountingEmbedder(use_embedder)
-    report = build_index(settings, [counting_embedder])
+    with caplog.at_level("INFO", logger="rag.components.lexical"):
+        report = build_index(settings, [counting_embedder])
+    # nor term counts: which passages are source rows (no terms) is the cleaning's, so every passage is analysed
+    assert "bm25: the previous index was chunked by other code (an older id)" in caplog.text
     assert len(stored_keys_read) == 1  # line keys of other cleaning code are not trusted: the boilerplate is found afresh
     assert sorted(chunked) == sorted(load_index(index_dir, settings.embedders).docs)  # every document
     assert report.unchanged == 5 and counting_embedder.passage_texts == []  # the same passages: every vector reused
