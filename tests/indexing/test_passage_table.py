@@ -46,8 +46,11 @@ def test_the_stored_columns_hold_each_passages_keys(built_index, searcher, tmp_p
     passages = list(searcher.index.passages)
     assert columns.doc_ids == tuple(searcher.index.docs)
     assert columns.keys() == [embedding_key(embed_text(p.title, p.text, settings.embed_title)) for p in passages]
-    # compared as arrays: .tolist() drops a digest's trailing zero bytes
-    assert (columns.repeat == np.array([repeat_key(p.text) for p in passages], dtype=REPEAT)).all()
+    # compared as arrays: .tolist() drops a digest's trailing zero bytes; a source row's is its own (never a repeat)
+    own = [searcher.index.is_source(p) for p in passages]
+    assert sum(own) == 8
+    assert (columns.repeat == np.array([repeat_key(f"\0source row {p.passage_id}" if o else p.text)
+                                        for p, o in zip(passages, own)], dtype=REPEAT)).all()
     assert columns.ids() == [p.passage_id for p in passages]
     columns.save(tmp_path / "again.npz")
     again = PassageColumns.load(tmp_path / "again.npz")
