@@ -99,8 +99,7 @@ class PassageTable(Sequence[Passage]):
     def is_source(self, row: int) -> bool:
         """Whether passage `row` is one of its article's source rows (rag/types.py Article), read without making the
         Passage."""
-        return self.documents[self.doc[row]].article(int(self.article[row])).names_source(int(self.start[row]),
-                                                                                         int(self.end[row]))
+        return bool(self.source_mask(np.array([row]))[0])
 
     def source_mask(self, rows: np.ndarray) -> np.ndarray:
         """Which of `rows` are source rows: is_source for many rows at once, by the rows' keys (document number and

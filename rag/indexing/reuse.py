@@ -136,7 +136,6 @@ def plan_corpus(seeds_dir: Path, params: ChunkParams, previous: Mapping[str, Any
                    stored_keys)
 
 
-
 def _with_text(columns: PassageColumns, keep: np.ndarray, sources: frozenset[int]) -> np.ndarray:
     """`keep` without the source rows of an article none of whose text is kept: a source row is never a repeat
     (a blog's name heads each of its posts), but a copy of a seed under another name holds only repeats, and its
@@ -147,6 +146,7 @@ def _with_text(columns: PassageColumns, keep: np.ndarray, sources: frozenset[int
     texts = {(int(columns.doc[r]), int(columns.article[r])) for r in rows if r not in sources}
     return np.array([r for r in rows if r not in sources or (int(columns.doc[r]), int(columns.article[r])) in texts],
                     np.int64)
+
 
 def _boilerplate(texts: Mapping[str, tuple[Path, str, str]], lines_of: Callable[[str], list],
                  cached: LineKeys | None) -> tuple[set[str], LineKeys]:

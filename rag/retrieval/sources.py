@@ -100,7 +100,8 @@ _JA = re.compile(
 # "which outlet" in Japanese, about the writing only when the question names it or its publishing anywhere
 # (「どのサイトでラブロフの演説が公開されましたか」 asks for content)
 _JA_OUTLET = re.compile(r"どの(?:新聞|メディア|媒体|サイト|雑誌)(?:の|に|が|で)")
-_JA_WRITING = re.compile(r"記事|投稿|論考|論説|社説|コラム|分析|寄稿|レポート|ニュースレター|掲載|初出|もともと|元|原")
+_JA_WRITING = re.compile(r"記事|投稿|論考|論説|社説|コラム|分析|寄稿|レポート|ニュースレター|掲載|初出|もともと|元ネタ|原文|"
+                         r"原典|原題")
 
 
 def asks_for_source(question: str) -> bool:
