@@ -245,16 +245,25 @@ def _placed(lines: list[Line], drafts: list, rows: list[tuple[int, int]]) -> lis
 
 # A newsletter's link carries its mailing's tracking query (?utm_source=…&publication_id=…&token=…, a reader's own
 # token among them): ~150 cl100k tokens, which put a source row over the passages' budget, and nothing a reader of the
-# original needs. The row ends before the query's first utm_ parameter, which mailings append after the page's own
-# (watch?v=abc123&utm_source=… keeps ?v=abc123); a query without one (?id=123) stays whole.
-_TRACKING_QUERY = re.compile(r"[?&]utm_[^\s]*$")
+# original needs. When a link's query holds a utm_ parameter, a token or a click id, the row ends before the first of
+# its tracking parameters: mailings append them after the page's own (watch?v=abc123&utm_source=… keeps ?v=abc123).
+# A query without them (?id=123) stays whole.
+_TRACKING = re.compile(r"(?:utm_\w*|token|fbclid|gclid|mc_cid|mc_eid)=", re.IGNORECASE)
+_TRACKING_KEY = re.compile(r"(?:utm_\w*|token|fbclid|gclid|mc_cid|mc_eid|r|ref|publication_id|post_id|isfreemail|"
+                           r"triedredirect)=", re.IGNORECASE)
 
 
 def _tracking_query(raw: str, row: Span) -> int | None:
     """Where the link that ends a source row starts its tracking parameters, or None."""
-    m = _TRACKING_QUERY.search(raw, row.start, row.end)
-    before = raw[row.start : m.start()].split() if m is not None and m.end() == row.end else []
-    return m.start() if before and "://" in before[-1] else None  # inside the row's last link
+    words = raw[row.start : row.end].split()
+    link = words[-1] if words else ""
+    if "://" not in link or "?" not in link or not _TRACKING.search(link, link.index("?")):
+        return None
+    at = row.end - len(link)  # the row is trimmed: its last word ends it
+    for m in re.finditer(r"[?&]([^&#]*)", link[link.index("?") :]):
+        if _TRACKING_KEY.match(m.group(1)):
+            return at + link.index("?") + m.start()
+    return None
 
 
 def _segments(lines: list[Line], first: int, last: int, reasons: dict[int, str],

@@ -38,6 +38,12 @@ if TYPE_CHECKING:
 # troops", "Who wrote the letter?", "according to the editorial, …"), so each is tied to a question about the writing.
 _DOC = (r"(?:article|piece|analysis|post|report|backgrounder|story|column|essay|newsletter|editorial|commentary|blog|"
         r"op-?ed|text|summary|translation)s?")
+# after "which outlet" or "the name of the blog": nothing more ("Which blog?"), or a word of the writing or of
+# publishing it, or "is it from" ("Which website did Lavrov say that the West controls?", "the name of the site where
+# the missile fell" ask for content)
+_ABOUT_WRITING = (r"(?=\s*[?.!]*\s*$|.*\b(?:" + _DOC + r"|published|publish|posted|ran|run|runs|carried|carry|printed|"
+                  r"featured|hosted|appeared|appear|originally|based)\b|.*\b(?:is|was)\s+(?:it|this|that)\s+"
+                  r"(?:from|in|on)\b|.*\b(?:it|this|that)\s+(?:from|in)\s*[?.!]*\s*$)")
 # up to two words between "which" and its noun ("which Japanese newspaper"), but no verb: "What does the newsletter
 # say…" asks for its content
 _NOT_A_VERB = (r"(?:(?!(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could|should|says?|said)\b)"
@@ -53,10 +59,8 @@ _EN = re.compile(
     # "which outlet" about the writing: a word of it, or of publishing it, later in the question, or nothing more
     # ("Which website did Lavrov criticise?", "What website link did Trump post?" ask for content)
     r"\b(?:which|what|whose)\s+" + _NOT_A_VERB + r"(?:newspaper|outlet|publication|website|site|magazine|newsletter|"
-    r"substack|blog|editorial|column)s?(?:'s)?\b(?=\s*[?.!]*\s*$|.*\b(?:" + _DOC + r"|it|this|that|published|"
-    r"publish|posted|ran|run|runs|carried|carry|printed|featured|hosted|appeared|appear|first|originally|from|based|"
-    r"name)\b)|"
-    r"\bname\s+of\s+the\s+(?:blog|site|website|newspaper|outlet|publication|magazine)\b|"
+    r"substack|blog|editorial|column)s?(?:'s)?\b" + _ABOUT_WRITING + "|"
+    r"\bname\s+of\s+the\s+(?:blog|site|website|newspaper|outlet|publication|magazine)\b" + _ABOUT_WRITING + "|"
     r"\b(?:blog|site|website)(?:'s)?\s+name\b|"
     r"\bwhose\s+" + _NOT_A_VERB + _DOC + r"\b|"
     r"\b(?:source|origin)s?\s+(?:of|for)\s+(?:the|this|that|his|her|their)\s+(?:\S+\s+){0,3}?" + _DOC + r"\b|"
@@ -75,7 +79,7 @@ _EN = re.compile(
     r"\bbased\s+on\s+(?:which|whose|what)\b|\bbyline\b|"
     # where to read the writing: "link to the ISW report", "the url of the post", "link to the original?", "the
     # source url" (not "a link to the original peace plan", which asks for content)
-    r"\b(?:links?|urls?)\s+(?:to|of|for)\s+(?:\S+\s+){0,4}?" + _DOC + r"\b|"
+    r"\b(?:links?|urls?)\s+(?:to|of|for)\s+(?:(?!of\b)\S+\s+){0,3}?" + _DOC + r"\b(?!')" + _OF_WRITING + "|"
     r"\b(?:links?|urls?)\s+(?:to|of|for)\s+(?:the\s+|its\s+|this\s+|that\s+)?(?:original|source)\s*[?.!]*\s*$|"
     r"\b(?:original|source)(?:'s)?\s+(?:links?|urls?)\b" + _OF_WRITING + "|"
     # a follow-up of a word or two ("source?", "the author?", "give me the source")
@@ -97,17 +101,19 @@ _JA = re.compile(
     r"(?:公開|掲載|発表|配信)|どの社説|何の社説|どこの社説")
 
 
-# "which outlet" in Japanese, about the writing only when the question names it or its publishing anywhere
-# (「どのサイトでラブロフの演説が公開されましたか」 asks for content)
+# "which outlet" in Japanese, about the writing only when the question names it or its publishing anywhere, or
+# names nothing else (「どのサイトでラブロフの演説が公開されましたか」 asks for content)
 _JA_OUTLET = re.compile(r"どの(?:新聞|メディア|媒体|サイト|雑誌)(?:の|に|が|で)")
-_JA_WRITING = re.compile(r"記事|投稿|論考|論説|社説|コラム|分析|寄稿|レポート|ニュースレター|掲載|初出|もともと|元ネタ|原文|"
-                         r"原典|原題")
+_JA_WRITING = re.compile(r"記事|投稿|論考|論説|社説|コラム|寄稿|レポート|ニュースレター|掲載|初出|元ネタ|原文|原典|原題")
+_JA_SHORT = 14  # characters, space and punctuation aside: "どのサイトで公開された?" names nothing else
 
 
 def asks_for_source(question: str) -> bool:
     """Whether a question, in English or Japanese, asks who wrote an article or where it first appeared."""
     return bool(_EN.search(question.lower().replace("\u2019", "'")) or _JA.search(question)
-                or (_JA_OUTLET.search(question) and _JA_WRITING.search(question)))
+                or (_JA_OUTLET.search(question) is not None and (
+                    _JA_WRITING.search(question) is not None
+                    or len(re.sub(r"[\s?？!！。、]", "", question)) <= _JA_SHORT)))
 
 
 # What a question about an article's origin asks for, which decides which of its source rows answers first: a link

@@ -105,6 +105,8 @@ def test_a_question_about_an_author_the_articles_do_not_cover_is_not_covered_by_
     answer = answer_question(searcher, question, TOP_K, settings)
     assert answer.covered is False and answer.answer == NOT_COVERED["ja"]
     assert closest_cosine(answer.passages) < settings.not_covered_below_ja  # article text only
+    # a first message asking who wrote "this" names no article: its closest article text is far, and so is the answer
+    assert not answer_question(searcher, "Who wrote this?", TOP_K, settings).covered
 
 
 def test_every_team_question_is_covered_and_answered_as_before(searcher, settings):

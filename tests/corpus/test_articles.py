@@ -375,6 +375,12 @@ def test_a_blogs_name_heading_each_of_its_posts_is_each_posts_source_row_and_no_
     ("https://korybko.substack.com/p/russia?utm_source=post-email-title&publication_id=835783",
      "https://korybko.substack.com/p/russia"),
     ("https://example.org/page?id=123", "https://example.org/page?id=123"),
+    # a second reviewer's: a reader's token or referral id before the utm_ parameters is the mailing's too
+    ("https://korybko.substack.com/p/slug?token=eyJ1c2VyX2lkIjoxMTQ3ODcs&utm_source=x",
+     "https://korybko.substack.com/p/slug"),
+    ("https://open.substack.com/pub/korybko/p/slug?r=2gkj&utm_campaign=post",
+     "https://open.substack.com/pub/korybko/p/slug"),
+    ("https://example.org/page?id=123&r=2gkj", "https://example.org/page?id=123&r=2gkj"),  # nothing tracks here
 ])
 def test_a_links_tracking_parameters_are_cut_and_the_pages_own_kept(link: str, kept: str) -> None:
     doc = build_document("x", "x.txt", f"米国の立場を明確に強硬化 ― 2025年05月10日 21:32\n{BODY_1}\n元ネタ:{link}\n")

@@ -28,6 +28,10 @@ RECORDED = {
     # (without a newsletter's tracking query), and 元ネタ: lines and the site's name or a feed headline in the header
     # are rows of their own (eight in the seeds)
     "v6": "07d837c3dddef8db194e340121638023609334e6770cc84a8a841bb80f17e110",
+    # the same again: v7 keeps a page's own query before a link's tracking parameters, a row over the budget as its
+    # first lines, and a blog's name in each post's header as each post's row, which no seed needs (v6 lived within
+    # the forty-second session's commits)
+    "v7": "07d837c3dddef8db194e340121638023609334e6770cc84a8a841bb80f17e110",
 }
 
 

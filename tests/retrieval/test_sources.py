@@ -41,7 +41,9 @@ ON_ITS_TOPIC = "What did Russia and the US do at the UN that shows a New Détent
     # where to read it, and the blog's name asked in English (a reviewer's: these were content questions)
     "What is the link to the ISW report?", "What is the URL of the Substack post about the UN?",
     "link to the original?", "the source url please", "What is the name of the blog that ran the ISW translation?",
-    "Which blog?",
+    "Which blog?", "Which blog is it from?", "Which outlet first ran the piece?",
+    # Japanese ones of a few words (a second reviewer's: lost to the first fix)
+    "どのサイトで公開された?", "どの媒体で発表された?", "どのサイトが元ですか", "どの新聞の報道ですか?", "どの新聞が報じた?",
 ])
 def test_a_question_about_who_wrote_an_article_or_where_it_appeared_asks_for_its_source(question) -> None:
     assert asks_for_source(question)
@@ -76,6 +78,14 @@ def test_a_question_about_who_wrote_an_article_or_where_it_appeared_asks_for_its
     "Is there a link to the original Chinese peace plan?", "Is there a link to the original joint statement?",
     "Which website did Lavrov criticise?", "Which publication did Lavrov speak at?",
     "どのサイトでラブロフの演説が公開されましたか?",
+    # a second reviewer's
+    "Is there a link to the text of the Xi-Putin joint statement?", "Give me a link to the summary of the call.",
+    "Is there a link to the report's data?", "What is the name of the site where the missile fell?",
+    "What's the name of the site Musk bought?", "What is the name of the outlet Putin spoke to?",
+    "Which website did Lavrov say that the West controls?", "Which site did the troops withdraw from?",
+    "Which newspaper did Putin name?", "Which site was attacked first?",
+    "Which website did Lavrov criticise, and what did he say about it?", "どのメディアが米軍の分析を報じた?",
+    "どの新聞がもともと反対していたか",
 ])
 def test_other_questions_do_not(question) -> None:
     assert not asks_for_source(question)
