@@ -115,11 +115,9 @@ def fit(raw: str, span: Span, max_tokens: int) -> list[Span]:
     return out
 
 
-def chunk_spans(raw: str, segments: Iterable[Span], params: ChunkParams,
-                sources: Collection[Span] = ()) -> list[Span]:
-    """Pack the sentences of each segment greedily into passages of at most `max_tokens`, sharing `overlap`; a
-    segment in `sources` (an article's source rows) is one passage or none."""
-    return [span for span, _ in _chunk(raw, segments, params, sources)]
+def chunk_spans(raw: str, segments: Iterable[Span], params: ChunkParams) -> list[Span]:
+    """Pack the sentences of each segment greedily into passages of at most `max_tokens`, sharing `overlap`."""
+    return [span for span, _ in _chunk(raw, segments, params)]
 
 
 def _chunk(raw: str, segments: Iterable[Span], params: ChunkParams,
