@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +28,11 @@ MIN_CHARS = 8
 # Shorter than this, or without a sentence end, a picked sentence is a fragment (a heading, a cut piece).
 FRAGMENT_CHARS = 20
 DUPLICATE_JACCARD = 0.6
+# A list item: a line that opens with a bullet (・, •, ➢, ⇨…), as the articles' summaries and breakdowns write them.
+LIST_ITEM = re.compile(r"\s*[・•●○◦▪■□◆◇➢➤▶►⇨→]\s*\S")
+# A picked sentence that a list follows in its passage brings at most this many of its items (docs/answers.md, "The list
+# a sentence announces"): 「…に反対する勢力が存在するとされる。」 says who only in the item after it.
+LIST_ITEMS = 2
 
 NO_PASSAGE = {
     "en": "No relevant passage found in the indexed articles.",
@@ -47,6 +53,7 @@ class Selection:
     # the best-scored sentence first, then the others in reading order; False: all in reading order (docs/answers.md,
     # "The best sentence first")
     best_first: bool = True
+    list_items: int = LIST_ITEMS  # the items of a list right after a picked sentence that come with it (0: none)
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -60,7 +67,8 @@ def no_passage_message(lang: str) -> str:
 
 def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, neighbour: bool = False) -> list[Scored]:
     """The best distinct sentences within the budget: the best first (`sel.best_first`), then the others in reading
-    order (passage rank, position); a picked fragment brings the sentence after it when `neighbour` is set."""
+    order (passage rank, position); a picked fragment brings the sentence after it when `neighbour` is set, and a
+    picked sentence the first items of the list right after it (`sel.list_items`)."""
     ranked = sorted(candidates, key=lambda c: (-c.score, c.rank, c.position))
     substantial = [c for c in ranked if len(c.text) >= MIN_CHARS and not note_line(c.text)]
     ranked = substantial or ranked  # a passage of nothing but fragments still deserves an answer
@@ -86,6 +94,13 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
         if neighbour and fragment(c.text) and nxt is not None and nxt not in picked and fits(nxt):
             picked.append(nxt)
             total += len(nxt.text)
+        elif not LIST_ITEM.match(c.text) and c.text.rstrip().endswith("。"):
+            for k in range(1, sel.list_items + 1):  # the sentence announces the list: its items say what it means
+                item = following.get((c.rank, c.index + k))
+                if item is None or not LIST_ITEM.match(item.text) or item in picked or not fits(item):
+                    break
+                picked.append(item)
+                total += len(item.text)
     ordered = sorted(picked, key=lambda c: (c.rank, c.position))
     if sel.best_first and picked:  # picked[0] scored best: a reader who stops after one sentence reads it
         ordered = [picked[0], *(c for c in ordered if c is not picked[0])]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rag.answers import Answer, answer_question
-from rag.answers.extractive import MAX_CHARS, MAX_SENTENCES, NO_PASSAGE, extractive_answer, near_duplicate, render, select
+from rag.answers.extractive import (MAX_CHARS, MAX_SENTENCES, NO_PASSAGE, Selection, extractive_answer, near_duplicate,
+                                    render, select)
 from rag.answers.scoring import Scored
 from rag.stores.sentences import sentence_spans
 from rag.errors import QueryError
@@ -127,3 +128,31 @@ def test_a_picked_fragment_brings_the_next_sentence_of_its_passage(en_answer: An
     other = Scored(2, 0, 0, "別の記事の文もかなり関係がある。", hit, 0.85)
     assert [c.text for c in select([fragment, after, other], neighbour=True)] == [fragment.text, after.text, other.text]
     assert [c.text for c in select([fragment, after, other], neighbour=False)] == [fragment.text, other.text]
+
+
+def test_a_picked_sentence_brings_the_first_items_of_the_list_right_after_it(en_answer: Answer) -> None:
+    hit = en_answer.passages[0]
+    intro = Scored(1, 0, 0, "両国内には、この動きに反対する勢力が存在するとされる。", hit, 0.9)
+    first = Scored(1, 1, 27, "・一方の国では、官僚機構がこれに反対", hit, 0.3)  # far below the best on their own
+    second = Scored(1, 2, 46, "・他方の国では、報道機関が批判する可能性", hit, 0.3)
+    third = Scored(1, 3, 66, "・第三の国は沈黙を守る", hit, 0.3)
+    other = Scored(2, 0, 0, "別の記事の文もかなり関係がある。", hit, 0.85)
+    candidates = [intro, first, second, third, other]
+    # the list's first two items, in reading order after the sentence that announces them; the budget still holds
+    assert [c.text for c in select(candidates)] == [intro.text, first.text, second.text, other.text]
+    assert [c.text for c in select(candidates, Selection(list_items=0))] == [intro.text, other.text]
+    assert [c.text for c in select(candidates, Selection(max_sentences=2))] == [intro.text, first.text]
+    # an item picked on its own brings no other item, and a sentence cut mid-way announces nothing
+    alone = Scored(1, 1, 27, first.text, hit, 0.95)
+    assert [c.text for c in select([intro, alone, second, other])][:2] == [alone.text, intro.text]
+    cut = Scored(1, 0, 0, "両国内には、この動きに反対する勢力が存在するとされ、", hit, 0.9)
+    assert first.text not in [c.text for c in select([cut, first, second, other])]
+
+
+@pytest.mark.parametrize("question", ["Who on the US side is against the New Détente?",
+                                      "アメリカで新デタントに反対しているのは誰?"])
+def test_an_answer_that_quotes_a_sentence_announcing_a_list_quotes_the_list(searcher, built_index, question) -> None:
+    # 000 says that forces in both countries oppose the détente, and who they are only in the two items after it
+    settings, _ = built_index
+    answer = answer_question(searcher, question, 5, settings)
+    assert "反対する勢力が存在するとされる" in answer.answer and "ディープステート" in answer.answer, answer.answer
