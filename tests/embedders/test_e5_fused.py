@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rag import native
 from rag.embedders import PairedEncoder, e5_engine, one_pass, reads_in_context, vectors_id
 from rag.embedders.e5 import E5Embedder
 from rag.indexing.build import build_index
@@ -266,7 +267,7 @@ def test_a_killed_compiles_temporary_directory_is_swept_by_the_next_compile(tmp_
     for d in (killed, running):
         d.mkdir()
         (d / "e5_fused.o").write_bytes(b"half")
-    old = time.time() - 2 * e5_engine.STALE_S
+    old = time.time() - 2 * native.STALE_S
     os.utime(killed, (old, old))
     path, _ = e5_engine.library()
     assert path.is_file() and not killed.exists() and running.exists()
