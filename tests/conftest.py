@@ -21,7 +21,8 @@ from filelock import FileLock
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 # Git-ignored. The session index lives here, keyed by the seeds' content, so that a second run reuses its vectors
-# through the product's own incremental build; numba keeps its compilations (rag/stores/kernels.py) here too.
+# through the product's own incremental build; numba keeps its compilations here too (rag/stores/kernels_numba.py: the
+# loops of a machine without a C compiler, which tests/retrieval/test_kernels.py compares the compiled ones against).
 CACHE = Path(os.environ.get("NEWSRAG_TEST_CACHE", REPO / ".cache"))
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no hub here: models come from packages or local paths

@@ -194,7 +194,7 @@ class BM25Store:
         return cls(vocab, [TermSegment.build(rows, len(vocab), sequences)], Layout.identity(len(rows), "-"), k1, b)
 
     def warm(self) -> None:
-        """Load its kernels now (numba compiles them, or reads them from its cache), not in the first question."""
+        """Load its kernels now (rag/stores/kernels.py: compiled once per machine), not in the first question."""
         from .kernels import warm_bm25
 
         warm_bm25()
@@ -232,20 +232,21 @@ class BM25Store:
         """Sum over groups of the best-scoring alternative term in each group (one group per source word), from the
         groups' postings only: per group, each row keeps its best term's score (compiled; a row held by several of
         the group's terms is added once)."""
-        from .kernels import add_best, bm25_term_weights
+        from .kernels import bm25_groups
 
         total = np.zeros(self.size, np.float32)
         best = np.zeros(self.size, np.float32)  # a group's best score per row; zero again after each group
-        for group in groups:
-            tids = np.asarray(list(dict.fromkeys(self._term_ids(group))), np.int64)
-            if not tids.size:
-                continue
-            idfs = np.array([self.idf(t) for t in tids.tolist()], np.float64)
-            for p, start in zip(self.parts, self.starts):
-                bm25_term_weights(p.post_ptr, p.post_row, p.post_tf, start, self._slot_row, self._norm, tids, idfs,
-                                  total, best)
-            for p, start in zip(self.parts, self.starts):
-                add_best(p.post_ptr, p.post_row, start, self._slot_row, tids, best, total)
+        known = [tids for group in groups if (tids := list(dict.fromkeys(self._term_ids(group))))]
+        if not known:
+            return total
+        group_ptr = np.zeros(len(known) + 1, np.int64)
+        np.cumsum([len(tids) for tids in known], out=group_ptr[1:])
+        tids = np.fromiter((t for group in known for t in group), np.int64, int(group_ptr[-1]))
+        idfs = np.array([self.idf(t) for t in tids.tolist()], np.float64)
+        # each segment in one call: a row is held by one segment, so its sums are added group after group as before
+        for p, start in zip(self.parts, self.starts):
+            bm25_groups(p.post_ptr, p.post_row, p.post_tf, start, self._slot_row, self._norm, group_ptr, tids, idfs,
+                        total, best)
         return total
 
     def top(self, terms: Sequence[str], k: int, allowed: np.ndarray | None = None, scope: object = None) -> Ranking:

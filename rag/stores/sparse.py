@@ -95,7 +95,7 @@ class SparseStore:
         out = np.zeros(self._n, np.float32)
         if not self._n or not idx.size:
             return out
-        from .kernels import accumulate_postings, values  # numba loads on first use, not with every `import rag`
+        from .kernels import accumulate_postings, values  # loaded on first use, not with every `import rag`
 
         weights = np.asarray(val, np.float32)
         return accumulate_postings(self.post_ptr, self.post_row, *values(self.post_val), idx, weights, out)
@@ -169,7 +169,7 @@ class SparseSegments:
         return self.layout.rows
 
     def warm(self) -> None:
-        """Load its kernels now (numba compiles them, or reads them from its cache), not in the first question."""
+        """Load its kernels now (rag/stores/kernels.py: compiled once per machine), not in the first question."""
         from .kernels import warm_sparse
 
         warm_sparse()
