@@ -6,7 +6,9 @@ with the content words of the recent earlier turns (rag.retrieval.topic) put bef
 by "he" or 彼 and names its own topic, with the name of the person it means: rag.retrieval.referent), and its own
 search only breaks near-ties of that ranking (RRF, weight 0.1). Only content words are carried over, not whole sentences, so
 that what an earlier turn asked does not outweigh what the follow-up asks. A stand-alone question is searched
-alone, exactly as without a conversation.
+alone, exactly as without a conversation. A follow-up that asks the question before about another name ("What about
+the US?", "And Iran?") is shown, among its first NAMED_DEPTH passages, those that mention that name first
+(rag.retrieval.ellipsis): the earlier turn's words it carries found the earlier answer's passages again.
 
 A follow-up about the article itself ("What else does the article say?", この記事の結論は?), or about "him" or "her"
 after a question on who wrote it, and a chain of such follow-ups, is kept to the article of the first passage found
@@ -33,6 +35,7 @@ from .cues import (EN_ARTICLE, EN_CONTINUING, EN_DISCOURSE, EN_FUNCTION, EN_PERS
                    EN_STRONG, EN_THIS_ARTICLE, EN_WEAK, EN_WORD, JA_ARTICLE, JA_CONTINUING, JA_DISCOURSE, JA_FUNCTION,
                    JA_PERSONAL, JA_REFERRING, JA_SMALL_TALK, JA_SOURCE, JA_THIS_ARTICLE, NOT_TOPIC)
 from .engine import Filters, SearchResult, Searcher
+from .ellipsis import named_terms
 from .fusion import diversify, rrf
 from .referent import person_query
 from .sources import asks_for_source
@@ -51,6 +54,10 @@ CONTEXT_TOKENS = 64
 # only breaks near-ties: at rank 1 its 0.1 / 61 moves a passage about six places of the conversation ranking.
 WEIGHTS = {"last": 0.1, "conversation": 1.0}
 RRF_K = 60
+
+# A follow-up that asks the question before about another name ("And Iran?") is shown, among its first this many
+# passages, those that mention the name first (rag.retrieval.ellipsis; docs/chat.md, "Follow-ups that swap a name")
+NAMED_DEPTH = 10
 
 # An earlier turn is read up to this many characters to tell whether it names a topic (a pasted article is long)
 MAX_TURN_CHARS = 2000
@@ -264,7 +271,11 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
         about_source = asks_for_source(last)  # the follow-up's own words decide, not the earlier turns' it carries
     alone = searcher.search(last, pool, mode, filters, about_source=about_source)
     joined = searcher.search(context, pool, mode, filters, about_source=about_source)
-    hits = fuse({"last": alone.hits, "conversation": joined.hits}, top_k)
+    # "And Iran?": the passages that mention Iran first (a question on a source is shown its source row first)
+    named = frozenset() if about_source else named_terms(last, searcher.analyzer, bridge)
+    hits = fuse({"last": alone.hits, "conversation": joined.hits}, max(top_k, NAMED_DEPTH) if named else top_k)
+    if named:
+        hits = named_first(hits, named, NAMED_DEPTH)[:top_k]
     took = (time.perf_counter() - t0) * 1000
     logger.info("follow-up: fused its own search with %d earlier turn(s) in %.1f ms", len(earlier), took)
     timings = {**{f"last.{k}": v for k, v in alone.timings.items()},
@@ -311,6 +322,15 @@ def _bridge(searcher: Searcher) -> Bridge | None:
         return searcher.index.bridge
     except (KeyError, IndexError, AttributeError):
         return None
+
+
+def named_first(hits: Sequence[Hit], terms: frozenset[str], depth: int) -> tuple[Hit, ...]:
+    """`hits` with those of the first `depth` whose text holds one of `terms` before those that do not, each part in
+    its order; the scores stay where they were (the first place keeps the first score), so they still fall."""
+    head = list(hits[:depth])
+    mentions = [h for h in head if any(t in h.passage.text for t in terms)]
+    order = mentions + [h for h in head if not any(t in h.passage.text for t in terms)] + list(hits[depth:])
+    return tuple(replace(h, rank=i + 1, score=hits[i].score) for i, h in enumerate(order))
 
 
 def fuse(rankings: dict[str, Sequence[Hit]], top_k: int) -> tuple[Hit, ...]:

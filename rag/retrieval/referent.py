@@ -60,7 +60,7 @@ def _person(turn: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None) -> str
     if has_cjk(turn):
         run: list[str] = []
         for token in analyzer.tokens(turn):
-            if token.pos[:3] == _PERSON or (token.pos[:2] == _PERSON[:2] and _is_person(token.surface, analyzer)):
+            if token.pos[:3] == _PERSON or (token.pos[:2] == _PERSON[:2] and is_person(token.surface, analyzer)):
                 run.append(token.surface)
             elif run:
                 break
@@ -73,12 +73,12 @@ def _person(turn: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None) -> str
         # a sentence's first word is capitalised whatever it is ("According to…"): a name there is two words or more
         if (not before or before[-1] in ".?!") and " " not in name or name.split()[0].lower() in NOT_TOPIC:
             continue
-        if any(_is_person(term, analyzer) for group in bridge.expand(name) for term in group):
+        if any(is_person(term, analyzer) for group in bridge.expand(name) for term in group):
             return name
     return None
 
 
-def _is_person(term: str, analyzer: JapaneseAnalyzer) -> bool:
+def is_person(term: str, analyzer: JapaneseAnalyzer) -> bool:
     """Whether Sudachi reads `term`, a Japanese term of two characters or more, as a person's name before 氏 (a
     Latin letter there is read as an initial: "j氏")."""
     if term.isascii() or len(term) < 2:

@@ -1,0 +1,111 @@
+"""A follow-up that asks the question before about another name: "What about the US?" after "What did Lavrov say about
+an alliance with China?", "And Iran?", じゃあ習近平は?. Its answer is about that name, so a passage that does not
+mention it cannot be the answer, however close it is to the earlier turn's topic, which the follow-up search carries.
+
+Such a follow-up continues the one before (And…, What about…, じゃあ…) or names nothing but its names (米国については?),
+does not point back at what was said (it, その: then it asks about that), and names a place, a person or an
+organisation. A name's kind is read from its Japanese term as Sudachi tags it (地名; 人名, also as read before 氏, as
+rag.retrieval.referent reads a person; 組織名), or, for a word in capitals that is neither, an organisation (NATO,
+IAEA). `named_terms` gives the terms a passage mentions such a name by: the name as written, and for an English name
+the bridge's Japanese terms for it (US: 米国; Iran: イラン).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..corpus.lines import has_cjk
+from ..stores.bridge import Bridge
+from ..stores.english import acronyms, english_words, is_acronym
+from ..stores.japanese import JapaneseAnalyzer
+from .cues import EN_CONTINUING, EN_STRONG, EN_WORD, JA_CONTINUING, JA_FUNCTION, NOT_TOPIC
+from .referent import is_person
+
+PLACE, PERSON, ORGANISATION = "place", "person", "organisation"
+# a run of capitalised words (North Korea, Wang Yi, Jean-Yves), or one word in capitals (US, NATO)
+_NAME = re.compile(r"(?<![A-Za-z])(?:[A-Z][a-z\u00e0-\u00ff]+(?:[ \-][A-Z][a-z\u00e0-\u00ff]+)*|[A-Z]{2,}(?![a-z]))")
+# what a Japanese follow-up asks about its name with, not a topic of its own: 米国については?, イランの場合は?
+_JA_ABOUT = re.compile(r"について|に関して|に関する|の場合")
+_JA_FRAME = frozenset({"場合", "方", "件", "点", "側"})
+_JA_POINTING = re.compile(r"それ|その|そこ|これ|この|ここ|同氏|同国")
+_SHORTEST_TERM = 2  # a one-character term (中, 米) is in too many passages to say which are about the name
+
+
+def named_terms(question: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None) -> frozenset[str]:
+    """The terms a passage mentions the follow-up's names by, when `question` asks the question before about other
+    names ("And Iran?": イラン, Iran); empty otherwise."""
+    names = [(name, kind) for name, kind in _names(question, analyzer, bridge) if kind]
+    if not names or not _elliptical(question, {name for name, _ in names}, analyzer):
+        return frozenset()
+    terms: set[str] = set()
+    caps = acronyms(question)
+    for name, _ in names:
+        terms.add(name)
+        if has_cjk(name) or bridge is None:
+            continue
+        groups = bridge.expand(name, caps & set(english_words(name)))
+        if is_acronym(name):  # its own group, and its definition written out (SCO: 上海協力機構), not each of its words
+            defined = bridge.defined.get(name.upper(), ())
+            groups = [g for g in groups[:1] if not set(g) <= set(defined)] + [["".join(defined)]] * bool(defined)
+        terms.update(t for group in groups for t in group)
+    return frozenset(t for t in terms if len(t) >= _SHORTEST_TERM)
+
+
+def _elliptical(question: str, names: set[str], analyzer: JapaneseAnalyzer) -> bool:
+    """Whether `question` continues the one before ("And the US?", じゃあ米国は?) or names nothing but its names
+    (米国については?, "The US?"), without pointing back at what was said ("How did it affect China?")."""
+    if {w.lower() for w in EN_WORD.findall(question)} & EN_STRONG or _JA_POINTING.search(question):
+        return False
+    if EN_CONTINUING.search(question) or JA_CONTINUING.search(question):
+        return True
+    inside = {w.lower() for name in names for w in re.findall(r"[A-Za-z\u00c0-\u024f]+", name)}
+    rest = [w for w in english_words(question) if w not in NOT_TOPIC and w not in inside and len(w) > 1]
+    if has_cjk(question):
+        rest += [t.surface for t in analyzer.tokens(_JA_ABOUT.sub(" ", question)) if t.term and not t.term.isascii()
+                 and t.pos[0] == "名詞" and t.surface not in names | JA_FUNCTION | _JA_FRAME]
+    return not rest
+
+
+def _names(text: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None) -> Iterator[tuple[str, str | None]]:
+    """The names `text` writes, each with its kind (None: not known), in order: Japanese ones, then English ones."""
+    if has_cjk(text):
+        for token in analyzer.tokens(text):
+            if token.pos[0] != "名詞" or not token.term:
+                continue
+            if token.term.isascii():
+                if is_acronym(token.surface):
+                    yield token.surface, ORGANISATION
+            elif kind := _ja_kind(token.surface, token.pos, analyzer):
+                yield token.surface, kind
+    caps = acronyms(text)
+    for m in _NAME.finditer(text):
+        parts = m.group().split(" ")
+        while parts and parts[0].lower() in NOT_TOPIC and not is_acronym(parts[0]):
+            parts.pop(0)  # "And North Korea", "What": a sentence's scaffolding before the name, or no name
+        if parts:
+            name = " ".join(parts)
+            yield name, _en_kind(name, caps, analyzer, bridge)
+
+
+def _ja_kind(surface: str, pos: tuple[str, ...], analyzer: JapaneseAnalyzer) -> str | None:
+    if pos[:2] == ("名詞", "固有名詞"):
+        kind = {"地名": PLACE, "人名": PERSON, "組織名": ORGANISATION}.get(pos[2])
+        if kind:
+            return kind
+    if len(surface) >= 2 and re.fullmatch(r"[\u30a0-\u30ff]+", surface) and is_person(surface, analyzer):
+        return PERSON  # トランプ is a common noun alone, a person before 氏
+    return None
+
+
+def _en_kind(name: str, caps: set[str], analyzer: JapaneseAnalyzer, bridge: Bridge | None) -> str | None:
+    groups = [] if bridge is None else bridge.expand(name, caps & set(english_words(name)))
+    own = groups[:1] if is_acronym(name) else groups  # SCO's group, not the terms of its definition (上海, 協力…)
+    terms = [t for group in own for t in group]
+    for term in terms:
+        tokens = analyzer.tokens(term)
+        if len(tokens) == 1 and tokens[0].pos[:3] == ("名詞", "固有名詞", "地名"):
+            return PLACE
+    if any(is_person(term, analyzer) for term in terms):
+        return PERSON
+    return ORGANISATION if is_acronym(name) else None

@@ -1,0 +1,71 @@
+"""A follow-up that asks the question before about another name ("What about the US?", "And Iran?", じゃあ習近平は?):
+among its first passages, those that mention the name come first (rag/retrieval/ellipsis.py, conversation.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.retrieval.conversation import NAMED_DEPTH, _bridge, named_first, search_conversation
+from rag.retrieval.ellipsis import named_terms
+
+LAVROV = "What did Lavrov say about an alliance with China?"
+LAVROV_JA = "ラブロフ外相は中国との同盟について何と言った?"
+
+
+@pytest.mark.parametrize("follow_up, terms", [
+    ("What about the US?", {"US", "米国"}),
+    ("And Iran?", {"Iran", "イラン"}),
+    ("And North Korea?", {"North Korea", "北朝鮮"}),
+    ("What about Xi Jinping?", {"Xi Jinping", "習近平"}),
+    ("And the IAEA?", {"IAEA", "iaea", "国際原子力機関"}),
+    ("And in the SCO?", {"SCO", "sco", "上海協力機構"}),  # its definition written out, not 協力 or 機構 alone
+    ("じゃあ習近平は?", {"習近平"}),
+    ("米国については?", {"米国"}),
+    ("ではイランの場合は?", {"イラン"}),
+    ("And what did he say about the US?", {"US", "米国"}),
+])
+def test_a_follow_up_that_asks_about_another_name_gives_the_terms_a_passage_names_it_by(searcher, follow_up,
+                                                                                       terms) -> None:
+    assert named_terms(follow_up, searcher.analyzer, _bridge(searcher)) == terms
+
+
+@pytest.mark.parametrize("question", [
+    "How did it affect China?",  # asks about "it", and China is another part of it
+    "その時、中国はどうした?",
+    "And how long did it last?",  # names nothing
+    "Thanks!",
+    "and iran?",  # all lower case: nothing reads as a name
+    "What did Lavrov say about an alliance with China?",  # a question of its own: more than a name
+    "中国は北朝鮮に何を輸出しているのか",
+])
+def test_a_question_that_does_not_ask_the_last_one_about_another_name_gives_none(searcher, question) -> None:
+    assert named_terms(question, searcher.analyzer, _bridge(searcher)) == frozenset()
+
+
+def test_the_passages_that_mention_the_name_come_first_and_the_scores_stay_in_their_places(searcher) -> None:
+    hits = searcher.search(LAVROV, 12, "hybrid").hits
+    terms = frozenset({"米国"})
+    moved = named_first(hits, terms, NAMED_DEPTH)
+    assert sorted(h.passage.passage_id for h in moved) == sorted(h.passage.passage_id for h in hits)
+    head = [any(t in h.passage.text for t in terms) for h in moved[:NAMED_DEPTH]]
+    assert head == sorted(head, reverse=True) and any(head) and not all(head)  # those that mention it, then the rest
+    assert moved[NAMED_DEPTH:] == tuple(hits[NAMED_DEPTH:])  # below the depth nothing moves
+    assert [h.score for h in moved] == [h.score for h in hits] and [h.rank for h in moved] == list(range(1, 13))
+    mentioning = [h for h in hits[:NAMED_DEPTH] if "米国" in h.passage.text]
+    assert [h.passage.passage_id for h in moved[:len(mentioning)]] == [h.passage.passage_id for h in mentioning]
+
+
+@pytest.mark.parametrize("turns", [[LAVROV, "What about the US?"], [LAVROV_JA, "じゃあ米国については？"]])
+def test_what_about_the_us_after_the_lavrov_question_is_answered_from_passages_that_mention_the_us(searcher,
+                                                                                                  turns) -> None:
+    found = search_conversation(searcher, turns, 5, "hybrid")
+    assert found.dependent
+    mentions = ["米国" in h.passage.text for h in found.result.hits]
+    assert mentions[0] and mentions == sorted(mentions, reverse=True)
+    assert [h.rank for h in found.result.hits] == [1, 2, 3, 4, 5]
+
+
+def test_a_stand_alone_question_after_small_talk_is_not_reordered(searcher) -> None:
+    alone = search_conversation(searcher, ["Thanks!", "What did Lavrov say about the US?"], 5, "hybrid")
+    assert not alone.dependent
+    assert alone.result.hits == searcher.search("What did Lavrov say about the US?", 5, "hybrid").hits
