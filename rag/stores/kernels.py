@@ -120,12 +120,18 @@ def _out(array: np.ndarray, dtype=np.float32) -> np.ndarray:
     return array
 
 
-def _vals(vals: np.ndarray, table: np.ndarray) -> tuple[str, np.ndarray, int | None]:
-    """(the kernel variant, the values, the table's address) for stored activations as `values` gives them."""
+def _vals(vals: np.ndarray, table: np.ndarray) -> tuple[str, np.ndarray, np.ndarray | None]:
+    """(the kernel variant, the values, the table) for stored activations as `values` gives them; the caller keeps
+    both arrays while the C loop reads them (a converted copy must not be freed before)."""
     if vals.dtype == np.uint16:
-        table = _c(table, np.float32)
-        return "f16", _c(vals, np.uint16), table.ctypes.data
+        if table.shape != F16.shape:
+            raise ValueError(f"float16 activations are read through a table of {F16.shape[0]} values, not {table.shape}")
+        return "f16", _c(vals, np.uint16), _c(table, np.float32)
     return "f32", _c(vals, np.float32), None
+
+
+def _at(array: np.ndarray | None) -> int | None:
+    return None if array is None else array.ctypes.data
 
 
 def _shapes(out: np.ndarray, expected: tuple[int, ...], rows_d: int, words_d: int) -> None:
@@ -143,7 +149,7 @@ def accumulate_postings(post_ptr, post_row, post_val, table, features, weights, 
     kind, vals, tab = _vals(post_val, table)
     ptr, rows = _c(post_ptr, np.int64), _c(post_row, np.int32)
     feats, w = _c(features, np.int64), _c(weights, np.float32)
-    getattr(lib, f"accumulate_postings_{kind}")(ptr.ctypes.data, rows.ctypes.data, vals.ctypes.data, tab,
+    getattr(lib, f"accumulate_postings_{kind}")(ptr.ctypes.data, rows.ctypes.data, vals.ctypes.data, _at(tab),
                                                 feats.ctypes.data, feats.shape[0], w.ctypes.data, _out(out).ctypes.data)
     return out
 
@@ -155,7 +161,7 @@ def impact_count(post_ptr, post_val, table, features, weights, tau) -> int:
         return _numba().impact_count(post_ptr, post_val, table, features, weights, tau)
     kind, vals, tab = _vals(post_val, table)
     ptr, feats, w = _c(post_ptr, np.int64), _c(features, np.int64), _c(weights, np.float32)
-    return getattr(lib, f"impact_count_{kind}")(ptr.ctypes.data, vals.ctypes.data, tab, feats.ctypes.data,
+    return getattr(lib, f"impact_count_{kind}")(ptr.ctypes.data, vals.ctypes.data, _at(tab), feats.ctypes.data,
                                                 feats.shape[0], w.ctypes.data, float(tau))
 
 
@@ -167,7 +173,7 @@ def accumulate_impacts(post_ptr, post_row, post_val, table, features, weights, t
     kind, vals, tab = _vals(post_val, table)
     ptr, rows = _c(post_ptr, np.int64), _c(post_row, np.int32)
     feats, w = _c(features, np.int64), _c(weights, np.float32)
-    getattr(lib, f"accumulate_impacts_{kind}")(ptr.ctypes.data, rows.ctypes.data, vals.ctypes.data, tab,
+    getattr(lib, f"accumulate_impacts_{kind}")(ptr.ctypes.data, rows.ctypes.data, vals.ctypes.data, _at(tab),
                                                feats.ctypes.data, feats.shape[0], w.ctypes.data, float(tau),
                                                _out(out).ctypes.data)
     return out
@@ -184,7 +190,7 @@ def rescore_rows(row_ptr, row_feat, row_val, table, rows, position, weights, scr
     feats = _c(row_feat, np.uint16 if feature == "u16" else np.int32)
     ptr, which, pos, w = _c(row_ptr, np.int64), _c(rows, np.int64), _c(position, np.int64), _c(weights, np.float32)
     scratch = _out(scratch)
-    getattr(lib, f"rescore_rows_{feature}_{kind}")(ptr.ctypes.data, feats.ctypes.data, vals.ctypes.data, tab,
+    getattr(lib, f"rescore_rows_{feature}_{kind}")(ptr.ctypes.data, feats.ctypes.data, vals.ctypes.data, _at(tab),
                                                    which.ctypes.data, which.shape[0], pos.ctypes.data, w.ctypes.data,
                                                    scratch.ctypes.data, scratch.shape[0], _out(out).ctypes.data)
     return out

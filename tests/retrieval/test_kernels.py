@@ -35,7 +35,7 @@ def _sparse(rng, stored, feature, n=3000, dim=300):
 
 
 @pytest.mark.parametrize("stored, feature", [(np.float16, np.uint16), (np.float32, np.int32)])
-def test_the_sparse_heads_loops_give_the_numba_kernels_bits(stored, feature) -> None:
+def test_the_sparse_heads_loops_give_the_numba_kernels_bits(stored, feature, compiled_for) -> None:
     rng = np.random.default_rng(7)
     row_ptr, row_feat, row_val, post_ptr, post_row, post_val = _sparse(rng, stored, feature)
     n, dim = row_ptr.shape[0] - 1, post_ptr.shape[0] - 1
@@ -90,10 +90,27 @@ def test_bm25s_loops_give_the_numba_kernels_bits(group) -> None:
     assert np.array_equal(results[0][1], results[1][1])
 
 
+AVX2_FMA = native.cpu_has("avx2", "fma")
+
+
+@pytest.fixture(params=["this CPU", "no AVX2"])
+def compiled_for(request, tmp_path, monkeypatch):
+    """The library as compiled for this machine, and as compiled for a CPU without AVX2 or FMA (the dense products'
+    plain C sums), from a cache of the test's own."""
+    if request.param == "no AVX2":
+        monkeypatch.setenv("RAG_ENGINE_CACHE", str(tmp_path))
+        monkeypatch.setattr(native, "cpu_has", lambda *flags: False)
+        monkeypatch.setitem(C._loaded, "lib", C._UNSET)
+        assert C.library() is not None
+    return request.param
+
+
 @pytest.mark.parametrize("dim", [384, 512, 13])
-def test_the_dense_products_give_the_numba_kernels_bits_at_the_models_widths(dim) -> None:
-    # e5's 384 and USE's 512 values: the same 32 partial sums as numba's vectorised loop, so the same bits; a width
-    # that is no multiple of 32 ends in a different order, within float32's rounding
+def test_the_dense_products_give_the_numba_kernels_bits_at_the_models_widths(dim, compiled_for) -> None:
+    # e5's 384 and USE's 512 values: with AVX2 and FMA, the same 32 partial sums as numba's vectorised loop, so the
+    # same bits; a width that is no multiple of 32, or a CPU without them, adds in another order, within float32's
+    # rounding (the sparse and BM25 loops give the same bits either way: no vector instruction is used there)
+    exact_bits = compiled_for == "this CPU" and AVX2_FMA and dim % 32 == 0
     rng = np.random.default_rng(dim)
     vectors = rng.standard_normal((2000, dim)).astype(np.float32)
     words = rng.standard_normal((3, dim)).astype(np.float32)
@@ -109,12 +126,27 @@ def test_the_dense_products_give_the_numba_kernels_bits_at_the_models_widths(dim
     exact = (vectors.astype(np.float64) @ words.astype(np.float64).T).T
     assert np.abs(got[C][0] - exact).max() < 1e-4
     for a, b in zip(got[C], got[N]):
-        assert np.array_equal(a, b) if dim % 32 == 0 else np.allclose(a, b, rtol=0, atol=1e-3)
+        assert np.array_equal(a, b) if exact_bits else np.allclose(a, b, rtol=1e-5, atol=1e-3)
     rows, one, many = got[C]
     alone = np.zeros((1, 2000), np.float32)
     C.dot_rows(vectors, words[1:2], alone)
     assert np.array_equal(alone[0], rows[1])  # a word's row does not depend on the other words of the call
     assert np.array_equal(one, many[0])  # one word or several, the same sums
+
+
+def test_a_table_that_must_be_copied_is_read_from_its_copy_and_a_short_one_is_refused() -> None:
+    rng = np.random.default_rng(9)
+    _, _, _, post_ptr, post_row, post_val = _sparse(rng, np.float16, np.uint16, n=500, dim=50)
+    bits, table = C.values(post_val)
+    features, weights = np.arange(10, dtype=np.int64), np.ones(10, np.float32)
+    expected = C.accumulate_postings(post_ptr, post_row, bits, table, features, weights, np.zeros(500, np.float32))
+    # a strided view of the table: copied, and the copy kept alive while the loop reads it
+    strided = np.repeat(table, 2)[::2]
+    assert not strided.flags.c_contiguous
+    got = C.accumulate_postings(post_ptr, post_row, bits, strided, features, weights, np.zeros(500, np.float32))
+    assert np.array_equal(got, expected) and expected.any()
+    with pytest.raises(ValueError, match="table of 65536"):
+        C.accumulate_postings(post_ptr, post_row, bits, table[:100], features, weights, np.zeros(500, np.float32))
 
 
 def test_a_kernel_refuses_an_output_it_cannot_write_in_place_and_a_product_of_mismatched_widths() -> None:
