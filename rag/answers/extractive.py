@@ -28,8 +28,9 @@ MIN_CHARS = 8
 # Shorter than this, or without a sentence end, a picked sentence is a fragment (a heading, a cut piece).
 FRAGMENT_CHARS = 20
 DUPLICATE_JACCARD = 0.6
-# A list item: a line that opens with a bullet (・, •, ➢, ⇨…), as the articles' summaries and breakdowns write them.
-LIST_ITEM = re.compile(r"\s*[・•●○◦▪■□◆◇➢➤▶►⇨→]\s*\S")
+# A list item: a line that opens with a bullet as the articles' summaries and breakdowns write them (・, ➢, ⇨); not ■
+# or ▶, which open headings and link lines, nor •, which opens the sites' menus and rankings.
+LIST_ITEM = re.compile(r"\s*[・➢⇨]\s*\S")
 # A picked sentence that a list follows in its passage brings at most this many of its items (docs/answers.md, "The list
 # a sentence announces"): 「…に反対する勢力が存在するとされる。」 says who only in the item after it.
 LIST_ITEMS = 2
@@ -74,7 +75,8 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
     ranked = substantial or ranked  # a passage of nothing but fragments still deserves an answer
     following = {(c.rank, c.index): c for c in candidates}
     picked: list[Scored] = []
-    total = 0
+    items: dict[int, list[Scored]] = {}  # the list items a picked sentence brought, by its place in `picked`
+    total = scored = 0  # scored: the sentences picked for their own score (a list's items are not)
 
     def fits(c: Scored) -> bool:
         return (len(picked) < sel.max_sentences and not any(near_duplicate(c.text, p.text) for p in picked)
@@ -84,27 +86,47 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
     for c in ranked:
         if len(picked) >= sel.max_sentences:
             break
-        if len(picked) >= sel.min_sentences and c.score < picked[0].score - sel.cutoff:
+        if scored >= sel.min_sentences and c.score < picked[0].score - sel.cutoff:
             break
         if not fits(c):
             continue
         picked.append(c)
         total += len(c.text)
+        scored += 1
         nxt = following.get((c.rank, c.index + 1))
         if neighbour and fragment(c.text) and nxt is not None and nxt not in picked and fits(nxt):
             picked.append(nxt)
             total += len(nxt.text)
-        elif not LIST_ITEM.match(c.text) and c.text.rstrip().endswith("。"):
+        elif sel.list_items and announces(c):
+            brought = items.setdefault(len(picked) - 1, [])
             for k in range(1, sel.list_items + 1):  # the sentence announces the list: its items say what it means
                 item = following.get((c.rank, c.index + k))
                 if item is None or not LIST_ITEM.match(item.text) or item in picked or not fits(item):
                     break
                 picked.append(item)
+                brought.append(item)
                 total += len(item.text)
     ordered = sorted(picked, key=lambda c: (c.rank, c.position))
     if sel.best_first and picked:  # picked[0] scored best: a reader who stops after one sentence reads it
-        ordered = [picked[0], *(c for c in ordered if c is not picked[0])]
+        first = [picked[0], *items.get(0, ())]  # with the items it brought, which read as its own
+        ordered = [*first, *(c for c in ordered if not any(c is f for f in first))]
     return ordered
+
+
+def announces(c: Scored) -> bool:
+    """Whether `c` can announce a list: a whole line ended as a sentence (。), not itself an item, and not the
+    explanation under an item (in 「・シナリオ1 / その説明。 / ・シナリオ2」 the explanation does not announce the next
+    scenario)."""
+    text = c.hit.passage.text
+    before = text[: c.position]
+    line_start = before.rfind("\n") + 1
+    if LIST_ITEM.match(c.text) or not c.text.rstrip().endswith("。") or before[line_start:].strip():
+        return False
+    after = text[c.position + len(c.text):]
+    if after.split("\n", 1)[0].strip():  # more of the line follows: the sentence does not end it
+        return False
+    lines = [line for line in before[:line_start].splitlines() if line.strip()]
+    return not (lines and LIST_ITEM.match(lines[-1]))
 
 
 def fragment(text: str) -> bool:

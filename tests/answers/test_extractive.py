@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 import pytest
 
 from rag.answers import Answer, answer_question
@@ -130,23 +133,59 @@ def test_a_picked_fragment_brings_the_next_sentence_of_its_passage(en_answer: An
     assert [c.text for c in select([fragment, after, other], neighbour=False)] == [fragment.text, other.text]
 
 
+def _sentences(hit, text: str, scores: dict[str, float], rank: int = 1) -> list[Scored]:
+    """`text` as a passage's text, cut into sentences at line ends and after 。, scored as `scores` says (0.1 when
+    not named)."""
+    passage = dataclasses.replace(hit, passage=dataclasses.replace(hit.passage, text=text), rank=rank)
+    spans = [m.span() for m in re.finditer(r"[^\n。]+。?", text) if m.group().strip()]
+    return [Scored(rank, i, a, text[a:b], passage, scores.get(text[a:b], 0.1)) for i, (a, b) in enumerate(spans)]
+
+
 def test_a_picked_sentence_brings_the_first_items_of_the_list_right_after_it(en_answer: Answer) -> None:
     hit = en_answer.passages[0]
-    intro = Scored(1, 0, 0, "両国内には、この動きに反対する勢力が存在するとされる。", hit, 0.9)
-    first = Scored(1, 1, 27, "・一方の国では、官僚機構がこれに反対", hit, 0.3)  # far below the best on their own
-    second = Scored(1, 2, 46, "・他方の国では、報道機関が批判する可能性", hit, 0.3)
-    third = Scored(1, 3, 66, "・第三の国は沈黙を守る", hit, 0.3)
-    other = Scored(2, 0, 0, "別の記事の文もかなり関係がある。", hit, 0.85)
-    candidates = [intro, first, second, third, other]
+    intro, first, second = ("両国内には、この動きに反対する勢力が存在するとされる。", "・一方の国では、官僚機構がこれに反対",
+                            "・他方の国では、報道機関が批判する可能性")
+    text = f"国内の反発\n{intro}\n{first}\n{second}\n・第三の国は沈黙を守る\n"
+    other = _sentences(hit, "別の記事の文もかなり関係がある。\n", {"別の記事の文もかなり関係がある。": 0.85}, rank=2)
+    candidates = _sentences(hit, text, {intro: 0.9}) + other
     # the list's first two items, in reading order after the sentence that announces them; the budget still holds
-    assert [c.text for c in select(candidates)] == [intro.text, first.text, second.text, other.text]
-    assert [c.text for c in select(candidates, Selection(list_items=0))] == [intro.text, other.text]
-    assert [c.text for c in select(candidates, Selection(max_sentences=2))] == [intro.text, first.text]
-    # an item picked on its own brings no other item, and a sentence cut mid-way announces nothing
-    alone = Scored(1, 1, 27, first.text, hit, 0.95)
-    assert [c.text for c in select([intro, alone, second, other])][:2] == [alone.text, intro.text]
-    cut = Scored(1, 0, 0, "両国内には、この動きに反対する勢力が存在するとされ、", hit, 0.9)
-    assert first.text not in [c.text for c in select([cut, first, second, other])]
+    assert [c.text for c in select(candidates)] == [intro, first, second, other[0].text]
+    assert [c.text for c in select(candidates, Selection(list_items=0))] == [intro, other[0].text]
+    assert [c.text for c in select(candidates, Selection(max_sentences=2))] == [intro, first]
+    # an item picked on its own brings no other item
+    alone = _sentences(hit, text, {first: 0.95, intro: 0.3})
+    assert [c.text for c in select(alone + other)] == [first, other[0].text]
+
+
+def test_only_a_whole_line_that_is_no_items_explanation_announces_a_list(en_answer: Answer) -> None:
+    hit = en_answer.passages[0]
+    # the explanation under a scenario does not announce the next scenario
+    scenarios = "以下のシナリオが想定される。\n・ロシアが戦線を突破する。\nこれにより有利な条件を提示できる。\n・停戦を受け入れる。\n"
+    picked = select(_sentences(hit, scenarios, {"これにより有利な条件を提示できる。": 0.9}), Selection(min_sentences=1))
+    assert [c.text for c in picked] == ["これにより有利な条件を提示できる。"]
+    picked = select(_sentences(hit, scenarios, {"以下のシナリオが想定される。": 0.9}), Selection(min_sentences=1))
+    assert [c.text for c in picked] == ["以下のシナリオが想定される。", "・ロシアが戦線を突破する。"]  # then an explanation
+    # nor does a sentence that does not end its line, nor one ended with no 。, nor a heading's ■ line count as items
+    for text, best in (("この点は重要である。その理由は次の通りだ。\n・第一の理由\n", "この点は重要である。"),
+                       ("次の国が反対している\n・第一の国\n", "次の国が反対している"),
+                       ("延長すると発表した。\n■今後の見通し\n", "延長すると発表した。")):
+        got = [c.text for c in select(_sentences(hit, text, {best: 0.9}), Selection(min_sentences=1))]
+        assert got == [best], got  # one sentence well above the rest, and nothing it brings
+
+
+def test_a_lists_items_follow_their_sentence_first_and_leave_the_second_best_sentence_its_place(
+        en_answer: Answer) -> None:
+    hit = en_answer.passages[0]
+    intro, item = "反対する勢力が存在するとされる。", "・アメリカでは一部の勢力がこれに反対"
+    earlier = "その前の段落の文も関係がある。"
+    # the best sentence comes first with the item it brought, then the rest in reading order
+    text = f"{earlier}\n見出し\n{intro}\n{item}\n"
+    picked = select(_sentences(hit, text, {intro: 0.9, earlier: 0.8}))
+    assert [c.text for c in picked] == [intro, item, earlier]
+    # the item is not one of the two sentences min_sentences keeps whatever their score
+    second = _sentences(hit, "二番目によい文だが点は低い。\n", {"二番目によい文だが点は低い。": 0.65}, rank=2)
+    picked = select(_sentences(hit, f"見出し\n{intro}\n{item}\n", {intro: 0.9}) + second)
+    assert [c.text for c in picked] == [intro, item, second[0].text]
 
 
 @pytest.mark.parametrize("question", ["Who on the US side is against the New Détente?",
