@@ -32,10 +32,10 @@ from ..stores.english import english_words
 from ..stores.japanese import JapaneseAnalyzer
 from ..types import Hit
 from .cues import (EN_ARTICLE, EN_CONTINUING, EN_DISCOURSE, EN_FUNCTION, EN_PERSONAL, EN_SMALL_TALK, EN_SOURCE,
-                   EN_STRONG, EN_THIS_ARTICLE, EN_WEAK, EN_WORD, JA_ARTICLE, JA_CONTINUING, JA_DISCOURSE, JA_FUNCTION,
-                   JA_PERSONAL, JA_REFERRING, JA_SMALL_TALK, JA_SOURCE, JA_THIS_ARTICLE, NOT_TOPIC)
+                   EN_STRONG, EN_THIS_ARTICLE, EN_WEAK, EN_WORD, JA_ABOUT, JA_ARTICLE, JA_CONTINUING, JA_DISCOURSE,
+                   JA_FUNCTION, JA_PERSONAL, JA_REFERRING, JA_SMALL_TALK, JA_SOURCE, JA_THIS_ARTICLE, NOT_TOPIC)
 from .engine import Filters, SearchResult, Searcher
-from .ellipsis import named_terms
+from .ellipsis import mentions, named_terms
 from .fusion import diversify, rrf
 from .referent import person_query
 from .sources import asks_for_source
@@ -92,7 +92,9 @@ def depends_on_context(question: str, analyzer: JapaneseAnalyzer) -> bool:
 def _content_words(question: str, analyzer: JapaneseAnalyzer, but: frozenset[str] = frozenset()) -> list[str]:
     content = [w for w in english_words(question) if w not in EN_FUNCTION and len(w) > 1 and w not in but]
     if has_cjk(question):
-        content += [t for t in analyzer.terms(question) if not t.isascii() and t not in JA_FUNCTION and t not in but]
+        # 米国については?: について asks about 米国, it is not a second word of its own (つく)
+        text = JA_ABOUT.sub(" ", question)
+        content += [t for t in analyzer.terms(text) if not t.isascii() and t not in JA_FUNCTION and t not in but]
     return content
 
 
@@ -275,7 +277,7 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     named = frozenset() if about_source else named_terms(last, searcher.analyzer, bridge)
     hits = fuse({"last": alone.hits, "conversation": joined.hits}, max(top_k, NAMED_DEPTH) if named else top_k)
     if named:
-        hits = named_first(hits, named, NAMED_DEPTH)[:top_k]
+        hits = named_first(hits, lambda text: mentions(text, named, searcher.analyzer), NAMED_DEPTH)[:top_k]
     took = (time.perf_counter() - t0) * 1000
     logger.info("follow-up: fused its own search with %d earlier turn(s) in %.1f ms", len(earlier), took)
     timings = {**{f"last.{k}": v for k, v in alone.timings.items()},
@@ -324,12 +326,12 @@ def _bridge(searcher: Searcher) -> Bridge | None:
         return None
 
 
-def named_first(hits: Sequence[Hit], terms: frozenset[str], depth: int) -> tuple[Hit, ...]:
-    """`hits` with those of the first `depth` whose text holds one of `terms` before those that do not, each part in
+def named_first(hits: Sequence[Hit], mentioned: Callable[[str], bool], depth: int) -> tuple[Hit, ...]:
+    """`hits` with those of the first `depth` whose text `mentioned` accepts before those it does not, each part in
     its order; the scores stay where they were (the first place keeps the first score), so they still fall."""
     head = list(hits[:depth])
-    mentions = [h for h in head if any(t in h.passage.text for t in terms)]
-    order = mentions + [h for h in head if not any(t in h.passage.text for t in terms)] + list(hits[depth:])
+    named = [mentioned(h.passage.text) for h in head]
+    order = [h for h, n in zip(head, named) if n] + [h for h, n in zip(head, named) if not n] + list(hits[depth:])
     return tuple(replace(h, rank=i + 1, score=hits[i].score) for i, h in enumerate(order))
 
 

@@ -28,6 +28,8 @@ EN_FUNCTION = frozenset({
 # Ellipsis: a question that opens by continuing the last one ("And North Korea?", "What about China?", "じゃあ…").
 EN_CONTINUING = re.compile(r"^\W*(?:and|but|also|so|then|what about|how about)\b", re.IGNORECASE)
 JA_CONTINUING = re.compile(r"^\W*(?:じゃあ|じゃ|では|それで|で、|あと|ちなみに|また)")
+# What a Japanese question asks about a name with, not a topic of its own: 米国については?, イランの場合は?
+JA_ABOUT = re.compile(r"について|に関して|に関する|の場合")
 # Japanese question words and light verbs carry no topic ("誰に招かれて来たの？" names nothing but 招く).
 JA_FUNCTION = frozenset({"誰", "何", "いつ", "どこ", "どう", "何故", "なぜ", "どの", "どれ", "どちら", "どんな",
                          "いくら", "幾ら", "幾つ", "する", "ある", "いる", "なる", "来る", "行く", "言う", "思う"})

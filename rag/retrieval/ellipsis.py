@@ -2,12 +2,14 @@
 an alliance with China?", "And Iran?", じゃあ習近平は?. Its answer is about that name, so a passage that does not
 mention it cannot be the answer, however close it is to the earlier turn's topic, which the follow-up search carries.
 
-Such a follow-up continues the one before (And…, What about…, じゃあ…) or names nothing but its names (米国については?),
-does not point back at what was said (it, その: then it asks about that), and names a place, a person or an
-organisation. A name's kind is read from its Japanese term as Sudachi tags it (地名; 人名, also as read before 氏, as
-rag.retrieval.referent reads a person; 組織名), or, for a word in capitals that is neither, an organisation (NATO,
-IAEA). `named_terms` gives the terms a passage mentions such a name by: the name as written, and for an English name
-the bridge's Japanese terms for it (US: 米国; Iran: イラン).
+Such a follow-up continues the one before (And…, What about…, じゃあ…) with at most two words of its own besides its
+names, or names nothing but its names (米国については?); it does not point back at what was said (it, その: then it
+asks about that); and it names a place, a person or an organisation. A name's kind is read from its Japanese term as
+Sudachi tags it (地名; 人名, also as read before 氏, as rag.retrieval.referent reads a person; 組織名), or, for a word
+in capitals that is neither, an organisation (NATO, IAEA). `named_terms` gives the ways a passage writes such a name,
+as BM25's analyzer reads them: the name as written, and for an English name the first term of each of the bridge's
+groups for it (US: 米国; Iran: イラン; SCO: its definition written out, 上海協力機構). `mentions` finds them among a
+passage's terms in a row, so that ラヴロフ is ラブロフ, インド is not インドネシア and US is not AUKUS.
 """
 
 from __future__ import annotations
@@ -19,37 +21,52 @@ from ..corpus.lines import has_cjk
 from ..stores.bridge import Bridge
 from ..stores.english import acronyms, english_words, is_acronym
 from ..stores.japanese import JapaneseAnalyzer
-from .cues import EN_CONTINUING, EN_STRONG, EN_WORD, JA_CONTINUING, JA_FUNCTION, NOT_TOPIC
+from .cues import EN_CONTINUING, EN_STRONG, EN_WORD, JA_ABOUT, JA_CONTINUING, JA_FUNCTION, NOT_TOPIC
 from .referent import is_person
 
 PLACE, PERSON, ORGANISATION = "place", "person", "organisation"
 # a run of capitalised words (North Korea, Wang Yi, Jean-Yves), or one word in capitals (US, NATO)
 _NAME = re.compile(r"(?<![A-Za-z])(?:[A-Z][a-z\u00e0-\u00ff]+(?:[ \-][A-Z][a-z\u00e0-\u00ff]+)*|[A-Z]{2,}(?![a-z]))")
-# what a Japanese follow-up asks about its name with, not a topic of its own: 米国については?, イランの場合は?
-_JA_ABOUT = re.compile(r"について|に関して|に関する|の場合")
 _JA_FRAME = frozenset({"場合", "方", "件", "点", "側"})
 _JA_POINTING = re.compile(r"それ|その|そこ|これ|この|ここ|同氏|同国")
 _SHORTEST_TERM = 2  # a one-character term (中, 米) is in too many passages to say which are about the name
+_DOTTED = re.compile(r"(?<![A-Za-z])(?:[A-Z]\.){2,}")
+# a follow-up that continues the one before with more words of its own than these asks a question of its own ("So
+# what are the secondary sanctions Trump threatened…?"), not the question before about another name
+_OWN_WORDS = 2
 
 
-def named_terms(question: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None) -> frozenset[str]:
-    """The terms a passage mentions the follow-up's names by, when `question` asks the question before about other
-    names ("And Iran?": イラン, Iran); empty otherwise."""
+Name = tuple[str, ...]  # a name as the BM25 analyzer's terms read it (ラヴロフ: ラブロフ; 上海協力機構: 上海, 協力, 機構)
+
+
+def named_terms(question: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None) -> frozenset[Name]:
+    """The ways a passage writes the follow-up's names, when `question` asks the question before about other names
+    ("And Iran?": イラン, iran), each as the BM25 analyzer's terms; empty otherwise."""
+    question = _DOTTED.sub(lambda m: m.group().replace(".", ""), question)  # the U.S., the U.K.
     names = [(name, kind) for name, kind in _names(question, analyzer, bridge) if kind]
     if not names or not _elliptical(question, {name for name, _ in names}, analyzer):
         return frozenset()
-    terms: set[str] = set()
+    spellings: set[str] = set()
     caps = acronyms(question)
     for name, _ in names:
-        terms.add(name)
+        spellings.add(name)
         if has_cjk(name) or bridge is None:
             continue
         groups = bridge.expand(name, caps & set(english_words(name)))
         if is_acronym(name):  # its own group, and its definition written out (SCO: 上海協力機構), not each of its words
             defined = bridge.defined.get(name.upper(), ())
             groups = [g for g in groups[:1] if not set(g) <= set(defined)] + [["".join(defined)]] * bool(defined)
-        terms.update(t for group in groups for t in group)
-    return frozenset(t for t in terms if len(t) >= _SHORTEST_TERM)
+        # each group's first term long enough to say which passages are about the name: the dictionary's own order
+        # puts the name's term first (china: 中国, then 中 and 韓国, which are not China)
+        spellings.update(next((t for t in group if len(t) >= _SHORTEST_TERM), "") for group in groups)
+    return frozenset(terms for s in spellings if s and (terms := tuple(analyzer.terms(s))))
+
+
+def mentions(text: str, names: frozenset[Name], analyzer: JapaneseAnalyzer) -> bool:
+    """Whether `text` writes one of `names`: its terms, in a row, among the text's terms as BM25 reads them (so
+    インド is not インドネシア, US is not AUKUS, and ラヴロフ is ラブロフ)."""
+    terms = analyzer.terms(text)
+    return any(terms[i:i + len(name)] == list(name) for name in names for i in range(len(terms) - len(name) + 1))
 
 
 def _elliptical(question: str, names: set[str], analyzer: JapaneseAnalyzer) -> bool:
@@ -57,13 +74,13 @@ def _elliptical(question: str, names: set[str], analyzer: JapaneseAnalyzer) -> b
     (米国については?, "The US?"), without pointing back at what was said ("How did it affect China?")."""
     if {w.lower() for w in EN_WORD.findall(question)} & EN_STRONG or _JA_POINTING.search(question):
         return False
-    if EN_CONTINUING.search(question) or JA_CONTINUING.search(question):
-        return True
     inside = {w.lower() for name in names for w in re.findall(r"[A-Za-z\u00c0-\u024f]+", name)}
     rest = [w for w in english_words(question) if w not in NOT_TOPIC and w not in inside and len(w) > 1]
     if has_cjk(question):
-        rest += [t.surface for t in analyzer.tokens(_JA_ABOUT.sub(" ", question)) if t.term and not t.term.isascii()
+        rest += [t.surface for t in analyzer.tokens(JA_ABOUT.sub(" ", question)) if t.term and not t.term.isascii()
                  and t.pos[0] == "名詞" and t.surface not in names | JA_FUNCTION | _JA_FRAME]
+    if EN_CONTINUING.search(question) or JA_CONTINUING.search(question):
+        return len(rest) <= _OWN_WORDS  # "And what does Iran say about negotiations?"
     return not rest
 
 

@@ -6,27 +6,33 @@ from __future__ import annotations
 import pytest
 
 from rag.retrieval.conversation import NAMED_DEPTH, _bridge, named_first, search_conversation
-from rag.retrieval.ellipsis import named_terms
+from rag.retrieval.ellipsis import mentions, named_terms
 
 LAVROV = "What did Lavrov say about an alliance with China?"
 LAVROV_JA = "ラブロフ外相は中国との同盟について何と言った?"
 
 
-@pytest.mark.parametrize("follow_up, terms", [
+@pytest.mark.parametrize("follow_up, spellings", [
     ("What about the US?", {"US", "米国"}),
+    ("And what about the U.S.?", {"US", "米国"}),
     ("And Iran?", {"Iran", "イラン"}),
     ("And North Korea?", {"North Korea", "北朝鮮"}),
     ("What about Xi Jinping?", {"Xi Jinping", "習近平"}),
-    ("And the IAEA?", {"IAEA", "iaea", "国際原子力機関"}),
-    ("And in the SCO?", {"SCO", "sco", "上海協力機構"}),  # its definition written out, not 協力 or 機構 alone
+    ("What about China?", {"China", "中国"}),  # the group's first term: not 韓国, which JMdict also lists
+    ("And the IAEA?", {"IAEA", "国際原子力機関"}),
+    ("And in the SCO?", {"SCO", "上海協力機構"}),  # its definition written out, not 協力 alone
     ("じゃあ習近平は?", {"習近平"}),
+    ("じゃあラヴロフ外相は?", {"ラブロフ"}),  # as BM25 reads it
     ("米国については?", {"米国"}),
     ("ではイランの場合は?", {"イラン"}),
     ("And what did he say about the US?", {"US", "米国"}),
+    ("And what does Iran say about negotiations?", {"Iran", "イラン"}),  # two words of its own at most
 ])
-def test_a_follow_up_that_asks_about_another_name_gives_the_terms_a_passage_names_it_by(searcher, follow_up,
-                                                                                       terms) -> None:
-    assert named_terms(follow_up, searcher.analyzer, _bridge(searcher)) == terms
+def test_a_follow_up_that_asks_about_another_name_gives_the_ways_a_passage_writes_it(searcher, follow_up,
+                                                                                    spellings) -> None:
+    # each way as BM25's analyzer reads it (上海協力機構: 上海, 協力, 機構 in a row)
+    expected = {tuple(searcher.analyzer.terms(s)) for s in spellings}
+    assert named_terms(follow_up, searcher.analyzer, _bridge(searcher)) == expected
 
 
 @pytest.mark.parametrize("question", [
@@ -37,17 +43,29 @@ def test_a_follow_up_that_asks_about_another_name_gives_the_terms_a_passage_name
     "and iran?",  # all lower case: nothing reads as a name
     "What did Lavrov say about an alliance with China?",  # a question of its own: more than a name
     "中国は北朝鮮に何を輸出しているのか",
+    "So what are the secondary sanctions Trump threatened to impose on buyers of Russian oil?",  # a question of its own
 ])
 def test_a_question_that_does_not_ask_the_last_one_about_another_name_gives_none(searcher, question) -> None:
     assert named_terms(question, searcher.analyzer, _bridge(searcher)) == frozenset()
 
 
+def test_a_name_is_found_among_a_passages_terms_in_a_row_not_inside_a_longer_word(searcher) -> None:
+    a = searcher.analyzer
+    assert mentions("ラヴロフ外相は述べた", frozenset({("ラブロフ",)}), a)  # the spelling the question did not use
+    assert mentions("ＮＡＴＯの東方拡大", frozenset({("nato",)}), a)  # full width
+    assert mentions("上海協力機構の外相会議", frozenset({("上海", "協力", "機構")}), a)
+    assert not mentions("インドネシアの首都", frozenset({("インド",)}), a)
+    assert not mentions("AUKUS and the Quad", frozenset({("us",)}), a)
+    assert not mentions("talks in Moscow", frozenset({("sco",)}), a)
+    assert not mentions("協力と機構と上海", frozenset({("上海", "協力", "機構")}), a)  # not in a row
+
+
 def test_the_passages_that_mention_the_name_come_first_and_the_scores_stay_in_their_places(searcher) -> None:
     hits = searcher.search(LAVROV, 12, "hybrid").hits
-    terms = frozenset({"米国"})
-    moved = named_first(hits, terms, NAMED_DEPTH)
+    names = frozenset({("米国",)})
+    moved = named_first(hits, lambda text: mentions(text, names, searcher.analyzer), NAMED_DEPTH)
     assert sorted(h.passage.passage_id for h in moved) == sorted(h.passage.passage_id for h in hits)
-    head = [any(t in h.passage.text for t in terms) for h in moved[:NAMED_DEPTH]]
+    head = ["米国" in h.passage.text for h in moved[:NAMED_DEPTH]]
     assert head == sorted(head, reverse=True) and any(head) and not all(head)  # those that mention it, then the rest
     assert moved[NAMED_DEPTH:] == tuple(hits[NAMED_DEPTH:])  # below the depth nothing moves
     assert [h.score for h in moved] == [h.score for h in hits] and [h.rank for h in moved] == list(range(1, 13))
