@@ -187,43 +187,34 @@ static inline __m256 codes8(const int8_t *c) {
 #define MULADD(acc, x, y) _mm256_add_ps(acc, _mm256_mul_ps(x, y))
 #endif
 
-static inline float dot_f32(const float *a, const float *b, int64_t d) {
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    int64_t j = 0;
-    for (; j + LANES <= d; j += LANES) {
-        a0 = MULADD(a0, _mm256_loadu_ps(a + j), _mm256_loadu_ps(b + j));
-        a1 = MULADD(a1, _mm256_loadu_ps(a + j + 8), _mm256_loadu_ps(b + j + 8));
-        a2 = MULADD(a2, _mm256_loadu_ps(a + j + 16), _mm256_loadu_ps(b + j + 16));
-        a3 = MULADD(a3, _mm256_loadu_ps(a + j + 24), _mm256_loadu_ps(b + j + 24));
-    }
-    float tail = 0.0f;
-    for (; j < d; j++) tail += a[j] * b[j];
-    return hsum8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3))) + tail;
+/* w . x over d values: w float32, x of type T read eight at a time by LOAD and one at a time as (float) */
+#define DOT(NAME, T, LOAD)                                                                                           \
+static inline float NAME(const float *w, const T *x, int64_t d) {                                                   \
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;                                                      \
+    int64_t j = 0;                                                                                                   \
+    for (; j + LANES <= d; j += LANES) {                                                                             \
+        a0 = MULADD(a0, _mm256_loadu_ps(w + j), LOAD(x + j));                                                        \
+        a1 = MULADD(a1, _mm256_loadu_ps(w + j + 8), LOAD(x + j + 8));                                                \
+        a2 = MULADD(a2, _mm256_loadu_ps(w + j + 16), LOAD(x + j + 16));                                              \
+        a3 = MULADD(a3, _mm256_loadu_ps(w + j + 24), LOAD(x + j + 24));                                              \
+    }                                                                                                                \
+    float tail = 0.0f;                                                                                               \
+    for (; j < d; j++) tail += w[j] * (float)x[j];                                                                   \
+    return hsum8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3))) + tail;                               \
 }
 
-static inline float dot_i8(const int8_t *codes, const float *scaled, int64_t d) {
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    int64_t j = 0;
-    for (; j + LANES <= d; j += LANES) {
-        a0 = MULADD(a0, _mm256_loadu_ps(scaled + j), codes8(codes + j));
-        a1 = MULADD(a1, _mm256_loadu_ps(scaled + j + 8), codes8(codes + j + 8));
-        a2 = MULADD(a2, _mm256_loadu_ps(scaled + j + 16), codes8(codes + j + 16));
-        a3 = MULADD(a3, _mm256_loadu_ps(scaled + j + 24), codes8(codes + j + 24));
-    }
-    float tail = 0.0f;
-    for (; j < d; j++) tail += scaled[j] * (float)codes[j];
-    return hsum8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3))) + tail;
-}
+DOT(dot_f32, float, _mm256_loadu_ps)
+DOT(dot_i8, int8_t, codes8)
 #else
-static inline float dot_f32(const float *a, const float *b, int64_t d) {
+static inline float dot_f32(const float *w, const float *x, int64_t d) {
     float acc[LANES] = {0};
-    for (int64_t j = 0; j < d; j++) acc[j % LANES] += a[j] * b[j];
+    for (int64_t j = 0; j < d; j++) acc[j % LANES] += w[j] * x[j];
     return lanes_sum(acc);
 }
 
-static inline float dot_i8(const int8_t *codes, const float *scaled, int64_t d) {
+static inline float dot_i8(const float *w, const int8_t *x, int64_t d) {
     float acc[LANES] = {0};
-    for (int64_t j = 0; j < d; j++) acc[j % LANES] += scaled[j] * (float)codes[j];
+    for (int64_t j = 0; j < d; j++) acc[j % LANES] += w[j] * (float)x[j];
     return lanes_sum(acc);
 }
 #endif
@@ -231,16 +222,12 @@ static inline float dot_i8(const int8_t *codes, const float *scaled, int64_t d) 
 /* out[w, r] = vectors[r] . words[w] (float32), every row read once for all the words. */
 void dot_rows(const float *vectors, int64_t n, int64_t d, const float *words, int64_t n_words, float *out) {
     for (int64_t r = 0; r < n; r++)
-        for (int64_t w = 0; w < n_words; w++) out[w * n + r] = dot_f32(vectors + r * d, words + w * d, d);
+        for (int64_t w = 0; w < n_words; w++) out[w * n + r] = dot_f32(words + w * d, vectors + r * d, d);
 }
 
-/* out[r] = codes[r] . scaled (int8 codes, float32 sum): the dense stores' first pass over 8-bit codes. */
-void dot_codes(const int8_t *codes, int64_t n, int64_t d, const float *scaled, float *out) {
-    for (int64_t r = 0; r < n; r++) out[r] = dot_i8(codes + r * d, scaled, d);
-}
-
-/* out[w, r] = codes[r] . scaled[w]: dot_codes for several words, every row's codes read once for all of them. */
+/* out[w, r] = codes[r] . scaled[w] (int8 codes, float32 sums): the dense stores' and the term alignment's first pass
+ * over 8-bit codes, every row's codes read once for all the words. */
 void dot_codes_rows(const int8_t *codes, int64_t n, int64_t d, const float *scaled, int64_t n_words, float *out) {
     for (int64_t r = 0; r < n; r++)
-        for (int64_t w = 0; w < n_words; w++) out[w * n + r] = dot_i8(codes + r * d, scaled + w * d, d);
+        for (int64_t w = 0; w < n_words; w++) out[w * n + r] = dot_i8(scaled + w * d, codes + r * d, d);
 }

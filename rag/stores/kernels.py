@@ -98,7 +98,6 @@ def _bind(lib: ctypes.CDLL) -> None:
     lib.add_best.argtypes = [_VP, _I64, _VP, _I64, _VP, _VP, _I64, _VP, _VP]
     lib.bm25_groups.argtypes = [_VP, _I64, _VP, _VP, _I64, _VP, _VP, _VP, _I64, _VP, _VP, _VP, _VP, _I64]
     lib.dot_rows.argtypes = [_VP, _I64, _I64, _VP, _I64, _VP]
-    lib.dot_codes.argtypes = [_VP, _I64, _I64, _VP, _VP]
     lib.dot_codes_rows.argtypes = [_VP, _I64, _I64, _VP, _I64, _VP]
 
 
@@ -251,26 +250,22 @@ def dot_rows(vectors, words, out) -> None:
 
     Unlike the loops above, this one replaces a BLAS product, not numpy code of the same order: a product of a few
     words with every term vector is bound by memory, and OpenBLAS takes about twice as long as one streaming pass
-    (docs/results.md, "The term alignment's exact product: one compiled pass instead of BLAS"). Eight partial sums
+    (docs/results.md, "The term alignment's exact product: one compiled pass instead of BLAS"). 32 partial sums
     per row, added in an order fixed in kernels.c: each word's row depends only on that word, not on the others in
     the call (BLAS's rows moved in the last bits with the batch)."""
     lib = library()
     if lib is None:
         return _numba().dot_rows(vectors, words, out)
-    vec, w = _c(vectors, np.float32), _c(words, np.float32)
-    _shapes(out, (w.shape[0], vec.shape[0]), vec.shape[1], w.shape[1])
-    lib.dot_rows(vec.ctypes.data, vec.shape[0], vec.shape[1], w.ctypes.data, w.shape[0], _out(out).ctypes.data)
+    _product(lib.dot_rows, _c(vectors, np.float32), words, out)
 
 
 def dot_codes(codes, scaled, out) -> None:
     """out[r] = codes[r] · scaled (int8 codes, float32 sum): the dense stores' first pass over 8-bit codes, a quarter
-    of float32's bytes (rag/stores/dense.py `Codes`); its scores only choose which rows are scored exactly."""
-    lib = library()
-    if lib is None:
+    of float32's bytes (rag/stores/dense.py `Codes`); its scores only choose which rows are scored exactly. It is
+    dot_codes_rows for one word."""
+    if library() is None:
         return _numba().dot_codes(codes, scaled, out)
-    c, s = _c(codes, np.int8), _c(scaled, np.float32)
-    _shapes(out, (c.shape[0],), c.shape[1], s.shape[0])
-    lib.dot_codes(c.ctypes.data, c.shape[0], c.shape[1], s.ctypes.data, _out(out).ctypes.data)
+    dot_codes_rows(codes, np.asarray(scaled).reshape(1, -1), _out(out).reshape(1, -1))
 
 
 def dot_codes_rows(codes, scaled, out) -> None:
@@ -279,9 +274,14 @@ def dot_codes_rows(codes, scaled, out) -> None:
     lib = library()
     if lib is None:
         return _numba().dot_codes_rows(codes, scaled, out)
-    c, s = _c(codes, np.int8), _c(scaled, np.float32)
-    _shapes(out, (s.shape[0], c.shape[0]), c.shape[1], s.shape[1])
-    lib.dot_codes_rows(c.ctypes.data, c.shape[0], c.shape[1], s.ctypes.data, s.shape[0], _out(out).ctypes.data)
+    _product(lib.dot_codes_rows, _c(codes, np.int8), scaled, out)
+
+
+def _product(kernel, rows: np.ndarray, words, out: np.ndarray) -> None:
+    """out[w, r] = rows[r] · words[w] by one of kernels.c's products (`rows` already of the type it reads)."""
+    w = _c(words, np.float32)
+    _shapes(out, (w.shape[0], rows.shape[0]), rows.shape[1], w.shape[1])
+    kernel(rows.ctypes.data, rows.shape[0], rows.shape[1], w.ctypes.data, w.shape[0], _out(out).ctypes.data)
 
 
 # Each store loads the library (or compiles it, or loads numba's kernels) when a Searcher is made over it, through its

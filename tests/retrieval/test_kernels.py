@@ -62,17 +62,22 @@ def test_the_sparse_heads_loops_give_the_numba_kernels_bits(stored, feature, com
     assert np.array_equal(a, b) and a.any()
 
 
+def _bm25_segment(rng, n_terms: int, slots: int):
+    """(post_ptr, post_row, post_tf) of a BM25 segment of `slots` passages, as rag/stores/bm25.py writes them."""
+    lengths = rng.integers(1, 30, slots)
+    row_term = rng.integers(0, n_terms, lengths.sum()).astype(np.int32)
+    row_tf = rng.integers(1, 6, lengths.sum()).astype(np.int32)
+    order = np.argsort(row_term, kind="stable")
+    post_ptr = np.zeros(n_terms + 1, np.int64)
+    np.cumsum(np.bincount(row_term, minlength=n_terms), out=post_ptr[1:])
+    return post_ptr, np.repeat(np.arange(slots, dtype=np.int32), lengths)[order], row_tf[order]
+
+
 @pytest.mark.parametrize("group", [False, True])
 def test_bm25s_loops_give_the_numba_kernels_bits(group) -> None:
     rng = np.random.default_rng(11)
     n_terms, slots = 400, 3000
-    lengths = rng.integers(1, 30, slots)
-    row_term = rng.integers(0, n_terms, lengths.sum()).astype(np.int32)
-    row_tf = rng.integers(1, 5, lengths.sum()).astype(np.int32)
-    order = np.argsort(row_term, kind="stable")
-    post_ptr = np.zeros(n_terms + 1, np.int64)
-    np.cumsum(np.bincount(row_term, minlength=n_terms), out=post_ptr[1:])
-    post_row, post_tf = np.repeat(np.arange(slots, dtype=np.int32), lengths)[order], row_tf[order]
+    post_ptr, post_row, post_tf = _bm25_segment(rng, n_terms, slots)
     slot_row = np.arange(slots + 100, dtype=np.int64)
     slot_row[rng.choice(slots, 200)] = -1  # removed passages
     norm = rng.random(slots + 100) + 0.5
@@ -225,13 +230,7 @@ def test_bm25s_term_groups_in_one_call_per_segment_give_the_group_by_group_bits(
     norm = rng.random(3000) + 0.5
     segments = []
     for start, size in ((0, 1200), (1200, 1000), (2200, 800)):
-        lengths = rng.integers(1, 25, size)
-        row_term = rng.integers(0, n_terms, lengths.sum()).astype(np.int32)
-        tf = rng.integers(1, 6, lengths.sum()).astype(np.int32)
-        order = np.argsort(row_term, kind="stable")
-        ptr = np.zeros(n_terms + 1, np.int64)
-        np.cumsum(np.bincount(row_term, minlength=n_terms), out=ptr[1:])
-        segments.append((ptr, np.repeat(np.arange(size, dtype=np.int32), lengths)[order], tf[order], start))
+        segments.append((*_bm25_segment(rng, n_terms, size), start))
     groups = [rng.choice(n_terms + 10, k, replace=False).astype(np.int64) for k in (1, 3, 6, 2, 4)]
     group_idfs = [rng.random(g.size).astype(np.float32).astype(np.float64) for g in groups]
     before, best = np.zeros(rows, np.float32), np.zeros(rows, np.float32)
