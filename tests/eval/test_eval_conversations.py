@@ -135,7 +135,7 @@ def test_the_shipped_conversation_set_if_present_is_valid_and_all_conversations(
 
 
 @pytest.mark.parametrize("name", ["conversations2.jsonl", "conversations3.jsonl", "conversations4.jsonl",
-                                  "conversations5.jsonl", "conversations6.jsonl"])
+                                  "conversations5.jsonl", "conversations6.jsonl", "conversations7.jsonl"])
 def test_the_held_out_conversation_sets_are_valid_conversations_with_quotes_in_the_seeds(name):
     from eval.questions import require_quotes
 
