@@ -6,7 +6,8 @@ Such a follow-up continues the one before (And…, What about…, じゃあ…) 
 names, or names nothing but its names (米国については?); it does not point back at what was said (it, その: then it
 asks about that); and it names a place, a person or an organisation. A name's kind is read from its Japanese term as
 Sudachi tags it (地名; 人名, also as read before 氏, as rag.retrieval.referent reads a person; 組織名), or, for a word
-in capitals that is neither, an organisation (NATO, IAEA). `named_terms` gives the ways a passage writes such a name,
+in capitals that is neither, an organisation (NATO, IAEA). Typed all in lower case ("and iran?"), a word is a name
+when its Japanese term is a place's or a person's. `named_terms` gives the ways a passage writes such a name,
 as BM25's analyzer reads them: the name as written, and for an English name the first term of each of the bridge's
 groups for it (US: 米国; Iran: イラン; SCO: its definition written out, 上海協力機構). `mentions` finds them among a
 passage's terms in a row, so that ラヴロフ is ラブロフ, インド is not インドネシア and US is not AUKUS.
@@ -95,6 +96,9 @@ def _names(text: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None) -> Iter
                     yield token.surface, ORGANISATION
             elif kind := _ja_kind(token.surface, token.pos, analyzer):
                 yield token.surface, kind
+    if not re.search(r"[A-Z]", text) and not has_cjk(text):
+        yield from _lower_case_names(text, analyzer, bridge)
+        return
     caps = acronyms(text)
     for m in _NAME.finditer(text):
         parts = m.group().split(" ")
@@ -103,6 +107,25 @@ def _names(text: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None) -> Iter
         if parts:
             name = " ".join(parts)
             yield name, _en_kind(name, caps, analyzer, bridge)
+
+
+def _lower_case_names(text: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None) -> Iterator[tuple[str, str]]:
+    """The places and people of a question typed all in lower case ("and iran?", "what about xi jinping"), whose
+    case says nothing: each word, or two words the bridge knows together (north korea), whose Japanese term is a
+    place's or a person's name. An organisation needs its capitals (nato is no name here)."""
+    words = [w for w in english_words(text) if w not in NOT_TOPIC and len(w) > 1]
+    i = 0
+    while i < len(words):
+        for size in (2, 1):
+            name = " ".join(words[i:i + size])
+            known = size == 1 or (i + 1 < len(words) and bridge is not None and name in bridge.table)
+            kind = _en_kind(name, set(), analyzer, bridge) if known else None
+            if kind in (PLACE, PERSON):
+                yield name, kind
+                i += size
+                break
+        else:
+            i += 1
 
 
 def _ja_kind(surface: str, pos: tuple[str, ...], analyzer: JapaneseAnalyzer) -> str | None:

@@ -27,6 +27,10 @@ LAVROV_JA = "ラブロフ外相は中国との同盟について何と言った?
     ("ではイランの場合は?", {"イラン"}),
     ("And what did he say about the US?", {"US", "米国"}),
     ("And what does Iran say about negotiations?", {"Iran", "イラン"}),  # two words of its own at most
+    # typed all in lower case: a word (or two the bridge knows together) whose term is a place's or a person's
+    ("and iran?", {"iran", "イラン"}),
+    ("what about xi jinping", {"xi jinping", "習近平"}),
+    ("how about china and india?", {"china", "中国", "india", "インド"}),
 ])
 def test_a_follow_up_that_asks_about_another_name_gives_the_ways_a_passage_writes_it(searcher, follow_up,
                                                                                     spellings) -> None:
@@ -40,7 +44,8 @@ def test_a_follow_up_that_asks_about_another_name_gives_the_ways_a_passage_write
     "その時、中国はどうした?",
     "And how long did it last?",  # names nothing
     "Thanks!",
-    "and iran?",  # all lower case: nothing reads as a name
+    "and sanctions?",  # all lower case: sanctions is no place nor person
+    "what about nato?",  # an organisation needs its capitals
     "What did Lavrov say about an alliance with China?",  # a question of its own: more than a name
     "中国は北朝鮮に何を輸出しているのか",
     "So what are the secondary sanctions Trump threatened to impose on buyers of Russian oil?",  # a question of its own
