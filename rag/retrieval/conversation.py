@@ -32,10 +32,10 @@ from ..stores.english import english_words
 from ..stores.japanese import JapaneseAnalyzer
 from ..types import Hit
 from .cues import (EN_ARTICLE, EN_CONTINUING, EN_DISCOURSE, EN_FUNCTION, EN_PERSONAL, EN_SMALL_TALK, EN_SOURCE,
-                   EN_STRONG, EN_THIS_ARTICLE, EN_WEAK, EN_WORD, JA_ABOUT, JA_ARTICLE, JA_CONTINUING, JA_DISCOURSE,
-                   JA_FUNCTION, JA_PERSONAL, JA_REFERRING, JA_SMALL_TALK, JA_SOURCE, JA_THIS_ARTICLE, NOT_TOPIC)
+                   EN_STRONG, EN_THIS_ARTICLE, EN_WEAK, EN_WORD, JA_ARTICLE, JA_CONTINUING, JA_DISCOURSE, JA_FUNCTION,
+                   JA_PERSONAL, JA_REFERRING, JA_SMALL_TALK, JA_SOURCE, JA_THIS_ARTICLE, NOT_TOPIC)
 from .engine import Filters, SearchResult, Searcher
-from .ellipsis import mentions, named_terms
+from .ellipsis import mentions, named_terms, names_only
 from .fusion import diversify, rrf
 from .referent import person_query
 from .sources import asks_for_source
@@ -86,15 +86,15 @@ def depends_on_context(question: str, analyzer: JapaneseAnalyzer) -> bool:
         return True
     if JA_REFERRING.search(question) or _refers_back_en(question):
         return True
-    return len(_content_words(question, analyzer)) < MIN_CONTENT_WORDS
+    # 米国については? names a place and asks about it as the question before asked (について is no second word of
+    # its own); 停戦について names a topic of its own and stands alone
+    return len(_content_words(question, analyzer)) < MIN_CONTENT_WORDS or names_only(question, analyzer)
 
 
 def _content_words(question: str, analyzer: JapaneseAnalyzer, but: frozenset[str] = frozenset()) -> list[str]:
     content = [w for w in english_words(question) if w not in EN_FUNCTION and len(w) > 1 and w not in but]
     if has_cjk(question):
-        # 米国については?: について asks about 米国, it is not a second word of its own (つく)
-        text = JA_ABOUT.sub(" ", question)
-        content += [t for t in analyzer.terms(text) if not t.isascii() and t not in JA_FUNCTION and t not in but]
+        content += [t for t in analyzer.terms(question) if not t.isascii() and t not in JA_FUNCTION and t not in but]
     return content
 
 

@@ -7,9 +7,9 @@ names, or names nothing but its names (米国については?); it does not poin
 asks about that); and it names a place, a person or an organisation. A name's kind is read from its Japanese term as
 Sudachi tags it (地名; 人名, also as read before 氏, as rag.retrieval.referent reads a person; 組織名), or, for a word
 in capitals that is neither, an organisation (NATO, IAEA). Typed all in lower case ("and iran?"), a word is a name
-when its Japanese term is a place's or a person's. `named_terms` gives the ways a passage writes such a name,
-as BM25's analyzer reads them: the name as written, and for an English name the first term of each of the bridge's
-groups for it (US: 米国; Iran: イラン; SCO: its definition written out, 上海協力機構). `mentions` finds them among a
+when Sudachi tags its Japanese term a place or a person (not as read before 氏). `named_terms` gives the ways a passage writes such a name,
+as BM25's analyzer reads them: the name as written, and for an English name each term of two characters or more of
+the bridge's groups for it (US: 米国; America: 米国, アメリカ; SCO: its definition written out, 上海協力機構). `mentions` finds them among a
 passage's terms in a row, so that ラヴロフ is ラブロフ, インド is not インドネシア and US is not AUKUS.
 """
 
@@ -57,9 +57,9 @@ def named_terms(question: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None
         if is_acronym(name):  # its own group, and its definition written out (SCO: 上海協力機構), not each of its words
             defined = bridge.defined.get(name.upper(), ())
             groups = [g for g in groups[:1] if not set(g) <= set(defined)] + [["".join(defined)]] * bool(defined)
-        # each group's first term long enough to say which passages are about the name: the dictionary's own order
-        # puts the name's term first (china: 中国, then 中 and 韓国, which are not China)
-        spellings.update(next((t for t in group if len(t) >= _SHORTEST_TERM), "") for group in groups)
+        # every term of its groups long enough to say which passages are about the name ("America": 米国 and アメリカ;
+        # a group can hold another place the dictionary glosses alike: JMdict's "china" holds 韓国 too)
+        spellings.update(t for group in groups for t in group if len(t) >= _SHORTEST_TERM)
     return frozenset(terms for s in spellings if s and (terms := tuple(analyzer.terms(s))))
 
 
@@ -70,13 +70,25 @@ def mentions(text: str, names: frozenset[Name], analyzer: JapaneseAnalyzer) -> b
     return any(terms[i:i + len(name)] == list(name) for name in names for i in range(len(terms) - len(name) + 1))
 
 
+def names_only(question: str, analyzer: JapaneseAnalyzer) -> bool:
+    """Whether a Japanese question names nothing but places, people or organisations, and asks about them with
+    について, に関して or の場合 (米国については?, イランの場合は?): the question before, asked about them. A topic
+    that is no name (停戦について) is a question of its own."""
+    if not has_cjk(question) or not JA_ABOUT.search(question):
+        return False
+    nouns = [t for t in analyzer.tokens(JA_ABOUT.sub(" ", question)) if t.term and t.pos[0] == "名詞"
+             and t.surface not in JA_FUNCTION and t.surface not in _JA_FRAME]
+    return bool(nouns) and all(not t.term.isascii() and _ja_kind(t.surface, t.pos, analyzer) for t in nouns)
+
+
 def _elliptical(question: str, names: set[str], analyzer: JapaneseAnalyzer) -> bool:
     """Whether `question` continues the one before ("And the US?", じゃあ米国は?) or names nothing but its names
     (米国については?, "The US?"), without pointing back at what was said ("How did it affect China?")."""
     if {w.lower() for w in EN_WORD.findall(question)} & EN_STRONG or _JA_POINTING.search(question):
         return False
     inside = {w.lower() for name in names for w in re.findall(r"[A-Za-z\u00c0-\u024f]+", name)}
-    rest = [w for w in english_words(question) if w not in NOT_TOPIC and w not in inside and len(w) > 1]
+    rest = [w for w in english_words(question)
+            if w not in NOT_TOPIC and w.removesuffix("'s") not in inside and len(w) > 1]  # Iran's: the name
     if has_cjk(question):
         rest += [t.surface for t in analyzer.tokens(JA_ABOUT.sub(" ", question)) if t.term and not t.term.isascii()
                  and t.pos[0] == "名詞" and t.surface not in names | JA_FUNCTION | _JA_FRAME]
@@ -119,13 +131,24 @@ def _lower_case_names(text: str, analyzer: JapaneseAnalyzer, bridge: Bridge | No
         for size in (2, 1):
             name = " ".join(words[i:i + size])
             known = size == 1 or (i + 1 < len(words) and bridge is not None and name in bridge.table)
-            kind = _en_kind(name, set(), analyzer, bridge) if known else None
+            kind = _tagged_kind(name, analyzer, bridge) if known else None
             if kind in (PLACE, PERSON):
                 yield name, kind
                 i += size
                 break
         else:
             i += 1
+
+
+def _tagged_kind(word: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None) -> str | None:
+    """A lower-case word's kind as Sudachi tags its Japanese terms alone (地名, 人名): not as read before 氏, which
+    takes many a common noun for a name (cost: 価格氏)."""
+    for group in [] if bridge is None else bridge.expand(word, set()):
+        for term in group:
+            tokens = analyzer.tokens(term)
+            if len(tokens) == 1 and tokens[0].pos[:2] == ("名詞", "固有名詞") and tokens[0].pos[2] in ("地名", "人名"):
+                return PLACE if tokens[0].pos[2] == "地名" else PERSON
+    return None
 
 
 def _ja_kind(surface: str, pos: tuple[str, ...], analyzer: JapaneseAnalyzer) -> str | None:

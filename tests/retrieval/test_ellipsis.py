@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.retrieval.conversation import NAMED_DEPTH, _bridge, named_first, search_conversation
+from rag.retrieval.conversation import NAMED_DEPTH, _bridge, depends_on_context, named_first, search_conversation
 from rag.retrieval.ellipsis import mentions, named_terms
 
 LAVROV = "What did Lavrov say about an alliance with China?"
@@ -18,7 +18,7 @@ LAVROV_JA = "ラブロフ外相は中国との同盟について何と言った?
     ("And Iran?", {"Iran", "イラン"}),
     ("And North Korea?", {"North Korea", "北朝鮮"}),
     ("What about Xi Jinping?", {"Xi Jinping", "習近平"}),
-    ("What about China?", {"China", "中国"}),  # the group's first term: not 韓国, which JMdict also lists
+    ("What about America?", {"America", "米国", "アメリカ"}),  # every term of its groups
     ("And the IAEA?", {"IAEA", "国際原子力機関"}),
     ("And in the SCO?", {"SCO", "上海協力機構"}),  # its definition written out, not 協力 alone
     ("じゃあ習近平は?", {"習近平"}),
@@ -27,10 +27,11 @@ LAVROV_JA = "ラブロフ外相は中国との同盟について何と言った?
     ("ではイランの場合は?", {"イラン"}),
     ("And what did he say about the US?", {"US", "米国"}),
     ("And what does Iran say about negotiations?", {"Iran", "イラン"}),  # two words of its own at most
+    ("And Iran's supreme leader?", {"Iran", "イラン"}),  # the possessive is the name
     # typed all in lower case: a word (or two the bridge knows together) whose term is a place's or a person's
     ("and iran?", {"iran", "イラン"}),
     ("what about xi jinping", {"xi jinping", "習近平"}),
-    ("how about china and india?", {"china", "中国", "india", "インド"}),
+    ("how about iran and india?", {"iran", "イラン", "india", "インド"}),
 ])
 def test_a_follow_up_that_asks_about_another_name_gives_the_ways_a_passage_writes_it(searcher, follow_up,
                                                                                     spellings) -> None:
@@ -45,6 +46,8 @@ def test_a_follow_up_that_asks_about_another_name_gives_the_ways_a_passage_write
     "And how long did it last?",  # names nothing
     "Thanks!",
     "and sanctions?",  # all lower case: sanctions is no place nor person
+    "and the allies?",  # nor is an ordinary word that Sudachi reads as a name only before 氏 (協力者氏)
+    "and the cost?",
     "what about nato?",  # an organisation needs its capitals
     "What did Lavrov say about an alliance with China?",  # a question of its own: more than a name
     "中国は北朝鮮に何を輸出しているのか",
@@ -52,6 +55,18 @@ def test_a_follow_up_that_asks_about_another_name_gives_the_ways_a_passage_write
 ])
 def test_a_question_that_does_not_ask_the_last_one_about_another_name_gives_none(searcher, question) -> None:
     assert named_terms(question, searcher.analyzer, _bridge(searcher)) == frozenset()
+
+
+@pytest.mark.parametrize("question, follow_up", [("米国については?", True), ("イランの場合は?", True),
+                                                ("停戦については?", False), ("関税について", False)])
+def test_a_japanese_question_that_only_names_a_place_and_asks_about_it_is_a_follow_up(searcher, question,
+                                                                                      follow_up) -> None:
+    # 停戦について names a topic of its own: it stands alone after any question, as before
+    assert depends_on_context(question, searcher.analyzer) is follow_up
+    found = search_conversation(searcher, [LAVROV_JA, question], 5, "hybrid")
+    assert found.dependent is follow_up
+    if not follow_up:
+        assert found.result.hits == searcher.search(question, 5, "hybrid").hits
 
 
 def test_a_name_is_found_among_a_passages_terms_in_a_row_not_inside_a_longer_word(searcher) -> None:
