@@ -157,6 +157,19 @@ def test_search_on_a_corrupt_index_exits_1_with_the_fix_and_no_traceback(cli_roo
     assert proc.stdout == ""
 
 
+def test_a_search_process_does_not_import_the_answering_codes_http_client(cli_root: Path, repo_root: Path) -> None:
+    # httpx costs a process ~90 ms to import (with its command line, whenever click is installed); `rag search`
+    # prints a search result and never calls an LLM
+    code = ("import sys; from api.cli import main; code = main(sys.argv[1:]); "
+            "print('httpx' in sys.modules, file=sys.stderr); sys.exit(code)")
+    proc = subprocess.run([sys.executable, "-c", code, "search", "What did Lavrov say about China?", "--json",
+                           *_flags(cli_root)], cwd=repo_root, env=isolated_env(), capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["results"]
+    assert proc.stderr.strip().splitlines()[-1] == "False"
+
+
 def test_search_without_an_index_exits_1_and_says_how_to_build_one(tmp_path: Path, capsys) -> None:
     code = main(["search", "Lavrov", "--index", str(tmp_path / "missing"), "--embedders", "use"])
     err = capsys.readouterr().err
