@@ -7,10 +7,14 @@ names, or names nothing but its names (米国については?); it does not poin
 asks about that); and it names a place, a person or an organisation. A name's kind is read from its Japanese term as
 Sudachi tags it (地名; 人名, also as read before 氏, as rag.retrieval.referent reads a person; 組織名), or, for a word
 in capitals that is neither, an organisation (NATO, IAEA). Typed all in lower case ("and iran?"), a word is a name
-when Sudachi tags its Japanese term a place or a person (not as read before 氏). `named_terms` gives the ways a passage writes such a name,
-as BM25's analyzer reads them: the name as written, and for an English name each term of two characters or more of
-the bridge's groups for it (US: 米国; America: 米国, アメリカ; SCO: its definition written out, 上海協力機構). `mentions` finds them among a
-passage's terms in a row, so that ラヴロフ is ラブロフ, インド is not インドネシア and US is not AUKUS.
+when Sudachi tags its Japanese term a place or a person (not as read before 氏).
+
+`named_terms` gives the ways a passage writes such a name, as BM25's analyzer reads them: the name as written; for an
+English name each term of two characters or more of the bridge's groups for it (US: 米国; America: 米国, アメリカ; SCO:
+its definition written out, 上海協力機構); for a Japanese name the names of its kind that write it alike, first sense
+for first sense (アメリカ: 米国; not 韓国 for 中国, which JMdict glosses "China" only in an archaic entry). `mentions`
+finds them among a passage's terms in a row, so that ラヴロフ is ラブロフ, インド is not インドネシア and US is not
+AUKUS.
 """
 
 from __future__ import annotations
@@ -49,9 +53,13 @@ def named_terms(question: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None
         return frozenset()
     spellings: set[str] = set()
     caps = acronyms(question)
-    for name, _ in names:
+    for name, kind in names:
         spellings.add(name)
-        if has_cjk(name) or bridge is None:
+        if bridge is None:
+            continue
+        if has_cjk(name):  # its other spellings of the same kind (アメリカ: 米国), not its synonyms (バンス: 前進)
+            spellings.update(t for term in analyzer.terms(name) for t in bridge.written_alike(term)
+                             if len(t) >= _SHORTEST_TERM and _ja_kind(t, _tags(t, analyzer), analyzer) == kind)
             continue
         groups = bridge.expand(name, caps & set(english_words(name)))
         if is_acronym(name):  # its own group, and its definition written out (SCO: 上海協力機構), not each of its words
@@ -149,6 +157,12 @@ def _tagged_kind(word: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None) -
             if len(tokens) == 1 and tokens[0].pos[:2] == ("名詞", "固有名詞") and tokens[0].pos[2] in ("地名", "人名"):
                 return PLACE if tokens[0].pos[2] == "地名" else PERSON
     return None
+
+
+def _tags(term: str, analyzer: JapaneseAnalyzer) -> tuple[str, ...]:
+    """Sudachi's tags of a term read alone (none when it reads as several words)."""
+    tokens = analyzer.tokens(term)
+    return tokens[0].pos if len(tokens) == 1 else ()
 
 
 def _ja_kind(surface: str, pos: tuple[str, ...], analyzer: JapaneseAnalyzer) -> str | None:

@@ -32,7 +32,7 @@ from .sounds import kana_keys, latin_key, latin_keys, same_keys, spells
 
 logger = logging.getLogger(__name__)
 
-BRIDGE_ID = "jmdict+jmnedict/vocab-filtered/v2"
+BRIDGE_ID = "jmdict+jmnedict/vocab-filtered/v3"
 _MAX_PER_KEY = 6
 # a katakana term a name may be spelled as (コリブコ, アラグチ, ラザルス・グループ), and the fewest consonant classes its key
 # and the question word's must have: two classes are the key of too many words (ロシア is "Eilish")
@@ -64,6 +64,7 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
             if term not in terms_of_key:
                 terms_of_key.append(term)
         out[key] = terms_of_key[:_MAX_PER_KEY] + [t for t in terms_of_key[_MAX_PER_KEY:] if _loanword(t, key)]
+    alike = _alike(out, {term: min(pairs(packed))[1] for term, packed in entries.items() if term in terms and packed})
     names: dict[str, list[str]] = defaultdict(list)
     unknown = [t for t in terms if t not in entries and _KATAKANA.fullmatch(t)]  # ~390,000 at a million passages
     for term, key in zip(unknown, kana_keys(unknown)):
@@ -78,7 +79,19 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
         names, words = defaultdict(list), set()
     logger.info("bridge: %d English keys, %d unknown katakana terms and %d acronyms the passages define in %.2fs",
                 len(out), sum(map(len, names.values())), len(defined or ()), time.perf_counter() - t0)
-    return Bridge(out, dict(names), words, defined, defined_names)
+    return Bridge(out, dict(names), words, defined, defined_names, alike)
+
+
+def _alike(table: dict[str, list[str]], first: dict[str, str]) -> list[list[str]]:
+    """The terms that write one thing: those of a key whose first sense in the dictionary is that key (アメリカ and 米国
+    are both "America" first). A term that only has the key in a later sense is not one of them: 韓国 is "South Korea"
+    first and "China" in an archaic entry, and 米 is "metre" and "rice" before it is "America"."""
+    groups = []
+    for key in sorted(table):
+        same = [t for t in table[key] if first.get(t) == key]
+        if len(same) > 1:
+            groups.append(same)
+    return groups
 
 
 def _loanword(term: str, key: str) -> bool:
@@ -93,12 +106,14 @@ class Bridge:
 
     def __init__(self, table: dict[str, list[str]], names: dict[str, list[str]] | None = None,
                  words: Iterable[str] = (), defined: dict[str, list[str]] | None = None,
-                 defined_names: dict[str, str] | None = None) -> None:
+                 defined_names: dict[str, str] | None = None, alike: list[list[str]] | None = None) -> None:
         self.table = table
         self.names = names or {}  # consonant key → the vocabulary's katakana terms of that key no dictionary holds
         self.words = set(words)  # the dictionary's English words: never a name, in any regular form
         self.defined = defined or {}  # an acronym the passages gloss (SCO) → its definition's terms (上海, 協力, 機構)
         self.defined_names = defined_names or {}  # and → the definition itself (上海協力機構), for the encoders
+        self.alike = alike or []  # groups of terms that write one thing, [[米国, アメリカ], [英国, イギリス]…] (_alike)
+        self._alike_of = {t: group for group in self.alike for t in group}
 
     @cached_property
     def gloss(self) -> Glosser:
@@ -110,8 +125,14 @@ class Bridge:
         return len(self.table)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Bridge) and (self.table, self.names, self.words, self.defined, self.defined_names) == (
-            other.table, other.names, other.words, other.defined, other.defined_names)
+        return isinstance(other, Bridge) and (self.table, self.names, self.words, self.defined, self.defined_names,
+                                              self.alike) == (other.table, other.names, other.words, other.defined,
+                                                              other.defined_names, other.alike)
+
+    def written_alike(self, term: str) -> list[str]:
+        """The other terms that write what `term` writes, first sense for first sense (アメリカ: [米国]); [] for one
+        the dictionary knows no other way to write, or an index built before the bridge kept them."""
+        return [t for t in self._alike_of.get(term, ()) if t != term]
 
     def spelled(self, word: str) -> list[str]:
         """The katakana terms no dictionary holds that may spell `word` (a lower-case word the table lacks), those of
@@ -186,12 +207,12 @@ class Bridge:
     def save(self, path: Path) -> None:
         path.write_text(json.dumps({"id": BRIDGE_ID, "table": self.table, "names": self.names,
                                     "words": sorted(self.words), "defined": self.defined,
-                                    "defined_names": self.defined_names}, ensure_ascii=False,
+                                    "defined_names": self.defined_names, "alike": self.alike}, ensure_ascii=False,
                                    sort_keys=True), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> Bridge:
         data = json.loads(path.read_text(encoding="utf-8"))
-        # written before the names or the defined acronyms: none
+        # written before the names, the defined acronyms or the terms written alike: none
         return cls(data["table"], data.get("names"), data.get("words", ()), data.get("defined"),
-                   data.get("defined_names"))
+                   data.get("defined_names"), data.get("alike"))

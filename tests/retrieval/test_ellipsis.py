@@ -23,7 +23,11 @@ LAVROV_JA = "ラブロフ外相は中国との同盟について何と言った?
     ("And in the SCO?", {"SCO", "上海協力機構"}),  # its definition written out, not 協力 alone
     ("じゃあ習近平は?", {"習近平"}),
     ("じゃあラヴロフ外相は?", {"ラブロフ"}),  # as BM25 reads it
-    ("米国については?", {"米国"}),
+    ("米国については?", {"米国", "アメリカ"}),  # and the names that write it alike, first sense for first sense
+    ("じゃあアメリカは?", {"アメリカ", "米国"}),
+    ("ヨーロッパについては?", {"ヨーロッパ", "欧州"}),
+    ("じゃあ中国は?", {"中国"}),  # not 韓国, which JMdict glosses "China" in an archaic entry only
+    ("じゃあバンスは?", {"バンス"}),  # a person: not 前進, which JMdict's first sense of バンス ("advance") shares
     ("ではイランの場合は?", {"イラン"}),
     ("And what did he say about the US?", {"US", "米国"}),
     ("And what does Iran say about negotiations?", {"Iran", "イラン"}),  # two words of its own at most
@@ -101,6 +105,16 @@ def test_what_about_the_us_after_the_lavrov_question_is_answered_from_passages_t
     mentions = ["米国" in h.passage.text for h in found.result.hits]
     assert mentions[0] and mentions == sorted(mentions, reverse=True)
     assert [h.rank for h in found.result.hits] == [1, 2, 3, 4, 5]
+
+
+def test_a_japanese_follow_up_finds_the_passages_that_write_the_name_another_way(searcher) -> None:
+    # じゃあアメリカは? after the Lavrov question: Lavrov's article writes 米国, never アメリカ
+    found = search_conversation(searcher, [LAVROV_JA, "じゃあアメリカは?"], 5, "hybrid")
+    assert found.dependent
+    writes = [("米国" in h.passage.text, "アメリカ" in h.passage.text) for h in found.result.hits]
+    named = [us or america for us, america in writes]
+    assert named[0] and named == sorted(named, reverse=True)
+    assert any(us and not america for us, america in writes[:2])
 
 
 def test_a_stand_alone_question_after_small_talk_is_not_reordered(searcher) -> None:
