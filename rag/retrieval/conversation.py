@@ -33,7 +33,7 @@ from ..stores.japanese import JapaneseAnalyzer
 from ..types import Hit
 from .cues import (EN_ARTICLE, EN_CONTINUING, EN_DISCOURSE, EN_FUNCTION, EN_PERSONAL, EN_SMALL_TALK, EN_SOURCE,
                    EN_STRONG, EN_THIS_ARTICLE, EN_WEAK, EN_WORD, JA_ARTICLE, JA_CONTINUING, JA_DISCOURSE, JA_FUNCTION,
-                   JA_PERSONAL, JA_REFERRING, JA_SMALL_TALK, JA_SOURCE, JA_THIS_ARTICLE, NOT_TOPIC)
+                   JA_PERSONAL, JA_REFERRING, JA_RELATIONAL, JA_SMALL_TALK, JA_SOURCE, JA_THIS_ARTICLE, NOT_TOPIC)
 from .engine import Filters, SearchResult, Searcher
 from .ellipsis import mentions, named_terms, names_only
 from .fusion import diversify, rrf
@@ -94,7 +94,8 @@ def depends_on_context(question: str, analyzer: JapaneseAnalyzer) -> bool:
 def _content_words(question: str, analyzer: JapaneseAnalyzer, but: frozenset[str] = frozenset()) -> list[str]:
     content = [w for w in english_words(question) if w not in EN_FUNCTION and len(w) > 1 and w not in but]
     if has_cjk(question):
-        content += [t for t in analyzer.terms(question) if not t.isascii() and t not in JA_FUNCTION and t not in but]
+        content += [t for t in analyzer.terms(JA_RELATIONAL.sub(" ", question))
+                    if not t.isascii() and t not in JA_FUNCTION and t not in but]
     return content
 
 

@@ -28,6 +28,9 @@ EN_FUNCTION = frozenset({
 # Ellipsis: a question that opens by continuing the last one ("And North Korea?", "What about China?", "じゃあ…").
 EN_CONTINUING = re.compile(r"^\W*(?:and|but|also|so|then|what about|how about)\b", re.IGNORECASE)
 JA_CONTINUING = re.compile(r"^\W*(?:じゃあ|じゃ|では|それで|で、|あと|ちなみに|また)")
+# How a Japanese follow-up relates its name to the question before, no topic of its own: プーチンのほうは?,
+# アメリカにとっては?, ヨーロッパに対しては? (Sudachi reads them as the verbs 取る and 対する, and the noun 方)
+JA_RELATIONAL = re.compile(r"にとって|に対して|に対し|のほう|の方")
 # What a Japanese question asks about a name with, not a topic of its own: 米国については?, イランの場合は?
 JA_ABOUT = re.compile(r"について|に関して|に関する|の場合")
 # Japanese question words and light verbs carry no topic ("誰に招かれて来たの？" names nothing but 招く).

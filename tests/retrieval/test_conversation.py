@@ -19,6 +19,8 @@ CONVERSATIONS = Path(__file__).resolve().parents[1] / "eval" / "fixtures" / "con
 @pytest.mark.parametrize("question", [
     "How long did it last?", "What did he say next?", "Why did they refuse?", "What about China?", "When?",
     "How did he rate that relationship?", "それはいつ？", "その代表団を率いたのは誰か", "彼は何と言った？", "いつ？",
+    # the name and how it relates to the question before, no topic of its own (Sudachi reads 取る, 対する and 方)
+    "プーチンのほうは?", "アメリカにとっては?", "ヨーロッパに対しては?", "ロシアの方は？",
 ])
 def test_follow_ups_are_recognised(searcher, question: str) -> None:
     assert depends_on_context(question, searcher.analyzer)
@@ -30,6 +32,8 @@ def test_follow_ups_are_recognised(searcher, question: str) -> None:
     "Which European countries did Xi Jinping visit on his recent tour?",
     "ラヴロフ外相は中国との同盟について何と言ったか",
     "プーチン大統領と習近平国家主席の会談はどこで行われたか",
+    "中国にとっての利益は何か",  # its own topic (利益), not only how 中国 relates to the question before
+    "ロシアに対して欧州はどんな制裁を科したのか",
 ])
 def test_stand_alone_questions_are_recognised(searcher, question: str) -> None:
     assert not depends_on_context(question, searcher.analyzer)

@@ -117,6 +117,17 @@ def test_a_japanese_follow_up_finds_the_passages_that_write_the_name_another_way
     assert any(us and not america for us, america in writes[:2])
 
 
+@pytest.mark.parametrize("follow_up", ["プーチンのほうは?", "プーチンにとっては?", "プーチンに対しては?"])
+def test_a_japanese_follow_up_that_relates_its_name_to_the_question_before_is_searched_with_it(
+        searcher, follow_up) -> None:
+    # のほう, にとって and に対して say how the name relates to the question before (Sudachi reads 方, 取る and 対する):
+    # two content words, it stood alone and was searched without the question it continues
+    found = search_conversation(searcher, ["トランプ大統領は米ロの経済協力について何と言った?", follow_up], 5, "hybrid")
+    assert found.dependent and "経済" in found.context
+    assert all("プーチン" in h.passage.text for h in found.result.hits[:3])
+    assert any("経済" in h.passage.text for h in found.result.hits[:3])
+
+
 def test_a_stand_alone_question_after_small_talk_is_not_reordered(searcher) -> None:
     alone = search_conversation(searcher, ["Thanks!", "What did Lavrov say about the US?"], 5, "hybrid")
     assert not alone.dependent
