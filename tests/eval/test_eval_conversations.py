@@ -137,6 +137,7 @@ def test_the_shipped_conversation_set_if_present_is_valid_and_all_conversations(
 @pytest.mark.parametrize(("name", "langs"), [
     *((f"conversations{i}.jsonl", {"en", "ja"}) for i in range(2, 8)),
     ("conversations8.jsonl", {"ja"}),  # Japanese follow-ups that ask about another name, written as readers write it
+    ("conversations9.jsonl", {"en", "ja"}),
 ])
 def test_the_held_out_conversation_sets_are_valid_conversations_with_quotes_in_the_seeds(name, langs):
     from eval.questions import require_quotes
