@@ -18,3 +18,7 @@ def __getattr__(name: str) -> Any:
 
         return answer_question
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

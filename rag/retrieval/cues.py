@@ -29,8 +29,9 @@ EN_FUNCTION = frozenset({
 EN_CONTINUING = re.compile(r"^\W*(?:and|but|also|so|then|what about|how about)\b", re.IGNORECASE)
 JA_CONTINUING = re.compile(r"^\W*(?:じゃあ|じゃ|では|それで|で、|あと|ちなみに|また)")
 # How a Japanese follow-up relates its name to the question before, no topic of its own: プーチンのほうは?,
-# アメリカにとっては?, ヨーロッパに対しては? (Sudachi reads them as the verbs 取る and 対する, and the noun 方)
-JA_RELATIONAL = re.compile(r"にとって|に対して|に対し|のほう|の方")
+# アメリカにとっては?, ヨーロッパに対しては? (Sudachi reads them as the verbs 取る and 対する, and the noun 方); not の方
+# inside a word (停戦の方法, ロシアの方々) nor この方 (this person)
+JA_RELATIONAL = re.compile(r"にとって|に対して|に対し|(?<![こそあど])(?:のほう|の方)(?![\u3005\u30a0-\u30ff\u4e00-\u9fff])")
 # A Japanese question that stops at its topic, leaving the predicate to the question before: アメリカ国内は?,
 # ヨーロッパとの関係は?, 北朝鮮には? (with two content words or fewer it cannot stand alone; 欧州議会選挙の日程は? can)
 JA_TOPIC_ONLY = re.compile(r"(?:は|では|には|とは)\s*[?？]?\s*$")

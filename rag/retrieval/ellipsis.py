@@ -26,7 +26,7 @@ from ..corpus.lines import has_cjk
 from ..stores.bridge import Bridge
 from ..stores.english import acronyms, english_words, is_acronym
 from ..stores.japanese import JapaneseAnalyzer
-from .cues import EN_CONTINUING, EN_STRONG, EN_WORD, JA_ABOUT, JA_CONTINUING, JA_FUNCTION, NOT_TOPIC
+from .cues import EN_CONTINUING, EN_STRONG, EN_WORD, JA_ABOUT, JA_CONTINUING, JA_FUNCTION, JA_RELATIONAL, NOT_TOPIC
 from .referent import is_person
 
 PLACE, PERSON, ORGANISATION = "place", "person", "organisation"
@@ -53,13 +53,15 @@ def named_terms(question: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None
         return frozenset()
     spellings: set[str] = set()
     caps = acronyms(question)
+    part_of = _after_a_noun(question, analyzer)  # 南アメリカ, 東ヨーロッパ: another place than 米国, 欧州
     for name, kind in names:
         spellings.add(name)
         if bridge is None:
             continue
         if has_cjk(name):  # its other spellings of the same kind (アメリカ: 米国), not its synonyms (バンス: 前進)
-            spellings.update(t for term in analyzer.terms(name) for t in bridge.written_alike(term)
-                             if len(t) >= _SHORTEST_TERM and _ja_kind(t, _tags(t, analyzer), analyzer) == kind)
+            if name not in part_of:
+                spellings.update(t for term in analyzer.terms(name) for t in bridge.written_alike(term)
+                                 if len(t) >= _SHORTEST_TERM and _ja_kind(t, _tags(t, analyzer), analyzer) == kind)
             continue
         groups = bridge.expand(name, caps & set(english_words(name)))
         if is_acronym(name):  # its own group, and its definition written out (SCO: 上海協力機構), not each of its words
@@ -98,7 +100,8 @@ def _elliptical(question: str, names: set[str], analyzer: JapaneseAnalyzer) -> b
     rest = [w for w in english_words(question)
             if w not in NOT_TOPIC and w.removesuffix("'s") not in inside and len(w) > 1]  # Iran's: the name
     if has_cjk(question):
-        rest += [t.surface for t in analyzer.tokens(JA_ABOUT.sub(" ", question)) if t.term and not t.term.isascii()
+        rest += [t.surface for t in analyzer.tokens(JA_RELATIONAL.sub(" ", JA_ABOUT.sub(" ", question)))
+                 if t.term and not t.term.isascii()
                  and t.pos[0] == "名詞" and t.surface not in names | JA_FUNCTION | _JA_FRAME]
     if EN_CONTINUING.search(question) or JA_CONTINUING.search(question):
         return len(rest) <= _OWN_WORDS  # "And what does Iran say about negotiations?"
@@ -157,6 +160,12 @@ def _tagged_kind(word: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None) -
             if len(tokens) == 1 and tokens[0].pos[:2] == ("名詞", "固有名詞") and tokens[0].pos[2] in ("地名", "人名"):
                 return PLACE if tokens[0].pos[2] == "地名" else PERSON
     return None
+
+
+def _after_a_noun(question: str, analyzer: JapaneseAnalyzer) -> set[str]:
+    """The Japanese words of `question` that follow a noun, as Sudachi cuts it (南 アメリカ, ラテン アメリカ)."""
+    tokens = analyzer.tokens(question) if has_cjk(question) else []
+    return {t.surface for before, t in zip(tokens, tokens[1:]) if before.pos[0] in ("名詞", "接頭辞")}
 
 
 def _tags(term: str, analyzer: JapaneseAnalyzer) -> tuple[str, ...]:

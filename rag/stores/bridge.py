@@ -19,7 +19,7 @@ import re
 import sqlite3
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
 
@@ -32,7 +32,7 @@ from .sounds import kana_keys, latin_key, latin_keys, same_keys, spells
 
 logger = logging.getLogger(__name__)
 
-BRIDGE_ID = "jmdict+jmnedict/vocab-filtered/v3"
+BRIDGE_ID = "jmdict+jmnedict/vocab-filtered/v2"
 _MAX_PER_KEY = 6
 # a katakana term a name may be spelled as (コリブコ, アラグチ, ラザルス・グループ), and the fewest consonant classes its key
 # and the question word's must have: two classes are the key of too many words (ロシア is "Eilish")
@@ -41,11 +41,13 @@ _NAME_CLASSES = 3
 
 
 def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
-                 defined: dict[str, list[str]] | None = None, defined_names: dict[str, str] | None = None) -> Bridge:
+                 defined: dict[str, list[str]] | None = None, defined_names: dict[str, str] | None = None,
+                 is_name: Callable[[str], bool] | None = None) -> Bridge:
     """The table {english key: [japanese terms in vocab]}, the vocabulary's katakana terms no dictionary holds, and
     `defined`, the acronyms the passages gloss with the terms of their definitions ({"SCO": [上海, 協力, 機構]},
-    defined.py) with the names themselves (`defined_names`, {"SCO": "上海協力機構"}); the table and the names are empty
-    when the JMdict data package is not installed."""
+    defined.py) with the names themselves (`defined_names`, {"SCO": "上海協力機構"}), and the names written alike
+    (`_alike`, with `is_name`; none without it); the table and the names are empty when the JMdict data package is not
+    installed."""
     db = db_path()
     if db is None:
         logger.warning("jamdict-data is not installed: English questions get no lexical bridge")
@@ -58,13 +60,12 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
         for order, key in pairs(entries.get(term, "")):
             ranked[key].append((order, term))
     out: dict[str, list[str]] = {}
+    every: dict[str, list[str]] = {}  # each key's terms before the cap
     for key, ordered in ranked.items():
-        terms_of_key: list[str] = []
-        for _, term in sorted(ordered):
-            if term not in terms_of_key:
-                terms_of_key.append(term)
+        terms_of_key = every[key] = list(dict.fromkeys(term for _, term in sorted(ordered)))
         out[key] = terms_of_key[:_MAX_PER_KEY] + [t for t in terms_of_key[_MAX_PER_KEY:] if _loanword(t, key)]
-    alike = _alike(out, {term: min(pairs(packed))[1] for term, packed in entries.items() if term in terms and packed})
+    first = {term: min(pairs(packed))[1] for term, packed in entries.items() if term in terms and packed}
+    alike = _alike(every, first, is_name) if is_name is not None else []
     names: dict[str, list[str]] = defaultdict(list)
     unknown = [t for t in terms if t not in entries and _KATAKANA.fullmatch(t)]  # ~390,000 at a million passages
     for term, key in zip(unknown, kana_keys(unknown)):
@@ -82,15 +83,17 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     return Bridge(out, dict(names), words, defined, defined_names, alike)
 
 
-def _alike(table: dict[str, list[str]], first: dict[str, str]) -> list[list[str]]:
-    """The terms that write one thing: those of a key whose first sense in the dictionary is that key (アメリカ and 米国
-    are both "America" first). A term that only has the key in a later sense is not one of them: 韓国 is "South Korea"
-    first and "China" in an archaic entry, and 米 is "metre" and "rice" before it is "America"."""
+def _alike(table: dict[str, list[str]], first: dict[str, str], is_name: Callable[[str], bool]) -> list[list[str]]:
+    """The names that write one thing: the terms of a key whose first sense in the dictionary is that key (アメリカ and
+    米国 are both "America" first) and that `is_name` takes for a name. A term that only has the key in a later sense
+    is not one of them: 韓国 is "South Korea" first and "China" in an archaic entry, and 米 is "metre" and "rice"
+    before it is "America". Only names: a follow-up asks about a name, and every word's groups would take ~18 MB more
+    at the scale of the whole dictionary."""
     groups = []
     for key in sorted(table):
         same = [t for t in table[key] if first.get(t) == key]
-        if len(same) > 1:
-            groups.append(same)
+        if len(same) > 1 and len(named := [t for t in same if is_name(t)]) > 1:
+            groups.append(named)
     return groups
 
 

@@ -171,13 +171,18 @@ def test_a_bridge_written_before_the_names_loads_without_them(bridge: Bridge, tm
     assert old.written_alike("アメリカ") == [] and bridge.written_alike("アメリカ") == ["米国"]
 
 
-def test_the_terms_written_alike_are_those_whose_first_sense_is_one_key(bridge: Bridge) -> None:
+def test_the_terms_written_alike_are_names_whose_first_sense_is_one_key(bridge: Bridge, searcher) -> None:
     # アメリカ and 米国 are "America" first; 韓国 is "South Korea" first and "China" in an archaic entry, and 米 is
     # "metre" and "rice" before it is "America": each stays in the table's groups, not among the terms written alike
     assert "韓国" in bridge.table["china"] and "米" in bridge.table["america"]
     assert bridge.written_alike("米国") == ["アメリカ"]
     assert "韓国" not in bridge.written_alike("中国") and "米" not in bridge.written_alike("米国")
     assert all(len(group) > 1 and len(set(group)) == len(group) for group in bridge.alike)
+    # names only, the one kind a follow-up asks about (the first senses of 進む, 前進 and バンス are all "advance")
+    for term in (t for group in bridge.alike for t in group):
+        tokens = searcher.analyzer.tokens(term)
+        assert len(tokens) == 1 and tokens[0].pos[:2] == ("名詞", "固有名詞"), term
+    assert bridge.written_alike("前進") == [] and bridge.written_alike("ヨーロッパ") == ["欧州"]
 
 
 def test_stop_words_and_unknown_words_add_nothing(bridge: Bridge) -> None:

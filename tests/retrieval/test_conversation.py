@@ -12,6 +12,7 @@ from eval.relevance import evidence_occurrences, is_relevant
 from rag.errors import QueryError
 from rag.retrieval.conversation import (about_the_article, conversation_query, depends_on_context, fuse,
                                         search_conversation)
+from rag.retrieval.cues import JA_RELATIONAL
 
 CONVERSATIONS = Path(__file__).resolve().parents[1] / "eval" / "fixtures" / "conversations.jsonl"
 
@@ -26,6 +27,14 @@ CONVERSATIONS = Path(__file__).resolve().parents[1] / "eval" / "fixtures" / "con
 ])
 def test_follow_ups_are_recognised(searcher, question: str) -> None:
     assert depends_on_context(question, searcher.analyzer)
+
+
+@pytest.mark.parametrize("question, read", [
+    ("プーチンのほうは?", "プーチン は?"), ("ロシアの方が強い", "ロシア が強い"), ("アメリカにとっては?", "アメリカ は?"),
+    ("停戦の方法は?", "停戦の方法は?"), ("ロシアの方々は?", "ロシアの方々は?"), ("この方は誰?", "この方は誰?"),  # words
+])
+def test_the_relational_particles_are_read_out_of_a_question_but_not_out_of_a_word(question: str, read: str) -> None:
+    assert JA_RELATIONAL.sub(" ", question) == read
 
 
 @pytest.mark.parametrize("question", [
