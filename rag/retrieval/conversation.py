@@ -32,9 +32,8 @@ from ..stores.english import english_words
 from ..stores.japanese import JapaneseAnalyzer
 from ..types import Hit
 from .cues import (EN_ARTICLE, EN_CONTINUING, EN_DISCOURSE, EN_FUNCTION, EN_PERSONAL, EN_SMALL_TALK, EN_SOURCE,
-                   EN_STRONG, EN_THIS_ARTICLE, EN_WEAK, EN_WORD, JA_ABOUT, JA_ARTICLE, JA_CONTINUING, JA_DISCOURSE,
-                   JA_FUNCTION, JA_PERSONAL, JA_REFERRING, JA_RELATIONAL, JA_SMALL_TALK, JA_SOURCE, JA_THIS_ARTICLE,
-                   JA_TOPIC_ONLY, NOT_TOPIC)
+                   EN_STRONG, EN_THIS_ARTICLE, EN_WEAK, EN_WORD, JA_ARTICLE, JA_CONTINUING, JA_DISCOURSE, JA_FUNCTION,
+                   JA_PERSONAL, JA_REFERRING, JA_RELATIONAL, JA_SMALL_TALK, JA_SOURCE, JA_THIS_ARTICLE, NOT_TOPIC)
 from .engine import Filters, SearchResult, Searcher
 from .ellipsis import mentions, named_terms, names_only
 from .fusion import diversify, rrf
@@ -89,11 +88,7 @@ def depends_on_context(question: str, analyzer: JapaneseAnalyzer) -> bool:
         return True
     # 米国については? names a place and asks about it as the question before asked (について is no second word of
     # its own); 停戦について names a topic of its own and stands alone
-    # …は? stops at its topic: with two content words it is the question before about them (アメリカ国内は?), unless
-    # it asks about with について or に関して, which names_only reads (停戦については? stands alone)
-    topic_only = JA_TOPIC_ONLY.search(question) and not JA_ABOUT.search(question)
-    fewest = MIN_CONTENT_WORDS + 1 if topic_only else MIN_CONTENT_WORDS
-    return len(_content_words(question, analyzer)) < fewest or names_only(question, analyzer)
+    return len(_content_words(question, analyzer)) < MIN_CONTENT_WORDS or names_only(question, analyzer)
 
 
 def _content_words(question: str, analyzer: JapaneseAnalyzer, but: frozenset[str] = frozenset()) -> list[str]:

@@ -32,9 +32,6 @@ JA_CONTINUING = re.compile(r"^\W*(?:じゃあ|じゃ|では|それで|で、|あ
 # アメリカにとっては?, ヨーロッパに対しては? (Sudachi reads them as the verbs 取る and 対する, and the noun 方); not の方
 # inside a word (停戦の方法, ロシアの方々) nor この方 (this person)
 JA_RELATIONAL = re.compile(r"にとって|に対して|に対し|(?<![こそあど])(?:のほう|の方)(?![\u3005\u30a0-\u30ff\u4e00-\u9fff])")
-# A Japanese question that stops at its topic, leaving the predicate to the question before: アメリカ国内は?,
-# ヨーロッパとの関係は?, 北朝鮮には? (with two content words or fewer it cannot stand alone; 欧州議会選挙の日程は? can)
-JA_TOPIC_ONLY = re.compile(r"(?:は|では|には|とは)\s*[?？]?\s*$")
 # What a Japanese question asks about a name with, not a topic of its own: 米国については?, イランの場合は?
 JA_ABOUT = re.compile(r"について|に関して|に関する|の場合")
 # Japanese question words and light verbs carry no topic ("誰に招かれて来たの？" names nothing but 招く).

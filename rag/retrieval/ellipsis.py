@@ -34,6 +34,10 @@ PLACE, PERSON, ORGANISATION = "place", "person", "organisation"
 _NAME = re.compile(r"(?<![A-Za-z])(?:[A-Z][a-z\u00e0-\u00ff]+(?:[ \-][A-Z][a-z\u00e0-\u00ff]+)*|[A-Z]{2,}(?![a-z]))")
 _JA_FRAME = frozenset({"場合", "方", "件", "点", "側"})
 _JA_POINTING = re.compile(r"それ|その|そこ|これ|この|ここ|同氏|同国")
+_DIRECTIONS = frozenset({"東", "西", "南", "北", "中", "北東", "北西", "南東", "南西", "中央", "東部", "西部", "南部",
+                         "北部", "中部", "東南", "西南", "東北", "西北"})
+_PLACE_PARTS = frozenset({"大陸", "半島", "諸島"})
+_KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]+")
 _SHORTEST_TERM = 2  # a one-character term (中, 米) is in too many passages to say which are about the name
 _DOTTED = re.compile(r"(?<![A-Za-z])(?:[A-Z]\.){2,}")
 # a follow-up that continues the one before with more words of its own than these asks a question of its own ("So
@@ -53,7 +57,7 @@ def named_terms(question: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None
         return frozenset()
     spellings: set[str] = set()
     caps = acronyms(question)
-    part_of = _after_a_noun(question, analyzer)  # 南アメリカ, 東ヨーロッパ: another place than 米国, 欧州
+    part_of = _part_of_a_place(question, analyzer)  # 南アメリカ, 東ヨーロッパ: another place than 米国, 欧州
     for name, kind in names:
         spellings.add(name)
         if bridge is None:
@@ -162,10 +166,14 @@ def _tagged_kind(word: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None) -
     return None
 
 
-def _after_a_noun(question: str, analyzer: JapaneseAnalyzer) -> set[str]:
-    """The Japanese words of `question` that follow a noun, as Sudachi cuts it (南 アメリカ, ラテン アメリカ)."""
+def _part_of_a_place(question: str, analyzer: JapaneseAnalyzer) -> set[str]:
+    """The Japanese words of `question` that Sudachi cuts out of a longer place name: after a direction or a katakana
+    word (南 アメリカ, 東 ヨーロッパ, ラテン アメリカ), or before 大陸, 半島 or 諸島 (アメリカ 大陸). Not after any noun:
+    あとアメリカは?, 同盟国アメリカ and 大国アメリカ are the United States."""
     tokens = analyzer.tokens(question) if has_cjk(question) else []
-    return {t.surface for before, t in zip(tokens, tokens[1:]) if before.pos[0] in ("名詞", "接頭辞")}
+    out = {t.surface for before, t in zip(tokens, tokens[1:])
+           if before.surface in _DIRECTIONS or (_KATAKANA.fullmatch(before.surface) and before.pos[0] == "名詞")}
+    return out | {t.surface for t, after in zip(tokens, tokens[1:]) if after.surface in _PLACE_PARTS}
 
 
 def _tags(term: str, analyzer: JapaneseAnalyzer) -> tuple[str, ...]:

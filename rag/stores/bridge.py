@@ -24,7 +24,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .defined import Glosser
-from .dictionary import db_path, pairs
+from .dictionary import NAMES_FROM, db_path, pairs
 from .dictionary import entries as dictionary_entries
 from .english import acronyms, capitalised, english_words, lemmas, stems
 from .japanese import STOP_WORDS
@@ -64,7 +64,9 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     for key, ordered in ranked.items():
         terms_of_key = every[key] = list(dict.fromkeys(term for _, term in sorted(ordered)))
         out[key] = terms_of_key[:_MAX_PER_KEY] + [t for t in terms_of_key[_MAX_PER_KEY:] if _loanword(t, key)]
-    first = {term: min(pairs(packed))[1] for term, packed in entries.items() if term in terms and packed}
+    # each term's first sense, if JMdict has it (JMnedict's names of people gloss any name alike: 茅愛 is "China")
+    first = {term: key for term, packed in entries.items() if term in terms and packed
+             for order, key in [min(pairs(packed))] if order < NAMES_FROM}
     alike = _alike(every, first, is_name) if is_name is not None else []
     names: dict[str, list[str]] = defaultdict(list)
     unknown = [t for t in terms if t not in entries and _KATAKANA.fullmatch(t)]  # ~390,000 at a million passages

@@ -66,7 +66,7 @@ _LOOKUP = 500  # terms per SELECT (SQLite allows 32,766 parameters; small batche
 # A pair's order is its query's number × _PART plus its place among that query's rows (each query has ~0.4–0.8 M), so
 # the queries can be read apart, in any order, and still rank a key's terms in the dictionary's own order.
 _PART = 10**8
-_NAMES_FROM = 2 * _PART  # the first order of JMnedict's pairs (its queries are the third and fourth)
+NAMES_FROM = 2 * _PART  # the first order of JMnedict's pairs (its queries are the third and fourth)
 
 
 def _read_query(db: Path, i: int) -> dict[str, str]:
@@ -229,7 +229,7 @@ def merge_terms(parts: list[Path], path: Path) -> int:
 def _english_words(packed_values: Iterable[str]) -> set[str]:
     """JMdict's one-word lower-case English keys (not JMnedict's romanised names): the English words, none a name."""
     return {key for packed in packed_values for order, key in pairs(packed)
-            if order < _NAMES_FROM and _PLAIN_WORD.fullmatch(key)}
+            if order < NAMES_FROM and _PLAIN_WORD.fullmatch(key)}
 
 
 def _write_words(con: sqlite3.Connection, packed_values: Iterable[str]) -> None:

@@ -168,6 +168,9 @@ def test_a_search_process_does_not_import_the_answering_codes_http_client(cli_ro
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["results"]
     assert proc.stderr.strip().splitlines()[-1] == "False"
+    import rag.answers
+
+    assert "answer_question" in dir(rag.answers) and callable(rag.answers.answer_question)  # still listed and there
 
 
 def test_search_without_an_index_exits_1_and_says_how_to_build_one(tmp_path: Path, capsys) -> None:

@@ -223,6 +223,29 @@ def test_a_full_rebuild_of_unchanged_seeds_is_a_version_of_its_own(tmp_path, use
     assert read_manifest(settings.index_dir)["build"] == full.index_version
 
 
+def test_an_index_built_before_the_names_written_alike_gets_them_at_its_next_build_reading_no_passage(
+        tmp_path, use_template, use_embedder, monkeypatch: pytest.MonkeyPatch, caplog) -> None:
+    # the bridge's groups of names written alike (アメリカ, 米国) came after BM25's counts, which do not depend on
+    # them: an index whose bridge lacks them keeps its counts, and its next build writes them (no Sudachi pass)
+    import rag.components.lexical as lexical
+    import rag.components.registry as registry
+    import rag.indexing.build as build
+
+    settings = private_copy(use_template, tmp_path)
+    real = lexical.build_bridge
+    monkeypatch.setattr(lexical, "build_bridge", lambda *a, **k: real(*a, **{**k, "is_name": None}))
+    for module in (registry, build):  # the bridge id the code before recorded (raising it re-reads every passage)
+        monkeypatch.setattr(module, "BRIDGE_ID", "jmdict+jmnedict/vocab-filtered/v2")
+    before = build_index(settings, [use_embedder])  # the bridge as the code before wrote it
+    monkeypatch.undo()
+    assert load_index(settings.index_dir, settings.embedders).bridge.alike == []
+    with caplog.at_level("INFO", logger="rag.components.lexical"):
+        after = build_index(settings, [use_embedder])
+    assert not after.up_to_date and after.index_version != before.index_version  # the bridge file differs
+    assert f"analysed 0 of {after.passages} passages" in caplog.text
+    assert load_index(settings.index_dir, settings.embedders).bridge.written_alike("アメリカ") == ["米国"]
+
+
 # -- adding a document ------------------------------------------------------------------------------------------
 
 

@@ -185,6 +185,20 @@ def test_the_terms_written_alike_are_names_whose_first_sense_is_one_key(bridge: 
     assert bridge.written_alike("前進") == [] and bridge.written_alike("ヨーロッパ") == ["欧州"]
 
 
+def test_the_names_written_alike_are_read_before_the_tables_cap_of_six_a_key(built_index, searcher) -> None:
+    # "Russia" has more names in the dictionary than the table keeps a key: ロシア comes after six of them
+    settings, _ = built_index
+    names = ["露", "魯", "露国", "魯国", "露西亜", "魯西亜", "ロシア", "ロシヤ"]
+
+    def is_name(term: str) -> bool:
+        tokens = searcher.analyzer.tokens(term)
+        return len(tokens) == 1 and tokens[0].pos[:2] == ("名詞", "固有名詞")
+
+    small = build_bridge(names, cache_dir=settings.cache_dir or settings.index_dir / ".cache", is_name=is_name)
+    assert len(small.table["russia"]) == 6 and "ロシア" not in small.table["russia"]
+    assert {"露西亜", "ロシヤ", "露国"} <= set(small.written_alike("ロシア"))
+
+
 def test_stop_words_and_unknown_words_add_nothing(bridge: Bridge) -> None:
     assert bridge.expand("what did the of to") == []
     assert bridge.expand("qwzxv blorptang") == []

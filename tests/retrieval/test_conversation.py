@@ -22,8 +22,6 @@ CONVERSATIONS = Path(__file__).resolve().parents[1] / "eval" / "fixtures" / "con
     "How did he rate that relationship?", "それはいつ？", "その代表団を率いたのは誰か", "彼は何と言った？", "いつ？",
     # the name and how it relates to the question before, no topic of its own (Sudachi reads 取る, 対する and 方)
     "プーチンのほうは?", "アメリカにとっては?", "ヨーロッパに対しては?", "ロシアの方は？",
-    # stops at its topic (…は?) with two content words: the predicate is the question before's
-    "アメリカ国内は?", "ゼレンスキー大統領は?", "ヨーロッパとの関係は？", "北朝鮮には?",
 ])
 def test_follow_ups_are_recognised(searcher, question: str) -> None:
     assert depends_on_context(question, searcher.analyzer)
@@ -45,7 +43,10 @@ def test_the_relational_particles_are_read_out_of_a_question_but_not_out_of_a_wo
     "プーチン大統領と習近平国家主席の会談はどこで行われたか",
     "中国にとっての利益は何か",  # its own topic (利益), not only how 中国 relates to the question before
     "ロシアに対して欧州はどんな制裁を科したのか",
-    "欧州議会選挙の日程は?", "中国が加盟している国際条約の数は",  # …は? with a topic of three words or more
+    "欧州議会選挙の日程は?", "中国が加盟している国際条約の数は",
+    # two content words and …は?: a question of its own, a definition, "who did it" (a rule that took these for
+    # follow-ups, chosen on conversations ending in アメリカ国内は?, was withdrawn: docs/chat.md)
+    "北極圏の協力は?", "中露協商とは?", "新デタントとは?", "停戦を要求したのは?",
 ])
 def test_stand_alone_questions_are_recognised(searcher, question: str) -> None:
     assert not depends_on_context(question, searcher.analyzer)

@@ -29,7 +29,9 @@ LAVROV_JA = "ラブロフ外相は中国との同盟について何と言った?
     ("じゃあ中国は?", {"中国"}),  # not 韓国, which JMdict glosses "China" in an archaic entry only
     ("じゃあバンスは?", {"バンス"}),  # a person: not 前進, which JMdict's first sense of バンス ("advance") shares
     ("アメリカのほうは?", {"アメリカ", "米国"}),  # のほう says how it relates to the question before: no word of its own
-    ("じゃあ南アメリカは?", {"アメリカ"}),  # after a noun it names another place: not 米国
+    ("じゃあ南アメリカは?", {"アメリカ"}),  # cut out of a longer place name: not 米国
+    ("じゃあアメリカ大陸は?", {"アメリカ"}),
+    ("あとアメリカは?", {"アメリカ", "米国"}),  # あと, a noun to Sudachi, opens the follow-up
     ("ではイランの場合は?", {"イラン"}),
     ("And what did he say about the US?", {"US", "米国"}),
     ("And what does Iran say about negotiations?", {"Iran", "イラン"}),  # two words of its own at most
