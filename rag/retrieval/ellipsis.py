@@ -57,7 +57,8 @@ def named_terms(question: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None
         return frozenset()
     spellings: set[str] = set()
     caps = acronyms(question)
-    part_of = _part_of_a_place(question, analyzer)  # 南アメリカ, 東ヨーロッパ: another place than 米国, 欧州
+    # 南アメリカ, 東ヨーロッパ: another place than 米国, 欧州 (the question read again only when it names one in Japanese)
+    part_of = _part_of_a_place(question, analyzer) if any(has_cjk(name) for name, _ in names) else set()
     for name, kind in names:
         spellings.add(name)
         if bridge is None:
@@ -160,9 +161,9 @@ def _tagged_kind(word: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None) -
     takes many a common noun for a name (cost: 価格氏)."""
     for group in [] if bridge is None else bridge.expand(word, set()):
         for term in group:
-            tokens = analyzer.tokens(term)
-            if len(tokens) == 1 and tokens[0].pos[:2] == ("名詞", "固有名詞") and tokens[0].pos[2] in ("地名", "人名"):
-                return PLACE if tokens[0].pos[2] == "地名" else PERSON
+            pos = _tags(term, analyzer)
+            if pos[:2] == ("名詞", "固有名詞") and pos[2] in ("地名", "人名"):
+                return PLACE if pos[2] == "地名" else PERSON
     return None
 
 
@@ -197,8 +198,7 @@ def _en_kind(name: str, caps: set[str], analyzer: JapaneseAnalyzer, bridge: Brid
     own = groups[:1] if is_acronym(name) else groups  # SCO's group, not the terms of its definition (上海, 協力…)
     terms = [t for group in own for t in group]
     for term in terms:
-        tokens = analyzer.tokens(term)
-        if len(tokens) == 1 and tokens[0].pos[:3] == ("名詞", "固有名詞", "地名"):
+        if _tags(term, analyzer)[:3] == ("名詞", "固有名詞", "地名"):
             return PLACE
     if any(is_person(term, analyzer) for term in terms):
         return PERSON
