@@ -15,6 +15,7 @@ IsoDate = Annotated[str, Meta(pattern=r"^\d{4}-\d{2}-\d{2}$", min_length=10, max
                               description="an ISO date, YYYY-MM-DD", examples=["2025-02-28"])]
 # The upper bound is settings.max_top_k, known only at run time: create_app writes it into the OpenAPI schema and the
 # strict body check (api/body.py) enforces it, with the same 400 as the lower bound.
+TOP_K = 5  # /v1/search's and /v1/ask's default
 TopK = Annotated[int, Meta(ge=1, description="how many passages to use: 1..max_top_k (50 unless configured)")]
 Question = Annotated[str, Meta(description="a question in English or Japanese (at most max_query_chars characters)",
                                examples=["What did Lavrov say about an alliance with China?"])]
@@ -89,10 +90,17 @@ class SearchRequest(Struct, forbid_unknown_fields=True, kw_only=True):
     """POST /v1/search."""
 
     query: Question
-    top_k: TopK = 5
+    # null is the default, as for `mode` and `filters` (a client that sends every field it knows may send it so)
+    top_k: TopK | None = TOP_K
     mode: Annotated[str, Meta(description="hybrid (default), bm25, an embedder name (e5, use), or a sparse head (e5-sparse)",
                               examples=["hybrid"])] | None = None
     filters: FiltersIn | None = None
+
+
+    @property
+    def passages(self) -> int:
+        """How many passages to return (top_k; null is the default)."""
+        return self.top_k if self.top_k is not None else TOP_K
 
 
 class SearchResponse(Struct):
@@ -119,7 +127,12 @@ class AskRequest(Struct, forbid_unknown_fields=True, kw_only=True):
     """POST /v1/ask."""
 
     question: Question
-    top_k: TopK = 5
+    top_k: TopK | None = TOP_K  # null: the default
+
+    @property
+    def passages(self) -> int:
+        """How many passages the answer is made from (top_k; null is the default)."""
+        return self.top_k if self.top_k is not None else TOP_K
 
 
 class AskResponse(Struct):

@@ -23,5 +23,5 @@ class AskController(Controller):
     def ask(self, data: AskRequest, searcher: Searcher, settings: Settings,
             llm_client: httpx.Client | None) -> AskResponse:
         """Uses the configured LLM when there is one, else (or when it fails) an extractive answer."""
-        answer = answer_question(searcher, data.question, data.top_k, settings, client=llm_client)
+        answer = answer_question(searcher, data.question, data.passages, settings, client=llm_client)
         return ask_response(answer)

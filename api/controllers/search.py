@@ -26,5 +26,5 @@ class SearchController(Controller):
           summary="Rank passages for a question (English or Japanese)")
     def search(self, data: SearchRequest, searcher: Searcher) -> SearchResponse:
         """Hybrid (default), BM25 or single-embedder search; every hit cites an exact span of a seed file."""
-        result = searcher.search(data.query, data.top_k, data.mode, to_filters(data.filters))
+        result = searcher.search(data.query, data.passages, data.mode, to_filters(data.filters))
         return search_response(result)

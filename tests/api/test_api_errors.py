@@ -40,7 +40,6 @@ BAD_REQUESTS = [
     ("top_k-float", "POST", "/v1/search", {"json": {"query": "q", "top_k": 5.0}}, 400, "invalid_request"),
     ("top_k-fraction", "POST", "/v1/search", {"json": {"query": "q", "top_k": 2.5}}, 400, "invalid_request"),
     ("top_k-string", "POST", "/v1/search", {"json": {"query": "q", "top_k": "5"}}, 400, "invalid_request"),
-    ("top_k-null", "POST", "/v1/search", {"json": {"query": "q", "top_k": None}}, 400, "invalid_request"),
     ("query-number", "POST", "/v1/search", {"json": {"query": 42}}, 400, "invalid_request"),
     ("query-list", "POST", "/v1/search", {"json": {"query": ["a", "b"]}}, 400, "invalid_request"),
     ("query-missing", "POST", "/v1/search", {"json": {"top_k": 3}}, 400, "invalid_request"),
@@ -540,9 +539,10 @@ def test_null_for_an_optional_openai_field_is_its_default(client):
     assert client.post("/v1/chat/completions", json={**body, "n": 3}).status_code == 400
 
 
-def test_a_chat_top_k_of_null_is_the_default_and_zero_is_still_refused(client):
+def test_a_top_k_of_null_is_the_default_everywhere_and_zero_is_still_refused(client):
     """top_k is this service's field, not OpenAI's, but a client that sends every field it knows may send it as null:
-    that was a 400. /v1/search keeps refusing a null top_k (its own API, whose callers send what they mean)."""
+    that was a 400 in chat, and stayed one in /v1/search and /v1/ask while their `mode` and `filters` took null as the
+    default. Now null is the default wherever top_k is optional."""
     messages = [{"role": "user", "content": EN_QUESTION}]
     default = client.post("/v1/chat/completions", json={"messages": messages}).json()
     null = client.post("/v1/chat/completions", json={"messages": messages, "top_k": None})
@@ -550,6 +550,14 @@ def test_a_chat_top_k_of_null_is_the_default_and_zero_is_still_refused(client):
     assert null.json()["passages"] == default["passages"] and len(default["passages"]) == 5
     assert null.json()["choices"][0]["message"]["content"] == default["choices"][0]["message"]["content"]
     assert_openai_error(client.post("/v1/chat/completions", json={"messages": messages, "top_k": 0}), 400)
+    for path, field in (("/v1/search", "query"), ("/v1/ask", "question")):
+        default = client.post(path, json={field: EN_QUESTION})
+        null = client.post(path, json={field: EN_QUESTION, "top_k": None})
+        assert default.status_code == null.status_code == 200, null.text
+        key = "results" if path == "/v1/search" else "passages"
+        assert len(null.json()[key]) == 5
+        assert [h["passage_id"] for h in null.json()[key]] == [h["passage_id"] for h in default.json()[key]]
+        assert assert_error(client.post(path, json={field: EN_QUESTION, "top_k": 0}), 400)["error"] == "invalid_request"
 
 
 @pytest.mark.parametrize("path", ["/v1/search", "/v1/chat/completions"])
