@@ -25,17 +25,22 @@ from rag.stores.japanese import default_analyzer
 logger = logging.getLogger(__name__)
 
 
-def serve_from_disk(state: State, settings: Settings) -> tuple[LoadedIndex, str | None]:
+def serve_from_disk(state: State, settings: Settings,
+                    before_serving: Callable[[LoadedIndex], None] | None = None) -> tuple[LoadedIndex, str | None]:
     """Load the index version now on disk and serve it from now on: (that index, the version it replaced). Requests
     in flight finish on the Searcher they took. Reloads and live builds load through here one at a time, so that
     what is served last is what was on disk last: a reload that read the disk before a live build published its
-    version, and installed after the build had, served the older version while the disk held the newer."""
+    version, and installed after the build had, served the older version while the disk held the newer.
+    `before_serving(index)` runs once the index can be served, just before it is (a live build's status)."""
     with state.swap_lock:
         index = open_index(settings)
         old: Searcher | None = state.get("searcher")
         # installing checks the models (an index embedded by another model loads, then is refused by the Searcher)
-        state.searcher = (old.with_index(index) if old is not None
-                          else Searcher(index, state.embedders, default_analyzer(), settings))
+        searcher = (old.with_index(index) if old is not None
+                    else Searcher(index, state.embedders, default_analyzer(), settings))
+        if before_serving is not None:
+            before_serving(index)
+        state.searcher = searcher
         state.load_error = None
         state.loaded_at = time.time()
     return index, old.index.version if old is not None else None
@@ -125,7 +130,8 @@ def live_lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsyncConte
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         state = app.state
         state.swap_lock = threading.Lock()
-        state.builder = LiveBuilder(settings, state.embedders, lambda: serve_from_disk(state, settings)[0])
+        state.builder = LiveBuilder(settings, state.embedders,
+                                    lambda before_serving: serve_from_disk(state, settings, before_serving)[0])
         retry = (LoadRetry(state, settings).start()
                  if state.get("searcher") is None and isinstance(state.get("load_exception"), PASSING) else None)
         watcher = None

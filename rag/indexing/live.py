@@ -146,14 +146,20 @@ def _locked_elsewhere(index_dir: Path) -> bool:
     return False
 
 
+Serve = Callable[[Callable[[LoadedIndex], None]], LoadedIndex]
+
+
 class LiveBuilder:
     """Runs incremental builds of settings.index_dir on a background thread, one at a time, and after each calls
-    `serve`, which loads the version now on disk, serves it and returns it; `status()` says what the current or last
-    build is doing or did. The loading is the caller's so that it can be serialized with its other loads (a reload):
-    a reload that read the disk before this build published, then installed after it, served the older version."""
+    `serve(before_serving)`, which loads the version now on disk, calls `before_serving(index)` once it can serve it
+    (then nothing may fail), serves it and returns it; `status()` says what the current or last build is doing or
+    did. The loading is the caller's so that it can be serialized with its other loads (a reload): a reload that read
+    the disk before this build published, then installed after it, served the older version. `before_serving` marks
+    the build succeeded, so that a client that sees the new version served (GET /readyz, a search's index_version)
+    never then reads the build that made it as still running."""
 
     def __init__(self, settings: Settings, embedders: Mapping[str, Embedder],
-                 serve: Callable[[], LoadedIndex], *, embed_batch: int = LIVE_EMBED_BATCH) -> None:
+                 serve: Serve, *, embed_batch: int = LIVE_EMBED_BATCH) -> None:
         if settings.live_build == "process" and in_process_store(settings):
             # a child publishing into Qdrant's :memory: writes its own memory, gone when it exits: the build "succeeded"
             # and the server went on serving the old version
@@ -249,13 +255,21 @@ class LiveBuilder:
             self._update(build_id, stage="reading seeds")
             outcome = self._build(build_id)
             self._update(build_id, stage="loading the new index", done=0, total=0)
-            index = self._serve()
-            changes, served = outcome["changes"], len(index.passages)
-            # done/total: the passages of the version now served (the last stage's count was 0 of 0)
-            self._finish(build_id, time.perf_counter() - t0, state="succeeded", stage="done", done=served,
-                         total=served, index_version=index.version, finished_at=_now(),
-                         warnings=tuple(self._public(w) for w in outcome["warnings"]), changes=changes,
-                         up_to_date=bool(outcome.get("up_to_date")), store=outcome.get("store"))
+            done: list[LoadedIndex] = []
+
+            def succeeded(index: LoadedIndex) -> None:
+                # done/total: the passages of the version now served (the last stage's count was 0 of 0)
+                self._finish(build_id, time.perf_counter() - t0, state="succeeded", stage="done",
+                             done=len(index.passages), total=len(index.passages), index_version=index.version,
+                             finished_at=_now(), warnings=tuple(self._public(w) for w in outcome["warnings"]),
+                             changes=outcome["changes"], up_to_date=bool(outcome.get("up_to_date")),
+                             store=outcome.get("store"))
+                done.append(index)
+
+            index = self._serve(succeeded)
+            if not done:  # a `serve` that did not call it
+                succeeded(index)
+            changes = outcome["changes"]
             logger.info("live build %s: index %s is live after %.1fs (%s%s)", build_id, index.version,
                         time.perf_counter() - t0, changes, "; it was up to date" if outcome.get("up_to_date") else "")
         except Exception as exc:  # anything at all: the old index keeps serving, and the status says why

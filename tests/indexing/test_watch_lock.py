@@ -6,10 +6,14 @@ keeps the live version. In process, USE only, builds on a thread."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from pathlib import Path
 
 from filelock import FileLock
+from litestar.datastructures import State
+
+from api.live import serve_from_disk
 
 from rag.indexing import live
 from rag.indexing.build import chunker_params
@@ -35,8 +39,9 @@ def test_a_watched_build_that_lost_the_lock_to_another_build_builds_again_once_i
     index, seeds = Path(settings.index_dir), Path(settings.seeds_dir)
     served: list[LoadedIndex] = [load_index(index, settings.embedders)]
 
-    def serve() -> LoadedIndex:
+    def serve(before_serving) -> LoadedIndex:
         served.append(load_index(index, settings.embedders))
+        before_serving(served[-1])
         return served[-1]
 
     builder = LiveBuilder(settings, {"use": use_embedder}, serve)
@@ -84,7 +89,7 @@ def test_a_live_build_that_finds_nothing_new_keeps_the_version_and_says_so(use_s
     index = Path(settings.index_dir)
     served: list[LoadedIndex] = []
     builder = LiveBuilder(settings, {"use": use_embedder},
-                          lambda: served.append(load_index(index, settings.embedders)) or served[-1])
+                          lambda _: served.append(load_index(index, settings.embedders)) or served[-1])
     first = builder.start("api") and builder.wait(300)
     assert first.state == "succeeded" and not first.up_to_date  # the copy records its own seeds' paths
     passages = len(served[-1].passages)
@@ -95,10 +100,32 @@ def test_a_live_build_that_finds_nothing_new_keeps_the_version_and_says_so(use_s
     assert again.changes == {"added": 0, "changed": 0, "removed": 0, "unchanged": 5}
 
 
+def test_a_live_builds_index_is_served_only_once_its_status_says_it_succeeded(use_settings, use_embedder) -> None:
+    """A client that saw the new version served (GET /readyz turned 200, a search named it) then read GET /v1/index,
+    whose build was still "running" at "loading the new index": the index was served, then the status finished. Seen
+    as a flaky test of a server whose start waited on a build that died. Now the status is final first."""
+    settings = use_settings.replace(live_build="thread")
+    at_swap: list[tuple[str, str | None]] = []
+
+    class Recording(State):  # what the build's status says at the moment the new searcher is served
+        def __setattr__(self, key, value):
+            if key == "searcher":
+                status = self.builder.status()
+                at_swap.append((status.state, status.index_version))
+            super().__setattr__(key, value)
+
+    state = Recording({"swap_lock": threading.Lock(), "embedders": {"use": use_embedder}})
+    state.builder = LiveBuilder(settings, {"use": use_embedder},
+                                lambda before_serving: serve_from_disk(state, settings, before_serving)[0])
+    done = state.builder.start("api") and state.builder.wait(300)
+    assert done.state == "succeeded" and at_swap == [("succeeded", done.index_version)]
+    assert state.searcher.index.version == done.index_version
+
+
 def test_a_live_builds_public_messages_name_no_qdrant_folder(use_settings, use_embedder, tmp_path) -> None:
     folder = tmp_path / "qdrant-store"
     settings = use_settings.replace(store="qdrant", qdrant_path=folder)
-    builder = LiveBuilder(settings, {"use": use_embedder}, lambda: None)
+    builder = LiveBuilder(settings, {"use": use_embedder}, lambda _: None)
     said = builder._public(f"Qdrant's local mode at {folder.resolve()} stayed in use by another process for 120s")
     assert said == "Qdrant's local mode at <qdrant> stayed in use by another process for 120s"
 
@@ -114,7 +141,7 @@ def test_a_watched_build_that_failed_is_tried_again_while_the_seeds_differ(use_s
     index, seeds = Path(settings.index_dir), Path(settings.seeds_dir)
     served: list[LoadedIndex] = [load_index(index, settings.embedders)]
     builder = LiveBuilder(settings, {"use": use_embedder},
-                          lambda: served.append(load_index(index, settings.embedders)) or served[-1])
+                          lambda _: served.append(load_index(index, settings.embedders)) or served[-1])
     real, tries = live.backend.build, []
 
     def away_once(*args, **kwargs):
@@ -147,7 +174,7 @@ def test_a_failed_build_the_restored_seeds_no_longer_need_is_not_tried_again(use
     index, seeds = Path(settings.index_dir), Path(settings.seeds_dir)
     served: list[LoadedIndex] = [load_index(index, settings.embedders)]
     builder = LiveBuilder(settings, {"use": use_embedder},
-                          lambda: served.append(load_index(index, settings.embedders)) or served[-1])
+                          lambda _: served.append(load_index(index, settings.embedders)) or served[-1])
 
     def away(*args, **kwargs):
         raise StoreUnavailableError("Qdrant at http://qdrant:6333 did not answer (connection refused)")
@@ -175,7 +202,7 @@ def test_a_new_seed_the_build_cannot_read_is_said_once_though_no_build_starts(us
     settings = use_settings.replace(live_build="thread")
     index, seeds = Path(settings.index_dir), Path(settings.seeds_dir)
     served = [load_index(index, settings.embedders)]
-    builder = LiveBuilder(settings, {"use": use_embedder}, lambda: served[-1])
+    builder = LiveBuilder(settings, {"use": use_embedder}, lambda _: served[-1])
     watcher = SeedWatcher(seeds, 0.05, builder, lambda: served[-1].manifest, chunker_params(settings))
     bad = seeds / "006_shift_jis.txt"
     with caplog.at_level("WARNING", logger="rag.indexing.watch"):

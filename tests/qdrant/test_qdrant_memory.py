@@ -32,7 +32,7 @@ def test_a_live_rebuild_on_the_in_memory_store_serves_the_new_version(built_inde
     backend.push(settings)
     before = backend.open_index(settings).version
     installed = []
-    builder = LiveBuilder(settings, embedders, lambda: installed.append(backend.open_index(settings)) or installed[-1])
+    builder = LiveBuilder(settings, embedders, lambda _: installed.append(backend.open_index(settings)) or installed[-1])
     smallest = min(seeds.glob("*.txt"), key=lambda p: p.stat().st_size)
     text = smallest.read_text(encoding="utf-8")
     (seeds / f"{smallest.stem}x.txt").write_text(text.replace("ロシア", "ルミナ"), encoding="utf-8")
