@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
 from litestar import Litestar
@@ -26,21 +26,21 @@ logger = logging.getLogger(__name__)
 
 
 def serve_from_disk(state: State, settings: Settings,
-                    before_serving: Callable[[LoadedIndex], None] | None = None) -> tuple[LoadedIndex, str | None]:
+                    serving: Callable[[LoadedIndex], AbstractContextManager[None]] | None = None
+                    ) -> tuple[LoadedIndex, str | None]:
     """Load the index version now on disk and serve it from now on: (that index, the version it replaced). Requests
     in flight finish on the Searcher they took. Reloads and live builds load through here one at a time, so that
     what is served last is what was on disk last: a reload that read the disk before a live build published its
     version, and installed after the build had, served the older version while the disk held the newer.
-    `before_serving(index)` runs once the index can be served, just before it is (a live build's status)."""
+    The swap happens inside `with serving(index):` when given: a live build's status changes in the same step."""
     with state.swap_lock:
         index = open_index(settings)
         old: Searcher | None = state.get("searcher")
         # installing checks the models (an index embedded by another model loads, then is refused by the Searcher)
         searcher = (old.with_index(index) if old is not None
                     else Searcher(index, state.embedders, default_analyzer(), settings))
-        if before_serving is not None:
-            before_serving(index)
-        state.searcher = searcher
+        with serving(index) if serving is not None else nullcontext():
+            state.searcher = searcher
         state.load_error = None
         state.loaded_at = time.time()
     return index, old.index.version if old is not None else None
@@ -94,6 +94,9 @@ class LoadRetry:
         while not self._stop.wait(self._wait):
             if self._state.get("searcher") is not None:
                 return  # a reload or a live build served one
+            builder: LiveBuilder | None = self._state.get("builder")
+            if builder is not None and builder.running():
+                continue  # it serves what it builds, its status changing in the same step (not before, by a load here)
             try:
                 index, _ = serve_from_disk(self._state, self._settings)
             except IndexMissingError:
@@ -131,7 +134,7 @@ def live_lifespan(settings: Settings) -> Callable[[Litestar], AbstractAsyncConte
         state = app.state
         state.swap_lock = threading.Lock()
         state.builder = LiveBuilder(settings, state.embedders,
-                                    lambda before_serving: serve_from_disk(state, settings, before_serving)[0])
+                                    lambda serving: serve_from_disk(state, settings, serving)[0])
         retry = (LoadRetry(state, settings).start()
                  if state.get("searcher") is None and isinstance(state.get("load_exception"), PASSING) else None)
         watcher = None

@@ -96,7 +96,6 @@ class SearchRequest(Struct, forbid_unknown_fields=True, kw_only=True):
                               examples=["hybrid"])] | None = None
     filters: FiltersIn | None = None
 
-
     @property
     def passages(self) -> int:
         """How many passages to return (top_k; null is the default)."""

@@ -46,9 +46,10 @@ class IndexController(Controller):
         the current or last background build (`build`: stage, done/total, started_at, error), or null. While no
         index is served, a 503 that still carries `build`: the rebuild a 202 pointed here is followed here."""
         builder = state.get("builder")
-        status = builder.status() if builder is not None else None
+        # the build and the version served read in one step: a build's swap changes both at once
+        status, searcher = (builder.observe(lambda: state.get("searcher")) if builder is not None
+                            else (None, state.get("searcher")))
         build = status.as_json() if status is not None else None
-        searcher = state.get("searcher")
         if searcher is None:
             detail = without_server_paths(str(state.get("load_error") or "no index is loaded yet"), request)
             building = msgspec.convert(build, BuildOut) if build else None

@@ -14,11 +14,12 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 
@@ -34,6 +35,7 @@ from .load import LoadedIndex
 
 logger = logging.getLogger(__name__)
 BuildState = Literal["running", "succeeded", "failed"]
+T = TypeVar("T")
 # Passages per embedder call during a live build: the e5 engine runs one call at a time, so a query that arrives
 # mid-build waits for at most this many passages (~75 ms each for e5) instead of a whole batch of 32.
 LIVE_EMBED_BATCH = 2
@@ -146,17 +148,18 @@ def _locked_elsewhere(index_dir: Path) -> bool:
     return False
 
 
-Serve = Callable[[Callable[[LoadedIndex], None]], LoadedIndex]
+# serve(serving): load the version on disk, then swap it in inside `with serving(index):`, and return it
+Serve = Callable[[Callable[[LoadedIndex], AbstractContextManager[None]]], LoadedIndex]
 
 
 class LiveBuilder:
     """Runs incremental builds of settings.index_dir on a background thread, one at a time, and after each calls
-    `serve(before_serving)`, which loads the version now on disk, calls `before_serving(index)` once it can serve it
-    (then nothing may fail), serves it and returns it; `status()` says what the current or last build is doing or
-    did. The loading is the caller's so that it can be serialized with its other loads (a reload): a reload that read
-    the disk before this build published, then installed after it, served the older version. `before_serving` marks
-    the build succeeded, so that a client that sees the new version served (GET /readyz, a search's index_version)
-    never then reads the build that made it as still running."""
+    `serve(serving)`, which loads the version now on disk, swaps it in inside `with serving(index):` (where nothing
+    may fail) and returns it; `status()` says what the current or last build is doing or did. The loading is the
+    caller's so that it can be serialized with its other loads (a reload): a reload that read the disk before this
+    build published, then installed after it, served the older version. `serving` marks the build succeeded under
+    the lock that `observe` reads with, so that the build's status and the version served change in one step: a
+    client saw the new version served (GET /readyz) and then its build still running."""
 
     def __init__(self, settings: Settings, embedders: Mapping[str, Embedder],
                  serve: Serve, *, embed_batch: int = LIVE_EMBED_BATCH) -> None:
@@ -205,6 +208,12 @@ class LiveBuilder:
         """The current or last build, or None if none has started."""
         with self._lock:
             return self._status
+
+    def observe(self, served: Callable[[], T]) -> tuple[BuildStatus | None, T]:
+        """The current or last build's status and `served()` (what the server serves), read in one step with respect
+        to a build's swap (see the class)."""
+        with self._lock:
+            return self._status, served()
 
     def running(self) -> bool:
         status = self.status()
@@ -257,18 +266,23 @@ class LiveBuilder:
             self._update(build_id, stage="loading the new index", done=0, total=0)
             done: list[LoadedIndex] = []
 
-            def succeeded(index: LoadedIndex) -> None:
-                # done/total: the passages of the version now served (the last stage's count was 0 of 0)
-                self._finish(build_id, time.perf_counter() - t0, state="succeeded", stage="done",
-                             done=len(index.passages), total=len(index.passages), index_version=index.version,
-                             finished_at=_now(), warnings=tuple(self._public(w) for w in outcome["warnings"]),
-                             changes=outcome["changes"], up_to_date=bool(outcome.get("up_to_date")),
-                             store=outcome.get("store"))
-                done.append(index)
+            @contextmanager
+            def serving(index: LoadedIndex) -> Iterator[None]:
+                with self._lock:  # the swap, inside this block, and the status change in one step for `observe`
+                    # done/total: the passages of the version now served (the last stage's count was 0 of 0)
+                    self._finish_locked(build_id, time.perf_counter() - t0, state="succeeded", stage="done",
+                                        done=len(index.passages), total=len(index.passages),
+                                        index_version=index.version, finished_at=_now(),
+                                        warnings=tuple(self._public(w) for w in outcome["warnings"]),
+                                        changes=outcome["changes"], up_to_date=bool(outcome.get("up_to_date")),
+                                        store=outcome.get("store"))
+                    done.append(index)
+                    yield
 
-            index = self._serve(succeeded)
+            index = self._serve(serving)
             if not done:  # a `serve` that did not call it
-                succeeded(index)
+                with serving(index):
+                    pass
             changes = outcome["changes"]
             logger.info("live build %s: index %s is live after %.1fs (%s%s)", build_id, index.version,
                         time.perf_counter() - t0, changes, "; it was up to date" if outcome.get("up_to_date") else "")
@@ -292,10 +306,14 @@ class LiveBuilder:
         """The build's final status and its count, in one step: a build started the moment the status said this one
         was over (the watcher's, say) made the count miss it, and a monitor could read the status before the count."""
         with self._lock:
-            if self._status is None or self._status.build_id != build_id:
-                return
-            self._status = replace(self._status, **changes)
-            self.finished[self._status.state] += 1
-            self.last_duration_s = seconds
-            if self._status.state == "succeeded":
-                self.last_success_at = time.time()
+            self._finish_locked(build_id, seconds, **changes)
+
+    def _finish_locked(self, build_id: str, seconds: float, **changes: Any) -> None:
+        """`_finish` under the lock. A build that is over already stays as it ended (counted once)."""
+        if self._status is None or self._status.build_id != build_id or self._status.state != "running":
+            return
+        self._status = replace(self._status, **changes)
+        self.finished[self._status.state] += 1
+        self.last_duration_s = seconds
+        if self._status.state == "succeeded":
+            self.last_success_at = time.time()

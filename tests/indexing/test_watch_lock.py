@@ -100,26 +100,36 @@ def test_a_live_build_that_finds_nothing_new_keeps_the_version_and_says_so(use_s
     assert again.changes == {"added": 0, "changed": 0, "removed": 0, "unchanged": 5}
 
 
-def test_a_live_builds_index_is_served_only_once_its_status_says_it_succeeded(use_settings, use_embedder) -> None:
-    """A client that saw the new version served (GET /readyz turned 200, a search named it) then read GET /v1/index,
-    whose build was still "running" at "loading the new index": the index was served, then the status finished. Seen
-    as a flaky test of a server whose start waited on a build that died. Now the status is final first."""
+def test_a_live_builds_status_and_the_version_served_change_in_one_step(use_settings, use_embedder) -> None:
+    """A client that saw the new version served (GET /readyz turned 200) then read GET /v1/index, whose build was
+    still "running" at "loading the new index": the index was swapped in, then the status finished (seen as a flaky
+    test of a server whose start waited on a build that died). A reader (`observe`, as GET /v1/index reads) that
+    comes during the swap now waits for it, and then reads the build succeeded beside the version it made."""
     settings = use_settings.replace(live_build="thread")
-    at_swap: list[tuple[str, str | None]] = []
+    during: list[bool] = []
+    seen: list[tuple] = []
+    readers: list[threading.Thread] = []
 
-    class Recording(State):  # what the build's status says at the moment the new searcher is served
+    class Swapping(State):  # at the swap, a reader in another thread
         def __setattr__(self, key, value):
-            if key == "searcher":
-                status = self.builder.status()
-                at_swap.append((status.state, status.index_version))
+            if key == "searcher" and self.get("builder") is not None:
+                reader = threading.Thread(target=lambda: seen.append(self.builder.observe(lambda: self.searcher)))
+                reader.start()
+                reader.join(0.2)
+                during.append(reader.is_alive())  # it waits while the swap is under way
+                readers.append(reader)
             super().__setattr__(key, value)
 
-    state = Recording({"swap_lock": threading.Lock(), "embedders": {"use": use_embedder}})
+    state = Swapping({"swap_lock": threading.Lock(), "embedders": {"use": use_embedder}})
     state.builder = LiveBuilder(settings, {"use": use_embedder},
-                                lambda before_serving: serve_from_disk(state, settings, before_serving)[0])
+                                lambda serving: serve_from_disk(state, settings, serving)[0])
     done = state.builder.start("api") and state.builder.wait(300)
-    assert done.state == "succeeded" and at_swap == [("succeeded", done.index_version)]
-    assert state.searcher.index.version == done.index_version
+    for reader in readers:
+        reader.join(10)
+    status, served = seen[0]
+    assert done.state == "succeeded" and during == [True]
+    assert status.state == "succeeded" and status.index_version == served.index.version == done.index_version
+    assert state.builder.finished == {"succeeded": 1, "failed": 0}
 
 
 def test_a_live_builds_public_messages_name_no_qdrant_folder(use_settings, use_embedder, tmp_path) -> None:
