@@ -38,7 +38,7 @@ from .engine import Filters, SearchResult, Searcher
 from .ellipsis import mentions, named_terms, names_only
 from .fusion import diversify, rrf
 from .referent import person_query
-from .sources import asks_for_source
+from .sources import asks_for_source, source_kind
 from .topic import topic_words
 
 logger = logging.getLogger(__name__)
@@ -279,6 +279,9 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     hits = fuse({"last": alone.hits, "conversation": joined.hits}, max(top_k, NAMED_DEPTH) if named else top_k)
     if named:
         hits = named_first(hits, lambda text: mentions(text, named, searcher.analyzer), NAMED_DEPTH)[:top_k]
+    if about_source:
+        # each search put its own article's line first: the line of the article the answer is drawn from goes first
+        hits = searcher.source_lines_first(hits, source_kind(last))
     took = (time.perf_counter() - t0) * 1000
     logger.info("follow-up: fused its own search with %d earlier turn(s) in %.1f ms", len(earlier), took)
     timings = {**{f"last.{k}": v for k, v in alone.timings.items()},

@@ -10,9 +10,9 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal, NamedTuple
 
@@ -241,6 +241,27 @@ class Searcher:
         )
         took = (time.perf_counter() - t0) * 1000
         return SearchResult(query, mode, lang, hits, took, self.index.version, timings, shed)
+
+    def source_lines_first(self, hits: Sequence[Hit], kind: str) -> tuple[Hit, ...]:
+        """`hits` of a question about an article's origin fused from several searches (a follow-up's, "And Iran?"
+        then "Who wrote it?"), each of which put its own article's line first: the source lines of the first
+        passage's article first, as one search orders them (`sources_first`), taken from the index when the hits
+        lack them; as many hits as before, the scores in their places (the first place keeps the first score)."""
+        first = next((h for h in hits if not h.source), None)
+        top = self.index.passages.row_of(first.passage.passage_id) if first is not None else None
+        if top is None:
+            return tuple(hits)
+        rows, _, _ = sources_first([top], {top: first.score}, self.index.passages, self._source_rows, kind)
+        lines = [r for r in rows if r != top]
+        present = {h.passage.passage_id: h for h in hits}
+        ahead = [present.get(p.passage_id) or Hit(rank=0, score=0.0, passage=p, citation=self.index.citation(r),
+                                                  source=True)
+                 for r in lines for p in [self.index.passages[r]]]
+        if [h.passage.passage_id for h in hits[: len(ahead)]] == [h.passage.passage_id for h in ahead]:
+            return tuple(hits)
+        moved = {h.passage.passage_id for h in ahead}
+        order = [*ahead, *(h for h in hits if h.passage.passage_id not in moved)][: len(hits)]
+        return tuple(replace(h, rank=i + 1, score=hits[i].score) for i, h in enumerate(order))
 
     def query_vectors(self, embedder: str, texts: list[str]) -> np.ndarray:
         """Query vectors of `texts` as the embedder's dense component reads them (with the acronyms the passages define

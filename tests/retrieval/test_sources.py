@@ -309,3 +309,20 @@ def test_an_articles_feed_headline_answers_for_its_original_title(searcher, buil
     settings, _ = built_index
     answer = answer_question(searcher, "中露首脳会談の「内部路線」の記事の元の英語の見出しは?", 5, settings)
     assert answer.answer == "The ‘inside track’ of Putin-Xi Jinping talks - Indian Punchline[1]", answer.answer
+
+
+@pytest.mark.parametrize("turns", [
+    ["What did Lavrov say about an alliance with China?", "And Iran?", "Who wrote it?"],
+    ["ラヴロフ外相は中国との同盟について何と言ったか", "じゃあイランは?", "著者は?"],
+])
+def test_who_wrote_it_after_a_follow_up_about_another_name_is_told_that_answers_article(searcher, turns) -> None:
+    """A probe's: "And Iran?" after the Lavrov question is answered from the ISW report (002); "Who wrote it?" then
+    got the Iran passages again, 002's line third under them, and 著者は? 001's line (002's was not among the hits):
+    each of the two searches the follow-up fuses put its own article's line first."""
+    from rag.retrieval.conversation import search_conversation
+
+    answered_from = search_conversation(searcher, turns[:2], 10).result.hits[0].citation.doc_id
+    hits = search_conversation(searcher, turns, 10).result.hits
+    assert searcher.index.is_source(hits[0].passage) and hits[0].citation.doc_id == answered_from
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
