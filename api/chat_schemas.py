@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from .schemas import COVERED, HitOut, SourceOut, TopK
+from .schemas import COVERED, TOP_K, AsksPassages, HitOut, SourceOut, TopK
 
 # "function" is OpenAI's older name for a tool's result, still sent by clients of the functions API; like "tool" and
 # "assistant", it is neither searched nor shown to the model
@@ -38,10 +38,7 @@ class ResponseFormat(Struct, kw_only=True):
     type: str
 
 
-CHAT_TOP_K = 5  # passages an answer is made from when the request does not say
-
-
-class ChatRequest(Struct, kw_only=True):
+class ChatRequest(AsksPassages, kw_only=True):
     """POST /v1/chat/completions: the last user message is the question, and a follow-up is also searched through
     the earlier user messages; other OpenAI fields are ignored."""
 
@@ -51,7 +48,7 @@ class ChatRequest(Struct, kw_only=True):
     stream: bool | None = False
     stream_options: StreamOptions | None = None
     # not an OpenAI field, but a client that sends every field it knows may send it as null too: the default then
-    top_k: TopK | None = CHAT_TOP_K
+    top_k: TopK | None = TOP_K
     n: Annotated[int | None, Meta(description="how many choices; only 1 is supported")] = 1
     # OpenAI's sampling fields, in OpenAI's ranges: passed to nothing (the answer is extractive, or the configured
     # LLM's own settings apply), but a value OpenAI refuses (`"temperature": "hot"`, `"max_tokens": -5`) is refused
@@ -77,11 +74,6 @@ class ChatRequest(Struct, kw_only=True):
     seed: int | None = None
     user: str | None = None
     metadata: dict[str, str] | None = None
-
-    @property
-    def passages(self) -> int:
-        """How many passages the answer is made from (top_k; null is the default)."""
-        return self.top_k if self.top_k is not None else CHAT_TOP_K
 
     @property
     def limit(self) -> int | None:

@@ -15,7 +15,7 @@ IsoDate = Annotated[str, Meta(pattern=r"^\d{4}-\d{2}-\d{2}$", min_length=10, max
                               description="an ISO date, YYYY-MM-DD", examples=["2025-02-28"])]
 # The upper bound is settings.max_top_k, known only at run time: create_app writes it into the OpenAPI schema and the
 # strict body check (api/body.py) enforces it, with the same 400 as the lower bound.
-TOP_K = 5  # /v1/search's and /v1/ask's default
+TOP_K = 5  # how many passages a request uses when its top_k is left out or null
 TopK = Annotated[int, Meta(ge=1, description="how many passages to use: 1..max_top_k (50 unless configured)")]
 Question = Annotated[str, Meta(description="a question in English or Japanese (at most max_query_chars characters)",
                                examples=["What did Lavrov say about an alliance with China?"])]
@@ -86,7 +86,17 @@ class FiltersIn(Struct, forbid_unknown_fields=True, kw_only=True):
     published_to: IsoDate | None = None
 
 
-class SearchRequest(Struct, forbid_unknown_fields=True, kw_only=True):
+class AsksPassages(Struct):
+    """A request with an optional `top_k` (each subclass declares it, in its own place among its fields)."""
+
+    @property
+    def passages(self) -> int:
+        """How many passages to use (top_k; null is the default, as left out: a client that sends every field it
+        knows may send it as null)."""
+        return self.top_k if self.top_k is not None else TOP_K  # type: ignore[attr-defined]
+
+
+class SearchRequest(AsksPassages, forbid_unknown_fields=True, kw_only=True):
     """POST /v1/search."""
 
     query: Question
@@ -95,11 +105,6 @@ class SearchRequest(Struct, forbid_unknown_fields=True, kw_only=True):
     mode: Annotated[str, Meta(description="hybrid (default), bm25, an embedder name (e5, use), or a sparse head (e5-sparse)",
                               examples=["hybrid"])] | None = None
     filters: FiltersIn | None = None
-
-    @property
-    def passages(self) -> int:
-        """How many passages to return (top_k; null is the default)."""
-        return self.top_k if self.top_k is not None else TOP_K
 
 
 class SearchResponse(Struct):
@@ -122,16 +127,11 @@ COVERED = Meta(description="false when no passage found was about the question (
                            "closest passages. Always true for an LLM's answer and for a follow-up")
 
 
-class AskRequest(Struct, forbid_unknown_fields=True, kw_only=True):
+class AskRequest(AsksPassages, forbid_unknown_fields=True, kw_only=True):
     """POST /v1/ask."""
 
     question: Question
     top_k: TopK | None = TOP_K  # null: the default
-
-    @property
-    def passages(self) -> int:
-        """How many passages the answer is made from (top_k; null is the default)."""
-        return self.top_k if self.top_k is not None else TOP_K
 
 
 class AskResponse(Struct):

@@ -248,8 +248,7 @@ class BM25Builder:
 
     def _is_name(self, term: str) -> bool:
         """Whether Sudachi reads `term` alone as one proper noun (米国, アメリカ, 欧州; not 進む)."""
-        tokens = self.analyzer.tokens(term)
-        return len(tokens) == 1 and tokens[0].pos[:2] == ("名詞", "固有名詞")
+        return self.analyzer.tags(term)[:2] == ("名詞", "固有名詞")
 
     def _definitions(self, names: dict[str, str]) -> dict[str, list[str]]:
         """{acronym: the terms of its name (the one most live passages gloss it with)}. A number is no word of the

@@ -66,7 +66,7 @@ def named_terms(question: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None
         if has_cjk(name):  # its other spellings of the same kind (アメリカ: 米国), not its synonyms (バンス: 前進)
             if name not in part_of:
                 spellings.update(t for term in analyzer.terms(name) for t in bridge.written_alike(term)
-                                 if len(t) >= _SHORTEST_TERM and _ja_kind(t, _tags(t, analyzer), analyzer) == kind)
+                                 if len(t) >= _SHORTEST_TERM and _ja_kind(t, analyzer.tags(t), analyzer) == kind)
             continue
         groups = bridge.expand(name, caps & set(english_words(name)))
         if is_acronym(name):  # its own group, and its definition written out (SCO: 上海協力機構), not each of its words
@@ -161,7 +161,7 @@ def _tagged_kind(word: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None) -
     takes many a common noun for a name (cost: 価格氏)."""
     for group in [] if bridge is None else bridge.expand(word, set()):
         for term in group:
-            pos = _tags(term, analyzer)
+            pos = analyzer.tags(term)
             if pos[:2] == ("名詞", "固有名詞") and pos[2] in ("地名", "人名"):
                 return PLACE if pos[2] == "地名" else PERSON
     return None
@@ -175,12 +175,6 @@ def _part_of_a_place(question: str, analyzer: JapaneseAnalyzer) -> set[str]:
     out = {t.surface for before, t in zip(tokens, tokens[1:])
            if before.surface in _DIRECTIONS or (_KATAKANA.fullmatch(before.surface) and before.pos[0] == "名詞")}
     return out | {t.surface for t, after in zip(tokens, tokens[1:]) if after.surface in _PLACE_PARTS}
-
-
-def _tags(term: str, analyzer: JapaneseAnalyzer) -> tuple[str, ...]:
-    """Sudachi's tags of a term read alone (none when it reads as several words)."""
-    tokens = analyzer.tokens(term)
-    return tokens[0].pos if len(tokens) == 1 else ()
 
 
 def _ja_kind(surface: str, pos: tuple[str, ...], analyzer: JapaneseAnalyzer) -> str | None:
@@ -198,7 +192,7 @@ def _en_kind(name: str, caps: set[str], analyzer: JapaneseAnalyzer, bridge: Brid
     own = groups[:1] if is_acronym(name) else groups  # SCO's group, not the terms of its definition (上海, 協力…)
     terms = [t for group in own for t in group]
     for term in terms:
-        if _tags(term, analyzer)[:3] == ("名詞", "固有名詞", "地名"):
+        if analyzer.tags(term)[:3] == ("名詞", "固有名詞", "地名"):
             return PLACE
     if any(is_person(term, analyzer) for term in terms):
         return PERSON

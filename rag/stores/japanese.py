@@ -112,6 +112,11 @@ class JapaneseAnalyzer:
                 out.append(Token(m.surface(), term, pos))
         return out
 
+    def tags(self, term: str) -> tuple[str, ...]:
+        """Sudachi's part of speech of `term` read alone as one morpheme; () when it reads as several."""
+        tokens = self.tokens(term)
+        return tokens[0].pos if len(tokens) == 1 else ()
+
 
 def _slices(text: str, size: int) -> list[str]:
     out, start = [], 0
