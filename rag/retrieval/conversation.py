@@ -8,7 +8,9 @@ search only breaks near-ties of that ranking (RRF, weight 0.1). Only content wor
 that what an earlier turn asked does not outweigh what the follow-up asks. A stand-alone question is searched
 alone, exactly as without a conversation. A follow-up that asks the question before about another name ("What about
 the US?", "And Iran?") is shown, among its first NAMED_DEPTH passages, those that mention that name first
-(rag.retrieval.ellipsis): the earlier turn's words it carries found the earlier answer's passages again.
+(rag.retrieval.ellipsis): the earlier turn's words it carries found the earlier answer's passages again. A follow-up
+that asks for a detail of the same thing ("When was that?", それはどこで?) is shown, among its first DETAIL_DEPTH, those
+whose sentences hold that kind of detail beside the earlier words first (`detail_first`), for the same reason.
 
 A follow-up about the article itself ("What else does the article say?", この記事の結論は?), or about "him" or "her"
 after a question on who wrote it, and a chain of such follow-ups, is kept to the article of the first passage found
@@ -34,10 +36,11 @@ from ..types import Hit
 from .cues import (EN_ARTICLE, EN_CONTINUING, EN_DISCOURSE, EN_FUNCTION, EN_PERSONAL, EN_SMALL_TALK, EN_SOURCE,
                    EN_STRONG, EN_THIS_ARTICLE, EN_WEAK, EN_WORD, JA_ARTICLE, JA_CONTINUING, JA_DISCOURSE, JA_FUNCTION,
                    JA_PERSONAL, JA_REFERRING, JA_RELATIONAL, JA_SMALL_TALK, JA_SOURCE, JA_THIS_ARTICLE, NOT_TOPIC)
-from .engine import Filters, SearchResult, Searcher
+from .engine import Filters, SearchResult, Searcher, detect_language
 from .ellipsis import mentions, named_terms, names_only
 from .fusion import diversify, rrf
 from .referent import person_query
+from .rerank import FEATURES, answer_type
 from .sources import asks_for_source, source_kind
 from .topic import topic_words
 
@@ -58,6 +61,13 @@ RRF_K = 60
 # A follow-up that asks the question before about another name ("And Iran?") is shown, among its first this many
 # passages, those that mention the name first (rag.retrieval.ellipsis; docs/chat.md, "Follow-ups that swap a name")
 NAMED_DEPTH = 10
+
+# A follow-up that asks for a detail of what the conversation is on ("When was that?", "Why?", それはどこで?) is shown,
+# among its first this many passages, those whose sentences hold that kind of detail beside the earlier turns' words
+# first, by the rerank stage's answer evidence at this weight (detail_first; docs/chat.md, "Follow-ups that ask for a
+# detail"). Chosen on the seen conversations and one new set, checked on another (+5, −0)
+DETAIL_DEPTH = 10
+DETAIL_WEIGHT = 0.5
 
 # An earlier turn is read up to this many characters to tell whether it names a topic (a pasted article is long)
 MAX_TURN_CHARS = 2000
@@ -276,9 +286,14 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     joined = searcher.search(context, pool, mode, filters, about_source=about_source)
     # "And Iran?": the passages that mention Iran first (a question on a source is shown its source row first)
     named = frozenset() if about_source else named_terms(last, searcher.analyzer, bridge)
-    hits = fuse({"last": alone.hits, "conversation": joined.hits}, max(top_k, NAMED_DEPTH) if named else top_k)
+    # "When was that?", "Why?": the passages that hold the detail asked for, beside the earlier turns' words, first
+    kind = None if named or about_source or joined.mode != "hybrid" else asked_detail(last)
+    depth = NAMED_DEPTH if named else DETAIL_DEPTH if kind else 0
+    hits = fuse({"last": alone.hits, "conversation": joined.hits}, max(top_k, depth))
     if named:
         hits = named_first(hits, lambda text: mentions(text, named, searcher.analyzer), NAMED_DEPTH)[:top_k]
+    elif kind:
+        hits = detail_first(searcher, hits, context, kind)[:top_k]
     if about_source:
         # each search put its own article's line first: the line of the article the answer is drawn from goes first
         hits = searcher.source_lines_first(hits, source_kind(last))
@@ -337,6 +352,33 @@ def named_first(hits: Sequence[Hit], mentioned: Callable[[str], bool], depth: in
     named = [mentioned(h.passage.text) for h in head]
     order = [h for h, n in zip(head, named) if n] + [h for h, n in zip(head, named) if not n] + list(hits[depth:])
     return tuple(replace(h, rank=i + 1, score=hits[i].score) for i, h in enumerate(order))
+
+
+def asked_detail(question: str) -> answer_type.Kind | None:
+    """The kind of detail a follow-up asks for ("When was that?": a date; なぜ?: a reason), None for a statement."""
+    kind = answer_type.classify(question, detect_language(question))
+    return None if kind == "statement" else kind
+
+
+def detail_first(searcher: Searcher, hits: Sequence[Hit], context: str, kind: answer_type.Kind,
+                 depth: int = DETAIL_DEPTH, weight: float = DETAIL_WEIGHT) -> tuple[Hit, ...]:
+    """`hits` of a follow-up that asks for a detail of `kind` with its first `depth` reordered by the rerank stage's
+    answer evidence for the conversation query `context`: the share of the query's terms in the best sentence that
+    also holds a token of that kind new to the query (a date, a place, a reason…), `weight` times the scores' spread
+    over the `depth` added to each score; the scores stay in their places (the first place keeps the first score).
+    As they are without a reranker."""
+    head = list(hits[:depth])
+    reranker = searcher.reranker
+    if reranker is None or len(head) < 2:
+        return tuple(hits)
+    rows = [searcher.index.passages.row_of(h.passage.passage_id) for h in head]
+    found = reranker.features(context, detect_language(context), rows, searcher.term_groups(context), {"answer"},
+                              kind)
+    evidence = found.features[:, FEATURES.index("answer")]
+    unit = (head[0].score - head[-1].score) or 1.0
+    order = sorted(range(len(head)), key=lambda i: (-(head[i].score + weight * unit * float(evidence[i])), i))
+    out = [head[i] for i in order] + list(hits[depth:])
+    return tuple(replace(h, rank=i + 1, score=hits[i].score) for i, h in enumerate(out))
 
 
 def fuse(rankings: dict[str, Sequence[Hit]], top_k: int) -> tuple[Hit, ...]:

@@ -117,13 +117,13 @@ class LexicalReranker:
         return frozenset(diversify(head, self._passages, self.keep))
 
     def features(self, query: str, lang: str, rows: Sequence[int], groups: Sequence[Sequence[str]],
-                 only: Collection[str] = FEATURES) -> Candidates:
+                 only: Collection[str] = FEATURES, kind: answer_type.Kind | None = None) -> Candidates:
         """The feature matrix of `rows` for a question whose BM25 term groups are `groups` (columns not in `only`
-        are left 0)."""
+        are left 0); the kind of answer it asks for is read from `query` unless given."""
         groups = [list(g) for g in (_content(g) for g in groups) if g]
         idfs = self._idfs({t for g in groups for t in g})
         weights = lexical.group_weights(groups, idfs)
-        kind = answer_type.classify(query, lang)
+        kind = kind or answer_type.classify(query, lang)
         out = np.zeros((len(rows), len(FEATURES)))
         if only and set(only) <= {"proximity"} and self._bm25.has_sequences:
             # proximity reads each passage's terms in order, which the index stores: no Sudachi pass per candidate
