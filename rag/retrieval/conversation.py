@@ -68,6 +68,10 @@ NAMED_DEPTH = 10
 # detail"). Chosen on the seen conversations and one new set, checked on another (+5, −0)
 DETAIL_DEPTH = 10
 DETAIL_WEIGHT = 0.5
+# An English follow-up asks for a detail by its first words ("How long did it last?", "Whose idea was it?"), after
+# those that continue the question before
+LEAD_WORDS = 4
+_LEADING = re.compile(r"^\W*(?:(?:and|but|so|then|also|ok|okay|well)\b\W*)*", re.IGNORECASE)
 
 # An earlier turn is read up to this many characters to tell whether it names a topic (a pasted article is long)
 MAX_TURN_CHARS = 2000
@@ -293,7 +297,7 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     if named:
         hits = named_first(hits, lambda text: mentions(text, named, searcher.analyzer), NAMED_DEPTH)[:top_k]
     elif kind:
-        hits = detail_first(searcher, hits, context, kind)[:top_k]
+        hits = detail_first(searcher, hits, joined.query, kind)[:top_k]
     if about_source:
         # each search put its own article's line first: the line of the article the answer is drawn from goes first
         hits = searcher.source_lines_first(hits, source_kind(last))
@@ -355,8 +359,15 @@ def named_first(hits: Sequence[Hit], mentioned: Callable[[str], bool], depth: in
 
 
 def asked_detail(question: str) -> answer_type.Kind | None:
-    """The kind of detail a follow-up asks for ("When was that?": a date; なぜ?: a reason), None for a statement."""
-    kind = answer_type.classify(question, detect_language(question))
+    """The kind of detail a follow-up asks for ("When was that?": a date; なぜ?: a reason), None for a statement.
+    English fronts what it asks for, so only its first words are read ("What did he say when they met?" asks for
+    what he said); Japanese puts it before the final predicate, so a question with Japanese in it is read whole
+    when its first words ask for nothing ("When did 習近平 say that?" asks for a date)."""
+    words = _LEADING.sub("", question).split()
+    # the cue starts at the first or second word ("When…", "In which year…"), and may run over a few more
+    kind = answer_type.classify(" ".join(words[:LEAD_WORDS]), "en", before=len(" ".join(words[:2])))
+    if kind == "statement" and has_cjk(question):
+        kind = answer_type.classify(question, "ja")
     return None if kind == "statement" else kind
 
 
@@ -366,17 +377,23 @@ def detail_first(searcher: Searcher, hits: Sequence[Hit], context: str, kind: an
     answer evidence for the conversation query `context`: the share of the query's terms in the best sentence that
     also holds a token of that kind new to the query (a date, a place, a reason…), `weight` times the scores' spread
     over the `depth` added to each score; the scores stay in their places (the first place keeps the first score).
-    As they are without a reranker."""
+    Only the passages of the first one's document gain: the follow-up asks about what the answer before was drawn
+    from, and a passage of another document put first would answer from a source that "Who wrote it?" then does not
+    name. As they are without a reranker."""
     head = list(hits[:depth])
     reranker = searcher.reranker
     if reranker is None or len(head) < 2:
         return tuple(hits)
-    rows = [searcher.index.passages.row_of(h.passage.passage_id) for h in head]
+    doc = head[0].passage.doc_id
+    own = [i for i, h in enumerate(head) if h.passage.doc_id == doc]
+    rows = [searcher.index.passages.row_of(head[i].passage.passage_id) for i in own]
     found = reranker.features(context, detect_language(context), rows, searcher.term_groups(context), {"answer"},
                               kind)
-    evidence = found.features[:, FEATURES.index("answer")]
+    evidence = [0.0] * len(head)
+    for i, e in zip(own, found.features[:, FEATURES.index("answer")]):
+        evidence[i] = float(e)
     unit = (head[0].score - head[-1].score) or 1.0
-    order = sorted(range(len(head)), key=lambda i: (-(head[i].score + weight * unit * float(evidence[i])), i))
+    order = sorted(range(len(head)), key=lambda i: (-(head[i].score + weight * unit * evidence[i]), i))
     out = [head[i] for i in order] + list(hits[depth:])
     return tuple(replace(h, rank=i + 1, score=hits[i].score) for i, h in enumerate(out))
 

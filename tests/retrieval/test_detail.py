@@ -11,14 +11,21 @@ from rag.retrieval.conversation import DETAIL_DEPTH, asked_detail, detail_first,
 
 @pytest.mark.parametrize("follow_up, kind", [
     ("When was that?", "date"),
+    ("And when was that?", "date"),
     ("Where did he say it?", "place"),
     ("Why?", "reason"),
+    ("So why not?", "reason"),
     ("Who said that?", "entity"),
+    ("Whose idea did he say it matches?", "entity"),
     ("How many?", "number"),
+    ("In which year was it?", "date"),  # the cue may start at the second word
+    ("When did 習近平 say that?", "date"),  # English asking, a name in Japanese
     ("それはいつ?", "date"),
     ("それはどこで署名されたの?", "place"),
     ("なぜ?", "reason"),
     ("誰が言ったの?", "entity"),
+    ("What did he say when they met?", None),  # asks what he said: "when" is no question word here
+    ("What happened when he arrived?", None),
     ("What else does it say?", None),  # a statement: no kind of detail
     ("And Iran?", None),
     ("その後どうなった?", None),
@@ -40,16 +47,59 @@ def test_a_follow_up_asking_for_a_detail_is_shown_the_passage_that_holds_it_firs
     assert answer in found.result.hits[0].passage.text
 
 
-def test_the_detail_order_moves_passages_only_within_its_depth_and_keeps_the_scores_in_place(searcher) -> None:
-    turns = ["What did Lavrov say about an alliance with China?", "When was that?"]
-    context = search_conversation(searcher, turns, top_k=5).context
+def _fused(searcher, last: str, context: str):
+    """The follow-up's two searches fused as search_conversation fuses them, before the detail order."""
+    return fuse({"last": searcher.search(last, 20).hits, "conversation": searcher.search(context, 20).hits}, 20)
+
+
+JOINT = ["習近平とプーチンは2025年5月にどんな共同声明に署名した?", "それはどこで署名されたの?"]
+
+
+def test_the_detail_order_moves_passages_of_the_first_ones_document_up_within_its_depth(searcher) -> None:
+    context = search_conversation(searcher, JOINT, top_k=5).context
     assert context is not None
-    fused = fuse({"conversation": searcher.search(context, 20).hits}, 20)
-    ordered = detail_first(searcher, fused, context, "date")
-    assert sorted(h.passage.passage_id for h in ordered[:DETAIL_DEPTH]) == \
-        sorted(h.passage.passage_id for h in fused[:DETAIL_DEPTH])
-    assert [h.passage.passage_id for h in ordered[DETAIL_DEPTH:]] == [h.passage.passage_id for h in fused[DETAIL_DEPTH:]]
+    fused = _fused(searcher, JOINT[-1], context)
+    ordered = detail_first(searcher, fused, context, "place")
+    ids = [h.passage.passage_id for h in fused]
+    new = [h.passage.passage_id for h in ordered]
+    assert new != ids  # it moved something: the place is not in the first passage
+    assert "モスクワのクレムリン" in ordered[0].passage.text and "モスクワのクレムリン" not in fused[0].passage.text
+    assert sorted(new[:DETAIL_DEPTH]) == sorted(ids[:DETAIL_DEPTH]) and new[DETAIL_DEPTH:] == ids[DETAIL_DEPTH:]
+    # only the first passage's document gains: another document's passages keep their place or fall
+    doc = fused[0].passage.doc_id
+    for h in fused[:DETAIL_DEPTH]:
+        if h.passage.doc_id != doc:
+            assert new.index(h.passage.passage_id) >= ids.index(h.passage.passage_id)
     assert [h.score for h in ordered] == [h.score for h in fused]
     assert [h.rank for h in ordered] == list(range(1, len(fused) + 1))
-    # at weight 0 nothing moves
-    assert detail_first(searcher, fused, context, "date", weight=0.0) == fused
+    assert detail_first(searcher, fused, context, "place", weight=0.0) == fused
+
+
+@pytest.mark.parametrize("turns, mode", [
+    (["What did Lavrov say about an alliance with China?", "Who wrote it?"], None),  # a question on the source
+    (["What did Lavrov say about an alliance with China?", "And when did Iran say that?"], None),  # a name swap
+    (["What did Lavrov say about an alliance with China?", "When was that?"], "bm25"),  # a single signal
+])
+def test_a_source_question_a_name_swap_and_a_single_signal_are_not_reordered_by_detail(searcher, monkeypatch, turns,
+                                                                                      mode) -> None:
+    import rag.retrieval.conversation as conversation
+
+    def fail(*args, **kwargs):
+        pytest.fail("detail_first was called")
+
+    monkeypatch.setattr(conversation, "detail_first", fail)
+    assert search_conversation(searcher, turns, top_k=5, mode=mode).dependent
+
+
+def test_without_a_reranker_the_hits_are_left_as_they_are(searcher, monkeypatch) -> None:
+    context = search_conversation(searcher, JOINT, top_k=5).context
+    fused = _fused(searcher, JOINT[-1], context)
+    monkeypatch.setattr(searcher, "reranker", None)
+    assert detail_first(searcher, fused, context, "place") == fused
+
+
+@pytest.mark.parametrize("sentence", ["ラブロフ外相は土曜日に報告会を行った。", "木曜に北京で会談した。", "本日早朝に会談した。"])
+def test_a_weekday_or_today_dates_a_sentence(searcher, sentence) -> None:
+    from rag.retrieval.rerank.answer_type import has_evidence
+
+    assert has_evidence(searcher.analyzer.tokens(sentence), "date", set(), frozenset())

@@ -57,16 +57,19 @@ _REASON_SURFACES = frozenset({"ため", "為", "ので", "理由", "原因", "�
 _DIGITS = re.compile(r"\d[\d,.]*")
 
 
-def classify(question: str, lang: str) -> Kind:
+def classify(question: str, lang: str, before: int | None = None) -> Kind:
     """The kind of answer a question asks for; 'statement' when no cue says otherwise.
 
     English fronts its question word ("How long did they talk when they met?" asks for a duration), Japanese puts
     the asked-for part before the final predicate (原因となった国はどこか asks for a place): the first cue wins in
-    English, the last in Japanese; at one position, the earlier kind in the table."""
+    English, the last in Japanese; at one position, the earlier kind in the table. With `before`, only a cue that
+    starts before that character counts."""
     text = question.lower() if lang == "en" else question
     best: tuple[int, int, Kind] | None = None
     for order, (kind, cue) in enumerate(_EN if lang == "en" else _JA):
         for m in cue.finditer(text):
+            if before is not None and m.start() >= before:
+                break
             key = (m.start() if lang == "en" else -m.start(), order, kind)
             if best is None or key < best:
                 best = key
