@@ -33,9 +33,10 @@ from ..stores.bridge import Bridge
 from ..stores.english import english_words
 from ..stores.japanese import JapaneseAnalyzer
 from ..types import Hit
-from .cues import (EN_ARTICLE, EN_CONTINUING, EN_DISCOURSE, EN_FUNCTION, EN_PERSONAL, EN_SMALL_TALK, EN_SOURCE,
-                   EN_STRONG, EN_THIS_ARTICLE, EN_WEAK, EN_WORD, JA_ARTICLE, JA_CONTINUING, JA_DISCOURSE, JA_FUNCTION,
-                   JA_PERSONAL, JA_REFERRING, JA_RELATIONAL, JA_SMALL_TALK, JA_SOURCE, JA_THIS_ARTICLE, NOT_TOPIC)
+from .cues import (EN_ARTICLE, EN_CONTINUING, EN_DISCOURSE, EN_FUNCTION, EN_NEW_TOPIC, EN_PERSONAL, EN_SMALL_TALK,
+                   EN_SOURCE, EN_STRONG, EN_THIS_ARTICLE, EN_WEAK, EN_WORD, JA_ARTICLE, JA_CONTINUING, JA_DISCOURSE,
+                   JA_FUNCTION, JA_NEW_TOPIC, JA_PERSONAL, JA_REFERRING, JA_RELATIONAL, JA_SMALL_TALK, JA_SOURCE,
+                   JA_THIS_ARTICLE, NOT_TOPIC)
 from .engine import Filters, SearchResult, Searcher, detect_language
 from .ellipsis import mentions, named_terms, names_only
 from .fusion import diversify, rrf
@@ -188,6 +189,17 @@ def _names_something(question: str, analyzer: JapaneseAnalyzer) -> bool:
     return bool({w.removesuffix("'s") for w in own} - EN_SOURCE - EN_DISCOURSE)
 
 
+def after_a_change_of_subject(question: str) -> str | None:
+    """The question after an opener that changes the subject ("By the way, what did Vance say?" → "what did Vance
+    say?", ところで、バンスは? → バンスは?); None when it opens otherwise, is nothing but the opener, or is no text (the
+    searcher's validation says what is wrong with it)."""
+    if not isinstance(question, str):
+        return None
+    m = EN_NEW_TOPIC.match(question) or JA_NEW_TOPIC.match(question)
+    rest = question[m.end():].strip() if m else ""
+    return rest or None
+
+
 def _small_talk(question: str) -> bool:
     """A greeting or a thanks and nothing else ("Thanks!", "ok, thank you", ありがとう)."""
     if has_cjk(question):
@@ -243,6 +255,13 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
         turns = [""]  # the searcher's own validation says what is wrong with an empty question
     last = turns[-1]
     earlier = [t for t in turns[:-1] if t and t.strip()]
+    opened = after_a_change_of_subject(last)
+    if opened is not None:
+        # "By the way, what did Vance say?", ところで、…: a question of its own, searched without the opener (ところで
+        # is no word of the topic: the answer said the passages did not cover it), unless it still points back
+        last = opened
+        if not (_refers_back_en(opened) or JA_REFERRING.search(opened)):
+            earlier = []
     # "Who wrote it?", 著者は?, "Whose analysis is this?": a question about the source that names no topic
     source_only = about_source is None and bool(earlier) and _asks_for_a_source_only(last, searcher.analyzer)
     # 筆者の結論は? names two words of its own, but no article: it is about the one the conversation is on
@@ -292,7 +311,9 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     named = frozenset() if about_source else named_terms(last, searcher.analyzer, bridge)
     # "When was that?", "Why?": the passages that hold the detail asked for, beside the earlier turns' words, first
     kind = None if named or about_source or joined.mode != "hybrid" else asked_detail(last)
-    depth = NAMED_DEPTH if named else DETAIL_DEPTH if kind else 0
+    # a name swap is fused over both searches whole: when none of its first NAMED_DEPTH mentions the name, the
+    # follow-up's own passages further down that do come first (named_first)
+    depth = 2 * pool if named else DETAIL_DEPTH if kind else 0
     hits = fuse({"last": alone.hits, "conversation": joined.hits}, max(top_k, depth))
     if named:
         hits = named_first(hits, lambda text: mentions(text, named, searcher.analyzer), NAMED_DEPTH)[:top_k]
@@ -351,10 +372,17 @@ def _bridge(searcher: Searcher) -> Bridge | None:
 
 def named_first(hits: Sequence[Hit], mentioned: Callable[[str], bool], depth: int) -> tuple[Hit, ...]:
     """`hits` with those of the first `depth` whose text `mentioned` accepts before those it does not, each part in
-    its order; the scores stay where they were (the first place keeps the first score), so they still fall."""
+    its order, or, when none of them does, those further down that it accepts before them all; the scores stay where
+    they were (the first place keeps the first score), so they still fall."""
     head = list(hits[:depth])
     named = [mentioned(h.passage.text) for h in head]
     order = [h for h, n in zip(head, named) if n] + [h for h, n in zip(head, named) if not n] + list(hits[depth:])
+    if not any(named):
+        # the earlier turns' words and the name meet in no passage of the first `depth` ("What did Vance say?" after
+        # a question on Lavrov): the follow-up's own passages that mention it, further down, come first
+        deeper = [h for h in hits[depth:] if mentioned(h.passage.text)]
+        moved = {h.passage.passage_id for h in deeper}
+        order = deeper + head + [h for h in hits[depth:] if h.passage.passage_id not in moved]
     return tuple(replace(h, rank=i + 1, score=hits[i].score) for i, h in enumerate(order))
 
 

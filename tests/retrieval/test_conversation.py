@@ -10,8 +10,8 @@ import pytest
 from eval.questions import load_questions, read_seed_texts
 from eval.relevance import evidence_occurrences, is_relevant
 from rag.errors import QueryError
-from rag.retrieval.conversation import (about_the_article, conversation_query, depends_on_context, fuse,
-                                        search_conversation)
+from rag.retrieval.conversation import (about_the_article, after_a_change_of_subject, conversation_query,
+                                        depends_on_context, fuse, search_conversation)
 from rag.retrieval.cues import JA_RELATIONAL
 
 CONVERSATIONS = Path(__file__).resolve().parents[1] / "eval" / "fixtures" / "conversations.jsonl"
@@ -370,3 +370,34 @@ def test_a_long_pasted_turn_before_an_article_follow_up_is_not_searched_again_in
     finally:
         searcher.intake._heavy.release()
     assert all(f.result.hits for f in found)
+
+
+@pytest.mark.parametrize("question, rest", [
+    ("By the way, what did Vance say?", "what did Vance say?"),
+    ("btw who is Korybko?", "who is Korybko?"),
+    ("Another question: when was it?", "when was it?"),
+    ("ところで、バンスは何と言った?", "バンスは何と言った?"),
+    ("さて、北朝鮮は?", "北朝鮮は?"),
+    ("話は変わりますが、ISWとは?", "ISWとは?"),
+    ("ところで", None),  # nothing after the opener: the question as it is
+    ("Anywhere else?", None),
+    ("さては別の話か", None),  # さて opens a phrase of its own
+    ("What did Vance say?", None),
+])
+def test_an_opener_that_changes_the_subject_is_read_off_the_question(question, rest) -> None:
+    assert after_a_change_of_subject(question) == rest
+
+
+@pytest.mark.parametrize("opener", ["By the way, ", "ところで、"])
+def test_a_question_after_an_opener_that_changes_the_subject_stands_alone_without_it(searcher, opener) -> None:
+    question = "バンスは何と言った?"
+    found = search_conversation(searcher, ["ラブロフは中国との同盟について何と言った?", opener + question], 5)
+    assert not found.dependent  # it named Vance alone: it was a follow-up on Lavrov, searched with his words
+    assert found.result.query == question  # the opener is no word of the topic
+    assert found.result.hits == searcher.search(question, 5).hits
+
+
+def test_a_question_after_an_opener_that_still_points_back_is_a_follow_up(searcher) -> None:
+    found = search_conversation(searcher, ["What did Lavrov say about an alliance with China?",
+                                           "By the way, when was that?"], 5)
+    assert found.dependent and "Lavrov" in found.context and "By the way" not in found.context

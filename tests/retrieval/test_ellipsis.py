@@ -136,3 +136,47 @@ def test_a_stand_alone_question_after_small_talk_is_not_reordered(searcher) -> N
     alone = search_conversation(searcher, ["Thanks!", "What did Lavrov say about the US?"], 5, "hybrid")
     assert not alone.dependent
     assert alone.result.hits == searcher.search("What did Lavrov say about the US?", 5, "hybrid").hits
+
+
+@pytest.mark.parametrize("earlier, follow_up", [
+    (LAVROV, "What did Vance say?"),
+    (LAVROV_JA, "バンスは何と言った?"),
+])
+def test_a_follow_up_about_a_name_the_earlier_answer_never_meets_is_shown_that_names_passages(searcher, earlier,
+                                                                                            follow_up) -> None:
+    # Lavrov's article never names Vance: the earlier words found Lavrov's passages again, and none mentioned him
+    found = search_conversation(searcher, [earlier, follow_up], 5, "hybrid")
+    assert found.dependent
+    assert all("バンス" in h.passage.text for h in found.result.hits[:3])
+    assert [h.rank for h in found.result.hits] == [1, 2, 3, 4, 5]
+    scores = [h.score for h in found.result.hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_the_passages_further_down_come_first_only_when_none_of_the_first_mention_the_name() -> None:
+    import dataclasses
+
+    from rag.retrieval.conversation import named_first
+
+    @dataclasses.dataclass(frozen=True)
+    class Passage:
+        passage_id: str
+        text: str
+
+    @dataclasses.dataclass(frozen=True)
+    class Hit:
+        passage: Passage
+        rank: int
+        score: float
+
+    hits = [Hit(Passage(str(i), t), i + 1, 10.0 - i) for i, t in enumerate(["a", "b", "x1", "c", "x2"])]
+
+    def mentioned(text: str) -> bool:
+        return text.startswith("x")
+
+    # one of the first three mentions it: only the first three are reordered
+    assert [h.passage.text for h in named_first(hits, mentioned, 3)] == ["x1", "a", "b", "c", "x2"]
+    # none of the first two does: those further down that do come first
+    assert [h.passage.text for h in named_first(hits, mentioned, 2)] == ["x1", "x2", "a", "b", "c"]
+    assert [h.score for h in named_first(hits, mentioned, 2)] == [h.score for h in hits]
+    assert [h.rank for h in named_first(hits, mentioned, 2)] == [1, 2, 3, 4, 5]
