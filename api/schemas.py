@@ -71,8 +71,9 @@ class HitOut(Struct):
     text: str
     citation: CitationOut
     source: Annotated[bool, Meta(description="a source row (who wrote the article, where it first appeared, its "
-                                             "link), not article text: only a question about the article's origin "
-                                             "is shown one")] = False
+                                             "link), not article text, or, for an article of a document that has "
+                                             "none, its first passage (title, date, byline) standing in for one: "
+                                             "only a question about the article's origin is shown one")] = False
 
 
 # -- search -----------------------------------------------------------------------------------------------------

@@ -162,13 +162,27 @@ def render(picked: Sequence[Scored]) -> tuple[str, tuple[Citation, ...]]:
     return " ".join(parts), tuple(citations)
 
 
-def source_answer(text: str) -> str:
+def source_answer(text: str, header: bool = False) -> str:
     """A source row as the answer to a question about where its article came from: its lines but a source block's
     marker (【引用・参照・底本】), joined. The search shows a source row first only to such a question, and only the
     row of the article the rest of the question finds (rag/retrieval/sources.py). Its sentences scored as any
     others' picked pieces of it: a link cut at its "?" into two, a title without the link, a Japanese question's
-    answer that quoted the Japanese around the line and no source."""
-    return " ".join(s for line in text.splitlines() if (s := line.strip()) and not source_marker(s))
+    answer that quoted the Japanese around the line and no source. An article's `header` (its first passage, which
+    stands in for the source lines of a document that has none) gives its lines before the first of its prose: the
+    title, the date, the byline."""
+    out = []
+    for line in text.splitlines():
+        s = line.strip()
+        if header and (_PROSE.search(s) or len(s) > MAX_HEADER_LINE):
+            break
+        if s and not source_marker(s):
+            out.append(s)
+    return " ".join(out)
+
+
+# a line of the body: it ends as a Japanese sentence does (a title may end in "?"), or is longer than a header line
+_PROSE = re.compile(r"。[」』）)】”\"']*$")
+MAX_HEADER_LINE = 100
 
 
 def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = "en",
@@ -179,7 +193,9 @@ def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = 
         return no_passage_message(lang), ()
     t0 = time.perf_counter()
     top = sorted(hits, key=lambda h: h.rank)[: selection.passages]
-    if top[0].source and (line := source_answer(top[0].passage.text)):
+    header = top[0].source and not searcher.index.passages.is_source(
+        searcher.index.passages.row_of(top[0].passage.passage_id))
+    if top[0].source and (line := source_answer(top[0].passage.text, header)):
         # a space before the marker after a link: a client that links bare URLs would take "[1]" into it
         return f"{line}{' ' if line.split()[-1].count('://') else ''}[1]", (top[0].citation,)
     candidates = score_sentences(searcher, question, top, weights)

@@ -236,7 +236,7 @@ class Searcher:
         hits = tuple(
             Hit(rank=i + 1, score=float(fused[r]), passage=self.index.passages[r], citation=self.index.citation(r),
                 scores={name: float(p[r]) for name, p in parts.items() if r in p},
-                source=sources and self.index.passages.is_source(r))
+                source=sources and (r in parts.get("source", ()) or self.index.passages.is_source(r)))
             for i, r in enumerate(rows)
         )
         took = (time.perf_counter() - t0) * 1000
@@ -251,13 +251,14 @@ class Searcher:
         top = self.index.passages.row_of(first.passage.passage_id) if first is not None else None
         if top is None:
             return tuple(hits)
-        rows, _, _ = sources_first([top], {top: first.score}, self.index.passages, self._source_rows, kind)
-        lines = [r for r in rows if r != top]
+        rows, _, changes = sources_first([top], {top: first.score}, self.index.passages, self._source_rows, kind)
+        lines = [r for r in rows if r in changes]  # the article's source lines, or its header standing in for them
         present = {h.passage.passage_id: h for h in hits}
-        ahead = [present.get(p.passage_id) or Hit(rank=0, score=0.0, passage=p, citation=self.index.citation(r),
-                                                  source=True)
+        ahead = [replace(present[p.passage_id], source=True) if p.passage_id in present
+                 else Hit(rank=0, score=0.0, passage=p, citation=self.index.citation(r), source=True)
                  for r in lines for p in [self.index.passages[r]]]
-        if [h.passage.passage_id for h in hits[: len(ahead)]] == [h.passage.passage_id for h in ahead]:
+        if [(h.passage.passage_id, h.source) for h in hits[: len(ahead)]] == \
+                [(h.passage.passage_id, True) for h in ahead]:
             return tuple(hits)
         moved = {h.passage.passage_id for h in ahead}
         order = [*ahead, *(h for h in hits if h.passage.passage_id not in moved)][: len(hits)]

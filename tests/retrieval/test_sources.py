@@ -145,12 +145,61 @@ def test_the_original_headline_of_an_article_is_its_source_lines_title(searcher)
     assert "Russia & The US’ Diplomatic Choreography At The UN" in first.passage.text
 
 
-def test_an_article_without_a_source_block_has_no_line_moved_to_the_top(searcher) -> None:
-    # 003 names its author in its own first lines and has no source block: its passage stays first, and no other
-    # article's line is moved above it
+def test_an_article_without_a_source_block_is_answered_by_its_header_in_place(searcher) -> None:
+    # 003 names its author in its own first lines and has no source block: its first passage stands in for the
+    # source lines, where it already is (no score change), and no other article's line is moved above it
     hits = searcher.search("Who wrote the Newsweek piece on the Xi-Putin 'big brother' relationship?", top_k=5).hits
     assert hits[0].citation.doc_id.startswith("003_") and not searcher.index.is_source(hits[0].passage)
-    assert not [h for h in hits if "source" in h.scores]
+    assert hits[0].source and hits[0].scores["source"] == 0.0 and "フィリップ・イワノフ" in hits[0].passage.text
+    assert not [h for h in hits[1:] if "source" in h.scores]
+
+
+CONTENT_003 = "中国とロシアの関係で主導権を握っているのはどちら?"
+
+
+@pytest.mark.parametrize(("follow_up", "answer", "not_answer"), [
+    ("この記事を書いたのは誰?", "フィリップ・イワノフ(米ジョージタウン大学客員研究員)", "プーチンが得たものも大きい"),
+    ("この記事はいつ公開された?", "2023年3月29日", "プーチンが得たものも大きい"),
+    ("Who wrote this?", "フィリップ・イワノフ", "プーチンが得たものも大きい"),
+])
+def test_who_wrote_it_after_an_answer_from_an_article_without_a_source_block_is_told_its_header(
+        searcher, built_index, follow_up, answer, not_answer) -> None:
+    """A probe's: after an answer drawn from 003, "Who wrote this?" and この記事はいつ公開された? repeated its content
+    sentences. Its header (title, English title, date, byline) now answers, and none of its prose."""
+    from rag.retrieval.conversation import search_conversation
+
+    settings, _ = built_index
+    hits = search_conversation(searcher, [CONTENT_003, follow_up], 5).result.hits
+    assert hits[0].citation.doc_id.startswith("003_") and hits[0].source and hits[0].passage.start < 20
+    assert not [h for h in hits[1:] if h.source]
+    text = answer_question(searcher, follow_up, 5, settings, history=[CONTENT_003]).answer
+    assert answer in text and not_answer not in text
+
+
+def test_an_article_whose_document_has_source_lines_elsewhere_is_not_given_its_header(searcher) -> None:
+    # 001's first article has no source rows, its second (Indian Punchline's column) has: they may be the first's too
+    from rag.retrieval.sources import SourceRows, sources_first
+
+    passages = searcher.index.passages
+    rows = SourceRows(passages)
+    doc = passages.doc_ids.index(next(d for d in passages.doc_ids if d.startswith("001_")))
+    assert rows.of(doc, 0) == () and rows.of(doc, 1) != () and rows.in_document(doc)
+    first = rows.header(doc, 0)
+    body = next(r for r in range(len(passages)) if passages.doc[r] == doc and passages.article[r] == 0 and r != first)
+    assert sources_first([body], {body: 1.0}, passages, rows) == ([body], {body: 1.0}, {})
+
+
+@pytest.mark.parametrize(("text", "answer"), [
+    ("習近平とプーチン...付き従うのみ\n\n“Big Brother” Xi Meets Putin\n\n2023年3月29日(水)11時20分\n"
+     "フィリップ・イワノフ(米ジョージタウン大学客員研究員)\n\nプーチンが得たものも大きい。孤立を深める。",
+     "習近平とプーチン...付き従うのみ “Big Brother” Xi Meets Putin 2023年3月29日(水)11時20分 "
+     "フィリップ・イワノフ(米ジョージタウン大学客員研究員)"),
+    ("ロシアは中国を裏切るのか?\n2025年2月28日\n本文の最初の文です。", "ロシアは中国を裏切るのか? 2025年2月28日"),  # a title may ask
+])
+def test_a_header_answers_with_its_lines_before_its_prose(text, answer) -> None:
+    from rag.answers.extractive import source_answer
+
+    assert source_answer(text, header=True) == answer
 
 
 def test_the_answer_to_who_wrote_an_article_quotes_the_sources_title_not_its_marker(searcher, built_index) -> None:
