@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import msgspec
 
@@ -57,6 +57,21 @@ def conversation_of(messages: list[ChatMessage]) -> tuple[str, tuple[str, ...]]:
         raise QueryError(f"the last user message holds no text: its content parts are of type {kinds}, and this "
                          "service reads the text of parts of type 'text' ({\"type\": \"text\", \"text\": \"…\"})")
     return users[-1], tuple(u for u in users[:-1] if u.strip())
+
+
+# a line of the "Sources:" list this service writes under an answer (footer): "[2] title (date) …/documents/<id>?start="
+_SOURCE_LINE = re.compile(r"^\[(\d{1,2})\] .*?/documents/([^?\s/]+)\?start=(\d+)&end=(\d+)", re.MULTILINE)
+
+
+def cited_before(messages: list[ChatMessage]) -> dict[int, str]:
+    """The passages of the numbered sources listed under the last assistant message before the question ({2:
+    "doc_id#start-end"}), as this service wrote them (`footer`); {} when there is none (a client that drops the list,
+    another model's answer)."""
+    last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
+    answer = next((m for m in reversed(messages[:max(last_user, 0)]) if m.role == "assistant"), None)
+    if answer is None:
+        return {}
+    return {int(n): f"{unquote(doc)}#{start}-{end}" for n, doc, start, end in _SOURCE_LINE.findall(text_of(answer.content))}
 
 
 def instructions_of(messages: list[ChatMessage]) -> str:

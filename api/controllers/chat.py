@@ -27,8 +27,8 @@ from rag.settings import Settings
 from ..chat_schemas import ChatCompletion, ChatRequest, ModelCard, ModelList
 from ..client_tasks import client_task, task_answer
 from ..errors import OPENAI_ERROR_RESPONSES, ModelNotFound
-from ..openai_compat import (SERVICE_MODEL, chat_messages, completion, conversation_of, instructions_of,
-                             sse_events)
+from ..openai_compat import (SERVICE_MODEL, chat_messages, cited_before, completion, conversation_of,
+                             instructions_of, sse_events)
 from ..schemas import OpenAIErrorBody
 
 T = TypeVar("T")
@@ -111,7 +111,8 @@ class ChatController(Controller):
             return completion(answer, data.messages, base_url, data.limit, data.stops)
         # Retrieval ends before the first byte goes out, so a bad question is still a clean JSON 4xx.
         found = await to_thread.run_sync(partial(retrieve, searcher, question, data.passages, earlier,
-                                                 instructions_of(data.messages), data.limit))
+                                                 instructions_of(data.messages), data.limit,
+                                                 cited_before(data.messages)))
         if data.stream:
             parts = _in_thread(stream_answer(found, searcher, settings, client=llm_client))
             usage = bool(data.stream_options and data.stream_options.include_usage)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import httpx
 
 from ..errors import LLMError
 from ..retrieval import Searcher
-from ..retrieval.conversation import search_conversation
-from ..retrieval.engine import SearchResult
+from ..retrieval.conversation import cited_source, search_conversation
+from ..retrieval.engine import Filters, SearchResult
 from ..settings import Settings
 from ..types import Citation, Hit
 from .coverage import CLOSEST, not_covered_message, passages_cover, top
@@ -44,12 +44,28 @@ class Retrieval:
 
 
 def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[str] = (),
-             instructions: str = "", reply_tokens: int | None = None) -> Retrieval:
+             instructions: str = "", reply_tokens: int | None = None,
+             cited: Mapping[int, str] | None = None) -> Retrieval:
     """Search for `question` (a follow-up also through the earlier user turns `history`); QueryError on bad input.
-    `instructions` (the chat client's system messages) are not searched: they go to the model's prompt."""
+    `instructions` (the chat client's system messages) are not searched: they go to the model's prompt. `cited`: the
+    passage ids of the answer before's numbered sources ({2: "doc#start-end"}); a question about one ("Tell me more
+    about [2]", 出典2の記事はいつ公開された?) is searched as a follow-up about it within its document, the passages of
+    its article first."""
     t0 = time.perf_counter()
+    passages = searcher.index.passages
+    ref = cited_source(question) if cited else None
+    row = passages.row_of(cited.get(ref[0], "")) if ref is not None and cited else None
+    filters = None
+    if row is not None:
+        question, filters = ref[1], Filters(doc_ids=(passages.doc_ids[int(passages.doc[row])],))
     # the searcher's validation is the one place that rejects bad input
-    found = search_conversation(searcher, [*history, question], top_k)
+    found = search_conversation(searcher, [*history, question], top_k, filters=filters)
+    if row is not None:
+        article = int(passages.article[row])
+        hits = found.result.hits
+        order = sorted(hits, key=lambda h: h.passage.article != article)  # stable: each part in its order
+        found = replace(found, result=replace(found.result, hits=tuple(
+            replace(h, rank=i + 1, score=hits[i].score) for i, h in enumerate(order))))
     earlier = tuple(h for h in history if h.strip()) if found.dependent else ()
     return Retrieval(found.result, earlier, found.context, t0, instructions, reply_tokens)
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -198,6 +199,41 @@ def after_a_change_of_subject(question: str) -> str | None:
     m = EN_NEW_TOPIC.match(question) or JA_NEW_TOPIC.match(question)
     rest = question[m.end():].strip() if m else ""
     return rest or None
+
+
+# A reference to a numbered source of the answer before: [2], ［２］, "source 2", "the second source", 出典2, 2番目の記事
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+             "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8}
+_CITED_EN = re.compile(r"\b(?:the\s+)?(?P<ord>" + "|".join(_ORDINALS) + r")\s+(?:source|citation|reference|article|"
+                       r"link|passage)\b|(?:\b(?:the\s+)?(?:source|citation|reference|ref|article|link|passage)s?\s*"
+                       r"(?:no\.?\s*|number\s*|#\s*)?)?\[\s*(?P<n>\d{1,2})\s*\]|\b(?:the\s+)?(?:source|citation|"
+                       r"reference|ref|link)\s*(?:no\.?\s*|number\s*|#\s*)?(?P<m>\d{1,2})\b", re.IGNORECASE)
+_CITED_JA = re.compile(r"(?:(?:出典|ソース|引用元|引用|参照|記事|リンク|情報源)\s*)?\[\s*(?P<n>\d{1,2})\s*\](?P<no>の)?|"
+                       r"(?:出典|ソース|引用元|参照|情報源|リンク)\s*(?P<m>\d{1,2})(?P<mo>の)?|"
+                       r"(?P<k>\d{1,2})\s*(?:番目?|つ目)の(?:出典|ソース|記事|リンク|情報源|引用)(?P<ko>の)?")
+
+
+def cited_source(question: str) -> tuple[int, str] | None:
+    """(n, the question with the reference read as "it"): a question about the answer before's numbered source ("Tell
+    me more about [2]", "What does the second source say?", 出典2の記事はいつ公開された?, [2]について詳しく);
+    None when it names none. The reference becomes a word that points back ("Tell me more about it", その記事は…), so
+    that the question is read as the follow-up it is."""
+    if not isinstance(question, str):
+        return None
+    text = unicodedata.normalize("NFKC", question)
+    m = _CITED_JA.search(text) if has_cjk(text) else None
+    if m is not None:
+        n = int(m.group("n") or m.group("m") or m.group("k"))
+        then = m.group("no") or m.group("mo") or m.group("ko")
+        rest = text[: m.start()] + ("その" if then else "それ") + text[m.end():]
+        if m.group("k") and not then:  # 2番目の記事は… names the article itself: "その記事は…"
+            rest = text[: m.start()] + "その" + text[m.start():m.end()].split("の", 1)[1] + text[m.end():]
+        return n, rest
+    m = _CITED_EN.search(text)
+    if m is None:
+        return None
+    n = _ORDINALS[m.group("ord").lower()] if m.group("ord") else int(m.group("n") or m.group("m"))
+    return n, text[: m.start()] + "it" + text[m.end():]
 
 
 def _small_talk(question: str) -> bool:

@@ -75,3 +75,42 @@ def test_a_follow_up_about_the_author_is_answered_from_the_article_the_chat_was_
     body = r.json()
     assert {p["citation"]["doc_id"] for p in body["passages"]} == {shown} == {"003_4dfd093ef708d448"}
     assert body["citations"] and all(f"/documents/{shown}?" in url for url in body["citations"])  # the cited URLs
+
+
+def assistant(text: str) -> dict[str, str]:
+    return {"role": "assistant", "content": text}
+
+
+@pytest.mark.parametrize("follow_up", ["Tell me more about source [2].", "[2]について詳しく教えて",
+                                       "What does the second source say?", "出典２の記事には何が書いてある？"])
+def test_a_question_about_a_numbered_source_of_the_answer_before_is_answered_from_that_source(client, follow_up):
+    """A probe's: "Tell me more about source [2]" was answered from source [1]'s article, and [2]について詳しく教えて
+    was "not covered". The answer's "Sources:" list, which the client sends back, says which passage [2] is."""
+    first = "プーチンと習近平はいつ会談した?"
+    body = client.post("/v1/chat/completions", json={"messages": [user(first)]}).json()
+    cited = body["search_results"]
+    assert len(cited) >= 2 and cited[0]["doc_id"] != cited[1]["doc_id"]
+    messages = [user(first), assistant(body["choices"][0]["message"]["content"]), user(follow_up)]
+    found = client.post("/v1/chat/completions", json={"messages": messages}).json()
+    assert {p["citation"]["doc_id"] for p in found["passages"]} == {cited[1]["doc_id"]}
+    assert found["passages"][0]["citation"]["title"] == cited[1]["title"]  # its article first
+    assert found["covered"] and found["search_results"]
+
+
+def test_the_numbered_sources_are_read_from_the_last_answer_before_the_question():
+    from api.chat_schemas import ChatMessage
+    from api.openai_compat import cited_before
+
+    def message(role: str, content: str) -> ChatMessage:
+        return ChatMessage(role=role, content=content)
+
+    listed = ("An answer [1][2].\n\nSources:\n[1] Title A (2025-02-28) http://h/documents/000_a?start=0&end=10 — https://x\n"
+              "[2] Title B http://h/documents/004%20b?start=5&end=20")
+    assert cited_before([message("user", "q1"), message("assistant", listed), message("user", "q2")]) == \
+        {1: "000_a#0-10", 2: "004 b#5-20"}
+    # an answer without the list (a client that drops it, another model's), or none before the question: nothing
+    assert cited_before([message("user", "q1"), message("assistant", "An answer."), message("user", "q2")]) == {}
+    assert cited_before([message("user", "q1")]) == {}
+    # the last answer counts, not an earlier one
+    assert cited_before([message("user", "q1"), message("assistant", listed), message("user", "q2"),
+                         message("assistant", "Another answer."), message("user", "q3")]) == {}

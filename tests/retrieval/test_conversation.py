@@ -401,3 +401,22 @@ def test_a_question_after_an_opener_that_still_points_back_is_a_follow_up(search
     found = search_conversation(searcher, ["What did Lavrov say about an alliance with China?",
                                            "By the way, when was that?"], 5)
     assert found.dependent and "Lavrov" in found.context and "By the way" not in found.context
+
+
+@pytest.mark.parametrize("question, read", [
+    ("Tell me more about source [2].", (2, "Tell me more about it.")),
+    ("Tell me more about [2]", (2, "Tell me more about it")),
+    ("What does the second source say?", (2, "What does it say?")),
+    ("Is source 3 reliable?", (3, "Is it reliable?")),
+    ("出典2の記事はいつ公開された?", (2, "その記事はいつ公開された?")),
+    ("[2]について詳しく教えて", (2, "それについて詳しく教えて")),
+    ("［２］について詳しく", (2, "それについて詳しく")),  # full-width
+    ("2番目の出典は?", (2, "その出典は?")),
+    ("What happened in 2024?", None),  # a number that is no reference
+    ("Which 2 countries?", None),
+    ("What did Lavrov say about China?", None),
+])
+def test_a_reference_to_a_numbered_source_is_read_off_the_question(question, read) -> None:
+    from rag.retrieval.conversation import cited_source
+
+    assert cited_source(question) == read
