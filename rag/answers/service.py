@@ -12,9 +12,10 @@ import httpx
 from ..errors import LLMError
 from ..retrieval import Searcher
 from ..retrieval.conversation import cited_source, search_conversation
-from ..retrieval.engine import Filters, SearchResult
+from ..retrieval.engine import Filters, SearchResult, detect_language
 from ..settings import Settings
 from ..types import Citation, Hit
+from .collection import asks_about_collection, collection_answer, collection_result
 from .coverage import CLOSEST, not_covered_message, passages_cover, top
 from .extractive import extractive_answer
 from .llm import chat_completion
@@ -36,6 +37,7 @@ class Retrieval:
     started: float  # perf_counter() when the request began, for took_ms
     instructions: str = ""
     reply_tokens: int | None = None  # the most tokens the client reads of the reply (a chat's max_tokens)
+    about_collection: bool = False  # "What articles do you have?": the hits are the newest articles (collection.py)
 
     @property
     def focus(self) -> str:
@@ -52,6 +54,10 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
     about [2]", 出典2の記事はいつ公開された?) is searched as a follow-up about it within its document, the passages of
     its article first."""
     t0 = time.perf_counter()
+    if asks_about_collection(question):  # answered from the index's list of articles, whatever came before
+        query, _ = searcher.intake.check(question)  # its errors, as a search's
+        result = collection_result(searcher, query, detect_language(query), top_k)
+        return Retrieval(result, (), None, t0, instructions, reply_tokens, about_collection=True)
     passages = searcher.index.passages
     ref = cited_source(question) if cited else None
     row = passages.row_of(cited.get(ref[0], "")) if ref is not None and cited else None
@@ -104,6 +110,9 @@ def extractive(r: Retrieval, searcher: Searcher, settings: Settings) -> tuple[st
     question), a line saying so that quotes nothing and cites the closest few as sources, without markers. A
     follow-up is not checked (its hits mix two searches)."""
     hits, lang = r.result.hits, r.result.lang
+    if r.about_collection:
+        text, citations = collection_answer(searcher, hits, lang)
+        return text, citations, True
     floor = settings.not_covered_below_ja if lang == "ja" else settings.not_covered_below
     if r.context is None and not _covers(searcher, r.result.query, hits, floor):
         logger.info("extractive answer: the passages found are not about the question; none quoted")

@@ -114,3 +114,15 @@ def test_the_numbered_sources_are_read_from_the_last_answer_before_the_question(
     # the last answer counts, not an earlier one
     assert cited_before([message("user", "q1"), message("assistant", listed), message("user", "q2"),
                          message("assistant", "Another answer."), message("user", "q3")]) == {}
+
+
+@pytest.mark.parametrize("question", ["What articles do you have?", "どんな記事がある?"])
+def test_a_question_about_what_the_service_holds_lists_its_newest_articles_as_sources(client, question):
+    """A probe's: 記事は何本ある? and どんな記事がある? were answered with sentences that mention articles."""
+    body = client.post("/v1/chat/completions", json={"messages": [user(question)], "top_k": 5}).json()
+    content = body["choices"][0]["message"]["content"]
+    assert body["covered"] and len(body["search_results"]) == 5
+    assert len(body["choices"][0]["message"]["annotations"]) == 5
+    assert all(r["title"] in content for r in body["search_results"])
+    dates = [r["date"] for r in body["search_results"] if r["date"]]
+    assert dates == sorted(dates, reverse=True)
