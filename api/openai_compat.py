@@ -60,7 +60,8 @@ def conversation_of(messages: list[ChatMessage]) -> tuple[str, tuple[str, ...]]:
 
 
 # a line of the "Sources:" list this service writes under an answer (footer): "[2] title (date) …/documents/<id>?start="
-_SOURCE_LINE = re.compile(r"^\[(\d{1,2})\] .*?/documents/([^?\s/]+)\?start=(\d+)&end=(\d+)", re.MULTILINE)
+_SOURCE_LINE = re.compile(r"^\[(\d{1,2})\] .*?/documents/([^?\s/]+)\?start=(\d{1,12})&end=(\d{1,12})\b",
+                          re.MULTILINE)
 
 
 def cited_before(messages: list[ChatMessage]) -> dict[int, str]:

@@ -173,16 +173,22 @@ def source_answer(text: str, header: bool = False) -> str:
     out = []
     for line in text.splitlines():
         s = line.strip()
-        if header and (_PROSE.search(s) or len(s) > MAX_HEADER_LINE):
+        if header and _prose(s):
             break
         if s and not source_marker(s):
             out.append(s)
     return " ".join(out)
 
 
-# a line of the body: it ends as a Japanese sentence does (a title may end in "?"), or is longer than a header line
+# a line of the body: it ends as a Japanese sentence does, or as an English one of several words does (a title may
+# end in "?", a byline in "Jr."), or is longer than a header line
 _PROSE = re.compile(r"。[」』）)】”\"']*$")
+_ENGLISH_SENTENCE = re.compile(r"^(?:\S+\s+){5,}\S*[a-z0-9)”\"'][.!][”\"']?$")
 MAX_HEADER_LINE = 100
+
+
+def _prose(line: str) -> bool:
+    return bool(_PROSE.search(line) or _ENGLISH_SENTENCE.match(line)) or len(line) > MAX_HEADER_LINE
 
 
 def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = "en",

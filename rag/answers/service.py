@@ -45,6 +45,10 @@ class Retrieval:
         return self.context or self.result.query
 
 
+# how deep a question about one numbered source looks in its document for the passages of its article
+CITED_DEPTH = 20
+
+
 def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[str] = (),
              instructions: str = "", reply_tokens: int | None = None,
              cited: Mapping[int, str] | None = None) -> Retrieval:
@@ -52,7 +56,7 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
     `instructions` (the chat client's system messages) are not searched: they go to the model's prompt. `cited`: the
     passage ids of the answer before's numbered sources ({2: "doc#start-end"}); a question about one ("Tell me more
     about [2]", 出典2の記事はいつ公開された?) is searched as a follow-up about it within its document, the passages of
-    its article first."""
+    its article first; one about several ("Compare [1] and [2]") within their documents."""
     t0 = time.perf_counter()
     if asks_about_collection(question):  # answered from the index's list of articles, whatever came before
         query, _ = searcher.intake.check(question)  # its errors, as a search's
@@ -60,20 +64,35 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
         return Retrieval(result, (), None, t0, instructions, reply_tokens, about_collection=True)
     passages = searcher.index.passages
     ref = cited_source(question) if cited else None
-    row = passages.row_of(cited.get(ref[0], "")) if ref is not None and cited else None
+    rows = [r for n in ref[0] if (r := passages.row_of(cited.get(n, ""))) is not None] if ref and cited else []
     filters = None
+    if rows and len(rows) == len(ref[0]):  # every number the question names is one the answer before listed
+        question = ref[1]
+        filters = Filters(doc_ids=tuple(dict.fromkeys(passages.doc_ids[int(passages.doc[r])] for r in rows)))
+    row = rows[0] if filters is not None and len(rows) == 1 else None
+    # the searcher's validation is the one place that rejects bad input; a question about one source looks deeper,
+    # so that its article's passages are there to come first
+    depth = min(max(top_k, CITED_DEPTH), searcher.settings.max_top_k) if row is not None else top_k
+    found = search_conversation(searcher, [*history, question], depth, filters=filters)
     if row is not None:
-        question, filters = ref[1], Filters(doc_ids=(passages.doc_ids[int(passages.doc[row])],))
-    # the searcher's validation is the one place that rejects bad input
-    found = search_conversation(searcher, [*history, question], top_k, filters=filters)
-    if row is not None:
-        article = int(passages.article[row])
-        hits = found.result.hits
-        order = sorted(hits, key=lambda h: h.passage.article != article)  # stable: each part in its order
-        found = replace(found, result=replace(found.result, hits=tuple(
-            replace(h, rank=i + 1, score=hits[i].score) for i, h in enumerate(order))))
+        found = replace(found, result=replace(found.result, hits=_cited_first(searcher, found.result.hits, row, top_k)))
     earlier = tuple(h for h in history if h.strip()) if found.dependent else ()
     return Retrieval(found.result, earlier, found.context, t0, instructions, reply_tokens)
+
+
+def _cited_first(searcher: Searcher, hits: Sequence[Hit], row: int, top_k: int) -> tuple[Hit, ...]:
+    """The hits of a question about one numbered source: the cited passage first (taken from the index when the search
+    did not find it), unless a question about the source put its article's source lines there, then the other
+    passages of its article, then the rest, each part in its order; `top_k` of them, the scores in their places."""
+    passage = searcher.index.passages[row]
+    cited = next((h for h in hits if h.passage.passage_id == passage.passage_id), None)
+    cited = cited or Hit(rank=0, score=0.0, passage=passage, citation=searcher.index.citation(row))
+    lines = [h for h in hits if h.source] if hits and hits[0].source else []
+    rest = sorted((h for h in hits if h.passage.passage_id != passage.passage_id and h not in lines),
+                  key=lambda h: h.passage.article != passage.article)
+    order = [*lines, cited, *rest][:top_k]
+    scores = [h.score for h in hits] or [0.0]
+    return tuple(replace(h, rank=i + 1, score=scores[min(i, len(scores) - 1)]) for i, h in enumerate(order))
 
 
 def answer_question(searcher: Searcher, question: str, top_k: int, settings: Settings,

@@ -127,6 +127,24 @@ class PassageTable(Sequence[Passage]):
 
     __hash__ = None  # type: ignore[assignment]  # mutable-looking sequences are not hashable
 
+    def _spans(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rows ordered by (document, start), and their keys, made on the first lookup."""
+        if self._by_span is None:
+            key = (self.doc.astype(np.int64) << 40) | self.start
+            order = np.argsort(key, kind="stable")
+            self._by_span = order, key[order]
+        return self._by_span
+
+    def first_of(self, doc: int, article: int) -> int | None:
+        """The row of an article's first passage (the lowest start), by document number and article; None when it has
+        none. A binary search over the rows ordered by span, then the document's rows up to that article."""
+        order, keys = self._spans()
+        lo, hi = np.searchsorted(keys, [doc << 40, (doc + 1) << 40])
+        for row in order[lo:hi].tolist():
+            if int(self.article[row]) == article:
+                return int(row)
+        return None
+
     def row_of(self, passage_id: str) -> int | None:
         """The row of a passage id (`doc_id#start-end`), or None."""
         doc_id, _, span = passage_id.rpartition("#")
@@ -136,11 +154,9 @@ class PassageTable(Sequence[Passage]):
             return None
         if passage_id != f"{doc_id}#{int(start)}-{int(end)}":  # ids are made so: no leading zeros
             return None
-        if self._by_span is None:  # rows ordered by (document, start), made on the first lookup
-            key = (self.doc.astype(np.int64) << 40) | self.start
-            order = np.argsort(key, kind="stable")
-            self._by_span = order, key[order]
-        order, keys = self._by_span
+        if int(start) >= 1 << 40:  # past any document, and its bits would spill into the document's in the key
+            return None
+        order, keys = self._spans()
         want = (d << 40) | int(start)
         at = int(np.searchsorted(keys, want))
         while at < len(keys) and keys[at] == want:  # a start shared by several passages: the one with this end

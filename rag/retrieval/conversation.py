@@ -198,42 +198,70 @@ def after_a_change_of_subject(question: str) -> str | None:
         return None
     m = EN_NEW_TOPIC.match(question) or JA_NEW_TOPIC.match(question)
     rest = question[m.end():].strip() if m else ""
-    return rest or None
+    return rest if re.search(r"\w", rest) else None  # "Btw?" is no question of its own
 
 
-# A reference to a numbered source of the answer before: [2], ［２］, "source 2", "the second source", 出典2, 2番目の記事
+# A reference to a numbered source of the answer before: [2], ［２］, "source 2", "the second source", 出典2, 2番目の記事.
+# A number or an ordinal that says something else is none: "the first article of the NATO treaty", "the first source
+# to report", "Which source 2 officials…", 出典2025年, 情報源3人, 参照10件
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
              "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8}
-_CITED_EN = re.compile(r"\b(?:the\s+)?(?P<ord>" + "|".join(_ORDINALS) + r")\s+(?:source|citation|reference|article|"
-                       r"link|passage)\b|(?:\b(?:the\s+)?(?:source|citation|reference|ref|article|link|passage)s?\s*"
-                       r"(?:no\.?\s*|number\s*|#\s*)?)?\[\s*(?P<n>\d{1,2})\s*\]|\b(?:the\s+)?(?:source|citation|"
-                       r"reference|ref|link)\s*(?:no\.?\s*|number\s*|#\s*)?(?P<m>\d{1,2})\b", re.IGNORECASE)
+_SOURCE_NOUN = r"(?:source|citation|reference|ref)"
+# what may follow a reference written as words: the end, punctuation, or a verb or preposition of the question
+_AFTER = r"(?=\s*(?:[?.!,;:)]|$)|\s+(?:say|says|said|is|was|mean|means|claim|claims|about|saying|write|writes|wrote|"
+_AFTER += r"report|reports|reported|tell|tells|show|shows|and|or|vs|versus|really|come|came|from|reliable|trustworthy|"
+_AFTER += r"credible|biased|accurate|correct|right)\b)"
+# a bare marker after one of these is the thing asked about ("Tell me more about [2]"); after another word it was
+# pasted with the sentence it marks ("How many casualties [1] were reported?"), and is read off
+_POINTS_AT = frozenset({"about", "on", "in", "from", "of", "to", "at", "with", "between", "and", "or", "explain",
+                        "summarize", "summarise", "read", "open", "show", "expand", "elaborate", "is", "was", "does",
+                        "did", "says", "say"})
+_CITED_EN = re.compile(r"\b(?:the\s+)?(?P<ord>" + "|".join(_ORDINALS) + r")\s+" + _SOURCE_NOUN + _AFTER + "|"
+                       r"(?:\b(?:the\s+)?" + _SOURCE_NOUN + r"s?\s*(?:no\.?\s*|number\s*|#\s*)?)?\[\s*(?P<n>\d{1,2})\s*\]|"
+                       r"\b(?:the\s+)?" + _SOURCE_NOUN + r"\s*(?:no\.?\s*|number\s*|#\s*)?(?P<m>\d{1,2})\b" + _AFTER,
+                       re.IGNORECASE)
+_NOT_A_COUNT = r"(?![\d年月日件人本個回倍万億千百%％つ名点歳号位])"
 _CITED_JA = re.compile(r"(?:(?:出典|ソース|引用元|引用|参照|記事|リンク|情報源)\s*)?\[\s*(?P<n>\d{1,2})\s*\](?P<no>の)?|"
-                       r"(?:出典|ソース|引用元|参照|情報源|リンク)\s*(?P<m>\d{1,2})(?P<mo>の)?|"
+                       r"(?:出典|ソース|引用元|情報源)\s*(?P<m>\d{1,2})" + _NOT_A_COUNT + r"(?P<mo>の)?|"
                        r"(?P<k>\d{1,2})\s*(?:番目?|つ目)の(?:出典|ソース|記事|リンク|情報源|引用)(?P<ko>の)?")
 
 
-def cited_source(question: str) -> tuple[int, str] | None:
-    """(n, the question with the reference read as "it"): a question about the answer before's numbered source ("Tell
-    me more about [2]", "What does the second source say?", 出典2の記事はいつ公開された?, [2]について詳しく);
-    None when it names none. The reference becomes a word that points back ("Tell me more about it", その記事は…), so
-    that the question is read as the follow-up it is."""
+def cited_source(question: str) -> tuple[tuple[int, ...], str] | None:
+    """(the numbers, the question as it is read): a question about the answer before's numbered sources ("Tell me
+    more about [2]", "What does the second source say?", 出典2の記事はいつ公開された?, "Compare [1] and [2]"); None when
+    it names none. One reference is read as a word that points back ("Tell me more about it", その記事は…), so that the
+    question is read as the follow-up it is; several are left as written."""
     if not isinstance(question, str):
         return None
     text = unicodedata.normalize("NFKC", question)
-    m = _CITED_JA.search(text) if has_cjk(text) else None
-    if m is not None:
-        n = int(m.group("n") or m.group("m") or m.group("k"))
-        then = m.group("no") or m.group("mo") or m.group("ko")
-        rest = text[: m.start()] + ("その" if then else "それ") + text[m.end():]
-        if m.group("k") and not then:  # 2番目の記事は… names the article itself: "その記事は…"
-            rest = text[: m.start()] + "その" + text[m.start():m.end()].split("の", 1)[1] + text[m.end():]
-        return n, rest
-    m = _CITED_EN.search(text)
-    if m is None:
+    pattern = _CITED_JA if has_cjk(text) else _CITED_EN
+    found = list(pattern.finditer(text))
+    if not found:
         return None
-    n = _ORDINALS[m.group("ord").lower()] if m.group("ord") else int(m.group("n") or m.group("m"))
-    return n, text[: m.start()] + "it" + text[m.end():]
+    numbers = tuple(dict.fromkeys(_number(m) for m in found))
+    if len(numbers) > 1:
+        return numbers, text
+    m = found[0]
+    before = text[: m.start()]
+    bare = m.group().lstrip().startswith("[")
+    if pattern is _CITED_EN:
+        words = EN_WORD.findall(before)
+        if bare and words and words[-1].lower() not in _POINTS_AT:
+            return numbers, before.rstrip() + text[m.end():]
+        return numbers, before + "it" + text[m.end():]
+    if bare and before.strip() and not re.search(r"[\s、。,.!?！？「『(（]$", before):
+        return numbers, before + text[m.end():]
+    then = m.group("no") or m.group("mo") or m.group("ko")
+    if m.group("k") and not then:  # 2番目の記事は… names the article itself: "その記事は…"
+        return numbers, text[: m.start()] + "その" + m.group().split("の", 1)[1] + text[m.end():]
+    return numbers, text[: m.start()] + ("その" if then else "それ") + text[m.end():]
+
+
+def _number(m: re.Match[str]) -> int:
+    groups = m.groupdict()
+    if groups.get("ord"):
+        return _ORDINALS[groups["ord"].lower()]
+    return int(next(groups[g] for g in ("n", "m", "k") if groups.get(g)))
 
 
 def _small_talk(question: str) -> bool:
@@ -293,10 +321,11 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     earlier = [t for t in turns[:-1] if t and t.strip()]
     opened = after_a_change_of_subject(last)
     if opened is not None:
-        # "By the way, what did Vance say?", ところで、…: a question of its own, searched without the opener (ところで
-        # is no word of the topic: the answer said the passages did not cover it), unless it still points back
+        # "By the way, what did Vance say?", ところで、…: searched without the opener (ところで is no word of the topic:
+        # the answer said the passages did not cover it), and on its own when it names a topic of its own and does
+        # not point back; "By the way, who is the author?" names none, and is read as any follow-up is
         last = opened
-        if not (_refers_back_en(opened) or JA_REFERRING.search(opened)):
+        if _names_something(opened, searcher.analyzer) and not (_refers_back_en(opened) or JA_REFERRING.search(opened)):
             earlier = []
     # "Who wrote it?", 著者は?, "Whose analysis is this?": a question about the source that names no topic
     source_only = about_source is None and bool(earlier) and _asks_for_a_source_only(last, searcher.analyzer)

@@ -173,7 +173,6 @@ class SourceRows:
     def __init__(self, passages: PassageTable) -> None:
         self._passages = passages
         self._rows: dict[tuple[int, int], tuple[int, ...]] | None = None
-        self._headers: dict[tuple[int, int], int] | None = None
         self._docs: frozenset[int] | None = None
         self._lock = threading.Lock()
 
@@ -190,17 +189,7 @@ class SourceRows:
 
     def header(self, doc: int, article: int) -> int | None:
         """The row of the article's first passage: its header (title, date, byline) and first lines."""
-        with self._lock:
-            if self._headers is None:
-                p = self._passages
-                docs, articles = np.asarray(p.doc, np.int64), np.asarray(p.article, np.int64)
-                # each (document, article)'s row of the lowest start: ~0.2 s at a million passages, once
-                order = np.lexsort((np.asarray(p.start), articles, docs))
-                pairs = np.stack([docs[order], articles[order]], axis=1)
-                new = np.ones(len(order), bool)
-                new[1:] = (pairs[1:] != pairs[:-1]).any(axis=1)
-                self._headers = {(int(d), int(a)): int(r) for (d, a), r in zip(pairs[new], order[new])}
-            return self._headers.get((doc, article))
+        return self._passages.first_of(doc, article)
 
     def found(self) -> dict[tuple[int, int], tuple[int, ...]]:
         with self._lock:

@@ -379,10 +379,20 @@ def test_a_long_pasted_turn_before_an_article_follow_up_is_not_searched_again_in
     ("ところで、バンスは何と言った?", "バンスは何と言った?"),
     ("さて、北朝鮮は?", "北朝鮮は?"),
     ("話は変わりますが、ISWとは?", "ISWとは?"),
+    ("ところでバンスは?", "バンスは?"),
+    ("別件ですが、ISWとは?", "ISWとは?"),
     ("ところで", None),  # nothing after the opener: the question as it is
+    ("Btw?", None),
+    ("ところで？", None),
     ("Anywhere else?", None),
     ("さては別の話か", None),  # さて opens a phrase of its own
     ("What did Vance say?", None),
+    # the words of an opener inside a question of its own (a reviewer's)
+    ("別の話題について教えて", None),
+    ("別件逮捕とは何か?", None),
+    ("別の質問はありますか?", None),
+    ("Another question is whether NATO will expand", None),
+    ("Different question about Lavrov", None),
 ])
 def test_an_opener_that_changes_the_subject_is_read_off_the_question(question, rest) -> None:
     assert after_a_change_of_subject(question) == rest
@@ -397,6 +407,15 @@ def test_a_question_after_an_opener_that_changes_the_subject_stands_alone_withou
     assert found.result.hits == searcher.search(question, 5).hits
 
 
+def test_a_question_after_an_opener_that_names_nothing_of_its_own_is_read_as_any_follow_up(searcher) -> None:
+    # a reviewer's: "By the way, who is the author?" after an answer from 003 was told 002's source
+    turns = ["中国とロシアの関係で主導権を握っているのはどちら?", "By the way, who is the author?"]
+    found = search_conversation(searcher, turns, 5)
+    plain = search_conversation(searcher, [turns[0], "who is the author?"], 5)
+    assert found.dependent and found.result.hits == plain.result.hits
+    assert found.result.hits[0].citation.doc_id.startswith("003_") and found.result.hits[0].source
+
+
 def test_a_question_after_an_opener_that_still_points_back_is_a_follow_up(searcher) -> None:
     found = search_conversation(searcher, ["What did Lavrov say about an alliance with China?",
                                            "By the way, when was that?"], 5)
@@ -404,16 +423,27 @@ def test_a_question_after_an_opener_that_still_points_back_is_a_follow_up(search
 
 
 @pytest.mark.parametrize("question, read", [
-    ("Tell me more about source [2].", (2, "Tell me more about it.")),
-    ("Tell me more about [2]", (2, "Tell me more about it")),
-    ("What does the second source say?", (2, "What does it say?")),
-    ("Is source 3 reliable?", (3, "Is it reliable?")),
-    ("出典2の記事はいつ公開された?", (2, "その記事はいつ公開された?")),
-    ("[2]について詳しく教えて", (2, "それについて詳しく教えて")),
-    ("［２］について詳しく", (2, "それについて詳しく")),  # full-width
-    ("2番目の出典は?", (2, "その出典は?")),
-    ("What happened in 2024?", None),  # a number that is no reference
+    ("Tell me more about source [2].", ((2,), "Tell me more about it.")),
+    ("Tell me more about [2]", ((2,), "Tell me more about it")),
+    ("What does the second source say?", ((2,), "What does it say?")),
+    ("Is source 3 reliable?", ((3,), "Is it reliable?")),
+    ("How many casualties [1] were reported?", ((1,), "How many casualties were reported?")),  # a pasted marker
+    ("出典2の記事はいつ公開された?", ((2,), "その記事はいつ公開された?")),
+    ("[2]について詳しく教えて", ((2,), "それについて詳しく教えて")),
+    ("［２］について詳しく", ((2,), "それについて詳しく")),  # full-width
+    ("2番目の出典は?", ((2,), "その出典は?")),
+    ("Compare [1] and [2].", ((1, 2), "Compare [1] and [2].")),  # several: left as written
+    ("ソース1とソース2はどう違う?", ((1, 2), "ソース1とソース2はどう違う?")),
+    # numbers and ordinals that say something else (a reviewer's)
+    ("What happened in 2024?", None),
     ("Which 2 countries?", None),
+    ("What does the first article of the NATO treaty say?", None),
+    ("Who was the first source to report it?", None),
+    ("Which source 2 officials spoke?", None),
+    ("What does the 5th article say?", None),
+    ("出典2025年の記事は?", None),
+    ("情報源3人のうち誰が最も信頼できる?", None),
+    ("参照10件を見せて", None),
     ("What did Lavrov say about China?", None),
 ])
 def test_a_reference_to_a_numbered_source_is_read_off_the_question(question, read) -> None:

@@ -195,6 +195,8 @@ def test_an_article_whose_document_has_source_lines_elsewhere_is_not_given_its_h
      "習近平とプーチン...付き従うのみ “Big Brother” Xi Meets Putin 2023年3月29日(水)11時20分 "
      "フィリップ・イワノフ(米ジョージタウン大学客員研究員)"),
     ("ロシアは中国を裏切るのか?\n2025年2月28日\n本文の最初の文です。", "ロシアは中国を裏切るのか? 2025年2月28日"),  # a title may ask
+    ("Big Brother Xi Meets Putin\nBy John Smith Jr.\nThe two leaders met in Moscow for three days.\nMore.",
+     "Big Brother Xi Meets Putin By John Smith Jr."),  # an English body line is prose too
 ])
 def test_a_header_answers_with_its_lines_before_its_prose(text, answer) -> None:
     from rag.answers.extractive import source_answer
@@ -375,3 +377,33 @@ def test_who_wrote_it_after_a_follow_up_about_another_name_is_told_that_answers_
     assert searcher.index.is_source(hits[0].passage) and hits[0].citation.doc_id == answered_from
     assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_a_header_already_first_in_a_fused_follow_up_is_flagged_as_the_source(searcher, built_index) -> None:
+    # a reviewer's: when the follow-up's fused ranking already has the header first, it must still be marked as the
+    # source that answers, or the answer quotes its prose as for any question
+    from rag.retrieval.conversation import search_conversation
+
+    settings, _ = built_index
+    turns = ["Who is the big brother now, Xi or Putin?", "Who wrote this?"]
+    hits = search_conversation(searcher, turns, 5).result.hits
+    assert hits[0].citation.doc_id.startswith("003_") and hits[0].source and hits[0].passage.start < 20
+    text = answer_question(searcher, turns[1], 5, settings, history=turns[:1]).answer
+    assert "フィリップ・イワノフ" in text and "プーチンが得たものも大きい" not in text
+
+
+def test_source_lines_first_flags_an_unflagged_header_that_is_already_first(searcher) -> None:
+    # a fused follow-up may hold the header unflagged (taken from the search that did not rank it first): in place, it
+    # is still the answer's source
+    from dataclasses import replace
+
+    from rag.types import Hit
+
+    passages = searcher.index.passages
+    header = passages.first_of(next(i for i, d in enumerate(passages.doc_ids) if d.startswith("003_")), 0)
+    others = [h for h in searcher.search(CONTENT_003, 5).hits if h.passage.passage_id != passages[header].passage_id]
+    top = Hit(rank=1, score=1.0, passage=passages[header], citation=searcher.index.citation(header))
+    fused = (top, *(replace(h, rank=i + 2, score=0.5 - i / 100) for i, h in enumerate(others)))
+    out = searcher.source_lines_first(fused, ORIGINAL)
+    assert out[0].passage.passage_id == top.passage.passage_id and out[0].source
+    assert [h.passage.passage_id for h in out] == [h.passage.passage_id for h in fused]

@@ -1,0 +1,44 @@
+"""A question about a numbered source of the answer before ("Tell me more about [2]") is searched within that source's
+document, the cited passage first, then its article's (rag/answers/service.py `retrieve`, `_cited_first`). Real
+embedders on the session index of the real seeds."""
+
+from __future__ import annotations
+
+from rag.answers.service import retrieve
+
+
+def _statement_header(searcher):
+    # 004 holds two articles: Korybko's on the US stance (0), and the Global Times' on the joint statements (1)
+    passages = searcher.index.passages
+    doc = next(i for i, d in enumerate(passages.doc_ids) if d.startswith("004_"))
+    return passages[passages.first_of(doc, 1)]
+
+
+def test_the_cited_passage_comes_first_then_its_articles_though_the_conversation_is_on_the_other_article(searcher):
+    cited = _statement_header(searcher)
+    earlier = ["米国は和平交渉でどんな立場をとっている?"]  # the document's other article
+    found = retrieve(searcher, "[2]について詳しく教えて", 5, earlier, cited={2: cited.passage_id})
+    hits = found.result.hits
+    assert {h.passage.doc_id for h in hits} == {cited.doc_id}
+    assert hits[0].passage.passage_id == cited.passage_id
+    articles = [h.passage.article for h in hits]
+    assert articles == sorted(articles, key=lambda a: a != cited.article)  # its article's passages before the rest
+    assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_a_number_the_answer_before_did_not_list_leaves_the_question_as_it_was(searcher):
+    cited = _statement_header(searcher)
+    earlier = ["米国は和平交渉でどんな立場をとっている?"]
+    listed = retrieve(searcher, "[3]について詳しく教えて", 5, earlier, cited={2: cited.passage_id})
+    plain = retrieve(searcher, "[3]について詳しく教えて", 5, earlier)
+    assert listed.result.hits == plain.result.hits
+
+
+def test_several_numbers_are_searched_within_their_documents(searcher):
+    passages = searcher.index.passages
+    first = passages[passages.first_of(next(i for i, d in enumerate(passages.doc_ids) if d.startswith("000_")), 0)]
+    cited = _statement_header(searcher)
+    found = retrieve(searcher, "Compare [1] and [2].", 10, ["What did Lavrov say about an alliance with China?"],
+                     cited={1: first.passage_id, 2: cited.passage_id})
+    assert {h.passage.doc_id for h in found.result.hits} <= {first.doc_id, cited.doc_id}
