@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from ..retrieval import Searcher
     from ..retrieval.engine import SearchResult
 
-_NOUNS = r"(?:articles|documents|news\s+(?:articles|stories|items)|stories|sources|texts|posts|topics|subjects)"
+# not "sources": after an answer, "What sources do you have?" and "List the sources" ask for that answer's
+_NOUNS = r"(?:articles|documents|news\s+(?:articles|stories|items)|stories|texts|posts|topics|subjects)"
 _HOLDER = r"(?:you|the\s+(?:index|service|corpus|collection|database)|this\s+(?:index|service|chat))"
 _PLACE = r"(?:in|on)\s+(?:the|your|this)\s+(?:index|corpus|collection|database|service)"
 _END = r"\s*[?.!]*\s*$"
@@ -32,26 +33,47 @@ _EN = re.compile(
     r"\bhow\s+many\s+(?:articles|documents|stories|texts|posts)\s+(?:are\s+there|do\s+you\s+have|does\s+"
     r"the\s+(?:index|service|corpus|collection|database)\s+(?:have|hold)|are\s+indexed)(?:\s+" + _PLACE + ")?" + _END
     + "|"
-    r"^\W*(?:please\s+)?list\s+(?:all\s+)?(?:the\s+|your\s+)?(?:articles|documents|sources)(?:\s+you\s+have|\s+"
+    r"^\W*(?:please\s+)?list\s+(?:all\s+)?(?:the\s+|your\s+)?(?:articles|documents)(?:\s+you\s+have|\s+"
     + _PLACE + r")?" + _END + "|"
     r"\bwhat\s+(?:can|could|should)\s+i\s+ask(?:\s+(?:you|about))?" + _END + "|"
     r"\bwhat\s+(?:do|does)\s+" + _HOLDER + r"\s+(?:know|cover)(?:\s+about)?" + _END + "|"
-    r"\bwhat(?:'s|\s+is)\s+" + _PLACE + _END,
+    r"\bwhat(?:'s|\s+is)\s+" + _PLACE + _END + "|"
+    r"\bhow\s+many\s+(?:articles|documents|stories|texts|posts)\s+are\s+(?:there\s+)?" + _PLACE + _END + "|"
+    r"^\W*(?:please\s+)?(?:show|give)\s+(?:me\s+)?(?:all\s+)?(?:the\s+|your\s+)?(?:\d+\s+)?(?:articles|documents)"
+    r"(?:\s+you\s+have)?"
+    + _END + "|"
+    r"\b(?:what|which)\s+is\s+the\s+(?:newest|latest|most\s+recent|oldest|earliest)\s+(?:article|document|story)"
+    + r"(?:\s+(?:you\s+have|" + _PLACE + "))?" + _END + "|"
+    r"\bwhat\s+(?:topics|subjects)\s+do\s+(?:the|your|these)\s+(?:articles|documents)\s+cover" + _END + "|"
+    r"^\W*what\s+(?:topics|subjects|articles)\s+are\s+there" + _END,
     re.IGNORECASE)
+_JA_END = r"(?:の|か|ですか|でしょうか)?\s*[?？]?\s*$"
 _JA = re.compile(
-    r"(?:記事|文書|ニュース|資料)(?:は|が)(?:全部で)?(?:何本|何件|何個|いくつ)(?:ある|あります|入って|ですか|[?？]|$)|"
+    r"^\s*(?:全部で)?(?:記事|文書|ニュース|資料)(?:は|が)(?:全部で)?(?:何本|何件|何個|いくつ)(?:ある|あります|入って(?:いる|います|る)?)?"
+    + _JA_END + "|"
+    r"^\s*(?:全部で)?何(?:本|件)の(?:記事|文書)(?:が|を)?(?:ある|あります|入って(?:いる|います|る)?|持って(?:いる|います|る)?)"
+    + _JA_END + "|"
+    r"^\s*記事(?:の)?数(?:は)?" + _JA_END + "|"
     r"^\s*(?:この(?:索引|サービス|データベース)には|ここには|索引には)?\s*どんな(?:記事|文書|ニュース|資料|話題|トピック)"
-    r"(?:が|を|について)?(?:ある|あり|扱|入って|持って|知って|聞け|質問)|"
-    r"^\s*(?:記事|文書|資料)の?(?:一覧|リスト)|"
-    r"^\s*(?:ここでは|この(?:サービス|チャット)では)?\s*何について(?:聞け|質問でき|答えられ|知って)|"
-    r"(?:索引|インデックス|データベース)(?:に|には)(?:何|どんな)")
+    r"(?:が|を|について)?(?:ある|あります|扱って(?:いる|います|る)?|入って(?:いる|います|る)?|持って(?:いる|います|る)?|"
+    r"知って(?:いる|います|る)?|聞け(?:る|ます)?|質問でき(?:る|ます)?)" + _JA_END + "|"
+    r"^\s*(?:記事|文書|資料)の?(?:一覧|リスト)(?:は|を(?:見せて|ください))?" + _JA_END + "|"
+    r"^\s*(?:ここでは|この(?:サービス|チャット)では)?\s*何について(?:聞け(?:る|ます)?|質問でき(?:る|ます)?|答えられ(?:る|ます)?|"
+    r"知って(?:いる|います|る)?)" + _JA_END + "|"
+    r"^\s*(?:索引|インデックス|データベース)(?:に|には)(?:何|どんな(?:記事|文書)?)(?:が)?(?:ある|あります|入って(?:いる|います|る)?)"
+    + _JA_END + "|"
+    r"^\s*(?:一番|最も)?(?:新しい|古い)記事(?:は|って)(?:何|どれ)?" + _JA_END + "|"
+    r"^\s*最(?:新|古)の記事(?:は|って)(?:何|どれ)?" + _JA_END + "|"
+    r"^\s*(?:全部の|すべての|全ての)記事(?:を|の)?(?:見せて|教えて|一覧)(?:ください)?" + _JA_END)
 
-LISTED = 10  # at most this many articles are listed, the most recent first
+LISTED = 10  # at least this many articles are listed (top_k, when larger), the most recent first
 
 HEADING = {
-    "en": "The index holds {articles} articles in {documents} documents. The most recent:",
-    "ja": "索引には{documents}件の文書に{articles}本の記事があります。新しい順に:",
+    "en": "The index holds {articles} articles in {documents} documents. {which}:",
+    "ja": "索引には{documents}件の文書に{articles}本の記事があります。{which}:",
 }
+WHICH = {"en": ("All of them, the most recent first", "The {n} most recent"),
+         "ja": ("新しい順に", "新しい順に{n}本")}
 
 
 def asks_about_collection(question: str) -> bool:
@@ -68,7 +90,12 @@ def collection_result(searcher: Searcher, question: str, lang: str, limit: int) 
     passages = searcher.index.passages
     articles = [(a.published or "", d, a.index) for d, doc in enumerate(passages.documents) for a in doc.articles]
     articles.sort(key=lambda x: (x[0] != "", x[0]), reverse=True)  # dated, newest first, then undated
-    rows = [r for _, d, a in articles if (r := searcher.article_header(d, a)) is not None][:limit]
+    rows: list[int] = []
+    for _, d, a in articles:  # the first passage of as many as are listed, not of every article
+        if len(rows) >= limit:
+            break
+        if (r := searcher.article_header(d, a)) is not None:
+            rows.append(r)
     hits = tuple(Hit(rank=i + 1, score=1.0 / (i + 1), passage=passages[r], citation=searcher.index.citation(r))
                  for i, r in enumerate(rows))
     return SearchResult(question, "collection", lang, hits, (time.perf_counter() - t0) * 1000,
@@ -79,9 +106,12 @@ def collection_answer(searcher: Searcher, hits: Sequence[Hit], lang: str) -> tup
     """How many articles and documents the index holds, and one line per listed article: its title and date, cited."""
     passages = searcher.index.passages
     articles = sum(len(doc.articles) for doc in passages.documents)
-    lines = [HEADING.get(lang, HEADING["en"]).format(articles=articles, documents=len(passages.documents))]
+    every, some = WHICH.get(lang, WHICH["en"])
+    which = every if len(hits) >= articles else some.format(n=len(hits))
+    lines = [HEADING.get(lang, HEADING["en"]).format(articles=articles, documents=len(passages.documents),
+                                                    which=which)]
     citations: list[Citation] = []
-    for h in hits[:LISTED]:
+    for h in hits:
         c = h.citation
         citations.append(c)
         date = f" ({c.published[:10]})" if c.published else ""

@@ -11,11 +11,12 @@ import httpx
 
 from ..errors import LLMError
 from ..retrieval import Searcher
-from ..retrieval.conversation import cited_source, search_conversation
+from ..retrieval.conversation import after_a_change_of_subject, cited_source, search_conversation
+from ..retrieval.sources import asks_for_source, source_kind
 from ..retrieval.engine import Filters, SearchResult, detect_language
 from ..settings import Settings
 from ..types import Citation, Hit
-from .collection import asks_about_collection, collection_answer, collection_result
+from .collection import LISTED, asks_about_collection, collection_answer, collection_result
 from .coverage import CLOSEST, not_covered_message, passages_cover, top
 from .extractive import extractive_answer
 from .llm import chat_completion
@@ -58,9 +59,13 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
     about [2]", 出典2の記事はいつ公開された?) is searched as a follow-up about it within its document, the passages of
     its article first; one about several ("Compare [1] and [2]") within their documents."""
     t0 = time.perf_counter()
-    if asks_about_collection(question):  # answered from the index's list of articles, whatever came before
-        query, _ = searcher.intake.check(question)  # its errors, as a search's
-        result = collection_result(searcher, query, detect_language(query), top_k)
+    if asks_about_collection(after_a_change_of_subject(question) or question):
+        # answered from the index's list of articles, whatever came before; its errors, and its place among the
+        # questions being answered, as a search's
+        query, tokens = searcher.check(question, top_k)
+        with searcher.intake.admit(tokens):
+            result = collection_result(searcher, query, detect_language(query), min(max(top_k, LISTED),
+                                                                                  searcher.settings.max_top_k))
         return Retrieval(result, (), None, t0, instructions, reply_tokens, about_collection=True)
     passages = searcher.index.passages
     ref = cited_source(question) if cited else None
@@ -75,24 +80,31 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
     depth = min(max(top_k, CITED_DEPTH), searcher.settings.max_top_k) if row is not None else top_k
     found = search_conversation(searcher, [*history, question], depth, filters=filters)
     if row is not None:
-        found = replace(found, result=replace(found.result, hits=_cited_first(searcher, found.result.hits, row, top_k)))
+        found = replace(found, result=replace(found.result, hits=_cited_first(searcher, found.result.hits, row, top_k,
+                                                                               question)))
     earlier = tuple(h for h in history if h.strip()) if found.dependent else ()
     return Retrieval(found.result, earlier, found.context, t0, instructions, reply_tokens)
 
 
-def _cited_first(searcher: Searcher, hits: Sequence[Hit], row: int, top_k: int) -> tuple[Hit, ...]:
+def _cited_first(searcher: Searcher, hits: Sequence[Hit], row: int, top_k: int, question: str) -> tuple[Hit, ...]:
     """The hits of a question about one numbered source: the cited passage first (taken from the index when the search
-    did not find it), unless a question about the source put its article's source lines there, then the other
-    passages of its article, then the rest, each part in its order; `top_k` of them, the scores in their places."""
+    did not find it), then the other passages of its article, then the rest of its document's, each part in its
+    order; another article's source lines are left out (they name another author). A question about the source is
+    shown the cited article's source lines first (`source_lines_first`). `top_k` of them, the scores in their
+    places."""
     passage = searcher.index.passages[row]
     cited = next((h for h in hits if h.passage.passage_id == passage.passage_id), None)
-    cited = cited or Hit(rank=0, score=0.0, passage=passage, citation=searcher.index.citation(row))
-    lines = [h for h in hits if h.source] if hits and hits[0].source else []
-    rest = sorted((h for h in hits if h.passage.passage_id != passage.passage_id and h not in lines),
+    cited = cited or Hit(rank=0, score=0.0, passage=passage, citation=searcher.index.citation(row),
+                         source=searcher.index.is_source(passage))
+    rest = sorted((h for h in hits if h.passage.passage_id != passage.passage_id
+                   and not (h.source and h.passage.article != passage.article)),
                   key=lambda h: h.passage.article != passage.article)
-    order = [*lines, cited, *rest][:top_k]
+    order = [cited, *rest]
     scores = [h.score for h in hits] or [0.0]
-    return tuple(replace(h, rank=i + 1, score=scores[min(i, len(scores) - 1)]) for i, h in enumerate(order))
+    out = tuple(replace(h, rank=i + 1, score=scores[min(i, len(scores) - 1)]) for i, h in enumerate(order))
+    if asks_for_source(question) and not cited.source:
+        out = searcher.source_lines_first(out, source_kind(question))
+    return out[:top_k]
 
 
 def answer_question(searcher: Searcher, question: str, top_k: int, settings: Settings,
@@ -106,7 +118,7 @@ def answer_retrieved(r: Retrieval, searcher: Searcher, settings: Settings, *,
     """The whole answer for a finished retrieval (the LLM's reply in one piece, or the extractive answer)."""
     question, hits, lang, version = r.result.query, r.result.hits, r.result.lang, r.result.index_version
     fallback: str | None = None
-    if settings.llm_base_url:
+    if settings.llm_base_url and not r.about_collection:  # the index's list is answered as it is, count included
         try:
             text, citations = llm_answer(question, hits, lang, settings, client, r.earlier, r.instructions,
                                          r.reply_tokens)

@@ -35,7 +35,7 @@ def stream_answer(r: Retrieval, searcher: Searcher, settings: Settings, *,
     visible token; after that, a broken stream ends the answer where it broke, with a line saying so."""
     question, hits, lang, version = r.result.query, r.result.hits, r.result.lang, r.result.index_version
     fallback: str | None = None
-    if settings.llm_base_url:
+    if settings.llm_base_url and not r.about_collection:  # the index's list is answered as it is (service.py)
         shown: list[str] = []
         markers: MarkerStream | None = None
         try:

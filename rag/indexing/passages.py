@@ -137,13 +137,13 @@ class PassageTable(Sequence[Passage]):
 
     def first_of(self, doc: int, article: int) -> int | None:
         """The row of an article's first passage (the lowest start), by document number and article; None when it has
-        none. A binary search over the rows ordered by span, then the document's rows up to that article."""
+        none. Two binary searches: the document's rows among the rows ordered by span, then the article among them
+        (a document's articles follow one another)."""
         order, keys = self._spans()
         lo, hi = np.searchsorted(keys, [doc << 40, (doc + 1) << 40])
-        for row in order[lo:hi].tolist():
-            if int(self.article[row]) == article:
-                return int(row)
-        return None
+        articles = self.article[order[lo:hi]]  # in start order, so article by article: non-decreasing
+        at = int(np.searchsorted(articles, article))
+        return int(order[lo + at]) if at < len(articles) and int(articles[at]) == article else None
 
     def row_of(self, passage_id: str) -> int | None:
         """The row of a passage id (`doc_id#start-end`), or None."""

@@ -207,22 +207,30 @@ def after_a_change_of_subject(question: str) -> str | None:
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
              "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8}
 _SOURCE_NOUN = r"(?:source|citation|reference|ref)"
-# what may follow a reference written as words: the end, punctuation, or a verb or preposition of the question
-_AFTER = r"(?=\s*(?:[?.!,;:)]|$)|\s+(?:say|says|said|is|was|mean|means|claim|claims|about|saying|write|writes|wrote|"
-_AFTER += r"report|reports|reported|tell|tells|show|shows|and|or|vs|versus|really|come|came|from|reliable|trustworthy|"
-_AFTER += r"credible|biased|accurate|correct|right)\b)"
+_ORD = "|".join(_ORDINALS)
+_JOIN = r"\s*(?:,|and|&|or|vs\.?|versus)\s*"
+# what may not follow a reference written as words: a word of what the number or ordinal counts or sets apart ("the
+# first source to report", "source 2 officials"), or a plural noun other than a verb of the question
+_VERBS_IN_S = ("is|was|says|does|has|claims|means|shows|tells|writes|reports|argues|states|suggests|discusses|covers|"
+               "mentions|focuses|explains|describes|contains|includes|adds|notes")
 # a bare marker after one of these is the thing asked about ("Tell me more about [2]"); after another word it was
 # pasted with the sentence it marks ("How many casualties [1] were reported?"), and is read off
 _POINTS_AT = frozenset({"about", "on", "in", "from", "of", "to", "at", "with", "between", "and", "or", "explain",
                         "summarize", "summarise", "read", "open", "show", "expand", "elaborate", "is", "was", "does",
                         "did", "says", "say"})
-_CITED_EN = re.compile(r"\b(?:the\s+)?(?P<ord>" + "|".join(_ORDINALS) + r")\s+" + _SOURCE_NOUN + _AFTER + "|"
+_NOT_COUNTING = (r"(?!\s+(?:to|of|that|who|which|on|at|by|with)\b)(?!\s+(?!(?:" + _VERBS_IN_S + r")\b)[a-z]+s\b)"
+                 r"(?!\s*(?:%|percent|per\s+cent))")
+_CITED_EN = re.compile(r"\b(?:the\s+)?(?P<ord>" + _ORD + r")(?:" + _JOIN + r"(?:the\s+)?(?P<ord2>" + _ORD + r"))?\s+"
+                       + _SOURCE_NOUN + r"s?\b" + _NOT_COUNTING + "|"
                        r"(?:\b(?:the\s+)?" + _SOURCE_NOUN + r"s?\s*(?:no\.?\s*|number\s*|#\s*)?)?\[\s*(?P<n>\d{1,2})\s*\]|"
-                       r"\b(?:the\s+)?" + _SOURCE_NOUN + r"\s*(?:no\.?\s*|number\s*|#\s*)?(?P<m>\d{1,2})\b" + _AFTER,
+                       r"\b(?:the\s+)?" + _SOURCE_NOUN + r"s?\s*(?:no\.?\s*|number\s*|#\s*)?(?P<m>\d{1,2})(?:" + _JOIN
+                       + r"(?P<m2>\d{1,2}))?\b" + _NOT_COUNTING,
                        re.IGNORECASE)
-_NOT_A_COUNT = r"(?![\d年月日件人本個回倍万億千百%％つ名点歳号位])"
+_NOT_A_COUNT = r"(?![\d年月日件人本個回倍万億千百%％つ名点歳号位社枚冊通条項頁ページ]|か所|ヶ所|箇所|カ所)"
 _CITED_JA = re.compile(r"(?:(?:出典|ソース|引用元|引用|参照|記事|リンク|情報源)\s*)?\[\s*(?P<n>\d{1,2})\s*\](?P<no>の)?|"
-                       r"(?:出典|ソース|引用元|情報源)\s*(?P<m>\d{1,2})" + _NOT_A_COUNT + r"(?P<mo>の)?|"
+                       r"(?:出典|ソース|引用元|情報源)\s*(?P<m>\d{1,2})" + _NOT_A_COUNT
+                       + r"(?:\s*(?:と|、|,|や|及び)\s*(?:(?:出典|ソース|引用元|情報源)\s*)?(?P<m2>\d{1,2})" + _NOT_A_COUNT + r")?"
+                       r"(?P<mo>の)?|"
                        r"(?P<k>\d{1,2})\s*(?:番目?|つ目)の(?:出典|ソース|記事|リンク|情報源|引用)(?P<ko>の)?")
 
 
@@ -230,7 +238,7 @@ def cited_source(question: str) -> tuple[tuple[int, ...], str] | None:
     """(the numbers, the question as it is read): a question about the answer before's numbered sources ("Tell me
     more about [2]", "What does the second source say?", 出典2の記事はいつ公開された?, "Compare [1] and [2]"); None when
     it names none. One reference is read as a word that points back ("Tell me more about it", その記事は…), so that the
-    question is read as the follow-up it is; several are left as written."""
+    question is read as the follow-up it is; several, and what joins them, as "them" (それら)."""
     if not isinstance(question, str):
         return None
     text = unicodedata.normalize("NFKC", question)
@@ -238,10 +246,19 @@ def cited_source(question: str) -> tuple[tuple[int, ...], str] | None:
     found = list(pattern.finditer(text))
     if not found:
         return None
-    numbers = tuple(dict.fromkeys(_number(m) for m in found))
+    numbers = tuple(dict.fromkeys(n for m in found for n in _numbers(m)))
     if len(numbers) > 1:
-        return numbers, text
+        # joined ("Compare [1] and [2]", 出典1と出典2を比較して): "Compare them", それらを比較して; apart ("Why is source 1
+        # different from source 2?"): each "it"
+        gaps = [text[a.end():b.start()] for a, b in zip(found, found[1:])]
+        if all(re.fullmatch(_JOIN + "|" + r"\s*(?:と|、|,|や|及び)\s*", g, re.IGNORECASE) for g in gaps):
+            them = "それら" if pattern is _CITED_JA else "them"
+            return numbers, text[: found[0].start()] + them + text[found[-1].end():]
+        it = "それ" if pattern is _CITED_JA else "it"
+        return numbers, re.sub(pattern, it, text)
     m = found[0]
+    if len(found) > 1:  # the same number twice
+        return numbers, pattern.sub("それ" if pattern is _CITED_JA else "it", text)
     before = text[: m.start()]
     bare = m.group().lstrip().startswith("[")
     if pattern is _CITED_EN:
@@ -257,11 +274,10 @@ def cited_source(question: str) -> tuple[tuple[int, ...], str] | None:
     return numbers, text[: m.start()] + ("その" if then else "それ") + text[m.end():]
 
 
-def _number(m: re.Match[str]) -> int:
+def _numbers(m: re.Match[str]) -> list[int]:
     groups = m.groupdict()
-    if groups.get("ord"):
-        return _ORDINALS[groups["ord"].lower()]
-    return int(next(groups[g] for g in ("n", "m", "k") if groups.get(g)))
+    out = [_ORDINALS[groups[g].lower()] for g in ("ord", "ord2") if groups.get(g)]
+    return out + [int(groups[g]) for g in ("n", "m", "m2", "k") if groups.get(g)]
 
 
 def _small_talk(question: str) -> bool:

@@ -19,8 +19,9 @@ EN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 EN_NEW_TOPIC = re.compile(r"^\W*(?:(?:by the way|btw|anyway(?:s)?)(?:\s*[,:;.!\-–—]+\s*|\s+)|(?:on (?:an|a different|another) "
                           r"note|changing the subject|(?:a |one )?(?:different|another|new|unrelated|separate) "
                           r"(?:question|topic)(?: now)?)\s*[,:;.!\-–—]+\s*)", re.IGNORECASE)
-JA_NEW_TOPIC = re.compile(r"^\W*(?:(?:ところで|さて|それはそうと|話は変わ(?:りますが|るけど|るが)|話(?:題)?(?:を)?変え(?:ますが|て)|"
-                          r"(?:別の(?:質問|話)|別件)(?:なんだけど|ですが|だけど|です)?)[\s、,。:：!！]+|ところで(?=\S))")
+JA_NEW_TOPIC = re.compile(r"^\W*(?:(?:話は変わ(?:りますが|るけど|るが)|それはそうと)[\s、,。:：!！]*|"
+                          r"(?:ところで|さて|話(?:題)?(?:を)?変え(?:ますが|て)|"
+                          r"(?:別の(?:質問|話)|別件)(?:なんだけど|ですが|だけど|です)?)[\s、,。:：!！]+|ところで(?=[^\sっとの]))")
 # Japanese: ko/so/a demonstratives, third-person pronouns, and the 同- prefix of news style (同氏, 同国: "the said").
 JA_REFERRING = re.compile(r"それ|その|そこ|そう|そちら|これ|この|ここ|あれ|あの|あそこ|彼|同氏|同国|同社|同紙|同年|"
                           r"同日|同月|前者|後者|両者|他に|ほかに|じゃあ")

@@ -322,10 +322,15 @@ class Searcher:
         groups = self._lexical.term_groups(question) if self._lexical is not None else None
         return groups or [[t] for t in self.analyzer.terms(question.text)]
 
-    def _check(self, query: str, top_k: int, mode: str) -> tuple[str, int]:
+    def check(self, query: str, top_k: int) -> tuple[str, int]:
+        """(the question stripped, its tokens), as a search checks them; QueryError for a bad question or top_k."""
         query, tokens = self.intake.check(query)
         if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= self.settings.max_top_k:
             raise QueryError(f"top_k={top_k!r}: must be an integer from 1 to {self.settings.max_top_k}")
+        return query, tokens
+
+    def _check(self, query: str, top_k: int, mode: str) -> tuple[str, int]:
+        query, tokens = self.check(query, top_k)
         if mode not in self.modes:
             raise QueryError(f"mode={mode!r}: allowed {list(self.modes)!r}")
         return query, tokens

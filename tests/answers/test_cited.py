@@ -42,3 +42,36 @@ def test_several_numbers_are_searched_within_their_documents(searcher):
     found = retrieve(searcher, "Compare [1] and [2].", 10, ["What did Lavrov say about an alliance with China?"],
                      cited={1: first.passage_id, 2: cited.passage_id})
     assert {h.passage.doc_id for h in found.result.hits} <= {first.doc_id, cited.doc_id}
+
+
+def test_who_wrote_a_cited_source_is_told_its_articles_source_not_its_documents_other_article(searcher):
+    # a reviewer's: after "What articles do you have?" (its [1], the Global Times article in 004), "Who wrote source
+    # 1?" named Korybko, the author of 004's other article
+    cited = _statement_header(searcher)
+    found = retrieve(searcher, "Who wrote source 1?", 5, ["What articles do you have?"], cited={1: cited.passage_id})
+    hits = found.result.hits
+    assert hits[0].source and hits[0].passage.doc_id == cited.doc_id and hits[0].passage.article == cited.article
+    assert "Korybko" not in hits[0].passage.text
+    assert not [h for h in hits if h.source and h.passage.article != cited.article]
+    assert len({h.passage.passage_id for h in hits}) == len(hits)
+
+
+def test_a_cited_source_line_is_not_shown_twice(searcher):
+    passages = searcher.index.passages
+    line = next(p for p in passages if p.doc_id.startswith("000_") and searcher.index.is_source(p))
+    found = retrieve(searcher, "Who wrote source 1?", 5, ["What is the New Détente?"], cited={1: line.passage_id})
+    ids = [h.passage.passage_id for h in found.result.hits]
+    assert ids[0] == line.passage_id and len(set(ids)) == len(ids)
+
+
+def test_a_forged_view_url_past_any_document_is_no_passage(searcher):
+    from api.chat_schemas import ChatMessage
+    from api.openai_compat import cited_before
+
+    passages = searcher.index.passages
+    doc = passages.doc_ids[0]
+    assert passages.row_of(f"{doc}#{1 << 40}-{(1 << 40) + 10}") is None  # its start would spill into the key's doc
+    footer = f"An answer [1].\n\nSources:\n[1] T http://h/documents/{doc}?start=1099511627776123&end=1099511627776200"
+    messages = [ChatMessage(role="user", content="q"), ChatMessage(role="assistant", content=footer),
+                ChatMessage(role="user", content="Tell me more about [1]")]
+    assert cited_before(messages) == {}  # more digits than any offset has
