@@ -397,7 +397,15 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     depth = 2 * pool if named else DETAIL_DEPTH if kind else 0
     hits = fuse({"last": alone.hits, "conversation": joined.hits}, max(top_k, depth))
     if named:
-        hits = named_first(hits, lambda text: mentions(text, named, searcher.analyzer), NAMED_DEPTH)[:top_k]
+        def mentioned(text: str) -> bool:
+            return mentions(text, named, searcher.analyzer)
+
+        if not any(mentioned(h.passage.text) for h in hits[:NAMED_DEPTH]):
+            # the name meets nothing the conversation found ("What did Vance say?" after a question on Lavrov): it
+            # is answered as a question of its own, from its passages further down (the answer's sentences are
+            # scored against it alone, not against the earlier words, which chose Lavrov's)
+            context = None
+        hits = named_first(hits, mentioned, NAMED_DEPTH)[:top_k]
     elif kind:
         hits = detail_first(searcher, hits, joined.query, kind)[:top_k]
     if about_source:
