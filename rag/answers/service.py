@@ -11,9 +11,10 @@ import httpx
 
 from ..errors import LLMError
 from ..retrieval import Searcher
-from ..retrieval.conversation import after_a_change_of_subject, cited_source, search_conversation
-from ..retrieval.sources import asks_for_source, source_kind
+from ..retrieval.conversation import after_a_change_of_subject, search_conversation
 from ..retrieval.engine import Filters, SearchResult, detect_language
+from ..retrieval.references import cited_source
+from ..retrieval.sources import asks_for_source, source_kind
 from ..settings import Settings
 from ..types import Citation, Hit
 from .collection import LISTED, asks_about_collection, collection_answer, collection_result
@@ -67,14 +68,7 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
             result = collection_result(searcher, query, detect_language(query), min(max(top_k, LISTED),
                                                                                   searcher.settings.max_top_k))
         return Retrieval(result, (), None, t0, instructions, reply_tokens, about_collection=True)
-    passages = searcher.index.passages
-    ref = cited_source(question) if cited else None
-    rows = [r for n in ref[0] if (r := passages.row_of(cited.get(n, ""))) is not None] if ref and cited else []
-    filters = None
-    if rows and len(rows) == len(ref[0]):  # every number the question names is one the answer before listed
-        question = ref[1]
-        filters = Filters(doc_ids=tuple(dict.fromkeys(passages.doc_ids[int(passages.doc[r])] for r in rows)))
-    row = rows[0] if filters is not None and len(rows) == 1 else None
+    question, filters, row = _cited_scope(searcher, question, cited)
     # the searcher's validation is the one place that rejects bad input; a question about one source looks deeper,
     # so that its article's passages are there to come first
     depth = min(max(top_k, CITED_DEPTH), searcher.settings.max_top_k) if row is not None else top_k
@@ -84,6 +78,22 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
                                                                                question)))
     earlier = tuple(h for h in history if h.strip()) if found.dependent else ()
     return Retrieval(found.result, earlier, found.context, t0, instructions, reply_tokens)
+
+
+def _cited_scope(searcher: Searcher, question: str, cited: Mapping[int, str] | None
+                 ) -> tuple[str, Filters | None, int | None]:
+    """(the question as it is searched, its filters, the cited row): for a question about numbers the answer before
+    listed, the question as `cited_source` reads it, kept to their documents, and the row when it names one; the
+    question as it is otherwise (a number that answer did not list leaves it so)."""
+    ref = cited_source(question) if cited else None
+    if ref is None or cited is None:
+        return question, None, None
+    passages = searcher.index.passages
+    rows = [r for n in ref[0] if (r := passages.row_of(cited.get(n, ""))) is not None]
+    if not rows or len(rows) != len(ref[0]):
+        return question, None, None
+    filters = Filters(doc_ids=tuple(dict.fromkeys(passages.doc_ids[int(passages.doc[r])] for r in rows)))
+    return ref[1], filters, rows[0] if len(rows) == 1 else None
 
 
 def _cited_first(searcher: Searcher, hits: Sequence[Hit], row: int, top_k: int, question: str) -> tuple[Hit, ...]:

@@ -459,7 +459,7 @@ def test_a_question_after_an_opener_that_still_points_back_is_a_follow_up(search
     ("出典1と2を比較して", ((1, 2), "それらを比較して")),
 ])
 def test_a_reference_to_a_numbered_source_is_read_off_the_question(question, read) -> None:
-    from rag.retrieval.conversation import cited_source
+    from rag.retrieval.references import cited_source
 
     assert cited_source(question) == read
 
@@ -470,6 +470,6 @@ def test_a_reference_to_a_numbered_source_is_read_off_the_question(question, rea
     ("出典1と出典2を比較して", ((1, 2), "それらを比較して")),
 ])
 def test_several_references_are_read_as_them(question, read) -> None:
-    from rag.retrieval.conversation import cited_source
+    from rag.retrieval.references import cited_source
 
     assert cited_source(question) == read
