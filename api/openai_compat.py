@@ -72,7 +72,8 @@ def cited_before(messages: list[ChatMessage]) -> dict[int, str]:
     answer = next((m for m in reversed(messages[:max(last_user, 0)]) if m.role == "assistant"), None)
     if answer is None:
         return {}
-    return {int(n): f"{unquote(doc)}#{start}-{end}" for n, doc, start, end in _SOURCE_LINE.findall(text_of(answer.content))}
+    listed = _SOURCE_LINE.findall(text_of(answer.content))
+    return {int(n): f"{unquote(doc)}#{start}-{end}" for n, doc, start, end in listed}
 
 
 def instructions_of(messages: list[ChatMessage]) -> str:

@@ -94,7 +94,7 @@ def collection_result(searcher: Searcher, question: str, lang: str, limit: int) 
     for _, d, a in articles:  # the first passage of as many as are listed, not of every article
         if len(rows) >= limit:
             break
-        if (r := searcher.article_header(d, a)) is not None:
+        if (r := passages.first_of(d, a)) is not None:
             rows.append(r)
     hits = tuple(Hit(rank=i + 1, score=1.0 / (i + 1), passage=passages[r], citation=searcher.index.citation(r))
                  for i, r in enumerate(rows))

@@ -199,8 +199,7 @@ def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = 
         return no_passage_message(lang), ()
     t0 = time.perf_counter()
     top = sorted(hits, key=lambda h: h.rank)[: selection.passages]
-    header = top[0].source and not searcher.index.passages.is_source(
-        searcher.index.passages.row_of(top[0].passage.passage_id))
+    header = top[0].source and not searcher.index.is_source(top[0].passage)  # an article's first passage
     if top[0].source and (line := source_answer(top[0].passage.text, header)):
         # a space before the marker after a link: a client that links bare URLs would take "[1]" into it
         return f"{line}{' ' if line.split()[-1].count('://') else ''}[1]", (top[0].citation,)

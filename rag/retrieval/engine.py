@@ -242,10 +242,6 @@ class Searcher:
         took = (time.perf_counter() - t0) * 1000
         return SearchResult(query, mode, lang, hits, took, self.index.version, timings, shed)
 
-    def article_header(self, doc: int, article: int) -> int | None:
-        """The row of an article's first passage (its title, date and byline), by document number and article."""
-        return self._source_rows.header(doc, article)
-
     def source_lines_first(self, hits: Sequence[Hit], kind: str) -> tuple[Hit, ...]:
         """`hits` of a question about an article's origin fused from several searches (a follow-up's, "And Iran?"
         then "Who wrote it?"), each of which put its own article's line first: the source lines of the first

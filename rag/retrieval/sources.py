@@ -187,10 +187,6 @@ class SourceRows:
                 self._docs = frozenset(d for d, _ in found)
             return doc in self._docs
 
-    def header(self, doc: int, article: int) -> int | None:
-        """The row of the article's first passage: its header (title, date, byline) and first lines."""
-        return self._passages.first_of(doc, article)
-
     def found(self) -> dict[tuple[int, int], tuple[int, ...]]:
         with self._lock:
             if self._rows is None:
@@ -215,7 +211,7 @@ def sources_first(rows: Sequence[int], scores: dict[int, float], passages: Passa
         # a document without source lines names its author and date, if anywhere, in an article's header: the
         # article's first passage stands in for them (a page whose other article has its lines is left as it is:
         # they may be this one's too)
-        header = None if sources.in_document(doc) else sources.header(doc, article)
+        header = None if sources.in_document(doc) else passages.first_of(doc, article)
         if header is None or passages.is_source(header):
             return list(rows), scores, {}
         if header == top:

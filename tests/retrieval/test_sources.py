@@ -184,7 +184,7 @@ def test_an_article_whose_document_has_source_lines_elsewhere_is_not_given_its_h
     rows = SourceRows(passages)
     doc = passages.doc_ids.index(next(d for d in passages.doc_ids if d.startswith("001_")))
     assert rows.of(doc, 0) == () and rows.of(doc, 1) != () and rows.in_document(doc)
-    first = rows.header(doc, 0)
+    first = passages.first_of(doc, 0)
     body = next(r for r in range(len(passages)) if passages.doc[r] == doc and passages.article[r] == 0 and r != first)
     assert sources_first([body], {body: 1.0}, passages, rows) == ([body], {body: 1.0}, {})
 
