@@ -50,13 +50,26 @@ class AlignExpander:
     def groups(self, question: Question) -> list[list[str]]:
         """One group per word, except the words the bridge before it spelled as a name no dictionary holds: an
         embedder knows no such name either, and its nearest terms are other names (Korybko's were ホンチョル and
-        テヘラン), which out-score the one the bridge found (docs/precision.md)."""
+        テヘラン), which out-score the one the bridge found (docs/precision.md); and except a name only the name
+        dictionary holds whose group misses it (below)."""
         spelled = question.derived.get("spelled", ())
         words = [w for w in self.words(question.text) if w not in spelled]
         if not words:
             return []
         vectors = np.stack([question.vector(self.embedder, "query", w) for w in words])
-        return self.aligner.groups(vectors, self.terms, self.min_similarity)
+        named = question.derived.get("named", {})
+        if not any(w in named for w in words):
+            return self.aligner.groups(vectors, self.terms, self.min_similarity)
+        # A name only the name dictionary holds is read by the embedder as some word it knows: Vance's nearest terms
+        # are advance's (収入, 支出), which out-rank the passages that name バンス. Its group is kept only if it holds
+        # the name's own terms or the name itself (Lavrov's holds ラブロフ, Putin's the passages' Latin putin).
+        groups: list[list[str]] = []
+        for word, vector in zip(words, vectors):
+            group = self.aligner.groups(vector[None, :], self.terms, self.min_similarity)
+            if group and word in named and {word, word.removesuffix("'s"), *named[word]}.isdisjoint(group[0]):
+                continue
+            groups += group
+        return groups
 
 
 class AlignBuilder:

@@ -63,10 +63,13 @@ class BridgeExpander:
 
     def groups(self, question: Question) -> list[list[str]]:
         """The bridge's groups; the words it spelled as a name no dictionary holds are kept in the question's
-        `derived["spelled"]`, for the expanders after it (the alignment)."""
+        `derived["spelled"]`, and those only the name dictionary holds in `derived["named"]` with their terms, for the
+        expanders after it (the alignment)."""
         spelled: set[str] = set()
-        groups = self.bridge.expand(question.text, question.derived.get("acronyms"), spelled)
+        named: dict[str, list[str]] = {}
+        groups = self.bridge.expand(question.text, question.derived.get("acronyms"), spelled, named)
         question.derived["spelled"] = spelled
+        question.derived["named"] = named
         return groups
 
 

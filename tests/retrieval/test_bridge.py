@@ -116,6 +116,21 @@ def test_a_japanese_question_naming_a_group_in_latin_letters_finds_the_katakana_
     assert "ラザルス・グループ" in top.passage.text
 
 
+def test_a_name_only_the_name_dictionary_holds_keeps_no_aligned_group_that_misses_it(bridge: Bridge, searcher) -> None:
+    named: dict[str, list[str]] = {}
+    bridge.expand("What did Vance tell Trump about Russia?", named=named)
+    assert named == {"vance": ["バンス"]}  # JMdict knows trump (the card) and Russia: words, not only names
+    # the premise: the embedder reads "vance" as advance, and its nearest terms miss the name (収入, 支出…)
+    aligner = searcher.index.align["use"]
+    (aligned,) = aligner.groups(searcher.embedders["use"].encode_queries(["vance"]), 5, 0.4)
+    assert "バンス" not in aligned and "vance" not in aligned
+    groups = searcher.term_groups("What did Vance say?")
+    assert ["バンス"] in groups and not any(t in g for g in groups for t in aligned)
+    assert "バンス" in searcher.search("What did Vance say?", top_k=1).hits[0].passage.text
+    # a name whose aligned group holds it keeps that group: Lavrov's reaches ラブロフ
+    assert any("ラブロフ" in g and len(g) > 1 for g in searcher.term_groups("What did Lavrov say?"))
+
+
 def test_every_proposed_term_is_in_the_corpus_vocabulary(bridge: Bridge, searcher) -> None:
     vocab = searcher.index.bm25.vocabulary
     groups = bridge.expand("What did Lavrov say about an alliance with China and sanctions on North Korea?")
