@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..corpus.articles import source_marker
+from ..retrieval.rerank import answer_type
+from ..retrieval.rerank.answer_type import Kind
 from ..types import Citation, Hit
 from .markers import note_line, without_markers
 from .scoring import Scored, Weights, score_sentences
@@ -34,6 +36,10 @@ LIST_ITEM = re.compile(r"\s*[・➢⇨]\s*\S")
 # A picked sentence that a list follows in its passage brings at most this many of its items (docs/answers.md, "The list
 # a sentence announces"): 「…に反対する勢力が存在するとされる。」 says who only in the item after it.
 LIST_ITEMS = 2
+
+# The details a sentence that holds one is put first for (docs/answers.md, "The detail asked for, first"): a reason's
+# cue words (ため, ので) and a person's or an organisation's name stand in too many sentences that do not answer
+LEADING_KINDS = frozenset({"date", "number", "place"})
 
 NO_PASSAGE = {
     "en": "No relevant passage found in the indexed articles.",
@@ -66,10 +72,13 @@ def no_passage_message(lang: str) -> str:
     return NO_PASSAGE.get(lang, NO_PASSAGE["en"])
 
 
-def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, neighbour: bool = False) -> list[Scored]:
+def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, neighbour: bool = False,
+           lead: Callable[[Scored], bool] | None = None) -> list[Scored]:
     """The best distinct sentences within the budget: the best first (`sel.best_first`), then the others in reading
     order (passage rank, position); a picked fragment brings the sentence after it when `neighbour` is set, and a
-    picked sentence the first items of the list right after it (`sel.list_items`)."""
+    picked sentence the first items of the list right after it (`sel.list_items`). `lead`: whether a sentence holds
+    the detail the question asks for (a date, a number…); the best picked one that does, of the best one's document,
+    comes first."""
     ranked = sorted(candidates, key=lambda c: (-c.score, c.rank, c.position))
     substantial = [c for c in ranked if len(c.text) >= MIN_CHARS and not note_line(c.text)]
     ranked = substantial or ranked  # a passage of nothing but fragments still deserves an answer
@@ -77,6 +86,7 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
     picked: list[Scored] = []
     items: dict[int, list[Scored]] = {}  # the list items a picked sentence brought, by its place in `picked`
     total = scored = 0  # scored: the sentences picked for their own score (a list's items are not)
+    own: list[int] = []  # their places in `picked`, best first
 
     def fits(c: Scored) -> bool:
         return (len(picked) < sel.max_sentences and not any(near_duplicate(c.text, p.text) for p in picked)
@@ -91,6 +101,7 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
         if not fits(c):
             continue
         picked.append(c)
+        own.append(len(picked) - 1)
         total += len(c.text)
         scored += 1
         nxt = following.get((c.rank, c.index + 1))
@@ -108,7 +119,11 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
                 total += len(item.text)
     ordered = sorted(picked, key=lambda c: (c.rank, c.position))
     if sel.best_first and picked:  # picked[0] scored best: a reader who stops after one sentence reads it
-        first = [picked[0], *items.get(0, ())]  # with the items it brought, which read as its own
+        # "When was that?": a reader who stops after one sentence is told a date, if one of the best sentence's
+        # document was picked (another document's date is another event's: 2月24日 for the signing of 5月8日)
+        doc = picked[0].hit.passage.doc_id
+        at = next((i for i in own if picked[i].hit.passage.doc_id == doc and lead(picked[i])), 0) if lead else 0
+        first = [picked[at], *items.get(at, ())]  # with the items it brought, which read as its own
         ordered = [*first, *(c for c in ordered if not any(c is f for f in first))]
     return ordered
 
@@ -127,6 +142,16 @@ def announces(c: Scored) -> bool:
         return False
     lines = [line for line in before[:line_start].splitlines() if line.strip()]
     return not (lines and LIST_ITEM.match(lines[-1]))
+
+
+def holds_detail(searcher, question: str, kind: Kind) -> Callable[[Scored], bool]:
+    """Whether a sentence holds a token of `kind` new to `question` (a date it does not state, a place it does not
+    name): the rerank stage's answer evidence. "Where did Lavrov meet Wang Yi?" is not answered by a sentence that
+    names China alone, though China is a place."""
+    tokens = searcher.analyzer.tokens(question)
+    known_terms = {t for g in searcher.term_groups(question) or () for t in g} | {t.term for t in tokens if t.term}
+    known_numbers = answer_type.question_numbers(question, tokens)
+    return lambda c: answer_type.has_evidence(searcher.analyzer.tokens(c.text), kind, known_terms, known_numbers)
 
 
 def fragment(text: str) -> bool:
@@ -193,8 +218,11 @@ def _prose(line: str) -> bool:
 
 def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = "en",
                       weights: Weights = DEFAULT_WEIGHTS,
-                      selection: Selection = DEFAULT_SELECTION) -> tuple[str, tuple[Citation, ...]]:
-    """Answer text with [n] markers and the citations they index; a clear message when there are no hits."""
+                      selection: Selection = DEFAULT_SELECTION, asked: Kind | None = None
+                      ) -> tuple[str, tuple[Citation, ...]]:
+    """Answer text with [n] markers and the citations they index; a clear message when there are no hits. `asked`:
+    the kind of detail the question asks for ("When was that?": a date); a sentence that holds one new to the
+    question comes first."""
     if not hits:
         return no_passage_message(lang), ()
     t0 = time.perf_counter()
@@ -204,7 +232,8 @@ def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = 
         # a space before the marker after a link: a client that links bare URLs would take "[1]" into it
         return f"{line}{' ' if line.split()[-1].count('://') else ''}[1]", (top[0].citation,)
     candidates = score_sentences(searcher, question, top, weights)
-    picked = select(candidates, selection, weights.neighbour)
+    lead = holds_detail(searcher, question, asked) if asked in LEADING_KINDS else None
+    picked = select(candidates, selection, weights.neighbour, lead)
     text, citations = render(picked)
     logger.info("extractive answer: %d of %d sentences from %d passages in %.1f ms", len(picked), len(candidates),
                 len(citations), (time.perf_counter() - t0) * 1000)

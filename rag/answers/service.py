@@ -11,7 +11,7 @@ import httpx
 
 from ..errors import LLMError
 from ..retrieval import Searcher
-from ..retrieval.conversation import after_a_change_of_subject, search_conversation
+from ..retrieval.conversation import after_a_change_of_subject, asked_detail, search_conversation
 from ..retrieval.engine import Filters, SearchResult, detect_language
 from ..retrieval.references import cited_source
 from ..retrieval.sources import asks_for_source, source_kind
@@ -72,7 +72,8 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
     # the searcher's validation is the one place that rejects bad input; a question about one source looks deeper,
     # so that its article's passages are there to come first
     depth = min(max(top_k, CITED_DEPTH), searcher.settings.max_top_k) if row is not None else top_k
-    found = search_conversation(searcher, [*history, question], depth, filters=filters)
+    found = search_conversation(searcher, [*history, question], depth, filters=filters,
+                                answered=_answered(searcher, cited))
     if row is not None:
         found = replace(found, result=replace(found.result, hits=_cited_first(searcher, found.result.hits, row, top_k,
                                                                                question)))
@@ -94,6 +95,12 @@ def _cited_scope(searcher: Searcher, question: str, cited: Mapping[int, str] | N
         return question, None, None
     filters = Filters(doc_ids=tuple(dict.fromkeys(passages.doc_ids[int(passages.doc[r])] for r in rows)))
     return ref[1], filters, rows[0] if len(rows) == 1 else None
+
+
+def _answered(searcher: Searcher, cited: Mapping[int, str] | None) -> str | None:
+    """The document of the answer before's first source, if it listed one the index holds."""
+    row = searcher.index.passages.row_of(cited.get(1, "")) if cited else None
+    return None if row is None else searcher.index.passages.doc_ids[int(searcher.index.passages.doc[row])]
 
 
 def _cited_first(searcher: Searcher, hits: Sequence[Hit], row: int, top_k: int, question: str) -> tuple[Hit, ...]:
@@ -158,7 +165,7 @@ def extractive(r: Retrieval, searcher: Searcher, settings: Settings) -> tuple[st
     if r.context is None and not _covers(searcher, r.result.query, hits, floor):
         logger.info("extractive answer: the passages found are not about the question; none quoted")
         return not_covered_message(lang), closest(hits), False
-    text, citations = extractive_answer(r.focus, hits, searcher, lang)
+    text, citations = extractive_answer(r.focus, hits, searcher, lang, asked=asked_detail(r.result.query))
     return text, citations, True
 
 

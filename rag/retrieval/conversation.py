@@ -249,9 +249,11 @@ def _fewest_to_drop(words: list[str], last: str, count: Callable[[str], int], ma
 
 
 def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5, mode: str | None = None,
-                        filters: Filters | None = None, *, about_source: bool | None = None) -> ConversationSearch:
+                        filters: Filters | None = None, *, about_source: bool | None = None,
+                        answered: str | None = None) -> ConversationSearch:
     """Rank passages for the last of `turns` (user messages, oldest first); raises QueryError for bad input.
-    `about_source`: search as a question about an article's source (by default, read from the last turn's words)."""
+    `about_source`: search as a question about an article's source (by default, read from the last turn's words).
+    `answered`: the document the answer before was drawn from (its first source), when the client sent it back."""
     if not turns:
         turns = [""]  # the searcher's own validation says what is wrong with an empty question
     last = turns[-1]
@@ -329,7 +331,7 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
             context = None
         hits = named_first(hits, mentioned, NAMED_DEPTH)[:top_k]
     elif kind:
-        hits = detail_first(searcher, hits, joined.query, kind)[:top_k]
+        hits = detail_first(searcher, hits, joined.query, kind, answered)[:top_k]
     if about_source:
         # each search put its own article's line first: the line of the article the answer is drawn from goes first
         hits = searcher.source_lines_first(hits, source_kind(last))
@@ -411,19 +413,21 @@ def asked_detail(question: str) -> answer_type.Kind | None:
 
 
 def detail_first(searcher: Searcher, hits: Sequence[Hit], context: str, kind: answer_type.Kind,
-                 depth: int = DETAIL_DEPTH, weight: float = DETAIL_WEIGHT) -> tuple[Hit, ...]:
+                 answered: str | None = None, depth: int = DETAIL_DEPTH, weight: float = DETAIL_WEIGHT
+                 ) -> tuple[Hit, ...]:
     """`hits` of a follow-up that asks for a detail of `kind` with its first `depth` reordered by the rerank stage's
     answer evidence for the conversation query `context`: the share of the query's terms in the best sentence that
     also holds a token of that kind new to the query (a date, a place, a reason…), `weight` times the scores' spread
     over the `depth` added to each score; the scores stay in their places (the first place keeps the first score).
-    Only the passages of the first one's document gain: the follow-up asks about what the answer before was drawn
-    from, and a passage of another document put first would answer from a source that "Who wrote it?" then does not
-    name. As they are without a reranker."""
+    Only the passages of one document gain: the follow-up asks about what the answer before was drawn from, and a
+    passage of another document put first would answer from a source that "Who wrote it?" then does not name. That
+    is the `answered` document (the answer's first source) when it is among them, else the first one's. As they are
+    without a reranker."""
     head = list(hits[:depth])
     reranker = searcher.reranker
     if reranker is None or len(head) < 2:
         return tuple(hits)
-    doc = head[0].passage.doc_id
+    doc = answered if any(h.passage.doc_id == answered for h in head) else head[0].passage.doc_id
     own = [i for i, h in enumerate(head) if h.passage.doc_id == doc]
     rows = [searcher.index.passages.row_of(head[i].passage.passage_id) for i in own]
     found = reranker.features(context, detect_language(context), rows, searcher.term_groups(context), {"answer"},

@@ -15,6 +15,7 @@ from rag.answers.extractive import extractive_answer
 from rag.answers.service import answer_question, retrieve
 from rag.answers.streaming import stream_answer
 from rag.errors import ConfigError
+from rag.retrieval.conversation import asked_detail
 from rag.settings import Settings
 
 try:  # the answers team's fake OpenAI-compatible server
@@ -115,7 +116,8 @@ def test_every_team_question_is_covered_and_answered_as_before(searcher, setting
         r = retrieve(searcher, question, TOP_K)
         answer = answer_question(searcher, question, TOP_K, settings)
         assert answer.covered, question
-        assert (answer.answer, answer.citations) == extractive_answer(r.focus, r.result.hits, searcher, r.result.lang)
+        assert (answer.answer, answer.citations) == extractive_answer(r.focus, r.result.hits, searcher, r.result.lang,
+                                                                      asked=asked_detail(r.result.query))
 
 
 @pytest.mark.parametrize("name", [*NAMES, *LOWER_NAMES])

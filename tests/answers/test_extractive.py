@@ -195,3 +195,32 @@ def test_an_answer_that_quotes_a_sentence_announcing_a_list_quotes_the_list(sear
     settings, _ = built_index
     answer = answer_question(searcher, question, 5, settings)
     assert "反対する勢力が存在するとされる" in answer.answer and "ディープステート" in answer.answer, answer.answer
+
+
+def test_the_best_picked_sentence_that_holds_the_detail_asked_for_comes_first(en_answer: Answer) -> None:
+    hit, other = en_answer.passages[0], en_answer.passages[1]
+    elsewhere = dataclasses.replace(other, passage=dataclasses.replace(other.passage, doc_id="another-document"))
+    best = Scored(1, 0, 0, "両首脳はモスクワで会談した。", hit, 0.9)
+    dated = Scored(1, 1, 20, "会談は5月8日に行われた。", hit, 0.85)
+    dated_elsewhere = Scored(2, 0, 0, "別の会談は2月24日に行われた。", elsewhere, 0.88)
+    has_date = lambda c: "日に" in c.text  # noqa: E731
+    assert [c.text for c in select([best, dated], lead=has_date)] == [dated.text, best.text]
+    assert [c.text for c in select([best, dated])] == [best.text, dated.text]  # no detail asked: the best first
+    # another document's date is another event's: it never leads, though it scored above the best one's own
+    picked = select([best, dated, dated_elsewhere], lead=has_date)
+    assert picked[0] is dated and set(map(id, picked)) == {id(best), id(dated), id(dated_elsewhere)}
+    assert select([best, dated_elsewhere], lead=has_date)[0] is best  # none of the best one's document: as before
+
+
+@pytest.mark.parametrize("question, detail", [
+    ("How long did Putin and Xi's talks in Moscow last?", "7時間"),
+    ("When did the US-Russia peace talks get underway?", "2025年3月下旬"),
+])
+def test_an_answer_to_a_question_for_a_date_or_a_number_opens_with_the_sentence_that_gives_it(
+        searcher, built_index, question, detail) -> None:
+    """Both answers quoted the sentence with the detail, but after one without it (a reader who stops after one
+    sentence was told nothing of what was asked)."""
+    settings, _ = built_index
+    answer = answer_question(searcher, question, 5, settings)
+    first = answer.answer.split("[", 1)[0]
+    assert detail in first, answer.answer

@@ -128,3 +128,20 @@ def test_a_question_about_what_the_service_holds_lists_its_newest_articles_as_so
     assert all(r["title"] in content for r in body["search_results"])
     dates = [r["date"] for r in body["search_results"] if r["date"]]
     assert dates == sorted(dates, reverse=True)
+
+
+def test_a_follow_up_asking_when_is_answered_from_the_document_the_answer_before_was_drawn_from(client):
+    """A probe's: after the answer on the documents Xi and Putin signed (its first source the joint statement's
+    article), それはいつ? was answered with 2月24日, another article's call between them. The answer's "Sources:"
+    list, which the client sends back, says which article the chat is on; its sentence that dates the signing now
+    opens the answer."""
+    first = "習近平とプーチンはどんな文書に署名した?"
+    body = client.post("/v1/chat/completions", json={"messages": [user(first)]}).json()
+    signed = body["search_results"][0]["doc_id"]
+    raw = client.get(f"/v1/documents/{signed}").json()["raw"]
+    assert "2025年5月8日" in raw
+    messages = [user(first), assistant(body["choices"][0]["message"]["content"]), user("それはいつ?")]
+    found = client.post("/v1/chat/completions", json={"messages": messages}).json()
+    answer = found["choices"][0]["message"]["content"]
+    assert "2025年5月8日" in answer.split("[", 1)[0], answer
+    assert found["search_results"][0]["doc_id"] == signed
