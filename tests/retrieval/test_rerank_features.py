@@ -82,6 +82,13 @@ def test_tokens_carry_the_bm25_terms_in_order(analyzer) -> None:
     ("Which senior officials attended?", "entity"),
     ("Why did the talks collapse?", "reason"),
     ("What did the minister say about trade?", "statement"),
+    # "when" opening a clause asks for nothing; as a question word it asks for a date, whatever follows it
+    ("What did Trump say when asked if Zelensky was a dictator?", "statement"),
+    ("When asked whether he still thought so, what did Trump say?", "statement"),
+    ("What did he say when they met?", "statement"),
+    ("What did Lavrov say when talking about China?", "statement"),
+    ("When did the talks begin?", "date"),
+    ("when was the treaty signed", "date"),
 ])
 def test_english_questions_are_classified_by_their_cue_words(question: str, kind: str) -> None:
     assert answer_type.classify(question, "en") == kind

@@ -17,9 +17,11 @@ KINDS: tuple[Kind, ...] = ("number", "date", "place", "entity", "reason", "state
 # up to two modifiers between "which" and its noun ("which two European countries"), but not a verb or an article
 # ("what did the minister say" asks for a statement, not a person)
 _MODIFIERS = r"(?:(?!(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could|should|the|a|an)\b)[a-z\-]+\s+){0,2}?"
+# "when" that opens a clause asks for nothing: "What did Trump say when asked…", "…when he met Xi", "When talking…"
+_CLAUSE = r"(?!\s+(?:he|she|it|they|we|i|you|the|a|an|this|that|his|her|their|[a-z]+ed|[a-z]+ing)\b)"
 # At one position the earlier kind wins ("how long ago" is a date before "how long" is a number).
 _EN: tuple[tuple[Kind, re.Pattern[str]], ...] = (
-    ("date", re.compile(r"\bwhen\b|\bhow long ago\b|\b(?:what|which)\s+(?:year|date|day|month|time)s?\b|"
+    ("date", re.compile(r"\bwhen\b" + _CLAUSE + r"|\bhow long ago\b|\b(?:what|which)\s+(?:year|date|day|month|time)s?\b|"
                         r"\bsince when\b|\bin what year\b")),
     ("number", re.compile(r"\bhow\s+(?:many|much|long|far|old|large|big|often|high|low)\b|"
                           r"\b(?:what|which)\s+(?:share|percentage|percent|proportion|number|amount|fraction|"
