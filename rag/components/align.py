@@ -63,13 +63,9 @@ class AlignExpander:
         # A name only the name dictionary holds is read by the embedder as some word it knows: Vance's nearest terms
         # are advance's (収入, 支出), which out-rank the passages that name バンス. Its group is kept only if it holds
         # the name's own terms or the name itself (Lavrov's holds ラブロフ, Putin's the passages' Latin putin).
-        groups: list[list[str]] = []
-        for word, vector in zip(words, vectors):
-            group = self.aligner.groups(vector[None, :], self.terms, self.min_similarity)
-            if group and word in named and {word, word.removesuffix("'s"), *named[word]}.isdisjoint(group[0]):
-                continue
-            groups += group
-        return groups
+        per_word = self.aligner.per_word(vectors, self.terms, self.min_similarity)  # one call, as `groups` makes
+        return [group for word, group in zip(words, per_word) if group and not (
+            word in named and {word, word.removesuffix("'s"), *named[word]}.isdisjoint(group))]
 
 
 class AlignBuilder:

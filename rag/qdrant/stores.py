@@ -182,17 +182,18 @@ class QdrantAligner:
         return self._count
 
     def groups(self, word_vectors: np.ndarray, k: int, min_similarity: float) -> list[list[str]]:
+        return [g for g in self.per_word(word_vectors, k, min_similarity) if g]
+
+    def per_word(self, word_vectors: np.ndarray, k: int, min_similarity: float) -> list[list[str]]:
         from qdrant_client import models as m
 
         if not self._count or k <= 0 or not len(word_vectors):
-            return []
+            return [[] for _ in word_vectors]
         requests = [m.QueryRequest(query=np.asarray(v, np.float32).tolist(), using=self.name, limit=k,
                                    score_threshold=min_similarity, with_payload=["term"]) for v in word_vectors]
         results = self.conn.call(self.conn.client.query_batch_points, self.collection, requests)
         out = []
         for r in results:
             pts = sorted(r.points, key=lambda p: (-p.score, p.payload["term"]))
-            group = [p.payload["term"] for p in pts if p.score >= min_similarity]
-            if group:
-                out.append(group)
+            out.append([p.payload["term"] for p in pts if p.score >= min_similarity])
         return out

@@ -117,8 +117,12 @@ class TermAligner:
 
     def groups(self, word_vectors: np.ndarray, k: int, min_similarity: float) -> list[list[str]]:
         """Per word vector, its `k` most similar terms at cosine ≥ `min_similarity`, best first (empty groups dropped)."""
+        return [g for g in self.per_word(word_vectors, k, min_similarity) if g]
+
+    def per_word(self, word_vectors: np.ndarray, k: int, min_similarity: float) -> list[list[str]]:
+        """`groups`, one per word vector, empty where no term is similar enough."""
         if not len(self.terms) or k <= 0 or not len(word_vectors):
-            return []
+            return [[] for _ in word_vectors]
         ann = self._approximate()
         if ann is not None:
             # every word in one FAISS call (the terms after the index's, exactly), dead terms skipped
@@ -131,9 +135,8 @@ class TermAligner:
                 if ann.refine > 1:  # 8-bit codes only propose (an index built before float16 codes)
                     sims = self._slots.take(slots) @ vec
                 order = np.lexsort((slots, -sims))[:k]
-                group = [self.terms[i] for i, s in zip(slots[order].tolist(), sims[order].tolist()) if s >= min_similarity]
-                if group:
-                    out.append(group)
+                out.append([self.terms[i] for i, s in zip(slots[order].tolist(), sims[order].tolist())
+                            if s >= min_similarity])
             return out
         words = self._words(word_vectors)
         codes = self.coded()
@@ -144,10 +147,11 @@ class TermAligner:
             self._rank = np.empty(len(self.terms), np.int64)
             self._rank[np.argsort(np.array(self.terms, dtype=str), kind="stable")] = np.arange(len(self.terms))
         k = min(k, int(self.live.sum()))
-        out = []
+        out: list[list[str]] = []
         for word, row in zip(words, sims):
             if k <= 0:
-                break
+                out.append([])
+                continue
             kth = np.partition(row, row.size - k)[row.size - k]
             if codes is None:
                 top = np.flatnonzero(row >= kth)  # every term tied at the boundary, so the tie-break decides
@@ -160,9 +164,8 @@ class TermAligner:
                 tied = exact >= np.partition(exact, exact.size - k)[exact.size - k]
                 top, exact = top[tied], exact[tied]
             order = np.lexsort((self._rank[top], -exact))[:k]
-            group = [self.terms[i] for i, sim in zip(top[order].tolist(), exact[order].tolist()) if sim >= min_similarity]
-            if group:
-                out.append(group)
+            out.append([self.terms[i] for i, sim in zip(top[order].tolist(), exact[order].tolist())
+                        if sim >= min_similarity])
         return out
 
     def coded(self) -> Codes | None:

@@ -156,12 +156,12 @@ class Bridge:
     def expand(self, question: str, caps: set[str] | None = None, spelled: set[str] | None = None,
                named: dict[str, list[str]] | None = None) -> list[list[str]]:
         """One group per word or two-word phrase the table knows, or per word it lacks that sounds like a katakana
-        term no dictionary holds (whose words are added to `spelled`). A word written as a name that only the name
-        dictionary knows (Vance, not Trump, whose card JMdict knows) is added to `named`, with its group. By default the words `acronyms` reads in
-        `question` are looked up as acronyms first, then as words; given `caps` (lower-cased), those are acronyms
-        only: a word in capitals the table has no acronym for gives no group (AI is not 愛). An acronym the passages
-        define also gives one group per term of its definition the table's group lacks (SCO: its own Latin term, then
-        上海, 協力, 機構), as the name written out would."""
+        term no dictionary holds (whose words are added to `spelled`). A word that only the name dictionary knows
+        (Vance, not Trump, whose card JMdict knows), however it is written, is added to `named`, with its group. By
+        default the words `acronyms` reads in `question` are looked up as acronyms first, then as words; given `caps`
+        (lower-cased), those are acronyms only: a word in capitals the table has no acronym for gives no group (AI is
+        not 愛). An acronym the passages define also gives one group per term of its definition the table's group
+        lacks (SCO: its own Latin term, then 上海, 協力, 機構), as the name written out would."""
         words = english_words(question)
         only = caps is not None
         caps = acronyms(question) if caps is None else caps
@@ -194,7 +194,7 @@ class Bridge:
                 hit = next((self.table[k] for k in lemmas(part) if k in self.table), None)
                 if hit:
                     groups.append(list(hit))
-                    if named is not None and w in names and self.words.isdisjoint(stems(part)):
+                    if named is not None and self.words.isdisjoint(stems(part)):  # a name, whatever its case
                         named[part] = list(hit)
                 elif w in names and (name := self.spelled(part)):
                     groups.append(name)

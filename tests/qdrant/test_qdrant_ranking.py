@@ -100,6 +100,21 @@ def test_a_japanese_question_with_a_latin_name_is_bridged_alike_on_both_backends
     assert [s for _, s in ra] == pytest.approx([s for _, s in rb], rel=1e-4, abs=1e-5)
 
 
+def test_a_name_only_the_name_dictionary_holds_is_aligned_alike_on_both_backends(pair):
+    """Its aligned group is kept only when it holds the name (Vance's, advance's terms, is not): Qdrant's aligner
+    gives each word its place as the local one does, empty ones included."""
+    a, b = pair
+    q = "What did Vance tell Lavrov about the alliance?"
+    assert a.term_groups(q) == b.term_groups(q) and ["バンス"] in b.term_groups(q)
+    words = ["vance", "alliance", "zzzqqq"]
+    vectors = a.embedders["use"].encode_queries(words)
+    local, remote = a.index.align["use"], b.index.align["use"]
+    assert local.per_word(vectors, 5, 0.5) == remote.per_word(vectors, 5, 0.5)
+    assert len(remote.per_word(vectors, 5, 0.99)) == 3 and remote.groups(vectors, 5, 0.99) == []
+    ra, rb = ranked(a, q, "bm25"), ranked(b, q, "bm25")
+    assert [p for p, _ in ra] == [p for p, _ in rb]
+
+
 def test_the_qdrant_version_is_what_serves(pair):
     _, b = pair
     assert all(isinstance(s, QdrantDense) for s in b.index.dense.values()) and set(b.index.dense) == {"e5", "use"}

@@ -79,6 +79,16 @@ def test_a_words_similarities_are_exact_and_do_not_depend_on_the_words_asked_wit
         aligner.similarities(vectors[:, :100])
 
 
+def test_per_word_keeps_a_place_for_a_word_no_term_is_near_and_groups_drops_it(searcher) -> None:
+    aligner = searcher.index.align["use"]
+    vectors = searcher.embedders["use"].encode_queries(["sanctions", "alliance"])
+    strict = float(aligner.similarities(vectors[:1]).max()) + 1e-3  # over every term's cosine with the first word
+    per_word = aligner.per_word(vectors, 5, strict)
+    assert len(per_word) == 2 and per_word[0] == [] and per_word[1] == aligner.per_word(vectors[1:], 5, strict)[0]
+    assert aligner.groups(vectors, 5, strict) == [g for g in per_word if g]
+    assert aligner.per_word(vectors, 5, 0.4) == [[*g] for g in aligner.groups(vectors, 5, 0.4)]  # both near
+
+
 def test_groups_respect_k_and_the_similarity_floor(searcher) -> None:
     aligner = searcher.index.align["use"]
     vec = searcher.embedders["use"].encode_queries(["alliance"])
