@@ -73,12 +73,11 @@ def no_passage_message(lang: str) -> str:
 
 
 def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, neighbour: bool = False,
-           lead: Callable[[Scored], bool] | None = None) -> list[Scored]:
+           lead: Callable[[Scored, Scored], bool] | None = None) -> list[Scored]:
     """The best distinct sentences within the budget: the best first (`sel.best_first`), then the others in reading
     order (passage rank, position); a picked fragment brings the sentence after it when `neighbour` is set, and a
-    picked sentence the first items of the list right after it (`sel.list_items`). `lead`: whether a sentence holds
-    the detail the question asks for (a date, a number…); the best picked one that does, of the best one's document,
-    comes first."""
+    picked sentence the first items of the list right after it (`sel.list_items`). `lead`: whether a sentence may
+    open the answer in the best one's place (`detail_lead`); the best picked one that may comes first."""
     ranked = sorted(candidates, key=lambda c: (-c.score, c.rank, c.position))
     substantial = [c for c in ranked if len(c.text) >= MIN_CHARS and not note_line(c.text)]
     ranked = substantial or ranked  # a passage of nothing but fragments still deserves an answer
@@ -119,10 +118,9 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
                 total += len(item.text)
     ordered = sorted(picked, key=lambda c: (c.rank, c.position))
     if sel.best_first and picked:  # picked[0] scored best: a reader who stops after one sentence reads it
-        # "When was that?": a reader who stops after one sentence is told a date, if one of the best sentence's
-        # document was picked (another document's date is another event's: 2月24日 for the signing of 5月8日)
-        doc = picked[0].hit.passage.doc_id
-        at = next((i for i in own if picked[i].hit.passage.doc_id == doc and lead(picked[i])), 0) if lead else 0
+        # "When was that?": a reader who stops after one sentence is told the date, if a sentence that gives one
+        # was picked (`lead`)
+        at = next((i for i in own if lead(picked[i], picked[0])), 0) if lead else 0
         first = [picked[at], *items.get(at, ())]  # with the items it brought, which read as its own
         ordered = [*first, *(c for c in ordered if not any(c is f for f in first))]
     return ordered
@@ -144,14 +142,29 @@ def announces(c: Scored) -> bool:
     return not (lines and LIST_ITEM.match(lines[-1]))
 
 
-def holds_detail(searcher, question: str, kind: Kind) -> Callable[[Scored], bool]:
-    """Whether a sentence holds a token of `kind` new to `question` (a date it does not state, a place it does not
-    name): the rerank stage's answer evidence. "Where did Lavrov meet Wang Yi?" is not answered by a sentence that
-    names China alone, though China is a place."""
+def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[str]], within: str | None = None
+                ) -> Callable[[Scored, Scored], bool]:
+    """Whether a picked sentence may open an answer asked for a detail of `kind` in the best one's place, when the
+    best one does not give it. It must be a whole sentence, not a caption's 「…、北京、2024年5月16日」, a dateline or a
+    title line. It must come from the best one's article, or from the document `within` (the one the answer before
+    was drawn from, when a follow-up knows it): another article's date is another event's (2月24日 for the signing
+    of 5月8日). It must share a word with `question` (its term `groups`) and hold a token of `kind` new to it: the
+    rerank stage's answer evidence."""
     tokens = searcher.analyzer.tokens(question)
-    known_terms = {t for g in searcher.term_groups(question) or () for t in g} | {t.term for t in tokens if t.term}
+    known_terms = {t for g in groups for t in g} | {t.term for t in tokens if t.term}
     known_numbers = answer_type.question_numbers(question, tokens)
-    return lambda c: answer_type.has_evidence(searcher.analyzer.tokens(c.text), kind, known_terms, known_numbers)
+
+    def holds(c: Scored) -> bool:
+        return answer_type.has_evidence(searcher.analyzer.tokens(c.text), kind, known_terms, known_numbers)
+
+    def leads(c: Scored, best: Scored) -> bool:
+        if c is best:  # the best one that gives it keeps its place, whatever it is (the caption that dates a speech)
+            return holds(c)
+        passage = c.hit.passage
+        if passage.doc_id != within if within is not None else passage.article != best.hit.passage.article:
+            return False
+        return c.lexical > 0 and not fragment(c.text) and holds(c)
+    return leads
 
 
 def fragment(text: str) -> bool:
@@ -218,11 +231,11 @@ def _prose(line: str) -> bool:
 
 def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = "en",
                       weights: Weights = DEFAULT_WEIGHTS,
-                      selection: Selection = DEFAULT_SELECTION, asked: Kind | None = None
-                      ) -> tuple[str, tuple[Citation, ...]]:
+                      selection: Selection = DEFAULT_SELECTION, asked: Kind | None = None,
+                      within: str | None = None) -> tuple[str, tuple[Citation, ...]]:
     """Answer text with [n] markers and the citations they index; a clear message when there are no hits. `asked`:
-    the kind of detail the question asks for ("When was that?": a date); a sentence that holds one new to the
-    question comes first."""
+    the kind of detail the question asks for ("When was that?": a date); a sentence that gives it comes first
+    (`detail_lead`, `within` the document the answer before was drawn from)."""
     if not hits:
         return no_passage_message(lang), ()
     t0 = time.perf_counter()
@@ -231,8 +244,9 @@ def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = 
     if top[0].source and (line := source_answer(top[0].passage.text, header)):
         # a space before the marker after a link: a client that links bare URLs would take "[1]" into it
         return f"{line}{' ' if line.split()[-1].count('://') else ''}[1]", (top[0].citation,)
-    candidates = score_sentences(searcher, question, top, weights)
-    lead = holds_detail(searcher, question, asked) if asked in LEADING_KINDS else None
+    groups = searcher.term_groups(question)  # once: a Qdrant aligner asks its server for them
+    candidates = score_sentences(searcher, question, top, weights, groups)
+    lead = detail_lead(searcher, question, asked, groups, within) if asked in LEADING_KINDS else None
     picked = select(candidates, selection, weights.neighbour, lead)
     text, citations = render(picked)
     logger.info("extractive answer: %d of %d sentences from %d passages in %.1f ms", len(picked), len(candidates),

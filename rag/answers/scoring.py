@@ -122,6 +122,12 @@ def live_sentences(searcher: Searcher, text: str, specs: Sequence[str]) -> Passa
 
 _SOFT_ENDS = tuple("、，,;；:：")
 CUT_PENALTY = 0.03
+# A photo's caption (「…を出迎えた習近平国家主席(左)、北京、2024年5月16日」) names everyone in the picture with a place
+# and a date, so the embedders find it near any question about them: it opened the answer to "When did Putin and Xi
+# meet in Moscow?" and "When did Lavrov meet Wang Yi?" with Beijing's date. It describes the photograph, not the
+# event asked about, and is picked now only when it is clearly the best (docs/answers.md, "Photo captions").
+CAPTION_PENALTY = 0.1
+_CAPTION = re.compile(r"、[^、。\n]{1,15}、\d{4}年\d{1,2}月\d{1,2}日\s*$")
 # A numbered section heading ("4.中露首脳会談の意味") holds the words of the question it introduces, so it scored
 # as an answer; it never is one. Penalised below any sentence, it is picked only when nothing else is left. On team
 # + dev it took 7 of 341 answer sentences, on the 626 questions of the held-out sets already scored 51 of 2,415;
@@ -142,14 +148,20 @@ def off_script(text: str, passage: str) -> bool:
     return not _JAPANESE.search(text) and bool(_JAPANESE.search(passage))
 
 
+def caption(text: str) -> bool:
+    """A photo's caption: a line that ends with its place and date, 「…、モスクワ、2024年5月18日」."""
+    return bool(_CAPTION.search(text))
+
+
 def heading(text: str) -> bool:
     """A numbered section heading: a number and a dot, a short title, no sentence end."""
     return (len(text) < 40 and bool(_HEADING.match(text))
             and not text.rstrip("」』）)】”\"'").endswith(_SENTENCE_ENDS))
 
 
-def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: Weights) -> list[Scored]:
-    """Every sentence of `hits` scored against the question."""
+def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: Weights,
+                    groups: Sequence[Sequence[str]] | None = None) -> list[Scored]:
+    """Every sentence of `hits` scored against the question; `groups`: its term groups, if the caller has them."""
     store = getattr(searcher.index, "sentences", None)
     if w.embedders is not None:
         specs = [s for s in w.embedders if s in searcher.embedders]
@@ -158,7 +170,8 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
     else:  # encoded live: the embedders a store would have been built with, so the answer is the one a store gives
         specs = [s for s in ENCODE if s in searcher.embedders] or list(searcher.embedders)
     queries = {s: _query_vector(searcher, s, question) for s in specs}
-    groups = searcher.term_groups(question) if w.lexical else []  # one group of Japanese terms per question word
+    if groups is None:  # one group of Japanese terms per question word
+        groups = searcher.term_groups(question) if w.lexical else []
     idf = store.idf if store is not None else (lambda t: 1.0)
     asked = asked_kinds(question) if w.kind else 0
     top = max((h.score for h in hits), default=0.0) or 1.0
@@ -175,6 +188,8 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
             value = float(sims[j]) + prior + w.lexical * lex + (w.kind if asked & ps.kinds[j] else 0.0)
             if text.endswith(_SOFT_ENDS):  # a piece cut at a passage boundary reads badly as an answer
                 value -= CUT_PENALTY
+            if caption(text):
+                value -= CAPTION_PENALTY
             # a source row answers only as the first hit (extractive.py); further down it is another article's source
             if heading(text) or h.source or off_script(text, h.passage.text):
                 value -= NOT_AN_ANSWER_PENALTY

@@ -40,6 +40,7 @@ class Retrieval:
     instructions: str = ""
     reply_tokens: int | None = None  # the most tokens the client reads of the reply (a chat's max_tokens)
     about_collection: bool = False  # "What articles do you have?": the hits are the newest articles (collection.py)
+    answered: str | None = None  # the document the answer before was drawn from, for a follow-up that depends on it
 
     @property
     def focus(self) -> str:
@@ -72,13 +73,14 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
     # the searcher's validation is the one place that rejects bad input; a question about one source looks deeper,
     # so that its article's passages are there to come first
     depth = min(max(top_k, CITED_DEPTH), searcher.settings.max_top_k) if row is not None else top_k
-    found = search_conversation(searcher, [*history, question], depth, filters=filters,
-                                answered=_answered(searcher, cited))
+    answered = _answered(searcher, cited)
+    found = search_conversation(searcher, [*history, question], depth, filters=filters, answered=answered)
     if row is not None:
         found = replace(found, result=replace(found.result, hits=_cited_first(searcher, found.result.hits, row, top_k,
                                                                                question)))
     earlier = tuple(h for h in history if h.strip()) if found.dependent else ()
-    return Retrieval(found.result, earlier, found.context, t0, instructions, reply_tokens)
+    return Retrieval(found.result, earlier, found.context, t0, instructions, reply_tokens,
+                     answered=answered if found.context is not None else None)
 
 
 def _cited_scope(searcher: Searcher, question: str, cited: Mapping[int, str] | None
@@ -165,7 +167,8 @@ def extractive(r: Retrieval, searcher: Searcher, settings: Settings) -> tuple[st
     if r.context is None and not _covers(searcher, r.result.query, hits, floor):
         logger.info("extractive answer: the passages found are not about the question; none quoted")
         return not_covered_message(lang), closest(hits), False
-    text, citations = extractive_answer(r.focus, hits, searcher, lang, asked=asked_detail(r.result.query))
+    text, citations = extractive_answer(r.focus, hits, searcher, lang, asked=asked_detail(r.result.query),
+                                        within=r.answered)
     return text, citations, True
 
 

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from rag.answers import Answer, answer_question
-from rag.answers.extractive import (MAX_CHARS, MAX_SENTENCES, NO_PASSAGE, Selection, extractive_answer, near_duplicate,
-                                    render, select)
+from rag.answers.extractive import (MAX_CHARS, MAX_SENTENCES, NO_PASSAGE, Selection, detail_lead, extractive_answer,
+                                    near_duplicate, render, select)
 from rag.answers.scoring import Scored
 from rag.stores.sentences import sentence_spans
 from rag.errors import QueryError
@@ -197,19 +197,42 @@ def test_an_answer_that_quotes_a_sentence_announcing_a_list_quotes_the_list(sear
     assert "反対する勢力が存在するとされる" in answer.answer and "ディープステート" in answer.answer, answer.answer
 
 
-def test_the_best_picked_sentence_that_holds_the_detail_asked_for_comes_first(en_answer: Answer) -> None:
-    hit, other = en_answer.passages[0], en_answer.passages[1]
-    elsewhere = dataclasses.replace(other, passage=dataclasses.replace(other.passage, doc_id="another-document"))
+def test_the_best_picked_sentence_that_may_lead_comes_first(en_answer: Answer) -> None:
+    hit = en_answer.passages[0]
     best = Scored(1, 0, 0, "両首脳はモスクワで会談した。", hit, 0.9)
     dated = Scored(1, 1, 20, "会談は5月8日に行われた。", hit, 0.85)
-    dated_elsewhere = Scored(2, 0, 0, "別の会談は2月24日に行われた。", elsewhere, 0.88)
-    has_date = lambda c: "日に" in c.text  # noqa: E731
+    undated = Scored(2, 0, 0, "会談は長く続いた。", hit, 0.88)
+    has_date = lambda c, first: "日に" in c.text and first is best  # noqa: E731
     assert [c.text for c in select([best, dated], lead=has_date)] == [dated.text, best.text]
     assert [c.text for c in select([best, dated])] == [best.text, dated.text]  # no detail asked: the best first
-    # another document's date is another event's: it never leads, though it scored above the best one's own
-    picked = select([best, dated, dated_elsewhere], lead=has_date)
-    assert picked[0] is dated and set(map(id, picked)) == {id(best), id(dated), id(dated_elsewhere)}
-    assert select([best, dated_elsewhere], lead=has_date)[0] is best  # none of the best one's document: as before
+    assert select([best, undated], lead=has_date)[0] is best  # none may lead: as before
+    assert set(map(id, select([best, dated, undated], lead=has_date))) == {id(best), id(dated), id(undated)}
+
+
+def test_a_sentence_leads_for_a_detail_only_whole_of_the_best_ones_article_on_the_question_and_new_to_it(
+        en_answer: Answer, searcher) -> None:
+    hit = en_answer.passages[0]
+    elsewhere = dataclasses.replace(hit, passage=dataclasses.replace(hit.passage, article=hit.passage.article + 1))
+    question = "When did Putin and Xi sign the statements in 2024?"
+    groups = searcher.term_groups(question)
+    best = Scored(1, 0, 0, "プーチンと習近平は共同声明に署名した。", hit, 0.9, lexical=0.5)
+    date = detail_lead(searcher, question, "date", groups)
+    assert date(Scored(1, 1, 30, "両首脳は2025年5月8日に共同声明に署名した。", hit, 0.8, lexical=0.4), best)
+    assert not date(Scored(1, 1, 30, "両首脳は2025年5月8日に共同声明に署名した。", elsewhere, 0.8, lexical=0.4), best)
+    assert not date(Scored(1, 1, 30, "首脳、北京、2025年5月8日", hit, 0.8, lexical=0.4), best)  # a caption
+    assert not date(Scored(1, 1, 30, "その後の攻勢は5月10日に始まった。", hit, 0.8), best)  # no word of the question
+    assert not date(Scored(1, 1, 30, "両首脳は2024年に共同声明に署名した。", hit, 0.8, lexical=0.4), best)  # its own
+    # the document the answer before was drawn from decides, when a follow-up knows it
+    within = detail_lead(searcher, question, "date", groups, within=hit.passage.doc_id)
+    assert within(Scored(1, 1, 30, "両首脳は2025年5月8日に共同声明に署名した。", elsewhere, 0.8, lexical=0.4), best)
+    assert not detail_lead(searcher, question, "date", groups, within="another")(best, best)
+    # a dateline holds numbers, but is no sentence
+    number = detail_lead(searcher, "How long did Putin and Xi talk?", "number", groups)
+    assert number(Scored(1, 1, 30, "プーチンと習近平は7時間にわたって会談した。", hit, 0.8, lexical=0.4), best)
+    assert not number(Scored(1, 1, 30, "プーチンと習近平 2023年3月29日(水)11時20分", hit, 0.8, lexical=0.4), best)
+    # the best one that gives the detail keeps its place, though it is no sentence (a caption that dates a speech)
+    caption = Scored(1, 0, 0, "ラブロフ外相が演説、モスクワ、2024年5月18日", hit, 0.9, lexical=0.5)
+    assert date(caption, caption)
 
 
 @pytest.mark.parametrize("question, detail", [
@@ -224,3 +247,16 @@ def test_an_answer_to_a_question_for_a_date_or_a_number_opens_with_the_sentence_
     answer = answer_question(searcher, question, 5, settings)
     first = answer.answer.split("[", 1)[0]
     assert detail in first, answer.answer
+
+
+def test_a_photo_caption_does_not_open_an_answer_about_another_event_but_still_answers_about_its_own(
+        searcher, built_index) -> None:
+    """The caption 「…を出迎えた…習近平国家主席(左)、北京、2024年5月16日」 names Putin, Xi, a place and a date: it
+    opened the answer to "When did Lavrov meet Wang Yi?" (a probe's), whose article says 2月20日."""
+    settings, _ = built_index
+    answer = answer_question(searcher, "When did Lavrov meet Wang Yi?", 5, settings).answer
+    first = answer.split("[", 1)[0]
+    assert "2月20日" in first and "人民大会堂" not in first, answer
+    # a question about the speech the other caption dates is still answered with it, first
+    own = answer_question(searcher, "ラブロフ外相が外交防衛政策会議で演説したのはいつですか?", 5, settings).answer
+    assert "2024年5月18日" in own.split("[", 1)[0], own
