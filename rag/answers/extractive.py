@@ -161,9 +161,10 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
         if c is best:  # the best one that gives it keeps its place, whatever it is (the caption that dates a speech)
             return holds(c)
         passage = c.hit.passage
-        if passage.doc_id != within if within is not None else passage.article != best.hit.passage.article:
+        if passage.doc_id != within if within is not None else (passage.doc_id, passage.article) != (
+                best.hit.passage.doc_id, best.hit.passage.article):
             return False
-        return c.lexical > 0 and not fragment(c.text) and holds(c)
+        return c.lexical > 0 and (LIST_ITEM.match(c.text) or not fragment(c.text)) and holds(c)
     return leads
 
 

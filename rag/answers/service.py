@@ -73,7 +73,8 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
     # the searcher's validation is the one place that rejects bad input; a question about one source looks deeper,
     # so that its article's passages are there to come first
     depth = min(max(top_k, CITED_DEPTH), searcher.settings.max_top_k) if row is not None else top_k
-    answered = _answered(searcher, cited)
+    # the document the follow-up is about: the one a numbered source names (出典2の出来事はいつ?), else the answer's
+    answered = _doc(searcher, row) if row is not None else None if filters is not None else _answered(searcher, cited)
     found = search_conversation(searcher, [*history, question], depth, filters=filters, answered=answered)
     if row is not None:
         found = replace(found, result=replace(found.result, hits=_cited_first(searcher, found.result.hits, row, top_k,
@@ -102,7 +103,11 @@ def _cited_scope(searcher: Searcher, question: str, cited: Mapping[int, str] | N
 def _answered(searcher: Searcher, cited: Mapping[int, str] | None) -> str | None:
     """The document of the answer before's first source, if it listed one the index holds."""
     row = searcher.index.passages.row_of(cited.get(1, "")) if cited else None
-    return None if row is None else searcher.index.passages.doc_ids[int(searcher.index.passages.doc[row])]
+    return None if row is None else _doc(searcher, row)
+
+
+def _doc(searcher: Searcher, row: int) -> str:
+    return searcher.index.passages.doc_ids[int(searcher.index.passages.doc[row])]
 
 
 def _cited_first(searcher: Searcher, hits: Sequence[Hit], row: int, top_k: int, question: str) -> tuple[Hit, ...]:

@@ -75,3 +75,17 @@ def test_a_forged_view_url_past_any_document_is_no_passage(searcher):
     messages = [ChatMessage(role="user", content="q"), ChatMessage(role="assistant", content=footer),
                 ChatMessage(role="user", content="Tell me more about [1]")]
     assert cited_before(messages) == {}  # more digits than any offset has
+
+
+def test_a_follow_up_about_a_numbered_source_is_about_that_sources_document_not_the_first_ones(searcher):
+    """出典2の会談はいつ?: the answer's date may lead only from source 2's document, the one searched; the first source's
+    document is what a follow-up that names no source is about."""
+    passages = searcher.index.passages
+    first = passages[passages.first_of(next(i for i, d in enumerate(passages.doc_ids) if d.startswith("000_")), 0)]
+    cited = _statement_header(searcher)
+    earlier = ["What did Lavrov say about an alliance with China?"]
+    sources = {1: first.passage_id, 2: cited.passage_id}
+    assert retrieve(searcher, "出典2の会談はいつ?", 5, earlier, cited=sources).answered == cited.doc_id
+    assert retrieve(searcher, "When was that?", 5, earlier, cited=sources).answered == first.doc_id
+    assert retrieve(searcher, "Compare [1] and [2].", 5, earlier, cited=sources).answered is None
+    assert retrieve(searcher, "When did Putin visit China?", 5, earlier, cited=sources).answered is None  # alone

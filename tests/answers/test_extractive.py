@@ -225,7 +225,13 @@ def test_a_sentence_leads_for_a_detail_only_whole_of_the_best_ones_article_on_th
     # the document the answer before was drawn from decides, when a follow-up knows it
     within = detail_lead(searcher, question, "date", groups, within=hit.passage.doc_id)
     assert within(Scored(1, 1, 30, "両首脳は2025年5月8日に共同声明に署名した。", elsewhere, 0.8, lexical=0.4), best)
-    assert not detail_lead(searcher, question, "date", groups, within="another")(best, best)
+    assert not detail_lead(searcher, question, "date", groups, within="another")(
+        Scored(1, 1, 30, "両首脳は2025年5月8日に共同声明に署名した。", hit, 0.8, lexical=0.4), best)
+    # another document's sentence of the same article number is another article
+    other_doc = dataclasses.replace(hit, passage=dataclasses.replace(hit.passage, doc_id="another-document"))
+    assert not date(Scored(1, 1, 30, "両首脳は2025年5月8日に共同声明に署名した。", other_doc, 0.8, lexical=0.4), best)
+    # a list item is a whole line of its list
+    assert date(Scored(1, 1, 30, "・2025年5月8日:共同声明に署名", hit, 0.8, lexical=0.4), best)
     # a dateline holds numbers, but is no sentence
     number = detail_lead(searcher, "How long did Putin and Xi talk?", "number", groups)
     assert number(Scored(1, 1, 30, "プーチンと習近平は7時間にわたって会談した。", hit, 0.8, lexical=0.4), best)
