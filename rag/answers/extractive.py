@@ -37,8 +37,8 @@ LIST_ITEM = re.compile(r"\s*[・➢⇨]\s*\S")
 # a sentence announces"): 「…に反対する勢力が存在するとされる。」 says who only in the item after it.
 LIST_ITEMS = 2
 
-# The details a sentence that holds one is put first for (docs/answers.md, "The detail asked for, first"): a reason's
-# cue words (ため, ので) and a person's or an organisation's name stand in too many sentences that do not answer
+# The kinds of detail an answer opens with when a picked sentence gives one (docs/answers.md, "The detail asked for,
+# first"); not a reason or a person: ため, ので and other people's names stand in too many sentences that do not answer
 LEADING_KINDS = frozenset({"date", "number", "place"})
 
 NO_PASSAGE = {
@@ -160,11 +160,13 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
     def leads(c: Scored, best: Scored) -> bool:
         if c is best:  # the best one that gives it keeps its place, whatever it is (the caption that dates a speech)
             return holds(c)
-        passage = c.hit.passage
-        if passage.doc_id != within if within is not None else (passage.doc_id, passage.article) != (
-                best.hit.passage.doc_id, best.hit.passage.article):
-            return False
-        return c.lexical > 0 and (LIST_ITEM.match(c.text) or not fragment(c.text)) and holds(c)
+        passage, first = c.hit.passage, best.hit.passage
+        if within is not None:
+            about = passage.doc_id == within
+        else:  # an article is numbered within its document
+            about = (passage.doc_id, passage.article) == (first.doc_id, first.article)
+        whole = bool(LIST_ITEM.match(c.text)) or not fragment(c.text)
+        return about and whole and c.lexical > 0 and holds(c)
     return leads
 
 

@@ -73,8 +73,12 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
     # the searcher's validation is the one place that rejects bad input; a question about one source looks deeper,
     # so that its article's passages are there to come first
     depth = min(max(top_k, CITED_DEPTH), searcher.settings.max_top_k) if row is not None else top_k
-    # the document the follow-up is about: the one a numbered source names (出典2の出来事はいつ?), else the answer's
-    answered = _doc(searcher, row) if row is not None else None if filters is not None else _answered(searcher, cited)
+    # the document the follow-up is about: the one a numbered source names (出典2の出来事はいつ?), none when it names
+    # several ("Compare [1] and [2]"), else the answer before's
+    if row is not None:
+        answered = _doc(searcher, row)
+    else:
+        answered = None if filters is not None else _answered(searcher, cited)
     found = search_conversation(searcher, [*history, question], depth, filters=filters, answered=answered)
     if row is not None:
         found = replace(found, result=replace(found.result, hits=_cited_first(searcher, found.result.hits, row, top_k,
