@@ -100,7 +100,7 @@ def _cited_scope(searcher: Searcher, question: str, cited: Mapping[int, str] | N
     rows = [r for n in ref[0] if (r := passages.row_of(cited.get(n, ""))) is not None]
     if not rows or len(rows) != len(ref[0]):
         return question, None, None
-    filters = Filters(doc_ids=tuple(dict.fromkeys(passages.doc_ids[int(passages.doc[r])] for r in rows)))
+    filters = Filters(doc_ids=tuple(dict.fromkeys(_doc(searcher, r) for r in rows)))
     return ref[1], filters, rows[0] if len(rows) == 1 else None
 
 
