@@ -243,7 +243,8 @@ class BM25Builder:
         names = defined.choose(defined.live_pairs(by_segment, rows_of))
         terms = self._definitions(names)
         build_bridge(self.vocabulary, cache_dir=self.cache_dir, defined=terms,
-                     defined_names={a: names[a] for a in terms}, is_name=self._is_name).save(out / BRIDGE_FILE)
+                     defined_names={a: names[a] for a in terms}, is_name=self._is_name,
+                     is_person=self._is_person).save(out / BRIDGE_FILE)
         logger.info("bm25: analysed %d of %d passages (%d terms) in %.2fs, bridge in %.2fs", analysed, layout.rows,
                     len(self.vocabulary), t1 - t0, time.perf_counter() - t1)
         params = {**self.params, "segments": layout.segments_json()}
@@ -252,6 +253,11 @@ class BM25Builder:
     def _is_name(self, term: str) -> bool:
         """Whether Sudachi reads `term` alone as one proper noun (米国, アメリカ, 欧州; not 進む)."""
         return self.analyzer.tags(term)[:2] == ("名詞", "固有名詞")
+
+    def _is_person(self, term: str) -> bool:
+        """Whether Sudachi's dictionary holds `term` as a person's name (王毅, モディ; not 中国, nor an unknown word it
+        would read as a name)."""
+        return any(pos[:3] == ("名詞", "固有名詞", "人名") for pos in self.analyzer.entries(term))
 
     def _definitions(self, names: dict[str, str]) -> dict[str, list[str]]:
         """{acronym: the terms of its name (the one most live passages gloss it with)}. A number is no word of the

@@ -18,6 +18,7 @@ import logging
 import re
 import sqlite3
 import time
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import cached_property
@@ -28,7 +29,7 @@ from .dictionary import NAMES_FROM, db_path, pairs
 from .dictionary import entries as dictionary_entries
 from .english import acronyms, capitalised, english_words, lemmas, stems
 from .japanese import STOP_WORDS
-from .sounds import kana_keys, latin_key, latin_keys, same_keys, spells
+from .sounds import kana_keys, latin_key, latin_keys, same_keys, sounds_like, spells
 
 logger = logging.getLogger(__name__)
 
@@ -38,16 +39,21 @@ _MAX_PER_KEY = 6
 # and the question word's must have: two classes are the key of too many words (ロシア is "Eilish")
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fb\u30fc]+")
 _NAME_CLASSES = 3
+# a name written in kanji that may be Chinese (王毅, 習近平): a surname of one or two characters and a given name
+_KANJI_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
 
 
 def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
                  defined: dict[str, list[str]] | None = None, defined_names: dict[str, str] | None = None,
-                 is_name: Callable[[str], bool] | None = None) -> Bridge:
+                 is_name: Callable[[str], bool] | None = None,
+                 is_person: Callable[[str], bool] | None = None) -> Bridge:
     """The table {english key: [japanese terms in vocab]}, the vocabulary's katakana terms no dictionary holds, and
     `defined`, the acronyms the passages gloss with the terms of their definitions ({"SCO": [上海, 協力, 機構]},
     defined.py) with the names themselves (`defined_names`, {"SCO": "上海協力機構"}), and the names written alike
     (`_alike`, with `is_name`; none without it); the table and the names are empty when the JMdict data package is not
-    installed."""
+    installed. With `is_person` (a person's name, read alone), the table also has the people no dictionary holds whose
+    names are written in kanji, by their Mandarin reading ("wang yi": 王毅; `_read_aloud`), and the bridge the katakana
+    names too short for their consonants alone (モディ, `Bridge.spelled`)."""
     db = db_path()
     if db is None:
         logger.warning("jamdict-data is not installed: English questions get no lexical bridge")
@@ -69,12 +75,19 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
              for order, key in [min(pairs(packed))] if order < NAMES_FROM}
     alike = _alike(every, first, is_name) if is_name is not None else []
     names: dict[str, list[str]] = defaultdict(list)
+    short: dict[str, list[str]] = defaultdict(list)
     unknown = [t for t in terms if t not in entries and _KATAKANA.fullmatch(t)]  # ~390,000 at a million passages
     for term, key in zip(unknown, kana_keys(unknown)):
         if len(key) >= _NAME_CLASSES:
             names[key].append(term)
-    for found in names.values():
+        elif key and is_person is not None and is_person(term):
+            short[key].append(term)
+    for found in (*names.values(), *short.values()):
         found.sort()  # a build writes the same bytes for the same vocabulary
+    if is_person is not None:
+        people = [t for t in terms if t not in first and _KANJI_NAME.fullmatch(t) and is_person(t)]
+        for key, read in (_read_aloud(people) if people else {}).items():
+            out[key] = list(dict.fromkeys([*out.get(key, ()), *read]))
     try:
         words = dictionary_words() if names else set()
     except (sqlite3.Error, OSError) as exc:  # without them a dictionary word could be taken for a name: no names
@@ -82,7 +95,25 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
         names, words = defaultdict(list), set()
     logger.info("bridge: %d English keys, %d unknown katakana terms and %d acronyms the passages define in %.2fs",
                 len(out), sum(map(len, names.values())), len(defined or ()), time.perf_counter() - t0)
-    return Bridge(out, dict(names), words, defined, defined_names, alike)
+    return Bridge(out, dict(names), words, defined, defined_names, alike, dict(short))
+
+
+def _read_aloud(people: list[str]) -> dict[str, list[str]]:
+    """{"wang yi": [王毅], "li qiang": [李強]}: each person's name written in kanji (one JMdict does not hold as a word)
+    keyed as English writes a Chinese name, by its Mandarin reading without tones: the surname, a space, and the given
+    name in one word ("xi jinping"); a name of four characters also with a surname of two. A Japanese name gets a
+    Mandarin key no English question writes (岸田文雄 "an tianwenxiong"), beside the reading JMnedict may give it."""
+    from pypinyin import Style, lazy_pinyin
+
+    out: dict[str, list[str]] = defaultdict(list)
+    for term in sorted(people):
+        syllables = lazy_pinyin(term, style=Style.NORMAL, v_to_u=True, errors=lambda chars: [""] * len(chars))
+        syllables = ["".join(c for c in unicodedata.normalize("NFKD", s) if c.isascii()) for s in syllables]  # lü: lu
+        if len(syllables) != len(term) or not all(syllables):
+            continue
+        for cut in (1, 2) if len(term) == 4 else (1,):
+            out[f"{''.join(syllables[:cut])} {''.join(syllables[cut:])}"].append(term)
+    return out
 
 
 def _alike(table: dict[str, list[str]], first: dict[str, str], is_name: Callable[[str], bool]) -> list[list[str]]:
@@ -111,9 +142,11 @@ class Bridge:
 
     def __init__(self, table: dict[str, list[str]], names: dict[str, list[str]] | None = None,
                  words: Iterable[str] = (), defined: dict[str, list[str]] | None = None,
-                 defined_names: dict[str, str] | None = None, alike: list[list[str]] | None = None) -> None:
+                 defined_names: dict[str, str] | None = None, alike: list[list[str]] | None = None,
+                 short: dict[str, list[str]] | None = None) -> None:
         self.table = table
         self.names = names or {}  # consonant key → the vocabulary's katakana terms of that key no dictionary holds
+        self.short = short or {}  # and a key of one or two classes → the people's names of that key (モディ)
         self.words = set(words)  # the dictionary's English words: never a name, in any regular form
         self.defined = defined or {}  # an acronym the passages gloss (SCO) → its definition's terms (上海, 協力, 機構)
         self.defined_names = defined_names or {}  # and → the definition itself (上海協力機構), for the encoders
@@ -130,9 +163,9 @@ class Bridge:
         return len(self.table)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Bridge) and (self.table, self.names, self.words, self.defined, self.defined_names,
-                                              self.alike) == (other.table, other.names, other.words, other.defined,
-                                                              other.defined_names, other.alike)
+        return isinstance(other, Bridge) and (
+            (self.table, self.names, self.words, self.defined, self.defined_names, self.alike, self.short)
+            == (other.table, other.names, other.words, other.defined, other.defined_names, other.alike, other.short))
 
     def written_alike(self, term: str) -> list[str]:
         """The other terms that write what `term` writes, first sense for first sense (アメリカ: [米国]); [] for one
@@ -141,13 +174,15 @@ class Bridge:
 
     def spelled(self, word: str) -> list[str]:
         """The katakana terms no dictionary holds that may spell `word` (a lower-case word the table lacks), those of
-        its own key first, at most _MAX_PER_KEY: "korybko's" → [コリブコ]."""
+        its own key first, at most _MAX_PER_KEY: "korybko's" → [コリブコ]. A word of fewer consonant classes, whose key
+        many words share, spells only a person's name that sounds as it reads, vowels and all ("modi" → [モディ])."""
         word = word.removesuffix("'s")
         if not self.words.isdisjoint(stems(word)):
             return []
         found: list[str] = []
         for key in latin_keys(word):
             if len(key) < _NAME_CLASSES:
+                found += [t for t in self.short.get(key, ()) if t not in found and sounds_like(t, word)]
                 continue
             for near in same_keys(key):
                 found += [t for t in self.names.get(near, ()) if t not in found]
@@ -176,6 +211,8 @@ class Bridge:
                 hit = next((self.table[k] for k in lemmas(pair) if k in self.table), None)
                 if hit:
                     groups.append(list(hit))
+                    if named is not None and all(self.words.isdisjoint(stems(w)) for w in words[i:i + 2]):
+                        named |= dict.fromkeys(words[i:i + 2], list(hit))  # a name of two words (Wang Yi)
                     i += 2
                     continue
             w = words[i]
@@ -216,12 +253,13 @@ class Bridge:
     def save(self, path: Path) -> None:
         path.write_text(json.dumps({"id": BRIDGE_ID, "table": self.table, "names": self.names,
                                     "words": sorted(self.words), "defined": self.defined,
-                                    "defined_names": self.defined_names, "alike": self.alike}, ensure_ascii=False,
+                                    "defined_names": self.defined_names, "alike": self.alike, "short": self.short},
+                                   ensure_ascii=False,
                                    sort_keys=True), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> Bridge:
         data = json.loads(path.read_text(encoding="utf-8"))
-        # written before the names, the defined acronyms or the terms written alike: none
+        # written before the names, the defined acronyms, the terms written alike or the short names: none
         return cls(data["table"], data.get("names"), data.get("words", ()), data.get("defined"),
-                   data.get("defined_names"), data.get("alike"))
+                   data.get("defined_names"), data.get("alike"), data.get("short"))

@@ -112,6 +112,11 @@ class JapaneseAnalyzer:
                 out.append(Token(m.surface(), term, pos))
         return out
 
+    def entries(self, term: str) -> list[tuple[str, ...]]:
+        """The parts of speech of Sudachi's dictionary entries written exactly as `term` ([] for a word it does not
+        hold, or reads as several): a look-up, ~2 µs, where `tags` tokenizes (~20 µs)."""
+        return [tuple(m.part_of_speech()[:4]) for m in self._dict.lookup(term)]
+
     def tags(self, term: str) -> tuple[str, ...]:
         """Sudachi's part of speech of `term` read alone as one morpheme; () when it reads as several."""
         tokens = self.tokens(term)

@@ -68,14 +68,21 @@ def latin_key(text: str) -> str:
 def latin_keys(text: str) -> tuple[str, ...]:
     """The name's key, and its key without an r after a vowel and before a consonant or the end ("Starmer" is
     スターマー: katakana writes such an r as ー; "Kursk" is クルスク: a Russian r is heard)."""
+    return _read_latin(text)[0]
+
+
+@lru_cache(maxsize=8192)
+def _read_latin(text: str) -> tuple[tuple[str, ...], str]:
+    """`latin_keys`, and the key with the vowels a, e, i, o and u in place (`sounds_like`)."""
     text = "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(ch))  # í is i
     word = re.sub(r"[^a-z]", "", re.sub(r"ng\b", "n", text))  # a final ng is ン: "Hi-yong" is ヒヨン
     for pair, cls in _DIGRAPHS:
         word = word.replace(pair, cls if cls else "\0")  # "\0": a digraph heard as nothing, kept out of the rules
-    out, soft = [], []
+    out, soft, voiced = [], [], []
     for i, ch in enumerate(word):
         prev, nxt = word[i - 1] if i else "", word[i + 1] if i + 1 < len(word) else ""
         if ch in _VOWELS or ch == "\0":
+            voiced.append(ch if ch in "aeiou" else "")
             continue
         if ch == "c":
             cls = "s" if nxt in ("e", "i", "y") else "k"
@@ -84,10 +91,11 @@ def latin_keys(text: str) -> tuple[str, ...]:
         else:
             cls = _LETTER.get(ch, "")
         out.append(cls)
+        voiced.append(cls)
         if not (ch == "r" and prev in _VOWELS and nxt not in _VOWELS):
             soft.append(cls)
     keys = (_collapse("".join(out)), _collapse("".join(soft)))
-    return keys if keys[1] != keys[0] else keys[:1]
+    return (keys if keys[1] != keys[0] else keys[:1]), _collapse("".join(voiced))
 
 
 def _collapse(key: str) -> str:
@@ -125,6 +133,50 @@ def spells(term: str, name: str) -> bool:
         return term == re.sub(r"[^a-z0-9]", "", name.lower())
     key = kana_key(term)
     return any(same_key(key, k) for k in latin_keys(name))
+
+
+def _kana_vowel(ch: str) -> str:
+    """A kana's vowel, as its Unicode name spells it (KATAKANA LETTER SMALL YA: a; KATAKANA LETTER N: none)."""
+    last = unicodedata.name(ch, " ")[-1].lower()
+    return last if last in "aeiou" else ""
+
+
+@lru_cache(maxsize=8192)
+def kana_voiced(term: str) -> str:
+    """A katakana term's consonant classes with its vowels in place, repeats collapsed (モディ → "nodi", キム →
+    "kinu"): a small kana gives the vowel of the kana before it (ディ is "di", キャ "ka"), and ッ and ー are not heard
+    apart."""
+    out: list[str] = []
+    for ch in term:
+        if ch in "ッー・":
+            continue
+        vowel = _kana_vowel(ch)
+        if "SMALL" in unicodedata.name(ch, ""):
+            if out and out[-1] in "aeiou":
+                out[-1] = vowel
+            elif vowel:
+                out.append(vowel)
+            continue
+        out += [c for c in (_KANA.get(ch, ""), vowel) if c]
+    return _collapse("".join(out))
+
+
+def sounds_like(term: str, name: str) -> bool:
+    """Whether the katakana `term` sounds as the Latin-script `name` reads, vowels and all, the vowel katakana adds
+    after a consonant (u, o, i: キム is "Kim") aside: the test for a name of too few consonants for `spells`
+    (モディ is "Modi"; ロシア, whose key is "Eilish"'s, is not "Eilish")."""
+    kana, latin = kana_voiced(term), _read_latin(name)[1]
+    return bool(latin) and _follows(kana, latin)
+
+
+def _follows(kana: str, latin: str, i: int = 0, j: int = 0) -> bool:
+    """Whether kana[i:] reads as latin[j:], letter for letter, with a u, o or i after a consonant of `kana` heard or
+    not."""
+    if i == len(kana):
+        return j == len(latin)
+    if j < len(latin) and kana[i] == latin[j] and _follows(kana, latin, i + 1, j + 1):
+        return True
+    return kana[i] in "uoi" and i > 0 and kana[i - 1] not in "aeiou" and _follows(kana, latin, i + 1, j)
 
 
 def short(name: str) -> bool:

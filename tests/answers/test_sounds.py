@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rag.stores.sounds import kana_key, latin_key, same_key, same_keys, short, spells
+from rag.stores.sounds import kana_key, kana_voiced, latin_key, same_key, same_keys, short, sounds_like, spells
 
 SPELLINGS = [("ラブロフ", "Lavrov"), ("トランプ", "Trump"), ("クルスク", "Kursk"), ("ラザルス・グループ", "Lazarus Group"),
              ("ゼレンスキー", "Zelensky"), ("プーチン", "Putin"), ("バンス", "Vance"), ("リヤド", "Riyadh"),
@@ -59,3 +59,18 @@ def kana_key_of(classes: str) -> str:
 def test_a_short_key_is_flagged_for_more_evidence_than_its_sound():
     assert short("Eilish") and short("Elon") and short("IAEA")  # ロシア and イラン sound like the first two
     assert not short("Lavrov") and not short("Trump")
+
+
+@pytest.mark.parametrize(("term", "name", "alike"), [
+    ("モディ", "Modi", True), ("キム", "Kim", True), ("アベ", "Abe", True), ("プーチン", "Putin", True),
+    ("ロシア", "Eilish", False), ("イラン", "Elon", False), ("モディ", "made", False), ("モディ", "Medi", False),
+    ("キム", "Kami", False), ("モディ", "", False),
+])
+def test_a_name_of_few_consonants_sounds_as_it_reads_vowels_and_all(term, name, alike):
+    """`spells` cannot tell a name of one or two consonant classes from the many words of that key (ロシア is "Eilish"),
+    so the bridge reads such a name by its vowels too, the vowel katakana adds after a consonant aside."""
+    assert sounds_like(term, name) is alike
+
+
+def test_a_small_kana_gives_its_vowel_to_the_kana_before_it():
+    assert kana_voiced("ディ") == "di" and kana_voiced("キャ") == "ka" and kana_voiced("モディー") == "nodi"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from rag.stores import dictionary as dictionary_module
-from rag.stores.bridge import Bridge, build_bridge
+from rag.stores.bridge import Bridge, _read_aloud, build_bridge
 from rag.stores.dictionary import _key, merge_terms, read_terms, read_words, write_terms
 from rag.stores.english import acronyms, content_words, english_words, stems
 
@@ -133,6 +133,27 @@ def test_a_name_only_the_name_dictionary_holds_keeps_no_aligned_group_that_misse
     assert any("ラブロフ" in g and len(g) > 1 for g in searcher.term_groups("What did Lavrov say?"))
 
 
+def test_a_person_no_dictionary_holds_is_reached_by_how_the_name_reads(bridge: Bridge, searcher) -> None:
+    """The seeds write 王毅 and モディ, which neither JMdict nor JMnedict holds. Before, "Wang Yi" and "Modi" gave
+    no group, and the first passage of either question below did not name him (Modi's three consonants are two
+    classes, too few to spell a name by)."""
+    named: dict[str, list[str]] = {}
+    assert bridge.expand("What did Wang Yi say?", named=named) == [["王毅"]]
+    assert named == {"wang": ["王毅"], "yi": ["王毅"]}  # a name: the alignment keeps no group of its words that misses it
+    assert bridge.expand("What was Wang Yi's view?")[0] == ["王毅"]
+    assert bridge.short.get("nd") == ["モディ"] and ["モディ"] in bridge.expand("What is expected of Modi?")
+    assert ["モディ"] in bridge.expand("what is expected of modi")  # typed all in lower case
+    assert bridge.spelled("medi") == [] and bridge.spelled("made") == []  # vowels and all; a word of the dictionary
+    assert "王毅" in searcher.search("What did Wang Yi discuss with Lavrov?", top_k=1).hits[0].passage.text
+    assert "モディ" in searcher.search("What is expected of Modi?", top_k=1).hits[0].passage.text
+
+
+def test_a_kanji_name_is_keyed_as_english_writes_a_chinese_one() -> None:
+    assert _read_aloud(["王毅", "李強", "習近平", "呂布"]) == {
+        "wang yi": ["王毅"], "li qiang": ["李強"], "xi jinping": ["習近平"], "lu bu": ["呂布"]}
+    assert _read_aloud(["欧陽修文"]) == {"ou yangxiuwen": ["欧陽修文"], "ouyang xiuwen": ["欧陽修文"]}  # a surname of two
+
+
 def test_every_proposed_term_is_in_the_corpus_vocabulary(bridge: Bridge, searcher) -> None:
     vocab = searcher.index.bm25.vocabulary
     groups = bridge.expand("What did Lavrov say about an alliance with China and sanctions on North Korea?")
@@ -185,6 +206,7 @@ def test_a_bridge_written_before_the_names_loads_without_them(bridge: Bridge, tm
     (tmp_path / "old.json").write_text(json.dumps({"id": "x", "table": bridge.table}), encoding="utf-8")
     old = Bridge.load(tmp_path / "old.json")
     assert old.names == {} and old.spelled("korybko") == [] and old.expand("Who is Lavrov?") == bridge.expand("Who is Lavrov?")
+    assert old.short == {} and old.spelled("modi") == [] and bridge.spelled("modi") == ["モディ"]
     assert old.written_alike("アメリカ") == [] and bridge.written_alike("アメリカ") == ["米国"]
 
 
