@@ -4,11 +4,12 @@ Built per index and restricted to the index's own BM25 vocabulary, so it only pr
 Nothing in it is specific to one question or document: it is a dictionary lookup plus light English lemmatising.
 
 A name no dictionary holds (the articles' コリブコ, "Korybko") is reached by its sound: the build keeps the
-vocabulary's katakana terms that JMdict and JMnedict lack, by their consonant key (sounds.py), and a question word the
-table lacks is spelled against them. Only terms no dictionary knows are offered, because a katakana term the dictionary
-knows has its own English key: ウクライナ is "Ukraine", never "Korean", though the two sound alike. And only a word
-written as a name that no dictionary holds, in any regular form, is spelled: the bridge keeps JMdict's English words
-("western" is not スターマ).
+vocabulary's katakana terms that JMdict lacks as words, by their consonant key (sounds.py), and a question word the
+table lacks is spelled against them. Only terms JMdict does not know are offered, because a word of the dictionary has
+its own English key: ウクライナ is "Ukraine", never "Korean", though the two sound alike. A name that only JMnedict
+holds is offered too: its English key is one transliteration of several (ハリコフ is "Kharkov" there, and "Kharkiv" in
+many a question). And only a word written as a name that no dictionary holds, in any regular form, is spelled: the
+bridge keeps JMdict's English words ("western" is not スターマ).
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     alike = _alike(every, first, is_name) if is_name is not None else []
     names: dict[str, list[str]] = defaultdict(list)
     short: dict[str, list[str]] = defaultdict(list)
-    unknown = [t for t in terms if t not in entries and _KATAKANA.fullmatch(t)]  # ~390,000 at a million passages
+    # the katakana terms that are no word of JMdict (~390,000 at a million passages), a name of JMnedict among them
+    unknown = [t for t in terms if t not in first and _KATAKANA.fullmatch(t)]
     for term, key in zip(unknown, kana_keys(unknown)):
         if len(key) >= _NAME_CLASSES:
             names[key].append(term)

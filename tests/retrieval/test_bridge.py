@@ -148,6 +148,15 @@ def test_a_person_no_dictionary_holds_is_reached_by_how_the_name_reads(bridge: B
     assert "モディ" in searcher.search("What is expected of Modi?", top_k=1).hits[0].passage.text
 
 
+def test_a_name_only_the_name_dictionary_holds_is_also_reached_by_its_sound(bridge: Bridge) -> None:
+    """JMnedict writes ハリコフ as "Kharkov"; a question writes "Kharkiv", which the table lacked."""
+    assert "kharkiv" not in bridge.table and bridge.spelled("kharkiv") == ["ハリコフ"]
+    spelled: set[str] = set()
+    assert ["ハリコフ"] in bridge.expand("When did the offensive near Kharkiv begin?", spelled=spelled)
+    assert spelled == {"kharkiv"}  # a name the embedders do not know either: the alignment leaves it out
+    assert bridge.spelled("korean") == []  # ウクライナ is a word of JMdict, never a name by its sound
+
+
 def test_a_kanji_name_is_keyed_as_english_writes_a_chinese_one() -> None:
     assert _read_aloud(["王毅", "李強", "習近平", "呂布"]) == {
         "wang yi": ["王毅"], "li qiang": ["李強"], "xi jinping": ["習近平"], "lu bu": ["呂布"]}
