@@ -52,7 +52,7 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     `defined`, the acronyms the passages gloss with the terms of their definitions ({"SCO": [上海, 協力, 機構]},
     defined.py) with the names themselves (`defined_names`, {"SCO": "上海協力機構"}), and the names written alike
     (`_alike`, with `is_name`; none without it); the table and the names are empty when the JMdict data package is not
-    installed. With `is_person` (a person's name, read alone), the table also has the people no dictionary holds whose
+    installed. With `is_person` (a person's name in Sudachi's dictionary), the table also has the people no dictionary holds whose
     names are written in kanji, by their Mandarin reading ("wang yi": 王毅; `_read_aloud`), and the bridge the katakana
     names too short for their consonants alone (モディ, `Bridge.spelled`)."""
     db = db_path()
@@ -91,10 +91,10 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
         for key, read in (_read_aloud(people) if people else {}).items():
             out[key] = list(dict.fromkeys([*out.get(key, ()), *read]))
     try:
-        words = dictionary_words() if names else set()
+        words = dictionary_words() if names or short or out else set()
     except (sqlite3.Error, OSError) as exc:  # without them a dictionary word could be taken for a name: no names
         logger.warning("bridge: cannot read the dictionary's English words (%s): no names by their sound", exc)
-        names, words = defaultdict(list), set()
+        names, short, words = defaultdict(list), defaultdict(list), set()
     logger.info("bridge: %d English keys, %d unknown katakana terms and %d acronyms the passages define in %.2fs",
                 len(out), sum(map(len, names.values())), len(defined or ()), time.perf_counter() - t0)
     return Bridge(out, dict(names), words, defined, defined_names, alike, dict(short))
@@ -114,7 +114,9 @@ def _read_aloud(people: list[str]) -> dict[str, list[str]]:
         if len(syllables) != len(term) or not all(syllables):
             continue
         for cut in (1, 2) if len(term) == 4 else (1,):
-            out[f"{''.join(syllables[:cut])} {''.join(syllables[cut:])}"].append(term)
+            surname, given = "".join(syllables[:cut]), "".join(syllables[cut:])
+            if surname not in STOP_WORDS and given not in STOP_WORDS:  # 阿満 is no "a man", 鶴竜 no "he long"
+                out[f"{surname} {given}"].append(term)
     return out
 
 
@@ -213,7 +215,7 @@ class Bridge:
                 hit = next((self.table[k] for k in lemmas(pair) if k in self.table), None)
                 if hit:
                     groups.append(list(hit))
-                    if named is not None and all(self.words.isdisjoint(stems(w)) for w in words[i:i + 2]):
+                    if named is not None and self.words and all(self.words.isdisjoint(stems(w)) for w in words[i:i + 2]):
                         named |= dict.fromkeys(words[i:i + 2], list(hit))  # a name of two words (Wang Yi)
                     i += 2
                     continue
@@ -233,7 +235,8 @@ class Bridge:
                 hit = next((self.table[k] for k in lemmas(part) if k in self.table), None)
                 if hit:
                     groups.append(list(hit))
-                    if named is not None and self.words.isdisjoint(stems(part)):  # a name, whatever its case
+                    # a name, whatever its case (a bridge written before it kept the dictionary's words tells none)
+                    if named is not None and self.words and self.words.isdisjoint(stems(part)):
                         named[part] = list(hit)
                 elif w in names and (name := self.spelled(part)):
                     groups.append(name)

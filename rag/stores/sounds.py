@@ -163,20 +163,24 @@ def kana_voiced(term: str) -> str:
 
 def sounds_like(term: str, name: str) -> bool:
     """Whether the katakana `term` sounds as the Latin-script `name` reads, vowels and all, the vowel katakana adds
-    after a consonant (u, o, i: キム is "Kim") aside: the test for a name of too few consonants for `spells`
-    (モディ is "Modi"; ロシア, whose key is "Eilish"'s, is not "Eilish")."""
+    after a consonant aside (`_ADDED`: キム is "Kim"): the test for a name of too few consonants for `spells`
+    (モディ is "Modi", not "mod"; ロシア, whose key is "Eilish"'s, is not "Eilish")."""
     kana, latin = kana_voiced(term), _read_latin(name)[1]
     return bool(latin) and _follows(kana, latin)
 
 
+# the vowel katakana writes after a consonant that has none (ム in キム, ト in "Scott" スコット, チ in "Rich" リッチ):
+# u after most consonants, o after t and d, i after ch and j; not ディ's i nor モ's o, which are heard
+_ADDED = {**dict.fromkeys("kgsnhbrj", "u"), "t": "oi", "d": "o", "j": "ui"}
+
+
 def _follows(kana: str, latin: str, i: int = 0, j: int = 0) -> bool:
-    """Whether kana[i:] reads as latin[j:], letter for letter, with a u, o or i after a consonant of `kana` heard or
-    not."""
+    """Whether kana[i:] reads as latin[j:], letter for letter, with a vowel katakana adds heard or not."""
     if i == len(kana):
         return j == len(latin)
     if j < len(latin) and kana[i] == latin[j] and _follows(kana, latin, i + 1, j + 1):
         return True
-    return kana[i] in "uoi" and i > 0 and kana[i - 1] not in "aeiou" and _follows(kana, latin, i + 1, j)
+    return i > 0 and kana[i] in _ADDED.get(kana[i - 1], "") and _follows(kana, latin, i + 1, j)
 
 
 def short(name: str) -> bool:

@@ -64,7 +64,8 @@ def test_a_short_key_is_flagged_for_more_evidence_than_its_sound():
 @pytest.mark.parametrize(("term", "name", "alike"), [
     ("モディ", "Modi", True), ("キム", "Kim", True), ("アベ", "Abe", True), ("プーチン", "Putin", True),
     ("ロシア", "Eilish", False), ("イラン", "Elon", False), ("モディ", "made", False), ("モディ", "Medi", False),
-    ("キム", "Kami", False), ("モディ", "", False),
+    ("キム", "Kami", False), ("モディ", "", False), ("スコット", "Scott", True), ("リッチ", "Rich", True),
+    ("モディ", "mod", False), ("モディ", "mdi", False),  # the vowels it writes are heard: "the MoD" is not Modi
 ])
 def test_a_name_of_few_consonants_sounds_as_it_reads_vowels_and_all(term, name, alike):
     """`spells` cannot tell a name of one or two consonant classes from the many words of that key (ロシア is "Eilish"),

@@ -157,10 +157,24 @@ def test_a_name_only_the_name_dictionary_holds_is_also_reached_by_its_sound(brid
     assert bridge.spelled("korean") == []  # ウクライナ is a word of JMdict, never a name by its sound
 
 
+def test_a_bridge_with_only_short_names_reads_the_dictionarys_words(built_index, searcher) -> None:
+    settings, _ = built_index
+    analyzer = searcher.analyzer
+    small = build_bridge(["モディ", "政府", "首相"], cache_dir=Path(settings.cache_dir or settings.index_dir / ".cache"),
+                         is_name=lambda t: True,
+                         is_person=lambda t: any(p[:3] == ("名詞", "固有名詞", "人名") for p in analyzer.entries(t)))
+    assert small.short == {"nd": ["モディ"]} and small.names == {} and small.words
+    assert small.spelled("nod") == [] and small.expand("What did the MoD say?") == []
+    named: dict[str, list[str]] = {}
+    small.expand("What did the prime minister say?", named=named)
+    assert named == {}
+
+
 def test_a_kanji_name_is_keyed_as_english_writes_a_chinese_one() -> None:
     assert _read_aloud(["王毅", "李強", "習近平", "呂布"]) == {
         "wang yi": ["王毅"], "li qiang": ["李強"], "xi jinping": ["習近平"], "lu bu": ["呂布"]}
     assert _read_aloud(["欧陽修文"]) == {"ou yangxiuwen": ["欧陽修文"], "ouyang xiuwen": ["欧陽修文"]}  # a surname of two
+    assert _read_aloud(["阿満", "鶴竜"]) == {}  # no "a man", no "he long": an English stop word is no part of a name
 
 
 def test_every_proposed_term_is_in_the_corpus_vocabulary(bridge: Bridge, searcher) -> None:
@@ -216,6 +230,9 @@ def test_a_bridge_written_before_the_names_loads_without_them(bridge: Bridge, tm
     old = Bridge.load(tmp_path / "old.json")
     assert old.names == {} and old.spelled("korybko") == [] and old.expand("Who is Lavrov?") == bridge.expand("Who is Lavrov?")
     assert old.short == {} and old.spelled("modi") == [] and bridge.spelled("modi") == ["モディ"]
+    named: dict[str, list[str]] = {}  # without the dictionary's words it cannot tell a name from a word
+    old.expand("What did Vance say about North Korea?", named=named)
+    assert named == {}
     assert old.written_alike("アメリカ") == [] and bridge.written_alike("アメリカ") == ["米国"]
 
 
