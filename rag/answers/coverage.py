@@ -99,6 +99,11 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
         after_what = t.surface == "何"
     runs = name_runs(question)
     passages = [set(analyzer.terms(h.passage.text)) for h in top(hits)]
+    # a name only the name dictionaries hold, or a Chinese name by its reading (Vance, Wang Yi: 王毅, in kanji), held
+    # as the bridge writes it, however the question is cased ("who is wang yi", "WHO IS WANG YI?")
+    people = _bridge_names(searcher, question)
+    if people and any(all(not passage.isdisjoint(terms) for terms in people.values()) for passage in passages):
+        return True
     spelled = [_spellings(p) for p in passages]
 
     tried: dict[str, set[str]] = {}
@@ -139,6 +144,20 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
     # a short acronym is held only as the passage writes it, in Latin letters ("ISW(戦争研究所)")
     return any(japanese <= passage and all(named(run, names) for run in runs) and all(a in passage for a in acronyms)
                for passage, names in zip(passages, spelled))
+
+
+def _bridge_names(searcher: Searcher, question: str) -> dict[str, list[str]]:
+    """{word: terms} of the question's words that the bridge reads as names only the name dictionaries hold, or as a
+    person no dictionary holds by the reading of the name ("wang": [王毅]; `Bridge.expand`'s `named`). Kanji count
+    here, unlike a spelling's: the dictionary's words ("hello": 歓迎) are never among them."""
+    try:
+        bridge = searcher.index.bridge
+    except (KeyError, IndexError, AttributeError):  # an index without BM25
+        return {}
+    named: dict[str, list[str]] = {}
+    bridge.expand(question, named=named)
+    # one kanji is no name's evidence: JMnedict reads "shigeru" as 重, "kim" as 金, which many a passage holds
+    return {w: long for w, terms in named.items() if (long := [t for t in terms if len(t) > 1])}
 
 
 def _searched(searcher: Searcher, word: str) -> set[str]:

@@ -204,9 +204,10 @@ class Bridge:
         words = english_words(question)
         only = caps is not None
         caps = acronyms(question) if caps is None else caps
-        # a question written all in lower case says nothing by its case ("who is korybko"): any word the table lacks
-        # may then be a name, as a capitalised one may otherwise
-        names = capitalised(question) if re.search(r"[A-Z]", question) else set(words)
+        # a question written all in lower case, or all in capitals, says nothing by its case ("who is korybko", "WHAT
+        # ABOUT MODI?"): any word the table lacks may then be a name, as a capitalised one may otherwise
+        cased = re.search(r"[A-Z]", question) and re.search(r"[a-z]", question)
+        names = capitalised(question) if cased else set(words)
         groups: list[list[str]] = []
         i = 0
         while i < len(words):

@@ -148,6 +148,14 @@ def test_a_person_no_dictionary_holds_is_reached_by_how_the_name_reads(bridge: B
     assert "モディ" in searcher.search("What is expected of Modi?", top_k=1).hits[0].passage.text
 
 
+def test_a_question_all_in_capitals_says_nothing_by_its_case(bridge: Bridge) -> None:
+    """As one all in lower case: any word the table lacks may be a name (before, none was: "WHAT ABOUT MODI?" found
+    no passage naming him)."""
+    assert ["モディ"] in bridge.expand("WHAT ABOUT MODI?") and bridge.expand("KHARKIV") == [["ハリコフ"]]
+    assert ["コリブコ"] in bridge.expand("WHAT DOES KORYBKO THINK?")
+    assert bridge.expand("WHAT WERE THEY NEGOTIATING?") == []  # a word of the dictionary, in a form it knows
+
+
 def test_a_name_only_the_name_dictionary_holds_is_also_reached_by_its_sound(bridge: Bridge) -> None:
     """JMnedict writes ハリコフ as "Kharkov"; a question writes "Kharkiv", which the table lacked."""
     assert "kharkiv" not in bridge.table and bridge.spelled("kharkiv") == ["ハリコフ"]
