@@ -42,6 +42,8 @@ _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fb\u30fc]+")
 _NAME_CLASSES = 3
 # a name written in kanji that may be Chinese (王毅, 習近平): a surname of one or two characters and a given name
 _KANJI_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
+# a place in katakana written with its division as one term (ハリコフ州, テキサス州, モスクワ市): Sudachi holds many so
+_DIVISION = re.compile(r"([\u30a1-\u30fa\u30fc]{2,}(?:・[\u30a1-\u30fa\u30fc]+)*)[州市省県区島]")
 
 
 def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
@@ -61,28 +63,39 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
         return Bridge({}, defined=defined, defined_names=defined_names)
     t0 = time.perf_counter()
     terms = set(vocab)
-    entries, dictionary_words = dictionary_entries(db, cache_dir, terms, BRIDGE_ID)
+    # each place's terms with a division (ハリコフ: [ハリコフ州]), which join the place's groups and spellings, and stand
+    # in for it where the vocabulary lacks it alone (テキサス州 without テキサス)
+    divided: dict[str, list[str]] = defaultdict(list)
+    for term in sorted(terms):
+        if m := _DIVISION.fullmatch(term):
+            divided[m.group(1)].append(term)
+    looked = terms | divided.keys()
+
+    def written(term: str) -> list[str]:  # the vocabulary's terms that write `term`
+        return ([term] if term in terms else []) + divided.get(term, [])
+
+    entries, dictionary_words = dictionary_entries(db, cache_dir, looked, BRIDGE_ID)
     ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for term in terms:
+    for term in looked:
         for order, key in pairs(entries.get(term, "")):
-            ranked[key].append((order, term))
+            ranked[key] += [(order, t) for t in written(term)]
     out: dict[str, list[str]] = {}
     every: dict[str, list[str]] = {}  # each key's terms before the cap
     for key, ordered in ranked.items():
         terms_of_key = every[key] = list(dict.fromkeys(term for _, term in sorted(ordered)))
         out[key] = terms_of_key[:_MAX_PER_KEY] + [t for t in terms_of_key[_MAX_PER_KEY:] if _loanword(t, key)]
     # each term's first sense, if JMdict has it (JMnedict's names of people gloss any name alike: 茅愛 is "China")
-    first = {term: key for term, packed in entries.items() if term in terms and packed
+    first = {term: key for term, packed in entries.items() if term in looked and packed
              for order, key in [min(pairs(packed))] if order < NAMES_FROM}
     alike = _alike(every, first, is_name) if is_name is not None else []
     names: dict[str, list[str]] = defaultdict(list)
     short: dict[str, list[str]] = defaultdict(list)
     # the katakana terms that are no word of JMdict (~390,000 at a million passages), a name of JMnedict among them
-    unknown = [t for t in terms if t not in first and _KATAKANA.fullmatch(t)]
+    unknown = [t for t in looked if t not in first and _KATAKANA.fullmatch(t)]
     for term, key in zip(unknown, kana_keys(unknown)):
         if len(key) >= _NAME_CLASSES:
-            names[key].append(term)
-        elif key and is_person is not None and is_person(term):
+            names[key] += written(term)
+        elif key and term in terms and is_person is not None and is_person(term):
             short[key].append(term)
     for found in (*names.values(), *short.values()):
         found.sort()  # a build writes the same bytes for the same vocabulary
