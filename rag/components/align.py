@@ -51,7 +51,7 @@ class AlignExpander:
         """One group per word, except the words the bridge before it spelled as a name no dictionary holds: an
         embedder knows no such name either, and its nearest terms are other names (Korybko's were ホンチョル and
         テヘラン), which out-score the one the bridge found (docs/precision.md); and except a name only the name
-        dictionary holds whose group misses it (below)."""
+        dictionary holds whose group misses it, which gets the name's terms instead (below)."""
         spelled = question.derived.get("spelled", ())
         words = [w for w in self.words(question.text) if w not in spelled]
         if not words:
@@ -62,10 +62,17 @@ class AlignExpander:
             return self.aligner.groups(vectors, self.terms, self.min_similarity)
         # A name only the name dictionary holds is read by the embedder as some word it knows: Vance's nearest terms
         # are advance's (収入, 支出), which out-rank the passages that name バンス. Its group is kept only if it holds
-        # the name's own terms or the name itself (Lavrov's holds ラブロフ, Putin's the passages' Latin putin).
+        # the name's own terms or the name itself (Lavrov's holds ラブロフ, Putin's the passages' Latin putin), and
+        # is otherwise the name's terms again: every other word has two groups, the bridge's and this one, and a
+        # name with one counted for half ("What is Wang Yi's role?" ranked passages on 役割 above those on 王毅).
         per_word = self.aligner.per_word(vectors, self.terms, self.min_similarity)  # one call, as `groups` makes
-        return [group for word, group in zip(words, per_word) if group and not (
-            word in named and {word, word.removesuffix("'s"), *named[word]}.isdisjoint(group))]
+        out = []
+        for word, group in zip(words, per_word):
+            if word in named and {word, word.removesuffix("'s"), *named[word]}.isdisjoint(group):
+                out.append(list(named[word]))  # each word's, as two words' aligned groups that hold it would be
+            elif group:
+                out.append(group)
+        return out
 
 
 class AlignBuilder:

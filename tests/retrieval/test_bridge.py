@@ -126,6 +126,7 @@ def test_a_name_only_the_name_dictionary_holds_keeps_no_aligned_group_that_misse
     assert "バンス" not in aligned and "vance" not in aligned
     groups = searcher.term_groups("What did Vance say?")
     assert ["バンス"] in groups and not any(t in g for g in groups for t in aligned)
+    assert groups.count(["バンス"]) == 2  # the name counts as much as a word with two groups (the bridge's, aligned)
     assert "バンス" in searcher.search("What did Vance say?", top_k=1).hits[0].passage.text
     for written in ("WHAT DID VANCE SAY?", "what did vance say about Ukraine?"):  # a name however it is written
         assert not any(t in g for g in searcher.term_groups(written) for t in aligned), written
@@ -145,6 +146,11 @@ def test_a_person_no_dictionary_holds_is_reached_by_how_the_name_reads(bridge: B
     assert ["モディ"] in bridge.expand("what is expected of modi")  # typed all in lower case
     assert bridge.spelled("medi") == [] and bridge.spelled("made") == []  # vowels and all; a word of the dictionary
     assert "王毅" in searcher.search("What did Wang Yi discuss with Lavrov?", top_k=1).hits[0].passage.text
+    # the name counts as much as "role", which has the bridge's group and an aligned one (both with 役割): the
+    # bridge's group for the pair, and one for each word's aligned group (as "Xi Jinping"'s, which hold 習近平); it
+    # had the bridge's alone before, and passages on 役割 came first
+    assert searcher.term_groups("What is Wang Yi's role?").count(["王毅"]) == 3
+    assert "王毅" in searcher.search("What is Wang Yi's role?", top_k=1).hits[0].passage.text
     assert "モディ" in searcher.search("What is expected of Modi?", top_k=1).hits[0].passage.text
 
 
