@@ -11,13 +11,15 @@ Two signals, both from the search that ran already:
   Japanese nouns (not the words that ask: 誰, 何, and the frame of "何の略" or "どんな人物"), and each run of
   capitalised English words, spelled there (rag/stores/sounds.py): a katakana term of the passage with the run's
   consonants ("Lavrov" is ラブロフ), a Latin term with its letters ("IAEA"), or the run's surname in katakana
-  ("Andrew Korybko" is コリブコ). Kanji spellings do not count, since the bridge maps "hello" to 歓迎, a word the
-  corpus holds; nor does a term that only means something near the name, since the term alignment proposes one for
-  every word ("peru" → トルコ, "weather" → タイム). A question typed wholly in lowercase has no capitals to mark a
-  name, so each of its longer words is taken for one when the search also spells it otherwise as it sounds
-  ("lazarus" is ラザルス; "tell" is only itself), or when a top passage writes it in Latin letters ("aukus"). A question
-  that names nothing else by an acronym of two or three capitals ("What does ISW stand for?") needs a passage that
-  writes it in those letters.
+  ("Andrew Korybko" is コリブコ), or its place with a division ("Kharkiv" is ハリコフ州). Kanji spellings count only
+  for a name the bridge reads as one, written in kanji that Sudachi's dictionary holds as a person's name alone
+  ("Wang Yi" is 王毅; `_bridge_names`): the bridge maps "hello" to 歓迎, a word the corpus holds, and JMnedict reads
+  the given name "Saki" as 未来. Nor does a term that only means something near the name count, since the term
+  alignment proposes one for every word ("peru" → トルコ, "weather" → タイム). A question typed wholly in lowercase, or
+  wholly in capitals, has no case to mark a name, so each of its longer words is taken for one when the search also
+  spells it otherwise as it sounds ("lazarus" is ラザルス; "tell" is only itself), when a top passage writes it in Latin
+  letters ("aukus"), or when the bridge reads it as a name ("wang", "yi"). A question that names nothing else by an
+  acronym of two or three capitals ("What does ISW stand for?") needs a passage that writes it in those letters.
 
 A follow-up (a question searched with the conversation) is not checked: its hits mix two searches, and it continues
 a conversation that was about the articles. Nor is an answer written by an LLM, which reads the passages itself.
@@ -33,6 +35,7 @@ from ..retrieval import Searcher
 from ..retrieval.rerank.answer_type import is_interrogative
 from ..stores.japanese import STOP_WORDS
 from ..types import Hit
+from ..stores.english import english_words, stems
 from ..stores.sounds import short, spells
 
 SIGNAL = "use"
@@ -45,6 +48,8 @@ NOT_COVERED = {
           "文章を出典として示します。",
 }
 _KATAKANA = re.compile(r"^[\u30a0-\u30ff]{2,}$")
+_DIVISIONS = "州市省県区島"
+_DIVISION = re.compile(rf"([\u30a1-\u30fa\u30fc]{{2,}}(?:・[\u30a1-\u30fa\u30fc]+)*)[{_DIVISIONS}]")  # ハリコフ州
 _LATIN = re.compile(r"^[a-z][a-z0-9.\-]{2,}$")
 # a run of capitalised words: a name as an English question writes it ("Lazarus Group", "J.D. Vance")
 # (after anything but a Latin letter or digit: "北朝鮮のLazarus Group", where のL is no word boundary to a regex)
@@ -87,6 +92,8 @@ def passages_cover(searcher: Searcher, question: str, hits: Sequence[Hit], min_c
 def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
     """Whether one top passage holds every name of `question` (see the module's docstring)."""
     question = unicodedata.normalize("NFKC", question)  # full-width letters are letters: ＮＡＴＯ is NATO
+    if question.isascii() and question == question.upper() != question.lower():
+        question = question.lower()  # all in capitals, it says nothing by its case: read as typed in lower case
     analyzer = searcher.analyzer
     # the nouns, not the words that ask ("ラブロフとは誰か": 誰 is a pronoun; 何年, 何人, and 何 with the counter after
     # it: no passage writes the question's 何) nor a question's frame ("ISWは何の略")
@@ -99,12 +106,10 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
         after_what = t.surface == "何"
     runs = name_runs(question)
     passages = [set(analyzer.terms(h.passage.text)) for h in top(hits)]
-    # a name only the name dictionaries hold, or a Chinese name by its reading (Vance, Wang Yi: 王毅, in kanji), held
-    # as the bridge writes it, however the question is cased ("who is wang yi", "WHO IS WANG YI?")
-    people = _bridge_names(searcher, question)
-    if people and any(all(not passage.isdisjoint(terms) for terms in people.values()) for passage in passages):
-        return True
     spelled = [_spellings(p) for p in passages]
+    # the words the bridge reads as names only the name dictionaries hold, or as a person by the name's reading
+    # (Vance: バンス; Wang Yi: 王毅, in kanji), with their terms, and the dictionary's English words
+    people, words = _bridge_names(searcher, question)
 
     tried: dict[str, set[str]] = {}
 
@@ -126,12 +131,25 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
         latin = {t for passage in passages for t in passage if t.isascii()}
         runs = [w for w in dict.fromkeys(_long_words(" ".join(_WORD.findall(question))))
                 if w in latin or any(t != w and spells(t, w) for t in searched(w))]
+        runs += [w for w in people if w not in runs]  # "who is wang yi"
     # a question that names nothing else, by an acronym of two or three capitals ("What does ISW stand for?")
     acronyms = [] if japanese or runs else [a.lower() for a in short_acronyms(question)]
     if not japanese and not runs and not acronyms:
         return False
 
-    def named(run: str, names: set[str]) -> bool:
+    def by_bridge(run: str, names: set[str], passage: set[str]) -> bool:
+        """The run's words the bridge reads as names are held as it writes them, and each other long word of the
+        run is held by its sound or is a word of the dictionary ("Wang Yi"; not "Vance Scholz")."""
+        found = english_words(run)
+        if not any(w in people for w in found):
+            return False
+        return all(not passage.isdisjoint(people[w]) for w in found if w in people) and all(
+            held(w, names) or not words.isdisjoint(stems(w.lower().removesuffix("'s")))
+            for w in _long_words(run) if english_words(w)[:1] and english_words(w)[0] not in people)
+
+    def named(run: str, names: set[str], passage: set[str]) -> bool:
+        if by_bridge(run, names, passage):
+            return True
         if held(run, names):  # the run whole: "Bretton Woods" is ブレトン・ウッズ
             return True
         if all(held(w, names) for w in _long_words(run)):
@@ -142,22 +160,32 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
         return len(words) > 1 and held(words[-1], {t for t in names if not t.isascii()})
 
     # a short acronym is held only as the passage writes it, in Latin letters ("ISW(戦争研究所)")
-    return any(japanese <= passage and all(named(run, names) for run in runs) and all(a in passage for a in acronyms)
-               for passage, names in zip(passages, spelled))
+    return any(japanese <= passage and all(named(run, names, passage) for run in runs)
+               and all(a in passage for a in acronyms) for passage, names in zip(passages, spelled))
 
 
-def _bridge_names(searcher: Searcher, question: str) -> dict[str, list[str]]:
-    """{word: terms} of the question's words that the bridge reads as names only the name dictionaries hold, or as a
-    person no dictionary holds by the reading of the name ("wang": [王毅]; `Bridge.expand`'s `named`). Kanji count
-    here, unlike a spelling's: the dictionary's words ("hello": 歓迎) are never among them."""
+def _bridge_names(searcher: Searcher, question: str) -> tuple[dict[str, list[str]], set[str]]:
+    """({word: terms}, the dictionary's English words): the question's words that the bridge reads as names only the
+    name dictionaries hold, or as a person no dictionary holds by the reading of the name ("vance": [バンス], "wang":
+    [王毅]; `Bridge.expand`'s `named`), with the terms that write a name: katakana and Latin ones, and kanji that
+    Sudachi's dictionary holds only as a name of a person. JMnedict reads many a given name as a word in kanji
+    ("saki" and "miki" as 未来, "shizuka" as 平和, "shigeru" as 重), which passages hold in their other sense."""
     try:
         bridge = searcher.index.bridge
     except (KeyError, IndexError, AttributeError):  # an index without BM25
-        return {}
+        return {}, set()
     named: dict[str, list[str]] = {}
     bridge.expand(question, named=named)
-    # one kanji is no name's evidence: JMnedict reads "shigeru" as 重, "kim" as 金, which many a passage holds
-    return {w: long for w, terms in named.items() if (long := [t for t in terms if len(t) > 1])}
+    entries = searcher.analyzer.entries
+
+    def writes_a_name(term: str) -> bool:
+        if _KATAKANA.match(term) or _LATIN.match(term):
+            return True
+        found = entries(term)
+        return bool(found) and all(pos[1] == "固有名詞" for pos in found) and any(pos[2] == "人名" for pos in found)
+
+    people = {w: kept for w, terms in named.items() if (kept := [t for t in terms if writes_a_name(t)])}
+    return people, bridge.words
 
 
 def _searched(searcher: Searcher, word: str) -> set[str]:
@@ -167,8 +195,9 @@ def _searched(searcher: Searcher, word: str) -> set[str]:
 
 def _spellings(terms: set[str]) -> set[str]:
     """The terms of a passage that may spell a Latin-script name: its katakana terms (and the parts of one written
-    with ・, "ラザルス・グループ"), and its Latin ones."""
+    with ・, "ラザルス・グループ", and a place written with its division, ハリコフ州), and its Latin ones."""
     names = {t for t in terms if _KATAKANA.match(t) or _LATIN.match(t)}
+    names |= {m.group(1) for t in terms if t[-1:] in _DIVISIONS and (m := _DIVISION.fullmatch(t))}
     return names | {part for t in names if "・" in t for part in t.split("・") if _KATAKANA.match(part)}
 
 

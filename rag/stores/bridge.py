@@ -29,7 +29,7 @@ from .defined import Glosser
 from .dictionary import NAMES_FROM, db_path, pairs
 from .dictionary import entries as dictionary_entries
 from .english import acronyms, capitalised, english_words, lemmas, stems
-from .japanese import STOP_WORDS
+from .japanese import STOP_WORDS, fold_term
 from .sounds import kana_keys, latin_key, latin_keys, same_keys, sounds_like, spells
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,8 @@ _NAME_CLASSES = 3
 # a name written in kanji that may be Chinese (王毅, 習近平): a surname of one or two characters and a given name
 _KANJI_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
 # a place in katakana written with its division as one term (ハリコフ州, テキサス州, モスクワ市): Sudachi holds many so
-_DIVISION = re.compile(r"([\u30a1-\u30fa\u30fc]{2,}(?:・[\u30a1-\u30fa\u30fc]+)*)[州市省県区島]")
+_DIVISIONS = "州市省県区島"
+_DIVISION = re.compile(rf"([\u30a1-\u30fa\u30fc]{{2,}}(?:・[\u30a1-\u30fa\u30fc]+)*)[{_DIVISIONS}]")
 
 
 def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
@@ -56,7 +57,9 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     (`_alike`, with `is_name`; none without it); the table and the names are empty when the JMdict data package is not
     installed. With `is_person` (a person's name in Sudachi's dictionary), the table also has the people no dictionary holds whose
     names are written in kanji, by their Mandarin reading ("wang yi": 王毅; `_read_aloud`), and the bridge the katakana
-    names too short for their consonants alone (モディ, `Bridge.spelled`)."""
+    names too short for their consonants alone (モディ, `Bridge.spelled`). A katakana place the vocabulary writes with
+    its division in one term (ハリコフ州) has that term beside it, under the name dictionary's keys and by its sound,
+    and in its place where the vocabulary lacks it alone (テキサス州)."""
     db = db_path()
     if db is None:
         logger.warning("jamdict-data is not installed: English questions get no lexical bridge")
@@ -66,9 +69,11 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     # each place's terms with a division (ハリコフ: [ハリコフ州]), which join the place's groups and spellings, and stand
     # in for it where the vocabulary lacks it alone (テキサス州 without テキサス)
     divided: dict[str, list[str]] = defaultdict(list)
-    for term in sorted(terms):
-        if m := _DIVISION.fullmatch(term):
-            divided[m.group(1)].append(term)
+    for term in terms:
+        if term[-1:] in _DIVISIONS and (m := _DIVISION.fullmatch(term)):
+            divided[fold_term(m.group(1))].append(term)  # テネシー州's place is the vocabulary's テネシ
+    for found in divided.values():
+        found.sort()
     looked = terms | divided.keys()
 
     def written(term: str) -> list[str]:  # the vocabulary's terms that write `term`
@@ -78,7 +83,9 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for term in looked:
         for order, key in pairs(entries.get(term, "")):
-            ranked[key] += [(order, t) for t in written(term)]
+            # a division joins only a place's keys, the name dictionary's: アムール州 is no "love", メイン州 no "main"
+            ranked[key] += [(order, t) for t in (written(term) if order >= NAMES_FROM else [term] if term in terms
+                                                 else [])]
     out: dict[str, list[str]] = {}
     every: dict[str, list[str]] = {}  # each key's terms before the cap
     for key, ordered in ranked.items():
@@ -94,7 +101,10 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     unknown = [t for t in looked if t not in first and _KATAKANA.fullmatch(t)]
     for term, key in zip(unknown, kana_keys(unknown)):
         if len(key) >= _NAME_CLASSES:
-            names[key] += written(term)
+            if term in divided:
+                names[key] += written(term)
+            else:
+                names[key].append(term)
         elif key and term in terms and is_person is not None and is_person(term):
             short[key].append(term)
     for found in (*names.values(), *short.values()):

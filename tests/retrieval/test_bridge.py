@@ -192,6 +192,13 @@ def test_a_place_written_with_its_division_in_one_term_joins_the_places_groups(b
     settings, _ = built_index  # a place the vocabulary holds only with its division is reached through it
     small = build_bridge(["テキサス州", "政府"], cache_dir=Path(settings.cache_dir or settings.index_dir / ".cache"))
     assert small.table["texas"] == ["テキサス州"] and "テキサス" not in {t for g in small.table.values() for t in g}
+    # the place as the vocabulary folds it (テネシ), and only under the name dictionary's keys: アムール is "love" in
+    # JMdict and "Amur" in JMnedict (a reviewer's findings)
+    vocabulary = searcher.analyzer.terms("テネシー州とテネシー、アムール州と愛")
+    assert "テネシ" in vocabulary and "テネシー州" in vocabulary
+    small = build_bridge(vocabulary, cache_dir=Path(settings.cache_dir or settings.index_dir / ".cache"))
+    assert {"テネシ", "テネシー州"} <= set(small.table["tennessee"]) and "アムール州" in small.table["amur"]
+    assert "アムール州" not in small.table["love"]
 
 
 def test_a_kanji_name_is_keyed_as_english_writes_a_chinese_one() -> None:
