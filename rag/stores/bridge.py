@@ -239,8 +239,9 @@ class Bridge:
                 hit = next((self.table[k] for k in lemmas(pair) if k in self.table), None)
                 if hit:
                     groups.append(list(hit))
-                    if named is not None and self.words and all(self.words.isdisjoint(stems(w)) for w in words[i:i + 2]):
-                        named |= dict.fromkeys(words[i:i + 2], list(hit))  # a name of two words (Wang Yi)
+                    if named is not None and self.words:  # a name of two words: each word no dictionary word
+                        named |= {w: list(hit) for w in words[i:i + 2] if self.words.isdisjoint(stems(w))}  # Wang Yi;
+                        # Xi Jinping's "jinping" (xi is the Greek letter)
                     i += 2
                     continue
             w = words[i]

@@ -201,6 +201,15 @@ def test_a_place_written_with_its_division_in_one_term_joins_the_places_groups(b
     assert "アムール州" not in small.table["love"]
 
 
+def test_a_two_word_names_word_that_is_no_dictionary_word_is_a_name(bridge: Bridge, searcher) -> None:
+    """ "xi" is a word of the dictionary (the Greek letter), "jinping" is not: its aligned group was the embedder's
+    guess (勢い, 引き起こす), which put the author's plug for another article first in "Who is Xi Jinping?"."""
+    named: dict[str, list[str]] = {}
+    assert bridge.expand("Who is Xi Jinping?", named=named) == [["習近平"]] and named == {"jinping": ["習近平"]}
+    groups = searcher.term_groups("Who is Xi Jinping?")
+    assert groups.count(["習近平"]) == 2 and not any("引き起こす" in g for g in groups)
+
+
 def test_a_kanji_name_is_keyed_as_english_writes_a_chinese_one() -> None:
     assert _read_aloud(["王毅", "李強", "習近平", "呂布"]) == {
         "wang yi": ["王毅"], "li qiang": ["李強"], "xi jinping": ["習近平"], "lu bu": ["呂布"]}
