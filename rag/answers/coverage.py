@@ -12,14 +12,15 @@ Two signals, both from the search that ran already:
   capitalised English words, spelled there (rag/stores/sounds.py): a katakana term of the passage with the run's
   consonants ("Lavrov" is ラブロフ), a Latin term with its letters ("IAEA"), or the run's surname in katakana
   ("Andrew Korybko" is コリブコ), or its place with a division ("Kharkiv" is ハリコフ州). Kanji spellings count only
-  for a name the bridge reads as one, written in kanji that Sudachi's dictionary holds as a person's name alone
-  ("Wang Yi" is 王毅; `_bridge_names`): the bridge maps "hello" to 歓迎, a word the corpus holds, and JMnedict reads
-  the given name "Saki" as 未来. Nor does a term that only means something near the name count, since the term
-  alignment proposes one for every word ("peru" → トルコ, "weather" → タイム). A question typed wholly in lowercase, or
-  wholly in capitals, has no case to mark a name, so each of its longer words is taken for one when the search also
-  spells it otherwise as it sounds ("lazarus" is ラザルス; "tell" is only itself), when a top passage writes it in Latin
-  letters ("aukus"), or when the bridge reads it as a name ("wang", "yi"). A question that names nothing else by an
-  acronym of two or three capitals ("What does ISW stand for?") needs a passage that writes it in those letters.
+  for a name the bridge reads as one, in kanji that Sudachi's dictionary holds only as proper nouns, a person's name
+  among them ("Wang Yi" is 王毅; `_bridge_names`), and the run's other long words must then be held by their sound or
+  by the bridge's terms: the bridge maps "hello" to 歓迎, a word the corpus holds, and JMnedict reads the given name
+  "Saki" as 未来. Nor does a term that only means something near the name count, since the term alignment proposes one
+  for every word ("peru" → トルコ, "weather" → タイム). A question typed wholly in lowercase has no case to mark a name,
+  so each of its longer words is taken for one when the search also spells it otherwise as it sounds ("lazarus" is
+  ラザルス; "tell" is only itself), when a top passage writes it in Latin letters ("aukus"), or when the bridge reads
+  it as a name ("wang", "yi"). A question that names nothing else by an acronym of two or three capitals ("What does
+  ISW stand for?") needs a passage that writes it in those letters.
 
 A follow-up (a question searched with the conversation) is not checked: its hits mix two searches, and it continues
 a conversation that was about the articles. Nor is an answer written by an LLM, which reads the passages itself.
@@ -35,7 +36,8 @@ from ..retrieval import Searcher
 from ..retrieval.rerank.answer_type import is_interrogative
 from ..stores.japanese import STOP_WORDS
 from ..types import Hit
-from ..stores.english import english_words, stems
+from ..stores.bridge import _DIVISION, _DIVISIONS, Bridge, name_terms
+from ..stores.english import english_words
 from ..stores.sounds import short, spells
 
 SIGNAL = "use"
@@ -48,8 +50,6 @@ NOT_COVERED = {
           "文章を出典として示します。",
 }
 _KATAKANA = re.compile(r"^[\u30a0-\u30ff]{2,}$")
-_DIVISIONS = "州市省県区島"
-_DIVISION = re.compile(rf"([\u30a1-\u30fa\u30fc]{{2,}}(?:・[\u30a1-\u30fa\u30fc]+)*)[{_DIVISIONS}]")  # ハリコフ州
 _LATIN = re.compile(r"^[a-z][a-z0-9.\-]{2,}$")
 # a run of capitalised words: a name as an English question writes it ("Lazarus Group", "J.D. Vance")
 # (after anything but a Latin letter or digit: "北朝鮮のLazarus Group", where のL is no word boundary to a regex)
@@ -92,8 +92,6 @@ def passages_cover(searcher: Searcher, question: str, hits: Sequence[Hit], min_c
 def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
     """Whether one top passage holds every name of `question` (see the module's docstring)."""
     question = unicodedata.normalize("NFKC", question)  # full-width letters are letters: ＮＡＴＯ is NATO
-    if question.isascii() and question == question.upper() != question.lower():
-        question = question.lower()  # all in capitals, it says nothing by its case: read as typed in lower case
     analyzer = searcher.analyzer
     # the nouns, not the words that ask ("ラブロフとは誰か": 誰 is a pronoun; 何年, 何人, and 何 with the counter after
     # it: no passage writes the question's 何) nor a question's frame ("ISWは何の略")
@@ -109,7 +107,7 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
     spelled = [_spellings(p) for p in passages]
     # the words the bridge reads as names only the name dictionaries hold, or as a person by the name's reading
     # (Vance: バンス; Wang Yi: 王毅, in kanji), with their terms, and the dictionary's English words
-    people, words = _bridge_names(searcher, question)
+    people, bridge = _bridge_names(searcher, question)
 
     tried: dict[str, set[str]] = {}
 
@@ -138,14 +136,15 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
         return False
 
     def by_bridge(run: str, names: set[str], passage: set[str]) -> bool:
-        """The run's words the bridge reads as names are held as it writes them, and each other long word of the
-        run is held by its sound or is a word of the dictionary ("Wang Yi"; not "Vance Scholz")."""
-        found = english_words(run)
+        """The run's words the bridge reads as names are held as it writes them, and each of its other words of
+        _NAME_WORD_CHARS letters or more by its sound or by one of the bridge's terms for it ("Wang Yi", "J.D.Vance",
+        "Xi Jinping's role"; not "Vance Scholz", nor "Best Vance Pizza Recipe")."""
+        found = [w.removesuffix("'s") for w in english_words(run)]
         if not any(w in people for w in found):
             return False
         return all(not passage.isdisjoint(people[w]) for w in found if w in people) and all(
-            held(w, names) or not words.isdisjoint(stems(w.lower().removesuffix("'s")))
-            for w in _long_words(run) if english_words(w)[:1] and english_words(w)[0] not in people)
+            held(w, names) or any(not passage.isdisjoint(g) for g in bridge.expand(w))
+            for w in found if w not in people and len(w) >= _NAME_WORD_CHARS and w not in STOP_WORDS)
 
     def named(run: str, names: set[str], passage: set[str]) -> bool:
         if by_bridge(run, names, passage):
@@ -164,28 +163,22 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
                and all(a in passage for a in acronyms) for passage, names in zip(passages, spelled))
 
 
-def _bridge_names(searcher: Searcher, question: str) -> tuple[dict[str, list[str]], set[str]]:
-    """({word: terms}, the dictionary's English words): the question's words that the bridge reads as names only the
-    name dictionaries hold, or as a person no dictionary holds by the reading of the name ("vance": [バンス], "wang":
-    [王毅]; `Bridge.expand`'s `named`), with the terms that write a name: katakana and Latin ones, and kanji that
-    Sudachi's dictionary holds only as a name of a person. JMnedict reads many a given name as a word in kanji
-    ("saki" and "miki" as 未来, "shizuka" as 平和, "shigeru" as 重), which passages hold in their other sense."""
+def _bridge_names(searcher: Searcher, question: str) -> tuple[dict[str, list[str]], Bridge | None]:
+    """({word: terms}, the bridge): the question's words that the bridge reads as names only the name dictionaries
+    hold, or as a person no dictionary holds by the reading of the name ("vance": [バンス], "wang": [王毅];
+    `Bridge.expand`'s `named`; a possessive's 's cut), with their terms that write a name (`name_terms`: not 未来, which
+    JMnedict reads as the given name "Saki")."""
     try:
         bridge = searcher.index.bridge
     except (KeyError, IndexError, AttributeError):  # an index without BM25
-        return {}, set()
+        return {}, None
     named: dict[str, list[str]] = {}
     bridge.expand(question, named=named)
-    entries = searcher.analyzer.entries
-
-    def writes_a_name(term: str) -> bool:
-        if _KATAKANA.match(term) or _LATIN.match(term):
-            return True
-        found = entries(term)
-        return bool(found) and all(pos[1] == "固有名詞" for pos in found) and any(pos[2] == "人名" for pos in found)
-
-    people = {w: kept for w, terms in named.items() if (kept := [t for t in terms if writes_a_name(t)])}
-    return people, bridge.words
+    people: dict[str, list[str]] = {}
+    for w, terms in named.items():
+        if kept := name_terms(terms, searcher.analyzer.entries):
+            people[w.removesuffix("'s")] = kept
+    return people, bridge
 
 
 def _searched(searcher: Searcher, word: str) -> set[str]:

@@ -51,14 +51,16 @@ class AlignExpander:
         """One group per word, except the words the bridge before it spelled as a name no dictionary holds: an
         embedder knows no such name either, and its nearest terms are other names (Korybko's were ホンチョル and
         テヘラン), which out-score the one the bridge found (docs/precision.md); and except a name only the name
-        dictionary holds whose group misses it, which gets the name's terms instead (below)."""
+        dictionary holds, or of a person the bridge reads by the name, whose group misses it: that group is the
+        name's terms instead when they write a name (katakana, Latin, a person's name in kanji), and is left out
+        otherwise (below)."""
         spelled = question.derived.get("spelled", ())
-        words = [w for w in self.words(question.text) if w not in spelled]
+        words = [w for w in self.words(question.text) if w.lower() not in spelled]
         if not words:
             return []
         vectors = np.stack([question.vector(self.embedder, "query", w) for w in words])
         named = question.derived.get("named", {})
-        if not any(w in named for w in words):
+        if not any(w.lower() in named for w in words):
             return self.aligner.groups(vectors, self.terms, self.min_similarity)
         # A name only the name dictionary holds is read by the embedder as some word it knows: Vance's nearest terms
         # are advance's (収入, 支出), which out-rank the passages that name バンス. Its group is kept only if it holds
@@ -66,11 +68,16 @@ class AlignExpander:
         # is otherwise the name's terms again: every other word has two groups, the bridge's and this one, and a
         # name with one counted for half ("What is Wang Yi's role?" ranked passages on 役割 above those on 王毅).
         per_word = self.aligner.per_word(vectors, self.terms, self.min_similarity)  # one call, as `groups` makes
+        people = question.derived.get("name-terms", {})  # the named words' terms that write a name (not 嵐 for "ran")
         out = []
         for word, group in zip(words, per_word):
-            if word in named and {word, word.removesuffix("'s"), *named[word]}.isdisjoint(group):
-                out.append(list(named[word]))  # each word's, as two words' aligned groups that hold it would be
-            elif group:
+            key = word.lower()  # an acronym keeps its capitals here ("What did VANCE say?")
+            if not group:
+                continue
+            if key in named and {key, key.removesuffix("'s"), *named[key]}.isdisjoint(group):
+                if key in people:  # each word's, as two words' aligned groups that hold it would be
+                    out.append(list(people[key]))
+            else:
                 out.append(group)
         return out
 

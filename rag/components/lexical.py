@@ -14,6 +14,7 @@ import re
 import time
 import unicodedata
 from pathlib import Path
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -22,7 +23,7 @@ from ..chunking import CHUNKING_ID
 from ..errors import IndexCorruptError
 from ..stores import defined
 from ..stores.bm25 import BM25Store, TermSegment, count_terms, read_vocab, term_ids
-from ..stores.bridge import Bridge, build_bridge
+from ..stores.bridge import Bridge, build_bridge, name_terms
 from ..stores.english import capitals
 from ..stores.japanese import JapaneseAnalyzer
 from ..stores.segments import SEG_DIR, Layout, Segment, carried, link, write_json
@@ -52,8 +53,9 @@ class Expander(Protocol):
 class BridgeExpander:
     """The JMdict/JMnedict bridge, restricted to the index's vocabulary when it was built."""
 
-    def __init__(self, bridge: Bridge) -> None:
+    def __init__(self, bridge: Bridge, entries: Callable[[str], list[tuple[str, ...]]] | None = None) -> None:
         self.bridge = bridge
+        self.entries = entries  # Sudachi's dictionary look-up, which tells a name in kanji from a word (name_terms)
 
     def needs(self, text: str) -> list[Need]:
         return []
@@ -70,6 +72,9 @@ class BridgeExpander:
         groups = self.bridge.expand(question.text, question.derived.get("acronyms"), spelled, named)
         question.derived["spelled"] = spelled
         question.derived["named"] = named
+        if self.entries is not None:  # and of those, the terms that write a name (for the alignment)
+            question.derived["name-terms"] = {w: kept for w, terms in named.items()
+                                              if (kept := name_terms(terms, self.entries))}
         return groups
 
 

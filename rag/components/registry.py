@@ -102,7 +102,8 @@ def _sparse(name: str, entry: Entry, data: Any, parts: Parts, settings: Settings
 
 def _bm25(name: str, entry: Entry, data: Any, parts: Parts, settings: Settings, analyzer: JapaneseAnalyzer) -> Component:
     store, bridge = data
-    expanders: list[Any] = [BridgeExpander(bridge)] if settings.bridge and (len(bridge) or bridge.defined) else []
+    expanders: list[Any] = ([BridgeExpander(bridge, analyzer.entries)] if settings.bridge
+                            and (len(bridge) or bridge.defined) else [])
     aligned = parts.get(f"{settings.align}-align") if settings.align else None
     if aligned is not None:
         expanders.append(AlignExpander(settings.align, aligned[1], settings.align_terms, settings.align_min_similarity,

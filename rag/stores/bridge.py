@@ -43,6 +43,7 @@ _NAME_CLASSES = 3
 # a name written in kanji that may be Chinese (王毅, 習近平): a surname of one or two characters and a given name
 _KANJI_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
 # a place in katakana written with its division as one term (ハリコフ州, テキサス州, モスクワ市): Sudachi holds many so
+_NAME_SCRIPT = re.compile(r"[\u30a1-\u30fa\u30fb\u30fc]{2,}|[a-z][a-z0-9.\-]{2,}")  # katakana, or Latin
 _DIVISIONS = "州市省県区島"
 _DIVISION = re.compile(rf"([\u30a1-\u30fa\u30fc]{{2,}}(?:・[\u30a1-\u30fa\u30fc]+)*)[{_DIVISIONS}]")
 
@@ -121,6 +122,21 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     logger.info("bridge: %d English keys, %d unknown katakana terms and %d acronyms the passages define in %.2fs",
                 len(out), sum(map(len, names.values())), len(defined or ()), time.perf_counter() - t0)
     return Bridge(out, dict(names), words, defined, defined_names, alike, dict(short))
+
+
+def name_terms(terms: Iterable[str], entries: Callable[[str], list[tuple[str, ...]]]) -> list[str]:
+    """The terms of `terms` that write a name: katakana and Latin ones, and kanji that Sudachi's dictionary (`entries`,
+    `JapaneseAnalyzer.entries`) holds only as proper nouns, a person's name among them (王毅). JMnedict reads many a
+    given name, and an irregular verb, as a word in kanji ("saki" and "miki" as 未来, "shizuka" as 平和, "ran" as 嵐),
+    which passages hold in their other sense."""
+    out = []
+    for term in terms:
+        if _NAME_SCRIPT.fullmatch(term):
+            out.append(term)
+        elif (found := entries(term)) and all(pos[1] == "固有名詞" for pos in found) and any(
+                pos[2] == "人名" for pos in found):
+            out.append(term)
+    return out
 
 
 def _read_aloud(people: list[str]) -> dict[str, list[str]]:

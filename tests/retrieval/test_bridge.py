@@ -127,6 +127,10 @@ def test_a_name_only_the_name_dictionary_holds_keeps_no_aligned_group_that_misse
     groups = searcher.term_groups("What did Vance say?")
     assert ["バンス"] in groups and not any(t in g for g in groups for t in aligned)
     assert groups.count(["バンス"]) == 2  # the name counts as much as a word with two groups (the bridge's, aligned)
+    assert searcher.term_groups("What did VANCE say?").count(["バンス"]) == 2  # in capitals inside a question too
+    # a word JMnedict also reads as a name in kanji that is a word ("ran": 嵐, a storm) loses its aligned group, as
+    # before, and gets no copy of it
+    assert searcher.term_groups("Which newsletter ran it?").count(["嵐"]) == 1
     assert "バンス" in searcher.search("What did Vance say?", top_k=1).hits[0].passage.text
     for written in ("WHAT DID VANCE SAY?", "what did vance say about Ukraine?"):  # a name however it is written
         assert not any(t in g for g in searcher.term_groups(written) for t in aligned), written
