@@ -34,11 +34,11 @@ from collections.abc import Sequence
 
 from ..retrieval import Searcher
 from ..retrieval.rerank.answer_type import is_interrogative
-from ..stores.japanese import STOP_WORDS
-from ..types import Hit
-from ..stores.bridge import _DIVISION, _DIVISIONS, Bridge, name_terms
+from ..stores.bridge import DIVISION, DIVISIONS, Bridge, name_terms
 from ..stores.english import english_words
+from ..stores.japanese import STOP_WORDS
 from ..stores.sounds import short, spells
+from ..types import Hit
 
 SIGNAL = "use"
 PASSAGES = 5  # the top passages read, as the extractive answer reads them
@@ -106,7 +106,7 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
     passages = [set(analyzer.terms(h.passage.text)) for h in top(hits)]
     spelled = [_spellings(p) for p in passages]
     # the words the bridge reads as names only the name dictionaries hold, or as a person by the name's reading
-    # (Vance: バンス; Wang Yi: 王毅, in kanji), with their terms, and the dictionary's English words
+    # (Vance: バンス; Wang Yi: 王毅, in kanji), with their terms that write a name, and the bridge
     people, bridge = _bridge_names(searcher, question)
 
     tried: dict[str, set[str]] = {}
@@ -190,7 +190,7 @@ def _spellings(terms: set[str]) -> set[str]:
     """The terms of a passage that may spell a Latin-script name: its katakana terms (and the parts of one written
     with ・, "ラザルス・グループ", and a place written with its division, ハリコフ州), and its Latin ones."""
     names = {t for t in terms if _KATAKANA.match(t) or _LATIN.match(t)}
-    names |= {m.group(1) for t in terms if t[-1:] in _DIVISIONS and (m := _DIVISION.fullmatch(t))}
+    names |= {m.group(1) for t in terms if t[-1:] in DIVISIONS and (m := DIVISION.fullmatch(t))}
     return names | {part for t in names if "・" in t for part in t.split("・") if _KATAKANA.match(part)}
 
 

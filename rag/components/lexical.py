@@ -13,8 +13,8 @@ import logging
 import re
 import time
 import unicodedata
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np

@@ -42,10 +42,10 @@ _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fb\u30fc]+")
 _NAME_CLASSES = 3
 # a name written in kanji that may be Chinese (王毅, 習近平): a surname of one or two characters and a given name
 _KANJI_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
-# a place in katakana written with its division as one term (ハリコフ州, テキサス州, モスクワ市): Sudachi holds many so
 _NAME_SCRIPT = re.compile(r"[\u30a1-\u30fa\u30fb\u30fc]{2,}|[a-z][a-z0-9.\-]{2,}")  # katakana, or Latin
-_DIVISIONS = "州市省県区島"
-_DIVISION = re.compile(rf"([\u30a1-\u30fa\u30fc]{{2,}}(?:・[\u30a1-\u30fa\u30fc]+)*)[{_DIVISIONS}]")
+# a place in katakana written with its division as one term (ハリコフ州, テキサス州, モスクワ市): Sudachi holds many so
+DIVISIONS = "州市省県区島"
+DIVISION = re.compile(rf"([\u30a1-\u30fa\u30fc]{{2,}}(?:・[\u30a1-\u30fa\u30fc]+)*)[{DIVISIONS}]")
 
 
 def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
@@ -56,9 +56,9 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     `defined`, the acronyms the passages gloss with the terms of their definitions ({"SCO": [上海, 協力, 機構]},
     defined.py) with the names themselves (`defined_names`, {"SCO": "上海協力機構"}), and the names written alike
     (`_alike`, with `is_name`; none without it); the table and the names are empty when the JMdict data package is not
-    installed. With `is_person` (a person's name in Sudachi's dictionary), the table also has the people no dictionary holds whose
-    names are written in kanji, by their Mandarin reading ("wang yi": 王毅; `_read_aloud`), and the bridge the katakana
-    names too short for their consonants alone (モディ, `Bridge.spelled`). A katakana place the vocabulary writes with
+    installed. With `is_person` (a person's name in Sudachi's dictionary), the table also has the people no dictionary
+    holds whose names are written in kanji, by their Mandarin reading ("wang yi": 王毅; `_read_aloud`), and the bridge
+    the katakana names too short for their consonants alone (モディ, `Bridge.spelled`). A katakana place the vocabulary writes with
     its division in one term (ハリコフ州) has that term beside it, under the name dictionary's keys and by its sound,
     and in its place where the vocabulary lacks it alone (テキサス州)."""
     db = db_path()
@@ -71,7 +71,7 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     # in for it where the vocabulary lacks it alone (テキサス州 without テキサス)
     divided: dict[str, list[str]] = defaultdict(list)
     for term in terms:
-        if term[-1:] in _DIVISIONS and (m := _DIVISION.fullmatch(term)):
+        if term[-1:] in DIVISIONS and (m := DIVISION.fullmatch(term)):
             divided[fold_term(m.group(1))].append(term)  # テネシー州's place is the vocabulary's テネシ
     for found in divided.values():
         found.sort()
@@ -255,9 +255,10 @@ class Bridge:
                 hit = next((self.table[k] for k in lemmas(pair) if k in self.table), None)
                 if hit:
                     groups.append(list(hit))
-                    if named is not None and self.words:  # a name of two words: each word no dictionary word
-                        named |= {w: list(hit) for w in words[i:i + 2] if self.words.isdisjoint(stems(w))}  # Wang Yi;
-                        # Xi Jinping's "jinping" (xi is the Greek letter)
+                    # a name of two words: each of its words that is no word of the dictionary (Wang Yi; Xi Jinping's
+                    # "jinping", as "xi" is the Greek letter)
+                    if named is not None and self.words:
+                        named |= {w: list(hit) for w in words[i:i + 2] if self.words.isdisjoint(stems(w))}
                     i += 2
                     continue
             w = words[i]
