@@ -135,6 +135,13 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
     if not japanese and not runs and not acronyms:
         return False
 
+    groups_of: dict[str, list[list[str]]] = {}
+
+    def expanded(word: str) -> list[list[str]]:  # the bridge's groups for `word`, asked once for all the passages
+        if word not in groups_of:
+            groups_of[word] = bridge.expand(word)
+        return groups_of[word]
+
     def by_bridge(run: str, names: set[str], passage: set[str]) -> bool:
         """The run's words the bridge reads as names are held as it writes them, and each of its other words of
         _NAME_WORD_CHARS letters or more by its sound or by one of the bridge's terms for it ("Wang Yi", "J.D.Vance",
@@ -143,7 +150,7 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
         if not any(w in people for w in found):
             return False
         return all(not passage.isdisjoint(people[w]) for w in found if w in people) and all(
-            held(w, names) or any(not passage.isdisjoint(g) for g in bridge.expand(w))
+            held(w, names) or any(not passage.isdisjoint(g) for g in expanded(w))
             for w in found if w not in people and len(w) >= _NAME_WORD_CHARS and w not in STOP_WORDS)
 
     def named(run: str, names: set[str], passage: set[str]) -> bool:
