@@ -115,6 +115,11 @@ def test_japanese_questions_are_classified_by_their_cue_words(question: str, kin
     ("両国は2024年5月16日に署名した。", "date", set(), set(), True),
     ("両国は同日に署名した。", "date", set(), set(), True),
     ("三つの柱がある。", "date", set(), set(), False),  # a number, but no calendar unit
+    # a span, not a date: "On which day did the offensive start?" is not answered by "only six days before the visit"
+    ("訪問まであとわずか6日となったときに始まった。", "date", set(), set(), False),
+    ("3年以上にわたる戦争が続く。", "date", set(), set(), False),
+    ("両国は4年ぶりに会談した。", "date", set(), set(), False),
+    ("訪問の6日前の5月10日に始まった。", "date", set(), set(), True),  # the date after the span
     ("外相がテヘランで会談した。", "place", set(), set(), True),
     ("外相がテヘランで会談した。", "place", {"テヘラン"}, set(), False),  # the place the question names
     ("プーチン大統領が演説した。", "entity", set(), set(), True),

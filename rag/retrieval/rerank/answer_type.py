@@ -54,6 +54,12 @@ _TIME_WORDS = frozenset({"昨年", "今年", "来年", "先月", "今月", "来�
                          "上旬", "中旬", "下旬", "月末", "週末", "未明", "同夜", "本日", "今朝", "昨夜", "今夜"}
                         | {f"{d}曜{n}" for d in "月火水木金土日" for n in ("", "日")})  # 土曜日, 木曜
 _DATE_UNITS = frozenset({"年", "月", "日", "年度", "世紀", "曜日", "時", "年代"})
+# A number and a date unit measure a span, not a date, before these (3年以上, 6日前, 4年ぶり, 30日間 is one token) or
+# after these (わずか6日, 約3年): "On which day did the offensive start?" is answered by 5月10日, not by 「訪問まであと
+# わずか6日となったとき」.
+_SPAN_AFTER = frozenset({"以上", "以内", "未満", "前", "後", "ぶり", "間", "足らず", "余り", "近く", "ほど", "程",
+                         "連続", "目", "半"})
+_SPAN_BEFORE = frozenset({"わずか", "僅か", "約", "およそ", "たった", "計", "最大", "最長", "最短", "丸"})
 _REASON_SURFACES = frozenset({"ため", "為", "ので", "理由", "原因", "要因", "背景", "狙い", "目的", "動機", "せい",
                               "おかげ", "きっかけ"})
 _DIGITS = re.compile(r"\d[\d,.]*")
@@ -107,7 +113,7 @@ def has_evidence(tokens: Sequence[Token], kind: Kind, known_terms: Collection[st
             if tok.surface in _TIME_WORDS or tok.term in _TIME_WORDS:
                 return True
             if _is_number(tok) and tok.term not in known_numbers and i + 1 < len(tokens) \
-                    and tokens[i + 1].surface in _DATE_UNITS:
+                    and tokens[i + 1].surface in _DATE_UNITS and not _span(tokens, i):
                 return True
         elif kind == "reason":
             if tok.surface in _REASON_SURFACES or (tok.surface in ("から", "ので") and pos[1:2] == ("接続助詞",)):
@@ -118,3 +124,10 @@ def has_evidence(tokens: Sequence[Token], kind: Kind, known_terms: Collection[st
             if kind == "entity" and pos[2] in ("人名", "組織名", "一般"):
                 return True
     return False
+
+
+def _span(tokens: Sequence[Token], i: int) -> bool:
+    """Whether the number at `i` and the unit after it measure a span (わずか6日, 3年以上) rather than give a date."""
+    after = tokens[i + 2].surface if i + 2 < len(tokens) else ""
+    before = tokens[i - 1].surface if i > 0 else ""
+    return after in _SPAN_AFTER or before in _SPAN_BEFORE
