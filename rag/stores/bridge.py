@@ -14,6 +14,7 @@ bridge keeps JMdict's English words ("western" is not スターマ).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -46,6 +47,14 @@ _NAME_SCRIPT = re.compile(r"[\u30a1-\u30fa\u30fb\u30fc]{2,}|[a-z][a-z0-9.\-]{2,}
 # a place in katakana written with its division as one term (ハリコフ州, テキサス州, モスクワ市): Sudachi holds many so
 DIVISIONS = "州市省県区島"
 DIVISION = re.compile(rf"([\u30a1-\u30fa\u30fc]{{2,}}(?:・[\u30a1-\u30fa\u30fc]+)*)[{DIVISIONS}]")
+# a Japanese place in kanji written with its division in one term (椎葉村, 菊陽町): JMnedict keys the village 椎葉村 as
+# "Shiibason" and the place 椎葉 as "Shiiba", which a question writes. Not 島, which ends many a place's own name (霧島)
+KANJI_DIVISIONS = "市町村区郡県"
+KANJI_DIVISION = re.compile(rf"([\u4e00-\u9fff]{{1,4}})[{KANJI_DIVISIONS}]")
+# JMnedict writes a long vowel twice (藤堂 "Toudou", 工藤 "Kudou", 大野 "Oono"); questions, and the news, write it once
+# ("Todo", "Kudo", "Ono"), as Hepburn without its macrons does
+_LONG_VOWEL = re.compile(r"ou|oo|uu")
+_SHORTEST_FOLDED = 3  # "tou" folded is "to", a word of every question
 
 
 def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
@@ -60,7 +69,9 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     holds whose names are written in kanji, by their Mandarin reading ("wang yi": 王毅; `_read_aloud`), and the bridge
     the katakana names too short for their consonants alone (モディ, `Bridge.spelled`). A katakana place the vocabulary writes with
     its division in one term (ハリコフ州) has that term beside it, under the name dictionary's keys and by its sound,
-    and in its place where the vocabulary lacks it alone (テキサス州)."""
+    and in its place where the vocabulary lacks it alone (テキサス州). With `is_name`, so does a Japanese place in
+    kanji (椎葉村 under "shiiba"), and a name JMnedict writes with a long vowel twice is keyed with it once too (藤堂,
+    "toudou", is "todo")."""
     db = db_path()
     if db is None:
         logger.warning("jamdict-data is not installed: English questions get no lexical bridge")
@@ -73,6 +84,9 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     for term in terms:
         if term[-1:] in DIVISIONS and (m := DIVISION.fullmatch(term)):
             divided[fold_term(m.group(1))].append(term)  # テネシー州's place is the vocabulary's テネシ
+        elif (term[-1:] in KANJI_DIVISIONS and (m := KANJI_DIVISION.fullmatch(term)) and is_name is not None
+              and is_name(term)):  # 椎葉村, a place's one term; not 都市 nor 農村, which are no names
+            divided[m.group(1)].append(term)
     for found in divided.values():
         found.sort()
     looked = terms | divided.keys()
@@ -81,12 +95,19 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
         return ([term] if term in terms else []) + divided.get(term, [])
 
     entries, dictionary_words = dictionary_entries(db, cache_dir, looked, BRIDGE_ID)
+
+    @functools.cache
+    def proper(term: str) -> bool:  # a name as Sudachi reads it (藤堂, 椎葉), not a word JMnedict also reads as one
+        return is_name is not None and is_name(term)
+
     ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for term in looked:
         for order, key in pairs(entries.get(term, "")):
             # a division joins only a place's keys, the name dictionary's: アムール州 is no "love", メイン州 no "main"
-            ranked[key] += [(order, t) for t in (written(term) if order >= NAMES_FROM else [term] if term in terms
-                                                 else [])]
+            found = [(order, t) for t in (written(term) if order >= NAMES_FROM else [term] if term in terms else [])]
+            ranked[key] += found
+            if order >= NAMES_FROM and found and (plain := _one_long_vowel(key)) != key and proper(term):
+                ranked[plain] += found  # "Todo" is 藤堂 too; not "Nomura" 農村, which JMnedict reads "Noumura"
     out: dict[str, list[str]] = {}
     every: dict[str, list[str]] = {}  # each key's terms before the cap
     for key, ordered in ranked.items():
@@ -122,6 +143,15 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     logger.info("bridge: %d English keys, %d unknown katakana terms and %d acronyms the passages define in %.2fs",
                 len(out), sum(map(len, names.values())), len(defined or ()), time.perf_counter() - t0)
     return Bridge(out, dict(names), words, defined, defined_names, alike, dict(short))
+
+
+def _one_long_vowel(key: str) -> str:
+    """A name dictionary's key with each long vowel written once ("toudou" → "todo"); the key itself when that leaves
+    it too short, or it is no plain word."""
+    if not key.isalpha() or not key.isascii():
+        return key
+    plain = _LONG_VOWEL.sub(lambda m: m.group()[0], key)
+    return plain if len(plain) >= _SHORTEST_FOLDED else key
 
 
 def name_terms(terms: Iterable[str], entries: Callable[[str], list[tuple[str, ...]]]) -> list[str]:

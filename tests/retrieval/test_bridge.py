@@ -205,6 +205,25 @@ def test_a_place_written_with_its_division_in_one_term_joins_the_places_groups(b
     assert "アムール州" not in small.table["love"]
 
 
+def test_a_japanese_name_is_keyed_as_english_writes_it(built_index, searcher) -> None:
+    """JMnedict writes a long vowel twice (藤堂 "Toudou") and keys a village with its division (椎葉村 "Shiibason"); a
+    question about new articles asked "What did Todo say?" and "What happened in Shiiba?", and was answered from
+    others (a black-box probe's findings on articles the index had never seen)."""
+    settings, _ = built_index
+    vocabulary = ["藤堂", "椎葉村", "菊陽町", "農村", "都市", "政府"]
+    small = build_bridge(vocabulary, cache_dir=Path(settings.cache_dir or settings.index_dir / ".cache"),
+                         is_name=lambda t: searcher.analyzer.tags(t)[:2] == ("名詞", "固有名詞"))
+    assert small.expand("What did Todo say?") == [["藤堂"]] and "藤堂" in small.table["toudou"]
+    assert small.expand("What happened in Shiiba?") == [["椎葉村"]] and small.table["kikuyo"] == ["菊陽町"]
+    # only a name is written with one long vowel: 農村 is a word, which JMnedict also reads as the surname "Noumura"
+    assert "農村" in small.table["noumura"] and "nomura" not in small.table
+    # and only a place's one term with its division: 都市 ("city") is no place 都 ("Miyako")
+    assert not any("都市" in terms for key, terms in small.table.items() if key.startswith("miyako"))
+    # without Sudachi's word on what is a name, no kanji term is read as a place with its division
+    plain = build_bridge(vocabulary, cache_dir=Path(settings.cache_dir or settings.index_dir / ".cache"))
+    assert "shiiba" not in plain.table
+
+
 def test_a_two_word_names_word_that_is_no_dictionary_word_is_a_name(bridge: Bridge, searcher) -> None:
     """ "xi" is a word of the dictionary (the Greek letter), "jinping" is not: its aligned group was the embedder's
     guess (勢い, 引き起こす), which put the author's plug for another article first in "Who is Xi Jinping?"."""
