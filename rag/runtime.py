@@ -29,7 +29,8 @@ def load_embedders(settings: Settings) -> dict[str, Embedder]:
     ranking. USE is not batched: it costs ~3 ms a question, and batching it would tie a question's vector, in its
     last bits, to whatever else was asked at the same moment."""
     t0 = time.perf_counter()
-    out = {spec: create(spec, threads=settings.threads, e5_engine=settings.e5_engine) for spec in settings.embedders}
+    out = {spec: create(spec, threads=settings.threads, e5_engine=settings.e5_engine,
+                        heavy_tokens=settings.heavy_query_tokens) for spec in settings.embedders}
     for spec, emb in out.items():
         emb.name = spec  # the spec is the name recorded in the manifest and used as the search mode
     if settings.query_batch_ms > 0:

@@ -97,20 +97,22 @@ def reads_in_context(embedder: object) -> bool:
     return isinstance(embedder, ContextEncoder) and embedder.in_context
 
 
-def _e5(_: str, threads: int, e5_engine: str) -> Embedder:
+def _e5(_: str, threads: int, e5_engine: str, heavy_tokens: int | None) -> Embedder:
     from .e5 import E5Embedder
 
-    # one single-threaded engine per core (RAG_THREADS): see rag/embedders/engines.py
-    return E5Embedder(engines=threads, engine=e5_engine)
+    # one single-threaded engine per core (RAG_THREADS): see rag/embedders/engines.py; a question over heavy_tokens
+    # waits behind the normal ones, as the intake's long questions' queue reads it (RAG_HEAVY_QUERY_TOKENS)
+    options = {} if heavy_tokens is None else {"heavy_tokens": heavy_tokens}
+    return E5Embedder(engines=threads, engine=e5_engine, **options)
 
 
-def _use(_: str, threads: int, e5_engine: str) -> Embedder:
+def _use(_: str, threads: int, e5_engine: str, heavy_tokens: int | None) -> Embedder:
     from .use import USEEmbedder
 
     return USEEmbedder()  # one BLAS thread by design, whatever `threads` says (see USEEmbedder)
 
 
-def _st(spec: str, threads: int, e5_engine: str) -> Embedder:
+def _st(spec: str, threads: int, e5_engine: str, heavy_tokens: int | None) -> Embedder:
     from .st import SentenceTransformerEmbedder
 
     model = spec.split(":", 1)[1]
@@ -119,7 +121,7 @@ def _st(spec: str, threads: int, e5_engine: str) -> Embedder:
     return SentenceTransformerEmbedder(model, threads=threads)
 
 
-REGISTRY: dict[str, Callable[[str, int, str], Embedder]] = {"e5": _e5, "use": _use, "st": _st}
+REGISTRY: dict[str, Callable[[str, int, str, int | None], Embedder]] = {"e5": _e5, "use": _use, "st": _st}
 
 
 def kind(spec: str) -> str:
@@ -136,12 +138,13 @@ def check_spec(spec: str) -> None:
         raise ConfigError(f"unknown embedder {spec!r}; allowed: {allowed}")
 
 
-def create(spec: str, threads: int = 2, e5_engine: str = "fused") -> Embedder:
-    """Construct the embedder named by `spec`; raises ConfigError for unknown names."""
+def create(spec: str, threads: int = 2, e5_engine: str = "fused", heavy_tokens: int | None = None) -> Embedder:
+    """Construct the embedder named by `spec`; raises ConfigError for unknown names. `heavy_tokens`: the length over
+    which a question is a long one (None: the embedder's default, rag.settings' heavy_query_tokens default)."""
     check_spec(spec)
     factory = REGISTRY[kind(spec)]
     try:
-        return factory(spec, threads, e5_engine)
+        return factory(spec, threads, e5_engine, heavy_tokens)
     except (ConfigError, EmbedderError):
         raise
     except Exception as exc:  # a model that cannot load is a clear domain error, not a traceback

@@ -97,3 +97,15 @@ def test_e5_long_questions_equal_their_vectors_whatever_the_lane(embedders) -> N
     with bulk_work():
         in_a_build = e5.encode_queries([long_question, "Lavrov and Wang Yi"])
     assert np.array_equal(alone[0], in_a_build[0])
+
+
+def test_the_long_questions_length_is_the_settings_own() -> None:
+    """RAG_HEAVY_QUERY_TOKENS reached the intake's queue but not e5's lanes, which kept 128 (a reviewer's finding)."""
+    from rag.runtime import load_embedders
+    from rag.settings import Settings
+
+    e5 = load_embedders(Settings.from_env({"RAG_HEAVY_QUERY_TOKENS": "16", "RAG_QUERY_BATCH_MS": "0"},
+                                          embedders=("e5",)))["e5"]
+    question = "What did Lavrov say about an alliance with China, and what did Wang Yi answer him in Astana?"
+    assert 16 < e5.count_tokens(question) <= 128
+    assert e5.is_heavy([question]) and not e5.is_heavy(["Lavrov and Wang Yi"])
