@@ -287,10 +287,11 @@ class Settings:
         self._validate_numbers()
         self._validate_public_url()
         self._validate_addresses()
-        modes = {"hybrid", "bm25", *self.embedders, *(["e5-sparse"] if "e5" in self.embedders else [])}
+        sparse = ["e5-sparse"] if "e5" in self.embedders and self.sparse else []  # the sparse head: e5's, when on
+        modes = {"hybrid", "bm25", *self.embedders, *sparse}
         if self.default_mode not in modes:  # else every search without a mode would fail, blamed on the client
             raise ConfigError(f"default_mode={self.default_mode!r}: allowed {sorted(modes)} (with embedders "
-                              f"{list(self.embedders)})")
+                              f"{list(self.embedders)}{'' if self.sparse else ', sparse off'})")
         if self.align and not re.fullmatch(r"e5|use|st:.+", self.align):  # "" and None: off
             raise ConfigError(f"align={self.align!r}: name an embedder (e5, use, st:<model>) or 'none'")
 

@@ -131,3 +131,11 @@ def test_a_short_admin_token_does_not_stop_commands_that_serve_nothing(tmp_path,
     assert main(["index", "info", "--index", str(tmp_path / "index")]) == 1  # no index there: that is all it says
     err = capsys.readouterr().err
     assert "use at least 16" not in err and "no index at" in err
+
+
+def test_the_sparse_heads_mode_is_no_default_with_the_head_off():
+    """No e5-sparse component is built with RAG_SPARSE=0: every search without a mode got a 422 (a reviewer's finding)."""
+    with pytest.raises(ConfigError, match="default_mode='e5-sparse'") as refused:
+        Settings.from_env({"RAG_SPARSE": "0", "RAG_DEFAULT_MODE": "e5-sparse"})
+    assert "allowed ['bm25', 'e5', 'hybrid', 'use']" in str(refused.value) and "sparse off" in str(refused.value)
+
