@@ -102,8 +102,17 @@ def build_in_child(settings: Settings, progress: Callable[[str, int, int], None]
         return outcome
     if error is not None:
         raise (BuildBusyError if busy else BuildProcessError)(error)
-    how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
+    how = f"was killed by {_signal_name(-code)}" if code < 0 else f"exited with code {code}"
     raise BuildProcessError(f"the build process {how} before it finished")
+
+
+def _signal_name(number: int) -> str:
+    """SIGKILL for 9; a real-time signal, which `signal.Signals` does not name, by its number (a reviewer's finding:
+    the ValueError hid why the build had failed)."""
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def child_main() -> None:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from rag.indexing.build import build_index
+from rag.indexing.live_child import _signal_name
 from rag.indexing.load import load_index
 from rag.indexing.manifest import BUILDS, read_manifest
 from rag.retrieval import Searcher
@@ -78,3 +79,10 @@ def test_a_build_killed_midway_leaves_the_old_index_loadable_and_the_next_build_
     assert not any(n.startswith(".tmp-") for n in names), names
     assert names == {old_version, report.index_version}
     assert load_index(use_settings.index_dir, ("use",)).version == report.index_version
+
+
+def test_a_build_killed_by_any_signal_says_which():
+    """A real-time signal has no name in `signal.Signals`: the ValueError hid why the live build had failed."""
+    assert _signal_name(signal.SIGKILL) == "SIGKILL"
+    assert _signal_name(signal.SIGRTMIN + 1) == f"signal {signal.SIGRTMIN + 1}"
+
