@@ -94,6 +94,16 @@ def test_an_unreadable_encoding_warning_tells_the_user_how_to_fix_it(tmp_path: P
     assert "UTF-8" in problem and "byte 3" in problem
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_utf16_file_is_named_as_such_not_as_binary(tmp_path: Path, encoding: str) -> None:
+    """Windows Notepad's "Unicode" (a probe's finding: it was reported as a binary file)."""
+    path = tmp_path / "x.txt"
+    mark = "\ufeff" if encoding.endswith("be") else ""  # "utf-16" writes its own
+    path.write_bytes(f"{mark}ロシアと中国の関係。\n".encode(encoding))
+    text, problem = read_seed(path)
+    assert text is None and problem == "file is UTF-16 text (it opens with a UTF-16 byte order mark); re-save it as UTF-8"
+
+
 def test_a_chrome_only_file_is_loaded_as_a_document_without_articles_or_passages(
     tmp_path: Path, seeds_dir: Path
 ) -> None:
