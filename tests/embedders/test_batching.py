@@ -68,7 +68,7 @@ def test_load_embedders_batches_nothing_when_turned_off(monkeypatch: pytest.Monk
     class Invariant:  # stands in for e5 (batch-invariant) without loading it again
         batch_invariant, name = True, "e5"
 
-    monkeypatch.setattr(rag.runtime, "create", lambda spec, threads, e5_engine: Invariant())
+    monkeypatch.setattr(rag.runtime, "create", lambda spec, threads, e5_engine, heavy_tokens: Invariant())
     assert isinstance(load_embedders(Settings.from_env({}, embedders=("e5",)))["e5"], BatchingEmbedder)
     plain = load_embedders(Settings.from_env({"RAG_QUERY_BATCH_MS": "0"}, embedders=("e5",)))
     assert not isinstance(plain["e5"], BatchingEmbedder)
