@@ -89,11 +89,6 @@ def chat_messages(messages: list[ChatMessage]) -> tuple[dict[str, str], ...]:
                  if m.role in ("system", "developer", "user", "assistant"))
 
 
-def question_of(messages: list[ChatMessage]) -> str:
-    """The last user message."""
-    return conversation_of(messages)[0]
-
-
 # -- citations --------------------------------------------------------------------------------------------------
 
 def web_url(url: str | None) -> str | None:

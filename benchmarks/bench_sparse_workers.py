@@ -1,4 +1,5 @@
-"""Sparse-head encoding throughput with one engine thread vs N single-threaded workers, side by side in one run.
+"""Sparse-head encoding throughput with one single-threaded e5 engine vs N (`E5Embedder(engines=N)`, which replaced
+the sparse workers this first measured), side by side in one run.
 
     flock /tmp/newsrag-measure.lock .venv/bin/python benchmarks/bench_sparse_workers.py --texts 48
 
@@ -31,7 +32,7 @@ def main() -> None:
     texts = [p.text for p in chunk_corpus(load_corpus(REPO / "seeds").documents, ChunkParams())][: args.texts]
     out, rows = {}, {}
     for n in (1, args.workers):
-        e5 = E5Embedder(sparse_workers=n)
+        e5 = E5Embedder(engines=n)
         e5.encode_sparse(texts[:2])  # warm: model load, worker start
         t = time.perf_counter()
         rows[n] = e5.encode_sparse(texts)

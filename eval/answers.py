@@ -32,7 +32,6 @@ from .runner import HttpBackend
 logger = logging.getLogger(__name__)
 
 TOP_K = 5
-ANSWER_METRICS = ("answer_evidence", "answer_cited", "answer_held_back")
 
 
 def longest_common_substring(a: str, b: str) -> int:

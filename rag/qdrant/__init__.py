@@ -302,12 +302,3 @@ def _close_all() -> None:
         _CONNECTIONS.clear()
     for conn in conns:
         conn.call(conn.client.close)
-
-
-def disconnect(settings: Settings) -> None:
-    """Close and forget the process's shared connection for these settings (a folder has none)."""
-    where = settings.qdrant_url or (MEMORY if str(settings.qdrant_path) == MEMORY else "")
-    with _CONNECTIONS_LOCK:
-        conn = _CONNECTIONS.pop(where, None)
-    if conn is not None:
-        conn.call(conn.client.close)

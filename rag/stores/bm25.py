@@ -96,12 +96,6 @@ class TermSegment:
             return None
         return np.asarray(self.seq_term[int(self.seq_ptr[i]) : int(self.seq_ptr[i + 1])])
 
-    def postings(self, t: int) -> tuple[np.ndarray, np.ndarray]:
-        if t >= self.terms:
-            return np.zeros(0, np.int64), np.zeros(0, np.int32)
-        s, e = int(self.post_ptr[t]), int(self.post_ptr[t + 1])
-        return np.asarray(self.post_row[s:e], np.int64), np.asarray(self.post_tf[s:e])
-
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         for name in _ARRAYS + (_SEQUENCE if self.has_sequences else ()):
