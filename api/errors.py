@@ -250,10 +250,11 @@ EXCEPTION_HANDLERS: dict[type[Exception], Callable[[Request, Exception], Respons
 }
 
 # OpenAPI: the error shape of every handler that reads a body.
-_ERRORS = {400: "malformed body: invalid JSON, wrong type, missing or unknown field, JSON nested too deeply",
+_ERRORS = {400: "malformed body: invalid JSON, wrong type, missing or unknown field, JSON nested too deeply, top_k "
+                "out of range, a date that is not YYYY-MM-DD",
            413: "body larger than max_body_bytes", 415: "content type is not application/json",
-           422: "well-formed but unacceptable: blank, too long (characters or tokens), NUL character, top_k out of "
-                "range, unknown mode, bad filter",
+           422: "well-formed but unacceptable: blank, too long (characters or tokens), NUL character, unknown mode, "
+                "a filter nothing can match (no such date or document, dates reversed)",
            503: "no index loaded, or too many questions waiting for the encoders (see Retry-After)"}
 ERROR_RESPONSES = {status: ResponseSpec(data_container=ErrorBody, description=text) for status, text in _ERRORS.items()}
 # the OpenAI-compatible surface answers the 422s above as 400s (`error_status`)
