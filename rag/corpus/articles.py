@@ -12,7 +12,8 @@ from .lines import DATE_RE, Line, has_cjk, is_body, iso_date, latin_share, urls
 
 # 「…」との主張を否定 ― 2025年02月28日 19:49   /   中・露共同声明2025年05月10日 23:25
 _DATED_HEADLINE = re.compile(r"^(?P<title>.{4,120}?)\s*(?P<sep>[―—–\-|｜])?\s*(?P<date>" + DATE_RE.pattern + r")\s*$")
-_STANDALONE_DATE = re.compile(r"^\s*" + DATE_RE.pattern + r"\s*$")
+# a date line of its own: 2023年3月29日(水)11時20分, and as news sites write it, 【2025年12月20日】, "2025/12/20 09:30 配信"
+_STANDALONE_DATE = re.compile(r"^\s*[【\[]?\s*" + DATE_RE.pattern + r"\s*[】\]]?\s*(?:配信|更新|公開|掲載|投稿|発行)?\s*$")
 _SOURCE_BLOCK = re.compile(r"^\s*【[^】]*(?:引用|参照|底本|出典|参考)[^】]*】\s*$")
 _SOURCE_LINE = re.compile(r"^\s*(?:元ネタ|参考ネタ|元記事|出典|引用元|ソース|参考|Source|Via)\s*[:：]\s*(?P<url>https?://\S+)")
 _SITE_NAME = re.compile(r"(?:ブログ|blog|Blog|新聞|日報|通信|ニュース|News|TIMES|Times|Online|オンライン)$")
@@ -61,13 +62,22 @@ def _feed_title(lines: Sequence[Line], i: int, reasons: dict[int, str]) -> bool:
     return nxt is not None and reasons.get(nxt) == "feed-excerpt" and bool(FEED_EXCERPT_RE.search(lines[nxt].text))
 
 
+def _titled(lines: Sequence[Line], i: int, reasons: dict[int, str]) -> bool:
+    """A title on its own line with its date on the next ("新潟の酒蔵、パリで最高賞" / "2025/12/20 09:30 配信")."""
+    if is_body(lines[i]) or not _title_like(lines[i].stripped):
+        return False
+    nxt = next((j for j in range(i + 1, min(i + 3, len(lines))) if not lines[j].blank), None)
+    return nxt is not None and bool(_STANDALONE_DATE.match(lines[nxt].text))
+
+
 def split_articles(lines: Sequence[Line], reasons: dict[int, str]) -> list[ArticleDraft]:
-    """Find article starts among kept lines: dated headlines, feed headlines, and text after a source block."""
+    """Find article starts among kept lines: dated headlines, feed headlines, a title after prose whose date stands on
+    the next line, and text after a source block."""
     kept = [i for i, ln in enumerate(lines) if not ln.blank and i not in reasons]
     if not kept:
         return []
     starts = {kept[0]}
-    after_sources = False
+    after_sources = after_prose = False
     for i in range(kept[0] + 1, len(lines)):
         ln = lines[i]
         if ln.blank:
@@ -75,10 +85,13 @@ def split_articles(lines: Sequence[Line], reasons: dict[int, str]) -> list[Artic
         if reasons.get(i) == "sources":
             after_sources = True
             continue
-        if i not in reasons and (after_sources or dated_headline(ln) or _feed_title(lines, i, reasons)):
+        if i not in reasons and (after_sources or dated_headline(ln) or _feed_title(lines, i, reasons)
+                                 or (after_prose and _titled(lines, i, reasons))):
             starts.add(i)
         if i not in reasons or reasons[i] not in {"links"}:
             after_sources = False
+        if i not in reasons:
+            after_prose = is_body(ln)
     ordered = sorted(starts)
     return [
         ArticleDraft(first, (ordered[n + 1] - 1) if n + 1 < len(ordered) else len(lines) - 1)

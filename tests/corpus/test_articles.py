@@ -413,3 +413,27 @@ def test_source_lines_before_the_first_article_stay_excluded() -> None:
         excluded = sum(e.end - e.start for e in doc.exclusions)
         assert rows_of(doc) == [] and excluded >= len(head.replace("\n", "")), doc.exclusions
         assert kept + excluded >= len(raw.replace("\n", "")) - 5  # every character of text somewhere (spaces aside)
+
+
+@pytest.mark.parametrize("stamp, published", [
+    ("2025/12/20 09:30 配信", "2025-12-20T09:30"), ("【2025年12月20日】", "2025-12-20"),
+    ("2025年12月20日 9時30分 更新", "2025-12-20T09:30"), ("2025.12.20", "2025-12-20"),
+])
+def test_a_title_after_prose_with_its_date_on_the_next_line_starts_an_article(stamp: str, published: str) -> None:
+    """News sites write the date under the title ("2025/12/20 09:30 配信"): the second article of a file was read as
+    part of the first, and its passages cited under the first one's title and date (a probe's finding)."""
+    raw = (f"日銀が政策金利を0.75%に引き上げ、30年ぶりの水準\n2025/12/19 14:05 配信\n{BODY_1}\n"
+           f"新潟の酒蔵、パリの日本酒コンクールで最高賞\n{stamp}\n{BODY_2}\n")
+    doc = build_document("x", "x.txt", raw)
+    assert [(a.title, a.published) for a in doc.articles] == [
+        ("日銀が政策金利を0.75%に引き上げ、30年ぶりの水準", "2025-12-19T14:05"),
+        ("新潟の酒蔵、パリの日本酒コンクールで最高賞", published)]
+    assert raw[doc.articles[1].start:].startswith("新潟の酒蔵")
+
+
+def test_a_second_title_line_under_the_first_is_no_article_of_its_own() -> None:
+    # 003's header: the title, the original's English title, then the date; no prose before the second title
+    raw = f"習近平とプーチンの「兄弟関係」が逆転したという論評\n“Big Brother” Xi Meets Putin again\n2023年3月29日(水)11時20分\n{BODY_1}\n"
+    doc = build_document("x", "x.txt", raw)
+    assert [(a.title, a.published) for a in doc.articles] == [
+        ("習近平とプーチンの「兄弟関係」が逆転したという論評", "2023-03-29T11:20")]
