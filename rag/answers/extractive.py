@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from ..corpus.articles import source_marker
 from ..retrieval.rerank import answer_type
 from ..retrieval.rerank.answer_type import Kind
+from ..stores.bridge import name_terms
 from ..types import Citation, Hit
 from .markers import note_line, without_markers
 from .scoring import Scored, Weights, score_sentences
@@ -40,6 +41,16 @@ LIST_ITEMS = 2
 # The kinds of detail an answer opens with when a picked sentence gives one (docs/answers.md, "The detail asked for,
 # first"); not a reason or a person: ため, ので and other people's names stand in too many sentences that do not answer
 LEADING_KINDS = frozenset({"date", "number", "place"})
+
+# A question about what someone said ("What did Merz say about the agreement?", メルツ首相は何と述べたか) is answered by
+# their words: a picked sentence that quotes (「…」) and names every name the question asks about opens the answer
+# when the best one does not (`quote_lead`; docs/answers.md, "The words asked for, first"). The best one was often
+# the sentence that announces them: 「メルツ首相は声明を出し、協定を歓迎した。」
+_SAYS_EN = re.compile(r"\b(?:say|says|said|saying|tell|tells|told|warn|warns|warned|write|writes|wrote|comment|"
+                      r"commented|claim|claims|claimed|argue|argues|argued|stress|stressed|respond|responded|"
+                      r"react|reacted)\b", re.IGNORECASE)
+_SAYS_JA = re.compile(r"(?:何と|なんと|どう|どのように)(?:述べ|言|い|語|話|強調|発言|主張|報じ|評|呼びかけ|説明|答え|書|訴え|警告)")
+_QUOTE = re.compile(r"「[^」]{4,}")  # a quotation (some close it with ” instead)
 
 NO_PASSAGE = {
     "en": "No relevant passage found in the indexed articles.",
@@ -170,6 +181,36 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
     return leads
 
 
+def asks_what_was_said(question: str) -> bool:
+    """Whether a question asks for someone's words ("What did Lavrov say…?", "How did he respond?", 何と述べたか)."""
+    return bool(_SAYS_EN.search(question) or _SAYS_JA.search(question))
+
+
+def quote_lead(searcher, groups: Sequence[Sequence[str]], within: str | None = None
+               ) -> Callable[[Scored, Scored], bool]:
+    """Whether a picked sentence may open an answer to a question about what someone said, in the best one's place:
+    a whole sentence of the best one's article (or of the document `within`) that quotes (「…」) and holds a term of
+    each of the question's name groups (its terms groups whose every term writes a name: メルツ, not 首相). The best
+    one keeps its place when it does so itself."""
+    names = [set(g) for g in groups if g and not any(t.isascii() for t in g)
+             and len(name_terms(g, searcher.analyzer.entries)) == len(g)]
+
+    def holds(c: Scored) -> bool:
+        if not _QUOTE.search(c.text):
+            return False
+        terms = set(searcher.analyzer.terms(c.text))
+        return all(g & terms for g in names)
+
+    def leads(c: Scored, best: Scored) -> bool:
+        if c is best:
+            return holds(c)
+        passage, first = c.hit.passage, best.hit.passage
+        about = (passage.doc_id == within if within is not None
+                 else (passage.doc_id, passage.article) == (first.doc_id, first.article))
+        return about and not fragment(c.text) and c.lexical > 0 and holds(c)
+    return leads
+
+
 def fragment(text: str) -> bool:
     """A heading, a list item or a piece cut mid-sentence: too short, or not ended like a sentence."""
     return len(text) < FRAGMENT_CHARS or not text.rstrip("」』）)】”\"'").endswith(("。", "！", "？", "!", "?", "."))
@@ -249,7 +290,12 @@ def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = 
         return f"{line}{' ' if line.split()[-1].count('://') else ''}[1]", (top[0].citation,)
     groups = searcher.term_groups(question)  # once: a Qdrant aligner asks its server for them
     candidates = score_sentences(searcher, question, top, weights, groups)
-    lead = detail_lead(searcher, question, asked, groups, within) if asked in LEADING_KINDS else None
+    if asked in LEADING_KINDS:
+        lead = detail_lead(searcher, question, asked, groups, within)
+    elif asked is None and asks_what_was_said(question):
+        lead = quote_lead(searcher, groups, within)
+    else:
+        lead = None
     picked = select(candidates, selection, weights.neighbour, lead)
     text, citations = render(picked)
     logger.info("extractive answer: %d of %d sentences from %d passages in %.1f ms", len(picked), len(candidates),

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from rag.answers import Answer, answer_question
-from rag.answers.extractive import (MAX_CHARS, MAX_SENTENCES, NO_PASSAGE, Selection, detail_lead, extractive_answer,
-                                    near_duplicate, render, select)
+from rag.answers.extractive import (MAX_CHARS, MAX_SENTENCES, NO_PASSAGE, Selection, asks_what_was_said, detail_lead,
+                                    extractive_answer, near_duplicate, quote_lead, render, select)
 from rag.answers.scoring import Scored
 from rag.stores.sentences import sentence_spans
 from rag.errors import QueryError
@@ -239,6 +239,41 @@ def test_a_sentence_leads_for_a_detail_only_whole_of_the_best_ones_article_on_th
     # the best one that gives the detail keeps its place, though it is no sentence (a caption that dates a speech)
     caption = Scored(1, 0, 0, "ラブロフ外相が演説、モスクワ、2024年5月18日", hit, 0.9, lexical=0.5)
     assert date(caption, caption)
+
+
+@pytest.mark.parametrize("question, says", [
+    ("What did Lavrov say about an alliance with China?", True), ("How did Putin respond to the idea?", True),
+    ("メルツ首相は協定について何と述べたか", True), ("バンスはどう語ったか", True),
+    ("When did Lavrov visit Beijing?", False), ("What is the new détente?", False), ("制裁の効果は?", False),
+])
+def test_a_question_about_someones_words_is_told_apart(question: str, says: bool) -> None:
+    assert asks_what_was_said(question) is says
+
+
+def test_a_sentence_leads_for_someones_words_only_when_it_quotes_and_names_them(en_answer: Answer, searcher) -> None:
+    hit = en_answer.passages[0]
+    elsewhere = dataclasses.replace(hit, passage=dataclasses.replace(hit.passage, article=hit.passage.article + 1))
+    groups = searcher.term_groups("What did Vance say about Russia's demands?")
+    best = Scored(1, 0, 0, "バンスの発言は、米国の立場を示している。", hit, 0.9, lexical=0.5)
+    lead = quote_lead(searcher, groups)
+    assert lead(Scored(1, 1, 30, "バンスは「要求が過大である」と述べている。", hit, 0.8, lexical=0.4), best)
+    assert not lead(Scored(1, 1, 30, "プーチンは「要求は正当だ」と述べた。", hit, 0.8, lexical=0.4), best)  # not Vance
+    assert not lead(Scored(1, 1, 30, "バンスは要求が過大だと述べている。", hit, 0.8, lexical=0.4), best)  # no quote
+    assert not lead(Scored(1, 1, 30, "バンスは「要求が過大である」と述べている。", elsewhere, 0.8, lexical=0.4), best)
+    assert quote_lead(searcher, groups, within=hit.passage.doc_id)(
+        Scored(1, 1, 30, "バンスは「要求が過大である」と述べている。", elsewhere, 0.8, lexical=0.4), best)
+
+
+@pytest.mark.parametrize("question, name", [
+    # opened with 「さらに、トランプ大統領が国防予算の半減を提案し、プーチン大統領もこれに同調した点を強調している。」
+    ("How did Putin react to Trump's proposal to halve defence budgets?", "プーチン"),
+    ("What did Lavrov say about an alliance with China?", "ラブロフ"),
+])
+def test_an_answer_to_a_question_about_someones_words_opens_with_their_words(searcher, built_index, question,
+                                                                            name) -> None:
+    settings, _ = built_index
+    first = answer_question(searcher, question, 5, settings).answer.split("[", 1)[0]
+    assert "「" in first and name in first, first
 
 
 @pytest.mark.parametrize("question, detail", [
