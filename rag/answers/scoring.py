@@ -143,6 +143,17 @@ _SENTENCE_ENDS = ("。", "！", "？", "!", "?")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
 
+# A sentence that sends the reader elsewhere (「…の私の記事「…」をお読みください。」, 「詳しくは…をご覧ください。」) is the
+# author's plug for another piece, not a statement of this one: it was quoted in answers to questions it has no word
+# of ("What did the Vietnamese trainee say?", a probe's finding). Penalised as a heading is.
+_PLUG = re.compile(r"(?:お読み|ご覧|ご参照|参照して|チェックして)(?:ください|下さい)")
+
+
+def plug(text: str) -> bool:
+    """Whether a sentence asks the reader to read or see something else."""
+    return bool(_PLUG.search(text))
+
+
 def off_script(text: str, passage: str) -> bool:
     """A sentence without the Japanese its passage is written in (a passage without Japanese has none)."""
     return not _JAPANESE.search(text) and bool(_JAPANESE.search(passage))
@@ -191,7 +202,7 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
             if caption(text):
                 value -= CAPTION_PENALTY
             # a source row answers only as the first hit (extractive.py); further down it is another article's source
-            if heading(text) or h.source or off_script(text, h.passage.text):
+            if heading(text) or h.source or off_script(text, h.passage.text) or plug(text):
                 value -= NOT_AN_ANSWER_PENALTY
             out.append(Scored(h.rank, j, span.start, text, h, value, float(sims[j]), lex, ps.kinds[j]))
     return out

@@ -9,7 +9,7 @@ import pytest
 
 from rag.answers import Answer, answer_question
 from rag.answers.extractive import MAX_SENTENCES, near_duplicate
-from rag.answers.scoring import heading, off_script
+from rag.answers.scoring import heading, off_script, plug
 from rag.stores.sentences import sentence_spans
 
 from .support import marked_pieces
@@ -119,3 +119,21 @@ def test_the_best_sentence_comes_first_and_a_reader_of_one_sentence_finds_the_ev
             assert texts[True][0] == best, row["question"]
         assert texts[True][1:] == [t for t in texts[False] if t != texts[True][0]]
     assert first_holds[True] > first_holds[False], first_holds
+
+
+@pytest.mark.parametrize(("text", "is_plug"), [
+    ("(NewsClick の私の記事「中露協商が世界政治の地殻変動を引き起こす」を お読みください。)", True),
+    ("詳しくは前回の記事をご覧ください。", True), ("ロシア語の要約はこちらを参照してください。", True),
+    ("プーチン大統領は記者会見で述べた。", False), ("「ぜひ読んでほしい」と語った。", False),
+])
+def test_a_sentence_that_sends_the_reader_elsewhere_is_a_plug(text: str, is_plug: bool) -> None:
+    assert plug(text) is is_plug
+
+
+def test_no_answer_quotes_the_authors_plug_for_another_article(searcher, built_index) -> None:
+    """It was quoted for a question it has no word of (a probe's finding)."""
+    settings, _ = built_index
+    question = ("Which news agency reported from Beijing that the informal tea and dinner would be the key part of the "
+                "talks?")
+    assert "お読みください" not in answer_question(searcher, question, 5, settings).answer
+
