@@ -76,10 +76,12 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
     # the document the follow-up is about: the one a numbered source names (出典2の出来事はいつ?), none when it names
     # several ("Compare [1] and [2]"), else the answer before's
     if row is not None:
-        answered = _doc(searcher, row)
+        answered, quoted = _doc(searcher, row), None
     else:
         answered = None if filters is not None else _answered(searcher, cited)
-    found = search_conversation(searcher, [*history, question], depth, filters=filters, answered=answered)
+        quoted = cited.get(1) if answered is not None and cited else None  # the passage it was drawn from first
+    found = search_conversation(searcher, [*history, question], depth, filters=filters, answered=answered,
+                                quoted=quoted)
     if row is not None:
         found = replace(found, result=replace(found.result, hits=_cited_first(searcher, found.result.hits, row, top_k,
                                                                                question)))

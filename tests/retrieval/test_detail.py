@@ -103,3 +103,31 @@ def test_a_weekday_or_today_dates_a_sentence(searcher, sentence) -> None:
     from rag.retrieval.rerank.answer_type import has_evidence
 
     assert has_evidence(searcher.analyzer.tokens(sentence), "date", set(), frozenset())
+
+
+TREATY = ["Do Russia and North Korea have a comprehensive strategic partnership treaty?", "When did it take effect?"]
+
+
+def test_a_detail_follow_up_is_shown_the_passage_the_answer_before_quoted_first_when_it_holds_the_detail(
+        searcher, built_index) -> None:
+    """The chat sends the answer back with its sources: "When did it take effect?" is about what the first of them
+    said (「…2024年12月に発効するロシアと北朝鮮の包括的戦略的パートナーシップ協定…」), and another article's passage on
+    North Korea's sanctions came first."""
+    from rag.answers import answer_question
+    from rag.answers.service import retrieve
+
+    settings, _ = built_index
+    before = answer_question(searcher, TREATY[0], 5, settings)
+    first = before.citations[0]
+    cited = {n + 1: f"{c.doc_id}#{c.start}-{c.end}" for n, c in enumerate(before.citations)}
+    assert "発効" in before.passages[0].passage.text
+    found = retrieve(searcher, TREATY[1], 5, TREATY[:1], cited=cited).result.hits
+    assert found[0].citation == first, found[0].passage.text[:80]
+    # without the answer sent back, the follow-up ranks as it did
+    plain = search_conversation(searcher, TREATY, top_k=5).result.hits
+    assert plain[0].citation != first
+    # and a passage that gives no date is not put first for having been quoted
+    import re
+
+    undated = next(h.passage.passage_id for h in plain[1:] if not re.search(r"\d+\s*[年月日]", h.passage.text))
+    assert search_conversation(searcher, TREATY, top_k=5, quoted=undated).result.hits[0].passage.passage_id != undated
