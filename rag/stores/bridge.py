@@ -48,11 +48,14 @@ _NAME_SCRIPT = re.compile(r"[\u30a1-\u30fa\u30fb\u30fc]{2,}|[a-z][a-z0-9.\-]{2,}
 DIVISIONS = "州市省県区島"
 DIVISION = re.compile(rf"([\u30a1-\u30fa\u30fc]{{2,}}(?:・[\u30a1-\u30fa\u30fc]+)*)[{DIVISIONS}]")
 # a Japanese place in kanji written with its division in one term (椎葉村, 菊陽町): JMnedict keys the village 椎葉村 as
-# "Shiibason" and the place 椎葉 as "Shiiba", which a question writes. Not 島, which ends many a place's own name (霧島)
+# "Shiibason" and the place 椎葉 as "Shiiba", which a question writes. Not 島, which ends many a place's own name (霧島);
+# a place of two kanji or more before its division, and a term Sudachi holds only as a place: 中村, 川村 and 大村 are
+# surnames too, and 中, 川 and 大 would key them under "naka", "kawa" and "o" (a reviewer's finding: "Kawasaki" → 川村)
 KANJI_DIVISIONS = "市町村区郡県"
-KANJI_DIVISION = re.compile(rf"([\u4e00-\u9fff]{{1,4}})[{KANJI_DIVISIONS}]")
+KANJI_DIVISION = re.compile(rf"([\u4e00-\u9fff]{{2,4}})[{KANJI_DIVISIONS}]")
 # JMnedict writes a long vowel twice (藤堂 "Toudou", 工藤 "Kudou", 大野 "Oono"); questions, and the news, write it once
-# ("Todo", "Kudo", "Ono"), as Hepburn without its macrons does
+# ("Todo", "Kudo", "Ono"), as Hepburn without its macrons does. Only for people (a place folds into words: 朝鮮
+# "Chousen" is "chosen", 東欧 "Touou" is "too"), and never into an English word of the dictionary (松江 "Shoue": "shoe")
 _LONG_VOWEL = re.compile(r"ou|oo|uu")
 _SHORTEST_FOLDED = 3  # "tou" folded is "to", a word of every question
 
@@ -60,7 +63,8 @@ _SHORTEST_FOLDED = 3  # "tou" folded is "to", a word of every question
 def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
                  defined: dict[str, list[str]] | None = None, defined_names: dict[str, str] | None = None,
                  is_name: Callable[[str], bool] | None = None,
-                 is_person: Callable[[str], bool] | None = None) -> Bridge:
+                 is_person: Callable[[str], bool] | None = None,
+                 is_place: Callable[[str], bool] | None = None) -> Bridge:
     """The table {english key: [japanese terms in vocab]}, the vocabulary's katakana terms no dictionary holds, and
     `defined`, the acronyms the passages gloss with the terms of their definitions ({"SCO": [上海, 協力, 機構]},
     defined.py) with the names themselves (`defined_names`, {"SCO": "上海協力機構"}), and the names written alike
@@ -69,9 +73,9 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     holds whose names are written in kanji, by their Mandarin reading ("wang yi": 王毅; `_read_aloud`), and the bridge
     the katakana names too short for their consonants alone (モディ, `Bridge.spelled`). A katakana place the vocabulary writes with
     its division in one term (ハリコフ州) has that term beside it, under the name dictionary's keys and by its sound,
-    and in its place where the vocabulary lacks it alone (テキサス州). With `is_name`, so does a Japanese place in
-    kanji (椎葉村 under "shiiba"), and a name JMnedict writes with a long vowel twice is keyed with it once too (藤堂,
-    "toudou", is "todo")."""
+    and in its place where the vocabulary lacks it alone (テキサス州). With `is_place` (only a place in Sudachi's
+    dictionary), so does a Japanese place in kanji (椎葉村 under "shiiba"); with `is_person`, a person JMnedict writes
+    with a long vowel twice is keyed with it once too (藤堂, "toudou", is "todo"), unless that is an English word."""
     db = db_path()
     if db is None:
         logger.warning("jamdict-data is not installed: English questions get no lexical bridge")
@@ -84,8 +88,8 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     for term in terms:
         if term[-1:] in DIVISIONS and (m := DIVISION.fullmatch(term)):
             divided[fold_term(m.group(1))].append(term)  # テネシー州's place is the vocabulary's テネシ
-        elif (term[-1:] in KANJI_DIVISIONS and (m := KANJI_DIVISION.fullmatch(term)) and is_name is not None
-              and is_name(term)):  # 椎葉村, a place's one term; not 都市 nor 農村, which are no names
+        elif (term[-1:] in KANJI_DIVISIONS and (m := KANJI_DIVISION.fullmatch(term)) and is_place is not None
+              and is_place(term)):  # 椎葉村, a place's one term; not 都市 nor 農村, which are no names, nor 中村
             divided[m.group(1)].append(term)
     for found in divided.values():
         found.sort()
@@ -97,17 +101,15 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     entries, dictionary_words = dictionary_entries(db, cache_dir, looked, BRIDGE_ID)
 
     @functools.cache
-    def proper(term: str) -> bool:  # a name as Sudachi reads it (藤堂, 椎葉), not a word JMnedict also reads as one
-        return is_name is not None and is_name(term)
+    def person(term: str) -> bool:  # a person's name as Sudachi holds it (藤堂), not a word JMnedict also reads as one
+        return is_person is not None and is_person(term)
 
     ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for term in looked:
         for order, key in pairs(entries.get(term, "")):
             # a division joins only a place's keys, the name dictionary's: アムール州 is no "love", メイン州 no "main"
-            found = [(order, t) for t in (written(term) if order >= NAMES_FROM else [term] if term in terms else [])]
-            ranked[key] += found
-            if order >= NAMES_FROM and found and (plain := _one_long_vowel(key)) != key and proper(term):
-                ranked[plain] += found  # "Todo" is 藤堂 too; not "Nomura" 農村, which JMnedict reads "Noumura"
+            ranked[key] += [(order, t) for t in (written(term) if order >= NAMES_FROM else [term] if term in terms
+                                                 else [])]
     out: dict[str, list[str]] = {}
     every: dict[str, list[str]] = {}  # each key's terms before the cap
     for key, ordered in ranked.items():
@@ -116,6 +118,15 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     # each term's first sense, if JMdict has it (JMnedict's names of people gloss any name alike: 茅愛 is "China")
     first = {term: key for term, packed in entries.items() if term in looked and packed
              for order, key in [min(pairs(packed))] if order < NAMES_FROM}
+    # a person's keys with a long vowel once: "Todo" is 藤堂 too; not "Nomura" 農村, which JMnedict also reads
+    # "Noumura", nor "Toho" 東方 ("the east", and a surname): a word of JMdict is not folded
+    folded: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for term, packed in entries.items():
+        if term in first or term not in terms:
+            continue
+        for order, key in pairs(packed):
+            if order >= NAMES_FROM and (plain := _one_long_vowel(key)) != key and person(term):
+                folded[plain].append((order, term))
     alike = _alike(every, first, is_name) if is_name is not None else []
     names: dict[str, list[str]] = defaultdict(list)
     short: dict[str, list[str]] = defaultdict(list)
@@ -140,6 +151,10 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     except (sqlite3.Error, OSError) as exc:  # without them a dictionary word could be taken for a name: no names
         logger.warning("bridge: cannot read the dictionary's English words (%s): no names by their sound", exc)
         names, short, words = defaultdict(list), defaultdict(list), set()
+    for key, found in folded.items() if words else ():  # without the English words, none: "shoe" is no 松江
+        if key not in words:
+            kept = out.get(key, [])
+            out[key] = list(dict.fromkeys([*kept, *(t for _, t in sorted(found))]))[:max(_MAX_PER_KEY, len(kept))]
     logger.info("bridge: %d English keys, %d unknown katakana terms and %d acronyms the passages define in %.2fs",
                 len(out), sum(map(len, names.values())), len(defined or ()), time.perf_counter() - t0)
     return Bridge(out, dict(names), words, defined, defined_names, alike, dict(short))

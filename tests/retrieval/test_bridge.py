@@ -210,18 +210,27 @@ def test_a_japanese_name_is_keyed_as_english_writes_it(built_index, searcher) ->
     question about new articles asked "What did Todo say?" and "What happened in Shiiba?", and was answered from
     others (a black-box probe's findings on articles the index had never seen)."""
     settings, _ = built_index
-    vocabulary = ["藤堂", "椎葉村", "菊陽町", "農村", "都市", "政府"]
-    small = build_bridge(vocabulary, cache_dir=Path(settings.cache_dir or settings.index_dir / ".cache"),
-                         is_name=lambda t: searcher.analyzer.tags(t)[:2] == ("名詞", "固有名詞"))
+    analyzer = searcher.analyzer
+    vocabulary = ["藤堂", "椎葉村", "菊陽町", "農村", "都市", "政府", "中村", "川村", "朝鮮", "東欧", "松江"]
+    small = build_bridge(
+        vocabulary, cache_dir=Path(settings.cache_dir or settings.index_dir / ".cache"),
+        is_name=lambda t: analyzer.tags(t)[:2] == ("名詞", "固有名詞"),
+        is_person=lambda t: any(pos[:3] == ("名詞", "固有名詞", "人名") for pos in analyzer.entries(t)),
+        is_place=lambda t: all(pos[:3] == ("名詞", "固有名詞", "地名") for pos in analyzer.entries(t)))
     assert small.expand("What did Todo say?") == [["藤堂"]] and "藤堂" in small.table["toudou"]
-    assert small.expand("What happened in Shiiba?") == [["椎葉村"]] and small.table["kikuyo"] == ["菊陽町"]
-    # only a name is written with one long vowel: 農村 is a word, which JMnedict also reads as the surname "Noumura"
+    assert small.expand("What happened in Shiiba?") == [["椎葉村"]] and small.table["kikuyou"] == ["菊陽町"]
+    # only a person is written with one long vowel: 農村 is a word, which JMnedict also reads as the surname "Noumura",
+    # and a place folds into English words (朝鮮 "Chousen", 東欧 "Touou"); nor does a person fold into one (松江 "Shoue")
     assert "農村" in small.table["noumura"] and "nomura" not in small.table
-    # and only a place's one term with its division: 都市 ("city") is no place 都 ("Miyako")
+    assert "朝鮮" not in small.table.get("chosen", []) and "東欧" not in small.table.get("too", [])
+    assert "松江" not in small.table.get("shoe", [])
+    # only a place's one term with its division: 都市 ("city") is no place 都 ("Miyako"), and 中村 and 川村 are surnames
+    # too, not 中 and 川 with a village ("Kawasaki" was 川村: a reviewer's finding)
     assert not any("都市" in terms for key, terms in small.table.items() if key.startswith("miyako"))
-    # without Sudachi's word on what is a name, no kanji term is read as a place with its division
+    assert "川村" not in small.table.get("kawasaki", []) and "中村" not in small.table.get("naka", [])
+    # without Sudachi's word on what is a place, no kanji term is read as a place with its division
     plain = build_bridge(vocabulary, cache_dir=Path(settings.cache_dir or settings.index_dir / ".cache"))
-    assert "shiiba" not in plain.table
+    assert "shiiba" not in plain.table and "todo" not in plain.table
 
 
 def test_a_two_word_names_word_that_is_no_dictionary_word_is_a_name(bridge: Bridge, searcher) -> None:
