@@ -18,6 +18,8 @@ _SOURCE_BLOCK = re.compile(r"^\s*【[^】]*(?:引用|参照|底本|出典|参考
 _SOURCE_LINE = re.compile(r"^\s*(?:元ネタ|参考ネタ|元記事|出典|引用元|ソース|参考|Source|Via)\s*[:：]\s*(?P<url>https?://\S+)")
 _SITE_NAME = re.compile(r"(?:ブログ|blog|Blog|新聞|日報|通信|ニュース|News|TIMES|Times|Online|オンライン)$")
 _MIN_TITLE_CHARS = 12
+# what opens a line inside an article, not a title: a caption, a related article, a note, a byline, a bracket, a mark
+_NOT_A_TITLE = re.compile(r"^(?:写真|画像|図|表|出典|関連|参考|※|注|筆者|文[・:：]|記者|編集|[■□▼▽◆◇●○★☆【\[(（<＜《〈・➢⇨>])")
 _MAX_SITE_NAME = 60
 _MIN_FOOTER_BODY = 200
 
@@ -63,11 +65,19 @@ def _feed_title(lines: Sequence[Line], i: int, reasons: dict[int, str]) -> bool:
 
 
 def _titled(lines: Sequence[Line], i: int, reasons: dict[int, str]) -> bool:
-    """A title on its own line with its date on the next ("新潟の酒蔵、パリで最高賞" / "2025/12/20 09:30 配信")."""
-    if is_body(lines[i]) or not _title_like(lines[i].stripped):
+    """A title on its own line with its date on the next ("新潟の酒蔵、パリで最高賞" / "2025/12/20 09:30 配信"), a blank
+    line before it and prose after: a new article, not a line inside one. A reviewer found these inside one article,
+    each above a date: a photo's caption (写真：…), a related article (関連記事：…), a note (※…), a sign-off at the end
+    (筆者：…), an English line ("Updated with Kremlin comment"), a timeline's entry (each is refused below)."""
+    s = lines[i].stripped
+    if (is_body(lines[i]) or not _title_like(s) or not has_cjk(s) or _NOT_A_TITLE.match(s)
+            or i == 0 or not lines[i - 1].blank):
         return False
-    nxt = next((j for j in range(i + 1, min(i + 3, len(lines))) if not lines[j].blank), None)
-    return nxt is not None and bool(_STANDALONE_DATE.match(lines[nxt].text))
+    date = next((j for j in range(i + 1, min(i + 3, len(lines))) if not lines[j].blank), None)
+    if date is None or not _STANDALONE_DATE.match(lines[date].text):
+        return False
+    after = next((j for j in range(date + 1, len(lines)) if not lines[j].blank), None)
+    return after is not None and after not in reasons and is_body(lines[after])
 
 
 def split_articles(lines: Sequence[Line], reasons: dict[int, str]) -> list[ArticleDraft]:

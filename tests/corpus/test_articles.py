@@ -422,7 +422,7 @@ def test_source_lines_before_the_first_article_stay_excluded() -> None:
 def test_a_title_after_prose_with_its_date_on_the_next_line_starts_an_article(stamp: str, published: str) -> None:
     """News sites write the date under the title ("2025/12/20 09:30 配信"): the second article of a file was read as
     part of the first, and its passages cited under the first one's title and date (a probe's finding)."""
-    raw = (f"日銀が政策金利を0.75%に引き上げ、30年ぶりの水準\n2025/12/19 14:05 配信\n{BODY_1}\n"
+    raw = (f"日銀が政策金利を0.75%に引き上げ、30年ぶりの水準\n2025/12/19 14:05 配信\n{BODY_1}\n\n"
            f"新潟の酒蔵、パリの日本酒コンクールで最高賞\n{stamp}\n{BODY_2}\n")
     doc = build_document("x", "x.txt", raw)
     assert [(a.title, a.published) for a in doc.articles] == [
@@ -437,3 +437,29 @@ def test_a_second_title_line_under_the_first_is_no_article_of_its_own() -> None:
     doc = build_document("x", "x.txt", raw)
     assert [(a.title, a.published) for a in doc.articles] == [
         ("習近平とプーチンの「兄弟関係」が逆転したという論評", "2023-03-29T11:20")]
+
+
+_HEAD = f"ロシアと中国の新時代の関係を読む\n2025年3月1日\n{BODY_1}\n"
+
+
+@pytest.mark.parametrize("inside", [
+    "筆者：田中一郎（国際政治学者）\n2025年3月1日\n",  # a sign-off at the end: no prose after it
+    f"写真：記者会見するプーチン大統領（ロイター）\n2025年3月1日\n{BODY_2}\n",  # a photo's caption
+    f"関連記事：「中露協商が世界政治を変える」\n【2025年2月10日】\n{BODY_2}\n",  # a related article
+    "※この記事は一部の表現を修正しました\n2025/03/02 10:00 更新\n",  # a note
+    f"Updated with Kremlin comment and reaction\n2025/03/02 10:00\n{BODY_2}\n",  # an English line
+    f"ロシアがウクライナへの全面侵攻を開始した日\n2022年2月24日\n・キーウ近郊で戦闘\n",  # a timeline's entry and item
+])
+@pytest.mark.parametrize("gap", ["", "\n"], ids=["no-blank", "blank"])
+def test_a_line_above_a_date_inside_an_article_starts_no_article(inside: str, gap: str) -> None:
+    """A reviewer's cases: each split one article in two, the rest of its body cited under that line and its date."""
+    doc = build_document("x", "x.txt", _HEAD + gap + inside)
+    assert [(a.title, a.published) for a in doc.articles] == [("ロシアと中国の新時代の関係を読む", "2025-03-01")]
+
+
+def test_a_title_and_date_line_after_prose_need_a_blank_line_before_them() -> None:
+    # a timeline's entry followed by prose looks like an article's start, but for the blank line articles are set by
+    raw = _HEAD + f"ロシアがウクライナへの全面侵攻を開始した日\n2022年2月24日\n{BODY_2}\n"
+    assert len(build_document("x", "x.txt", raw).articles) == 1
+    assert len(build_document("x", "x.txt", raw.replace(f"{BODY_1}\n", f"{BODY_1}\n\n")).articles) == 2
+
