@@ -448,7 +448,7 @@ _HEAD = f"ロシアと中国の新時代の関係を読む\n2025年3月1日\n{BO
     f"関連記事：「中露協商が世界政治を変える」\n【2025年2月10日】\n{BODY_2}\n",  # a related article
     "※この記事は一部の表現を修正しました\n2025/03/02 10:00 更新\n",  # a note
     f"Updated with Kremlin comment and reaction\n2025/03/02 10:00\n{BODY_2}\n",  # an English line
-    f"ロシアがウクライナへの全面侵攻を開始した日\n2022年2月24日\n・キーウ近郊で戦闘\n",  # a timeline's entry and item
+    "ロシアがウクライナへの全面侵攻を開始した日\n2022年2月24日\n・キーウ近郊で戦闘\n",  # a timeline's entry and item
 ])
 @pytest.mark.parametrize("gap", ["", "\n"], ids=["no-blank", "blank"])
 def test_a_line_above_a_date_inside_an_article_starts_no_article(inside: str, gap: str) -> None:
