@@ -46,10 +46,11 @@ LEADING_KINDS = frozenset({"date", "number", "place"})
 # their words: a picked sentence that quotes (「…」) and names every name the question asks about opens the answer
 # when the best one does not (`quote_lead`; docs/answers.md, "The words asked for, first"). The best one was often
 # the sentence that announces them: 「メルツ首相は声明を出し、協定を歓迎した。」
-_SAYS_EN = re.compile(r"\b(?:say|says|said|saying|tell|tells|told|warn|warns|warned|write|writes|wrote|comment|"
-                      r"commented|claim|claims|claimed|argue|argues|argued|stress|stressed|respond|responded|"
-                      r"react|reacted)\b", re.IGNORECASE)
-_SAYS_JA = re.compile(r"(?:何と|なんと|どう|どのように)(?:述べ|言|い|語|話|強調|発言|主張|報じ|評|呼びかけ|説明|答え|書|訴え|警告)")
+_SAYS_EN = re.compile(r"\b(?:say|says|said|saying|tell(?!\s+(?:me|us)\b)|tells|told|warn|warns|warned|write|writes|"
+                      r"wrote|comment|commented|claim|claims|claimed|argue|argues|argued|stress|stressed|respond|"
+                      r"responded|react|reacted)\b", re.IGNORECASE)
+_SAYS_JA = re.compile(r"(?:何と|なんと)(?:述べ|言|い|語|話|強調|発言|主張|報じ|評|呼びかけ|説明|答え|書|訴え|警告)|"
+                      r"(?:どう|どのように)(?:述べ|言っ|言う|言わ|語|話|強調|発言|主張|報じ|評|呼びかけ|説明|答え|書|訴え|警告)")
 _QUOTE = re.compile(r"「[^」]{4,}")  # a quotation (some close it with ” instead)
 
 NO_PASSAGE = {
@@ -190,13 +191,13 @@ def quote_lead(searcher, groups: Sequence[Sequence[str]], within: str | None = N
                ) -> Callable[[Scored, Scored], bool]:
     """Whether a picked sentence may open an answer to a question about what someone said, in the best one's place:
     a whole sentence of the best one's article (or of the document `within`) that quotes (「…」) and holds a term of
-    each of the question's name groups (its terms groups whose every term writes a name: メルツ, not 首相). The best
-    one keeps its place when it does so itself."""
+    each of the question's name groups (its terms groups whose every term writes a name: メルツ, not 首相; a question
+    with none has no one whose words to look for). The best one keeps its place when it does so itself."""
     names = [set(g) for g in groups if g and not any(t.isascii() for t in g)
              and len(name_terms(g, searcher.analyzer.entries)) == len(g)]
 
-    def holds(c: Scored) -> bool:
-        if not _QUOTE.search(c.text):
+    def holds(c: Scored) -> bool:  # without a name to hold, any quotation would do: none leads ("How did the US respond?")
+        if not names or not _QUOTE.search(c.text):
             return False
         terms = set(searcher.analyzer.terms(c.text))
         return all(g & terms for g in names)

@@ -147,11 +147,13 @@ _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 # author's plug for another piece, not a statement of this one: it was quoted in answers to questions it has no word
 # of ("What did the Vietnamese trainee say?", a probe's finding). Penalised as a heading is.
 _PLUG = re.compile(r"(?:お読み|ご覧|ご参照|参照して|チェックして)(?:ください|下さい)")
+_QUOTED = re.compile(r"「[^」]*」|『[^』]*』")
 
 
 def plug(text: str) -> bool:
-    """Whether a sentence asks the reader to read or see something else."""
-    return bool(_PLUG.search(text))
+    """Whether a sentence asks the reader to read or see something else, in its own words: not within a quotation
+    (「ブチャで何が起きたのかをご覧ください」と訴えた reports what someone said)."""
+    return bool(_PLUG.search(_QUOTED.sub("", text)))
 
 
 def off_script(text: str, passage: str) -> bool:

@@ -125,6 +125,7 @@ def test_the_best_sentence_comes_first_and_a_reader_of_one_sentence_finds_the_ev
     ("(NewsClick の私の記事「中露協商が世界政治の地殻変動を引き起こす」を お読みください。)", True),
     ("詳しくは前回の記事をご覧ください。", True), ("ロシア語の要約はこちらを参照してください。", True),
     ("プーチン大統領は記者会見で述べた。", False), ("「ぜひ読んでほしい」と語った。", False),
+    ("ゼレンスキー大統領は「ブチャで何が起きたのかをご覧ください」と訴えた。", False),  # someone's words, quoted
 ])
 def test_a_sentence_that_sends_the_reader_elsewhere_is_a_plug(text: str, is_plug: bool) -> None:
     assert plug(text) is is_plug

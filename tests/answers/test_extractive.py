@@ -245,6 +245,8 @@ def test_a_sentence_leads_for_a_detail_only_whole_of_the_best_ones_article_on_th
     ("What did Lavrov say about an alliance with China?", True), ("How did Putin respond to the idea?", True),
     ("メルツ首相は協定について何と述べたか", True), ("バンスはどう語ったか", True),
     ("When did Lavrov visit Beijing?", False), ("What is the new détente?", False), ("制裁の効果は?", False),
+    ("Tell me about Wang Yi", False), ("新デタントとはどういうものか", False), ("どういった制裁があるのか", False),
+    ("What did Lavrov tell the audience?", True), ("外相は何と言ったか", True),
 ])
 def test_a_question_about_someones_words_is_told_apart(question: str, says: bool) -> None:
     assert asks_what_was_said(question) is says
@@ -262,6 +264,10 @@ def test_a_sentence_leads_for_someones_words_only_when_it_quotes_and_names_them(
     assert not lead(Scored(1, 1, 30, "バンスは「要求が過大である」と述べている。", elsewhere, 0.8, lexical=0.4), best)
     assert quote_lead(searcher, groups, within=hit.passage.doc_id)(
         Scored(1, 1, 30, "バンスは「要求が過大である」と述べている。", elsewhere, 0.8, lexical=0.4), best)
+    # a question that names no one whose words to look for: no quotation leads (a reviewer's finding: "How did the US
+    # respond?" opened with Xi's slogan)
+    anyone = quote_lead(searcher, searcher.term_groups("How did the government respond?"))
+    assert not anyone(Scored(1, 1, 30, "習主席は「人類運命共同体」を掲げた。", hit, 0.8, lexical=0.4), best)
 
 
 @pytest.mark.parametrize("question, name", [

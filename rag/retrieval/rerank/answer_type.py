@@ -40,9 +40,11 @@ _JA: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     # a counter after 何 asks for an amount, except the calendar ones (何年, 何月, 何日), which ask for a date
     ("number", re.compile(r"何(?:人|回|件|割|倍|%|パーセント|億|万|千|百|カ国|か国|ヶ国|ケ国|歳|個|本|機|隻|発|トン|"
                           r"ドル|円|度|年間|日間|時間|カ月|か月|ヶ月|ケ月|週間|分)|どのくらい|どれくらい|どれほど|"
-                          r"どれだけ|どの程度|どこまで|いくら|いくつ|規模|人数|割合|総額|金額")),  # どこまで下がるか: how far, no place
+                          r"どれだけ|いくら|いくつ|規模|人数|割合|総額|金額")),
     ("date", re.compile(r"いつ|何年|何月|何日|何曜|何時|時期|日付")),
     ("reason", re.compile(r"なぜ|何故|どうして|なんで|理由|原因|要因")),
+    # not どこまで: how far, which is an amount (どこまで下がるか) or a place (どこまで進軍したか), so none in particular,
+    # as どの程度 (どの程度重要か asks how much it matters, and opened with a sentence of dates)
     ("place", re.compile(r"どこ(?!まで)|何処|どの(?:国|地域|都市|町|場所)|どちらの国|場所")),
     ("entity", re.compile(r"誰|だれ|何者|どの(?:人物|組織|機関|団体|企業|国際機関|政党|メディア)")),
 )
