@@ -131,3 +131,37 @@ def test_a_detail_follow_up_is_shown_the_passage_the_answer_before_quoted_first_
 
     undated = next(h.passage.passage_id for h in plain[1:] if not re.search(r"\d+\s*[年月日]", h.passage.text))
     assert search_conversation(searcher, TREATY, top_k=5, quoted=undated).result.hits[0].passage.passage_id != undated
+
+
+@pytest.mark.parametrize("quoted_evidence, top_evidence, moved", [
+    (0.5, 0.3, True), (0.4, 0.4, True),  # holds the detail at least as well: first
+    (0.2, 0.6, False),  # less well than the passage that would be first: stays
+    (0.0, 0.0, False),  # holds none: stays, however it was quoted
+])
+def test_the_quoted_passage_comes_first_only_when_it_holds_the_detail_at_least_as_well(
+        searcher, monkeypatch, quoted_evidence, top_evidence, moved) -> None:
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from rag.retrieval.rerank import FEATURES
+
+    context = search_conversation(searcher, JOINT, top_k=5).context
+    fused = _fused(searcher, JOINT[-1], context)
+    plain = detail_first(searcher, fused, context, "place", weight=0.0)
+    top, quoted = plain[0], plain[3]
+    rows = searcher.index.passages.row_of
+    evidence = {rows(top.passage.passage_id): top_evidence, rows(quoted.passage.passage_id): quoted_evidence}
+
+    def features(query, lang, asked_rows, groups, only, kind):
+        out = np.zeros((len(asked_rows), len(FEATURES)))
+        out[:, FEATURES.index("answer")] = [evidence.get(r, 0.0) for r in asked_rows]
+        return SimpleNamespace(features=out)
+
+    monkeypatch.setattr(searcher.reranker, "features", features)
+    # the quoted passage is of the answer's document, as the service passes them
+    ordered = detail_first(searcher, fused, context, "place", quoted.passage.doc_id, weight=0.0,
+                           quoted=quoted.passage.passage_id)
+    assert (ordered[0].passage.passage_id == quoted.passage.passage_id) is moved
+    if not moved:
+        assert ordered == plain
