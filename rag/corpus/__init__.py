@@ -61,6 +61,8 @@ def read_seed(path: Path) -> tuple[str | None, str | None]:
     data = path.read_bytes()
     if not data.strip():
         return None, "file is empty"
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16's: FF FE 00 00 opens with FF FE
+        return None, "file is UTF-32 text (it opens with a UTF-32 byte order mark); re-save it as UTF-8"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Windows Notepad's "Unicode": text, with NULs
         return None, "file is UTF-16 text (it opens with a UTF-16 byte order mark); re-save it as UTF-8"
     nul = data.find(b"\x00")  # anywhere: one after the first 8 KB was indexed, and served in passages

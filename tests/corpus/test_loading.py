@@ -104,6 +104,12 @@ def test_a_utf16_file_is_named_as_such_not_as_binary(tmp_path: Path, encoding: s
     assert text is None and problem == "file is UTF-16 text (it opens with a UTF-16 byte order mark); re-save it as UTF-8"
 
 
+def test_a_utf32_file_is_named_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "x.txt"
+    path.write_bytes("ロシアと中国の関係。\n".encode("utf-32"))  # FF FE 00 00, which opens as UTF-16's mark does
+    assert read_seed(path) == (None, "file is UTF-32 text (it opens with a UTF-32 byte order mark); re-save it as UTF-8")
+
+
 def test_a_chrome_only_file_is_loaded_as_a_document_without_articles_or_passages(
     tmp_path: Path, seeds_dir: Path
 ) -> None:
