@@ -54,8 +54,8 @@ DIVISION = re.compile(rf"([\u30a1-\u30fa\u30fc]{{2,}}(?:・[\u30a1-\u30fa\u30fc]
 KANJI_DIVISIONS = "市町村区郡県"
 KANJI_DIVISION = re.compile(rf"([\u4e00-\u9fff]{{2,4}})[{KANJI_DIVISIONS}]")
 # JMnedict writes a long vowel twice (藤堂 "Toudou", 工藤 "Kudou", 大野 "Oono"); questions, and the news, write it once
-# ("Todo", "Kudo", "Ono"), as Hepburn without its macrons does. Only for people (a place folds into words: 朝鮮
-# "Chousen" is "chosen", 東欧 "Touou" is "too"), and never into an English word of the dictionary (松江 "Shoue": "shoe")
+# ("Todo", "Kudo", "Ono"), as Hepburn without its macrons does. Not for a word of JMdict (朝鮮 "Chousen" would be
+# "chosen", 東欧 "Touou" "too"), and never into an English word of the dictionary (堂前 "Douzen" is no "dozen")
 _LONG_VOWEL = re.compile(r"ou|oo|uu")
 _SHORTEST_FOLDED = 3  # "tou" folded is "to", a word of every question
 
@@ -74,8 +74,9 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     the katakana names too short for their consonants alone (モディ, `Bridge.spelled`). A katakana place the vocabulary writes with
     its division in one term (ハリコフ州) has that term beside it, under the name dictionary's keys and by its sound,
     and in its place where the vocabulary lacks it alone (テキサス州). With `is_place` (only a place in Sudachi's
-    dictionary), so does a Japanese place in kanji (椎葉村 under "shiiba"); with `is_person`, a person JMnedict writes
-    with a long vowel twice is keyed with it once too (藤堂, "toudou", is "todo"), unless that is an English word."""
+    dictionary), so does a Japanese place in kanji (椎葉村 under "shiiba"); with `is_name`, a name JMnedict writes with
+    a long vowel twice, and JMdict does not hold as a word, is keyed with it once too (藤堂, "toudou", is "todo"),
+    unless that is an English word."""
     db = db_path()
     if db is None:
         logger.warning("jamdict-data is not installed: English questions get no lexical bridge")
@@ -101,8 +102,8 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     entries, dictionary_words = dictionary_entries(db, cache_dir, looked, BRIDGE_ID)
 
     @functools.cache
-    def person(term: str) -> bool:  # a person's name as Sudachi holds it (藤堂), not a word JMnedict also reads as one
-        return is_person is not None and is_person(term)
+    def proper(term: str) -> bool:  # a name as Sudachi reads it (藤堂, 菊陽), not a word JMnedict also reads as one
+        return is_name is not None and is_name(term)
 
     ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for term in looked:
@@ -118,15 +119,15 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     # each term's first sense, if JMdict has it (JMnedict's names of people gloss any name alike: 茅愛 is "China")
     first = {term: key for term, packed in entries.items() if term in looked and packed
              for order, key in [min(pairs(packed))] if order < NAMES_FROM}
-    # a person's keys with a long vowel once: "Todo" is 藤堂 too; not "Nomura" 農村, which JMnedict also reads
-    # "Noumura", nor "Toho" 東方 ("the east", and a surname): a word of JMdict is not folded
+    # a name's keys with a long vowel once: "Todo" is 藤堂 too, "Kikuyo" 菊陽(町); not "Nomura" 農村, which JMnedict
+    # also reads "Noumura", nor "Toho" 東方 ("the east", and a surname): a word of JMdict is not folded
     folded: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for term, packed in entries.items():
-        if term in first or term not in terms:
+        if term in first or not (written_as := written(term)):
             continue
         for order, key in pairs(packed):
-            if order >= NAMES_FROM and (plain := _one_long_vowel(key)) != key and person(term):
-                folded[plain].append((order, term))
+            if order >= NAMES_FROM and (plain := _one_long_vowel(key)) != key and proper(term):
+                folded[plain] += [(order, t) for t in written_as]
     alike = _alike(every, first, is_name) if is_name is not None else []
     names: dict[str, list[str]] = defaultdict(list)
     short: dict[str, list[str]] = defaultdict(list)

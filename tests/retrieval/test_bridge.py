@@ -211,23 +211,25 @@ def test_a_japanese_name_is_keyed_as_english_writes_it(built_index, searcher) ->
     others (a black-box probe's findings on articles the index had never seen)."""
     settings, _ = built_index
     analyzer = searcher.analyzer
-    vocabulary = ["藤堂", "椎葉村", "菊陽町", "農村", "都市", "政府", "中村", "川村", "朝鮮", "東欧", "松江"]
+    vocabulary = ["藤堂", "椎葉村", "菊陽町", "農村", "都市", "政府", "中村", "川村", "朝鮮", "東欧", "松江", "堂前",
+                  "三田村"]
     small = build_bridge(
         vocabulary, cache_dir=Path(settings.cache_dir or settings.index_dir / ".cache"),
         is_name=lambda t: analyzer.tags(t)[:2] == ("名詞", "固有名詞"),
         is_person=lambda t: any(pos[:3] == ("名詞", "固有名詞", "人名") for pos in analyzer.entries(t)),
         is_place=lambda t: all(pos[:3] == ("名詞", "固有名詞", "地名") for pos in analyzer.entries(t)))
     assert small.expand("What did Todo say?") == [["藤堂"]] and "藤堂" in small.table["toudou"]
-    assert small.expand("What happened in Shiiba?") == [["椎葉村"]] and small.table["kikuyou"] == ["菊陽町"]
-    # only a person is written with one long vowel: 農村 is a word, which JMnedict also reads as the surname "Noumura",
-    # and a place folds into English words (朝鮮 "Chousen", 東欧 "Touou"); nor does a person fold into one (松江 "Shoue")
+    assert small.expand("What happened in Shiiba?") == [["椎葉村"]] and small.table["kikuyo"] == ["菊陽町"]
+    # a word of JMdict is not written with one long vowel: 農村, which JMnedict also reads as the surname "Noumura", 朝鮮
+    # "Chousen" ("chosen") and 東欧 "Touou" ("too"); nor is a name that would be an English word (堂前 "Douzen": "dozen")
     assert "農村" in small.table["noumura"] and "nomura" not in small.table
     assert "朝鮮" not in small.table.get("chosen", []) and "東欧" not in small.table.get("too", [])
-    assert "松江" not in small.table.get("shoe", [])
+    assert "堂前" in small.table["douzen"] and "堂前" not in small.table.get("dozen", [])
     # only a place's one term with its division: 都市 ("city") is no place 都 ("Miyako"), and 中村 and 川村 are surnames
     # too, not 中 and 川 with a village ("Kawasaki" was 川村: a reviewer's finding)
     assert not any("都市" in terms for key, terms in small.table.items() if key.startswith("miyako"))
     assert "川村" not in small.table.get("kawasaki", []) and "中村" not in small.table.get("naka", [])
+    assert "三田村" not in small.table.get("mita", [])  # a surname, not 三田 with a village
     # without Sudachi's word on what is a place, no kanji term is read as a place with its division
     plain = build_bridge(vocabulary, cache_dir=Path(settings.cache_dir or settings.index_dir / ".cache"))
     assert "shiiba" not in plain.table and "todo" not in plain.table
