@@ -12,6 +12,7 @@ from ..corpus.articles import source_marker
 from ..retrieval.rerank import answer_type
 from ..retrieval.rerank.answer_type import Kind
 from ..stores.bridge import name_terms
+from ..stores.japanese import STOP_WORDS
 from ..types import Citation, Hit
 from .markers import note_line, without_markers
 from .scoring import Scored, Weights, score_sentences
@@ -50,7 +51,8 @@ _SAYS_EN = re.compile(r"\b(?:say|says|said|saying|tell(?!\s+(?:me|us)\b)|tells|t
                       r"wrote|comment|commented|claim|claims|claimed|argue|argues|argued|stress|stressed|respond|"
                       r"responded|react|reacted)\b", re.IGNORECASE)
 _SAYS_JA = re.compile(r"(?:何と|なんと)(?:述べ|言|い|語|話|強調|発言|主張|報じ|評|呼びかけ|説明|答え|書|訴え|警告)|"
-                      r"(?:どう|どのように)(?:述べ|言っ|言う|言わ|語|話|強調|発言|主張|報じ|評|呼びかけ|説明|答え|書|訴え|警告)")
+                      r"(?:どう|どのように)(?:述べ|言っ|言う|言わ|言い|語|話|強調|発言|主張|報じ|評|呼びかけ|説明|答え|書|"
+                      r"訴え|警告)")
 _QUOTE = re.compile(r"「[^」]{4,}")  # a quotation (some close it with ” instead)
 
 NO_PASSAGE = {
@@ -187,20 +189,32 @@ def asks_what_was_said(question: str) -> bool:
     return bool(_SAYS_EN.search(question) or _SAYS_JA.search(question))
 
 
-def quote_lead(searcher, groups: Sequence[Sequence[str]], within: str | None = None
+def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within: str | None = None
                ) -> Callable[[Scored, Scored], bool]:
     """Whether a picked sentence may open an answer to a question about what someone said, in the best one's place:
-    a whole sentence of the best one's article (or of the document `within`) that quotes (「…」) and holds a term of
-    each of the question's name groups (its terms groups whose every term writes a name: メルツ, not 首相; a question
-    with none has no one whose words to look for). The best one keeps its place when it does so itself."""
-    names = [set(g) for g in groups if g and not any(t.isascii() for t in g)
-             and len(name_terms(g, searcher.analyzer.entries)) == len(g)]
+    a whole sentence of the best one's article (or of the document `within`) that quotes (「…」) and names whose words
+    they are. An English question names them by its first run of capitalised words, as the bridge spells it ("What
+    did Xi say about Putin…?": 習, which the sentence may write within 習近平; not Putin, whose words would be the wrong
+    ones); a run the bridge cannot spell tells nobody's words, and none leads. A Japanese question names them by its
+    term groups whose every term writes a name (メルツ, not 首相), each of which the sentence must hold. A question that
+    names no one has no one whose words to look for. The best one keeps its place when it does so itself."""
+    runs = _name_runs(question)
+    if runs:
+        bridge = _bridge(searcher)
+        spelled = {t for g in (bridge.expand(runs[0]) if bridge is not None else ()) for t in g if not t.isascii()}
+        if not spelled:
+            return lambda c, best: False
+        names = [spelled]
+    else:
+        names = [set(g) for g in groups if g and not any(t.isascii() for t in g)
+                 and len(name_terms(g, searcher.analyzer.entries)) == len(g)]
 
-    def holds(c: Scored) -> bool:  # without a name to hold, any quotation would do: none leads ("How did the US respond?")
+    def holds(c: Scored) -> bool:
+        # without a name to hold, any quotation would do: none leads ("How did the US respond?")
         if not names or not _QUOTE.search(c.text):
             return False
         terms = set(searcher.analyzer.terms(c.text))
-        return all(g & terms for g in names)
+        return all(g & terms or any(t in c.text for t in g) for g in names)
 
     def leads(c: Scored, best: Scored) -> bool:
         if c is best:
@@ -210,6 +224,34 @@ def quote_lead(searcher, groups: Sequence[Sequence[str]], within: str | None = N
                  else (passage.doc_id, passage.article) == (first.doc_id, first.article))
         return about and not fragment(c.text) and c.lexical > 0 and holds(c)
     return leads
+
+
+# a run of capitalised words: what an English question names ("Xi", "Friedrich Merz", "the Japan Meteorological Agency")
+_RUN = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9\-]*(?:\s+[A-Z][A-Za-z0-9\-]*)*")
+
+
+def _name_runs(question: str) -> list[str]:
+    """The runs of capitalised words a question names, without stop words; not the question's first word alone ("What
+    did…", "Did…"), and none in a question written all in capitals, whose case marks nothing."""
+    if question.isupper():
+        return []
+    out = []
+    for m in _RUN.finditer(question):
+        words = m.group().split()
+        if not question[: m.start()].strip(" \t\"'“‘(「"):  # the question's first word is capitalised as a first word
+            words = words[1:]
+        words = [w for w in words if w.lower() not in STOP_WORDS]
+        if words:
+            out.append(" ".join(words))
+    return out
+
+
+def _bridge(searcher):
+    """The index's English→Japanese bridge; None in an index without BM25."""
+    try:
+        return searcher.index.bridge
+    except (KeyError, IndexError, AttributeError):
+        return None
 
 
 def fragment(text: str) -> bool:
@@ -294,7 +336,7 @@ def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = 
     if asked in LEADING_KINDS:
         lead = detail_lead(searcher, question, asked, groups, within)
     elif asked is None and asks_what_was_said(question):
-        lead = quote_lead(searcher, groups, within)
+        lead = quote_lead(searcher, question, groups, within)
     else:
         lead = None
     picked = select(candidates, selection, weights.neighbour, lead)

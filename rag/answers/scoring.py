@@ -147,7 +147,7 @@ _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 # author's plug for another piece, not a statement of this one: it was quoted in answers to questions it has no word
 # of ("What did the Vietnamese trainee say?", a probe's finding). Penalised as a heading is.
 _PLUG = re.compile(r"(?:お読み|ご覧|ご参照|参照して|チェックして)(?:ください|下さい)")
-_QUOTED = re.compile(r"「[^」]*」|『[^』]*』")
+_QUOTED = re.compile(r"「[^」”]*[」”]|『[^』]*』|“[^”]*”")  # some close 「 with ”
 
 
 def plug(text: str) -> bool:

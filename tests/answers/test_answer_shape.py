@@ -118,7 +118,7 @@ def test_the_best_sentence_comes_first_and_a_reader_of_one_sentence_finds_the_ev
         best = re.split(r"\[\d+\]", render([top])[0])[0].strip()
         if texts[True][0] != best:  # only someone's words may lead in the best one's place (quote_lead's own tests)
             first = next(c for c in picked if re.split(r"\[\d+\]", render([c])[0])[0].strip() == texts[True][0])
-            lead = quote_lead(searcher, searcher.term_groups(r.focus))
+            lead = quote_lead(searcher, r.focus, searcher.term_groups(r.focus))
             assert asks_what_was_said(r.focus) and lead(first, top) and not lead(top, top), row["question"]
             led += 1
         assert texts[True][1:] == [t for t in texts[False] if t != texts[True][0]]
@@ -131,6 +131,7 @@ def test_the_best_sentence_comes_first_and_a_reader_of_one_sentence_finds_the_ev
     ("詳しくは前回の記事をご覧ください。", True), ("ロシア語の要約はこちらを参照してください。", True),
     ("プーチン大統領は記者会見で述べた。", False), ("「ぜひ読んでほしい」と語った。", False),
     ("ゼレンスキー大統領は「ブチャで何が起きたのかをご覧ください」と訴えた。", False),  # someone's words, quoted
+    ("彼は「ブチャをご覧ください。”と訴えた。", False), ("彼は“ブチャをご覧ください”と訴えた。", False),  # other closings
 ])
 def test_a_sentence_that_sends_the_reader_elsewhere_is_a_plug(text: str, is_plug: bool) -> None:
     assert plug(text) is is_plug
