@@ -18,8 +18,13 @@ _SOURCE_BLOCK = re.compile(r"^\s*【[^】]*(?:引用|参照|底本|出典|参考
 _SOURCE_LINE = re.compile(r"^\s*(?:元ネタ|参考ネタ|元記事|出典|引用元|ソース|参考|Source|Via)\s*[:：]\s*(?P<url>https?://\S+)")
 _SITE_NAME = re.compile(r"(?:ブログ|blog|Blog|新聞|日報|通信|ニュース|News|TIMES|Times|Online|オンライン)$")
 _MIN_TITLE_CHARS = 12
-# what opens a line inside an article, not a title: a caption, a related article, a note, a byline, a bracket, a mark
-_NOT_A_TITLE = re.compile(r"^(?:写真|画像|図|表|出典|関連|参考|※|注|筆者|文[・:：]|記者|編集|[■□▼▽◆◇●○★☆【\[(（<＜《〈・➢⇨>])")
+_PROSE_WITHIN = 3  # a new article's prose starts within this many lines after its date line
+# what opens a line inside an article, not a title: a caption, a related article, a note, a byline, each with its
+# separator (not 注目, 記者会見, 関連法案, which open headlines), a bracket holding one (【関連記事】; not 【独自】 nor
+# （社説）, which open them too), or a mark
+_MARKER = r"(?:写真|画像|図|表|出典|引用|関連(?:記事)?|参考(?:記事)?|注|筆者|文|記者|編集|前回の記事|過去の記事|あわせて読みたい|訂正|追記)"
+_NOT_A_TITLE = re.compile(rf"^(?:{_MARKER}(?:とおわび)?\s*[:：／/　「]|[【（(＜<《〈\[][^】）)＞>》〉\]]*{_MARKER}|"
+                          r"[※■□▼▽◆◇●○★☆・➢⇨>])")
 _MAX_SITE_NAME = 60
 _MIN_FOOTER_BODY = 200
 
@@ -76,8 +81,9 @@ def _titled(lines: Sequence[Line], i: int, reasons: dict[int, str]) -> bool:
     date = next((j for j in range(i + 1, min(i + 3, len(lines))) if not lines[j].blank), None)
     if date is None or not _STANDALONE_DATE.match(lines[date].text):
         return False
-    after = next((j for j in range(date + 1, len(lines)) if not lines[j].blank), None)
-    return after is not None and after not in reasons and is_body(lines[after])
+    # prose among the first lines after the date (a byline or a caption may come between)
+    after = [j for j in range(date + 1, len(lines)) if not lines[j].blank][:_PROSE_WITHIN]
+    return any(is_body(lines[j]) and j not in reasons for j in after)
 
 
 def split_articles(lines: Sequence[Line], reasons: dict[int, str]) -> list[ArticleDraft]:

@@ -463,3 +463,29 @@ def test_a_title_and_date_line_after_prose_need_a_blank_line_before_them() -> No
     assert len(build_document("x", "x.txt", raw).articles) == 1
     assert len(build_document("x", "x.txt", raw.replace(f"{BODY_1}\n", f"{BODY_1}\n\n")).articles) == 2
 
+
+_BOJ = f"日銀が政策金利を0.75%に引き上げ、30年ぶりの水準\n2025/12/19 14:05 配信\n\n{BODY_1}\n\n"
+
+
+@pytest.mark.parametrize("title, between", [
+    ("【独自】新潟の酒蔵、パリの日本酒コンクールで最高賞", ""), ("（社説）日銀の利上げ、賃上げの持続が試される", ""),
+    ("注目の日銀会合、追加利上げの判断は来年に持ち越し", ""), ("記者会見で首相、衆院解散を否定　年内の選挙は見送り", ""),
+    ("関連法案が衆院を通過、特定秘密の範囲を拡大へ", ""), ("写真家の森山大道さん、パリで大規模回顧展", ""),
+    ("新潟の酒蔵、パリの日本酒コンクールで最高賞", "共同通信\n\n"),  # a byline between the date and the prose
+    ("新潟の酒蔵、パリの日本酒コンクールで最高賞", "新潟の酒蔵が最高賞を受けた。\n\n"),  # a short first paragraph
+])
+def test_a_title_that_opens_with_a_tag_or_a_marker_word_still_starts_an_article(title: str, between: str) -> None:
+    """A second reviewer's cases: the first fix refused each, and merged the article into the one before."""
+    doc = build_document("x", "x.txt", f"{_BOJ}{title}\n2025/12/20 09:30 配信\n\n{between}{BODY_2}\n")
+    assert [a.title for a in doc.articles][1:] == [title]
+
+
+@pytest.mark.parametrize("line, stamp", [
+    ("あわせて読みたい：中露協商が世界政治を変える", "2025年2月10日"), ("前回の記事「中露協商が世界政治を変える」", "2025/02/10 公開"),
+    ("訂正とおわび　植田総裁の発言の一部に誤りがありました", "2025/12/20 10:00 更新"),
+    ("追記　植田総裁の会見での発言を加えました", "2025/12/19 18:00 更新"), ("【関連記事】中露協商が世界政治を変える", "2025年2月10日"),
+])
+def test_a_related_article_a_correction_or_an_addendum_above_a_date_starts_no_article(line: str, stamp: str) -> None:
+    doc = build_document("x", "x.txt", f"{_BOJ}{line}\n{stamp}\n\n{BODY_2}\n")
+    assert len(doc.articles) == 1
+
