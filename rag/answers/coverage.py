@@ -175,9 +175,8 @@ def _bridge_names(searcher: Searcher, question: str) -> tuple[dict[str, list[str
     hold, or as a person no dictionary holds by the reading of the name ("vance": [バンス], "wang": [王毅];
     `Bridge.expand`'s `named`; a possessive's 's cut), with their terms that write a name (`name_terms`: not 未来, which
     JMnedict reads as the given name "Saki")."""
-    try:
-        bridge = searcher.index.bridge
-    except (KeyError, IndexError, AttributeError):  # an index without BM25
+    bridge = searcher.bridge
+    if bridge is None:  # an index without BM25
         return {}, None
     named: dict[str, list[str]] = {}
     bridge.expand(question, named=named)

@@ -44,8 +44,8 @@ LIST_ITEMS = 2
 LEADING_KINDS = frozenset({"date", "number", "place"})
 
 # A question about what someone said ("What did Merz say about the agreement?", メルツ首相は何と述べたか) is answered by
-# their words: a picked sentence that quotes (「…」) and names every name the question asks about opens the answer
-# when the best one does not (`quote_lead`; docs/answers.md, "The words asked for, first"). The best one was often
+# their words: a picked sentence that quotes (「…」) and names whose words they are opens the answer when the best one
+# does not (`quote_lead`; docs/answers.md, "The words asked for, first"). The best one was often
 # the sentence that announces them: 「メルツ首相は声明を出し、協定を歓迎した。」
 _SAYS_EN = re.compile(r"\b(?:say|says|said|saying|tell(?!\s+(?:me|us)\b)|tells|told|warn|warns|warned|write|writes|"
                       r"wrote|comment|commented|claim|claims|claimed|argue|argues|argued|stress|stressed|respond|"
@@ -200,7 +200,7 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
     names no one has no one whose words to look for. The best one keeps its place when it does so itself."""
     runs = _name_runs(question)
     if runs:
-        bridge = _bridge(searcher)
+        bridge = searcher.bridge
         spelled = {t for g in (bridge.expand(runs[0]) if bridge is not None else ()) for t in g if not t.isascii()}
         if not spelled:
             return lambda c, best: False
@@ -244,14 +244,6 @@ def _name_runs(question: str) -> list[str]:
         if words:
             out.append(" ".join(words))
     return out
-
-
-def _bridge(searcher):
-    """The index's English→Japanese bridge; None in an index without BM25."""
-    try:
-        return searcher.index.bridge
-    except (KeyError, IndexError, AttributeError):
-        return None
 
 
 def fragment(text: str) -> bool:

@@ -30,7 +30,6 @@ from functools import lru_cache
 
 from ..corpus.lines import has_cjk
 from ..errors import OverloadedError, QueryError
-from ..stores.bridge import Bridge
 from ..stores.english import english_words
 from ..stores.japanese import JapaneseAnalyzer
 from ..types import Hit
@@ -299,7 +298,7 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
         # the words of the turn that named the article, when the turns just before are small talk ("Thanks!")
         earlier = [*earlier[: anchor + 1], *[t for t in earlier[anchor + 1:] if topic_words([t], searcher.analyzer,
                                                                                               NOT_TOPIC)]]
-    bridge = _bridge(searcher)
+    bridge = searcher.bridge
     context = person_query([*earlier, last], searcher.analyzer, bridge, RECENT_TURNS)
     if context is None or searcher.intake.count(context) > budget:
         context = conversation_query([*earlier, last], searcher.analyzer, s.max_query_chars, searcher.intake.count,
@@ -373,14 +372,6 @@ def _search_again(searcher: Searcher, turns: Sequence[str], top_k: int, mode: st
             return None
         return search_conversation(searcher, turns, top_k, mode, filters, about_source=about_source)
     except (QueryError, OverloadedError):
-        return None
-
-
-def _bridge(searcher: Searcher) -> Bridge | None:
-    """The index's English→Japanese bridge (it tells a person's name from a place's); None in an index without BM25."""
-    try:
-        return searcher.index.bridge
-    except (KeyError, IndexError, AttributeError):
         return None
 
 

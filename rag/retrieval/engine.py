@@ -26,6 +26,7 @@ from ..errors import QueryError
 from ..indexing.load import LoadedIndex, day_number
 from ..indexing.manifest import check_models
 from ..settings import Settings
+from ..stores.bridge import Bridge
 from ..stores.japanese import JapaneseAnalyzer
 from ..types import Hit
 from .fusion import diversify, rrf, weighted_sum
@@ -269,6 +270,14 @@ class Searcher:
         written out), from this searcher's cache: a question just searched is not encoded again."""
         read = getattr(self._by_name.get(embedder), "read", str)
         return np.stack(self._vectors(embedder, "query", [read(t) for t in texts]))
+
+    @property
+    def bridge(self) -> Bridge | None:
+        """The index's English→Japanese bridge (names, spellings); None for an index without BM25."""
+        try:
+            return self.index.bridge
+        except (KeyError, IndexError, AttributeError):
+            return None
 
     def term_groups(self, query: str) -> list[list[str]]:
         """The question's BM25 term groups as the search forms them: for English, bridge and aligned alternatives per

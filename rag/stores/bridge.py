@@ -152,7 +152,7 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     except (sqlite3.Error, OSError) as exc:  # without them a dictionary word could be taken for a name: no names
         logger.warning("bridge: cannot read the dictionary's English words (%s): no names by their sound", exc)
         names, short, words = defaultdict(list), defaultdict(list), set()
-    for key, found in folded.items() if words else ():  # without the English words, none: "shoe" is no 松江
+    for key, found in folded.items() if words else ():  # without the English words, none: "dozen" is no 堂前
         if key not in words:
             kept = out.get(key, [])
             out[key] = list(dict.fromkeys([*kept, *(t for _, t in sorted(found))]))[:max(_MAX_PER_KEY, len(kept))]

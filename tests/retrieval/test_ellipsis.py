@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.retrieval.conversation import NAMED_DEPTH, _bridge, depends_on_context, named_first, search_conversation
+from rag.retrieval.conversation import NAMED_DEPTH, depends_on_context, named_first, search_conversation
 from rag.retrieval.ellipsis import mentions, named_terms
 
 LAVROV = "What did Lavrov say about an alliance with China?"
@@ -45,7 +45,7 @@ def test_a_follow_up_that_asks_about_another_name_gives_the_ways_a_passage_write
                                                                                     spellings) -> None:
     # each way as BM25's analyzer reads it (上海協力機構: 上海, 協力, 機構 in a row)
     expected = {tuple(searcher.analyzer.terms(s)) for s in spellings}
-    assert named_terms(follow_up, searcher.analyzer, _bridge(searcher)) == expected
+    assert named_terms(follow_up, searcher.analyzer, searcher.bridge) == expected
 
 
 @pytest.mark.parametrize("question", [
@@ -62,7 +62,7 @@ def test_a_follow_up_that_asks_about_another_name_gives_the_ways_a_passage_write
     "So what are the secondary sanctions Trump threatened to impose on buyers of Russian oil?",  # a question of its own
 ])
 def test_a_question_that_does_not_ask_the_last_one_about_another_name_gives_none(searcher, question) -> None:
-    assert named_terms(question, searcher.analyzer, _bridge(searcher)) == frozenset()
+    assert named_terms(question, searcher.analyzer, searcher.bridge) == frozenset()
 
 
 @pytest.mark.parametrize("question, follow_up", [("米国については?", True), ("イランの場合は?", True),
