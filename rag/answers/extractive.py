@@ -54,6 +54,7 @@ _SAYS_JA = re.compile(r"(?:何と|なんと)(?:述べ|言|い|語|話|強調|発
                       r"(?:どう|どのように)(?:述べ|言っ|言う|言わ|言い|語|話|強調|発言|主張|報じ|評|呼びかけ|説明|答え|書|"
                       r"訴え|警告)")
 _QUOTE = re.compile(r"「[^」]{4,}")  # a quotation (some close it with ” instead)
+_KANJI_NAME = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 NO_PASSAGE = {
     "en": "No relevant passage found in the indexed articles.",
@@ -193,15 +194,19 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
                ) -> Callable[[Scored, Scored], bool]:
     """Whether a picked sentence may open an answer to a question about what someone said, in the best one's place:
     a whole sentence of the best one's article (or of the document `within`) that quotes (「…」) and names whose words
-    they are. An English question names them by its first run of capitalised words, as the bridge spells it ("What
-    did Xi say about Putin…?": 習, which the sentence may write within 習近平; not Putin, whose words would be the wrong
-    ones); a run the bridge cannot spell tells nobody's words, and none leads. A Japanese question names them by its
+    they are. An English question names them by its first run of capitalised words, as the bridge spells its last word
+    in terms that write a name ("Makoto Onodera": 小野寺, not 誠一, a guess for the given name that another speaker
+    bears; not Putin in "What did Xi say about Putin…?", whose words would be the wrong ones); a run the bridge cannot
+    spell as a name (習 alone is none) tells nobody's words, and none leads. A Japanese question names them by its
     term groups whose every term writes a name (メルツ, not 首相), each of which the sentence must hold. A question that
     names no one has no one whose words to look for. The best one keeps its place when it does so itself."""
     runs = _name_runs(question)
     if runs:
+        # the run's last group (a surname: "Makoto Onodera" is 小野寺, not the given name's guesses 誠一 and 真), its
+        # terms that write a name (not 習 alone, which Sudachi does not know)
         bridge = searcher.bridge
-        spelled = {t for g in (bridge.expand(runs[0]) if bridge is not None else ()) for t in g if not t.isascii()}
+        groups_of_run = bridge.expand(runs[0]) if bridge is not None else []
+        spelled = set(name_terms(groups_of_run[-1], searcher.analyzer.entries)) if groups_of_run else set()
         if not spelled:
             return lambda c, best: False
         names = [spelled]
@@ -214,7 +219,9 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
         if not names or not _QUOTE.search(c.text):
             return False
         terms = set(searcher.analyzer.terms(c.text))
-        return all(g & terms or any(t in c.text for t in g) for g in names)
+        # a surname in kanji within the full name the sentence writes as one term (山岸 in 山岸健一郎)
+        return all(g & terms or any(s.startswith(t) for t in g if _KANJI_NAME.fullmatch(t) for s in terms)
+                   for g in names)
 
     def leads(c: Scored, best: Scored) -> bool:
         if c is best:
