@@ -66,6 +66,8 @@ def read_seed(path: Path) -> tuple[str | None, str | None]:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Windows Notepad's "Unicode": text, with NULs
         return None, "file is UTF-16 text (it opens with a UTF-16 byte order mark); re-save it as UTF-8"
     nul = data.find(b"\x00")  # anywhere: one after the first 8 KB was indexed, and served in passages
+    if nul >= 0 and (order := _utf16_without_mark(data)):
+        return None, f"file looks like UTF-16 text ({order}, without a byte order mark); re-save it as UTF-8"
     if nul >= 0:
         return None, f"file looks binary (contains NUL bytes, the first at byte {nul}); a text file holds none"
     try:
@@ -76,6 +78,20 @@ def read_seed(path: Path) -> tuple[str | None, str | None]:
     if control > 0.05 * min(len(text), 8192):
         return None, "file looks binary (many control characters)"
     return text, None
+
+
+def _utf16_without_mark(data: bytes) -> str | None:
+    """"little-endian" or "big-endian" when bytes with NULs read as text in that UTF-16 order (nearly every character
+    printable), else None: binary data reads as unassigned and control characters."""
+    head = data[:8192 - 8192 % 2] if len(data) >= 2 else b""
+    for encoding, order in (("utf-16-le", "little-endian"), ("utf-16-be", "big-endian")):
+        try:
+            text = head[: len(head) - len(head) % 2].decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if text and sum(ch.isprintable() or ch in "\n\r\t" for ch in text) >= 0.98 * len(text):
+            return order
+    return None
 
 
 def unreadable(path: Path, seeds_dir: Path, exc: OSError) -> CorpusError:

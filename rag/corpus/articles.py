@@ -19,6 +19,9 @@ _SOURCE_LINE = re.compile(r"^\s*(?:元ネタ|参考ネタ|元記事|出典|引�
 _SITE_NAME = re.compile(r"(?:ブログ|blog|Blog|新聞|日報|通信|ニュース|News|TIMES|Times|Online|オンライン)$")
 _MIN_TITLE_CHARS = 12
 _PROSE_WITHIN = 3  # a new article's prose starts within this many lines after its date line
+# a photo's caption: it ends with its place and date (「…知事(左)、青森市、2025年12月19日」), or with when and where it was
+# taken in brackets (「除雪作業に追われる市職員(15日午前、秋田市で)」); a date line under it is no article's (a probe's finding)
+_CAPTION_LINE = re.compile(r"(?:、[^、。\n]{1,15}、\d{4}年\d{1,2}月\d{1,2}日|[(（][^()（）]*(?:で|撮影|提供)[)）])\s*$")
 # what opens a line inside an article, not a title: a caption, a related article, a note, a byline, each with its
 # separator (not 注目, 記者会見, 関連法案, which open headlines), a bracket holding one (【関連記事】; not 【独自】 nor
 # （社説）, which open them too), or a mark
@@ -75,7 +78,7 @@ def _titled(lines: Sequence[Line], i: int, reasons: dict[int, str]) -> bool:
     each above a date: a photo's caption (写真：…), a related article (関連記事：…), a note (※…), a sign-off at the end
     (筆者：…), an English line ("Updated with Kremlin comment"), a timeline's entry (each is refused below)."""
     s = lines[i].stripped
-    if (is_body(lines[i]) or not _title_like(s) or not has_cjk(s) or _NOT_A_TITLE.match(s)
+    if (is_body(lines[i]) or not _title_like(s) or not has_cjk(s) or _NOT_A_TITLE.match(s) or _CAPTION_LINE.search(s)
             or i == 0 or not lines[i - 1].blank):
         return False
     date = next((j for j in range(i + 1, min(i + 3, len(lines))) if not lines[j].blank), None)

@@ -449,6 +449,9 @@ _HEAD = f"ロシアと中国の新時代の関係を読む\n2025年3月1日\n{BO
     "※この記事は一部の表現を修正しました\n2025/03/02 10:00 更新\n",  # a note
     f"Updated with Kremlin comment and reaction\n2025/03/02 10:00\n{BODY_2}\n",  # an English line
     "ロシアがウクライナへの全面侵攻を開始した日\n2022年2月24日\n・キーウ近郊で戦闘\n",  # a timeline's entry and item
+    # photo captions (a probe's findings): a place and a date at the end, or when and where in brackets
+    f"記者会見する青森県の宮下宗一郎知事(左)、青森市、2025年12月19日\n2025年12月19日 17:40\n{BODY_2}\n",
+    f"除雪作業に追われる市職員(15日午前、秋田市で)\n2025年12月15日 07:30\n{BODY_2}\n",
 ])
 @pytest.mark.parametrize("gap", ["", "\n"], ids=["no-blank", "blank"])
 def test_a_line_above_a_date_inside_an_article_starts_no_article(inside: str, gap: str) -> None:

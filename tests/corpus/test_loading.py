@@ -271,3 +271,15 @@ def test_a_seed_whose_lines_end_otherwise_gives_the_same_articles_and_passages(t
     assert [p.text.replace(ending, "\n") for p in theirs] == [p.text for p in ours]
     if len(ending) == 1:  # the same characters, one for one: the same offsets too
         assert [(p.start, p.end) for p in theirs] == [(p.start, p.end) for p in ours]
+
+
+@pytest.mark.parametrize("encoding, order", [("utf-16-le", "little-endian"), ("utf-16-be", "big-endian")])
+def test_a_utf16_file_without_its_mark_is_named_as_such(tmp_path: Path, encoding: str, order: str) -> None:
+    """A probe's finding: it was "looks binary", with no word on what to do."""
+    path = tmp_path / "x.txt"
+    path.write_bytes("ロシアと中国の関係。\n2025年5月8日\n".encode(encoding))
+    assert read_seed(path) == (None, f"file looks like UTF-16 text ({order}, without a byte order mark); re-save it "
+                                     "as UTF-8")
+    path.write_bytes(bytes(range(256)) * 4)  # binary data is still binary
+    assert "looks binary" in read_seed(path)[1]
+
