@@ -83,10 +83,11 @@ def read_seed(path: Path) -> tuple[str | None, str | None]:
 def _utf16_without_mark(data: bytes) -> str | None:
     """"little-endian" or "big-endian" when bytes with NULs read as text in that UTF-16 order (nearly every character
     printable), else None: binary data reads as unassigned and control characters."""
-    head = data[:8192 - 8192 % 2] if len(data) >= 2 else b""
+    head = data[:8192]
+    head = head[: len(head) - len(head) % 2]  # whole code units
     for encoding, order in (("utf-16-le", "little-endian"), ("utf-16-be", "big-endian")):
         try:
-            text = head[: len(head) - len(head) % 2].decode(encoding)
+            text = head.decode(encoding)
         except UnicodeDecodeError:
             continue
         if text and sum(ch.isprintable() or ch in "\n\r\t" for ch in text) >= 0.98 * len(text):

@@ -21,7 +21,8 @@ _MIN_TITLE_CHARS = 12
 _PROSE_WITHIN = 3  # a new article's prose starts within this many lines after its date line
 # a photo's caption: it ends with its place and date (「…知事(左)、青森市、2025年12月19日」), or with when and where it was
 # taken in brackets (「除雪作業に追われる市職員(15日午前、秋田市で)」); a date line under it is no article's (a probe's finding)
-_CAPTION_LINE = re.compile(r"(?:、[^、。\n]{1,15}、\d{4}年\d{1,2}月\d{1,2}日|[(（][^()（）]*(?:で|撮影|提供)[)）])\s*$")
+PLACE_DATE_CAPTION = re.compile(r"、[^、。\n]{1,15}、\d{4}年\d{1,2}月\d{1,2}日\s*$")  # the answers' caption too
+_CAPTION_LINE = re.compile(rf"(?:{PLACE_DATE_CAPTION.pattern}|[(（][^()（）]*(?:で|撮影|提供)[)）]\s*$)")
 # what opens a line inside an article, not a title: a caption, a related article, a note, a byline, each with its
 # separator (not 注目, 記者会見, 関連法案, which open headlines), a bracket holding one (【関連記事】; not 【独自】 nor
 # （社説）, which open them too), or a mark
