@@ -52,8 +52,8 @@ class AlignExpander:
         embedder knows no such name either, and its nearest terms are other names (Korybko's were ホンチョル and
         テヘラン), which out-score the one the bridge found (docs/precision.md); and except a name only the name
         dictionary holds, or of a person the bridge reads by the name, whose group misses it: that group is the
-        name's terms instead when they write a name (katakana, Latin, a person's name in kanji), and is left out
-        otherwise (below)."""
+        name's terms instead when they write a name (katakana, Latin, a person's or a place's name in kanji), and is
+        left out otherwise (below)."""
         spelled = question.derived.get("spelled", ())
         words = [w for w in self.words(question.text) if w.lower() not in spelled]
         if not words:

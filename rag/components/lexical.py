@@ -72,9 +72,10 @@ class BridgeExpander:
         groups = self.bridge.expand(question.text, question.derived.get("acronyms"), spelled, named)
         question.derived["spelled"] = spelled
         question.derived["named"] = named
-        if self.entries is not None:  # and of those, the terms that write a name (for the alignment)
+        if self.entries is not None:  # and of those, the terms that write a name, a person's or a place's (椎葉村),
+            # for the alignment
             question.derived["name-terms"] = {w: kept for w, terms in named.items()
-                                              if (kept := name_terms(terms, self.entries))}
+                                              if (kept := name_terms(terms, self.entries, ("人名", "地名")))}
         return groups
 
 

@@ -170,17 +170,18 @@ def _one_long_vowel(key: str) -> str:
     return plain if len(plain) >= _SHORTEST_FOLDED else key
 
 
-def name_terms(terms: Iterable[str], entries: Callable[[str], list[tuple[str, ...]]]) -> list[str]:
+def name_terms(terms: Iterable[str], entries: Callable[[str], list[tuple[str, ...]]],
+               kinds: tuple[str, ...] = ("人名",)) -> list[str]:
     """The terms of `terms` that write a name: katakana and Latin ones, and kanji that Sudachi's dictionary (`entries`,
-    `JapaneseAnalyzer.entries`) holds only as proper nouns, a person's name among them (王毅). JMnedict reads many a
-    given name, and an irregular verb, as a word in kanji ("saki" and "miki" as 未来, "shizuka" as 平和, "ran" as 嵐),
-    which passages hold in their other sense."""
+    `JapaneseAnalyzer.entries`) holds only as proper nouns, one of `kinds` among them (a person's: 王毅; a place's too,
+    given "地名": 椎葉村). JMnedict reads many a given name, and an irregular verb, as a word in kanji ("saki" and "miki"
+    as 未来, "shizuka" as 平和, "ran" as 嵐), which passages hold in their other sense."""
     out = []
     for term in terms:
         if _NAME_SCRIPT.fullmatch(term):
             out.append(term)
         elif (found := entries(term)) and all(pos[1] == "固有名詞" for pos in found) and any(
-                pos[2] == "人名" for pos in found):
+                pos[2] in kinds for pos in found):
             out.append(term)
     return out
 

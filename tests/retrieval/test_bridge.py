@@ -138,6 +138,19 @@ def test_a_name_only_the_name_dictionary_holds_keeps_no_aligned_group_that_misse
     assert any("ラブロフ" in g and len(g) > 1 for g in searcher.term_groups("What did Lavrov say?"))
 
 
+
+def test_a_place_only_the_name_dictionary_holds_counts_as_much_as_a_word(searcher, monkeypatch) -> None:
+    """"What happened in Shiiba?" on an article about 椎葉村 (a village JMnedict reads as "shiiba"): the name's aligned
+    group, which misses it, was dropped, and only kanji a person's name writes were put in its place, so the place
+    counted once and "happened" (the bridge's 起こる and an aligned group holding it again) twice; a passage on
+    something that 起こり came first. Terms Sudachi holds only as proper nouns, a place's among them, now count twice."""
+    monkeypatch.setitem(searcher.bridge.table, "shiiba", ["椎葉村"])
+    monkeypatch.setitem(searcher.bridge.table, "arashi", ["嵐"])  # a word too: a storm, which passages hold as such
+    groups = searcher.term_groups("What happened in Shiiba?")
+    assert groups.count(["椎葉村"]) == 2
+    assert sum("起こる" in g for g in groups) == 2  # as "happened" counts
+    assert searcher.term_groups("What happened in Arashi?").count(["嵐"]) == 1
+
 def test_a_person_no_dictionary_holds_is_reached_by_how_the_name_reads(bridge: Bridge, searcher) -> None:
     """The seeds write 王毅 and モディ, which neither JMdict nor JMnedict holds. Before, "Wang Yi" and "Modi" gave
     no group, and the first passage of either question below did not name him (Modi's three consonants are two
