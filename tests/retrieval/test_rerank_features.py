@@ -123,6 +123,11 @@ def test_japanese_questions_are_classified_by_their_cue_words(question: str, kin
     ("3年以上にわたる戦争が続く。", "date", set(), set(), False),
     ("両国は4年ぶりに会談した。", "date", set(), set(), False),
     ("訪問の6日前の5月10日に始まった。", "date", set(), set(), True),  # the date after the span
+    # minutes tell a time on a clock or in a match ("When did he score?"), and are a length of time otherwise
+    ("さらに後半38分、藤堂がシュートを放った。", "date", set(), set(), True),
+    ("会見は午後3時15分に始まった。", "date", set(), set(), True),
+    ("会談はわずか5分で終わった。", "date", set(), set(), False),
+    ("演説は40分に及んだ。", "date", set(), set(), False),
     ("外相がテヘランで会談した。", "place", set(), set(), True),
     ("外相がテヘランで会談した。", "place", {"テヘラン"}, set(), False),  # the place the question names
     ("プーチン大統領が演説した。", "entity", set(), set(), True),

@@ -56,6 +56,7 @@ _TIME_WORDS = frozenset({"昨年", "今年", "来年", "先月", "今月", "来�
                          "上旬", "中旬", "下旬", "月末", "週末", "未明", "同夜", "本日", "今朝", "昨夜", "今夜"}
                         | {f"{d}曜{n}" for d in "月火水木金土日" for n in ("", "日")})  # 土曜日, 木曜
 _DATE_UNITS = frozenset({"年", "月", "日", "年度", "世紀", "曜日", "時", "年代"})
+_CLOCKS = frozenset({"時", "前半", "後半", "延長"})  # what the minutes are of, when they tell a time
 # A number and a date unit measure a span, not a date, before these (3年以上, 6日前, 4年ぶり, 30日間 is one token) or
 # after these (わずか6日, 約3年): "On which day did the offensive start?" is answered by 5月10日, not by 「訪問まであと
 # わずか6日となったとき」.
@@ -115,7 +116,7 @@ def has_evidence(tokens: Sequence[Token], kind: Kind, known_terms: Collection[st
             if tok.surface in _TIME_WORDS or tok.term in _TIME_WORDS:
                 return True
             if _is_number(tok) and tok.term not in known_numbers and i + 1 < len(tokens) \
-                    and tokens[i + 1].surface in _DATE_UNITS and not _span(tokens, i):
+                    and _date_unit(tokens, i) and not _span(tokens, i):
                 return True
         elif kind == "reason":
             if tok.surface in _REASON_SURFACES or (tok.surface in ("から", "ので") and pos[1:2] == ("接続助詞",)):
@@ -126,6 +127,13 @@ def has_evidence(tokens: Sequence[Token], kind: Kind, known_terms: Collection[st
             if kind == "entity" and pos[2] in ("人名", "組織名", "一般"):
                 return True
     return False
+
+
+def _date_unit(tokens: Sequence[Token], i: int) -> bool:
+    """Whether the number at `i` dates something by the unit after it: 2025年, 5月, 3時; minutes only on a clock (3時15分)
+    or a match's (後半38分: "When did he score?"), as 5分で is a length of time."""
+    unit = tokens[i + 1].surface
+    return unit in _DATE_UNITS or (unit == "分" and i > 0 and tokens[i - 1].surface in _CLOCKS)
 
 
 def _span(tokens: Sequence[Token], i: int) -> bool:
