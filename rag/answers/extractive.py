@@ -202,10 +202,15 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
     names no one has no one whose words to look for. The best one keeps its place when it does so itself."""
     runs = _name_runs(question)
     if runs:
+        # a name after "of", "in", "about"… says where the speaker is, or what of: "What did the governor of Miyazaki
+        # say?" opened with a minister's words on his visit to 宮崎県; with no other name, nobody's words lead
+        speakers = [run for run, before in runs if before not in _PLACING]
+        if not speakers:
+            return lambda c, best: False
         # the run's last group (a surname: "Makoto Onodera" is 小野寺, not the given name's guesses 誠一 and 真), its
         # terms that write a name (not 習 alone, which Sudachi does not know)
         bridge = searcher.bridge
-        groups_of_run = bridge.expand(runs[0]) if bridge is not None else []
+        groups_of_run = bridge.expand(speakers[0]) if bridge is not None else []
         spelled = set(name_terms(groups_of_run[-1], searcher.analyzer.entries)) if groups_of_run else set()
         if not spelled:
             return lambda c, best: False
@@ -235,21 +240,32 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
 
 # a run of capitalised words: what an English question names ("Xi", "Friedrich Merz", "the Japan Meteorological Agency")
 _RUN = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9\-]*(?:\s+[A-Z][A-Za-z0-9\-]*)*")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+_ARTICLES = frozenset({"the", "a", "an"})
+# words before a name that place the speaker, or say what they spoke of, rather than name them ("by Lavrov" and
+# "according to Lavrov" name him)
+_PLACING = frozenset({"of", "in", "at", "from", "on", "about", "for", "with", "near", "over", "against", "into",
+                      "toward", "towards", "across", "inside", "outside", "within", "after", "before", "during",
+                      "between", "among", "under", "regarding", "concerning"})
 
 
-def _name_runs(question: str) -> list[str]:
-    """The runs of capitalised words a question names, without stop words; not the question's first word alone ("What
-    did…", "Did…"), and none in a question written all in capitals, whose case marks nothing."""
+def _name_runs(question: str) -> list[tuple[str, str]]:
+    """The runs of capitalised words a question names, without stop words, each with the word before it (lower case,
+    past an article: "of" in "the governor of the Toho Group"); not the question's first word alone ("What did…",
+    "Did…", "In" of "In Moscow, what did Xi say?"), and none in a question written all in capitals, whose case marks
+    nothing."""
     if question.isupper():
         return []
     out = []
     for m in _RUN.finditer(question):
         words = m.group().split()
+        before = [w.lower() for w in _WORD.findall(question[: m.start()])]
         if not question[: m.start()].strip(" \t\"'“‘(「"):  # the question's first word is capitalised as a first word
-            words = words[1:]
+            before, words = [words[0].lower()], words[1:]
         words = [w for w in words if w.lower() not in STOP_WORDS]
+        before = [w for w in before if w not in _ARTICLES]
         if words:
-            out.append(" ".join(words))
+            out.append((" ".join(words), before[-1] if before else ""))
     return out
 
 

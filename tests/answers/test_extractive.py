@@ -286,6 +286,15 @@ def test_a_sentence_leads_for_someones_words_only_when_it_quotes_and_names_them(
     question = "What did Qwxzlorp say about Putin?"
     unknown = quote_lead(searcher, question, searcher.term_groups(question))
     assert not unknown(Scored(1, 1, 30, "プーチンは「大統領選に出馬する」と述べた。", hit, 0.8, lexical=0.4), best)
+    # a name after "of", "in"… places the speaker, it does not name them (a probe's finding: "What did the governor of
+    # Miyazaki say?" opened with a minister's words on his visit to 宮崎県); a later name that is not placed is whose
+    # words they are ("In Beijing, what did Lavrov say?"), and one after "by" names them
+    sentence = Scored(1, 1, 30, "モスクワでラブロフ外相は「同盟の構築に前向きだ」と述べた。", hit, 0.8, lexical=0.4)
+    for placed in ("What did the ambassador of Russia say about the alliance?", "What did the envoy in Moscow say?"):
+        assert not quote_lead(searcher, placed, searcher.term_groups(placed))(sentence, best), placed
+    for named in ("In Moscow, what did Lavrov say about the alliance?", "What was said by Lavrov about the alliance?",
+                  "What did Lavrov say in Moscow?"):
+        assert quote_lead(searcher, named, searcher.term_groups(named))(sentence, best), named
 
 
 @pytest.mark.parametrize("question, name", [
