@@ -68,12 +68,29 @@ def cited_before(messages: list[ChatMessage]) -> dict[int, str]:
     """The passages of the numbered sources listed under the last assistant message before the question ({2:
     "doc_id#start-end"}), as this service wrote them (`footer`); {} when there is none (a client that drops the list,
     another model's answer)."""
-    last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
-    answer = next((m for m in reversed(messages[:max(last_user, 0)]) if m.role == "assistant"), None)
+    answer = _answer_before_question(messages)
     if answer is None:
         return {}
     listed = _SOURCE_LINE.findall(text_of(answer.content))
     return {int(n): f"{unquote(doc)}#{start}-{end}" for n, doc, start, end in listed}
+
+
+# an answer's first sentence ends at its first citation marker, or as a sentence or a line does
+_FIRST_SENTENCE = re.compile(r"^\s*(.+?)(?:\s*\[\d{1,2}\]|[。！？]|[.!?](?=\s)|\n|$)", re.DOTALL)
+
+
+def answer_before(messages: list[ChatMessage]) -> str:
+    """The first sentence of the last assistant message before the question: whom a follow-up's "he" may be when the
+    question before asked who ("Who scored Japan's winning goal?" → 「…藤堂が決勝ゴール…」 → "Which club does he play
+    for?"); "" when there is none."""
+    answer = _answer_before_question(messages)
+    m = _FIRST_SENTENCE.match(text_of(answer.content)) if answer is not None else None
+    return m.group(1).strip() if m else ""
+
+
+def _answer_before_question(messages: list[ChatMessage]) -> ChatMessage | None:
+    last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
+    return next((m for m in reversed(messages[:max(last_user, 0)]) if m.role == "assistant"), None)
 
 
 def instructions_of(messages: list[ChatMessage]) -> str:

@@ -27,7 +27,7 @@ from rag.settings import Settings
 from ..chat_schemas import ChatCompletion, ChatRequest, ModelCard, ModelList
 from ..client_tasks import client_task, task_answer
 from ..errors import OPENAI_ERROR_RESPONSES, ModelNotFound
-from ..openai_compat import (SERVICE_MODEL, chat_messages, cited_before, completion, conversation_of,
+from ..openai_compat import (SERVICE_MODEL, answer_before, chat_messages, cited_before, completion, conversation_of,
                              instructions_of, sse_events)
 from ..schemas import OpenAIErrorBody
 
@@ -112,7 +112,7 @@ class ChatController(Controller):
         # Retrieval ends before the first byte goes out, so a bad question is still a clean JSON 4xx.
         found = await to_thread.run_sync(partial(retrieve, searcher, question, data.passages, earlier,
                                                  instructions_of(data.messages), data.limit,
-                                                 cited_before(data.messages)))
+                                                 cited_before(data.messages), answer=answer_before(data.messages)))
         if data.stream:
             parts = _in_thread(stream_answer(found, searcher, settings, client=llm_client))
             usage = bool(data.stream_options and data.stream_options.include_usage)

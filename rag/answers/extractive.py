@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..corpus.articles import source_marker
+from ..retrieval.cues import placed
 from ..retrieval.rerank import answer_type
 from ..retrieval.rerank.answer_type import Kind
 from ..stores.bridge import name_terms
@@ -198,13 +199,14 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
     in terms that write a name ("Makoto Onodera": 小野寺, not 誠一, a guess for the given name that another speaker
     bears; not Putin in "What did Xi say about Putin…?", whose words would be the wrong ones); a run the bridge cannot
     spell as a name (習 alone is none) tells nobody's words, and none leads. A Japanese question names them by its
-    term groups whose every term writes a name (メルツ, not 首相), each of which the sentence must hold. A question that
+    term groups whose every term writes a name (メルツ, not 首相; of a full name, the surname), each of which the
+    sentence must hold. A question that
     names no one has no one whose words to look for. The best one keeps its place when it does so itself."""
     runs = _name_runs(question)
     if runs:
         # a name after "of", "in", "about"… says where the speaker is, or what of: "What did the governor of Miyazaki
         # say?" opened with a minister's words on his visit to 宮崎県; with no other name, nobody's words lead
-        speakers = [run for run, before in runs if before not in _PLACING]
+        speakers = [run for run, is_placed in runs if not is_placed]
         if not speakers:
             return lambda c, best: False
         # the run's last group (a surname: "Makoto Onodera" is 小野寺, not the given name's guesses 誠一 and 真), its
@@ -216,8 +218,10 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
             return lambda c, best: False
         names = [spelled]
     else:
+        # not a given name after its surname (杉本和臣は何と述べたか: 「杉本知事は「…」と述べた」 names him)
+        given = _given_names(question, searcher.analyzer)
         names = [set(g) for g in groups if g and not any(t.isascii() for t in g)
-                 and len(name_terms(g, searcher.analyzer.entries)) == len(g)]
+                 and len(name_terms(g, searcher.analyzer.entries)) == len(g) and not set(g) <= given]
 
     def holds(c: Scored) -> bool:
         # without a name to hold, any quotation would do: none leads ("How did the US respond?")
@@ -240,18 +244,18 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
 
 # a run of capitalised words: what an English question names ("Xi", "Friedrich Merz", "the Japan Meteorological Agency")
 _RUN = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9\-]*(?:\s+[A-Z][A-Za-z0-9\-]*)*")
-_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
-_ARTICLES = frozenset({"the", "a", "an"})
-# words before a name that place the speaker, or say what they spoke of, rather than name them ("by Lavrov" and
-# "according to Lavrov" name him)
-_PLACING = frozenset({"of", "in", "at", "from", "on", "about", "for", "with", "near", "over", "against", "into",
-                      "toward", "towards", "across", "inside", "outside", "within", "after", "before", "during",
-                      "between", "among", "under", "regarding", "concerning"})
 
 
-def _name_runs(question: str) -> list[tuple[str, str]]:
-    """The runs of capitalised words a question names, without stop words, each with the word before it (lower case,
-    past an article: "of" in "the governor of the Toho Group"); not the question's first word alone ("What did…",
+def _given_names(text: str, analyzer) -> set[str]:
+    """The terms of `text` Sudachi reads as a given name right after a surname (和臣 in 杉本和臣)."""
+    tokens = analyzer.tokens(text)
+    return {t.term for prev, t in zip(tokens, tokens[1:]) if t.term and prev.pos[2:4] == ("人名", "姓")
+            and t.pos[2:4] == ("人名", "名")}
+
+
+def _name_runs(question: str) -> list[tuple[str, bool]]:
+    """The runs of capitalised words a question names, without stop words, each with whether the words before it place
+    it (`placed`: "of" in "the governor of the Toho Group"); not the question's first word alone ("What did…",
     "Did…", "In" of "In Moscow, what did Xi say?"), and none in a question written all in capitals, whose case marks
     nothing."""
     if question.isupper():
@@ -259,13 +263,12 @@ def _name_runs(question: str) -> list[tuple[str, str]]:
     out = []
     for m in _RUN.finditer(question):
         words = m.group().split()
-        before = [w.lower() for w in _WORD.findall(question[: m.start()])]
-        if not question[: m.start()].strip(" \t\"'“‘(「"):  # the question's first word is capitalised as a first word
-            before, words = [words[0].lower()], words[1:]
+        before = question[: m.start()]
+        if not before.strip(" \t\"'“‘(「"):  # the question's first word is capitalised as a first word
+            before, words = words[0], words[1:]
         words = [w for w in words if w.lower() not in STOP_WORDS]
-        before = [w for w in before if w not in _ARTICLES]
         if words:
-            out.append((" ".join(words), before[-1] if before else ""))
+            out.append((" ".join(words), placed(before)))
     return out
 
 

@@ -54,12 +54,13 @@ CITED_DEPTH = 20
 
 def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[str] = (),
              instructions: str = "", reply_tokens: int | None = None,
-             cited: Mapping[int, str] | None = None) -> Retrieval:
+             cited: Mapping[int, str] | None = None, answer: str = "") -> Retrieval:
     """Search for `question` (a follow-up also through the earlier user turns `history`); QueryError on bad input.
     `instructions` (the chat client's system messages) are not searched: they go to the model's prompt. `cited`: the
     passage ids of the answer before's numbered sources ({2: "doc#start-end"}); a question about one ("Tell me more
     about [2]", 出典2の記事はいつ公開された?) is searched as a follow-up about it within its document, the passages of
-    its article first; one about several ("Compare [1] and [2]") within their documents."""
+    its article first; one about several ("Compare [1] and [2]") within their documents. `answer`: the first sentence
+    of the answer before, whose person a follow-up may point to ("Which club does he play for?")."""
     t0 = time.perf_counter()
     if asks_about_collection(after_a_change_of_subject(question) or question):
         # answered from the index's list of articles, whatever came before; its errors, and its place among the
@@ -81,7 +82,7 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
         answered = None if filters is not None else _answered(searcher, cited)
         quoted = cited.get(1) if answered is not None and cited else None  # the passage it was drawn from first
     found = search_conversation(searcher, [*history, question], depth, filters=filters, answered=answered,
-                                quoted=quoted)
+                                quoted=quoted, answer=answer)
     if row is not None:
         found = replace(found, result=replace(found.result, hits=_cited_first(searcher, found.result.hits, row, top_k,
                                                                                question)))

@@ -40,7 +40,7 @@ from .cues import (EN_ARTICLE, EN_CONTINUING, EN_DISCOURSE, EN_FUNCTION, EN_NEW_
 from .engine import Filters, SearchResult, Searcher, detect_language
 from .ellipsis import mentions, named_terms, names_only
 from .fusion import diversify, rrf
-from .referent import person_query
+from .referent import answer_person, naming, person_query
 from .rerank import FEATURES, answer_type
 from .sources import asks_for_source, source_kind
 from .topic import topic_words
@@ -249,11 +249,12 @@ def _fewest_to_drop(words: list[str], last: str, count: Callable[[str], int], ma
 
 def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5, mode: str | None = None,
                         filters: Filters | None = None, *, about_source: bool | None = None,
-                        answered: str | None = None, quoted: str | None = None) -> ConversationSearch:
+                        answered: str | None = None, quoted: str | None = None,
+                        answer: str = "") -> ConversationSearch:
     """Rank passages for the last of `turns` (user messages, oldest first); raises QueryError for bad input.
     `about_source`: search as a question about an article's source (by default, read from the last turn's words).
-    `answered`: the document the answer before was drawn from (its first source), when the client sent it back, and
-    `quoted` that source's passage."""
+    `answered`: the document the answer before was drawn from (its first source), when the client sent it back,
+    `quoted` that source's passage, and `answer` its first sentence (whose person "he" may be: `person_query`)."""
     if not turns:
         turns = [""]  # the searcher's own validation says what is wrong with an empty question
     last = turns[-1]
@@ -299,10 +300,17 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
         earlier = [*earlier[: anchor + 1], *[t for t in earlier[anchor + 1:] if topic_words([t], searcher.analyzer,
                                                                                               NOT_TOPIC)]]
     bridge = searcher.bridge
-    context = person_query([*earlier, last], searcher.analyzer, bridge, RECENT_TURNS)
+    context = person_query([*earlier, last], searcher.analyzer, bridge, RECENT_TURNS, answer)
     if context is None or searcher.intake.count(context) > budget:
         context = conversation_query([*earlier, last], searcher.analyzer, s.max_query_chars, searcher.intake.count,
                                      budget)
+        # "What did he say?" names nothing of its own: the earlier turns' words, and the person the answer before
+        # gave when the turn it answered asked who ("Who is the governor of Miyazaki?": 杉本和臣)
+        person = answer_person([*earlier, last], searcher.analyzer, bridge, answer)
+        if person and context != last.strip():
+            words, _, asked = context.rpartition("\n")
+            named = f"{words}\n{naming(person, asked)}" if JA_PERSONAL.search(asked) else f"{person} {context}"
+            context = named if searcher.intake.count(named) <= budget else context
     if context == last.strip():  # the earlier turns have nothing to carry over
         return ConversationSearch(searcher.search(last, top_k, mode, filters, about_source=about_source), None)
     t0 = time.perf_counter()

@@ -73,6 +73,21 @@ EN_THIS_ARTICLE = re.compile(r"\b(?:this|that)\s+(?:article|piece|analysis|essay
 JA_THIS_ARTICLE = re.compile(r"(?:この|その|同|本|当)(?:記事|論考|論説|分析|ブログ|コラム|寄稿|社説)")
 # A personal pronoun: after a question about who wrote an article, "he" is its author.
 EN_PERSONAL = frozenset({"he", "him", "his", "himself", "she", "her", "hers", "herself"})
+# Words before a name that place a person, or say what they spoke of, rather than name them: "the governor of
+# Miyazaki" is no Miyazaki, whose words "What did he say?" asks for ("by Lavrov" and "according to Lavrov" name him)
+EN_PLACING = frozenset({"of", "in", "at", "from", "on", "about", "for", "with", "near", "over", "against", "into",
+                        "toward", "towards", "across", "inside", "outside", "within", "after", "before", "during",
+                        "between", "among", "under", "regarding", "concerning"})
+_ARTICLES = frozenset({"the", "a", "an"})
+
+
+def placed(before: str) -> bool:
+    """Whether a name that follows the text `before` is placed by it (its last word past an article is one of
+    EN_PLACING: "…the governor of", "…of the"), not named as whom a question is about."""
+    words = [w.lower() for w in EN_WORD.findall(before)]
+    while words and words[-1] in _ARTICLES:
+        words.pop()
+    return bool(words) and words[-1] in EN_PLACING
 JA_PERSONAL = re.compile(r"彼女?|同氏")
 # What a follow-up says about an article's argument rather than a topic of its own ("What is his main argument?", 筆者の
 # 結論は?): a follow-up about the article whose other words are only these asks about that article.

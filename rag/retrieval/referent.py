@@ -23,31 +23,100 @@ from ..stores.japanese import JapaneseAnalyzer
 from .cues import EN_PERSONAL as _EN_PERSONAL
 from .cues import EN_STRONG, EN_WEAK, EN_WORD, JA_FUNCTION, JA_REFERRING, NOT_TOPIC
 from .cues import JA_PERSONAL as _JA_PERSONAL
+from .cues import placed
+from .rerank.answer_type import classify
 # a run of capitalised words (Xi Jinping, Sergey Lavrov, Jean-Yves), accents included
 _NAME_RUN = re.compile(r"(?<![A-Za-z])([A-Z][a-z\u00e0-\u00ff]+(?:[ \-][A-Z][a-z\u00e0-\u00ff]+)*)")
 _PERSON = ("名詞", "固有名詞", "人名")
+_KATAKANA = re.compile(r"[\u30a0-\u30ff]+")
 
 
-def person_query(turns: Sequence[str], analyzer: JapaneseAnalyzer, bridge: Bridge | None, recent: int) -> str | None:
-    """"<the person's name>\\n<the last turn>", when the last of `turns` asks about a person of the `recent` - 1
+def person_query(turns: Sequence[str], analyzer: JapaneseAnalyzer, bridge: Bridge | None, recent: int,
+                 answer: str = "") -> str | None:
+    """"<the person's name>\\n<the last turn>" (a Japanese one with the name for its 彼), when the last of `turns` asks
+    about a person of the `recent` - 1
     turns before it by a personal pronoun alone (a follow-up that also says "it" or その leans on more than a person);
-    else None."""
+    else None. `answer`: the first sentence of the answer to the turn before (a chat client sends the answer back),
+    whose person "he" is when that turn asked who (`answer_person`)."""
     last = turns[-1].strip() if turns else ""
-    if not _by_pronoun_alone(last, analyzer):
+    if _by_pronoun(last, analyzer) is not True:
         return None
-    for turn in reversed([t for t in turns[-recent:-1] if t and t.strip()]):
-        name = _person(turn, analyzer, bridge)
+    for i, turn in enumerate(reversed([t for t in turns[-recent:-1] if t and t.strip()])):
+        # the turn before's own person, else the one the answer to it gave, else a person it placed ("…about Putin")
+        name = _person(turn, analyzer, bridge) or (answer_person(turns, analyzer, bridge, answer) if i == 0 else None) \
+            or _person(turn, analyzer, bridge, placed_too=True)
         if name:
-            return f"{name}\n{last}"
+            return naming(name, last)
     return None
 
 
-def _by_pronoun_alone(last: str, analyzer: JapaneseAnalyzer) -> bool:
+def naming(name: str, text: str) -> str:
+    """`text` about the person `name`: a Japanese one with the name for its 彼 (a term of its own to BM25, which
+    「…と彼はエリート層に語った」 holds), any other after the name."""
+    return _JA_PERSONAL.sub(name, text, count=1) if _JA_PERSONAL.search(text) else f"{name}\n{text}"
+
+
+def answer_person(turns: Sequence[str], analyzer: JapaneseAnalyzer, bridge: Bridge | None, answer: str) -> str | None:
+    """The person `answer` (the first sentence of the answer to the turn before the last) gives, when the last of
+    `turns` points back by a personal pronoun alone, and the turn before asked for a person without naming one of
+    its own: "Who scored Japan's winning goal?" is answered 「…藤堂が決勝ゴール…」, and "Which club does he play for?"
+    asks about 藤堂, not about the other scorer the turn's words find; "What did he say?" after "Who is the governor of
+    Miyazaki?", about the governor the answer named. After any other question "he" is someone the conversation named
+    before ("Has Xi Jinping been visiting Europe lately?"), whom the answer need not name. The answer's one person, or
+    of several the one whose title the turn asks for (「ロシアのセルゲイ・ラブロフ外相が…」 after its 「プーチン大統領の就任
+    直後…」 answers "Who is Russia's foreign minister?"); none when that does not tell them apart."""
+    earlier = [t for t in turns[:-1] if t and t.strip()]
+    last = turns[-1].strip() if turns else ""
+    if not answer or not earlier or _by_pronoun(last, analyzer) is None:
+        return None
+    turn = earlier[-1]
+    if classify(turn, "ja" if has_cjk(turn) else "en") != "entity" or _person(turn, analyzer, bridge):
+        return None
+    people = _people(answer, analyzer)
+    if len({name for name, _ in people}) == 1:
+        return people[0][0]
+    if has_cjk(turn):
+        asked = set(analyzer.terms(turn))
+    else:
+        asked = {t for group in bridge.expand(turn) for t in group} if bridge is not None else set()
+    titled = {name for name, title in people if title in asked}
+    return titled.pop() if len(titled) == 1 else None
+
+
+def _people(text: str, analyzer: JapaneseAnalyzer) -> list[tuple[str, str]]:
+    """(name, the term after it) for each run of 人名 tokens in `text`: a foreign name's parts joined by ・ are one run,
+    named by its last (セルゲイ・ラブロフ: ラブロフ, as the passages write him alone), a Japanese one whole (杉本和臣)."""
+    tokens = analyzer.tokens(text)
+    person = [t.pos[:3] == _PERSON or (t.pos[:2] == _PERSON[:2] and is_person(t.surface, analyzer)) for t in tokens]
+    for i in range(1, len(tokens) - 1):  # a surname Sudachi does not know, after a given name and ・ (ドミトリー・ペスコフ)
+        if person[i - 1] and tokens[i].surface == "・" and _KATAKANA.fullmatch(tokens[i + 1].surface):
+            person[i + 1] = True
+    out: list[tuple[str, str]] = []
+    run: list[str] = []
+    for i, token in enumerate(tokens):
+        if person[i]:
+            run.append(token.surface)
+            continue
+        if run and token.surface == "・" and i + 1 < len(tokens) and person[i + 1]:
+            run = []  # the given name before it: the surname after it names them
+            continue
+        if run:
+            out.append(("".join(run), token.term or token.surface))
+            run = []
+    if run:
+        out.append(("".join(run), ""))
+    return out
+
+
+def _by_pronoun(last: str, analyzer: JapaneseAnalyzer) -> bool | None:
+    """Whether `last` points back by a personal pronoun alone: True when it also names something of its own ("What
+    did he say about the US?"), False when it names nothing else ("What did he say?"); None when it has no personal
+    pronoun or another word that points back ("What did he say about it?")."""
     words = {w.lower() for w in EN_WORD.findall(last)}
     if not (words & _EN_PERSONAL or _JA_PERSONAL.search(last)):
-        return False
+        return None
     if words & ((EN_STRONG | EN_WEAK) - _EN_PERSONAL) or JA_REFERRING.search(_JA_PERSONAL.sub("", last)):
-        return False
+        return None
     caps = acronyms(last)  # "the US" names a topic, though "us" is a function word
     own = [w for w in english_words(last) if len(w) > 1 and (w in caps or w not in NOT_TOPIC)]
     if has_cjk(last):
@@ -56,7 +125,9 @@ def _by_pronoun_alone(last: str, analyzer: JapaneseAnalyzer) -> bool:
     return bool(own)
 
 
-def _person(turn: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None) -> str | None:
+def _person(turn: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None, placed_too: bool = False) -> str | None:
+    """The first person `turn` names: a Japanese run of 人名 tokens, or an English run of capitalised words the bridge
+    writes as a person's name; not one the words before it place ("the governor of Miyazaki"), unless `placed_too`."""
     if has_cjk(turn):
         run: list[str] = []
         for token in analyzer.tokens(turn):
@@ -72,6 +143,8 @@ def _person(turn: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None) -> str
         name, before = m.group(1), turn[: m.start()].rstrip()
         # a sentence's first word is capitalised whatever it is ("According to…"): a name there is two words or more
         if (not before or before[-1] in ".?!") and " " not in name or name.split()[0].lower() in NOT_TOPIC:
+            continue
+        if placed(before) and not placed_too:  # "Who is the governor of Miyazaki?": the governor, not Miyazaki
             continue
         if any(is_person(term, analyzer) for group in bridge.expand(name) for term in group):
             return name

@@ -295,6 +295,12 @@ def test_a_sentence_leads_for_someones_words_only_when_it_quotes_and_names_them(
     for named in ("In Moscow, what did Lavrov say about the alliance?", "What was said by Lavrov about the alliance?",
                   "What did Lavrov say in Moscow?"):
         assert quote_lead(searcher, named, searcher.term_groups(named))(sentence, best), named
+    # a Japanese full name is held by its surname (a probe's chat: 杉本和臣は何と述べたか, after "Who is the governor of
+    # Miyazaki?", opened with a minister's words: 「杉本知事は「…」と述べた」 lacks 和臣), not by the given name alone
+    question = "杉本和臣知事は何と述べたか"
+    sugimoto = quote_lead(searcher, question, searcher.term_groups(question))
+    assert sugimoto(Scored(1, 1, 30, "杉本知事は「孤立集落の解消が最優先だ」と述べた。", hit, 0.8, lexical=0.4), best)
+    assert not sugimoto(Scored(1, 1, 30, "和臣さんは「解消が最優先だ」と述べた。", hit, 0.8, lexical=0.4), best)
 
 
 @pytest.mark.parametrize("question, name", [

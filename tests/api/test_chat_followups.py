@@ -145,3 +145,32 @@ def test_a_follow_up_asking_when_is_answered_from_the_document_the_answer_before
     answer = found["choices"][0]["message"]["content"]
     assert "2025年5月8日" in answer.split("[", 1)[0], answer
     assert found["search_results"][0]["doc_id"] == signed
+
+
+def test_the_first_sentence_of_the_answer_before_is_read_up_to_its_first_marker():
+    from api.chat_schemas import ChatMessage
+    from api.openai_compat import answer_before
+
+    def message(role: str, content: str) -> ChatMessage:
+        return ChatMessage(role=role, content=content)
+
+    def before(answer: str) -> str:
+        return answer_before([message("user", "q1"), message("assistant", answer), message("user", "q2")])
+
+    assert before("宮崎県の杉本和臣知事は21日、要請した。[1] 杉本知事は…[2]\n\nSources:\n[1] x") == "宮崎県の杉本和臣知事は21日、要請した"
+    assert before("Todo scored the winner. He plays for Freiburg.") == "Todo scored the winner"
+    assert before("…藤堂が決勝ゴール 国立に6万人2025年10月15日 07:12[1] 次の文。[1]") == "…藤堂が決勝ゴール 国立に6万人2025年10月15日 07:12"
+    assert answer_before([message("user", "q1")]) == ""
+
+
+def test_he_after_a_question_for_a_person_is_the_person_the_answer_before_gave(client):
+    """A probe's: "Which club does he play for?" after "Who scored Japan's winning goal?" answered for the other
+    scorer, whom the turn's words found too. The answer the client sends back gives the person."""
+    first = "ロシアの外相は誰か"
+    body = client.post("/v1/chat/completions", json={"messages": [user(first)]}).json()
+    said = body["choices"][0]["message"]["content"]
+    assert "ラブロフ" in said.split("[", 1)[0]
+    messages = [user(first), assistant(said), user("彼は西側について何と述べたか")]
+    answer = client.post("/v1/chat/completions", json={"messages": messages}).json()["choices"][0]["message"]["content"]
+    lead = answer.split("[", 1)[0]
+    assert "西側" in lead and "「" in lead and ("ラブロフ" in lead or "ラヴロフ" in lead), answer

@@ -231,7 +231,8 @@ LAVROV_CHINA = "What did Lavrov say about an alliance with China?"
 @pytest.mark.parametrize(("turns", "query"), [
     # the person of the turn before, not its topic (alliance, China), with the follow-up's own topic
     ([LAVROV_CHINA, "And what did he say about the US?"], "Lavrov\nAnd what did he say about the US?"),
-    (["ラブロフ外相は中国との同盟について何と言ったか", "彼は米国について何と言った？"], "ラブロフ\n彼は米国について何と言った？"),
+    # a Japanese one with the name for its 彼 (a term of its own to BM25: 「…と彼はエリート層に語った」 holds it)
+    (["ラブロフ外相は中国との同盟について何と言ったか", "彼は米国について何と言った？"], "ラブロフは米国について何と言った？"),
     # a sentence's first word is no name, nor an outlet or a place: the person is Putin
     (["According to Newsweek Japan, what did Putin gain from Xi's visit?", "What help is he looking for from China?"],
      "Putin\nWhat help is he looking for from China?"),
@@ -257,6 +258,45 @@ def test_a_follow_up_about_the_same_person_on_another_topic_finds_that_topic(sea
         found = search_conversation(searcher, turns, 5)
         assert found.context == _person_query(searcher, turns)
         assert (_rank_of(found.result.hits, on_the_us) or 99) <= 5, turns
+
+
+# the first sentence of an answer to "Who is Russia's foreign minister?" on the seeds: two people, one its title
+LAVROV_ANSWER = "プーチン大統領の就任直後、土曜日、ロシアのセルゲイ・ラブロフ外相が、ニューヨークに本部を置く外交・防衛政策評議会"
+
+
+@pytest.mark.parametrize(("turns", "answer", "query"), [
+    # after a question for a person, "he" is whom the answer gave: of two, the one with the title asked for
+    (["Who is Russia's foreign minister?", "What did he say about the West?"], LAVROV_ANSWER,
+     "ラブロフ\nWhat did he say about the West?"),
+    (["ロシアの外相は誰か", "彼は西側について何と述べたか"], LAVROV_ANSWER, "ラブロフは西側について何と述べたか"),
+    # a name the question places ("of Putin") is not whom it asks for; one person needs no title, and a surname
+    # Sudachi does not know after a given name and ・ is the name (not ドミトリー); without the answer, the placed name
+    # is still the person
+    (["Who is the spokesman of Putin?", "What did he tell reporters about Ukraine?"], "ドミトリー・ペスコフ報道官は語った",
+     "ペスコフ\nWhat did he tell reporters about Ukraine?"),
+    (["Who is the spokesman of Putin?", "What did he tell reporters about Ukraine?"], "",
+     "Putin\nWhat did he tell reporters about Ukraine?"),
+    # two people and no title asked for, or a turn that asked no "who": not the answer's person
+    (["Who met in Beijing?", "What did he say about Ukraine?"], "プーチン大統領と習近平国家主席が北京で会談した", None),
+    (["Has Xi Jinping been visiting Europe lately?", "What did he say about France?"], "習近平主席の最近のフランス歴訪", None),
+])
+def test_a_follow_up_after_a_question_for_a_person_asks_about_the_person_the_answer_gave(searcher, turns, answer,
+                                                                                      query) -> None:
+    from rag.retrieval.conversation import RECENT_TURNS
+    from rag.retrieval.referent import person_query
+
+    assert person_query(turns, searcher.analyzer, searcher.index.bridge, RECENT_TURNS, answer) == query
+
+
+def test_a_follow_up_naming_nothing_of_its_own_is_searched_with_the_person_the_answer_gave(searcher) -> None:
+    """"What did he say?" after "Who is Russia's foreign minister?": the turn's words and the answer's person."""
+    found = search_conversation(searcher, ["Who is Russia's foreign minister?", "What did he say?"], 5,
+                                answer=LAVROV_ANSWER)
+    assert found.context == "ラブロフ Russia foreign minister\nWhat did he say?"
+    found = search_conversation(searcher, ["ロシアの外相は誰か", "彼は?"], 5, answer=LAVROV_ANSWER)
+    assert found.context == "ロシア 外相\nラブロフは?"
+    assert search_conversation(searcher, ["Who is Russia's foreign minister?", "What did he say?"], 5).context == \
+        "Russia foreign minister\nWhat did he say?"  # no answer sent back: the turn's words, as before
 
 
 # -- a follow-up about the article itself, or its author --------------------------------------------------------------
