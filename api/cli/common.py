@@ -90,8 +90,9 @@ def refuse_memory_store(settings: Settings, command: str) -> None:
     """A command that publishes into Qdrant's `:memory:` local mode publishes into its own memory, which is gone when
     it exits: it reported success for a store no later command could read."""
     from rag.errors import ConfigError
+    from rag.indexing import backend
 
-    if settings.store == "qdrant" and str(settings.qdrant_path) == ":memory:":
+    if backend.store(settings).in_process(settings):  # the message names Qdrant's :memory:, the only such store
         raise ConfigError(f"{command}: RAG_QDRANT_PATH=:memory: keeps Qdrant in this command's own memory, gone when "
                           "it exits; name a folder (RAG_QDRANT_PATH) or a server (RAG_QDRANT_URL). `rag serve` "
                           "serves :memory: for trying it out")

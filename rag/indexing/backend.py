@@ -60,6 +60,11 @@ class Store(Protocol):
         found without waiting for it."""
         ...
 
+    def in_process(self, settings: Settings) -> bool:
+        """Whether the store lives in this process's memory only, which no other process can read or write: a build
+        in another process, or a command that exits, publishes into a memory that is then gone."""
+        ...
+
 
 class LocalStore:
     """The build directories under index_dir, served as they are."""
@@ -90,6 +95,9 @@ class LocalStore:
 
     def busy(self, settings: Settings) -> str | None:
         return None  # a build beside it writes a new build directory; the live one is read as it is
+
+    def in_process(self, settings: Settings) -> bool:
+        return False
 
 
 def _qdrant() -> Store:

@@ -123,12 +123,6 @@ class _Interleaved:
         return self.encode_passages_in_context(texts, spans).spans
 
 
-def in_process_store(settings: Settings) -> bool:
-    """Whether the index lives in this process's memory only (Qdrant's local mode at :memory:), which no other
-    process can write."""
-    return settings.store == "qdrant" and not settings.qdrant_url and str(settings.qdrant_path) == ":memory:"
-
-
 def _locked_elsewhere(index_dir: Path) -> bool:
     """Whether another build holds the index's lock (rag/indexing/folder.py `exclusive`) right now; a build starting
     just after this look still fails as a build, as before it."""
@@ -163,7 +157,7 @@ class LiveBuilder:
 
     def __init__(self, settings: Settings, embedders: Mapping[str, Embedder],
                  serve: Serve, *, embed_batch: int = LIVE_EMBED_BATCH) -> None:
-        if settings.live_build == "process" and in_process_store(settings):
+        if settings.live_build == "process" and backend.store(settings).in_process(settings):
             # a child publishing into Qdrant's :memory: writes its own memory, gone when it exits: the build "succeeded"
             # and the server went on serving the old version
             logger.info("live builds run in a thread: the Qdrant store is this process's memory (RAG_QDRANT_PATH=%s)",

@@ -11,7 +11,7 @@ from ..indexing.backend import Progress
 from ..indexing.load import LoadedIndex
 from ..indexing.manifest import check_compatible, read_manifest
 from ..settings import Settings
-from . import session
+from . import MEMORY, session
 from .checks import alias_in_folder, check_destination, store_busy
 from .load import load_qdrant_index
 from .publish import PushReport, publish, readable_live_manifest, serves_whole
@@ -35,6 +35,9 @@ class QdrantStore:
 
     def busy(self, settings: Settings) -> str | None:
         return store_busy(settings)
+
+    def in_process(self, settings: Settings) -> bool:
+        return not settings.qdrant_url and str(settings.qdrant_path) == MEMORY  # the local mode without a folder
 
     def upgradable(self, settings: Settings) -> bool:
         return False  # a version in Qdrant is pushed again from its local build, never updated in place
