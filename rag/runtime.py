@@ -17,7 +17,6 @@ from .indexing import backend
 from .indexing.build import BuildReport
 from .retrieval import Searcher
 from .settings import Settings
-from .shown import shown_url
 from .stores.japanese import default_analyzer
 
 logger = logging.getLogger(__name__)
@@ -138,16 +137,6 @@ def open_searcher(settings: Settings, *, build_if_missing: bool = False,
         raise
 
 
-def _where_served(settings: Settings) -> str:
-    """Where a missing index was looked for: the index folder, or Qdrant's alias (a mistyped RAG_QDRANT_PATH was
-    reported as "no index at <the index folder>", which was there)."""
-    if settings.store != "qdrant":
-        return f"at {settings.index_dir}"
-    place = shown_url(settings.qdrant_url) if settings.qdrant_url else f"RAG_QDRANT_PATH {settings.qdrant_path}"
-    return (f"under the alias {settings.qdrant_collection!r} in Qdrant at {place} (building into {settings.index_dir}, "
-            "then publishing)")
-
-
 def needs_build(settings: Settings) -> bool:
     """Whether the index is missing, or of an older format that a build updates (what `build_if_needed` builds)."""
     return backend.index_is_upgradable(settings) or not backend.index_exists(settings)
@@ -164,7 +153,8 @@ def build_if_needed(settings: Settings, embedders: dict[str, Embedder]) -> Build
                     report.passages, report.documents, report.seconds)
         return report
     if not backend.index_exists(settings):
-        logger.warning("no index %s: building it from %s (progress below)", _where_served(settings), settings.seeds_dir)
+        logger.warning("no index %s: building it from %s (progress below)", backend.store(settings).where(settings),
+                       settings.seeds_dir)
         report = build(settings, embedders)
         logger.info("built index %s: %d passages from %d documents in %.1fs", report.index_version,
                     report.passages, report.documents, report.seconds)

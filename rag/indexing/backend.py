@@ -65,6 +65,10 @@ class Store(Protocol):
         in another process, or a command that exits, publishes into a memory that is then gone."""
         ...
 
+    def where(self, settings: Settings) -> str:
+        """Where the live version is looked for, as "no index <where>" says it."""
+        ...
+
 
 class LocalStore:
     """The build directories under index_dir, served as they are."""
@@ -98,6 +102,9 @@ class LocalStore:
 
     def in_process(self, settings: Settings) -> bool:
         return False
+
+    def where(self, settings: Settings) -> str:
+        return f"at {settings.index_dir}"
 
 
 def _qdrant() -> Store:

@@ -11,6 +11,7 @@ from ..indexing.backend import Progress
 from ..indexing.load import LoadedIndex
 from ..indexing.manifest import check_compatible, read_manifest
 from ..settings import Settings
+from ..shown import shown_url
 from . import MEMORY, session
 from .checks import alias_in_folder, check_destination, store_busy
 from .load import load_qdrant_index
@@ -38,6 +39,13 @@ class QdrantStore:
 
     def in_process(self, settings: Settings) -> bool:
         return not settings.qdrant_url and str(settings.qdrant_path) == MEMORY  # the local mode without a folder
+
+    def where(self, settings: Settings) -> str:
+        # the alias, not the index folder: a mistyped RAG_QDRANT_PATH was reported as "no index at <the index
+        # folder>", which was there
+        place = shown_url(settings.qdrant_url) if settings.qdrant_url else f"RAG_QDRANT_PATH {settings.qdrant_path}"
+        return (f"under the alias {settings.qdrant_collection!r} in Qdrant at {place} (building into "
+                f"{settings.index_dir}, then publishing)")
 
     def upgradable(self, settings: Settings) -> bool:
         return False  # a version in Qdrant is pushed again from its local build, never updated in place
