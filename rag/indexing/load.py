@@ -56,8 +56,12 @@ class LoadedIndex:
     """An immutable, fully loaded index version; queries in flight keep using it after a reload swaps it out."""
 
     def __init__(self, manifest: dict[str, Any], passages: PassageTable | Sequence[Passage],
-                 docs: dict[str, DocRecord], parts: dict[str, tuple[Entry, Any]]) -> None:
+                 docs: dict[str, DocRecord], parts: dict[str, tuple[Entry, Any]],
+                 store_summary: dict[str, Any] | None = None) -> None:
         self.manifest = manifest
+        # the entries of `summary()` that the store which opened this version writes over a build directory's (its
+        # kind and layout; Qdrant's search for the FAISS kind): only that store's loader knows how it published
+        self.store_summary = store_summary or {}
         self.version: str = manifest["build"]
         self.passages = passages if isinstance(passages, PassageTable) else PassageTable.of(passages, docs)
         self.docs = docs
@@ -117,16 +121,11 @@ class LoadedIndex:
         """Manifest summary for /readyz, /v1/index and the CLI."""
         m = self.manifest
         kinds = [e.params.get("faiss_kind") for e, _ in self.parts.values() if e.kind == "dense"]
-        published = m.get("qdrant", {}) if "store" in m else None  # a version served from Qdrant (rag/qdrant/load.py)
-        store: dict[str, Any] = {"kind": "local"}
-        if published is not None:  # where it was published and how, not the local build's FAISS kind it never uses
-            store = {"kind": "qdrant", "shards": published.get("shards", 1), "replicas": published.get("replicas", 1),
-                     "bm25_idf": published.get("bm25_idf", "qdrant")}
         return {"index_version": self.version, "created_at": m["created_at"], "package_version": m["package_version"],
                 "format_version": m["format_version"], "counts": m["counts"], "chunker": m["chunker"],
-                "faiss_kind": "qdrant" if published is not None else (kinds[0] if kinds else None), "store": store,
+                "faiss_kind": kinds[0] if kinds else None, "store": {"kind": "local"},
                 "embedders": [{**{k: e[k] for k in ("spec", "dim", "fingerprint")}, "vectors": e.get("vectors")}
-                              for e in m["embedders"]]}
+                              for e in m["embedders"]]} | self.store_summary
 
 
 def load_index(index_dir: Path, embedder_specs: tuple[str, ...]) -> LoadedIndex:

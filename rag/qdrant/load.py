@@ -49,7 +49,8 @@ def load_qdrant_index(settings: Settings) -> LoadedIndex:
         raise IndexCorruptError(f"{live} holds {len(passages)} passages, its manifest {manifest['counts']['passages']}")
     n = len(passages)
     parts: dict[str, tuple[Entry, Any]] = {}
-    idf_in = manifest.get("qdrant", {}).get("bm25_idf", "qdrant")
+    published = manifest.get("qdrant", {})  # how rag/qdrant/publish.py wrote the version
+    idf_in = published.get("bm25_idf", "qdrant")
     for row in manifest["components"]:
         entry = Entry.from_json(row)
         if entry.kind == "bm25":
@@ -58,7 +59,10 @@ def load_qdrant_index(settings: Settings) -> LoadedIndex:
         if loader is None:
             raise IndexCorruptError(f"component {entry.name!r} has an unknown kind {entry.kind!r}")
         parts[entry.name] = (entry, loader(entry, conn, live, n, files))
-    index = LoadedIndex({**manifest, "store": where}, passages, docs, parts)
+    # where it was published and how, not the local build's FAISS kind it never uses
+    summary = {"faiss_kind": "qdrant", "store": {"kind": "qdrant", "shards": published.get("shards", 1),
+                                                 "replicas": published.get("replicas", 1), "bm25_idf": idf_in}}
+    index = LoadedIndex({**manifest, "store": where}, passages, docs, parts, store_summary=summary)
     logger.info("loaded index %s from %s (%d passages) in %.3fs", index.version, where, n, time.perf_counter() - t0)
     return index
 
