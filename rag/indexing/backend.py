@@ -22,6 +22,14 @@ from .manifest import UPGRADABLE, read_manifest
 Progress = Callable[[str, int, int], None]
 
 
+class Published(Protocol):
+    """What publishing a build into a store did."""
+
+    def as_json(self) -> dict[str, Any]:
+        """Its part of the build report (`rag index build --json`), under the store's name."""
+        ...
+
+
 class Store(Protocol):
     """Where built index versions are served from."""
 
@@ -41,8 +49,8 @@ class Store(Protocol):
         """Raise if a build could not be published here: asked before the build embeds anything."""
         ...
 
-    def publish(self, settings: Settings, progress: Progress | None) -> dict[str, Any] | None:
-        """Publish the live local build under index_dir; what the build report says of it (None: nothing to do)."""
+    def publish(self, settings: Settings, progress: Progress | None) -> Published | None:
+        """Publish the live local build under index_dir as a new version (None: the store serves it as it is)."""
         ...
 
     def keeps_unchanged(self, settings: Settings, manifest: dict[str, Any], progress: Progress | None = None) -> bool:
@@ -88,7 +96,7 @@ class LocalStore:
     def check_destination(self, settings: Settings) -> None:
         return None
 
-    def publish(self, settings: Settings, progress: Progress | None) -> dict[str, Any] | None:
+    def publish(self, settings: Settings, progress: Progress | None) -> Published | None:
         return None
 
     def keeps_unchanged(self, settings: Settings, manifest: dict[str, Any], progress: Progress | None = None) -> bool:
@@ -145,11 +153,10 @@ def build(settings: Settings, embedders: Sequence[Embedder], *, full: bool = Fal
                               served=lambda: where.served(settings, progress))
     report = build_index(settings, embedders, full=full, progress=progress, destination=destination)
     published = where.publish(settings, progress)
-    return report if published is None else dataclasses.replace(report, store=published)
+    return report if published is None else dataclasses.replace(report, store={settings.store: published.as_json()})
 
 
-def push(settings: Settings, progress: Progress | None = None):
-    """Publish the live local build under index_dir into Qdrant as a new version (`rag index push`)."""
-    from ..qdrant.store import push
-
-    return push(settings, progress)
+def push(settings: Settings, progress: Progress | None = None) -> Published | None:
+    """Publish the live local build under index_dir into the configured store as a new version, embedding nothing
+    (`rag index push`, which configures Qdrant)."""
+    return store(settings).publish(settings, progress)

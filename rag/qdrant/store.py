@@ -53,8 +53,8 @@ class QdrantStore:
     def check_destination(self, settings: Settings) -> None:
         check_destination(settings)
 
-    def publish(self, settings: Settings, progress: Progress | None) -> dict[str, Any] | None:
-        return {"qdrant": push(settings, progress).as_json()}
+    def publish(self, settings: Settings, progress: Progress | None) -> PushReport:
+        return push(settings, progress)
 
     def keeps_unchanged(self, settings: Settings, manifest: dict[str, Any], progress: Progress | None = None) -> bool:
         """Yes only when the alias serves the local build itself, whole, in the shards and replicas the settings ask
