@@ -29,6 +29,7 @@ from ..indexing.columns import PASSAGE_COLUMNS, PassageColumns
 from ..indexing.load import LoadedIndex, load_index
 from ..indexing.manifest import read_manifest, verify_files
 from ..stores.align import TermAligner
+from ..stores.bm25 import bm25_idfs
 from ..stores.segments import LAYOUT_FILE
 from . import BM25, Connection, collections, meta_id, point_id
 from .checks import check_alias_name
@@ -271,7 +272,7 @@ def _points(local: LoadedIndex, passages: list, keys: list[str], docs: dict[str,
     sparse = {name: data for name, (e, data) in local.parts.items() if e.kind == "sparse"}
     bm25, _, df = local.bm25.term_frequencies()
     if idf_in == "stored":  # the local store's own scores: saturated tf × the Lucene IDF over the whole version
-        bm25.data *= np.log(1.0 + (bm25.shape[0] - df + 0.5) / (df + 0.5)).astype(np.float32)[bm25.indices]
+        bm25.data *= bm25_idfs(df, bm25.shape[0])[bm25.indices]
     for name, vectors in dense.items():
         if vectors.shape[0] != len(passages):
             raise IndexCorruptError(f"{name} holds {vectors.shape[0]} vectors for {len(passages)} passages")

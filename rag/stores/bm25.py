@@ -24,13 +24,29 @@ from .ranking import Ranking
 from .segments import Layout
 
 EMPTY = "\u2205"  # the one term of a passage that has none, as bm25s counts it: its length is 1
-K1, B = 1.2, 0.75
+K1, B = 1.2, 0.75  # the textbook values; a sweep found nothing better (docs/precision.md)
 _ARRAYS = ("row_ptr", "row_term", "row_tf", "post_ptr", "post_row", "post_tf")
 # each slot's terms in text order (term ids): the reranker's proximity reads them instead of running Sudachi again
 _SEQUENCE = ("seq_ptr", "seq_term")
 VOCAB = "vocab.json"
 _NO_GROUP = np.zeros(0, np.float32)  # the kernels' "add every weight" mode
 MMAP_ENTRIES = 5_000_000
+
+
+def bm25_idf(df: int, n: int) -> np.float32:
+    """BM25's (Lucene's) inverse document frequency of a term held by `df` of `n` passages, always positive.
+
+    float32, computed in float64 by math.log as bm25s does: the local store's scores then equal bm25s's, and every
+    other reader (Qdrant's stored values and group scores, the reranker, the answers) weighs a term by the very same
+    number, so the backends order near-ties alike."""
+    return np.float32(math.log(1 + (n - df + 0.5) / (df + 0.5)))
+
+
+def bm25_idfs(df: np.ndarray, n: int) -> np.ndarray:
+    """bm25_idf of many terms at once (float32), bit for bit: math.log over the distinct counts, as np.log's last
+    bit may differ from it."""
+    counts, at = np.unique(np.asarray(df, np.int64), return_inverse=True)
+    return np.array([bm25_idf(d, n) for d in counts.tolist()], np.float32)[at]
 
 
 class TermSegment:
@@ -204,8 +220,7 @@ class BM25Store:
     def idf(self, tid: int) -> np.float32:
         w = self._idf.get(tid)
         if w is None:
-            n, df = self.size, int(self.df[tid])
-            w = self._idf[tid] = np.float32(math.log(1 + (n - df + 0.5) / (df + 0.5)))
+            w = self._idf[tid] = bm25_idf(int(self.df[tid]), self.size)
         return w
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
