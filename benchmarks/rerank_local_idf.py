@@ -33,6 +33,7 @@ from rag.retrieval.rerank import lexical  # noqa: E402
 from rag.retrieval.rerank import stage as st  # noqa: E402
 from rag.runtime import open_searcher  # noqa: E402
 from rag.settings import Settings  # noqa: E402
+from rag.stores.bm25 import bm25_idfs  # noqa: E402
 
 SETS = {"team": REPO / "eval" / "questions" / "team.jsonl", "dev": Path("/work/shared/eval/dev-questions.jsonl")}
 GRID = ((0, 0), (0.1, 0), (0.25, 0), (1, 0), (0, 0.5), (0, 2), (0, 4))
@@ -48,7 +49,7 @@ def candidate_share(reranker, rows, groups) -> np.ndarray:
     corpus = np.array(lexical.group_weights(groups, reranker._idfs({t for g in groups for t in g})))
     held = np.array([[any(t in terms for t in g) for g in groups]
                      for terms in (set(reranker._bm25.term_sequence(r)) for r in rows)], float)
-    local = np.array([lexical.idf(int(df), len(rows)) for df in held.sum(0)])
+    local = bm25_idfs(held.sum(0), len(rows))
     w = local * corpus if WEIGH[0] == "corpus" else local
     return held @ w / w.sum() if w.sum() > 0 else np.zeros(len(rows))
 

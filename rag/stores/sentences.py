@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import re
 import time
 from array import array
@@ -25,6 +24,7 @@ from ..chunking import sentences as split
 from ..errors import IndexCorruptError
 from ..types import Span
 from . import npz
+from .bm25 import bm25_idf
 from .japanese import fold
 
 logger = logging.getLogger(__name__)
@@ -350,7 +350,7 @@ class Frequencies:
     def idf(self, term: str) -> float:
         i = self.ids.get(term)
         d = int(self.df[i]) if i is not None else 0
-        return math.log(1 + (self.n - d + 0.5) / (d + 0.5)) if d else 0.0
+        return float(bm25_idf(d, self.n)) if d else 0.0  # a float: a float32 would keep the scores' sums in float32
 
 
 # Which embedders encode sentences at build time: e5 alone picked the evidence best (USE added to it lost 4 points

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from rag.errors import ConfigError
-from rag.stores.bm25 import BM25Store
+from rag.stores.bm25 import B, K1, BM25Store, bm25_idf
 from rag.stores.dense import DenseStore
 from rag.stores.japanese import default_analyzer, fold
 
@@ -337,6 +338,12 @@ def test_japanese_function_words_are_not_bm25_terms() -> None:
     assert {"為る", "有る", "居る", "成る", "其の", "為"}.isdisjoint(terms), terms
 
 
+def test_idf_is_bm25s_lucene_idf() -> None:
+    # df 1 of 10 rows: log(1 + (10 - 1 + 0.5) / (1 + 0.5)) = log(1 + 9.5 / 1.5) = log(7.3333…)
+    assert bm25_idf(1, 10) == pytest.approx(math.log(22 / 3)) and bm25_idf(1, 10).dtype == np.float32
+    assert bm25_idf(10, 10) > 0  # a term in every row still counts a little
+
+
 @pytest.fixture(scope="module")
 def reference(searcher):
     """bm25s's own index over the same passages' terms: what the stored term counts must score like."""
@@ -345,7 +352,7 @@ def reference(searcher):
     from rag.indexing.reuse import embed_text
     from rag.stores.bm25 import EMPTY
 
-    r = bm25s.BM25(k1=1.2, b=0.75)
+    r = bm25s.BM25(k1=K1, b=B)
     passages = searcher.index.passages
     texts = [embed_text(p.title, p.text, searcher.settings.embed_title) for p in passages]
     # a source row is not counted (rag/components/lexical.py): an empty passage there

@@ -7,16 +7,12 @@ terms); a group counts once, through its best term, as in the BM25 store's group
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
+from ...stores.bm25 import B, K1
+
 Groups = Sequence[Sequence[str]]
-
-
-def idf(df: int, n: int) -> float:
-    """BM25's (Lucene's) inverse document frequency, always positive."""
-    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
 
 def group_weights(groups: Groups, idfs: Mapping[str, float]) -> list[float]:
@@ -24,8 +20,8 @@ def group_weights(groups: Groups, idfs: Mapping[str, float]) -> list[float]:
     return [max((idfs.get(t, 0.0) for t in g), default=0.0) for g in groups]
 
 
-def bm25(terms: Sequence[str], groups: Groups, idfs: Mapping[str, float], avg_len: float, k1: float = 1.2,
-         b: float = 0.75) -> float:
+def bm25(terms: Sequence[str], groups: Groups, idfs: Mapping[str, float], avg_len: float, k1: float = K1,
+         b: float = B) -> float:
     """BM25 of one sentence: per group the best-scoring term, summed over groups."""
     if not terms:
         return 0.0

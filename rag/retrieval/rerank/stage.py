@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ...stores.bm25 import bm25_idf
 from ...stores.japanese import JapaneseAnalyzer
 from ..fusion import diversify
 from . import answer_type, lexical
@@ -149,9 +150,11 @@ class LexicalReranker:
         with self._idf_lock:
             missing = [t for t in terms if t not in self._idf]
         found = {}
-        for t in missing:  # a term's document frequency: the length of its postings
+        # a term's document frequency: the length of its postings; its idf as a float, as a float32 would keep the
+        # features' arithmetic in float32
+        for t in missing:
             df = self._bm25.document_frequency(t)
-            found[t] = lexical.idf(df, self._bm25.size) if df else 0.0
+            found[t] = float(bm25_idf(df, self._bm25.size)) if df else 0.0
         with self._idf_lock:
             self._idf.update(found)
             return {t: self._idf[t] for t in terms}
