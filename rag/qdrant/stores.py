@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..components import Ranking
+from ..stores.bm25 import EMPTY, bm25_idfs
 from . import BM25, Connection
 
 # An English question's BM25 groups (best alternative per word) are not one sparse query: candidates come from the
@@ -112,8 +113,6 @@ class QdrantBM25(_Collection):
 
     @property
     def vocabulary(self) -> set[str]:
-        from ..stores.bm25 import EMPTY
-
         return set(self._vocab) - {EMPTY}
 
     # passages' terms in text order are not stored in Qdrant: the reranker tokenizes its candidates instead
@@ -155,7 +154,7 @@ class QdrantBM25(_Collection):
                              limit=max(k, GROUP_CANDIDATES), query_filter=payload_filter(scope),
                              with_payload=["row"], with_vectors=[BM25])
         df = self._df[terms]
-        weight = np.log(1.0 + (self.size - df + 0.5) / (df + 0.5)) if self._idf_in == "qdrant" else np.ones(len(terms))
+        weight = bm25_idfs(df, self.size) if self._idf_in == "qdrant" else np.ones(len(terms), np.float32)
         idf = dict(zip(terms, weight.tolist()))
         pairs = []
         for p in res.points:

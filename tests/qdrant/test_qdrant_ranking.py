@@ -149,6 +149,23 @@ def test_bm25_in_qdrant_scores_exactly_what_bm25s_scores(pair):
     assert all(a.index.bm25.document_frequency(t) == b.index.bm25.document_frequency(t) for t in terms)
 
 
+def test_qdrants_group_scores_weigh_each_term_by_the_local_stores_own_idf(pair):
+    """A one-term group scores each passage holding the term at its stored saturated tf × the term's idf: the local
+    store's float32 idf bit for bit (rag/stores/bm25.py bm25_idf). A float64 idf, as the group scorer had, moved the
+    last bit of about a third of these products, and with them the order of near-ties."""
+    a, b = pair
+    local = a.index.bm25
+    saturated, vocab, df = local.term_frequencies()
+    live = np.flatnonzero(df > 0)
+    picked = [vocab[t] for t in live[np.argsort(df[live], kind="stable")][:: max(1, len(live) // 40)]]
+    for term in picked:
+        tid = vocab.index(term)
+        column = saturated.getcol(tid).tocoo()
+        want = {int(r): np.float32(float(local.idf(tid)) * float(v)) for r, v in zip(column.row, column.data)}
+        got = b.index.bm25.top_groups([[term]], local.size)
+        assert dict(zip(got.rows.tolist(), got.scores.tolist())) == want, term
+
+
 @pytest.mark.parametrize("filters", [Filters(doc_ids=("001_9c689277a1938a75",)),
                                      Filters(published_from="2025-01-01"),
                                      Filters(published_to="2024-12-31"),

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rag.errors import ConfigError
-from rag.stores.bm25 import B, K1, BM25Store, bm25_idf
+from rag.stores.bm25 import B, K1, BM25Store, bm25_idf, bm25_idfs
 from rag.stores.dense import DenseStore
 from rag.stores.japanese import default_analyzer, fold
 
@@ -342,6 +342,18 @@ def test_idf_is_bm25s_lucene_idf() -> None:
     # df 1 of 10 rows: log(1 + (10 - 1 + 0.5) / (1 + 0.5)) = log(1 + 9.5 / 1.5) = log(7.3333…)
     assert bm25_idf(1, 10) == pytest.approx(math.log(22 / 3)) and bm25_idf(1, 10).dtype == np.float32
     assert bm25_idf(10, 10) > 0  # a term in every row still counts a little
+
+
+def test_the_idf_of_many_terms_is_each_terms_own_bit_for_bit(searcher) -> None:
+    """bm25_idfs (Qdrant's stored values and group scores) weighs every term exactly as the local store does, in any
+    order and with repeated counts."""
+    store = searcher.index.bm25
+    live = np.flatnonzero(store.df > 0)
+    idfs = bm25_idfs(store.df[live], store.size)
+    assert idfs.dtype == np.float32 and idfs.tolist() == [store.idf(int(t)) for t in live]
+    n = 1_000_003  # a million passages
+    df = np.unique(np.geomspace(1, n, 5000).astype(np.int64))[::-1]
+    assert bm25_idfs(df, n).tolist() == [bm25_idf(int(d), n) for d in df]
 
 
 @pytest.fixture(scope="module")
