@@ -51,11 +51,6 @@ class Article:
     # article's origin is shown (rag/retrieval/sources.py)
     source_rows: tuple[Span, ...] = ()
 
-    def names_source(self, start: int, end: int) -> bool:
-        """Whether the passage [start, end) of this article is one of its source rows: it starts where one does (a
-        row is a segment of its own, and makes one passage at most)."""
-        return any(s.start == start and end <= s.end for s in self.source_rows)
-
     @property
     def url(self) -> str | None:
         """The primary source URL, if the article cites one."""

@@ -126,7 +126,7 @@ def _cited_first(searcher: Searcher, hits: Sequence[Hit], row: int, top_k: int, 
     passage = searcher.index.passages[row]
     cited = next((h for h in hits if h.passage.passage_id == passage.passage_id), None)
     cited = cited or Hit(rank=0, score=0.0, passage=passage, citation=searcher.index.citation(row),
-                         source=searcher.index.is_source(passage))
+                         source=searcher.index.passages.is_source(row))
     rest = sorted((h for h in hits if h.passage.passage_id != passage.passage_id
                    and not (h.source and h.passage.article != passage.article)),
                   key=lambda h: h.passage.article != passage.article)

@@ -114,8 +114,10 @@ class LoadedIndex:
         return self._make_citation(self.passages[row])
 
     def is_source(self, p: Passage) -> bool:
-        """Whether a passage is one of its article's source rows (who wrote it, where it appeared: rag/types.py)."""
-        return self.docs[p.doc_id].article(p.article).names_source(p.start, p.end)
+        """Whether a passage is one of its article's source rows (who wrote it, where it appeared: rag/types.py), as
+        the Searcher reads its rows (PassageTable.is_source)."""
+        row = self.passages.row_of(p.passage_id)
+        return row is not None and self.passages.is_source(row)
 
     def summary(self) -> dict[str, Any]:
         """Manifest summary for /readyz, /v1/index and the CLI."""

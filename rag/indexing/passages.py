@@ -98,7 +98,7 @@ class PassageTable(Sequence[Passage]):
 
     def is_source(self, row: int) -> bool:
         """Whether passage `row` is one of its article's source rows (rag/types.py Article), read without making the
-        Passage."""
+        Passage: it starts where one does (a row is a segment of its own, and makes one passage at most)."""
         return bool(self.source_mask(np.array([row]))[0])
 
     def source_mask(self, rows: np.ndarray) -> np.ndarray:

@@ -10,6 +10,8 @@ from rag import tokens
 from rag.chunking import ChunkParams, chunk_document
 from rag.corpus.lines import Line, norm
 
+from .conftest import source_passages
+
 D000 = "000_77323e78f047d601"
 D001 = "001_9c689277a1938a75"
 D002 = "002_4bfa712dfd589490"
@@ -317,11 +319,11 @@ def test_a_source_row_is_one_passage_or_none_never_split_and_without_its_links_t
     row = f"【引用・参照・底本】\n{title}\nhttps://example.org/gt"
     query = "?utm_source=post-email-title&publication_id=835783&token=eyJ1c2VyX2lkIjoxMTQ3ODcsInBvc3RfaWQiOjE2MzI1"
     doc = build_document("x", "x.txt", f"中・露共同声明 ― 2025年05月11日 08:05\n{BODY_2}\n{row}{query}\n")
-    (article,) = doc.articles
+    assert len(doc.articles) == 1
     assert rows_of(doc) == [row] and doc.excluded_chars() == {"sources": len(query)}
     passages = chunk_document(doc, ChunkParams(max_tokens=max_tokens, overlap=0))
     fits = tokens.count(row) <= max_tokens
-    assert [p.text for p in passages if article.names_source(p.start, p.end)] == ([row] if fits else [])
+    assert [p.text for p in source_passages([doc], passages)] == ([row] if fits else [])
     assert fits or max_tokens < 48
     assert not any("Global Times" in p.text or "【引用" in p.text or "utm_" in p.text for p in passages if p.text != row)
     # a query without tracking parameters may be the page itself: it stays
@@ -355,8 +357,7 @@ def test_a_blogs_name_heading_each_of_its_posts_is_each_posts_source_row_and_no_
     for doc in docs:
         assert rows_of(doc) == ["しゅうさんのミリタリー雑談ブログ", "元ネタ:https://example.org/isw"]
     passages = chunk_corpus(docs, ChunkParams())
-    rows = [(p.doc_id, p.text) for p in passages if docs[int(p.doc_id[-1])].articles[p.article].names_source(
-        p.start, p.end)]
+    rows = [(p.doc_id, p.text) for p in source_passages(docs, passages)]
     assert rows == [(d.doc_id, t) for d in docs for t in ("しゅうさんのミリタリー雑談ブログ", "元ネタ:https://example.org/isw")]
     # but a copy of a post under another name, all of whose text repeats, keeps no rows either: they are no article
     copy = build_document("009", "009.txt", docs[0].raw, set())
@@ -397,11 +398,11 @@ def test_a_source_row_over_the_budget_keeps_its_first_lines_and_never_its_marker
     (article,) = doc.articles
     assert rows_of(doc) == [f"【引用・参照・底本】\n{title}\n{link}"] and tokens.count(link) > 200
     passages = chunk_document(doc, ChunkParams())
-    (row,) = [p for p in passages if article.names_source(p.start, p.end)]
+    (row,) = source_passages([doc], passages)
     assert row.text == f"【引用・参照・底本】\n{title}" and row.start == article.source_rows[0].start
     # a budget that holds only the marker makes no passage; a one-line row over it neither
     passages = chunk_document(doc, ChunkParams(max_tokens=16, overlap=0))
-    assert not [p for p in passages if article.names_source(p.start, p.end)]
+    assert not source_passages([doc], passages)
 
 
 def test_source_lines_before_the_first_article_stay_excluded() -> None:

@@ -12,6 +12,8 @@ from rag.corpus.cleaning import boilerplate_keys, chrome_reason, repeated_lines
 from rag.corpus.lines import Line, split_lines
 from rag.types import Passage
 
+from .conftest import source_passages
+
 D000 = "000_77323e78f047d601"
 D001 = "001_9c689277a1938a75"
 D002 = "002_4bfa712dfd589490"
@@ -37,14 +39,11 @@ REASONS = {"chrome", "links", "feed-excerpt", "duplicate", "boilerplate", "sourc
 @pytest.mark.parametrize("marker", CHROME_MARKERS)
 def test_no_passage_contains_page_chrome(corpus: Corpus, passages: list[Passage], marker: str) -> None:
     assert any(marker in d.raw for d in corpus.documents), f"{marker!r} is not in the seeds: the check proves nothing"
-    offenders = [p.passage_id for p in passages if marker in p.text and not is_source_row(corpus, p)]
+    sources = source_passages(corpus.documents, passages)
+    offenders = [p.passage_id for p in passages if marker in p.text and p not in sources]
     assert not offenders, f"{marker!r} leaked into {offenders}"
-    rows = [p.text for p in passages if marker in p.text and is_source_row(corpus, p)]
+    rows = [p.text for p in sources if marker in p.text]
     assert not rows or marker in SOURCE_ROW_MARKERS, rows
-
-
-def is_source_row(corpus: Corpus, p: Passage) -> bool:
-    return corpus.get(p.doc_id).articles[p.article].names_source(p.start, p.end)
 
 
 def test_the_repeated_copy_of_000_yields_no_passages_and_is_reported_as_duplicate(
@@ -211,9 +210,11 @@ def test_kept_segments_and_passages_never_overlap_an_exclusion(lines: list[str])
     for article in doc.articles:
         for seg in article.kept:
             assert all(end <= seg.start or seg.end <= start for start, end in exclusions)
-    for p in chunk_document(doc, ChunkParams(max_tokens=32)):
+    passages = chunk_document(doc, ChunkParams(max_tokens=32))
+    sources = source_passages([doc], passages)
+    for p in passages:
         assert raw[p.start : p.end] == p.text
         assert all(end <= p.start or p.end <= start for start, end in exclusions)
         assert "スポンサーリンク" not in p.text and "Cloudflare" not in p.text
         # a link only in a source row (a 元ネタ: line, a source block's), never in article text
-        assert "https://" not in p.text or doc.articles[p.article].names_source(p.start, p.end)
+        assert "https://" not in p.text or p in sources
