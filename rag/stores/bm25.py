@@ -38,7 +38,7 @@ def bm25_idf(df: int, n: int) -> np.float32:
 
     float32, computed in float64 by math.log as bm25s does: the local store's scores then equal bm25s's, and every
     other reader (Qdrant's stored values and group scores, the reranker, the answers) weighs a term by the very same
-    number, so the backends order near-ties alike."""
+    number, so a near-tie between two passages is not decided by how one reader rounded an idf."""
     return np.float32(math.log(1 + (n - df + 0.5) / (df + 0.5)))
 
 
