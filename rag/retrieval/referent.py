@@ -29,6 +29,8 @@ from .rerank.answer_type import classify
 _NAME_RUN = re.compile(r"(?<![A-Za-z])([A-Z][a-z\u00e0-\u00ff]+(?:[ \-][A-Z][a-z\u00e0-\u00ff]+)*)")
 _PERSON = ("名詞", "固有名詞", "人名")
 _KATAKANA = re.compile(r"[\u30a0-\u30ff]+")
+_SUBJECT = ("が", "は")  # the particles that mark a sentence's subject
+_PHRASE = 8  # how far after a name its phrase's particle is looked for (氏, its age in brackets, its title)
 
 
 def person_query(turns: Sequence[str], analyzer: JapaneseAnalyzer, bridge: Bridge | None, recent: int,
@@ -73,25 +75,41 @@ def answer_person(turns: Sequence[str], analyzer: JapaneseAnalyzer, bridge: Brid
     if classify(turn, "ja" if has_cjk(turn) else "en") != "entity" or _person(turn, analyzer, bridge):
         return None
     people = _people(answer, analyzer)
-    if len({name for name, _ in people}) == 1:
+    if len({name for name, _, _ in people}) == 1:
         return people[0][0]
     if has_cjk(turn):
         asked = set(analyzer.terms(turn))
     else:
         asked = {t for group in bridge.expand(turn) for t in group} if bridge is not None else set()
-    titled = {name for name, title in people if title in asked}
-    return titled.pop() if len(titled) == 1 else None
+    titled = {name for name, title, _ in people if title in asked}
+    if titled:
+        return titled.pop() if len(titled) == 1 else None
+    # else the sentence's subject: 「…佐々木恵美子氏（58）が、…高橋正雄氏（72）ら2人を破り…」 answers "Who won?" with 佐々木恵美子;
+    # A と B が… has two
+    subjects = {name for (name, _, said), after in zip(people, [*people[1:], None])
+                if said in _SUBJECT or (said == "と" and after is not None and after[2] in _SUBJECT)}
+    return subjects.pop() if len(subjects) == 1 else None
 
 
-def _people(text: str, analyzer: JapaneseAnalyzer) -> list[tuple[str, str]]:
-    """(name, the term after it) for each run of 人名 tokens in `text`: a foreign name's parts joined by ・ are one run,
-    named by its last (セルゲイ・ラブロフ: ラブロフ, as the passages write him alone), a Japanese one whole (杉本和臣)."""
+def _people(text: str, analyzer: JapaneseAnalyzer) -> list[tuple[str, str, str]]:
+    """(name, the term after it, the particle after its phrase) for each run of 人名 tokens in `text`: a foreign name's
+    parts joined by ・ are one run, named by its last (セルゲイ・ラブロフ: ラブロフ, as the passages write him alone), a
+    Japanese one whole (杉本和臣). The particle is the first one within a few tokens (佐々木恵美子氏（58）が: が)."""
     tokens = analyzer.tokens(text)
     person = [t.pos[:3] == _PERSON or (t.pos[:2] == _PERSON[:2] and is_person(t.surface, analyzer)) for t in tokens]
     for i in range(1, len(tokens) - 1):  # a surname Sudachi does not know, after a given name and ・ (ドミトリー・ペスコフ)
         if person[i - 1] and tokens[i].surface == "・" and _KATAKANA.fullmatch(tokens[i + 1].surface):
             person[i + 1] = True
-    out: list[tuple[str, str]] = []
+
+    def particle(i: int) -> str:  # the first particle of the name's phrase, before another name, a verb or a comma
+        for j in range(i, min(i + _PHRASE, len(tokens))):
+            if tokens[j].pos[0] == "助詞":
+                return tokens[j].surface
+            if tokens[j].pos[0] in ("動詞", "助動詞") or person[j] or tokens[j].surface in ("。", "、"):
+                return ""
+        return ""
+
+    out: list[tuple[str, str, str]] = []
     run: list[str] = []
     for i, token in enumerate(tokens):
         if person[i]:
@@ -101,10 +119,10 @@ def _people(text: str, analyzer: JapaneseAnalyzer) -> list[tuple[str, str]]:
             run = []  # the given name before it: the surname after it names them
             continue
         if run:
-            out.append(("".join(run), token.term or token.surface))
+            out.append(("".join(run), token.term or token.surface, particle(i)))
             run = []
     if run:
-        out.append(("".join(run), ""))
+        out.append(("".join(run), "", ""))
     return out
 
 

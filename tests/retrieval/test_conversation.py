@@ -276,7 +276,11 @@ LAVROV_ANSWER = "プーチン大統領の就任直後、土曜日、ロシアの
      "ペスコフ\nWhat did he tell reporters about Ukraine?"),
     (["Who is the spokesman of Putin?", "What did he tell reporters about Ukraine?"], "",
      "Putin\nWhat did he tell reporters about Ukraine?"),
-    # two people and no title asked for, or a turn that asked no "who": not the answer's person
+    # of two and no title asked for, the sentence's subject (が, は); two subjects (A と B が), or a turn that asked no
+    # "who": not the answer's person
+    (["Who won the election?", "What did she say about the gymnasium?"],
+     "無所属新人の佐々木恵美子氏（58）が、現職の高橋正雄氏（72）ら2人を破り、初当選した。",
+     "佐々木恵美子\nWhat did she say about the gymnasium?"),
     (["Who met in Beijing?", "What did he say about Ukraine?"], "プーチン大統領と習近平国家主席が北京で会談した", None),
     (["Has Xi Jinping been visiting Europe lately?", "What did he say about France?"], "習近平主席の最近のフランス歴訪", None),
 ])
