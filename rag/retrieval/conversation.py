@@ -290,8 +290,9 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     # "Why did the cost rise?" after an answer on the Akita gymnasium names nothing of its own: a chat client that
     # sends the answer back (`answered`) is asking about what it said, though no word points back; searched on its
     # own, it was answered from another article
-    if not earlier or not (source_only or article or depends_on_context(last, searcher.analyzer)
-                           or (answered is not None and names_nothing(last, searcher.analyzer))):
+    leans = depends_on_context(last, searcher.analyzer) or (answered is not None
+                                                             and names_nothing(last, searcher.analyzer))
+    if not earlier or not (source_only or article or leans):
         return ConversationSearch(searcher.search(last, top_k, mode, filters, about_source=about_source), None)
     if source_only:
         # The source of the article the last answer was drawn from: the last turn that names a topic (small talk
