@@ -180,28 +180,13 @@ def _names_something(question: str, analyzer: JapaneseAnalyzer) -> bool:
     """A topic of the follow-up's own: a content word that is neither the article's nor its argument's vocabulary
     ("north korea", sanctions, 北朝鮮; not "main argument", 筆者の結論, "the US"), or a capitalised word that does not
     start a sentence (ISW; not "OK. Now what…", nor the letters of "U.S.")."""
-    if _capitalised_name(question):
-        return True
-    own = set(_content_words(question, analyzer, EN_SOURCE | JA_SOURCE | NOT_TOPIC | EN_DISCOURSE | JA_DISCOURSE))
-    return bool({w.removesuffix("'s") for w in own} - EN_SOURCE - EN_DISCOURSE)
-
-
-def names_nothing(question: str, analyzer: JapaneseAnalyzer) -> bool:
-    """Whether a question names nothing of its own: no capitalised word but its first (ISW, "Marufuku Foods"), no
-    proper noun (丸福食品); "How many people were hurt?", 費用はいくらか."""
-    if _capitalised_name(question):
-        return False
-    return not (has_cjk(question) and any(t.pos[1:2] == ("固有名詞",) for t in analyzer.tokens(question)))
-
-
-def _capitalised_name(question: str) -> bool:
-    """Whether a word past the start of a sentence is capitalised, and no word of a follow-up's frame."""
     for m in EN_WORD.finditer(question):
         w, before = m.group(), question[: m.start()].rstrip()
         starts = not before or before[-1] in ".?!:。？！"
         if w[0].isupper() and not starts and len(w) > 1 and w.lower() not in NOT_TOPIC:
             return True
-    return False
+    own = set(_content_words(question, analyzer, EN_SOURCE | JA_SOURCE | NOT_TOPIC | EN_DISCOURSE | JA_DISCOURSE))
+    return bool({w.removesuffix("'s") for w in own} - EN_SOURCE - EN_DISCOURSE)
 
 
 def after_a_change_of_subject(question: str) -> str | None:
@@ -287,12 +272,7 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     # 筆者の結論は? names two words of its own, but no article: it is about the one the conversation is on
     anchor = article_turn(last, earlier, searcher.analyzer) if earlier and not source_only else None
     article = anchor is not None
-    # "Why did the cost rise?" after an answer on the Akita gymnasium names nothing of its own: a chat client that
-    # sends the answer back (`answered`) is asking about what it said, though no word points back; searched on its
-    # own, it was answered from another article
-    leans = depends_on_context(last, searcher.analyzer) or (answered is not None
-                                                             and names_nothing(last, searcher.analyzer))
-    if not earlier or not (source_only or article or leans):
+    if not earlier or not (source_only or article or depends_on_context(last, searcher.analyzer)):
         return ConversationSearch(searcher.search(last, top_k, mode, filters, about_source=about_source), None)
     if source_only:
         # The source of the article the last answer was drawn from: the last turn that names a topic (small talk

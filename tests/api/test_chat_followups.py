@@ -174,13 +174,3 @@ def test_he_after_a_question_for_a_person_is_the_person_the_answer_before_gave(c
     answer = client.post("/v1/chat/completions", json={"messages": messages}).json()["choices"][0]["message"]["content"]
     lead = answer.split("[", 1)[0]
     assert "西側" in lead and "「" in lead and ("ラブロフ" in lead or "ラヴロフ" in lead), answer
-
-
-def test_a_follow_up_that_names_nothing_is_answered_from_the_conversation(client):
-    """A probe's: "Why did the cost rise?" and "How many people were hurt?" after an answer were searched as questions
-    of their own and answered from other articles (or refused). The answer sent back makes them follow-ups."""
-    first = "国防費の削減案に、プーチンは賛成したの?"
-    body = client.post("/v1/chat/completions", json={"messages": [user(first)]}).json()
-    messages = [user(first), assistant(body["choices"][0]["message"]["content"]), user("どのくらい減らすっていう話?")]
-    answer = client.post("/v1/chat/completions", json={"messages": messages}).json()["choices"][0]["message"]["content"]
-    assert "半減" in answer.split("[", 1)[0], answer

@@ -517,27 +517,3 @@ def test_several_references_are_read_as_them(question, read) -> None:
     from rag.retrieval.references import cited_source
 
     assert cited_source(question) == read
-
-
-# -- a follow-up that names nothing, after an answer the client sent back ------------------------------------------------
-
-@pytest.mark.parametrize(("question", "names"), [
-    ("How many people were hurt?", False), ("Why did the cost rise?", False), ("費用はいくらか", False),
-    ("どのくらい減らすっていう話?", False),
-    ("What did Lavrov say?", True), ("What is ISW?", True), ("ラブロフ外相は何と述べたか", True),
-])
-def test_a_question_that_names_nothing_of_its_own_is_told_apart(searcher, question, names) -> None:
-    from rag.retrieval.conversation import names_nothing
-
-    assert names_nothing(question, searcher.analyzer) is not names
-
-
-def test_a_follow_up_that_names_nothing_leans_on_the_answer_the_client_sent_back(searcher) -> None:
-    """A probe's: "Why did the cost rise?" after an answer on a gymnasium's cost was searched on its own (no word of it
-    points back) and answered from another article. When the client sends the answer back, it is a follow-up."""
-    turns = ["国防費の削減案に、プーチンは賛成したの?", "どのくらい減らすっていう話?"]
-    first = search_conversation(searcher, turns[:1], 5).result.hits[0].passage.doc_id
-    assert search_conversation(searcher, turns, 5).context is None  # nothing sent back: a question of its own
-    found = search_conversation(searcher, turns, 5, answered=first)
-    assert found.context is not None and "国防費" in found.context
-    assert any("半減" in h.passage.text for h in found.result.hits[:5])
