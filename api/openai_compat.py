@@ -75,8 +75,10 @@ def cited_before(messages: list[ChatMessage]) -> dict[int, str]:
     return {int(n): f"{unquote(doc)}#{start}-{end}" for n, doc, start, end in listed}
 
 
-# an answer's first sentence ends at its first citation marker, or as a sentence or a line does
-_FIRST_SENTENCE = re.compile(r"^\s*(.+?)(?:\s*\[\d{1,2}\]|[。！？]|[.!?](?=\s)|\n|$)", re.DOTALL)
+# an answer's first sentence ends at its first citation marker, or as a sentence or a line does (searched for, not
+# matched lazily from the start: a lazy match backtracked over every run of spaces, quadratic in its length)
+_SENTENCE_END = re.compile(r"\[\d{1,2}\]|[。！？\n]|[.!?](?=\s)")
+FIRST_SENTENCE_CHARS = 1000  # a first sentence is read from this much of the answer's head
 
 
 def answer_before(messages: list[ChatMessage]) -> str:
@@ -84,8 +86,9 @@ def answer_before(messages: list[ChatMessage]) -> str:
     question before asked who ("Who scored Japan's winning goal?" → 「…藤堂が決勝ゴール…」 → "Which club does he play
     for?"); "" when there is none."""
     answer = _answer_before_question(messages)
-    m = _FIRST_SENTENCE.match(text_of(answer.content)) if answer is not None else None
-    return m.group(1).strip() if m else ""
+    head = text_of(answer.content).lstrip()[:FIRST_SENTENCE_CHARS] if answer is not None else ""
+    m = _SENTENCE_END.search(head)
+    return (head[: m.start()] if m else head).strip()
 
 
 def _answer_before_question(messages: list[ChatMessage]) -> ChatMessage | None:

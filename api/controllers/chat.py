@@ -19,7 +19,7 @@ from litestar.response import Stream
 from litestar.response.streaming import ASGIStreamingResponse
 
 from rag.answers import Answer
-from rag.answers.service import answer_retrieved, retrieve
+from rag.answers.service import Retrieval, answer_retrieved, retrieve
 from rag.answers.streaming import stream_answer
 from rag.retrieval import Searcher
 from rag.settings import Settings
@@ -110,9 +110,7 @@ class ChatController(Controller):
                                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
             return completion(answer, data.messages, base_url, data.limit, data.stops)
         # Retrieval ends before the first byte goes out, so a bad question is still a clean JSON 4xx.
-        found = await to_thread.run_sync(partial(retrieve, searcher, question, data.passages, earlier,
-                                                 instructions_of(data.messages), data.limit,
-                                                 cited_before(data.messages), answer=answer_before(data.messages)))
+        found = await to_thread.run_sync(partial(_retrieve, searcher, question, data, earlier))
         if data.stream:
             parts = _in_thread(stream_answer(found, searcher, settings, client=llm_client))
             usage = bool(data.stream_options and data.stream_options.include_usage)
@@ -122,6 +120,13 @@ class ChatController(Controller):
                                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
         answer = await to_thread.run_sync(partial(answer_retrieved, found, searcher, settings, client=llm_client))
         return completion(answer, data.messages, base_url, data.limit, data.stops)
+
+
+def _retrieve(searcher: Searcher, question: str, data: ChatRequest, earlier: tuple[str, ...]) -> Retrieval:
+    """`retrieve` for a chat, in a worker thread: reading the answer before (its sources, its first sentence) is work
+    that grows with what the client sent, which must not hold the event loop."""
+    return retrieve(searcher, question, data.passages, earlier, instructions_of(data.messages), data.limit,
+                    cited_before(data.messages), answer=answer_before(data.messages))
 
 
 async def _parts(*items: str | Answer) -> AsyncIterator[str | Answer]:

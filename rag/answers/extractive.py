@@ -218,10 +218,12 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
             return lambda c, best: False
         names = [spelled]
     else:
-        # not a given name after its surname (杉本和臣は何と述べたか: 「杉本知事は「…」と述べた」 names him)
-        given = _given_names(question, searcher.analyzer)
+        # a full name by its surname, not its given name (杉本和臣は何と述べたか: 「杉本知事は「…」と述べた」 names him),
+        # also a surname that is a word too (林芳正: 林, "forest", which alone writes no name)
+        surnames = _surnames(question, searcher.analyzer)
         names = [set(g) for g in groups if g and not any(t.isascii() for t in g)
-                 and len(name_terms(g, searcher.analyzer.entries)) == len(g) and not set(g) <= given]
+                 and len(name_terms(g, searcher.analyzer.entries)) == len(g) and not set(g) <= set(surnames)]
+        names += [{s} for s in dict.fromkeys(surnames.values()) if not any(s in g for g in names)]
 
     def holds(c: Scored) -> bool:
         # without a name to hold, any quotation would do: none leads ("How did the US respond?")
@@ -246,11 +248,12 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
 _RUN = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9\-]*(?:\s+[A-Z][A-Za-z0-9\-]*)*")
 
 
-def _given_names(text: str, analyzer) -> set[str]:
-    """The terms of `text` Sudachi reads as a given name right after a surname (和臣 in 杉本和臣)."""
+def _surnames(text: str, analyzer) -> dict[str, str]:
+    """{given name: its surname} for each term of `text` Sudachi reads as a given name right after a surname (和臣:
+    杉本, in 杉本和臣)."""
     tokens = analyzer.tokens(text)
-    return {t.term for prev, t in zip(tokens, tokens[1:]) if t.term and prev.pos[2:4] == ("人名", "姓")
-            and t.pos[2:4] == ("人名", "名")}
+    return {t.term: prev.term for prev, t in zip(tokens, tokens[1:]) if t.term and prev.term
+            and prev.pos[2:4] == ("人名", "姓") and t.pos[2:4] == ("人名", "名")}
 
 
 def _name_runs(question: str) -> list[tuple[str, bool]]:

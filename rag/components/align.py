@@ -68,15 +68,15 @@ class AlignExpander:
         # is otherwise the name's terms again: every other word has two groups, the bridge's and this one, and a
         # name with one counted for half ("What is Wang Yi's role?" ranked passages on 役割 above those on 王毅).
         per_word = self.aligner.per_word(vectors, self.terms, self.min_similarity)  # one call, as `groups` makes
-        people = question.derived.get("name-terms", {})  # the named words' terms that write a name (not 嵐 for "ran")
+        writing = question.derived.get("name-terms", {})  # the named words' terms that write a name (not 嵐 for "ran")
         out = []
         for word, group in zip(words, per_word):
             key = word.lower()  # an acronym keeps its capitals here ("What did VANCE say?")
             if not group:
                 continue
             if key in named and {key, key.removesuffix("'s"), *named[key]}.isdisjoint(group):
-                if key in people:  # each word's, as two words' aligned groups that hold it would be
-                    out.append(list(people[key]))
+                if key in writing:  # each word's, as two words' aligned groups that hold it would be
+                    out.append(list(writing[key]))
             else:
                 out.append(group)
         return out

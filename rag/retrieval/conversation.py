@@ -301,7 +301,9 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
                                                                                               NOT_TOPIC)]]
     bridge = searcher.bridge
     context = person_query([*earlier, last], searcher.analyzer, bridge, RECENT_TURNS, answer)
-    if context is None or searcher.intake.count(context) > budget:
+    # the name with the follow-up within both limits, as the earlier turns' words are kept (a follow-up of the limit's
+    # length was refused for the characters the name added)
+    if context is None or len(context) > s.max_query_chars or searcher.intake.count(context) > budget:
         context = conversation_query([*earlier, last], searcher.analyzer, s.max_query_chars, searcher.intake.count,
                                      budget)
         # "What did he say?" names nothing of its own: the earlier turns' words, and the person the answer before
@@ -309,8 +311,8 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
         person = answer_person([*earlier, last], searcher.analyzer, bridge, answer)
         if person and context != last.strip():
             words, _, asked = context.rpartition("\n")
-            named = f"{words}\n{naming(person, asked)}" if JA_PERSONAL.search(asked) else f"{person} {context}"
-            context = named if searcher.intake.count(named) <= budget else context
+            about = f"{words}\n{naming(person, asked)}" if JA_PERSONAL.search(asked) else f"{person} {context}"
+            context = about if len(about) <= s.max_query_chars and searcher.intake.count(about) <= budget else context
     if context == last.strip():  # the earlier turns have nothing to carry over
         return ConversationSearch(searcher.search(last, top_k, mode, filters, about_source=about_source), None)
     t0 = time.perf_counter()

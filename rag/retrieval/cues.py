@@ -79,16 +79,23 @@ EN_PLACING = frozenset({"of", "in", "at", "from", "on", "about", "for", "with", 
                         "toward", "towards", "across", "inside", "outside", "within", "after", "before", "during",
                         "between", "among", "under", "regarding", "concerning"})
 _ARTICLES = frozenset({"the", "a", "an"})
+_PLACING_TAIL = 40  # characters before a name that hold its placing word and an article or two
+_SPEECH = frozenset({"comment", "comments", "remark", "remarks", "word", "words", "response", "reaction", "view",
+                     "views", "position", "statement", "statements", "quote", "quotes", "answer", "reply", "message"})
 
 
 def placed(before: str) -> bool:
     """Whether a name that follows the text `before` is placed by it (its last word past an article is one of
     EN_PLACING: "…the governor of", "…of the"), not named as whom a question is about."""
-    words = [w.lower() for w in EN_WORD.findall(before)]
+    words = [w.lower() for w in EN_WORD.findall(before[-_PLACING_TAIL:])]  # the last words only: a long turn's
+    # every name would otherwise read the whole text before it again
     while words and words[-1] in _ARTICLES:
         words.pop()
-    return bool(words) and words[-1] in EN_PLACING
-JA_PERSONAL = re.compile(r"彼女?|同氏")
+    if not words or words[-1] not in EN_PLACING:
+        return False
+    # "the remarks of Lavrov", "any comment from Lavrov": whose words they are
+    return not (words[-1] in ("of", "from") and len(words) > 1 and words[-2] in _SPEECH)
+JA_PERSONAL = re.compile(r"彼(?!ら|女ら)女?|同氏")  # not 彼ら, 彼女ら ("they"), as EN_PERSONAL has no "they"
 # What a follow-up says about an article's argument rather than a topic of its own ("What is his main argument?", 筆者の
 # 結論は?): a follow-up about the article whose other words are only these asks about that article.
 EN_DISCOURSE = frozenset({"argument", "arguments", "argue", "argues", "argued", "main", "point", "points", "key",

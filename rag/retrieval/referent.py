@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from ..corpus.lines import has_cjk
 from ..stores.bridge import Bridge
 from ..stores.english import acronyms, english_words
-from ..stores.japanese import JapaneseAnalyzer
+from ..stores.japanese import JapaneseAnalyzer, Token
 from .cues import EN_PERSONAL as _EN_PERSONAL
 from .cues import EN_STRONG, EN_WEAK, EN_WORD, JA_FUNCTION, JA_REFERRING, NOT_TOPIC
 from .cues import JA_PERSONAL as _JA_PERSONAL
@@ -30,6 +30,7 @@ _NAME_RUN = re.compile(r"(?<![A-Za-z])([A-Z][a-z\u00e0-\u00ff]+(?:[ \-][A-Z][a-z
 _PERSON = ("名詞", "固有名詞", "人名")
 _KATAKANA = re.compile(r"[\u30a0-\u30ff]+")
 _SUBJECT = ("が", "は")  # the particles that mark a sentence's subject
+_BEFORE = 60  # the characters before a name read for what places it or starts its sentence
 _PHRASE = 8  # how far after a name its phrase's particle is looked for (氏, its age in brackets, its title)
 
 
@@ -96,7 +97,8 @@ def _people(text: str, analyzer: JapaneseAnalyzer) -> list[tuple[str, str, str]]
     parts joined by ・ are one run, named by its last (セルゲイ・ラブロフ: ラブロフ, as the passages write him alone), a
     Japanese one whole (杉本和臣). The particle is the first one within a few tokens (佐々木恵美子氏（58）が: が)."""
     tokens = analyzer.tokens(text)
-    person = [t.pos[:3] == _PERSON or (t.pos[:2] == _PERSON[:2] and is_person(t.surface, analyzer)) for t in tokens]
+    # in Japanese script only: Sudachi tags stray Latin words 人名 ("may" of an English notice, "said", "Sergey")
+    person = [has_cjk(t.surface) and _person_token(t, analyzer) for t in tokens]
     for i in range(1, len(tokens) - 1):  # a surname Sudachi does not know, after a given name and ・ (ドミトリー・ペスコフ)
         if person[i - 1] and tokens[i].surface == "・" and _KATAKANA.fullmatch(tokens[i + 1].surface):
             person[i + 1] = True
@@ -145,28 +147,32 @@ def _by_pronoun(last: str, analyzer: JapaneseAnalyzer) -> bool | None:
 
 def _person(turn: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None, placed_too: bool = False) -> str | None:
     """The first person `turn` names: a Japanese run of 人名 tokens, or an English run of capitalised words the bridge
-    writes as a person's name; not one the words before it place ("the governor of Miyazaki"), unless `placed_too`."""
+    writes as a person's name; not one that describes someone else, unless `placed_too`: a name the words before it
+    place ("the governor of Miyazaki"), a possessor ("Putin's spokesman", プーチン大統領の報道官)."""
     if has_cjk(turn):
-        run: list[str] = []
-        for token in analyzer.tokens(turn):
-            if token.pos[:3] == _PERSON or (token.pos[:2] == _PERSON[:2] and is_person(token.surface, analyzer)):
-                run.append(token.surface)
-            elif run:
-                break
-        if run:
-            return "".join(run)
+        people = _people(turn, analyzer)
+        name = next((name for name, _, said in people if placed_too or said != "の"), None)
+        if name:
+            return name
     if bridge is None:
         return None
     for m in _NAME_RUN.finditer(turn):
-        name, before = m.group(1), turn[: m.start()].rstrip()
+        start = m.start()
+        name, before = m.group(1), turn[max(0, start - _BEFORE):start].rstrip()  # a long turn is not copied per name
+        first = not before and not turn[:start].strip()
         # a sentence's first word is capitalised whatever it is ("According to…"): a name there is two words or more
-        if (not before or before[-1] in ".?!") and " " not in name or name.split()[0].lower() in NOT_TOPIC:
+        if (first or before[-1:] in (".", "?", "!")) and " " not in name or name.split()[0].lower() in NOT_TOPIC:
             continue
-        if placed(before) and not placed_too:  # "Who is the governor of Miyazaki?": the governor, not Miyazaki
-            continue
+        if not placed_too and (placed(before) or turn[m.end():m.end() + 2] in ("'s", "’s")):
+            continue  # "Who is the governor of Miyazaki?", "Who is Putin's spokesman?": not Miyazaki, not Putin
         if any(is_person(term, analyzer) for group in bridge.expand(name) for term in group):
             return name
     return None
+
+
+def _person_token(token: Token, analyzer: JapaneseAnalyzer) -> bool:
+    """Whether Sudachi reads `token` as a person's name: tagged one, or a proper noun it reads as one before 氏."""
+    return token.pos[:3] == _PERSON or (token.pos[:2] == _PERSON[:2] and is_person(token.surface, analyzer))
 
 
 def is_person(term: str, analyzer: JapaneseAnalyzer) -> bool:

@@ -56,7 +56,12 @@ def test_a_one_message_chat_ranks_exactly_as_a_search(client):
 @pytest.mark.parametrize("thanks", ["Thanks!", "ok, thank you very much", "ありがとうございました。"])
 def test_a_thanks_after_an_answer_is_answered_as_small_talk_not_with_the_answers_quotes_again(client, thanks):
     question = "What did Lavrov say about an alliance with China?"
-    messages = [user(question), {"role": "assistant", "content": "He said Russia was open to it [1]."}, user(thanks)]
+    # the service's own answer, its Sources list included, as a client sends it back (a reviewer's: an answer without
+    # the list left the path a listed answer takes untried)
+    answered = client.post("/v1/chat/completions", json={"messages": [user(question)]}).json()
+    said_before = answered["choices"][0]["message"]["content"]
+    assert "Sources:" in said_before
+    messages = [user(question), {"role": "assistant", "content": said_before}, user(thanks)]
     body = client.post("/v1/chat/completions", json={"messages": messages}).json()
     alone = client.post("/v1/chat/completions", json={"messages": [user(thanks)]}).json()
     # searched as it stands, as a greeting is: nothing found is about it, so nothing is quoted
@@ -161,6 +166,9 @@ def test_the_first_sentence_of_the_answer_before_is_read_up_to_its_first_marker(
     assert before("Todo scored the winner. He plays for Freiburg.") == "Todo scored the winner"
     assert before("…藤堂が決勝ゴール 国立に6万人2025年10月15日 07:12[1] 次の文。[1]") == "…藤堂が決勝ゴール 国立に6万人2025年10月15日 07:12"
     assert answer_before([message("user", "q1")]) == ""
+    # read from the answer's head: a run of spaces costs nothing (a reviewer's: a lazy match backtracked over it, and
+    # a 150 KB message held the server's event loop for 19 s)
+    assert before("a" + " " * 200_000 + "b") == "a"
 
 
 def test_he_after_a_question_for_a_person_is_the_person_the_answer_before_gave(client):

@@ -276,6 +276,17 @@ LAVROV_ANSWER = "プーチン大統領の就任直後、土曜日、ロシアの
      "ペスコフ\nWhat did he tell reporters about Ukraine?"),
     (["Who is the spokesman of Putin?", "What did he tell reporters about Ukraine?"], "",
      "Putin\nWhat did he tell reporters about Ukraine?"),
+    # a possessor is placed too, in English and in Japanese (a reviewer's finding: "he" was Putin)
+    (["Who is Putin's spokesman?", "What did he tell reporters about Ukraine?"], "ドミトリー・ペスコフ報道官は語った",
+     "ペスコフ\nWhat did he tell reporters about Ukraine?"),
+    (["プーチン大統領の報道官は誰か", "彼はウクライナについて何と語ったか"], "ドミトリー・ペスコフ報道官は語った",
+     "ペスコフはウクライナについて何と語ったか"),
+    # an answer in English (the service's not-covered notice, an LLM's) names no one Sudachi can tell: not "may"
+    (["Who is Russia's ambassador to China?", "What did he say about the treaty?"],
+     "None of the passages found seems to answer this question; the indexed articles may not cover it", None),
+    (["Who is Russia's foreign minister?", "What did he say about the treaty?"], "He is Sergey Lavrov", None),
+    # 彼ら is "they", no one person
+    (["ロシアの外相は誰か", "彼らは西側について何と述べたか"], LAVROV_ANSWER, None),
     # of two and no title asked for, the sentence's subject (が, は); two subjects (A と B が), or a turn that asked no
     # "who": not the answer's person
     (["Who won the election?", "What did she say about the gymnasium?"],
@@ -301,6 +312,15 @@ def test_a_follow_up_naming_nothing_of_its_own_is_searched_with_the_person_the_a
     assert found.context == "ロシア 外相\nラブロフは?"
     assert search_conversation(searcher, ["Who is Russia's foreign minister?", "What did he say?"], 5).context == \
         "Russia foreign minister\nWhat did he say?"  # no answer sent back: the turn's words, as before
+
+
+def test_a_follow_up_of_the_longest_length_is_searched_though_the_name_would_make_it_longer(searcher) -> None:
+    """A reviewer's: 彼は西側について…何と述べたか of exactly the character limit was refused for the characters the
+    name in its place added; it is searched as the earlier turns' words allow (here: alone, as no word of theirs fits)."""
+    head, tail = "彼は西側について", "何と述べたか"
+    last = head + "　" * (searcher.settings.max_query_chars - len(head) - len(tail)) + tail
+    found = search_conversation(searcher, ["ロシアの外相は誰か", last], 5, answer=LAVROV_ANSWER)
+    assert found.result.hits and (found.context is None or len(found.context) <= searcher.settings.max_query_chars)
 
 
 # -- a follow-up about the article itself, or its author --------------------------------------------------------------

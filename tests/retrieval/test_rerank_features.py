@@ -119,6 +119,8 @@ def test_japanese_questions_are_classified_by_their_cue_words(question: str, kin
     ("さらに後半38分、藤堂がシュートを放った。", "date", set(), set(), True),
     ("会見は午後3時15分に始まった。", "date", set(), set(), True),
     ("会談はわずか5分で終わった。", "date", set(), set(), False),
+    ("後半の38分に決めた。", "date", set(), set(), True),
+    ("その時5分遅れていた。", "date", set(), set(), False),  # 時 there is "then", no hour
     ("演説は40分に及んだ。", "date", set(), set(), False),
     ("外相がテヘランで会談した。", "place", set(), set(), True),
     ("外相がテヘランで会談した。", "place", {"テヘラン"}, set(), False),  # the place the question names

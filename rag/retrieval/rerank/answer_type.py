@@ -56,7 +56,7 @@ _TIME_WORDS = frozenset({"昨年", "今年", "来年", "先月", "今月", "来�
                          "上旬", "中旬", "下旬", "月末", "週末", "未明", "同夜", "本日", "今朝", "昨夜", "今夜"}
                         | {f"{d}曜{n}" for d in "月火水木金土日" for n in ("", "日")})  # 土曜日, 木曜
 _DATE_UNITS = frozenset({"年", "月", "日", "年度", "世紀", "曜日", "時", "年代"})
-_CLOCKS = frozenset({"時", "前半", "後半", "延長"})  # what the minutes are of, when they tell a time
+_HALVES = frozenset({"前半", "後半", "延長"})  # a match's, whose minutes tell a time
 # A number and a date unit measure a span, not a date, before these (3年以上, 6日前, 4年ぶり, 30日間 is one token) or
 # after these (わずか6日, 約3年): "On which day did the offensive start?" is answered by 5月10日, not by 「訪問まであと
 # わずか6日となったとき」.
@@ -131,9 +131,15 @@ def has_evidence(tokens: Sequence[Token], kind: Kind, known_terms: Collection[st
 
 def _date_unit(tokens: Sequence[Token], i: int) -> bool:
     """Whether the number at `i` dates something by the unit after it: 2025年, 5月, 3時; minutes only on a clock (3時15分)
-    or a match's (後半38分: "When did he score?"), as 5分で is a length of time."""
+    or a match's (後半38分, 後半の38分: "When did he score?"), as 5分で is a length of time."""
     unit = tokens[i + 1].surface
-    return unit in _DATE_UNITS or (unit == "分" and i > 0 and tokens[i - 1].surface in _CLOCKS)
+    if unit != "分":
+        return unit in _DATE_UNITS
+    before = tokens[i - 1].surface if i > 0 else ""
+    if before == "の" and i > 1:  # 後半の38分
+        before = tokens[i - 2].surface
+    # an hour's minutes only after its number (3時15分, not その時5分)
+    return before in _HALVES or (before == "時" and i > 1 and _is_number(tokens[i - 2]))
 
 
 def _span(tokens: Sequence[Token], i: int) -> bool:
