@@ -95,7 +95,8 @@ def placed(before: str) -> bool:
         return False
     # "the remarks of Lavrov", "any comment from Lavrov": whose words they are
     return not (words[-1] in ("of", "from") and len(words) > 1 and words[-2] in _SPEECH)
-JA_PERSONAL = re.compile(r"彼(?!ら|女ら)女?|同氏")  # not 彼ら, 彼女ら ("they"), as EN_PERSONAL has no "they"
+# not 彼ら, 彼等, 彼女ら, 彼女たち ("they"), as EN_PERSONAL has no "they"
+JA_PERSONAL = re.compile(r"彼(?!ら|等|たち|達|女ら|女等|女たち|女達)女?|同氏")
 # What a follow-up says about an article's argument rather than a topic of its own ("What is his main argument?", 筆者の
 # 結論は?): a follow-up about the article whose other words are only these asks about that article.
 EN_DISCOURSE = frozenset({"argument", "arguments", "argue", "argues", "argued", "main", "point", "points", "key",

@@ -29,7 +29,6 @@ from .rerank.answer_type import classify
 _NAME_RUN = re.compile(r"(?<![A-Za-z])([A-Z][a-z\u00e0-\u00ff]+(?:[ \-][A-Z][a-z\u00e0-\u00ff]+)*)")
 _PERSON = ("名詞", "固有名詞", "人名")
 _KATAKANA = re.compile(r"[\u30a0-\u30ff]+")
-_SUBJECT = ("が", "は")  # the particles that mark a sentence's subject
 _BEFORE = 60  # the characters before a name read for what places it or starts its sentence
 _PHRASE = 8  # how far after a name its phrase's particle is looked for (氏, its age in brackets, its title)
 
@@ -82,14 +81,10 @@ def answer_person(turns: Sequence[str], analyzer: JapaneseAnalyzer, bridge: Brid
         asked = set(analyzer.terms(turn))
     else:
         asked = {t for group in bridge.expand(turn) for t in group} if bridge is not None else set()
+    # not the sentence's subject: "Who lost the election?" is answered 「…佐々木恵美子氏（58）が、…高橋正雄氏（72）ら2人を
+    # 破り…」, whose subject is the winner (a reviewer's finding; a passive answer's subject is the one acted on)
     titled = {name for name, title, _ in people if title in asked}
-    if titled:
-        return titled.pop() if len(titled) == 1 else None
-    # else the sentence's subject: 「…佐々木恵美子氏（58）が、…高橋正雄氏（72）ら2人を破り…」 answers "Who won?" with 佐々木恵美子;
-    # A と B が… has two
-    subjects = {name for (name, _, said), after in zip(people, [*people[1:], None])
-                if said in _SUBJECT or (said == "と" and after is not None and after[2] in _SUBJECT)}
-    return subjects.pop() if len(subjects) == 1 else None
+    return titled.pop() if len(titled) == 1 else None
 
 
 def _people(text: str, analyzer: JapaneseAnalyzer) -> list[tuple[str, str, str]]:

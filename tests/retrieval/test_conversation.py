@@ -285,13 +285,14 @@ LAVROV_ANSWER = "プーチン大統領の就任直後、土曜日、ロシアの
     (["Who is Russia's ambassador to China?", "What did he say about the treaty?"],
      "None of the passages found seems to answer this question; the indexed articles may not cover it", None),
     (["Who is Russia's foreign minister?", "What did he say about the treaty?"], "He is Sergey Lavrov", None),
-    # 彼ら is "they", no one person
+    # 彼ら, 彼等, 彼女たち are "they", no one person
     (["ロシアの外相は誰か", "彼らは西側について何と述べたか"], LAVROV_ANSWER, None),
-    # of two and no title asked for, the sentence's subject (が, は); two subjects (A と B が), or a turn that asked no
-    # "who": not the answer's person
-    (["Who won the election?", "What did she say about the gymnasium?"],
-     "無所属新人の佐々木恵美子氏（58）が、現職の高橋正雄氏（72）ら2人を破り、初当選した。",
-     "佐々木恵美子\nWhat did she say about the gymnasium?"),
+    (["ロシアの外相は誰か", "彼等は西側について何と述べたか"], LAVROV_ANSWER, None),
+    (["ロシアの外相は誰か", "彼女たちは西側について何と述べたか"], LAVROV_ANSWER, None),
+    # of two and no title asked for, none: not the sentence's subject either ("Who lost?" is answered with the winner as
+    # its subject, a reviewer's finding); nor after a turn that asked no "who"
+    (["Who lost the election?", "What did he say about the gymnasium?"],
+     "無所属新人の佐々木恵美子氏（58）が、現職の高橋正雄氏（72）ら2人を破り、初当選した。", None),
     (["Who met in Beijing?", "What did he say about Ukraine?"], "プーチン大統領と習近平国家主席が北京で会談した", None),
     (["Has Xi Jinping been visiting Europe lately?", "What did he say about France?"], "習近平主席の最近のフランス歴訪", None),
 ])
