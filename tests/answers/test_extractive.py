@@ -259,55 +259,55 @@ def test_a_sentence_leads_for_someones_words_only_when_it_quotes_and_names_them(
     groups = searcher.term_groups(question)
     best = Scored(1, 0, 0, "バンスの発言は、ロシアの要求に対する米国の立場を示している。", hit, 0.9, lexical=0.5)
     lead = quote_lead(searcher, question, groups)
-    said = "バンスは、ロシアの「要求が過大である」と述べている。"
-    assert lead(Scored(1, 1, 30, said, hit, 0.8, lexical=0.4), best)
-    assert not lead(Scored(1, 1, 30, "プーチンは、ロシアの「要求は正当だ」と述べた。", hit, 0.8, lexical=0.4), best)  # not Vance
-    assert not lead(Scored(1, 1, 30, "バンスは、ロシアの要求が過大だと述べている。", hit, 0.8, lexical=0.4), best)  # no quote
-    assert not lead(Scored(1, 1, 30, said, elsewhere, 0.8, lexical=0.4), best)
+
+    def lead_of(asked: str):
+        return quote_lead(searcher, asked, searcher.term_groups(asked))
+
+    def said(text: str) -> Scored:  # a sentence of the best one's passage, scored below it
+        return Scored(1, 1, 30, text, hit, 0.8, lexical=0.4)
+
+    vance = "バンスは、ロシアの「要求が過大である」と述べている。"
+    assert lead(said(vance), best)
+    assert not lead(said("プーチンは、ロシアの「要求は正当だ」と述べた。"), best)  # not Vance
+    assert not lead(said("バンスは、ロシアの要求が過大だと述べている。"), best)  # no quote
+    assert not lead(Scored(1, 1, 30, vance, elsewhere, 0.8, lexical=0.4), best)
     assert quote_lead(searcher, question, groups, within=hit.passage.doc_id)(
-        Scored(1, 1, 30, said, elsewhere, 0.8, lexical=0.4), best)
-    # a question that names no one whose words to look for: no quotation leads (a reviewer's finding: "How did the US
-    # respond?" opened with Xi's slogan)
-    question = "How did the government respond?"
-    anyone = quote_lead(searcher, question, searcher.term_groups(question))
-    assert not anyone(Scored(1, 1, 30, "習主席は「人類運命共同体」を掲げた。", hit, 0.8, lexical=0.4), best)
-    # the first name an English question writes is whose words it asks for: not Putin's for "What did Xi say about
-    # Putin…?" (a second reviewer's finding), and 習 alone writes no name Sudachi knows, so none leads
-    question = "What did Xi say about Putin staying on as president?"
-    xi = quote_lead(searcher, question, searcher.term_groups(question))
-    assert not xi(Scored(1, 1, 30, "プーチンは「大統領選に出馬する」と述べた。", hit, 0.8, lexical=0.4), best)
-    # a run's last word is the name (a probe's finding: "What did Makoto Onodera say?" opened with 長浜誠一's words, the
-    # given name's guesses holding 誠一): not another Sergey's words for Sergey Lavrov's
-    question = "What did Sergey Lavrov say about the alliance?"
-    lavrov = quote_lead(searcher, question, searcher.term_groups(question))
-    assert lavrov(Scored(1, 1, 30, "ラブロフ外相は「同盟の構築に前向きだ」と述べた。", hit, 0.8, lexical=0.4), best)
-    assert not lavrov(Scored(1, 1, 30, "セルゲイ・ショイグ氏は「同盟は不要だ」と述べた。", hit, 0.8, lexical=0.4), best)
-    # a capitalised name the bridge cannot spell: whose words they are cannot be told, none leads
-    question = "What did Qwxzlorp say about Putin?"
-    unknown = quote_lead(searcher, question, searcher.term_groups(question))
-    assert not unknown(Scored(1, 1, 30, "プーチンは「大統領選に出馬する」と述べた。", hit, 0.8, lexical=0.4), best)
+        Scored(1, 1, 30, vance, elsewhere, 0.8, lexical=0.4), best)
+    # (question, sentences that may lead, sentences that may not)
+    cases = [
+        # a question that names no one whose words to look for: no quotation leads (a reviewer's finding: "How did the
+        # US respond?" opened with Xi's slogan)
+        ("How did the government respond?", [], ["習主席は「人類運命共同体」を掲げた。"]),
+        # the first name an English question writes is whose words it asks for: not Putin's for "What did Xi say about
+        # Putin…?" (a second reviewer's finding), and 習 alone writes no name Sudachi knows, so none leads
+        ("What did Xi say about Putin staying on as president?", [], ["プーチンは「大統領選に出馬する」と述べた。"]),
+        # a run's last word is the name (a probe's finding: "What did Makoto Onodera say?" opened with 長浜誠一's words,
+        # the given name's guesses holding 誠一): not another Sergey's words for Sergey Lavrov's
+        ("What did Sergey Lavrov say about the alliance?", ["ラブロフ外相は「同盟の構築に前向きだ」と述べた。"],
+         ["セルゲイ・ショイグ氏は「同盟は不要だ」と述べた。"]),
+        # a capitalised name the bridge cannot spell: whose words they are cannot be told, none leads
+        ("What did Qwxzlorp say about Putin?", [], ["プーチンは「大統領選に出馬する」と述べた。"]),
+        # a Japanese full name is held by its surname (a probe's chat: 杉本和臣は何と述べたか, after "Who is the governor
+        # of Miyazaki?", opened with a minister's words: 「杉本知事は「…」と述べた」 lacks 和臣), not by the given name
+        ("杉本和臣知事は何と述べたか", ["杉本知事は「孤立集落の解消が最優先だ」と述べた。"], ["和臣さんは「解消が最優先だ」と述べた。"]),
+        # a surname that is also a word (林, "forest", writes no name alone) still names him (a reviewer's finding: the
+        # given name dropped, nobody's words led)
+        ("林芳正官房長官は何と述べたか", ["林官房長官は「解消が最優先だ」と述べた。"], ["杉本知事は「解消が最優先だ」と述べた。"]),
+    ]
+    for asked, leading, not_leading in cases:
+        leads = lead_of(asked)
+        assert all(leads(said(text), best) for text in leading), asked
+        assert not any(leads(said(text), best) for text in not_leading), asked
     # a name after "of", "in"… places the speaker, it does not name them (a probe's finding: "What did the governor of
     # Miyazaki say?" opened with a minister's words on his visit to 宮崎県); a later name that is not placed is whose
     # words they are ("In Beijing, what did Lavrov say?"), and one after "by" names them
-    sentence = Scored(1, 1, 30, "モスクワでラブロフ外相は「同盟の構築に前向きだ」と述べた。", hit, 0.8, lexical=0.4)
+    sentence = said("モスクワでラブロフ外相は「同盟の構築に前向きだ」と述べた。")
     for placed in ("What did the ambassador of Russia say about the alliance?", "What did the envoy in Moscow say?"):
-        assert not quote_lead(searcher, placed, searcher.term_groups(placed))(sentence, best), placed
+        assert not lead_of(placed)(sentence, best), placed
     for named in ("In Moscow, what did Lavrov say about the alliance?", "What was said by Lavrov about the alliance?",
                   "What did Lavrov say in Moscow?", "Any comment from Lavrov on the alliance? Did he say so?",
                   "What did the remarks of Lavrov say?"):  # a reviewer's: his words, after "comment from", "remarks of"
-        assert quote_lead(searcher, named, searcher.term_groups(named))(sentence, best), named
-    # a Japanese full name is held by its surname (a probe's chat: 杉本和臣は何と述べたか, after "Who is the governor of
-    # Miyazaki?", opened with a minister's words: 「杉本知事は「…」と述べた」 lacks 和臣), not by the given name alone
-    question = "杉本和臣知事は何と述べたか"
-    sugimoto = quote_lead(searcher, question, searcher.term_groups(question))
-    assert sugimoto(Scored(1, 1, 30, "杉本知事は「孤立集落の解消が最優先だ」と述べた。", hit, 0.8, lexical=0.4), best)
-    assert not sugimoto(Scored(1, 1, 30, "和臣さんは「解消が最優先だ」と述べた。", hit, 0.8, lexical=0.4), best)
-    # a surname that is also a word (林, "forest", writes no name alone) still names him (a reviewer's finding: the
-    # given name dropped, nobody's words led)
-    question = "林芳正官房長官は何と述べたか"
-    hayashi = quote_lead(searcher, question, searcher.term_groups(question))
-    assert hayashi(Scored(1, 1, 30, "林官房長官は「解消が最優先だ」と述べた。", hit, 0.8, lexical=0.4), best)
-    assert not hayashi(Scored(1, 1, 30, "杉本知事は「解消が最優先だ」と述べた。", hit, 0.8, lexical=0.4), best)
+        assert lead_of(named)(sentence, best), named
 
 
 @pytest.mark.parametrize("question, name", [
