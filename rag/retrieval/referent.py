@@ -36,10 +36,9 @@ _PHRASE = 8  # how far after a name its phrase's particle is looked for (氏, it
 def person_query(turns: Sequence[str], analyzer: JapaneseAnalyzer, bridge: Bridge | None, recent: int,
                  answer: str = "") -> str | None:
     """"<the person's name>\\n<the last turn>" (a Japanese one with the name for its 彼), when the last of `turns` asks
-    about a person of the `recent` - 1
-    turns before it by a personal pronoun alone (a follow-up that also says "it" or その leans on more than a person);
-    else None. `answer`: the first sentence of the answer to the turn before (a chat client sends the answer back),
-    whose person "he" is when that turn asked who (`answer_person`)."""
+    about a person of the `recent` - 1 turns before it by a personal pronoun alone (a follow-up that also says "it" or
+    その leans on more than a person); else None. `answer`: the first sentence of the answer to the turn before (a
+    chat client sends the answer back), whose person "he" is when that turn asked who (`answer_person`)."""
     last = turns[-1].strip() if turns else ""
     if _by_pronoun(last, analyzer) is not True:
         return None
@@ -90,7 +89,8 @@ def answer_person(turns: Sequence[str], analyzer: JapaneseAnalyzer, bridge: Brid
 def _people(text: str, analyzer: JapaneseAnalyzer) -> list[tuple[str, str, str]]:
     """(name, the term after it, the particle after its phrase) for each run of 人名 tokens in `text`: a foreign name's
     parts joined by ・ are one run, named by its last (セルゲイ・ラブロフ: ラブロフ, as the passages write him alone), a
-    Japanese one whole (杉本和臣). The particle is the first one within a few tokens (佐々木恵美子氏（58）が: が)."""
+    Japanese one whole (杉本和臣). The particle is the first one within a few tokens (佐々木恵美子氏（58）が: が), of which
+    の marks a possessor (プーチン大統領の報道官: `_person`)."""
     tokens = analyzer.tokens(text)
     # in Japanese script only: Sudachi tags stray Latin words 人名 ("may" of an English notice, "said", "Sergey")
     person = [has_cjk(t.surface) and _person_token(t, analyzer) for t in tokens]
