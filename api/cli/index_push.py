@@ -38,16 +38,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                           "--path/RAG_QDRANT_PATH")
     settings = settings.replace(store="qdrant", **where)
     refuse_memory_store(settings, "rag index push")
-    report = push(settings, StageProgress(label="index push"))
-    note = layout_note(report.as_json(), settings.qdrant_shards, settings.qdrant_replicas)
+    # what the store's publishing reports (`Store.publish`: only its `as_json` is the protocol's)
+    pushed = push(settings, StageProgress(label="index push")).as_json()
+    note = layout_note(pushed, settings.qdrant_shards, settings.qdrant_replicas)
     if note:
         print(f"note: {note}", file=sys.stderr)
     if args.json:
-        print_json(report.as_json())
-    elif report.already_live:
-        print(f"index {report.index_version} is already live in {report.collection}; nothing written")
+        print_json(pushed)
+    elif pushed["already_live"]:
+        print(f"index {pushed['index_version']} is already live in {pushed['collection']}; nothing written")
     else:
-        print(f"index {report.index_version} published as {report.collection} ({report.points} passages: "
-              f"{report.upserted} new or changed, {report.unchanged} unchanged, {report.deleted} gone) "
-              f"in {report.seconds:.1f}s; the alias {settings.qdrant_collection!r} now points at it")
+        print(f"index {pushed['index_version']} published as {pushed['collection']} ({pushed['points']} passages: "
+              f"{pushed['upserted']} new or changed, {pushed['unchanged']} unchanged, {pushed['deleted']} gone) "
+              f"in {pushed['seconds']:.1f}s; the alias {settings.qdrant_collection!r} now points at it")
     return 0

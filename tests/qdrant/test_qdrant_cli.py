@@ -67,6 +67,11 @@ def test_push_then_info_and_search_read_the_published_version(built_index, qdran
     assert again.returncode == 0 and json.loads(again.stdout)["already_live"] and json.loads(again.stdout)["shards"] == 1
     assert "note: index " in again.stderr and "on 1 shard(s) × 1 replica(s)" in again.stderr
     assert "the 2 shard(s) × 1 replica(s) asked for apply to the next version" in again.stderr
+    # and read by a person: the same facts, from the report the store's publishing returns
+    said = rag("index", "push", "--path", str(qdrant_dir), "--index", str(local.index_dir))
+    assert said.returncode == 0
+    live = f"index {pushed['index_version']} is already live in {pushed['collection']}; nothing written"
+    assert said.stdout.strip() == live
 
     env = {"RAG_STORE": "qdrant", "RAG_QDRANT_PATH": str(qdrant_dir), "RAG_INDEX_DIR": str(qdrant_dir / "none")}
     info = rag("index", "info", env=env)
