@@ -300,7 +300,8 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
         earlier = [*earlier[: anchor + 1], *[t for t in earlier[anchor + 1:] if topic_words([t], searcher.analyzer,
                                                                                               NOT_TOPIC)]]
     bridge = searcher.bridge
-    context = person_query([*earlier, last], searcher.analyzer, bridge, RECENT_TURNS, answer)
+    person = answer_person([*earlier, last], searcher.analyzer, bridge, answer)  # the person the answer gave
+    context = person_query([*earlier, last], searcher.analyzer, bridge, RECENT_TURNS, person)
     # the name with the follow-up within both limits, as the earlier turns' words are kept (a follow-up of the limit's
     # length was refused for the characters the name added)
     if context is None or len(context) > s.max_query_chars or searcher.intake.count(context) > budget:
@@ -308,7 +309,6 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
                                      budget)
         # "What did he say?" names nothing of its own: the earlier turns' words, and the person the answer before
         # gave when the turn it answered asked who ("Who is the governor of Miyazaki?": 杉本和臣)
-        person = answer_person([*earlier, last], searcher.analyzer, bridge, answer)
         if person and context != last.strip():
             words, _, asked = context.rpartition("\n")
             about = f"{words}\n{naming(person, asked)}" if JA_PERSONAL.search(asked) else f"{person} {context}"

@@ -34,17 +34,17 @@ _PHRASE = 8  # how far after a name its phrase's particle is looked for (氏, it
 
 
 def person_query(turns: Sequence[str], analyzer: JapaneseAnalyzer, bridge: Bridge | None, recent: int,
-                 answer: str = "") -> str | None:
+                 given: str | None = None) -> str | None:
     """"<the person's name>\\n<the last turn>" (a Japanese one with the name for its 彼), when the last of `turns` asks
     about a person of the `recent` - 1 turns before it by a personal pronoun alone (a follow-up that also says "it" or
-    その leans on more than a person); else None. `answer`: the first sentence of the answer to the turn before (a
-    chat client sends the answer back), whose person "he" is when that turn asked who (`answer_person`)."""
+    その leans on more than a person); else None. `given`: the person the answer to the turn before gave
+    (`answer_person`, read once by the caller), whom "he" means when that turn names none of its own."""
     last = turns[-1].strip() if turns else ""
     if _by_pronoun(last, analyzer) is not True:
         return None
     for i, turn in enumerate(reversed([t for t in turns[-recent:-1] if t and t.strip()])):
         # the turn before's own person, else the one the answer to it gave, else a person it placed ("…about Putin")
-        name = _person(turn, analyzer, bridge) or (answer_person(turns, analyzer, bridge, answer) if i == 0 else None) \
+        name = _person(turn, analyzer, bridge) or (given if i == 0 else None) \
             or _person(turn, analyzer, bridge, placed_too=True)
         if name:
             return naming(name, last)

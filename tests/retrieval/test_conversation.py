@@ -299,9 +299,10 @@ LAVROV_ANSWER = "プーチン大統領の就任直後、土曜日、ロシアの
 def test_a_follow_up_after_a_question_for_a_person_asks_about_the_person_the_answer_gave(searcher, turns, answer,
                                                                                       query) -> None:
     from rag.retrieval.conversation import RECENT_TURNS
-    from rag.retrieval.referent import person_query
+    from rag.retrieval.referent import answer_person, person_query
 
-    assert person_query(turns, searcher.analyzer, searcher.index.bridge, RECENT_TURNS, answer) == query
+    analyzer, bridge = searcher.analyzer, searcher.index.bridge
+    assert person_query(turns, analyzer, bridge, RECENT_TURNS, answer_person(turns, analyzer, bridge, answer)) == query
 
 
 def test_a_follow_up_naming_nothing_of_its_own_is_searched_with_the_person_the_answer_gave(searcher) -> None:
