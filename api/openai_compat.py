@@ -76,8 +76,12 @@ def cited_before(messages: list[ChatMessage]) -> dict[int, str]:
 
 
 # an answer's first sentence ends at its first citation marker, or as a sentence or a line does (searched for, not
-# matched lazily from the start: a lazy match backtracked over every run of spaces, quadratic in its length)
-_SENTENCE_END = re.compile(r"\[\d{1,2}\]|[。！？\n]|[.!?](?=\s)")
+# matched lazily from the start: a lazy match backtracked over every run of spaces, quadratic in its length); the
+# full stop of an initial or a title ends none ("U.S. officials said…", "Mr. Kudo")
+_SENTENCE_END = re.compile(
+    r"\[\d{1,2}\]|[。！？\n]|[!?](?=\s)"
+    r"|(?<!(?<![A-Za-z])[A-Z])(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bJr)(?<!\bSr)\.(?=\s)"
+)
 FIRST_SENTENCE_CHARS = 1000  # a first sentence is read from this much of the answer's head
 
 

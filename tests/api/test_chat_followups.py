@@ -164,11 +164,40 @@ def test_the_first_sentence_of_the_answer_before_is_read_up_to_its_first_marker(
 
     assert before("宮崎県の杉本和臣知事は21日、要請した。[1] 杉本知事は…[2]\n\nSources:\n[1] x") == "宮崎県の杉本和臣知事は21日、要請した"
     assert before("Todo scored the winner. He plays for Freiburg.") == "Todo scored the winner"
+    # an initial's or a title's full stop ends no sentence (a reviewer's: "U.S. officials…" was read as "U.S")
+    assert before("U.S. officials said Lavrov met Mr. Rubio. He left.") == "U.S. officials said Lavrov met Mr. Rubio"
     assert before("…藤堂が決勝ゴール 国立に6万人2025年10月15日 07:12[1] 次の文。[1]") == "…藤堂が決勝ゴール 国立に6万人2025年10月15日 07:12"
     assert answer_before([message("user", "q1")]) == ""
     # read from the answer's head: a run of spaces costs nothing (a reviewer's: a lazy match backtracked over it, and
     # a 150 KB message held the server's event loop for 19 s)
     assert before("a" + " " * 200_000 + "b") == "a"
+
+
+def test_the_answer_before_and_its_sources_are_read_off_the_event_loop(client, monkeypatch):
+    """A reviewer's: reading a long answer sent back held the server's event loop (every other request waited), so
+    the earlier answer is read in the worker thread that searches, where no event loop runs."""
+    import asyncio
+
+    from api.controllers import chat
+
+    on_loop: dict[str, list[bool]] = {"answer_before": [], "cited_before": []}  # each call's: on the loop?
+
+    def watched(name: str, read):
+        def run(messages):
+            try:
+                asyncio.get_running_loop()
+                on_loop[name].append(True)
+            except RuntimeError:
+                on_loop[name].append(False)
+            return read(messages)
+        return run
+
+    monkeypatch.setattr(chat, "answer_before", watched("answer_before", chat.answer_before))
+    monkeypatch.setattr(chat, "cited_before", watched("cited_before", chat.cited_before))
+    messages = [user("Who is Russia's foreign minister?"), {"role": "assistant", "content": "ラブロフ外相です [1]。"},
+                user("What did he say?")]
+    passages(client, messages)
+    assert on_loop == {"answer_before": [False], "cited_before": [False]}
 
 
 def test_he_after_a_question_for_a_person_is_the_person_the_answer_before_gave(client):
