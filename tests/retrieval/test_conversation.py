@@ -305,6 +305,34 @@ def test_a_follow_up_after_a_question_for_a_person_asks_about_the_person_the_ans
     assert person_query(turns, analyzer, bridge, RECENT_TURNS, answer_person(turns, analyzer, bridge, answer)) == query
 
 
+def test_a_long_turn_is_read_near_each_name_not_again_from_its_start(searcher, monkeypatch) -> None:
+    """A reviewer's: a 690 KB earlier turn of names ("the minister of Russia" 30,000 times) held a worker 507 s, as
+    every name's placing read the whole text before it. Counted, not timed: the words read to place a name are those
+    of its last few dozen characters, however long the turn."""
+    from rag.retrieval import cues, referent
+
+    read: list[int] = []  # the characters each placing reads
+    handed: list[int] = []  # the characters before a name handed to it
+    words, placing = cues.EN_WORD, referent.placed
+
+    class Counted:
+        def findall(self, text: str) -> list[str]:
+            read.append(len(text))
+            return words.findall(text)
+
+    def counted_placing(before: str) -> bool:
+        handed.append(len(before))
+        return placing(before)
+
+    monkeypatch.setattr(cues, "EN_WORD", Counted())
+    monkeypatch.setattr(referent, "placed", counted_placing)
+    turns = ["Who is " + "the minister of Russia " * 3_000 + "?", "What did he say about the West?"]
+    analyzer, bridge = searcher.analyzer, searcher.index.bridge
+    assert referent.answer_person(turns, analyzer, bridge, "ラブロフ外相が述べた") == "ラブロフ"  # (Russia is placed)
+    assert len(handed) >= 3_000 and max(handed) <= referent._BEFORE, max(handed)
+    assert max(read) <= cues._PLACING_TAIL, max(read)
+
+
 def test_a_follow_up_naming_nothing_of_its_own_is_searched_with_the_person_the_answer_gave(searcher) -> None:
     """"What did he say?" after "Who is Russia's foreign minister?": the turn's words and the answer's person."""
     found = search_conversation(searcher, ["Who is Russia's foreign minister?", "What did he say?"], 5,
