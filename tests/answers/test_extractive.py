@@ -302,8 +302,9 @@ def test_a_sentence_leads_for_someones_words_only_when_it_quotes_and_names_them(
     # Miyazaki say?" opened with a minister's words on his visit to 宮崎県); a later name that is not placed is whose
     # words they are ("In Beijing, what did Lavrov say?"), and one after "by" names them
     sentence = said("モスクワでラブロフ外相は「同盟の構築に前向きだ」と述べた。")
-    for placed in ("What did the ambassador of Russia say about the alliance?", "What did the envoy in Moscow say?"):
-        assert not lead_of(placed)(sentence, best), placed
+    # (the place's name is in the sentence before the words: named, it would lead)
+    assert not lead_of("What did the ambassador of Russia say?")(said("ロシアの大使は「同盟の構築に前向きだ」と述べた。"), best)
+    assert not lead_of("What did the envoy in Moscow say?")(sentence, best)
     for named in ("In Moscow, what did Lavrov say about the alliance?", "What was said by Lavrov about the alliance?",
                   "What did Lavrov say in Moscow?", "Any comment from Lavrov on the alliance? Did he say so?",
                   "What did the remarks of Lavrov say?"):  # a reviewer's: his words, after "comment from", "remarks of"
