@@ -107,7 +107,7 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
     spelled = [_spellings(p) for p in passages]
     # the words the bridge reads as names only the name dictionaries hold, or as a person by the name's reading
     # (Vance: バンス; Wang Yi: 王毅, in kanji), with their terms that write a name, and the bridge
-    people, bridge = _bridge_names(searcher, question)
+    people, given, bridge = _bridge_names(searcher, question)
 
     tried: dict[str, set[str]] = {}
 
@@ -145,13 +145,15 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
     def by_bridge(run: str, names: set[str], passage: set[str]) -> bool:
         """The run's words the bridge reads as names are held as it writes them, and each of its other words of
         _NAME_WORD_CHARS letters or more by its sound or by one of the bridge's terms for it ("Wang Yi", "J.D.Vance",
-        "Xi Jinping's role"; not "Vance Scholz", nor "Best Vance Pizza Recipe")."""
+        "Xi Jinping's role"; not "Vance Scholz", nor "Best Vance Pizza Recipe"), but for a given name: a person is
+        named by the surname ("Takashi Kudo" is 工藤隆氏, whose 隆 is not among the bridge's few kanji for Takashi)."""
         found = [w.removesuffix("'s") for w in english_words(run)]
         if not any(w in people for w in found):
             return False
         return all(not passage.isdisjoint(people[w]) for w in found if w in people) and all(
             held(w, names) or any(not passage.isdisjoint(g) for g in expanded(w))
-            for w in found if w not in people and len(w) >= _NAME_WORD_CHARS and w not in STOP_WORDS)
+            for w in found if w not in people and w not in given and len(w) >= _NAME_WORD_CHARS
+            and w not in STOP_WORDS)
 
     def named(run: str, names: set[str], passage: set[str]) -> bool:
         if by_bridge(run, names, passage):
@@ -170,21 +172,25 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
                and all(a in passage for a in acronyms) for passage, names in zip(passages, spelled))
 
 
-def _bridge_names(searcher: Searcher, question: str) -> tuple[dict[str, list[str]], Bridge | None]:
-    """({word: terms}, the bridge): the question's words that the bridge reads as names only the name dictionaries
-    hold, or as a person no dictionary holds by the reading of the name ("vance": [バンス], "wang": [王毅];
+def _bridge_names(searcher: Searcher, question: str) -> tuple[dict[str, list[str]], set[str], Bridge | None]:
+    """({word: terms}, given names, the bridge): the question's words that the bridge reads as names only the name
+    dictionaries hold, or as a person no dictionary holds by the reading of the name ("vance": [バンス], "wang": [王毅];
     `Bridge.expand`'s `named`; a possessive's 's cut), with their terms that write a name (`name_terms`: not 未来, which
-    JMnedict reads as the given name "Saki")."""
+    JMnedict reads as the given name "Saki"); and those of the words none of whose terms writes a name on its own:
+    given names, whose kanji (公, 高, 誠… for "takashi") are words too."""
     bridge = searcher.bridge
     if bridge is None:  # an index without BM25
-        return {}, None
+        return {}, set(), None
     named: dict[str, list[str]] = {}
     bridge.expand(question, named=named)
     people: dict[str, list[str]] = {}
+    given: set[str] = set()
     for w, terms in named.items():
         if kept := name_terms(terms, searcher.analyzer.entries):
             people[w.removesuffix("'s")] = kept
-    return people, bridge
+        else:
+            given.add(w.removesuffix("'s"))
+    return people, given, bridge
 
 
 def _searched(searcher: Searcher, word: str) -> set[str]:

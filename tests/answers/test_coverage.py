@@ -225,6 +225,33 @@ def test_a_full_name_is_held_by_a_passage_that_writes_only_the_surname(searcher,
     assert names_held(searcher, name, r.result.hits)
 
 
+def test_a_japanese_full_name_is_held_by_its_surname_in_kanji(built_index, searcher):
+    """A probe's: "Who is Takashi Kudo?" was refused over the passage holding 工藤隆氏, ranked first: the bridge's
+    kanji for the given name (公, 高, 誠…, at most six, words too) miss 隆. A person is named by the surname, as the
+    katakana rule has it ("Andrew Korybko"); a given name is no name a passage must then hold, another surname is."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from rag.stores.bridge import build_bridge
+
+    settings, _ = built_index
+    analyzer = searcher.analyzer
+    text = "確定得票数は、共産党推薦の新人で元高校教諭の工藤隆氏（64）が3万8914票だった。"
+    small = build_bridge(
+        # with the kanji that read "takashi" as words, as any news corpus holds them (公, 高, 上, 誠…)
+        analyzer.terms(text + "山田") + ["公", "高", "上", "誠", "節", "聡"], cache_dir=Path(settings.cache_dir or settings.index_dir / ".cache"),
+        is_name=lambda t: analyzer.tags(t)[:2] == ("名詞", "固有名詞"),
+        is_person=lambda t: any(pos[:3] == ("名詞", "固有名詞", "人名") for pos in analyzer.entries(t)))
+    hit = retrieve(searcher, "Who is Takashi Kudo?", TOP_K).result.hits[0]
+    hits = [replace(hit, passage=replace(hit.passage, text=text))]
+    with_kudo = SimpleNamespace(analyzer=analyzer, bridge=small, term_groups=searcher.term_groups)
+    people, given, _ = _bridge_names(with_kudo, "Who is Takashi Kudo?")
+    assert people == {"kudo": ["工藤"]} and given == {"takashi"} and "隆" not in small.expand("Takashi")[0]
+    assert names_held(with_kudo, "Who is Takashi Kudo?", hits)
+    assert not names_held(with_kudo, "Who is Takashi Yamada?", hits)  # another surname
+    assert not names_held(with_kudo, "Who is Takashi?", hits)  # a given name alone names no one
+
+
 @pytest.mark.parametrize("question", list(ASKING))
 def test_a_question_that_asks_who_or_what_a_name_is_is_covered_by_the_passage_holding_the_name(searcher, settings,
                                                                                              question):
