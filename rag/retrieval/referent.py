@@ -28,6 +28,7 @@ from .rerank.answer_type import classify
 # a run of capitalised words (Xi Jinping, Sergey Lavrov, Jean-Yves), accents included
 _NAME_RUN = re.compile(r"(?<![A-Za-z])([A-Z][a-z\u00e0-\u00ff]+(?:[ \-][A-Z][a-z\u00e0-\u00ff]+)*)")
 _PERSON = ("名詞", "固有名詞", "人名")
+_PLACE = ("名詞", "固有名詞", "地名")
 _KATAKANA = re.compile(r"[\u30a0-\u30ff]+")
 _BEFORE = 60  # the characters before a name read for what places it or starts its sentence
 _PHRASE = 8  # how far after a name its phrase's particle is looked for (氏, its age in brackets, its title)
@@ -160,7 +161,10 @@ def _person(turn: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None, placed
             continue
         if not placed_too and (placed(before) or turn[m.end():m.end() + 2] in ("'s", "’s")):
             continue  # "Who is the governor of Miyazaki?", "Who is Putin's spokesman?": not Miyazaki, not Putin
-        if any(is_person(term, analyzer) for group in bridge.expand(name) for term in group):
+        terms = [term for group in bridge.expand(name) for term in group]
+        if before.split()[-1:] in (["the"], ["The"], ["a"], ["an"]) and any(_is_place(t, analyzer) for t in terms):
+            continue  # "the Akita governor election": a place's name (秋田, a surname too) before a noun
+        if any(is_person(term, analyzer) for term in terms):
             return name
     return None
 
@@ -168,6 +172,11 @@ def _person(turn: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None, placed
 def _person_token(token: Token, analyzer: JapaneseAnalyzer) -> bool:
     """Whether Sudachi reads `token` as a person's name: tagged one, or a proper noun it reads as one before 氏."""
     return token.pos[:3] == _PERSON or (token.pos[:2] == _PERSON[:2] and is_person(token.surface, analyzer))
+
+
+def _is_place(term: str, analyzer: JapaneseAnalyzer) -> bool:
+    """Whether Sudachi's dictionary holds `term` as a place's name (秋田 and 宮崎 are surnames too)."""
+    return any(pos[:3] == _PLACE for pos in analyzer.entries(term))
 
 
 def is_person(term: str, analyzer: JapaneseAnalyzer) -> bool:

@@ -248,6 +248,27 @@ def test_a_follow_up_asking_about_a_person_carries_the_persons_name_alone(search
     assert _person_query(searcher, turns) == query
 
 
+def test_a_place_that_is_a_surname_too_is_no_person_before_a_noun(built_index, searcher) -> None:
+    """A probe's: "What did he promise?" after "Who won the Akita governor election?" was searched as "Akita" and the
+    follow-up, because 秋田 is a surname too; "the Akita governor election" names a place. A surname that is no place
+    (工藤) is still a person there, and Akita alone still may be."""
+    from pathlib import Path
+
+    from rag.retrieval.referent import _person
+    from rag.stores.bridge import build_bridge
+
+    settings, _ = built_index
+    analyzer = searcher.analyzer
+    small = build_bridge(
+        ["秋田", "工藤", "知事", "選挙"], cache_dir=Path(settings.cache_dir or settings.index_dir / ".cache"),
+        is_name=lambda t: analyzer.tags(t)[:2] == ("名詞", "固有名詞"),
+        is_person=lambda t: any(pos[:3] == ("名詞", "固有名詞", "人名") for pos in analyzer.entries(t)))
+    assert small.expand("Akita") == [["秋田"]] and small.expand("Kudo") == [["工藤"]]
+    assert _person("Who won the Akita governor election?", analyzer, small) is None
+    assert _person("Who won the Kudo campaign?", analyzer, small) == "Kudo"
+    assert _person("What did Akita say about the election?", analyzer, small) == "Akita"
+
+
 def test_a_follow_up_about_the_same_person_on_another_topic_finds_that_topic(searcher) -> None:
     # carrying "Lavrov alliance China" over ranked the China answer again; Lavrov's words on the US were sixth. Now in
     # the five the answer reads (second to fourth in English: ranks 2-5 lie within 0.0005 of fused score, and e5's
