@@ -97,6 +97,9 @@ class QueryIntake:
         if tokens > s.max_query_tokens:
             raise QueryError(f"query is {tokens} tokens long (counted by {self.counter_name}); the limit is "
                              f"{s.max_query_tokens}: ask a shorter question")
+        if not any(unicodedata.category(ch)[0] in "LN" for ch in query):  # "?!…。", "🌧️⚽💴": nothing to look for
+            raise QueryError("query holds no word, only punctuation or symbols; send a question such as 'What did "
+                             "Lavrov say about China?'")
         return query, tokens
 
     @contextmanager

@@ -69,6 +69,17 @@ def test_a_question_of_only_invisible_characters_is_blank(client, path, question
     assert "empty" in detail
 
 
+@pytest.mark.parametrize("path", ENDPOINTS)
+@pytest.mark.parametrize("question", ["?!?…。、「」", "🌧️⚽💴", "\u0301\u0301"], ids=["punctuation", "emoji", "marks"])
+def test_a_question_of_no_word_is_refused_not_answered_with_any_passage(client, path, question):
+    """A probe's: "?!?…。、「」" and "🌧️⚽💴" were answered, covered, with whatever passages came first. A word is a
+    letter or a digit of any script: "G7?" and 「2025年」 are questions."""
+    detail = _refused(_post(client, path, question), path, 422, "invalid_query")
+    assert "no word" in detail, detail
+    for words in ("G7?", "2025?", "ラブロフ？"):
+        assert client.post("/v1/search", json={"query": words, "top_k": 1}).status_code == 200, words
+
+
 def test_the_length_limit_is_checked_after_stripping(client, api_settings, searcher):
     text = ("peace talks " * 200)[: api_settings.max_query_chars - 10].strip()
     padded = " " * 10 + "\u200b" + text + " " * 20
