@@ -8,8 +8,9 @@ import re
 import pytest
 
 from rag.answers import Answer, answer_question
-from rag.answers.extractive import (MAX_CHARS, MAX_SENTENCES, NO_PASSAGE, Selection, asks_what_was_said, detail_lead,
-                                    extractive_answer, near_duplicate, quote_lead, render, select)
+from rag.answers.extractive import (MAX_CHARS, MAX_SENTENCES, NO_PASSAGE, Selection,
+                                    asks_what_was_said, detail_lead, extractive_answer, near_duplicate, quote_lead,
+                                    render, select)
 from rag.answers.scoring import Scored
 from rag.stores.sentences import sentence_spans
 from rag.errors import QueryError
@@ -309,6 +310,24 @@ def test_a_sentence_leads_for_someones_words_only_when_it_quotes_and_names_them(
                   "What did Lavrov say in Moscow?", "Any comment from Lavrov on the alliance? Did he say so?",
                   "What did the remarks of Lavrov say?"):  # a reviewer's: his words, after "comment from", "remarks of"
         assert lead_of(named)(sentence, best), named
+
+
+def test_a_headline_opens_an_answer_only_to_a_question_for_its_date(searcher, built_index, monkeypatch) -> None:
+    """A probe's: 7 of 64 answers on new articles opened with the headline and its dateline (「東和精機、4～6月期は営業
+    利益42%増… ― 2025年08月07日 15:30」 for "How much revenue…?"). The body's sentence answers; the headline still
+    does for a question asking when (its dateline), and it leads again with the penalty off."""
+    from rag.answers import scoring
+
+    settings, _ = built_index
+    affiliation = "What's the affiliation of the author of the \"Big Brother\" Xi meets Putin piece?"
+    first = answer_question(searcher, affiliation, 5, settings).answer.split("[", 1)[0]
+    assert first == "フィリップ・イワノフ(米ジョージタウン大学客員研究員)", first
+    posted = "When was the post on the US clearly hardening its position in peace negotiations with Russia put up?"
+    first = answer_question(searcher, posted, 5, settings).answer.split("[", 1)[0]
+    assert first == "米国:和平交渉における立場を明確に強硬化2025年05月10日 21:32", first
+    monkeypatch.setattr(scoring, "HEADLINE_PENALTY", 0.0)
+    first = answer_question(searcher, affiliation, 5, settings).answer.split("[", 1)[0]
+    assert first.startswith("習近平とプーチンの「兄弟関係」が逆転"), first
 
 
 @pytest.mark.parametrize("question, name", [
