@@ -340,10 +340,11 @@ def _prose(line: str) -> bool:
 def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = "en",
                       weights: Weights = DEFAULT_WEIGHTS,
                       selection: Selection = DEFAULT_SELECTION, asked: Kind | None = None,
-                      within: str | None = None) -> tuple[str, tuple[Citation, ...]]:
+                      within: str | None = None, own: str | None = None) -> tuple[str, tuple[Citation, ...]]:
     """Answer text with [n] markers and the citations they index; a clear message when there are no hits. `asked`:
     the kind of detail the question asks for ("When was that?": a date); a sentence that gives it comes first
-    (`detail_lead`, `within` the document the answer before was drawn from)."""
+    (`detail_lead`, `within` the document the answer before was drawn from). `own`: a follow-up's own words, when
+    `question` is the conversation it was searched with; a sentence holding them counts for more."""
     if not hits:
         return no_passage_message(lang), ()
     t0 = time.perf_counter()
@@ -353,7 +354,8 @@ def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = 
         # a space before the marker after a link: a client that links bare URLs would take "[1]" into it
         return f"{line}{' ' if line.split()[-1].count('://') else ''}[1]", (top[0].citation,)
     groups = searcher.term_groups(question)  # once: a Qdrant aligner asks its server for them
-    candidates = score_sentences(searcher, question, top, weights, groups)
+    own_groups = searcher.term_groups(own) if own and own != question and weights.own else []
+    candidates = score_sentences(searcher, question, top, weights, groups, own_groups)
     if asked in LEADING_KINDS:
         lead = detail_lead(searcher, question, asked, groups, within)
     elif asked is None and asks_what_was_said(question):

@@ -38,6 +38,10 @@ class Weights:
     # top five (measured on team/dev: 0.1 kept evidence in passages 4-5 out of the answer; docs/answers.md)
     passage: float = 0.0
     kind: float = 0.0  # the sentence holds the kind of thing the question asks for (measured: no gain, off)
+    # × the share of a follow-up's own idf mass the sentence holds: a follow-up is scored against the conversation
+    # ("Osaka District Court truck driver case\nWho was the judge?"), whose earlier words the article's lead holds
+    # all of, so it opened every answer of a conversation (a probe's finding; docs/answers.md)
+    own: float = 0.15
     # a picked fragment brings the next sentence of its passage; off since the cutoff is 0.2: the neighbour took the
     # place of a better-scored sentence more often than it completed one (docs/answers.md)
     neighbour: bool = False
@@ -188,8 +192,10 @@ def headline(text: str, start: int, hit: Hit) -> bool:
 
 
 def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: Weights,
-                    groups: Sequence[Sequence[str]] | None = None) -> list[Scored]:
-    """Every sentence of `hits` scored against the question; `groups`: its term groups, if the caller has them."""
+                    groups: Sequence[Sequence[str]] | None = None,
+                    own: Sequence[Sequence[str]] = ()) -> list[Scored]:
+    """Every sentence of `hits` scored against the question; `groups`: its term groups, if the caller has them;
+    `own`: a follow-up's own term groups, when `question` is the conversation it was searched with."""
     store = getattr(searcher.index, "sentences", None)
     if w.embedders is not None:
         specs = [s for s in w.embedders if s in searcher.embedders]
@@ -216,6 +222,8 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
             text = h.passage.text[span.start : span.end]
             lex = lexical(groups, ps.terms[j], idf) if groups else 0.0
             value = float(sims[j]) + prior + w.lexical * lex + (w.kind if asked & ps.kinds[j] else 0.0)
+            if own and w.own:
+                value += w.own * lexical(own, ps.terms[j], idf)
             if headlines and headline(text, span.start, h):
                 value -= HEADLINE_PENALTY
             if text.endswith(_SOFT_ENDS):  # a piece cut at a passage boundary reads badly as an answer

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from rag.answers import Answer, answer_question
-from rag.answers.extractive import (MAX_CHARS, MAX_SENTENCES, NO_PASSAGE, Selection,
+from rag.answers.extractive import (DEFAULT_WEIGHTS, MAX_CHARS, MAX_SENTENCES, NO_PASSAGE, Selection,
                                     asks_what_was_said, detail_lead, extractive_answer, near_duplicate, quote_lead,
                                     render, select)
 from rag.answers.scoring import Scored
@@ -328,6 +328,25 @@ def test_a_headline_opens_an_answer_only_to_a_question_for_its_date(searcher, bu
     monkeypatch.setattr(scoring, "HEADLINE_PENALTY", 0.0)
     first = answer_question(searcher, affiliation, 5, settings).answer.split("[", 1)[0]
     assert first.startswith("習近平とプーチンの「兄弟関係」が逆転"), first
+
+
+def test_a_follow_ups_own_words_choose_its_answer_not_the_conversations_lead(searcher, built_index) -> None:
+    """A probe's chats: "Who was the judge?" after a question on a ruling, "Which river overflowed there?" after one
+    on evacuations, repeated the answer before word for word, as the conversation's words (which the follow-up is
+    scored against) are all in the article's lead. The follow-up's own words count for more (Weights.own)."""
+    from rag.answers.service import answer_retrieved, retrieve
+
+    settings, _ = built_index
+    turns = ["How are Germany and France described with regard to supporting Ukraine?",
+             "What about Hungary and Slovakia?"]
+    found = retrieve(searcher, turns[-1], 5, turns[:-1])
+    assert found.context is not None and found.context.endswith("\nWhat about Hungary and Slovakia?"), found.context
+    first = answer_retrieved(found, searcher, settings).answer.split("[", 1)[0]
+    assert "ハンガリーやスロバキアなどは、すでに協力に消極的" in first, first
+    # scored against the conversation alone, the answer opens with Germany and France, as the turn before's did
+    text, _ = extractive_answer(found.focus, found.result.hits, searcher, "en",
+                                weights=dataclasses.replace(DEFAULT_WEIGHTS, own=0.0))
+    assert "ハンガリーやスロバキアなどは、すでに協力に消極的" not in text.split("[", 1)[0], text
 
 
 @pytest.mark.parametrize("question, name", [
