@@ -17,7 +17,6 @@ import numpy as np
 
 from ..components.sentences import encoder as sentence_encoder
 from ..corpus.articles import PLACE_DATE_CAPTION
-from ..retrieval.sources import asks_for_source
 from ..stores.sentences import (DATE, ENCODE, NUMBER, ORG, PERSON, PLACE, PassageSentences, features,
                                 sentence_spans)
 from ..types import Hit
@@ -144,8 +143,8 @@ _SENTENCE_ENDS = ("。", "！", "？", "!", "?")
 # A headline with its dateline opened 7 of a probe's 64 answers on new articles ("How much revenue did Towa Seiki
 # report?" opened with 「…営業利益42%増… ― 2025年08月07日 15:30」, which does not hold the revenue): it sums the
 # article, and the sentence of its body that holds the detail answers. Penalised as a caption is, so that it leads only
-# when clearly the best; not for a question asking when (its dateline answers it) or about the article's origin
-# (docs/answers.md, "The headline").
+# when clearly the best; not for a question asking when (its dateline answers it; without that exception five of
+# the seen sets' answers on when an article was posted lost their evidence). docs/answers.md, "The headline".
 HEADLINE_PENALTY = 0.1
 
 
@@ -185,8 +184,9 @@ def heading(text: str) -> bool:
 
 
 def headline(text: str, start: int, hit: Hit) -> bool:
-    """Whether a sentence is its article's headline line (「東和精機、4～6月期は営業利益42%増… ― 2025年08月07日 15:30」):
-    the first of its passage, opening with the article's title."""
+    """Whether a sentence is a headline line (「東和精機、4～6月期は営業利益42%増… ― 2025年08月07日 15:30」, with its
+    dateline when the article has one): the first of its passage, opening with the article's title (a document that
+    repeats its article repeats the headline too)."""
     title = hit.passage.title
     return bool(title) and start == 0 and text.startswith(title[: max(8, len(title) // 2)])
 
@@ -208,8 +208,8 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
         groups = searcher.term_groups(question) if w.lexical else []
     idf = store.idf if store is not None else (lambda t: 1.0)
     asked = asked_kinds(question) if w.kind else 0
-    # the headline asks for less when the question asks for a date (the dateline's) or about the article itself
-    headlines = not (asked_kinds(question) & DATE or asks_for_source(question))
+    # the headline counts as any sentence for a question asking when: its dateline may answer
+    headlines = not asked_kinds(question) & DATE
     top = max((h.score for h in hits), default=0.0) or 1.0
     out: list[Scored] = []
     for h, ps in zip(hits, passage_sentences(searcher, hits, specs)):

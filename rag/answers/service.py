@@ -179,8 +179,8 @@ def extractive(r: Retrieval, searcher: Searcher, settings: Settings) -> tuple[st
     if r.context is None and not _covers(searcher, r.result.query, hits, floor):
         logger.info("extractive answer: the passages found are not about the question; none quoted")
         return not_covered_message(lang), closest(hits), False
-    # a follow-up's own words: the last line of the conversation it was searched with ("…\nWho was the judge?")
-    own = r.context.rsplit("\n", 1)[1] if r.context and "\n" in r.context else None
+    # a follow-up's own words (the question, where the conversation it was searched with is the focus)
+    own = r.result.query if r.context is not None else None
     text, citations = extractive_answer(r.focus, hits, searcher, lang, asked=asked_detail(r.result.query),
                                         within=r.answered, own=own)
     return text, citations, True

@@ -347,6 +347,11 @@ def test_a_follow_ups_own_words_choose_its_answer_not_the_conversations_lead(sea
     text, _ = extractive_answer(found.focus, found.result.hits, searcher, "en",
                                 weights=dataclasses.replace(DEFAULT_WEIGHTS, own=0.0))
     assert "ハンガリーやスロバキアなどは、すでに協力に消極的" not in text.split("[", 1)[0], text
+    # a follow-up of two lines is its own words whole (a reviewer's: its last line alone, "Please be brief.", held
+    # none of them)
+    two_lines = retrieve(searcher, "What about Hungary and Slovakia?\nPlease be brief.", 5, turns[:-1])
+    first = answer_retrieved(two_lines, searcher, settings).answer.split("[", 1)[0]
+    assert "ハンガリーやスロバキアなどは、すでに協力に消極的" in first, first
 
 
 @pytest.mark.parametrize("question, name", [
