@@ -142,21 +142,23 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
             groups_of[word] = bridge.expand(word)
         return groups_of[word]
 
-    def by_bridge(run: str, names: set[str], passage: set[str]) -> bool:
+    def by_bridge(run: str, names: set[str], passage: set[str], text: str) -> bool:
         """The run's words the bridge reads as names are held as it writes them, and each of its other words of
         _NAME_WORD_CHARS letters or more by its sound or by one of the bridge's terms for it ("Wang Yi", "J.D.Vance",
-        "Xi Jinping's role"; not "Vance Scholz", nor "Best Vance Pizza Recipe"), but for a given name: a person is
-        named by the surname ("Takashi Kudo" is 工藤隆氏, whose 隆 is not among the bridge's few kanji for Takashi)."""
+        "Xi Jinping's role"; not "Vance Scholz", nor "Best Vance Pizza Recipe"); a given name by the kanji after the
+        surname, read as it sounds ("Takashi Kudo" is 工藤隆氏, whose 隆, タカシ, is not among the bridge's few kanji
+        for Takashi; not "Sora Kudo")."""
         found = [w.removesuffix("'s") for w in english_words(run)]
         if not any(w in people for w in found):
             return False
+        surnames = {t for w in found if w in people for t in people[w]}
         return all(not passage.isdisjoint(people[w]) for w in found if w in people) and all(
             held(w, names) or any(not passage.isdisjoint(g) for g in expanded(w))
-            for w in found if w not in people and w not in given and len(w) >= _NAME_WORD_CHARS
-            and w not in STOP_WORDS)
+            or (w in given and _given_after(analyzer, text, surnames, w))
+            for w in found if w not in people and len(w) >= _NAME_WORD_CHARS and w not in STOP_WORDS)
 
-    def named(run: str, names: set[str], passage: set[str]) -> bool:
-        if by_bridge(run, names, passage):
+    def named(run: str, names: set[str], passage: set[str], text: str) -> bool:
+        if by_bridge(run, names, passage, text):
             return True
         if held(run, names):  # the run whole: "Bretton Woods" is ブレトン・ウッズ
             return True
@@ -168,8 +170,17 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
         return len(words) > 1 and held(words[-1], {t for t in names if not t.isascii()})
 
     # a short acronym is held only as the passage writes it, in Latin letters ("ISW(戦争研究所)")
-    return any(japanese <= passage and all(named(run, names, passage) for run in runs)
-               and all(a in passage for a in acronyms) for passage, names in zip(passages, spelled))
+    return any(japanese <= passage and all(named(run, names, passage, hit.passage.text) for run in runs)
+               and all(a in passage for a in acronyms) for passage, names, hit in zip(passages, spelled, top(hits)))
+
+
+def _given_after(analyzer, text: str, surnames: set[str], given: str) -> bool:
+    """Whether `text` writes one of `surnames` followed by a word Sudachi reads as `given` sounds (工藤隆: 隆 is タカシ,
+    "takashi")."""
+    tokens = analyzer.tokens(text)
+    return any(t.term in surnames and i + 1 < len(tokens)
+               and any(spells(r, given) for r in analyzer.readings(tokens[i + 1].surface))
+               for i, t in enumerate(tokens))
 
 
 def _bridge_names(searcher: Searcher, question: str) -> tuple[dict[str, list[str]], set[str], Bridge | None]:

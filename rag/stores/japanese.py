@@ -117,6 +117,10 @@ class JapaneseAnalyzer:
         hold, or reads as several): a look-up, ~2 µs, where `tags` tokenizes (~20 µs)."""
         return [tuple(m.part_of_speech()[:4]) for m in self._dict.lookup(term)]
 
+    def readings(self, term: str) -> list[str]:
+        """The readings (katakana) of Sudachi's dictionary entries written exactly as `term`: 隆 is タカシ, リュウ…"""
+        return [m.reading_form() for m in self._dict.lookup(term)]
+
     def tags(self, term: str) -> tuple[str, ...]:
         """Sudachi's part of speech of `term` read alone as one morpheme; () when it reads as several."""
         tokens = self.tokens(term)

@@ -228,7 +228,7 @@ def test_a_full_name_is_held_by_a_passage_that_writes_only_the_surname(searcher,
 def test_a_japanese_full_name_is_held_by_its_surname_in_kanji(built_index, searcher):
     """A probe's: "Who is Takashi Kudo?" was refused over the passage holding 工藤隆氏, ranked first: the bridge's
     kanji for the given name (公, 高, 誠…, at most six, words too) miss 隆. A person is named by the surname, as the
-    katakana rule has it ("Andrew Korybko"); a given name is no name a passage must then hold, another surname is."""
+    katakana rule has it ("Andrew Korybko"), and the given name by the kanji after it, read as it sounds (隆, タカシ)."""
     from dataclasses import replace
     from types import SimpleNamespace
 
@@ -249,6 +249,7 @@ def test_a_japanese_full_name_is_held_by_its_surname_in_kanji(built_index, searc
     assert people == {"kudo": ["工藤"]} and given == {"takashi"} and "隆" not in small.expand("Takashi")[0]
     assert names_held(with_kudo, "Who is Takashi Kudo?", hits)
     assert not names_held(with_kudo, "Who is Takashi Yamada?", hits)  # another surname
+    assert not names_held(with_kudo, "Who is Sora Kudo?", hits)  # another given name (a reviewer's)
     assert not names_held(with_kudo, "Who is Takashi?", hits)  # a given name alone names no one
 
 
