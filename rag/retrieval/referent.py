@@ -30,6 +30,12 @@ _NAME_RUN = re.compile(r"(?<![A-Za-z])([A-Z][a-z\u00e0-\u00ff]+(?:[ \-][A-Z][a-z
 _PERSON = ("名詞", "固有名詞", "人名")
 _PLACE = ("名詞", "固有名詞", "地名")
 _KATAKANA = re.compile(r"[\u30a0-\u30ff]+")
+# nouns that a place's name qualifies, not a person's ("the Akita governor election", "Miyazaki prefecture"; not "the
+# Takaichi government", whose "she" is Takaichi, a place's name too: a reviewer's finding)
+_PLACE_NOUNS = frozenset({"governor", "governors", "gubernatorial", "mayor", "mayoral", "prefecture", "prefectural",
+                          "city", "town", "village", "ward", "district", "region", "area", "election", "elections",
+                          "assembly", "station", "airport", "port", "castle"})
+_NEXT_WORD = re.compile(r"\s+([a-z]+)")
 _BEFORE = 60  # the characters before a name read for what places it or starts its sentence
 _PHRASE = 8  # how far after a name its phrase's particle is looked for (氏, its age in brackets, its title)
 
@@ -162,8 +168,9 @@ def _person(turn: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None, placed
         if not placed_too and (placed(before) or turn[m.end():m.end() + 2] in ("'s", "’s")):
             continue  # "Who is the governor of Miyazaki?", "Who is Putin's spokesman?": not Miyazaki, not Putin
         terms = [term for group in bridge.expand(name) for term in group]
-        if before.split()[-1:] in (["the"], ["The"], ["a"], ["an"]) and any(_is_place(t, analyzer) for t in terms):
-            continue  # "the Akita governor election": a place's name (秋田, a surname too) before a noun
+        after = _NEXT_WORD.match(turn, m.end())
+        if after and after.group(1) in _PLACE_NOUNS and any(_is_place(t, analyzer) for t in terms):
+            continue  # "the Akita governor election": a place's name (秋田, a surname too) before a place's noun
         if any(is_person(term, analyzer) for term in terms):
             return name
     return None

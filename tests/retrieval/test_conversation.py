@@ -250,8 +250,8 @@ def test_a_follow_up_asking_about_a_person_carries_the_persons_name_alone(search
 
 def test_a_place_that_is_a_surname_too_is_no_person_before_a_noun(built_index, searcher) -> None:
     """A probe's: "What did he promise?" after "Who won the Akita governor election?" was searched as "Akita" and the
-    follow-up, because 秋田 is a surname too; "the Akita governor election" names a place. A surname that is no place
-    (工藤) is still a person there, and Akita alone still may be."""
+    follow-up, because 秋田 is a surname too; before "governor", "election", "prefecture" it names a place. A surname
+    that is no place (工藤) is still a person there, and Akita alone or before another noun still may be."""
     from pathlib import Path
 
     from rag.retrieval.referent import _person
@@ -264,8 +264,12 @@ def test_a_place_that_is_a_surname_too_is_no_person_before_a_noun(built_index, s
         is_name=lambda t: analyzer.tags(t)[:2] == ("名詞", "固有名詞"),
         is_person=lambda t: any(pos[:3] == ("名詞", "固有名詞", "人名") for pos in analyzer.entries(t)))
     assert small.expand("Akita") == [["秋田"]] and small.expand("Kudo") == [["工藤"]]
-    assert _person("Who won the Akita governor election?", analyzer, small) is None
+    for placed in ("Who won the Akita governor election?", "Who won Sunday's Akita governor election?",
+                   "Who won the 2025 Akita gubernatorial election?", "What happened in Akita prefecture?"):
+        assert _person(placed, analyzer, small) is None, placed
     assert _person("Who won the Kudo campaign?", analyzer, small) == "Kudo"
+    # a place's name that is a person's before another noun (a reviewer's: "the Takaichi government"), or alone
+    assert _person("What did the Akita government say?", analyzer, small) == "Akita"
     assert _person("What did Akita say about the election?", analyzer, small) == "Akita"
 
 
