@@ -80,7 +80,8 @@ def cited_before(messages: list[ChatMessage]) -> dict[int, str]:
 # full stop of an initial or a title ends none ("U.S. officials said…", "Mr. Kudo")
 _SENTENCE_END = re.compile(
     r"\[\d{1,2}\]|[。！？\n]|[!?](?=\s)"
-    r"|(?<!(?<![A-Za-z])[A-Z])(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bJr)(?<!\bSr)\.(?=\s)"
+    r"|(?<!(?<![A-Za-z])[A-Z])(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bJr)(?<!\bSr)(?<!\bProf)"
+    r"(?<!\bGov)(?<!\bSen)(?<!\bRep)(?<!\bGen)(?<!\bNo)(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)\.(?=\s)"
 )
 FIRST_SENTENCE_CHARS = 1000  # a first sentence is read from this much of the answer's head
 

@@ -166,6 +166,7 @@ def test_the_first_sentence_of_the_answer_before_is_read_up_to_its_first_marker(
     assert before("Todo scored the winner. He plays for Freiburg.") == "Todo scored the winner"
     # an initial's or a title's full stop ends no sentence (a reviewer's: "U.S. officials…" was read as "U.S")
     assert before("U.S. officials said Lavrov met Mr. Rubio. He left.") == "U.S. officials said Lavrov met Mr. Rubio"
+    assert before("Gov. Sugimoto met Prof. Ito, e.g. on No. 3. Then") == "Gov. Sugimoto met Prof. Ito, e.g. on No. 3"
     assert before("…藤堂が決勝ゴール 国立に6万人2025年10月15日 07:12[1] 次の文。[1]") == "…藤堂が決勝ゴール 国立に6万人2025年10月15日 07:12"
     assert answer_before([message("user", "q1")]) == ""
     # read from the answer's head: a run of spaces costs nothing (a reviewer's: a lazy match backtracked over it, and
