@@ -218,6 +218,16 @@ def test_a_place_written_with_its_division_in_one_term_joins_the_places_groups(b
     assert "アムール州" not in small.table["love"]
 
 
+def test_a_companys_officer_is_keyed_by_the_office_too(built_index) -> None:
+    """JMdict glosses 社長 "company president": "Who is the president of Minato Digital?" found no 社長 (a probe's
+    finding). Under "president" after the word's own terms (大統領 first); "company president" keeps its own."""
+    settings, _ = built_index
+    small = build_bridge(["社長", "大統領", "社員", "政府"], cache_dir=Path(settings.cache_dir or settings.index_dir / ".cache"))
+    assert small.table["president"][0] == "大統領" and "社長" in small.table["president"]
+    assert "社長" in small.table["company president"] and "社員" in small.table["employee"]
+    assert small.expand("Who is the president of Minato Digital?")[0] == small.table["president"]
+
+
 def test_a_japanese_name_is_keyed_as_english_writes_it(built_index, searcher) -> None:
     """JMnedict writes a long vowel twice (藤堂 "Toudou") and keys a village with its division (椎葉村 "Shiibason"); a
     question about new articles asked "What did Todo say?" and "What happened in Shiiba?", and was answered from
