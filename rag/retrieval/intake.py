@@ -38,6 +38,11 @@ def strip_invisible(text: str) -> str:
     return text[start:end]
 
 
+def has_word(text: str) -> bool:
+    """Whether `text` holds a letter or a digit of any script ("G7?", 「2025年」), not only punctuation and symbols."""
+    return any(unicodedata.category(ch)[0] in "LN" for ch in text)
+
+
 def bound_tokens(text: str) -> int:
     """An upper bound on sentencepiece tokens: each piece covers at least one character after NFKC, and a word may add
     one word-start piece; used when no loaded embedder can count its own tokens."""
@@ -97,7 +102,7 @@ class QueryIntake:
         if tokens > s.max_query_tokens:
             raise QueryError(f"query is {tokens} tokens long (counted by {self.counter_name}); the limit is "
                              f"{s.max_query_tokens}: ask a shorter question")
-        if not any(unicodedata.category(ch)[0] in "LN" for ch in query):  # "?!…。", "🌧️⚽💴": nothing to look for
+        if not has_word(query):  # "?!…。", "🌧️⚽💴": nothing to look for
             raise QueryError("query holds no word, only punctuation or symbols; send a question such as 'What did "
                              "Lavrov say about China?'")
         return query, tokens

@@ -6,16 +6,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rag.retrieval import Searcher
-from rag.retrieval.intake import strip_invisible
+from rag.retrieval.intake import has_word, strip_invisible
 
 WORDS = ["Lavrov", "China", "alliance", "Putin", "Trump", "ラヴロフ", "中国", "同盟", "プーチン", "制裁", "NATO", "?", "。"]
 
 queries = st.one_of(
     st.text(min_size=1, max_size=80),  # any Unicode, controls and symbols included
     st.lists(st.sampled_from(WORDS), min_size=1, max_size=8).map(" ".join),
-).filter(strip_invisible).filter(lambda q: "\x00" not in q)
-# refused on purpose, and tested there (tests/api/test_hardening_input.py): a query of only invisible characters, and
-# a NUL (e5 reads C strings)
+).filter(strip_invisible).filter(lambda q: "\x00" not in q).filter(has_word)
+# refused on purpose, and tested there (tests/api/test_hardening_input.py): a query of only invisible characters, a
+# NUL (e5 reads C strings), and one of no letter or digit
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
