@@ -212,7 +212,8 @@ def _build(settings: Settings, embedders: Sequence[Embedder], index_dir: Path, t
                          embedded=embedded, embed_seconds=seconds, documents=len(plan.corpus.documents),
                          articles=manifest["counts"]["articles"],
                          warnings=(*(f"skipped {w.path}: {w.message}" for w in plan.corpus.warnings),
-                                   *_thin_documents(plan)), up_to_date=up_to_date, **plan.counts)
+                                   *_thin_documents(plan), *_undated_documents(plan)), up_to_date=up_to_date,
+                         **plan.counts)
     logger.info("index %s %s: %s", build_id, "was up to date: nothing changed" if up_to_date else "built",
                 report.as_json())
     return report
@@ -284,6 +285,16 @@ def _check_removals(settings: Settings, manifest: dict[str, Any] | None, kept: s
 
 THIN_SHARE = 0.5  # a document that loses more than this share of its text to cleaning is named in the warnings
 THIN_MIN_CHARS = 2000  # and at least this many characters
+
+
+def _undated_documents(plan: Plan) -> Iterator[str]:
+    """A notice for each document none of whose articles has a publication date (its title's line has none the
+    cleaning can read, such as 2025年11月17日 06:30): it is indexed and found, but a date filter never matches it,
+    and the build said nothing (a probe's finding)."""
+    for d in plan.corpus.documents:
+        if d.articles and all(a.published is None for a in d.articles):
+            yield (f"{d.doc_id}: no publication date found (write one on the title's line, as 2025年11月17日 06:30); "
+                   "it is indexed, but published_from / published_to never match it")
 
 
 def _thin_documents(plan: Plan) -> Iterator[str]:
