@@ -19,9 +19,12 @@ from litestar.response import Stream
 from litestar.response.streaming import ASGIStreamingResponse
 
 from rag.answers import Answer
+from rag.answers.coverage import not_covered_message
 from rag.answers.service import Retrieval, answer_retrieved, retrieve
 from rag.answers.streaming import stream_answer
 from rag.retrieval import Searcher
+from rag.retrieval.engine import detect_language
+from rag.retrieval.intake import has_word, strip_invisible
 from rag.settings import Settings
 
 from ..chat_schemas import ChatCompletion, ChatRequest, ModelCard, ModelList
@@ -102,13 +105,15 @@ class ChatController(Controller):
         task = client_task(question, instructions_of(data.messages), earlier, chat_messages(data.messages))
         if task is not None:  # a frontend's housekeeping (Open WebUI's title, tags...), not a question: not searched
             answer = await to_thread.run_sync(partial(task_answer, task, settings, llm_client, searcher.index.version))
-            if data.stream:
-                usage = bool(data.stream_options and data.stream_options.include_usage)
-                return EventStream(sse_events(_parts(answer.answer, answer), data.messages, base_url,
-                                              answer.index_version, usage, data.limit, data.stops),
-                                   media_type="text/event-stream",
-                                   headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-            return completion(answer, data.messages, base_url, data.limit, data.stops)
+            return _whole(answer, data, base_url)
+        if _wordless(question, searcher, settings):
+            # "👍", "?" or "🙏" after an answer is small talk, answered as "Thanks!" is, in the conversation's
+            # language; the search refuses a question of no letter or digit (a reviewer's: a chat client showed an
+            # error for a thumbs-up)
+            lang = next((detect_language(t) for t in reversed(earlier) if has_word(t)), "en")
+            answer = Answer(question, not_covered_message(lang), (), (), 0.0, "extractive",
+                            index_version=searcher.index.version, lang=lang, covered=False)
+            return _whole(answer, data, base_url)
         # Retrieval ends before the first byte goes out, so a bad question is still a clean JSON 4xx.
         found = await to_thread.run_sync(partial(_retrieve, searcher, question, data, earlier))
         if data.stream:
@@ -120,6 +125,27 @@ class ChatController(Controller):
                                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
         answer = await to_thread.run_sync(partial(answer_retrieved, found, searcher, settings, client=llm_client))
         return completion(answer, data.messages, base_url, data.limit, data.stops)
+
+
+def _whole(answer: Answer, data: ChatRequest, base_url: str) -> ChatCompletion | Stream:
+    """An answer made whole before the reply starts, as a completion or as the events of one."""
+    if data.stream:
+        usage = bool(data.stream_options and data.stream_options.include_usage)
+        return EventStream(sse_events(_parts(answer.answer, answer), data.messages, base_url, answer.index_version,
+                                      usage, data.limit, data.stops),
+                           media_type="text/event-stream", headers={"Cache-Control": "no-cache",
+                                                                    "X-Accel-Buffering": "no"})
+    return completion(answer, data.messages, base_url, data.limit, data.stops)
+
+
+def _wordless(question: object, searcher: Searcher, settings: Settings) -> bool:
+    """A message of visible characters none of which is a letter or a digit ("👍", "?!"), within the limits of a
+    question; not a blank one, one with a NUL, nor 2,000 emoji, which the search refuses as it does any other."""
+    if not isinstance(question, str) or "\x00" in question or has_word(question):
+        return False
+    shown = strip_invisible(question)
+    return (bool(shown) and len(shown) <= settings.max_query_chars
+            and searcher.intake.count(shown) <= settings.max_query_tokens)
 
 
 def _retrieve(searcher: Searcher, question: str, data: ChatRequest, earlier: tuple[str, ...]) -> Retrieval:

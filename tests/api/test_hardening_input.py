@@ -11,7 +11,7 @@ from api.errors import is_openai_path
 from rag.retrieval import Searcher
 from api.wire import result_json
 
-from api_support import EN_QUESTION, assert_error, assert_openai_error, public, without
+from api_support import EN_QUESTION, assert_error, assert_openai_error, public, sse_chunks, without
 
 EMOJI_2000 = "😀" * 2000  # 2,000 characters, ~2,000 e5 tokens: under the character limit, four e5 windows
 RARE_KANJI_2000 = "".join(chr(0x20000 + 7 * i) for i in range(2000))
@@ -69,7 +69,7 @@ def test_a_question_of_only_invisible_characters_is_blank(client, path, question
     assert "empty" in detail
 
 
-@pytest.mark.parametrize("path", ENDPOINTS)
+@pytest.mark.parametrize("path", ["/v1/search", "/v1/ask"])
 @pytest.mark.parametrize("question", ["?!?…。、「」", "🌧️⚽💴", "\u0301\u0301"], ids=["punctuation", "emoji", "marks"])
 def test_a_question_of_no_word_is_refused_not_answered_with_any_passage(client, path, question):
     """A probe's: "?!?…。、「」" and "🌧️⚽💴" were answered, covered, with whatever passages came first. A word is a
@@ -78,6 +78,27 @@ def test_a_question_of_no_word_is_refused_not_answered_with_any_passage(client, 
     assert "no word" in detail, detail
     for words in ("G7?", "2025?", "ラブロフ？"):
         assert client.post("/v1/search", json={"query": words, "top_k": 1}).status_code == 200, words
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_chat_message_of_no_word_is_small_talk_answered_in_the_conversations_language(client, stream):
+    """"👍" after an answer is answered as "Thanks!" is, quoting nothing, not refused (a reviewer's: a chat client
+    showed an error); a blank one and one with a NUL are still refused."""
+    from rag.answers.coverage import NOT_COVERED
+
+    for earlier, lang in (("What did Lavrov say about China?", "en"), ("ラブロフは中国について何と言ったか", "ja")):
+        messages = [{"role": "user", "content": earlier}, {"role": "assistant", "content": "…[1]"},
+                    {"role": "user", "content": "👍"}]
+        r = client.post("/v1/chat/completions", json={"messages": messages, "stream": stream})
+        assert r.status_code == 200, r.text
+        text = ("".join(c["choices"][0]["delta"].get("content") or "" for c in sse_chunks(r.text) if c.get("choices"))
+                if stream else r.json()["choices"][0]["message"]["content"])
+        assert NOT_COVERED[lang][:20] in text, text
+        if not stream:
+            assert r.json()["passages"] == [] and r.json()["covered"] is False
+    for refused in (" ", "?\x00"):
+        assert client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": refused}]}
+                           ).status_code == 400, refused
 
 
 def test_the_length_limit_is_checked_after_stripping(client, api_settings, searcher):
