@@ -146,6 +146,10 @@ _SENTENCE_ENDS = ("。", "！", "？", "!", "?")
 # when clearly the best; not for a question asking when (its dateline answers it; without that exception five of
 # the seen sets' answers on when an article was posted lost their evidence). docs/answers.md, "The headline".
 HEADLINE_PENALTY = 0.1
+# The sentence after the headline, the article's lead, sums it too (「精密部品大手の東和精機…は7日、…連結決算を発表した。」
+# opened "How much revenue…?" once the headline no longer did): a smaller penalty, not for a question asking when or
+# where, which the lead often answers. docs/answers.md, "The headline".
+LEAD_PENALTY = 0.05
 
 
 # A line with no Japanese in a Japanese passage is a source's own title or a reference ("“Big Brother” Xi Meets
@@ -195,7 +199,8 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
                     groups: Sequence[Sequence[str]] | None = None,
                     own: Sequence[Sequence[str]] = ()) -> list[Scored]:
     """Every sentence of `hits` scored against the question; `groups`: its term groups, if the caller has them;
-    `own`: a follow-up's own term groups, when `question` is the conversation it was searched with."""
+    `own`: a follow-up's own term groups, when `question` is the conversation it was searched with (counted in the
+    first passage's document only)."""
     store = getattr(searcher.index, "sentences", None)
     if w.embedders is not None:
         specs = [s for s in w.embedders if s in searcher.embedders]
@@ -208,24 +213,33 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
         groups = searcher.term_groups(question) if w.lexical else []
     idf = store.idf if store is not None else (lambda t: 1.0)
     asked = asked_kinds(question) if w.kind else 0
-    # the headline counts as any sentence for a question asking when: its dateline may answer
-    headlines = not asked_kinds(question) & DATE
+    # the headline counts as any sentence for a question asking when (its dateline may answer), the lead for one
+    # asking when or where (「12日午後5時40分ごろ、鳥取県湯梨浜町の…」)
+    kinds = asked_kinds(question)
+    headlines, leads = not kinds & DATE, not kinds & (DATE | PLACE)
     top = max((h.score for h in hits), default=0.0) or 1.0
     out: list[Scored] = []
+    # a follow-up's own words count in the conversation's document, its first passage's: "When will it open?" after
+    # a question on a tram line opened with another article's 「新製品発表会を開き」 (a probe's finding)
+    first_doc = min(hits, key=lambda h: h.rank).passage.doc_id if hits else None
     for h, ps in zip(hits, passage_sentences(searcher, hits, specs)):
         sims = np.zeros(len(ps.spans))
         for s in specs:
             sims += ps.vectors[s] @ queries[s]  # L2-normalised vectors: the dot product is the cosine
         sims /= max(len(specs), 1)
         prior = w.rank / h.rank + w.passage * (h.score / top)
+        opened = False  # whether the passage opens with its article's headline, whose next sentence is the lead
         for j, span in enumerate(ps.spans):
             text = h.passage.text[span.start : span.end]
+            opened = opened or (j == 0 and headline(text, span.start, h))
             lex = lexical(groups, ps.terms[j], idf) if groups else 0.0
             value = float(sims[j]) + prior + w.lexical * lex + (w.kind if asked & ps.kinds[j] else 0.0)
-            if own and w.own:
+            if own and w.own and h.passage.doc_id == first_doc:
                 value += w.own * lexical(own, ps.terms[j], idf)
-            if headlines and headline(text, span.start, h):
+            if headlines and j == 0 and opened:
                 value -= HEADLINE_PENALTY
+            if leads and j == 1 and opened:
+                value -= LEAD_PENALTY
             if text.endswith(_SOFT_ENDS):  # a piece cut at a passage boundary reads badly as an answer
                 value -= CUT_PENALTY
             if caption(text):

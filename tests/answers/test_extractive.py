@@ -330,6 +330,30 @@ def test_a_headline_opens_an_answer_only_to_a_question_for_its_date(searcher, bu
     assert first.startswith("習近平とプーチンの「兄弟関係」が逆転"), first
 
 
+def test_the_lead_after_a_headline_counts_a_little_less_but_for_a_question_asking_when_or_where(searcher) -> None:
+    """A probe's: with the headline penalised, the lead after it opened the answers (「精密部品大手の東和精機…は7日、…
+    連結決算を発表した。」 for "How much revenue…?"). The lead sums the article too: LEAD_PENALTY less, except for a
+    question asking when or where, which it often answers."""
+    from rag.answers import scoring
+
+    headline = "“米ロ協議が始まっているのに、プーチン大統領は米国の敵対国との結びつきを強化”"  # then the blogger's lead
+    hit = next(h for h in searcher.search("良くも悪くもトランプの登場でこの10日間程で", top_k=10).hits
+               if h.passage.text.startswith(headline))
+
+    def scored(question: str) -> list[float]:
+        return [x.score for x in scoring.score_sentences(searcher, question, [hit], DEFAULT_WEIGHTS)]
+
+    what, when = "What changed with Trump's arrival, in the blogger's view?", "When did the situation change?"
+    before = {q: scored(q) for q in (what, when)}
+    scoring.LEAD_PENALTY, kept = 0.0, scoring.LEAD_PENALTY
+    try:
+        unpenalised = {q: scored(q) for q in (what, when)}
+    finally:
+        scoring.LEAD_PENALTY = kept
+    assert before[what][1] == pytest.approx(unpenalised[what][1] - kept)
+    assert before[what][2:] == unpenalised[what][2:] and before[when] == unpenalised[when]
+
+
 def test_a_follow_ups_own_words_choose_its_answer_not_the_conversations_lead(searcher, built_index) -> None:
     """A probe's chats: "Who was the judge?" after a question on a ruling, "Which river overflowed there?" after one
     on evacuations, repeated the answer before word for word, as the conversation's words (which the follow-up is
@@ -347,6 +371,18 @@ def test_a_follow_ups_own_words_choose_its_answer_not_the_conversations_lead(sea
     text, _ = extractive_answer(found.focus, found.result.hits, searcher, "en",
                                 weights=dataclasses.replace(DEFAULT_WEIGHTS, own=0.0))
     assert "ハンガリーやスロバキアなどは、すでに協力に消極的" not in text.split("[", 1)[0], text
+    # counted in the conversation's document only (a probe's: "When will it open?" after a question on a tram line
+    # opened with another article's 「発表会を開き」): the same sentences elsewhere score as without them
+    from rag.answers.scoring import score_sentences
+
+    hits = found.result.hits
+    assert len({h.passage.doc_id for h in hits}) > 1
+    own = searcher.term_groups(turns[-1])
+    with_own = score_sentences(searcher, found.focus, hits, DEFAULT_WEIGHTS, None, own)
+    without = score_sentences(searcher, found.focus, hits, DEFAULT_WEIGHTS, None, ())
+    first_doc = min(hits, key=lambda h: h.rank).passage.doc_id
+    assert all(a.score == b.score for a, b in zip(with_own, without) if a.hit.passage.doc_id != first_doc)
+    assert any(a.score > b.score for a, b in zip(with_own, without) if a.hit.passage.doc_id == first_doc)
     # a follow-up of two lines is its own words whole (a reviewer's: its last line alone, "Please be brief.", held
     # none of them)
     two_lines = retrieve(searcher, "What about Hungary and Slovakia?\nPlease be brief.", 5, turns[:-1])
