@@ -40,6 +40,7 @@ from .cues import (EN_ARTICLE, EN_CONTINUING, EN_DISCOURSE, EN_FUNCTION, EN_NEW_
 from .engine import Filters, SearchResult, Searcher, detect_language
 from .ellipsis import mentions, named_terms, names_only
 from .fusion import diversify, rrf
+from .intake import has_word
 from .referent import answer_person, naming, person_query
 from .rerank import FEATURES, answer_type
 from .sources import asks_for_source, source_kind
@@ -200,12 +201,18 @@ def after_a_change_of_subject(question: str) -> str | None:
     return rest if re.search(r"\w", rest) else None  # "Btw?" is no question of its own
 
 
+# the words around small talk's own ("thank you very much", "Got it, that's helpful")
+_TALK_FILLERS = frozenset({"you", "very", "much", "so", "a", "lot", "that's", "thats", "that", "it", "is", "was", "got",
+                           "really"})
+
+
 def _small_talk(question: str) -> bool:
     """A greeting or a thanks and nothing else ("Thanks!", "ok, thank you", ありがとう)."""
     if has_cjk(question):
         return JA_SMALL_TALK.fullmatch(re.sub(r"[\s!！。、,.?？~〜ー]+", "", question)) is not None
     words = english_words(question)
-    return bool(words) and all(w in EN_SMALL_TALK or w in ("you", "very", "much", "so", "a", "lot") for w in words)
+    return (any(w in EN_SMALL_TALK for w in words)  # not "Is it?", which asks
+            and all(w in EN_SMALL_TALK or w in _TALK_FILLERS for w in words))
 
 
 def _refers_back_en(question: str) -> bool:
@@ -258,7 +265,9 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     if not turns:
         turns = [""]  # the searcher's own validation says what is wrong with an empty question
     last = turns[-1]
-    earlier = [t for t in turns[:-1] if t and t.strip()]
+    # small talk between the questions ("thanks!", "ok 👍") names no topic: a follow-up after it is about the question
+    # before it (a probe's: "Who criticized it?" after "…Toyama tram extension?", "thanks!", "ok 👍" was searched alone)
+    earlier = [t for t in turns[:-1] if t and t.strip() and has_word(t) and not _small_talk(t)]
     opened = after_a_change_of_subject(last)
     if opened is not None:
         # "By the way, what did Vance say?", ところで、…: searched without the opener (ところで is no word of the topic:

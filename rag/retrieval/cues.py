@@ -47,7 +47,8 @@ JA_FUNCTION = frozenset({"誰", "何", "いつ", "どこ", "どう", "何故", "
                          "いくら", "幾ら", "幾つ", "する", "ある", "いる", "なる", "来る", "行く", "言う", "思う"})
 # Small talk: a greeting or a thanks before a question names no topic ("hi", then "China?" is China searched alone).
 EN_SMALL_TALK = frozenset({"hi", "hello", "hey", "thanks", "thank", "thx", "please", "ok", "okay", "yes", "yeah",
-                           "no", "bye", "cheers", "great", "cool", "sure", "welcome", "morning", "evening"})
+                           "no", "bye", "cheers", "great", "cool", "sure", "welcome", "morning", "evening", "helpful",
+                           "nice", "perfect", "awesome"})
 JA_SMALL_TALK = re.compile(r"(?:どうも)?(?:ありがとう(?:ございます|ございました)?|こんにちは|こんばんは|おはよう(?:ございます)?|"
                            r"よろしく(?:お願いします)?|了解(?:です)?|わかりました|なるほど)+")
 # English words an earlier turn never contributes to a follow-up's search (question words, pronouns, small talk).

@@ -330,6 +330,17 @@ def test_a_follow_up_after_a_question_for_a_person_asks_about_the_person_the_ans
     assert person_query(turns, analyzer, bridge, RECENT_TURNS, answer_person(turns, analyzer, bridge, answer)) == query
 
 
+@pytest.mark.parametrize("chatter", [["thanks!", "ok 👍"], ["ありがとう", "👍"], ["Thanks, that's helpful."]])
+def test_small_talk_between_the_questions_does_not_lose_the_topic(searcher, chatter) -> None:
+    """A probe's: "Who criticized it?" after a question, "thanks!" and "ok 👍" was searched on its own. Small talk names
+    no topic: the follow-up is searched as it would be right after the question."""
+    for turns in ([LAVROV_CHINA, "What did he say about the US?"], ["How long did Putin and Xi talk in Moscow?", "Why?"]):
+        plain = search_conversation(searcher, turns, 5)
+        chatty = search_conversation(searcher, [turns[0], *chatter, turns[1]], 5)
+        assert plain.context is not None and chatty.context == plain.context, (chatter, turns)
+        assert [h.passage.passage_id for h in chatty.result.hits] == [h.passage.passage_id for h in plain.result.hits]
+
+
 def test_a_long_turn_is_read_near_each_name_not_again_from_its_start(searcher, monkeypatch) -> None:
     """A reviewer's: a 690 KB earlier turn of names ("the minister of Russia" 30,000 times) held a worker 507 s, as
     every name's placing read the whole text before it. Counted, not timed: the words read to place a name are those
