@@ -18,7 +18,8 @@ EN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 # did Vance say?", ところで、バンスは何と言った?)
 EN_NEW_TOPIC = re.compile(r"^\W*(?:(?:by the way|btw|anyway(?:s)?)(?:\s*[,:;.!\-–—]+\s*|\s+)|(?:on (?:an|a different|another) "
                           r"note|changing the subject|(?:a |one )?(?:different|another|new|unrelated|separate) "
-                          r"(?:question|topic)(?: now)?)\s*[,:;.!\-–—]+\s*)", re.IGNORECASE)
+                          r"(?:question|topic)(?: now)?|(?:now\s*,?\s*|ok(?:ay)?\s*,?\s*)?something (?:else|different)|"
+                          r"switching (?:topics?|gears)|moving on|next question)\s*[,:;.!\-–—]+\s*)", re.IGNORECASE)
 JA_NEW_TOPIC = re.compile(r"^\W*(?:(?:話は変わ(?:りますが|るけど|るが)|それはそうと)[\s、,。:：!！]*|"
                           r"(?:ところで|さて|話(?:題)?(?:を)?変え(?:ますが|て)|"
                           r"(?:別の(?:質問|話)|別件)(?:なんだけど|ですが|だけど|です)?)[\s、,。:：!！]+|ところで(?=[^\sっとの]))")

@@ -506,6 +506,11 @@ def test_a_long_pasted_turn_before_an_article_follow_up_is_not_searched_again_in
     ("By the way, what did Vance say?", "what did Vance say?"),
     ("btw who is Korybko?", "who is Korybko?"),
     ("Another question: when was it?", "when was it?"),
+    # a probe's: "Now, something else:" kept the conversation on Lavrov
+    ("Now, something else: who was arrested in Osaka?", "who was arrested in Osaka?"),
+    ("Moving on: who is Korybko?", "who is Korybko?"),
+    ("Switching topics, what about Iran?", "what about Iran?"),
+    ("Something else happened?", None),
     ("ところで、バンスは何と言った?", "バンスは何と言った?"),
     ("さて、北朝鮮は?", "北朝鮮は?"),
     ("話は変わりますが、ISWとは?", "ISWとは?"),
