@@ -212,10 +212,10 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
     if groups is None:  # one group of Japanese terms per question word
         groups = searcher.term_groups(question) if w.lexical else []
     idf = store.idf if store is not None else (lambda t: 1.0)
-    asked = asked_kinds(question) if w.kind else 0
+    kinds = asked_kinds(question)
+    asked = kinds if w.kind else 0
     # the headline counts as any sentence for a question asking when (its dateline may answer), the lead for one
     # asking when or where (「12日午後5時40分ごろ、鳥取県湯梨浜町の…」)
-    kinds = asked_kinds(question)
     headlines, leads = not kinds & DATE, not kinds & (DATE | PLACE)
     top = max((h.score for h in hits), default=0.0) or 1.0
     out: list[Scored] = []
