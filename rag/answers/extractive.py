@@ -89,11 +89,12 @@ def no_passage_message(lang: str) -> str:
 
 
 def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, neighbour: bool = False,
-           lead: Callable[[Scored, Scored], bool] | None = None) -> list[Scored]:
+           lead: Callable[[Scored, Scored], int] | None = None) -> list[Scored]:
     """The best distinct sentences within the budget: the best first (`sel.best_first`), then the others in reading
     order (passage rank, position); a picked fragment brings the sentence after it when `neighbour` is set, and a
-    picked sentence the first items of the list right after it (`sel.list_items`). `lead`: whether a sentence may
-    open the answer in the best one's place (`detail_lead`); the best picked one that may comes first."""
+    picked sentence the first items of the list right after it (`sel.list_items`). `lead`: how strongly a sentence
+    may open the answer in the best one's place (`detail_lead`: 0 not, 1, 2 more; a bool is 0 or 1); the best picked
+    one of the strongest claim comes first."""
     ranked = sorted(candidates, key=lambda c: (-c.score, c.rank, c.position))
     substantial = [c for c in ranked if len(c.text) >= MIN_CHARS and not note_line(c.text)]
     ranked = substantial or ranked  # a passage of nothing but fragments still deserves an answer
@@ -136,7 +137,10 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
     if sel.best_first and picked:  # picked[0] scored best: a reader who stops after one sentence reads it
         # "When was that?": a reader who stops after one sentence is told the date, if a sentence that gives one
         # was picked (`lead`)
-        at = next((i for i in own if lead(picked[i], picked[0])), 0) if lead else 0
+        # (a sentence whose claim is stronger first: the number in the counter asked for, `detail_lead`)
+        claims = [(int(lead(picked[i], picked[0])), i) for i in own] if lead else []
+        strongest = max((claim for claim, _ in claims), default=0)
+        at = next(i for claim, i in claims if claim == strongest) if strongest else 0
         first = [picked[at], *items.get(at, ())]  # with the items it brought, which read as its own
         ordered = [*first, *(c for c in ordered if not any(c is f for f in first))]
     return ordered
@@ -159,30 +163,37 @@ def announces(c: Scored) -> bool:
 
 
 def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[str]], within: str | None = None
-                ) -> Callable[[Scored, Scored], bool]:
+                ) -> Callable[[Scored, Scored], int]:
     """Whether a picked sentence may open an answer asked for a detail of `kind` in the best one's place, when the
     best one does not give it. It must be a whole sentence, not a caption's 「…、北京、2024年5月16日」, a dateline or a
     title line. It must come from the best one's article, or from the document `within` (the one the answer before
     was drawn from, when a follow-up knows it): another article's date is another event's (2月24日 for the signing
     of 5月8日). It must share a word with `question` (its term `groups`) and hold a token of `kind` new to it: the
-    rerank stage's answer evidence."""
+    rerank stage's answer evidence. Its claim (an int) is 2 for a number in the counter the question asks in
+    (`answer_type.asked_counters`: 「5万8,921票」 for "How many votes…?", where 「当選が決まった20日夜、…」 gives a number
+    too), 1 for any token of the kind, 0 for none."""
     tokens = searcher.analyzer.tokens(question)
     known_terms = {t for g in groups for t in g} | {t.term for t in tokens if t.term}
     known_numbers = answer_type.question_numbers(question, tokens)
+    counters = (answer_type.asked_counters(question, tokens, lambda w: {t for g in searcher.term_groups(w) for t in g})
+                if kind == "number" else frozenset())
 
-    def holds(c: Scored) -> bool:
-        return answer_type.has_evidence(searcher.analyzer.tokens(c.text), kind, known_terms, known_numbers)
+    def claim(c: Scored) -> int:  # 2: a number in the counter asked for (9位 for 何位), 1: a token of the kind, 0: none
+        found = searcher.analyzer.tokens(c.text)
+        if counters and answer_type.counted(found, counters, known_numbers):
+            return 2
+        return int(answer_type.has_evidence(found, kind, known_terms, known_numbers))
 
-    def leads(c: Scored, best: Scored) -> bool:
+    def leads(c: Scored, best: Scored) -> int:
         if c is best:  # the best one that gives it keeps its place, whatever it is (the caption that dates a speech)
-            return holds(c)
+            return claim(c)
         passage, first = c.hit.passage, best.hit.passage
         if within is not None:
             about = passage.doc_id == within
         else:  # an article is numbered within its document
             about = (passage.doc_id, passage.article) == (first.doc_id, first.article)
         whole = bool(LIST_ITEM.match(c.text)) or not fragment(c.text)
-        return about and whole and c.lexical > 0 and holds(c)
+        return claim(c) if about and whole and c.lexical > 0 else 0
     return leads
 
 

@@ -242,6 +242,28 @@ def test_a_sentence_leads_for_a_detail_only_whole_of_the_best_ones_article_on_th
     assert date(caption, caption)
 
 
+def test_a_number_in_the_counter_asked_for_leads_before_another_number(searcher, built_index) -> None:
+    """"How many votes…?" is answered by 「5万8,921票」, not by the 「20日夜」 of the sentence before it (a probe's
+    finding): a sentence that gives a number in the counter the question asks in (何位: 位; "how many X": the bridge's
+    terms for X) claims the first place more strongly than one that gives only some number."""
+    settings, _ = built_index
+    question = "How many words long was the joint statement released after Putin's visit to Beijing?"
+    groups = searcher.term_groups(question)
+    hit = searcher.search(question, top_k=5).hits[0]
+    number = detail_lead(searcher, question, "number", groups)
+    best = Scored(1, 0, 0, "共同声明は2024年5月16日に発表された。", hit, 0.9, lexical=0.5)
+    counted = Scored(1, 1, 30, "7,000語に及ぶこの文書は、NATO拡大の問題を越えた。", hit, 0.8, lexical=0.4)
+    assert number(best, best) == 1 and number(counted, best) == 2
+    assert [c.text for c in select([best, counted], lead=number)][0] == counted.text
+    # without a counter asked ("How long…"), any new number leads as before: the best one keeps its place
+    loose = detail_lead(searcher, "How long was the joint statement?", "number", groups)
+    assert loose(best, best) == 1 and loose(counted, best) == 1
+    assert select([best, counted], lead=loose)[0] is best
+    # the answer on the real index
+    first = answer_question(searcher, question, 5, settings).answer.split("[", 1)[0]
+    assert "7,000語" in first, first
+
+
 @pytest.mark.parametrize("question, says", [
     ("What did Lavrov say about an alliance with China?", True), ("How did Putin respond to the idea?", True),
     ("メルツ首相は協定について何と述べたか", True), ("バンスはどう語ったか", True),

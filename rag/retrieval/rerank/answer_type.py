@@ -6,7 +6,7 @@ does not already contain, from Sudachi's part-of-speech tags (数詞, 固有名�
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Literal
 
 from ...stores.japanese import Token
@@ -39,7 +39,8 @@ _EN: tuple[tuple[Kind, re.Pattern[str]], ...] = (
 _JA: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     # a counter after 何 asks for an amount, except the calendar ones (何年, 何月, 何日), which ask for a date
     ("number", re.compile(r"何(?:人|回|件|割|倍|%|パーセント|億|万|千|百|カ国|か国|ヶ国|ケ国|歳|個|本|機|隻|発|トン|"
-                          r"ドル|円|度|年間|日間|時間|カ月|か月|ヶ月|ケ月|週間|分)|どのくらい|どれくらい|どれほど|"
+                          r"ドル|円|度|年間|日間|時間|カ月|か月|ヶ月|ケ月|週間|分|位|票|点|戸|世帯|社|校|台|枚|頭|席|議席|店|軒|棟|"
+                          r"キロ|メートル|センチ|ミリ|グラム|リットル|ポイント|試合|勝|敗|ゴール)|どのくらい|どれくらい|どれほど|"
                           r"どれだけ|いくら|いくつ|規模|人数|割合|総額|金額")),
     ("date", re.compile(r"いつ|何年|何月|何日|何曜|何時|時期|日付")),
     ("reason", re.compile(r"なぜ|何故|どうして|なんで|理由|原因|要因")),
@@ -66,6 +67,14 @@ _SPAN_BEFORE = frozenset({"わずか", "僅か", "約", "およそ", "たった"
 _REASON_SURFACES = frozenset({"ため", "為", "ので", "理由", "原因", "要因", "背景", "狙い", "目的", "動機", "せい",
                               "おかげ", "きっかけ"})
 _DIGITS = re.compile(r"\d[\d,.]*")
+# "how many votes", "how many more people": the noun an English question counts (not "of", "the", a comparative)
+_COUNTED_EN = re.compile(r"\bhow\s+many\s+(?:(?:more|fewer|other|additional|new|of|the)\s+)*([a-z][a-z\-]+)")
+# units an English question asks for by its words alone ("how old": 歳; "what percentage": %)
+_UNITS_EN: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
+    (re.compile(r"\bhow\s+old\b"), frozenset({"歳", "才"})),
+    (re.compile(r"\b(?:what|which)\s+(?:share|percentage|percent|proportion)\b|\bhow\s+many\s+percent"),
+     frozenset({"%", "％", "パーセント", "割", "ポイント"})),
+)
 
 
 def classify(question: str, lang: str, before: int | None = None) -> Kind:
@@ -97,6 +106,55 @@ def question_numbers(question: str, tokens: Sequence[Token]) -> frozenset[str]:
     found = {m.group().replace(",", "").rstrip(".") for m in _DIGITS.finditer(question)}
     found |= {t.term for t in tokens if t.term and len(t.pos) > 1 and t.pos[1] == "数詞"}
     return frozenset(found)
+
+
+def asked_counters(question: str, tokens: Sequence[Token], terms_of: Callable[[str], Collection[str]]
+                   ) -> frozenset[str]:
+    """The counters or units a question asking for an amount names: the one after its 何 (何位: 位, 何票: 票, 何人: 人;
+    not the calendar's 何年, 何月, 何日, which ask when), or, in English, the Japanese terms `terms_of` gives for the
+    noun after "how many" ("votes": 票), and the unit of "how old" (歳) or "what percentage" (%). A sentence that
+    gives a number in that counter answers it before one that gives another number: "How many votes did she get?"
+    is answered by 「5万8,921票」, not by 「当選が決まった20日夜」; 何位 by 「9位」, not by 「5得点」."""
+    found: set[str] = set()
+    for i, tok in enumerate(tokens):
+        unit = ""
+        if tok.surface == "何" and i + 1 < len(tokens) and _counter(tokens[i + 1]):
+            unit = tokens[i + 1].surface
+        elif (tok.surface.startswith("何") and 2 <= len(tok.surface) <= 3 and tok.pos[:1] == ("名詞",)
+              and tok.surface != "何者"):  # 何人, 何回, 何歳: one word
+            unit = tok.surface[1:]
+        if unit and unit not in _DATE_UNITS and not unit.startswith("曜"):
+            found.add(unit)
+            if tok.surface == "何" and tokens[i + 1].term:  # カ国 as the dictionary writes it: 箇国
+                found.add(tokens[i + 1].term)
+    text = question.lower()
+    if m := _COUNTED_EN.search(text):
+        found |= {t for t in terms_of(m.group(1)) if not t.isascii()}
+    for cue, units in _UNITS_EN:
+        if cue.search(text):
+            found |= units
+    return frozenset(found)
+
+
+def counted(tokens: Sequence[Token], counters: Collection[str], known_numbers: Collection[str]) -> bool:
+    """Whether a sentence gives a number new to the question in one of `counters` (5万8,921票, 9位; 2人, which Sudachi
+    reads as one word)."""
+    for i, tok in enumerate(tokens):
+        if _is_number(tok) and tok.term not in known_numbers and i + 1 < len(tokens):
+            nxt = tokens[i + 1]
+            if nxt.surface in counters or (nxt.term is not None and nxt.term in counters):
+                return True
+        elif (m := _COUNT_WORD.fullmatch(tok.surface)) and m.group(1) not in known_numbers and m.group(2) in counters:
+            return True
+    return False
+
+
+def _counter(tok: Token) -> bool:
+    """A word that counts what a number before it counts: a suffix (位, 人) or a noun that may count (票, 戸, メートル)."""
+    return tok.pos[:1] == ("接尾辞",) or tok.pos[2:3] == ("助数詞可能",)
+
+
+_COUNT_WORD = re.compile(r"(\d+)(\D{1,2})")  # a number and its counter read as one word: 2人
 
 
 def _is_number(tok: Token) -> bool:
