@@ -15,6 +15,7 @@ import msgspec
 
 from rag.answers import SOURCES_HEADING, Answer
 from rag.errors import QueryError
+from rag.retrieval.conversation import small_talk
 from rag.tokens import count
 from rag.types import Citation
 
@@ -77,11 +78,12 @@ def cited_before(messages: list[ChatMessage]) -> dict[int, str]:
 
 # an answer's first sentence ends at its first citation marker, or as a sentence or a line does (searched for, not
 # matched lazily from the start: a lazy match backtracked over every run of spaces, quadratic in its length); the
-# full stop of an initial or a title ends none ("U.S. officials said…", "Mr. Kudo")
+# full stop of an initial or a title ends none ("U.S. officials said…", "Mr. Kudo"), nor "No." before its number ("No. 5";
+# "he said No. Rubio left." ends at it: a reviewer's)
 _SENTENCE_END = re.compile(
     r"\[\d{1,2}\]|[。！？\n]|[!?](?=\s)"
     r"|(?<!(?<![A-Za-z])[A-Z])(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bJr)(?<!\bSr)(?<!\bProf)"
-    r"(?<!\bGov)(?<!\bSen)(?<!\bRep)(?<!\bGen)(?<!\bNo)(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)\.(?=\s)"
+    r"(?<!\bGov)(?<!\bSen)(?<!\bRep)(?<!\bGen)(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)\.(?=\s)(?!(?<=\bNo\.)\s+\d)"
 )
 FIRST_SENTENCE_CHARS = 1000  # a first sentence is read from this much of the answer's head
 
@@ -97,8 +99,19 @@ def answer_before(messages: list[ChatMessage]) -> str:
 
 
 def _answer_before_question(messages: list[ChatMessage]) -> ChatMessage | None:
+    """The last assistant message before the question that answers a question: not the reply to "thanks!" or "👍"
+    between them, which answers nothing and lists the passages closest to "thanks" (a reviewer's: the follow-up after
+    it was drawn from that list's article)."""
     last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
-    return next((m for m in reversed(messages[:max(last_user, 0)]) if m.role == "assistant"), None)
+    reply: ChatMessage | None = None  # the last assistant message found walking back, until its question is
+    for m in reversed(messages[:max(last_user, 0)]):
+        if m.role == "assistant" and reply is None:
+            reply = m
+        elif m.role == "user" and reply is not None:
+            if not small_talk(text_of(m.content)):
+                return reply
+            reply = None  # the reply to small talk: the answer before is further back
+    return reply  # an assistant message no user message comes before (a client's greeting), or none
 
 
 def instructions_of(messages: list[ChatMessage]) -> str:

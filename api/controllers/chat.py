@@ -108,10 +108,10 @@ class ChatController(Controller):
             return _whole(answer, data, base_url)
         if _wordless(question, searcher, settings):
             # "👍", "?" or "🙏" after an answer is small talk, answered as "Thanks!" is, in the conversation's
-            # language; the search refuses a question of no letter or digit (a reviewer's: a chat client showed an
-            # error for a thumbs-up)
+            # language, but with no passages to list, since none was searched for; the search refuses a question of
+            # no letter or digit (a reviewer's: a chat client showed an error for a thumbs-up)
             lang = next((detect_language(t) for t in reversed(earlier) if has_word(t)), "en")
-            answer = Answer(question, not_covered_message(lang), (), (), 0.0, "extractive",
+            answer = Answer(question, not_covered_message(lang, listed=False), (), (), 0.0, "extractive",
                             index_version=searcher.index.version, lang=lang, covered=False)
             return _whole(answer, data, base_url)
         # Retrieval ends before the first byte goes out, so a bad question is still a clean JSON 4xx.

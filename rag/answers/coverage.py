@@ -43,12 +43,12 @@ from ..types import Hit
 SIGNAL = "use"
 PASSAGES = 5  # the top passages read, as the extractive answer reads them
 CLOSEST = 3  # the passages a not-covered answer lists, for a reader who knows better than the check
-NOT_COVERED = {
-    "en": "None of the passages found seems to answer this question; the indexed articles may not cover it. The "
-          "closest passages are listed as sources.",
-    "ja": "見つかった文章には、この質問に答えるものが見当たりません。索引の記事が扱っていない内容かもしれません。最も近い"
-          "文章を出典として示します。",
+_NOT_FOUND = {
+    "en": "None of the passages found seems to answer this question; the indexed articles may not cover it.",
+    "ja": "見つかった文章には、この質問に答えるものが見当たりません。索引の記事が扱っていない内容かもしれません。",
 }
+_LISTED = {"en": " The closest passages are listed as sources.", "ja": "最も近い文章を出典として示します。"}
+NOT_COVERED = {lang: text + _LISTED[lang] for lang, text in _NOT_FOUND.items()}
 _KATAKANA = re.compile(r"^[\u30a0-\u30ff]{2,}$")
 _LATIN = re.compile(r"^[a-z][a-z0-9.\-]{2,}$")
 # a run of capitalised words: a name as an English question writes it ("Lazarus Group", "J.D. Vance")
@@ -64,8 +64,11 @@ _SHORT_WORDS = {"me", "us", "my", "so", "if", "up", "ok", "all", "but", "yes", "
 _ASKING_NOUNS = {"略", "意味", "人物", "正体", "名前", "何者"}
 
 
-def not_covered_message(lang: str) -> str:
-    return NOT_COVERED.get(lang, NOT_COVERED["en"])
+def not_covered_message(lang: str, listed: bool = True) -> str:
+    """The notice a question the passages do not answer gets, in `lang`; `listed`: whether the closest passages are
+    listed under it (not under the reply to a chat message of no word, "👍", which searches nothing)."""
+    lang = lang if lang in NOT_COVERED else "en"
+    return NOT_COVERED[lang] if listed else _NOT_FOUND[lang]
 
 
 def closest_cosine(hits: Sequence[Hit]) -> float | None:
@@ -130,6 +133,10 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
         runs = [w for w in dict.fromkeys(_long_words(" ".join(_WORD.findall(question))))
                 if w in latin or any(t != w and spells(t, w) for t in searched(w))]
         runs += [w for w in people if w not in runs]  # "who is wang yi"
+        # a given name before its surname is the run's ("who is sora kudo": 工藤隆 is not Sora Kudo; a reviewer's)
+        typed = _WORD.findall(question)
+        full = {b: f"{a} {b}" for a, b in zip(typed, typed[1:]) if a in given and b in people}
+        runs = [full.get(w, w) for w in runs]
     # a question that names nothing else, by an acronym of two or three capitals ("What does ISW stand for?")
     acronyms = [] if japanese or runs else [a.lower() for a in short_acronyms(question)]
     if not japanese and not runs and not acronyms:
@@ -155,7 +162,7 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
         return all(not passage.isdisjoint(people[w]) for w in found if w in people) and all(
             held(w, names) or any(not passage.isdisjoint(g) for g in expanded(w))
             or (w in given and _given_after(analyzer, text, surnames, w))
-            for w in found if w not in people and len(w) >= _NAME_WORD_CHARS and w not in STOP_WORDS)
+            for w in found if w not in people and (len(w) >= _NAME_WORD_CHARS or w in given) and w not in STOP_WORDS)
 
     def named(run: str, names: set[str], passage: set[str], text: str) -> bool:
         if by_bridge(run, names, passage, text):

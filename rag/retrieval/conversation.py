@@ -96,7 +96,7 @@ class ConversationSearch:
 def depends_on_context(question: str, analyzer: JapaneseAnalyzer) -> bool:
     """True when the question continues the last one (And…?, じゃあ…), refers back (it, that, その, 同氏...) or has
     too few content words to stand alone."""
-    if _small_talk(question):  # "Thanks!" after an answer asks nothing of it: answered as a greeting is
+    if small_talk(question):  # "Thanks!" after an answer asks nothing of it: answered as a greeting is
         return False
     if EN_CONTINUING.search(question) or JA_CONTINUING.search(question):
         return True
@@ -198,7 +198,8 @@ def after_a_change_of_subject(question: str) -> str | None:
         return None
     m = EN_NEW_TOPIC.match(question) or JA_NEW_TOPIC.match(question)
     rest = question[m.end():].strip() if m else ""
-    return rest if re.search(r"\w", rest) else None  # "Btw?" is no question of its own
+    # "Btw?" is no question of its own, nor "Next question, please." (a reviewer's: searched as "please.")
+    return rest if re.search(r"\w", rest) and not small_talk(rest) else None
 
 
 # the words around small talk's own ("thank you very much", "Got it, that's helpful")
@@ -206,13 +207,22 @@ _TALK_FILLERS = frozenset({"you", "very", "much", "so", "a", "lot", "that's", "t
                            "really"})
 
 
-def _small_talk(question: str) -> bool:
-    """A greeting or a thanks and nothing else ("Thanks!", "ok, thank you", ありがとう)."""
-    if has_cjk(question):
-        return JA_SMALL_TALK.fullmatch(re.sub(r"[\s!！。、,.?？~〜ー]+", "", question)) is not None
+def small_talk(question: str) -> bool:
+    """A greeting or a thanks and nothing else ("Thanks!", "ok, thank you", ありがとう👍), or a message of no word ("👍"):
+    it asks nothing, and names no topic. Not "Is it?" nor "Yes, was it?", which ask."""
+    if not has_word(question):
+        return True
+    if has_cjk(question):  # but its letters: an emoji or a mark after ありがとう is no word (a reviewer's)
+        return JA_SMALL_TALK.fullmatch("".join(c for c in question if c.isalnum())) is not None
     words = english_words(question)
+    if question.rstrip().endswith(("?", "？")) and any(w in _ASKING_FILLERS for w in words):
+        return False  # "Yes, is it?" asks (a reviewer's)
     return (any(w in EN_SMALL_TALK for w in words)  # not "Is it?", which asks
             and all(w in EN_SMALL_TALK or w in _TALK_FILLERS for w in words))
+
+
+# the fillers that ask when the message ends with a question mark ("Yes, is it?", "ok, was it?"; not "Thanks, that's it")
+_ASKING_FILLERS = frozenset({"is", "was", "it", "that"})
 
 
 def _refers_back_en(question: str) -> bool:
@@ -267,7 +277,7 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     last = turns[-1]
     # small talk between the questions ("thanks!", "ok 👍") names no topic: a follow-up after it is about the question
     # before it (a probe's: "Who criticized it?" after "…Toyama tram extension?", "thanks!", "ok 👍" was searched alone)
-    earlier = [t for t in turns[:-1] if t and t.strip() and has_word(t) and not _small_talk(t)]
+    earlier = [t for t in turns[:-1] if t and t.strip() and not small_talk(t)]
     opened = after_a_change_of_subject(last)
     if opened is not None:
         # "By the way, what did Vance say?", ところで、…: searched without the opener (ところで is no word of the topic:

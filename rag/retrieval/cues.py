@@ -16,13 +16,14 @@ EN_WEAK = frozenset({"its", "he", "him", "his", "himself", "she", "her", "hers",
 EN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 # An opener that changes the subject: what follows is a question of its own unless it points back ("By the way, what
 # did Vance say?", ところで、バンスは何と言った?)
-EN_NEW_TOPIC = re.compile(r"^\W*(?:(?:by the way|btw|anyway(?:s)?)(?:\s*[,:;.!\-–—]+\s*|\s+)|(?:on (?:an|a different|another) "
+EN_NEW_TOPIC = re.compile(r"^\W*(?:(?:now|ok(?:ay)?|so|alright|all right)\s*,?\s*)?"  # "OK, next question: …"
+                          r"(?:(?:by the way|btw|anyway(?:s)?)(?:\s*[,:;.!\-–—]+\s*|\s+)|(?:on (?:an|a different|another) "
                           r"note|changing the subject|(?:a |one )?(?:different|another|new|unrelated|separate) "
-                          r"(?:question|topic)(?: now)?|(?:now\s*,?\s*|ok(?:ay)?\s*,?\s*)?something (?:else|different)|"
+                          r"(?:question|topic)(?: now)?|something (?:else|different)|"
                           r"switching (?:topics?|gears)|moving on|next question)\s*[,:;.!\-–—]+\s*)", re.IGNORECASE)
 JA_NEW_TOPIC = re.compile(r"^\W*(?:(?:話は変わ(?:りますが|るけど|るが)|それはそうと)[\s、,。:：!！]*|"
                           r"(?:ところで|さて|話(?:題)?(?:を)?変え(?:ますが|て)|"
-                          r"(?:別の(?:質問|話)|別件)(?:なんだけど|ですが|だけど|です)?)[\s、,。:：!！]+|ところで(?=[^\sっとの]))")
+                          r"(?:別の(?:質問|話)|別件|次の質問)(?:なんだけど|ですが|だけど|です)?)[\s、,。:：!！]+|ところで(?=[^\sっとの]))")
 # Japanese: ko/so/a demonstratives, third-person pronouns, and the 同- prefix of news style (同氏, 同国: "the said").
 JA_REFERRING = re.compile(r"それ|その|そこ|そう|そちら|これ|この|ここ|あれ|あの|あそこ|彼|同氏|同国|同社|同紙|同年|"
                           r"同日|同月|前者|後者|両者|他に|ほかに|じゃあ")

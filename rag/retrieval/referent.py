@@ -34,8 +34,13 @@ _KATAKANA = re.compile(r"[\u30a0-\u30ff]+")
 # Takaichi government", whose "she" is Takaichi, a place's name too: a reviewer's finding)
 _PLACE_NOUNS = frozenset({"governor", "governors", "gubernatorial", "mayor", "mayoral", "prefecture", "prefectural",
                           "city", "town", "village", "ward", "district", "region", "area", "election", "elections",
-                          "assembly", "station", "airport", "port", "castle"})
-_NEXT_WORD = re.compile(r"\s+([a-z]+)")
+                          "assembly", "station", "airport", "port", "castle",
+                          # what happens at a place ("the Ishikawa earthquake": a reviewer's)
+                          "earthquake", "quake", "flood", "floods", "flooding", "typhoon", "storm", "landslide",
+                          "landslides", "tsunami", "eruption", "disaster", "fire", "wildfire", "derailment"})
+# after "election", a person's: "After the Takaichi election win, what did she say?" (a reviewer's)
+_PERSONS_ELECTION = frozenset({"win", "wins", "victory", "victories", "campaign", "defeat", "loss", "landslide"})
+_NEXT_WORDS = re.compile(r"\s+([A-Za-z]+)(?:\s+([A-Za-z]+))?")
 _BEFORE = 60  # the characters before a name read for what places it or starts its sentence
 _PHRASE = 8  # how far after a name its phrase's particle is looked for (氏, its age in brackets, its title)
 
@@ -167,13 +172,25 @@ def _person(turn: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None, placed
             continue
         if not placed_too and (placed(before) or turn[m.end():m.end() + 2] in ("'s", "’s")):
             continue  # "Who is the governor of Miyazaki?", "Who is Putin's spokesman?": not Miyazaki, not Putin
+        # a place's noun within the run ends the name: "Who won the Akita Governor Election?" is Akita's election
+        words = name.split()
+        cut = next((k for k, w in enumerate(words) if k and w.lower() in _PLACE_NOUNS), len(words))
+        name, end = " ".join(words[:cut]), m.start() + len(" ".join(words[:cut]))
         terms = [term for group in bridge.expand(name) for term in group]
-        after = _NEXT_WORD.match(turn, m.end())
-        if after and after.group(1) in _PLACE_NOUNS and any(_is_place(t, analyzer) for t in terms):
+        if _before_place_noun(turn, end) and any(_is_place(t, analyzer) for t in terms):
             continue  # "the Akita governor election": a place's name (秋田, a surname too) before a place's noun
         if any(is_person(term, analyzer) for term in terms):
             return name
     return None
+
+
+def _before_place_noun(turn: str, end: int) -> bool:
+    """Whether the words after a name at `end` are a place's noun ("governor", "earthquake"; "election", but not
+    "election win", which is a person's)."""
+    after = _NEXT_WORDS.match(turn, end)
+    if not after or after.group(1).lower() not in _PLACE_NOUNS:
+        return False
+    return not (after.group(1).lower().startswith("election") and (after.group(2) or "").lower() in _PERSONS_ELECTION)
 
 
 def _person_token(token: Token, analyzer: JapaneseAnalyzer) -> bool:

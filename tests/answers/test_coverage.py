@@ -239,7 +239,9 @@ def test_a_japanese_full_name_is_held_by_its_surname_in_kanji(built_index, searc
     text = "確定得票数は、共産党推薦の新人で元高校教諭の工藤隆氏（64）が3万8914票だった。"
     small = build_bridge(
         # with the kanji that read "takashi" as words, as any news corpus holds them (公, 高, 上, 誠…)
-        analyzer.terms(text + "山田") + ["公", "高", "上", "誠", "節", "聡"], cache_dir=Path(settings.cache_dir or settings.index_dir / ".cache"),
+        # and those that read "sora" and "jun" (空; 純, 準), which a reviewer's fuller vocabulary held
+        analyzer.terms(text + "山田") + ["公", "高", "上", "誠", "節", "聡", "空", "純", "準"],
+        cache_dir=Path(settings.cache_dir or settings.index_dir / ".cache"),
         is_name=lambda t: analyzer.tags(t)[:2] == ("名詞", "固有名詞"),
         is_person=lambda t: any(pos[:3] == ("名詞", "固有名詞", "人名") for pos in analyzer.entries(t)))
     hit = retrieve(searcher, "Who is Takashi Kudo?", TOP_K).result.hits[0]
@@ -249,7 +251,13 @@ def test_a_japanese_full_name_is_held_by_its_surname_in_kanji(built_index, searc
     assert people == {"kudo": ["工藤"]} and given == {"takashi"} and "隆" not in small.expand("Takashi")[0]
     assert names_held(with_kudo, "Who is Takashi Kudo?", hits)
     assert not names_held(with_kudo, "Who is Takashi Yamada?", hits)  # another surname
+    assert _bridge_names(with_kudo, "Who is Sora Kudo?")[1] == {"sora"}
     assert not names_held(with_kudo, "Who is Sora Kudo?", hits)  # another given name (a reviewer's)
+    # typed in lowercase, and a given name of three letters (a reviewer's: neither was checked)
+    assert names_held(with_kudo, "who is takashi kudo", hits)
+    assert not names_held(with_kudo, "who is sora kudo", hits)
+    assert _bridge_names(with_kudo, "Who is Jun Kudo?")[1] == {"jun"}
+    assert not names_held(with_kudo, "Who is Jun Kudo?", hits) and not names_held(with_kudo, "who is jun kudo?", hits)
     assert not names_held(with_kudo, "Who is Takashi?", hits)  # a given name alone names no one
 
 

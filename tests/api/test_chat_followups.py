@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from api_support import sse_chunks
+
 DOC = "001_9c689277a1938a75"
 
 
@@ -68,6 +70,37 @@ def test_a_thanks_after_an_answer_is_answered_as_small_talk_not_with_the_answers
     said = body["choices"][0]["message"]["content"]
     assert body["covered"] is False and said == alone["choices"][0]["message"]["content"]
     assert [p["passage_id"] for p in body["passages"]] == [p["passage_id"] for p in alone["passages"]]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_small_talk_and_its_reply_between_an_answer_and_its_follow_up_change_nothing(client, stream):
+    """A reviewer's: after "thanks!" the last assistant message is the reply to it, whose Sources list holds the
+    passages closest to "thanks"; the follow-up was drawn from that list's article ("When was that?" after the Lavrov
+    question answered from 004, not 001). The answer before a follow-up is the last one that answered a question."""
+    def chat(messages: list[dict[str, str]]) -> tuple[str, list[str]]:
+        body = client.post("/v1/chat/completions", json={"messages": messages}).json()
+        return body["choices"][0]["message"]["content"], [p["passage_id"] for p in body["passages"]]
+
+    for question, follow_up, thanks in (("What did Lavrov say about an alliance with China?", "When was that?", "thanks!"),
+                                        ("What did Lavrov say about an alliance with China?", "Where did he say it?",
+                                         "ok 👍"),
+                                        ("How long did Putin and Xi talk?", "When was that?", "Thanks, that's helpful.")):
+        answered, _ = chat([user(question)])
+        reply, listed = chat([user(question), {"role": "assistant", "content": answered}, user(thanks)])
+        assert "Sources:" in reply and listed  # the notice lists the passages closest to "thanks"
+        plain = chat([user(question), {"role": "assistant", "content": answered}, user(follow_up)])
+        chatty = [user(question), {"role": "assistant", "content": answered}, user(thanks),
+                  {"role": "assistant", "content": reply}, user(follow_up)]
+        r = client.post("/v1/chat/completions", json={"messages": chatty, "stream": stream})
+        assert r.status_code == 200, r.text
+        if stream:
+            text = "".join(c["choices"][0]["delta"].get("content") or "" for c in sse_chunks(r.text)
+                           if c.get("choices"))
+            assert text.split("\n\nSources:")[0] == plain[0].split("\n\nSources:")[0], (question, follow_up, thanks)
+        else:
+            body = r.json()
+            assert (body["choices"][0]["message"]["content"], [p["passage_id"] for p in body["passages"]]) == plain, (
+                question, follow_up, thanks)
 
 
 def test_a_follow_up_about_the_author_is_answered_from_the_article_the_chat_was_on(client):
@@ -167,6 +200,7 @@ def test_the_first_sentence_of_the_answer_before_is_read_up_to_its_first_marker(
     # an initial's or a title's full stop ends no sentence (a reviewer's: "U.S. officials…" was read as "U.S")
     assert before("U.S. officials said Lavrov met Mr. Rubio. He left.") == "U.S. officials said Lavrov met Mr. Rubio"
     assert before("Gov. Sugimoto met Prof. Ito, e.g. on No. 3. Then") == "Gov. Sugimoto met Prof. Ito, e.g. on No. 3"
+    assert before("Asked if he would run, he said No. Rubio left.") == "Asked if he would run, he said No"  # no number
     assert before("…藤堂が決勝ゴール 国立に6万人2025年10月15日 07:12[1] 次の文。[1]") == "…藤堂が決勝ゴール 国立に6万人2025年10月15日 07:12"
     assert answer_before([message("user", "q1")]) == ""
     # read from the answer's head: a run of spaces costs nothing (a reviewer's: a lazy match backtracked over it, and

@@ -265,9 +265,13 @@ def test_a_place_that_is_a_surname_too_is_no_person_before_a_noun(built_index, s
         is_person=lambda t: any(pos[:3] == ("名詞", "固有名詞", "人名") for pos in analyzer.entries(t)))
     assert small.expand("Akita") == [["秋田"]] and small.expand("Kudo") == [["工藤"]]
     for placed in ("Who won the Akita governor election?", "Who won Sunday's Akita governor election?",
-                   "Who won the 2025 Akita gubernatorial election?", "What happened in Akita prefecture?"):
+                   "Who won the 2025 Akita gubernatorial election?", "What happened in Akita prefecture?",
+                   # a reviewer's: a headline's capitals put the nouns in the name's run; an event at a place
+                   "Who won the Akita Governor Election?", "What damage did the Akita earthquake cause?"):
         assert _person(placed, analyzer, small) is None, placed
     assert _person("Who won the Kudo campaign?", analyzer, small) == "Kudo"
+    # an election win is a person's (a reviewer's: "she" was no longer Takaichi)
+    assert _person("What did the Akita election win mean for her?", analyzer, small) == "Akita"
     # a place's name that is a person's before another noun (a reviewer's: "the Takaichi government"), or alone
     assert _person("What did the Akita government say?", analyzer, small) == "Akita"
     assert _person("What did Akita say about the election?", analyzer, small) == "Akita"
@@ -330,7 +334,8 @@ def test_a_follow_up_after_a_question_for_a_person_asks_about_the_person_the_ans
     assert person_query(turns, analyzer, bridge, RECENT_TURNS, answer_person(turns, analyzer, bridge, answer)) == query
 
 
-@pytest.mark.parametrize("chatter", [["thanks!", "ok 👍"], ["ありがとう", "👍"], ["Thanks, that's helpful."]])
+@pytest.mark.parametrize("chatter", [["thanks!", "ok 👍"], ["ありがとう", "👍"], ["Thanks, that's helpful."],
+                                     ["ありがとう👍", "了解です🙏"]])
 def test_small_talk_between_the_questions_does_not_lose_the_topic(searcher, chatter) -> None:
     """A probe's: "Who criticized it?" after a question, "thanks!" and "ok 👍" was searched on its own. Small talk names
     no topic: the follow-up is searched as it would be right after the question."""
@@ -339,6 +344,19 @@ def test_small_talk_between_the_questions_does_not_lose_the_topic(searcher, chat
         chatty = search_conversation(searcher, [turns[0], *chatter, turns[1]], 5)
         assert plain.context is not None and chatty.context == plain.context, (chatter, turns)
         assert [h.passage.passage_id for h in chatty.result.hits] == [h.passage.passage_id for h in plain.result.hits]
+
+
+@pytest.mark.parametrize("text, chat", [
+    ("Thanks!", True), ("ok, thank you very much", True), ("Got it, that's helpful.", True), ("👍", True),
+    ("ありがとう", True), ("ありがとう👍", True), ("了解です🙏", True),
+    # a question that opens with yes, no or ok asks (a reviewer's: "Yes, is it?" was answered as small talk)
+    ("Is it?", False), ("Yes, is it?", False), ("ok, was it?", False), ("Thanks, was that all?", False),
+    ("Thanks! What did Lavrov say?", False), ("ラブロフは?", False),
+])
+def test_small_talk_is_a_greeting_or_thanks_and_nothing_else(text: str, chat: bool) -> None:
+    from rag.retrieval.conversation import small_talk
+
+    assert small_talk(text) is chat
 
 
 def test_a_long_turn_is_read_near_each_name_not_again_from_its_start(searcher, monkeypatch) -> None:
@@ -531,6 +549,11 @@ def test_a_long_pasted_turn_before_an_article_follow_up_is_not_searched_again_in
     ("話は変わりますがイランは?", "イランは?"),  # a reviewer's: no comma after it
     ("それはそうとイランは?", "イランは?"),
     ("ところでって何?", None),
+    # a reviewer's: "now", "ok", "so" before any opener; nothing but small talk after one; 次の質問
+    ("Now, moving on: who is Korybko?", "who is Korybko?"), ("OK, next question: who is Korybko?", "who is Korybko?"),
+    ("Okay, switching topics: what about Iran?", "what about Iran?"),
+    ("Next question, please.", None), ("Something else, please.", None), ("So, what about Iran?", None),
+    ("次の質問です：北朝鮮は？", "北朝鮮は？"), ("次の質問は何か", None),
 ])
 def test_an_opener_that_changes_the_subject_is_read_off_the_question(question, rest) -> None:
     assert after_a_change_of_subject(question) == rest
