@@ -228,17 +228,24 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
             sims += ps.vectors[s] @ queries[s]  # L2-normalised vectors: the dot product is the cosine
         sims /= max(len(specs), 1)
         prior = w.rank / h.rank + w.passage * (h.score / top)
-        opened = False  # whether the passage opens with its article's headline, whose next sentence is the lead
+        # whether the passage opens with its article's headline, whose line's sentences (a headline with ！ is two) are
+        # the headline's and the first sentence after it the lead's (a reviewer's)
+        opened, lead_at = False, None
+        line_end = h.passage.text.find("\n")
         for j, span in enumerate(ps.spans):
             text = h.passage.text[span.start : span.end]
-            opened = opened or (j == 0 and headline(text, span.start, h))
+            if j == 0 and headline(text, span.start, h):
+                opened, line_end = True, line_end if line_end >= 0 else span.end
+            in_headline = opened and span.start < line_end
+            if opened and lead_at is None and not in_headline:
+                lead_at = j
             lex = lexical(groups, ps.terms[j], idf) if groups else 0.0
             value = float(sims[j]) + prior + w.lexical * lex + (w.kind if asked & ps.kinds[j] else 0.0)
             if own and w.own and h.passage.doc_id == first_doc:
                 value += w.own * lexical(own, ps.terms[j], idf)
-            if headlines and j == 0 and opened:
+            if headlines and in_headline:
                 value -= HEADLINE_PENALTY
-            if leads and j == 1 and opened:
+            if leads and j == lead_at:
                 value -= LEAD_PENALTY
             if text.endswith(_SOFT_ENDS):  # a piece cut at a passage boundary reads badly as an answer
                 value -= CUT_PENALTY

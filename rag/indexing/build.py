@@ -287,14 +287,24 @@ THIN_SHARE = 0.5  # a document that loses more than this share of its text to cl
 THIN_MIN_CHARS = 2000  # and at least this many characters
 
 
+_DATE_HINT = ("write one at the end of the title's line, or on a line of its own under it, as 2025年11月17日 06:30; "
+              "published_from / published_to never match it")
+
+
 def _undated_documents(plan: Plan) -> Iterator[str]:
     """A notice for each document none of whose articles has a publication date (its title's line has none the
     cleaning can read, such as 2025年11月17日 06:30): it is indexed and found, but a date filter never matches it,
-    and the build said nothing (a probe's finding)."""
+    and the build said nothing (a probe's finding); and for each undated article of a document whose other articles
+    have one, which a date filter misses as well (a reviewer's)."""
     for d in plan.corpus.documents:
-        if d.articles and all(a.published is None for a in d.articles):
-            yield (f"{d.doc_id}: no publication date found (write one on the title's line, as 2025年11月17日 06:30); "
-                   "it is indexed, but published_from / published_to never match it")
+        undated = [a for a in d.articles if a.published is None]
+        if not undated:
+            continue
+        if len(undated) == len(d.articles):
+            yield f"{d.doc_id}: no publication date found; it is indexed ({_DATE_HINT})"
+            continue
+        for a in undated:
+            yield f"{d.doc_id}: article {a.index + 1} ({a.title[:40]!r}) has no publication date ({_DATE_HINT})"
 
 
 def _thin_documents(plan: Plan) -> Iterator[str]:

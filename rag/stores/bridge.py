@@ -37,6 +37,11 @@ logger = logging.getLogger(__name__)
 
 BRIDGE_ID = "jmdict+jmnedict/vocab-filtered/v2"
 _MAX_PER_KEY = 6
+# the offices JMdict glosses as a company's ("company president": 社長), keyed under the office too, with at most this
+# many of the company gloss's terms
+_OFFICERS = frozenset({"president", "vice-president", "chairman", "director", "directors", "executive", "executives",
+                       "officer", "officers", "employee", "employees", "worker", "workers", "staff"})
+_COMPANY_TERMS = 2
 # a katakana term a name may be spelled as (コリブコ, アラグチ, ラザルス・グループ), and the fewest consonant classes its key
 # and the question word's must have: two classes are the key of too many words (ロシア is "Eilish")
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fb\u30fc]+")
@@ -119,10 +124,12 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     # JMdict glosses a company's officers "company president" (社長), "company employee" (社員): under the officer
     # too, after its own terms ("Who is the president of Minato Digital?" found no 社長, a probe's finding). Every
     # two-word gloss under its head noun was measured too: it moved seen questions both ways (docs/precision.md)
-    for key in [k for k in out if k.startswith("company ") and k.count(" ") == 1]:
+    # Only an officer's (not "company name" 社名 under "name", "company car" 社用車 under "car"), and past the cap if
+    # the office's own terms fill it, as a big corpus's do (委員長, 会長, 議長, 主席, 総裁, 総長: a reviewer's)
+    for key in [k for k in out if k.startswith("company ") and k.count(" ") == 1 and k.split()[1] in _OFFICERS]:
         head = key.split()[1]
         kept = out.get(head, [])
-        out[head] = list(dict.fromkeys([*kept, *out[key]]))[: max(_MAX_PER_KEY, len(kept))]
+        out[head] = list(dict.fromkeys([*kept, *out[key][:_COMPANY_TERMS]]))
     # each term's first sense, if JMdict has it (JMnedict's names of people gloss any name alike: 茅愛 is "China")
     first = {term: key for term, packed in entries.items() if term in looked and packed
              for order, key in [min(pairs(packed))] if order < NAMES_FROM}

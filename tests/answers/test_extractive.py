@@ -366,14 +366,43 @@ def test_the_lead_after_a_headline_counts_a_little_less_but_for_a_question_askin
         return [x.score for x in scoring.score_sentences(searcher, question, [hit], DEFAULT_WEIGHTS)]
 
     what, when = "What changed with Trump's arrival, in the blogger's view?", "When did the situation change?"
-    before = {q: scored(q) for q in (what, when)}
+    where = "Where did the situation change?"
+    before = {q: scored(q) for q in (what, when, where)}
     scoring.LEAD_PENALTY, kept = 0.0, scoring.LEAD_PENALTY
     try:
-        unpenalised = {q: scored(q) for q in (what, when)}
+        unpenalised = {q: scored(q) for q in (what, when, where)}
     finally:
         scoring.LEAD_PENALTY = kept
     assert before[what][1] == pytest.approx(unpenalised[what][1] - kept)
     assert before[what][2:] == unpenalised[what][2:] and before[when] == unpenalised[when]
+    assert before[where] == unpenalised[where]  # a reviewer's: the exception for "where" was untested
+
+
+def test_a_headline_cut_at_its_exclamation_mark_is_the_headline_whole_and_the_lead_the_sentence_after_it(
+        searcher, monkeypatch) -> None:
+    """A reviewer's: a headline with ！ is two sentences, and the lead's penalty fell on its second half, the real lead
+    going unpenalised. The headline's line is the headline's, the first sentence after it the lead."""
+    import dataclasses
+
+    from rag.answers import scoring
+
+    title = "東和精機が過去最高益！ 半導体装置向けが好調"
+    text = f"{title} ― 2025年08月07日 15:30\n精密部品大手の東和精機は7日、連結決算を発表した。売上高は1,284億円だった。"
+    hit = searcher.search("東和精機", top_k=1).hits[0]
+    hit = dataclasses.replace(hit, passage=dataclasses.replace(hit.passage, text=text, title=title,
+                                                               passage_id="not-in-the-index"))  # encoded live
+
+    def scored() -> list[tuple[str, float]]:
+        return [(x.text, x.score) for x in scoring.score_sentences(searcher, "How much revenue?", [hit], DEFAULT_WEIGHTS)]
+
+    penalised = scored()
+    monkeypatch.setattr(scoring, "HEADLINE_PENALTY", 0.0)
+    monkeypatch.setattr(scoring, "LEAD_PENALTY", 0.0)
+    plain = scored()
+    taken = [round(b - a, 6) for (_, a), (_, b) in zip(penalised, plain)]
+    assert [t for t, _ in plain][:3] == ["東和精機が過去最高益！", "半導体装置向けが好調 ― 2025年08月07日 15:30",
+                                         "精密部品大手の東和精機は7日、連結決算を発表した。"], plain
+    assert taken == [0.1, 0.1, 0.05, 0.0], taken
 
 
 def test_a_follow_ups_own_words_choose_its_answer_not_the_conversations_lead(searcher, built_index) -> None:

@@ -452,6 +452,15 @@ def test_documents_indexed_with_nothing_or_little_to_find_are_named_in_the_build
     undated = [w for w in report.warnings if "no publication date found" in w]
     assert len(report.warnings) == 2 + len(undated)
     assert sorted(w.split(":")[0] for w in undated) == ["001_9c689277a1938a75", "002_4bfa712dfd589490"], undated
+    # an undated article in a document whose other one is dated (a reviewer's: only a wholly undated document was named)
+    dated = sorted(seeds.glob("004_*.txt"))[0]
+    dated.write_text(dated.read_text(encoding="utf-8").replace("中・露共同声明2025年05月10日 23:25", "中・露共同声明"),
+                     encoding="utf-8")
+    report = build_index(use_settings, [use_embedder])
+    assert [w for w in report.warnings if w.startswith(dated.stem)] == [
+        f"{dated.stem}: article 2 ('1. 中国とロシアの共同声明の意義') has no publication date (write one at the end of the "
+        "title's line, or on a line of its own under it, as 2025年11月17日 06:30; published_from / published_to never "
+        "match it)"]
 
 
 def test_a_seed_that_cannot_be_read_stops_the_build_instead_of_dropping_its_document(use_settings, use_embedder,

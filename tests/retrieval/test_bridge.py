@@ -226,6 +226,12 @@ def test_a_companys_officer_is_keyed_by_the_office_too(built_index) -> None:
     assert small.table["president"][0] == "大統領" and "社長" in small.table["president"]
     assert "社長" in small.table["company president"] and "社員" in small.table["employee"]
     assert small.expand("Who is the president of Minato Digital?")[0] == small.table["president"]
+    # a reviewer's: a vocabulary whose own "president" terms fill the cap kept no 社長; nor is a company's name or
+    # car keyed under "name" or "car"
+    full = build_bridge(["社長", "大統領", "委員長", "会長", "議長", "主席", "総裁", "総長", "社名", "名前", "社用車", "車"],
+                        cache_dir=Path(settings.cache_dir or settings.index_dir / ".cache"))
+    assert len(full.table["president"]) > 6 and "社長" in full.table["president"]
+    assert "社名" not in full.table.get("name", []) and "社用車" not in full.table.get("car", [])
 
 
 def test_a_japanese_name_is_keyed_as_english_writes_it(built_index, searcher) -> None:
