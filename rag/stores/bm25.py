@@ -44,7 +44,10 @@ def bm25_idf(df: int, n: int) -> np.float32:
 
 def bm25_idfs(df: np.ndarray, n: int) -> np.ndarray:
     """bm25_idf of many terms at once (float32), equal to it term by term: np.log's float64 differs from math.log's
-    in the last bit now and then (0.3 % of a million passages' counts), never after the cast to float32."""
+    in the last bit now and then (0.3 % of a million passages' counts), and no float32 after the cast differed, for
+    every count of n = 999,999, 1,000,003 and 2,345,678 (a reviewer's exhaustive check, numpy 2.4's SIMD log: within
+    one ulp of float64, which the cast to float32 absorbs but for a double rounding none of these met). The test
+    checks every seventh count of a million passages; a numpy whose log strays further would fail it."""
     df = np.asarray(df, np.float64)
     return np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
 
