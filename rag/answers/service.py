@@ -181,9 +181,22 @@ def extractive(r: Retrieval, searcher: Searcher, settings: Settings) -> tuple[st
         return not_covered_message(lang), closest(hits), False
     # a follow-up's own words (the question, where the conversation it was searched with is the focus)
     own = r.result.query if r.context is not None else None
-    text, citations = extractive_answer(r.focus, hits, searcher, lang, asked=asked_detail(r.result.query),
-                                        within=r.answered, own=own)
+    text, citations = extractive_answer(r.focus, _on_the_answer_before(r), searcher, lang,
+                                        asked=asked_detail(r.result.query), within=r.answered, own=own)
     return text, citations, True
+
+
+def _on_the_answer_before(r: Retrieval) -> Sequence[Hit]:
+    """The passages a follow-up's answer is drawn from: those of the document the answer before was drawn from, when
+    the search found some; all of them otherwise. "Why?", "How old is he?" and "And energy?" were answered from other
+    articles, which the conversation's words meet too (a probe's finding). A name swap ("And Iran?") is held to it as
+    well: the seen conversations' swaps ask about the same article far more often than not (docs/answers.md); one
+    whose name the conversation's passages do not mention is searched as a question of its own, with no answer
+    before to keep to. The ranking shown is not changed."""
+    hits = r.result.hits
+    if r.context is None or r.answered is None:
+        return hits
+    return [h for h in hits if h.passage.doc_id == r.answered] or hits
 
 
 def _covers(searcher: Searcher, question: str, hits: Sequence[Hit], min_cosine: float) -> bool:

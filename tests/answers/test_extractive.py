@@ -405,6 +405,36 @@ def test_a_headline_cut_at_its_exclamation_mark_is_the_headline_whole_and_the_le
     assert taken == [0.1, 0.1, 0.05, 0.0], taken
 
 
+@pytest.mark.parametrize("turns, quote", [
+    (["What did Lavrov say about an alliance with China?", "Why?"], None),
+    (["How long has the US embargo on Cuba been in place, according to the commentary?", "And for Iran?"],
+     "1979年以降、何十年も続く米国制裁"),
+    (["In the article about the Sino-Russian entente, how did Xi say the Ukraine crisis should be resolved?",
+      "And Putin?"], "プーチン大統領は、ロシア政府は中国の計画を前向きに評価していると応じた"),
+])
+def test_a_follow_up_is_answered_from_the_document_the_answer_before_was_drawn_from(searcher, built_index, turns,
+                                                                                    quote) -> None:
+    """Probes' chats: "Why?", "How old is he?", "And energy?" were answered with sentences of other articles, which
+    the conversation's words meet too (a Russia sanctions bullet for a question on prices). A follow-up's answer is
+    drawn from the passages of the answer before's document, when the search found some; the ranking is as it was."""
+    from rag.answers.service import answer_retrieved, retrieve
+    from rag.retrieval.conversation import asked_detail
+
+    settings, _ = built_index
+    before = answer_retrieved(retrieve(searcher, turns[0], 5), searcher, settings)
+    cited = {n + 1: f"{c.doc_id}#{c.start}-{c.end}" for n, c in enumerate(before.citations)}
+    found = retrieve(searcher, turns[1], 5, turns[:1], cited=cited, answer=before.answer.split("[", 1)[0])
+    assert found.context is not None and found.answered == before.citations[0].doc_id
+    answer = answer_retrieved(found, searcher, settings)
+    assert {c.doc_id for c in answer.citations} == {found.answered}, answer.answer
+    assert quote is None or quote in answer.answer, answer.answer
+    # drawn from every passage found, the answer quoted another article too
+    _, unscoped = extractive_answer(found.focus, found.result.hits, searcher, "en", within=found.answered,
+                                    asked=asked_detail(found.result.query), own=found.result.query)
+    assert {c.doc_id for c in unscoped} - {found.answered}
+    assert [h.passage.passage_id for h in answer.passages] == [h.passage.passage_id for h in found.result.hits]
+
+
 def test_a_follow_ups_own_words_choose_its_answer_not_the_conversations_lead(searcher, built_index) -> None:
     """A probe's chats: "Who was the judge?" after a question on a ruling, "Which river overflowed there?" after one
     on evacuations, repeated the answer before word for word, as the conversation's words (which the follow-up is
