@@ -165,11 +165,14 @@ def test_the_fronted_english_cue_and_the_final_japanese_cue_decide() -> None:
     ("How many votes did she get?", {"票", "投票"}), ("How many more votes did she get?", {"票", "投票"}),  # not "vote"
     ("How old is the new mayor?", {"歳", "才"}), ("What percentage of voters turned out?", {"%", "％", "パーセント", "割", "ポイント"}),
     ("What did Lavrov say?", set()),
+    # an adjective before the noun; a calendar's unit is none ("how many months": 5月 is May)
+    ("how many consecutive months has it risen", {"連続", "か月"}), ("How many people were injured?", {"人"}),
 ])
 def test_the_counter_a_question_asks_an_amount_in(analyzer, question: str, counters: set[str]) -> None:
     # the bridge's part, a noun's Japanese terms, stands in by a table here (the session index's is tested in
     # tests/answers/test_extractive.py)
-    terms = {"votes": {"票", "投票", "vote"}}
+    terms = {"votes": {"票", "投票", "vote"}, "consecutive": {"連続"}, "months": {"月", "か月"}, "people": {"人"},
+             "were": {"ある"}}
     assert answer_type.asked_counters(question, analyzer.tokens(question), lambda w: terms.get(w, set())) == counters
 
 

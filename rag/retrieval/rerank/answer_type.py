@@ -68,7 +68,12 @@ _REASON_SURFACES = frozenset({"ため", "為", "ので", "理由", "原因", "�
                               "おかげ", "きっかけ"})
 _DIGITS = re.compile(r"\d[\d,.]*")
 # "how many votes", "how many more people": the noun an English question counts (not "of", "the", a comparative)
-_COUNTED_EN = re.compile(r"\bhow\s+many\s+(?:(?:more|fewer|other|additional|new|of|the)\s+)*([a-z][a-z\-]+)")
+_COUNTED_EN = re.compile(r"\bhow\s+many\s+(?:(?:more|fewer|other|additional|new|of|the)\s+)*([a-z][a-z\-]+)"
+                         r"(?:\s+([a-z][a-z\-]+))?")
+# the words after "how many X" that are no noun it counts ("how many people were", "how many votes did")
+_NOT_COUNTED = frozenset({"is", "are", "was", "were", "did", "do", "does", "have", "has", "had", "will", "would", "can",
+                          "could", "of", "in", "at", "on", "for", "to", "from", "by", "with", "there", "the", "a", "an",
+                          "they", "he", "she", "it", "we", "you"})
 # units an English question asks for by its words alone ("how old": 歳; "what percentage": %)
 _UNITS_EN: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     (re.compile(r"\bhow\s+old\b"), frozenset({"歳", "才"})),
@@ -128,8 +133,10 @@ def asked_counters(question: str, tokens: Sequence[Token], terms_of: Callable[[s
             if tok.surface == "何" and tokens[i + 1].term:  # カ国 as the dictionary writes it: 箇国
                 found.add(tokens[i + 1].term)
     text = question.lower()
-    if m := _COUNTED_EN.search(text):
-        found |= {t for t in terms_of(m.group(1)) if not t.isascii()}
+    if m := _COUNTED_EN.search(text):  # the noun, or an adjective and its noun ("how many consecutive months")
+        # not a calendar's unit ("how many months": 5月 is May, not five months)
+        found |= {t for w in m.groups() if w and w not in _NOT_COUNTED for t in terms_of(w)
+                  if not t.isascii() and t not in _DATE_UNITS}
     for cue, units in _UNITS_EN:
         if cue.search(text):
             found |= units
