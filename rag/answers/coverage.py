@@ -50,6 +50,8 @@ _NOT_FOUND = {
 _LISTED = {"en": " The closest passages are listed as sources.", "ja": "最も近い文章を出典として示します。"}
 NOT_COVERED = {lang: text + _LISTED[lang] for lang, text in _NOT_FOUND.items()}
 _KATAKANA = re.compile(r"^[\u30a0-\u30ff]{2,}$")
+_KANJI = re.compile(r"[\u4e00-\u9fff]")
+_KANJI_NAME = re.compile(r"[\u4e00-\u9fff々]{2,}")
 _LATIN = re.compile(r"^[a-z][a-z0-9.\-]{2,}$")
 # a run of capitalised words: a name as an English question writes it ("Lazarus Group", "J.D. Vance")
 # (after anything but a Latin letter or digit: "北朝鮮のLazarus Group", where のL is no word boundary to a regex)
@@ -85,9 +87,12 @@ def closest_cosine(hits: Sequence[Hit]) -> float | None:
 def passages_cover(searcher: Searcher, question: str, hits: Sequence[Hit], min_cosine: float) -> bool:
     """Whether the top passages are about `question` (the text that was searched): True when the check is off
     (`min_cosine` 0), when there is nothing to judge (no hits, no USE score), when USE's closest cosine reaches
-    `min_cosine`, or when one top passage holds every name the question asks for."""
+    `min_cosine`, or when one top passage holds every name the question asks for; False, whatever the cosine, when
+    the question names in kanji a person or place the index never writes (`unwritten_names`)."""
     if min_cosine <= 0 or not hits:
         return True
+    if unwritten_names(searcher, question):
+        return False
     cosine = closest_cosine(hits)
     return cosine is None or cosine >= min_cosine or names_held(searcher, question, hits)
 
@@ -179,6 +184,24 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
     # a short acronym is held only as the passage writes it, in Latin letters ("ISW(戦争研究所)")
     return any(japanese <= passage and all(named(run, names, passage, hit.passage.text) for run in runs)
                and all(a in passage for a in acronyms) for passage, names, hit in zip(passages, spelled, top(hits)))
+
+
+def unwritten_names(searcher: Searcher, question: str) -> list[str]:
+    """The names of people and places `question` writes in kanji (Sudachi's 固有名詞 人名 and 地名, two characters or
+    more) that no sentence of the index holds, nor begins a longer term with (熊本 is written in 熊本県): a question
+    about 大谷翔平 or 北海道 was answered from a footballer's goals and another region's stores (two probes' findings),
+    topically close enough for USE. A name the articles never write cannot be what they answer about. Kanji only: an
+    English name reaches the passages through the bridge and the term alignment, which propose a term for any word,
+    and a katakana one through its sound, which spells many ways (docs/answers.md); [] without a sentence store."""
+    store = getattr(searcher.index, "sentences", None)
+    if store is None or not _KANJI.search(question):
+        return []
+    out = []
+    for t in searcher.analyzer.tokens(unicodedata.normalize("NFKC", question)):
+        if (t.term and t.pos[1:3] in (("固有名詞", "人名"), ("固有名詞", "地名")) and _KANJI_NAME.fullmatch(t.surface)
+                and store.idf(t.term) == 0 and not store.frequencies().begins_a_term(t.term)):
+            out.append(t.surface)
+    return out
 
 
 def _given_after(analyzer, text: str, surnames: set[str], given: str) -> bool:

@@ -57,15 +57,19 @@ class SentenceSegments:
     def keys(self) -> list[str]:
         return self._merged.keys
 
-    def idf(self, term: str) -> float:
-        """BM25's idf of a term over the distinct sentences of the live passages (0 for a term none holds)."""
+    def frequencies(self) -> Frequencies:
+        """How many distinct sentences of the live passages hold each term, counted once, when first asked."""
         if self._df is None:
             picks = []
             for p, part in enumerate(self.parts):
                 slots = self.layout.row_slot[(self.layout.row_slot >= self.starts[p]) & (self.layout.row_slot < self.starts[p + 1])]
                 picks.append((part, part.distinct_of(slots - self.starts[p])))
             self._df = Frequencies.of(picks)
-        return self._df.idf(term)
+        return self._df
+
+    def idf(self, term: str) -> float:
+        """BM25's idf of a term over the distinct sentences of the live passages (0 for a term none holds)."""
+        return self.frequencies().idf(term)
 
     @property
     def sentence_count(self) -> int:

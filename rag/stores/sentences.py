@@ -9,6 +9,8 @@ person, place or organisation name) are stored beside them, so a request runs no
 
 from __future__ import annotations
 
+import bisect
+
 import hashlib
 import logging
 import re
@@ -166,11 +168,15 @@ class SentenceStore:
         """The distinct sentences (sorted, once each) of passage `rows`."""
         return np.unique(np.asarray(self.dist)[ranges(np.asarray(self.ptr), np.asarray(rows, np.int64))])
 
-    def idf(self, term: str) -> float:
-        """BM25's idf of a term over the distinct sentences (0 for a term no sentence holds)."""
+    def frequencies(self) -> Frequencies:
+        """How many distinct sentences hold each term, counted once, when first asked."""
         if self._df is None:
             self._df = Frequencies.of([(self, np.arange(len(self.key_array)))])
-        return self._df.idf(term)
+        return self._df
+
+    def idf(self, term: str) -> float:
+        """BM25's idf of a term over the distinct sentences (0 for a term no sentence holds)."""
+        return self.frequencies().idf(term)
 
     def by_key(self) -> dict[str, int]:
         """Sentence key → its distinct row, for reuse by a later build."""
@@ -329,6 +335,7 @@ class Frequencies:
 
     def __init__(self, ids: dict[str, int], df: np.ndarray, n: int) -> None:
         self.ids, self.df, self.n = ids, df, n
+        self._sorted: list[str] | None = None
 
     @classmethod
     def of(cls, picks: Sequence[tuple[SentenceStore, np.ndarray]]) -> Frequencies:
@@ -351,6 +358,14 @@ class Frequencies:
         i = self.ids.get(term)
         d = int(self.df[i]) if i is not None else 0
         return float(bm25_idf(d, self.n)) if d else 0.0  # a float: a float32 would keep the scores' sums in float32
+
+    def begins_a_term(self, prefix: str) -> bool:
+        """Whether a term some sentence holds begins with `prefix` (熊本 begins 熊本県), by the held terms sorted once,
+        when first asked."""
+        if self._sorted is None:
+            self._sorted = sorted(t for t, i in self.ids.items() if self.df[i])
+        i = bisect.bisect_left(self._sorted, prefix)
+        return i < len(self._sorted) and self._sorted[i].startswith(prefix)
 
 
 # Which embedders encode sentences at build time: e5 alone picked the evidence best (USE added to it lost 4 points

@@ -99,7 +99,11 @@ def test_a_general_question_in_japanese_is_held_back_by_the_higher_floor_of_its_
     assert answer.lang == "ja" and settings.not_covered_below <= cosine < settings.not_covered_below_ja
     assert answer.covered is False and answer.answer == NOT_COVERED["ja"]
     same = settings.replace(not_covered_below_ja=settings.not_covered_below)  # one floor for both: quoted, as before
-    assert answer_question(searcher, question, TOP_K, same).covered
+    from rag.answers.coverage import unwritten_names
+
+    # but 東京, which the articles never write, whatever the floor (`unwritten_names`)
+    assert answer_question(searcher, question, TOP_K, same).covered is not bool(unwritten_names(searcher, question))
+    assert [q for q in JA_BAND if unwritten_names(searcher, q)] == ["明日の東京の天気を教えてください"]
 
 
 def test_a_question_about_an_author_the_articles_do_not_cover_is_not_covered_by_a_source_rows_words(searcher,
@@ -354,3 +358,41 @@ def test_a_check_that_breaks_leaves_the_answer_as_it_was(searcher, settings, mon
 def test_the_words_that_ask_how_many_or_which_year_name_nothing(searcher, question, holds):
     r = retrieve(searcher, question, TOP_K)
     assert names_held(searcher, question, r.result.hits) is holds
+
+
+@pytest.mark.parametrize("question, names", [
+    ("北海道の知事はロシアと中国の関係について何と述べたか", ["北海道"]),
+    ("大谷翔平はプーチン大統領について何と言ったか", ["大谷", "翔平"]),
+    ("石破首相はロシアと中国の同盟について何と述べたか", ["石破"]),
+])
+def test_a_japanese_question_naming_a_person_or_place_the_articles_never_write_is_not_covered(searcher, settings,
+                                                                                           question, names):
+    """Two probes': 「大谷翔平は今シーズン何本のホームランを打った?」 was answered with a footballer's goals, 「北海道では何
+    店舗で…」 with another region's stores: close enough for USE. A name in kanji that no sentence of the index writes
+    is not what the articles answer about."""
+    from rag.answers.coverage import unwritten_names
+
+    r = retrieve(searcher, question, TOP_K)
+    assert closest_cosine(r.result.hits) >= _floor(settings, "ja")  # USE alone would answer it
+    assert unwritten_names(searcher, question) == names
+    answer = answer_question(searcher, question, TOP_K, settings)
+    assert answer.covered is False and answer.answer == NOT_COVERED["ja"]
+
+
+@pytest.mark.parametrize("question", ["北京でプーチン大統領は何と述べたか", "上海で習近平国家主席は何と述べたか"])
+def test_a_japanese_question_naming_what_the_articles_write_is_answered(searcher, settings, question):
+    from rag.answers.coverage import unwritten_names
+
+    assert unwritten_names(searcher, question) == []
+    assert answer_question(searcher, question, TOP_K, settings).covered
+
+
+def test_a_name_that_begins_a_longer_term_of_the_index_is_written_there() -> None:
+    """熊本 is written in 熊本県, which Sudachi reads as one word; a term no live sentence holds any more is not."""
+    import numpy as np
+
+    from rag.stores.sentences import Frequencies
+
+    held = Frequencies({"熊本県": 0, "東京": 1, "大阪府": 2}, np.array([2, 0, 1]), 3)
+    assert held.begins_a_term("熊本") and held.begins_a_term("大阪") and held.begins_a_term("熊本県")
+    assert not held.begins_a_term("東京") and not held.begins_a_term("北海道") and not held.begins_a_term("熊本市")
