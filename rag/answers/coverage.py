@@ -22,6 +22,10 @@ Two signals, both from the search that ran already:
   it as a name ("wang", "yi"). A question that names nothing else by an acronym of two or three capitals ("What does
   ISW stand for?") needs a passage that writes it in those letters.
 
+And one that refuses whatever the cosine: **a name the index never writes.** A Japanese question naming in kanji a
+person or place (Sudachi's 人名, 地名) that no sentence of the index holds, nor begins a longer term with, asks about
+something the articles are not about (「大谷翔平は…」, 「北海道では…」: `unwritten_names`).
+
 A follow-up (a question searched with the conversation) is not checked: its hits mix two searches, and it continues
 a conversation that was about the articles. Nor is an answer written by an LLM, which reads the passages itself.
 """
