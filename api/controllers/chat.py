@@ -19,10 +19,11 @@ from litestar.response import Stream
 from litestar.response.streaming import ASGIStreamingResponse
 
 from rag.answers import Answer
-from rag.answers.coverage import not_covered_message
+from rag.answers.coverage import small_talk_message
 from rag.answers.service import Retrieval, answer_retrieved, retrieve
 from rag.answers.streaming import stream_answer
 from rag.retrieval import Searcher
+from rag.retrieval.conversation import small_talk
 from rag.retrieval.engine import detect_language
 from rag.retrieval.intake import has_word, strip_invisible
 from rag.settings import Settings
@@ -106,12 +107,12 @@ class ChatController(Controller):
         if task is not None:  # a frontend's housekeeping (Open WebUI's title, tags...), not a question: not searched
             answer = await to_thread.run_sync(partial(task_answer, task, settings, llm_client, searcher.index.version))
             return _whole(answer, data, base_url)
-        if _wordless(question, searcher, settings):
-            # "👍", "?" or "🙏" after an answer is small talk, answered as "Thanks!" is, in the conversation's
-            # language, but with no passages to list, since none was searched for; the search refuses a question of
-            # no letter or digit (a reviewer's: a chat client showed an error for a thumbs-up)
-            lang = next((detect_language(t) for t in reversed(earlier) if has_word(t)), "en")
-            answer = Answer(question, not_covered_message(lang, listed=False), (), (), 0.0, "extractive",
+        if _wordless(question, searcher, settings) or (has_word(question) and small_talk(question)):
+            # "Thanks!", "hi", "ok 👍", "👍" ask nothing: answered with what the service answers, in the conversation's
+            # language, searching nothing and listing no passages (reviewers': "Thanks!" listed the passages closest
+            # to "thanks", and 👍, which the search refuses for holding no word, was answered another way)
+            lang = next((detect_language(t) for t in reversed((*earlier, question)) if has_word(t)), "en")
+            answer = Answer(question, small_talk_message(lang), (), (), 0.0, "extractive",
                             index_version=searcher.index.version, lang=lang, covered=False)
             return _whole(answer, data, base_url)
         # Retrieval ends before the first byte goes out, so a bad question is still a clean JSON 4xx.

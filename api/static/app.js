@@ -280,8 +280,9 @@ async function ask(text) {
     history.push({ role: "user", content: text }, { role: "assistant", content: answerText });
     // a model's answer that cites no passage lists the first it read, unmarked (rag/answers/service.py)
     const marked = new RegExp(MARKER.source).test(answerText);
-    status.textContent = !covered ? `No passage found seems to answer this; the ${results.length} closest are listed.`
-      : !results.length ? "Answered."
+    // small talk ("hello", 👍) is answered without a search: nothing listed, nothing to say about it
+    status.textContent = !results.length ? "Answered."
+      : !covered ? `No passage found seems to answer this; the ${results.length} closest are listed.`
         : marked ? `Answered with ${results.length} source(s).`
           : `The answer cites no passage; the first ${results.length} it was drawn from are listed.`;
     const waiting = pending.get(reply);

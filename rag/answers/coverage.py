@@ -47,12 +47,17 @@ from ..types import Hit
 SIGNAL = "use"
 PASSAGES = 5  # the top passages read, as the extractive answer reads them
 CLOSEST = 3  # the passages a not-covered answer lists, for a reader who knows better than the check
-_NOT_FOUND = {
-    "en": "None of the passages found seems to answer this question; the indexed articles may not cover it.",
-    "ja": "見つかった文章には、この質問に答えるものが見当たりません。索引の記事が扱っていない内容かもしれません。",
+NOT_COVERED = {
+    "en": "None of the passages found seems to answer this question; the indexed articles may not cover it. The "
+          "closest passages are listed as sources.",
+    "ja": "見つかった文章には、この質問に答えるものが見当たりません。索引の記事が扱っていない内容かもしれません。最も近い"
+          "文章を出典として示します。",
 }
-_LISTED = {"en": " The closest passages are listed as sources.", "ja": "最も近い文章を出典として示します。"}
-NOT_COVERED = {lang: text + _LISTED[lang] for lang, text in _NOT_FOUND.items()}
+# the reply to a chat message that asks nothing ("Thanks!", "hi", "👍"), which is not searched
+SMALL_TALK = {
+    "en": "Ask me about the indexed news articles, in English or Japanese: I answer from their passages and cite them.",
+    "ja": "索引のニュース記事について、日本語か英語で質問してください。記事の文章を引用してお答えします。",
+}
 _KATAKANA = re.compile(r"^[\u30a0-\u30ff]{2,}$")
 _KANJI = re.compile(r"[\u4e00-\u9fff]")
 _KANJI_NAME = re.compile(r"[\u4e00-\u9fff々]{2,}")
@@ -70,11 +75,12 @@ _SHORT_WORDS = {"me", "us", "my", "so", "if", "up", "ok", "all", "but", "yes", "
 _ASKING_NOUNS = {"略", "意味", "人物", "正体", "名前", "何者"}
 
 
-def not_covered_message(lang: str, listed: bool = True) -> str:
-    """The notice a question the passages do not answer gets, in `lang`; `listed`: whether the closest passages are
-    listed under it (not under the reply to a chat message of no word, "👍", which searches nothing)."""
-    lang = lang if lang in NOT_COVERED else "en"
-    return NOT_COVERED[lang] if listed else _NOT_FOUND[lang]
+def not_covered_message(lang: str) -> str:
+    return NOT_COVERED.get(lang, NOT_COVERED["en"])
+
+
+def small_talk_message(lang: str) -> str:
+    return SMALL_TALK.get(lang, SMALL_TALK["en"])
 
 
 def closest_cosine(hits: Sequence[Hit]) -> float | None:
@@ -142,9 +148,10 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
         runs = [w for w in dict.fromkeys(_long_words(" ".join(_WORD.findall(question))))
                 if w in latin or any(t != w and spells(t, w) for t in searched(w))]
         runs += [w for w in people if w not in runs]  # "who is wang yi"
-        # a given name before its surname is the run's ("who is sora kudo": 工藤隆 is not Sora Kudo; a reviewer's)
+        # a given name beside its surname is the run's ("who is sora kudo", "kudo sora": 工藤隆 is not Sora Kudo; reviewers')
         typed = _WORD.findall(question)
         full = {b: f"{a} {b}" for a, b in zip(typed, typed[1:]) if a in given and b in people}
+        full |= {a: f"{a} {b}" for a, b in zip(typed, typed[1:]) if a in people and b in given}  # "kudo sora"
         runs = [full.get(w, w) for w in runs]
     # a question that names nothing else, by an acronym of two or three capitals ("What does ISW stand for?")
     acronyms = [] if japanese or runs else [a.lower() for a in short_acronyms(question)]

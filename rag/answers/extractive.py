@@ -170,15 +170,17 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
     was drawn from, when a follow-up knows it): another article's date is another event's (2月24日 for the signing
     of 5月8日). It must share a word with `question` (its term `groups`) and hold a token of `kind` new to it: the
     rerank stage's answer evidence. Its claim (an int) is 2 for a number in the counter the question asks in
-    (`answer_type.asked_counters`: 「5万8,921票」 for "How many votes…?", where 「当選が決まった20日夜、…」 gives a number
+    (`answer_type.asked_counters`: 「3万1,500票」 for "How many votes…?", where 「当選が決まった12日夜、…」 gives a number
     too), 1 for any token of the kind, 0 for none."""
     tokens = searcher.analyzer.tokens(question)
     known_terms = {t for g in groups for t in g} | {t.term for t in tokens if t.term}
     known_numbers = answer_type.question_numbers(question, tokens)
-    counters = (answer_type.asked_counters(question, tokens, lambda w: {t for g in searcher.term_groups(w) for t in g})
+    counters = (answer_type.asked_counters(question, tokens, lambda w: {t for g in searcher.term_groups(w) for t in g},
+                                           # one kanji after a number counts it too (7,000語)
+                                           lambda t: len(t) == 1 or answer_type.counter_term(searcher.analyzer.tags(t)))
                 if kind == "number" else frozenset())
 
-    def claim(c: Scored) -> int:  # 2: a number in the counter asked for (9位 for 何位), 1: a token of the kind, 0: none
+    def claim(c: Scored) -> int:  # 2: a number in the counter asked for (7位 for 何位), 1: a token of the kind, 0: none
         found = searcher.analyzer.tokens(c.text)
         if counters and answer_type.counted(found, counters, known_numbers):
             return 2

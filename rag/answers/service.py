@@ -194,7 +194,8 @@ def _on_the_answer_before(r: Retrieval) -> Sequence[Hit]:
     whose name the conversation's passages do not mention is searched as a question of its own, with no answer
     before to keep to. The ranking shown is not changed."""
     hits = r.result.hits
-    if r.context is None or r.answered is None:
+    # nor a question about the source ("Who wrote it?"), whose source line the search puts first (a reviewer's)
+    if r.context is None or r.answered is None or asks_for_source(r.result.query):
         return hits
     return [h for h in hits if h.passage.doc_id == r.answered] or hits
 

@@ -213,7 +213,8 @@ def small_talk(question: str) -> bool:
     if not has_word(question):
         return True
     if has_cjk(question):  # but its letters: an emoji or a mark after ありがとう is no word (a reviewer's)
-        return JA_SMALL_TALK.fullmatch("".join(c for c in question if c.isalnum())) is not None
+        # (nor a long vowel's mark, which the letters keep: なるほどー, 了解ですー)
+        return JA_SMALL_TALK.fullmatch("".join(c for c in question if c.isalnum() and c not in "ー〜～")) is not None
     words = english_words(question)
     if question.rstrip().endswith(("?", "？")) and any(w in _ASKING_FILLERS for w in words):
         return False  # "Yes, is it?" asks (a reviewer's)

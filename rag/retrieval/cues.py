@@ -16,11 +16,13 @@ EN_WEAK = frozenset({"its", "he", "him", "his", "himself", "she", "her", "hers",
 EN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 # An opener that changes the subject: what follows is a question of its own unless it points back ("By the way, what
 # did Vance say?", ところで、バンスは何と言った?)
-EN_NEW_TOPIC = re.compile(r"^\W*(?:(?:now|ok(?:ay)?|so|alright|all right)\s*,?\s*)?"  # "OK, next question: …"
+EN_NEW_TOPIC = re.compile(r"^\W*(?:(?:now|ok(?:ay)?|so|alright|all right)\s*[,.]?\s*){0,2}"  # "OK, next question: …",
+                          # "Ok. Moving on: …", "OK so, next question: …"
                           r"(?:(?:by the way|btw|anyway(?:s)?)(?:\s*[,:;.!\-–—]+\s*|\s+)|(?:on (?:an|a different|another) "
                           r"note|changing the subject|(?:a |one )?(?:different|another|new|unrelated|separate) "
                           r"(?:question|topic)(?: now)?|something (?:else|different)|"
-                          r"switching (?:topics?|gears)|moving on|next question)\s*[,:;.!\-–—]+\s*)", re.IGNORECASE)
+                          r"switching (?:topics?|gears)|moving on|next question)(?:\s*,?\s*please)?\s*[,:;.!\-–—]+\s*)",
+                          re.IGNORECASE)
 JA_NEW_TOPIC = re.compile(r"^\W*(?:(?:話は変わ(?:りますが|るけど|るが)|それはそうと)[\s、,。:：!！]*|"
                           r"(?:ところで|さて|話(?:題)?(?:を)?変え(?:ますが|て)|"
                           r"(?:別の(?:質問|話)|別件|次の質問)(?:なんだけど|ですが|だけど|です)?)[\s、,。:：!！]+|ところで(?=[^\sっとの]))")

@@ -39,7 +39,7 @@ _PLACE_NOUNS = frozenset({"governor", "governors", "gubernatorial", "mayor", "ma
                           "earthquake", "quake", "flood", "floods", "flooding", "typhoon", "storm", "landslide",
                           "landslides", "tsunami", "eruption", "disaster", "fire", "wildfire", "derailment"})
 # after "election", a person's: "After the Takaichi election win, what did she say?" (a reviewer's)
-_PERSONS_ELECTION = frozenset({"win", "wins", "victory", "victories", "campaign", "defeat", "loss", "landslide"})
+_PERSONS_ELECTION = frozenset({"win", "wins", "victory", "victories", "defeat", "loss", "landslide"})
 _NEXT_WORDS = re.compile(r"\s+([A-Za-z]+)(?:\s+([A-Za-z]+))?")
 _BEFORE = 60  # the characters before a name read for what places it or starts its sentence
 _PHRASE = 8  # how far after a name its phrase's particle is looked for (氏, its age in brackets, its title)

@@ -260,6 +260,7 @@ def test_a_japanese_full_name_is_held_by_its_surname_in_kanji(built_index, searc
     # typed in lowercase, and a given name of three letters (a reviewer's: neither was checked)
     assert names_held(with_kudo, "who is takashi kudo", hits)
     assert not names_held(with_kudo, "who is sora kudo", hits)
+    assert not names_held(with_kudo, "who is kudo sora", hits) and names_held(with_kudo, "who is kudo takashi", hits)
     assert _bridge_names(with_kudo, "Who is Jun Kudo?")[1] == {"jun"}
     assert not names_held(with_kudo, "Who is Jun Kudo?", hits) and not names_held(with_kudo, "who is jun kudo?", hits)
     assert not names_held(with_kudo, "Who is Takashi?", hits)  # a given name alone names no one

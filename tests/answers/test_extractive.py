@@ -243,7 +243,7 @@ def test_a_sentence_leads_for_a_detail_only_whole_of_the_best_ones_article_on_th
 
 
 def test_a_number_in_the_counter_asked_for_leads_before_another_number(searcher, built_index) -> None:
-    """"How many votes…?" is answered by 「5万8,921票」, not by the 「20日夜」 of the sentence before it (a probe's
+    """"How many votes…?" is answered by 「3万1,500票」, not by the 「12日夜」 of the sentence before it (a probe's
     finding): a sentence that gives a number in the counter the question asks in (何位: 位; "how many X": the bridge's
     terms for X) claims the first place more strongly than one that gives only some number."""
     settings, _ = built_index
@@ -433,6 +433,24 @@ def test_a_follow_up_is_answered_from_the_document_the_answer_before_was_drawn_f
                                     asked=asked_detail(found.result.query), own=found.result.query)
     assert {c.doc_id for c in unscoped} - {found.answered}
     assert [h.passage.passage_id for h in answer.passages] == [h.passage.passage_id for h in found.result.hits]
+
+
+def test_a_follow_up_about_the_source_is_not_held_to_the_answer_befores_document(searcher, built_index) -> None:
+    """A reviewer's: "Who wrote it?" after an answer lost the source line the search put first, which another
+    document's passage held, and answered with two sentences of content and no author."""
+    from rag.answers.service import _on_the_answer_before, answer_retrieved, retrieve
+
+    settings, _ = built_index
+    question = "How long did Putin and Xi talk?"
+    before = answer_retrieved(retrieve(searcher, question, 5), searcher, settings)
+    cited = {n + 1: f"{c.doc_id}#{c.start}-{c.end}" for n, c in enumerate(before.citations)}
+    for follow_up, held in (("Who wrote it?", False), ("Why?", True)):
+        found = retrieve(searcher, follow_up, 5, [question], cited=cited)
+        assert found.context is not None and found.answered is not None, follow_up
+        hits = found.result.hits
+        assert {h.passage.doc_id for h in hits} - {found.answered}, follow_up  # other documents were found
+        drawn = _on_the_answer_before(found)
+        assert (list(drawn) == [h for h in hits if h.passage.doc_id == found.answered]) if held else drawn == hits
 
 
 def test_a_follow_ups_own_words_choose_its_answer_not_the_conversations_lead(searcher, built_index) -> None:

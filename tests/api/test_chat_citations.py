@@ -137,16 +137,17 @@ def test_the_stream_has_choices_in_every_chunk_but_the_usage_one_and_ends_with_t
     check_citation_shapes(final, final["choices"][0]["delta"]["annotations"], answer.answer, answer, seed_file)
 
 
-@pytest.mark.parametrize("question", ["hello", "こんにちは"])
-def test_a_greeting_gets_a_reply_that_quotes_nothing_and_lists_the_closest_passages(client, core_answer, question):
-    """rag/answers/coverage.py: no passage is about a greeting, so none is quoted as its answer (no marker, so no
-    annotation); the closest are still the sources, and `covered` says why."""
+@pytest.mark.parametrize("question", ["Tell me a joke", "ペルーの首都は？"])
+def test_a_question_the_articles_do_not_cover_gets_a_reply_that_quotes_nothing_and_lists_the_closest_passages(
+        client, core_answer, question):
+    """rag/answers/coverage.py: no passage is about a general question, so none is quoted as its answer (no marker,
+    so no annotation); the closest are still the sources, and `covered` says why."""
     answer = core_answer(question)
     assert answer.covered is False and len(answer.citations) == 3
     assert answer.citations == tuple(h.citation for h in sorted(answer.passages, key=lambda h: h.rank)[:3])
     plain = chat(client, question).json()
     message = plain["choices"][0]["message"]
-    text, heading, footer = message["content"].partition("\n\n出典:\n" if question == "こんにちは" else "\n\nSources:\n")
+    text, heading, footer = message["content"].partition("\n\n出典:\n" if question.endswith("？") else "\n\nSources:\n")
     assert heading and text == answer.answer and not MARKER.search(text) and message["annotations"] == []
     assert len(footer.splitlines()) == len(plain["sources"]) == len(plain["search_results"]) == len(answer.citations)
     assert plain["covered"] is False and len(plain["passages"]) == len(answer.passages)
@@ -156,6 +157,23 @@ def test_a_greeting_gets_a_reply_that_quotes_nothing_and_lists_the_closest_passa
     ask = client.post("/v1/ask", json={"question": question, "top_k": 4}).json()
     assert ask["covered"] is False and ask["answer"] == answer.answer
     assert [c["start"] for c in ask["citations"]] == [c.start for c in answer.citations]
+
+
+@pytest.mark.parametrize("question, lang", [("hello", "en"), ("こんにちは", "ja")])
+def test_a_greeting_gets_the_small_talk_reply_that_searches_and_lists_nothing(client, question, lang):
+    """A greeting asks nothing: the chat answers it with a short reply in its language, no passage, no source, no
+    annotation, plain and streamed alike; /v1/ask, which answers single questions, searches it and says it is not
+    covered."""
+    from rag.answers.coverage import SMALL_TALK
+
+    plain = chat(client, question).json()
+    message = plain["choices"][0]["message"]
+    assert message["content"] == SMALL_TALK[lang] and message["annotations"] == []
+    assert plain["covered"] is False and plain["passages"] == plain["sources"] == plain["search_results"] == []
+    chunks = sse_chunks(chat(client, question, stream=True).text)
+    assert "".join(c["choices"][0]["delta"].get("content", "") for c in chunks) == SMALL_TALK[lang]
+    ask = client.post("/v1/ask", json={"question": question, "top_k": 4}).json()
+    assert ask["covered"] is False and len(ask["citations"]) == 3
 
 
 def test_a_follow_up_is_searched_through_the_earlier_user_turns(client):

@@ -86,10 +86,14 @@ def test_sdk_plain_completion_exposes_the_annotations_as_typed_objects(sdk, extr
                for u in reply.model_extra["citations"])
 
 
-def test_sdk_sees_a_greeting_answered_without_quotes_and_covered_false(sdk, extractive):
-    """The openai SDK against the real server: the reply to a greeting quotes no passage (rag/answers/coverage.py),
-    so it has no annotations, and says why in `covered`; the closest passages are its sources."""
-    reply = plain(sdk, "hello")
+def test_sdk_sees_a_general_question_answered_without_quotes_and_covered_false(sdk, extractive):
+    """The openai SDK against the real server: the reply to a question no passage is about quotes none
+    (rag/answers/coverage.py), so it has no annotations, and says why in `covered`; the closest passages are its
+    sources. A greeting gets the small-talk reply, listing nothing."""
+    greeting = plain(sdk, "hello")
+    assert greeting.model_extra["covered"] is False and not greeting.choices[0].message.annotations
+    assert greeting.model_extra["search_results"] == [] and "Sources:" not in greeting.choices[0].message.content
+    reply = plain(sdk, "Tell me a joke")
     message = reply.choices[0].message
     assert reply.model_extra["covered"] is False and not message.annotations
     assert message.content.startswith("None of the passages found seems to answer this question")

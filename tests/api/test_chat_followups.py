@@ -66,17 +66,22 @@ def test_a_thanks_after_an_answer_is_answered_as_small_talk_not_with_the_answers
     messages = [user(question), {"role": "assistant", "content": said_before}, user(thanks)]
     body = client.post("/v1/chat/completions", json={"messages": messages}).json()
     alone = client.post("/v1/chat/completions", json={"messages": [user(thanks)]}).json()
-    # searched as it stands, as a greeting is: nothing found is about it, so nothing is quoted
+    # answered as a greeting is: not searched, nothing quoted, no passages listed (a reviewer's: the passages closest
+    # to "thanks" were listed as sources)
+    from rag.answers.coverage import SMALL_TALK
+
     said = body["choices"][0]["message"]["content"]
     assert body["covered"] is False and said == alone["choices"][0]["message"]["content"]
-    assert [p["passage_id"] for p in body["passages"]] == [p["passage_id"] for p in alone["passages"]]
+    assert said == SMALL_TALK["ja" if thanks.startswith("あ") else "en"]
+    assert body["passages"] == alone["passages"] == [] and "Sources:" not in said
 
 
 @pytest.mark.parametrize("stream", [False, True])
 def test_small_talk_and_its_reply_between_an_answer_and_its_follow_up_change_nothing(client, stream):
-    """A reviewer's: after "thanks!" the last assistant message is the reply to it, whose Sources list holds the
+    """A reviewer's: after "thanks!" the last assistant message is the reply to it, whose Sources list held the
     passages closest to "thanks"; the follow-up was drawn from that list's article ("When was that?" after the Lavrov
-    question answered from 004, not 001). The answer before a follow-up is the last one that answered a question."""
+    question answered from 004, not 001). The reply lists nothing now, and the answer before a follow-up is the last
+    one that answered a question, whose sources and first sentence the follow-up reads."""
     def chat(messages: list[dict[str, str]]) -> tuple[str, list[str]]:
         body = client.post("/v1/chat/completions", json={"messages": messages}).json()
         return body["choices"][0]["message"]["content"], [p["passage_id"] for p in body["passages"]]
@@ -87,7 +92,7 @@ def test_small_talk_and_its_reply_between_an_answer_and_its_follow_up_change_not
                                         ("How long did Putin and Xi talk?", "When was that?", "Thanks, that's helpful.")):
         answered, _ = chat([user(question)])
         reply, listed = chat([user(question), {"role": "assistant", "content": answered}, user(thanks)])
-        assert "Sources:" in reply and listed  # the notice lists the passages closest to "thanks"
+        assert "Sources:" not in reply and listed == []  # small talk is not searched: no answer before to read
         plain = chat([user(question), {"role": "assistant", "content": answered}, user(follow_up)])
         chatty = [user(question), {"role": "assistant", "content": answered}, user(thanks),
                   {"role": "assistant", "content": reply}, user(follow_up)]
@@ -203,6 +208,10 @@ def test_the_first_sentence_of_the_answer_before_is_read_up_to_its_first_marker(
     assert before("Asked if he would run, he said No. Rubio left.") == "Asked if he would run, he said No"  # no number
     assert before("…藤堂が決勝ゴール 国立に6万人2025年10月15日 07:12[1] 次の文。[1]") == "…藤堂が決勝ゴール 国立に6万人2025年10月15日 07:12"
     assert answer_before([message("user", "q1")]) == ""
+    # a client's greeting before any question is the answer before; the reply to small talk is not
+    assert answer_before([message("assistant", "Hello. Ask me."), message("user", "q2")]) == "Hello"
+    assert answer_before([message("user", "q1"), message("assistant", "Lavrov said so.[1]"), message("user", "thanks!"),
+                          message("assistant", "Ask me."), message("user", "q2")]) == "Lavrov said so."
     # read from the answer's head: a run of spaces costs nothing (a reviewer's: a lazy match backtracked over it, and
     # a 150 KB message held the server's event loop for 19 s)
     assert before("a" + " " * 200_000 + "b") == "a"

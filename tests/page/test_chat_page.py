@@ -231,14 +231,23 @@ def test_a_japanese_question_is_answered_in_japanese_with_lang_set(watched, page
     assert page.locator(ANSWER).count() == 1  # the hook always names the latest answer
 
 
-def test_a_greeting_is_answered_without_quotes_and_its_list_is_called_the_closest_passages(watched, page_server):
-    """No passage is about "hello" (rag/answers/coverage.py): the answer says so and has no markers, and the passages
-    under it are not called its sources."""
+def test_a_general_question_is_answered_without_quotes_and_its_list_is_called_the_closest_passages(watched,
+                                                                                                    page_server):
+    """No passage is about "Tell me a joke" (rag/answers/coverage.py): the answer says so and has no markers, and the
+    passages under it are not called its sources. A greeting is answered as small talk: no list, no count of it."""
     page, _ = watched
-    reference = page_server.chat("hello")
-    assert reference["covered"] is False
     open_page(page, page_server)
+    greeting = page_server.chat("hello")
+    assert greeting["covered"] is False and greeting["search_results"] == []
     ask(page, "hello")
+    assert wait_done(page) == "done"
+    assert page.text_content(ANSWER) == greeting["choices"][0]["message"]["content"]
+    assert page.locator(".message.assistant ol.sources li").count() == 0
+    assert page.text_content("#status") == "Answered."
+    open_page(page, page_server)
+    reference = page_server.chat("Tell me a joke")
+    assert reference["covered"] is False
+    ask(page, "Tell me a joke")
     assert wait_done(page) == "done"
     assert page.text_content(ANSWER) == reference["choices"][0]["message"]["content"].split("\n\nSources:\n")[0]
     assert page.locator(f"{ANSWER} button[data-cite]").count() == 0

@@ -272,6 +272,7 @@ def test_a_place_that_is_a_surname_too_is_no_person_before_a_noun(built_index, s
     assert _person("Who won the Kudo campaign?", analyzer, small) == "Kudo"
     # an election win is a person's (a reviewer's: "she" was no longer Takaichi)
     assert _person("What did the Akita election win mean for her?", analyzer, small) == "Akita"
+    assert _person("What did the Akita election campaign cost?", analyzer, small) is None  # a place's campaign
     # a place's name that is a person's before another noun (a reviewer's: "the Takaichi government"), or alone
     assert _person("What did the Akita government say?", analyzer, small) == "Akita"
     assert _person("What did Akita say about the election?", analyzer, small) == "Akita"
@@ -349,6 +350,7 @@ def test_small_talk_between_the_questions_does_not_lose_the_topic(searcher, chat
 @pytest.mark.parametrize("text, chat", [
     ("Thanks!", True), ("ok, thank you very much", True), ("Got it, that's helpful.", True), ("👍", True),
     ("ありがとう", True), ("ありがとう👍", True), ("了解です🙏", True),
+    ("なるほどー", True), ("了解ですー", True), ("ありがとうございますー", True),  # a long vowel's mark (a reviewer's)
     # a question that opens with yes, no or ok asks (a reviewer's: "Yes, is it?" was answered as small talk)
     ("Is it?", False), ("Yes, is it?", False), ("ok, was it?", False), ("Thanks, was that all?", False),
     ("Thanks! What did Lavrov say?", False), ("ラブロフは?", False),
@@ -554,6 +556,9 @@ def test_a_long_pasted_turn_before_an_article_follow_up_is_not_searched_again_in
     ("Okay, switching topics: what about Iran?", "what about Iran?"),
     ("Next question, please.", None), ("Something else, please.", None), ("So, what about Iran?", None),
     ("次の質問です：北朝鮮は？", "北朝鮮は？"), ("次の質問は何か", None),
+    ("Ok. Moving on: who is Korybko?", "who is Korybko?"), ("OK so, next question: who is Korybko?", "who is Korybko?"),
+    ("So, moving on: who is Korybko?", "who is Korybko?"), ("Alright, next question: who is Korybko?", "who is Korybko?"),
+    ("Next question, please: who is Korybko?", "who is Korybko?"),
 ])
 def test_an_opener_that_changes_the_subject_is_read_off_the_question(question, rest) -> None:
     assert after_a_change_of_subject(question) == rest

@@ -39,7 +39,7 @@ _EN: tuple[tuple[Kind, re.Pattern[str]], ...] = (
 _JA: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     # a counter after 何 asks for an amount, except the calendar ones (何年, 何月, 何日), which ask for a date
     ("number", re.compile(r"何(?:人|回|件|割|倍|%|パーセント|億|万|千|百|カ国|か国|ヶ国|ケ国|歳|個|本|機|隻|発|トン|"
-                          r"ドル|円|度|年間|日間|時間|カ月|か月|ヶ月|ケ月|週間|分|位|票|点|戸|世帯|社|校|台|枚|頭|席|議席|店|軒|棟|"
+                          r"ドル|円|度|年間|日間|時間|カ月|か月|ヶ月|ケ月|週間|分|位|票|点|戸|世帯|社|校|台|枚|頭|席|議席|店|軒|棟|名|"
                           r"キロ|メートル|センチ|ミリ|グラム|リットル|ポイント|試合|勝|敗|ゴール)|どのくらい|どれくらい|どれほど|"
                           r"どれだけ|いくら|いくつ|規模|人数|割合|総額|金額")),
     ("date", re.compile(r"いつ|何年|何月|何日|何曜|何時|時期|日付")),
@@ -67,13 +67,38 @@ _SPAN_BEFORE = frozenset({"わずか", "僅か", "約", "およそ", "たった"
 _REASON_SURFACES = frozenset({"ため", "為", "ので", "理由", "原因", "要因", "背景", "狙い", "目的", "動機", "せい",
                               "おかげ", "きっかけ"})
 _DIGITS = re.compile(r"\d[\d,.]*")
-# "how many votes", "how many more people": the noun an English question counts (not "of", "the", a comparative)
+# "how many votes", "how many more people", "how many Japanese tourists": the noun an English question counts, the
+# second word when the first is its adjective (not "of", "the", a comparative)
 _COUNTED_EN = re.compile(r"\bhow\s+many\s+(?:(?:more|fewer|other|additional|new|of|the)\s+)*([a-z][a-z\-]+)"
                          r"(?:\s+([a-z][a-z\-]+))?")
 # the words after "how many X" that are no noun it counts ("how many people were", "how many votes did")
 _NOT_COUNTED = frozenset({"is", "are", "was", "were", "did", "do", "does", "have", "has", "had", "will", "would", "can",
                           "could", "of", "in", "at", "on", "for", "to", "from", "by", "with", "there", "the", "a", "an",
-                          "they", "he", "she", "it", "we", "you"})
+                          "they", "he", "she", "it", "we", "you", "and", "or", "so", "than", "that", "this", "these"})
+# English nouns of counting and the Japanese counters that count them (the bridge's terms for a noun are its
+# synonyms, not its counter: "people" is 人民, 国民, never 人; "times" is 時; a reviewer's)
+_PERSONS = ("people", "persons", "residents", "patients", "passengers", "workers", "employees", "children", "students",
+            "victims", "members", "participants", "tourists", "visitors", "spectators", "fans", "soldiers", "troops",
+            "casualties", "deaths", "dead", "injured", "voters", "officials", "citizens", "candidates", "plaintiffs",
+            "suspects", "evacuees", "users", "customers", "adults", "women", "men", "players", "staff")
+_COUNTERS_EN: dict[str, frozenset[str]] = {
+    **dict.fromkeys(_PERSONS, frozenset({"人", "名"})),
+    "times": frozenset({"回", "度"}), "seats": frozenset({"議席", "席"}), "votes": frozenset({"票"}),
+    **dict.fromkeys(("households", "homes", "houses"), frozenset({"世帯", "戸", "棟", "軒"})),
+    "buildings": frozenset({"棟"}),
+    **dict.fromkeys(("companies", "firms", "businesses"), frozenset({"社"})),
+    **dict.fromkeys(("stores", "shops", "outlets", "branches"), frozenset({"店", "店舗"})),
+    **dict.fromkeys(("cases", "incidents", "accidents", "complaints", "reports"), frozenset({"件"})),
+    **dict.fromkeys(("countries", "nations"), frozenset({"カ国", "か国", "ヶ国", "ケ国", "箇国"})),
+    "goals": frozenset({"ゴール", "点", "得点"}), "points": frozenset({"点", "ポイント"}),
+    **dict.fromkeys(("vehicles", "cars", "trucks", "machines", "buses"), frozenset({"台"})),
+    **dict.fromkeys(("items", "pieces", "products", "packs"), frozenset({"個", "点", "袋"})),
+    **dict.fromkeys(("games", "matches"), frozenset({"試合"})), "wins": frozenset({"勝"}), "losses": frozenset({"敗"}),
+    "months": frozenset({"か月", "カ月", "ヶ月", "ケ月", "箇月"}), "years": frozenset({"年間"}),
+    "weeks": frozenset({"週間"}), "days": frozenset({"日間"}), "hours": frozenset({"時間"}),
+    "minutes": frozenset({"分間"}),
+}
+_NUMERALS = frozenset({"十", "百", "千", "万", "億"})  # 何百人: the counter is 人
 # units an English question asks for by its words alone ("how old": 歳; "what percentage": %)
 _UNITS_EN: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     (re.compile(r"\bhow\s+old\b"), frozenset({"歳", "才"})),
@@ -113,30 +138,40 @@ def question_numbers(question: str, tokens: Sequence[Token]) -> frozenset[str]:
     return frozenset(found)
 
 
-def asked_counters(question: str, tokens: Sequence[Token], terms_of: Callable[[str], Collection[str]]
-                   ) -> frozenset[str]:
+def asked_counters(question: str, tokens: Sequence[Token], terms_of: Callable[[str], Collection[str]],
+                   is_counter: Callable[[str], bool] = lambda term: True) -> frozenset[str]:
     """The counters or units a question asking for an amount names: the one after its 何 (何位: 位, 何票: 票, 何人: 人;
-    not the calendar's 何年, 何月, 何日, which ask when), or, in English, the Japanese terms `terms_of` gives for the
-    noun after "how many" ("votes": 票), and the unit of "how old" (歳) or "what percentage" (%). A sentence that
-    gives a number in that counter answers it before one that gives another number: "How many votes did she get?"
-    is answered by 「5万8,921票」, not by 「当選が決まった20日夜」; 何位 by 「9位」, not by 「5得点」."""
+    not the calendar's 何年, 何月, 何日, which ask when; 何百人: 人), or, in English, the counters of the noun after
+    "how many" (`_COUNTERS_EN`: "votes" 票, "people" 人; else those of the Japanese terms `terms_of` gives for it that
+    `is_counter` takes for one), and the unit of "how old" (歳) or "what percentage" (%). A sentence that gives a
+    number in that counter answers it before one that gives another number: "How many votes did she get?" is
+    answered by 「3万1,500票」, not by 「当選が決まった12日夜」; 何位 by 「7位」, not by 「5得点」."""
     found: set[str] = set()
     for i, tok in enumerate(tokens):
-        unit = ""
-        if tok.surface == "何" and i + 1 < len(tokens) and _counter(tokens[i + 1]):
-            unit = tokens[i + 1].surface
+        unit, after = "", None
+        if tok.surface == "何" or (tok.surface[:1] == "何" and tok.surface[1:] in _NUMERALS):  # 何, 何百 (one word)
+            j = i + 1
+            while j < len(tokens) and tokens[j].surface in _NUMERALS:  # 何百人, 何万人
+                j += 1
+            if j < len(tokens) and _counter(tokens[j]):
+                unit, after = tokens[j].surface, tokens[j]
         elif (tok.surface.startswith("何") and 2 <= len(tok.surface) <= 3 and tok.pos[:1] == ("名詞",)
               and tok.surface != "何者"):  # 何人, 何回, 何歳: one word
             unit = tok.surface[1:]
         if unit and unit not in _DATE_UNITS and not unit.startswith("曜"):
             found.add(unit)
-            if tok.surface == "何" and tokens[i + 1].term:  # カ国 as the dictionary writes it: 箇国
-                found.add(tokens[i + 1].term)
+            if after is not None and after.term:  # カ国 as the dictionary writes it: 箇国
+                found.add(after.term)
     text = question.lower()
-    if m := _COUNTED_EN.search(text):  # the noun, or an adjective and its noun ("how many consecutive months")
-        # not a calendar's unit ("how many months": 5月 is May, not five months)
-        found |= {t for w in m.groups() if w and w not in _NOT_COUNTED for t in terms_of(w)
-                  if not t.isascii() and t not in _DATE_UNITS}
+    if m := _COUNTED_EN.search(text):
+        # the noun, or an adjective and its noun ("how many Japanese tourists", "how many words long"): the table's
+        # counters of either word, else the bridge's terms that count, not a calendar's unit (5月 is May)
+        words = [w for w in m.groups() if w and w not in _NOT_COUNTED]
+        counted_by = [_COUNTERS_EN[w] for w in words if w in _COUNTERS_EN]
+        for units in counted_by:
+            found |= units
+        if not counted_by:
+            found |= {t for w in words for t in terms_of(w) if not t.isascii() and t not in _DATE_UNITS and is_counter(t)}
     for cue, units in _UNITS_EN:
         if cue.search(text):
             found |= units
@@ -144,7 +179,7 @@ def asked_counters(question: str, tokens: Sequence[Token], terms_of: Callable[[s
 
 
 def counted(tokens: Sequence[Token], counters: Collection[str], known_numbers: Collection[str]) -> bool:
-    """Whether a sentence gives a number new to the question in one of `counters` (5万8,921票, 9位; 2人, which Sudachi
+    """Whether a sentence gives a number new to the question in one of `counters` (3万1,500票, 7位; 2人, which Sudachi
     reads as one word)."""
     for i, tok in enumerate(tokens):
         if _is_number(tok) and tok.term not in known_numbers and i + 1 < len(tokens):
@@ -158,7 +193,12 @@ def counted(tokens: Sequence[Token], counters: Collection[str], known_numbers: C
 
 def _counter(tok: Token) -> bool:
     """A word that counts what a number before it counts: a suffix (位, 人) or a noun that may count (票, 戸, メートル)."""
-    return tok.pos[:1] == ("接尾辞",) or tok.pos[2:3] == ("助数詞可能",)
+    return counter_term(tok.pos)
+
+
+def counter_term(pos: Sequence[str]) -> bool:
+    """Whether Sudachi's part of speech `pos` is a counter's: a suffix, or a noun that may count."""
+    return tuple(pos[:1]) == ("接尾辞",) or tuple(pos[2:3]) == ("助数詞可能",)
 
 
 _COUNT_WORD = re.compile(r"(\d+)(\D{1,2})")  # a number and its counter read as one word: 2人
