@@ -41,6 +41,7 @@ class Retrieval:
     reply_tokens: int | None = None  # the most tokens the client reads of the reply (a chat's max_tokens)
     about_collection: bool = False  # "What articles do you have?": the hits are the newest articles (collection.py)
     answered: str | None = None  # the document the answer before was drawn from, for a follow-up that depends on it
+    elsewhere: bool = False  # the follow-up's own words find their topic in another document (ConversationSearch)
 
     @property
     def focus(self) -> str:
@@ -88,7 +89,7 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
                                                                                question)))
     earlier = tuple(h for h in history if h.strip()) if found.dependent else ()
     return Retrieval(found.result, earlier, found.context, t0, instructions, reply_tokens,
-                     answered=answered if found.context is not None else None)
+                     answered=answered if found.context is not None else None, elsewhere=found.elsewhere)
 
 
 def _cited_scope(searcher: Searcher, question: str, cited: Mapping[int, str] | None
@@ -194,8 +195,10 @@ def _on_the_answer_before(r: Retrieval) -> Sequence[Hit]:
     whose name the conversation's passages do not mention is searched as a question of its own, with no answer
     before to keep to. The ranking shown is not changed."""
     hits = r.result.hits
-    # nor a question about the source ("Who wrote it?"), whose source line the search puts first (a reviewer's)
-    if r.context is None or r.answered is None or asks_for_source(r.result.query):
+    # nor a question about the source ("Who wrote it?"), whose source line the search puts first (a reviewer's), nor
+    # one whose own words find their topic in another document ("and the sumo tournament, how many days were sold
+    # out?" after a question on a bank merger: a probe's)
+    if r.context is None or r.answered is None or asks_for_source(r.result.query) or r.elsewhere:
         return hits
     return [h for h in hits if h.passage.doc_id == r.answered] or hits
 

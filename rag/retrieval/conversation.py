@@ -87,6 +87,9 @@ class ConversationSearch:
 
     result: SearchResult
     context: str | None
+    # the follow-up names a topic of its own, which its own search finds in another document than the answer
+    # before's ("and the sumo tournament, how many days were sold out?" after a question on a bank merger)
+    elsewhere: bool = False
 
     @property
     def dependent(self) -> bool:
@@ -371,7 +374,12 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
                **{f"conversation.{k}": v for k, v in joined.timings.items()}}
     # either search may have been shed on its own (RAG_SHED_SPARSE_ABOVE): the fused result went without both
     result = replace(alone, hits=hits, took_ms=took, timings=timings, shed=tuple(dict.fromkeys(alone.shed + joined.shed)))
-    return ConversationSearch(result, context)
+    # its own words: more than a stand-alone question needs, and none that points back ("What did he say at the
+    # press conference?" is about the answer before's person, wherever its words lead)
+    own = (len(_content_words(last, searcher.analyzer)) > MIN_CONTENT_WORDS and not _refers_back_en(last)
+           and not JA_REFERRING.search(last))
+    elsewhere = own and answered is not None and bool(alone.hits) and alone.hits[0].passage.doc_id != answered
+    return ConversationSearch(result, context, elsewhere)
 
 
 def _kept_to_the_article(searcher: Searcher, turns: Sequence[str], top_k: int, mode: str | None,
