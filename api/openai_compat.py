@@ -68,11 +68,17 @@ _SOURCE_LINE = re.compile(r"^\[(\d{1,2})\] .*?/documents/([^?\s/]+)\?start=(\d{1
 def cited_before(messages: list[ChatMessage]) -> dict[int, str]:
     """The passages of the numbered sources listed under the last assistant message before the question ({2:
     "doc_id#start-end"}), as this service wrote them (`footer`); {} when there is none (a client that drops the list,
-    another model's answer)."""
+    another model's answer) or when the answer quotes none of them by a marker (the not-covered notice)."""
     answer = _answer_before_question(messages)
     if answer is None:
         return {}
-    listed = _SOURCE_LINE.findall(text_of(answer.content))
+    text = text_of(answer.content)
+    first = _SOURCE_LINE.search(text)
+    # a reply that quotes nothing (the not-covered notice) lists the closest passages, which it was not drawn from:
+    # the follow-up is not kept to the first one's article (a reviewer's)
+    if first is None or not _MARKER.search(text, 0, first.start()):
+        return {}
+    listed = _SOURCE_LINE.findall(text)
     return {int(n): f"{unquote(doc)}#{start}-{end}" for n, doc, start, end in listed}
 
 

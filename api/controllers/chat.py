@@ -22,6 +22,7 @@ from rag.answers import Answer
 from rag.answers.coverage import small_talk_message
 from rag.answers.service import Retrieval, answer_retrieved, retrieve
 from rag.answers.streaming import stream_answer
+from rag.corpus.lines import has_cjk
 from rag.retrieval import Searcher
 from rag.retrieval.conversation import small_talk
 from rag.retrieval.engine import detect_language
@@ -107,11 +108,14 @@ class ChatController(Controller):
         if task is not None:  # a frontend's housekeeping (Open WebUI's title, tags...), not a question: not searched
             answer = await to_thread.run_sync(partial(task_answer, task, settings, llm_client, searcher.index.version))
             return _whole(answer, data, base_url)
-        if _wordless(question, searcher, settings) or (has_word(question) and small_talk(question)):
+        if _wordless(question, searcher, settings) or (has_word(question) and small_talk(question)
+                                                        and _within_limits(question, searcher, settings)):
             # "Thanks!", "hi", "ok 👍", "👍" ask nothing: answered with what the service answers, in the conversation's
             # language, searching nothing and listing no passages (reviewers': "Thanks!" listed the passages closest
             # to "thanks", and 👍, which the search refuses for holding no word, was answered another way)
-            lang = next((detect_language(t) for t in reversed((*earlier, question)) if has_word(t)), "en")
+            # (an English "thanks" in a Japanese conversation is answered in Japanese, ありがとう in Japanese anywhere)
+            lang = "ja" if has_cjk(question) else next((detect_language(t) for t in reversed(earlier) if has_word(t)),
+                                                       "en")
             answer = Answer(question, small_talk_message(lang), (), (), 0.0, "extractive",
                             index_version=searcher.index.version, lang=lang, covered=False)
             return _whole(answer, data, base_url)
@@ -142,7 +146,14 @@ def _whole(answer: Answer, data: ChatRequest, base_url: str) -> ChatCompletion |
 def _wordless(question: object, searcher: Searcher, settings: Settings) -> bool:
     """A message of visible characters none of which is a letter or a digit ("👍", "?!"), within the limits of a
     question; not a blank one, one with a NUL, nor 2,000 emoji, which the search refuses as it does any other."""
-    if not isinstance(question, str) or "\x00" in question or has_word(question):
+    return isinstance(question, str) and not has_word(question) and _within_limits(question, searcher, settings)
+
+
+def _within_limits(question: str, searcher: Searcher, settings: Settings) -> bool:
+    """Whether a message the chat answers without a search is one the search would take: visible, no NUL, within
+    the characters and tokens of a question (a reviewer's: "thanks\x00" and 21,000 characters of thanks were answered
+    where any other such message is refused)."""
+    if "\x00" in question:
         return False
     shown = strip_invisible(question)
     return (bool(shown) and len(shown) <= settings.max_query_chars

@@ -101,7 +101,7 @@ def passages_cover(searcher: Searcher, question: str, hits: Sequence[Hit], min_c
     the question names in kanji a person or place the index never writes (`unwritten_names`)."""
     if min_cosine <= 0 or not hits:
         return True
-    if unwritten_names(searcher, question):
+    if unwritten_names(searcher, question, hits):
         return False
     cosine = closest_cosine(hits)
     return cosine is None or cosine >= min_cosine or names_held(searcher, question, hits)
@@ -197,22 +197,57 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
                and all(a in passage for a in acronyms) for passage, names, hit in zip(passages, spelled, top(hits)))
 
 
-def unwritten_names(searcher: Searcher, question: str) -> list[str]:
-    """The names of people and places `question` writes in kanji (Sudachi's 固有名詞 人名 and 地名, two characters or
-    more) that no sentence of the index holds, nor begins a longer term with (熊本 is written in 熊本県): a question
-    about 大谷翔平 or 北海道 was answered from a footballer's goals and another region's stores (two probes' findings),
-    topically close enough for USE. A name the articles never write cannot be what they answer about. Kanji only: an
-    English name reaches the passages through the bridge and the term alignment, which propose a term for any word,
-    and a katakana one through its sound, which spells many ways (docs/answers.md); [] without a sentence store."""
+def unwritten_names(searcher: Searcher, question: str, hits: Sequence[Hit] = ()) -> list[str]:
+    """The names of people and places `question` writes in kanji that the index never writes, when it writes none of
+    the question's names at all: a question about 大谷翔平 or 北海道 was answered from a footballer's goals and another
+    region's stores (two probes' findings), topically close enough for USE. A name the articles never write cannot be
+    what they answer about.
+
+    A name is Sudachi's 固有名詞 人名 or 地名: a person is the run of its parts, written when its surname is (大谷翔平 by
+    大谷: news writes 「大谷選手」), a place one word, written as it is, with its division cut (北京市 by 北京), or at the
+    start of a longer term (熊本 in 熊本県). It is written, too, when a top passage (`hits`) writes a name of the same
+    reading (渡辺 for 渡邊, 斎藤 for 齋藤: a reviewer's). Only kanji names are judged unwritten: an English name
+    reaches the passages through the bridge and the term alignment, which propose a term for any word, and a katakana
+    one through its sound, which spells many ways (docs/answers.md); none without a sentence store."""
     store = getattr(searcher.index, "sentences", None)
     if store is None or not _KANJI.search(question):
         return []
-    out = []
-    for t in searcher.analyzer.tokens(unicodedata.normalize("NFKC", question)):
-        if (t.term and t.pos[1:3] in (("固有名詞", "人名"), ("固有名詞", "地名")) and _KANJI_NAME.fullmatch(t.surface)
-                and store.idf(t.term) == 0 and not store.frequencies().begins_a_term(t.term)):
-            out.append(t.surface)
-    return out
+    analyzer = searcher.analyzer
+    held = store.frequencies()
+
+    def written(term: str) -> bool:
+        return bool(term) and (store.idf(term) > 0 or held.begins_a_term(term))
+
+    names: list[tuple[str, bool]] = []  # (the name as the question writes it, whether the index writes it)
+    person: list = []  # the parts of the person being read (surname, given name)
+    for t in [*analyzer.tokens(unicodedata.normalize("NFKC", question)), None]:
+        kind = t.pos[2] if t is not None and t.pos[1:2] == ("固有名詞",) else None
+        if person and kind != "人名":
+            names.append(("".join(p.surface for p in person), written(person[0].term or "")))
+            person = []
+        if t is None or not t.term or kind not in ("人名", "地名"):
+            continue
+        if kind == "人名":
+            person.append(t)
+            continue
+        stem = t.term[:-1] if t.term[-1:] in _DIVISIONS and len(t.term) > 2 else ""  # 北京市: 北京
+        names.append((t.surface, written(t.term) or written(stem)))
+    if not names or any(w for _, w in names):
+        return []
+    judged = [n for n, _ in names if _KANJI_NAME.fullmatch(n)]
+    if len(judged) < len(names):  # a katakana or Latin name, which is not judged: nothing to refuse for
+        return []
+    read = _readings(analyzer, hits)
+    return [n for n in judged if not read.intersection(analyzer.readings(n))]
+
+
+_DIVISIONS = frozenset("市県都府区町村州省")
+
+
+def _readings(analyzer, hits: Sequence[Hit]) -> set[str]:
+    """The readings of the names (固有名詞) the top passages write."""
+    return {r for h in top(hits) for t in analyzer.tokens(h.passage.text) if t.pos[1:2] == ("固有名詞",)
+            for r in analyzer.readings(t.surface)}
 
 
 def _given_after(analyzer, text: str, surnames: set[str], given: str) -> bool:

@@ -176,8 +176,7 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
     known_terms = {t for g in groups for t in g} | {t.term for t in tokens if t.term}
     known_numbers = answer_type.question_numbers(question, tokens)
     counters = (answer_type.asked_counters(question, tokens, lambda w: {t for g in searcher.term_groups(w) for t in g},
-                                           # one kanji after a number counts it too (7,000語)
-                                           lambda t: len(t) == 1 or answer_type.counter_term(searcher.analyzer.tags(t)))
+                                           lambda t: answer_type.counter_term(searcher.analyzer.tags(t)))
                 if kind == "number" else frozenset())
 
     def claim(c: Scored) -> int:  # 2: a number in the counter asked for (7位 for 何位), 1: a token of the kind, 0: none

@@ -158,6 +158,10 @@ def test_the_numbered_sources_are_read_from_the_last_answer_before_the_question(
     # the last answer counts, not an earlier one
     assert cited_before([message("user", "q1"), message("assistant", listed), message("user", "q2"),
                          message("assistant", "Another answer."), message("user", "q3")]) == {}
+    # a reply that quotes none of its sources (the not-covered notice lists the closest passages): it was drawn from
+    # none of them, so a follow-up is not kept to the first one's article (a reviewer's)
+    notice = listed.replace("An answer [1][2].", "None of the passages found seems to answer this question.")
+    assert cited_before([message("user", "q1"), message("assistant", notice), message("user", "q2")]) == {}
 
 
 @pytest.mark.parametrize("question", ["What articles do you have?", "どんな記事がある?"])

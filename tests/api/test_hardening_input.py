@@ -96,6 +96,16 @@ def test_a_chat_message_of_no_word_is_small_talk_answered_in_the_conversations_l
         assert text == SMALL_TALK[lang], text  # as "Thanks!" is: searched for nothing, listing nothing (reviewers')
         if not stream:
             assert r.json()["passages"] == [] and r.json()["covered"] is False
+    # an English thanks in a Japanese conversation is answered in Japanese (a reviewer's)
+    messages = [{"role": "user", "content": "ラブロフは中国について何と言ったか"}, {"role": "assistant", "content": "…[1]"},
+                {"role": "user", "content": "thanks!"}]
+    body = client.post("/v1/chat/completions", json={"messages": messages}).json()
+    assert body["choices"][0]["message"]["content"] == SMALL_TALK["ja"]
+    # small talk is answered without a search only within a question's limits (a reviewer's: "thanks\x00" and
+    # 21,000 characters of thanks were answered)
+    for refused in ("thanks\x00", "thanks " * 3000):
+        assert client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": refused}]}
+                           ).status_code in (400, 413, 422), refused[:20]
     for refused in (" ", "?\x00"):
         assert client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": refused}]}
                            ).status_code == 400, refused

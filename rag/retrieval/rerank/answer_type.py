@@ -80,7 +80,8 @@ _NOT_COUNTED = frozenset({"is", "are", "was", "were", "did", "do", "does", "have
 _PERSONS = ("people", "persons", "residents", "patients", "passengers", "workers", "employees", "children", "students",
             "victims", "members", "participants", "tourists", "visitors", "spectators", "fans", "soldiers", "troops",
             "casualties", "deaths", "dead", "injured", "voters", "officials", "citizens", "candidates", "plaintiffs",
-            "suspects", "evacuees", "users", "customers", "adults", "women", "men", "players", "staff")
+            "suspects", "evacuees", "users", "customers", "adults", "women", "men", "players", "staff", "refugees",
+            "hostages", "prisoners", "delegates", "lawmakers", "doctors", "nurses", "teachers", "farmers", "athletes")
 _COUNTERS_EN: dict[str, frozenset[str]] = {
     **dict.fromkeys(_PERSONS, frozenset({"人", "名"})),
     "times": frozenset({"回", "度"}), "seats": frozenset({"議席", "席"}), "votes": frozenset({"票"}),
@@ -96,7 +97,8 @@ _COUNTERS_EN: dict[str, frozenset[str]] = {
     **dict.fromkeys(("games", "matches"), frozenset({"試合"})), "wins": frozenset({"勝"}), "losses": frozenset({"敗"}),
     "months": frozenset({"か月", "カ月", "ヶ月", "ケ月", "箇月"}), "years": frozenset({"年間"}),
     "weeks": frozenset({"週間"}), "days": frozenset({"日間"}), "hours": frozenset({"時間"}),
-    "minutes": frozenset({"分間"}),
+    "minutes": frozenset({"分間"}), "words": frozenset({"語"}), "characters": frozenset({"字", "文字"}),
+    **dict.fromkeys(("missiles", "rockets", "shells"), frozenset({"発"})), "tons": frozenset({"トン"}),
 }
 _NUMERALS = frozenset({"十", "百", "千", "万", "億"})  # 何百人: the counter is 人
 # units an English question asks for by its words alone ("how old": 歳; "what percentage": %)
@@ -143,7 +145,8 @@ def asked_counters(question: str, tokens: Sequence[Token], terms_of: Callable[[s
     """The counters or units a question asking for an amount names: the one after its 何 (何位: 位, 何票: 票, 何人: 人;
     not the calendar's 何年, 何月, 何日, which ask when; 何百人: 人), or, in English, the counters of the noun after
     "how many" (`_COUNTERS_EN`: "votes" 票, "people" 人; else those of the Japanese terms `terms_of` gives for it that
-    `is_counter` takes for one), and the unit of "how old" (歳) or "what percentage" (%). A sentence that gives a
+    `is_counter` takes for one: a suffix or a counting noun to Sudachi), and the unit of "how old" (歳) or "what
+    percentage" (%). A sentence that gives a
     number in that counter answers it before one that gives another number: "How many votes did she get?" is
     answered by 「3万1,500票」, not by 「当選が決まった12日夜」; 何位 by 「7位」, not by 「5得点」."""
     found: set[str] = set()
