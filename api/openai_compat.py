@@ -14,6 +14,7 @@ from urllib.parse import quote, unquote, urlsplit
 import msgspec
 
 from rag.answers import SOURCES_HEADING, Answer
+from rag.answers.coverage import NOT_COVERED
 from rag.errors import QueryError
 from rag.retrieval.conversation import small_talk
 from rag.tokens import count
@@ -68,15 +69,14 @@ _SOURCE_LINE = re.compile(r"^\[(\d{1,2})\] .*?/documents/([^?\s/]+)\?start=(\d{1
 def cited_before(messages: list[ChatMessage]) -> dict[int, str]:
     """The passages of the numbered sources listed under the last assistant message before the question ({2:
     "doc_id#start-end"}), as this service wrote them (`footer`); {} when there is none (a client that drops the list,
-    another model's answer) or when the answer quotes none of them by a marker (the not-covered notice)."""
+    another model's answer) or when the answer is the not-covered notice, which quotes none of them."""
     answer = _answer_before_question(messages)
     if answer is None:
         return {}
     text = text_of(answer.content)
-    first = _SOURCE_LINE.search(text)
-    # a reply that quotes nothing (the not-covered notice) lists the closest passages, which it was not drawn from:
-    # the follow-up is not kept to the first one's article (a reviewer's)
-    if first is None or not _MARKER.search(text, 0, first.start()):
+    # the not-covered notice lists the closest passages, which it was not drawn from: a follow-up is not kept to the
+    # first one's article (a reviewer's). Its own words tell it, not its markers, which a client may strip.
+    if any(notice[:40] in text for notice in NOT_COVERED.values()):
         return {}
     listed = _SOURCE_LINE.findall(text)
     return {int(n): f"{unquote(doc)}#{start}-{end}" for n, doc, start, end in listed}

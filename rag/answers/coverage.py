@@ -198,56 +198,71 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
 
 
 def unwritten_names(searcher: Searcher, question: str, hits: Sequence[Hit] = ()) -> list[str]:
-    """The names of people and places `question` writes in kanji that the index never writes, when it writes none of
-    the question's names at all: a question about 大谷翔平 or 北海道 was answered from a footballer's goals and another
-    region's stores (two probes' findings), topically close enough for USE. A name the articles never write cannot be
-    what they answer about.
+    """The people and places `question` names in kanji that the index never writes: a question about 大谷翔平 or 北海道
+    was answered from a footballer's goals and another region's stores (two probes' findings), topically close
+    enough for USE. A name the articles never write cannot be what they answer about, whatever else the question
+    names (石破茂首相は中国について…: a reviewer's).
 
-    A name is Sudachi's 固有名詞 人名 or 地名: a person is the run of its parts, written when its surname is (大谷翔平 by
-    大谷: news writes 「大谷選手」), a place one word, written as it is, with its division cut (北京市 by 北京), or at the
-    start of a longer term (熊本 in 熊本県). It is written, too, when a top passage (`hits`) writes a name of the same
-    reading (渡辺 for 渡邊, 斎藤 for 齋藤: a reviewer's). Only kanji names are judged unwritten: an English name
-    reaches the passages through the bridge and the term alignment, which propose a term for any word, and a katakana
-    one through its sound, which spells many ways (docs/answers.md); none without a sentence store."""
+    A name is Sudachi's 固有名詞 人名 or 地名, of two kanji or more. A person is the run of its parts, written when its
+    surname of two kanji or more is a word the index holds (news writes 「岸田首相」 for 岸田文雄), or when a top passage
+    (`hits`) writes the whole name (王岐山: 王 alone is anyone's). A place is one word, written as it is, with its
+    division cut (北京市 by 北京), or at the start of a longer term (熊本 in 熊本県); a country (地名 国: 中華人民共和国,
+    大韓民国) is not judged, as its names are many. Either is written, too, when a top passage names someone or
+    somewhere of the same reading (渡辺 for 渡邊). Katakana and Latin names are not judged: an English name reaches the
+    passages through the bridge and the term alignment, which propose a term for any word, and a katakana one through
+    its sound, which spells many ways (docs/answers.md). None without a sentence store."""
     store = getattr(searcher.index, "sentences", None)
     if store is None or not _KANJI.search(question):
         return []
     analyzer = searcher.analyzer
     held = store.frequencies()
+    passages: list[str] | None = None
+    readings: set[str] | None = None
 
-    def written(term: str) -> bool:
-        return bool(term) and (store.idf(term) > 0 or held.begins_a_term(term))
+    def in_passages(name: str) -> bool:
+        nonlocal passages
+        if passages is None:
+            passages = [h.passage.text for h in top(hits)]
+        return any(name in p for p in passages)
 
-    names: list[tuple[str, bool]] = []  # (the name as the question writes it, whether the index writes it)
+    def read_there(names: Sequence[str]) -> bool:  # a top passage names someone or somewhere that sounds the same
+        nonlocal readings
+        if readings is None:
+            readings = _readings(analyzer, hits)
+        return any(readings.intersection(analyzer.readings(n)) for n in names if n)
+
+    out: list[str] = []
     person: list = []  # the parts of the person being read (surname, given name)
     for t in [*analyzer.tokens(unicodedata.normalize("NFKC", question)), None]:
         kind = t.pos[2] if t is not None and t.pos[1:2] == ("固有名詞",) else None
         if person and kind != "人名":
-            names.append(("".join(p.surface for p in person), written(person[0].term or "")))
+            name, surname = "".join(p.surface for p in person), person[0].term or ""
+            if (_KANJI_NAME.fullmatch(name) and not (len(surname) >= 2 and store.idf(surname) > 0)
+                    and not in_passages(name) and not read_there([surname] if len(surname) >= 2 else [])):
+                out.append(name)
             person = []
         if t is None or not t.term or kind not in ("人名", "地名"):
             continue
         if kind == "人名":
             person.append(t)
             continue
+        if t.pos[3:4] == ("国",) or not _KANJI_NAME.fullmatch(t.surface):
+            continue
         stem = t.term[:-1] if t.term[-1:] in _DIVISIONS and len(t.term) > 2 else ""  # 北京市: 北京
-        names.append((t.surface, written(t.term) or written(stem)))
-    if not names or any(w for _, w in names):
-        return []
-    judged = [n for n, _ in names if _KANJI_NAME.fullmatch(n)]
-    if len(judged) < len(names):  # a katakana or Latin name, which is not judged: nothing to refuse for
-        return []
-    read = _readings(analyzer, hits)
-    return [n for n in judged if not read.intersection(analyzer.readings(n))]
+        if not any(store.idf(n) > 0 or held.begins_a_term(n) for n in (t.term, stem) if n) \
+                and not read_there([t.term, stem]):
+            out.append(t.surface)
+    return out
 
 
 _DIVISIONS = frozenset("市県都府区町村州省")
 
 
 def _readings(analyzer, hits: Sequence[Hit]) -> set[str]:
-    """The readings of the names (固有名詞) the top passages write."""
-    return {r for h in top(hits) for t in analyzer.tokens(h.passage.text) if t.pos[1:2] == ("固有名詞",)
-            for r in analyzer.readings(t.surface)}
+    """The readings of the names (固有名詞) the top passages write, and of each one's division cut (広島県: 広島)."""
+    names = {t.surface for h in top(hits) for t in analyzer.tokens(h.passage.text) if t.pos[1:2] == ("固有名詞",)}
+    names |= {n[:-1] for n in names if n[-1:] in _DIVISIONS and len(n) > 2}
+    return {r for n in names for r in analyzer.readings(n)}
 
 
 def _given_after(analyzer, text: str, surnames: set[str], given: str) -> bool:

@@ -205,6 +205,12 @@ def after_a_change_of_subject(question: str) -> str | None:
     return rest if re.search(r"\w", rest) and not small_talk(rest) else None
 
 
+# words that ask for more of the answer, not about another topic ("explain in more detail, please", 「あと、具体的な数字を
+# 教えてください」): no follow-up's own topic (a reviewer's)
+_ASKING = EN_DISCOURSE | JA_DISCOURSE | frozenset({
+    "detail", "details", "detailed", "please", "more", "tell", "elaborate", "expand", "specific", "specifically",
+    "exact", "exactly", "number", "numbers", "figure", "figures", "後", "具体", "具体的", "詳しい", "詳細", "教える",
+    "下さる", "もう少し", "説明", "数字", "数値", "知る", "知りたい"})
 # the words around small talk's own ("thank you very much", "Got it, that's helpful")
 _TALK_FILLERS = frozenset({"you", "very", "much", "so", "a", "lot", "that's", "thats", "that", "it", "is", "was", "got",
                            "really"})
@@ -376,7 +382,7 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     result = replace(alone, hits=hits, took_ms=took, timings=timings, shed=tuple(dict.fromkeys(alone.shed + joined.shed)))
     # its own words: more than a stand-alone question needs, and none that points back ("What did he say at the
     # press conference?" is about the answer before's person, wherever its words lead)
-    own = (len(_content_words(last, searcher.analyzer)) > MIN_CONTENT_WORDS and not _refers_back_en(last)
+    own = (len(_content_words(last, searcher.analyzer, _ASKING)) > MIN_CONTENT_WORDS and not _refers_back_en(last)
            and not JA_REFERRING.search(last))
     elsewhere = own and answered is not None and bool(alone.hits) and alone.hits[0].passage.doc_id != answered
     return ConversationSearch(result, context, elsewhere)

@@ -53,9 +53,10 @@ JA_FUNCTION = frozenset({"誰", "何", "いつ", "どこ", "どう", "何故", "
 EN_SMALL_TALK = frozenset({"hi", "hello", "hey", "thanks", "thank", "thx", "please", "ok", "okay", "yes", "yeah",
                            "no", "bye", "cheers", "great", "cool", "sure", "welcome", "morning", "evening", "helpful",
                            "nice", "perfect", "awesome"})
-JA_SMALL_TALK = re.compile(r"(?:どうも|はい|うん|ok|okay|オーケー|オッケー)?"  # はい、ありがとうございます; OK、ありがとう
+JA_SMALL_TALK = re.compile(r"(?:どうも|はい|うん|ok|okay|オケ|オッケ)?"  # はい、ありがとうございます; OK、ありがとう
                            r"(?:ありがと(?:う)?(?:ございます|ございました)?|こんにちは|こんばんは|おはよう(?:ございます)?|"
-                           r"よろしく(?:お願いします)?|了解(?:です|しました)?|わかりました|承知しました|なるほど)+",
+                           r"よろしく(?:お願いします)?|了解(?:です|しました)?|わかりました|分かりました|承知しました|"
+                           r"なるほど(?:ね)?|サンキュ|オッケ|はい|うん)+",  # (ー is cut before the match)
                            re.IGNORECASE)
 # English words an earlier turn never contributes to a follow-up's search (question words, pronouns, small talk).
 NOT_TOPIC = EN_FUNCTION | EN_STRONG | EN_WEAK | EN_SMALL_TALK

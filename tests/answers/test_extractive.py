@@ -453,26 +453,29 @@ def test_a_follow_up_about_the_source_is_not_held_to_the_answer_befores_document
         assert (list(drawn) == [h for h in hits if h.passage.doc_id == found.answered]) if held else drawn == hits
 
 
-@pytest.mark.parametrize("follow_up, doc", [("And what about the Shahed drones Iran gave Russia?", "002_"),
-                                             ("And the sanctions on Cuba, how long have they lasted?", "004_")])
-def test_a_follow_up_whose_own_words_find_another_article_is_answered_from_it(searcher, built_index, follow_up,
-                                                                              doc) -> None:
+@pytest.mark.parametrize("question, follow_up, doc", [
+    ("What did Lavrov say about an alliance with China?", "And the Saudi Iran deal China brokered in Beijing?", "003_"),
+    ("How long did Putin and Xi talk?", "And the sanctions on Cuba, how long have they lasted?", "004_"),
+])
+def test_a_follow_up_whose_own_words_find_another_article_is_answered_from_it(searcher, built_index, question,
+                                                                              follow_up, doc) -> None:
     """A probe's: "and the sumo tournament, how many days were sold out?" after a question on a bank merger was
     answered from the bank's article. A follow-up that names a topic of its own (more words than a stand-alone
-    question needs, none pointing back) which its own search finds in another document is not held to the answer
-    before's."""
+    question needs, none pointing back nor only asking for more) which its own search finds in another document is
+    not held to the answer before's, though the search found passages of that one too."""
     from rag.answers.service import _on_the_answer_before, answer_retrieved, retrieve
 
     settings, _ = built_index
-    question = "What did Lavrov say about an alliance with China?"
     before = answer_retrieved(retrieve(searcher, question, 5), searcher, settings)
     cited = {n + 1: f"{c.doc_id}#{c.start}-{c.end}" for n, c in enumerate(before.citations)}
     found = retrieve(searcher, follow_up, 5, [question], cited=cited)
     assert found.context is not None and found.answered == before.citations[0].doc_id and found.elsewhere
+    assert any(h.passage.doc_id == found.answered for h in found.result.hits)  # held, it would answer from those
     assert list(_on_the_answer_before(found)) == list(found.result.hits)
     assert answer_retrieved(found, searcher, settings).citations[0].doc_id.startswith(doc)
-    # "Why?" and "What did he say about the US?" stay with the answer before's document
-    for held in ("Why?", "What did he say about the US?"):
+    # "Why?", a question about its person, or one asking for more of the answer stay with the answer before's
+    for held in ("Why?", "What did he say about the US?", "And can you explain in more detail, please?",
+                 "あと、具体的な数字を教えてください"):
         assert not retrieve(searcher, held, 5, [question], cited=cited).elsewhere, held
 
 

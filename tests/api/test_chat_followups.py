@@ -160,8 +160,15 @@ def test_the_numbered_sources_are_read_from_the_last_answer_before_the_question(
                          message("assistant", "Another answer."), message("user", "q3")]) == {}
     # a reply that quotes none of its sources (the not-covered notice lists the closest passages): it was drawn from
     # none of them, so a follow-up is not kept to the first one's article (a reviewer's)
-    notice = listed.replace("An answer [1][2].", "None of the passages found seems to answer this question.")
-    assert cited_before([message("user", "q1"), message("assistant", notice), message("user", "q2")]) == {}
+    from rag.answers.coverage import NOT_COVERED
+
+    for lang in ("en", "ja"):
+        notice = listed.replace("An answer [1][2].", NOT_COVERED[lang])
+        assert cited_before([message("user", "q1"), message("assistant", notice), message("user", "q2")]) == {}
+    # an answer whose markers a client stripped or rewrote still lists what it was drawn from (a reviewer's)
+    for rewritten in ("An answer¹².", "An answer [^1][^2].", "An answer."):
+        assert cited_before([message("user", "q1"), message("assistant", listed.replace("An answer [1][2].", rewritten)),
+                             message("user", "q2")]) == {1: "000_a#0-10", 2: "004 b#5-20"}
 
 
 @pytest.mark.parametrize("question", ["What articles do you have?", "どんな記事がある?"])

@@ -352,6 +352,7 @@ def test_small_talk_between_the_questions_does_not_lose_the_topic(searcher, chat
     ("ありがとう", True), ("ありがとう👍", True), ("了解です🙏", True),
     ("なるほどー", True), ("了解ですー", True), ("ありがとうございますー", True),  # a long vowel's mark (a reviewer's)
     ("了解しました", True), ("ありがとー", True), ("OK、ありがとう", True), ("はい、ありがとうございます", True),
+    ("はい", True), ("分かりました", True), ("なるほどね", True), ("サンキュー", True), ("はい、ラブロフは？", False),
     # a question that opens with yes, no or ok asks (a reviewer's: "Yes, is it?" was answered as small talk)
     ("Is it?", False), ("Yes, is it?", False), ("ok, was it?", False), ("Thanks, was that all?", False),
     ("Thanks! What did Lavrov say?", False), ("ラブロフは?", False),
