@@ -106,8 +106,8 @@ def answer_before(messages: list[ChatMessage]) -> str:
 
 def _answer_before_question(messages: list[ChatMessage]) -> ChatMessage | None:
     """The last assistant message before the question that answers a question: not the reply to "thanks!" or "👍"
-    between them, which answers nothing and lists the passages closest to "thanks" (a reviewer's: the follow-up after
-    it was drawn from that list's article)."""
+    between them, which answers nothing (a reviewer's: when it listed the passages closest to "thanks", the follow-up
+    after it was drawn from that list's article; a client may also send another model's reply to small talk)."""
     last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
     reply: ChatMessage | None = None  # the last assistant message found walking back, until its question is
     for m in reversed(messages[:max(last_user, 0)]):

@@ -255,7 +255,7 @@ def unwritten_names(searcher: Searcher, question: str, hits: Sequence[Hit] = ())
     return out
 
 
-_DIVISIONS = frozenset("市県都府区町村州省")
+_DIVISIONS = DIVISIONS + "都府町村"  # the bridge's (州, 市, 省, 県, 区, 島) and Japan's own (東京都, 大阪府, 町, 村)
 
 
 def _readings(analyzer, hits: Sequence[Hit]) -> set[str]:
