@@ -107,7 +107,8 @@ def depends_on_context(question: str, analyzer: JapaneseAnalyzer) -> bool:
         return True
     # 米国については? names a place and asks about it as the question before asked (について is no second word of
     # its own); 停戦について names a topic of its own and stands alone
-    return len(_content_words(question, analyzer)) < MIN_CONTENT_WORDS or names_only(question, analyzer)
+    # (nor are words that ask for more of the answer: 「もう少し詳しく説明してもらえますか」 continues it, a reviewer's)
+    return len(_content_words(question, analyzer, _ASKING)) < MIN_CONTENT_WORDS or names_only(question, analyzer)
 
 
 def _content_words(question: str, analyzer: JapaneseAnalyzer, but: frozenset[str] = frozenset()) -> list[str]:
@@ -210,7 +211,8 @@ def after_a_change_of_subject(question: str) -> str | None:
 _ASKING = EN_DISCOURSE | JA_DISCOURSE | frozenset({
     "detail", "details", "detailed", "please", "more", "tell", "elaborate", "expand", "specific", "specifically",
     "exact", "exactly", "number", "numbers", "figure", "figures", "後", "具体", "具体的", "詳しい", "詳細", "教える",
-    "下さる", "もう少し", "説明", "数字", "数値", "知る", "知りたい"})
+    "下さる", "もう", "少し", "説明", "数字", "数値", "知る", "知りたい", "分かる", "易い", "貰える", "貰う", "お願い",
+    "さらに", "更に", "御", "願う"})
 # the words around small talk's own ("thank you very much", "Got it, that's helpful")
 _TALK_FILLERS = frozenset({"you", "very", "much", "so", "a", "lot", "that's", "thats", "that", "it", "is", "was", "got",
                            "really"})

@@ -22,6 +22,9 @@ CONVERSATIONS = Path(__file__).resolve().parents[1] / "eval" / "fixtures" / "con
     "How did he rate that relationship?", "それはいつ？", "その代表団を率いたのは誰か", "彼は何と言った？", "いつ？",
     # the name and how it relates to the question before, no topic of its own (Sudachi reads 取る, 対する and 方)
     "プーチンのほうは?", "アメリカにとっては?", "ヨーロッパに対しては?", "ロシアの方は？",
+    # words that ask for more of the answer are no topic of its own (a reviewer's)
+    "もう少し詳しく、分かりやすく説明してもらえますか", "さらに詳しく知りたいです、お願いします",
+    "Can you explain in more detail?",
 ])
 def test_follow_ups_are_recognised(searcher, question: str) -> None:
     assert depends_on_context(question, searcher.analyzer)
@@ -353,6 +356,7 @@ def test_small_talk_between_the_questions_does_not_lose_the_topic(searcher, chat
     ("なるほどー", True), ("了解ですー", True), ("ありがとうございますー", True),  # a long vowel's mark (a reviewer's)
     ("了解しました", True), ("ありがとー", True), ("OK、ありがとう", True), ("はい、ありがとうございます", True),
     ("はい", True), ("分かりました", True), ("なるほどね", True), ("サンキュー", True), ("はい、ラブロフは？", False),
+    ("うん", True), ("オッケー", True), ("承知しました", True), ("うん、ありがとう", True), ("はい、それで？", False),
     # a question that opens with yes, no or ok asks (a reviewer's: "Yes, is it?" was answered as small talk)
     ("Is it?", False), ("Yes, is it?", False), ("ok, was it?", False), ("Thanks, was that all?", False),
     ("Thanks! What did Lavrov say?", False), ("ラブロフは?", False),
