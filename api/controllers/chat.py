@@ -108,8 +108,7 @@ class ChatController(Controller):
         if task is not None:  # a frontend's housekeeping (Open WebUI's title, tags...), not a question: not searched
             answer = await to_thread.run_sync(partial(task_answer, task, settings, llm_client, searcher.index.version))
             return _whole(answer, data, base_url)
-        if _wordless(question, searcher, settings) or (has_word(question) and small_talk(question)
-                                                        and _within_limits(question, searcher, settings)):
+        if isinstance(question, str) and small_talk(question) and _within_limits(question, searcher, settings):
             # "Thanks!", "hi", "ok 👍", "👍" ask nothing: answered with what the service answers, in the conversation's
             # language, searching nothing and listing no passages (reviewers': "Thanks!" listed the passages closest
             # to "thanks", and 👍, which the search refuses for holding no word, was answered another way)
@@ -143,16 +142,10 @@ def _whole(answer: Answer, data: ChatRequest, base_url: str) -> ChatCompletion |
     return completion(answer, data.messages, base_url, data.limit, data.stops)
 
 
-def _wordless(question: object, searcher: Searcher, settings: Settings) -> bool:
-    """A message of visible characters none of which is a letter or a digit ("👍", "?!"), within the limits of a
-    question; not a blank one, one with a NUL, nor 2,000 emoji, which the search refuses as it does any other."""
-    return isinstance(question, str) and not has_word(question) and _within_limits(question, searcher, settings)
-
-
 def _within_limits(question: str, searcher: Searcher, settings: Settings) -> bool:
-    """Whether a message the chat answers without a search is one the search would take: visible, no NUL, within
-    the characters and tokens of a question (a reviewer's: "thanks\x00" and 21,000 characters of thanks were answered
-    where any other such message is refused)."""
+    """Whether small talk the chat answers without a search (`small_talk`: "Thanks!", and a message of no word,
+    "👍") is a message the search would take but for its words: visible, no NUL, within the characters and tokens of
+    a question (a blank one, "?\x00", 2,000 emoji and 21,000 characters of thanks are refused as any other is)."""
     if "\x00" in question:
         return False
     shown = strip_invisible(question)

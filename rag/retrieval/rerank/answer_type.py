@@ -156,7 +156,7 @@ def asked_counters(question: str, tokens: Sequence[Token], terms_of: Callable[[s
             j = i + 1
             while j < len(tokens) and tokens[j].surface in _NUMERALS:  # 何百人, 何万人
                 j += 1
-            if j < len(tokens) and _counter(tokens[j]):
+            if j < len(tokens) and counter_term(tokens[j].pos):
                 unit, after = tokens[j].surface, tokens[j]
         elif (tok.surface.startswith("何") and 2 <= len(tok.surface) <= 3 and tok.pos[:1] == ("名詞",)
               and tok.surface != "何者"):  # 何人, 何回, 何歳: one word
@@ -194,13 +194,9 @@ def counted(tokens: Sequence[Token], counters: Collection[str], known_numbers: C
     return False
 
 
-def _counter(tok: Token) -> bool:
-    """A word that counts what a number before it counts: a suffix (位, 人) or a noun that may count (票, 戸, メートル)."""
-    return counter_term(tok.pos)
-
-
 def counter_term(pos: Sequence[str]) -> bool:
-    """Whether Sudachi's part of speech `pos` is a counter's: a suffix, or a noun that may count."""
+    """Whether Sudachi's part of speech `pos` is a counter's, one that counts what a number before it counts: a suffix
+    (位, 人) or a noun that may count (票, 戸, メートル)."""
     return tuple(pos[:1]) == ("接尾辞",) or tuple(pos[2:3]) == ("助数詞可能",)
 
 
