@@ -196,8 +196,8 @@ def _on_the_answer_before(r: Retrieval) -> Sequence[Hit]:
     before to keep to. The ranking shown is not changed."""
     hits = r.result.hits
     # nor a question about the source ("Who wrote it?"), whose source line the search puts first (a reviewer's), nor
-    # one whose own words find their topic in another document ("and the sumo tournament, how many days were sold
-    # out?" after a question on a bank merger: a probe's)
+    # a name swap whose own words find their topic in another document ("And the Saudi Iran deal China brokered in
+    # Beijing?" after Lavrov's alliance; ConversationSearch.elsewhere)
     if r.context is None or r.answered is None or asks_for_source(r.result.query) or r.elsewhere:
         return hits
     return [h for h in hits if h.passage.doc_id == r.answered] or hits

@@ -35,8 +35,8 @@ from ..stores.japanese import JapaneseAnalyzer
 from ..types import Hit
 from .cues import (EN_ARTICLE, EN_CONTINUING, EN_DISCOURSE, EN_FUNCTION, EN_NEW_TOPIC, EN_PERSONAL, EN_SMALL_TALK,
                    EN_SOURCE, EN_STRONG, EN_THIS_ARTICLE, EN_WEAK, EN_WORD, JA_ARTICLE, JA_CONTINUING, JA_DISCOURSE,
-                   JA_FUNCTION, JA_NEW_TOPIC, JA_PERSONAL, JA_REFERRING, JA_RELATIONAL, JA_SMALL_TALK, JA_SOURCE,
-                   JA_THIS_ARTICLE, NOT_TOPIC)
+                   JA_FUNCTION, JA_NEW_TOPIC, JA_PERSONAL, JA_POINTING, JA_REFERRING, JA_RELATIONAL, JA_SMALL_TALK,
+                   JA_SOURCE, JA_THIS_ARTICLE, NOT_TOPIC)
 from .engine import Filters, SearchResult, Searcher, detect_language
 from .ellipsis import mentions, named_terms, names_only
 from .fusion import diversify, rrf
@@ -87,8 +87,9 @@ class ConversationSearch:
 
     result: SearchResult
     context: str | None
-    # the follow-up names a topic of its own, which its own search finds in another document than the answer
-    # before's ("and the sumo tournament, how many days were sold out?" after a question on a bank merger)
+    # a name swap with words of its own, which its own search finds in another document than the answer before's
+    # ("And the Saudi Iran deal China brokered in Beijing?" after Lavrov's alliance): not held to that one. Another
+    # follow-up of a topic of its own is a question of its own (context None)
     elsewhere: bool = False
 
     @property
@@ -351,9 +352,17 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     if about_source is None:
         about_source = asks_for_source(last)  # the follow-up's own words decide, not the earlier turns' it carries
     alone = searcher.search(last, pool, mode, filters, about_source=about_source)
-    joined = searcher.search(context, pool, mode, filters, about_source=about_source)
     # "And Iran?": the passages that mention Iran first (a question on a source is shown its source row first)
     named = frozenset() if about_source else named_terms(last, searcher.analyzer, bridge)
+    # "And what did the bus company's president say?" after a question on Lavrov, 「じゃあ、博物館の館長は何と言った?」
+    # after one on a bus company's wage deal: a topic of its own, which the answer before's document does not hold,
+    # asked as a question of its own (a probe's finding: the conversation's words kept it on the old article)
+    own = _own_topic(searcher, last)
+    if (own >= MIN_CONTENT_WORDS and not named and not about_source and answered is not None and alone.hits
+            and alone.hits[0].passage.doc_id != answered
+            and (own > MIN_CONTENT_WORDS or not _written_in(searcher, last, answered))):
+        return ConversationSearch(replace(alone, hits=alone.hits[:top_k]), None)
+    joined = searcher.search(context, pool, mode, filters, about_source=about_source)
     # "When was that?", "Why?": the passages that hold the detail asked for, beside the earlier turns' words, first
     kind = None if named or about_source or joined.mode != "hybrid" else asked_detail(last)
     # a name swap is fused over both searches whole: when none of its first NAMED_DEPTH mentions the name, the
@@ -382,12 +391,36 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
                **{f"conversation.{k}": v for k, v in joined.timings.items()}}
     # either search may have been shed on its own (RAG_SHED_SPARSE_ABOVE): the fused result went without both
     result = replace(alone, hits=hits, took_ms=took, timings=timings, shed=tuple(dict.fromkeys(alone.shed + joined.shed)))
-    # its own words: more than a stand-alone question needs, and none that points back ("What did he say at the
-    # press conference?" is about the answer before's person, wherever its words lead)
-    own = (len(_content_words(last, searcher.analyzer, _ASKING)) > MIN_CONTENT_WORDS and not _refers_back_en(last)
-           and not JA_REFERRING.search(last))
-    elsewhere = own and answered is not None and bool(alone.hits) and alone.hits[0].passage.doc_id != answered
+    # a name swap with words of its own ("And what did China's Wang Yi say about the talks?"): its answer is not held
+    # to the answer before's document when its own search finds another
+    elsewhere = (own > MIN_CONTENT_WORDS and answered is not None and bool(alone.hits)
+                 and alone.hits[0].passage.doc_id != answered)
     return ConversationSearch(result, context, elsewhere)
+
+
+def _own_topic(searcher: Searcher, question: str) -> int:
+    """How many content words a follow-up has of its own (not those that ask for more of the answer: "tell me more
+    details"), when none of its words points back ("What did he say at the press conference?" is about the answer
+    before's person, wherever its words lead; じゃあ only continues); 0 when one does."""
+    if _refers_back_en(question) or JA_POINTING.search(question):
+        return 0
+    return len(_content_words(question, searcher.analyzer, _ASKING))
+
+
+def _written_in(searcher: Searcher, question: str, doc_id: str) -> bool:
+    """Whether document `doc_id` writes any of the question's own content words, as BM25 reads them (an English word
+    by its term groups: "director" is 社長 among others)."""
+    doc = searcher.index.docs.get(doc_id)
+    if doc is None:
+        return True
+    terms = _document_terms(searcher.analyzer, doc.raw)
+    return any(word in terms or any(not terms.isdisjoint(g) for g in searcher.term_groups(word))
+               for word in _content_words(question, searcher.analyzer, _ASKING))
+
+
+@lru_cache(maxsize=64)
+def _document_terms(analyzer: JapaneseAnalyzer, text: str) -> frozenset[str]:
+    return frozenset(analyzer.terms(text))
 
 
 def _kept_to_the_article(searcher: Searcher, turns: Sequence[str], top_k: int, mode: str | None,

@@ -26,9 +26,11 @@ EN_NEW_TOPIC = re.compile(r"^\W*(?:(?:now|ok(?:ay)?|so|alright|all right)\s*[,.]
 JA_NEW_TOPIC = re.compile(r"^\W*(?:(?:話は変わ(?:りますが|るけど|るが)|それはそうと)[\s、,。:：!！]*|"
                           r"(?:ところで|さて|話(?:題)?(?:を)?変え(?:ますが|て)|"
                           r"(?:別の(?:質問|話)|別件|次の質問)(?:なんだけど|ですが|だけど|です)?)[\s、,。:：!！]+|ところで(?=[^\sっとの]))")
-# Japanese: ko/so/a demonstratives, third-person pronouns, and the 同- prefix of news style (同氏, 同国: "the said").
-JA_REFERRING = re.compile(r"それ|その|そこ|そう|そちら|これ|この|ここ|あれ|あの|あそこ|彼|同氏|同国|同社|同紙|同年|"
-                          r"同日|同月|前者|後者|両者|他に|ほかに|じゃあ")
+# Japanese: ko/so/a demonstratives, third-person pronouns, and the 同- prefix of news style (同氏, 同国: "the said"),
+# which point back at what was said; and じゃあ, which continues it
+JA_POINTING = re.compile(r"それ|その|そこ|そう|そちら|これ|この|ここ|あれ|あの|あそこ|彼|同氏|同国|同社|同紙|同年|"
+                         r"同日|同月|前者|後者|両者|他に|ほかに")
+JA_REFERRING = re.compile(JA_POINTING.pattern + "|じゃあ")
 # Question scaffolding that says nothing about the topic.
 EN_FUNCTION = frozenset({
     "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was", "were", "be", "been",

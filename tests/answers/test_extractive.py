@@ -454,15 +454,46 @@ def test_a_follow_up_about_the_source_is_not_held_to_the_answer_befores_document
 
 
 @pytest.mark.parametrize("question, follow_up, doc", [
+    ("What did Lavrov say about an alliance with China?", "And how much cryptocurrency did hackers steal?", "004_"),
+    # two words of its own, neither of which the answer before's document writes (じゃあ continues, points at nothing)
+    ("What did Lavrov say about an alliance with China?", "じゃあ、暗号資産の流出は?", "004_"),
+])
+def test_a_follow_up_whose_own_words_find_another_article_is_asked_as_a_question_of_its_own(
+        searcher, built_index, question, follow_up, doc) -> None:
+    """Probes': "and the sumo tournament, how many days were sold out?" after a question on a bank merger was answered
+    from the bank's article; "And what did the bus company's president say?" after Lavrov's alliance, from Lavrov's
+    article, and its ranking too was the conversation's (its words weigh 0.1 in the fusion). A follow-up that names a
+    topic of its own (more words than a stand-alone question needs, or as many, none of which the answer before's
+    document writes; none pointing back nor only asking for more), which its own search finds in another document,
+    is searched and answered as a question of its own: its ranking is the question's alone."""
+    from rag.answers.service import answer_retrieved, retrieve
+
+    settings, _ = built_index
+    before = answer_retrieved(retrieve(searcher, question, 5), searcher, settings)
+    cited = {n + 1: f"{c.doc_id}#{c.start}-{c.end}" for n, c in enumerate(before.citations)}
+    found = retrieve(searcher, follow_up, 5, [question], cited=cited)
+    alone = searcher.search(follow_up, 5)
+    assert found.context is None and found.answered is None and not found.earlier
+    assert [h.passage.passage_id for h in found.result.hits] == [h.passage.passage_id for h in alone.hits]
+    assert not before.citations[0].doc_id.startswith(doc) and found.result.hits[0].passage.doc_id.startswith(doc)
+    assert answer_retrieved(found, searcher, settings).citations[0].doc_id.startswith(doc)
+    # "Why?", a question about its person, one asking for more of the answer, or words the answer before's document
+    # writes stay with it
+    for held in ("Why?", "What did he say about the US?", "And can you explain in more detail, please?",
+                 "あと、具体的な数字を教えてください", "じゃあ、同盟の条件は?"):
+        r = retrieve(searcher, held, 5, [question], cited=cited)
+        assert r.context is not None and r.answered == before.citations[0].doc_id, held
+
+
+@pytest.mark.parametrize("question, follow_up, doc", [
     ("What did Lavrov say about an alliance with China?", "And the Saudi Iran deal China brokered in Beijing?", "003_"),
     ("How long did Putin and Xi talk?", "And the sanctions on Cuba, how long have they lasted?", "004_"),
 ])
-def test_a_follow_up_whose_own_words_find_another_article_is_answered_from_it(searcher, built_index, question,
+def test_a_name_swap_whose_own_words_find_another_article_is_answered_from_it(searcher, built_index, question,
                                                                               follow_up, doc) -> None:
-    """A probe's: "and the sumo tournament, how many days were sold out?" after a question on a bank merger was
-    answered from the bank's article. A follow-up that names a topic of its own (more words than a stand-alone
-    question needs, none pointing back nor only asking for more) which its own search finds in another document is
-    not held to the answer before's, though the search found passages of that one too."""
+    """A follow-up that asks the question before about other names, with words of its own that its own search finds
+    in another document, is searched with the conversation (the names' passages first) but not held to the answer
+    before's document, though the search found passages of that one too."""
     from rag.answers.service import _on_the_answer_before, answer_retrieved, retrieve
 
     settings, _ = built_index
@@ -473,10 +504,6 @@ def test_a_follow_up_whose_own_words_find_another_article_is_answered_from_it(se
     assert any(h.passage.doc_id == found.answered for h in found.result.hits)  # held, it would answer from those
     assert list(_on_the_answer_before(found)) == list(found.result.hits)
     assert answer_retrieved(found, searcher, settings).citations[0].doc_id.startswith(doc)
-    # "Why?", a question about its person, or one asking for more of the answer stay with the answer before's
-    for held in ("Why?", "What did he say about the US?", "And can you explain in more detail, please?",
-                 "あと、具体的な数字を教えてください"):
-        assert not retrieve(searcher, held, 5, [question], cited=cited).elsewhere, held
 
 
 def test_a_follow_ups_own_words_choose_its_answer_not_the_conversations_lead(searcher, built_index) -> None:
