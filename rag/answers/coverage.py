@@ -24,7 +24,9 @@ Two signals, both from the search that ran already:
 
 And one that refuses whatever the cosine: **a name the index never writes.** A Japanese question naming in kanji a
 person or place (Sudachi's 人名, 地名) that no sentence of the index holds, nor begins a longer term with, asks about
-something the articles are not about (「大谷翔平は…」, 「北海道では…」: `unwritten_names`).
+something the articles are not about (「大谷翔平は…」, 「北海道では…」: `unwritten_names`). So does an English question
+naming in Japanese syllables someone or somewhere that no dictionary of the bridge holds and no top passage reads
+as ("Kenji Tanaka", "the Ofunato wildfire": `unwritten_romanized`).
 
 A follow-up (a question searched with the conversation) is not checked: its hits mix two searches, and it continues
 a conversation that was about the articles. Nor is an answer written by an LLM, which reads the passages itself.
@@ -39,8 +41,10 @@ from collections.abc import Sequence
 from ..retrieval import Searcher
 from ..retrieval.rerank.answer_type import is_interrogative
 from ..stores.bridge import DIVISION, DIVISIONS, Bridge, name_terms
-from ..stores.english import english_words
+from ..corpus.lines import has_cjk
+from ..stores.english import english_words, stems
 from ..stores.japanese import STOP_WORDS
+from ..stores.romaji import folded, reads_as_japanese, romanized
 from ..stores.sounds import short, spells
 from ..types import Hit
 
@@ -98,10 +102,11 @@ def passages_cover(searcher: Searcher, question: str, hits: Sequence[Hit], min_c
     """Whether the top passages are about `question` (the text that was searched): True when the check is off
     (`min_cosine` 0), when there is nothing to judge (no hits, no USE score), when USE's closest cosine reaches
     `min_cosine`, or when one top passage holds every name the question asks for; False, whatever the cosine, when
-    the question names in kanji a person or place the index never writes (`unwritten_names`)."""
+    the question names in kanji a person or place the index never writes (`unwritten_names`), or in Japanese
+    syllables one that neither the bridge nor a top passage reads as it (`unwritten_romanized`)."""
     if min_cosine <= 0 or not hits:
         return True
-    if unwritten_names(searcher, question, hits):
+    if unwritten_names(searcher, question, hits) or unwritten_romanized(searcher, question, hits):
         return False
     cosine = closest_cosine(hits)
     return cosine is None or cosine >= min_cosine or names_held(searcher, question, hits)
@@ -262,6 +267,51 @@ def unwritten_names(searcher: Searcher, question: str, hits: Sequence[Hit] = ())
     return out + (places if not place_written else [])
 
 
+def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] = ()) -> list[str]:
+    """The runs of capitalised words an English question names someone or somewhere by, in Japanese syllables, that
+    the index does not write: a question about "Judge Kenji Tanaka" or "the Ofunato wildfire" was answered with
+    another judge's words and another town's evacuations (a probe's findings), close enough in topic for USE.
+
+    A run is judged by its last word (a surname in English order, a place's own name before nothing): in Japanese
+    syllables as Hepburn writes them (`reads_as_japanese`: not Putin, Lavrov, Harris), not in capitals (NATO), and
+    unknown to the bridge (no term of its dictionaries, no katakana term that spells it, no English word: "Tokyo" and
+    "Horie" are there when the index writes 東京 and 堀江). Such a word is written when a top passage (`hits`) reads
+    as it: a word or two words in a row, Sudachi's reading in Hepburn's letters with the long vowels folded
+    (若嵐: ワカ + アラシ is "Wakaarashi", 東和精機 is "Towa Seiki"). None for a question in Japanese letters, which
+    `unwritten_names` reads, nor without the bridge."""
+    bridge = searcher.bridge
+    if bridge is None or has_cjk(question):
+        return []
+    judged = []
+    for run in name_runs(question):
+        last = re.sub(r"['’]s$", "", run.split()[-1]).strip(".")
+        if (last.isupper() or not reads_as_japanese(last) or not bridge.words.isdisjoint(stems(last.lower()))
+                or bridge.expand(last.lower())):
+            continue
+        judged.append((run, folded(last)))
+    if not judged:
+        return []
+    read = _romanized_readings(searcher.analyzer, hits)
+    return [run for run, word in judged if word not in read]
+
+
+def _romanized_readings(analyzer, hits: Sequence[Hit]) -> set[str]:
+    """What the top passages' words read as, alone and two in a row (若 + 嵐), in Hepburn's letters, folded."""
+    out: set[str] = set()
+    for h in top(hits):
+        before: list[str] = []
+        for t in analyzer.tokens(h.passage.text):
+            if t.pos[0] in _NOT_READ:
+                before = []
+                continue
+            readings = analyzer.readings(t.surface)
+            out.update(folded(romanized(r)) for r in [*readings, *(b + r for b in before for r in readings)])
+            before = list(readings)
+    out.discard("")
+    return out
+
+
+_NOT_READ = frozenset({"助詞", "助動詞", "補助記号", "空白"})  # no part of a name
 _DIVISIONS = DIVISIONS + "都府町村"  # the bridge's (州, 市, 省, 県, 区, 島) and Japan's own (東京都, 大阪府, 町, 村)
 _CUT = _DIVISIONS + "海湾洋圏"  # and a sea's, a bay's, a region's: 北極海 is written by 北極圏 (a reviewer's)
 

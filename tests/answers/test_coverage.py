@@ -448,3 +448,52 @@ def test_a_name_that_begins_a_longer_term_of_the_index_is_written_there() -> Non
     held = Frequencies({"熊本県": 0, "東京": 1, "大阪府": 2}, np.array([2, 0, 1]), 3)
     assert held.begins_a_term("熊本") and held.begins_a_term("大阪") and held.begins_a_term("熊本県")
     assert not held.begins_a_term("東京") and not held.begins_a_term("北海道") and not held.begins_a_term("熊本市")
+
+
+@pytest.mark.parametrize("question, names", [
+    ("What did Judge Kenji Tanaka say about Russia and China?", ["Judge Kenji Tanaka"]),
+    ("What did Shigeru Ishiba say about the alliance with China?", ["Shigeru Ishiba"]),
+    ("How did the Ofunato city office react to the Russia-China summit?", ["Ofunato"]),
+    # whatever else it names: the answer cannot be about Kishida in articles that never write him
+    ("What did Putin say about Kishida?", ["Kishida"]),
+])
+def test_an_english_question_naming_in_japanese_syllables_what_the_articles_never_write_is_not_covered(
+        searcher, settings, question, names):
+    """A probe's: "What did Judge Kenji Tanaka say when sentencing…?" was answered with another judge's words, "How
+    many people were evacuated in the Ofunato wildfire?" with another town's numbers, close enough in topic for USE.
+    A name in Japanese syllables that the bridge does not know and no top passage reads as is none the articles
+    write."""
+    from rag.answers.coverage import unwritten_romanized
+
+    r = retrieve(searcher, question, TOP_K)
+    assert closest_cosine(r.result.hits) >= _floor(settings, "en")  # USE alone would answer it
+    assert unwritten_romanized(searcher, question, r.result.hits) == names
+    answer = answer_question(searcher, question, TOP_K, settings)
+    assert answer.covered is False and answer.answer == NOT_COVERED["en"]
+
+
+def test_a_romanized_name_is_written_where_a_top_passage_reads_as_it_and_others_are_not_judged(searcher) -> None:
+    """The articles write a sumo wrestler 若嵐, which Sudachi reads as two words (ワカ, アラシ), and a company 東和精機:
+    "Wakaarashi" and "Towa Seiki" are written where a top passage reads so, long vowels folded (トウワ is "Towa").
+    A name that is no Japanese syllables (Putin, Lavrov), in capitals (NATO), or known to the bridge (Tokyo: 東京)
+    is not judged here."""
+    import dataclasses
+
+    from rag.answers.coverage import unwritten_romanized
+
+    hit = searcher.search("ロシア", top_k=1).hits[0]
+
+    def reading(text: str) -> list:
+        return [dataclasses.replace(hit, passage=dataclasses.replace(hit.passage, text=text))]
+
+    sumo = reading("大相撲夏場所は24日、関脇・若嵐が初優勝を果たした。")
+    assert unwritten_romanized(searcher, "How many wins did Wakaarashi get?", sumo) == []
+    assert unwritten_romanized(searcher, "How many wins did Wakaarashi get?", reading("夏場所が終わった。")) == [
+        "Wakaarashi"]
+    assert unwritten_romanized(searcher, "How many wins did Asahimaru get?", sumo) == ["Asahimaru"]
+    company = reading("東和精機の4〜6月期の売上高は前年同期比12%増だった。")
+    assert unwritten_romanized(searcher, "How much revenue did Towa Seiki report?", company) == []
+    assert unwritten_romanized(searcher, "How much revenue did Towa Denki report?", company) == ["Towa Denki"]
+    for question in ("What did Putin say?", "What did Lavrov say about NATO?", "What did Tokyo say about the talks?",
+                     "プーチンは田中について何と述べたか"):
+        assert unwritten_romanized(searcher, question, sumo) == [], question

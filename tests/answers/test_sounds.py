@@ -75,3 +75,26 @@ def test_a_name_of_few_consonants_sounds_as_it_reads_vowels_and_all(term, name, 
 
 def test_a_small_kana_gives_its_vowel_to_the_kana_before_it():
     assert kana_voiced("ディ") == "di" and kana_voiced("キャ") == "ka" and kana_voiced("モディー") == "nodi"
+
+
+@pytest.mark.parametrize("word, japanese", [
+    ("Tanaka", True), ("Ofunato", True), ("Shinkansen", True), ("Ohno", True), ("Hattori", True), ("Kenji", True),
+    ("Tasso", True), ("Matsuda", True),
+    # Hepburn writes no si, ti, tu, hu, di, du, l, v, nor a consonant before another (but a doubled one, n, tch)
+    ("Putin", False), ("Lavrov", False), ("Harris", False), ("Modi", False), ("Trump", False), ("Xi", False),
+])
+def test_a_word_reads_as_japanese_when_hepburn_writes_it_so(word, japanese) -> None:
+    from rag.stores.romaji import reads_as_japanese
+
+    assert reads_as_japanese(word) is japanese
+
+
+def test_a_katakana_reading_in_hepburns_letters_is_the_romanized_word_with_its_long_vowels_folded() -> None:
+    from rag.stores.romaji import folded, romanized
+
+    assert [romanized(k) for k in ("タナカ", "キョウト", "シャチョウ", "マッチ", "ジュンイチロウ", "ワカアラシ", "ティ")] == [
+        "tanaka", "kyouto", "shachou", "matchi", "junichirou", "wakaarashi", "ti"]
+    assert romanized("タナカ1") == "" and romanized("田中") == ""  # nothing but katakana
+    assert {folded(w) for w in ("Ohno", "Oono", "Ono", "ono")} == {"ono"}
+    assert folded(romanized("キョウト")) == folded("Kyoto") == "kyoto"
+    assert folded("Namba") == folded("Nanba") == "nanba" and folded("Jun'ichirou") == folded("Junichiro")
