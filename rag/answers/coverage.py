@@ -280,6 +280,7 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
     (若嵐: ワカ + アラシ is "Wakaarashi", 東和精機 is "Towa Seiki"). None for a question in Japanese letters, which
     `unwritten_names` reads, nor without the bridge."""
     bridge = searcher.bridge
+    question = unicodedata.normalize("NFKC", question)  # full-width letters are letters: Ｙｏｓｈｉｋｉ is Yoshiki
     if bridge is None or has_cjk(question):
         return []
     judged = []
@@ -296,7 +297,9 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
 
 
 def _romanized_readings(analyzer, hits: Sequence[Hit]) -> set[str]:
-    """What the top passages' words read as, alone and two in a row (若 + 嵐), in Hepburn's letters, folded."""
+    """What the top passages' words read as, alone and two in a row (若 + 嵐), in Hepburn's letters, folded: Sudachi's
+    readings, a word in kana that its dictionary lacks as it is written (ヨシキ, a reviewer's), and a place's name
+    without the division Sudachi reads with it (みやき町: "Miyaki", as 北京市 is 北京 to `unwritten_names`)."""
     out: set[str] = set()
     for h in top(hits):
         before: list[str] = []
@@ -304,13 +307,25 @@ def _romanized_readings(analyzer, hits: Sequence[Hit]) -> set[str]:
             if t.pos[0] in _NOT_READ:
                 before = []
                 continue
-            readings = analyzer.readings(t.surface)
+            readings = _read(analyzer, t.surface)
+            if t.surface[-1:] in _DIVISIONS and len(t.surface) > 1:
+                readings += _read(analyzer, t.surface[:-1])
             out.update(folded(romanized(r)) for r in [*readings, *(b + r for b in before for r in readings)])
-            before = list(readings)
+            before = readings
     out.discard("")
     return out
 
 
+def _read(analyzer, surface: str) -> list[str]:
+    """Sudachi's readings of a word, or the word itself in katakana when it is kana its dictionary lacks."""
+    return list(analyzer.readings(surface)) or ([_katakana(surface)] if _KANA_WORD.fullmatch(surface) else [])
+
+
+def _katakana(text: str) -> str:
+    return "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in text)
+
+
+_KANA_WORD = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]+")
 _NOT_READ = frozenset({"助詞", "助動詞", "補助記号", "空白"})  # no part of a name
 _DIVISIONS = DIVISIONS + "都府町村"  # the bridge's (州, 市, 省, 県, 区, 島) and Japan's own (東京都, 大阪府, 町, 村)
 _CUT = _DIVISIONS + "海湾洋圏"  # and a sea's, a bay's, a region's: 北極海 is written by 北極圏 (a reviewer's)

@@ -89,12 +89,14 @@ def no_passage_message(lang: str) -> str:
 
 
 def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, neighbour: bool = False,
-           lead: Callable[[Scored, Scored], int] | None = None) -> list[Scored]:
+           lead: Callable[[Scored, Scored], int] | None = None, read: str = "",
+           stale: Callable[[Scored], bool] | None = None) -> list[Scored]:
     """The best distinct sentences within the budget: the best first (`sel.best_first`), then the others in reading
     order (passage rank, position); a picked fragment brings the sentence after it when `neighbour` is set, and a
     picked sentence the first items of the list right after it (`sel.list_items`). `lead`: how strongly a sentence
     may open the answer in the best one's place (`detail_lead`: 0 not, 1, 2 more; a bool is 0 or 1); the best picked
-    one of the strongest claim comes first."""
+    one of the strongest claim comes first. `read`: the sentence the reader has just read (the answer before's first,
+    for a follow-up), which does not come first when it is `stale` and another picked one of the same claim can."""
     ranked = sorted(candidates, key=lambda c: (-c.score, c.rank, c.position))
     substantial = [c for c in ranked if len(c.text) >= MIN_CHARS and not note_line(c.text)]
     ranked = substantial or ranked  # a passage of nothing but fragments still deserves an answer
@@ -141,9 +143,37 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
         claims = [(int(lead(picked[i], picked[0])), i) for i in own] if lead else []
         strongest = max((claim for claim, _ in claims), default=0)
         at = next(i for claim, i in claims if claim == strongest) if strongest else 0
+        if read and stale is not None and _same_sentence(picked[at].text, read) and stale(picked[at]):
+            # "その理由は?" after an answer that opened with the wage deal opened with the deal again (a probe's)
+            claim_of = {i: claim for claim, i in claims}
+            at = next((i for i in own if claim_of.get(i, 0) == strongest
+                       and not _same_sentence(picked[i].text, read)), at)
         first = [picked[at], *items.get(at, ())]  # with the items it brought, which read as its own
+        if lead is not None and strongest < COUNTED:
+            # the number in the counter asked for (「延べ1,284人」 for 被害者は何人?) in a sentence scored under the cutoff:
+            # it leads in place of the picked one that gives none (a probe's: the trial's opening sentence came first)
+            counted = next((c for c in ranked if not any(c is p for p in picked) and not note_line(c.text)
+                            and int(lead(c, picked[0])) >= COUNTED), None)
+            if counted is not None:
+                first = [counted]
+                if len(ordered) >= sel.max_sentences:
+                    ordered = ordered[:-1]
         ordered = [*first, *(c for c in ordered if not any(c is f for f in first))]
     return ordered
+
+
+def _same_sentence(text: str, read: str) -> bool:
+    """Whether `text` is the sentence `read` (as a client sent it back: cut at its marker, its spaces maybe not
+    kept), or near enough (`near_duplicate`)."""
+    a, b = re.sub(r"\s+", "", text), re.sub(r"\s+", "", read)
+    return bool(b) and (a == b or near_duplicate(text, read)
+                        or (len(b) > _SAME_PREFIX and (a.startswith(b) or b.startswith(a))))
+
+
+_SAME_PREFIX = 20  # characters: a sentence sent back cut short (at a list's first item) is still the one read
+
+
+COUNTED = 2  # `detail_lead`'s claim of a sentence giving a number in the counter asked for
 
 
 def announces(c: Scored) -> bool:
@@ -175,7 +205,11 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
     tokens = searcher.analyzer.tokens(question)
     known_terms = {t for g in groups for t in g} | {t.term for t in tokens if t.term}
     known_numbers = answer_type.question_numbers(question, tokens)
-    counters = (answer_type.asked_counters(question, tokens, lambda w: {t for g in searcher.term_groups(w) for t in g},
+    # the counted noun's terms by the bridge's dictionaries, not the term alignment's neighbours: "helicopters" is
+    # ヘクタール to it, and 「約1200ヘクタール…27棟」 led "how many helicopters…?" (a probe's chat)
+    bridge = searcher.bridge
+    counters = (answer_type.asked_counters(question, tokens,
+                                           lambda w: {t for g in (bridge.expand(w) if bridge else []) for t in g},
                                            lambda t: answer_type.counter_term(searcher.analyzer.tags(t)))
                 if kind == "number" else frozenset())
 
@@ -338,6 +372,25 @@ def source_answer(text: str, header: bool = False) -> str:
     return " ".join(out)
 
 
+def _stale(searcher, question: str, asked: Kind | None, groups: Sequence[Sequence[str]], within: str | None,
+           own: str | None) -> Callable[[Scored], bool]:
+    """Whether a sentence gives nothing a follow-up asks anew: for a follow-up asking a date, a number or a place, no
+    token of that kind (`detail_lead`'s claim); for one asking no detail, none of its own words' terms ("Will they
+    appeal?": 控訴; "And Putin?": プーチン). A follow-up asking another kind (a reason, a person) is not judged: the
+    sentence may give it without a token to tell."""
+    if asked in LEADING_KINDS:
+        claim = detail_lead(searcher, question, asked, groups, within)
+        return lambda c: not claim(c, c)
+    if asked is not None:
+        return lambda c: False
+    own_groups = [set(g) for g in searcher.term_groups(own)] if own else []
+
+    def holds_none(c: Scored) -> bool:
+        terms = set(searcher.analyzer.terms(c.text))
+        return not any(g & terms for g in own_groups)
+    return holds_none
+
+
 # a line of the body: it ends as a Japanese sentence does, or as an English one of several words does (a title may
 # end in "?", a byline in "Jr."), or is longer than a header line
 _PROSE = re.compile(r"。[」』）)】”\"']*$")
@@ -352,11 +405,14 @@ def _prose(line: str) -> bool:
 def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = "en",
                       weights: Weights = DEFAULT_WEIGHTS,
                       selection: Selection = DEFAULT_SELECTION, asked: Kind | None = None,
-                      within: str | None = None, own: str | None = None) -> tuple[str, tuple[Citation, ...]]:
+                      within: str | None = None, own: str | None = None,
+                      before: str = "") -> tuple[str, tuple[Citation, ...]]:
     """Answer text with [n] markers and the citations they index; a clear message when there are no hits. `asked`:
     the kind of detail the question asks for ("When was that?": a date); a sentence that gives it comes first
     (`detail_lead`, `within` the document the answer before was drawn from). `own`: a follow-up's own words, when
-    `question` is the conversation it was searched with; a sentence holding them counts for more."""
+    `question` is the conversation it was searched with; a sentence holding them counts for more. `before`: the
+    answer before's first sentence, for a follow-up: it does not open this answer when it gives nothing the
+    follow-up asks anew (`_stale`) and another picked sentence can."""
     if not hits:
         return no_passage_message(lang), ()
     t0 = time.perf_counter()
@@ -374,7 +430,8 @@ def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = 
         lead = quote_lead(searcher, question, groups, within)
     else:
         lead = None
-    picked = select(candidates, selection, weights.neighbour, lead)
+    stale = _stale(searcher, question, asked, groups, within, own) if before else None
+    picked = select(candidates, selection, weights.neighbour, lead, before, stale)
     text, citations = render(picked)
     logger.info("extractive answer: %d of %d sentences from %d passages in %.1f ms", len(picked), len(candidates),
                 len(citations), (time.perf_counter() - t0) * 1000)

@@ -41,7 +41,8 @@ class Retrieval:
     reply_tokens: int | None = None  # the most tokens the client reads of the reply (a chat's max_tokens)
     about_collection: bool = False  # "What articles do you have?": the hits are the newest articles (collection.py)
     answered: str | None = None  # the document the answer before was drawn from, for a follow-up that depends on it
-    elsewhere: bool = False  # the follow-up's own words find their topic in another document (ConversationSearch)
+    elsewhere: bool = False  # a name swap whose own words find their topic in another document (ConversationSearch)
+    before: str = ""  # the answer before's first sentence, for a follow-up: the reader has just read it
 
     @property
     def focus(self) -> str:
@@ -89,7 +90,8 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
                                                                                question)))
     earlier = tuple(h for h in history if h.strip()) if found.dependent else ()
     return Retrieval(found.result, earlier, found.context, t0, instructions, reply_tokens,
-                     answered=answered if found.context is not None else None, elsewhere=found.elsewhere)
+                     answered=answered if found.context is not None else None, elsewhere=found.elsewhere,
+                     before=answer if found.context is not None else "")
 
 
 def _cited_scope(searcher: Searcher, question: str, cited: Mapping[int, str] | None
@@ -183,7 +185,8 @@ def extractive(r: Retrieval, searcher: Searcher, settings: Settings) -> tuple[st
     # a follow-up's own words (the question, where the conversation it was searched with is the focus)
     own = r.result.query if r.context is not None else None
     text, citations = extractive_answer(r.focus, _on_the_answer_before(r), searcher, lang,
-                                        asked=asked_detail(r.result.query), within=r.answered, own=own)
+                                        asked=asked_detail(r.result.query), within=r.answered, own=own,
+                                        before=r.before)
     return text, citations, True
 
 

@@ -145,6 +145,16 @@ class PassageTable(Sequence[Passage]):
         at = int(np.searchsorted(articles, article))
         return int(order[lo + at]) if at < len(articles) and int(articles[at]) == article else None
 
+    def rows_of_document(self, doc_id: str) -> np.ndarray | None:
+        """The rows of a document's passages in start order (a binary search among the rows ordered by span); None
+        for a document the index does not hold."""
+        d = self._position.get(doc_id)
+        if d is None:
+            return None
+        order, keys = self._spans()
+        lo, hi = np.searchsorted(keys, [d << 40, (d + 1) << 40])
+        return order[lo:hi]
+
     def row_of(self, passage_id: str) -> int | None:
         """The row of a passage id (`doc_id#start-end`), or None."""
         doc_id, _, span = passage_id.rpartition("#")

@@ -354,13 +354,13 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     alone = searcher.search(last, pool, mode, filters, about_source=about_source)
     # "And Iran?": the passages that mention Iran first (a question on a source is shown its source row first)
     named = frozenset() if about_source else named_terms(last, searcher.analyzer, bridge)
-    # "And what did the bus company's president say?" after a question on Lavrov, 「じゃあ、博物館の館長は何と言った?」
-    # after one on a bus company's wage deal: a topic of its own, which the answer before's document does not hold,
-    # asked as a question of its own (a probe's finding: the conversation's words kept it on the old article)
-    own = _own_topic(searcher, last)
-    if (own >= MIN_CONTENT_WORDS and not named and not about_source and answered is not None and alone.hits
-            and alone.hits[0].passage.doc_id != answered
-            and (own > MIN_CONTENT_WORDS or not _written_in(searcher, last, answered))):
+    # 「じゃあ、博物館の館長は何と言った?」 after a question on a bus company's wage deal: a topic of its own, of which the
+    # answer before's document writes nothing and its own search finds another, is asked as a question of its own
+    # (a probe's finding: the conversation's words kept it on the old article). One whose words that document
+    # writes, however generic ("Also, what did the union leader say at the press conference?"), stays with it.
+    own = _own_words(searcher, last)
+    if (own and not named and not about_source and answered is not None and alone.hits
+            and alone.hits[0].passage.doc_id != answered and not _written_in(searcher, last, answered)):
         return ConversationSearch(replace(alone, hits=alone.hits[:top_k]), None)
     joined = searcher.search(context, pool, mode, filters, about_source=about_source)
     # "When was that?", "Why?": the passages that hold the detail asked for, beside the earlier turns' words, first
@@ -393,34 +393,43 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     result = replace(alone, hits=hits, took_ms=took, timings=timings, shed=tuple(dict.fromkeys(alone.shed + joined.shed)))
     # a name swap with words of its own ("And what did China's Wang Yi say about the talks?"): its answer is not held
     # to the answer before's document when its own search finds another
-    elsewhere = (own > MIN_CONTENT_WORDS and answered is not None and bool(alone.hits)
+    elsewhere = (len(own) > MIN_CONTENT_WORDS and answered is not None and bool(alone.hits)
                  and alone.hits[0].passage.doc_id != answered)
     return ConversationSearch(result, context, elsewhere)
 
 
-def _own_topic(searcher: Searcher, question: str) -> int:
-    """How many content words a follow-up has of its own (not those that ask for more of the answer: "tell me more
-    details"), when none of its words points back ("What did he say at the press conference?" is about the answer
-    before's person, wherever its words lead; じゃあ only continues); 0 when one does."""
+def _own_words(searcher: Searcher, question: str) -> list[str]:
+    """A follow-up's content words of its own (not those that ask for more of the answer: "tell me more details"),
+    when it has as many as a stand-alone question needs and none of its words points back ("What did he say at the
+    press conference?" is about the answer before's person, wherever its words lead; じゃあ only continues); [] else."""
     if _refers_back_en(question) or JA_POINTING.search(question):
-        return 0
-    return len(_content_words(question, searcher.analyzer, _ASKING))
+        return []
+    words = _content_words(question, searcher.analyzer, _ASKING)
+    return words if len(words) >= MIN_CONTENT_WORDS else []
 
 
 def _written_in(searcher: Searcher, question: str, doc_id: str) -> bool:
-    """Whether document `doc_id` writes any of the question's own content words, as BM25 reads them (an English word
-    by its term groups: "director" is 社長 among others)."""
-    doc = searcher.index.docs.get(doc_id)
-    if doc is None:
+    """Whether document `doc_id` writes any of the question's content words of its own, as the search reads each:
+    its term, or a term of its groups (the bridge's and the term alignment's: "missing" is 行方 there, a near term
+    counts, so that a follow-up leaves the conversation's article only when that article writes nothing of it)."""
+    written = _document_terms(searcher, doc_id)
+    if written is None:
         return True
-    terms = _document_terms(searcher.analyzer, doc.raw)
-    return any(word in terms or any(not terms.isdisjoint(g) for g in searcher.term_groups(word))
+    return any(word in written or any(not written.isdisjoint(g) for g in searcher.term_groups(word))
                for word in _content_words(question, searcher.analyzer, _ASKING))
 
 
-@lru_cache(maxsize=64)
-def _document_terms(analyzer: JapaneseAnalyzer, text: str) -> frozenset[str]:
-    return frozenset(analyzer.terms(text))
+def _document_terms(searcher: Searcher, doc_id: str) -> frozenset[str] | None:
+    """The terms of a document's passages, as their sentences were stored at the build (read as the analyzer reads
+    them when the index has no sentence store); None for a document the index does not hold."""
+    passages = searcher.index.passages
+    rows = passages.rows_of_document(doc_id)
+    if rows is None:
+        return None
+    store = getattr(searcher.index, "sentences", None)
+    if store is not None:
+        return store.terms_within(rows)
+    return frozenset(t for r in rows.tolist() for t in searcher.analyzer.terms(passages[r].text))
 
 
 def _kept_to_the_article(searcher: Searcher, turns: Sequence[str], top_k: int, mode: str | None,

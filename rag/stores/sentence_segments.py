@@ -57,6 +57,13 @@ class SentenceSegments:
     def keys(self) -> list[str]:
         return self._merged.keys
 
+    def terms_within(self, rows: np.ndarray) -> frozenset[str]:
+        """Every term the sentences of passage `rows` hold, from the segments that hold their slots."""
+        slots = np.asarray(self.layout.row_slot)[np.asarray(rows, np.int64)]
+        part = np.searchsorted(self.starts, slots, side="right") - 1
+        return frozenset().union(*(self.parts[p].terms_within(slots[part == p] - self.starts[p])
+                                   for p in np.unique(part).tolist()))
+
     def frequencies(self) -> Frequencies:
         """How many distinct sentences of the live passages hold each term, counted once, when first asked."""
         if self._df is None:

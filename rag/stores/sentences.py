@@ -168,6 +168,11 @@ class SentenceStore:
         """The distinct sentences (sorted, once each) of passage `rows`."""
         return np.unique(np.asarray(self.dist)[ranges(np.asarray(self.ptr), np.asarray(rows, np.int64))])
 
+    def terms_within(self, rows: np.ndarray) -> frozenset[str]:
+        """Every term the sentences of passage `rows` hold."""
+        ids = np.asarray(self.term_ids)[ranges(np.asarray(self.term_ptr), self.distinct_of(rows))]
+        return frozenset(self.vocab[t] for t in np.unique(ids).tolist())
+
     def frequencies(self) -> Frequencies:
         """How many distinct sentences hold each term, counted once, when first asked."""
         if self._df is None:

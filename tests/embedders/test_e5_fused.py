@@ -452,6 +452,13 @@ def test_an_edited_passage_s_sentences_after_an_incremental_build_equal_a_full_b
     for row in range(len(a.passages)):
         x, y = a.sentences.lookup(row), b.sentences.lookup(row)
         assert x.spans == y.spans and np.array_equal(x.vectors["e5"], y.vectors["e5"]), row
+    # the document's terms, gathered across the segments (the kept passages' and the new ones'), are the full build's
+    # (what a follow-up's own words are looked for in: rag/retrieval/conversation.py `_written_in`)
+    assert len(a.sentences.parts) > 1
+    doc_id = path.stem
+    rows_a, rows_b = a.passages.rows_of_document(doc_id), b.passages.rows_of_document(doc_id)
+    assert a.sentences.terms_within(rows_a) == b.sentences.terms_within(rows_b) and "試験" in a.sentences.terms_within(
+        rows_a)
 
 
 def test_an_index_from_the_wheels_library_is_served_and_its_next_build_encodes_it_again(tmp_path, seeds_dir, e5, own,

@@ -461,3 +461,16 @@ def test_a_large_exact_store_scans_8_bit_codes_first_and_still_returns_the_exact
     big.warm()
     assert len(made) == 2 and big._codes is None
     assert big.exact(q, 1)[1][0] == pytest.approx(float((vectors @ q).max()), abs=1e-5)
+
+
+def test_a_documents_rows_and_the_terms_their_sentences_hold(searcher) -> None:
+    """What a follow-up's own words are looked for in (rag/retrieval/conversation.py `_written_in`): a document's
+    passages by binary search, and every term of their stored sentences, as each passage's lookup gives them."""
+    passages, store = searcher.index.passages, searcher.index.sentences
+    for doc_id in passages.doc_ids:
+        rows = passages.rows_of_document(doc_id)
+        assert sorted(rows.tolist()) == [r for r in range(len(passages)) if passages.doc_ids[passages.doc[r]] == doc_id]
+        assert list(passages.start[rows]) == sorted(passages.start[rows])
+        held = frozenset().union(*(t for r in rows.tolist() for t in store.lookup(r).terms))
+        assert store.terms_within(rows) == held and held
+    assert passages.rows_of_document("no-such-document") is None
