@@ -115,7 +115,7 @@ class ChatController(Controller):
             # (an English "thanks" in a Japanese conversation is answered in Japanese, ありがとう in Japanese anywhere)
             lang = "ja" if has_cjk(question) else next((detect_language(t) for t in reversed(earlier) if has_word(t)),
                                                        "en")
-            answer = Answer(question, small_talk_message(lang), (), (), 0.0, "extractive",
+            answer = Answer(question, small_talk_message(lang, question), (), (), 0.0, "extractive",
                             index_version=searcher.index.version, lang=lang, covered=False)
             return _whole(answer, data, base_url)
         # Retrieval ends before the first byte goes out, so a bad question is still a clean JSON 4xx.

@@ -83,8 +83,28 @@ def not_covered_message(lang: str) -> str:
     return NOT_COVERED.get(lang, NOT_COVERED["en"])
 
 
-def small_talk_message(lang: str) -> str:
-    return SMALL_TALK.get(lang, SMALL_TALK["en"])
+def small_talk_message(lang: str, message: str = "") -> str:
+    """The reply to small talk in `lang`: what the service answers, after a "You're welcome." to a thanks and a
+    "Hello!" to a greeting (`message`; a probe's: the bare prompt read oddly after a thank-you)."""
+    opener = _OPENERS.get(_small_talk_kind(message), {}).get(lang, "")
+    return f"{opener}{' ' if opener and lang != 'ja' else ''}{SMALL_TALK.get(lang, SMALL_TALK['en'])}"
+
+
+_OPENERS = {"thanks": {"en": "You're welcome.", "ja": "どういたしまして。"}, "greeting": {"en": "Hello!", "ja": "こんにちは。"}}
+_THANKS_EN = frozenset({"thanks", "thank", "thx", "ty", "cheers", "appreciate", "appreciated"})
+_GREETINGS_EN = frozenset({"hi", "hello", "hey", "morning", "afternoon", "evening", "yo", "hiya"})
+_THANKS_JA = re.compile(r"ありがと|サンキュ|感謝|どうも")
+_GREETINGS_JA = re.compile(r"こんにちは|こんばんは|おはよう|はじめまして")
+
+
+def _small_talk_kind(message: str) -> str | None:
+    """"thanks" or "greeting" for small talk that thanks or greets (either language), else None (ok, 👍, 了解)."""
+    words = set(english_words(message))
+    if words & _THANKS_EN or _THANKS_JA.search(message):
+        return "thanks"
+    if words & _GREETINGS_EN or _GREETINGS_JA.search(message):
+        return "greeting"
+    return None
 
 
 def closest_cosine(hits: Sequence[Hit]) -> float | None:

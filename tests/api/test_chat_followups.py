@@ -72,7 +72,9 @@ def test_a_thanks_after_an_answer_is_answered_as_small_talk_not_with_the_answers
 
     said = body["choices"][0]["message"]["content"]
     assert body["covered"] is False and said == alone["choices"][0]["message"]["content"]
-    assert said == SMALL_TALK["ja" if thanks.startswith("あ") else "en"]
+    # a thanks is answered "you're welcome" first (a probe's: the bare prompt read oddly after a thank-you)
+    assert said == ("どういたしまして。" + SMALL_TALK["ja"] if thanks.startswith("あ") else
+                    "You're welcome. " + SMALL_TALK["en"])
     assert body["passages"] == alone["passages"] == [] and "Sources:" not in said
 
 

@@ -100,7 +100,7 @@ def test_a_chat_message_of_no_word_is_small_talk_answered_in_the_conversations_l
     messages = [{"role": "user", "content": "ラブロフは中国について何と言ったか"}, {"role": "assistant", "content": "…[1]"},
                 {"role": "user", "content": "thanks!"}]
     body = client.post("/v1/chat/completions", json={"messages": messages}).json()
-    assert body["choices"][0]["message"]["content"] == SMALL_TALK["ja"]
+    assert body["choices"][0]["message"]["content"] == "どういたしまして。" + SMALL_TALK["ja"]
     # small talk is answered without a search only within a question's limits (a reviewer's: "thanks\x00" and
     # 21,000 characters of thanks were answered)
     for refused in ("thanks\x00", "thanks " * 3000):
