@@ -144,33 +144,48 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
         strongest = max((claim for claim, _ in claims), default=0)
         at = next(i for claim, i in claims if claim == strongest) if strongest else 0
         if read and stale is not None and _same_sentence(picked[at].text, read) and stale(picked[at]):
-            # "その理由は?" after an answer that opened with the wage deal opened with the deal again (a probe's)
+            # "Will they appeal?" after an answer that opened with the judge's rebuttal opened with it again (a probe's)
             claim_of = {i: claim for claim, i in claims}
             at = next((i for i in own if claim_of.get(i, 0) == strongest
                        and not _same_sentence(picked[i].text, read)), at)
         first = [picked[at], *items.get(at, ())]  # with the items it brought, which read as its own
         if lead is not None and strongest < COUNTED:
             # the number in the counter asked for (「延べ1,284人」 for 被害者は何人?) in a sentence scored under the cutoff:
-            # it leads in place of the picked one that gives none (a probe's: the trial's opening sentence came first)
+            # it leads in place of the picked one that gives none (a probe's: the trial's opening sentence came first),
+            # if it is of the best one's document and not the sentence just read (a reviewer's: a follow-up on another
+            # article opened with the museum's 約3,400人 the answer before had given)
+            best = picked[0].hit.passage.doc_id
             counted = next((c for c in ranked if not any(c is p for p in picked) and not note_line(c.text)
+                            and c.hit.passage.doc_id == best and not (read and _same_sentence(c.text, read))
                             and int(lead(c, picked[0])) >= COUNTED), None)
             if counted is not None:
                 first = [counted]
-                if len(ordered) >= sel.max_sentences:
-                    ordered = ordered[:-1]
+                # within the budget, the lowest-scored others giving way (a reviewer's: the last in reading order
+                # could be the best one), with the list items they brought
+                while len(ordered) + 1 > sel.max_sentences or (
+                        sum(len(c.text) for c in ordered) + len(counted.text) > sel.max_chars and len(ordered) > 1):
+                    drop = min((c for c in ordered if c is not picked[0]), key=lambda c: c.score, default=None)
+                    if drop is None:
+                        break
+                    gone = {id(drop)} | {id(i) for k, brought in items.items() if picked[k] is drop for i in brought}
+                    ordered = [c for c in ordered if id(c) not in gone]
         ordered = [*first, *(c for c in ordered if not any(c is f for f in first))]
     return ordered
 
 
 def _same_sentence(text: str, read: str) -> bool:
     """Whether `text` is the sentence `read` (as a client sent it back: cut at its marker, its spaces maybe not
-    kept), or near enough (`near_duplicate`)."""
+    kept), or near enough (`near_duplicate`, of about its length: a short `read`, 「18日深夜」, is no sentence that holds
+    it; a reviewer's)."""
     a, b = re.sub(r"\s+", "", text), re.sub(r"\s+", "", read)
-    return bool(b) and (a == b or near_duplicate(text, read)
-                        or (len(b) > _SAME_PREFIX and (a.startswith(b) or b.startswith(a))))
+    if not a or not b:
+        return False
+    alike = near_duplicate(text, read) and min(len(a), len(b)) >= _SAME_SHARE * max(len(a), len(b))
+    return a == b or alike or (len(b) > _SAME_PREFIX and (a.startswith(b) or b.startswith(a)))
 
 
 _SAME_PREFIX = 20  # characters: a sentence sent back cut short (at a list's first item) is still the one read
+_SAME_SHARE = 0.8  # a near duplicate of the sentence read is of about its length
 
 
 COUNTED = 2  # `detail_lead`'s claim of a sentence giving a number in the counter asked for
@@ -376,8 +391,10 @@ def _stale(searcher, question: str, asked: Kind | None, groups: Sequence[Sequenc
            own: str | None) -> Callable[[Scored], bool]:
     """Whether a sentence gives nothing a follow-up asks anew: for a follow-up asking a date, a number or a place, no
     token of that kind (`detail_lead`'s claim); for one asking no detail, none of its own words' terms ("Will they
-    appeal?": 控訴; "And Putin?": プーチン). A follow-up asking another kind (a reason, a person) is not judged: the
-    sentence may give it without a token to tell."""
+    appeal?": 控訴; "And Putin?": プーチン). A follow-up asking why, or for a person, is not judged: the answer before's
+    sentence often gives the reason in words no marker tells (「…ロシアの主要な原油購入国であることから」), and
+    judging it by ため, ので, 理由… cost the seen conversations six first sentences ("Why?" after an answer that gave
+    it; docs/chat.md)."""
     if asked in LEADING_KINDS:
         claim = detail_lead(searcher, question, asked, groups, within)
         return lambda c: not claim(c, c)

@@ -41,7 +41,7 @@ class Retrieval:
     reply_tokens: int | None = None  # the most tokens the client reads of the reply (a chat's max_tokens)
     about_collection: bool = False  # "What articles do you have?": the hits are the newest articles (collection.py)
     answered: str | None = None  # the document the answer before was drawn from, for a follow-up that depends on it
-    elsewhere: bool = False  # a name swap whose own words find their topic in another document (ConversationSearch)
+    elsewhere: bool = False  # the follow-up's own words find their topic in another document (ConversationSearch)
     before: str = ""  # the answer before's first sentence, for a follow-up: the reader has just read it
 
     @property
@@ -199,8 +199,8 @@ def _on_the_answer_before(r: Retrieval) -> Sequence[Hit]:
     before to keep to. The ranking shown is not changed."""
     hits = r.result.hits
     # nor a question about the source ("Who wrote it?"), whose source line the search puts first (a reviewer's), nor
-    # a name swap whose own words find their topic in another document ("And the Saudi Iran deal China brokered in
-    # Beijing?" after Lavrov's alliance; ConversationSearch.elsewhere)
+    # one whose own words find their topic in another document ("and the sumo tournament, how many days were sold
+    # out?" after a question on a bank merger: a probe's; ConversationSearch.elsewhere)
     if r.context is None or r.answered is None or asks_for_source(r.result.query) or r.elsewhere:
         return hits
     return [h for h in hits if h.passage.doc_id == r.answered] or hits

@@ -87,9 +87,9 @@ class ConversationSearch:
 
     result: SearchResult
     context: str | None
-    # a name swap with words of its own, which its own search finds in another document than the answer before's
-    # ("And the Saudi Iran deal China brokered in Beijing?" after Lavrov's alliance): not held to that one. Another
-    # follow-up of a topic of its own is a question of its own (context None)
+    # a follow-up with words of its own that its own search finds in another document than the answer before's ("And
+    # the Saudi Iran deal China brokered in Beijing?" after Lavrov's alliance): its answer is not held to that one.
+    # One of which that document writes nothing is a question of its own (context None)
     elsewhere: bool = False
 
     @property
@@ -391,8 +391,10 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
                **{f"conversation.{k}": v for k, v in joined.timings.items()}}
     # either search may have been shed on its own (RAG_SHED_SPARSE_ABOVE): the fused result went without both
     result = replace(alone, hits=hits, took_ms=took, timings=timings, shed=tuple(dict.fromkeys(alone.shed + joined.shed)))
-    # a name swap with words of its own ("And what did China's Wang Yi say about the talks?"): its answer is not held
-    # to the answer before's document when its own search finds another
+    # a follow-up with more words of its own than a stand-alone question needs, which its own search finds in another
+    # document ("And the Saudi Iran deal China brokered in Beijing?", "and the sumo tournament, how many days were
+    # sold out?" after a bank merger, whose article writes near terms of its words): its answer is not held to the
+    # answer before's document (held only where it is a name swap, p57c lost the sumo tournament's evidence)
     elsewhere = (len(own) > MIN_CONTENT_WORDS and answered is not None and bool(alone.hits)
                  and alone.hits[0].passage.doc_id != answered)
     return ConversationSearch(result, context, elsewhere)

@@ -119,9 +119,9 @@ def test_selection_skips_duplicates_and_keeps_within_the_budget(en_answer: Answe
 
 def test_the_sentence_just_read_does_not_open_a_follow_ups_answer_when_it_gives_nothing_asked_anew(
         en_answer: Answer) -> None:
-    """A probe's: 「その理由は?」 after an answer that opened with a wage deal opened with the deal again. The answer
-    before's first sentence (as a client sends it back: cut at its marker) gives way to the next picked one of the
-    same claim when it is stale; it keeps its place when it gives what the follow-up asks, or when no other can."""
+    """A probe's: "Will they appeal?" after an answer that opened with the judge's rebuttal opened with it again. The
+    answer before's first sentence (as a client sends it back: cut at its marker) gives way to the next picked one of
+    the same claim when it is stale; it keeps its place when it gives what the follow-up asks, or when no other can."""
     hit = en_answer.passages[0]
     deal = Scored(1, 0, 0, "労使は18日深夜、5.8%の賃上げで合意した。", hit, 0.9)
     reason = Scored(1, 1, 20, "運転士の不足が深刻で、612人から498人に減っている。", hit, 0.88)
@@ -134,6 +134,58 @@ def test_the_sentence_just_read_does_not_open_a_follow_ups_answer_when_it_gives_
     claims = {deal.text: 2, reason.text: 1}
     assert [c.text for c in select([deal, reason], lead=lambda c, best: claims[c.text], read=read,
                                    stale=lambda c: True)] == [deal.text, reason.text]
+
+
+def test_a_sentence_is_stale_when_it_gives_nothing_the_follow_up_asks_anew(searcher) -> None:
+    """What `select` is given as `stale` for a follow-up: by the detail it asks for (a number), or by its own words'
+    terms when it asks none; a question why or for a person is not judged."""
+    from rag.answers.extractive import _same_sentence, _stale
+
+    hit = searcher.search("ロシア", top_k=1).hits[0]
+
+    def said(text: str) -> Scored:
+        return Scored(1, 0, 0, text, hit, 0.9, lexical=0.5)
+
+    deal = said("労使は18日深夜、月額基本給を5.8%引き上げることで合意した。")
+    # nor a question why: the sentence read may give the reason without a word that marks one (the seen conversations')
+    why = _stale(searcher, "その理由は?", "reason", searcher.term_groups("その理由は?"), None, "その理由は?")
+    assert not why(deal)
+    sanctions = _stale(searcher, "And the sanctions?", None, searcher.term_groups("And the sanctions?"), None,
+                       "And the sanctions?")
+    assert sanctions(deal) and not sanctions(said("米国は新たな制裁を科す考えを示した。"))
+    many = _stale(searcher, "How many people were hurt?", "number", searcher.term_groups("How many people were hurt?"),
+                  None, "How many people were hurt?")
+    assert many(said("列車は脱線した。")) and not many(said("乗客14人が軽傷を負った。"))
+    who = _stale(searcher, "Who was the judge?", "entity", searcher.term_groups("Who was the judge?"), None,
+                 "Who was the judge?")
+    assert not who(deal)
+    # the sentence read, as a client sends it back (cut at its marker, spaces lost); a short part of it is not it
+    assert _same_sentence(deal.text, deal.text.replace("、", "、 ")) and _same_sentence(deal.text, deal.text[:-1])
+    assert not _same_sentence(deal.text, "18日深夜") and not _same_sentence(deal.text, "")
+
+
+def test_the_counted_number_brought_in_is_of_the_best_ones_document_not_the_sentence_read_and_within_budget(
+        searcher) -> None:
+    """Reviewers': a follow-up on another article opened with the museum's 約3,400人 that the answer before had given
+    (of the document it was held to, but not the best one's), and the sentence brought in could push the answer past
+    its budget, the last in reading order (maybe the best one) giving way."""
+    import dataclasses
+
+    question = "How many words long was the joint statement released after Putin's visit to Beijing?"
+    hit = searcher.search(question, top_k=5).hits[0]
+    other = dataclasses.replace(hit, passage=dataclasses.replace(hit.passage, doc_id="another_document"))
+    number = detail_lead(searcher, question, "number", searcher.term_groups(question))
+    best = Scored(1, 0, 0, "共同声明は2024年5月16日に発表された。", hit, 0.9, lexical=0.5)
+    second = Scored(1, 2, 60, "共同声明は両国の関係を高く評価した。", hit, 0.88, lexical=0.5)
+    counted = Scored(1, 1, 30, "7,000語に及ぶこの文書は、NATO拡大の問題を越えた。", hit, 0.3, lexical=0.4)
+    elsewhere = dataclasses.replace(counted, hit=other)
+    assert [c.text for c in select([best, second, elsewhere], lead=number)] == [best.text, second.text]
+    assert [c.text for c in select([best, second, counted], lead=number, read=counted.text)] == [best.text,
+                                                                                                   second.text]
+    # over the budget in characters: the lowest-scored other gives way, the best one stays
+    tight = Selection(max_chars=len(best.text) + len(counted.text) + 5)
+    assert [c.text for c in select([best, second, counted], tight, lead=number)] == [counted.text, best.text]
+    assert [c.text for c in select([second, best, counted], tight, lead=number)] == [counted.text, best.text]
 
 
 def test_a_follow_up_about_another_name_does_not_open_with_the_answer_befores_sentence(searcher, built_index
@@ -559,9 +611,14 @@ def test_a_follow_up_whose_own_words_find_another_article_is_asked_as_a_question
     # writes stay with it
     for held in ("Why?", "What did he say about the US?", "And can you explain in more detail, please?",
                  "あと、具体的な数字を教えてください", "じゃあ、同盟の条件は?",
-                 "And what did the foreign minister say about Europe?", "Also, what did the leaders say at the summit?"):
+                 "And what did the foreign minister say about the alliance?",
+                 "Also, what did the leaders say at the summit?"):
         r = retrieve(searcher, held, 5, [question], cited=cited)
         assert r.context is not None and r.answered == before.citations[0].doc_id, held
+        # and its answer is held to that document where the search found some of it, unless its own words find
+        # another document first (`elsewhere`: "and the sumo tournament…?" after a bank merger, p57c)
+        if not r.elsewhere and any(h.passage.doc_id == r.answered for h in r.result.hits):
+            assert {c.doc_id for c in answer_retrieved(r, searcher, settings).citations} == {r.answered}, held
 
 
 @pytest.mark.parametrize("question, follow_up, doc", [
