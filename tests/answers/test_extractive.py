@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 
 import pytest
 
@@ -12,6 +13,7 @@ from rag.answers.extractive import (DEFAULT_WEIGHTS, MAX_CHARS, MAX_SENTENCES, N
                                     asks_what_was_said, detail_lead, extractive_answer, near_duplicate, quote_lead,
                                     render, select)
 from rag.answers.scoring import Scored
+from rag.types import Hit
 from rag.stores.sentences import sentence_spans
 from rag.errors import QueryError
 
@@ -169,15 +171,9 @@ def test_the_counted_number_brought_in_is_of_the_best_ones_document_not_the_sent
     """Reviewers': a follow-up on another article opened with the museum's 約3,400人 that the answer before had given
     (of the document it was held to, but not the best one's), and the sentence brought in could push the answer past
     its budget, the last in reading order (maybe the best one) giving way."""
-    import dataclasses
-
-    question = "How many words long was the joint statement released after Putin's visit to Beijing?"
-    hit = searcher.search(question, top_k=5).hits[0]
+    hit, number, best, counted = _statement(searcher, 0.3)
     other = dataclasses.replace(hit, passage=dataclasses.replace(hit.passage, doc_id="another_document"))
-    number = detail_lead(searcher, question, "number", searcher.term_groups(question))
-    best = Scored(1, 0, 0, "共同声明は2024年5月16日に発表された。", hit, 0.9, lexical=0.5)
     second = Scored(1, 2, 60, "共同声明は両国の関係を高く評価した。", hit, 0.88, lexical=0.5)
-    counted = Scored(1, 1, 30, "7,000語に及ぶこの文書は、NATO拡大の問題を越えた。", hit, 0.3, lexical=0.4)
     elsewhere = dataclasses.replace(counted, hit=other)
     assert [c.text for c in select([best, second, elsewhere], lead=number)] == [best.text, second.text]
     assert [c.text for c in select([best, second, counted], lead=number, read=counted.text)] == [best.text,
@@ -334,17 +330,25 @@ def test_a_sentence_leads_for_a_detail_only_whole_of_the_best_ones_article_on_th
     assert date(caption, caption)
 
 
+_STATEMENT = "How many words long was the joint statement released after Putin's visit to Beijing?"
+
+
+def _statement(searcher, counted_score: float) -> tuple[Hit, Callable, Scored, Scored]:
+    """(a hit, the number lead for _STATEMENT, the best sentence dating the statement, the one counting its words)."""
+    hit = searcher.search(_STATEMENT, top_k=5).hits[0]
+    number = detail_lead(searcher, _STATEMENT, "number", searcher.term_groups(_STATEMENT))
+    best = Scored(1, 0, 0, "共同声明は2024年5月16日に発表された。", hit, 0.9, lexical=0.5)
+    counted = Scored(1, 1, 30, "7,000語に及ぶこの文書は、NATO拡大の問題を越えた。", hit, counted_score, lexical=0.4)
+    return hit, number, best, counted
+
+
 def test_a_number_in_the_counter_asked_for_leads_before_another_number(searcher, built_index) -> None:
     """"How many votes…?" is answered by 「3万1,500票」, not by the 「12日夜」 of the sentence before it (a probe's
     finding): a sentence that gives a number in the counter the question asks in (何位: 位; "how many X": the bridge's
     terms for X) claims the first place more strongly than one that gives only some number."""
     settings, _ = built_index
-    question = "How many words long was the joint statement released after Putin's visit to Beijing?"
-    groups = searcher.term_groups(question)
-    hit = searcher.search(question, top_k=5).hits[0]
-    number = detail_lead(searcher, question, "number", groups)
-    best = Scored(1, 0, 0, "共同声明は2024年5月16日に発表された。", hit, 0.9, lexical=0.5)
-    counted = Scored(1, 1, 30, "7,000語に及ぶこの文書は、NATO拡大の問題を越えた。", hit, 0.8, lexical=0.4)
+    question, groups = _STATEMENT, searcher.term_groups(_STATEMENT)
+    _, number, best, counted = _statement(searcher, 0.8)
     assert number(best, best) == 1 and number(counted, best) == 2
     assert [c.text for c in select([best, counted], lead=number)][0] == counted.text
     # without a counter asked ("How long…"), any new number leads as before: the best one keeps its place
@@ -358,16 +362,11 @@ def test_a_number_in_the_counter_asked_for_leads_before_another_number(searcher,
 
 def test_a_number_in_the_counter_asked_for_leads_though_it_scored_under_the_cutoff(searcher, built_index) -> None:
     """A probe's: 「太陽光投資詐欺の被害者は何人?」 opened with the trial's first sentence and never quoted 「延べ1,284人」,
-    whose sentence scored under the cutoff for the picked ones. A sentence of the best one's article that gives a
-    number in the counter asked for leads though it was not picked (in the last picked one's place when the answer
-    is full); one that gives only some number does not."""
-    question = "How many words long was the joint statement released after Putin's visit to Beijing?"
-    groups = searcher.term_groups(question)
-    hit = searcher.search(question, top_k=5).hits[0]
-    number = detail_lead(searcher, question, "number", groups)
-    best = Scored(1, 0, 0, "共同声明は2024年5月16日に発表された。", hit, 0.9, lexical=0.5)
+    whose sentence scored under the cutoff for the picked ones. A sentence of the best one's document that gives a
+    number in the counter asked for leads though it was not picked (the lowest-scored others giving way when the
+    answer is full); one that gives only some number does not."""
+    hit, number, best, counted = _statement(searcher, 0.3)
     other = Scored(1, 2, 60, "共同声明は両国の関係を高く評価した。", hit, 0.88, lexical=0.5)
-    counted = Scored(1, 1, 30, "7,000語に及ぶこの文書は、NATO拡大の問題を越えた。", hit, 0.3, lexical=0.4)
     assert [c.text for c in select([best, other, counted])] == [best.text, other.text]  # under the cutoff
     assert [c.text for c in select([best, other, counted], lead=number)] == [counted.text, best.text, other.text]
     full = Selection(max_sentences=2)
