@@ -394,7 +394,7 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     # a follow-up with more words of its own than a stand-alone question needs, which its own search finds in another
     # document ("And the Saudi Iran deal China brokered in Beijing?", "and the sumo tournament, how many days were
     # sold out?" after a bank merger, whose article writes near terms of its words): its answer is not held to the
-    # answer before's document (held only where it is a name swap, p57c lost the sumo tournament's evidence)
+    # answer before's document (holding all but name swaps to it lost p57c the sumo tournament's evidence)
     elsewhere = (len(own) > MIN_CONTENT_WORDS and answered is not None and bool(alone.hits)
                  and alone.hits[0].passage.doc_id != answered)
     return ConversationSearch(result, context, elsewhere)
