@@ -337,12 +337,9 @@ def _romanized_readings(analyzer, hits: Sequence[Hit]) -> set[str]:
 
 
 def _read(analyzer, surface: str) -> list[str]:
-    """Sudachi's readings of a word, or the word itself in katakana when it is kana its dictionary lacks."""
-    return list(analyzer.readings(surface)) or ([_katakana(surface)] if _KANA_WORD.fullmatch(surface) else [])
-
-
-def _katakana(text: str) -> str:
-    return "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in text)
+    """Sudachi's readings of a word, or the word itself when it is kana its dictionary lacks (`romanized` reads both
+    kana)."""
+    return list(analyzer.readings(surface)) or ([surface] if _KANA_WORD.fullmatch(surface) else [])
 
 
 _KANA_WORD = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]+")

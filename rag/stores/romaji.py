@@ -32,12 +32,14 @@ def reads_as_japanese(word: str) -> bool:
     return bool(_JAPANESE.fullmatch(word.lower()))
 
 
-def romanized(katakana: str) -> str:
-    """A katakana reading in Hepburn's letters (タナカ: tanaka, キョウト: kyouto, マッチ: matchi); "" when it holds
-    anything else."""
+def romanized(kana: str) -> str:
+    """A reading in kana in Hepburn's letters (タナカ and たなか: tanaka, キョウト: kyouto, マッチ: matchi); "" when it
+    holds anything else."""
     out = ""
     double = False
-    for ch in katakana:
+    for ch in kana:
+        if "ぁ" <= ch <= "ゖ":  # hiragana is read as its katakana
+            ch = chr(ord(ch) + 0x60)
         if ch == "ッ":
             double = True
             continue

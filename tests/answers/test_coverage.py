@@ -375,11 +375,16 @@ def test_a_japanese_question_naming_people_or_places_the_articles_never_write_is
     sentence of the index writes is not what the articles answer about."""
     from rag.answers.coverage import unwritten_names
 
+    _refused_whatever_the_cosine(searcher, settings, question, "ja", names, unwritten_names)
+
+
+def _refused_whatever_the_cosine(searcher, settings, question, lang, names, unwritten) -> None:
+    """USE alone would answer `question`; `unwritten` names `names`, and the answer is the not-covered notice."""
     r = retrieve(searcher, question, TOP_K)
-    assert closest_cosine(r.result.hits) >= _floor(settings, "ja")  # USE alone would answer it
-    assert unwritten_names(searcher, question, r.result.hits) == names
+    assert closest_cosine(r.result.hits) >= _floor(settings, lang)
+    assert unwritten(searcher, question, r.result.hits) == names
     answer = answer_question(searcher, question, TOP_K, settings)
-    assert answer.covered is False and answer.answer == NOT_COVERED["ja"]
+    assert answer.covered is False and answer.answer == NOT_COVERED[lang]
 
 
 @pytest.mark.parametrize("question", [
@@ -465,11 +470,7 @@ def test_an_english_question_naming_in_japanese_syllables_what_the_articles_neve
     write."""
     from rag.answers.coverage import unwritten_romanized
 
-    r = retrieve(searcher, question, TOP_K)
-    assert closest_cosine(r.result.hits) >= _floor(settings, "en")  # USE alone would answer it
-    assert unwritten_romanized(searcher, question, r.result.hits) == names
-    answer = answer_question(searcher, question, TOP_K, settings)
-    assert answer.covered is False and answer.answer == NOT_COVERED["en"]
+    _refused_whatever_the_cosine(searcher, settings, question, "en", names, unwritten_romanized)
 
 
 def test_a_romanized_name_is_written_where_a_top_passage_reads_as_it_and_others_are_not_judged(searcher) -> None:

@@ -94,7 +94,8 @@ def test_a_katakana_reading_in_hepburns_letters_is_the_romanized_word_with_its_l
 
     assert [romanized(k) for k in ("タナカ", "キョウト", "シャチョウ", "マッチ", "ジュンイチロウ", "ワカアラシ", "ティ")] == [
         "tanaka", "kyouto", "shachou", "matchi", "junichirou", "wakaarashi", "ti"]
-    assert romanized("タナカ1") == "" and romanized("田中") == ""  # nothing but katakana
+    assert romanized("タナカ1") == "" and romanized("田中") == ""  # nothing but kana
+    assert romanized("みやき") == romanized("ミヤキ") == "miyaki"  # hiragana as its katakana
     assert {folded(w) for w in ("Ohno", "Oono", "Ono", "ono")} == {"ono"}
     assert folded(romanized("キョウト")) == folded("Kyoto") == "kyoto"
     assert folded("Namba") == folded("Nanba") == "nanba" and folded("Jun'ichirou") == folded("Junichiro")
