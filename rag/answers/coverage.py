@@ -205,8 +205,23 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
             or (w in given and _given_after(analyzer, text, surnames, w))
             for w in found if w not in people and (len(w) >= _NAME_WORD_CHARS or w in given) and w not in STOP_WORDS)
 
+    read_as: dict[str, set[str]] = {}
+
+    def in_syllables(run: str, text: str) -> bool:
+        """A full name in Japanese syllables that the passage reads as: each word, and the last (the surname) as a
+        name ("Koji Yamamoto" is 山本浩二さん, whose kanji neither the bridge nor a sound spells: a probe's question was
+        refused as not covered). Not a word alone: "Saki" and "Takashi" read as 先 and 高し."""
+        words = [re.sub(r"['’]s$", "", w).strip(".") for w in run.split()]
+        if len(words) < 2 or not all(reads_as_japanese(w) and not w.isupper() for w in words):
+            return False
+        if text not in read_as:
+            read_as[text] = _romanized_readings(analyzer, text)
+            read_as[text + "\0"] = _romanized_readings(analyzer, text, names=True)
+        return (all(_reads(read_as[text], folded(w)) for w in words)
+                and _reads(read_as[text + "\0"], folded(words[-1])))
+
     def named(run: str, names: set[str], passage: set[str], text: str) -> bool:
-        if by_bridge(run, names, passage, text):
+        if by_bridge(run, names, passage, text) or in_syllables(run, text):
             return True
         if held(run, names):  # the run whole: "Bretton Woods" is ブレトン・ウッズ
             return True
@@ -312,26 +327,35 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
         judged.append((run, folded(last)))
     if not judged:
         return []
-    read = _romanized_readings(searcher.analyzer, hits)
-    return [run for run, word in judged if word not in read]
+    read = set().union(*(_romanized_readings(searcher.analyzer, h.passage.text) for h in top(hits)))
+    return [run for run, word in judged if not _reads(read, word)]
 
 
-def _romanized_readings(analyzer, hits: Sequence[Hit]) -> set[str]:
-    """What the top passages' words read as, alone and two in a row (若 + 嵐), in Hepburn's letters, folded: Sudachi's
-    readings, a word in kana that its dictionary lacks as it is written (ヨシキ, a reviewer's), and a place's name
-    without the division Sudachi reads with it (みやき町: "Miyaki", as 北京市 is 北京 to `unwritten_names`)."""
+def _reads(readings: set[str], word: str) -> bool:
+    """Whether `word` (folded) is one of `readings`, or, five letters or more, the start of one: Sudachi cuts 佐藤健一部長
+    as 健 + 一部 + 長, whose two in a row read "kenichibu" (a probe's "Kenichi Sato" was refused)."""
+    return word in readings or (len(word) >= _PREFIX_READ and any(r.startswith(word) for r in readings))
+
+
+_PREFIX_READ = 5
+
+
+def _romanized_readings(analyzer, text: str, names: bool = False) -> set[str]:
+    """What the words of `text` (a top passage) read as, alone and two in a row (若 + 嵐), in Hepburn's letters,
+    folded: Sudachi's readings, a word in kana that its dictionary lacks as it is written (ヨシキ, a reviewer's), and a
+    place's name without the division Sudachi reads with it (みやき町: "Miyaki", as 北京市 is 北京 to
+    `unwritten_names`). `names`: only Sudachi's proper nouns, alone."""
     out: set[str] = set()
-    for h in top(hits):
-        before: list[str] = []
-        for t in analyzer.tokens(h.passage.text):
-            if t.pos[0] in _NOT_READ:
-                before = []
-                continue
-            readings = _read(analyzer, t.surface)
-            if t.surface[-1:] in _DIVISIONS and len(t.surface) > 1:
-                readings += _read(analyzer, t.surface[:-1])
-            out.update(folded(romanized(r)) for r in [*readings, *(b + r for b in before for r in readings)])
-            before = readings
+    before: list[str] = []
+    for t in analyzer.tokens(text):
+        if t.pos[0] in _NOT_READ or (names and t.pos[1:2] != ("固有名詞",)):
+            before = []
+            continue
+        readings = _read(analyzer, t.surface)
+        if t.surface[-1:] in _DIVISIONS and len(t.surface) > 1:
+            readings += _read(analyzer, t.surface[:-1])
+        out.update(folded(romanized(r)) for r in [*readings, *(b + r for b in before for r in readings)])
+        before = [] if names else readings
     out.discard("")
     return out
 

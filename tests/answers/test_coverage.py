@@ -506,3 +506,29 @@ def test_a_romanized_name_is_written_where_a_top_passage_reads_as_it_and_others_
     plant = reading("工場の建設予定地は、みやき町の工業団地。")
     assert unwritten_romanized(searcher, "What is being built in Miyaki?", plant) == []
     assert unwritten_romanized(searcher, "What is being built in Miyaki?", sumo) == ["Miyaki"]
+
+
+def test_a_person_named_in_japanese_syllables_whom_a_top_passage_reads_as_is_covered_whatever_the_cosine(
+        searcher) -> None:
+    """A probe's: "Who is Koji Yamamoto?" was answered as not covered, though its first passage quoted 山本浩二さん:
+    the bridge spells neither kanji, and USE's cosine was low. A run whose every word is in Japanese syllables and
+    read by one top passage names what it is about; Sudachi cuts 佐藤健一部長 as 健 + 一部 + 長, so a word of five
+    letters or more is read at the start of two words in a row. A given name no passage reads is no such name."""
+    import dataclasses
+
+    from rag.answers.coverage import names_held, passages_cover, unwritten_romanized
+
+    hit = searcher.search("ロシア", top_k=1).hits[0]
+
+    def reading(text: str) -> list:
+        return [dataclasses.replace(hit, passage=dataclasses.replace(hit.passage, text=text))]
+
+    driver = reading("トラック運転手の山本浩二さん(52)は「燃料が減っていくのが一番怖かった」と話した。")
+    official = reading("県農林水産部の佐藤健一部長(58)は記者会見で「全力で防疫措置にあたる」と述べた。")
+    assert names_held(searcher, "Who is Koji Yamamoto?", driver)
+    assert passages_cover(searcher, "Who is Koji Yamamoto?", driver, 1.0)  # no cosine reaches 1.0
+    assert names_held(searcher, "What did Kenichi Sato say?", official)
+    assert unwritten_romanized(searcher, "What did Kenichi Sato say?", official) == []
+    assert not names_held(searcher, "Who is Taro Yamamoto?", driver)
+    assert not names_held(searcher, "Who is Koji Yamamoto?", official)
+    assert not passages_cover(searcher, "Who is Koji Yamamoto?", official, 1.0)
