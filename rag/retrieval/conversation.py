@@ -115,8 +115,15 @@ def depends_on_context(question: str, analyzer: JapaneseAnalyzer) -> bool:
 def _content_words(question: str, analyzer: JapaneseAnalyzer, but: frozenset[str] = frozenset()) -> list[str]:
     content = [w for w in english_words(question) if w not in EN_FUNCTION and len(w) > 1 and w not in but]
     if has_cjk(question):
-        content += [t for t in analyzer.terms(JA_RELATIONAL.sub(" ", question))
-                    if not t.isascii() and t not in JA_FUNCTION and t not in but]
+        # nor the word that asks (何人, いくら, 何 + 台): 「何人が利用している?」 after a question on a railway line's
+        # closure names one word of its own, and was searched alone (a probe's: another article's 利用)
+        after_what = False
+        for t in analyzer.tokens(JA_RELATIONAL.sub(" ", question)):
+            asks = after_what and t.pos[2:3] == ("助数詞可能",)
+            after_what = t.surface == "何"
+            if (t.term and not t.term.isascii() and t.term not in JA_FUNCTION and t.term not in but
+                    and not answer_type.is_interrogative(t.term) and not asks):
+                content.append(t.term)
     return content
 
 

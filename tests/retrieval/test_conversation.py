@@ -25,6 +25,9 @@ CONVERSATIONS = Path(__file__).resolve().parents[1] / "eval" / "fixtures" / "con
     # words that ask for more of the answer are no topic of its own (a reviewer's)
     "もう少し詳しく、分かりやすく説明してもらえますか", "さらに詳しく知りたいです、お願いします",
     "Can you explain in more detail?",
+    # the word that asks is no topic (a probe's: 「何人が利用している?」 after a question on a railway line's closure
+    # was searched alone and answered from another article's 利用)
+    "何人が利用している?", "何台が立ち往生した?",
 ])
 def test_follow_ups_are_recognised(searcher, question: str) -> None:
     assert depends_on_context(question, searcher.analyzer)
