@@ -714,3 +714,45 @@ def test_a_photo_caption_does_not_open_an_answer_about_another_event_but_still_a
     # a question about the speech the other caption dates is still answered with it, first
     own = answer_question(searcher, "ラブロフ外相が外交防衛政策会議で演説したのはいつですか?", 5, settings).answer
     assert "2024年5月18日" in own.split("[", 1)[0], own
+
+
+def test_a_follow_ups_detail_leads_only_from_a_sentence_holding_one_of_its_own_words(searcher) -> None:
+    """A probe's chat: 「延期は何回あった?」 after a question on a rocket's delay opened with 「打ち上げ成功は通算8回目」,
+    a number in the counter asked for that the conversation's ロケット matched. A sentence in the best one's place
+    must hold one of the follow-up's own words (延期) too; the best one keeps its claim, whatever it holds."""
+    hit = searcher.search("ロシア", top_k=1).hits[0]
+    context = "ロケット 延期\n延期は何回あった?"
+    groups, own = searcher.term_groups(context), searcher.term_groups("延期は何回あった?")
+    best = Scored(1, 0, 0, "ロケットは予定より遅れて打ち上げられた。", hit, 0.9, lexical=0.5)
+    eighth = Scored(1, 1, 30, "ロケットの打ち上げ成功は通算8回目となる。", hit, 0.88, lexical=0.4)
+    delays = Scored(1, 2, 60, "ロケットの打ち上げは2回の延期を経て実現した。", hit, 0.87, lexical=0.4)
+    loose = detail_lead(searcher, context, "number", groups)
+    held = detail_lead(searcher, context, "number", groups, own=own)
+    assert loose(eighth, best) == 2 and held(eighth, best) == 0
+    assert held(delays, best) == 2
+    assert [c.text for c in select([best, eighth, delays], lead=held)][0] == delays.text
+
+
+def test_a_question_asking_what_happened_opens_with_the_lead_of_the_best_ones_article(searcher) -> None:
+    """A probe's: 「関越道の立ち往生について教えて」 opened with the 2020 jam's 「約2,100台」, which matched the question's
+    words better than the lead that sums this winter's. The lead (the first sentence after the headline and a
+    section's label such as 【概要】, scored as the real seeds are) opens such an answer when it was picked, and only
+    the lead of the best one's article."""
+    from rag.answers.extractive import overview_lead
+    from rag.answers.scoring import asks_overview, score_sentences
+
+    assert asks_overview("Tell me about the tuna auction") and asks_overview("関越道の立ち往生について教えて")
+    assert asks_overview("What happened at the poultry farm in Asahi?") and asks_overview("台風で何が起きたの?")
+    assert not asks_overview("How many cars were stranded?") and not asks_overview("関越道\nその翌日には何があったの?")
+    question = "Tell me about the New Détente between Russia and the US"
+    hits = searcher.search(question, top_k=5).hits
+    first = next(h for h in hits if h.citation.start == 0)  # an article's first passage: its headline, 【概要】, lead
+    leads = [c for c in score_sentences(searcher, question, [first], DEFAULT_WEIGHTS) if c.lead]
+    assert len(leads) == 1 and leads[0].text.startswith("ロシアと米国が「新デタント"), leads
+    lead = leads[0]
+    detail = dataclasses.replace(lead, index=5, position=300, text="国連での協調は新デタントの証拠とされる。", lead=False,
+                                 score=lead.score + 0.1)
+    assert [c.text for c in select([detail, lead], lead=overview_lead)] == [lead.text, detail.text]
+    elsewhere = dataclasses.replace(lead, hit=dataclasses.replace(
+        lead.hit, passage=dataclasses.replace(lead.hit.passage, doc_id="another_document")))
+    assert select([detail, elsewhere], lead=overview_lead)[0] is detail
