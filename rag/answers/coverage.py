@@ -208,17 +208,16 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
     read_as: dict[str, set[str]] = {}
 
     def in_syllables(run: str, text: str) -> bool:
-        """A full name in Japanese syllables that the passage reads as: each word, and the last (the surname) as a
-        name ("Koji Yamamoto" is 山本浩二さん, whose kanji neither the bridge nor a sound spells: a probe's question was
-        refused as not covered). Not a word alone: "Saki" and "Takashi" read as 先 and 高し."""
+        """A full name in Japanese syllables that the passage reads as, surname first, from a person's name on
+        ("Koji Yamamoto" is 山本浩二さん, whose kanji neither the bridge nor a sound spells: a probe's question was
+        refused as not covered). Not a word alone ("Saki" and "Takashi" read as 先 and 高し), nor one person's surname
+        with another's given name (伊藤正樹 and 渡辺隆 are no Takashi Ito: a reviewer's)."""
         words = [re.sub(r"['’]s$", "", w).strip(".") for w in run.split()]
-        if len(words) < 2 or not all(reads_as_japanese(w) and not w.isupper() for w in words):
+        if len(words) != 2 or not all(reads_as_japanese(w) and not w.isupper() for w in words):
             return False
         if text not in read_as:
-            read_as[text] = _romanized_readings(analyzer, text)
-            read_as[text + "\0"] = _romanized_readings(analyzer, text, names=True)
-        return (all(_reads(read_as[text], folded(w)) for w in words)
-                and _reads(read_as[text + "\0"], folded(words[-1])))
+            read_as[text] = _full_names_read(analyzer, text)
+        return any(_starts(read_as[text], folded(name)) for name in (words[1] + words[0], words[0] + words[1]))
 
     def named(run: str, names: set[str], passage: set[str], text: str) -> bool:
         if by_bridge(run, names, passage, text) or in_syllables(run, text):
@@ -328,34 +327,48 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
     if not judged:
         return []
     read = set().union(*(_romanized_readings(searcher.analyzer, h.passage.text) for h in top(hits)))
-    return [run for run, word in judged if not _reads(read, word)]
+    return [run for run, word in judged if word not in read]
 
 
-def _reads(readings: set[str], word: str) -> bool:
-    """Whether `word` (folded) is one of `readings`, or, five letters or more, the start of one: Sudachi cuts 佐藤健一部長
-    as 健 + 一部 + 長, whose two in a row read "kenichibu" (a probe's "Kenichi Sato" was refused)."""
-    return word in readings or (len(word) >= _PREFIX_READ and any(r.startswith(word) for r in readings))
+def _full_names_read(analyzer, text: str) -> set[str]:
+    """What the words of `text` read as from each of Sudachi's person's names (人名) on, up to three words (佐藤 + 健 +
+    一部: Sudachi cuts 佐藤健一部長 so), in Hepburn's letters, folded."""
+    tokens = list(analyzer.tokens(text))
+    out: set[str] = set()
+    for i, t in enumerate(tokens):
+        if t.pos[2:3] != ("人名",):
+            continue
+        spelled = [""]
+        for u in tokens[i: i + 3]:
+            if u.pos[0] in _NOT_READ:
+                break
+            spelled = [s + r for s in spelled for r in _read(analyzer, u.surface)]
+            out.update(folded(romanized(s)) for s in spelled)
+    out.discard("")
+    return out
 
 
-_PREFIX_READ = 5
+def _starts(readings: set[str], name: str) -> bool:
+    """Whether a reading is `name` or begins with it (健 + 一部 read "kenichibu")."""
+    return any(r.startswith(name) for r in readings)
 
 
-def _romanized_readings(analyzer, text: str, names: bool = False) -> set[str]:
+def _romanized_readings(analyzer, text: str) -> set[str]:
     """What the words of `text` (a top passage) read as, alone and two in a row (若 + 嵐), in Hepburn's letters,
     folded: Sudachi's readings, a word in kana that its dictionary lacks as it is written (ヨシキ, a reviewer's), and a
     place's name without the division Sudachi reads with it (みやき町: "Miyaki", as 北京市 is 北京 to
-    `unwritten_names`). `names`: only Sudachi's proper nouns, alone."""
+    `unwritten_names`)."""
     out: set[str] = set()
     before: list[str] = []
     for t in analyzer.tokens(text):
-        if t.pos[0] in _NOT_READ or (names and t.pos[1:2] != ("固有名詞",)):
+        if t.pos[0] in _NOT_READ:
             before = []
             continue
         readings = _read(analyzer, t.surface)
         if t.surface[-1:] in _DIVISIONS and len(t.surface) > 1:
             readings += _read(analyzer, t.surface[:-1])
         out.update(folded(romanized(r)) for r in [*readings, *(b + r for b in before for r in readings)])
-        before = [] if names else readings
+        before = readings
     out.discard("")
     return out
 

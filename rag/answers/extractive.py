@@ -16,7 +16,7 @@ from ..stores.bridge import name_terms
 from ..stores.japanese import STOP_WORDS
 from ..types import Citation, Hit
 from .markers import note_line, without_markers
-from .scoring import Scored, Weights, asks_overview, score_sentences
+from .scoring import Scored, Weights, score_sentences
 
 logger = logging.getLogger(__name__)
 
@@ -207,8 +207,8 @@ def announces(c: Scored) -> bool:
     return not (lines and LIST_ITEM.match(lines[-1]))
 
 
-def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[str]], within: str | None = None,
-                own: Sequence[Sequence[str]] = ()) -> Callable[[Scored, Scored], int]:
+def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[str]], within: str | None = None
+                ) -> Callable[[Scored, Scored], int]:
     """Whether a picked sentence may open an answer asked for a detail of `kind` in the best one's place, when the
     best one does not give it. It must be a whole sentence, not a caption's 「…、北京、2024年5月16日」, a dateline or a
     title line. It must come from the best one's article, or from the document `within` (the one the answer before
@@ -216,12 +216,8 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
     of 5月8日). It must share a word with `question` (its term `groups`) and hold a token of `kind` new to it: the
     rerank stage's answer evidence. Its claim (an int) is 2 for a number in the counter the question asks in
     (`answer_type.asked_counters`: 「3万1,500票」 for "How many votes…?", where 「当選が決まった12日夜、…」 gives a number
-    too), 1 for any token of the kind, 0 for none. `own`: a follow-up's own term groups, when `question` is the
-    conversation it was searched with; a sentence in the best one's place must hold one of them too (「延期は何回あった?」
-    after a question on a rocket's delay opened with 「打ち上げ成功は通算8回目」, which the conversation's ロケット
-    matched: a probe's chat)."""
+    too), 1 for any token of the kind, 0 for none."""
     tokens = searcher.analyzer.tokens(question)
-    own_terms = {t for g in own for t in g if not answer_type.is_interrogative(t)}
     known_terms = {t for g in groups for t in g} | {t.term for t in tokens if t.term}
     known_numbers = answer_type.question_numbers(question, tokens)
     # the counted noun's terms by the bridge's dictionaries, not the term alignment's neighbours: "helicopters" is
@@ -247,19 +243,8 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
         else:  # an article is numbered within its document
             about = (passage.doc_id, passage.article) == (first.doc_id, first.article)
         whole = bool(LIST_ITEM.match(c.text)) or not fragment(c.text)
-        if not (about and whole and c.lexical > 0):
-            return 0
-        if own_terms and own_terms.isdisjoint(searcher.analyzer.terms(c.text)):
-            return 0
-        return claim(c)
+        return claim(c) if about and whole and c.lexical > 0 else 0
     return leads
-
-
-def overview_lead(c: Scored, best: Scored) -> int:
-    """A question asking what happened ("Tell me about the tuna auction") is opened by the lead of the best one's
-    article when it was picked: it sums the event, where a sentence that matched the question's words better told a
-    detail, or another year's (「関越道では2020年12月にも約2,100台が立ち往生しており…」: a probe's)."""
-    return int(c.lead and c.hit.passage.doc_id == best.hit.passage.doc_id)
 
 
 def asks_what_was_said(question: str) -> bool:
@@ -457,11 +442,9 @@ def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = 
     own_groups = searcher.term_groups(own) if own and own != question and weights.own else []
     candidates = score_sentences(searcher, question, top, weights, groups, own_groups)
     if asked in LEADING_KINDS:
-        lead = detail_lead(searcher, question, asked, groups, within, own_groups)
+        lead = detail_lead(searcher, question, asked, groups, within)
     elif asked is None and asks_what_was_said(question):
         lead = quote_lead(searcher, question, groups, within)
-    elif asked is None and asks_overview(question):
-        lead = overview_lead
     else:
         lead = None
     stale = _stale(searcher, question, asked, groups, within, own) if before else None

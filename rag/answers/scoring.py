@@ -17,7 +17,6 @@ import numpy as np
 
 from ..components.sentences import encoder as sentence_encoder
 from ..corpus.articles import PLACE_DATE_CAPTION
-from ..retrieval.cues import EN_OVERVIEW, JA_OVERVIEW
 from ..stores.sentences import (DATE, ENCODE, NUMBER, ORG, PERSON, PLACE, PassageSentences, features,
                                 sentence_spans)
 from ..types import Hit
@@ -61,7 +60,6 @@ class Scored:
     sim: float = 0.0
     lexical: float = 0.0
     kinds: int = 0
-    lead: bool = False  # the article's lead: the first sentence after its headline (and a section's label)
 
 
 # -- what the question asks for --------------------------------------------------------------------------------------
@@ -141,10 +139,6 @@ _CAPTION = PLACE_DATE_CAPTION  # the article splitter reads such a line as no ti
 # without it answer_evidence is unchanged on both (84/88, 572/626). docs/answers.md.
 NOT_AN_ANSWER_PENALTY = 1.0
 _HEADING = re.compile(r"^\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3}|[IVX]{1,4})\s*[.．、)）:：]\s*[^\s\d０-９]")  # not 3.5%
-# A section's label on a line of its own (【概要】, 【詳細】): the lead is the sentence after it. Until the fifty-fourth
-# session the label took the lead's penalty, and the leads of articles laid out so took none; measured on the lab sets
-# in docs/answers.md ("The headline").
-_SECTION = re.compile(r"【[^】\n]{1,12}】|[\[［][^\]］\n]{1,12}[\]］]")
 _SENTENCE_ENDS = ("。", "！", "？", "!", "?")
 # A headline with its dateline opened 7 of a probe's 64 answers on new articles ("How much revenue did Towa Seiki
 # report?" opened with 「…営業利益42%増… ― 2025年08月07日 15:30」, which does not hold the revenue): it sums the
@@ -243,8 +237,8 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
             if j == 0 and headline(text, span.start, h):
                 opened, line_end = True, line_end if line_end >= 0 else span.end
             in_headline = opened and span.start < line_end
-            if opened and lead_at is None and not in_headline and not _SECTION.fullmatch(text.strip()):
-                lead_at = j  # not a section's label on a line of its own (【概要】)
+            if opened and lead_at is None and not in_headline:
+                lead_at = j
             lex = lexical(groups, ps.terms[j], idf) if groups else 0.0
             value = float(sims[j]) + prior + w.lexical * lex + (w.kind if asked & ps.kinds[j] else 0.0)
             if own and w.own and h.passage.doc_id == first_doc:
@@ -260,15 +254,8 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
             # a source row answers only as the first hit (extractive.py); further down it is another article's source
             if heading(text) or h.source or off_script(text, h.passage.text) or plug(text):
                 value -= NOT_AN_ANSWER_PENALTY
-            out.append(Scored(h.rank, j, span.start, text, h, value, float(sims[j]), lex, ps.kinds[j], j == lead_at))
+            out.append(Scored(h.rank, j, span.start, text, h, value, float(sims[j]), lex, ps.kinds[j]))
     return out
-
-
-def asks_overview(question: str) -> bool:
-    """Whether a question asks what happened rather than for a detail of it (`cues.EN_OVERVIEW`, `JA_OVERVIEW`); not
-    a follow-up, searched with the conversation's words on lines before it ("その翌日には何があったの?" asks what
-    came next, which the lead does not say)."""
-    return "\n" not in question.strip() and bool(EN_OVERVIEW.search(question) or JA_OVERVIEW.search(question))
 
 
 def _query_vector(searcher: Searcher, spec: str, question: str) -> np.ndarray:

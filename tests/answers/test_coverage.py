@@ -513,7 +513,9 @@ def test_a_person_named_in_japanese_syllables_whom_a_top_passage_reads_as_is_cov
     """A probe's: "Who is Koji Yamamoto?" was answered as not covered, though its first passage quoted 山本浩二さん:
     the bridge spells neither kanji, and USE's cosine was low. A run whose every word is in Japanese syllables and
     read by one top passage names what it is about; Sudachi cuts 佐藤健一部長 as 健 + 一部 + 長, so a word of five
-    letters or more is read at the start of two words in a row. A given name no passage reads is no such name."""
+    letters or more is read at the start of two words in a row. A given name no passage reads is no such name, nor
+    one person's surname with another's given name, nor a city's reading (a reviewer's: 旭市 reads "Akira"); the check
+    that refuses a name reads whole words only ("Minami" is not 南魚沼)."""
     import dataclasses
 
     from rag.answers.coverage import names_held, passages_cover, unwritten_romanized
@@ -532,3 +534,10 @@ def test_a_person_named_in_japanese_syllables_whom_a_top_passage_reads_as_is_cov
     assert not names_held(searcher, "Who is Taro Yamamoto?", driver)
     assert not names_held(searcher, "Who is Koji Yamamoto?", official)
     assert not passages_cover(searcher, "Who is Koji Yamamoto?", official, 1.0)
+    mayors = reading("小浜市の伊藤正樹市長(61)は「苦渋の決断だ」と述べた。若狭中央鉄道の渡辺隆社長(66)は謝罪した。")
+    assert names_held(searcher, "What did Masaki Ito say?", mayors)
+    assert not names_held(searcher, "Who is Takashi Ito?", mayors)
+    farm = reading("旭市の養鶏場の近くで約3万羽を飼う鈴木美和子さん(49)は不安を口にした。")
+    assert not names_held(searcher, "What did Akira Suzuki say?", farm)
+    snow = reading("南魚沼市では24時間降雪量が82センチに達した。")
+    assert unwritten_romanized(searcher, "What did Keiko Minami say about the snow?", snow) == ["Keiko Minami"]
