@@ -112,17 +112,18 @@ def depends_on_context(question: str, analyzer: JapaneseAnalyzer) -> bool:
     return len(_content_words(question, analyzer, _ASKING)) < MIN_CONTENT_WORDS or names_only(question, analyzer)
 
 
-def _content_words(question: str, analyzer: JapaneseAnalyzer, but: frozenset[str] = frozenset()) -> list[str]:
+def _content_words(question: str, analyzer: JapaneseAnalyzer, but: frozenset[str] = frozenset(),
+                   asking: bool = False) -> list[str]:
     content = [w for w in english_words(question) if w not in EN_FUNCTION and len(w) > 1 and w not in but]
     if has_cjk(question):
-        # nor the word that asks (何人, いくら, 何 + 台): 「何人が利用している?」 after a question on a railway line's
-        # closure names one word of its own, and was searched alone (a probe's: another article's 利用)
+        # nor the word that asks (何人, いくら, 何 + 台), unless `asking`: 「何人が利用している?」 after a question on a
+        # railway line's closure names one word of its own, and was searched alone (a probe's: another article's 利用)
         after_what = False
         for t in analyzer.tokens(JA_RELATIONAL.sub(" ", question)):
-            asks = after_what and t.pos[2:3] == ("助数詞可能",)
+            asks = bool(t.term) and answer_type.is_interrogative(t.term) or (after_what and t.pos[2:3] == ("助数詞可能",))
             after_what = t.surface == "何"
             if (t.term and not t.term.isascii() and t.term not in JA_FUNCTION and t.term not in but
-                    and not answer_type.is_interrogative(t.term) and not asks):
+                    and (asking or not asks)):
                 content.append(t.term)
     return content
 
@@ -413,7 +414,9 @@ def _own_words(searcher: Searcher, question: str) -> list[str]:
     press conference?" is about the answer before's person, wherever its words lead; じゃあ only continues); [] else."""
     if _refers_back_en(question) or JA_POINTING.search(question):
         return []
-    words = _content_words(question, searcher.analyzer, _ASKING)
+    # counted with the word that asks: 「立ち往生は何台?」 after a question on a tuna auction names a topic of its own
+    # as two words did before the word that asks stopped counting for a question that stands alone (a reviewer's)
+    words = _content_words(question, searcher.analyzer, _ASKING, asking=True)
     return words if len(words) >= MIN_CONTENT_WORDS else []
 
 
@@ -424,7 +427,10 @@ def _written_in(searcher: Searcher, question: str, doc_id: str) -> bool:
     written = _document_terms(searcher, doc_id)
     if written is None:
         return True
+    # a Japanese word inside a term of the document is written there too (利用 in 利用者, which Sudachi reads as one
+    # word: 「何人が利用している?」 after a question on a railway line left its article, which writes 1日平均利用者)
     return any(word in written or any(not written.isdisjoint(g) for g in searcher.term_groups(word))
+               or (len(word) >= 2 and not word.isascii() and any(word in t for t in written))
                for word in _content_words(question, searcher.analyzer, _ASKING))
 
 

@@ -584,6 +584,9 @@ def test_a_follow_up_about_the_source_is_not_held_to_the_answer_befores_document
     # じゃあ continues, it points at nothing
     ("What did Lavrov say about an alliance with China?", "じゃあ、ハッカーの手口は?", "004_"),
     ("How long did Putin and Xi talk?", "じゃあ、ハッカーの手口は?", "004_"),
+    # one noun and the word that asks: a topic of its own still (a reviewer's: 「立ち往生は何台?」 after a question on a
+    # tuna auction stayed with it once the word that asks stopped counting for a question standing alone)
+    ("What did Lavrov say about an alliance with China?", "ハッカーは何人?", "004_"),
 ])
 def test_a_follow_up_whose_own_words_find_another_article_is_asked_as_a_question_of_its_own(
         searcher, built_index, question, follow_up, doc) -> None:
@@ -714,3 +717,15 @@ def test_a_photo_caption_does_not_open_an_answer_about_another_event_but_still_a
     # a question about the speech the other caption dates is still answered with it, first
     own = answer_question(searcher, "ラブロフ外相が外交防衛政策会議で演説したのはいつですか?", 5, settings).answer
     assert "2024年5月18日" in own.split("[", 1)[0], own
+
+
+def test_a_japanese_word_inside_a_term_of_the_document_is_written_there(searcher) -> None:
+    """A probe's: 「何人が利用している?」 after a question on a railway line's closure left its article, which writes
+    1日平均利用者, one word to Sudachi, and not 利用 alone. Lavrov's article writes 兵器 only inside 核兵器."""
+    from rag.retrieval.conversation import _document_terms, _written_in
+
+    lavrov = searcher.search("What did Lavrov say about an alliance with China?", top_k=1).hits[0].passage.doc_id
+    written = _document_terms(searcher, lavrov)
+    assert "兵器" not in written and any("兵器" in t for t in written)
+    assert _written_in(searcher, "兵器は何種類?", lavrov)
+    assert not _written_in(searcher, "ハッカーは何人?", lavrov)
