@@ -9,10 +9,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..corpus.articles import source_marker
-from ..retrieval.cues import placed
+from ..retrieval.cues import EN_OVERVIEW, JA_OVERVIEW, placed
 from ..retrieval.rerank import answer_type
 from ..retrieval.rerank.answer_type import Kind
 from ..stores.bridge import name_terms
+from ..stores.english import english_words
 from ..stores.japanese import STOP_WORDS
 from ..types import Citation, Hit
 from .markers import note_line, without_markers
@@ -21,6 +22,11 @@ from .scoring import Scored, Weights, score_sentences
 logger = logging.getLogger(__name__)
 
 MAX_CHARS = 400
+# A sentence of another article than the first passage's and the best sentence's must match the question's words at
+# least half as well as the best one: 68 of the probes' 389 single answers quoted an article the question is not
+# about (「トヨタ自動車の部品を生産する鹿児島県内の2工場も…」 in an answer on a chip plant; a byline), 48 now, and
+# no single question of the lab sets lost or gained its evidence. docs/answers.md, "Another article's sentences".
+ELSEWHERE_LEXICAL = 0.5
 # Sentences come from the top passages only: the evidence is there when retrieval found it at all.
 MAX_PASSAGES = 5
 MIN_SENTENCES = 2
@@ -29,6 +35,10 @@ MAX_SENTENCES = 4
 # (e5 cosines crowd into 0.6-0.9; 0.06 and 0.1 cut answers that held the evidence in a third or fourth sentence, see
 # docs/answers.md).
 CUTOFF = 0.2
+# A sentence this far under the best is not picked even to make up MIN_SENTENCES: half of the penalty of a line that
+# answers nothing (a source's English title, "“Big Brother” Xi Meets Putin", came second once another article's
+# sentences had to match the question's words: ELSEWHERE_LEXICAL)
+NOT_AN_ANSWER_GAP = 0.5
 MIN_CHARS = 8
 # Shorter than this, or without a sentence end, a picked sentence is a fragment (a heading, a cut piece).
 FRAGMENT_CHARS = 20
@@ -77,10 +87,17 @@ class Selection:
     # "The best sentence first")
     best_first: bool = True
     list_items: int = LIST_ITEMS  # the items of a list right after a picked sentence that come with it (0: none)
+    # a sentence of another document than the first passage's and the best one's is picked only when it matches the
+    # question's words, at least this share of the best one's lexical score (0: any sentence within the cutoff)
+    elsewhere_lexical: float = ELSEWHERE_LEXICAL
 
 
 DEFAULT_WEIGHTS = Weights()
 DEFAULT_SELECTION = Selection()
+# A follow-up's answer takes another article's sentences as before: the answer before's document is the one it is
+# about, whatever the first passage's ("and the sumo tournament…?" after a bank merger lost its evidence to the rule:
+# docs/answers.md, "Another article's sentences")
+FOLLOW_UP_SELECTION = Selection(elsewhere_lexical=0)
 
 
 def no_passage_message(lang: str) -> str:
@@ -106,7 +123,13 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
     total = scored = 0  # scored: the sentences picked for their own score (a list's items are not)
     own: list[int] = []  # their places in `picked`, best first
 
+    # the first passage's document, and the best sentence's: another's sentence must match the question's words
+    home = min(candidates, key=lambda c: c.rank).hit.passage.doc_id if candidates else None
+
     def fits(c: Scored) -> bool:
+        if (picked and sel.elsewhere_lexical and c.hit.passage.doc_id not in (home, picked[0].hit.passage.doc_id)
+                and not (c.lexical > 0 and c.lexical >= sel.elsewhere_lexical * picked[0].lexical)):
+            return False
         return (len(picked) < sel.max_sentences and not any(near_duplicate(c.text, p.text) for p in picked)
                 and (not picked or total + len(c.text) <= sel.max_chars)
                 and (sel.per_passage is None or sum(p.rank == c.rank for p in picked) < sel.per_passage))
@@ -116,6 +139,8 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
             break
         if scored >= sel.min_sentences and c.score < picked[0].score - sel.cutoff:
             break
+        if picked and c.score < picked[0].score - NOT_AN_ANSWER_GAP:
+            break  # nor to make up the minimum: a heading or a source's English title (scoring.NOT_AN_ANSWER_PENALTY)
         if not fits(c):
             continue
         picked.append(c)
@@ -244,6 +269,41 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
             about = (passage.doc_id, passage.article) == (first.doc_id, first.article)
         whole = bool(LIST_ITEM.match(c.text)) or not fragment(c.text)
         return claim(c) if about and whole and c.lexical > 0 else 0
+    return leads
+
+
+def asks_overview(question: str) -> bool:
+    """Whether a question asks what happened rather than for a detail of it (`cues.EN_OVERVIEW`, `JA_OVERVIEW`); not
+    a follow-up, searched with the conversation's words on lines before it ("その翌日には何があったの?" asks what
+    came next, which the lead does not say)."""
+    return "\n" not in question.strip() and bool(EN_OVERVIEW.search(question) or JA_OVERVIEW.search(question))
+
+
+def overview_lead(searcher, question: str) -> Callable[[Scored, Scored], int]:
+    """A question asking what happened ("Tell me about the tuna auction") is opened by the lead of the best one's
+    article, when it was picked and the article's headline or lead names everything the question asks about (each of
+    its term groups, the cue's words left out): the lead sums the event, where a sentence that matched the question's
+    words better told a detail, or another year's (「関越道の立ち往生について教えて」 opened with 「関越道では2020年12月
+    にも約2,100台が立ち往生しており…」: a probe's). 「鳥インフルエンザの感染経路について教えて」 asks for what the lead
+    does not name (a reviewer's)."""
+    analyzer = searcher.analyzer
+    topic = JA_OVERVIEW.sub(" ", EN_OVERVIEW.sub(" ", question))
+    # each word asked about, with the terms the search reads it by: an English word by its groups (the bridge's and
+    # the term alignment's), a Japanese noun as it is written
+    asked = [{t for g in searcher.term_groups(w) for t in g} | {w}
+             for w in dict.fromkeys(english_words(topic)) if w not in STOP_WORDS and len(w) > 1]
+    asked += [{t.term} for t in analyzer.tokens(topic) if t.term and not t.term.isascii() and t.pos[0] == "名詞"
+              and not answer_type.is_interrogative(t.term)]
+
+    def names(word: set[str], terms: set[str]) -> bool:  # a term, or a Japanese word inside one (競り in 初競り)
+        return any(t in terms or (len(t) >= 2 and not t.isascii() and any(t in w for w in terms)) for t in word)
+
+    def leads(c: Scored, best: Scored) -> int:
+        passage, first = c.hit.passage, best.hit.passage
+        if not c.lead or (passage.doc_id, passage.article) != (first.doc_id, first.article) or not asked:
+            return 0
+        terms = set(analyzer.terms(passage.title or "")) | set(analyzer.terms(c.text))
+        return int(all(names(word, terms) for word in asked))
     return leads
 
 
@@ -445,6 +505,8 @@ def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = 
         lead = detail_lead(searcher, question, asked, groups, within)
     elif asked is None and asks_what_was_said(question):
         lead = quote_lead(searcher, question, groups, within)
+    elif asked is None and asks_overview(question):
+        lead = overview_lead(searcher, question)
     else:
         lead = None
     stale = _stale(searcher, question, asked, groups, within, own) if before else None

@@ -19,7 +19,7 @@ from ..settings import Settings
 from ..types import Citation, Hit
 from .collection import LISTED, asks_about_collection, collection_answer, collection_result
 from .coverage import CLOSEST, not_covered_message, passages_cover, top
-from .extractive import extractive_answer
+from .extractive import DEFAULT_SELECTION, FOLLOW_UP_SELECTION, extractive_answer
 from .llm import chat_completion
 from .markers import renumber
 from .model import Answer
@@ -185,6 +185,7 @@ def extractive(r: Retrieval, searcher: Searcher, settings: Settings) -> tuple[st
     # a follow-up's own words (the question, where the conversation it was searched with is the focus)
     own = r.result.query if r.context is not None else None
     text, citations = extractive_answer(r.focus, _on_the_answer_before(r), searcher, lang,
+                                        selection=DEFAULT_SELECTION if r.context is None else FOLLOW_UP_SELECTION,
                                         asked=asked_detail(r.result.query), within=r.answered, own=own,
                                         before=r.before)
     return text, citations, True

@@ -81,6 +81,14 @@ JA_ARTICLE = re.compile(r"(?:この|その|同|本|当|あの)(?:記事|論考|�
 EN_THIS_ARTICLE = re.compile(r"\b(?:this|that)\s+(?:article|piece|analysis|essay|column|op-ed|editorial|newsletter|"
                              r"blog|report)\b", re.IGNORECASE)
 JA_THIS_ARTICLE = re.compile(r"(?:この|その|同|本|当)(?:記事|論考|論説|分析|ブログ|コラム|寄稿|社説)")
+# A question that asks what happened, not for a detail of it ("Tell me about the tuna auction", 関越道の立ち往生について
+# 教えて, "What happened at the poultry farm?"), when its article's headline or lead names all it asks about
+# (extractive.overview_lead): 「…の感染経路について教えて」 asks for a detail the lead does not give (a reviewer's).
+EN_OVERVIEW = re.compile(r"\b(?:tell me about|what happened(?: (?:at|in|to|on|with))?|what is happening|"
+                         r"what's happening|give me an overview of|an overview of|summari[sz]e)\b", re.IGNORECASE)
+JA_OVERVIEW = re.compile(r"(?:について|に関して)(?:教えて|説明して)(?:ください|くれ|ほしい)?|で?何が(?:起き|起こ|あっ)たの?|"
+                         r"で?何があったの?")
+
 # A personal pronoun: after a question about who wrote an article, "he" is its author.
 EN_PERSONAL = frozenset({"he", "him", "his", "himself", "she", "her", "hers", "herself"})
 # Words before a name that place a person, or say what they spoke of, rather than name them: "the governor of

@@ -729,3 +729,59 @@ def test_a_japanese_word_inside_a_term_of_the_document_is_written_there(searcher
     assert "兵器" not in written and any("兵器" in t for t in written)
     assert _written_in(searcher, "兵器は何種類?", lavrov)
     assert not _written_in(searcher, "ハッカーは何人?", lavrov)
+
+
+def test_a_question_asking_what_happened_opens_with_the_lead_when_its_article_names_all_it_asks_about(
+        searcher) -> None:
+    """A probe's: 「関越道の立ち往生について教えて」 opened with the 2020 jam's 「約2,100台」, which matched the question's
+    words better than the lead that sums this winter's. The lead (the first sentence after the headline and a
+    section's label such as 【概要】) opens such an answer when it was picked, is of the best one's article, and the
+    headline or the lead names each thing the question asks about: 「…の感染経路について教えて」 asks for a detail the
+    lead does not give, and kept its answer (a reviewer's)."""
+    from rag.answers.extractive import asks_overview, overview_lead
+    from rag.answers.scoring import score_sentences
+
+    assert asks_overview("Tell me about the tuna auction") and asks_overview("関越道の立ち往生について教えて")
+    assert asks_overview("What happened at the poultry farm in Asahi?") and asks_overview("台風で何が起きたの?")
+    assert not asks_overview("How many cars were stranded?") and not asks_overview("関越道\nその翌日には何があったの?")
+    assert not asks_overview("鳥インフルエンザの感染経路を教えて")  # a detail, asked with を
+    question = "Tell me about the New Détente"
+    hits = searcher.search(question, top_k=5).hits
+    first = next(h for h in hits if h.citation.start == 0)  # an article's first passage: its headline, 【概要】, lead
+    leads = [c for c in score_sentences(searcher, question, [first], DEFAULT_WEIGHTS) if c.lead]
+    assert len(leads) == 1 and leads[0].text.startswith("ロシアと米国が「新デタント"), leads
+    lead = leads[0]
+    detail = dataclasses.replace(lead, index=5, position=300, text="国連での協調は新デタントの証拠とされる。", lead=False,
+                                 score=lead.score + 0.1)
+    whole = overview_lead(searcher, question)
+    assert whole(lead, detail) == 1 and whole(detail, detail) == 0
+    assert [c.text for c in select([detail, lead], lead=whole)] == [lead.text, detail.text]
+    # a detail the headline and the lead do not name, or another article's lead: the best one stays first
+    votes = overview_lead(searcher, "Tell me about the votes on the UN General Assembly resolution")
+    assert votes(lead, detail) == 0 and select([detail, lead], lead=votes)[0] is detail
+    elsewhere = dataclasses.replace(lead, hit=dataclasses.replace(
+        lead.hit, passage=dataclasses.replace(lead.hit.passage, doc_id="another_document")))
+    assert whole(elsewhere, detail) == 0
+
+
+def test_another_articles_sentence_is_picked_only_when_it_matches_the_question_about_as_well(en_answer: Answer
+                                                                                             ) -> None:
+    """Probes': an answer on a chip plant quoted 「トヨタ自動車の部品を生産する鹿児島県内の2工場も…」 of another
+    article, within the cutoff by its embedders' cosine alone. A sentence of another document than the first
+    passage's and the best one's must match the question's words at least half as well as the best one; those two
+    documents' sentences are picked as before."""
+    hit = en_answer.passages[0]
+    other = dataclasses.replace(hit, passage=dataclasses.replace(hit.passage, doc_id="another_document"))
+    best = Scored(1, 0, 0, "最初の文は質問の言葉をよく含む。", hit, 0.9, lexical=0.6)
+    same = Scored(1, 1, 20, "同じ記事の文は言葉が少なくても選ばれる。", hit, 0.88, lexical=0.1)
+    loose = Scored(2, 0, 0, "別の記事の文は言葉が少ない。", other, 0.89, lexical=0.2)
+    close = Scored(2, 1, 20, "別の記事の文でも言葉が多ければ選ばれる。", other, 0.87, lexical=0.3)
+    assert [c.text for c in select([best, same, loose, close])] == [best.text, same.text, close.text]
+    assert [c.text for c in select([best, same, loose, close], Selection(elsewhere_lexical=0))] == [
+        best.text, same.text, loose.text, close.text]
+    unmatched = dataclasses.replace(loose, lexical=0.0)
+    assert select([dataclasses.replace(best, lexical=0.0), unmatched]) == [dataclasses.replace(best, lexical=0.0)]
+    # the first passage's document is home too, when the best sentence is another's
+    first = dataclasses.replace(same, rank=1, score=0.8)
+    ahead = dataclasses.replace(close, rank=2, score=0.95, lexical=0.9)
+    assert [c.text for c in select([ahead, first])] == [ahead.text, first.text]
