@@ -326,7 +326,7 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
         judged.append((run, folded(last)))
     if not judged:
         return []
-    read = set().union(*(_romanized_readings(searcher.analyzer, h.passage.text) for h in top(hits)))
+    read = _romanized_readings(searcher.analyzer, hits)
     return [run for run, word in judged if word not in read]
 
 
@@ -353,22 +353,22 @@ def _starts(readings: set[str], name: str) -> bool:
     return any(r.startswith(name) for r in readings)
 
 
-def _romanized_readings(analyzer, text: str) -> set[str]:
-    """What the words of `text` (a top passage) read as, alone and two in a row (若 + 嵐), in Hepburn's letters,
-    folded: Sudachi's readings, a word in kana that its dictionary lacks as it is written (ヨシキ, a reviewer's), and a
-    place's name without the division Sudachi reads with it (みやき町: "Miyaki", as 北京市 is 北京 to
-    `unwritten_names`)."""
+def _romanized_readings(analyzer, hits: Sequence[Hit]) -> set[str]:
+    """What the top passages' words read as, alone and two in a row (若 + 嵐), in Hepburn's letters, folded: Sudachi's
+    readings, a word in kana that its dictionary lacks as it is written (ヨシキ, a reviewer's), and a place's name
+    without the division Sudachi reads with it (みやき町: "Miyaki", as 北京市 is 北京 to `unwritten_names`)."""
     out: set[str] = set()
-    before: list[str] = []
-    for t in analyzer.tokens(text):
-        if t.pos[0] in _NOT_READ:
-            before = []
-            continue
-        readings = _read(analyzer, t.surface)
-        if t.surface[-1:] in _DIVISIONS and len(t.surface) > 1:
-            readings += _read(analyzer, t.surface[:-1])
-        out.update(folded(romanized(r)) for r in [*readings, *(b + r for b in before for r in readings)])
-        before = readings
+    for h in top(hits):
+        before: list[str] = []
+        for t in analyzer.tokens(h.passage.text):
+            if t.pos[0] in _NOT_READ:
+                before = []
+                continue
+            readings = _read(analyzer, t.surface)
+            if t.surface[-1:] in _DIVISIONS and len(t.surface) > 1:
+                readings += _read(analyzer, t.surface[:-1])
+            out.update(folded(romanized(r)) for r in [*readings, *(b + r for b in before for r in readings)])
+            before = readings
     out.discard("")
     return out
 
