@@ -174,6 +174,10 @@ def test_the_fronted_english_cue_and_the_final_japanese_cue_decide() -> None:
     ("何名が死亡したか", {"名"}), ("何百人が参加したか", {"人"}), ("何万人", {"人"}), ("何曜日に会ったか", set()),
     # a noun the table lacks: the terms the bridge gives that count (is_counter) and are no calendar's unit
     ("How many drones were used?", {"機"}),
+    # money: いくら, and "how much" with what costs or sells (a probe's: 「赤字はいくら?」 opened with a count of riders)
+    ("赤字はいくら?", set(answer_type._MONEY)), ("How much did the tuna sell for?", set(answer_type._MONEY)),
+    ("What was the price of the top tuna?", set(answer_type._MONEY)), ("How much will that cost?", set(answer_type._MONEY)),
+    ("How much snow fell?", set()), ("いくつの農場があるか", set()),
 ])
 def test_the_counter_a_question_asks_an_amount_in(analyzer, question: str, counters: set[str]) -> None:
     # the bridge's part, a noun's Japanese terms, stands in by a table here (the session index's is tested in

@@ -102,8 +102,13 @@ _COUNTERS_EN: dict[str, frozenset[str]] = {
 }
 _NUMERALS = frozenset({"十", "百", "千", "万", "億"})  # 何百人: the counter is 人
 # units an English question asks for by its words alone ("how old": 歳; "what percentage": %)
+_MONEY = frozenset({"円", "ドル", "ユーロ", "元", "ルーブル", "ウォン", "ポンド"})
 _UNITS_EN: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     (re.compile(r"\bhow\s+old\b"), frozenset({"歳", "才"})),
+    # money: "how much … cost / sell for / pay …", "what was the price"; not "how much snow fell"
+    (re.compile(r"\bhow\s+much\b(?:\s+\w+){0,8}?\s+(?:money|cost|costs|pay|paid|spend|spent|sell|sold|fetch|"
+                r"fetched|worth|earn|earned|raise|raised|price|priced|yen|dollars?)\b|"
+                r"\bwhat\s+(?:was|is|were|are)\s+the\s+(?:\w+\s+)?(?:price|cost|fare|fee)s?\b"), _MONEY),
     (re.compile(r"\b(?:what|which)\s+(?:share|percentage|percent|proportion)\b|\bhow\s+many\s+percent"),
      frozenset({"%", "％", "パーセント", "割", "ポイント"})),
 )
@@ -161,6 +166,8 @@ def asked_counters(question: str, tokens: Sequence[Token], terms_of: Callable[[s
         elif (tok.surface.startswith("何") and 2 <= len(tok.surface) <= 3 and tok.pos[:1] == ("名詞",)
               and tok.surface != "何者"):  # 何人, 何回, 何歳: one word
             unit = tok.surface[1:]
+        if tok.surface == "いくら":  # 赤字はいくら?: an amount of money
+            found |= _MONEY
         if unit and unit not in _DATE_UNITS and not unit.startswith("曜"):
             found.add(unit)
             if after is not None and after.term:  # カ国 as the dictionary writes it: 箇国
