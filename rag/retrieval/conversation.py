@@ -339,6 +339,14 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
         # the words of the turn that named the article, when the turns just before are small talk ("Thanks!")
         earlier = [*earlier[: anchor + 1], *[t for t in earlier[anchor + 1:] if topic_words([t], searcher.analyzer,
                                                                                               NOT_TOPIC)]]
+    elif (answered is not None and not asks_for_source(last)
+          and not _content_words(last, searcher.analyzer, _ASKING)):
+        # a follow-up with no word of its own (「何と言った?」, "Why?", "How many?") asks about the article the answer
+        # before was drawn from: searched within it (a probe's: 「何と言った?」 after 「渡辺弘さんは誰?」 found the
+        # conversation's 渡辺 弘 nowhere the embedders looked, and quoted another article's 「もうね、…」)
+        base = filters or Filters()
+        if base.doc_ids is None or answered in base.doc_ids:
+            filters = replace(base, doc_ids=(answered,))
     bridge = searcher.bridge
     person = answer_person([*earlier, last], searcher.analyzer, bridge, answer)  # the person the answer gave
     context = person_query([*earlier, last], searcher.analyzer, bridge, RECENT_TURNS, person)

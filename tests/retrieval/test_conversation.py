@@ -13,6 +13,7 @@ from rag.errors import QueryError
 from rag.retrieval.conversation import (about_the_article, after_a_change_of_subject, conversation_query,
                                         depends_on_context, fuse, search_conversation)
 from rag.retrieval.cues import JA_RELATIONAL
+from rag.retrieval.engine import Filters
 
 CONVERSATIONS = Path(__file__).resolve().parents[1] / "eval" / "fixtures" / "conversations.jsonl"
 
@@ -645,3 +646,23 @@ def test_several_references_are_read_as_them(question, read) -> None:
     from rag.retrieval.references import cited_source
 
     assert cited_source(question) == read
+
+
+@pytest.mark.parametrize("follow_up", ["何と言った?", "Why?", "How many?"])
+def test_a_follow_up_with_no_word_of_its_own_is_searched_within_the_answer_befores_document(searcher,
+                                                                                            follow_up) -> None:
+    """A probe's: 「何と言った?」 after 「渡辺弘さんは誰?」 was searched with the conversation's 渡辺 弘, which the
+    embedders found nowhere near, and quoted another article's 「もうね、何が本当なのかわかりません。」. A follow-up with
+    no word of its own asks about the article the answer before was drawn from: it is searched within that document
+    (the client's filters still apply); one with words of its own, or one asking for the source, is not."""
+    question = "What did Lavrov say about an alliance with China?"
+    answered = searcher.search(question, top_k=1).hits[0].passage.doc_id
+    found = search_conversation(searcher, [question, follow_up], 5, answered=answered)
+    assert found.context is not None and {h.passage.doc_id for h in found.result.hits} == {answered}
+    loose = search_conversation(searcher, [question, "What about the North Korean hackers?"], 5, answered=answered)
+    assert {h.passage.doc_id for h in loose.result.hits} != {answered}
+    other = next(h.passage.doc_id for h in searcher.search("北朝鮮のハッカー", top_k=5).hits
+                 if h.passage.doc_id != answered)
+    kept = search_conversation(searcher, [question, follow_up], 5, answered=answered,
+                               filters=Filters(doc_ids=(other,)))
+    assert {h.passage.doc_id for h in kept.result.hits} == {other}  # the client's filter leaves it out: kept
