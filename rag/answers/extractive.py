@@ -6,10 +6,10 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..corpus.articles import source_marker
-from ..retrieval.cues import EN_OVERVIEW, JA_OVERVIEW, placed
+from ..retrieval.cues import EN_COMPARING, EN_FUNCTION, EN_OVERVIEW, JA_COMPARING, JA_OVERVIEW, placed
 from ..retrieval.rerank import answer_type
 from ..retrieval.rerank.answer_type import Kind
 from ..stores.bridge import name_terms
@@ -287,24 +287,38 @@ def overview_lead(searcher, question: str) -> Callable[[Scored, Scored], int]:
     にも約2,100台が立ち往生しており…」: a probe's). 「鳥インフルエンザの感染経路について教えて」 asks for what the lead
     does not name (a reviewer's)."""
     analyzer = searcher.analyzer
-    topic = JA_OVERVIEW.sub(" ", EN_OVERVIEW.sub(" ", question))
-    # each word asked about, with the terms the search reads it by: an English word by its groups (the bridge's and
-    # the term alignment's), a Japanese noun as it is written
-    asked = [{t for g in searcher.term_groups(w) for t in g} | {w}
-             for w in dict.fromkeys(english_words(topic)) if w not in STOP_WORDS and len(w) > 1]
-    asked += [{t.term} for t in analyzer.tokens(topic) if t.term and not t.term.isascii() and t.pos[0] == "名詞"
-              and not answer_type.is_interrogative(t.term)]
+    topic = EN_OVERVIEW.sub(" ", question)
+    # each word asked about, with what the search reads it by: an English word (not the cue's, nor one that only asks:
+    # "Can you tell me…", "please") by its groups (the bridge's and the term alignment's); a Japanese noun of the
+    # whole question (cut at the cue, 「関越道 ?」 was read as 関 + 越道: a reviewer's) by its term and as it is written
+    asked = [{t for g in searcher.term_groups(w) for t in g} | {w} for w in dict.fromkeys(english_words(topic))
+             if w not in STOP_WORDS and w not in EN_FUNCTION and w not in _FILLER and len(w) > 1]
+    asked += [{t.term, t.surface} for t in analyzer.tokens(question) if t.term and t.pos[0] == "名詞"
+              and not t.surface.isascii() and not answer_type.is_interrogative(t.term)]
 
-    def names(word: set[str], terms: set[str]) -> bool:  # a term, or a Japanese word inside one (競り in 初競り)
-        return any(t in terms or (len(t) >= 2 and not t.isascii() and any(t in w for w in terms)) for t in word)
+    def names(word: set[str], terms: set[str], text: str) -> bool:
+        # a term, or a Japanese word inside one or inside the text (競り in 初競り; マグロ, read 鮪, in クロマグロ)
+        return any(t in terms or (not t.isascii() and (t in text or any(t in w for w in terms if len(t) >= 2)))
+                   for t in word)
 
     def leads(c: Scored, best: Scored) -> int:
         passage, first = c.hit.passage, best.hit.passage
         if not c.lead or (passage.doc_id, passage.article) != (first.doc_id, first.article) or not asked:
             return 0
-        terms = set(analyzer.terms(passage.title or "")) | set(analyzer.terms(c.text))
-        return int(all(names(word, terms) for word in asked))
+        text = f"{passage.title or ''}\n{c.text}"
+        terms = set(analyzer.terms(text))
+        return int(all(names(word, terms, text) for word in asked))
     return leads
+
+
+_FILLER = frozenset({"please", "latest", "news", "know", "want", "like", "happened", "happening", "going"})
+
+
+def compares(question: str) -> bool:
+    """Whether a question compares two things (`cues.EN_COMPARING`, `JA_COMPARING`): its answer quotes each, though
+    the sentences of one matched the question's words better (a reviewer's: 「鳥インフルエンザと大雪の被害を比べて」
+    lost the snow article's sentences to `Selection.elsewhere_lexical`)."""
+    return bool(EN_COMPARING.search(question) or JA_COMPARING.search(question))
 
 
 def asks_what_was_said(question: str) -> bool:
@@ -510,6 +524,8 @@ def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = 
     else:
         lead = None
     stale = _stale(searcher, question, asked, groups, within, own) if before else None
+    if selection.elsewhere_lexical and compares(own or question):
+        selection = replace(selection, elsewhere_lexical=0)
     picked = select(candidates, selection, weights.neighbour, lead, before, stale)
     text, citations = render(picked)
     logger.info("extractive answer: %d of %d sentences from %d passages in %.1f ms", len(picked), len(candidates),

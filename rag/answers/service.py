@@ -185,7 +185,8 @@ def extractive(r: Retrieval, searcher: Searcher, settings: Settings) -> tuple[st
     # a follow-up's own words (the question, where the conversation it was searched with is the focus)
     own = r.result.query if r.context is not None else None
     text, citations = extractive_answer(r.focus, _on_the_answer_before(r), searcher, lang,
-                                        selection=DEFAULT_SELECTION if r.context is None else FOLLOW_UP_SELECTION,
+                                        selection=(DEFAULT_SELECTION if r.context is None or r.elsewhere
+                                                   else FOLLOW_UP_SELECTION),
                                         asked=asked_detail(r.result.query), within=r.answered, own=own,
                                         before=r.before)
     return text, citations, True

@@ -435,10 +435,11 @@ def _written_in(searcher: Searcher, question: str, doc_id: str) -> bool:
     written = _document_terms(searcher, doc_id)
     if written is None:
         return True
-    # a Japanese word inside a term of the document is written there too (利用 in 利用者, which Sudachi reads as one
-    # word: 「何人が利用している?」 after a question on a railway line left its article, which writes 1日平均利用者)
+    # a Japanese word that begins a term of the document is written there too (利用 in 利用者, which Sudachi reads as
+    # one word: 「何人が利用している?」 after a question on a railway line left its article, which writes 1日平均利用者;
+    # not 議会 in 協議会, a reviewer's)
     return any(word in written or any(not written.isdisjoint(g) for g in searcher.term_groups(word))
-               or (len(word) >= 2 and not word.isascii() and any(word in t for t in written))
+               or (len(word) >= 2 and not word.isascii() and any(t.startswith(word) for t in written))
                for word in _content_words(question, searcher.analyzer, _ASKING))
 
 

@@ -85,9 +85,15 @@ JA_THIS_ARTICLE = re.compile(r"(?:この|その|同|本|当)(?:記事|論考|論
 # 教えて, "What happened at the poultry farm?"), when its article's headline or lead names all it asks about
 # (extractive.overview_lead): 「…の感染経路について教えて」 asks for a detail the lead does not give (a reviewer's).
 EN_OVERVIEW = re.compile(r"\b(?:tell me about|what happened(?: (?:at|in|to|on|with))?|what is happening|"
-                         r"what's happening|give me an overview of|an overview of|summari[sz]e)\b", re.IGNORECASE)
-JA_OVERVIEW = re.compile(r"(?:について|に関して)(?:教えて|説明して)(?:ください|くれ|ほしい)?|で?何が(?:起き|起こ|あっ)たの?|"
-                         r"で?何があったの?")
+                         r"what's happening|what is going on|what's going on|give me an overview of|an overview of|"
+                         r"summari[sz]e)\b", re.IGNORECASE)
+JA_OVERVIEW = re.compile(r"(?:について|に関して)(?:も)?(?:詳しく)?(?:教えて|説明して|知りたい)(?:ください|くれ|ほしい)?|"
+                         r"で?何が(?:起き|起こ|あっ)たの?|で?何があったの?")
+# A question comparing two things ("How do the bird flu and the snow articles differ?", 鳥インフルエンザと大雪の被害を
+# 比べて): its answer quotes both articles, whichever matched the question's words better (extractive.compares)
+EN_COMPARING = re.compile(r"\b(?:compare[sd]?|comparing|comparison|differ|differs|difference|differences|versus|"
+                          r"vs|both|similarit(?:y|ies)|in common)\b", re.IGNORECASE)
+JA_COMPARING = re.compile(r"比べ|比較|違い|異なる|共通|両方|双方|それぞれ")
 
 # A personal pronoun: after a question about who wrote an article, "he" is its author.
 EN_PERSONAL = frozenset({"he", "him", "his", "himself", "she", "her", "hers", "herself"})
