@@ -80,11 +80,13 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
     # several ("Compare [1] and [2]"), else the answer before's
     if row is not None:
         answered, quoted = _doc(searcher, row), None
+    elif history and asks_about_collection(after_a_change_of_subject(history[-1]) or history[-1]):
+        answered = quoted = None  # the answer before listed the articles: it was drawn from none of them (a reviewer's)
     else:
         answered = None if filters is not None else _answered(searcher, cited)
         quoted = cited.get(1) if answered is not None and cited else None  # the passage it was drawn from first
     found = search_conversation(searcher, [*history, question], depth, filters=filters, answered=answered,
-                                quoted=quoted, answer=answer)
+                                quoted=quoted, answer=answer, sources=_sources(searcher, cited, answered))
     if row is not None:
         found = replace(found, result=replace(found.result, hits=_cited_first(searcher, found.result.hits, row, top_k,
                                                                                question)))
@@ -114,6 +116,19 @@ def _answered(searcher: Searcher, cited: Mapping[int, str] | None) -> str | None
     """The document of the answer before's first source, if it listed one the index holds."""
     row = searcher.index.passages.row_of(cited.get(1, "")) if cited else None
     return None if row is None else _doc(searcher, row)
+
+
+def _sources(searcher: Searcher, cited: Mapping[int, str] | None, answered: str | None) -> tuple[str, ...]:
+    """The documents a follow-up with no word of its own is searched within (`search_conversation`): for a model's
+    answer, those of all the answer before's sources, which the model reads again (a reviewer's: held to the first
+    one's, a model never saw the other article of an answer that cited two); for the extractive answer, which is held
+    to the answer before's document anyway (`_on_the_answer_before`), that one: searched within all the sources, the
+    seen conversations' follow-ups found their passages less often (docs/chat.md)."""
+    if answered is None or not searcher.settings.llm_base_url:
+        return ()
+    passages = searcher.index.passages
+    rows = [passages.row_of(p) for _, p in sorted((cited or {}).items())]
+    return tuple(dict.fromkeys(_doc(searcher, r) for r in rows if r is not None))
 
 
 def _doc(searcher: Searcher, row: int) -> str:

@@ -33,10 +33,10 @@ from ..errors import OverloadedError, QueryError
 from ..stores.english import english_words
 from ..stores.japanese import JapaneseAnalyzer
 from ..types import Hit
-from .cues import (EN_ARTICLE, EN_CONTINUING, EN_DISCOURSE, EN_FUNCTION, EN_NEW_TOPIC, EN_PERSONAL, EN_SMALL_TALK,
-                   EN_SOURCE, EN_STRONG, EN_THIS_ARTICLE, EN_WEAK, EN_WORD, JA_ARTICLE, JA_CONTINUING, JA_DISCOURSE,
-                   JA_FUNCTION, JA_NEW_TOPIC, JA_PERSONAL, JA_POINTING, JA_REFERRING, JA_RELATIONAL, JA_SMALL_TALK,
-                   JA_SOURCE, JA_THIS_ARTICLE, NOT_TOPIC)
+from .cues import (EN_ARTICLE, EN_CONTINUING, EN_DISCOURSE, EN_FUNCTION, EN_NEW_TOPIC, EN_OTHER, EN_PERSONAL,
+                   EN_SMALL_TALK, EN_SOURCE, EN_STRONG, EN_THIS_ARTICLE, EN_WEAK, EN_WORD, JA_ARTICLE, JA_CONTINUING,
+                   JA_DISCOURSE, JA_FUNCTION, JA_NEW_TOPIC, JA_OTHER, JA_PERSONAL, JA_POINTING, JA_REFERRING,
+                   JA_RELATIONAL, JA_SMALL_TALK, JA_SOURCE, JA_THIS_ARTICLE, NOT_TOPIC)
 from .engine import Filters, SearchResult, Searcher, detect_language
 from .ellipsis import mentions, named_terms, names_only
 from .fusion import diversify, rrf
@@ -288,11 +288,12 @@ def _fewest_to_drop(words: list[str], last: str, count: Callable[[str], int], ma
 def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5, mode: str | None = None,
                         filters: Filters | None = None, *, about_source: bool | None = None,
                         answered: str | None = None, quoted: str | None = None,
-                        answer: str = "") -> ConversationSearch:
+                        answer: str = "", sources: Sequence[str] = ()) -> ConversationSearch:
     """Rank passages for the last of `turns` (user messages, oldest first); raises QueryError for bad input.
     `about_source`: search as a question about an article's source (by default, read from the last turn's words).
     `answered`: the document the answer before was drawn from (its first source), when the client sent it back,
-    `quoted` that source's passage, and `answer` its first sentence (whose person "he" may be: `person_query`)."""
+    `quoted` that source's passage, and `answer` its first sentence (whose person "he" may be: `person_query`);
+    `sources`: the documents of all its sources."""
     if not turns:
         turns = [""]  # the searcher's own validation says what is wrong with an empty question
     last = turns[-1]
@@ -339,14 +340,16 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
         # the words of the turn that named the article, when the turns just before are small talk ("Thanks!")
         earlier = [*earlier[: anchor + 1], *[t for t in earlier[anchor + 1:] if topic_words([t], searcher.analyzer,
                                                                                               NOT_TOPIC)]]
-    elif (answered is not None and not asks_for_source(last)
+    elif (answered is not None and not asks_for_source(last) and not (EN_OTHER.search(last) or JA_OTHER.search(last))
           and not _content_words(last, searcher.analyzer, _ASKING)):
-        # a follow-up with no word of its own (「何と言った?」, "Why?", "How many?") asks about the article the answer
-        # before was drawn from: searched within it (a probe's: 「何と言った?」 after 「渡辺弘さんは誰?」 found the
-        # conversation's 渡辺 弘 nowhere the embedders looked, and quoted another article's 「もうね、…」)
+        # a follow-up with no word of its own (「何と言った?」, "Why?", "How many?") asks about what the answer before
+        # was drawn from: searched within the documents it cited (a probe's: 「何と言った?」 after 「渡辺弘さんは誰?」
+        # found the conversation's 渡辺 弘 nowhere the embedders looked, and quoted another article's 「もうね、…」);
+        # not one asking for another ("What about the other one?")
         base = filters or Filters()
-        if base.doc_ids is None or answered in base.doc_ids:
-            filters = replace(base, doc_ids=(answered,))
+        within = tuple(d for d in (sources or (answered,)) if base.doc_ids is None or d in base.doc_ids)
+        if within:
+            filters = replace(base, doc_ids=within)
     bridge = searcher.bridge
     person = answer_person([*earlier, last], searcher.analyzer, bridge, answer)  # the person the answer gave
     context = person_query([*earlier, last], searcher.analyzer, bridge, RECENT_TURNS, person)

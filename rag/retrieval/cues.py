@@ -93,7 +93,10 @@ JA_OVERVIEW = re.compile(r"(?:について|に関して)(?:も)?(?:詳しく)?(?
 # 比べて): its answer quotes both articles, whichever matched the question's words better (extractive.compares)
 EN_COMPARING = re.compile(r"\b(?:compare[sd]?|comparing|comparison|differ|differs|difference|differences|versus|"
                           r"vs|both|similarit(?:y|ies)|in common)\b", re.IGNORECASE)
-JA_COMPARING = re.compile(r"比べ|比較|違い|異なる|共通|両方|双方|それぞれ")
+JA_COMPARING = re.compile(r"比べ|比較|(?<!間)違い|異なる|共通(?!テスト)|両方|双方|それぞれ")
+# A follow-up asking for another thing than the answer gave ("What about the other one?", もう一つの記事は?)
+EN_OTHER = re.compile(r"\b(?:other|another|second|else)\b", re.IGNORECASE)
+JA_OTHER = re.compile(r"もう一つ|もうひとつ|別の|他の|ほかの|二つ目")
 
 # A personal pronoun: after a question about who wrote an article, "he" is its author.
 EN_PERSONAL = frozenset({"he", "him", "his", "himself", "she", "her", "hers", "herself"})

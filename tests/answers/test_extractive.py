@@ -804,6 +804,7 @@ def test_a_question_comparing_two_things_quotes_each_article(searcher, built_ind
 
     assert compares("鳥インフルエンザと大雪の被害を比べて") and compares("How do the two articles differ?")
     assert compares("What do Lavrov and Xi have in common?") and not compares("What did Lavrov say about China?")
+    assert not compares("入試問題の間違いは何?") and not compares("共通テストの日程は?")  # 間違い, 共通テスト: a reviewer's
     strict, free = Selection(elsewhere_lexical=0.99), Selection(elsewhere_lexical=0)
     asked = "Who in the West is said to be working against the US-Russia thaw?"
     hits = searcher.search(asked, top_k=5).hits

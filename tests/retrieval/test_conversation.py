@@ -3,6 +3,7 @@ earlier user turns, a stand-alone question exactly as without a conversation."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -666,3 +667,34 @@ def test_a_follow_up_with_no_word_of_its_own_is_searched_within_the_answer_befor
     kept = search_conversation(searcher, [question, follow_up], 5, answered=answered,
                                filters=Filters(doc_ids=(other,)))
     assert {h.passage.doc_id for h in kept.result.hits} == {other}  # the client's filter leaves it out: kept
+
+
+def test_a_follow_up_asking_for_another_or_after_the_list_of_articles_is_not_kept_to_a_document(searcher,
+                                                                                              built_index) -> None:
+    """A reviewer's: "What about the other one?" names no word of its own but asks for another than the answer gave,
+    and "How many?" after the list of articles was searched within the first article listed. A model's answer is
+    followed within all the documents it cited (it reads them again); the extractive one within its first's."""
+    from types import SimpleNamespace
+
+    from rag.answers.service import _sources, answer_retrieved, retrieve
+
+    settings, _ = built_index
+    question = "What did Lavrov say about an alliance with China?"
+    # an answer drawn from another document than the conversation's words find: "Why?" is kept to it, not this
+    elsewhere = next(h.passage.doc_id for h in searcher.search("北朝鮮のハッカー", top_k=5).hits
+                     if h.passage.doc_id != searcher.search(question, top_k=1).hits[0].passage.doc_id)
+    kept = search_conversation(searcher, [question, "Why?"], 5, answered=elsewhere)
+    assert {h.passage.doc_id for h in kept.result.hits} == {elsewhere}
+    other = search_conversation(searcher, [question, "What about the other one?"], 5, answered=elsewhere)
+    assert {h.passage.doc_id for h in other.result.hits} != {elsewhere}
+    listing = answer_retrieved(retrieve(searcher, "What articles do you have?", 5), searcher, settings)
+    cited = {n + 1: f"{c.doc_id}#{c.start}-{c.end}" for n, c in enumerate(listing.citations)}
+    assert len({c.doc_id for c in listing.citations}) > 1
+    after = retrieve(searcher, "How many?", 5, ["What articles do you have?"], cited=cited)
+    assert after.answered is None and len({h.passage.doc_id for h in after.result.hits}) > 1
+    two = {1: cited[1], 2: next(p for p in cited.values() if not p.startswith(cited[1].split("#")[0]))}
+    first = two[1].split("#")[0]
+    assert _sources(searcher, two, first) == ()  # extractive: the first source's document, as answered
+    with_model = SimpleNamespace(settings=dataclasses.replace(settings, llm_base_url="http://127.0.0.1:9"),
+                                 index=searcher.index)
+    assert _sources(with_model, two, first) == (first, two[2].split("#")[0])
