@@ -90,7 +90,7 @@ EN_OVERVIEW = re.compile(r"\b(?:tell me about|what happened(?: (?:at|in|to|on|wi
 JA_OVERVIEW = re.compile(r"(?:について|に関して)(?:も)?(?:詳しく)?(?:教えて|説明して|知りたい)(?:ください|くれ|ほしい)?|"
                          r"で?何が(?:起き|起こ|あっ)たの?|で?何があったの?")
 # A question comparing two things ("How do the bird flu and the snow articles differ?", 鳥インフルエンザと大雪の被害を
-# 比べて): its answer quotes both articles, whichever matched the question's words better (extractive.compares)
+# 比べて): its answer may quote the article that matched fewer of its words (extractive.compares)
 EN_COMPARING = re.compile(r"\b(?:compare[sd]?|comparing|comparison|differ|differs|difference|differences|versus|"
                           r"vs|both|similarit(?:y|ies)|in common)\b", re.IGNORECASE)
 JA_COMPARING = re.compile(r"比べ|比較|(?<!間)違い|異なる|共通(?!テスト)|両方|双方|それぞれ")
