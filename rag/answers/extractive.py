@@ -282,10 +282,10 @@ def asks_overview(question: str) -> bool:
 def overview_lead(searcher, question: str) -> Callable[[Scored, Scored], int]:
     """A question asking what happened ("Tell me about the tuna auction") is opened by the lead of the best one's
     article, when it was picked and the article's headline or lead names every word the question asks about (the
-    cue's words left out; an English word by any of the search's terms for it): the lead sums the event, where a sentence that matched the question's
-    words better told a detail, or another year's (「関越道の立ち往生について教えて」 opened with 「関越道では2020年12月
-    にも約2,100台が立ち往生しており…」: a probe's). 「鳥インフルエンザの感染経路について教えて」 asks for what the lead
-    does not name (a reviewer's)."""
+    cue's words left out; an English word by any of the search's terms for it): the lead sums the event, where a
+    sentence that matched the question's words better told a detail, or another year's (「関越道の立ち往生について教えて」
+    opened with 「関越道では2020年12月にも約2,100台が立ち往生しており…」: a probe's). 「鳥インフルエンザの感染経路に
+    ついて教えて」 asks for what the lead does not name (a reviewer's)."""
     analyzer = searcher.analyzer
     topic = EN_OVERVIEW.sub(" ", question)
     # each word asked about, with what the search reads it by: an English word (not the cue's, nor one that only asks:

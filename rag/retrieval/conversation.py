@@ -120,7 +120,8 @@ def _content_words(question: str, analyzer: JapaneseAnalyzer, but: frozenset[str
         # railway line's closure names one word of its own, and was searched alone (a probe's: another article's 利用)
         after_what = False
         for t in analyzer.tokens(JA_RELATIONAL.sub(" ", question)):
-            asks = bool(t.term) and answer_type.is_interrogative(t.term) or (after_what and t.pos[2:3] == ("助数詞可能",))
+            asks = (bool(t.term) and answer_type.is_interrogative(t.term)) or (
+                after_what and t.pos[2:3] == ("助数詞可能",))
             after_what = t.surface == "何"
             if (t.term and not t.term.isascii() and t.term not in JA_FUNCTION and t.term not in but
                     and (asking or not asks)):

@@ -176,7 +176,8 @@ def test_the_fronted_english_cue_and_the_final_japanese_cue_decide() -> None:
     ("How many drones were used?", {"機"}),
     # money: いくら, and "how much" with what costs or sells (a probe's: 「赤字はいくら?」 opened with a count of riders)
     ("赤字はいくら?", set(answer_type._MONEY)), ("How much did the tuna sell for?", set(answer_type._MONEY)),
-    ("What was the price of the top tuna?", set(answer_type._MONEY)), ("How much will that cost?", set(answer_type._MONEY)),
+    ("What was the price of the top tuna?", set(answer_type._MONEY)),
+    ("How much will that cost?", set(answer_type._MONEY)),
     ("How much snow fell?", set()), ("いくつの農場があるか", set()),
 ])
 def test_the_counter_a_question_asks_an_amount_in(analyzer, question: str, counters: set[str]) -> None:
