@@ -64,7 +64,7 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
     its article first; one about several ("Compare [1] and [2]") within their documents. `answer`: the first sentence
     of the answer before, whose person a follow-up may point to ("Which club does he play for?")."""
     t0 = time.perf_counter()
-    if asks_about_collection(after_a_change_of_subject(question) or question):
+    if _lists_articles(question):
         # answered from the index's list of articles, whatever came before; its errors, and its place among the
         # questions being answered, as a search's
         query, tokens = searcher.check(question, top_k)
@@ -80,7 +80,7 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
     # several ("Compare [1] and [2]"), else the answer before's
     if row is not None:
         answered, quoted = _doc(searcher, row), None
-    elif history and asks_about_collection(after_a_change_of_subject(history[-1]) or history[-1]):
+    elif history and _lists_articles(history[-1]):
         answered = quoted = None  # the answer before listed the articles: it was drawn from none of them (a reviewer's)
     else:
         answered = None if filters is not None else _answered(searcher, cited)
@@ -94,6 +94,11 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
     return Retrieval(found.result, earlier, found.context, t0, instructions, reply_tokens,
                      answered=answered if found.context is not None else None, elsewhere=found.elsewhere,
                      before=answer if found.context is not None else "")
+
+
+def _lists_articles(question: str) -> bool:
+    """Whether a user turn asks for the index's list of articles, after an opener that changes the subject too."""
+    return asks_about_collection(after_a_change_of_subject(question) or question)
 
 
 def _cited_scope(searcher: Searcher, question: str, cited: Mapping[int, str] | None
