@@ -387,7 +387,8 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     kind = None if named or about_source or joined.mode != "hybrid" else asked_detail(last)
     # a name swap is fused over both searches whole: when none of its first NAMED_DEPTH mentions the name, the
     # follow-up's own passages further down that do come first (named_first)
-    depth = 2 * pool if named else DETAIL_DEPTH if kind else 0
+    he = person if person and has_cjk(person) and not named and not about_source else None
+    depth = 2 * pool if named else DETAIL_DEPTH if kind else NAMED_DEPTH if he else 0
     hits = fuse({"last": alone.hits, "conversation": joined.hits}, max(top_k, depth))
     if named:
         @lru_cache(maxsize=None)  # each passage read once, here and in named_first
@@ -401,7 +402,15 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
             context = None
         hits = named_first(hits, mentioned, NAMED_DEPTH)[:top_k]
     elif kind:
-        hits = detail_first(searcher, hits, joined.query, kind, answered, quoted=quoted)[:top_k]
+        hits = detail_first(searcher, hits, joined.query, kind, answered, quoted=quoted)
+    if he:
+        # "he" is the person the answer before named (「…村井俊介氏は…」 after "What did Shunsuke Murai ask?"): the
+        # passages that write the name first, among the first NAMED_DEPTH; the question's own words ("say", "next")
+        # found others' words first (a probe's: Lavrov's speech, Trump's 言ったのか)
+        written = frozenset({tuple(searcher.analyzer.terms(_surname(he, searcher.analyzer)))}) - {()}
+        if written:
+            hits = named_first(hits, lambda text: mentions(text, written, searcher.analyzer), NAMED_DEPTH)
+    hits = tuple(hits[:top_k])
     if about_source:
         # each search put its own article's line first: the line of the article the answer is drawn from goes first
         hits = searcher.source_lines_first(hits, source_kind(last))
@@ -418,6 +427,13 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     elsewhere = (len(own) > MIN_CONTENT_WORDS and answered is not None and bool(alone.hits)
                  and alone.hits[0].passage.doc_id != answered)
     return ConversationSearch(result, context, elsewhere)
+
+
+def _surname(name: str, analyzer: JapaneseAnalyzer) -> str:
+    """A Japanese person's surname, as the passages after the first write the name alone (村井俊介: 村井), the name's
+    first word when Sudachi reads it as a person's; a foreign name as it is (ラブロフ)."""
+    tokens = analyzer.tokens(name)
+    return tokens[0].surface if len(tokens) > 1 and tokens[0].pos[2:3] == ("人名",) else name
 
 
 def _own_words(searcher: Searcher, question: str) -> list[str]:

@@ -20,6 +20,7 @@ from ..corpus.lines import has_cjk
 from ..stores.bridge import Bridge
 from ..stores.english import acronyms, english_words
 from ..stores.japanese import JapaneseAnalyzer, Token
+from ..stores.romaji import folded, reads_as_japanese, romanized
 from .cues import EN_PERSONAL as _EN_PERSONAL
 from .cues import EN_STRONG, EN_WEAK, EN_WORD, JA_FUNCTION, JA_REFERRING, NOT_TOPIC
 from .cues import JA_PERSONAL as _JA_PERSONAL
@@ -41,6 +42,8 @@ _PLACE_NOUNS = frozenset({"governor", "governors", "gubernatorial", "mayor", "ma
 # after "election", a person's: "After the Takaichi election win, what did she say?" (a reviewer's)
 _PERSONS_ELECTION = frozenset({"win", "wins", "victory", "victories", "defeat", "loss", "landslide"})
 _NEXT_WORDS = re.compile(r"\s+([A-Za-z]+)(?:\s+([A-Za-z]+))?")
+# "else" that asks for more of the same ("Did he say anything else?", "What else did she say?"), not for another
+_MORE = re.compile(r"\b(?:anything|something|what|nothing)\s+else\b", re.IGNORECASE)
 _BEFORE = 60  # the characters before a name read for what places it or starts its sentence
 _PHRASE = 8  # how far after a name its phrase's particle is looked for (氏, its age in brackets, its title)
 
@@ -55,8 +58,9 @@ def person_query(turns: Sequence[str], analyzer: JapaneseAnalyzer, bridge: Bridg
     if _by_pronoun(last, analyzer) is not True:
         return None
     for i, turn in enumerate(reversed([t for t in turns[-recent:-1] if t and t.strip()])):
-        # the turn before's own person, else the one the answer to it gave, else a person it placed ("…about Putin")
-        name = _person(turn, analyzer, bridge) or (given if i == 0 else None) \
+        # the person the answer to the turn before gave (that turn's own, as the articles write the name, or the one
+        # it asked for), else the turn's own person, else a person it placed ("…about Putin")
+        name = (given if i == 0 else None) or _person(turn, analyzer, bridge) \
             or _person(turn, analyzer, bridge, placed_too=True)
         if name:
             return naming(name, last)
@@ -83,9 +87,12 @@ def answer_person(turns: Sequence[str], analyzer: JapaneseAnalyzer, bridge: Brid
     if not answer or not earlier or _by_pronoun(last, analyzer) is None:
         return None
     turn = earlier[-1]
+    people = _people(answer, analyzer)
+    spelled = None if has_cjk(turn) else _spelled(turn, people, analyzer)
+    if spelled is not None:  # the turn's person as the articles write the name (the bridge may spell it by sound)
+        return spelled
     if classify(turn, "ja" if has_cjk(turn) else "en") != "entity" or _person(turn, analyzer, bridge):
         return None
-    people = _people(answer, analyzer)
     if len({name for name, _, _ in people}) == 1:
         return people[0][0]
     if has_cjk(turn):
@@ -96,6 +103,35 @@ def answer_person(turns: Sequence[str], analyzer: JapaneseAnalyzer, bridge: Brid
     # 破り…」, whose subject is the winner (a reviewer's finding; a passive answer's subject is the one acted on)
     titled = {name for name, title, _ in people if title in asked}
     return titled.pop() if len(titled) == 1 else None
+
+
+def _spelled(turn: str, people: Sequence[tuple[str, str, str]], analyzer: JapaneseAnalyzer) -> str | None:
+    """The one person of `people` (the answer's) whose name reads as a full name the English `turn` spells in Japanese
+    syllables, surname last or first: "What did Shunsuke Murai ask?" is answered 「…村井俊介氏は…」, whose name no
+    dictionary of the bridge's holds, so "What did he say next?" asks about 村井俊介 (a probe's: the earlier turn's
+    "Shunsuke Murai" searched again found Trump's 言ったのか in another article)."""
+    spelled = set()
+    for m in _NAME_RUN.finditer(turn):
+        words = m.group(1).split()
+        if len(words) == 2 and all(reads_as_japanese(w) for w in words):
+            spelled |= {folded(words[0] + words[1]), folded(words[1] + words[0])}
+    if not spelled:
+        return None
+    found = {name for name, _, _ in people if spelled & _name_readings(name, analyzer)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _name_readings(name: str, analyzer: JapaneseAnalyzer) -> set[str]:
+    """What a Japanese name reads as, word by word in a row as Sudachi reads each (村井 + 俊介: muraishunsuke), in
+    Hepburn's letters, folded; a handful of readings at most."""
+    spelled = [""]
+    for token in analyzer.tokens(name):
+        readings = list(analyzer.readings(token.surface))[:3] or [token.surface]
+        spelled = [s + r for s in spelled for r in readings][:_READINGS]
+    return {folded(romanized(s)) for s in spelled} - {""}
+
+
+_READINGS = 16
 
 
 def _people(text: str, analyzer: JapaneseAnalyzer) -> list[tuple[str, str, str]]:
@@ -139,7 +175,7 @@ def _by_pronoun(last: str, analyzer: JapaneseAnalyzer) -> bool | None:
     """Whether `last` points back by a personal pronoun alone: True when it also names something of its own ("What
     did he say about the US?"), False when it names nothing else ("What did he say?"); None when it has no personal
     pronoun or another word that points back ("What did he say about it?")."""
-    words = {w.lower() for w in EN_WORD.findall(last)}
+    words = {w.lower() for w in EN_WORD.findall(_MORE.sub(" ", last))}
     if not (words & _EN_PERSONAL or _JA_PERSONAL.search(last)):
         return None
     if words & ((EN_STRONG | EN_WEAK) - _EN_PERSONAL) or JA_REFERRING.search(_JA_PERSONAL.sub("", last)):

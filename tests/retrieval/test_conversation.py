@@ -4,6 +4,7 @@ earlier user turns, a stand-alone question exactly as without a conversation."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -698,3 +699,38 @@ def test_a_follow_up_asking_for_another_or_after_the_list_of_articles_is_not_kep
     with_model = SimpleNamespace(settings=dataclasses.replace(settings, llm_base_url="http://127.0.0.1:9"),
                                  index=searcher.index)
     assert _sources(with_model, two, first) == (first, two[2].split("#")[0])
+
+
+MURAI_ANSWER = ("18日夜に記者会見した資源エネルギー庁の電力・ガス事業部長、村井俊介氏は「無理のない範囲での節電をお願い"
+                "したい」と呼びかけた。")
+
+
+@pytest.mark.parametrize("turns, person", [
+    (["What did Shunsuke Murai ask people to do?", "What did he say next?"], "村井俊介"),
+    (["What did Murai Shunsuke ask people to do?", "And what did he say next?"], "村井俊介"),  # surname first
+    (["What did Shunsuke Murai ask people to do?", "Did he say anything else?"], "村井俊介"),  # more of the same
+    (["What did Kenji Tanaka ask people to do?", "What did he say next?"], None),  # the answer's person is not him
+    (["What did Shunsuke Murai ask people to do?", "What did it say next?"], None),  # no personal pronoun
+])
+def test_he_after_a_name_in_japanese_syllables_is_the_person_the_answer_wrote_so(searcher, turns, person) -> None:
+    """A probe's: "What did he say next?" after "What did Shunsuke Murai ask people to do?" was answered with Trump's
+    and Lavrov's words from other articles: no dictionary of the bridge holds the name, so the follow-up carried
+    "Shunsuke Murai" in Latin letters. The answer before wrote him 村井俊介, which reads as the name: "he" is that."""
+    from rag.retrieval.conversation import RECENT_TURNS
+    from rag.retrieval.referent import answer_person, person_query
+
+    analyzer, bridge = searcher.analyzer, searcher.index.bridge
+    assert answer_person(turns, analyzer, bridge, MURAI_ANSWER) == person
+    if person is not None and "else" not in turns[-1]:
+        given = answer_person(turns, analyzer, bridge, MURAI_ANSWER)
+        assert person_query(turns, analyzer, bridge, RECENT_TURNS, given) == f"{person}\n{turns[-1]}"
+
+
+def test_the_passages_that_write_the_person_he_means_come_first(searcher) -> None:
+    """"What did he say next?" after the answer named Lavrov: among the passages the follow-up's search found, those
+    that write his name come first (the question's own words, "say" and "next", found others' words too)."""
+    found = search_conversation(searcher, ["Who is Russia's foreign minister?", "What did he say next?"], 5,
+                                answer=LAVROV_ANSWER)
+    assert found.context == "ラブロフ\nWhat did he say next?"
+    assert all(re.search("ラ[ブヴ]ロフ", h.passage.text) for h in found.result.hits), \
+        [h.passage.text[:40] for h in found.result.hits]
