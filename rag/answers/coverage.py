@@ -35,6 +35,7 @@ a conversation that was about the articles. Nor is an answer written by an LLM, 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Sequence
 
@@ -327,7 +328,37 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
     if not judged:
         return []
     read = _romanized_readings(searcher.analyzer, hits)
-    return [run for run, word in judged if word not in read]
+    missing = [(run, word) for run, word in judged if word not in read]
+    if missing:
+        # the article of a top passage may write the name where that passage does not: "What did the president of
+        # Shimanami Kisen say?" found 「社長の河野隆之氏は…」, whose article names its company, しまなみ汽船, above it
+        # (a probe's: refused as not covered)
+        for doc in dict.fromkeys(h.passage.doc_id for h in top(hits)):
+            read = read | _document_readings(searcher, doc)
+        missing = [(run, word) for run, word in missing if word not in read]
+    return [run for run, _ in missing]
+
+
+def _document_readings(searcher: Searcher, doc_id: str) -> frozenset[str]:
+    """`_romanized_readings` of every passage of a document, read once per index version and document."""
+    key = (searcher.index.version, doc_id)
+    with _DOC_LOCK:
+        found = _DOC_READINGS.get(key)
+    if found is None:
+        passages = searcher.index.passages
+        rows = passages.rows_of_document(doc_id)
+        found = frozenset(_texts_readings(searcher.analyzer, [passages[r].text for r in rows.tolist()])
+                          if rows is not None else ())
+        with _DOC_LOCK:
+            _DOC_READINGS[key] = found
+            while len(_DOC_READINGS) > _DOC_CACHE:
+                _DOC_READINGS.pop(next(iter(_DOC_READINGS)))
+    return found
+
+
+_DOC_READINGS: dict[tuple[str, str], frozenset[str]] = {}
+_DOC_LOCK = threading.Lock()
+_DOC_CACHE = 64
 
 
 def _full_names_read(analyzer, text: str) -> set[str]:
@@ -357,10 +388,14 @@ def _romanized_readings(analyzer, hits: Sequence[Hit]) -> set[str]:
     """What the top passages' words read as, alone and two in a row (若 + 嵐), in Hepburn's letters, folded: Sudachi's
     readings, a word in kana that its dictionary lacks as it is written (ヨシキ, a reviewer's), and a place's name
     without the division Sudachi reads with it (みやき町: "Miyaki", as 北京市 is 北京 to `unwritten_names`)."""
+    return _texts_readings(analyzer, [h.passage.text for h in top(hits)])
+
+
+def _texts_readings(analyzer, texts: Sequence[str]) -> set[str]:
     out: set[str] = set()
-    for h in top(hits):
+    for text in texts:
         before: list[str] = []
-        for t in analyzer.tokens(h.passage.text):
+        for t in analyzer.tokens(text):
             if t.pos[0] in _NOT_READ:
                 before = []
                 continue

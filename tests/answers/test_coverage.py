@@ -17,6 +17,7 @@ from rag.answers.service import answer_question, retrieve
 from rag.answers.streaming import stream_answer
 from rag.errors import ConfigError
 from rag.retrieval.conversation import asked_detail
+from rag.retrieval.engine import Filters
 from rag.settings import Settings
 
 try:  # the answers team's fake OpenAI-compatible server
@@ -541,3 +542,21 @@ def test_a_person_named_in_japanese_syllables_whom_a_top_passage_reads_as_is_cov
     assert not names_held(searcher, "What did Akira Suzuki say?", farm)
     snow = reading("南魚沼市では24時間降雪量が82センチに達した。")
     assert unwritten_romanized(searcher, "What did Keiko Minami say about the snow?", snow) == ["Keiko Minami"]
+
+
+def test_a_romanized_name_the_top_passages_article_writes_elsewhere_is_written(searcher) -> None:
+    """A probe's: "What did the president of Shimanami Kisen say?" found 「社長の河野隆之氏は…」, whose article names
+    its company, しまなみ汽船, above that passage, and was refused as not covered. A name in Japanese syllables is
+    written when the article of a top passage reads as it, not only the passage: 国連 ("Kokuren") is in 000's text,
+    not in 001's."""
+    import dataclasses
+
+    from rag.answers.coverage import unwritten_romanized
+
+    def bare(doc: str) -> list:
+        hit = searcher.search("ロシア", top_k=1, filters=Filters(doc_ids=(doc,))).hits[0]
+        return [dataclasses.replace(hit, passage=dataclasses.replace(hit.passage, text="夏場所が終わった。"))]
+
+    question = "What did the Kokuren decide?"
+    assert unwritten_romanized(searcher, question, bare("000_77323e78f047d601")) == []
+    assert unwritten_romanized(searcher, question, bare("001_9c689277a1938a75")) == ["Kokuren"]
