@@ -13,6 +13,7 @@ from ..errors import LLMError
 from ..retrieval import Searcher
 from ..retrieval.conversation import after_a_change_of_subject, asked_detail, search_conversation
 from ..retrieval.engine import Filters, SearchResult, detect_language
+from ..retrieval.intake import plain
 from ..retrieval.references import cited_source
 from ..retrieval.sources import asks_for_source, source_kind
 from ..settings import Settings
@@ -64,6 +65,9 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
     its article first; one about several ("Compare [1] and [2]") within their documents. `answer`: the first sentence
     of the answer before, whose person a follow-up may point to ("Which club does he play for?")."""
     t0 = time.perf_counter()
+    # each turn as its words read (full-width Latin as ASCII, stray combining marks dropped), for the follow-up's rules
+    # as for its search, which reads it so (rag.retrieval.intake.plain)
+    question, history = _plain(question), [_plain(h) for h in history]
     if _lists_articles(question):
         # answered from the index's list of articles, whatever came before; its errors, and its place among the
         # questions being answered, as a search's
@@ -159,6 +163,15 @@ def _cited_first(searcher: Searcher, hits: Sequence[Hit], row: int, top_k: int, 
     if asks_for_source(question) and not cited.source:
         out = searcher.source_lines_first(out, source_kind(question))
     return out[:top_k]
+
+
+def _plain(turn: object) -> object:
+    """A turn as its words read, unless that leaves nothing (combining marks alone), which the searcher's check then
+    refuses as holding no word; not text as it is, for the check to refuse."""
+    if not isinstance(turn, str):
+        return turn
+    read = plain(turn)
+    return read if read.strip() else turn
 
 
 def answer_question(searcher: Searcher, question: str, top_k: int, settings: Settings,

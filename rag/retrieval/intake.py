@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
+from ..corpus.lines import has_cjk
 from ..errors import OverloadedError, QueryError
 from ..settings import Settings
 
@@ -36,6 +37,22 @@ def strip_invisible(text: str) -> str:
     while end > start and _invisible(text[end - 1]):
         end -= 1
     return text[start:end]
+
+
+# Latin letters typed as Japanese keyboards write them (Ｈｏｗ ｍａｎｙ？, U+FF01-FF5E) and the ideographic space
+_FULL_WIDTH = {**{c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}, 0x3000: 0x20}
+# combining marks left over after NFC (none composes with the letter before it: "M̷̢u̴r̵a̶i̸"), in the blocks Latin uses
+_STRAY_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+
+def plain(text: str) -> str:
+    """A question as its words read: composed (NFC), without the combining marks that compose with nothing
+    ("M̷̢u̴r̵a̶i̸ said what?" is "Murai said what?"), and, when it holds no kana or kanji, with full-width Latin
+    letters, digits and signs as ASCII ("Ｈｏｗ ｍａｎｙ ｐａｓｓｅｎｇｅｒｓ？" is the English question it spells: a
+    probe's, ranked as no English word). A Japanese question keeps its full-width signs, which its analyzers read as
+    they were trained."""
+    text = _STRAY_MARKS.sub("", unicodedata.normalize("NFC", text))
+    return text if has_cjk(text) else text.translate(_FULL_WIDTH)
 
 
 def has_word(text: str) -> bool:
@@ -96,13 +113,14 @@ class QueryIntake:
         query = strip_invisible(query)
         if not query or all(_invisible(ch) for ch in query):
             raise QueryError("query is empty; send a question such as 'What did Lavrov say about China?'")
+        query = strip_invisible(plain(query))
         if len(query) > s.max_query_chars:
             raise QueryError(f"query has {len(query)} characters; the limit is {s.max_query_chars}")
         tokens = self._count(query)
         if tokens > s.max_query_tokens:
             raise QueryError(f"query is {tokens} tokens long (counted by {self.counter_name}); the limit is "
                              f"{s.max_query_tokens}: ask a shorter question")
-        if not has_word(query):  # "?!…。", "🌧️⚽💴": nothing to look for
+        if not has_word(query):  # "?!…。", "🌧️⚽💴", combining marks alone: nothing to look for
             raise QueryError("query holds no word, only punctuation or symbols; send a question such as 'What did "
                              "Lavrov say about China?'")
         return query, tokens

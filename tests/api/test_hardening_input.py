@@ -269,3 +269,26 @@ def test_a_refused_option_of_the_whole_request_names_it_as_param_too(client, ext
     """Checked on the whole request, these named no field (`param` null), where OpenAI names it."""
     error = assert_openai_error(_post(client, "/v1/chat/completions", "What did Lavrov say?", **extra), 400)
     assert error["param"] == param and error["message"].startswith(says), error
+
+
+@pytest.mark.parametrize("path", ["/v1/search", "/v1/ask"])
+@pytest.mark.parametrize("odd, plain", [
+    ("Ｗｈａｔ ｄｉｄ Ｌａｖｒｏｖ ｓａｙ ａｂｏｕｔ ａｎ ａｌｌｉａｎｃｅ ｗｉｔｈ Ｃｈｉｎａ？", EN_QUESTION),
+    ("W̷h̢a̴t̵ d̶i̸d̷ L̵a̶v̴r̸o̵v̶ s̷a̵y̶ a̴b̸o̵u̶t̷ a̵n̶ a̴l̸l̵i̶a̷n̵c̶e̴ w̸i̵t̶h̷ C̵h̶i̴n̸a̵?", EN_QUESTION),
+    ("What did Lavrov say about an alliance with China?\u3000", EN_QUESTION),
+], ids=["full-width", "combining-marks", "ideographic-space"])
+def test_a_question_typed_in_full_width_letters_or_with_stray_marks_is_read_as_its_plain_letters(client, path, odd,
+                                                                                              plain):
+    """A probe's: the full-width "Ｈｏｗ ｍａｎｙ ｐａｓｓｅｎｇｅｒｓ…？" (a Japanese keyboard's Latin letters) found other
+    passages than the same question in ASCII, and "M̷̢u̴r̵a̶i̸ said what?" (combining marks over each letter) another
+    article's. Both are read as the letters they show; a Japanese question keeps its full-width signs."""
+    key = "query" if path == "/v1/search" else "question"
+    odd_body, plain_body = (client.post(path, json={key: q}).json() for q in (odd, plain))
+    name = "results" if path == "/v1/search" else "citations"
+    ids = [[(c.get("citation") or c)["doc_id"] + str((c.get("citation") or c)["start"]) for c in body[name]]
+           for body in (odd_body, plain_body)]
+    assert ids[0] == ids[1]
+    if path == "/v1/ask":
+        assert odd_body["answer"] == plain_body["answer"]
+    japanese = client.post("/v1/search", json={"query": "ラブロフ外相は？", "top_k": 1}).json()
+    assert japanese["query"] == "ラブロフ外相は？"
