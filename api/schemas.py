@@ -152,7 +152,8 @@ class AskResponse(Struct):
     covered: Annotated[bool, COVERED] = True
     # last, so that the keys clients read keep their order (a default only because fields after defaults need one)
     lang: Annotated[Literal["en", "ja"],
-                    Meta(description="the question's language, which the answer is written in")] = "en"
+                    Meta(description="the question's language: a model's answer is written in it; the extractive "
+                                     "answer quotes the Japanese articles as written, with its notices in it")] = "en"
 
 
 # -- OpenAI-compatible chat: api/chat_schemas.py ----------------------------------------------------------------
