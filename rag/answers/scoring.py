@@ -17,6 +17,7 @@ import numpy as np
 
 from ..components.sentences import encoder as sentence_encoder
 from ..corpus.articles import PLACE_DATE_CAPTION
+from ..corpus.lines import has_cjk
 from ..stores.sentences import (DATE, ENCODE, NUMBER, ORG, PERSON, PLACE, PassageSentences, features,
                                 sentence_spans)
 from ..types import Hit
@@ -84,6 +85,34 @@ def asked_kinds(question: str) -> int:
 
 
 # -- the question's lexical groups -----------------------------------------------------------------------------------
+
+_ASKED_ENDS = frozenset({"は", "って"})
+_QUESTION_MARKS = frozenset({"?", "？"})
+# nouns that frame the question, naming nothing a sentence would write (「ドイツの場合は?」 asks the question before)
+_FRAMES = frozenset({"場合", "方", "ほう", "内容", "こと", "もの"})
+
+
+def asked_noun(question: str, analyzer) -> str | None:
+    """The noun a Japanese question asks for by naming it last, as what something has (「村瀬選手の今季の打率は？」:
+    打率; 「フェリーの乗客数って?」: 乗客数 as Sudachi reads it); None for any other question."""
+    if not has_cjk(question):
+        return None
+    tokens = [t for t in analyzer.tokens(question.strip()) if t.surface not in _QUESTION_MARKS]
+    if len(tokens) < 3 or tokens[-1].surface not in _ASKED_ENDS:
+        return None
+    noun, before = tokens[-2], tokens[-3]
+    if noun.pos[:1] != ("名詞",) or not noun.term or before.surface != "の" or noun.term in _FRAMES:
+        return None
+    return noun.term
+
+
+def asked_groups(groups: Sequence[Sequence[str]], question: str, analyzer) -> list[Sequence[str]]:
+    """The question's term groups with that of the noun it asks for (`asked_noun`) twice: 「村瀬選手の今季の打率は？」
+    asks for the batting average, and a sentence on the player this season without it (the crowd's 「今季最多となる…
+    観客…村瀬選手が…」, a probe's first sentence) must not outweigh one that gives it."""
+    noun = asked_noun(question, analyzer) if groups else None
+    return [*groups, *(g for g in groups if noun in g)] if noun else list(groups)
+
 
 def lexical(groups: Sequence[Sequence[str]], terms: frozenset[str], idf) -> float:
     """Share of the question's idf mass the sentence covers: per group, the best idf among its terms it holds."""
@@ -213,6 +242,7 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
     queries = {s: _query_vector(searcher, s, question) for s in specs}
     if groups is None:  # one group of Japanese terms per question word
         groups = searcher.term_groups(question) if w.lexical else []
+    groups = asked_groups(groups, question, searcher.analyzer)
     idf = store.idf if store is not None else (lambda t: 1.0)
     kinds = asked_kinds(question)
     asked = kinds if w.kind else 0

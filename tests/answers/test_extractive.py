@@ -814,3 +814,31 @@ def test_a_question_comparing_two_things_quotes_each_article(searcher, built_ind
         if not compared:  # with the rule the answer quotes fewer articles than without it
             assert len({c.doc_id for c in held[1]}) < len({c.doc_id for c in loose[1]}), loose
         assert (held == loose) is compared, (question, held)
+
+
+@pytest.mark.parametrize("question, noun", [
+    ("村瀬選手の今季の打率は？", "打率"), ("事故の原因って?", "原因"), ("北朝鮮のハッカー集団の名前は?", "名前"),
+    ("ドイツの場合は?", None), ("打率は？", None), ("村瀬選手の打率はいくら？", None), ("What is his batting average?", None),
+])
+def test_a_japanese_question_asks_for_the_noun_it_names_last_as_what_something_has(question, noun) -> None:
+    from rag.answers.scoring import asked_noun
+    from rag.stores.japanese import default_analyzer
+
+    assert asked_noun(question, default_analyzer()) == noun
+
+
+def test_the_sentence_holding_the_noun_asked_for_matches_above_one_on_the_rest_of_the_question(searcher) -> None:
+    """A probe's: 「村瀬選手の今季の打率は？」 opened with the crowd of 「今季最多となる…観客…村瀬選手が…」, not with
+    「…打率3割1厘…」: three of the question's four words against two. The noun asked for counts twice."""
+    from rag.answers.scoring import asked_groups, lexical
+
+    question = "村瀬選手の今季の打率は？"
+    crowd = frozenset(searcher.analyzer.terms("球場には今季最多となる3万5,812人の観客が詰めかけ、村瀬選手が一周した。"))
+    average = frozenset(searcher.analyzer.terms("今季は開幕から4番に定着し、140試合に出場して打率3割1厘。"))
+    groups = searcher.term_groups(question)
+    # the seeds write neither the player nor 打率: idfs as rare words and common ones would have them
+    idf = {"村瀬": 2.0, "選手": 1.0, "今季": 1.0, "打率": 2.5}.get
+    assert lexical(groups, crowd, idf) > lexical(groups, average, idf)  # the words alone
+    asked = asked_groups(groups, question, searcher.analyzer)
+    assert lexical(asked, average, idf) > lexical(asked, crowd, idf)
+    assert asked_groups(groups, "村瀬選手は今季何本塁打？", searcher.analyzer) == list(groups)
