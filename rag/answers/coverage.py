@@ -332,33 +332,70 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
     if missing:
         # the article of a top passage may write the name where that passage does not: "What did the president of
         # Shimanami Kisen say?" found 「社長の河野隆之氏は…」, whose article names its company, しまなみ汽船, above it
-        # (a probe's: refused as not covered)
-        for doc in dict.fromkeys(h.passage.doc_id for h in top(hits)):
-            read = read | _document_readings(searcher, doc)
-        missing = [(run, word) for run, word in missing if word not in read]
+        # (a probe's: refused as not covered). There the whole run must be read, from a proper noun on: the last
+        # word alone is any word of a long text ("Kenji Ito" read in 意図, "Hara" in 払っ: a reviewer's)
+        names = frozenset().union(*(_document_names(searcher, doc)
+                                    for doc in dict.fromkeys(h.passage.doc_id for h in top(hits))))
+        missing = [(run, word) for run, word in missing if not names & _run_spellings(run)]
     return [run for run, _ in missing]
 
 
-def _document_readings(searcher: Searcher, doc_id: str) -> frozenset[str]:
-    """`_romanized_readings` of every passage of a document, read once per index version and document."""
-    key = (searcher.index.version, doc_id)
+def _run_spellings(run: str) -> set[str]:
+    """A run of words as one name in Hepburn's letters, folded, in its order and, for two words, the other (an English
+    given name first, a Japanese surname first)."""
+    words = [re.sub(r"['’]s$", "", w).strip(".") for w in run.split()]
+    out = {folded("".join(words))}
+    if len(words) == 2:
+        out.add(folded(words[1] + words[0]))
+    return out
+
+
+def _document_names(searcher: Searcher, doc_id: str) -> frozenset[str]:
+    """What the proper nouns of a document's first DOC_CHARS characters read as, alone and with up to two words after
+    each (しまなみ + 汽船: "Shimanami Kisen"; 河野 + 隆之), in Hepburn's letters, folded: read once per index version
+    and document, DOC_CACHE documents kept."""
+    index = searcher.index
+    key = (index.version, doc_id)
     with _DOC_LOCK:
         found = _DOC_READINGS.get(key)
-    if found is None:
-        passages = searcher.index.passages
-        rows = passages.rows_of_document(doc_id)
-        found = frozenset(_texts_readings(searcher.analyzer, [passages[r].text for r in rows.tolist()])
-                          if rows is not None else ())
-        with _DOC_LOCK:
-            _DOC_READINGS[key] = found
-            while len(_DOC_READINGS) > _DOC_CACHE:
-                _DOC_READINGS.pop(next(iter(_DOC_READINGS)))
+    if found is not None:
+        return found
+    rows = index.passages.rows_of_document(doc_id)
+    texts, length = [], 0
+    for r in (rows.tolist() if rows is not None else ()):  # passages overlap: each read from where the last ended
+        passage = index.passages[r]
+        if passage.end <= length:
+            continue
+        texts.append(passage.text[max(0, length - passage.start):])
+        length = passage.end
+        if length >= DOC_CHARS:
+            break
+    out: set[str] = set()
+    for text in texts:
+        tokens = list(searcher.analyzer.tokens(text))
+        for i, t in enumerate(tokens):
+            if t.pos[1:2] != ("固有名詞",):
+                continue
+            spelled = [""]
+            for u in tokens[i: i + 3]:
+                if u.pos[0] in _NOT_READ:
+                    break
+                spelled = [w + r for w in spelled for r in _read(searcher.analyzer, u.surface)][:_SPELLINGS]
+                out.update(folded(romanized(w)) for w in spelled)
+    out.discard("")
+    found = frozenset(out)
+    with _DOC_LOCK:
+        _DOC_READINGS[key] = found
+        while len(_DOC_READINGS) > DOC_CACHE:
+            _DOC_READINGS.pop(next(iter(_DOC_READINGS)))
     return found
 
 
+DOC_CHARS = 20_000  # an article's names are read from its start: a headline, a lead and the body after them
+DOC_CACHE = 64
+_SPELLINGS = 16
 _DOC_READINGS: dict[tuple[str, str], frozenset[str]] = {}
 _DOC_LOCK = threading.Lock()
-_DOC_CACHE = 64
 
 
 def _full_names_read(analyzer, text: str) -> set[str]:
@@ -388,14 +425,10 @@ def _romanized_readings(analyzer, hits: Sequence[Hit]) -> set[str]:
     """What the top passages' words read as, alone and two in a row (若 + 嵐), in Hepburn's letters, folded: Sudachi's
     readings, a word in kana that its dictionary lacks as it is written (ヨシキ, a reviewer's), and a place's name
     without the division Sudachi reads with it (みやき町: "Miyaki", as 北京市 is 北京 to `unwritten_names`)."""
-    return _texts_readings(analyzer, [h.passage.text for h in top(hits)])
-
-
-def _texts_readings(analyzer, texts: Sequence[str]) -> set[str]:
     out: set[str] = set()
-    for text in texts:
+    for h in top(hits):
         before: list[str] = []
-        for t in analyzer.tokens(text):
+        for t in analyzer.tokens(h.passage.text):
             if t.pos[0] in _NOT_READ:
                 before = []
                 continue

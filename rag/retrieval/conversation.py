@@ -431,9 +431,11 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
 
 def _surname(name: str, analyzer: JapaneseAnalyzer) -> str:
     """A Japanese person's surname, as the passages after the first write the name alone (村井俊介: 村井), the name's
-    first word when Sudachi reads it as a person's; a foreign name as it is (ラブロフ)."""
+    first word when Sudachi reads it as a person's and it is two characters or more (東 of 東浩紀 is the east in 「東に
+    約800メートル」: a reviewer's); else the name as it is (ラブロフ)."""
     tokens = analyzer.tokens(name)
-    return tokens[0].surface if len(tokens) > 1 and tokens[0].pos[2:3] == ("人名",) else name
+    first = tokens[0].surface if tokens else name
+    return first if len(tokens) > 1 and tokens[0].pos[2:3] == ("人名",) and len(first) > 1 else name
 
 
 def _own_words(searcher: Searcher, question: str) -> list[str]:

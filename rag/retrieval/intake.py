@@ -42,7 +42,8 @@ def strip_invisible(text: str) -> str:
 # Latin letters typed as Japanese keyboards write them (Ｈｏｗ ｍａｎｙ？, U+FF01-FF5E) and the ideographic space
 _FULL_WIDTH = {**{c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}, 0x3000: 0x20}
 # combining marks left over after NFC (none composes with the letter before it: "M̷̢u̴r̵a̶i̸"), in the blocks Latin uses
-_STRAY_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+# (not the enclosing ones, U+20DD-20E4: 1️⃣'s keycap is part of the sign)
+_STRAY_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20dc\u20e5-\u20ff\ufe20-\ufe2f]+")
 
 
 def plain(text: str) -> str:

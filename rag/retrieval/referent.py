@@ -106,19 +106,28 @@ def answer_person(turns: Sequence[str], analyzer: JapaneseAnalyzer, bridge: Brid
 
 
 def _spelled(turn: str, people: Sequence[tuple[str, str, str]], analyzer: JapaneseAnalyzer) -> str | None:
-    """The one person of `people` (the answer's) whose name reads as a full name the English `turn` spells in Japanese
-    syllables, surname last or first: "What did Shunsuke Murai ask?" is answered 「…村井俊介氏は…」, whose name no
+    """The person of `people` (the answer's) whose name reads as the first person the English `turn` names, when that
+    one is written in Japanese syllables: "What did Shunsuke Murai ask?" is answered 「…村井俊介氏は…」, whose name no
     dictionary of the bridge's holds, so "What did he say next?" asks about 村井俊介 (a probe's: the earlier turn's
-    "Shunsuke Murai" searched again found Trump's 言ったのか in another article)."""
-    spelled = set()
+    "Shunsuke Murai" searched again found Trump's 言ったのか in another article). The name's last two words, after a
+    title ("Judge Yuko Ishida") or a question's first word ("Did Shunsuke Murai…"), surname last or first, or a
+    surname alone as the answer writes it (「石川さんは…」 for "Kenichi Ishikawa"). Not a person the turn names after
+    another ("What did Koichi Saeki do while Takayuki Kono's ferry ran aground?" is about Saeki, "What did Lavrov tell
+    Yoko Kamikawa?" about Lavrov: a reviewer's), nor one of two the answer names alike."""
     for m in _NAME_RUN.finditer(turn):
-        words = m.group(1).split()
-        if len(words) == 2 and all(reads_as_japanese(w) for w in words):
-            spelled |= {folded(words[0] + words[1]), folded(words[1] + words[0])}
-    if not spelled:
-        return None
-    found = {name for name, _, _ in people if spelled & _name_readings(name, analyzer)}
-    return found.pop() if len(found) == 1 else None
+        words = [w for w in m.group(1).replace("-", " ").split() if w.lower() not in NOT_TOPIC]
+        if not words:
+            continue  # "What", "Did": a question's first word, no name
+        if len(words) < 2 or not all(reads_as_japanese(w) for w in words[-2:]):
+            return None  # the turn names someone else first (Lavrov), or no full name in Japanese syllables
+        first, last = (folded(w) for w in words[-2:])
+        full = {first + last, last + first}
+        found = {name for name, _, _ in people if full & _name_readings(name, analyzer)}
+        if not found:  # a surname alone, as a passage names a person after the first time
+            found = {name for name, _, _ in people if len(analyzer.tokens(name)) == 1
+                     and {first, last} & _name_readings(name, analyzer)}
+        return found.pop() if len(found) == 1 else None
+    return None
 
 
 def _name_readings(name: str, analyzer: JapaneseAnalyzer) -> set[str]:

@@ -560,3 +560,7 @@ def test_a_romanized_name_the_top_passages_article_writes_elsewhere_is_written(s
     question = "What did the Kokuren decide?"
     assert unwritten_romanized(searcher, question, bare("000_77323e78f047d601")) == []
     assert unwritten_romanized(searcher, question, bare("001_9c689277a1938a75")) == ["Kokuren"]
+    # a reviewer's: in an article the whole run is read, from a proper noun on, not its last word in any word (000
+    # writes 意図, which reads "ito"; no Kenji Ito)
+    assert unwritten_romanized(searcher, "What did Kenji Ito say about the talks?", bare("000_77323e78f047d601")) == [
+        "Kenji Ito"]

@@ -99,15 +99,14 @@ _COUNTERS_EN: dict[str, frozenset[str]] = {
     "weeks": frozenset({"週間"}), "days": frozenset({"日間"}), "hours": frozenset({"時間"}),
     "minutes": frozenset({"分間"}), "words": frozenset({"語"}), "characters": frozenset({"字", "文字"}),
     **dict.fromkeys(("missiles", "rockets", "shells"), frozenset({"発"})), "tons": frozenset({"トン"}),
-    # a season's home runs are counted 本 and numbered 号 (「今季56号」, not the game's 「2点本塁打」); a game's hits 安打
-    **dict.fromkeys(("home", "homers", "homeruns"), frozenset({"本", "号", "本塁打"})), "hits": frozenset({"安打", "本"}),
-    "strikeouts": frozenset({"三振", "奪三振"}),
 }
 _NUMERALS = frozenset({"十", "百", "千", "万", "億"})  # 何百人: the counter is 人
 # units an English question asks for by its words alone ("how old": 歳; "what percentage": %)
 _MONEY = frozenset({"円", "ドル", "ユーロ", "元", "ルーブル", "ウォン", "ポンド"})
 _UNITS_EN: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     (re.compile(r"\bhow\s+old\b"), frozenset({"歳", "才"})),
+    # a season's home runs are counted 本 and numbered 号 (「今季56号」, not the game's 「2点本塁打」); not "home games"
+    (re.compile(r"\bhow\s+many\s+(?:home\s+runs|homers|homeruns)\b"), frozenset({"本", "号", "本塁打"})),
     # money: "how much … cost / sell for / pay …", "what was the price"; not "how much snow fell"
     (re.compile(r"\bhow\s+much\b(?:\s+\w+){0,8}?\s+(?:money|cost|costs|pay|paid|spend|spent|sell|sold|fetch|"
                 r"fetched|worth|earn|earned|raise|raised|price|priced|yen|dollars?)\b|"
