@@ -49,6 +49,14 @@ LIST_ITEM = re.compile(r"\s*[・➢⇨]\s*\S")
 # A picked sentence that a list follows in its passage brings at most this many of its items (docs/answers.md, "The list
 # a sentence announces"): 「…に反対する勢力が存在するとされる。」 says who only in the item after it.
 LIST_ITEMS = 2
+# A sentence that says how many reasons (causes, points…) there are (「無償化を決めた理由は主に二つある。」, 「経産省は三つ
+# の要因を挙げた。」) brings the sentences after it that count them out (「一つは、…」, 「第一に、…」), up to this many: a
+# probe's "why" answers stopped at 「理由は主に二つある。」
+COUNTED_ITEMS = 3
+_NUMBERS = "二三四五2-5２-５"
+_WHAT_COUNTS = r"(?:理由|要因|原因|背景|狙い|目的|ポイント|論点|問題点|課題|柱|条件|特徴|点)"
+COUNTS_OUT = re.compile(rf"{_WHAT_COUNTS}(?:は|が)(?:主に|大きく)?[{_NUMBERS}]つ|[{_NUMBERS}]つの{_WHAT_COUNTS}")
+COUNTED_ITEM = re.compile(r"\s*(?:[一二三四五1-5１-５]つ目?は|第[一二三四五1-5１-５]に|もう一つ(?:は|の)|最後に)")
 
 # The kinds of detail an answer opens with when a picked sentence gives one (docs/answers.md, "The detail asked for,
 # first"); not a reason or a person: ため, ので and other people's names stand in too many sentences that do not answer
@@ -118,6 +126,18 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
     substantial = [c for c in ranked if len(c.text) >= MIN_CHARS and not note_line(c.text)]
     ranked = substantial or ranked  # a passage of nothing but fragments still deserves an answer
     following = {(c.rank, c.index): c for c in candidates}
+    # each sentence by where it stands in its document: a passage that ends with a sentence overlaps the next, which
+    # opens with it (the chunker's overlap), so what follows it is read there
+    standing: dict[tuple[str, int], list[Scored]] = {}
+    for c in candidates:
+        standing.setdefault((c.hit.passage.doc_id, c.hit.passage.start + c.position), []).append(c)
+
+    def after(c: Scored, k: int) -> Scored | None:
+        """The k-th sentence after `c`, in its passage or in a found one that holds `c` too."""
+        for same in standing.get((c.hit.passage.doc_id, c.hit.passage.start + c.position), [c]):
+            if (nxt := following.get((same.rank, same.index + k))) is not None:
+                return nxt
+        return None
     picked: list[Scored] = []
     items: dict[int, list[Scored]] = {}  # the list items a picked sentence brought, by its place in `picked`
     total = scored = 0  # scored: the sentences picked for their own score (a list's items are not)
@@ -126,13 +146,27 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
     # the first passage's document, and the best sentence's: another's sentence must match the question's words
     home = min(candidates, key=lambda c: c.rank).hit.passage.doc_id if candidates else None
 
-    def fits(c: Scored) -> bool:
+    def welcome(c: Scored) -> bool:  # whatever the budget
         if (picked and sel.elsewhere_lexical and c.hit.passage.doc_id not in (home, picked[0].hit.passage.doc_id)
                 and not (c.lexical > 0 and c.lexical >= sel.elsewhere_lexical * picked[0].lexical)):
             return False
-        return (len(picked) < sel.max_sentences and not any(near_duplicate(c.text, p.text) for p in picked)
-                and (not picked or total + len(c.text) <= sel.max_chars)
+        return (not any(near_duplicate(c.text, p.text) for p in picked)
                 and (sel.per_passage is None or sum(p.rank == c.rank for p in picked) < sel.per_passage))
+
+    def fits(c: Scored) -> bool:
+        return (len(picked) < sel.max_sentences and (not picked or total + len(c.text) <= sel.max_chars)
+                and welcome(c))
+
+    def drop(victim: Scored) -> None:  # a sentence picked for its own score, with the items it brought
+        nonlocal total, items
+        at = next(i for i, p in enumerate(picked) if p is victim)
+        gone = {id(victim)} | {id(i) for i in items.get(at, ())}
+        keep = [i for i, p in enumerate(picked) if id(p) not in gone]
+        total -= sum(len(p.text) for p in picked if id(p) in gone)
+        moved = {old: new for new, old in enumerate(keep)}
+        picked[:] = [picked[i] for i in keep]
+        own[:] = [moved[i] for i in own if i in moved]
+        items = {moved[k]: v for k, v in items.items() if k in moved}
 
     for c in ranked:
         if len(picked) >= sel.max_sentences:
@@ -151,12 +185,24 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
         if neighbour and fragment(c.text) and nxt is not None and nxt not in picked and fits(nxt):
             picked.append(nxt)
             total += len(nxt.text)
-        elif sel.list_items and announces(c):
+        elif sel.list_items and (announces(c) or COUNTS_OUT.search(c.text)):
             brought = items.setdefault(len(picked) - 1, [])
-            for k in range(1, sel.list_items + 1):  # the sentence announces the list: its items say what it means
-                item = following.get((c.rank, c.index + k))
-                if item is None or not LIST_ITEM.match(item.text) or item in picked or not fits(item):
+            first_item = after(c, 1)
+            listed = not (COUNTS_OUT.search(c.text) and first_item is not None and COUNTED_ITEM.match(first_item.text))
+            item_of, limit = (LIST_ITEM, sel.list_items) if listed else (COUNTED_ITEM, COUNTED_ITEMS)
+            for k in range(1, limit + 1):  # the sentence announces the list: its items say what it means
+                item = following.get((c.rank, c.index + k)) if listed else after(c, k)
+                if item is None or not item_of.match(item.text) or item in picked:
                     break
+                while not listed and not fits(item) and welcome(item):
+                    # the reasons it counts out outweigh the lowest-scored sentence picked after the best one
+                    others = [picked[i] for i in own[1:] if picked[i] is not c]
+                    if not others:
+                        break
+                    drop(min(others, key=lambda p: p.score))
+                if not fits(item):
+                    break
+                brought = items.setdefault(next(i for i, p in enumerate(picked) if p is c), [])
                 picked.append(item)
                 brought.append(item)
                 total += len(item.text)

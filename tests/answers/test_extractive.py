@@ -277,6 +277,25 @@ def test_a_lists_items_follow_their_sentence_first_and_leave_the_second_best_sen
     assert [c.text for c in picked] == [intro, item, second[0].text]
 
 
+def test_a_sentence_counting_reasons_brings_the_sentences_that_count_them_out(en_answer: Answer) -> None:
+    """A probe's: "Why did Fujinomiya make school lunches free?" was answered up to 「理由は主に二つある。」, which ended
+    its passage; the next passage found opens with it (the chunker's overlap) and goes on 「一つは、…」. The reasons
+    come with it, in place of the lowest-scored sentence picked after the best one when the budget is spent."""
+    hit = en_answer.passages[0]
+    best, quote, count = ("市議会は条例案を可決した。", "市長は「大きな一歩だ」と述べた。", "市によると、理由は主に二つある。")
+    one, two, other = "一つは、食材費の値上がりだ。", "もう一つは、子育て世帯の支援だ。", "市は説明会を開く。"
+    ending = _sentences(hit, f"{best}{quote}{count}", {best: 0.9, quote: 0.8, count: 0.85})
+    opening = [dataclasses.replace(c, position=c.position + len(best + quote))
+               for c in _sentences(hit, f"{count}{one}{two}{other}", {count: 0.85}, rank=2)]
+    opening = [dataclasses.replace(c, hit=dataclasses.replace(c.hit, passage=dataclasses.replace(
+        c.hit.passage, start=ending[0].hit.passage.start))) for c in opening]
+    picked = select(ending + opening, Selection(max_sentences=4))
+    assert [c.text for c in picked] == [best, count, one, two]  # the quote gave way, not the best one
+    # nor does a sentence that counts nothing bring what follows, nor one whose next sentence counts nothing out
+    plain = _sentences(hit, f"{best}市によると、理由はある。{one}", {best: 0.9, "市によると、理由はある。": 0.85})
+    assert one not in [c.text for c in select(plain, Selection(max_sentences=2))]
+
+
 @pytest.mark.parametrize("question", ["Who on the US side is against the New Détente?",
                                       "アメリカで新デタントに反対しているのは誰?"])
 def test_an_answer_that_quotes_a_sentence_announcing_a_list_quotes_the_list(searcher, built_index, question) -> None:
