@@ -15,6 +15,7 @@ from ..retrieval.rerank.answer_type import Kind
 from ..stores.bridge import name_terms
 from ..stores.english import english_words
 from ..stores.japanese import STOP_WORDS
+from ..stores.romaji import folded, reads_as_japanese, romanized
 from ..types import Citation, Hit
 from .markers import note_line, without_markers
 from .scoring import Scored, Weights, score_sentences
@@ -221,7 +222,8 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
                        and not _same_sentence(picked[i].text, read)), at)
         first = [picked[at], *items.get(at, ())]  # with the items it brought, which read as its own
         if lead is not None and strongest < COUNTED:
-            # the number in the counter asked for (「延べ1,284人」 for 被害者は何人?) in a sentence scored under the cutoff:
+            # the number in the counter asked for (「延べ1,284人」 for 被害者は何人?), or the words of the speaker asked
+            # about (`quote_lead`), in a sentence scored under the cutoff:
             # it leads in place of the picked one that gives none (a probe's: the trial's opening sentence came first),
             # if it is of the best one's document and not the sentence just read (a reviewer's: a follow-up on another
             # article opened with the museum's 約3,400人 the answer before had given)
@@ -260,6 +262,9 @@ _SAME_SHARE = 0.8  # a near duplicate of the sentence read is of about its lengt
 
 
 COUNTED = 2  # `detail_lead`'s claim of a sentence giving a number in the counter asked for
+# `quote_lead`'s claim of a sentence quoting the speaker asked about: as strong, so that it leads though it scored under
+# the cutoff (a probe's: "What did Kenta Mori say?" was answered with his injury, his 「ゴーッという…」 left out)
+QUOTED = COUNTED
 
 
 def announces(c: Scored) -> bool:
@@ -373,8 +378,9 @@ def asks_what_was_said(question: str) -> bool:
 
 
 def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within: str | None = None
-               ) -> Callable[[Scored, Scored], bool]:
-    """Whether a picked sentence may open an answer to a question about what someone said, in the best one's place:
+               ) -> Callable[[Scored, Scored], int]:
+    """How strongly a sentence may open an answer to a question about what someone said, in the best one's place
+    (QUOTED, or 0; one scored under the cutoff too, from the best one's document):
     a whole sentence of the best one's article (or of the document `within`) that quotes (「…」) and names whose words
     they are. An English question names them by its first run of capitalised words, as the bridge spells its last word
     in terms that write a name ("Makoto Onodera": 小野寺, not 誠一, a guess for the given name that another speaker
@@ -389,14 +395,19 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
         # say?" opened with a minister's words on his visit to 宮崎県; with no other name, nobody's words lead
         speakers = [run for run, is_placed in runs if not is_placed]
         if not speakers:
-            return lambda c, best: False
+            return lambda c, best: 0
         # the run's last group (a surname: "Makoto Onodera" is 小野寺, not the given name's guesses 誠一 and 真), its
         # terms that write a name (not 習 alone, which Sudachi does not know)
         bridge = searcher.bridge
         groups_of_run = bridge.expand(speakers[0]) if bridge is not None else []
         spelled = set(name_terms(groups_of_run[-1], searcher.analyzer.entries)) if groups_of_run else set()
+        surname = speakers[0].split()[-1]
+        if not spelled and len(speakers[0].split()) > 1 and reads_as_japanese(surname):
+            # a Japanese surname that is a word too ("Kenta Mori": 森, a forest), known by Sudachi's reading of a
+            # person's name, 森さん (a probe's: his words, 「ゴーッという…」, were left for his injury)
+            return _read_as_speaker(searcher, folded(surname), within)
         if not spelled:
-            return lambda c, best: False
+            return lambda c, best: 0
         names = [spelled]
     else:
         # a full name by its surname, not its given name (杉本和臣は何と述べたか: 「杉本知事は「…」と述べた」 names him),
@@ -415,13 +426,33 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
         return all(g & terms or any(s.startswith(t) for t in g if _KANJI_NAME.fullmatch(t) for s in terms)
                    for g in names)
 
-    def leads(c: Scored, best: Scored) -> bool:
+    def leads(c: Scored, best: Scored) -> int:
         if c is best:
-            return holds(c)
+            return QUOTED * holds(c)
         passage, first = c.hit.passage, best.hit.passage
         about = (passage.doc_id == within if within is not None
                  else (passage.doc_id, passage.article) == (first.doc_id, first.article))
-        return about and not fragment(c.text) and c.lexical > 0 and holds(c)
+        return QUOTED * (about and not fragment(c.text) and c.lexical > 0 and holds(c))
+    return leads
+
+
+def _read_as_speaker(searcher, surname: str, within: str | None) -> Callable[[Scored, Scored], int]:
+    """`quote_lead` for a speaker named by a Japanese surname the bridge writes only as a word: a sentence that
+    quotes and writes a person's name (人名) that reads as `surname`."""
+    analyzer = searcher.analyzer
+
+    def holds(c: Scored) -> bool:
+        return bool(_QUOTE.search(c.text)) and any(
+            t.pos[2:3] == ("人名",) and any(folded(romanized(r)) == surname for r in analyzer.readings(t.surface))
+            for t in analyzer.tokens(c.text))
+
+    def leads(c: Scored, best: Scored) -> int:
+        if c is best:
+            return QUOTED * holds(c)
+        passage, first = c.hit.passage, best.hit.passage
+        about = (passage.doc_id == within if within is not None
+                 else (passage.doc_id, passage.article) == (first.doc_id, first.article))
+        return QUOTED * (about and not fragment(c.text) and c.lexical > 0 and holds(c))
     return leads
 
 

@@ -296,6 +296,27 @@ def test_a_sentence_counting_reasons_brings_the_sentences_that_count_them_out(en
     assert one not in [c.text for c in select(plain, Selection(max_sentences=2))]
 
 
+def test_the_words_of_a_speaker_named_by_a_surname_that_is_a_word_lead_though_scored_under_the_cutoff(
+        searcher, en_answer: Answer) -> None:
+    """A probe's: "What did Kenta Mori say?" was answered with his injury; his words, 「ゴーッという…」, scored under
+    the cutoff. The bridge writes "Mori" only as 森, a forest, which writes no name: the speaker is known by
+    Sudachi's reading of a person's name (森さん: モリ), and his quoted words lead from below the cutoff."""
+    hit = en_answer.passages[0]
+    injury, words, forest = ("農業の森健太さん（67）が右足の骨を折る重傷を負った。", "森さんは「もう駄目かと思った」と話した。",
+                             "関東の森では「静かだ」と言われる。")
+    candidates = [dataclasses.replace(c, lexical=0.3) for c in _sentences(
+        hit, f"{injury}{forest}{words}", {injury: 0.9, forest: 0.85, words: 0.5})]
+    question = "What did Kenta Mori say?"
+    lead = quote_lead(searcher, question, searcher.term_groups(question))
+    picked = select(candidates, Selection(min_sentences=1), lead=lead)
+    assert picked[0].text == words and forest not in [c.text for c in picked[:1]]
+    # without the lead, the cutoff leaves his words out
+    assert words not in [c.text for c in select(candidates, Selection(min_sentences=1))]
+    # a name in Latin letters that is no Japanese surname leads nobody's words
+    other = quote_lead(searcher, "What did Kenta Smith say?", searcher.term_groups("What did Kenta Smith say?"))
+    assert select(candidates, Selection(min_sentences=1), lead=other)[0].text == injury
+
+
 @pytest.mark.parametrize("question", ["Who on the US side is against the New Détente?",
                                       "アメリカで新デタントに反対しているのは誰?"])
 def test_an_answer_that_quotes_a_sentence_announcing_a_list_quotes_the_list(searcher, built_index, question) -> None:
