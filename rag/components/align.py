@@ -4,6 +4,7 @@ embedder's space. Its builder embeds the BM25 vocabulary, reusing the previous b
 from __future__ import annotations
 
 import logging
+import re
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from ..errors import IndexCorruptError
 from ..stores.align import ANN_TERMS, TermAligner, ann_index
 from ..stores.segments import SEG_DIR, link, merge_kind
 from ..stores.english import content_words
+from ..stores.romaji import reads_as_japanese
 from ..stores.ann import why_train_again
 from ..stores.dense import SlotVectors, exact_tail
 from . import Corpus, Entry, Need, Previous, Progress, Question
@@ -55,21 +57,27 @@ class AlignExpander:
         name's terms instead when they write a name (katakana, Latin, a person's or a place's name in kanji), and is
         left out otherwise (below)."""
         spelled = question.derived.get("spelled", ())
-        words = [w for w in self.words(question.text) if w.lower() not in spelled]
+        writing = question.derived.get("name-terms", {})  # the named words' terms that write a name (not 嵐 for "ran")
+        # a Japanese name in Latin letters: its words' aligned terms are other names or noise (`_japanese_names`);
+        # their group is the name's terms again when the bridge writes it as a name (車谷 for Kurumatani), as for the
+        # names below, so that the name does not count for half of a word the embedder knows
+        romaji = _japanese_names(question.text)
+        again = [list(writing[w]) for w in dict.fromkeys(w.lower() for w in self.words(question.text))
+                 if w in romaji and w in writing and w not in spelled]
+        words = [w for w in self.words(question.text) if w.lower() not in spelled and w.lower() not in romaji]
         if not words:
-            return []
+            return again
         vectors = np.stack([question.vector(self.embedder, "query", w) for w in words])
         named = question.derived.get("named", {})
         if not any(w.lower() in named for w in words):
-            return self.aligner.groups(vectors, self.terms, self.min_similarity)
+            return self.aligner.groups(vectors, self.terms, self.min_similarity) + again
         # A name only the name dictionary holds is read by the embedder as some word it knows: Vance's nearest terms
         # are advance's (収入, 支出), which out-rank the passages that name バンス. Its group is kept only if it holds
         # the name's own terms or the name itself (Lavrov's holds ラブロフ, Putin's the passages' Latin putin), and
         # is otherwise the name's terms again: every other word has two groups, the bridge's and this one, and a
         # name with one counted for half ("What is Wang Yi's role?" ranked passages on 役割 above those on 王毅).
         per_word = self.aligner.per_word(vectors, self.terms, self.min_similarity)  # one call, as `groups` makes
-        writing = question.derived.get("name-terms", {})  # the named words' terms that write a name (not 嵐 for "ran")
-        out = []
+        out = again
         for word, group in zip(words, per_word):
             key = word.lower()  # an acronym keeps its capitals here ("What did VANCE say?")
             if not group:
@@ -80,6 +88,25 @@ class AlignExpander:
             else:
                 out.append(group)
         return out
+
+
+# a run of two or more capitalised words (Ryo Ueda, Kenta Mori)
+_NAME_RUN = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?:[ \-][A-Z][a-z]+)+")
+
+
+def _japanese_names(text: str) -> frozenset[str]:
+    """The words of the Japanese names an English question writes in Latin letters: runs of two capitalised words or
+    more, each in Japanese syllables (Ryo Ueda; not New Delhi, Xi Jinping). An embedder knows no Japanese given
+    name: "Ryo"'s nearest terms were xi, 石川, ASEAN and 紀伊, which ranked Lavrov's words above those of 上田亮 (a
+    probe's); the bridge reads such names (上田)."""
+    out: set[str] = set()
+    for m in _NAME_RUN.finditer(text):
+        words = m.group().replace("-", " ").split()
+        while words and not all(reads_as_japanese(w) for w in words):
+            words = words[1:]  # a question's first word or a title before the name ("Did Shunsuke Murai…")
+        if len(words) > 1:
+            out.update(w.lower() for w in words)
+    return frozenset(out)
 
 
 class AlignBuilder:

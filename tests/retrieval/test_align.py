@@ -63,6 +63,25 @@ def test_alignment_reaches_words_the_dictionary_bridge_does_not_know(searcher) -
     assert _groups(searcher, ["treasuries"])["treasuries"]
 
 
+@pytest.mark.parametrize("text, words", [
+    ("What did Ryo Ueda say?", {"ryo", "ueda"}), ("Did Shunsuke Murai warn?", {"shunsuke", "murai"}),
+    ("What did Fukuoka Governor Tatsuhiko Kinoshita say?", {"tatsuhiko", "kinoshita"}),
+    ("What did Xi Jinping say in New Delhi?", set()), ("Tokyo Tower", set()), ("What did Ueda say?", set()),
+])
+def test_the_words_of_a_japanese_name_in_latin_letters(text, words) -> None:
+    from rag.components.align import _japanese_names
+
+    assert _japanese_names(text) == words
+
+
+def test_a_japanese_name_in_latin_letters_gets_no_aligned_terms(searcher) -> None:
+    """A probe's: "What did Ryo Ueda say?" ranked Lavrov's words above those of 上田亮: the embedder's nearest terms
+    for the given name were xi, 石川, ASEAN and 紀伊 (here xi, ASEAN, 多岐…), two groups of noise against the name's
+    one. The name's words get only the bridge's terms (両; 上田 where the index writes it)."""
+    groups = searcher.term_groups("What did Ryo Ueda say about it?")
+    assert all(set(g) & {"両", "上田", "ryo", "ueda"} for g in groups), groups
+
+
 def test_a_words_similarities_are_exact_and_do_not_depend_on_the_words_asked_with_it(searcher) -> None:
     # one compiled pass over the term vectors (rag/stores/kernels.py dot_rows); BLAS's product moved a word's row in
     # the last bits with the other words of its question, so a group at a near-tie could depend on them
