@@ -546,6 +546,10 @@ def _stale(searcher, question: str, asked: Kind | None, groups: Sequence[Sequenc
     sentence often gives the reason in words no marker tells (「…ロシアの主要な原油購入国であることから」), and
     judging it by ため, ので, 理由… cost the seen conversations six first sentences ("Why?" after an answer that gave
     it; docs/chat.md)."""
+    if own and (_MORE_EN.search(own) or _MORE_JA.search(own)):
+        # "What did she say next?", 「彼は他に何と言った?」: whatever the sentence just read holds, it is what the reader
+        # asks past (a probe's: both opened with the words the answer before had opened with)
+        return lambda c: True
     if asked in LEADING_KINDS:
         claim = detail_lead(searcher, question, asked, groups, within)
         return lambda c: not claim(c, c)
@@ -558,6 +562,12 @@ def _stale(searcher, question: str, asked: Kind | None, groups: Sequence[Sequenc
         return not any(g & terms for g in own_groups)
     return holds_none
 
+
+# a follow-up that asks for the words after those the answer before gave ("What did she say next?", "What else did
+# he say?", 「彼は他に何と言った?」); not "Who else…", "What else did China do?", whose answer the sentence read may be
+_MORE_EN = re.compile(r"\b(?:say|said|tell|told|add|added)\b.*\b(?:next|else|afterwards|after that)\b|"
+                      r"\belse\b.*\b(?:say|said|tell|told|add|added)\b", re.IGNORECASE)
+_MORE_JA = re.compile(r"(?:他|ほか)に(?:は|も)?何(?:と|か)?(?:言|述|話|語)|次に何(?:と|を)?(?:言|述|話|語)")
 
 # a line of the body: it ends as a Japanese sentence does, or as an English one of several words does (a title may
 # end in "?", a byline in "Jr."), or is longer than a header line

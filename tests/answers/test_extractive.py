@@ -317,6 +317,28 @@ def test_the_words_of_a_speaker_named_by_a_surname_that_is_a_word_lead_though_sc
     assert select(candidates, Selection(min_sentences=1), lead=other)[0].text == injury
 
 
+@pytest.mark.parametrize("follow_up, moves", [
+    ("What did she say next?", True), ("What else did he say?", True), ("彼は他に何と言った？", True),
+    ("Who else is unlikely to agree to talks?", False), ("What else did China do diplomatically?", False),
+])
+def test_a_follow_up_asking_what_was_said_next_does_not_open_with_the_words_just_read(
+        searcher, en_answer: Answer, follow_up, moves) -> None:
+    """A probe's: "What did she say next?" and 「彼は他に何と言った?」 opened with the words the answer before had
+    opened with, which held the follow-up's own words (言う, 後, 更に). Whatever that sentence holds, the reader asks
+    past it; "Who else…" and "What else did China do?" may be answered by it (two seen conversations), and are
+    judged by their words as before."""
+    from rag.answers.extractive import _stale
+
+    hit = en_answer.passages[0]
+    # the sentence read holds a term of each follow-up's own words, which alone kept it first before
+    read = "その後、中国の外交官は更に「話し合う可能性はない」と言う。"
+    then = "田中さんは「心配で眠れない」とも話した。"
+    candidates = _sentences(hit, f"{read}{then}", {read: 0.9, then: 0.85})
+    stale = _stale(searcher, follow_up, None, searcher.term_groups(follow_up), None, follow_up)
+    picked = select(candidates, read=read, stale=stale)
+    assert (picked[0].text == then) == moves, [c.text for c in picked]
+
+
 @pytest.mark.parametrize("question", ["Who on the US side is against the New Détente?",
                                       "アメリカで新デタントに反対しているのは誰?"])
 def test_an_answer_that_quotes_a_sentence_announcing_a_list_quotes_the_list(searcher, built_index, question) -> None:
