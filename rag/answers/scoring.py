@@ -18,6 +18,7 @@ import numpy as np
 from ..components.sentences import encoder as sentence_encoder
 from ..corpus.articles import PLACE_DATE_CAPTION
 from ..corpus.lines import has_cjk
+from ..retrieval.rerank.answer_type import is_interrogative
 from ..stores.sentences import (DATE, ENCODE, NUMBER, ORG, PERSON, PLACE, PassageSentences, features,
                                 sentence_spans)
 from ..types import Hit
@@ -90,20 +91,37 @@ _ASKED_ENDS = frozenset({"は", "って"})
 _QUESTION_MARKS = frozenset({"?", "？"})
 # nouns that frame the question, naming nothing a sentence would write (「ドイツの場合は?」 asks the question before)
 _FRAMES = frozenset({"場合", "方", "ほう", "内容", "こと", "もの"})
+# what may stand beside the word that asks after the noun: a copula, a span (「費用は年間いくら?」)
+_ONLY_ASKING = frozenset({"です", "だ", "か", "でしょう", "の", "年間", "月額", "合計", "総額", "全部", "で", "くらい",
+                          "ぐらい", "程度"})
 
 
 def asked_noun(question: str, analyzer) -> str | None:
     """The noun a Japanese question asks for by naming it last, as what something has (「村瀬選手の今季の打率は？」:
-    打率; 「フェリーの乗客数って?」: 乗客数 as Sudachi reads it); None for any other question."""
+    打率), or as the topic of a question that only asks after it (「無償化にかかる費用は年間いくら？」: 費用); None for
+    any other question."""
     if not has_cjk(question):
         return None
     tokens = [t for t in analyzer.tokens(question.strip()) if t.surface not in _QUESTION_MARKS]
-    if len(tokens) < 3 or tokens[-1].surface not in _ASKED_ENDS:
+    if len(tokens) < 3:
         return None
-    noun, before = tokens[-2], tokens[-3]
-    if noun.pos[:1] != ("名詞",) or not noun.term or before.surface != "の" or noun.term in _FRAMES:
+    if tokens[-1].surface in _ASKED_ENDS:
+        noun, before = tokens[-2], tokens[-3]
+        named = before.surface == "の"
+    else:
+        at = max((i for i, t in enumerate(tokens) if t.surface in _ASKED_ENDS), default=None)
+        rest = tokens[at + 1:] if at is not None else []
+        if at is None or at < 1 or not any(_asks(t) for t in rest) or not all(
+                _asks(t) or t.surface in _ONLY_ASKING for t in rest):
+            return None
+        noun, named = tokens[at - 1], True
+    if noun.pos[:1] != ("名詞",) or not noun.term or not named or noun.term in _FRAMES or is_interrogative(noun.term):
         return None
     return noun.term
+
+
+def _asks(token) -> bool:
+    return bool(token.term) and is_interrogative(token.term) or token.surface in ("いくら", "いくつ", "いつ", "どこ", "誰")
 
 
 def asked_groups(groups: Sequence[Sequence[str]], question: str, analyzer) -> list[Sequence[str]]:

@@ -880,7 +880,10 @@ def test_a_question_comparing_two_things_quotes_each_article(searcher, built_ind
 
 @pytest.mark.parametrize("question, noun", [
     ("村瀬選手の今季の打率は？", "打率"), ("事故の原因って?", "原因"), ("北朝鮮のハッカー集団の名前は?", "名前"),
-    ("ドイツの場合は?", None), ("打率は？", None), ("村瀬選手の打率はいくら？", None), ("What is his batting average?", None),
+    ("ドイツの場合は?", None), ("打率は？", None), ("What is his batting average?", None),
+    # the topic of a question that only asks after it
+    ("給食費無償化にかかる費用は年間いくら？", "費用"), ("ロシアの狙いは何か？", "狙い"), ("村瀬選手の打率はいくつ？", "打率"),
+    ("プーチンは何と言った？", None), ("中国は何を提供しているのか", None), ("彼は他に何と言った？", None),
 ])
 def test_a_japanese_question_asks_for_the_noun_it_names_last_as_what_something_has(question, noun) -> None:
     from rag.answers.scoring import asked_noun
