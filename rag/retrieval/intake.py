@@ -47,6 +47,9 @@ _STRAY_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20d
 
 
 _WORDS = re.compile(r"[A-Za-z]{2,}")
+# the words that make a run of capitals a sentence, not a list of names
+_SENTENCE_WORDS = frozenset({"what", "who", "whom", "whose", "when", "where", "why", "how", "which", "did", "does",
+                             "do", "is", "are", "was", "were", "will", "can", "the", "of", "about", "tell", "say"})
 
 
 def plain(text: str) -> str:
@@ -60,8 +63,10 @@ def plain(text: str) -> str:
         return text
     text = text.translate(_FULL_WIDTH)
     # a question typed all in capitals marks no name by its case ("WHAT DID KENTA MORI SAY?" was refused as not
-    # covered, each word taken for an acronym): read as typed all in lower case, which the checks read word by word
-    if len(_WORDS.findall(text)) > 1 and not any(ch.islower() for ch in text):
+    # covered, each word taken for an acronym): read as typed all in lower case, which the checks read word by word;
+    # not names or acronyms alone ("WANG YI SCHOLZ", "NATO SCO"), which hold no word of a sentence
+    words = _WORDS.findall(text)
+    if len(words) > 1 and not any(ch.islower() for ch in text) and any(w.lower() in _SENTENCE_WORDS for w in words):
         text = text.lower()
     return text
 

@@ -293,3 +293,5 @@ def test_a_question_typed_in_full_width_letters_or_with_stray_marks_is_read_as_i
         assert odd_body["answer"] == plain_body["answer"]
     japanese = client.post("/v1/search", json={"query": "ラブロフ外相は？", "top_k": 1}).json()
     assert japanese["query"] == "ラブロフ外相は？"
+    # names or acronyms alone in capitals keep them (a test's "WANG YI SCHOLZ" must not cover Scholz)
+    assert client.post("/v1/search", json={"query": "WANG YI SCHOLZ", "top_k": 1}).json()["query"] == "WANG YI SCHOLZ"
