@@ -46,29 +46,14 @@ _FULL_WIDTH = {**{c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}, 0x3000: 0x20}
 _STRAY_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20dc\u20e5-\u20ff\ufe20-\ufe2f]+")
 
 
-_WORDS = re.compile(r"[A-Za-z]{2,}")
-# the words that make a run of capitals a sentence, not a list of names
-_SENTENCE_WORDS = frozenset({"what", "who", "whom", "whose", "when", "where", "why", "how", "which", "did", "does",
-                             "do", "is", "are", "was", "were", "will", "can", "the", "of", "about", "tell", "say"})
-
-
 def plain(text: str) -> str:
     """A question as its words read: composed (NFC), without the combining marks that compose with nothing
     ("M̷̢u̴r̵a̶i̸ said what?" is "Murai said what?"), and, when it holds no kana or kanji, with full-width Latin
     letters, digits and signs as ASCII ("Ｈｏｗ ｍａｎｙ ｐａｓｓｅｎｇｅｒｓ？" is the English question it spells: a
-    probe's, ranked as no English word), and one typed all in capitals as in lower case. A Japanese question keeps
-    its full-width signs, which its analyzers read as they were trained."""
+    probe's, ranked as no English word). A Japanese question keeps its full-width signs, which its analyzers read as
+    they were trained."""
     text = _STRAY_MARKS.sub("", unicodedata.normalize("NFC", text))
-    if has_cjk(text):
-        return text
-    text = text.translate(_FULL_WIDTH)
-    # a question typed all in capitals marks no name by its case ("WHAT DID KENTA MORI SAY?" was refused as not
-    # covered, each word taken for an acronym): read as typed all in lower case, which the checks read word by word;
-    # not names or acronyms alone ("WANG YI SCHOLZ", "NATO SCO"), which hold no word of a sentence
-    words = _WORDS.findall(text)
-    if len(words) > 1 and not any(ch.islower() for ch in text) and any(w.lower() in _SENTENCE_WORDS for w in words):
-        text = text.lower()
-    return text
+    return text if has_cjk(text) else text.translate(_FULL_WIDTH)
 
 
 def has_word(text: str) -> bool:
