@@ -341,13 +341,14 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
 
 
 def _run_spellings(run: str) -> set[str]:
-    """A run of words as one name in Hepburn's letters, folded, in its order and, for two words, the other (an English
-    given name first, a Japanese surname first)."""
-    words = [re.sub(r"['’]s$", "", w).strip(".") for w in run.split()]
-    out = {folded("".join(words))}
-    if len(words) == 2:
-        out.add(folded(words[1] + words[0]))
-    return out
+    """A run's words in Japanese syllables as one name in Hepburn's letters, folded: the run without its title or
+    qualifier ("Manager Okabe Shinichi", "Imabari-based Shimanami Kisen"), each two or more of them in a row ("Shimanami
+    Kisen Kaisha": shimanamikisen), two in either order (an English given name first, a Japanese surname first)."""
+    words = [w for w in (re.sub(r"['’]s$", "", w).strip(".") for w in run.replace("-", " ").split())
+             if reads_as_japanese(w)]
+    out = {folded("".join(words[i:j])) for i in range(len(words)) for j in range(i + 2, len(words) + 1)}
+    out |= {folded(b + a) for a, b in zip(words, words[1:])}
+    return out | ({folded(words[0])} if len(words) == 1 else set())
 
 
 def _document_names(searcher: Searcher, doc_id: str) -> frozenset[str]:

@@ -116,7 +116,7 @@ def no_passage_message(lang: str) -> str:
 
 def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, neighbour: bool = False,
            lead: Callable[[Scored, Scored], int] | None = None, read: str = "",
-           stale: Callable[[Scored], bool] | None = None) -> list[Scored]:
+           stale: Callable[[Scored], bool] | None = None, reasons: bool = False) -> list[Scored]:
     """The best distinct sentences within the budget: the best first (`sel.best_first`), then the others in reading
     order (passage rank, position); a picked fragment brings the sentence after it when `neighbour` is set, and a
     picked sentence the first items of the list right after it (`sel.list_items`). `lead`: how strongly a sentence
@@ -186,21 +186,24 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
         if neighbour and fragment(c.text) and nxt is not None and nxt not in picked and fits(nxt):
             picked.append(nxt)
             total += len(nxt.text)
-        elif sel.list_items and (announces(c) or COUNTS_OUT.search(c.text)):
+        elif sel.list_items and (announces(c) or (reasons and COUNTS_OUT.search(c.text))):
             brought = items.setdefault(len(picked) - 1, [])
             first_item = after(c, 1)
-            listed = not (COUNTS_OUT.search(c.text) and first_item is not None and COUNTED_ITEM.match(first_item.text))
+            listed = not (reasons and COUNTS_OUT.search(c.text) and first_item is not None
+                          and COUNTED_ITEM.match(first_item.text))
             item_of, limit = (LIST_ITEM, sel.list_items) if listed else (COUNTED_ITEM, COUNTED_ITEMS)
             for k in range(1, limit + 1):  # the sentence announces the list: its items say what it means
                 item = following.get((c.rank, c.index + k)) if listed else after(c, k)
                 if item is None or not item_of.match(item.text) or item in picked:
                     break
-                while not listed and not fits(item) and welcome(item):
-                    # the reasons it counts out outweigh the lowest-scored sentence picked after the best one
-                    others = [picked[i] for i in own[1:] if picked[i] is not c]
-                    if not others:
-                        break
+                others = [picked[i] for i in own[1:] if picked[i] is not c]
+                room = (len(picked) - len(others) < sel.max_sentences
+                        and total - sum(len(o.text) for o in others) + len(item.text) <= sel.max_chars)
+                while not listed and room and not fits(item) and welcome(item) and others:
+                    # the reasons it counts out outweigh the lowest-scored sentence picked after the best one, when
+                    # dropping those makes room for it (a reviewer's: a quote was dropped for an item too long)
                     drop(min(others, key=lambda p: p.score))
+                    others = [picked[i] for i in own[1:] if picked[i] is not c]
                 if not fits(item):
                     break
                 brought = items.setdefault(next(i for i, p in enumerate(picked) if p is c), [])
@@ -218,8 +221,13 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
         if read and stale is not None and _same_sentence(picked[at].text, read) and stale(picked[at]):
             # "Will they appeal?" after an answer that opened with the judge's rebuttal opened with it again (a probe's)
             claim_of = {i: claim for claim, i in claims}
-            at = next((i for i in own if claim_of.get(i, 0) == strongest
-                       and not _same_sentence(picked[i].text, read)), at)
+            others = [i for i in own if not _same_sentence(picked[i].text, read)]
+            if getattr(stale, "past", False):
+                # "What did he say next?": the reader asks past it, whatever the others claim (the quote lead claims
+                # the sentence read, which names him, and not 「その上で「…」と述べた」, which does not)
+                at = max(others, key=lambda i: claim_of.get(i, 0), default=at)
+            else:
+                at = next((i for i in others if claim_of.get(i, 0) == strongest), at)
         first = [picked[at], *items.get(at, ())]  # with the items it brought, which read as its own
         if lead is not None and strongest < COUNTED:
             # the number in the counter asked for (「延べ1,284人」 for 被害者は何人?), or the words of the speaker asked
@@ -243,6 +251,14 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
                     gone = {id(drop)} | {id(i) for k, brought in items.items() if picked[k] is drop for i in brought}
                     ordered = [c for c in ordered if id(c) not in gone]
         ordered = [*first, *(c for c in ordered if not any(c is f for f in first))]
+    # the items a sentence brought follow it, from whichever passage they were read (a reviewer's: 「一つは…」 of a
+    # passage ranked above came before 「…理由は主に二つある。」)
+    for k, brought in items.items():
+        if brought and k < len(picked):
+            ordered = [c for c in ordered if not any(c is b for b in brought)]
+            at = next((i for i, c in enumerate(ordered) if c is picked[k]), None)
+            if at is not None:
+                ordered[at + 1:at + 1] = brought
     return ordered
 
 
@@ -262,9 +278,12 @@ _SAME_SHARE = 0.8  # a near duplicate of the sentence read is of about its lengt
 
 
 COUNTED = 2  # `detail_lead`'s claim of a sentence giving a number in the counter asked for
-# `quote_lead`'s claim of a sentence quoting the speaker asked about: as strong, so that it leads though it scored under
-# the cutoff (a probe's: "What did Kenta Mori say?" was answered with his injury, his 「ゴーッという…」 left out)
-QUOTED = COUNTED
+QUOTED = 1  # `quote_lead`'s claim of a sentence quoting the speaker asked about
+# ... and of one quoting a speaker the bridge writes only as a word (森), known by Sudachi's reading: as strong as the
+# number asked for, so that it leads though it scored under the cutoff (a probe's: "What did Kenta Mori say?" was
+# answered with his injury, his 「ゴーッという…」 left out: the question's 森 had counted for nothing). For any other
+# speaker, claim 2 pulled an apology over the cause asked about ("What did Takashi Yamamoto say about the cause…?")
+READ_QUOTED = COUNTED
 
 
 def announces(c: Scored) -> bool:
@@ -380,7 +399,8 @@ def asks_what_was_said(question: str) -> bool:
 def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within: str | None = None
                ) -> Callable[[Scored, Scored], int]:
     """How strongly a sentence may open an answer to a question about what someone said, in the best one's place
-    (QUOTED, or 0; one scored under the cutoff too, from the best one's document):
+    (QUOTED; READ_QUOTED, which a sentence scored under the cutoff may claim too, for a surname known by its reading;
+    0 for none):
     a whole sentence of the best one's article (or of the document `within`) that quotes (「…」) and names whose words
     they are. An English question names them by its first run of capitalised words, as the bridge spells its last word
     in terms that write a name ("Makoto Onodera": 小野寺, not 誠一, a guess for the given name that another speaker
@@ -401,11 +421,11 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
         bridge = searcher.bridge
         groups_of_run = bridge.expand(speakers[0]) if bridge is not None else []
         spelled = set(name_terms(groups_of_run[-1], searcher.analyzer.entries)) if groups_of_run else set()
-        surname = speakers[0].split()[-1]
-        if not spelled and len(speakers[0].split()) > 1 and reads_as_japanese(surname):
+        given, surname = (speakers[0].split() + [""])[-3:-1] if len(speakers[0].split()) > 1 else ("", "")
+        if not spelled and surname and reads_as_japanese(surname) and reads_as_japanese(given):
             # a Japanese surname that is a word too ("Kenta Mori": 森, a forest), known by Sudachi's reading of a
             # person's name, 森さん (a probe's: his words, 「ゴーッという…」, were left for his injury)
-            return _read_as_speaker(searcher, folded(surname), within)
+            return _read_as_speaker(searcher, folded(surname), folded(given), within)
         if not spelled:
             return lambda c, best: 0
         names = [spelled]
@@ -436,23 +456,34 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
     return leads
 
 
-def _read_as_speaker(searcher, surname: str, within: str | None) -> Callable[[Scored, Scored], int]:
+def _read_as_speaker(searcher, surname: str, given: str, within: str | None) -> Callable[[Scored, Scored], int]:
     """`quote_lead` for a speaker named by a Japanese surname the bridge writes only as a word: a sentence that
-    quotes and writes a person's name (人名) that reads as `surname`."""
+    quotes, and before its quotation writes a person's name (人名) that reads as `surname`, with no given name after it
+    or one that reads as `given` (not 「近所の田中和子さんは「森さんが無事で…」」, nor 毛利和子, a reviewer's)."""
     analyzer = searcher.analyzer
 
+    def reads(token, name: str) -> bool:
+        return any(folded(romanized(r)) == name for r in analyzer.readings(token.surface))
+
     def holds(c: Scored) -> bool:
-        return bool(_QUOTE.search(c.text)) and any(
-            t.pos[2:3] == ("人名",) and any(folded(romanized(r)) == surname for r in analyzer.readings(t.surface))
-            for t in analyzer.tokens(c.text))
+        quote = _QUOTE.search(c.text)
+        if not quote:
+            return False
+        tokens = analyzer.tokens(c.text[: quote.start()])
+        for i, t in enumerate(tokens):
+            if t.pos[2:3] == ("人名",) and reads(t, surname):
+                after = tokens[i + 1] if i + 1 < len(tokens) else None
+                if after is None or after.pos[2:4] != ("人名", "名") or reads(after, given):
+                    return True
+        return False
 
     def leads(c: Scored, best: Scored) -> int:
         if c is best:
-            return QUOTED * holds(c)
+            return READ_QUOTED * holds(c)
         passage, first = c.hit.passage, best.hit.passage
         about = (passage.doc_id == within if within is not None
                  else (passage.doc_id, passage.article) == (first.doc_id, first.article))
-        return QUOTED * (about and not fragment(c.text) and c.lexical > 0 and holds(c))
+        return READ_QUOTED * (about and not fragment(c.text) and c.lexical > 0 and holds(c))
     return leads
 
 
@@ -549,7 +580,10 @@ def _stale(searcher, question: str, asked: Kind | None, groups: Sequence[Sequenc
     if own and (_MORE_EN.search(own) or _MORE_JA.search(own)):
         # "What did she say next?", 「彼は他に何と言った?」: whatever the sentence just read holds, it is what the reader
         # asks past (a probe's: both opened with the words the answer before had opened with)
-        return lambda c: True
+        def past(c: Scored) -> bool:
+            return True
+        past.past = True  # type: ignore[attr-defined]
+        return past
     if asked in LEADING_KINDS:
         claim = detail_lead(searcher, question, asked, groups, within)
         return lambda c: not claim(c, c)
@@ -565,8 +599,9 @@ def _stale(searcher, question: str, asked: Kind | None, groups: Sequence[Sequenc
 
 # a follow-up that asks for the words after those the answer before gave ("What did she say next?", "What else did
 # he say?", 「彼は他に何と言った?」); not "Who else…", "What else did China do?", whose answer the sentence read may be
-_MORE_EN = re.compile(r"\b(?:say|said|tell|told|add|added)\b.*\b(?:next|else|afterwards|after that)\b|"
-                      r"\belse\b.*\b(?:say|said|tell|told|add|added)\b", re.IGNORECASE)
+_MORE_EN = re.compile(r"\b(?:say|said|tell|told|add|added)\s+(?:next|afterwards|after that|then|anything else|"
+                      r"something else)\b|\b(?:what|anything|something)\s+else\b.*\b(?:say|said|tell|told|add|added)\b",
+                      re.IGNORECASE)
 _MORE_JA = re.compile(r"(?:他|ほか)に(?:は|も)?何(?:と|か)?(?:言|述|話|語)|次に何(?:と|を)?(?:言|述|話|語)")
 
 # a line of the body: it ends as a Japanese sentence does, or as an English one of several words does (a title may
@@ -613,7 +648,8 @@ def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = 
     stale = _stale(searcher, question, asked, groups, within, own) if before else None
     if selection.elsewhere_lexical and compares(own or question):
         selection = replace(selection, elsewhere_lexical=0)
-    picked = select(candidates, selection, weights.neighbour, lead, before, stale)
+    reasons = answer_type.classify(own or question, lang) == "reason"  # a sentence that counts reasons brings them
+    picked = select(candidates, selection, weights.neighbour, lead, before, stale, reasons)
     text, citations = render(picked)
     logger.info("extractive answer: %d of %d sentences from %d passages in %.1f ms", len(picked), len(candidates),
                 len(citations), (time.perf_counter() - t0) * 1000)

@@ -88,7 +88,7 @@ def answer_person(turns: Sequence[str], analyzer: JapaneseAnalyzer, bridge: Brid
         return None
     turn = earlier[-1]
     people = _people(answer, analyzer)
-    spelled = None if has_cjk(turn) else _spelled(turn, people, analyzer)
+    spelled = None if has_cjk(turn) else _spelled(turn, people, analyzer, bridge)
     if spelled is not None:  # the turn's person as the articles write the name (the bridge may spell it by sound)
         return spelled
     if classify(turn, "ja" if has_cjk(turn) else "en") != "entity" or _person(turn, analyzer, bridge):
@@ -105,7 +105,8 @@ def answer_person(turns: Sequence[str], analyzer: JapaneseAnalyzer, bridge: Brid
     return titled.pop() if len(titled) == 1 else None
 
 
-def _spelled(turn: str, people: Sequence[tuple[str, str, str]], analyzer: JapaneseAnalyzer) -> str | None:
+def _spelled(turn: str, people: Sequence[tuple[str, str, str]], analyzer: JapaneseAnalyzer,
+             bridge: Bridge | None) -> str | None:
     """The person of `people` (the answer's) whose name reads as the first person the English `turn` names, when that
     one is written in Japanese syllables: "What did Shunsuke Murai ask?" is answered 「…村井俊介氏は…」, whose name no
     dictionary of the bridge's holds, so "What did he say next?" asks about 村井俊介 (a probe's: the earlier turn's
@@ -116,10 +117,13 @@ def _spelled(turn: str, people: Sequence[tuple[str, str, str]], analyzer: Japane
     Yoko Kamikawa?" about Lavrov: a reviewer's), nor one of two the answer names alike."""
     for m in _NAME_RUN.finditer(turn):
         words = [w for w in m.group(1).replace("-", " ").split() if w.lower() not in NOT_TOPIC]
-        if not words:
-            continue  # "What", "Did": a question's first word, no name
         if len(words) < 2 or not all(reads_as_japanese(w) for w in words[-2:]):
-            return None  # the turn names someone else first (Lavrov), or no full name in Japanese syllables
+            # "After the warning, …", "In Kyushu, …", "Energy Agency official …": no person, read on; a person the
+            # bridge knows named first (Lavrov) is whom the turn is about
+            if words and bridge is not None and any(is_person(t, analyzer) for g in bridge.expand(" ".join(words))
+                                                    for t in g):
+                return None
+            continue
         first, last = (folded(w) for w in words[-2:])
         full = {first + last, last + first}
         found = {name for name, _, _ in people if full & _name_readings(name, analyzer)}

@@ -289,11 +289,20 @@ def test_a_sentence_counting_reasons_brings_the_sentences_that_count_them_out(en
                for c in _sentences(hit, f"{count}{one}{two}{other}", {count: 0.85}, rank=2)]
     opening = [dataclasses.replace(c, hit=dataclasses.replace(c.hit, passage=dataclasses.replace(
         c.hit.passage, start=ending[0].hit.passage.start))) for c in opening]
-    picked = select(ending + opening, Selection(max_sentences=4))
+    picked = select(ending + opening, Selection(max_sentences=4), reasons=True)
     assert [c.text for c in picked] == [best, count, one, two]  # the quote gave way, not the best one
-    # nor does a sentence that counts nothing bring what follows, nor one whose next sentence counts nothing out
+    # a reviewer's: the items follow their sentence though read from a passage ranked above it
+    above = [dataclasses.replace(c, rank=0) for c in opening]
+    assert [c.text for c in select(ending + above, Selection(max_sentences=4), reasons=True)][1:4] == [count, one, two]
+    # only for a question asking why; nor does a sentence that counts nothing bring what follows
+    assert [c.text for c in select(ending + opening, Selection(max_sentences=4))][:3] == [best, quote, count]
     plain = _sentences(hit, f"{best}市によると、理由はある。{one}", {best: 0.9, "市によると、理由はある。": 0.85})
-    assert one not in [c.text for c in select(plain, Selection(max_sentences=2))]
+    assert one not in [c.text for c in select(plain, reasons=True)]
+    # nothing is dropped for an item that would not fit anyway (a reviewer's)
+    long_one = "一つは、" + "食材費の値上がり" * 60 + "だ。"
+    opening = [dataclasses.replace(c, hit=ending[0].hit, position=c.position + len(best + quote))
+               for c in _sentences(hit, f"{count}{long_one}", {count: 0.85}, rank=2)]
+    assert [c.text for c in select(ending + opening, reasons=True)] == [best, quote, count]
 
 
 def test_the_words_of_a_speaker_named_by_a_surname_that_is_a_word_lead_though_scored_under_the_cutoff(
@@ -312,6 +321,11 @@ def test_the_words_of_a_speaker_named_by_a_surname_that_is_a_word_lead_though_sc
     assert picked[0].text == words and forest not in [c.text for c in picked[:1]]
     # without the lead, the cutoff leaves his words out
     assert words not in [c.text for c in select(candidates, Selection(min_sentences=1))]
+    # a reviewer's: not a quote that names him inside it, nor another person whose name folds to his (毛利: mōri)
+    for other in ("近所の田中和子さんは「森さんが無事で良かった」と話した。", "隣に住む毛利和子さんは「怖かった」と話した。"):
+        others = [dataclasses.replace(c, lexical=0.3) for c in _sentences(
+            hit, f"{injury}{other}", {injury: 0.9, other: 0.5})]
+        assert select(others, Selection(min_sentences=1), lead=lead)[0].text == injury, other
     # a name in Latin letters that is no Japanese surname leads nobody's words
     other = quote_lead(searcher, "What did Kenta Smith say?", searcher.term_groups("What did Kenta Smith say?"))
     assert select(candidates, Selection(min_sentences=1), lead=other)[0].text == injury
@@ -320,6 +334,7 @@ def test_the_words_of_a_speaker_named_by_a_surname_that_is_a_word_lead_though_sc
 @pytest.mark.parametrize("follow_up, moves", [
     ("What did she say next?", True), ("What else did he say?", True), ("彼は他に何と言った？", True),
     ("Who else is unlikely to agree to talks?", False), ("What else did China do diplomatically?", False),
+    ("Who else did he tell?", False), ("What did it say it would do next?", False),  # a reviewer's
 ])
 def test_a_follow_up_asking_what_was_said_next_does_not_open_with_the_words_just_read(
         searcher, en_answer: Answer, follow_up, moves) -> None:
@@ -337,6 +352,22 @@ def test_a_follow_up_asking_what_was_said_next_does_not_open_with_the_words_just
     stale = _stale(searcher, follow_up, None, searcher.term_groups(follow_up), None, follow_up)
     picked = select(candidates, read=read, stale=stale)
     assert (picked[0].text == then) == moves, [c.text for c in picked]
+
+
+def test_what_was_said_next_passes_the_words_read_though_they_name_the_speaker_and_the_next_do_not(
+        searcher, en_answer: Answer) -> None:
+    """A reviewer's: after "What did Shunsuke Murai ask people to do?", "What did he say next?" still opened with the
+    words read: the quote lead claims them (they name 村井), not 「その上で「…」と述べた」, and the sentence read gave
+    way only to one of the same claim."""
+    from rag.answers.extractive import _stale
+
+    hit = en_answer.passages[0]
+    read, then = "村井俊介氏は「節電をお願いしたい」と呼びかけた。", "その上で「計画停電の可能性は否定できない」と述べた。"
+    candidates = [dataclasses.replace(c, lexical=0.3) for c in _sentences(hit, f"{read}{then}", {read: 0.9, then: 0.85})]
+    follow_up = "What did he say next?"
+    lead = quote_lead(searcher, "Shunsuke Murai\nWhat did he say next?", searcher.term_groups("村井俊介"))
+    stale = _stale(searcher, follow_up, None, searcher.term_groups(follow_up), None, follow_up)
+    assert [c.text for c in select(candidates, lead=lead, read=read, stale=stale)][0] == then
 
 
 @pytest.mark.parametrize("question", ["Who on the US side is against the New Détente?",

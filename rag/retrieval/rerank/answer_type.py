@@ -99,6 +99,9 @@ _COUNTERS_EN: dict[str, frozenset[str]] = {
     "weeks": frozenset({"週間"}), "days": frozenset({"日間"}), "hours": frozenset({"時間"}),
     "minutes": frozenset({"分間"}), "words": frozenset({"語"}), "characters": frozenset({"字", "文字"}),
     **dict.fromkeys(("missiles", "rockets", "shells"), frozenset({"発"})), "tons": frozenset({"トン"}),
+    # "home runs" ask in _UNITS_EN's 本 and 号, not in the bridge's terms for "runs" (点: the game's 「2点本塁打」), "home
+    # games" in 試合; "home" counts nothing of its own
+    "home": frozenset(),
 }
 _NUMERALS = frozenset({"十", "百", "千", "万", "億"})  # 何百人: the counter is 人
 # units an English question asks for by its words alone ("how old": 歳; "what percentage": %)
