@@ -363,7 +363,8 @@ def test_what_was_said_next_passes_the_words_read_though_they_name_the_speaker_a
 
     hit = en_answer.passages[0]
     read, then = "村井俊介氏は「節電をお願いしたい」と呼びかけた。", "その上で「計画停電の可能性は否定できない」と述べた。"
-    candidates = [dataclasses.replace(c, lexical=0.3) for c in _sentences(hit, f"{read}{then}", {read: 0.9, then: 0.85})]
+    candidates = [dataclasses.replace(c, lexical=0.3)
+                  for c in _sentences(hit, f"{read}{then}", {read: 0.9, then: 0.85})]
     follow_up = "What did he say next?"
     lead = quote_lead(searcher, "Shunsuke Murai\nWhat did he say next?", searcher.term_groups("村井俊介"))
     stale = _stale(searcher, follow_up, None, searcher.term_groups(follow_up), None, follow_up)
