@@ -371,20 +371,8 @@ def _document_names(searcher: Searcher, doc_id: str) -> frozenset[str]:
         length = passage.end
         if length >= DOC_CHARS:
             break
-    out: set[str] = set()
-    for text in texts:
-        tokens = list(searcher.analyzer.tokens(text))
-        for i, t in enumerate(tokens):
-            if t.pos[1:2] != ("固有名詞",):
-                continue
-            spelled = [""]
-            for u in tokens[i: i + 3]:
-                if u.pos[0] in _NOT_READ:
-                    break
-                spelled = [w + r for w in spelled for r in _read(searcher.analyzer, u.surface)][:_SPELLINGS]
-                out.update(folded(romanized(w)) for w in spelled)
-    out.discard("")
-    found = frozenset(out)
+    found = frozenset(set().union(*(_read_from(searcher.analyzer, text, lambda t: t.pos[1:2] == ("固有名詞",),
+                                               _SPELLINGS) for text in texts)))
     with _DOC_LOCK:
         _DOC_READINGS[key] = found
         while len(_DOC_READINGS) > DOC_CACHE:
@@ -402,16 +390,22 @@ _DOC_LOCK = threading.Lock()
 def _full_names_read(analyzer, text: str) -> set[str]:
     """What the words of `text` read as from each of Sudachi's person's names (人名) on, up to three words (佐藤 + 健 +
     一部: Sudachi cuts 佐藤健一部長 so), in Hepburn's letters, folded."""
+    return _read_from(analyzer, text, lambda t: t.pos[2:3] == ("人名",))
+
+
+def _read_from(analyzer, text: str, starts, most: int | None = None) -> set[str]:
+    """What the words of `text` read as from each word `starts` accepts on, up to three words, in Hepburn's letters,
+    folded; at most `most` spellings of a run (a word of many readings in a row multiplies them)."""
     tokens = list(analyzer.tokens(text))
     out: set[str] = set()
     for i, t in enumerate(tokens):
-        if t.pos[2:3] != ("人名",):
+        if not starts(t):
             continue
         spelled = [""]
         for u in tokens[i: i + 3]:
             if u.pos[0] in _NOT_READ:
                 break
-            spelled = [s + r for s in spelled for r in _read(analyzer, u.surface)]
+            spelled = [s + r for s in spelled for r in _read(analyzer, u.surface)][:most]
             out.update(folded(romanized(s)) for s in spelled)
     out.discard("")
     return out

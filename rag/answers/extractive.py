@@ -446,13 +446,19 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
         return all(g & terms or any(s.startswith(t) for t in g if _KANJI_NAME.fullmatch(t) for s in terms)
                    for g in names)
 
+    return _speaker_lead(holds, within, QUOTED)
+
+
+def _speaker_lead(holds: Callable[[Scored], bool], within: str | None, claim: int) -> Callable[[Scored, Scored], int]:
+    """`claim` for a sentence that `holds` the speaker's words: the best one, or a whole one of its article (or of the
+    document `within`) that shares a word with the question; 0 for any other."""
     def leads(c: Scored, best: Scored) -> int:
         if c is best:
-            return QUOTED * holds(c)
+            return claim * holds(c)
         passage, first = c.hit.passage, best.hit.passage
         about = (passage.doc_id == within if within is not None
                  else (passage.doc_id, passage.article) == (first.doc_id, first.article))
-        return QUOTED * (about and not fragment(c.text) and c.lexical > 0 and holds(c))
+        return claim * (about and not fragment(c.text) and c.lexical > 0 and holds(c))
     return leads
 
 
@@ -477,14 +483,7 @@ def _read_as_speaker(searcher, surname: str, given: str, within: str | None) -> 
                     return True
         return False
 
-    def leads(c: Scored, best: Scored) -> int:
-        if c is best:
-            return READ_QUOTED * holds(c)
-        passage, first = c.hit.passage, best.hit.passage
-        about = (passage.doc_id == within if within is not None
-                 else (passage.doc_id, passage.article) == (first.doc_id, first.article))
-        return READ_QUOTED * (about and not fragment(c.text) and c.lexical > 0 and holds(c))
-    return leads
+    return _speaker_lead(holds, within, READ_QUOTED)
 
 
 # a run of capitalised words: what an English question names ("Xi", "Friedrich Merz", "the Japan Meteorological Agency")
