@@ -19,7 +19,7 @@ try:  # the answers team's fake OpenAI-compatible server
 except ImportError:  # pragma: no cover - when tests/ becomes a package
     from tests.answers.fake_llm import FakeLLM
 
-from page_support import ARTIFACTS, CHROMIUM_FLAGS, HOSTILE_DOC, HOSTILE_SEED
+from page_support import ARTIFACTS, CHROMIUM_FLAGS, HOSTILE_DOC, HOSTILE_SEED, UNUSED_FEATURES
 
 
 @dataclass
@@ -65,9 +65,23 @@ def browser():
     if executable is None:
         pytest.fail("Debian's chromium is not installed: `make test` installs it (apt-get install -y chromium)")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        flags = [*CHROMIUM_FLAGS, _disable_features(p.chromium, executable, UNUSED_FEATURES)]
+        browser = p.chromium.launch(executable_path=executable, args=flags)
         yield browser
         browser.close()
+
+
+def _disable_features(chromium, executable: str, extra: list[str]) -> str:
+    """One `--disable-features` naming Playwright's own list and `extra`: Chromium honours only the last such switch,
+    so a second one alone would drop Playwright's. Its list is read from a throwaway launch's command line (which
+    Chromium returns only with --enable-automation), not copied here, so that a Playwright upgrade keeps its own."""
+    probe = chromium.launch(executable_path=executable, args=[*CHROMIUM_FLAGS, "--enable-automation"])
+    try:
+        line = probe.new_browser_cdp_session().send("Browser.getBrowserCommandLine")["arguments"]
+    finally:
+        probe.close()
+    theirs = [f for arg in line if arg.startswith("--disable-features=") for f in arg.split("=", 1)[1].split(",")]
+    return "--disable-features=" + ",".join(dict.fromkeys([*theirs, *extra]))
 
 
 @dataclass

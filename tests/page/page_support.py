@@ -8,6 +8,10 @@ REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "page"  # git-ignored: screenshots for a person to look at
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
+# Chromium 156 preloads the address bar's two popups (chrome://omnibox-popup.top-chrome/ and its AI mode page) in a
+# renderer of their own for each window, which Playwright opens per context: ~0.6 s of CPU per test for a bar no test
+# uses (docs/operations.md)
+UNUSED_FEATURES = ["WebUIOmniboxPopup", "WebUIOmniboxAimPopup"]
 
 HOSTILE_DOC = "950_markup_probe"
 # Scraped pages can hold markup; none of it may ever run or become an element of the page. It also holds characters
