@@ -110,16 +110,18 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     def proper(term: str) -> bool:  # a name as Sudachi reads it (藤堂, 菊陽), not a word JMnedict also reads as one
         return is_name is not None and is_name(term)
 
+    parsed = {term: list(pairs(packed)) for term, packed in entries.items()}  # read once, used thrice below
     ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for term in looked:
-        for order, key in pairs(entries.get(term, "")):
+        for order, key in parsed.get(term, ()):
             # a division joins only a place's keys, the name dictionary's: アムール州 is no "love", メイン州 no "main"
             ranked[key] += [(order, t) for t in (written(term) if order >= NAMES_FROM else [term] if term in terms
                                                  else [])]
     out: dict[str, list[str]] = {}
     every: dict[str, list[str]] = {}  # each key's terms before the cap
     for key, ordered in ranked.items():
-        terms_of_key = every[key] = list(dict.fromkeys(term for _, term in sorted(ordered)))
+        terms_of_key = every[key] = ([ordered[0][1]] if len(ordered) == 1  # most keys: one term
+                                     else list(dict.fromkeys(term for _, term in sorted(ordered))))
         out[key] = terms_of_key[:_MAX_PER_KEY] + [t for t in terms_of_key[_MAX_PER_KEY:] if _loanword(t, key)]
     # JMdict glosses a company's officers "company president" (社長), "company employee" (社員): under the officer
     # too, after its own terms ("Who is the president of Minato Digital?" found no 社長, a probe's finding). Every
@@ -131,15 +133,15 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
         kept = out.get(head, [])
         out[head] = list(dict.fromkeys([*kept, *out[key][:_COMPANY_TERMS]]))
     # each term's first sense, if JMdict has it (JMnedict's names of people gloss any name alike: 茅愛 is "China")
-    first = {term: key for term, packed in entries.items() if term in looked and packed
-             for order, key in [min(pairs(packed))] if order < NAMES_FROM}
+    first = {term: key for term, found in parsed.items() if term in looked and found
+             for order, key in [min(found)] if order < NAMES_FROM}
     # a name's keys with a long vowel once: "Todo" is 藤堂 too, "Kikuyo" 菊陽(町); not "Nomura" 農村, which JMnedict
     # also reads "Noumura", nor "Toho" 東方 ("the east", and a surname): a word of JMdict is not folded
     folded: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for term, packed in entries.items():
+    for term, found in parsed.items():
         if term in first or not (written_as := written(term)):
             continue
-        for order, key in pairs(packed):
+        for order, key in found:
             if order >= NAMES_FROM and (plain := _one_long_vowel(key)) != key and proper(term):
                 folded[plain] += [(order, t) for t in written_as]
     alike = _alike(every, first, is_name) if is_name is not None else []
@@ -226,12 +228,21 @@ def _alike(table: dict[str, list[str]], first: dict[str, str], is_name: Callable
     is not one of them: 韓国 is "South Korea" first and "China" in an archaic entry, and 米 is "metre" and "rice"
     before it is "America". Only names: a follow-up asks about a name, and every word's groups would take ~18 MB more
     at the scale of the whole dictionary."""
+    firsts: dict[str, int] = defaultdict(int)
+    for key in first.values():
+        firsts[key] += 1
     groups = []
-    for key in sorted(table):
+    for key in sorted(k for k, n in firsts.items() if n > 1 and k in table):  # the others have no two terms alike
         same = [t for t in table[key] if first.get(t) == key]
         if len(same) > 1 and len(named := [t for t in same if is_name(t)]) > 1:
             groups.append(named)
     return groups
+
+
+@functools.lru_cache(maxsize=2)
+def _words_json(words: frozenset[str]) -> str:
+    """`words` sorted, as JSON (a frozenset keeps its hash: the lookup of the dictionary's own set costs nothing)."""
+    return json.dumps(sorted(words), ensure_ascii=False)
 
 
 def _loanword(term: str, key: str) -> bool:
@@ -251,7 +262,8 @@ class Bridge:
         self.table = table
         self.names = names or {}  # consonant key → the vocabulary's katakana terms of that key no dictionary holds
         self.short = short or {}  # and a key of one or two classes → the people's names of that key (モディ)
-        self.words = set(words)  # the dictionary's English words: never a name, in any regular form
+        # the dictionary's English words: never a name, in any regular form (the frozenset read_words shares)
+        self.words = words if isinstance(words, frozenset) else frozenset(words)
         self.defined = defined or {}  # an acronym the passages gloss (SCO) → its definition's terms (上海, 協力, 機構)
         self.defined_names = defined_names or {}  # and → the definition itself (上海協力機構), for the encoders
         self.alike = alike or []  # groups of terms that write one thing, [[米国, アメリカ], [英国, イギリス]…] (_alike)
@@ -359,11 +371,12 @@ class Bridge:
         return True
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps({"id": BRIDGE_ID, "table": self.table, "names": self.names,
-                                    "words": sorted(self.words), "defined": self.defined,
-                                    "defined_names": self.defined_names, "alike": self.alike, "short": self.short},
-                                   ensure_ascii=False,
-                                   sort_keys=True), encoding="utf-8")
+        """The bridge as one JSON object, keys sorted. The dictionary's English words (~41,000, the same in every
+        build of a machine) come last, as "words" sorts, and are serialised once per process (`_words_json`)."""
+        rest = json.dumps({"id": BRIDGE_ID, "table": self.table, "names": self.names, "defined": self.defined,
+                           "defined_names": self.defined_names, "alike": self.alike, "short": self.short},
+                          ensure_ascii=False, sort_keys=True)
+        path.write_text(f'{rest[:-1]}, "words": {_words_json(self.words)}}}', encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> Bridge:

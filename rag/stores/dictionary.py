@@ -60,7 +60,8 @@ _QUERIES = (
     "select g.text, k.text from NETransGloss g join NETranslation n on g.tid = n.ID join NEKanji k on k.idseq = n.idseq",
 )
 _MEMO: dict[str, _InMemory] = {}
-Words = Callable[[], set[str]]  # the dictionary's English words (JMdict's one-word keys), read when asked
+_WORDS: dict[tuple[str, int, int, int], frozenset[str]] = {}  # read_words' last table, by its path and stat
+Words = Callable[[], frozenset[str]]  # the dictionary's English words (JMdict's one-word keys), read when asked
 _SEP, _PAIR = "\x1f", "\x1e"
 _LOOKUP = 500  # terms per SELECT (SQLite allows 32,766 parameters; small batches keep each statement cheap)
 # A pair's order is its query's number × _PART plus its place among that query's rows (each query has ~0.4–0.8 M), so
@@ -237,13 +238,22 @@ def _write_words(con: sqlite3.Connection, packed_values: Iterable[str]) -> None:
     con.executemany("insert into words values (?)", ((w,) for w in sorted(_english_words(packed_values))))
 
 
-def read_words(path: Path) -> set[str]:
-    """The dictionary's English words from the table at `path` (~41,000)."""
-    con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+def read_words(path: Path) -> frozenset[str]:
+    """The dictionary's English words from the table at `path` (~41,000), read once per process while the file is
+    unchanged: every build's bridge asks for them (~20 ms a read), and a build's bridge writes them out as one."""
+    resolved = Path(path).resolve()
+    stat = resolved.stat()
+    tag = (str(resolved), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    if (found := _WORDS.get(tag)) is not None:
+        return found
+    con = sqlite3.connect(f"{resolved.as_uri()}?mode=ro", uri=True)
     try:
-        return {w for (w,) in con.execute("select word from words")}
+        words = frozenset(w for (w,) in con.execute("select word from words"))
     finally:
         con.close()
+    _WORDS.clear()  # one table per process at a time: another is another dictionary version or cache folder
+    _WORDS[tag] = words
+    return words
 
 
 def read_terms(path: Path, vocab: Iterable[str]) -> dict[str, str]:
@@ -306,14 +316,14 @@ class _InMemory:
 
     def __init__(self, table: dict[str, str]) -> None:
         self.table = table
-        self._words: set[str] | None = None
+        self._words: frozenset[str] | None = None
 
     def entries(self, vocab: Iterable[str]) -> tuple[dict[str, str], Words]:
         return {t: self.table[t] for t in vocab if t in self.table}, self.words
 
-    def words(self) -> set[str]:
+    def words(self) -> frozenset[str]:
         if self._words is None:
-            self._words = _english_words(self.table.values())
+            self._words = frozenset(_english_words(self.table.values()))
         return self._words
 
 

@@ -317,6 +317,21 @@ def test_the_dictionarys_english_words_are_kept_and_its_names_are_not(tmp_path: 
     assert read_words(tmp_path / "t.sqlite") == {"western", "west"}  # no name, acronym or phrase
 
 
+def test_the_english_words_are_read_once_per_process_and_again_when_the_table_is_rewritten(tmp_path: Path) -> None:
+    """Every build's bridge asks for them: the same set while the table is the same file, a new one once it is
+    written again (another dictionary version, or a damaged table replaced), and an error once it is gone."""
+    table = tmp_path / "t.sqlite"
+    write_terms({"西側": "1\x1ewestern"}, table)
+    first = read_words(table)
+    assert first == {"western"} and read_words(table) is first
+    table.unlink()
+    write_terms({"西側": "1\x1ewestern", "東側": "1\x1eeastern"}, table)
+    assert read_words(table) == {"western", "eastern"}
+    table.unlink()
+    with pytest.raises(OSError):
+        read_words(table)
+
+
 @pytest.mark.parametrize(("form", "word"), [("westerns", "western"), ("warned", "warn"), ("warning", "warn"),
                                             ("agreed", "agree"), ("negotiating", "negotiate"), ("allies", "ally"),
                                             ("supplied", "supply"), ("stopped", "stop"), ("stopping", "stop"),
@@ -324,6 +339,18 @@ def test_the_dictionarys_english_words_are_kept_and_its_names_are_not(tmp_path: 
 def test_a_regular_form_is_read_back_to_its_word(form: str, word: str) -> None:
     """A question word the dictionary holds in another form is no name either ("negotiating", "supplied")."""
     assert word in stems(form)
+
+
+def test_a_saved_bridge_is_one_json_object_with_sorted_keys_that_loads_as_the_same_bridge(bridge: Bridge,
+                                                                                           tmp_path: Path) -> None:
+    """The dictionary's words are written from one serialisation per process, after the other keys: the file is
+    still what json.dumps(sort_keys=True) writes of the whole bridge, so a build writes the same bytes as before."""
+    bridge.save(tmp_path / "bridge.json")
+    text = (tmp_path / "bridge.json").read_text(encoding="utf-8")
+    data = json.loads(text)
+    assert text == json.dumps(data, ensure_ascii=False, sort_keys=True)
+    assert data["words"] == sorted(bridge.words) and len(data["words"]) > 40_000 and data["table"] == bridge.table
+    assert Bridge.load(tmp_path / "bridge.json") == bridge
 
 
 def test_a_bridge_written_before_the_names_loads_without_them(bridge: Bridge, tmp_path: Path) -> None:
