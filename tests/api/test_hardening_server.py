@@ -115,6 +115,18 @@ def test_twenty_oversized_bodies_in_a_row_each_read_a_413_through_http_client(se
             conn.close()
 
 
+def test_a_declared_length_beyond_what_is_drained_reads_a_413_at_once_and_the_connection_closes(server):
+    """200 MB declared and nothing sent: not a wait for the body deadline (the server drains up to 16 MB only, so
+    it closes such a connection unread anyway)."""
+    url, _ = server
+    with socket.create_connection(_address(url), timeout=BODY_TIMEOUT_S - 0.5) as sock:  # the deadline would fail it
+        sock.sendall(b"POST /v1/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 200000000\r\n\r\n")
+        status, headers, body = _read_response(sock)
+        assert status == 413 and json.loads(body)["error"] == "body_too_large"
+        assert headers["connection"] == "close" and _closed_by_server(sock)
+
+
 def test_an_oversized_chunked_body_reads_a_413_and_the_connection_goes_on(server):
     url, _ = server
     host, port = _address(url)
