@@ -44,6 +44,8 @@ _FULL_WIDTH = {**{c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}, 0x3000: 0x20}
 # combining marks left over after NFC (none composes with the letter before it: "M̷̢u̴r̵a̶i̸"), in the blocks Latin uses
 # (not the enclosing ones, U+20DD-20E4: 1️⃣'s keycap is part of the sign)
 _STRAY_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20dc\u20e5-\u20ff\ufe20-\ufe2f]+")
+# Hepburn's long vowels ("Saitō", "Tōkyō", "Ōsaka"), which the news and the dictionaries' keys write without the mark
+_MACRONS = str.maketrans("āēīōūĀĒĪŌŪ", "aeiouAEIOU")
 
 
 def plain(text: str) -> str:
@@ -51,8 +53,9 @@ def plain(text: str) -> str:
     ("M̷̢u̴r̵a̶i̸ said what?" is "Murai said what?"), and, when it holds no kana or kanji, with full-width Latin
     letters, digits and signs as ASCII ("Ｈｏｗ ｍａｎｙ ｐａｓｓｅｎｇｅｒｓ？" is the English question it spells: a
     probe's, ranked as no English word). A Japanese question keeps its full-width signs, which its analyzers read as
-    they were trained."""
-    text = _STRAY_MARKS.sub("", unicodedata.normalize("NFC", text))
+    they were trained. A macron over a vowel is dropped ("What did Saitō say?" found another article's words than
+    "Saito"'s: a probe's)."""
+    text = _STRAY_MARKS.sub("", unicodedata.normalize("NFC", text)).translate(_MACRONS)
     return text if has_cjk(text) else text.translate(_FULL_WIDTH)
 
 

@@ -275,7 +275,9 @@ def test_a_refused_option_of_the_whole_request_names_it_as_param_too(client, ext
 @pytest.mark.parametrize("odd, plain", [
     ("Ｗｈａｔ ｄｉｄ Ｌａｖｒｏｖ ｓａｙ ａｂｏｕｔ ａｎ ａｌｌｉａｎｃｅ ｗｉｔｈ Ｃｈｉｎａ？", EN_QUESTION),
     ("W̷h̢a̴t̵ d̶i̸d̷ L̵a̶v̴r̸o̵v̶ s̷a̵y̶ a̴b̸o̵u̶t̷ a̵n̶ a̴l̸l̵i̶a̷n̵c̶e̴ w̸i̵t̶h̷ C̵h̶i̴n̸a̵?", EN_QUESTION),
-], ids=["full-width", "combining-marks"])
+    # Hepburn's macrons ("Saitō", "Tōkyō"): the seeds name no Japanese person, so they sit on this question's vowels
+    ("Whāt did Lavrōv say about an allīance with Chīnā?", EN_QUESTION),
+], ids=["full-width", "combining-marks", "macrons"])
 def test_a_question_typed_in_full_width_letters_or_with_stray_marks_is_read_as_its_plain_letters(client, path, odd,
                                                                                               plain):
     """A probe's: the full-width "Ｈｏｗ ｍａｎｙ ｐａｓｓｅｎｇｅｒｓ…？" (a Japanese keyboard's Latin letters) found other
