@@ -74,6 +74,7 @@ _SAYS_JA = re.compile(r"(?:何と|なんと)(?:述べ|言|い|語|話|強調|発
                       r"(?:どう|どのように)(?:述べ|言っ|言う|言わ|言い|語|話|強調|発言|主張|報じ|評|呼びかけ|説明|答え|書|"
                       r"訴え|警告)")
 _QUOTE = re.compile(r"「[^」]{4,}")  # a quotation (some close it with ” instead)
+_QUOTED_SPANS = re.compile(r"「[^」]*(?:」|$)")  # the quotations of a sentence, an unclosed last one to its end
 _KANJI_NAME = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 NO_PASSAGE = {
@@ -139,6 +140,7 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
             if (nxt := following.get((same.rank, same.index + k))) is not None:
                 return nxt
         return None
+    brings = getattr(lead, "brings", None)  # a quotation the sentence before it attributes (`quote_lead`)
     picked: list[Scored] = []
     items: dict[int, list[Scored]] = {}  # the list items a picked sentence brought, by its place in `picked`
     total = scored = 0  # scored: the sentences picked for their own score (a list's items are not)
@@ -183,9 +185,16 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
         total += len(c.text)
         scored += 1
         nxt = following.get((c.rank, c.index + 1))
+        quoted = after(c, 1) if brings is not None else None
         if neighbour and fragment(c.text) and nxt is not None and nxt not in picked and fits(nxt):
             picked.append(nxt)
             total += len(nxt.text)
+        elif quoted is not None and quoted not in picked and brings(quoted) and fits(quoted):
+            # the speaker asked about named, and their words in the sentence after, which does not name them: read
+            # together (`quote_lead`), as a list's items are
+            items.setdefault(len(picked) - 1, []).append(quoted)
+            picked.append(quoted)
+            total += len(quoted.text)
         elif sel.list_items and (announces(c) or (reasons and COUNTS_OUT.search(c.text))):
             brought = items.setdefault(len(picked) - 1, [])
             first_item = after(c, 1)
@@ -437,16 +446,34 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
                  and len(name_terms(g, searcher.analyzer.entries)) == len(g) and not set(g) <= set(surnames)]
         names += [{s} for s in dict.fromkeys(surnames.values()) if not any(s in g for g in names)]
 
-    def holds(c: Scored) -> bool:
-        # without a name to hold, any quotation would do: none leads ("How did the US respond?")
-        if not names or not _QUOTE.search(c.text):
-            return False
-        terms = set(searcher.analyzer.terms(c.text))
+    def named(text: str) -> bool:
+        terms = set(searcher.analyzer.terms(text))
         # a surname in kanji within the full name the sentence writes as one term (山岸 in 山岸健一郎)
         return all(g & terms or any(s.startswith(t) for t in g if _KANJI_NAME.fullmatch(t) for s in terms)
                    for g in names)
 
-    return _speaker_lead(holds, within, QUOTED)
+    def holds(c: Scored) -> bool:
+        # without a name to hold, any quotation would do: none leads ("How did the US respond?")
+        return bool(names) and bool(_QUOTE.search(c.text)) and named(c.text)
+
+    def follows(c: Scored) -> bool:
+        # a quotation that opens its sentence right after one naming the speaker, and names nobody outside it, is
+        # theirs: 「佐々木道子さん（66）は…体育館に移った。「紅葉の時期を前に…」」 (a probe's: "What did Michiko Sasaki
+        # say?" was answered without her words, which name her nowhere). It does not lead: read after the sentence
+        # that names the speaker, it is theirs to the reader too
+        if not names or not c.text.lstrip().startswith("「") or not _QUOTE.search(c.text):
+            return False
+        before = c.hit.passage.text[: c.position].rstrip()
+        if not before.endswith(("。", "」")):
+            return False  # the passage cut the sentence before: whose it is cannot be read here
+        previous = before[before.rfind("。", 0, len(before) - 1) + 1:]
+        outside = _QUOTED_SPANS.sub("", c.text)
+        return (named(previous) and not _QUOTE.search(previous)
+                and not any(t.pos[2:3] == ("人名",) for t in searcher.analyzer.tokens(outside)))
+
+    leads = _speaker_lead(holds, within, QUOTED)
+    leads.brings = follows  # type: ignore[attr-defined]  # select brings such a quotation after the sentence before it
+    return leads
 
 
 def _speaker_lead(holds: Callable[[Scored], bool], within: str | None, claim: int) -> Callable[[Scored, Scored], int]:

@@ -331,6 +331,36 @@ def test_the_words_of_a_speaker_named_by_a_surname_that_is_a_word_lead_though_sc
     assert select(candidates, Selection(min_sentences=1), lead=other)[0].text == injury
 
 
+@pytest.mark.parametrize("question, naming, quote", [
+    ("What did Lavrov say?", "ラブロフ外相は記者会見に臨んだ。", "「同盟を急ぐ必要はない」と述べた。"),
+    ("佐々木道子さんは何と言った？", "温泉旅館を営む佐々木道子さん（66）は、宿泊客を送り出してから体育館に移った。",
+     "「全部キャンセルするしかない」と肩を落とした。"),
+])
+def test_the_speakers_words_in_the_sentence_after_the_one_naming_them_are_read_with_it(
+        searcher, en_answer: Answer, question, naming, quote) -> None:
+    """A probe's: "What did Michiko Sasaki say?" was answered with the sentence naming her and not her words, in the
+    next sentence, which names her nowhere and scored under the cutoff. They now follow the sentence naming her (it
+    leads: read after it, the words are hers to the reader too). Not words whose sentence names someone else, nor
+    those after a sentence that quotes already, nor any for a question naming nobody."""
+    hit = en_answer.passages[0]
+    other = "湯ノ平地区の小中学生41人は、4日から町中心部の学校で授業を受ける。"
+
+    def answer(first: str, second: str, third: str, q: str = question) -> list[str]:
+        scores = {first: 0.9, second: 0.85 if second == other else 0.5, third: 0.85 if third == other else 0.5}
+        candidates = [dataclasses.replace(c, lexical=0.3 if c.text == first else 0.0)
+                      for c in _sentences(hit, first + second + third, scores)]
+        return [c.text for c in select(candidates, Selection(min_sentences=1),
+                                       lead=quote_lead(searcher, q, searcher.term_groups(q)))]
+
+    assert answer(naming, quote, other) == [naming, quote, other]
+    assert answer(naming, quote, other, "What did the officials say?") == [naming, other]  # nobody named
+    assert answer(naming, other, quote) == [naming, other]  # not right after the sentence naming the speaker
+    theirs = quote.replace("と", "と村井健司対策官は", 1)  # another's words
+    assert answer(naming, theirs, other) == [naming, other]
+    quoting = naming.replace("。", "「少し休みたい」と話した。")  # after a sentence that quotes already
+    assert answer(quoting, quote, other) == [quoting, other]
+
+
 @pytest.mark.parametrize("follow_up, moves", [
     ("What did she say next?", True), ("What else did he say?", True), ("彼は他に何と言った？", True),
     ("Who else is unlikely to agree to talks?", False), ("What else did China do diplomatically?", False),
