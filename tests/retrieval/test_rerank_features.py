@@ -182,6 +182,10 @@ def test_the_fronted_english_cue_and_the_final_japanese_cue_decide() -> None:
     # a probe's: a season's home runs are counted 本 and numbered 号 (「今季56号」), not in a game's 「2点本塁打」's 点
     ("How many home runs has Hiroto Murase hit this season?", {"本", "号", "本塁打"}),
     ("How many home games do the Fighters have left?", {"試合"}),  # a reviewer's: not 本 and 号
+    # a probe's: trains are counted 本 (「計186本が運休」: "How many shinkansen trains were cancelled?" opened with the
+    # snowfall), a job by the people who hold it (「約600人を減らす」)
+    ("How many shinkansen trains were cancelled?", {"本", "便"}), ("How many flights were cancelled?", {"本", "便"}),
+    ("How many jobs will be cut?", {"人", "名"}),
 ])
 def test_the_counter_a_question_asks_an_amount_in(analyzer, question: str, counters: set[str]) -> None:
     # the bridge's part, a noun's Japanese terms, stands in by a table here (the session index's is tested in
