@@ -53,6 +53,9 @@ async def strict_json_body(request: Request[Any, Any, Any]) -> None:
         decoded = msgspec.json.decode(body, type=struct, strict=True)
     except msgspec.ValidationError as exc:
         where, text = _located(str(exc), struct)
+        if where and where.rsplit(".", 1)[-1] in _DATES and _DATE_SHAPE.match(text):
+            # "yesterday" read "Expected `str` of length >= 10", where "2025-13-45" reads "… is not an ISO date"
+            text = f"Expected an ISO date, YYYY-MM-DD{_given(body, where)}"
         # the field at fault as Litestar's own validation names it, so that OpenAI's error shape carries it as `param`
         raise ValidationException(detail=field_message(where, text),
                                   extra=[{"key": where, "message": text}] if where else None) from None
@@ -76,6 +79,22 @@ async def strict_json_body(request: Request[Any, Any, Any]) -> None:
         text = f"Expected `int` <= {most}"
         raise ValidationException(detail=f"top_k: {text}", extra=[{"key": "top_k", "message": text}])
     return None
+
+
+# the date filters, and msgspec's words for a string of the wrong shape (their length bounds and pattern)
+_DATES = frozenset({"published_from", "published_to"})
+_DATE_SHAPE = re.compile(r"Expected `str` (?:of length|matching)")
+
+
+def _given(body: bytes, where: str) -> str:
+    """", got '…'": the value at the dotted path `where` of the body, read loosely; "" when it cannot be read."""
+    try:
+        value: Any = msgspec.json.decode(body)
+        for key in where.split("."):
+            value = value[key]
+    except (msgspec.DecodeError, KeyError, TypeError, IndexError):
+        return ""
+    return f", got {value[:40]!r}" if isinstance(value, str) else ""
 
 
 def _located(message: str, struct: type | None = None) -> tuple[str | None, str]:

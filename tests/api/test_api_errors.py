@@ -170,6 +170,15 @@ def test_a_question_in_parts_the_service_does_not_read_says_which_parts_it_reads
     assert error["param"] == "messages", error  # OpenAI names the field a question it cannot take came in
 
 
+@pytest.mark.parametrize("value", ["yesterday", "2025-1-5", "2025-01-01T00:00", "2024-01-01\n"])
+def test_a_date_filter_that_is_no_date_says_so(client, value):
+    """A probe's: "yesterday" read "Expected `str` of length >= 10" (the length bounds that keep "2024-01-01\n" out),
+    where "2025-13-45" reads "… is not an ISO date (YYYY-MM-DD)"."""
+    for name in ("published_from", "published_to"):
+        body = assert_error(client.post("/v1/search", json={"query": "q", "filters": {name: value}}), 400)
+        assert body["detail"] == f"filters.{name}: Expected an ISO date, YYYY-MM-DD, got {value!r}", body
+
+
 def test_the_service_stays_ready_after_every_bad_request(client, searcher):
     for _, method, path, kwargs, _, _ in BAD_REQUESTS:
         assert client.request(method, path, **kwargs).status_code < 500
