@@ -1,8 +1,8 @@
 """The edge of the app: what every HTTP exchange passes through before Litestar routes it.
 
 - A body the app answers early (413, 401, 415...) is read and dropped first, up to `max_discard_bytes`: a server that
-  closes while the client is still sending makes the client see a reset instead of the answer. A declared length
-  beyond that is answered at once (it would be closed unread anyway).
+  closes while the client is still sending makes the client see a reset instead of the answer. A declared length over
+  the limit is answered at once and drained after, so that a client that sends nothing need not wait.
 - A request body must arrive within `body_timeout_s` (408 otherwise); a client that hangs up mid-body is marked in
   the scope, so that the error handler logs a client abort rather than a server error.
 - HEAD is answered as GET without a body (uptime monitors send HEAD).
@@ -157,18 +157,19 @@ class Edge:
         return wrapped
 
     async def _too_large(self, scope: Scope, body: _Body, send: Send, seen: dict[str, Any]) -> None:
+        """The 413 is written at once, then the body is drained (up to max_discard_bytes) before the exchange ends:
+        a client that sends its whole body before reading reads the answer, not a reset, and one that declared a body
+        and sends nothing reads it without waiting for the body deadline (30 s; a probe's)."""
         seen["status"] = 413
-        # a body longer than is ever drained is answered at once: the connection closes unread whatever comes, and a
-        # client that declared it and sends nothing read its 413 only at the body deadline (30 s)
-        if body.declared is None or body.declared <= self.settings.max_discard_bytes:
-            await body.discard(self.settings.max_discard_bytes)
         detail = f"the body is larger than {self.settings.max_body_bytes} bytes"
         payload = msgspec.json.encode(error_body(scope["path"], 413, "body_too_large", detail))
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
                    *self._cors(scope)]
         await send({"type": "http.response.start", "status": 413,
                     "headers": _headers(headers, close=not body.complete)})
-        await send({"type": "http.response.body", "body": payload})
+        await send({"type": "http.response.body", "body": payload, "more_body": True})
+        await body.discard(self.settings.max_discard_bytes)
+        await send({"type": "http.response.body", "body": b""})
 
 
     def _cors(self, scope: Scope) -> list[tuple[bytes, bytes]]:
