@@ -186,6 +186,8 @@ def test_the_fronted_english_cue_and_the_final_japanese_cue_decide() -> None:
     # snowfall), a job by the people who hold it (「約600人を減らす」)
     ("How many shinkansen trains were cancelled?", {"本", "便"}), ("How many flights were cancelled?", {"本", "便"}),
     ("How many jobs will be cut?", {"人", "名"}),
+    # a reviewer's: an app's services are no trains, a ranking's positions no people
+    ("How many services does the app offer?", set()), ("How many positions did Japan climb?", set()),
 ])
 def test_the_counter_a_question_asks_an_amount_in(analyzer, question: str, counters: set[str]) -> None:
     # the bridge's part, a noun's Japanese terms, stands in by a table here (the session index's is tested in

@@ -99,9 +99,9 @@ _COUNTERS_EN: dict[str, frozenset[str]] = {
     "weeks": frozenset({"週間"}), "days": frozenset({"日間"}), "hours": frozenset({"時間"}),
     "minutes": frozenset({"分間"}), "words": frozenset({"語"}), "characters": frozenset({"字", "文字"}),
     **dict.fromkeys(("missiles", "rockets", "shells"), frozenset({"発"})), "tons": frozenset({"トン"}),
-    # a train is counted 本 (「計186本が運休」), a flight 便; either a service; a job by the people in it (「約600人を減らす」)
-    **dict.fromkeys(("trains", "flights", "services"), frozenset({"本", "便"})),
-    **dict.fromkeys(("jobs", "positions"), frozenset({"人", "名"})),
+    # a train is counted 本 (「計186本が運休」), a flight 便; a job by the people in it (「約600人を減らす」). Not
+    # "services" (an app's 12種類, a reviewer's) nor "positions" (a ranking's 位)
+    **dict.fromkeys(("trains", "flights"), frozenset({"本", "便"})), "jobs": frozenset({"人", "名"}),
     **dict.fromkeys(("ships", "vessels", "boats"), frozenset({"隻"})),
     **dict.fromkeys(("planes", "aircraft", "jets"), frozenset({"機"})),
     # "home runs" ask in _UNITS_EN's 本 and 号, not in the bridge's terms for "runs" (点: the game's 「2点本塁打」), "home
