@@ -189,7 +189,8 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
         if neighbour and fragment(c.text) and nxt is not None and nxt not in picked and fits(nxt):
             picked.append(nxt)
             total += len(nxt.text)
-        elif quoted is not None and quoted not in picked and brings(quoted) and fits(quoted):
+        elif (quoted is not None and quoted not in picked and brings(quoted) and fits(quoted)
+              and not (read and _same_sentence(c.text, read))):  # a follow-up read them after it (a reviewer's)
             # the speaker asked about named, and their words in the sentence after, which does not name them: read
             # together (`quote_lead`), as a list's items are
             items.setdefault(len(picked) - 1, []).append(quoted)
@@ -457,19 +458,40 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
         return bool(names) and bool(_QUOTE.search(c.text)) and named(c.text)
 
     def follows(c: Scored) -> bool:
-        # a quotation that opens its sentence right after one naming the speaker, and names nobody outside it, is
-        # theirs: 「佐々木道子さん（66）は…体育館に移った。「紅葉の時期を前に…」」 (a probe's: "What did Michiko Sasaki
-        # say?" was answered without her words, which name her nowhere). It does not lead: read after the sentence
-        # that names the speaker, it is theirs to the reader too
+        # a quotation that opens its sentence right after one whose subject is the speaker, and that has no subject
+        # of its own outside the quotation marks, is theirs: 「佐々木道子さん（66）は…体育館に移った。「紅葉の時期を
+        # 前に…」と肩を落とした。」 (a probe's: "What did Michiko Sasaki say?" was answered without her words, which name
+        # her nowhere). Not after 「町長は…佐々木道子さんらが身を寄せる体育館を訪れた。」, nor 「…」と職員は説明した
+        # (a reviewer's). It does not lead: read after the sentence that names the speaker, it is theirs to the reader
         if not names or not c.text.lstrip().startswith("「") or not _QUOTE.search(c.text):
             return False
         before = c.hit.passage.text[: c.position].rstrip()
         if not before.endswith(("。", "」")):
             return False  # the passage cut the sentence before: whose it is cannot be read here
         previous = before[before.rfind("。", 0, len(before) - 1) + 1:]
-        outside = _QUOTED_SPANS.sub("", c.text)
-        return (named(previous) and not _QUOTE.search(previous)
-                and not any(t.pos[2:3] == ("人名",) for t in searcher.analyzer.tokens(outside)))
+        outside = searcher.analyzer.tokens(_QUOTED_SPANS.sub("", c.text))
+        return (named(previous) and not _QUOTE.search(previous) and _subject(previous)
+                and not any(t.pos[:1] == ("助詞",) and t.surface in ("は", "が") for t in outside))
+
+    def _subject(text: str) -> bool:
+        # the speaker's name, then its title, さん, age… and は, が or によると, with no subject before it: the
+        # sentence is about them (not 「町長は…佐々木道子さんらが身を寄せる体育館を訪れた」, a reviewer's)
+        tokens = searcher.analyzer.tokens(text)
+        for i, t in enumerate(tokens):
+            if t.pos[:1] == ("助詞",) and t.surface in ("は", "が"):
+                return False
+            if not t.term or not any(t.term in g or any(t.term.startswith(n) for n in g if _KANJI_NAME.fullmatch(n))
+                                     for g in names):
+                continue
+            j = i + 1
+            while (j < len(tokens) and tokens[j].pos[:1] in (("名詞",), ("接尾辞",), ("補助記号",), ("空白",))
+                   and tokens[j].surface not in ("ら", "たち", "等", "など")):  # not a group's words
+                j += 1
+            if j < len(tokens) and tokens[j].pos[:1] == ("助詞",) and (
+                    tokens[j].surface in ("は", "が")
+                    or (tokens[j].surface == "に" and j + 1 < len(tokens) and tokens[j + 1].surface.startswith("よ"))):
+                return True
+        return False
 
     leads = _speaker_lead(holds, within, QUOTED)
     leads.brings = follows  # type: ignore[attr-defined]  # select brings such a quotation after the sentence before it

@@ -339,9 +339,10 @@ def test_the_words_of_a_speaker_named_by_a_surname_that_is_a_word_lead_though_sc
 def test_the_speakers_words_in_the_sentence_after_the_one_naming_them_are_read_with_it(
         searcher, en_answer: Answer, question, naming, quote) -> None:
     """A probe's: "What did Michiko Sasaki say?" was answered with the sentence naming her and not her words, in the
-    next sentence, which names her nowhere and scored under the cutoff. They now follow the sentence naming her (it
-    leads: read after it, the words are hers to the reader too). Not words whose sentence names someone else, nor
-    those after a sentence that quotes already, nor any for a question naming nobody."""
+    next sentence, which names her nowhere and scored under the cutoff. They now follow the sentence whose subject she
+    is (it leads: read after it, the words are hers to the reader too). Not words whose sentence has a subject of its
+    own, nor those after a sentence that quotes already or names her only as another's object, nor any for a
+    question naming nobody."""
     hit = en_answer.passages[0]
     other = "湯ノ平地区の小中学生41人は、4日から町中心部の学校で授業を受ける。"
 
@@ -359,6 +360,26 @@ def test_the_speakers_words_in_the_sentence_after_the_one_naming_them_are_read_w
     assert answer(naming, theirs, other) == [naming, other]
     quoting = naming.replace("。", "「少し休みたい」と話した。")  # after a sentence that quotes already
     assert answer(quoting, quote, other) == [quoting, other]
+    # a reviewer's: the speaker named as another's object, and a quotation with a subject of its own
+    name = naming[: naming.index("は")].split("、")[-1]  # ラブロフ外相, 佐々木道子さん（66）
+    visited = f"町長は4日朝、{name}らが身を寄せる体育館を訪れた。"
+    assert answer(visited, quote, other) == [visited, other]
+    for own in ("と職員は説明した。", "と町長が述べた。", "と夫は肩を落とした。"):
+        theirs = quote[: quote.index("」") + 1] + own
+        assert answer(naming, theirs, other) == [naming, other], own
+    # a reviewer's: "What else did she say?" after an answer that read the sentence naming her (and brought her words)
+    # does not bring them again behind another sentence
+    from rag.answers.extractive import _stale
+
+    follow_up = "What else did she say?"
+    scores = {naming: 0.9, other: 0.85, quote: 0.5}
+    candidates = [dataclasses.replace(c, lexical=0.3 if c.text == naming else 0.0)
+                  for c in _sentences(hit, naming + quote + other, scores)]
+    stale = _stale(searcher, follow_up, None, searcher.term_groups(follow_up), None, follow_up)
+    picked = select(candidates, Selection(min_sentences=1), lead=quote_lead(searcher, question,
+                                                                              searcher.term_groups(question)),
+                    read=naming, stale=stale)
+    assert quote not in [c.text for c in picked] and picked[0].text == other, [c.text for c in picked]
 
 
 @pytest.mark.parametrize("follow_up, moves", [
