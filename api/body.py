@@ -94,7 +94,9 @@ def _given(body: bytes, where: str) -> str:
             value = value[key]
     except (msgspec.DecodeError, KeyError, TypeError, IndexError):
         return ""
-    return f", got {value[:40]!r}" if isinstance(value, str) else ""
+    if not isinstance(value, str):
+        return ""
+    return f", got {value!r}" if len(value) <= 40 else f", got {value[:40]!r}… ({len(value)} characters)"
 
 
 def _located(message: str, struct: type | None = None) -> tuple[str | None, str]:

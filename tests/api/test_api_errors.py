@@ -177,6 +177,9 @@ def test_a_date_filter_that_is_no_date_says_so(client, value):
     for name in ("published_from", "published_to"):
         body = assert_error(client.post("/v1/search", json={"query": "q", "filters": {name: value}}), 400)
         assert body["detail"] == f"filters.{name}: Expected an ISO date, YYYY-MM-DD, got {value!r}", body
+    long = "2025-01-01" * 10  # a reviewer's: cut, and said so
+    body = assert_error(client.post("/v1/search", json={"query": "q", "filters": {"published_to": long}}), 400)
+    assert body["detail"].endswith(f"got {long[:40]!r}… (100 characters)"), body
 
 
 def test_the_service_stays_ready_after_every_bad_request(client, searcher):
