@@ -447,11 +447,13 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
                  and len(name_terms(g, searcher.analyzer.entries)) == len(g) and not set(g) <= set(surnames)]
         names += [{s} for s in dict.fromkeys(surnames.values()) if not any(s in g for g in names)]
 
+    def writes(term: str, name: set[str]) -> bool:
+        # a term of the name, or a surname in kanji within the full name written as one term (山岸 in 山岸健一郎)
+        return term in name or any(term.startswith(t) for t in name if _KANJI_NAME.fullmatch(t))
+
     def named(text: str) -> bool:
         terms = set(searcher.analyzer.terms(text))
-        # a surname in kanji within the full name the sentence writes as one term (山岸 in 山岸健一郎)
-        return all(g & terms or any(s.startswith(t) for t in g if _KANJI_NAME.fullmatch(t) for s in terms)
-                   for g in names)
+        return all(any(writes(s, g) for s in terms) for g in names)
 
     def holds(c: Scored) -> bool:
         # without a name to hold, any quotation would do: none leads ("How did the US respond?")
@@ -470,18 +472,17 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
             return False  # the passage cut the sentence before: whose it is cannot be read here
         previous = before[before.rfind("。", 0, len(before) - 1) + 1:]
         outside = searcher.analyzer.tokens(_QUOTED_SPANS.sub("", c.text))
-        return (named(previous) and not _QUOTE.search(previous) and _subject(previous)
+        return (named(previous) and not _QUOTE.search(previous) and subject(previous)
                 and not any(t.pos[:1] == ("助詞",) and t.surface in ("は", "が") for t in outside))
 
-    def _subject(text: str) -> bool:
+    def subject(text: str) -> bool:
         # the speaker's name, then its title, さん, age… and は, が or によると, with no subject before it: the
         # sentence is about them (not 「町長は…佐々木道子さんらが身を寄せる体育館を訪れた」, a reviewer's)
         tokens = searcher.analyzer.tokens(text)
         for i, t in enumerate(tokens):
             if t.pos[:1] == ("助詞",) and t.surface in ("は", "が"):
                 return False
-            if not t.term or not any(t.term in g or any(t.term.startswith(n) for n in g if _KANJI_NAME.fullmatch(n))
-                                     for g in names):
+            if not t.term or not any(writes(t.term, g) for g in names):
                 continue
             j = i + 1
             while (j < len(tokens) and tokens[j].pos[:1] in (("名詞",), ("接尾辞",), ("補助記号",), ("空白",))
