@@ -232,7 +232,7 @@ def _alike(table: dict[str, list[str]], first: dict[str, str], is_name: Callable
     for key in first.values():
         firsts[key] += 1
     groups = []
-    for key in sorted(k for k, n in firsts.items() if n > 1 and k in table):  # the others have no two terms alike
+    for key in sorted(k for k, n in firsts.items() if n > 1):  # the others have no two terms alike
         same = [t for t in table[key] if first.get(t) == key]
         if len(same) > 1 and len(named := [t for t in same if is_name(t)]) > 1:
             groups.append(named)
