@@ -307,7 +307,8 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
     the index does not write: a question about "Judge Kenji Tanaka" or "the Ofunato wildfire" was answered with
     another judge's words and another town's evacuations (a probe's findings), close enough in topic for USE.
 
-    A run is judged by its last word (a surname in English order, a place's own name before nothing): in Japanese
+    A run is judged by its last word (a surname in English order, a place's own name before nothing), or by its
+    last one in Japanese syllables before English words ("Sameura Dam", "Ofunato City Office"): in Japanese
     syllables as Hepburn writes them (`reads_as_japanese`: not Putin, Lavrov, Harris), not in capitals (NATO), and
     unknown to the bridge (no term of its dictionaries, no katakana term that spells it, no English word: "Tokyo" and
     "Horie" are there when the index writes 東京 and 堀江). Such a word is written when a top passage (`hits`) reads
@@ -320,9 +321,14 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
         return []
     judged = []
     for run in name_runs(question):
-        last = re.sub(r"['’]s$", "", run.split()[-1]).strip(".")
-        if (last.isupper() or not reads_as_japanese(last) or not bridge.words.isdisjoint(stems(last.lower()))
-                or bridge.expand(last.lower())):
+        words = [re.sub(r"['’]s$", "", w).strip(".") for w in run.split()]
+        # the last word in Japanese syllables, before English words only: a place's own name before what it is
+        # ("Sameura Dam", "Kochi Prefecture": a probe's, answered with another dam's storage)
+        at = len(words) - 1
+        while at > 0 and not reads_as_japanese(words[at]) and _english(bridge, words[at]):
+            at -= 1
+        last = words[at]
+        if last.isupper() or not reads_as_japanese(last) or _english(bridge, last) or bridge.expand(last.lower()):
             continue
         judged.append((run, folded(last)))
     if not judged:
@@ -338,6 +344,11 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
                                     for doc in dict.fromkeys(h.passage.doc_id for h in top(hits))))
         missing = [(run, word) for run, word in missing if not names & _run_spellings(run)]
     return [run for run, _ in missing]
+
+
+def _english(bridge: Bridge, word: str) -> bool:
+    """Whether `word` is one of the dictionary's English words ("Dam", "Prefecture", "School")."""
+    return not bridge.words.isdisjoint(stems(word.lower()))
 
 
 def _run_spellings(run: str) -> set[str]:

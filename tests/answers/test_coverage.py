@@ -460,6 +460,9 @@ def test_a_name_that_begins_a_longer_term_of_the_index_is_written_there() -> Non
     ("What did Judge Kenji Tanaka say about Russia and China?", ["Judge Kenji Tanaka"]),
     ("What did Shigeru Ishiba say about the alliance with China?", ["Shigeru Ishiba"]),
     ("How did the Ofunato city office react to the Russia-China summit?", ["Ofunato"]),
+    # a place's own name before what it is, in English words (a probe's: "Sameura Dam" had another dam's storage)
+    ("How did the Ofunato City Office react to the Russia-China summit?", ["Ofunato City Office"]),
+    ("How much water did Sameura Dam send Beijing at the Russia-China summit?", ["Sameura Dam"]),
     # whatever else it names: the answer cannot be about Kishida in articles that never write him
     ("What did Putin say about Kishida?", ["Kishida"]),
 ])
@@ -496,7 +499,8 @@ def test_a_romanized_name_is_written_where_a_top_passage_reads_as_it_and_others_
     company = reading("東和精機の4〜6月期の売上高は前年同期比12%増だった。")
     assert unwritten_romanized(searcher, "How much revenue did Towa Seiki report?", company) == []
     assert unwritten_romanized(searcher, "How much revenue did Towa Denki report?", company) == ["Towa Denki"]
-    for question in ("What did Putin say?", "What did Lavrov say about NATO?", "What did Tokyo say about the talks?"):
+    for question in ("What did Putin say?", "What did Lavrov say about NATO?", "What did Tokyo say about the talks?",
+                     "What did the Tokyo Stock Exchange say?", "What did the Putin Administration say?"):
         assert unwritten_romanized(searcher, question, sumo) == [], question
     # a reviewer's: a name in kana that Sudachi's dictionary lacks (no reading of its own) is read as it is written,
     # and a place Sudachi reads with its division (みやき町) without it; full-width letters are letters
