@@ -321,7 +321,9 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
     of 5月8日). It must share a word with `question` (its term `groups`) and hold a token of `kind` new to it: the
     rerank stage's answer evidence. Its claim (an int) is 2 for a number in the counter the question asks in
     (`answer_type.asked_counters`: 「3万1,500票」 for "How many votes…?", where 「当選が決まった12日夜、…」 gives a number
-    too), 1 for any token of the kind, 0 for none."""
+    too), 3 for such a number in a sentence that names the person the question does ("How many pitches did Mochizuki
+    throw?": 「望月投手は…148球」, not the other pitcher's 「…133球を投げ」, a probe's), 1 for any token of the kind, 0
+    for none."""
     tokens = searcher.analyzer.tokens(question)
     known_terms = {t for g in groups for t in g} | {t.term for t in tokens if t.term}
     known_numbers = answer_type.question_numbers(question, tokens)
@@ -333,10 +335,12 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
                                            lambda t: answer_type.counter_term(searcher.analyzer.tags(t)))
                 if kind == "number" else frozenset())
 
+    names_person = _names_person(searcher, question, groups) if counters else None
+
     def claim(c: Scored) -> int:  # 2: a number in the counter asked for (7位 for 何位), 1: a token of the kind, 0: none
         found = searcher.analyzer.tokens(c.text)
         if counters and answer_type.counted(found, counters, known_numbers):
-            return 2
+            return COUNTED + bool(names_person is not None and names_person(c.text))
         return int(answer_type.has_evidence(found, kind, known_terms, known_numbers))
 
     def leads(c: Scored, best: Scored) -> int:
@@ -420,40 +424,18 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
     sentence must hold. A question that
     names no one has no one whose words to look for. The best one keeps its place when it does so itself."""
     runs = _name_runs(question)
-    if runs:
-        # a name after "of", "in", "about"… says where the speaker is, or what of: "What did the governor of Miyazaki
-        # say?" opened with a minister's words on his visit to 宮崎県; with no other name, nobody's words lead
+    names = _person_terms(searcher, question, groups)
+    if runs and not names:
         speakers = [run for run, is_placed in runs if not is_placed]
-        if not speakers:
-            return lambda c, best: 0
-        # the run's last group (a surname: "Makoto Onodera" is 小野寺, not the given name's guesses 誠一 and 真), its
-        # terms that write a name (not 習 alone, which Sudachi does not know)
-        bridge = searcher.bridge
-        groups_of_run = bridge.expand(speakers[0]) if bridge is not None else []
-        spelled = set(name_terms(groups_of_run[-1], searcher.analyzer.entries)) if groups_of_run else set()
-        given, surname = (speakers[0].split() + [""])[-3:-1] if len(speakers[0].split()) > 1 else ("", "")
-        if not spelled and surname and reads_as_japanese(surname) and reads_as_japanese(given):
+        given, surname = (speakers[0].split() + [""])[-3:-1] if speakers and len(speakers[0].split()) > 1 else ("", "")
+        if surname and reads_as_japanese(surname) and reads_as_japanese(given):
             # a Japanese surname that is a word too ("Kenta Mori": 森, a forest), known by Sudachi's reading of a
             # person's name, 森さん (a probe's: his words, 「ゴーッという…」, were left for his injury)
             return _read_as_speaker(searcher, folded(surname), folded(given), within)
-        if not spelled:
-            return lambda c, best: 0
-        names = [spelled]
-    else:
-        # a full name by its surname, not its given name (杉本和臣は何と述べたか: 「杉本知事は「…」と述べた」 names him),
-        # also a surname that is a word too (林芳正: 林, "forest", which alone writes no name)
-        surnames = _surnames(question, searcher.analyzer)
-        names = [set(g) for g in groups if g and not any(t.isascii() for t in g)
-                 and len(name_terms(g, searcher.analyzer.entries)) == len(g) and not set(g) <= set(surnames)]
-        names += [{s} for s in dict.fromkeys(surnames.values()) if not any(s in g for g in names)]
-
-    def writes(term: str, name: set[str]) -> bool:
-        # a term of the name, or a surname in kanji within the full name written as one term (山岸 in 山岸健一郎)
-        return term in name or any(term.startswith(t) for t in name if _KANJI_NAME.fullmatch(t))
+        return lambda c, best: 0
 
     def named(text: str) -> bool:
-        terms = set(searcher.analyzer.terms(text))
-        return all(any(writes(s, g) for s in terms) for g in names)
+        return _names_all(searcher, names, text)
 
     def holds(c: Scored) -> bool:
         # without a name to hold, any quotation would do: none leads ("How did the US respond?")
@@ -482,7 +464,7 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
         for i, t in enumerate(tokens):
             if t.pos[:1] == ("助詞",) and t.surface in ("は", "が"):
                 return False
-            if not t.term or not any(writes(t.term, g) for g in names):
+            if not t.term or not any(_writes(t.term, g) for g in names):
                 continue
             j = i + 1
             while (j < len(tokens) and tokens[j].pos[:1] in (("名詞",), ("接尾辞",), ("補助記号",), ("空白",))
@@ -497,6 +479,55 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
     leads = _speaker_lead(holds, within, QUOTED)
     leads.brings = follows  # type: ignore[attr-defined]  # select brings such a quotation after the sentence before it
     return leads
+
+
+def _person_terms(searcher, question: str, groups: Sequence[Sequence[str]]) -> list[set[str]]:
+    """The people `question` names, each as the terms that write them (`quote_lead`'s speakers): an English question's
+    first run of capitalised words, as the bridge spells its last word in terms that write a name ("Makoto Onodera":
+    小野寺, not 誠一, a guess for the given name that another speaker bears; [] for a run the bridge cannot spell as a
+    name, 習 alone, or a name after "of", "in", "about"…, which says where or what of: "What did the governor of
+    Miyazaki say?" opened with a minister's words on his visit to 宮崎県); a Japanese question's term groups whose
+    every term writes a name (メルツ, not 首相), a full name by its surname."""
+    runs = _name_runs(question)
+    if runs:
+        speakers = [run for run, is_placed in runs if not is_placed]
+        bridge = searcher.bridge
+        groups_of_run = bridge.expand(speakers[0]) if speakers and bridge is not None else []
+        spelled = set(name_terms(groups_of_run[-1], searcher.analyzer.entries)) if groups_of_run else set()
+        return [spelled] if spelled else []
+    # a full name by its surname, not its given name (杉本和臣は何と述べたか: 「杉本知事は「…」と述べた」 names him), also
+    # a surname that is a word too (林芳正: 林, "forest", which alone writes no name)
+    surnames = _surnames(question, searcher.analyzer)
+    names = [set(g) for g in groups if g and not any(t.isascii() for t in g)
+             and len(name_terms(g, searcher.analyzer.entries)) == len(g) and not set(g) <= set(surnames)]
+    return names + [{s} for s in dict.fromkeys(surnames.values()) if not any(s in g for g in names)]
+
+
+def _names_person(searcher, question: str, groups: Sequence[Sequence[str]]) -> Callable[[str], bool] | None:
+    """Whether a text names the person `question` does (`_person_terms`), or, for an English question's surname in
+    Japanese syllables that the bridge writes only as a word ("Mochizuki": 望月, a full moon), a person's name (人名)
+    that reads as it; None when the question names nobody so."""
+    if names := _person_terms(searcher, question, groups):
+        return lambda text: _names_all(searcher, names, text)
+    speakers = [run for run, is_placed in _name_runs(question) if not is_placed]
+    surname = re.sub(r"['’]s$", "", speakers[0].split()[-1]) if speakers else ""
+    if not (surname and reads_as_japanese(surname)):
+        return None
+    analyzer, wanted = searcher.analyzer, folded(surname)
+    return lambda text: any(t.pos[2:3] == ("人名",) and any(folded(romanized(r)) == wanted
+                                                            for r in analyzer.readings(t.surface))
+                            for t in analyzer.tokens(text))
+
+
+def _names_all(searcher, names: Sequence[set[str]], text: str) -> bool:
+    """Whether `text` writes each of `names` (`_person_terms`), by a term of the name or by a full name written as one
+    term that begins with a surname of the name in kanji (山岸 in 山岸健一郎: `_writes`)."""
+    terms = set(searcher.analyzer.terms(text))
+    return all(any(_writes(t, name) for t in terms) for name in names)
+
+
+def _writes(term: str, name: set[str]) -> bool:
+    return term in name or any(term.startswith(t) for t in name if _KANJI_NAME.fullmatch(t))
 
 
 def _speaker_lead(holds: Callable[[Scored], bool], within: str | None, claim: int) -> Callable[[Scored, Scored], int]:

@@ -520,6 +520,32 @@ def test_a_number_in_the_counter_asked_for_leads_though_it_scored_under_the_cuto
     assert [c.text for c in select([best, other, some], lead=number)] == [best.text, other.text]
 
 
+def test_a_number_in_the_counter_asked_for_leads_from_the_sentence_that_names_the_person_asked_about(searcher) -> None:
+    """A probe's: "How many pitches did Mochizuki throw in the final?" opened with his words, then the other pitcher's
+    「133球」; his 「148球」 came third. Pitches are counted in 球, and of two sentences giving a number in that
+    counter, the one naming the person the question names claims more: by the bridge's name (Lavrov: ラブロフ), or by
+    a person's name that reads as a surname the bridge writes only as a word (望月, a full moon); a question naming
+    nobody, or a sentence naming nobody asked about, claims as before."""
+    hit = searcher.search("ラブロフ", top_k=1).hits[0]
+
+    def sentence(text: str, score: float) -> Scored:
+        return Scored(1, 0, 0, text, hit, score, lexical=0.5)
+
+    other = sentence("一方、相手の先発・村松投手は9回途中まで133球を投げた。", 0.9)
+    his = sentence("望月投手は10回を1人で投げ抜き、148球を投げた。", 0.8)
+    question = "How many pitches did Mochizuki throw in the final?"
+    number = detail_lead(searcher, question, "number", searcher.term_groups(question))
+    assert (number(other, other), number(his, other)) == (2, 3)
+    assert [c.text for c in select([other, his], lead=number)][0] == his.text
+    nobody = "How many pitches were thrown in the final?"
+    loose = detail_lead(searcher, nobody, "number", searcher.term_groups(nobody))
+    assert (loose(other, other), loose(his, other)) == (2, 2)
+    assert select([other, his], lead=loose)[0] is other
+    lavrov = "How many pitches did Lavrov throw?"
+    by_bridge = detail_lead(searcher, lavrov, "number", searcher.term_groups(lavrov))
+    assert by_bridge(sentence("ラブロフ外相はモスクワでの始球式で3球を投げたという。", 0.7), other) == 3 and by_bridge(his, other) == 2
+
+
 def test_the_counter_asked_for_is_read_from_the_bridges_dictionaries_not_the_alignments_neighbours(searcher
                                                                                                    ) -> None:
     """A probe's chat: "how many helicopters were used against the fire?" was answered with 「約1200ヘクタール…27棟」:

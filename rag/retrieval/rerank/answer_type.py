@@ -104,6 +104,7 @@ _COUNTERS_EN: dict[str, frozenset[str]] = {
     **dict.fromkeys(("trains", "flights"), frozenset({"本", "便"})), "jobs": frozenset({"人", "名"}),
     **dict.fromkeys(("ships", "vessels", "boats"), frozenset({"隻"})),
     **dict.fromkeys(("planes", "aircraft", "jets"), frozenset({"機"})),
+    "pitches": frozenset({"球"}), "innings": frozenset({"回", "イニング"}), "strikeouts": frozenset({"三振", "個"}),
     # "home runs" ask in _UNITS_EN's 本 and 号, not in the bridge's terms for "runs" (点: the game's 「2点本塁打」), "home
     # games" in 試合; "home" counts nothing of its own
     "home": frozenset(),
