@@ -422,7 +422,8 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
     spell as a name (習 alone is none) tells nobody's words, and none leads. A Japanese question names them by its
     term groups whose every term writes a name (メルツ, not 首相; of a full name, the surname), each of which the
     sentence must hold. A question that
-    names no one has no one whose words to look for. The best one keeps its place when it does so itself."""
+    names no one by name may name a role, whose holder the passages write (`_role_lead`). The best one keeps its
+    place when it quotes the speaker itself."""
     runs = _name_runs(question)
     names = _person_terms(searcher, question, groups)
     if runs and not names:
@@ -432,7 +433,10 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
             # a Japanese surname that is a word too ("Kenta Mori": 森, a forest), known by Sudachi's reading of a
             # person's name, 森さん (a probe's: his words, 「ゴーッという…」, were left for his injury)
             return _read_as_speaker(searcher, folded(surname), folded(given), within)
-        return lambda c, best: 0
+        if speakers:
+            return lambda c, best: 0
+    if not names:
+        return _role_lead(searcher, groups, within)
 
     def named(text: str) -> bool:
         return _names_all(searcher, names, text)
@@ -541,6 +545,40 @@ def _speaker_lead(holds: Callable[[Scored], bool], within: str | None, claim: in
                  else (passage.doc_id, passage.article) == (first.doc_id, first.article))
         return claim * (about and not fragment(c.text) and c.lexical > 0 and holds(c))
     return leads
+
+
+def _role_lead(searcher, groups: Sequence[Sequence[str]], within: str | None) -> Callable[[Scored, Scored], int]:
+    """`quote_lead` for a question that names its speaker by a role, not a name ("What did the rice farmer say?",
+    "What did the mayor of Tono say?", 「監督は何と話したか」): a sentence that quotes and names a person whom its passage
+    writes with a term of the question (its term `groups`) as their title or description: 「佐々木誠市長」, a name then
+    the term, or 「農家の矢野健一さん」, the term, の and a name; the person by their surname, as the article goes on to
+    call them (「矢野さんは「稲穂が…」」: a probe's, answered with the sentence introducing him and not his words)."""
+    analyzer = searcher.analyzer
+    roles = {t for g in groups for t in g if not t.isascii()}
+    people: dict[str, frozenset[str]] = {}
+
+    def described(text: str) -> frozenset[str]:  # the surnames a passage writes with a role of the question, read once
+        if text not in people:
+            tokens = analyzer.tokens(text)
+            found: set[str] = set()
+            for i, t in enumerate(tokens):
+                if t.term not in roles:
+                    continue
+                j = i - 1  # 佐々木 誠 市長: the name's first part before the role
+                while j >= 0 and tokens[j].pos[2:3] == ("人名",):
+                    j -= 1
+                if j + 1 < i and tokens[j + 1].term:
+                    found.add(tokens[j + 1].term)
+                if i + 2 < len(tokens) and tokens[i + 1].surface == "の" and tokens[i + 2].pos[2:3] == ("人名",):
+                    found.add(tokens[i + 2].term or tokens[i + 2].surface)  # 農家 の 矢野 健一 さん
+            people[text] = frozenset(found)
+        return people[text]
+
+    def holds(c: Scored) -> bool:
+        surnames = described(c.hit.passage.text) if roles else frozenset()
+        return bool(surnames) and bool(_QUOTE.search(c.text)) and not surnames.isdisjoint(analyzer.terms(c.text))
+
+    return _speaker_lead(holds, within, READ_QUOTED)
 
 
 def _read_as_speaker(searcher, surname: str, given: str, within: str | None) -> Callable[[Scored, Scored], int]:

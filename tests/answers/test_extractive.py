@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from rag.answers import Answer, answer_question
-from rag.answers.extractive import (DEFAULT_WEIGHTS, MAX_CHARS, MAX_SENTENCES, NO_PASSAGE, Selection,
+from rag.answers.extractive import (READ_QUOTED, DEFAULT_WEIGHTS, MAX_CHARS, MAX_SENTENCES, NO_PASSAGE, Selection,
                                     asks_what_was_said, detail_lead, extractive_answer, near_duplicate, quote_lead,
                                     render, select)
 from rag.answers.scoring import Scored
@@ -560,6 +560,35 @@ def test_the_counter_asked_for_is_read_from_the_bridges_dictionaries_not_the_ali
                                   term_groups=lambda text: [*searcher.term_groups(text), ["ヘクタール"]])
     number = detail_lead(noisy, question, "number", noisy.term_groups(question))
     assert number(area, area) == 1  # some number, not the one asked for
+
+
+def test_a_speaker_asked_for_by_a_role_is_the_person_the_passage_writes_with_it(searcher) -> None:
+    """A probe's: "What did the rice farmer in Saijo say about the drought?" was answered with the sentence introducing
+    「農家の矢野健一さん(67)」 and not his words, 「矢野さんは「稲穂が…」」, which scored under the cutoff. A question that
+    names its speaker by a role (a term of the question: 農家, 外相) asks for the words of the person the passage writes
+    with that role, 「農家の矢野健一さん」 or 「ラブロフ外相」, by their surname; they lead though they scored under the
+    cutoff. Not another person's words, nor for a question naming a speaker the bridge cannot spell."""
+    hit = searcher.search("ラブロフ", top_k=1).hits[0]
+    intro_text = "西条市で40年以上、米を作っている農家の矢野健一さん(67)の田んぼでは、土がひび割れ始めています。"
+    words_text = "矢野さんは「稲穂が出る大事な時期に水が足りない。この夏は一番厳しい」と話していました。"
+    other_text = "町の職員は「農業用水の対策をできるだけ急ぎたいと考えている」と話しました。"
+    text = intro_text + words_text + other_text
+    at = dataclasses.replace(hit, passage=dataclasses.replace(hit.passage, text=text))
+    intro = Scored(1, 0, 0, intro_text, at, 1.09, lexical=0.8)
+    words = Scored(1, 1, len(intro_text), words_text, at, 0.85, lexical=0.1)
+    other = Scored(1, 2, len(intro_text) + len(words_text), other_text, at, 0.84, lexical=0.1)
+    question = "農家は何と話したか"
+    lead = quote_lead(searcher, question, searcher.term_groups(question))
+    assert (lead(intro, intro), lead(words, intro), lead(other, intro)) == (0, READ_QUOTED, 0)
+    one = Selection(min_sentences=1)
+    assert [c.text for c in select([intro, words, other], one)] == [intro_text]  # his words under the cutoff
+    assert [c.text for c in select([intro, words, other], one, lead=lead)] == [words_text, intro_text]
+    minister_text = "ロシアのセルゲイ・ラブロフ外相は記者会見で「中国との同盟は考えていない」と述べた。"
+    minister = dataclasses.replace(hit, passage=dataclasses.replace(hit.passage, text=minister_text))
+    said = Scored(1, 0, 0, minister_text, minister, 0.9, lexical=0.5)
+    for asked, claim in (("What did the foreign minister say?", READ_QUOTED), ("What did the farmer say?", 0),
+                         ("What did Kowalczyk say?", 0)):
+        assert quote_lead(searcher, asked, searcher.term_groups(asked))(said, said) == claim, asked
 
 
 @pytest.mark.parametrize("question, says", [
