@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from ..corpus.articles import source_marker
+from ..retrieval.conversation import surname_of
 from ..retrieval.cues import EN_COMPARING, EN_FUNCTION, EN_OVERVIEW, JA_COMPARING, JA_OVERVIEW, placed
 from ..retrieval.rerank import answer_type
 from ..retrieval.rerank.answer_type import Kind
@@ -410,8 +411,8 @@ def asks_what_was_said(question: str) -> bool:
     return bool(_SAYS_EN.search(question) or _SAYS_JA.search(question))
 
 
-def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within: str | None = None
-               ) -> Callable[[Scored, Scored], int]:
+def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within: str | None = None,
+               person: str | None = None) -> Callable[[Scored, Scored], int]:
     """How strongly a sentence may open an answer to a question about what someone said, in the best one's place
     (QUOTED; READ_QUOTED, which a sentence scored under the cutoff may claim too, for a surname known by its reading;
     0 for none):
@@ -422,10 +423,13 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
     spell as a name (習 alone is none) tells nobody's words, and none leads. A Japanese question names them by its
     term groups whose every term writes a name (メルツ, not 首相; of a full name, the surname), each of which the
     sentence must hold. A question that
-    names no one by name may name a role, whose holder the passages write (`_role_lead`). The best one keeps its
-    place when it quotes the speaker itself."""
-    runs = _name_runs(question)
-    names = _person_terms(searcher, question, groups)
+    names no one by name may name a role, whose holder the passages write (`_role_lead`). A follow-up that points to
+    its speaker by a pronoun alone names the `person` the conversation resolved it to ("What did he say?" after "Who
+    was the MVP?": 望月, whom the answer before named; the conversation's words named 静岡 first). The best one keeps
+    its place when it quotes the speaker itself."""
+    runs = [] if person else _name_runs(question)
+    names = ([set(searcher.analyzer.terms(surname_of(person, searcher.analyzer)))] if person
+             else _person_terms(searcher, question, groups))
     if runs and not names:
         speakers = [run for run, is_placed in runs if not is_placed]
         given, surname = (speakers[0].split() + [""])[-3:-1] if speakers and len(speakers[0].split()) > 1 else ("", "")
@@ -442,8 +446,9 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
         return _names_all(searcher, names, text)
 
     def holds(c: Scored) -> bool:
-        # without a name to hold, any quotation would do: none leads ("How did the US respond?")
-        return bool(names) and bool(_QUOTE.search(c.text)) and named(c.text)
+        # without a name to hold, any quotation would do: none leads ("How did the US respond?"); the name outside
+        # the quotation marks (a probe's: 「青木監督は「望月投手の気迫のある投球に…」」 led "What did he say?" about 望月)
+        return bool(names) and bool(_QUOTE.search(c.text)) and named(_outside_quotes(c.text))
 
     def follows(c: Scored) -> bool:
         # a quotation that opens its sentence right after one whose subject is the speaker, and that has no subject
@@ -547,6 +552,29 @@ def _speaker_lead(holds: Callable[[Scored], bool], within: str | None, claim: in
     return leads
 
 
+def _outside_quotes(text: str) -> str:
+    """`text` without its quotations, the innermost first; one it does not close is a quotation to its end (「…タス通信は、
+    北京から「中心議題は…習主席と…」). A quotation that opens the sentence and closes at its end or nowhere is a blog's
+    quoting of a report, which names the speaker outside the speaker's words (「トランプ氏は、…「私がそんなことを言った
+    のか?…」と答えた。, 「米大統領は…「非常に良好な関係」を築いており、…と述べた。」): read as the report."""
+    text = text.strip()
+    if text.startswith("「"):
+        depth, close = 0, None
+        for i, ch in enumerate(text):
+            depth += (ch == "「") - (ch == "」")
+            if depth == 0:
+                close = i
+                break
+        if close is None or not text[close + 1:].strip("。 "):
+            text = text[1:close]
+    while (bare := _INNERMOST.sub("", text)) != text:
+        text = bare
+    return text.split("「", 1)[0].replace("」", "")
+
+
+_INNERMOST = re.compile(r"「[^「」]*」")
+
+
 def _role_lead(searcher, groups: Sequence[Sequence[str]], within: str | None) -> Callable[[Scored, Scored], int]:
     """`quote_lead` for a question that names its speaker by a role, not a name ("What did the rice farmer say?",
     "What did the mayor of Tono say?", 「監督は何と話したか」): a sentence that quotes and names a person whom its passage
@@ -576,7 +604,8 @@ def _role_lead(searcher, groups: Sequence[Sequence[str]], within: str | None) ->
 
     def holds(c: Scored) -> bool:
         surnames = described(c.hit.passage.text) if roles else frozenset()
-        return bool(surnames) and bool(_QUOTE.search(c.text)) and not surnames.isdisjoint(analyzer.terms(c.text))
+        return (bool(surnames) and bool(_QUOTE.search(c.text))
+                and not surnames.isdisjoint(analyzer.terms(_outside_quotes(c.text))))
 
     return _speaker_lead(holds, within, READ_QUOTED)
 
@@ -737,13 +766,14 @@ def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = 
                       weights: Weights = DEFAULT_WEIGHTS,
                       selection: Selection = DEFAULT_SELECTION, asked: Kind | None = None,
                       within: str | None = None, own: str | None = None,
-                      before: str = "") -> tuple[str, tuple[Citation, ...]]:
+                      before: str = "", person: str | None = None) -> tuple[str, tuple[Citation, ...]]:
     """Answer text with [n] markers and the citations they index; a clear message when there are no hits. `asked`:
     the kind of detail the question asks for ("When was that?": a date); a sentence that gives it comes first
     (`detail_lead`, `within` the document the answer before was drawn from). `own`: a follow-up's own words, when
     `question` is the conversation it was searched with; a sentence holding them counts for more. `before`: the
     answer before's first sentence, for a follow-up: it does not open this answer when it gives nothing the
-    follow-up asks anew (`_stale`) and another picked sentence can."""
+    follow-up asks anew (`_stale`) and another picked sentence can. `person`: whom a follow-up's pronoun points to,
+    whose words it asks for when it asks what was said (`quote_lead`)."""
     if not hits:
         return no_passage_message(lang), ()
     t0 = time.perf_counter()
@@ -758,7 +788,7 @@ def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = 
     if asked in LEADING_KINDS:
         lead = detail_lead(searcher, question, asked, groups, within)
     elif asked is None and asks_what_was_said(question):
-        lead = quote_lead(searcher, question, groups, within)
+        lead = quote_lead(searcher, question, groups, within, person)
     elif asked is None and asks_overview(question):
         lead = overview_lead(searcher, question)
     else:

@@ -44,6 +44,7 @@ class Retrieval:
     answered: str | None = None  # the document the answer before was drawn from, for a follow-up that depends on it
     elsewhere: bool = False  # the follow-up's own words find their topic in another document (ConversationSearch)
     before: str = ""  # the answer before's first sentence, for a follow-up: the reader has just read it
+    person: str | None = None  # whom a follow-up's pronoun points to (ConversationSearch.person)
 
     @property
     def focus(self) -> str:
@@ -97,7 +98,7 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
     earlier = tuple(h for h in history if h.strip()) if found.dependent else ()
     return Retrieval(found.result, earlier, found.context, t0, instructions, reply_tokens,
                      answered=answered if found.context is not None else None, elsewhere=found.elsewhere,
-                     before=answer if found.context is not None else "")
+                     before=answer if found.context is not None else "", person=found.person)
 
 
 def _lists_articles(question: str) -> bool:
@@ -221,7 +222,7 @@ def extractive(r: Retrieval, searcher: Searcher, settings: Settings) -> tuple[st
                                         selection=(DEFAULT_SELECTION if r.context is None or r.elsewhere
                                                    else FOLLOW_UP_SELECTION),
                                         asked=asked_detail(r.result.query), within=r.answered, own=own,
-                                        before=r.before)
+                                        before=r.before, person=r.person)
     return text, citations, True
 
 

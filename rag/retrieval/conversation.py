@@ -91,6 +91,9 @@ class ConversationSearch:
     # the Saudi Iran deal China brokered in Beijing?" after Lavrov's alliance): its answer is not held to that one.
     # One of which that document writes nothing is a question of its own (context None)
     elsewhere: bool = False
+    # the person the follow-up points to by a pronoun alone, as the answer before wrote them ("What did he say?"
+    # after "Who was the MVP?" answered 「…望月投手が選ばれました」: 望月); None for any other
+    person: str | None = None
 
     @property
     def dependent(self) -> bool:
@@ -407,7 +410,7 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
         # "he" is the person the answer before named (「…村井俊介氏は…」 after "What did Shunsuke Murai ask?"): the
         # passages that write the name first, among the first NAMED_DEPTH; the question's own words ("say", "next")
         # found others' words first (a probe's: Lavrov's speech, Trump's 言ったのか)
-        written = frozenset({tuple(searcher.analyzer.terms(_surname(he, searcher.analyzer)))}) - {()}
+        written = frozenset({tuple(searcher.analyzer.terms(surname_of(he, searcher.analyzer)))}) - {()}
         if written:
             hits = named_first(hits, lambda text: mentions(text, written, searcher.analyzer), NAMED_DEPTH)
     hits = tuple(hits[:top_k])
@@ -426,10 +429,10 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     # answer before's document (holding all but name swaps to it lost p57c the sumo tournament's evidence)
     elsewhere = (len(own) > MIN_CONTENT_WORDS and answered is not None and bool(alone.hits)
                  and alone.hits[0].passage.doc_id != answered)
-    return ConversationSearch(result, context, elsewhere)
+    return ConversationSearch(result, context, elsewhere, he)
 
 
-def _surname(name: str, analyzer: JapaneseAnalyzer) -> str:
+def surname_of(name: str, analyzer: JapaneseAnalyzer) -> str:
     """A Japanese person's surname, as the passages after the first write the name alone (村井俊介: 村井), the name's
     first word when Sudachi reads it as a person's and it is two characters or more (東 of 東浩紀 is the east in 「東に
     約800メートル」: a reviewer's); else the name as it is (ラブロフ)."""

@@ -562,6 +562,39 @@ def test_the_counter_asked_for_is_read_from_the_bridges_dictionaries_not_the_ali
     assert number(area, area) == 1  # some number, not the one asked for
 
 
+def test_a_follow_up_asking_what_he_said_leads_with_the_words_of_the_person_it_points_to(searcher) -> None:
+    """A probe's chat: "Who won the Shizuoka baseball final?", "Who was the MVP?" (answered 「望月投手は「…」」), "What
+    did he say?" opened with the other coach's words, which name 望月 inside their quotation marks; the conversation's
+    words named 静岡 as the speaker. The follow-up's pronoun points to the person the conversation resolved it to
+    (`person`), named outside the quotation marks; so is a speaker a question names."""
+    found = searcher.search("ラブロフ", top_k=1).hits[0]
+    his_text = "望月投手は「最後まで投げ切ることだけを考えていた。甲子園でも勝ちたい」と話していました。"
+    coach_text = "青木正人監督は「こちらのミスで流れを渡してしまった。望月投手の気迫のある投球に対応しきれなかった」と話した。"
+    hit = dataclasses.replace(found, passage=dataclasses.replace(found.passage, text=his_text + coach_text))
+    his = Scored(1, 1, 0, his_text, hit, 0.8, lexical=0.2)
+    coach = Scored(1, 0, 0, coach_text, hit, 0.9, lexical=0.3)
+    focus = "望月 won Shizuoka baseball final MVP\nWhat did he say?"
+    lead = quote_lead(searcher, focus, searcher.term_groups(focus), person="望月")
+    assert (lead(coach, coach), lead(his, coach)) == (0, 1)
+    assert select([coach, his], lead=lead)[0] is his
+    assert quote_lead(searcher, focus, searcher.term_groups(focus))(his, coach) == 0  # 静岡 was the speaker
+    # a report quoted whole, or from its start to nowhere, names its speaker outside their words; a quotation left
+    # open after a report's own subject is the report's words (習 named inside TASS's, not his own)
+    trump = "What did Trump say?"
+    blog = Scored(1, 0, 0, "「トランプ氏は、独裁者だとまだ信じているかとの質問に対し、「私がそんなことを言ったのか?」と答えた。", hit,
+                  0.9, lexical=0.3)
+    assert quote_lead(searcher, trump, searcher.term_groups(trump))(blog, blog) == 1
+    xi = "習近平国家主席は何と述べたか"
+    tass = Scored(1, 0, 0, "タス通信は、北京から「中心議題は習近平国家主席による「北京会談」の協議になる", hit, 0.9, lexical=0.3)
+    own = Scored(1, 1, 0, "習近平国家主席は「ウクライナ危機は政治的手段で解決されなければならない」と述べた。", hit, 0.8, lexical=0.3)
+    by_xi = quote_lead(searcher, xi, searcher.term_groups(xi))
+    assert (by_xi(tass, tass), by_xi(own, tass)) == (0, 1)
+    # 望月 is a word too (a full moon): a Japanese question names him as 投手, the role the passage writes him with
+    asked = "望月投手は何と話したか"
+    by_name = quote_lead(searcher, asked, searcher.term_groups(asked))
+    assert (by_name(coach, coach), by_name(his, coach)) == (0, READ_QUOTED)
+
+
 def test_a_speaker_asked_for_by_a_role_is_the_person_the_passage_writes_with_it(searcher) -> None:
     """A probe's: "What did the rice farmer in Saijo say about the drought?" was answered with the sentence introducing
     「農家の矢野健一さん(67)」 and not his words, 「矢野さんは「稲穂が…」」, which scored under the cutoff. A question that
