@@ -323,9 +323,12 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
     for run in name_runs(question):
         words = [re.sub(r"['’]s$", "", w).strip(".") for w in run.split()]
         # the last word in Japanese syllables, before English words only: a place's own name before what it is
-        # ("Sameura Dam", "Kochi Prefecture": a probe's, answered with another dam's storage)
+        # ("Sameura Dam", "Kochi Prefecture": a probe's, answered with another dam's storage). Not in a run with a
+        # stop word, a question in Title Case ("Has Rice Been Affected By The Drought?": "Been" is no name, a
+        # reviewer's), whose words before its last are any words
         at = len(words) - 1
-        while at > 0 and not reads_as_japanese(words[at]) and _english(bridge, words[at]):
+        title_case = any(w.lower() in STOP_WORDS for w in words)
+        while at > 0 and not title_case and not reads_as_japanese(words[at]) and _english(bridge, words[at]):
             at -= 1
         last = words[at]
         if last.isupper() or not reads_as_japanese(last) or _english(bridge, last) or bridge.expand(last.lower()):
