@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 import time
@@ -9,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from ..corpus.articles import source_marker
+from ..corpus.lines import has_cjk
 from ..retrieval.conversation import surname_of
 from ..retrieval.cues import EN_COMPARING, EN_FUNCTION, EN_OVERVIEW, JA_COMPARING, JA_OVERVIEW, placed
 from ..retrieval.rerank import answer_type
@@ -240,16 +242,21 @@ def select(candidates: Sequence[Scored], sel: Selection = DEFAULT_SELECTION, nei
             else:
                 at = next((i for i in others if claim_of.get(i, 0) == strongest), at)
         first = [picked[at], *items.get(at, ())]  # with the items it brought, which read as its own
-        if lead is not None and strongest < COUNTED:
+        if lead is not None:
             # the number in the counter asked for (「延べ1,284人」 for 被害者は何人?), or the words of the speaker asked
             # about (`quote_lead`), in a sentence scored under the cutoff:
             # it leads in place of the picked one that gives none (a probe's: the trial's opening sentence came first),
             # if it is of the best one's document and not the sentence just read (a reviewer's: a follow-up on another
             # article opened with the museum's 約3,400人 the answer before had given)
+            # (and one that claims more than any picked, the number in that counter of the person asked about,
+            # `detail_lead`: a reviewer's, the other pitcher's picked 「133球」 led over his 「148球」)
             best = picked[0].hit.passage.doc_id
-            counted = next((c for c in ranked if not any(c is p for p in picked) and not note_line(c.text)
-                            and c.hit.passage.doc_id == best and not (read and _same_sentence(c.text, read))
-                            and int(lead(c, picked[0])) >= COUNTED), None)
+            floor = max(COUNTED, strongest + 1)
+            claimed = [(int(lead(c, picked[0])), c) for c in ranked if not any(c is p for p in picked)
+                       and not note_line(c.text) and c.hit.passage.doc_id == best
+                       and not (read and _same_sentence(c.text, read))]
+            most = max((claim for claim, _ in claimed), default=0)
+            counted = next((c for claim, c in claimed if claim == most), None) if most >= floor else None
             if counted is not None:
                 first = [counted]
                 # within the budget, the lowest-scored others giving way (a reviewer's: the last in reading order
@@ -440,7 +447,7 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
         if speakers:
             return lambda c, best: 0
     if not names:
-        return _role_lead(searcher, groups, within)
+        return _role_lead(searcher, question, within)
 
     def named(text: str) -> bool:
         return _names_all(searcher, names, text)
@@ -467,27 +474,32 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
                 and not any(t.pos[:1] == ("助詞",) and t.surface in ("は", "が") for t in outside))
 
     def subject(text: str) -> bool:
-        # the speaker's name, then its title, さん, age… and は, が or によると, with no subject before it: the
-        # sentence is about them (not 「町長は…佐々木道子さんらが身を寄せる体育館を訪れた」, a reviewer's)
-        tokens = searcher.analyzer.tokens(text)
-        for i, t in enumerate(tokens):
-            if t.pos[:1] == ("助詞",) and t.surface in ("は", "が"):
-                return False
-            if not t.term or not any(_writes(t.term, g) for g in names):
-                continue
-            j = i + 1
-            while (j < len(tokens) and tokens[j].pos[:1] in (("名詞",), ("接尾辞",), ("補助記号",), ("空白",))
-                   and tokens[j].surface not in ("ら", "たち", "等", "など")):  # not a group's words
-                j += 1
-            if j < len(tokens) and tokens[j].pos[:1] == ("助詞",) and (
-                    tokens[j].surface in ("は", "が")
-                    or (tokens[j].surface == "に" and j + 1 < len(tokens) and tokens[j + 1].surface.startswith("よ"))):
-                return True
-        return False
+        # the speaker is the sentence's subject (not 「町長は…佐々木道子さんらが身を寄せる体育館を訪れた」, a reviewer's)
+        return _is_subject(searcher.analyzer.tokens(text),
+                           lambda t: bool(t.term) and any(_writes(t.term, g) for g in names))
 
     leads = _speaker_lead(holds, within, QUOTED)
     leads.brings = follows  # type: ignore[attr-defined]  # select brings such a quotation after the sentence before it
     return leads
+
+
+def _is_subject(tokens: Sequence, is_name: Callable[[object], bool]) -> bool:
+    """Whether a sentence's tokens name a person (`is_name`) as its subject: the name, then its title, さん, age… and
+    は, が or によると, with no subject before it."""
+    for i, t in enumerate(tokens):
+        if t.pos[:1] == ("助詞",) and t.surface in ("は", "が"):
+            return False
+        if not is_name(t):
+            continue
+        j = i + 1
+        while (j < len(tokens) and tokens[j].pos[:1] in (("名詞",), ("接尾辞",), ("補助記号",), ("空白",))
+               and tokens[j].surface not in ("ら", "たち", "等", "など")):  # not a group's words
+            j += 1
+        if j < len(tokens) and tokens[j].pos[:1] == ("助詞",) and (
+                tokens[j].surface in ("は", "が")
+                or (tokens[j].surface == "に" and j + 1 < len(tokens) and tokens[j + 1].surface.startswith("よ"))):
+            return True
+    return False
 
 
 def _person_terms(searcher, question: str, groups: Sequence[Sequence[str]]) -> list[set[str]]:
@@ -513,19 +525,21 @@ def _person_terms(searcher, question: str, groups: Sequence[Sequence[str]]) -> l
 
 
 def _names_person(searcher, question: str, groups: Sequence[Sequence[str]]) -> Callable[[str], bool] | None:
-    """Whether a text names the person `question` does (`_person_terms`), or, for an English question's surname in
-    Japanese syllables that the bridge writes only as a word ("Mochizuki": 望月, a full moon), a person's name (人名)
-    that reads as it; None when the question names nobody so."""
+    """Whether a text has the person `question` names as its subject (`_is_subject`; not 「村松投手は望月投手を相手に…」
+    for Mochizuki, a reviewer's): by the terms that write them (`_person_terms`), or, for an English question's
+    surname in Japanese syllables that the bridge writes only as a word ("Mochizuki": 望月, a full moon), by a
+    person's name (人名) that reads as it; None when the question names nobody so."""
+    analyzer = searcher.analyzer
     if names := _person_terms(searcher, question, groups):
-        return lambda text: _names_all(searcher, names, text)
+        return lambda text: _is_subject(analyzer.tokens(text),
+                                        lambda t: bool(t.term) and any(_writes(t.term, g) for g in names))
     speakers = [run for run, is_placed in _name_runs(question) if not is_placed]
     surname = re.sub(r"['’]s$", "", speakers[0].split()[-1]) if speakers else ""
     if not (surname and reads_as_japanese(surname)):
         return None
-    analyzer, wanted = searcher.analyzer, folded(surname)
-    return lambda text: any(t.pos[2:3] == ("人名",) and any(folded(romanized(r)) == wanted
-                                                            for r in analyzer.readings(t.surface))
-                            for t in analyzer.tokens(text))
+    wanted = folded(surname)
+    return lambda text: _is_subject(analyzer.tokens(text), lambda t: t.pos[2:3] == ("人名",) and any(
+        folded(romanized(r)) == wanted for r in analyzer.readings(t.surface)))
 
 
 def _names_all(searcher, names: Sequence[set[str]], text: str) -> bool:
@@ -539,16 +553,18 @@ def _writes(term: str, name: set[str]) -> bool:
     return term in name or any(term.startswith(t) for t in name if _KANJI_NAME.fullmatch(t))
 
 
-def _speaker_lead(holds: Callable[[Scored], bool], within: str | None, claim: int) -> Callable[[Scored, Scored], int]:
+def _speaker_lead(holds: Callable[[Scored], bool], within: str | None, claim: int, shares_a_word: bool = True
+                  ) -> Callable[[Scored, Scored], int]:
     """`claim` for a sentence that `holds` the speaker's words: the best one, or a whole one of its article (or of the
-    document `within`) that shares a word with the question; 0 for any other."""
+    document `within`) that shares a word with the question (unless not `shares_a_word`: 「矢野さんは「稲穂が…」」
+    shares none with "What did the rice farmer say?"); 0 for any other."""
     def leads(c: Scored, best: Scored) -> int:
         if c is best:
             return claim * holds(c)
         passage, first = c.hit.passage, best.hit.passage
         about = (passage.doc_id == within if within is not None
                  else (passage.doc_id, passage.article) == (first.doc_id, first.article))
-        return claim * (about and not fragment(c.text) and c.lexical > 0 and holds(c))
+        return claim * (about and not fragment(c.text) and (c.lexical > 0 or not shares_a_word) and holds(c))
     return leads
 
 
@@ -575,39 +591,98 @@ def _outside_quotes(text: str) -> str:
 _INNERMOST = re.compile(r"「[^「」]*」")
 
 
-def _role_lead(searcher, groups: Sequence[Sequence[str]], within: str | None) -> Callable[[Scored, Scored], int]:
+def _role_lead(searcher, question: str, within: str | None) -> Callable[[Scored, Scored], int]:
     """`quote_lead` for a question that names its speaker by a role, not a name ("What did the rice farmer say?",
-    "What did the mayor of Tono say?", 「監督は何と話したか」): a sentence that quotes and names a person whom its passage
-    writes with a term of the question (its term `groups`) as their title or description: 「佐々木誠市長」, a name then
-    the term, or 「農家の矢野健一さん」, the term, の and a name; the person by their surname, as the article goes on to
-    call them (「矢野さんは「稲穂が…」」: a probe's, answered with the sentence introducing him and not his words)."""
+    "What did the mayor of Tono say?", 「監督は何と話したか」): the head noun of its subject (`_subject_role`) by the
+    bridge's dictionaries, or a Japanese subject's own word. A sentence leads, from under the cutoff too and whatever
+    words it shares with the question, when it quotes and has for its subject, outside its quotation marks, a person
+    its passage writes with that role: 「佐々木誠市長」, a name then the role (Sudachi reads 誠市 + 長: the role is found
+    in the text), or 「農家の矢野健一さん」, the role, の and a name; by their surname, as the article goes on to call them
+    (「矢野さんは「稲穂が…」」: a probe's, answered with the sentence introducing him and not his words). Not the player
+    whose words name the coach (「鈴木選手は「石川監督に…」」), nor anyone written beside a place or the question's
+    object (「遠野市の佐藤さん」, 「中国の習近平国家主席」), a reviewer's. A Japanese subject that is a person's name Sudachi
+    reads as one (「主将の大石選手は…」: 大石 is a word too) is that person."""
     analyzer = searcher.analyzer
-    roles = {t for g in groups for t in g if not t.isascii()}
+    roles, person = _subject_role(searcher, question)
     people: dict[str, frozenset[str]] = {}
 
-    def described(text: str) -> frozenset[str]:  # the surnames a passage writes with a role of the question, read once
+    def described(text: str) -> frozenset[str]:  # the surnames a passage writes with the role, read once
         if text not in people:
             tokens = analyzer.tokens(text)
+            starts, at = [], 0
+            for t in tokens:  # each token's offset in the text
+                found_at = text.find(t.surface, at)
+                starts.append(found_at if found_at >= 0 else at)
+                at = starts[-1] + len(t.surface)
             found: set[str] = set()
-            for i, t in enumerate(tokens):
-                if t.term not in roles:
-                    continue
-                j = i - 1  # 佐々木 誠 市長: the name's first part before the role
-                while j >= 0 and tokens[j].pos[2:3] == ("人名",):
-                    j -= 1
-                if j + 1 < i and tokens[j + 1].term:
-                    found.add(tokens[j + 1].term)
-                if i + 2 < len(tokens) and tokens[i + 1].surface == "の" and tokens[i + 2].pos[2:3] == ("人名",):
-                    found.add(tokens[i + 2].term or tokens[i + 2].surface)  # 農家 の 矢野 健一 さん
+            for role in roles:
+                for m in re.finditer(re.escape(role), text):
+                    i = bisect.bisect_right(starts, m.start()) - 1  # the token the role begins in
+                    # the name before it: 佐々木 誠 | 市長, or 佐々木 誠市 | 長 (the role begun inside a name's part)
+                    j = i if i >= 0 and starts[i] < m.start() and tokens[i].pos[2:3] == ("人名",) else i - 1
+                    k = j
+                    while k >= 0 and tokens[k].pos[2:3] == ("人名",):
+                        k -= 1
+                    if k < j:
+                        found.add(tokens[k + 1].term or tokens[k + 1].surface)
+                    e = bisect.bisect_left(starts, m.end())  # the role, の and a name: 農家 の 矢野 健一 さん
+                    if (e + 1 < len(tokens) and starts[e] == m.end() and tokens[e].surface == "の"
+                            and tokens[e + 1].pos[2:3] == ("人名",)):
+                        found.add(tokens[e + 1].term or tokens[e + 1].surface)
             people[text] = frozenset(found)
         return people[text]
 
     def holds(c: Scored) -> bool:
-        surnames = described(c.hit.passage.text) if roles else frozenset()
+        surnames = frozenset({person}) if person else described(c.hit.passage.text)
         return (bool(surnames) and bool(_QUOTE.search(c.text))
-                and not surnames.isdisjoint(analyzer.terms(_outside_quotes(c.text))))
+                and _is_subject(analyzer.tokens(_outside_quotes(c.text)), lambda t: t.term in surnames))
 
-    return _speaker_lead(holds, within, READ_QUOTED)
+    if not roles and not person:
+        return lambda c, best: 0
+    return _speaker_lead(holds, within, READ_QUOTED, shares_a_word=False)
+
+
+def _subject_role(searcher, question: str) -> tuple[frozenset[str], str | None]:
+    """(the role a what-said question names its speaker by, as terms; the person a Japanese one names by a name
+    Sudachi reads as one). English: the head noun of the words between the last auxiliary and the verb of saying,
+    before any "of", "in"… ("the rice farmer in Saijo": farmer, 農家; "Ehime's governor": governor), or of the two
+    words before it that read as one ("foreign minister": 外相), by the bridge's dictionaries (not the term alignment's
+    neighbours). Japanese: the words before the first は or が, a person's name
+    among them (主将の大石選手: 大石), else their last noun (西条市の農家: 農家)."""
+    if has_cjk(question):
+        tokens = searcher.analyzer.tokens(question.splitlines()[-1] if question.strip() else question)
+        before: list = []
+        for t in tokens:
+            if t.pos[:1] == ("助詞",) and t.surface in ("は", "が"):
+                break
+            before.append(t)
+        else:
+            return frozenset(), None
+        named = [t for t in before if t.pos[2:3] == ("人名",) and t.term]
+        if named:
+            return frozenset(), named[0].term
+        nouns = [t for t in before if t.pos[:1] == ("名詞",) and t.term and not answer_type.is_interrogative(t.term)]
+        return (frozenset({nouns[-1].term}), None) if nouns else (frozenset(), None)
+    last = question.strip().splitlines()[-1] if question.strip() else ""
+    says = _SAYS_EN.search(last)
+    aux = list(_AUXILIARY.finditer(last[: says.start()])) if says else []
+    if not aux:
+        return frozenset(), None
+    subject = _PLACING.split(last[aux[-1].end(): says.start()])[0]
+    words = [w.removesuffix("'s").removesuffix("’s").lower() for w in subject.split()]
+    head = words[-1] if words else ""
+    bridge = searcher.bridge
+    if not head or head in STOP_WORDS or bridge is None:
+        return frozenset(), None
+    pair = bridge.expand(" ".join(words[-2:])) if len(words) > 1 else []
+    if len(pair) == 1 and pair != bridge.expand(words[-2]):  # the two read as one: "foreign minister" is 外相
+        return frozenset(t for t in pair[0] if not t.isascii()), None
+    return frozenset(t for g in bridge.expand(head) for t in g if not t.isascii()), None
+
+
+_AUXILIARY = re.compile(r"\b(?:did|does|do|has|have|had|will|would|could|can|should|might|may|is|was|are|were)\s+",
+                        re.IGNORECASE)
+_PLACING = re.compile(r"\s+(?:of|in|at|from|for|on|with|about|to|over|after|before)\s+", re.IGNORECASE)
 
 
 def _read_as_speaker(searcher, surname: str, given: str, within: str | None) -> Callable[[Scored, Scored], int]:

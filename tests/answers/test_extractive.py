@@ -537,6 +537,12 @@ def test_a_number_in_the_counter_asked_for_leads_from_the_sentence_that_names_th
     number = detail_lead(searcher, question, "number", searcher.term_groups(question))
     assert (number(other, other), number(his, other)) == (2, 3)
     assert [c.text for c in select([other, his], lead=number)][0] == his.text
+    # named as the subject, not as the other's opponent; and from under the cutoff, over a picked claim of 2 (a
+    # reviewer's)
+    facing = sentence("村松投手は望月投手を相手に9回途中まで133球を投げた。", 0.9)
+    assert number(facing, facing) == 2
+    low = dataclasses.replace(his, score=0.4)
+    assert [c.text for c in select([other, low], Selection(min_sentences=1), lead=number)][0] == his.text
     nobody = "How many pitches were thrown in the final?"
     loose = detail_lead(searcher, nobody, "number", searcher.term_groups(nobody))
     assert (loose(other, other), loose(his, other)) == (2, 2)
@@ -620,8 +626,25 @@ def test_a_speaker_asked_for_by_a_role_is_the_person_the_passage_writes_with_it(
     minister = dataclasses.replace(hit, passage=dataclasses.replace(hit.passage, text=minister_text))
     said = Scored(1, 0, 0, minister_text, minister, 0.9, lexical=0.5)
     for asked, claim in (("What did the foreign minister say?", READ_QUOTED), ("What did the farmer say?", 0),
-                         ("What did Kowalczyk say?", 0)):
+                         ("What did Kowalczyk say?", 0), ("What did Russia's foreign minister say?", 1),  # by ロシア
+                         # the role is the subject's, not the question's object nor a place (a reviewer's)
+                         ("What did China say about Russia?", 0), ("中国は何と言ったか", 0)):
         assert quote_lead(searcher, asked, searcher.term_groups(asked))(said, said) == claim, asked
+
+    def lead_in(question: str, text: str) -> int:
+        at = dataclasses.replace(hit, passage=dataclasses.replace(hit.passage, text=text))
+        c = Scored(1, 0, 0, text, at, 0.9, lexical=0.5)
+        return quote_lead(searcher, question, searcher.term_groups(question))(c, c)
+
+    # whose words: the subject's outside the quotation marks, not a player's words naming the minister; the role's
+    # holder, not someone beside a place (Sudachi reads 佐々木誠市長 as 佐々木 + 誠市 + 長: the role is in the text)
+    assert lead_in("外相は何と述べたか", "鈴木選手は「ラブロフ外相に恩返しができてうれしい」と話した。") == 0
+    assert lead_in("市長は何と述べたか", "佐々木誠市長は「151年の歴史を思うと苦渋の決断だ」と述べた。") == READ_QUOTED
+    assert lead_in("市長は何と述べたか", "遠野市の佐藤正義さん(72)は「学校がなくなるのは寂しい」と話した。") == 0
+    # a Japanese subject named by a name that is a word too (大石) is that person, not the role beside it (選手)
+    team = "主将の大石陸選手は「悔しさを忘れなかった」と話した。鈴木悠斗選手は「絶対に自分で決めようと思った」と話した。"
+    assert lead_in("主将の大石選手は何と話したか", team) == READ_QUOTED
+    assert lead_in("主将の大石選手は何と話したか", team.split("。")[1] + "。") == 0
 
 
 @pytest.mark.parametrize("question, says", [
