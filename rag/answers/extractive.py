@@ -330,8 +330,9 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
     rerank stage's answer evidence. Its claim (an int) is 2 for a number in the counter the question asks in
     (`answer_type.asked_counters`: 「3万1,500票」 for "How many votes…?", where 「当選が決まった12日夜、…」 gives a number
     too), 3 for such a number in a sentence that names the person the question does ("How many pitches did Mochizuki
-    throw?": 「望月投手は…148球」, not the other pitcher's 「…133球を投げ」, a probe's), 1 for any token of the kind, 0
-    for none."""
+    throw?": 「望月投手は…148球」, not the other pitcher's 「…133球を投げ」, a probe's), 1 for any token of the kind and for
+    a number of another time than the article's (`_another_time`: 「2019年にも…2300人分」) when the question asks of
+    none, 0 for none."""
     tokens = searcher.analyzer.tokens(question)
     known_terms = {t for g in groups for t in g} | {t.term for t in tokens if t.term}
     known_numbers = answer_type.question_numbers(question, tokens)
@@ -345,9 +346,14 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
 
     names_person = _names_person(searcher, question, groups) if counters else None
 
+    # a question that asks about another time itself ("last year", 2019年, 前回) is not told another time's number
+    other_times = bool(_OTHER_TIME_ASKED.search(question) or any(len(n) == 4 for n in known_numbers))
+
     def claim(c: Scored) -> int:  # 2: a number in the counter asked for (7位 for 何位), 1: a token of the kind, 0: none
         found = searcher.analyzer.tokens(c.text)
         if counters and answer_type.counted(found, counters, known_numbers):
+            if not other_times and _another_time(found):
+                return 1  # 「2019年にも…約2300人分が流出」: an earlier event's count, some number (a probe's)
             return COUNTED + bool(names_person is not None and names_person(c.text))
         return int(answer_type.has_evidence(found, kind, known_terms, known_numbers))
 
@@ -362,6 +368,24 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
         whole = bool(LIST_ITEM.match(c.text)) or not fragment(c.text)
         return claim(c) if about and whole and c.lexical > 0 else 0
     return leads
+
+
+def _another_time(tokens: Sequence) -> bool:
+    """Whether a sentence tells of another occurrence than the article's: a year or a time before it with にも or も
+    (「2019年にも…トラブルがあり」, 「去年も」, 「前回も」)."""
+    for i, t in enumerate(tokens):
+        if t.surface != "も" or t.pos[:1] != ("助詞",) or i == 0:
+            continue
+        at = i - 2 if tokens[i - 1].surface == "に" and i > 1 else i - 1
+        before = tokens[at]
+        if before.term in _EARLIER or (before.surface == "年" and at > 0 and tokens[at - 1].pos[1:2] == ("数詞",)):
+            return True
+    return False
+
+
+_EARLIER = frozenset({"去年", "昨年", "前年", "一昨年", "前回", "以前", "過去", "先月", "昨季"})
+_OTHER_TIME_ASKED = re.compile(r"\b(?:last|previous|previously|earlier|before|ago|prior|past)\b|去年|昨年|前年|前回|以前|過去",
+                               re.IGNORECASE)
 
 
 def asks_overview(question: str) -> bool:

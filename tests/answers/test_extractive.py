@@ -601,6 +601,25 @@ def test_a_follow_up_asking_what_he_said_leads_with_the_words_of_the_person_it_p
     assert (by_name(coach, coach), by_name(his, coach)) == (0, READ_QUOTED)
 
 
+def test_a_number_of_another_time_does_not_lead_unless_the_question_asks_of_another_time(searcher) -> None:
+    """A probe's: "How many customers were affected by the Maruyoshi data leak?" opened with 「2019年にも、…約2300人分の
+    メールアドレスが流出するトラブルがあり」, an earlier leak, above this one's 12万3000人. A year or an earlier time with
+    (に)も tells of another occurrence: its number claims as some number does, unless the question asks of another
+    time itself (a year, "last", "previous")."""
+    hit = searcher.search("ラブロフ", top_k=1).hits[0]
+    before = Scored(1, 0, 0, "同社では2019年にも、会員およそ2300人分のメールアドレスが流出するトラブルがあった。", hit, 0.9,
+                    lexical=0.5)
+    now = Scored(1, 1, 60, "同社は、会員およそ12万3000人分の個人情報が流出したおそれがあると発表した。", hit, 0.85, lexical=0.5)
+    last_year = Scored(1, 2, 120, "去年も同じ時期に、会員およそ500人分の情報が流出していた。", hit, 0.88, lexical=0.5)
+    question = "How many customers were affected by the data leak?"
+    number = detail_lead(searcher, question, "number", searcher.term_groups(question))
+    assert (number(before, before), number(now, before), number(last_year, before)) == (1, 2, 1)
+    assert select([before, now, last_year], lead=number)[0] is now
+    for asked in ("How many customers were affected by the previous leak?", "How many customers were affected in 2019?"):
+        again = detail_lead(searcher, asked, "number", searcher.term_groups(asked))
+        assert (again(before, before), again(now, before)) == (2, 2), asked
+
+
 def test_a_speaker_asked_for_by_a_role_is_the_person_the_passage_writes_with_it(searcher) -> None:
     """A probe's: "What did the rice farmer in Saijo say about the drought?" was answered with the sentence introducing
     「農家の矢野健一さん(67)」 and not his words, 「矢野さんは「稲穂が…」」, which scored under the cutoff. A question that
