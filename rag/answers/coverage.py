@@ -308,7 +308,8 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
     another judge's words and another town's evacuations (a probe's findings), close enough in topic for USE.
 
     A run is judged by its last word (a surname in English order, a place's own name before nothing), or by its
-    last one in Japanese syllables before English words ("Sameura Dam", "Ofunato City Office"): in Japanese
+    last one in Japanese syllables before English words ("Sameura Dam", "Ofunato City Office"), each part of a run
+    between its stop words on its own (a question in Title Case is one run): in Japanese
     syllables as Hepburn writes them (`reads_as_japanese`: not Putin, Lavrov, Harris), not in capitals (NATO), and
     unknown to the bridge (no term of its dictionaries, no katakana term that spells it, no English word: "Tokyo" and
     "Horie" are there when the index writes 東京 and 堀江). Such a word is written when a top passage (`hits`) reads
@@ -321,19 +322,17 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
         return []
     judged = []
     for run in name_runs(question):
-        words = [re.sub(r"['’]s$", "", w).strip(".") for w in run.split()]
-        # the last word in Japanese syllables, before English words only: a place's own name before what it is
-        # ("Sameura Dam", "Kochi Prefecture": a probe's, answered with another dam's storage). Not in a run with a
-        # stop word, a question in Title Case ("Has Rice Been Affected By The Drought?": "Been" is no name, a
-        # reviewer's), whose words before its last are any words
-        at = len(words) - 1
-        title_case = any(w.lower() in STOP_WORDS for w in words)
-        while at > 0 and not title_case and not reads_as_japanese(words[at]) and _english(bridge, words[at]):
-            at -= 1
-        last = words[at]
-        if last.isupper() or not reads_as_japanese(last) or _english(bridge, last) or bridge.expand(last.lower()):
-            continue
-        judged.append((run, folded(last)))
+        for words in _pieces([re.sub(r"['’]s$", "", w).strip(".") for w in run.split()]):
+            # the last word in Japanese syllables, before English words only: a place's own name before what it is
+            # ("Sameura Dam", "Kochi Prefecture": a probe's, answered with another dam's storage)
+            at = len(words) - 1
+            while at > 0 and not reads_as_japanese(words[at]) and _english(bridge, words[at]):
+                at -= 1
+            last = words[at]
+            if (last.isupper() or not reads_as_japanese(last) or _english(bridge, last)
+                    or bridge.expand(last.lower())):
+                continue
+            judged.append((" ".join(words), folded(last)))
     if not judged:
         return []
     read = _romanized_readings(searcher.analyzer, hits)
@@ -350,8 +349,25 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
 
 
 def _english(bridge: Bridge, word: str) -> bool:
-    """Whether `word` is one of the dictionary's English words ("Dam", "Prefecture", "School")."""
-    return not bridge.words.isdisjoint(stems(word.lower()))
+    """Whether `word` is one of the dictionary's English words ("Dam", "Prefecture", "School"), or a participle of
+    one that reads as Japanese syllables ("Been", "Chosen": a reviewer's, in a question typed in Title Case)."""
+    return word.lower() in _PARTICIPLES or not bridge.words.isdisjoint(stems(word.lower()))
+
+
+_PARTICIPLES = frozenset({"been", "gone", "done", "seen", "taken", "chosen", "risen", "eaten", "woken", "shaken",
+                          "beaten", "overtaken", "undertaken", "forsaken", "mistaken", "become", "come", "made"})
+
+
+def _pieces(words: list[str]) -> list[list[str]]:
+    """A run's words parted at its stop words: a question typed in Title Case is one run ("What Did The Mayor Of
+    Ofunato Say"), whose names are judged each on its own ("Ofunato Say": Ofunato)."""
+    out: list[list[str]] = [[]]
+    for w in words:
+        if w.lower() in STOP_WORDS:
+            out.append([])
+        elif w:
+            out[-1].append(w)
+    return [p for p in out if p]
 
 
 def _run_spellings(run: str) -> set[str]:

@@ -458,6 +458,14 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
     its speaker by a pronoun alone names the `person` the conversation resolved it to ("What did he say?" after "Who
     was the MVP?": 望月, whom the answer before named; the conversation's words named 静岡 first). The best one keeps
     its place when it quotes the speaker itself."""
+    roles, named = _subject_role(searcher, question)
+    if roles or named:  # "What did his coach say about him?": the coach's words, not his (a reviewer's)
+        person = None
+    english = _english_subject(question)
+    if roles and english and not any(w[:1].isupper() for w in _RELATIVE.split(english)[0].split()):
+        # "What did the foreign minister who visited Beijing say?", "…say about Xi?": the role is the speaker, not
+        # the name after it ("the remarks of Lavrov" are his, a name of the subject's)
+        return _role_lead(searcher, question, within)
     runs = [] if person else _name_runs(question)
     names = ([set(searcher.analyzer.terms(surname_of(person, searcher.analyzer)))] if person
              else _person_terms(searcher, question, groups))
@@ -500,23 +508,24 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
     def subject(text: str) -> bool:
         # the speaker is the sentence's subject (not 「町長は…佐々木道子さんらが身を寄せる体育館を訪れた」, a reviewer's)
         return _is_subject(searcher.analyzer.tokens(text),
-                           lambda t: bool(t.term) and any(_writes(t.term, g) for g in names))
+                           lambda t: bool(t.term) and any(_writes(t.term, g) for g in names), first=True)
 
     leads = _speaker_lead(holds, within, QUOTED)
     leads.brings = follows  # type: ignore[attr-defined]  # select brings such a quotation after the sentence before it
     return leads
 
 
-def _is_subject(tokens: Sequence, is_name: Callable[[object], bool]) -> bool:
-    """Whether a sentence's tokens name a person (`is_name`) as its subject: the name, then its title, さん, age… and
-    は, が or によると, with no subject before it."""
+def _is_subject(tokens: Sequence, is_name: Callable[[object], bool], first: bool = False) -> bool:
+    """Whether a sentence's tokens name a person (`is_name`) as a subject: the name, then its title (副署長), さん,
+    age… and は, が or によると; when `first`, with no subject before it (the sentence is about them: `quote_lead`'s
+    `follows`). Not only the first: 「発表が遅れたことについて、村瀬社長は「…」」 (a reviewer's)."""
     for i, t in enumerate(tokens):
-        if t.pos[:1] == ("助詞",) and t.surface in ("は", "が"):
+        if first and t.pos[:1] == ("助詞",) and t.surface in ("は", "が"):
             return False
         if not is_name(t):
             continue
         j = i + 1
-        while (j < len(tokens) and tokens[j].pos[:1] in (("名詞",), ("接尾辞",), ("補助記号",), ("空白",))
+        while (j < len(tokens) and tokens[j].pos[:1] in (("名詞",), ("接尾辞",), ("接頭辞",), ("補助記号",), ("空白",))
                and tokens[j].surface not in ("ら", "たち", "等", "など")):  # not a group's words
             j += 1
         if j < len(tokens) and tokens[j].pos[:1] == ("助詞",) and (
@@ -668,45 +677,60 @@ def _role_lead(searcher, question: str, within: str | None) -> Callable[[Scored,
 
 def _subject_role(searcher, question: str) -> tuple[frozenset[str], str | None]:
     """(the role a what-said question names its speaker by, as terms; the person a Japanese one names by a name
-    Sudachi reads as one). English: the head noun of the words between the last auxiliary and the verb of saying,
-    before any "of", "in"… ("the rice farmer in Saijo": farmer, 農家; "Ehime's governor": governor), or of the two
+    Sudachi reads as one). English: the head noun of the words after the first auxiliary (or 's), to another or the
+    verb of saying, before any "of", "in", "who"… ("the rice farmer in Saijo": farmer, 農家), or of the two
     words before it that read as one ("foreign minister": 外相), by the bridge's dictionaries (not the term alignment's
-    neighbours). Japanese: the words before the first は or が, a person's name
-    among them (主将の大石選手: 大石), else their last noun (西条市の農家: 農家)."""
-    if has_cjk(question):
-        tokens = searcher.analyzer.tokens(question.splitlines()[-1] if question.strip() else question)
-        before: list = []
-        for t in tokens:
-            if t.pos[:1] == ("助詞",) and t.surface in ("は", "が"):
-                break
-            before.append(t)
-        else:
+    neighbours). Japanese: the noun phrase right before the first は or が, a person's name in it (主将の大石選手:
+    大石), else its last noun (西条市の農家: 農家)."""
+    last = question.strip().splitlines()[-1] if question.strip() else ""  # a follow-up's own words
+    if has_cjk(last):
+        tokens = searcher.analyzer.tokens(last)
+        at = next((i for i, t in enumerate(tokens) if t.pos[:1] == ("助詞",) and t.surface in ("は", "が")), None)
+        if at is None:
             return frozenset(), None
+        # the noun phrase right before it: 主将の大石選手, not 望月投手について監督 (a reviewer's: 望月's words led)
+        start = at
+        while start > 0 and (tokens[start - 1].pos[:1] in (("名詞",), ("接尾辞",), ("接頭辞",))
+                             or tokens[start - 1].surface == "の"):
+            start -= 1
+        before = tokens[start:at]
         named = [t for t in before if t.pos[2:3] == ("人名",) and t.term]
         if named:
             return frozenset(), named[0].term
         nouns = [t for t in before if t.pos[:1] == ("名詞",) and t.term and not answer_type.is_interrogative(t.term)]
-        return (frozenset({nouns[-1].term}), None) if nouns else (frozenset(), None)
-    last = question.strip().splitlines()[-1] if question.strip() else ""
-    says = _SAYS_EN.search(last)
-    aux = list(_AUXILIARY.finditer(last[: says.start()])) if says else []
-    if not aux:
-        return frozenset(), None
-    subject = _PLACING.split(last[aux[-1].end(): says.start()])[0]
+        return (_roles({nouns[-1].term}), None) if nouns else (frozenset(), None)
+    # before "of", "in", "who"… ("the farmer who has grown rice": farmer, a reviewer's)
+    subject = _PLACING.split(_english_subject(question))[0]
     words = [w.removesuffix("'s").removesuffix("’s").lower() for w in subject.split()]
     head = words[-1] if words else ""
     bridge = searcher.bridge
-    if not head or head in STOP_WORDS or bridge is None:
-        return frozenset(), None
+    if not head or head in STOP_WORDS or bridge is None or any(w[:1].isupper() for w in subject.split()):
+        return frozenset(), None  # a subject that names someone ("Foreign Minister Lavrov") is read by the name
     pair = bridge.expand(" ".join(words[-2:])) if len(words) > 1 else []
     if len(pair) == 1 and pair != bridge.expand(words[-2]):  # the two read as one: "foreign minister" is 外相
-        return frozenset(t for t in pair[0] if not t.isascii()), None
-    return frozenset(t for g in bridge.expand(head) for t in g if not t.isascii()), None
+        return _roles(pair[0]), None
+    return _roles(t for g in bridge.expand(head) for t in g), None
 
 
-_AUXILIARY = re.compile(r"\b(?:did|does|do|has|have|had|will|would|could|can|should|might|may|is|was|are|were)\s+",
-                        re.IGNORECASE)
-_PLACING = re.compile(r"\s+(?:of|in|at|from|for|on|with|about|to|over|after|before)\s+", re.IGNORECASE)
+def _english_subject(question: str) -> str:
+    """The words of an English what-said question (its last line) after its first auxiliary (or a wh-word's 's), to
+    another auxiliary or the verb of saying ("What would the mayor have said?": "the mayor"); "" for none."""
+    last = question.strip().splitlines()[-1] if question.strip() else ""
+    says = _SAYS_EN.search(last)
+    aux = _AUXILIARY.search(last[: says.start()]) if says and not has_cjk(last) else None
+    return _AUXILIARY.split(last[aux.end(): says.start()] + " ")[0] if aux is not None else ""
+
+
+def _roles(terms) -> frozenset[str]:
+    """Terms that may name a role, found in a passage's text: Japanese, of two characters or more (主 is in 主任)."""
+    return frozenset(t for t in terms if not t.isascii() and len(t) >= 2)
+
+
+_AUXILIARY = re.compile(r"(?:\b(?:did|does|do|has|have|had|will|would|could|can|should|might|may|is|was|are|were|"
+                        r"be|been)|\b(?:what|who|how|where|when|why)['’]s)\s+", re.IGNORECASE)
+_RELATIVE = re.compile(r"\s+(?:who|whom|whose|that|which)\s+", re.IGNORECASE)
+_PLACING = re.compile(r"\s+(?:of|in|at|from|for|on|with|about|to|over|after|before|who|whom|whose|that|which)\s+",
+                      re.IGNORECASE)
 
 
 def _read_as_speaker(searcher, surname: str, given: str, within: str | None) -> Callable[[Scored, Scored], int]:

@@ -538,9 +538,10 @@ def test_a_number_in_the_counter_asked_for_leads_from_the_sentence_that_names_th
     assert (number(other, other), number(his, other)) == (2, 3)
     assert [c.text for c in select([other, his], lead=number)][0] == his.text
     # named as the subject, not as the other's opponent; and from under the cutoff, over a picked claim of 2 (a
-    # reviewer's)
+    # reviewer's); a subject after another's は is a subject too
     facing = sentence("村松投手は望月投手を相手に9回途中まで133球を投げた。", 0.9)
     assert number(facing, facing) == 2
+    assert number(sentence("決勝では望月投手が148球を投げ、完投した。", 0.9), facing) == 3
     low = dataclasses.replace(his, score=0.4)
     assert [c.text for c in select([other, low], Selection(min_sentences=1), lead=number)][0] == his.text
     nobody = "How many pitches were thrown in the final?"
@@ -660,6 +661,21 @@ def test_a_speaker_asked_for_by_a_role_is_the_person_the_passage_writes_with_it(
     assert lead_in("外相は何と述べたか", "鈴木選手は「ラブロフ外相に恩返しができてうれしい」と話した。") == 0
     assert lead_in("市長は何と述べたか", "佐々木誠市長は「151年の歴史を思うと苦渋の決断だ」と述べた。") == READ_QUOTED
     assert lead_in("市長は何と述べたか", "遠野市の佐藤正義さん(72)は「学校がなくなるのは寂しい」と話した。") == 0
+    # a subject after another's は or が is a subject too (a reviewer's: the president's words on the delay lost to his
+    # apology); a name in a phrase about someone (について) is not the subject's
+    assert lead_in("社長は何と述べたか", "発表が遅れたことについて、村瀬浩二社長は「確かめるのに時間がかかった」と述べた。") \
+        == READ_QUOTED
+    about = "佐藤正人監督は「望月投手の気迫のある投球に対応しきれなかった」と話した。望月蓮投手は「最後まで投げ切りたかった」と話した。"
+    assert lead_in("望月投手について監督は何と話したか", about) == READ_QUOTED
+    assert lead_in("望月投手について監督は何と話したか", about.split("。")[1] + "。") == 0
+    # the role before a relative clause, and the role a follow-up's pronoun is the object of (a reviewer's)
+    assert lead_in("What did the foreign minister who visited Beijing say?", minister_text) == READ_QUOTED
+    putin = "プーチン大統領は「中国は我々の最も重要なパートナーだ」と述べた。"
+    follow = "プーチン Xi Beijing\nWhat did his foreign minister say about him?"  # the person first, as searched
+    for text, claim in ((minister_text, READ_QUOTED), (putin, 0)):
+        at = dataclasses.replace(hit, passage=dataclasses.replace(hit.passage, text=text))
+        c = Scored(1, 0, 0, text, at, 0.9, lexical=0.5)
+        assert quote_lead(searcher, follow, searcher.term_groups(follow), person="プーチン")(c, c) == claim, text
     # a Japanese subject named by a name that is a word too (大石) is that person, not the role beside it (選手)
     team = "主将の大石陸選手は「悔しさを忘れなかった」と話した。鈴木悠斗選手は「絶対に自分で決めようと思った」と話した。"
     assert lead_in("主将の大石選手は何と話したか", team) == READ_QUOTED
