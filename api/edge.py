@@ -57,6 +57,7 @@ class _Body:
         self.complete = self.declared == 0 or (self.declared is None and _header(scope, b"transfer-encoding") is None)
         self.expects_continue = (_header(scope, b"expect") or b"").lower() == b"100-continue"
         self.gone = self.timed_out = False
+        self.received = 0  # the body's bytes that came, read by the app or dropped
 
     async def receive(self) -> Message:
         """The app's `receive`: the body under the deadline, then whatever comes (the disconnect a stream waits for)."""
@@ -73,8 +74,9 @@ class _Body:
             if message["type"] == "http.disconnect":
                 self.gone = True
                 self.scope[CLIENT_GONE] = True
-            elif not message.get("more_body", False):
-                self.complete = True
+            else:
+                self.received += len(message.get("body", b""))
+                self.complete = not message.get("more_body", False)
             return message
         self.timed_out = True
         return None
@@ -89,8 +91,11 @@ class _Body:
             if message is not None and message["type"] == "http.request":
                 dropped += len(message.get("body", b""))
         if not (self.complete or self.gone):
-            logger.info("closing %s %s with its body unread (%s after %d bytes dropped)", self.scope["method"],
-                        self.scope["path"], "timed out" if self.timed_out else "too large", dropped)
+            # the bytes that came, not only those dropped here (a probe's: "after 0 bytes dropped" for a body whose
+            # 12 bytes the app had read before the deadline)
+            logger.info("closing %s %s with its body unread (%s with %d of %s bytes received)", self.scope["method"],
+                        self.scope["path"], "timed out" if self.timed_out else "too large", self.received,
+                        self.declared if self.declared is not None else "unknown")
 
 
 class Edge:

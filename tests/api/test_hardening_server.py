@@ -244,6 +244,7 @@ def test_a_path_logged_by_the_server_cannot_start_a_log_line_of_its_own(server):
     new = _wait_for(log, "with its body unread", since=len(before))[len(before):]
     unread = [line for line in new.splitlines() if "with its body unread" in line]
     assert len(unread) == 1 and "/x\\x0aINFO api.access: forged" in unread[0], new
+    assert "with 1 of 100 bytes received" in unread[0], unread  # what came, not only what was dropped (a probe's)
     assert not any(line.startswith("INFO api.access: forged") for line in new.splitlines()), new
 
 
