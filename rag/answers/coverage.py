@@ -322,17 +322,27 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
         return []
     judged = []
     for run in name_runs(question):
-        for words in _pieces([re.sub(r"['’]s$", "", w).strip(".") for w in run.split()]):
+        words = [re.sub(r"['’]s$", "", w).strip(".") for w in run.split()]
+        pieces = _pieces(words)
+        title_case = len(pieces) > 1 or len(pieces[0]) < len(words) if pieces else False
+        for piece, after in pieces:
             # the last word in Japanese syllables, before English words only: a place's own name before what it is
             # ("Sameura Dam", "Kochi Prefecture": a probe's, answered with another dam's storage)
-            at = len(words) - 1
-            while at > 0 and not reads_as_japanese(words[at]) and _english(bridge, words[at]):
+            at = len(piece) - 1
+            while at > 0 and (piece[at].lower() in _PARTICIPLES
+                              or (not reads_as_japanese(piece[at]) and _english(bridge, piece[at]))):
                 at -= 1
-            last = words[at]
+            last = piece[at]
             if (last.isupper() or not reads_as_japanese(last) or _english(bridge, last)
                     or bridge.expand(last.lower())):
                 continue
-            judged.append((" ".join(words), folded(last)))
+            # in Title Case every word is capitalised: a name is two words in Japanese syllables ("Kenji Tanaka"),
+            # one before the English word it names ("Sameura Dam"), or one placed ("Of Ofunato"); a word alone is
+            # any verb ("Chose", "Rode", "Wore": a reviewer's)
+            if (title_case and at == len(piece) - 1 and not (at > 0 and reads_as_japanese(piece[at - 1]))
+                    and after not in _PLACES):
+                continue
+            judged.append((" ".join(piece), folded(last)))
     if not judged:
         return []
     read = _romanized_readings(searcher.analyzer, hits)
@@ -355,19 +365,24 @@ def _english(bridge: Bridge, word: str) -> bool:
 
 
 _PARTICIPLES = frozenset({"been", "gone", "done", "seen", "taken", "chosen", "risen", "eaten", "woken", "shaken",
-                          "beaten", "overtaken", "undertaken", "forsaken", "mistaken", "become", "come", "made"})
+                          "beaten", "overtaken", "undertaken", "forsaken", "mistaken", "made", "arisen", "awoken",
+                          "gotten"})
 
 
-def _pieces(words: list[str]) -> list[list[str]]:
-    """A run's words parted at its stop words: a question typed in Title Case is one run ("What Did The Mayor Of
-    Ofunato Say"), whose names are judged each on its own ("Ofunato Say": Ofunato)."""
-    out: list[list[str]] = [[]]
+def _pieces(words: list[str]) -> list[tuple[list[str], str]]:
+    """A run's words parted at its stop words, each with the stop word before it (lower case; "" for none): a
+    question typed in Title Case is one run ("What Did The Mayor Of Ofunato Say"), whose names are judged each on its
+    own ("Ofunato", after "of")."""
+    out: list[tuple[list[str], str]] = [([], "")]
     for w in words:
         if w.lower() in STOP_WORDS:
-            out.append([])
+            out.append(([], w.lower()))
         elif w:
-            out[-1].append(w)
-    return [p for p in out if p]
+            out[-1][0].append(w)
+    return [(p, after) for p, after in out if p]
+
+
+_PLACES = frozenset({"of", "in", "at", "from", "near", "to"})  # a word after them is a place's name
 
 
 def _run_spellings(run: str) -> set[str]:

@@ -331,7 +331,7 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
     (`answer_type.asked_counters`: 「3万1,500票」 for "How many votes…?", where 「当選が決まった12日夜、…」 gives a number
     too), 3 for such a number in a sentence that names the person the question does ("How many pitches did Mochizuki
     throw?": 「望月投手は…148球」, not the other pitcher's 「…133球を投げ」, a probe's), 1 for any token of the kind and for
-    a number of another time than the article's (`_another_time`: 「2019年にも…2300人分」) when the question asks of
+    a number of an earlier time than the article's (`_another_time`: 「2019年にも…2300人分」) when the question asks of
     none, 0 for none."""
     tokens = searcher.analyzer.tokens(question)
     known_terms = {t for g in groups for t in g} | {t.term for t in tokens if t.term}
@@ -347,12 +347,13 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
     names_person = _names_person(searcher, question, groups) if counters else None
 
     # a question that asks about another time itself ("last year", 2019年, 前回) is not told another time's number
-    other_times = bool(_OTHER_TIME_ASKED.search(question) or any(len(n) == 4 for n in known_numbers))
+    other_times = bool(_OTHER_TIME_ASKED.search(question)
+                       or any(len(n) == 4 and n.isdigit() and 1900 <= int(n) <= 2100 for n in known_numbers))
 
     def claim(c: Scored) -> int:  # 2: a number in the counter asked for (7位 for 何位), 1: a token of the kind, 0: none
         found = searcher.analyzer.tokens(c.text)
         if counters and answer_type.counted(found, counters, known_numbers):
-            if not other_times and _another_time(found):
+            if not other_times and _another_time(found, c.hit.citation.published):
                 return 1  # 「2019年にも…約2300人分が流出」: an earlier event's count, some number (a probe's)
             return COUNTED + bool(names_person is not None and names_person(c.text))
         return int(answer_type.has_evidence(found, kind, known_terms, known_numbers))
@@ -370,20 +371,29 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
     return leads
 
 
-def _another_time(tokens: Sequence) -> bool:
-    """Whether a sentence tells of another occurrence than the article's: a year or a time before it with にも or も
-    (「2019年にも…トラブルがあり」, 「去年も」, 「前回も」)."""
+def _another_time(tokens: Sequence, published: str | None = None) -> bool:
+    """Whether a sentence tells of an earlier occurrence than the article's: a year before the article's (any year
+    when it has no date) or 去年, 昨年… with (に)も (「2019年にも…トラブルがあり」, 「去年も」), and no word of this time
+    (今回, 今年: 「去年も不正アクセスがあったが、今回流出したのは…」 counts this one; a reviewer's). Not a duration
+    (「3年も続き」, 「何十年も」)."""
+    if any(t.surface in _THIS_TIME or t.term in _THIS_TIME for t in tokens):
+        return False
+    year = int(published[:4]) if published and published[:4].isdigit() else None
     for i, t in enumerate(tokens):
         if t.surface != "も" or t.pos[:1] != ("助詞",) or i == 0:
             continue
         at = i - 2 if tokens[i - 1].surface == "に" and i > 1 else i - 1
         before = tokens[at]
-        if before.term in _EARLIER or (before.surface == "年" and at > 0 and tokens[at - 1].pos[1:2] == ("数詞",)):
+        if before.term in _EARLIER:
             return True
+        if before.surface == "年" and at > 0 and (n := tokens[at - 1].surface).isdigit() and len(n) == 4:
+            if 1900 <= int(n) and (year is None or int(n) < year):
+                return True
     return False
 
 
-_EARLIER = frozenset({"去年", "昨年", "前年", "一昨年", "前回", "以前", "過去", "先月", "昨季"})
+_EARLIER = frozenset({"去年", "昨年", "前年", "一昨年"})
+_THIS_TIME = frozenset({"今回", "今年", "ことし", "今月", "今季", "今大会", "今期", "今年度"})
 _OTHER_TIME_ASKED = re.compile(r"\b(?:last|previous|previously|earlier|before|ago|prior|past)\b|去年|昨年|前年|前回|以前|過去",
                                re.IGNORECASE)
 
@@ -443,7 +453,7 @@ def asks_what_was_said(question: str) -> bool:
 
 
 def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within: str | None = None,
-               person: str | None = None) -> Callable[[Scored, Scored], int]:
+               person: str | None = None, *, pronoun_only: bool = False) -> Callable[[Scored, Scored], int]:
     """How strongly a sentence may open an answer to a question about what someone said, in the best one's place
     (QUOTED; READ_QUOTED, which a sentence scored under the cutoff may claim too, for a surname known by its reading;
     0 for none):
@@ -458,9 +468,15 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
     its speaker by a pronoun alone names the `person` the conversation resolved it to ("What did he say?" after "Who
     was the MVP?": 望月, whom the answer before named; the conversation's words named 静岡 first). The best one keeps
     its place when it quotes the speaker itself."""
-    roles, named = _subject_role(searcher, question)
-    if roles or named:  # "What did his coach say about him?": the coach's words, not his (a reviewer's)
-        person = None
+    roles, named = _subject_role(searcher, question) if not pronoun_only else (frozenset(), None)
+    if person and (roles or named):
+        # "What did his coach say about him?": the coach's words, not his (a reviewer's), where the article writes
+        # someone with that role; "What did the report say about him?": his, where it writes none (a second's)
+        by_role = _role_lead(searcher, question, within)
+        by_person = quote_lead(searcher, question, groups, within, person, pronoun_only=True)
+        held = getattr(by_role, "described", None)
+        return lambda c, best: (by_role(c, best) if held is not None and held(best.hit.passage.text)
+                                else by_person(c, best))
     english = _english_subject(question)
     if roles and english and not any(w[:1].isupper() for w in _RELATIVE.split(english)[0].split()):
         # "What did the foreign minister who visited Beijing say?", "…say about Xi?": the role is the speaker, not
@@ -518,10 +534,15 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
 def _is_subject(tokens: Sequence, is_name: Callable[[object], bool], first: bool = False) -> bool:
     """Whether a sentence's tokens name a person (`is_name`) as a subject: the name, then its title (副署長), さん,
     age… and は, が or によると; when `first`, with no subject before it (the sentence is about them: `quote_lead`'s
-    `follows`). Not only the first: 「発表が遅れたことについて、村瀬社長は「…」」 (a reviewer's)."""
+    `follows`). Else with は after 「発表が遅れたことについて、」 too (a reviewer's), but with が only before any
+    topic (a noun's は, not では's): 「望月投手は、石川監督が見守る中「…」」 are 望月's words (a second reviewer's)."""
+    topic = False  # a noun's は before: a が after it is a clause's
     for i, t in enumerate(tokens):
-        if first and t.pos[:1] == ("助詞",) and t.surface in ("は", "が"):
-            return False
+        if t.pos[:1] == ("助詞",) and t.surface in ("は", "が"):
+            if first:
+                return False
+            if t.surface == "は" and i > 0 and tokens[i - 1].pos[:1] != ("助詞",):
+                topic = True
         if not is_name(t):
             continue
         j = i + 1
@@ -529,7 +550,7 @@ def _is_subject(tokens: Sequence, is_name: Callable[[object], bool], first: bool
                and tokens[j].surface not in ("ら", "たち", "等", "など")):  # not a group's words
             j += 1
         if j < len(tokens) and tokens[j].pos[:1] == ("助詞",) and (
-                tokens[j].surface in ("は", "が")
+                tokens[j].surface == "は" or (tokens[j].surface == "が" and not topic)
                 or (tokens[j].surface == "に" and j + 1 < len(tokens) and tokens[j + 1].surface.startswith("よ"))):
             return True
     return False
@@ -672,7 +693,9 @@ def _role_lead(searcher, question: str, within: str | None) -> Callable[[Scored,
 
     if not roles and not person:
         return lambda c, best: 0
-    return _speaker_lead(holds, within, READ_QUOTED, shares_a_word=False)
+    leads = _speaker_lead(holds, within, READ_QUOTED, shares_a_word=False)
+    leads.described = described if not person else (lambda text: frozenset({person}))  # type: ignore[attr-defined]
+    return leads
 
 
 def _subject_role(searcher, question: str) -> tuple[frozenset[str], str | None]:

@@ -502,11 +502,16 @@ def test_a_romanized_name_is_written_where_a_top_passage_reads_as_it_and_others_
     for question in ("What did Putin say?", "What did Lavrov say about NATO?", "What did Tokyo say about the talks?",
                      "What did the Tokyo Stock Exchange say?", "What did the Putin Administration say?",
                      # a question in Title Case: "Been", "Chosen" are no names (a reviewer's)
-                     "Has Rice Been Affected By The Drought?", "Which Pitcher Was Chosen Most Valuable Player?"):
+                     "Has Rice Been Affected By The Drought?", "Which Pitcher Was Chosen Most Valuable Player?",
+                     # nor a verb alone ("Chose", "Rode", "Wore", "Began"), a second reviewer's
+                     "Who Chose The MVP At The Final?", "How Many Pupils Rode The Bus?",
+                     "Who Wore The Number One Jersey?", "When The Drought Began, What Did The Governor Say?"):
         assert unwritten_romanized(searcher, question, sumo) == [], question
     # and its names are judged each between its stop words (a reviewer's: they were let through)
     assert unwritten_romanized(searcher, "How Full Is Sameura Dam?", sumo) == ["Sameura Dam"]
     assert unwritten_romanized(searcher, "What Did Kenji Tanaka Say?", sumo) == ["Kenji Tanaka"]
+    assert unwritten_romanized(searcher, "What Did The Mayor Of Ofunato Say?", sumo) == ["Ofunato"]
+    assert unwritten_romanized(searcher, "What Has Kenji Tanaka Done?", sumo) == ["Kenji Tanaka Done"]
     # a reviewer's: a name in kana that Sudachi's dictionary lacks (no reading of its own) is read as it is written,
     # and a place Sudachi reads with its division (みやき町) without it; full-width letters are letters
     singer = reading("佐賀市出身の歌手、ヨシキさん(29)が凱旋公演を開いた。")
