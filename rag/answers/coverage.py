@@ -324,7 +324,8 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
     for run in name_runs(question):
         words = [re.sub(r"['’]s$", "", w).strip(".") for w in run.split()]
         pieces = _pieces(words)
-        title_case = len(pieces) > 1 or len(pieces[0]) < len(words) if pieces else False
+        # a question in Title Case has a stop word inside a run, not only a capitalised first word ("Did Ofunato…")
+        title_case = any(w.lower() in STOP_WORDS for w in words[1:])
         for piece, after in pieces:
             # the last word in Japanese syllables, before English words only: a place's own name before what it is
             # ("Sameura Dam", "Kochi Prefecture": a probe's, answered with another dam's storage)
@@ -337,8 +338,8 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
                     or bridge.expand(last.lower())):
                 continue
             # in Title Case every word is capitalised: a name is two words in Japanese syllables ("Kenji Tanaka"),
-            # one before the English word it names ("Sameura Dam"), or one placed ("Of Ofunato"); a word alone is
-            # any verb ("Chose", "Rode", "Wore": a reviewer's)
+            # one before the English word it names ("Sameura Dam"), or one after "of", "about", "is"… ("Of
+            # Ofunato", "Who Is Tanaka"); a word alone is any verb ("Chose", "Rode", "Wore": a reviewer's)
             if (title_case and at == len(piece) - 1 and not (at > 0 and reads_as_japanese(piece[at - 1]))
                     and after not in _PLACES):
                 continue
@@ -382,7 +383,7 @@ def _pieces(words: list[str]) -> list[tuple[list[str], str]]:
     return [(p, after) for p, after in out if p]
 
 
-_PLACES = frozenset({"of", "in", "at", "from", "near", "to"})  # a word after them is a place's name
+_PLACES = frozenset({"of", "in", "at", "from", "near", "to", "about", "is", "was"})  # a name's place after them
 
 
 def _run_spellings(run: str) -> set[str]:

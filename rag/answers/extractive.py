@@ -376,7 +376,8 @@ def _another_time(tokens: Sequence, published: str | None = None) -> bool:
     when it has no date) or 去年, 昨年… with (に)も (「2019年にも…トラブルがあり」, 「去年も」), and no word of this time
     (今回, 今年: 「去年も不正アクセスがあったが、今回流出したのは…」 counts this one; a reviewer's). Not a duration
     (「3年も続き」, 「何十年も」)."""
-    if any(t.surface in _THIS_TIME or t.term in _THIS_TIME for t in tokens):
+    if any(t.surface in _THIS_TIME or t.term in _THIS_TIME or (t.surface == "今" and t.pos[:1] == ("接頭辞",))
+           for t in tokens):  # 今大会 is 今 + 大会 to Sudachi
         return False
     year = int(published[:4]) if published and published[:4].isdigit() else None
     for i, t in enumerate(tokens):
@@ -384,7 +385,7 @@ def _another_time(tokens: Sequence, published: str | None = None) -> bool:
             continue
         at = i - 2 if tokens[i - 1].surface == "に" and i > 1 else i - 1
         before = tokens[at]
-        if before.term in _EARLIER:
+        if before.term in _EARLIER or (before.surface == "年" and at > 0 and tokens[at - 1].surface == "一昨"):
             return True
         if before.surface == "年" and at > 0 and (n := tokens[at - 1].surface).isdigit() and len(n) == 4:
             if 1900 <= int(n) and (year is None or int(n) < year):
@@ -392,7 +393,7 @@ def _another_time(tokens: Sequence, published: str | None = None) -> bool:
     return False
 
 
-_EARLIER = frozenset({"去年", "昨年", "前年", "一昨年"})
+_EARLIER = frozenset({"去年", "昨年", "前年", "一昨年", "前回", "先月", "以前", "過去", "昨季", "先週"})
 _THIS_TIME = frozenset({"今回", "今年", "ことし", "今月", "今季", "今大会", "今期", "今年度"})
 _OTHER_TIME_ASKED = re.compile(r"\b(?:last|previous|previously|earlier|before|ago|prior|past)\b|去年|昨年|前年|前回|以前|過去",
                                re.IGNORECASE)
@@ -475,8 +476,12 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
         by_role = _role_lead(searcher, question, within)
         by_person = quote_lead(searcher, question, groups, within, person, pronoun_only=True)
         held = getattr(by_role, "described", None)
-        return lambda c, best: (by_role(c, best) if held is not None and held(best.hit.passage.text)
-                                else by_person(c, best))
+
+        def either(c: Scored, best: Scored) -> int:  # the role's holder written in this passage or the best one's
+            if held is not None and (held(c.hit.passage.text) or held(best.hit.passage.text)):
+                return by_role(c, best)
+            return by_person(c, best)
+        return either
     english = _english_subject(question)
     if roles and english and not any(w[:1].isupper() for w in _RELATIVE.split(english)[0].split()):
         # "What did the foreign minister who visited Beijing say?", "…say about Xi?": the role is the speaker, not
@@ -535,14 +540,17 @@ def _is_subject(tokens: Sequence, is_name: Callable[[object], bool], first: bool
     """Whether a sentence's tokens name a person (`is_name`) as a subject: the name, then its title (副署長), さん,
     age… and は, が or によると; when `first`, with no subject before it (the sentence is about them: `quote_lead`'s
     `follows`). Else with は after 「発表が遅れたことについて、」 too (a reviewer's), but with が only before any
-    topic (a noun's は, not では's): 「望月投手は、石川監督が見守る中「…」」 are 望月's words (a second reviewer's)."""
-    topic = False  # a noun's は before: a が after it is a clause's
+    person's は: 「望月投手は、石川監督が見守る中「…」」 are 望月's words (a second reviewer's), 「決勝は、望月投手が…」
+    his number (a third's)."""
+    topic = False  # a person's は before: a が after it is a clause's
     for i, t in enumerate(tokens):
         if t.pos[:1] == ("助詞",) and t.surface in ("は", "が"):
             if first:
                 return False
-            if t.surface == "は" and i > 0 and tokens[i - 1].pos[:1] != ("助詞",):
-                topic = True
+            k = i - 1  # a person's は: the noun phrase before it holds a name (not 決勝は, この日は: a reviewer's)
+            while not topic and t.surface == "は" and k >= 0 and tokens[k].pos[:1] in (("名詞",), ("接尾辞",)):
+                topic = tokens[k].pos[2:3] == ("人名",)
+                k -= 1
         if not is_name(t):
             continue
         j = i + 1

@@ -512,6 +512,10 @@ def test_a_romanized_name_is_written_where_a_top_passage_reads_as_it_and_others_
     assert unwritten_romanized(searcher, "What Did Kenji Tanaka Say?", sumo) == ["Kenji Tanaka"]
     assert unwritten_romanized(searcher, "What Did The Mayor Of Ofunato Say?", sumo) == ["Ofunato"]
     assert unwritten_romanized(searcher, "What Has Kenji Tanaka Done?", sumo) == ["Kenji Tanaka Done"]
+    assert unwritten_romanized(searcher, "What Did The Mayor Say About Ofunato?", sumo) == ["Ofunato"]
+    # a run of three words, or after a question's capitalised first word, is no Title Case (a fourth reviewer's)
+    assert unwritten_romanized(searcher, "What did Ofunato Mayor Fuchigami say?", sumo) == ["Ofunato Mayor Fuchigami"]
+    assert unwritten_romanized(searcher, "Did Mayor Fuchigami resign?", sumo) == ["Mayor Fuchigami"]
     # a reviewer's: a name in kana that Sudachi's dictionary lacks (no reading of its own) is read as it is written,
     # and a place Sudachi reads with its division (みやき町) without it; full-width letters are letters
     singer = reading("佐賀市出身の歌手、ヨシキさん(29)が凱旋公演を開いた。")

@@ -542,8 +542,9 @@ def test_a_number_in_the_counter_asked_for_leads_from_the_sentence_that_names_th
     facing = sentence("村松投手は望月投手を相手に9回途中まで133球を投げた。", 0.9)
     assert number(facing, facing) == 2
     assert number(sentence("決勝では望月投手が148球を投げ、完投した。", 0.9), facing) == 3
-    # not a name with が in a clause under another's topic (a second reviewer's)
+    # not a name with が in a clause under another person's topic (a second reviewer's); under a thing's, it is
     assert number(sentence("村松大輝投手は、望月投手が粘投を続ける中、9回途中まで133球を投げた。", 0.9), facing) == 2
+    assert number(sentence("決勝は、望月投手が148球を投げ抜いて完投した。", 0.9), facing) == 3
     low = dataclasses.replace(his, score=0.4)
     assert [c.text for c in select([other, low], Selection(min_sentences=1), lead=number)][0] == his.text
     nobody = "How many pitches were thrown in the final?"
@@ -624,6 +625,8 @@ def test_a_number_of_another_time_does_not_lead_unless_the_question_asks_of_anot
                  "不正アクセスは3年も続き、会員およそ1万2000人分の情報が流出した。",
                  "同社は2030年にも新制度を導入し、会員およそ300万人が対象となる。"):
         assert number(Scored(1, 3, 200, text, hit, 0.8, lexical=0.5), before) == 2, text
+    for text in ("同社では先月も、会員およそ2300人分の情報が流出した。", "一昨年も、会員およそ900人分の情報が流出した。"):
+        assert number(Scored(1, 3, 200, text, hit, 0.8, lexical=0.5), before) == 1, text  # a fourth reviewer's
     for asked in ("How many customers were affected by the previous leak?", "How many customers were affected in 2019?"):
         again = detail_lead(searcher, asked, "number", searcher.term_groups(asked))
         assert (again(before, before), again(now, before)) == (2, 2), asked
@@ -687,6 +690,10 @@ def test_a_speaker_asked_for_by_a_role_is_the_person_the_passage_writes_with_it(
     minister = Scored(1, 0, 0, minister_text, both, 0.8, lexical=0.5)
     lead = quote_lead(searcher, follow, searcher.term_groups(follow), person="プーチン")
     assert (lead(minister, his), lead(his, his)) == (READ_QUOTED, 0)
+    # the role's holder in another passage of the article than the best one's (a fourth reviewer's)
+    alone = dataclasses.replace(hit, passage=dataclasses.replace(hit.passage, text=putin))
+    apart = Scored(1, 1, 0, putin, alone, 0.9, lexical=0.5)
+    assert lead(minister, apart) == READ_QUOTED
     # a subject that is no one the article writes ("the report") leaves the pronoun's person (a second reviewer's)
     report = "プーチン Xi Beijing\nWhat did the report say about him?"
     assert quote_lead(searcher, report, searcher.term_groups(report), person="プーチン")(his, his) == 1
