@@ -393,7 +393,8 @@ def _another_time(tokens: Sequence, published: str | None = None) -> bool:
     return False
 
 
-_EARLIER = frozenset({"去年", "昨年", "前年", "一昨年", "前回", "先月", "以前", "過去", "昨季", "先週"})
+# not 過去 nor 以前: 「過去にも例のない」, 「以前にも増して」 tell of this time (a reviewer's)
+_EARLIER = frozenset({"去年", "昨年", "前年", "一昨年", "前回", "先月", "昨季", "先週"})
 _THIS_TIME = frozenset({"今回", "今年", "ことし", "今月", "今季", "今大会", "今期", "今年度"})
 _OTHER_TIME_ASKED = re.compile(r"\b(?:last|previous|previously|earlier|before|ago|prior|past)\b|去年|昨年|前年|前回|以前|過去",
                                re.IGNORECASE)
@@ -539,18 +540,19 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
 def _is_subject(tokens: Sequence, is_name: Callable[[object], bool], first: bool = False) -> bool:
     """Whether a sentence's tokens name a person (`is_name`) as a subject: the name, then its title (副署長), さん,
     age… and は, が or によると; when `first`, with no subject before it (the sentence is about them: `quote_lead`'s
-    `follows`). Else with は after 「発表が遅れたことについて、」 too (a reviewer's), but with が only before any
-    person's は: 「望月投手は、石川監督が見守る中「…」」 are 望月's words (a second reviewer's), 「決勝は、望月投手が…」
-    his number (a third's)."""
-    topic = False  # a person's は before: a が after it is a clause's
+    `follows`). Else with は after 「発表が遅れたことについて、」 too (a reviewer's), but with が only before anyone's
+    は: 「望月投手(3年)は、石川監督が見守る中「…」」 are 望月's words (reviewers'), 「この日は、望月投手が…」 his number."""
+    topic = False  # someone's は before: a が after it is a clause's
     for i, t in enumerate(tokens):
         if t.pos[:1] == ("助詞",) and t.surface in ("は", "が"):
             if first:
                 return False
-            k = i - 1  # a person's は: the noun phrase before it holds a name (not 決勝は, この日は: a reviewer's)
-            while not topic and t.surface == "は" and k >= 0 and tokens[k].pos[:1] in (("名詞",), ("接尾辞",)):
-                topic = tokens[k].pos[2:3] == ("人名",)
-                k -= 1
+            # someone's は: after a name, 彼, 同投手, 主将の大石陸選手(3年); not after a particle (では) nor a time's
+            # noun (この日は: a reviewer's), whose が after it may be the subject's
+            before = tokens[i - 1] if i > 0 else None
+            if (t.surface == "は" and before is not None and before.pos[:1] != ("助詞",)
+                    and before.pos[2:3] != ("副詞可能",)):
+                topic = True
         if not is_name(t):
             continue
         j = i + 1

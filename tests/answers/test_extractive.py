@@ -544,7 +544,9 @@ def test_a_number_in_the_counter_asked_for_leads_from_the_sentence_that_names_th
     assert number(sentence("決勝では望月投手が148球を投げ、完投した。", 0.9), facing) == 3
     # not a name with が in a clause under another person's topic (a second reviewer's); under a thing's, it is
     assert number(sentence("村松大輝投手は、望月投手が粘投を続ける中、9回途中まで133球を投げた。", 0.9), facing) == 2
-    assert number(sentence("決勝は、望月投手が148球を投げ抜いて完投した。", 0.9), facing) == 3
+    assert number(sentence("この日は、望月投手が148球を投げ抜いて完投した。", 0.9), facing) == 3
+    for topic in ("村松大輝投手(3年)は", "彼は", "同投手は", "相手の先発は"):  # anyone's topic (a fifth reviewer's)
+        assert number(sentence(f"{topic}、望月投手が粘投を続ける中、9回途中まで133球を投げた。", 0.9), facing) == 2
     low = dataclasses.replace(his, score=0.4)
     assert [c.text for c in select([other, low], Selection(min_sentences=1), lead=number)][0] == his.text
     nobody = "How many pitches were thrown in the final?"
@@ -627,6 +629,9 @@ def test_a_number_of_another_time_does_not_lead_unless_the_question_asks_of_anot
         assert number(Scored(1, 3, 200, text, hit, 0.8, lexical=0.5), before) == 2, text
     for text in ("同社では先月も、会員およそ2300人分の情報が流出した。", "一昨年も、会員およそ900人分の情報が流出した。"):
         assert number(Scored(1, 3, 200, text, hit, 0.8, lexical=0.5), before) == 1, text  # a fourth reviewer's
+    for text in ("同社は、過去にも例のない、会員およそ12万3000人分の情報が流出したおそれがあると発表した。",
+                 "以前にも増して被害は広がり、会員およそ12万3000人分の情報が流出したおそれがある。"):
+        assert number(Scored(1, 3, 200, text, hit, 0.8, lexical=0.5), before) == 2, text  # a fifth reviewer's
     for asked in ("How many customers were affected by the previous leak?", "How many customers were affected in 2019?"):
         again = detail_lead(searcher, asked, "number", searcher.term_groups(asked))
         assert (again(before, before), again(now, before)) == (2, 2), asked
@@ -678,6 +683,7 @@ def test_a_speaker_asked_for_by_a_role_is_the_person_the_passage_writes_with_it(
         == READ_QUOTED
     # nor a name with が in a clause under another's topic (a second reviewer's)
     assert lead_in("監督は何と話したか", "望月蓮投手は、石川直樹監督が見守る中「最後まで投げ切りたかった」と話した。") == 0
+    assert lead_in("監督は何と話したか", "主将の大石陸選手(3年)は、石川直樹監督が見守る中「粘り強く戦いたい」と話した。") == 0
     about = "佐藤正人監督は「望月投手の気迫のある投球に対応しきれなかった」と話した。望月蓮投手は「最後まで投げ切りたかった」と話した。"
     assert lead_in("望月投手について監督は何と話したか", about) == READ_QUOTED
     assert lead_in("望月投手について監督は何と話したか", about.split("。")[1] + "。") == 0
