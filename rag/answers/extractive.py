@@ -474,7 +474,7 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
     if person and (roles or named):
         # "What did his coach say about him?": the coach's words, not his (a reviewer's), where the article writes
         # someone with that role; "What did the report say about him?": his, where it writes none (a second's)
-        by_role = _role_lead(searcher, question, within)
+        by_role = _role_lead(searcher, roles, named, within)
         by_person = quote_lead(searcher, question, groups, within, person, pronoun_only=True)
         held = getattr(by_role, "described", None)
 
@@ -487,7 +487,7 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
     if roles and english and not any(w[:1].isupper() for w in _RELATIVE.split(english)[0].split()):
         # "What did the foreign minister who visited Beijing say?", "…say about Xi?": the role is the speaker, not
         # the name after it ("the remarks of Lavrov" are his, a name of the subject's)
-        return _role_lead(searcher, question, within)
+        return _role_lead(searcher, roles, named, within)
     runs = [] if person else _name_runs(question)
     names = ([set(searcher.analyzer.terms(surname_of(person, searcher.analyzer)))] if person
              else _person_terms(searcher, question, groups))
@@ -501,7 +501,7 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
         if speakers:
             return lambda c, best: 0
     if not names:
-        return _role_lead(searcher, question, within)
+        return _role_lead(searcher, *(_subject_role(searcher, question) if pronoun_only else (roles, named)), within)
 
     def named(text: str) -> bool:
         return _names_all(searcher, names, text)
@@ -655,19 +655,19 @@ def _outside_quotes(text: str) -> str:
 _INNERMOST = re.compile(r"「[^「」]*」")
 
 
-def _role_lead(searcher, question: str, within: str | None) -> Callable[[Scored, Scored], int]:
-    """`quote_lead` for a question that names its speaker by a role, not a name ("What did the rice farmer say?",
-    "What did the mayor of Tono say?", 「監督は何と話したか」): the head noun of its subject (`_subject_role`) by the
-    bridge's dictionaries, or a Japanese subject's own word. A sentence leads, from under the cutoff too and whatever
-    words it shares with the question, when it quotes and has for its subject, outside its quotation marks, a person
-    its passage writes with that role: 「佐々木誠市長」, a name then the role (Sudachi reads 誠市 + 長: the role is found
-    in the text), or 「農家の矢野健一さん」, the role, の and a name; by their surname, as the article goes on to call them
-    (「矢野さんは「稲穂が…」」: a probe's, answered with the sentence introducing him and not his words). Not the player
-    whose words name the coach (「鈴木選手は「石川監督に…」」), nor anyone written beside a place or the question's
-    object (「遠野市の佐藤さん」, 「中国の習近平国家主席」), a reviewer's. A Japanese subject that is a person's name Sudachi
-    reads as one (「主将の大石選手は…」: 大石 is a word too) is that person."""
+def _role_lead(searcher, roles: frozenset[str], person: str | None, within: str | None
+               ) -> Callable[[Scored, Scored], int]:
+    """`quote_lead` for a question that names its speaker by a role, not a name ("What did the rice farmer say?", "What
+    did the mayor of Tono say?", 「監督は何と話したか」): `roles`, the head noun of its subject by the bridge's dictionaries or a
+    Japanese subject's own word, or the `person` a Japanese subject names (`_subject_role`). A sentence leads, from
+    under the cutoff too and whatever words it shares with the question, when it quotes and has for its subject, outside
+    its quotation marks, a person its passage writes with that role: 「佐々木誠市長」, a name then the role (Sudachi reads 誠市 +
+    長: the role is found in the text), or 「農家の矢野健一さん」, the role, の and a name; by their surname, as the article goes on
+    to call them (「矢野さんは「稲穂が…」」: a probe's, answered with the sentence introducing him and not his words). Not the
+    player whose words name the coach (「鈴木選手は「石川監督に…」」), nor anyone written beside a place or the question's object
+    (「遠野市の佐藤さん」, 「中国の習近平国家主席」), a reviewer's. A Japanese subject that is a person's name Sudachi reads as one
+    (「主将の大石選手は…」: 大石 is a word too) is that person."""
     analyzer = searcher.analyzer
-    roles, person = _subject_role(searcher, question)
     people: dict[str, frozenset[str]] = {}
 
     def described(text: str) -> frozenset[str]:  # the surnames a passage writes with the role, read once
