@@ -275,7 +275,9 @@ def unwritten_names(searcher: Searcher, question: str, hits: Sequence[Hit] = ())
     places: list[str] = []  # the places of the question the index does not write
     place_written = False  # whether it names a place the index writes (a country, 北京, ロシア)
     person: list = []  # the parts of the person being read (surname, given name)
-    for t in [*analyzer.tokens(unicodedata.normalize("NFKC", question)), None]:
+    tokens = analyzer.tokens(unicodedata.normalize("NFKC", question))
+    out += _unwritten_facilities(tokens, store, held, in_passages)
+    for t in [*tokens, None]:
         kind = t.pos[2] if t is not None and t.pos[1:2] == ("固有名詞",) else None
         if person and kind != "人名":
             name, surname = "".join(p.surface for p in person), person[0].term or ""
@@ -300,6 +302,36 @@ def unwritten_names(searcher: Searcher, question: str, hits: Sequence[Hit] = ())
     # stand for their governments beside a country ("平壌はロシアに兵士を派遣したのか", a reviewer's), which the
     # articles write by the country's name
     return out + (places if not place_written else [])
+
+
+def _unwritten_facilities(tokens, store, held, in_passages) -> list[str]:
+    """The temples, shrines, castles and stations a Japanese question names in kanji that the index never writes:
+    Sudachi's 固有名詞 一般 of two kanji or more that ends as one (延暦寺, 品川駅; not 令和, 日銀 or 禅宗, which date or frame
+    a question: a reviewer's), and a noun of two kanji or more with such a suffix after it (金閣 + 寺, read as a
+    common noun and a suffix). 「金閣寺の火事の原因は
+    何か」 was answered with another temple's fire (a probe's finding). Written when a sentence holds the term or the
+    term without its last kanji, or a longer term begins with either, or a top passage writes the name whole."""
+    out: list[str] = []
+    for i, t in enumerate(tokens):
+        if not t.term or not _KANJI_NAME.fullmatch(t.surface):
+            continue
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if t.pos[1:3] == ("固有名詞", "一般") and t.surface.endswith(_FACILITY_ENDS):
+            name = t.surface  # not an era (令和), a bank (日銀) or a school of Buddhism (禅宗), which frame a question
+        elif (t.pos[1:2] == ("普通名詞",) and nxt is not None and nxt.pos[1:2] == ("名詞的",)
+              and nxt.surface in _FACILITIES):
+            name = t.surface + nxt.surface
+        else:
+            continue
+        # a compound Sudachi reads as one word in the question may be two in the passages: 韓国軍 is written by 韓国
+        stem = t.term[:-1] if len(t.term) > 2 else ""
+        if not any(store.idf(n) > 0 or held.begins_a_term(n) for n in (t.term, stem) if n) and not in_passages(name):
+            out.append(name)
+    return out
+
+
+_FACILITIES = frozenset({"寺", "城", "駅", "神社", "神宮", "大社", "院"})  # Sudachi's suffixes after a name (金閣 + 寺)
+_FACILITY_ENDS = tuple(_FACILITIES)
 
 
 def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] = ()) -> list[str]:

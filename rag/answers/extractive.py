@@ -367,7 +367,14 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
         else:  # an article is numbered within its document
             about = (passage.doc_id, passage.article) == (first.doc_id, first.article)
         whole = bool(LIST_ITEM.match(c.text)) or not fragment(c.text)
-        return claim(c) if about and whole and c.lexical > 0 else 0
+        if not (about and c.lexical > 0):
+            return 0
+        if whole:
+            return claim(c)
+        # a short sentence, whole, that gives the number in the counter asked for: 「値上がりは11週連続です。」 for "How
+        # many weeks in a row…?" (a ninth probe's), not a heading or a caption, which give it in no sentence
+        short = len(c.text) >= MIN_CHARS and ends_a_sentence(c.text)
+        return claim(c) if short and claim(c) >= COUNTED else 0
     return leads
 
 
@@ -398,6 +405,61 @@ _EARLIER = frozenset({"去年", "昨年", "前年", "一昨年", "前回", "先�
 _THIS_TIME = frozenset({"今回", "今年", "ことし", "今月", "今季", "今大会", "今期", "今年度"})
 _OTHER_TIME_ASKED = re.compile(r"\b(?:last|previous|previously|earlier|before|ago|prior|past)\b|去年|昨年|前年|前回|以前|過去",
                                re.IGNORECASE)
+
+
+def asks_cause(question: str) -> bool:
+    """Whether a question asking why asks what caused something ("What caused the fire?", "Why did the temple burn
+    down?", 出火の原因は?): not a follow-up, searched with the conversation's words on lines before it."""
+    return "\n" not in question.strip() and bool(_ASKS_CAUSE.search(question) or _ASKS_WHY.search(question))
+
+
+def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Callable[[Scored, Scored], int]:
+    """A question asking what caused something is opened by a sentence that says what did, as the news writes it
+    (「…が原因とみられる」, 「…原因について「…」と説明」, 「…から火が出た可能性もあるとみて調べています」), in place of one
+    that says the cause is being looked into (「警察と消防が火が出た原因を詳しく調べています」 opened "What do
+    investigators think caused the temple fire?": a probe's). A question asking why, without naming a cause, by the
+    police's and the fire services' 原因 and とみて alone: 「…が最大の要因となっている」 opened "Why can't China step up
+    its military support for Russia?" in place of the sentence that says why (nine seen questions). Not by any
+    sentence with ため or ので, which stand in most sentences (docs/answers.md, "Rejected kinds").
+
+    The sentence must be of the best one's article, share a word with the question, and hold what the question names
+    wherever the best one holds it (its numbers of two digits or more, its Japanese proper nouns, the terms of its
+    capitalised words): a reviewer's, another line's 「長野県内の北陸新幹線でも、架線に着いた氷が原因とみられる停電」 opened
+    "Why was the Toki 345 train stopped for six hours?" and 「上越新幹線のとき345号が止まった原因は?」."""
+    gives = _GIVES_CAUSE if _ASKS_CAUSE.search(question) else _SUSPECTED
+    analyzer = searcher.analyzer
+    named = [set(g) for g in groups if any(t.isdigit() and len(t) >= 2 for t in g)]
+    named += [{t.term} for t in analyzer.tokens(question) if t.term and t.pos[1:2] == ("固有名詞",)]
+    for word in _CAPITALISED.findall(question):
+        named += [{t for g in searcher.term_groups(word) for t in g}]
+    named = [n for n in named if n]
+
+    def gives_cause(c: Scored, best: Scored) -> int:
+        passage, first = c.hit.passage, best.hit.passage
+        if c is not best:
+            if (passage.doc_id, passage.article) != (first.doc_id, first.article) or c.lexical <= 0:
+                return 0
+            held, there = set(analyzer.terms(c.text)), set(analyzer.terms(best.text))
+            if any(n & there and not n & held for n in named):
+                return 0
+        found = gives.search(c.text)
+        return COUNTED if found and (found.group().startswith("とみて") or not _CAUSE_UNKNOWN.search(c.text)) else 0
+    return gives_cause
+
+
+# a capitalised English word after a question's first ("Why was the Toki 345 train stopped?": Toki)
+_CAPITALISED = re.compile(r"(?<=[\w,;:] )[A-Z][A-Za-z\-]+")
+_ASKS_CAUSE = re.compile(r"\b(?:causes?|caused)\b|原因|要因", re.IGNORECASE)
+_ASKS_WHY = re.compile(r"\bwhy\b|なぜ|どうして", re.IGNORECASE)
+# a cause given: 原因 or 要因 said to be something (…が原因とみられる, 原因は…), a speaker's words on the cause or the reason
+# (原因について「…」, 7時間以上かかった理由について「…」: as strong, so that the one asked about leads), or what the police
+# and fire services suspect (…とみて調べています); not 原因を調べています, 原因はわかっていません, 原因は不明
+_GIVES_CAUSE = re.compile(r"(?:原因|要因)(?:と(?:みられ|見られ|され|なっ|なり|考えられ|推定|判明)|で(?!は)|だっ|だと"
+                          r")|(?:原因|要因|理由)に(?:つい|関し)て、?[^「。]{0,20}「"
+                          r"|原因は(?!(?:わか|分か|不明|調査|まだ|明らか|特定))|とみて(?:調べ|捜査|詳しく)")
+# the cause still sought: 原因を詳しく調べています, 原因は現在調べています, 原因は今のところ分かっていない (a reviewer's)
+_CAUSE_UNKNOWN = re.compile(r"原因(?:を|は|について)?[^。「]{0,15}(?:調べ|調査|捜査|究明|わか|分か|不明|特定)")
+_SUSPECTED = re.compile(r"原因(?:と(?:みられ|見られ|推定|判明)|について、?[^「。]{0,20}「)|とみて(?:調べ|捜査|詳しく)")
 
 
 def asks_overview(question: str) -> bool:
@@ -823,7 +885,11 @@ def _name_runs(question: str) -> list[tuple[str, bool]]:
 
 def fragment(text: str) -> bool:
     """A heading, a list item or a piece cut mid-sentence: too short, or not ended like a sentence."""
-    return len(text) < FRAGMENT_CHARS or not text.rstrip("」』）)】”\"'").endswith(("。", "！", "？", "!", "?", "."))
+    return len(text) < FRAGMENT_CHARS or not ends_a_sentence(text)
+
+
+def ends_a_sentence(text: str) -> bool:
+    return text.rstrip("」』）)】”\"'").endswith(("。", "！", "？", "!", "?", "."))
 
 
 def near_duplicate(a: str, b: str) -> bool:
@@ -947,6 +1013,8 @@ def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = 
         lead = quote_lead(searcher, question, groups, within, person)
     elif asked is None and asks_overview(question):
         lead = overview_lead(searcher, question)
+    elif asked == "reason" and asks_cause(question):
+        lead = cause_lead(searcher, question, groups)
     else:
         lead = None
     stale = _stale(searcher, question, asked, groups, within, own) if before else None

@@ -72,7 +72,7 @@ DETAIL_DEPTH = 10
 DETAIL_WEIGHT = 0.5
 # An English follow-up asks for a detail by its first words ("How long did it last?", "Whose idea was it?"), after
 # those that continue the question before
-LEAD_WORDS = 4
+LEAD_WORDS = 6
 _LEADING = re.compile(r"^\W*(?:(?:and|but|so|then|also|ok|okay|well)\b\W*)*", re.IGNORECASE)
 
 # An earlier turn is read up to this many characters to tell whether it names a topic (a pasted article is long)

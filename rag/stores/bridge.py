@@ -42,6 +42,9 @@ _MAX_PER_KEY = 6
 _OFFICERS = frozenset({"president", "vice-president", "chairman", "director", "directors", "executive", "executives",
                        "officer", "officers", "employee", "employees", "worker", "workers", "staff"})
 _COMPANY_TERMS = 2
+# "head" and "chief" before a role say the same ("head priest", "chief priest": 住職), and JMdict glosses a role with
+# one of them: a two-word phrase the table lacks is looked up with the other
+_SAME_MODIFIER = {"head": "chief", "chief": "head"}
 # a katakana term a name may be spelled as (コリブコ, アラグチ, ラザルス・グループ), and the fewest consonant classes its key
 # and the question word's must have: two classes are the key of too many words (ロシア is "Eilish")
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fb\u30fc]+")
@@ -326,6 +329,9 @@ class Bridge:
             if i + 1 < len(words):
                 pair = f"{words[i]} {words[i + 1]}"
                 hit = next((self.table[k] for k in lemmas(pair) if k in self.table), None)
+                if hit is None and words[i] in _SAME_MODIFIER:
+                    other = f"{_SAME_MODIFIER[words[i]]} {words[i + 1]}"
+                    hit = next((self.table[k] for k in lemmas(other) if k in self.table), None)
                 if hit:
                     groups.append(list(hit))
                     # a name of two words: each of its words that is no word of the dictionary (Wang Yi; Xi Jinping's

@@ -368,6 +368,8 @@ def test_the_words_that_ask_how_many_or_which_year_name_nothing(searcher, questi
     ("北海道では新デタントについてどう報じられたか", ["北海道"]),
     # whatever else it names (a reviewer's: a written country let an absent person through, quoting another's words)
     ("大谷翔平はプーチン大統領について何と言ったか", ["大谷翔平"]),
+    # a ninth probe's: a temple Sudachi reads as a noun and a suffix (金閣 + 寺), or as a proper noun (延暦寺)
+    ("金閣寺の住職は中露関係について何と述べたか", ["金閣寺"]), ("延暦寺の住職はロシアについて何と述べたか", ["延暦寺"]),
 ])
 def test_a_japanese_question_naming_people_or_places_the_articles_never_write_is_not_covered(
         searcher, settings, question, names):
@@ -377,6 +379,16 @@ def test_a_japanese_question_naming_people_or_places_the_articles_never_write_is
     from rag.answers.coverage import unwritten_names
 
     _refused_whatever_the_cosine(searcher, settings, question, "ja", names, unwritten_names)
+
+
+@pytest.mark.parametrize("question", ["令和の日本はロシアとの関係をどう見ているか", "日銀の政策は中国経済にどう影響したか",
+                                      "禅宗の寺はロシアでどう見られているか"])
+def test_an_era_a_bank_or_a_school_the_index_never_writes_does_not_refuse_a_question(searcher, question) -> None:
+    """A reviewer's: Sudachi reads 令和, 日銀 and 禅宗 as 固有名詞 一般 too, and the articles write 2025年, not the era; only
+    a temple, shrine, castle or station the index never writes is judged."""
+    from rag.answers.coverage import unwritten_names
+
+    assert unwritten_names(searcher, question, searcher.search(question, top_k=TOP_K).hits) == []
 
 
 def _refused_whatever_the_cosine(searcher, settings, question, lang, names, unwritten) -> None:
@@ -396,6 +408,8 @@ def _refused_whatever_the_cosine(searcher, settings, question, lang, names, unwr
     # a place is judged only where the question names no place the articles write: a capital stands for its
     # government beside a country (a reviewer's: 平壌 is written 北朝鮮); a sea by its region (北極海: 北極圏)
     "平壌はロシアに兵士を派遣したのか", "北極海での米ロの協力について何が議論されたか",
+    # a proper noun the index writes, or whose stem it writes: 国連; 韓国軍 (韓国, as the passages mostly read it)
+    "国連で中国は何を主張したか", "韓国軍について何が書かれているか",
 ])
 def test_a_japanese_question_naming_what_the_articles_write_is_answered(searcher, settings, question):
     from rag.answers.coverage import unwritten_names

@@ -10,9 +10,10 @@ import pytest
 
 from rag.answers import Answer, answer_question
 from rag.answers.extractive import (READ_QUOTED, DEFAULT_WEIGHTS, MAX_CHARS, MAX_SENTENCES, NO_PASSAGE, Selection,
-                                    asks_what_was_said, detail_lead, extractive_answer, near_duplicate, quote_lead,
-                                    render, select)
+                                    asks_cause, asks_what_was_said, cause_lead, detail_lead, extractive_answer,
+                                    near_duplicate, quote_lead, render, select)
 from rag.answers.scoring import Scored
+from rag.retrieval.conversation import asked_detail
 from rag.types import Hit
 from rag.stores.sentences import sentence_spans
 from rag.errors import QueryError
@@ -518,6 +519,75 @@ def test_a_number_in_the_counter_asked_for_leads_though_it_scored_under_the_cuto
     assert [c.text for c in select([best, other, counted], full, lead=number)] == [counted.text, best.text]
     some = Scored(1, 1, 30, "文書は3つの章からなる。", hit, 0.3, lexical=0.4)  # a number, in no counter asked
     assert [c.text for c in select([best, other, some], lead=number)] == [best.text, other.text]
+
+
+@pytest.mark.parametrize("question, counted, other", [
+    # a ninth probe's: each opened with the other sentence
+    ("How many fire engines were sent to the temple fire?", "消防車など18台が出て消火にあたり、火はおよそ4時間後に消し止められた。",
+     "21日午前2時40分ごろ、近くに住む男性から「寺から火と煙が上がっている」と119番通報があった。"),
+    ("How many weeks in a row have rice prices risen?", "値上がりは11週連続です。",
+     "コメの平均価格が、5キロあたり4268円だったと発表しました。"),
+    ("What was the turnout in the Tonami election?", "投票率は58.37%で、前回を6.26ポイント上回りました。",
+     "開票結果です。中川雅人、無所属・新、当選、1万4826票。"),
+])
+def test_a_number_in_the_counter_or_unit_a_question_names_leads(searcher, question, counted, other) -> None:
+    hit = searcher.search("ラブロフ", top_k=1).hits[0]
+    first, given = (Scored(1, i, 0, text, hit, score, lexical=0.5) for i, (text, score) in enumerate(
+        [(other, 0.9), (counted, 0.8)]))
+    asked = asked_detail(question)
+    assert asked == "number"
+    number = detail_lead(searcher, question, asked, searcher.term_groups(question))
+    assert (number(first, first), number(given, first)) == (1, 2)
+    assert select([first, given], lead=number)[0] is given
+
+
+def test_a_question_asking_what_caused_something_opens_with_the_cause_given_not_the_inquiry_into_it(searcher) -> None:
+    """A ninth probe's: "What do investigators think caused the temple fire?" opened with 「警察と消防が火が出た原因を
+    詳しく調べています。」, which says the cause is being looked into, and never gave the suspected one (配電盤), whose
+    sentence scored under the cutoff. A sentence that says what caused it leads: 原因 or 要因 said to be something,
+    words on the cause or the reason in quotes, what the police suspect (…とみて調べています). A question asking why
+    without naming a cause, by 原因 and とみて alone: a seen one's 「…最大の要因となっている」 is no answer to "Why can't
+    China step up its military support for Russia?"."""
+    hit = searcher.search("ラブロフ", top_k=1).hits[0]
+
+    def sentence(text: str, score: float, index: int = 0) -> Scored:
+        return Scored(1, index, 0, text, hit, score, lexical=0.5)
+
+    inquiry = sentence("警察と消防が火が出た原因を詳しく調べています。", 0.95)
+    filler = sentence("消防車など18台が出て消火にあたりました。", 0.93, 1)
+    suspected = sentence("警察と消防は、本堂の北側にあった配電盤付近から火が出た可能性もあるとみて調べています。", 0.5, 2)
+    question = "What do investigators think caused the temple fire?"
+    assert asked_detail(question) == "reason" and asks_cause(question)
+    cause = cause_lead(searcher, question, searcher.term_groups(question))
+    assert (cause(inquiry, inquiry), cause(filler, inquiry), cause(suspected, inquiry)) == (0, 0, 2)
+    assert select([inquiry, filler], lead=None)[0] is inquiry
+    assert select([inquiry, filler, suspected], lead=cause)[0] is suspected  # from under the cutoff
+    for given in ("停電は、架線に着いた氷が原因とみられる。", "課長は崩落の原因について「長時間の雨で地盤が緩んだ」と述べた。",
+                  "執行役員は、復旧に時間がかかった理由について「予備のシステムにも誤りがあった」と説明した。",
+                  "設定の誤りが原因だったと説明した。"):
+        assert cause(sentence(given, 0.5), inquiry) == 2, given
+    for none in ("原因はわかっていません。", "原因は調査中だという。", "会社は原因の究明を急いでいる。",
+                 "原因は現在調べています。", "原因は今のところ分かっていない。"):  # a reviewer's, the last two
+        assert cause(sentence(none, 0.5), inquiry) == 0, none
+    # a reviewer's: of the best one's article, sharing a word with the question, and holding what it names where the
+    # best one does (another line's 「…氷が原因とみられる停電」 opened "Why was the Toki 345 train stopped…?")
+    assert cause(dataclasses.replace(suspected, lexical=0.0), inquiry) == 0
+    other = searcher.search("習近平", top_k=5).hits
+    here = (hit.passage.doc_id, hit.passage.article)
+    elsewhere = next(h for h in other if (h.passage.doc_id, h.passage.article) != here)
+    assert cause(dataclasses.replace(suspected, hit=elsewhere), inquiry) == 0
+    toki = "Why was the Toki 345 train stopped for six hours?"
+    train = cause_lead(searcher, toki, searcher.term_groups(toki))
+    stopped = sentence("上越新幹線「とき345号」が、越後湯沢駅の北で停止し、乗客が約6時間閉じ込められた。", 0.95)
+    iced = sentence("長野県内の北陸新幹線でも、架線に着いた氷が原因とみられる停電が起き、運転を止めた。", 0.5, 1)
+    assert train(iced, stopped) == 0
+    assert train(sentence("とき345号は、架線に着いた氷が原因とみられる停電で止まった。", 0.5, 2), stopped) == 2
+    china = "Why can't China step up its military support for Russia?"
+    why = cause_lead(searcher, china, searcher.term_groups(china))
+    assert why(sentence("ウクライナ戦争が両国の補完関係を加速させる最大の要因となっている。", 0.5), inquiry) == 0
+    assert why(suspected, inquiry) == 2
+    assert asks_cause("Why did the temple burn down?") and not asks_cause("What did the priest say?")
+    assert not asks_cause("What caused the fire?\nAnd then?")  # a follow-up searched with the conversation
 
 
 def test_a_number_in_the_counter_asked_for_leads_from_the_sentence_that_names_the_person_asked_about(searcher) -> None:

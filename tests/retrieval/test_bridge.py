@@ -393,6 +393,17 @@ def test_the_names_written_alike_are_read_before_the_tables_cap_of_six_a_key(bui
     assert {"露西亜", "ロシヤ", "露国"} <= set(small.written_alike("ロシア"))
 
 
+def test_head_and_chief_before_a_role_are_looked_up_as_each_other(bridge: Bridge) -> None:
+    """A ninth probe's: "Who is the head priest of Zuiunji?" opened with the Xi–Putin summit, since JMdict glosses 住職
+    as "chief priest" and "head" alone is 首脳; a two-word phrase the table lacks is looked up with the other word."""
+    probe = Bridge({"chief priest": ["住職"], "head": ["首脳", "主席"], "priest": ["僧"]})
+    assert probe.expand("Who is the head priest of Zuiunji?") == [["住職"]]
+    assert probe.expand("What did the chief priest say?") == [["住職"]]
+    assert probe.expand("the head of state") == [["首脳", "主席"]]  # not a pair: "of" comes between
+    # the session index's own: "head office" is 本部, and so is a "chief office"
+    assert bridge.expand("chief office") == bridge.expand("head office") == [["本部"]]
+
+
 def test_stop_words_and_unknown_words_add_nothing(bridge: Bridge) -> None:
     assert bridge.expand("what did the of to") == []
     assert bridge.expand("qwzxv blorptang") == []

@@ -24,6 +24,20 @@ from rag.retrieval.conversation import DETAIL_DEPTH, asked_detail, detail_first,
     ("それはどこで署名されたの?", "place"),
     ("なぜ?", "reason"),
     ("誰が言ったの?", "entity"),
+    # a quantity named after "what was the", up to two words before it (a ninth probe's: the turnout); not a noun
+    # that the quantity's word qualifies
+    ("What was the turnout in the Tonami election?", "number"),
+    ("What was the voter turnout?", "number"), ("What was the rate cut about?", None),
+    ("What is the interest rate policy?", None), ("What are the interest rates?", "number"),
+    # a reviewer's: a noun after the quantity's word, joined by a hyphen too; and no price, fee or cost, which a
+    # question asks of what the articles may not price (any amount of money then led)
+    ("What is the rate-hike plan?", None), ("What is the population decline problem?", None),
+    ("What is the average price of rice?", None), ("What is the fee the app store charges?", None),
+    # what caused something, in so many words (a ninth probe's); not what someone said caused it
+    ("What do investigators think caused the temple fire?", "reason"), ("What is the suspected cause?", "reason"),
+    ("What caused it?", "reason"), ("What did he say caused the delay?", None),
+    ("What do the police believe caused the fire?", "reason"),
+    ("What damage was caused by the temple fire?", None), ("What injuries were caused by the bear?", None),
     ("What did he say when they met?", None),  # asks what he said: "when" is no question word here
     ("What happened when he arrived?", None),
     ("What else does it say?", None),  # a statement: no kind of detail

@@ -188,6 +188,12 @@ def test_the_fronted_english_cue_and_the_final_japanese_cue_decide() -> None:
     ("How many jobs will be cut?", {"人", "名"}),
     # a reviewer's: an app's services are no trains, a ranking's positions no people
     ("How many services does the app offer?", set()), ("How many positions did Japan climb?", set()),
+    # a ninth probe's: fire engines are counted 台 (「消防車など18台」), weeks in a row 週 (「11週連続」), a turnout or a
+    # rate in % (「投票率は58.37%」)
+    ("How many fire engines were sent?", {"台"}), ("How many weeks in a row have prices risen?", {"週間", "週"}),
+    ("What was the turnout in the election?", {"%", "％", "パーセント", "割", "ポイント"}),
+    ("What is the storage rate of the dam?", {"%", "％", "パーセント", "割", "ポイント"}),
+    ("What is the exchange rate now?", set()),  # yen to the dollar, not a percentage
 ])
 def test_the_counter_a_question_asks_an_amount_in(analyzer, question: str, counters: set[str]) -> None:
     # the bridge's part, a noun's Japanese terms, stands in by a table here (the session index's is tested in

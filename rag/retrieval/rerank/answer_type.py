@@ -19,15 +19,33 @@ KINDS: tuple[Kind, ...] = ("number", "date", "place", "entity", "reason", "state
 _MODIFIERS = r"(?:(?!(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could|should|the|a|an)\b)[a-z\-]+\s+){0,2}?"
 # "when" that opens a clause asks for nothing: "What did Trump say when asked…", "…when he met Xi", "When talking…"
 _CLAUSE = r"(?!\s+(?:he|she|it|they|we|i|you|the|a|an|this|that|his|her|their|[a-z]+ed|[a-z]+ing)\b)"
+# a quantity's noun, ending the question or followed by a word that places it ("the turnout in the election", "the
+# rate of unemployment", "the score?")
+_PLACED = (r"(?=\s*(?:$|[?.!,;:]|(?:of|in|at|for|on|among|during|from|to|by|with|this|that|last|after|before|when|"
+           r"as|compared|now|today|so|and|or|then|there|here)\b))")
+_QUANTITY = (r"(?:turnout|rates?|population|score|margin|budget|deficit|surplus|toll|death\s+toll|temperature)"
+             + _PLACED)
 # At one position the earlier kind wins ("how long ago" is a date before "how long" is a number).
 _EN: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     ("date", re.compile(r"\bwhen\b" + _CLAUSE + r"|\bhow long ago\b|\b(?:what|which)\s+(?:year|date|day|month|time)s?\b|"
                         r"\bsince when\b|\bin what year\b")),
     ("number", re.compile(r"\bhow\s+(?:many|much|long|far|old|large|big|often|high|low)\b|"
                           r"\b(?:what|which)\s+(?:share|percentage|percent|proportion|number|amount|fraction|"
-                          r"portion|sum|total|figure|size|quantity)\b")),
+                          r"portion|sum|total|figure|size|quantity)\b|"
+                          # "What was the turnout?", "What is the storage rate of the dam?": a quantity named after
+                          # "the", up to two words before it, and ending the question or followed by what places it
+                          # (not "What was the rate cut about?", "What is the population decline problem?", "the
+                          # rate-hike plan": a noun follows). Not a price, a fee or a cost, which a question asks of
+                          # what the articles may not price: any amount of money then led (a reviewer's)
+                          r"\bwhat\s+(?:was|is|were|are)\s+the\s+(?:[a-z\-]+\s+){0,2}?" + _QUANTITY)),
     ("reason", re.compile(r"\bwhy\b|\b(?:what|which)\s+(?:reason|reasons|cause|causes|motive|motives)\b|"
-                          r"\bfor what reason\b|\bhow come\b")),
+                          r"\bfor what reason\b|\bhow come\b|"
+                          # "What caused the fire?", "What do investigators think caused it?", "What is the
+                          # suspected cause of the fire?"
+                          # (an auxiliary first: "What damage was caused…" asks for the damage, a reviewer's)
+                          r"\bwhat\s+(?:(?:do|does|did|is|was|are|were|might|may|could|would)\s+"
+                          r"(?:(?!(?:say|said|tell|told)\b)[a-z]+\s+){0,3}?)?caused\b|"
+                          r"\bwhat\s+(?:was|is|were|are)\s+the\s+(?:[a-z\-]+\s+)?(?:cause|causes|reason|reasons)\b")),
     ("place", re.compile(r"\bwhere\b|\b(?:what|which)\s+" + _MODIFIERS + r"(?:country|countries|city|cities|region|"
                          r"regions|place|places|capital|capitals|province|provinces|territory|territories|area|areas|"
                          r"location|locations|nation|nations|state|states)\b")),
@@ -92,18 +110,18 @@ _COUNTERS_EN: dict[str, frozenset[str]] = {
     **dict.fromkeys(("cases", "incidents", "accidents", "complaints", "reports"), frozenset({"件"})),
     **dict.fromkeys(("countries", "nations"), frozenset({"カ国", "か国", "ヶ国", "ケ国", "箇国"})),
     "goals": frozenset({"ゴール", "点", "得点"}), "points": frozenset({"点", "ポイント"}),
-    **dict.fromkeys(("vehicles", "cars", "trucks", "machines", "buses"), frozenset({"台"})),
+    **dict.fromkeys(("vehicles", "cars", "trucks", "machines", "buses", "engines", "ambulances"), frozenset({"台"})),
     **dict.fromkeys(("items", "pieces", "products", "packs"), frozenset({"個", "点", "袋"})),
     **dict.fromkeys(("games", "matches"), frozenset({"試合"})), "wins": frozenset({"勝"}), "losses": frozenset({"敗"}),
     "months": frozenset({"か月", "カ月", "ヶ月", "ケ月", "箇月"}), "years": frozenset({"年間"}),
-    "weeks": frozenset({"週間"}), "days": frozenset({"日間"}), "hours": frozenset({"時間"}),
+    "weeks": frozenset({"週間", "週"}), "days": frozenset({"日間"}), "hours": frozenset({"時間"}),
     "minutes": frozenset({"分間"}), "words": frozenset({"語"}), "characters": frozenset({"字", "文字"}),
     **dict.fromkeys(("missiles", "rockets", "shells"), frozenset({"発"})), "tons": frozenset({"トン"}),
     # a train is counted 本 (「計186本が運休」), a flight 便; a job by the people in it (「約600人を減らす」). Not
     # "services" (an app's 12種類, a reviewer's) nor "positions" (a ranking's 位)
     **dict.fromkeys(("trains", "flights"), frozenset({"本", "便"})), "jobs": frozenset({"人", "名"}),
     **dict.fromkeys(("ships", "vessels", "boats"), frozenset({"隻"})),
-    **dict.fromkeys(("planes", "aircraft", "jets"), frozenset({"機"})),
+    **dict.fromkeys(("planes", "aircraft", "jets", "helicopters"), frozenset({"機"})),
     "pitches": frozenset({"球"}), "innings": frozenset({"回", "イニング"}), "strikeouts": frozenset({"三振", "個"}),
     # "home runs" ask in _UNITS_EN's 本 and 号, not in the bridge's terms for "runs" (点: the game's 「2点本塁打」), "home
     # games" in 試合; "home" counts nothing of its own
@@ -120,7 +138,9 @@ _UNITS_EN: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     (re.compile(r"\bhow\s+much\b(?:\s+\w+){0,8}?\s+(?:money|cost|costs|pay|paid|spend|spent|sell|sold|fetch|"
                 r"fetched|worth|earn|earned|raise|raised|price|priced|yen|dollars?)\b|"
                 r"\bwhat\s+(?:was|is|were|are)\s+the\s+(?:\w+\s+)?(?:price|cost|fare|fee)s?\b"), _MONEY),
-    (re.compile(r"\b(?:what|which)\s+(?:share|percentage|percent|proportion)\b|\bhow\s+many\s+percent"),
+    (re.compile(r"\b(?:what|which)\s+(?:share|percentage|percent|proportion)\b|\bhow\s+many\s+percent|"
+                r"\bwhat\s+(?:was|is|were|are)\s+the\s+(?:(?!exchange|birth|fertility)[a-z\-]+\s+){0,2}?"
+                r"(?:turnout|rates?)" + _PLACED),
      frozenset({"%", "％", "パーセント", "割", "ポイント"})),
 )
 
