@@ -77,6 +77,10 @@ _SAYS_JA = re.compile(r"(?:何と|なんと)(?:述べ|言|い|語|話|強調|発
                       r"(?:どう|どのように)(?:述べ|言っ|言う|言わ|言い|語|話|強調|発言|主張|報じ|評|呼びかけ|説明|答え|書|"
                       r"訴え|警告)")
 _QUOTE = re.compile(r"「[^」]{4,}")  # a quotation (some close it with ” instead)
+# a what-said question whose speaker is a personal pronoun alone: "What did he say?", "And what did she tell them?",
+# 「彼は何と述べた？」
+_BY_PRONOUN = re.compile(r"^\W*(?:(?:and|so|then|ok|okay)\W+)*what\s+(?:else\s+)?(?:did|does|do|has|have|had|would|will)\s+"
+                         r"(?:he|she|they)\b|^\W*(?:それで|では|じゃあ)?、?(?:彼|彼女|彼ら)(?:は|が)", re.IGNORECASE)
 _QUOTED_SPANS = re.compile(r"「[^」]*(?:」|$)")  # the quotations of a sentence, an unclosed last one to its end
 _KANJI_NAME = re.compile(r"[\u4e00-\u9fff]{2,}")
 
@@ -408,25 +412,26 @@ _OTHER_TIME_ASKED = re.compile(r"\b(?:last|previous|previously|earlier|before|ag
 
 
 def asks_cause(question: str) -> bool:
-    """Whether a question asking why asks what caused something ("What caused the fire?", "Why did the temple burn
-    down?", 出火の原因は?): not a follow-up, searched with the conversation's words on lines before it."""
-    return "\n" not in question.strip() and bool(_ASKS_CAUSE.search(question) or _ASKS_WHY.search(question))
+    """Whether a question asking for a reason asks in so many words what caused something ("What caused the fire?",
+    出火の原因は?; not "Why did the trains stop?", which another line's 「…でも、架線に着いた氷が原因とみられる停電」 opened
+    for the first version: a reviewer's); a follow-up by its own words, the last line of the conversation query."""
+    return bool(_ASKS_CAUSE.search(_last_line(question)))
 
 
 def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Callable[[Scored, Scored], int]:
     """A question asking what caused something is opened by a sentence that says what did, as the news writes it
     (「…が原因とみられる」, 「…原因について「…」と説明」, 「…から火が出た可能性もあるとみて調べています」), in place of one
     that says the cause is being looked into (「警察と消防が火が出た原因を詳しく調べています」 opened "What do
-    investigators think caused the temple fire?": a probe's). A question asking why, without naming a cause, by the
-    police's and the fire services' 原因 and とみて alone: 「…が最大の要因となっている」 opened "Why can't China step up
-    its military support for Russia?" in place of the sentence that says why (nine seen questions). Not by any
-    sentence with ため or ので, which stand in most sentences (docs/answers.md, "Rejected kinds").
+    investigators think caused the temple fire?": a probe's). Not a question asking why (`asks_cause`): 「…が最大の
+    要因となっている」 opened "Why can't China step up its military support for Russia?" in place of the sentence that
+    says why (nine seen questions, for the first version). Not by any sentence with ため or ので, which stand in most
+    sentences (docs/answers.md, "Rejected kinds").
 
     The sentence must be of the best one's article, share a word with the question, and hold what the question names
     wherever the best one holds it (its numbers of two digits or more, its Japanese proper nouns, the terms of its
-    capitalised words): a reviewer's, another line's 「長野県内の北陸新幹線でも、架線に着いた氷が原因とみられる停電」 opened
-    "Why was the Toki 345 train stopped for six hours?" and 「上越新幹線のとき345号が止まった原因は?」."""
-    gives = _GIVES_CAUSE if _ASKS_CAUSE.search(question) else _SUSPECTED
+    capitalised words); and not tell of another place's or time's cause, 「長野県内の北陸新幹線でも、架線に着いた氷が原因と
+    みられる停電」, which opened "Why was the Toki 345 train stopped for six hours?" for the first version (a reviewer's;
+    a question asking why without naming a cause is no longer led: "Why did the trains stop?" was opened by it too)."""
     analyzer = searcher.analyzer
     named = [set(g) for g in groups if any(t.isdigit() and len(t) >= 2 for t in g)]
     named += [{t.term} for t in analyzer.tokens(question) if t.term and t.pos[1:2] == ("固有名詞",)]
@@ -442,15 +447,19 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
             held, there = set(analyzer.terms(c.text)), set(analyzer.terms(best.text))
             if any(n & there and not n & held for n in named):
                 return 0
-        found = gives.search(c.text)
-        return COUNTED if found and (found.group().startswith("とみて") or not _CAUSE_UNKNOWN.search(c.text)) else 0
+        found = _GIVES_CAUSE.search(c.text)
+        if not found or _ANOTHER_INSTANCE.match(c.text):
+            return 0
+        return COUNTED if found.group().startswith("とみて") or not _CAUSE_UNKNOWN.search(c.text) else 0
     return gives_cause
 
 
 # a capitalised English word after a question's first ("Why was the Toki 345 train stopped?": Toki)
 _CAPITALISED = re.compile(r"(?<=[\w,;:] )[A-Z][A-Za-z\-]+")
 _ASKS_CAUSE = re.compile(r"\b(?:causes?|caused)\b|原因|要因", re.IGNORECASE)
-_ASKS_WHY = re.compile(r"\bwhy\b|なぜ|どうして", re.IGNORECASE)
+# a sentence opening with another place or time, "too": 「長野県内の北陸新幹線でも、…」, 「去年も、…」
+_ANOTHER_INSTANCE = re.compile(r"(?!それでも|なかでも|中でも)[^。、「」]{1,30}?(?:でも|にも)、|"
+                               r"(?:去年|昨年|前年|前回|先月|先週|過去)(?:に)?も、")
 # a cause given: 原因 or 要因 said to be something (…が原因とみられる, 原因は…), a speaker's words on the cause or the reason
 # (原因について「…」, 7時間以上かかった理由について「…」: as strong, so that the one asked about leads), or what the police
 # and fire services suspect (…とみて調べています); not 原因を調べています, 原因はわかっていません, 原因は不明
@@ -459,7 +468,6 @@ _GIVES_CAUSE = re.compile(r"(?:原因|要因)(?:と(?:みられ|見られ|され
                           r"|原因は(?!(?:わか|分か|不明|調査|まだ|明らか|特定))|とみて(?:調べ|捜査|詳しく)")
 # the cause still sought: 原因を詳しく調べています, 原因は現在調べています, 原因は今のところ分かっていない (a reviewer's)
 _CAUSE_UNKNOWN = re.compile(r"原因(?:を|は|について)?[^。「]{0,15}(?:調べ|調査|捜査|究明|わか|分か|不明|特定)")
-_SUSPECTED = re.compile(r"原因(?:と(?:みられ|見られ|推定|判明)|について、?[^「。]{0,20}「)|とみて(?:調べ|捜査|詳しく)")
 
 
 def asks_overview(question: str) -> bool:
@@ -562,6 +570,17 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
             return _read_as_speaker(searcher, folded(surname), folded(given), within)
         if speakers:
             return lambda c, best: 0
+    # "What did he say?", 「彼は何と述べた？」 whose person the conversation did not resolve (the answer before opened with
+    # a headline naming two, or named nobody: "Who spoke for the ministry?"): someone's words, each sentence naming its
+    # speaker, not the sentences around them (a ninth probe's: the campaign's issues and the headline came first)
+    unresolved = (not person and not pronoun_only and not roles and not named
+                  and bool(_BY_PRONOUN.search(_last_line(question))))
+
+    def anyone(c: Scored) -> bool:
+        return unresolved and bool(_QUOTE.search(c.text)) and _is_subject(
+            searcher.analyzer.tokens(_outside_quotes(c.text)), lambda t: t.pos[2:3] == ("人名",))
+    if not names and unresolved:
+        return _speaker_lead(anyone, within, QUOTED, shares_a_word=False)
     if not names:
         return _role_lead(searcher, *(_subject_role(searcher, question) if pronoun_only else (roles, named)), within)
 
@@ -570,8 +589,9 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
 
     def holds(c: Scored) -> bool:
         # without a name to hold, any quotation would do: none leads ("How did the US respond?"); the name outside
-        # the quotation marks (a probe's: 「青木監督は「望月投手の気迫のある投球に…」」 led "What did he say?" about 望月)
-        return bool(names) and bool(_QUOTE.search(c.text)) and named(_outside_quotes(c.text))
+        # the quotation marks (a probe's: 「青木監督は「望月投手の気迫のある投球に…」」 led "What did he say?" about 望月).
+        # An unresolved pronoun's: the earlier turns' names, or anyone's (砺波, a city Sudachi reads as a surname too)
+        return (bool(names) and bool(_QUOTE.search(c.text)) and named(_outside_quotes(c.text))) or anyone(c)
 
     def follows(c: Scored) -> bool:
         # a quotation that opens its sentence right after one whose subject is the speaker, and that has no subject
@@ -677,6 +697,11 @@ def _names_all(searcher, names: Sequence[set[str]], text: str) -> bool:
 
 def _writes(term: str, name: set[str]) -> bool:
     return term in name or any(term.startswith(t) for t in name if _KANJI_NAME.fullmatch(t))
+
+
+def _last_line(question: str) -> str:
+    """A follow-up's own words: the last line of the conversation query it was searched with."""
+    return question.strip().splitlines()[-1] if question.strip() else ""
 
 
 def _speaker_lead(holds: Callable[[Scored], bool], within: str | None, claim: int, shares_a_word: bool = True

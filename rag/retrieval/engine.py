@@ -32,6 +32,7 @@ from ..types import Hit
 from .fusion import diversify, rrf, weighted_sum
 from .rerank import create_reranker
 from .intake import QueryIntake
+from .named import LEXICAL, names_first, question_names
 from .sources import SourceRows, asks_for_source, source_kind, sources_first, without_sources
 
 logger = logging.getLogger(__name__)
@@ -227,6 +228,15 @@ class Searcher:
             # a second stage: the best candidates reordered by sentence-level evidence
             second = self.reranker.rerank(query, lang, ordered, fused, self._term_groups(first.question), timings)
             ordered, fused, parts["rerank"] = second.rows, second.scores, second.changes
+        if (mode == "hybrid" and lang == "en" and "\n" not in query
+                and (names := question_names(self.bridge, query, self.analyzer.entries))):
+            # a name only the lexical signal reads ("What did Miyashita say?"): its passage first, when the ranking's
+            # first passages write it nowhere (rag/retrieval/named.py). Not a follow-up's conversation query, whose
+            # names the conversation's search looks for itself (rag/retrieval/conversation.py)
+            ordered, fused, moved = names_first(ordered, fused, parts.get(LEXICAL), self._text_of, self._article_of,
+                                                names)
+            if moved:
+                parts["name"] = moved
         if mode == "hybrid" and sources:
             # only a source line answers the question: the line of the article the rest of it finds goes first
             ordered, fused, moved = sources_first(ordered, fused, self.index.passages, self._source_rows,
@@ -242,6 +252,13 @@ class Searcher:
         )
         took = (time.perf_counter() - t0) * 1000
         return SearchResult(query, mode, lang, hits, took, self.index.version, timings, shed)
+
+    def _text_of(self, row: int) -> str:
+        return self.index.passages[row].text
+
+    def _article_of(self, row: int) -> tuple[int, int]:
+        passages = self.index.passages
+        return int(passages.doc[row]), int(passages.article[row])
 
     def source_lines_first(self, hits: Sequence[Hit], kind: str) -> tuple[Hit, ...]:
         """`hits` of a question about an article's origin fused from several searches (a follow-up's, "And Iran?"

@@ -155,6 +155,10 @@ def _people(text: str, analyzer: JapaneseAnalyzer) -> list[tuple[str, str, str]]
     tokens = analyzer.tokens(text)
     # in Japanese script only: Sudachi tags stray Latin words 人名 ("may" of an English notice, "said", "Sergey")
     person = [has_cjk(t.surface) and _person_token(t, analyzer) for t in tokens]
+    for i in range(len(tokens) - 1):  # a place Sudachi also reads as a surname, before its division: 砺波 + 市長選
+        nxt = tokens[i + 1].surface
+        if person[i] and nxt[:1] in _DIVISIONS and nxt not in _TITLES and _is_place(tokens[i].surface, analyzer):
+            person[i] = False
     for i in range(1, len(tokens) - 1):  # a surname Sudachi does not know, after a given name and ・ (ドミトリー・ペスコフ)
         if person[i - 1] and tokens[i].surface == "・" and _KATAKANA.fullmatch(tokens[i + 1].surface):
             person[i + 1] = True
@@ -182,6 +186,11 @@ def _people(text: str, analyzer: JapaneseAnalyzer) -> list[tuple[str, str, str]]
     if run:
         out.append(("".join(run), "", ""))
     return out
+
+
+# a place's division after its name (砺波市, 砺波市長選, 秋田県), and the titles that begin with one (佐々木市長: a person)
+_DIVISIONS = frozenset("市町村県区府都")
+_TITLES = frozenset({"市長", "町長", "村長", "区長", "都知事", "府知事", "県知事", "市議", "町議", "村議", "県議", "区議", "都議", "府議"})
 
 
 def _by_pronoun(last: str, analyzer: JapaneseAnalyzer) -> bool | None:

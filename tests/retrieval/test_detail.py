@@ -23,6 +23,7 @@ from rag.retrieval.conversation import DETAIL_DEPTH, asked_detail, detail_first,
     ("それはいつ?", "date"),
     ("それはどこで署名されたの?", "place"),
     ("なぜ?", "reason"),
+    ("山口恵氏の得票数は", "number"), ("感染者数は?", "number"), ("複数の国が参加したのは?", None),
     ("誰が言ったの?", "entity"),
     # a quantity named after "what was the", up to two words before it (a ninth probe's: the turnout); not a noun
     # that the quantity's word qualifies
@@ -38,6 +39,7 @@ from rag.retrieval.conversation import DETAIL_DEPTH, asked_detail, detail_first,
     ("What caused it?", "reason"), ("What did he say caused the delay?", None),
     ("What do the police believe caused the fire?", "reason"),
     ("What damage was caused by the temple fire?", None), ("What injuries were caused by the bear?", None),
+    ("What was the damage caused by the temple fire?", None), ("What was caused by the heavy snow?", None),
     ("What did he say when they met?", None),  # asks what he said: "when" is no question word here
     ("What happened when he arrived?", None),
     ("What else does it say?", None),  # a statement: no kind of detail

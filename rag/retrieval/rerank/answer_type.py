@@ -21,8 +21,8 @@ _MODIFIERS = r"(?:(?!(?:is|are|was|were|did|does|do|has|have|had|will|would|can|
 _CLAUSE = r"(?!\s+(?:he|she|it|they|we|i|you|the|a|an|this|that|his|her|their|[a-z]+ed|[a-z]+ing)\b)"
 # a quantity's noun, ending the question or followed by a word that places it ("the turnout in the election", "the
 # rate of unemployment", "the score?")
-_PLACED = (r"(?=\s*(?:$|[?.!,;:]|(?:of|in|at|for|on|among|during|from|to|by|with|this|that|last|after|before|when|"
-           r"as|compared|now|today|so|and|or|then|there|here)\b))")
+_PLACED = (r"(?=\s*(?:$|[?.!,;:]|(?:of|in|at|for|on|among|during|from|by|this|that|last|after|before|when|"
+           r"as|compared|now|today|then|there|here)\b))")
 _QUANTITY = (r"(?:turnout|rates?|population|score|margin|budget|deficit|surplus|toll|death\s+toll|temperature)"
              + _PLACED)
 # At one position the earlier kind wins ("how long ago" is a date before "how long" is a number).
@@ -42,8 +42,9 @@ _EN: tuple[tuple[Kind, re.Pattern[str]], ...] = (
                           r"\bfor what reason\b|\bhow come\b|"
                           # "What caused the fire?", "What do investigators think caused it?", "What is the
                           # suspected cause of the fire?"
-                          # (an auxiliary first: "What damage was caused…" asks for the damage, a reviewer's)
-                          r"\bwhat\s+(?:(?:do|does|did|is|was|are|were|might|may|could|would)\s+"
+                          # (an auxiliary of a subject's doing first: "What damage was caused…", "What was the damage
+                          # caused…", "What was caused by the snow?" ask for what it caused, reviewers')
+                          r"\bwhat\s+(?:(?:do|does|did|might|may|could|would)\s+"
                           r"(?:(?!(?:say|said|tell|told)\b)[a-z]+\s+){0,3}?)?caused\b|"
                           r"\bwhat\s+(?:was|is|were|are)\s+the\s+(?:[a-z\-]+\s+)?(?:cause|causes|reason|reasons)\b")),
     ("place", re.compile(r"\bwhere\b|\b(?:what|which)\s+" + _MODIFIERS + r"(?:country|countries|city|cities|region|"
@@ -59,7 +60,9 @@ _JA: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     ("number", re.compile(r"何(?:人|回|件|割|倍|%|パーセント|億|万|千|百|カ国|か国|ヶ国|ケ国|歳|個|本|機|隻|発|トン|"
                           r"ドル|円|度|年間|日間|時間|カ月|か月|ヶ月|ケ月|週間|分|位|票|点|戸|世帯|社|校|台|枚|頭|席|議席|店|軒|棟|名|"
                           r"キロ|メートル|センチ|ミリ|グラム|リットル|ポイント|試合|勝|敗|ゴール)|どのくらい|どれくらい|どれほど|"
-                          r"どれだけ|いくら|いくつ|規模|人数|割合|総額|金額")),
+                          r"どれだけ|いくら|いくつ|規模|人数|割合|総額|金額|"
+                          # a count by its noun: 得票数, 件数, 台数, 世帯数, 店舗数, 感染者数 (a ninth probe's: 山口恵氏の得票数は)
+                          r"(?:得票|票|件|台|世帯|戸|校|店舗|者)数")),
     ("date", re.compile(r"いつ|何年|何月|何日|何曜|何時|時期|日付")),
     ("reason", re.compile(r"なぜ|何故|どうして|なんで|理由|原因|要因")),
     # not どこまで: how far, which is an amount (どこまで下がるか) or a place (どこまで進軍したか), so none in particular,
@@ -128,6 +131,12 @@ _COUNTERS_EN: dict[str, frozenset[str]] = {
     "home": frozenset(),
 }
 _NUMERALS = frozenset({"十", "百", "千", "万", "億"})  # 何百人: the counter is 人
+# the nouns a count is asked by (得票数, 件数, 店舗数, 感染者数) and the counters that count them, longest first
+_COUNT_NOUNS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("店舗", frozenset({"店", "店舗"})), ("世帯", frozenset({"世帯", "戸"})), ("得票", frozenset({"票"})),
+    ("票", frozenset({"票"})), ("件", frozenset({"件"})), ("台", frozenset({"台"})), ("戸", frozenset({"戸", "世帯"})),
+    ("校", frozenset({"校"})), ("人", frozenset({"人", "名"})), ("者", frozenset({"人", "名"})),
+)
 # units an English question asks for by its words alone ("how old": 歳; "what percentage": %)
 _MONEY = frozenset({"円", "ドル", "ユーロ", "元", "ルーブル", "ウォン", "ポンド"})
 _UNITS_EN: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
@@ -139,8 +148,7 @@ _UNITS_EN: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
                 r"fetched|worth|earn|earned|raise|raised|price|priced|yen|dollars?)\b|"
                 r"\bwhat\s+(?:was|is|were|are)\s+the\s+(?:\w+\s+)?(?:price|cost|fare|fee)s?\b"), _MONEY),
     (re.compile(r"\b(?:what|which)\s+(?:share|percentage|percent|proportion)\b|\bhow\s+many\s+percent|"
-                r"\bwhat\s+(?:was|is|were|are)\s+the\s+(?:(?!exchange|birth|fertility)[a-z\-]+\s+){0,2}?"
-                r"(?:turnout|rates?)" + _PLACED),
+                r"\bwhat\s+(?:was|is|were|are)\s+the\s+(?:[a-z\-]+\s+){0,2}?turnout" + _PLACED),
      frozenset({"%", "％", "パーセント", "割", "ポイント"})),
 )
 
@@ -199,6 +207,10 @@ def asked_counters(question: str, tokens: Sequence[Token], terms_of: Callable[[s
             unit = tok.surface[1:]
         if tok.surface == "いくら":  # 赤字はいくら?: an amount of money
             found |= _MONEY
+        # a count by its noun, one word or two (得票数: 票; 店舗 + 数: 店舗; 感染者 + 数: 人)
+        counted_noun = tok.surface[:-1] if tok.surface.endswith("数") and len(tok.surface) > 1 else (
+            tokens[i - 1].surface if tok.surface == "数" and i > 0 else "")
+        found |= next((units for noun, units in _COUNT_NOUNS if counted_noun.endswith(noun)), frozenset())
         if unit and unit not in _DATE_UNITS and not unit.startswith("曜"):
             found.add(unit)
             if after is not None and after.term:  # カ国 as the dictionary writes it: 箇国

@@ -1,0 +1,65 @@
+"""A name only the lexical signal reads: the passage that holds it, first.
+
+"What did Miyashita say?", "What did Morita say?" on articles the embedders have never seen: BM25 ranks the one
+passage that writes 宮下 (the name dictionary's spelling) first, and e5, USE and the sparse head, which know neither
+the name nor its kanji, rank passages about presidents and spokesmen above it, so that the fused top five held no
+passage that names the person asked about, and the answer quoted someone else (a ninth probe's; docs/precision.md,
+"A name only BM25 reads"). A question whose names are words only the name dictionaries hold (Miyashita: 宮下; not
+Trump, JMdict's card, nor Xi, a Greek letter) is read for them; when no passage of the ranking's first `CHECKED`
+writes each of them, the lexical component's best passage that does goes first, scoring as the first did. Famous
+names are known to the embedders too, and the passages they rank first write them: those rankings stay as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..stores.bridge import Bridge, name_terms
+from ..stores.english import capitalised
+
+CHECKED = 5  # the first rows of the ranking read for the names: the passages an answer is drawn from
+LEXICAL = "bm25"
+
+
+def question_names(bridge: Bridge | None, question: str, entries) -> list[list[str]]:
+    """The terms of each word of an English `question` that only the name dictionaries hold, written with a capital
+    after its first word, in the terms that write a person's or a place's name (Miyashita: [宮下]; not "Maru" of a
+    ship's name, 円 to JMnedict, nor "year", which a pair of words let through); [] for none. `entries`: Sudachi's
+    dictionary entries of a term (`JapaneseAnalyzer.entries`)."""
+    if bridge is None:
+        return []
+    named: dict[str, list[str]] = {}
+    bridge.expand(question, named=named)
+    words = question.split()
+    capitals = capitalised(" ".join(words[1:]))
+    return [found for word, terms in named.items() if word in capitals
+            and (found := name_terms(terms, entries, ("人名", "地名")))]
+
+
+def names_first(rows: Sequence[int], scores: dict[int, float], lexical: dict[int, float] | None,
+                text_of, article_of, names: list[list[str]]) -> tuple[list[int], dict[int, float], dict[int, float]]:
+    """(rows, scores, changes): `rows` with the lexical ranking's best row that writes a name of `names` (by one of its
+    terms) first, when none of the first CHECKED writes any, nor is of its article (`article_of`: a row's document and
+    article). Any name, since a passage writes a person's surname alone after the first time: "What did Sergei Lavrov
+    say…?" is answered by passages that write ラブロフ and not セルゲイ (a seen question fell from 2nd to 3rd when each
+    name was asked for); and its article, since "What did the president of Hokuriku Seiki say?" found his words fifth,
+    in a passage of the company's article that does not name it again. `changes` holds the moved row's score change.
+    As they are otherwise, or without the lexical component's scores."""
+    if not names or not lexical or not rows:
+        return list(rows), scores, {}
+
+    def writes(row: int) -> bool:  # any of the names: a passage writes a person's surname alone after the first time
+        text = text_of(row)
+        lower = text.lower()
+        return any(t in (lower if t.isascii() else text) for terms in names for t in terms)
+
+    if any(writes(r) for r in rows[:CHECKED]):
+        return list(rows), scores, {}
+    found = next((r for r in sorted(lexical, key=lambda r: (-lexical[r], r)) if writes(r)), None)
+    if found is None or article_of(found) in {article_of(r) for r in rows[:CHECKED]}:
+        return list(rows), scores, {}
+    top = scores[rows[0]]
+    change = top - scores.get(found, 0.0)
+    out = dict(scores)
+    out[found] = top
+    return [found, *(r for r in rows if r != found)], out, {found: change}

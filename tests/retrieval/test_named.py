@@ -1,0 +1,70 @@
+"""A name only the lexical signal reads (rag/retrieval/named.py): when the fused ranking's first passages write the
+question's name nowhere, BM25's best passage that does goes first."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.retrieval.named import CHECKED, names_first, question_names
+
+
+def test_the_names_are_capitalised_words_only_the_name_dictionaries_hold_in_the_terms_that_write_a_name(
+        searcher) -> None:
+    """A ninth probe's "What did Miyashita say?" (宮下, a JMnedict surname); not a ship's "Maru" (円 to JMnedict), nor a
+    word a pair of words let through, nor a question's first word (which any question capitalises)."""
+    bridge, entries = searcher.bridge, searcher.analyzer.entries
+    assert question_names(bridge, "What did Lavrov say about China?", entries) == [["ラブロフ"]]
+    assert question_names(bridge, "How many passengers were aboard the ferry Setokaze Maru?", entries) == []
+    assert question_names(bridge, "By what percentage have prices risen from a year earlier?", entries) == []
+    assert question_names(bridge, "Lavrov said what?", entries) == []
+    assert question_names(bridge, "what did lavrov say", entries) == []
+    assert question_names(None, "What did Lavrov say?", entries) == []
+
+
+def test_a_ranking_whose_first_passages_do_not_write_the_name_gets_bm25s_best_that_does_first(searcher) -> None:
+    """On the session index: a ranking of passages that do not write ラブロフ (the fused top five of a question the
+    embedders read as about something else) gets the passage BM25 ranks first among those that do, scoring as the
+    first did; a ranking whose first passages write it, or hold a passage of that one's article, is left as it is."""
+    index = searcher.index
+    passages = index.passages
+
+    def text_of(row: int) -> str:
+        return passages[row].text
+
+    def article_of(row: int) -> tuple[int, int]:
+        return int(passages.doc[row]), int(passages.article[row])
+
+    def rows_of(question: str, mode: str) -> list[int]:
+        return [passages.row_of(h.passage.passage_id) for h in searcher.search(question, top_k=10, mode=mode).hits]
+
+    names = [["ラブロフ"]]
+    lexical_rows = rows_of("What did Lavrov say?", "bm25")
+    lexical = {r: float(len(lexical_rows) - i) for i, r in enumerate(lexical_rows)}
+    best = next(r for r in lexical_rows if "ラブロフ" in text_of(r))
+    others = [r for r in rows_of("北朝鮮の核実験", "hybrid") if "ラブロフ" not in text_of(r)
+              and article_of(r) != article_of(best)][:CHECKED + 2]
+    assert len(others) > CHECKED
+    scores = {r: 10.0 - i for i, r in enumerate(others)}
+    rows, moved_scores, changes = names_first(others, scores, lexical, text_of, article_of, names)
+    assert rows == [best, *others] and moved_scores[best] == scores[others[0]] and set(changes) == {best}
+    # a passage that writes the name among the first ones, or one of its article: as they are
+    for kept in ([*others[:2], best, *others[2:]], [*others[:2], *[r for r in range(len(passages))
+                 if article_of(r) == article_of(best) and r != best][:1], *others[2:]]):
+        kept_scores = {r: 10.0 - i for i, r in enumerate(kept)}
+        assert names_first(kept, kept_scores, lexical, text_of, article_of, names)[0] == kept
+    # any of the names: "What did Sergei Lavrov say…?" is answered by passages that write ラブロフ and not セルゲイ
+    surname_only = next(r for r in range(len(passages)) if "ラブロフ" in text_of(r) and "セルゲイ" not in text_of(r))
+    ranked = [surname_only, *others[:CHECKED]]
+    ranked_scores = {r: 10.0 - i for i, r in enumerate(ranked)}
+    assert names_first(ranked, ranked_scores, lexical, text_of, article_of, [["セルゲイ"], ["ラブロフ"]])[0] == ranked
+    # no name, no lexical ranking, or no passage BM25 found that writes it: as they are
+    assert names_first(others, scores, lexical, text_of, article_of, [])[0] == others
+    assert names_first(others, scores, None, text_of, article_of, names)[0] == others
+    assert names_first(others, scores, lexical, text_of, article_of, [["存在しない名前"]])[0] == others
+
+
+@pytest.mark.parametrize("question", ["What did Lavrov say about an alliance with China?", "What did Xi say?"])
+def test_a_question_whose_fused_passages_write_its_name_ranks_as_before(searcher, question) -> None:
+    """The embedders know famous names, and the passages they rank first write them: nothing moves."""
+    found = searcher.search(question, top_k=5)
+    assert all("name" not in h.scores for h in found.hits)
