@@ -79,8 +79,10 @@ _SAYS_JA = re.compile(r"(?:何と|なんと)(?:述べ|言|い|語|話|強調|発
 _QUOTE = re.compile(r"「[^」]{4,}")  # a quotation (some close it with ” instead)
 # a what-said question whose speaker is a personal pronoun alone: "What did he say?", "And what did she tell them?",
 # 「彼は何と述べた？」
-_BY_PRONOUN = re.compile(r"^\W*(?:(?:and|so|then|ok|okay)\W+)*what\s+(?:else\s+)?(?:did|does|do|has|have|had|would|will)\s+"
-                         r"(?:he|she|they)\b|^\W*(?:それで|では|じゃあ)?、?(?:彼|彼女|彼ら)(?:は|が)", re.IGNORECASE)
+# (not "they", often a company or an authority: "What did they say?" after "Which airline cancelled flights?" opened
+# with a passenger's words, a reviewer's)
+_BY_PRONOUN = re.compile(r"^\W*(?:(?:and|so|then|ok|okay)\W+)*what\s+(?:else\s+)?(?:did|does|has|had|would|will)\s+"
+                         r"(?:he|she)\b|^\W*(?:それで|では|じゃあ)?、?(?:彼|彼女)(?:は|が)(?!ら)", re.IGNORECASE)
 _QUOTED_SPANS = re.compile(r"「[^」]*(?:」|$)")  # the quotations of a sentence, an unclosed last one to its end
 _KANJI_NAME = re.compile(r"[\u4e00-\u9fff]{2,}")
 
@@ -412,26 +414,29 @@ _OTHER_TIME_ASKED = re.compile(r"\b(?:last|previous|previously|earlier|before|ag
 
 
 def asks_cause(question: str) -> bool:
-    """Whether a question asking for a reason asks in so many words what caused something ("What caused the fire?",
-    出火の原因は?; not "Why did the trains stop?", which another line's 「…でも、架線に着いた氷が原因とみられる停電」 opened
-    for the first version: a reviewer's); a follow-up by its own words, the last line of the conversation query."""
-    return bool(_ASKS_CAUSE.search(_last_line(question)))
+    """Whether a question asking for a reason asks what caused something, in so many words ("What caused the fire?",
+    出火の原因は?) or by why ("Why did the temple burn down?"); a follow-up by its own words, the last line of the
+    conversation query."""
+    last = _last_line(question)
+    return bool(_ASKS_CAUSE.search(last) or _ASKS_WHY.search(last))
 
 
 def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Callable[[Scored, Scored], int]:
     """A question asking what caused something is opened by a sentence that says what did, as the news writes it
     (「…が原因とみられる」, 「…原因について「…」と説明」, 「…から火が出た可能性もあるとみて調べています」), in place of one
     that says the cause is being looked into (「警察と消防が火が出た原因を詳しく調べています」 opened "What do
-    investigators think caused the temple fire?": a probe's). Not a question asking why (`asks_cause`): 「…が最大の
-    要因となっている」 opened "Why can't China step up its military support for Russia?" in place of the sentence that
-    says why (nine seen questions, for the first version). Not by any sentence with ため or ので, which stand in most
-    sentences (docs/answers.md, "Rejected kinds").
+    investigators think caused the temple fire?": a probe's). A question asking why, without naming a cause, by the
+    police's and the fire services' 原因 and とみて alone (`_SUSPECTED`): 「…が最大の要因となっている」 opened "Why can't
+    China step up its military support for Russia?" in place of the sentence that says why (nine seen questions, for
+    the first version). Not by any sentence with ため or ので, which stand in most sentences (docs/answers.md, "Rejected
+    kinds").
 
     The sentence must be of the best one's article, share a word with the question, and hold what the question names
     wherever the best one holds it (its numbers of two digits or more, its Japanese proper nouns, the terms of its
     capitalised words); and not tell of another place's or time's cause, 「長野県内の北陸新幹線でも、架線に着いた氷が原因と
-    みられる停電」, which opened "Why was the Toki 345 train stopped for six hours?" for the first version (a reviewer's;
-    a question asking why without naming a cause is no longer led: "Why did the trains stop?" was opened by it too)."""
+    みられる停電」, which opened "Why was the Toki 345 train stopped for six hours?" and "Why did the trains stop?" for
+    the first version (reviewers'), unless it opens with the same incident's inquiry (「その後の調べでも、」)."""
+    gives = _GIVES_CAUSE if _ASKS_CAUSE.search(_last_line(question)) else _SUSPECTED
     analyzer = searcher.analyzer
     named = [set(g) for g in groups if any(t.isdigit() and len(t) >= 2 for t in g)]
     named += [{t.term} for t in analyzer.tokens(question) if t.term and t.pos[1:2] == ("固有名詞",)]
@@ -447,7 +452,7 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
             held, there = set(analyzer.terms(c.text)), set(analyzer.terms(best.text))
             if any(n & there and not n & held for n in named):
                 return 0
-        found = _GIVES_CAUSE.search(c.text)
+        found = gives.search(c.text)
         if not found or _ANOTHER_INSTANCE.match(c.text):
             return 0
         return COUNTED if found.group().startswith("とみて") or not _CAUSE_UNKNOWN.search(c.text) else 0
@@ -457,8 +462,11 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
 # a capitalised English word after a question's first ("Why was the Toki 345 train stopped?": Toki)
 _CAPITALISED = re.compile(r"(?<=[\w,;:] )[A-Z][A-Za-z\-]+")
 _ASKS_CAUSE = re.compile(r"\b(?:causes?|caused)\b|原因|要因", re.IGNORECASE)
+_ASKS_WHY = re.compile(r"\bwhy\b|なぜ|どうして", re.IGNORECASE)
 # a sentence opening with another place or time, "too": 「長野県内の北陸新幹線でも、…」, 「去年も、…」
-_ANOTHER_INSTANCE = re.compile(r"(?!それでも|なかでも|中でも)[^。、「」]{1,30}?(?:でも|にも)、|"
+# (not the same incident's inquiry or statement: 「その後の調べでも、」, 「会見でも、」, a reviewer's)
+_ANOTHER_INSTANCE = re.compile(r"(?!それでも|なかでも|中でも)(?![^。、「」]{0,30}?(?:調べ|調査|捜査|会見|取材|発表|説明))"
+                               r"[^。、「」]{1,30}?(?:でも|にも)、|"
                                r"(?:去年|昨年|前年|前回|先月|先週|過去)(?:に)?も、")
 # a cause given: 原因 or 要因 said to be something (…が原因とみられる, 原因は…), a speaker's words on the cause or the reason
 # (原因について「…」, 7時間以上かかった理由について「…」: as strong, so that the one asked about leads), or what the police
@@ -467,7 +475,11 @@ _GIVES_CAUSE = re.compile(r"(?:原因|要因)(?:と(?:みられ|見られ|され
                           r")|(?:原因|要因|理由)に(?:つい|関し)て、?[^「。]{0,20}「"
                           r"|原因は(?!(?:わか|分か|不明|調査|まだ|明らか|特定))|とみて(?:調べ|捜査|詳しく)")
 # the cause still sought: 原因を詳しく調べています, 原因は現在調べています, 原因は今のところ分かっていない (a reviewer's)
-_CAUSE_UNKNOWN = re.compile(r"原因(?:を|は|について)?[^。「]{0,15}(?:調べ|調査|捜査|究明|わか|分か|不明|特定)")
+# a why-question's: what the police and fire services say, and words on the cause in quotes
+_SUSPECTED = re.compile(r"原因(?:と(?:みられ|見られ|推定|判明)|について、?[^「。]{0,20}「)|とみて(?:調べ|捜査|詳しく)")
+# (わかった, found, is known: 「…が原因とみられることがわかった」)
+_CAUSE_UNKNOWN = re.compile(r"原因(?:を|は|について)?[^。「]{0,15}(?:調べ|調査|捜査|究明|(?:わか|分か)(?:ら|ってい(?:な|ま))|不明|"
+                            r"特定)")
 
 
 def asks_overview(question: str) -> bool:

@@ -229,7 +229,7 @@ class Searcher:
             second = self.reranker.rerank(query, lang, ordered, fused, self._term_groups(first.question), timings)
             ordered, fused, parts["rerank"] = second.rows, second.scores, second.changes
         if (mode == "hybrid" and lang == "en" and "\n" not in query
-                and (names := question_names(self.bridge, query, self.analyzer.entries))):
+                and (names := question_names(self.bridge, query, self.analyzer))):
             # a name only the lexical signal reads ("What did Miyashita say?"): its passage first, when the ranking's
             # first passages write it nowhere (rag/retrieval/named.py). Not a follow-up's conversation query, whose
             # names the conversation's search looks for itself (rag/retrieval/conversation.py)

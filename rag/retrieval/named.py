@@ -12,28 +12,44 @@ names are known to the embedders too, and the passages they rank first write the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from ..stores.bridge import Bridge, name_terms
 from ..stores.english import capitalised
+from ..stores.romaji import folded, reads_as_japanese, romanized
 
 CHECKED = 5  # the first rows of the ranking read for the names: the passages an answer is drawn from
 LEXICAL = "bm25"
 
 
-def question_names(bridge: Bridge | None, question: str, entries) -> list[list[str]]:
+def question_names(bridge: Bridge | None, question: str, analyzer) -> list[list[str]]:
     """The terms of each word of an English `question` that only the name dictionaries hold, written with a capital
     after its first word, in the terms that write a person's or a place's name (Miyashita: [宮下]; not "Maru" of a
-    ship's name, 円 to JMnedict, nor "year", which a pair of words let through); [] for none. `entries`: Sudachi's
-    dictionary entries of a term (`JapaneseAnalyzer.entries`)."""
+    ship's name, 円 to JMnedict, nor "year", which a pair of words let through); a word in Japanese syllables by the
+    kanji Sudachi reads as it (a reviewer's: "Kobayashi" was 神林 in an index without 小林, which reads Kanbayashi);
+    [] for none. `analyzer`: the index's JapaneseAnalyzer (its dictionary's entries and readings)."""
     if bridge is None:
         return []
     named: dict[str, list[str]] = {}
     bridge.expand(question, named=named)
     words = question.split()
     capitals = capitalised(" ".join(words[1:]))
-    return [found for word, terms in named.items() if word in capitals
-            and (found := name_terms(terms, entries, ("人名", "地名")))]
+
+    def reads_as(term: str, word: str) -> bool:
+        if not reads_as_japanese(word) or not _KANJI.search(term):
+            return True  # a Chinese name (習近平 for Xi), a katakana or Latin term
+        return folded(word) in {folded(romanized(r)) for r in analyzer.readings(term)}
+    out = []
+    for word, terms in named.items():
+        if word in capitals:
+            found = [t for t in name_terms(terms, analyzer.entries, ("人名", "地名")) if reads_as(t, word)]
+            if found:
+                out.append(found)
+    return out
+
+
+_KANJI = re.compile(r"[\u4e00-\u9fff]")
 
 
 def names_first(rows: Sequence[int], scores: dict[int, float], lexical: dict[int, float] | None,

@@ -582,10 +582,13 @@ def test_a_question_asking_what_caused_something_opens_with_the_cause_given_not_
     iced = sentence("長野県内の北陸新幹線でも、架線に着いた氷が原因とみられる停電が起き、運転を止めた。", 0.5, 1)
     assert train(iced, stopped) == 0
     assert train(sentence("とき345号は、架線に着いた氷が原因とみられる停電で止まった。", 0.5, 2), stopped) == 2
-    # not a question asking why, which names no cause: the first version opened nine seen ones with 「…最大の要因と
-    # なっている」, and a reviewer's "Why did the trains stop?" with another line's cause
-    assert not asks_cause("Why can't China step up its military support for Russia?")
-    assert not asks_cause("Why did the temple burn down?") and not asks_cause("What did the priest say?")
+    # a question asking why, by what the police suspect and words on the cause alone: the first version opened nine
+    # seen ones with 「…最大の要因となっている」
+    china = "Why can't China step up its military support for Russia?"
+    assert asks_cause(china) and asks_cause("Why did the temple burn down?") and not asks_cause("What did he say?")
+    why = cause_lead(searcher, china, searcher.term_groups(china))
+    assert why(sentence("ウクライナ戦争が両国の補完関係を加速させる最大の要因となっている。", 0.5, 3), inquiry) == 0
+    assert why(suspected, inquiry) == 2
     # a follow-up by its own words, the conversation query's last line
     assert asks_cause("What burned in the temple fire?\nWhat caused it?")
     assert not asks_cause("What caused the fire?\nAnd then?")
@@ -596,6 +599,8 @@ def test_a_question_asking_what_caused_something_opens_with_the_cause_given_not_
                       "去年も、架線に着いた氷が原因とみられる停電が起きた。"):
         assert trains(sentence(other_one, 0.5, 3), inquiry) == 0, other_one
     assert trains(sentence("しかも、架線に着いた氷が原因とみられる停電が起きた。", 0.5, 3), inquiry) == 2
+    # the same incident's inquiry or statement is no other place (a third reviewer's)
+    assert trains(sentence("その後の調べでも、架線に着いた氷が原因とみられることがわかった。", 0.5, 3), inquiry) == 2
 
 
 def test_what_he_said_whose_person_was_not_resolved_opens_with_someones_words(searcher) -> None:
@@ -618,6 +623,9 @@ def test_what_he_said_whose_person_was_not_resolved_opens_with_someones_words(se
         assert select([issues, said, unnamed], lead=lead)[0] is said
     nobody = "What did the US say?"
     assert quote_lead(searcher, nobody, searcher.term_groups(nobody))(said, issues) == 0
+    # nor "they", often a company or an authority (a reviewer's: a passenger's words after "Which airline…?")
+    for they in ("What did they say?", "彼らは何と述べた？"):
+        assert quote_lead(searcher, they, searcher.term_groups(they))(said, issues) == 0, they
 
 
 def test_a_number_in_the_counter_asked_for_leads_from_the_sentence_that_names_the_person_asked_about(searcher) -> None:

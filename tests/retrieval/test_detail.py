@@ -24,6 +24,8 @@ from rag.retrieval.conversation import DETAIL_DEPTH, asked_detail, detail_first,
     ("それはどこで署名されたの?", "place"),
     ("なぜ?", "reason"),
     ("山口恵氏の得票数は", "number"), ("感染者数は?", "number"), ("複数の国が参加したのは?", None),
+    ("なぜインフルエンザの患者数が増えたのですか?", "reason"),  # a count the reason is about (a reviewer's)
+    ("What is thought to have caused the fire?", "reason"),
     ("誰が言ったの?", "entity"),
     # a quantity named after "what was the", up to two words before it (a ninth probe's: the turnout); not a noun
     # that the quantity's word qualifies

@@ -12,13 +12,20 @@ def test_the_names_are_capitalised_words_only_the_name_dictionaries_hold_in_the_
         searcher) -> None:
     """A ninth probe's "What did Miyashita say?" (宮下, a JMnedict surname); not a ship's "Maru" (円 to JMnedict), nor a
     word a pair of words let through, nor a question's first word (which any question capitalises)."""
-    bridge, entries = searcher.bridge, searcher.analyzer.entries
+    bridge, entries = searcher.bridge, searcher.analyzer
     assert question_names(bridge, "What did Lavrov say about China?", entries) == [["ラブロフ"]]
     assert question_names(bridge, "How many passengers were aboard the ferry Setokaze Maru?", entries) == []
     assert question_names(bridge, "By what percentage have prices risen from a year earlier?", entries) == []
     assert question_names(bridge, "Lavrov said what?", entries) == []
     assert question_names(bridge, "what did lavrov say", entries) == []
     assert question_names(None, "What did Lavrov say?", entries) == []
+    # a word in Japanese syllables by the kanji Sudachi reads as it: "Kobayashi" is no 神林, which reads Kanbayashi
+    # (a reviewer's, in an index that held 神林 and no 小林)
+    from rag.stores.bridge import Bridge
+
+    probe = Bridge({"kobayashi": ["神林"], "miyashita": ["宮下"]}, words=["what", "did", "say"])
+    assert question_names(probe, "What did Kobayashi say?", entries) == []
+    assert question_names(probe, "What did Miyashita say?", entries) == [["宮下"]]
 
 
 def test_a_ranking_whose_first_passages_do_not_write_the_name_gets_bm25s_best_that_does_first(searcher) -> None:

@@ -46,6 +46,9 @@ _EN: tuple[tuple[Kind, re.Pattern[str]], ...] = (
                           # caused…", "What was caused by the snow?" ask for what it caused, reviewers')
                           r"\bwhat\s+(?:(?:do|does|did|might|may|could|would)\s+"
                           r"(?:(?!(?:say|said|tell|told)\b)[a-z]+\s+){0,3}?)?caused\b|"
+                          # "What is thought to have caused the fire?" (a reviewer's)
+                          r"\bwhat\s+(?:is|was|are|were)\s+(?:thought|believed|suspected|said|likely|known|reported|"
+                          r"understood)\s+to\s+have\s+caused\b|"
                           r"\bwhat\s+(?:was|is|were|are)\s+the\s+(?:[a-z\-]+\s+)?(?:cause|causes|reason|reasons)\b")),
     ("place", re.compile(r"\bwhere\b|\b(?:what|which)\s+" + _MODIFIERS + r"(?:country|countries|city|cities|region|"
                          r"regions|place|places|capital|capitals|province|provinces|territory|territories|area|areas|"
@@ -62,7 +65,8 @@ _JA: tuple[tuple[Kind, re.Pattern[str]], ...] = (
                           r"キロ|メートル|センチ|ミリ|グラム|リットル|ポイント|試合|勝|敗|ゴール)|どのくらい|どれくらい|どれほど|"
                           r"どれだけ|いくら|いくつ|規模|人数|割合|総額|金額|"
                           # a count by its noun: 得票数, 件数, 台数, 世帯数, 店舗数, 感染者数 (a ninth probe's: 山口恵氏の得票数は)
-                          r"(?:得票|票|件|台|世帯|戸|校|店舗|者)数")),
+                          # asked about (は, を, ?), not a count a reason question is about (「なぜ患者数が増えたのか」)
+                          r"(?:得票|票|件|台|世帯|戸|校|店舗|者)数(?=は|を|って|[?？]|$)")),
     ("date", re.compile(r"いつ|何年|何月|何日|何曜|何時|時期|日付")),
     ("reason", re.compile(r"なぜ|何故|どうして|なんで|理由|原因|要因")),
     # not どこまで: how far, which is an amount (どこまで下がるか) or a place (どこまで進軍したか), so none in particular,
