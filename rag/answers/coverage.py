@@ -308,9 +308,9 @@ def _unwritten_facilities(tokens, store, held, in_passages) -> list[str]:
     """The temples, shrines, castles and stations a Japanese question names in kanji that the index never writes:
     Sudachi's 固有名詞 一般 of two kanji or more that ends as one (延暦寺, 品川駅; not 令和, 日銀 or 禅宗, which date or frame
     a question: a reviewer's), and a noun of two kanji or more with such a suffix after it (金閣 + 寺, read as a
-    common noun and a suffix). 「金閣寺の火事の原因は
-    何か」 was answered with another temple's fire (a probe's finding). Written when a sentence holds the term or the
-    term without its last kanji, or a longer term begins with either, or a top passage writes the name whole."""
+    common noun and a suffix). 「金閣寺の火事の原因は何か」 was answered with another temple's fire (a probe's finding).
+    Written when a sentence holds the term or the term without its last kanji, or a longer term begins with either, or
+    a top passage writes the name whole."""
     out: list[str] = []
     for i, t in enumerate(tokens):
         if not t.term or not _KANJI_NAME.fullmatch(t.surface):

@@ -444,12 +444,19 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
         named += [{t for g in searcher.term_groups(word) for t in g}]
     named = [n for n in named if n]
 
+    terms: dict[str, frozenset[str]] = {}  # each sentence's, read once (the best one's is asked for every other)
+
+    def terms_of(text: str) -> frozenset[str]:
+        if text not in terms:
+            terms[text] = frozenset(analyzer.terms(text))
+        return terms[text]
+
     def gives_cause(c: Scored, best: Scored) -> int:
         passage, first = c.hit.passage, best.hit.passage
         if c is not best:
             if (passage.doc_id, passage.article) != (first.doc_id, first.article) or c.lexical <= 0:
                 return 0
-            held, there = set(analyzer.terms(c.text)), set(analyzer.terms(best.text))
+            held, there = terms_of(c.text), terms_of(best.text)
             if any(n & there and not n & held for n in named):
                 return 0
         found = gives.search(c.text)
@@ -474,10 +481,10 @@ _ANOTHER_INSTANCE = re.compile(r"(?!それでも|なかでも|中でも)(?![^。
 _GIVES_CAUSE = re.compile(r"(?:原因|要因)(?:と(?:みられ|見られ|され|なっ|なり|考えられ|推定|判明)|で(?!は)|だっ|だと"
                           r")|(?:原因|要因|理由)に(?:つい|関し)て、?[^「。]{0,20}「"
                           r"|原因は(?!(?:わか|分か|不明|調査|まだ|明らか|特定))|とみて(?:調べ|捜査|詳しく)")
-# the cause still sought: 原因を詳しく調べています, 原因は現在調べています, 原因は今のところ分かっていない (a reviewer's)
 # a why-question's: what the police and fire services say, and words on the cause in quotes
 _SUSPECTED = re.compile(r"原因(?:と(?:みられ|見られ|推定|判明)|について、?[^「。]{0,20}「)|とみて(?:調べ|捜査|詳しく)")
-# (わかった, found, is known: 「…が原因とみられることがわかった」)
+# the cause still sought: 原因を詳しく調べています, 原因は現在調べています, 原因は今のところ分かっていない (a reviewer's);
+# not わかった, found: 「…が原因とみられることがわかった」
 _CAUSE_UNKNOWN = re.compile(r"原因(?:を|は|について)?[^。「]{0,15}(?:調べ|調査|捜査|究明|(?:わか|分か)(?:ら|ってい(?:な|ま))|不明|"
                             r"特定)")
 

@@ -6,8 +6,9 @@ the name nor its kanji, rank passages about presidents and spokesmen above it, s
 passage that names the person asked about, and the answer quoted someone else (a ninth probe's; docs/precision.md,
 "A name only BM25 reads"). A question whose names are words only the name dictionaries hold (Miyashita: 宮下; not
 Trump, JMdict's card, nor Xi, a Greek letter) is read for them; when no passage of the ranking's first `CHECKED`
-writes each of them, the lexical component's best passage that does goes first, scoring as the first did. Famous
-names are known to the embedders too, and the passages they rank first write them: those rankings stay as they are.
+writes any of them, nor is of the article of the lexical component's best passage that does, that passage goes first,
+scoring as the first did. Famous names are known to the embedders too, and the passages they rank first write them:
+those rankings stay as they are.
 """
 
 from __future__ import annotations
