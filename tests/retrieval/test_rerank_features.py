@@ -211,6 +211,12 @@ def test_the_counter_a_question_asks_an_amount_in(analyzer, question: str, count
 
 @pytest.mark.parametrize("sentence, counters, known, expected", [
     ("得票数は、山田氏が3万1,500票だった。", {"票"}, set(), True),
+    # an age asked for, in the news's brackets after a person (a tenth probe's: "How old is the defendant?"); not a
+    # year's or a list's brackets, nor when no age is asked
+    ("判決を受けたのは、元社長の大塚隆之被告(52)です。", {"歳", "才"}, set(), True),
+    ("農業の佐藤正一さん（74）が襲われた。", {"歳", "才"}, set(), True),
+    ("統計(2024)では、項目(1)が増えた。", {"歳", "才"}, set(), False),
+    ("判決を受けたのは、元社長の大塚隆之被告(52)です。", {"票"}, set(), False),
     ("当選が決まった12日夜、山田氏は支援者を前に語った。", {"票"}, set(), False),  # a number, another counter
     ("チームは今季、リーグで7位に終わっていた。", {"位"}, set(), True),
     ("佐藤は今大会通算4得点を挙げた。", {"位"}, set(), False),

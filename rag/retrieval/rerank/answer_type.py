@@ -237,15 +237,34 @@ def asked_counters(question: str, tokens: Sequence[Token], terms_of: Callable[[s
 
 def counted(tokens: Sequence[Token], counters: Collection[str], known_numbers: Collection[str]) -> bool:
     """Whether a sentence gives a number new to the question in one of `counters` (3万1,500票, 7位; 2人, which Sudachi
-    reads as one word)."""
+    reads as one word); an age asked for (歳) by the news's brackets after a person too: 「大塚隆之被告(52)」 (a tenth
+    probe's: "How old is the defendant?" never gave it)."""
     for i, tok in enumerate(tokens):
         if _is_number(tok) and tok.term not in known_numbers and i + 1 < len(tokens):
             nxt = tokens[i + 1]
             if nxt.surface in counters or (nxt.term is not None and nxt.term in counters):
                 return True
+            if "歳" in counters and _bracketed_age(tokens, i):
+                return True
         elif (m := _COUNT_WORD.fullmatch(tok.surface)) and m.group(1) not in known_numbers and m.group(2) in counters:
             return True
     return False
+
+
+def _bracketed_age(tokens: Sequence[Token], i: int) -> bool:
+    """Whether the number at `i` is an age in brackets after a person's name or title: 佐藤正一さん(74), 大塚隆之被告(52);
+    not a year (2024), a list's (1) or a count after a noun that is no person's (「件数(前年比)」 has no number alone)."""
+    if not (2 <= i < len(tokens) - 1 and tokens[i - 1].surface in ("(", "（") and tokens[i + 1].surface in (")", "）")):
+        return False
+    before = tokens[i - 2]
+    digits = tokens[i].surface
+    return (digits.isdigit() and 0 < int(digits) < 120
+            and (before.pos[2:3] == ("人名",) or before.surface in _PERSON_AFTER))
+
+
+# what the news writes between a person's name and their age in brackets
+_PERSON_AFTER = frozenset({"さん", "氏", "君", "ちゃん", "被告", "容疑者", "受刑者", "選手", "投手", "監督", "社長", "会長",
+                           "議員", "市長", "知事", "教授", "院長", "住職", "課長", "部長", "代表", "理事長", "元"})
 
 
 def counter_term(pos: Sequence[str]) -> bool:
