@@ -469,7 +469,7 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
 # a capitalised English word after a question's first ("Why was the Toki 345 train stopped?": Toki)
 _CAPITALISED = re.compile(r"(?<=[\w,;:] )[A-Z][A-Za-z\-]+")
 _ASKS_CAUSE = re.compile(r"\b(?:causes?|caused)\b|原因|要因", re.IGNORECASE)
-_ASKS_WHY = re.compile(r"\bwhy\b|\breasons?\b|なぜ|どうして|理由", re.IGNORECASE)
+_ASKS_WHY = re.compile(r"\bwhy\b|なぜ|どうして", re.IGNORECASE)
 # a sentence opening with another place or time, "too": 「長野県内の北陸新幹線でも、…」, 「去年も、…」
 # (not the same incident's inquiry or statement: 「その後の調べでも、」, 「会見でも、」, a reviewer's)
 _ANOTHER_INSTANCE = re.compile(r"(?!それでも|なかでも|中でも)(?![^。、「」]{0,30}?(?:調べ|調査|捜査|会見|取材|発表|説明))"
@@ -481,15 +481,12 @@ _ANOTHER_INSTANCE = re.compile(r"(?!それでも|なかでも|中でも)(?![^。
 _GIVES_CAUSE = re.compile(r"(?:原因|要因)(?:と(?:みられ|見られ|され|なっ|なり|考えられ|推定|判明)|で(?!は)|だっ|だと"
                           r")|(?:原因|要因|理由)に(?:つい|関し)て、?[^「。]{0,20}「"
                           r"|原因は(?!(?:わか|分か|不明|調査|まだ|明らか|特定))|とみて(?:調べ|捜査|詳しく)")
-# a why-question's: what the police and fire services say, words on the cause in quotes, and a reason given as one
-# (「減益の主な理由について会社は、…」, 「無償化を決めた理由は主に二つある」: a tenth probe's 「その理由は？」 repeated the
-# answer before; not 「アレルギーなどの理由で」)
-_SUSPECTED = re.compile(r"原因(?:と(?:みられ|見られ|推定|判明)|について、?[^「。]{0,20}「)|とみて(?:調べ|捜査|詳しく)"
-                        r"|理由(?:は|について|としては?)")
+# a why-question's: what the police and fire services say, and words on the cause in quotes
+_SUSPECTED = re.compile(r"原因(?:と(?:みられ|見られ|推定|判明)|について、?[^「。]{0,20}「)|とみて(?:調べ|捜査|詳しく)")
 # the cause still sought: 原因を詳しく調べています, 原因は現在調べています, 原因は今のところ分かっていない (a reviewer's);
 # not わかった, found: 「…が原因とみられることがわかった」
-_CAUSE_UNKNOWN = re.compile(r"(?:原因|理由)(?:を|は|について)?[^。「]{0,15}(?:調べ|調査|捜査|究明|(?:わか|分か)(?:ら|ってい(?:な|ま))|"
-                            r"不明|特定)")
+_CAUSE_UNKNOWN = re.compile(r"原因(?:を|は|について)?[^。「]{0,15}(?:調べ|調査|捜査|究明|(?:わか|分か)(?:ら|ってい(?:な|ま))|不明|"
+                            r"特定)")
 
 
 def asks_overview(question: str) -> bool:
