@@ -216,6 +216,10 @@ def test_the_counter_a_question_asks_an_amount_in(analyzer, question: str, count
     ("判決を受けたのは、元社長の大塚隆之被告(52)です。", {"歳", "才"}, set(), True),
     ("農業の佐藤正一さん（74）が襲われた。", {"歳", "才"}, set(), True),
     ("統計(2024)では、項目(1)が増えた。", {"歳", "才"}, set(), False),
+    # after any title that follows the name (a reviewer's: 頭取 was not in a list of titles, and a bystander's さん(72)
+    # led "How old is Ishihara Masakazu?"); not an unnamed person's
+    ("合併後の頭取には石原正和頭取（61）が就く。", {"歳", "才"}, set(), True),
+    ("当直の一等航海士の男性（34）が舵を取っていた。", {"歳", "才"}, set(), False),
     ("判決を受けたのは、元社長の大塚隆之被告(52)です。", {"票"}, set(), False),
     ("当選が決まった12日夜、山田氏は支援者を前に語った。", {"票"}, set(), False),  # a number, another counter
     ("チームは今季、リーグで7位に終わっていた。", {"位"}, set(), True),

@@ -252,19 +252,24 @@ def counted(tokens: Sequence[Token], counters: Collection[str], known_numbers: C
 
 
 def _bracketed_age(tokens: Sequence[Token], i: int) -> bool:
-    """Whether the number at `i` is an age in brackets after a person's name or title: 佐藤正一さん(74), 大塚隆之被告(52);
-    not a year (2024), a list's (1) or a count after a noun that is no person's (「件数(前年比)」 has no number alone)."""
+    """Whether the number at `i` is an age in brackets after a person's name, or after a title or さん that follows one:
+    佐藤正一さん(74), 大塚隆之被告(52), 石原正和頭取（61）; not a year (2024), a list's (1), nor an unnamed person's
+    (一等航海士の男性（34）, whom "How old is…?" cannot name)."""
     if not (2 <= i < len(tokens) - 1 and tokens[i - 1].surface in ("(", "（") and tokens[i + 1].surface in (")", "）")):
         return False
-    before = tokens[i - 2]
     digits = tokens[i].surface
-    return (digits.isdigit() and 0 < int(digits) < 120
-            and (before.pos[2:3] == ("人名",) or before.surface in _PERSON_AFTER))
-
-
-# what the news writes between a person's name and their age in brackets
-_PERSON_AFTER = frozenset({"さん", "氏", "君", "ちゃん", "被告", "容疑者", "受刑者", "選手", "投手", "監督", "社長", "会長",
-                           "議員", "市長", "知事", "教授", "院長", "住職", "課長", "部長", "代表", "理事長", "元"})
+    if not (digits.isdigit() and 0 < int(digits) < 120):
+        return False
+    k = i - 2  # back over the title or さん (at most two words) to the name
+    for _ in range(3):
+        if k < 0:
+            return False
+        if tokens[k].pos[2:3] == ("人名",):
+            return True
+        if tokens[k].pos[:1] != ("名詞",) and tokens[k].pos[1:2] != ("名詞的",):
+            return False
+        k -= 1
+    return False
 
 
 def counter_term(pos: Sequence[str]) -> bool:
