@@ -3,7 +3,7 @@
 "What did Miyashita say?", "What did Morita say?" on articles the embedders have never seen: BM25 ranks the one
 passage that writes 宮下 (the name dictionary's spelling) first, and e5, USE and the sparse head, which know neither
 the name nor its kanji, rank passages about presidents and spokesmen above it, so that the fused top five held no
-passage that names the person asked about, and the answer quoted someone else (a ninth probe's; docs/precision.md,
+passage that names the person asked about, and the answer quoted someone else (a tenth probe's; docs/precision.md,
 "A name only BM25 reads"). A question whose names are words only the name dictionaries hold (Miyashita: 宮下; not
 Trump, JMdict's card, nor Xi, a Greek letter) is read for them; when no passage of the ranking's first `CHECKED`
 writes any of them, nor is of the article of the lexical component's best passage that does, that passage goes first,

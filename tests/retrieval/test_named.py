@@ -10,7 +10,7 @@ from rag.retrieval.named import CHECKED, names_first, question_names
 
 def test_the_names_are_capitalised_words_only_the_name_dictionaries_hold_in_the_terms_that_write_a_name(
         searcher) -> None:
-    """A ninth probe's "What did Miyashita say?" (宮下, a JMnedict surname); not a ship's "Maru" (円 to JMnedict), nor a
+    """A tenth probe's "What did Miyashita say?" (宮下, a JMnedict surname); not a ship's "Maru" (円 to JMnedict), nor a
     word a pair of words let through, nor a question's first word (which any question capitalises)."""
     bridge, entries = searcher.bridge, searcher.analyzer
     assert question_names(bridge, "What did Lavrov say about China?", entries) == [["ラブロフ"]]
