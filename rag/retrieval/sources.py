@@ -99,20 +99,29 @@ _JA = re.compile(
     r"(?:書いた|執筆した)(?:の|人)は|"
     r"(?:筆者|著者|執筆者|書き手|作者)(?:は(?:誰|だれ|何者|\?|？)|の名前)|^\s*(?:筆者|著者|執筆者|作者)\s*(?:は)?\s*[?？]?\s*$|"
     r"(?:この|その)?記事はどこから|"
-    r"(?:どこ|どの\S{0,6})に(?:掲載|載っ|発表)|(?:記事|論考|コラム|分析|ニュースレター)\S{0,2}(?:どこ|どの\S{0,6})(?:で|に|から)"
+    r"(?:記事|論考|コラム|分析|ニュースレター)\S{0,2}(?:どこ|どの\S{0,6})(?:で|に|から)"
     r"(?:公開|掲載|発表|配信)|どの社説|何の社説|どこの社説")
 
 
 # "which outlet" in Japanese, about the writing only when the question names it or its publishing anywhere, or
 # names nothing else (「どのサイトでラブロフの演説が公開されましたか」 asks for content)
 _JA_OUTLET = re.compile(r"どの(?:新聞|メディア|媒体|サイト|雑誌)(?:の|に|が|で)")
-_JA_WRITING = re.compile(r"記事|投稿|論考|論説|社説|コラム|寄稿|レポート|ニュースレター|掲載|初出|元ネタ|原文|原典|原題")
+_JA_WRITING = re.compile(r"記事|投稿|論考|論説|社説|コラム|寄稿|レポート|ニュースレター|初出|元ネタ|原文|原典|原題")
 _JA_SHORT = 14  # characters, space and punctuation aside: "どのサイトで公開された?" names nothing else
+# where it appeared (どこに掲載, どの媒体に載った), about the writing when the question names it (記事) or nothing before
+# it but a pronoun or "first" (それはどこに掲載された?, もともとどの媒体に掲載されたもの?): 「緑地と認知症の研究成果はどの
+# 雑誌に掲載されたか」 asks for the journal the article names, and was answered by the article's title line (a probe's)
+_JA_APPEARED = re.compile(r"(?:どこ|どの\S{0,6})に(?:掲載|載っ|発表)")
+_JA_WRITING_NOUN = re.compile(r"記事|投稿|論考|論説|社説|コラム|寄稿|ニュースレター|ブログ")
+_JA_NOTHING_NAMED = re.compile(r"(?:これ|それ|こちら|もともと|元々|最初に|最初は|初めて|はじめて|は|が|って|[\s、,])*")
 
 
 def asks_for_source(question: str) -> bool:
     """Whether a question, in English or Japanese, asks who wrote an article or where it first appeared."""
+    appeared = _JA_APPEARED.search(question)
     return bool(_EN.search(question.lower().replace("\u2019", "'")) or _JA.search(question)
+                or (appeared is not None and (_JA_WRITING_NOUN.search(question) is not None
+                                              or _JA_NOTHING_NAMED.fullmatch(question[:appeared.start()]) is not None))
                 or (_JA_OUTLET.search(question) is not None and (
                     _JA_WRITING.search(question) is not None
                     or len(re.sub(r"[\s?？!！。、]", "", question)) <= _JA_SHORT)))

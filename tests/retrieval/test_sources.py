@@ -44,6 +44,8 @@ ON_ITS_TOPIC = "What did Russia and the US do at the UN that shows a New Détent
     "Which blog?", "Which blog is it from?", "Which outlet first ran the piece?",
     # Japanese ones of a few words (a second reviewer's: lost to the first fix)
     "どのサイトで公開された?", "どの媒体で発表された?", "どのサイトが元ですか", "どの新聞の報道ですか?", "どの新聞が報じた?",
+    # where it appeared, naming nothing before it or the writing (an eleventh probe's fix keeps these)
+    "どの雑誌に掲載された?", "それはどこに載っていたの?", "この記事はどこに掲載されましたか", "もともとどの媒体に掲載されたもの?",
 ])
 def test_a_question_about_who_wrote_an_article_or_where_it_appeared_asks_for_its_source(question) -> None:
     assert asks_for_source(question)
@@ -86,6 +88,9 @@ def test_a_question_about_who_wrote_an_article_or_where_it_appeared_asks_for_its
     "Which newspaper did Putin name?", "Which site was attacked first?",
     "Which website did Lavrov criticise, and what did he say about it?", "どのメディアが米軍の分析を報じた?",
     "どの新聞がもともと反対していたか",
+    # where a study the article reports appeared (an eleventh probe's: answered by the article's title line)
+    "緑地と認知症の研究成果はどの雑誌に掲載されたか", "論文はどこに発表されたか", "研究結果はどの学会で発表された?",
+    "その研究はどの雑誌に載ったのか",
 ])
 def test_other_questions_do_not(question) -> None:
     assert not asks_for_source(question)
