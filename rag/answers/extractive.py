@@ -361,6 +361,10 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
         if counters and answer_type.counted(found, counters, known_numbers):
             if not other_times and _another_time(found, c.hit.citation.published):
                 return 1  # 「2019年にも…約2300人分が流出」: an earlier event's count, some number (a probe's)
+            if not answer_type.counted(searcher.analyzer.tokens(_outside_quotes(c.text)), counters, known_numbers):
+                # only in someone's words: 「これから3か月ほどかけて…」 led "How long is the satellite designed to
+                # last?" over 「設計上の寿命は7年です」 (a probe's)
+                return 1
             return COUNTED + bool(names_person is not None and names_person(c.text))
         return int(answer_type.has_evidence(found, kind, known_terms, known_numbers))
 
@@ -429,7 +433,10 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
     police's and the fire services' 原因 and とみて alone (`_SUSPECTED`): 「…が最大の要因となっている」 opened "Why can't
     China step up its military support for Russia?" in place of the sentence that says why (nine seen questions, for
     the first version). Not by any sentence with ため or ので, which stand in most sentences (docs/answers.md, "Rejected
-    kinds").
+    kinds"): by one whose reason (…ため、, …ので、, …ことから、) is for the doing an English why-question ends on
+    ("Why was the launch postponed?": 「…風が強い見込みとなったため、3日間延期されていました」, an eleventh probe's), and
+    by the police's 原因 of that doing only, written in the sentence or the one it goes on from (the first rocket's
+    「…原因の可能性が高い」 is no answer to "Why was the launch postponed?").
 
     The sentence must be of the best one's article, share a word with the question, and hold what the question names
     wherever the best one holds it (its numbers of two digits or more, its Japanese proper nouns, the terms of its
@@ -438,6 +445,13 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
     the first version (reviewers'), unless it opens with the same incident's inquiry (「その後の調べでも、」)."""
     gives = _GIVES_CAUSE if _ASKS_CAUSE.search(_last_line(question)) else _SUSPECTED
     analyzer = searcher.analyzer
+    # "Why was the launch postponed?": the terms of its last word that tell a doing or a state (a verb, an adjective,
+    # a noun of doing: 延期), after a reason marker in the sentence (「…風が強い見込みとなったため、3日間延期されて
+    # いました」); only for English why-questions. Not a name ("…unhappy with Russia": ロシア after 「このため、」 led
+    # four seen questions in a first version)
+    why = _ASKS_WHY_EN.fullmatch(_last_line(question).strip())
+    verb = {t for g in searcher.term_groups(why.group(1)) for t in g
+            if not t.isascii() and _TELLS_A_DOING.intersection(analyzer.tags(t)[:3])} if why else set()
     named = [set(g) for g in groups if any(t.isdigit() and len(t) >= 2 for t in g)]
     named += [{t.term} for t in analyzer.tokens(question) if t.term and t.pos[1:2] == ("固有名詞",)]
     for word in _CAPITALISED.findall(question):
@@ -454,22 +468,87 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
     def gives_cause(c: Scored, best: Scored) -> int:
         passage, first = c.hit.passage, best.hit.passage
         if c is not best:
-            if (passage.doc_id, passage.article) != (first.doc_id, first.article) or c.lexical <= 0:
+            if (passage.doc_id, passage.article) != (first.doc_id, first.article):
                 return 0
+            if c.lexical <= 0 and not any(set(g) & terms_of(_leading_up_to(passage.text, c.text, 1)) for g in groups):
+                return 0  # no word of the question, nor in the sentence it goes on from
             held, there = terms_of(c.text), terms_of(best.text)
             if any(n & there and not n & held for n in named):
-                return 0
+                held = held | terms_of(_leading_up_to(passage.text, c.text))
+                if any(n & there and not n & held for n in named):
+                    return 0
         found = gives.search(c.text)
+        if not found and verb and (marker := _REASON_MARKER.search(c.text)) is not None:
+            after = set(analyzer.terms(c.text[marker.end():]))
+            if verb & after and not _ANOTHER_INSTANCE.match(c.text):
+                return COUNTED
         if not found or _ANOTHER_INSTANCE.match(c.text):
+            return 0
+        if (verb and gives is _SUSPECTED and c is not best
+                and not verb & (terms_of(c.text) | terms_of(_leading_up_to(c.hit.passage.text, c.text, 1)))):
+            # a why-question's cause of the doing it asks about, in the sentence or the one it goes on from: the
+            # first rocket's failure 「…原因の可能性が高い」 is no answer to "Why was the launch postponed?"
             return 0
         return COUNTED if found.group().startswith("とみて") or not _CAUSE_UNKNOWN.search(c.text) else 0
     return gives_cause
+
+
+def asks_who(question: str) -> bool:
+    """Whether a question (a follow-up by its own words, the last line) asks who did something: "Who was driving the
+    bus?", 「逮捕されたのは誰か」; not which organisation or country."""
+    return bool(_ASKS_WHO.search(_last_line(question)))
+
+
+def person_lead(searcher, question: str) -> Callable[[Scored, Scored], int]:
+    """A question asking who did something, whose best sentence names no person, is opened by a sentence of its
+    article that names one the question does not: "Who was driving the bus that crashed?" opened with the crash's
+    lead sentence, 「…高速バスが…トラックに追突し…」, and "Who was arrested after the bus crash?" with 「…運転手を
+    逮捕し…」, where 「…運転手、坂口正樹容疑者(58)を…逮捕しました」 names him (a probe's). When the best one names
+    anyone, it stays: a sentence naming another person led "Which leader did Trump speak with…?" in a first version
+    (docs/answers.md, "Rejected kinds"). The sentence must be whole and share a word with the question."""
+    analyzer = searcher.analyzer
+
+    def people(text: str) -> set[str]:
+        # a surname (姓): Sudachi takes some katakana words for names too (バスタ, 人名・一般)
+        return {t.term or t.surface for t in analyzer.tokens(text) if t.pos[1:4] == ("固有名詞", "人名", "姓")}
+    asked = people(question)
+    best_names: dict[str, bool] = {}
+
+    def names_someone(c: Scored, best: Scored) -> int:
+        if c is best:
+            return 0
+        if best.text not in best_names:
+            best_names[best.text] = bool(people(best.text))
+        passage, first = c.hit.passage, best.hit.passage
+        if (best_names[best.text] or (passage.doc_id, passage.article) != (first.doc_id, first.article)
+                or c.lexical <= 0 or fragment(c.text)):
+            return 0
+        return COUNTED if people(_outside_quotes(c.text)) - asked else 0
+    return names_someone
+
+
+def _leading_up_to(text: str, sentence: str, sentences: int = 2) -> str:
+    """The sentences of a passage just before one of its sentences (up to `sentences`; none if it opens the passage):
+    what a sentence that does not name its subject goes on from (「H3ロケットは、…1号機では…失敗しました。…JAXAは、
+    …過大な電流が流れたことが原因の可能性が高いとして…」)."""
+    at = text.find(sentence)
+    if at <= 0:
+        return ""
+    before = [part for part in re.split(r"(?<=[。！？!?])|\n+", text[:at]) if part.strip()]
+    return "".join(before[-sentences:])
 
 
 # a capitalised English word after a question's first ("Why was the Toki 345 train stopped?": Toki)
 _CAPITALISED = re.compile(r"(?<=[\w,;:] )[A-Z][A-Za-z\-]+")
 _ASKS_CAUSE = re.compile(r"\b(?:causes?|caused)\b|原因|要因", re.IGNORECASE)
 _ASKS_WHY = re.compile(r"\bwhy\b|なぜ|どうして", re.IGNORECASE)
+# an English why-question and its last word ("Why was the H3 launch postponed?": postponed)
+_ASKS_WHY_EN = re.compile(r"(?i:why)\b.*\b([a-z]{3,})\s*[?.!]*")
+# what gives a reason for what follows it in the sentence: 「…見込みとなったため、」, 「…ことから、」, 「…を受けて、」
+_REASON_MARKER = re.compile(r"(?<!この)(?<!その)(?:ため|ので|ことから|を受けて|影響で)、")  # not このため: "so"
+_TELLS_A_DOING = frozenset({"動詞", "形容詞", "サ変可能", "形状詞可能"})
+# who did it: not "Who is Kenji Murai?" (whom the best sentence names), which `person_lead` leaves as it is anyway
+_ASKS_WHO = re.compile(r"\bwho\b|誰|だれ", re.IGNORECASE)
 # a sentence opening with another place or time, "too": 「長野県内の北陸新幹線でも、…」, 「去年も、…」
 # (not the same incident's inquiry or statement: 「その後の調べでも、」, 「会見でも、」, a reviewer's)
 _ANOTHER_INSTANCE = re.compile(r"(?!それでも|なかでも|中でも)(?![^。、「」]{0,30}?(?:調べ|調査|捜査|会見|取材|発表|説明))"
@@ -479,10 +558,10 @@ _ANOTHER_INSTANCE = re.compile(r"(?!それでも|なかでも|中でも)(?![^。
 # (原因について「…」, 7時間以上かかった理由について「…」: as strong, so that the one asked about leads), or what the police
 # and fire services suspect (…とみて調べています); not 原因を調べています, 原因はわかっていません, 原因は不明
 _GIVES_CAUSE = re.compile(r"(?:原因|要因)(?:と(?:みられ|見られ|され|なっ|なり|考えられ|推定|判明)|で(?!は)|だっ|だと"
-                          r")|(?:原因|要因|理由)に(?:つい|関し)て、?[^「。]{0,20}「"
+                          r"|の可能性)|(?:原因|要因|理由)に(?:つい|関し)て、?[^「。]{0,20}「"
                           r"|原因は(?!(?:わか|分か|不明|調査|まだ|明らか|特定))|とみて(?:調べ|捜査|詳しく)")
 # a why-question's: what the police and fire services say, and words on the cause in quotes
-_SUSPECTED = re.compile(r"原因(?:と(?:みられ|見られ|推定|判明)|について、?[^「。]{0,20}「)|とみて(?:調べ|捜査|詳しく)")
+_SUSPECTED = re.compile(r"原因(?:と(?:みられ|見られ|推定|判明)|の可能性|について、?[^「。]{0,20}「)|とみて(?:調べ|捜査|詳しく)")
 # the cause still sought: 原因を詳しく調べています, 原因は現在調べています, 原因は今のところ分かっていない (a reviewer's);
 # not わかった, found: 「…が原因とみられることがわかった」
 _CAUSE_UNKNOWN = re.compile(r"原因(?:を|は|について)?[^。「]{0,15}(?:調べ|調査|捜査|究明|(?:わか|分か)(?:ら|ってい(?:な|ま))|不明|"
@@ -1059,6 +1138,8 @@ def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = 
         lead = overview_lead(searcher, question)
     elif asked == "reason" and asks_cause(question):
         lead = cause_lead(searcher, question, groups)
+    elif asked == "entity" and asks_who(question):
+        lead = person_lead(searcher, question)
     else:
         lead = None
     stale = _stale(searcher, question, asked, groups, within, own) if before else None
