@@ -361,10 +361,6 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
         if counters and answer_type.counted(found, counters, known_numbers):
             if not other_times and _another_time(found, c.hit.citation.published):
                 return 1  # 「2019年にも…約2300人分が流出」: an earlier event's count, some number (a probe's)
-            if not answer_type.counted(searcher.analyzer.tokens(_outside_quotes(c.text)), counters, known_numbers):
-                # only in someone's words: 「これから3か月ほどかけて…」 led "How long is the satellite designed to
-                # last?" over 「設計上の寿命は7年です」 (a probe's)
-                return 1
             return COUNTED + bool(names_person is not None and names_person(c.text))
         return int(answer_type.has_evidence(found, kind, known_terms, known_numbers))
 
@@ -434,13 +430,16 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
     China step up its military support for Russia?" in place of the sentence that says why (nine seen questions, for
     the first version). Not by any sentence with ため or ので, which stand in most sentences (docs/answers.md, "Rejected
     kinds"): by one whose reason (…ため、, …ので、, …ことから、) is for the doing an English why-question ends on
-    ("Why was the launch postponed?": 「…風が強い見込みとなったため、3日間延期されていました」, an eleventh probe's), and
-    by the police's 原因 of that doing only, written in the sentence or the one it goes on from (the first rocket's
-    「…原因の可能性が高い」 is no answer to "Why was the launch postponed?").
+    ("Why was the launch postponed?": 「…風が強い見込みとなったため、3日間延期されていました」, an eleventh probe's; a
+    particle after it is passed over: "burn down" asks of burn). A cause said likely (原因の可能性) answers a question
+    naming a cause, not a why-question: 「…原因の可能性が高い」 of the first rocket's failure opened "Why was the launch
+    postponed?", and requiring a why-question's doing in the sentence lost right causes (the bridge's terms for "leak"
+    hold no 流出: a reviewer's).
 
-    The sentence must be of the best one's article, share a word with the question, and hold what the question names
-    wherever the best one holds it (its numbers of two digits or more, its Japanese proper nouns, the terms of its
-    capitalised words); and not tell of another place's or time's cause, 「長野県内の北陸新幹線でも、架線に着いた氷が原因と
+    The sentence must be of the best one's article, share a word with the question (or go on from a sentence that
+    does), and hold what the question names wherever the best one holds it (its numbers of two digits or more, its
+    Japanese proper nouns, the terms of its capitalised words), itself or in the two sentences of its passage before
+    it (「H3ロケットは、…1号機では…失敗しました。…JAXAは、…原因の可能性が高いとして…」, an eleventh probe's); and not tell of another place's or time's cause, 「長野県内の北陸新幹線でも、架線に着いた氷が原因と
     みられる停電」, which opened "Why was the Toki 345 train stopped for six hours?" and "Why did the trains stop?" for
     the first version (reviewers'), unless it opens with the same incident's inquiry (「その後の調べでも、」)."""
     gives = _GIVES_CAUSE if _ASKS_CAUSE.search(_last_line(question)) else _SUSPECTED
@@ -484,47 +483,8 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
                 return COUNTED
         if not found or _ANOTHER_INSTANCE.match(c.text):
             return 0
-        if (verb and gives is _SUSPECTED and c is not best
-                and not verb & (terms_of(c.text) | terms_of(_leading_up_to(c.hit.passage.text, c.text, 1)))):
-            # a why-question's cause of the doing it asks about, in the sentence or the one it goes on from: the
-            # first rocket's failure 「…原因の可能性が高い」 is no answer to "Why was the launch postponed?"
-            return 0
         return COUNTED if found.group().startswith("とみて") or not _CAUSE_UNKNOWN.search(c.text) else 0
     return gives_cause
-
-
-def asks_who(question: str) -> bool:
-    """Whether a question (a follow-up by its own words, the last line) asks who did something: "Who was driving the
-    bus?", 「逮捕されたのは誰か」; not which organisation or country."""
-    return bool(_ASKS_WHO.search(_last_line(question)))
-
-
-def person_lead(searcher, question: str) -> Callable[[Scored, Scored], int]:
-    """A question asking who did something, whose best sentence names no person, is opened by a sentence of its
-    article that names one the question does not: "Who was driving the bus that crashed?" opened with the crash's
-    lead sentence, 「…高速バスが…トラックに追突し…」, and "Who was arrested after the bus crash?" with 「…運転手を
-    逮捕し…」, where 「…運転手、坂口正樹容疑者(58)を…逮捕しました」 names him (a probe's). When the best one names
-    anyone, it stays: a sentence naming another person led "Which leader did Trump speak with…?" in a first version
-    (docs/answers.md, "Rejected kinds"). The sentence must be whole and share a word with the question."""
-    analyzer = searcher.analyzer
-
-    def people(text: str) -> set[str]:
-        # a surname (姓): Sudachi takes some katakana words for names too (バスタ, 人名・一般)
-        return {t.term or t.surface for t in analyzer.tokens(text) if t.pos[1:4] == ("固有名詞", "人名", "姓")}
-    asked = people(question)
-    best_names: dict[str, bool] = {}
-
-    def names_someone(c: Scored, best: Scored) -> int:
-        if c is best:
-            return 0
-        if best.text not in best_names:
-            best_names[best.text] = bool(people(best.text))
-        passage, first = c.hit.passage, best.hit.passage
-        if (best_names[best.text] or (passage.doc_id, passage.article) != (first.doc_id, first.article)
-                or c.lexical <= 0 or fragment(c.text)):
-            return 0
-        return COUNTED if people(_outside_quotes(c.text)) - asked else 0
-    return names_someone
 
 
 def _leading_up_to(text: str, sentence: str, sentences: int = 2) -> str:
@@ -543,12 +503,12 @@ _CAPITALISED = re.compile(r"(?<=[\w,;:] )[A-Z][A-Za-z\-]+")
 _ASKS_CAUSE = re.compile(r"\b(?:causes?|caused)\b|原因|要因", re.IGNORECASE)
 _ASKS_WHY = re.compile(r"\bwhy\b|なぜ|どうして", re.IGNORECASE)
 # an English why-question and its last word ("Why was the H3 launch postponed?": postponed)
-_ASKS_WHY_EN = re.compile(r"(?i:why)\b.*\b([a-z]{3,})\s*[?.!]*")
+_PARTICLE = r"(?:down|up|out|off|away|back|over|in|on|apart|through)"
+_ASKS_WHY_EN = re.compile(r"(?i:why)\b.*\b(?!" + _PARTICLE + r"\b)([a-z]{3,})(?:\s+" + _PARTICLE + r")?\s*[?.!]*")
+# ("Why did the temple burn down?": burn, a reviewer's)
 # what gives a reason for what follows it in the sentence: 「…見込みとなったため、」, 「…ことから、」, 「…を受けて、」
 _REASON_MARKER = re.compile(r"(?<!この)(?<!その)(?:ため|ので|ことから|を受けて|影響で)、")  # not このため: "so"
 _TELLS_A_DOING = frozenset({"動詞", "形容詞", "サ変可能", "形状詞可能"})
-# who did it: not "Who is Kenji Murai?" (whom the best sentence names), which `person_lead` leaves as it is anyway
-_ASKS_WHO = re.compile(r"\bwho\b|誰|だれ", re.IGNORECASE)
 # a sentence opening with another place or time, "too": 「長野県内の北陸新幹線でも、…」, 「去年も、…」
 # (not the same incident's inquiry or statement: 「その後の調べでも、」, 「会見でも、」, a reviewer's)
 _ANOTHER_INSTANCE = re.compile(r"(?!それでも|なかでも|中でも)(?![^。、「」]{0,30}?(?:調べ|調査|捜査|会見|取材|発表|説明))"
@@ -561,7 +521,7 @@ _GIVES_CAUSE = re.compile(r"(?:原因|要因)(?:と(?:みられ|見られ|され
                           r"|の可能性)|(?:原因|要因|理由)に(?:つい|関し)て、?[^「。]{0,20}「"
                           r"|原因は(?!(?:わか|分か|不明|調査|まだ|明らか|特定))|とみて(?:調べ|捜査|詳しく)")
 # a why-question's: what the police and fire services say, and words on the cause in quotes
-_SUSPECTED = re.compile(r"原因(?:と(?:みられ|見られ|推定|判明)|の可能性|について、?[^「。]{0,20}「)|とみて(?:調べ|捜査|詳しく)")
+_SUSPECTED = re.compile(r"原因(?:と(?:みられ|見られ|推定|判明)|について、?[^「。]{0,20}「)|とみて(?:調べ|捜査|詳しく)")
 # the cause still sought: 原因を詳しく調べています, 原因は現在調べています, 原因は今のところ分かっていない (a reviewer's);
 # not わかった, found: 「…が原因とみられることがわかった」
 _CAUSE_UNKNOWN = re.compile(r"原因(?:を|は|について)?[^。「]{0,15}(?:調べ|調査|捜査|究明|(?:わか|分か)(?:ら|ってい(?:な|ま))|不明|"
@@ -1138,8 +1098,6 @@ def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = 
         lead = overview_lead(searcher, question)
     elif asked == "reason" and asks_cause(question):
         lead = cause_lead(searcher, question, groups)
-    elif asked == "entity" and asks_who(question):
-        lead = person_lead(searcher, question)
     else:
         lead = None
     stale = _stale(searcher, question, asked, groups, within, own) if before else None

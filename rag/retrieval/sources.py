@@ -112,8 +112,8 @@ _JA_SHORT = 14  # characters, space and punctuation aside: "どのサイトで�
 # it but a pronoun or "first" (それはどこに掲載された?, もともとどの媒体に掲載されたもの?): 「緑地と認知症の研究成果はどの
 # 雑誌に掲載されたか」 asks for the journal the article names, and was answered by the article's title line (a probe's)
 _JA_APPEARED = re.compile(r"(?:どこ|どの\S{0,6})に(?:掲載|載っ|発表)")
-_JA_WRITING_NOUN = re.compile(r"記事|投稿|論考|論説|社説|コラム|寄稿|ニュースレター|ブログ")
-_JA_NOTHING_NAMED = re.compile(r"(?:これ|それ|こちら|もともと|元々|最初に|最初は|初めて|はじめて|は|が|って|[\s、,])*")
+_JA_WRITING_NOUN = re.compile(r"記事|投稿|論考|論説|社説|コラム|寄稿|ニュースレター|ブログ|ニュース|報道")
+_JA_NOTHING_NAMED = re.compile(r"(?:これ|それ|こちら|この|その|もともと|元々|最初に|最初は|初めて|はじめて|は|が|って|[\s、,])*")
 
 
 def asks_for_source(question: str) -> bool:

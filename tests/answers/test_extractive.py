@@ -10,8 +10,8 @@ import pytest
 
 from rag.answers import Answer, answer_question
 from rag.answers.extractive import (READ_QUOTED, DEFAULT_WEIGHTS, MAX_CHARS, MAX_SENTENCES, NO_PASSAGE, Selection,
-                                    asks_cause, asks_what_was_said, asks_who, cause_lead, detail_lead,
-                                    extractive_answer, near_duplicate, person_lead, quote_lead, render, select)
+                                    asks_cause, asks_what_was_said, cause_lead, detail_lead, extractive_answer,
+                                    near_duplicate, quote_lead, render, select)
 from rag.answers.scoring import Scored
 from rag.retrieval.conversation import asked_detail
 from rag.types import Hit
@@ -604,18 +604,20 @@ def test_a_question_asking_what_caused_something_opens_with_the_cause_given_not_
 
 
 def test_a_cause_said_likely_leads_and_may_go_on_from_the_sentence_before_it_in_its_passage(searcher) -> None:
-    """An eleventh probe's: 「H3ロケット1号機の失敗の原因は何だったとされているか」 and "Why did the first H3 rocket
-    fail?" never gave 「…過大な電流が流れたことが原因の可能性が高いとして…」: 原因の可能性 was no cause given, the
-    sentence does not write the rocket the question names (the sentences before it in its passage do), and shares no
-    word with the English question. Either may come from the sentence it goes on from; a sentence with no word of the
-    question, after one with none either, still claims nothing."""
+    """An eleventh probe's: 「H3ロケット1号機の失敗の原因は何だったとされているか」 and "What caused the first H3
+    rocket to fail?" never gave 「…過大な電流が流れたことが原因の可能性が高いとして…」: 原因の可能性 was no cause given,
+    the sentence does not write the rocket the question names (the sentences before it in its passage do), and shares
+    no word with the English question. Either may come from the sentence it goes on from; a sentence with no word of
+    the question, after one with none either, still claims nothing. A why-question is not answered by a cause said
+    likely (see the next test)."""
     hit = searcher.search("ラブロフ", top_k=1).hits[0]
     before = "H3ロケットは、2023年3月の1号機では2段目のエンジンに着火せず、打ち上げに失敗しました。"
     cause_text = "JAXAは、2段目のエンジンの電気系統で過大な電流が流れたことが原因の可能性が高いとして対策を施しました。"
     passage = dataclasses.replace(hit.passage, text=before + cause_text)
     here = dataclasses.replace(hit, passage=passage)
     best = Scored(1, 0, 0, before, here, 0.95, lexical=0.6)
-    for question, lexical in (("H3ロケット1号機の失敗の原因は何だったとされているか", 0.2), ("Why did the first H3 rocket fail?", 0.0)):
+    for question, lexical in (("H3ロケット1号機の失敗の原因は何だったとされているか", 0.2),
+                              ("What caused the first H3 rocket to fail?", 0.0)):
         lead = cause_lead(searcher, question, searcher.term_groups(question))
         cause = Scored(1, 1, 0, cause_text, here, 0.5, lexical=lexical)
         assert lead(cause, best) == 2, question
@@ -624,7 +626,7 @@ def test_a_cause_said_likely_leads_and_may_go_on_from_the_sentence_before_it_in_
         hit.passage, text="ロシアは会談した。" + cause_text)))
     assert lead(alone, best) == 0
     # not a cause still sought
-    why = "Why did the first H3 rocket fail?"
+    why = "What caused the first H3 rocket to fail?"
     sought = "JAXAは、過大な電流が流れた原因を調べています。"
     lead = cause_lead(searcher, why, searcher.term_groups(why))
     assert lead(Scored(1, 1, 0, sought, dataclasses.replace(hit, passage=dataclasses.replace(
@@ -633,11 +635,10 @@ def test_a_cause_said_likely_leads_and_may_go_on_from_the_sentence_before_it_in_
 
 def test_a_why_question_is_answered_by_a_reason_for_the_doing_it_asks_about(searcher) -> None:
     """An eleventh probe's: "Why was the H3 launch postponed?". A sentence giving a reason (ため、, ので、, ことから、)
-    for what follows it, where the question's last word's doing is (延期 for "postponed"), answers it; a cause the
-    police or a company say of something else (the first rocket's failure, 原因の可能性) does not, unless it or the
-    sentence it goes on from tells of that doing ("Why did it fail?" after 「…失敗しました。」). Not 「このため、」
-    ("so"), nor a last word that is a name ("…unhappy with Russia": ロシア after 「このため、」 led four seen questions
-    in a first version)."""
+    for what follows it, where the question's last word's doing is (延期 for "postponed"; a particle passed over:
+    "burn down" is burn), answers it; a cause said likely (原因の可能性, the first rocket's failure) answers no
+    why-question. Not 「このため、」 ("so"), nor a last word that is a name ("…unhappy with Russia": ロシア after
+    「このため、」 led four seen questions in a first version)."""
     hit = searcher.search("ラブロフ", top_k=1).hits[0]
     failed = "H3ロケットは、2023年3月の1号機では2段目のエンジンに着火せず、打ち上げに失敗しました。"
     cause_text = "JAXAは、エンジンの電気系統で過大な電流が流れたことが原因の可能性が高いとして対策を施しました。"
@@ -656,62 +657,12 @@ def test_a_why_question_is_answered_by_a_reason_for_the_doing_it_asks_about(sear
     assert lead(sentence(windy, launched), best) == 2
     assert lead(sentence(so, launched), best) == 0 and lead(sentence(cause_text, failed), best) == 0
     fail = "Why did the first H3 rocket fail?"
-    assert cause_lead(searcher, fail, searcher.term_groups(fail))(sentence(cause_text, failed, 0.0), best) == 2
+    assert cause_lead(searcher, fail, searcher.term_groups(fail))(sentence(cause_text, failed, 0.0), best) == 0
+    halted_off = "Why was the H3 launch halted off?"  # a particle after the doing
+    assert cause_lead(searcher, halted_off, searcher.term_groups(halted_off))(sentence(windy, launched), best) == 2
     russia = "why is the iran-led resistance axis unhappy with russia"
     assert cause_lead(searcher, russia, searcher.term_groups(russia))(
         sentence("このため、中国寄りのメディアがロシア批判を強めた。"), best) == 0
-
-
-def test_who_did_it_is_opened_by_a_sentence_naming_a_person_when_the_best_one_names_none(searcher) -> None:
-    """An eleventh probe's: "Who was arrested after the bus crash?" opened with 「…運転手を逮捕し…」, and "Who was
-    driving the bus…?" never named him; 「…坂口正樹容疑者(58)を…逮捕しました」 names him. A sentence of the best one's
-    article naming a person by a surname the question does not name leads, from under the cutoff too; not when the
-    best one names anyone (a person named led "Which leader did Trump speak with…?" in an earlier version), nor by a
-    katakana word Sudachi takes for a name (バスタ), nor for a question asking which company."""
-    hit = searcher.search("ラブロフ", top_k=1).hits[0]
-
-    def sentence(text: str, score: float, index: int) -> Scored:
-        return Scored(1, index, 0, text, hit, score, lexical=0.5)
-
-    unnamed = sentence("警察は、バスの運転手が居眠りをしていた疑いもあるとみて、過失運転致死傷の疑いで運転手を逮捕しました。", 0.95, 0)
-    named = sentence("警察は、バスを運転していた運転手、坂口正樹容疑者(58)をその場で逮捕しました。", 0.6, 1)
-    bus_terminal = sentence("バスは、3日午前6時40分に東京のバスタ新宿に到着する予定でした。", 0.9, 2)
-    for question in ("Who was arrested after the bus crash?", "バス事故で逮捕されたのは誰か",
-                     "Which company runs the bus?\nWho was driving it?"):
-        assert asks_who(question)
-        lead = person_lead(searcher, question)
-        assert (lead(unnamed, unnamed), lead(named, unnamed), lead(bus_terminal, unnamed)) == (0, 2, 0), question
-        assert select([unnamed, bus_terminal], lead=lead)[0] is unnamed
-        assert select([unnamed, bus_terminal, named], lead=lead)[0] is named  # from under the cutoff
-        # the best one names someone: it stays
-        assert lead(named, sentence("坂口社長は「おわび申し上げます」と述べました。", 0.95, 3)) == 0
-    assert not asks_who("Which company operated the bus?") and not asks_who("Who was driving it?\nWhy?")
-    # the person the question names is no new one
-    asked = person_lead(searcher, "Who is 坂口正樹?")
-    assert asked(named, unnamed) == 0
-    # another article's sentence does not lead
-    other = next(h for h in searcher.search("習近平", top_k=5).hits
-                 if (h.passage.doc_id, h.passage.article) != (hit.passage.doc_id, hit.passage.article))
-    assert person_lead(searcher, "Who was arrested?")(dataclasses.replace(named, hit=other), unnamed) == 0
-
-
-def test_a_number_in_the_counter_asked_for_only_inside_someones_words_claims_as_any_number(searcher) -> None:
-    """An eleventh probe's: "How long is the satellite designed to last?" opened with the project manager's
-    「これから3か月ほどかけて…」 over 「設計上の寿命は7年です」: a duration asked for, given only inside a quotation,
-    is the speaker's plan, not the asked fact; it claims as any number does, and the narrative's leads."""
-    hit = searcher.search("ラブロフ", top_k=1).hits[0]
-
-    def sentence(text: str, score: float, index: int) -> Scored:
-        return Scored(1, index, 0, text, hit, score, lexical=0.5)
-
-    question = "How long is the satellite designed to last?"
-    assert asked_detail(question) == "number"
-    number = detail_lead(searcher, question, "number", searcher.term_groups(question))
-    opening = sentence("衛星は18日に打ち上げられました。", 0.95, 0)
-    quoted = sentence("村瀬由紀子プロジェクトマネージャは「これから3か月ほどかけてセンサーの調整を行いたい」と話しました。", 0.9, 1)
-    life = sentence("設計上の寿命は7年です。", 0.85, 2)
-    assert (number(quoted, opening), number(life, opening)) == (1, 2)
-    assert select([opening, quoted, life], lead=number)[0] is life
 
 
 def test_what_he_said_whose_person_was_not_resolved_opens_with_someones_words(searcher) -> None:

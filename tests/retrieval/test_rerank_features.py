@@ -200,13 +200,9 @@ def test_the_fronted_english_cue_and_the_final_japanese_cue_decide() -> None:
     # a count asked by its noun, one word or two (a ninth probe's: 山口恵氏の得票数は opened with her campaign)
     ("山口恵氏の得票数は", {"票"}), ("目撃件数は", {"件"}), ("店舗数はいくつ", {"店", "店舗"}), ("感染者数は", {"人", "名"}),
     ("避難指示の対象の世帯数は", {"世帯", "戸"}), ("数日後に何があった", set()),
-    # an eleventh probe's: a duration ("How long is the satellite designed to last?": 「設計上の寿命は7年です」), a height
-    # (「高度およそ680キロで」), a weight; not "how long ago", which asks when
-    ("How long is the satellite designed to last?", {"年間", answer_type.DURATION_YEARS, "箇月", "週間", "日間", "時間",
-                                                     "分間", "秒間"}),
-    ("How long ago did it happen?", set()),
+    # an eleventh probe's: a height (「高度およそ680キロで」), a weight (not キロ, kilometres too: a reviewer's)
     ("At what altitude was the satellite released?", {"メートル", "キロ", "キロメートル", "センチ", "m", "km"}),
-    ("What weight can it carry?", {"トン", "キロ", "キログラム", "グラム", "kg"}),
+    ("What weight can it carry?", {"トン", "キログラム", "グラム", "kg"}),
 ])
 def test_the_counter_a_question_asks_an_amount_in(analyzer, question: str, counters: set[str]) -> None:
     # the bridge's part, a noun's Japanese terms, stands in by a table here (the session index's is tested in
@@ -240,12 +236,6 @@ def test_the_counter_a_question_asks_an_amount_in(analyzer, question: str, count
     ("物価は27か月連続で上がった。", {"箇月"}, set(), True),  # か月 as the dictionary writes it (its term)
     ("行方不明2人", {"人"}, {"2"}, False),  # 2人, one word: the question's own number
     ("午後3時に始まった。", {"回", "度"}, set(), False), ("会合は40回目だった。", {"回", "度"}, set(), True),
-    # a duration in years: a number under a hundred that no era opens, not a calendar year (an eleventh probe's)
-    ("設計上の寿命は7年です。", {answer_type.DURATION_YEARS}, set(), True),
-    ("2016年から調べた。", {answer_type.DURATION_YEARS}, set(), False),
-    ("令和7年に始まった。", {answer_type.DURATION_YEARS}, set(), False),
-    ("およそ6時間にわたって通行止めとなった。", {"時間"}, set(), True),
-    ("設計上の寿命は7年です。", {"時間"}, set(), False),
 ])
 def test_a_number_counts_in_the_asked_counter_only_right_before_it(analyzer, sentence: str, counters: set[str],
                                                                     known: set[str], expected: bool) -> None:

@@ -46,6 +46,7 @@ ON_ITS_TOPIC = "What did Russia and the US do at the UN that shows a New Détent
     "どのサイトで公開された?", "どの媒体で発表された?", "どのサイトが元ですか", "どの新聞の報道ですか?", "どの新聞が報じた?",
     # where it appeared, naming nothing before it or the writing (an eleventh probe's fix keeps these)
     "どの雑誌に掲載された?", "それはどこに載っていたの?", "この記事はどこに掲載されましたか", "もともとどの媒体に掲載されたもの?",
+    "このニュースはどこに載っていましたか", "この報道はどこに掲載されましたか",  # a reviewer's
 ])
 def test_a_question_about_who_wrote_an_article_or_where_it_appeared_asks_for_its_source(question) -> None:
     assert asks_for_source(question)
@@ -90,7 +91,7 @@ def test_a_question_about_who_wrote_an_article_or_where_it_appeared_asks_for_its
     "どの新聞がもともと反対していたか",
     # where a study the article reports appeared (an eleventh probe's: answered by the article's title line)
     "緑地と認知症の研究成果はどの雑誌に掲載されたか", "論文はどこに発表されたか", "研究結果はどの学会で発表された?",
-    "その研究はどの雑誌に載ったのか",
+    "その研究はどの雑誌に載ったのか", "この研究はどこに掲載されましたか",
 ])
 def test_other_questions_do_not(question) -> None:
     assert not asks_for_source(question)

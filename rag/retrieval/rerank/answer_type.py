@@ -143,15 +143,8 @@ _COUNT_NOUNS: tuple[tuple[str, frozenset[str]], ...] = (
 )
 # units an English question asks for by its words alone ("how old": 歳; "what percentage": %)
 _MONEY = frozenset({"円", "ドル", "ユーロ", "元", "ルーブル", "ウォン", "ポンド"})
-DURATION_YEARS = "年:duration"  # a counter of `asked_counters`: 年 after a number under 100 that no era name opens
-_ERAS = frozenset({"令和", "平成", "昭和", "大正", "明治"})
 _UNITS_EN: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     (re.compile(r"\bhow\s+old\b"), frozenset({"歳", "才"})),
-    # a duration: "How long is the satellite designed to last?" (「設計上の寿命は7年です」), "How long was the road
-    # closed?" (「およそ6時間にわたって」); years by a number under a hundred and no era before it (`DURATION_YEARS`),
-    # not a calendar year's 2023年 (a probe's)
-    (re.compile(r"\bhow\s+long\b(?!\s+ago)"),
-     frozenset({"年間", DURATION_YEARS, "箇月", "週間", "日間", "時間", "分間", "秒間"})),
     # a season's home runs are counted 本 and numbered 号 (「今季56号」, not the game's 「2点本塁打」); not "home games"
     (re.compile(r"\bhow\s+many\s+(?:home\s+runs|homers|homeruns)\b"), frozenset({"本", "号", "本塁打"})),
     # money: "how much … cost / sell for / pay …", "what was the price"; not "how much snow fell"
@@ -162,7 +155,8 @@ _UNITS_EN: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     (re.compile(r"\b(?:what|which)\s+(?:altitude|height|depth|distance)\b"),
      frozenset({"メートル", "キロ", "キロメートル", "センチ", "m", "km"})),
     (re.compile(r"\b(?:what|which)\s+speed\b"), frozenset({"キロ", "メートル", "ノット", "km"})),
-    (re.compile(r"\b(?:what|which)\s+weight\b"), frozenset({"トン", "キロ", "キログラム", "グラム", "kg"})),
+    # (not キロ, which is kilometres too: 「視界も約5キロ」 led "What weight is the ferry?", a reviewer's)
+    (re.compile(r"\b(?:what|which)\s+weight\b"), frozenset({"トン", "キログラム", "グラム", "kg"})),
     (re.compile(r"\b(?:what|which)\s+(?:share|percentage|percent|proportion)\b|\bhow\s+many\s+percent|"
                 r"\bwhat\s+(?:was|is|were|are)\s+the\s+(?:[a-z\-]+\s+){0,2}?turnout" + _PLACED),
      frozenset({"%", "％", "パーセント", "割", "ポイント"})),
@@ -255,9 +249,6 @@ def counted(tokens: Sequence[Token], counters: Collection[str], known_numbers: C
         if _is_number(tok) and tok.term not in known_numbers and i + 1 < len(tokens):
             nxt = tokens[i + 1]
             if nxt.surface in counters or (nxt.term is not None and nxt.term in counters):
-                return True
-            if (DURATION_YEARS in counters and nxt.surface == "年" and tok.term is not None and tok.term.isdigit()
-                    and int(tok.term) < 100 and not (i > 0 and tokens[i - 1].surface in _ERAS)):
                 return True
             if "歳" in counters and _bracketed_age(tokens, i):
                 return True
