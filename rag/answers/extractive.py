@@ -451,6 +451,13 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
     why = _ASKS_WHY_EN.fullmatch(_last_line(question).strip())
     verb = {t for g in searcher.term_groups(why.group(1)) for t in g
             if not t.isascii() and _TELLS_A_DOING.intersection(analyzer.tags(t)[:3])} if why else set()
+    # a doing's kanji, as a word of the same kanji tells it (増す, 増加 for "rise": 増えた; the bridge keeps a few terms)
+    stems = {t[0] for t in verb if _KANJI_CHAR.match(t)}
+
+    def tells_the_doing(text: str) -> bool:
+        return any(t.term in verb or (t.term[:1] in stems and _TELLS_A_DOING.intersection(t.pos[:3]))
+                   for t in analyzer.tokens(text) if t.term)
+
     named = [set(g) for g in groups if any(t.isdigit() and len(t) >= 2 for t in g)]
     named += [{t.term} for t in analyzer.tokens(question) if t.term and t.pos[1:2] == ("固有名詞",)]
     for word in _CAPITALISED.findall(question):
@@ -477,9 +484,11 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
                 if any(n & there and not n & held for n in named):
                     return 0
         found = gives.search(c.text)
-        if not found and verb and (marker := _REASON_MARKER.search(c.text)) is not None:
-            after = set(analyzer.terms(c.text[marker.end():]))
-            if verb & after and not _ANOTHER_INSTANCE.match(c.text):
+        if not found and verb and not _ANOTHER_INSTANCE.match(c.text):
+            if (marker := _REASON_MARKER.search(c.text)) is not None and tells_the_doing(c.text[marker.end():]):
+                return COUNTED
+            # the doing, のは, and its reason: 「観光客が大幅に増えたのは、…紹介される機会が増えたためだということです」
+            if (cleft := _REASON_CLEFT.search(c.text)) is not None and tells_the_doing(c.text[:cleft.start()]):
                 return COUNTED
         if not found or _ANOTHER_INSTANCE.match(c.text):
             return 0
@@ -564,11 +573,20 @@ _ASKS_CAUSE = re.compile(r"\b(?:causes?|caused)\b|原因|要因", re.IGNORECASE)
 _ASKS_WHY = re.compile(r"\bwhy\b|なぜ|どうして", re.IGNORECASE)
 # an English why-question and its last word ("Why was the H3 launch postponed?": postponed)
 _PARTICLE = r"(?:down|up|out|off|away|back|over|in|on|apart|through)"
-_ASKS_WHY_EN = re.compile(r"(?i:why)\b.*\b(?!" + _PARTICLE + r"\b)([a-z]{3,})(?:\s+" + _PARTICLE + r")?\s*[?.!]*")
+# how much, after the doing: "Why did the number of tourists rise so sharply?" (rise, a twelfth probe's)
+_HOW_MUCH = r"(?:(?:so|as|this|that|too)\s+)?(?:much|many|fast|far|high|low|\w+ly)"
+_ASKS_WHY_EN = re.compile(r"(?i:why)\b.*\b(?!" + _PARTICLE + r"\b|" + _HOW_MUCH + r"\b)([a-z]{3,})(?:\s+" + _PARTICLE
+                          + r")?(?:\s+" + _HOW_MUCH + r")?\s*[?.!]*")
 # ("Why did the temple burn down?": burn, a reviewer's)
 # what gives a reason for what follows it in the sentence: 「…見込みとなったため、」, 「…ことから、」, 「…を受けて、」
-_REASON_MARKER = re.compile(r"(?<!この)(?<!その)(?:ため|ので|ことから|を受けて|影響で)、")  # not このため: "so"
+# (not このため, "so"; ため after a past, an adjective or の gives a reason, after a verb's plain form a purpose:
+# 「…に対応するため、…増やす方針」 answered "Why did the number of visitors increase?" in a first version)
+_REASON_MARKER = re.compile(r"(?<!この)(?<!その)(?:(?<=[たいのだ])ため|ので|ことから|を受けて|影響で)、")
 _TELLS_A_DOING = frozenset({"動詞", "形容詞", "サ変可能", "形状詞可能"})
+_KANJI_CHAR = re.compile(r"[\u4e00-\u9fff]")
+# (ため and から after a past, an adjective or の, as `_REASON_MARKER`'s: not 「…のは、去年からです」, from last year)
+_REASON_CLEFT = re.compile(r"のは、?[^。]+?(?:(?<=[たいだの])ため|(?<=[たいだ])から|ことが(?:理由|原因|要因|背景))"
+                           r"(?:だ|です|で|と)")
 # a sentence opening with another place or time, "too": 「長野県内の北陸新幹線でも、…」, 「去年も、…」
 # (not the same incident's inquiry or statement: 「その後の調べでも、」, 「会見でも、」, a reviewer's)
 _ANOTHER_INSTANCE = re.compile(r"(?!それでも|なかでも|中でも)(?![^。、「」]{0,30}?(?:調べ|調査|捜査|会見|取材|発表|説明))"

@@ -660,6 +660,17 @@ def test_a_why_question_is_answered_by_a_reason_for_the_doing_it_asks_about(sear
     assert cause_lead(searcher, fail, searcher.term_groups(fail))(sentence(cause_text, failed, 0.0), best) == 0
     halted_off = "Why was the H3 launch halted off?"  # a particle after the doing
     assert cause_lead(searcher, halted_off, searcher.term_groups(halted_off))(sentence(windy, launched), best) == 2
+    # a twelfth probe's: the doing, のは, and its reason (「…増えたのは、…機会が増えたためだ」), a word of the doing's
+    # kanji (the bridge's terms for "rise" hold 増加, 増す, not 増える), and how much after it ("so sharply")
+    sharply = "Why did the number of H3 launches rise so sharply?"
+    rise = cause_lead(searcher, sharply, searcher.term_groups(sharply))
+    cleft = "H3ロケットの打ち上げが大幅に増えたのは、海外からの衛星の受注が増えたためだということです。"
+    assert rise(sentence(cleft), best) == 2
+    assert rise(sentence("H3ロケットの打ち上げが大幅に増えたのは、去年からです。"), best) == 0  # no reason
+    # ため after a verb's plain form is a purpose: 「…に対応するため、…増やす方針」 (a first version's)
+    purpose = "H3ロケットは、海外からの受注に対応するため、打ち上げを増やす方針です。"
+    assert rise(sentence(purpose), best) == 0
+    assert rise(sentence("H3ロケットは、海外からの受注が増えたため、打ち上げが増加しました。"), best) == 2
     russia = "why is the iran-led resistance axis unhappy with russia"
     assert cause_lead(searcher, russia, searcher.term_groups(russia))(
         sentence("このため、中国寄りのメディアがロシア批判を強めた。"), best) == 0
