@@ -203,6 +203,10 @@ def test_the_fronted_english_cue_and_the_final_japanese_cue_decide() -> None:
     # an eleventh probe's: a height (「高度およそ680キロで」), a weight (not キロ, kilometres too: a reviewer's)
     ("At what altitude was the satellite released?", {"メートル", "キロ", "キロメートル", "センチ", "m", "km"}),
     ("What weight can it carry?", {"トン", "キログラム", "グラム", "kg"}),
+    # a twelfth probe's: "how high" a tsunami (「宮古港で40センチ」), not a rate's or a price's height
+    ("How high was the tsunami at Miyako port?", {"メートル", "キロ", "キロメートル", "センチ", "m", "km"}),
+    ("How deep is the lake?", {"メートル", "キロ", "キロメートル", "センチ", "m", "km"}),
+    ("How high are interest rates now?", set()), ("How high did prices climb?", set()),
 ])
 def test_the_counter_a_question_asks_an_amount_in(analyzer, question: str, counters: set[str]) -> None:
     # the bridge's part, a noun's Japanese terms, stands in by a table here (the session index's is tested in

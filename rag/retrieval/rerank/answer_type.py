@@ -151,8 +151,11 @@ _UNITS_EN: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     (re.compile(r"\bhow\s+much\b(?:\s+\w+){0,8}?\s+(?:money|cost|costs|pay|paid|spend|spent|sell|sold|fetch|"
                 r"fetched|worth|earn|earned|raise|raised|price|priced|yen|dollars?)\b|"
                 r"\bwhat\s+(?:was|is|were|are)\s+the\s+(?:\w+\s+)?(?:price|cost|fare|fee)s?\b"), _MONEY),
-    # a measure: "At what altitude did the rocket release the satellite?" (「高度およそ680キロで」, a probe's)
-    (re.compile(r"\b(?:what|which)\s+(?:altitude|height|depth|distance)\b"),
+    # a measure: "At what altitude did the rocket release the satellite?" (「高度およそ680キロで」, a probe's), "How high
+    # was the tsunami?" (「宮古港で40センチ」, a twelfth probe's; not a rate's, a price's or a temperature's height)
+    (re.compile(r"\b(?:what|which)\s+(?:altitude|height|depth|distance)\b|\bhow\s+(?:tall|deep)\b|"
+                r"\bhow\s+high\b(?!.*\b(?:rates?|prices?|percent|percentage|temperatures?|costs?|inflation|"
+                r"unemployment|shares?|levels?|interest|fees?|taxe?s?|ratings?|support)\b)"),
      frozenset({"メートル", "キロ", "キロメートル", "センチ", "m", "km"})),
     (re.compile(r"\b(?:what|which)\s+speed\b"), frozenset({"キロ", "メートル", "ノット", "km"})),
     # (not キロ, which is kilometres too: 「視界も約5キロ」 led "What weight is the ferry?", a reviewer's)
