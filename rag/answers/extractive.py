@@ -496,66 +496,6 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
     return gives_cause
 
 
-def holder_lead(searcher, question: str, within: str | None = None) -> Callable[[Scored, Scored], int] | None:
-    """A question asking who holds a role ("Who is the coach of Saudade Hamamatsu?", "Who is the president of
-    Hokuriku Seiki?", 「サウダージ浜松の監督は誰ですか」) is opened by a sentence that writes a person with that role, as
-    `_role_lead` reads one (「竹内誠一監督」, a name then the role; 「監督の竹内誠一さん」, the role, の and a name): the coach
-    question opened with a player's goal, the president question with the company's introduction (an eleventh and a
-    twelfth probe's). The best one keeps its place when it writes one; a sentence must be of the best one's article
-    (or of the document `within`) and whole. None when the question names no role the bridge's dictionaries hold,
-    or names a person ("Who is Kenji Murai?")."""
-    roles = _held_role(searcher, question)
-    if not roles:
-        return None
-    described = _role_lead(searcher, roles, None, within).described  # type: ignore[attr-defined]
-
-    def writes_holder(c: Scored, best: Scored) -> int:
-        if c is not best:
-            passage, first = c.hit.passage, best.hit.passage
-            about = (passage.doc_id == within if within is not None
-                     else (passage.doc_id, passage.article) == (first.doc_id, first.article))
-            if not about or fragment(c.text):
-                return 0
-        return COUNTED if described(_outside_quotes(c.text)) else 0
-    return writes_holder
-
-
-def _held_role(searcher, question: str) -> frozenset[str]:
-    """The role a who-question asks the holder of, as terms (see `holder_lead`): English "Who is/was the <role>
-    (of, at, in …)?", the role's head noun or its last two words read as one, by the bridge's dictionaries; Japanese
-    「…の<role>は誰」, the noun before は."""
-    last = _last_line(question).strip()
-    if has_cjk(last):
-        m = _WHO_HOLDS_JA.search(last)
-        if m is None:
-            return frozenset()
-        nouns = [t for t in searcher.analyzer.tokens(m.group(1)) if t.pos[:1] == ("名詞",) and t.term]
-        if not nouns or nouns[-1].pos[2:3] == ("人名",) or answer_type.is_interrogative(nouns[-1].term):
-            return frozenset()
-        return _roles({nouns[-1].term})
-    m = _WHO_HOLDS_EN.match(last)
-    bridge = searcher.bridge
-    if m is None or bridge is None:
-        return frozenset()
-    subject = _PLACING.split(" " + m.group(1) + " ")[0].split()
-    if not subject or any(w[:1].isupper() for w in subject):
-        return frozenset()  # a name: "Who is Kenji Murai?"
-    words = [w.lower() for w in subject]
-    head = words[-1]
-    if head in STOP_WORDS:
-        return frozenset()
-    pair = bridge.expand(" ".join(words[-2:])) if len(words) > 1 else []
-    if len(pair) == 1 and pair != bridge.expand(words[-2]):
-        return _roles(pair[0])
-    return _roles(t for g in bridge.expand(head) for t in g)
-
-
-# "Who is the coach of …?", "Who was the presiding judge?", "Who's the mayor?": the role after the article
-_WHO_HOLDS_EN = re.compile(r"who(?:\s+(?:is|was|are|were)|['’]s)\s+(?:the|its|their)\s+(.+?)\s*[?.!]*$", re.IGNORECASE)
-# 「サウダージ浜松の監督は誰ですか」, 「社長はだれ?」
-_WHO_HOLDS_JA = re.compile(r"(\S+?)(?:は|って)(?:誰|だれ|どなた)")
-
-
 def _leading_up_to(text: str, sentence: str, sentences: int = 2) -> str:
     """The sentences of a passage just before one of its sentences (up to `sentences`; none if it opens the passage):
     what a sentence that does not name its subject goes on from (「H3ロケットは、…1号機では…失敗しました。…JAXAは、
@@ -1176,8 +1116,6 @@ def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = 
         lead = overview_lead(searcher, question)
     elif asked == "reason" and asks_cause(question):
         lead = cause_lead(searcher, question, groups)
-    elif asked == "entity" and (holder := holder_lead(searcher, question, within)) is not None:
-        lead = holder
     else:
         lead = None
     stale = _stale(searcher, question, asked, groups, within, own) if before else None
