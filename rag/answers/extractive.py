@@ -451,12 +451,14 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
     why = _ASKS_WHY_EN.fullmatch(_last_line(question).strip())
     verb = {t for g in searcher.term_groups(why.group(1)) for t in g
             if not t.isascii() and _TELLS_A_DOING.intersection(analyzer.tags(t)[:3])} if why else set()
-    # a doing's kanji, as a word of the same kanji tells it (増す, 増加 for "rise": 増えた; the bridge keeps a few terms)
+    # a doing's kanji, as a word of the same kanji tells it before its reason (「…増えたのは、…ためだ」: 増す, 増加 for
+    # "rise"; the bridge keeps a few terms). Not after a reason marker, where a consequence follows: 下げる for
+    # 下がる (「取水制限の強化を受けて、…水圧を下げる」 for "Why did the reservoir level drop?", a reviewer's)
     stems = {t[0] for t in verb if _KANJI_CHAR.match(t)}
 
-    def tells_the_doing(text: str) -> bool:
-        return any(t.term in verb or (t.term[:1] in stems and _TELLS_A_DOING.intersection(t.pos[:3]))
-                   for t in analyzer.tokens(text) if t.term)
+    def tells_the_doing(text: str, by_kanji: bool = False) -> bool:  # outside quotation marks: the writer's
+        return any(t.term in verb or (by_kanji and t.term[:1] in stems and _TELLS_A_DOING.intersection(t.pos[:3]))
+                   for t in analyzer.tokens(_outside_quotes(text)) if t.term)
 
     named = [set(g) for g in groups if any(t.isdigit() and len(t) >= 2 for t in g)]
     named += [{t.term} for t in analyzer.tokens(question) if t.term and t.pos[1:2] == ("固有名詞",)]
@@ -485,10 +487,13 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
                     return 0
         found = gives.search(c.text)
         if not found and verb and not _ANOTHER_INSTANCE.match(c.text):
-            if (marker := _REASON_MARKER.search(c.text)) is not None and tells_the_doing(c.text[marker.end():]):
+            # the writer's reason, outside quotation marks (not a shopper's 「…上がっているので、…ありがたい」, nor
+            # 「事件を受けて、…市長…「…逮捕される事態と…」」: a reviewer's)
+            writers = _outside_quotes(c.text)
+            if (marker := _REASON_MARKER.search(writers)) is not None and tells_the_doing(writers[marker.end():]):
                 return COUNTED
             # the doing, のは, and its reason: 「観光客が大幅に増えたのは、…紹介される機会が増えたためだということです」
-            if (cleft := _REASON_CLEFT.search(c.text)) is not None and tells_the_doing(c.text[:cleft.start()]):
+            if (cleft := _REASON_CLEFT.search(writers)) is not None and tells_the_doing(writers[:cleft.start()], True):
                 return COUNTED
         if not found or _ANOTHER_INSTANCE.match(c.text):
             return 0
@@ -513,20 +518,29 @@ _ASKS_CAUSE = re.compile(r"\b(?:causes?|caused)\b|原因|要因", re.IGNORECASE)
 _ASKS_WHY = re.compile(r"\bwhy\b|なぜ|どうして", re.IGNORECASE)
 # an English why-question and its last word ("Why was the H3 launch postponed?": postponed)
 _PARTICLE = r"(?:down|up|out|off|away|back|over|in|on|apart|through)"
-# how much, after the doing: "Why did the number of tourists rise so sharply?" (rise, a twelfth probe's)
-_HOW_MUCH = r"(?:(?:so|as|this|that|too)\s+)?(?:much|many|fast|far|high|low|\w+ly)"
-_ASKS_WHY_EN = re.compile(r"(?i:why)\b.*\b(?!" + _PARTICLE + r"\b|" + _HOW_MUCH + r"\b)([a-z]{3,})(?:\s+" + _PARTICLE
-                          + r")?(?:\s+" + _HOW_MUCH + r")?\s*[?.!]*")
+# how much, after the doing: "Why did the number of tourists rise so sharply?" (rise, a twelfth probe's); an
+# adverb of -ly after "so", "as", "too" or from a list, not a verb ("rally", "fly", "apply": a reviewer's); not "so
+# high", which is the state asked about ("Why are prices so high?")
+_HOW_MUCH = (r"(?:(?:so|as|too|this|that)\s+(?:much|many|fast|far|quickly|\w+ly)|much|sharply|rapidly|quickly|slowly|"
+             r"suddenly|dramatically|significantly|steeply|greatly|badly|sharply|fast)")
+# and when, after it ("…rise so sharply last year?", "…in 2024?", a reviewer's)
+_WHEN = (r"(?:(?:last|this|next)\s+(?:year|month|week|season|night|time)|in\s+\d{4}|yesterday|today|recently|again|"
+         r"(?:in|on|during)\s+(?:january|february|march|april|may|june|july|august|september|october|november|"
+         r"december|\d{4}))")
+_ASKS_WHY_EN = re.compile(r"(?i:why)\b.*\b(?<!last )(?<!this )(?<!next )(?!" + _PARTICLE + r"\b|" + _HOW_MUCH + r"\b|"
+                          + _WHEN + r"\b)([a-z]{3,})"
+                          r"(?:\s+" + _PARTICLE + r")?(?:\s+" + _HOW_MUCH + r")?(?:\s+" + _WHEN + r")?\s*[?.!]*")
 # ("Why did the temple burn down?": burn, a reviewer's)
 # what gives a reason for what follows it in the sentence: 「…見込みとなったため、」, 「…ことから、」, 「…を受けて、」
-# (not このため, "so"; ため after a past, an adjective or の gives a reason, after a verb's plain form a purpose:
-# 「…に対応するため、…増やす方針」 answered "Why did the number of visitors increase?" in a first version)
-_REASON_MARKER = re.compile(r"(?<!この)(?<!その)(?:(?<=[たいのだ])ため|ので|ことから|を受けて|影響で)、")
+# (not このため, "so"; ため after a past, an adjective, の or a state's る gives a reason (異なるため, しているため,
+# 閉鎖されるため: a reviewer's), after する a purpose: 「…に対応するため、…増やす方針」 answered "Why did the number of
+# visitors increase?" in a first version)
+_REASON_MARKER = re.compile(r"(?<!この)(?<!その)(?:(?:(?<=[たいのだ])|(?<=[^す]る))ため|ので|ことから|を受けて|影響で)、")
 _TELLS_A_DOING = frozenset({"動詞", "形容詞", "サ変可能", "形状詞可能"})
 _KANJI_CHAR = re.compile(r"[\u4e00-\u9fff]")
-# (ため and から after a past, an adjective or の, as `_REASON_MARKER`'s: not 「…のは、去年からです」, from last year)
-_REASON_CLEFT = re.compile(r"のは、?[^。]+?(?:(?<=[たいだの])ため|(?<=[たいだ])から|ことが(?:理由|原因|要因|背景))"
-                           r"(?:だ|です|で|と)")
+# (ため and から after a past, an adjective, の or a state's る, as `_REASON_MARKER`'s: not 「…のは、去年からです」)
+_REASON_CLEFT = re.compile(r"のは、?[^。]+?(?:(?:(?<=[たいだの])|(?<=[^す]る))ため|(?<=[たいだ])から|"
+                           r"ことが(?:理由|原因|要因|背景))(?:だ|です|で|と)")
 # a sentence opening with another place or time, "too": 「長野県内の北陸新幹線でも、…」, 「去年も、…」
 # (not the same incident's inquiry or statement: 「その後の調べでも、」, 「会見でも、」, a reviewer's)
 _ANOTHER_INSTANCE = re.compile(r"(?!それでも|なかでも|中でも)(?![^。、「」]{0,30}?(?:調べ|調査|捜査|会見|取材|発表|説明))"

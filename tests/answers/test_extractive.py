@@ -671,6 +671,18 @@ def test_a_why_question_is_answered_by_a_reason_for_the_doing_it_asks_about(sear
     purpose = "H3ロケットは、海外からの受注に対応するため、打ち上げを増やす方針です。"
     assert rise(sentence(purpose), best) == 0
     assert rise(sentence("H3ロケットは、海外からの受注が増えたため、打ち上げが増加しました。"), best) == 2
+    # a second review's: the writer's reason, outside quotation marks; ため after a state's る gives a reason, after
+    # する a purpose; a word of the doing's kanji only before its reason (after a marker it may be a consequence:
+    # 下げる for "drop"); a time after the question's doing
+    halt = cause_lead(searcher, halted, searcher.term_groups(halted))
+    assert halt(sentence("H3ロケットの関係者は「風が強いので、秒読みを停止した」と話しました。", launched), best) == 0
+    assert halt(sentence("事件を受けて、H3ロケットの関係者は「秒読みを停止した」と話しました。", launched), best) == 0
+    assert halt(sentence("上空の風が強い状態が続いているため、秒読みを停止しました。", launched), best) == 2
+    assert halt(sentence("打ち上げ準備に対応するため、秒読みを停止しました。", launched), best) == 0
+    assert halt(sentence("風が強い見込みとなったため、秒読みが止まりました。", launched), best) == 0
+    assert halt(sentence("秒読みが止まったのは、風が強い見込みとなったためです。", launched), best) == 2
+    last_year = "Why was the H3 launch halted last year?"
+    assert cause_lead(searcher, last_year, searcher.term_groups(last_year))(sentence(windy, launched), best) == 2
     russia = "why is the iran-led resistance axis unhappy with russia"
     assert cause_lead(searcher, russia, searcher.term_groups(russia))(
         sentence("このため、中国寄りのメディアがロシア批判を強めた。"), best) == 0

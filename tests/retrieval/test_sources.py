@@ -47,6 +47,7 @@ ON_ITS_TOPIC = "What did Russia and the US do at the UN that shows a New Détent
     # where it appeared, naming nothing before it or the writing (an eleventh probe's fix keeps these)
     "どの雑誌に掲載された?", "それはどこに載っていたの?", "この記事はどこに掲載されましたか", "もともとどの媒体に掲載されたもの?",
     "このニュースはどこに載っていましたか", "この報道はどこに掲載されましたか",  # a reviewer's
+    "記事はもともとどこに掲載された?",
 ])
 def test_a_question_about_who_wrote_an_article_or_where_it_appeared_asks_for_its_source(question) -> None:
     assert asks_for_source(question)
@@ -92,6 +93,9 @@ def test_a_question_about_who_wrote_an_article_or_where_it_appeared_asks_for_its
     # where a study the article reports appeared (an eleventh probe's: answered by the article's title line)
     "緑地と認知症の研究成果はどの雑誌に掲載されたか", "論文はどこに発表されたか", "研究結果はどの学会で発表された?",
     "その研究はどの雑誌に載ったのか", "この研究はどこに掲載されましたか",
+    # the news as the source of the content, and 報道官, 報道陣 (a second reviewer's)
+    "報道によると、研究はどの雑誌に発表されましたか", "ニュースで紹介された研究はどこに掲載されましたか",
+    "研究成果はどの雑誌に掲載されたとニュースで報じられましたか", "報道官の発言はどこに掲載されましたか", "報道陣の前でどこに発表した?",
 ])
 def test_other_questions_do_not(question) -> None:
     assert not asks_for_source(question)
