@@ -431,15 +431,14 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
     the first version). Not by any sentence with ため or ので, which stand in most sentences (docs/answers.md, "Rejected
     kinds"): by one whose reason (…ため、, …ので、, …ことから、) is for the doing an English why-question ends on
     ("Why was the launch postponed?": 「…風が強い見込みとなったため、3日間延期されていました」, an eleventh probe's; a
-    particle after it is passed over: "burn down" asks of burn). A cause said likely (原因の可能性) answers a question
-    naming a cause, not a why-question: 「…原因の可能性が高い」 of the first rocket's failure opened "Why was the launch
-    postponed?", and requiring a why-question's doing in the sentence lost right causes (the bridge's terms for "leak"
-    hold no 流出: a reviewer's).
+    particle after it is passed over: "burn down" asks of burn). A cause said likely (原因の可能性) gives none: the first
+    rocket's 「…原因の可能性が高い」 opened "Why was the launch postponed?" and "What caused the launch to be
+    postponed?", another event's cause, and 「原因の可能性は低い」 denies one (reviewers').
 
     The sentence must be of the best one's article, share a word with the question (or go on from a sentence that
     does), and hold what the question names wherever the best one holds it (its numbers of two digits or more, its
     Japanese proper nouns, the terms of its capitalised words), itself or in the two sentences of its passage before
-    it (「H3ロケットは、…1号機では…失敗しました。…JAXAは、…原因の可能性が高いとして…」, an eleventh probe's); and not tell of another place's or time's cause, 「長野県内の北陸新幹線でも、架線に着いた氷が原因と
+    it (「H3ロケットは、…1号機では…失敗しました。…JAXAは、…過大な電流が流れたことが…」, an eleventh probe's); and not tell of another place's or time's cause, 「長野県内の北陸新幹線でも、架線に着いた氷が原因と
     みられる停電」, which opened "Why was the Toki 345 train stopped for six hours?" and "Why did the trains stop?" for
     the first version (reviewers'), unless it opens with the same incident's inquiry (「その後の調べでも、」)."""
     gives = _GIVES_CAUSE if _ASKS_CAUSE.search(_last_line(question)) else _SUSPECTED
@@ -504,7 +503,7 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
 def _leading_up_to(text: str, sentence: str, sentences: int = 2) -> str:
     """The sentences of a passage just before one of its sentences (up to `sentences`; none if it opens the passage):
     what a sentence that does not name its subject goes on from (「H3ロケットは、…1号機では…失敗しました。…JAXAは、
-    …過大な電流が流れたことが原因の可能性が高いとして…」)."""
+    …過大な電流が流れたことが…」)."""
     at = text.find(sentence)
     if at <= 0:
         return ""
@@ -532,14 +531,15 @@ _ASKS_WHY_EN = re.compile(r"(?i:why)\b.*\b(?<!last )(?<!this )(?<!next )(?!" + _
                           r"(?:\s+" + _PARTICLE + r")?(?:\s+" + _HOW_MUCH + r")?(?:\s+" + _WHEN + r")?\s*[?.!]*")
 # ("Why did the temple burn down?": burn, a reviewer's)
 # what gives a reason for what follows it in the sentence: 「…見込みとなったため、」, 「…ことから、」, 「…を受けて、」
-# (not このため, "so"; ため after a past, an adjective, の or a state's る gives a reason (異なるため, しているため,
-# 閉鎖されるため: a reviewer's), after する a purpose: 「…に対応するため、…増やす方針」 answered "Why did the number of
-# visitors increase?" in a first version)
-_REASON_MARKER = re.compile(r"(?<!この)(?<!その)(?:(?:(?<=[たいのだ])|(?<=[^す]る))ため|ので|ことから|を受けて|影響で)、")
+# (not このため, "so", nor これを受けて; ため after a past, an adjective, の or a state's る (している, される, である,
+# 異なる: a reviewer's) gives a reason, after an action's a purpose: 「…に対応するため、…増やす方針」 answered "Why did
+# the number of visitors increase?" in a first version, and 「安全を守るため、」 is no reason, a third reviewer's)
+_REASON_MARKER = re.compile(r"(?<!この)(?<!その)(?:(?:(?<=[たいのだ])|(?<=[いれあな]る))ため|ので|ことから|"
+                            r"(?<!これ)(?<!それ)を受けて|影響で)、")
 _TELLS_A_DOING = frozenset({"動詞", "形容詞", "サ変可能", "形状詞可能"})
 _KANJI_CHAR = re.compile(r"[\u4e00-\u9fff]")
 # (ため and から after a past, an adjective, の or a state's る, as `_REASON_MARKER`'s: not 「…のは、去年からです」)
-_REASON_CLEFT = re.compile(r"のは、?[^。]+?(?:(?:(?<=[たいだの])|(?<=[^す]る))ため|(?<=[たいだ])から|"
+_REASON_CLEFT = re.compile(r"のは、?[^。]+?(?:(?:(?<=[たいだの])|(?<=[いれあな]る))ため|(?<=[たいだ])から|"
                            r"ことが(?:理由|原因|要因|背景))(?:だ|です|で|と)")
 # a sentence opening with another place or time, "too": 「長野県内の北陸新幹線でも、…」, 「去年も、…」
 # (not the same incident's inquiry or statement: 「その後の調べでも、」, 「会見でも、」, a reviewer's)
@@ -550,7 +550,7 @@ _ANOTHER_INSTANCE = re.compile(r"(?!それでも|なかでも|中でも)(?![^。
 # (原因について「…」, 7時間以上かかった理由について「…」: as strong, so that the one asked about leads), or what the police
 # and fire services suspect (…とみて調べています); not 原因を調べています, 原因はわかっていません, 原因は不明
 _GIVES_CAUSE = re.compile(r"(?:原因|要因)(?:と(?:みられ|見られ|され|なっ|なり|考えられ|推定|判明)|で(?!は)|だっ|だと"
-                          r"|の可能性)|(?:原因|要因|理由)に(?:つい|関し)て、?[^「。]{0,20}「"
+                          r")|(?:原因|要因|理由)に(?:つい|関し)て、?[^「。]{0,20}「"
                           r"|原因は(?!(?:わか|分か|不明|調査|まだ|明らか|特定))|とみて(?:調べ|捜査|詳しく)")
 # a why-question's: what the police and fire services say, and words on the cause in quotes
 _SUSPECTED = re.compile(r"原因(?:と(?:みられ|見られ|推定|判明)|について、?[^「。]{0,20}「)|とみて(?:調べ|捜査|詳しく)")

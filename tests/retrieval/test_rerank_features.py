@@ -82,7 +82,7 @@ def test_tokens_carry_the_bm25_terms_in_order(analyzer) -> None:
     ("When did the talks begin?", "date"),
     ("when was the treaty signed", "date"),
     # a measure (an eleventh probe's: "At what altitude…" opened with the launch's time)
-    ("At what altitude did the rocket release the satellite?", "number"), ("What speed did the wind reach?", "number"),
+    ("At what altitude did the rocket release the satellite?", "number"),
 ])
 def test_english_questions_are_classified_by_their_cue_words(question: str, kind: str) -> None:
     assert answer_type.classify(question, "en") == kind
@@ -207,6 +207,9 @@ def test_the_fronted_english_cue_and_the_final_japanese_cue_decide() -> None:
     ("How high was the tsunami at Miyako port?", {"メートル", "キロ", "キロメートル", "センチ", "m", "km"}),
     ("How deep is the lake?", {"メートル", "キロ", "キロメートル", "センチ", "m", "km"}),
     ("How high are interest rates now?", set()), ("How high did prices climb?", set()),
+    # a third reviewer's: an intensity, a rainfall (ミリ), a speed are no lengths
+    ("How high was the seismic intensity in Miyako?", set()), ("How high is the expected rainfall?", set()),
+    ("What speed was the bus going?", set()),
 ])
 def test_the_counter_a_question_asks_an_amount_in(analyzer, question: str, counters: set[str]) -> None:
     # the bridge's part, a noun's Japanese terms, stands in by a table here (the session index's is tested in

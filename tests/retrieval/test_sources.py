@@ -48,6 +48,10 @@ ON_ITS_TOPIC = "What did Russia and the US do at the UN that shows a New Détent
     "どの雑誌に掲載された?", "それはどこに載っていたの?", "この記事はどこに掲載されましたか", "もともとどの媒体に掲載されたもの?",
     "このニュースはどこに載っていましたか", "この報道はどこに掲載されましたか",  # a reviewer's
     "記事はもともとどこに掲載された?",
+    # a third reviewer's: what a first version of the fix lost
+    "この文章はどこに掲載されましたか", "この記事の原文はどこに掲載されていますか", "この記事、元はどこに掲載されてたの？",
+    "じゃあそれはどこに載ってたの？", "この記事はいつ、どこに掲載されましたか", "このレポートはどこに掲載されましたか",
+    "ISWのレポートはどこに掲載されましたか",
 ])
 def test_a_question_about_who_wrote_an_article_or_where_it_appeared_asks_for_its_source(question) -> None:
     assert asks_for_source(question)
@@ -95,7 +99,7 @@ def test_a_question_about_who_wrote_an_article_or_where_it_appeared_asks_for_its
     "その研究はどの雑誌に載ったのか", "この研究はどこに掲載されましたか",
     # the news as the source of the content, and 報道官, 報道陣 (a second reviewer's)
     "報道によると、研究はどの雑誌に発表されましたか", "ニュースで紹介された研究はどこに掲載されましたか",
-    "研究成果はどの雑誌に掲載されたとニュースで報じられましたか", "報道官の発言はどこに掲載されましたか", "報道陣の前でどこに発表した?",
+    "研究成果はどの雑誌に掲載されたとニュースで報じられましたか", "報道官の発言はどこに掲載されましたか",
 ])
 def test_other_questions_do_not(question) -> None:
     assert not asks_for_source(question)

@@ -31,7 +31,7 @@ _EN: tuple[tuple[Kind, re.Pattern[str]], ...] = (
                         r"\bsince when\b|\bin what year\b")),
     ("number", re.compile(r"\bhow\s+(?:many|much|long|far|old|large|big|often|high|low)\b|"
                           r"\b(?:what|which)\s+(?:share|percentage|percent|proportion|number|amount|fraction|"
-                          r"portion|sum|total|figure|size|quantity|altitude|height|depth|speed|distance|weight)\b|"
+                          r"portion|sum|total|figure|size|quantity|altitude|height|depth|distance|weight)\b|"
                           # "What was the turnout?", "What is the storage rate of the dam?": a quantity named after
                           # "the", up to two words before it, and ending the question or followed by what places it
                           # (not "What was the rate cut about?", "What is the population decline problem?", "the
@@ -155,9 +155,12 @@ _UNITS_EN: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     # was the tsunami?" (「宮古港で40センチ」, a twelfth probe's; not a rate's, a price's or a temperature's height)
     (re.compile(r"\b(?:what|which)\s+(?:altitude|height|depth|distance)\b|\bhow\s+(?:tall|deep)\b|"
                 r"\bhow\s+high\b(?!.*\b(?:rates?|prices?|percent|percentage|temperatures?|costs?|inflation|"
-                r"unemployment|shares?|levels?|interest|fees?|taxe?s?|ratings?|support)\b)"),
+                r"unemployment|shares?|levels?|interest|fees?|taxe?s?|ratings?|support|intensity|magnitude|"
+                r"rain|rainfall|snow|snowfall|precipitation|pressure|scores?|numbers?|counts?|speeds?|winds?|"
+                r"gusts?)\b)"),
      frozenset({"メートル", "キロ", "キロメートル", "センチ", "m", "km"})),
-    (re.compile(r"\b(?:what|which)\s+speed\b"), frozenset({"キロ", "メートル", "ノット", "km"})),
+    # (not a speed: キロ and メートル are distances too, 「1日400キロまで」 led "What speed was the bus going?", and a
+    # wind's 45メートル passed over the typhoon's 「1時間に15キロの速さ」: a third reviewer's)
     # (not キロ, which is kilometres too: 「視界も約5キロ」 led "What weight is the ferry?", a reviewer's)
     (re.compile(r"\b(?:what|which)\s+weight\b"), frozenset({"トン", "キログラム", "グラム", "kg"})),
     (re.compile(r"\b(?:what|which)\s+(?:share|percentage|percent|proportion)\b|\bhow\s+many\s+percent|"
