@@ -438,9 +438,10 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
     The sentence must be of the best one's article, share a word with the question (or go on from a sentence that
     does), and hold what the question names wherever the best one holds it (its numbers of two digits or more, its
     Japanese proper nouns, the terms of its capitalised words), itself or in the two sentences of its passage before
-    it (「H3ロケットは、…1号機では…失敗しました。…JAXAは、…過大な電流が流れたことが…」, an eleventh probe's); and not tell of another place's or time's cause, 「長野県内の北陸新幹線でも、架線に着いた氷が原因と
-    みられる停電」, which opened "Why was the Toki 345 train stopped for six hours?" and "Why did the trains stop?" for
-    the first version (reviewers'), unless it opens with the same incident's inquiry (「その後の調べでも、」)."""
+    it (「H3ロケットは、…1号機では…失敗しました。…JAXAは、…過大な電流が流れたことが…」, an eleventh probe's); and not
+    tell of another place's or time's cause, 「長野県内の北陸新幹線でも、架線に着いた氷が原因とみられる停電」, which opened
+    "Why was the Toki 345 train stopped for six hours?" and "Why did the trains stop?" for the first version
+    (reviewers'), unless it opens with the same incident's inquiry (「その後の調べでも、」)."""
     gives = _GIVES_CAUSE if _ASKS_CAUSE.search(_last_line(question)) else _SUSPECTED
     analyzer = searcher.analyzer
     # "Why was the launch postponed?": the terms of its last word that tell a doing or a state (a verb, an adjective,
@@ -515,13 +516,14 @@ def _leading_up_to(text: str, sentence: str, sentences: int = 2) -> str:
 _CAPITALISED = re.compile(r"(?<=[\w,;:] )[A-Z][A-Za-z\-]+")
 _ASKS_CAUSE = re.compile(r"\b(?:causes?|caused)\b|原因|要因", re.IGNORECASE)
 _ASKS_WHY = re.compile(r"\bwhy\b|なぜ|どうして", re.IGNORECASE)
-# an English why-question and its last word ("Why was the H3 launch postponed?": postponed)
+# an English why-question and its last word ("Why was the H3 launch postponed?": postponed), a particle after it
+# passed over ("Why did the temple burn down?": burn, a reviewer's)
 _PARTICLE = r"(?:down|up|out|off|away|back|over|in|on|apart|through)"
 # how much, after the doing: "Why did the number of tourists rise so sharply?" (rise, a twelfth probe's); an
 # adverb of -ly after "so", "as", "too" or from a list, not a verb ("rally", "fly", "apply": a reviewer's); not "so
 # high", which is the state asked about ("Why are prices so high?")
 _HOW_MUCH = (r"(?:(?:so|as|too|this|that)\s+(?:much|many|fast|far|quickly|\w+ly)|much|sharply|rapidly|quickly|slowly|"
-             r"suddenly|dramatically|significantly|steeply|greatly|badly|sharply|fast)")
+             r"suddenly|dramatically|significantly|steeply|greatly|badly|fast)")
 # and when, after it ("…rise so sharply last year?", "…in 2024?", a reviewer's)
 _WHEN = (r"(?:(?:last|this|next)\s+(?:year|month|week|season|night|time)|in\s+\d{4}|yesterday|today|recently|again|"
          r"(?:in|on|during)\s+(?:january|february|march|april|may|june|july|august|september|october|november|"
@@ -529,7 +531,6 @@ _WHEN = (r"(?:(?:last|this|next)\s+(?:year|month|week|season|night|time)|in\s+\d
 _ASKS_WHY_EN = re.compile(r"(?i:why)\b.*\b(?<!last )(?<!this )(?<!next )(?!" + _PARTICLE + r"\b|" + _HOW_MUCH + r"\b|"
                           + _WHEN + r"\b)([a-z]{3,})"
                           r"(?:\s+" + _PARTICLE + r")?(?:\s+" + _HOW_MUCH + r")?(?:\s+" + _WHEN + r")?\s*[?.!]*")
-# ("Why did the temple burn down?": burn, a reviewer's)
 # what gives a reason for what follows it in the sentence: 「…見込みとなったため、」, 「…ことから、」, 「…を受けて、」
 # (not このため, "so", nor これを受けて; ため after a past, an adjective, の or a state's る (している, される, である,
 # 異なる: a reviewer's) gives a reason, after an action's a purpose: 「…に対応するため、…増やす方針」 answered "Why did

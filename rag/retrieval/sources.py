@@ -103,8 +103,8 @@ _JA = re.compile(
     r"(?:公開|掲載|発表|配信)|どの社説|何の社説|どこの社説")
 
 
-# "which outlet" in Japanese, about the writing only when the question names it or its publishing anywhere, or
-# names nothing else (「どのサイトでラブロフの演説が公開されましたか」 asks for content)
+# "which outlet" in Japanese, about the writing only when the question names it anywhere, or names nothing else
+# (「どのサイトでラブロフの演説が公開されましたか」 asks for content; 掲載 is `_JA_APPEARED`'s)
 _JA_OUTLET = re.compile(r"どの(?:新聞|メディア|媒体|サイト|雑誌)(?:の|に|が|で)")
 _JA_WRITING = re.compile(r"記事|投稿|論考|論説|社説|コラム|寄稿|レポート|ニュースレター|初出|元ネタ|原文|原典|原題")
 _JA_SHORT = 14  # characters, space and punctuation aside: "どのサイトで公開された?" names nothing else

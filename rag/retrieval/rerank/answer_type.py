@@ -159,9 +159,9 @@ _UNITS_EN: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
                 r"rain|rainfall|snow|snowfall|precipitation|pressure|scores?|numbers?|counts?|speeds?|winds?|"
                 r"gusts?)\b)"),
      frozenset({"メートル", "キロ", "キロメートル", "センチ", "m", "km"})),
-    # (not a speed: キロ and メートル are distances too, 「1日400キロまで」 led "What speed was the bus going?", and a
-    # wind's 45メートル passed over the typhoon's 「1時間に15キロの速さ」: a third reviewer's)
-    # (not キロ, which is kilometres too: 「視界も約5キロ」 led "What weight is the ferry?", a reviewer's)
+    # a weight, not in キロ, which is kilometres too (「視界も約5キロ」 led "What weight is the ferry?", a reviewer's);
+    # no speed, for the same reason (「1日400キロまで」 led "What speed was the bus going?", and a wind's 45メートル
+    # passed over the typhoon's 「1時間に15キロの速さ」: a third reviewer's)
     (re.compile(r"\b(?:what|which)\s+weight\b"), frozenset({"トン", "キログラム", "グラム", "kg"})),
     (re.compile(r"\b(?:what|which)\s+(?:share|percentage|percent|proportion)\b|\bhow\s+many\s+percent|"
                 r"\bwhat\s+(?:was|is|were|are)\s+the\s+(?:[a-z\-]+\s+){0,2}?turnout" + _PLACED),
