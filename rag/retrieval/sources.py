@@ -108,20 +108,29 @@ _JA = re.compile(
 _JA_OUTLET = re.compile(r"どの(?:新聞|メディア|媒体|サイト|雑誌)(?:の|に|が|で)")
 _JA_WRITING = re.compile(r"記事|投稿|論考|論説|社説|コラム|寄稿|レポート|ニュースレター|初出|元ネタ|原文|原典|原題")
 _JA_SHORT = 14  # characters, space and punctuation aside: "どのサイトで公開された?" names nothing else
-# where it appeared (どこに掲載, どの媒体に載った), about the writing unless what stands before it names a study or
-# someone's remarks the article reports: 「緑地と認知症の研究成果はどの雑誌に掲載されたか」 asks for the journal the
+# where it appeared (どこに掲載, どの媒体に載った), about the writing unless what stands before it names a study, a
+# warning or someone's remarks the article reports, or it asks for a journal: 「緑地と認知症の研究成果はどの雑誌に掲載されたか」 asks for the journal the
 # article names, and was answered by the article's title line (an eleventh probe's); a first version asked for the
 # writing only when nothing but a pronoun stood before, and lost 「この文章は…」, 「この記事の原文は…」, 「ISWのレポートは
 # どこに掲載されましたか」 (a third reviewer's)
 _JA_APPEARED = re.compile(r"(?:どこ|どの\S{0,6})に(?:掲載|載っ|発表)")
-_JA_CONTENT = re.compile(r"研究|論文|成果|結果|調査|発見|データ|発言|演説|声明|談話")
+_JA_CONTENT = re.compile(r"研究|論文|成果|結果|調査|発見|データ|開発|グループ|チーム|発言|演説|声明|談話|注意報|警報|"
+                         r"警戒|避難指示|勧告")
+# the writing as the topic before it (「…共同声明の記事はもともと…」, 「この調査報道は…」: a fourth reviewer's), which
+# makes it ask for the source whatever it reports; not the news as a source of the content (「報道によると、…」)
+_JA_WRITING_TOPIC = re.compile(r"(?:記事|投稿|論考|論説|社説|コラム|寄稿|レポート|ニュースレター|ブログ|ニュース|報道|文章|原文)"
+                               r"(?:は|が|って|、)")
+# where a journal or a society is asked for, the content's (「…新材料はどの科学誌に掲載された？」)
+_JA_JOURNAL = re.compile(r"どの\S{0,6}(?:誌|学会)に")
 
 
 def asks_for_source(question: str) -> bool:
     """Whether a question, in English or Japanese, asks who wrote an article or where it first appeared."""
     appeared = _JA_APPEARED.search(question)
     return bool(_EN.search(question.lower().replace("\u2019", "'")) or _JA.search(question)
-                or (appeared is not None and _JA_CONTENT.search(question[:appeared.start()]) is None)
+                or (appeared is not None and (_JA_WRITING_TOPIC.search(question[:appeared.start()]) is not None
+                                              or (_JA_CONTENT.search(question[:appeared.start()]) is None
+                                                  and _JA_JOURNAL.search(question) is None)))
                 or (_JA_OUTLET.search(question) is not None and (
                     _JA_WRITING.search(question) is not None
                     or len(re.sub(r"[\s?？!！。、]", "", question)) <= _JA_SHORT)))

@@ -83,6 +83,9 @@ def test_tokens_carry_the_bm25_terms_in_order(analyzer) -> None:
     ("when was the treaty signed", "date"),
     # a measure (an eleventh probe's: "At what altitude…" opened with the launch's time)
     ("At what altitude did the rocket release the satellite?", "number"),
+    # a fourth reviewer's: "how tall", "how deep", "how heavy", "what is the height of" ask for a number too
+    ("How tall is Mt. Owashi?", "number"), ("How deep was the earthquake?", "number"),
+    ("How heavy is the satellite?", "number"), ("What is the height of the bridge?", "number"),
 ])
 def test_english_questions_are_classified_by_their_cue_words(question: str, kind: str) -> None:
     assert answer_type.classify(question, "en") == kind
@@ -206,6 +209,8 @@ def test_the_fronted_english_cue_and_the_final_japanese_cue_decide() -> None:
     # a twelfth probe's: "how high" a tsunami (「宮古港で40センチ」), not a rate's or a price's height
     ("How high was the tsunami at Miyako port?", {"メートル", "キロ", "キロメートル", "センチ", "m", "km"}),
     ("How deep is the lake?", {"メートル", "キロ", "キロメートル", "センチ", "m", "km"}),
+    ("What is the height of the bridge?", {"メートル", "キロ", "キロメートル", "センチ", "m", "km"}),
+    ("How heavy is the satellite?", {"トン", "キログラム", "グラム", "kg"}),
     ("How high are interest rates now?", set()), ("How high did prices climb?", set()),
     # a third reviewer's: an intensity, a rainfall (ミリ), a speed are no lengths
     ("How high was the seismic intensity in Miyako?", set()), ("How high is the expected rainfall?", set()),

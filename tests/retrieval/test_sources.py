@@ -52,6 +52,9 @@ ON_ITS_TOPIC = "What did Russia and the US do at the UN that shows a New Détent
     "この文章はどこに掲載されましたか", "この記事の原文はどこに掲載されていますか", "この記事、元はどこに掲載されてたの？",
     "じゃあそれはどこに載ってたの？", "この記事はいつ、どこに掲載されましたか", "このレポートはどこに掲載されましたか",
     "ISWのレポートはどこに掲載されましたか",
+    # a fourth reviewer's: the writing as the topic, whatever it reports
+    "中露の共同声明の記事はもともとどこに掲載された？", "東北大学の研究チームの発表を伝えた記事は、もともとどこに掲載された？",
+    "認知症の研究結果を伝える記事は元々どこに載っていた？", "この調査報道はどこに掲載されましたか",
 ])
 def test_a_question_about_who_wrote_an_article_or_where_it_appeared_asks_for_its_source(question) -> None:
     assert asks_for_source(question)
@@ -100,6 +103,10 @@ def test_a_question_about_who_wrote_an_article_or_where_it_appeared_asks_for_its
     # the news as the source of the content, and 報道官, 報道陣 (a second reviewer's)
     "報道によると、研究はどの雑誌に発表されましたか", "ニュースで紹介された研究はどこに掲載されましたか",
     "研究成果はどの雑誌に掲載されたとニュースで報じられましたか", "報道官の発言はどこに掲載されましたか",
+    # a fourth reviewer's: where a warning was issued, which journal, a group's announcement
+    "津波注意報はどこに発表されましたか", "気象庁は津波注意報をどこに発表した？",
+    "ナトリウムイオン電池の新材料はどの科学誌に掲載された？", "新しい負極材料の開発はどこに発表されましたか",
+    "千葉大学のグループはどこに発表した？",
 ])
 def test_other_questions_do_not(question) -> None:
     assert not asks_for_source(question)

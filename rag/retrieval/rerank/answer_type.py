@@ -23,13 +23,13 @@ _CLAUSE = r"(?!\s+(?:he|she|it|they|we|i|you|the|a|an|this|that|his|her|their|[a
 # rate of unemployment", "the score?")
 _PLACED = (r"(?=\s*(?:$|[?.!,;:]|(?:of|in|at|for|on|among|during|from|by|this|that|last|after|before|when|"
            r"as|compared|now|today|then|there|here)\b))")
-_QUANTITY = (r"(?:turnout|rates?|population|score|margin|budget|deficit|surplus|toll|death\s+toll|temperature)"
-             + _PLACED)
+_QUANTITY = (r"(?:turnout|rates?|population|score|margin|budget|deficit|surplus|toll|death\s+toll|temperature|height|"
+             r"altitude|depth|length|weight)" + _PLACED)
 # At one position the earlier kind wins ("how long ago" is a date before "how long" is a number).
 _EN: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     ("date", re.compile(r"\bwhen\b" + _CLAUSE + r"|\bhow long ago\b|\b(?:what|which)\s+(?:year|date|day|month|time)s?\b|"
                         r"\bsince when\b|\bin what year\b")),
-    ("number", re.compile(r"\bhow\s+(?:many|much|long|far|old|large|big|often|high|low)\b|"
+    ("number", re.compile(r"\bhow\s+(?:many|much|long|far|old|large|big|often|high|low|tall|deep|heavy)\b|"
                           r"\b(?:what|which)\s+(?:share|percentage|percent|proportion|number|amount|fraction|"
                           r"portion|sum|total|figure|size|quantity|altitude|height|depth|distance|weight)\b|"
                           # "What was the turnout?", "What is the storage rate of the dam?": a quantity named after
@@ -154,6 +154,8 @@ _UNITS_EN: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     # a measure: "At what altitude did the rocket release the satellite?" (「高度およそ680キロで」, a probe's), "How high
     # was the tsunami?" (「宮古港で40センチ」, a twelfth probe's; not a rate's, a price's or a temperature's height)
     (re.compile(r"\b(?:what|which)\s+(?:altitude|height|depth|distance)\b|\bhow\s+(?:tall|deep)\b|"
+                r"\bwhat\s+(?:was|is|were|are)\s+the\s+(?:[a-z\-]+\s+){0,2}?(?:height|altitude|depth|length)"
+                + _PLACED + r"|"
                 r"\bhow\s+high\b(?!.*\b(?:rates?|prices?|percent|percentage|temperatures?|costs?|inflation|"
                 r"unemployment|shares?|levels?|interest|fees?|taxe?s?|ratings?|support|intensity|magnitude|"
                 r"rain|rainfall|snow|snowfall|precipitation|pressure|scores?|numbers?|counts?|speeds?|winds?|"
@@ -162,7 +164,8 @@ _UNITS_EN: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     # a weight, not in キロ, which is kilometres too (「視界も約5キロ」 led "What weight is the ferry?", a reviewer's);
     # no speed, for the same reason (「1日400キロまで」 led "What speed was the bus going?", and a wind's 45メートル
     # passed over the typhoon's 「1時間に15キロの速さ」: a third reviewer's)
-    (re.compile(r"\b(?:what|which)\s+weight\b"), frozenset({"トン", "キログラム", "グラム", "kg"})),
+    (re.compile(r"\b(?:what|which)\s+weight\b|\bhow\s+heavy\b|\bwhat\s+(?:was|is|were|are)\s+the\s+"
+                r"(?:[a-z\-]+\s+){0,2}?weight" + _PLACED), frozenset({"トン", "キログラム", "グラム", "kg"})),
     (re.compile(r"\b(?:what|which)\s+(?:share|percentage|percent|proportion)\b|\bhow\s+many\s+percent|"
                 r"\bwhat\s+(?:was|is|were|are)\s+the\s+(?:[a-z\-]+\s+){0,2}?turnout" + _PLACED),
      frozenset({"%", "％", "パーセント", "割", "ポイント"})),
