@@ -456,9 +456,9 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
     # 下がる (「取水制限の強化を受けて、…水圧を下げる」 for "Why did the reservoir level drop?", a reviewer's)
     stems = {t[0] for t in verb if _KANJI_CHAR.match(t)}
 
-    def tells_the_doing(text: str, by_kanji: bool = False) -> bool:  # outside quotation marks: the writer's
+    def tells_the_doing(writers: str, by_kanji: bool = False) -> bool:  # a part of the writer's words (no quotes)
         return any(t.term in verb or (by_kanji and t.term[:1] in stems and _TELLS_A_DOING.intersection(t.pos[:3]))
-                   for t in analyzer.tokens(_outside_quotes(text)) if t.term)
+                   for t in analyzer.tokens(writers) if t.term)
 
     named = [set(g) for g in groups if any(t.isdigit() and len(t) >= 2 for t in g)]
     named += [{t.term} for t in analyzer.tokens(question) if t.term and t.pos[1:2] == ("固有名詞",)]
