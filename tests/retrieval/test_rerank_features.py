@@ -128,6 +128,17 @@ def test_japanese_questions_are_classified_by_their_cue_words(question: str, kin
     ("後半の38分に決めた。", "date", set(), set(), True),
     ("その時5分遅れていた。", "date", set(), set(), False),  # 時 there is "then", no hour
     ("演説は40分に及んだ。", "date", set(), set(), False),
+    # a day or a year counted per, not the 1st: "When will service resume?" was opened by 「1日16往復の代行バス」
+    ("代行バスを1日16往復運行する。", "date", set(), set(), False),
+    ("1日におよそ4100食の給食を届けています。", "date", set(), set(), False),
+    ("1日約2800人が利用しています。", "date", set(), set(), False),
+    ("1日当たりの利用者は減った。", "date", set(), set(), False),
+    ("1日で300ミリの雨が降った。", "date", set(), set(), False),
+    ("祭りは1年に1度開かれる。", "date", set(), set(), False),
+    ("給食の再開は12月1日を予定しています。", "date", set(), set(), True),
+    ("政府は1日に発表した。", "date", set(), set(), True),
+    ("1日に3人が死亡した。", "date", set(), set(), True),  # may be the 1st: kept a date
+    ("会見は1日12時に始まった。", "date", set(), set(), True),
     ("外相がテヘランで会談した。", "place", set(), set(), True),
     ("外相がテヘランで会談した。", "place", {"テヘラン"}, set(), False),  # the place the question names
     ("プーチン大統領が演説した。", "entity", set(), set(), True),

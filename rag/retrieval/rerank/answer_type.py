@@ -313,7 +313,7 @@ def has_evidence(tokens: Sequence[Token], kind: Kind, known_terms: Collection[st
             if tok.surface in _TIME_WORDS or tok.term in _TIME_WORDS:
                 return True
             if _is_number(tok) and tok.term not in known_numbers and i + 1 < len(tokens) \
-                    and _date_unit(tokens, i) and not _span(tokens, i):
+                    and _date_unit(tokens, i) and not _span(tokens, i) and not _per(tokens, i):
                 return True
         elif kind == "reason":
             if tok.surface in _REASON_SURFACES or (tok.surface in ("から", "ので") and pos[1:2] == ("接続助詞",)):
@@ -337,6 +337,27 @@ def _date_unit(tokens: Sequence[Token], i: int) -> bool:
         before = tokens[i - 2].surface
     # an hour's minutes only after its number (3時15分, not その時5分)
     return before in _HALVES or (before == "時" and i > 1 and _is_number(tokens[i - 2]))
+
+
+# what follows "a day" or "a year" that counts per it: 1日およそ2800人, 1日当たり, 1年に1度
+_PER_WORDS = frozenset({"あたり", "当たり", "平均", "約", "およそ", "最大", "延べ", "計"})
+_PER_COUNT = frozenset({"度", "回"})
+
+
+def _per(tokens: Sequence[Token], i: int) -> bool:
+    """Whether the 1 at `i` and its 日 or 年 count per day or per year (「1日におよそ4100食」, 「1日16往復」, 「1日で300ミリ」,
+    「1年に1度」) rather than give the 1st: a date question was opened by 「1日16往復の代行バス」 in place of the line's
+    reopening date (a probe's). Not 12月1日, and not 「1日に3人が」 nor 「1日12時」, which may be the 1st."""
+    if tokens[i].surface != "1" or tokens[i + 1].surface not in ("日", "年") or (
+            i > 0 and tokens[i - 1].surface in ("月", "年")):
+        return False
+    after = [t.surface for t in tokens[i + 2:i + 5]] + ["", "", ""]
+    numbered = [_is_number(t) for t in tokens[i + 2:i + 5]] + [False, False, False]
+    if after[0] in _PER_WORDS or (numbered[0] and after[1] not in _DATE_UNITS and after[1] != "分"):
+        return True  # 1日当たり, 1日約2800人, 1日16往復
+    if after[0] == "で":
+        return numbered[1]  # 1日で300ミリ
+    return after[0] == "に" and (after[1] in _PER_WORDS or (numbered[1] and after[2] in _PER_COUNT))
 
 
 def _span(tokens: Sequence[Token], i: int) -> bool:
