@@ -547,14 +547,15 @@ _REASON_CLEFT = re.compile(r"のは、?[^。]+?(?:(?:(?<=[たいだの])|(?<=[�
 _ANOTHER_INSTANCE = re.compile(r"(?!それでも|なかでも|中でも)(?![^。、「」]{0,30}?(?:調べ|調査|捜査|会見|取材|発表|説明))"
                                r"[^。、「」]{1,30}?(?:でも|にも)、|"
                                r"(?:去年|昨年|前年|前回|先月|先週|過去)(?:に)?も、")
-# a cause given: 原因 or 要因 said to be something (…が原因とみられる, 原因は…), a speaker's words on the cause or the reason
-# (原因について「…」, 7時間以上かかった理由について「…」: as strong, so that the one asked about leads), or what the police
-# and fire services suspect (…とみて調べています); not 原因を調べています, 原因はわかっていません, 原因は不明
-_GIVES_CAUSE = re.compile(r"(?:原因|要因)(?:と(?:みられ|見られ|され|なっ|なり|考えられ|推定|判明)|で(?!は)|だっ|だと"
-                          r")|(?:原因|要因|理由)に(?:つい|関し)て、?[^「。]{0,20}「"
+# a cause given: 原因 or 要因 said to be something (…が原因とみられる, …ことが原因とみています, 原因は…), a speaker's
+# words on the cause or the reason (原因について「…」, 7時間以上かかった理由について「…」: as strong, so that the one
+# asked about leads), or what the police and fire services suspect (…とみて調べています); not 原因を調べています,
+# 原因はわかっていません, 原因は不明
+_GIVES_CAUSE = re.compile(r"(?:原因|要因)(?:と(?:みられ|見られ|され|なっ|なり|考えられ|推定|判明|(?:み|見|考え)てい)|"
+                          r"で(?!は)|だっ|だと)|(?:原因|要因|理由)に(?:つい|関し)て、?[^「。]{0,20}「"
                           r"|原因は(?!(?:わか|分か|不明|調査|まだ|明らか|特定))|とみて(?:調べ|捜査|詳しく)")
 # a why-question's: what the police and fire services say, and words on the cause in quotes
-_SUSPECTED = re.compile(r"原因(?:と(?:みられ|見られ|推定|判明)|について、?[^「。]{0,20}「)|とみて(?:調べ|捜査|詳しく)")
+_SUSPECTED = re.compile(r"原因(?:と(?:みられ|見られ|推定|判明|(?:み|見|考え)てい)|について、?[^「。]{0,20}「)|とみて(?:調べ|捜査|詳しく)")
 # the cause still sought: 原因を詳しく調べています, 原因は現在調べています, 原因は今のところ分かっていない (a reviewer's);
 # not わかった, found: 「…が原因とみられることがわかった」
 _CAUSE_UNKNOWN = re.compile(r"原因(?:を|は|について)?[^。「]{0,15}(?:調べ|調査|捜査|究明|(?:わか|分か)(?:ら|ってい(?:な|ま))|不明|"

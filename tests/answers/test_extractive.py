@@ -564,7 +564,10 @@ def test_a_question_asking_what_caused_something_opens_with_the_cause_given_not_
     assert select([inquiry, filler, suspected], lead=cause)[0] is suspected  # from under the cutoff
     for given in ("停電は、架線に着いた氷が原因とみられる。", "課長は崩落の原因について「長時間の雨で地盤が緩んだ」と述べた。",
                   "執行役員は、復旧に時間がかかった理由について「予備のシステムにも誤りがあった」と説明した。",
-                  "設定の誤りが原因だったと説明した。"):
+                  "設定の誤りが原因だったと説明した。",
+                  # a probe's: the health centre's view, which "Why did the food poisoning happen?" did not open with
+                  "保健所は、常温で置かれていた間に菌が増えたことが、食中毒の原因とみています。",
+                  "県は、点検の不備が事故の原因と考えています。"):
         assert cause(sentence(given, 0.5), inquiry) == 2, given
     for none in ("原因はわかっていません。", "原因は調査中だという。", "会社は原因の究明を急いでいる。",
                  "原因は現在調べています。", "原因は今のところ分かっていない。"):  # a reviewer's, the last two
@@ -589,6 +592,7 @@ def test_a_question_asking_what_caused_something_opens_with_the_cause_given_not_
     why = cause_lead(searcher, china, searcher.term_groups(china))
     assert why(sentence("ウクライナ戦争が両国の補完関係を加速させる最大の要因となっている。", 0.5, 3), inquiry) == 0
     assert why(suspected, inquiry) == 2
+    assert why(sentence("保健所は、常温で置かれていた間に菌が増えたことが、食中毒の原因とみています。", 0.5, 4), inquiry) == 2
     # a follow-up by its own words, the conversation query's last line
     assert asks_cause("What burned in the temple fire?\nWhat caused it?")
     assert not asks_cause("What caused the fire?\nAnd then?")
