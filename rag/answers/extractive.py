@@ -564,11 +564,15 @@ _ANOTHER_INSTANCE = re.compile(r"(?!それでも|なかでも|中でも)(?![^。
 # words on the cause or the reason (原因について「…」, 7時間以上かかった理由について「…」: as strong, so that the one
 # asked about leads), or what the police and fire services suspect (…とみて調べています); not 原因を調べています,
 # 原因はわかっていません, 原因は不明
-_GIVES_CAUSE = re.compile(r"(?:原因|要因)(?:と(?:みられ|見られ|され|なっ|なり|考えられ|推定|判明|(?:み|見|考え)てい)|"
+# (…原因とみています, 考えています: the view of who says it; not みていません, 考えていた, nor 原因とみている人も, a
+# reviewer's)
+_HOLDS_VIEW = r"(?:み|見|考え)(?:ています|ており|ている(?![人方]))"
+_GIVES_CAUSE = re.compile(r"(?:原因|要因)(?:と(?:みられ|見られ|され|なっ|なり|考えられ|推定|判明|" + _HOLDS_VIEW + r")|"
                           r"で(?!は)|だっ|だと)|(?:原因|要因|理由)に(?:つい|関し)て、?[^「。]{0,20}「"
                           r"|原因は(?!(?:わか|分か|不明|調査|まだ|明らか|特定))|とみて(?:調べ|捜査|詳しく)")
 # a why-question's: what the police and fire services say, and words on the cause in quotes
-_SUSPECTED = re.compile(r"原因(?:と(?:みられ|見られ|推定|判明|(?:み|見|考え)てい)|について、?[^「。]{0,20}「)|とみて(?:調べ|捜査|詳しく)")
+_SUSPECTED = re.compile(r"原因(?:と(?:みられ|見られ|推定|判明|" + _HOLDS_VIEW + r")|について、?[^「。]{0,20}「)|"
+                        r"とみて(?:調べ|捜査|詳しく)")
 # the cause still sought: 原因を詳しく調べています, 原因は現在調べています, 原因は今のところ分かっていない (a reviewer's);
 # not わかった, found: 「…が原因とみられることがわかった」
 _CAUSE_UNKNOWN = re.compile(r"原因(?:を|は|について)?[^。「]{0,15}(?:調べ|調査|捜査|究明|(?:わか|分か)(?:ら|ってい(?:な|ま))|不明|"

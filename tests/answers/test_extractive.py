@@ -570,7 +570,10 @@ def test_a_question_asking_what_caused_something_opens_with_the_cause_given_not_
                   "県は、点検の不備が事故の原因と考えています。"):
         assert cause(sentence(given, 0.5), inquiry) == 2, given
     for none in ("原因はわかっていません。", "原因は調査中だという。", "会社は原因の究明を急いでいる。",
-                 "原因は現在調べています。", "原因は今のところ分かっていない。"):  # a reviewer's, the last two
+                 "原因は現在調べています。", "原因は今のところ分かっていない。",  # a reviewer's, the last two
+                 # another's: a view denied, given up, or some people's
+                 "県は、点検の不備が事故の原因とみていません。", "県は、配線が原因と考えていない。",
+                 "原因と考えていた配線に異常はなかった。", "住民の中には、工事が原因とみている人もいます。"):
         assert cause(sentence(none, 0.5), inquiry) == 0, none
     # a reviewer's: of the best one's article, sharing a word with the question, and holding what it names where the
     # best one does (another line's 「…氷が原因とみられる停電」 opened "Why was the Toki 345 train stopped…?")

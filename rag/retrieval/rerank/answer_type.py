@@ -339,25 +339,43 @@ def _date_unit(tokens: Sequence[Token], i: int) -> bool:
     return before in _HALVES or (before == "時" and i > 1 and _is_number(tokens[i - 2]))
 
 
-# what follows "a day" or "a year" that counts per it: 1日およそ2800人, 1日当たり, 1年に1度
-_PER_WORDS = frozenset({"あたり", "当たり", "平均", "約", "およそ", "最大", "延べ", "計"})
+# what follows "a day" or "a year" that counts per it: 1日当たり, 1日平均; 1日約2800人 (no particle between)
+_PER_WORDS = frozenset({"あたり", "当たり", "平均"})
+_ABOUT = frozenset({"約", "およそ", "最大", "延べ", "計"})
 _PER_COUNT = frozenset({"度", "回"})
 
 
 def _per(tokens: Sequence[Token], i: int) -> bool:
-    """Whether the 1 at `i` and its 日 or 年 count per day or per year (「1日におよそ4100食」, 「1日16往復」, 「1日で300ミリ」,
-    「1年に1度」) rather than give the 1st: a date question was opened by 「1日16往復の代行バス」 in place of the line's
-    reopening date (a probe's). Not 12月1日, and not 「1日に3人が」 nor 「1日12時」, which may be the 1st."""
+    """Whether the 1 at `i` and its 日 or 年 count per day or per year (「1日16往復」, 「1日約2800人」, 「1日当たり」,
+    「1日で300ミリ」, 「1年に1度」) rather than give the 1st: a date question was opened by 「1日16往復の代行バス」 in place
+    of the line's reopening date (a probe's). Not 12月1日; not where the 1st is as likely (「1日に3人が」,
+    「1日に約5000人が訪れた」), nor before a time or an ordinal (「1日12時」, 「1日7時半」, 「1日2回目の会見」,
+    「1日で10日連続」: a reviewer's)."""
     if tokens[i].surface != "1" or tokens[i + 1].surface not in ("日", "年") or (
             i > 0 and tokens[i - 1].surface in ("月", "年")):
         return False
-    after = [t.surface for t in tokens[i + 2:i + 5]] + ["", "", ""]
-    numbered = [_is_number(t) for t in tokens[i + 2:i + 5]] + [False, False, False]
-    if after[0] in _PER_WORDS or (numbered[0] and after[1] not in _DATE_UNITS and after[1] != "分"):
-        return True  # 1日当たり, 1日約2800人, 1日16往復
-    if after[0] == "で":
-        return numbered[1]  # 1日で300ミリ
-    return after[0] == "に" and (after[1] in _PER_WORDS or (numbered[1] and after[2] in _PER_COUNT))
+
+    def counted(j: int, counters: Collection[str] | None = None) -> bool:  # a number at j in a counter, no ordinal
+        if j + 1 >= len(tokens) or not _is_number(tokens[j]):
+            return False
+        counter = tokens[j + 1].surface
+        ordinal = counter.endswith("目") or (j + 2 < len(tokens) and tokens[j + 2].surface == "目")
+        if tokens[j + 1].pos[:1] not in (("名詞",), ("接尾辞",)):  # 10:00, a clock's
+            return False
+        if ordinal or counter in _DATE_UNITS or counter[:1] in ("時", "分"):
+            return False
+        return counters is None or counter in counters
+
+    after = tokens[i + 2].surface if i + 2 < len(tokens) else ""
+    if after in _PER_WORDS:
+        return True  # 1日当たり, 1日平均
+    if after in _ABOUT:
+        return counted(i + 3)  # 1日約2800人
+    if after == "で":
+        return counted(i + 3)  # 1日で300ミリ
+    if after == "に":
+        return counted(i + 3, _PER_COUNT)  # 1年に1度, 1日に2回
+    return counted(i + 2)  # 1日16往復
 
 
 def _span(tokens: Sequence[Token], i: int) -> bool:
