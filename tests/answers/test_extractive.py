@@ -444,6 +444,24 @@ def test_the_best_picked_sentence_that_may_lead_comes_first(en_answer: Answer) -
     assert set(map(id, select([best, dated, undated], lead=has_date))) == {id(best), id(dated), id(undated)}
 
 
+def test_a_question_asking_what_time_is_opened_by_a_time_of_day_before_a_date(en_answer: Answer, searcher) -> None:
+    """A probe's: "What time did the Shizuoka City Marathon start?" opened with 「静岡市で23日、…が開かれ、…」, a date,
+    and gave 「午前8時半に…スタートし」 (8時半 is one word to Sudachi, 時半, which was no date unit) third. A time of day
+    claims as a number in the counter asked for does; a question asking when is told any date as before."""
+    hit = en_answer.passages[0]
+    dated = Scored(1, 0, 0, "静岡市で23日、プーチン大統領の演説会が開かれ、多くの人が集まった。", hit, 0.9, lexical=0.5)
+    timed = Scored(1, 1, 30, "演説会は午前8時半に静岡市役所前で始まった。", hit, 0.8, lexical=0.4)
+    lasted = Scored(1, 2, 60, "プーチン大統領の演説は3時間に及んだ。", hit, 0.8, lexical=0.4)
+    question = "What time did Putin's speech in Shizuoka start?"
+    clock = detail_lead(searcher, question, "date", searcher.term_groups(question))
+    assert (clock(dated, dated), clock(timed, dated), clock(lasted, dated)) == (1, 2, 0)
+    assert select([dated, timed], lead=clock)[0] is timed
+    when = "When did Putin's speech in Shizuoka start?"
+    date = detail_lead(searcher, when, "date", searcher.term_groups(when))
+    assert (date(dated, dated), date(timed, dated)) == (1, 1)
+    assert select([dated, timed], lead=date)[0] is dated
+
+
 def test_a_sentence_leads_for_a_detail_only_whole_of_the_best_ones_article_on_the_question_and_new_to_it(
         en_answer: Answer, searcher) -> None:
     hit = en_answer.passages[0]
@@ -567,7 +585,8 @@ def test_a_question_asking_what_caused_something_opens_with_the_cause_given_not_
                   "設定の誤りが原因だったと説明した。",
                   # a probe's: the health centre's view, which "Why did the food poisoning happen?" did not open with
                   "保健所は、常温で置かれていた間に菌が増えたことが、食中毒の原因とみています。",
-                  "県は、点検の不備が事故の原因と考えています。"):
+                  "県は、点検の不備が事故の原因と考えています。",
+                  "警察は、野焼きの火が燃え移ったことが原因とみて、詳しいいきさつを調べています。"):
         assert cause(sentence(given, 0.5), inquiry) == 2, given
     for none in ("原因はわかっていません。", "原因は調査中だという。", "会社は原因の究明を急いでいる。",
                  "原因は現在調べています。", "原因は今のところ分かっていない。",  # a reviewer's, the last two

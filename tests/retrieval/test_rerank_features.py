@@ -138,6 +138,7 @@ def test_japanese_questions_are_classified_by_their_cue_words(question: str, kin
     ("政府は1日に発表した。", "date", set(), set(), True),
     ("1日に3人が死亡した。", "date", set(), set(), True),  # may be the 1st: kept a date
     ("会見は1日12時に始まった。", "date", set(), set(), True),
+    ("大会は午前8時半にスタートした。", "date", set(), set(), True),  # 時半, one word to Sudachi (a probe's)
     # a reviewer's: where the 1st is as likely, and before a time or an ordinal, 1日 stays a date
     ("オープン初日の1日に約5000人が訪れた。", "date", set(), set(), True),
     ("1日におよそ4100食の給食を届けています。", "date", set(), set(), True),
@@ -272,3 +273,19 @@ def test_the_counter_a_question_asks_an_amount_in(analyzer, question: str, count
 def test_a_number_counts_in_the_asked_counter_only_right_before_it(analyzer, sentence: str, counters: set[str],
                                                                     known: set[str], expected: bool) -> None:
     assert answer_type.counted(analyzer.tokens(sentence), counters, known) is expected
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("What time did the marathon start?", True), ("At what time did the train derail?", True),
+    ("レースは何時にスタートしたか", True), ("When did the marathon start?", False), ("何時間かかったか", False),
+])
+def test_a_question_asking_the_time_of_day_is_told_by_its_words(question: str, expected: bool) -> None:
+    assert answer_type.asks_clock(question) is expected
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("大会は午前8時半にスタートした。", True), ("14日午前7時25分ごろ脱線した。", True), ("式は15時に始まる。", True),
+    ("移動に3時間かかった。", False), ("静岡市で23日に開かれた。", False),
+])
+def test_a_time_of_day_is_a_number_of_hours_on_the_clock(analyzer, sentence: str, expected: bool) -> None:
+    assert answer_type.tells_clock(analyzer.tokens(sentence)) is expected

@@ -81,7 +81,7 @@ _TIME_WORDS = frozenset({"昨年", "今年", "来年", "先月", "今月", "来�
                          "同日", "翌日", "前日", "当日", "同年", "同月", "翌年", "前年", "翌月", "年末", "年初", "年内",
                          "上旬", "中旬", "下旬", "月末", "週末", "未明", "同夜", "本日", "今朝", "昨夜", "今夜"}
                         | {f"{d}曜{n}" for d in "月火水木金土日" for n in ("", "日")})  # 土曜日, 木曜
-_DATE_UNITS = frozenset({"年", "月", "日", "年度", "世紀", "曜日", "時", "年代"})
+_DATE_UNITS = frozenset({"年", "月", "日", "年度", "世紀", "曜日", "時", "時半", "年代"})  # 8時半 is one word to Sudachi
 _HALVES = frozenset({"前半", "後半", "延長"})  # a match's, whose minutes tell a time
 # A number and a date unit measure a span, not a date, before these (3年以上, 6日前, 4年ぶり, 30日間 is one token) or
 # after these (わずか6日, 約3年): "On which day did the offensive start?" is answered by 5月10日, not by 「訪問まであと
@@ -324,6 +324,21 @@ def has_evidence(tokens: Sequence[Token], kind: Kind, known_terms: Collection[st
             if kind == "entity" and pos[2] in ("人名", "組織名", "一般"):
                 return True
     return False
+
+
+_ASKS_CLOCK = re.compile(r"\b(?:what|which)\s+time\b|何時(?!間)", re.IGNORECASE)
+_CLOCK_UNITS = frozenset({"時", "時半"})
+
+
+def asks_clock(question: str) -> bool:
+    """Whether a date question asks for the time of day: "What time did the marathon start?", 「何時に」."""
+    return bool(_ASKS_CLOCK.search(question))
+
+
+def tells_clock(tokens: Sequence[Token], known_numbers: Collection[str] = ()) -> bool:
+    """Whether a sentence gives a time of day new to the question: 午前8時半, 7時25分, 15時 (not 3時間, one word)."""
+    return any(_is_number(t) and t.term not in known_numbers and i + 1 < len(tokens)
+               and tokens[i + 1].surface in _CLOCK_UNITS and not _span(tokens, i) for i, t in enumerate(tokens))
 
 
 def _date_unit(tokens: Sequence[Token], i: int) -> bool:
