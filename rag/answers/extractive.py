@@ -457,25 +457,13 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
     verb = {t for g in searcher.term_groups(why.group(1)) for t in g
             if not t.isascii() and _TELLS_A_DOING.intersection(analyzer.tags(t)[:3])} if why else set()
     # a doing's kanji, as a word of the same kanji tells it before its reason (「…増えたのは、…ためだ」: 増す, 増加 for
-    # "rise"; the bridge keeps a few terms), and after a reason marker with no object before it (an object's 下げる
-    # is a consequence's, not 下がる: 「取水制限の強化を受けて、…水圧を下げる」 for "Why did the reservoir level drop?",
-    # a reviewer's)
+    # "rise"; the bridge keeps a few terms). Not after a reason marker, where a consequence follows: 下げる for
+    # 下がる (「取水制限の強化を受けて、…水圧を下げる」 for "Why did the reservoir level drop?", a reviewer's)
     stems = {t[0] for t in verb if _KANJI_CHAR.match(t)}
-    # after a reason marker, only the kanji of the bridge's dictionary terms (the term alignment's neighbours are
-    # looser: 打倒 for "drop" made 「…を受けて、打ち上げの…」 tell it)
-    bridge = searcher.bridge
-    dictionary = {t[0] for g in (bridge.expand(why.group(1)) if why and bridge else []) for t in g
-                  if _KANJI_CHAR.match(t) and _TELLS_A_DOING.intersection(analyzer.tags(t)[:3])}
 
-    def tells_the_doing(writers: str, by_kanji: bool = False, after: bool = False) -> bool:
-        """Whether a part of the writer's words (no quotes) tells the doing; `after` a reason marker, a word of its
-        dictionary terms' kanji only with no object before it (「…必要になったため、費用が増え」 for "Why did the cost
-        increase?", a probe's; not 「…水圧を下げる」, a consequence, for "Why did the level drop?", a reviewer's)."""
-        tokens, kanji = analyzer.tokens(writers), dictionary if after else stems
-        return any(t.term and (t.term in verb or (by_kanji and t.term[:1] in kanji
-                                                  and _TELLS_A_DOING.intersection(t.pos[:3])
-                                                  and not (after and i > 0 and tokens[i - 1].surface == "を")))
-                   for i, t in enumerate(tokens))
+    def tells_the_doing(writers: str, by_kanji: bool = False) -> bool:  # a part of the writer's words (no quotes)
+        return any(t.term in verb or (by_kanji and t.term[:1] in stems and _TELLS_A_DOING.intersection(t.pos[:3]))
+                   for t in analyzer.tokens(writers) if t.term)
 
     named = [set(g) for g in groups if any(t.isdigit() and len(t) >= 2 for t in g)]
     named += [{t.term} for t in analyzer.tokens(question) if t.term and t.pos[1:2] == ("固有名詞",)]
@@ -507,8 +495,7 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
             # the writer's reason, outside quotation marks (not a shopper's 「…上がっているので、…ありがたい」, nor
             # 「事件を受けて、…市長…「…逮捕される事態と…」」: a reviewer's)
             writers = _outside_quotes(c.text)
-            marker = _REASON_MARKER.search(writers)
-            if marker is not None and tells_the_doing(writers[marker.end():], by_kanji=True, after=True):
+            if (marker := _REASON_MARKER.search(writers)) is not None and tells_the_doing(writers[marker.end():]):
                 return COUNTED
             # the doing, のは, and its reason: 「観光客が大幅に増えたのは、…紹介される機会が増えたためだということです」
             if (cleft := _REASON_CLEFT.search(writers)) is not None and tells_the_doing(writers[:cleft.start()], True):

@@ -700,27 +700,15 @@ def test_a_why_question_is_answered_by_a_reason_for_the_doing_it_asks_about(sear
     purpose = "H3ロケットは、海外からの受注に対応するため、打ち上げを増やす方針です。"
     assert rise(sentence(purpose), best) == 0
     assert rise(sentence("H3ロケットは、海外からの受注が増えたため、打ち上げが増加しました。"), best) == 2
-    # a probe's: a word of the doing's kanji after the reason, with no object before it (費用が増え for "increase",
-    # whose terms hold 増す, 増やす); an object's (設備を増強) is a consequence
-    cost = "Why did the cost of the H3 launches increase?"
-    increased = cause_lead(searcher, cost, searcher.term_groups(cost))
-    assert increased(sentence("H3ロケットは、地盤が軟らかいことがわかり、工事が必要になったため、費用が増えました。"),
-                     best) == 2
-    assert increased(sentence("H3ロケットは、受注が伸びたため、設備を増強しました。"), best) == 0
     # a second review's: the writer's reason, outside quotation marks; ため after a state's る gives a reason, after
-    # する a purpose; a time after the question's doing
+    # する a purpose; a word of the doing's kanji only before its reason (after a marker it may be a consequence:
+    # 下げる for "drop"); a time after the question's doing
     halt = cause_lead(searcher, halted, searcher.term_groups(halted))
     assert halt(sentence("H3ロケットの関係者は「風が強いので、秒読みを停止した」と話しました。", launched), best) == 0
     assert halt(sentence("事件を受けて、H3ロケットの関係者は「秒読みを停止した」と話しました。", launched), best) == 0
     assert halt(sentence("上空の風が強い状態が続いているため、秒読みを停止しました。", launched), best) == 2
     assert halt(sentence("打ち上げ準備に対応するため、秒読みを停止しました。", launched), best) == 0
-    # after the reason, a word of the kanji of the doing's dictionary terms only (停止, not the alignment's 止める)
     assert halt(sentence("風が強い見込みとなったため、秒読みが止まりました。", launched), best) == 0
-    # and with no object before it: 下げる for "drop" (下がる) is a consequence (the first review's); 打ち上げ is no
-    # doing of the alignment's 打倒
-    drop = "Why did the H3 launch rate drop?"
-    assert cause_lead(searcher, drop, searcher.term_groups(drop))(
-        sentence("H3ロケットは、取水制限の強化を受けて、打ち上げの水圧を下げる措置をとりました。", launched), best) == 0
     assert halt(sentence("秒読みが止まったのは、風が強い見込みとなったためです。", launched), best) == 2
     # a third reviewer's: これを受けて points back to a reason it does not give; 守るため is a purpose
     assert halt(sentence("これを受けて、秒読みを停止しました。", launched), best) == 0
