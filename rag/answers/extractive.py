@@ -539,8 +539,9 @@ _ASKS_WHY_EN = re.compile(r"(?i:why)\b.*\b(?<!last )(?<!this )(?<!next )(?!" + _
 # what gives a reason for what follows it in the sentence: 「…見込みとなったため、」, 「…ことから、」, 「…を受けて、」
 # (not このため, "so", nor これを受けて; ため after a past, an adjective, の or a state's る (している, される, である,
 # 異なる: a reviewer's) gives a reason, after an action's a purpose: 「…に対応するため、…増やす方針」 answered "Why did
-# the number of visitors increase?" in a first version, and 「安全を守るため、」 is no reason, a third reviewer's)
-_REASON_MARKER = re.compile(r"(?<!この)(?<!その)(?:(?:(?<=[たいのだ])|(?<=[いれあな]る))ため|ので|ことから|"
+# the number of visitors increase?" in a first version, and 「安全を守るため、」 is no reason, a third reviewer's; nor
+# もので, "a thing that": 「橋は県が建設を進めてきたもので、…」, a fifth reviewer's)
+_REASON_MARKER = re.compile(r"(?<!この)(?<!その)(?:(?:(?<=[たいのだ])|(?<=[いれあな]る))ため|(?<!も)ので|ことから|"
                             r"(?<!これ)(?<!それ)を受けて|影響で)、")
 _TELLS_A_DOING = frozenset({"動詞", "形容詞", "サ変可能", "形状詞可能"})
 _KANJI_CHAR = re.compile(r"[\u4e00-\u9fff]")
@@ -557,8 +558,8 @@ _ANOTHER_INSTANCE = re.compile(r"(?!それでも|なかでも|中でも)(?![^。
 # asked about leads), or what the police and fire services suspect (…とみて調べています); not 原因を調べています,
 # 原因はわかっていません, 原因は不明
 # (…原因とみています, 考えています, 原因とみて、…調べています: the view of who says it; not みていません, 考えていた,
-# nor 原因とみている人も, a reviewer's)
-_HOLDS_VIEW = r"(?:(?:み|見|考え)(?:ています|ており|ている(?![人方]))|(?:み|見)て、)"
+# みていますか, nor a clause before a noun or a but: 原因とみている人も, 専門家も, 原因と考えているが、, reviewers')
+_HOLDS_VIEW = r"(?:(?:み|見|考え)(?:ています(?!か)|ており|ている(?=[。」]|と))|(?:み|見)て、)"
 _GIVES_CAUSE = re.compile(r"(?:原因|要因)(?:と(?:みられ|見られ|され|なっ|なり|考えられ|推定|判明|" + _HOLDS_VIEW + r")|"
                           r"で(?!は)|だっ|だと)|(?:原因|要因|理由)に(?:つい|関し)て、?[^「。]{0,20}「"
                           r"|原因は(?!(?:わか|分か|不明|調査|まだ|明らか|特定))|とみて(?:調べ|捜査|詳しく)")

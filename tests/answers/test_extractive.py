@@ -592,7 +592,10 @@ def test_a_question_asking_what_caused_something_opens_with_the_cause_given_not_
                  "原因は現在調べています。", "原因は今のところ分かっていない。",  # a reviewer's, the last two
                  # another's: a view denied, given up, or some people's
                  "県は、点検の不備が事故の原因とみていません。", "県は、配線が原因と考えていない。",
-                 "原因と考えていた配線に異常はなかった。", "住民の中には、工事が原因とみている人もいます。"):
+                 "原因と考えていた配線に異常はなかった。", "住民の中には、工事が原因とみている人もいます。",
+                 # a second review's: a clause before a noun or a but, a question
+                 "配線が原因とみている専門家も多い。", "県は、配線が原因とみているかどうか明らかにしていない。",
+                 "会社は配線が原因と考えているが、警察は否定している。", "記者は、配線が原因とみていますかと尋ねた。"):
         assert cause(sentence(none, 0.5), inquiry) == 0, none
     # a reviewer's: of the best one's article, sharing a word with the question, and holding what it names where the
     # best one does (another line's 「…氷が原因とみられる停電」 opened "Why was the Toki 345 train stopped…?")
@@ -712,6 +715,8 @@ def test_a_why_question_is_answered_by_a_reason_for_the_doing_it_asks_about(sear
     assert halt(sentence("秒読みが止まったのは、風が強い見込みとなったためです。", launched), best) == 2
     # a third reviewer's: これを受けて points back to a reason it does not give; 守るため is a purpose
     assert halt(sentence("これを受けて、秒読みを停止しました。", launched), best) == 0
+    # もので, "a thing that", gives no reason (a fifth reviewer's: 「橋は県が建設を進めてきたもので、…」)
+    assert halt(sentence("H3ロケットは国が開発を進めてきたもので、秒読みを停止しました。", launched), best) == 0
     assert halt(sentence("安全を守るため、秒読みを停止しました。", launched), best) == 0
     last_year = "Why was the H3 launch halted last year?"
     assert cause_lead(searcher, last_year, searcher.term_groups(last_year))(sentence(windy, launched), best) == 2

@@ -149,6 +149,8 @@ def test_japanese_questions_are_classified_by_their_cue_words(question: str, kin
     ("1日で10日連続の真夏日となった。", "date", set(), set(), True),
     ("1日で3回目となる噴火だ。", "date", set(), set(), True),
     ("薬は1日に2回飲む。", "date", set(), set(), False),
+    ("彼女は1日30歳の誕生日を迎えた。", "date", set(), set(), True),  # an age, an anniversary (a second review's)
+    ("町は1日で100周年を迎えた。", "date", set(), set(), True),
     ("外相がテヘランで会談した。", "place", set(), set(), True),
     ("外相がテヘランで会談した。", "place", {"テヘラン"}, set(), False),  # the place the question names
     ("プーチン大統領が演説した。", "entity", set(), set(), True),

@@ -358,6 +358,7 @@ def _date_unit(tokens: Sequence[Token], i: int) -> bool:
 _PER_WORDS = frozenset({"あたり", "当たり", "平均"})
 _ABOUT = frozenset({"約", "およそ", "最大", "延べ", "計"})
 _PER_COUNT = frozenset({"度", "回"})
+_NOT_PER = frozenset({"歳", "周年"})  # 「1日30歳の誕生日を迎えた」, 「1日で100周年を迎えた」: the 1st (a reviewer's)
 
 
 def _per(tokens: Sequence[Token], i: int) -> bool:
@@ -377,7 +378,7 @@ def _per(tokens: Sequence[Token], i: int) -> bool:
         ordinal = counter.endswith("目") or (j + 2 < len(tokens) and tokens[j + 2].surface == "目")
         if tokens[j + 1].pos[:1] not in (("名詞",), ("接尾辞",)):  # 10:00, a clock's
             return False
-        if ordinal or counter in _DATE_UNITS or counter[:1] in ("時", "分"):
+        if ordinal or counter in _DATE_UNITS or counter in _NOT_PER or counter[:1] in ("時", "分"):
             return False
         return counters is None or counter in counters
 
