@@ -336,10 +336,9 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
     rerank stage's answer evidence. Its claim (an int) is 2 for a number in the counter the question asks in
     (`answer_type.asked_counters`: 「3万1,500票」 for "How many votes…?", where 「当選が決まった12日夜、…」 gives a number
     too), 3 for such a number in a sentence that names the person the question does ("How many pitches did Mochizuki
-    throw?": 「望月投手は…148球」, not the other pitcher's 「…133球を投げ」, a probe's), 2 for a time of day asked for
-    ("What time did the marathon start?": 「午前8時半に…スタート」, not 「静岡市で23日、…」, a probe's), 1 for any token
-    of the kind and for a number of an earlier time than the article's (`_another_time`: 「2019年にも…2300人分」) when
-    the question asks of none, 0 for none."""
+    throw?": 「望月投手は…148球」, not the other pitcher's 「…133球を投げ」, a probe's), 1 for any token of the kind and for
+    a number of an earlier time than the article's (`_another_time`: 「2019年にも…2300人分」) when the question asks of
+    none, 0 for none."""
     tokens = searcher.analyzer.tokens(question)
     known_terms = {t for g in groups for t in g} | {t.term for t in tokens if t.term}
     known_numbers = answer_type.question_numbers(question, tokens)
@@ -352,8 +351,6 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
                 if kind == "number" else frozenset())
 
     names_person = _names_person(searcher, question, groups) if counters else None
-    # "What time did the marathon start?": a time of day answers it before a date (「静岡市で23日、…」, a probe's)
-    clock = kind == "date" and answer_type.asks_clock(_last_line(question))
 
     # a question that asks about another time itself ("last year", 2019年, 前回) is not told another time's number
     other_times = bool(_OTHER_TIME_ASKED.search(question)
@@ -361,8 +358,6 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
 
     def claim(c: Scored) -> int:  # 2: a number in the counter asked for (7位 for 何位), 1: a token of the kind, 0: none
         found = searcher.analyzer.tokens(c.text)
-        if clock and answer_type.tells_clock(found, known_numbers):
-            return COUNTED
         if counters and answer_type.counted(found, counters, known_numbers):
             if not other_times and _another_time(found, c.hit.citation.published):
                 return 1  # 「2019年にも…約2300人分が流出」: an earlier event's count, some number (a probe's)
@@ -558,13 +553,16 @@ _ANOTHER_INSTANCE = re.compile(r"(?!それでも|なかでも|中でも)(?![^。
 # asked about leads), or what the police and fire services suspect (…とみて調べています); not 原因を調べています,
 # 原因はわかっていません, 原因は不明
 # (…原因とみています, 考えています, 原因とみて、…調べています: the view of who says it; not みていません, 考えていた,
-# みていますか, nor a clause before a noun or a but: 原因とみている人も, 専門家も, 原因と考えているが、, reviewers')
-_HOLDS_VIEW = r"(?:(?:み|見|考え)(?:ています(?!か)|ており|ている(?=[。」]|と))|(?:み|見)て、)"
+# みていますか, 原因とみているとは言えない, nor a clause before a noun or a but: 原因とみている人も, 専門家も,
+# 原因と考えているが、, reviewers')
+_HELD = r"(?:み|見|考え)(?:ています(?!か)|ており|ている(?=[。」]|と(?!は)))"
+_HOLDS_VIEW = r"(?:" + _HELD + r"|(?:み|見)て、)"
 _GIVES_CAUSE = re.compile(r"(?:原因|要因)(?:と(?:みられ|見られ|され|なっ|なり|考えられ|推定|判明|" + _HOLDS_VIEW + r")|"
                           r"で(?!は)|だっ|だと)|(?:原因|要因|理由)に(?:つい|関し)て、?[^「。]{0,20}「"
                           r"|原因は(?!(?:わか|分か|不明|調査|まだ|明らか|特定))|とみて(?:調べ|捜査|詳しく)")
-# a why-question's: what the police and fire services say, and words on the cause in quotes
-_SUSPECTED = re.compile(r"原因(?:と(?:みられ|見られ|推定|判明|" + _HOLDS_VIEW + r")|について、?[^「。]{0,20}「)|"
+# a why-question's: what the police and fire services say, and words on the cause in quotes; a view held, not 「…が
+# 原因とみて、…」, which told how a fire started to "Why did the fire spread so quickly?" (a third reviewer's)
+_SUSPECTED = re.compile(r"原因(?:と(?:みられ|見られ|推定|判明|" + _HELD + r")|について、?[^「。]{0,20}「)|"
                         r"とみて(?:調べ|捜査|詳しく)")
 # the cause still sought: 原因を詳しく調べています, 原因は現在調べています, 原因は今のところ分かっていない (a reviewer's),
 # not a cause held while the rest is looked into (「…が原因とみて、詳しいいきさつを調べています」);

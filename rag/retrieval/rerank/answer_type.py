@@ -326,21 +326,6 @@ def has_evidence(tokens: Sequence[Token], kind: Kind, known_terms: Collection[st
     return False
 
 
-_ASKS_CLOCK = re.compile(r"\b(?:what|which)\s+time\b|何時(?!間)", re.IGNORECASE)
-_CLOCK_UNITS = frozenset({"時", "時半"})
-
-
-def asks_clock(question: str) -> bool:
-    """Whether a date question asks for the time of day: "What time did the marathon start?", 「何時に」."""
-    return bool(_ASKS_CLOCK.search(question))
-
-
-def tells_clock(tokens: Sequence[Token], known_numbers: Collection[str] = ()) -> bool:
-    """Whether a sentence gives a time of day new to the question: 午前8時半, 7時25分, 15時 (not 3時間, one word)."""
-    return any(_is_number(t) and t.term not in known_numbers and i + 1 < len(tokens)
-               and tokens[i + 1].surface in _CLOCK_UNITS and not _span(tokens, i) for i, t in enumerate(tokens))
-
-
 def _date_unit(tokens: Sequence[Token], i: int) -> bool:
     """Whether the number at `i` dates something by the unit after it: 2025年, 5月, 3時; minutes only on a clock (3時15分)
     or a match's (後半38分, 後半の38分: "When did he score?"), as 5分で is a length of time."""
@@ -358,7 +343,7 @@ def _date_unit(tokens: Sequence[Token], i: int) -> bool:
 _PER_WORDS = frozenset({"あたり", "当たり", "平均"})
 _ABOUT = frozenset({"約", "およそ", "最大", "延べ", "計"})
 _PER_COUNT = frozenset({"度", "回"})
-_NOT_PER = frozenset({"歳", "周年"})  # 「1日30歳の誕生日を迎えた」, 「1日で100周年を迎えた」: the 1st (a reviewer's)
+_NOT_PER = frozenset({"歳", "歳児", "周年", "代"})  # 「1日30歳の誕生日を迎えた」, 「1日で100周年」: the 1st (reviewers')
 
 
 def _per(tokens: Sequence[Token], i: int) -> bool:
