@@ -152,6 +152,8 @@ def test_japanese_questions_are_classified_by_their_cue_words(question: str, kin
     ("彼女は1日30歳の誕生日を迎えた。", "date", set(), set(), True),  # an age, an anniversary (a second review's)
     ("町は1日で100周年を迎えた。", "date", set(), set(), True),
     ("市は1日3歳児健診を始めた。", "date", set(), set(), True),  # a third review's
+    ("地震の発生から1日で1か月となります。", "date", set(), set(), True),  # a fourth review's
+    ("開幕から1日で1週間を迎えた。", "date", set(), set(), True),
     ("外相がテヘランで会談した。", "place", set(), set(), True),
     ("外相がテヘランで会談した。", "place", {"テヘラン"}, set(), False),  # the place the question names
     ("プーチン大統領が演説した。", "entity", set(), set(), True),

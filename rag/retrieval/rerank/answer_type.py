@@ -343,7 +343,8 @@ def _date_unit(tokens: Sequence[Token], i: int) -> bool:
 _PER_WORDS = frozenset({"あたり", "当たり", "平均"})
 _ABOUT = frozenset({"約", "およそ", "最大", "延べ", "計"})
 _PER_COUNT = frozenset({"度", "回"})
-_NOT_PER = frozenset({"歳", "歳児", "周年", "代"})  # 「1日30歳の誕生日を迎えた」, 「1日で100周年」: the 1st (reviewers')
+# 「1日30歳の誕生日を迎えた」, 「1日で100周年」, 「発生から1日で1か月」: the 1st (reviewers')
+_NOT_PER = frozenset({"歳", "歳児", "周年", "代", "か月", "カ月", "ヶ月", "ケ月", "ヵ月", "箇月", "週間", "日間", "年間"})
 
 
 def _per(tokens: Sequence[Token], i: int) -> bool:
