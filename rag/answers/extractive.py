@@ -535,7 +535,7 @@ _ASKS_WHY_EN = re.compile(r"(?i:why)\b.*\b(?<!last )(?<!this )(?<!next )(?!" + _
 # (not このため, "so", nor これを受けて; ため after a past, an adjective, の or a state's る (している, される, である,
 # 異なる: a reviewer's) gives a reason, after an action's a purpose: 「…に対応するため、…増やす方針」 answered "Why did
 # the number of visitors increase?" in a first version, and 「安全を守るため、」 is no reason, a third reviewer's; nor
-# もので, "a thing that": 「橋は県が建設を進めてきたもので、…」, a fifth reviewer's)
+# もので, "a thing that": 「橋は県が建設を進めてきたもので、…」, a reviewer's)
 _REASON_MARKER = re.compile(r"(?<!この)(?<!その)(?:(?:(?<=[たいのだ])|(?<=[いれあな]る))ため|(?<!も)ので|ことから|"
                             r"(?<!これ)(?<!それ)を受けて|影響で)、")
 _TELLS_A_DOING = frozenset({"動詞", "形容詞", "サ変可能", "形状詞可能"})

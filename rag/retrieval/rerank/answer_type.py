@@ -371,10 +371,8 @@ def _per(tokens: Sequence[Token], i: int) -> bool:
     after = tokens[i + 2].surface if i + 2 < len(tokens) else ""
     if after in _PER_WORDS:
         return True  # 1日当たり, 1日平均
-    if after in _ABOUT:
-        return counted(i + 3)  # 1日約2800人
-    if after == "で":
-        return counted(i + 3)  # 1日で300ミリ
+    if after in _ABOUT or after == "で":
+        return counted(i + 3)  # 1日約2800人, 1日で300ミリ
     if after == "に":
         return counted(i + 3, _PER_COUNT)  # 1年に1度, 1日に2回
     return counted(i + 2)  # 1日16往復
