@@ -95,7 +95,8 @@ class _ServiceCollector(Collector):
             yield refused
         server = CounterMetricFamily("newsrag_http_refused_by_server", "Requests the server answered or closed "
                                      "itself, before the app saw them, by reason: concurrency_limit (503), "
-                                     "invalid_http (400), header_timeout (closed)", labels=["reason"])
+                                     "invalid_http (400; 505 for another major version), header_timeout (closed)",
+                                     labels=["reason"])
         for reason in ("concurrency_limit", "invalid_http", "header_timeout"):
             server.add_metric([reason], float(SERVER_REFUSALS[reason]))
         yield server

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import signal
 import socket
+from http import HTTPStatus
 from typing import Any
 
 import h11
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.h11_impl import DEFAULT_MAX_INCOMPLETE_EVENT_SIZE, H11Protocol
 
 from rag.errors import ConfigError
 from rag.settings import Settings
@@ -28,6 +30,37 @@ logger = logging.getLogger(__name__)
 KEEP_ALIVE_S = 8
 
 
+_ABSOLUTE_FORM = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
+
+
+class _Requests(h11.Connection):
+    """h11's server side, with two checks of the request line that h11 leaves to the server (RFC 9112 section 3):
+
+    - a major version other than 1 is refused with a 505 (`refused`, which send_400_response answers) and the
+      connection closed: h11 took "HTTP/9.9" for 1.1, so the request was served and its connection held until the
+      keep-alive timer, 8 s;
+    - the absolute form (`GET http://host/path`), which a server must accept, is served as its path and query:
+      the app saw the whole URL as the path and answered 404."""
+
+    refused: tuple[int, str] | None = None
+
+    def next_event(self) -> Any:
+        event = super().next_event()
+        if not isinstance(event, h11.Request):
+            return event
+        if not event.http_version.startswith(b"1."):
+            version = event.http_version.decode("ascii", "replace")
+            self.refused = (505, f"HTTP/{version} is not supported: this server speaks HTTP/1.1 and HTTP/1.0")
+            raise h11.RemoteProtocolError(self.refused[1], error_status_hint=505)
+        origin = _ABSOLUTE_FORM.match(event.target)
+        if origin is not None:
+            rest = event.target[origin.end():]
+            target = rest if rest.startswith(b"/") else b"/" + rest
+            event = h11.Request(method=event.method, headers=event.headers, target=target,
+                                http_version=event.http_version)
+        return event
+
+
 def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
     """uvicorn's h11 protocol with a deadline on each request's headers (body deadlines are api.edge's)."""
 
@@ -38,6 +71,11 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
         _header_timer: asyncio.TimerHandle | None = None
         _waiting_for: bool = False  # bytes of a request have come and its headers are not whole yet
         _answered: bool = False  # a response has been sent on this connection
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            limit = self.config.h11_max_incomplete_event_size
+            self.conn = _Requests(h11.SERVER, DEFAULT_MAX_INCOMPLETE_EVENT_SIZE if limit is None else limit)
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -72,7 +110,18 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
             cycle = self.cycle  # the request the app is answering, if any: a broken body of it is not counted here
             if cycle is None or getattr(cycle, "response_complete", True):
                 SERVER_REFUSALS["invalid_http"] += 1
-            super().send_400_response(msg)
+            refused = self.conn.refused
+            if refused is None:
+                super().send_400_response(msg)
+                return
+            status, text = refused  # uvicorn answers every protocol error with a 400; this one has its own status
+            body = text.encode("ascii", "replace")
+            head = h11.Response(status_code=status, reason=HTTPStatus(status).phrase.encode("ascii"),
+                                headers=[(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close"),
+                                         (b"content-length", str(len(body)).encode("ascii"))])
+            for event in (head, h11.Data(data=body), h11.EndOfMessage()):
+                self.transport.write(self.conn.send(event))
+            self.transport.close()
 
         def _headers_overdue(self) -> None:
             self._header_timer = None

@@ -344,6 +344,39 @@ def test_what_is_not_http_gets_uvicorns_400_and_is_counted(server):
     assert _server_refusals(url)["invalid_http"] == before + 1
 
 
+def test_a_request_line_of_another_major_version_gets_a_505_at_once_and_its_connection_closed(server):
+    """h11 took "HTTP/9.9" for 1.1: the request was served and the connection held until the keep-alive timer."""
+    url, _ = server
+    before = _server_refusals(url)["invalid_http"]
+    for version in (b"9.9", b"2.0", b"0.9"):
+        with socket.create_connection(_address(url), timeout=30) as sock:
+            sock.sendall(b"GET /healthz HTTP/" + version + b"\r\nHost: x\r\n\r\n")
+            status, headers, body = _read_response(sock)
+            assert (status, headers["connection"]) == (505, "close")
+            said = f"HTTP/{version.decode()} is not supported: this server speaks HTTP/1.1 and HTTP/1.0"
+            assert body.decode() == said
+            sock.settimeout(2)  # well before the keep-alive timer (8 s): the server closed it
+            assert sock.recv(1) == b""
+    assert _server_refusals(url)["invalid_http"] == before + 3
+    with socket.create_connection(_address(url), timeout=30) as sock:  # a later minor version is still HTTP/1.1
+        sock.sendall(b"GET /healthz HTTP/1.2\r\nHost: x\r\n\r\n")
+        assert _read_response(sock)[0] == 200
+
+
+def test_a_request_target_in_absolute_form_is_served_as_its_path_and_query(server):
+    """A server must accept `GET http://host/path` (RFC 9112 section 3.2.2); the app saw the URL as a path: 404."""
+    url, _ = server
+    for target, status, start in ((url + "/healthz", 200, b'{"status":"ok"}'),
+                                  (url + "/v1/documents?limit=1", 200, b'{"index_version"'),
+                                  (url + "?x=1", 200, b"<!doctype html>"),
+                                  ("http://other.example/healthz", 200, b'{"status":"ok"}'),
+                                  (url + "/nowhere", 404, b'{"error":"not_found"')):
+        with socket.create_connection(_address(url), timeout=30) as sock:
+            sock.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            got, _, body = _read_response(sock)
+            assert (got, body[:len(start)]) == (status, start), (target, body[:200])
+
+
 def _server_pid(index: Path) -> int:
     """The pid of the `rag serve` process serving `index` (the one this test started)."""
     for proc in Path("/proc").iterdir():
