@@ -32,7 +32,7 @@ _PAREN = re.compile(r"\s*[(\[].*?[)\]]\s*")
 _PLAIN_WORD = re.compile(r"[a-z]{2,}")  # a dictionary key that a question word may be (no acronym, no phrase)
 # the table's own format (its keys): a new one is read from JMdict once per machine. It is not in BRIDGE_ID, which
 # BM25's counts carry, because the counts do not depend on it; every build writes its bridge afresh.
-_TABLE_ID = "acronym-keys/words"
+_TABLE_ID = "acronym-keys/words/key-length"  # key-length: a gloss is kept by its key's length, not its own
 
 
 def db_path() -> Path | None:
@@ -80,10 +80,12 @@ def _read_query(db: Path, i: int) -> dict[str, str]:
         order = i * _PART
         for gloss, form in con.execute(_QUERIES[i]):
             order += 1
-            if len(gloss) <= 40:
-                key = keys.get(gloss)
-                if key is None:
-                    key = keys[gloss] = _key(gloss)
+            key = keys.get(gloss)
+            if key is None:
+                key = keys[gloss] = _key(gloss)
+            # a long gloss explains rather than translates; its key is what counts, not the note in parentheses:
+            # インタビュー's "interview (i.e. television, newspaper, etc.)" was dropped whole by the gloss's length
+            if len(key) <= 40:
                 term = folded.get(form)
                 if term is None:
                     term = folded[form] = fold_term(fold(form))
