@@ -244,6 +244,18 @@ def headline(text: str, start: int, hit: Hit) -> bool:
     return bool(title) and start == 0 and text.startswith(title[: max(8, len(title) // 2)])
 
 
+# a question asking when an article was posted: not "released" (a hostage is), 公開 (a panda is shown) or 更新 (a record
+# is broken)
+_ASKS_POSTED = re.compile(r"\b(?:publish(?:ed|ing)?|post(?:ed)?|put up|written|uploaded)\b|掲載|投稿|配信", re.I)
+
+
+def _dated(searcher: Searcher, title: str, seen: dict[str, bool]) -> bool:
+    """Whether an article's title (without the dateline a headline line adds) holds a date, `seen` remembering."""
+    if title not in seen:
+        seen[title] = bool(features(searcher.analyzer, title)[1] & DATE)
+    return seen[title]
+
+
 def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: Weights,
                     groups: Sequence[Sequence[str]] | None = None,
                     own: Sequence[Sequence[str]] = ()) -> list[Scored]:
@@ -264,9 +276,13 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
     idf = store.idf if store is not None else (lambda t: 1.0)
     kinds = asked_kinds(question)
     asked = kinds if w.kind else 0
-    # the headline counts as any sentence for a question asking when (its dateline may answer), the lead for one
-    # asking when or where (「12日午後5時40分ごろ、鳥取県湯梨浜町の…」)
+    # the headline counts as any sentence for a question asking when an article was posted (its dateline answers), or
+    # when, if its title is dated itself (「(2025.2.27 ISWレポート)」, the only line that dates the report a post
+    # translates); its dateline, the day it was posted, led "When will the storm come closest?" and 「…中止になったの
+    # はいつ?」 (probes'). The lead counts as any sentence for a question asking when or where (「12日午後5時40分ごろ、…」)
     headlines, leads = not kinds & DATE, not kinds & (DATE | PLACE)
+    posted = bool(kinds & DATE and _ASKS_POSTED.search(question))
+    dated: dict[str, bool] = {}  # a title: whether it holds a date of its own
     top = max((h.score for h in hits), default=0.0) or 1.0
     out: list[Scored] = []
     # a follow-up's own words count in the conversation's document, its first passage's: "When will it open?" after
@@ -298,7 +314,7 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
             value = float(sims[j]) + prior + w.lexical * lex + (w.kind if asked & ps.kinds[j] else 0.0)
             if own and w.own and h.passage.doc_id == first_doc:
                 value += w.own * lexical(own, ps.terms[j], idf)
-            if headlines and in_headline:
+            if in_headline and (headlines or not (posted or _dated(searcher, h.passage.title or "", dated))):
                 value -= HEADLINE_PENALTY
             if leads and j == lead_at:
                 value -= LEAD_PENALTY

@@ -1012,6 +1012,34 @@ def test_a_headline_opens_an_answer_only_to_a_question_for_its_date(searcher, bu
     assert first.startswith("習近平とプーチンの「兄弟関係」が逆転"), first
 
 
+def test_a_headline_counts_as_any_sentence_for_when_an_article_was_posted_not_for_when_its_event_happens(
+        searcher) -> None:
+    """Probes': the dateline, the day an article was posted, opened "When will the storm come closest to southern
+    Kyushu?" (「強い台風15号 九州南部にあす接近… ― 2025年9月17日 17:40」) and 「…マラソンが中止になったのはいつですか。」
+    (2020年と2021年, in the body). A question asking when keeps the headline unpenalised only if it asks when the article
+    was posted (published, put up, 掲載, 投稿, 配信), or if the title is dated itself (「(2025.2.27 ISWレポート)」)."""
+    from rag.answers import scoring
+
+    title = "米国:和平交渉における立場を明確に強硬化"  # the seeds' title, undated; its headline line carries the dateline
+    hit = next(h for h in searcher.search("米国:和平交渉における立場を明確に強硬化", top_k=10).hits
+               if h.passage.text.startswith(title))
+
+    def headline_score(question: str, penalty: float) -> float:
+        scoring.HEADLINE_PENALTY, kept = penalty, scoring.HEADLINE_PENALTY
+        try:
+            return scoring.score_sentences(searcher, question, [hit], DEFAULT_WEIGHTS)[0].score
+        finally:
+            scoring.HEADLINE_PENALTY = kept
+
+    penalty = scoring.HEADLINE_PENALTY
+    for posted in ("When was the post on the US hardening its position put up?", "When was this article published?",
+                   "米国が強硬化したという記事はいつ掲載された？", "その記事はいつ投稿されましたか"):
+        assert headline_score(posted, penalty) == pytest.approx(headline_score(posted, 0.0)), posted
+    for happened in ("When did the US harden its position in the peace negotiations?",
+                     "米国はいつ立場を強硬化したのか", "What did the US harden its position on?"):
+        assert headline_score(happened, penalty) == pytest.approx(headline_score(happened, 0.0) - penalty), happened
+
+
 def test_the_lead_after_a_headline_counts_a_little_less_but_for_a_question_asking_when_or_where(searcher) -> None:
     """A probe's: with the headline penalised, the lead after it opened the answers (「精密部品大手の東和精機…は7日、…
     連結決算を発表した。」 for "How much revenue…?"). The lead sums the article too: LEAD_PENALTY less, except for a
