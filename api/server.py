@@ -30,17 +30,19 @@ logger = logging.getLogger(__name__)
 KEEP_ALIVE_S = 8
 
 
-_ABSOLUTE_FORM = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
+_ABSOLUTE_FORM = re.compile(rb"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)")
 
 
 class _Requests(h11.Connection):
-    """h11's server side, with two checks of the request line that h11 leaves to the server (RFC 9112 section 3):
+    """h11's server side, with the checks of the request line that h11 leaves to the server (RFC 9112 section 3):
 
     - a major version other than 1 is refused with a 505 (`refused`, which send_400_response answers) and the
       connection closed: h11 took "HTTP/9.9" for 1.1, so the request was served and its connection held until the
-      keep-alive timer, 8 s;
-    - the absolute form (`GET http://host/path`), which a server must accept, is served as its path and query:
-      the app saw the whole URL as the path and answered 404."""
+      keep-alive timer, 8 s; a later minor version is read as 1.1, which must name its Host (h11 asks that of 1.1
+      only: "HTTP/1.9" without one was served);
+    - the absolute form (`GET http://host/path`), which a server must accept, is served as its path and query, with
+      its authority as the Host (the URI's wins over the header's): the app saw the whole URL as the path and answered
+      404. Only the http and https schemes; a fragment is dropped; `OPTIONS http://host` is `OPTIONS *`."""
 
     refused: tuple[int, str] | None = None
 
@@ -48,17 +50,27 @@ class _Requests(h11.Connection):
         event = super().next_event()
         if not isinstance(event, h11.Request):
             return event
-        if not event.http_version.startswith(b"1."):
-            version = event.http_version.decode("ascii", "replace")
-            self.refused = (505, f"HTTP/{version} is not supported: this server speaks HTTP/1.1 and HTTP/1.0")
-            raise h11.RemoteProtocolError(self.refused[1], error_status_hint=505)
+        version = event.http_version
+        if not version.startswith(b"1."):
+            self._refuse(505, f"HTTP/{version.decode('ascii', 'replace')} is not supported: this server speaks "
+                              "HTTP/1.1 and HTTP/1.0")
+        if version not in (b"1.0", b"1.1") and not any(name == b"host" for name, _ in event.headers):
+            self._refuse(400, "an HTTP/1.1 request must have a Host header")
         origin = _ABSOLUTE_FORM.match(event.target)
-        if origin is not None:
-            rest = event.target[origin.end():]
-            target = rest if rest.startswith(b"/") else b"/" + rest
-            event = h11.Request(method=event.method, headers=event.headers, target=target,
-                                http_version=event.http_version)
-        return event
+        if origin is None:
+            return event
+        scheme, authority = origin.group(1).lower(), origin.group(2)
+        if scheme not in (b"http", b"https") or not authority:
+            self._refuse(400, "a request target in absolute form must be an http or https URL with a host")
+        rest = event.target[origin.end():].split(b"#", 1)[0]
+        if not rest.startswith(b"/"):
+            rest = b"*" if event.method == b"OPTIONS" and not rest else b"/" + rest
+        headers = [(name, value) for name, value in event.headers if name != b"host"] + [(b"host", authority)]
+        return h11.Request(method=event.method, headers=headers, target=rest, http_version=version)
+
+    def _refuse(self, status: int, text: str) -> None:
+        self.refused = (status, text)
+        raise h11.RemoteProtocolError(text, error_status_hint=status)
 
 
 def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -244,16 +245,26 @@ def headline(text: str, start: int, hit: Hit) -> bool:
     return bool(title) and start == 0 and text.startswith(title[: max(8, len(title) // 2)])
 
 
-# a question asking when an article was posted: not "released" (a hostage is), 公開 (a panda is shown) or 更新 (a record
-# is broken)
-_ASKS_POSTED = re.compile(r"\b(?:publish(?:ed|ing)?|post(?:ed)?|put up|written|uploaded)\b|掲載|投稿|配信", re.I)
+# a question asking when an article was posted: a word of the writing, then one of posting it ("When was the piece on
+# … published?", "When did the report come out?"), or posting it, then the writing; 「…記事が掲載されたのはいつ?」,
+# 「いつの記事?」, 「いつ投稿された?」. Not a bare verb ("When did he take up the post?", "When was the letter written?",
+# 「番組はいつ配信される?」: a reviewer's)
+_WRITING_EN = (r"(?:article|piece|post|report|story|column|essay|newsletter|editorial|commentary|blog|news|op-?ed|"
+               r"analysis|backgrounder)s?")
+_POSTING_EN = (r"(?:published|publish|posted|put\s+up|written|wrote|released|reported|filed|uploaded|came\s+out|"
+               r"come\s+out)")
+_ASKS_POSTED = re.compile(
+    rf"\b{_WRITING_EN}\b.*\b{_POSTING_EN}\b|\b(?:publish|post|write|release|file|upload)(?:ed)?\s+(?:\S+\s+){{0,3}}?"
+    rf"{_WRITING_EN}\b|(?:記事|投稿|コラム|論考|論説|社説|ニュース|レポート|ブログ)\S{{0,12}}?(?:掲載|投稿|配信|公開|発表|書か|報じ)|"
+    r"(?:掲載|投稿|配信)\S{0,6}?(?:記事|ニュース)|いつの(?:記事|ニュース|投稿)|いつ(?:投稿|掲載)", re.I)
+# a date in a title: a year, or a month and a day (「(2025.2.27 ISWレポート)」, 「2024年」, 「5月8日」); not a span (「約14年9か月
+# ぶり」, 「4日ぶりに救助」) nor the month a figure is of (「10月の訪日客」): a reviewer's
+_TITLE_DATE = re.compile(r"(?<!\d)(?:1[89]|20)\d\d\s*(?:年|[./]\s*\d)|\d{1,2}\s*月\s*\d{1,2}\s*日")
 
 
-def _dated(searcher: Searcher, title: str, seen: dict[str, bool]) -> bool:
-    """Whether an article's title (without the dateline a headline line adds) holds a date, `seen` remembering."""
-    if title not in seen:
-        seen[title] = bool(features(searcher.analyzer, title)[1] & DATE)
-    return seen[title]
+def _dated(title: str) -> bool:
+    """Whether an article's title (without the dateline a headline line adds) holds a date of its own."""
+    return _TITLE_DATE.search(unicodedata.normalize("NFKC", title)) is not None
 
 
 def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: Weights,
@@ -282,7 +293,6 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
     # はいつ?」 (probes'). The lead counts as any sentence for a question asking when or where (「12日午後5時40分ごろ、…」)
     headlines, leads = not kinds & DATE, not kinds & (DATE | PLACE)
     posted = bool(kinds & DATE and _ASKS_POSTED.search(question))
-    dated: dict[str, bool] = {}  # a title: whether it holds a date of its own
     top = max((h.score for h in hits), default=0.0) or 1.0
     out: list[Scored] = []
     # a follow-up's own words count in the conversation's document, its first passage's: "When will it open?" after
@@ -314,7 +324,7 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
             value = float(sims[j]) + prior + w.lexical * lex + (w.kind if asked & ps.kinds[j] else 0.0)
             if own and w.own and h.passage.doc_id == first_doc:
                 value += w.own * lexical(own, ps.terms[j], idf)
-            if in_headline and (headlines or not (posted or _dated(searcher, h.passage.title or "", dated))):
+            if in_headline and (headlines or not (posted or _dated(h.passage.title or ""))):
                 value -= HEADLINE_PENALTY
             if leads and j == lead_at:
                 value -= LEAD_PENALTY

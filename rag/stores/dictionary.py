@@ -25,6 +25,7 @@ from pathlib import Path
 from ..processes import child_env, exit_with_parent, python
 from .english import english_words, is_acronym
 from .japanese import fold, fold_term
+from .sounds import latin_key, spells
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ _PAREN = re.compile(r"\s*[(\[].*?[)\]]\s*")
 _PLAIN_WORD = re.compile(r"[a-z]{2,}")  # a dictionary key that a question word may be (no acronym, no phrase)
 # the table's own format (its keys): a new one is read from JMdict once per machine. It is not in BRIDGE_ID, which
 # BM25's counts carry, because the counts do not depend on it; every build writes its bridge afresh.
-_TABLE_ID = "acronym-keys/words/key-length"  # key-length: a gloss is kept by its key's length, not its own
+_TABLE_ID = "acronym-keys/words/loanword-notes"  # a loanword's long gloss is kept by its key
 
 
 def db_path() -> Path | None:
@@ -70,6 +71,11 @@ _PART = 10**8
 NAMES_FROM = 2 * _PART  # the first order of JMnedict's pairs (its queries are the third and fourth)
 
 
+def _loanword(form: str, key: str) -> bool:
+    """Whether `form` is the katakana loanword of the one-word `key` (bridge._loanword's test)."""
+    return not form.isascii() and key.isalpha() and len(latin_key(key)) >= 3 and spells(form, key)
+
+
 def _read_query(db: Path, i: int) -> dict[str, str]:
     """{japanese term: packed "order<RS>key<US>…"} from the i-th of the dictionary's queries."""
     terms: dict[str, list[tuple[int, str]]] = defaultdict(list)
@@ -83,9 +89,13 @@ def _read_query(db: Path, i: int) -> dict[str, str]:
             key = keys.get(gloss)
             if key is None:
                 key = keys[gloss] = _key(gloss)
-            # a long gloss explains rather than translates; its key is what counts, not the note in parentheses:
-            # インタビュー's "interview (i.e. television, newspaper, etc.)" was dropped whole by the gloss's length
-            if len(key) <= 40:
+            # a gloss over 40 characters explains rather than translates, and is left out, unless it is a loanword's
+            # whose note in parentheses made it long: インタビュー's "interview (i.e. television, newspaper, etc.)".
+            # Not every long gloss's key: those are mostly a word's narrow senses, which came first in their keys'
+            # groups ("attack (esp. a corner approach in the game of go)": 掛かり before 攻撃; "closing (for the day,
+            # esp. of a restaurant or bar)": 看板), and made the old provinces' and states' names English words (aki,
+            # izumi, kaga, chen), which a question then no longer names (a reviewer's)
+            if len(gloss) <= 40 or (len(key) <= 40 and _loanword(form, key)):
                 term = folded.get(form)
                 if term is None:
                     term = folded[form] = fold_term(fold(form))

@@ -1017,7 +1017,8 @@ def test_a_headline_counts_as_any_sentence_for_when_an_article_was_posted_not_fo
     """Probes': the dateline, the day an article was posted, opened "When will the storm come closest to southern
     Kyushu?" (「強い台風15号 九州南部にあす接近… ― 2025年9月17日 17:40」) and 「…マラソンが中止になったのはいつですか。」
     (2020年と2021年, in the body). A question asking when keeps the headline unpenalised only if it asks when the article
-    was posted (published, put up, 掲載, 投稿, 配信), or if the title is dated itself (「(2025.2.27 ISWレポート)」)."""
+    was posted (a word of the writing and one of posting it: published, put up, came out, 掲載, 投稿, 配信), or if the
+    title is dated itself (「(2025.2.27 ISWレポート)」)."""
     from rag.answers import scoring
 
     title = "米国:和平交渉における立場を明確に強硬化"  # the seeds' title, undated; its headline line carries the dateline
@@ -1033,11 +1034,18 @@ def test_a_headline_counts_as_any_sentence_for_when_an_article_was_posted_not_fo
 
     penalty = scoring.HEADLINE_PENALTY
     for posted in ("When was the post on the US hardening its position put up?", "When was this article published?",
-                   "米国が強硬化したという記事はいつ掲載された？", "その記事はいつ投稿されましたか"):
+                   "When did the report come out?", "米国が強硬化したという記事はいつ掲載された？",
+                   "その記事はいつ投稿されましたか", "いつの記事ですか"):
         assert headline_score(posted, penalty) == pytest.approx(headline_score(posted, 0.0)), posted
+    # a reviewer's: a bare verb of posting is no question about the article ("the post" of an office, a letter)
     for happened in ("When did the US harden its position in the peace negotiations?",
-                     "米国はいつ立場を強硬化したのか", "What did the US harden its position on?"):
+                     "米国はいつ立場を強硬化したのか", "What did the US harden its position on?",
+                     "When did he take up the post?", "When was the letter written?", "この番組はいつ配信されますか"):
         assert headline_score(happened, penalty) == pytest.approx(headline_score(happened, 0.0) - penalty), happened
+    # a title dated itself keeps its headline for any when-question; a span or a figure's month is no date in it
+    assert scoring._dated("(2025.2.27 ISWレポート)ロシア") and scoring._dated("5月8日に署名 中ロ共同声明")
+    assert not any(scoring._dated(t) for t in ("東通原発1号機が再稼働 停止から約14年9か月ぶり",
+                                               "不明の登山者3人 4日ぶりに救助", "10月の訪日外国人 過去最多"))
 
 
 def test_the_lead_after_a_headline_counts_a_little_less_but_for_a_question_asking_when_or_where(searcher) -> None:

@@ -361,6 +361,9 @@ def test_a_request_line_of_another_major_version_gets_a_505_at_once_and_its_conn
     with socket.create_connection(_address(url), timeout=30) as sock:  # a later minor version is still HTTP/1.1
         sock.sendall(b"GET /healthz HTTP/1.2\r\nHost: x\r\n\r\n")
         assert _read_response(sock)[0] == 200
+    with socket.create_connection(_address(url), timeout=30) as sock:  # so it names its Host (a reviewer's)
+        sock.sendall(b"GET /healthz HTTP/1.9\r\n\r\n")
+        assert _read_response(sock)[:3:2] == (400, b"an HTTP/1.1 request must have a Host header")
 
 
 def test_a_request_target_in_absolute_form_is_served_as_its_path_and_query(server):
@@ -370,11 +373,22 @@ def test_a_request_target_in_absolute_form_is_served_as_its_path_and_query(serve
                                   (url + "/v1/documents?limit=1", 200, b'{"index_version"'),
                                   (url + "?x=1", 200, b"<!doctype html>"),
                                   ("http://other.example/healthz", 200, b'{"status":"ok"}'),
-                                  (url + "/nowhere", 404, b'{"error":"not_found"')):
+                                  (url + "/nowhere", 404, b'{"error":"not_found"'),
+                                  ("HTTP://Other.Example/healthz#part", 200, b'{"status":"ok"}'),
+                                  ("foo://other.example/healthz", 400, b"a request target in absolute form"),
+                                  ("http:///healthz", 400, b"a request target in absolute form")):
         with socket.create_connection(_address(url), timeout=30) as sock:
             sock.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
             got, _, body = _read_response(sock)
             assert (got, body[:len(start)]) == (status, start), (target, body[:200])
+    # the URI's authority is the Host, not the header's (a reviewer's): the chat's citation links are built from it
+    body = json.dumps({"model": "newsrag", "messages": [{"role": "user", "content": "What did Lavrov say?"}]})
+    with socket.create_connection(_address(url), timeout=60) as sock:
+        sock.sendall(f"POST http://public.example/v1/chat/completions HTTP/1.1\r\nHost: internal.invalid:1\r\n"
+                     f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n{body}".encode())
+        got, _, reply = _read_response(sock)
+    text = reply.decode()
+    assert got == 200 and "http://public.example/documents/" in text and "internal.invalid" not in text
 
 
 def _server_pid(index: Path) -> int:
