@@ -31,6 +31,9 @@ KEEP_ALIVE_S = 8
 
 
 _ABSOLUTE_FORM = re.compile(rb"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)")
+# the authority of an http URL a server takes as the Host: a host, not empty, and a port maybe; no user information
+# (RFC 9110 section 4.2.4: `http://user:pw@host/` is an error), which became the Host and the chat's citation links
+_HOST = re.compile(rb"(?:\[[0-9A-Fa-f:.]+\]|[^\[\]@:\s]+)(?::\d*)?")
 
 
 class _Requests(h11.Connection):
@@ -42,7 +45,8 @@ class _Requests(h11.Connection):
       only: "HTTP/1.9" without one was served);
     - the absolute form (`GET http://host/path`), which a server must accept, is served as its path and query, with
       its authority as the Host (the URI's wins over the header's): the app saw the whole URL as the path and answered
-      404. Only the http and https schemes; a fragment is dropped; `OPTIONS http://host` is `OPTIONS *`."""
+      404. Only the http and https schemes, with a host and no user name; a fragment is dropped; an empty path is
+      `/`, `OPTIONS http://host` too (the RFC reads it as `OPTIONS *`, which the app does not route)."""
 
     refused: tuple[int, str] | None = None
 
@@ -60,11 +64,12 @@ class _Requests(h11.Connection):
         if origin is None:
             return event
         scheme, authority = origin.group(1).lower(), origin.group(2)
-        if scheme not in (b"http", b"https") or not authority:
-            self._refuse(400, "a request target in absolute form must be an http or https URL with a host")
+        if scheme not in (b"http", b"https") or not _HOST.fullmatch(authority):
+            self._refuse(400, "a request target in absolute form must be an http or https URL with a host (and no "
+                              "user name)")
         rest = event.target[origin.end():].split(b"#", 1)[0]
         if not rest.startswith(b"/"):
-            rest = b"*" if event.method == b"OPTIONS" and not rest else b"/" + rest
+            rest = b"/" + rest
         headers = [(name, value) for name, value in event.headers if name != b"host"] + [(b"host", authority)]
         return h11.Request(method=event.method, headers=headers, target=rest, http_version=version)
 

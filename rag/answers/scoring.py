@@ -248,18 +248,24 @@ def headline(text: str, start: int, hit: Hit) -> bool:
 # a question asking when an article was posted: a word of the writing, then one of posting it ("When was the piece on
 # … published?", "When did the report come out?"), or posting it, then the writing; 「…記事が掲載されたのはいつ?」,
 # 「いつの記事?」, 「いつ投稿された?」. Not a bare verb ("When did he take up the post?", "When was the letter written?",
-# 「番組はいつ配信される?」: a reviewer's)
+# 「番組はいつ配信される?」), nor "released", "reported" or "filed", which events are (a hostage, a case, a lawsuit),
+# nor a question that quotes the writing ("According to the article, when was…?", 「記事によると…いつ発表した?」):
+# reviewers'
 _WRITING_EN = (r"(?:article|piece|post|report|story|column|essay|newsletter|editorial|commentary|blog|news|op-?ed|"
                r"analysis|backgrounder)s?")
-_POSTING_EN = (r"(?:published|publish|posted|put\s+up|written|wrote|released|reported|filed|uploaded|came\s+out|"
-               r"come\s+out)")
+_POSTING_EN = r"(?:published|publish|posted|put\s+up|written|wrote|uploaded|issued|came\s+out|come\s+out)"
 _ASKS_POSTED = re.compile(
-    rf"\b{_WRITING_EN}\b.*\b{_POSTING_EN}\b|\b(?:publish|post|write|release|file|upload)(?:ed)?\s+(?:\S+\s+){{0,3}}?"
-    rf"{_WRITING_EN}\b|(?:記事|投稿|コラム|論考|論説|社説|ニュース|レポート|ブログ)\S{{0,12}}?(?:掲載|投稿|配信|公開|発表|書か|報じ)|"
-    r"(?:掲載|投稿|配信)\S{0,6}?(?:記事|ニュース)|いつの(?:記事|ニュース|投稿)|いつ(?:投稿|掲載)", re.I)
-# a date in a title: a year, or a month and a day (「(2025.2.27 ISWレポート)」, 「2024年」, 「5月8日」); not a span (「約14年9か月
-# ぶり」, 「4日ぶりに救助」) nor the month a figure is of (「10月の訪日客」): a reviewer's
-_TITLE_DATE = re.compile(r"(?<!\d)(?:1[89]|20)\d\d\s*(?:年|[./]\s*\d)|\d{1,2}\s*月\s*\d{1,2}\s*日")
+    rf"\b{_WRITING_EN}\b(?:\s+\S+){{0,12}}?\s+{_POSTING_EN}\b|\b(?:publish|post|write|upload)(?:ed)?\s+"
+    rf"(?:\S+\s+){{0,3}}?{_WRITING_EN}\b|(?:記事|投稿|コラム|論考|論説|社説|ニュース|レポート|ブログ)(?:は|が)?\S{{0,12}}?"
+    r"(?:掲載|投稿|配信|公開|発表|書か)|(?:掲載|投稿|配信)\S{0,6}?(?:記事|ニュース)|いつの(?:記事|ニュース|投稿)|いつ(?:投稿|掲載)",
+    re.I)
+_QUOTES_WRITING = re.compile(r"\baccording\s+to\b|によると|によれば|では、", re.I)
+# a date in a title: a year, or a day with its month (「(2025.2.27 ISWレポート)」, 「2026年度末で閉校へ」, 「5月8日」,
+# 「2/27」); not a span (「約14年9か月ぶり」, 「4日ぶりに救助」, 「3年間」), a decimal (「2000.5万人」) nor a month alone, the
+# month a figure is of (「10月の訪日客」): reviewers'
+_M, _D = r"(?:1[0-2]|0?[1-9])", r"(?:3[01]|[12]\d|0?[1-9])"
+_TITLE_DATE = re.compile(rf"(?<![\d.])(?:1[89]|20)\d\d\s*(?:年(?!間|ぶり)|[./-]\s*{_M}\s*[./-]\s*{_D}(?!\d))|"
+                         rf"(?<![\d.]){_M}\s*月\s*{_D}\s*日|(?<![\d./]){_M}/{_D}(?![\d./])")
 
 
 def _dated(title: str) -> bool:
@@ -292,7 +298,7 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
     # translates); its dateline, the day it was posted, led "When will the storm come closest?" and 「…中止になったの
     # はいつ?」 (probes'). The lead counts as any sentence for a question asking when or where (「12日午後5時40分ごろ、…」)
     headlines, leads = not kinds & DATE, not kinds & (DATE | PLACE)
-    posted = bool(kinds & DATE and _ASKS_POSTED.search(question))
+    posted = bool(kinds & DATE and _ASKS_POSTED.search(question) and not _QUOTES_WRITING.search(question))
     top = max((h.score for h in hits), default=0.0) or 1.0
     out: list[Scored] = []
     # a follow-up's own words count in the conversation's document, its first passage's: "When will it open?" after

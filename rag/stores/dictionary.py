@@ -33,7 +33,7 @@ _PAREN = re.compile(r"\s*[(\[].*?[)\]]\s*")
 _PLAIN_WORD = re.compile(r"[a-z]{2,}")  # a dictionary key that a question word may be (no acronym, no phrase)
 # the table's own format (its keys): a new one is read from JMdict once per machine. It is not in BRIDGE_ID, which
 # BM25's counts carry, because the counts do not depend on it; every build writes its bridge afresh.
-_TABLE_ID = "acronym-keys/words/loanword-notes"  # a loanword's long gloss is kept by its key
+_TABLE_ID = "acronym-keys/words/loanword-examples"  # a loanword's long gloss that gives examples is kept
 
 
 def db_path() -> Path | None:
@@ -71,6 +71,9 @@ _PART = 10**8
 NAMES_FROM = 2 * _PART  # the first order of JMnedict's pairs (its queries are the third and fourth)
 
 
+_EXAMPLES = re.compile(r"\((?:i\.e\.|e\.g\.)")  # a gloss's note that gives examples of its sense
+
+
 def _loanword(form: str, key: str) -> bool:
     """Whether `form` is the katakana loanword of the one-word `key` (bridge._loanword's test)."""
     return not form.isascii() and key.isalpha() and len(latin_key(key)) >= 3 and spells(form, key)
@@ -82,26 +85,36 @@ def _read_query(db: Path, i: int) -> dict[str, str]:
     con = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
     keys: dict[str, str] = {}  # the rows hold far fewer distinct glosses and forms: fold each once
     folded: dict[str, str] = {}
+    short: set[str] = set()  # the keys of the glosses kept by their length: the dictionary's words
+    noted: list[tuple[int, str, str]] = []  # (order, key, form) of a loanword's long gloss that gives examples
     try:
         order = i * _PART
         for gloss, form in con.execute(_QUERIES[i]):
             order += 1
-            key = keys.get(gloss)
-            if key is None:
-                key = keys[gloss] = _key(gloss)
-            # a gloss over 40 characters explains rather than translates, and is left out, unless it is a loanword's
-            # whose note in parentheses made it long: インタビュー's "interview (i.e. television, newspaper, etc.)".
-            # Not every long gloss's key: those are mostly a word's narrow senses, which came first in their keys'
-            # groups ("attack (esp. a corner approach in the game of go)": 掛かり before 攻撃; "closing (for the day,
-            # esp. of a restaurant or bar)": 看板), and made the old provinces' and states' names English words (aki,
-            # izumi, kaga, chen), which a question then no longer names (a reviewer's)
-            if len(gloss) <= 40 or (len(key) <= 40 and _loanword(form, key)):
+            if len(gloss) <= 40:
+                key = keys.get(gloss)
+                if key is None:
+                    key = keys[gloss] = _key(gloss)
+                short.add(key)
                 term = folded.get(form)
                 if term is None:
                     term = folded[form] = fold_term(fold(form))
                 terms[term].append((order, key))
+            elif order < NAMES_FROM and _EXAMPLES.search(gloss) and gloss[:1].islower():
+                key = _key(gloss)
+                if len(key) <= 40 and _loanword(form, key):
+                    noted.append((order, key, form))
     finally:
         con.close()
+    # a gloss over 40 characters explains rather than translates, and is left out, but for a loanword's whose note
+    # gives examples of its sense, under a key the dictionary has anyway: インタビュー's "interview (i.e. television,
+    # newspaper, etc.)". Not every long gloss's key (a reviewer's): most are a word's narrow senses, which came first in
+    # their keys' groups ("attack (esp. a corner approach in the game of go)": 掛かり before 攻撃; "slam (in
+    # professional wrestling…)": スラム), and names that became English words no question then names (shimotsuke,
+    # taliban, the old provinces)
+    for order, key, form in noted:
+        if key in short:
+            terms[fold_term(fold(form))].append((order, key))
     return {t: _SEP.join(f"{o}{_PAIR}{k}" for o, k in pairs) for t, pairs in terms.items()}
 
 

@@ -1044,6 +1044,7 @@ def test_a_headline_counts_as_any_sentence_for_when_an_article_was_posted_not_fo
         assert headline_score(happened, penalty) == pytest.approx(headline_score(happened, 0.0) - penalty), happened
     # a title dated itself keeps its headline for any when-question; a span or a figure's month is no date in it
     assert scoring._dated("(2025.2.27 ISWレポート)ロシア") and scoring._dated("5月8日に署名 中ロ共同声明")
+    assert scoring._dated("青笹北小学校を2026年度末で閉校へ") and not scoring._dated("2000.5万人が来場")
     assert not any(scoring._dated(t) for t in ("東通原発1号機が再稼働 停止から約14年9か月ぶり",
                                                "不明の登山者3人 4日ぶりに救助", "10月の訪日外国人 過去最多"))
 

@@ -376,7 +376,9 @@ def test_a_request_target_in_absolute_form_is_served_as_its_path_and_query(serve
                                   (url + "/nowhere", 404, b'{"error":"not_found"'),
                                   ("HTTP://Other.Example/healthz#part", 200, b'{"status":"ok"}'),
                                   ("foo://other.example/healthz", 400, b"a request target in absolute form"),
-                                  ("http:///healthz", 400, b"a request target in absolute form")):
+                                  ("http:///healthz", 400, b"a request target in absolute form"),
+                                  ("http://:80/healthz", 400, b"a request target in absolute form"),
+                                  ("http://user:pw@other.example/healthz", 400, b"a request target in absolute form")):
         with socket.create_connection(_address(url), timeout=30) as sock:
             sock.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
             got, _, body = _read_response(sock)

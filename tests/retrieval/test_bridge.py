@@ -234,18 +234,21 @@ def test_a_companys_officer_is_keyed_by_the_office_too(built_index) -> None:
     assert "社名" not in full.table.get("name", []) and "社用車" not in full.table.get("car", [])
 
 
-def test_a_loanwords_long_gloss_is_kept_by_its_key_and_no_other_long_gloss_is(built_index) -> None:
+def test_a_loanwords_long_gloss_that_gives_examples_is_kept_and_no_other_long_gloss_is(built_index) -> None:
     """JMdict glosses インタビュー "interview (i.e. television, newspaper, etc.)", 44 characters: a gloss over 40 was
     dropped whole, so "What did the champion say in his victory interview?" never reached 「優勝インタビューで…」 (a
-    probe's). A loanword's long gloss is kept by its key now; no other long gloss is (a reviewer's: their keys are
-    narrow senses, 掛かり's "attack (esp. a corner approach in the game of go)" first under "attack", and the old
-    provinces' names, 和泉's "Izumi (former province…)", would become English words that no question names)."""
+    probe's). A loanword's long gloss whose note gives examples is kept now, under a key the dictionary has anyway; no
+    other long gloss is (reviewers': their keys are narrow senses, 掛かり's "attack (esp. a corner approach in the game
+    of go)" first under "attack", スラム's wrestling "slam", and names would become English words that no question
+    then names: "Shimotsuke (former province…)", "Taliban (…)")."""
     settings, _ = built_index
-    small = build_bridge(["インタビュ", "会見", "攻撃", "掛かり", "政府"],
+    small = build_bridge(["インタビュ", "会見", "攻撃", "掛かり", "スラム", "政府"],
                          cache_dir=Path(settings.cache_dir or settings.index_dir / ".cache"))
     assert small.table["interview"] == ["会見", "インタビュ"] and small.table["attack"] == ["攻撃"]
+    assert "スラム" not in small.table.get("slam", [])  # "slam (in professional wrestling…)": a narrow sense
     assert small.expand("What did he say in the interview?") == [["会見", "インタビュ"]]
-    assert "interview" in small.words and not {"izumi", "aki", "kaga", "chen"} & small.words
+    assert "interview" in small.words
+    assert not {"izumi", "aki", "kaga", "chen", "shimotsuke", "taliban", "shirasu", "marimo"} & small.words
 
 
 def test_a_japanese_name_is_keyed_as_english_writes_it(built_index, searcher) -> None:
