@@ -27,11 +27,11 @@ from functools import cached_property
 from pathlib import Path
 
 from .defined import Glosser
-from .dictionary import NAMES_FROM, db_path, pairs
+from .dictionary import NAMES_FROM, db_path, loanword, pairs
 from .dictionary import entries as dictionary_entries
 from .english import acronyms, capitalised, english_words, lemmas, stems
 from .japanese import STOP_WORDS, fold_term
-from .sounds import kana_keys, latin_key, latin_keys, same_keys, sounds_like, spells
+from .sounds import kana_keys, latin_keys, same_keys, sounds_like
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     for key, ordered in ranked.items():
         terms_of_key = every[key] = ([ordered[0][1]] if len(ordered) == 1  # most keys: one term
                                      else list(dict.fromkeys(term for _, term in sorted(ordered))))
-        out[key] = terms_of_key[:_MAX_PER_KEY] + [t for t in terms_of_key[_MAX_PER_KEY:] if _loanword(t, key)]
+        out[key] = terms_of_key[:_MAX_PER_KEY] + [t for t in terms_of_key[_MAX_PER_KEY:] if loanword(t, key)]
     # JMdict glosses a company's officers "company president" (社長), "company employee" (社員): under the officer
     # too, after its own terms ("Who is the president of Minato Digital?" found no 社長, a probe's finding). Every
     # two-word gloss under its head noun was measured too: it moved seen questions both ways (docs/precision.md)
@@ -246,13 +246,6 @@ def _alike(table: dict[str, list[str]], first: dict[str, str], is_name: Callable
 def _words_json(words: frozenset[str]) -> str:
     """`words` sorted, as JSON (a frozenset keeps its hash: the lookup of the dictionary's own set costs nothing)."""
     return json.dumps(sorted(words), ensure_ascii=False)
-
-
-def _loanword(term: str, key: str) -> bool:
-    """Whether `term` is the katakana loanword of the one-word `key` (group → グループ, chance → チャンス): kept past
-    the cap, which takes a key's terms in the dictionary's order, where a common word's six kanji senses (群, 軍, 一団…)
-    come first. A key of fewer than three consonant classes is shared by too many words (do → ド, time → タイム)."""
-    return not term.isascii() and key.isalpha() and len(latin_key(key)) >= 3 and spells(term, key)
 
 
 class Bridge:

@@ -74,9 +74,12 @@ NAMES_FROM = 2 * _PART  # the first order of JMnedict's pairs (its queries are t
 _EXAMPLES = re.compile(r"\((?:i\.e\.|e\.g\.)")  # a gloss's note that gives examples of its sense
 
 
-def _loanword(form: str, key: str) -> bool:
-    """Whether `form` is the katakana loanword of the one-word `key` (bridge._loanword's test)."""
-    return not form.isascii() and key.isalpha() and len(latin_key(key)) >= 3 and spells(form, key)
+def loanword(term: str, key: str) -> bool:
+    """Whether `term` is the katakana loanword of the one-word `key` (group → グループ, chance → チャンス): the bridge
+    keeps it past the cap, which takes a key's terms in the dictionary's order, where a common word's six kanji senses
+    (群, 軍, 一団…) come first, and the table keeps its gloss past 40 characters when its note gives examples. A key of
+    fewer than three consonant classes is shared by too many words (do → ド, time → タイム)."""
+    return not term.isascii() and key.isalpha() and len(latin_key(key)) >= 3 and spells(term, key)
 
 
 def _read_query(db: Path, i: int) -> dict[str, str]:
@@ -102,7 +105,7 @@ def _read_query(db: Path, i: int) -> dict[str, str]:
                 terms[term].append((order, key))
             elif order < NAMES_FROM and _EXAMPLES.search(gloss) and gloss[:1].islower():
                 key = _key(gloss)
-                if len(key) <= 40 and _loanword(form, key):
+                if len(key) <= 40 and loanword(form, key):
                     noted.append((order, key, form))
     finally:
         con.close()
