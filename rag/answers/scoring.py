@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..components.sentences import encoder as sentence_encoder
-from ..corpus.articles import PLACE_DATE_CAPTION
+from ..corpus.articles import PLACE_DATE_CAPTION, STANDALONE_DATE
 from ..corpus.lines import has_cjk
 from ..retrieval.rerank.answer_type import is_interrogative
 from ..stores.sentences import (DATE, ENCODE, NUMBER, ORG, PERSON, PLACE, PassageSentences, features,
@@ -331,6 +331,11 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
             if own and w.own and h.passage.doc_id == first_doc:
                 value += w.own * lexical(own, ps.terms[j], idf)
             if in_headline and (headlines or not (posted or _dated(h.passage.title or ""))):
+                value -= HEADLINE_PENALTY
+            elif not posted and STANDALONE_DATE.match(text):
+                # a dateline on a line of its own (「2023年3月29日(水)11時20分」) is the day the article was posted, as
+                # the headline's is: its numbers led "How many people took part?" (a probe's chat), and it opened
+                # "Did Xi back Putin staying on as president…?"
                 value -= HEADLINE_PENALTY
             if leads and j == lead_at:
                 value -= LEAD_PENALTY

@@ -13,7 +13,7 @@ from .lines import DATE_RE, Line, has_cjk, is_body, iso_date, latin_share, urls
 # 「…」との主張を否定 ― 2025年02月28日 19:49   /   中・露共同声明2025年05月10日 23:25
 _DATED_HEADLINE = re.compile(r"^(?P<title>.{4,120}?)\s*(?P<sep>[―—–\-|｜])?\s*(?P<date>" + DATE_RE.pattern + r")\s*$")
 # a date line of its own: 2023年3月29日(水)11時20分, and as news sites write it, 【2025年12月20日】, "2025/12/20 09:30 配信"
-_STANDALONE_DATE = re.compile(r"^\s*[【\[]?\s*" + DATE_RE.pattern + r"\s*[】\]]?\s*(?:配信|更新|公開|掲載|投稿|発行)?\s*$")
+STANDALONE_DATE = re.compile(r"^\s*[【\[]?\s*" + DATE_RE.pattern + r"\s*[】\]]?\s*(?:配信|更新|公開|掲載|投稿|発行)?\s*$")
 _SOURCE_BLOCK = re.compile(r"^\s*【[^】]*(?:引用|参照|底本|出典|参考)[^】]*】\s*$")
 _SOURCE_LINE = re.compile(r"^\s*(?:元ネタ|参考ネタ|元記事|出典|引用元|ソース|参考|Source|Via)\s*[:：]\s*(?P<url>https?://\S+)")
 _SITE_NAME = re.compile(r"(?:ブログ|blog|Blog|新聞|日報|通信|ニュース|News|TIMES|Times|Online|オンライン)$")
@@ -83,7 +83,7 @@ def _titled(lines: Sequence[Line], i: int, reasons: dict[int, str]) -> bool:
             or i == 0 or not lines[i - 1].blank):
         return False
     date = next((j for j in range(i + 1, min(i + 3, len(lines))) if not lines[j].blank), None)
-    if date is None or not _STANDALONE_DATE.match(lines[date].text):
+    if date is None or not STANDALONE_DATE.match(lines[date].text):
         return False
     # prose among the first lines after the date (a byline or a caption may come between)
     after = [j for j in range(date + 1, len(lines)) if not lines[j].blank][:_PROSE_WITHIN]
@@ -235,7 +235,7 @@ def read_header(lines: Sequence[Line], draft: ArticleDraft, reasons: dict[int, s
             if i < pick:
                 reasons.setdefault(i, "header")
     for i in header:
-        m = _STANDALONE_DATE.match(lines[i].text)
+        m = STANDALONE_DATE.match(lines[i].text)
         if m and draft.published is None:
             draft.published = iso_date(m)
     for i in header:
@@ -250,7 +250,7 @@ def read_header(lines: Sequence[Line], draft: ArticleDraft, reasons: dict[int, s
 
 
 def _title_like(s: str) -> bool:
-    return len(s) >= _MIN_TITLE_CHARS and not _SITE_NAME.search(s) and not _STANDALONE_DATE.match(s) and "。" not in s
+    return len(s) >= _MIN_TITLE_CHARS and not _SITE_NAME.search(s) and not STANDALONE_DATE.match(s) and "。" not in s
 
 
 def _latin_headline(lines: Sequence[Line], i: int) -> bool:

@@ -1049,6 +1049,35 @@ def test_a_headline_counts_as_any_sentence_for_when_an_article_was_posted_not_fo
                                                "不明の登山者3人 4日ぶりに救助", "10月の訪日外国人 過去最多"))
 
 
+def test_a_dateline_on_a_line_of_its_own_counts_less_but_for_a_question_asking_when_the_article_was_posted(
+        searcher) -> None:
+    """A probe's chat: "How many people took part?" quoted 「2025年11月19日 17時05分」, a dateline on a line of its own,
+    for its numbers, and "Did Xi back Putin staying on as president…?" opened with Newsweek's 「2023年3月29日(水)11時20分」.
+    It is the day the article was posted, as the headline's dateline is: HEADLINE_PENALTY less, but for a question
+    asking when the article was posted."""
+    from rag.answers import scoring
+
+    dateline = "2023年3月29日(水)11時20分"
+    hit = next(h for h in searcher.search("習近平とプーチンの「兄弟関係」が逆転 Newsweek", top_k=10).hits
+               if dateline in h.passage.text)
+
+    def dateline_score(question: str, penalty: float) -> float:
+        scoring.HEADLINE_PENALTY, kept = penalty, scoring.HEADLINE_PENALTY
+        try:
+            return next(x.score for x in scoring.score_sentences(searcher, question, [hit], DEFAULT_WEIGHTS)
+                        if x.text.strip() == dateline)
+        finally:
+            scoring.HEADLINE_PENALTY = kept
+
+    penalty = scoring.HEADLINE_PENALTY
+    for posted in ("When did Newsweek Japan publish the article about the Xi-Putin relationship?",
+                   "習近平とプーチンの記事はいつ掲載された？"):
+        assert dateline_score(posted, penalty) == pytest.approx(dateline_score(posted, 0.0)), posted
+    for other in ("Did Xi Jinping back Putin staying on as president?", "How many people took part?",
+                  "When did Xi visit Moscow?"):
+        assert dateline_score(other, penalty) == pytest.approx(dateline_score(other, 0.0) - penalty), other
+
+
 def test_the_lead_after_a_headline_counts_a_little_less_but_for_a_question_asking_when_or_where(searcher) -> None:
     """A probe's: with the headline penalised, the lead after it opened the answers (「精密部品大手の東和精機…は7日、…
     連結決算を発表した。」 for "How much revenue…?"). The lead sums the article too: LEAD_PENALTY less, except for a
