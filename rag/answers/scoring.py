@@ -18,7 +18,7 @@ import numpy as np
 
 from ..components.sentences import encoder as sentence_encoder
 from ..corpus.articles import PLACE_DATE_CAPTION, STANDALONE_DATE
-from ..corpus.lines import has_cjk
+from ..corpus.lines import DATE_RE, has_cjk, iso_date
 from ..retrieval.rerank.answer_type import is_interrogative
 from ..stores.sentences import (DATE, ENCODE, NUMBER, ORG, PERSON, PLACE, PassageSentences, features,
                                 sentence_spans)
@@ -268,6 +268,22 @@ _TITLE_DATE = re.compile(rf"(?<![\d.])(?:1[89]|20)\d\d\s*(?:年(?!間|ぶり)|[.
                          rf"(?<![\d.]){_M}\s*月\s*{_D}\s*日|(?<![\d./]){_M}/{_D}(?![\d./])")
 
 
+# the date of the writing asked for with no verb of posting: "What is the date of the Newsweek article?", "What date
+# is the piece from?", 「記事の日付は?」 (a reviewer's)
+_ASKS_DATE_OF = re.compile(rf"\bdate\s+(?:of|on)\s+(?:\S+\s+){{0,4}}?{_WRITING_EN}\b|\bwhat\s+date\s+is\s+(?:\S+\s+){{0,8}}?"
+                           rf"{_WRITING_EN}\b.*\bfrom\b|\b{_WRITING_EN}\s+dated\b|(?:記事|投稿|ニュース)の(?:日付|日時)", re.I)
+
+
+def _dateline(text: str, published: str | None) -> bool:
+    """Whether a sentence is the article's dateline on a line of its own: a date alone on its line
+    (`articles.STANDALONE_DATE`) that is the day the article was published. Not a date line of its body, a timeline's
+    「2024年5月16日」 or a hard-wrapped 「開業日は\n2026年3月14日\nとなる。」, which date its events (a reviewer's)."""
+    if published is None or not STANDALONE_DATE.match(text):
+        return False
+    found = DATE_RE.search(text)
+    return found is not None and (iso_date(found) or "")[:10] == published[:10]
+
+
 def _dated(title: str) -> bool:
     """Whether an article's title (without the dateline a headline line adds) holds a date of its own."""
     return _TITLE_DATE.search(unicodedata.normalize("NFKC", title)) is not None
@@ -298,7 +314,9 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
     # translates); its dateline, the day it was posted, led "When will the storm come closest?" and 「…中止になったの
     # はいつ?」 (probes'). The lead counts as any sentence for a question asking when or where (「12日午後5時40分ごろ、…」)
     headlines, leads = not kinds & DATE, not kinds & (DATE | PLACE)
-    posted = bool(kinds & DATE and _ASKS_POSTED.search(question) and not _QUOTES_WRITING.search(question))
+    asks_posted = bool((_ASKS_POSTED.search(question) or _ASKS_DATE_OF.search(question))
+                       and not _QUOTES_WRITING.search(question))
+    posted = bool(kinds & DATE) and asks_posted
     top = max((h.score for h in hits), default=0.0) or 1.0
     out: list[Scored] = []
     # a follow-up's own words count in the conversation's document, its first passage's: "When will it open?" after
@@ -332,7 +350,7 @@ def score_sentences(searcher: Searcher, question: str, hits: Sequence[Hit], w: W
                 value += w.own * lexical(own, ps.terms[j], idf)
             if in_headline and (headlines or not (posted or _dated(h.passage.title or ""))):
                 value -= HEADLINE_PENALTY
-            elif not posted and STANDALONE_DATE.match(text):
+            elif not asks_posted and _dateline(text, h.citation.published):
                 # a dateline on a line of its own (「2023年3月29日(水)11時20分」) is the day the article was posted, as
                 # the headline's is: its numbers led "How many people took part?" (a probe's chat), and it opened
                 # "Did Xi back Putin staying on as president…?"

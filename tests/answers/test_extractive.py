@@ -1054,7 +1054,7 @@ def test_a_dateline_on_a_line_of_its_own_counts_less_but_for_a_question_asking_w
     """A probe's chat: "How many people took part?" quoted 「2025年11月19日 17時05分」, a dateline on a line of its own,
     for its numbers, and "Did Xi back Putin staying on as president…?" opened with Newsweek's 「2023年3月29日(水)11時20分」.
     It is the day the article was posted, as the headline's dateline is: HEADLINE_PENALTY less, but for a question
-    asking when the article was posted."""
+    asking when the article was posted, or its date; a date line that is not the day it was published is not one."""
     from rag.answers import scoring
 
     dateline = "2023年3月29日(水)11時20分"
@@ -1071,11 +1071,15 @@ def test_a_dateline_on_a_line_of_its_own_counts_less_but_for_a_question_asking_w
 
     penalty = scoring.HEADLINE_PENALTY
     for posted in ("When did Newsweek Japan publish the article about the Xi-Putin relationship?",
-                   "習近平とプーチンの記事はいつ掲載された？"):
+                   "習近平とプーチンの記事はいつ掲載された？", "What is the date of the Newsweek article about Xi and Putin?",
+                   "What date is the Newsweek piece on the Xi-Putin relationship from?"):  # the last two: a reviewer's
         assert dateline_score(posted, penalty) == pytest.approx(dateline_score(posted, 0.0)), posted
     for other in ("Did Xi Jinping back Putin staying on as president?", "How many people took part?",
                   "When did Xi visit Moscow?"):
         assert dateline_score(other, penalty) == pytest.approx(dateline_score(other, 0.0) - penalty), other
+    # only the day the article was published: a date line of its body dates an event (a timeline's, a reviewer's)
+    assert scoring._dateline(dateline, hit.citation.published)
+    assert not scoring._dateline("2024年5月16日", "2025-05-10T12:00") and not scoring._dateline(dateline, None)
 
 
 def test_the_lead_after_a_headline_counts_a_little_less_but_for_a_question_asking_when_or_where(searcher) -> None:
