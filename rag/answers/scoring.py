@@ -270,8 +270,9 @@ _TITLE_DATE = re.compile(rf"(?<![\d.])(?:1[89]|20)\d\d\s*(?:年(?!間|ぶり)|[.
 
 # the date of the writing asked for with no verb of posting: "What is the date of the Newsweek article?", "What date
 # is the piece from?", 「記事の日付は?」 (a reviewer's)
-_ASKS_DATE_OF = re.compile(rf"\bdate\s+(?:of|on)\s+(?:\S+\s+){{0,4}}?{_WRITING_EN}\b|\bwhat\s+date\s+is\s+(?:\S+\s+){{0,8}}?"
-                           rf"{_WRITING_EN}\b.*\bfrom\b|\b{_WRITING_EN}\s+dated\b|(?:記事|投稿|ニュース)の(?:日付|日時)", re.I)
+_ASKS_DATE_OF = re.compile(rf"\bdate\s+(?:of|on)\s+(?:\S+\s+){{0,4}}?{_WRITING_EN}\b|"
+                           rf"\bwhat\s+date\s+is\s+(?:\S+\s+){{0,8}}?{_WRITING_EN}\b.*\bfrom\b|"
+                           rf"\b{_WRITING_EN}\s+dated\b|(?:記事|投稿|ニュース)の(?:日付|日時)", re.I)
 
 
 def _dateline(text: str, published: str | None) -> bool:
