@@ -18,7 +18,7 @@ import numpy as np
 
 from ..components.sentences import encoder as sentence_encoder
 from ..corpus.articles import PLACE_DATE_CAPTION, STANDALONE_DATE
-from ..corpus.lines import DATE_RE, has_cjk, iso_date
+from ..corpus.lines import has_cjk, iso_date
 from ..retrieval.rerank.answer_type import is_interrogative
 from ..stores.sentences import (DATE, ENCODE, NUMBER, ORG, PERSON, PLACE, PassageSentences, features,
                                 sentence_spans)
@@ -279,10 +279,8 @@ def _dateline(text: str, published: str | None) -> bool:
     """Whether a sentence is the article's dateline on a line of its own: a date alone on its line
     (`articles.STANDALONE_DATE`) that is the day the article was published. Not a date line of its body, a timeline's
     「2024年5月16日」 or a hard-wrapped 「開業日は\n2026年3月14日\nとなる。」, which date its events (a reviewer's)."""
-    if published is None or not STANDALONE_DATE.match(text):
-        return False
-    found = DATE_RE.search(text)
-    return found is not None and (iso_date(found) or "")[:10] == published[:10]
+    line = STANDALONE_DATE.match(text) if published is not None else None
+    return line is not None and (iso_date(line) or "")[:10] == published[:10]  # the match holds DATE_RE's groups
 
 
 def _dated(title: str) -> bool:
