@@ -479,12 +479,16 @@ def _read_from(analyzer, text: str, starts, most: int | None = None) -> set[str]
     for i, t in enumerate(tokens):
         if not starts(t):
             continue
-        spelled = [""]
-        for u in tokens[i: i + 3]:
-            if u.pos[0] in _NOT_READ:
+        spelled, words = [""], 0
+        for u in tokens[i:]:
+            if u.surface in _JOINERS and words:  # 輝 + ノ + 嶺: one name
+                spelled = [s + j for s in spelled for j in _JOINERS[u.surface]][:most]
+                continue
+            if u.pos[0] in _NOT_READ or words == 3:
                 break
             spelled = [s + r for s in spelled for r in _read(analyzer, u.surface)][:most]
             out.update(folded(romanized(s)) for s in spelled)
+            words += 1
     out.discard("")
     return out
 
@@ -502,6 +506,9 @@ def _romanized_readings(analyzer, hits: Sequence[Hit]) -> set[str]:
     for h in top(hits):
         before: list[str] = []
         for t in analyzer.tokens(h.passage.text):
+            if t.surface in _JOINERS and before:  # 輝 + ノ + 嶺 read on as one name: "Terunomine"
+                before = [b + j for b in before for j in _JOINERS[t.surface]]
+                continue
             if t.pos[0] in _NOT_READ:
                 before = []
                 continue
@@ -522,6 +529,9 @@ def _read(analyzer, surface: str) -> list[str]:
 
 _KANA_WORD = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]+")
 _NOT_READ = frozenset({"助詞", "助動詞", "補助記号", "空白"})  # no part of a name
+# but the katakana ノ and ヶ inside a name its dictionary lacks, which Sudachi cuts as a particle: 輝ノ嶺 (a wrestler's
+# ring name, "Terunomine": a probe's, refused as not written), 北ヶ丘 ("Kitagaoka"); の and が end a name
+_JOINERS = {"ノ": ("ノ",), "ヶ": ("ガ", "ケ"), "ケ": ("ガ", "ケ")}
 _DIVISIONS = DIVISIONS + "都府町村"  # the bridge's (州, 市, 省, 県, 区, 島) and Japan's own (東京都, 大阪府, 町, 村)
 _CUT = _DIVISIONS + "海湾洋圏"  # and a sea's, a bay's, a region's: 北極海 is written by 北極圏 (a reviewer's)
 
