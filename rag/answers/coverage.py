@@ -127,7 +127,8 @@ def passages_cover(searcher: Searcher, question: str, hits: Sequence[Hit], min_c
     syllables one that neither the bridge nor a top passage reads as it (`unwritten_romanized`)."""
     if min_cosine <= 0 or not hits:
         return True
-    if unwritten_names(searcher, question, hits) or unwritten_romanized(searcher, question, hits):
+    if (unwritten_names(searcher, question, hits) or unwritten_romanized(searcher, question, hits)
+            or unwritten_years(searcher, question, hits)):
         return False
     cosine = closest_cosine(hits)
     return cosine is None or cosine >= min_cosine or names_held(searcher, question, hits)
@@ -389,6 +390,84 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
                                     for doc in dict.fromkeys(h.passage.doc_id for h in top(hits))))
         missing = [(run, word) for run, word in missing if not names & _run_spellings(run)]
     return [run for run, _ in missing]
+
+
+def unwritten_years(searcher: Searcher, question: str, hits: Sequence[Hit] = ()) -> list[int]:
+    """The years a question asks about that no top passage's article writes or dates: "Who won the Kyushu tournament
+    in November 2023?" was answered with 2025's winner, as covered (a probe's near miss), the topic being the same.
+
+    A year is one from 1900 to 2099 after a word that dates ("in", "since", "fiscal", a month, a season: not "2000
+    people"), after a day ("March 10, 2023"), or naming an event ("the 2024 Shizuoka City Marathon"), or written as one in Japanese (2023年, 2023年度; not 2000年間) or in
+    an era's years (令和5年). An article holds it when its text (the first DOC_CHARS characters) writes it so, as
+    digits alone (2023), or by its era, or when the article was published that year, or in the year after it and
+    writes 去年 or 昨年, or in the year before and writes 来年 or 翌年. None when a top passage's article neither
+    writes a year nor is dated: it may be of any."""
+    question = unicodedata.normalize("NFKC", question)
+    years = _asked_years(question)
+    if not years:
+        return []
+    index = searcher.index
+    articles = dict.fromkeys((h.passage.doc_id, h.passage.article) for h in top(hits))
+    held: set[int] = set()
+    for doc_id, article in articles:
+        text = _article_text(index, doc_id, article)
+        written = {int(y) for y in _YEAR_DIGITS.findall(text)} | {_era_year(e, n) for e, n in _ERA_YEAR.findall(text)}
+        published = next((h.citation.published for h in hits if (h.passage.doc_id, h.passage.article)
+                          == (doc_id, article) and h.citation.published), None)
+        if not written and not (published and published[:4].isdigit()):
+            return []  # an article that neither writes a year nor is dated may be of any year
+        held |= written
+        if published and published[:4].isdigit():
+            year = int(published[:4])
+            held.add(year)
+            if _LAST_YEAR.search(text):
+                held.add(year - 1)
+            if _NEXT_YEAR.search(text):
+                held.add(year + 1)
+    return [y for y in years if y not in held]
+
+
+_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|"
+           "jun|jul|aug|sep|sept|oct|nov|dec")
+# a year in an English question: after a word that dates it, or after a day ("March 10, 2023")
+_YEAR_EN = re.compile(rf"(?:\b(?:in|of|since|until|till|by|before|after|during|from|through|fiscal|fy|year|season|"
+                      rf"early|late|mid|spring|summer|autumn|fall|winter|{_MONTHS})[\s-]+|\b\d{{1,2}},?\s+)"
+                      r"((?:19|20)\d\d)(?![\d,.]\d|\s*%)"
+                      r"|\bthe\s+((?:19|20)\d\d)\s+(?-i:[A-Z])", re.IGNORECASE)  # or an event's: "the 2024 Shizuoka…"
+_YEAR_JA = re.compile(r"(?<!\d)((?:19|20)\d\d)(?:年(?![間代分])|[/-]\d)")
+_ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925}
+_ERA_YEAR = re.compile(r"(令和|平成|昭和)(\d{1,2}|元)年")
+_YEAR_DIGITS = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_LAST_YEAR = re.compile(r"去年|昨年")
+_NEXT_YEAR = re.compile(r"来年|翌年")
+
+
+def _asked_years(question: str) -> list[int]:
+    """The years `question` (NFKC) asks about, in its order, each once."""
+    found = [int(a or b) for a, b in _YEAR_EN.findall(question)] + [int(y) for y in _YEAR_JA.findall(question)]
+    found += [_era_year(era, n) for era, n in _ERA_YEAR.findall(question)]
+    return list(dict.fromkeys(found))
+
+
+def _era_year(era: str, n: str) -> int:
+    """令和5年 is 2023, 令和元年 2019."""
+    return _ERAS[era] + (1 if n == "元" else int(n))
+
+
+def _article_text(index, doc_id: str, article: int) -> str:
+    """An article's text, its first DOC_CHARS characters, from its passages (which overlap: each read from where the
+    last ended)."""
+    rows = index.passages.rows_of_document(doc_id)
+    texts, length = [], None
+    for r in (rows.tolist() if rows is not None else ()):
+        passage = index.passages[r]
+        if passage.article != article or (length is not None and passage.end <= length):
+            continue
+        texts.append(passage.text[max(0, length - passage.start):] if length is not None else passage.text)
+        length = passage.end
+        if sum(map(len, texts)) >= DOC_CHARS:
+            break
+    return unicodedata.normalize("NFKC", "".join(texts))
 
 
 def _english(bridge: Bridge, word: str) -> bool:

@@ -491,6 +491,30 @@ def test_an_english_question_naming_in_japanese_syllables_what_the_articles_neve
     _refused_whatever_the_cosine(searcher, settings, question, "en", names, unwritten_romanized)
 
 
+def test_a_year_no_top_article_writes_or_dates_is_not_covered(searcher, settings) -> None:
+    """A probe's near miss: "Who won the Kyushu tournament in November 2023?" was answered with 2025's winner. A year
+    the question dates (not a count: "2031 people") that no top passage's article writes, nor was published in, is
+    refused whatever the cosine; the year of an article's publication is held though it may never write it."""
+    from rag.answers.coverage import _article_text, top, unwritten_years
+
+    question = "Did Russia deny that it would betray China"
+    hits = retrieve(searcher, question + "?", TOP_K).result.hits
+    assert hits[0].citation.published, "its article is dated (「ロシアが中国を裏切る」との主張を否定 ― 2025年02月28日)"
+    year = int(hits[0].citation.published[:4])
+    for asked in (f"{question} in {year}?", f"{question} in fiscal {year}?", f"{question}? 2031 people asked.",
+                  "ロシアは中国を裏切るとの主張を否定したか", f"ロシアは{year}年に中国を裏切るとの主張を否定したか",
+                  f"{question} in the 2031 talks?"):  # "the 2031 talks": no event named
+        assert unwritten_years(searcher, asked, hits) == [], asked
+    texts = " ".join(_article_text(searcher.index, h.passage.doc_id, h.passage.article) for h in top(hits))
+    assert "2031" not in texts
+    for asked in (f"{question} in 2031?", f"{question} on March 3, 2031?", f"{question} in November 2031?",
+                  f"{question} at the 2031 Moscow Summit?",
+                  "ロシアは2031年に中国を裏切るとの主張を否定したか", "ロシアは令和13年に中国を裏切るとの主張を否定したか"):
+        assert unwritten_years(searcher, asked, hits) == [2031], asked
+    _refused_whatever_the_cosine(searcher, settings, f"{question} in 2031?", "en", [2031], unwritten_years)
+    assert answer_question(searcher, f"{question} in {year}?", TOP_K, settings).covered
+
+
 def test_a_romanized_name_is_written_where_a_top_passage_reads_as_it_and_others_are_not_judged(searcher) -> None:
     """The articles write a sumo wrestler 若嵐, which Sudachi reads as two words (ワカ, アラシ), and a company 東和精機:
     "Wakaarashi" and "Towa Seiki" are written where a top passage reads so, long vowels folded (トウワ is "Towa").
