@@ -529,7 +529,7 @@ def _document_names(searcher: Searcher, doc_id: str) -> frozenset[str]:
         if length >= DOC_CHARS:
             break
     found = frozenset(set().union(*(_read_from(searcher.analyzer, text, lambda t: t.pos[1:2] == ("固有名詞",),
-                                               _SPELLINGS) for text in texts)))
+                                               _SPELLINGS) | _quoted_kana(text) for text in texts)))
     with _DOC_LOCK:
         _DOC_READINGS[key] = found
         while len(_DOC_READINGS) > DOC_CACHE:
@@ -579,8 +579,9 @@ def _starts(readings: set[str], name: str) -> bool:
 
 def _romanized_readings(analyzer, hits: Sequence[Hit]) -> set[str]:
     """What the top passages' words read as, alone and two in a row (若 + 嵐), in Hepburn's letters, folded: Sudachi's
-    readings, a word in kana that its dictionary lacks as it is written (ヨシキ, a reviewer's), and a place's name
-    without the division Sudachi reads with it (みやき町: "Miyaki", as 北京市 is 北京 to `unwritten_names`)."""
+    readings, a word in kana that its dictionary lacks as it is written (ヨシキ, a reviewer's), a place's name
+    without the division Sudachi reads with it (みやき町: "Miyaki", as 北京市 is 北京 to `unwritten_names`), and a
+    name in kana between 「」 whole (`_quoted_kana`)."""
     out: set[str] = set()
     for h in top(hits):
         before: list[str] = []
@@ -596,8 +597,20 @@ def _romanized_readings(analyzer, hits: Sequence[Hit]) -> set[str]:
                 readings += _read(analyzer, t.surface[:-1])
             out.update(folded(romanized(r)) for r in [*readings, *(b + r for b in before for r in readings)])
             before = readings
+        out.update(_quoted_kana(h.passage.text))
     out.discard("")
     return out
+
+
+def _quoted_kana(text: str) -> set[str]:
+    """The names `text` writes in kana between 「」 (a satellite's 「かざなみ」, a helicopter's 「やまびこ2号」), each
+    read whole, in Hepburn's letters, folded: Sudachi cuts かざなみ as か + ざ + なみ, and "Kazanami" was refused as
+    not written (a probe's)."""
+    return {folded(romanized(m)) for m in _QUOTED_KANA.findall(text)}
+
+
+# a name in kana alone between 「」, with its number (2号, 3号機) after it
+_QUOTED_KANA = re.compile(r"「([\u3041-\u3096\u30a1-\u30fa\u30fc]{2,16})(?:[0-9０-９]+号機?)?」")
 
 
 def _read(analyzer, surface: str) -> list[str]:

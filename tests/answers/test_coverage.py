@@ -541,6 +541,13 @@ def test_a_romanized_name_is_written_where_a_top_passage_reads_as_it_and_others_
     assert unwritten_romanized(searcher, "What did the people of Kitagaoka say?", ring) == []
     assert unwritten_romanized(searcher, "What record did Terunomine finish with?", reading("輝の嶺が勝った。")) == [
         "Terunomine"]
+    # a name in kana between 「」, which Sudachi cuts (か + ざ + なみ: a probe's "Kazanami", refused as not written),
+    # read whole, with its number after it; not kana outside 「」
+    satellite = reading("防災観測衛星「かざなみ」は、ヘリ「やまびこ2号」が撮った写真とともに公開された。")
+    for name in ("Kazanami", "Yamabiko"):
+        assert unwritten_romanized(searcher, f"How much does the {name} weigh?", satellite) == [], name
+    assert unwritten_romanized(searcher, "How much does the Kazanami weigh?", reading("かざなみは重い。")) == [
+        "Kazanami"]
     company = reading("東和精機の4〜6月期の売上高は前年同期比12%増だった。")
     assert unwritten_romanized(searcher, "How much revenue did Towa Seiki report?", company) == []
     assert unwritten_romanized(searcher, "How much revenue did Towa Denki report?", company) == ["Towa Denki"]
