@@ -27,7 +27,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .defined import Glosser
-from .dictionary import NAMES_FROM, db_path, loanword, pairs
+from .dictionary import NAMES_FROM, db_path, loanword, pairs, two_word_senses
 from .dictionary import entries as dictionary_entries
 from .english import acronyms, capitalised, english_words, lemmas, stems
 from .japanese import STOP_WORDS, fold_term
@@ -72,7 +72,8 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
                  defined: dict[str, list[str]] | None = None, defined_names: dict[str, str] | None = None,
                  is_name: Callable[[str], bool] | None = None,
                  is_person: Callable[[str], bool] | None = None,
-                 is_place: Callable[[str], bool] | None = None) -> Bridge:
+                 is_place: Callable[[str], bool] | None = None,
+                 split: Callable[[str], list[str]] | None = None) -> Bridge:
     """The table {english key: [japanese terms in vocab]}, the vocabulary's katakana terms no dictionary holds, and
     `defined`, the acronyms the passages gloss with the terms of their definitions ({"SCO": [上海, 協力, 機構]},
     defined.py) with the names themselves (`defined_names`, {"SCO": "上海協力機構"}), and the names written alike
@@ -84,7 +85,9 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     and in its place where the vocabulary lacks it alone (テキサス州). With `is_place` (only a place in Sudachi's
     dictionary), so does a Japanese place in kanji (椎葉村 under "shiiba"); with `is_name`, a name JMnedict writes with
     a long vowel twice, and JMdict does not hold as a word, is keyed with it once too (藤堂, "toudou", is "todo"),
-    unless that is an English word."""
+    unless that is an English word. With `split` (the terms BM25 reads a text as), a two-word key that no term of the
+    vocabulary has is the terms a word of the dictionary under it is cut into, when the vocabulary holds each of them
+    (`Bridge.compounds`: "press conference" is 記者 + 会見, as Sudachi cuts 記者会見)."""
     db = db_path()
     if db is None:
         logger.warning("jamdict-data is not installed: English questions get no lexical bridge")
@@ -175,9 +178,46 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
         if key not in words:
             kept = out.get(key, [])
             out[key] = list(dict.fromkeys([*kept, *(t for _, t in sorted(found))]))[:max(_MAX_PER_KEY, len(kept))]
-    logger.info("bridge: %d English keys, %d unknown katakana terms and %d acronyms the passages define in %.2fs",
-                len(out), sum(map(len, names.values())), len(defined or ()), time.perf_counter() - t0)
-    return Bridge(out, dict(names), words, defined, defined_names, alike, dict(short))
+    compounds = _compounds(db, cache_dir, out, terms, split) if split is not None else {}
+    logger.info("bridge: %d English keys, %d by a word's parts, %d unknown katakana terms and %d acronyms the passages "
+                "define in %.2fs", len(out), len(compounds), sum(map(len, names.values())), len(defined or ()),
+                time.perf_counter() - t0)
+    return Bridge(out, dict(names), words, defined, defined_names, alike, dict(short), compounds)
+
+
+def _compounds(db: Path, cache_dir: Path | None, table: dict[str, list[str]], terms: set[str],
+               split: Callable[[str], list[str]]) -> dict[str, list[str]]:
+    """{two-word key the table lacks: the terms of the first word of the dictionary under it (in its order) that
+    `split` cuts into two terms or more, all of the vocabulary}: "press conference" is [記者, 会見]. Sudachi keeps
+    many of the news' set phrases as one term (首相, 原子炉), and cuts others (記者会見, 鳥インフルエンザ), which no key
+    reached: "What time did the press conference start?" found summits' openings (a probe's)."""
+    try:
+        senses = two_word_senses(db, cache_dir, BRIDGE_ID)
+    except (sqlite3.Error, OSError) as exc:
+        logger.warning("bridge: cannot read the dictionary's two-word senses (%s): no key by a word's parts", exc)
+        return {}
+    out: dict[str, list[str]] = {}
+    for key in sorted(senses):
+        if key in table:
+            continue
+        for _, word in sorted(senses[key]):
+            parts = _split(split, word)
+            # the word cut whole into terms the vocabulary holds, none a number (お三時 is no 御 + 3 + 時 for "afternoon
+            # tea") and none folded (新エネルギー's エネルギ)
+            if (len(parts) > 1 and "".join(parts) == word and all(p in terms and not p.isdigit() for p in parts)):
+                out[key] = list(parts)
+                break
+    return out
+
+
+def _split(split: Callable[[str], list[str]], word: str) -> tuple[str, ...]:
+    """`split(word)`, remembered for the process: the dictionary's words are the same in every build."""
+    if (found := _SPLITS.get(word)) is None:
+        found = _SPLITS[word] = tuple(dict.fromkeys(split(word)))
+    return found
+
+
+_SPLITS: dict[str, tuple[str, ...]] = {}
 
 
 def _one_long_vowel(key: str) -> str:
@@ -254,7 +294,7 @@ class Bridge:
     def __init__(self, table: dict[str, list[str]], names: dict[str, list[str]] | None = None,
                  words: Iterable[str] = (), defined: dict[str, list[str]] | None = None,
                  defined_names: dict[str, str] | None = None, alike: list[list[str]] | None = None,
-                 short: dict[str, list[str]] | None = None) -> None:
+                 short: dict[str, list[str]] | None = None, compounds: dict[str, list[str]] | None = None) -> None:
         self.table = table
         self.names = names or {}  # consonant key → the vocabulary's katakana terms of that key no dictionary holds
         self.short = short or {}  # and a key of one or two classes → the people's names of that key (モディ)
@@ -264,6 +304,7 @@ class Bridge:
         self.defined_names = defined_names or {}  # and → the definition itself (上海協力機構), for the encoders
         self.alike = alike or []  # groups of terms that write one thing, [[米国, アメリカ], [英国, イギリス]…] (_alike)
         self._alike_of = {t: group for group in self.alike for t in group}
+        self.compounds = compounds or {}  # a two-word key → the terms its word is cut into ("press conference": 記者, 会見)
 
     @cached_property
     def gloss(self) -> Glosser:
@@ -276,8 +317,10 @@ class Bridge:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Bridge) and (
-            (self.table, self.names, self.words, self.defined, self.defined_names, self.alike, self.short)
-            == (other.table, other.names, other.words, other.defined, other.defined_names, other.alike, other.short))
+            (self.table, self.names, self.words, self.defined, self.defined_names, self.alike, self.short,
+             self.compounds)
+            == (other.table, other.names, other.words, other.defined, other.defined_names, other.alike, other.short,
+                other.compounds))
 
     def written_alike(self, term: str) -> list[str]:
         """The other terms that write what `term` writes, first sense for first sense (アメリカ: [米国]); [] for one
@@ -325,6 +368,11 @@ class Bridge:
                 if hit is None and words[i] in _SAME_MODIFIER:
                     other = f"{_SAME_MODIFIER[words[i]]} {words[i + 1]}"
                     hit = next((self.table[k] for k in lemmas(other) if k in self.table), None)
+                if hit is None and (parts := next((self.compounds[k] for k in lemmas(pair) if k in self.compounds),
+                                                  None)):
+                    groups += [[p] for p in parts]  # each term of the word, as each word of the phrase
+                    i += 2
+                    continue
                 if hit:
                     groups.append(list(hit))
                     # a name of two words: each of its words that is no word of the dictionary (Wang Yi; Xi Jinping's
@@ -373,13 +421,15 @@ class Bridge:
         """The bridge as one JSON object, keys sorted. The dictionary's English words (~41,000, the same in every
         build of a machine) come last, as "words" sorts, and are serialised once per process (`_words_json`)."""
         rest = json.dumps({"id": BRIDGE_ID, "table": self.table, "names": self.names, "defined": self.defined,
-                           "defined_names": self.defined_names, "alike": self.alike, "short": self.short},
+                           "defined_names": self.defined_names, "alike": self.alike, "short": self.short,
+                           "compounds": self.compounds},
                           ensure_ascii=False, sort_keys=True)
         path.write_text(f'{rest[:-1]}, "words": {_words_json(self.words)}}}', encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> Bridge:
         data = json.loads(path.read_text(encoding="utf-8"))
-        # written before the names, the defined acronyms, the terms written alike or the short names: none
+        # written before the names, the defined acronyms, the terms written alike, the short names or the words by
+        # their parts: none
         return cls(data["table"], data.get("names"), data.get("words", ()), data.get("defined"),
-                   data.get("defined_names"), data.get("alike"), data.get("short"))
+                   data.get("defined_names"), data.get("alike"), data.get("short"), data.get("compounds"))

@@ -317,7 +317,7 @@ def entries(db: Path, cache_dir: Path | None, vocab: set[str], owner: str) -> tu
         if tag not in _MEMO:
             _MEMO[tag] = _InMemory(_read_dictionary(db))
         return _MEMO[tag].entries(vocab)
-    path = cache_dir / ("jmdict-terms-" + hashlib.sha1(tag.encode()).hexdigest()[:12] + ".sqlite")
+    path = _table_path(cache_dir, tag)
     if path.is_file():
         try:
             return read_terms(path, vocab), partial(read_words, path)
@@ -337,6 +337,46 @@ def entries(db: Path, cache_dir: Path | None, vocab: set[str], owner: str) -> tu
                     stale.unlink(missing_ok=True)
             return found, partial(read_words, path)
     return _MEMO[tag].entries(vocab)
+
+
+def _table_path(cache_dir: Path, tag: str) -> Path:
+    return cache_dir / ("jmdict-terms-" + hashlib.sha1(tag.encode()).hexdigest()[:12] + ".sqlite")
+
+
+def two_word_senses(db: Path, cache_dir: Path | None, owner: str) -> dict[str, list[tuple[int, str]]]:
+    """{two-word English key: [(order, term)]} for JMdict's words (not JMnedict's names) of three to ten kanji or
+    katakana glossed so: 記者会見 is "press conference", 原子炉 "nuclear reactor". Sudachi cuts many such words into
+    the terms the index holds (記者 + 会見), and the vocabulary then lacks the word itself: the bridge keys them by
+    their parts (`build_bridge`). Read from the table `entries` wrote (call it first), once per process and table."""
+    stat = db.stat()
+    tag = f"{owner}:{_TABLE_ID}:{stat.st_size}:{int(stat.st_mtime)}"
+    path = _table_path(cache_dir, tag) if cache_dir else None
+    key = (tag, str(path))
+    if key not in _SENSES:
+        if path is not None and path.is_file():
+            con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                rows: Iterable[tuple[str, str]] = con.execute("select term, packed from terms").fetchall()
+            finally:
+                con.close()
+        elif tag in _MEMO:
+            rows = _MEMO[tag].table.items()
+        else:
+            return {}
+        found: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for term, packed in rows:
+            if _COMPOUND.fullmatch(term):
+                for order, gloss in pairs(packed):
+                    if order < NAMES_FROM and _TWO_WORDS.fullmatch(gloss):
+                        found[gloss].append((order, term))
+        _SENSES.clear()  # one table per process at a time, as _WORDS
+        _SENSES[key] = dict(found)
+    return _SENSES[key]
+
+
+_COMPOUND = re.compile(r"[\u4e00-\u9fff\u30a1-\u30fa\u30fc]{3,10}")
+_TWO_WORDS = re.compile(r"[a-z]{2,} [a-z]{2,}")
+_SENSES: dict[tuple[str, str], dict[str, list[tuple[int, str]]]] = {}
 
 
 class _InMemory:

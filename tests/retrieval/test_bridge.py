@@ -421,6 +421,35 @@ def test_head_and_chief_before_a_role_are_looked_up_as_each_other(bridge: Bridge
     assert bridge.expand("chief office") == bridge.expand("head office") == [["本部"]]
 
 
+def test_a_two_word_key_no_term_has_is_the_terms_its_word_is_cut_into(built_index, bridge: Bridge, searcher,
+                                                                      monkeypatch) -> None:
+    """A probe's: "What time did the press conference start?" found summits' openings, since JMdict glosses 記者会見
+    "press conference" and Sudachi cuts it 記者 + 会見, so no term of the vocabulary had the key. A two-word key the
+    table lacks is the terms a word of the dictionary under it is cut into, each its own group as each word of the
+    phrase is, when the vocabulary holds them all; not a number (お三時, "afternoon tea": 御 + 3 + 時), nor a key
+    whose word the vocabulary holds whole, which the table has."""
+    from rag.stores.japanese import default_analyzer
+
+    settings, _ = built_index
+    cache = Path(settings.cache_dir or settings.index_dir / ".cache")
+    split = default_analyzer().terms
+    small = build_bridge(["記者", "会見", "御", "3", "時", "開始"], cache_dir=cache, split=split)
+    assert small.compounds["press conference"] == ["記者", "会見"] and "afternoon tea" not in small.compounds
+    assert small.expand("What did the press conferences say?") == [["記者"], ["会見"]]
+    whole = build_bridge(["記者会見", "記者", "会見"], cache_dir=cache, split=split)
+    assert "記者会見" in whole.table["press conference"] and "press conference" not in whole.compounds
+    assert build_bridge(["記者", "会見"], cache_dir=cache).compounds == {}  # without `split`, none
+    # the session index's: saved and loaded with the bridge, and the lexical search finds the word
+    assert bridge.compounds["press conference"] == ["記者", "会見"]
+    def first(question: str) -> str:
+        return searcher.search(question, top_k=1, mode="bm25").hits[0].passage.text
+
+    question = "What was said at the press conference?"
+    assert "記者会見" in first(question)  # the one passage of the seeds that writes it (003's Moscow press conference)
+    monkeypatch.setattr(bridge, "compounds", {})
+    assert "記者会見" not in first(question)
+
+
 def test_stop_words_and_unknown_words_add_nothing(bridge: Bridge) -> None:
     assert bridge.expand("what did the of to") == []
     assert bridge.expand("qwzxv blorptang") == []
