@@ -396,50 +396,60 @@ def unwritten_years(searcher: Searcher, question: str, hits: Sequence[Hit] = ())
     """The years a question asks about that no top passage's article writes or dates: "Who won the Kyushu tournament
     in November 2023?" was answered with 2025's winner, as covered (a probe's near miss), the topic being the same.
 
-    A year is one from 1900 to 2099 after a word that dates ("in", "since", "fiscal", a month, a season: not "2000
-    people"), after a day ("March 10, 2023"), or naming an event ("the 2024 Shizuoka City Marathon"), or written as one in Japanese (2023年, 2023年度; not 2000年間) or in
-    an era's years (令和5年). An article holds it when its text (the first DOC_CHARS characters) writes it so, as
-    digits alone (2023), or by its era, or when the article was published that year, or in the year after it and
-    writes 去年 or 昨年, or in the year before and writes 来年 or 翌年. None when a top passage's article neither
-    writes a year nor is dated: it may be of any."""
+    A year is one from 1900 to 2099 after a word that dates ("in", "since", "fiscal", a month, a season) or after a
+    day ("March 10, 2023"), and before no word it counts ("2000 people", "by 1999 votes", "1990s"); or naming an event
+    ("the 2024 Shizuoka City Marathon"); or written as one in Japanese (2023年, 2023年度; not 2000年間, 2000年前) or
+    in an era's years (令和5年). An article holds it when its text (the first DOC_CHARS characters, and the top
+    passages') writes it so, as digits alone (2023), or by its era; or when the article was published that year, or
+    one year later and a top passage of it writes 去年 or 昨年 (two years, おととし or 一昨年), or a year earlier and
+    one writes 来年 or 翌年: an article that writes おととし elsewhere is no answer about that year (a reviewer's). A
+    fiscal year (fiscal, FY, 年度) is also held by an article published in its January to March. None when a top
+    passage's article neither writes a year nor is dated: it may be of any."""
     question = unicodedata.normalize("NFKC", question)
     years = _asked_years(question)
     if not years:
         return []
-    index = searcher.index
-    articles = dict.fromkeys((h.passage.doc_id, h.passage.article) for h in top(hits))
+    fiscal = bool(_FISCAL.search(question))
+    passages = searcher.index.passages
+    read = top(hits)
     held: set[int] = set()
-    for doc_id, article in articles:
-        text = _article_text(index, doc_id, article)
+    for doc_id, article in dict.fromkeys((h.passage.doc_id, h.passage.article) for h in read):
+        found = passages.article_of(doc_id, article)
+        shown = "".join(h.passage.text for h in read if (h.passage.doc_id, h.passage.article) == (doc_id, article))
+        body = found[0][found[1].start:min(found[1].end, found[1].start + DOC_CHARS)] if found else ""
+        text = unicodedata.normalize("NFKC", body + "\n" + shown)
         written = {int(y) for y in _YEAR_DIGITS.findall(text)} | {_era_year(e, n) for e, n in _ERA_YEAR.findall(text)}
-        published = next((h.citation.published for h in hits if (h.passage.doc_id, h.passage.article)
-                          == (doc_id, article) and h.citation.published), None)
-        if not written and not (published and published[:4].isdigit()):
+        published = found[1].published if found else None
+        year = int(published[:4]) if published and published[:4].isdigit() else None
+        if not written and year is None:
             return []  # an article that neither writes a year nor is dated may be of any year
         held |= written
-        if published and published[:4].isdigit():
-            year = int(published[:4])
+        if year is not None:
             held.add(year)
-            if _LAST_YEAR.search(text):
+            shown = unicodedata.normalize("NFKC", shown)
+            held |= {year + back for back, words in _RELATIVE.items() if words.search(shown)}
+            if fiscal and published[5:7] in ("01", "02", "03"):
                 held.add(year - 1)
-            if _NEXT_YEAR.search(text):
-                held.add(year + 1)
     return [y for y in years if y not in held]
 
 
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|"
            "jun|jul|aug|sep|sept|oct|nov|dec")
+# after the year, no word it counts: a lower-case word other than one that goes on with the sentence ("in 2023 and
+# 2024", "in 2023 when…"), "s" (the 1990s) or a hyphen and a unit (2000-ton)
+_NO_COUNT = (r"(?!s\b|-(?-i:[a-z])|\s+(?!(?:and|or|to|when|while|after|before|until|through|at|in|on|for|with|as|than|"
+             r"was|were|is|are|did|does|had|has|have|that|which|the|a|an|compared|versus|vs)\b)(?-i:[a-z]))")
 # a year in an English question: after a word that dates it, or after a day ("March 10, 2023")
 _YEAR_EN = re.compile(rf"(?:\b(?:in|of|since|until|till|by|before|after|during|from|through|fiscal|fy|year|season|"
                       rf"early|late|mid|spring|summer|autumn|fall|winter|{_MONTHS})[\s-]+|\b\d{{1,2}},?\s+)"
-                      r"((?:19|20)\d\d)(?![\d,.]\d|\s*%)"
+                      rf"((?:19|20)\d\d)(?![\d,.]\d|\s*%){_NO_COUNT}"
                       r"|\bthe\s+((?:19|20)\d\d)\s+(?-i:[A-Z])", re.IGNORECASE)  # or an event's: "the 2024 Shizuoka…"
-_YEAR_JA = re.compile(r"(?<!\d)((?:19|20)\d\d)(?:年(?![間代分])|[/-]\d)")
+_YEAR_JA = re.compile(r"(?<!\d)((?:19|20)\d\d)(?:年(?![間代分前]|ぶり)|[/-]\d)")
+_FISCAL = re.compile(r"\bfiscal\b|\bFY|年度", re.IGNORECASE)
 _ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925}
 _ERA_YEAR = re.compile(r"(令和|平成|昭和)(\d{1,2}|元)年")
 _YEAR_DIGITS = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
-_LAST_YEAR = re.compile(r"去年|昨年")
-_NEXT_YEAR = re.compile(r"来年|翌年")
+_RELATIVE = {-1: re.compile(r"去年|(?<!一)昨年"), -2: re.compile(r"おととし|一昨年"), 1: re.compile(r"来年|翌年")}
 
 
 def _asked_years(question: str) -> list[int]:
@@ -452,22 +462,6 @@ def _asked_years(question: str) -> list[int]:
 def _era_year(era: str, n: str) -> int:
     """令和5年 is 2023, 令和元年 2019."""
     return _ERAS[era] + (1 if n == "元" else int(n))
-
-
-def _article_text(index, doc_id: str, article: int) -> str:
-    """An article's text, its first DOC_CHARS characters, from its passages (which overlap: each read from where the
-    last ended)."""
-    rows = index.passages.rows_of_document(doc_id)
-    texts, length = [], None
-    for r in (rows.tolist() if rows is not None else ()):
-        passage = index.passages[r]
-        if passage.article != article or (length is not None and passage.end <= length):
-            continue
-        texts.append(passage.text[max(0, length - passage.start):] if length is not None else passage.text)
-        length = passage.end
-        if sum(map(len, texts)) >= DOC_CHARS:
-            break
-    return unicodedata.normalize("NFKC", "".join(texts))
 
 
 def _english(bridge: Bridge, word: str) -> bool:
@@ -609,8 +603,8 @@ def _quoted_kana(text: str) -> set[str]:
     return {folded(romanized(m)) for m in _QUOTED_KANA.findall(text)}
 
 
-# a name in kana alone between 「」, with its number (2号, 3号機) after it
-_QUOTED_KANA = re.compile(r"「([\u3041-\u3096\u30a1-\u30fa\u30fc]{2,16})(?:[0-9０-９]+号機?)?」")
+# a name in kana alone between 「」 or 『』, with its number (2, 2号, 3号機) after it
+_QUOTED_KANA = re.compile(r"[「『]([\u3041-\u3096\u30a1-\u30fa\u30fc]{2,16})(?:[0-9０-９]+(?:号機?)?)?[」』]")
 
 
 def _read(analyzer, surface: str) -> list[str]:

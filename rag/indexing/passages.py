@@ -145,6 +145,15 @@ class PassageTable(Sequence[Passage]):
         at = int(np.searchsorted(articles, article))
         return int(order[lo + at]) if at < len(articles) and int(articles[at]) == article else None
 
+    def article_of(self, doc_id: str, article: int) -> tuple[str, Article] | None:
+        """A document's raw text and one of its articles (`raw[a.start:a.end]` is the article's text), by document id
+        and article number; None for a document or an article the index does not hold."""
+        d = self._position.get(doc_id)
+        if d is None:
+            return None
+        doc = self.documents[d]
+        return (doc.raw, doc.articles[article]) if 0 <= article < len(doc.articles) else None
+
     def rows_of_document(self, doc_id: str) -> np.ndarray | None:
         """The rows of a document's passages in start order (a binary search among the rows ordered by span); None
         for a document the index does not hold."""
