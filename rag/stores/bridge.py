@@ -197,10 +197,13 @@ def _compounds(db: Path, cache_dir: Path | None, table: dict[str, list[str]], te
         logger.warning("bridge: cannot read the dictionary's two-word senses (%s): no key by a word's parts", exc)
         return {}
     out: dict[str, list[str]] = {}
+    chars = set().union(*terms) if terms else set()  # a word with a character no term has is cut into none of them
     for key in sorted(senses):
         if key in table:
             continue
         for _, word in sorted(senses[key]):
+            if not chars.issuperset(word):
+                continue
             parts = _split(split, word)
             # the word cut whole into terms the vocabulary holds, none a number (お三時 is no 御 + 3 + 時 for "afternoon
             # tea") and none folded (新エネルギー's エネルギ)

@@ -356,7 +356,9 @@ def two_word_senses(db: Path, cache_dir: Path | None, owner: str) -> dict[str, l
         if path is not None and path.is_file():
             con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
             try:
-                rows: Iterable[tuple[str, str]] = con.execute("select term, packed from terms").fetchall()
+                rows: Iterable[tuple[str, str]] = con.execute(  # a gloss of two words, a word of 3 to 10 characters
+                    "select term, packed from terms where length(term) between 3 and 10 and packed like '% %'"
+                ).fetchall()
             finally:
                 con.close()
         elif tag in _MEMO:
