@@ -48,6 +48,13 @@ async def strict_json_body(request: Request[Any, Any, Any]) -> None:
         given = request.headers.get("content-type") or "none"
         raise UnsupportedMediaType(detail=f"content type {given[:100]!r} is not accepted; "
                                           "send UTF-8 JSON with 'Content-Type: application/json'")
+    # a compressed body would be read as broken JSON (a 400 that blames the JSON), and one that only says it is
+    # compressed was taken as plain JSON (a probe's): this server decodes no content coding, and says so (RFC 9110
+    # section 15.5.16: a 415 naming the codings it accepts)
+    coding = ",".join(request.headers.getall("content-encoding", [])).strip().lower()
+    if coding not in ("", "identity"):
+        raise UnsupportedMediaType(detail=f"content encoding {coding[:40]!r} is not accepted; send the JSON body "
+                                          "uncompressed", headers={"Accept-Encoding": "identity"})
     body = await request.body()  # raises 413 beyond request_max_body_size
     try:
         decoded = msgspec.json.decode(body, type=struct, strict=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import signal
@@ -50,8 +51,19 @@ class _Requests(h11.Connection):
 
     refused: tuple[int, str] | None = None
 
+    def __init__(self, role: Any, max_incomplete_event_size: int) -> None:
+        super().__init__(role, max_incomplete_event_size)
+        self.header_limit = max_incomplete_event_size
+
     def next_event(self) -> Any:
-        event = super().next_event()
+        try:
+            event = super().next_event()
+        except h11.RemoteProtocolError as exc:  # h11's own: its status (431 for headers too long), in words of ours
+            if self.refused is None:
+                self.refused = (exc.error_status_hint, (
+                    f"the request line and headers are larger than {self.header_limit} bytes"
+                    if exc.error_status_hint == 431 else "the request is not valid HTTP/1.1"))
+            raise
         if not isinstance(event, h11.Request):
             return event
         version = event.http_version
@@ -123,21 +135,21 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
                 self._header_timer.cancel()
                 self._header_timer = None
 
-        def send_400_response(self, msg: str) -> None:  # what is not HTTP: uvicorn's own 400
+        def send_400_response(self, msg: str) -> None:  # what is not HTTP: uvicorn's own 400, as text
+            """The status h11 or the request-line checks gave (uvicorn answers every protocol error with a 400), and
+            the JSON error body every other refusal has (`{"error", "detail"}`): a 200 KB header got a plain-text
+            400 (a probe's), where it is a 431."""
             cycle = self.cycle  # the request the app is answering, if any: a broken body of it is not counted here
             if cycle is None or getattr(cycle, "response_complete", True):
                 SERVER_REFUSALS["invalid_http"] += 1
-            refused = self.conn.refused
-            if refused is None:
-                super().send_400_response(msg)
-                return
-            status, text = refused  # uvicorn answers every protocol error with a 400; this one has its own status
-            body = text.encode("ascii", "replace")
-            head = h11.Response(status_code=status, reason=HTTPStatus(status).phrase.encode("ascii"),
-                                headers=[(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close"),
-                                         (b"content-length", str(len(body)).encode("ascii"))])
-            for event in (head, h11.Data(data=body), h11.EndOfMessage()):
-                self.transport.write(self.conn.send(event))
+            status, text = self.conn.refused or (400, "the request is not valid HTTP/1.1")
+            head, body = _refusal(status, text)
+            try:
+                for event in (h11.Response(status_code=status, reason=HTTPStatus(status).phrase.encode("ascii"),
+                                           headers=head), h11.Data(data=body), h11.EndOfMessage()):
+                    self.transport.write(self.conn.send(event))
+            except h11.LocalProtocolError:  # a response had begun (a broken body of a request being answered)
+                pass
             self.transport.close()
 
         def _headers_overdue(self) -> None:
@@ -147,9 +159,24 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
                     SERVER_REFUSALS["header_timeout"] += 1
                 logger.info("closing the connection from %s: no complete request headers within %.0f s",
                             "%s:%d" % self.client if self.client else "?", header_timeout_s)
+                if self._waiting_for:  # a request had begun: its client reads why (RFC 9110 section 15.5.9)
+                    head, body = _refusal(408, f"no complete request headers within {header_timeout_s:g} s")
+                    self.transport.write(b"HTTP/1.1 408 Request Timeout\r\n" + b"".join(
+                        name + b": " + value + b"\r\n" for name, value in head) + b"\r\n" + body)
                 self.transport.close()
 
     return GuardedH11Protocol
+
+
+_REFUSAL_CODES = {400: "invalid_http", 408: "request_timeout", 431: "headers_too_large",
+                  505: "http_version_not_supported"}
+
+
+def _refusal(status: int, text: str) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """The headers and JSON body of a refusal at the HTTP layer, in the shape of the app's (api/errors.py)."""
+    body = json.dumps({"error": _REFUSAL_CODES.get(status, "invalid_http"), "detail": text}).encode("ascii")
+    return [(b"content-type", b"application/json"), (b"connection", b"close"),
+            (b"content-length", str(len(body)).encode("ascii"))], body
 
 
 def _count_concurrency_refusals() -> None:

@@ -87,6 +87,13 @@ BAD_REQUESTS = [
     ("text-plain", "POST", "/v1/search", {"content": b'{"query": "q"}', "headers": {"content-type": "text/plain"}},
      415, "unsupported_media_type"),
     ("form", "POST", "/v1/search", {"data": {"query": "q"}}, 415, "unsupported_media_type"),
+    # a probe's: a plain body said to be gzip was read as JSON; a body really gzipped would fail as broken JSON
+    ("gzip-coding", "POST", "/v1/search", {"content": b'{"query": "q"}',
+                                           "headers": {**JSON, "content-encoding": "gzip"}}, 415,
+     "unsupported_media_type"),
+    ("chat-deflate-coding", "POST", "/v1/chat/completions",
+     {"content": b'{"messages": [{"role": "user", "content": "q"}]}', "headers": {**JSON, "content-encoding": "deflate"}},
+     415, "unsupported_media_type"),
     ("no-content-type", "POST", "/v1/search", {"content": b'{"query": "q"}'}, 415, "unsupported_media_type"),
     ("body-too-large", "POST", "/v1/search", {"content": b'{"query": "' + b"a" * 1_000_001 + b'"}',
                                               "headers": JSON}, 413, "body_too_large"),
@@ -155,6 +162,17 @@ def test_bad_request_gets_a_4xx_json_error(client, method, path, kwargs, status,
         assert assert_openai_error(response, status)["code"] == code, response.text
     else:
         assert assert_error(response, status)["error"] == code, response.text
+
+
+def test_a_content_coding_is_refused_naming_the_one_accepted_and_identity_is_served(client):
+    """RFC 9110 section 15.5.16: a 415 for a content coding the server does not decode says which it accepts."""
+    for coding in ("gzip", "br", "gzip, identity"):
+        response = client.post("/v1/search", content=b'{"query": "Lavrov"}',
+                               headers={**JSON, "content-encoding": coding})
+        assert assert_error(response, 415)["detail"].startswith(f"content encoding {coding!r} is not accepted")
+        assert response.headers["accept-encoding"] == "identity"
+    response = client.post("/v1/search", content=b'{"query": "Lavrov"}', headers={**JSON, "content-encoding": "identity"})
+    assert response.status_code == 200, response.text
 
 
 @pytest.mark.parametrize(("content", "kinds"), [

@@ -175,7 +175,14 @@ def test_a_client_that_never_finishes_its_headers_is_disconnected(server):
         for sock, partial in zip(socks, (b"", b"GET /healthz HTTP/1.1\r\nHost: x\r\n",
                                          b"POST /v1/search HTTP/1.1\r\nX-Slow: ")):
             sock.sendall(partial)
+        # a request begun reads why it was closed, a 408 in the app's JSON shape (a probe's: it was closed silently)
+        for sock in socks[1:]:
+            status, headers, body = _read_response(sock)
+            assert (status, headers["connection"], headers["content-type"]) == (408, "close", "application/json")
+            assert json.loads(body) == {"error": "request_timeout",
+                                        "detail": f"no complete request headers within {HEADER_TIMEOUT_S:g} s"}
         assert all(_closed_by_server(sock) for sock in socks)
+        socks[0].settimeout(1)
     finally:
         for sock in socks:
             sock.close()
@@ -335,13 +342,25 @@ def test_connections_beyond_the_limit_get_503_then_service_resumes(server):
     assert after["invalid_http"] == before["invalid_http"]
 
 
-def test_what_is_not_http_gets_uvicorns_400_and_is_counted(server):
+def test_what_is_not_http_gets_a_400_in_json_and_is_counted(server):
+    """uvicorn answered it in plain text, and headers too long with a 400 and a reset (a probe's): each is the app's
+    JSON error now, and headers over the limit (uvicorn's 16 KiB) a 431, the status h11 gives them."""
     url, _ = server
     before = _server_refusals(url)["invalid_http"]
-    with socket.create_connection(_address(url), timeout=30) as sock:
-        sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
-        assert _read_response(sock)[0] == 400
-    assert _server_refusals(url)["invalid_http"] == before + 1
+    for sent, status, error in ((b"NOT HTTP AT ALL\r\n\r\n", 400, "invalid_http"),
+                                (b"POST /v1/search HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n", 400,
+                                 "invalid_http"),
+                                (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n", 431,
+                                 "headers_too_large")):
+        with socket.create_connection(_address(url), timeout=30) as sock:
+            try:
+                sock.sendall(sent)
+            except (BrokenPipeError, ConnectionResetError):  # the server may answer before the last byte
+                pass
+            got, headers, body = _read_response(sock)
+            assert (got, headers["content-type"], json.loads(body)["error"]) == (status, "application/json", error)
+            assert "16384 bytes" in json.loads(body)["detail"] if status == 431 else True
+    assert _server_refusals(url)["invalid_http"] == before + 3
 
 
 def test_a_request_line_of_another_major_version_gets_a_505_at_once_and_its_connection_closed(server):
@@ -352,9 +371,9 @@ def test_a_request_line_of_another_major_version_gets_a_505_at_once_and_its_conn
         with socket.create_connection(_address(url), timeout=30) as sock:
             sock.sendall(b"GET /healthz HTTP/" + version + b"\r\nHost: x\r\n\r\n")
             status, headers, body = _read_response(sock)
-            assert (status, headers["connection"]) == (505, "close")
+            assert (status, headers["connection"], headers["content-type"]) == (505, "close", "application/json")
             said = f"HTTP/{version.decode()} is not supported: this server speaks HTTP/1.1 and HTTP/1.0"
-            assert body.decode() == said
+            assert json.loads(body) == {"error": "http_version_not_supported", "detail": said}
             sock.settimeout(2)  # well before the keep-alive timer (8 s): the server closed it
             assert sock.recv(1) == b""
     assert _server_refusals(url)["invalid_http"] == before + 3
@@ -363,7 +382,11 @@ def test_a_request_line_of_another_major_version_gets_a_505_at_once_and_its_conn
         assert _read_response(sock)[0] == 200
     with socket.create_connection(_address(url), timeout=30) as sock:  # so it names its Host (a reviewer's)
         sock.sendall(b"GET /healthz HTTP/1.9\r\n\r\n")
-        assert _read_response(sock)[:3:2] == (400, b"an HTTP/1.1 request must have a Host header")
+        status, _, body = _read_response(sock)
+        assert (status, json.loads(body)["detail"]) == (400, "an HTTP/1.1 request must have a Host header")
+
+
+_INVALID = b'{"error": "invalid_http", "detail": "a request target in absolute form'
 
 
 def test_a_request_target_in_absolute_form_is_served_as_its_path_and_query(server):
@@ -375,10 +398,10 @@ def test_a_request_target_in_absolute_form_is_served_as_its_path_and_query(serve
                                   ("http://other.example/healthz", 200, b'{"status":"ok"}'),
                                   (url + "/nowhere", 404, b'{"error":"not_found"'),
                                   ("HTTP://Other.Example/healthz#part", 200, b'{"status":"ok"}'),
-                                  ("foo://other.example/healthz", 400, b"a request target in absolute form"),
-                                  ("http:///healthz", 400, b"a request target in absolute form"),
-                                  ("http://:80/healthz", 400, b"a request target in absolute form"),
-                                  ("http://user:pw@other.example/healthz", 400, b"a request target in absolute form")):
+                                  ("foo://other.example/healthz", 400, _INVALID),
+                                  ("http:///healthz", 400, _INVALID),
+                                  ("http://:80/healthz", 400, _INVALID),
+                                  ("http://user:pw@other.example/healthz", 400, _INVALID)):
         with socket.create_connection(_address(url), timeout=30) as sock:
             sock.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
             got, _, body = _read_response(sock)
