@@ -92,8 +92,8 @@ BAD_REQUESTS = [
                                            "headers": {**JSON, "content-encoding": "gzip"}}, 415,
      "unsupported_media_type"),
     ("chat-deflate-coding", "POST", "/v1/chat/completions",
-     {"content": b'{"messages": [{"role": "user", "content": "q"}]}', "headers": {**JSON, "content-encoding": "deflate"}},
-     415, "unsupported_media_type"),
+     {"content": b'{"messages": [{"role": "user", "content": "q"}]}',
+      "headers": {**JSON, "content-encoding": "deflate"}}, 415, "unsupported_media_type"),
     ("no-content-type", "POST", "/v1/search", {"content": b'{"query": "q"}'}, 415, "unsupported_media_type"),
     ("body-too-large", "POST", "/v1/search", {"content": b'{"query": "' + b"a" * 1_000_001 + b'"}',
                                               "headers": JSON}, 413, "body_too_large"),
@@ -171,7 +171,8 @@ def test_a_content_coding_is_refused_naming_the_one_accepted_and_identity_is_ser
                                headers={**JSON, "content-encoding": coding})
         assert assert_error(response, 415)["detail"].startswith(f"content encoding {coding!r} is not accepted")
         assert response.headers["accept-encoding"] == "identity"
-    response = client.post("/v1/search", content=b'{"query": "Lavrov"}', headers={**JSON, "content-encoding": "identity"})
+    response = client.post("/v1/search", content=b'{"query": "Lavrov"}',
+                           headers={**JSON, "content-encoding": "identity"})
     assert response.status_code == 200, response.text
 
 
