@@ -45,6 +45,11 @@ _COMPANY_TERMS = 2
 # "head" and "chief" before a role say the same ("head priest", "chief priest": 住職), and JMdict glosses a role with
 # one of them: a two-word phrase the table lacks is looked up with the other
 _SAME_MODIFIER = {"head": "chief", "chief": "head"}
+# a question's own words are no phrase of the table: JMdict's "how much" is どこ, "how many" 幾つ and 何, and
+# 何箇月's "how long" would be 何 + 箇月 (`_compounds`), which the passages that answer never write; the word after
+# one is looked up alone ("how long": long)
+_ASKING = frozenset({"how", "what", "when", "where", "who", "whom", "whose", "why", "which"})
+_DEGREES = frozenset({"much", "many", "long", "old", "often", "far", "soon"})
 # a katakana term a name may be spelled as (コリブコ, アラグチ, ラザルス・グループ), and the fewest consonant classes its key
 # and the question word's must have: two classes are the key of too many words (ロシア is "Eilish")
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fb\u30fc]+")
@@ -365,7 +370,7 @@ class Bridge:
         groups: list[list[str]] = []
         i = 0
         while i < len(words):
-            if i + 1 < len(words):
+            if i + 1 < len(words) and words[i] not in _ASKING:
                 pair = f"{words[i]} {words[i + 1]}"
                 hit = next((self.table[k] for k in lemmas(pair) if k in self.table), None)
                 if hit is None and words[i] in _SAME_MODIFIER:
@@ -386,6 +391,8 @@ class Bridge:
                     continue
             w = words[i]
             i += 1
+            if w in _DEGREES and i > 1 and words[i - 2] == "how":
+                continue  # "how many", "how long": what kind of answer is asked (a number, a span), no word of it
             if w in caps and self._acronym(w, groups):
                 continue
             if w in caps and only:
