@@ -36,7 +36,10 @@ class AlignExpander:
         self.max_words = max_words
 
     def words(self, text: str) -> list[str]:
-        return content_words(text)[: self.max_words]
+        """The question's content words, at most max_words, without the degree "how" asks for ("how many", "how long":
+        what kind of answer, a number or a span; the bridge leaves it out too)."""
+        asked = {m.group(1).lower() for m in _HOW_DEGREE.finditer(text)}
+        return [w for w in content_words(text) if w.lower() not in asked][: self.max_words]
 
     def warm(self) -> None:
         """Work the aligner would otherwise do in the first English question (a local one's 8-bit codes; Qdrant's:
@@ -90,6 +93,7 @@ class AlignExpander:
         return out
 
 
+_HOW_DEGREE = re.compile(r"\bhow\s+(much|many|long|old|often|far|soon)\b", re.IGNORECASE)
 # a run of two or more capitalised words (Ryo Ueda, Kenta Mori)
 _NAME_RUN = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?:[ \-][A-Z][a-z]+)+")
 

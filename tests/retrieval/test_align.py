@@ -16,6 +16,7 @@ from rag.retrieval import Searcher
 from rag.runtime import build
 from rag.settings import Settings
 from rag.stores.align import TermAligner
+from rag.stores.bridge import Bridge
 
 from .rebuild import rebuild_copy
 from .unreadable import Unreadable
@@ -72,6 +73,27 @@ def test_the_words_of_a_japanese_name_in_latin_letters(text, words) -> None:
     from rag.components.align import _japanese_names
 
     assert _japanese_names(text) == words
+
+
+def test_the_degree_how_asks_for_is_no_word_of_the_question(searcher) -> None:
+    """"How much does the satellite weigh?" searched for どこ (JMdict's "how much"), 多い and 過ぎる; "How long did
+    the talks last?" for 長期間 and 長さ, and 何 + 箇月 (何箇月's "how long"): the words that ask what kind of answer
+    (an amount, a span, an age) are in no passage that answers. Neither the bridge nor the aligner reads them; a
+    word so spelled elsewhere is read ("a long war")."""
+    bridge = searcher.index.bridge
+    for question, gone in (("How much did China pay?", {"どこ", "多い", "多く"}),
+                           ("How long did the talks last?", {"長期", "長期間", "長さ", "箇月"}),
+                           ("How many troops did North Korea send?", {"幾つ", "多数"}),
+                           ("How old is Putin?", {"古い", "幾つ"})):
+        terms = {t for g in searcher.term_groups(question) for t in g}
+        assert not terms & gone, (question, terms & gone)
+        assert not {t for g in bridge.expand(question) for t in g} & gone
+    assert {"長期", "長期間"} & {t for g in searcher.term_groups("Is it a long war?") for t in g}
+    # JMdict's どこ: a question's own words are no phrase, and "place" is read alone
+    assert not any("どこ" in g for g in bridge.expand("what place")) and bridge.expand("what place") == bridge.expand(
+        "place")
+    assert Bridge({"how much": ["どこ"], "much": ["多い"], "pay": ["払う"]}).expand("How much did China pay?") == [
+        ["払う"]]
 
 
 def test_a_japanese_name_in_latin_letters_gets_no_aligned_terms(searcher) -> None:
