@@ -438,23 +438,28 @@ _MONTHS = ("january|february|march|april|may|june|july|august|september|october|
 # after the year, no word it counts: a lower-case word other than one that goes on with the sentence ("in 2023 and
 # 2024", "in 2023 when…"), "s" (the 1990s) or a hyphen and a unit (2000-ton)
 _NO_COUNT = (r"(?!s\b|-(?-i:[a-z])|\s+(?!(?:and|or|to|when|while|after|before|until|through|at|in|on|for|with|as|than|"
-             r"was|were|is|are|did|does|had|has|have|that|which|the|a|an|compared|versus|vs)\b)(?-i:[a-z]))")
-# a year in an English question: after a word that dates it, or after a day ("March 10, 2023")
-_YEAR_EN = re.compile(rf"(?:\b(?:in|of|since|until|till|by|before|after|during|from|through|fiscal|fy|year|season|"
-                      rf"early|late|mid|spring|summer|autumn|fall|winter|{_MONTHS})[\s-]+|\b\d{{1,2}},?\s+)"
+             r"was|were|is|are|did|does|had|has|have|that|which|the|a|an|compared|versus|vs|overall|alone|combined|so|too|also|"
+             r"again|then|respectively)\b)(?-i:[a-z]))")
+# a year in an English question: after a preposition or a day ("March 10, 2023"), and before no word it counts; after
+# a word that can only date it ("fiscal 2023 profit", "FY2024", "March 2023", "early 2024"), whatever follows but an s
+_YEAR_EN = re.compile(rf"(?:\b(?:in|of|since|until|till|by|before|after|during|from|through)[\s-]+|\b\d{{1,2}},?\s+)"
                       rf"((?:19|20)\d\d)(?![\d,.]\d|\s*%){_NO_COUNT}"
+                      rf"|(?:\bfy[\s-]*|\b(?:fiscal|year|season|early|late|mid|spring|summer|autumn|fall|winter|"
+                      rf"{_MONTHS})[\s-]+)((?:19|20)\d\d)(?![\d,.]\d|\s*%|s\b)"
                       r"|\bthe\s+((?:19|20)\d\d)\s+(?-i:[A-Z])", re.IGNORECASE)  # or an event's: "the 2024 Shizuoka…"
-_YEAR_JA = re.compile(r"(?<!\d)((?:19|20)\d\d)(?:年(?![間代分前]|ぶり)|[/-]\d)")
+_YEAR_JA = re.compile(r"(?<!\d)((?:19|20)\d\d)(?:年(?![間代分]|ぶり|前(?![半期]))|[/-]\d)")
 _FISCAL = re.compile(r"\bfiscal\b|\bFY|年度", re.IGNORECASE)
 _ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925}
 _ERA_YEAR = re.compile(r"(令和|平成|昭和)(\d{1,2}|元)年")
 _YEAR_DIGITS = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
-_RELATIVE = {-1: re.compile(r"去年|(?<!一)昨年"), -2: re.compile(r"おととし|一昨年"), 1: re.compile(r"来年|翌年")}
+_RELATIVE = {-1: re.compile(r"去年|(?<!一)昨年"), -2: re.compile(r"おととし|一昨年"), 1: re.compile(r"(?<!再)来年|翌年"),
+             2: re.compile(r"再来年")}
 
 
 def _asked_years(question: str) -> list[int]:
     """The years `question` (NFKC) asks about, in its order, each once."""
-    found = [int(a or b) for a, b in _YEAR_EN.findall(question)] + [int(y) for y in _YEAR_JA.findall(question)]
+    found = [int(a or b or c) for a, b, c in _YEAR_EN.findall(question)]
+    found += [int(y) for y in _YEAR_JA.findall(question)]
     found += [_era_year(era, n) for era, n in _ERA_YEAR.findall(question)]
     return list(dict.fromkeys(found))
 

@@ -195,7 +195,11 @@ def _compounds(db: Path, cache_dir: Path | None, table: dict[str, list[str]], te
     """{two-word key the table lacks: the terms of the first word of the dictionary under it (in its order) that
     `split` cuts into two terms or more, all of the vocabulary}: "press conference" is [記者, 会見]. Sudachi keeps
     many of the news' set phrases as one term (首相, 原子炉), and cuts others (記者会見, 鳥インフルエンザ), which no key
-    reached: "What time did the press conference start?" found summits' openings (a probe's)."""
+    reached: "What time did the press conference start?" found summits' openings (a probe's).
+
+    Not a key with a stop word ("for two" is 二人 + 前, "the emperor" 上 + 御 + 一人), nor one whose words reach one of
+    the parts word by word: those groups are the better, as the dictionary's first word under a key may be a narrow
+    one ("joint statement" is 共同文書, whose 文書 would stand for "statement"'s 声明; a reviewer's)."""
     try:
         senses = two_word_senses(db, cache_dir, BRIDGE_ID)
     except (sqlite3.Error, OSError) as exc:
@@ -204,8 +208,10 @@ def _compounds(db: Path, cache_dir: Path | None, table: dict[str, list[str]], te
     out: dict[str, list[str]] = {}
     chars = set().union(*terms) if terms else set()  # a word with a character no term has is cut into none of them
     for key in sorted(senses):
-        if key in table:
+        pair = key.split()
+        if key in table or not STOP_WORDS.isdisjoint(pair):
             continue
+        by_word = {t for w in pair for k in lemmas(w) for t in table.get(k, ())}
         for _, word in sorted(senses[key]):
             if not chars.issuperset(word):
                 continue
@@ -213,7 +219,8 @@ def _compounds(db: Path, cache_dir: Path | None, table: dict[str, list[str]], te
             # the word cut whole into terms the vocabulary holds, none a number (お三時 is no 御 + 3 + 時 for "afternoon
             # tea") and none folded (新エネルギー's エネルギ)
             if (len(parts) > 1 and "".join(parts) == word and all(p in terms and not p.isdigit() for p in parts)):
-                out[key] = list(parts)
+                if by_word.isdisjoint(parts):
+                    out[key] = list(parts)
                 break
     return out
 
@@ -376,8 +383,9 @@ class Bridge:
                 if hit is None and words[i] in _SAME_MODIFIER:
                     other = f"{_SAME_MODIFIER[words[i]]} {words[i + 1]}"
                     hit = next((self.table[k] for k in lemmas(other) if k in self.table), None)
-                if hit is None and (parts := next((self.compounds[k] for k in lemmas(pair) if k in self.compounds),
-                                                  None)):
+                # not an acronym's pair ("US president": 米国's, not 米 + 大統領 for 米大統領; a reviewer's)
+                if hit is None and words[i] not in caps and words[i + 1] not in caps and (parts := next(
+                        (self.compounds[k] for k in lemmas(pair) if k in self.compounds), None)):
                     groups += [[p] for p in parts]  # each term of the word, as each word of the phrase
                     i += 2
                     continue

@@ -372,7 +372,8 @@ def two_word_senses(db: Path, cache_dir: Path | None, owner: str) -> dict[str, l
                     if order < NAMES_FROM and _TWO_WORDS.fullmatch(gloss):
                         found[gloss].append((order, term))
         _SENSES.clear()  # one table per process at a time, as _WORDS
-        _SENSES[key] = dict(found)
+        _SENSES[key] = senses = dict(found)
+        return senses
     return _SENSES[key]
 
 

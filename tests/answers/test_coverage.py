@@ -509,7 +509,9 @@ def test_a_year_no_top_article_writes_or_dates_is_not_covered(searcher, settings
                      for raw, a in [searcher.index.passages.article_of(h.passage.doc_id, h.passage.article)])
     assert "2031" not in texts
     for asked in (f"{question} in 2031?", f"{question} on March 3, 2031?", f"{question} in November 2031?",
-                  f"{question} at the 2031 Moscow Summit?",
+                  f"{question} at the 2031 Moscow Summit?", f"{question} in its fiscal 2031 budget?",
+                  f"{question} in FY2031?", f"{question} in 2031 overall?",  # a second reviewer's
+                  "ロシアは2031年前半に中国を裏切るとの主張を否定したか",
                   "ロシアは2031年に中国を裏切るとの主張を否定したか", "ロシアは令和13年に中国を裏切るとの主張を否定したか"):
         assert unwritten_years(searcher, asked, hits) == [2031], asked
     _refused_whatever_the_cosine(searcher, settings, f"{question} in 2031?", "en", [2031], unwritten_years)
@@ -538,12 +540,12 @@ def test_a_year_before_or_after_an_articles_own_is_held_where_a_top_passage_says
     def saying(text: str) -> list:
         return [dataclasses.replace(hits[0], passage=dataclasses.replace(hits[0].passage, text=text))]
 
-    asked = [f"{question} in {y}?" for y in (2022, 2023, 2024, 2025, 2026)]
-    assert [unwritten_years(searcher, q, hits) for q in asked] == [[2022], [2023], [2024], [], [2026]]
+    asked = [f"{question} in {y}?" for y in (2022, 2023, 2024, 2025, 2026, 2027)]
+    assert [unwritten_years(searcher, q, hits) for q in asked] == [[2022], [2023], [2024], [], [2026], [2027]]
     for said, held in (("去年の会談で否定した。", 2024), ("一昨年の会談で否定した。", 2023), ("おととしの会談で", 2023),
-                       ("来年の会談で否定する。", 2026)):
+                       ("来年の会談で否定する。", 2026), ("再来年の会談で", 2027)):
         assert [unwritten_years(searcher, q, saying(said)) for q in asked] == [
-            [] if y in (held, 2025) else [y] for y in (2022, 2023, 2024, 2025, 2026)], said
+            [] if y in (held, 2025) else [y] for y in (2022, 2023, 2024, 2025, 2026, 2027)], said
     # published in February: its fiscal year began the April before
     assert unwritten_years(searcher, f"{question} in fiscal 2024?", hits) == []
     assert unwritten_years(searcher, "2024年度にロシアは中国を裏切るとの主張を否定したか", hits) == []

@@ -436,6 +436,15 @@ def test_a_two_word_key_no_term_has_is_the_terms_its_word_is_cut_into(built_inde
     small = build_bridge(["記者", "会見", "御", "3", "時", "開始"], cache_dir=cache, split=split)
     assert small.compounds["press conference"] == ["記者", "会見"] and "afternoon tea" not in small.compounds
     assert small.expand("What did the press conferences say?") == [["記者"], ["会見"]]
+    # reviewers': no key with a stop word ("for two": 二人 + 前), none whose words reach a part word by word ("joint
+    # statement" was 共同文書's 共同 + 文書, losing 声明), none over an acronym ("US president": 米国, not 米 + 大統領)
+    wider = build_bridge(["記者", "会見", "二人", "前", "共同", "文書", "声明"], cache_dir=cache, split=split)
+    assert "for two" not in wider.compounds and not any(set(k.split()) & {"for", "the", "of"} for k in wider.compounds)
+    assert "共同" in wider.table["joint"] and "joint statement" not in wider.compounds
+    assert wider.expand("the joint statement") == wider.expand("joint") + wider.expand("statement")
+    acronym = Bridge({"US": ["米国"], "president": ["大統領"]}, compounds={"us president": ["米", "大統領"]})
+    assert acronym.expand("What did the US president say?") == [["米国"], ["大統領"]]
+    assert acronym.expand("what did the us president say?") == [["米"], ["大統領"]]  # no capitals: a phrase
     whole = build_bridge(["記者会見", "記者", "会見"], cache_dir=cache, split=split)
     assert "記者会見" in whole.table["press conference"] and "press conference" not in whole.compounds
     assert build_bridge(["記者", "会見"], cache_dir=cache).compounds == {}  # without `split`, none
