@@ -207,6 +207,30 @@ def _names_something(question: str, analyzer: JapaneseAnalyzer) -> bool:
     return bool({w.removesuffix("'s") for w in own} - EN_SOURCE - EN_DISCOURSE)
 
 
+def takes_up(question: str, before: str) -> bool:
+    """Whether an English question takes up with "the" a thing the turn before named, and names nothing new: "What
+    time did the press conference start?" after "What did Governor Uemura say at his press conference…?" was searched
+    alone, and opened with a summit's 「…開始…開催」 from another article (a probe's). The word after "the" is a content
+    word of the turn before ("the press conference", "the talks"); a capitalised word the turn before does not write is a name of the question's own ("What did the Kremlin say about
+    Trump?" after a question on the Kremlin and Xi stands alone)."""
+    if has_cjk(question) or has_cjk(before):
+        return False
+    said = {w.lower() for w in EN_WORD.findall(before)}
+    for m in EN_WORD.finditer(question):
+        w, start = m.group(), question[: m.start()].rstrip()
+        if w[0].isupper() and start and start[-1] not in ".?!:" and w.lower() not in said:
+            return False
+    for m in _THE.finditer(question):
+        first = EN_WORD.match(question, m.end())
+        if first is not None and len(first.group()) > 2 and first.group().lower() not in EN_FUNCTION and \
+                first.group().lower() in said:
+            return True
+    return False
+
+
+_THE = re.compile(r"\bthe\s+", re.IGNORECASE)
+
+
 def after_a_change_of_subject(question: str) -> str | None:
     """The question after an opener that changes the subject ("By the way, what did Vance say?" → "what did Vance
     say?", ところで、バンスは? → バンスは?); None when it opens otherwise, is nothing but the opener, or is no text (the
@@ -317,7 +341,8 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     # 筆者の結論は? names two words of its own, but no article: it is about the one the conversation is on
     anchor = article_turn(last, earlier, searcher.analyzer) if earlier and not source_only else None
     article = anchor is not None
-    if not earlier or not (source_only or article or depends_on_context(last, searcher.analyzer)):
+    if not earlier or not (source_only or article or depends_on_context(last, searcher.analyzer)
+                           or takes_up(last, earlier[-1])):
         return ConversationSearch(searcher.search(last, top_k, mode, filters, about_source=about_source), None)
     if source_only:
         # The source of the article the last answer was drawn from: the last turn that names a topic (small talk

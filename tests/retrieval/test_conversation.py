@@ -13,7 +13,7 @@ from eval.questions import load_questions, read_seed_texts
 from eval.relevance import evidence_occurrences, is_relevant
 from rag.errors import QueryError
 from rag.retrieval.conversation import (about_the_article, after_a_change_of_subject, conversation_query,
-                                        depends_on_context, fuse, search_conversation)
+                                        depends_on_context, fuse, search_conversation, takes_up)
 from rag.retrieval.cues import JA_RELATIONAL
 from rag.retrieval.engine import Filters
 
@@ -72,6 +72,29 @@ def test_a_stand_alone_question_ranks_exactly_as_without_a_conversation(searcher
     assert found.context is None and not found.dependent
     assert [h.passage.passage_id for h in found.result.hits] == [h.passage.passage_id for h in plain.hits]
     assert [h.score for h in found.result.hits] == [h.score for h in plain.hits]
+
+
+@pytest.mark.parametrize(("question", "before", "taken"), [
+    # a probe's: searched alone, it opened with another article's summit 「…開始…開催」
+    ("What time did the press conference start?", "What did Governor Uemura say at his press conference?", True),
+    ("When did the talks begin?", "What did Lavrov say about the talks with Iran?", True),
+    ("Who attended the summit?", "Where was the summit between Putin and Xi held?", True),
+    # a name of its own, a word the turn before did not write, or no "the": a question of its own
+    ("What did the Kremlin say about Trump?", "What did the Kremlin say about Xi?", False),
+    ("What did the sanctions target?", "What did Lavrov say about the talks?", False),
+    ("When did talks begin?", "What did Lavrov say about the talks?", False),
+    ("その会見はいつ始まった?", "What did he say at the press conference?", False),  # Japanese: its own cues
+])
+def test_a_question_taking_up_with_the_what_the_turn_before_named_is_a_follow_up(question, before, taken) -> None:
+    assert takes_up(question, before) is taken
+
+
+def test_a_follow_up_taking_up_the_thing_named_is_searched_with_the_conversation(searcher) -> None:
+    earlier = "What did Lavrov say at the meeting of the foreign ministers?"
+    found = search_conversation(searcher, [earlier, "When was the meeting held?"], 5)
+    assert found.dependent and "meeting" in found.context
+    assert search_conversation(searcher, ["What did Xi say about Taiwan?", "When was the meeting held?"], 5).context \
+        is None
 
 
 def test_a_short_question_after_small_talk_ranks_as_asked_alone(searcher) -> None:
