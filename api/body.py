@@ -51,8 +51,9 @@ async def strict_json_body(request: Request[Any, Any, Any]) -> None:
     # a compressed body would be read as broken JSON (a 400 that blames the JSON), and one that only says it is
     # compressed was taken as plain JSON (a probe's): this server decodes no content coding, and says so (RFC 9110
     # section 15.5.16: a 415 naming the codings it accepts)
-    coding = ",".join(request.headers.getall("content-encoding", [])).strip().lower()
-    if coding not in ("", "identity"):
+    codings = [c.strip().lower() for c in ",".join(request.headers.getall("content-encoding", [])).split(",")]
+    coding = ", ".join(c for c in codings if c)
+    if any(c not in ("", "identity") for c in codings):
         raise UnsupportedMediaType(detail=f"content encoding {coding[:40]!r} is not accepted; send the JSON body "
                                           "uncompressed", headers={"Accept-Encoding": "identity"})
     body = await request.body()  # raises 413 beyond request_max_body_size

@@ -95,7 +95,9 @@ class _ServiceCollector(Collector):
             yield refused
         server = CounterMetricFamily("newsrag_http_refused_by_server", "Requests the server answered or closed "
                                      "itself, before the app saw them, by reason: concurrency_limit (503), "
-                                     "invalid_http (400; 505 for another major version), header_timeout (closed)",
+                                     "invalid_http (400; 431 for headers too large, 501 for a transfer coding, 505 "
+                                     "for another major version), header_timeout (408 to a request begun, then "
+                                     "closed)",
                                      labels=["reason"])
         for reason in ("concurrency_limit", "invalid_http", "header_timeout"):
             server.add_metric([reason], float(SERVER_REFUSALS[reason]))

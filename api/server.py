@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import signal
@@ -12,6 +11,7 @@ from http import HTTPStatus
 from typing import Any
 
 import h11
+import msgspec
 import uvicorn
 from uvicorn.protocols.http.h11_impl import DEFAULT_MAX_INCOMPLETE_EVENT_SIZE, H11Protocol
 
@@ -21,6 +21,7 @@ from rag.settings import Settings
 from rag.runtime import close_embedders
 
 from .app import UNSERVABLE, create_app
+from .errors import error_body
 from .metrics import SERVER_REFUSALS
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class _Requests(h11.Connection):
       `/`, `OPTIONS http://host` too (the RFC reads it as `OPTIONS *`, which the app does not route)."""
 
     refused: tuple[int, str] | None = None
+    refused_path: str = ""  # the path of a request refused after its line was read: its error in that route's shape
 
     def __init__(self, role: Any, max_incomplete_event_size: int) -> None:
         super().__init__(role, max_incomplete_event_size)
@@ -66,6 +68,12 @@ class _Requests(h11.Connection):
             raise
         if not isinstance(event, h11.Request):
             return event
+        self.refused_path = event.target.split(b"?", 1)[0].decode("ascii", "replace")
+        # h11 bounds only a head still arriving: one whole in the first bytes read was served at any size (a
+        # reviewer's: 100 KB in one send got a 200, 150 KB a 431), so a head's size depended on how TCP cut it
+        size = len(event.target) + sum(len(name) + len(value) + 4 for name, value in event.headers)
+        if size > self.header_limit:
+            self._refuse(431, f"the request line and headers are larger than {self.header_limit} bytes")
         version = event.http_version
         if not version.startswith(b"1."):
             self._refuse(505, f"HTTP/{version.decode('ascii', 'replace')} is not supported: this server speaks "
@@ -75,6 +83,7 @@ class _Requests(h11.Connection):
         origin = _ABSOLUTE_FORM.match(event.target)
         if origin is None:
             return event
+        self.refused_path = "/" + event.target[origin.end():].split(b"?", 1)[0].decode("ascii", "replace").lstrip("/")
         scheme, authority = origin.group(1).lower(), origin.group(2)
         if scheme not in (b"http", b"https") or not _HOST.fullmatch(authority):
             self._refuse(400, "a request target in absolute form must be an http or https URL with a host (and no "
@@ -118,7 +127,8 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
-            self._answered, self._waiting_for = True, False
+            # a next request begun while this one was answered (pipelined) is waited for as one on a fresh connection
+            self._answered, self._waiting_for = True, bool(self.conn.trailing_data[0])
             if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
                 self._arm()  # for the next request on this connection
 
@@ -143,7 +153,7 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
             if cycle is None or getattr(cycle, "response_complete", True):
                 SERVER_REFUSALS["invalid_http"] += 1
             status, text = self.conn.refused or (400, "the request is not valid HTTP/1.1")
-            head, body = _refusal(status, text)
+            head, body = _refusal(status, text, self.conn.refused_path)
             try:
                 for event in (h11.Response(status_code=status, reason=HTTPStatus(status).phrase.encode("ascii"),
                                            headers=head), h11.Data(data=body), h11.EndOfMessage()):
@@ -168,13 +178,16 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
     return GuardedH11Protocol
 
 
-_REFUSAL_CODES = {400: "invalid_http", 408: "request_timeout", 431: "headers_too_large",
+_REFUSAL_CODES = {400: "invalid_http", 408: "request_timeout", 431: "headers_too_large", 501: "not_implemented",
                   505: "http_version_not_supported"}
+_REFUSAL_TEXTS = {501: "the request's transfer coding is not supported: send the body with Content-Length or chunked"}
 
 
-def _refusal(status: int, text: str) -> tuple[list[tuple[bytes, bytes]], bytes]:
-    """The headers and JSON body of a refusal at the HTTP layer, in the shape of the app's (api/errors.py)."""
-    body = json.dumps({"error": _REFUSAL_CODES.get(status, "invalid_http"), "detail": text}).encode("ascii")
+def _refusal(status: int, text: str, path: str = "") -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """The headers and JSON body of a refusal at the HTTP layer, in the shape of the app's for `path` (api/errors.py:
+    OpenAI's on the chat route), when the request line was read."""
+    text = _REFUSAL_TEXTS.get(status, text)
+    body = msgspec.json.encode(error_body(path, status, _REFUSAL_CODES.get(status, "invalid_http"), text))
     return [(b"content-type", b"application/json"), (b"connection", b"close"),
             (b"content-length", str(len(body)).encode("ascii"))], body
 

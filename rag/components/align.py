@@ -38,8 +38,7 @@ class AlignExpander:
     def words(self, text: str) -> list[str]:
         """The question's content words, at most max_words, without the degree "how" asks for ("how many", "how long":
         what kind of answer, a number or a span; the bridge leaves it out too)."""
-        asked = {m.group(1).lower() for m in _HOW_DEGREE.finditer(text)}
-        return [w for w in content_words(text) if w.lower() not in asked][: self.max_words]
+        return content_words(_HOW_DEGREE.sub("how", text))[: self.max_words]
 
     def warm(self) -> None:
         """Work the aligner would otherwise do in the first English question (a local one's 8-bit codes; Qdrant's:
@@ -93,7 +92,7 @@ class AlignExpander:
         return out
 
 
-_HOW_DEGREE = re.compile(r"\bhow\s+(much|many|long|old|often|far|soon)\b", re.IGNORECASE)
+_HOW_DEGREE = re.compile(r"\bhow\s+(?:much|many|long|old|often|far|soon)\b(?!-)", re.IGNORECASE)  # not long-term
 # a run of two or more capitalised words (Ryo Ueda, Kenta Mori)
 _NAME_RUN = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?:[ \-][A-Z][a-z]+)+")
 

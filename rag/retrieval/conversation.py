@@ -210,9 +210,10 @@ def _names_something(question: str, analyzer: JapaneseAnalyzer) -> bool:
 def takes_up(question: str, before: str) -> bool:
     """Whether an English question takes up with "the" a thing the turn before named, and names nothing new: "What
     time did the press conference start?" after "What did Governor Uemura say at his press conference…?" was searched
-    alone, and opened with a summit's 「…開始…開催」 from another article (a probe's). The word after "the" is a content
-    word of the turn before ("the press conference", "the talks"); a capitalised word the turn before does not write is a name of the question's own ("What did the Kremlin say about
-    Trump?" after a question on the Kremlin and Xi stands alone)."""
+    alone, and opened with a summit's 「…開始…開催」 from another article (a probe's). The two words after "the" are
+    content words of the turn before ("the press conference"); a capitalised word the turn before does not write is a
+    name of the question's own ("What did the Kremlin say about Trump?" after a question on the Kremlin and Xi stands
+    alone)."""
     if has_cjk(question) or has_cjk(before):
         return False
     said = {w.lower() for w in EN_WORD.findall(before)}
@@ -220,15 +221,17 @@ def takes_up(question: str, before: str) -> bool:
         w, start = m.group(), question[: m.start()].rstrip()
         if w[0].isupper() and start and start[-1] not in ".?!:" and w.lower() not in said:
             return False
-    for m in _THE.finditer(question):
-        first = EN_WORD.match(question, m.end())
-        if first is not None and len(first.group()) > 2 and first.group().lower() not in EN_FUNCTION and \
-                first.group().lower() in said:
+    for m in _THE_TWO.finditer(question):
+        words = [w.lower() for w in m.groups()]
+        if all(len(w) > 2 and w not in EN_FUNCTION and w in said for w in words):
             return True
     return False
 
 
-_THE = re.compile(r"\bthe\s+", re.IGNORECASE)
+# "the" and the two words after it: one word repeated is any question's ("the day", "the government", "the next":
+# a reviewer's, whose "What time of the day did the rocket lift off?" after a question on the day of a crash was
+# searched with the crash)
+_THE_TWO = re.compile(r"\bthe\s+([A-Za-z][A-Za-z'-]*)\s+([A-Za-z][A-Za-z'-]*)", re.IGNORECASE)
 
 
 def after_a_change_of_subject(question: str) -> str | None:

@@ -171,9 +171,10 @@ def test_a_content_coding_is_refused_naming_the_one_accepted_and_identity_is_ser
                                headers={**JSON, "content-encoding": coding})
         assert assert_error(response, 415)["detail"].startswith(f"content encoding {coding!r} is not accepted")
         assert response.headers["accept-encoding"] == "identity"
-    response = client.post("/v1/search", content=b'{"query": "Lavrov"}',
-                           headers={**JSON, "content-encoding": "identity"})
-    assert response.status_code == 200, response.text
+    for coding in ("identity", "identity, identity", "IDENTITY"):  # a reviewer's: a repeated identity is identity
+        response = client.post("/v1/search", content=b'{"query": "Lavrov"}',
+                               headers={**JSON, "content-encoding": coding})
+        assert response.status_code == 200, (coding, response.text)
 
 
 @pytest.mark.parametrize(("content", "kinds"), [

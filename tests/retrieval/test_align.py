@@ -75,6 +75,10 @@ def test_the_words_of_a_japanese_name_in_latin_letters(text, words) -> None:
     assert _japanese_names(text) == words
 
 
+class _Words:
+    max_words = 12
+
+
 def test_the_degree_how_asks_for_is_no_word_of_the_question(searcher) -> None:
     """"How much does the satellite weigh?" searched for どこ (JMdict's "how much"), 多い and 過ぎる; "How long did
     the talks last?" for 長期間 and 長さ, and 何 + 箇月 (何箇月's "how long"): the words that ask what kind of answer
@@ -89,6 +93,10 @@ def test_the_degree_how_asks_for_is_no_word_of_the_question(searcher) -> None:
         assert not terms & gone, (question, terms & gone)
         assert not {t for g in bridge.expand(question) for t in g} & gone
     assert {"長期", "長期間"} & {t for g in searcher.term_groups("Is it a long war?") for t in g}
+    # only the word right after "how", and not a hyphenated one (a reviewer's: "How long-term…" lost 長期)
+    from rag.components.align import AlignExpander
+    assert AlignExpander.words(_Words(), "How long did the long march take?") == ["long", "march", "take"]
+    assert AlignExpander.words(_Words(), "How long-term is the plan?") == ["long", "term", "plan"]
     # JMdict's どこ: a question's own words are no phrase, and "place" is read alone
     assert not any("どこ" in g for g in bridge.expand("what place")) and bridge.expand("what place") == bridge.expand(
         "place")
