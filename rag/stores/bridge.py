@@ -15,8 +15,10 @@ bridge keeps JMdict's English words ("western" is not スターマ).
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
+import os
 import re
 import sqlite3
 import time
@@ -30,7 +32,7 @@ from .defined import Glosser
 from .dictionary import NAMES_FROM, db_path, loanword, pairs, two_word_senses
 from .dictionary import entries as dictionary_entries
 from .english import acronyms, capitalised, english_words, lemmas, stems
-from .japanese import STOP_WORDS, fold_term
+from .japanese import ANALYZER_ID, STOP_WORDS, fold_term
 from .sounds import kana_keys, latin_keys, same_keys, sounds_like
 
 logger = logging.getLogger(__name__)
@@ -205,34 +207,77 @@ def _compounds(db: Path, cache_dir: Path | None, table: dict[str, list[str]], te
     except (sqlite3.Error, OSError) as exc:
         logger.warning("bridge: cannot read the dictionary's two-word senses (%s): no key by a word's parts", exc)
         return {}
+    # the first word under each key cut whole into terms of the vocabulary, found from the vocabulary's terms (a build
+    # reads only the words that begin with one of them: a loop over ~50,000 keys cost each build ~0.1-0.3 s)
+    first: dict[int, tuple[int, tuple[str, ...]]] = {}
+    by_start = _cut_words(senses, split, cache_dir)
+    for term in terms:
+        for k, rank, parts in by_start.get(term, ()):
+            if all(p in terms for p in parts) and (k not in first or rank < first[k][0]):
+                first[k] = (rank, parts)
     out: dict[str, list[str]] = {}
-    chars = set().union(*terms) if terms else set()  # a word with a character no term has is cut into none of them
-    for key in sorted(senses):
+    for k in sorted(first):
+        key, parts = senses[k][0], first[k][1]
         pair = key.split()
         if key in table or not STOP_WORDS.isdisjoint(pair):
             continue
-        by_word = {t for w in pair for k in lemmas(w) for t in table.get(k, ())}
-        for _, word in sorted(senses[key]):
-            if not chars.issuperset(word):
-                continue
-            parts = _split(split, word)
-            # the word cut whole into terms the vocabulary holds, none a number (お三時 is no 御 + 3 + 時 for "afternoon
-            # tea") and none folded (新エネルギー's エネルギ)
-            if (len(parts) > 1 and "".join(parts) == word and all(p in terms and not p.isdigit() for p in parts)):
-                if by_word.isdisjoint(parts):
-                    out[key] = list(parts)
-                break
+        if {t for w in pair for lemma in lemmas(w) for t in table.get(lemma, ())}.isdisjoint(parts):
+            out[key] = list(parts)
     return out
 
 
-def _split(split: Callable[[str], list[str]], word: str) -> tuple[str, ...]:
-    """`split(word)`, remembered for the process: the dictionary's words are the same in every build."""
-    if (found := _SPLITS.get(word)) is None:
-        found = _SPLITS[word] = tuple(dict.fromkeys(split(word)))
-    return found
+def _cut_words(senses: list[tuple[str, list[str]]], split: Callable[[str], list[str]], cache_dir: Path | None
+               ) -> dict[str, list[tuple[int, int, tuple[str, ...]]]]:
+    """{first term: [(key's index, the word's rank under it, its terms)]} for the words of `senses` that `split` cuts
+    whole into two terms or more, none a number (お三時 is no 御 + 3 + 時 for "afternoon tea") and none folded
+    (新エネルギー's エネルギ). Each word is cut once per machine (~1.3 s for ~60,000) and kept in `cache_dir` beside the
+    dictionary's table, named by the senses, the analyzer and Sudachi's dictionary: a process of its own per build (a
+    test's server, a CLI build) cut them all again."""
+    cached = _CUTS.get(id(senses))
+    if cached is not None and cached[0] is senses:
+        return cached[1]
+    name = hashlib.sha1(json.dumps([senses, ANALYZER_ID, _sudachi_version()], ensure_ascii=False).encode()).hexdigest()
+    path = cache_dir / f"jmdict-cuts-{name[:12]}.json" if cache_dir is not None else None
+    out: dict[str, list[tuple[int, int, tuple[str, ...]]]] | None = None
+    if path is not None and path.is_file():
+        try:
+            out = {first: [(k, rank, tuple(parts)) for k, rank, parts in found]
+                   for first, found in json.loads(path.read_text(encoding="utf-8")).items()}
+        except (OSError, ValueError, TypeError) as exc:
+            logger.warning("bridge: the cut words %s are unreadable (%s): cutting them again", path, exc)
+    if out is None:
+        cut: dict[str, list[tuple[int, int, tuple[str, ...]]]] = defaultdict(list)
+        for k, (_, words) in enumerate(senses):
+            for rank, word in enumerate(words):
+                parts = tuple(dict.fromkeys(split(word)))
+                if len(parts) > 1 and "".join(parts) == word and not any(p.isdigit() for p in parts):
+                    cut[parts[0]].append((k, rank, parts))
+        out = dict(cut)
+        if path is not None:
+            try:  # written aside, then renamed: a reader never sees half of it
+                tmp = path.with_name(f".{path.name}.{os.getpid()}")
+                tmp.write_text(json.dumps(out, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+                tmp.replace(path)
+                for stale in cache_dir.glob("jmdict-cuts-*.json"):
+                    if stale != path:
+                        stale.unlink(missing_ok=True)
+            except OSError as exc:
+                logger.warning("bridge: cannot keep the cut words in %s: %s", path, exc)
+    _CUTS.clear()
+    _CUTS[id(senses)] = (senses, out)
+    return out
 
 
-_SPLITS: dict[str, tuple[str, ...]] = {}
+@functools.cache
+def _sudachi_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("SudachiDict-core")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+_CUTS: dict[int, tuple[list[tuple[str, list[str]]], dict[str, list[tuple[int, int, tuple[str, ...]]]]]] = {}
 
 
 def _one_long_vowel(key: str) -> str:
