@@ -345,12 +345,12 @@ def _table_path(cache_dir: Path, tag: str) -> Path:
 
 
 def two_word_senses(db: Path, cache_dir: Path | None, owner: str) -> list[tuple[str, list[str]]]:
-    """[(two-word English key, its terms in the dictionary's order)], keys sorted, for JMdict's words (not JMnedict's names) of three to ten kanji or
-    katakana glossed so: 記者会見 is "press conference", 原子炉 "nuclear reactor". Sudachi cuts many such words into
-    the terms the index holds (記者 + 会見), and the vocabulary then lacks the word itself: the bridge keys them by
-    their parts (`build_bridge`). Read from the table `entries` wrote (call it first), once per process and dictionary:
-    every cache folder's table of one dictionary holds the same (a test's builds each have their own folder, and read
-    it again for each: ~0.8 s a build)."""
+    """[(two-word English key, its terms in the dictionary's order)], keys sorted, for JMdict's words (not JMnedict's
+    names) of three to ten kanji or katakana glossed so: 記者会見 is "press conference", 原子炉 "nuclear reactor".
+    Sudachi cuts many such words into the terms the index holds (記者 + 会見), and the vocabulary then lacks the word
+    itself: the bridge keys them by their parts (`build_bridge`). Read from the table `entries` wrote (call it first)
+    once per dictionary, and kept beside it as JSON for the next process (the table's read: ~0.8 s); once per process
+    and dictionary, whatever the cache folder: every folder's table of one dictionary holds the same."""
     stat = db.stat()
     tag = f"{owner}:{_TABLE_ID}:{stat.st_size}:{int(stat.st_mtime)}"
     path = _table_path(cache_dir, tag) if cache_dir else None
