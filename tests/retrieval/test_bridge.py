@@ -459,6 +459,35 @@ def test_a_two_word_key_no_term_has_is_the_terms_its_word_is_cut_into(built_inde
     assert "記者会見" not in first(question)
 
 
+def test_the_two_word_senses_and_their_cuts_are_kept_beside_the_table_and_read_again_if_damaged(built_index,
+                                                                                               tmp_path: Path) -> None:
+    """A process of its own per build (a test's server, a CLI build) read the dictionary's two-word senses (~0.8 s)
+    and cut them (~1.3 s) again: they are kept beside the table as JSON, and a damaged file is made again."""
+    import rag.stores.bridge as bridge_module
+    import rag.stores.dictionary as dictionary_module
+    from rag.stores.japanese import default_analyzer
+
+    settings, _ = built_index
+    shared = Path(settings.cache_dir or settings.index_dir / ".cache")
+    (table,) = shared.glob("jmdict-terms-*.sqlite")
+    (tmp_path / table.name).symlink_to(table)
+    vocab, split = ["記者", "会見", "政府"], default_analyzer().terms
+
+    def fresh() -> Bridge:  # as a new process builds: nothing in memory
+        dictionary_module._SENSES.clear()
+        bridge_module._CUTS.clear()
+        return build_bridge(vocab, cache_dir=tmp_path, split=split)
+
+    first = fresh()
+    kept = sorted(p.name.split("-")[1] for p in tmp_path.glob("jmdict-*.json"))
+    assert kept == ["cuts", "senses"] and first.compounds["press conference"] == ["記者", "会見"]
+    assert fresh().compounds == first.compounds  # read from the files
+    for path in tmp_path.glob("jmdict-*.json"):
+        path.write_text("{not json", encoding="utf-8")
+    assert fresh().compounds == first.compounds
+    assert all(json.loads(p.read_text(encoding="utf-8")) for p in tmp_path.glob("jmdict-*.json"))  # made again
+
+
 def test_stop_words_and_unknown_words_add_nothing(bridge: Bridge) -> None:
     assert bridge.expand("what did the of to") == []
     assert bridge.expand("qwzxv blorptang") == []
