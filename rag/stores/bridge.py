@@ -18,7 +18,6 @@ import functools
 import hashlib
 import json
 import logging
-import os
 import re
 import sqlite3
 import time
@@ -29,7 +28,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .defined import Glosser
-from .dictionary import NAMES_FROM, db_path, loanword, pairs, two_word_senses
+from .dictionary import NAMES_FROM, db_path, keep_json, loanword, pairs, two_word_senses
 from .dictionary import entries as dictionary_entries
 from .english import acronyms, capitalised, english_words, lemmas, stems
 from .japanese import ANALYZER_ID, STOP_WORDS, fold_term
@@ -254,15 +253,7 @@ def _cut_words(senses: list[tuple[str, list[str]]], split: Callable[[str], list[
                     cut[parts[0]].append((k, rank, parts))
         out = dict(cut)
         if path is not None:
-            try:  # written aside, then renamed: a reader never sees half of it
-                tmp = path.with_name(f".{path.name}.{os.getpid()}")
-                tmp.write_text(json.dumps(out, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-                tmp.replace(path)
-                for stale in cache_dir.glob("jmdict-cuts-*.json"):
-                    if stale != path:
-                        stale.unlink(missing_ok=True)
-            except OSError as exc:
-                logger.warning("bridge: cannot keep the cut words in %s: %s", path, exc)
+            keep_json(path, out, "the bridge's cut words")
     _CUTS.clear()
     _CUTS[id(senses)] = (senses, out)
     return out

@@ -386,17 +386,24 @@ def two_word_senses(db: Path, cache_dir: Path | None, owner: str) -> list[tuple[
         _SENSES.clear()  # one table per process at a time, as _WORDS
         _SENSES[key] = senses
         if kept is not None and path is not None and path.is_file():
-            try:  # written aside, then renamed: a reader never sees half of it
-                tmp = kept.with_name(f".{kept.name}.{os.getpid()}")
-                tmp.write_text(json.dumps(senses, ensure_ascii=False), encoding="utf-8")
-                tmp.replace(kept)
-                for stale in cache_dir.glob("jmdict-senses-*.json"):
-                    if stale != kept:
-                        stale.unlink(missing_ok=True)
-            except OSError as exc:
-                logger.warning("cannot keep the dictionary's two-word senses in %s: %s", kept, exc)
+            keep_json(kept, senses, "the dictionary's two-word senses")
         return senses
     return _SENSES[key]
+
+
+def keep_json(path: Path, value: object, what: str) -> None:
+    """`value` as JSON at `path` in a cache folder, written aside and renamed (a reader never sees half of it), and the
+    files of its kind another dictionary, format or analyzer left there removed (those named as `path` up to its last
+    "-"); a warning, not an error, when the folder cannot be written: the value is made again next time."""
+    try:
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(value, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        tmp.replace(path)
+        for stale in path.parent.glob(path.name.rsplit("-", 1)[0] + "-*.json"):
+            if stale != path:
+                stale.unlink(missing_ok=True)
+    except OSError as exc:
+        logger.warning("cannot keep %s in %s: %s", what, path, exc)
 
 
 _COMPOUND = re.compile(r"[\u4e00-\u9fff\u30a1-\u30fa\u30fc]{3,10}")
