@@ -438,8 +438,8 @@ _MONTHS = ("january|february|march|april|may|june|july|august|september|october|
 # after the year, no word it counts: a lower-case word other than one that goes on with the sentence ("in 2023 and
 # 2024", "in 2023 when…"), "s" (the 1990s) or a hyphen and a unit (2000-ton)
 _NO_COUNT = (r"(?!s\b|-(?-i:[a-z])|\s+(?!(?:and|or|to|when|while|after|before|until|through|at|in|on|for|with|as|than|"
-             r"was|were|is|are|did|does|had|has|have|that|which|the|a|an|compared|versus|vs|overall|alone|combined|so|too|also|"
-             r"again|then|respectively)\b)(?-i:[a-z]))")
+             r"was|were|is|are|did|does|had|has|have|that|which|the|a|an|compared|versus|vs|overall|alone|combined|so|"
+             r"too|also|again|then|respectively)\b)(?-i:[a-z]))")
 # a year in an English question: after a preposition or a day ("March 10, 2023"), and before no word it counts; after
 # a word that can only date it ("fiscal 2023 profit", "FY2024", "March 2023", "early 2024"), whatever follows but an s
 _YEAR_EN = re.compile(rf"(?:\b(?:in|of|since|until|till|by|before|after|during|from|through)[\s-]+|\b\d{{1,2}},?\s+)"
