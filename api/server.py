@@ -62,9 +62,8 @@ class _Requests(h11.Connection):
             event = super().next_event()
         except h11.RemoteProtocolError as exc:  # h11's own: its status (431 for headers too long), in words of ours
             if self.refused is None:
-                self.refused = (exc.error_status_hint, (
-                    f"the request line and headers are larger than {self.header_limit} bytes"
-                    if exc.error_status_hint == 431 else "the request is not valid HTTP/1.1"))
+                self.refused = (exc.error_status_hint, self._too_large() if exc.error_status_hint == 431
+                                else "the request is not valid HTTP/1.1")
             raise
         if not isinstance(event, h11.Request):
             return event
@@ -73,7 +72,7 @@ class _Requests(h11.Connection):
         # reviewer's: 100 KB in one send got a 200, 150 KB a 431), so a head's size depended on how TCP cut it
         size = len(event.target) + sum(len(name) + len(value) + 4 for name, value in event.headers)
         if size > self.header_limit:
-            self._refuse(431, f"the request line and headers are larger than {self.header_limit} bytes")
+            self._refuse(431, self._too_large())
         version = event.http_version
         if not version.startswith(b"1."):
             self._refuse(505, f"HTTP/{version.decode('ascii', 'replace')} is not supported: this server speaks "
@@ -93,6 +92,9 @@ class _Requests(h11.Connection):
             rest = b"/" + rest
         headers = [(name, value) for name, value in event.headers if name != b"host"] + [(b"host", authority)]
         return h11.Request(method=event.method, headers=headers, target=rest, http_version=version)
+
+    def _too_large(self) -> str:
+        return f"the request line and headers are larger than {self.header_limit} bytes"
 
     def _refuse(self, status: int, text: str) -> None:
         self.refused = (status, text)

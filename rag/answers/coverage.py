@@ -415,9 +415,10 @@ def unwritten_years(searcher: Searcher, question: str, hits: Sequence[Hit] = ())
     held: set[int] = set()
     for doc_id, article in dict.fromkeys((h.passage.doc_id, h.passage.article) for h in read):
         found = passages.article_of(doc_id, article)
-        shown = "".join(h.passage.text for h in read if (h.passage.doc_id, h.passage.article) == (doc_id, article))
+        shown = unicodedata.normalize("NFKC", "".join(h.passage.text for h in read
+                                                      if (h.passage.doc_id, h.passage.article) == (doc_id, article)))
         body = found[0][found[1].start:min(found[1].end, found[1].start + DOC_CHARS)] if found else ""
-        text = unicodedata.normalize("NFKC", body + "\n" + shown)
+        text = unicodedata.normalize("NFKC", body) + "\n" + shown
         written = {int(y) for y in _YEAR_DIGITS.findall(text)} | {_era_year(e, n) for e, n in _ERA_YEAR.findall(text)}
         published = found[1].published if found else None
         year = int(published[:4]) if published and published[:4].isdigit() else None
@@ -426,7 +427,6 @@ def unwritten_years(searcher: Searcher, question: str, hits: Sequence[Hit] = ())
         held |= written
         if year is not None:
             held.add(year)
-            shown = unicodedata.normalize("NFKC", shown)
             held |= {year + back for back, words in _RELATIVE.items() if words.search(shown)}
             if fiscal and published[5:7] in ("01", "02", "03"):
                 held.add(year - 1)

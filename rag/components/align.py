@@ -16,6 +16,7 @@ from ..errors import IndexCorruptError
 from ..stores.align import ANN_TERMS, TermAligner, ann_index
 from ..stores.segments import SEG_DIR, link, merge_kind
 from ..stores.english import content_words
+from ..stores.bridge import HOW_DEGREES
 from ..stores.romaji import reads_as_japanese
 from ..stores.ann import why_train_again
 from ..stores.dense import SlotVectors, exact_tail
@@ -92,7 +93,7 @@ class AlignExpander:
         return out
 
 
-_HOW_DEGREE = re.compile(r"\bhow\s+(?:much|many|long|old|often|far|soon)\b(?!-)", re.IGNORECASE)  # not long-term
+_HOW_DEGREE = re.compile(rf"\bhow\s+(?:{'|'.join(sorted(HOW_DEGREES))})\b(?!-)", re.IGNORECASE)  # not long-term
 # a run of two or more capitalised words (Ryo Ueda, Kenta Mori)
 _NAME_RUN = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?:[ \-][A-Z][a-z]+)+")
 

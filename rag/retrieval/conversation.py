@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -198,13 +198,19 @@ def _names_something(question: str, analyzer: JapaneseAnalyzer) -> bool:
     """A topic of the follow-up's own: a content word that is neither the article's nor its argument's vocabulary
     ("north korea", sanctions, 北朝鮮; not "main argument", 筆者の結論, "the US"), or a capitalised word that does not
     start a sentence (ISW; not "OK. Now what…", nor the letters of "U.S.")."""
-    for m in EN_WORD.finditer(question):
-        w, before = m.group(), question[: m.start()].rstrip()
-        starts = not before or before[-1] in ".?!:。？！"
-        if w[0].isupper() and not starts and len(w) > 1 and w.lower() not in NOT_TOPIC:
-            return True
+    if any(len(w) > 1 and w.lower() not in NOT_TOPIC for w in _capitalised_inside(question)):
+        return True
     own = set(_content_words(question, analyzer, EN_SOURCE | JA_SOURCE | NOT_TOPIC | EN_DISCOURSE | JA_DISCOURSE))
     return bool({w.removesuffix("'s") for w in own} - EN_SOURCE - EN_DISCOURSE)
+
+
+def _capitalised_inside(question: str) -> Iterator[str]:
+    """The capitalised words of `question` that start no sentence (ISW, Trump; not "OK. Now what…", nor a question's
+    first word)."""
+    for m in EN_WORD.finditer(question):
+        w, before = m.group(), question[: m.start()].rstrip()
+        if w[0].isupper() and before and before[-1] not in ".?!:。？！":
+            yield w
 
 
 def takes_up(question: str, before: str) -> bool:
@@ -217,10 +223,8 @@ def takes_up(question: str, before: str) -> bool:
     if has_cjk(question) or has_cjk(before):
         return False
     said = {w.lower() for w in EN_WORD.findall(before)}
-    for m in EN_WORD.finditer(question):
-        w, start = m.group(), question[: m.start()].rstrip()
-        if w[0].isupper() and start and start[-1] not in ".?!:" and w.lower() not in said:
-            return False
+    if any(w.lower() not in said for w in _capitalised_inside(question)):
+        return False
     for m in _THE_TWO.finditer(question):
         words = [w.lower() for w in m.groups()]
         if all(len(w) > 2 and w not in EN_FUNCTION and w in said for w in words):

@@ -28,7 +28,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .defined import Glosser
-from .dictionary import NAMES_FROM, db_path, keep_json, loanword, pairs, two_word_senses
+from .dictionary import NAMES_FROM, db_path, keep_json, loanword, pairs, table_id, two_word_senses
 from .dictionary import entries as dictionary_entries
 from .english import acronyms, capitalised, english_words, lemmas, stems
 from .japanese import ANALYZER_ID, STOP_WORDS, fold_term
@@ -50,7 +50,7 @@ _SAME_MODIFIER = {"head": "chief", "chief": "head"}
 # 何箇月's "how long" would be 何 + 箇月 (`_compounds`), which the passages that answer never write; the word after
 # one is looked up alone ("how long": long)
 _ASKING = frozenset({"how", "what", "when", "where", "who", "whom", "whose", "why", "which"})
-_DEGREES = frozenset({"much", "many", "long", "old", "often", "far", "soon"})
+HOW_DEGREES = frozenset({"much", "many", "long", "old", "often", "far", "soon"})  # the aligner's too
 # a katakana term a name may be spelled as (コリブコ, アラグチ, ラザルス・グループ), and the fewest consonant classes its key
 # and the question word's must have: two classes are the key of too many words (ロシア is "Eilish")
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fb\u30fc]+")
@@ -209,7 +209,7 @@ def _compounds(db: Path, cache_dir: Path | None, table: dict[str, list[str]], te
     # the first word under each key cut whole into terms of the vocabulary, found from the vocabulary's terms (a build
     # reads only the words that begin with one of them: a loop over ~50,000 keys cost each build ~0.1-0.3 s)
     first: dict[int, tuple[int, tuple[str, ...]]] = {}
-    by_start = _cut_words(senses, split, cache_dir)
+    by_start = _cut_words(senses, split, cache_dir, table_id(db, BRIDGE_ID))
     for term in terms:
         for k, rank, parts in by_start.get(term, ()):
             if all(p in terms for p in parts) and (k not in first or rank < first[k][0]):
@@ -225,18 +225,17 @@ def _compounds(db: Path, cache_dir: Path | None, table: dict[str, list[str]], te
     return out
 
 
-def _cut_words(senses: list[tuple[str, list[str]]], split: Callable[[str], list[str]], cache_dir: Path | None
-               ) -> dict[str, list[tuple[int, int, tuple[str, ...]]]]:
+def _cut_words(senses: list[tuple[str, list[str]]], split: Callable[[str], list[str]], cache_dir: Path | None,
+               table: str) -> dict[str, list[tuple[int, int, tuple[str, ...]]]]:
     """{first term: [(key's index, the word's rank under it, its terms)]} for the words of `senses` that `split` cuts
     whole into two terms or more, none a number (お三時 is no 御 + 3 + 時 for "afternoon tea") and none folded
     (新エネルギー's エネルギ). Each word is cut once per machine (~1.3 s for ~60,000) and kept in `cache_dir` beside the
-    dictionary's table, named by the senses, the analyzer and Sudachi's dictionary: a process of its own per build (a
-    test's server, a CLI build) cut them all again."""
-    cached = _CUTS.get(id(senses))
-    if cached is not None and cached[0] is senses:
-        return cached[1]
-    name = hashlib.sha1(json.dumps([senses, ANALYZER_ID, _sudachi_version()], ensure_ascii=False).encode()).hexdigest()
-    path = cache_dir / f"jmdict-cuts-{name[:12]}.json" if cache_dir is not None else None
+    dictionary's table, named by that table (`table`, whose senses they are), the analyzer and Sudachi's dictionary: a
+    process of its own per build (a test's server, a CLI build) cut them all again."""
+    name = hashlib.sha1(f"{table}:{ANALYZER_ID}:{_sudachi_version()}".encode()).hexdigest()[:12]
+    if name in _CUTS:
+        return _CUTS[name]
+    path = cache_dir / f"jmdict-cuts-{name}.json" if cache_dir is not None else None
     out: dict[str, list[tuple[int, int, tuple[str, ...]]]] | None = None
     if path is not None and path.is_file():
         try:
@@ -254,8 +253,8 @@ def _cut_words(senses: list[tuple[str, list[str]]], split: Callable[[str], list[
         out = dict(cut)
         if path is not None:
             keep_json(path, out, "the bridge's cut words")
-    _CUTS.clear()
-    _CUTS[id(senses)] = (senses, out)
+    _CUTS.clear()  # one dictionary per process at a time, as its senses
+    _CUTS[name] = out
     return out
 
 
@@ -268,7 +267,7 @@ def _sudachi_version() -> str:
         return "unknown"
 
 
-_CUTS: dict[int, tuple[list[tuple[str, list[str]]], dict[str, list[tuple[int, int, tuple[str, ...]]]]]] = {}
+_CUTS: dict[str, dict[str, list[tuple[int, int, tuple[str, ...]]]]] = {}
 
 
 def _one_long_vowel(key: str) -> str:
@@ -435,7 +434,7 @@ class Bridge:
                     continue
             w = words[i]
             i += 1
-            if w in _DEGREES and i > 1 and words[i - 2] == "how":
+            if w in HOW_DEGREES and i > 1 and words[i - 2] == "how":
                 continue  # "how many", "how long": what kind of answer is asked (a number, a span), no word of it
             if w in caps and self._acronym(w, groups):
                 continue

@@ -312,8 +312,7 @@ def entries(db: Path, cache_dir: Path | None, vocab: set[str], owner: str) -> tu
     (milliseconds for the seeds' ~2,000). The table used to be one 67 MB marshal file that every build loaded whole
     (~1 s) and every process that built kept in memory. Without a cache_dir, the dictionary is read into this
     process's memory, once."""
-    stat = db.stat()
-    tag = f"{owner}:{_TABLE_ID}:{stat.st_size}:{int(stat.st_mtime)}"
+    tag = _tag(db, owner)
     if cache_dir is None:
         if tag not in _MEMO:
             _MEMO[tag] = _InMemory(_read_dictionary(db))
@@ -340,6 +339,17 @@ def entries(db: Path, cache_dir: Path | None, vocab: set[str], owner: str) -> tu
     return _MEMO[tag].entries(vocab)
 
 
+def _tag(db: Path, owner: str) -> str:
+    """What the table's contents depend on: its owner's format, the table's own, and the dictionary file."""
+    stat = db.stat()
+    return f"{owner}:{_TABLE_ID}:{stat.st_size}:{int(stat.st_mtime)}"
+
+
+def table_id(db: Path, owner: str) -> str:
+    """The table's name in a cache folder, and of what is kept beside it from it (`keep_json`)."""
+    return hashlib.sha1(_tag(db, owner).encode()).hexdigest()[:12]
+
+
 def _table_path(cache_dir: Path, tag: str) -> Path:
     return cache_dir / ("jmdict-terms-" + hashlib.sha1(tag.encode()).hexdigest()[:12] + ".sqlite")
 
@@ -351,11 +361,9 @@ def two_word_senses(db: Path, cache_dir: Path | None, owner: str) -> list[tuple[
     itself: the bridge keys them by their parts (`build_bridge`). Read from the table `entries` wrote (call it first)
     once per dictionary, and kept beside it as JSON for the next process (the table's read: ~0.8 s); once per process
     and dictionary, whatever the cache folder: every folder's table of one dictionary holds the same."""
-    stat = db.stat()
-    tag = f"{owner}:{_TABLE_ID}:{stat.st_size}:{int(stat.st_mtime)}"
-    path = _table_path(cache_dir, tag) if cache_dir else None
-    key = tag
-    kept = cache_dir / f"jmdict-senses-{hashlib.sha1(tag.encode()).hexdigest()[:12]}.json" if cache_dir else None
+    key = _tag(db, owner)
+    path = _table_path(cache_dir, key) if cache_dir else None
+    kept = cache_dir / f"jmdict-senses-{table_id(db, owner)}.json" if cache_dir else None
     if key not in _SENSES and kept is not None and kept.is_file():
         try:  # kept beside the table by the first process that read them: a process of its own per build read 0.8 s
             _SENSES.clear()
@@ -372,8 +380,8 @@ def two_word_senses(db: Path, cache_dir: Path | None, owner: str) -> list[tuple[
                 ).fetchall()
             finally:
                 con.close()
-        elif tag in _MEMO:
-            rows = _MEMO[tag].table.items()
+        elif key in _MEMO:
+            rows = _MEMO[key].table.items()
         else:
             return []
         found: dict[str, list[tuple[int, str]]] = defaultdict(list)
