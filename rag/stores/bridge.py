@@ -51,6 +51,16 @@ _SAME_MODIFIER = {"head": "chief", "chief": "head"}
 # one is looked up alone ("how long": long)
 _ASKING = frozenset({"how", "what", "when", "where", "who", "whom", "whose", "why", "which"})
 HOW_DEGREES = frozenset({"much", "many", "long", "old", "often", "far", "soon"})  # the aligner's too
+# "How long was the joint statement?", "How long is the report released after the summit?": a text's length, which
+# the news gives in words, characters or pages (「7,000語に及ぶこの文書」), not a span of time; not a text's validity
+# or its wait ("How long is the agreement valid?", "How long was the report delayed?"). The answer's units too
+TEXT_LENGTH = re.compile(
+    r"\bhow\s+long\s+(?:is|was|are|were)\s+(?:the|this|that|these|those|its|their|his|her|a|an)\s+"
+    r"(?:[a-z][\w\-\u2013']*\s+){0,4}?(?:statement|declaration|document|communiqu[eé]|report|text|treaty|letter|"
+    r"essay|article|paper|manifesto|resolution|memo|memorandum|transcript|book|novel|constitution|charter|bill)s?\b"
+    r"(?!\s+(?:valid|in\s+force|in\s+effect|effective|delayed|postponed|kept|held|withheld|debated|discussed|"
+    r"negotiated|suspended|expected|scheduled|due|open|on\s+display|in\s+place|under)\b)")
+TEXT_UNITS = ("語", "文字", "字", "ページ")
 # a katakana term a name may be spelled as (コリブコ, アラグチ, ラザルス・グループ), and the fewest consonant classes its key
 # and the question word's must have: two classes are the key of too many words (ロシア is "Eilish")
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fb\u30fc]+")
@@ -435,6 +445,8 @@ class Bridge:
             w = words[i]
             i += 1
             if w in HOW_DEGREES and i > 1 and words[i - 2] == "how":
+                if w == "long" and TEXT_LENGTH.search(question.lower()):
+                    groups.append(list(TEXT_UNITS))  # a text's length: its words, characters or pages
                 continue  # "how many", "how long": what kind of answer is asked (a number, a span), no word of it
             if w in caps and self._acronym(w, groups):
                 continue

@@ -529,6 +529,9 @@ def test_a_number_in_the_counter_asked_for_leads_though_it_scored_under_the_cuto
      "コメの平均価格が、5キロあたり4268円だったと発表しました。"),
     ("What was the turnout in the Tonami election?", "投票率は58.37%で、前回を6.26ポイント上回りました。",
      "開票結果です。中川雅人、無所属・新、当選、1万4826票。"),
+    # a text's length, in words (seen sets' "How long was the joint statement…?" opened with a span of six days)
+    ("How long was the joint statement released after Putin's visit?", "7,000語に及ぶこの文書は、初めて攻撃した。",
+     "ハリコフでの攻勢は、訪問のわずか6日前の5月10日に始まった。"),
 ])
 def test_a_number_in_the_counter_or_unit_a_question_names_leads(searcher, question, counted, other) -> None:
     hit = searcher.search("ラブロフ", top_k=1).hits[0]

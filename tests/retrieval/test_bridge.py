@@ -102,6 +102,17 @@ def test_an_accented_word_reaches_its_katakana_term(bridge: Bridge) -> None:
     assert any("デタント" in group for group in bridge.expand("What is the new détente?"))
 
 
+def test_how_long_a_text_is_asks_for_its_words_characters_or_pages(bridge: Bridge, searcher) -> None:
+    # "how long" is no word of the question, but the length of a statement is given in words (「7,000語に及ぶこの文書」),
+    # which twenty questions of the seen sets asked, and e5 and USE ranked passages about the visit above it
+    question = "How long was the Sino-Russian joint statement issued after Putin's Beijing visit?"
+    assert ["語", "文字", "字", "ページ"] in bridge.expand(question)
+    assert "7,000語" in searcher.search(question, top_k=1, mode="bm25").hits[0].passage.text
+    assert any("7,000語" in h.passage.text for h in searcher.search(question, top_k=5).hits)
+    for other in ("How long is the agreement valid?", "How long was the meeting?", "How long was the report delayed?"):
+        assert not any("語" in g for g in bridge.expand(other))
+
+
 def test_a_words_own_loanword_is_kept_past_the_dictionarys_first_senses(bridge: Bridge) -> None:
     # JMdict lists six kanji senses of "group" (群, 軍, 一団…) before グループ, the word the articles write
     (group,) = bridge.expand("Lazarus Group")[-1:]

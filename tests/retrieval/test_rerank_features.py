@@ -241,6 +241,12 @@ def test_the_fronted_english_cue_and_the_final_japanese_cue_decide() -> None:
     # a third reviewer's: an intensity, a rainfall (ミリ), a speed are no lengths
     ("How high was the seismic intensity in Miyako?", set()), ("How high is the expected rainfall?", set()),
     ("What speed was the bus going?", set()),
+    # a text's length is in words, characters or pages (「7,000語に及ぶこの文書」), not its validity, its wait or a
+    # span of time
+    ("How long was the Sino-Russian joint statement issued after the visit?", {"語", "文字", "字", "ページ"}),
+    ("How long is the report?", {"語", "文字", "字", "ページ"}),
+    ("How long is the agreement valid?", set()), ("How long was the report delayed?", set()),
+    ("How long was the meeting?", set()), ("How long did the statement take to write?", set()),
 ])
 def test_the_counter_a_question_asks_an_amount_in(analyzer, question: str, counters: set[str]) -> None:
     # the bridge's part, a noun's Japanese terms, stands in by a table here (the session index's is tested in

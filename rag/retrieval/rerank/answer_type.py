@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from typing import Literal
 
+from ...stores.bridge import TEXT_LENGTH, TEXT_UNITS
 from ...stores.japanese import Token
 
 Kind = Literal["number", "date", "place", "entity", "reason", "statement"]
@@ -166,6 +167,7 @@ _UNITS_EN: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     # passed over the typhoon's 「1時間に15キロの速さ」: a third reviewer's)
     (re.compile(r"\b(?:what|which)\s+weight\b|\bhow\s+heavy\b|\bwhat\s+(?:was|is|were|are)\s+the\s+"
                 r"(?:[a-z\-]+\s+){0,2}?weight" + _PLACED), frozenset({"トン", "キログラム", "グラム", "kg"})),
+    (TEXT_LENGTH, frozenset(TEXT_UNITS)),  # "How long was the joint statement?": 「7,000語に及ぶこの文書」
     (re.compile(r"\b(?:what|which)\s+(?:share|percentage|percent|proportion)\b|\bhow\s+many\s+percent|"
                 r"\bwhat\s+(?:was|is|were|are)\s+the\s+(?:[a-z\-]+\s+){0,2}?turnout" + _PLACED),
      frozenset({"%", "％", "パーセント", "割", "ポイント"})),
