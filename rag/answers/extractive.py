@@ -921,16 +921,67 @@ def _subject_role(searcher, question: str) -> tuple[frozenset[str], str | None]:
         nouns = [t for t in before if t.pos[:1] == ("名詞",) and t.term and not answer_type.is_interrogative(t.term)]
         return (_roles({nouns[-1].term}), None) if nouns else (frozenset(), None)
     # before "of", "in", "who"… ("the farmer who has grown rice": farmer, a reviewer's)
-    subject = _PLACING.split(_english_subject(question))[0]
+    return _english_roles(searcher, _PLACING.split(_english_subject(question))[0]), None
+
+
+def _english_roles(searcher, subject: str) -> frozenset[str]:
+    """The role an English noun phrase names ("the rice farmer": 農家; "the foreign minister": 外相), as terms: its head
+    noun, or its last two words when they read as one, by the bridge's dictionaries; none for a phrase that names
+    someone ("Foreign Minister Lavrov"), read by the name."""
     words = [w.removesuffix("'s").removesuffix("’s").lower() for w in subject.split()]
     head = words[-1] if words else ""
     bridge = searcher.bridge
     if not head or head in STOP_WORDS or bridge is None or any(w[:1].isupper() for w in subject.split()):
-        return frozenset(), None  # a subject that names someone ("Foreign Minister Lavrov") is read by the name
+        return frozenset()
     pair = bridge.expand(" ".join(words[-2:])) if len(words) > 1 else []
     if len(pair) == 1 and pair != bridge.expand(words[-2]):  # the two read as one: "foreign minister" is 外相
-        return _roles(pair[0]), None
-    return _roles(t for g in bridge.expand(head) for t in g), None
+        return _roles(pair[0])
+    return _roles(t for g in bridge.expand(head) for t in g)
+
+
+def holder_lead(searcher, question: str, within: str | None = None) -> Callable[[Scored, Scored], int] | None:
+    """How strongly a sentence may open the answer to a question asking who holds a role ("Who was the presiding
+    judge in the trial?", "What is the name of the director…?", 院長は誰か), in the best one's place: READ_QUOTED
+    (from under the cutoff too) for a whole sentence of the best one's article that writes a person with that role,
+    a name then the role (「大河内隆裁判長は…」) or the role, の and a name (「院長の佐々木恒夫氏」), as `_role_lead` reads
+    them (a seventeenth probe's: the judge and the hospital's director went unnamed in answers that quoted the ruling
+    and the attack around them). The role is the whole of what is asked, one noun or two that read as one (after
+    a possessor: "the hospital's director"): a role narrowed by more words ("the most valuable player", 最優秀選手) is
+    not held by whoever the passage writes with the role alone (鈴木選手, when 望月投手 was the MVP). None for a question
+    that asks for no role's holder: "Who is Sato?", "Who said it?", "Who leads the plaintiffs?" (a doing)."""
+    last = question.strip().splitlines()[-1] if question.strip() else ""
+    if has_cjk(last):
+        if not _ASKS_WHO_JA.search(last):
+            return None
+        tokens = searcher.analyzer.tokens(last)
+        at = next((i for i, t in enumerate(tokens) if t.pos[:1] == ("助詞",) and t.surface in ("は", "が")), 0)
+        if at < 1 or at > 1 and tokens[at - 2].pos[:1] in (("名詞",), ("接頭辞",)):  # 最優秀 + 選手
+            return None
+        roles, named = _subject_role(searcher, last)
+        if named:
+            return None
+    else:
+        m = _ASKS_WHO_EN.match(last)
+        words = _PLACING.split(m.group(1).rstrip(" ?."))[0].split() if m else []
+        words = words[1:] if words and words[0].lower() in ("the", "a", "an") else words
+        words = words[max((i + 1 for i, w in enumerate(words) if w.endswith(("'s", "’s"))), default=0):]
+        roles = _english_roles(searcher, " ".join(words)) if 0 < len(words) <= 2 else frozenset()
+        if len(words) == 2 and roles == _english_roles(searcher, words[1]):
+            roles = frozenset()  # two words that do not read as one: "new coach" is no role of its own
+    if not roles:
+        return None
+    described = _role_lead(searcher, roles, None, within).described  # type: ignore[attr-defined]
+    return _speaker_lead(lambda c: bool(described(c.text)), within, READ_QUOTED, shares_a_word=False)
+
+
+# "Who was the presiding judge…", "Who's the mayor…", "Who is Russia's foreign minister?", "What is the name of the
+# judge…": the role asked for follows, with "the" or a possessor (not "Who was named the tournament's most valuable
+# player?", whose 最優秀選手には…望月投手 writes no name beside 選手, and 鈴木選手's words led: an eighth probe's question)
+_ASKS_WHO_EN = re.compile(r"\s*(?:who(?:['’]s|\s+(?:is|was|are|were|will\s+be|would\s+be|has\s+been|had\s+been))|"
+                          r"what(?:['’]s|\s+(?:is|was|are|were))\s+the\s+names?\s+of)\s+"
+                          r"((?:the|a|an)\s+.+|\S+['’]s\s.+)$",
+                          re.IGNORECASE)
+_ASKS_WHO_JA = re.compile(r"誰|だれ|何者")
 
 
 def _english_subject(question: str) -> str:
@@ -1135,6 +1186,8 @@ def extractive_answer(question: str, hits: Sequence[Hit], searcher, lang: str = 
     candidates = score_sentences(searcher, question, top, weights, groups, own_groups)
     if asked in LEADING_KINDS:
         lead = detail_lead(searcher, question, asked, groups, within)
+    elif asked in ("entity", None) and (holder := holder_lead(searcher, own or question, within)) is not None:
+        lead = holder
     elif asked is None and asks_what_was_said(question):
         lead = quote_lead(searcher, question, groups, within, person)
     elif asked is None and asks_overview(question):

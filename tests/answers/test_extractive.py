@@ -11,7 +11,7 @@ import pytest
 from rag.answers import Answer, answer_question
 from rag.answers.extractive import (READ_QUOTED, DEFAULT_WEIGHTS, MAX_CHARS, MAX_SENTENCES, NO_PASSAGE, Selection,
                                     asks_cause, asks_what_was_said, cause_lead, detail_lead, extractive_answer,
-                                    near_duplicate, quote_lead, render, select)
+                                    holder_lead, near_duplicate, quote_lead, render, select)
 from rag.answers.scoring import Scored
 from rag.retrieval.conversation import asked_detail
 from rag.types import Hit
@@ -497,8 +497,9 @@ def test_a_number_in_the_counter_asked_for_leads_before_another_number(searcher,
     _, number, best, counted = _statement(searcher, 0.8)
     assert number(best, best) == 1 and number(counted, best) == 2
     assert [c.text for c in select([best, counted], lead=number)][0] == counted.text
-    # without a counter asked ("How long…"), any new number leads as before: the best one keeps its place
-    loose = detail_lead(searcher, "How long was the joint statement?", "number", groups)
+    # without a counter asked ("How long did…"), any new number leads as before: the best one keeps its place (not
+    # "How long was the joint statement?", which asks for its words: 7,000語)
+    loose = detail_lead(searcher, "How long did the visit last?", "number", groups)
     assert loose(best, best) == 1 and loose(counted, best) == 1
     assert select([best, counted], lead=loose)[0] is best
     # the answer on the real index
@@ -542,6 +543,43 @@ def test_a_number_in_the_counter_or_unit_a_question_names_leads(searcher, questi
     number = detail_lead(searcher, question, asked, searcher.term_groups(question))
     assert (number(first, first), number(given, first)) == (1, 2)
     assert select([first, given], lead=number)[0] is given
+
+
+@pytest.mark.parametrize("question", ["Who is the foreign minister of Russia?",
+                                      "Who was the foreign minister at the time?",
+                                      "What is the name of the foreign minister?", "Who is Russia's foreign minister?",
+                                      "ロシアの外相は誰ですか"])
+def test_a_question_asking_who_holds_a_role_opens_with_the_sentence_naming_its_holder(searcher, question) -> None:
+    """A seventeenth probe's: "Who was the presiding judge…?", "Who is the director of the hospital?" were answered with
+    the ruling and the attack around them, the sentence writing 大河内隆裁判長 or 佐々木恒夫院長 scored under the cutoff.
+    A sentence writing a person with the role asked about, a name then the role or the role, の and a name, leads, from
+    under the cutoff too; not one that writes the role alone, nor a person with another role."""
+    hit = searcher.search("ラブロフ", top_k=1).hits[0]
+
+    def sentence(text: str, score: float, index: int) -> Scored:
+        return Scored(1, index, 0, text, hit, score, lexical=0.5)
+    best = sentence("外相は北京で中国との関係について演説し、同盟に前向きな姿勢を示した。", 0.95, 0)
+    other = sentence("ロシアのウラジーミル・プーチン大統領が北京に到着した。", 0.9, 1)
+    holder = sentence("ロシアのセルゲイ・ラブロフ外相が評議会の年次本会議で演説した。", 0.3, 2)
+    lead = holder_lead(searcher, question)
+    assert lead is not None
+    assert [lead(c, best) for c in (best, other, holder)] == [0, 0, READ_QUOTED]
+    picked = select([best, other], lead=lead)
+    assert picked == [best, other]  # none picked writes the holder: as scored
+    assert select([best, other, holder], lead=lead)[0] is holder  # scored under the cutoff, it leads
+    minister = sentence("外相の林芳正氏は同日午後の記者会見で、関係国と協議を続けると述べた。", 0.3, 3)  # the role, の and a name
+    assert lead(minister, best) == READ_QUOTED
+
+
+@pytest.mark.parametrize("question", ["Who is Lavrov?", "Who said it?", "Who leads the delegation?", "誰が言った?",
+                                      "When did the foreign minister speak?",
+                                      # a role narrowed by more words: whoever the passage writes with the role
+                                      # alone does not hold it (鈴木選手 led "the most valuable player", 望月投手)
+                                      "Who was named the tournament's most valuable player?",
+                                      "Who was the tournament's most valuable player?", "Who is the new minister?",
+                                      "最優秀選手は誰ですか"])
+def test_a_question_asking_for_no_roles_holder_gets_no_holder_lead(searcher, question) -> None:
+    assert holder_lead(searcher, question) is None
 
 
 def test_a_question_asking_what_caused_something_opens_with_the_cause_given_not_the_inquiry_into_it(searcher) -> None:
