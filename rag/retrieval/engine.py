@@ -234,7 +234,7 @@ class Searcher:
             # first passages write it nowhere (rag/retrieval/named.py). Not a follow-up's conversation query, whose
             # names the conversation's search looks for itself (rag/retrieval/conversation.py)
             ordered, fused, moved = names_first(ordered, fused, parts.get(LEXICAL), self._text_of, self._article_of,
-                                                names)
+                                                names, self._article_text)
             if moved:
                 parts["name"] = moved
         if mode == "hybrid" and sources:
@@ -255,6 +255,15 @@ class Searcher:
 
     def _text_of(self, row: int) -> str:
         return self.index.passages[row].text
+
+    def _article_text(self, row: int) -> str:
+        """The text of the article a row's passage is of (its passage's, for an article the index does not hold)."""
+        passage = self.index.passages[row]
+        found = self.index.passages.article_of(passage.doc_id, passage.article)
+        if found is None:
+            return passage.text
+        raw, article = found
+        return raw[article.start:article.end]
 
     def _article_of(self, row: int) -> tuple[int, int]:
         passages = self.index.passages

@@ -54,27 +54,34 @@ _KANJI = re.compile(r"[\u4e00-\u9fff]")
 
 
 def names_first(rows: Sequence[int], scores: dict[int, float], lexical: dict[int, float] | None,
-                text_of, article_of, names: list[list[str]]) -> tuple[list[int], dict[int, float], dict[int, float]]:
+                text_of, article_of, names: list[list[str]], article_text=None
+                ) -> tuple[list[int], dict[int, float], dict[int, float]]:
     """(rows, scores, changes): `rows` with the lexical ranking's best row that writes a name of `names` (by one of its
     terms) first, when none of the first CHECKED writes any, nor is of its article (`article_of`: a row's document and
     article). Any name, since a passage writes a person's surname alone after the first time: "What did Sergei Lavrov
     say…?" is answered by passages that write ラブロフ and not セルゲイ (a seen question fell from 2nd to 3rd when each
     name was asked for); and its article, since "What did the president of Hokuriku Seiki say?" found his words fifth,
-    in a passage of the company's article that does not name it again. `changes` holds the moved row's score change.
-    As they are otherwise, or without the lexical component's scores."""
+    in a passage of the company's article that does not name it again. And when one of the first CHECKED writes a
+    name but the first is of an article that writes none (`article_text`: a row's article's text), that one goes
+    first: "What did vice president Kenichiro Murase say at the press conference?" found a blog's press conference
+    first and his words fourth (a seventeenth probe's); a passage of his article that does not name him stays first.
+    `changes` holds the moved row's score change. As they are otherwise, or without the lexical component's scores."""
     if not names or not lexical or not rows:
         return list(rows), scores, {}
 
-    def writes(row: int) -> bool:  # any of the names: a passage writes a person's surname alone after the first time
-        text = text_of(row)
+    def writes(row: int | None, text: str | None = None) -> bool:  # any of the names: a passage writes a person's
+        text = text_of(row) if text is None else text              # surname alone after the first time
         lower = text.lower()
         return any(t in (lower if t.isascii() else text) for terms in names for t in terms)
 
     if any(writes(r) for r in rows[:CHECKED]):
-        return list(rows), scores, {}
-    found = next((r for r in sorted(lexical, key=lambda r: (-lexical[r], r)) if writes(r)), None)
-    if found is None or article_of(found) in {article_of(r) for r in rows[:CHECKED]}:
-        return list(rows), scores, {}
+        if writes(rows[0]) or article_text is None or writes(None, article_text(rows[0])):
+            return list(rows), scores, {}
+        found = next(r for r in rows[:CHECKED] if writes(r))
+    else:
+        found = next((r for r in sorted(lexical, key=lambda r: (-lexical[r], r)) if writes(r)), None)
+        if found is None or article_of(found) in {article_of(r) for r in rows[:CHECKED]}:
+            return list(rows), scores, {}
     top = scores[rows[0]]
     change = top - scores.get(found, 0.0)
     out = dict(scores)

@@ -64,6 +64,25 @@ def test_a_ranking_whose_first_passages_do_not_write_the_name_gets_bm25s_best_th
     ranked = [surname_only, *others[:CHECKED]]
     ranked_scores = {r: 10.0 - i for i, r in enumerate(ranked)}
     assert names_first(ranked, ranked_scores, lexical, text_of, article_of, [["セルゲイ"], ["ラブロフ"]])[0] == ranked
+    # one of the first that writes it goes first when the first is of an article that writes it nowhere (a
+    # seventeenth probe's: "What did vice president Kenichiro Murase say…?" found a blog's press conference first);
+    # the first stays when its article writes it (a passage of his article that names him no more)
+
+    def article_text(row: int) -> str:
+        raw, article = passages.article_of(passages[row].doc_id, passages[row].article)
+        return raw[article.start:article.end]
+    elsewhere = [r for r in others if "ラブロフ" not in article_text(r)]
+    assert len(elsewhere) >= 2
+    rest = [r for r in others if r not in elsewhere[:2]][:2]
+    fourth = [*elsewhere[:2], best, *rest]
+    fourth_scores = {r: 10.0 - i for i, r in enumerate(fourth)}
+    rows, moved_scores, changes = names_first(fourth, fourth_scores, lexical, text_of, article_of, names, article_text)
+    assert rows == [best, *elsewhere[:2], *rest] and moved_scores[best] == 10.0 and set(changes) == {best}
+    assert names_first(fourth, fourth_scores, lexical, text_of, article_of, names)[0] == fourth  # no article text
+    silent = next(r for r in range(len(passages)) if article_of(r) == article_of(best) and "ラブロフ" not in text_of(r))
+    own = [silent, elsewhere[0], best]
+    own_scores = {r: 10.0 - i for i, r in enumerate(own)}
+    assert names_first(own, own_scores, lexical, text_of, article_of, names, article_text)[0] == own
     # no name, no lexical ranking, or no passage BM25 found that writes it: as they are
     assert names_first(others, scores, lexical, text_of, article_of, [])[0] == others
     assert names_first(others, scores, None, text_of, article_of, names)[0] == others
