@@ -32,6 +32,7 @@ from .dictionary import NAMES_FROM, db_path, keep_json, loanword, pairs, table_i
 from .dictionary import entries as dictionary_entries
 from .english import acronyms, capitalised, english_words, lemmas, stems
 from .japanese import ANALYZER_ID, STOP_WORDS, fold_term
+from .romaji import folded, reads_as_japanese, romanized
 from .sounds import kana_keys, latin_keys, same_keys, sounds_like
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,11 @@ _NAME_CLASSES = 3
 # a name written in kanji that may be Chinese (王毅, 習近平): a surname of one or two characters and a given name
 _KANJI_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
 _NAME_SCRIPT = re.compile(r"[\u30a1-\u30fa\u30fb\u30fc]{2,}|[a-z][a-z0-9.\-]{2,}")  # katakana, or Latin
+# a term written in Japanese with a kanji or a hiragana in it (交通, 大岩, みすず; not a katakana one, which is spelled by
+# its sound): the vocabulary's nouns by their readings, for a Japanese word written in Latin letters (`Bridge.read_as`)
+_READABLE = re.compile(r"(?=.*[\u3041-\u3096\u4e00-\u9fff])[\u3041-\u3096\u30a1-\u30fa\u30fc\u4e00-\u9fff\u3005]+")
+_READ_WHOLE = 4  # letters: the fewest a word read as one term has ("Toho": 東邦, "Oiwa": 大岩)
+_READ_PARTS = 6  # and one read as two ("Okitaka": 沖 + 高; "Zuiunji": 瑞雲 + 寺), each of two letters or more
 # a place in katakana written with its division as one term (ハリコフ州, テキサス州, モスクワ市): Sudachi holds many so
 DIVISIONS = "州市省県区島"
 DIVISION = re.compile(rf"([\u30a1-\u30fa\u30fc]{{2,}}(?:・[\u30a1-\u30fa\u30fc]+)*)[{DIVISIONS}]")
@@ -89,7 +95,8 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
                  is_name: Callable[[str], bool] | None = None,
                  is_person: Callable[[str], bool] | None = None,
                  is_place: Callable[[str], bool] | None = None,
-                 split: Callable[[str], list[str]] | None = None) -> Bridge:
+                 split: Callable[[str], list[str]] | None = None,
+                 reads: Callable[[str], list[str]] | None = None) -> Bridge:
     """The table {english key: [japanese terms in vocab]}, the vocabulary's katakana terms no dictionary holds, and
     `defined`, the acronyms the passages gloss with the terms of their definitions ({"SCO": [上海, 協力, 機構]},
     defined.py) with the names themselves (`defined_names`, {"SCO": "上海協力機構"}), and the names written alike
@@ -103,7 +110,9 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     a long vowel twice, and JMdict does not hold as a word, is keyed with it once too (藤堂, "toudou", is "todo"),
     unless that is an English word. With `split` (the terms BM25 reads a text as), a two-word key that no term of the
     vocabulary has is the terms a word of the dictionary under it is cut into, when the vocabulary holds each of them
-    (`Bridge.compounds`: "press conference" is 記者 + 会見, as Sudachi cuts 記者会見)."""
+    (`Bridge.compounds`: "press conference" is 記者 + 会見, as Sudachi cuts 記者会見). With `reads` (a term's readings as
+    a noun, in kana), the vocabulary's nouns written in kanji or hiragana are keyed by their readings in Latin letters
+    too (`Bridge.readings`: "kotsu" is 交通, "oiwa" 大岩), for a Japanese word a question writes in them."""
     db = db_path()
     if db is None:
         logger.warning("jamdict-data is not installed: English questions get no lexical bridge")
@@ -195,10 +204,27 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
             kept = out.get(key, [])
             out[key] = list(dict.fromkeys([*kept, *(t for _, t in sorted(found))]))[:max(_MAX_PER_KEY, len(kept))]
     compounds = _compounds(db, cache_dir, out, terms, split) if split is not None else {}
+    readings = _by_reading(terms, reads, proper) if reads is not None else {}
     logger.info("bridge: %d English keys, %d by a word's parts, %d unknown katakana terms and %d acronyms the passages "
                 "define in %.2fs", len(out), len(compounds), sum(map(len, names.values())), len(defined or ()),
                 time.perf_counter() - t0)
-    return Bridge(out, dict(names), words, defined, defined_names, alike, dict(short), compounds)
+    return Bridge(out, dict(names), words, defined, defined_names, alike, dict(short), compounds, readings)
+
+
+def _by_reading(terms: Iterable[str], reads: Callable[[str], list[str]], proper: Callable[[str], bool]
+                ) -> dict[str, list[str]]:
+    """{a reading in Latin letters, long vowels once (`romaji.folded`): the vocabulary's nouns written in kanji or
+    hiragana that read so}: "kotsu": [交通], "chuo": [中央], "koji": [浩二, 工事] (a name first, then the words; at most
+    _MAX_PER_KEY). A company, a place, a shrine English writes in Latin letters ("Saito Kotsu", "Izumo Chuo Bank",
+    "Mount Jonen") is no key of the dictionaries' English, and a name JMnedict lacks is none either."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for term in terms:
+        if _READABLE.fullmatch(term):
+            for kana in set(reads(term)):
+                if len(key := folded(romanized(kana))) >= 2:
+                    found[key].add(term)
+    return {key: sorted(held, key=lambda t: (len(held) > 1 and not proper(t), t))[:_MAX_PER_KEY]
+            for key, held in sorted(found.items())}
 
 
 def _compounds(db: Path, cache_dir: Path | None, table: dict[str, list[str]], terms: set[str],
@@ -354,7 +380,8 @@ class Bridge:
     def __init__(self, table: dict[str, list[str]], names: dict[str, list[str]] | None = None,
                  words: Iterable[str] = (), defined: dict[str, list[str]] | None = None,
                  defined_names: dict[str, str] | None = None, alike: list[list[str]] | None = None,
-                 short: dict[str, list[str]] | None = None, compounds: dict[str, list[str]] | None = None) -> None:
+                 short: dict[str, list[str]] | None = None, compounds: dict[str, list[str]] | None = None,
+                 readings: dict[str, list[str]] | None = None) -> None:
         self.table = table
         self.names = names or {}  # consonant key → the vocabulary's katakana terms of that key no dictionary holds
         self.short = short or {}  # and a key of one or two classes → the people's names of that key (モディ)
@@ -365,6 +392,7 @@ class Bridge:
         self.alike = alike or []  # groups of terms that write one thing, [[米国, アメリカ], [英国, イギリス]…] (_alike)
         self._alike_of = {t: group for group in self.alike for t in group}
         self.compounds = compounds or {}  # a two-word key → the terms its word is cut into ("press conference": 記者, 会見)
+        self.readings = readings or {}  # a reading in Latin letters → the nouns that read so ("kotsu": 交通)
 
     @cached_property
     def gloss(self) -> Glosser:
@@ -378,9 +406,9 @@ class Bridge:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Bridge) and (
             (self.table, self.names, self.words, self.defined, self.defined_names, self.alike, self.short,
-             self.compounds)
+             self.compounds, self.readings)
             == (other.table, other.names, other.words, other.defined, other.defined_names, other.alike, other.short,
-                other.compounds))
+                other.compounds, other.readings))
 
     def written_alike(self, term: str) -> list[str]:
         """The other terms that write what `term` writes, first sense for first sense (アメリカ: [米国]); [] for one
@@ -403,15 +431,39 @@ class Bridge:
                 found += [t for t in self.names.get(near, ()) if t not in found]
         return found[:_MAX_PER_KEY]
 
+    def read_as(self, word: str) -> list[list[str]]:
+        """The groups of a Japanese word written in Latin letters that no dictionary's English holds (a lower-case word
+        the table lacks, Hepburn's syllables: "kotsu", "toho", "owashidake"), by the vocabulary's nouns that read as
+        it: one group for a word of _READ_WHOLE letters or more read as one term ("kotsu": [交通]), else two for one
+        of _READ_PARTS letters or more read as two, cut where its shorter part is longest ("owashidake": [大鷲],
+        [岳]); [] for none, or for a word of the dictionary's English ("sake", "tsunami": the table's)."""
+        word = word.removesuffix("'s")
+        if not self.readings or not reads_as_japanese(word) or not self.words.isdisjoint(stems(word)):
+            return []
+        key = folded(word)
+        if len(key) >= _READ_WHOLE and key in self.readings:
+            return [list(self.readings[key])]
+        if len(key) < _READ_PARTS:
+            return []
+        cuts = [(min(i, len(key) - i), i) for i in range(2, len(key) - 1)
+                if key[:i] in self.readings and key[i:] in self.readings]
+        if not cuts:
+            return []
+        _, i = max(cuts)
+        return [list(self.readings[key[:i]]), list(self.readings[key[i:]])]
+
     def expand(self, question: str, caps: set[str] | None = None, spelled: set[str] | None = None,
-               named: dict[str, list[str]] | None = None) -> list[list[str]]:
+               named: dict[str, list[str]] | None = None, reading: bool = True) -> list[list[str]]:
         """One group per word or two-word phrase the table knows, or per word it lacks that sounds like a katakana
         term no dictionary holds (whose words are added to `spelled`). A word that only the name dictionary knows
         (Vance, not Trump, whose card JMdict knows), however it is written, is added to `named`, with its group. By
         default the words `acronyms` reads in `question` are looked up as acronyms first, then as words; given `caps`
         (lower-cased), those are acronyms only: a word in capitals the table has no acronym for gives no group (AI is
         not 愛). An acronym the passages define also gives one group per term of its definition the table's group
-        lacks (SCO: its own Latin term, then 上海, 協力, 機構), as the name written out would."""
+        lacks (SCO: its own Latin term, then 上海, 協力, 機構), as the name written out would. A Japanese
+        word in Latin letters that none of those holds is read by the vocabulary's nouns (`read_as`; not without
+        `reading`, for a caller asking whether the dictionaries know a name: they do not know "Tanaka" because some
+        noun reads as it: a coverage test's near miss)."""
         words = english_words(question)
         only = caps is not None
         caps = acronyms(question) if caps is None else caps
@@ -469,6 +521,13 @@ class Bridge:
                     groups.append(name)
                     if spelled is not None:
                         spelled.add(part)  # the word the aligner reads (a hyphenated word's part)
+                elif reading and w in names and (read := self.read_as(part)):
+                    # a Japanese word in Latin letters ("Saito Kotsu": 交通), read as the vocabulary's nouns; as a
+                    # spelled name, the aligner reads it not (its group for it is other names or noise: "toho" was
+                    # 恒夫, ウー, バンス)
+                    groups += read
+                    if spelled is not None:
+                        spelled.add(part)
         return groups
 
     def _acronym(self, word: str, groups: list[list[str]]) -> bool:
@@ -487,7 +546,7 @@ class Bridge:
         build of a machine) come last, as "words" sorts, and are serialised once per process (`_words_json`)."""
         rest = json.dumps({"id": BRIDGE_ID, "table": self.table, "names": self.names, "defined": self.defined,
                            "defined_names": self.defined_names, "alike": self.alike, "short": self.short,
-                           "compounds": self.compounds},
+                           "compounds": self.compounds, "readings": self.readings},
                           ensure_ascii=False, sort_keys=True)
         path.write_text(f'{rest[:-1]}, "words": {_words_json(self.words)}}}', encoding="utf-8")
 
@@ -497,4 +556,5 @@ class Bridge:
         # written before the names, the defined acronyms, the terms written alike, the short names or the words by
         # their parts: none
         return cls(data["table"], data.get("names"), data.get("words", ()), data.get("defined"),
-                   data.get("defined_names"), data.get("alike"), data.get("short"), data.get("compounds"))
+                   data.get("defined_names"), data.get("alike"), data.get("short"), data.get("compounds"),
+                   data.get("readings"))

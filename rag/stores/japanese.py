@@ -121,6 +121,11 @@ class JapaneseAnalyzer:
         """The readings (katakana) of Sudachi's dictionary entries written exactly as `term`: 隆 is タカシ, リュウ…"""
         return [m.reading_form() for m in self._dict.lookup(term)]
 
+    def noun_readings(self, term: str) -> list[str]:
+        """The readings (katakana) of Sudachi's dictionary entries written exactly as `term` that are nouns: 交通 is
+        コウツウ, 大岩 オオイワ; none for a verb's or a word the dictionary does not hold."""
+        return [m.reading_form() for m in self._dict.lookup(term) if m.part_of_speech()[0] == "名詞"]
+
     def tags(self, term: str) -> tuple[str, ...]:
         """Sudachi's part of speech of `term` read alone as one morpheme; () when it reads as several."""
         tokens = self.tokens(term)

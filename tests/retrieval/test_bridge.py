@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from rag.stores import dictionary as dictionary_module
-from rag.stores.bridge import Bridge, _read_aloud, build_bridge
+from rag.stores.bridge import Bridge, _by_reading, _read_aloud, build_bridge
 from rag.stores.dictionary import _key, merge_terms, read_terms, read_words, write_terms
 from rag.stores.english import acronyms, content_words, english_words, stems
 
@@ -100,6 +100,40 @@ def test_a_word_in_quotes_still_reaches_its_japanese_term(bridge: Bridge) -> Non
 
 def test_an_accented_word_reaches_its_katakana_term(bridge: Bridge) -> None:
     assert any("デタント" in group for group in bridge.expand("What is the new détente?"))
+
+
+def test_the_vocabularys_nouns_are_keyed_by_their_readings_in_latin_letters(searcher) -> None:
+    """A Japanese word a question writes in Latin letters that no dictionary's English holds ("Saito Kotsu", "Toho
+    Mirai Bank", "Mount Owashidake": thirteen probes asked of 21 such words and found no group for them) is read by
+    the vocabulary's nouns that read as it, a name first; not a verb's, nor a katakana term (spelled by its sound)."""
+    analyzer = searcher.analyzer
+
+    def proper(term: str) -> bool:
+        return analyzer.tags(term)[:2] == ("名詞", "固有名詞")
+    terms = ["交通", "大岩", "浩二", "工事", "走る", "ラブロフ", "大鷲", "岳", "中央", "朝鮮"]
+    readings = _by_reading(terms, analyzer.noun_readings, proper)
+    assert readings["kotsu"] == ["交通"] and readings["oiwa"] == ["大岩"] and readings["chuo"] == ["中央"]
+    assert readings["koji"][0] == "浩二" and "工事" in readings["koji"]  # a name before the word that reads alike
+    assert not any("走る" in t or "ラブロフ" in t for t in readings.values())
+    read = Bridge({}, words=["what", "did", "say", "the", "president", "of", "chosen", "choose"], readings=readings)
+    assert read.read_as("kotsu") == [["交通"]] and read.read_as("Oiwa's") == [["大岩"]]
+    assert read.read_as("owashidake") == [["大鷲"], ["岳"]]  # two terms, each read whole
+    # not a word of the dictionary's English ("chosen", 朝鮮), a word that is no Japanese ("lavrov"), one no noun
+    # reads as ("taka"), nor one too short to be read as two ("kotsuoiwa" is, "kooiwa" is not)
+    assert read.read_as("chosen") == [] and read.read_as("lavrov") == [] and read.read_as("taka") == []
+    assert read.read_as("kotsuoiwa") == [["交通"], ["大岩"]] and read.read_as("kooiwa") == []  # "koiwa", folded
+    spelled: set[str] = set()
+    groups = read.expand("What did the president of Saito Kotsu say?", spelled=spelled)
+    assert ["交通"] in groups and "kotsu" in spelled  # the aligner reads it not: its group was other names
+    assert ["交通"] not in read.expand("What did they say about kotsu and Lavrov?")  # a word as it is written
+
+
+def test_a_japanese_word_in_latin_letters_finds_the_passages_that_write_it(bridge: Bridge, searcher) -> None:
+    # the session index's own bridge: 北朝鮮 is keyed "kitachosen" (キタチョウセン), which no English dictionary holds
+    assert bridge.readings["kitachosen"] == ["北朝鮮"]
+    assert ["北朝鮮"] in bridge.expand("What did the report say about Kitachosen?")
+    for mode in ("bm25", "hybrid"):
+        assert "北朝鮮" in searcher.search("What did Kitachosen send?", top_k=1, mode=mode).hits[0].passage.text
 
 
 def test_how_long_a_text_is_asks_for_its_words_characters_or_pages(bridge: Bridge, searcher) -> None:
