@@ -232,6 +232,19 @@ def takes_up(question: str, before: str) -> bool:
     return False
 
 
+def asks_a_bare_detail(question: str, analyzer: JapaneseAnalyzer) -> bool:
+    """Whether an English question asks for a detail (a number, a date, a place) of something it does not name: two
+    content words at most, no name, no number ("How many personnel were sent?" after a question on the troops sent to
+    a snowbound expressway, "How many vehicles are affected?" after one on a recall, were searched alone and opened
+    with another article's 1万2000人 and 除雪車12台: a seventeenth probe's). As a follow-up, it leaves the
+    conversation's article still when that article writes none of its words (`search_conversation`)."""
+    if has_cjk(question) or asked_detail(question) not in ("number", "date", "place"):
+        return False
+    if any(True for _ in _capitalised_inside(question)) or re.search(r"\d", question):
+        return False
+    return len(_content_words(question, analyzer, _ASKING)) <= MIN_CONTENT_WORDS
+
+
 # "the" and the two words after it: one word repeated is any question's ("the day", "the government", "the next":
 # a reviewer's, whose "What time of the day did the rocket lift off?" after a question on the day of a crash was
 # searched with the crash)
@@ -349,7 +362,7 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
     anchor = article_turn(last, earlier, searcher.analyzer) if earlier and not source_only else None
     article = anchor is not None
     if not earlier or not (source_only or article or depends_on_context(last, searcher.analyzer)
-                           or takes_up(last, earlier[-1])):
+                           or takes_up(last, earlier[-1]) or asks_a_bare_detail(last, searcher.analyzer)):
         return ConversationSearch(searcher.search(last, top_k, mode, filters, about_source=about_source), None)
     if source_only:
         # The source of the article the last answer was drawn from: the last turn that names a topic (small talk

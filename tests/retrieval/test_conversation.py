@@ -12,8 +12,8 @@ import pytest
 from eval.questions import load_questions, read_seed_texts
 from eval.relevance import evidence_occurrences, is_relevant
 from rag.errors import QueryError
-from rag.retrieval.conversation import (about_the_article, after_a_change_of_subject, conversation_query,
-                                        depends_on_context, fuse, search_conversation, takes_up)
+from rag.retrieval.conversation import (about_the_article, after_a_change_of_subject, asks_a_bare_detail,
+                                        conversation_query, depends_on_context, fuse, search_conversation, takes_up)
 from rag.retrieval.cues import JA_RELATIONAL
 from rag.retrieval.engine import Filters
 
@@ -90,6 +90,33 @@ def test_a_stand_alone_question_ranks_exactly_as_without_a_conversation(searcher
 ])
 def test_a_question_taking_up_with_the_what_the_turn_before_named_is_a_follow_up(question, before, taken) -> None:
     assert takes_up(question, before) is taken
+
+
+@pytest.mark.parametrize(("question", "bare"), [
+    # a seventeenth probe's: searched alone, they opened with another article's 1万2000人 and 除雪車12台
+    ("How many personnel were sent?", True), ("How many vehicles are affected?", True),
+    ("When was the bridge built?", True), ("Where was the speech given?", True),
+    # a name, a number, a third word of its own, or no detail asked: a question as before
+    ("Where did Lavrov go?", False), ("How many were sent in 2024?", False),
+    ("How many people died in the earthquake?", False), ("What did he say?", False), ("Why did they stop?", False),
+    ("何台が対象?", False),  # Japanese: its own cues (one content word: a follow-up already)
+])
+def test_a_question_asking_a_detail_of_something_it_does_not_name_is_a_follow_up(searcher, question, bare) -> None:
+    assert asks_a_bare_detail(question, searcher.analyzer) is bare
+
+
+def test_a_bare_detail_is_searched_with_the_conversation_and_leaves_an_article_that_writes_none_of_it(
+        searcher) -> None:
+    earlier = "What did Lavrov say about an alliance with China?"
+    alone = searcher.search("Where was the speech given?", top_k=1).hits[0]
+    assert alone.passage.doc_id != "001_9c689277a1938a75"  # the premise: alone, another article's speech first
+    found = search_conversation(searcher, [earlier, "Where was the speech given?"], 5, answered="001_9c689277a1938a75")
+    assert found.dependent and found.result.hits[0].passage.doc_id == "001_9c689277a1938a75"
+    # words the article before writes nowhere: a question of its own, as before
+    other = search_conversation(searcher, [earlier, "When was uranium stockpiled?"], 5,
+                                answered="001_9c689277a1938a75")
+    plain = searcher.search("When was uranium stockpiled?", 5)
+    assert [h.passage.passage_id for h in other.result.hits] == [h.passage.passage_id for h in plain.hits]
 
 
 def test_a_follow_up_taking_up_the_thing_named_is_searched_with_the_conversation(searcher) -> None:
