@@ -44,7 +44,7 @@ from ..retrieval import Searcher
 from ..retrieval.rerank.answer_type import is_interrogative
 from ..stores.bridge import DIVISION, DIVISIONS, Bridge, name_terms
 from ..corpus.lines import has_cjk
-from ..stores.english import english_words, stems
+from ..stores.english import PARTICIPLES, english_words, stems
 from ..stores.japanese import STOP_WORDS
 from ..stores.romaji import folded, reads_as_japanese, romanized
 from ..stores.sounds import short, spells
@@ -365,7 +365,7 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
             # the last word in Japanese syllables, before English words only: a place's own name before what it is
             # ("Sameura Dam", "Kochi Prefecture": a probe's, answered with another dam's storage)
             at = len(piece) - 1
-            while at > 0 and (piece[at].lower() in _PARTICIPLES
+            while at > 0 and (piece[at].lower() in PARTICIPLES
                               or (not reads_as_japanese(piece[at]) and _english(bridge, piece[at]))):
                 at -= 1
             last = piece[at]
@@ -393,10 +393,9 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
         missing = [(run, word) for run, word in missing if not names & _run_spellings(run)]
     if missing:
         # or writes a noun the bridge's readings give the word ("Toho Motor": 東邦, in 「東邦自動車(本社・…)」, which
-        # the passages about the ministry's report never name again: a seventeenth probe's, refused as not covered),
-        # its two parts together when it reads as two (瑞雲寺 for "Zuiunji", never 瑞雲 and 寺 apart)
+        # the passages about the ministry's report never name again: a seventeenth probe's, refused as not covered)
         texts = _article_texts(searcher, top(hits))
-        missing = [(run, word) for run, word in missing if not _read_in(bridge, word, texts)]
+        missing = [(run, word) for run, word in missing if not _read_in(searcher, run, word, texts)]
     return [run for run, _ in missing]
 
 
@@ -412,12 +411,24 @@ def _article_texts(searcher: Searcher, hits: Sequence[Hit]) -> list[str]:
     return out
 
 
-def _read_in(bridge: Bridge, word: str, texts: Sequence[str]) -> bool:
-    """Whether one of `texts` writes what the bridge's readings read `word` (folded) as (`Bridge.read_as`), its parts
-    together."""
-    groups = bridge.read_as(word)
-    spellings = {"".join(parts) for parts in itertools.product(*groups)} if groups else set()
-    return any(spelling in text for spelling in spellings for text in texts)
+def _read_in(searcher: Searcher, run: str, word: str, texts: Sequence[str]) -> bool:
+    """Whether one of `texts` writes what the bridge's readings read `word` (folded; the run's last word in Japanese
+    syllables) as (`Bridge.read_as`): its two parts together (瑞雲寺 for "Zuiunji", never 瑞雲 and 寺 apart), or one
+    noun with a term of the run's English word after it (東邦自動車 for "Toho Motor", by the search's groups for
+    "motor"). Not any noun that reads so anywhere in a long article: 措置 is no "Sochi summit", 東方 no "Toho Gas",
+    みちのく中央交通 no "Kotsu Holdings" (a reviewer's: each was answered as covered). A word alone ("Governor Oiwa") is
+    read in the top passages as Sudachi reads them in place (`_romanized_readings`)."""
+    groups = searcher.bridge.read_as(word)
+    if not groups:
+        return False
+    if len(groups) > 1:
+        spellings = {"".join(parts) for parts in itertools.product(*groups)}
+        return any(spelling in text for spelling in spellings for text in texts)
+    words = [w.lower() for w in run.split()]
+    at = next((i for i, w in enumerate(words) if folded(re.sub(r"['’]s$", "", w).strip(".")) == word), None)
+    after = words[at + 1] if at is not None and at + 1 < len(words) else ""
+    then = {t for g in searcher.term_groups(after) for t in g if not t.isascii()} if after else set()
+    return any(term + next_term in text for term in groups[0] for next_term in then for text in texts)
 
 
 def unwritten_years(searcher: Searcher, question: str, hits: Sequence[Hit] = ()) -> list[int]:
@@ -500,12 +511,7 @@ def _era_year(era: str, n: str) -> int:
 def _english(bridge: Bridge, word: str) -> bool:
     """Whether `word` is one of the dictionary's English words ("Dam", "Prefecture", "School"), or a participle of
     one that reads as Japanese syllables ("Been", "Chosen": a reviewer's, in a question typed in Title Case)."""
-    return word.lower() in _PARTICIPLES or not bridge.words.isdisjoint(stems(word.lower()))
-
-
-_PARTICIPLES = frozenset({"been", "gone", "done", "seen", "taken", "chosen", "risen", "eaten", "woken", "shaken",
-                          "beaten", "overtaken", "undertaken", "forsaken", "mistaken", "made", "arisen", "awoken",
-                          "gotten"})
+    return word.lower() in PARTICIPLES or not bridge.words.isdisjoint(stems(word.lower()))
 
 
 def _pieces(words: list[str]) -> list[tuple[list[str], str]]:

@@ -30,7 +30,7 @@ from pathlib import Path
 from .defined import Glosser
 from .dictionary import NAMES_FROM, db_path, keep_json, loanword, pairs, table_id, two_word_senses
 from .dictionary import entries as dictionary_entries
-from .english import acronyms, capitalised, english_words, lemmas, stems
+from .english import PARTICIPLES, acronyms, capitalised, english_words, lemmas, stems
 from .japanese import ANALYZER_ID, STOP_WORDS, fold_term
 from .romaji import folded, reads_as_japanese, romanized
 from .sounds import kana_keys, latin_keys, same_keys, sounds_like
@@ -53,14 +53,19 @@ _SAME_MODIFIER = {"head": "chief", "chief": "head"}
 _ASKING = frozenset({"how", "what", "when", "where", "who", "whom", "whose", "why", "which"})
 HOW_DEGREES = frozenset({"much", "many", "long", "old", "often", "far", "soon"})  # the aligner's too
 # "How long was the joint statement?", "How long is the report released after the summit?": a text's length, which
-# the news gives in words, characters or pages (「7,000語に及ぶこの文書」), not a span of time; not a text's validity
-# or its wait ("How long is the agreement valid?", "How long was the report delayed?"). The answer's units too
+# the news gives in words, characters or pages (「7,000語に及ぶこの文書」), not a span of time. The text is the head of
+# what is asked about, up to three words before it and none of them a preposition ("the talks on the joint
+# statement" are talks), and nothing, a clause on its making or its place, or a name follows it ("…the joint statement
+# Russia and China released…"; a question read as written, its case kept), not its fate or its wait
+# ("How long was the book banned?", "…the report delayed?", "…the treaty extended?", "…the Constitution Day holiday?":
+# a reviewer's). The answer's units too
 TEXT_LENGTH = re.compile(
     r"\bhow\s+long\s+(?:is|was|are|were)\s+(?:the|this|that|these|those|its|their|his|her|a|an)\s+"
-    r"(?:[a-z][\w\-\u2013']*\s+){0,4}?(?:statement|declaration|document|communiqu[eé]|report|text|treaty|letter|"
-    r"essay|article|paper|manifesto|resolution|memo|memorandum|transcript|book|novel|constitution|charter|bill)s?\b"
-    r"(?!\s+(?:valid|in\s+force|in\s+effect|effective|delayed|postponed|kept|held|withheld|debated|discussed|"
-    r"negotiated|suspended|expected|scheduled|due|open|on\s+display|in\s+place|under)\b)")
+    r"(?:(?!(?:on|of|about|for|over|with|to|from|in|at|by|against)\b)[a-z][\w\-\u2013']*\s+){0,3}?"
+    r"(?:statement|declaration|document|communiqu[eé]|report|text|treaty|letter|essay|article|paper|manifesto|"
+    r"resolution|memo|memorandum|transcript|book|novel|charter|bill)s?"
+    r"(?=\s*(?:[?.!,]|$|(?:released|issued|published|signed|adopted|drafted|presented|written|submitted|unveiled|"
+    r"announced|agreed|that|which|after|between|by|in|of|from|on)\b|(?-i:[A-Z])))", re.IGNORECASE)
 TEXT_UNITS = ("語", "文字", "字", "ページ")
 # a katakana term a name may be spelled as (コリブコ, アラグチ, ラザルス・グループ), and the fewest consonant classes its key
 # and the question word's must have: two classes are the key of too many words (ロシア is "Eilish")
@@ -436,9 +441,11 @@ class Bridge:
         the table lacks, Hepburn's syllables: "kotsu", "toho", "owashidake"), by the vocabulary's nouns that read as
         it: one group for a word of _READ_WHOLE letters or more read as one term ("kotsu": [交通]), else two for one
         of _READ_PARTS letters or more read as two, cut where its shorter part is longest ("owashidake": [大鷲],
-        [岳]); [] for none, or for a word of the dictionary's English ("sake", "tsunami": the table's)."""
-        word = word.removesuffix("'s")
-        if not self.readings or not reads_as_japanese(word) or not self.words.isdisjoint(stems(word)):
+        [岳]); [] for none, or for a word of the dictionary's English ("sake", "tsunami": the table's), in any of its
+        regular forms or as a participle ("chosen" is no 朝鮮, "shaken" no 社 + 間: a reviewer's)."""
+        word = word.removesuffix("'s").lower()
+        if (not self.readings or not reads_as_japanese(word) or word in PARTICIPLES
+                or not self.words.isdisjoint(stems(word))):
             return []
         key = folded(word)
         if len(key) >= _READ_WHOLE and key in self.readings:
@@ -497,7 +504,7 @@ class Bridge:
             w = words[i]
             i += 1
             if w in HOW_DEGREES and i > 1 and words[i - 2] == "how":
-                if w == "long" and TEXT_LENGTH.search(question.lower()):
+                if w == "long" and TEXT_LENGTH.search(question):
                     groups.append(list(TEXT_UNITS))  # a text's length: its words, characters or pages
                 continue  # "how many", "how long": what kind of answer is asked (a number, a span), no word of it
             if w in caps and self._acronym(w, groups):

@@ -59,6 +59,13 @@ def content_words(text: str) -> list[str]:
                               if len(p) > 1 and (p in caps or p not in STOP_WORDS)))
 
 
+# English participles that read as Japanese syllables, which no regular ending leads back to a dictionary word
+# ("chosen" is no 朝鮮, "taken" no 他県): never a Japanese word in Latin letters
+PARTICIPLES = frozenset({"been", "gone", "done", "seen", "taken", "chosen", "risen", "eaten", "woken", "shaken",
+                         "beaten", "overtaken", "undertaken", "forsaken", "mistaken", "made", "arisen", "awoken",
+                         "gotten"})
+
+
 def lemmas(word: str) -> list[str]:
     """The word and naive English lemmas (sanctions → sanction, threatened → threaten, allies → ally)."""
     out = [word]

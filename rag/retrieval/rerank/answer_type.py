@@ -167,7 +167,6 @@ _UNITS_EN: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
     # passed over the typhoon's 「1時間に15キロの速さ」: a third reviewer's)
     (re.compile(r"\b(?:what|which)\s+weight\b|\bhow\s+heavy\b|\bwhat\s+(?:was|is|were|are)\s+the\s+"
                 r"(?:[a-z\-]+\s+){0,2}?weight" + _PLACED), frozenset({"トン", "キログラム", "グラム", "kg"})),
-    (TEXT_LENGTH, frozenset(TEXT_UNITS)),  # "How long was the joint statement?": 「7,000語に及ぶこの文書」
     (re.compile(r"\b(?:what|which)\s+(?:share|percentage|percent|proportion)\b|\bhow\s+many\s+percent|"
                 r"\bwhat\s+(?:was|is|were|are)\s+the\s+(?:[a-z\-]+\s+){0,2}?turnout" + _PLACED),
      frozenset({"%", "％", "パーセント", "割", "ポイント"})),
@@ -249,6 +248,8 @@ def asked_counters(question: str, tokens: Sequence[Token], terms_of: Callable[[s
     for cue, units in _UNITS_EN:
         if cue.search(text):
             found |= units
+    if TEXT_LENGTH.search(question):  # "How long was the joint statement?": 「7,000語に及ぶこの文書」 (read as written)
+        found |= set(TEXT_UNITS)
     return frozenset(found)
 
 
