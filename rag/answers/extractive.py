@@ -980,17 +980,19 @@ def holder_lead(searcher, question: str, within: str | None = None) -> Callable[
     roles = frozenset(t for t in roles if analyzer.tags(t)[:1] == ("名詞",))
     if not roles:
         return None
-    return _speaker_lead(lambda c: _holds_the_role(analyzer.tokens(c.text), roles, of), within, READ_QUOTED,
-                         shares_a_word=False)
+    return _speaker_lead(lambda c: _holds_the_role(analyzer.tokens(c.text), roles, of, analyzer.entries), within,
+                         READ_QUOTED, shares_a_word=False)
 
 
-def _holds_the_role(tokens, roles: frozenset[str], of: set[str]) -> bool:
+def _holds_the_role(tokens, roles: frozenset[str], of: set[str], entries: Callable[[str], list]) -> bool:
     """Whether a sentence writes a person with one of `roles`: a name then the role (大河内 隆 | 裁判長; マソウド ・
-    ペゼシュキアン | 大統領, katakana, which Sudachi may read as no name), or the role, の and a name (院長 の 佐々木). Not
-    one written as another place's or body's than `of` names (ロシア の セルゲイ ・ ラブロフ 外相, for China's), when it
-    names one."""
+    ペゼシュキアン | 大統領, katakana its dictionary holds as a person's name only or not at all, which Sudachi may read in
+    place as no name; not ロシア大統領 nor チーム監督, a place and a word), or the role, の and a name (院長 の 佐々木).
+    Not one written as another place's or body's than `of` names (ロシア の セルゲイ ・ ラブロフ 外相, for China's), when
+    it names one."""
     def name(t) -> bool:
-        return t.pos[2:3] == ("人名",) or (t.pos[:1] == ("名詞",) and bool(_KATAKANA_NAME.fullmatch(t.surface)))
+        return t.pos[2:3] == ("人名",) or (t.pos[:1] == ("名詞",) and bool(_KATAKANA_NAME.fullmatch(t.surface))
+                                          and all(tuple(pos[1:3]) == ("固有名詞", "人名") for pos in entries(t.surface)))
 
     def owned_elsewhere(start: int) -> bool:  # X の before the name, X a proper noun `of` does not name
         return (bool(of) and start >= 2 and tokens[start - 1].surface == "の"

@@ -572,6 +572,8 @@ def test_a_question_asking_who_holds_a_role_opens_with_the_sentence_naming_its_h
     # a name in katakana, which Sudachi may read as no name (a reviewer's: マソウド・ペゼシュキアン大統領 lost the first
     # place to プーチン大統領 for "Who is Iran's president?")
     assert lead(sentence("テヘランでアラグチ・マソウディアン外相と会談した。", 0.3, 4), best) == READ_QUOTED
+    # not a place's or a word's katakana before the role (ロシア外相, チーム外相: words of Sudachi's dictionary)
+    assert lead(sentence("ロシア外相は同日、モスクワで記者会見を開き、協議の継続を表明した。", 0.3, 5), best) == 0
 
 
 def test_whose_role_it_is_rules_out_another_places_holder(searcher) -> None:
