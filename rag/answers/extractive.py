@@ -16,7 +16,7 @@ from ..retrieval.cues import EN_COMPARING, EN_FUNCTION, EN_OVERVIEW, JA_COMPARIN
 from ..retrieval.rerank import answer_type
 from ..retrieval.rerank.answer_type import Kind
 from ..stores.bridge import name_terms
-from ..stores.english import english_words
+from ..stores.english import acronyms, english_words
 from ..stores.japanese import STOP_WORDS
 from ..stores.romaji import folded, reads_as_japanese, romanized
 from ..types import Citation, Hit
@@ -965,14 +965,20 @@ def holder_lead(searcher, question: str, within: str | None = None) -> Callable[
         if named:
             return None
         of = {t.term for t in tokens[:at] if t.term and t.pos[1:2] == ("固有名詞",)}
+        of |= {other for t in of for other in searcher.bridge.written_alike(t)} if searcher.bridge else set()
     else:
         m = _ASKS_WHO_EN.match(last)
-        phrase = _PLACING.split(m.group(1).rstrip(" ?."), maxsplit=1) if m else [""]
+        # whose role it is, not a relative clause's words ("the foreign minister who visited Beijing": a reviewer's)
+        phrase = _PLACING.split(_RELATIVE.split(m.group(1).rstrip(" ?."))[0], maxsplit=1) if m else [""]
         words = phrase[0].split()
         words = words[1:] if words and words[0].lower() in ("the", "a", "an") else words
         owner = max((i + 1 for i, w in enumerate(words) if w.endswith(("'s", "’s"))), default=0)
         whose = " ".join(words[:owner]) + " " + (phrase[1] if len(phrase) > 1 else "")
-        of = {t for run in _RUN.findall(whose) for g in searcher.term_groups(run) for t in g if not t.isascii()}
+        bridge = searcher.bridge
+        caps = {a.lower() for a in acronyms(last)}  # "the US": 米国, not 私達 (a reviewer's)
+        of = {t for run in _RUN.findall(whose) for g in (bridge.expand(run, caps) if bridge else []) for t in g
+              if not t.isascii()}
+        of |= {other for t in of for other in bridge.written_alike(t)} if bridge else set()  # 米国: アメリカ
         words = words[owner:]
         roles = _english_roles(searcher, " ".join(words)) if 0 < len(words) <= 2 else frozenset()
         if len(words) == 2 and roles == _english_roles(searcher, words[1]):
@@ -1019,8 +1025,8 @@ _ASKS_WHO_EN = re.compile(r"\s*(?:who(?:['’]s|\s+(?:is|was|are|were|will\s+be|
                           r"what(?:['’]s|\s+(?:is|was|are|were))\s+the\s+names?\s+of)\s+"
                           r"((?:the|a|an)\s+.+|\S+['’]s\s.+)$",
                           re.IGNORECASE)
-# 誰 as what is asked (院長は誰か, 誰ですか), not its object (大統領は誰と会談したか: a reviewer's)
-_ASKS_WHO_JA = re.compile(r"(?:誰|だれ|何者)(?:か|です|でしょう|なの|だ|\s*[?？]|\s*$)")
+# 誰 as what is asked (院長は誰か, 誰でしたか, 誰になったか), not its object (大統領は誰と会談したか, 誰に会ったか: reviewers')
+_ASKS_WHO_JA = re.compile(r"(?:誰|だれ|何者)(?!\s*(?:と|を|から|へ|より|の|に(?!な)))")
 
 
 def _english_subject(question: str) -> str:

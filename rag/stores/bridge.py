@@ -64,6 +64,8 @@ TEXT_LENGTH = re.compile(
     r"(?:(?!(?:on|of|about|for|over|with|to|from|in|at|by|against)\b)[a-z][\w\-\u2013']*\s+){0,3}?"
     r"(?:statement|declaration|document|communiqu[eé]|report|text|treaty|letter|essay|article|paper|manifesto|"
     r"resolution|memo|memorandum|transcript|book|novel|charter|bill)s?"
+    r"(?!.*\b(?:in\s+force|in\s+effect|on\s+display|in\s+place|valid|effective|delayed|postponed|banned|kept|held|"
+    r"withheld|extended|stalled|classified|secret|suspended|debated|discussed|negotiated|open|expected)\b)"
     r"(?=\s*(?:[?.!,]|$|(?:released|issued|published|signed|adopted|drafted|presented|written|submitted|unveiled|"
     r"announced|agreed|that|which|after|between|by|in|of|from|on)\b|(?-i:[A-Z])))", re.IGNORECASE)
 TEXT_UNITS = ("語", "文字", "字", "ページ")

@@ -250,7 +250,8 @@ def test_the_fronted_english_cue_and_the_final_japanese_cue_decide() -> None:
     # a reviewer's: the text not the head, or its fate or its wait after it
     ("How long were the talks on the joint statement?", set()), ("How long was the book banned?", set()),
     ("How long is the New START treaty extended?", set()), ("How long is the memorandum to remain secret?", set()),
-    ("How long is the Constitution Day holiday?", set()),
+    ("How long is the Constitution Day holiday?", set()), ("How long was the treaty in force?", set()),
+    ("How long was the report by the panel delayed?", set()),
     ("How long was the joint statement Russia and China released?", {"語", "文字", "字", "ページ"}),
 ])
 def test_the_counter_a_question_asks_an_amount_in(analyzer, question: str, counters: set[str]) -> None:
