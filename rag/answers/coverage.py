@@ -402,13 +402,8 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
 def _article_texts(searcher: Searcher, hits: Sequence[Hit]) -> list[str]:
     """The texts of the articles `hits` are of, each once."""
     passages = searcher.index.passages
-    out = []
-    for doc_id, article in dict.fromkeys((h.passage.doc_id, h.passage.article) for h in hits):
-        found = passages.article_of(doc_id, article)
-        if found is not None:
-            raw, span = found
-            out.append(raw[span.start:span.end])
-    return out
+    texts = (passages.article_text(*at) for at in dict.fromkeys((h.passage.doc_id, h.passage.article) for h in hits))
+    return [text for text in texts if text is not None]
 
 
 def _read_in(searcher: Searcher, run: str, word: str, texts: Sequence[str]) -> bool:

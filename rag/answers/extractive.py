@@ -965,7 +965,6 @@ def holder_lead(searcher, question: str, within: str | None = None) -> Callable[
         if named:
             return None
         of = {t.term for t in tokens[:at] if t.term and t.pos[1:2] == ("固有名詞",)}
-        of |= {other for t in of for other in searcher.bridge.written_alike(t)} if searcher.bridge else set()
     else:
         m = _ASKS_WHO_EN.match(last)
         # whose role it is, not a relative clause's words ("the foreign minister who visited Beijing": a reviewer's)
@@ -978,11 +977,12 @@ def holder_lead(searcher, question: str, within: str | None = None) -> Callable[
         caps = {a.lower() for a in acronyms(last)}  # "the US": 米国, not 私達 (a reviewer's)
         of = {t for run in _RUN.findall(whose) for g in (bridge.expand(run, caps) if bridge else []) for t in g
               if not t.isascii()}
-        of |= {other for t in of for other in bridge.written_alike(t)} if bridge else set()  # 米国: アメリカ
         words = words[owner:]
         roles = _english_roles(searcher, " ".join(words)) if 0 < len(words) <= 2 else frozenset()
         if len(words) == 2 and roles == _english_roles(searcher, words[1]):
             roles = frozenset()  # two words that do not read as one: "new coach" is no role of its own
+    if searcher.bridge is not None:  # a country's other name is its own (米国: アメリカ)
+        of |= {other for t in of for other in searcher.bridge.written_alike(t)}
     roles = frozenset(t for t in roles if analyzer.tags(t)[:1] == ("名詞",))
     if not roles:
         return None

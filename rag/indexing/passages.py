@@ -154,6 +154,14 @@ class PassageTable(Sequence[Passage]):
         doc = self.documents[d]
         return (doc.raw, doc.articles[article]) if 0 <= article < len(doc.articles) else None
 
+    def article_text(self, doc_id: str, article: int) -> str | None:
+        """The text of one of a document's articles (`article_of`); None for one the index does not hold."""
+        found = self.article_of(doc_id, article)
+        if found is None:
+            return None
+        raw, span = found
+        return raw[span.start:span.end]
+
     def rows_of_document(self, doc_id: str) -> np.ndarray | None:
         """The rows of a document's passages in start order (a binary search among the rows ordered by span); None
         for a document the index does not hold."""

@@ -259,11 +259,8 @@ class Searcher:
     def _article_text(self, row: int) -> str:
         """The text of the article a row's passage is of (its passage's, for an article the index does not hold)."""
         passage = self.index.passages[row]
-        found = self.index.passages.article_of(passage.doc_id, passage.article)
-        if found is None:
-            return passage.text
-        raw, article = found
-        return raw[article.start:article.end]
+        text = self.index.passages.article_text(passage.doc_id, passage.article)
+        return passage.text if text is None else text
 
     def _article_of(self, row: int) -> tuple[int, int]:
         passages = self.index.passages

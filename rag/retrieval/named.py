@@ -69,13 +69,15 @@ def names_first(rows: Sequence[int], scores: dict[int, float], lexical: dict[int
     if not names or not lexical or not rows:
         return list(rows), scores, {}
 
-    def writes(row: int | None, text: str | None = None) -> bool:  # any of the names: a passage writes a person's
-        text = text_of(row) if text is None else text              # surname alone after the first time
+    def written(text: str) -> bool:  # any of the names: a passage writes a person's surname alone after the first time
         lower = text.lower()
         return any(t in (lower if t.isascii() else text) for terms in names for t in terms)
 
+    def writes(row: int) -> bool:
+        return written(text_of(row))
+
     if any(writes(r) for r in rows[:CHECKED]):
-        if writes(rows[0]) or article_text is None or writes(None, article_text(rows[0])):
+        if writes(rows[0]) or article_text is None or written(article_text(rows[0])):
             return list(rows), scores, {}
         found = next(r for r in rows[:CHECKED] if writes(r))
     else:
