@@ -107,7 +107,10 @@ _PERSONS = ("people", "persons", "residents", "patients", "passengers", "workers
             "victims", "members", "participants", "tourists", "visitors", "spectators", "fans", "soldiers", "troops",
             "casualties", "deaths", "dead", "injured", "voters", "officials", "citizens", "candidates", "plaintiffs",
             "suspects", "evacuees", "users", "customers", "adults", "women", "men", "players", "staff", "refugees",
-            "hostages", "prisoners", "delegates", "lawmakers", "doctors", "nurses", "teachers", "farmers", "athletes")
+            "hostages", "prisoners", "delegates", "lawmakers", "doctors", "nurses", "teachers", "farmers", "athletes",
+            # a seventeenth probe's "How many personnel were sent?" opened with 約1150台 (no counter asked)
+            "personnel", "crew", "rescuers", "firefighters", "officers", "volunteers", "guards", "inspectors",
+            "investigators", "protesters", "demonstrators", "survivors", "applicants", "climbers", "pilgrims")
 _COUNTERS_EN: dict[str, frozenset[str]] = {
     **dict.fromkeys(_PERSONS, frozenset({"人", "名"})),
     "times": frozenset({"回", "度"}), "seats": frozenset({"議席", "席"}), "votes": frozenset({"票"}),
