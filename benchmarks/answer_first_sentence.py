@@ -29,7 +29,8 @@ MARKER = re.compile(r"\[\d+\]")
 def main() -> None:
     from eval.answers import carries_evidence
     from eval.questions import load_questions
-    from rag.answers.extractive import Selection, extractive_answer
+    from rag.answers.extractive import extractive_answer
+    from rag.answers.selection import Selection
     from rag.answers.service import retrieve
     from rag.retrieval.conversation import asked_detail
     from rag.runtime import open_searcher

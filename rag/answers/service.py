@@ -20,11 +20,12 @@ from ..settings import Settings
 from ..types import Citation, Hit
 from .collection import LISTED, asks_about_collection, collection_answer, collection_result
 from .coverage import CLOSEST, not_covered_message, passages_cover, top
-from .extractive import DEFAULT_SELECTION, FOLLOW_UP_SELECTION, extractive_answer
+from .extractive import extractive_answer
 from .llm import chat_completion
 from .markers import renumber
 from .model import Answer
 from .prompt import build_prompt
+from .selection import DEFAULT_SELECTION, FOLLOW_UP_SELECTION
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from rag.answers import Answer, answer_question
-from rag.answers.extractive import MAX_SENTENCES, near_duplicate
 from rag.answers.scoring import heading, off_script, plug
+from rag.answers.selection import MAX_SENTENCES
+from rag.answers.sentence_shape import near_duplicate
 from rag.stores.sentences import sentence_spans
 
 from .support import marked_pieces
@@ -94,9 +95,10 @@ def test_the_best_sentence_comes_first_and_a_reader_of_one_sentence_finds_the_ev
     import re
 
     from eval.answers import carries_evidence
-    from rag.answers.extractive import (DEFAULT_WEIGHTS, Selection, asks_what_was_said, extractive_answer, quote_lead,
-                                        render, select)
+    from rag.answers.extractive import DEFAULT_WEIGHTS, extractive_answer, render
+    from rag.answers.leads.quotes import asks_what_was_said, quote_lead
     from rag.answers.scoring import score_sentences
+    from rag.answers.selection import Selection, select
     from rag.answers.service import retrieve
 
     rows = [json.loads(line) for line in TEAM.read_text("utf-8").splitlines() if line.strip()]

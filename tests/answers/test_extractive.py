@@ -9,10 +9,15 @@ from collections.abc import Callable
 import pytest
 
 from rag.answers import Answer, answer_question
-from rag.answers.extractive import (READ_QUOTED, DEFAULT_WEIGHTS, MAX_CHARS, MAX_SENTENCES, NO_PASSAGE, Selection,
-                                    asks_cause, asks_what_was_said, cause_lead, detail_lead, extractive_answer,
-                                    holder_lead, near_duplicate, quote_lead, render, select)
+from rag.answers.extractive import DEFAULT_WEIGHTS, NO_PASSAGE, extractive_answer, render
+from rag.answers.leads.cause import asks_cause, cause_lead
+from rag.answers.leads.common import READ_QUOTED
+from rag.answers.leads.detail import detail_lead
+from rag.answers.leads.holders import holder_lead
+from rag.answers.leads.quotes import asks_what_was_said, quote_lead
 from rag.answers.scoring import Scored
+from rag.answers.selection import MAX_CHARS, MAX_SENTENCES, Selection, select
+from rag.answers.sentence_shape import near_duplicate
 from rag.retrieval.conversation import asked_detail
 from rag.types import Hit
 from rag.stores.sentences import sentence_spans
@@ -142,7 +147,8 @@ def test_the_sentence_just_read_does_not_open_a_follow_ups_answer_when_it_gives_
 def test_a_sentence_is_stale_when_it_gives_nothing_the_follow_up_asks_anew(searcher) -> None:
     """What `select` is given as `stale` for a follow-up: by the detail it asks for (a number), or by its own words'
     terms when it asks none; a question why or for a person is not judged."""
-    from rag.answers.extractive import _same_sentence, _stale
+    from rag.answers.extractive import _stale
+    from rag.answers.selection import _same_sentence
 
     hit = searcher.search("ロシア", top_k=1).hits[0]
 
@@ -1413,7 +1419,7 @@ def test_a_question_asking_what_happened_opens_with_the_lead_when_its_article_na
     section's label such as 【概要】) opens such an answer when it was picked, is of the best one's article, and the
     headline or the lead names each thing the question asks about: 「…の感染経路について教えて」 asks for a detail the
     lead does not give, and kept its answer (a reviewer's)."""
-    from rag.answers.extractive import asks_overview, overview_lead
+    from rag.answers.leads.overview import asks_overview, overview_lead
     from rag.answers.scoring import score_sentences
 
     assert asks_overview("Tell me about the tuna auction") and asks_overview("関越道の立ち往生について教えて")

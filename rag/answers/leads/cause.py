@@ -1,0 +1,169 @@
+"""A cause, first: a question asking what caused something, or why (`asks_cause`), is opened by a sentence of the
+best one's article that says what did, as the news writes it (「…が原因とみられる」, 「…見込みとなったため、3日間延期
+されていました」), in place of one that says the cause is being looked into (`cause_lead`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from ..scoring import Scored
+from .common import COUNTED, _last_line, _outside_quotes
+
+
+def asks_cause(question: str) -> bool:
+    """Whether a question asking for a reason asks what caused something, in so many words ("What caused the fire?",
+    出火の原因は?) or by why ("Why did the temple burn down?"); a follow-up by its own words, the last line of the
+    conversation query."""
+    last = _last_line(question)
+    return bool(_ASKS_CAUSE.search(last) or _ASKS_WHY.search(last))
+
+
+def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Callable[[Scored, Scored], int]:
+    """A question asking what caused something is opened by a sentence that says what did, as the news writes it
+    (「…が原因とみられる」, 「…原因について「…」と説明」, 「…から火が出た可能性もあるとみて調べています」), in place of one
+    that says the cause is being looked into (「警察と消防が火が出た原因を詳しく調べています」 opened "What do
+    investigators think caused the temple fire?": a probe's). A question asking why, without naming a cause, by the
+    police's and the fire services' 原因 and とみて alone (`_SUSPECTED`): 「…が最大の要因となっている」 opened "Why can't
+    China step up its military support for Russia?" in place of the sentence that says why (nine seen questions, for
+    the first version). Not by any sentence with ため or ので, which stand in most sentences (docs/answers.md, "Rejected
+    kinds"): by one whose reason (…ため、, …ので、, …ことから、) is for the doing an English why-question ends on
+    ("Why was the launch postponed?": 「…風が強い見込みとなったため、3日間延期されていました」, an eleventh probe's; a
+    particle after it is passed over: "burn down" asks of burn). A cause said likely (原因の可能性) gives none: the first
+    rocket's 「…原因の可能性が高い」 opened "Why was the launch postponed?" and "What caused the launch to be
+    postponed?", another event's cause, and 「原因の可能性は低い」 denies one (reviewers').
+
+    The sentence must be of the best one's article, share a word with the question (or go on from a sentence that
+    does), and hold what the question names wherever the best one holds it (its numbers of two digits or more, its
+    Japanese proper nouns, the terms of its capitalised words), itself or in the two sentences of its passage before
+    it (「H3ロケットは、…1号機では…失敗しました。…JAXAは、…過大な電流が流れたことが…」, an eleventh probe's); and not
+    tell of another place's or time's cause, 「長野県内の北陸新幹線でも、架線に着いた氷が原因とみられる停電」, which opened
+    "Why was the Toki 345 train stopped for six hours?" and "Why did the trains stop?" for the first version
+    (reviewers'), unless it opens with the same incident's inquiry (「その後の調べでも、」)."""
+    gives = _GIVES_CAUSE if _ASKS_CAUSE.search(_last_line(question)) else _SUSPECTED
+    analyzer = searcher.analyzer
+    # "Why was the launch postponed?": the terms of its last word that tell a doing or a state (a verb, an adjective,
+    # a noun of doing: 延期), after a reason marker in the sentence (「…風が強い見込みとなったため、3日間延期されて
+    # いました」); only for English why-questions. Not a name ("…unhappy with Russia": ロシア after 「このため、」 led
+    # four seen questions in a first version)
+    why = _ASKS_WHY_EN.fullmatch(_last_line(question).strip())
+    verb = {t for g in searcher.term_groups(why.group(1)) for t in g
+            if not t.isascii() and _TELLS_A_DOING.intersection(analyzer.tags(t)[:3])} if why else set()
+    # a doing's kanji, as a word of the same kanji tells it before its reason (「…増えたのは、…ためだ」: 増す, 増加 for
+    # "rise"; the bridge keeps a few terms). Not after a reason marker, where a consequence follows: 下げる for
+    # 下がる (「取水制限の強化を受けて、…水圧を下げる」 for "Why did the reservoir level drop?", a reviewer's)
+    stems = {t[0] for t in verb if _KANJI_CHAR.match(t)}
+
+    def tells_the_doing(writers: str, by_kanji: bool = False) -> bool:  # a part of the writer's words (no quotes)
+        return any(t.term in verb or (by_kanji and t.term[:1] in stems and _TELLS_A_DOING.intersection(t.pos[:3]))
+                   for t in analyzer.tokens(writers) if t.term)
+
+    named = [set(g) for g in groups if any(t.isdigit() and len(t) >= 2 for t in g)]
+    named += [{t.term} for t in analyzer.tokens(question) if t.term and t.pos[1:2] == ("固有名詞",)]
+    for word in _CAPITALISED.findall(question):
+        named += [{t for g in searcher.term_groups(word) for t in g}]
+    named = [n for n in named if n]
+
+    terms: dict[str, frozenset[str]] = {}  # each sentence's, read once (the best one's is asked for every other)
+
+    def terms_of(text: str) -> frozenset[str]:
+        if text not in terms:
+            terms[text] = frozenset(analyzer.terms(text))
+        return terms[text]
+
+    def gives_cause(c: Scored, best: Scored) -> int:
+        passage, first = c.hit.passage, best.hit.passage
+        if c is not best:
+            if (passage.doc_id, passage.article) != (first.doc_id, first.article):
+                return 0
+            if c.lexical <= 0 and not any(set(g) & terms_of(_leading_up_to(passage.text, c.text, 1)) for g in groups):
+                return 0  # no word of the question, nor in the sentence it goes on from
+            held, there = terms_of(c.text), terms_of(best.text)
+            if any(n & there and not n & held for n in named):
+                held = held | terms_of(_leading_up_to(passage.text, c.text))
+                if any(n & there and not n & held for n in named):
+                    return 0
+        found = gives.search(c.text)
+        if not found and verb and not _ANOTHER_INSTANCE.match(c.text):
+            # the writer's reason, outside quotation marks (not a shopper's 「…上がっているので、…ありがたい」, nor
+            # 「事件を受けて、…市長…「…逮捕される事態と…」」: a reviewer's)
+            writers = _outside_quotes(c.text)
+            if (marker := _REASON_MARKER.search(writers)) is not None and tells_the_doing(writers[marker.end():]):
+                return COUNTED
+            # the doing, のは, and its reason: 「観光客が大幅に増えたのは、…紹介される機会が増えたためだということです」
+            if (cleft := _REASON_CLEFT.search(writers)) is not None and tells_the_doing(writers[:cleft.start()], True):
+                return COUNTED
+        if not found or _ANOTHER_INSTANCE.match(c.text):
+            return 0
+        return COUNTED if found.group().startswith("とみて") or not _CAUSE_UNKNOWN.search(c.text) else 0
+    return gives_cause
+
+
+def _leading_up_to(text: str, sentence: str, sentences: int = 2) -> str:
+    """The sentences of a passage just before one of its sentences (up to `sentences`; none if it opens the passage):
+    what a sentence that does not name its subject goes on from (「H3ロケットは、…1号機では…失敗しました。…JAXAは、
+    …過大な電流が流れたことが…」)."""
+    at = text.find(sentence)
+    if at <= 0:
+        return ""
+    before = [part for part in re.split(r"(?<=[。！？!?])|\n+", text[:at]) if part.strip()]
+    return "".join(before[-sentences:])
+
+
+# a capitalised English word after a question's first ("Why was the Toki 345 train stopped?": Toki)
+_CAPITALISED = re.compile(r"(?<=[\w,;:] )[A-Z][A-Za-z\-]+")
+_ASKS_CAUSE = re.compile(r"\b(?:causes?|caused)\b|原因|要因", re.IGNORECASE)
+_ASKS_WHY = re.compile(r"\bwhy\b|なぜ|どうして", re.IGNORECASE)
+# an English why-question and its last word ("Why was the H3 launch postponed?": postponed), a particle after it
+# passed over ("Why did the temple burn down?": burn, a reviewer's)
+_PARTICLE = r"(?:down|up|out|off|away|back|over|in|on|apart|through)"
+# how much, after the doing: "Why did the number of tourists rise so sharply?" (rise, a twelfth probe's); an
+# adverb of -ly after "so", "as", "too" or from a list, not a verb ("rally", "fly", "apply": a reviewer's); not "so
+# high", which is the state asked about ("Why are prices so high?")
+_HOW_MUCH = (r"(?:(?:so|as|too|this|that)\s+(?:much|many|fast|far|quickly|\w+ly)|much|sharply|rapidly|quickly|slowly|"
+             r"suddenly|dramatically|significantly|steeply|greatly|badly|fast)")
+# and when, after it ("…rise so sharply last year?", "…in 2024?", a reviewer's)
+_WHEN = (r"(?:(?:last|this|next)\s+(?:year|month|week|season|night|time)|in\s+\d{4}|yesterday|today|recently|again|"
+         r"(?:in|on|during)\s+(?:january|february|march|april|may|june|july|august|september|october|november|"
+         r"december|\d{4}))")
+_ASKS_WHY_EN = re.compile(r"(?i:why)\b.*\b(?<!last )(?<!this )(?<!next )(?!" + _PARTICLE + r"\b|" + _HOW_MUCH + r"\b|"
+                          + _WHEN + r"\b)([a-z]{3,})"
+                          r"(?:\s+" + _PARTICLE + r")?(?:\s+" + _HOW_MUCH + r")?(?:\s+" + _WHEN + r")?\s*[?.!]*")
+# what gives a reason for what follows it in the sentence: 「…見込みとなったため、」, 「…ことから、」, 「…を受けて、」
+# (not このため, "so", nor これを受けて; ため after a past, an adjective, の or a state's る (している, される, である,
+# 異なる: a reviewer's) gives a reason, after an action's a purpose: 「…に対応するため、…増やす方針」 answered "Why did
+# the number of visitors increase?" in a first version, and 「安全を守るため、」 is no reason, a third reviewer's; nor
+# もので, "a thing that": 「橋は県が建設を進めてきたもので、…」, a reviewer's)
+_REASON_MARKER = re.compile(r"(?<!この)(?<!その)(?:(?:(?<=[たいのだ])|(?<=[いれあな]る))ため|(?<!も)ので|ことから|"
+                            r"(?<!これ)(?<!それ)を受けて|影響で)、")
+_TELLS_A_DOING = frozenset({"動詞", "形容詞", "サ変可能", "形状詞可能"})
+_KANJI_CHAR = re.compile(r"[\u4e00-\u9fff]")
+# (ため and から after a past, an adjective, の or a state's る, as `_REASON_MARKER`'s: not 「…のは、去年からです」)
+_REASON_CLEFT = re.compile(r"のは、?[^。]+?(?:(?:(?<=[たいだの])|(?<=[いれあな]る))ため|(?<=[たいだ])から|"
+                           r"ことが(?:理由|原因|要因|背景))(?:だ|です|で|と)")
+# a sentence opening with another place or time, "too": 「長野県内の北陸新幹線でも、…」, 「去年も、…」
+# (not the same incident's inquiry or statement: 「その後の調べでも、」, 「会見でも、」, a reviewer's)
+_ANOTHER_INSTANCE = re.compile(r"(?!それでも|なかでも|中でも)(?![^。、「」]{0,30}?(?:調べ|調査|捜査|会見|取材|発表|説明))"
+                               r"[^。、「」]{1,30}?(?:でも|にも)、|"
+                               r"(?:去年|昨年|前年|前回|先月|先週|過去)(?:に)?も、")
+# a cause given: 原因 or 要因 said to be something (…が原因とみられる, …ことが原因とみています, 原因は…), a speaker's
+# words on the cause or the reason (原因について「…」, 7時間以上かかった理由について「…」: as strong, so that the one
+# asked about leads), or what the police and fire services suspect (…とみて調べています); not 原因を調べています,
+# 原因はわかっていません, 原因は不明
+# (…原因とみています, 考えています, 原因とみて、…調べています: the view of who says it; not みていません, 考えていた,
+# みていますか, 原因とみているとは言えない, nor a clause before a noun or a but: 原因とみている人も, 専門家も,
+# 原因と考えているが、, reviewers')
+_HELD = r"(?:み|見|考え)(?:ています(?!か)|ており|ている(?=[。」]|と(?!は)))"
+_HOLDS_VIEW = r"(?:" + _HELD + r"|(?:み|見)て、)"
+_GIVES_CAUSE = re.compile(r"(?:原因|要因)(?:と(?:みられ|見られ|され|なっ|なり|考えられ|推定|判明|" + _HOLDS_VIEW + r")|"
+                          r"で(?!は)|だっ|だと)|(?:原因|要因|理由)に(?:つい|関し)て、?[^「。]{0,20}「"
+                          r"|原因は(?!(?:わか|分か|不明|調査|まだ|明らか|特定))|とみて(?:調べ|捜査|詳しく)")
+# a why-question's: what the police and fire services say, and words on the cause in quotes; a view held, not 「…が
+# 原因とみて、…」, which told how a fire started to "Why did the fire spread so quickly?" (a third reviewer's)
+_SUSPECTED = re.compile(r"原因(?:と(?:みられ|見られ|推定|判明|" + _HELD + r")|について、?[^「。]{0,20}「)|"
+                        r"とみて(?:調べ|捜査|詳しく)")
+# the cause still sought: 原因を詳しく調べています, 原因は現在調べています, 原因は今のところ分かっていない (a reviewer's),
+# not a cause held while the rest is looked into (「…が原因とみて、詳しいいきさつを調べています」);
+# not わかった, found: 「…が原因とみられることがわかった」
+_CAUSE_UNKNOWN = re.compile(r"原因(?!と(?:み|見|考え)て)(?:を|は|について)?[^。「]{0,15}(?:調べ|調査|捜査|究明|(?:わか|分か)(?:ら|ってい(?:な|ま))|不明|"
+                            r"特定)")

@@ -1,0 +1,107 @@
+"""The detail asked for, first (docs/answers.md): a question asking for a date, a number or a place is opened by a
+picked sentence that gives one when the best one does not (`detail_lead`). The number in the counter asked for
+leads from under the cutoff too, more strongly for the person the question names; another time's number
+(`_another_time`) counts as any number."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from ...retrieval.rerank import answer_type
+from ...retrieval.rerank.answer_type import Kind
+from ..scoring import Scored
+from ..sentence_shape import LIST_ITEM, MIN_CHARS, ends_a_sentence, fragment
+from .common import COUNTED
+from .people import _names_person
+
+# The kinds of detail an answer opens with when a picked sentence gives one (docs/answers.md, "The detail asked for,
+# first"); not a reason or a person: ため, ので and other people's names stand in too many sentences that do not answer
+LEADING_KINDS = frozenset({"date", "number", "place"})
+
+
+def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[str]], within: str | None = None
+                ) -> Callable[[Scored, Scored], int]:
+    """Whether a picked sentence may open an answer asked for a detail of `kind` in the best one's place, when the
+    best one does not give it. It must be a whole sentence, not a caption's 「…、北京、2024年5月16日」, a dateline or a
+    title line. It must come from the best one's article, or from the document `within` (the one the answer before
+    was drawn from, when a follow-up knows it): another article's date is another event's (2月24日 for the signing
+    of 5月8日). It must share a word with `question` (its term `groups`) and hold a token of `kind` new to it: the
+    rerank stage's answer evidence. Its claim (an int) is 2 for a number in the counter the question asks in
+    (`answer_type.asked_counters`: 「3万1,500票」 for "How many votes…?", where 「当選が決まった12日夜、…」 gives a number
+    too), 3 for such a number in a sentence that names the person the question does ("How many pitches did Mochizuki
+    throw?": 「望月投手は…148球」, not the other pitcher's 「…133球を投げ」, a probe's), 1 for any token of the kind and for
+    a number of an earlier time than the article's (`_another_time`: 「2019年にも…2300人分」) when the question asks of
+    none, 0 for none."""
+    tokens = searcher.analyzer.tokens(question)
+    known_terms = {t for g in groups for t in g} | {t.term for t in tokens if t.term}
+    known_numbers = answer_type.question_numbers(question, tokens)
+    # the counted noun's terms by the bridge's dictionaries, not the term alignment's neighbours: "helicopters" is
+    # ヘクタール to it, and 「約1200ヘクタール…27棟」 led "how many helicopters…?" (a probe's chat)
+    bridge = searcher.bridge
+    counters = (answer_type.asked_counters(question, tokens,
+                                           lambda w: {t for g in (bridge.expand(w) if bridge else []) for t in g},
+                                           lambda t: answer_type.counter_term(searcher.analyzer.tags(t)))
+                if kind == "number" else frozenset())
+
+    names_person = _names_person(searcher, question, groups) if counters else None
+
+    # a question that asks about another time itself ("last year", 2019年, 前回) is not told another time's number
+    other_times = bool(_OTHER_TIME_ASKED.search(question)
+                       or any(len(n) == 4 and n.isdigit() and 1900 <= int(n) <= 2100 for n in known_numbers))
+
+    def claim(c: Scored) -> int:  # 2: a number in the counter asked for (7位 for 何位), 1: a token of the kind, 0: none
+        found = searcher.analyzer.tokens(c.text)
+        if counters and answer_type.counted(found, counters, known_numbers):
+            if not other_times and _another_time(found, c.hit.citation.published):
+                return 1  # 「2019年にも…約2300人分が流出」: an earlier event's count, some number (a probe's)
+            return COUNTED + bool(names_person is not None and names_person(c.text))
+        return int(answer_type.has_evidence(found, kind, known_terms, known_numbers))
+
+    def leads(c: Scored, best: Scored) -> int:
+        if c is best:  # the best one that gives it keeps its place, whatever it is (the caption that dates a speech)
+            return claim(c)
+        passage, first = c.hit.passage, best.hit.passage
+        if within is not None:
+            about = passage.doc_id == within
+        else:  # an article is numbered within its document
+            about = (passage.doc_id, passage.article) == (first.doc_id, first.article)
+        whole = bool(LIST_ITEM.match(c.text)) or not fragment(c.text)
+        if not (about and c.lexical > 0):
+            return 0
+        if whole:
+            return claim(c)
+        # a short sentence, whole, that gives the number in the counter asked for: 「値上がりは11週連続です。」 for "How
+        # many weeks in a row…?" (a ninth probe's), not a heading or a caption, which give it in no sentence
+        short = len(c.text) >= MIN_CHARS and ends_a_sentence(c.text)
+        return claim(c) if short and claim(c) >= COUNTED else 0
+    return leads
+
+
+def _another_time(tokens: Sequence, published: str | None = None) -> bool:
+    """Whether a sentence tells of an earlier occurrence than the article's: a year before the article's (any year
+    when it has no date) or 去年, 昨年… with (に)も (「2019年にも…トラブルがあり」, 「去年も」), and no word of this time
+    (今回, 今年: 「去年も不正アクセスがあったが、今回流出したのは…」 counts this one; a reviewer's). Not a duration
+    (「3年も続き」, 「何十年も」)."""
+    if any(t.surface in _THIS_TIME or t.term in _THIS_TIME or (t.surface == "今" and t.pos[:1] == ("接頭辞",))
+           for t in tokens):  # 今大会 is 今 + 大会 to Sudachi
+        return False
+    year = int(published[:4]) if published and published[:4].isdigit() else None
+    for i, t in enumerate(tokens):
+        if t.surface != "も" or t.pos[:1] != ("助詞",) or i == 0:
+            continue
+        at = i - 2 if tokens[i - 1].surface == "に" and i > 1 else i - 1
+        before = tokens[at]
+        if before.term in _EARLIER or (before.surface == "年" and at > 0 and tokens[at - 1].surface == "一昨"):
+            return True
+        if before.surface == "年" and at > 0 and (n := tokens[at - 1].surface).isdigit() and len(n) == 4:
+            if 1900 <= int(n) and (year is None or int(n) < year):
+                return True
+    return False
+
+
+# not 過去 nor 以前: 「過去にも例のない」, 「以前にも増して」 tell of this time (a reviewer's)
+_EARLIER = frozenset({"去年", "昨年", "前年", "一昨年", "前回", "先月", "昨季", "先週"})
+_THIS_TIME = frozenset({"今回", "今年", "ことし", "今月", "今季", "今大会", "今期", "今年度"})
+_OTHER_TIME_ASKED = re.compile(r"\b(?:last|previous|previously|earlier|before|ago|prior|past)\b|去年|昨年|前年|前回|以前|過去",
+                               re.IGNORECASE)
