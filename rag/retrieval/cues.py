@@ -83,7 +83,7 @@ EN_THIS_ARTICLE = re.compile(r"\b(?:this|that)\s+(?:article|piece|analysis|essay
 JA_THIS_ARTICLE = re.compile(r"(?:この|その|同|本|当)(?:記事|論考|論説|分析|ブログ|コラム|寄稿|社説)")
 # A question that asks what happened, not for a detail of it ("Tell me about the tuna auction", 関越道の立ち往生について
 # 教えて, "What happened at the poultry farm?"), when its article's headline or lead names all it asks about
-# (extractive.overview_lead): 「…の感染経路について教えて」 asks for a detail the lead does not give (a reviewer's).
+# (leads.overview.overview_lead): 「…の感染経路について教えて」 asks for a detail the lead does not give (a reviewer's).
 EN_OVERVIEW = re.compile(r"\b(?:tell me about|what happened(?: (?:at|in|to|on|with))?|what is happening|"
                          r"what's happening|what is going on|what's going on|give me an overview of|an overview of|"
                          r"summari[sz]e)\b", re.IGNORECASE)

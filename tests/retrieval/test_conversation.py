@@ -463,7 +463,7 @@ def test_a_follow_up_naming_nothing_of_its_own_is_searched_with_the_person_the_a
     found = search_conversation(searcher, ["Who is Russia's foreign minister?", "What did he say?"], 5,
                                 answer=LAVROV_ANSWER)
     assert found.context == "ラブロフ Russia foreign minister\nWhat did he say?"
-    assert found.person == "ラブロフ"  # whose words the answer quotes first (extractive.quote_lead)
+    assert found.person == "ラブロフ"  # whose words the answer quotes first (leads.quotes.quote_lead)
     found = search_conversation(searcher, ["ロシアの外相は誰か", "彼は?"], 5, answer=LAVROV_ANSWER)
     assert found.context == "ロシア 外相\nラブロフは?" and found.person == "ラブロフ"
     alone = search_conversation(searcher, ["Who is Russia's foreign minister?", "What did he say?"], 5)
