@@ -42,7 +42,7 @@ from collections.abc import Sequence
 
 from ..retrieval import Searcher
 from ..retrieval.rerank.answer_type import is_interrogative
-from ..stores.bridge import DIVISION, DIVISIONS, Bridge, name_terms
+from ..stores.bridge import DIVISION, DIVISIONS, FACILITIES, Bridge, name_terms
 from ..corpus.lines import has_cjk
 from ..stores.english import PARTICIPLES, english_words, stems
 from ..stores.japanese import STOP_WORDS
@@ -652,7 +652,9 @@ _NOT_READ = frozenset({"助詞", "助動詞", "補助記号", "空白"})  # no p
 # but the katakana ノ and ヶ inside a name its dictionary lacks, which Sudachi cuts as a particle: 輝ノ嶺 (a wrestler's
 # ring name, "Terunomine": a probe's, refused as not written), 北ヶ丘 ("Kitagaoka"); の and が end a name
 _JOINERS = {"ノ": ("ノ",), "ヶ": ("ガ", "ケ"), "ケ": ("ガ", "ケ")}
-_DIVISIONS = DIVISIONS + "都府町村"  # the bridge's (州, 市, 省, 県, 区, 島) and Japan's own (東京都, 大阪府, 町, 村)
+# the bridge's (州, 市, 省, 県, 区, 島) and Japan's own (東京都, 大阪府, 町, 村), and a port's or a station's (花咲港 is
+# "Hanasaki port": a probe's, refused as not written)
+_DIVISIONS = DIVISIONS + "都府町村" + FACILITIES
 _CUT = _DIVISIONS + "海湾洋圏"  # and a sea's, a bay's, a region's: 北極海 is written by 北極圏 (a reviewer's)
 
 

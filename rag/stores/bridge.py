@@ -89,6 +89,9 @@ DIVISION = re.compile(rf"([\u30a1-\u30fa\u30fc]{{2,}}(?:・[\u30a1-\u30fa\u30fc]
 # a place of two kanji or more before its division, and a term Sudachi holds only as a place: 中村, 川村 and 大村 are
 # surnames too, and 中, 川 and 大 would key them under "naka", "kawa" and "o" (a reviewer's finding: "Kawasaki" → 川村)
 KANJI_DIVISIONS = "市町村区郡県"
+# a port's and a station's name, which Sudachi holds with its 港 or 駅 as one proper noun (花咲港, 掛川駅) and English
+# writes apart ("Hanasaki port", "Kakegawa Station"): keyed by its readings without them too (`_by_reading`)
+FACILITIES = "港駅"
 KANJI_DIVISION = re.compile(rf"([\u4e00-\u9fff]{{2,4}})[{KANJI_DIVISIONS}]")
 # JMnedict writes a long vowel twice (藤堂 "Toudou", 工藤 "Kudou", 大野 "Oono"); questions, and the news, write it once
 # ("Todo", "Kudo", "Ono"), as Hepburn without its macrons does. Not for a word of JMdict (朝鮮 "Chousen" would be
@@ -223,11 +226,15 @@ def _by_reading(terms: Iterable[str], reads: Callable[[str], list[str]], proper:
     """{a reading in Latin letters, long vowels once (`romaji.folded`): the vocabulary's nouns written in kanji or
     hiragana that read so}: "kotsu": [交通], "chuo": [中央], "koji": [浩二, 工事] (a name first, then the words; at most
     _MAX_PER_KEY). A company, a place, a shrine English writes in Latin letters ("Saito Kotsu", "Izumo Chuo Bank",
-    "Mount Jonen") is no key of the dictionaries' English, and a name JMnedict lacks is none either."""
+    "Mount Jonen") is no key of the dictionaries' English, and a name JMnedict lacks is none either. A port's or a
+    station's name is keyed without its 港 or 駅 too ("hanasaki": [花咲港]; `FACILITIES`)."""
     found: dict[str, set[str]] = defaultdict(set)
     for term in terms:
         if _READABLE.fullmatch(term):
-            for kana in set(reads(term)):
+            kanas = set(reads(term))
+            if term[-1:] in FACILITIES and len(term) > 2 and proper(term):
+                kanas |= set(reads(term[:-1]))  # "Hanasaki port" is 花咲港, which Sudachi holds as one name
+            for kana in kanas:
                 if len(key := folded(romanized(kana))) >= 2:
                     found[key].add(term)
     return {key: sorted(held, key=lambda t: (len(held) > 1 and not proper(t), t))[:_MAX_PER_KEY]

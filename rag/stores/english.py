@@ -67,12 +67,24 @@ PARTICIPLES = frozenset({"been", "gone", "done", "seen", "taken", "chosen", "ris
 
 
 def lemmas(word: str) -> list[str]:
-    """The word and naive English lemmas (sanctions → sanction, threatened → threaten, allies → ally)."""
+    """The word and naive English lemmas (sanctions → sanction, threatened → threaten, allies → ally), and last a
+    doubled consonant's (cancelled → cancel, cutting → cut: no lemma before it reached the dictionary, and "How many
+    trains were cancelled?" had no group for its verb: a probe's)."""
     out = [word]
     for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"), ("'s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             out.append(word[: -len(suffix)] + repl)
+    out += _undoubled(word, "aeiou")
     return out
+
+
+def _undoubled(word: str, kept: str = "") -> list[str]:
+    """A form with a doubled letter (not one of `kept`) before -ed or -ing, without it: stopped, stopping → stop."""
+    for end in ("ed", "ing"):
+        stem = word.removesuffix(end)
+        if stem != word and len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] not in kept:
+            return [stem[:-1]]
+    return []
 
 
 def stems(word: str) -> set[str]:
@@ -82,8 +94,5 @@ def stems(word: str) -> set[str]:
     for end, back in (("ied", "y"), ("d", ""), ("ly", "")):
         if word.endswith(end) and len(word) - len(end) >= 3:
             stems.add(word[: -len(end)] + back)
-    for end in ("ed", "ing"):  # a doubled consonant: stopped, stopping
-        stem = word.removesuffix(end)
-        if stem != word and len(stem) > 3 and stem[-1] == stem[-2]:
-            stems.add(stem[:-1])
+    stems.update(_undoubled(word))  # a doubled letter: stopped, stopping
     return stems

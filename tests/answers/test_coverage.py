@@ -614,6 +614,11 @@ def test_a_romanized_name_is_written_where_a_top_passage_reads_as_it_and_others_
     plant = reading("工場の建設予定地は、みやき町の工業団地。")
     assert unwritten_romanized(searcher, "What is being built in Miyaki?", plant) == []
     assert unwritten_romanized(searcher, "What is being built in Miyaki?", sumo) == ["Miyaki"]
+    # and a port or a station Sudachi holds whole (花咲港, 掛川駅): "Hanasaki port" was refused (a probe's)
+    port = reading("港別では、北海道根室市の花咲港が4310トンで水揚げ日本一となった。列車は掛川駅で止まった。")
+    for question in ("How much saury did Hanasaki port land?", "Which train stopped at Kakegawa Station?"):
+        assert unwritten_romanized(searcher, question, port) == [], question
+    assert unwritten_romanized(searcher, "How much saury did Hanasaki port land?", sumo) == ["Hanasaki"]
 
 
 def test_a_person_named_in_japanese_syllables_whom_a_top_passage_reads_as_is_covered_whatever_the_cosine(

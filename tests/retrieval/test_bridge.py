@@ -15,7 +15,7 @@ import pytest
 from rag.stores import dictionary as dictionary_module
 from rag.stores.bridge import Bridge, _by_reading, _read_aloud, build_bridge
 from rag.stores.dictionary import _key, merge_terms, read_terms, read_words, write_terms
-from rag.stores.english import acronyms, content_words, english_words, stems
+from rag.stores.english import acronyms, content_words, english_words, lemmas, stems
 
 
 @pytest.fixture(scope="module")
@@ -400,6 +400,31 @@ def test_the_english_words_are_read_once_per_process_and_again_when_the_table_is
 def test_a_regular_form_is_read_back_to_its_word(form: str, word: str) -> None:
     """A question word the dictionary holds in another form is no name either ("negotiating", "supplied")."""
     assert word in stems(form)
+
+
+def test_a_verb_with_a_doubled_consonant_is_looked_up_by_its_word() -> None:
+    """A probe's "How many bullet trains were cancelled?" had no group for its verb: no lemma reached "cancel"."""
+    bridge = Bridge({"cancel": ["中止"], "stop": ["停止"], "cut": ["削減"], "call": ["呼ぶ"]})
+    for question, term in (("Which trains were cancelled?", "中止"), ("Why was it stopped?", "停止"),
+                           ("Are they cutting jobs?", "削減"), ("Who called him?", "呼ぶ")):
+        assert [term] in bridge.expand(question)
+    assert lemmas("cancelled")[-1] == "cancel" and lemmas("called")[:2] == ["called", "call"]  # a lemma first
+    assert "se" not in lemmas("seeing") and "fre" not in lemmas("freeing")  # a doubled vowel stays
+
+
+def test_a_port_or_station_is_keyed_by_its_name_without_them(searcher) -> None:
+    """Sudachi holds 花咲港 and 掛川駅 whole, as proper nouns; English writes "Hanasaki port", "Kakegawa Station" (a
+    probe's: refused as not written). Not a common noun's 港 (空港), nor a name's own reading lost."""
+    analyzer = searcher.analyzer
+
+    def proper(term: str) -> bool:
+        return analyzer.tags(term)[:2] == ("名詞", "固有名詞")
+    readings = _by_reading(["花咲港", "掛川駅", "空港", "交通"], analyzer.noun_readings, proper)
+    assert readings["hanasaki"] == ["花咲港"] and readings["kakegawa"] == ["掛川駅"]
+    assert "hanasakiminato" in readings and "kakegawaeki" in readings
+    assert not any(k in readings for k in ("ku", "sora")) and readings["kotsu"] == ["交通"]
+    read = Bridge({}, words=["how", "many", "port"], readings=readings)
+    assert ["花咲港"] in read.expand("How much did Hanasaki port land?")
 
 
 def test_a_saved_bridge_is_one_json_object_with_sorted_keys_that_loads_as_the_same_bridge(bridge: Bridge,
