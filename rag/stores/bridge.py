@@ -30,7 +30,7 @@ from pathlib import Path
 from .defined import Glosser
 from .dictionary import NAMES_FROM, db_path, keep_json, loanword, pairs, table_id, two_word_senses
 from .dictionary import entries as dictionary_entries
-from .english import PARTICIPLES, acronyms, capitalised, english_words, lemmas, stems
+from .english import nominals, PARTICIPLES, acronyms, capitalised, english_words, lemmas, stems
 from .japanese import ANALYZER_ID, STOP_WORDS, fold_term
 from .romaji import folded, reads_as_japanese, romanized
 from .sounds import kana_keys, latin_keys, same_keys, sounds_like
@@ -528,6 +528,11 @@ class Bridge:
                 if part in STOP_WORDS or len(part) < 2:
                     continue
                 hit = next((self.table[k] for k in lemmas(part) if k in self.table), None)
+                # and the terms of the nouns English makes of the verb, which JMdict glosses a noun of action with
+                # ("cancelled": 運休, "cancellation; suspension (of service)"; `nominals`)
+                made = [t for n in nominals(part, self._known) for t in self.table.get(n, ())]
+                if hit or made:
+                    hit = list(dict.fromkeys([*(hit or ()), *made]))
                 if hit:
                     groups.append(list(hit))
                     # a name, whatever its case (a bridge written before it kept the dictionary's words tells none)
@@ -545,6 +550,10 @@ class Bridge:
                     if spelled is not None:
                         spelled.add(part)
         return groups
+
+    def _known(self, word: str) -> bool:
+        """Whether `word` is a word of the dictionary's English or a key of the table."""
+        return word in self.words or word in self.table
 
     def _acronym(self, word: str, groups: list[list[str]]) -> bool:
         """Add the groups of `word` (lower-cased) read as an acronym, if the table or the passages know it as one: US →

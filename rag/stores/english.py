@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from .japanese import STOP_WORDS
 
@@ -96,3 +97,36 @@ def stems(word: str) -> set[str]:
             stems.add(word[: -len(end)] + back)
     stems.update(_undoubled(word))  # a doubled letter: stopped, stopping
     return stems
+
+
+
+# verbs whose nouns are other words, or too common to lend their nouns a sense ("saying", "being", "making")
+_NO_NOUNS = frozenset({"say", "tell", "make", "do", "get", "go", "take", "come", "see", "know", "think", "want",
+                       "give", "have", "be", "put", "let", "seem", "become", "mean", "keep", "feel", "use", "find",
+                       "look", "ask", "show", "try", "call", "leave", "turn", "begin", "start", "end", "set", "run"})
+# a verb's ending, the letters its noun cuts of it and the ending it adds, and the fewest letters such a verb has:
+# "state" is no "station", "land" no "lansion", "close" no "closal", "move" no "moval"
+_NOUN_ENDINGS = (("ate", 1, "ion", 6), ("ct", 0, "ion", 5), ("ss", 0, "ion", 5), ("pt", 0, "ion", 5),
+                 ("de", 2, "sion", 5), ("end", 1, "sion", 6), ("and", 1, "sion", 6), ("mit", 1, "ssion", 5),
+                 ("sume", 1, "ption", 6), ("ceive", 5, "ception", 7), ("ify", 1, "ication", 5),
+                 ("ize", 1, "ation", 6), ("ise", 1, "ation", 6), ("ire", 1, "ation", 6), ("are", 1, "ation", 6),
+                 ("ine", 1, "ation", 6), ("rm", 0, "ation", 5), ("nt", 0, "ation", 5), ("el", 0, "lation", 5),
+                 ("over", 0, "y", 6), ("ive", 1, "al", 6), ("ove", 1, "al", 6), ("ose", 1, "al", 6),
+                 ("use", 1, "al", 6), ("aw", 0, "al", 5), ("ew", 0, "al", 5), ("ail", 0, "ure", 6),
+                 ("ose", 1, "ure", 6), ("art", 0, "ure", 6), ("ize", 1, "ure", 6), ("ear", 0, "ance", 6),
+                 ("ist", 0, "ance", 6), ("end", 0, "ance", 6), ("orm", 0, "ance", 6), ("ept", 0, "ance", 6))
+
+
+def nominals(word: str, known: Callable[[str], bool]) -> list[str]:
+    """The nouns English makes of the verb `word` may be a form of (a lemma `known` holds as a word), as JMdict glosses
+    a Japanese noun of action (運休 "cancellation; suspension (of service)", 水揚げ "landing", 再開 "resumption")
+    whose verb it often lacks: cancelled → cancellation, landed → landing, resumed → resumption, suspended →
+    suspension, discovered → discovery, agreed → agreement. Candidates only: a caller keeps those it holds."""
+    out: list[str] = []
+    for base in lemmas(word):
+        if len(base) < 4 or base in _NO_NOUNS or base.endswith(("ing", "ion", "ment")) or not known(base):
+            continue
+        out += [(base[:-1] if base.endswith("e") and not base.endswith("ee") else base) + "ing", base + "ment"]
+        out += [base[:len(base) - cut] + added for ending, cut, added, fewest in _NOUN_ENDINGS
+                if base.endswith(ending) and len(base) >= fewest]
+    return [n for n in dict.fromkeys(out) if n != word]

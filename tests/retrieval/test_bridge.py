@@ -15,7 +15,7 @@ import pytest
 from rag.stores import dictionary as dictionary_module
 from rag.stores.bridge import Bridge, _by_reading, _read_aloud, build_bridge
 from rag.stores.dictionary import _key, merge_terms, read_terms, read_words, write_terms
-from rag.stores.english import acronyms, content_words, english_words, lemmas, stems
+from rag.stores.english import acronyms, content_words, english_words, lemmas, nominals, stems
 
 
 @pytest.fixture(scope="module")
@@ -410,6 +410,26 @@ def test_a_verb_with_a_doubled_consonant_is_looked_up_by_its_word() -> None:
         assert [term] in bridge.expand(question)
     assert lemmas("cancelled")[-1] == "cancel" and lemmas("called")[:2] == ["called", "call"]  # a lemma first
     assert "se" not in lemmas("seeing") and "fre" not in lemmas("freeing")  # a doubled vowel stays
+
+
+def test_a_verb_reaches_the_terms_of_the_nouns_english_makes_of_it() -> None:
+    """JMdict glosses a Japanese noun of action by an English noun (運休 "cancellation", 水揚げ "landing", 再開
+    "resumption"), not by the verb a question asks with: "How many trains were cancelled?", "How much saury was
+    landed?" (a probe's: neither found its passage). The verb's own terms come first; a noun only of a word
+    that is a verb's form, and not of one too short or too common ("state" is no "station", "say" no "saying")."""
+    table = {"cancel": ["止める"], "cancellation": ["運休"], "landing": ["水揚げ"], "resumption": ["再開"],
+             "suspension": ["運休", "停止"], "agreement": ["合意"], "station": ["駅"], "saying": ["諺"],
+             "state": ["述べる"], "discovery": ["発見"], "approval": ["承認"], "metal": ["金属"]}
+    bridge = Bridge(table, words=["land", "resume", "suspend", "agree", "say", "discover", "approve", "met"])
+    for question, group in (("Which trains were cancelled?", ["止める", "運休"]), ("Was it landed?", ["水揚げ"]),
+                            ("When did it resume?", ["再開"]), ("Was it suspended?", ["運休", "停止"]),
+                            ("Have they agreed?", ["合意"]), ("Who discovered it?", ["発見"]),
+                            ("Was it approved?", ["承認"]), ("What did he state?", ["述べる"])):
+        assert group in bridge.expand(question), question
+    for question in ("What did he say?", "Who met him?"):
+        assert bridge.expand(question) == [], question
+    assert nominals("stated", bridge._known)[:2] == ["stating", "statement"] and "station" not in nominals(
+        "stated", bridge._known)
 
 
 def test_a_port_or_station_is_keyed_by_its_name_without_them(searcher) -> None:
