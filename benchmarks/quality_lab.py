@@ -29,6 +29,7 @@ from eval.questions import load_questions, read_seed_texts  # noqa: E402
 from eval.relevance import evidence_occurrences, is_relevant  # noqa: E402
 from rag.answers import extractive as ex  # noqa: E402
 from rag.answers.scoring import Weights  # noqa: E402
+from rag.answers.selection import DEFAULT_SELECTION  # noqa: E402
 from rag.retrieval.fusion import diversify  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.types import Hit  # noqa: E402
@@ -160,7 +161,7 @@ def _answer_weights(env):
 
 def _selection(env):
     """SEL_* keys of a variant override the answer Selection fields (SEL_cutoff=0.2)."""
-    sel = ex.DEFAULT_SELECTION
+    sel = DEFAULT_SELECTION
     changes = {k[4:]: (float(v) if getattr(sel, k[4:]) is None else type(getattr(sel, k[4:]))(v))
                for k, v in env.items() if k.startswith("SEL_")}
     return dataclasses.replace(sel, **changes)

@@ -10,6 +10,7 @@ cutoff) of the best one's document whose claim is `common.COUNTED` or more and a
 - `overview.overview_lead`: what happened, by the article's lead;
 - `cause.cause_lead`: why, or what caused something.
 
-`people` (whom a question names) and `common` (the claims, a speaker's lead) hold what several of them share; no
-module here imports the selection or the answer."""
+`common` (the claims, a speaker's lead), `people` (whom a question names) and `roles` (the role a question names its
+subject by) hold what several of them share; no lead imports another, and no module here imports the selection or
+the answer."""
 

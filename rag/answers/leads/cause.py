@@ -8,14 +8,14 @@ import re
 from collections.abc import Callable, Sequence
 
 from ..scoring import Scored
-from .common import COUNTED, _last_line, _outside_quotes
+from .common import COUNTED, last_line, outside_quotes
 
 
 def asks_cause(question: str) -> bool:
     """Whether a question asking for a reason asks what caused something, in so many words ("What caused the fire?",
     出火の原因は?) or by why ("Why did the temple burn down?"); a follow-up by its own words, the last line of the
     conversation query."""
-    last = _last_line(question)
+    last = last_line(question)
     return bool(_ASKS_CAUSE.search(last) or _ASKS_WHY.search(last))
 
 
@@ -40,13 +40,13 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
     tell of another place's or time's cause, 「長野県内の北陸新幹線でも、架線に着いた氷が原因とみられる停電」, which opened
     "Why was the Toki 345 train stopped for six hours?" and "Why did the trains stop?" for the first version
     (reviewers'), unless it opens with the same incident's inquiry (「その後の調べでも、」)."""
-    gives = _GIVES_CAUSE if _ASKS_CAUSE.search(_last_line(question)) else _SUSPECTED
+    gives = _GIVES_CAUSE if _ASKS_CAUSE.search(last_line(question)) else _SUSPECTED
     analyzer = searcher.analyzer
     # "Why was the launch postponed?": the terms of its last word that tell a doing or a state (a verb, an adjective,
     # a noun of doing: 延期), after a reason marker in the sentence (「…風が強い見込みとなったため、3日間延期されて
     # いました」); only for English why-questions. Not a name ("…unhappy with Russia": ロシア after 「このため、」 led
     # four seen questions in a first version)
-    why = _ASKS_WHY_EN.fullmatch(_last_line(question).strip())
+    why = _ASKS_WHY_EN.fullmatch(last_line(question).strip())
     verb = {t for g in searcher.term_groups(why.group(1)) for t in g
             if not t.isascii() and _TELLS_A_DOING.intersection(analyzer.tags(t)[:3])} if why else set()
     # a doing's kanji, as a word of the same kanji tells it before its reason (「…増えたのは、…ためだ」: 増す, 増加 for
@@ -87,7 +87,7 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
         if not found and verb and not _ANOTHER_INSTANCE.match(c.text):
             # the writer's reason, outside quotation marks (not a shopper's 「…上がっているので、…ありがたい」, nor
             # 「事件を受けて、…市長…「…逮捕される事態と…」」: a reviewer's)
-            writers = _outside_quotes(c.text)
+            writers = outside_quotes(c.text)
             if (marker := _REASON_MARKER.search(writers)) is not None and tells_the_doing(writers[marker.end():]):
                 return COUNTED
             # the doing, のは, and its reason: 「観光客が大幅に増えたのは、…紹介される機会が増えたためだということです」

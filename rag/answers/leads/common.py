@@ -1,6 +1,7 @@
-"""What several leads share: the strength of a claim (`COUNTED`, `QUOTED`, `READ_QUOTED`), the cues of a question
-about what someone said and of a quotation, a follow-up's own words (`_last_line`), a sentence's words outside its
-quotations (`_outside_quotes`), and the lead of a sentence that holds a speaker's words (`_speaker_lead`)."""
+"""What several leads share: the strength of a claim (`COUNTED`, `QUOTED`, `READ_QUOTED`), the verbs of saying of
+an English question about what someone said (`SAYS_EN`), a follow-up's own words (`last_line`), a sentence's words
+outside its quotations (`outside_quotes`), and the lead of a sentence that holds a speaker's words
+(`speaker_lead`)."""
 
 from __future__ import annotations
 
@@ -19,26 +20,20 @@ QUOTED = 1  # `quote_lead`'s claim of a sentence quoting the speaker asked about
 READ_QUOTED = COUNTED
 
 
-# A question about what someone said ("What did Merz say about the agreement?", メルツ首相は何と述べたか) is answered by
-# their words: a picked sentence that quotes (「…」) and names whose words they are opens the answer when the best one
-# does not (`quote_lead`; docs/answers.md, "The words asked for, first"). The best one was often
-# the sentence that announces them: 「メルツ首相は声明を出し、協定を歓迎した。」
-_SAYS_EN = re.compile(r"\b(?:say|says|said|saying|tell(?!\s+(?:me|us)\b)|tells|told|warn|warns|warned|write|writes|"
-                      r"wrote|comment|commented|claim|claims|claimed|argue|argues|argued|stress|stressed|respond|"
-                      r"responded|react|reacted)\b", re.IGNORECASE)
-_SAYS_JA = re.compile(r"(?:何と|なんと)(?:述べ|言|い|語|話|強調|発言|主張|報じ|評|呼びかけ|説明|答え|書|訴え|警告)|"
-                      r"(?:どう|どのように)(?:述べ|言っ|言う|言わ|言い|語|話|強調|発言|主張|報じ|評|呼びかけ|説明|答え|書|"
-                      r"訴え|警告)")
-_QUOTE = re.compile(r"「[^」]{4,}")  # a quotation (some close it with ” instead)
+# the verbs of saying of an English question about what someone said (`quotes.asks_what_was_said`,
+# `roles.english_subject`: "What did the mayor say?")
+SAYS_EN = re.compile(r"\b(?:say|says|said|saying|tell(?!\s+(?:me|us)\b)|tells|told|warn|warns|warned|write|writes|"
+                     r"wrote|comment|commented|claim|claims|claimed|argue|argues|argued|stress|stressed|respond|"
+                     r"responded|react|reacted)\b", re.IGNORECASE)
 
 
-def _last_line(question: str) -> str:
+def last_line(question: str) -> str:
     """A follow-up's own words: the last line of the conversation query it was searched with."""
     return question.strip().splitlines()[-1] if question.strip() else ""
 
 
-def _speaker_lead(holds: Callable[[Scored], bool], within: str | None, claim: int, shares_a_word: bool = True
-                  ) -> Callable[[Scored, Scored], int]:
+def speaker_lead(holds: Callable[[Scored], bool], within: str | None, claim: int, shares_a_word: bool = True
+                 ) -> Callable[[Scored, Scored], int]:
     """`claim` for a sentence that `holds` the speaker's words: the best one, or a whole one of its article (or of the
     document `within`) that shares a word with the question (unless not `shares_a_word`: 「矢野さんは「稲穂が…」」
     shares none with "What did the rice farmer say?"); 0 for any other."""
@@ -52,7 +47,7 @@ def _speaker_lead(holds: Callable[[Scored], bool], within: str | None, claim: in
     return leads
 
 
-def _outside_quotes(text: str) -> str:
+def outside_quotes(text: str) -> str:
     """`text` without its quotations, the innermost first; one it does not close is a quotation to its end (「…タス通信は、
     北京から「中心議題は…習主席と…」). A quotation that opens the sentence and closes at its end or nowhere is a blog's
     quoting of a report, which names the speaker outside the speaker's words (「トランプ氏は、…「私がそんなことを言った

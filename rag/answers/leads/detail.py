@@ -13,7 +13,7 @@ from ...retrieval.rerank.answer_type import Kind
 from ..scoring import Scored
 from ..sentence_shape import LIST_ITEM, MIN_CHARS, ends_a_sentence, fragment
 from .common import COUNTED
-from .people import _names_person
+from .people import names_person
 
 # The kinds of detail an answer opens with when a picked sentence gives one (docs/answers.md, "The detail asked for,
 # first"); not a reason or a person: ため, ので and other people's names stand in too many sentences that do not answer
@@ -44,7 +44,7 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
                                            lambda t: answer_type.counter_term(searcher.analyzer.tags(t)))
                 if kind == "number" else frozenset())
 
-    names_person = _names_person(searcher, question, groups) if counters else None
+    names_them = names_person(searcher, question, groups) if counters else None
 
     # a question that asks about another time itself ("last year", 2019年, 前回) is not told another time's number
     other_times = bool(_OTHER_TIME_ASKED.search(question)
@@ -55,7 +55,7 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
         if counters and answer_type.counted(found, counters, known_numbers):
             if not other_times and _another_time(found, c.hit.citation.published):
                 return 1  # 「2019年にも…約2300人分が流出」: an earlier event's count, some number (a probe's)
-            return COUNTED + bool(names_person is not None and names_person(c.text))
+            return COUNTED + bool(names_them is not None and names_them(c.text))
         return int(answer_type.has_evidence(found, kind, known_terms, known_numbers))
 
     def leads(c: Scored, best: Scored) -> int:

@@ -1,7 +1,6 @@
-"""Roles: the role a question names its subject by (`_subject_role`: "the rice farmer", 「監督は」), and the lead
-for a question asking who holds one (`holder_lead`: "Who was the presiding judge in the trial?", 院長は誰か), a
-sentence that writes a person with that role (`_holds_the_role`). `quote_lead` asks the first of a speaker named
-by a role ("What did the mayor say?")."""
+"""Holders: the lead for a question asking who holds a role (`holder_lead`: "Who was the presiding judge in the
+trial?", 院長は誰か), a sentence that writes a person with that role (`_holds_the_role`). The role asked for is
+read by `roles` (`subject_role`, `english_roles`), which `quote_lead` shares."""
 
 from __future__ import annotations
 
@@ -9,55 +8,11 @@ import re
 from collections.abc import Callable
 
 from ...corpus.lines import has_cjk
-from ...retrieval.rerank import answer_type
 from ...stores.english import acronyms
-from ...stores.japanese import STOP_WORDS
 from ..scoring import Scored
-from .common import _SAYS_EN, READ_QUOTED, _speaker_lead
-from .people import _RUN
-
-
-def _subject_role(searcher, question: str) -> tuple[frozenset[str], str | None]:
-    """(the role a what-said question names its speaker by, as terms; the person a Japanese one names by a name
-    Sudachi reads as one). English: the head noun of the words after the first auxiliary (or 's), to another or the
-    verb of saying, before any "of", "in", "who"… ("the rice farmer in Saijo": farmer, 農家), or of the two
-    words before it that read as one ("foreign minister": 外相), by the bridge's dictionaries (not the term alignment's
-    neighbours). Japanese: the noun phrase right before the first は or が, a person's name in it (主将の大石選手:
-    大石), else its last noun (西条市の農家: 農家)."""
-    last = question.strip().splitlines()[-1] if question.strip() else ""  # a follow-up's own words
-    if has_cjk(last):
-        tokens = searcher.analyzer.tokens(last)
-        at = next((i for i, t in enumerate(tokens) if t.pos[:1] == ("助詞",) and t.surface in ("は", "が")), None)
-        if at is None:
-            return frozenset(), None
-        # the noun phrase right before it: 主将の大石選手, not 望月投手について監督 (a reviewer's: 望月's words led)
-        start = at
-        while start > 0 and (tokens[start - 1].pos[:1] in (("名詞",), ("接尾辞",), ("接頭辞",))
-                             or tokens[start - 1].surface == "の"):
-            start -= 1
-        before = tokens[start:at]
-        named = [t for t in before if t.pos[2:3] == ("人名",) and t.term]
-        if named:
-            return frozenset(), named[0].term
-        nouns = [t for t in before if t.pos[:1] == ("名詞",) and t.term and not answer_type.is_interrogative(t.term)]
-        return (_roles({nouns[-1].term}), None) if nouns else (frozenset(), None)
-    # before "of", "in", "who"… ("the farmer who has grown rice": farmer, a reviewer's)
-    return _english_roles(searcher, _PLACING.split(_english_subject(question))[0]), None
-
-
-def _english_roles(searcher, subject: str) -> frozenset[str]:
-    """The role an English noun phrase names ("the rice farmer": 農家; "the foreign minister": 外相), as terms: its head
-    noun, or its last two words when they read as one, by the bridge's dictionaries; none for a phrase that names
-    someone ("Foreign Minister Lavrov"), read by the name."""
-    words = [w.removesuffix("'s").removesuffix("’s").lower() for w in subject.split()]
-    head = words[-1] if words else ""
-    bridge = searcher.bridge
-    if not head or head in STOP_WORDS or bridge is None or any(w[:1].isupper() for w in subject.split()):
-        return frozenset()
-    pair = bridge.expand(" ".join(words[-2:])) if len(words) > 1 else []
-    if len(pair) == 1 and pair != bridge.expand(words[-2]):  # the two read as one: "foreign minister" is 外相
-        return _roles(pair[0])
-    return _roles(t for g in bridge.expand(head) for t in g)
+from .common import READ_QUOTED, last_line, speaker_lead
+from .people import RUN
+from .roles import PLACING, RELATIVE, english_roles, subject_role
 
 
 def holder_lead(searcher, question: str, within: str | None = None) -> Callable[[Scored, Scored], int] | None:
@@ -72,7 +27,7 @@ def holder_lead(searcher, question: str, within: str | None = None) -> Callable[
     was the MVP). Whose role it is ("Iran's president", "the foreign minister of China") rules out a holder written
     as another place's (「ロシアのセルゲイ・ラブロフ外相」; a reviewer's). None for a question that asks for no role's
     holder: "Who is Sato?", "Who said it?", "Who leads the plaintiffs?" (a doing), 大統領は誰と会談したか."""
-    last = question.strip().splitlines()[-1] if question.strip() else ""
+    last = last_line(question)
     analyzer = searcher.analyzer
     of: set[str] = set()  # the terms of whose role it is
     if has_cjk(last):
@@ -82,33 +37,33 @@ def holder_lead(searcher, question: str, within: str | None = None) -> Callable[
         at = next((i for i, t in enumerate(tokens) if t.pos[:1] == ("助詞",) and t.surface in ("は", "が")), 0)
         if at < 1 or at > 1 and tokens[at - 2].pos[:1] in (("名詞",), ("接頭辞",)):  # 最優秀 + 選手
             return None
-        roles, named = _subject_role(searcher, last)
+        roles, named = subject_role(searcher, last)
         if named:
             return None
         of = {t.term for t in tokens[:at] if t.term and t.pos[1:2] == ("固有名詞",)}
     else:
         m = _ASKS_WHO_EN.match(last)
         # whose role it is, not a relative clause's words ("the foreign minister who visited Beijing": a reviewer's)
-        phrase = _PLACING.split(_RELATIVE.split(m.group(1).rstrip(" ?."))[0], maxsplit=1) if m else [""]
+        phrase = PLACING.split(RELATIVE.split(m.group(1).rstrip(" ?."))[0], maxsplit=1) if m else [""]
         words = phrase[0].split()
         words = words[1:] if words and words[0].lower() in ("the", "a", "an") else words
         owner = max((i + 1 for i, w in enumerate(words) if w.endswith(("'s", "’s"))), default=0)
         whose = " ".join(words[:owner]) + " " + (phrase[1] if len(phrase) > 1 else "")
         bridge = searcher.bridge
         caps = {a.lower() for a in acronyms(last)}  # "the US": 米国, not 私達 (a reviewer's)
-        of = {t for run in _RUN.findall(whose) for g in (bridge.expand(run, caps) if bridge else []) for t in g
+        of = {t for run in RUN.findall(whose) for g in (bridge.expand(run, caps) if bridge else []) for t in g
               if not t.isascii()}
         words = words[owner:]
-        roles = _english_roles(searcher, " ".join(words)) if 0 < len(words) <= 2 else frozenset()
-        if len(words) == 2 and roles == _english_roles(searcher, words[1]):
+        roles = english_roles(searcher, " ".join(words)) if 0 < len(words) <= 2 else frozenset()
+        if len(words) == 2 and roles == english_roles(searcher, words[1]):
             roles = frozenset()  # two words that do not read as one: "new coach" is no role of its own
     if searcher.bridge is not None:  # a country's other name is its own (米国: アメリカ)
         of |= {other for t in of for other in searcher.bridge.written_alike(t)}
     roles = frozenset(t for t in roles if analyzer.tags(t)[:1] == ("名詞",))
     if not roles:
         return None
-    return _speaker_lead(lambda c: _holds_the_role(analyzer.tokens(c.text), roles, of, analyzer.entries), within,
-                         READ_QUOTED, shares_a_word=False)
+    return speaker_lead(lambda c: _holds_the_role(analyzer.tokens(c.text), roles, of, analyzer.entries), within,
+                        READ_QUOTED, shares_a_word=False)
 
 
 def _holds_the_role(tokens, roles: frozenset[str], of: set[str], entries: Callable[[str], list]) -> bool:
@@ -148,24 +103,3 @@ _ASKS_WHO_EN = re.compile(r"\s*(?:who(?:['’]s|\s+(?:is|was|are|were|will\s+be|
                           re.IGNORECASE)
 # 誰 as what is asked (院長は誰か, 誰でしたか, 誰になったか), not its object (大統領は誰と会談したか, 誰に会ったか: reviewers')
 _ASKS_WHO_JA = re.compile(r"(?:誰|だれ|何者)(?!\s*(?:と|を|から|へ|より|の|に(?!な)))")
-
-
-def _english_subject(question: str) -> str:
-    """The words of an English what-said question (its last line) after its first auxiliary (or a wh-word's 's), to
-    another auxiliary or the verb of saying ("What would the mayor have said?": "the mayor"); "" for none."""
-    last = question.strip().splitlines()[-1] if question.strip() else ""
-    says = _SAYS_EN.search(last)
-    aux = _AUXILIARY.search(last[: says.start()]) if says and not has_cjk(last) else None
-    return _AUXILIARY.split(last[aux.end(): says.start()] + " ")[0] if aux is not None else ""
-
-
-def _roles(terms) -> frozenset[str]:
-    """Terms that may name a role, found in a passage's text: Japanese, of two characters or more (主 is in 主任)."""
-    return frozenset(t for t in terms if not t.isascii() and len(t) >= 2)
-
-
-_AUXILIARY = re.compile(r"(?:\b(?:did|does|do|has|have|had|will|would|could|can|should|might|may|is|was|are|were|"
-                        r"be|been)|\b(?:what|who|how|where|when|why)['’]s)\s+", re.IGNORECASE)
-_RELATIVE = re.compile(r"\s+(?:who|whom|whose|that|which)\s+", re.IGNORECASE)
-_PLACING = re.compile(r"\s+(?:of|in|at|from|for|on|with|about|to|over|after|before|who|whom|whose|that|which)\s+",
-                      re.IGNORECASE)

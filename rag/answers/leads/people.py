@@ -1,6 +1,6 @@
 """The people a question names, and whether a sentence has them as its subject: an English question's runs of
-capitalised words (`_name_runs`) as the bridge spells them, a Japanese question's names by their surname
-(`_person_terms`, `_surnames`), a name read as a subject (`_is_subject`: 「望月投手は…」, not 「村松投手は望月投手を
+capitalised words (`name_runs`) as the bridge spells them, a Japanese question's names by their surname
+(`person_terms`, `_surnames`), a name read as a subject (`is_subject`: 「望月投手は…」, not 「村松投手は望月投手を
 相手に…」). Used by the detail, quote and holder leads."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from ...stores.romaji import folded, reads_as_japanese, romanized
 _KANJI_NAME = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
-def _is_subject(tokens: Sequence, is_name: Callable[[object], bool], first: bool = False) -> bool:
+def is_subject(tokens: Sequence, is_name: Callable[[object], bool], first: bool = False) -> bool:
     """Whether a sentence's tokens name a person (`is_name`) as a subject: the name, then its title (副署長), さん,
     age… and は, が or によると; when `first`, with no subject before it (the sentence is about them: `quote_lead`'s
     `follows`). Else with は after 「発表が遅れたことについて、」 too (a reviewer's), but with が only before anyone's
@@ -45,14 +45,14 @@ def _is_subject(tokens: Sequence, is_name: Callable[[object], bool], first: bool
     return False
 
 
-def _person_terms(searcher, question: str, groups: Sequence[Sequence[str]]) -> list[set[str]]:
+def person_terms(searcher, question: str, groups: Sequence[Sequence[str]]) -> list[set[str]]:
     """The people `question` names, each as the terms that write them (`quote_lead`'s speakers): an English question's
     first run of capitalised words, as the bridge spells its last word in terms that write a name ("Makoto Onodera":
     小野寺, not 誠一, a guess for the given name that another speaker bears; [] for a run the bridge cannot spell as a
     name, 習 alone, or a name after "of", "in", "about"…, which says where or what of: "What did the governor of
     Miyazaki say?" opened with a minister's words on his visit to 宮崎県); a Japanese question's term groups whose
     every term writes a name (メルツ, not 首相), a full name by its surname."""
-    runs = _name_runs(question)
+    runs = name_runs(question)
     if runs:
         speakers = [run for run, is_placed in runs if not is_placed]
         bridge = searcher.bridge
@@ -67,37 +67,37 @@ def _person_terms(searcher, question: str, groups: Sequence[Sequence[str]]) -> l
     return names + [{s} for s in dict.fromkeys(surnames.values()) if not any(s in g for g in names)]
 
 
-def _names_person(searcher, question: str, groups: Sequence[Sequence[str]]) -> Callable[[str], bool] | None:
-    """Whether a text has the person `question` names as its subject (`_is_subject`; not 「村松投手は望月投手を相手に…」
-    for Mochizuki, a reviewer's): by the terms that write them (`_person_terms`), or, for an English question's
+def names_person(searcher, question: str, groups: Sequence[Sequence[str]]) -> Callable[[str], bool] | None:
+    """Whether a text has the person `question` names as its subject (`is_subject`; not 「村松投手は望月投手を相手に…」
+    for Mochizuki, a reviewer's): by the terms that write them (`person_terms`), or, for an English question's
     surname in Japanese syllables that the bridge writes only as a word ("Mochizuki": 望月, a full moon), by a
     person's name (人名) that reads as it; None when the question names nobody so."""
     analyzer = searcher.analyzer
-    if names := _person_terms(searcher, question, groups):
-        return lambda text: _is_subject(analyzer.tokens(text),
-                                        lambda t: bool(t.term) and any(_writes(t.term, g) for g in names))
-    speakers = [run for run, is_placed in _name_runs(question) if not is_placed]
+    if names := person_terms(searcher, question, groups):
+        return lambda text: is_subject(analyzer.tokens(text),
+                                       lambda t: bool(t.term) and any(writes(t.term, g) for g in names))
+    speakers = [run for run, is_placed in name_runs(question) if not is_placed]
     surname = re.sub(r"['’]s$", "", speakers[0].split()[-1]) if speakers else ""
     if not (surname and reads_as_japanese(surname)):
         return None
     wanted = folded(surname)
-    return lambda text: _is_subject(analyzer.tokens(text), lambda t: t.pos[2:3] == ("人名",) and any(
+    return lambda text: is_subject(analyzer.tokens(text), lambda t: t.pos[2:3] == ("人名",) and any(
         folded(romanized(r)) == wanted for r in analyzer.readings(t.surface)))
 
 
-def _names_all(searcher, names: Sequence[set[str]], text: str) -> bool:
-    """Whether `text` writes each of `names` (`_person_terms`), by a term of the name or by a full name written as one
-    term that begins with a surname of the name in kanji (山岸 in 山岸健一郎: `_writes`)."""
+def names_all(searcher, names: Sequence[set[str]], text: str) -> bool:
+    """Whether `text` writes each of `names` (`person_terms`), by a term of the name or by a full name written as one
+    term that begins with a surname of the name in kanji (山岸 in 山岸健一郎: `writes`)."""
     terms = set(searcher.analyzer.terms(text))
-    return all(any(_writes(t, name) for t in terms) for name in names)
+    return all(any(writes(t, name) for t in terms) for name in names)
 
 
-def _writes(term: str, name: set[str]) -> bool:
+def writes(term: str, name: set[str]) -> bool:
     return term in name or any(term.startswith(t) for t in name if _KANJI_NAME.fullmatch(t))
 
 
 # a run of capitalised words: what an English question names ("Xi", "Friedrich Merz", "the Japan Meteorological Agency")
-_RUN = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9\-]*(?:\s+[A-Z][A-Za-z0-9\-]*)*")
+RUN = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9\-]*(?:\s+[A-Z][A-Za-z0-9\-]*)*")
 
 
 def _surnames(text: str, analyzer) -> dict[str, str]:
@@ -108,7 +108,7 @@ def _surnames(text: str, analyzer) -> dict[str, str]:
             and prev.pos[2:4] == ("人名", "姓") and t.pos[2:4] == ("人名", "名")}
 
 
-def _name_runs(question: str) -> list[tuple[str, bool]]:
+def name_runs(question: str) -> list[tuple[str, bool]]:
     """The runs of capitalised words a question names, without stop words, each with whether the words before it place
     it (`placed`: "of" in "the governor of the Toho Group"); not the question's first word alone ("What did…",
     "Did…", "In" of "In Moscow, what did Xi say?"), and none in a question written all in capitals, whose case marks
@@ -116,7 +116,7 @@ def _name_runs(question: str) -> list[tuple[str, bool]]:
     if question.isupper():
         return []
     out = []
-    for m in _RUN.finditer(question):
+    for m in RUN.finditer(question):
         words = m.group().split()
         before = question[: m.start()]
         if not before.strip(" \t\"'“‘(「"):  # the question's first word is capitalised as a first word

@@ -13,9 +13,18 @@ from collections.abc import Callable, Sequence
 from ...retrieval.conversation import surname_of
 from ...stores.romaji import folded, reads_as_japanese, romanized
 from ..scoring import Scored
-from .common import _QUOTE, _SAYS_EN, _SAYS_JA, QUOTED, READ_QUOTED, _last_line, _outside_quotes, _speaker_lead
-from .holders import _RELATIVE, _english_subject, _subject_role
-from .people import _is_subject, _name_runs, _names_all, _person_terms, _writes
+from .common import QUOTED, READ_QUOTED, SAYS_EN, last_line, outside_quotes, speaker_lead
+from .people import is_subject, name_runs, names_all, person_terms, writes
+from .roles import RELATIVE, english_subject, subject_role
+
+# A question about what someone said ("What did Merz say about the agreement?", メルツ首相は何と述べたか) is answered by
+# their words: a picked sentence that quotes (「…」) and names whose words they are opens the answer when the best one
+# does not (`quote_lead`; docs/answers.md, "The words asked for, first"). The best one was often
+# the sentence that announces them: 「メルツ首相は声明を出し、協定を歓迎した。」
+_SAYS_JA = re.compile(r"(?:何と|なんと)(?:述べ|言|い|語|話|強調|発言|主張|報じ|評|呼びかけ|説明|答え|書|訴え|警告)|"
+                      r"(?:どう|どのように)(?:述べ|言っ|言う|言わ|言い|語|話|強調|発言|主張|報じ|評|呼びかけ|説明|答え|書|"
+                      r"訴え|警告)")
+_QUOTE = re.compile(r"「[^」]{4,}")  # a quotation (some close it with ” instead)
 
 # a what-said question whose speaker is a personal pronoun alone: "What did he say?", "And what did she tell them?",
 # 「彼は何と述べた？」
@@ -28,7 +37,7 @@ _QUOTED_SPANS = re.compile(r"「[^」]*(?:」|$)")  # the quotations of a senten
 
 def asks_what_was_said(question: str) -> bool:
     """Whether a question asks for someone's words ("What did Lavrov say…?", "How did he respond?", 何と述べたか)."""
-    return bool(_SAYS_EN.search(question) or _SAYS_JA.search(question))
+    return bool(SAYS_EN.search(question) or _SAYS_JA.search(question))
 
 
 def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within: str | None = None,
@@ -47,7 +56,7 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
     its speaker by a pronoun alone names the `person` the conversation resolved it to ("What did he say?" after "Who
     was the MVP?": 望月, whom the answer before named; the conversation's words named 静岡 first). The best one keeps
     its place when it quotes the speaker itself."""
-    roles, named = _subject_role(searcher, question) if not pronoun_only else (frozenset(), None)
+    roles, named = subject_role(searcher, question) if not pronoun_only else (frozenset(), None)
     if person and (roles or named):
         # "What did his coach say about him?": the coach's words, not his (a reviewer's), where the article writes
         # someone with that role; "What did the report say about him?": his, where it writes none (a second's)
@@ -60,14 +69,14 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
                 return by_role(c, best)
             return by_person(c, best)
         return either
-    english = _english_subject(question)
-    if roles and english and not any(w[:1].isupper() for w in _RELATIVE.split(english)[0].split()):
+    english = english_subject(question)
+    if roles and english and not any(w[:1].isupper() for w in RELATIVE.split(english)[0].split()):
         # "What did the foreign minister who visited Beijing say?", "…say about Xi?": the role is the speaker, not
         # the name after it ("the remarks of Lavrov" are his, a name of the subject's)
         return _role_lead(searcher, roles, named, within)
-    runs = [] if person else _name_runs(question)
+    runs = [] if person else name_runs(question)
     names = ([set(searcher.analyzer.terms(surname_of(person, searcher.analyzer)))] if person
-             else _person_terms(searcher, question, groups))
+             else person_terms(searcher, question, groups))
     if runs and not names:
         speakers = [run for run, is_placed in runs if not is_placed]
         given, surname = (speakers[0].split() + [""])[-3:-1] if speakers and len(speakers[0].split()) > 1 else ("", "")
@@ -81,24 +90,24 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
     # a headline naming two, or named nobody: "Who spoke for the ministry?"): someone's words, each sentence naming its
     # speaker, not the sentences around them (a ninth probe's: the campaign's issues and the headline came first)
     unresolved = (not person and not pronoun_only and not roles and not named
-                  and bool(_BY_PRONOUN.search(_last_line(question))))
+                  and bool(_BY_PRONOUN.search(last_line(question))))
 
     def anyone(c: Scored) -> bool:
-        return unresolved and bool(_QUOTE.search(c.text)) and _is_subject(
-            searcher.analyzer.tokens(_outside_quotes(c.text)), lambda t: t.pos[2:3] == ("人名",))
+        return unresolved and bool(_QUOTE.search(c.text)) and is_subject(
+            searcher.analyzer.tokens(outside_quotes(c.text)), lambda t: t.pos[2:3] == ("人名",))
     if not names and unresolved:
-        return _speaker_lead(anyone, within, QUOTED, shares_a_word=False)
+        return speaker_lead(anyone, within, QUOTED, shares_a_word=False)
     if not names:
-        return _role_lead(searcher, *(_subject_role(searcher, question) if pronoun_only else (roles, named)), within)
+        return _role_lead(searcher, *(subject_role(searcher, question) if pronoun_only else (roles, named)), within)
 
     def named(text: str) -> bool:
-        return _names_all(searcher, names, text)
+        return names_all(searcher, names, text)
 
     def holds(c: Scored) -> bool:
         # without a name to hold, any quotation would do: none leads ("How did the US respond?"); the name outside
         # the quotation marks (a probe's: 「青木監督は「望月投手の気迫のある投球に…」」 led "What did he say?" about 望月).
         # An unresolved pronoun's: the earlier turns' names, or anyone's (砺波, a city Sudachi reads as a surname too)
-        return (bool(names) and bool(_QUOTE.search(c.text)) and named(_outside_quotes(c.text))) or anyone(c)
+        return (bool(names) and bool(_QUOTE.search(c.text)) and named(outside_quotes(c.text))) or anyone(c)
 
     def follows(c: Scored) -> bool:
         # a quotation that opens its sentence right after one whose subject is the speaker, and that has no subject
@@ -118,10 +127,10 @@ def quote_lead(searcher, question: str, groups: Sequence[Sequence[str]], within:
 
     def subject(text: str) -> bool:
         # the speaker is the sentence's subject (not 「町長は…佐々木道子さんらが身を寄せる体育館を訪れた」, a reviewer's)
-        return _is_subject(searcher.analyzer.tokens(text),
-                           lambda t: bool(t.term) and any(_writes(t.term, g) for g in names), first=True)
+        return is_subject(searcher.analyzer.tokens(text),
+                          lambda t: bool(t.term) and any(writes(t.term, g) for g in names), first=True)
 
-    leads = _speaker_lead(holds, within, QUOTED)
+    leads = speaker_lead(holds, within, QUOTED)
     leads.brings = follows  # type: ignore[attr-defined]  # select brings such a quotation after the sentence before it
     return leads
 
@@ -130,7 +139,7 @@ def _role_lead(searcher, roles: frozenset[str], person: str | None, within: str 
                ) -> Callable[[Scored, Scored], int]:
     """`quote_lead` for a question that names its speaker by a role, not a name ("What did the rice farmer say?", "What
     did the mayor of Tono say?", 「監督は何と話したか」): `roles`, the head noun of its subject by the bridge's dictionaries or a
-    Japanese subject's own word, or the `person` a Japanese subject names (`_subject_role`). A sentence leads, from
+    Japanese subject's own word, or the `person` a Japanese subject names (`subject_role`). A sentence leads, from
     under the cutoff too and whatever words it shares with the question, when it quotes and has for its subject, outside
     its quotation marks, a person its passage writes with that role: 「佐々木誠市長」, a name then the role (Sudachi reads 誠市 +
     長: the role is found in the text), or 「農家の矢野健一さん」, the role, の and a name; by their surname, as the article goes on
@@ -170,11 +179,11 @@ def _role_lead(searcher, roles: frozenset[str], person: str | None, within: str 
     def holds(c: Scored) -> bool:
         surnames = frozenset({person}) if person else described(c.hit.passage.text)
         return (bool(surnames) and bool(_QUOTE.search(c.text))
-                and _is_subject(analyzer.tokens(_outside_quotes(c.text)), lambda t: t.term in surnames))
+                and is_subject(analyzer.tokens(outside_quotes(c.text)), lambda t: t.term in surnames))
 
     if not roles and not person:
         return lambda c, best: 0
-    leads = _speaker_lead(holds, within, READ_QUOTED, shares_a_word=False)
+    leads = speaker_lead(holds, within, READ_QUOTED, shares_a_word=False)
     leads.described = described if not person else (lambda text: frozenset({person}))  # type: ignore[attr-defined]
     return leads
 
@@ -200,4 +209,4 @@ def _read_as_speaker(searcher, surname: str, given: str, within: str | None) -> 
                     return True
         return False
 
-    return _speaker_lead(holds, within, READ_QUOTED)
+    return speaker_lead(holds, within, READ_QUOTED)
