@@ -608,8 +608,8 @@ def _starts(readings: set[str], name: str) -> bool:
 def _romanized_readings(analyzer, hits: Sequence[Hit]) -> set[str]:
     """What the top passages' words read as, alone and two in a row (若 + 嵐), in Hepburn's letters, folded: Sudachi's
     readings, a word in kana that its dictionary lacks as it is written (ヨシキ, a reviewer's), a place's name
-    without the division Sudachi reads with it (みやき町: "Miyaki", as 北京市 is 北京 to `unwritten_names`), and a
-    name in kana between 「」 whole (`_quoted_kana`)."""
+    without the division Sudachi reads with it (みやき町: "Miyaki", as 北京市 is 北京 to `unwritten_names`), a port's or
+    a station's without its 港 or 駅 (花咲港: "Hanasaki"), and a name in kana between 「」 whole (`_quoted_kana`)."""
     out: set[str] = set()
     for h in top(hits):
         before: list[str] = []
@@ -622,6 +622,10 @@ def _romanized_readings(analyzer, hits: Sequence[Hit]) -> set[str]:
                 continue
             readings = _read(analyzer, t.surface)
             if t.surface[-1:] in _DIVISIONS and len(t.surface) > 1:
+                readings += _read(analyzer, t.surface[:-1])
+            elif t.surface[-1:] in FACILITIES and len(t.surface) > 2 and t.pos[1] == "固有名詞":
+                # a port's or a station's name without it (花咲港 is "Hanasaki port": a probe's, refused as not
+                # written); not a common noun's (空港, 漁港: "Sora", "Ryo", a reviewer's)
                 readings += _read(analyzer, t.surface[:-1])
             out.update(folded(romanized(r)) for r in [*readings, *(b + r for b in before for r in readings)])
             before = readings
@@ -652,9 +656,7 @@ _NOT_READ = frozenset({"助詞", "助動詞", "補助記号", "空白"})  # no p
 # but the katakana ノ and ヶ inside a name its dictionary lacks, which Sudachi cuts as a particle: 輝ノ嶺 (a wrestler's
 # ring name, "Terunomine": a probe's, refused as not written), 北ヶ丘 ("Kitagaoka"); の and が end a name
 _JOINERS = {"ノ": ("ノ",), "ヶ": ("ガ", "ケ"), "ケ": ("ガ", "ケ")}
-# the bridge's (州, 市, 省, 県, 区, 島) and Japan's own (東京都, 大阪府, 町, 村), and a port's or a station's (花咲港 is
-# "Hanasaki port": a probe's, refused as not written)
-_DIVISIONS = DIVISIONS + "都府町村" + FACILITIES
+_DIVISIONS = DIVISIONS + "都府町村"  # the bridge's (州, 市, 省, 県, 区, 島) and Japan's own (東京都, 大阪府, 町, 村)
 _CUT = _DIVISIONS + "海湾洋圏"  # and a sea's, a bay's, a region's: 北極海 is written by 北極圏 (a reviewer's)
 
 

@@ -51,6 +51,11 @@ _SAME_MODIFIER = {"head": "chief", "chief": "head"}
 # 何箇月's "how long" would be 何 + 箇月 (`_compounds`), which the passages that answer never write; the word after
 # one is looked up alone ("how long": long)
 _ASKING = frozenset({"how", "what", "when", "where", "who", "whom", "whose", "why", "which"})
+# the words a verb's plain form follows, its subject between ("When did service resume?", "Will they cancel it?"), and
+# those a noun follows
+_AUXILIARIES = frozenset({"do", "does", "did", "will", "would", "to", "can", "could", "should", "may", "might", "must",
+                          "shall"})
+_DETERMINERS = frozenset({"the", "a", "an", "its", "their", "his", "her", "our", "this", "that", "these", "those"})
 HOW_DEGREES = frozenset({"much", "many", "long", "old", "often", "far", "soon"})  # the aligner's too
 # "How long was the joint statement?", "How long is the report released after the summit?": a text's length, which
 # the news gives in words, characters or pages (「7,000語に及ぶこの文書」), not a span of time. The text is the head of
@@ -530,7 +535,11 @@ class Bridge:
                 hit = next((self.table[k] for k in lemmas(part) if k in self.table), None)
                 # and the terms of the nouns English makes of the verb, which JMdict glosses a noun of action with
                 # ("cancelled": 運休, "cancellation; suspension (of service)"; `nominals`)
-                made = [t for n in nominals(part, self._known) for t in self.table.get(n, ())]
+                # a plain form after an auxiliary and its subject ("When did service resume?"), not a noun after
+                # its determiner ("Did the success last?")
+                verb = (not _AUXILIARIES.isdisjoint(words[max(0, i - 4):i - 1])
+                        and (i < 2 or words[i - 2] not in _DETERMINERS))
+                made = [t for n in nominals(part, self._known, verb) for t in self.table.get(n, ())]
                 if hit or made:
                     hit = list(dict.fromkeys([*(hit or ()), *made]))
                 if hit:

@@ -75,8 +75,13 @@ def lemmas(word: str) -> list[str]:
     for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"), ("'s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             out.append(word[: -len(suffix)] + repl)
-    out += _undoubled(word, "aeiou")
+    out += [w for w in _undoubled(word, "aeiou") if w not in _NOT_UNDOUBLED]
     return out
+
+
+# words a doubled consonant's form is not of, though the letters say so: canned, manned, wedding, bedding, shopping,
+# thinning (a reviewer's: "Were the stations manned?" read as 人, 万)
+_NOT_UNDOUBLED = frozenset({"can", "man", "wed", "bed", "but", "shop", "thin", "japan", "chin", "pad", "pan"})
 
 
 def _undoubled(word: str, kept: str = "") -> list[str]:
@@ -100,10 +105,12 @@ def stems(word: str) -> set[str]:
 
 
 
-# verbs whose nouns are other words, or too common to lend their nouns a sense ("saying", "being", "making")
+# verbs whose nouns are other words, or too common to lend their nouns a sense ("saying", "being", "making"); and
+# "committed" is no "commission", "lined" no "lining" (a reviewer's)
 _NO_NOUNS = frozenset({"say", "tell", "make", "do", "get", "go", "take", "come", "see", "know", "think", "want",
                        "give", "have", "be", "put", "let", "seem", "become", "mean", "keep", "feel", "use", "find",
-                       "look", "ask", "show", "try", "call", "leave", "turn", "begin", "start", "end", "set", "run"})
+                       "look", "ask", "show", "try", "call", "leave", "turn", "begin", "start", "end", "set", "run",
+                       "commit", "line"})
 # a verb's ending, the letters its noun cuts of it and the ending it adds, and the fewest letters such a verb has:
 # "state" is no "station", "land" no "lansion", "close" no "closal", "move" no "moval"
 _NOUN_ENDINGS = (("ate", 1, "ion", 6), ("ct", 0, "ion", 5), ("ss", 0, "ion", 5), ("pt", 0, "ion", 5),
@@ -117,16 +124,20 @@ _NOUN_ENDINGS = (("ate", 1, "ion", 6), ("ct", 0, "ion", 5), ("ss", 0, "ion", 5),
                  ("ist", 0, "ance", 6), ("end", 0, "ance", 6), ("orm", 0, "ance", 6), ("ept", 0, "ance", 6))
 
 
-def nominals(word: str, known: Callable[[str], bool]) -> list[str]:
+def nominals(word: str, known: Callable[[str], bool], verb: bool = False) -> list[str]:
     """The nouns English makes of the verb `word` may be a form of (a lemma `known` holds as a word), as JMdict glosses
     a Japanese noun of action (運休 "cancellation; suspension (of service)", 水揚げ "landing", 再開 "resumption")
     whose verb it often lacks: cancelled → cancellation, landed → landing, resumed → resumption, suspended →
-    suspension, discovered → discovery, agreed → agreement. Candidates only: a caller keeps those it holds."""
+    suspension, discovered → discovery. Only of a verb's form in -ed or -ing, or of a word `verb` says is one ("did
+    it resume"): a noun or an adjective makes no such noun ("trains" is no "training", "state media" no "statement",
+    "success" no "succession": a reviewer's). Candidates only: a caller keeps those it holds."""
+    if not (verb or word.endswith(("ed", "ing"))):
+        return []
     out: list[str] = []
     for base in lemmas(word):
         if len(base) < 4 or base in _NO_NOUNS or base.endswith(("ing", "ion", "ment")) or not known(base):
             continue
-        out += [(base[:-1] if base.endswith("e") and not base.endswith("ee") else base) + "ing", base + "ment"]
+        out.append((base[:-1] if base.endswith("e") and not base.endswith("ee") else base) + "ing")
         out += [base[:len(base) - cut] + added for ending, cut, added, fewest in _NOUN_ENDINGS
                 if base.endswith(ending) and len(base) >= fewest]
     return [n for n in dict.fromkeys(out) if n != word]
