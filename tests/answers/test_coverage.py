@@ -619,6 +619,10 @@ def test_a_romanized_name_is_written_where_a_top_passage_reads_as_it_and_others_
     for question in ("How much saury did Hanasaki port land?", "Which train stopped at Kakegawa Station?"):
         assert unwritten_romanized(searcher, question, port) == [], question
     assert unwritten_romanized(searcher, "How much saury did Hanasaki port land?", sumo) == ["Hanasaki"]
+    # not a common noun's 港 cut off (空港 is no "Kara", 香港 no "Kaori": a reviewer's)
+    common = reading("成田空港と地元の漁港、香港からの便も出港した。")
+    for name in ("Kaori", "Kara", "Izuru"):
+        assert unwritten_romanized(searcher, f"What did {name} say about it?", common) == [name], name
 
 
 def test_a_person_named_in_japanese_syllables_whom_a_top_passage_reads_as_is_covered_whatever_the_cosine(
