@@ -642,7 +642,10 @@ def test_a_question_asking_what_caused_something_opens_with_the_cause_given_not_
                   # a probe's: the health centre's view, which "Why did the food poisoning happen?" did not open with
                   "保健所は、常温で置かれていた間に菌が増えたことが、食中毒の原因とみています。",
                   "県は、点検の不備が事故の原因と考えています。",
-                  "警察は、野焼きの火が燃え移ったことが原因とみて、詳しいいきさつを調べています。"):
+                  "警察は、野焼きの火が燃え移ったことが原因とみて、詳しいいきさつを調べています。",
+                  # an eighteenth probe's: what the inquiry found, which "What caused the power outage?" put second
+                  "JR東海の調べでは、変電所の装置の一部から火花が出て、送電が自動的に止まったことがわかった。",
+                  "警察の調べによると、配電盤付近から火が出たことが分かった。"):
         assert cause(sentence(given, 0.5), inquiry) == 2, given
     for none in ("原因はわかっていません。", "原因は調査中だという。", "会社は原因の究明を急いでいる。",
                  "原因は現在調べています。", "原因は今のところ分かっていない。",  # a reviewer's, the last two
@@ -652,7 +655,9 @@ def test_a_question_asking_what_caused_something_opens_with_the_cause_given_not_
                  # a second review's: a clause before a noun or a but, a question
                  "配線が原因とみている専門家も多い。", "県は、配線が原因とみているかどうか明らかにしていない。",
                  "会社は配線が原因と考えているが、警察は否定している。", "記者は、配線が原因とみていますかと尋ねた。",
-                 "配線が原因とみているとは言えない。"):
+                 "配線が原因とみているとは言えない。",
+                 # an inquiry still under way, or its finding quoted
+                 "警察の調べで、出火の原因を詳しく調べている。", "調べでは、「原因はわからない」ことがわかった。"):
         assert cause(sentence(none, 0.5), inquiry) == 0, none
     # a reviewer's: of the best one's article, sharing a word with the question, and holding what it names where the
     # best one does (another line's 「…氷が原因とみられる停電」 opened "Why was the Toki 345 train stopped…?")

@@ -157,7 +157,9 @@ _HELD = r"(?:み|見|考え)(?:ています(?!か)|ており|ている(?=[。」
 _HOLDS_VIEW = r"(?:" + _HELD + r"|(?:み|見)て、)"
 _GIVES_CAUSE = re.compile(r"(?:原因|要因)(?:と(?:みられ|見られ|され|なっ|なり|考えられ|推定|判明|" + _HOLDS_VIEW + r")|"
                           r"で(?!は)|だっ|だと)|(?:原因|要因|理由)に(?:つい|関し)て、?[^「。]{0,20}「"
-                          r"|原因は(?!(?:わか|分か|不明|調査|まだ|明らか|特定))|とみて(?:調べ|捜査|詳しく)")
+                          r"|原因は(?!(?:わか|分か|不明|調査|まだ|明らか|特定))|とみて(?:調べ|捜査|詳しく)"
+                          # what an investigation found: 「JR東海の調べでは、…火花が出て、…止まったことがわかった」
+                          r"|調べ(?:では|によると|で)、[^。「]{0,90}(?:ことが|と)(?:わか|分か|判明)っ?た")
 # a why-question's: what the police and fire services say, and words on the cause in quotes; a view held, not 「…が
 # 原因とみて、…」, which told how a fire started to "Why did the fire spread so quickly?" (a third reviewer's)
 _SUSPECTED = re.compile(r"原因(?:と(?:みられ|見られ|推定|判明|" + _HELD + r")|について、?[^「。]{0,20}「)|"
