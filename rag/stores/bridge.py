@@ -55,6 +55,7 @@ _ASKING = frozenset({"how", "what", "when", "where", "who", "whom", "whose", "wh
 # those a noun follows
 _AUXILIARIES = frozenset({"do", "does", "did", "will", "would", "to", "can", "could", "should", "may", "might", "must",
                           "shall"})
+_HIRAGANA_ONLY = re.compile(r"[\u3041-\u3096\u30fc]+")
 _DETERMINERS = frozenset({"the", "a", "an", "its", "their", "his", "her", "our", "this", "that", "these", "those"})
 HOW_DEGREES = frozenset({"much", "many", "long", "old", "often", "far", "soon"})  # the aligner's too
 # "How long was the joint statement?", "How long is the report released after the summit?": a text's length, which
@@ -535,11 +536,17 @@ class Bridge:
                 hit = next((self.table[k] for k in lemmas(part) if k in self.table), None)
                 # and the terms of the nouns English makes of the verb, which JMdict glosses a noun of action with
                 # ("cancelled": 運休, "cancellation; suspension (of service)"; `nominals`)
-                # a plain form after an auxiliary and its subject ("When did service resume?"), not a noun after
-                # its determiner ("Did the success last?")
+                # a plain form after an auxiliary and its subject, before the question's end, a stop word or a
+                # determiner ("When did service resume?", "Will they cancel the match?"); not a noun after its
+                # determiner, nor the first of two nouns ("Did the success last?", "Did train services resume?": a
+                # reviewer's)
                 verb = (not _AUXILIARIES.isdisjoint(words[max(0, i - 4):i - 1])
-                        and (i < 2 or words[i - 2] not in _DETERMINERS))
-                made = [t for n in nominals(part, self._known, verb) for t in self.table.get(n, ())]
+                        and (i < 2 or words[i - 2] not in _DETERMINERS)
+                        and (i == len(words) or words[i] in STOP_WORDS or words[i] in _DETERMINERS))
+                # a noun's terms of two characters or more, not in hiragana: one kanji or a hiragana word is another
+                # sense as often ("located": 元, 下; "waiting": まち; "helping": 前: a reviewer's); a loanword stays
+                made = [t for n in nominals(part, self._known, verb) for t in self.table.get(n, ())
+                        if len(t) > 1 and not _HIRAGANA_ONLY.fullmatch(t)]
                 if hit or made:
                     hit = list(dict.fromkeys([*(hit or ()), *made]))
                 if hit:

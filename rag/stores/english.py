@@ -110,7 +110,8 @@ def stems(word: str) -> set[str]:
 _NO_NOUNS = frozenset({"say", "tell", "make", "do", "get", "go", "take", "come", "see", "know", "think", "want",
                        "give", "have", "be", "put", "let", "seem", "become", "mean", "keep", "feel", "use", "find",
                        "look", "ask", "show", "try", "call", "leave", "turn", "begin", "start", "end", "set", "run",
-                       "commit", "line"})
+                       "commit", "line", "include", "interest", "determine", "process", "help", "remain", "stay",
+                       "wait", "sell", "rise", "locate", "organize", "organise", "close"})
 # a verb's ending, the letters its noun cuts of it and the ending it adds, and the fewest letters such a verb has:
 # "state" is no "station", "land" no "lansion", "close" no "closal", "move" no "moval"
 _NOUN_ENDINGS = (("ate", 1, "ion", 6), ("ct", 0, "ion", 5), ("ss", 0, "ion", 5), ("pt", 0, "ion", 5),

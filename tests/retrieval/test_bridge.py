@@ -222,7 +222,8 @@ def test_a_question_all_in_capitals_says_nothing_by_its_case(bridge: Bridge) -> 
     assert ["モディ"] in bridge.expand("WHAT ABOUT MODI?") and bridge.expand("KHARKIV") == [["ハリコフ", "ハリコフ州"]]
     assert ["コリブコ"] in bridge.expand("WHAT DOES KORYBKO THINK?")
     # a word of the dictionary, in a form it knows: its noun's terms ("negotiation"), never a name spelled by its sound
-    assert bridge.expand("WHAT WERE THEY NEGOTIATING?") == [[t for t in bridge.table.get("negotiation", ())]]
+    (negotiating,) = bridge.expand("WHAT WERE THEY NEGOTIATING?")
+    assert negotiating and set(negotiating) <= set(bridge.table["negotiation"])
 
 
 def test_a_name_only_the_name_dictionary_holds_is_also_reached_by_its_sound(bridge: Bridge) -> None:
@@ -440,6 +441,14 @@ def test_a_verb_reaches_the_terms_of_the_nouns_english_makes_of_it() -> None:
         assert group in bridge.expand(question) and not any(
             t in g for g in bridge.expand(question) for t in ("教育", "継承", "部", "動き", "委員会")), question
     assert "station" not in nominals("stated", bridge._known) and nominals("state", bridge._known) == []
+    # nor a noun after an auxiliary: the first of two nouns, one before another word (a second reviewer's)
+    table |= {"servicing": ["整備"], "closure": ["閉鎖"], "location": ["所在", "元"], "exclusion": ["除外", "外", "はずし"]}
+    bridge = Bridge(table, words=[*bridge.words, "service", "close", "locate", "exclude"])
+    for question in ("Did train services resume?", "When did the train service resume?", "Could success continue?"):
+        assert not any(t in g for g in bridge.expand(question) for t in ("教育", "整備", "継承")), question
+    assert ["再開"] in bridge.expand("When did service resume?") and ["再開"] in bridge.expand("Did they resume it?")
+    # nor a noun's one kanji or hiragana word, nor the nouns of "close", "locate", "wait"… (another sense as often)
+    assert bridge.expand("Where was it located?") == [] and bridge.expand("Was he excluded?") == [["除外"]]
     # nor is a word whose letters only look doubled read as a shorter one: "manned" is no "man" (a reviewer's)
     assert bridge.expand("Were the stations manned?") == [["駅"]] and bridge.expand("Was the fish canned?") == []
 

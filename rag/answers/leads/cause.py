@@ -155,11 +155,18 @@ _ANOTHER_INSTANCE = re.compile(r"(?!それでも|なかでも|中でも)(?![^。
 # 原因と考えているが、, reviewers')
 _HELD = r"(?:み|見|考え)(?:ています(?!か)|ており|ている(?=[。」]|と(?!は)))"
 _HOLDS_VIEW = r"(?:" + _HELD + r"|(?:み|見)て、)"
+# a finding that says what caused something, and one that says what came of it
+_CAUSE_CUE = (r"(?:から(?:火|煙|火花|水|ガス|油)が|出火|火元|ため|により|によって|が原因|故障|破損|劣化|不具合|漏れ|"
+              r"誤り|ミス|過失|ショート|腐食|亀裂)")
+_OUTCOME = r"(?:けが|負傷|死亡|死者|容疑|逮捕|消し止め|及ん|影響|救助|無事)"
 _GIVES_CAUSE = re.compile(r"(?:原因|要因)(?:と(?:みられ|見られ|され|なっ|なり|考えられ|推定|判明|" + _HOLDS_VIEW + r")|"
                           r"で(?!は)|だっ|だと)|(?:原因|要因|理由)に(?:つい|関し)て、?[^「。]{0,20}「"
                           r"|原因は(?!(?:わか|分か|不明|調査|まだ|明らか|特定))|とみて(?:調べ|捜査|詳しく)"
-                          # what an investigation found: 「JR東海の調べでは、…火花が出て、…止まったことがわかった」
-                          r"|調べ(?:では|によると|で)、[^。「]{0,90}(?:ことが|と)(?:わか|分か|判明)っ?た")
+                          # what an investigation found, when it is a cause: 「JR東海の調べでは、…装置の一部から火花が
+                          # 出て、…止まったことがわかった」; not an outcome, 「調べによると、けが人はいなかったことがわかっ
+                          # た」, 「…3万戸に及んだことがわかった」 (a reviewer's)
+                          r"|調べ(?:では|によると|で)、(?=[^。]*" + _CAUSE_CUE + r")(?![^。]*" + _OUTCOME + r")"
+                          r"[^。「]{0,90}(?:ことが|と)(?:(?:わか|分か)(?:った|りました)|判明(?:した|しました))")
 # a why-question's: what the police and fire services say, and words on the cause in quotes; a view held, not 「…が
 # 原因とみて、…」, which told how a fire started to "Why did the fire spread so quickly?" (a third reviewer's)
 _SUSPECTED = re.compile(r"原因(?:と(?:みられ|見られ|推定|判明|" + _HELD + r")|について、?[^「。]{0,20}「)|"
