@@ -621,11 +621,10 @@ def _romanized_readings(analyzer, hits: Sequence[Hit]) -> set[str]:
                 before = []
                 continue
             readings = _read(analyzer, t.surface)
-            if t.surface[-1:] in _DIVISIONS and len(t.surface) > 1:
-                readings += _read(analyzer, t.surface[:-1])
-            elif t.surface[-1:] in FACILITIES and len(t.surface) > 2 and t.pos[1] == "固有名詞":
-                # a port's or a station's name without it (花咲港 is "Hanasaki port": a probe's, refused as not
-                # written); not a common noun's (空港, 漁港: "Sora", "Ryo", a reviewer's)
+            # a place without its division; a port's or a station's name without it (花咲港 is "Hanasaki port": a
+            # probe's, refused as not written), not a common noun's (空港, 漁港: "Sora", "Ryo", a reviewer's)
+            if ((t.surface[-1:] in _DIVISIONS and len(t.surface) > 1)
+                    or (t.surface[-1:] in FACILITIES and len(t.surface) > 2 and t.pos[1] == "固有名詞")):
                 readings += _read(analyzer, t.surface[:-1])
             out.update(folded(romanized(r)) for r in [*readings, *(b + r for b in before for r in readings)])
             before = readings

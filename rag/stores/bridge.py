@@ -30,7 +30,7 @@ from pathlib import Path
 from .defined import Glosser
 from .dictionary import NAMES_FROM, db_path, keep_json, loanword, pairs, table_id, two_word_senses
 from .dictionary import entries as dictionary_entries
-from .english import nominals, PARTICIPLES, acronyms, capitalised, english_words, lemmas, stems
+from .english import PARTICIPLES, acronyms, capitalised, english_words, lemmas, nominals, stems
 from .japanese import ANALYZER_ID, STOP_WORDS, fold_term
 from .romaji import folded, reads_as_japanese, romanized
 from .sounds import kana_keys, latin_keys, same_keys, sounds_like
@@ -55,8 +55,8 @@ _ASKING = frozenset({"how", "what", "when", "where", "who", "whom", "whose", "wh
 # those a noun follows
 _AUXILIARIES = frozenset({"do", "does", "did", "will", "would", "to", "can", "could", "should", "may", "might", "must",
                           "shall"})
-_HIRAGANA_ONLY = re.compile(r"[\u3041-\u3096\u30fc]+")
 _DETERMINERS = frozenset({"the", "a", "an", "its", "their", "his", "her", "our", "this", "that", "these", "those"})
+_HIRAGANA_ONLY = re.compile(r"[\u3041-\u3096\u30fc]+")
 HOW_DEGREES = frozenset({"much", "many", "long", "old", "often", "far", "soon"})  # the aligner's too
 # "How long was the joint statement?", "How long is the report released after the summit?": a text's length, which
 # the news gives in words, characters or pages (「7,000語に及ぶこの文書」), not a span of time. The text is the head of
@@ -534,19 +534,7 @@ class Bridge:
                 if part in STOP_WORDS or len(part) < 2:
                     continue
                 hit = next((self.table[k] for k in lemmas(part) if k in self.table), None)
-                # and the terms of the nouns English makes of the verb, which JMdict glosses a noun of action with
-                # ("cancelled": 運休, "cancellation; suspension (of service)"; `nominals`)
-                # a plain form after an auxiliary and its subject, before the question's end, a stop word or a
-                # determiner ("When did service resume?", "Will they cancel the match?"); not a noun after its
-                # determiner, nor the first of two nouns ("Did the success last?", "Did train services resume?": a
-                # reviewer's)
-                verb = (not _AUXILIARIES.isdisjoint(words[max(0, i - 4):i - 1])
-                        and (i < 2 or words[i - 2] not in _DETERMINERS)
-                        and (i == len(words) or words[i] in STOP_WORDS or words[i] in _DETERMINERS))
-                # a noun's terms of two characters or more, not in hiragana: one kanji or a hiragana word is another
-                # sense as often ("located": 元, 下; "waiting": まち; "helping": 前: a reviewer's); a loanword stays
-                made = [t for n in nominals(part, self._known, verb) for t in self.table.get(n, ())
-                        if len(t) > 1 and not _HIRAGANA_ONLY.fullmatch(t)]
+                made = self._nouns_made(part, words, i - 1)
                 if hit or made:
                     hit = list(dict.fromkeys([*(hit or ()), *made]))
                 if hit:
@@ -566,6 +554,20 @@ class Bridge:
                     if spelled is not None:
                         spelled.add(part)
         return groups
+
+    def _nouns_made(self, part: str, words: list[str], at: int) -> list[str]:
+        """The table's terms for the nouns English makes of the verb `part` (of the word at `at`) is a form of, which
+        JMdict glosses a noun of action with ("cancelled": 運休, "cancellation; suspension (of service)"; `nominals`).
+        A plain form only after an auxiliary and its subject, before the question's end, a stop word or a determiner
+        ("When did service resume?", "Will they cancel the match?"); not a noun after its determiner, nor the first of
+        two nouns ("Did the success last?", "Did train services resume?": a reviewer's). Of two characters or more,
+        not in hiragana: one kanji or a hiragana word is another sense as often ("located": 元, 下; "waiting": まち;
+        "helping": 前: a reviewer's); a loanword stays."""
+        verb = (not _AUXILIARIES.isdisjoint(words[max(0, at - 3):at])
+                and (at < 1 or words[at - 1] not in _DETERMINERS)
+                and (at + 1 == len(words) or words[at + 1] in STOP_WORDS or words[at + 1] in _DETERMINERS))
+        return [t for n in nominals(part, self._known, verb) for t in self.table.get(n, ())
+                if len(t) > 1 and not _HIRAGANA_ONLY.fullmatch(t)]
 
     def _known(self, word: str) -> bool:
         """Whether `word` is a word of the dictionary's English or a key of the table."""

@@ -104,7 +104,6 @@ def stems(word: str) -> set[str]:
     return stems
 
 
-
 # verbs whose nouns are other words, or too common to lend their nouns a sense ("saying", "being", "making"); and
 # "committed" is no "commission", "lined" no "lining" (a reviewer's)
 _NO_NOUNS = frozenset({"say", "tell", "make", "do", "get", "go", "take", "come", "see", "know", "think", "want",
