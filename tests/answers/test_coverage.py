@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.answers.coverage import (CLOSEST, NOT_COVERED, _bridge_names, closest_cosine, name_runs, names_held,
-                                  passages_cover,
+from rag.answers.coverage import (CLOSEST, NOT_COVERED, closest_cosine, name_runs, names_held, passages_cover,
                                   short_acronyms)
+from rag.answers.coverage.held import _bridge_names
 from rag.answers.extractive import extractive_answer
 from rag.answers.service import answer_question, retrieve
 from rag.answers.streaming import stream_answer

@@ -1,0 +1,195 @@
+"""Whether one top passage holds every name a question asks for (`names_held`): the coverage check's second signal.
+
+**A name the passages hold.** A bare name that the articles mention once ("Lazarus Group", 王毅) scores as low as a
+greeting on USE. Such a question still counts as covered when one top passage holds every name it asks for: its
+Japanese nouns (not the words that ask: 誰, 何, and the frame of "何の略" or "どんな人物"), and each run of
+capitalised English words, spelled there (rag/stores/sounds.py): a katakana term of the passage with the run's
+consonants ("Lavrov" is ラブロフ), a Latin term with its letters ("IAEA"), or the run's surname in katakana
+("Andrew Korybko" is コリブコ), or its place with a division ("Kharkiv" is ハリコフ州). Kanji spellings count only
+for a name the bridge reads as one, in kanji that Sudachi's dictionary holds only as proper nouns, a person's name
+among them ("Wang Yi" is 王毅; `_bridge_names`), and the run's other long words must then be held by their sound or
+by the bridge's terms: the bridge maps "hello" to 歓迎, a word the corpus holds, and JMnedict reads the given name
+"Saki" as 未来. Nor does a term that only means something near the name count, since the term alignment proposes one
+for every word ("peru" → トルコ, "weather" → タイム). A question typed wholly in lowercase has no case to mark a name,
+so each of its longer words is taken for one when the search also spells it otherwise as it sounds ("lazarus" is
+ラザルス; "tell" is only itself), when a top passage writes it in Latin letters ("aukus"), or when the bridge reads
+it as a name ("wang", "yi"). A question that names nothing else by an acronym of two or three capitals ("What does
+ISW stand for?") needs a passage that writes it in those letters.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from ...retrieval import Searcher
+from ...retrieval.rerank.answer_type import is_interrogative
+from ...stores.bridge import DIVISION, DIVISIONS, Bridge, name_terms
+from ...stores.english import english_words
+from ...stores.japanese import STOP_WORDS
+from ...stores.romaji import folded, reads_as_japanese
+from ...stores.sounds import short, spells
+from ...types import Hit
+from .names import NAME_WORD_CHARS, long_words, name_runs, short_acronyms
+from .passages import top
+from .readings import full_names_read
+
+_KATAKANA = re.compile(r"^[\u30a0-\u30ff]{2,}$")
+_LATIN = re.compile(r"^[a-z][a-z0-9.\-]{2,}$")
+_WORD = re.compile(r"[a-z][a-z0-9.\-]*[a-z0-9]")  # a word of a question typed in lowercase
+# nouns of Japanese questions that say what is asked, not what about: "何の略", "どんな人物", "意味は"
+_ASKING_NOUNS = {"略", "意味", "人物", "正体", "名前", "何者"}
+
+
+def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
+    """Whether one top passage holds every name of `question` (see the module's docstring)."""
+    question = unicodedata.normalize("NFKC", question)  # full-width letters are letters: ＮＡＴＯ is NATO
+    analyzer = searcher.analyzer
+    # the nouns, not the words that ask ("ラブロフとは誰か": 誰 is a pronoun; 何年, 何人, and 何 with the counter after
+    # it: no passage writes the question's 何) nor a question's frame ("ISWは何の略")
+    japanese: set[str] = set()
+    after_what = False
+    for t in analyzer.tokens(question):
+        if (t.term and not t.term.isascii() and t.pos[0] == "名詞" and t.term not in _ASKING_NOUNS
+                and not is_interrogative(t.term) and not (after_what and t.pos[2] == "助数詞可能")):
+            japanese.add(t.term)
+        after_what = t.surface == "何"
+    runs = name_runs(question)
+    passages = [set(analyzer.terms(h.passage.text)) for h in top(hits)]
+    spelled = [_spellings(p) for p in passages]
+    # the words the bridge reads as names only the name dictionaries hold, or as a person by the name's reading
+    # (Vance: バンス; Wang Yi: 王毅, in kanji), with their terms that write a name, and the bridge
+    people, given, bridge = _bridge_names(searcher, question)
+
+    tried: dict[str, set[str]] = {}
+
+    def searched(text: str) -> set[str]:  # the katakana and Latin terms the search tries for `text`, asked once
+        if text not in tried:
+            tried[text] = _searched(searcher, text)
+        return tried[text]
+
+    def held(text: str, names: set[str]) -> bool:  # a katakana or Latin term of the passage sounds like `text`
+        if short(text):  # a key of one or two classes is many words' key: the search must try that term too
+            return any(spells(t, text) for t in searched(text) & names)
+        return any(spells(t, text) for t in names)
+
+    if not runs and not japanese and question == question.lower():
+        # typed all in lowercase, no capital marks a name. A longer word is taken for one when the search spells it
+        # otherwise as it sounds ("lazarus" is ラザルス to the term alignment; "weather" is タイム, no spelling), or
+        # when a top passage holds it in Latin letters, as the articles write acronyms ("aukus"). Not when a passage
+        # merely holds a katakana word that sounds like it: loanwords sound like common English words ("engine").
+        latin = {t for passage in passages for t in passage if t.isascii()}
+        runs = [w for w in dict.fromkeys(long_words(" ".join(_WORD.findall(question))))
+                if w in latin or any(t != w and spells(t, w) for t in searched(w))]
+        runs += [w for w in people if w not in runs]  # "who is wang yi"
+        # a given name beside its surname is the run's ("who is sora kudo", "kudo sora": 工藤隆 is not Sora
+        # Kudo; reviewers')
+        typed = _WORD.findall(question)
+        full = {b: f"{a} {b}" for a, b in zip(typed, typed[1:]) if a in given and b in people}
+        full |= {a: f"{a} {b}" for a, b in zip(typed, typed[1:]) if a in people and b in given}  # "kudo sora"
+        runs = [full.get(w, w) for w in runs]
+    # a question that names nothing else, by an acronym of two or three capitals ("What does ISW stand for?")
+    acronyms = [] if japanese or runs else [a.lower() for a in short_acronyms(question)]
+    if not japanese and not runs and not acronyms:
+        return False
+
+    groups_of: dict[str, list[list[str]]] = {}
+
+    def expanded(word: str) -> list[list[str]]:  # the bridge's groups for `word`, asked once for all the passages
+        if word not in groups_of:
+            groups_of[word] = bridge.expand(word)
+        return groups_of[word]
+
+    def by_bridge(run: str, names: set[str], passage: set[str], text: str) -> bool:
+        """The run's words the bridge reads as names are held as it writes them, and each of its other words of
+        NAME_WORD_CHARS letters or more by its sound or by one of the bridge's terms for it ("Wang Yi", "J.D.Vance",
+        "Xi Jinping's role"; not "Vance Scholz", nor "Best Vance Pizza Recipe"); a given name by the kanji after the
+        surname, read as it sounds ("Takashi Kudo" is 工藤隆氏, whose 隆, タカシ, is not among the bridge's few kanji
+        for Takashi; not "Sora Kudo")."""
+        found = [w.removesuffix("'s") for w in english_words(run)]
+        if not any(w in people for w in found):
+            return False
+        surnames = {t for w in found if w in people for t in people[w]}
+        return all(not passage.isdisjoint(people[w]) for w in found if w in people) and all(
+            held(w, names) or any(not passage.isdisjoint(g) for g in expanded(w))
+            or (w in given and _given_after(analyzer, text, surnames, w))
+            for w in found if w not in people and (len(w) >= NAME_WORD_CHARS or w in given) and w not in STOP_WORDS)
+
+    read_as: dict[str, set[str]] = {}
+
+    def in_syllables(run: str, text: str) -> bool:
+        """A full name in Japanese syllables that the passage reads as, surname first, from a person's name on
+        ("Koji Yamamoto" is 山本浩二さん, whose kanji neither the bridge nor a sound spells: a probe's question was
+        refused as not covered). Not a word alone ("Saki" and "Takashi" read as 先 and 高し), nor one person's surname
+        with another's given name (伊藤正樹 and 渡辺隆 are no Takashi Ito: a reviewer's)."""
+        words = [re.sub(r"['’]s$", "", w).strip(".") for w in run.split()]
+        if len(words) != 2 or not all(reads_as_japanese(w) and not w.isupper() for w in words):
+            return False
+        if text not in read_as:
+            read_as[text] = full_names_read(analyzer, text)
+        return any(_starts(read_as[text], folded(name)) for name in (words[1] + words[0], words[0] + words[1]))
+
+    def named(run: str, names: set[str], passage: set[str], text: str) -> bool:
+        if by_bridge(run, names, passage, text) or in_syllables(run, text):
+            return True
+        if held(run, names):  # the run whole: "Bretton Woods" is ブレトン・ウッズ
+            return True
+        if all(held(w, names) for w in long_words(run)):
+            return True
+        # a person is named by the surname alone, in katakana ("Andrew Korybko" is コリブコ there); not by a Latin
+        # acronym that sounds like it ("Taylor Swift" is not SWIFT)
+        words = run.split()
+        return len(words) > 1 and held(words[-1], {t for t in names if not t.isascii()})
+
+    # a short acronym is held only as the passage writes it, in Latin letters ("ISW(戦争研究所)")
+    return any(japanese <= passage and all(named(run, names, passage, hit.passage.text) for run in runs)
+               and all(a in passage for a in acronyms) for passage, names, hit in zip(passages, spelled, top(hits)))
+
+
+def _starts(readings: set[str], name: str) -> bool:
+    """Whether a reading is `name` or begins with it (健 + 一部 read "kenichibu")."""
+    return any(r.startswith(name) for r in readings)
+
+
+def _given_after(analyzer, text: str, surnames: set[str], given: str) -> bool:
+    """Whether `text` writes one of `surnames` followed by a word Sudachi reads as `given` sounds (工藤隆: 隆 is タカシ,
+    "takashi")."""
+    tokens = analyzer.tokens(text)
+    return any(t.term in surnames and i + 1 < len(tokens)
+               and any(spells(r, given) for r in analyzer.readings(tokens[i + 1].surface))
+               for i, t in enumerate(tokens))
+
+
+def _bridge_names(searcher: Searcher, question: str) -> tuple[dict[str, list[str]], set[str], Bridge | None]:
+    """({word: terms}, given names, the bridge): the question's words that the bridge reads as names only the name
+    dictionaries hold, or as a person no dictionary holds by the reading of the name ("vance": [バンス], "wang": [王毅];
+    `Bridge.expand`'s `named`; a possessive's 's cut), with their terms that write a name (`name_terms`: not 未来, which
+    JMnedict reads as the given name "Saki"); and those of the words none of whose terms writes a name on its own:
+    given names, whose kanji (公, 高, 誠… for "takashi") are words too."""
+    bridge = searcher.bridge
+    if bridge is None:  # an index without BM25
+        return {}, set(), None
+    named: dict[str, list[str]] = {}
+    bridge.expand(question, named=named)
+    people: dict[str, list[str]] = {}
+    given: set[str] = set()
+    for w, terms in named.items():
+        if kept := name_terms(terms, searcher.analyzer.entries):
+            people[w.removesuffix("'s")] = kept
+        else:
+            given.add(w.removesuffix("'s"))
+    return people, given, bridge
+
+
+def _searched(searcher: Searcher, word: str) -> set[str]:
+    """The katakana and Latin terms the search tries for `word` (the bridge's and the term alignment's)."""
+    return {t for group in searcher.term_groups(word) for t in group if _KATAKANA.match(t) or _LATIN.match(t)}
+
+
+def _spellings(terms: set[str]) -> set[str]:
+    """The terms of a passage that may spell a Latin-script name: its katakana terms (and the parts of one written
+    with ・, "ラザルス・グループ", and a place written with its division, ハリコフ州), and its Latin ones."""
+    names = {t for t in terms if _KATAKANA.match(t) or _LATIN.match(t)}
+    names |= {m.group(1) for t in terms if t[-1:] in DIVISIONS and (m := DIVISION.fullmatch(t))}
+    return names | {part for t in names if "・" in t for part in t.split("・") if _KATAKANA.match(part)}
