@@ -15,7 +15,7 @@ hybrid search's own scores, `Hit.scores`). The sets:
   near-misses among its off-topic messages) and held-out 8 (36) were each scored once with the rule of the stop of
   Dec 5, fortieth session, and with a terms rule that was tried and removed (docs/answers.md).
 Prints each set's distribution and, per threshold, how many fall below it, then how many the shipped rule
-(rag/answers/coverage.py at RAG_NOT_COVERED_BELOW) says are not covered (docs/answers.md, "Saying the articles do
+(rag/answers/coverage/ at RAG_NOT_COVERED_BELOW) says are not covered (docs/answers.md, "Saying the articles do
 not cover it").
 """
 

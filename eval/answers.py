@@ -8,7 +8,7 @@
 - answer_cited: a question scores 1 when at least one passage its answer's markers point at is relevant under the
   shared rule (same doc, span covering at least half of one occurrence of a quote).
 - answer_held_back: a question scores 1 when its answer quoted nothing because no passage found seemed to be about
-  it (`covered: false`, rag/answers/coverage.py); such an answer scores 0 on the two above. Every question of a
+  it (`covered: false`, rag/answers/coverage/); such an answer scores 0 on the two above. Every question of a
   question set is about the articles, so this should be 0: a share above it is questions wrongly held back.
 
 All three are means over the questions, reported per language and overall.

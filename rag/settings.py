@@ -130,7 +130,7 @@ class Settings:
     llm_max_prompt_tokens: int = 3000
     # An extractive answer quotes nothing, says none of the passages found seems to answer the question and lists the
     # closest as sources, when the closest of its top passages has a USE cosine with the question below this and
-    # none holds the names the question asks for (rag/answers/coverage.py): greetings, requests, general knowledge.
+    # none holds the names the question asks for (rag/answers/coverage/): greetings, requests, general knowledge.
     # Every question of eval/questions (conversations aside) is at 0.26 or more. 0 turns it off; an index without
     # USE, a follow-up and an LLM's answer are never held back (docs/answers.md, "Saying the articles do not cover it").
     not_covered_below: float = 0.15

@@ -206,7 +206,7 @@ def answer_retrieved(r: Retrieval, searcher: Searcher, settings: Settings, *,
 
 def extractive(r: Retrieval, searcher: Searcher, settings: Settings) -> tuple[str, tuple[Citation, ...], bool]:
     """(text, citations, covered): the best sentences of the passages found, or, when those passages are not about
-    the question (rag/answers/coverage.py; RAG_NOT_COVERED_BELOW, or RAG_NOT_COVERED_BELOW_JA for a Japanese
+    the question (rag/answers/coverage/; RAG_NOT_COVERED_BELOW, or RAG_NOT_COVERED_BELOW_JA for a Japanese
     question), a line saying so that quotes nothing and cites the closest few as sources, without markers. A
     follow-up is not checked (its hits mix two searches)."""
     hits, lang = r.result.hits, r.result.lang

@@ -1,7 +1,7 @@
 """Whether a katakana or Latin term is a spelling of a Latin-script name, by how the two sound: ラブロフ is "Lavrov",
 トルコ is not "peru", タイム is not "weather".
 
-Two readers: the answers' coverage check (rag/answers/coverage.py) looks for a question's names in its top passages. The
+Two readers: the answers' coverage check (rag/answers/coverage/) looks for a question's names in its top passages. The
 articles write a foreign name in katakana, and the term alignment proposes a corpus term for every English word, so many
 of the terms the search tries are neighbours in meaning, not spellings: "weather" → タイム, "peru" → トルコ, "Lionel Messi" →
 a katakana name the articles do hold. A spelling keeps the name's consonants in order, so each side is reduced to a key

@@ -1,4 +1,4 @@
-"""An extractive answer does not quote passages that are not about the question (rag/answers/coverage.py): it says
+"""An extractive answer does not quote passages that are not about the question (rag/answers/coverage/): it says
 so and lists the closest passages. Real embedders on the session index of the real seeds."""
 
 from __future__ import annotations

@@ -140,7 +140,7 @@ def test_the_stream_has_choices_in_every_chunk_but_the_usage_one_and_ends_with_t
 @pytest.mark.parametrize("question", ["Tell me a joke", "ペルーの首都は？"])
 def test_a_question_the_articles_do_not_cover_gets_a_reply_that_quotes_nothing_and_lists_the_closest_passages(
         client, core_answer, question):
-    """rag/answers/coverage.py: no passage is about a general question, so none is quoted as its answer (no marker,
+    """rag/answers/coverage/: no passage is about a general question, so none is quoted as its answer (no marker,
     so no annotation); the closest are still the sources, and `covered` says why."""
     answer = core_answer(question)
     assert answer.covered is False and len(answer.citations) == 3

@@ -88,7 +88,7 @@ def test_sdk_plain_completion_exposes_the_annotations_as_typed_objects(sdk, extr
 
 def test_sdk_sees_a_general_question_answered_without_quotes_and_covered_false(sdk, extractive):
     """The openai SDK against the real server: the reply to a question no passage is about quotes none
-    (rag/answers/coverage.py), so it has no annotations, and says why in `covered`; the closest passages are its
+    (rag/answers/coverage/), so it has no annotations, and says why in `covered`; the closest passages are its
     sources. A greeting gets the small-talk reply, listing nothing."""
     greeting = plain(sdk, "hello")
     assert greeting.model_extra["covered"] is False and not greeting.choices[0].message.annotations

@@ -233,7 +233,7 @@ def test_a_japanese_question_is_answered_in_japanese_with_lang_set(watched, page
 
 def test_a_general_question_is_answered_without_quotes_and_its_list_is_called_the_closest_passages(watched,
                                                                                                     page_server):
-    """No passage is about "Tell me a joke" (rag/answers/coverage.py): the answer says so and has no markers, and the
+    """No passage is about "Tell me a joke" (rag/answers/coverage/): the answer says so and has no markers, and the
     passages under it are not called its sources. A greeting is answered as small talk: no list, no count of it."""
     page, _ = watched
     open_page(page, page_server)

@@ -186,7 +186,7 @@ def test_filters_restrict_qdrant_as_they_restrict_the_local_backend(pair, filter
 
 
 def test_answers_from_qdrant_equal_the_local_ones(pair):
-    """Also whether the passages cover the question at all (rag/answers/coverage.py reads USE's scores of the hits,
+    """Also whether the passages cover the question at all (rag/answers/coverage/ reads USE's scores of the hits,
     which each backend gives): a greeting and a name the articles do not hold are held back, a name they hold is not."""
     a, b = pair
     covered = {"What did Lavrov say about an alliance with China?": True, "ラヴロフ外相は中国との同盟について何と言ったか": True,
