@@ -16,7 +16,7 @@ import msgspec
 from rag.answers import SOURCES_HEADING, Answer
 from rag.answers.coverage import NOT_COVERED
 from rag.errors import QueryError
-from rag.retrieval.conversation import small_talk
+from rag.retrieval.followup import small_talk
 from rag.tokens import count
 from rag.types import Citation
 

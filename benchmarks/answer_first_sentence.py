@@ -32,7 +32,7 @@ def main() -> None:
     from rag.answers.extractive import extractive_answer
     from rag.answers.selection import Selection
     from rag.answers.service import retrieve
-    from rag.retrieval.conversation import asked_detail
+    from rag.retrieval.followup import asked_detail
     from rag.runtime import open_searcher
     from rag.settings import Settings
 

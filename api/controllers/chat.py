@@ -24,8 +24,8 @@ from rag.answers.service import Retrieval, answer_retrieved, retrieve
 from rag.answers.streaming import stream_answer
 from rag.corpus.lines import has_cjk
 from rag.retrieval import Searcher
-from rag.retrieval.conversation import small_talk
 from rag.retrieval.engine import detect_language
+from rag.retrieval.followup import small_talk
 from rag.retrieval.intake import has_word, strip_invisible
 from rag.settings import Settings
 

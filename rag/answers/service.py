@@ -11,8 +11,9 @@ import httpx
 
 from ..errors import LLMError
 from ..retrieval import Searcher
-from ..retrieval.conversation import after_a_change_of_subject, asked_detail, search_conversation
+from ..retrieval.conversation import search_conversation
 from ..retrieval.engine import Filters, SearchResult, detect_language
+from ..retrieval.followup import after_a_change_of_subject, asked_detail
 from ..retrieval.intake import plain
 from ..retrieval.references import cited_source
 from ..retrieval.sources import asks_for_source, source_kind

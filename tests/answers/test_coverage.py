@@ -16,8 +16,8 @@ from rag.answers.extractive import extractive_answer
 from rag.answers.service import answer_question, retrieve
 from rag.answers.streaming import stream_answer
 from rag.errors import ConfigError
-from rag.retrieval.conversation import asked_detail
 from rag.retrieval.engine import Filters
+from rag.retrieval.followup import asked_detail
 from rag.settings import Settings
 
 try:  # the answers team's fake OpenAI-compatible server

@@ -18,7 +18,7 @@ from rag.answers.leads.quotes import asks_what_was_said, quote_lead
 from rag.answers.scoring import Scored
 from rag.answers.selection import MAX_CHARS, MAX_SENTENCES, Selection, select
 from rag.answers.sentence_shape import near_duplicate
-from rag.retrieval.conversation import asked_detail
+from rag.retrieval.followup import asked_detail
 from rag.types import Hit
 from rag.stores.sentences import sentence_spans
 from rag.errors import QueryError
@@ -1233,7 +1233,7 @@ def test_a_follow_up_is_answered_from_the_document_the_answer_before_was_drawn_f
     the conversation's words meet too (a Russia sanctions bullet for a question on prices). A follow-up's answer is
     drawn from the passages of the answer before's document, when the search found some; the ranking is as it was."""
     from rag.answers.service import answer_retrieved, retrieve
-    from rag.retrieval.conversation import asked_detail
+    from rag.retrieval.followup import asked_detail
 
     settings, _ = built_index
     before = answer_retrieved(retrieve(searcher, turns[0], 5), searcher, settings)

@@ -12,10 +12,12 @@ import pytest
 from eval.questions import load_questions, read_seed_texts
 from eval.relevance import evidence_occurrences, is_relevant
 from rag.errors import QueryError
-from rag.retrieval.conversation import (about_the_article, after_a_change_of_subject, asks_a_bare_detail,
-                                        conversation_query, depends_on_context, fuse, search_conversation, takes_up)
+from rag.retrieval.anchor import about_the_article
+from rag.retrieval.carryover import conversation_query
+from rag.retrieval.conversation import fuse, search_conversation
 from rag.retrieval.cues import JA_RELATIONAL
 from rag.retrieval.engine import Filters
+from rag.retrieval.followup import after_a_change_of_subject, asks_a_bare_detail, depends_on_context, takes_up
 
 CONVERSATIONS = Path(__file__).resolve().parents[1] / "eval" / "fixtures" / "conversations.jsonl"
 
@@ -281,7 +283,7 @@ def test_follow_ups_find_their_evidence_through_the_conversation(searcher, conve
 # -- "he" is a person: rag/retrieval/referent.py ----------------------------------------------------------------
 
 def _person_query(searcher, turns: list[str]) -> str | None:
-    from rag.retrieval.conversation import RECENT_TURNS
+    from rag.retrieval.carryover import RECENT_TURNS
     from rag.retrieval.referent import person_query
 
     return person_query(turns, searcher.analyzer, searcher.index.bridge, RECENT_TURNS)
@@ -394,7 +396,7 @@ LAVROV_ANSWER = "プーチン大統領の就任直後、土曜日、ロシアの
 ])
 def test_a_follow_up_after_a_question_for_a_person_asks_about_the_person_the_answer_gave(searcher, turns, answer,
                                                                                       query) -> None:
-    from rag.retrieval.conversation import RECENT_TURNS
+    from rag.retrieval.carryover import RECENT_TURNS
     from rag.retrieval.referent import answer_person, person_query
 
     analyzer, bridge = searcher.analyzer, searcher.index.bridge
@@ -425,7 +427,7 @@ def test_small_talk_between_the_questions_does_not_lose_the_topic(searcher, chat
     ("Thanks! What did Lavrov say?", False), ("ラブロフは?", False),
 ])
 def test_small_talk_is_a_greeting_or_thanks_and_nothing_else(text: str, chat: bool) -> None:
-    from rag.retrieval.conversation import small_talk
+    from rag.retrieval.followup import small_talk
 
     assert small_talk(text) is chat
 
@@ -785,7 +787,7 @@ def test_he_after_a_name_in_japanese_syllables_is_the_person_the_answer_wrote_so
     """A probe's: "What did he say next?" after "What did Shunsuke Murai ask people to do?" was answered with Trump's
     and Lavrov's words from other articles: no dictionary of the bridge holds the name, so the follow-up carried
     "Shunsuke Murai" in Latin letters. The answer before wrote him 村井俊介, which reads as the name: "he" is that."""
-    from rag.retrieval.conversation import RECENT_TURNS
+    from rag.retrieval.carryover import RECENT_TURNS
     from rag.retrieval.referent import answer_person, person_query
 
     analyzer, bridge = searcher.analyzer, searcher.index.bridge

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from rag.retrieval.conversation import DETAIL_DEPTH, asked_detail, detail_first, fuse, search_conversation
+from rag.retrieval.conversation import fuse, search_conversation
+from rag.retrieval.followup import asked_detail
+from rag.retrieval.reorder import DETAIL_DEPTH, detail_first
 
 
 @pytest.mark.parametrize("follow_up, kind", [

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from rag.retrieval.conversation import NAMED_DEPTH, depends_on_context, named_first, search_conversation
+from rag.retrieval.conversation import search_conversation
 from rag.retrieval.ellipsis import mentions, named_terms
+from rag.retrieval.followup import depends_on_context
+from rag.retrieval.reorder import NAMED_DEPTH, named_first
 
 LAVROV = "What did Lavrov say about an alliance with China?"
 LAVROV_JA = "ラブロフ外相は中国との同盟について何と言った?"
@@ -163,7 +165,7 @@ def test_a_follow_up_about_a_name_the_earlier_answer_never_meets_is_shown_that_n
 def test_the_passages_further_down_come_first_only_when_none_of_the_first_mention_the_name() -> None:
     import dataclasses
 
-    from rag.retrieval.conversation import named_first
+    from rag.retrieval.reorder import named_first
 
     @dataclasses.dataclass(frozen=True)
     class Passage:

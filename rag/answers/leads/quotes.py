@@ -10,7 +10,7 @@ import bisect
 import re
 from collections.abc import Callable, Sequence
 
-from ...retrieval.conversation import surname_of
+from ...retrieval.reorder import surname_of
 from ...stores.romaji import folded, reads_as_japanese, romanized
 from ..scoring import Scored
 from .common import QUOTED, READ_QUOTED, SAYS_EN, last_line, outside_quotes, speaker_lead
