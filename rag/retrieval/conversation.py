@@ -31,7 +31,7 @@ from .cues import EN_OTHER, JA_OTHER, JA_PERSONAL, JA_POINTING, JA_REFERRING, NO
 from .engine import Filters, SearchResult, Searcher
 from .ellipsis import mentions, named_terms
 from .followup import (ASKING, MIN_CONTENT_WORDS, after_a_change_of_subject, asked_detail, asks_a_bare_detail,
-                       asks_for_a_source_only, content_words, depends_on_context, names_something, refers_back_en,
+                       asks_for_a_source_only, turn_words, depends_on_context, names_something, refers_back_en,
                        small_talk, takes_up)
 from .fusion import diversify, rrf
 from .referent import answer_person, naming, person_query
@@ -128,7 +128,7 @@ def search_conversation(searcher: Searcher, turns: Sequence[str], top_k: int = 5
         earlier = [*earlier[: anchor + 1], *[t for t in earlier[anchor + 1:] if topic_words([t], searcher.analyzer,
                                                                                               NOT_TOPIC)]]
     elif (answered is not None and not asks_for_source(last) and not (EN_OTHER.search(last) or JA_OTHER.search(last))
-          and not content_words(last, searcher.analyzer, ASKING)):
+          and not turn_words(last, searcher.analyzer, ASKING)):
         # a follow-up with no word of its own (「何と言った?」, "Why?", "How many?") asks about what the answer before
         # was drawn from: searched within the documents it cited (a probe's: 「何と言った?」 after 「渡辺弘さんは誰?」
         # found the conversation's 渡辺 弘 nowhere the embedders looked, and quoted another article's 「もうね、…」);
@@ -224,7 +224,7 @@ def _own_words(searcher: Searcher, question: str) -> list[str]:
         return []
     # counted with the word that asks: 「立ち往生は何台?」 after a question on a tuna auction names a topic of its own
     # as two words did before the word that asks stopped counting for a question that stands alone (a reviewer's)
-    words = content_words(question, searcher.analyzer, ASKING, asking=True)
+    words = turn_words(question, searcher.analyzer, ASKING, asking=True)
     return words if len(words) >= MIN_CONTENT_WORDS else []
 
 
@@ -240,7 +240,7 @@ def _written_in(searcher: Searcher, question: str, doc_id: str) -> bool:
     # not 議会 in 協議会, a reviewer's)
     return any(word in written or any(not written.isdisjoint(g) for g in searcher.term_groups(word))
                or (len(word) >= 2 and not word.isascii() and any(t.startswith(word) for t in written))
-               for word in content_words(question, searcher.analyzer, ASKING))
+               for word in turn_words(question, searcher.analyzer, ASKING))
 
 
 def _document_terms(searcher: Searcher, doc_id: str) -> frozenset[str] | None:

@@ -47,11 +47,14 @@ def depends_on_context(question: str, analyzer: JapaneseAnalyzer) -> bool:
     # 米国については? names a place and asks about it as the question before asked (について is no second word of
     # its own); 停戦について names a topic of its own and stands alone
     # (nor are words that ask for more of the answer: 「もう少し詳しく説明してもらえますか」 continues it, a reviewer's)
-    return len(content_words(question, analyzer, ASKING)) < MIN_CONTENT_WORDS or names_only(question, analyzer)
+    return len(turn_words(question, analyzer, ASKING)) < MIN_CONTENT_WORDS or names_only(question, analyzer)
 
 
-def content_words(question: str, analyzer: JapaneseAnalyzer, but: frozenset[str] = frozenset(),
-                  asking: bool = False) -> list[str]:
+def turn_words(question: str, analyzer: JapaneseAnalyzer, but: frozenset[str] = frozenset(),
+               asking: bool = False) -> list[str]:
+    """The words a turn names things by, in order: its English words that are no function word (nor one of `but`) and
+    its Japanese nouns, not the word that asks (何人, いくら) unless `asking`. Not `topic.content_words` (a topic's
+    words across turns) nor `english.content_words` (the words an embedder reads)."""
     content = [w for w in english_words(question) if w not in EN_FUNCTION and len(w) > 1 and w not in but]
     if has_cjk(question):
         # nor the word that asks (何人, いくら, 何 + 台), unless `asking`: 「何人が利用している?」 after a question on a
@@ -70,7 +73,7 @@ def content_words(question: str, analyzer: JapaneseAnalyzer, but: frozenset[str]
 def asks_for_a_source_only(question: str, analyzer: JapaneseAnalyzer) -> bool:
     """A question about an article's source that names no topic ("What is the original source?", 元記事はどこ?: its
     words are the source's own vocabulary); "Who wrote the Newsweek piece?" names one."""
-    return asks_for_source(question) and not content_words(question, analyzer, EN_SOURCE | JA_SOURCE | NOT_TOPIC)
+    return asks_for_source(question) and not turn_words(question, analyzer, EN_SOURCE | JA_SOURCE | NOT_TOPIC)
 
 
 def names_something(question: str, analyzer: JapaneseAnalyzer) -> bool:
@@ -79,7 +82,7 @@ def names_something(question: str, analyzer: JapaneseAnalyzer) -> bool:
     start a sentence (ISW; not "OK. Now what…", nor the letters of "U.S.")."""
     if any(len(w) > 1 and w.lower() not in NOT_TOPIC for w in _capitalised_inside(question)):
         return True
-    own = set(content_words(question, analyzer, EN_SOURCE | JA_SOURCE | NOT_TOPIC | EN_DISCOURSE | JA_DISCOURSE))
+    own = set(turn_words(question, analyzer, EN_SOURCE | JA_SOURCE | NOT_TOPIC | EN_DISCOURSE | JA_DISCOURSE))
     return bool({w.removesuffix("'s") for w in own} - EN_SOURCE - EN_DISCOURSE)
 
 
@@ -121,7 +124,7 @@ def asks_a_bare_detail(question: str, analyzer: JapaneseAnalyzer) -> bool:
         return False
     if any(True for _ in _capitalised_inside(question)) or re.search(r"\d", question):
         return False
-    return len(content_words(question, analyzer, ASKING)) <= MIN_CONTENT_WORDS
+    return len(turn_words(question, analyzer, ASKING)) <= MIN_CONTENT_WORDS
 
 
 # "the" and the two words after it: one word repeated is any question's ("the day", "the government", "the next":
