@@ -844,3 +844,16 @@ def test_only_a_word_written_as_a_name_is_spelled_by_its_sound(bridge: Bridge) -
     assert with_many.spelled("negotin") == [f"ネゴティン{i}" for i in range(6)]  # a key's group is bounded too
     assert not any("ネゴティン0" in g for g in with_many.expand("They were negotiating with Korybko."))
     assert not any("ネゴティン0" in g for g in with_many.expand("they were negotiating with korybko"))  # a known form
+
+
+def test_a_phrasal_verb_reaches_the_terms_of_the_verb_it_says_in_one_word() -> None:
+    """The table's "pull out" is 引き出す (money drawn), and "pulled out" no pair at all; the news writes 撤退 and 離脱,
+    which JMdict glosses "withdrawal" (40 seen questions ask what Russia demanded Ukraine pull out of)."""
+    table = {"withdraw": ["下がる"], "withdrawal": ["撤退", "離脱"], "pull out": ["引き出す"], "conduct": ["実施"],
+             "demand": ["要求"], "rope": ["綱"]}
+    bridge = Bridge(table, words=["withdraw", "conduct", "demand", "pull", "carry", "call", "rope"])
+    assert ["引き出す", "下がる", "撤退", "離脱"] in bridge.expand("When did they pull out of the deal?")
+    assert bridge.expand("They pulled out.") == [["下がる", "撤退", "離脱"]]
+    assert any("実施" in g for g in bridge.expand("Who carried out the attack?"))
+    assert ["要求"] in bridge.expand("What did China call for?")
+    assert not any("撤退" in g for g in bridge.expand("They pull the rope out"))  # only the two words together
