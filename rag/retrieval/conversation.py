@@ -31,8 +31,8 @@ from .cues import EN_OTHER, JA_OTHER, JA_PERSONAL, JA_POINTING, JA_REFERRING, NO
 from .engine import Filters, SearchResult, Searcher
 from .ellipsis import mentions, named_terms
 from .followup import (ASKING, MIN_CONTENT_WORDS, after_a_change_of_subject, asked_detail, asks_a_bare_detail,
-                       asks_for_a_source_only, turn_words, depends_on_context, names_something, refers_back_en,
-                       small_talk, takes_up)
+                       asks_for_a_source_only, depends_on_context, names_something, refers_back_en, small_talk,
+                       takes_up, turn_words)
 from .fusion import diversify, rrf
 from .referent import answer_person, naming, person_query
 from .reorder import DETAIL_DEPTH, NAMED_DEPTH, detail_first, named_first, surname_of

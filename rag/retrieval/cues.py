@@ -1,6 +1,6 @@
 """The words that tell a follow-up from a question that stands alone, and what an earlier turn carries over: words
-that point back, that continue the last question, that only ask, and small talk (rag.retrieval.conversation,
-rag.retrieval.referent)."""
+that point back, that continue the last question, that only ask, and small talk (rag.retrieval.followup,
+rag.retrieval.anchor, rag.retrieval.conversation, rag.retrieval.referent)."""
 
 from __future__ import annotations
 

@@ -185,5 +185,6 @@ def _follows(kana: str, latin: str, i: int = 0, j: int = 0) -> bool:
 
 def short(name: str) -> bool:
     """Whether a name's key has fewer than three classes: such a key is shared by many words (ロシア is "Eilish"), so a
-    passage term of that sound needs more evidence than its sound (coverage.py: the search must try it too)."""
+    passage term of that sound needs more evidence than its sound (coverage/held.py, `names_held`: the search must
+    try it too)."""
     return len(latin_key(name)) < 3

@@ -1,6 +1,6 @@
 """A follow-up that asks for a detail of what the conversation is on ("When was that?", "Whose idea is it?", それはどこで?):
 among its first passages, those whose sentences hold that kind of detail beside the earlier turns' words come first
-(rag/retrieval/conversation.py, detail_first)."""
+(rag/retrieval/reorder.py, detail_first)."""
 
 from __future__ import annotations
 

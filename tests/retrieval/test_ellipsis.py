@@ -1,5 +1,5 @@
 """A follow-up that asks the question before about another name ("What about the US?", "And Iran?", じゃあ習近平は?):
-among its first passages, those that mention the name come first (rag/retrieval/ellipsis.py, conversation.py)."""
+among its first passages, those that mention the name come first (rag/retrieval/ellipsis.py, reorder.py)."""
 
 from __future__ import annotations
 
