@@ -47,9 +47,10 @@ _COMPANY_TERMS = 2
 # "head" and "chief" before a role say the same ("head priest", "chief priest": 住職), and JMdict glosses a role with
 # one of them: a two-word phrase the table lacks is looked up with the other
 _SAME_MODIFIER = {"head": "chief", "chief": "head"}
-# a phrasal verb and the verb that says it in one word, whose nouns JMdict glosses the news' nouns of action with
-_PHRASAL = {"pull out": "withdraw", "pull back": "withdraw", "carry out": "conduct", "call for": "demand",
-            "set up": "establish", "step down": "resign"}
+# a phrasal verb and the nouns it is said by, as JMdict glosses the news' nouns of action ("withdrawal": 撤退, 離脱;
+# "resignation": 辞任, 退任): the one-word verb's own glosses are other senses ("conduct" is 行為, 導く: a reviewer's)
+_PHRASAL = {"pull out": ("withdrawal",), "pull back": ("withdrawal",), "carry out": ("implementation", "execution"),
+            "call for": ("demand",), "set up": ("establishment", "founding"), "step down": ("resignation",)}
 # a question's own words are no phrase of the table: JMdict's "how much" is どこ, "how many" 幾つ and 何, and
 # 何箇月's "how long" would be 何 + 箇月 (`_compounds`), which the passages that answer never write; the word after
 # one is looked up alone ("how long": long)
@@ -502,13 +503,13 @@ class Bridge:
             if i + 1 < len(words) and words[i] not in _ASKING:
                 pair = f"{words[i]} {words[i + 1]}"
                 hit = next((self.table[k] for k in lemmas(pair) if k in self.table), None)
-                if (said := next((_PHRASAL[f"{k} {words[i + 1]}"] for k in sorted(stems(words[i]))
-                                  if f"{k} {words[i + 1]}" in _PHRASAL), None)) is not None:
-                    # a phrasal verb by the verb it says in one word, and that verb's nouns ("pull out": withdraw,
-                    # withdrawal: 撤退, 離脱; the table's "pull out" is 引き出す, money drawn)
-                    terms = [*self.table.get(said, ()), *(t for n in nominals(said, self._known, True)
-                                                           for t in self.table.get(n, ())
-                                                           if len(t) > 1 and not _HIRAGANA_ONLY.fullmatch(t))]
+                if (phrasal := next((f"{k} {words[i + 1]}" for k in sorted(stems(words[i]))
+                                     if f"{k} {words[i + 1]}" in _PHRASAL), None)) is not None:
+                    # a phrasal verb in any form ("carried out" is the table's "carry out": 行う), and the terms of
+                    # the nouns it is said by ("pull out": withdrawal, 撤退, 離脱; the table's own is 引き出す, money
+                    # drawn)
+                    terms = [*self.table.get(phrasal, ()), *(t for n in _PHRASAL[phrasal] for t in self.table.get(n, ())
+                                                             if len(t) > 1 and not _HIRAGANA_ONLY.fullmatch(t))]
                     hit = list(dict.fromkeys([*(hit or ()), *terms])) or hit
                 if hit is None and words[i] in _SAME_MODIFIER:
                     other = f"{_SAME_MODIFIER[words[i]]} {words[i + 1]}"

@@ -846,14 +846,18 @@ def test_only_a_word_written_as_a_name_is_spelled_by_its_sound(bridge: Bridge) -
     assert not any("ネゴティン0" in g for g in with_many.expand("they were negotiating with korybko"))  # a known form
 
 
-def test_a_phrasal_verb_reaches_the_terms_of_the_verb_it_says_in_one_word() -> None:
+def test_a_phrasal_verb_reaches_the_terms_of_the_nouns_it_is_said_by() -> None:
     """The table's "pull out" is 引き出す (money drawn), and "pulled out" no pair at all; the news writes 撤退 and 離脱,
-    which JMdict glosses "withdrawal" (40 seen questions ask what Russia demanded Ukraine pull out of)."""
-    table = {"withdraw": ["下がる"], "withdrawal": ["撤退", "離脱"], "pull out": ["引き出す"], "conduct": ["実施"],
-             "demand": ["要求"], "rope": ["綱"]}
-    bridge = Bridge(table, words=["withdraw", "conduct", "demand", "pull", "carry", "call", "rope"])
-    assert ["引き出す", "下がる", "撤退", "離脱"] in bridge.expand("When did they pull out of the deal?")
-    assert bridge.expand("They pulled out.") == [["下がる", "撤退", "離脱"]]
-    assert any("実施" in g for g in bridge.expand("Who carried out the attack?"))
+    which JMdict glosses "withdrawal" (40 seen questions ask what Russia demanded Ukraine pull out of). A form of the
+    first word finds the table's pair ("carried out": 行う); the one-word verb's own senses stay out ("conduct" is 行為,
+    導く: a reviewer's)."""
+    table = {"withdraw": ["下がる"], "withdrawal": ["撤退", "離脱"], "pull out": ["引き出す"], "carry out": ["行う"],
+             "conduct": ["行為", "導く"], "implementation": ["実施"], "resignation": ["辞任"], "demand": ["要求"],
+             "rope": ["綱"]}
+    bridge = Bridge(table, words=["withdraw", "conduct", "demand", "pull", "carry", "call", "rope", "step"])
+    assert ["引き出す", "撤退", "離脱"] in bridge.expand("When did they pull out of the deal?")
+    assert bridge.expand("They pulled out.") == [["引き出す", "撤退", "離脱"]]  # the table's pair by its form too
+    assert ["行う", "実施"] in bridge.expand("Who carried out the attack?")
+    assert ["辞任"] in bridge.expand("When did he step down?") and ["辞任"] in bridge.expand("He stepped down.")
     assert ["要求"] in bridge.expand("What did China call for?")
     assert not any("撤退" in g for g in bridge.expand("They pull the rope out"))  # only the two words together
