@@ -508,8 +508,7 @@ class Bridge:
                     # a phrasal verb in any form ("carried out" is the table's "carry out": 行う), and the terms of
                     # the nouns it is said by ("pull out": withdrawal, 撤退, 離脱; the table's own is 引き出す, money
                     # drawn)
-                    terms = [*self.table.get(phrasal, ()), *(t for n in _PHRASAL[phrasal] for t in self.table.get(n, ())
-                                                             if len(t) > 1 and not _HIRAGANA_ONLY.fullmatch(t))]
+                    terms = [*self.table.get(phrasal, ()), *self._noun_terms(_PHRASAL[phrasal])]
                     hit = list(dict.fromkeys([*(hit or ()), *terms])) or hit
                 if hit is None and words[i] in _SAME_MODIFIER:
                     other = f"{_SAME_MODIFIER[words[i]]} {words[i + 1]}"
@@ -578,8 +577,12 @@ class Bridge:
         verb = (not _AUXILIARIES.isdisjoint(words[max(0, at - 3):at])
                 and (at < 1 or words[at - 1] not in _DETERMINERS)
                 and (at + 1 == len(words) or words[at + 1] in STOP_WORDS or words[at + 1] in _DETERMINERS))
-        return [t for n in nominals(part, self._known, verb) for t in self.table.get(n, ())
-                if len(t) > 1 and not _HIRAGANA_ONLY.fullmatch(t)]
+        return self._noun_terms(nominals(part, self._known, verb))
+
+    def _noun_terms(self, nouns: Iterable[str]) -> list[str]:
+        """The table's terms for nouns of action a question's verb was read as, of two characters or more and not in
+        hiragana (`_nouns_made`, `_PHRASAL`)."""
+        return [t for n in nouns for t in self.table.get(n, ()) if len(t) > 1 and not _HIRAGANA_ONLY.fullmatch(t)]
 
     def _known(self, word: str) -> bool:
         """Whether `word` is a word of the dictionary's English or a key of the table."""
