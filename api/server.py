@@ -62,7 +62,10 @@ class _Requests(h11.Connection):
             event = super().next_event()
         except h11.RemoteProtocolError as exc:  # h11's own: its status (431 for headers too long), in words of ours
             if self.refused is None:
-                self.refused = (exc.error_status_hint, self._too_large() if exc.error_status_hint == 431
+                status = exc.error_status_hint
+                if status == 431 and b"\n" not in self.trailing_data[0]:  # the request line alone: its target
+                    status = 414
+                self.refused = (status, self._too_large(status) if status in (414, 431)
                                 else "the request is not valid HTTP/1.1")
             raise
         if not isinstance(event, h11.Request):
@@ -71,8 +74,16 @@ class _Requests(h11.Connection):
         # h11 bounds only a head still arriving: one whole in the first bytes read was served at any size (a
         # reviewer's: 100 KB in one send got a 200, 150 KB a 431), so a head's size depended on how TCP cut it
         size = len(event.target) + sum(len(name) + len(value) + 4 for name, value in event.headers)
+        if len(event.target) > self.header_limit:  # a URL too long is 414, not the headers' 431 (a probe's)
+            self._refuse(414, self._too_large(414))
         if size > self.header_limit:
-            self._refuse(431, self._too_large())
+            self._refuse(431, self._too_large(431))
+        names = {name for name, _ in event.headers}
+        if b"transfer-encoding" in names and b"content-length" in names:
+            # which of the two frames the body is what request smuggling plays on: h11 reads it as chunked and kept
+            # the connection, so bytes after the chunks were served as a next request (a probe's). RFC 9112 section
+            # 6.1 lets a server refuse it, and asks it to close the connection either way
+            self._refuse(400, "a request must not carry both Content-Length and Transfer-Encoding")
         version = event.http_version
         if not version.startswith(b"1."):
             self._refuse(505, f"HTTP/{version.decode('ascii', 'replace')} is not supported: this server speaks "
@@ -93,7 +104,9 @@ class _Requests(h11.Connection):
         headers = [(name, value) for name, value in event.headers if name != b"host"] + [(b"host", authority)]
         return h11.Request(method=event.method, headers=headers, target=rest, http_version=version)
 
-    def _too_large(self) -> str:
+    def _too_large(self, status: int) -> str:
+        if status == 414:
+            return f"the request's URL is longer than {self.header_limit} bytes"
         return f"the request line and headers are larger than {self.header_limit} bytes"
 
     def _refuse(self, status: int, text: str) -> None:
@@ -180,7 +193,8 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
     return GuardedH11Protocol
 
 
-_REFUSAL_CODES = {400: "invalid_http", 408: "request_timeout", 431: "headers_too_large", 501: "not_implemented",
+_REFUSAL_CODES = {400: "invalid_http", 408: "request_timeout", 414: "uri_too_long", 431: "headers_too_large",
+                  501: "not_implemented",
                   505: "http_version_not_supported"}
 _REFUSAL_TEXTS = {501: "the request's transfer coding is not supported: send the body with Content-Length or chunked"}
 

@@ -386,6 +386,53 @@ def test_what_is_not_http_gets_a_400_in_json_and_is_counted(server):
         assert status == 505 and json.loads(body)["error"]["code"] == "http_version_not_supported"
 
 
+def test_a_body_framed_two_ways_is_refused_and_its_connection_closed(server):
+    """Content-Length and Transfer-Encoding together: h11 read the body as chunked and kept the connection, so bytes
+    sent after the chunks were served as a second request (a probe's; the shape of request smuggling). RFC 9112
+    section 6.1: refused with a 400, and nothing after it on that connection is served."""
+    url, _ = server
+    before = _server_refusals(url)["invalid_http"]
+    smuggled = (b"POST /v1/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n" b'd\r\n{"query":"x"}\r\n0\r\n\r\n'
+                b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    with socket.create_connection(_address(url), timeout=30) as sock:
+        try:
+            sock.sendall(smuggled)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        got = b""
+        try:
+            while chunk := sock.recv(65536):  # all the server sends until it closes (the socket's timeout if never)
+                got += chunk
+        except ConnectionResetError:
+            pass
+    assert got.startswith(b"HTTP/1.1 400 ") and got.count(b"HTTP/1.1 ") == 1  # the /healthz behind it unanswered
+    assert b"\r\nconnection: close\r\n" in got.lower()
+    assert json.loads(got.partition(b"\r\n\r\n")[2])["detail"] == ("a request must not carry both Content-Length "
+                                                                  "and Transfer-Encoding")
+    assert _server_refusals(url)["invalid_http"] == before + 1
+    with socket.create_connection(_address(url), timeout=30) as sock:  # one framing alone is served as before
+        sock.sendall(b"POST /v1/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n" b'd\r\n{"query":"x"}\r\n0\r\n\r\n')
+        assert _read_response(sock)[0] == 200
+
+
+def test_a_url_too_long_gets_a_414_not_the_headers_431(server):
+    """A 20 KB path got "431 headers too large" (a probe's): the URL is what is too long (RFC 9110 section 15.5.15),
+    whether the request line came whole in one send or was still arriving when the limit was passed."""
+    url, _ = server
+    for size in (20_000, 200_000):
+        with socket.create_connection(_address(url), timeout=30) as sock:
+            try:
+                sock.sendall(b"GET /" + b"a" * size + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            status, headers, body = _read_response(sock)
+            assert (status, headers["content-type"]) == (414, "application/json")
+            said = "the request's URL is longer than 16384 bytes"
+            assert json.loads(body) == {"error": "uri_too_long", "detail": said}
+
+
 def test_a_request_line_of_another_major_version_gets_a_505_at_once_and_its_connection_closed(server):
     """h11 took "HTTP/9.9" for 1.1: the request was served and the connection held until the keep-alive timer."""
     url, _ = server
