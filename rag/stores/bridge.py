@@ -39,10 +39,15 @@ logger = logging.getLogger(__name__)
 
 BRIDGE_ID = "jmdict+jmnedict/vocab-filtered/v2"
 _MAX_PER_KEY = 6
-# the offices JMdict glosses as a company's ("company president": 社長), keyed under the office too, with at most this
-# many of the company gloss's terms
+# the offices JMdict glosses as a company's ("company president": 社長), a university's (学長), a town's (町長) or a
+# prefecture's ("prefectural governor": 知事), keyed under the office too, with at most this many of the gloss's terms
 _OFFICERS = frozenset({"president", "vice-president", "chairman", "director", "directors", "executive", "executives",
-                       "officer", "officers", "employee", "employees", "worker", "workers", "staff"})
+                       "officer", "officers", "employee", "employees", "worker", "workers", "staff", "principal",
+                       "headmaster", "mayor", "governor", "manager", "leader", "chief", "head"})
+# the places and bodies an office is held in, as JMdict's two-word glosses name them; not a rank or a time ("vice
+# minister" 大輔, "acting president", "former president"), nor a kind of person ("bald head", "hard worker")
+_HELD_IN = frozenset({"company", "university", "school", "kindergarten", "town", "village", "prefectural", "party",
+                      "branch", "shop", "bureau", "board", "society", "factory", "laboratory", "bank", "zoo", "park"})
 _COMPANY_TERMS = 2
 # "head" and "chief" before a role say the same ("head priest", "chief priest": 住職), and JMdict glosses a role with
 # one of them: a two-word phrase the table lacks is looked up with the other
@@ -179,7 +184,9 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     # two-word gloss under its head noun was measured too: it moved seen questions both ways (docs/precision.md)
     # Only an officer's (not "company name" 社名 under "name", "company car" 社用車 under "car"), and past the cap if
     # the office's own terms fill it, as a big corpus's do (委員長, 会長, 議長, 主席, 総裁, 総長: a reviewer's)
-    for key in [k for k in out if k.startswith("company ") and k.count(" ") == 1 and k.split()[1] in _OFFICERS]:
+    # An office held in a university, a town or a prefecture likewise ("Who is the president of Hokuto Institute of
+    # Technology?" 学長, "the mayor of Shiibaru town" 町長, a probe's; "governor" reached no 知事)
+    for key in sorted(k for k in out if k.count(" ") == 1 and k.split()[0] in _HELD_IN and k.split()[1] in _OFFICERS):
         head = key.split()[1]
         kept = out.get(head, [])
         out[head] = list(dict.fromkeys([*kept, *out[key][:_COMPANY_TERMS]]))

@@ -281,6 +281,22 @@ def test_a_companys_officer_is_keyed_by_the_office_too(built_index) -> None:
     assert "社名" not in full.table.get("name", []) and "社用車" not in full.table.get("car", [])
 
 
+def test_an_office_held_in_a_university_a_town_or_a_prefecture_is_keyed_by_the_office_too(built_index) -> None:
+    """JMdict glosses 学長 "university president", 町長 "town mayor", 知事 "prefectural governor": "Who is the president
+    of Hokuto Institute of Technology?" reached no 学長 and "Who is the mayor of Shiibaru town?" no 町長 (a probe's),
+    and "governor" no 知事 at all. Each under its office after the office's own terms; not an office's rank or time
+    ("vice minister" 大輔, "former president" 前大統領), nor a kind of person ("hard worker" 働き者)."""
+    settings, _ = built_index
+    small = build_bridge(["学長", "大統領", "町長", "村長", "市長", "知事", "大臣", "大輔", "前大統領", "労働者", "働き者"],
+                         cache_dir=Path(settings.cache_dir or settings.index_dir / ".cache"))
+    assert small.table["president"][0] == "大統領" and "学長" in small.table["president"]
+    assert "知事" in small.table["governor"]
+    assert "大輔" not in small.table.get("minister", []) and "前大統領" not in small.table["president"]
+    assert "働き者" not in small.table.get("worker", [])
+    assert small.table["university president"] == ["学長"]  # the two-word key keeps its own
+    assert small.table["mayor"] == ["市長", "町長", "村長"]  # the glosses' keys in order ("town …", "village …")
+
+
 def test_a_loanwords_long_gloss_that_gives_examples_is_kept_and_no_other_long_gloss_is(built_index) -> None:
     """JMdict glosses インタビュー "interview (i.e. television, newspaper, etc.)", 44 characters: a gloss over 40 was
     dropped whole, so "What did the champion say in his victory interview?" never reached 「優勝インタビューで…」 (a
