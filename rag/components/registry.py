@@ -13,6 +13,7 @@ from ..errors import IndexCorruptError
 from ..settings import Settings
 from ..stores.bm25 import BM25Store
 from ..stores.bridge import BRIDGE_ID, Bridge
+from ..stores.english import as_typed
 from ..stores.japanese import ANALYZER_ID, JapaneseAnalyzer
 from ..stores.sentences import ENCODE as SENTENCE_ENCODERS
 from . import Builder, Component, Entry
@@ -79,13 +80,17 @@ def load_part(entry: Entry, build_dir: Path) -> Any:
         raise IndexCorruptError(f"{entry.name} cannot be read ({exc.__class__.__name__}: {exc})") from None
 
 
-def _reader(parts: Parts, settings: Settings) -> Callable[[str], str] | None:
-    """How the encoders read a question: with the acronyms the index's passages define written out (RAG_GLOSS_ACRONYMS),
-    from the BM25 part's bridge; None reads it as it is."""
-    if not settings.gloss_acronyms:
-        return None
+def _reader(parts: Parts, settings: Settings) -> Callable[[str], str]:
+    """How the encoders read a question: one typed all in capitals in the case people type (`Bridge.cased`; without a
+    bridge, in lower case), and with the acronyms the index's passages define written out (RAG_GLOSS_ACRONYMS), from
+    the BM25 part's bridge."""
     bridge = next((data[1] for entry, data in parts.values() if entry.kind == "bm25"), None)
-    return bridge.gloss if bridge is not None and bridge.defined_names else None
+    if bridge is None:
+        return as_typed
+    if not settings.gloss_acronyms or not bridge.defined_names:
+        return bridge.cased
+    gloss, cased = bridge.gloss, bridge.cased
+    return lambda text: gloss(cased(text))
 
 
 def _dense(name: str, entry: Entry, data: Any, parts: Parts, settings: Settings, analyzer: JapaneseAnalyzer) -> Component:

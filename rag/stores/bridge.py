@@ -30,7 +30,7 @@ from pathlib import Path
 from .defined import Glosser
 from .dictionary import NAMES_FROM, db_path, keep_json, loanword, pairs, table_id, two_word_senses
 from .dictionary import entries as dictionary_entries
-from .english import PARTICIPLES, acronyms, capitalised, english_words, lemmas, nominals, stems
+from .english import PARTICIPLES, acronyms, as_typed, capitalised, english_words, lemmas, nominals, stems
 from .japanese import ANALYZER_ID, STOP_WORDS, fold_term
 from .romaji import folded, reads_as_japanese, romanized
 from .sounds import kana_keys, latin_keys, same_keys, sounds_like
@@ -424,6 +424,23 @@ class Bridge:
         self._alike_of = {t: group for group in self.alike for t in group}
         self.compounds = compounds or {}  # a two-word key → the terms its word is cut into ("press conference": 記者, 会見)
         self.readings = readings or {}  # a reading in Latin letters → the nouns that read so ("kotsu": 交通)
+
+    def cased(self, text: str) -> str:
+        """A question typed all in capitals in the case the encoders read ("WHO IS KORYBKO?" → "Who is Korybko?"):
+        e5 and USE are cased and read capitals as other words (USE's best cosine for "WHY IS THE TAIJIMA FERRY
+        CLOSING?" was 0.11, and the answer refused as not covered; as typed, 0.46). A word the passages define or the
+        table keys in capitals, and no English word, stays in capitals (SCO, NATO, EU; not US, which is also "us"); any
+        other word no English word is a name (Korybko, Taijima); the rest in lower case. The lexical signal reads the
+        question as typed (`expand`: in capitals every word may be an acronym or a name)."""
+
+        def case(word: str) -> str:
+            lower = word.lower()
+            if lower in self.words:
+                return lower
+            if word in self.defined or word in self.table:
+                return word
+            return word[:1] + lower[1:]
+        return as_typed(text, case)
 
     @cached_property
     def gloss(self) -> Glosser:

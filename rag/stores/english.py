@@ -42,6 +42,27 @@ def acronyms(text: str) -> set[str]:
     return capitals(text) if _LOWER.search(text) else set()
 
 
+_LETTERED = re.compile(r"[A-Za-z]*[A-Z][A-Za-z]*")
+_POSSESSIVE = re.compile(r"(?<=[A-Za-z])['’]S\b")  # NATO'S: NATO's
+_FOREIGN = re.compile(r"[^\x00-\u024f]")  # past Latin: kana, kanji, Cyrillic, Hangul, full-width letters
+
+
+def shouted(text: str) -> bool:
+    """Whether `text` is a question typed all in capitals ("WHY IS THE TAIJIMA FERRY CLOSING?"): three words or more
+    of Latin letters, no lower-case letter and nothing but Latin script (a Japanese question keeps its acronyms)."""
+    return not _LOWER.search(text) and len(_LETTERED.findall(text)) >= 3 and not _FOREIGN.search(text)
+
+
+def as_typed(text: str, case: Callable[[str], str] = str.lower) -> str:
+    """A question typed all in capitals as people type questions (`shouted`): each word in the case `case` gives it
+    (its lower-cased form by default), and the first letter a capital. Any other text as it is."""
+    if not shouted(text):
+        return text
+    typed = _LETTERED.sub(lambda m: case(m.group()), _POSSESSIVE.sub(lambda m: m.group().lower(), text))
+    at = next((i for i, ch in enumerate(typed) if ch.isalpha()), 0)
+    return typed[:at] + typed[at:at + 1].upper() + typed[at + 1:]
+
+
 def capitalised(text: str) -> set[str]:
     """The words `text` writes with a capital and then lower case (Korybko, Korybko's, Zelensky-led), as
     `english_words` reads them: the words that may be names. A name the dictionary lacks is spelled by its sound only

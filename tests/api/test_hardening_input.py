@@ -271,6 +271,18 @@ def test_a_refused_option_of_the_whole_request_names_it_as_param_too(client, ext
     assert error["param"] == param and error["message"].startswith(says), error
 
 
+def test_a_question_typed_all_in_capitals_is_read_as_typed_and_answered(client):
+    """e5 and USE are cased: "WHY IS THE TAIJIMA FERRY CLOSING?" got a best USE cosine of 0.11 and was refused as not
+    covered (a probe's), and 61 of the 2,154 seen English questions typed in capitals were. The encoders read it as
+    people type ("Who did Lavrov meet in Tehran?"); the answer quotes his meeting, as for the question as typed."""
+    shouted = client.post("/v1/ask", json={"question": "WHO DID LAVROV MEET IN TEHRAN?"}).json()
+    typed = client.post("/v1/ask", json={"question": "Who did Lavrov meet in Tehran?"}).json()
+    assert shouted["covered"] and typed["covered"]
+    assert shouted["citations"][0]["doc_id"] == typed["citations"][0]["doc_id"]
+    assert "テヘランでイランのアラグチ外相" in shouted["answer"].split("[1]")[0]
+    assert shouted["question"] == "WHO DID LAVROV MEET IN TEHRAN?"  # the question as asked
+
+
 @pytest.mark.parametrize("path", ["/v1/search", "/v1/ask"])
 @pytest.mark.parametrize("odd, plain", [
     ("Ｗｈａｔ ｄｉｄ Ｌａｖｒｏｖ ｓａｙ ａｂｏｕｔ ａｎ ａｌｌｉａｎｃｅ ｗｉｔｈ Ｃｈｉｎａ？", EN_QUESTION),

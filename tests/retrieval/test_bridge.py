@@ -877,3 +877,19 @@ def test_a_phrasal_verb_reaches_the_terms_of_the_nouns_it_is_said_by() -> None:
     assert ["辞任"] in bridge.expand("When did he step down?") and ["辞任"] in bridge.expand("He stepped down.")
     assert ["要求"] in bridge.expand("What did China call for?")
     assert not any("撤退" in g for g in bridge.expand("They pull the rope out"))  # only the two words together
+
+
+def test_a_question_typed_all_in_capitals_is_cased_for_the_encoders_as_people_type(searcher) -> None:
+    """A word no English word is a name (Korybko), one the passages define or the table keys in capitals stays so
+    (SCO; not US, which is also "us"), the rest in lower case, and the question's first letter a capital. A question
+    with lower case, or Japanese, is read as it is; the lexical signal reads the question as typed."""
+    bridge = searcher.bridge
+    assert bridge.cased("WHO IS KORYBKO?") == "Who is Korybko?"
+    said = "WHAT DID THE SCO AND THE EU SAY ABOUT NATO'S ROLE?"
+    assert bridge.cased(said) == "What did the SCO and the EU say about NATO's role?"
+    assert bridge.cased("WHAT DID PUTIN TELL US?") == "What did Putin tell us?"
+    for as_is in ("What did Lavrov say?", "NATO?", "WHO IS ラブロフ?", "SCO IN 2025", "WHO IS Korybko?"):
+        assert bridge.cased(as_is) == as_is
+    dense = next(c for c in searcher.components if c.name == "e5")
+    assert dense.read("WHAT IS THE SCO?") == "What is the SCO(上海協力機構)?"  # glossed after it is cased
+    assert searcher.term_groups("WHO IS KORYBKO?") == searcher.term_groups("Who is Korybko?")
