@@ -647,7 +647,9 @@ def test_a_question_asking_what_caused_something_opens_with_the_cause_given_not_
                   "JR東海の調べでは、変電所の装置の一部から火花が出て、送電が自動的に止まったことがわかった。",
                   "警察の調べによると、配電盤付近から火が出たことが分かった。",
                   "消防の調べで、台所のこんろから出火したことが判明した。",  # a reviewer's: 判明した, polite forms
-                  "県の調べでは、配管の劣化でガスが漏れたことがわかりました。"):
+                  "県の調べでは、配管の劣化でガスが漏れたことがわかりました。",
+                  # a nineteenth probe's: the reason said, which "Why is the ferry route being scrapped?" never quoted
+                  "会社によると、廃止の理由は船員不足と赤字だ。", "火災の理由は、配線の劣化だった。"):
         assert cause(sentence(given, 0.5), inquiry) == 2, given
     for none in ("原因はわかっていません。", "原因は調査中だという。", "会社は原因の究明を急いでいる。",
                  "原因は現在調べています。", "原因は今のところ分かっていない。",  # a reviewer's, the last two
@@ -663,7 +665,10 @@ def test_a_question_asking_what_caused_something_opens_with_the_cause_given_not_
                  # a finding of what came of it, not of a cause (a reviewer's)
                  "調べによると、けが人はいなかったことがわかった。", "消防の調べで、火は約3時間後に消し止められたことがわかった。",
                  "JRの調べで、乗客約200人にけがはなかったことがわかった。", "中部電力の調べで、停電はおよそ3万戸に及んだことがわかった。",
-                 "警察の調べでは、80歳の男性が死亡したことがわかった。"):
+                 "警察の調べでは、80歳の男性が死亡したことがわかった。",
+                 # a reason kept back or still sought
+                 "会社は廃止の理由は明らかにしていない。", "火災の理由はまだ分かっていない。", "理由は不明だ。",
+                 "理由は調査中だという。"):
         assert cause(sentence(none, 0.5), inquiry) == 0, none
     # a reviewer's: of the best one's article, sharing a word with the question, and holding what it names where the
     # best one does (another line's 「…氷が原因とみられる停電」 opened "Why was the Toki 345 train stopped…?")
@@ -686,6 +691,8 @@ def test_a_question_asking_what_caused_something_opens_with_the_cause_given_not_
     assert why(sentence("ウクライナ戦争が両国の補完関係を加速させる最大の要因となっている。", 0.5, 3), inquiry) == 0
     assert why(suspected, inquiry) == 2
     assert why(sentence("保健所は、常温で置かれていた間に菌が増えたことが、食中毒の原因とみています。", 0.5, 4), inquiry) == 2
+    assert why(sentence("会社によると、廃止の理由は船員不足と赤字だ。", 0.5, 6), inquiry) == 2
+    assert why(sentence("会社は廃止の理由は明らかにしていない。", 0.5, 7), inquiry) == 0
     # but not 「…が原因とみて、」, how a fire started, which told "Why did the fire spread so quickly?" (a third review's)
     assert why(sentence("警察は、野焼きの火が燃え移ったことが原因とみて、いきさつを調べています。", 0.5, 5), inquiry) == 0
     # a follow-up by its own words, the conversation query's last line

@@ -159,9 +159,12 @@ _HOLDS_VIEW = r"(?:" + _HELD + r"|(?:み|見)て、)"
 _CAUSE_CUE = (r"(?:から(?:火|煙|火花|水|ガス|油)が|出火|火元|ため|により|によって|が原因|故障|破損|劣化|不具合|漏れ|"
               r"誤り|ミス|過失|ショート|腐食|亀裂)")
 _OUTCOME = r"(?:けが|負傷|死亡|死者|容疑|逮捕|消し止め|及ん|影響|救助|無事)"
+# the reason said: 「会社によると、廃止の理由は船員不足と赤字だ」 ("Why is the ferry route being scrapped?" opened with the
+# closure's announcement, a probe's); not a reason kept back or sought (理由は明らかにしていない, 理由は分かっていない)
+_REASON_IS = r"理由は、?(?!(?:わか|分か|不明|明らか|まだ|調査|特定|定か|言及|公表|説明|いまだ|今のところ|現時点))"
 _GIVES_CAUSE = re.compile(r"(?:原因|要因)(?:と(?:みられ|見られ|され|なっ|なり|考えられ|推定|判明|" + _HOLDS_VIEW + r")|"
                           r"で(?!は)|だっ|だと)|(?:原因|要因|理由)に(?:つい|関し)て、?[^「。]{0,20}「"
-                          r"|原因は(?!(?:わか|分か|不明|調査|まだ|明らか|特定))|とみて(?:調べ|捜査|詳しく)"
+                          r"|原因は(?!(?:わか|分か|不明|調査|まだ|明らか|特定))|とみて(?:調べ|捜査|詳しく)|" + _REASON_IS +
                           # what an investigation found, when it is a cause: 「JR東海の調べでは、…装置の一部から火花が
                           # 出て、…止まったことがわかった」; not an outcome, 「調べによると、けが人はいなかったことがわかっ
                           # た」, 「…3万戸に及んだことがわかった」 (a reviewer's)
@@ -170,7 +173,7 @@ _GIVES_CAUSE = re.compile(r"(?:原因|要因)(?:と(?:みられ|見られ|され
 # a why-question's: what the police and fire services say, and words on the cause in quotes; a view held, not 「…が
 # 原因とみて、…」, which told how a fire started to "Why did the fire spread so quickly?" (a third reviewer's)
 _SUSPECTED = re.compile(r"原因(?:と(?:みられ|見られ|推定|判明|" + _HELD + r")|について、?[^「。]{0,20}「)|"
-                        r"とみて(?:調べ|捜査|詳しく)")
+                        r"とみて(?:調べ|捜査|詳しく)|" + _REASON_IS)
 # the cause still sought: 原因を詳しく調べています, 原因は現在調べています, 原因は今のところ分かっていない (a reviewer's),
 # not a cause held while the rest is looked into (「…が原因とみて、詳しいいきさつを調べています」);
 # not わかった, found: 「…が原因とみられることがわかった」
