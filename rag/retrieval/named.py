@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..stores.bridge import Bridge, name_terms
+from ..stores.bridge import TITLES, Bridge, name_terms
 from ..stores.english import capitalised
 from ..stores.romaji import folded, reads_as_japanese, romanized
 
@@ -41,10 +41,17 @@ def question_names(bridge: Bridge | None, question: str, analyzer) -> list[list[
         if not reads_as_japanese(word) or not _KANJI.search(term):
             return True  # a Chinese name (習近平 for Xi), a katakana or Latin term
         return folded(word) in {folded(romanized(r)) for r in analyzer.readings(term)}
+    # a Japanese name after a title ("Mayor Kai": 甲斐, which Sudachi's dictionary holds as a word, "worth"), by the
+    # kanji that read as it, whatever their part of speech (a probe's: the mayor's words came fourth, after another
+    # city's mayor's)
+    lowered = [w.lower().strip(".,") for w in words]
+    titled = {w for before, w in zip(lowered, lowered[1:]) if before in TITLES and reads_as_japanese(w)}
     out = []
     for word, terms in named.items():
         if word in capitals:
             found = [t for t in name_terms(terms, analyzer.entries, ("人名", "地名")) if reads_as(t, word)]
+            if not found and word in titled:
+                found = [t for t in terms if len(t) >= 2 and _KANJI.search(t) and reads_as(t, word)]
             if found:
                 out.append(found)
     return out

@@ -65,6 +65,10 @@ _ASKING = frozenset({"how", "what", "when", "where", "who", "whom", "whose", "wh
 _AUXILIARIES = frozenset({"do", "does", "did", "will", "would", "to", "can", "could", "should", "may", "might", "must",
                           "shall"})
 _DETERMINERS = frozenset({"the", "a", "an", "its", "their", "his", "her", "our", "this", "that", "these", "those"})
+# the titles a person's name follows ("Mayor Kai", "Dr. Mori")
+TITLES = frozenset({"mayor", "governor", "president", "minister", "mr", "mrs", "ms", "dr", "chairman", "chairwoman",
+                     "professor", "judge", "director", "ambassador", "senator", "premier", "secretary", "spokesman",
+                     "spokeswoman", "commissioner", "prosecutor", "principal", "coach", "manager", "chief", "head"})
 _HIRAGANA_ONLY = re.compile(r"[\u3041-\u3096\u30fc]+")
 HOW_DEGREES = frozenset({"much", "many", "long", "old", "often", "far", "soon"})  # the aligner's too
 # "How long was the joint statement?", "How long is the report released after the summit?": a text's length, which
@@ -574,8 +578,11 @@ class Bridge:
                     hit = list(dict.fromkeys([*(hit or ()), *made]))
                 if hit:
                     groups.append(list(hit))
-                    # a name, whatever its case (a bridge written before it kept the dictionary's words tells none)
-                    if named is not None and self.words and self.words.isdisjoint(stems(part)):
+                    # a name, whatever its case (a bridge written before it kept the dictionary's words tells none),
+                    # and a word of the dictionary written as a name after a title ("Mayor Kai": 甲斐, whom JMdict's
+                    # "kai" 皆 hid, a probe's)
+                    if named is not None and self.words and (self.words.isdisjoint(stems(part)) or (
+                            cased and part in names and i >= 2 and words[i - 2] in TITLES)):
                         named[part] = list(hit)
                 elif w in names and (name := self.spelled(part)):
                     groups.append(name)

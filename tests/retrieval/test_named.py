@@ -28,6 +28,21 @@ def test_the_names_are_capitalised_words_only_the_name_dictionaries_hold_in_the_
     assert question_names(probe, "What did Miyashita say?", entries) == [["宮下"]]
 
 
+def test_a_japanese_name_after_a_title_is_a_name_whatever_the_dictionaries_call_its_kanji(searcher) -> None:
+    """A nineteenth probe's "What did Mayor Kai say at the press conference?": JMdict's "kai" (皆) kept the word from the
+    names, and Sudachi holds 甲斐 as a word ("worth"), so the answer opened with another city's mayor. After a title,
+    a word read in Japanese syllables names whoever the kanji reading as it write; not the kanji that read otherwise
+    (皆: みな), nor without the title, nor a word of no Japanese reading (President Trump: by the name terms alone)."""
+    from rag.stores.bridge import Bridge
+
+    entries = searcher.analyzer
+    probe = Bridge({"kai": ["皆", "甲斐"], "mayor": ["市長"]}, words=["what", "did", "say", "kai", "mayor"])
+    assert question_names(probe, "What did Mayor Kai say?", entries) == [["甲斐"]]
+    assert question_names(probe, "What did mayor Kai say?", entries) == [["甲斐"]]
+    assert question_names(probe, "What did Kai say?", entries) == []
+    assert question_names(probe, "What did the mayor say about Kai?", entries) == []
+
+
 def test_a_ranking_whose_first_passages_do_not_write_the_name_gets_bm25s_best_that_does_first(searcher) -> None:
     """On the session index: a ranking of passages that do not write ラブロフ (the fused top five of a question the
     embedders read as about something else) gets the passage BM25 ranks first among those that do, scoring as the
