@@ -58,12 +58,13 @@ class _Requests(h11.Connection):
         self.header_limit = max_incomplete_event_size
 
     def next_event(self) -> Any:
+        idle = self.their_state is h11.IDLE  # before the event: h11 marks its peer's state ERROR as it raises
         try:
             event = super().next_event()
         except h11.RemoteProtocolError as exc:  # h11's own: its status (431 for headers too long), in words of ours
             if self.refused is None:
                 status = exc.error_status_hint
-                if status == 431 and b"\n" not in self.trailing_data[0]:  # the request line alone: its target
+                if status == 431 and idle and self._target_too_long():
                     status = 414
                 self.refused = (status, self._too_large(status) if status in (414, 431)
                                 else "the request is not valid HTTP/1.1")
@@ -103,6 +104,16 @@ class _Requests(h11.Connection):
             rest = b"/" + rest
         headers = [(name, value) for name, value in event.headers if name != b"host"] + [(b"host", authority)]
         return h11.Request(method=event.method, headers=headers, target=rest, http_version=version)
+
+    def _target_too_long(self) -> bool:
+        """Whether the request line still arriving has a target longer than the limit by itself, or one still arriving
+        (as a whole head's is judged: a target under it with a few headers is 431 however TCP cut it, a reviewer's)."""
+        line = self.trailing_data[0]
+        if b"\n" in line:
+            return False
+        _, _, rest = line.partition(b" ")
+        target, space, _ = rest.partition(b" ")
+        return not space or len(target) > self.header_limit  # a target still arriving is what passed the limit
 
     def _too_large(self, status: int) -> str:
         if status == 414:

@@ -431,6 +431,28 @@ def test_a_url_too_long_gets_a_414_not_the_headers_431(server):
             assert (status, headers["content-type"]) == (414, "application/json")
             said = "the request's URL is longer than 16384 bytes"
             assert json.loads(body) == {"error": "uri_too_long", "detail": said}
+    # a reviewer's: a target under the limit whose head passes it is 431 whether the line came whole or cut before
+    # its end, and a body's over-long chunk line is no URL
+    for cut in (False, True):
+        with socket.create_connection(_address(url), timeout=30) as sock:
+            line = b"GET /" + b"a" * 16_379 + b" HTTP/1.1"  # a target of 16,380 bytes
+            try:
+                if cut:
+                    sock.sendall(line)
+                    time.sleep(0.2)
+                    sock.sendall(b"\r\nHost: x\r\n\r\n")
+                else:
+                    sock.sendall(line + b"\r\nHost: x\r\n\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            assert _read_response(sock)[0] == 431, cut
+    with socket.create_connection(_address(url), timeout=30) as sock:
+        try:
+            sock.sendall(b"POST /v1/search HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1" * 20_000)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        status, _, body = _read_response(sock)
+        assert status != 414 and json.loads(body)["error"] != "uri_too_long"
 
 
 def test_a_request_line_of_another_major_version_gets_a_505_at_once_and_its_connection_closed(server):
