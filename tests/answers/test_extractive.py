@@ -668,7 +668,10 @@ def test_a_question_asking_what_caused_something_opens_with_the_cause_given_not_
                  "警察の調べでは、80歳の男性が死亡したことがわかった。",
                  # a reason kept back or still sought
                  "会社は廃止の理由は明らかにしていない。", "火災の理由はまだ分かっていない。", "理由は不明だ。",
-                 "理由は調査中だという。"):
+                 "理由は調査中だという。",
+                 # a reviewer's: after a comma, kept back, denied or asked
+                 "理由は、まだ分かっていない。", "理由は、不明だ。", "会社は廃止の理由は明かしていない。", "理由は判明していない。",
+                 "理由は何か。", "理由は示されていない。", "反対する理由はない。", "理由は見当たらない。"):
         assert cause(sentence(none, 0.5), inquiry) == 0, none
     # a reviewer's: of the best one's article, sharing a word with the question, and holding what it names where the
     # best one does (another line's 「…氷が原因とみられる停電」 opened "Why was the Toki 345 train stopped…?")
