@@ -44,13 +44,12 @@ def question_names(bridge: Bridge | None, question: str, analyzer) -> list[list[
     # a Japanese name after a title ("Mayor Kai": 甲斐, which Sudachi's dictionary holds as a word, "worth"), by the
     # kanji that read as it, whatever their part of speech (a probe's: the mayor's words came fourth, after another
     # city's mayor's)
-    lowered = [w.lower().strip(".,") for w in words]
-    titled = {w for before, w in zip(lowered, lowered[1:]) if before in TITLES and reads_as_japanese(w)}
+    titled = _titled(words)
     out = []
     for word, terms in named.items():
         if word in capitals:
             found = [t for t in name_terms(terms, analyzer.entries, ("人名", "地名")) if reads_as(t, word)]
-            if not found and word in titled:
+            if not found and _PLAIN.sub("", word) in titled:
                 found = [t for t in terms if len(t) >= 2 and _KANJI.search(t) and reads_as(t, word)]
             if found:
                 out.append(found)
@@ -58,6 +57,26 @@ def question_names(bridge: Bridge | None, question: str, analyzer) -> list[list[
 
 
 _KANJI = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _titled(words: Sequence[str]) -> set[str]:
+    """The surnames of a question's names after a title, lower-cased: the last of the capitalised words after it
+    ("Mayor Kai", "Mayor Kai's", "Mayor Hiroshi Kai": kai; "Ambassador Yuri Ushakov": ushakov, not yuri), when it
+    reads in Japanese syllables."""
+    plain = [_PLAIN.sub("", w.lower()) for w in words]
+    out: set[str] = set()
+    for i, before in enumerate(plain[:-1]):
+        if before not in TITLES:
+            continue
+        j = i + 1
+        while j + 1 < len(words) and words[j + 1][:1].isupper() and plain[j + 1]:
+            j += 1
+        if words[j][:1].isupper() and reads_as_japanese(plain[j]):
+            out.add(plain[j])
+    return out
+
+
+_PLAIN = re.compile(r"['’]s$|[^a-z]")
 
 
 def names_first(rows: Sequence[int], scores: dict[int, float], lexical: dict[int, float] | None,
