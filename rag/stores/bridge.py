@@ -47,7 +47,10 @@ _OFFICERS = frozenset({"president", "vice-president", "chairman", "director", "d
 # the places and bodies an office is held in, as JMdict's two-word glosses name them; not a rank or a time ("vice
 # minister" 大輔, "acting president", "former president"), nor a kind of person ("bald head", "hard worker")
 _HELD_IN = frozenset({"company", "university", "school", "kindergarten", "town", "village", "prefectural", "party",
-                      "branch", "shop", "bureau", "board", "society", "factory", "laboratory", "bank", "zoo", "park"})
+                      "branch", "shop", "bureau", "board", "society", "factory", "laboratory", "zoo", "park"})
+# and not an office of old or another trade's word: 町年寄 ("town leader", an Edo town elder; not "bank manager" 銀行家,
+# a banker: "bank" is no place of an office here, a reviewer's)
+_NOT_OFFICES = frozenset({"town leader"})
 _COMPANY_TERMS = 2
 # "head" and "chief" before a role say the same ("head priest", "chief priest": 住職), and JMdict glosses a role with
 # one of them: a two-word phrase the table lacks is looked up with the other
@@ -69,6 +72,9 @@ _DETERMINERS = frozenset({"the", "a", "an", "its", "their", "his", "her", "our",
 TITLES = frozenset({"mayor", "governor", "president", "minister", "mr", "mrs", "ms", "dr", "chairman", "chairwoman",
                      "professor", "judge", "director", "ambassador", "senator", "premier", "secretary", "spokesman",
                      "spokeswoman", "commissioner", "prosecutor", "principal", "coach", "manager", "chief", "head"})
+_NEGATED = frozenset({"don", "didn", "doesn", "isn", "aren", "wasn", "weren", "won", "can", "couldn", "wouldn",
+                      "shouldn", "hasn", "haven", "hadn", "it", "that", "what", "who", "there"})  # DIDN'T, IT'S
+_NO_VOWEL = re.compile(r"[B-DF-HJ-NP-TV-Z]{2,}")  # NHK, LDP, JR: an acronym, however the table keys it
 _HIRAGANA_ONLY = re.compile(r"[\u3041-\u3096\u30fc]+")
 HOW_DEGREES = frozenset({"much", "many", "long", "old", "often", "far", "soon"})  # the aligner's too
 # "How long was the joint statement?", "How long is the report released after the summit?": a text's length, which
@@ -190,7 +196,8 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     # the office's own terms fill it, as a big corpus's do (委員長, 会長, 議長, 主席, 総裁, 総長: a reviewer's)
     # An office held in a university, a town or a prefecture likewise ("Who is the president of Hokuto Institute of
     # Technology?" 学長, "the mayor of Shiibaru town" 町長, a probe's; "governor" reached no 知事)
-    for key in sorted(k for k in out if k.count(" ") == 1 and k.split()[0] in _HELD_IN and k.split()[1] in _OFFICERS):
+    for key in sorted(k for k in out if k.count(" ") == 1 and k.split()[0] in _HELD_IN and k.split()[1] in _OFFICERS
+                      and k not in _NOT_OFFICES):
         head = key.split()[1]
         kept = out.get(head, [])
         out[head] = list(dict.fromkeys([*kept, *out[key][:_COMPANY_TERMS]]))
@@ -432,16 +439,24 @@ class Bridge:
     def cased(self, text: str) -> str:
         """A question typed all in capitals in the case the encoders read ("WHO IS KORYBKO?" → "Who is Korybko?"):
         e5 and USE are cased and read capitals as other words (USE's best cosine for "WHY IS THE TAIJIMA FERRY
-        CLOSING?" was 0.11, and the answer refused as not covered; as typed, 0.46). A word the passages define or the
-        table keys in capitals, and no English word, stays in capitals (SCO, NATO, EU; not US, which is also "us"); any
-        other word no English word is a name (Korybko, Taijima); the rest in lower case. The lexical signal reads the
-        question as typed (`expand`: in capitals every word may be an acronym or a name)."""
+        CLOSING?" was 0.11, and the answer refused as not covered; as typed, 0.46). A word the dictionary holds in
+        any regular form ("cancelled", "trains") in lower case, names the dictionary also holds as words among them
+        (tehran, china); a word the passages define or the table keys in capitals, or one of two to four letters
+        without a vowel (NHK, LDP), in capitals (SCO, NATO, EU; not US, which is also "us"); any other word as a name
+        (Korybko, Taijima). The lexical signal reads the question as typed (`expand`: in capitals every word may be an
+        acronym or a name)."""
 
         def case(word: str) -> str:
+            if "'" in word or "’" in word:
+                head, mark, tail = re.split(r"(['’])", word, maxsplit=1)
+                if head.lower() in _NEGATED:
+                    return word.lower()  # DIDN'T
+                return case(head) + mark + tail.lower()  # NATO'S, KORYBKO'S
             lower = word.lower()
-            if lower in self.words:
-                return lower
-            if word in self.defined or word in self.table:
+            plain = "".join(english_words(lower)) or lower  # DÉTENTE: detente
+            if len(word) == 1 or plain in STOP_WORDS or not self.words.isdisjoint(stems(plain)):
+                return lower  # a word of the dictionary's in any form, or a stop word (ITS, COULD)
+            if word in self.defined or word in self.table or (len(word) <= 4 and _NO_VOWEL.fullmatch(word)):
                 return word
             return word[:1] + lower[1:]
         return as_typed(text, case)
@@ -579,10 +594,10 @@ class Bridge:
                 if hit:
                     groups.append(list(hit))
                     # a name, whatever its case (a bridge written before it kept the dictionary's words tells none),
-                    # and a word of the dictionary written as a name after a title ("Mayor Kai": 甲斐, whom JMdict's
-                    # "kai" 皆 hid, a probe's)
+                    # and a word of the dictionary written as a name one or two words after a title ("Mayor Kai",
+                    # "Mayor Hiroshi Kai": 甲斐, whom JMdict's "kai" 皆 hid, a probe's)
                     if named is not None and self.words and (self.words.isdisjoint(stems(part)) or (
-                            cased and part in names and i >= 2 and words[i - 2] in TITLES)):
+                            cased and part in names and TITLES.intersection(words[max(i - 3, 0):i - 1]))):
                         named[part] = list(hit)
                 elif w in names and (name := self.spelled(part)):
                     groups.append(name)

@@ -42,7 +42,8 @@ def acronyms(text: str) -> set[str]:
     return capitals(text) if _LOWER.search(text) else set()
 
 
-_LETTERED = re.compile(r"[A-Za-z]*[A-Z][A-Za-z]*")
+# a word with a capital (accented letters and an apostrophe's part too: DÉTENTE, DIDN'T)
+_LETTERED = re.compile(r"[A-Za-z\u00c0-\u024f]*[A-Z\u00c0-\u00de][A-Za-z\u00c0-\u024f]*(?:['’][A-Za-z]+)*")
 _POSSESSIVE = re.compile(r"(?<=[A-Za-z])['’]S\b")  # NATO'S: NATO's
 _FOREIGN = re.compile(r"[^\x00-\u024f]")  # past Latin: kana, kanji, Cyrillic, Hangul, full-width letters
 

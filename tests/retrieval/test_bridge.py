@@ -287,12 +287,15 @@ def test_an_office_held_in_a_university_a_town_or_a_prefecture_is_keyed_by_the_o
     and "governor" no 知事 at all. Each under its office after the office's own terms; not an office's rank or time
     ("vice minister" 大輔, "former president" 前大統領), nor a kind of person ("hard worker" 働き者)."""
     settings, _ = built_index
-    small = build_bridge(["学長", "大統領", "町長", "村長", "市長", "知事", "大臣", "大輔", "前大統領", "労働者", "働き者"],
+    small = build_bridge(["学長", "大統領", "町長", "村長", "市長", "知事", "大臣", "大輔", "前大統領", "労働者", "働き者", "銀行家",
+                          "町年寄", "党首"],
                          cache_dir=Path(settings.cache_dir or settings.index_dir / ".cache"))
     assert small.table["president"][0] == "大統領" and "学長" in small.table["president"]
     assert "知事" in small.table["governor"]
     assert "大輔" not in small.table.get("minister", []) and "前大統領" not in small.table["president"]
     assert "働き者" not in small.table.get("worker", [])
+    # a reviewer's: a banker ("bank manager") and an Edo town elder ("town leader") are no manager or leader of ours
+    assert "銀行家" not in small.table.get("manager", []) and small.table["leader"] == ["党首"]
     assert small.table["university president"] == ["学長"]  # the two-word key keeps its own
     assert small.table["mayor"] == ["市長", "町長", "村長"]  # the glosses' keys in order ("town …", "village …")
 
@@ -888,6 +891,11 @@ def test_a_question_typed_all_in_capitals_is_cased_for_the_encoders_as_people_ty
     said = "WHAT DID THE SCO AND THE EU SAY ABOUT NATO'S ROLE?"
     assert bridge.cased(said) == "What did the SCO and the EU say about NATO's role?"
     assert bridge.cased("WHAT DID PUTIN TELL US?") == "What did Putin tell us?"
+    # a reviewer's: a word of the dictionary in any form, a contraction, an accent, an acronym without a vowel
+    assert bridge.cased("WHY WERE TRAINS CANCELLED?") == "Why were trains cancelled?"
+    assert bridge.cased("WHY DIDN'T THE NEW DÉTENTE HOLD?") == "Why didn't the new détente hold?"
+    assert bridge.cased("WHAT DID NHK AND THE LDP SAY?") == "What did NHK and the LDP say?"
+    assert bridge.cased("WHAT DID KORYBKO'S PIECE SAY?") == "What did Korybko's piece say?"
     for as_is in ("What did Lavrov say?", "NATO?", "WHO IS ラブロフ?", "SCO IN 2025", "WHO IS Korybko?"):
         assert bridge.cased(as_is) == as_is
     dense = next(c for c in searcher.components if c.name == "e5")

@@ -41,6 +41,12 @@ def test_a_japanese_name_after_a_title_is_a_name_whatever_the_dictionaries_call_
     assert question_names(probe, "What did mayor Kai say?", entries) == [["甲斐"]]
     assert question_names(probe, "What did Kai say?", entries) == []
     assert question_names(probe, "What did the mayor say about Kai?", entries) == []
+    # a reviewer's: the name's punctuation and possessive, a given name before it, and a given name alone is no
+    # surname ("Ambassador Yuri Ushakov": not 有利)
+    for asked in ("Who is Mayor Kai?", "What did Mayor Kai's office say?", "What did Mayor Hiroshi Kai say?"):
+        assert question_names(probe, asked, entries) == [["甲斐"]], asked
+    envoy = Bridge({"yuri": ["有利"], "ushakov": ["ウシャコフ"]}, words=["what", "did", "say", "yuri", "ambassador"])
+    assert ["有利"] not in question_names(envoy, "What did Ambassador Yuri Ushakov say?", entries)
 
 
 def test_a_ranking_whose_first_passages_do_not_write_the_name_gets_bm25s_best_that_does_first(searcher) -> None:
