@@ -108,12 +108,12 @@ class _Requests(h11.Connection):
     def _target_too_long(self) -> bool:
         """Whether the request line still arriving has a target longer than the limit by itself, or one still arriving
         (as a whole head's is judged: a target under it with a few headers is 431 however TCP cut it, a reviewer's)."""
-        line = self.trailing_data[0]
-        if b"\n" in line:
-            return False
+        line, ended, _ = self.trailing_data[0].partition(b"\n")
         _, _, rest = line.partition(b" ")
         target, space, _ = rest.partition(b" ")
-        return not space or len(target) > self.header_limit  # a target still arriving is what passed the limit
+        # a target still arriving is what passed the limit; a whole line's target, whatever came after it (a second
+        # reviewer's: cut after the line's end, a URL too long was 431)
+        return (not space and not ended) or len(target) > self.header_limit
 
     def _too_large(self, status: int) -> str:
         if status == 414:

@@ -60,22 +60,28 @@ _KANJI = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _titled(words: Sequence[str]) -> set[str]:
-    """The surnames of a question's names after a title, lower-cased: the last of the capitalised words after it
-    ("Mayor Kai", "Mayor Kai's", "Mayor Hiroshi Kai": kai; "Ambassador Yuri Ushakov": ushakov, not yuri), when it
-    reads in Japanese syllables."""
+    """The words of a Japanese name after a title, lower-cased: the capitalised words after it, up to a word that ends
+    a clause (a comma's), when every one reads in Japanese syllables: "Mayor Kai", "Mayor Kai's", "Mayor Hiroshi Kai",
+    "Mayor Kai Hiroshi" (surname first, as NHK writes): kai (and hiroshi); not "Ambassador Yuri Ushakov", whose name
+    is no Japanese one (Yuri is no 有利)."""
     plain = [_PLAIN.sub("", w.lower()) for w in words]
     out: set[str] = set()
     for i, before in enumerate(plain[:-1]):
-        if before not in TITLES:
+        if before not in TITLES or words[i][-1:] in _CLAUSE_END:
             continue
-        j = i + 1
-        while j + 1 < len(words) and words[j + 1][:1].isupper() and plain[j + 1]:
-            j += 1
-        if words[j][:1].isupper() and reads_as_japanese(plain[j]):
-            out.add(plain[j])
+        run = []
+        for j in range(i + 1, len(words)):
+            if not words[j][:1].isupper() or not plain[j]:
+                break
+            run.append(plain[j])
+            if words[j][-1:] in _CLAUSE_END:
+                break
+        if run and all(reads_as_japanese(w) for w in run):
+            out.update(run)
     return out
 
 
+_CLAUSE_END = frozenset(",;:)?!")
 _PLAIN = re.compile(r"['’]s$|[^a-z]")
 
 

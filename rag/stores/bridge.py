@@ -74,6 +74,9 @@ TITLES = frozenset({"mayor", "governor", "president", "minister", "mr", "mrs", "
                      "spokeswoman", "commissioner", "prosecutor", "principal", "coach", "manager", "chief", "head"})
 _NEGATED = frozenset({"don", "didn", "doesn", "isn", "aren", "wasn", "weren", "won", "can", "couldn", "wouldn",
                       "shouldn", "hasn", "haven", "hadn", "it", "that", "what", "who", "there"})  # DIDN'T, IT'S
+_CALENDAR = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september",
+                       "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
+                       "saturday", "sunday"})
 _NO_VOWEL = re.compile(r"[B-DF-HJ-NP-TV-Z]{2,}")  # NHK, LDP, JR: an acronym, however the table keys it
 _HIRAGANA_ONLY = re.compile(r"[\u3041-\u3096\u30fc]+")
 HOW_DEGREES = frozenset({"much", "many", "long", "old", "often", "far", "soon"})  # the aligner's too
@@ -451,10 +454,16 @@ class Bridge:
                 head, mark, tail = re.split(r"(['’])", word, maxsplit=1)
                 if head.lower() in _NEGATED:
                     return word.lower()  # DIDN'T
+                if len(head) == 1:
+                    return head + mark + tail[:1] + tail[1:].lower()  # O'NEILL
                 return case(head) + mark + tail.lower()  # NATO'S, KORYBKO'S
             lower = word.lower()
             plain = "".join(english_words(lower)) or lower  # DÉTENTE: detente
-            if len(word) == 1 or plain in STOP_WORDS or not self.words.isdisjoint(stems(plain)):
+            if len(word) == 1:
+                return "a" if word == "A" else word  # I, G7's G, Type B (a second reviewer's)
+            if lower in _CALENDAR:
+                return word[:1] + lower[1:]  # SEPTEMBER, MONDAY: English writes them so
+            if plain in STOP_WORDS or not self.words.isdisjoint(stems(plain)):
                 return lower  # a word of the dictionary's in any form, or a stop word (ITS, COULD)
             if word in self.defined or word in self.table or (len(word) <= 4 and _NO_VOWEL.fullmatch(word)):
                 return word

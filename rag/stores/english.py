@@ -45,7 +45,8 @@ def acronyms(text: str) -> set[str]:
 # a word with a capital (accented letters and an apostrophe's part too: DÉTENTE, DIDN'T)
 _LETTERED = re.compile(r"[A-Za-z\u00c0-\u024f]*[A-Z\u00c0-\u00de][A-Za-z\u00c0-\u024f]*(?:['’][A-Za-z]+)*")
 _POSSESSIVE = re.compile(r"(?<=[A-Za-z])['’]S\b")  # NATO'S: NATO's
-_FOREIGN = re.compile(r"[^\x00-\u024f]")  # past Latin: kana, kanji, Cyrillic, Hangul, full-width letters
+# past Latin: kana, kanji, Cyrillic, Hangul, full-width letters; not typographic punctuation (’, “”, –, ？: a phone's)
+_FOREIGN = re.compile(r"[^\x00-\u024f\u2010-\u206f\uff01-\uff0f\uff1a-\uff20\u3000-\u3002]")
 
 
 def shouted(text: str) -> bool:

@@ -649,7 +649,10 @@ def test_a_question_asking_what_caused_something_opens_with_the_cause_given_not_
                   "消防の調べで、台所のこんろから出火したことが判明した。",  # a reviewer's: 判明した, polite forms
                   "県の調べでは、配管の劣化でガスが漏れたことがわかりました。",
                   # a nineteenth probe's: the reason said, which "Why is the ferry route being scrapped?" never quoted
-                  "会社によると、廃止の理由は船員不足と赤字だ。", "火災の理由は、配線の劣化だった。"):
+                  "会社によると、廃止の理由は船員不足と赤字だ。", "火災の理由は、配線の劣化だった。",
+                  # a second reviewer's: a later clause's denial is its own, and 何 or 現在 may open a reason
+                  "廃止の理由は船員不足と赤字で、再開の見通しは立っていない。", "廃止の理由は船員不足だが、後継の船はまだ決まっていない。",
+                  "廃止の理由は何よりも船員が足りないことだ。", "廃止の理由は現在の船が老朽化したためだ。"):
         assert cause(sentence(given, 0.5), inquiry) == 2, given
     for none in ("原因はわかっていません。", "原因は調査中だという。", "会社は原因の究明を急いでいる。",
                  "原因は現在調べています。", "原因は今のところ分かっていない。",  # a reviewer's, the last two
@@ -671,7 +674,10 @@ def test_a_question_asking_what_caused_something_opens_with_the_cause_given_not_
                  "理由は調査中だという。",
                  # a reviewer's: after a comma, kept back, denied or asked
                  "理由は、まだ分かっていない。", "理由は、不明だ。", "会社は廃止の理由は明かしていない。", "理由は判明していない。",
-                 "理由は何か。", "理由は示されていない。", "反対する理由はない。", "理由は見当たらない。"):
+                 "理由は何か。", "理由は示されていない。", "反対する理由はない。", "理由は見当たらない。",
+                 # a second reviewer's: a reported ending, quotes closed, a question mark, kept back in other words
+                 "会社は廃止の理由は示していないということです。", "「理由は示されていない。」」", "理由はどこにあるのか？",
+                 "理由は伏せている。", "理由は非公表だ。", "理由は不透明だ。", "理由は今後調べる方針だ。"):
         assert cause(sentence(none, 0.5), inquiry) == 0, none
     # a reviewer's: of the best one's article, sharing a word with the question, and holding what it names where the
     # best one does (another line's 「…氷が原因とみられる停電」 opened "Why was the Toki 345 train stopped…?")

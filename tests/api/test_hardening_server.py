@@ -431,6 +431,15 @@ def test_a_url_too_long_gets_a_414_not_the_headers_431(server):
             assert (status, headers["content-type"]) == (414, "application/json")
             said = "the request's URL is longer than 16384 bytes"
             assert json.loads(body) == {"error": "uri_too_long", "detail": said}
+    # a second reviewer's: a whole line's long target is 414 while its headers still arrive
+    with socket.create_connection(_address(url), timeout=30) as sock:
+        try:
+            sock.sendall(b"GET /v1/search?q=" + b"a" * 20_000 + b" HTTP/1.1\r\n")
+            time.sleep(0.2)
+            sock.sendall(b"Host: x\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        assert _read_response(sock)[0] == 414
     # a reviewer's: a target under the limit whose head passes it is 431 whether the line came whole or cut before
     # its end, and a body's over-long chunk line is no URL
     for cut in (False, True):

@@ -896,6 +896,11 @@ def test_a_question_typed_all_in_capitals_is_cased_for_the_encoders_as_people_ty
     assert bridge.cased("WHY DIDN'T THE NEW DÉTENTE HOLD?") == "Why didn't the new détente hold?"
     assert bridge.cased("WHAT DID NHK AND THE LDP SAY?") == "What did NHK and the LDP say?"
     assert bridge.cased("WHAT DID KORYBKO'S PIECE SAY?") == "What did Korybko's piece say?"
+    # a second reviewer's: a phone's curly apostrophe and quotes, single letters, a name's apostrophe, a month
+    assert bridge.cased("WHY WON’T THE “DETENTE” HOLD？") == "Why won’t the “detente” hold？"
+    asked = "WHAT DID THE G7 SAY ABOUT THE U.S. AND F-35?"
+    assert bridge.cased(asked) == "What did the G7 say about the U.S. and F-35?"
+    assert bridge.cased("DID O'NEILL SPEAK IN SEPTEMBER?") == "Did O'Neill speak in September?"
     for as_is in ("What did Lavrov say?", "NATO?", "WHO IS ラブロフ?", "SCO IN 2025", "WHO IS Korybko?"):
         assert bridge.cased(as_is) == as_is
     dense = next(c for c in searcher.components if c.name == "e5")

@@ -43,7 +43,9 @@ def test_a_japanese_name_after_a_title_is_a_name_whatever_the_dictionaries_call_
     assert question_names(probe, "What did the mayor say about Kai?", entries) == []
     # a reviewer's: the name's punctuation and possessive, a given name before it, and a given name alone is no
     # surname ("Ambassador Yuri Ushakov": not 有利)
-    for asked in ("Who is Mayor Kai?", "What did Mayor Kai's office say?", "What did Mayor Hiroshi Kai say?"):
+    for asked in ("Who is Mayor Kai?", "What did Mayor Kai's office say?", "What did Mayor Hiroshi Kai say?",
+                  # a second reviewer's: surname first, as NHK writes, and a list of titled names
+                  "What did Mayor Kai Hiroshi say?", "What did Mayor Kai, Governor Suzuki and Mayor Sato say?"):
         assert question_names(probe, asked, entries) == [["甲斐"]], asked
     envoy = Bridge({"yuri": ["有利"], "ushakov": ["ウシャコフ"]}, words=["what", "did", "say", "yuri", "ambassador"])
     assert ["有利"] not in question_names(envoy, "What did Ambassador Yuri Ushakov say?", entries)
