@@ -74,9 +74,9 @@ TITLES = frozenset({"mayor", "governor", "president", "minister", "mr", "mrs", "
                      "spokeswoman", "commissioner", "prosecutor", "principal", "coach", "manager", "chief", "head"})
 _NEGATED = frozenset({"don", "didn", "doesn", "isn", "aren", "wasn", "weren", "won", "can", "couldn", "wouldn",
                       "shouldn", "hasn", "haven", "hadn", "it", "that", "what", "who", "there"})  # DIDN'T, IT'S
-_CALENDAR = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september",
-                       "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
-                       "saturday", "sunday"})
+# (not "march" nor "may", a noun and a verb as often: a third reviewer's)
+_CALENDAR = frozenset({"january", "february", "april", "june", "july", "august", "september", "october", "november",
+                       "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
 _NO_VOWEL = re.compile(r"[B-DF-HJ-NP-TV-Z]{2,}")  # NHK, LDP, JR: an acronym, however the table keys it
 _HIRAGANA_ONLY = re.compile(r"[\u3041-\u3096\u30fc]+")
 HOW_DEGREES = frozenset({"much", "many", "long", "old", "often", "far", "soon"})  # the aligner's too
@@ -454,6 +454,8 @@ class Bridge:
                 head, mark, tail = re.split(r"(['’])", word, maxsplit=1)
                 if head.lower() in _NEGATED:
                     return word.lower()  # DIDN'T
+                if head == "I" or word.lower() in ("o'clock", "o’clock"):
+                    return head + mark + tail.lower() if head == "I" else word.lower()  # I'M, O'CLOCK
                 if len(head) == 1:
                     return head + mark + tail[:1] + tail[1:].lower()  # O'NEILL
                 return case(head) + mark + tail.lower()  # NATO'S, KORYBKO'S

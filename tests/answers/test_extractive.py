@@ -677,7 +677,10 @@ def test_a_question_asking_what_caused_something_opens_with_the_cause_given_not_
                  "理由は何か。", "理由は示されていない。", "反対する理由はない。", "理由は見当たらない。",
                  # a second reviewer's: a reported ending, quotes closed, a question mark, kept back in other words
                  "会社は廃止の理由は示していないということです。", "「理由は示されていない。」」", "理由はどこにあるのか？",
-                 "理由は伏せている。", "理由は非公表だ。", "理由は不透明だ。", "理由は今後調べる方針だ。"):
+                 "理由は伏せている。", "理由は非公表だ。", "理由は不透明だ。", "理由は今後調べる方針だ。",
+                 # a third reviewer's: a reason still looked into before a later clause's denial, or asked
+                 "理由は捜査中で、詳しいことは分かっていない。", "理由は非公開で、会社は説明していない。", "理由は何だろう。",
+                 "理由は現在確認中だ。"):
         assert cause(sentence(none, 0.5), inquiry) == 0, none
     # a reviewer's: of the best one's article, sharing a word with the question, and holding what it names where the
     # best one does (another line's 「…氷が原因とみられる停電」 opened "Why was the Toki 345 train stopped…?")

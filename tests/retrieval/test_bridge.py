@@ -901,6 +901,9 @@ def test_a_question_typed_all_in_capitals_is_cased_for_the_encoders_as_people_ty
     asked = "WHAT DID THE G7 SAY ABOUT THE U.S. AND F-35?"
     assert bridge.cased(asked) == "What did the G7 say about the U.S. and F-35?"
     assert bridge.cased("DID O'NEILL SPEAK IN SEPTEMBER?") == "Did O'Neill speak in September?"
+    # a third reviewer's: "may" and "march" as a verb and a noun, "I'm", "o'clock"
+    assert bridge.cased("WHY MAY THE PROTEST MARCH END?") == "Why may the protest march end?"
+    assert bridge.cased("I'M ASKING WHAT HAPPENED AT 5 O'CLOCK") == "I'm asking what happened at 5 o'clock"
     for as_is in ("What did Lavrov say?", "NATO?", "WHO IS ラブロフ?", "SCO IN 2025", "WHO IS Korybko?"):
         assert bridge.cased(as_is) == as_is
     dense = next(c for c in searcher.components if c.name == "e5")
