@@ -454,8 +454,10 @@ class Bridge:
                 head, mark, tail = re.split(r"(['’])", word, maxsplit=1)
                 if head.lower() in _NEGATED:
                     return word.lower()  # DIDN'T
-                if head == "I" or word.lower() in ("o'clock", "o’clock"):
-                    return head + mark + tail.lower() if head == "I" else word.lower()  # I'M, O'CLOCK
+                if head == "I":
+                    return head + mark + tail.lower()  # I'M
+                if word.lower() in ("o'clock", "o’clock"):
+                    return word.lower()
                 if len(head) == 1:
                     return head + mark + tail[:1] + tail[1:].lower()  # O'NEILL
                 return case(head) + mark + tail.lower()  # NATO'S, KORYBKO'S

@@ -44,7 +44,6 @@ def acronyms(text: str) -> set[str]:
 
 # a word with a capital (accented letters and an apostrophe's part too: DÉTENTE, DIDN'T)
 _LETTERED = re.compile(r"[A-Za-z\u00c0-\u024f]*[A-Z\u00c0-\u00de][A-Za-z\u00c0-\u024f]*(?:['’][A-Za-z]+)*")
-_POSSESSIVE = re.compile(r"(?<=[A-Za-z])['’]S\b")  # NATO'S: NATO's
 # past Latin: kana, kanji, Cyrillic, Hangul, full-width letters; not typographic punctuation (’, “”, –, ？: a phone's)
 _FOREIGN = re.compile(r"[^\x00-\u024f\u2010-\u206f\uff01-\uff0f\uff1a-\uff20\u3000-\u3002]")
 
@@ -60,7 +59,7 @@ def as_typed(text: str, case: Callable[[str], str] = str.lower) -> str:
     (its lower-cased form by default), and the first letter a capital. Any other text as it is."""
     if not shouted(text):
         return text
-    typed = _LETTERED.sub(lambda m: case(m.group()), _POSSESSIVE.sub(lambda m: m.group().lower(), text))
+    typed = _LETTERED.sub(lambda m: case(m.group()), text)
     at = next((i for i, ch in enumerate(typed) if ch.isalpha()), 0)
     return typed[:at] + typed[at:at + 1].upper() + typed[at + 1:]
 
