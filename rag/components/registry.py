@@ -81,9 +81,9 @@ def load_part(entry: Entry, build_dir: Path) -> Any:
 
 
 def _reader(parts: Parts, settings: Settings) -> Callable[[str], str]:
-    """How the encoders read a question: one typed all in capitals in the case people type (`Bridge.cased`; without a
-    bridge, in lower case), and with the acronyms the index's passages define written out (RAG_GLOSS_ACRONYMS), from
-    the BM25 part's bridge."""
+    """How the encoders read a question: one typed all in capitals or in title case in the case people type
+    (`Bridge.cased`; without a bridge, in lower case), and with the acronyms the index's passages define written out
+    (RAG_GLOSS_ACRONYMS), from the BM25 part's bridge."""
     bridge = next((data[1] for entry, data in parts.values() if entry.kind == "bm25"), None)
     if bridge is None:
         return as_typed

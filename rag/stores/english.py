@@ -46,6 +46,9 @@ def acronyms(text: str) -> set[str]:
 _LETTERED = re.compile(r"[A-Za-z\u00c0-\u024f]*[A-Z\u00c0-\u00de][A-Za-z\u00c0-\u024f]*(?:['’][A-Za-z]+)*")
 # past Latin: kana, kanji, Cyrillic, Hangul, full-width letters; not typographic punctuation (’, “”, –, ？: a phone's)
 _FOREIGN = re.compile(r"[^\x00-\u024f\u2010-\u206f\uff01-\uff0f\uff1a-\uff20\u3000-\u3002]")
+_WORDS = re.compile(r"[A-Za-z\u00c0-\u024f]+(?:['’][A-Za-z]+)*")
+# a word written capital-first (Putin, Trump's): in a question in title case, its case says nothing
+_TITLE_WORD = re.compile(r"[A-Z\u00c0-\u00de][a-z\u00df-\u024f]*(?:['’][A-Za-z]+)*")
 
 
 def shouted(text: str) -> bool:
@@ -54,12 +57,27 @@ def shouted(text: str) -> bool:
     return not _LOWER.search(text) and len(_LETTERED.findall(text)) >= 3 and not _FOREIGN.search(text)
 
 
+def titled(text: str) -> bool:
+    """Whether `text` is a question typed in title case ("What Did Mayor Kai Say About The Flood?"): three words or
+    more of Latin letters, each with a capital first, a stop word among them past the first (no question writes "Did"
+    or "The" so mid-sentence), and nothing but Latin script."""
+    words = _WORDS.findall(text)
+    return (len(words) >= 3 and _LOWER.search(text) is not None and not _FOREIGN.search(text)
+            and all(w[0].isupper() for w in words) and any(w.lower() in STOP_WORDS for w in words[1:]))
+
+
 def as_typed(text: str, case: Callable[[str], str] = str.lower) -> str:
-    """A question typed all in capitals as people type questions (`shouted`): each word in the case `case` gives it
-    (its lower-cased form by default), and the first letter a capital. Any other text as it is."""
-    if not shouted(text):
+    """A question typed all in capitals (`shouted`) or in title case (`titled`) as people type questions: each word in
+    the case `case` gives its capitals (its lower-cased form by default), and the first letter a capital; in title
+    case only the words written capital-first, since one in capitals (US, NATO) or in mixed case (McCain) is as meant.
+    Any other text as it is."""
+    if shouted(text):
+        typed = _LETTERED.sub(lambda m: case(m.group()), text)
+    elif titled(text):
+        typed = _LETTERED.sub(lambda m: case(m.group().upper()) if _TITLE_WORD.fullmatch(m.group()) else m.group(),
+                              text)
+    else:
         return text
-    typed = _LETTERED.sub(lambda m: case(m.group()), text)
     at = next((i for i, ch in enumerate(typed) if ch.isalpha()), 0)
     return typed[:at] + typed[at:at + 1].upper() + typed[at + 1:]
 
