@@ -135,6 +135,7 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
         _header_timer: asyncio.TimerHandle | None = None
         _waiting_for: bool = False  # bytes of a request have come and its headers are not whole yet
         _answered: bool = False  # a response has been sent on this connection
+        _idle_since: float = 0.0  # when it last had nothing to do: opened, or its last response sent
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
@@ -143,7 +144,28 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
+            self._idle_since = self.loop.time()
             self._arm()
+            if self.limit_concurrency is not None and len(self.connections) >= self.limit_concurrency:
+                self._make_room(len(self.connections) - self.limit_concurrency + 1)
+
+        def _make_room(self, count: int) -> None:
+            """Close the `count` connections idle longest (no request begun on one: never used, or kept alive after
+            its response) for this new one, as nginx reuses its keep-alive connections when out of them (uvicorn
+            serves a request while fewer than its limit are open): 130 sockets opened and left silent made every
+            request a 503, /healthz's too, until the header deadline closed them, and a client reopening them every
+            10 s kept the service down (a probe's). Only connections busy with a request fill the limit now; a request
+            beyond them gets the 503 (`_answer_over_the_limit`)."""
+            idle = [c for c in self.connections if c is not self and isinstance(c, GuardedH11Protocol) and c.idle()]
+            for oldest in sorted(idle, key=lambda c: c._idle_since)[:count]:
+                SERVER_REFUSALS["idle_closed"] += 1
+                oldest._disarm()
+                oldest.transport.close()
+                self.connections.discard(oldest)  # as its connection_lost will: uvicorn counts the open ones
+
+        def idle(self) -> bool:
+            return (self.conn.their_state is h11.IDLE and not self._waiting_for and not self.transport.is_closing()
+                    and (self.cycle is None or self.cycle.response_complete) and not self.conn.trailing_data[0])
 
         def data_received(self, data: bytes) -> None:
             self._waiting_for = self._header_timer is not None
@@ -155,6 +177,7 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
             super().on_response_complete()
             # a next request begun while this one was answered (pipelined) is waited for as one on a fresh connection
             self._answered, self._waiting_for = True, bool(self.conn.trailing_data[0])
+            self._idle_since = self.loop.time()
             if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
                 self._arm()  # for the next request on this connection
 
@@ -219,22 +242,28 @@ def _refusal(status: int, text: str, path: str = "") -> tuple[list[tuple[bytes, 
             (b"content-length", str(len(body)).encode("ascii"))], body
 
 
-def _count_concurrency_refusals() -> None:
-    """Count the 503s uvicorn answers beyond `limit_concurrency`. It answers them with `service_unavailable`, an ASGI
-    app its h11 protocol looks up as a module global when a request arrives over the limit: the app never sees those
-    requests, so /metrics showed a server shedding load as idle. The global is wrapped once; if a uvicorn release
-    stops looking it up there, the count stays at 0 and tests/api/test_hardening_server.py fails."""
+def _answer_over_the_limit() -> None:
+    """Answer the requests uvicorn refuses beyond `limit_concurrency` in the service's JSON error shape, with
+    Retry-After, and count them. uvicorn answers them with `service_unavailable`, an ASGI app its h11 protocol looks up
+    as a module global when a request arrives over the limit: a plain-text "Service Unavailable" without Retry-After
+    (a probe's), which the app never saw, so /metrics showed a server shedding load as idle. The global is replaced
+    once; if a uvicorn release stops looking it up there, tests/api/test_hardening_server.py fails."""
     from uvicorn.protocols.http import h11_impl
 
-    original = h11_impl.service_unavailable
-    if getattr(original, "counted", False):
+    if getattr(h11_impl.service_unavailable, "ours", False):
         return
 
     async def service_unavailable(scope: Any, receive: Any, send: Any) -> None:
         SERVER_REFUSALS["concurrency_limit"] += 1
-        await original(scope, receive, send)
+        body = msgspec.json.encode(error_body(scope.get("path", ""), 503, "overloaded",
+                                              "every connection the server takes is busy with a request: retry "
+                                              "in a second"))
+        await send({"type": "http.response.start", "status": 503,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                                (b"retry-after", b"1"), (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
 
-    service_unavailable.counted = True  # type: ignore[attr-defined]
+    service_unavailable.ours = True  # type: ignore[attr-defined]
     h11_impl.service_unavailable = service_unavailable
 
 
@@ -306,7 +335,7 @@ def serve(settings: Settings) -> int:
         if log.getEffectiveLevel() > logging.INFO:
             log.setLevel(logging.INFO)
     _preflight(settings)
-    _count_concurrency_refusals()
+    _answer_over_the_limit()
     embedders, failed = _build_first(settings)
     try:
         return _run(settings, embedders, failed)
@@ -317,7 +346,8 @@ def serve(settings: Settings) -> int:
 
 def _run(settings: Settings, embedders: dict[str, Any] | None, failed: Exception | None = None) -> int:
     app = create_app(settings, embedders=embedders, unservable=failed)
-    # limit_concurrency: beyond max_connections open connections, uvicorn answers 503 at once instead of queueing.
+    # limit_concurrency: beyond max_connections open connections, the one idle longest is closed (`_make_room`), or
+    # with all of them busy uvicorn answers 503 at once instead of queueing (`_answer_over_the_limit`).
     config = uvicorn.Config(app, host=settings.host, port=settings.port, workers=1, lifespan="on",
                             log_config=None, access_log=False, server_header=False, timeout_graceful_shutdown=10,
                             http=guarded_h11(settings.header_timeout_s), limit_concurrency=settings.max_connections,

@@ -329,16 +329,53 @@ def test_head_over_the_wire_has_the_get_headers_and_no_body(server):
     assert int(dict(line.split(": ", 1) for line in head.decode().split("\r\n")[1:])["content-length"]) > 100
 
 
-def test_connections_beyond_the_limit_get_503_then_service_resumes(server):
+def test_connections_left_idle_make_room_for_a_new_request(server):
+    """A probe's: 130 sockets opened and left silent made every request a 503 (/healthz's too) until the header
+    deadline, and reopened every 10 s kept the service down. At the limit, the connection idle longest is closed for a
+    new one, a kept-alive one too, and the request is answered."""
     url, _ = server
     before = _server_refusals(url)
-    idle = [socket.create_connection(_address(url), timeout=30) for _ in range(MAX_CONNECTIONS)]
+    kept = socket.create_connection(_address(url), timeout=30)
+    kept.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert _read_response(kept)[0] == 200  # kept alive after its response, and idle longest
+    silent = [socket.create_connection(_address(url), timeout=30) for _ in range(MAX_CONNECTIONS)]
     try:
-        with socket.create_connection(_address(url), timeout=30) as sock:
-            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-            assert _read_response(sock)[0] == 503
+        for _ in range(3):
+            with socket.create_connection(_address(url), timeout=30) as sock:
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                assert _read_response(sock)[0] == 200
+        assert kept.recv(100) == b""  # closed by the server, in the order they went idle
+        assert silent[0].recv(100) == b""
     finally:
-        for s in idle:
+        kept.close()
+        for s in silent:
+            s.close()
+    after = _server_refusals(url)
+    assert after["idle_closed"] >= before["idle_closed"] + 3
+    assert after["concurrency_limit"] == before["concurrency_limit"]
+
+
+def test_requests_beyond_the_limit_of_busy_connections_get_503_in_json_then_service_resumes(server):
+    """With every connection the server takes busy with a request (headers sent, the body awaited), a new request is
+    refused at once with the service's JSON error and Retry-After (uvicorn's was plain text without it, a probe's),
+    in OpenAI's shape on the chat route, and counted on /metrics; once they end, requests are served again."""
+    url, _ = server
+    before = _server_refusals(url)
+    busy = [socket.create_connection(_address(url), timeout=30) for _ in range(MAX_CONNECTIONS - 1)]
+    try:
+        for sock in busy:
+            sock.sendall(b"POST /v1/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 100\r\n\r\n")
+        time.sleep(0.2)
+        for path, field in ((b"/healthz", "error"), (b"/v1/chat/completions", "message")):
+            with socket.create_connection(_address(url), timeout=30) as sock:
+                sock.sendall(b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+                status, headers, body = _read_response(sock)
+            assert status == 503 and headers["retry-after"] == "1", (status, body)
+            error = json.loads(body)
+            assert "busy" in (error["error"]["message"] if field == "message" else error["detail"]), error
+    finally:
+        for s in busy:
             s.close()
     deadline = time.monotonic() + 30
     while True:  # the closed connections are noticed by the server's event loop, then a request goes through
@@ -351,7 +388,7 @@ def test_connections_beyond_the_limit_get_503_then_service_resumes(server):
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         assert _read_response(sock)[0] == 200
     after = _server_refusals(url)  # the 503s were answered by uvicorn, not the app: /metrics shows them still
-    assert after["concurrency_limit"] >= before["concurrency_limit"] + 1
+    assert after["concurrency_limit"] >= before["concurrency_limit"] + 2
     assert after["invalid_http"] == before["invalid_http"]
 
 
