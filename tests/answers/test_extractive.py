@@ -929,8 +929,8 @@ def test_a_follow_up_asking_what_he_said_leads_with_the_words_of_the_person_it_p
 def test_a_number_of_another_time_does_not_lead_unless_the_question_asks_of_another_time(searcher) -> None:
     """A probe's: "How many customers were affected by the Maruyoshi data leak?" opened with 「2019年にも、…約2300人分の
     メールアドレスが流出するトラブルがあり」, an earlier leak, above this one's 12万3000人. A year or an earlier time with
-    (に)も tells of another occurrence: its number claims as some number does, unless the question asks of another
-    time itself (a year, "last", "previous")."""
+    (に)も tells of another occurrence, as do years ago (10年前の, 10年前に) and an earlier year with には: its number
+    claims as some number does, unless the question asks of another time itself (a year, "last", "previous")."""
     found = searcher.search("ラブロフ", top_k=1).hits[0]
     hit = dataclasses.replace(found, citation=dataclasses.replace(found.citation, published="2025-10-14"))
     before = Scored(1, 0, 0, "同社では2019年にも、会員およそ2300人分のメールアドレスが流出するトラブルがあった。", hit, 0.9,
@@ -948,6 +948,14 @@ def test_a_number_of_another_time_does_not_lead_unless_the_question_asks_of_anot
         assert number(Scored(1, 3, 200, text, hit, 0.8, lexical=0.5), before) == 2, text
     for text in ("同社では先月も、会員およそ2300人分の情報が流出した。", "一昨年も、会員およそ900人分の情報が流出した。"):
         assert number(Scored(1, 3, 200, text, hit, 0.8, lexical=0.5), before) == 1, text  # a fourth reviewer's
+    # a probe's: 「…これまでいくらだったか」 opened with 「10年前の2016年度には757円だった」 above this year's 1008円; a
+    # time running to this one (3年前から) or a year to come is this time's
+    for text in ("同社では10年前の2015年度には、会員およそ2300人分の情報が流出した。",
+                 "10年前には、会員およそ2300人分の情報が流出した。", "2016年には、会員およそ2300人分の情報が流出した。"):
+        assert number(Scored(1, 3, 200, text, hit, 0.8, lexical=0.5), before) == 1, text
+    for text in ("3年前から続く不正アクセスで、会員およそ2300人分の情報が流出した。",
+                 "2030年には、会員およそ300万人が対象となる。", "2025年の調査では、会員およそ2300人分の情報が流出した。"):
+        assert number(Scored(1, 3, 200, text, hit, 0.8, lexical=0.5), before) == 2, text
     for text in ("同社は、過去にも例のない、会員およそ12万3000人分の情報が流出したおそれがあると発表した。",
                  "以前にも増して被害は広がり、会員およそ12万3000人分の情報が流出したおそれがある。"):
         assert number(Scored(1, 3, 200, text, hit, 0.8, lexical=0.5), before) == 2, text  # a fifth reviewer's

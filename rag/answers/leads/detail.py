@@ -88,6 +88,8 @@ def _another_time(tokens: Sequence, published: str | None = None) -> bool:
         return False
     year = int(published[:4]) if published and published[:4].isdigit() else None
     for i, t in enumerate(tokens):
+        if _dated_before(tokens, i, year):
+            return True
         if t.surface != "も" or t.pos[:1] != ("助詞",) or i == 0:
             continue
         at = i - 2 if tokens[i - 1].surface == "に" and i > 1 else i - 1
@@ -97,6 +99,22 @@ def _another_time(tokens: Sequence, published: str | None = None) -> bool:
         if before.surface == "年" and at > 0 and (n := tokens[at - 1].surface).isdigit() and len(n) == 4:
             if 1900 <= int(n) and (year is None or int(n) < year):
                 return True
+    return False
+
+
+def _dated_before(tokens: Sequence, i: int, year: int | None) -> bool:
+    """Whether the token at `i` ends what dates a sentence's fact years before the article: 「10年前の…」, 「10年前に
+    は」, or a year before the article's with には (「2016年度には757円だった」, where 1008円 is this year's: a probe's
+    「最低賃金はこれまでいくらだったか」 opened with it). Not 「3年前から続く」, which runs to this time."""
+    t = tokens[i]
+    if i + 1 >= len(tokens) or i < 1:
+        return False
+    after = tokens[i + 1].surface
+    if t.surface == "前" and i > 1 and tokens[i - 1].surface == "年" and tokens[i - 2].surface.isdigit():
+        return after in ("の", "に")
+    if t.surface in ("年", "年度") and (n := tokens[i - 1].surface).isdigit() and len(n) == 4 and after == "に":
+        return (i + 2 < len(tokens) and tokens[i + 2].surface == "は" and 1900 <= int(n)
+                and year is not None and int(n) < year)
     return False
 
 
