@@ -249,6 +249,10 @@ def test_the_fronted_english_cue_and_the_final_japanese_cue_decide() -> None:
     ("How long was the meeting?", set()), ("How long did the statement take to write?", set()),
     # a seventeenth probe's: personnel and crews are counted as people (人, 名), not by any number (約1150台 led)
     ("How many personnel were sent?", {"人", "名"}), ("How many rescuers were there?", {"人", "名"}),
+    # a twentieth probe's: kids and pupils are people too (「…ら7人が入院した」 came after the outbreak's dates), and
+    # families are counted as households
+    ("How many kids were hospitalised?", {"人", "名"}), ("How many pupils fell ill?", {"人", "名"}),
+    ("How many families were evacuated?", {"世帯", "戸", "棟", "軒"}),
     # a reviewer's: the text not the head, or its fate or its wait after it
     ("How long were the talks on the joint statement?", set()), ("How long was the book banned?", set()),
     ("How long is the New START treaty extended?", set()), ("How long is the memorandum to remain secret?", set()),

@@ -110,11 +110,16 @@ _PERSONS = ("people", "persons", "residents", "patients", "passengers", "workers
             "hostages", "prisoners", "delegates", "lawmakers", "doctors", "nurses", "teachers", "farmers", "athletes",
             # a seventeenth probe's "How many personnel were sent?" opened with 約1150台 (no counter asked)
             "personnel", "crew", "rescuers", "firefighters", "officers", "volunteers", "guards", "inspectors",
-            "investigators", "protesters", "demonstrators", "survivors", "applicants", "climbers", "pilgrims")
+            "investigators", "protesters", "demonstrators", "survivors", "applicants", "climbers", "pilgrims",
+            # a twentieth probe's "How many kids were hospitalised…?" opened with the outbreak's dates
+            "kids", "pupils", "schoolchildren", "infants", "babies", "teenagers", "teens", "youths", "elderly",
+            "seniors", "guests", "travellers", "travelers", "commuters", "fishermen", "sailors", "drivers", "riders",
+            "shoppers", "tenants", "occupants", "inmates", "journalists", "reporters", "experts", "fatalities",
+            "wounded", "diners")
 _COUNTERS_EN: dict[str, frozenset[str]] = {
     **dict.fromkeys(_PERSONS, frozenset({"人", "名"})),
     "times": frozenset({"回", "度"}), "seats": frozenset({"議席", "席"}), "votes": frozenset({"票"}),
-    **dict.fromkeys(("households", "homes", "houses"), frozenset({"世帯", "戸", "棟", "軒"})),
+    **dict.fromkeys(("households", "homes", "houses", "families"), frozenset({"世帯", "戸", "棟", "軒"})),
     "buildings": frozenset({"棟"}),
     **dict.fromkeys(("companies", "firms", "businesses"), frozenset({"社"})),
     **dict.fromkeys(("stores", "shops", "outlets", "branches"), frozenset({"店", "店舗"})),
