@@ -807,6 +807,15 @@ def test_a_why_question_is_answered_by_a_reason_for_the_doing_it_asks_about(sear
     # もので, "a thing that", gives no reason (a fifth reviewer's: 「橋は県が建設を進めてきたもので、…」)
     assert halt(sentence("H3ロケットは国が開発を進めてきたもので、秒読みを停止しました。", launched), best) == 0
     assert halt(sentence("安全を守るため、秒読みを停止しました。", launched), best) == 0
+    # a twentieth probe's: a sentence that ends by giving its reason gives the reason of the one it goes on from
+    # (「適用日は…遅くなった。使用者側が、…先送りを求めたためだという。」), not a purpose, a time, or a speaker's
+    stopped = "H3ロケットの秒読みは、予定より4分遅く止まりました。"
+    assert halt(sentence("上空の風が強くなったためだということです。", stopped, 0.0), best) == 2
+    assert halt(sentence("管制システムの改修に時間が必要だとして、延期を求めたためだという。", stopped, 0.0), best) == 2
+    assert halt(sentence("上空の風が強かったからです。", stopped, 0.0), best) == 2
+    for none in ("安全を守るためだ。", "秒読みの再開は、去年からです。", "関係者は「風が強かったためだ」と話しました。"):
+        assert halt(sentence(none, stopped, 0.0), best) == 0, none
+    assert halt(sentence("上空の風が強くなったためだということです。", "ロシアは会談した。", 0.0), best) == 0
     last_year = "Why was the H3 launch halted last year?"
     assert cause_lead(searcher, last_year, searcher.term_groups(last_year))(sentence(windy, launched), best) == 2
     russia = "why is the iran-led resistance axis unhappy with russia"
