@@ -40,14 +40,16 @@ logger = logging.getLogger(__name__)
 BRIDGE_ID = "jmdict+jmnedict/vocab-filtered/v2"
 _MAX_PER_KEY = 6
 # the offices JMdict glosses as a company's ("company president": 社長), a university's (学長), a town's (町長) or a
-# prefecture's ("prefectural governor": 知事), keyed under the office too, with at most this many of the gloss's terms
+# prefecture's ("prefectural governor": 知事) or a ship's ("ship's captain": 船長), keyed under the office too, with at
+# most this many of the gloss's terms
 _OFFICERS = frozenset({"president", "vice-president", "chairman", "director", "directors", "executive", "executives",
                        "officer", "officers", "employee", "employees", "worker", "workers", "staff", "principal",
-                       "headmaster", "mayor", "governor", "manager", "leader", "chief", "head"})
+                       "headmaster", "mayor", "governor", "manager", "leader", "chief", "head", "captain"})
 # the places and bodies an office is held in, as JMdict's two-word glosses name them; not a rank or a time ("vice
 # minister" 大輔, "acting president", "former president"), nor a kind of person ("bald head", "hard worker")
 _HELD_IN = frozenset({"company", "university", "school", "kindergarten", "town", "village", "prefectural", "party",
-                      "branch", "shop", "bureau", "board", "society", "factory", "laboratory", "zoo", "park"})
+                      "branch", "shop", "bureau", "board", "society", "factory", "laboratory", "zoo", "park",
+                      "ship's"})
 # and not an office of old or another trade's word: 町年寄 ("town leader", an Edo town elder; not "bank manager" 銀行家,
 # a banker: "bank" is no place of an office here, a reviewer's)
 _NOT_OFFICES = frozenset({"town leader"})

@@ -281,7 +281,7 @@ def test_a_companys_officer_is_keyed_by_the_office_too(built_index) -> None:
     assert "社名" not in full.table.get("name", []) and "社用車" not in full.table.get("car", [])
 
 
-def test_an_office_held_in_a_university_a_town_or_a_prefecture_is_keyed_by_the_office_too(built_index) -> None:
+def test_an_office_held_in_a_university_a_town_a_prefecture_or_a_ship_is_keyed_by_the_office_too(built_index) -> None:
     """JMdict glosses 学長 "university president", 町長 "town mayor", 知事 "prefectural governor": "Who is the president
     of Hokuto Institute of Technology?" reached no 学長 and "Who is the mayor of Shiibaru town?" no 町長 (a probe's),
     and "governor" no 知事 at all. Each under its office after the office's own terms; not an office's rank or time
@@ -298,6 +298,10 @@ def test_an_office_held_in_a_university_a_town_or_a_prefecture_is_keyed_by_the_o
     assert "銀行家" not in small.table.get("manager", []) and small.table["leader"] == ["党首"]
     assert small.table["university president"] == ["学長"]  # the two-word key keeps its own
     assert small.table["mayor"] == ["市長", "町長", "村長"]  # the glosses' keys in order ("town …", "village …")
+    # a twentieth probe's: JMdict glosses 船長 "ship's captain" and "skipper", and "captain" reached only 頭 ("Who was
+    # the captain of the capsized boat?")
+    ship = build_bridge(["頭", "船長"], cache_dir=Path(settings.cache_dir or settings.index_dir / ".cache"))
+    assert ship.table["captain"] == ["頭", "船長"]
 
 
 def test_a_loanwords_long_gloss_that_gives_examples_is_kept_and_no_other_long_gloss_is(built_index) -> None:
