@@ -161,7 +161,9 @@ _NOUN_ENDINGS = (("ate", 1, "ion", 6), ("ct", 0, "ion", 5), ("ss", 0, "ion", 5),
                  ("over", 0, "y", 6), ("ive", 1, "al", 6), ("ove", 1, "al", 6), ("ose", 1, "al", 6),
                  ("use", 1, "al", 6), ("aw", 0, "al", 5), ("ew", 0, "al", 5), ("ail", 0, "ure", 6),
                  ("ose", 1, "ure", 6), ("art", 0, "ure", 6), ("ize", 1, "ure", 6), ("ear", 0, "ance", 6),
-                 ("ist", 0, "ance", 6), ("end", 0, "ance", 6), ("orm", 0, "ance", 6), ("ept", 0, "ance", 6))
+                 ("ist", 0, "ance", 6), ("end", 0, "ance", 6), ("orm", 0, "ance", 6), ("ept", 0, "ance", 6),
+                 # apologized → apology (JMdict's わび, 申し訳; a probe's "Who apologized?"), sympathized → sympathy
+                 ("gize", 3, "y", 7), ("gise", 3, "y", 7), ("thize", 3, "y", 8), ("thise", 3, "y", 8))
 
 
 def nominals(word: str, known: Callable[[str], bool], verb: bool = False) -> list[str]:
