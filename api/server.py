@@ -125,6 +125,26 @@ class _Requests(h11.Connection):
         raise h11.RemoteProtocolError(text, error_status_hint=status)
 
 
+# how long a connection has had nothing to do before it may be closed for a request at the limit: longer than an
+# event loop's turn under load, shorter than a client's pause between requests on a kept-alive connection
+_IDLE_BEFORE_CLOSING = 1.0
+
+
+def _unread(transport: asyncio.BaseTransport) -> bool:
+    """Whether bytes are waiting in the connection's socket that the event loop has not read yet (peeked on a duplicate
+    of it, which leaves them there)."""
+    sock = transport.get_extra_info("socket")
+    if sock is None:
+        return True  # not a socket this can look into: never closed for another
+    try:
+        with sock.dup() as peek:
+            return bool(peek.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
 def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
     """uvicorn's h11 protocol with a deadline on each request's headers (body deadlines are api.edge's)."""
 
@@ -146,28 +166,39 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
             super().connection_made(transport)
             self._idle_since = self.loop.time()
             self._arm()
-            if self.limit_concurrency is not None and len(self.connections) >= self.limit_concurrency:
-                self._make_room(len(self.connections) - self.limit_concurrency + 1)
 
         def _make_room(self, count: int) -> None:
-            """Close the `count` connections idle longest (no request begun on one: never used, or kept alive after
-            its response) for this new one, as nginx reuses its keep-alive connections when out of them (uvicorn
-            serves a request while fewer than its limit are open): 130 sockets opened and left silent made every
-            request a 503, /healthz's too, until the header deadline closed them, and a client reopening them every
-            10 s kept the service down (a probe's). Only connections busy with a request fill the limit now; a request
-            beyond them gets the 503 (`_answer_over_the_limit`)."""
-            idle = [c for c in self.connections if c is not self and isinstance(c, GuardedH11Protocol) and c.idle()]
+            """Close the `count` connections idle longest for the request arriving on this one, as nginx reuses its
+            keep-alive connections when it runs out (uvicorn serves a request only while fewer than its limit are
+            open): 130 sockets opened and left silent made every request a 503, /healthz's too, until the header
+            deadline closed them, and a client reopening them every 10 s kept the service down (a probe's). Only
+            connections busy with a request, or idle for less than `_IDLE_BEFORE_CLOSING`, fill the limit now; a
+            request beyond them gets the 503 (`_answer_over_the_limit`)."""
+            now = self.loop.time()
+            idle = [c for c in self.connections
+                    if c is not self and isinstance(c, GuardedH11Protocol) and c.idle(now)]
             for oldest in sorted(idle, key=lambda c: c._idle_since)[:count]:
                 SERVER_REFUSALS["idle_closed"] += 1
                 oldest._disarm()
                 oldest.transport.close()
                 self.connections.discard(oldest)  # as its connection_lost will: uvicorn counts the open ones
 
-        def idle(self) -> bool:
-            return (self.conn.their_state is h11.IDLE and not self._waiting_for and not self.transport.is_closing()
-                    and (self.cycle is None or self.cycle.response_complete) and not self.conn.trailing_data[0])
+        def idle(self, now: float) -> bool:
+            """Whether this connection has nothing to do and has had nothing for `_IDLE_BEFORE_CLOSING`: no request
+            begun (never used, or kept alive after its response) and no byte waiting to be read. A connection
+            accepted with its request in the same turn of the event loop is told of it after every accept of that
+            turn, and one kept alive may have a next request in its socket: closing either reset a request already
+            sent (a reviewer's: a burst of 30 connections got 14 resets where it had 503s)."""
+            if (self.conn.their_state is not h11.IDLE or self._waiting_for or self.transport.is_closing()
+                    or (self.cycle is not None and not self.cycle.response_complete) or self.conn.trailing_data[0]
+                    or now - self._idle_since < _IDLE_BEFORE_CLOSING):
+                return False
+            return not _unread(self.transport)
 
         def data_received(self, data: bytes) -> None:
+            if (self.limit_concurrency is not None and self.conn.their_state is h11.IDLE
+                    and len(self.connections) >= self.limit_concurrency):  # a request may begin, at the limit
+                self._make_room(len(self.connections) - self.limit_concurrency + 1)
             self._waiting_for = self._header_timer is not None
             super().data_received(data)
             if self.conn.their_state is not h11.IDLE:  # a whole request line and headers have arrived
