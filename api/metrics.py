@@ -97,7 +97,8 @@ class _ServiceCollector(Collector):
                                      "itself, before the app saw them, by reason: concurrency_limit (503), "
                                      "invalid_http (400; 431 for headers too large, 501 for a transfer coding, 505 "
                                      "for another major version), header_timeout (408 to a request begun, then "
-                                     "closed), idle_closed (a connection idle 1 s or more closed for a request, at the limit)",
+                                     "closed), idle_closed (a connection idle 1 s or more closed for a request, "
+                                     "at the limit)",
                                      labels=["reason"])
         for reason in ("concurrency_limit", "invalid_http", "header_timeout", "idle_closed"):
             server.add_metric([reason], float(SERVER_REFUSALS[reason]))
