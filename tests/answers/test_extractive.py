@@ -807,15 +807,19 @@ def test_a_why_question_is_answered_by_a_reason_for_the_doing_it_asks_about(sear
     # もので, "a thing that", gives no reason (a fifth reviewer's: 「橋は県が建設を進めてきたもので、…」)
     assert halt(sentence("H3ロケットは国が開発を進めてきたもので、秒読みを停止しました。", launched), best) == 0
     assert halt(sentence("安全を守るため、秒読みを停止しました。", launched), best) == 0
-    # a twentieth probe's: a sentence that ends by giving its reason gives the reason of the one it goes on from
-    # (「適用日は…遅くなった。使用者側が、…先送りを求めたためだという。」), not a purpose, a time, or a speaker's
+    # a twentieth probe's: a sentence that ends by giving its reason gives the reason of the best one, right before it
+    # (「適用日は…遅くなった。使用者側が、…先送りを求めたためだという。」); not a purpose, a time, or a speaker's, nor
+    # after another sentence (a reviewer's: another fact's reason led "Why did the council raise the wage…?")
     stopped = "H3ロケットの秒読みは、予定より4分遅く止まりました。"
-    assert halt(sentence("上空の風が強くなったためだということです。", stopped, 0.0), best) == 2
-    assert halt(sentence("管制システムの改修に時間が必要だとして、延期を求めたためだという。", stopped, 0.0), best) == 2
-    assert halt(sentence("上空の風が強かったからです。", stopped, 0.0), best) == 2
-    for none in ("安全を守るためだ。", "秒読みの再開は、去年からです。", "関係者は「風が強かったためだ」と話しました。"):
-        assert halt(sentence(none, stopped, 0.0), best) == 0, none
-    assert halt(sentence("上空の風が強くなったためだということです。", "ロシアは会談した。", 0.0), best) == 0
+    first = sentence(stopped, lexical=0.6)
+    assert halt(sentence("上空の風が強くなったためだということです。", stopped, 0.0), first) == 2
+    assert halt(sentence("管制システムの改修に時間が必要だとして、延期を求めたためだという。", stopped, 0.0), first) == 2
+    assert halt(sentence("上空の風が強かったからです。", stopped, 0.0), first) == 2
+    for none in ("安全を守るためだ。", "秒読みの再開は、去年からです。", "関係者は「風が強かったためだ」と話しました。",
+                 "「風が強かったためです」"):
+        assert halt(sentence(none, stopped, 0.0), first) == 0, none
+    assert halt(sentence("上空の風が強くなったためだということです。", stopped, 0.0), best) == 0  # after another
+    assert halt(sentence("上空の風が強くなったためだということです。", "ロシアは会談した。", 0.0), first) == 0
     last_year = "Why was the H3 launch halted last year?"
     assert cause_lead(searcher, last_year, searcher.term_groups(last_year))(sentence(windy, launched), best) == 2
     russia = "why is the iran-led resistance axis unhappy with russia"
@@ -963,8 +967,16 @@ def test_a_number_of_another_time_does_not_lead_unless_the_question_asks_of_anot
                  "10年前には、会員およそ2300人分の情報が流出した。", "2016年には、会員およそ2300人分の情報が流出した。"):
         assert number(Scored(1, 3, 200, text, hit, 0.8, lexical=0.5), before) == 1, text
     for text in ("3年前から続く不正アクセスで、会員およそ2300人分の情報が流出した。",
-                 "2030年には、会員およそ300万人が対象となる。", "2025年の調査では、会員およそ2300人分の情報が流出した。"):
+                 "2030年には、会員およそ300万人が対象となる。", "2025年の調査では、会員およそ2300人分の情報が流出した。",
+                 # a reviewer's: a comparison, a clause that runs to this time, a turn to it
+                 "10年前に比べて約2倍となる、会員およそ12万3000人分の情報が流出した。",
+                 "5年前の約2倍にあたる、会員およそ12万3000人分の情報が流出した。",
+                 "3年前に導入したシステムから、会員およそ12万3000人分の情報が流出した。",
+                 "2024年には別のシステムに移行したが、会員およそ12万3000人分の情報が流出した。"):
         assert number(Scored(1, 3, 200, text, hit, 0.8, lexical=0.5), before) == 2, text
+    ago = "10年前は会員は何人だったか"  # a question asking of that time itself
+    then = detail_lead(searcher, ago, "number", searcher.term_groups(ago))
+    assert then(Scored(1, 3, 200, "10年前には、会員はおよそ2300人だった。", hit, 0.8, lexical=0.5), before) == 2
     for text in ("同社は、過去にも例のない、会員およそ12万3000人分の情報が流出したおそれがあると発表した。",
                  "以前にも増して被害は広がり、会員およそ12万3000人分の情報が流出したおそれがある。"):
         assert number(Scored(1, 3, 200, text, hit, 0.8, lexical=0.5), before) == 2, text  # a fifth reviewer's

@@ -93,8 +93,11 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
             # the doing, のは, and its reason: 「観光客が大幅に増えたのは、…紹介される機会が増えたためだということです」
             if (cleft := _REASON_CLEFT.search(writers)) is not None and tells_the_doing(writers[:cleft.start()], True):
                 return COUNTED
-        if not found and not _ANOTHER_INSTANCE.match(c.text) and _BECAUSE.search(outside_quotes(c.text).strip()):
-            return COUNTED  # 「…適用の先送りを求めたためだという。」: the reason of the sentence it goes on from
+        if not found and c is not best and _BECAUSE.search(outside_quotes(c.text).strip()) and not c.text.startswith(
+                "「") and _leading_up_to(passage.text, c.text, 1).strip() == best.text.strip():
+            # 「…適用の先送りを求めたためだという。」 right after the best one: its reason (of no other sentence's fact:
+            # another's delay led "Why did the council raise the wage by more than the guideline?", a reviewer's)
+            return COUNTED
         if not found or _ANOTHER_INSTANCE.match(c.text):
             return 0
         return COUNTED if found.group().startswith("とみて") or not _CAUSE_UNKNOWN.search(c.text) else 0
@@ -150,8 +153,8 @@ _ANOTHER_INSTANCE = re.compile(r"(?!それでも|なかでも|中でも)(?![^。
                                r"(?:去年|昨年|前年|前回|先月|先週|過去)(?:に)?も、")
 # a sentence that ends by giving its reason, the reason of what the sentence before it says: 「適用日は、例年より4日遅く
 # なった。使用者側が、…適用の先送りを求めたためだという。」 ("Why is the effective date later than usual?" opened with the
-# first alone, a twentieth probe's); ため and から as `_REASON_MARKER`'s and `_REASON_CLEFT`'s (not a purpose's ため,
-# 「…守るためだ」; not 「…去年からだ」)
+# first alone, a twentieth probe's); ため and から as `_REASON_MARKER`'s and `_REASON_CLEFT`'s (not an action's
+# purpose, 「…守るためだ」; not 「…去年からだ」). A purpose after a state (「…安全確保のためだという」) is a why's answer too
 _BECAUSE = re.compile(r"(?:(?:(?<=[たいのだ])|(?<=[いれあな]る))ため(?:だ|です|でした|だった|と(?:みられる|見られる|"
                       r"され(?:る|ている)))|(?<=[たい])から(?:だ|です))(?:という|ということ(?:です|だ)|とみられる|"
                       r"とされる|としている|と(?:説明|話)している)?[。」）)]*$")

@@ -103,23 +103,26 @@ def _another_time(tokens: Sequence, published: str | None = None) -> bool:
 
 
 def _dated_before(tokens: Sequence, i: int, year: int | None) -> bool:
-    """Whether the token at `i` ends what dates a sentence's fact years before the article: 「10年前の…」, 「10年前に
-    は」, or a year before the article's with には (「2016年度には757円だった」, where 1008円 is this year's: a probe's
-    「最低賃金はこれまでいくらだったか」 opened with it). Not 「3年前から続く」, which runs to this time."""
-    t = tokens[i]
-    if i + 1 >= len(tokens) or i < 1:
+    """Whether the token at `i` ends what dates a sentence's fact years before the article: 「10年前の2016年度には」,
+    「10年前には」, or a year before the article's with には and no turn to this time after it (「2016年度には757円だった」,
+    where 1008円 is this year's: a probe's 「最低賃金はこれまでいくらだったか」 opened with it). Not a comparison or a
+    clause that runs to this time (「10年前に比べて約2倍」, 「5年前の約2倍」, 「3年前に導入したシステムから」, 「2024年に
+    は…移行したが、…」: a reviewer's)."""
+    if i < 1 or i + 1 >= len(tokens):
         return False
-    after = tokens[i + 1].surface
-    if t.surface == "前" and i > 1 and tokens[i - 1].surface == "年" and tokens[i - 2].surface.isdigit():
-        return after in ("の", "に")
-    if t.surface in ("年", "年度") and (n := tokens[i - 1].surface).isdigit() and len(n) == 4 and after == "に":
-        return (i + 2 < len(tokens) and tokens[i + 2].surface == "は" and 1900 <= int(n)
-                and year is not None and int(n) < year)
+    surface, after = tokens[i].surface, [t.surface for t in tokens[i + 1:i + 4]]
+    if surface == "前" and i > 1 and tokens[i - 1].surface == "年" and tokens[i - 2].surface.isdigit():
+        return (after[:1] == ["は"] or after[:2] == ["に", "は"]
+                or (after[:1] == ["の"] and len(after) == 3 and after[1].isdigit() and len(after[1]) == 4
+                    and after[2] in ("年", "年度")))
+    if surface in ("年", "年度") and (n := tokens[i - 1].surface).isdigit() and len(n) == 4 and after[:2] == ["に", "は"]:
+        rest = "".join(t.surface for t in tokens[i + 3:])
+        return 1900 <= int(n) and year is not None and int(n) < year and "が、" not in rest and "たが" not in rest
     return False
 
 
 # not 過去 nor 以前: 「過去にも例のない」, 「以前にも増して」 tell of this time (a reviewer's)
 _EARLIER = frozenset({"去年", "昨年", "前年", "一昨年", "前回", "先月", "昨季", "先週"})
 _THIS_TIME = frozenset({"今回", "今年", "ことし", "今月", "今季", "今大会", "今期", "今年度"})
-_OTHER_TIME_ASKED = re.compile(r"\b(?:last|previous|previously|earlier|before|ago|prior|past)\b|去年|昨年|前年|前回|以前|過去",
-                               re.IGNORECASE)
+_OTHER_TIME_ASKED = re.compile(r"\b(?:last|previous|previously|earlier|before|ago|prior|past)\b|去年|昨年|前年|前回|以前|過去|"
+                               r"年前", re.IGNORECASE)  # (年前: 「10年前はいくらだったか」, a reviewer's)
