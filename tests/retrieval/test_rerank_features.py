@@ -253,6 +253,9 @@ def test_the_fronted_english_cue_and_the_final_japanese_cue_decide() -> None:
     # families are counted as households
     ("How many kids were hospitalised?", {"人", "名"}), ("How many pupils fell ill?", {"人", "名"}),
     ("How many families were evacuated?", {"世帯", "戸", "棟", "軒"}),
+    # a reviewer's: a possessive's noun is what is counted
+    ("How many kids' meals did the centre deliver?", set()), ("How many children's books were sold?", set()),
+    ("How many elderly care homes were inspected?", set()),
     # a reviewer's: the text not the head, or its fate or its wait after it
     ("How long were the talks on the joint statement?", set()), ("How long was the book banned?", set()),
     ("How long is the New START treaty extended?", set()), ("How long is the memorandum to remain secret?", set()),

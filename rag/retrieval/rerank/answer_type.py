@@ -97,6 +97,9 @@ _DIGITS = re.compile(r"\d[\d,.]*")
 # second word when the first is its adjective (not "of", "the", a comparative)
 _COUNTED_EN = re.compile(r"\bhow\s+many\s+(?:(?:more|fewer|other|additional|new|of|the)\s+)*([a-z][a-z\-]+)"
                          r"(?:\s+([a-z][a-z\-]+))?")
+# a possessive after "how many X" and the noun it counts ("how many kids' meals", "how many children's books": a
+# reviewer's, whose kids were counted in 人)
+_POSSESSED = re.compile(r"['’]s?\s+([a-z][a-z\-]+)")
 # the words after "how many X" that are no noun it counts ("how many people were", "how many votes did")
 _NOT_COUNTED = frozenset({"is", "are", "was", "were", "did", "do", "does", "have", "has", "had", "will", "would", "can",
                           "could", "of", "in", "at", "on", "for", "to", "from", "by", "with", "there", "the", "a", "an",
@@ -112,8 +115,7 @@ _PERSONS = ("people", "persons", "residents", "patients", "passengers", "workers
             "personnel", "crew", "rescuers", "firefighters", "officers", "volunteers", "guards", "inspectors",
             "investigators", "protesters", "demonstrators", "survivors", "applicants", "climbers", "pilgrims",
             # a twentieth probe's "How many kids were hospitalised…?" opened with the outbreak's dates
-            "kids", "pupils", "schoolchildren", "infants", "babies", "teenagers", "teens", "youths", "elderly",
-            "seniors", "guests", "travellers", "travelers", "commuters", "fishermen", "sailors", "drivers", "riders",
+            "kids", "pupils", "schoolchildren", "infants", "babies", "teenagers", "teens", "youths", "seniors", "guests", "travellers", "travelers", "commuters", "fishermen", "sailors", "drivers", "riders",
             "shoppers", "tenants", "occupants", "inmates", "journalists", "reporters", "experts", "fatalities",
             "wounded", "diners")
 _COUNTERS_EN: dict[str, frozenset[str]] = {
@@ -248,6 +250,8 @@ def asked_counters(question: str, tokens: Sequence[Token], terms_of: Callable[[s
         # the noun, or an adjective and its noun ("how many Japanese tourists", "how many words long"): the table's
         # counters of either word, else the bridge's terms that count, not a calendar's unit (5月 is May)
         words = [w for w in m.groups() if w and w not in _NOT_COUNTED]
+        if possessed := _POSSESSED.match(text, m.end(1)):  # "how many kids' meals": the meals are counted
+            words = [possessed.group(1)]
         counted_by = [_COUNTERS_EN[w] for w in words if w in _COUNTERS_EN]
         for units in counted_by:
             found |= units
