@@ -449,8 +449,7 @@ class Bridge:
         (tehran, china); a word the passages define or the table keys in capitals, or one of two to four letters
         without a vowel (NHK, LDP), in capitals (SCO, NATO, EU; not US, which is also "us"); any other word as a name
         (Korybko, Taijima). The lexical signal reads the question as typed (`expand`: in capitals every word may be an
-        acronym or a name). A question in title case ("What Did Putin Say About The Alliance?") has its words written
-        capital-first so cased too (`as_typed`)."""
+        acronym or a name). A question in title case has its stop words lower-cased (`as_typed`)."""
 
         def case(word: str) -> str:
             if "'" in word or "’" in word:
