@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 
 from ..stores.bridge import TITLES, Bridge, name_terms
-from ..stores.english import capitalised
+from ..stores.english import as_typed, capitalised, titled as in_title_case
 from ..stores.romaji import folded, reads_as_japanese, romanized
 
 CHECKED = 5  # the first rows of the ranking read for the names: the passages an answer is drawn from
@@ -32,6 +32,8 @@ def question_names(bridge: Bridge | None, question: str, analyzer) -> list[list[
     [] for none. `analyzer`: the index's JapaneseAnalyzer (its dictionary's entries and readings)."""
     if bridge is None:
         return []
+    if in_title_case(question):  # "What Did Mayor Kai Say About The Flood?": its stop words lower-cased end a name
+        question = as_typed(question)
     named: dict[str, list[str]] = {}
     bridge.expand(question, named=named)
     words = question.split()

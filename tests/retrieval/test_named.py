@@ -47,6 +47,8 @@ def test_a_japanese_name_after_a_title_is_a_name_whatever_the_dictionaries_call_
                   # a second reviewer's: surname first, as NHK writes, and a list of titled names
                   "What did Mayor Kai Hiroshi say?", "What did Mayor Kai, Governor Suzuki and Mayor Sato say?"):
         assert question_names(probe, asked, entries) == [["甲斐"]], asked
+    # a question in title case: its stop words end the name ("Say" was read as a name's part, a third reviewer's)
+    assert question_names(probe, "What Did Mayor Kai Say About The Flood?", entries) == [["甲斐"]]
     envoy = Bridge({"yuri": ["有利"], "ushakov": ["ウシャコフ"]}, words=["what", "did", "say", "yuri", "ambassador"])
     assert ["有利"] not in question_names(envoy, "What did Ambassador Yuri Ushakov say?", entries)
 
