@@ -253,6 +253,10 @@ def test_the_fronted_english_cue_and_the_final_japanese_cue_decide() -> None:
     # families are counted as households
     ("How many kids were hospitalised?", {"人", "名"}), ("How many pupils fell ill?", {"人", "名"}),
     ("How many families were evacuated?", {"世帯", "戸", "棟", "軒"}),
+    # a twentieth probe's: a distance (「沖合約18キロ」), not a degree
+    ("How far offshore did the boat capsize?", {"メートル", "キロ", "キロメートル", "センチ", "m", "km", "海里", "マイル"}),
+    ("How far did the drone fly?", {"メートル", "キロ", "キロメートル", "センチ", "m", "km", "海里", "マイル"}),
+    ("How far did prices fall?", set()), ("How far will the yen rise?", set()),
     # a reviewer's: a possessive's noun is what is counted
     ("How many kids' meals did the centre deliver?", set()), ("How many children's books were sold?", set()),
     ("How many elderly care homes were inspected?", set()),

@@ -172,6 +172,12 @@ _UNITS_EN: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
                 r"rain|rainfall|snow|snowfall|precipitation|pressure|scores?|numbers?|counts?|speeds?|winds?|"
                 r"gusts?)\b)"),
      frozenset({"メートル", "キロ", "キロメートル", "センチ", "m", "km"})),
+    # a distance: "How far offshore did the boat capsize?" (「沖合約18キロ」; 約6トン led, a twentieth probe's), "how far
+    # away", "how far did it fly"; not how far a price or a share fell or rose, which is a degree
+    (re.compile(r"\bhow\s+far\s+(?:offshore|off|away|from|out|inland|north|south|east|west|into|to)\b|"
+                r"\bhow\s+far\b(?:\s+[a-z\-']+){0,5}?\s+(?:travel(?:l?ed)?|fly|flew|flown|walk(?:ed)?|drive|drove|"
+                r"driven|swim|swam|swum|sail(?:ed)?|drift(?:ed)?|reach(?:ed)?)\b"),
+     frozenset({"メートル", "キロ", "キロメートル", "センチ", "m", "km", "海里", "マイル"})),
     # a weight, not in キロ, which is kilometres too (「視界も約5キロ」 led "What weight is the ferry?", a reviewer's);
     # no speed, for the same reason (「1日400キロまで」 led "What speed was the bus going?", and a wind's 45メートル
     # passed over the typhoon's 「1時間に15キロの速さ」: a third reviewer's)
