@@ -139,6 +139,11 @@ class Edge:
         try:
             await self.app(scope, body.receive, self._send(send, body, head, seen))
         finally:
+            if scope.get(CLIENT_GONE):
+                # the client hung up before its body came: nobody read the 400 answered, so it is counted and logged
+                # as nginx's 499 "client closed request", not as a request refused (a probe's: 1,081 aborted uploads
+                # among ~40 real 400s on /metrics)
+                seen["status"] = 499
             seen["route"] = scope.get("path_template")
             if seen["route"] is None and seen["status"] == 405:
                 seen["route"] = _route_of(scope)
