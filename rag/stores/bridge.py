@@ -111,6 +111,19 @@ _NAME_SCRIPT = re.compile(r"[\u30a1-\u30fa\u30fb\u30fc]{2,}|[a-z][a-z0-9.\-]{2,}
 _READABLE = re.compile(r"(?=.*[\u3041-\u3096\u4e00-\u9fff])[\u3041-\u3096\u30a1-\u30fa\u30fc\u4e00-\u9fff\u3005]+")
 _READ_WHOLE = 4  # letters: the fewest a word read as one term has ("Toho": 東邦, "Oiwa": 大岩)
 _READ_PARTS = 6  # and one read as two ("Okitaka": 沖 + 高; "Zuiunji": 瑞雲 + 寺), each of two letters or more
+# the English nouns after a Japanese place's name that Japanese writes as the name's last kanji, by that kanji's
+# readings and the kanji: "Nagara River" is 長良川, nagaragawa, which the vocabulary holds as one term and no noun
+# reads "nagara" (a twentieth probe's, refused as not covered); not 西側 for "Nishi River", which reads nishigawa
+_SUFFIX_READINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "river": (("gawa", "kawa"), ("川", "河")), "lake": (("ko",), ("湖",)), "pond": (("ike",), ("池",)),
+    "bay": (("wan",), ("湾",)), "mountain": (("yama", "san", "zan", "dake"), ("山", "岳")),
+    "peak": (("dake", "yama"), ("岳", "山")), "hill": (("oka", "yama"), ("丘", "山")),
+    "bridge": (("bashi", "hashi", "ohashi"), ("橋",)), "temple": (("ji", "dera", "in"), ("寺", "院")),
+    "shrine": (("jinja", "gu"), ("神社", "宮")), "island": (("jima", "shima", "to"), ("島",)),
+    "castle": (("jo",), ("城",)), "pass": (("toge",), ("峠",)), "park": (("koen",), ("公園",)),
+    "falls": (("taki", "daki"), ("滝",)), "valley": (("dani", "tani"), ("谷",)), "cape": (("misaki", "saki"), ("岬",)),
+    "line": (("sen",), ("線",)), "dam": (("damu",), ("ダム",)), "beach": (("hama", "kaigan"), ("浜", "海岸")),
+}
 # a place in katakana written with its division as one term (ハリコフ州, テキサス州, モスクワ市): Sudachi holds many so
 DIVISIONS = "州市省県区島"
 DIVISION = re.compile(rf"([\u30a1-\u30fa\u30fc]{{2,}}(?:・[\u30a1-\u30fa\u30fc]+)*)[{DIVISIONS}]")
@@ -513,18 +526,24 @@ class Bridge:
                 found += [t for t in self.names.get(near, ()) if t not in found]
         return found[:_MAX_PER_KEY]
 
-    def read_as(self, word: str) -> list[list[str]]:
+    def read_as(self, word: str, after: str | None = None) -> list[list[str]]:
         """The groups of a Japanese word written in Latin letters that no dictionary's English holds (a lower-case word
         the table lacks, Hepburn's syllables: "kotsu", "toho", "owashidake"), by the vocabulary's nouns that read as
         it: one group for a word of _READ_WHOLE letters or more read as one term ("kotsu": [交通]), else two for one
         of _READ_PARTS letters or more read as two, cut where its shorter part is longest ("owashidake": [大鷲],
         [岳]); [] for none, or for a word of the dictionary's English ("sake", "tsunami": the table's), in any of its
-        regular forms or as a participle ("chosen" is no 朝鮮, "shaken" no 社 + 間: a reviewer's)."""
+        regular forms or as a participle ("chosen" is no 朝鮮, "shaken" no 社 + 間: a reviewer's). Given `after`, the
+        English noun after the word, the one term that reads as the word and that noun's kanji together ("nagara",
+        "river": [長良川], as nagaragawa; `_SUFFIX_READINGS`), or []."""
         word = word.removesuffix("'s").lower()
         if (not self.readings or not reads_as_japanese(word) or word in PARTICIPLES
                 or not self.words.isdisjoint(stems(word))):
             return []
         key = folded(word)
+        if after is not None:
+            endings, kanji = _SUFFIX_READINGS.get(after.lower(), ((), ()))
+            return next(([found] for suffix in endings if (found := [t for t in self.readings.get(
+                folded(word + suffix), ()) if t.endswith(kanji)])), [])
         if len(key) >= _READ_WHOLE and key in self.readings:
             return [list(self.readings[key])]
         if len(key) < _READ_PARTS:
@@ -618,10 +637,11 @@ class Bridge:
                     groups.append(name)
                     if spelled is not None:
                         spelled.add(part)  # the word the aligner reads (a hyphenated word's part)
-                elif reading and w in names and (read := self.read_as(part)):
-                    # a Japanese word in Latin letters ("Saito Kotsu": 交通), read as the vocabulary's nouns; as a
-                    # spelled name, the aligner reads it not (its group for it is other names or noise: "toho" was
-                    # 恒夫, ウー, バンス)
+                elif reading and w in names and (read := self.read_as(part) or self.read_as(
+                        part, words[i] if i < len(words) else "")):
+                    # a Japanese word in Latin letters ("Saito Kotsu": 交通), read as the vocabulary's nouns, or with
+                    # the noun after it ("Nagara River": 長良川); as a spelled name, the aligner reads it not (its group
+                    # for it is other names or noise: "toho" was 恒夫, ウー, バンス)
                     groups += read
                     if spelled is not None:
                         spelled.add(part)

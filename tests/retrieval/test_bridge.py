@@ -126,6 +126,13 @@ def test_the_vocabularys_nouns_are_keyed_by_their_readings_in_latin_letters(sear
     groups = read.expand("What did the president of Saito Kotsu say?", spelled=spelled)
     assert ["交通"] in groups and "kotsu" in spelled  # the aligner reads it not: its group was other names
     assert ["交通"] not in read.expand("What did they say about kotsu and Lavrov?")  # a word as it is written
+    # a twentieth probe's: "Nagara River" is 長良川, which the vocabulary holds whole, read with the river's kanji;
+    # not 西側 for "Nishi River" (nishigawa), nor the river for another noun
+    river = Bridge({}, words=["what", "happened", "on", "the", "river", "lake"],
+                   readings=_by_reading(["長良川", "西側"], analyzer.noun_readings, proper))
+    assert river.read_as("nagara") == [] and river.read_as("nagara", "river") == [["長良川"]]
+    assert river.read_as("nagara", "lake") == [] and river.read_as("nishi", "river") == []
+    assert ["長良川"] in river.expand("What happened on the Nagara River?")
 
 
 def test_a_japanese_word_in_latin_letters_finds_the_passages_that_write_it(bridge: Bridge, searcher) -> None:

@@ -204,14 +204,16 @@ def _read_in(searcher: Searcher, run: str, word: str, texts: Sequence[str]) -> b
     みちのく中央交通 no "Kotsu Holdings" (a reviewer's: each was answered as covered). A word alone ("Governor Oiwa") is
     read in the top passages as Sudachi reads them in place (`romanized_readings`)."""
     groups = searcher.bridge.read_as(word)
-    if not groups:
-        return False
-    if len(groups) > 1:
-        spellings = {"".join(parts) for parts in itertools.product(*groups)}
-        return any(spelling in text for spelling in spellings for text in texts)
     words = [w.lower() for w in run.split()]
     at = next((i for i, w in enumerate(words) if folded(re.sub(r"['’]s$", "", w).strip(".")) == word), None)
     after = words[at + 1] if at is not None and at + 1 < len(words) else ""
+    if not groups:
+        # or the one term that reads as it and the noun after it ("Nagara River": 長良川, a twentieth probe's, refused)
+        return any(term in text for g in searcher.bridge.read_as(word, after.strip(".,?!")) for term in g
+                   for text in texts)
+    if len(groups) > 1:
+        spellings = {"".join(parts) for parts in itertools.product(*groups)}
+        return any(spelling in text for spelling in spellings for text in texts)
     then = {t for g in searcher.term_groups(after) for t in g if not t.isascii()} if after else set()
     return any(term + next_term in text for term in groups[0] for next_term in then for text in texts)
 
