@@ -125,9 +125,10 @@ class _Requests(h11.Connection):
         raise h11.RemoteProtocolError(text, error_status_hint=status)
 
 
-# how long a connection has had nothing to do before it may be closed for a request at the limit: longer than an
-# event loop's turn under load, shorter than a client's pause between requests on a kept-alive connection
-_IDLE_BEFORE_CLOSING = 1.0
+# how long a connection opened and never used (no byte received) is kept for a request arriving at the limit: past
+# the first bytes of a client that connects and sends (a network's round trip), so that no request already sent is
+# reset; its socket is peeked for bytes not yet read too (`_unread`)
+_UNUSED_BEFORE_CLOSING = 0.5
 
 
 def _unread(transport: asyncio.BaseTransport) -> bool:
@@ -155,7 +156,8 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
         _header_timer: asyncio.TimerHandle | None = None
         _waiting_for: bool = False  # bytes of a request have come and its headers are not whole yet
         _answered: bool = False  # a response has been sent on this connection
-        _idle_since: float = 0.0  # when it last had nothing to do: opened, or its last response sent
+        _opened: float = 0.0  # when it was opened (the event loop's clock)
+        _used: bool = False  # a byte has come on it
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
@@ -164,41 +166,49 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
-            self._idle_since = self.loop.time()
+            self._opened = self.loop.time()
             self._arm()
 
         def _make_room(self, count: int) -> None:
-            """Close the `count` connections idle longest for the request arriving on this one, as nginx reuses its
-            keep-alive connections when it runs out (uvicorn serves a request only while fewer than its limit are
-            open): 130 sockets opened and left silent made every request a 503, /healthz's too, until the header
-            deadline closed them, and a client reopening them every 10 s kept the service down (a probe's). Only
-            connections busy with a request, or idle for less than `_IDLE_BEFORE_CLOSING`, fill the limit now; a
-            request beyond them gets the 503 (`_answer_over_the_limit`)."""
+            """Close the `count` connections opened longest ago and never used, for the request arriving on this one
+            (uvicorn serves a request only while fewer than its limit are open): 130 sockets opened and left silent
+            made every request a 503, /healthz's too, until the header deadline closed them, and a client reopening
+            them every 10 s kept the service down (a probe's). A connection that has sent a byte is never closed so:
+            one kept alive after its response may be carrying a next request as it is closed (httpx and Node keep
+            theirs 5 s and do not retry a POST cut off: a reviewer's, 24 of 555 requests lost when kept-alive
+            connections were closed after 1 s idle), and one whose headers are arriving is the header deadline's."""
             now = self.loop.time()
-            idle = [c for c in self.connections
-                    if c is not self and isinstance(c, GuardedH11Protocol) and c.idle(now)]
-            for oldest in sorted(idle, key=lambda c: c._idle_since)[:count]:
+            unused = [c for c in self.connections
+                      if c is not self and isinstance(c, GuardedH11Protocol) and c.unused(now)]
+            for oldest in sorted(unused, key=lambda c: c._opened)[:count]:
                 SERVER_REFUSALS["idle_closed"] += 1
                 oldest._disarm()
-                oldest.transport.close()
+                oldest.transport.close()  # nothing was written to it: it closes at once
                 self.connections.discard(oldest)  # as its connection_lost will: uvicorn counts the open ones
 
-        def idle(self, now: float) -> bool:
-            """Whether this connection has nothing to do and has had nothing for `_IDLE_BEFORE_CLOSING`: no request
-            begun (never used, or kept alive after its response) and no byte waiting to be read. A connection
-            accepted with its request in the same turn of the event loop is told of it after every accept of that
-            turn, and one kept alive may have a next request in its socket: closing either reset a request already
-            sent (a reviewer's: a burst of 30 connections got 14 resets where it had 503s)."""
-            if (self.conn.their_state is not h11.IDLE or self._waiting_for or self.transport.is_closing()
-                    or (self.cycle is not None and not self.cycle.response_complete) or self.conn.trailing_data[0]
-                    or now - self._idle_since < _IDLE_BEFORE_CLOSING):
-                return False
-            return not _unread(self.transport)
+        def unused(self, now: float) -> bool:
+            """Whether no byte has come on this connection since it opened `_UNUSED_BEFORE_CLOSING` or more ago, and
+            none waits in its socket: a connection accepted with its request in the same turn of the event loop is
+            told of it after every accept of that turn (a reviewer's: a burst of 30 such connections got 14 resets
+            from a first version)."""
+            return (not self._used and not self.transport.is_closing()
+                    and now - self._opened >= _UNUSED_BEFORE_CLOSING and not _unread(self.transport))
+
+        def handle_events(self) -> None:
+            # every request is read here, one that came in a packet or one pipelined after a response (a reviewer's:
+            # a pipelined request got the 503 that the same one sent alone did not)
+            if self.limit_concurrency is not None and len(self.connections) >= self.limit_concurrency:
+                self._make_room(len(self.connections) - self.limit_concurrency + 1)
+            super().handle_events()
 
         def data_received(self, data: bytes) -> None:
-            if (self.limit_concurrency is not None and self.conn.their_state is h11.IDLE
-                    and len(self.connections) >= self.limit_concurrency):  # a request may begin, at the limit
-                self._make_room(len(self.connections) - self.limit_concurrency + 1)
+            self._used = True
+            if self.conn.their_state is h11.IDLE and not self.conn.trailing_data[0]:
+                # empty lines before a request line are passed over, as RFC 9112 section 2.2 asks (a client may send
+                # a CRLF after a POST body): h11 answered one with a 400 (a probe's)
+                data = data.lstrip(b"\r\n")
+                if not data:
+                    return
             self._waiting_for = self._header_timer is not None
             super().data_received(data)
             if self.conn.their_state is not h11.IDLE:  # a whole request line and headers have arrived
@@ -208,7 +218,6 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
             super().on_response_complete()
             # a next request begun while this one was answered (pipelined) is waited for as one on a fresh connection
             self._answered, self._waiting_for = True, bool(self.conn.trailing_data[0])
-            self._idle_since = self.loop.time()
             if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
                 self._arm()  # for the next request on this connection
 
@@ -377,11 +386,14 @@ def serve(settings: Settings) -> int:
 
 def _run(settings: Settings, embedders: dict[str, Any] | None, failed: Exception | None = None) -> int:
     app = create_app(settings, embedders=embedders, unservable=failed)
-    # limit_concurrency: beyond max_connections open connections, the one idle longest is closed (`_make_room`), or
-    # with all of them busy uvicorn answers 503 at once instead of queueing (`_answer_over_the_limit`).
+    # limit_concurrency: at max_connections open connections, the one opened longest ago and never used is closed
+    # (`_make_room`), or with none such uvicorn answers 503 at once instead of queueing (`_answer_over_the_limit`).
     config = uvicorn.Config(app, host=settings.host, port=settings.port, workers=1, lifespan="on",
                             log_config=None, access_log=False, server_header=False, timeout_graceful_shutdown=10,
-                            http=guarded_h11(settings.header_timeout_s), limit_concurrency=settings.max_connections,
+                            http=guarded_h11(settings.header_timeout_s),
+                            # uvicorn serves a request while fewer than its limit are open, this one's among them: so
+                            # that RAG_MAX_CONNECTIONS connections are served (a probe's: 128 were refused at 128)
+                            limit_concurrency=settings.max_connections + 1,
                             timeout_keep_alive=KEEP_ALIVE_S)
     server = uvicorn.Server(config)
     logger.info("newsrag API on http://%s:%d (OpenAPI at /schema, index %s)", settings.host, settings.port,
