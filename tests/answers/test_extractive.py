@@ -819,6 +819,8 @@ def test_a_why_question_is_answered_by_a_reason_for_the_doing_it_asks_about(sear
                  "「風が強かったためです」"):
         assert halt(sentence(none, stopped, 0.0), first) == 0, none
     assert halt(sentence("上空の風が強くなったためだということです。", stopped, 0.0), best) == 0  # after another
+    itself = sentence("H3ロケットの打ち上げは、JAXAが秒読みの停止を求めたためだという。", lexical=0.6)
+    assert halt(itself, itself) == 2  # the best one giving its own reason (a second reviewer's)
     assert halt(sentence("上空の風が強くなったためだということです。", "ロシアは会談した。", 0.0), first) == 0
     last_year = "Why was the H3 launch halted last year?"
     assert cause_lead(searcher, last_year, searcher.term_groups(last_year))(sentence(windy, launched), best) == 2
@@ -974,6 +976,15 @@ def test_a_number_of_another_time_does_not_lead_unless_the_question_asks_of_anot
                  "3年前に導入したシステムから、会員およそ12万3000人分の情報が流出した。",
                  "2024年には別のシステムに移行したが、会員およそ12万3000人分の情報が流出した。"):
         assert number(Scored(1, 3, 200, text, hit, 0.8, lexical=0.5), before) == 2, text
+    # a second reviewer's: a turn to this time after it, a comparison by it; したがって is no turn
+    for text in ("10年前は会員およそ2300人分だったが、現在は会員およそ12万3000人分が流出した。",
+                 "同社では10年前の2015年度と比べて、会員およそ12万3000人分の情報が流出した。"):
+        assert number(Scored(1, 3, 200, text, hit, 0.8, lexical=0.5), before) == 2, text
+    guided = "2016年度には国の指針にしたがって、会員およそ2300人分の情報が流出した。"
+    assert number(Scored(1, 3, 200, guided, hit, 0.8, lexical=0.5), before) == 1
+    half = "今年前半に流出した会員は何人か"  # 今年前半 asks of this time
+    first_half = detail_lead(searcher, half, "number", searcher.term_groups(half))
+    assert first_half(Scored(1, 3, 200, "10年前には、会員はおよそ2300人だった。", hit, 0.8, lexical=0.5), before) == 1
     ago = "10年前は会員は何人だったか"  # a question asking of that time itself
     then = detail_lead(searcher, ago, "number", searcher.term_groups(ago))
     assert then(Scored(1, 3, 200, "10年前には、会員はおよそ2300人だった。", hit, 0.8, lexical=0.5), before) == 2

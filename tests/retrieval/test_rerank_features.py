@@ -260,6 +260,8 @@ def test_the_fronted_english_cue_and_the_final_japanese_cue_decide() -> None:
     # a reviewer's: a possessive's noun is what is counted
     ("How many kids' meals did the centre deliver?", set()), ("How many children's books were sold?", set()),
     ("How many elderly care homes were inspected?", set()),
+    # a second reviewer's: only a person's possessive ("how many days' closure" asks in days), nor a stray apostrophe
+    ("How many days' closure was ordered?", {"日間"}), ("How many kids' were hospitalised?", {"人", "名"}),
     # a reviewer's: the text not the head, or its fate or its wait after it
     ("How long were the talks on the joint statement?", set()), ("How long was the book banned?", set()),
     ("How long is the New START treaty extended?", set()), ("How long is the memorandum to remain secret?", set()),

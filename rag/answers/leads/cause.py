@@ -93,10 +93,11 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
             # the doing, のは, and its reason: 「観光客が大幅に増えたのは、…紹介される機会が増えたためだということです」
             if (cleft := _REASON_CLEFT.search(writers)) is not None and tells_the_doing(writers[:cleft.start()], True):
                 return COUNTED
-        if not found and c is not best and _BECAUSE.search(outside_quotes(c.text).strip()) and not c.text.startswith(
-                "「") and _leading_up_to(passage.text, c.text, 1).strip() == best.text.strip():
-            # 「…適用の先送りを求めたためだという。」 right after the best one: its reason (of no other sentence's fact:
-            # another's delay led "Why did the council raise the wage by more than the guideline?", a reviewer's)
+        if not found and _BECAUSE.search(outside_quotes(c.text).strip()) and not c.text.startswith("「") and (
+                c is best or _leading_up_to(passage.text, c.text, 1).strip() == best.text.strip()):
+            # 「…適用の先送りを求めたためだという。」 right after the best one, or the best one itself: its reason (of
+            # no other sentence's fact: another's delay led "Why did the council raise the wage by more than the
+            # guideline?", a reviewer's)
             return COUNTED
         if not found or _ANOTHER_INSTANCE.match(c.text):
             return 0

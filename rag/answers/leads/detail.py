@@ -111,18 +111,25 @@ def _dated_before(tokens: Sequence, i: int, year: int | None) -> bool:
     if i < 1 or i + 1 >= len(tokens):
         return False
     surface, after = tokens[i].surface, [t.surface for t in tokens[i + 1:i + 4]]
+    rest = "".join(t.surface for t in tokens[i + 1:])
+    if _TURNS_TO_NOW.search(rest):  # 「…だったが、現在は…」, 「…と比べて…」: this time's number follows
+        return False
     if surface == "前" and i > 1 and tokens[i - 1].surface == "年" and tokens[i - 2].surface.isdigit():
         return (after[:1] == ["は"] or after[:2] == ["に", "は"]
                 or (after[:1] == ["の"] and len(after) == 3 and after[1].isdigit() and len(after[1]) == 4
                     and after[2] in ("年", "年度")))
     if surface in ("年", "年度") and (n := tokens[i - 1].surface).isdigit() and len(n) == 4 and after[:2] == ["に", "は"]:
-        rest = "".join(t.surface for t in tokens[i + 3:])
-        return 1900 <= int(n) and year is not None and int(n) < year and "が、" not in rest and "たが" not in rest
+        return 1900 <= int(n) and year is not None and int(n) < year
     return False
+
+
+# what turns a sentence dated years before to this time, or measures this time's by it: a clause's but (…だったが、,
+# not したがって), a comparison (と比べて, に比べ, を上回る, の約2倍): a second reviewer's
+_TURNS_TO_NOW = re.compile(r"が、|比べ|比較|上回|下回|倍")
 
 
 # not 過去 nor 以前: 「過去にも例のない」, 「以前にも増して」 tell of this time (a reviewer's)
 _EARLIER = frozenset({"去年", "昨年", "前年", "一昨年", "前回", "先月", "昨季", "先週"})
 _THIS_TIME = frozenset({"今回", "今年", "ことし", "今月", "今季", "今大会", "今期", "今年度"})
 _OTHER_TIME_ASKED = re.compile(r"\b(?:last|previous|previously|earlier|before|ago|prior|past)\b|去年|昨年|前年|前回|以前|過去|"
-                               r"年前", re.IGNORECASE)  # (年前: 「10年前はいくらだったか」, a reviewer's)
+                               r"[\d０-９何]年前", re.IGNORECASE)  # 「10年前はいくらだったか」 (not 今年前半: reviewers')

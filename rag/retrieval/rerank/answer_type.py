@@ -256,8 +256,9 @@ def asked_counters(question: str, tokens: Sequence[Token], terms_of: Callable[[s
         # the noun, or an adjective and its noun ("how many Japanese tourists", "how many words long"): the table's
         # counters of either word, else the bridge's terms that count, not a calendar's unit (5月 is May)
         words = [w for w in m.groups() if w and w not in _NOT_COUNTED]
-        if possessed := _POSSESSED.match(text, m.end(1)):  # "how many kids' meals": the meals are counted
-            words = [possessed.group(1)]
+        if ((possessed := _POSSESSED.match(text, m.end(1))) and m.group(1) in _PERSONS
+                and possessed.group(1) not in _NOT_COUNTED):
+            words = [possessed.group(1)]  # "how many kids' meals": the meals; not "how many days' closure"
         counted_by = [_COUNTERS_EN[w] for w in words if w in _COUNTERS_EN]
         for units in counted_by:
             found |= units
