@@ -996,6 +996,25 @@ def test_a_number_of_another_time_does_not_lead_unless_the_question_asks_of_anot
         assert (again(before, before), again(now, before)) == (2, 2), asked
 
 
+def test_a_place_of_the_division_a_question_asks_for_leads_though_it_scored_under_the_cutoff(searcher) -> None:
+    """A twenty-first probe's: "Which prefecture had the largest number of heatstroke transports?" never named Tokyo,
+    whose sentence, 「都道府県別では、東京都の1288人が最も多く…」, scored under the cutoff. A place new to the question
+    written with the division it asks for (都, 道, 府, 県 for a prefecture; 市, 町, 村) claims as a number in the counter
+    asked for does; another place some place does; a question asking where within a prefecture asks for none."""
+    found = searcher.search("ラブロフ", top_k=1).hits[0]
+    hit = dataclasses.replace(found, citation=dataclasses.replace(found.citation, published="2026-08-11"))
+    total = Scored(1, 0, 0, "消防庁によると、熱中症による救急搬送者数は、2018年に9万5137人と当時の最多を記録した。", hit, 0.9,
+                   lexical=0.5)
+    tokyo = Scored(1, 1, 60, "都道府県別では、東京都の1288人が最も多く、大阪府(1012人)と続いた。", hit, 0.8, lexical=0.1)
+    city = Scored(1, 2, 120, "熊谷市では、熱中症の搬送者が97人に上った。", hit, 0.8, lexical=0.1)
+    for question in ("Which prefecture had the most heatstroke transports?", "熱中症の搬送者が最も多かったのはどの都道府県か"):
+        lead = detail_lead(searcher, question, "place", searcher.term_groups(question))
+        assert (lead(total, total), lead(tokyo, total), lead(city, total)) == (0, 2, 1), question
+        assert select([total, tokyo], lead=lead)[0] is tokyo
+    within = "Where in Saitama Prefecture were the most heatstroke transports?"
+    assert detail_lead(searcher, within, "place", searcher.term_groups(within))(tokyo, total) == 1
+
+
 def test_a_speaker_asked_for_by_a_role_is_the_person_the_passage_writes_with_it(searcher) -> None:
     """A probe's: "What did the rice farmer in Saijo say about the drought?" was answered with the sentence introducing
     「農家の矢野健一さん(67)」 and not his words, 「矢野さんは「稲穂が…」」, which scored under the cutoff. A question that

@@ -50,8 +50,15 @@ def detail_lead(searcher, question: str, kind: Kind, groups: Sequence[Sequence[s
     other_times = bool(_OTHER_TIME_ASKED.search(question)
                        or any(len(n) == 4 and n.isdigit() and 1900 <= int(n) <= 2100 for n in known_numbers))
 
+    # the division a place question asks for ("Which prefecture…?", どの県): a place new to it written with that division
+    # claims as a number in the counter asked for does (「東京都の1288人が最も多く」 was never picked, a probe's)
+    divisions = next((ends for cue, ends in _DIVISIONS_ASKED if cue.search(question)), "") if kind == "place" else ""
+
     def claim(c: Scored) -> int:  # 2: a number in the counter asked for (7位 for 何位), 1: a token of the kind, 0: none
         found = searcher.analyzer.tokens(c.text)
+        if divisions and any(t.pos[1:3] == ("固有名詞", "地名") and t.surface[-1:] in divisions and len(t.surface) > 1
+                             and t.term not in known_terms and t.surface not in known_terms for t in found):
+            return COUNTED
         if counters and answer_type.counted(found, counters, known_numbers):
             if not other_times and _another_time(found, c.hit.citation.published):
                 return 1  # 「2019年にも…約2300人分が流出」: an earlier event's count, some number (a probe's)
@@ -126,6 +133,13 @@ def _dated_before(tokens: Sequence, i: int, year: int | None) -> bool:
 # what turns a sentence dated years before to this time, or measures this time's by it: a clause's but (…だったが、,
 # not したがって), a comparison (と比べて, に比べ, を上回る, の約2倍): a second reviewer's
 _TURNS_TO_NOW = re.compile(r"が、|比べ|比較|上回|下回|倍")
+
+
+# a place question's division and how Japanese writes a place of it last (東京都, 大阪府, 北海道, 愛知県; 熊谷市)
+_DIVISIONS_ASKED = ((re.compile(r"\b(?:which|what)\s+prefectures?\b|どの(?:都道府県|県)", re.IGNORECASE), "都道府県"),
+                    (re.compile(r"\b(?:which|what)\s+cit(?:y|ies)\b|どの市", re.IGNORECASE), "市"),
+                    (re.compile(r"\b(?:which|what)\s+towns?\b|どの町", re.IGNORECASE), "町"),
+                    (re.compile(r"\b(?:which|what)\s+villages?\b|どの村", re.IGNORECASE), "村"))
 
 
 # not 過去 nor 以前: 「過去にも例のない」, 「以前にも増して」 tell of this time (a reviewer's)

@@ -53,7 +53,10 @@ _EN: tuple[tuple[Kind, re.Pattern[str]], ...] = (
                           r"\bwhat\s+(?:was|is|were|are)\s+the\s+(?:[a-z\-]+\s+)?(?:cause|causes|reason|reasons)\b")),
     ("place", re.compile(r"\bwhere\b|\b(?:what|which)\s+" + _MODIFIERS + r"(?:country|countries|city|cities|region|"
                          r"regions|place|places|capital|capitals|province|provinces|territory|territories|area|areas|"
-                         r"location|locations|nation|nations|state|states)\b")),
+                         r"location|locations|nation|nations|state|states|"
+                         # Japan's divisions: "Which prefecture had the most transports?" (「東京都の1288人が最も多く」
+                         # never led, a twenty-first probe's)
+                         r"prefectures?|municipality|municipalities|towns?|villages?|districts?|wards?)\b")),
     ("entity", re.compile(r"\bwho\b|\bwhom\b|\bwhose\b|\b(?:what|which)\s+" + _MODIFIERS + r"(?:leader|leaders|"
                           r"official|officials|organi[sz]ation|organi[sz]ations|group|groups|company|companies|party|"
                           r"parties|minister|ministers|president|agency|agencies|person|people|politician|"
@@ -72,7 +75,7 @@ _JA: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     ("reason", re.compile(r"なぜ|何故|どうして|なんで|理由|原因|要因")),
     # not どこまで: how far, which is an amount (どこまで下がるか) or a place (どこまで進軍したか), so none in particular,
     # as どの程度 (どの程度重要か asks how much it matters, and opened with a sentence of dates)
-    ("place", re.compile(r"どこ(?!まで)|何処|どの(?:国|地域|都市|町|場所)|どちらの国|場所")),
+    ("place", re.compile(r"どこ(?!まで)|何処|どの(?:国|地域|都市|町|場所|都道府県|県|市|村|区)|どちらの国|場所")),
     ("entity", re.compile(r"誰|だれ|何者|どの(?:人物|組織|機関|団体|企業|国際機関|政党|メディア)")),
 )
 _INTERROGATIVES = frozenset({"何", "いつ", "どこ", "誰", "だれ", "何故", "なぜ", "どう", "如何", "どの", "どれ", "どちら",
