@@ -105,6 +105,16 @@ class _Requests(h11.Connection):
         headers = [(name, value) for name, value in event.headers if name != b"host"] + [(b"host", authority)]
         return h11.Request(method=event.method, headers=headers, target=rest, http_version=version)
 
+    def start_next_cycle(self) -> None:
+        """The next request on a kept-alive connection, after the empty lines that may come before it: a client may send
+        a CRLF after a POST body (RFC 9112 section 2.2), which h11 read as an empty request, a 400 that the next
+        request's client then read as its answer (a reviewer's). Lines that came with the body are in h11's buffer."""
+        super().start_next_cycle()
+        buffer = self._receive_buffer
+        blank = len(bytes(buffer)) - len(bytes(buffer).lstrip(b"\r\n"))
+        if blank:
+            buffer._extract(blank)
+
     def _target_too_long(self) -> bool:
         """Whether the request line still arriving has a target longer than the limit by itself, or one still arriving
         (as a whole head's is judged: a target under it with a few headers is 431 however TCP cut it, a reviewer's)."""
@@ -129,6 +139,9 @@ class _Requests(h11.Connection):
 # the first bytes of a client that connects and sends (a network's round trip), so that no request already sent is
 # reset; its socket is peeked for bytes not yet read too (`_unread`)
 _UNUSED_BEFORE_CLOSING = 0.5
+# and one kept alive after its response: past the 5 s after which httpx and Node drop an idle connection from their
+# pools, so that they are not sending on it as it closes (under KEEP_ALIVE_S, when it closes anyway)
+_KEPT_BEFORE_CLOSING = 5.5
 
 
 def _unread(transport: asyncio.BaseTransport) -> bool:
@@ -156,7 +169,7 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
         _header_timer: asyncio.TimerHandle | None = None
         _waiting_for: bool = False  # bytes of a request have come and its headers are not whole yet
         _answered: bool = False  # a response has been sent on this connection
-        _opened: float = 0.0  # when it was opened (the event loop's clock)
+        _idle_since: float = 0.0  # when it was opened, or its last response sent (the event loop's clock)
         _used: bool = False  # a byte has come on it
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -166,33 +179,44 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
-            self._opened = self.loop.time()
+            self._idle_since = self.loop.time()
             self._arm()
 
         def _make_room(self, count: int) -> None:
-            """Close the `count` connections opened longest ago and never used, for the request arriving on this one
-            (uvicorn serves a request only while fewer than its limit are open): 130 sockets opened and left silent
-            made every request a 503, /healthz's too, until the header deadline closed them, and a client reopening
-            them every 10 s kept the service down (a probe's). A connection that has sent a byte is never closed so:
-            one kept alive after its response may be carrying a next request as it is closed (httpx and Node keep
-            theirs 5 s and do not retry a POST cut off: a reviewer's, 24 of 555 requests lost when kept-alive
-            connections were closed after 1 s idle), and one whose headers are arriving is the header deadline's."""
+            """Close the `count` connections idle longest that may be closed (`unused`), for the request arriving on
+            this one (uvicorn serves a request only while fewer than its limit are open): 130 sockets opened and left
+            silent made every request a 503, /healthz's too, until the header deadline closed them, and a client
+            reopening them every 10 s kept the service down (a probe's). A connection kept alive after its response
+            is closed so only once its client's pool would have dropped it: it may be carrying a next request as it
+            is closed (httpx and Node keep theirs 5 s and do not retry a POST cut off: a reviewer's, 24 of 555 lost
+            when kept-alive connections were closed after 1 s idle); one whose headers are arriving is the header
+            deadline's."""
             now = self.loop.time()
             unused = [c for c in self.connections
                       if c is not self and isinstance(c, GuardedH11Protocol) and c.unused(now)]
-            for oldest in sorted(unused, key=lambda c: c._opened)[:count]:
+            for oldest in sorted(unused, key=lambda c: c._idle_since)[:count]:
                 SERVER_REFUSALS["idle_closed"] += 1
                 oldest._disarm()
                 oldest.transport.close()  # nothing was written to it: it closes at once
                 self.connections.discard(oldest)  # as its connection_lost will: uvicorn counts the open ones
 
         def unused(self, now: float) -> bool:
-            """Whether no byte has come on this connection since it opened `_UNUSED_BEFORE_CLOSING` or more ago, and
-            none waits in its socket: a connection accepted with its request in the same turn of the event loop is
-            told of it after every accept of that turn (a reviewer's: a burst of 30 such connections got 14 resets
-            from a first version)."""
-            return (not self._used and not self.transport.is_closing()
-                    and now - self._opened >= _UNUSED_BEFORE_CLOSING and not _unread(self.transport))
+            """Whether this connection may be closed for another: no byte has come on it since it opened
+            `_UNUSED_BEFORE_CLOSING` or more ago, or it has been kept alive after its response, fully written, for
+            `_KEPT_BEFORE_CLOSING` or more (a third reviewer's: 16 kept-alive connections turned every new client
+            away for the 8 s of KEEP_ALIVE_S); and no byte waits in its socket: a connection accepted with its request
+            in the same turn of the event loop is told of it after every accept of that turn (a reviewer's: a burst
+            of 30 such connections got 14 resets from a first version)."""
+            if self.transport.is_closing():
+                return False
+            if not self._used:
+                waited = now - self._idle_since >= _UNUSED_BEFORE_CLOSING
+            else:
+                waited = (self._answered and self.conn.their_state is h11.IDLE and not self._waiting_for
+                          and (self.cycle is None or self.cycle.response_complete) and not self.conn.trailing_data[0]
+                          and self.transport.get_write_buffer_size() == 0
+                          and now - self._idle_since >= _KEPT_BEFORE_CLOSING)
+            return waited and not _unread(self.transport)
 
         def handle_events(self) -> None:
             # every request is read here, one that came in a packet or one pipelined after a response (a reviewer's:
@@ -218,6 +242,7 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
             super().on_response_complete()
             # a next request begun while this one was answered (pipelined) is waited for as one on a fresh connection
             self._answered, self._waiting_for = True, bool(self.conn.trailing_data[0])
+            self._idle_since = self.loop.time()
             if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
                 self._arm()  # for the next request on this connection
 

@@ -33,17 +33,18 @@ def server(built_index, tmp_path_factory):
 @pytest.fixture(scope="module")
 def limited(built_index, tmp_path_factory):
     """Another such server, for the tests that fill its connections: the other tests' connections (a body refused
-    with 413, a stream) are not all closed when the next test begins, and would count against its limit."""
-    yield from _server(built_index, tmp_path_factory)
+    with 413, a stream) are not all closed when the next test begins, and would count against its limit. Its header
+    deadline is the default's (10 s), past the keep-alive timer (8 s), as in service."""
+    yield from _server(built_index, tmp_path_factory, header_timeout_s=10)
 
 
-def _server(built_index, tmp_path_factory):
+def _server(built_index, tmp_path_factory, header_timeout_s: float = HEADER_TIMEOUT_S):
     settings, _ = built_index
     root = tmp_path_factory.mktemp("hardened-server")
     seeds, index = root / "seeds", root / "index"
     shutil.copytree(settings.seeds_dir, seeds)
     shutil.copytree(settings.index_dir, index, ignore=shutil.ignore_patterns(".build.lock"))
-    env = {"RAG_ADMIN_TOKEN": ADMIN_TOKEN, "RAG_HEADER_TIMEOUT_S": str(HEADER_TIMEOUT_S),
+    env = {"RAG_ADMIN_TOKEN": ADMIN_TOKEN, "RAG_HEADER_TIMEOUT_S": str(header_timeout_s),
            "RAG_BODY_TIMEOUT_S": str(BODY_TIMEOUT_S), "RAG_MAX_CONNECTIONS": str(MAX_CONNECTIONS)}
     log = root / "server.log"
     with running_server(seeds, index, log, env=env) as url:
@@ -399,6 +400,30 @@ def test_connections_opened_and_left_silent_make_room_for_a_request(limited):
     assert after["concurrency_limit"] == before["concurrency_limit"]
 
 
+def test_connections_kept_alive_past_a_clients_pool_make_room_for_a_request(limited):
+    """A third reviewer's: 16 connections kept alive after their responses turned every new client away for the 8 s
+    of the keep-alive timer. One idle past the 5 s after which httpx and Node drop it from their pools is closed for
+    a request at the limit; one idle for less is not (its client may be sending on it)."""
+    url, _ = limited
+    _wait_for_connections_to_close(url)
+    kept = [socket.create_connection(_address(url), timeout=30) for _ in range(MAX_CONNECTIONS)]
+    try:
+        for sock in kept:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert _read_response(sock)[0] == 200
+        with socket.create_connection(_address(url), timeout=30) as sock:  # at once: none may be closed
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert _read_response(sock)[0] == 503
+        time.sleep(6)
+        with socket.create_connection(_address(url), timeout=30) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert _read_response(sock)[0] == 200
+        assert kept[0].recv(100) == b""  # the first kept alive, closed for it
+    finally:
+        for sock in kept:
+            sock.close()
+
+
 def test_a_request_pipelined_at_the_limit_is_served_as_one_sent_alone(limited):
     """A reviewer's: room was made only for a request read from the socket, so a request pipelined behind another got
     the 503 that the same request sent alone did not."""
@@ -496,6 +521,19 @@ def test_empty_lines_before_a_request_line_are_passed_over(server):
             assert _read_response(sock)[0] == 200, parts
             sock.sendall(b"\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
             assert _read_response(sock)[0] == 200
+    # a reviewer's: a CRLF after a POST body, with it or after it, and a request pipelined behind it
+    body = b'{"query": "Lavrov", "top_k": 1}'
+    post = b"POST /v1/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (
+        len(body), body)
+    for sent in ([post + b"\r\n"], [post, b"\r\n"], [post + b"\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"]):
+        with socket.create_connection(_address(url), timeout=30) as sock:
+            for part in sent:
+                sock.sendall(part)
+                time.sleep(0.05)
+            pipelined = b"GET /healthz" in sent[-1]
+            if not pipelined:
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert _read_responses(sock, 2) == [200, 200], sent
 
 
 def test_what_is_not_http_gets_a_400_in_json_and_is_counted(server):
