@@ -693,3 +693,27 @@ def test_a_romanized_name_the_top_passages_article_writes_elsewhere_is_written(s
     # writes 意図, which reads "ito"; no Kenji Ito)
     assert unwritten_romanized(searcher, "What did Kenji Ito say about the talks?", bare("000_77323e78f047d601")) == [
         "Kenji Ito"]
+
+
+def test_a_japanese_name_before_river_or_temple_is_written_where_an_article_writes_that_place(searcher) -> None:
+    """A twenty-first probe's: every question naming "the Nagara River" was refused as not covered, its passage first:
+    the vocabulary holds 長良川 whole (nagaragawa) and no noun reads "nagara". The name and the noun after it, in any
+    case ("the Nagara river"), are read as one place an article writes; not a surname of the same kanji (a reviewer's:
+    "Ono Temple" was read in Prof. 小野寺's words, and the question answered from her article)."""
+    from types import SimpleNamespace
+
+    from rag.answers.coverage.unwritten import _read_in
+    from rag.stores.bridge import Bridge, _by_reading
+
+    analyzer = searcher.analyzer
+
+    def proper(term: str) -> bool:
+        return analyzer.tags(term)[:2] == ("名詞", "固有名詞")
+    bridge = Bridge({}, words=["what", "happened", "on", "the", "river", "temple"],
+                    readings=_by_reading(["長良川", "小野寺"], analyzer.noun_readings, proper))
+    reader = SimpleNamespace(bridge=bridge, analyzer=analyzer)  # the two parts of a searcher `_read_in` reads
+    texts = ["岐阜市の長良川に架かる春日大橋で亀裂が見つかった。審議会の会長を務める小野寺裕子教授は「…」と述べた。"]
+    for question in ("What happened on the Nagara River?", "What happened on the Nagara river?"):
+        assert _read_in(reader, "Nagara", "nagara", texts, question), question
+    assert not _read_in(reader, "Ono Temple", "ono", texts, "What did the chief priest of Ono Temple say?")
+    assert not _read_in(reader, "Nagara", "nagara", ["長良は…"], "What happened on the Nagara River?")

@@ -980,14 +980,18 @@ def test_a_number_of_another_time_does_not_lead_unless_the_question_asks_of_anot
     for text in ("10年前は会員およそ2300人分だったが、現在は会員およそ12万3000人分が流出した。",
                  "同社では10年前の2015年度と比べて、会員およそ12万3000人分の情報が流出した。"):
         assert number(Scored(1, 3, 200, text, hit, 0.8, lexical=0.5), before) == 2, text
+    # a third reviewer's: a comparison later in the sentence is about the earlier time itself
+    for text in ("2016年には、会員およそ2300人分の情報が流出し、前年の約1.8倍だった。",
+                 "10年前には、会員およそ2300人分が流出し、それまでの最多を大きく上回った。"):
+        assert number(Scored(1, 3, 200, text, hit, 0.8, lexical=0.5), before) == 1, text
     guided = "2016年度には国の指針にしたがって、会員およそ2300人分の情報が流出した。"
     assert number(Scored(1, 3, 200, guided, hit, 0.8, lexical=0.5), before) == 1
     half = "今年前半に流出した会員は何人か"  # 今年前半 asks of this time
     first_half = detail_lead(searcher, half, "number", searcher.term_groups(half))
     assert first_half(Scored(1, 3, 200, "10年前には、会員はおよそ2300人だった。", hit, 0.8, lexical=0.5), before) == 1
-    ago = "10年前は会員は何人だったか"  # a question asking of that time itself
-    then = detail_lead(searcher, ago, "number", searcher.term_groups(ago))
-    assert then(Scored(1, 3, 200, "10年前には、会員はおよそ2300人だった。", hit, 0.8, lexical=0.5), before) == 2
+    for ago in ("10年前は会員は何人だったか", "十年前は会員は何人だったか", "数年前は会員は何人だったか"):  # that time itself
+        then = detail_lead(searcher, ago, "number", searcher.term_groups(ago))
+        assert then(Scored(1, 3, 200, "10年前には、会員はおよそ2300人だった。", hit, 0.8, lexical=0.5), before) == 2, ago
     for text in ("同社は、過去にも例のない、会員およそ12万3000人分の情報が流出したおそれがあると発表した。",
                  "以前にも増して被害は広がり、会員およそ12万3000人分の情報が流出したおそれがある。"):
         assert number(Scored(1, 3, 200, text, hit, 0.8, lexical=0.5), before) == 2, text  # a fifth reviewer's

@@ -185,7 +185,7 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
         # or writes a noun the bridge's readings give the word ("Toho Motor": 東邦, in 「東邦自動車(本社・…)」, which
         # the passages about the ministry's report never name again: a seventeenth probe's, refused as not covered)
         texts = _article_texts(searcher, top(hits))
-        missing = [(run, word) for run, word in missing if not _read_in(searcher, run, word, texts)]
+        missing = [(run, word) for run, word in missing if not _read_in(searcher, run, word, texts, question)]
     return [run for run, _ in missing]
 
 
@@ -196,7 +196,7 @@ def _article_texts(searcher: Searcher, hits: Sequence[Hit]) -> list[str]:
     return [text for text in texts if text is not None]
 
 
-def _read_in(searcher: Searcher, run: str, word: str, texts: Sequence[str]) -> bool:
+def _read_in(searcher: Searcher, run: str, word: str, texts: Sequence[str], question: str = "") -> bool:
     """Whether one of `texts` writes what the bridge's readings read `word` (folded; the run's last word in Japanese
     syllables) as (`Bridge.read_as`): its two parts together (瑞雲寺 for "Zuiunji", never 瑞雲 and 寺 apart), or one
     noun with a term of the run's English word after it (東邦自動車 for "Toho Motor", by the search's groups for
@@ -208,9 +208,13 @@ def _read_in(searcher: Searcher, run: str, word: str, texts: Sequence[str]) -> b
     at = next((i for i, w in enumerate(words) if folded(re.sub(r"['’]s$", "", w).strip(".")) == word), None)
     after = words[at + 1] if at is not None and at + 1 < len(words) else ""
     if not groups:
-        # or the one term that reads as it and the noun after it ("Nagara River": 長良川, a twentieth probe's, refused)
-        return any(term in text for g in searcher.bridge.read_as(word, after.strip(".,?!")) for term in g
-                   for text in texts)
+        # or the one place that reads as it and the noun after it ("Nagara River": 長良川, a twenty-first probe's,
+        # refused), the noun the question writes after the run, in any case ("the Nagara river"); a place in Sudachi's
+        # dictionary, not a surname of the same kanji (小野寺 for "Ono Temple", 長谷川 for "Hase River": a reviewer's)
+        following = question[question.find(run) + len(run):].split()[:1] if run in question else []
+        noun = (after or (following[0] if following else "")).strip(".,?!").lower()
+        return any(term in text for g in searcher.bridge.read_as(word, noun) for term in g
+                   if any(e[1:3] == ("固有名詞", "地名") for e in searcher.analyzer.entries(term)) for text in texts)
     if len(groups) > 1:
         spellings = {"".join(parts) for parts in itertools.product(*groups)}
         return any(spelling in text for spelling in spellings for text in texts)

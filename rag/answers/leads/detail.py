@@ -119,7 +119,7 @@ def _dated_before(tokens: Sequence, i: int, year: int | None) -> bool:
         return False
     surface, after = tokens[i].surface, [t.surface for t in tokens[i + 1:i + 4]]
     rest = "".join(t.surface for t in tokens[i + 1:])
-    if _TURNS_TO_NOW.search(rest):  # 「…だったが、現在は…」, 「…と比べて…」: this time's number follows
+    if "が、" in rest or _COMPARED_WITH.match(rest):  # 「…だったが、現在は…」, 「…と比べて…」: this time's number follows
         return False
     if surface == "前" and i > 1 and tokens[i - 1].surface == "年" and tokens[i - 2].surface.isdigit():
         return (after[:1] == ["は"] or after[:2] == ["に", "は"]
@@ -130,9 +130,10 @@ def _dated_before(tokens: Sequence, i: int, year: int | None) -> bool:
     return False
 
 
-# what turns a sentence dated years before to this time, or measures this time's by it: a clause's but (…だったが、,
-# not したがって), a comparison (と比べて, に比べ, を上回る, の約2倍): a second reviewer's
-_TURNS_TO_NOW = re.compile(r"が、|比べ|比較|上回|下回|倍")
+# what measures this time's number by the date just before it: 「10年前と比べて」, 「5年前の約2倍」, 「10年前の水準を上回る」
+# (a second reviewer's); not a comparison later in the sentence, about the earlier time itself (「2018年には…9万5137人
+# に上り、前年の約1.8倍だった」, a third's); a clause's but (…だったが、, not したがって) turns to this time anywhere
+_COMPARED_WITH = re.compile(r"(?:の\d{4}年度?)?(?:と比べ|に比べ|と比較|より|の(?:約|およそ)?[\d.]+倍|の水準)")
 
 
 # a place question's division and how Japanese writes a place of it last (東京都, 大阪府, 北海道, 愛知県; 熊谷市)
@@ -146,4 +147,4 @@ _DIVISIONS_ASKED = ((re.compile(r"\b(?:which|what)\s+prefectures?\b|どの(?:都
 _EARLIER = frozenset({"去年", "昨年", "前年", "一昨年", "前回", "先月", "昨季", "先週"})
 _THIS_TIME = frozenset({"今回", "今年", "ことし", "今月", "今季", "今大会", "今期", "今年度"})
 _OTHER_TIME_ASKED = re.compile(r"\b(?:last|previous|previously|earlier|before|ago|prior|past)\b|去年|昨年|前年|前回|以前|過去|"
-                               r"[\d０-９何]年前", re.IGNORECASE)  # 「10年前はいくらだったか」 (not 今年前半: reviewers')
+                               r"[\d０-９一二三四五六七八九十百何数半]+年前", re.IGNORECASE)  # 10年前, 十年前, 数年前 (not 今年前半: reviewers')
