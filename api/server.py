@@ -59,6 +59,8 @@ class _Requests(h11.Connection):
 
     def next_event(self) -> Any:
         idle = self.their_state is h11.IDLE  # before the event: h11 marks its peer's state ERROR as it raises
+        if idle:
+            self._drop_empty_lines()
         try:
             event = super().next_event()
         except h11.RemoteProtocolError as exc:  # h11's own: its status (431 for headers too long), in words of ours
@@ -105,15 +107,17 @@ class _Requests(h11.Connection):
         headers = [(name, value) for name, value in event.headers if name != b"host"] + [(b"host", authority)]
         return h11.Request(method=event.method, headers=headers, target=rest, http_version=version)
 
-    def start_next_cycle(self) -> None:
-        """The next request on a kept-alive connection, after the empty lines that may come before it: a client may send
-        a CRLF after a POST body (RFC 9112 section 2.2), which h11 read as an empty request, a 400 that the next
-        request's client then read as its answer (a reviewer's). Lines that came with the body are in h11's buffer."""
-        super().start_next_cycle()
-        buffer = self._receive_buffer
-        blank = len(bytes(buffer)) - len(bytes(buffer).lstrip(b"\r\n"))
+    def _drop_empty_lines(self) -> None:
+        """Pass over the empty lines before a request line, as RFC 9112 section 2.2 asks: a client may send a CRLF after
+        a POST body, which h11 read as an empty request, a 400 (a probe's) that the next request's client then read as
+        its answer (a reviewer's). On a fresh connection or a kept-alive one, whether the line came with the body or
+        after it: h11's buffer holds them all."""
+        waiting = self._receive_buffer._data  # read where it is: a pipelined request's body may wait behind the line
+        blank = 0
+        while blank < len(waiting) and waiting[blank] in b"\r\n":
+            blank += 1
         if blank:
-            buffer._extract(blank)
+            self._receive_buffer._extract(blank)
 
     def _target_too_long(self) -> bool:
         """Whether the request line still arriving has a target longer than the limit by itself, or one still arriving
@@ -183,7 +187,7 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
             self._arm()
 
         def _make_room(self, count: int) -> None:
-            """Close the `count` connections idle longest that may be closed (`unused`), for the request arriving on
+            """Close the `count` connections idle longest that may be closed (`closable`), for the request arriving on
             this one (uvicorn serves a request only while fewer than its limit are open): 130 sockets opened and left
             silent made every request a 503, /healthz's too, until the header deadline closed them, and a client
             reopening them every 10 s kept the service down (a probe's). A connection kept alive after its response
@@ -192,15 +196,15 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
             when kept-alive connections were closed after 1 s idle); one whose headers are arriving is the header
             deadline's."""
             now = self.loop.time()
-            unused = [c for c in self.connections
-                      if c is not self and isinstance(c, GuardedH11Protocol) and c.unused(now)]
-            for oldest in sorted(unused, key=lambda c: c._idle_since)[:count]:
+            idle = [c for c in self.connections
+                    if c is not self and isinstance(c, GuardedH11Protocol) and c.closable(now)]
+            for oldest in sorted(idle, key=lambda c: c._idle_since)[:count]:
                 SERVER_REFUSALS["idle_closed"] += 1
                 oldest._disarm()
-                oldest.transport.close()  # nothing was written to it: it closes at once
+                oldest.transport.close()  # nothing waits to be written to it: it closes at once
                 self.connections.discard(oldest)  # as its connection_lost will: uvicorn counts the open ones
 
-        def unused(self, now: float) -> bool:
+        def closable(self, now: float) -> bool:
             """Whether this connection may be closed for another: no byte has come on it since it opened
             `_UNUSED_BEFORE_CLOSING` or more ago, or it has been kept alive after its response, fully written, for
             `_KEPT_BEFORE_CLOSING` or more (a third reviewer's: 16 kept-alive connections turned every new client
@@ -227,12 +231,6 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
 
         def data_received(self, data: bytes) -> None:
             self._used = True
-            if self.conn.their_state is h11.IDLE and not self.conn.trailing_data[0]:
-                # empty lines before a request line are passed over, as RFC 9112 section 2.2 asks (a client may send
-                # a CRLF after a POST body): h11 answered one with a 400 (a probe's)
-                data = data.lstrip(b"\r\n")
-                if not data:
-                    return
             self._waiting_for = self._header_timer is not None
             super().data_received(data)
             if self.conn.their_state is not h11.IDLE:  # a whole request line and headers have arrived
