@@ -127,6 +127,8 @@ def lemmas(word: str) -> list[str]:
     for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"), ("'s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             out.append(word[: -len(suffix)] + repl)
+    if word.endswith("'s") and 0 < len(word) - 2 < 3:
+        out.append(word[:-2])  # a short name's possessive: "Xi's" is 習's (the apostrophe says it; not "bus" → "bu")
     out += [w for w in _undoubled(word, "aeiou") if w not in _NOT_UNDOUBLED]
     return out
 
