@@ -606,6 +606,8 @@ class Bridge:
                     continue
             w = words[i]
             i += 1
+            if w.endswith("'s") and w[:-2] in caps:
+                w = w[:-2]  # "the US's position": the acronym's, not the pronoun's (私達) a lemma of "us's" would give
             if w in HOW_DEGREES and i > 1 and words[i - 2] == "how":
                 if w == "long" and TEXT_LENGTH.search(question):
                     groups.append(list(TEXT_UNITS))  # a text's length: its words, characters or pages

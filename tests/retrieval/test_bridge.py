@@ -451,6 +451,10 @@ def test_a_short_names_possessive_is_looked_up_by_the_name(searcher) -> None:
     groups = searcher.term_groups("Xi's view on how the Ukraine conflict should be settled?")
     assert ["習"] in groups and groups[0] == searcher.term_groups("Xi")[0]
     assert "xi" in lemmas("xi's") and "bu" not in lemmas("bus")
+    # an acronym's possessive is the acronym's, not the word's its letters spell ("the US's": 米国, not the pronoun 私達;
+    # "the UN's": 国連, not the prefix 非, which the lemma alone gave)
+    assert searcher.term_groups("What is the US's position?")[0] == ["米国"]
+    assert searcher.term_groups("What is the UN's role?")[0] == ["国連"]
 
 
 def test_a_verb_reaches_the_terms_of_the_nouns_english_makes_of_it() -> None:
