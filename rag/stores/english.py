@@ -124,11 +124,11 @@ def lemmas(word: str) -> list[str]:
     doubled consonant's (cancelled → cancel, cutting → cut: no lemma before it reached the dictionary, and "How many
     trains were cancelled?" had no group for its verb: a probe's)."""
     out = [word]
-    for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"), ("'s", "")):
+    for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             out.append(word[: -len(suffix)] + repl)
-    if word.endswith("'s") and 0 < len(word) - 2 < 3:
-        out.append(word[:-2])  # a short name's possessive: "Xi's" is 習's (the apostrophe says it; not "bus" → "bu")
+    if word.endswith("'s") and len(word) > 2:
+        out.append(word[:-2])  # a possessive, a short name's too: "Xi's" is 習's (the apostrophe says so; "bus" stays)
     out += [w for w in _undoubled(word, "aeiou") if w not in _NOT_UNDOUBLED]
     return out
 

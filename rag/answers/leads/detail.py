@@ -118,16 +118,17 @@ def _dated_before(tokens: Sequence, i: int, year: int | None) -> bool:
     if i < 1 or i + 1 >= len(tokens):
         return False
     surface, after = tokens[i].surface, [t.surface for t in tokens[i + 1:i + 4]]
-    rest = "".join(t.surface for t in tokens[i + 1:])
-    if "が、" in rest or _COMPARED_WITH.match(rest):  # 「…だったが、現在は…」, 「…と比べて…」: this time's number follows
-        return False
     if surface == "前" and i > 1 and tokens[i - 1].surface == "年" and tokens[i - 2].surface.isdigit():
-        return (after[:1] == ["は"] or after[:2] == ["に", "は"]
-                or (after[:1] == ["の"] and len(after) == 3 and after[1].isdigit() and len(after[1]) == 4
-                    and after[2] in ("年", "年度")))
-    if surface in ("年", "年度") and (n := tokens[i - 1].surface).isdigit() and len(n) == 4 and after[:2] == ["に", "は"]:
-        return 1900 <= int(n) and year is not None and int(n) < year
-    return False
+        dated = (after[:1] == ["は"] or after[:2] == ["に", "は"]
+                 or (after[:1] == ["の"] and len(after) == 3 and after[1].isdigit() and len(after[1]) == 4
+                     and after[2] in ("年", "年度")))
+    elif surface in ("年", "年度") and (n := tokens[i - 1].surface).isdigit() and len(n) == 4 and after[:2] == ["に", "は"]:
+        dated = 1900 <= int(n) and year is not None and int(n) < year
+    else:
+        return False
+    # the rest of the sentence read only for a date that dates it (this is asked of every token of every sentence)
+    rest = "".join(t.surface for t in tokens[i + 1:])
+    return dated and "が、" not in rest and not _COMPARED_WITH.match(rest)  # 「…だったが、現在は…」, 「…と比べて…」
 
 
 # what measures this time's number by the date just before it: 「10年前と比べて」, 「5年前の約2倍」, 「10年前の水準を上回る」

@@ -118,7 +118,8 @@ _PERSONS = ("people", "persons", "residents", "patients", "passengers", "workers
             "personnel", "crew", "rescuers", "firefighters", "officers", "volunteers", "guards", "inspectors",
             "investigators", "protesters", "demonstrators", "survivors", "applicants", "climbers", "pilgrims",
             # a twentieth probe's "How many kids were hospitalised…?" opened with the outbreak's dates
-            "kids", "pupils", "schoolchildren", "infants", "babies", "teenagers", "teens", "youths", "seniors", "guests", "travellers", "travelers", "commuters", "fishermen", "sailors", "drivers", "riders",
+            "kids", "pupils", "schoolchildren", "infants", "babies", "teenagers", "teens", "youths", "seniors",
+            "guests", "travellers", "travelers", "commuters", "fishermen", "sailors", "drivers", "riders",
             "shoppers", "tenants", "occupants", "inmates", "journalists", "reporters", "experts", "fatalities",
             "wounded", "diners")
 _COUNTERS_EN: dict[str, frozenset[str]] = {
