@@ -23,7 +23,7 @@ import sqlite3
 import time
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from functools import cached_property
 from pathlib import Path
 
@@ -61,6 +61,16 @@ _SAME_MODIFIER = {"head": "chief", "chief": "head"}
 # "resignation": 辞任, 退任): the one-word verb's own glosses are other senses ("conduct" is 行為, 導く: a reviewer's)
 _PHRASAL = {"pull out": ("withdrawal",), "pull back": ("withdrawal",), "carry out": ("implementation", "execution"),
             "call for": ("demand",), "set up": ("establishment", "founding"), "step down": ("resignation",)}
+# the particles a phrasal verb's object may stand before ("pull the US out", "pull its troops back"), the words that
+# end the object there ("pull back from the border" is no "pull from"), and the objects that make it the news' verb:
+# a name, an acronym or forces ("pull the rope out" is drawn, not withdrawn)
+_SEPARABLE = frozenset({"out", "back", "up"})
+_FORCES = frozenset({"troops", "forces", "soldiers", "military", "army", "staff", "personnel", "diplomats",
+                     "citizens", "nationals", "ambassador", "envoy", "embassy"})
+_OBJECT_ENDS = frozenset({"of", "to", "in", "on", "at", "from", "with", "for", "by", "and", "or", "but", "as"})
+# a word whose news sense JMdict glosses under another noun ("deal": 加える, 取り引き; the trade deal is a 合意, an
+# agreement; "truce": 休戦, which the news writes 停戦, a ceasefire)
+_SENSES = {"deal": ("agreement",), "truce": ("ceasefire",)}
 # a question's own words are no phrase of the table: JMdict's "how much" is どこ, "how many" 幾つ and 何, and
 # 何箇月's "how long" would be 何 + 箇月 (`_compounds`), which the passages that answer never write; the word after
 # one is looked up alone ("how long": long)
@@ -575,8 +585,15 @@ class Bridge:
         cased = re.search(r"[A-Z]", question) and re.search(r"[a-z]", question)
         names = capitalised(question) if cased else set(words)
         groups: list[list[str]] = []
+        apart = self._separated(words, {w for w in words if w in caps or (cased and w in names) or w in _FORCES})
         i = 0
         while i < len(words):
+            if i in apart:
+                if apart[i]:  # the verb: the phrase's terms; its particle says nothing alone ("out": 向ける, 際)
+                    groups.append(list(dict.fromkeys([*self.table.get(apart[i], ()),
+                                                      *self._noun_terms(_PHRASAL[apart[i]])])))
+                i += 1
+                continue
             if i + 1 < len(words) and words[i] not in _ASKING:
                 pair = f"{words[i]} {words[i + 1]}"
                 hit = next((self.table[k] for k in lemmas(pair) if k in self.table), None)
@@ -624,7 +641,8 @@ class Bridge:
                 if part in STOP_WORDS or len(part) < 2:
                     continue
                 hit = next((self.table[k] for k in lemmas(part) if k in self.table), None)
-                made = self._nouns_made(part, words, i - 1)
+                made = [*self._nouns_made(part, words, i - 1),
+                        *self._noun_terms(next((_SENSES[k] for k in lemmas(part) if k in _SENSES), ()))]
                 if hit or made:
                     hit = list(dict.fromkeys([*(hit or ()), *made]))
                 if hit:
@@ -648,6 +666,27 @@ class Bridge:
                     if spelled is not None:
                         spelled.add(part)
         return groups
+
+    @staticmethod
+    def _separated(words: list[str], objects: Collection[str]) -> dict[int, str]:
+        """A phrasal verb whose object of one or two words, among them one of `objects`, stands before its particle
+        ("When did Trump pull the US out?", "pull its troops back"): the verb's index gives the phrase, the particle's
+        an empty string."""
+        apart: dict[int, str] = {}
+        for i, w in enumerate(words):
+            for j in (i + 2, i + 3):
+                if j >= len(words) or words[j] not in _SEPARABLE or j in apart:
+                    continue
+                between = words[i + 1:j]
+                if _OBJECT_ENDS.intersection(between) or _ASKING.intersection(between) or words[i] in _ASKING:
+                    break
+                if not any(b in objects for b in between):
+                    continue
+                if (phrasal := next((f"{k} {words[j]}" for k in sorted(stems(w)) if f"{k} {words[j]}" in _PHRASAL),
+                                    None)) is not None:
+                    apart[i], apart[j] = phrasal, ""
+                    break
+        return apart
 
     def _nouns_made(self, part: str, words: list[str], at: int) -> list[str]:
         """The table's terms for the nouns English makes of the verb `part` (of the word at `at`) is a form of, which

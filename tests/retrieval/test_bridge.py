@@ -910,7 +910,31 @@ def test_a_phrasal_verb_reaches_the_terms_of_the_nouns_it_is_said_by() -> None:
     assert ["行う", "実施"] in bridge.expand("Who carried out the attack?")
     assert ["辞任"] in bridge.expand("When did he step down?") and ["辞任"] in bridge.expand("He stepped down.")
     assert ["要求"] in bridge.expand("What did China call for?")
-    assert not any("撤退" in g for g in bridge.expand("They pull the rope out"))  # only the two words together
+    assert not any("撤退" in g for g in bridge.expand("They pull the rope out"))  # a thing drawn out, not withdrawn
+
+
+def test_a_phrasal_verb_with_its_object_between_reaches_the_nouns_it_is_said_by() -> None:
+    """"When did Trump pull the US out of the Iran deal?" asks when the US withdrew (離脱): the verb's group is the
+    phrase's, and its particle none of its own (the table's "out" is 外). The object is a name, an acronym or forces
+    of one or two words; a rope is drawn, not withdrawn, and "pull back from" has no object between."""
+    table = {"withdrawal": ["撤退", "離脱"], "pull": ["引く"], "out": ["外"], "US": ["米国"], "rope": ["綱"],
+             "troops": ["部隊"], "border": ["国境"]}
+    bridge = Bridge(table, words=["pull", "out", "rope", "troops", "border", "back"])
+    assert bridge.expand("When did Trump pull the US out of the deal?") == [["撤退", "離脱"], ["米国"]]
+    assert bridge.expand("Will Russia pull its troops back?") == [["撤退", "離脱"], ["部隊"]]
+    assert bridge.expand("Did they pull their troops out?") == [["撤退", "離脱"], ["部隊"]]
+    assert bridge.expand("They pull the rope out.") == [["引く"], ["綱"], ["外"]]
+    assert bridge.expand("Did they pull back from the border?") == [["撤退", "離脱"], ["国境"]]
+
+
+def test_a_word_is_read_in_the_sense_the_news_uses_it() -> None:
+    """JMdict glosses "deal" as 加える and 取り引き; the news' deal is an agreement (合意, 協定), its truce a ceasefire
+    (停戦): their terms join the word's own, in any form ("deals")."""
+    table = {"deal": ["加える"], "agreement": ["合意", "協定"], "ceasefire": ["停戦"]}
+    bridge = Bridge(table, words=["deal", "truce"])
+    assert bridge.expand("What deal did they sign?") == [["加える", "合意", "協定"]]
+    assert bridge.expand("Were the deals signed?") == [["加える", "合意", "協定"]]
+    assert bridge.expand("Why is Moscow against a truce?") == [["停戦"]]
 
 
 def test_a_question_typed_all_in_capitals_is_cased_for_the_encoders_as_people_type(searcher) -> None:

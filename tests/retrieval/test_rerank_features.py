@@ -86,6 +86,9 @@ def test_tokens_carry_the_bm25_terms_in_order(analyzer) -> None:
     # a fourth reviewer's: "how tall", "how deep", "how heavy", "what is the height of" ask for a number too
     ("How tall is Mt. Owashi?", "number"), ("How deep was the earthquake?", "number"),
     ("How heavy is the satellite?", "number"), ("What is the height of the bridge?", "number"),
+    # an organisation asked by its name, or by a kind the list lacked (held-out 49's hacker group)
+    ("What is the name of the hacker group?", "entity"), ("Which hackers stole the crypto assets?", "entity"),
+    ("What firm won the contract?", "entity"), ("What is the name of the town?", "statement"),
 ])
 def test_english_questions_are_classified_by_their_cue_words(question: str, kind: str) -> None:
     assert answer_type.classify(question, "en") == kind
@@ -104,6 +107,10 @@ def test_english_questions_are_classified_by_their_cue_words(question: str, kind
     ("チームはリーグ戦で何位だったか", "number"), ("候補者は何票を獲得したか", "number"),  # a counter after 何
     ("交渉が決裂したのはなぜか", "reason"),
     ("外相は貿易についてどう述べたか", "statement"),
+    # a kind of organisation the question ends by asking of, or its name; not where it is, nor why it did something
+    ("暗号資産の窃取に関与したハッカー集団は?", "entity"), ("その組織の名前は？", "entity"),
+    ("買収した企業は何ですか", "entity"), ("その会社はどこ?", "place"), ("集団はなぜ解散した?", "reason"),
+    ("集団で移動したのは何人?", "number"),
 ])
 def test_japanese_questions_are_classified_by_their_cue_words(question: str, kind: str) -> None:
     assert answer_type.classify(question, "ja") == kind

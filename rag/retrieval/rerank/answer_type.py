@@ -60,7 +60,12 @@ _EN: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     ("entity", re.compile(r"\bwho\b|\bwhom\b|\bwhose\b|\b(?:what|which)\s+" + _MODIFIERS + r"(?:leader|leaders|"
                           r"official|officials|organi[sz]ation|organi[sz]ations|group|groups|company|companies|party|"
                           r"parties|minister|ministers|president|agency|agencies|person|people|politician|"
-                          r"politicians|newspaper|outlet|media|institution|institutions|body|bodies)\b")),
+                          r"politicians|newspaper|outlet|media|institution|institutions|body|bodies|firm|firms|gang|"
+                          r"gangs|hacker|hackers|syndicate|syndicates)\b|"
+                          # "What is the name of the hacker group?": a name asked of a kind of organisation
+                          r"\bnames?\s+of\s+(?:the\s+|this\s+|that\s+)?" + _MODIFIERS + r"(?:group|groups|"
+                          r"organi[sz]ation|organi[sz]ations|company|companies|party|parties|agency|agencies|firm|firms|"
+                          r"gang|gangs|unit|units|body|bodies)\b")),
 )
 _JA: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     # a counter after 何 asks for an amount, except the calendar ones (何年, 何月, 何日), which ask for a date
@@ -76,7 +81,11 @@ _JA: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     # not どこまで: how far, which is an amount (どこまで下がるか) or a place (どこまで進軍したか), so none in particular,
     # as どの程度 (どの程度重要か asks how much it matters, and opened with a sentence of dates)
     ("place", re.compile(r"どこ(?!まで)|何処|どの(?:国|地域|都市|町|場所|都道府県|県|市|村|区)|どちらの国|場所")),
-    ("entity", re.compile(r"誰|だれ|何者|どの(?:人物|組織|機関|団体|企業|国際機関|政党|メディア)")),
+    ("entity", re.compile(r"誰|だれ|何者|どの(?:人物|組織|機関|団体|企業|国際機関|政党|メディア)|"
+                          # a kind of organisation the question ends by asking of (関与したハッカー集団は?, その組織の名前
+                          # は?); not はどこ, which asks where it is
+                          r"(?:集団|組織|団体|グループ|企業|会社|政党|機関|勢力)(?:の(?:名前|名称))?(?:は|って)(?:何|なに)?"
+                          r"(?:ですか|でしょうか|か)?[?？]?$")),
 )
 _INTERROGATIVES = frozenset({"何", "いつ", "どこ", "誰", "だれ", "何故", "なぜ", "どう", "如何", "どの", "どれ", "どちら",
                              "何処", "どんな", "何時", "何者", "幾ら", "いくら", "幾つ", "いくつ"})
