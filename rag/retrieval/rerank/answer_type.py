@@ -64,8 +64,8 @@ _EN: tuple[tuple[Kind, re.Pattern[str]], ...] = (
                           r"gangs|hacker|hackers|syndicate|syndicates)\b|"
                           # "What is the name of the hacker group?": a name asked of a kind of organisation
                           r"\bnames?\s+of\s+(?:the\s+|this\s+|that\s+)?" + _MODIFIERS + r"(?:group|groups|"
-                          r"organi[sz]ation|organi[sz]ations|company|companies|party|parties|agency|agencies|firm|firms|"
-                          r"gang|gangs|unit|units|body|bodies)\b")),
+                          r"organi[sz]ation|organi[sz]ations|company|companies|party|parties|agency|agencies|"
+                          r"firm|firms|gang|gangs|unit|units|body|bodies)\b")),
 )
 _JA: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     # a counter after 何 asks for an amount, except the calendar ones (何年, 何月, 何日), which ask for a date
