@@ -122,6 +122,25 @@ def test_a_question_about_an_author_the_articles_do_not_cover_is_not_covered_by_
     assert not answer_question(searcher, "Who wrote this?", TOP_K, settings).covered
 
 
+def test_a_japanese_question_that_writes_a_phrase_of_a_top_passage_is_covered_whatever_its_cosine(searcher,
+                                                                                                    settings):
+    """USE reads 「選択を迫られる人は何と言っている?」 far from the passage that writes 選択を迫られる (as a probe's
+    「存続を求める人たちは何と言っている?」 from 「存続を求める声も根強かった」): two content words and what joins
+    them, written as the passage writes them, are about it. One word, a short phrase (日本の首都), or words a passage
+    writes apart are not."""
+    from rag.answers.coverage.quoted import phrase_held
+
+    question = "選択を迫られる人は何と言っている?"
+    answer = answer_question(searcher, question, TOP_K, settings)
+    assert closest_cosine(answer.passages) < settings.not_covered_below_ja and not names_held(
+        searcher, question, answer.passages)  # the other two signals would hold it back
+    assert phrase_held(searcher, question, answer.passages) and answer.covered
+    assert "選択を迫られる" in answer.answer  # quoted, not held back
+    for other in ("日本の首都は?", "源氏物語の作者は誰?", "迫られる人は何と言っている?", "選択を人々はどう迫られる?"):
+        assert not phrase_held(searcher, other, searcher.search(other, TOP_K).hits), other
+    assert not phrase_held(searcher, "What did they say about the choice?", answer.passages)  # Japanese only
+
+
 def test_every_team_question_is_covered_and_answered_as_before(searcher, settings):
     """The 72 team questions: none is held back, and each answer is the extractive answer it was before the check."""
     for question in TEAM:
