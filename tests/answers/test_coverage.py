@@ -638,6 +638,14 @@ def test_a_romanized_name_is_written_where_a_top_passage_reads_as_it_and_others_
     for question in ("How much saury did Hanasaki port land?", "Which train stopped at Kakegawa Station?"):
         assert unwritten_romanized(searcher, question, port) == [], question
     assert unwritten_romanized(searcher, "How much saury did Hanasaki port land?", sumo) == ["Hanasaki"]
+    # an inn's name made of kanji read by their Sino-Japanese readings, which Sudachi cuts and reads otherwise (翠 +
+    # 嵐 + 閣: ミドリ, アラシ, カク; "Suirankaku" was refused with its passage at rank 3, a twenty-second probe's); not a
+    # word of the dictionary read so (申請 is "shinsei" by its own reading alone), nor a short word
+    inn = reading("老舗旅館「翠嵐閣」が民事再生法の適用を申請した。負債総額は約46億円。")
+    assert unwritten_romanized(searcher, "How much debt does Suirankaku have?", inn) == []
+    assert unwritten_romanized(searcher, "How much debt does Suirankaku have?", sumo) == ["Suirankaku"]
+    assert unwritten_romanized(searcher, "How much debt does Suirankan have?", inn) == ["Suirankan"]
+    assert unwritten_romanized(searcher, "What did Hoshinseki say?", inn) == ["Hoshinseki"]  # 法 + 申請 is no name
     # not a common noun's 港 cut off (空港 is no "Kara", 香港 no "Kaori": a reviewer's)
     common = reading("成田空港と地元の漁港、香港からの便も出港した。")
     for name in ("Kaori", "Kara", "Izuru"):

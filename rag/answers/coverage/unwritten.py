@@ -19,6 +19,7 @@ from ...retrieval import Searcher
 from ...stores.bridge import Bridge
 from ...stores.english import PARTICIPLES, stems
 from ...stores.japanese import STOP_WORDS
+from ...stores.kanji import reads_on
 from ...stores.romaji import folded, reads_as_japanese
 from ...types import Hit
 from .names import name_runs
@@ -186,7 +187,36 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
         # the passages about the ministry's report never name again: a seventeenth probe's, refused as not covered)
         texts = _article_texts(searcher, top(hits))
         missing = [(run, word) for run, word in missing if not _read_in(searcher, run, word, texts, question)]
+    if missing:
+        # or a top passage writes it in kanji that read so by their Sino-Japanese readings, as a firm's or an inn's
+        # name is made ("Suirankaku": 翠嵐閣, which Sudachi reads ミドリ + アラシ + カク; a twenty-second probe's, refused)
+        missing = [(run, word) for run, word in missing if not _read_on(searcher.analyzer, word, top(hits))]
     return [run for run, _ in missing]
+
+
+def _read_on(analyzer, word: str, hits: Sequence[Hit]) -> bool:
+    """Whether a passage of `hits` writes two to ON_KANJI kanji in a row, each a word of its own to Sudachi (a name
+    its dictionary lacks, cut character by character), that read as `word` (folded, ON_LETTERS letters or more) by
+    one on reading of each (`reads_on`). A word of the dictionary is read by its own reading (申請 is "shinsei" to
+    `romanized_readings`, never by a fake "Shinsei Bank"), and a short word reads so by chance in any passage."""
+    if len(word) < ON_LETTERS:
+        return False
+    for h in hits:
+        run = ""
+        for t in [*analyzer.tokens(h.passage.text), None]:
+            if t is not None and _KANJI.fullmatch(t.surface):
+                run += t.surface
+                continue
+            if any(reads_on(word, run[i:j]) for i in range(len(run) - 1)
+                   for j in range(i + 2, min(i + ON_KANJI, len(run)) + 1)):
+                return True
+            run = ""
+    return False
+
+
+ON_KANJI = 4
+ON_LETTERS = 6
+_KANJI = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _article_texts(searcher: Searcher, hits: Sequence[Hit]) -> list[str]:
