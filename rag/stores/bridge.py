@@ -665,6 +665,10 @@ class Bridge:
                     groups += read
                     if spelled is not None:
                         spelled.add(part)
+                    if named is not None and len(read) == 1:
+                        # a name no dictionary of the table holds, read whole ("Tsuganomori": 栂ノ森, a place in
+                        # Sudachi's dictionary; a twenty-second probe's, ranked ninth under passages on presidents)
+                        named[part] = list(read[0])
         return groups
 
     @staticmethod

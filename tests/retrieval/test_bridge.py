@@ -126,6 +126,12 @@ def test_the_vocabularys_nouns_are_keyed_by_their_readings_in_latin_letters(sear
     groups = read.expand("What did the president of Saito Kotsu say?", spelled=spelled)
     assert ["交通"] in groups and "kotsu" in spelled  # the aligner reads it not: its group was other names
     assert ["交通"] not in read.expand("What did they say about kotsu and Lavrov?")  # a word as it is written
+    # a word read whole is a name the question asks for, for the lexical signal's passage to go first
+    # (rag/retrieval/named.py: "Tsuganomori" is 栂ノ森, ranked ninth under passages on presidents, a twenty-second
+    # probe's); a word read as two terms is not
+    named: dict[str, list[str]] = {}
+    read.expand("What did the president of Oiwa Owashidake say?", named=named)
+    assert named == {"oiwa": ["大岩"]}
     # a twentieth probe's: "Nagara River" is 長良川, which the vocabulary holds whole, read with the river's kanji;
     # not 西側 for "Nishi River" (nishigawa), nor the river for another noun
     river = Bridge({}, words=["what", "happened", "on", "the", "river", "lake"],
