@@ -111,6 +111,7 @@ def test_english_questions_are_classified_by_their_cue_words(question: str, kind
     ("暗号資産の窃取に関与したハッカー集団は?", "entity"), ("その組織の名前は？", "entity"),
     ("買収した企業は何ですか", "entity"), ("その会社はどこ?", "place"), ("集団はなぜ解散した?", "reason"),
     ("集団で移動したのは何人?", "number"),
+    ("止まったリフトの長さは?", "number"), ("熊谷市の最高気温は?", "number"), ("長さの単位は何?", "statement"),
 ])
 def test_japanese_questions_are_classified_by_their_cue_words(question: str, kind: str) -> None:
     assert answer_type.classify(question, "ja") == kind
@@ -198,6 +199,9 @@ def test_the_fronted_english_cue_and_the_final_japanese_cue_decide() -> None:
     ("チームはリーグ戦で何位だったか", {"位"}), ("候補者は何票を獲得したか", {"票"}), ("停電は何戸か", {"戸"}),
     ("何人が死亡したか", {"人"}), ("何回目の優勝か", {"回"}), ("彼は何歳か", {"歳"}),
     ("会議に何カ国が参加したか", {"カ国", "箇国"}),
+    # a measure asked about by its noun (a twenty-second probe's: another lift's 約1時間 led the lift's length)
+    ("止まったリフトの長さは?", {"メートル", "キロ", "キロメートル", "センチ", "ミリ", "m", "km"}),
+    ("熊谷市の最高気温は?", {"度", "℃"}), ("長さの単位は何?", set()),
     # the calendar's counters ask when, and 何 without a counter asks for no amount
     ("何年に始まったか", set()), ("何日に会談したか", set()), ("何を述べたか", set()), ("何者か", set()),
     ("How many votes did she get?", {"票"}), ("How many more votes did she get?", {"票"}),

@@ -75,7 +75,10 @@ _JA: tuple[tuple[Kind, re.Pattern[str]], ...] = (
                           r"どれだけ|いくら|いくつ|規模|人数|割合|総額|金額|"
                           # a count by its noun: 得票数, 件数, 台数, 世帯数, 店舗数, 感染者数 (a ninth probe's: 山口恵氏の得票数は)
                           # asked about (は, を, ?), not a count a reason question is about (「なぜ患者数が増えたのか」)
-                          r"(?:得票|票|件|台|世帯|戸|校|店舗|者)数(?=は|を|って|[?？]|$)")),
+                          r"(?:得票|票|件|台|世帯|戸|校|店舗|者)数(?=は|を|って|[?？]|$)|"
+                          # a measure asked about (止まったリフトの長さは?: 「全長1420メートル」, which another lift's
+                          # 「約1時間止まり」 led, a twenty-second probe's), its units in _MEASURES_JA
+                          r"(?:長さ|全長|高さ|深さ|重さ|広さ|面積|距離|標高|気温|温度)(?=は|を|って|[?？]|$)")),
     ("date", re.compile(r"いつ|何年|何月|何日|何曜|何時|時期|日付")),
     ("reason", re.compile(r"なぜ|何故|どうして|なんで|理由|原因|要因")),
     # not どこまで: how far, which is an amount (どこまで下がるか) or a place (どこまで進軍したか), so none in particular,
@@ -105,6 +108,15 @@ _SPAN_BEFORE = frozenset({"わずか", "僅か", "約", "およそ", "たった"
 _REASON_SURFACES = frozenset({"ため", "為", "ので", "理由", "原因", "要因", "背景", "狙い", "目的", "動機", "せい",
                               "おかげ", "きっかけ"})
 _DIGITS = re.compile(r"\d[\d,.]*")
+_LENGTHS = frozenset({"メートル", "キロ", "キロメートル", "センチ", "ミリ", "m", "km"})
+# the units of a measure a Japanese question asks about by its noun (リフトの長さは?: メートル)
+_MEASURES_JA: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
+    (re.compile(r"(?:長さ|全長|高さ|深さ|距離|標高)(?=は|を|って|[?？]|$)"), _LENGTHS),
+    (re.compile(r"重さ(?=は|を|って|[?？]|$)"), frozenset({"トン", "キログラム", "グラム", "kg"})),
+    (re.compile(r"(?:広さ|面積)(?=は|を|って|[?？]|$)"),
+     frozenset({"平方メートル", "ヘクタール", "平方キロ", "平方キロメートル", "坪", "アール"})),
+    (re.compile(r"(?:気温|温度)(?=は|を|って|[?？]|$)"), frozenset({"度", "℃"})),
+)
 # "how many votes", "how many more people", "how many Japanese tourists": the noun an English question counts, the
 # second word when the first is its adjective (not "of", "the", a comparative)
 _COUNTED_EN = re.compile(r"\bhow\s+many\s+(?:(?:more|fewer|other|additional|new|of|the)\s+)*([a-z][a-z\-]+)"
@@ -279,6 +291,9 @@ def asked_counters(question: str, tokens: Sequence[Token], terms_of: Callable[[s
             found |= {t for w in words for t in terms_of(w) if not t.isascii() and t not in _DATE_UNITS and is_counter(t)}
     for cue, units in _UNITS_EN:
         if cue.search(text):
+            found |= units
+    for cue, units in _MEASURES_JA:
+        if cue.search(question):
             found |= units
     if TEXT_LENGTH.search(question):  # "How long was the joint statement?": 「7,000語に及ぶこの文書」 (read as written)
         found |= set(TEXT_UNITS)
