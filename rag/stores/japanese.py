@@ -26,7 +26,9 @@ STOP_WORDS = {"する", "ある", "いる", "なる", "れる", "られる", "�
          "those", "would", "could", "should", "will", "can", "has", "have", "had", "not", "no", "any", "some",
          "such", "very", "also", "only", "other", "after", "before", "between", "during", "where", "whom", "whose",
          "piece", "article", "author", "writer", "according"}
-ANALYZER_ID = "sudachi-core-B/nfkc/kana-fold/v1"
+ANALYZER_ID = "sudachi-core-B/nfkc/kana-fold/v2"  # v2: a municipality's head (松本市 + 長: 市長, `_title_after`)
+# the divisions whose head is written with 長 after the place's name (市長, 町長, 村長, 区長)
+_HEADED = "市町村区"
 
 
 class Token(NamedTuple):
@@ -87,10 +89,15 @@ class JapaneseAnalyzer:
         """The BM25 terms of Sudachi morphemes of a folded text (what `terms` gives for that text, when it is one
         slice): for a caller that reads the same morphemes' parts of speech, so that the text is tokenized once."""
         out: list[str] = []
+        before = ""
         for m in morphemes:
+            surface, after = m.surface(), before
+            before = surface
+            if (title := _title_after(after, surface, m.part_of_speech())) is not None:
+                out.append(title)
+                continue
             if m.part_of_speech()[0] not in _KEEP_POS:
                 continue
-            surface = m.surface()
             # Sudachi "normalises" English words to katakana (China → チャイナ); Latin passes through as is.
             term = fold_term(surface if _LATIN_WORD.match(surface) else fold(m.normalized_form()))
             if term and term not in STOP_WORDS and not term.isspace():
@@ -102,10 +109,12 @@ class JapaneseAnalyzer:
         term `terms` would give it (so the terms of `tokens(text)` are `terms(text)`)."""
         out: list[Token] = []
         for piece in _slices(fold(text), 12000):
+            before = ""
             for m in self._tokenizer().tokenize(piece):
                 pos = tuple(m.part_of_speech()[:4])
-                term = None
-                if pos[0] in _KEEP_POS:
+                term = _title_after(before, m.surface(), pos)
+                before = m.surface()
+                if term is None and pos[0] in _KEEP_POS:
                     surface = m.surface()
                     term = fold_term(surface if _LATIN_WORD.match(surface) else fold(m.normalized_form()))
                     term = term if term and term not in STOP_WORDS and not term.isspace() else None
@@ -130,6 +139,15 @@ class JapaneseAnalyzer:
         """Sudachi's part of speech of `term` read alone as one morpheme; () when it reads as several."""
         tokens = self.tokens(term)
         return tokens[0].pos if len(tokens) == 1 else ()
+
+
+def _title_after(before: str, surface: str, pos) -> str | None:
+    """The term of a municipality's head that Sudachi cuts after the place's name or a given name, its division's
+    kanji read with them (松本市 + 長, 大野浩市長 as 大野 + 浩市 + 長; 横浜市長 is 横浜 + 市長): 市長, as the title is
+    written elsewhere; None for any other morpheme. "mayor" found no 大野浩市長 (a twenty-second probe's)."""
+    if surface == "長" and pos[0] == "接尾辞" and len(before) >= 2 and before[-1] in _HEADED:
+        return before[-1] + "長"
+    return None
 
 
 def _slices(text: str, size: int) -> list[str]:
