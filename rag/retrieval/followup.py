@@ -151,11 +151,7 @@ ASKING = EN_DISCOURSE | JA_DISCOURSE | frozenset({
     "detail", "details", "detailed", "please", "more", "tell", "elaborate", "expand", "specific", "specifically",
     "exact", "exactly", "number", "numbers", "figure", "figures", "後", "具体", "具体的", "詳しい", "詳細", "教える",
     "下さる", "もう", "少し", "説明", "数字", "数値", "知る", "知りたい", "分かる", "易い", "貰える", "貰う", "お願い",
-    "さらに", "更に", "御", "願う",
-    # people named by no more than that: 「反対している人は何と言っている?」 after a question on a railway's closure
-    # names one word of its own (反対), as "What do the opponents say?" does; it was searched alone and refused (a
-    # twenty-first probe's)
-    "人", "人々", "人達", "者", "方", "方々", "人物"})
+    "さらに", "更に", "御", "願う"})
 # the words around small talk's own ("thank you very much", "Got it, that's helpful")
 _TALK_FILLERS = frozenset({"you", "very", "much", "so", "a", "lot", "that's", "thats", "that", "it", "is", "was", "got",
                            "really"})

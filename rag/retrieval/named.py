@@ -51,6 +51,11 @@ def question_names(bridge: Bridge | None, question: str, analyzer) -> list[list[
     for word, terms in named.items():
         if word in capitals:
             found = [t for t in name_terms(terms, analyzer.entries, ("人名", "地名")) if reads_as(t, word)]
+            if word not in bridge.table and bridge.read_as(word):
+                # a word no dictionary of the table holds, read by the vocabulary's nouns: a place only ("Tsuganomori":
+                # 栂ノ森), not a person's name, of which a reading has many (a famous "Ohtani" the index never names
+                # put the chairlift operator's 小谷 first: a reviewer's)
+                found = [t for t in found if all(e[1:3] != ("固有名詞", "人名") for e in analyzer.entries(t))]
             if not found and _PLAIN.sub("", word) in titled:
                 found = [t for t in terms if len(t) >= 2 and _KANJI.search(t) and reads_as(t, word)]
             if found:

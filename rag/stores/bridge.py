@@ -61,16 +61,20 @@ _SAME_MODIFIER = {"head": "chief", "chief": "head"}
 # "resignation": 辞任, 退任): the one-word verb's own glosses are other senses ("conduct" is 行為, 導く: a reviewer's)
 _PHRASAL = {"pull out": ("withdrawal",), "pull back": ("withdrawal",), "carry out": ("implementation", "execution"),
             "call for": ("demand",), "set up": ("establishment", "founding"), "step down": ("resignation",)}
-# the particles a phrasal verb's object may stand before ("pull the US out", "pull its troops back"), the words that
-# end the object there ("pull back from the border" is no "pull from"), and the objects that make it the news' verb:
-# a name, an acronym or forces ("pull the rope out" is drawn, not withdrawn)
-_SEPARABLE = frozenset({"out", "back", "up"})
+# the particles a phrasal verb's object may stand before ("pull the US out", "pull its troops back"; not "set X up",
+# which sets up as often as it founds: a reviewer's), the words that end the object there ("pull back from the
+# border" is no "pull from"), and the objects that make it the news' verb: a name, an acronym or forces ("pull the
+# rope out" is drawn, not withdrawn)
+_SEPARABLE = frozenset({"out", "back"})
 _FORCES = frozenset({"troops", "forces", "soldiers", "military", "army", "staff", "personnel", "diplomats",
                      "citizens", "nationals", "ambassador", "envoy", "embassy"})
 _OBJECT_ENDS = frozenset({"of", "to", "in", "on", "at", "from", "with", "for", "by", "and", "or", "but", "as"})
-# a word whose news sense JMdict glosses under another noun ("deal": 加える, 取り引き; the trade deal is a 合意, an
-# agreement; "truce": 休戦, which the news writes 停戦, a ceasefire)
-_SENSES = {"deal": ("agreement",), "truce": ("ceasefire",)}
+# a noun whose news sense JMdict glosses otherwise ("deal": 加える, 取り引き; the trade deal is a 合意, a 協定;
+# "truce": 休戦, which the news writes 停戦), as written (not "dealing", "dealt"); not "a great deal", "deal with", "deal
+# a blow" (`_sense`; "agreement" was also 一致 and 調和, a reviewer's)
+_SENSES = {"deal": ("合意", "協定"), "deals": ("合意", "協定"), "truce": ("停戦",), "truces": ("停戦",)}
+_NOT_SENSE_BEFORE = frozenset({"great", "good"})
+_NOT_SENSE_AFTER = frozenset({"with", "a", "an", "the", "out"})
 # a question's own words are no phrase of the table: JMdict's "how much" is どこ, "how many" 幾つ and 何, and
 # 何箇月's "how long" would be 何 + 箇月 (`_compounds`), which the passages that answer never write; the word after
 # one is looked up alone ("how long": long)
@@ -444,6 +448,14 @@ def _words_json(words: frozenset[str]) -> str:
     return json.dumps(sorted(words), ensure_ascii=False)
 
 
+def _sense(part: str, words: list[str], at: int) -> tuple[str, ...]:
+    """The news' terms for the noun `part` (the word at `at`) where it is that noun (`_SENSES`)."""
+    if part not in _SENSES or (at > 0 and words[at - 1] in _NOT_SENSE_BEFORE) or (
+            at + 1 < len(words) and words[at + 1] in _NOT_SENSE_AFTER):
+        return ()
+    return _SENSES[part]
+
+
 class Bridge:
     """Expands an English question into groups of alternative Japanese terms (one group per English word/phrase)."""
 
@@ -641,8 +653,7 @@ class Bridge:
                 if part in STOP_WORDS or len(part) < 2:
                     continue
                 hit = next((self.table[k] for k in lemmas(part) if k in self.table), None)
-                made = [*self._nouns_made(part, words, i - 1),
-                        *self._noun_terms(next((_SENSES[k] for k in lemmas(part) if k in _SENSES), ()))]
+                made = [*self._nouns_made(part, words, i - 1), *_sense(part, words, i - 1)]
                 if hit or made:
                     hit = list(dict.fromkeys([*(hit or ()), *made]))
                 if hit:

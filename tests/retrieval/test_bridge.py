@@ -926,21 +926,30 @@ def test_a_phrasal_verb_with_its_object_between_reaches_the_nouns_it_is_said_by(
     table = {"withdrawal": ["撤退", "離脱"], "pull": ["引く"], "out": ["外"], "US": ["米国"], "rope": ["綱"],
              "troops": ["部隊"], "border": ["国境"]}
     bridge = Bridge(table, words=["pull", "out", "rope", "troops", "border", "back"])
-    assert bridge.expand("When did Trump pull the US out of the deal?") == [["撤退", "離脱"], ["米国"]]
+    assert bridge.expand("When did Trump pull the US out of the deal?") == [["撤退", "離脱"], ["米国"], ["合意", "協定"]]
     assert bridge.expand("Will Russia pull its troops back?") == [["撤退", "離脱"], ["部隊"]]
     assert bridge.expand("Did they pull their troops out?") == [["撤退", "離脱"], ["部隊"]]
     assert bridge.expand("They pull the rope out.") == [["引く"], ["綱"], ["外"]]
     assert bridge.expand("Did they pull back from the border?") == [["撤退", "離脱"], ["国境"]]
+    # not "set X up", which sets up as often as it founds ("set Ukraine up to fail": a reviewer's)
+    founding = Bridge({"founding": ["設立"], "set up": ["設立"], "set": ["置く"], "up": ["上"]}, words=["set", "up"])
+    assert founding.expand("Did Russia set Ukraine up?") == [["置く"], ["上"]]
 
 
 def test_a_word_is_read_in_the_sense_the_news_uses_it() -> None:
     """JMdict glosses "deal" as 加える and 取り引き; the news' deal is an agreement (合意, 協定), its truce a ceasefire
-    (停戦): their terms join the word's own, in any form ("deals")."""
-    table = {"deal": ["加える"], "agreement": ["合意", "協定"], "ceasefire": ["停戦"]}
-    bridge = Bridge(table, words=["deal", "truce"])
+    (停戦): their terms join the noun's own. Not its other senses (a reviewer's: "a great deal of money", "deal with",
+    "deal a blow", "dealing drugs"), nor agreement's 一致 and 調和."""
+    table = {"deal": ["加える"], "agreement": ["一致", "合意", "協定", "調和"], "ceasefire": ["停戦"],
+             "money": ["金"], "blow": ["打撃"]}
+    bridge = Bridge(table, words=["deal", "truce", "money", "blow", "dealing"])
     assert bridge.expand("What deal did they sign?") == [["加える", "合意", "協定"]]
     assert bridge.expand("Were the deals signed?") == [["加える", "合意", "協定"]]
     assert bridge.expand("Why is Moscow against a truce?") == [["停戦"]]
+    assert bridge.expand("Did they lose a great deal of money?") == [["加える"], ["金"]]
+    assert bridge.expand("How will they deal with it?") == [["加える"]]
+    assert bridge.expand("Did it deal a blow to them?") == [["加える"], ["打撃"]]
+    assert bridge.expand("Were they dealing drugs?") == [["加える"]]
 
 
 def test_a_question_typed_all_in_capitals_is_cased_for_the_encoders_as_people_type(searcher) -> None:

@@ -26,6 +26,13 @@ def test_the_names_are_capitalised_words_only_the_name_dictionaries_hold_in_the_
     probe = Bridge({"kobayashi": ["神林"], "miyashita": ["宮下"]}, words=["what", "did", "say"])
     assert question_names(probe, "What did Kobayashi say?", entries) == []
     assert question_names(probe, "What did Miyashita say?", entries) == [["宮下"]]
+    # a word no dictionary of the table holds, read by the vocabulary's nouns: a place (a twenty-second probe's
+    # "Tsuganomori Kanko": 栂ノ森, ninth under passages on presidents), not a person's name (a famous "Ohtani" the
+    # index never names put a chairlift operator's 小谷 first, a reviewer's)
+    read = Bridge({}, words=["what", "did", "the", "president", "of", "say"],
+                  readings={"tsuganomori": ["栂ノ森"], "otani": ["小谷"]})
+    assert question_names(read, "What did the president of Tsuganomori say?", entries) == [["栂ノ森"]]
+    assert question_names(read, "What did Ohtani say?", entries) == []
 
 
 def test_a_japanese_name_after_a_title_is_a_name_whatever_the_dictionaries_call_its_kanji(searcher) -> None:

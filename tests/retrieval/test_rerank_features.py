@@ -102,6 +102,9 @@ def test_a_municipalitys_head_is_one_term_however_sudachi_cuts_the_name_before_i
     # an organisation asked by its name, or by a kind the list lacked (held-out 49's hacker group)
     ("What is the name of the hacker group?", "entity"), ("Which hackers stole the crypto assets?", "entity"),
     ("What firm won the contract?", "entity"), ("What is the name of the town?", "statement"),
+    # a reviewer's: a body found, a party held are no organisation
+    ("What is the name of the body found in the river?", "statement"),
+    ("What is the name of the party held at the hotel?", "statement"),
 ])
 def test_english_questions_are_classified_by_their_cue_words(question: str, kind: str) -> None:
     assert answer_type.classify(question, "en") == kind
@@ -123,7 +126,7 @@ def test_english_questions_are_classified_by_their_cue_words(question: str, kind
     # a kind of organisation the question ends by asking of, or its name; not where it is, nor why it did something
     ("暗号資産の窃取に関与したハッカー集団は?", "entity"), ("その組織の名前は？", "entity"),
     ("買収した企業は何ですか", "entity"), ("その会社はどこ?", "place"), ("集団はなぜ解散した?", "reason"),
-    ("集団で移動したのは何人?", "number"),
+    ("集団で移動したのは何人?", "number"), ("台風15号の勢力は?", "statement"),  # a storm's strength (a reviewer's)
     ("止まったリフトの長さは?", "number"), ("熊谷市の最高気温は?", "number"), ("長さの単位は何?", "statement"),
 ])
 def test_japanese_questions_are_classified_by_their_cue_words(question: str, kind: str) -> None:

@@ -40,7 +40,6 @@ from .held import names_held
 from .messages import NOT_COVERED, SMALL_TALK, not_covered_message, small_talk_message
 from .names import name_runs, short_acronyms
 from .passages import CLOSEST, PASSAGES, top
-from .quoted import phrase_held
 from .unwritten import unwritten_names, unwritten_romanized
 from .years import unwritten_years
 
@@ -74,5 +73,4 @@ def passages_cover(searcher: Searcher, question: str, hits: Sequence[Hit], min_c
             or unwritten_years(searcher, question, hits)):
         return False
     cosine = closest_cosine(hits)
-    return (cosine is None or cosine >= min_cosine or names_held(searcher, question, hits)
-            or phrase_held(searcher, question, hits))
+    return cosine is None or cosine >= min_cosine or names_held(searcher, question, hits)

@@ -39,7 +39,10 @@ _KATAKANA = re.compile(r"^[\u30a0-\u30ff]{2,}$")
 _LATIN = re.compile(r"^[a-z][a-z0-9.\-]{2,}$")
 _WORD = re.compile(r"[a-z][a-z0-9.\-]*[a-z0-9]")  # a word of a question typed in lowercase
 # nouns of Japanese questions that say what is asked, not what about: "何の略", "どんな人物", "意味は"
-_ASKING_NOUNS = {"略", "意味", "人物", "正体", "名前", "何者"}
+_ASKING_NOUNS = {"略", "意味", "人物", "正体", "名前", "何者",
+                 # people named by no more than that: 「存続を求める人たちは何と言っている?」 asks about 存続, which
+                 # the passage holds, not about a 人 it never writes (a twenty-first probe's, held back)
+                 "人", "人々", "人達", "者", "方々"}
 
 
 def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:

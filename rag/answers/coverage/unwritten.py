@@ -195,10 +195,11 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
 
 
 def _read_on(analyzer, word: str, hits: Sequence[Hit]) -> bool:
-    """Whether a passage of `hits` writes two to ON_KANJI kanji in a row, each a word of its own to Sudachi (a name
+    """Whether a passage of `hits` writes three to ON_KANJI kanji in a row, each a word of its own to Sudachi (a name
     its dictionary lacks, cut character by character), that read as `word` (folded, ON_LETTERS letters or more) by
     one on reading of each (`reads_on`). A word of the dictionary is read by its own reading (申請 is "shinsei" to
-    `romanized_readings`, never by a fake "Shinsei Bank"), and a short word reads so by chance in any passage."""
+    `romanized_readings`, never by a fake "Shinsei Bank"), a short word reads so by chance in any passage, and so do
+    two kanji Sudachi cuts in everyday words (市 + 内 is a made-up "Shidai Construction": a reviewer's)."""
     if len(word) < ON_LETTERS:
         return False
     for h in hits:
@@ -207,8 +208,8 @@ def _read_on(analyzer, word: str, hits: Sequence[Hit]) -> bool:
             if t is not None and _KANJI.fullmatch(t.surface):
                 run += t.surface
                 continue
-            if any(reads_on(word, run[i:j]) for i in range(len(run) - 1)
-                   for j in range(i + 2, min(i + ON_KANJI, len(run)) + 1)):
+            if any(reads_on(word, run[i:j]) for i in range(len(run) - 2)
+                   for j in range(i + 3, min(i + ON_KANJI, len(run)) + 1)):
                 return True
             run = ""
     return False

@@ -64,8 +64,8 @@ _EN: tuple[tuple[Kind, re.Pattern[str]], ...] = (
                           r"gangs|hacker|hackers|syndicate|syndicates)\b|"
                           # "What is the name of the hacker group?": a name asked of a kind of organisation
                           r"\bnames?\s+of\s+(?:the\s+|this\s+|that\s+)?" + _MODIFIERS + r"(?:group|groups|"
-                          r"organi[sz]ation|organi[sz]ations|company|companies|party|parties|agency|agencies|"
-                          r"firm|firms|gang|gangs|unit|units|body|bodies)\b")),
+                          r"organi[sz]ation|organi[sz]ations|company|companies|agency|agencies|"
+                          r"firm|firms|gang|gangs)\b")),
 )
 _JA: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     # a counter after 何 asks for an amount, except the calendar ones (何年, 何月, 何日), which ask for a date
@@ -86,8 +86,8 @@ _JA: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     ("place", re.compile(r"どこ(?!まで)|何処|どの(?:国|地域|都市|町|場所|都道府県|県|市|村|区)|どちらの国|場所")),
     ("entity", re.compile(r"誰|だれ|何者|どの(?:人物|組織|機関|団体|企業|国際機関|政党|メディア)|"
                           # a kind of organisation the question ends by asking of (関与したハッカー集団は?, その組織の名前
-                          # は?); not はどこ, which asks where it is
-                          r"(?:集団|組織|団体|グループ|企業|会社|政党|機関|勢力)(?:の(?:名前|名称))?(?:は|って)(?:何|なに)?"
+                          # は?); not はどこ, which asks where it is, nor 勢力, a storm's strength too (a reviewer's)
+                          r"(?:集団|組織|団体|グループ|企業|会社|政党|機関)(?:の(?:名前|名称))?(?:は|って)(?:何|なに)?"
                           r"(?:ですか|でしょうか|か)?[?？]?$")),
 )
 _INTERROGATIVES = frozenset({"何", "いつ", "どこ", "誰", "だれ", "何故", "なぜ", "どう", "如何", "どの", "どれ", "どちら",
