@@ -26,7 +26,7 @@ STOP_WORDS = {"する", "ある", "いる", "なる", "れる", "られる", "�
          "those", "would", "could", "should", "will", "can", "has", "have", "had", "not", "no", "any", "some",
          "such", "very", "also", "only", "other", "after", "before", "between", "during", "where", "whom", "whose",
          "piece", "article", "author", "writer", "according"}
-ANALYZER_ID = "sudachi-core-B/nfkc/kana-fold/v2"  # v2: a municipality's head (松本市 + 長: 市長, `_title_after`)
+ANALYZER_ID = "sudachi-core-B/nfkc/kana-fold/v3"  # v3: a municipality's head (松本市 + 長: 市長, `_title_after`)
 # the divisions whose head is written with 長 after the place's name (市長, 町長, 村長, 区長)
 _HEADED = "市町村区"
 
@@ -143,9 +143,10 @@ class JapaneseAnalyzer:
 
 def _title_after(before: str, surface: str, pos) -> str | None:
     """The term of a municipality's head that Sudachi cuts after the place's name or a given name, its division's
-    kanji read with them (松本市 + 長, 大野浩市長 as 大野 + 浩市 + 長; 横浜市長 is 横浜 + 市長): 市長, as the title is
-    written elsewhere; None for any other morpheme. "mayor" found no 大野浩市長 (a twenty-second probe's)."""
-    if surface == "長" and pos[0] == "接尾辞" and len(before) >= 2 and before[-1] in _HEADED:
+    kanji read with them or alone (松本市 + 長, 大野浩市長 as 大野 + 浩市 + 長, 松本浩二町長 as … + 二 + 町 + 長; 横浜市長
+    is 横浜 + 市長): 市長, as the title is written elsewhere; None for any other morpheme. "mayor" found no 大野浩市長
+    (a twenty-second probe's), nor 松本浩二町長 (a twentieth's)."""
+    if surface == "長" and pos[0] == "接尾辞" and before[-1:] in tuple(_HEADED):
         return before[-1] + "長"
     return None
 

@@ -70,6 +70,7 @@ def test_tokens_carry_the_bm25_terms_in_order(analyzer) -> None:
     ("松本市長は述べた", ["松本市", "市長", "述べる"]), ("横浜市長は述べた", ["横浜", "市長", "述べる"]),
     ("大野浩市長(61)は", ["大野", "浩市", "市長", "61"]), ("那須町長と小谷村長", ["那須", "町長", "小谷", "村長"]),
     ("都市の長は", ["都市", "長"]), ("市長", ["市長"]),
+    ("松本浩二町長は", ["松本", "浩", "2", "町", "町長"]),  # the division's kanji alone (a twentieth probe's)
 ])
 def test_a_municipalitys_head_is_one_term_however_sudachi_cuts_the_name_before_it(analyzer, text, terms) -> None:
     assert analyzer.terms(text) == terms
