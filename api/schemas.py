@@ -133,6 +133,9 @@ class AskRequest(AsksPassages, forbid_unknown_fields=True, kw_only=True):
 
     question: Question
     top_k: TopK | None = TOP_K  # null: the default
+    # as /v1/search takes them: the answer is drawn from those documents and dates only (a probe's: one article's
+    # answer could not be asked for)
+    filters: FiltersIn | None = None
 
 
 class AskResponse(Struct):

@@ -11,6 +11,7 @@ from rag.settings import Settings
 
 from ..errors import ERROR_RESPONSES
 from ..schemas import AskRequest, AskResponse
+from .search import to_filters
 from ..wire import ask_response
 
 
@@ -22,6 +23,8 @@ class AskController(Controller):
           summary="Answer a question with cited passages")
     def ask(self, data: AskRequest, searcher: Searcher, settings: Settings,
             llm_client: httpx.Client | None) -> AskResponse:
-        """Uses the configured LLM when there is one, else (or when it fails) an extractive answer."""
-        answer = answer_question(searcher, data.question, data.passages, settings, client=llm_client)
+        """Uses the configured LLM when there is one, else (or when it fails) an extractive answer; `filters`, as
+        /v1/search's, keep the passages to some documents and dates."""
+        answer = answer_question(searcher, data.question, data.passages, settings, client=llm_client,
+                                 scope=to_filters(data.filters))
         return ask_response(answer)

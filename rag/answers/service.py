@@ -60,13 +60,14 @@ CITED_DEPTH = 20
 
 def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[str] = (),
              instructions: str = "", reply_tokens: int | None = None,
-             cited: Mapping[int, str] | None = None, answer: str = "") -> Retrieval:
+             cited: Mapping[int, str] | None = None, answer: str = "", scope: Filters | None = None) -> Retrieval:
     """Search for `question` (a follow-up also through the earlier user turns `history`); QueryError on bad input.
     `instructions` (the chat client's system messages) are not searched: they go to the model's prompt. `cited`: the
     passage ids of the answer before's numbered sources ({2: "doc#start-end"}); a question about one ("Tell me more
     about [2]", 出典2の記事はいつ公開された?) is searched as a follow-up about it within its document, the passages of
     its article first; one about several ("Compare [1] and [2]") within their documents. `answer`: the first sentence
-    of the answer before, whose person a follow-up may point to ("Which club does he play for?")."""
+    of the answer before, whose person a follow-up may point to ("Which club does he play for?"). `scope`: the
+    caller's filters (/v1/ask's, as /v1/search takes them): the passages are drawn from those documents and dates."""
     t0 = time.perf_counter()
     # each turn as its words read (full-width Latin as ASCII, stray combining marks dropped), for the follow-up's rules
     # as for its search, which reads it so (rag.retrieval.intake.plain)
@@ -80,6 +81,8 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
                                                                                   searcher.settings.max_top_k))
         return Retrieval(result, (), None, t0, instructions, reply_tokens, about_collection=True)
     question, filters, row = _cited_scope(searcher, question, cited)
+    if scope is not None:
+        filters = scope if filters is None else _within(filters, scope)
     # the searcher's validation is the one place that rejects bad input; a question about one source looks deeper,
     # so that its article's passages are there to come first
     depth = min(max(top_k, CITED_DEPTH), searcher.settings.max_top_k) if row is not None else top_k
@@ -101,6 +104,12 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
     return Retrieval(found.result, earlier, found.context, t0, instructions, reply_tokens,
                      answered=answered if found.context is not None else None, elsewhere=found.elsewhere,
                      before=answer if found.context is not None else "", person=found.person)
+
+
+def _within(cited: Filters, scope: Filters) -> Filters:
+    """The cited sources' documents that `scope` allows, within its dates."""
+    docs = tuple(d for d in cited.doc_ids or () if scope.doc_ids is None or d in scope.doc_ids)
+    return Filters(docs or scope.doc_ids, scope.published_from, scope.published_to)
 
 
 def _lists_articles(question: str) -> bool:
@@ -178,9 +187,12 @@ def _plain(turn: object) -> object:
 
 
 def answer_question(searcher: Searcher, question: str, top_k: int, settings: Settings,
-                    *, client: httpx.Client | None = None, history: Sequence[str] = ()) -> Answer:
-    """Answer `question` from the top_k passages; raises QueryError for bad input, never for LLM failures."""
-    return answer_retrieved(retrieve(searcher, question, top_k, history), searcher, settings, client=client)
+                    *, client: httpx.Client | None = None, history: Sequence[str] = (),
+                    scope: Filters | None = None) -> Answer:
+    """Answer `question` from the top_k passages (within `scope`'s documents and dates, if given); raises QueryError
+    for bad input, never for LLM failures."""
+    return answer_retrieved(retrieve(searcher, question, top_k, history, scope=scope), searcher, settings,
+                            client=client)
 
 
 def answer_retrieved(r: Retrieval, searcher: Searcher, settings: Settings, *,

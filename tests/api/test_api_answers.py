@@ -33,6 +33,26 @@ def test_ask_body_is_the_answers_json(client, core_answer, check_citation, quest
         check_citation(hit["citation"], hit["text"])
 
 
+def test_ask_takes_the_filters_search_takes(client):
+    """A probe asked /v1/ask for one article's answer with /v1/search's filters and was turned away with a 400: the
+    passages, and so the answer's sources, are drawn from those documents only; filters search refuses, ask refuses
+    alike."""
+    found = client.post("/v1/ask", json={"question": EN_QUESTION}).json()
+    first = found["citations"][0]["doc_id"]
+    other = next(d["doc_id"] for d in client.get("/v1/documents").json()["documents"] if d["doc_id"] != first)
+    response = client.post("/v1/ask", json={"question": EN_QUESTION, "filters": {"doc_ids": [other]}})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert {h["citation"]["doc_id"] for h in body["passages"]} == {other}
+    assert {c["doc_id"] for c in body["citations"]} == {other}
+    for bad, status in (({"published_from": "2025-06-02", "published_to": "2025-06-01"}, 422),
+                        ({"doc_ids": "000"}, 400), ({"colour": "red"}, 400)):
+        asked = client.post("/v1/ask", json={"question": EN_QUESTION, "filters": bad})
+        searched_bad = client.post("/v1/search", json={"query": EN_QUESTION, "filters": bad})
+        assert asked.status_code == searched_bad.status_code == status, (bad, asked.text)
+        assert asked.json()["error"] == searched_bad.json()["error"]
+
+
 # The chat completion's body and stream are tested in test_chat_citations.py.
 
 
