@@ -95,7 +95,13 @@ class _Requests(h11.Connection):
             self._refuse(400, "an HTTP/1.1 request must have a Host header")
         origin = _ABSOLUTE_FORM.match(event.target)
         if origin is None:
-            return event
+            if b"#" not in event.target:
+                return event
+            # a fragment is no part of a request target (RFC 9112 section 3.2), and a URL's is the client's own: read
+            # past, as in absolute form ("GET /healthz#frag" was a 404 naming "/healthz#frag", a twenty-second probe's)
+            self.refused_path = self.refused_path.split("#", 1)[0]
+            return h11.Request(method=event.method, headers=event.headers, target=event.target.split(b"#", 1)[0],
+                               http_version=version)
         self.refused_path = "/" + event.target[origin.end():].split(b"?", 1)[0].decode("ascii", "replace").lstrip("/")
         scheme, authority = origin.group(1).lower(), origin.group(2)
         if scheme not in (b"http", b"https") or not _HOST.fullmatch(authority):

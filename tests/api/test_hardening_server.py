@@ -680,6 +680,10 @@ def test_a_request_target_in_absolute_form_is_served_as_its_path_and_query(serve
                                   ("http://other.example/healthz", 200, b'{"status":"ok"}'),
                                   (url + "/nowhere", 404, b'{"error":"not_found"'),
                                   ("HTTP://Other.Example/healthz#part", 200, b'{"status":"ok"}'),
+                                  # and in origin form (a probe's: a 404 naming "/healthz#frag")
+                                  ("/healthz#frag", 200, b'{"status":"ok"}'),
+                                  ("/v1/documents?limit=1#x", 200, b'{"index_version"'),
+                                  ("/nowhere#x", 404, b'{"error":"not_found","detail":"no endpoint at \'/nowhere\';'),
                                   ("foo://other.example/healthz", 400, _INVALID),
                                   ("http:///healthz", 400, _INVALID),
                                   ("http://:80/healthz", 400, _INVALID),
