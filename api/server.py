@@ -100,8 +100,10 @@ class _Requests(h11.Connection):
             # a fragment is no part of a request target (RFC 9112 section 3.2), and a URL's is the client's own: read
             # past, as in absolute form ("GET /healthz#frag" was a 404 naming "/healthz#frag", a twenty-second probe's)
             self.refused_path = self.refused_path.split("#", 1)[0]
-            return h11.Request(method=event.method, headers=event.headers, target=event.target.split(b"#", 1)[0],
-                               http_version=version)
+            target = event.target.split(b"#", 1)[0]
+            if not target:  # "GET #x": no path at all (h11 refused the empty target, and the connection died unanswered)
+                self._refuse(400, "a request target must be a path (a fragment is no part of it)")
+            return h11.Request(method=event.method, headers=event.headers, target=target, http_version=version)
         self.refused_path = "/" + event.target[origin.end():].split(b"?", 1)[0].decode("ascii", "replace").lstrip("/")
         scheme, authority = origin.group(1).lower(), origin.group(2)
         if scheme not in (b"http", b"https") or not _HOST.fullmatch(authority):

@@ -17,7 +17,7 @@ from ..types import Citation, Hit
 
 if TYPE_CHECKING:
     from ..retrieval import Searcher
-    from ..retrieval.engine import SearchResult
+    from ..retrieval.engine import Filters, SearchResult
 
 # not "sources": after an answer, "What sources do you have?" and "List the sources" ask for that answer's
 _NOUNS = r"(?:articles|documents|news\s+(?:articles|stories|items)|stories|texts|posts|topics|subjects)"
@@ -81,12 +81,16 @@ def asks_about_collection(question: str) -> bool:
     return isinstance(question, str) and bool(_EN.search(question) or _JA.search(question))
 
 
-def collection_result(searcher: Searcher, question: str, lang: str, limit: int) -> SearchResult:
+def collection_result(searcher: Searcher, question: str, lang: str, limit: int,
+                      scope: Filters | None = None) -> SearchResult:
     """The first passage of each of the index's most recent articles (undated ones last), at most `limit`, as a
-    ranking: what a question about the collection is answered and cited from."""
+    ranking: what a question about the collection is answered and cited from; only the articles whose first passage
+    `scope` lets through, given one (/v1/ask's filters)."""
     from ..retrieval.engine import SearchResult
 
     t0 = time.perf_counter()
+    allowed = searcher.rows_allowed(scope) if scope is not None else None
+    keep = None if allowed is None else set(allowed.tolist())
     passages = searcher.index.passages
     articles = [(a.published or "", d, a.index) for d, doc in enumerate(passages.documents) for a in doc.articles]
     articles.sort(key=lambda x: (x[0] != "", x[0]), reverse=True)  # dated, newest first, then undated
@@ -94,7 +98,7 @@ def collection_result(searcher: Searcher, question: str, lang: str, limit: int) 
     for _, d, a in articles:  # the first passage of as many as are listed, not of every article
         if len(rows) >= limit:
             break
-        if (r := passages.first_of(d, a)) is not None:
+        if (r := passages.first_of(d, a)) is not None and (keep is None or r in keep):
             rows.append(r)
     hits = tuple(Hit(rank=i + 1, score=1.0 / (i + 1), passage=passages[r], citation=searcher.index.citation(r))
                  for i, r in enumerate(rows))

@@ -78,7 +78,7 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
         query, tokens = searcher.check(question, top_k)
         with searcher.intake.admit(tokens):
             result = collection_result(searcher, query, detect_language(query), min(max(top_k, LISTED),
-                                                                                  searcher.settings.max_top_k))
+                                                                                  searcher.settings.max_top_k), scope)
         return Retrieval(result, (), None, t0, instructions, reply_tokens, about_collection=True)
     question, filters, row = _cited_scope(searcher, question, cited)
     if scope is not None:

@@ -363,6 +363,10 @@ class Searcher:
             raise QueryError(f"mode={mode!r}: allowed {list(self.modes)!r}")
         return query, tokens
 
+    def rows_allowed(self, f: Filters) -> np.ndarray | None:
+        """The passage rows `f` lets through, None for every row; QueryError for a document the index lacks."""
+        return self._allowed(f)
+
     def _allowed(self, f: Filters) -> np.ndarray | None:
         if f.empty:
             return None

@@ -26,7 +26,7 @@ STOP_WORDS = {"する", "ある", "いる", "なる", "れる", "られる", "�
          "those", "would", "could", "should", "will", "can", "has", "have", "had", "not", "no", "any", "some",
          "such", "very", "also", "only", "other", "after", "before", "between", "during", "where", "whom", "whose",
          "piece", "article", "author", "writer", "according"}
-ANALYZER_ID = "sudachi-core-B/nfkc/kana-fold/v3"  # v3: a municipality's head (松本市 + 長: 市長, `_title_after`)
+ANALYZER_ID = "sudachi-core-B/nfkc/kana-fold/v4"  # v4: a municipality's head (松本市 + 長: 市長, `_title_after`)
 # the divisions whose head is written with 長 after the place's name (市長, 町長, 村長, 区長)
 _HEADED = "市町村区"
 
@@ -89,10 +89,10 @@ class JapaneseAnalyzer:
         """The BM25 terms of Sudachi morphemes of a folded text (what `terms` gives for that text, when it is one
         slice): for a caller that reads the same morphemes' parts of speech, so that the text is tokenized once."""
         out: list[str] = []
-        before = ""
+        before: tuple[str, tuple[str, ...]] = ("", ())
         for m in morphemes:
             surface, after = m.surface(), before
-            before = surface
+            before = (surface, tuple(m.part_of_speech()[:2]))
             if (title := _title_after(after, surface, m.part_of_speech())) is not None:
                 out.append(title)
                 continue
@@ -109,11 +109,11 @@ class JapaneseAnalyzer:
         term `terms` would give it (so the terms of `tokens(text)` are `terms(text)`)."""
         out: list[Token] = []
         for piece in _slices(fold(text), 12000):
-            before = ""
+            before: tuple[str, tuple[str, ...]] = ("", ())
             for m in self._tokenizer().tokenize(piece):
                 pos = tuple(m.part_of_speech()[:4])
                 term = _title_after(before, m.surface(), pos)
-                before = m.surface()
+                before = (m.surface(), pos[:2])
                 if term is None and pos[0] in _KEEP_POS:
                     surface = m.surface()
                     term = fold_term(surface if _LATIN_WORD.match(surface) else fold(m.normalized_form()))
@@ -141,13 +141,17 @@ class JapaneseAnalyzer:
         return tokens[0].pos if len(tokens) == 1 else ()
 
 
-def _title_after(before: str, surface: str, pos) -> str | None:
+def _title_after(before: tuple[str, tuple[str, ...]], surface: str, pos) -> str | None:
     """The term of a municipality's head that Sudachi cuts after the place's name or a given name, its division's
     kanji read with them or alone (松本市 + 長, 大野浩市長 as 大野 + 浩市 + 長, 松本浩二町長 as … + 二 + 町 + 長; 横浜市長
     is 横浜 + 市長): 市長, as the title is written elsewhere; None for any other morpheme. "mayor" found no 大野浩市長
-    (a twenty-second probe's), nor 松本浩二町長 (a twentieth's)."""
-    if surface == "長" and pos[0] == "接尾辞" and before[-1:] in tuple(_HEADED):
-        return before[-1] + "長"
+    (a twenty-second probe's), nor 松本浩二町長 (a twentieth's). `before`: the morpheme before, its surface and its
+    part of speech: a name (固有名詞) or the division's kanji alone; not a common noun (地区 + 長 is a neighbourhood's
+    head, 都市 + 長 no title: a reviewer's)."""
+    word, kind = before
+    if (surface == "長" and pos[0] == "接尾辞" and word[-1:] in tuple(_HEADED)
+            and (len(word) == 1 or kind[1:2] == ("固有名詞",))):
+        return word[-1] + "長"
     return None
 
 

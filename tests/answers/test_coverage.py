@@ -124,14 +124,16 @@ def test_a_question_about_an_author_the_articles_do_not_cover_is_not_covered_by_
 
 def test_people_named_by_no_more_than_that_are_no_name_a_passage_must_hold(searcher, settings):
     """USE reads 「選択を迫られる人は何と言っている?」 far from the passage that writes 選択を迫られる (as a probe's
-    「存続を求める人たちは何と言っている?」 from 「存続を求める声も根強かった」): it asks about 選択, which a top
-    passage holds, not about a 人 no passage writes. A question about what no passage holds is still held back,
-    however ordinary its wording (a reviewer's: 効果が出る, 原因を調べ are any article's)."""
+    「存続を求める人たちは何と言っている?」 from 「存続を求める声も根強かった」): the people it asks about are held by
+    a passage that writes the words qualifying them, not 人. A question about what no passage holds is still held
+    back, however ordinary its wording (reviewers': 効果が出る, 原因を調べ; 「アメリカに行く人は?」, whose アメリカ a
+    passage holds, but no one going there)."""
     question = "選択を迫られる人は何と言っている?"
     answer = answer_question(searcher, question, TOP_K, settings)
     assert closest_cosine(answer.passages) < settings.not_covered_below_ja  # USE alone would hold it back
     assert names_held(searcher, question, answer.passages) and answer.covered and "選択を迫" in answer.answer
-    for other in ("ラーメンが好きな人は何と言っている?", "筋トレの効果が出るまで何日かかる?", "髪の毛が抜ける原因を調べたい"):
+    for other in ("ラーメンが好きな人は何と言っている?", "筋トレの効果が出るまで何日かかる?", "髪の毛が抜ける原因を調べたい",
+                  "アメリカに行く人は?", "政府で働く人は?"):
         assert not answer_question(searcher, other, TOP_K, settings).covered, other
 
 

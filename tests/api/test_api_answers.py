@@ -45,6 +45,9 @@ def test_ask_takes_the_filters_search_takes(client):
     body = response.json()
     assert {h["citation"]["doc_id"] for h in body["passages"]} == {other}
     assert {c["doc_id"] for c in body["citations"]} == {other}
+    # a question about the collection lists the articles the filters let through (a reviewer's: it listed them all)
+    listed = client.post("/v1/ask", json={"question": "What articles do you have?", "filters": {"doc_ids": [other]}})
+    assert {c["doc_id"] for c in listed.json()["citations"]} == {other}, listed.text
     for bad, status in (({"published_from": "2025-06-02", "published_to": "2025-06-01"}, 422),
                         ({"doc_ids": "000"}, 400), ({"colour": "red"}, 400)):
         asked = client.post("/v1/ask", json={"question": EN_QUESTION, "filters": bad})

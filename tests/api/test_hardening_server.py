@@ -692,6 +692,12 @@ def test_a_request_target_in_absolute_form_is_served_as_its_path_and_query(serve
             sock.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
             got, _, body = _read_response(sock)
             assert (got, body[:len(start)]) == (status, start), (target, body[:200])
+    for target in ("#x", "#"):  # a fragment alone is no target (a reviewer's: the connection died unanswered)
+        with socket.create_connection(_address(url), timeout=30) as sock:
+            sock.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            got, _, body = _read_response(sock)
+            assert (got, json.loads(body)["detail"]) == (
+                400, "a request target must be a path (a fragment is no part of it)"), target
     # the URI's authority is the Host, not the header's (a reviewer's): the chat's citation links are built from it
     body = json.dumps({"model": "newsrag", "messages": [{"role": "user", "content": "What did Lavrov say?"}]})
     with socket.create_connection(_address(url), timeout=60) as sock:

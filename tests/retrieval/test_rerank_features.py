@@ -71,6 +71,7 @@ def test_tokens_carry_the_bm25_terms_in_order(analyzer) -> None:
     ("大野浩市長(61)は", ["大野", "浩市", "市長", "61"]), ("那須町長と小谷村長", ["那須", "町長", "小谷", "村長"]),
     ("都市の長は", ["都市", "長"]), ("市長", ["市長"]),
     ("松本浩二町長は", ["松本", "浩", "2", "町", "町長"]),  # the division's kanji alone (a twentieth probe's)
+    ("地区長が", ["地区"]), ("学区長が", ["学区"]),  # a common noun's head is no municipality's (a reviewer's)
 ])
 def test_a_municipalitys_head_is_one_term_however_sudachi_cuts_the_name_before_it(analyzer, text, terms) -> None:
     assert analyzer.terms(text) == terms
@@ -129,6 +130,9 @@ def test_english_questions_are_classified_by_their_cue_words(question: str, kind
     ("買収した企業は何ですか", "entity"), ("その会社はどこ?", "place"), ("集団はなぜ解散した?", "reason"),
     ("集団で移動したのは何人?", "number"), ("台風15号の勢力は?", "statement"),  # a storm's strength (a reviewer's)
     ("止まったリフトの長さは?", "number"), ("熊谷市の最高気温は?", "number"), ("長さの単位は何?", "statement"),
+    # a time's length, a degree, a measure a verb acts on, one before a later cue (a reviewer's)
+    ("リフトが止まっていた時間の長さは?", "statement"), ("任期の長さは?", "statement"), ("物価の高さは?", "statement"),
+    ("気温を下げる対策は?", "statement"), ("なぜ気温は上がった?", "reason"),
 ])
 def test_japanese_questions_are_classified_by_their_cue_words(question: str, kind: str) -> None:
     assert answer_type.classify(question, "ja") == kind

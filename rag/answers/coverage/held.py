@@ -27,7 +27,7 @@ from ...retrieval import Searcher
 from ...retrieval.rerank.answer_type import is_interrogative
 from ...stores.bridge import DIVISION, DIVISIONS, Bridge, name_terms
 from ...stores.english import english_words
-from ...stores.japanese import STOP_WORDS
+from ...stores.japanese import STOP_WORDS, fold
 from ...stores.romaji import folded, reads_as_japanese
 from ...stores.sounds import short, spells
 from ...types import Hit
@@ -40,9 +40,13 @@ _LATIN = re.compile(r"^[a-z][a-z0-9.\-]{2,}$")
 _WORD = re.compile(r"[a-z][a-z0-9.\-]*[a-z0-9]")  # a word of a question typed in lowercase
 # nouns of Japanese questions that say what is asked, not what about: "何の略", "どんな人物", "意味は"
 _ASKING_NOUNS = {"略", "意味", "人物", "正体", "名前", "何者",
-                 # people named by no more than that: 「存続を求める人たちは何と言っている?」 asks about 存続, which
-                 # the passage holds, not about a 人 it never writes (a twenty-first probe's, held back)
-                 "人", "人々", "人達", "者", "方々"}
+                 # a measure asked of what the question names: リフトの長さは? asks the lift's, written 全長 (a reviewer's)
+                 "長さ", "全長", "高さ", "深さ", "重さ", "広さ", "面積", "距離", "標高", "気温", "温度"}
+# people named by no more than the words before them: 「存続を求める人たちは何と言っている?」 asks about those who want
+# the line kept, whom a passage holds when it writes 存続を求める (「沿線では存続を求める声も根強かった」), not 人 (a
+# twenty-first probe's, held back); 「アメリカに行く人は?」 is about no one a passage writes (`_qualified`)
+_PEOPLE = frozenset({"人", "人々", "人達", "者", "方々"})
+_CLAUSE_CHARS = 4
 
 
 def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
@@ -58,6 +62,7 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
                 and not is_interrogative(t.term) and not (after_what and t.pos[2] == "助数詞可能")):
             japanese.add(t.term)
         after_what = t.surface == "何"
+    qualified = _qualified(analyzer.tokens(question))
     runs = name_runs(question)
     passages = [set(analyzer.terms(h.passage.text)) for h in top(hits)]
     spelled = [_spellings(p) for p in passages]
@@ -146,8 +151,29 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
         return len(words) > 1 and held(words[-1], {t for t in names if not t.isascii()})
 
     # a short acronym is held only as the passage writes it, in Latin letters ("ISW(戦争研究所)")
-    return any(japanese <= passage and all(named(run, names, passage, hit.passage.text) for run in runs)
+    def nouns_held(passage: set[str], text: str) -> bool:  # people by the words that qualify them
+        folded_text = fold(text)
+        return japanese - {p for p, clause in qualified.items() if clause in folded_text} <= passage
+
+    return any(nouns_held(passage, hit.passage.text) and all(named(run, names, passage, hit.passage.text)
+                                                               for run in runs)
                and all(a in passage for a in acronyms) for passage, names, hit in zip(passages, spelled, top(hits)))
+
+
+def _qualified(tokens) -> dict[str, str]:
+    """Each people noun of a question (_PEOPLE) with the words before it from the nearest noun on (存続を求める for
+    人), when they run to _CLAUSE_CHARS characters or more."""
+    out: dict[str, str] = {}
+    at, noun_at = 0, None
+    text = "".join(t.surface for t in tokens)
+    for t in tokens:
+        if t.term in _PEOPLE:
+            if noun_at is not None and at - noun_at >= _CLAUSE_CHARS:
+                out[t.term] = text[noun_at:at]
+        elif t.pos[0] == "名詞" and t.term and not is_interrogative(t.term):
+            noun_at = at
+        at += len(t.surface)
+    return out
 
 
 def _starts(readings: set[str], name: str) -> bool:

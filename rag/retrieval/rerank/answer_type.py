@@ -67,6 +67,11 @@ _EN: tuple[tuple[Kind, re.Pattern[str]], ...] = (
                           r"organi[sz]ation|organi[sz]ations|company|companies|agency|agencies|"
                           r"firm|firms|gang|gangs)\b")),
 )
+# a measure a Japanese question ends by asking (リフトの長さは?, 面積はどのくらい?): not a time's length (任期の長さ,
+# 待ち時間の長さ), not a measure a verb acts on (気温を下げる対策は?), nor one before a later cue (なぜ気温は上がった?);
+# no 高さ, 深さ, 広さ, which are as often a degree (物価の高さ, 関心の高さ: a reviewer's)
+_MEASURE_ASKED = r"(?<!時間の)(?<!期間の)(?<!任期の)(?<!会議の)(?<!話の)"
+_MEASURE_END = r"(?:は|って)(?:どのくらい|どれくらい|どれほど|何)?(?:ですか|でしょうか|か)?[?？]?$"
 _JA: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     # a counter after 何 asks for an amount, except the calendar ones (何年, 何月, 何日), which ask for a date
     ("number", re.compile(r"何(?:人|回|件|割|倍|%|パーセント|億|万|千|百|カ国|か国|ヶ国|ケ国|歳|個|本|機|隻|発|トン|"
@@ -78,7 +83,7 @@ _JA: tuple[tuple[Kind, re.Pattern[str]], ...] = (
                           r"(?:得票|票|件|台|世帯|戸|校|店舗|者)数(?=は|を|って|[?？]|$)|"
                           # a measure asked about (止まったリフトの長さは?: 「全長1420メートル」, which another lift's
                           # 「約1時間止まり」 led, a twenty-second probe's), its units in _MEASURES_JA
-                          r"(?:長さ|全長|高さ|深さ|重さ|広さ|面積|距離|標高|気温|温度)(?=は|を|って|[?？]|$)")),
+                          + _MEASURE_ASKED + r"(?:長さ|全長|距離|標高|重さ|面積|気温|温度)" + _MEASURE_END)),
     ("date", re.compile(r"いつ|何年|何月|何日|何曜|何時|時期|日付")),
     ("reason", re.compile(r"なぜ|何故|どうして|なんで|理由|原因|要因")),
     # not どこまで: how far, which is an amount (どこまで下がるか) or a place (どこまで進軍したか), so none in particular,
@@ -111,11 +116,11 @@ _DIGITS = re.compile(r"\d[\d,.]*")
 _LENGTHS = frozenset({"メートル", "キロ", "キロメートル", "センチ", "ミリ", "m", "km"})
 # the units of a measure a Japanese question asks about by its noun (リフトの長さは?: メートル)
 _MEASURES_JA: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
-    (re.compile(r"(?:長さ|全長|高さ|深さ|距離|標高)(?=は|を|って|[?？]|$)"), _LENGTHS),
-    (re.compile(r"重さ(?=は|を|って|[?？]|$)"), frozenset({"トン", "キログラム", "グラム", "kg"})),
-    (re.compile(r"(?:広さ|面積)(?=は|を|って|[?？]|$)"),
+    (re.compile(_MEASURE_ASKED + r"(?:長さ|全長|距離|標高)" + _MEASURE_END), _LENGTHS),
+    (re.compile(_MEASURE_ASKED + r"重さ" + _MEASURE_END), frozenset({"トン", "キログラム", "グラム", "kg"})),
+    (re.compile(_MEASURE_ASKED + r"面積" + _MEASURE_END),
      frozenset({"平方メートル", "ヘクタール", "平方キロ", "平方キロメートル", "坪", "アール"})),
-    (re.compile(r"(?:気温|温度)(?=は|を|って|[?？]|$)"), frozenset({"度", "℃"})),
+    (re.compile(_MEASURE_ASKED + r"(?:気温|温度)" + _MEASURE_END), frozenset({"度", "℃"})),
 )
 # "how many votes", "how many more people", "how many Japanese tourists": the noun an English question counts, the
 # second word when the first is its adjective (not "of", "the", a comparative)
