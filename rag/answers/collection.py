@@ -74,6 +74,16 @@ HEADING = {
 }
 WHICH = {"en": ("All of them, the most recent first", "The {n} most recent"),
          "ja": ("新しい順に", "新しい順に{n}本")}
+# with /v1/ask's filters: how many articles they let through, and none
+FILTERED = {
+    "en": ("The index holds {articles} articles in {documents} documents, {matching} of them within the filters. "
+           "{which}:"),
+    "ja": "索引には{documents}件の文書に{articles}本の記事があり、条件に合うのは{matching}本です。{which}:",
+}
+NONE_FILTERED = {
+    "en": "The index holds {articles} articles in {documents} documents; none of them is within the filters.",
+    "ja": "索引には{documents}件の文書に{articles}本の記事がありますが、条件に合う記事はありません。",
+}
 
 
 def asks_about_collection(question: str) -> bool:
@@ -89,31 +99,52 @@ def collection_result(searcher: Searcher, question: str, lang: str, limit: int,
     from ..retrieval.engine import SearchResult
 
     t0 = time.perf_counter()
-    allowed = searcher.rows_allowed(scope) if scope is not None else None
-    keep = None if allowed is None else set(allowed.tolist())
     passages = searcher.index.passages
-    articles = [(a.published or "", d, a.index) for d, doc in enumerate(passages.documents) for a in doc.articles]
-    articles.sort(key=lambda x: (x[0] != "", x[0]), reverse=True)  # dated, newest first, then undated
-    rows: list[int] = []
-    for _, d, a in articles:  # the first passage of as many as are listed, not of every article
-        if len(rows) >= limit:
-            break
-        if (r := passages.first_of(d, a)) is not None and (keep is None or r in keep):
-            rows.append(r)
+    rows = _first_rows(searcher, scope, limit)
     hits = tuple(Hit(rank=i + 1, score=1.0 / (i + 1), passage=passages[r], citation=searcher.index.citation(r))
                  for i, r in enumerate(rows))
     return SearchResult(question, "collection", lang, hits, (time.perf_counter() - t0) * 1000,
                         searcher.index.version)
 
 
-def collection_answer(searcher: Searcher, hits: Sequence[Hit], lang: str) -> tuple[str, tuple[Citation, ...]]:
-    """How many articles and documents the index holds, and one line per listed article: its title and date, cited."""
+def articles_within(searcher: Searcher, scope: Filters) -> int:
+    """How many of the index's articles `scope` lets through (by their first passage, as they are listed)."""
+    return len(_first_rows(searcher, scope))
+
+
+def _first_rows(searcher: Searcher, scope: Filters | None, limit: int | None = None) -> list[int]:
+    """The first passage of each article, the most recent first (undated ones last), that `scope` lets through: at
+    most `limit` (the first passages of as many as are listed, not of every article)."""
+    allowed = searcher.rows_allowed(scope) if scope is not None else None
+    keep = None if allowed is None else set(allowed.tolist())
+    passages = searcher.index.passages
+    articles = [(a.published or "", d, a.index) for d, doc in enumerate(passages.documents) for a in doc.articles]
+    articles.sort(key=lambda x: (x[0] != "", x[0]), reverse=True)  # dated, newest first, then undated
+    rows: list[int] = []
+    for _, d, a in articles:
+        if limit is not None and len(rows) >= limit:
+            break
+        if (r := passages.first_of(d, a)) is not None and (keep is None or r in keep):
+            rows.append(r)
+    return rows
+
+
+def collection_answer(searcher: Searcher, hits: Sequence[Hit], lang: str,
+                      matching: int | None = None) -> tuple[str, tuple[Citation, ...]]:
+    """How many articles and documents the index holds, and one line per listed article: its title and date, cited.
+    `matching`: how many articles the request's filters let through (/v1/ask's), said and listed instead of all (a
+    reviewer's: "The 0 most recent:" and the whole index's count, under filters that let none through)."""
     passages = searcher.index.passages
     articles = sum(len(doc.articles) for doc in passages.documents)
+    documents = len(passages.documents)
+    if matching == 0:
+        return NONE_FILTERED.get(lang, NONE_FILTERED["en"]).format(articles=articles, documents=documents), ()
     every, some = WHICH.get(lang, WHICH["en"])
-    which = every if len(hits) >= articles else some.format(n=len(hits))
-    lines = [HEADING.get(lang, HEADING["en"]).format(articles=articles, documents=len(passages.documents),
-                                                    which=which)]
+    shown = articles if matching is None else matching
+    which = every if len(hits) >= shown else some.format(n=len(hits))
+    heading = HEADING if matching is None else FILTERED
+    lines = [heading.get(lang, heading["en"]).format(articles=articles, documents=documents, matching=matching,
+                                                     which=which)]
     citations: list[Citation] = []
     for h in hits:
         c = h.citation

@@ -19,7 +19,7 @@ from ..retrieval.references import cited_source
 from ..retrieval.sources import asks_for_source, source_kind
 from ..settings import Settings
 from ..types import Citation, Hit
-from .collection import LISTED, asks_about_collection, collection_answer, collection_result
+from .collection import LISTED, articles_within, asks_about_collection, collection_answer, collection_result
 from .coverage import CLOSEST, not_covered_message, passages_cover, top
 from .extractive import extractive_answer
 from .llm import chat_completion
@@ -47,6 +47,7 @@ class Retrieval:
     elsewhere: bool = False  # the follow-up's own words find their topic in another document (ConversationSearch)
     before: str = ""  # the answer before's first sentence, for a follow-up: the reader has just read it
     person: str | None = None  # whom a follow-up's pronoun points to (ConversationSearch.person)
+    matching: int | None = None  # with filters, how many articles they let through (a question about the collection)
 
     @property
     def focus(self) -> str:
@@ -79,7 +80,8 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
         with searcher.intake.admit(tokens):
             result = collection_result(searcher, query, detect_language(query), min(max(top_k, LISTED),
                                                                                   searcher.settings.max_top_k), scope)
-        return Retrieval(result, (), None, t0, instructions, reply_tokens, about_collection=True)
+        return Retrieval(result, (), None, t0, instructions, reply_tokens, about_collection=True,
+                         matching=None if scope is None else articles_within(searcher, scope))
     question, filters, row = _cited_scope(searcher, question, cited)
     if scope is not None:
         filters = scope if filters is None else _within(filters, scope)
@@ -224,7 +226,7 @@ def extractive(r: Retrieval, searcher: Searcher, settings: Settings) -> tuple[st
     follow-up is not checked (its hits mix two searches)."""
     hits, lang = r.result.hits, r.result.lang
     if r.about_collection:
-        text, citations = collection_answer(searcher, hits, lang)
+        text, citations = collection_answer(searcher, hits, lang, r.matching)
         return text, citations, True
     floor = settings.not_covered_below_ja if lang == "ja" else settings.not_covered_below
     if r.context is None and not _covers(searcher, r.result.query, hits, floor):

@@ -48,6 +48,12 @@ def test_ask_takes_the_filters_search_takes(client):
     # a question about the collection lists the articles the filters let through (a reviewer's: it listed them all)
     listed = client.post("/v1/ask", json={"question": "What articles do you have?", "filters": {"doc_ids": [other]}})
     assert {c["doc_id"] for c in listed.json()["citations"]} == {other}, listed.text
+    # and says how many they let through, not the index's count alone; none, without an empty list (a third
+    # reviewer's: "The 0 most recent:")
+    n = len(listed.json()["citations"])
+    assert f", {n} of them within the filters. " in listed.json()["answer"]
+    none = client.post("/v1/ask", json={"question": "記事は何本ある?", "filters": {"published_from": "2099-01-01"}})
+    assert none.json()["answer"].endswith("条件に合う記事はありません。") and none.json()["citations"] == []
     for bad, status in (({"published_from": "2025-06-02", "published_to": "2025-06-01"}, 422),
                         ({"doc_ids": "000"}, 400), ({"colour": "red"}, 400)):
         asked = client.post("/v1/ask", json={"question": EN_QUESTION, "filters": bad})

@@ -133,6 +133,9 @@ def test_english_questions_are_classified_by_their_cue_words(question: str, kind
     # a time's length, a degree, a measure a verb acts on, one before a later cue (a reviewer's)
     ("リフトが止まっていた時間の長さは?", "statement"), ("任期の長さは?", "statement"), ("物価の高さは?", "statement"),
     ("気温を下げる対策は?", "statement"), ("なぜ気温は上がった?", "reason"),
+    # the polite and plain wordings (a third reviewer's)
+    ("面積は何平方メートル?", "number"), ("リフトの長さを教えてください", "number"), ("距離はどのくらいありますか?", "number"),
+    ("重さはどれくらいなの?", "number"), ("橋の長さは。", "number"), ("リフトの長さはどのぐらい?", "number"),
 ])
 def test_japanese_questions_are_classified_by_their_cue_words(question: str, kind: str) -> None:
     assert answer_type.classify(question, "ja") == kind
@@ -223,6 +226,8 @@ def test_the_fronted_english_cue_and_the_final_japanese_cue_decide() -> None:
     # a measure asked about by its noun (a twenty-second probe's: another lift's 約1時間 led the lift's length)
     ("止まったリフトの長さは?", {"メートル", "キロ", "キロメートル", "センチ", "ミリ", "m", "km"}),
     ("熊谷市の最高気温は?", {"度", "℃"}), ("長さの単位は何?", set()),
+    ("距離はどのくらいありますか?", {"メートル", "キロ", "キロメートル", "センチ", "ミリ", "m", "km"}),
+    ("重さはどれくらいなの?", {"トン", "キログラム", "グラム", "kg"}),
     # the calendar's counters ask when, and 何 without a counter asks for no amount
     ("何年に始まったか", set()), ("何日に会談したか", set()), ("何を述べたか", set()), ("何者か", set()),
     ("How many votes did she get?", {"票"}), ("How many more votes did she get?", {"票"}),

@@ -71,7 +71,8 @@ _EN: tuple[tuple[Kind, re.Pattern[str]], ...] = (
 # 待ち時間の長さ), not a measure a verb acts on (気温を下げる対策は?), nor one before a later cue (なぜ気温は上がった?);
 # no 高さ, 深さ, 広さ, which are as often a degree (物価の高さ, 関心の高さ: a reviewer's)
 _MEASURE_ASKED = r"(?<!時間の)(?<!期間の)(?<!任期の)(?<!会議の)(?<!話の)"
-_MEASURE_END = r"(?:は|って)(?:どのくらい|どれくらい|どれほど|何)?(?:ですか|でしょうか|か)?[?？]?$"
+_MEASURE_END = (r"(?:は|って|を教えて(?:ください|下さい)?)(?:どの[くぐ]らい|どれ[くぐ]らい|どれほど|どれだけ|何[^\s?？]{0,6})?"
+                r"(?:ある|あります|あるの|なの|ですか|でしょうか|か)*[?？。!！]?$")  # a reviewer's: 〜を教えて, 〜ありますか
 _JA: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     # a counter after 何 asks for an amount, except the calendar ones (何年, 何月, 何日), which ask for a date
     ("number", re.compile(r"何(?:人|回|件|割|倍|%|パーセント|億|万|千|百|カ国|か国|ヶ国|ケ国|歳|個|本|機|隻|発|トン|"
