@@ -92,24 +92,19 @@ def asks_about_collection(question: str) -> bool:
 
 
 def collection_result(searcher: Searcher, question: str, lang: str, limit: int,
-                      scope: Filters | None = None) -> SearchResult:
+                      scope: Filters | None = None) -> tuple[SearchResult, int | None]:
     """The first passage of each of the index's most recent articles (undated ones last), at most `limit`, as a
-    ranking: what a question about the collection is answered and cited from; only the articles whose first passage
-    `scope` lets through, given one (/v1/ask's filters)."""
+    ranking: what a question about the collection is answered and cited from; given `scope` (/v1/ask's filters),
+    only the articles whose first passage it lets through, and how many those are (None without)."""
     from ..retrieval.engine import SearchResult
 
     t0 = time.perf_counter()
     passages = searcher.index.passages
-    rows = _first_rows(searcher, scope, limit)
+    rows = _first_rows(searcher, scope, None if scope is not None else limit)
     hits = tuple(Hit(rank=i + 1, score=1.0 / (i + 1), passage=passages[r], citation=searcher.index.citation(r))
-                 for i, r in enumerate(rows))
-    return SearchResult(question, "collection", lang, hits, (time.perf_counter() - t0) * 1000,
-                        searcher.index.version)
-
-
-def articles_within(searcher: Searcher, scope: Filters) -> int:
-    """How many of the index's articles `scope` lets through (by their first passage, as they are listed)."""
-    return len(_first_rows(searcher, scope))
+                 for i, r in enumerate(rows[:limit]))
+    return (SearchResult(question, "collection", lang, hits, (time.perf_counter() - t0) * 1000,
+                         searcher.index.version), None if scope is None else len(rows))
 
 
 def _first_rows(searcher: Searcher, scope: Filters | None, limit: int | None = None) -> list[int]:

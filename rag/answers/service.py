@@ -19,7 +19,7 @@ from ..retrieval.references import cited_source
 from ..retrieval.sources import asks_for_source, source_kind
 from ..settings import Settings
 from ..types import Citation, Hit
-from .collection import LISTED, articles_within, asks_about_collection, collection_answer, collection_result
+from .collection import LISTED, asks_about_collection, collection_answer, collection_result
 from .coverage import CLOSEST, not_covered_message, passages_cover, top
 from .extractive import extractive_answer
 from .llm import chat_completion
@@ -78,13 +78,11 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
         # questions being answered, as a search's
         query, tokens = searcher.check(question, top_k)
         with searcher.intake.admit(tokens):
-            result = collection_result(searcher, query, detect_language(query), min(max(top_k, LISTED),
-                                                                                  searcher.settings.max_top_k), scope)
-        return Retrieval(result, (), None, t0, instructions, reply_tokens, about_collection=True,
-                         matching=None if scope is None else articles_within(searcher, scope))
+            result, matching = collection_result(searcher, query, detect_language(query),
+                                                 min(max(top_k, LISTED), searcher.settings.max_top_k), scope)
+        return Retrieval(result, (), None, t0, instructions, reply_tokens, about_collection=True, matching=matching)
     question, filters, row = _cited_scope(searcher, question, cited)
-    if scope is not None:
-        filters = scope if filters is None else _within(filters, scope)
+    filters = filters or scope  # a question about cited sources keeps to them (a chat, which cites, takes no filters)
     # the searcher's validation is the one place that rejects bad input; a question about one source looks deeper,
     # so that its article's passages are there to come first
     depth = min(max(top_k, CITED_DEPTH), searcher.settings.max_top_k) if row is not None else top_k
@@ -106,12 +104,6 @@ def retrieve(searcher: Searcher, question: str, top_k: int, history: Sequence[st
     return Retrieval(found.result, earlier, found.context, t0, instructions, reply_tokens,
                      answered=answered if found.context is not None else None, elsewhere=found.elsewhere,
                      before=answer if found.context is not None else "", person=found.person)
-
-
-def _within(cited: Filters, scope: Filters) -> Filters:
-    """The cited sources' documents that `scope` allows, within its dates."""
-    docs = tuple(d for d in cited.doc_ids or () if scope.doc_ids is None or d in scope.doc_ids)
-    return Filters(docs or scope.doc_ids, scope.published_from, scope.published_to)
 
 
 def _lists_articles(question: str) -> bool:

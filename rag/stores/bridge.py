@@ -689,11 +689,13 @@ class Bridge:
         an empty string."""
         apart: dict[int, str] = {}
         for i, w in enumerate(words):
+            if w in _ASKING:
+                continue
             for j in (i + 2, i + 3):
                 if j >= len(words) or words[j] not in _SEPARABLE or j in apart:
                     continue
                 between = words[i + 1:j]
-                if _OBJECT_ENDS.intersection(between) or _ASKING.intersection(between) or words[i] in _ASKING:
+                if _OBJECT_ENDS.intersection(between) or _ASKING.intersection(between):
                     break
                 if not any(b in objects for b in between):
                     continue

@@ -28,7 +28,7 @@ STOP_WORDS = {"する", "ある", "いる", "なる", "れる", "られる", "�
          "piece", "article", "author", "writer", "according"}
 ANALYZER_ID = "sudachi-core-B/nfkc/kana-fold/v4"  # v4: a municipality's head (松本市 + 長: 市長, `_title_after`)
 # the divisions whose head is written with 長 after the place's name (市長, 町長, 村長, 区長)
-_HEADED = "市町村区"
+_HEADED = frozenset("市町村区")
 
 
 class Token(NamedTuple):
@@ -91,12 +91,12 @@ class JapaneseAnalyzer:
         out: list[str] = []
         before: tuple[str, tuple[str, ...]] = ("", ())
         for m in morphemes:
-            surface, after = m.surface(), before
-            before = (surface, tuple(m.part_of_speech()[:2]))
-            if (title := _title_after(after, surface, m.part_of_speech())) is not None:
+            surface, pos, after = m.surface(), m.part_of_speech(), before
+            before = (surface, tuple(pos[:2]))
+            if (title := _title_after(after, surface, pos)) is not None:
                 out.append(title)
                 continue
-            if m.part_of_speech()[0] not in _KEEP_POS:
+            if pos[0] not in _KEEP_POS:
                 continue
             # Sudachi "normalises" English words to katakana (China → チャイナ); Latin passes through as is.
             term = fold_term(surface if _LATIN_WORD.match(surface) else fold(m.normalized_form()))
@@ -149,7 +149,7 @@ def _title_after(before: tuple[str, tuple[str, ...]], surface: str, pos) -> str 
     part of speech: a name (固有名詞) or the division's kanji alone; not a common noun (地区 + 長 is a neighbourhood's
     head, 都市 + 長 no title: a reviewer's)."""
     word, kind = before
-    if (surface == "長" and pos[0] == "接尾辞" and word[-1:] in tuple(_HEADED)
+    if (surface == "長" and pos[0] == "接尾辞" and word[-1:] in _HEADED
             and (len(word) == 1 or kind[1:2] == ("固有名詞",))):
         return word[-1] + "長"
     return None

@@ -57,12 +57,13 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
     # it: no passage writes the question's 何) nor a question's frame ("ISWは何の略")
     japanese: set[str] = set()
     after_what = False
-    for t in analyzer.tokens(question):
+    tokens = analyzer.tokens(question)
+    for t in tokens:
         if (t.term and not t.term.isascii() and t.pos[0] == "名詞" and t.term not in _ASKING_NOUNS
                 and not is_interrogative(t.term) and not (after_what and t.pos[2] == "助数詞可能")):
             japanese.add(t.term)
         after_what = t.surface == "何"
-    qualified = _qualified(analyzer.tokens(question))
+    qualified = _qualified(tokens)
     runs = name_runs(question)
     passages = [set(analyzer.terms(h.passage.text)) for h in top(hits)]
     spelled = [_spellings(p) for p in passages]
