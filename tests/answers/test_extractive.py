@@ -485,6 +485,12 @@ def test_a_sentence_leads_for_a_detail_only_whole_of_the_best_ones_article_on_th
 _STATEMENT = "How many words long was the joint statement released after Putin's visit to Beijing?"
 
 
+def _dated_hit(searcher, published: str) -> Hit:
+    """A real hit of the session index, its article dated `published` (what a sentence's "this time" is read by)."""
+    found = searcher.search("ラブロフ", top_k=1).hits[0]
+    return dataclasses.replace(found, citation=dataclasses.replace(found.citation, published=published))
+
+
 def _statement(searcher, counted_score: float) -> tuple[Hit, Callable, Scored, Scored]:
     """(a hit, the number lead for _STATEMENT, the best sentence dating the statement, the one counting its words)."""
     hit = searcher.search(_STATEMENT, top_k=5).hits[0]
@@ -946,8 +952,7 @@ def test_a_number_of_another_time_does_not_lead_unless_the_question_asks_of_anot
     メールアドレスが流出するトラブルがあり」, an earlier leak, above this one's 12万3000人. A year or an earlier time with
     (に)も tells of another occurrence, as do years ago (10年前の, 10年前に) and an earlier year with には: its number
     claims as some number does, unless the question asks of another time itself (a year, "last", "previous")."""
-    found = searcher.search("ラブロフ", top_k=1).hits[0]
-    hit = dataclasses.replace(found, citation=dataclasses.replace(found.citation, published="2025-10-14"))
+    hit = _dated_hit(searcher, "2025-10-14")
     before = Scored(1, 0, 0, "同社では2019年にも、会員およそ2300人分のメールアドレスが流出するトラブルがあった。", hit, 0.9,
                     lexical=0.5)
     now = Scored(1, 1, 60, "同社は、会員およそ12万3000人分の個人情報が流出したおそれがあると発表した。", hit, 0.85, lexical=0.5)
@@ -1005,8 +1010,7 @@ def test_a_place_of_the_division_a_question_asks_for_leads_though_it_scored_unde
     whose sentence, 「都道府県別では、東京都の1288人が最も多く…」, scored under the cutoff. A place new to the question
     written with the division it asks for (都, 道, 府, 県 for a prefecture; 市, 町, 村) claims as a number in the counter
     asked for does; another place some place does; a question asking where within a prefecture asks for none."""
-    found = searcher.search("ラブロフ", top_k=1).hits[0]
-    hit = dataclasses.replace(found, citation=dataclasses.replace(found.citation, published="2026-08-11"))
+    hit = _dated_hit(searcher, "2026-08-11")
     total = Scored(1, 0, 0, "消防庁によると、熱中症による救急搬送者数は、2018年に9万5137人と当時の最多を記録した。", hit, 0.9,
                    lexical=0.5)
     tokyo = Scored(1, 1, 60, "都道府県別では、東京都の1288人が最も多く、大阪府(1012人)と続いた。", hit, 0.8, lexical=0.1)
