@@ -250,7 +250,7 @@ class BM25Builder:
         terms = self._definitions(names)
         build_bridge(self.vocabulary, cache_dir=self.cache_dir, defined=terms,
                      defined_names={a: names[a] for a in terms}, is_name=self._is_name,
-                     is_person=self._is_person, is_place=self._is_place,
+                     is_person=self._is_person, is_place=self._is_place, reads_as_place=self._reads_as_place,
                      split=self.analyzer.terms, reads=self.analyzer.noun_readings).save(out / BRIDGE_FILE)
         logger.info("bm25: analysed %d of %d passages (%d terms) in %.2fs, bridge in %.2fs", analysed, layout.rows,
                     len(self.vocabulary), t1 - t0, time.perf_counter() - t1)
@@ -270,6 +270,10 @@ class BM25Builder:
         """Whether Sudachi's dictionary holds `term` only as a place (椎葉村, 菊陽町; not 中村, a surname too)."""
         found = self.analyzer.entries(term)
         return bool(found) and all(pos[:3] == ("名詞", "固有名詞", "地名") for pos in found)
+
+    def _reads_as_place(self, term: str) -> bool:
+        """Whether Sudachi reads `term` alone as a place's name (中国, アメリカ, 欧州, 韓国; not 中, 露)."""
+        return self.analyzer.tags(term)[:3] == ("名詞", "固有名詞", "地名")
 
     def _definitions(self, names: dict[str, str]) -> dict[str, list[str]]:
         """{acronym: the terms of its name (the one most live passages gloss it with)}. A number is no word of the

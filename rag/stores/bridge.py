@@ -94,6 +94,8 @@ _NEGATED = frozenset({"don", "didn", "doesn", "isn", "aren", "wasn", "weren", "w
 _CALENDAR = frozenset({"january", "february", "april", "june", "july", "august", "september", "october", "november",
                        "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
 _NO_VOWEL = re.compile(r"[B-DF-HJ-NP-TV-Z]{2,}")  # NHK, LDP, JR: an acronym, however the table keys it
+_PEOPLE_ENDINGS = ("an", "ese", "ish", "i")  # Iranian, Korean; Chinese; Turkish; Israeli (`_by_place`)
+_NUMBER_WORDS = frozenset({"hundred", "thousand", "million", "billion", "trillion", "dozen"})
 _HIRAGANA_ONLY = re.compile(r"[\u3041-\u3096\u30fc]+")
 HOW_DEGREES = frozenset({"much", "many", "long", "old", "often", "far", "soon"})  # the aligner's too
 # "How long was the joint statement?", "How long is the report released after the summit?": a text's length, which
@@ -162,6 +164,7 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
                  is_name: Callable[[str], bool] | None = None,
                  is_person: Callable[[str], bool] | None = None,
                  is_place: Callable[[str], bool] | None = None,
+                 reads_as_place: Callable[[str], bool] | None = None,
                  split: Callable[[str], list[str]] | None = None,
                  reads: Callable[[str], list[str]] | None = None) -> Bridge:
     """The table {english key: [japanese terms in vocab]}, the vocabulary's katakana terms no dictionary holds, and
@@ -175,7 +178,8 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     and in its place where the vocabulary lacks it alone (テキサス州). With `is_place` (only a place in Sudachi's
     dictionary), so does a Japanese place in kanji (椎葉村 under "shiiba"); with `is_name`, a name JMnedict writes with
     a long vowel twice, and JMdict does not hold as a word, is keyed with it once too (藤堂, "toudou", is "todo"),
-    unless that is an English word. With `split` (the terms BM25 reads a text as), a two-word key that no term of the
+    unless that is an English word. With `reads_as_place` (Sudachi reads a term as a place's name), a people's
+    adjective is keyed by its place's terms ("Iranian": イラン; `_by_place`). With `split` (the terms BM25 reads a text as), a two-word key that no term of the
     vocabulary has is the terms a word of the dictionary under it is cut into, when the vocabulary holds each of them
     (`Bridge.compounds`: "press conference" is 記者 + 会見, as Sudachi cuts 記者会見). With `reads` (a term's readings as
     a noun, in kana), the vocabulary's nouns written in kanji or hiragana are keyed by their readings in Latin letters
@@ -273,12 +277,49 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
         if key not in words:
             kept = out.get(key, [])
             out[key] = list(dict.fromkeys([*kept, *(t for _, t in sorted(found))]))[:max(_MAX_PER_KEY, len(kept))]
+    if reads_as_place is not None:
+        _by_place(out, words, reads_as_place)
     compounds = _compounds(db, cache_dir, out, terms, split) if split is not None else {}
     readings = _by_reading(terms, reads, proper) if reads is not None else {}
     logger.info("bridge: %d English keys, %d by a word's parts, %d unknown katakana terms and %d acronyms the passages "
                 "define in %.2fs", len(out), len(compounds), sum(map(len, names.values())), len(defined or ()),
                 time.perf_counter() - t0)
     return Bridge(out, dict(names), words, defined, defined_names, alike, dict(short), compounds, readings)
+
+
+def _by_place(out: dict[str, list[str]], words: Iterable[str], reads_as_place: Callable[[str], bool]) -> None:
+    """Key a people's adjective by its place's terms ("Iranian": イラン, "Korean": 朝鮮, 韓国, "European": 欧州; and
+    "Russian", "Chinese" beside their languages' ロシア語, 中国語): JMdict glosses the place, and the adjective only
+    as a language, or not at all. An English word of the dictionary with a people's ending whose table terms, if any,
+    are all a language's, and a place its ending makes ("-ian": Iran, Ukraine, Russia; "-an": Korea, Europe; "-ese":
+    Japan, China; "-ish": Turkey, Poland; "-i": Israel) whose terms Sudachi reads as places (中国, 米国, アメリカ, 欧州;
+    not 中, 米, 露): those terms, after its own. Not a word whose "place" is no place ("median": メディア, "musician":
+    音楽, "Polish": 波), nor a man ("gunman": 群馬)."""
+    for word in words:
+        if " " in word or len(word) < 5 or not word.endswith(_PEOPLE_ENDINGS) or word.endswith("man"):
+            continue
+        own = out.get(word, [])
+        if any(not t.endswith("語") for t in own):
+            continue
+        for place in _places_named(word):
+            found = [t for t in out.get(place, ()) if reads_as_place(t)] if place != word else []
+            if found:
+                out[word] = list(dict.fromkeys([*own, *found]))
+                break
+
+
+def _places_named(word: str) -> list[str]:
+    """The places an adjective of a people may be made of, most likely first: Iranian → iran, Ukrainian → ukraine,
+    Indian → india, Korean → korea, European → europe, Chinese → china, Turkish → turkey, Israeli → israel."""
+    if word.endswith("ese"):
+        return [word[:-3], word[:-3] + "a"]
+    if word.endswith("ian"):
+        return [word[:-1], word[:-3], word[:-3] + "e", word[:-3] + "a"]
+    if word.endswith("an"):
+        return [word[:-1], word[:-2], word + "y"]  # Korea, Europe, Germany
+    if word.endswith("ish"):
+        return [word[:-3] + "ey", word[:-3] + "and", word[:-3]]
+    return [word[:-1]] if word.endswith("i") else []
 
 
 def _by_reading(terms: Iterable[str], reads: Callable[[str], list[str]], proper: Callable[[str], bool]
@@ -654,6 +695,8 @@ class Bridge:
                     continue
                 hit = next((self.table[k] for k in lemmas(part) if k in self.table), None)
                 made = [*self._nouns_made(part, words, i - 1), *_sense(part, words, i - 1)]
+                if hit is None and not made:
+                    hit = self._plural(part)
                 if hit or made:
                     hit = list(dict.fromkeys([*(hit or ()), *made]))
                 if hit:
@@ -717,6 +760,16 @@ class Bridge:
                 and (at < 1 or words[at - 1] not in _DETERMINERS)
                 and (at + 1 == len(words) or words[at + 1] in STOP_WORDS or words[at + 1] in _DETERMINERS))
         return self._noun_terms(nominals(part, self._known, verb))
+
+    def _plural(self, word: str) -> list[str] | None:
+        """The table's terms for the plural of `word` (any of its lemmas) when the table keys none of them: a word
+        JMdict glosses only in the plural, a verb's noun among them ("thank", "thanked": "thanks", 感謝; "funded":
+        "funds", 資金; "tactic": 作戦), not a number ("thousand": the table's 数千 is some thousands). Of two characters
+        or more and not in hiragana, as a noun of action's ("depth": おく)."""
+        if len(word) < 4 or word in _NUMBER_WORDS:
+            return None
+        terms = self._noun_terms(f"{k}s" for k in lemmas(word) if k not in _NUMBER_WORDS)
+        return list(dict.fromkeys(terms)) or None
 
     def _noun_terms(self, nouns: Iterable[str]) -> list[str]:
         """The table's terms for nouns of action a question's verb was read as, of two characters or more and not in
