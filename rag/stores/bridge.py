@@ -178,12 +178,13 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     and in its place where the vocabulary lacks it alone (テキサス州). With `is_place` (only a place in Sudachi's
     dictionary), so does a Japanese place in kanji (椎葉村 under "shiiba"); with `is_name`, a name JMnedict writes with
     a long vowel twice, and JMdict does not hold as a word, is keyed with it once too (藤堂, "toudou", is "todo"),
-    unless that is an English word. With `reads_as_place` (Sudachi reads a term as a place's name), a people's
-    adjective is keyed by its place's terms ("Iranian": イラン; `_by_place`). With `split` (the terms BM25 reads a
-    text as), a two-word key that no term of the vocabulary has is the terms a word of the dictionary under it is cut
-    into, when the vocabulary holds each of them (`Bridge.compounds`: "press conference" is 記者 + 会見, as Sudachi cuts 記者会見). With `reads` (a term's readings as
-    a noun, in kana), the vocabulary's nouns written in kanji or hiragana are keyed by their readings in Latin letters
-    too (`Bridge.readings`: "kotsu" is 交通, "oiwa" 大岩), for a Japanese word a question writes in them."""
+    unless that is an English word. With `reads_as_place` (Sudachi reads a term as a place's name), a people's adjective
+    is keyed by its place's terms ("Iranian": イラン; `_by_place`). With `split` (the terms BM25 reads a text as), a
+    two-word key that no term of the vocabulary has is the terms a word of the dictionary under it is cut into, when the
+    vocabulary holds each of them (`Bridge.compounds`: "press conference" is 記者 + 会見, as Sudachi cuts 記者会見). With
+    `reads` (a term's readings as a noun, in kana), the vocabulary's nouns written in kanji or hiragana are keyed by
+    their readings in Latin letters too (`Bridge.readings`: "kotsu" is 交通, "oiwa" 大岩), for a Japanese word a question
+    writes in them."""
     db = db_path()
     if db is None:
         logger.warning("jamdict-data is not installed: English questions get no lexical bridge")
