@@ -256,6 +256,18 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
             self._disarm()
             super().connection_lost(exc)
 
+        def eof_received(self) -> bool | None:
+            """A client that half-closes its side after a whole request (`shutdown(SHUT_WR)`: `nc -N`, some proxies
+            and scripts) still reads the response, and the connection is closed after it: uvicorn let the transport
+            close at the end of the request's stream, so the app saw a disconnect and answered no one (a probe's: 10
+            of 10 POSTs got no status line, a GET answered before the end was read got its 200). A half-close before
+            the request is whole, or with none under way, closes the connection as before."""
+            cycle = self.cycle
+            if cycle is not None and not cycle.response_complete and self.conn.their_state is h11.DONE:
+                cycle.keep_alive = False  # nothing more can come on it: closed once the response is written
+                return True
+            return super().eof_received()
+
         def _arm(self) -> None:
             self._disarm()
             self._header_timer = self.loop.call_later(header_timeout_s, self._headers_overdue)

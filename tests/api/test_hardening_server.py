@@ -294,6 +294,35 @@ def test_a_client_abort_is_logged_as_a_client_abort_not_an_error(server):
     assert _requests_counted(url, "/v1/search", "400") == counted["400"]
 
 
+def test_a_client_that_half_closes_after_a_whole_request_reads_its_response(server):
+    """`shutdown(SHUT_WR)` right after a whole request (nc -N, some proxies): the response is written, then the
+    connection closed (a probe's: 10 of 10 POSTs got no status line, as if the client had gone). A streamed chat is
+    written to its end. A half-close inside the body is an abort still: no response, the connection closed."""
+    url, _ = server
+    search = json.dumps({"query": EN_QUESTION, "top_k": 2}).encode()
+    chat = json.dumps({"messages": [{"role": "user", "content": EN_QUESTION}], "stream": True}).encode()
+    for _ in range(3):
+        for path, body in (("/v1/search", search), ("/v1/chat/completions", chat)):
+            with socket.create_connection(_address(url), timeout=60) as sock:
+                sock.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                             f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+                sock.shutdown(socket.SHUT_WR)
+                data = b""
+                while chunk := sock.recv(65536):  # until the server closes: it does, after the response
+                    data += chunk
+            assert data.startswith(b"HTTP/1.1 200"), (path, data[:200])
+            if path == "/v1/search":
+                hits = json.loads(data.partition(b"\r\n\r\n")[2])["results"]
+                assert hits and hits[0]["citation"]["doc_id"]
+            else:
+                assert b"data: [DONE]" in data and b'"finish_reason":"stop"' in data.replace(b" ", b""), data[-300:]
+    with socket.create_connection(_address(url), timeout=60) as sock:
+        sock.sendall(b"POST /v1/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 1000\r\n\r\n{\"query\": \"")
+        sock.shutdown(socket.SHUT_WR)
+        assert sock.recv(65536) == b""
+
+
 def test_a_path_logged_by_the_server_cannot_start_a_log_line_of_its_own(server):
     """The body of a request answered early (a 404) is read and dropped, and a stalled one is logged with its path
     (api/edge.py): `%0A` in that path wrote a line of the client's choosing. Every line `rag serve` logs is one line."""
