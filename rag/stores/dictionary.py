@@ -34,7 +34,10 @@ _PAREN = re.compile(r"\s*[(\[].*?[)\]]\s*")
 _PLAIN_WORD = re.compile(r"[a-z]{2,}")  # a dictionary key that a question word may be (no acronym, no phrase)
 # the table's own format (its keys): a new one is read from JMdict once per machine. It is not in BRIDGE_ID, which
 # BM25's counts carry, because the counts do not depend on it; every build writes its bridge afresh.
-_TABLE_ID = "acronym-keys/words/loanword-examples"  # a loanword's long gloss that gives examples is kept
+# a loanword's long gloss that gives examples is kept, and a word's long glosses when it has no short one
+_TABLE_ID = "acronym-keys/words/loanword-examples/only-long-lower"
+_LONG_GLOSS_WORDS = 3  # the most words a long gloss's key keeps a word by (after its note): "flying fish", not an
+# explanation ("assembly at the end of the day")
 
 
 def db_path() -> Path | None:
@@ -91,6 +94,7 @@ def _read_query(db: Path, i: int) -> dict[str, str]:
     folded: dict[str, str] = {}
     short: set[str] = set()  # the keys of the glosses kept by their length: the dictionary's words
     noted: list[tuple[int, str, str]] = []  # (order, key, form) of a loanword's long gloss that gives examples
+    only_long: dict[str, list[tuple[int, str]]] = defaultdict(list)  # a word's long glosses, by its form
     try:
         order = i * _PART
         for gloss, form in con.execute(_QUERIES[i]):
@@ -104,10 +108,12 @@ def _read_query(db: Path, i: int) -> dict[str, str]:
                 if term is None:
                     term = folded[form] = fold_term(fold(form))
                 terms[term].append((order, key))
-            elif order < NAMES_FROM and _EXAMPLES.search(gloss) and gloss[:1].islower():
+            elif order < NAMES_FROM:
                 key = _key(gloss)
-                if len(key) <= 40 and loanword(form, key):
+                if _EXAMPLES.search(gloss) and gloss[:1].islower() and len(key) <= 40 and loanword(form, key):
                     noted.append((order, key, form))
+                elif gloss[:1].islower() and len(key) <= 40 and key.count(" ") < _LONG_GLOSS_WORDS:
+                    only_long[form].append((order, key))
     finally:
         con.close()
     # a gloss over 40 characters explains rather than translates, and is left out, but for a loanword's whose note
@@ -119,6 +125,14 @@ def _read_query(db: Path, i: int) -> dict[str, str]:
     for order, key, form in noted:
         if key in short:
             terms[fold_term(fold(form))].append((order, key))
+    # and a word JMdict glosses only at length, by its gloss's words before the note: 鰻 "eel (esp. the Japanese eel,
+    # Anguilla japonica)" was no "eel" (a twenty-third probe's: "How much eel…?" reached no passage by its words).
+    # Not a word with a short gloss too, whose narrow senses these are (掛かり's "attack (esp. … in go)"), nor a name's
+    # ("Mikawa (former province …)": the English words would hold "mikawa", and a name no word is read by its sound)
+    for form, found in only_long.items():
+        term = fold_term(fold(form))
+        if not terms.get(term):
+            terms[term] += found
     return {t: _SEP.join(f"{o}{_PAIR}{k}" for o, k in pairs) for t, pairs in terms.items()}
 
 

@@ -278,6 +278,19 @@ def test_a_place_written_with_its_division_in_one_term_joins_the_places_groups(b
     assert "アムール州" not in small.table["love"]
 
 
+def test_a_word_jmdict_glosses_only_at_length_is_keyed_by_its_glosss_words(built_index) -> None:
+    """JMdict glosses 鰻 "eel (esp. the Japanese eel, Anguilla japonica)", over the 40 characters a gloss is kept by:
+    "How much eel…?" reached no passage by its words (a twenty-third probe's). A word with no short gloss is keyed by
+    its long ones' words before the note; not a word with short glosses too (掛かり's "attack (esp. … in go)" is no
+    attack), nor a name's gloss ("Mikawa (former province…)": no English word "mikawa")."""
+    settings, _ = built_index
+    cache = Path(settings.cache_dir or settings.index_dir / ".cache")
+    small = build_bridge(["鰻", "掛かり", "攻撃", "三河"], cache_dir=cache)
+    assert small.expand("How much eel was sold?") == [["鰻"]] and small.expand("eels") == [["鰻"]]
+    assert "掛かり" not in small.table.get("attack", []) and "攻撃" in small.table["attack"]
+    assert "mikawa" not in small.words
+
+
 def test_a_companys_officer_is_keyed_by_the_office_too(built_index) -> None:
     """JMdict glosses 社長 "company president": "Who is the president of Minato Digital?" found no 社長 (a probe's
     finding). Under "president" after the word's own terms (大統領 first); "company president" keeps its own."""
@@ -965,6 +978,17 @@ def test_a_word_the_table_keys_only_in_the_plural_reaches_the_plurals_terms(brid
     assert plural.expand("Did they thank him?") == [["感謝"]] and plural.expand("They were thanking us") == [["感謝"]]
     assert plural.expand("a thousand people") == [] and plural.expand("Did they arm them?") == [["腕"]]
     assert plural.expand("What depth?") == []
+
+
+def test_an_honorific_is_no_word_of_its_own() -> None:
+    """"What did Mr Hayashi say?": JMdict's 方, 兄, どの for "Mr" matched passages of any topic, and ranked them above
+    the passages on 林 (a twenty-third probe's). Mr, Mrs, Ms give no group; "miss" only before a name."""
+    table = {"mr": ["方", "兄", "どの"], "mrs": ["方"], "ms": ["方"], "miss": ["逃す", "方"], "hayashi": ["林"],
+             "train": ["列車"]}
+    honor = Bridge(table, words=["miss", "train"])
+    assert honor.expand("What did Mr Hayashi say?") == honor.expand("What did Mrs. Hayashi say?") == [["林"]]
+    assert honor.expand("What did Miss Hayashi say?") == [["林"]]
+    assert honor.expand("Did they miss the train?") == [["逃す", "方"], ["列車"]]
 
 
 def test_a_peoples_adjective_reaches_its_places_terms(bridge: Bridge) -> None:
