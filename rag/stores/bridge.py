@@ -95,6 +95,7 @@ _CALENDAR = frozenset({"january", "february", "april", "june", "july", "august",
                        "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
 _NO_VOWEL = re.compile(r"[B-DF-HJ-NP-TV-Z]{2,}")  # NHK, LDP, JR: an acronym, however the table keys it
 _PEOPLE_ENDINGS = ("an", "ese", "ish", "i")  # Iranian, Korean; Chinese; Turkish; Israeli (`_by_place`)
+_HONORIFICS = frozenset({"mr", "mrs", "ms", "mx", "sir", "madam"})  # a name's, no word of its own
 _NUMBER_WORDS = frozenset({"hundred", "thousand", "million", "billion", "trillion", "dozen"})
 _HIRAGANA_ONLY = re.compile(r"[\u3041-\u3096\u30fc]+")
 HOW_DEGREES = frozenset({"much", "many", "long", "old", "often", "far", "soon"})  # the aligner's too
@@ -679,6 +680,8 @@ class Bridge:
             i += 1
             if w.endswith("'s") and w[:-2] in caps:
                 w = w[:-2]  # "the US's position": the acronym's, not the pronoun's (私達) a lemma of "us's" would give
+            if w in _HONORIFICS or (w == "miss" and cased and i < len(words) and words[i] in names):
+                continue  # "Mr Hayashi": the news writes 氏 or さん, and JMdict's 方, 兄, どの matched any passage
             if w in HOW_DEGREES and i > 1 and words[i - 2] == "how":
                 if w == "long" and TEXT_LENGTH.search(question):
                     groups.append(list(TEXT_UNITS))  # a text's length: its words, characters or pages
