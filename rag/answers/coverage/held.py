@@ -25,10 +25,10 @@ from collections.abc import Sequence
 
 from ...retrieval import Searcher
 from ...retrieval.rerank.answer_type import is_interrogative
-from ...stores.bridge import DIVISION, DIVISIONS, Bridge, name_terms
+from ...stores.bridge import DIVISION, DIVISIONS, TITLES, Bridge, name_terms
 from ...stores.english import english_words
 from ...stores.japanese import STOP_WORDS, fold
-from ...stores.romaji import folded, reads_as_japanese
+from ...stores.romaji import folded, reads_as_japanese, romanized
 from ...stores.sounds import short, spells
 from ...types import Hit
 from .names import NAME_WORD_CHARS, long_words, name_runs, short_acronyms
@@ -41,12 +41,16 @@ _WORD = re.compile(r"[a-z][a-z0-9.\-]*[a-z0-9]")  # a word of a question typed i
 # nouns of Japanese questions that say what is asked, not what about: "何の略", "どんな人物", "意味は"
 _ASKING_NOUNS = {"略", "意味", "人物", "正体", "名前", "何者",
                  # a measure asked of what the question names: リフトの長さは? asks the lift's, written 全長 (a reviewer's)
-                 "長さ", "全長", "高さ", "深さ", "重さ", "広さ", "面積", "距離", "標高", "気温", "温度"}
+                 "長さ", "全長", "高さ", "深さ", "重さ", "広さ", "面積", "距離", "標高", "気温", "温度",
+                 # and a time, a place, an amount or a count asked: 「相談窓口の受付時間は?」 is answered by 「受け付けは
+                 # 平日の午前9時から午後5時まで」, which writes no 時間 (a twenty-third probe's refusal)
+                 "時間", "時刻", "日時", "期間", "時期", "日程", "場所", "金額", "人数", "件数", "回数"}
 # people named by no more than the words before them: 「存続を求める人たちは何と言っている?」 asks about those who want
 # the line kept, whom a passage holds when it writes 存続を求める (「沿線では存続を求める声も根強かった」), not 人 (a
 # twenty-first probe's, held back); 「アメリカに行く人は?」 is about no one a passage writes (`_qualified`)
 _PEOPLE = frozenset({"人", "人々", "人達", "者", "方々"})
 _CLAUSE_CHARS = 4
+_SURNAME = ("名詞", "固有名詞", "人名", "姓")
 
 
 def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
@@ -139,8 +143,24 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
             read_as[text] = full_names_read(analyzer, text)
         return any(_starts(read_as[text], folded(name)) for name in (words[1] + words[0], words[0] + words[1]))
 
+    surnames_in: dict[str, set[str]] = {}
+
+    def by_surname(run: str, text: str) -> bool:
+        """A surname the bridge reads in kanji that are a word too (Hayashi: 林, "forest"), alone or after titles
+        ("Professor Hayashi", "Mr Hayashi"), held where the passage writes one of its terms as a surname: Sudachi tags
+        林 in 林教授 and 林美和氏 so, not in 林の中 (a probe's "What did Hayashi say?" was refused with 林美和's words
+        first). Not a run with another word (a given name: "Masaki Hayashi" is no 林美和)."""
+        words = [w.removesuffix("'s") for w in english_words(run)]
+        if not words or words[-1] not in given or any(w not in TITLES for w in words[:-1]):
+            return False
+        if text not in surnames_in:
+            surnames_in[text] = {(t.term, t.surface) for t in analyzer.tokens(text) if t.pos[:4] == _SURNAME}
+        word = folded(words[-1])  # read so: 高, one of the kanji for "takashi", is a surname read タカ, not Takashi
+        return any(term in given[words[-1]] and any(folded(romanized(r)) == word for r in analyzer.readings(surface))
+                   for term, surface in surnames_in[text])
+
     def named(run: str, names: set[str], passage: set[str], text: str) -> bool:
-        if by_bridge(run, names, passage, text) or in_syllables(run, text):
+        if by_bridge(run, names, passage, text) or in_syllables(run, text) or by_surname(run, text):
             return True
         if held(run, names):  # the run whole: "Bretton Woods" is ブレトン・ウッズ
             return True
@@ -191,24 +211,26 @@ def _given_after(analyzer, text: str, surnames: set[str], given: str) -> bool:
                for i, t in enumerate(tokens))
 
 
-def _bridge_names(searcher: Searcher, question: str) -> tuple[dict[str, list[str]], set[str], Bridge | None]:
-    """({word: terms}, given names, the bridge): the question's words that the bridge reads as names only the name
-    dictionaries hold, or as a person no dictionary holds by the reading of the name ("vance": [バンス], "wang": [王毅];
-    `Bridge.expand`'s `named`; a possessive's 's cut), with their terms that write a name (`name_terms`: not 未来, which
-    JMnedict reads as the given name "Saki"); and those of the words none of whose terms writes a name on its own:
-    given names, whose kanji (公, 高, 誠… for "takashi") are words too."""
+def _bridge_names(searcher: Searcher, question: str
+                  ) -> tuple[dict[str, list[str]], dict[str, list[str]], Bridge | None]:
+    """({word: terms}, {given name: terms}, the bridge): the question's words that the bridge reads as names only
+    the name dictionaries hold, or as a person no dictionary holds by the reading of the name ("vance": [バンス],
+    "wang": [王毅]; `Bridge.expand`'s `named`; a possessive's 's cut), with their terms that write a name
+    (`name_terms`: not 未来, which JMnedict reads as the given name "Saki"); and those of the words none of whose terms
+    writes a name on its own, with their terms: given names, whose kanji (公, 高, 誠… for "takashi") are words too, and
+    surnames written so (林 for "hayashi")."""
     bridge = searcher.bridge
     if bridge is None:  # an index without BM25
-        return {}, set(), None
+        return {}, {}, None
     named: dict[str, list[str]] = {}
     bridge.expand(question, named=named)
     people: dict[str, list[str]] = {}
-    given: set[str] = set()
+    given: dict[str, list[str]] = {}
     for w, terms in named.items():
         if kept := name_terms(terms, searcher.analyzer.entries):
             people[w.removesuffix("'s")] = kept
         else:
-            given.add(w.removesuffix("'s"))
+            given[w.removesuffix("'s")] = terms
     return people, given, bridge
 
 
