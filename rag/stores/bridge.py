@@ -95,6 +95,8 @@ _CALENDAR = frozenset({"january", "february", "april", "june", "july", "august",
                        "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
 _NO_VOWEL = re.compile(r"[B-DF-HJ-NP-TV-Z]{2,}")  # NHK, LDP, JR: an acronym, however the table keys it
 _PEOPLE_ENDINGS = ("an", "ese", "ish", "i")  # Iranian, Korean; Chinese; Turkish; Israeli (`_by_place`)
+_FISCAL_YEAR = re.compile(r"\bfiscal\s+'?\d{2,4}\b|\bFY\s?'?\d{2,4}\b", re.IGNORECASE)
+_OCCURRENCES = ("回", "度")  # "how many times": 回 and 度 count them; the table's "times" is 倍 too
 _HONORIFICS = frozenset({"mr", "mrs", "ms", "mx", "sir", "madam"})  # a name's, no word of its own
 _NUMBER_WORDS = frozenset({"hundred", "thousand", "million", "billion", "trillion", "dozen"})
 _HIRAGANA_ONLY = re.compile(r"[\u3041-\u3096\u30fc]+")
@@ -640,6 +642,7 @@ class Bridge:
         cased = re.search(r"[A-Z]", question) and re.search(r"[a-z]", question)
         names = capitalised(question) if cased else set(words)
         groups: list[list[str]] = []
+        fiscal_year = _FISCAL_YEAR.search(question) is not None
         apart = self._separated(words, {w for w in words if w in caps or (cased and w in names) or w in _FORCES})
         i = 0
         while i < len(words):
@@ -682,6 +685,12 @@ class Bridge:
                 w = w[:-2]  # "the US's position": the acronym's, not the pronoun's (私達) a lemma of "us's" would give
             if w in _HONORIFICS or (w == "miss" and cased and i < len(words) and words[i] in names):
                 continue  # "Mr Hayashi": the news writes 氏 or さん, and JMdict's 方, 兄, どの matched any passage
+            if w in ("fiscal", "fy") and fiscal_year:
+                groups.append(["年度"])  # "in fiscal 2024", "FY2024": 2024年度, not the city's year (2024年)
+                continue
+            if w == "times" and i > 2 and words[i - 3:i - 1] == ["how", "many"]:
+                groups.append(list(_OCCURRENCES))  # a count of occurrences (70回目, 約420回), not a multiple (倍)
+                continue
             if w in HOW_DEGREES and i > 1 and words[i - 2] == "how":
                 if w == "long" and TEXT_LENGTH.search(question):
                     groups.append(list(TEXT_UNITS))  # a text's length: its words, characters or pages

@@ -991,6 +991,18 @@ def test_an_honorific_is_no_word_of_its_own() -> None:
     assert honor.expand("Did they miss the train?") == [["逃す", "方"], ["列車"]]
 
 
+def test_how_many_times_counts_occurrences_and_a_fiscal_year_is_a_nendo() -> None:
+    """A twenty-third probe's "how many times has the festival been held" reached 倍 (the table's "times"), whose
+    「町の人口の約10倍」 was answered; its 70回目 is a count of occurrences. "How many babies were delivered in fiscal
+    2024?" answered with the city's births in 2024 (2024年), not the hospital's in 2024年度: a fiscal year is 年度."""
+    table = {"times": ["度", "倍", "次"], "festival": ["祭"], "policy": ["政策"], "larger": ["大きい"]}
+    bridge = Bridge(table, words=["times", "festival", "fiscal", "policy", "larger"])
+    assert bridge.expand("how many times has the festival been held") == [["回", "度"], ["祭"]]
+    assert bridge.expand("It was three times larger") == [["度", "倍", "次"], ["大きい"]]
+    assert bridge.expand("births in fiscal 2024?") == bridge.expand("births in FY2024") == [["年度"]]
+    assert bridge.expand("the fiscal policy") == [["政策"]] and bridge.expand("FY '24") == [["年度"]]
+
+
 def test_a_peoples_adjective_reaches_its_places_terms(bridge: Bridge) -> None:
     """JMdict glosses イラン "Iran" and 欧州 "Europe", but no term "Iranian" or "European", and "Russian" only as
     ロシア語: 2,100 seen English questions said a people's adjective and reached no place by it. The build keys each by
