@@ -183,6 +183,7 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
         _answered: bool = False  # a response has been sent on this connection
         _idle_since: float = 0.0  # when it was opened, or its last response sent (the event loop's clock)
         _used: bool = False  # a byte has come on it
+        _client_done: bool = False  # the client half-closed after a whole request: closed once all are answered
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
@@ -249,7 +250,11 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
             # a next request begun while this one was answered (pipelined) is waited for as one on a fresh connection
             self._answered, self._waiting_for = True, bool(self.conn.trailing_data[0])
             self._idle_since = self.loop.time()
-            if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+            if self._client_done and not self.transport.is_closing() and (
+                    self.cycle is None or self.cycle.response_complete):
+                self._disarm()  # the client half-closed, and every request it sent is answered
+                self.transport.close()
+            elif not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
                 self._arm()  # for the next request on this connection
 
         def connection_lost(self, exc: Exception | None) -> None:
@@ -260,11 +265,14 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
             """A client that half-closes its side after a whole request (`shutdown(SHUT_WR)`: `nc -N`, some proxies
             and scripts) still reads the response, and the connection is closed after it: uvicorn let the transport
             close at the end of the request's stream, so the app saw a disconnect and answered no one (a probe's: 10
-            of 10 POSTs got no status line, a GET answered before the end was read got its 200). A half-close before
-            the request is whole, or with none under way, closes the connection as before."""
+            of 10 POSTs got no status line, a GET answered before the end was read got its 200). A request that says
+            `Connection: close`, or is HTTP/1.0, too (h11 then awaits no next one: MUST_CLOSE), and the requests
+            pipelined behind it are each answered before the close (`on_response_complete`; a review's). A half-close
+            before the request is whole, or with none under way, closes the connection as before."""
             cycle = self.cycle
-            if cycle is not None and not cycle.response_complete and self.conn.their_state is h11.DONE:
-                cycle.keep_alive = False  # nothing more can come on it: closed once the response is written
+            if (cycle is not None and not cycle.response_complete
+                    and self.conn.their_state in (h11.DONE, h11.MUST_CLOSE)):
+                self._client_done = True
                 return True
             return super().eof_received()
 

@@ -316,6 +316,19 @@ def test_a_client_that_half_closes_after_a_whole_request_reads_its_response(serv
                 assert hits and hits[0]["citation"]["doc_id"]
             else:
                 assert b"data: [DONE]" in data and b'"finish_reason":"stop"' in data.replace(b" ", b""), data[-300:]
+    # a review's: a request that says Connection: close, or is HTTP/1.0, and requests pipelined behind another
+    head = f"Host: x\r\nContent-Type: application/json\r\nContent-Length: {len(search)}\r\n".encode()
+    for sent, answers in ((b"POST /v1/search HTTP/1.1\r\nConnection: close\r\n" + head + b"\r\n" + search, 1),
+                          (b"POST /v1/search HTTP/1.0\r\n" + head + b"\r\n" + search, 1),
+                          ((b"POST /v1/search HTTP/1.1\r\n" + head + b"\r\n" + search) * 2
+                           + b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 3)):
+        with socket.create_connection(_address(url), timeout=60) as sock:
+            sock.sendall(sent)
+            sock.shutdown(socket.SHUT_WR)
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+        assert data.count(b"HTTP/1.1 200 OK") == answers, data[:300]
     with socket.create_connection(_address(url), timeout=60) as sock:
         sock.sendall(b"POST /v1/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                      b"Content-Length: 1000\r\n\r\n{\"query\": \"")
