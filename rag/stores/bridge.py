@@ -97,6 +97,7 @@ _NO_VOWEL = re.compile(r"[B-DF-HJ-NP-TV-Z]{2,}")  # NHK, LDP, JR: an acronym, ho
 _PEOPLE_ENDINGS = ("an", "ese", "ish", "i")  # Iranian, Korean; Chinese; Turkish; Israeli (`_by_place`)
 _FISCAL_YEAR = re.compile(r"\bfiscal\s+'?\d{2,4}\b|\bFY\s?'?\d{2,4}\b", re.IGNORECASE)
 _OCCURRENCES = ("回", "度")  # "how many times": 回 and 度 count them; the table's "times" is 倍 too
+_MISS = re.compile(r"\bMiss\.?\s+[A-Z]")  # the title, as typed: not the verb before a name ("Did Tokyo miss Osaka?")
 _HONORIFICS = frozenset({"mr", "mrs", "ms", "mx", "sir", "madam"})  # a name's, no word of its own
 _NUMBER_WORDS = frozenset({"hundred", "thousand", "million", "billion", "trillion", "dozen"})
 _HIRAGANA_ONLY = re.compile(r"[\u3041-\u3096\u30fc]+")
@@ -282,7 +283,7 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
             kept = out.get(key, [])
             out[key] = list(dict.fromkeys([*kept, *(t for _, t in sorted(found))]))[:max(_MAX_PER_KEY, len(kept))]
     if reads_as_place is not None:
-        _by_place(out, words, reads_as_place)
+        _by_place(out, words, reads_as_place, first)
     compounds = _compounds(db, cache_dir, out, terms, split) if split is not None else {}
     readings = _by_reading(terms, reads, proper) if reads is not None else {}
     logger.info("bridge: %d English keys, %d by a word's parts, %d unknown katakana terms and %d acronyms the passages "
@@ -291,14 +292,16 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     return Bridge(out, dict(names), words, defined, defined_names, alike, dict(short), compounds, readings)
 
 
-def _by_place(out: dict[str, list[str]], words: Iterable[str], reads_as_place: Callable[[str], bool]) -> None:
+def _by_place(out: dict[str, list[str]], words: Iterable[str], reads_as_place: Callable[[str], bool],
+              first: dict[str, str]) -> None:
     """Key a people's adjective by its place's terms ("Iranian": イラン, "Korean": 朝鮮, 韓国, "European": 欧州; and
     "Russian", "Chinese" beside their languages' ロシア語, 中国語): JMdict glosses the place, and the adjective only
     as a language, or not at all. An English word of the dictionary with a people's ending whose table terms, if any,
     are all a language's, and a place its ending makes ("-ian": Iran, Ukraine, Russia; "-an": Korea, Europe; "-ese":
     Japan, China; "-ish": Turkey, Poland; "-i": Israel) whose terms Sudachi reads as places (中国, 米国, アメリカ, 欧州;
     not 中, 米, 露): those terms, after its own. Not a word whose "place" is no place ("median": メディア, "musician":
-    音楽, "Polish": 波), nor a man ("gunman": 群馬)."""
+    音楽, "Polish": 波), nor a man ("gunman": 群馬); nor a term whose first sense (`first`) is another place: JMdict
+    glosses 韓国 "China" too, but first "South Korea", which is Korean's and not Chinese's (a review's)."""
     for word in words:
         if " " in word or len(word) < 5 or not word.endswith(_PEOPLE_ENDINGS) or word.endswith("man"):
             continue
@@ -306,7 +309,8 @@ def _by_place(out: dict[str, list[str]], words: Iterable[str], reads_as_place: C
         if any(not t.endswith("語") for t in own):
             continue
         for place in _places_named(word):
-            found = [t for t in out.get(place, ()) if reads_as_place(t)] if place != word else []
+            found = [t for t in out.get(place, ()) if reads_as_place(t)
+                     and place in first.get(t, place).split()] if place != word else []
             if found:
                 out[word] = list(dict.fromkeys([*own, *found]))
                 break
@@ -683,7 +687,7 @@ class Bridge:
             i += 1
             if w.endswith("'s") and w[:-2] in caps:
                 w = w[:-2]  # "the US's position": the acronym's, not the pronoun's (私達) a lemma of "us's" would give
-            if w in _HONORIFICS or (w == "miss" and cased and i < len(words) and words[i] in names):
+            if w in _HONORIFICS or (w == "miss" and _MISS.search(question) and i < len(words) and words[i] in names):
                 continue  # "Mr Hayashi": the news writes 氏 or さん, and JMdict's 方, 兄, どの matched any passage
             if w in ("fiscal", "fy") and fiscal_year:
                 groups.append(["年度"])  # "in fiscal 2024", "FY2024": 2024年度, not the city's year (2024年)
@@ -778,11 +782,13 @@ class Bridge:
         """The table's terms for the plural of `word` (any of its lemmas) when the table keys none of them: a word
         JMdict glosses only in the plural, a verb's noun among them ("thank", "thanked": "thanks", 感謝; "funded":
         "funds", 資金; "tactic": 作戦), not a number ("thousand": the table's 数千 is some thousands). Of two characters
-        or more and not in hiragana, as a noun of action's ("depth": おく)."""
+        or more and not in hiragana, as a noun of action's ("depth": おく); of a word of the dictionary's English only
+        ("Corp." is no "corps", 部隊), and not in katakana, a plural's loanword that names something ("left-wing":
+        ウイングス; a review's)."""
         if len(word) < 4 or word in _NUMBER_WORDS:
             return None
-        terms = self._noun_terms(f"{k}s" for k in lemmas(word) if k not in _NUMBER_WORDS)
-        return list(dict.fromkeys(terms)) or None
+        terms = self._noun_terms(f"{k}s" for k in lemmas(word) if k not in _NUMBER_WORDS and k in self.words)
+        return list(dict.fromkeys(t for t in terms if not _KATAKANA.fullmatch(t))) or None
 
     def _noun_terms(self, nouns: Iterable[str]) -> list[str]:
         """The table's terms for nouns of action a question's verb was read as, of two characters or more and not in

@@ -35,7 +35,7 @@ _PLAIN_WORD = re.compile(r"[a-z]{2,}")  # a dictionary key that a question word 
 # the table's own format (its keys): a new one is read from JMdict once per machine. It is not in BRIDGE_ID, which
 # BM25's counts carry, because the counts do not depend on it; every build writes its bridge afresh.
 # a loanword's long gloss that gives examples is kept, and a word's long glosses when it has no short one
-_TABLE_ID = "acronym-keys/words/loanword-examples/only-long-lower"
+_TABLE_ID = "acronym-keys/words/loanword-examples/only-long-kanji"
 _LONG_GLOSS_WORDS = 3  # the most words a long gloss's key keeps a word by (after its note): "flying fish", not an
 # explanation ("assembly at the end of the day")
 
@@ -109,10 +109,10 @@ def _read_query(db: Path, i: int) -> dict[str, str]:
                     term = folded[form] = fold_term(fold(form))
                 terms[term].append((order, key))
             elif order < NAMES_FROM:
-                key = _key(gloss)
+                key = _key(gloss)  # (a long gloss kept for its word is a kanji form's: a kana form is several words')
                 if _EXAMPLES.search(gloss) and gloss[:1].islower() and len(key) <= 40 and loanword(form, key):
                     noted.append((order, key, form))
-                elif gloss[:1].islower() and len(key) <= 40 and key.count(" ") < _LONG_GLOSS_WORDS:
+                elif i == 0 and gloss[:1].islower() and len(key) <= 40 and key.count(" ") < _LONG_GLOSS_WORDS:
                     only_long[form].append((order, key))
     finally:
         con.close()
@@ -127,6 +127,8 @@ def _read_query(db: Path, i: int) -> dict[str, str]:
             terms[fold_term(fold(form))].append((order, key))
     # and a word JMdict glosses only at length, by its gloss's words before the note: 鰻 "eel (esp. the Japanese eel,
     # Anguilla japonica)" was no "eel" (a twenty-third probe's: "How much eel…?" reached no passage by its words).
+    # Only a form in kanji: the kana form かかり, カカリ is 掛かり's and 係's, whose short glosses the kana query
+    # reads apart (a review found カカリ under "attack", and たえ under "cloth").
     # Not a word with a short gloss too, whose narrow senses these are (掛かり's "attack (esp. … in go)"), nor a name's
     # ("Mikawa (former province …)": the English words would hold "mikawa", and a name no word is read by its sound)
     for form, found in only_long.items():

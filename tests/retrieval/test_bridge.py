@@ -285,9 +285,10 @@ def test_a_word_jmdict_glosses_only_at_length_is_keyed_by_its_glosss_words(built
     attack), nor a name's gloss ("Mikawa (former province…)": no English word "mikawa")."""
     settings, _ = built_index
     cache = Path(settings.cache_dir or settings.index_dir / ".cache")
-    small = build_bridge(["鰻", "掛かり", "攻撃", "三河"], cache_dir=cache)
+    small = build_bridge(["鰻", "掛かり", "カカリ", "攻撃", "三河", "たえ", "布"], cache_dir=cache)
     assert small.expand("How much eel was sold?") == [["鰻"]] and small.expand("eels") == [["鰻"]]
-    assert "掛かり" not in small.table.get("attack", []) and "攻撃" in small.table["attack"]
+    assert {"掛かり", "カカリ"}.isdisjoint(small.table.get("attack", [])) and "攻撃" in small.table["attack"]
+    assert "たえ" not in small.table.get("cloth", [])  # a kana form's long gloss: another word's (a review's)
     assert "mikawa" not in small.words
 
 
@@ -978,6 +979,9 @@ def test_a_word_the_table_keys_only_in_the_plural_reaches_the_plurals_terms(brid
     assert plural.expand("Did they thank him?") == [["感謝"]] and plural.expand("They were thanking us") == [["感謝"]]
     assert plural.expand("a thousand people") == [] and plural.expand("Did they arm them?") == [["腕"]]
     assert plural.expand("What depth?") == []
+    # a review's: "Corp." is no "corps" (no word of the dictionary), "left-wing" no "Wings" (a plural's loanword)
+    plural = Bridge(table | {"corps": ["部隊"], "wings": ["ウイングス"]}, words=["thank", "wing", "left"])
+    assert plural.expand("What did Sony Corp. announce?") == [] and plural.expand("the left-wing party") == []
 
 
 def test_an_honorific_is_no_word_of_its_own() -> None:
@@ -989,6 +993,7 @@ def test_an_honorific_is_no_word_of_its_own() -> None:
     assert honor.expand("What did Mr Hayashi say?") == honor.expand("What did Mrs. Hayashi say?") == [["林"]]
     assert honor.expand("What did Miss Hayashi say?") == [["林"]]
     assert honor.expand("Did they miss the train?") == [["逃す", "方"], ["列車"]]
+    assert honor.expand("Did Tokyo miss Hayashi?") == [["逃す", "方"], ["林"]]  # the verb before a name (a review's)
 
 
 def test_how_many_times_counts_occurrences_and_a_fiscal_year_is_a_nendo() -> None:
@@ -1013,11 +1018,15 @@ def test_a_peoples_adjective_reaches_its_places_terms(bridge: Bridge) -> None:
     assert ["ロシア"] == [t for g in bridge.expand("Russian") for t in g if t in ("ロシア", "露", "ロ")]
     table = {"media": ["メディア"], "music": ["音楽"], "gunma": ["群馬"], "russian": ["ロシア語"],
              "russia": ["露", "ロシア"], "china": ["中国", "中"], "turkey": ["七面鳥", "トルコ"], "japan": ["日本"]}
-    places = {"ロシア", "中国", "トルコ", "日本", "群馬"}
-    _by_place(table, ["median", "musician", "gunman", "russian", "chinese", "turkish", "japanese", "japan"],
-              places.__contains__)
+    table |= {"korea": ["朝鮮", "韓国"]}
+    table["china"].append("韓国")  # JMdict glosses 韓国 "China" too (the Korean Empire), first "South Korea"
+    places = {"ロシア", "中国", "トルコ", "日本", "群馬", "朝鮮", "韓国"}
+    first = {"ロシア": "russia", "中国": "china", "韓国": "south korea", "朝鮮": "korea", "トルコ": "turkey"}
+    _by_place(table, ["median", "musician", "gunman", "russian", "chinese", "turkish", "japanese", "japan", "korean"],
+              places.__contains__, first)
     assert table["russian"] == ["ロシア語", "ロシア"] and table["chinese"] == ["中国"] and table["turkish"] == ["トルコ"]
     assert table["japanese"] == ["日本"] and not {"median", "musician", "gunman"} & table.keys()
+    assert table["korean"] == ["朝鮮", "韓国"]  # a review's: "Chinese" reached 韓国, which "South Korea" is first
 
 
 def test_a_question_typed_all_in_capitals_is_cased_for_the_encoders_as_people_type(searcher) -> None:
