@@ -309,6 +309,12 @@ def test_a_surname_in_kanji_that_are_a_word_too_is_held_where_a_passage_writes_i
         assert names_held(with_hayashi, question, held) and not names_held(with_hayashi, question, woods), question
     assert not names_held(with_hayashi, "What did Masaki Hayashi say?", held)
     assert not names_held(with_hayashi, "What did Miwa Tanaka say?", held)
+    # a review's: Sudachi tags 沢 in 沢に迷い込んだ a surname too; a surname is held before a name, 氏 or a title only
+    stream = "男性は登山道を外れて沢に迷い込んだとみられる。"
+    sawa = build_bridge(analyzer.terms(stream + "沢田氏"), cache_dir=cache, is_name=lambda t: analyzer.tags(t)[:2] == (
+        "名詞", "固有名詞"), is_person=lambda t: any(p[:3] == ("名詞", "固有名詞", "人名") for p in analyzer.entries(t)))
+    with_sawa = SimpleNamespace(analyzer=analyzer, bridge=sawa, term_groups=searcher.term_groups)
+    assert not names_held(with_sawa, "What did Sawa say?", [replace(hit, passage=replace(hit.passage, text=stream))])
 
 
 def test_a_time_or_a_count_a_japanese_question_asks_for_is_no_noun_a_passage_must_write(searcher):

@@ -51,6 +51,10 @@ _ASKING_NOUNS = {"略", "意味", "人物", "正体", "名前", "何者",
 _PEOPLE = frozenset({"人", "人々", "人達", "者", "方々"})
 _CLAUSE_CHARS = 4
 _SURNAME = ("名詞", "固有名詞", "人名", "姓")
+_HONORIFIC_JA = frozenset({"氏", "さん", "様", "君", "くん", "ちゃん", "先生"})
+# the last kanji of a title or a person's noun after a surname: 教授, 社長, 委員長, 議員, 医師, 弁護士, 選手, 容疑者,
+# 長官, 監督, 知事
+_PERSON_ENDS = frozenset("長授員師士手者官督事")
 
 
 def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
@@ -149,12 +153,15 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
         """A surname the bridge reads in kanji that are a word too (Hayashi: 林, "forest"), alone or after titles
         ("Professor Hayashi", "Mr Hayashi"), held where the passage writes one of its terms as a surname: Sudachi tags
         林 in 林教授 and 林美和氏 so, not in 林の中 (a probe's "What did Hayashi say?" was refused with 林美和's words
-        first). Not a run with another word (a given name: "Masaki Hayashi" is no 林美和)."""
+        first), before a given name, an honorific or a title (Sudachi tags 沢 in 沢に迷い込んだ a surname too: a
+        review's). Not a run with another word (a given name: "Masaki Hayashi" is no 林美和)."""
         words = [w.removesuffix("'s") for w in english_words(run)]
         if not words or words[-1] not in given or any(w not in TITLES for w in words[:-1]):
             return False
         if text not in surnames_in:
-            surnames_in[text] = {(t.term, t.surface) for t in analyzer.tokens(text) if t.pos[:4] == _SURNAME}
+            tokens = analyzer.tokens(text)
+            surnames_in[text] = {(t.term, t.surface) for t, after in zip(tokens, tokens[1:])
+                                 if t.pos[:4] == _SURNAME and _names_a_person(after)}
         word = folded(words[-1])  # read so: 高, one of the kanji for "takashi", is a surname read タカ, not Takashi
         return any(term in given[words[-1]] and any(folded(romanized(r)) == word for r in analyzer.readings(surface))
                    for term, surface in surnames_in[text])
@@ -195,6 +202,13 @@ def _qualified(tokens) -> dict[str, str]:
             noun_at = at
         at += len(t.surface)
     return out
+
+
+def _names_a_person(token) -> bool:
+    """Whether a token after a surname makes it a person's: a given name (林美和), an honorific (林氏, 林さん) or a
+    title or a person's noun (林教授, 林委員長, 林医師, 林容疑者)."""
+    return (token.pos[:4] == ("名詞", "固有名詞", "人名", "名") or token.surface in _HONORIFIC_JA
+            or (token.pos[:2] == ("名詞", "普通名詞") and token.surface[-1:] in _PERSON_ENDS))
 
 
 def _starts(readings: set[str], name: str) -> bool:
