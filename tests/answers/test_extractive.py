@@ -833,6 +833,17 @@ def test_a_why_question_is_answered_by_a_reason_for_the_doing_it_asks_about(sear
     russia = "why is the iran-led resistance axis unhappy with russia"
     assert cause_lead(searcher, russia, searcher.term_groups(russia))(
         sentence("このため、中国寄りのメディアがロシア批判を強めた。"), best) == 0
+    # a twenty-third probe's: a question whose last word tells no doing ("…start faking the origin?") is answered by
+    # a cleft whose doing is any the question names; a reason or a motive in a speaker's words (「休止の理由について、
+    # 病院は「…」と説明している」, 「不正の動機について、林教授は「…」と説明した」) answers a why-question
+    morning = "Why was the H3 countdown halted on the morning?"
+    lead = cause_lead(searcher, morning, searcher.term_groups(morning))
+    assert lead(sentence("秒読みを停止したのは、上空の風が強い見込みとなったためです。", launched), best) == 2
+    assert lead(sentence("秒読みを再開したのは、上空の風が弱まったためです。", launched), best) == 0  # another doing
+    for said in ("停止の理由について、JAXAは「上空の風が強い見込みとなった」と説明している。",
+                 "停止の動機について、担当者は「安全を優先した」と話した。"):
+        assert halt(sentence(said, launched), best) == 2, said
+    assert halt(sentence("停止の理由について、JAXAは明らかにしていない。", launched), best) == 0
 
 
 def test_what_he_said_whose_person_was_not_resolved_opens_with_someones_words(searcher) -> None:

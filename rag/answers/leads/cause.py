@@ -53,6 +53,11 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
     # "rise"; the bridge keeps a few terms). Not after a reason marker, where a consequence follows: 下げる for
     # 下がる (「取水制限の強化を受けて、…水圧を下げる」 for "Why did the reservoir level drop?", a reviewer's)
     stems = {t[0] for t in verb if _KANJI_CHAR.match(t)}
+    # and any doing the question names, for a reason given in a cleft (「偽装を始めたのは、…応えられなくなったためだと
+    # いう」 for "Why did the processor start faking the origin?", whose last word tells no doing: a twenty-third
+    # probe's, answered with the price)
+    doings = {t for g in groups for t in g
+              if not t.isascii() and _TELLS_A_DOING.intersection(analyzer.tags(t)[:3])} if why else set()
 
     def tells_the_doing(writers: str, by_kanji: bool = False) -> bool:  # a part of the writer's words (no quotes)
         return any(t.term in verb or (by_kanji and t.term[:1] in stems and _TELLS_A_DOING.intersection(t.pos[:3]))
@@ -84,14 +89,17 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
                 if any(n & there and not n & held for n in named):
                     return 0
         found = gives.search(c.text)
-        if not found and verb and not _ANOTHER_INSTANCE.match(c.text):
+        if not found and (verb or doings) and not _ANOTHER_INSTANCE.match(c.text):
             # the writer's reason, outside quotation marks (not a shopper's 「…上がっているので、…ありがたい」, nor
             # 「事件を受けて、…市長…「…逮捕される事態と…」」: a reviewer's)
             writers = outside_quotes(c.text)
-            if (marker := _REASON_MARKER.search(writers)) is not None and tells_the_doing(writers[marker.end():]):
+            if (verb and (marker := _REASON_MARKER.search(writers)) is not None
+                    and tells_the_doing(writers[marker.end():])):
                 return COUNTED
             # the doing, のは, and its reason: 「観光客が大幅に増えたのは、…紹介される機会が増えたためだということです」
-            if (cleft := _REASON_CLEFT.search(writers)) is not None and tells_the_doing(writers[:cleft.start()], True):
+            if (cleft := _REASON_CLEFT.search(writers)) is not None and (
+                    tells_the_doing(writers[:cleft.start()], True)
+                    or any(t.term in doings for t in analyzer.tokens(writers[:cleft.start()]) if t.term)):
                 return COUNTED
         if not found and _BECAUSE.search(outside_quotes(c.text).strip()) and not c.text.startswith("「") and (
                 c is best or _leading_up_to(passage.text, c.text, 1).strip() == best.text.strip()):
@@ -193,6 +201,9 @@ _GIVES_CAUSE = re.compile(r"(?:原因|要因)(?:と(?:みられ|見られ|され
 # a why-question's: what the police and fire services say, and words on the cause in quotes; a view held, not 「…が
 # 原因とみて、…」, which told how a fire started to "Why did the fire spread so quickly?" (a third reviewer's)
 _SUSPECTED = re.compile(r"原因(?:と(?:みられ|見られ|推定|判明|" + _HELD + r")|について、?[^「。]{0,20}「)|"
+                        # the reason or motive in a speaker's words: 「休止の理由について、病院は「…」と説明している」,
+                        # 「不正の動機について、林教授は「…」と説明した」 (a twenty-third probe's)
+                        r"(?:理由|動機)(?:について|に関して)、?[^「。]{0,20}「|"
                         r"とみて(?:調べ|捜査|詳しく)|" + _REASON_IS)
 # the cause still sought: 原因を詳しく調べています, 原因は現在調べています, 原因は今のところ分かっていない (a reviewer's),
 # not a cause held while the rest is looked into (「…が原因とみて、詳しいいきさつを調べています」);
