@@ -251,8 +251,11 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
             self._answered, self._waiting_for = True, bool(self.conn.trailing_data[0])
             self._idle_since = self.loop.time()
             if self._client_done and not self.transport.is_closing() and (
-                    self.cycle is None or self.cycle.response_complete):
-                self._disarm()  # the client half-closed, and every request it sent is answered
+                    self.cycle is None or self.cycle.response_complete or self.conn.their_state is h11.SEND_BODY):
+                # the client half-closed, and every request it sent is answered, or the next one's body cannot come:
+                # closed, so that its app sees the client gone (a 499) at once, not after the body deadline's 408 (a
+                # review's)
+                self._disarm()
                 self.transport.close()
             elif not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
                 self._arm()  # for the next request on this connection

@@ -329,6 +329,15 @@ def test_a_client_that_half_closes_after_a_whole_request_reads_its_response(serv
             while chunk := sock.recv(65536):
                 data += chunk
         assert data.count(b"HTTP/1.1 200 OK") == answers, data[:300]
+    # and one whose body cannot come after the half-close: closed at once, not after the body deadline's 408
+    with socket.create_connection(_address(url), timeout=60) as sock:
+        sock.sendall(b"POST /v1/search HTTP/1.1\r\n" + head + b"\r\n" + search
+                     + b"POST /v1/search HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{\"q")
+        sock.shutdown(socket.SHUT_WR)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    assert data.count(b"HTTP/1.1 ") == 1 and data.startswith(b"HTTP/1.1 200"), data[:300]  # a deadline sends a 408
     with socket.create_connection(_address(url), timeout=60) as sock:
         sock.sendall(b"POST /v1/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                      b"Content-Length: 1000\r\n\r\n{\"query\": \"")
