@@ -844,6 +844,14 @@ def test_a_why_question_is_answered_by_a_reason_for_the_doing_it_asks_about(sear
                  "停止の動機について、担当者は「安全を優先した」と話した。"):
         assert halt(sentence(said, launched), best) == 2, said
     assert halt(sentence("停止の理由について、JAXAは明らかにしていない。", launched), best) == 0
+    # a second review's: a cleft of another doing the question names ("launch": 開始, 始める), the reason of another
+    # thing, or one held back
+    assert halt(sentence("秒読みを開始したのは、上空の風が弱まったためです。", launched), best) == 0
+    assert lead(sentence("作業を始めたのは、天候が回復したためです。", launched), best) == 0
+    for other in ("開発費が増えた理由について、JAXAは「部品の価格が上がった」と説明している。",
+                  "停止の理由について、JAXAは「現時点では答えられない」としている。",
+                  "停止の理由について、JAXAは「調査中だ」と話した。"):
+        assert halt(sentence(other, launched), best) == 0, other
 
 
 def test_what_he_said_whose_person_was_not_resolved_opens_with_someones_words(searcher) -> None:

@@ -53,11 +53,12 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
     # "rise"; the bridge keeps a few terms). Not after a reason marker, where a consequence follows: 下げる for
     # 下がる (「取水制限の強化を受けて、…水圧を下げる」 for "Why did the reservoir level drop?", a reviewer's)
     stems = {t[0] for t in verb if _KANJI_CHAR.match(t)}
-    # and any doing the question names, for a reason given in a cleft (「偽装を始めたのは、…応えられなくなったためだと
-    # いう」 for "Why did the processor start faking the origin?", whose last word tells no doing: a twenty-third
-    # probe's, answered with the price)
-    doings = {t for g in groups for t in g
-              if not t.isascii() and _TELLS_A_DOING.intersection(analyzer.tags(t)[:3])} if why else set()
+    # where the last word tells no doing, the doing nearest the end, for a reason given in a cleft (「偽装を始めたのは、
+    # …応えられなくなったためだという」 for "Why did the eel company start mislabeling Chinese eel as domestic?": start,
+    # 始める; a twenty-third probe's, answered with the price). Not every doing the question names: "launch" is 開始
+    # too, and 「作業を始めたのは、…」 answered "Why was the H3 launch halted on the morning?" (a review's)
+    doings = _nearest_doing(searcher, why.group(0)) if why and not verb else set()
+    asked_terms = {t for g in groups for t in g}
 
     def tells_the_doing(writers: str, by_kanji: bool = False) -> bool:  # a part of the writer's words (no quotes)
         return any(t.term in verb or (by_kanji and t.term[:1] in stems and _TELLS_A_DOING.intersection(t.pos[:3]))
@@ -89,6 +90,10 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
                 if any(n & there and not n & held for n in named):
                     return 0
         found = gives.search(c.text)
+        if (gives is _SUSPECTED and found and _SPEAKERS_REASON.match(found.group())
+                and not _reason_of_the_asked(
+                    analyzer, c.text, found.start(), found.end(), asked_terms)):
+            found = None
         if not found and (verb or doings) and not _ANOTHER_INSTANCE.match(c.text):
             # the writer's reason, outside quotation marks (not a shopper's 「…上がっているので、…ありがたい」, nor
             # 「事件を受けて、…市長…「…逮捕される事態と…」」: a reviewer's)
@@ -111,6 +116,42 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
             return 0
         return COUNTED if found.group().startswith("とみて") or not _CAUSE_UNKNOWN.search(c.text) else 0
     return gives_cause
+
+
+def _nearest_doing(searcher, asked: str) -> set[str]:
+    """The terms of the English why-question's word nearest its end whose terms tell a doing (a verb, an adjective,
+    a noun of doing): "start" in "…start mislabeling Chinese eel as domestic?"."""
+    for word in reversed(re.findall(r"[A-Za-z][A-Za-z'\-]+", asked)[1:]):  # not "why"
+        found = {t for g in searcher.term_groups(word) for t in g
+                 if not t.isascii() and _TELLS_A_DOING.intersection(searcher.analyzer.tags(t)[:3])}
+        if found:
+            return found
+    return set()
+
+
+def _reason_of_the_asked(analyzer, text: str, start: int, end: int, asked: set[str]) -> bool:
+    """Whether a speaker's reason (理由について、…「…」) is of what the question asks about, and given: the words before の理由
+    share a term with the question, point back (その理由), or are one noun the rest of the sentence ties to the
+    question; and the quote does not hold the reason back (「答えられない」, 「調査中だ」). A review found 「開発費が増えた理由について、…」 and
+    「停止の理由について、JAXAは「調査中だ」と話した」 opening "Why was the H3 launch halted?"."""
+    before = re.split(r"[、。「」]", text[:start])[-1].removesuffix("の")
+    quote = text[end:].split("」", 1)[0]
+    if _HELD_BACK.search(quote):
+        return False
+    if before in _POINTS_BACK or not asked.isdisjoint(analyzer.terms(before)):
+        return True
+    # or one noun, of a thing the rest of the sentence ties to the question: 「休止の理由について、病院は「…」」 for "Why
+    # is the hospital suspending deliveries?" (休止, which the bridge's 中止, 停止 miss; 病院)
+    tokens = analyzer.tokens(before)
+    return (len(tokens) == 1 and tokens[0].pos[0] == "名詞"
+            and not asked.isdisjoint(analyzer.terms(text[start:])))
+
+
+_POINTS_BACK = frozenset({"", "その", "この"})
+_SPEAKERS_REASON = re.compile(r"(?:理由|動機)(?:について|に関して)")  # `_SUSPECTED`'s branch `_reason_of_the_asked` reads
+# a speaker who gives no reason: 答えられない, 調査中, 明らかにしていない, わからない, コメントを控える
+_HELD_BACK = re.compile(r"答えられ|答え(?:を)?控え|調査中|調べている|確認中|明らかにし(?:てい)?ない|明らかにしなかった|"
+                        r"(?:わか|分か)らない|不明|控え(?:る|たい)|コメントし(?:ない|なかった)")
 
 
 def _leading_up_to(text: str, sentence: str, sentences: int = 2) -> str:
