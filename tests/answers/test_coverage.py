@@ -266,7 +266,8 @@ def test_a_japanese_full_name_is_held_by_its_surname_in_kanji(built_index, searc
         is_person=lambda t: any(pos[:3] == ("名詞", "固有名詞", "人名") for pos in analyzer.entries(t)))
     hit = retrieve(searcher, "Who is Takashi Kudo?", TOP_K).result.hits[0]
     hits = [replace(hit, passage=replace(hit.passage, text=text))]
-    with_kudo = SimpleNamespace(analyzer=analyzer, bridge=small, term_groups=searcher.term_groups)
+    with_kudo = SimpleNamespace(analyzer=analyzer, bridge=small, term_groups=searcher.term_groups,
+                                index=searcher.index)
     people, given, _ = _bridge_names(with_kudo, "Who is Takashi Kudo?")
     assert people == {"kudo": ["工藤"]} and given.keys() == {"takashi"} and "隆" not in small.expand("Takashi")[0]
     assert names_held(with_kudo, "Who is Takashi Kudo?", hits)
@@ -303,7 +304,8 @@ def test_a_surname_in_kanji_that_are_a_word_too_is_held_where_a_passage_writes_i
                          is_person=lambda t: any(pos[:3] == ("名詞", "固有名詞", "人名") for pos in analyzer.entries(t)))
     hit = retrieve(searcher, "What did Lavrov say?", TOP_K).result.hits[0]
     held, woods = ([replace(hit, passage=replace(hit.passage, text=t))] for t in (text, forest))
-    with_hayashi = SimpleNamespace(analyzer=analyzer, bridge=small, term_groups=searcher.term_groups)
+    with_hayashi = SimpleNamespace(analyzer=analyzer, bridge=small, term_groups=searcher.term_groups,
+                                   index=searcher.index)
     assert "林" in _bridge_names(with_hayashi, "What did Hayashi say?")[1]["hayashi"]
     for question in ("What did Hayashi say?", "What did Professor Hayashi say?", "What did Mr. Hayashi say?"):
         assert names_held(with_hayashi, question, held) and not names_held(with_hayashi, question, woods), question
@@ -313,8 +315,28 @@ def test_a_surname_in_kanji_that_are_a_word_too_is_held_where_a_passage_writes_i
     stream = "男性は登山道を外れて沢に迷い込んだとみられる。"
     sawa = build_bridge(analyzer.terms(stream + "沢田氏"), cache_dir=cache, is_name=lambda t: analyzer.tags(t)[:2] == (
         "名詞", "固有名詞"), is_person=lambda t: any(p[:3] == ("名詞", "固有名詞", "人名") for p in analyzer.entries(t)))
-    with_sawa = SimpleNamespace(analyzer=analyzer, bridge=sawa, term_groups=searcher.term_groups)
+    with_sawa = SimpleNamespace(analyzer=analyzer, bridge=sawa, term_groups=searcher.term_groups,
+                                index=searcher.index)
     assert not names_held(with_sawa, "What did Sawa say?", [replace(hit, passage=replace(hit.passage, text=stream))])
+
+
+def test_a_name_in_japanese_syllables_is_held_by_its_article_that_writes_it_between_quotes(searcher):
+    """A twenty-third probe's "What did Aimono Suisan write on the labels?" was refused over its passage ranked first,
+    which writes 同社: the lead writes 「四十物水産」, whose 四十物 Sudachi reads アイモノ as a common noun, so no proper
+    noun of the article read as the name. A run in Japanese syllables is held by a top passage whose article writes
+    it between 「」, two words or more (a quoted phrase's first word alone is any word: 「味方」)."""
+    from rag.answers.coverage.readings import _quoted_names
+
+    analyzer = searcher.analyzer
+    quoted = _quoted_names(analyzer, "湖西市の水産加工会社「四十物水産」(四十物達也社長)に対し")
+    assert "aimonosuisan" in quoted and "aimono" not in quoted and not _quoted_names(analyzer, "「味方」だという")
+    # on the index: 004 writes 「人類運命共同体」, which no other seed does
+    question = "What does the editorial say about Jinrui Unmei Kyodotai?"
+    hits = searcher.search("人類運命共同体", top_k=50).hits
+    article = [h for h in hits if h.passage.doc_id.startswith("004") and "人類運命" not in h.passage.text][:1]
+    other = [h for h in hits if not h.passage.doc_id.startswith("004")][:1]
+    assert article and other
+    assert names_held(searcher, question, article) and not names_held(searcher, question, other)
 
 
 def test_a_time_or_a_count_a_japanese_question_asks_for_is_no_noun_a_passage_must_write(searcher):

@@ -33,7 +33,7 @@ from ...stores.sounds import short, spells
 from ...types import Hit
 from .names import NAME_WORD_CHARS, long_words, name_runs, short_acronyms
 from .passages import top
-from .readings import full_names_read
+from .readings import document_names, full_names_read, run_spellings
 
 _KATAKANA = re.compile(r"^[\u30a0-\u30ff]{2,}$")
 _LATIN = re.compile(r"^[a-z][a-z0-9.\-]{2,}$")
@@ -54,7 +54,7 @@ _SURNAME = ("名詞", "固有名詞", "人名", "姓")
 _HONORIFIC_JA = frozenset({"氏", "さん", "様", "君", "くん", "ちゃん", "先生"})
 # the last kanji of a title or a person's noun after a surname: 教授, 社長, 委員長, 議員, 医師, 弁護士, 選手, 容疑者,
 # 長官, 監督, 知事
-_PERSON_ENDS = frozenset("長授員師士手者官督事")
+_PERSON_ENDS = frozenset("長授員師士手者官督事相臣告諭人表")  # 外相, 大臣, 被告, 教諭, 夫人, 代表
 
 
 def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
@@ -160,14 +160,19 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
             return False
         if text not in surnames_in:
             tokens = analyzer.tokens(text)
-            surnames_in[text] = {(t.term, t.surface) for t, after in zip(tokens, tokens[1:])
-                                 if t.pos[:4] == _SURNAME and _names_a_person(after)}
+            surnames_in[text] = {(t.term, t.surface) for i, t in enumerate(tokens)
+                                 if t.pos[:4] == _SURNAME and _names_a_person(tokens[i + 1:i + 3])}
         word = folded(words[-1])  # read so: 高, one of the kanji for "takashi", is a surname read タカ, not Takashi
         return any(term in given[words[-1]] and any(folded(romanized(r)) == word for r in analyzer.readings(surface))
                    for term, surface in surnames_in[text])
 
-    def named(run: str, names: set[str], passage: set[str], text: str) -> bool:
+    def named(run: str, names: set[str], passage: set[str], text: str, doc_id: str) -> bool:
         if by_bridge(run, names, passage, text) or in_syllables(run, text) or by_surname(run, text):
+            return True
+        # or by its article, where the passage writes 同社 or 社長: a run in Japanese syllables the article names
+        # near its start, as `unwritten_romanized` reads it ("What did Aimono Suisan write on the labels?", whose
+        # lead writes 「四十物水産」: a twenty-third probe's, refused over its passage ranked first)
+        if (spellings := run_spellings(run)) and not document_names(searcher, doc_id).isdisjoint(spellings):
             return True
         if held(run, names):  # the run whole: "Bretton Woods" is ブレトン・ウッズ
             return True
@@ -183,8 +188,8 @@ def names_held(searcher: Searcher, question: str, hits: Sequence[Hit]) -> bool:
         folded_text = fold(text)
         return japanese - {p for p, clause in qualified.items() if clause in folded_text} <= passage
 
-    return any(nouns_held(passage, hit.passage.text) and all(named(run, names, passage, hit.passage.text)
-                                                               for run in runs)
+    return any(nouns_held(passage, hit.passage.text)
+               and all(named(run, names, passage, hit.passage.text, hit.passage.doc_id) for run in runs)
                and all(a in passage for a in acronyms) for passage, names, hit in zip(passages, spelled, top(hits)))
 
 
@@ -204,11 +209,17 @@ def _qualified(tokens) -> dict[str, str]:
     return out
 
 
-def _names_a_person(token) -> bool:
-    """Whether a token after a surname makes it a person's: a given name (林美和), an honorific (林氏, 林さん) or a
-    title or a person's noun (林教授, 林委員長, 林医師, 林容疑者)."""
-    return (token.pos[:4] == ("名詞", "固有名詞", "人名", "名") or token.surface in _HONORIFIC_JA
-            or (token.pos[:2] == ("名詞", "普通名詞") and token.surface[-1:] in _PERSON_ENDS))
+def _names_a_person(after) -> bool:
+    """Whether the tokens after a surname make it a person's: a given name (林美和), an honorific (林氏, 林さん) or a
+    title or a person's noun (林教授, 林委員長, 林医師, 林容疑者, 林外相, 林代表), of two words too (官房 + 長官, 巡査 +
+    部長: a review's)."""
+    if not after:
+        return False
+    first = after[0]
+    if first.pos[:4] == ("名詞", "固有名詞", "人名", "名") or first.surface in _HONORIFIC_JA:
+        return True
+    nouns = [t for t in after[:2] if t.pos[:2] == ("名詞", "普通名詞")]
+    return bool(nouns) and nouns[0] is first and any(t.surface[-1:] in _PERSON_ENDS for t in nouns)
 
 
 def _starts(readings: set[str], name: str) -> bool:

@@ -11,15 +11,15 @@ from collections.abc import Sequence
 
 from ...retrieval import Searcher
 from ...stores.bridge import DIVISIONS, FACILITIES
-from ...stores.romaji import folded, romanized
+from ...stores.romaji import folded, reads_as_japanese, romanized
 from ...types import Hit
 from .passages import top
 
 
 def document_names(searcher: Searcher, doc_id: str) -> frozenset[str]:
     """What the proper nouns of a document's first DOC_CHARS characters read as, alone and with up to two words after
-    each (しまなみ + 汽船: "Shimanami Kisen"; 河野 + 隆之), in Hepburn's letters, folded: read once per index version
-    and document, DOC_CACHE documents kept."""
+    each (しまなみ + 汽船: "Shimanami Kisen"; 河野 + 隆之), and the names it writes between 「」 (`_quoted_names`), in
+    Hepburn's letters, folded: read once per index version and document, DOC_CACHE documents kept."""
     index = searcher.index
     key = (index.version, doc_id)
     with _DOC_LOCK:
@@ -37,7 +37,8 @@ def document_names(searcher: Searcher, doc_id: str) -> frozenset[str]:
         if length >= DOC_CHARS:
             break
     found = frozenset(set().union(*(_read_from(searcher.analyzer, text, lambda t: t.pos[1:2] == ("固有名詞",),
-                                               _SPELLINGS) | _quoted_kana(text) for text in texts)))
+                                               _SPELLINGS) | _quoted_kana(text) | _quoted_names(searcher.analyzer, text)
+                                    for text in texts)))
     with _DOC_LOCK:
         _DOC_READINGS[key] = found
         while len(_DOC_READINGS) > DOC_CACHE:
@@ -117,6 +118,37 @@ def _quoted_kana(text: str) -> set[str]:
 
 # a name in kana alone between 「」 or 『』, with its number (2, 2号, 3号機) after it
 _QUOTED_KANA = re.compile(r"[「『]([\u3041-\u3096\u30a1-\u30fa\u30fc]{2,16})(?:[0-9０-９]+(?:号機?)?)?[」』]")
+
+
+def _quoted_names(analyzer, text: str) -> set[str]:
+    """The names `text` writes in kanji or kana between 「」 (a company's 「四十物水産」, whose 四十物 Sudachi reads
+    アイモノ as a common noun: "Aimono Suisan" was refused over its passage, a twenty-third probe's), read from their
+    first word on, two or three words ("aimonosuisan"), in Hepburn's letters, folded. Not one word: a quoted phrase's
+    first word is any word (「味方」, 「制裁」, 「根本原因」), no name a question says alone."""
+    out: set[str] = set()
+    for quoted in _QUOTED_NAME.findall(text):
+        spelled = [""]
+        for words, t in enumerate(analyzer.tokens(quoted)[:3], 1):
+            spelled = [s + r for s in spelled for r in _read(analyzer, t.surface)][:_SPELLINGS]
+            if words > 1:
+                out.update(folded(romanized(s)) for s in spelled)
+    out.discard("")
+    return out
+
+
+# a name between 「」 or 『』: kanji and kana, two to twelve of them (not a quoted sentence)
+_QUOTED_NAME = re.compile(r"[「『]([\u3041-\u3096\u30a1-\u30fa\u30fc\u4e00-\u9fff\u3005]{2,12})[」』]")
+
+
+def run_spellings(run: str) -> set[str]:
+    """A run's words in Japanese syllables as one name in Hepburn's letters, folded: the run without its title or
+    qualifier ("Manager Okabe Shinichi", "Imabari-based Shimanami Kisen"), each two or more of them in a row ("Shimanami
+    Kisen Kaisha": shimanamikisen), two in either order (an English given name first, a Japanese surname first)."""
+    words = [w for w in (re.sub(r"['’]s$", "", w).strip(".") for w in run.replace("-", " ").split())
+             if reads_as_japanese(w)]
+    out = {folded("".join(words[i:j])) for i in range(len(words)) for j in range(i + 2, len(words) + 1)}
+    out |= {folded(b + a) for a, b in zip(words, words[1:])}
+    return out | ({folded(words[0])} if len(words) == 1 else set())
 
 
 def _read(analyzer, surface: str) -> list[str]:

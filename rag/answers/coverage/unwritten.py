@@ -24,7 +24,7 @@ from ...stores.romaji import folded, reads_as_japanese
 from ...types import Hit
 from .names import name_runs
 from .passages import top
-from .readings import CUT, document_names, name_readings, romanized_readings
+from .readings import CUT, document_names, name_readings, romanized_readings, run_spellings
 
 _KANJI = re.compile(r"[\u4e00-\u9fff]")
 _KANJI_NAME = re.compile(r"[\u4e00-\u9fff々]{2,}")
@@ -181,7 +181,7 @@ def unwritten_romanized(searcher: Searcher, question: str, hits: Sequence[Hit] =
         # word alone is any word of a long text ("Kenji Ito" read in 意図, "Hara" in 払っ: a reviewer's)
         names = frozenset().union(*(document_names(searcher, doc)
                                     for doc in dict.fromkeys(h.passage.doc_id for h in top(hits))))
-        missing = [(run, word) for run, word in missing if not names & _run_spellings(run)]
+        missing = [(run, word) for run, word in missing if not names & run_spellings(run)]
     if missing:
         # or writes a noun the bridge's readings give the word ("Toho Motor": 東邦, in 「東邦自動車(本社・…)」, which
         # the passages about the ministry's report never name again: a seventeenth probe's, refused as not covered)
@@ -274,13 +274,3 @@ def _pieces(words: list[str]) -> list[tuple[list[str], str]]:
 
 _PLACES = frozenset({"of", "in", "at", "from", "near", "to", "about", "is", "was"})  # a name's place after them
 
-
-def _run_spellings(run: str) -> set[str]:
-    """A run's words in Japanese syllables as one name in Hepburn's letters, folded: the run without its title or
-    qualifier ("Manager Okabe Shinichi", "Imabari-based Shimanami Kisen"), each two or more of them in a row ("Shimanami
-    Kisen Kaisha": shimanamikisen), two in either order (an English given name first, a Japanese surname first)."""
-    words = [w for w in (re.sub(r"['’]s$", "", w).strip(".") for w in run.replace("-", " ").split())
-             if reads_as_japanese(w)]
-    out = {folded("".join(words[i:j])) for i in range(len(words)) for j in range(i + 2, len(words) + 1)}
-    out |= {folded(b + a) for a, b in zip(words, words[1:])}
-    return out | ({folded(words[0])} if len(words) == 1 else set())
