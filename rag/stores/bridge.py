@@ -95,7 +95,9 @@ _CALENDAR = frozenset({"january", "february", "april", "june", "july", "august",
                        "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
 _NO_VOWEL = re.compile(r"[B-DF-HJ-NP-TV-Z]{2,}")  # NHK, LDP, JR: an acronym, however the table keys it
 _PEOPLE_ENDINGS = ("an", "ese", "ish", "i")  # Iranian, Korean; Chinese; Turkish; Israeli (`_by_place`)
-_FISCAL_YEAR = re.compile(r"\bfiscal\s+'?\d{2,4}\b|\bFY\s?'?\d{2,4}\b", re.IGNORECASE)
+_FISCAL_YEAR = re.compile(r"\bfiscal\s+(?:year\s+)?'?\d{2,4}\b|\b\d{4}\s+fiscal\b|\bFY\s?'?\d{2,4}\b", re.IGNORECASE)
+# "how many times larger / more / as many": a multiple (倍), not a count of occurrences
+_COMPARING = frozenset({"more", "less", "fewer", "as", "bigger", "higher", "greater", "larger", "longer", "faster"})
 _OCCURRENCES = ("回", "度")  # "how many times": 回 and 度 count them; the table's "times" is 倍 too
 _MISS = re.compile(r"\bMiss\.?\s+[A-Z]")  # the title, as typed: not the verb before a name ("Did Tokyo miss Osaka?")
 _HONORIFICS = frozenset({"mr", "mrs", "ms", "mx", "sir", "madam"})  # a name's, no word of its own
@@ -646,7 +648,8 @@ class Bridge:
         cased = re.search(r"[A-Z]", question) and re.search(r"[a-z]", question)
         names = capitalised(question) if cased else set(words)
         groups: list[list[str]] = []
-        fiscal_year = _FISCAL_YEAR.search(question) is not None
+        fiscal_years = len(_FISCAL_YEAR.findall(question))
+        titled = len(_MISS.findall(question))
         apart = self._separated(words, {w for w in words if w in caps or (cased and w in names) or w in _FORCES})
         i = 0
         while i < len(words):
@@ -687,12 +690,15 @@ class Bridge:
             i += 1
             if w.endswith("'s") and w[:-2] in caps:
                 w = w[:-2]  # "the US's position": the acronym's, not the pronoun's (私達) a lemma of "us's" would give
-            if w in _HONORIFICS or (w == "miss" and _MISS.search(question) and i < len(words) and words[i] in names):
+            if w in _HONORIFICS or (w == "miss" and titled and i < len(words) and words[i] in names):
+                titled -= 1  # "Miss" as typed, as many times as it is: not the verb ("Did Miss Ito miss Oda?")
                 continue  # "Mr Hayashi": the news writes 氏 or さん, and JMdict's 方, 兄, どの matched any passage
-            if w in ("fiscal", "fy") and fiscal_year:
-                groups.append(["年度"])  # "in fiscal 2024", "FY2024": 2024年度, not the city's year (2024年)
+            if w in ("fiscal", "fy") and fiscal_years:
+                fiscal_years -= 1  # "in fiscal 2024", "FY2024": 2024年度, not the city's year (2024年); as many as
+                groups.append(["年度"])  # there are ("the fiscal deficit in fiscal 2024": one, 財政 for the other)
                 continue
-            if w == "times" and i > 2 and words[i - 3:i - 1] == ["how", "many"]:
+            if (w == "times" and i > 2 and words[i - 3:i - 1] == ["how", "many"]
+                    and not (i < len(words) and (words[i] in _COMPARING or words[i].endswith("er")))):
                 groups.append(list(_OCCURRENCES))  # a count of occurrences (70回目, 約420回), not a multiple (倍)
                 continue
             if w in HOW_DEGREES and i > 1 and words[i - 2] == "how":
