@@ -690,8 +690,10 @@ class Bridge:
             i += 1
             if w.endswith("'s") and w[:-2] in caps:
                 w = w[:-2]  # "the US's position": the acronym's, not the pronoun's (私達) a lemma of "us's" would give
-            if w in _HONORIFICS or (w == "miss" and titled and i < len(words) and words[i] in names):
+            if w == "miss" and titled and i < len(words) and words[i] in names:
                 titled -= 1  # "Miss" as typed, as many times as it is: not the verb ("Did Miss Ito miss Oda?")
+                continue
+            if w in _HONORIFICS:
                 continue  # "Mr Hayashi": the news writes 氏 or さん, and JMdict's 方, 兄, どの matched any passage
             if w in ("fiscal", "fy") and fiscal_years:
                 fiscal_years -= 1  # "in fiscal 2024", "FY2024": 2024年度, not the city's year (2024年); as many as

@@ -109,7 +109,7 @@ def _read_query(db: Path, i: int) -> dict[str, str]:
                     term = folded[form] = fold_term(fold(form))
                 terms[term].append((order, key))
             elif order < NAMES_FROM:
-                key = _key(gloss)  # (a long gloss kept for its word is a kanji form's: a kana form is several words')
+                key = _key(gloss)
                 if _EXAMPLES.search(gloss) and gloss[:1].islower() and len(key) <= 40 and loanword(form, key):
                     noted.append((order, key, form))
                 elif i == 0 and gloss[:1].islower() and len(key) <= 40 and key.count(" ") < _LONG_GLOSS_WORDS:

@@ -994,6 +994,7 @@ def test_an_honorific_is_no_word_of_its_own() -> None:
     assert honor.expand("What did Miss Hayashi say?") == [["林"]]
     assert honor.expand("Did they miss the train?") == [["逃す", "方"], ["列車"]]
     assert honor.expand("Did Tokyo miss Hayashi?") == [["逃す", "方"], ["林"]]  # the verb before a name (a review's)
+    assert honor.expand("Did Mr Hayashi see Miss Hayashi?") == [["林"], ["林"]]  # an "Mr" counts no "Miss"
 
 
 def test_how_many_times_counts_occurrences_and_a_fiscal_year_is_a_nendo() -> None:
