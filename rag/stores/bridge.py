@@ -102,6 +102,7 @@ _OCCURRENCES = ("回", "度")  # "how many times": 回 and 度 count them; the t
 _MISS = re.compile(r"\bMiss\.?\s+[A-Z]")  # the title, as typed: not the verb before a name ("Did Tokyo miss Osaka?")
 _HONORIFICS = frozenset({"mr", "mrs", "ms", "mx", "sir", "madam"})  # a name's, no word of its own
 _NUMBER_WORDS = frozenset({"hundred", "thousand", "million", "billion", "trillion", "dozen"})
+_NOUN_OF_DOING = ("名詞", "普通名詞", "サ変可能")  # Sudachi's tags of 訪問, 増加
 _HIRAGANA_ONLY = re.compile(r"[\u3041-\u3096\u30fc]+")
 HOW_DEGREES = frozenset({"much", "many", "long", "old", "often", "far", "soon"})  # the aligner's too
 # "How long was the joint statement?", "How long is the report released after the summit?": a text's length, which
@@ -171,6 +172,7 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
                  is_person: Callable[[str], bool] | None = None,
                  is_place: Callable[[str], bool] | None = None,
                  reads_as_place: Callable[[str], bool] | None = None,
+                 tags: Callable[[str], tuple[str, ...]] | None = None,
                  split: Callable[[str], list[str]] | None = None,
                  reads: Callable[[str], list[str]] | None = None) -> Bridge:
     """The table {english key: [japanese terms in vocab]}, the vocabulary's katakana terms no dictionary holds, and
@@ -185,12 +187,13 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     dictionary), so does a Japanese place in kanji (椎葉村 under "shiiba"); with `is_name`, a name JMnedict writes with
     a long vowel twice, and JMdict does not hold as a word, is keyed with it once too (藤堂, "toudou", is "todo"),
     unless that is an English word. With `reads_as_place` (Sudachi reads a term as a place's name), a people's adjective
-    is keyed by its place's terms ("Iranian": イラン; `_by_place`). With `split` (the terms BM25 reads a text as), a
-    two-word key that no term of the vocabulary has is the terms a word of the dictionary under it is cut into, when the
-    vocabulary holds each of them (`Bridge.compounds`: "press conference" is 記者 + 会見, as Sudachi cuts 記者会見). With
-    `reads` (a term's readings as a noun, in kana), the vocabulary's nouns written in kanji or hiragana are keyed by
-    their readings in Latin letters too (`Bridge.readings`: "kotsu" is 交通, "oiwa" 大岩), for a Japanese word a question
-    writes in them."""
+    is keyed by its place's terms ("Iranian": イラン; `_by_place`). With `tags` (Sudachi's part of speech of a term read
+    alone), a key whose six terms are all verbs keeps its first noun of doing past the cap ("visit": 訪問). With `split`
+    (the terms BM25 reads a text as), a two-word key that no term of the vocabulary has is the terms a word of the
+    dictionary under it is cut into, when the vocabulary holds each of them (`Bridge.compounds`: "press conference" is
+    記者 + 会見, as Sudachi cuts 記者会見). With `reads` (a term's readings as a noun, in kana), the vocabulary's nouns written
+    in kanji or hiragana are keyed by their readings in Latin letters too (`Bridge.readings`: "kotsu" is 交通, "oiwa" 大岩),
+    for a Japanese word a question writes in them."""
     db = db_path()
     if db is None:
         logger.warning("jamdict-data is not installed: English questions get no lexical bridge")
@@ -232,6 +235,10 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
         terms_of_key = every[key] = ([ordered[0][1]] if len(ordered) == 1  # most keys: one term
                                      else list(dict.fromkeys(term for _, term in sorted(ordered))))
         out[key] = terms_of_key[:_MAX_PER_KEY] + [t for t in terms_of_key[_MAX_PER_KEY:] if loanword(t, key)]
+        if tags is not None and len(terms_of_key) > _MAX_PER_KEY and all(tags(t)[:1] == ("動詞",) for t in out[key]):
+            # a verb whose noun of doing the cap cut off, JMdict listing six verbs first: "visit" kept 降る, 上がる,
+            # 打つ… and lost 訪問, "increase" 増加, "advance" 進行; its first such noun joins them
+            out[key] += [t for t in terms_of_key[_MAX_PER_KEY:] if tags(t)[:3] == _NOUN_OF_DOING][:1]
     # JMdict glosses a company's officers "company president" (社長), "company employee" (社員): under the officer
     # too, after its own terms ("Who is the president of Minato Digital?" found no 社長, a probe's finding). Every
     # two-word gloss under its head noun was measured too: it moved seen questions both ways (docs/precision.md)

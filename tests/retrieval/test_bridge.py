@@ -278,6 +278,19 @@ def test_a_place_written_with_its_division_in_one_term_joins_the_places_groups(b
     assert "アムール州" not in small.table["love"]
 
 
+def test_a_verb_whose_six_terms_are_verbs_keeps_its_first_noun_of_doing_past_the_cap(built_index, searcher) -> None:
+    """A key keeps six terms in JMdict's order; "visit" lists verbs first (降る, 上がる, 打つ, 踏む, 訪ねる…), so a
+    vocabulary of 81 articles kept six verbs and lost 訪問, "increase" 増加, "advance" 進行: a key whose six are all
+    verbs keeps its first noun of doing past the cap (Sudachi's サ変可能); not without tags. (A first version kept one
+    for any key with no such noun among its six: "heart" got 心, the name "aki" 明記.)"""
+    settings, _ = built_index
+    cache = Path(settings.cache_dir or settings.index_dir / ".cache")
+    vocabulary = ["降る", "上がる", "上る", "打つ", "踏む", "訪ねる", "訪問", "伺う"]
+    small = build_bridge(vocabulary, cache_dir=cache, tags=searcher.analyzer.tags)
+    assert "訪問" in small.table["visit"] and len(small.table["visit"]) == 7
+    assert "訪問" not in build_bridge(vocabulary, cache_dir=cache).table["visit"]
+
+
 def test_a_word_jmdict_glosses_only_at_length_is_keyed_by_its_glosss_words(built_index) -> None:
     """JMdict glosses 鰻 "eel (esp. the Japanese eel, Anguilla japonica)", over the 40 characters a gloss is kept by:
     "How much eel…?" reached no passage by its words (a twenty-third probe's). A word with no short gloss is keyed by
