@@ -47,8 +47,7 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
     # いました」); only for English why-questions. Not a name ("…unhappy with Russia": ロシア after 「このため、」 led
     # four seen questions in a first version)
     why = _ASKS_WHY_EN.fullmatch(last_line(question).strip())
-    verb = {t for g in searcher.term_groups(why.group(1)) for t in g
-            if not t.isascii() and _TELLS_A_DOING.intersection(analyzer.tags(t)[:3])} if why else set()
+    verb = _doing_terms(searcher, why.group(1)) if why else set()
     # a doing's kanji, as a word of the same kanji tells it before its reason (「…増えたのは、…ためだ」: 増す, 増加 for
     # "rise"; the bridge keeps a few terms). Not after a reason marker, where a consequence follows: 下げる for
     # 下がる (「取水制限の強化を受けて、…水圧を下げる」 for "Why did the reservoir level drop?", a reviewer's)
@@ -118,13 +117,17 @@ def cause_lead(searcher, question: str, groups: Sequence[Sequence[str]]) -> Call
     return gives_cause
 
 
+def _doing_terms(searcher, word: str) -> set[str]:
+    """The search's terms for an English word that tell a doing or a state (a verb, an adjective, a noun of doing)."""
+    return {t for g in searcher.term_groups(word) for t in g
+            if not t.isascii() and _TELLS_A_DOING.intersection(searcher.analyzer.tags(t)[:3])}
+
+
 def _nearest_doing(searcher, asked: str) -> set[str]:
-    """The terms of the English why-question's word nearest its end whose terms tell a doing (a verb, an adjective,
-    a noun of doing): "start" in "…start mislabeling Chinese eel as domestic?"."""
+    """The terms of the English why-question's word nearest its end whose terms tell a doing (`_doing_terms`): "start"
+    in "…start mislabeling Chinese eel as domestic?"."""
     for word in reversed(re.findall(r"[A-Za-z][A-Za-z'\-]+", asked)[1:]):  # not "why"
-        found = {t for g in searcher.term_groups(word) for t in g
-                 if not t.isascii() and _TELLS_A_DOING.intersection(searcher.analyzer.tags(t)[:3])}
-        if found:
+        if found := _doing_terms(searcher, word):
             return found
     return set()
 
