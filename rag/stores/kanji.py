@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
+from contextlib import closing
 
 from .dictionary import db_path
 from .romaji import folded, romanized
@@ -20,7 +21,9 @@ def on_readings() -> dict[str, tuple[str, ...]]:
     if path is None:
         return {}
     out: dict[str, list[str]] = {}
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+    # as the dictionary's own reads open it: a '?' or '#' in the path is the path's (as_uri), and it is closed after
+    # (sqlite3's context manager only commits)
+    with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
         rows = db.execute("SELECT c.literal, r.value FROM character c JOIN rm_group g ON g.cid = c.ID "
                           "JOIN reading r ON r.gid = g.ID WHERE r.r_type = 'ja_on'").fetchall()
     for char, value in rows:
