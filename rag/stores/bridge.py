@@ -102,6 +102,36 @@ _OCCURRENCES = ("回", "度")  # "how many times": 回 and 度 count them; the t
 _MISS = re.compile(r"\bMiss\.?\s+[A-Z]")  # the title, as typed: not the verb before a name ("Did Tokyo miss Osaka?")
 _HONORIFICS = frozenset({"mr", "mrs", "ms", "mx", "sir", "madam"})  # a name's, no word of its own
 _NUMBER_WORDS = frozenset({"hundred", "thousand", "million", "billion", "trillion", "dozen"})
+# a country by a name JMdict glosses only at length ("United States of America": 米国, アメリカ; the two words were
+# ユナイテッド and 国家, a held-out set's "United States" questions half as often first as "US" ones) or in an acronym
+# the table lacks ("UK"): the table's terms of the name it does key
+_COUNTRY_NAMES = {"united states": "america", "usa": "america", "uk": "britain"}
+# a capital that stands for its country's government ("ties with Moscow", "Washington and Beijing agreed",
+# "Moscow's demand"): its country's terms beside its own, which a passage on the Kremlin's policy seldom writes
+# (「ロシアは…」); not a place in it ("in Moscow", "his Beijing visit", "the Washington Post"). Not Tokyo, which a
+# Japanese corpus writes as the place (東京都)
+_SEATS = {"moscow": "russia", "kremlin": "russia", "washington": "america", "beijing": "china", "kyiv": "ukraine",
+          "kiev": "ukraine", "seoul": "south korea", "pyongyang": "north korea", "tehran": "iran", "london": "britain",
+          "paris": "france", "berlin": "germany", "ankara": "turkey", "taipei": "taiwan", "minsk": "belarus",
+          "jerusalem": "israel", "damascus": "syria", "warsaw": "poland", "ottawa": "canada", "canberra": "australia",
+          "delhi": "india", "islamabad": "pakistan", "kabul": "afghanistan", "baghdad": "iraq", "havana": "cuba",
+          "caracas": "venezuela", "manila": "philippines", "hanoi": "vietnam", "jakarta": "indonesia",
+          "bangkok": "thailand", "cairo": "egypt", "riyadh": "saudi arabia", "rome": "italy", "madrid": "spain",
+          "budapest": "hungary", "stockholm": "sweden", "helsinki": "finland", "oslo": "norway"}
+# the words before a capital that make it a place ("in Moscow", "visited Beijing", "flew to Kyiv") and those after it
+# ("the Moscow summit", "Beijing's streets", "Washington State")
+_AT_PLACE = frozenset({"in", "at", "to", "from", "near", "into", "outside", "around", "toward", "towards", "via",
+                       "across", "through", "throughout", "inside", "within", "visit", "visits", "visited", "visiting",
+                       "reach", "reached", "reaching", "leave", "left", "leaving", "downtown", "central", "greater",
+                       "suburban"})
+_PLACE_NOUNS = frozenset({"visit", "visits", "trip", "trips", "tour", "summit", "summits", "meeting", "meetings",
+                          "talks", "conference", "forum", "airport", "office", "offices", "embassy", "station", "mayor",
+                          "governor", "city", "region", "oblast", "province", "state", "residents", "time", "metro",
+                          "subway", "post", "times", "university", "court", "streets", "street", "district",
+                          "suburbs", "area", "marathon", "olympics", "games", "zoo", "museum", "hospital",
+                          "hospitals", "police", "stadium", "airport's", "hotel", "square", "bureau", "correspondent",
+                          "stay", "trial", "consensus", "declaration"})
+_DOTTED = re.compile(r"(?<![A-Za-z.])(?:[A-Z]\.){2,}(?![A-Za-z])")  # U.S., U.K., E.U.: the acronym
 _NOUN_OF_DOING = ("名詞", "普通名詞", "サ変可能")  # Sudachi's tags of 訪問, 増加
 _HIRAGANA_ONLY = re.compile(r"[\u3041-\u3096\u30fc]+")
 HOW_DEGREES = frozenset({"much", "many", "long", "old", "often", "far", "soon"})  # the aligner's too
@@ -293,6 +323,7 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
             out[key] = list(dict.fromkeys([*kept, *(t for _, t in sorted(found))]))[:max(_MAX_PER_KEY, len(kept))]
     if reads_as_place is not None:
         _by_place(out, words, reads_as_place, first)
+        _by_seat(out, reads_as_place, first)
     compounds = _compounds(db, cache_dir, out, terms, split) if split is not None else {}
     readings = _by_reading(terms, reads, proper) if reads is not None else {}
     logger.info("bridge: %d English keys, %d by a word's parts, %d unknown katakana terms and %d acronyms the passages "
@@ -323,6 +354,17 @@ def _by_place(out: dict[str, list[str]], words: Iterable[str], reads_as_place: C
             if found:
                 out[word] = list(dict.fromkeys([*own, *found]))
                 break
+
+
+def _by_seat(out: dict[str, list[str]], reads_as_place: Callable[[str], bool], first: dict[str, str]) -> None:
+    """Key each capital of `_SEATS` that the table keys, as "seat:<capital>", by its country's terms that Sudachi
+    reads as places and whose first sense is that country (russia: ロシア; china: 中国, not 中, 陶磁器, nor 韓国, whose
+    first sense is South Korea's): the terms a capital standing for its government adds (`Bridge._seat`)."""
+    for capital, country in _SEATS.items():
+        named = set(country.split())
+        found = [t for t in out.get(country, ()) if reads_as_place(t) and named <= set(first.get(t, country).split())]
+        if found:
+            out[f"seat:{capital}"] = found
 
 
 def _places_named(word: str) -> list[str]:
@@ -647,6 +689,7 @@ class Bridge:
         word in Latin letters that none of those holds is read by the vocabulary's nouns (`read_as`; not without
         `reading`, for a caller asking whether the dictionaries know a name: they do not know "Tanaka" because some
         noun reads as it: a coverage test's near miss)."""
+        question = _DOTTED.sub(lambda m: m.group().replace(".", ""), question)  # "U.S.": US, "U.K.": UK
         words = english_words(question)
         only = caps is not None
         caps = acronyms(question) if caps is None else caps
@@ -669,6 +712,8 @@ class Bridge:
             if i + 1 < len(words) and words[i] not in _ASKING:
                 pair = f"{words[i]} {words[i + 1]}"
                 hit = next((self.table[k] for k in lemmas(pair) if k in self.table), None)
+                if pair in _COUNTRY_NAMES:
+                    hit = list(dict.fromkeys([*(hit or ()), *self.table.get(_COUNTRY_NAMES[pair], ())])) or hit
                 if (phrasal := next((f"{k} {words[i + 1]}" for k in sorted(stems(words[i]))
                                      if f"{k} {words[i + 1]}" in _PHRASAL), None)) is not None:
                     # a phrasal verb in any form ("carried out" is the table's "carry out": 行う), and the terms of
@@ -725,7 +770,10 @@ class Bridge:
                     continue
                 if part in STOP_WORDS or len(part) < 2:
                     continue
+                before = len(groups)
                 hit = next((self.table[k] for k in lemmas(part) if k in self.table), None)
+                if part in _COUNTRY_NAMES:
+                    hit = list(dict.fromkeys([*(hit or ()), *self.table.get(_COUNTRY_NAMES[part], ())])) or hit
                 made = [*self._nouns_made(part, words, i - 1), *_sense(part, words, i - 1)]
                 if hit is None and not made:
                     hit = self._plural(part)
@@ -755,6 +803,11 @@ class Bridge:
                         # a name no dictionary of the table holds, read whole ("Tsuganomori": 栂ノ森, a place in
                         # Sudachi's dictionary; a twenty-second probe's, ranked ninth under passages on presidents)
                         named[part] = list(read[0])
+                if seat := self._seat(part, words, i - 1):  # its country's terms, with its own or alone (Kyiv)
+                    if len(groups) > before:
+                        groups[-1] = list(dict.fromkeys([*groups[-1], *seat]))
+                    else:
+                        groups.append(seat)
         return groups
 
     @staticmethod
@@ -792,6 +845,15 @@ class Bridge:
                 and (at < 1 or words[at - 1] not in _DETERMINERS)
                 and (at + 1 == len(words) or words[at + 1] in STOP_WORDS or words[at + 1] in _DETERMINERS))
         return self._noun_terms(nominals(part, self._known, verb))
+
+    def _seat(self, word: str, words: list[str], at: int) -> list[str]:
+        """The terms of the country whose government the capital at `at` stands for (`_SEATS`: "ties with Moscow",
+        "Moscow's demand"), unless a word before or after it makes it the place."""
+        seat = self.table.get("seat:" + (word[:-2] if word.endswith("'s") else word))
+        if (seat is None or (at > 0 and words[at - 1] in _AT_PLACE)
+                or (at + 1 < len(words) and words[at + 1] in _PLACE_NOUNS)):
+            return []
+        return list(seat)
 
     def _plural(self, word: str) -> list[str] | None:
         """The table's terms for the plural of `word` (any of its lemmas) when the table keys none of them: a word
