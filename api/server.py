@@ -13,6 +13,7 @@ from typing import Any
 import h11
 import msgspec
 import uvicorn
+from h11._readers import ChunkedReader
 from uvicorn.protocols.http.h11_impl import DEFAULT_MAX_INCOMPLETE_EVENT_SIZE, H11Protocol
 
 from rag.errors import ConfigError
@@ -33,9 +34,19 @@ KEEP_ALIVE_S = 8
 
 
 _ABSOLUTE_FORM = re.compile(rb"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)")
-# the authority of an http URL a server takes as the Host: a host, not empty, and a port maybe; no user information
-# (RFC 9110 section 4.2.4: `http://user:pw@host/` is an error), which became the Host and the chat's citation links
-_HOST = re.compile(rb"(?:\[[0-9A-Fa-f:.]+\]|[^\[\]@:\s]+)(?::\d*)?")
+# the authority of an http URL a server takes as the Host, and a Host header's value: a host, not empty, and a port
+# maybe; no user information (RFC 9110 section 4.2.4: `http://user:pw@host/` is an error), which became the Host and
+# the chat's citation links (`a@evil.example` reads as one host and goes to another). A host name in the letters,
+# digits and marks a registered name is written in, or an IP literal; a port of ASCII digits up to 65535. A Host of
+# `127.0.0.1:8934"`, `host/x`, `host#frag` or a port of `abc` or full-width digits made the URL the app builds of it
+# unreadable: every error response and every chat's citation links failed with a 500 (a probe's)
+_HOST = re.compile(rb"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~]+)(?::([0-9]{0,5}))?")
+
+
+def _host(authority: bytes) -> bool:
+    """Whether `authority` is a host and a port maybe (`_HOST`), the port at most 65535."""
+    m = _HOST.fullmatch(authority)
+    return m is not None and (not m.group(1) or int(m.group(1)) <= 65535)
 
 
 class _Requests(h11.Connection):
@@ -63,6 +74,8 @@ class _Requests(h11.Connection):
             self._drop_empty_lines()
         try:
             event = super().next_event()
+            if event is h11.NEED_DATA and self.their_state is h11.SEND_BODY:
+                self._check_chunk_line()
         except h11.RemoteProtocolError as exc:  # h11's own: its status (431 for headers too long), in words of ours
             if self.refused is None:
                 status = exc.error_status_hint
@@ -93,6 +106,10 @@ class _Requests(h11.Connection):
                               "HTTP/1.1 and HTTP/1.0")
         if version not in (b"1.0", b"1.1") and not any(name == b"host" for name, _ in event.headers):
             self._refuse(400, "an HTTP/1.1 request must have a Host header")
+        hosts = [value for name, value in event.headers if name == b"host"]
+        if hosts and hosts[0] and not _host(hosts[0]):  # (two Host lines h11 refuses itself)
+            self._refuse(400, "the Host header must be a host name or address, and a port from 0 to 65535 maybe; "
+                              "nothing else (no user name, path or quote)")
         origin = _ABSOLUTE_FORM.match(event.target)
         if origin is None:
             if b"#" not in event.target:
@@ -106,7 +123,7 @@ class _Requests(h11.Connection):
             return h11.Request(method=event.method, headers=event.headers, target=target, http_version=version)
         self.refused_path = "/" + event.target[origin.end():].split(b"?", 1)[0].decode("ascii", "replace").lstrip("/")
         scheme, authority = origin.group(1).lower(), origin.group(2)
-        if scheme not in (b"http", b"https") or not _HOST.fullmatch(authority):
+        if scheme not in (b"http", b"https") or not _host(authority):
             self._refuse(400, "a request target in absolute form must be an http or https URL with a host (and no "
                               "user name)")
         rest = event.target[origin.end():].split(b"#", 1)[0]
@@ -141,6 +158,20 @@ class _Requests(h11.Connection):
         if status == 414:
             return f"the request's URL is longer than {self.header_limit} bytes"
         return f"the request line and headers are larger than {self.header_limit} bytes"
+
+    def _check_chunk_line(self) -> None:
+        """Refuse a chunked body whose size line ends in a bare LF ("0\\n\\n", "10\\n…"): h11 waits for the CRLF
+        that ends it, so a body that had arrived whole was held until the body deadline and answered 408 "did not
+        arrive in time" (a probe's); a bare LF after a chunk's data was a 400 at once, as this is now. A size line is
+        hex digits and extensions, so a line feed in the waiting bytes before any CRLF ends one."""
+        reader = self._reader
+        if (not isinstance(reader, ChunkedReader) or reader._bytes_in_chunk or reader._bytes_to_discard
+                or reader._reading_trailer):
+            return
+        waiting = bytes(self._receive_buffer._data[: self.header_limit])
+        feed = waiting.find(b"\n")
+        if feed >= 0 and (feed == 0 or waiting[feed - 1:feed] != b"\r"):
+            self._refuse(400, "a chunk's size line must end in CRLF (a bare line feed ended one)")
 
     def _refuse(self, status: int, text: str) -> None:
         self.refused = (status, text)

@@ -759,6 +759,60 @@ def test_a_request_target_in_absolute_form_is_served_as_its_path_and_query(serve
     assert got == 200 and "http://public.example/documents/" in text and "internal.invalid" not in text
 
 
+def test_a_host_header_that_is_no_host_and_port_gets_a_400_on_every_route(server):
+    """A Host of `127.0.0.1:8934"`, `…/x`, `…#frag`, a port of `abc`, `99999` or full-width digits made the URL
+    the app builds of it unreadable: every error response and every chat (its citation links) was a 500, and the
+    first three every route's, /healthz too; `a@evil.example` became the links' host (a probe's). Each is a 400 now,
+    in JSON (in OpenAI's shape on the chat route), as two Host lines are; an IPv6 literal, a name and an empty port
+    serve."""
+    url, _ = server
+    port = _address(url)[1]
+    bad = [f"127.0.0.1:{port}\"", f"127.0.0.1:{port}/x", f"127.0.0.1:{port}#frag", "127.0.0.1:abc", "127.0.0.1:99999",
+           "127.0.0.1:-1", f"127.0.0.1:{port}:1", "a@evil.example:80", "user:pw@127.0.0.1", "127.0.0.1:\uff18\uff19"]
+    chat = json.dumps({"model": "newsrag", "messages": [{"role": "user", "content": "Lavrov"}]}).encode()
+    for host in bad:
+        for method, path, body in (("GET", "/healthz", b""), ("GET", "/nowhere", b""),
+                                   ("POST", "/v1/chat/completions", chat)):
+            with socket.create_connection(_address(url), timeout=30) as sock:
+                sock.sendall(f"{method} {path} HTTP/1.1\r\nHost: ".encode() + host.encode() + (
+                    f"\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body)
+                got, headers, reply = _read_response(sock)
+            error = json.loads(reply)
+            detail = error["error"]["message"] if path.startswith("/v1/chat") else error["detail"]
+            assert (got, headers["content-type"]) == (400, "application/json"), (host, path, reply[:200])
+            assert detail.startswith("the Host header must be a host name or address"), (host, path, detail)
+    with socket.create_connection(_address(url), timeout=30) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n")
+        got, _, reply = _read_response(sock)
+        assert (got, json.loads(reply)["error"]) == (400, "invalid_http")  # h11's own refusal
+    for host in ("[::1]:80", "news.example", "x:", f"localhost:{port}", "127.0.0.1"):
+        with socket.create_connection(_address(url), timeout=60) as sock:
+            sock.sendall(f"POST /v1/chat/completions HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                         f"Content-Length: {len(chat)}\r\n\r\n".encode() + chat)
+            got, _, reply = _read_response(sock)
+            assert got == 200, (host, reply[:200])
+
+
+_BARE_LF = "a chunk's size line must end in CRLF (a bare line feed ended one)"
+
+
+@pytest.mark.parametrize(("body", "detail"), [
+    (b'd\r\n{"query":"x"}\r\n0\n\n', _BARE_LF), (b'd\n{"query":"x"}\n0\n\n', _BARE_LF),
+    # a CRLF later makes h11 read the bytes up to it as one size line, which it refuses itself
+    (b'd\r\n{"query":"x"}\r\n0\n\r\n', "the request is not valid HTTP/1.1"),
+    (b'd\n{"query":"x"}\r\n0\r\n\r\n', "the request is not valid HTTP/1.1")])
+def test_a_chunk_size_line_ending_in_a_bare_line_feed_gets_a_400_at_once(server, body, detail):
+    """h11 waited for the CRLF that ends a chunk's size line, so a body that had arrived whole (`0\\n\\n`) was held
+    for the body deadline and answered 408 "did not arrive in time" (a probe's); it is refused at once now, as a bare
+    LF after a chunk's data was. One with CRLFs is served (`test_a_body_framed_two_ways_is_refused…`)."""
+    url, _ = server
+    with socket.create_connection(_address(url), timeout=10) as sock:
+        sock.sendall(b"POST /v1/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n" + body)
+        got, _, reply = _read_response(sock)
+    assert (got, json.loads(reply)["detail"]) == (400, detail)
+
+
 def _server_pid(index: Path) -> int:
     """The pid of the `rag serve` process serving `index` (the one this test started)."""
     for proc in Path("/proc").iterdir():
