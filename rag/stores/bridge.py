@@ -162,6 +162,7 @@ _NAME_SCRIPT = re.compile(r"[\u30a1-\u30fa\u30fb\u30fc]{2,}|[a-z][a-z0-9.\-]{2,}
 # a term written in Japanese with a kanji or a hiragana in it (交通, 大岩, みすず; not a katakana one, which is spelled by
 # its sound): the vocabulary's nouns by their readings, for a Japanese word written in Latin letters (`Bridge.read_as`)
 _READABLE = re.compile(r"(?=.*[\u3041-\u3096\u4e00-\u9fff])[\u3041-\u3096\u30a1-\u30fa\u30fc\u4e00-\u9fff\u3005]+")
+_KANJI_TERM = re.compile(r"[\u4e00-\u9fff]+")
 _READ_WHOLE = 4  # letters: the fewest a word read as one term has ("Toho": 東邦, "Oiwa": 大岩)
 _READ_PARTS = 6  # and one read as two ("Okitaka": 沖 + 高; "Zuiunji": 瑞雲 + 寺), each of two letters or more
 # the English nouns after a Japanese place's name that Japanese writes as the name's last kanji, by that kanji's
@@ -779,6 +780,10 @@ class Bridge:
                     hit = self._plural(part)
                 if hit or made:
                     hit = list(dict.fromkeys([*(hit or ()), *made]))
+                if hit and cased and part in names and i > 1 and (read := self._read_as_name(part, hit)):
+                    hit = [*hit, *read]
+                    if named is not None:
+                        named[part] = read  # the name's terms only: a passage writing 障子 names nobody
                 if hit:
                     groups.append(list(hit))
                     # a name, whatever its case (a bridge written before it kept the dictionary's words tells none),
@@ -845,6 +850,14 @@ class Bridge:
                 and (at < 1 or words[at - 1] not in _DETERMINERS)
                 and (at + 1 == len(words) or words[at + 1] in STOP_WORDS or words[at + 1] in _DETERMINERS))
         return self._noun_terms(nominals(part, self._known, verb))
+
+    def _read_as_name(self, word: str, hit: list[str]) -> list[str]:
+        """The vocabulary's terms in kanji that read as a word of the dictionary written as a name ("What did Shoji
+        say?": 東海林 beside JMdict's 障子), when the word reads as Japanese."""
+        key = folded(word.removesuffix("'s"))
+        if len(key) < _READ_WHOLE or not reads_as_japanese(key):
+            return []
+        return [t for t in self.readings.get(key, ()) if t not in hit and _KANJI_TERM.fullmatch(t)]
 
     def _seat(self, word: str, words: list[str], at: int) -> list[str]:
         """The terms of the country whose government the capital at `at` stands for (`_SEATS`: "ties with Moscow",

@@ -1075,6 +1075,20 @@ def test_a_capital_standing_for_its_government_reaches_its_countrys_terms(bridge
     assert seats.expand("Will Beijing help?") == [["中国"]]  # a capital the table keys not: its country's alone
 
 
+def test_a_word_of_the_dictionary_written_as_a_name_reaches_the_kanji_that_read_as_it() -> None:
+    """"What did Shoji say?" (東海林勝男(しょうじ・かつお)さん, a twenty-fourth probe's): "shoji" is JMdict's 障子, a paper
+    screen, so the fisherman's words ranked 23rd under Lavrov's. A word of the dictionary's English written with a
+    capital past the question's first word, which reads as Japanese, reaches the vocabulary's kanji terms that read
+    so beside its own, and is a name the ranking looks for (`named`, its kanji only); not in lower case, nor first."""
+    bridge = Bridge({"shoji": ["障子"]}, words=["shoji"], readings={"shoji": ["東海林", "障子"]})
+    named: dict[str, list[str]] = {}
+    assert bridge.expand("What did Shoji say?", named=named) == [["障子", "東海林"]]
+    assert named == {"shoji": ["東海林"]}
+    assert bridge.expand("What did Mr Shoji say?") == [["障子", "東海林"]]
+    assert bridge.expand("what did shoji say?") == [["障子"]]  # no case: a word as any other
+    assert bridge.expand("Shoji screens: what are they?")[0] == ["障子"]
+
+
 def test_a_question_typed_all_in_capitals_is_cased_for_the_encoders_as_people_type(searcher) -> None:
     """A word no English word is a name (Korybko), one the passages define or the table keys in capitals stays so
     (SCO; not US, which is also "us"), the rest in lower case, and the question's first letter a capital. A question
