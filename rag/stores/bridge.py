@@ -23,7 +23,7 @@ import sqlite3
 import time
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -111,27 +111,37 @@ _COUNTRY_NAMES = {"united states": "america", "usa": "america", "uk": "britain"}
 # (「ロシアは…」); not a place in it ("in Moscow", "his Beijing visit", "the Washington Post"). Not Tokyo, which a
 # Japanese corpus writes as the place (東京都)
 _SEATS = {"moscow": "russia", "kremlin": "russia", "washington": "america", "beijing": "china", "kyiv": "ukraine",
-          "kiev": "ukraine", "seoul": "south korea", "pyongyang": "north korea", "tehran": "iran", "london": "britain",
+          "kiev": "ukraine", "seoul": "south korea", "pyongyang": "north korea", "tehran": "iran",
+          "london": "united kingdom",
           "paris": "france", "berlin": "germany", "ankara": "turkey", "taipei": "taiwan", "minsk": "belarus",
           "jerusalem": "israel", "damascus": "syria", "warsaw": "poland", "ottawa": "canada", "canberra": "australia",
           "delhi": "india", "islamabad": "pakistan", "kabul": "afghanistan", "baghdad": "iraq", "havana": "cuba",
           "caracas": "venezuela", "manila": "philippines", "hanoi": "vietnam", "jakarta": "indonesia",
           "bangkok": "thailand", "cairo": "egypt", "riyadh": "saudi arabia", "rome": "italy", "madrid": "spain",
           "budapest": "hungary", "stockholm": "sweden", "helsinki": "finland", "oslo": "norway"}
-# the words before a capital that make it a place ("in Moscow", "visited Beijing", "flew to Kyiv") and those after it
-# ("the Moscow summit", "Beijing's streets", "Washington State")
+# the words before a capital that make it a place ("in Moscow", "visited Beijing", "flew to Kyiv", "in northern
+# Moscow") and those after it ("the Moscow summit", "Beijing's streets", "Washington State", "the Moscow concert hall",
+# "Havana syndrome"); "to" and "from" lose a government now and then ("pressure from Washington": a place's terms)
 _AT_PLACE = frozenset({"in", "at", "to", "from", "near", "into", "outside", "around", "toward", "towards", "via",
                        "across", "through", "throughout", "inside", "within", "visit", "visits", "visited", "visiting",
                        "reach", "reached", "reaching", "leave", "left", "leaving", "downtown", "central", "greater",
-                       "suburban"})
+                       "suburban", "northern", "southern", "eastern", "western", "north", "south", "east", "west",
+                       "northeastern", "northwestern", "southeastern", "southwestern"})
 _PLACE_NOUNS = frozenset({"visit", "visits", "trip", "trips", "tour", "summit", "summits", "meeting", "meetings",
                           "talks", "conference", "forum", "airport", "office", "offices", "embassy", "station", "mayor",
                           "governor", "city", "region", "oblast", "province", "state", "residents", "time", "metro",
                           "subway", "post", "times", "university", "court", "streets", "street", "district",
                           "suburbs", "area", "marathon", "olympics", "games", "zoo", "museum", "hospital",
                           "hospitals", "police", "stadium", "airport's", "hotel", "square", "bureau", "correspondent",
-                          "stay", "trial", "consensus", "declaration"})
-_DOTTED = re.compile(r"(?<![A-Za-z.])(?:[A-Z]\.){2,}(?![A-Za-z])")  # U.S., U.K., E.U.: the acronym
+                          "stay", "trial", "consensus", "declaration", "mayor's", "concert", "hall", "theatre",
+                          "theater", "restaurant", "restaurants", "school", "schools", "weather", "air", "traffic",
+                          "wall", "syndrome", "duck", "agreement", "accord", "accords", "club", "protocol",
+                          "convention", "format", "process", "building", "buildings", "apartment", "apartments"})
+# a capital in a hyphened word that makes it a place ("Moscow-based", "Kyiv-born"); another ("Moscow-backed") a seat
+_PLACE_SUFFIXES = frozenset({"based", "born", "bred", "raised", "headquartered", "area", "region", "bound"})
+# the acronyms news English writes with dots, read as the acronyms (not any dotted capitals: "A.M." is 午前 as the
+# table's "a m", and "H.R. McMaster" a name's initials, which "HR" made 人事: a review's)
+_DOTTED = re.compile(r"(?<![A-Za-z.])(?:U\.S\.(?:A\.)?|U\.K\.|U\.N\.|E\.U\.)(?![A-Za-z])", re.IGNORECASE)
 _NOUN_OF_DOING = ("名詞", "普通名詞", "サ変可能")  # Sudachi's tags of 訪問, 増加
 _HIRAGANA_ONLY = re.compile(r"[\u3041-\u3096\u30fc]+")
 HOW_DEGREES = frozenset({"much", "many", "long", "old", "often", "far", "soon"})  # the aligner's too
@@ -357,10 +367,20 @@ def _by_place(out: dict[str, list[str]], words: Iterable[str], reads_as_place: C
                 break
 
 
+def _at_place(words: Sequence[str], at: int) -> bool:
+    """Whether the capital at `at` is named as the place: a word before it (`_AT_PLACE`) or after it (`_PLACE_NOUNS`)
+    says so, or it follows "and" or "or" after a capital that is ("in Moscow and Kyiv")."""
+    if at > 0 and words[at - 1] in _AT_PLACE or at + 1 < len(words) and words[at + 1] in _PLACE_NOUNS:
+        return True
+    return (at > 1 and words[at - 1] in ("and", "or") and words[at - 2].removesuffix("'s") in _SEATS
+            and _at_place(words, at - 2))
+
+
 def _by_seat(out: dict[str, list[str]], reads_as_place: Callable[[str], bool], first: dict[str, str]) -> None:
-    """Key each capital of `_SEATS` that the table keys, as "seat:<capital>", by its country's terms that Sudachi
-    reads as places and whose first sense is that country (russia: ロシア; china: 中国, not 中, 陶磁器, nor 韓国, whose
-    first sense is South Korea's): the terms a capital standing for its government adds (`Bridge._seat`)."""
+    """Key each capital of `_SEATS`, as "seat:<capital>", by its country's terms that Sudachi reads as places and whose
+    first sense is that country (russia: ロシア; china: 中国, not 中, 陶磁器, nor 韓国, whose first sense is South
+    Korea's), when the table keys the country and some are: the terms a capital standing for its government adds
+    (`Bridge._seat`), beside its own if the table keys it ("Kyiv": ウクライナ alone where it keys no キーウ)."""
     for capital, country in _SEATS.items():
         named = set(country.split())
         found = [t for t in out.get(country, ()) if reads_as_place(t) and named <= set(first.get(t, country).split())]
@@ -690,10 +710,13 @@ class Bridge:
         word in Latin letters that none of those holds is read by the vocabulary's nouns (`read_as`; not without
         `reading`, for a caller asking whether the dictionaries know a name: they do not know "Tanaka" because some
         noun reads as it: a coverage test's near miss)."""
-        question = _DOTTED.sub(lambda m: m.group().replace(".", ""), question)  # "U.S.": US, "U.K.": UK
+        # "U.S.": US, an acronym however the question is cased or the caller read its acronyms ("WHAT DID THE U.S.
+        # SAY?" is no 私達, a review's)
+        dotted = {m.group().replace(".", "").lower() for m in _DOTTED.finditer(question)}
+        question = _DOTTED.sub(lambda m: m.group().replace(".", ""), question)
         words = english_words(question)
         only = caps is not None
-        caps = acronyms(question) if caps is None else caps
+        caps = (acronyms(question) if caps is None else caps) | dotted
         # a question written all in lower case, or all in capitals, says nothing by its case ("who is korybko", "WHAT
         # ABOUT MODI?"): any word the table lacks may then be a name, as a capitalised one may otherwise
         cased = re.search(r"[A-Z]", question) and re.search(r"[a-z]", question)
@@ -760,6 +783,9 @@ class Bridge:
                 if w == "long" and TEXT_LENGTH.search(question):
                     groups.append(list(TEXT_UNITS))  # a text's length: its words, characters or pages
                 continue  # "how many", "how long": what kind of answer is asked (a number, a span), no word of it
+            if w in _COUNTRY_NAMES and (terms := self.table.get(_COUNTRY_NAMES[w])):
+                groups.append(list(terms))  # "UK", "USA", in any case, however the caller read acronyms
+                continue
             if w in caps and self._acronym(w, groups):
                 continue
             if w in caps and only:
@@ -808,7 +834,7 @@ class Bridge:
                         # a name no dictionary of the table holds, read whole ("Tsuganomori": 栂ノ森, a place in
                         # Sudachi's dictionary; a twenty-second probe's, ranked ninth under passages on presidents)
                         named[part] = list(read[0])
-                if seat := self._seat(part, words, i - 1):  # its country's terms, with its own or alone (Kyiv)
+                if seat := self._seat(part, words, i - 1, w, names if cased else set()):  # with its own or alone
                     if len(groups) > before:
                         groups[-1] = list(dict.fromkeys([*groups[-1], *seat]))
                     else:
@@ -859,14 +885,23 @@ class Bridge:
             return []
         return [t for t in self.readings.get(key, ()) if t not in hit and _KANJI_TERM.fullmatch(t)]
 
-    def _seat(self, word: str, words: list[str], at: int) -> list[str]:
-        """The terms of the country whose government the capital at `at` stands for (`_SEATS`: "ties with Moscow",
-        "Moscow's demand"), unless a word before or after it makes it the place."""
-        seat = self.table.get("seat:" + (word[:-2] if word.endswith("'s") else word))
-        if (seat is None or (at > 0 and words[at - 1] in _AT_PLACE)
-                or (at + 1 < len(words) and words[at + 1] in _PLACE_NOUNS)):
+    def _seat(self, word: str, words: list[str], at: int, whole: str, capitals: Collection[str]) -> list[str]:
+        """The terms of the country whose government the capital `word` at `at` stands for (`_SEATS`: "ties with
+        Moscow", "Moscow's demand", "Moscow-backed"), unless it is the place (`_at_place`) or a part of a name: a
+        capitalised word before it past the question's first ("George Washington") or after it ("Paris Hilton", "the
+        Berlin Wall", "the Washington Nationals"; `capitals`: the question's capitalised words, none when it is
+        not cased). `whole`: the word as written, a hyphened one's parts read alone ("Moscow-based": a place)."""
+        seat = self.table.get("seat:" + word.removesuffix("'s"))
+        if seat is None:
             return []
-        return list(seat)
+        if whole != word:
+            parts = whole.split("-")
+            return list(seat) if parts.index(word) + 1 < len(parts) and not _PLACE_SUFFIXES.intersection(
+                parts[parts.index(word) + 1:]) and not _at_place(words, at) else []
+        named = ((at > 1 and words[at - 1] in capitals) or (at == 1 and words[0] in capitals
+                                                              and words[0] not in _ASKING | _AUXILIARIES | STOP_WORDS)
+                 or (at + 1 < len(words) and words[at + 1] in capitals))
+        return [] if named or _at_place(words, at) else list(seat)
 
     def _plural(self, word: str) -> list[str] | None:
         """The table's terms for the plural of `word` (any of its lemmas) when the table keys none of them: a word

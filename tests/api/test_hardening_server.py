@@ -768,7 +768,8 @@ def test_a_host_header_that_is_no_host_and_port_gets_a_400_on_every_route(server
     url, _ = server
     port = _address(url)[1]
     bad = [f"127.0.0.1:{port}\"", f"127.0.0.1:{port}/x", f"127.0.0.1:{port}#frag", "127.0.0.1:abc", "127.0.0.1:99999",
-           "127.0.0.1:-1", f"127.0.0.1:{port}:1", "a@evil.example:80", "user:pw@127.0.0.1", "127.0.0.1:\uff18\uff19"]
+           "127.0.0.1:-1", f"127.0.0.1:{port}:1", "a@evil.example:80", "user:pw@127.0.0.1", "127.0.0.1:\uff18\uff19",
+           "[.]", "[1.2.3.4]", "[::::::::]"]  # a review's: brackets hold an IPv6 address or nothing is a host
     chat = json.dumps({"model": "newsrag", "messages": [{"role": "user", "content": "Lavrov"}]}).encode()
     for host in bad:
         for method, path, body in (("GET", "/healthz", b""), ("GET", "/nowhere", b""),
@@ -785,7 +786,7 @@ def test_a_host_header_that_is_no_host_and_port_gets_a_400_on_every_route(server
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n")
         got, _, reply = _read_response(sock)
         assert (got, json.loads(reply)["error"]) == (400, "invalid_http")  # h11's own refusal
-    for host in ("[::1]:80", "news.example", "x:", f"localhost:{port}", "127.0.0.1"):
+    for host in ("[::1]:80", "[::ffff:1.2.3.4]", "news.example", "x:", f"localhost:{port}", "127.0.0.1"):
         with socket.create_connection(_address(url), timeout=60) as sock:
             sock.sendall(f"POST /v1/chat/completions HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
                          f"Content-Length: {len(chat)}\r\n\r\n".encode() + chat)

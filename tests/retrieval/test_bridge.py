@@ -1050,9 +1050,14 @@ def test_a_country_the_table_keys_by_another_name_reaches_its_terms(bridge: Brid
     assert america and {"米国", "アメリカ"} <= set(america)
     assert bridge.expand("What did the United States say about the truce?")[0] == america
     assert ["米国"] in bridge.expand("What did the U.S. say?")  # the acronym's, as "US" reaches
-    assert bridge.expand("What did J.D. Vance say?") == bridge.expand("What did Vance say?")
-    table = {"britain": ["英国", "イギリス"], "states": ["国家"], "united": ["部隊"]}
-    assert Bridge(table, words=["britain"]).expand("What did the UK say?") == [["英国", "イギリス"]]
+    # an acronym however the question is cased or its acronyms read (not the pronoun's 私達: a review's)
+    assert ["米国"] in bridge.expand("WHAT DID THE U.S. SAY?") and ["米国"] in bridge.expand("what did the u.s. say")
+    assert bridge.expand("the U.S.'s", set()) == [["米国"]]
+    table = {"britain": ["英国", "イギリス"], "states": ["国家"], "united": ["部隊"], "a m": ["午前"], "hr": ["人事"]}
+    small = Bridge(table, words=["britain"])
+    assert small.expand("What did the UK say?") == [["英国", "イギリス"]] == small.expand("UKの首相は誰", {"uk"})
+    # only the acronyms news English dots: "A.M." stays the table's "a m", initials no acronym (a review's)
+    assert small.expand("What happened at 9 A.M.?") == [["午前"]] and small.expand("What did H.R. McMaster say?") == []
 
 
 def test_a_capital_standing_for_its_government_reaches_its_countrys_terms(bridge: Bridge) -> None:
@@ -1067,6 +1072,13 @@ def test_a_capital_standing_for_its_government_reaches_its_countrys_terms(bridge
     assert ["モスクワ"] in bridge.expand("What happened in Moscow?")
     assert ["モスクワ"] in bridge.expand("What was agreed at the Moscow summit?")
     assert ["北京"] in bridge.expand("What did Putin do during his Beijing visit?")
+    # a review's: the place in other words, a part of a name, the place in a hyphened word
+    for place in ("What happened in northern Moscow?", "What happened in Beijing and Moscow?",
+                  "What do Moscow-based analysts say?", "Who attacked the Moscow concert hall?",
+                  "What did the Moscow Times report?", "Who is Ivan Moscow?"):
+        assert ["モスクワ", "ロシア"] not in bridge.expand(place) and ["モスクワ"] in bridge.expand(place), place
+    assert ["モスクワ", "ロシア"] in bridge.expand("What did Moscow-backed groups do?")
+    assert ["ワシントン", "米国", "アメリカ"] in bridge.expand("Why did ties between Moscow and Washington improve?")
     table = {"russia": ["露", "ロシア"], "china": ["中国", "中", "陶磁器", "韓国"], "moscow": ["モスクワ"]}
     first = {"ロシア": "russia", "中国": "china", "韓国": "south korea", "陶磁器": "china"}
     _by_seat(table, {"ロシア", "中国", "韓国"}.__contains__, first)
