@@ -24,7 +24,7 @@ from collections.abc import Iterator
 
 from ..corpus.lines import has_cjk
 from ..stores.bridge import Bridge
-from ..stores.english import acronyms, english_words, is_acronym
+from ..stores.english import acronyms, english_words, is_acronym, undotted
 from ..stores.japanese import JapaneseAnalyzer
 from .cues import EN_CONTINUING, EN_STRONG, EN_WORD, JA_ABOUT, JA_CONTINUING, JA_FUNCTION, JA_RELATIONAL, NOT_TOPIC
 from .referent import is_person
@@ -39,7 +39,6 @@ _DIRECTIONS = frozenset({"東", "西", "南", "北", "中", "北東", "北西", 
 _PLACE_PARTS = frozenset({"大陸", "半島", "諸島"})
 _KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]+")
 _SHORTEST_TERM = 2  # a one-character term (中, 米) is in too many passages to say which are about the name
-_DOTTED = re.compile(r"(?<![A-Za-z])(?:[A-Z]\.){2,}")
 # a follow-up that continues the one before with more words of its own than these asks a question of its own ("So
 # what are the secondary sanctions Trump threatened…?"), not the question before about another name
 _OWN_WORDS = 2
@@ -51,7 +50,7 @@ Name = tuple[str, ...]  # a name as the BM25 analyzer's terms read it (ラヴロ
 def named_terms(question: str, analyzer: JapaneseAnalyzer, bridge: Bridge | None) -> frozenset[Name]:
     """The ways a passage writes the follow-up's names, when `question` asks the question before about other names
     ("And Iran?": イラン, iran), each as the BM25 analyzer's terms; empty otherwise."""
-    question = _DOTTED.sub(lambda m: m.group().replace(".", ""), question)  # the U.S., the U.K.
+    question = undotted(question)  # the U.S., the U.K. (not A.M., nor a name's initials)
     names = [(name, kind) for name, kind in _names(question, analyzer, bridge) if kind]
     if not names or not _elliptical(question, {name for name, _ in names}, analyzer):
         return frozenset()

@@ -30,7 +30,8 @@ from pathlib import Path
 from .defined import Glosser
 from .dictionary import NAMES_FROM, db_path, keep_json, loanword, pairs, table_id, two_word_senses
 from .dictionary import entries as dictionary_entries
-from .english import PARTICIPLES, acronyms, as_typed, capitalised, english_words, lemmas, nominals, stems
+from .english import (PARTICIPLES, acronyms, as_typed, capitalised, english_words, lemmas, nominals, stems, titled,
+                      undotted)
 from .japanese import ANALYZER_ID, STOP_WORDS, fold_term
 from .romaji import folded, reads_as_japanese, romanized
 from .sounds import kana_keys, latin_keys, same_keys, sounds_like
@@ -139,9 +140,6 @@ _PLACE_NOUNS = frozenset({"visit", "visits", "trip", "trips", "tour", "summit", 
                           "convention", "format", "process", "building", "buildings", "apartment", "apartments"})
 # a capital in a hyphened word that makes it a place ("Moscow-based", "Kyiv-born"); another ("Moscow-backed") a seat
 _PLACE_SUFFIXES = frozenset({"based", "born", "bred", "raised", "headquartered", "area", "region", "bound"})
-# the acronyms news English writes with dots, read as the acronyms (not any dotted capitals: "A.M." is 午前 as the
-# table's "a m", and "H.R. McMaster" a name's initials, which "HR" made 人事: a review's)
-_DOTTED = re.compile(r"(?<![A-Za-z.])(?:U\.S\.(?:A\.)?|U\.K\.|U\.N\.|E\.U\.)(?![A-Za-z])", re.IGNORECASE)
 _NOUN_OF_DOING = ("名詞", "普通名詞", "サ変可能")  # Sudachi's tags of 訪問, 増加
 _HIRAGANA_ONLY = re.compile(r"[\u3041-\u3096\u30fc]+")
 HOW_DEGREES = frozenset({"much", "many", "long", "old", "often", "far", "soon"})  # the aligner's too
@@ -172,7 +170,14 @@ _NAME_SCRIPT = re.compile(r"[\u30a1-\u30fa\u30fb\u30fc]{2,}|[a-z][a-z0-9.\-]{2,}
 # a term written in Japanese with a kanji or a hiragana in it (交通, 大岩, みすず; not a katakana one, which is spelled by
 # its sound): the vocabulary's nouns by their readings, for a Japanese word written in Latin letters (`Bridge.read_as`)
 _READABLE = re.compile(r"(?=.*[\u3041-\u3096\u4e00-\u9fff])[\u3041-\u3096\u30a1-\u30fa\u30fc\u4e00-\u9fff\u3005]+")
+# the verbs after a name that make a word of the dictionary written with a capital a person ("What did Shoji say?")
 _KANJI_TERM = re.compile(r"[\u4e00-\u9fff]+")
+_SPEAKING = frozenset({"say", "says", "said", "saying", "tell", "tells", "told", "think", "thinks", "thought",
+                       "believe", "believes", "believed", "explain", "explains", "explained", "add", "added", "want",
+                       "wants", "wanted", "argue", "argues", "argued", "claim", "claims", "claimed", "warn", "warns",
+                       "warned", "write", "writes", "wrote", "mean", "meant", "plan", "plans", "planned", "decide",
+                       "decided", "do", "does", "did", "feel", "feels", "felt", "hope", "hopes", "hoped", "describe",
+                       "described", "recall", "recalled", "admit", "admitted"})
 _READ_WHOLE = 4  # letters: the fewest a word read as one term has ("Toho": 東邦, "Oiwa": 大岩)
 _READ_PARTS = 6  # and one read as two ("Okitaka": 沖 + 高; "Zuiunji": 瑞雲 + 寺), each of two letters or more
 # the English nouns after a Japanese place's name that Japanese writes as the name's last kanji, by that kanji's
@@ -332,11 +337,15 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
         if key not in words:
             kept = out.get(key, [])
             out[key] = list(dict.fromkeys([*kept, *(t for _, t in sorted(found))]))[:max(_MAX_PER_KEY, len(kept))]
+    _by_office(out)
     if reads_as_place is not None:
         _by_place(out, words, reads_as_place, first)
         _by_seat(out, reads_as_place, first)
     compounds = _compounds(db, cache_dir, out, terms, split) if split is not None else {}
     readings = _by_reading(terms, reads, proper) if reads is not None else {}
+    if is_person is not None:  # the people's names among them, which a capitalised word of the dictionary may be
+        out |= {f"person:{key}": people for key, found in readings.items()
+                if (people := [t for t in found if _KANJI_TERM.fullmatch(t) and is_person(t)])}
     logger.info("bridge: %d English keys, %d by a word's parts, %d unknown katakana terms and %d acronyms the passages "
                 "define in %.2fs", len(out), len(compounds), sum(map(len, names.values())), len(defined or ()),
                 time.perf_counter() - t0)
@@ -367,13 +376,38 @@ def _by_place(out: dict[str, list[str]], words: Iterable[str], reads_as_place: C
                 break
 
 
+_OFFICE = re.compile(r"(ministry|agency|department|bureau|office|board|commission) of (?:the )?([a-z ]+)")
+
+
+def _by_office(out: dict[str, list[str]]) -> None:
+    """Key an office JMdict glosses "Ministry of X and Y" by "X ministry", "Y ministry" and "X Y ministry", as English
+    news names it: 厚生労働省 is "ministry of health labour and welfare", and "the health ministry" reached 衛生 and
+    内閣 ("ministry" alone is the cabinet), 外務省 "ministry of foreign affairs" ("foreign ministry", "foreign affairs
+    ministry"), 防衛省 "ministry of defense". Not a key the table has; one shared by offices keeps the terms of each."""
+    made: dict[str, list[str]] = {}
+    for key, terms in out.items():
+        if not (m := _OFFICE.fullmatch(key)):
+            continue
+        head, named = m.group(1), [w for w in m.group(2).split() if w not in STOP_WORDS and len(w) > 2]
+        for alias in {f"{w} {head}" for w in named} | {f"{' '.join(named)} {head}"}:
+            if alias not in out and len(alias.split()) <= 4:
+                made[alias] = list(dict.fromkeys([*made.get(alias, ()), *terms]))[:_MAX_PER_KEY]
+    out.update(made)
+
+
 def _at_place(words: Sequence[str], at: int) -> bool:
     """Whether the capital at `at` is named as the place: a word before it (`_AT_PLACE`) or after it (`_PLACE_NOUNS`)
-    says so, or it follows "and" or "or" after a capital that is ("in Moscow and Kyiv")."""
-    if at > 0 and words[at - 1] in _AT_PLACE or at + 1 < len(words) and words[at + 1] in _PLACE_NOUNS:
-        return True
-    return (at > 1 and words[at - 1] in ("and", "or") and words[at - 2].removesuffix("'s") in _SEATS
-            and _at_place(words, at - 2))
+    says so, or it is listed after a capital that is ("in Moscow and Kyiv", "in Moscow, Kyiv and Minsk", whose
+    commas the words have lost)."""
+    while True:
+        if at > 0 and words[at - 1] in _AT_PLACE or at + 1 < len(words) and words[at + 1] in _PLACE_NOUNS:
+            return True
+        if at > 1 and words[at - 1] in ("and", "or") and words[at - 2].removesuffix("'s") in _SEATS:
+            at -= 2
+        elif at > 0 and words[at - 1].removesuffix("'s") in _SEATS:
+            at -= 1
+        else:
+            return False
 
 
 def _by_seat(out: dict[str, list[str]], reads_as_place: Callable[[str], bool], first: dict[str, str]) -> None:
@@ -710,20 +744,20 @@ class Bridge:
         word in Latin letters that none of those holds is read by the vocabulary's nouns (`read_as`; not without
         `reading`, for a caller asking whether the dictionaries know a name: they do not know "Tanaka" because some
         noun reads as it: a coverage test's near miss)."""
-        # "U.S.": US, an acronym however the question is cased or the caller read its acronyms ("WHAT DID THE U.S.
+        # "U.S.": USA, an acronym however the question is cased or the caller read its acronyms ("WHAT DID THE U.S.
         # SAY?" is no 私達, a review's)
-        dotted = {m.group().replace(".", "").lower() for m in _DOTTED.finditer(question)}
-        question = _DOTTED.sub(lambda m: m.group().replace(".", ""), question)
+        in_title_case = titled(question)
+        question = undotted(question)
         words = english_words(question)
         only = caps is not None
-        caps = (acronyms(question) if caps is None else caps) | dotted
+        caps = (acronyms(question) if caps is None else caps) | ({"uk", "un", "eu"} & set(words))
         # a question written all in lower case, or all in capitals, says nothing by its case ("who is korybko", "WHAT
         # ABOUT MODI?"): any word the table lacks may then be a name, as a capitalised one may otherwise
         cased = re.search(r"[A-Z]", question) and re.search(r"[a-z]", question)
         names = capitalised(question) if cased else set(words)
         groups: list[list[str]] = []
         fiscal_years = len(_FISCAL_YEAR.findall(question))
-        titled = len(_MISS.findall(question))
+        misses = len(_MISS.findall(question))
         apart = self._separated(words, {w for w in words if w in caps or (cased and w in names) or w in _FORCES})
         i = 0
         while i < len(words):
@@ -732,6 +766,10 @@ class Bridge:
                     groups.append(list(dict.fromkeys([*self.table.get(apart[i], ()),
                                                       *self._noun_terms(_PHRASAL[apart[i]])])))
                 i += 1
+                continue
+            if (longest := self._phrase(words, i)) is not None:
+                groups.append(list(self.table[" ".join(words[i:i + longest])]))  # "Ministry of Foreign Affairs"
+                i += longest
                 continue
             if i + 1 < len(words) and words[i] not in _ASKING:
                 pair = f"{words[i]} {words[i + 1]}"
@@ -766,8 +804,8 @@ class Bridge:
             i += 1
             if w.endswith("'s") and w[:-2] in caps:
                 w = w[:-2]  # "the US's position": the acronym's, not the pronoun's (私達) a lemma of "us's" would give
-            if w == "miss" and titled and i < len(words) and words[i] in names:
-                titled -= 1  # "Miss" as typed, as many times as it is: not the verb ("Did Miss Ito miss Oda?")
+            if w == "miss" and misses and i < len(words) and words[i] in names:
+                misses -= 1  # "Miss" as typed, as many times as it is: not the verb ("Did Miss Ito miss Oda?")
                 continue
             if w in _HONORIFICS:
                 continue  # "Mr Hayashi": the news writes 氏 or さん, and JMdict's 方, 兄, どの matched any passage
@@ -783,7 +821,7 @@ class Bridge:
                 if w == "long" and TEXT_LENGTH.search(question):
                     groups.append(list(TEXT_UNITS))  # a text's length: its words, characters or pages
                 continue  # "how many", "how long": what kind of answer is asked (a number, a span), no word of it
-            if w in _COUNTRY_NAMES and (terms := self.table.get(_COUNTRY_NAMES[w])):
+            if (country := _COUNTRY_NAMES.get(w.removesuffix("'s"))) and (terms := self.table.get(country)):
                 groups.append(list(terms))  # "UK", "USA", in any case, however the caller read acronyms
                 continue
             if w in caps and self._acronym(w, groups):
@@ -806,10 +844,6 @@ class Bridge:
                     hit = self._plural(part)
                 if hit or made:
                     hit = list(dict.fromkeys([*(hit or ()), *made]))
-                if hit and cased and part in names and i > 1 and (read := self._read_as_name(part, hit)):
-                    hit = [*hit, *read]
-                    if named is not None:
-                        named[part] = read  # the name's terms only: a passage writing 障子 names nobody
                 if hit:
                     groups.append(list(hit))
                     # a name, whatever its case (a bridge written before it kept the dictionary's words tells none),
@@ -818,6 +852,10 @@ class Bridge:
                     if named is not None and self.words and (self.words.isdisjoint(stems(part)) or (
                             cased and part in names and TITLES.intersection(words[max(i - 3, 0):i - 1]))):
                         named[part] = list(hit)
+                    if cased and not in_title_case and part in names and (read := self._read_as_name(words, i - 1)):
+                        groups[-1] = list(dict.fromkeys([*groups[-1], *read]))
+                        if named is not None:
+                            named[part] = read  # the person's terms only: a passage writing 障子 names nobody
                 elif w in names and (name := self.spelled(part)):
                     groups.append(name)
                     if spelled is not None:
@@ -834,7 +872,7 @@ class Bridge:
                         # a name no dictionary of the table holds, read whole ("Tsuganomori": 栂ノ森, a place in
                         # Sudachi's dictionary; a twenty-second probe's, ranked ninth under passages on presidents)
                         named[part] = list(read[0])
-                if seat := self._seat(part, words, i - 1, w, names if cased else set()):  # with its own or alone
+                if seat := self._seat(part, words, i - 1, w, names if cased and not in_title_case else set()):
                     if len(groups) > before:
                         groups[-1] = list(dict.fromkeys([*groups[-1], *seat]))
                     else:
@@ -877,13 +915,24 @@ class Bridge:
                 and (at + 1 == len(words) or words[at + 1] in STOP_WORDS or words[at + 1] in _DETERMINERS))
         return self._noun_terms(nominals(part, self._known, verb))
 
-    def _read_as_name(self, word: str, hit: list[str]) -> list[str]:
-        """The vocabulary's terms in kanji that read as a word of the dictionary written as a name ("What did Shoji
-        say?": 東海林 beside JMdict's 障子), when the word reads as Japanese."""
-        key = folded(word.removesuffix("'s"))
-        if len(key) < _READ_WHOLE or not reads_as_japanese(key):
+    def _phrase(self, words: list[str], at: int) -> int | None:
+        """The most words from `at`, three to six, that the table keys as written ("ministry of foreign affairs":
+        外務省; "health ministry" is a pair's, "the ministry of health, labour and welfare" six words): None for none.
+        A pair is read word by word otherwise, and a key of three words or more reached nothing."""
+        if words[at] in STOP_WORDS or words[at] in _ASKING:
+            return None
+        return next((n for n in range(min(6, len(words) - at), 2, -1) if " ".join(words[at:at + n]) in self.table),
+                    None)
+
+    def _read_as_name(self, words: list[str], at: int) -> list[str]:
+        """The vocabulary's people's names that read as a word of the dictionary written as a name past the
+        question's first word, speaking or doing ("What did Shoji say?": 東海林 beside JMdict's 障子; "Shoji's
+        words"), keyed at build ("person:shoji"); not a word before a noun ("How are Shoji screens made?") nor a
+        place's (奥州 for "Oshu" is no person, nor 数学 for "Mayor Suga": a review's)."""
+        word = words[at]
+        if at == 0 or not (word.endswith("'s") or (at + 1 < len(words) and words[at + 1] in _SPEAKING)):
             return []
-        return [t for t in self.readings.get(key, ()) if t not in hit and _KANJI_TERM.fullmatch(t)]
+        return list(self.table.get("person:" + folded(word.removesuffix("'s")), ()))
 
     def _seat(self, word: str, words: list[str], at: int, whole: str, capitals: Collection[str]) -> list[str]:
         """The terms of the country whose government the capital `word` at `at` stands for (`_SEATS`: "ties with
@@ -894,13 +943,14 @@ class Bridge:
         seat = self.table.get("seat:" + word.removesuffix("'s"))
         if seat is None:
             return []
-        if whole != word:
+        if whole != word:  # "pro-Moscow", "Moscow-backed": the government; "Moscow-based": the place
             parts = whole.split("-")
-            return list(seat) if parts.index(word) + 1 < len(parts) and not _PLACE_SUFFIXES.intersection(
-                parts[parts.index(word) + 1:]) and not _at_place(words, at) else []
-        named = ((at > 1 and words[at - 1] in capitals) or (at == 1 and words[0] in capitals
-                                                              and words[0] not in _ASKING | _AUXILIARIES | STOP_WORDS)
-                 or (at + 1 < len(words) and words[at + 1] in capitals))
+            return [] if _PLACE_SUFFIXES.intersection(parts[parts.index(word) + 1:]) or _at_place(words, at) else (
+                list(seat))
+        # a capitalised word beside it, not one of the places it is listed with ("Moscow, Kyiv and Minsk"), nor the
+        # question's first ("Explain Moscow's position", "Will Moscow agree?": a review's)
+        named = ((at > 1 and words[at - 1] in capitals and words[at - 1].removesuffix("'s") not in _SEATS)
+                 or (at + 1 < len(words) and words[at + 1] in capitals and words[at + 1] not in _SEATS))
         return [] if named or _at_place(words, at) else list(seat)
 
     def _plural(self, word: str) -> list[str] | None:

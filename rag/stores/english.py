@@ -31,6 +31,18 @@ def english_words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+# the acronyms news English writes with dots (not any dotted capitals: "A.M." is 午前 as the table's "a m", "H.R.
+# McMaster" a name's initials, which "HR" made 人事: a review's); "U.S." as USA, since "US" would be the pronoun
+# wherever a question is read without its case ("did the u.s. tell us anything")
+_DOTTED = re.compile(r"(?<![A-Za-z.])(?:U\.S\.(?:A\.?)?|U\.K\.|U\.N\.|E\.U\.)(?![A-Za-z])", re.IGNORECASE)
+
+
+def undotted(text: str) -> str:
+    """`text` with the dotted acronyms news English writes (U.S., U.S.A., U.K., U.N., E.U.) as acronyms: USA, UK…"""
+    return _DOTTED.sub(lambda m: "USA" if m.group()[:3].upper() == "U.S" else m.group().replace(".", "").upper(),
+                       text)
+
+
 def capitals(text: str) -> set[str]:
     """The words `text` writes in capitals (US, UN, WHO), lower-cased."""
     return {w.lower() for w in _CAPS.findall(text)}

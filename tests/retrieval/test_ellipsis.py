@@ -16,7 +16,7 @@ LAVROV_JA = "ラブロフ外相は中国との同盟について何と言った?
 
 @pytest.mark.parametrize("follow_up, spellings", [
     ("What about the US?", {"US", "米国"}),
-    ("And what about the U.S.?", {"US", "米国"}),
+    ("And what about the U.S.?", {"USA", "米国", "アメリカ"}),  # read as USA (US would be the pronoun in lower case)
     ("And Iran?", {"Iran", "イラン"}),
     ("And North Korea?", {"North Korea", "北朝鮮"}),
     ("What about Xi Jinping?", {"Xi Jinping", "習近平"}),
@@ -58,6 +58,8 @@ def test_a_follow_up_that_asks_about_another_name_gives_the_ways_a_passage_write
     "and sanctions?",  # all lower case: sanctions is no place nor person
     "and the allies?",  # nor is an ordinary word that Sudachi reads as a name only before 氏 (協力者氏)
     "and the cost?",
+    "And at 9 A.M.?",  # not an acronym AM, nor "H.R." 人事 (a review's): news English dots U.S., U.K., U.N., E.U.
+    "And H.R. McMaster?",
     "what about nato?",  # an organisation needs its capitals
     "What did Lavrov say about an alliance with China?",  # a question of its own: more than a name
     "中国は北朝鮮に何を輸出しているのか",
