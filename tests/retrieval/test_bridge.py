@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from rag.stores import dictionary as dictionary_module
-from rag.stores.bridge import Bridge, _by_place, _by_reading, _by_seat, _read_aloud, build_bridge
+from rag.stores.bridge import Bridge, _by_office, _by_place, _by_reading, _by_seat, _read_aloud, build_bridge
 from rag.stores.dictionary import _key, merge_terms, read_terms, read_words, write_terms
 from rag.stores.english import acronyms, content_words, english_words, lemmas, nominals, stems
 
@@ -1116,6 +1116,24 @@ def test_a_word_of_the_dictionary_written_as_a_name_reaches_the_people_that_read
 
 _KANA = {"障子": ["ショウジ"], "東海林": ["ショウジ"], "奥州": ["オウシュウ"], "欧州": ["オウシュウ"], "押収": ["オウシュウ"],
          "上院": ["ジョウイン"], "言う": ["イウ"]}
+
+
+def test_an_office_glossed_at_length_is_reached_by_its_name_and_as_news_english_names_it() -> None:
+    """JMdict glosses 厚生労働省 "Ministry of Health, Labour and Welfare", a key of six words the bridge never read (it
+    reads words singly or in pairs): the name reached 内閣 ("ministry" is the cabinet), 衛生, 働く, 福祉, and "What did
+    the health ministry official say?" (a twenty-fourth probe's) found its passage nowhere in the top ten."""
+    table = {"ministry of health labour and welfare": ["厚生労働省"], "ministry of foreign affairs": ["外務省"],
+             "ministry": ["内閣"], "health": ["健康"], "welfare": ["福祉"], "foreign": ["外国"], "labour": ["労働"],
+             "ministry of defense": ["防衛省"], "defense ministry": ["国防省"]}
+    _by_office(table)
+    assert table["health ministry"] == table["welfare ministry"] == table["labour ministry"] == ["厚生労働省"]
+    assert table["foreign affairs ministry"] == table["affairs ministry"] == ["外務省"]
+    assert table["defense ministry"] == ["国防省"]  # a key the table has stays its own
+    bridge = Bridge(table)
+    assert bridge.expand("What did the Ministry of Health, Labour and Welfare say?") == [["厚生労働省"]]
+    assert bridge.expand("What did the health ministry official say?")[0] == ["厚生労働省"]
+    assert bridge.expand("What did the Ministry of Foreign Affairs announce?") == [["外務省"]]
+    assert bridge.expand("What did the ministry say about health?") == [["内閣"], ["健康"]]  # not one run
 
 
 def test_a_question_typed_all_in_capitals_is_cased_for_the_encoders_as_people_type(searcher) -> None:
