@@ -338,6 +338,7 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
             kept = out.get(key, [])
             out[key] = list(dict.fromkeys([*kept, *(t for _, t in sorted(found))]))[:max(_MAX_PER_KEY, len(kept))]
     _by_office(out)
+    _by_ordinal(out)
     if reads_as_place is not None:
         _by_place(out, words, reads_as_place, first)
         _by_seat(out, reads_as_place, first)
@@ -377,6 +378,21 @@ def _by_place(out: dict[str, list[str]], words: Iterable[str], reads_as_place: C
 
 
 _OFFICE = re.compile(r"(ministry|agency|department|bureau|office|board|commission) of (?:the )?([a-z ]+)")
+
+
+def _by_ordinal(out: dict[str, list[str]]) -> None:
+    """Key the rest of a key JMdict glosses after "n-th" by its terms, when the table keys it by nothing else:
+    周年 is "n-th year anniversary", so "anniversary" (47 seen questions, 「3周年となる2月24日」) reached nothing."""
+    made: dict[str, list[str]] = {}
+    for key, terms in out.items():
+        parts = key.split(" ")
+        if parts[0] != "n-th" or len(parts) < 2:
+            continue
+        for j in range(1, len(parts)):
+            end = " ".join(parts[j:])
+            if not any(k in out for k in lemmas(end)) and parts[j] not in STOP_WORDS:
+                made[end] = list(dict.fromkeys([*made.get(end, ()), *terms]))[:_MAX_PER_KEY]
+    out.update(made)
 
 
 def _by_office(out: dict[str, list[str]]) -> None:
@@ -841,7 +857,7 @@ class Bridge:
                     hit = list(dict.fromkeys([*(hit or ()), *self.table.get(_COUNTRY_NAMES[part], ())])) or hit
                 made = [*self._nouns_made(part, words, i - 1), *_sense(part, words, i - 1)]
                 if hit is None and not made:
-                    hit = self._plural(part)
+                    hit = self._plural(part) or self._quality(part)
                 if hit or made:
                     hit = list(dict.fromkeys([*(hit or ()), *made]))
                 if hit:
@@ -963,6 +979,17 @@ class Bridge:
         if len(word) < 4 or word in _NUMBER_WORDS:
             return None
         terms = self._noun_terms(f"{k}s" for k in lemmas(word) if k not in _NUMBER_WORDS and k in self.words)
+        return list(dict.fromkeys(t for t in terms if not _KATAKANA.fullmatch(t))) or None
+
+    def _quality(self, word: str) -> list[str] | None:
+        """The table's terms for the noun of the quality an adjective names when the table keys neither it nor its
+        plural: JMdict glosses 不満 "dissatisfaction; … unhappiness", never "unhappy" (38 seen questions said it and
+        reached nothing). Of a word of the dictionary's English, by -ness (unhappy: unhappiness, aware: awareness);
+        of two characters or more and not in hiragana or katakana, as `_plural`'s."""
+        if len(word) < 4 or word not in self.words or word.endswith(("ness", "ed", "ing", "s")):
+            return None
+        noun = word[:-1] + "iness" if word.endswith("y") else word + "ness"
+        terms = self._noun_terms([noun])
         return list(dict.fromkeys(t for t in terms if not _KATAKANA.fullmatch(t))) or None
 
     def _noun_terms(self, nouns: Iterable[str]) -> list[str]:

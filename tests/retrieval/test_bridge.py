@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from rag.stores import dictionary as dictionary_module
-from rag.stores.bridge import Bridge, _by_office, _by_place, _by_reading, _by_seat, _read_aloud, build_bridge
+from rag.stores.bridge import (Bridge, _by_office, _by_ordinal, _by_place, _by_reading, _by_seat, _read_aloud,
+                               build_bridge)
 from rag.stores.dictionary import _key, merge_terms, read_terms, read_words, write_terms
 from rag.stores.english import acronyms, content_words, english_words, lemmas, nominals, stems
 
@@ -1134,6 +1135,21 @@ def test_an_office_glossed_at_length_is_reached_by_its_name_and_as_news_english_
     assert bridge.expand("What did the health ministry official say?")[0] == ["厚生労働省"]
     assert bridge.expand("What did the Ministry of Foreign Affairs announce?") == [["外務省"]]
     assert bridge.expand("What did the ministry say about health?") == [["内閣"], ["健康"]]  # not one run
+
+
+def test_an_adjective_reaches_its_quality_and_a_word_glossed_after_n_th_its_terms(bridge: Bridge) -> None:
+    """JMdict glosses 不満 "dissatisfaction; … unhappiness", never "unhappy" (38 seen questions), and 周年 "n-th year
+    anniversary", never "anniversary" (47): both reached nothing. An adjective the table keys not reaches its -ness
+    noun's terms; the rest of a key after "n-th" is a key where the table has none."""
+    assert ["周年"] in bridge.expand("On what anniversary did Putin hold talks with Xi?")
+    table = {"unhappiness": ["不満"], "awareness": ["意識"], "n-th year anniversary": ["周年"], "year": ["年"],
+             "n-th time": ["回目"], "time": ["時"], "happiness": ["幸せ"]}
+    _by_ordinal(table)
+    assert table["anniversary"] == table["year anniversary"] == ["周年"] and table["time"] == ["時"]
+    quality = Bridge(table, words=["unhappy", "aware", "happy", "unhappiness"])
+    assert quality.expand("Why is Moscow unhappy?") == [["不満"]] and quality.expand("Are they aware?") == [["意識"]]
+    assert quality.expand("Is he unhappiness?") == [["不満"]]  # a key itself: its own terms
+    assert Bridge(table).expand("Why is Moscow unhappy?") == []  # no word of the dictionary's English
 
 
 def test_a_question_typed_all_in_capitals_is_cased_for_the_encoders_as_people_type(searcher) -> None:
