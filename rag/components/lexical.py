@@ -252,7 +252,8 @@ class BM25Builder:
                      defined_names={a: names[a] for a in terms}, is_name=self._is_name,
                      is_person=self._is_person, is_place=self._is_place, reads_as_place=self._reads_as_place,
                      tags=self.analyzer.tags,
-                     split=self.analyzer.terms, reads=self.analyzer.noun_readings).save(out / BRIDGE_FILE)
+                     split=self.analyzer.terms, reads=self.analyzer.noun_readings,
+                     person_reads=self.analyzer.person_readings).save(out / BRIDGE_FILE)
         logger.info("bm25: analysed %d of %d passages (%d terms) in %.2fs, bridge in %.2fs", analysed, layout.rows,
                     len(self.vocabulary), t1 - t0, time.perf_counter() - t1)
         params = {**self.params, "segments": layout.segments_json()}

@@ -30,8 +30,8 @@ from pathlib import Path
 from .defined import Glosser
 from .dictionary import NAMES_FROM, db_path, keep_json, loanword, pairs, table_id, two_word_senses
 from .dictionary import entries as dictionary_entries
-from .english import (PARTICIPLES, acronyms, as_typed, capitalised, english_words, lemmas, nominals, stems, titled,
-                      undotted)
+from .english import (PARTICIPLES, acronyms, as_typed, capitalised, dotted_acronyms, english_words, lemmas, nominals,
+                      stems, titled, undotted)
 from .japanese import ANALYZER_ID, STOP_WORDS, fold_term
 from .romaji import folded, reads_as_japanese, romanized
 from .sounds import kana_keys, latin_keys, same_keys, sounds_like
@@ -220,7 +220,8 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
                  reads_as_place: Callable[[str], bool] | None = None,
                  tags: Callable[[str], tuple[str, ...]] | None = None,
                  split: Callable[[str], list[str]] | None = None,
-                 reads: Callable[[str], list[str]] | None = None) -> Bridge:
+                 reads: Callable[[str], list[str]] | None = None,
+                 person_reads: Callable[[str], list[str]] | None = None) -> Bridge:
     """The table {english key: [japanese terms in vocab]}, the vocabulary's katakana terms no dictionary holds, and
     `defined`, the acronyms the passages gloss with the terms of their definitions ({"SCO": [上海, 協力, 機構]},
     defined.py) with the names themselves (`defined_names`, {"SCO": "上海協力機構"}), and the names written alike
@@ -344,9 +345,8 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
         _by_seat(out, reads_as_place, first)
     compounds = _compounds(db, cache_dir, out, terms, split) if split is not None else {}
     readings = _by_reading(terms, reads, proper) if reads is not None else {}
-    if is_person is not None:  # the people's names among them, which a capitalised word of the dictionary may be
-        out |= {f"person:{key}": people for key, found in readings.items()
-                if (people := [t for t in found if _KANJI_TERM.fullmatch(t) and is_person(t)])}
+    if person_reads is not None:
+        out |= _by_person_reading(terms, person_reads)
     logger.info("bridge: %d English keys, %d by a word's parts, %d unknown katakana terms and %d acronyms the passages "
                 "define in %.2fs", len(out), len(compounds), sum(map(len, names.values())), len(defined or ()),
                 time.perf_counter() - t0)
@@ -377,7 +377,25 @@ def _by_place(out: dict[str, list[str]], words: Iterable[str], reads_as_place: C
                 break
 
 
-_OFFICE = re.compile(r"(ministry|agency|department|bureau|office|board|commission) of (?:the )?([a-z ]+)")
+_OFFICES = frozenset({"ministry", "agency"})
+_OFFICE = re.compile(r"(ministry|agency) of (?:the )?([a-z ]+)")
+# a word of an office's name that names no field of its own ("ministry of foreign affairs": no "affairs ministry")
+_NO_FIELD = frozenset({"affairs", "relations", "development", "policy", "policies", "administration", "services",
+                       "general", "national", "internal", "home", "state", "public"})
+
+
+def _by_person_reading(terms: Iterable[str], reads: Callable[[str], list[str]]) -> dict[str, list[str]]:
+    """{"person:<reading>": the vocabulary's people's names in two kanji or more that read so as a name}, which a word
+    of the dictionary written as a name may be (`Bridge._read_as_name`: "Shoji", 東海林); by the reading of the name's
+    own entry, and no term that is a common noun too (a review found 政治 under "seiji", 健康 under "kenko", and
+    one-kanji terms under "ho", "ban", "kan" when any term with a name's entry was taken by any of its readings)."""
+    people: dict[str, set[str]] = defaultdict(set)
+    for term in terms:
+        if len(term) >= 2 and _KANJI_TERM.fullmatch(term):
+            for kana in reads(term):
+                if len(key := folded(romanized(kana))) >= 2:
+                    people[key].add(term)
+    return {f"person:{key}": sorted(found)[:_MAX_PER_KEY] for key, found in sorted(people.items())}
 
 
 def _by_ordinal(out: dict[str, list[str]]) -> None:
@@ -405,7 +423,9 @@ def _by_office(out: dict[str, list[str]]) -> None:
         if not (m := _OFFICE.fullmatch(key)):
             continue
         head, named = m.group(1), [w for w in m.group(2).split() if w not in STOP_WORDS and len(w) > 2]
-        for alias in {f"{w} {head}" for w in named} | {f"{' '.join(named)} {head}"}:
+        fields = [w for w in named if w not in _NO_FIELD]
+        for alias in ({f"{w} {head}" for w in fields} | {f"{head} of {w}" for w in fields}
+                      | {f"{' '.join(named)} {head}"}):
             if alias not in out and len(alias.split()) <= 4:
                 made[alias] = list(dict.fromkeys([*made.get(alias, ()), *terms]))[:_MAX_PER_KEY]
     out.update(made)
@@ -763,10 +783,11 @@ class Bridge:
         # "U.S.": USA, an acronym however the question is cased or the caller read its acronyms ("WHAT DID THE U.S.
         # SAY?" is no 私達, a review's)
         in_title_case = titled(question)
+        dotted = dotted_acronyms(question)
         question = undotted(question)
         words = english_words(question)
         only = caps is not None
-        caps = (acronyms(question) if caps is None else caps) | ({"uk", "un", "eu"} & set(words))
+        caps = (acronyms(question) if caps is None else caps) | dotted
         # a question written all in lower case, or all in capitals, says nothing by its case ("who is korybko", "WHAT
         # ABOUT MODI?"): any word the table lacks may then be a name, as a capitalised one may otherwise
         cased = re.search(r"[A-Z]", question) and re.search(r"[a-z]", question)
@@ -774,6 +795,9 @@ class Bridge:
         groups: list[list[str]] = []
         fiscal_years = len(_FISCAL_YEAR.findall(question))
         misses = len(_MISS.findall(question))
+        # the capitalised words a capital may be a part of a name with ("Paris Hilton"), a title-case question's as
+        # people type it ("Who Is Paris Hilton?": its stop words lower-cased, a review's)
+        seat_names = (capitalised(as_typed(question)) if in_title_case else names) if cased else set()
         apart = self._separated(words, {w for w in words if w in caps or (cased and w in names) or w in _FORCES})
         i = 0
         while i < len(words):
@@ -870,8 +894,8 @@ class Bridge:
                         named[part] = list(hit)
                     if cased and not in_title_case and part in names and (read := self._read_as_name(words, i - 1)):
                         groups[-1] = list(dict.fromkeys([*groups[-1], *read]))
-                        if named is not None:
-                            named[part] = read  # the person's terms only: a passage writing 障子 names nobody
+                        if named is not None:  # the person's terms only: a passage writing 障子 names nobody
+                            named[part] = read  # as written, "Shoji's" too: the word question_names reads
                 elif w in names and (name := self.spelled(part)):
                     groups.append(name)
                     if spelled is not None:
@@ -888,7 +912,7 @@ class Bridge:
                         # a name no dictionary of the table holds, read whole ("Tsuganomori": 栂ノ森, a place in
                         # Sudachi's dictionary; a twenty-second probe's, ranked ninth under passages on presidents)
                         named[part] = list(read[0])
-                if seat := self._seat(part, words, i - 1, w, names if cased and not in_title_case else set()):
+                if seat := self._seat(part, words, i - 1, w, seat_names):
                     if len(groups) > before:
                         groups[-1] = list(dict.fromkeys([*groups[-1], *seat]))
                     else:
@@ -937,8 +961,8 @@ class Bridge:
         A pair is read word by word otherwise, and a key of three words or more reached nothing."""
         if words[at] in STOP_WORDS or words[at] in _ASKING:
             return None
-        return next((n for n in range(min(6, len(words) - at), 2, -1) if " ".join(words[at:at + n]) in self.table),
-                    None)
+        return next((n for n in range(min(6, len(words) - at), 2, -1) if " ".join(words[at:at + n]) in self.table
+                     and (words[at] in _OFFICES or not {"and", "or"} & set(words[at:at + n]))), None)
 
     def _read_as_name(self, words: list[str], at: int) -> list[str]:
         """The vocabulary's people's names that read as a word of the dictionary written as a name past the
@@ -965,7 +989,9 @@ class Bridge:
                 list(seat))
         # a capitalised word beside it, not one of the places it is listed with ("Moscow, Kyiv and Minsk"), nor the
         # question's first ("Explain Moscow's position", "Will Moscow agree?": a review's)
-        named = ((at > 1 and words[at - 1] in capitals and words[at - 1].removesuffix("'s") not in _SEATS)
+        before = words[at - 1] if at > 0 else ""  # "George Washington's…", not "Explain Moscow's…", "Will Moscow…"
+        named = ((before in capitals and before.removesuffix("'s") not in _SEATS
+                  and (at > 1 or not (self._known(before) or before in STOP_WORDS | _ASKING | _AUXILIARIES)))
                  or (at + 1 < len(words) and words[at + 1] in capitals and words[at + 1] not in _SEATS))
         return [] if named or _at_place(words, at) else list(seat)
 
@@ -986,7 +1012,8 @@ class Bridge:
         plural: JMdict glosses 不満 "dissatisfaction; … unhappiness", never "unhappy" (38 seen questions said it and
         reached nothing). Of a word of the dictionary's English, by -ness (unhappy: unhappiness, aware: awareness);
         of two characters or more and not in hiragana or katakana, as `_plural`'s."""
-        if len(word) < 4 or word not in self.words or word.endswith(("ness", "ed", "ing", "s")):
+        if (len(word) < 4 or word not in self.words or word.endswith(("ness", "ed", "ing"))
+                or (word.endswith("s") and not word.endswith(("ous", "ss")))):
             return None
         noun = word[:-1] + "iness" if word.endswith("y") else word + "ness"
         terms = self._noun_terms([noun])

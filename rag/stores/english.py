@@ -38,9 +38,20 @@ _DOTTED = re.compile(r"(?<![A-Za-z.])(?:U\.S\.(?:A\.?)?|U\.K\.|U\.N\.|E\.U\.)(?!
 
 
 def undotted(text: str) -> str:
-    """`text` with the dotted acronyms news English writes (U.S., U.S.A., U.K., U.N., E.U.) as acronyms: USA, UK…"""
-    return _DOTTED.sub(lambda m: "USA" if m.group()[:3].upper() == "U.S" else m.group().replace(".", "").upper(),
-                       text)
+    """`text` with the dotted acronyms news English writes (U.S., U.S.A., U.K., U.N., E.U.) as acronyms, in their own
+    case: USA, UK…; "u.s." usa, so that a question in lower case stays one (a review's: "what did the u.s. say about
+    korybko" became cased, and "korybko" no name)."""
+    return _DOTTED.sub(_undot, text)
+
+
+def dotted_acronyms(text: str) -> set[str]:
+    """The acronyms `undotted` makes of `text`, lower-cased: {"usa", "uk"}; not a word typed so ("Kim Jong Un")."""
+    return {_undot(m).lower() for m in _DOTTED.finditer(text)}
+
+
+def _undot(m: re.Match[str]) -> str:
+    acronym = "USA" if m.group()[:3].upper() == "U.S" else m.group().replace(".", "").upper()
+    return acronym if m.group()[0].isupper() else acronym.lower()
 
 
 def capitals(text: str) -> set[str]:

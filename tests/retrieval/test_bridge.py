@@ -1055,6 +1055,11 @@ def test_a_country_the_table_keys_by_another_name_reaches_its_terms(bridge: Brid
     for dotted in ("What did the U.S. say?", "WHAT DID THE U.S. SAY?", "what did the u.s. say", "the U.S.'s"):
         assert america in bridge.expand(dotted) and america in bridge.expand(dotted, set()), dotted
     assert bridge.expand("did the u.s. tell us anything").count(america) == 1
+    # a second review's: a word typed "Un" is no acronym, and "u.s." keeps a lower-case question so (a name in it)
+    assert ["国連"] not in bridge.expand("What did Kim Jong Un say?")
+    assert ["コリブコ"] in bridge.expand("what did the u.s. say about korybko")
+    and_table = {"america and china": ["米中"], "america": ["米国"], "china": ["中国"]}
+    assert Bridge(and_table).expand("Did America and China agree?") == [["米国"], ["中国"]]  # each its own
     table = {"britain": ["英国", "イギリス"], "states": ["国家"], "united": ["部隊"], "a m": ["午前"], "hr": ["人事"]}
     small = Bridge(table, words=["britain"])
     assert small.expand("What did the UK say?") == [["英国", "イギリス"]] == small.expand("UKの首相は誰", {"uk"})
@@ -1085,6 +1090,8 @@ def test_a_capital_standing_for_its_government_reaches_its_countrys_terms(bridge
                        "What do pro-Moscow groups want?"):
         assert ["モスクワ", "ロシア"] in bridge.expand(government), government
     assert ["モスクワ", "ロシア"] not in bridge.expand("What happened in Beijing, Moscow and Kyiv?")
+    for name in ("What Did George Washington Say About Japan?", "George Washington's farewell address: what is it?"):
+        assert ["ワシントン"] in bridge.expand(name), name
     assert ["ワシントン", "米国", "アメリカ"] in bridge.expand("Why did ties between Moscow and Washington improve?")
     table = {"russia": ["露", "ロシア"], "china": ["中国", "中", "陶磁器", "韓国"], "moscow": ["モスクワ"]}
     first = {"ロシア": "russia", "中国": "china", "韓国": "south korea", "陶磁器": "china"}
@@ -1102,11 +1109,12 @@ def test_a_word_of_the_dictionary_written_as_a_name_reaches_the_people_that_read
     names only); not before a noun, in lower case, first, nor in a title-case question (a review's: "Shoji screens",
     "Mayor Suga" reaching 数学, "Oshu" 欧州 and 押収, "Who Will Join The Talks?" 上院)."""
     settings, _ = built_index
-    vocabulary = ["障子", "東海林", "奥州", "欧州", "押収", "上院", "言う"]
-    people = {"東海林"}
+    vocabulary = ["障子", "東海林", "奥州", "欧州", "押収", "上院", "言う", "政治", "誠司"]
     bridge = build_bridge(vocabulary, cache_dir=Path(settings.cache_dir or settings.index_dir / ".cache"),
-                          is_person=people.__contains__, reads=_KANA.get, split=None)
+                          reads=_KANA.get, person_reads=searcher_analyzer().person_readings, split=None)
     assert bridge.table.get("person:shoji") == ["東海林"] and "person:oshu" not in bridge.table
+    # by a name's own reading, and no common noun that is a given name too (a review's: 政治 under "seiji")
+    assert bridge.table.get("person:seiji") == ["誠司"]
     named: dict[str, list[str]] = {}
     assert ["障子", "東海林"] in bridge.expand("What did Shoji say?", named=named) and named == {"shoji": ["東海林"]}
     assert ["障子", "東海林"] in bridge.expand("What did Mr Shoji say about it?")
@@ -1116,7 +1124,12 @@ def test_a_word_of_the_dictionary_written_as_a_name_reaches_the_people_that_read
 
 
 _KANA = {"障子": ["ショウジ"], "東海林": ["ショウジ"], "奥州": ["オウシュウ"], "欧州": ["オウシュウ"], "押収": ["オウシュウ"],
-         "上院": ["ジョウイン"], "言う": ["イウ"]}
+         "上院": ["ジョウイン"], "言う": ["イウ"], "政治": ["セイジ"], "誠司": ["セイジ"]}
+
+
+def searcher_analyzer():
+    from rag.stores.japanese import JapaneseAnalyzer
+    return JapaneseAnalyzer()
 
 
 def test_an_office_glossed_at_length_is_reached_by_its_name_and_as_news_english_names_it() -> None:
@@ -1128,7 +1141,9 @@ def test_an_office_glossed_at_length_is_reached_by_its_name_and_as_news_english_
              "ministry of defense": ["防衛省"], "defense ministry": ["国防省"]}
     _by_office(table)
     assert table["health ministry"] == table["welfare ministry"] == table["labour ministry"] == ["厚生労働省"]
-    assert table["foreign affairs ministry"] == table["affairs ministry"] == ["外務省"]
+    assert table["foreign affairs ministry"] == table["foreign ministry"] == ["外務省"]
+    assert "affairs ministry" not in table  # a review's: "home affairs" made it 自治省's
+    assert table["ministry of health"] == ["厚生労働省"]  # a part of the long name
     assert table["defense ministry"] == ["国防省"]  # a key the table has stays its own
     bridge = Bridge(table)
     assert bridge.expand("What did the Ministry of Health, Labour and Welfare say?") == [["厚生労働省"]]
@@ -1150,6 +1165,8 @@ def test_an_adjective_reaches_its_quality_and_a_word_glossed_after_n_th_its_term
     assert quality.expand("Why is Moscow unhappy?") == [["不満"]] and quality.expand("Are they aware?") == [["意識"]]
     assert quality.expand("Is he unhappiness?") == [["不満"]]  # a key itself: its own terms
     assert Bridge(table).expand("Why is Moscow unhappy?") == []  # no word of the dictionary's English
+    conscious = Bridge({"consciousness": ["意識"]}, words=["conscious"])
+    assert conscious.expand("Is he conscious?") == [["意識"]]  # -ous is no plural
 
 
 def test_a_question_typed_all_in_capitals_is_cased_for_the_encoders_as_people_type(searcher) -> None:
