@@ -170,8 +170,8 @@ _NAME_SCRIPT = re.compile(r"[\u30a1-\u30fa\u30fb\u30fc]{2,}|[a-z][a-z0-9.\-]{2,}
 # a term written in Japanese with a kanji or a hiragana in it (交通, 大岩, みすず; not a katakana one, which is spelled by
 # its sound): the vocabulary's nouns by their readings, for a Japanese word written in Latin letters (`Bridge.read_as`)
 _READABLE = re.compile(r"(?=.*[\u3041-\u3096\u4e00-\u9fff])[\u3041-\u3096\u30a1-\u30fa\u30fc\u4e00-\u9fff\u3005]+")
-# the verbs after a name that make a word of the dictionary written with a capital a person ("What did Shoji say?")
 _KANJI_TERM = re.compile(r"[\u4e00-\u9fff]+")
+# the verbs after a name that make a word of the dictionary written with a capital a person ("What did Shoji say?")
 _SPEAKING = frozenset({"say", "says", "said", "saying", "tell", "tells", "told", "think", "thinks", "thought",
                        "believe", "believes", "believed", "explain", "explains", "explained", "add", "added", "want",
                        "wants", "wanted", "argue", "argues", "argued", "claim", "claims", "claimed", "warn", "warns",
@@ -378,17 +378,17 @@ def _by_place(out: dict[str, list[str]], words: Iterable[str], reads_as_place: C
 
 
 _OFFICES = frozenset({"ministry", "agency"})
-_OFFICE = re.compile(r"(ministry|agency) of (?:the )?([a-z ]+)")
+_OFFICE = re.compile(rf"({'|'.join(sorted(_OFFICES))}) of (?:the )?([a-z ]+)")
 # a word of an office's name that names no field of its own ("ministry of foreign affairs": no "affairs ministry")
 _NO_FIELD = frozenset({"affairs", "relations", "development", "policy", "policies", "administration", "services",
                        "general", "national", "internal", "home", "state", "public"})
 
 
 def _by_person_reading(terms: Iterable[str], reads: Callable[[str], list[str]]) -> dict[str, list[str]]:
-    """{"person:<reading>": the vocabulary's people's names in two kanji or more that read so as a name}, which a word
-    of the dictionary written as a name may be (`Bridge._read_as_name`: "Shoji", 東海林); by the reading of the name's
-    own entry, and no term that is a common noun too (a review found 政治 under "seiji", 健康 under "kenko", and
-    one-kanji terms under "ho", "ban", "kan" when any term with a name's entry was taken by any of its readings)."""
+    """{"person:<reading>": the vocabulary's terms in two kanji or more that `reads` reads so as a person's name
+    (`JapaneseAnalyzer.person_readings`)}, which a word of the dictionary written as a name may be
+    (`Bridge._read_as_name`: "Shoji", 東海林); a review found 政治 under "seiji", 健康 under "kenko", and one-kanji
+    terms under "ho", "ban", "kan" when any term with a name's entry was taken by any of its readings."""
     people: dict[str, set[str]] = defaultdict(set)
     for term in terms:
         if len(term) >= 2 and _KANJI_TERM.fullmatch(term):
@@ -814,8 +814,7 @@ class Bridge:
             if i + 1 < len(words) and words[i] not in _ASKING:
                 pair = f"{words[i]} {words[i + 1]}"
                 hit = next((self.table[k] for k in lemmas(pair) if k in self.table), None)
-                if pair in _COUNTRY_NAMES:
-                    hit = list(dict.fromkeys([*(hit or ()), *self.table.get(_COUNTRY_NAMES[pair], ())])) or hit
+                hit = self._with_country(pair, hit)
                 if (phrasal := next((f"{k} {words[i + 1]}" for k in sorted(stems(words[i]))
                                      if f"{k} {words[i + 1]}" in _PHRASAL), None)) is not None:
                     # a phrasal verb in any form ("carried out" is the table's "carry out": 行う), and the terms of
@@ -861,8 +860,8 @@ class Bridge:
                 if w == "long" and TEXT_LENGTH.search(question):
                     groups.append(list(TEXT_UNITS))  # a text's length: its words, characters or pages
                 continue  # "how many", "how long": what kind of answer is asked (a number, a span), no word of it
-            if (country := _COUNTRY_NAMES.get(w.removesuffix("'s"))) and (terms := self.table.get(country)):
-                groups.append(list(terms))  # "UK", "USA", in any case, however the caller read acronyms
+            if w.removesuffix("'s") in _COUNTRY_NAMES and (terms := self._with_country(w.removesuffix("'s"), None)):
+                groups.append(terms)  # "UK", "USA", in any case, however the caller read acronyms
                 continue
             if w in caps and self._acronym(w, groups):
                 continue
@@ -877,8 +876,7 @@ class Bridge:
                     continue
                 before = len(groups)
                 hit = next((self.table[k] for k in lemmas(part) if k in self.table), None)
-                if part in _COUNTRY_NAMES:
-                    hit = list(dict.fromkeys([*(hit or ()), *self.table.get(_COUNTRY_NAMES[part], ())])) or hit
+                hit = self._with_country(part, hit)
                 made = [*self._nouns_made(part, words, i - 1), *_sense(part, words, i - 1)]
                 if hit is None and not made:
                     hit = self._plural(part) or self._quality(part)
@@ -954,6 +952,12 @@ class Bridge:
                 and (at < 1 or words[at - 1] not in _DETERMINERS)
                 and (at + 1 == len(words) or words[at + 1] in STOP_WORDS or words[at + 1] in _DETERMINERS))
         return self._noun_terms(nominals(part, self._known, verb))
+
+    def _with_country(self, name: str, hit: list[str] | None) -> list[str] | None:
+        """`hit` and the table's terms of the country `name` is another name of (`_COUNTRY_NAMES`), if any."""
+        if name not in _COUNTRY_NAMES:
+            return hit
+        return list(dict.fromkeys([*(hit or ()), *self.table.get(_COUNTRY_NAMES[name], ())])) or hit
 
     def _phrase(self, words: list[str], at: int) -> int | None:
         """The most words from `at`, three to six, that the table keys as written ("ministry of foreign affairs":
