@@ -860,7 +860,7 @@ class Bridge:
                 if w == "long" and TEXT_LENGTH.search(question):
                     groups.append(list(TEXT_UNITS))  # a text's length: its words, characters or pages
                 continue  # "how many", "how long": what kind of answer is asked (a number, a span), no word of it
-            if w.removesuffix("'s") in _COUNTRY_NAMES and (terms := self._with_country(w.removesuffix("'s"), None)):
+            if terms := self._with_country(w.removesuffix("'s"), None):
                 groups.append(terms)  # "UK", "USA", in any case, however the caller read acronyms
                 continue
             if w in caps and self._acronym(w, groups):
@@ -989,8 +989,8 @@ class Bridge:
             return []
         if whole != word:  # "pro-Moscow", "Moscow-backed": the government; "Moscow-based": the place
             parts = whole.split("-")
-            return [] if _PLACE_SUFFIXES.intersection(parts[parts.index(word) + 1:]) or _at_place(words, at) else (
-                list(seat))
+            after = parts[parts.index(word) + 1:]
+            return [] if _PLACE_SUFFIXES.intersection(after) or _at_place(words, at) else list(seat)
         # a capitalised word beside it, not one of the places it is listed with ("Moscow, Kyiv and Minsk"), nor the
         # question's first ("Explain Moscow's position", "Will Moscow agree?": a review's)
         before = words[at - 1] if at > 0 else ""  # "George Washington's…", not "Explain Moscow's…", "Will Moscow…"
@@ -1008,8 +1008,7 @@ class Bridge:
         ウイングス; a review's)."""
         if len(word) < 4 or word in _NUMBER_WORDS:
             return None
-        terms = self._noun_terms(f"{k}s" for k in lemmas(word) if k not in _NUMBER_WORDS and k in self.words)
-        return list(dict.fromkeys(t for t in terms if not _KATAKANA.fullmatch(t))) or None
+        return self._nouns_named(f"{k}s" for k in lemmas(word) if k not in _NUMBER_WORDS and k in self.words)
 
     def _quality(self, word: str) -> list[str] | None:
         """The table's terms for the noun of the quality an adjective names when the table keys neither it nor its
@@ -1019,9 +1018,11 @@ class Bridge:
         if (len(word) < 4 or word not in self.words or word.endswith(("ness", "ed", "ing"))
                 or (word.endswith("s") and not word.endswith(("ous", "ss")))):
             return None
-        noun = word[:-1] + "iness" if word.endswith("y") else word + "ness"
-        terms = self._noun_terms([noun])
-        return list(dict.fromkeys(t for t in terms if not _KATAKANA.fullmatch(t))) or None
+        return self._nouns_named([word[:-1] + "iness" if word.endswith("y") else word + "ness"])
+
+    def _nouns_named(self, nouns: Iterable[str]) -> list[str] | None:
+        """`_noun_terms` of `nouns` but a katakana term, a loanword that names something (`_plural`, `_quality`)."""
+        return list(dict.fromkeys(t for t in self._noun_terms(nouns) if not _KATAKANA.fullmatch(t))) or None
 
     def _noun_terms(self, nouns: Iterable[str]) -> list[str]:
         """The table's terms for nouns of action a question's verb was read as, of two characters or more and not in

@@ -139,11 +139,10 @@ class JapaneseAnalyzer:
         """The readings (katakana) of Sudachi's entries written exactly as `term` that are people's names (東海林:
         ショウジ); none for a term that is a common noun too (政治 is a given name, セイジ, and 健康, 大学 others), unless
         it is a place as well, as many a surname is (上田, 甲斐, 山本: a noun of a field, of worth, of a mountain)."""
-        found = self._dict.lookup(term)
-        tags = [m.part_of_speech() for m in found]
-        if any(t[1] == "普通名詞" for t in tags) and not any(t[2] == "地名" for t in tags):
+        found = [(tuple(m.part_of_speech()[:3]), m.reading_form()) for m in self._dict.lookup(term)]
+        if any(tag[1] == "普通名詞" for tag, _ in found) and not any(tag[2] == "地名" for tag, _ in found):
             return []
-        return [m.reading_form() for m in found if tuple(m.part_of_speech()[:3]) == ("名詞", "固有名詞", "人名")]
+        return [reading for tag, reading in found if tag == ("名詞", "固有名詞", "人名")]
 
     def tags(self, term: str) -> tuple[str, ...]:
         """Sudachi's part of speech of `term` read alone as one morpheme; () when it reads as several."""
