@@ -84,6 +84,7 @@ _ASKING = frozenset({"how", "what", "when", "where", "who", "whom", "whose", "wh
 # those a noun follows
 _AUXILIARIES = frozenset({"do", "does", "did", "will", "would", "to", "can", "could", "should", "may", "might", "must",
                           "shall"})
+_SUBJECTS = frozenset({"i", "you", "he", "she", "it", "we", "they"})  # a pronoun a verb's subject may be
 _DETERMINERS = frozenset({"the", "a", "an", "its", "their", "his", "her", "our", "this", "that", "these", "those"})
 # the titles a person's name follows ("Mayor Kai", "Dr. Mori")
 TITLES = frozenset({"mayor", "governor", "president", "minister", "mr", "mrs", "ms", "dr", "chairman", "chairwoman",
@@ -877,7 +878,7 @@ class Bridge:
                 before = len(groups)
                 hit = next((self.table[k] for k in lemmas(part) if k in self.table), None)
                 hit = self._with_country(part, hit)
-                made = [*self._nouns_made(part, words, i - 1), *_sense(part, words, i - 1)]
+                made = [*self._nouns_made(part, words, i - 1, names if cased else None), *_sense(part, words, i - 1)]
                 if hit is None and not made:
                     hit = self._plural(part) or self._quality(part)
                 if hit or made:
@@ -940,17 +941,27 @@ class Bridge:
                     break
         return apart
 
-    def _nouns_made(self, part: str, words: list[str], at: int) -> list[str]:
+    def _nouns_made(self, part: str, words: list[str], at: int, names: Collection[str] | None = None) -> list[str]:
         """The table's terms for the nouns English makes of the verb `part` (of the word at `at`) is a form of, which
         JMdict glosses a noun of action with ("cancelled": 運休, "cancellation; suspension (of service)"; `nominals`).
-        A plain form only after an auxiliary and its subject, before the question's end, a stop word or a determiner
-        ("When did service resume?", "Will they cancel the match?"); not a noun after its determiner, nor the first of
-        two nouns ("Did the success last?", "Did train services resume?": a reviewer's). Of two characters or more,
+        A plain form only after an auxiliary and its subject, before the question's end, a stop word, a determiner or
+        a name ("When did service resume?", "Will they cancel the match?", "Did Xi back Putin?": backing, 支持); not a
+        noun after its determiner, nor the first of two nouns ("Did the success last?", "Did train services resume?":
+        a reviewer's). A name is one of `names`, the capitalised words of a question written in both cases; in one
+        written in one case, a word the dictionary does not know ("did xi back putin"). Of two characters or more,
         not in hiragana: one kanji or a hiragana word is another sense as often ("located": 元, 下; "waiting": まち;
         "helping": 前: a reviewer's); a loanword stays."""
+        def named(word: str) -> bool:
+            return word in names if names is not None else bool(self.words) and not self._known_any(word)
+
+        after = words[at + 1] if at + 1 < len(words) else None
         verb = (not _AUXILIARIES.isdisjoint(words[max(0, at - 3):at])
                 and (at < 1 or words[at - 1] not in _DETERMINERS)
-                and (at + 1 == len(words) or words[at + 1] in STOP_WORDS or words[at + 1] in _DETERMINERS))
+                and (after is None or after in STOP_WORDS or after in _DETERMINERS
+                     # a name's object after a name's or a pronoun's subject: not "did coach Ishikawa say", "did the
+                     # security guard Kazuo Nomura say", whose word is a noun before the name
+                     or (at > 0 and named(after) and (words[at - 1] in _SUBJECTS or named(words[at - 1]))
+                         and words[at - 1] not in _AUXILIARIES)))
         return self._noun_terms(nominals(part, self._known, verb))
 
     def _with_country(self, name: str, hit: list[str] | None) -> list[str] | None:
@@ -1028,6 +1039,10 @@ class Bridge:
         """The table's terms for nouns of action a question's verb was read as, of two characters or more and not in
         hiragana (`_nouns_made`, `_PHRASAL`)."""
         return [t for n in nouns for t in self.table.get(n, ()) if len(t) > 1 and not _HIRAGANA_ONLY.fullmatch(t)]
+
+    def _known_any(self, word: str) -> bool:
+        """Whether the dictionary knows `word` or a form it may be of ("putin" no, "services" yes)."""
+        return not self.words.isdisjoint(stems(word.removesuffix("'s")))
 
     def _known(self, word: str) -> bool:
         """Whether `word` is a word of the dictionary's English or a key of the table."""

@@ -531,6 +531,15 @@ def test_a_verb_reaches_the_terms_of_the_nouns_english_makes_of_it() -> None:
     for question in ("Did train services resume?", "When did the train service resume?", "Could success continue?"):
         assert not any(t in g for g in bridge.expand(question) for t in ("教育", "整備", "継承")), question
     assert ["再開"] in bridge.expand("When did service resume?") and ["再開"] in bridge.expand("Did they resume it?")
+    # a plain form before a name, after a name's or a pronoun's subject: "Did Xi back Putin…?" asks whether he
+    # supported him (backing: 支持; held-out 52's); not a noun after the auxiliary, or after another noun, before a name
+    backing = Bridge({"back": ["後"], "backing": ["支持"], "coaching": ["指導"], "guarding": ["警備"]},
+                     words=["back", "coach", "guard", "security"])
+    for question in ("Did Xi back Putin staying on?", "Will they back Kyiv?", "did xi back putin", "Did China back it?"):
+        assert ["後", "支持"] in backing.expand(question), question
+    for question in ("What did coach Ishikawa say?", "What did the security guard Kazuo Nomura say?",
+                     "Did the back Tanaka help?"):
+        assert not any(t in g for g in backing.expand(question) for t in ("支持", "指導", "警備")), question
     # nor a noun's one kanji or hiragana word, nor the nouns of "close", "locate", "wait"… (another sense as often)
     assert bridge.expand("Where was it located?") == [] and bridge.expand("Was he excluded?") == [["除外"]]
     # nor is a word whose letters only look doubled read as a shorter one: "manned" is no "man" (a reviewer's)
