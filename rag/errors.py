@@ -42,6 +42,11 @@ class StoreUnavailableError(IndexError_):
     """The store that serves the index (a Qdrant server, or one of its collections) does not answer."""
 
 
+class StoreDamagedError(StoreUnavailableError):
+    """A collection of a Qdrant local-mode folder whose files cannot be read (cut short, overwritten): what was
+    published there is lost, not out of reach for a while, so a push may write it again."""
+
+
 class EmbedderError(RagError):
     """An embedder cannot be constructed or fails to encode."""
 

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import ConfigError, IndexMissingError, StoreUnavailableError
+from ..errors import ConfigError, IndexMissingError, StoreDamagedError, StoreUnavailableError
 from ..settings import Settings
 from ..shown import shown_url
 
@@ -177,11 +177,16 @@ def _refuse_foreign_folder(path: Path) -> None:
 UNREADABLE = (OSError, KeyError, ValueError, TypeError, sqlite3.DatabaseError, pickle.UnpicklingError)
 
 
-def unusable_folder(location: str, exc: BaseException) -> StoreUnavailableError:
+def unusable_folder(location: str, exc: BaseException, collection: str | None = None) -> StoreDamagedError:
     """A folder, or a collection in it, that cannot be read (a traceback in every command, and `rag serve` did not
-    start), as one line."""
-    return StoreUnavailableError(f"RAG_QDRANT_PATH {location!r} cannot be used as Qdrant's local mode "
+    start), as one line; a collection's is named, and how a live version's is written again (the message named
+    only the folder, and an operator could not tell which of its files was damaged: an operator's probe)."""
+    if collection is None:
+        return StoreDamagedError(f"RAG_QDRANT_PATH {location!r} cannot be used as Qdrant's local mode "
                                  f"({exc.__class__.__name__}: {_reason(exc)})")
+    return StoreDamagedError(f"RAG_QDRANT_PATH {location!r} cannot be used as Qdrant's local mode: its collection "
+                             f"{collection!r} cannot be read ({exc.__class__.__name__}: {_reason(exc)}); a damaged "
+                             "live version is written again by `rag index push` or `RAG_STORE=qdrant rag index build`")
 
 
 def _open_folder(path: Path) -> Any:

@@ -60,7 +60,7 @@ class _Collections(dict):
                     read = LocalCollection(value.config, value.path,
                                            force_disable_check_same_thread=self._check_same_thread_off)
                 except UNREADABLE as exc:
-                    raise unusable_folder(self._location, exc) from None
+                    raise unusable_folder(self._location, exc, name) from None
                 read.text_indexes = value.text_indexes
                 if len(read.ids) > QdrantLocal.LARGE_DATA_THRESHOLD:  # the client's own warning, given at its open
                     warnings.warn(f"Local mode is not recommended for collections with more than "

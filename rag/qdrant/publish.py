@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..components.lexical import BRIDGE_FILE
-from ..errors import IndexCorruptError, IndexMismatchError, StoreUnavailableError
+from ..errors import IndexCorruptError, IndexMismatchError, StoreDamagedError, StoreUnavailableError
 from ..indexing import records
 from ..indexing.columns import PASSAGE_COLUMNS, PassageColumns
 from ..indexing.load import LoadedIndex, load_index
@@ -92,17 +92,19 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
     old_manifest = readable_live_manifest(conn, previous) if previous else {}
     columns = PassageColumns.load(build_dir / PASSAGE_COLUMNS)
     changes = _changes(manifest, old_manifest, [columns.doc_ids[d] for d in columns.doc.tolist()])
+    aligned = _aligned(manifest)
     if previous == points_c:
-        if _complete(conn, meta_c, manifest["build"], len(columns)):
+        if _complete(conn, meta_c, manifest["build"], len(columns), aligned):
             return PushReport(points_c, manifest["build"], len(columns), 0, len(columns), 0, time.perf_counter() - t0,
                               None, already_live=True, **_layout(old_manifest))
-        # the alias's version lost points or its meta collection (dropped by hand, a lost shard): every load of it
-        # failed while each push said "already live; nothing written". It is written again, whole
+        # the alias's version lost points, its meta or its terms collection (dropped by hand, a lost shard, a file
+        # of a local-mode folder damaged): every load of it failed, or served English questions without the term
+        # alignment, while each push said "already live; nothing written". It is written again, whole
         logger.warning("index %s is live in Qdrant at %s but not whole there: writing it again", manifest["build"],
                        conn.where)
         old_manifest, previous = {}, None  # dropping it below drops the alias with it
         changes = _changes(manifest, old_manifest, [columns.doc_ids[d] for d in columns.doc.tolist()])  # all new
-    if _complete(conn, meta_c, manifest["build"], len(columns)):
+    if _complete(conn, meta_c, manifest["build"], len(columns), aligned):
         # the version kept as the previous one, pushed again (a rollback): it is whole in Qdrant, so the alias moves
         # back to it; writing it anew dropped it first, and a push killed then left no whole version but the live one
         _switch(conn, alias, points_c, previous)
@@ -114,7 +116,7 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
     # the components' data as the local backend serves it (rows in passage order, whatever its segments)
     local = load_index(index_dir, tuple(e["spec"] for e in manifest["embedders"]))
     passages, keys = list(local.passages), columns.keys()
-    _drop(conn, [points_c, meta_c, terms_c])  # a push of this build killed half-way: start it again
+    _drop(conn, [points_c, meta_c, terms_c])  # a push of this build killed half-way, or damaged: start it again
     docs = {row["doc_id"]: row for row in records.read_documents(build_dir / records.DOCUMENTS)}
     entries = manifest["components"]
     # Qdrant's IDF modifier counts one shard's points, so on several shards BM25 would drift from bm25s (measured:
@@ -125,12 +127,14 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
     _upload(conn, points_c, _points(local, passages, keys, docs, idf_in), len(passages), progress, "passages")
     _create_meta(conn, meta_c, shards, replicas)
     _upload(conn, meta_c, _meta(build_dir, local, manifest, entries, docs), None, progress, "documents and files")
+    terms = 0
     for e in entries:
         if e["kind"] == "align":
             aligner = local.parts[e["name"]][1]
             _create_terms(conn, terms_c, e["name"], aligner.vectors.shape[1], shards, replicas)
             _upload(conn, terms_c, _terms(e["name"], aligner), int(aligner.live.sum()), progress, "aligned terms")
-    _mark_complete(conn, meta_c, manifest["build"], len(passages))  # last: a killed push leaves no mark
+            terms += int(aligner.live.sum())
+    _mark_complete(conn, meta_c, manifest["build"], len(passages), terms)  # last: a killed push leaves no mark
     _switch(conn, alias, points_c, previous)
     _collect_garbage(conn, alias, keep={points_c, previous})
     report = PushReport(points_c, manifest["build"], len(passages), changes["upserted"], changes["unchanged"],
@@ -145,7 +149,7 @@ def serves_whole(conn: Connection, alias: str, manifest: dict[str, Any], layout:
     `layout` (shards, replicas)."""
     points_c, meta_c, _ = collections(alias, manifest["build"])
     if conn.live_collection(alias) != points_c or not _complete(conn, meta_c, manifest["build"],
-                                                                 manifest["counts"]["passages"]):
+                                                                 manifest["counts"]["passages"], _aligned(manifest)):
         return False
     have = _layout(readable_live_manifest(conn, points_c))
     return (have["shards"], have["replicas"]) == layout
@@ -167,24 +171,47 @@ def readable_live_manifest(conn: Connection, live: str) -> dict[str, Any]:
         return {}
 
 
-def _complete(conn: Connection, meta_c: str, build: str, points: int) -> bool:
-    """Whether a version is already whole in Qdrant: its completion mark is there (written last by its push) and its
-    points collection holds every passage."""
-    if not conn.call(conn.client.collection_exists, meta_c):
-        return False
-    mark = conn.call(conn.client.retrieve, meta_c, [meta_id("complete")], with_payload=True)
-    if not mark or mark[0].payload.get("build") != build:
-        return False
-    points_c = meta_c.removesuffix("-meta")
-    return (conn.call(conn.client.collection_exists, points_c)
-            and conn.call(conn.client.count, points_c, exact=True).count == points)
+def _aligned(manifest: dict[str, Any]) -> bool:
+    """Whether a version has a term alignment, whose vectors its terms collection holds."""
+    return any(e["kind"] == "align" for e in manifest["components"])
 
 
-def _mark_complete(conn: Connection, meta_c: str, build: str, points: int) -> None:
+def _complete(conn: Connection, meta_c: str, build: str, points: int, aligned: bool) -> bool:
+    """Whether a version is already whole in Qdrant: its completion mark is there (written last by its push), its
+    points collection holds every passage, its terms collection (when `aligned`) every aligned term, and each can be
+    read. A collection of a local-mode folder whose file is damaged cannot (`StoreDamagedError`): a push said
+    "already live; nothing written" over one while every load failed. A server that does not answer is no answer,
+    and goes on as an error: its collections are not dropped for it."""
+    try:
+        if not conn.call(conn.client.collection_exists, meta_c):
+            return False
+        mark = conn.call(conn.client.retrieve, meta_c, [meta_id("complete")], with_payload=True)
+        if not mark or mark[0].payload.get("build") != build:
+            return False
+        points_c = meta_c.removesuffix("-meta")
+        if not (conn.call(conn.client.collection_exists, points_c)
+                and conn.call(conn.client.count, points_c, exact=True).count == points):
+            return False
+        return not aligned or terms_whole(conn, f"{points_c}-terms", mark[0].payload)
+    except StoreDamagedError as exc:
+        logger.warning("index %s in Qdrant at %s cannot be read whole: %s", build, conn.where, exc)
+        return False
+
+
+def terms_whole(conn: Connection, terms_c: str, mark: dict[str, Any]) -> bool:
+    """Whether a version's terms collection holds the aligned terms its push wrote (`mark`: its completion mark; one
+    written before the mark counted them says only that some were)."""
+    if not conn.call(conn.client.collection_exists, terms_c):
+        return False
+    have = conn.call(conn.client.count, terms_c, exact=True).count
+    return have == mark["terms"] if "terms" in mark else have > 0
+
+
+def _mark_complete(conn: Connection, meta_c: str, build: str, points: int, terms: int) -> None:
     from qdrant_client import models as m
 
     conn.call(conn.client.upsert, meta_c, [m.PointStruct(id=meta_id("complete"), vector={}, payload={
-        "kind": "complete", "build": build, "points": points})], wait=True)
+        "kind": "complete", "build": build, "points": points, "terms": terms})], wait=True)
 
 
 def _live_manifest(conn: Connection, live: str) -> dict[str, Any]:

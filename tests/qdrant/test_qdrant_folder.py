@@ -116,7 +116,8 @@ def test_the_folder_is_locked_as_the_client_locks_it(folder):
 @pytest.mark.parametrize("damage", ["file cut short", "a point's bytes"])
 def test_a_damaged_collection_stops_only_what_reads_it(folder, damage):
     """A kept version cut short no longer stops the live one from serving; reading the damaged one is one clear
-    error naming the folder, not a traceback from SQLite or pickle (a point's bytes damaged was one at every open)."""
+    error naming the folder and the collection, not a traceback from SQLite or pickle (a point's bytes damaged was
+    one at every open)."""
     storage = folder / "collection" / "old" / "storage.sqlite"
     if damage == "file cut short":
         storage.write_bytes(storage.read_bytes()[:4096])
@@ -126,7 +127,8 @@ def test_a_damaged_collection_stops_only_what_reads_it(folder, damage):
     client = open_folder(str(folder))
     try:
         assert client.count("news", exact=True).count == 7
-        with pytest.raises(StoreUnavailableError, match="cannot be used as Qdrant's local mode .*(Database|Unpickl)"):
+        with pytest.raises(StoreUnavailableError,
+                           match="cannot be used as Qdrant's local mode: its collection 'old' .*(Database|Unpickl)"):
             client.count("old", exact=True)
     finally:
         client.close()

@@ -354,3 +354,35 @@ def test_a_build_waiting_for_a_busy_folder_says_so_in_its_progress(built_index, 
         os.close(fd)
     build.join(300)
     assert not build.is_alive() and NEW_DOC in docs_found(settings, embedders, NEW_QUESTION)
+
+
+@pytest.mark.parametrize("damage", ["terms folder removed", "terms file overwritten", "passages file cut short"])
+def test_a_live_version_damaged_in_its_folder_is_refused_by_a_load_and_written_again_by_a_push(built_index,
+                                                                                              embedders, qdrant_dir,
+                                                                                              damage):
+    """An operator's probe: the live version's terms collection removed by hand loaded as an empty one (English
+    questions served without the term alignment, no word said), and a collection's SQLite file overwritten or cut
+    short stopped every load while `rag index push` said "already live; nothing written". A load now refuses such a
+    version, naming the collection, and a push writes it again whole."""
+    from rag.errors import IndexCorruptError, StoreDamagedError
+
+    local, _ = built_index
+    settings = qdrant_settings(local, qdrant_dir)
+    first = backend.push(settings)
+    terms = qdrant_dir / "collection" / f"{first.collection}-terms"
+    if damage == "terms folder removed":
+        shutil.rmtree(terms)
+        refused, says = IndexCorruptError, f"{first.collection}-terms lacks the aligned terms its push wrote"
+    else:
+        storage = (terms if damage == "terms file overwritten" else
+                   qdrant_dir / "collection" / first.collection) / "storage.sqlite"
+        data = storage.read_bytes()
+        storage.write_bytes(os.urandom(len(data)) if damage == "terms file overwritten" else data[: len(data) // 3])
+        refused, says = StoreDamagedError, f"its collection '{storage.parent.name}' cannot be read"
+    with pytest.raises(refused, match=says):
+        backend.open_index(settings)
+    again = backend.push(settings)
+    assert not again.already_live and again.collection == first.collection and again.points == first.points
+    assert backend.open_index(settings).version == first.index_version
+    same_rankings(settings, embedders)
+    assert backend.push(settings).already_live  # whole now: nothing written
