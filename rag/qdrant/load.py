@@ -59,7 +59,8 @@ def load_qdrant_index(settings: Settings) -> LoadedIndex:
     for row in manifest["components"]:
         entry = Entry.from_json(row)
         if entry.kind == "bm25":
-            entry = Entry(entry.name, entry.kind, entry.files, {**entry.params, "idf_in": idf_in})
+            entry = Entry(entry.name, entry.kind, entry.files,
+                          {**entry.params, "idf_in": idf_in, "sequences": bool(published.get("bm25_sequences"))})
         loader = LOADERS.get(entry.kind)
         if loader is None:
             raise IndexCorruptError(f"component {entry.name!r} has an unknown kind {entry.kind!r}")
@@ -129,8 +130,8 @@ def _bm25(entry: Entry, conn: Connection, live: str, n: int, files: dict[str, by
             bridge = Bridge.load(Path(tmp) / BRIDGE_FILE)
     except (KeyError, ValueError, OSError) as exc:
         raise IndexCorruptError(f"bm25 cannot be read from {live} ({exc.__class__.__name__}: {exc})") from None
-    return QdrantBM25(conn, live, n, {t: i for i, t in enumerate(vocab["terms"])}, vocab["df"],
-                      entry.params.get("idf_in", "qdrant")), bridge
+    return QdrantBM25(conn, live, n, vocab["terms"], vocab["df"], entry.params.get("idf_in", "qdrant"),
+                      entry.params.get("sequences", False)), bridge
 
 
 def _sentences(entry: Entry, conn: Connection, live: str, n: int, files: dict[str, bytes]) -> Any:

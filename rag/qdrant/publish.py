@@ -122,7 +122,11 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
     # Qdrant's IDF modifier counts one shard's points, so on several shards BM25 would drift from bm25s (measured:
     # benchmarks/qdrant_shard_idf.py); a version is written whole, so there the stored values carry the IDF instead
     idf_in = "qdrant" if shards == 1 else "stored"
-    manifest = {**manifest, "qdrant": {"shards": shards, "replicas": replicas, "bm25_idf": idf_in}}
+    # each passage's BM25 terms in text order, which the reranker's proximity reads (without them it read a passage's
+    # sentences as the answers tokenize them, and ranked ~1 % of hybrid searches otherwise than the local store)
+    sequences = local.bm25.has_sequences
+    manifest = {**manifest, "qdrant": {"shards": shards, "replicas": replicas, "bm25_idf": idf_in,
+                                       "bm25_sequences": sequences}}
     _create_points(conn, points_c, entries, shards, replicas, idf_in)
     _upload(conn, points_c, _points(local, passages, keys, docs, idf_in), len(passages), progress, "passages")
     _create_meta(conn, meta_c, shards, replicas)
@@ -311,6 +315,7 @@ def _points(local: LoadedIndex, passages: list, keys: list[str], docs: dict[str,
                 vec[name] = m.SparseVector(indices=idx.astype(int).tolist(), values=val.astype(float).tolist())
         b = bm25.getrow(row)
         vec[BM25] = m.SparseVector(indices=b.indices.astype(int).tolist(), values=b.data.astype(float).tolist())
+        sequence = local.bm25.row_sequence(row)
         art = docs[p.doc_id]["articles"][p.article]
         published = art.get("published")  # an ISO date or date-time; Qdrant's datetime index wants RFC 3339
         sources = art.get("sources") or ()
@@ -319,7 +324,8 @@ def _points(local: LoadedIndex, passages: list, keys: list[str], docs: dict[str,
             "start": p.start, "end": p.end, "text": p.text, "tokens": p.tokens, "embed_key": key,
             "published": _rfc3339(published),
             "published_day": f"{published[:10]}T00:00:00Z" if published else None,
-            "url": sources[0]["url"] if sources else None})
+            "url": sources[0]["url"] if sources else None,
+            **({} if sequence is None else {"bm25_seq": sequence.astype(int).tolist()})})
 
 
 def _rfc3339(published: str | None) -> str | None:

@@ -7,7 +7,7 @@ Rows are the passages' positions in the version's manifest order, stored in each
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -104,19 +104,33 @@ class QdrantBM25(_Collection):
     supplies the inverse document frequency over the version's points, the Lucene IDF bm25s uses (`idf_in="qdrant"`);
     on several shards, whose IDF would be each shard's own, the values already carry bm25s's IDF (`"stored"`)."""
 
-    def __init__(self, conn: Connection, collection: str, size: int, vocab: Mapping[str, int],
-                 df: Sequence[int], idf_in: str = "qdrant") -> None:
+    def __init__(self, conn: Connection, collection: str, size: int, terms: Sequence[str],
+                 df: Sequence[int], idf_in: str = "qdrant", sequences: bool = False) -> None:
         super().__init__(conn, collection, size)
-        self._vocab = dict(vocab)
+        self._terms = list(terms)
+        self._vocab = {t: i for i, t in enumerate(self._terms)}
         self._df = np.asarray(df, np.int64)
         self._idf_in = idf_in
+        # each point's BM25 term ids in text order (`bm25_seq`), which a version published before they were stored
+        # lacks: the reranker then tokenizes its candidates instead
+        self.has_sequences = sequences
 
     @property
     def vocabulary(self) -> set[str]:
         return set(self._vocab) - {EMPTY}
 
-    # passages' terms in text order are not stored in Qdrant: the reranker tokenizes its candidates instead
-    has_sequences = False
+    def term_sequences(self, rows: Sequence[int]) -> list[list[str] | None]:
+        """The passages' BM25 terms in text order, by row, read in one request (none for a source row)."""
+        from qdrant_client import models as m
+
+        if not self.has_sequences or not len(rows):
+            return [None] * len(rows)
+        wanted = [int(r) for r in rows]
+        points, _ = self.conn.call(self.conn.client.scroll, self.collection, scroll_filter=m.Filter(must=[
+            m.FieldCondition(key="row", match=m.MatchAny(any=sorted(set(wanted))))]), limit=len(set(wanted)),
+            with_payload=["row", "bm25_seq"], with_vectors=False)
+        found = {int(p.payload["row"]): p.payload.get("bm25_seq") or [] for p in points}
+        return [[self._terms[t] for t in found.get(r, ())] for r in wanted]
 
     def document_frequency(self, term: str) -> int:
         i = self._vocab.get(term)

@@ -312,6 +312,14 @@ class BM25Store:
         ids = self.slot_sequence(int(self.layout.row_slot[row]))
         return None if ids is None else [self.vocab[t] for t in ids.tolist()]
 
+    def term_sequences(self, rows: Sequence[int]) -> list[list[str] | None]:
+        """`term_sequence` of each row (a store answered by a server reads them in one request)."""
+        return [self.term_sequence(r) for r in rows]
+
+    def row_sequence(self, row: int) -> np.ndarray | None:
+        """Passage row's BM25 term ids (of `vocab`) in text order, or None (what a push stores beside its vector)."""
+        return self.slot_sequence(int(self.layout.row_slot[row]))
+
     def slot_sequence(self, slot: int) -> np.ndarray | None:
         p = int(np.searchsorted(self.starts, slot, side="right") - 1)
         return self.parts[p].sequence(slot - self.starts[p])

@@ -129,9 +129,8 @@ class LexicalReranker:
         if only and set(only) <= {"proximity"} and self._bm25.has_sequences:
             # proximity reads each passage's terms in order, which the index stores: no Sudachi pass per candidate
             # (at 100k passages the candidates are rarely cached, and tokenizing 20 of them cost ~20 ms a query)
-            for i, r in enumerate(rows):
-                out[i, FEATURES.index("proximity")] = lexical.proximity(self._bm25.term_sequence(r), groups, weights,
-                                                                        WINDOW)
+            for i, sequence in enumerate(self._bm25.term_sequences(rows)):
+                out[i, FEATURES.index("proximity")] = lexical.proximity(sequence, groups, weights, WINDOW)
             return Candidates(kind, tuple(rows), out)
         q_tokens = self.analyzer.tokens(query)
         known_terms = {t for g in groups for t in g} | {t.term for t in q_tokens if t.term}
