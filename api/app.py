@@ -65,7 +65,9 @@ def _open_index(settings: Settings, embedders: Mapping[str, Embedder], state: St
         # a store an open would wait for (a folder another process holds, a server that does not answer within 2 s)
         # is not waited for: the port would stay closed (no /healthz) for up to two minutes; the server serves its
         # 503 and api/live.py LoadRetry loads the index once the store answers
-        return open_searcher(settings, build_if_missing=True, embedders=embedders, wait_for_store=False)
+        # a server that does not build (RAG_LIVE_BUILD=off, a replica) waits for the version the builder publishes
+        return open_searcher(settings, build_if_missing=settings.live_build != "off", embedders=embedders,
+                             wait_for_store=False)
     except UNSERVABLE as exc:
         _without_index(exc, state)
         return None

@@ -418,6 +418,8 @@ def _build_first(settings: Settings) -> tuple[dict[str, Any] | None, Exception |
     from rag.indexing import backend
     from rag.runtime import build_if_needed, load_embedders, needs_build
 
+    if settings.live_build == "off":
+        return None, None  # a replica serves what the store holds, when it holds it (api/live.py LoadRetry)
     try:
         if backend.store(settings).busy(settings) or not needs_build(settings):
             return None, None

@@ -40,7 +40,7 @@ MIN_ADMIN_TOKEN = 16  # characters of RAG_ADMIN_TOKEN
 FusionKind = Literal["rrf", "weighted"]
 RerankKind = Literal["none", "lexical"]
 StoreKind = Literal["local", "qdrant"]
-LiveBuildKind = Literal["process", "thread"]
+LiveBuildKind = Literal["process", "thread", "off"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +224,10 @@ class Settings:
             raise ConfigError(f"fusion={self.fusion!r}: allowed {get_args(FusionKind)}")
         if self.live_build not in get_args(LiveBuildKind):
             raise ConfigError(f"live_build={self.live_build!r}: allowed {get_args(LiveBuildKind)}")
+        if self.live_build == "off" and self.watch_seconds > 0:
+            raise ConfigError(f"watch_seconds={self.watch_seconds!r} with live_build='off': a server that does not "
+                              "build cannot build when the seeds change (RAG_WATCH_SECONDS=0, or another "
+                              "RAG_LIVE_BUILD)")
         if self.rerank not in get_args(RerankKind):
             raise ConfigError(f"rerank={self.rerank!r}: allowed {get_args(RerankKind)}")
         if not 1 <= self.rerank_depth <= 200:
@@ -281,7 +285,13 @@ class Settings:
         if self.qdrant_url:
             _check_qdrant_url(self.qdrant_url)
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", self.qdrant_collection):
-            raise ConfigError(f"qdrant_collection={self.qdrant_collection!r}: letters, digits, '-' and '_' only")
+            raise ConfigError(f"qdrant_collection={self.qdrant_collection!r}: 1 to 64 letters, digits, '-' and '_' "
+                              f"only ({len(self.qdrant_collection)} characters given)")
+        if self.qdrant_api_key is not None and not re.fullmatch(r"[!-~]+", self.qdrant_api_key):
+            # sent as an HTTP header: a key with a letter outside ASCII was a UnicodeEncodeError's traceback in every
+            # command, and `rag serve` died before it listened (an operator's probe); the key itself is not shown
+            raise ConfigError("qdrant_api_key (RAG_QDRANT_API_KEY): printable ASCII characters only, without spaces "
+                              "(it is sent as an HTTP header); check the value the environment holds")
         if not 1 <= self.query_batch_max <= 256:
             raise ConfigError(f"query_batch_max={self.query_batch_max!r}: must be 1..256 texts")
         self._validate_numbers()

@@ -179,6 +179,11 @@ class LiveBuilder:
 
     def start(self, trigger: str = "api") -> BuildStatus:
         """Start a build now; raises BuildBusyError while another one runs."""
+        if self._settings.live_build == "off":
+            # a replica (docs/qdrant.md): it serves what the store holds, and a rebuild there embedded the whole corpus
+            # on CPUs meant for serving and moved the alias off the builder's working copy (an operator's probe)
+            raise BuildBusyError("this server does not build (RAG_LIVE_BUILD=off): it serves the version the store "
+                                 "holds; rebuild on the builder, then POST /v1/admin/reload here")
         with self._lock:
             running = self._status
             if running is not None and running.state == "running":

@@ -102,6 +102,17 @@ def test_the_qdrant_store_without_a_place_is_refused_before_anything_loads():
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("key", ["ключ", "two words", "line\nbreak"])
+def test_an_api_key_that_cannot_be_an_http_header_is_a_configuration_error_that_does_not_show_it(key):
+    """An operator's probe: a key with a letter outside ASCII was a UnicodeEncodeError's traceback in every command,
+    and `rag serve` died before it listened."""
+    for argv in (("index", "info"), ("serve", "--port", "0")):
+        done = rag(*argv, env={"RAG_STORE": "qdrant", "RAG_QDRANT_URL": "http://127.0.0.1:6399",
+                               "RAG_QDRANT_API_KEY": key})
+        assert done.returncode == 2 and "RAG_QDRANT_API_KEY): printable ASCII characters only" in done.stderr, argv
+        assert "Traceback" not in done.stderr and key.split()[0] not in done.stderr
+
+
 def test_a_read_of_a_folder_holding_no_store_makes_none_there(tmp_path, monkeypatch, capsys):
     """`rag index info` or `rag search` at a mistyped RAG_QDRANT_PATH made an empty store there (its .lock and
     meta.json, in whatever folder was named) and then said the alias was missing."""
@@ -128,6 +139,11 @@ def test_an_unreachable_qdrant_server_is_a_clear_error_not_a_traceback():
     done = rag("search", "anything", env=env)
     assert done.returncode == 1 and "Qdrant at http://127.0.0.1:9 did not answer" in done.stderr
     assert "Traceback" not in done.stderr
+    # a key over http:// is said once, in one line (the client's warning took two, with its source line)
+    keyed = rag("search", "anything", env={**env, "RAG_QDRANT_API_KEY": "s3cret-key"})
+    assert keyed.returncode == 1 and "Qdrant at http://127.0.0.1:9 did not answer" in keyed.stderr
+    assert keyed.stderr.count("RAG_QDRANT_API_KEY is sent to http://127.0.0.1:9 over http://") == 1
+    assert "UserWarning" not in keyed.stderr and "s3cret" not in keyed.stderr
 
 
 NOT_FOUND = b'{"status": {"error": "Not found: Collection `newsrag-x` doesn\'t exist!"}}'

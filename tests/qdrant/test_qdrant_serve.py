@@ -179,3 +179,41 @@ def test_a_start_whose_qdrant_server_has_hung_answers_at_once(published, embedde
                 conn.close()
     finally:
         listener.close()
+
+
+def test_a_replica_that_does_not_build_waits_for_the_builders_version_and_refuses_a_rebuild(built_index, embedders,
+                                                                                           tmp_path, qdrant_dir):
+    """An operator's probe: a replica as docs/qdrant.md's compose file starts it (the admin token, the seeds, no index
+    folder) took `POST /v1/admin/rebuild`, embedded the whole corpus on CPUs meant for serving and moved the alias
+    off the builder's working copy. With RAG_LIVE_BUILD=off it builds nothing, at its start or when asked: it serves
+    the version the builder publishes, once there is one, and says where rebuilds happen."""
+    from litestar.testing import TestClient
+
+    from api.app import create_app
+    from rag.errors import ConfigError
+    from rag.indexing import backend
+    from rag.qdrant import session
+
+    from .conftest import qdrant_settings
+
+    local, _ = built_index
+    settings = qdrant_settings(local, qdrant_dir, index_dir=tmp_path / "no-working-copy", admin_token=TOKEN,
+                               live_build="off")
+    with TestClient(create_app(settings, embedders=embedders)) as c:
+        ready = c.get("/readyz")
+        assert ready.status_code == 503 and "no Qdrant local-mode store at" in ready.json()["detail"], ready.text
+        refused = c.post("/v1/admin/rebuild", headers=AUTH)
+        assert refused.status_code == 409 and "does not build (RAG_LIVE_BUILD=off)" in refused.json()["detail"]
+        pushed = backend.push(settings.replace(index_dir=local.index_dir))  # the builder publishes
+        deadline = time.monotonic() + 120
+        while c.get("/readyz").status_code != 200:  # loaded again by itself (api/live.py LoadRetry)
+            assert time.monotonic() < deadline, c.get("/readyz").text
+            time.sleep(0.2)
+        assert c.get("/v1/index").json()["index_version"] == pushed.index_version
+        assert c.post("/v1/admin/rebuild", headers=AUTH).status_code == 409
+        assert c.post("/v1/search", json={"query": QUESTIONS[0], "top_k": 3}).json()["results"]
+    assert not settings.index_dir.exists()  # no working copy made, nothing embedded
+    with session(settings) as conn:
+        assert conn.live_collection(settings.qdrant_collection) == pushed.collection
+    with pytest.raises(ConfigError, match="with live_build='off'"):
+        settings.replace(watch_seconds=2)
