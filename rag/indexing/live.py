@@ -289,8 +289,8 @@ class LiveBuilder:
             with self._lock:
                 self._lost_lock = isinstance(exc, BuildBusyError)
             reason = failure_reason(exc)
-            logger.error("live build %s failed after %.1fs, the previous index keeps serving: %s", build_id,
-                         time.perf_counter() - t0, reason)
+            logger.error("live build %s failed after %.1fs, the index served before it (if any) keeps serving: %s",
+                         build_id, time.perf_counter() - t0, reason)
             at, reason = _now(), self._public(reason)
             self._finish(build_id, time.perf_counter() - t0, state="failed", error=reason, finished_at=at,
                          last_error=f"build {build_id} failed at {at}: {reason}")
