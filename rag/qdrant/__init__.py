@@ -82,6 +82,9 @@ class Connection:
             with self._lock:
                 return fn(*args, **kwargs)
         except UnexpectedResponse as exc:
+            if exc.status_code in (401, 403):  # a key refused said only "Unexpected Response: 403 (Forbidden)"
+                raise StoreUnavailableError(f"Qdrant at {self.where} answered {exc.status_code} ({_reason(exc)}); "
+                                            "check RAG_QDRANT_API_KEY") from None
             if exc.status_code != 404:
                 raise StoreUnavailableError(f"Qdrant at {self.where} answered {exc.status_code} ({_reason(exc)})") from None
             # Qdrant says "Not found: Collection `…` doesn't exist!"; another server at the URL says something else

@@ -96,6 +96,9 @@ def check_destination(settings: Settings) -> None:
                                         f"Qdrant's ({exc.__class__.__name__}): is RAG_QDRANT_URL a Qdrant server? "
                                         "Nothing was built") from None
         except UnexpectedResponse as exc:
+            if exc.status_code in (401, 403):
+                raise StoreUnavailableError(f"Qdrant at {shown_url(settings.qdrant_url)} answered {exc.status_code} "
+                                            f"to GET /collections: {_KEY_HINT}. Nothing was built") from None
             raise StoreUnavailableError(f"{shown_url(settings.qdrant_url)} answered {exc.status_code} to Qdrant's "
                                         "GET /collections: is RAG_QDRANT_URL a Qdrant server? Nothing was built") from None
         except (ResponseHandlingException, OSError) as exc:
@@ -113,6 +116,10 @@ def check_destination(settings: Settings) -> None:
         check_alias_name(settings.qdrant_collection, json.loads((path / "meta.json").read_text("utf-8"))["collections"])
     except (OSError, ValueError, KeyError, TypeError):
         pass  # no store yet, or one the session will say more about
+
+
+# what a 401 or 403 from a Qdrant server says to do (it said only "Unexpected Response: 403 (Forbidden)")
+_KEY_HINT = "check RAG_QDRANT_API_KEY (a key that server accepts, with the rights this command needs)"
 
 
 def check_alias_name(alias: str, collections_there: Any) -> None:

@@ -154,6 +154,9 @@ NOT_FOUND = b'{"status": {"error": "Not found: Collection `newsrag-x` doesn\'t e
     (503, NOT_FOUND, "answered 503"),
     # another HTTP service at the URL (or a proxy's page): it said "reload the index", over three lines
     (404, b'{"error":"not_found","detail":"no endpoint at /aliases"}', "answered 404 .*: is RAG_QDRANT_URL a Qdrant"),
+    # a key the server refuses: it said only "Forbidden" (an operator's probe)
+    (403, b'{"status":{"error":"Invalid api-key"}}', "answered 403 .*; check RAG_QDRANT_API_KEY"),
+    (401, b'{"status":{"error":"Must provide an API key"}}', "answered 401 .*; check RAG_QDRANT_API_KEY"),
 ])
 def test_a_server_error_becomes_an_unavailable_index_that_says_what_to_do(status, body, says):
     """What a Qdrant server answers when a version was collected (404) or it is overloaded (503), and what another
@@ -338,3 +341,21 @@ def test_a_url_that_answers_a_page_is_one_line_and_the_urls_password_is_never_sh
             assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err[-2000:]
             assert "in a form that is not Qdrant's" in err and "is RAG_QDRANT_URL a Qdrant server?" in err
             assert "secretpw" not in err and url in err
+
+
+def test_a_key_the_server_refuses_says_to_check_the_key_before_a_build_embeds_anything(built_index, tmp_path,
+                                                                                      monkeypatch, capsys):
+    """A 403 from the server said "Unexpected Response: 403 (Forbidden) … Invalid api-key" and nothing of the setting
+    to check (an operator's probe); a build found it before embedding, and said "is RAG_QDRANT_URL a Qdrant server?"."""
+    local, _ = built_index
+    with other_http_service(403, "application/json", b'{"status":{"error":"Invalid api-key"}}') as url:
+        monkeypatch.setenv("RAG_STORE", "qdrant")
+        monkeypatch.setenv("RAG_QDRANT_URL", url)
+        monkeypatch.setenv("RAG_QDRANT_API_KEY", "wrong-key")
+        for argv in (["index", "info"], ["index", "build", "--seeds", str(local.seeds_dir), "--index",
+                                         str(tmp_path / "index")]):
+            assert main(argv) == 1
+            err = capsys.readouterr().err
+            assert "Traceback" not in err and "answered 403" in err and "check RAG_QDRANT_API_KEY" in err, err[-2000:]
+            assert "wrong-key" not in err
+        assert not (tmp_path / "index").exists()  # nothing embedded
