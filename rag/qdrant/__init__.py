@@ -34,9 +34,6 @@ logger = logging.getLogger(__name__)
 # prints this over two lines with its source path; the first call says why the server did not answer, in one line.
 # A version that does not match is still said.
 warnings.filterwarnings("ignore", message="Failed to obtain server version", category=UserWarning)
-# and this, over two lines with its source line, at every command with a key over http://: said once, in one line,
-# by `connect` (an operator's probe)
-warnings.filterwarnings("ignore", message="Api key is used with an insecure connection", category=UserWarning)
 
 T = TypeVar("T")
 # uuid5 namespace of passage point ids: the same passage always gets the same id, so re-upserting it is idempotent
@@ -289,9 +286,14 @@ def connect(settings: Settings) -> Connection:
     from qdrant_client import QdrantClient
 
     if settings.qdrant_url:
-        where, make = settings.qdrant_url, lambda: QdrantClient(url=settings.qdrant_url, api_key=settings.qdrant_api_key,
-                                                                 timeout=30)
+        def remote() -> Any:
+            with warnings.catch_warnings():  # said below in one line (and under pytest, whose filters are its own)
+                warnings.filterwarnings("ignore", message="Api key is used with an insecure connection")
+                return QdrantClient(url=settings.qdrant_url, api_key=settings.qdrant_api_key, timeout=30)
+
+        where, make = settings.qdrant_url, remote
         if settings.qdrant_api_key and settings.qdrant_url.lower().startswith("http://") and where not in _CONNECTIONS:
+            # the client's own warning took two lines with its source line, at every command (an operator's probe)
             logger.warning("RAG_QDRANT_API_KEY is sent to %s over http://, readable on the way; use https://",
                            shown_url(where))
     elif str(settings.qdrant_path) == MEMORY:  # the local mode without a folder: tests, and trying it out
