@@ -74,6 +74,8 @@ class _Requests(h11.Connection):
 
     refused: tuple[int, str] | None = None
     refused_path: str = ""  # the path of a request refused after its line was read: its error in that route's shape
+    body_limit: int | None = None  # the app's max_body_bytes: a chunk declared larger is refused at once
+    chunk_seen = 0  # the bytes of the chunk being read that have come
 
     def __init__(self, role: Any, max_incomplete_event_size: int) -> None:
         super().__init__(role, max_incomplete_event_size)
@@ -95,8 +97,11 @@ class _Requests(h11.Connection):
                 self.refused = (status, self._too_large(status) if status in (414, 431)
                                 else "the request is not valid HTTP/1.1")
             raise
+        if isinstance(event, h11.Data):  # Content-Length's data is no chunk's: its flags stay False
+            self.chunk_seen = 0 if event.chunk_end else (0 if event.chunk_start else self.chunk_seen) + len(event.data)
         if not isinstance(event, h11.Request):
             return event
+        self.chunk_seen = 0
         self.refused_path = event.target.split(b"?", 1)[0].decode("ascii", "replace")
         # h11 bounds only a head still arriving: one whole in the first bytes read was served at any size (a
         # reviewer's: 100 KB in one send got a 200, 150 KB a 431), so a head's size depended on how TCP cut it
@@ -176,8 +181,14 @@ class _Requests(h11.Connection):
         arrive in time" (a probe's); a bare LF after a chunk's data was a 400 at once, as this is now. A size line is
         hex digits and extensions, so a line feed in the waiting bytes before any CRLF ends one."""
         reader = getattr(self, "_reader", None)
-        if (ChunkedReader is None or not isinstance(reader, ChunkedReader)
-                or getattr(reader, "_bytes_in_chunk", 1) or getattr(reader, "_bytes_to_discard", b"x")
+        if ChunkedReader is None or not isinstance(reader, ChunkedReader):
+            return
+        if self.body_limit is not None and self.chunk_seen + getattr(reader, "_bytes_in_chunk", 0) > self.body_limit:
+            # one chunk declared larger than the body limit (`FFFFF`, sixteen F's) was waited for until the body
+            # deadline and answered 408 "send it without pauses" (a probe's); a Content-Length as large is a 413 at
+            # once. Many chunks under it that sum past it are the app's, which answers 413 and keeps the connection
+            self._refuse(413, f"the body is larger than {self.body_limit} bytes (one chunk was declared larger)")
+        if (getattr(reader, "_bytes_in_chunk", 1) or getattr(reader, "_bytes_to_discard", b"x")
                 or getattr(reader, "_reading_trailer", True)):
             return
         waiting = bytes(self._receive_buffer._data[: self.header_limit])
@@ -214,8 +225,9 @@ def _unread(transport: asyncio.BaseTransport) -> bool:
         return True
 
 
-def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
-    """uvicorn's h11 protocol with a deadline on each request's headers (body deadlines are api.edge's)."""
+def guarded_h11(header_timeout_s: float, max_body_bytes: int | None = None) -> type[H11Protocol]:
+    """uvicorn's h11 protocol with a deadline on each request's headers (body deadlines are api.edge's), and a
+    chunked body refused as soon as one chunk's declared size is over `max_body_bytes`."""
 
     class GuardedH11Protocol(H11Protocol):
         """uvicorn has no header timeout: its keep-alive timer stops at a client's first byte, so a client that sends
@@ -232,6 +244,7 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
             super().__init__(*args, **kwargs)
             limit = self.config.h11_max_incomplete_event_size
             self.conn = _Requests(h11.SERVER, DEFAULT_MAX_INCOMPLETE_EVENT_SIZE if limit is None else limit)
+            self.conn.body_limit = max_body_bytes
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -320,6 +333,14 @@ def guarded_h11(header_timeout_s: float) -> type[H11Protocol]:
                     and self.conn.their_state in (h11.DONE, h11.MUST_CLOSE)):
                 self._client_done = True
                 return True
+            if (cycle is not None and not getattr(cycle, "response_started", True)
+                    and self.conn.their_state is h11.SEND_BODY and not self.transport.is_closing()):
+                # the body can no longer come whole: its client, which can still read, is told so (it read nothing,
+                # the connection closed at once: a probe's); its app sees the client gone, as before
+                self.conn.refused = (400, "the request's body ended before all of it came (fewer bytes than its "
+                                          "Content-Length, or no last chunk) and the client closed its side")
+                self.send_400_response("")
+                return None
             return super().eof_received()
 
         def _arm(self) -> None:
@@ -489,7 +510,7 @@ def _run(settings: Settings, embedders: dict[str, Any] | None, failed: Exception
     # (`_make_room`), or with none such uvicorn answers 503 at once instead of queueing (`_answer_over_the_limit`).
     config = uvicorn.Config(app, host=settings.host, port=settings.port, workers=1, lifespan="on",
                             log_config=None, access_log=False, server_header=False, timeout_graceful_shutdown=10,
-                            http=guarded_h11(settings.header_timeout_s),
+                            http=guarded_h11(settings.header_timeout_s, settings.max_body_bytes),
                             # uvicorn serves a request while fewer than its limit are open, this one's among them: so
                             # that RAG_MAX_CONNECTIONS connections are served (a probe's: 128 were refused at 128)
                             limit_concurrency=settings.max_connections + 1,

@@ -297,7 +297,7 @@ def test_a_client_abort_is_logged_as_a_client_abort_not_an_error(server):
 def test_a_client_that_half_closes_after_a_whole_request_reads_its_response(server):
     """`shutdown(SHUT_WR)` right after a whole request (nc -N, some proxies): the response is written, then the
     connection closed (a probe's: 10 of 10 POSTs got no status line, as if the client had gone). A streamed chat is
-    written to its end. A half-close inside the body is an abort still: no response, the connection closed."""
+    written to its end. A half-close inside the body reads a 400, and the connection is closed."""
     url, _ = server
     search = json.dumps({"query": EN_QUESTION, "top_k": 2}).encode()
     chat = json.dumps({"messages": [{"role": "user", "content": EN_QUESTION}], "stream": True}).encode()
@@ -338,11 +338,13 @@ def test_a_client_that_half_closes_after_a_whole_request_reads_its_response(serv
         while chunk := sock.recv(65536):
             data += chunk
     assert data.count(b"HTTP/1.1 ") == 1 and data.startswith(b"HTTP/1.1 200"), data[:300]  # a deadline sends a 408
+    # a half-close inside the body: the client can still read why it is not answered (it read nothing: a probe's)
     with socket.create_connection(_address(url), timeout=60) as sock:
         sock.sendall(b"POST /v1/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                      b"Content-Length: 1000\r\n\r\n{\"query\": \"")
         sock.shutdown(socket.SHUT_WR)
-        assert sock.recv(65536) == b""
+        got, _, _ = _read_response(sock)
+        assert got == 400 and sock.recv(65536) == b""
 
 
 def test_a_path_logged_by_the_server_cannot_start_a_log_line_of_its_own(server):
@@ -812,6 +814,35 @@ def test_a_chunk_size_line_ending_in_a_bare_line_feed_gets_a_400_at_once(server,
                      b"Transfer-Encoding: chunked\r\n\r\n" + body)
         got, _, reply = _read_response(sock)
     assert (got, json.loads(reply)["detail"]) == (400, detail)
+
+
+@pytest.mark.parametrize("size", [b"FFFFF", b"f4241", b"F" * 16, b"F" * 17])
+def test_a_chunk_declared_past_the_body_limit_reads_its_413_at_once(server, size):
+    """A chunk's size over max_body_bytes (1,000,000) was waited for until the body deadline and answered 408 "send it
+    without pauses" (a probe's), where a Content-Length as large is a 413 at once. The body deadline is longer than
+    the socket's wait here: only an answer before it is read."""
+    url, _ = server
+    with socket.create_connection(_address(url), timeout=BODY_TIMEOUT_S - 1) as sock:
+        sock.sendall(b"POST /v1/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n" + size + b'\r\n{"query":"statue"}\r\n0\r\n\r\n')
+        got, _, reply = _read_response(sock)
+    assert got == 413 and "the body is larger than 1000000 bytes" in json.loads(reply)["detail"]
+    assert httpx.post(url + "/v1/search", json={"query": EN_QUESTION, "top_k": 1}, timeout=60).status_code == 200
+
+
+@pytest.mark.parametrize("framing", ["Content-Length: 40\r\n\r\n{\"query\":\"statue\"}",
+                                     "Transfer-Encoding: chunked\r\n\r\n12\r\n{\"query\":\"statue\"}\r\n"])
+def test_a_body_cut_short_by_a_half_close_reads_a_400(server, framing):
+    """A body shorter than its Content-Length (or without its last chunk), then shutdown(SHUT_WR): the client can
+    still read, and read nothing, the connection closed at once (a probe's). It reads a 400 saying why."""
+    url, _ = server
+    with socket.create_connection(_address(url), timeout=BODY_TIMEOUT_S - 1) as sock:
+        sock.sendall(b"POST /v1/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     + framing.encode())
+        time.sleep(0.2)  # the head read and the app begun, as it is when a client half-closes after sending
+        sock.shutdown(socket.SHUT_WR)
+        got, _, reply = _read_response(sock)
+    assert got == 400 and "the request's body ended before all of it came" in json.loads(reply)["detail"]
 
 
 def _server_pid(index: Path) -> int:
