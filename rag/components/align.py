@@ -16,7 +16,7 @@ from ..errors import IndexCorruptError
 from ..stores.align import ANN_TERMS, TermAligner, ann_index
 from ..stores.segments import SEG_DIR, link, merge_kind
 from ..stores.english import content_words
-from ..stores.bridge import HOW_DEGREES
+from ..stores.bridge import HONORIFICS, HOW_DEGREES
 from ..stores.romaji import reads_as_japanese
 from ..stores.ann import why_train_again
 from ..stores.dense import SlotVectors, exact_tail
@@ -38,8 +38,11 @@ class AlignExpander:
 
     def words(self, text: str) -> list[str]:
         """The question's content words, at most max_words, without the degree "how" asks for ("how many", "how long":
-        what kind of answer, a number or a span; the bridge leaves it out too)."""
-        return content_words(_HOW_DEGREE.sub("how", text))[: self.max_words]
+        what kind of answer, a number or a span; the bridge leaves it out too), nor an honorific, which the bridge
+        leaves out too: "Mr"'s nearest terms were 同氏, ともこ, 米 and ISW, which ranked a blog on Trump above the
+        words of the Mr Oku asked about (a twenty-fifth probe's)."""
+        return [w for w in content_words(_HOW_DEGREE.sub("how", text))
+                if w.lower().rstrip(".") not in HONORIFICS][: self.max_words]
 
     def warm(self) -> None:
         """Work the aligner would otherwise do in the first English question (a local one's 8-bit codes; Qdrant's:

@@ -23,7 +23,7 @@ from ..chunking import CHUNKING_ID
 from ..errors import IndexCorruptError
 from ..stores import defined
 from ..stores.bm25 import BM25Store, TermSegment, count_terms, read_vocab, term_ids
-from ..stores.bridge import Bridge, build_bridge, name_terms
+from ..stores.bridge import Bridge, build_bridge, name_terms, names_read_aloud
 from ..stores.english import capitals
 from ..stores.japanese import JapaneseAnalyzer
 from ..stores.segments import SEG_DIR, Layout, Segment, carried, link, write_json
@@ -253,7 +253,8 @@ class BM25Builder:
                      is_person=self._is_person, is_place=self._is_place, reads_as_place=self._reads_as_place,
                      tags=self.analyzer.tags,
                      split=self.analyzer.terms, reads=self.analyzer.noun_readings,
-                     person_reads=self.analyzer.person_readings).save(out / BRIDGE_FILE)
+                     person_reads=self.analyzer.person_readings,
+                     read_names=names_read_aloud(corpus.cited, self.analyzer.terms)).save(out / BRIDGE_FILE)
         logger.info("bm25: analysed %d of %d passages (%d terms) in %.2fs, bridge in %.2fs", analysed, layout.rows,
                     len(self.vocabulary), t1 - t0, time.perf_counter() - t1)
         params = {**self.params, "segments": layout.segments_json()}

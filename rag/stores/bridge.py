@@ -102,7 +102,7 @@ _FISCAL_YEAR = re.compile(r"\bfiscal\s+(?:year\s+)?'?\d{2,4}\b|\b\d{4}\s+fiscal\
 _COMPARING = frozenset({"more", "less", "fewer", "as", "bigger", "higher", "greater", "larger", "longer", "faster"})
 _OCCURRENCES = ("回", "度")  # "how many times": 回 and 度 count them; the table's "times" is 倍 too
 _MISS = re.compile(r"\bMiss\.?\s+[A-Z]")  # the title, as typed: not the verb before a name ("Did Tokyo miss Osaka?")
-_HONORIFICS = frozenset({"mr", "mrs", "ms", "mx", "sir", "madam"})  # a name's, no word of its own
+HONORIFICS = frozenset({"mr", "mrs", "ms", "mx", "sir", "madam"})  # a name's, no word of its own
 _NUMBER_WORDS = frozenset({"hundred", "thousand", "million", "billion", "trillion", "dozen"})
 # a country by a name JMdict glosses only at length ("United States of America": 米国, アメリカ; the two words were
 # ユナイテッド and 国家, a held-out set's "United States" questions half as often first as "US" ones) or in an acronym
@@ -222,7 +222,8 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
                  tags: Callable[[str], tuple[str, ...]] | None = None,
                  split: Callable[[str], list[str]] | None = None,
                  reads: Callable[[str], list[str]] | None = None,
-                 person_reads: Callable[[str], list[str]] | None = None) -> Bridge:
+                 person_reads: Callable[[str], list[str]] | None = None,
+                 read_names: dict[str, list[str]] | None = None) -> Bridge:
     """The table {english key: [japanese terms in vocab]}, the vocabulary's katakana terms no dictionary holds, and
     `defined`, the acronyms the passages gloss with the terms of their definitions ({"SCO": [上海, 協力, 機構]},
     defined.py) with the names themselves (`defined_names`, {"SCO": "上海協力機構"}), and the names written alike
@@ -241,7 +242,9 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     dictionary under it is cut into, when the vocabulary holds each of them (`Bridge.compounds`: "press conference" is
     記者 + 会見, as Sudachi cuts 記者会見). With `reads` (a term's readings as a noun, in kana), the vocabulary's nouns written
     in kanji or hiragana are keyed by their readings in Latin letters too (`Bridge.readings`: "kotsu" is 交通, "oiwa" 大岩),
-    for a Japanese word a question writes in them."""
+    for a Japanese word a question writes in them. `read_names` ({reading: terms}, `names_read_aloud`): the people's
+    names the passages write with their readings after them, keyed as Sudachi's people are, and by the reading alone
+    where no key of the table and no word of the dictionary's English is that reading."""
     db = db_path()
     if db is None:
         logger.warning("jamdict-data is not installed: English questions get no lexical bridge")
@@ -348,6 +351,14 @@ def build_bridge(vocab: Iterable[str], cache_dir: Path | None = None,
     readings = _by_reading(terms, reads, proper) if reads is not None else {}
     if person_reads is not None:
         out |= _by_person_reading(terms, person_reads)
+    for key, found in (read_names or {}).items():
+        written_so = [t for t in found if t in terms]
+        if not written_so:
+            continue
+        person = f"person:{key}"
+        out[person] = list(dict.fromkeys([*written_so, *out.get(person, ())]))[:_MAX_PER_KEY]
+        if words and key not in out and key not in words:  # "aimono": 相物 (四十物); not "nagano", a place's key
+            out[key] = written_so
     logger.info("bridge: %d English keys, %d by a word's parts, %d unknown katakana terms and %d acronyms the passages "
                 "define in %.2fs", len(out), len(compounds), sum(map(len, names.values())), len(defined or ()),
                 time.perf_counter() - t0)
@@ -397,6 +408,32 @@ def _by_person_reading(terms: Iterable[str], reads: Callable[[str], list[str]]) 
                 if len(key := folded(romanized(kana))) >= 2:
                     people[key].add(term)
     return {f"person:{key}": sorted(found)[:_MAX_PER_KEY] for key, found in sorted(people.items())}
+
+
+# a person's name in kanji with its reading in kana after it, family name and given name apart, as the news writes an
+# unusual one: 大工吉郎(おおく・よしろう), 四十物浩二(あいもの・こうじ)
+_NAME_READ = re.compile(r"([\u4e00-\u9fff\u3005]{2,8})[(（]([\u3041-\u3096\u30fc]{1,10})・([\u3041-\u3096\u30fc]{1,10})[)）]")
+
+
+def names_read_aloud(texts: Iterable[str], split: Callable[[str], list[str]]) -> dict[str, list[str]]:
+    """{a reading in Latin letters, folded: the terms of the names the texts write with that reading after them}: the
+    family name's and the given name's, when `split` (the terms BM25 reads a text as) cuts the name in two, each of
+    two characters or more; the whole reading's when it reads the name as one term. "What did Mr Oku say?" reached
+    おく, a hiragana word, and no passage of 大工吉郎(おおく・よしろう), whose 大工 is JMdict's carpenter and no name of
+    Sudachi's (a twenty-fifth probe's); "What did Aimono say?" was refused (四十物浩二(あいもの・こうじ))."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for text in texts:
+        if "・" not in text:
+            continue
+        for m in _NAME_READ.finditer(text):
+            name, family, given = m.groups()
+            parts = split(name)  # a name read as numbers is cut anywhere (八月一日清: 8, 月, 1, 日清): none of it
+            pairs = ([] if any(p.isdigit() for p in parts) else list(zip((family, given), parts)) if len(parts) == 2 else
+                     [(family + given, parts[0])] if len(parts) == 1 else [])
+            for kana, term in pairs:
+                if len(term) >= 2 and len(key := folded(romanized(kana))) >= 3:
+                    found[key].add(term)
+    return {key: sorted(terms)[:_MAX_PER_KEY] for key, terms in sorted(found.items())}
 
 
 def _by_ordinal(out: dict[str, list[str]]) -> None:
@@ -847,7 +884,7 @@ class Bridge:
             if w == "miss" and misses and i < len(words) and words[i] in names:
                 misses -= 1  # "Miss" as typed, as many times as it is: not the verb ("Did Miss Ito miss Oda?")
                 continue
-            if w in _HONORIFICS:
+            if w in HONORIFICS:
                 continue  # "Mr Hayashi": the news writes 氏 or さん, and JMdict's 方, 兄, どの matched any passage
             if w in ("fiscal", "fy") and fiscal_years:
                 fiscal_years -= 1  # "in fiscal 2024", "FY2024": 2024年度, not the city's year (2024年); as many as

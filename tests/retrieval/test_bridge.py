@@ -1132,6 +1132,44 @@ def test_a_word_of_the_dictionary_written_as_a_name_reaches_the_people_that_read
         assert ["障子", "東海林"] not in bridge.expand(other) and ["障子"] in bridge.expand(other), other
 
 
+def test_a_name_the_passages_write_with_its_reading_is_keyed_by_it(built_index) -> None:
+    """The news writes an unusual name's reading after it: 大工吉郎(おおく・よしろう). "What did Mr Oku say?" reached おく,
+    a hiragana word, and no passage of his (大工 is JMdict's carpenter, no name of Sudachi's), and "What did Aimono
+    say?" was refused (四十物浩二(あいもの・こうじ)); a twenty-fifth probe's. Each name is keyed by its family name's and
+    its given name's readings, as Sudachi's people are, and by the reading alone where no key and no English word is
+    it; not a name cut as numbers (八月一日清), nor a part of one character."""
+    from rag.stores.bridge import names_read_aloud
+
+    split = searcher_analyzer().terms
+    texts = ["同会の会長、大工吉郎(おおく・よしろう)さん(78)は語った。", "市長の四十物浩二(あいもの・こうじ)氏",
+             "陸軍上等兵、八月一日清(ほづみ・きよし)さん", "研究員、日下部亮(くさかべ・りょう)さん", "長野健太郎(ながの・けんたろう)社長"]
+    read = names_read_aloud(texts, split)
+    assert read == {"oku": ["大工"], "yoshiro": ["吉郎"], "aimono": [split("四十物")[0]], "koji": ["浩二"],
+                    "kusakabe": ["日下部"], "nagano": ["長野"], "kentaro": ["健太郎"]}
+    settings, _ = built_index
+    vocabulary = ["大工", "吉郎", split("四十物")[0], "浩二", "長野", "言う"]
+    bridge = build_bridge(vocabulary, cache_dir=Path(settings.cache_dir or settings.index_dir / ".cache"),
+                          reads=lambda t: _KANA.get(t, []), person_reads=searcher_analyzer().person_readings,
+                          split=None, read_names=read)
+    assert bridge.table["person:oku"] == ["大工"] and bridge.table["aimono"] == [split("四十物")[0]]
+    named: dict[str, list[str]] = {}
+    assert any("大工" in g for g in bridge.expand("What did Mr Oku say?", named=named)) and named["oku"] == ["大工"]
+    assert bridge.expand("What did Aimono say?") == [[split("四十物")[0]]]
+    assert "長野" in bridge.table["nagano"]  # a place's key stays the place's, with the person's key beside it
+    assert not any(k.startswith("person:") and "日清" in v for k, v in bridge.table.items())
+
+
+def test_an_honorific_is_no_word_the_alignment_looks_up() -> None:
+    """"Mr"'s nearest terms were 同氏, ともこ, 米 and ISW, which ranked a blog on Trump above the words of the Mr Oku a
+    question asked about (a twenty-fifth probe's); the bridge leaves honorifics out, and so does the alignment."""
+    from rag.components.align import AlignExpander
+
+    words = AlignExpander("e5", None, 5, 0.5, 12).words
+    assert words("What did Mr Oku say?") == words("What did Oku say?") and "Mr" not in words("What did Mr. Oku say?")
+    asked = words("What did Ms Ochiai say about umbrellas?")
+    assert "Ms" not in asked and "umbrellas" in asked
+
+
 _KANA = {"障子": ["ショウジ"], "東海林": ["ショウジ"], "奥州": ["オウシュウ"], "欧州": ["オウシュウ"], "押収": ["オウシュウ"],
          "上院": ["ジョウイン"], "言う": ["イウ"], "政治": ["セイジ"], "誠司": ["セイジ"]}
 
