@@ -936,15 +936,17 @@ class Bridge:
                     groups.append(name)
                     if spelled is not None:
                         spelled.add(part)  # the word the aligner reads (a hyphenated word's part)
-                elif reading and w in names and (read := self.read_as(part) or self.read_as(
+                elif reading and (read := self.read_as(part) or self.read_as(
                         part, words[i] if i < len(words) else "")):
                     # a Japanese word in Latin letters ("Saito Kotsu": 交通), read as the vocabulary's nouns, or with
                     # the noun after it ("Nagara River": 長良川); as a spelled name, the aligner reads it not (its group
-                    # for it is other names or noise: "toho" was 恒夫, ウー, バンス)
+                    # for it is other names or noise: "toho" was 恒夫, ウー, バンス). In lower case too, as English
+                    # writes a Japanese word it has taken in ("What did the toji say?": 杜氏, a brewery's master, was
+                    # no group at all; a twenty-fifth probe's), a word of the dictionary's English not (`read_as`)
                     groups += read
                     if spelled is not None:
                         spelled.add(part)
-                    if named is not None and len(read) == 1:
+                    if named is not None and len(read) == 1 and w in names:
                         # a name no dictionary of the table holds, read whole ("Tsuganomori": 栂ノ森, a place in
                         # Sudachi's dictionary; a twenty-second probe's, ranked ninth under passages on presidents)
                         named[part] = list(read[0])
