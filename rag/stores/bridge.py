@@ -61,7 +61,9 @@ _SAME_MODIFIER = {"head": "chief", "chief": "head"}
 # a phrasal verb and the nouns it is said by, as JMdict glosses the news' nouns of action ("withdrawal": 撤退, 離脱;
 # "resignation": 辞任, 退任): the one-word verb's own glosses are other senses ("conduct" is 行為, 導く: a reviewer's)
 _PHRASAL = {"pull out": ("withdrawal",), "pull back": ("withdrawal",), "carry out": ("implementation", "execution"),
-            "call for": ("demand",), "set up": ("establishment", "founding"), "step down": ("resignation",)}
+            "call for": ("demand",), "set up": ("establishment", "founding"), "step down": ("resignation",),
+            # homes that "lost power" had an outage (停電), not a loss of strength (強さ, 勢力: a twenty-fifth probe's)
+            "lose power": ("power outage", "blackout"), "lost power": ("power outage", "blackout")}
 # the particles a phrasal verb's object may stand before ("pull the US out", "pull its troops back"; not "set X up",
 # which sets up as often as it founds: a reviewer's), the words that end the object there ("pull back from the
 # border" is no "pull from"), and the objects that make it the news' verb: a name, an acronym or forces ("pull the

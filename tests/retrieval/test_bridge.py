@@ -958,6 +958,12 @@ def test_a_phrasal_verb_reaches_the_terms_of_the_nouns_it_is_said_by() -> None:
     assert ["辞任"] in bridge.expand("When did he step down?") and ["辞任"] in bridge.expand("He stepped down.")
     assert ["要求"] in bridge.expand("What did China call for?")
     assert not any("撤退" in g for g in bridge.expand("They pull the rope out"))  # a thing drawn out, not withdrawn
+    # homes that lost power had an outage, not a loss of strength (a twenty-fifth probe's: 強さ, 勢力)
+    outage = Bridge({"power": ["強さ", "勢力"], "power outage": ["停電"], "home": ["家庭"], "lose": ["失う"]},
+                    words=["power", "lose", "home"])
+    for question in ("How many homes lost power?", "Will they lose power again?", "Are homes losing power?"):
+        assert ["停電"] in outage.expand(question) and ["強さ", "勢力"] not in outage.expand(question), question
+    assert ["強さ", "勢力"] in outage.expand("Who holds power?")
 
 
 def test_a_phrasal_verb_with_its_object_between_reaches_the_nouns_it_is_said_by() -> None:
