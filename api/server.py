@@ -338,7 +338,7 @@ def guarded_h11(header_timeout_s: float, max_body_bytes: int | None = None) -> t
                 # the body can no longer come whole: its client, which can still read, is told so (it read nothing,
                 # the connection closed at once: a probe's); its app sees the client gone, as before
                 self.conn.refused = (400, "the request's body ended before all of it came (fewer bytes than its "
-                                          "Content-Length, or no last chunk) and the client closed its side")
+                                          "Content-Length, or a chunked body unended) and the client closed its side")
                 self.send_400_response("")
                 return None
             return super().eof_received()
@@ -385,8 +385,8 @@ def guarded_h11(header_timeout_s: float, max_body_bytes: int | None = None) -> t
     return GuardedH11Protocol
 
 
-_REFUSAL_CODES = {400: "invalid_http", 408: "request_timeout", 414: "uri_too_long", 431: "headers_too_large",
-                  501: "not_implemented",
+_REFUSAL_CODES = {400: "invalid_http", 408: "request_timeout", 413: "body_too_large", 414: "uri_too_long",
+                  431: "headers_too_large", 501: "not_implemented",
                   505: "http_version_not_supported"}
 _REFUSAL_TEXTS = {501: "the request's transfer coding is not supported: send the body with Content-Length or chunked"}
 

@@ -77,3 +77,7 @@ class BuildProcessError(RagError):
 
 class BuildBusyError(RagError):
     """A build was asked for while another one (a live build, or a build in another process) is still running."""
+
+
+class BuildsOffError(BuildBusyError):
+    """This process does not build (`live_build="off"`, a replica): it serves what its store holds."""

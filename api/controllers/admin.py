@@ -15,7 +15,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers import BaseRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 
-from rag.errors import BuildBusyError, IndexError_
+from rag.errors import BuildBusyError, BuildsOffError, IndexError_
 from rag.indexing.live import LiveBuilder
 from rag.retrieval import Searcher
 from rag.settings import Settings
@@ -45,6 +45,14 @@ class BuildRunning(ApiError):
 
     status_code = 409
     code = "build_running"
+
+
+class BuildsOff(ApiError):
+    """This server does not build (RAG_LIVE_BUILD=off, a replica): a client that waited and retried, as for a build
+    running, would retry for ever (a review's)."""
+
+    status_code = 409
+    code = "builds_off"
 
 
 def require_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
@@ -98,7 +106,8 @@ class AdminController(Controller):
           summary="Build the index from the seeds in the background; GET /v1/index follows it",
           responses={status: ResponseSpec(data_container=ErrorBody, description=text) for status, text in {
               400: "a body was sent (the route takes none)", 401: "no bearer token",
-              403: "wrong token, or admin endpoints disabled", 409: "another build is still running"}.items()})
+              403: "wrong token, or admin endpoints disabled",
+              409: "another build is still running (build_running), or this server does not build (builds_off)"}.items()})
     async def rebuild(self, request: Request, state: State) -> RebuildAccepted:
         """An incremental build on a background thread while the current index keeps serving; when it is done the new
         version is swapped in. A failed build leaves the old index serving and says why in GET /v1/index."""
@@ -107,6 +116,8 @@ class AdminController(Controller):
         builder: LiveBuilder = state.builder
         try:
             status = builder.start(trigger="api")
+        except BuildsOffError as exc:
+            raise BuildsOff(detail=str(exc)) from None
         except BuildBusyError as exc:
             raise BuildRunning(detail=str(exc)) from None
         live: Searcher | None = state.get("searcher")

@@ -40,9 +40,10 @@ class AlignExpander:
         """The question's content words, at most max_words, without the degree "how" asks for ("how many", "how long":
         what kind of answer, a number or a span; the bridge leaves it out too), nor an honorific, which the bridge
         leaves out too: "Mr"'s nearest terms were 同氏, ともこ, 米 and ISW, which ranked a blog on Trump above the
-        words of the Mr Oku asked about (a twenty-fifth probe's)."""
+        words of the Mr Oku asked about (a twenty-fifth probe's); not one in capitals, an acronym ("MS patients",
+        "an MR headset": a review's)."""
         return [w for w in content_words(_HOW_DEGREE.sub("how", text))
-                if w.lower().rstrip(".") not in HONORIFICS][: self.max_words]
+                if w.lower().rstrip(".") not in HONORIFICS or w.isupper()][: self.max_words]
 
     def warm(self) -> None:
         """Work the aligner would otherwise do in the first English question (a local one's 8-bit codes; Qdrant's:

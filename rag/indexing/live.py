@@ -25,7 +25,7 @@ import numpy as np
 
 from ..embedders import Embedder
 from ..embedders.e5_engine import InContext
-from ..errors import BuildBusyError
+from ..errors import BuildBusyError, BuildsOffError
 from ..settings import Settings
 from ..shown import without_server_paths
 from . import backend
@@ -182,7 +182,7 @@ class LiveBuilder:
         if self._settings.live_build == "off":
             # a replica (docs/qdrant.md): it serves what the store holds, and a rebuild there embedded the whole corpus
             # on CPUs meant for serving and moved the alias off the builder's working copy (an operator's probe)
-            raise BuildBusyError("this server does not build (RAG_LIVE_BUILD=off): it serves the version the store "
+            raise BuildsOffError("this server does not build (RAG_LIVE_BUILD=off): it serves the version the store "
                                  "holds; rebuild on the builder, then POST /v1/admin/reload here")
         with self._lock:
             running = self._status

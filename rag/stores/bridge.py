@@ -86,7 +86,10 @@ _ASKING = frozenset({"how", "what", "when", "where", "who", "whom", "whose", "wh
 # those a noun follows
 _AUXILIARIES = frozenset({"do", "does", "did", "will", "would", "to", "can", "could", "should", "may", "might", "must",
                           "shall"})
-_SUBJECTS = frozenset({"i", "you", "he", "she", "it", "we", "they"})  # a pronoun a verb's subject may be
+# English written as it is said, which reads as Japanese syllables and no dictionary's English holds: not read as the
+# vocabulary's nouns when written in lower case (a review's: "kinda" was 勤惰, "todo" 凍土, "nada" 灘)
+_INFORMAL = frozenset({"kinda", "sorta", "todo", "todos", "nada", "mojo", "tada", "hola", "ciao", "gonna", "wanna",
+                       "gotta", "dunno", "yada", "mama", "papa", "mamma", "nana", "kiddo"})
 _DETERMINERS = frozenset({"the", "a", "an", "its", "their", "his", "her", "our", "this", "that", "these", "those"})
 # the titles a person's name follows ("Mayor Kai", "Dr. Mori")
 TITLES = frozenset({"mayor", "governor", "president", "minister", "mr", "mrs", "ms", "dr", "chairman", "chairwoman",
@@ -418,9 +421,10 @@ _NAME_READ = re.compile(r"([\u4e00-\u9fff\u3005]{2,8})[(（]([\u3041-\u3096\u30f
 
 
 def names_read_aloud(texts: Iterable[str], split: Callable[[str], list[str]]) -> dict[str, list[str]]:
-    """{a reading in Latin letters, folded: the terms of the names the texts write with that reading after them}: the
-    family name's and the given name's, when `split` (the terms BM25 reads a text as) cuts the name in two, each of
-    two characters or more; the whole reading's when it reads the name as one term. "What did Mr Oku say?" reached
+    """{a reading in Latin letters, folded: the terms of the names the texts write with that reading in hiragana after
+    them}: the family name's and the given name's, the last two terms `split` (the terms BM25 reads a text as) cuts
+    the run of kanji before the reading into, each of two characters or more; the whole reading's when it reads the
+    name as one term. "What did Mr Oku say?" reached
     おく, a hiragana word, and no passage of 大工吉郎(おおく・よしろう), whose 大工 is JMdict's carpenter and no name of
     Sudachi's (a twenty-fifth probe's); "What did Aimono say?" was refused (四十物浩二(あいもの・こうじ))."""
     found: dict[str, set[str]] = defaultdict(set)
@@ -429,9 +433,11 @@ def names_read_aloud(texts: Iterable[str], split: Callable[[str], list[str]]) ->
             continue
         for m in _NAME_READ.finditer(text):
             name, family, given = m.groups()
-            parts = split(name)  # a name read as numbers is cut anywhere (八月一日清: 8, 月, 1, 日清): none of it
-            pairs = ([] if any(p.isdigit() for p in parts) else list(zip((family, given), parts)) if len(parts) == 2 else
-                     [(family + given, parts[0])] if len(parts) == 1 else [])
+            # the name is the run's last two terms, a word glued before it left (無職山田太郎, 社長大工吉郎, 元林芳正:
+            # a review's); a name read as numbers is cut anywhere (八月一日清: 8, 月, 1, 日清): none of it
+            parts = split(name)
+            pairs = ([] if any(p.isdigit() for p in parts) else list(zip((family, given), parts[-2:]))
+                     if len(parts) >= 2 else [(family + given, parts[0])] if parts else [])
             for kana, term in pairs:
                 if len(term) >= 2 and len(key := folded(romanized(kana))) >= 3:
                     found[key].add(term)
@@ -917,7 +923,7 @@ class Bridge:
                 before = len(groups)
                 hit = next((self.table[k] for k in lemmas(part) if k in self.table), None)
                 hit = self._with_country(part, hit)
-                made = [*self._nouns_made(part, words, i - 1, names if cased else None), *_sense(part, words, i - 1)]
+                made = [*self._nouns_made(part, words, i - 1), *_sense(part, words, i - 1)]
                 if hit is None and not made:
                     hit = self._plural(part) or self._quality(part)
                 if hit or made:
@@ -939,12 +945,15 @@ class Bridge:
                     if spelled is not None:
                         spelled.add(part)  # the word the aligner reads (a hyphenated word's part)
                 elif reading and (read := self.read_as(part) or self.read_as(
-                        part, words[i] if i < len(words) else "")):
+                        part, words[i] if i < len(words) else "")) and (
+                        w in names or (len(read) == 1 and part not in _INFORMAL)):
                     # a Japanese word in Latin letters ("Saito Kotsu": 交通), read as the vocabulary's nouns, or with
                     # the noun after it ("Nagara River": 長良川); as a spelled name, the aligner reads it not (its group
                     # for it is other names or noise: "toho" was 恒夫, ウー, バンス). In lower case too, as English
                     # writes a Japanese word it has taken in ("What did the toji say?": 杜氏, a brewery's master, was
-                    # no group at all; a twenty-fifth probe's), a word of the dictionary's English not (`read_as`)
+                    # no group at all; a twenty-fifth probe's), a word of the dictionary's English not (`read_as`),
+                    # read whole only ("the tanaka family" was two groups of other words: a review's), nor English
+                    # written as it is said ("kinda" 勤惰, "todo" 凍土)
                     groups += read
                     if spelled is not None:
                         spelled.add(part)
@@ -982,27 +991,17 @@ class Bridge:
                     break
         return apart
 
-    def _nouns_made(self, part: str, words: list[str], at: int, names: Collection[str] | None = None) -> list[str]:
+    def _nouns_made(self, part: str, words: list[str], at: int) -> list[str]:
         """The table's terms for the nouns English makes of the verb `part` (of the word at `at`) is a form of, which
         JMdict glosses a noun of action with ("cancelled": 運休, "cancellation; suspension (of service)"; `nominals`).
-        A plain form only after an auxiliary and its subject, before the question's end, a stop word, a determiner or
-        a name ("When did service resume?", "Will they cancel the match?", "Did Xi back Putin?": backing, 支持); not a
-        noun after its determiner, nor the first of two nouns ("Did the success last?", "Did train services resume?":
-        a reviewer's). A name is one of `names`, the capitalised words of a question written in both cases; in one
-        written in one case, a word the dictionary does not know ("did xi back putin"). Of two characters or more,
+        A plain form only after an auxiliary and its subject, before the question's end, a stop word or a determiner
+        ("When did service resume?", "Will they cancel the match?"); not a noun after its determiner, nor the first of
+        two nouns ("Did the success last?", "Did train services resume?": a reviewer's). Of two characters or more,
         not in hiragana: one kanji or a hiragana word is another sense as often ("located": 元, 下; "waiting": まち;
         "helping": 前: a reviewer's); a loanword stays."""
-        def named(word: str) -> bool:
-            return word in names if names is not None else bool(self.words) and not self._known_any(word)
-
-        after = words[at + 1] if at + 1 < len(words) else None
         verb = (not _AUXILIARIES.isdisjoint(words[max(0, at - 3):at])
                 and (at < 1 or words[at - 1] not in _DETERMINERS)
-                and (after is None or after in STOP_WORDS or after in _DETERMINERS
-                     # a name's object after a name's or a pronoun's subject: not "did coach Ishikawa say", "did the
-                     # security guard Kazuo Nomura say", whose word is a noun before the name
-                     or (at > 0 and named(after) and (words[at - 1] in _SUBJECTS or named(words[at - 1]))
-                         and words[at - 1] not in _AUXILIARIES)))
+                and (at + 1 == len(words) or words[at + 1] in STOP_WORDS or words[at + 1] in _DETERMINERS))
         return self._noun_terms(nominals(part, self._known, verb))
 
     def _with_country(self, name: str, hit: list[str] | None) -> list[str] | None:
@@ -1080,10 +1079,6 @@ class Bridge:
         """The table's terms for nouns of action a question's verb was read as, of two characters or more and not in
         hiragana (`_nouns_made`, `_PHRASAL`)."""
         return [t for n in nouns for t in self.table.get(n, ()) if len(t) > 1 and not _HIRAGANA_ONLY.fullmatch(t)]
-
-    def _known_any(self, word: str) -> bool:
-        """Whether the dictionary knows `word` or a form it may be of ("putin" no, "services" yes)."""
-        return not self.words.isdisjoint(stems(word.removesuffix("'s")))
 
     def _known(self, word: str) -> bool:
         """Whether `word` is a word of the dictionary's English or a key of the table."""

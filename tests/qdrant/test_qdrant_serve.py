@@ -203,7 +203,8 @@ def test_a_replica_that_does_not_build_waits_for_the_builders_version_and_refuse
         ready = c.get("/readyz")
         assert ready.status_code == 503 and "no Qdrant local-mode store at" in ready.json()["detail"], ready.text
         refused = c.post("/v1/admin/rebuild", headers=AUTH)
-        assert refused.status_code == 409 and "does not build (RAG_LIVE_BUILD=off)" in refused.json()["detail"]
+        assert refused.status_code == 409 and refused.json()["error"] == "builds_off", refused.text
+        assert "does not build (RAG_LIVE_BUILD=off)" in refused.json()["detail"]
         pushed = backend.push(settings.replace(index_dir=local.index_dir))  # the builder publishes
         deadline = time.monotonic() + 120
         while c.get("/readyz").status_code != 200:  # loaded again by itself (api/live.py LoadRetry)
