@@ -69,6 +69,10 @@ _PHRASAL = {"pull out": ("withdrawal",), "pull back": ("withdrawal",), "carry ou
 # border" is no "pull from"), and the objects that make it the news' verb: a name, an acronym or forces ("pull the
 # rope out" is drawn, not withdrawn)
 _SEPARABLE = frozenset({"out", "back"})
+# the words of a question about power held, which a party or a leader loses: no outage ("When did the LDP lose power?")
+_RULING = frozenset({"party", "parties", "government", "regime", "leader", "coalition", "parliament", "election",
+                     "elections", "president", "minister", "cabinet", "opposition", "ruling", "majority", "throne",
+                     "dynasty", "junta", "king", "emperor", "ldp", "administration", "shogunate", "faction"})
 _FORCES = frozenset({"troops", "forces", "soldiers", "military", "army", "staff", "personnel", "diplomats",
                      "citizens", "nationals", "ambassador", "envoy", "embassy"})
 _OBJECT_ENDS = frozenset({"of", "to", "in", "on", "at", "from", "with", "for", "by", "and", "or", "but", "as"})
@@ -862,7 +866,8 @@ class Bridge:
                 hit = next((self.table[k] for k in lemmas(pair) if k in self.table), None)
                 hit = self._with_country(pair, hit)
                 if (phrasal := next((f"{k} {words[i + 1]}" for k in sorted(stems(words[i]))
-                                     if f"{k} {words[i + 1]}" in _PHRASAL), None)) is not None:
+                                     if f"{k} {words[i + 1]}" in _PHRASAL), None)) is not None and not (
+                        words[i + 1] == "power" and not _RULING.isdisjoint(words)):  # a party's power, no outage
                     # a phrasal verb in any form ("carried out" is the table's "carry out": 行う), and the terms of
                     # the nouns it is said by ("pull out": withdrawal, 撤退, 離脱; the table's own is 引き出す, money
                     # drawn)

@@ -959,6 +959,8 @@ def test_a_phrasal_verb_reaches_the_terms_of_the_nouns_it_is_said_by() -> None:
     for question in ("How many homes lost power?", "Will they lose power again?", "Are homes losing power?"):
         assert ["停電"] in outage.expand(question) and ["強さ", "勢力"] not in outage.expand(question), question
     assert ["強さ", "勢力"] in outage.expand("Who holds power?")
+    for question in ("When did the ruling party lose power?", "Did the president lose power to the opposition?"):
+        assert ["停電"] not in outage.expand(question), question  # power held, not the mains
 
 
 def test_a_phrasal_verb_with_its_object_between_reaches_the_nouns_it_is_said_by() -> None:
