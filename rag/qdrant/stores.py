@@ -7,6 +7,7 @@ Rows are the passages' positions in the version's manifest order, stored in each
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +16,8 @@ import numpy as np
 from ..components import Ranking
 from ..stores.bm25 import EMPTY, bm25_idfs
 from . import BM25, Connection
+
+logger = logging.getLogger(__name__)
 
 # An English question's BM25 groups (best alternative per word) are not one sparse query: candidates come from the
 # sum over all alternatives, with their stored BM25 vectors, and the groups are scored here.
@@ -130,6 +133,9 @@ class QdrantBM25(_Collection):
             m.FieldCondition(key="row", match=m.MatchAny(any=sorted(set(wanted))))]), limit=len(set(wanted)),
             with_payload=["row", "bm25_seq"], with_vectors=False)
         found = {int(p.payload["row"]): p.payload.get("bm25_seq") or [] for p in points}
+        if missing := [r for r in wanted if r not in found]:  # a point gone from the version: its proximity is 0
+            logger.warning("%s: no point for rows %s; their term sequences are read as empty", self.collection,
+                           missing[:5])
         return [[self._terms[t] for t in found.get(r, ())] for r in wanted]
 
     def document_frequency(self, term: str) -> int:
