@@ -38,10 +38,10 @@ class AlignExpander:
 
     def words(self, text: str) -> list[str]:
         """The question's content words, at most max_words, without the degree "how" asks for ("how many", "how long":
-        what kind of answer, a number or a span; the bridge leaves it out too), nor an honorific, which the bridge
-        leaves out too: "Mr"'s nearest terms were 同氏, ともこ, 米 and ISW, which ranked a blog on Trump above the
-        words of the Mr Oku asked about (a twenty-fifth probe's); not one in capitals, an acronym ("MS patients",
-        "an MR headset": a review's)."""
+        what kind of answer, a number or a span; the bridge leaves it out too), nor an honorific: "Mr"'s nearest terms
+        were 同氏, ともこ, 米 and ISW, which ranked a blog on Trump above the words of the Mr Oku asked about (a
+        twenty-fifth probe's). One in capitals is kept, as an acronym may be ("MS patients", "an MR headset": a
+        review's), though the bridge, which reads such acronyms first, leaves the honorific out in any case."""
         return [w for w in content_words(_HOW_DEGREE.sub("how", text))
                 if w.lower().rstrip(".") not in HONORIFICS or w.isupper()][: self.max_words]
 

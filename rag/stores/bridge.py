@@ -69,10 +69,14 @@ _PHRASAL = {"pull out": ("withdrawal",), "pull back": ("withdrawal",), "carry ou
 # border" is no "pull from"), and the objects that make it the news' verb: a name, an acronym or forces ("pull the
 # rope out" is drawn, not withdrawn)
 _SEPARABLE = frozenset({"out", "back"})
-# the words of a question about power held, which a party or a leader loses: no outage ("When did the LDP lose power?")
-_RULING = frozenset({"party", "parties", "government", "regime", "leader", "coalition", "parliament", "election",
-                     "elections", "president", "minister", "cabinet", "opposition", "ruling", "majority", "throne",
-                     "dynasty", "junta", "king", "emperor", "ldp", "administration", "shogunate", "faction"})
+# what the mains supply, which "lost power" when it had an outage ("How many homes lost power?"): not a party, a
+# leader, a government ("When did the DPJ lose power?": a review's)
+_POWERED = frozenset({"home", "homes", "house", "houses", "household", "households", "customers", "residents",
+                      "buildings", "hospital", "hospitals", "station", "stations", "plant", "plants", "area", "areas",
+                      "town", "towns", "city", "cities", "village", "villages", "people", "factory", "factories",
+                      "school", "schools", "train", "trains", "airport", "airports", "facilities", "users", "apartments",
+                      "district", "districts", "region", "regions", "island", "islands", "shops", "businesses",
+                      "farms", "subscribers", "grid", "reactor", "reactors"})
 _FORCES = frozenset({"troops", "forces", "soldiers", "military", "army", "staff", "personnel", "diplomats",
                      "citizens", "nationals", "ambassador", "envoy", "embassy"})
 _OBJECT_ENDS = frozenset({"of", "to", "in", "on", "at", "from", "with", "for", "by", "and", "or", "but", "as"})
@@ -424,25 +428,29 @@ def _by_person_reading(terms: Iterable[str], reads: Callable[[str], list[str]]) 
 _NAME_READ = re.compile(r"([\u4e00-\u9fff\u3005]{2,8})[(（]([\u3041-\u3096\u30fc]{1,10})・([\u3041-\u3096\u30fc]{1,10})[)）]")
 
 
-def names_read_aloud(texts: Iterable[str], split: Callable[[str], list[str]]) -> dict[str, list[str]]:
+def names_read_aloud(texts: Iterable[str], split: Callable[[str], list[str]],
+                     reads: Callable[[str], list[str]]) -> dict[str, list[str]]:
     """{a reading in Latin letters, folded: the terms of the names the texts write with that reading in hiragana after
     them}: the family name's and the given name's, the last two terms `split` (the terms BM25 reads a text as) cuts
-    the run of kanji before the reading into, each of two characters or more; the whole reading's when it reads the
-    name as one term. "What did Mr Oku say?" reached
-    おく, a hiragana word, and no passage of 大工吉郎(おおく・よしろう), whose 大工 is JMdict's carpenter and no name of
-    Sudachi's (a twenty-fifth probe's); "What did Aimono say?" was refused (四十物浩二(あいもの・こうじ))."""
+    the run of kanji before the reading into, when the last reads as the given name's kana (`reads`: a term's
+    readings as a noun, in katakana), each of two characters or more. "What did Mr Oku say?" reached おく, a
+    hiragana word, and no passage of 大工吉郎(おおく・よしろう), whose 大工 is JMdict's carpenter and no name of Sudachi's
+    (a twenty-fifth probe's); "What did Aimono say?" was refused (四十物浩二(あいもの・こうじ)). The given name anchors
+    the cut: a word glued before the name (無職山田太郎, 社長大工吉郎) is left, and a run that is no family and given
+    name (国家主席習近平(しゅう・きんぺい), 八王子市大工町(だいく・まち)) gives no key (a review's); a name read as
+    numbers is cut anywhere (八月一日清: 8, 月, 1, 日清): none of it."""
     found: dict[str, set[str]] = defaultdict(set)
     for text in texts:
         if "・" not in text:
             continue
         for m in _NAME_READ.finditer(text):
-            name, family, given = m.groups()
-            # the name is the run's last two terms, a word glued before it left (無職山田太郎, 社長大工吉郎, 元林芳正:
-            # a review's); a name read as numbers is cut anywhere (八月一日清: 8, 月, 1, 日清): none of it
-            parts = split(name)
-            pairs = ([] if any(p.isdigit() for p in parts) else list(zip((family, given), parts[-2:]))
-                     if len(parts) >= 2 else [(family + given, parts[0])] if parts else [])
-            for kana, term in pairs:
+            _, family, given = m.groups()
+            parts = split(m.group(1))
+            if len(parts) < 2 or any(p.isdigit() for p in parts):
+                continue
+            if folded(romanized(given)) not in {folded(romanized(r)) for r in reads(parts[-1])}:
+                continue
+            for kana, term in ((family, parts[-2]), (given, parts[-1])):
                 if len(term) >= 2 and len(key := folded(romanized(kana))) >= 3:
                     found[key].add(term)
     return {key: sorted(terms)[:_MAX_PER_KEY] for key, terms in sorted(found.items())}
@@ -867,7 +875,8 @@ class Bridge:
                 hit = self._with_country(pair, hit)
                 if (phrasal := next((f"{k} {words[i + 1]}" for k in sorted(stems(words[i]))
                                      if f"{k} {words[i + 1]}" in _PHRASAL), None)) is not None and not (
-                        words[i + 1] == "power" and not _RULING.isdisjoint(words)):  # a party's power, no outage
+                        words[i + 1] == "power" and _POWERED.isdisjoint(words[max(0, i - 3):i])):
+                    # the mains' power only when what lost it was supplied ("homes lost power"), not a party's
                     # a phrasal verb in any form ("carried out" is the table's "carry out": 行う), and the terms of
                     # the nouns it is said by ("pull out": withdrawal, 撤退, 離脱; the table's own is 引き出す, money
                     # drawn)

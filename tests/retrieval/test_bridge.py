@@ -956,11 +956,14 @@ def test_a_phrasal_verb_reaches_the_terms_of_the_nouns_it_is_said_by() -> None:
     # homes that lost power had an outage, not a loss of strength (a twenty-fifth probe's: 強さ, 勢力)
     outage = Bridge({"power": ["強さ", "勢力"], "power outage": ["停電"], "home": ["家庭"], "lose": ["失う"]},
                     words=["power", "lose", "home"])
-    for question in ("How many homes lost power?", "Will they lose power again?", "Are homes losing power?"):
+    for question in ("How many homes lost power?", "Will the towns lose power again?", "Are homes losing power?"):
         assert ["停電"] in outage.expand(question) and ["強さ", "勢力"] not in outage.expand(question), question
     assert ["強さ", "勢力"] in outage.expand("Who holds power?")
-    for question in ("When did the ruling party lose power?", "Did the president lose power to the opposition?"):
-        assert ["停電"] not in outage.expand(question), question  # power held, not the mains
+    for question in ("When did the ruling party lose power?", "Did the president lose power to the opposition?",
+                     "When did the DPJ lose power?", "Did the Taliban lose power?"):
+        assert ["停電"] not in outage.expand(question), question  # power held, not the mains (a review's)
+    for question in ("How many homes lost power, the government said?", "Did the hospital lose power?"):
+        assert ["停電"] in outage.expand(question), question
 
 
 def test_a_phrasal_verb_with_its_object_between_reaches_the_nouns_it_is_said_by() -> None:
@@ -1150,8 +1153,9 @@ def test_a_name_the_passages_write_with_its_reading_is_keyed_by_it(built_index) 
     split = searcher_analyzer().terms
     texts = ["同会の会長、大工吉郎(おおく・よしろう)さん(78)は語った。", "市長の四十物浩二(あいもの・こうじ)氏",
              "陸軍上等兵、八月一日清(ほづみ・きよし)さん", "研究員、日下部亮(くさかべ・りょう)さん", "長野健太郎(ながの・けんたろう)社長",
-             "無職山田太郎(やまだ・たろう)容疑者"]  # a word glued before the name: its last two terms (a review's)
-    read = names_read_aloud(texts, split)
+             "無職山田太郎(やまだ・たろう)容疑者",  # a word glued before the name: its last two terms (a review's)
+             "国家主席習近平(しゅう・きんぺい)", "八王子市大工町(だいく・まち)"]  # no family and given name: nothing (a second)
+    read = names_read_aloud(texts, split, searcher_analyzer().noun_readings)
     assert read == {"oku": ["大工"], "yoshiro": ["吉郎"], "aimono": [split("四十物")[0]], "koji": ["浩二"],
                     "kusakabe": ["日下部"], "nagano": ["長野"], "kentaro": ["健太郎"], "yamada": ["山田"],
                     "taro": ["太郎"]}
