@@ -74,8 +74,8 @@ _SEPARABLE = frozenset({"out", "back"})
 _POWERED = frozenset({"home", "homes", "house", "houses", "household", "households", "customers", "residents",
                       "buildings", "hospital", "hospitals", "station", "stations", "plant", "plants", "area", "areas",
                       "town", "towns", "city", "cities", "village", "villages", "people", "factory", "factories",
-                      "school", "schools", "train", "trains", "airport", "airports", "facilities", "users", "apartments",
-                      "district", "districts", "region", "regions", "island", "islands", "shops", "businesses",
+                      "school", "schools", "train", "trains", "airport", "airports", "facilities", "users",
+                      "apartments", "district", "districts", "region", "regions", "island", "islands", "shops", "businesses",
                       "farms", "subscribers", "grid", "reactor", "reactors"})
 _FORCES = frozenset({"troops", "forces", "soldiers", "military", "army", "staff", "personnel", "diplomats",
                      "citizens", "nationals", "ambassador", "envoy", "embassy"})
