@@ -107,7 +107,8 @@ class AdminController(Controller):
           responses={status: ResponseSpec(data_container=ErrorBody, description=text) for status, text in {
               400: "a body was sent (the route takes none)", 401: "no bearer token",
               403: "wrong token, or admin endpoints disabled",
-              409: "another build is still running (build_running), or this server does not build (builds_off)"}.items()})
+              409: "another build is still running (build_running), or this server does not build "
+                   "(builds_off)"}.items()})
     async def rebuild(self, request: Request, state: State) -> RebuildAccepted:
         """An incremental build on a background thread while the current index keeps serving; when it is done the new
         version is swapped in. A failed build leaves the old index serving and says why in GET /v1/index."""

@@ -254,8 +254,8 @@ class BM25Builder:
                      tags=self.analyzer.tags,
                      split=self.analyzer.terms, reads=self.analyzer.noun_readings,
                      person_reads=self.analyzer.person_readings,
-                     read_names=names_read_aloud(corpus.cited, self.analyzer.terms,
-                                                             self.analyzer.noun_readings)).save(out / BRIDGE_FILE)
+                     read_names=names_read_aloud(corpus.cited, self.analyzer.terms, self.analyzer.noun_readings)
+                     ).save(out / BRIDGE_FILE)
         logger.info("bm25: analysed %d of %d passages (%d terms) in %.2fs, bridge in %.2fs", analysed, layout.rows,
                     len(self.vocabulary), t1 - t0, time.perf_counter() - t1)
         params = {**self.params, "segments": layout.segments_json()}

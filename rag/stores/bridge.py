@@ -75,8 +75,10 @@ _POWERED = frozenset({"home", "homes", "house", "houses", "household", "househol
                       "buildings", "hospital", "hospitals", "station", "stations", "plant", "plants", "area", "areas",
                       "town", "towns", "city", "cities", "village", "villages", "people", "factory", "factories",
                       "school", "schools", "train", "trains", "airport", "airports", "facilities", "users",
-                      "apartments", "district", "districts", "region", "regions", "island", "islands", "shops", "businesses",
-                      "farms", "subscribers", "grid", "reactor", "reactors"})
+                      "apartments", "district", "districts", "region", "regions", "island", "islands", "shops",
+                      "businesses", "farms", "subscribers", "grid", "reactor", "reactors"})
+# the phrases said of some subjects only, one of which must stand in the three words before them
+_PHRASAL_SUBJECTS = {"lose power": _POWERED, "lost power": _POWERED}
 _FORCES = frozenset({"troops", "forces", "soldiers", "military", "army", "staff", "personnel", "diplomats",
                      "citizens", "nationals", "ambassador", "envoy", "embassy"})
 _OBJECT_ENDS = frozenset({"of", "to", "in", "on", "at", "from", "with", "for", "by", "and", "or", "but", "as"})
@@ -425,7 +427,8 @@ def _by_person_reading(terms: Iterable[str], reads: Callable[[str], list[str]]) 
 
 # a person's name in kanji with its reading in kana after it, family name and given name apart, as the news writes an
 # unusual one: 大工吉郎(おおく・よしろう), 四十物浩二(あいもの・こうじ)
-_NAME_READ = re.compile(r"([\u4e00-\u9fff\u3005]{2,8})[(（]([\u3041-\u3096\u30fc]{1,10})・([\u3041-\u3096\u30fc]{1,10})[)）]")
+_KANA_RUN = r"([\u3041-\u3096\u30fc]{1,10})"
+_NAME_READ = re.compile(rf"([\u4e00-\u9fff\u3005]{{2,8}})[(（]{_KANA_RUN}・{_KANA_RUN}[)）]")
 
 
 def names_read_aloud(texts: Iterable[str], split: Callable[[str], list[str]],
@@ -875,8 +878,7 @@ class Bridge:
                 hit = self._with_country(pair, hit)
                 if (phrasal := next((f"{k} {words[i + 1]}" for k in sorted(stems(words[i]))
                                      if f"{k} {words[i + 1]}" in _PHRASAL), None)) is not None and not (
-                        words[i + 1] == "power" and _POWERED.isdisjoint(words[max(0, i - 3):i])):
-                    # the mains' power only when what lost it was supplied ("homes lost power"), not a party's
+                        phrasal in _PHRASAL_SUBJECTS and _PHRASAL_SUBJECTS[phrasal].isdisjoint(words[max(0, i - 3):i])):
                     # a phrasal verb in any form ("carried out" is the table's "carry out": 行う), and the terms of
                     # the nouns it is said by ("pull out": withdrawal, 撤退, 離脱; the table's own is 引き出す, money
                     # drawn)
