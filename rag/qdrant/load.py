@@ -21,7 +21,7 @@ from ..settings import Settings
 from ..stores.bridge import Bridge
 from ..types import Passage
 from . import Connection, serving_copy, session
-from .publish import BM25_VOCAB, terms_whole
+from .publish import BM25_VOCAB, aligned, terms_whole
 from .stores import QdrantAligner, QdrantBM25, QdrantDense, QdrantSparse
 
 logger = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def load_qdrant_index(settings: Settings) -> LoadedIndex:
     if len(passages) != manifest["counts"]["passages"]:
         raise IndexCorruptError(f"{live} holds {len(passages)} passages, its manifest {manifest['counts']['passages']}")
     n = len(passages)
-    if any(row["kind"] == "align" for row in manifest["components"]) and not terms_whole(conn, f"{live}-terms", mark):
+    if aligned(manifest) and not terms_whole(conn, f"{live}-terms", mark):
         # a terms collection lost (a folder removed by hand) loaded as an empty one, and English questions were served
         # without the term alignment, BM25's hit@1 on them 0.73 → 0.58, with no word said (an operator's probe)
         raise IndexCorruptError(f"index at {where!r}: {live}-terms lacks the aligned terms its push wrote; write the "

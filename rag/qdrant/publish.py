@@ -92,9 +92,9 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
     old_manifest = readable_live_manifest(conn, previous) if previous else {}
     columns = PassageColumns.load(build_dir / PASSAGE_COLUMNS)
     changes = _changes(manifest, old_manifest, [columns.doc_ids[d] for d in columns.doc.tolist()])
-    aligned = _aligned(manifest)
+    with_terms = aligned(manifest)
     if previous == points_c:
-        if _complete(conn, meta_c, manifest["build"], len(columns), aligned):
+        if _complete(conn, meta_c, manifest["build"], len(columns), with_terms):
             return PushReport(points_c, manifest["build"], len(columns), 0, len(columns), 0, time.perf_counter() - t0,
                               None, already_live=True, **_layout(old_manifest))
         # the alias's version lost points, its meta or its terms collection (dropped by hand, a lost shard, a file
@@ -104,7 +104,7 @@ def publish(conn: Connection, alias: str, index_dir: Path, *, shards: int = 1, r
                        conn.where)
         old_manifest, previous = {}, None  # dropping it below drops the alias with it
         changes = _changes(manifest, old_manifest, [columns.doc_ids[d] for d in columns.doc.tolist()])  # all new
-    if _complete(conn, meta_c, manifest["build"], len(columns), aligned):
+    if _complete(conn, meta_c, manifest["build"], len(columns), with_terms):
         # the version kept as the previous one, pushed again (a rollback): it is whole in Qdrant, so the alias moves
         # back to it; writing it anew dropped it first, and a push killed then left no whole version but the live one
         _switch(conn, alias, points_c, previous)
@@ -153,7 +153,7 @@ def serves_whole(conn: Connection, alias: str, manifest: dict[str, Any], layout:
     `layout` (shards, replicas)."""
     points_c, meta_c, _ = collections(alias, manifest["build"])
     if conn.live_collection(alias) != points_c or not _complete(conn, meta_c, manifest["build"],
-                                                                 manifest["counts"]["passages"], _aligned(manifest)):
+                                                                 manifest["counts"]["passages"], aligned(manifest)):
         return False
     have = _layout(readable_live_manifest(conn, points_c))
     return (have["shards"], have["replicas"]) == layout
@@ -175,14 +175,14 @@ def readable_live_manifest(conn: Connection, live: str) -> dict[str, Any]:
         return {}
 
 
-def _aligned(manifest: dict[str, Any]) -> bool:
+def aligned(manifest: dict[str, Any]) -> bool:
     """Whether a version has a term alignment, whose vectors its terms collection holds."""
     return any(e["kind"] == "align" for e in manifest["components"])
 
 
-def _complete(conn: Connection, meta_c: str, build: str, points: int, aligned: bool) -> bool:
+def _complete(conn: Connection, meta_c: str, build: str, points: int, with_terms: bool) -> bool:
     """Whether a version is already whole in Qdrant: its completion mark is there (written last by its push), its
-    points collection holds every passage, its terms collection (when `aligned`) every aligned term, and each can be
+    points collection holds every passage, its terms collection (when `with_terms`) every aligned term, and each can be
     read. A collection of a local-mode folder whose file is damaged cannot (`StoreDamagedError`): a push said
     "already live; nothing written" over one while every load failed. A server that does not answer is no answer,
     and goes on as an error: its collections are not dropped for it."""
@@ -196,7 +196,7 @@ def _complete(conn: Connection, meta_c: str, build: str, points: int, aligned: b
         if not (conn.call(conn.client.collection_exists, points_c)
                 and conn.call(conn.client.count, points_c, exact=True).count == points):
             return False
-        return not aligned or terms_whole(conn, f"{points_c}-terms", mark[0].payload)
+        return not with_terms or terms_whole(conn, f"{points_c}-terms", mark[0].payload)
     except StoreDamagedError as exc:
         logger.warning("index %s in Qdrant at %s cannot be read whole: %s", build, conn.where, exc)
         return False
