@@ -201,13 +201,20 @@ class RepeatedWarnings:
 _REPEATED = RepeatedWarnings(logger)
 
 
+# when a client may ask again while no index is served: the server loads it again by itself after 1 s, then twice as
+# long each time up to 30 s (api/live.py LoadRetry), and a load balancer or a client that reads Retry-After waits so
+# (an operator's probe: the 503 said nothing of when)
+INDEX_RETRY_AFTER = {"Retry-After": "5"}
+
+
 def _domain(status: int, code: str, param: str | None = None) -> Callable[[Request, RagError], Response]:
     def handle(request: Request, exc: RagError) -> Response:
         detail = str(exc)
         if status >= 500:
             _REPEATED.warning(f"{code}: {exc}")
             detail = without_server_paths(detail, request)
-        return error_response(status, code, detail, path=request.url.path, param=param)
+        return error_response(status, code, detail, INDEX_RETRY_AFTER if status == 503 else None,
+                              path=request.url.path, param=param)
 
     return handle
 

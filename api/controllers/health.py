@@ -9,7 +9,7 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from rag.retrieval import Searcher
 
-from ..errors import without_server_paths
+from ..errors import INDEX_RETRY_AFTER, without_server_paths
 from ..schemas import BuildOut, ErrorBody, Health, IndexStatus, IndexSummary, IndexUnavailable, Readiness
 
 _NOT_READY = {503: ResponseSpec(data_container=ErrorBody, description="no index is loaded")}
@@ -55,5 +55,5 @@ class IndexController(Controller):
             building = msgspec.convert(build, BuildOut) if build else None
             # the 503's own shape, declared in `responses` above (the annotation types the 200, as OpenAPI shows it)
             return Response(IndexUnavailable("index_unavailable", detail, building),  # type: ignore[arg-type]
-                            status_code=503)
+                            status_code=503, headers=INDEX_RETRY_AFTER)
         return Response(msgspec.convert({**searcher.index.summary(), "build": build}, IndexStatus))

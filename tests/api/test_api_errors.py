@@ -411,6 +411,9 @@ def test_an_unusable_index_at_startup_serves_unready_until_a_reload_fixes_it(emb
         # /v1/index says the same, and carries the background build that a rebuild's 202 points to (none yet)
         unready = c.get("/v1/index")
         assert unready.status_code == 503 and unready.json()["build"] is None
+        # each says when to ask again (an operator's probe: no Retry-After, though the server loads it again itself)
+        for got in (c.get("/readyz"), c.post("/v1/search", json={"query": "q"}), unready):
+            assert got.headers.get("retry-after") == "5", got.headers
         assert unready.json()["error"] == "index_unavailable" and "unreadable manifest" in unready.json()["detail"]
         started = c.post("/v1/admin/rebuild", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
         assert started.status_code == 202 and started.json()["status"] == "/v1/index"
