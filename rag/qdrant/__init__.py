@@ -81,7 +81,7 @@ class Connection:
         except UnexpectedResponse as exc:
             if exc.status_code in (401, 403):  # a key refused said only "Unexpected Response: 403 (Forbidden)"
                 raise StoreUnavailableError(f"Qdrant at {self.where} answered {exc.status_code} ({_reason(exc)}); "
-                                            "check RAG_QDRANT_API_KEY") from None
+                                            f"{KEY_HINT}") from None
             if exc.status_code != 404:
                 raise StoreUnavailableError(f"Qdrant at {self.where} answered {exc.status_code} ({_reason(exc)})") from None
             # Qdrant says "Not found: Collection `…` doesn't exist!"; another server at the URL says something else
@@ -120,6 +120,10 @@ class Connection:
             raise IndexMissingError(f"Qdrant at {self.where} has no index under the alias {alias!r}; build it with "
                                     f"`RAG_STORE=qdrant rag index build` (or push a local one with `rag index push`)")
         return live
+
+
+# what a 401 or 403 from a Qdrant server says to do (it said only "Unexpected Response: 403 (Forbidden)")
+KEY_HINT = "check RAG_QDRANT_API_KEY (a key that server accepts, with the rights this command needs)"
 
 
 def _reason(exc: BaseException) -> str:
@@ -184,12 +188,12 @@ def unusable_folder(location: str, exc: BaseException, collection: str | None = 
     """A folder, or a collection in it, that cannot be read (a traceback in every command, and `rag serve` did not
     start), as one line; a collection's is named, and how a live version's is written again (the message named
     only the folder, and an operator could not tell which of its files was damaged: an operator's probe)."""
+    unusable, why = f"RAG_QDRANT_PATH {location!r} cannot be used as Qdrant's local mode", \
+        f"({exc.__class__.__name__}: {_reason(exc)})"
     if collection is None:
-        return StoreDamagedError(f"RAG_QDRANT_PATH {location!r} cannot be used as Qdrant's local mode "
-                                 f"({exc.__class__.__name__}: {_reason(exc)})")
-    return StoreDamagedError(f"RAG_QDRANT_PATH {location!r} cannot be used as Qdrant's local mode: its collection "
-                             f"{collection!r} cannot be read ({exc.__class__.__name__}: {_reason(exc)}); a damaged "
-                             "live version is written again by `rag index push` or `RAG_STORE=qdrant rag index build`")
+        return StoreDamagedError(f"{unusable} {why}")
+    return StoreDamagedError(f"{unusable}: its collection {collection!r} cannot be read {why}; a damaged live version "
+                             "is written again by `rag index push` or `RAG_STORE=qdrant rag index build`")
 
 
 def _open_folder(path: Path) -> Any:

@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import ConfigError, StoreUnavailableError
 from ..settings import Settings
 from ..shown import shown_url
-from . import MEMORY, _folder, _held_elsewhere, _reason, _refuse_foreign_folder, connect
+from . import KEY_HINT, MEMORY, _folder, _held_elsewhere, _reason, _refuse_foreign_folder, connect
 
 
 def alias_in_folder(settings: Settings) -> bool | None:
@@ -98,7 +98,7 @@ def check_destination(settings: Settings) -> None:
         except UnexpectedResponse as exc:
             if exc.status_code in (401, 403):
                 raise StoreUnavailableError(f"Qdrant at {shown_url(settings.qdrant_url)} answered {exc.status_code} "
-                                            f"to GET /collections: {_KEY_HINT}. Nothing was built") from None
+                                            f"to GET /collections: {KEY_HINT}. Nothing was built") from None
             raise StoreUnavailableError(f"{shown_url(settings.qdrant_url)} answered {exc.status_code} to Qdrant's "
                                         "GET /collections: is RAG_QDRANT_URL a Qdrant server? Nothing was built") from None
         except (ResponseHandlingException, OSError) as exc:
@@ -116,10 +116,6 @@ def check_destination(settings: Settings) -> None:
         check_alias_name(settings.qdrant_collection, json.loads((path / "meta.json").read_text("utf-8"))["collections"])
     except (OSError, ValueError, KeyError, TypeError):
         pass  # no store yet, or one the session will say more about
-
-
-# what a 401 or 403 from a Qdrant server says to do (it said only "Unexpected Response: 403 (Forbidden)")
-_KEY_HINT = "check RAG_QDRANT_API_KEY (a key that server accepts, with the rights this command needs)"
 
 
 def check_alias_name(alias: str, collections_there: Any) -> None:
